@@ -1,0 +1,162 @@
+"""Account and contact use cases (writes), shared by API, pages and CLI."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kadence.accounts.models import Account, Contact, Industry
+from kadence.core.audit import audit_changes
+from kadence.core.concurrency import versioned_update
+from kadence.core.errors import PermissionDenied, ValidationFailed
+from kadence.core.models import OrgUnit, User
+from kadence.core.visibility import access_account, access_contact, can_write_contacts_of, in_scope, visible_users
+
+ACCOUNT_FIELDS = ("name", "industry_id", "region_id", "address", "size", "status", "buying_power", "currency", "notes")
+ACCOUNT_AUDITED = ("name", "industry_id", "region_id", "status", "buying_power", "owner_id")
+CONTACT_FIELDS = ("name", "title", "phone", "email", "ambitions", "character", "preferences", "strengths",
+                  "buying_roles", "attitude", "influence", "notes")
+
+
+def _required(value: Any, field: str) -> str:
+    text = (value or "").strip() if isinstance(value, str) else value
+    if not text:
+        raise ValidationFailed(_("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+    return text
+
+
+def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field not in ACCOUNT_FIELDS:
+            raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
+        clean[field] = value
+    if "name" in clean:
+        clean["name"] = _required(clean["name"], "name")[:200]
+    if "industry_id" in clean and not Industry.objects.filter(pk=clean["industry_id"]).exists():
+        raise ValidationFailed(_("Unknown industry."), {"industry_id": [_("Choose an industry.")]})
+    if "region_id" in clean and not OrgUnit.objects.filter(pk=clean["region_id"], kind=OrgUnit.Kind.REGION).exists():
+        raise ValidationFailed(_("Unknown region."), {"region_id": [_("Choose a region.")]})
+    if "size" in clean and clean["size"] not in Account.Size.values:
+        raise ValidationFailed(_("Unknown size."), {"size": [_("Choose a listed size.")]})
+    if "status" in clean and clean["status"] not in Account.Status.values:
+        raise ValidationFailed(_("Unknown business status."), {"status": [_("Choose a listed status.")]})
+    if "buying_power" in clean:
+        try:
+            bp = Decimal(str(clean["buying_power"] if clean["buying_power"] not in (None, "") else 0))
+        except (InvalidOperation, ValueError):
+            raise ValidationFailed(_("Buying power must be a number."), {"buying_power": [_("Enter a number.")]}) from None
+        if not bp.is_finite() or bp < 0 or bp >= Decimal("1e14"):
+            raise ValidationFailed(_("Buying power must be between 0 and 10¹⁴."), {"buying_power": [_("Out of range.")]})
+        clean["buying_power"] = bp.quantize(Decimal("0.01"))
+    if "currency" in clean:
+        code = (clean["currency"] or "").strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValidationFailed(_("Currency must be a three-letter code such as CNY."), {"currency": [_("Use a three-letter ISO code.")]})
+        clean["currency"] = code
+    for key in ("address", "notes"):
+        if key in clean:
+            clean[key] = (clean[key] or "")[: 300 if key == "address" else 20000]
+    return clean
+
+
+def _owner_for(user: User, owner_id: int | None) -> User:
+    if owner_id is None or int(owner_id) == user.pk:
+        owner = user
+    else:
+        owner = visible_users(user).filter(pk=owner_id).first()
+        if owner is None:
+            raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        if not in_scope(user, owner.org_unit_id):
+            raise PermissionDenied(_("You can only give accounts to people in your own scope."))
+    if owner.org_unit_id is None:
+        raise ValidationFailed(_("The owner belongs to no team; an admin must place them in one first."),
+                               {"owner_id": [_("Owner has no team.")]})
+    return owner
+
+
+@transaction.atomic
+def account_create(user: User, *, owner_id: int | None = None, **values: Any) -> Account:
+    clean = _clean_account(values)
+    for field in ("name", "industry_id", "region_id"):
+        if field not in clean:
+            raise ValidationFailed(_("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+    owner = _owner_for(user, owner_id)
+    now = timezone.now()
+    account = Account.objects.create(owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean)
+    return account
+
+
+@transaction.atomic
+def account_update(user: User, account_id: int, *, version: int, owner_id: int | None = None, reason: str = "",
+                   **values: Any) -> Account:
+    account = access_account(user, account_id, for_write=True)
+    clean = _clean_account(values)
+    if owner_id is not None and int(owner_id) != account.owner_id:
+        if not in_scope(user, account.team_id):
+            raise PermissionDenied(_("Only a manager, director or admin responsible for this account can reassign it."))
+        owner = _owner_for(user, owner_id)
+        clean["owner_id"] = owner.pk
+        clean["team_id"] = owner.org_unit_id
+    changes = {f: (getattr(account, f), v) for f, v in clean.items() if f in ACCOUNT_AUDITED}
+    versioned_update(account, version, clean)
+    audit_changes("accounts.account", account.pk, changes, user, reason)
+    return account
+
+
+def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field not in CONTACT_FIELDS:
+            raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
+        clean[field] = value
+    if "name" in clean:
+        clean["name"] = _required(clean["name"], "name")[:100]
+    if clean.get("email"):
+        try:
+            validate_email(clean["email"])
+        except DjangoValidationError:
+            raise ValidationFailed(_("Enter a valid e-mail address."), {"email": [_("Invalid e-mail.")]}) from None
+    if "buying_roles" in clean:
+        roles = list(dict.fromkeys(clean["buying_roles"] or []))
+        bad = [r for r in roles if r not in Contact.BuyingRole.values]
+        if bad:
+            raise ValidationFailed(_("Unknown buying role(s): %(roles)s") % {"roles": ", ".join(map(str, bad))},
+                                   {"buying_roles": [_("Choose listed roles.")]})
+        clean["buying_roles"] = roles
+    if "attitude" in clean and clean["attitude"] not in Contact.Attitude.values:
+        raise ValidationFailed(_("Unknown attitude."), {"attitude": [_("Choose support, neutral or oppose.")]})
+    if "influence" in clean and clean["influence"] not in Contact.Influence.values:
+        raise ValidationFailed(_("Unknown influence."), {"influence": [_("Choose high, medium or low.")]})
+    for key in ("title", "phone"):
+        if key in clean:
+            clean[key] = (clean[key] or "")[: 100 if key == "title" else 40]
+    return clean
+
+
+@transaction.atomic
+def contact_create(user: User, *, account_id: int, **values: Any) -> Contact:
+    account = access_account(user, account_id)
+    if not can_write_contacts_of(user, account):
+        raise PermissionDenied(_("You may view this account but not add contacts to it."))
+    clean = _clean_contact(values)
+    if "name" not in clean:
+        raise ValidationFailed(_("name is required."), {"name": [_("This field is required.")]})
+    now = timezone.now()
+    return Contact.objects.create(account=account, created_at=now, updated_at=now, **clean)
+
+
+@transaction.atomic
+def contact_update(user: User, contact_id: int, *, version: int, **values: Any) -> Contact:
+    contact = access_contact(user, contact_id, for_write=True)
+    clean = _clean_contact(values)
+    changes = {f: (getattr(contact, f), v) for f, v in clean.items() if f in ("attitude", "influence", "buying_roles")}
+    versioned_update(contact, version, clean)
+    audit_changes("accounts.contact", contact.pk, changes, user)
+    return contact

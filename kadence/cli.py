@@ -1,0 +1,14 @@
+"""The `kadence` console script: every Django management command, Kadence's own included."""
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kadence", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

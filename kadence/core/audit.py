@@ -1,0 +1,39 @@
+"""Field audit trail: write one AuditEntry per changed field, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from kadence.core.models import AuditEntry, User
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(getattr(value, "pk", value))
+
+
+def audit_changes(entity: str, entity_id: int, changes: dict[str, tuple[Any, Any]], actor: User | None,
+                  reason: str = "") -> list[AuditEntry]:
+    """Record `changes` ({field: (old, new)}); unchanged pairs are skipped."""
+    now = timezone.now()
+    rows = [
+        AuditEntry(entity=entity, entity_id=entity_id, field=field, old_value=_text(old), new_value=_text(new),
+                   actor=actor, at=now, reason=reason[:500])
+        for field, (old, new) in changes.items()
+        if _text(old) != _text(new)
+    ]
+    return AuditEntry.objects.bulk_create(rows)
+
+
+def diff(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Pairs (current, proposed) for the fields of `values` that differ on `obj`."""
+    return {f: (getattr(obj, f), v) for f, v in values.items() if _text(getattr(obj, f)) != _text(v)}

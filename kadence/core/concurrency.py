@@ -1,0 +1,33 @@
+"""Optimistic concurrency: a write names the version it was based on; a stale one is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kadence.core.errors import Conflict
+
+
+def versioned_update(obj: Model, expected_version: int | None, values: dict[str, Any]) -> None:
+    """UPDATE obj's row with `values` only if its version is still `expected_version` (or, when
+    None, the version `obj` was read at). Bumps the version and `updated_at`, and refreshes `obj`."""
+    expected = obj.version if expected_version is None else expected_version
+    model = type(obj)
+    payload = {**values, "version": F("version") + 1}
+    if hasattr(obj, "updated_at"):
+        payload["updated_at"] = timezone.now()
+    updated = model._default_manager.filter(pk=obj.pk, version=expected).update(**payload)
+    if not updated:
+        current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        raise Conflict(
+            _("This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
+              "Reload it and apply your change again.") % {"current": current, "yours": expected},
+            current_version=current,
+        )
+    for field, value in payload.items():
+        if field not in ("version",):
+            setattr(obj, field, value)
+    obj.version = expected + 1

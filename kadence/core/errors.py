@@ -1,0 +1,60 @@
+"""Typed domain errors. Each maps once to an HTTP status and a JSON body {"detail", "code", ...}
+(API) and to a form or page message (pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = str(detail)
+        if code:
+            self.code = code
+        self.extra = extra
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"detail": self.detail, "code": self.code, **self.extra}
+
+
+class ValidationFailed(DomainError):
+    """Input that breaks a rule; `errors` maps field names to messages."""
+
+    status = 422
+    code = "validation_failed"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra: Any) -> None:
+        super().__init__(detail, errors=errors or {}, **extra)
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    """Does not exist, or the user may not see it (both answer the same, so nothing leaks)."""
+
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    """The user sees the record but may not do this to it."""
+
+    status = 403
+    code = "permission_denied"
+
+
+class Conflict(DomainError):
+    """A write based on a stale `version`: someone else changed the record first."""
+
+    status = 409
+    code = "conflict"
+
+
+class GateNotMet(DomainError):
+    """A stage move whose exit criteria are not met; `missing` lists them."""
+
+    status = 409
+    code = "gate_not_met"

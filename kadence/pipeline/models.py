@@ -1,0 +1,300 @@
+"""Methodology as data (process templates, stages, exit criteria, the probability ladder) and the
+opportunities that run through it, with their append-only stage history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kadence.accounts.models import Account
+from kadence.core.models import BilingualName, OrgUnit
+
+
+class ForecastCategory(models.TextChoices):
+    """Forecast categories of seed 003 (METHODOLOGY §9.2)."""
+
+    BOOKED = "booked", _("Booked")
+    COMMIT = "commit", _("Commit this quarter")
+    BEST_CASE = "best_case", _("Best case this quarter")
+    NEXT_QUARTER = "next_quarter", _("Best case next quarter")
+    PIPELINE = "pipeline", _("Pipeline / intent")
+    OMITTED = "omitted", _("Omitted")
+
+
+class ProbabilityLevel(BilingualName):
+    """A rung of the win-probability ladder (漏斗级别, METHODOLOGY §1d): I 10, C 25, Q 50, D 75,
+    C 90, won 100, lost 0. `probability` is a percentage. Editing a rung changes future reads only:
+    stage history keeps the probability each opp had at the time."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    short = models.CharField(_("short label"), max_length=10)
+    order = models.PositiveSmallIntegerField(_("order"))
+    probability = models.DecimalField(_("probability %"), max_digits=5, decimal_places=2)
+    is_won = models.BooleanField(default=False)
+    is_lost = models.BooleanField(default=False)
+    default_forecast_category = models.CharField(
+        _("default forecast category"), max_length=20, choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+    )
+    conditions_zh = models.TextField(_("conditions (Chinese)"), blank=True)
+    conditions_en = models.TextField(_("conditions (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("probability level")
+        verbose_name_plural = _("probability ladder")
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return f"{self.short} {self.probability:.0f}%"
+
+
+class ProcessTemplate(BilingualName):
+    """A standardised sales process (one per pipeline). Four ship (METHODOLOGY §1); 天龙八部 is the
+    default. An admin may add stages or rename them; history rows keep their own copies of names
+    and levels, so edits never rewrite the past."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_default = models.BooleanField(_("default template"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("process template")
+        verbose_name_plural = _("process templates")
+        ordering = ["-is_default", "code"]
+
+
+class Stage(BilingualName):
+    """One ordered stage of a template, mapped to the customer's buying step, with its default level
+    and standard duration in days (used by stall detection and the ideal funnel)."""
+
+    template = models.ForeignKey(ProcessTemplate, on_delete=models.PROTECT, related_name="stages")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=40)
+    buying_step_zh = models.CharField(_("customer's buying step (Chinese)"), max_length=200, blank=True)
+    buying_step_en = models.CharField(_("customer's buying step (English)"), max_length=200, blank=True)
+    default_level = models.ForeignKey(ProbabilityLevel, verbose_name=_("default level"), on_delete=models.PROTECT)
+    standard_days = models.PositiveIntegerField(_("standard days"), default=30)
+    is_won = models.BooleanField(_("closing (won) stage"), default=False)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["template_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "order"], name="stage_unique_order"),
+            models.UniqueConstraint(fields=["template", "code"], name="stage_unique_code"),
+        ]
+
+    @property
+    def buying_step(self) -> str:
+        from django.utils.translation import get_language
+
+        zh = (get_language() or "zh-hans").lower().startswith("zh")
+        return self.buying_step_zh if zh else (self.buying_step_en or self.buying_step_zh)
+
+
+class ExitCriterion(BilingualName):
+    """What must be true to leave a stage (成功标准, METHODOLOGY §2). `kind` says how it is verified;
+    `config` holds the kind's parameters (the field name, a C139 threshold, the approving role…)."""
+
+    class Kind(models.TextChoices):
+        EVIDENCE = "evidence", _("Evidence")
+        FIELD = "field", _("Field")
+        ASSESSMENT = "assessment", _("Assessment")
+        APPROVAL = "approval", _("Approval")
+        TASK = "task", _("Task")
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="exit_criteria")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    config = models.JSONField(_("parameters"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("exit criterion")
+        verbose_name_plural = _("exit criteria")
+        ordering = ["stage_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["stage", "code"], name="criterion_unique_code")]
+
+
+class ProductLine(BilingualName):
+    """A product line (产品线) an opportunity may include."""
+
+    code = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        ordering = ["code"]
+
+
+class Competitor(models.Model):
+    """A competing vendor."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LossReason(BilingualName):
+    """Why a deal was lost; required when closing lost."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("loss reason")
+        verbose_name_plural = _("loss reasons")
+        ordering = ["order", "code"]
+
+
+class DealRole(BilingualName):
+    """A role someone plays on a deal team (pre-sales, consultant, executive, finance, legal…)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("deal role")
+        verbose_name_plural = _("deal roles")
+        ordering = ["order", "code"]
+
+
+class Opportunity(models.Model):
+    """A deal (商机 / 项目) being pursued at an account.
+
+    `level` is the verified rung of the probability ladder and `probability` the percentage that
+    went with it when it was set (the rep never types a probability). `team` is the owner's org unit,
+    kept in step by the services. `version` increases on every write (optimistic concurrency).
+    `stage_entered_at` is when the opp entered its current stage.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    name = models.CharField(_("name"), max_length=200)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    team = models.ForeignKey(OrgUnit, verbose_name=_("team"), on_delete=models.PROTECT, related_name="opportunities")
+    template = models.ForeignKey(ProcessTemplate, verbose_name=_("process"), on_delete=models.PROTECT)
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities")
+    level = models.ForeignKey(ProbabilityLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="+")
+    probability = models.DecimalField(_("probability %"), max_digits=5, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    expected_close_date = models.DateField(_("expected close date"))
+    forecast_category = models.CharField(
+        _("forecast category"), max_length=20, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
+    status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.OPEN)
+    loss_reason = models.ForeignKey(
+        LossReason, verbose_name=_("loss reason"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    winning_competitor = models.ForeignKey(
+        Competitor, verbose_name=_("winning competitor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    product_lines = models.ManyToManyField(ProductLine, verbose_name=_("product lines"), blank=True)
+    competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True, related_name="opportunities")
+    description = models.TextField(_("description"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "team", "stage"], name="opp_status_team_stage"),
+            models.Index(fields=["owner", "status"], name="opp_owner_status"),
+            models.Index(fields=["expected_close_date"], name="opp_close_date"),
+            models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def weighted_amount(self):
+        return self.amount * self.probability / 100
+
+
+class OpportunityTeamMember(models.Model):
+    """Someone on an opportunity's deal team (团队作战), with their role. Being on the team makes the
+    opp visible to them."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="deal_teams")
+    role = models.ForeignKey(DealRole, verbose_name=_("role"), on_delete=models.PROTECT)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deal team member")
+        verbose_name_plural = _("deal team members")
+        constraints = [models.UniqueConstraint(fields=["opportunity", "user"], name="team_member_unique")]
+        indexes = [models.Index(fields=["user", "opportunity"])]
+
+
+class StageChange(models.Model):
+    """One immutable row of an opportunity's stage history: the transition and the deal as it stood
+    at that moment (stage, level, probability, amount, close date, status). The first row of every
+    opp has no `from_stage` (creation). Rows are never updated or deleted; names are copied so that
+    renaming a stage later does not rewrite what the history says.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        ADVANCED = "advanced", _("Advanced")
+        MOVED_BACK = "moved_back", _("Moved back")
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
+        REOPENED = "reopened", _("Reopened")
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    from_stage_name = models.CharField(max_length=200, blank=True)
+    to_stage_name = models.CharField(max_length=200)
+    from_level = models.ForeignKey(ProbabilityLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_level = models.ForeignKey(ProbabilityLevel, on_delete=models.PROTECT, related_name="+")
+    probability = models.DecimalField(max_digits=5, decimal_places=2)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    expected_close_date = models.DateField()
+    status = models.CharField(max_length=5, choices=Opportunity.Status.choices)
+    days_in_from_stage = models.PositiveIntegerField(null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    overridden = models.BooleanField(_("advanced without evidence"), default=False)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage history")
+        ordering = ["opportunity_id", "changed_at", "id"]
+        indexes = [
+            models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_at"),
+            models.Index(fields=["changed_at"], name="stagechange_at"),
+        ]

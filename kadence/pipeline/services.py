@@ -1,0 +1,368 @@
+"""Opportunity use cases (writes). The API, the pages and the CLI all call these.
+
+Every service runs in one transaction, checks access through core.visibility, refuses a stale
+`version` with Conflict, writes a StageChange row for every stage/status transition and an
+AuditEntry for every change to amount, close date, owner, level and forecast category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kadence.core.audit import audit_changes
+from kadence.core.concurrency import versioned_update
+from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.models import User
+from kadence.core.visibility import (
+    access_account,
+    access_opportunity,
+    can_reassign_opportunity,
+    in_scope,
+    visible_users,
+)
+from kadence.pipeline.gates import missing_exit_criteria
+from kadence.pipeline.models import (
+    Competitor,
+    DealRole,
+    ForecastCategory,
+    LossReason,
+    Opportunity,
+    OpportunityTeamMember,
+    ProbabilityLevel,
+    ProcessTemplate,
+    ProductLine,
+    Stage,
+    StageChange,
+)
+
+ENTITY = "pipeline.opportunity"
+AUDITED = ("amount", "currency", "expected_close_date", "forecast_category")
+EDITABLE = ("name", "amount", "currency", "expected_close_date", "forecast_category", "description", "next_step")
+
+
+def _money(value: Any, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(_("Amount must be a number."), {field: [_("Enter a number.")]}) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed(_("Amount cannot be negative."), {field: [_("Enter zero or more.")]})
+    if amount >= Decimal("1e14"):
+        raise ValidationFailed(_("Amount is too large."), {field: [_("Enter less than 10¹⁴.")]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationFailed(_("Currency must be a three-letter code such as CNY."),
+                               {"currency": [_("Use a three-letter ISO code.")]})
+    return code
+
+
+def _category(value: str) -> str:
+    if value not in ForecastCategory.values:
+        raise ValidationFailed(_("Unknown forecast category."), {"forecast_category": [_("Choose a listed category.")]})
+    return value
+
+
+def _name(value: str) -> str:
+    name = (value or "").strip()
+    if not name:
+        raise ValidationFailed(_("The opportunity needs a name."), {"name": [_("This field is required.")]})
+    return name[:200]
+
+
+def _by_ids(model, ids: Iterable[int] | None, field: str):
+    if ids is None:
+        return None
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    rows = list(model.objects.filter(pk__in=ids))
+    if len(rows) != len(ids):
+        raise ValidationFailed(_("Some of the chosen items do not exist."), {field: [_("Unknown id.")]})
+    return rows
+
+
+def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_level: ProbabilityLevel | None,
+             actor: User | None, reason: str = "", days: int | None = None, at=None,
+             overridden: bool = False) -> StageChange:
+    return StageChange.objects.create(
+        opportunity=opp, kind=kind, from_stage=from_stage, to_stage=opp.stage,
+        from_stage_name=from_stage.name_zh if from_stage else "", to_stage_name=opp.stage.name_zh,
+        from_level=from_level, to_level=opp.level, probability=opp.probability, amount=opp.amount,
+        currency=opp.currency, expected_close_date=opp.expected_close_date, status=opp.status,
+        days_in_from_stage=days, changed_by=actor, changed_at=at or timezone.now(), reason=(reason or "")[:500],
+        overridden=overridden,
+    )
+
+
+def _open_only(opp: Opportunity) -> None:
+    if opp.status != Opportunity.Status.OPEN:
+        raise ValidationFailed(_("This opportunity is closed (%(status)s); reopen it first.")
+                               % {"status": opp.get_status_display()}, code="closed")
+
+
+def _level_values(level: ProbabilityLevel) -> dict[str, Any]:
+    return {"level": level, "probability": level.probability}
+
+
+@transaction.atomic
+def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, expected_close_date: date,
+                       currency: str = "CNY", template_id: int | None = None, stage_id: int | None = None,
+                       owner_id: int | None = None, forecast_category: str | None = None,
+                       product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
+                       description: str = "", next_step: str = "") -> Opportunity:
+    """Open a new opportunity at an account the user can see. It starts at the template's first
+    stage (or `stage_id`) with that stage's default level; the first history row records it."""
+    account = access_account(user, account_id)
+    owner = user
+    if owner_id is not None and int(owner_id) != user.pk:
+        owner = visible_users(user).filter(pk=owner_id).select_related("org_unit").first()
+        if owner is None:
+            raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        if not in_scope(user, owner.org_unit_id):
+            raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
+    if owner.org_unit_id is None:
+        raise ValidationFailed(_("The owner belongs to no team; an admin must place them in one first."),
+                               {"owner_id": [_("Owner has no team.")]})
+    if template_id is None:
+        template = ProcessTemplate.objects.filter(is_default=True, is_active=True).first()
+    else:
+        template = ProcessTemplate.objects.filter(pk=template_id, is_active=True).first()
+    if template is None:
+        raise ValidationFailed(_("Unknown or inactive process template."), {"template_id": [_("Choose a template.")]})
+    stages = template.stages.select_related("default_level")
+    stage = stages.filter(pk=stage_id).first() if stage_id is not None else stages.order_by("order").first()
+    if stage is None or stage.is_won:
+        raise ValidationFailed(_("Choose an open stage of the template."), {"stage_id": [_("Not a stage of this process.")]})
+    if expected_close_date is None:
+        raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
+    level = stage.default_level
+    now = timezone.now()
+    opp = Opportunity(
+        name=_name(name), account=account, owner=owner, team_id=owner.org_unit_id, template=template, stage=stage,
+        level=level, probability=level.probability, amount=_money(amount), currency=_currency(currency),
+        expected_close_date=expected_close_date,
+        forecast_category=_category(forecast_category) if forecast_category else level.default_forecast_category,
+        description=description or "", next_step=(next_step or "")[:300], stage_entered_at=now, created_at=now,
+        updated_at=now,
+    )
+    opp.save()
+    product_lines = _by_ids(ProductLine, product_line_ids, "product_line_ids")
+    competitors = _by_ids(Competitor, competitor_ids, "competitor_ids")
+    if product_lines:
+        opp.product_lines.set(product_lines)
+    if competitors:
+        opp.competitors.set(competitors)
+    _history(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "",
+                       product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
+                       **fields: Any) -> Opportunity:
+    """Change the editable fields of an opportunity. `version` must be the one the user read."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+                               {f: [_("Not editable.")] for f in unknown})
+    opp = access_opportunity(user, opp_id, for_write=True)
+    values: dict[str, Any] = {}
+    if "name" in fields:
+        values["name"] = _name(fields["name"])
+    if "amount" in fields:
+        values["amount"] = _money(fields["amount"])
+    if "currency" in fields:
+        values["currency"] = _currency(fields["currency"])
+    if "expected_close_date" in fields:
+        if fields["expected_close_date"] is None:
+            raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
+        values["expected_close_date"] = fields["expected_close_date"]
+    if "forecast_category" in fields:
+        values["forecast_category"] = _category(fields["forecast_category"])
+    for key in ("description", "next_step"):
+        if key in fields:
+            values[key] = (fields[key] or "")[: 300 if key == "next_step" else 10000]
+    changes = {f: (getattr(opp, f), v) for f, v in values.items() if f in AUDITED}
+    versioned_update(opp, version, values)
+    product_lines = _by_ids(ProductLine, product_line_ids, "product_line_ids")
+    competitors = _by_ids(Competitor, competitor_ids, "competitor_ids")
+    if product_lines is not None:
+        opp.product_lines.set(product_lines)
+    if competitors is not None:
+        opp.competitors.set(competitors)
+    audit_changes(ENTITY, opp.pk, changes, user, reason)
+    return opp
+
+
+def _days_in_stage(opp: Opportunity, now) -> int:
+    return max(0, (now - opp.stage_entered_at).days)
+
+
+@transaction.atomic
+def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int | None = None,
+                           reason: str = "") -> Opportunity:
+    """Move an open opportunity to another stage of its template. Forward moves must pass the exit
+    criteria of every stage they leave (gates.missing_exit_criteria); backward moves are allowed and
+    recorded. The level follows the target stage's default level. Moving onto the template's
+    closing stage closes the deal won."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    _open_only(opp)
+    target = Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
+    if target is None:
+        raise ValidationFailed(_("That stage is not part of this opportunity's process."), {"stage_id": [_("Unknown stage.")]})
+    if target.pk == opp.stage_id:
+        raise ValidationFailed(_("The opportunity is already at this stage."), {"stage_id": [_("Same stage.")]}, code="same_stage")
+    if target.is_won:
+        return opportunity_close_won(user, opp_id, version=version, reason=reason)
+    current = opp.stage
+    forward = target.order > current.order
+    if forward:
+        leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=current.order,
+                                            order__lt=target.order).order_by("order"))
+        missing = missing_exit_criteria(opp, leaving)
+        if missing:
+            raise GateNotMet(_("Exit criteria not met: %(count)d missing.") % {"count": len(missing)},
+                             missing=[m.__dict__ for m in missing])
+    now = timezone.now()
+    old_level = opp.level
+    days = _days_in_stage(opp, now)
+    versioned_update(opp, version, {"stage": target, "stage_entered_at": now, **_level_values(target.default_level)})
+    opp.stage = target
+    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, opp.level.code)}, user, reason)
+    _history(opp, StageChange.Kind.ADVANCED if forward else StageChange.Kind.MOVED_BACK, from_stage=current,
+             from_level=old_level, actor=user, reason=reason, days=days, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None, closed_on: date | None = None,
+                          reason: str = "") -> Opportunity:
+    """Close as won: level Won (100%), category booked, the template's closing stage if it has one."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    _open_only(opp)
+    won = ProbabilityLevel.objects.filter(is_won=True).first()
+    if won is None:
+        raise ValidationFailed(_("The probability ladder has no 'won' level; an admin must add one."), code="config")
+    final = Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first() or opp.stage
+    now = timezone.now()
+    old_stage, old_level, old_category = opp.stage, opp.level, opp.forecast_category
+    days = _days_in_stage(opp, now)
+    values = {"status": Opportunity.Status.WON, "closed_on": closed_on or timezone.localdate(), "stage": final,
+              "forecast_category": ForecastCategory.BOOKED, **_level_values(won)}
+    if final.pk != old_stage.pk:
+        values["stage_entered_at"] = now
+    versioned_update(opp, version, values)
+    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, won.code),
+                                   "forecast_category": (old_category, ForecastCategory.BOOKED)}, user, reason)
+    _history(opp, StageChange.Kind.WON, from_stage=old_stage, from_level=old_level, actor=user, reason=reason,
+             days=days, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winning_competitor_id: int | None = None,
+                           version: int | None = None, closed_on: date | None = None, reason: str = "") -> Opportunity:
+    """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    _open_only(opp)
+    loss_reason = LossReason.objects.filter(pk=loss_reason_id).first() if loss_reason_id else None
+    if loss_reason is None:
+        raise ValidationFailed(_("Choose why the deal was lost."), {"loss_reason_id": [_("Required.")]})
+    competitor = None
+    if winning_competitor_id:
+        competitor = Competitor.objects.filter(pk=winning_competitor_id).first()
+        if competitor is None:
+            raise ValidationFailed(_("Unknown competitor."), {"winning_competitor_id": [_("Unknown id.")]})
+    lost = ProbabilityLevel.objects.filter(is_lost=True).first()
+    if lost is None:
+        raise ValidationFailed(_("The probability ladder has no 'lost' level; an admin must add one."), code="config")
+    now = timezone.now()
+    old_level, old_category = opp.level, opp.forecast_category
+    days = _days_in_stage(opp, now)
+    versioned_update(opp, version, {
+        "status": Opportunity.Status.LOST, "closed_on": closed_on or timezone.localdate(), "loss_reason": loss_reason,
+        "winning_competitor": competitor, "forecast_category": ForecastCategory.OMITTED, **_level_values(lost),
+    })
+    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, lost.code),
+                                   "forecast_category": (old_category, ForecastCategory.OMITTED)}, user, reason)
+    _history(opp, StageChange.Kind.LOST, from_stage=opp.stage, from_level=old_level, actor=user,
+             reason=reason or loss_reason.name_zh, days=days, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, reason: str = "") -> Opportunity:
+    """Reopen a closed opportunity at its current stage (a won one at the stage before closing)."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    if opp.status == Opportunity.Status.OPEN:
+        raise ValidationFailed(_("The opportunity is already open."), code="already_open")
+    if not reason.strip():
+        raise ValidationFailed(_("Say why the deal is reopened."), {"reason": [_("Required.")]})
+    stage = opp.stage
+    if stage.is_won:
+        stage = (Stage.objects.filter(template_id=opp.template_id, order__lt=stage.order).order_by("-order").first()
+                 or stage)
+    now = timezone.now()
+    old_stage, old_level = opp.stage, opp.level
+    level = stage.default_level
+    versioned_update(opp, version, {"status": Opportunity.Status.OPEN, "closed_on": None, "loss_reason": None,
+                                    "winning_competitor": None, "stage": stage, "stage_entered_at": now,
+                                    "forecast_category": level.default_forecast_category, **_level_values(level)})
+    opp.stage = stage
+    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, level.code)}, user, reason)
+    _history(opp, StageChange.Kind.REOPENED, from_stage=old_stage, from_level=old_level, actor=user, reason=reason, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int | None = None,
+                         reason: str = "") -> Opportunity:
+    """Give the opportunity to another person (manager, director or admin with the deal in scope).
+    The deal follows the new owner's team."""
+    opp = access_opportunity(user, opp_id)
+    if not can_reassign_opportunity(user, opp):
+        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal can reassign it."))
+    owner = visible_users(user).filter(pk=owner_id).first()
+    if owner is None or owner.org_unit_id is None:
+        raise ValidationFailed(_("Choose an active user who belongs to a team."), {"owner_id": [_("Unknown owner.")]})
+    if not in_scope(user, owner.org_unit_id):
+        raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
+    if owner.pk == opp.owner_id:
+        raise ValidationFailed(_("This person already owns the opportunity."), {"owner_id": [_("Same owner.")]})
+    old_owner = opp.owner
+    versioned_update(opp, version, {"owner": owner, "team_id": owner.org_unit_id})
+    audit_changes(ENTITY, opp.pk, {"owner": (old_owner.username, owner.username)}, user, reason)
+    return opp
+
+
+@transaction.atomic
+def opportunity_team_add(user: User, opp_id: int, *, user_id: int, role_id: int) -> OpportunityTeamMember:
+    """Put someone on the deal team with a role (or change their role)."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    member = visible_users(user).filter(pk=user_id).first()
+    if member is None:
+        raise ValidationFailed(_("Unknown user."), {"user_id": [_("Choose an active user.")]})
+    role = DealRole.objects.filter(pk=role_id).first()
+    if role is None:
+        raise ValidationFailed(_("Unknown deal role."), {"role_id": [_("Choose a role.")]})
+    row, created = OpportunityTeamMember.objects.update_or_create(opportunity=opp, user=member, defaults={"role": role})
+    audit_changes(ENTITY, opp.pk, {"team_member": ("" if created else member.username, f"{member.username}:{role.code}")}, user)
+    return row
+
+
+@transaction.atomic
+def opportunity_team_remove(user: User, opp_id: int, *, user_id: int) -> None:
+    opp = access_opportunity(user, opp_id, for_write=True)
+    deleted, _rows = OpportunityTeamMember.objects.filter(opportunity=opp, user_id=user_id).delete()
+    if not deleted:
+        raise NotFound(_("This person is not on the deal team."))
+    audit_changes(ENTITY, opp.pk, {"team_member": (str(user_id), "")}, user)
