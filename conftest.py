@@ -1,0 +1,84 @@
+"""Shared test fixtures: a small named organisation so that visibility is obvious in every test.
+
+    company
+    ├── north (region)  director: dora
+    │   ├── north-1 (team)  manager: mona; reps: rita (owner of most things), tom (teammate)
+    │   └── north-2 (team)  rep: nick
+    └── south (region)  director: sven
+        └── south-1 (team)  manager: sam; rep: sara
+    admin: ada
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from kadence.core.models import ApiToken, OrgUnit, User
+
+
+def _unit(kind: str, code: str, zh: str, parent: OrgUnit | None = None) -> OrgUnit:
+    unit = OrgUnit.objects.create(kind=kind, code=code, name_zh=zh, name_en=code, parent=parent)
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+def _user(username: str, role: str, unit: OrgUnit, manages: list[OrgUnit] | None = None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, role=role, org_unit=unit,
+                                    display_name=username.capitalize())
+    if role == User.Role.ADMIN:
+        user.is_staff = user.is_superuser = True
+        user.save()
+    if manages:
+        user.managed_units.set(manages)
+    return user
+
+
+@pytest.fixture
+def org(db):
+    """The organisation above plus one account and one opportunity owned by rita."""
+    from kadence.accounts.models import Account, Industry
+    from kadence.accounts.services import account_create
+    from kadence.pipeline.services import opportunity_create
+
+    company = _unit("company", "co", "公司")
+    north = _unit("region", "north", "华北", company)
+    south = _unit("region", "south", "华南", company)
+    n1 = _unit("team", "north-1", "北一", north)
+    n2 = _unit("team", "north-2", "北二", north)
+    s1 = _unit("team", "south-1", "南一", south)
+    ns = SimpleNamespace(company=company, north=north, south=south, n1=n1, n2=n2, s1=s1)
+    ns.ada = _user("ada", User.Role.ADMIN, company)
+    ns.dora = _user("dora", User.Role.DIRECTOR, north, [north])
+    ns.sven = _user("sven", User.Role.DIRECTOR, south, [south])
+    ns.mona = _user("mona", User.Role.MANAGER, n1, [n1])
+    ns.sam = _user("sam", User.Role.MANAGER, s1, [s1])
+    ns.rita = _user("rita", User.Role.REP, n1)
+    ns.tom = _user("tom", User.Role.REP, n1)
+    ns.nick = _user("nick", User.Role.REP, n2)
+    ns.sara = _user("sara", User.Role.REP, s1)
+    ns.industry = Industry.objects.get(code="power")
+    ns.account = account_create(ns.rita, name="国网江苏电力", industry_id=ns.industry.pk, region_id=north.pk,
+                                buying_power="5000000")
+    ns.opp = opportunity_create(ns.rita, account_id=ns.account.pk, name="变电站自动化改造", amount="1200000",
+                                expected_close_date=date.today() + timedelta(days=90))
+    ns.sara_account = account_create(ns.sara, name="广东移动", industry_id=Industry.objects.get(code="telecom").pk,
+                                     region_id=south.pk)
+    ns.sara_opp = opportunity_create(ns.sara, account_id=ns.sara_account.pk, name="机房动环监控", amount="300000",
+                                     expected_close_date=date.today() + timedelta(days=60))
+    ns.Account = Account
+    return ns
+
+
+@pytest.fixture
+def token_for(db):
+    """token_for(user) → an Authorization header dict for the API."""
+
+    def make(user: User) -> dict[str, str]:
+        _row, token = ApiToken.issue(user, "test")
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return make

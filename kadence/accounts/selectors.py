@@ -1,0 +1,88 @@
+"""Account and contact reads, all through core.visibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from kadence.accounts.models import Account, Contact
+from kadence.core.models import User
+from kadence.core.pagination import Page, paginate
+from kadence.core.visibility import (
+    access_account,
+    access_contact,
+    can_write_account,
+    can_write_contacts_of,
+    visible_accounts,
+    visible_activities,
+    visible_contacts,
+    visible_opportunities,
+)
+
+SORTS = {"name": "name", "-name": "-name", "bp": "buying_power", "-bp": "-buying_power",
+         "updated": "updated_at", "-updated": "-updated_at"}
+
+
+@dataclass
+class AccountFilters:
+    q: str = ""
+    industry_id: int | None = None
+    region_id: int | None = None
+    owner_id: int | None = None
+    status: str = ""
+
+
+def account_list(user: User, f: AccountFilters | None = None, *, sort: str = "name", page: int = 1,
+                 page_size: int = 25) -> Page:
+    f = f or AccountFilters()
+    qs: QuerySet[Account] = visible_accounts(user)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(address__icontains=f.q))
+    for attr in ("industry_id", "region_id", "owner_id"):
+        if getattr(f, attr):
+            qs = qs.filter(**{attr: getattr(f, attr)})
+    if f.status:
+        qs = qs.filter(status=f.status)
+    qs = qs.select_related("industry", "region", "owner").order_by(SORTS.get(sort, "name"), "id")
+    return paginate(qs, page, page_size)
+
+
+def account_detail(user: User, account_id: int) -> Account:
+    account = access_account(user, account_id)
+    return Account.objects.select_related("industry", "region", "owner", "team").get(pk=account.pk)
+
+
+def account_360(user: User, account_id: int) -> dict[str, Any]:
+    """The account page: the account, its contacts, the deals and activities the user may see,
+    and deal totals from one aggregate."""
+    account = account_detail(user, account_id)
+    opps = visible_opportunities(user).filter(account=account).select_related("stage", "level", "owner")
+    totals = opps.aggregate(
+        open_count=Count("id", filter=Q(status="open")), open_amount=Sum("amount", filter=Q(status="open")),
+        won_count=Count("id", filter=Q(status="won")), won_amount=Sum("amount", filter=Q(status="won")),
+    )
+    return {
+        "account": account,
+        "contacts": list(Contact.objects.filter(account=account).order_by("name")),
+        "opportunities": list(opps.order_by("status", "-expected_close_date")[:100]),
+        "activities": list(visible_activities(user).filter(account=account).select_related("owner", "opportunity")
+                           .order_by("-date", "-id")[:50]),
+        "totals": totals,
+        "can_edit": can_write_account(user, account),
+        "can_edit_contacts": can_write_contacts_of(user, account),
+    }
+
+
+def contact_list(user: User, *, account_id: int | None = None, q: str = "", page: int = 1, page_size: int = 25) -> Page:
+    qs = visible_contacts(user)
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q))
+    return paginate(qs.select_related("account").order_by("account__name", "name", "id"), page, page_size)
+
+
+def contact_detail(user: User, contact_id: int) -> Contact:
+    return access_contact(user, contact_id)

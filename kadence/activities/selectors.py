@@ -1,0 +1,53 @@
+"""Activity reads, all through core.visibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Q
+
+from kadence.activities.models import Activity
+from kadence.core.models import User
+from kadence.core.pagination import Page, paginate
+from kadence.core.visibility import access_activity, visible_activities
+
+
+@dataclass
+class ActivityFilters:
+    kind: str = ""
+    account_id: int | None = None
+    opportunity_id: int | None = None
+    owner_id: int | None = None
+    done: bool | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def activity_list(user: User, f: ActivityFilters | None = None, *, page: int = 1, page_size: int = 25) -> Page:
+    f = f or ActivityFilters()
+    qs = visible_activities(user)
+    for attr in ("kind", "account_id", "opportunity_id", "owner_id"):
+        if getattr(f, attr):
+            qs = qs.filter(**{attr: getattr(f, attr)})
+    if f.done is not None:
+        qs = qs.filter(done=f.done)
+    if f.date_from:
+        qs = qs.filter(date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(date__lte=f.date_to)
+    qs = qs.select_related("account", "opportunity", "owner").prefetch_related("contacts").order_by("-date", "-id")
+    return paginate(qs, page, page_size)
+
+
+def activity_detail(user: User, activity_id: int) -> Activity:
+    return access_activity(user, activity_id)
+
+
+def activities_due(user: User, today: date, *, horizon_days: int = 7, limit: int = 20) -> list[Activity]:
+    """The user's own planned activities and follow-ups due by `today + horizon_days` (overdue first)."""
+    until = today + timedelta(days=horizon_days)
+    qs = Activity.objects.filter(owner=user).filter(
+        Q(done=False, date__lte=until) | Q(next_step_date__isnull=False, next_step_date__lte=until, next_step_date__gte=today - timedelta(days=30))
+    )
+    return list(qs.select_related("account", "opportunity").order_by("date", "id")[:limit])

@@ -1,0 +1,162 @@
+"""Opportunity reads: lists, detail, history, the pipeline board. Every one starts from
+core.visibility, so what a user cannot see is never counted or listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from kadence.core.models import AuditEntry, User
+from kadence.core.pagination import Page, paginate
+from kadence.core.visibility import access_opportunity, can_reassign_opportunity, can_write_opportunity, visible_opportunities
+from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
+
+SORTS = {
+    "name": "name", "-name": "-name",
+    "amount": "amount", "-amount": "-amount",
+    "close": "expected_close_date", "-close": "-expected_close_date",
+    "updated": "updated_at", "-updated": "-updated_at",
+    "created": "created_at", "-created": "-created_at",
+    "stage": "stage__order", "-stage": "-stage__order",
+    "probability": "probability", "-probability": "-probability",
+    "account": "account__name", "-account": "-account__name",
+}
+DEFAULT_SORT = "-updated"
+
+WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(100), output_field=DecimalField(max_digits=20, decimal_places=2))
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
+
+
+@dataclass
+class OpportunityFilters:
+    """List filters shared by the page, the API and exports. Empty values mean "any"."""
+
+    q: str = ""
+    status: str = ""
+    stage_id: int | None = None
+    level_id: int | None = None
+    template_id: int | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    account_id: int | None = None
+    forecast_category: str = ""
+    product_line_id: int | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    mine: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _filtered(user: User, f: OpportunityFilters) -> QuerySet[Opportunity]:
+    qs = visible_opportunities(user)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(account__name__icontains=f.q))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    for attr in ("stage_id", "level_id", "template_id", "owner_id", "account_id"):
+        value = getattr(f, attr)
+        if value:
+            qs = qs.filter(**{attr: value})
+    if f.team_id:
+        from kadence.core.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(pk=f.team_id).first()
+        qs = qs.filter(team__path__startswith=unit.path) if unit else qs.none()
+    if f.forecast_category:
+        qs = qs.filter(forecast_category=f.forecast_category)
+    if f.product_line_id:
+        qs = qs.filter(product_lines=f.product_line_id)
+    if f.close_from:
+        qs = qs.filter(expected_close_date__gte=f.close_from)
+    if f.close_to:
+        qs = qs.filter(expected_close_date__lte=f.close_to)
+    if f.mine:
+        qs = qs.filter(owner=user)
+    return qs
+
+
+def opportunity_list(user: User, filters: OpportunityFilters | None = None, *, sort: str = DEFAULT_SORT,
+                     page: int = 1, page_size: int = 25) -> Page:
+    """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default)."""
+    qs = _filtered(user, filters or OpportunityFilters())
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    qs = qs.select_related("account", "owner", "stage", "level", "team", "template").order_by(order, "-id")
+    return paginate(qs, page, page_size)
+
+
+def opportunity_totals(user: User, filters: OpportunityFilters | None = None) -> dict[str, Any]:
+    """Count, amount and weighted amount of the filtered list, in one aggregate query."""
+    qs = _filtered(user, filters or OpportunityFilters())
+    return qs.aggregate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+
+
+def opportunity_detail(user: User, opp_id: int) -> Opportunity:
+    """The opportunity with what its page and API detail show, in a fixed number of queries."""
+    opp = access_opportunity(user, opp_id)
+    return (
+        Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level", "loss_reason",
+                                           "winning_competitor")
+        .prefetch_related("product_lines", "competitors", "team_members__user", "team_members__role")
+        .get(pk=opp.pk)
+    )
+
+
+def opportunity_permissions(user: User, opp: Opportunity) -> dict[str, bool]:
+    return {"can_edit": can_write_opportunity(user, opp), "can_reassign": can_reassign_opportunity(user, opp)}
+
+
+def stage_history(user: User, opp_id: int) -> list[StageChange]:
+    """The opp's stage history, oldest first."""
+    opp = access_opportunity(user, opp_id)
+    return list(
+        StageChange.objects.filter(opportunity=opp)
+        .select_related("from_stage", "to_stage", "from_level", "to_level", "changed_by")
+        .order_by("changed_at", "id")
+    )
+
+
+def opportunity_audit(user: User, opp_id: int) -> list[AuditEntry]:
+    opp = access_opportunity(user, opp_id)
+    return list(AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=opp.pk).select_related("actor"))
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int
+    amount: Decimal
+    weighted: Decimal
+    page: Page
+
+
+def pipeline_board(user: User, template: ProcessTemplate | None = None, filters: OpportunityFilters | None = None,
+                   *, column_pages: dict[int, int] | None = None, per_column: int = 10) -> tuple[ProcessTemplate, list[BoardColumn]]:
+    """Open opportunities of one template as columns per stage: count, amount and weighted amount
+    per stage from one grouped aggregate, and one page of cards per column (biggest first)."""
+    template = template or ProcessTemplate.objects.filter(is_default=True).first() or ProcessTemplate.objects.first()
+    stages = list(template.stages.filter(is_won=False).select_related("default_level").order_by("order"))
+    base = _filtered(user, filters or OpportunityFilters()).filter(template=template, status=Opportunity.Status.OPEN)
+    totals = {
+        row["stage_id"]: row
+        for row in base.order_by().values("stage_id").annotate(
+            count=Count("id"), amount=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    }
+    column_pages = column_pages or {}
+    columns = []
+    for stage in stages:
+        agg = totals.get(stage.pk, {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)})
+        cards = base.filter(stage=stage).select_related("account", "owner", "level").order_by("-amount", "id")
+        number = column_pages.get(stage.pk, 1)
+        size = per_column
+        count = agg["count"]
+        last = max(1, -(-count // size))
+        number = min(max(number, 1), last)
+        items = list(cards[(number - 1) * size : number * size]) if count else []
+        columns.append(BoardColumn(stage=stage, count=count, amount=agg["amount"], weighted=agg["weighted"],
+                                   page=Page(items=items, count=count, page=number, page_size=size)))
+    return template, columns
