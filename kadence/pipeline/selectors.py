@@ -92,7 +92,8 @@ def opportunity_list(user: User, filters: OpportunityFilters | None = None, *, s
 def opportunity_totals(user: User, filters: OpportunityFilters | None = None) -> dict[str, Any]:
     """Count, amount and weighted amount of the filtered list, in one aggregate query."""
     qs = _filtered(user, filters or OpportunityFilters())
-    return qs.aggregate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    row = qs.aggregate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"]}
 
 
 def opportunity_detail(user: User, opp_id: int) -> Opportunity:
@@ -144,19 +145,19 @@ def pipeline_board(user: User, template: ProcessTemplate | None = None, filters:
     totals = {
         row["stage_id"]: row
         for row in base.order_by().values("stage_id").annotate(
-            count=Count("id"), amount=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
     }
     column_pages = column_pages or {}
     columns = []
     for stage in stages:
-        agg = totals.get(stage.pk, {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)})
+        agg = totals.get(stage.pk, {"n": 0, "total": Decimal(0), "total_weighted": Decimal(0)})
         cards = base.filter(stage=stage).select_related("account", "owner", "level").order_by("-amount", "id")
         number = column_pages.get(stage.pk, 1)
         size = per_column
-        count = agg["count"]
+        count = agg["n"]
         last = max(1, -(-count // size))
         number = min(max(number, 1), last)
         items = list(cards[(number - 1) * size : number * size]) if count else []
-        columns.append(BoardColumn(stage=stage, count=count, amount=agg["amount"], weighted=agg["weighted"],
+        columns.append(BoardColumn(stage=stage, count=count, amount=agg["total"], weighted=agg["total_weighted"],
                                    page=Page(items=items, count=count, page=number, page_size=size)))
     return template, columns

@@ -1,0 +1,1 @@
+"""Kadence management commands: load_demo, seed."""

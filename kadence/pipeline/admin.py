@@ -1,0 +1,103 @@
+"""Admin for the methodology (configuration as data). Stage history is read-only: it is written
+only by the services, and never edited."""
+
+from django.contrib import admin
+
+from kadence.pipeline.models import (
+    Competitor,
+    DealRole,
+    ExitCriterion,
+    LossReason,
+    Opportunity,
+    OpportunityTeamMember,
+    ProbabilityLevel,
+    ProcessTemplate,
+    ProductLine,
+    Stage,
+    StageChange,
+)
+
+
+@admin.register(ProbabilityLevel)
+class ProbabilityLevelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "order", "probability", "default_forecast_category", "is_won", "is_lost")
+    list_editable = ("probability", "default_forecast_category")
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ("order", "code", "name_zh", "name_en", "buying_step_zh", "buying_step_en", "default_level", "standard_days", "is_won")
+    show_change_link = True
+
+
+@admin.register(ProcessTemplate)
+class ProcessTemplateAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "is_default", "is_active", "source")
+    inlines = [StageInline]
+
+
+class ExitCriterionInline(admin.TabularInline):
+    model = ExitCriterion
+    extra = 0
+    fields = ("order", "code", "kind", "name_zh", "name_en", "config", "is_active")
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ("template", "order", "name_zh", "name_en", "default_level", "standard_days", "is_won")
+    list_filter = ("template",)
+    inlines = [ExitCriterionInline]
+
+
+for model in (ProductLine, LossReason, DealRole):
+    admin.site.register(model, list_display=("code", "name_zh", "name_en"))
+admin.site.register(Competitor, search_fields=("name",))
+
+
+class TeamInline(admin.TabularInline):
+    model = OpportunityTeamMember
+    extra = 0
+    raw_id_fields = ("user",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    """Read-mostly: stage, level, status and owner change through the services (history and audit)."""
+
+    list_display = ("name", "account", "owner", "stage", "level", "amount", "status", "expected_close_date")
+    list_filter = ("status", "template", "level")
+    search_fields = ("name", "account__name")
+    list_select_related = ("account", "owner", "stage", "level")
+    raw_id_fields = ("account", "owner")
+    readonly_fields = ("stage", "level", "probability", "status", "owner", "team", "template", "version",
+                       "loss_reason", "winning_competitor", "closed_on", "stage_entered_at")
+    inlines = [TeamInline]
+
+    def has_add_permission(self, request):
+        return False  # created through the pages or the API, which write the first history row
+
+    def has_change_permission(self, request, obj=None):
+        return False  # every change goes through the services (history, audit, version)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    list_display = ("opportunity", "kind", "from_stage_name", "to_stage_name", "to_level", "amount", "changed_by", "changed_at", "overridden")
+    list_filter = ("kind", "overridden")
+    raw_id_fields = ("opportunity",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
