@@ -1,0 +1,1 @@
+"""Pure domain calculations (no Django imports): funnel math, forecasts, assessments."""
