@@ -1,0 +1,1428 @@
+"""The demo company and the large benchmark data set, generated deterministically.
+
+One generator serves two management commands:
+
+- ``load_demo`` builds 华工智能装备有限公司 (Huagong Intelligent Equipment), an industrial-solutions
+  vendor: four regions, eight teams, 41 users, 320 accounts with contacts, 1,600 opportunities with
+  their stage history, deal teams and product lines, and ~12k activities;
+- ``seed --opportunities N`` adds N opportunities (and N/20 accounts) for benchmarks, on top of
+  whatever organisation exists.
+
+Everything random comes from ``random.Random`` instances seeded from the ``seed`` argument, and every
+date is relative to the ``today`` argument: the same seed and day give the same data. Every
+opportunity's life is simulated stage by stage (``OpportunitySimulator``), so its status, stage,
+level, probability, forecast category and history rows agree with each other and with the
+probability ladder. Rows are written with ids allocated here (``BulkWriter``): PostgreSQL gets them
+through COPY, other databases through ``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+
+from kadence.accounts.models import Account, Contact, Industry
+from kadence.activities.models import Activity
+from kadence.core.models import OrgUnit, User
+from kadence.pipeline.models import (
+    Competitor,
+    DealRole,
+    ForecastCategory,
+    LossReason,
+    Opportunity,
+    OpportunityTeamMember,
+    ProbabilityLevel,
+    ProcessTemplate,
+    ProductLine,
+    StageChange,
+)
+
+DEMO_PASSWORD = "kadence-demo"
+COMPANY_CODE = "company"
+DEMO_ACCOUNTS = 320
+DEMO_OPPORTUNITIES = 1600
+HISTORY_DAYS = 730  # opportunities are created over the two years before `today`
+
+# --- the organisation ------------------------------------------------------------------------------
+
+COMPANY = ("华工智能装备有限公司", "Huagong Intelligent Equipment Co., Ltd.")
+
+# (code, 中文, English, director, [(team 中文, team English, manager, [reps])], inside sales)
+# People are (username suffix, display name); usernames are "<role>.<suffix>".
+REGIONS: list[tuple[str, str, str, str, list[tuple[str, str, str, list[str]]], str]] = [
+    ("north", "华北大区", "North China", "赵建国", [
+        ("华北一部", "North team 1", "周海涛", ["张伟", "李娜", "刘洋"]),
+        ("华北二部", "North team 2", "吴敏", ["陈杰", "杨帆", "黄磊"]),
+    ], "何静"),
+    ("east", "华东大区", "East China", "钱晓东", [
+        ("华东一部", "East team 1", "郑磊", ["王芳", "徐明", "孙浩然"]),
+        ("华东二部", "East team 2", "王静", ["马俊杰", "朱丽萍", "胡志强"]),
+    ], "林雪梅"),
+    ("south", "华南大区", "South China", "孙丽华", [
+        ("华南一部", "South team 1", "冯涛", ["郭建华", "罗佳怡", "梁振华"]),
+        ("华南二部", "South team 2", "陈红", ["谢宇", "宋思远", "唐晓峰"]),
+    ], "曾玉兰"),
+    ("west", "西部大区", "West China", "李志强", [
+        ("西部一部", "West team 1", "褚明", ["韩鹏", "邓欣", "曹文博"]),
+        ("西部二部", "West team 2", "卫东", ["彭斌", "田雨婷", "董永刚"]),
+    ], "袁海燕"),
+]
+ADMIN_NAME = "王建华"
+
+# --- catalogue -------------------------------------------------------------------------------------
+
+# (code, 中文, English, amount factor, [project names])
+PRODUCT_LINES = [
+    ("automation", "工业自动化", "Industrial automation", 1.0,
+     ["DCS控制系统改造", "PLC控制系统升级", "生产线自动化改造", "SCADA系统建设", "智能仓储自动化"]),
+    ("mes", "智能制造MES", "Smart manufacturing (MES)", 1.3,
+     ["MES系统建设", "数字化车间建设", "智能工厂一期", "生产执行系统升级", "质量追溯系统"]),
+    ("iiot", "工业物联网", "Industrial IoT", 0.8,
+     ["设备物联网平台", "工业互联网平台", "能耗在线监测系统", "设备预测性维护", "智慧园区物联网"]),
+    ("power", "电力设备", "Power equipment", 1.4,
+     ["配电自动化改造", "变电站综合自动化", "开关柜更新改造", "储能系统建设", "智能配电房改造"]),
+    ("datacenter", "数据中心", "Data centre", 1.5,
+     ["数据中心机房建设", "UPS及精密空调更新", "模块化数据中心", "机房动环监控系统", "灾备中心建设"]),
+    ("services", "运维服务", "O&M services", 0.4,
+     ["年度运维服务", "设备维保服务", "系统运维外包", "备品备件框架协议", "驻场运维服务"]),
+]
+COMPETITORS = ["西门子", "施耐德电气", "ABB", "霍尼韦尔", "华为", "浙江中控", "和利时", "罗克韦尔"]
+# Which competitors usually show up against which product line.
+COMPETITORS_BY_LINE = {
+    "automation": ["西门子", "ABB", "罗克韦尔", "施耐德电气", "和利时", "浙江中控"],
+    "mes": ["西门子", "罗克韦尔", "浙江中控", "霍尼韦尔"],
+    "iiot": ["华为", "西门子", "施耐德电气", "霍尼韦尔"],
+    "power": ["ABB", "施耐德电气", "西门子"],
+    "datacenter": ["华为", "施耐德电气", "ABB", "霍尼韦尔"],
+    "services": ["和利时", "浙江中控", "华为"],
+}
+# Product lines each industry buys, with weights.
+LINES_BY_INDUSTRY = {
+    "government": {"datacenter": 4, "iiot": 3, "services": 3, "power": 1},
+    "military": {"automation": 3, "mes": 3, "datacenter": 2, "services": 1},
+    "enterprise": {"automation": 4, "mes": 4, "iiot": 3, "power": 2, "services": 2},
+    "education": {"datacenter": 4, "services": 3, "automation": 1, "iiot": 1},
+    "finance": {"datacenter": 5, "services": 3, "power": 1},
+    "power": {"power": 5, "iiot": 3, "services": 2, "automation": 2},
+    "telecom": {"datacenter": 5, "services": 3, "iiot": 2, "power": 2},
+}
+TEMPLATE_WEIGHTS = {"tianlong8": 75, "funnel7": 9, "standard6": 10, "lenovo5": 6}
+LOSS_REASON_WEIGHTS = {"price": 30, "technical": 14, "spec_bias": 12, "relationship": 15, "budget": 10,
+                       "no_decision": 13, "other": 6}
+# Reasons for which there is no winning competitor (the customer bought nothing).
+NO_WINNER_REASONS = {"budget", "no_decision"}
+DEAL_TEAM_ROLES = ["presales", "consultant", "executive", "inside_sales", "commercial"]
+
+# --- geography -------------------------------------------------------------------------------------
+
+# region code → [(province short, province full, [(city, city pinyin)])]
+GEOGRAPHY: dict[str, list[tuple[str, str, list[tuple[str, str]]]]] = {
+    "north": [
+        ("北京", "北京市", [("北京", "beijing")]),
+        ("天津", "天津市", [("天津", "tianjin")]),
+        ("河北", "河北省", [("石家庄", "sjz"), ("唐山", "tangshan"), ("保定", "baoding"), ("邯郸", "handan"),
+                          ("廊坊", "langfang"), ("沧州", "cangzhou")]),
+        ("山西", "山西省", [("太原", "taiyuan"), ("大同", "datong"), ("长治", "changzhi")]),
+        ("内蒙古", "内蒙古自治区", [("呼和浩特", "huhhot"), ("包头", "baotou"), ("鄂尔多斯", "ordos")]),
+        ("山东", "山东省", [("济南", "jinan"), ("青岛", "qingdao"), ("烟台", "yantai"), ("潍坊", "weifang"),
+                          ("淄博", "zibo"), ("临沂", "linyi")]),
+        ("河南", "河南省", [("郑州", "zhengzhou"), ("洛阳", "luoyang"), ("新乡", "xinxiang"), ("南阳", "nanyang")]),
+        ("辽宁", "辽宁省", [("沈阳", "shenyang"), ("大连", "dalian"), ("鞍山", "anshan")]),
+        ("吉林", "吉林省", [("长春", "changchun"), ("吉林", "jilin")]),
+        ("黑龙江", "黑龙江省", [("哈尔滨", "harbin"), ("大庆", "daqing"), ("齐齐哈尔", "qiqihar")]),
+    ],
+    "east": [
+        ("上海", "上海市", [("上海", "shanghai")]),
+        ("江苏", "江苏省", [("南京", "nanjing"), ("苏州", "suzhou"), ("无锡", "wuxi"), ("常州", "changzhou"),
+                          ("南通", "nantong"), ("徐州", "xuzhou"), ("扬州", "yangzhou")]),
+        ("浙江", "浙江省", [("杭州", "hangzhou"), ("宁波", "ningbo"), ("温州", "wenzhou"), ("嘉兴", "jiaxing"),
+                          ("绍兴", "shaoxing"), ("金华", "jinhua"), ("台州", "taizhou")]),
+        ("安徽", "安徽省", [("合肥", "hefei"), ("芜湖", "wuhu"), ("马鞍山", "maanshan"), ("安庆", "anqing")]),
+        ("江西", "江西省", [("南昌", "nanchang"), ("九江", "jiujiang"), ("赣州", "ganzhou")]),
+        ("湖北", "湖北省", [("武汉", "wuhan"), ("宜昌", "yichang"), ("襄阳", "xiangyang")]),
+    ],
+    "south": [
+        ("广东", "广东省", [("广州", "guangzhou"), ("深圳", "shenzhen"), ("佛山", "foshan"), ("东莞", "dongguan"),
+                          ("珠海", "zhuhai"), ("中山", "zhongshan"), ("惠州", "huizhou"), ("汕头", "shantou")]),
+        ("广西", "广西壮族自治区", [("南宁", "nanning"), ("柳州", "liuzhou"), ("桂林", "guilin")]),
+        ("海南", "海南省", [("海口", "haikou"), ("三亚", "sanya")]),
+        ("福建", "福建省", [("福州", "fuzhou"), ("厦门", "xiamen"), ("泉州", "quanzhou"), ("漳州", "zhangzhou")]),
+        ("湖南", "湖南省", [("长沙", "changsha"), ("株洲", "zhuzhou"), ("湘潭", "xiangtan"), ("岳阳", "yueyang")]),
+    ],
+    "west": [
+        ("四川", "四川省", [("成都", "chengdu"), ("绵阳", "mianyang"), ("德阳", "deyang"), ("宜宾", "yibin")]),
+        ("重庆", "重庆市", [("重庆", "chongqing")]),
+        ("陕西", "陕西省", [("西安", "xian"), ("宝鸡", "baoji"), ("咸阳", "xianyang")]),
+        ("云南", "云南省", [("昆明", "kunming"), ("曲靖", "qujing"), ("玉溪", "yuxi")]),
+        ("贵州", "贵州省", [("贵阳", "guiyang"), ("遵义", "zunyi")]),
+        ("甘肃", "甘肃省", [("兰州", "lanzhou"), ("天水", "tianshui")]),
+        ("新疆", "新疆维吾尔自治区", [("乌鲁木齐", "urumqi"), ("克拉玛依", "karamay")]),
+        ("宁夏", "宁夏回族自治区", [("银川", "yinchuan")]),
+        ("青海", "青海省", [("西宁", "xining")]),
+    ],
+}
+REGION_WEIGHTS = {"north": 28, "east": 30, "south": 24, "west": 18}
+# Provinces served by China Southern Power Grid rather than State Grid.
+SOUTHERN_GRID = {"广东", "广西", "海南", "云南", "贵州"}
+ROADS = ["人民路", "中山路", "解放路", "建设路", "长江路", "黄河路", "新华路", "和平路", "科技路", "创业大道",
+         "工业大道", "学府路", "滨江大道", "朝阳路", "胜利路", "迎宾大道", "世纪大道", "高新路", "光明路", "振兴路"]
+
+# --- organisation names by industry ----------------------------------------------------------------
+
+GOV_CITY = ["政务服务中心", "大数据管理局", "公安局", "交通运输局", "应急管理局", "生态环境局", "水务局",
+            "住房和城乡建设局", "自然资源和规划局", "市场监督管理局", "城市管理局", "卫生健康委员会",
+            "工业和信息化局", "经济技术开发区管委会", "高新技术产业开发区管委会", "行政审批局", "气象局",
+            "人民检察院", "中级人民法院", "财政局"]
+GOV_PROVINCE = ["发展和改革委员会", "应急管理厅", "水利厅", "交通运输厅", "大数据中心", "生态环境厅"]
+MIL_GROUPS = ["中国电子科技集团", "中国船舶集团", "中国航天科工集团", "中国航天科技集团", "中国兵器工业集团",
+              "中国航空工业集团", "中国核工业集团"]
+MIL_CITY = ["航天精密机械厂", "航空装备有限公司", "兵器装备研究院", "船舶重工有限公司", "电子装备试验中心",
+            "特种车辆有限公司", "光电技术研究所"]
+BRANDS = ["华晟", "中孚", "东方", "鼎盛", "恒通", "永盛", "瑞丰", "天成", "宏远", "金泰", "亿达", "长城", "振华",
+          "华星", "中达", "利源", "凯盛", "博远", "安捷", "盛世", "嘉禾", "金鹰", "新世纪", "万邦", "远航", "正大",
+          "海川", "龙腾", "国泰", "信达", "恒丰", "富华", "天元", "中科", "华信", "汇通", "联创", "宝成", "德润", "晨光"]
+TRADES = ["钢铁", "化工", "汽车零部件", "制药", "水泥", "造纸", "纺织", "电子", "机械", "食品", "新能源", "光伏",
+          "锂电", "精密制造", "石化", "物流", "水务", "燃气", "建材", "半导体", "家电", "轨道交通", "冶金", "环保"]
+COMPANY_TYPES = ["股份有限公司", "有限公司", "集团有限公司"]
+EDU_CITY = ["理工大学", "职业技术学院", "科技大学", "医科大学", "工业职业技术学院", "学院", "师范学院",
+            "信息工程学院", "外国语学校", "实验中学"]
+EDU_PROVINCE = ["大学", "师范大学", "工业大学", "农业大学", "财经大学", "交通职业技术学院"]
+BANKS = ["中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行", "招商银行", "浦发银行",
+         "中信银行", "兴业银行", "民生银行", "光大银行", "平安银行", "华夏银行", "中国邮政储蓄银行", "广发银行"]
+INSURERS = ["中国人寿保险", "中国平安保险", "中国太平洋保险", "中国人民财产保险", "新华人寿保险"]
+SECURITIES = ["中信证券", "华泰证券", "国泰君安证券", "海通证券", "招商证券"]
+POWER_GENCOS = ["华能", "大唐", "华电", "国家电投", "国家能源集团"]
+POWER_PLANTS = ["发电有限公司", "热电有限公司", "电厂", "新能源有限公司", "风电场"]
+OPERATORS = ["中国移动", "中国联通", "中国电信"]
+
+# --- people ------------------------------------------------------------------------------------------
+
+SURNAMES = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
+            ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
+            ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("高", "gao"), ("林", "lin"),
+            ("罗", "luo"), ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"), ("唐", "tang"),
+            ("韩", "han"), ("冯", "feng"), ("邓", "deng"), ("曹", "cao"), ("彭", "peng"), ("曾", "zeng"),
+            ("肖", "xiao"), ("田", "tian"), ("董", "dong"), ("袁", "yuan"), ("潘", "pan"), ("蒋", "jiang"),
+            ("蔡", "cai"), ("杜", "du"), ("叶", "ye"), ("程", "cheng"), ("苏", "su"), ("魏", "wei"),
+            ("丁", "ding"), ("任", "ren"), ("沈", "shen")]
+GIVEN_NAMES = [("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"),
+               ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"),
+               ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("霞", "xia"),
+               ("平", "ping"), ("刚", "gang"), ("建华", "jianhua"), ("志强", "zhiqiang"), ("海燕", "haiyan"),
+               ("晓东", "xiaodong"), ("红梅", "hongmei"), ("建国", "jianguo"), ("文博", "wenbo"), ("子涵", "zihan"),
+               ("浩然", "haoran"), ("雨婷", "yuting"), ("思远", "siyuan"), ("俊杰", "junjie"), ("佳怡", "jiayi"),
+               ("国庆", "guoqing"), ("立新", "lixin"), ("春生", "chunsheng"), ("玉兰", "yulan"), ("宏伟", "hongwei"),
+               ("晓峰", "xiaofeng"), ("雪梅", "xuemei"), ("振华", "zhenhua"), ("永刚", "yonggang"), ("丽萍", "liping"),
+               ("建军", "jianjun"), ("鹏", "peng"), ("斌", "bin"), ("宇", "yu"), ("欣", "xin")]
+
+# Titles by industry: (title, buying roles, influence). The first one is the top of the organisation.
+TITLES: dict[str, list[tuple[str, list[str], str]]] = {
+    "government": [("局长", ["economic", "decision_maker"], "high"), ("副局长", ["decision_maker"], "high"),
+                   ("信息中心主任", ["technical", "influencer"], "high"), ("办公室主任", ["influencer"], "medium"),
+                   ("科技处处长", ["technical"], "medium"), ("财务处处长", ["economic"], "medium"),
+                   ("采购中心主任", ["purchaser"], "medium"), ("信息科科长", ["technical", "user_buyer"], "medium"),
+                   ("科员", ["user"], "low")],
+    "military": [("所长", ["economic", "decision_maker"], "high"), ("副所长", ["decision_maker"], "high"),
+                 ("总工程师", ["technical", "decision_maker"], "high"), ("科研处处长", ["user_buyer"], "medium"),
+                 ("保障处处长", ["implementer"], "medium"), ("物资采购部部长", ["purchaser"], "medium"),
+                 ("信息化办公室主任", ["technical"], "medium"), ("工程师", ["user"], "low")],
+    "enterprise": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
+                   ("生产总监", ["user_buyer", "influencer"], "high"), ("设备部经理", ["technical", "user_buyer"], "medium"),
+                   ("信息部经理", ["technical"], "medium"), ("采购经理", ["purchaser"], "medium"),
+                   ("财务总监", ["economic"], "medium"), ("车间主任", ["user", "implementer"], "low"),
+                   ("工艺工程师", ["user"], "low")],
+    "education": [("校长", ["economic", "decision_maker"], "high"), ("副校长", ["decision_maker"], "high"),
+                  ("信息化办公室主任", ["technical", "influencer"], "high"), ("网络中心主任", ["technical", "user_buyer"], "medium"),
+                  ("资产处处长", ["economic"], "medium"), ("招标办主任", ["purchaser"], "medium"),
+                  ("实验室主任", ["user"], "low"), ("教授", ["advisor"], "medium")],
+    "finance": [("行长", ["economic", "decision_maker"], "high"), ("副行长", ["decision_maker"], "high"),
+                ("科技部总经理", ["technical", "influencer"], "high"), ("运营部经理", ["user_buyer"], "medium"),
+                ("办公室主任", ["influencer"], "medium"), ("采购部经理", ["purchaser"], "medium"),
+                ("机房主管", ["user", "implementer"], "low")],
+    "power": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
+              ("总工程师", ["technical", "decision_maker"], "high"), ("运检部主任", ["user_buyer", "technical"], "medium"),
+              ("调控中心主任", ["user_buyer"], "medium"), ("物资部主任", ["purchaser"], "medium"),
+              ("信通公司经理", ["technical"], "medium"), ("变电运维班长", ["user", "implementer"], "low")],
+    "telecom": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
+                ("网络部总经理", ["technical", "user_buyer"], "high"), ("云计算中心主任", ["user_buyer"], "medium"),
+                ("采购部经理", ["purchaser"], "medium"), ("工程建设部经理", ["implementer"], "medium"),
+                ("动力环境主管", ["user"], "low")],
+}
+AMBITIONS = ["希望年内推动数字化转型项目落地", "争取明年升任分管副职", "想做出行业标杆项目", "关注降本增效，完成年度考核指标",
+             "希望通过项目提升部门影响力", "计划申报省级示范项目", "希望系统稳定运行，少出故障"]
+CHARACTERS = ["务实稳重，重视数据", "性格直爽，决策快", "谨慎细致，讲究流程", "善于沟通，喜欢听取多方意见",
+              "技术出身，关注细节", "强势果断，重视结果", "为人低调，不轻易表态"]
+PREFERENCES = ["喜欢喝茶，爱好书法", "周末打羽毛球", "喜欢钓鱼", "关注行业论坛和技术峰会", "偏好面对面沟通，不喜欢长邮件",
+               "爱好摄影和徒步", "喜欢看足球"]
+STRENGTHS = ["对行业政策很熟悉", "在集团内部人脉广", "技术功底扎实", "预算审批经验丰富", "擅长项目管理",
+             "与上级领导关系密切", "熟悉招投标流程"]
+ACCOUNT_NOTES = ["重点客户，年度预算充足。", "新开发客户，需持续跟进。", "历史合作良好，客户满意度高。",
+                 "竞争对手长期占据份额，需寻找突破口。", "集团统一采购，需关注总部决策。", "", ""]
+OPP_DESCRIPTIONS = ["客户计划在年内完成项目建设，预算已初步落实。", "项目源自客户年度技改计划。",
+                    "客户现有系统老化，故障频发，需要更新换代。", "响应上级单位数字化转型要求。",
+                    "配合新厂区（新大楼）建设同步实施。", "客户希望提升运行效率并降低能耗。"]
+OPP_NEXT_STEPS = ["安排技术交流会", "提交初步方案", "邀请客户参观样板工程", "约见分管领导", "准备投标文件",
+                  "跟进商务条款", "确认合同文本", "组织方案评审会"]
+MOVE_BACK_REASONS = ["客户重新评估需求", "客户预算调整，方案需重新论证", "招标延期，回到方案阶段", "客户决策层变动"]
+
+# Activity texts by phase of the deal: early (need, budget), middle (solution), late (commercial).
+TOPICS = [["项目需求", "现有系统状况", "预算安排", "项目时间表", "组织架构"],
+          ["技术方案", "采购标准", "技术参数", "实施计划", "方案评审意见"],
+          ["商务条款", "合同细节", "付款方式", "交付计划", "最终报价"]]
+OUTCOMES = [["客户确认了初步需求，约定下周提供方案。", "了解到客户现有系统运行多年，故障较多。", "客户表示预算在申请中。",
+             "客户有兴趣，但需要内部讨论。", "认识了信息中心负责人，获得组织架构信息。"],
+            ["客户对方案基本认可，需补充技术细节。", "技术交流顺利，客户认可我们的差异化优势。", "客户提出若干参数修改意见。",
+             "竞争对手也在接触客户，需加快进度。", "演示效果良好，客户要求提供案例参观。"],
+            ["双方就主要商务条款达成一致。", "客户要求进一步降价，需内部审批。", "合同文本已提交客户法务审核。",
+             "客户确认我们为首选供应商。", "付款方式仍有分歧，约定下次再谈。"]]
+NEXT_STEPS = [["提交初步方案", "安排第二次拜访", "约见分管领导", "发送公司介绍和案例"],
+              ["安排技术交流会", "修改技术方案", "组织样板工程参观", "准备投标文件"],
+              ["申请价格审批", "确认合同文本", "安排高层会面", "准备签约仪式"]]
+DOCS = ["初步方案", "技术白皮书", "报价单", "合同草稿", "案例资料", "公司介绍"]
+KIND_WEIGHTS = [  # visit, call_out, call_in, meeting, demo, email — by phase
+    [("visit", 40), ("call_out", 30), ("call_in", 5), ("meeting", 5), ("demo", 0), ("email", 20)],
+    [("visit", 30), ("call_out", 10), ("call_in", 5), ("meeting", 25), ("demo", 20), ("email", 10)],
+    [("visit", 30), ("call_out", 15), ("call_in", 5), ("meeting", 35), ("demo", 0), ("email", 15)],
+]
+
+# --- columns written for each table (ids included; through models are resolved at run time) ------------
+
+ACCOUNT_FIELDS = ["id", "name", "industry_id", "region_id", "address", "size", "status", "buying_power", "currency",
+                  "owner_id", "team_id", "notes", "version", "created_at", "updated_at"]
+CONTACT_FIELDS = ["id", "account_id", "name", "title", "phone", "email", "ambitions", "character", "preferences",
+                  "strengths", "buying_roles", "attitude", "influence", "notes", "version", "created_at", "updated_at"]
+OPPORTUNITY_FIELDS = ["id", "name", "account_id", "owner_id", "team_id", "template_id", "stage_id", "level_id",
+                      "probability", "amount", "currency", "expected_close_date", "forecast_category", "status",
+                      "loss_reason_id", "winning_competitor_id", "closed_on", "description", "next_step",
+                      "stage_entered_at", "created_at", "updated_at", "version"]
+STAGE_CHANGE_FIELDS = ["id", "opportunity_id", "kind", "from_stage_id", "to_stage_id", "from_stage_name",
+                       "to_stage_name", "from_level_id", "to_level_id", "probability", "amount", "currency",
+                       "expected_close_date", "status", "days_in_from_stage", "changed_by_id", "changed_at",
+                       "reason", "overridden"]
+TEAM_MEMBER_FIELDS = ["id", "opportunity_id", "user_id", "role_id", "added_at"]
+ACTIVITY_FIELDS = ["id", "kind", "subject", "date", "done", "account_id", "opportunity_id", "owner_id", "team_id",
+                   "is_effective", "outcome", "next_step", "next_step_date", "version", "created_at", "updated_at"]
+
+OppProductLine = Opportunity.product_lines.through
+OppCompetitor = Opportunity.competitors.through
+ActivityContact = Activity.contacts.through
+
+TABLE_FIELDS: dict[type[Model], list[str]] = {
+    Account: ACCOUNT_FIELDS,
+    Contact: CONTACT_FIELDS,
+    Opportunity: OPPORTUNITY_FIELDS,
+    StageChange: STAGE_CHANGE_FIELDS,
+    OpportunityTeamMember: TEAM_MEMBER_FIELDS,
+    OppProductLine: ["id", "opportunity_id", "productline_id"],
+    OppCompetitor: ["id", "opportunity_id", "competitor_id"],
+    Activity: ACTIVITY_FIELDS,
+    ActivityContact: ["id", "activity_id", "contact_id"],
+}
+
+CURRENCY = "CNY"
+OPEN, WON, LOST = Opportunity.Status.OPEN.value, Opportunity.Status.WON.value, Opportunity.Status.LOST.value
+BOOKED, OMITTED = ForecastCategory.BOOKED.value, ForecastCategory.OMITTED.value
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """The demo users as (username, role, display name), in the order a login page would list them.
+    All share the password DEMO_PASSWORD."""
+    rows = [("admin", User.Role.ADMIN.value, ADMIN_NAME)]
+    for code, _zh, _en, director, teams, inside in REGIONS:
+        rows.append((f"director.{code}", User.Role.DIRECTOR.value, director))
+        for number, (_tzh, _ten, manager, reps) in enumerate(teams, start=1):
+            rows.append((f"manager.{code}{number}", User.Role.MANAGER.value, manager))
+            for letter, rep in zip("abcdefgh", reps, strict=False):
+                rows.append((f"rep.{code}{number}{letter}", User.Role.REP.value, rep))
+        rows.append((f"inside.{code}", User.Role.INSIDE.value, inside))
+    return rows
+
+
+# --- plain data the generators work on ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of a template as the simulation needs it. `drop` is the chance of losing the deal
+    while in this stage (higher early in the process)."""
+
+    id: int
+    order: int
+    name_zh: str
+    level_id: int
+    probability: Decimal
+    category: str
+    days: int
+    drop: float
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """A process template: its open stages in order and its closing (won) stage, if it has one."""
+
+    id: int
+    code: str
+    weight: float
+    open_stages: tuple[StageSpec, ...]
+    won_stage: StageSpec | None
+
+    @property
+    def total_days(self) -> int:
+        return sum(stage.days for stage in self.open_stages)
+
+    @property
+    def remaining_days(self) -> list[int]:
+        """Standard days from the start of each open stage to the close (one more entry: 0)."""
+        return _cumulative(s.days for s in reversed(self.open_stages))[::-1] + [0]
+
+
+@dataclass(frozen=True)
+class Seller:
+    """A user who can own accounts and opportunities (or join deal teams)."""
+
+    id: int
+    role: str
+    team_id: int
+    region_id: int
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """What an opportunity needs to know of its account. `contacts` are (id, name, title)."""
+
+    id: int
+    name: str
+    industry: str
+    size: str
+    owner_id: int
+    region_id: int
+    contacts: tuple[tuple[int, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The configuration rows the generators draw from, as plain ids and names."""
+
+    templates: tuple[TemplateSpec, ...]
+    won_level: tuple[int, Decimal]
+    lost_level: tuple[int, Decimal]
+    loss_reasons: tuple[tuple[int, str, str, int], ...]  # (id, code, name_zh, weight)
+    product_lines: tuple[tuple[int, str], ...]  # (id, code)
+    competitors: tuple[tuple[int, str], ...]  # (id, name)
+    deal_roles: dict[str, int] = field(default_factory=dict)
+    industries: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Org:
+    """The people of the organisation, grouped the ways the generators need."""
+
+    reps: list[Seller]
+    managers_by_team: dict[int, list[Seller]]
+    inside_by_region: dict[int, list[Seller]]
+    reps_by_team: dict[int, list[Seller]] = field(default_factory=dict)
+    reps_by_region: dict[int, list[Seller]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for seller in self.reps:
+            self.reps_by_team.setdefault(seller.team_id, []).append(seller)
+            self.reps_by_region.setdefault(seller.region_id, []).append(seller)
+
+
+def stream(seed: int, purpose: str) -> random.Random:
+    """An independent random stream per purpose, so that e.g. adding activities does not change the
+    opportunities. String seeds are hashed with SHA-512 by `random`, hence stable across runs."""
+    return random.Random(f"kadence:{seed}:{purpose}")
+
+
+def drop_chance(index: int, n_open: int) -> float:
+    """Chance of losing a deal while in open stage `index` of `n_open`: 22% in the first stage falling
+    linearly to 8% in the last, which wins about 30% of the deals of an eight-stage process."""
+    if n_open <= 1:
+        return 0.2
+    return 0.22 - 0.14 * index / (n_open - 1)
+
+
+# --- reading the database into plain data ---------------------------------------------------------------
+
+
+def _stage_spec(stage, level: ProbabilityLevel, drop: float) -> StageSpec:
+    return StageSpec(stage.id, stage.order, stage.name_zh, level.id, level.probability,
+                     level.default_forecast_category, max(1, stage.standard_days), drop)
+
+
+def load_catalog() -> Catalog:
+    """The methodology and catalogue rows of the current database as a Catalog."""
+    levels = {lv.id: lv for lv in ProbabilityLevel.objects.all()}
+    won = next((lv for lv in levels.values() if lv.is_won), None)
+    lost = next((lv for lv in levels.values() if lv.is_lost), None)
+    if won is None or lost is None:
+        raise RuntimeError("The probability ladder needs a won and a lost level (run migrate).")
+    templates = []
+    default = ProcessTemplate.objects.filter(is_default=True, is_active=True).first()
+    for tpl in ProcessTemplate.objects.filter(is_active=True).prefetch_related("stages").order_by("id"):
+        weight = TEMPLATE_WEIGHTS.get(tpl.code, 0)
+        if default is not None and tpl.pk == default.pk:
+            weight = max(weight, TEMPLATE_WEIGHTS["tianlong8"])
+        stages = sorted(tpl.stages.all(), key=lambda s: s.order)
+        open_rows = [s for s in stages if not s.is_won]
+        won_row = next((s for s in stages if s.is_won), None)
+        if weight <= 0 or not open_rows:
+            continue
+        n_open = len(open_rows)
+        specs = tuple(_stage_spec(s, levels[s.default_level_id], drop_chance(i, n_open)) for i, s in enumerate(open_rows))
+        won_spec = _stage_spec(won_row, levels[won_row.default_level_id], 0.0) if won_row else None
+        templates.append(TemplateSpec(tpl.id, tpl.code, weight, specs, won_spec))
+    if not templates:
+        raise RuntimeError("No active process template with stages (run migrate).")
+    reasons = tuple((r.id, r.code, r.name_zh, LOSS_REASON_WEIGHTS.get(r.code, 5))
+                    for r in LossReason.objects.order_by("order", "id"))
+    return Catalog(
+        templates=tuple(templates),
+        won_level=(won.id, won.probability),
+        lost_level=(lost.id, lost.probability),
+        loss_reasons=reasons,
+        product_lines=tuple(ProductLine.objects.order_by("id").values_list("id", "code")),
+        competitors=tuple(Competitor.objects.order_by("id").values_list("id", "name")),
+        deal_roles=dict(DealRole.objects.values_list("code", "id")),
+        industries=dict(Industry.objects.values_list("code", "id")),
+    )
+
+
+def load_org() -> Org:
+    """The active sellers, managers and inside-sales users of the current database, with their team
+    and region (a user placed directly in a region counts for that region)."""
+    units = {u.id: u for u in OrgUnit.objects.all()}
+
+    def region_of(unit_id: int) -> int | None:
+        node = units.get(unit_id)
+        while node is not None and node.kind != OrgUnit.Kind.REGION:
+            node = units.get(node.parent_id) if node.parent_id else None
+        return node.id if node else None
+
+    reps, managers, inside = [], defaultdict(list), defaultdict(list)
+    users = User.objects.filter(is_active=True, org_unit__isnull=False).order_by("id")
+    for user in users.values("id", "role", "org_unit_id"):
+        region = region_of(user["org_unit_id"])
+        if region is None:
+            continue
+        seller = Seller(user["id"], user["role"], user["org_unit_id"], region)
+        if user["role"] == User.Role.REP and units[user["org_unit_id"]].kind == OrgUnit.Kind.TEAM:
+            reps.append(seller)
+        elif user["role"] == User.Role.MANAGER:
+            managers[user["org_unit_id"]].append(seller)
+        elif user["role"] == User.Role.INSIDE:
+            inside[region].append(seller)
+    return Org(reps, dict(managers), dict(inside))
+
+
+# --- creating the organisation and the catalogue ------------------------------------------------------
+
+
+def create_org(stdout: Callable[[str], Any] | None = None) -> None:
+    """Create the demo org tree (company → regions → teams, paths set) and its 41 users, all with the
+    password DEMO_PASSWORD. A username that already exists is left as it is."""
+    company = OrgUnit.objects.create(kind=OrgUnit.Kind.COMPANY, code=COMPANY_CODE, name_zh=COMPANY[0],
+                                     name_en=COMPANY[1])
+    company.path = f"/{company.pk}/"
+    company.save(update_fields=["path"])
+    password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once for everybody
+    existing = set(User.objects.values_list("username", flat=True))
+    skipped: list[str] = []
+
+    def user(username: str, role: str, name: str, unit: OrgUnit, manages: OrgUnit | None = None) -> None:
+        if username in existing:
+            skipped.append(username)
+            return
+        admin = role == User.Role.ADMIN
+        row = User.objects.create(username=username, password=password, role=role, display_name=name,
+                                  org_unit=unit, is_staff=admin, is_superuser=admin,
+                                  email=f"{username}@huagong-demo.cn")
+        if manages is not None:
+            row.managed_units.add(manages)
+
+    user("admin", User.Role.ADMIN, ADMIN_NAME, company)
+    for code, zh, en, director, teams, inside in REGIONS:
+        region = OrgUnit.objects.create(kind=OrgUnit.Kind.REGION, code=code, name_zh=zh, name_en=en, parent=company)
+        region.path = f"{company.path}{region.pk}/"
+        region.save(update_fields=["path"])
+        user(f"director.{code}", User.Role.DIRECTOR, director, region, region)
+        first_team = None
+        for number, (tzh, ten, manager, reps) in enumerate(teams, start=1):
+            team = OrgUnit.objects.create(kind=OrgUnit.Kind.TEAM, code=f"{code}-{number}", name_zh=tzh, name_en=ten,
+                                          parent=region)
+            team.path = f"{region.path}{team.pk}/"
+            team.save(update_fields=["path"])
+            first_team = first_team or team
+            user(f"manager.{code}{number}", User.Role.MANAGER, manager, team, team)
+            for letter, rep in zip("abcdefgh", reps, strict=False):
+                user(f"rep.{code}{number}{letter}", User.Role.REP, rep, team)
+        user(f"inside.{code}", User.Role.INSIDE, inside, first_team)
+    if skipped and stdout:
+        stdout(f"Users already present, left unchanged: {', '.join(skipped)}")
+
+
+def create_catalog() -> None:
+    """Create the demo product lines and competitors that are missing (by code / name)."""
+    for code, zh, en, _factor, _projects in PRODUCT_LINES:
+        ProductLine.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
+    for name in COMPETITORS:
+        Competitor.objects.get_or_create(name=name)
+
+
+# --- accounts and contacts ------------------------------------------------------------------------------
+
+
+class ContactDraft(NamedTuple):
+    """A contact before it has ids (see CONTACT_FIELDS for the meaning of the values)."""
+
+    name: str
+    title: str
+    phone: str
+    email: str
+    ambitions: str
+    character: str
+    preferences: str
+    strengths: str
+    buying_roles: list[str]
+    attitude: str
+    influence: str
+
+
+class AccountDraft(NamedTuple):
+    """An account before it has ids, with its contacts."""
+
+    name: str
+    industry: str
+    region_id: int
+    address: str
+    size: str
+    status: str
+    buying_power: Decimal
+    owner_id: int
+    team_id: int
+    notes: str
+    created_days: float  # days before today
+    contacts: tuple[ContactDraft, ...]
+
+
+INDUSTRY_WEIGHTS = {"government": 20, "military": 6, "enterprise": 30, "education": 10, "finance": 10,
+                    "power": 14, "telecom": 10}
+SIZE_WEIGHTS = {
+    "government": {"medium": 5, "large": 4, "huge": 1, "small": 1},
+    "military": {"medium": 3, "large": 5, "huge": 2},
+    "enterprise": {"small": 3, "medium": 5, "large": 3, "huge": 1},
+    "education": {"medium": 4, "large": 5, "huge": 1},
+    "finance": {"medium": 4, "large": 4, "huge": 2},
+    "power": {"medium": 3, "large": 5, "huge": 2},
+    "telecom": {"large": 5, "huge": 3, "medium": 2},
+}
+SIZE_BP_FACTOR = {"small": 0.3, "medium": 1.0, "large": 2.5, "huge": 6.0}
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _organisation_name(rng: random.Random, industry: str, province: tuple[str, str, list], city: str) -> str:
+    """A plausible Chinese organisation name for an industry in a city."""
+    short, full, _cities = province
+    c = city + "市"
+    choice = rng.random()
+    if industry == "government":
+        if choice < 0.8:
+            return c + rng.choice(GOV_CITY)
+        return full + rng.choice(GOV_PROVINCE)
+    if industry == "military":
+        if choice < 0.5:
+            return f"{rng.choice(MIL_GROUPS)}第{rng.randint(1, 99)}研究所"
+        return city + rng.choice(MIL_CITY)
+    if industry == "enterprise":
+        return f"{city}{rng.choice(BRANDS)}{rng.choice(TRADES)}{rng.choice(COMPANY_TYPES)}"
+    if industry == "education":
+        if choice < 0.6:
+            return city + rng.choice(EDU_CITY)
+        if choice < 0.8:
+            return short + rng.choice(EDU_PROVINCE)
+        return f"{c}第{rng.randint(1, 30)}中学"
+    if industry == "finance":
+        if choice < 0.55:
+            return f"{rng.choice(BANKS)}{city}分行"
+        if choice < 0.7:
+            return f"{rng.choice(BANKS)}{full}分行"
+        if choice < 0.8:
+            return f"{city}农村商业银行"
+        if choice < 0.92:
+            return f"{rng.choice(INSURERS)}{city}分公司"
+        return f"{rng.choice(SECURITIES)}{city}{rng.choice(ROADS)}营业部"
+    if industry == "power":
+        if choice < 0.55:
+            if short in SOUTHERN_GRID:
+                return f"{short}电网有限责任公司{city}供电局"
+            return f"{full}电力公司{city}供电分公司"
+        return f"{rng.choice(POWER_GENCOS)}{city}{rng.choice(POWER_PLANTS)}"
+    # telecom
+    if choice < 0.3:
+        return f"{rng.choice(OPERATORS)}{short}分公司"
+    if choice < 0.85:
+        return f"{rng.choice(OPERATORS)}{city}分公司"
+    if choice < 0.93:
+        return f"中国铁塔{city}分公司"
+    return f"{city}广电网络有限公司"
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    surname, s_py = rng.choice(SURNAMES)
+    given, g_py = rng.choice(GIVEN_NAMES)
+    return surname + given, f"{g_py}.{s_py}"
+
+
+def _contacts(rng: random.Random, industry: str, domain: str) -> tuple[ContactDraft, ...]:
+    titles = TITLES[industry]
+    count = rng.randint(2, 6)
+    chosen = [titles[0], *rng.sample(titles[1:], min(count - 1, len(titles) - 1))]
+    rows = []
+    for title, roles, influence in chosen:
+        name, login = _person(rng)
+        attitude = rng.choices(["support", "neutral", "oppose"], weights=[40, 45, 15])[0]
+        roles = list(roles)
+        if attitude == "support" and rng.random() < 0.3:
+            roles.append("coach")
+        profiled = rng.random() < 0.55
+        rows.append(ContactDraft(
+            name=name, title=title, phone=f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+            email=f"{login}@{domain}" if rng.random() < 0.8 else "",
+            ambitions=rng.choice(AMBITIONS) if profiled else "",
+            character=rng.choice(CHARACTERS) if profiled else "",
+            preferences=rng.choice(PREFERENCES) if profiled and rng.random() < 0.7 else "",
+            strengths=rng.choice(STRENGTHS) if profiled and rng.random() < 0.7 else "",
+            buying_roles=roles, attitude=attitude, influence=influence,
+        ))
+    return tuple(rows)
+
+
+def generate_accounts(rng: random.Random, count: int, org: Org, region_codes: dict[int, str]) -> list[AccountDraft]:
+    """`count` accounts with unique names spread over the regions that have reps (weighted), each owned by
+    a rep of its region; the first seven cover every industry. `region_codes` maps region ids to codes
+    ("north"…) to pick the geography; an unknown region gets cities from anywhere."""
+    regions = sorted(org.reps_by_region)
+    region_weights = [REGION_WEIGHTS.get(region_codes.get(r, ""), 20) for r in regions]
+    industries = list(INDUSTRY_WEIGHTS)
+    all_provinces = [p for provinces in GEOGRAPHY.values() for p in provinces]
+    used: set[str] = set()
+    drafts = []
+    for index in range(count):
+        region = rng.choices(regions, weights=region_weights)[0]
+        industry = industries[index] if index < len(industries) else _weighted(rng, INDUSTRY_WEIGHTS)
+        province = rng.choice(GEOGRAPHY.get(region_codes.get(region, ""), all_provinces))
+        city, city_py = rng.choice(province[2])
+        name = _organisation_name(rng, industry, province, city)
+        attempt = 0
+        while name in used:  # small name spaces (e.g. power in a one-city province) run out: vary it
+            attempt += 1
+            if attempt < 8:
+                name = _organisation_name(rng, industry, province, rng.choice(province[2])[0])
+            else:
+                name = f"{name[:180]}（{rng.choice(ROADS)}{attempt}）"
+        used.add(name)
+        size = _weighted(rng, SIZE_WEIGHTS[industry])
+        bp = rng.lognormvariate(math.log(2_500_000), 1.0) * SIZE_BP_FACTOR[size]
+        bp = min(50_000_000, max(200_000, round(bp, -4)))
+        owner = rng.choice(org.reps_by_region[region])
+        status = rng.choices(["prospect", "active", "dormant", "churned"], weights=[35, 45, 15, 5])[0]
+        municipality = province[1].endswith("市") and len(province[2]) == 1
+        address = (f"{province[1]}{'' if municipality else city + '市'}{rng.choice(ROADS)}"
+                   f"{rng.randint(1, 999)}号")
+        domain = f"{city_py}-{industry}{index % 97}.cn"
+        drafts.append(AccountDraft(
+            name=name, industry=industry, region_id=region, address=address, size=size, status=status,
+            buying_power=Decimal(int(bp)), owner_id=owner.id, team_id=owner.team_id, notes=rng.choice(ACCOUNT_NOTES),
+            created_days=HISTORY_DAYS + rng.uniform(30, 900), contacts=_contacts(rng, industry, domain),
+        ))
+    return drafts
+
+
+# --- opportunities ------------------------------------------------------------------------------------
+
+
+class OppLife(NamedTuple):
+    """One simulated opportunity.
+
+    `opportunity` holds the values of OPPORTUNITY_FIELDS without the id; every row of `history` the values
+    of STAGE_CHANGE_FIELDS without id and opportunity id; `team` is (user id, deal role id, added at).
+    `spans` are the stretches the deal spent in a stage, as (open stage index, start, end) in days
+    relative to today (end 0 = still there today), for the activity generator.
+    """
+
+    opportunity: tuple
+    history: tuple[tuple, ...]
+    product_line_ids: tuple[int, ...]
+    competitor_ids: tuple[int, ...]
+    team: tuple[tuple[int, int, datetime], ...]
+    spans: tuple[tuple[int, float, float], ...]
+    n_open: int
+
+
+def _cumulative(weights: Iterable[float]) -> list[float]:
+    total, out = 0.0, []
+    for weight in weights:
+        total += weight
+        out.append(total)
+    return out
+
+
+class OpportunitySimulator:
+    """Simulates opportunities through their process template, one deal at a time.
+
+    A deal is created on a day of the two years before `today`, then spends in each stage about the
+    stage's standard days × a per-deal pace × lognormal noise (one stage in seven deals stalls 2.5–6×
+    longer). In every stage it may be lost (`StageSpec.drop` × the owner's skill); after the last open
+    stage it is won. A few deals move back one stage once. A deal whose next step would fall on or after
+    `today` stays open where it is. All times are before today's midnight and strictly increasing.
+    """
+
+    def __init__(self, catalog: Catalog, org: Org, accounts: list[AccountRef], today: date, seed: int):
+        if not org.reps:
+            raise RuntimeError("There are no sales reps in teams to own opportunities.")
+        if not accounts:
+            raise RuntimeError("There are no accounts to attach opportunities to.")
+        self.catalog, self.org, self.accounts, self.today = catalog, org, accounts, today
+        self.midnight = timezone.make_aware(datetime.combine(today, time.min))
+        setup = stream(seed, "simulator-setup")
+        self.templates = list(catalog.templates)
+        self.remaining = {t.id: t.remaining_days for t in self.templates}
+        self.template_cum = _cumulative(t.weight for t in self.templates)
+        size_weight = {"small": 1.0, "medium": 1.5, "large": 2.5, "huge": 4.0}
+        self.account_cum = _cumulative(size_weight.get(a.size, 1.0) * setup.lognormvariate(0, 0.6) for a in accounts)
+        self.skill = {s.id: setup.uniform(0.75, 1.25) for s in org.reps}
+        self.sellers = {s.id: s for s in org.reps}
+        lines = {code: pid for pid, code in catalog.product_lines}
+        self.line_factor = {lines[c]: f for c, _zh, _en, f, _p in PRODUCT_LINES if c in lines}
+        self.projects = {lines[c]: p for c, _zh, _en, _f, p in PRODUCT_LINES if c in lines}
+        self.lines_by_industry: dict[str, tuple[list[int], list[float]]] = {}
+        for industry, weights in LINES_BY_INDUSTRY.items():
+            pairs = [(lines[c], w) for c, w in weights.items() if c in lines]
+            if not pairs:
+                pairs = [(pid, 1.0) for pid, _code in catalog.product_lines]
+            self.lines_by_industry[industry] = ([p for p, _ in pairs], _cumulative(w for _, w in pairs))
+        all_lines = [pid for pid, _code in catalog.product_lines]
+        self.any_lines = (all_lines, _cumulative(1.0 for _ in all_lines))
+        competitors = {name: cid for cid, name in catalog.competitors}
+        self.all_competitors = [cid for cid, _name in catalog.competitors]
+        self.competitors_by_line = {}
+        for code, names in COMPETITORS_BY_LINE.items():
+            if code in lines:
+                self.competitors_by_line[lines[code]] = [competitors[n] for n in names if n in competitors]
+        self.reasons = list(catalog.loss_reasons)
+        self.reason_cum = _cumulative(r[3] for r in self.reasons)
+        self.roles = [catalog.deal_roles[c] for c in DEAL_TEAM_ROLES if c in catalog.deal_roles]
+        self.role_code = {v: k for k, v in catalog.deal_roles.items()}
+
+    # Time is counted in days relative to today's midnight (negative = past). A day's fraction maps to
+    # the working hours 9:00–18:00, so later times always give later datetimes.
+    def at(self, t: float) -> datetime:
+        day = math.floor(t)
+        return self.midnight + timedelta(days=day, minutes=540 + int((t - day) * 540))
+
+    def day(self, t: float) -> date:
+        return self.today + timedelta(days=math.floor(t))
+
+    def _pick(self, rng: random.Random, items: list, cum: list[float]):
+        return items[bisect_right(cum, rng.random() * cum[-1])]
+
+    def _product_lines(self, rng: random.Random, industry: str) -> tuple[int, ...]:
+        items, cum = self.lines_by_industry.get(industry, self.any_lines)
+        if not items:
+            return ()
+        first = self._pick(rng, items, cum)
+        if len(items) > 1 and rng.random() < 0.3:
+            second = self._pick(rng, items, cum)
+            if second != first:
+                return (first, second)
+        return (first,)
+
+    def _competitors(self, rng: random.Random, lines: tuple[int, ...]) -> list[int]:
+        pool = list(dict.fromkeys(c for line in lines for c in self.competitors_by_line.get(line, ())))
+        pool = pool or self.all_competitors
+        count = min(len(pool), rng.choices((0, 1, 2, 3), weights=(20, 35, 30, 15))[0])
+        return rng.sample(pool, count)
+
+    def _deal_team(self, rng: random.Random, owner: Seller, start: float, end: float) -> tuple:
+        """0–3 colleagues on the deal team: teammates or reps elsewhere as pre-sales / consultants, the
+        team's manager as executive sponsor, the region's inside sales."""
+        if not self.roles or rng.random() >= 0.4:
+            return ()
+        members: dict[int, int] = {}
+        for _ in range(rng.choices((1, 2, 3), weights=(55, 35, 10))[0]):
+            role = rng.choice(self.roles)
+            code = self.role_code[role]
+            candidates: list[Seller]
+            if code == "executive":
+                candidates = self.org.managers_by_team.get(owner.team_id, [])
+            elif code == "inside_sales":
+                candidates = self.org.inside_by_region.get(owner.region_id, [])
+            else:
+                where = rng.random()
+                if where < 0.5:
+                    candidates = self.org.reps_by_team.get(owner.team_id, [])
+                elif where < 0.8:
+                    candidates = self.org.reps_by_region.get(owner.region_id, [])
+                else:
+                    candidates = self.org.reps
+            candidates = [c for c in candidates if c.id != owner.id and c.id not in members]
+            if candidates:
+                members[rng.choice(candidates).id] = role
+        span = max(0.0, min(end, start + 30) - start)
+        return tuple((user, role, self.at(start + rng.random() * span)) for user, role in members.items())
+
+    def life(self, rng: random.Random) -> OppLife:
+        """Simulate one opportunity (see the class docstring)."""
+        r = rng.random
+        tpl: TemplateSpec = self._pick(rng, self.templates, self.template_cum)
+        account: AccountRef = self._pick(rng, self.accounts, self.account_cum)
+        owner = self.sellers.get(account.owner_id) or rng.choice(self.org.reps)
+        if r() < 0.1:  # a teammate works this deal at a colleague's account
+            owner = rng.choice(self.org.reps_by_team[owner.team_id])
+        skill = self.skill[owner.id]
+        stages, n_open = tpl.open_stages, len(tpl.open_stages)
+        remaining = self.remaining[tpl.id]
+
+        created = -1.0 - (HISTORY_DAYS - 2) * r() ** 1.4  # more deals recently: the company grows
+        pace = rng.lognormvariate(0.0, 0.25)
+        stall = rng.randrange(n_open) if r() < 0.15 else -1
+        lines = self._product_lines(rng, account.industry)
+        factor = sum(self.line_factor.get(line, 1.0) for line in lines) / max(1, len(lines))
+        size_factor = {"small": 0.5, "medium": 0.9, "large": 1.3, "huge": 1.8}.get(account.size, 1.0)
+        amount = rng.lognormvariate(math.log(800_000), 0.9) * factor * size_factor
+        amount = min(20_000_000.0, max(50_000.0, round(amount, -3)))
+        ecd = created + tpl.total_days * rng.uniform(0.5, 1.2)  # first estimates are optimistic
+        competitors = self._competitors(rng, lines)
+
+        # events: (kind, from index, to index, time, amount, expected close (days), reason)
+        events: list[tuple] = [("created", -1, 0, created, amount, ecd, "")]
+        spans: list[tuple[int, float, float]] = []
+        i, t, moved_back, returning = 0, created, False, False
+        status, loss_reason, winner = OPEN, None, None
+        while True:
+            stage = stages[i]
+            dur = max(1.0, stage.days * pace * rng.lognormvariate(0.0, 0.45) * (0.4 if returning else 1.0))
+            if i == stall and not returning:
+                dur *= rng.uniform(2.5, 6.0)
+            returning = False
+            if r() < stage.drop * skill:
+                end = t + max(0.3, dur * rng.uniform(0.2, 1.0))
+                if end < 0:
+                    status = LOST
+                    loss_reason = self._pick(rng, self.reasons, self.reason_cum) if self.reasons else None
+                    if i == stall and self.reasons and r() < 0.6:  # stalled deals die of indecision
+                        loss_reason = next((x for x in self.reasons if x[1] == "no_decision"), loss_reason)
+                    if loss_reason is not None and loss_reason[1] not in NO_WINNER_REASONS and r() < 0.85:
+                        if not competitors and self.all_competitors:
+                            competitors = [rng.choice(self.all_competitors)]
+                        winner = rng.choice(competitors) if competitors else None
+                    spans.append((i, t, end))
+                    ecd = end + rng.choice((0, 0, 0, -7, -3, 3, 7, 14))
+                    events.append(("lost", i, i, end, amount, ecd, loss_reason[2] if loss_reason else ""))
+                else:
+                    spans.append((i, t, 0.0))
+                break
+            end = t + dur
+            if end >= 0:
+                spans.append((i, t, 0.0))
+                break
+            spans.append((i, t, end))
+            if i + 1 == n_open:
+                status = WON
+                ecd = end + rng.choice((0, 0, 0, -7, -3, 3, 7, 14))
+                events.append(("won", i, n_open, end, amount, ecd, ""))
+                break
+            if i >= 2 and not moved_back and r() < 0.06:
+                moved_back = returning = True
+                events.append(("moved_back", i, i - 1, end, amount, ecd, rng.choice(MOVE_BACK_REASONS)))
+                i, t = i - 1, end
+                continue
+            if i >= 1 and r() < 0.2:  # the budget becomes clearer once a proposal is on the table
+                amount = min(20_000_000.0, max(50_000.0, round(amount * rng.uniform(0.8, 1.25), -3)))
+            if ecd < end + remaining[i + 1] * 0.5 and r() < 0.5:  # the rep re-plans a slipping deal
+                ecd = end + remaining[i + 1] * pace * rng.uniform(0.8, 1.2)
+            events.append(("advanced", i, i + 1, end, amount, ecd, ""))
+            i, t = i + 1, end
+
+        updated_t = events[-1][3]
+        version = len(events)
+        if status == OPEN and ecd < 0 and r() < 0.4:  # most reps fix an overdue close date, some don't
+            updated_t += (-updated_t) * rng.uniform(0.1, 0.9)
+            ecd = rng.uniform(7, 30) + remaining[i] * pace * rng.uniform(0.3, 0.9)
+            version += 1
+        history, entered = self._history(tpl, events, owner.id)
+        last = events[-1]
+        if status == WON:
+            final = tpl.won_stage or stages[-1]
+            stage_id, (level_id, probability), category = final.id, self.catalog.won_level, BOOKED
+        elif status == LOST:
+            stage_id, (level_id, probability), category = stages[i].id, self.catalog.lost_level, OMITTED
+        else:
+            stage = stages[i]
+            stage_id, level_id, probability, category = stage.id, stage.level_id, stage.probability, stage.category
+        project = rng.choice(self.projects.get(lines[0], ["系统集成项目"])) if lines else "系统集成项目"
+        name = f"{account.name}{project}{'（二期）' if r() < 0.12 else ''}"
+        opportunity = (
+            name[:200], account.id, owner.id, owner.team_id, tpl.id, stage_id, level_id, probability,
+            Decimal(int(last[4])), CURRENCY, self.day(ecd), category,
+            status, loss_reason[0] if loss_reason else None, winner,
+            self.day(last[3]) if status != OPEN else None, rng.choice(OPP_DESCRIPTIONS),
+            rng.choice(OPP_NEXT_STEPS) if status == OPEN else "",
+            entered, self.at(created), self.at(updated_t), version,
+        )
+        team = self._deal_team(rng, owner, created, events[-1][3])
+        return OppLife(opportunity, history, lines, tuple(competitors), team, tuple(spans), n_open)
+
+    def _history(self, tpl: TemplateSpec, events: list[tuple], owner_id: int) -> tuple[tuple, datetime]:
+        """StageChange rows for the events, and when the deal entered the stage it ends in."""
+        stages = tpl.open_stages
+        won_stage = tpl.won_stage or stages[-1]
+        rows, entered = [], None
+        for kind, fi, ti, t, amount, ecd, reason in events:
+            at = self.at(t)
+            amount_d, ecd_d = Decimal(int(amount)), self.day(ecd)
+            if kind == "created":
+                to = stages[0]
+                rows.append((kind, None, to.id, "", to.name_zh, None, to.level_id, to.probability, amount_d, CURRENCY,
+                             ecd_d, OPEN, None, owner_id, at, "", False))
+                entered = at
+                continue
+            src = stages[fi]
+            days = (at - entered).days
+            if kind == "won":
+                level_id, probability = self.catalog.won_level
+                rows.append((kind, src.id, won_stage.id, src.name_zh, won_stage.name_zh, src.level_id, level_id,
+                             probability, amount_d, CURRENCY, ecd_d, WON, days, owner_id, at, reason, False))
+                if won_stage.id != src.id:
+                    entered = at
+            elif kind == "lost":
+                level_id, probability = self.catalog.lost_level
+                rows.append((kind, src.id, src.id, src.name_zh, src.name_zh, src.level_id, level_id, probability,
+                             amount_d, CURRENCY, ecd_d, LOST, days, owner_id, at, reason, False))
+            else:
+                to = stages[ti]
+                rows.append((kind, src.id, to.id, src.name_zh, to.name_zh, src.level_id, to.level_id, to.probability,
+                             amount_d, CURRENCY, ecd_d, OPEN, days, owner_id, at, reason, False))
+                entered = at
+        return tuple(rows), entered
+
+
+def generate_opportunities(simulator: OpportunitySimulator, count: int, seed: int) -> Iterator[OppLife]:
+    """`count` simulated opportunities; the same simulator inputs and seed give the same sequence."""
+    rng = stream(seed, "opportunities")
+    for _ in range(count):
+        yield simulator.life(rng)
+
+
+# --- activities ---------------------------------------------------------------------------------------
+
+
+class ActivityDraft(NamedTuple):
+    """An activity before it has an id: values of ACTIVITY_FIELDS[1:] and its contact ids."""
+
+    row: tuple
+    contact_ids: tuple[int, ...]
+
+
+class ActivityGenerator:
+    """Visits, calls, meetings, demos and e-mails along each deal's life (a few per stage, the kind
+    following the phase of the deal), planned ones in the next two weeks for open deals, and
+    account-level ones (inside-sales calls, relationship visits)."""
+
+    def __init__(self, simulator: OpportunitySimulator, seed: int):
+        self.sim = simulator
+        self.rng = stream(seed, "activities")
+        self.team_of = {s.id: s.team_id for s in simulator.org.reps}
+        for group in (*simulator.org.managers_by_team.values(), *simulator.org.inside_by_region.values()):
+            for seller in group:
+                self.team_of[seller.id] = seller.team_id
+
+    def _done_date(self, t: float, start: float, end: float) -> date:
+        """The day of a done activity at time `t` of the span [start, end]. Most customer work happens on
+        weekdays, so a weekend day moves to the Friday before or the Monday after, staying in the span."""
+        day = self.sim.day(t)
+        if day.weekday() >= 5 and self.rng.random() < 0.85:
+            friday, monday = day - timedelta(days=day.weekday() - 4), day + timedelta(days=7 - day.weekday())
+            if friday >= self.sim.day(start):
+                day = friday
+            elif monday <= self.sim.day(end) and monday < self.sim.today:
+                day = monday
+        return min(day, self.sim.today - timedelta(days=1))
+
+    def _activity(self, kind: str, phase: int, when: date, done: bool, account: AccountRef, opp_id: int | None,
+                  owner_id: int, created: datetime) -> ActivityDraft:
+        rng = self.rng
+        contacts = list(account.contacts)
+        chosen = rng.sample(contacts, min(len(contacts), 1 if kind == "email" or rng.random() < 0.6 else 2))
+        who = chosen[0] if chosen else (0, "客户", "")
+        topic = rng.choice(TOPICS[phase])
+        if kind == "visit":
+            subject = f"拜访{who[2]}{who[1]}，沟通{topic}"
+        elif kind == "call_out":
+            subject = f"电话联系{who[1]}，确认{topic}"
+        elif kind == "call_in":
+            subject = f"{who[1]}来电咨询{topic}"
+        elif kind == "meeting":
+            subject = f"与{who[1]}等召开{topic}沟通会"
+        elif kind == "demo":
+            subject = f"方案演示：{topic}"
+        else:
+            subject = f"发送{rng.choice(DOCS)}给{who[1]}"
+        if not done:
+            subject = "计划：" + subject
+        effective = done and ((kind == "visit" and rng.random() < 0.65) or
+                              (kind in ("meeting", "demo") and rng.random() < 0.4))
+        next_step = rng.choice(NEXT_STEPS[phase]) if done and rng.random() < 0.7 else ""
+        next_date = when + timedelta(days=rng.randint(3, 15)) if next_step and rng.random() < 0.6 else None
+        row = (kind, subject[:200], when, done, account.id, opp_id, owner_id, self.team_of[owner_id], effective,
+               rng.choice(OUTCOMES[phase]) if done else "", next_step, next_date, 1, created, created)
+        return ActivityDraft(row, tuple(c[0] for c in chosen))
+
+    def _kind(self, phase: int) -> str:
+        kinds = KIND_WEIGHTS[phase]
+        return self.rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
+
+    def for_opportunity(self, life: OppLife, opp_id: int, account: AccountRef) -> list[ActivityDraft]:
+        rng, sim = self.rng, self.sim
+        owner_id = life.opportunity[2]
+        helpers = [m[0] for m in life.team if m[0] in self.team_of]
+        drafts = []
+        for index, start, end in life.spans:
+            phase = min(2, 3 * index // max(1, life.n_open))
+            length = end - start
+            count = 0 if rng.random() < 0.1 else 1 + min(3, int(length // 12))
+            for _ in range(count):
+                t = start + rng.random() * length
+                kind = self._kind(phase)
+                owner = rng.choice(helpers) if helpers and kind == "demo" and rng.random() < 0.5 else owner_id
+                when = self._done_date(t, start, end)
+                created = timezone.make_aware(datetime.combine(when, time(18, 0)))
+                drafts.append(self._activity(kind, phase, when, True, account, opp_id, owner, created))
+        if life.opportunity[12] == OPEN and rng.random() < 0.75:
+            index = life.spans[-1][0]
+            phase = min(2, 3 * index // max(1, life.n_open))
+            when = sim.today + timedelta(days=rng.randint(1, 14))
+            created = sim.at(-1 + rng.random() * 0.9)
+            drafts.append(self._activity(self._kind(phase), phase, when, False, account, opp_id, owner_id, created))
+        return drafts
+
+    def one_for_opportunity(self, life: OppLife, opp_id: int, account: AccountRef) -> ActivityDraft:
+        """A single done activity at a random moment of the deal's life (the cheap variant for `seed`)."""
+        index, start, end = self.rng.choice(life.spans)
+        phase = min(2, 3 * index // max(1, life.n_open))
+        when = self._done_date(start + self.rng.random() * (end - start), start, end)
+        created = timezone.make_aware(datetime.combine(when, time(18, 0)))
+        return self._activity(self._kind(phase), phase, when, True, account, opp_id, life.opportunity[2], created)
+
+    def for_account(self, account: AccountRef, owner_id: int, inside_id: int | None) -> list[ActivityDraft]:
+        rng, drafts = self.rng, []
+        for _ in range(rng.randint(0, 6)):
+            who = inside_id if inside_id and rng.random() < 0.6 else owner_id
+            kind = "call_out" if who == inside_id else rng.choice(["visit", "visit", "meeting", "call_out", "email"])
+            when = self._done_date(-rng.uniform(1, HISTORY_DAYS), -HISTORY_DAYS, -1)
+            created = timezone.make_aware(datetime.combine(when, time(18, 0)))
+            drafts.append(self._activity(kind, 0, when, True, account, None, who, created))
+        return drafts
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Buffers rows per table and writes them in batches within the caller's transaction.
+
+    Ids are allocated here (max id + 1, tables locked against concurrent inserts on PostgreSQL) so that
+    rows can reference each other before they are written; sequences are reset in `close()`.
+    PostgreSQL receives the rows through COPY; other databases through `bulk_create`.
+
+    With `defer_constraints` on PostgreSQL, the foreign keys and the plain (non-unique) indexes of the
+    written tables are dropped while loading and rebuilt in `close()`: checking each row against its
+    parents and inserting it into nine indexes as it arrives is what makes large loads slow, while
+    building an index or validating a foreign key over the whole table at the end is one sort or one
+    join. Adding the foreign keys back verifies every row, so integrity is still proven. The tables
+    are locked for the whole transaction either way.
+    """
+
+    def __init__(self, models: Iterable[type[Model]], *, batch_size: int = 20_000, defer_constraints: bool = False):
+        self.models = list(models)
+        self.batch_size = batch_size
+        self.postgres = connection.vendor == "postgresql"
+        self.buffers: dict[type[Model], list[tuple]] = {m: [] for m in self.models}
+        self.written: dict[type[Model], int] = defaultdict(int)
+        self.next_id: dict[type[Model], int] = {}
+        self.dropped_keys: list[tuple[str, str, str]] = []
+        self.dropped_indexes: list[tuple[str, str]] = []
+        if self.postgres:
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in self.models)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for model in self.models:
+            self.next_id[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        if defer_constraints and self.postgres:
+            self._drop_constraints()
+
+    def ids(self, model: type[Model], count: int = 1) -> int:
+        """Reserve `count` consecutive ids of `model`; returns the first."""
+        first = self.next_id[model]
+        self.next_id[model] = first + count
+        return first
+
+    def add(self, model: type[Model], row: tuple) -> None:
+        buffer = self.buffers[model]
+        buffer.append(row)
+        if len(buffer) >= self.batch_size:
+            self.flush(model)
+
+    def flush(self, model: type[Model] | None = None) -> None:
+        for m in [model] if model else self.models:
+            rows = self.buffers[m]
+            if not rows:
+                continue
+            if self.postgres:
+                self._copy(m, rows)
+            else:
+                fields = TABLE_FIELDS[m]
+                m.objects.bulk_create([m(**dict(zip(fields, row, strict=True))) for row in rows],
+                                      batch_size=2000)
+            self.written[m] += len(rows)
+            self.buffers[m] = []
+
+    def _copy(self, model: type[Model], rows: list[tuple]) -> None:
+        fields = TABLE_FIELDS[model]
+        meta = model._meta
+        columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+        json_at = [i for i, f in enumerate(fields) if meta.get_field(f).get_internal_type() == "JSONField"]
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            write = copy.write_row
+            if json_at:
+                for row in rows:
+                    row = list(row)
+                    for i in json_at:
+                        row[i] = json.dumps(row[i], ensure_ascii=False)
+                    write(row)
+            else:
+                for row in rows:
+                    write(row)
+
+    def _drop_constraints(self) -> None:
+        tables = [m._meta.db_table for m in self.models]
+        with connection.cursor() as cursor:
+            # Rows written earlier in this transaction (the org) have deferred checks queued; PostgreSQL
+            # refuses to alter a table with pending checks, so run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
+                [tables],
+            )
+            self.dropped_keys = list(cursor.fetchall())
+            for table, name, _definition in self.dropped_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            # Unique indexes stay: they back primary keys and unique constraints.
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+                "ORDER BY i.indrelid, i.indexrelid",
+                [tables],
+            )
+            self.dropped_indexes = list(cursor.fetchall())
+            for index, _definition in self.dropped_indexes:
+                cursor.execute(f"DROP INDEX {index}")
+
+    def close(self) -> dict[str, int]:
+        """Write what is buffered, rebuild the dropped indexes and foreign keys, reset the id sequences;
+        returns the number of rows written per table."""
+        self.flush()
+        with connection.cursor() as cursor:
+            for _index, definition in self.dropped_indexes:
+                cursor.execute(definition)
+            for table, name, definition in self.dropped_keys:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+            self.dropped_indexes, self.dropped_keys = [], []
+            for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
+                cursor.execute(sql)
+        return {m._meta.db_table: self.written[m] for m in self.models}
+
+
+def write_accounts(writer: BulkWriter, drafts: list[AccountDraft], catalog: Catalog, today: date) -> list[AccountRef]:
+    """Write accounts and their contacts; returns what opportunities need to know of them."""
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    refs = []
+    for draft in drafts:
+        account_id = writer.ids(Account)
+        created = midnight - timedelta(days=draft.created_days)
+        writer.add(Account, (account_id, draft.name, catalog.industries[draft.industry], draft.region_id, draft.address,
+                             draft.size, draft.status, draft.buying_power, CURRENCY, draft.owner_id, draft.team_id,
+                             draft.notes, 1, created, created))
+        contacts = []
+        for c in draft.contacts:
+            contact_id = writer.ids(Contact)
+            writer.add(Contact, (contact_id, account_id, c.name, c.title, c.phone, c.email, c.ambitions, c.character,
+                                 c.preferences, c.strengths, c.buying_roles, c.attitude, c.influence, "", 1,
+                                 created, created))
+            contacts.append((contact_id, c.name, c.title))
+        refs.append(AccountRef(account_id, draft.name, draft.industry, draft.size, draft.owner_id, draft.region_id,
+                               tuple(contacts)))
+    return refs
+
+
+def write_opportunity(writer: BulkWriter, life: OppLife) -> int:
+    """Write one simulated opportunity with its history, product lines, competitors and deal team."""
+    opp_id = writer.ids(Opportunity)
+    writer.add(Opportunity, (opp_id, *life.opportunity))
+    first = writer.ids(StageChange, len(life.history))
+    for offset, row in enumerate(life.history):
+        writer.add(StageChange, (first + offset, opp_id, *row))
+    for line in life.product_line_ids:
+        writer.add(OppProductLine, (writer.ids(OppProductLine), opp_id, line))
+    for competitor in life.competitor_ids:
+        writer.add(OppCompetitor, (writer.ids(OppCompetitor), opp_id, competitor))
+    for user_id, role_id, added_at in life.team:
+        writer.add(OpportunityTeamMember, (writer.ids(OpportunityTeamMember), opp_id, user_id, role_id, added_at))
+    return opp_id
+
+
+def write_activities(writer: BulkWriter, drafts: Iterable[ActivityDraft]) -> None:
+    for draft in drafts:
+        activity_id = writer.ids(Activity)
+        writer.add(Activity, (activity_id, *draft.row))
+        for contact_id in draft.contact_ids:
+            writer.add(ActivityContact, (writer.ids(ActivityContact), activity_id, contact_id))
+
+
+def _region_codes() -> dict[int, str]:
+    return dict(OrgUnit.objects.filter(kind=OrgUnit.Kind.REGION).values_list("id", "code"))
+
+
+def _settle_accounts(drafts: list[AccountDraft], lives: list[OppLife], refs: list[AccountRef],
+                     today: date, rng: random.Random) -> list[AccountDraft]:
+    """Make each demo account's status and buying power agree with the simulated deals: a recent win
+    makes an active customer, only old wins a dormant one, none a prospect; BP is at least the
+    revenue won in the last year, so share of wallet stays below 100%."""
+    index = {ref.id: i for i, ref in enumerate(refs)}
+    year_ago = today - timedelta(days=365)
+    won_recent: dict[int, Decimal] = defaultdict(Decimal)
+    won_ever: set[int] = set()
+    for life in lives:
+        opp = life.opportunity
+        if opp[12] == WON:
+            i = index[opp[1]]
+            won_ever.add(i)
+            if opp[15] >= year_ago:
+                won_recent[i] += opp[8]
+    settled = []
+    for i, draft in enumerate(drafts):
+        if i in won_recent:
+            status = "active"
+        elif i in won_ever:
+            status = "churned" if rng.random() < 0.2 else "dormant"
+        else:
+            status = "prospect"
+        bp, won = draft.buying_power, won_recent.get(i, Decimal(0))
+        if bp < won * Decimal("1.1"):
+            bp = max(won, min(Decimal(50_000_000), (won * Decimal(str(round(rng.uniform(1.1, 3.0), 2)))).quantize(Decimal(1))))
+        settled.append(draft._replace(status=status, buying_power=bp))
+    return settled
+
+
+# --- the two use cases ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: int = DEMO_ACCOUNTS,
+                      opportunities: int = DEMO_OPPORTUNITIES,
+                      stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+    """Create the demo company in the current database (org, users, catalogue, accounts, deals,
+    history, activities) in one transaction; returns the number of rows written per table."""
+    today = today or timezone.localdate()
+    create_org(stdout)
+    create_catalog()
+    catalog, org = load_catalog(), load_org()
+    drafts = generate_accounts(stream(seed, "accounts"), accounts, org, _region_codes())
+
+    # Accounts get their ids first (opportunities point at them), but are written after the deals are
+    # simulated, so that their status and buying power can follow the deals.
+    writer = BulkWriter(TABLE_FIELDS)
+    first_account = writer.next_id[Account]
+    refs = [AccountRef(first_account + i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+            for i, d in enumerate(drafts)]
+    simulator = OpportunitySimulator(catalog, org, refs, today, seed)
+    lives = list(generate_opportunities(simulator, opportunities, seed))
+    drafts = _settle_accounts(drafts, lives, refs, today, stream(seed, "settle"))
+    refs = write_accounts(writer, drafts, catalog, today)  # allocates the same ids, in the same order
+    by_id = {ref.id: ref for ref in refs}
+    activities = ActivityGenerator(simulator, seed)
+    for life in lives:
+        opp_id = write_opportunity(writer, life)
+        write_activities(writer, activities.for_opportunity(life, opp_id, by_id[life.opportunity[1]]))
+    for ref in refs:
+        inside = org.inside_by_region.get(ref.region_id)
+        write_activities(writer, activities.for_account(ref, ref.owner_id, inside[0].id if inside else None))
+    counts = writer.close()
+    counts["core_user"] = User.objects.count()
+    counts["core_orgunit"] = OrgUnit.objects.count()
+    return counts
+
+
+def seed_opportunities(count: int, *, seed: int = 42, today: date | None = None, batch_size: int = 20_000,
+                       accounts: int | None = None, activities: bool = True,
+                       progress: Callable[[int], Any] | None = None,
+                       stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+    """Add `count` simulated opportunities (with history, product lines, competitors, deal teams and,
+    with `activities`, one activity each) and `accounts` new accounts (default count / 20) with
+    contacts, for benchmarks. Creates the demo org, users and catalogue first when the database has no
+    company. One transaction; `progress(n)` is called as deals are written."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        if not OrgUnit.objects.filter(code=COMPANY_CODE).exists():
+            create_org(stdout)
+        create_catalog()
+        catalog, org = load_catalog(), load_org()
+        if not org.reps:
+            raise RuntimeError("There are no sales reps in teams to own the opportunities.")
+        n_accounts = accounts if accounts is not None else max(1, count // 20)
+        writer = BulkWriter(TABLE_FIELDS, batch_size=batch_size, defer_constraints=True)
+        drafts = generate_accounts(stream(seed, "seed-accounts"), n_accounts, org, _region_codes())
+        refs = write_accounts(writer, drafts, catalog, today)
+        simulator = OpportunitySimulator(catalog, org, refs, today, seed)
+        generator = ActivityGenerator(simulator, seed) if activities else None
+        by_id = {ref.id: ref for ref in refs}
+        done = 0
+        for life in generate_opportunities(simulator, count, seed):
+            opp_id = write_opportunity(writer, life)
+            if generator is not None:
+                write_activities(writer, [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])])
+            done += 1
+            if progress and done % 1000 == 0:
+                progress(1000)
+        if progress and done % 1000:
+            progress(done % 1000)
+        counts = writer.close()
+    if connection.vendor == "postgresql":
+        # Fresh statistics, or the planner of the benchmarks that follow guesses badly.
+        with connection.cursor() as cursor:
+            for model in TABLE_FIELDS:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return counts

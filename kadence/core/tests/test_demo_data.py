@@ -1,0 +1,218 @@
+"""The demo company (`load_demo`) and the benchmark seed (`seed`): size, determinism, and a stage
+history that agrees with every opportunity's status, stage and level."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Lag
+from django.utils import timezone
+
+from kadence.accounts.models import Account, Industry
+from kadence.activities.models import Activity
+from kadence.core import demo_data
+from kadence.core.models import OrgUnit, User
+from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange
+from kadence.pipeline.templates_data import methodology
+
+TODAY = date(2025, 6, 30)
+MIDNIGHT = timezone.make_aware(datetime.combine(TODAY, time.min))
+
+
+def load(seed: int = 7) -> str:
+    out = StringIO()
+    call_command("load_demo", seed=seed, today=TODAY, stdout=out)
+    return out.getvalue()
+
+
+def assert_history_consistent() -> None:
+    """The invariants every generated data set must satisfy, checked in SQL."""
+    opps = Opportunity.objects.all()
+    changes = StageChange.objects.all()
+    by_status = dict(opps.values_list("status").annotate(n=Count("id")))
+    assert by_status.get("open", 0) > 0 and by_status.get("won", 0) > 0 and by_status.get("lost", 0) > 0
+
+    # Exactly one "created" row per opp, and it comes first.
+    assert changes.filter(kind="created").count() == opps.count()
+    assert not changes.filter(kind="created").values("opportunity").annotate(n=Count("id")).filter(n__gt=1).exists()
+    ordered = StageChange.objects.filter(opportunity=OuterRef("pk")).order_by("changed_at", "id")
+    first_kind = opps.annotate(k=Subquery(ordered.values("kind")[:1]))
+    assert not first_kind.exclude(k="created").exists()
+    assert not changes.filter(kind="created").exclude(from_stage__isnull=True).exists()
+    assert not changes.filter(kind="created", to_stage__order__gt=1).exists()
+
+    # Timestamps strictly increase per opp (in id order) and are all before today.
+    previous = changes.annotate(prev=Window(Lag("changed_at"), partition_by=[F("opportunity_id")], order_by=F("id").asc()))
+    assert not previous.filter(prev__gte=F("changed_at")).exists()
+    assert not changes.filter(changed_at__gte=MIDNIGHT).exists()
+    assert not opps.filter(Q(created_at__gte=MIDNIGHT) | Q(updated_at__gte=MIDNIGHT) | Q(closed_on__gte=TODAY)).exists()
+    assert not opps.filter(updated_at__lt=F("stage_entered_at")).exists()
+
+    # The last row says where the opp is.
+    last = StageChange.objects.filter(opportunity=OuterRef("pk")).order_by("-changed_at", "-id")
+    tail = opps.annotate(last_kind=Subquery(last.values("kind")[:1]), last_to=Subquery(last.values("to_stage")[:1]),
+                         last_at=Subquery(last.values("changed_at")[:1]),
+                         last_status=Subquery(last.values("status")[:1]))
+    assert not tail.exclude(last_to=F("stage_id")).exists()
+    assert not tail.exclude(last_status=F("status")).exists()
+    assert not tail.filter(status="open").exclude(last_kind__in=["created", "advanced", "moved_back"]).exists()
+    assert not tail.filter(status="open").exclude(last_at=F("stage_entered_at")).exists()
+    assert not tail.filter(status="won").exclude(last_kind="won").exists()
+    assert not tail.filter(status="lost").exclude(last_kind="lost").exists()
+    assert not changes.filter(kind="lost").exclude(from_stage=F("to_stage")).exists()
+    assert not changes.filter(kind__in=["won", "lost"]).exclude(status=F("kind")).exists()
+
+    # Status, stage, level, probability and forecast category agree with the ladder.
+    open_ = opps.filter(status="open")
+    assert not open_.exclude(level=F("stage__default_level")).exists()
+    assert not open_.exclude(probability=F("level__probability")).exists()
+    assert not open_.exclude(forecast_category=F("level__default_forecast_category")).exists()
+    assert not open_.filter(Q(stage__is_won=True) | Q(closed_on__isnull=False)).exists()
+    won = opps.filter(status="won")
+    assert not won.exclude(level__is_won=True, probability=100, forecast_category="booked", stage__is_won=True,
+                           closed_on__isnull=False).exists()
+    lost = opps.filter(status="lost")
+    assert not lost.exclude(level__is_lost=True, probability=0, forecast_category="omitted",
+                            closed_on__isnull=False, loss_reason__isnull=False).exists()
+    assert not changes.exclude(to_level__probability=F("probability")).exists()
+    assert not opps.exclude(stage__template=F("template")).exists()
+
+    # Teams follow owners; nobody is on the deal team of their own deal.
+    assert not opps.exclude(team=F("owner__org_unit")).exists()
+    assert not Account.objects.exclude(team=F("owner__org_unit")).exists()
+    assert not Account.objects.exclude(region=F("owner__org_unit__parent")).exists()
+    assert not Activity.objects.exclude(team=F("owner__org_unit")).exists()
+    assert not OpportunityTeamMember.objects.filter(user=F("opportunity__owner")).exists()
+    assert not opps.filter(Q(amount__lt=50_000) | Q(amount__gt=20_000_000)).exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_the_company_once():
+    out = load()
+    assert "pipeline_opportunity" in out
+    company = OrgUnit.objects.get(code="company")
+    regions = OrgUnit.objects.filter(kind="region")
+    assert regions.count() >= 3 and all(r.parent_id == company.pk for r in regions)
+    for team in OrgUnit.objects.filter(kind="team").select_related("parent"):
+        assert team.path == f"/{company.pk}/{team.parent_id}/{team.pk}/"
+        assert team.parent.path == f"/{company.pk}/{team.parent_id}/"
+        assert User.objects.filter(role="rep", org_unit=team).count() >= 2
+        assert User.objects.filter(role="manager", org_unit=team, managed_units=team).count() == 1
+    assert User.objects.filter(role="rep").count() >= 12
+    assert User.objects.filter(role="director", managed_units__kind="region").count() == regions.count()
+    assert User.objects.filter(role="inside").count() == regions.count()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.role == "admin" and admin.org_unit == company
+    assert admin.check_password(demo_data.DEMO_PASSWORD)
+    logins = demo_data.demo_logins()
+    assert set(User.objects.values_list("username", "role", "display_name")) == set(logins)
+
+    assert Account.objects.count() >= 300
+    assert Account.objects.order_by().values("name").distinct().count() == Account.objects.count()
+    assert set(Account.objects.values_list("industry__code", flat=True)) == set(Industry.objects.values_list("code", flat=True))
+    assert Account.objects.filter(buying_power__lt=200_000).count() == 0
+    assert not Account.objects.annotate(n=Count("contacts")).filter(Q(n__lt=2) | Q(n__gt=6)).exists()
+    assert Opportunity.objects.count() >= 1500
+    assert Opportunity.objects.filter(template__code="tianlong8").count() > Opportunity.objects.count() // 2
+    assert Opportunity.objects.order_by().values("template").distinct().count() == 4
+    assert OpportunityTeamMember.objects.exclude(user__org_unit=F("opportunity__team")).exists()
+    assert 8_000 <= Activity.objects.count() <= 20_000
+    assert Activity.objects.filter(done=False, date__gt=TODAY, date__lte=TODAY + timedelta(days=14)).exists()
+    assert not Activity.objects.filter(done=True, date__gte=TODAY).exists()
+    assert Activity.objects.filter(kind="visit", is_effective=True).exists()
+    assert StageChange.objects.filter(kind="moved_back").exists()
+    assert Opportunity.objects.filter(status="open", expected_close_date__lt=TODAY).exists()
+
+    # A second run leaves the database alone.
+    before = Opportunity.objects.count()
+    assert "already exists" in load()
+    assert Opportunity.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_demo_history_is_consistent_with_every_deal():
+    load(seed=11)
+    assert_history_consistent()
+
+
+def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.AccountRef]]:
+    """A catalogue built from the shipped methodology with made-up ids: no database needed."""
+    ladder = {code: (i, Decimal(p), cat) for i, (code, _s, _zh, _en, _o, p, _w, _l, cat, *_rest)
+              in enumerate(methodology.LADDER, start=1)}
+    templates, stage_id = [], 100
+    for t_id, spec in enumerate(methodology.TEMPLATES, start=1):
+        rows = []
+        for order, (_code, zh, _en, _bzh, _ben, level, days, is_won, _criteria) in enumerate(spec["stages"], start=1):
+            stage_id += 1
+            rows.append((demo_data.StageSpec(stage_id, order, zh, ladder[level][0], ladder[level][1], ladder[level][2],
+                                             days, 0.0), is_won))
+        open_rows = [s for s, won in rows if not won]
+        open_rows = [s.__class__(**{**s.__dict__, "drop": demo_data.drop_chance(i, len(open_rows))})
+                     for i, s in enumerate(open_rows)]
+        won_row = next((s for s, won in rows if won), None)
+        templates.append(demo_data.TemplateSpec(t_id, spec["code"], demo_data.TEMPLATE_WEIGHTS[spec["code"]],
+                                                tuple(open_rows), won_row))
+    catalog = demo_data.Catalog(
+        templates=tuple(templates), won_level=(ladder["WON"][0], ladder["WON"][1]),
+        lost_level=(ladder["LOST"][0], ladder["LOST"][1]),
+        loss_reasons=tuple((i, code, zh, 10) for i, (code, zh, _en) in enumerate(methodology.LOSS_REASONS, start=1)),
+        product_lines=tuple((i, row[0]) for i, row in enumerate(demo_data.PRODUCT_LINES, start=1)),
+        competitors=tuple(enumerate(demo_data.COMPETITORS, start=1)),
+        deal_roles={code: i for i, (code, _zh, _en) in enumerate(methodology.DEAL_ROLES, start=1)},
+        industries={code: i for i, (code, _zh, _en) in enumerate(methodology.INDUSTRIES, start=1)},
+    )
+    reps = [demo_data.Seller(1000 + i, "rep", 10 + i // 3, 1 + i // 6) for i in range(12)]
+    managers = {10 + t: [demo_data.Seller(2000 + t, "manager", 10 + t, 1 + t // 2)] for t in range(4)}
+    org = demo_data.Org(reps, managers, {1: [demo_data.Seller(3001, "inside", 10, 1)]})
+    drafts = demo_data.generate_accounts(demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
+    accounts = [demo_data.AccountRef(i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+                for i, d in enumerate(drafts, start=1)]
+    return catalog, org, accounts
+
+
+def test_the_generator_is_deterministic():
+    def run(seed: int) -> list:
+        catalog, org, accounts = synthetic_world()
+        simulator = demo_data.OpportunitySimulator(catalog, org, accounts, TODAY, seed)
+        return list(demo_data.generate_opportunities(simulator, 400, seed))
+
+    first, again, other = run(3), run(3), run(4)
+    assert first == again
+    assert first != other
+    assert {life.opportunity[12] for life in first} == {"open", "won", "lost"}
+    for life in first:
+        times = [row[14] for row in life.history]
+        assert times == sorted(times) and len(set(times)) == len(times) and times[-1] < MIDNIGHT
+
+
+def test_writer_columns_cover_every_model_field():
+    for model, fields in demo_data.TABLE_FIELDS.items():
+        assert set(fields) == {f.attname for f in model._meta.concrete_fields}, model
+
+
+@pytest.mark.django_db
+def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
+    out = StringIO()
+    call_command("seed", opportunities=2000, today=TODAY, batch=700, stdout=out, stderr=StringIO())
+    assert "Seeded 2,000 opportunities" in out.getvalue()
+    assert OrgUnit.objects.filter(code="company").exists()
+    assert Opportunity.objects.count() == 2000
+    assert Account.objects.count() == 100
+    assert Activity.objects.count() == 2000
+    assert 3 <= StageChange.objects.count() / 2000 <= 5
+    assert OpportunityTeamMember.objects.exists()
+    assert_history_consistent()
+
+    # Sequences continue after the seeded ids: the services can still create rows.
+    from kadence.pipeline.services import opportunity_create
+
+    rep = User.objects.get(username="rep.north1a")
+    account = Account.objects.filter(owner=rep).first()
+    opp = opportunity_create(rep, account_id=account.pk, name="新项目", amount="100000",
+                             expected_close_date=TODAY + timedelta(days=60))
+    assert opp.pk > 2000 and opp.stage_changes.count() == 1
