@@ -68,7 +68,7 @@ def account_360(user: User, account_id: int) -> dict[str, Any]:
         "contacts": list(Contact.objects.filter(account=account).order_by("name")),
         "opportunities": list(opps.order_by("status", "-expected_close_date")[:100]),
         "activities": list(visible_activities(user).filter(account=account).select_related("owner", "opportunity")
-                           .order_by("-date", "-id")[:50]),
+                           .prefetch_related("contacts").order_by("-date", "-id")[:50]),
         "totals": totals,
         "can_edit": can_write_account(user, account),
         "can_edit_contacts": can_write_contacts_of(user, account),

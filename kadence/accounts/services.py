@@ -16,7 +16,13 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import access_account, access_contact, can_write_contacts_of, in_scope, visible_users
+from kadence.core.visibility import (
+    access_account,
+    access_contact,
+    can_write_contacts_of,
+    in_scope,
+    visible_users,
+)
 
 ACCOUNT_FIELDS = ("name", "industry_id", "region_id", "address", "size", "status", "buying_power", "currency", "notes")
 ACCOUNT_AUDITED = ("name", "industry_id", "region_id", "status", "buying_power", "owner_id")
@@ -24,10 +30,25 @@ CONTACT_FIELDS = ("name", "title", "phone", "email", "ambitions", "character", "
                   "buying_roles", "attitude", "influence", "notes")
 
 
-def _required(value: Any, field: str) -> str:
+def _label(model, field: str) -> str:
+    """The field's translated verbose name, for messages ("industry_id" → "行业" / "industry")."""
+    name = field[:-3] if field.endswith("_id") else field
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a pseudo-field of the service, not a model field
+        return name
+
+
+def required_error(model, field: str) -> ValidationFailed:
+    label = _label(model, field)
+    return ValidationFailed(_("%(field)s is required.") % {"field": label[:1].upper() + label[1:]},
+                            {field: [_("This field is required.")]})
+
+
+def _required(value: Any, field: str, model=Account) -> str:
     text = (value or "").strip() if isinstance(value, str) else value
     if not text:
-        raise ValidationFailed(_("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+        raise required_error(model, field)
     return text
 
 
@@ -53,7 +74,8 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
         except (InvalidOperation, ValueError):
             raise ValidationFailed(_("Buying power must be a number."), {"buying_power": [_("Enter a number.")]}) from None
         if not bp.is_finite() or bp < 0 or bp >= Decimal("1e14"):
-            raise ValidationFailed(_("Buying power must be between 0 and 10¹⁴."), {"buying_power": [_("Out of range.")]})
+            raise ValidationFailed(_("Buying power must be between 0 and 10¹⁴."),
+                                   {"buying_power": [_("Enter an amount from 0 to 99,999,999,999,999.")]})
         clean["buying_power"] = bp.quantize(Decimal("0.01"))
     if "currency" in clean:
         code = (clean["currency"] or "").strip().upper()
@@ -86,7 +108,7 @@ def account_create(user: User, *, owner_id: int | None = None, **values: Any) ->
     clean = _clean_account(values)
     for field in ("name", "industry_id", "region_id"):
         if field not in clean:
-            raise ValidationFailed(_("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+            raise required_error(Account, field)
     owner = _owner_for(user, owner_id)
     now = timezone.now()
     account = Account.objects.create(owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean)
@@ -117,7 +139,7 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
         clean[field] = value
     if "name" in clean:
-        clean["name"] = _required(clean["name"], "name")[:100]
+        clean["name"] = _required(clean["name"], "name", Contact)[:100]
     if clean.get("email"):
         try:
             validate_email(clean["email"])
@@ -147,7 +169,7 @@ def contact_create(user: User, *, account_id: int, **values: Any) -> Contact:
         raise PermissionDenied(_("You may view this account but not add contacts to it."))
     clean = _clean_contact(values)
     if "name" not in clean:
-        raise ValidationFailed(_("name is required."), {"name": [_("This field is required.")]})
+        raise required_error(Contact, "name")
     now = timezone.now()
     return Contact.objects.create(account=account, created_at=now, updated_at=now, **clean)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Contact
+from kadence.accounts.services import required_error
 from kadence.activities.models import Activity
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import ValidationFailed
@@ -67,7 +68,7 @@ def activity_create(user: User, *, account_id: int | None = None, opportunity_id
     clean = _clean(values)
     for field in ("kind", "subject"):
         if field not in clean:
-            raise ValidationFailed(_("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+            raise required_error(Activity, field)
     clean.setdefault("date", timezone.localdate())
     if user.org_unit_id is None:
         raise ValidationFailed(_("You belong to no team; an admin must place you in one first."), code="no_team")
@@ -90,4 +91,14 @@ def activity_update(user: User, activity_id: int, *, version: int, contact_ids=N
     contacts = _contacts(activity.account_id, contact_ids)
     if contacts is not None:
         activity.contacts.set(contacts)
+    return activity
+
+
+@transaction.atomic
+def activity_mark_done(user: User, activity_id: int, *, version: int | None = None) -> Activity:
+    """Mark a planned activity as done (idempotent: an activity already done is returned unchanged)."""
+    activity = access_activity(user, activity_id, for_write=True)
+    if activity.done:
+        return activity
+    versioned_update(activity, version, {"done": True})
     return activity

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Activity pages: list, log / plan, edit, mark done."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from kadence.activities import views
+
+urlpatterns = [
+    path("activities/", views.activity_list, name="activity_list"),
+    path("activities/new/", views.activity_create, name="activity_create"),
+    path("activities/<int:activity_id>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:activity_id>/done/", views.activity_done, name="activity_done"),
+]

@@ -202,6 +202,14 @@ def visible_users(user: User) -> QuerySet[User]:
     return User.objects.filter(is_active=True)
 
 
+def assignable_users(user: User) -> QuerySet[User]:
+    """People `user` may give an account or a deal to: active colleagues placed in a unit of their
+    scope (everyone placed in a unit, for an admin; nobody, for a rep)."""
+    scope = scope_unit_ids(user)
+    qs = visible_users(user).filter(org_unit__isnull=False).select_related("org_unit")
+    return qs if scope is ALL else qs.filter(org_unit_id__in=scope)
+
+
 def visible_units(user: User) -> QuerySet[OrgUnit]:
     if not user.is_authenticated:
         return OrgUnit.objects.none()

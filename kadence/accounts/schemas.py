@@ -1,0 +1,179 @@
+"""API schemas for accounts, contacts and industries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from ninja import Field, Schema
+
+from kadence.accounts.models import Account, Contact
+from kadence.accounts.selectors import SORTS
+from kadence.core.schemas import (
+    Id,
+    In,
+    Money,
+    NamedOut,
+    PageQuery,
+    PatchIn,
+    Reason,
+    Timestamps,
+    UnitRef,
+    UserRef,
+    Version,
+)
+
+AccountSize = Literal[tuple(Account.Size.values)]  # type: ignore[valid-type]
+AccountStatus = Literal[tuple(Account.Status.values)]  # type: ignore[valid-type]
+AccountSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+BuyingRole = Literal[tuple(Contact.BuyingRole.values)]  # type: ignore[valid-type]
+Attitude = Literal[tuple(Contact.Attitude.values)]  # type: ignore[valid-type]
+Influence = Literal[tuple(Contact.Influence.values)]  # type: ignore[valid-type]
+
+LongText = 20000
+
+
+class IndustryOut(NamedOut):
+    order: int
+
+
+class AccountRef(Schema):
+    id: int
+    name: str
+
+
+class AccountOut(Timestamps):
+    """A customer organisation. `buying_power` (BP) is its annual purchase volume in our category."""
+
+    id: int
+    name: str
+    industry: IndustryOut
+    region: UnitRef
+    address: str
+    size: str
+    status: str
+    buying_power: Money
+    currency: str
+    owner: UserRef
+    team_id: int
+    notes: str
+    version: int
+
+
+class AccountPermissions(Schema):
+    can_edit: bool
+    can_edit_contacts: bool
+
+
+class AccountDetailOut(AccountOut):
+    team: UnitRef
+    permissions: AccountPermissions
+
+    @staticmethod
+    def resolve_permissions(obj: Any, context: dict[str, Any]) -> dict[str, bool]:
+        from kadence.core.visibility import can_write_account, can_write_contacts_of
+
+        user = context["request"].auth
+        return {
+            "can_edit": can_write_account(user, obj),
+            "can_edit_contacts": can_write_contacts_of(user, obj),
+        }
+
+
+class AccountQuery(PageQuery):
+    q: str = Field("", max_length=200, description="Part of the name or address.")
+    industry_id: Id | None = None
+    region_id: Id | None = None
+    owner_id: Id | None = None
+    status: AccountStatus | None = None
+    sort: AccountSort = "name"
+
+
+class AccountIn(In):
+    name: str = Field(max_length=200)
+    industry_id: Id
+    region_id: Id
+    address: str = Field("", max_length=300)
+    size: AccountSize = Account.Size.MEDIUM.value
+    status: AccountStatus = Account.Status.PROSPECT.value
+    buying_power: Decimal = Decimal(0)
+    currency: str = Field("CNY", max_length=3, description="ISO 4217 code, e.g. CNY.")
+    notes: str = Field("", max_length=LongText)
+    owner_id: Id | None = Field(None, description="Default: you. A manager may give it to someone in scope.")
+
+
+class AccountPatch(PatchIn):
+    nullable: ClassVar[frozenset[str]] = frozenset({"owner_id"})
+
+    version: Version
+    reason: Reason = ""
+    name: str | None = Field(None, max_length=200)
+    industry_id: Id | None = None
+    region_id: Id | None = None
+    address: str | None = Field(None, max_length=300)
+    size: AccountSize | None = None
+    status: AccountStatus | None = None
+    buying_power: Decimal | None = None
+    currency: str | None = Field(None, max_length=3)
+    notes: str | None = Field(None, max_length=LongText)
+    owner_id: Id | None = Field(None, description="Reassign (managers and above).")
+
+
+class ContactOut(Timestamps):
+    """A person at an account with their buying roles, attitude towards us and influence."""
+
+    id: int
+    account: AccountRef
+    name: str
+    title: str
+    phone: str
+    email: str
+    ambitions: str
+    character: str
+    preferences: str
+    strengths: str
+    buying_roles: list[str]
+    attitude: str
+    influence: str
+    notes: str
+    version: int
+
+
+class ContactQuery(PageQuery):
+    account_id: Id | None = None
+    q: str = Field("", max_length=100, description="Part of the name or title.")
+
+
+class _ContactFields(Schema):
+    title: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    ambitions: str = Field("", max_length=LongText)
+    character: str = Field("", max_length=LongText)
+    preferences: str = Field("", max_length=LongText)
+    strengths: str = Field("", max_length=LongText)
+    buying_roles: list[BuyingRole] = Field(default_factory=list, max_length=len(Contact.BuyingRole.values))
+    attitude: Attitude = Contact.Attitude.NEUTRAL.value
+    influence: Influence = Contact.Influence.MEDIUM.value
+    notes: str = Field("", max_length=LongText)
+
+
+class ContactIn(In, _ContactFields):
+    account_id: Id
+    name: str = Field(max_length=100)
+
+
+class ContactPatch(PatchIn):
+    version: Version
+    name: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    ambitions: str | None = Field(None, max_length=LongText)
+    character: str | None = Field(None, max_length=LongText)
+    preferences: str | None = Field(None, max_length=LongText)
+    strengths: str | None = Field(None, max_length=LongText)
+    buying_roles: list[BuyingRole] | None = Field(None, max_length=len(Contact.BuyingRole.values))
+    attitude: Attitude | None = None
+    influence: Influence | None = None
+    notes: str | None = Field(None, max_length=LongText)

@@ -1,0 +1,107 @@
+"""Page forms for activities. They parse; activities.services decides (see accounts.forms.ServiceForm)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kadence.accounts.forms import ServiceForm, UserChoiceField
+from kadence.activities.models import Activity
+from kadence.core.models import User
+from kadence.core.visibility import visible_users
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ActivityForm(ServiceForm):
+    """Log or plan an activity. The account is fixed by the page; the opportunity is chosen from the
+    account's deals (on create only: the service keeps it on update), contacts from its contacts."""
+
+    service_fields = {name: name for name in (
+        "kind", "subject", "date", "done", "is_effective", "outcome", "next_step", "next_step_date",
+    )}
+
+    kind = forms.ChoiceField(label=_("kind"), choices=Activity.Kind.choices)
+    subject = forms.CharField(label=_("subject"), max_length=200)
+    date = forms.DateField(label=_("date"), widget=DATE, initial=timezone.localdate)
+    done = forms.BooleanField(label=_("done"), required=False, initial=True,
+                              help_text=_("Untick to plan it for later."))
+    is_effective = forms.BooleanField(
+        label=_("effective"), required=False,
+        help_text=_("Face to face with the end customer, and it found an opp, won an opp or solved a problem."),
+    )
+    opportunity = forms.TypedChoiceField(label=_("opportunity"), coerce=int, required=False, empty_value=None)
+    contacts = forms.TypedMultipleChoiceField(label=_("contacts"), coerce=int, required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    outcome = forms.CharField(label=_("outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    next_step = forms.CharField(label=_("next step"), max_length=300, required=False)
+    next_step_date = forms.DateField(label=_("next step date"), required=False, widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, contacts: list, opportunities: list | None, with_version: bool = False,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].choices = [(c.pk, str(c)) for c in contacts]
+        if opportunities is None:
+            del self.fields["opportunity"]
+        else:
+            self.fields["opportunity"].choices = [("", _("— none —"))] + [
+                (o.pk, f"{o.name} · {o.get_status_display()}" if o.status != "open" else o.name) for o in opportunities
+            ]
+        if with_version:
+            self.fields["version"].required = True
+        else:
+            del self.fields["version"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        kwargs["contact_ids"] = self.cleaned_data.get("contacts") or []
+        if "opportunity" in self.fields:
+            kwargs["opportunity_id"] = self.cleaned_data.get("opportunity")
+        if "version" in self.fields:
+            kwargs["version"] = self.cleaned_data["version"]
+        return kwargs
+
+    @staticmethod
+    def initial_for(activity: Activity) -> dict[str, Any]:
+        initial = {name: getattr(activity, name) for name in ActivityForm.service_fields}
+        initial["contacts"] = [c.pk for c in activity.contacts.all()]
+        initial["version"] = activity.version
+        return initial
+
+    def conflict_rows(self, current: Any) -> list[tuple[str, str, str]]:
+        rows = super().conflict_rows(current)
+        saved = sorted(c.pk for c in current.contacts.all())
+        mine = sorted(self.cleaned_data.get("contacts") or [])
+        if saved != mine:
+            names = dict(self.fields["contacts"].choices)
+            rows.append((str(self.fields["contacts"].label), ", ".join(str(names.get(i, i)) for i in saved) or "—",
+                         ", ".join(str(names.get(i, i)) for i in mine) or "—"))
+        return rows
+
+
+class ActivityFilterForm(forms.Form):
+    """The activity list's filters, parsed leniently: a bad value means "any"."""
+
+    DONE_CHOICES = [("", _("All")), ("0", _("Planned")), ("1", _("Done"))]
+
+    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All"))] + list(Activity.Kind.choices))
+    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All"))
+    done = forms.ChoiceField(label=_("status"), required=False, choices=DONE_CHOICES)
+    date_from = forms.DateField(label=_("from"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("to"), required=False, widget=DATE)
+    account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = visible_users(user).order_by("display_name", "username")
+
+    def value_of(self, name: str) -> Any:
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None

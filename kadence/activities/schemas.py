@@ -1,0 +1,90 @@
+"""API schemas for activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Literal
+
+from ninja import Field, Schema
+
+from kadence.accounts.schemas import AccountRef
+from kadence.activities.models import Activity
+from kadence.core.schemas import Id, In, PageQuery, PatchIn, Timestamps, UserRef, Version
+
+Kind = Literal[tuple(Activity.Kind.values)]  # type: ignore[valid-type]
+MAX_CONTACTS = 100
+
+
+class OpportunityRef(Schema):
+    id: int
+    name: str
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+    title: str
+
+
+class ActivityOut(Timestamps):
+    """A planned (`done` false) or done interaction with a customer. `is_effective` marks an
+    effective visit; `next_step_date` schedules the follow-up."""
+
+    id: int
+    kind: str
+    subject: str
+    date: dt.date
+    done: bool
+    account: AccountRef
+    opportunity: OpportunityRef | None
+    contacts: list[ContactRef]
+    owner: UserRef
+    team_id: int
+    is_effective: bool
+    outcome: str
+    next_step: str
+    next_step_date: dt.date | None
+    version: int
+
+    @staticmethod
+    def resolve_contacts(obj: Any) -> list[Any]:
+        return list(obj.contacts.all())
+
+
+class ActivityQuery(PageQuery):
+    kind: Kind | None = None
+    account_id: Id | None = None
+    opportunity_id: Id | None = None
+    owner_id: Id | None = None
+    done: bool | None = Field(None, description="true: done; false: planned; absent: both.")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class ActivityIn(In):
+    account_id: Id | None = Field(None, description="Default: the opportunity's account.")
+    opportunity_id: Id | None = None
+    contact_ids: list[Id] = Field(default_factory=list, max_length=MAX_CONTACTS)
+    kind: Kind
+    subject: str = Field(max_length=200)
+    date: dt.date | None = Field(None, description="Default: today.")
+    done: bool = True
+    is_effective: bool = False
+    outcome: str = Field("", max_length=20000)
+    next_step: str = Field("", max_length=300)
+    next_step_date: dt.date | None = None
+
+
+class ActivityPatch(PatchIn):
+    nullable: ClassVar[frozenset[str]] = frozenset({"next_step_date"})
+
+    version: Version
+    contact_ids: list[Id] | None = Field(None, max_length=MAX_CONTACTS, description="Replaces the list.")
+    kind: Kind | None = None
+    subject: str | None = Field(None, max_length=200)
+    date: dt.date | None = None
+    done: bool | None = None
+    is_effective: bool | None = None
+    outcome: str | None = Field(None, max_length=20000)
+    next_step: str | None = Field(None, max_length=300)
+    next_step_date: dt.date | None = None

@@ -1,0 +1,175 @@
+"""Activity pages: the list, log / plan an activity, edit it, mark it done (also from lists, via htmx).
+
+Same shape as the account pages (kadence.accounts.views): parse, call a selector or service,
+render; domain errors become the shared error page or messages on the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kadence.accounts import selectors as account_selectors
+from kadence.accounts.views import account_url, parse_int, rebased_form, render_list, safe_next
+from kadence.activities import selectors, services
+from kadence.activities.forms import ActivityFilterForm, ActivityForm
+from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.views import render_error
+from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
+from kadence.pipeline.selectors import OpportunityFilters, opportunity_list
+
+DONE_VALUES = {"1": True, "0": False}
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ActivityFilterForm(request.GET, user=user)
+    owner = form.value_of("owner")
+    filters = selectors.ActivityFilters(
+        kind=form.value_of("kind") or "",
+        account_id=form.value_of("account"),
+        opportunity_id=form.value_of("opportunity"),
+        owner_id=owner.pk if owner else None,
+        done=DONE_VALUES.get(form.value_of("done") or ""),
+        date_from=form.value_of("date_from"),
+        date_to=form.value_of("date_to"),
+    )
+    page = selectors.activity_list(user, filters, page=parse_int(request.GET.get("page")) or 1)
+    account = None
+    if filters.account_id:
+        try:
+            account = account_selectors.account_detail(user, filters.account_id)
+        except NotFound:
+            account = None  # an account the user cannot see simply lists nothing
+    context = {
+        "form": form, "page": page, "filters": filters, "account": account, "today": timezone.localdate(),
+        "editable_ids": {a.pk for a in page.items if can_write_activity(user, a)},
+    }
+    return render_list(request, "activities/activity_list.html", "activities/_activity_results.html",
+                       "activity-results", context)
+
+
+def _choose_account(request: HttpRequest) -> HttpResponse:
+    """No account or opportunity given: pick the account first (searchable, one page)."""
+    q = (request.GET.get("q") or "").strip()[:100]
+    page = account_selectors.account_list(request.user, account_selectors.AccountFilters(q=q),
+                                          sort="name" if q else "-updated", page_size=20)
+    return render(request, "activities/activity_choose_account.html", {"q": q, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    """Log or plan an activity. ?account=<id> and/or ?opportunity=<id> preselect; an opportunity
+    fixes the account to its own."""
+    user = request.user
+    params = request.POST if request.method == "POST" else request.GET
+    account_id = parse_int(params.get("account"))
+    opp_id = parse_int(request.GET.get("opportunity"))
+    try:
+        if opp_id:
+            account_id = access_opportunity(user, opp_id).account_id
+        if account_id is None:
+            return _choose_account(request)
+        account = account_selectors.account_detail(user, account_id)
+    except DomainError as exc:
+        return render_error(request, exc)
+    contacts = account_selectors.contact_list(user, account_id=account.pk, page_size=200).items
+    opportunities = opportunity_list(user, OpportunityFilters(account_id=account.pk), sort="-updated",
+                                     page_size=200).items
+    form_kwargs = {"contacts": contacts, "opportunities": opportunities}
+    status = 200
+    if request.method == "POST":
+        form = ActivityForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                activity = services.activity_create(user, account_id=account.pk, **form.service_kwargs())
+            except (NotFound, PermissionDenied) as exc:
+                return render_error(request, exc)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Activity “%(subject)s” saved.") % {"subject": activity.subject})
+                fallback = (reverse("opportunity_detail", args=[activity.opportunity_id]) if activity.opportunity_id
+                            else account_url(account.pk, "activities"))
+                return redirect(safe_next(request, fallback))
+        else:
+            status = 422
+    else:
+        form = ActivityForm(initial={"opportunity": opp_id, "kind": "visit"}, **form_kwargs)
+    return render(request, "activities/activity_form.html",
+                  {"form": form, "account": account, "activity": None, "next_url": safe_next(request, "")},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    user = request.user
+    try:
+        activity = access_activity(user, activity_id, for_write=True)
+    except DomainError as exc:
+        return render_error(request, exc)
+    contacts = account_selectors.contact_list(user, account_id=activity.account_id, page_size=200).items
+    form_kwargs = {"contacts": contacts, "opportunities": None, "with_version": True}
+    status, conflict = 200, None
+    if request.method == "POST":
+        form = ActivityForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                services.activity_update(user, activity.pk, **form.service_kwargs())
+            except Conflict as exc:
+                current = selectors.activity_detail(user, activity.pk)
+                form, conflict = rebased_form(ActivityForm, request, current, exc, **form_kwargs)
+                status = exc.status
+            except (NotFound, PermissionDenied) as exc:
+                return render_error(request, exc)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Activity saved."))
+                return redirect(safe_next(request, account_url(activity.account_id, "activities")))
+        else:
+            status = 422
+    else:
+        form = ActivityForm(initial=ActivityForm.initial_for(activity), **form_kwargs)
+    return render(request, "activities/activity_form.html",
+                  {"form": form, "account": activity.account, "activity": activity, "conflict": conflict,
+                   "next_url": safe_next(request, "")},
+                  status=status)
+
+
+@login_required
+@require_POST
+def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Mark a planned activity done. From a list via htmx the answer is the new status cell (or the
+    cell with the reason it failed, 4xx); without JS, a redirect back with a message."""
+    user = request.user
+    next_url = safe_next(request, reverse("activity_list"))
+    context = {"next_url": next_url, "today": timezone.localdate()}
+    try:
+        activity = services.activity_mark_done(user, activity_id, version=parse_int(request.POST.get("version")))
+    except Conflict as exc:
+        if not request.htmx:
+            messages.error(request, exc.detail)
+            return redirect(next_url)
+        current = selectors.activity_detail(user, activity_id)
+        context.update(activity=current, editable_ids={current.pk}, error=exc.detail)
+        return render(request, "activities/_done.html", context, status=exc.status)
+    except DomainError as exc:
+        return render_error(request, exc)
+    if not request.htmx:
+        messages.success(request, _("Activity “%(subject)s” marked done.") % {"subject": activity.subject})
+        return redirect(next_url)
+    context.update(activity=activity, editable_ids={activity.pk})
+    return render(request, "activities/_done.html", context)
