@@ -22,6 +22,7 @@ from kadence.core.schemas import (
     UserRef,
     Version,
 )
+from kadence.core.visibility import can_write_account, can_write_contacts_of
 
 AccountSize = Literal[tuple(Account.Size.values)]  # type: ignore[valid-type]
 AccountStatus = Literal[tuple(Account.Status.values)]  # type: ignore[valid-type]
@@ -71,8 +72,6 @@ class AccountDetailOut(AccountOut):
 
     @staticmethod
     def resolve_permissions(obj: Any, context: dict[str, Any]) -> dict[str, bool]:
-        from kadence.core.visibility import can_write_account, can_write_contacts_of
-
         user = context["request"].auth
         return {
             "can_edit": can_write_account(user, obj),

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from kadence.accounts.models import Account, Contact
 from kadence.core.models import User
 from kadence.core.pagination import Page, paginate
+from kadence.core.validation import clean_search
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -38,8 +39,9 @@ def account_list(user: User, f: AccountFilters | None = None, *, sort: str = "na
                  page_size: int = 25) -> Page:
     f = f or AccountFilters()
     qs: QuerySet[Account] = visible_accounts(user)
-    if f.q:
-        qs = qs.filter(Q(name__icontains=f.q) | Q(address__icontains=f.q))
+    q = clean_search(f.q)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     for attr in ("industry_id", "region_id", "owner_id"):
         if getattr(f, attr):
             qs = qs.filter(**{attr: getattr(f, attr)})
@@ -79,6 +81,7 @@ def contact_list(user: User, *, account_id: int | None = None, q: str = "", page
     qs = visible_contacts(user)
     if account_id:
         qs = qs.filter(account_id=account_id)
+    q = clean_search(q)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q))
     return paginate(qs.select_related("account").order_by("account__name", "name", "id"), page, page_size)

@@ -16,6 +16,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
+from kadence.core.validation import clean_text
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -45,8 +46,8 @@ def required_error(model, field: str) -> ValidationFailed:
                             {field: [_("This field is required.")]})
 
 
-def _required(value: Any, field: str, model=Account) -> str:
-    text = (value or "").strip() if isinstance(value, str) else value
+def _required(value: Any, field: str, model=Account, max_length: int = 200) -> str:
+    text = clean_text(value, field, max_length, label=_label(model, field)).strip()
     if not text:
         raise required_error(model, field)
     return text
@@ -59,7 +60,7 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
         clean[field] = value
     if "name" in clean:
-        clean["name"] = _required(clean["name"], "name")[:200]
+        clean["name"] = _required(clean["name"], "name")
     if "industry_id" in clean and not Industry.objects.filter(pk=clean["industry_id"]).exists():
         raise ValidationFailed(_("Unknown industry."), {"industry_id": [_("Choose an industry.")]})
     if "region_id" in clean and not OrgUnit.objects.filter(pk=clean["region_id"], kind=OrgUnit.Kind.REGION).exists():
@@ -84,7 +85,7 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
         clean["currency"] = code
     for key in ("address", "notes"):
         if key in clean:
-            clean[key] = (clean[key] or "")[: 300 if key == "address" else 20000]
+            clean[key] = clean_text(clean[key], key, 300 if key == "address" else 20000, label=_label(Account, key))
     return clean
 
 
@@ -139,14 +140,20 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
         clean[field] = value
     if "name" in clean:
-        clean["name"] = _required(clean["name"], "name", Contact)[:100]
+        clean["name"] = _required(clean["name"], "name", Contact, 100)
+    for key, limit in (("email", 254), ("ambitions", 5000), ("character", 5000), ("preferences", 5000),
+                       ("strengths", 5000), ("notes", 20000), ("title", 100), ("phone", 40)):
+        if key in clean:
+            clean[key] = clean_text(clean[key], key, limit, label=_label(Contact, key)).strip()
     if clean.get("email"):
         try:
             validate_email(clean["email"])
         except DjangoValidationError:
             raise ValidationFailed(_("Enter a valid e-mail address."), {"email": [_("Invalid e-mail.")]}) from None
     if "buying_roles" in clean:
-        roles = list(dict.fromkeys(clean["buying_roles"] or []))
+        if not isinstance(clean["buying_roles"], list | tuple | type(None)):
+            raise ValidationFailed(_("Buying roles must be a list."), {"buying_roles": [_("Choose listed roles.")]})
+        roles = list(dict.fromkeys(str(r) for r in clean["buying_roles"] or []))
         bad = [r for r in roles if r not in Contact.BuyingRole.values]
         if bad:
             raise ValidationFailed(_("Unknown buying role(s): %(roles)s") % {"roles": ", ".join(map(str, bad))},
@@ -156,9 +163,6 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(_("Unknown attitude."), {"attitude": [_("Choose support, neutral or oppose.")]})
     if "influence" in clean and clean["influence"] not in Contact.Influence.values:
         raise ValidationFailed(_("Unknown influence."), {"influence": [_("Choose high, medium or low.")]})
-    for key in ("title", "phone"):
-        if key in clean:
-            clean[key] = (clean[key] or "")[: 100 if key == "title" else 40]
     return clean
 
 

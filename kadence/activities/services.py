@@ -15,6 +15,7 @@ from kadence.activities.models import Activity
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
+from kadence.core.validation import clean_bool, clean_ids, clean_text
 from kadence.core.visibility import access_account, access_activity, access_opportunity
 
 FIELDS = ("kind", "subject", "date", "done", "is_effective", "outcome", "next_step", "next_step_date")
@@ -28,15 +29,20 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         clean[field] = value
     if "kind" in clean and clean["kind"] not in Activity.Kind.values:
         raise ValidationFailed(_("Unknown activity kind."), {"kind": [_("Choose visit, call, meeting, demo or e-mail.")]})
+    for key in ("done", "is_effective"):
+        if key in clean:
+            clean[key] = clean_bool(clean[key], key)
+    if "outcome" in clean:
+        clean["outcome"] = clean_text(clean["outcome"], "outcome", 20000)
     if "subject" in clean:
-        subject = (clean["subject"] or "").strip()
+        subject = clean_text(clean["subject"], "subject", 200).strip()
         if not subject:
             raise ValidationFailed(_("The activity needs a subject."), {"subject": [_("This field is required.")]})
-        clean["subject"] = subject[:200]
+        clean["subject"] = subject
     if "date" in clean and not isinstance(clean["date"], date):
         raise ValidationFailed(_("Enter the activity's date."), {"date": [_("Required.")]})
     if "next_step" in clean:
-        clean["next_step"] = (clean["next_step"] or "")[:300]
+        clean["next_step"] = clean_text(clean["next_step"], "next_step", 300)
     if clean.get("next_step_date") and clean.get("date") and clean["next_step_date"] < clean["date"]:
         raise ValidationFailed(_("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]})
     return clean
@@ -45,7 +51,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 def _contacts(account_id: int, contact_ids) -> list[Contact] | None:
     if contact_ids is None:
         return None
-    ids = list(dict.fromkeys(int(i) for i in contact_ids))
+    ids = clean_ids(contact_ids, "contact_ids")
     rows = list(Contact.objects.filter(pk__in=ids, account_id=account_id))
     if len(rows) != len(ids):
         raise ValidationFailed(_("Contacts must belong to the activity's account."), {"contact_ids": [_("Unknown contact.")]})

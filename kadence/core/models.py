@@ -22,13 +22,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         lang = (get_language() or "zh-hans").lower()
         return self.name_zh if lang.startswith("zh") else (self.name_en or self.name_zh)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class OrgUnit(BilingualName):
@@ -173,3 +173,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip} {self.at:%Y-%m-%d %H:%M}"

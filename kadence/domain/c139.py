@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 CLEAR_ITEMS = tuple(f"C{i}" for i in range(1, 10))
 FIRST_ITEMS = ("F1", "F2", "F3")
@@ -14,7 +14,7 @@ WIN_ITEMS = ("W1",)
 ITEMS = CLEAR_ITEMS + FIRST_ITEMS + WIN_ITEMS
 
 
-class ItemStatus(str, Enum):
+class ItemStatus(StrEnum):
     """Per item: confirmed / unknown / negative. For W1 "for" is `confirmed`, "against" is `negative`."""
 
     CONFIRMED = "confirmed"

@@ -255,6 +255,9 @@ class OpportunityTeamMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["opportunity", "user"], name="team_member_unique")]
         indexes = [models.Index(fields=["user", "opportunity"])]
 
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
 
 class StageChange(models.Model):
     """One immutable row of an opportunity's stage history: the transition and the deal as it stood
@@ -298,3 +301,6 @@ class StageChange(models.Model):
             models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_at"),
             models.Index(fields=["changed_at"], name="stagechange_at"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage_name or '∅'} → {self.to_stage_name} ({self.kind})"

@@ -13,7 +13,13 @@ from django.db.models.functions import Coalesce
 
 from kadence.core.models import AuditEntry, User
 from kadence.core.pagination import Page, paginate
-from kadence.core.visibility import access_opportunity, can_reassign_opportunity, can_write_opportunity, visible_opportunities
+from kadence.core.validation import clean_search
+from kadence.core.visibility import (
+    access_opportunity,
+    can_reassign_opportunity,
+    can_write_opportunity,
+    visible_opportunities,
+)
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
 
 SORTS = {
@@ -54,8 +60,9 @@ class OpportunityFilters:
 
 def _filtered(user: User, f: OpportunityFilters) -> QuerySet[Opportunity]:
     qs = visible_opportunities(user)
-    if f.q:
-        qs = qs.filter(Q(name__icontains=f.q) | Q(account__name__icontains=f.q))
+    q = clean_search(f.q)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(account__name__icontains=q))
     if f.status:
         qs = qs.filter(status=f.status)
     for attr in ("stage_id", "level_id", "template_id", "owner_id", "account_id"):

@@ -20,6 +20,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
+from kadence.core.validation import clean_ids, clean_text, not_in_future
 from kadence.core.visibility import (
     access_account,
     access_opportunity,
@@ -74,7 +75,7 @@ def _category(value: str) -> str:
 
 
 def _name(value: str) -> str:
-    name = (value or "").strip()
+    name = clean_text(value, "name", 200).strip()
     if not name:
         raise ValidationFailed(_("The opportunity needs a name."), {"name": [_("This field is required.")]})
     return name[:200]
@@ -83,7 +84,7 @@ def _name(value: str) -> str:
 def _by_ids(model, ids: Iterable[int] | None, field: str):
     if ids is None:
         return None
-    ids = list(dict.fromkeys(int(i) for i in ids))
+    ids = clean_ids(ids, field)
     rows = list(model.objects.filter(pk__in=ids))
     if len(rows) != len(ids):
         raise ValidationFailed(_("Some of the chosen items do not exist."), {field: [_("Unknown id.")]})
@@ -151,7 +152,8 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         level=level, probability=level.probability, amount=_money(amount), currency=_currency(currency),
         expected_close_date=expected_close_date,
         forecast_category=_category(forecast_category) if forecast_category else level.default_forecast_category,
-        description=description or "", next_step=(next_step or "")[:300], stage_entered_at=now, created_at=now,
+        description=clean_text(description, "description", 10000), next_step=clean_text(next_step, "next_step", 300),
+        stage_entered_at=now, created_at=now,
         updated_at=now,
     )
     opp.save()
@@ -190,7 +192,7 @@ def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "
         values["forecast_category"] = _category(fields["forecast_category"])
     for key in ("description", "next_step"):
         if key in fields:
-            values[key] = (fields[key] or "")[: 300 if key == "next_step" else 10000]
+            values[key] = clean_text(fields[key], key, 300 if key == "next_step" else 10000)
     changes = {f: (getattr(opp, f), v) for f, v in values.items() if f in AUDITED}
     versioned_update(opp, version, values)
     product_lines = _by_ids(ProductLine, product_line_ids, "product_line_ids")
@@ -249,6 +251,8 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None
     """Close as won: level Won (100%), category booked, the template's closing stage if it has one."""
     opp = access_opportunity(user, opp_id, for_write=True)
     _open_only(opp)
+    not_in_future(closed_on, timezone.localdate(), "closed_on")
+    reason = clean_text(reason, "reason", 500)
     won = ProbabilityLevel.objects.filter(is_won=True).first()
     if won is None:
         raise ValidationFailed(_("The probability ladder has no 'won' level; an admin must add one."), code="config")
@@ -274,6 +278,8 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
     """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
     opp = access_opportunity(user, opp_id, for_write=True)
     _open_only(opp)
+    not_in_future(closed_on, timezone.localdate(), "closed_on")
+    reason = clean_text(reason, "reason", 500)
     loss_reason = LossReason.objects.filter(pk=loss_reason_id).first() if loss_reason_id else None
     if loss_reason is None:
         raise ValidationFailed(_("Choose why the deal was lost."), {"loss_reason_id": [_("Required.")]})

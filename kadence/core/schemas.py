@@ -1,0 +1,180 @@
+"""Shared API schemas: ids, money, references to users, units and configuration rows, the page
+envelope, the error body, and the base classes for request bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import ConfigDict, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
+
+from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+
+# Ids and versions are bounded so that no database ever sees an out-of-range integer.
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+MAX_PAGE_NUMBER = 2**31 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_VERSION, description="The version you read; a stale one answers 409.")
+]
+Reason = Annotated[str, Field(max_length=500, description="Why (kept in the history and audit trail).")]
+
+CENT = Decimal("0.01")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as a plain string, exactly as stored (never a float, never an exponent)."""
+    return format(value, "f")
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(decimal_text, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "format": "decimal", "examples": ["1200000.00"]}),
+]
+"""Money and percentages in responses: a decimal string, e.g. "1200000.00"."""
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer: a message people can act on and a stable code; some codes add fields
+    (`errors`, `current_version`, `missing`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str
+    code: str
+
+
+class NamedOut(Schema):
+    """A configuration row named in Chinese and English; `name` is the one in the active language."""
+
+    id: int
+    code: str
+    name: str
+    name_zh: str
+    name_en: str
+
+
+class UnitRef(NamedOut):
+    kind: str
+
+
+class UnitOut(UnitRef):
+    """A node of the organisation tree; `path` is the chain of ids from the company ("/1/4/9/")."""
+
+    parent_id: int | None
+    path: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    display_name: str
+
+    @staticmethod
+    def resolve_display_name(obj: Any) -> str:
+        return obj.label
+
+
+class UserOut(UserRef):
+    role: str
+    org_unit: UnitRef | None
+
+
+class MeOut(UserOut):
+    language: str
+    is_admin: bool
+
+    @staticmethod
+    def resolve_is_admin(obj: Any) -> bool:
+        return obj.is_admin_role
+
+
+T = TypeVar("T")
+
+
+class PageOut(Schema, Generic[T]):
+    """One page of a list: `count` is the total the user may see with these filters."""
+
+    items: list[T]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def page_out(page: Page) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "count": page.count,
+        "page": page.page,
+        "page_size": page.page_size,
+        "pages": page.pages,
+    }
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Clean(Schema):
+    """Input whose strings may not contain NUL characters (PostgreSQL cannot store them)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise PydanticCustomError("nul_character", _("Text may not contain NUL characters."))
+        return value
+
+
+class PageQuery(Clean):
+    page: int = Field(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based; past the end gives the last page.")
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class In(Clean):
+    """A request body: unknown fields are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchIn(In):
+    """A partial update: only the fields sent are changed. Only the fields named in `nullable`
+    may be sent as null (to clear them); null for any other field is refused."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise PydanticCustomError(
+                "null_not_allowed", _("This field cannot be null; leave it out to keep it.")
+            )
+        return value
+
+    def changes(self, *exclude: str) -> dict[str, Any]:
+        """The fields the client sent, minus `exclude`."""
+        return {f: getattr(self, f) for f in self.model_fields_set if f not in exclude}
+
+
+class Timestamps(Schema):
+    created_at: datetime
+    updated_at: datetime
