@@ -1,0 +1,301 @@
+"""API schemas for opportunities, their history and deal team, and the methodology configuration."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from kadence.accounts.schemas import AccountRef
+from kadence.core.schemas import (
+    Id,
+    In,
+    Money,
+    NamedOut,
+    PageQuery,
+    PatchIn,
+    Reason,
+    UnitRef,
+    UserRef,
+    Version,
+    cents,
+)
+from kadence.pipeline.models import ExitCriterion, ForecastCategory, Opportunity
+from kadence.pipeline.selectors import DEFAULT_SORT, SORTS, opportunity_permissions
+
+Status = Literal[tuple(Opportunity.Status.values)]  # type: ignore[valid-type]
+Category = Literal[tuple(ForecastCategory.values)]  # type: ignore[valid-type]
+Sort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+IdList = list[Id]
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+class LevelRef(NamedOut):
+    short: str
+    probability: Money
+
+
+class LevelOut(LevelRef):
+    """A rung of the win-probability ladder; `probability` is a percentage."""
+
+    order: int
+    is_won: bool
+    is_lost: bool
+    default_forecast_category: str
+    conditions_zh: str
+    conditions_en: str
+
+
+class StageRef(NamedOut):
+    order: int
+
+
+class CriterionOut(NamedOut):
+    """What must be true to leave a stage; `kind` says how it is verified, `config` its parameters."""
+
+    order: int
+    kind: str
+    description: str
+    config: dict[str, Any]
+    is_active: bool
+
+
+class StageOut(StageRef):
+    buying_step: str
+    buying_step_zh: str
+    buying_step_en: str
+    default_level: str = Field(description="Code of the stage's default probability level.")
+    standard_days: int
+    is_won: bool
+    description: str
+    exit_criteria: list[CriterionOut]
+
+    @staticmethod
+    def resolve_default_level(obj: Any) -> str:
+        return obj.default_level.code
+
+    @staticmethod
+    def resolve_exit_criteria(obj: Any) -> list[ExitCriterion]:
+        return list(obj.exit_criteria.all())
+
+
+class TemplateOut(NamedOut):
+    """A standardised sales process with its ordered stages."""
+
+    description: str
+    is_default: bool
+    is_active: bool
+    source: str
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(obj: Any) -> list[Any]:
+        return list(obj.stages.all())
+
+
+class OrderedNamedOut(NamedOut):
+    order: int
+
+
+class CompetitorOut(Schema):
+    id: int
+    name: str
+
+
+# --- opportunities ----------------------------------------------------------------------------
+
+
+class OpportunityOut(Schema):
+    """A deal. `probability` is the percentage of its verified `level`; `weighted_amount` is
+    amount × probability / 100, rounded to cents."""
+
+    id: int
+    name: str
+    account: AccountRef
+    owner: UserRef
+    team: UnitRef
+    template: NamedOut
+    stage: StageRef
+    level: LevelRef
+    probability: Money
+    amount: Money
+    weighted_amount: Money
+    currency: str
+    expected_close_date: date
+    forecast_category: str
+    status: str
+    closed_on: date | None
+    stage_entered_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @staticmethod
+    def resolve_weighted_amount(obj: Any) -> Decimal:
+        return cents(obj.weighted_amount)
+
+
+class TeamMemberOut(Schema):
+    user: UserRef
+    role: OrderedNamedOut
+    added_at: datetime
+
+
+class OpportunityPermissions(Schema):
+    can_edit: bool
+    can_reassign: bool
+
+
+class OpportunityDetailOut(OpportunityOut):
+    description: str
+    next_step: str
+    loss_reason: OrderedNamedOut | None
+    winning_competitor: CompetitorOut | None
+    product_lines: list[NamedOut]
+    competitors: list[CompetitorOut]
+    deal_team: list[TeamMemberOut]
+    permissions: OpportunityPermissions
+
+    @staticmethod
+    def resolve_product_lines(obj: Any) -> list[Any]:
+        return list(obj.product_lines.all())
+
+    @staticmethod
+    def resolve_competitors(obj: Any) -> list[Any]:
+        return list(obj.competitors.all())
+
+    @staticmethod
+    def resolve_deal_team(obj: Any) -> list[Any]:
+        return list(obj.team_members.all())
+
+    @staticmethod
+    def resolve_permissions(obj: Any, context: dict[str, Any]) -> dict[str, bool]:
+        return opportunity_permissions(context["request"].auth, obj)
+
+
+class OpportunityQuery(PageQuery):
+    q: str = Field("", max_length=200, description="Part of the name or the account's name.")
+    status: Status | None = None
+    stage_id: Id | None = None
+    level_id: Id | None = None
+    template_id: Id | None = None
+    owner_id: Id | None = None
+    team_id: Id | None = Field(None, description="This unit and the units below it.")
+    account_id: Id | None = None
+    forecast_category: Category | None = None
+    product_line_id: Id | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    mine: bool = Field(False, description="Only those you own.")
+    sort: Sort = DEFAULT_SORT
+
+
+class OpportunityIn(In):
+    account_id: Id
+    name: str = Field(max_length=200)
+    amount: Decimal
+    expected_close_date: date
+    currency: str = Field("CNY", max_length=3, description="ISO 4217 code, e.g. CNY.")
+    template_id: Id | None = Field(None, description="Default: the default process template.")
+    stage_id: Id | None = Field(None, description="Default: the template's first stage.")
+    owner_id: Id | None = Field(None, description="Default: you. A manager may give it to someone in scope.")
+    forecast_category: Category | None = Field(None, description="Default: the stage level's category.")
+    product_line_ids: IdList = Field(default_factory=list, max_length=200)
+    competitor_ids: IdList = Field(default_factory=list, max_length=200)
+    description: str = Field("", max_length=10000)
+    next_step: str = Field("", max_length=300)
+
+
+class OpportunityPatch(PatchIn):
+    version: Version
+    reason: Reason = ""
+    name: str | None = Field(None, max_length=200)
+    amount: Decimal | None = None
+    currency: str | None = Field(None, max_length=3)
+    expected_close_date: date | None = None
+    forecast_category: Category | None = None
+    description: str | None = Field(None, max_length=10000)
+    next_step: str | None = Field(None, max_length=300)
+    product_line_ids: IdList | None = Field(None, max_length=200, description="Replaces the list.")
+    competitor_ids: IdList | None = Field(None, max_length=200, description="Replaces the list.")
+
+
+class MoveIn(In):
+    stage_id: Id
+    version: Version | None = None
+    reason: Reason = ""
+
+
+class CloseWonIn(In):
+    version: Version | None = None
+    reason: Reason = ""
+    closed_on: date | None = Field(None, description="Default: today.")
+
+
+class CloseLostIn(CloseWonIn):
+    loss_reason_id: Id
+    winning_competitor_id: Id | None = None
+
+
+class ReopenIn(In):
+    version: Version | None = None
+    reason: Reason = Field(min_length=1)
+
+
+class ReassignIn(In):
+    owner_id: Id
+    version: Version | None = None
+    reason: Reason = ""
+
+
+class TeamMemberIn(In):
+    user_id: Id
+    role_id: Id
+
+
+class StageChangeOut(Schema):
+    """One row of the stage history: the transition and the deal as it stood at that moment.
+    `from_stage_name` / `to_stage_name` are the names as recorded (later renames do not change them)."""
+
+    id: int
+    kind: str
+    from_stage: StageRef | None
+    to_stage: StageRef
+    from_stage_name: str
+    to_stage_name: str
+    from_level: str | None
+    to_level: str
+    probability: Money
+    amount: Money
+    currency: str
+    expected_close_date: date
+    status: str
+    days_in_from_stage: int | None
+    changed_by: UserRef | None
+    changed_at: datetime
+    reason: str
+    overridden: bool
+
+    @staticmethod
+    def resolve_from_level(obj: Any) -> str | None:
+        return obj.from_level.code if obj.from_level_id else None
+
+    @staticmethod
+    def resolve_to_level(obj: Any) -> str:
+        return obj.to_level.code
+
+
+class AuditEntryOut(Schema):
+    """One changed field: old and new value as text, who, when, why."""
+
+    id: int
+    field: str
+    old_value: str
+    new_value: str
+    actor: UserRef | None
+    at: datetime
+    reason: str
