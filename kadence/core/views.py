@@ -1,8 +1,32 @@
-"""Core pages: health check (login, home and language live here too)."""
+"""Core pages: sign-in and sign-out, the home page per role, the language switch, the health check,
+and the one mapping of domain errors to error pages used by every page view."""
 
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from kadence.activities.selectors import activities_due
+from kadence.core.errors import DomainError
+from kadence.core.forms import ThrottledAuthenticationForm
+from kadence.core.models import User
+from kadence.core.throttle import clear_failures
+from kadence.core.visibility import visible_opportunities
+from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
+from kadence.pipeline.selectors import WEIGHTED, ZERO, OpportunityFilters, opportunity_totals
 
 
 @require_GET
@@ -15,3 +39,122 @@ def healthz(request):
     except Exception as exc:  # the point is to report any database failure, whatever its type
         return JsonResponse({"status": "error", "database": "down", "detail": exc.__class__.__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "up", "vendor": connection.vendor})
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def render_error(request: HttpRequest, exc: DomainError, *, status: int | None = None) -> HttpResponse:
+    """A domain error as a page (or, for an htmx request, a fragment) with the error's HTTP status.
+    NotFound answers 404 whether the record is missing or merely invisible, so nothing leaks."""
+    template = "core/_error.html" if getattr(request, "htmx", False) else "core/error.html"
+    return render(request, template, {"error": exc}, status=status or exc.status)
+
+
+# --- sign-in, sign-out, language ------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in with throttling (kadence.core.throttle); a success clears the failures."""
+
+    template_name = "core/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        clear_failures(form.cleaned_data.get("username") or "")
+        clear_failures(form.get_user().get_username())
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign-out is a POST (Django refuses GET with 405)."""
+
+
+@require_POST
+def set_language_pref(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie + redirect to `next`), and for a signed-in user the choice is
+    also kept on their profile so it follows them to other browsers."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
+
+
+# --- home ------------------------------------------------------------------------------------------
+
+
+def _month_bounds(today: date) -> tuple[date, date]:
+    last = calendar.monthrange(today.year, today.month)[1]
+    return today.replace(day=1), today.replace(day=last)
+
+
+def _unit_label(row: dict, zh: bool) -> str:
+    return row["team__name_zh"] if zh else (row["team__name_en"] or row["team__name_zh"])
+
+
+def _month_totals(qs) -> dict:
+    row = qs.aggregate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
+                       committed=Count("id", filter=Q(forecast_category=ForecastCategory.COMMIT)))
+    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"], "committed": row["committed"]}
+
+
+def home_dashboard(user: User, today: date) -> dict:
+    """What the home page shows, in a fixed number of queries whatever the data volume.
+
+    Sellers (rep, inside sales): their own open deals, totals and due activities. Managers,
+    directors and admins: the same for everything they can see, totals by team from one grouped
+    aggregate, this month's closing deals and the latest stage changes in scope."""
+    visible = visible_opportunities(user)
+    open_visible = visible.filter(status=Opportunity.Status.OPEN)
+    is_seller = user.is_seller
+    deals_qs = open_visible.filter(owner=user) if is_seller else open_visible
+    deals = list(
+        deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[:10]
+    )
+    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=is_seller))
+    context = {
+        "is_seller": is_seller,
+        "deals": deals,
+        "totals": totals,
+        "due": activities_due(user, today),
+        "today": today,
+    }
+    if is_seller:
+        return context
+    zh = (get_language() or "").lower().startswith("zh")
+    # Aliases must not shadow the `amount` column that WEIGHTED reads.
+    by_team = [
+        {"team_id": row["team_id"], "label": _unit_label(row, zh), "count": row["n"], "amount": row["total"],
+         "weighted": row["total_weighted"]}
+        for row in open_visible.order_by()
+        .values("team_id", "team__name_zh", "team__name_en")
+        .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
+        .order_by("-total", "team_id")
+    ]
+    start, end = _month_bounds(today)
+    month = open_visible.filter(expected_close_date__gte=start, expected_close_date__lte=end)
+    context.update({
+        "by_team": by_team,
+        "month_start": start,
+        "month_end": end,
+        "month_totals": _month_totals(month),
+        "month_deals": list(month.select_related("account", "owner", "stage", "level")
+                            .order_by("expected_close_date", "-amount", "id")[:20]),
+        "recent_changes": list(
+            StageChange.objects.filter(opportunity__in=visible)
+            .select_related("opportunity", "from_stage", "to_stage", "to_level", "changed_by")
+            .order_by("-changed_at", "-id")[:10]
+        ),
+    })
+    return context
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    context = home_dashboard(request.user, timezone.localdate())
+    return render(request, "core/home.html", context)

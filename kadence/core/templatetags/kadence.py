@@ -1,0 +1,104 @@
+"""Template helpers shared by the pages: money and percentages, query strings for sort and pager
+links, and a sortable column header.
+
+    {% load kadence %}
+    {{ opp.amount|money }}            1,200,000   (below 1,000: two decimals)
+    {{ opp.probability|pct }}         25%
+    <a href="{% qs 'page' 2 %}">      ?q=abc&page=2  (keeps the other parameters)
+    {% sort_header 'amount' _('Amount') target='#opp-table' %}
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+
+
+@register.filter
+def money(value) -> str:
+    """Thousands separators; whole units from 1,000 up (amounts in CNY are large) and for whole
+    numbers, cents otherwise."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    if abs(number) >= 1000 or number == number.to_integral_value():
+        return f"{number:,.0f}"
+    return f"{number:,.2f}"
+
+
+@register.filter
+def pct(value) -> str:
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    return f"{number:.0f}%" if number == number.to_integral() else f"{number:.1f}%"
+
+
+@register.filter
+def criterion_kind(code: str) -> str:
+    """The label of an exit criterion's kind (evidence, field, assessment, approval, task)."""
+    from kadence.pipeline.models import ExitCriterion
+
+    return str(dict(ExitCriterion.Kind.choices).get(code, code))
+
+
+def _base_query(context) -> QueryDict:
+    query = context.get("query")
+    if isinstance(query, QueryDict):
+        return query.copy()
+    request = context.get("request")
+    return request.GET.copy() if request is not None else QueryDict(mutable=True)
+
+
+@register.simple_tag(takes_context=True)
+def qs(context, *pairs) -> str:
+    """The current query string (the context's `query` QueryDict, else request.GET) with the given
+    key/value pairs replaced; an empty or None value removes the key. Changing anything but a page
+    number resets the list pager."""
+    query = _base_query(context)
+    keys = pairs[0::2]
+    for key, value in zip(keys, pairs[1::2], strict=False):
+        key = str(key)
+        if value is None or value == "":
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    if not any(str(k) == "page" or str(k).startswith("col_") for k in keys):
+        query.pop("page", None)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, target: str = "", css: str = "") -> str:
+    """A column header link that sorts by `key` (ascending first; click again for descending)."""
+    current = _base_query(context).get("sort") or context.get("default_sort", "")
+    if current == key:
+        next_sort, arrow, state = f"-{key}", " ▲", "ascending"
+    elif current == f"-{key}":
+        next_sort, arrow, state = key, " ▼", "descending"
+    else:
+        next_sort, arrow, state = key, "", "none"
+    href = qs(context, "sort", next_sort)
+    title = _("Sort by %(column)s") % {"column": label}
+    if target:
+        return format_html(
+            '<a href="{}" hx-get="{}" hx-target="{}" hx-swap="outerHTML" hx-push-url="true" title="{}" data-sort="{}">{}{}</a>',
+            href, href, target, title, state, label, arrow,
+        )
+    return format_html('<a href="{}" title="{}" data-sort="{}">{}{}</a>', href, title, state, label, arrow)

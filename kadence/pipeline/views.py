@@ -1,0 +1,490 @@
+"""Pipeline pages: the opportunity list, the pipeline board, the opportunity page and its forms.
+
+Views parse the request, call a selector or a service (kadence.pipeline.selectors / .services) and
+render. Domain errors map once: NotFound → 404, PermissionDenied → 403, anything else (a gate not
+met, a stale version, bad input) → the page or fragment again with the message in place and the
+error's 4xx status. Writes are POST only; htmx sends the CSRF token from base.html's hx-headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from kadence.activities.selectors import ActivityFilters, activity_list
+from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.templatetags.kadence import money
+from kadence.core.views import render_error
+from kadence.core.visibility import access_account, visible_opportunities
+from kadence.pipeline import selectors, services
+from kadence.pipeline.forms import (
+    BoardFilterForm,
+    CloseLostForm,
+    CloseWonForm,
+    MoveForm,
+    OpportunityFilterForm,
+    OpportunityForm,
+    ReassignForm,
+    ReopenForm,
+    TeamAddForm,
+    TeamRemoveForm,
+    add_service_errors,
+)
+from kadence.pipeline.models import ForecastCategory, Opportunity, ProbabilityLevel, ProcessTemplate, Stage
+
+PAGE_SIZES = (25, 50, 100)
+CARDS_PER_COLUMN = 10
+
+
+def _htmx_target(request: HttpRequest) -> str:
+    """The element an htmx request will swap ('' for a normal request, a boosted one or a history
+    restore, which all want the full page)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.boosted or htmx.history_restore_request:
+        return ""
+    return htmx.target or ""
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    # The same URL answers a full page or a fragment depending on HX-Request.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def _page_size(value: str | None) -> int:
+    try:
+        size = int(value or PAGE_SIZES[0])
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+# --- list ----------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = OpportunityFilterForm(user, request.GET)
+    filters = form.filters()
+    sort = request.GET.get("sort") or selectors.DEFAULT_SORT
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    page = selectors.opportunity_list(user, filters, sort=sort, page=request.GET.get("page") or 1,
+                                      page_size=_page_size(request.GET.get("size")))
+    context = {
+        "form": form,
+        "page": page,
+        "totals": selectors.opportunity_totals(user, filters),
+        "sort": sort,
+        "default_sort": selectors.DEFAULT_SORT,
+        "page_sizes": PAGE_SIZES,
+        "today": timezone.localdate(),
+    }
+    partial = _htmx_target(request) == "opp-table"
+    context["partial"] = partial
+    template = "pipeline/_opportunity_table.html" if partial else "pipeline/opportunity_list.html"
+    return _vary(render(request, template, context))
+
+
+# --- board ---------------------------------------------------------------------------------------------
+
+
+def _column_pages(query: QueryDict) -> dict[int, int]:
+    pages = {}
+    for key, value in query.items():
+        if key.startswith("col_"):
+            try:
+                pages[int(key[4:])] = int(value)
+            except ValueError:
+                continue
+    return pages
+
+
+def _board_context(user, query: QueryDict) -> dict[str, Any]:
+    """Everything the board shows for `query` (the board's GET parameters)."""
+    form = BoardFilterForm(user, query)
+    values = form.values()
+    templates = ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")
+    template = templates.filter(pk=values["template"]).first() if values.get("template") else None
+    template = template or templates.first()
+    context: dict[str, Any] = {"form": form, "query": query, "board_query": query.urlencode(), "template": template}
+    if template is None:
+        return {**context, "columns": [], "stages": []}
+    filters = selectors.OpportunityFilters(owner_id=values.get("owner"), team_id=values.get("team"))
+    template, columns = selectors.pipeline_board(user, template, filters, column_pages=_column_pages(query),
+                                                 per_column=CARDS_PER_COLUMN)
+    for column in columns:
+        column.param = f"col_{column.stage.pk}"
+        column.target = f"#col-{column.stage.pk}"
+        for opp in column.page.items:
+            opp.can_edit = selectors.opportunity_permissions(user, opp)["can_edit"]
+    stages = list(template.stages.order_by("order"))
+    context.update({
+        "template": template,
+        "columns": columns,
+        "stages": stages,
+        "board_totals": {
+            "count": sum(c.count for c in columns),
+            "amount": sum((c.amount for c in columns), 0),
+            "weighted": sum((c.weighted for c in columns), 0),
+        },
+        "chart": {
+            "stages": [c.stage.name for c in columns],
+            "amount": [float(c.amount) for c in columns],
+            "weighted": [float(c.weighted) for c in columns],
+            "labels": {"amount": _("Amount"), "weighted": _("Weighted")},
+        },
+    })
+    return context
+
+
+@login_required
+@require_GET
+def pipeline_board(request: HttpRequest) -> HttpResponse:
+    context = _board_context(request.user, request.GET)
+    target = _htmx_target(request)
+    if target.startswith("col-"):
+        column = next((c for c in context["columns"] if f"col-{c.stage.pk}" == target), None)
+        if column is not None:
+            return _vary(render(request, "pipeline/_board_column.html", {**context, "col": column}))
+    if target == "board":
+        return _vary(render(request, "pipeline/_board.html", context))
+    return _vary(render(request, "pipeline/board.html", context))
+
+
+def _card(user, opp_id: int) -> Opportunity | None:
+    """One board card as the board shows it (fresh from the database, so a retry uses the current
+    version), or None when it is not visible."""
+    opp = visible_opportunities(user).select_related("account", "owner", "level", "stage").filter(pk=opp_id).first()
+    if opp is not None:
+        opp.can_edit = selectors.opportunity_permissions(user, opp)["can_edit"]
+    return opp
+
+
+def _move_on_board(request: HttpRequest, pk: int, error: DomainError | None, moved: Opportunity | None) -> HttpResponse:
+    query = QueryDict(request.POST.get("board_query", ""))
+    htmx = bool(getattr(request, "htmx", False))
+    if error is None:
+        notice = _("%(name)s moved to %(stage)s.") % {"name": moved.name, "stage": moved.stage.name}
+        if htmx:
+            context = {**_board_context(request.user, query), "notice": notice}
+            return render(request, "pipeline/_board.html", context)
+        messages.success(request, notice)
+        url = reverse("pipeline_board")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+    if htmx:
+        card = _card(request.user, pk)
+        if card is None:
+            response = render(request, "core/_error.html", {"error": error}, status=error.status)
+        else:
+            stages = list(Stage.objects.filter(template_id=card.template_id).order_by("order"))
+            response = render(request, "pipeline/_opp_card.html",
+                              {"opp": card, "stages": stages, "board_query": query.urlencode(), "card_error": error},
+                              status=error.status)
+        return reswap(retarget(response, f"#card-{pk}"), "outerHTML")
+    context = {**_board_context(request.user, query), "board_error": error}
+    return render(request, "pipeline/board.html", context, status=error.status)
+
+
+@login_required
+@require_POST
+def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a card to another stage, from the board (re-rendered on success) or the opportunity page."""
+    form = MoveForm(request.POST)
+    error: DomainError | None = None
+    moved = None
+    if not form.is_valid():
+        error = ValidationFailed(_("Choose the stage to move to."), dict(form.errors))
+    else:
+        data = form.cleaned_data
+        try:
+            moved = services.opportunity_move_stage(request.user, pk, stage_id=data["stage_id"],
+                                                    version=data.get("version"), reason=data.get("reason") or "")
+        except DomainError as exc:
+            error = exc
+    if request.POST.get("origin") == "board":
+        return _move_on_board(request, pk, error, moved)
+    if error is None:
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
+        return redirect("opportunity_detail", pk=pk)
+    return _detail_with_error(request, pk, "move", form, error)
+
+
+# --- opportunity page ----------------------------------------------------------------------------------
+
+
+AUDIT_LABELS = {
+    "amount": _("Amount"), "currency": _("Currency"), "expected_close_date": _("Expected close date"),
+    "forecast_category": _("Forecast category"), "level": _("Level"), "owner": _("Owner"),
+    "team_member": _("Deal team"),
+}
+
+
+def _audit_rows(entries) -> list[dict[str, Any]]:
+    categories = dict(ForecastCategory.choices)
+    levels = {lv.code: str(lv) for lv in ProbabilityLevel.objects.all()}
+
+    def show(field: str, value: str) -> str:
+        if value == "":
+            return "—"
+        if field == "amount":
+            return money(value)
+        if field == "forecast_category":
+            return str(categories.get(value, value))
+        if field == "level":
+            return levels.get(value, value)
+        return value
+
+    return [
+        {"entry": e, "label": AUDIT_LABELS.get(e.field, e.field), "old": show(e.field, e.old_value),
+         "new": show(e.field, e.new_value)}
+        for e in entries
+    ]
+
+
+def _progress(opp: Opportunity, stages: list[Stage]) -> list[dict[str, Any]]:
+    current = opp.stage.order
+    won = opp.status == Opportunity.Status.WON
+    lost = opp.status == Opportunity.Status.LOST
+    steps = []
+    for stage in stages:
+        if stage.pk == opp.stage_id:
+            state = "won" if won else "lost" if lost else "current"
+        elif stage.order < current or won:
+            state = "done"
+        else:
+            state = "todo"
+        steps.append({"stage": stage, "state": state})
+    return steps
+
+
+def _detail_context(user, pk: int, **overrides: Any) -> dict[str, Any]:
+    opp = selectors.opportunity_detail(user, pk)
+    perms = selectors.opportunity_permissions(user, opp)
+    stages = list(Stage.objects.filter(template_id=opp.template_id).select_related("default_level").order_by("order"))
+    history = selectors.stage_history(user, pk)
+    previous = None
+    for row in history:
+        row.amount_changed = previous is not None and previous.amount != row.amount
+        row.close_changed = previous is not None and previous.expected_close_date != row.expected_close_date
+        previous = row
+    now = timezone.now()
+    context: dict[str, Any] = {
+        "opp": opp,
+        "perms": perms,
+        "stages": stages,
+        "progress": _progress(opp, stages),
+        "history": list(reversed(history)),
+        "audit": _audit_rows(selectors.opportunity_audit(user, pk)),
+        "activities": activity_list(user, ActivityFilters(opportunity_id=opp.pk), page_size=10),
+        "days_in_stage": max(0, (now - opp.stage_entered_at).days),
+        "is_open": opp.status == Opportunity.Status.OPEN,
+        "today": timezone.localdate(),
+    }
+    if perms["can_edit"]:
+        context.update({
+            "move_form": MoveForm(initial={"stage_id": opp.stage_id, "version": opp.version}),
+            "close_won_form": CloseWonForm(initial={"version": opp.version}),
+            "close_lost_form": CloseLostForm(initial={"version": opp.version}),
+            "reopen_form": ReopenForm(initial={"version": opp.version}),
+            "team_add_form": TeamAddForm(user),
+        })
+    if perms["can_reassign"]:
+        context["reassign_form"] = ReassignForm(user, initial={"version": opp.version})
+    context.update(overrides)
+    return context
+
+
+@login_required
+@require_GET
+def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        context = _detail_context(request.user, pk)
+    except DomainError as exc:
+        return render_error(request, exc)
+    return render(request, "pipeline/opportunity_detail.html", context)
+
+
+def _detail_with_error(request: HttpRequest, pk: int, slot: str, form, error: DomainError) -> HttpResponse:
+    """The opportunity page again, the failed form in place with its message, and the error's status."""
+    if isinstance(error, NotFound | PermissionDenied):
+        return render_error(request, error)
+    if isinstance(error, ValidationFailed) and form.is_bound and error.errors and not form.errors:
+        add_service_errors(form, error)
+    try:
+        context = _detail_context(request.user, pk, action_slot=slot, action_error=error, **{f"{slot}_form": form})
+    except DomainError as exc:
+        return render_error(request, exc)
+    return render(request, "pipeline/opportunity_detail.html", context, status=error.status)
+
+
+def _run_action(request: HttpRequest, pk: int, slot: str, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
+    """Validate `form`, call the service `run(cleaned_data)`, and answer: back to the page with a
+    success message, or the page with the error in place."""
+    if not form.is_valid():
+        return _detail_with_error(request, pk, slot, form,
+                                  ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors)))
+    try:
+        run(form.cleaned_data)
+    except DomainError as exc:
+        return _detail_with_error(request, pk, slot, form, exc)
+    messages.success(request, done)
+    return redirect("opportunity_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "close_won", CloseWonForm(request.POST),
+        lambda d: services.opportunity_close_won(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
+        _("Closed as won. Congratulations!"),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "close_lost", CloseLostForm(request.POST),
+        lambda d: services.opportunity_close_lost(
+            request.user, pk, loss_reason_id=d.get("loss_reason"), winning_competitor_id=d.get("winning_competitor"),
+            version=d.get("version"), reason=d.get("reason") or ""),
+        _("Closed as lost."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "reopen", ReopenForm(request.POST),
+        lambda d: services.opportunity_reopen(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
+        _("Reopened."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "reassign", ReassignForm(request.user, request.POST),
+        lambda d: services.opportunity_reassign(request.user, pk, owner_id=d["owner"], version=d.get("version"),
+                                                reason=d.get("reason") or ""),
+        _("Reassigned."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "team_add", TeamAddForm(request.user, request.POST),
+        lambda d: services.opportunity_team_add(request.user, pk, user_id=d["user"], role_id=d["role"]),
+        _("Deal team updated."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(
+        request, pk, "team_remove", TeamRemoveForm(request.POST),
+        lambda d: services.opportunity_team_remove(request.user, pk, user_id=d["user"]),
+        _("Removed from the deal team."),
+    )
+
+
+# --- create and edit -----------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    account_q = (request.GET.get("account_q") or "").strip()[:100]
+    account_id = _int(request.POST.get("account") if request.method == "POST" else request.GET.get("account"))
+    preselected = None
+    if account_id is not None:
+        try:
+            preselected = access_account(user, account_id)
+        except DomainError:
+            preselected = None
+    options = {"account_q": account_q, "preselected_account": preselected}
+    status = 200
+    if request.method == "POST":
+        form = OpportunityForm(user, request.POST, **options)
+        if form.is_valid():
+            try:
+                opp = services.opportunity_create(user, **form.service_kwargs())
+            except ValidationFailed as exc:
+                add_service_errors(form, exc)
+                status = exc.status
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+                status = exc.status
+            else:
+                messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
+                return redirect("opportunity_detail", pk=opp.pk)
+        else:
+            status = 422
+    else:
+        form = OpportunityForm(user, initial={"account": preselected.pk if preselected else None, "currency": "CNY"},
+                               **options)
+    return render(request, "pipeline/opportunity_form.html",
+                  {"form": form, "account_q": account_q, "preselected": preselected}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    try:
+        opp = selectors.opportunity_detail(user, pk)
+    except DomainError as exc:
+        return render_error(request, exc)
+    if not selectors.opportunity_permissions(user, opp)["can_edit"]:
+        return render_error(request, PermissionDenied(_("You may view this opportunity but not change it.")))
+    status = 200
+    conflict = None
+    if request.method == "POST":
+        form = OpportunityForm(user, request.POST, opportunity=opp)
+        if form.is_valid():
+            try:
+                services.opportunity_update(user, pk, **form.service_kwargs())
+            except Conflict as exc:
+                conflict, status = exc, exc.status
+            except ValidationFailed as exc:
+                add_service_errors(form, exc)
+                status = exc.status
+            except DomainError as exc:
+                return render_error(request, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("opportunity_detail", pk=pk)
+        else:
+            status = 422
+    else:
+        form = OpportunityForm(user, initial=OpportunityForm.initial_for(opp), opportunity=opp)
+    return render(request, "pipeline/opportunity_form.html", {"form": form, "opp": opp, "conflict": conflict},
+                  status=status)
