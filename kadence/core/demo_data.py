@@ -312,7 +312,7 @@ OPPORTUNITY_FIELDS = ["id", "name", "account_id", "owner_id", "team_id", "templa
 STAGE_CHANGE_FIELDS = ["id", "opportunity_id", "kind", "from_stage_id", "to_stage_id", "from_stage_name",
                        "to_stage_name", "from_level_id", "to_level_id", "probability", "amount", "currency",
                        "expected_close_date", "status", "days_in_from_stage", "changed_by_id", "changed_at",
-                       "reason", "overridden"]
+                       "reason", "overridden", "from_stage_name_en", "to_stage_name_en"]
 TEAM_MEMBER_FIELDS = ["id", "opportunity_id", "user_id", "role_id", "added_at"]
 ACTIVITY_FIELDS = ["id", "kind", "subject", "date", "done", "account_id", "opportunity_id", "owner_id", "team_id",
                    "is_effective", "outcome", "next_step", "next_step_date", "version", "created_at", "updated_at"]
@@ -363,6 +363,7 @@ class StageSpec:
     id: int
     order: int
     name_zh: str
+    name_en: str
     level_id: int
     probability: Decimal
     category: str
@@ -461,7 +462,7 @@ def drop_chance(index: int, n_open: int) -> float:
 
 
 def _stage_spec(stage, level: ProbabilityLevel, drop: float) -> StageSpec:
-    return StageSpec(stage.id, stage.order, stage.name_zh, level.id, level.probability,
+    return StageSpec(stage.id, stage.order, stage.name_zh, stage.name_en, level.id, level.probability,
                      level.default_forecast_category, max(1, stage.standard_days), drop)
 
 
@@ -1003,7 +1004,7 @@ class OpportunitySimulator:
             if kind == "created":
                 to = stages[0]
                 rows.append((kind, None, to.id, "", to.name_zh, None, to.level_id, to.probability, amount_d, CURRENCY,
-                             ecd_d, OPEN, None, owner_id, at, "", False))
+                             ecd_d, OPEN, None, owner_id, at, "", False, "", to.name_en))
                 entered = at
                 continue
             src = stages[fi]
@@ -1011,17 +1012,20 @@ class OpportunitySimulator:
             if kind == "won":
                 level_id, probability = self.catalog.won_level
                 rows.append((kind, src.id, won_stage.id, src.name_zh, won_stage.name_zh, src.level_id, level_id,
-                             probability, amount_d, CURRENCY, ecd_d, WON, days, owner_id, at, reason, False))
+                             probability, amount_d, CURRENCY, ecd_d, WON, days, owner_id, at, reason, False,
+                             src.name_en, won_stage.name_en))
                 if won_stage.id != src.id:
                     entered = at
             elif kind == "lost":
                 level_id, probability = self.catalog.lost_level
                 rows.append((kind, src.id, src.id, src.name_zh, src.name_zh, src.level_id, level_id, probability,
-                             amount_d, CURRENCY, ecd_d, LOST, days, owner_id, at, reason, False))
+                             amount_d, CURRENCY, ecd_d, LOST, days, owner_id, at, reason, False, src.name_en,
+                             src.name_en))
             else:
                 to = stages[ti]
                 rows.append((kind, src.id, to.id, src.name_zh, to.name_zh, src.level_id, to.level_id, to.probability,
-                             amount_d, CURRENCY, ecd_d, OPEN, days, owner_id, at, reason, False))
+                             amount_d, CURRENCY, ecd_d, OPEN, days, owner_id, at, reason, False, src.name_en,
+                             to.name_en))
                 entered = at
         return tuple(rows), entered
 

@@ -280,6 +280,8 @@ class StageChange(models.Model):
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     from_stage_name = models.CharField(max_length=200, blank=True)
     to_stage_name = models.CharField(max_length=200)
+    from_stage_name_en = models.CharField(max_length=200, blank=True, db_default="")
+    to_stage_name_en = models.CharField(max_length=200, blank=True, db_default="")
     from_level = models.ForeignKey(ProbabilityLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_level = models.ForeignKey(ProbabilityLevel, on_delete=models.PROTECT, related_name="+")
     probability = models.DecimalField(max_digits=5, decimal_places=2)
@@ -304,3 +306,18 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage_name or '∅'} → {self.to_stage_name} ({self.kind})"
+
+    @property
+    def from_stage_label(self) -> str:
+        """The stage left, named as it was called when the move happened, in the active language."""
+        return self._label(self.from_stage_name, self.from_stage_name_en)
+
+    @property
+    def to_stage_label(self) -> str:
+        return self._label(self.to_stage_name, self.to_stage_name_en)
+
+    @staticmethod
+    def _label(zh: str, en: str) -> str:
+        from django.utils.translation import get_language
+
+        return zh if (get_language() or "zh-hans").lower().startswith("zh") else (en or zh)

@@ -267,6 +267,8 @@ class StageChangeOut(Schema):
     to_stage: StageRef
     from_stage_name: str
     to_stage_name: str
+    from_stage_name_en: str
+    to_stage_name_en: str
     from_level: str | None
     to_level: str
     probability: Money

@@ -97,6 +97,7 @@ def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_leve
     return StageChange.objects.create(
         opportunity=opp, kind=kind, from_stage=from_stage, to_stage=opp.stage,
         from_stage_name=from_stage.name_zh if from_stage else "", to_stage_name=opp.stage.name_zh,
+        from_stage_name_en=from_stage.name_en if from_stage else "", to_stage_name_en=opp.stage.name_en,
         from_level=from_level, to_level=opp.level, probability=opp.probability, amount=opp.amount,
         currency=opp.currency, expected_close_date=opp.expected_close_date, status=opp.status,
         days_in_from_stage=days, changed_by=actor, changed_at=at or timezone.now(), reason=(reason or "")[:500],

@@ -147,9 +147,9 @@ def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.
     templates, stage_id = [], 100
     for t_id, spec in enumerate(methodology.TEMPLATES, start=1):
         rows = []
-        for order, (_code, zh, _en, _bzh, _ben, level, days, is_won, _criteria) in enumerate(spec["stages"], start=1):
+        for order, (_code, zh, en, _bzh, _ben, level, days, is_won, _criteria) in enumerate(spec["stages"], start=1):
             stage_id += 1
-            rows.append((demo_data.StageSpec(stage_id, order, zh, ladder[level][0], ladder[level][1], ladder[level][2],
+            rows.append((demo_data.StageSpec(stage_id, order, zh, en, ladder[level][0], ladder[level][1], ladder[level][2],
                                              days, 0.0), is_won))
         open_rows = [s for s, won in rows if not won]
         open_rows = [s.__class__(**{**s.__dict__, "drop": demo_data.drop_chance(i, len(open_rows))})

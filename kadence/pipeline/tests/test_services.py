@@ -104,3 +104,17 @@ def test_close_date_default_category_follows_level(org):
     opp = services.opportunity_create(org.rita, account_id=org.account.pk, name="x", amount=10,
                                       expected_close_date=date.today() + timedelta(days=5))
     assert opp.forecast_category == "pipeline"
+
+
+def test_renaming_a_stage_later_does_not_rewrite_history(org):
+    from django.utils import translation
+
+    s = stages(org.opp)
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk)
+    old_zh, old_en = s[1].name_zh, s[1].name_en
+    Stage.objects.filter(pk=s[1].pk).update(name_zh="改名后", name_en="Renamed")
+    row = StageChange.objects.filter(opportunity=org.opp, kind="advanced").get()
+    with translation.override("zh-hans"):
+        assert row.to_stage_label == old_zh
+    with translation.override("en"):
+        assert row.to_stage_label == old_en and row.from_stage_label == s[0].name_en
