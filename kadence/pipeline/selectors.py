@@ -143,10 +143,12 @@ class BoardColumn:
 
 
 def pipeline_board(user: User, template: ProcessTemplate | None = None, filters: OpportunityFilters | None = None,
-                   *, column_pages: dict[int, int] | None = None, per_column: int = 10) -> tuple[ProcessTemplate, list[BoardColumn]]:
+                   *, column_pages: dict[int, int] | None = None, per_column: int = 10) -> tuple[ProcessTemplate | None, list[BoardColumn]]:
     """Open opportunities of one template as columns per stage: count, amount and weighted amount
     per stage from one grouped aggregate, and one page of cards per column (biggest first)."""
     template = template or ProcessTemplate.objects.filter(is_default=True).first() or ProcessTemplate.objects.first()
+    if template is None:
+        return None, []
     stages = list(template.stages.filter(is_won=False).select_related("default_level").order_by("order"))
     base = _filtered(user, filters or OpportunityFilters()).filter(template=template, status=Opportunity.Status.OPEN)
     totals = {
