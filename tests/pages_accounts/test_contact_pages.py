@@ -20,7 +20,7 @@ def contact_data(**changes) -> dict:
 
 
 def test_owner_adds_a_contact_and_the_360_shows_the_profile(org, login):
-    client = login(org.rita)
+    client = login(org.rita, "en")
     form = client.get(reverse("contact_create", args=[org.account.pk]))
     assert form.status_code == 200 and 'type="checkbox" name="buying_roles"' in form.text
     response = client.post(reverse("contact_create", args=[org.account.pk]), contact_data())

@@ -50,3 +50,9 @@ def test_console_script_runs_django_commands(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout
+
+
+def test_unknown_page_gets_the_translated_404(client, db):
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
