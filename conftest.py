@@ -19,6 +19,12 @@ import pytest
 from kadence.core.models import ApiToken, OrgUnit, User
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create and log in many users; the production hasher's million iterations only slow them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _unit(kind: str, code: str, zh: str, parent: OrgUnit | None = None) -> OrgUnit:
     unit = OrgUnit.objects.create(kind=kind, code=code, name_zh=zh, name_en=code, parent=parent)
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
