@@ -47,7 +47,13 @@ class ProbabilityLevel(BilingualName):
         ordering = ["order"]
 
     def __str__(self) -> str:
-        return f"{self.short} {self.probability:.0f}%"
+        return f"{self.badge} {self.probability:.0f}%"
+
+    @property
+    def badge(self) -> str:
+        """The label shown on badges: the short code (I, C, Q, D, C90) for open rungs, the name in the
+        active language for the closing rungs (赢单 / Won, 丢单 / Lost)."""
+        return self.name if (self.is_won or self.is_lost) else self.short
 
 
 class ProcessTemplate(BilingualName):

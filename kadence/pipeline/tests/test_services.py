@@ -118,3 +118,15 @@ def test_renaming_a_stage_later_does_not_rewrite_history(org):
         assert row.to_stage_label == old_zh
     with translation.override("en"):
         assert row.to_stage_label == old_en and row.from_stage_label == s[0].name_en
+
+
+def test_closing_rungs_show_their_name_in_the_active_language(db):
+    from django.utils import translation
+
+    from kadence.pipeline.models import ProbabilityLevel
+
+    won, c90 = ProbabilityLevel.objects.get(code="WON"), ProbabilityLevel.objects.get(code="C90")
+    with translation.override("zh-hans"):
+        assert (won.badge, c90.badge) == ("赢单", "C90")
+    with translation.override("en"):
+        assert (won.badge, str(won)) == ("Won", "Won 100%")
