@@ -8,6 +8,7 @@ service's messages next to the fields (422).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -144,25 +145,15 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     with_owner = in_scope(user, account.team_id)
     status, conflict = 200, None
     if request.method == "POST":
-        form = AccountForm(request.POST, user=user, with_owner=with_owner, with_version=True)
-        if form.is_valid():
-            try:
-                services.account_update(user, account.pk, **form.service_kwargs())
-            except Conflict as exc:
-                current = selectors.account_detail(user, account.pk)
-                form, conflict = rebased_form(AccountForm, request, current, exc, user=user, with_owner=with_owner,
-                                          with_version=True)
-                status = exc.status
-            except (NotFound, PermissionDenied) as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Account saved."))
-                return redirect("account_detail", account.pk)
-        else:
-            status = 422
+        form, conflict, status, error = submit_versioned_edit(
+            request, AccountForm, {"user": user, "with_owner": with_owner, "with_version": True},
+            save=lambda f: services.account_update(user, account.pk, **f.service_kwargs()),
+            reload=lambda: selectors.account_detail(user, account.pk))
+        if error:
+            return error
+        if status is None:
+            messages.success(request, _("Account saved."))
+            return redirect("account_detail", account.pk)
     else:
         form = AccountForm(user=user, with_owner=with_owner, with_version=True,
                            initial=AccountForm.initial_for(account))
@@ -179,6 +170,29 @@ def rebased_form(form_class, request: HttpRequest, current: Any, exc: Conflict, 
     form = form_class(data, **form_kwargs)
     form.is_valid()
     return form, {"detail": exc.detail, "rows": form.conflict_rows(current)}
+
+
+def submit_versioned_edit(request: HttpRequest, form_class, form_kwargs: dict[str, Any],
+                          save: Callable[[Any], Any], reload: Callable[[], Any]):
+    """The POST of an edit form that carries a version: validate, `save(form)` through the service,
+    and on a stale version rebase the form on `reload()` (see rebased_form).
+
+    Returns (form, conflict, status, error_response): status None means saved; an error response
+    (not found / not allowed) is to be returned as is; otherwise render the form with `status`."""
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        return form, None, 422, None
+    try:
+        save(form)
+    except Conflict as exc:
+        form, conflict = rebased_form(form_class, request, reload(), exc, **form_kwargs)
+        return form, conflict, exc.status, None
+    except (NotFound, PermissionDenied) as exc:
+        return form, None, exc.status, render_error(request, exc)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return form, None, exc.status, None
+    return form, None, None, None
 
 
 # --- contact forms ----------------------------------------------------------------------------
@@ -226,24 +240,15 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         return render_error(request, exc)
     status, conflict = 200, None
     if request.method == "POST":
-        form = ContactForm(request.POST, with_version=True)
-        if form.is_valid():
-            try:
-                services.contact_update(user, contact.pk, **form.service_kwargs())
-            except Conflict as exc:
-                current = selectors.contact_detail(user, contact.pk)
-                form, conflict = rebased_form(ContactForm, request, current, exc, with_version=True)
-                status = exc.status
-            except (NotFound, PermissionDenied) as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Contact saved."))
-                return redirect(safe_next(request, account_url(contact.account_id, "contacts")))
-        else:
-            status = 422
+        form, conflict, status, error = submit_versioned_edit(
+            request, ContactForm, {"with_version": True},
+            save=lambda f: services.contact_update(user, contact.pk, **f.service_kwargs()),
+            reload=lambda: selectors.contact_detail(user, contact.pk))
+        if error:
+            return error
+        if status is None:
+            messages.success(request, _("Contact saved."))
+            return redirect(safe_next(request, account_url(contact.account_id, "contacts")))
     else:
         form = ContactForm(with_version=True, initial=ContactForm.initial_for(contact))
     return render(request, "accounts/contact_form.html",

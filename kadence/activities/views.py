@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts import selectors as account_selectors
-from kadence.accounts.views import account_url, parse_int, rebased_form, render_list, safe_next
+from kadence.accounts.views import account_url, parse_int, render_list, safe_next, submit_versioned_edit
 from kadence.activities import selectors, services
 from kadence.activities.forms import ActivityFilterForm, ActivityForm
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -123,24 +123,15 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     form_kwargs = {"contacts": contacts, "opportunities": None, "with_version": True}
     status, conflict = 200, None
     if request.method == "POST":
-        form = ActivityForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                services.activity_update(user, activity.pk, **form.service_kwargs())
-            except Conflict as exc:
-                current = selectors.activity_detail(user, activity.pk)
-                form, conflict = rebased_form(ActivityForm, request, current, exc, **form_kwargs)
-                status = exc.status
-            except (NotFound, PermissionDenied) as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Activity saved."))
-                return redirect(safe_next(request, account_url(activity.account_id, "activities")))
-        else:
-            status = 422
+        form, conflict, status, error = submit_versioned_edit(
+            request, ActivityForm, form_kwargs,
+            save=lambda f: services.activity_update(user, activity.pk, **f.service_kwargs()),
+            reload=lambda: selectors.activity_detail(user, activity.pk))
+        if error:
+            return error
+        if status is None:
+            messages.success(request, _("Activity saved."))
+            return redirect(safe_next(request, account_url(activity.account_id, "activities")))
     else:
         form = ActivityForm(initial=ActivityForm.initial_for(activity), **form_kwargs)
     return render(request, "activities/activity_form.html",
