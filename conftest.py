@@ -88,3 +88,11 @@ def token_for(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+def no_gates(db):
+    """Switch every exit criterion off, for tests about moving deals rather than about gates."""
+    from kadence.pipeline.models import ExitCriterion
+
+    ExitCriterion.objects.update(is_active=False)

@@ -21,6 +21,7 @@ from kadence.activities.api import router as activities
 from kadence.core.api import ApiTokenAuth, BrowserSessionAuth
 from kadence.core.api import router as organisation
 from kadence.core.errors import DomainError
+from kadence.deals.api import routers as deal_control
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
 
@@ -38,6 +39,8 @@ api.add_router("", organisation)
 api.add_router("", accounts)
 api.add_router("", pipeline)
 api.add_router("", activities)
+for deal_router in deal_control:
+    api.add_router("", deal_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kadence.accounts",
     "kadence.pipeline",
     "kadence.activities",
+    "kadence.deals",
     "kadence.insights",
 ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("kadence.pipeline.urls")),
     path("", include("kadence.accounts.urls")),
     path("", include("kadence.activities.urls")),
+    path("", include("kadence.deals.urls")),
     path("", include("kadence.insights.urls")),
 ]

@@ -71,7 +71,7 @@ def test_update(org, name):
 
 
 @pytest.mark.parametrize("name", MATRIX)
-def test_move_stage(org, name):
+def test_move_stage(org, name, no_gates):
     user = persona(org, name)
     second = Stage.objects.get(template=org.opp.template, order=2)
     _expect_write(org, name, lambda: services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk))

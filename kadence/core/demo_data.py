@@ -308,11 +308,13 @@ CONTACT_FIELDS = ["id", "account_id", "name", "title", "phone", "email", "ambiti
 OPPORTUNITY_FIELDS = ["id", "name", "account_id", "owner_id", "team_id", "template_id", "stage_id", "level_id",
                       "probability", "amount", "currency", "expected_close_date", "forecast_category", "status",
                       "loss_reason_id", "winning_competitor_id", "closed_on", "description", "next_step",
-                      "stage_entered_at", "created_at", "updated_at", "version"]
+                      "stage_entered_at", "created_at", "updated_at", "version", "c139_result", "staging_flag"]
 STAGE_CHANGE_FIELDS = ["id", "opportunity_id", "kind", "from_stage_id", "to_stage_id", "from_stage_name",
                        "to_stage_name", "from_level_id", "to_level_id", "probability", "amount", "currency",
                        "expected_close_date", "status", "days_in_from_stage", "changed_by_id", "changed_at",
-                       "reason", "overridden", "from_stage_name_en", "to_stage_name_en"]
+                       "reason", "overridden", "from_stage_name_en", "to_stage_name_en", "overridden_criteria"]
+# Columns the generators leave at their default: appended to rows that stop short of them.
+TRAILING_DEFAULTS: dict[type[Model], tuple] = {}
 TEAM_MEMBER_FIELDS = ["id", "opportunity_id", "user_id", "role_id", "added_at"]
 ACTIVITY_FIELDS = ["id", "kind", "subject", "date", "done", "account_id", "opportunity_id", "owner_id", "team_id",
                    "is_effective", "outcome", "next_step", "next_step_date", "version", "created_at", "updated_at"]
@@ -332,6 +334,8 @@ TABLE_FIELDS: dict[type[Model], list[str]] = {
     Activity: ACTIVITY_FIELDS,
     ActivityContact: ["id", "activity_id", "contact_id"],
 }
+
+TRAILING_DEFAULTS.update({Opportunity: ("", ""), StageChange: ([],)})
 
 CURRENCY = "CNY"
 OPEN, WON, LOST = Opportunity.Status.OPEN.value, Opportunity.Status.WON.value, Opportunity.Status.LOST.value
@@ -1192,6 +1196,9 @@ class BulkWriter:
         return first
 
     def add(self, model: type[Model], row: tuple) -> None:
+        missing = len(TABLE_FIELDS[model]) - len(row)
+        if missing > 0:
+            row = row + TRAILING_DEFAULTS[model][-missing:]
         buffer = self.buffers[model]
         buffer.append(row)
         if len(buffer) >= self.batch_size:

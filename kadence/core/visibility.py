@@ -91,6 +91,31 @@ def can_reassign_opportunity(user: User, opp: Opportunity) -> bool:
     return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) and in_scope(user, opp.team_id)
 
 
+def can_contribute_to_opportunity(user: User, opp: Opportunity) -> bool:
+    """Who may add proof and work to a deal (evidence, assessments, buying centre, milestones, tasks,
+    expenses): whoever may write it, and the members of its deal team."""
+    if can_write_opportunity(user, opp):
+        return True
+    from kadence.pipeline.models import OpportunityTeamMember
+
+    return OpportunityTeamMember.objects.filter(opportunity_id=opp.pk, user_id=user.pk).exists()
+
+
+def can_approve_for_opportunity(user: User, opp: Opportunity) -> bool:
+    """Who may approve a gate or override one (METHODOLOGY §2): a manager, director or admin with the
+    deal in scope, and never its owner, whatever their role."""
+    return (user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
+            and opp.owner_id != user.pk and in_scope(user, opp.team_id))
+
+
+def access_opportunity_to_contribute(user: User, opp_id: int) -> Opportunity:
+    """The opportunity if `user` may contribute to it (see can_contribute_to_opportunity)."""
+    opp = access_opportunity(user, opp_id)
+    if not can_contribute_to_opportunity(user, opp):
+        raise PermissionDenied(_("You may view this opportunity but not work on it."))
+    return opp
+
+
 def access_opportunity(user: User, opp_id: int, *, for_write: bool = False) -> Opportunity:
     opp = visible_opportunities(user).filter(pk=opp_id).first()
     if opp is None:

@@ -86,6 +86,10 @@ class Stage(BilingualName):
     standard_days = models.PositiveIntegerField(_("standard days"), default=30)
     is_won = models.BooleanField(_("closing (won) stage"), default=False)
     description = models.TextField(_("description"), blank=True)
+    required_roles = models.ManyToManyField(
+        "DealRole", verbose_name=_("roles this stage needs"), blank=True, related_name="stages",
+        help_text=_("Deal-team roles that must be filled while an opportunity is in this stage (METHODOLOGY §6)."),
+    )
 
     class Meta:
         verbose_name = _("stage")
@@ -128,6 +132,36 @@ class ExitCriterion(BilingualName):
         verbose_name_plural = _("exit criteria")
         ordering = ["stage_id", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["stage", "code"], name="criterion_unique_code")]
+
+
+class StageTask(BilingualName):
+    """A task of a stage's task list (任务清单) with its completion standard (达成标准), METHODOLOGY §1c.
+    Entering the stage creates one task per active row on the opportunity, assigned to whoever fills
+    `role` on the deal team (else the owner) and due `due_days` after entry. An exit criterion of
+    kind `task` names a task by `code`."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="tasks")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(max_length=60)
+    standard_zh = models.TextField(_("completion standard (Chinese)"), blank=True)
+    standard_en = models.TextField(_("completion standard (English)"), blank=True)
+    role = models.ForeignKey("DealRole", verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    due_days = models.PositiveSmallIntegerField(_("due after entry (days)"), default=7)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("stage task")
+        verbose_name_plural = _("stage tasks")
+        ordering = ["stage_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["stage", "code"], name="stagetask_unique_code")]
+
+    @property
+    def standard(self) -> str:
+        from django.utils.translation import get_language
+
+        zh = (get_language() or "zh-hans").lower().startswith("zh")
+        return self.standard_zh if zh else (self.standard_en or self.standard_zh)
 
 
 class ProductLine(BilingualName):
@@ -179,13 +213,22 @@ class DealRole(BilingualName):
         ordering = ["order", "code"]
 
 
+class StagingFlag(models.TextChoices):
+    """Where the claimed stage and the verified evidence disagree (METHODOLOGY §1d, §3)."""
+
+    OVER = "over", _("Over-staged")
+    UNDER = "under", _("Under-staged")
+
+
 class Opportunity(models.Model):
     """A deal (商机 / 项目) being pursued at an account.
 
     `level` is the verified rung of the probability ladder and `probability` the percentage that
     went with it when it was set (the rep never types a probability). `team` is the owner's org unit,
     kept in step by the services. `version` increases on every write (optimistic concurrency).
-    `stage_entered_at` is when the opp entered its current stage.
+    `stage_entered_at` is when the opp entered its current stage. `c139_result` is the latest C139
+    assessment ("8C1F0W"; empty when never assessed) and `staging_flag` says whether the stage
+    outruns the evidence ("over") or lags it ("under"); both are kept by the deal-control services.
     """
 
     class Status(models.TextChoices):
@@ -218,6 +261,8 @@ class Opportunity(models.Model):
         related_name="+",
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    c139_result = models.CharField(_("C139 result"), max_length=8, blank=True, default="")
+    staging_flag = models.CharField(_("staging"), max_length=5, choices=StagingFlag.choices, blank=True, default="")
     product_lines = models.ManyToManyField(ProductLine, verbose_name=_("product lines"), blank=True)
     competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True, related_name="opportunities")
     description = models.TextField(_("description"), blank=True)
@@ -300,6 +345,7 @@ class StageChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     overridden = models.BooleanField(_("advanced without evidence"), default=False)
+    overridden_criteria = models.JSONField(_("criteria not met at the override"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("stage change")

@@ -24,11 +24,12 @@ from kadence.core.validation import clean_ids, clean_text, not_in_future
 from kadence.core.visibility import (
     access_account,
     access_opportunity,
+    can_approve_for_opportunity,
     can_reassign_opportunity,
     in_scope,
     visible_users,
 )
-from kadence.pipeline.gates import missing_exit_criteria
+from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -93,7 +94,7 @@ def _by_ids(model, ids: Iterable[int] | None, field: str):
 
 def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_level: ProbabilityLevel | None,
              actor: User | None, reason: str = "", days: int | None = None, at=None,
-             overridden: bool = False) -> StageChange:
+             overridden: bool = False, overridden_criteria: list[dict[str, Any]] | None = None) -> StageChange:
     return StageChange.objects.create(
         opportunity=opp, kind=kind, from_stage=from_stage, to_stage=opp.stage,
         from_stage_name=from_stage.name_zh if from_stage else "", to_stage_name=opp.stage.name_zh,
@@ -101,7 +102,7 @@ def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_leve
         from_level=from_level, to_level=opp.level, probability=opp.probability, amount=opp.amount,
         currency=opp.currency, expected_close_date=opp.expected_close_date, status=opp.status,
         days_in_from_stage=days, changed_by=actor, changed_at=at or timezone.now(), reason=(reason or "")[:500],
-        overridden=overridden,
+        overridden=overridden, overridden_criteria=overridden_criteria or [],
     )
 
 
@@ -122,7 +123,9 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
                        product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
                        description: str = "", next_step: str = "") -> Opportunity:
     """Open a new opportunity at an account the user can see. It starts at the template's first
-    stage (or `stage_id`) with that stage's default level; the first history row records it."""
+    stage (or `stage_id`) at the level its verified checkpoints support (a deal created at a later
+    stage without evidence is over-staged); the stage's tasks are created; the first history row
+    records it."""
     account = access_account(user, account_id)
     owner = user
     if owner_id is not None and int(owner_id) != user.pk:
@@ -146,8 +149,8 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         raise ValidationFailed(_("Choose an open stage of the template."), {"stage_id": [_("Not a stage of this process.")]})
     if expected_close_date is None:
         raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
-    level = stage.default_level
     now = timezone.now()
+    level = stage.default_level
     opp = Opportunity(
         name=_name(name), account=account, owner=owner, team_id=owner.org_unit_id, template=template, stage=stage,
         level=level, probability=level.probability, amount=_money(amount), currency=_currency(currency),
@@ -164,7 +167,11 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         opp.product_lines.set(product_lines)
     if competitors:
         opp.competitors.set(competitors)
+    found = verified_level(opp)
+    Opportunity.objects.filter(pk=opp.pk).update(**_level_values(found.level), staging_flag=found.staging)
+    opp.level, opp.probability, opp.staging_flag = found.level, found.level.probability, found.staging
     _history(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
+    after_stage_entry(opp, stage, user)
     return opp
 
 
@@ -210,50 +217,79 @@ def _days_in_stage(opp: Opportunity, now) -> int:
     return max(0, (now - opp.stage_entered_at).days)
 
 
+def _gate_check(user: User, opp: Opportunity, leaving: list[Stage], *, override: bool,
+                reason: str) -> list[dict[str, Any]]:
+    """The criteria of `leaving` not met. Refuses the move with GateNotMet (listing them) unless a
+    manager, director or admin responsible for the deal, never its owner, overrides with a reason;
+    then returns them for the history row ("advanced without evidence")."""
+    missing = missing_exit_criteria(opp, leaving)
+    if not missing:
+        return []
+    if not override:
+        raise GateNotMet(_("Exit criteria not met: %(count)d missing.") % {"count": len(missing)}, missing=missing)
+    if not can_approve_for_opportunity(user, opp):
+        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
+                                 "can advance it without evidence."))
+    if not reason.strip():
+        raise ValidationFailed(_("An override needs a written reason."), {"reason": [_("Say why the gate is overridden.")]},
+                               code="reason_required")
+    return missing
+
+
 @transaction.atomic
 def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int | None = None,
-                           reason: str = "") -> Opportunity:
+                           reason: str = "", override: bool = False) -> Opportunity:
     """Move an open opportunity to another stage of its template. Forward moves must pass the exit
-    criteria of every stage they leave (gates.missing_exit_criteria); backward moves are allowed and
-    recorded. The level follows the target stage's default level. Moving onto the template's
-    closing stage closes the deal won."""
+    criteria of every stage they leave (gates.missing_exit_criteria), or be overridden by a manager
+    with a written reason (recorded as "advanced without evidence"); backward moves are allowed and
+    recorded. The level is what the checkpoints verify at the new stage. Entering a stage creates its
+    tasks. Moving onto the template's closing stage closes the deal won."""
     opp = access_opportunity(user, opp_id, for_write=True)
     _open_only(opp)
+    reason = clean_text(reason, "reason", 500)
     target = Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
     if target is None:
         raise ValidationFailed(_("That stage is not part of this opportunity's process."), {"stage_id": [_("Unknown stage.")]})
     if target.pk == opp.stage_id:
         raise ValidationFailed(_("The opportunity is already at this stage."), {"stage_id": [_("Same stage.")]}, code="same_stage")
     if target.is_won:
-        return opportunity_close_won(user, opp_id, version=version, reason=reason)
+        return opportunity_close_won(user, opp_id, version=version, reason=reason, override=override)
     current = opp.stage
     forward = target.order > current.order
+    overridden: list[dict[str, Any]] = []
     if forward:
         leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=current.order,
                                             order__lt=target.order).order_by("order"))
-        missing = missing_exit_criteria(opp, leaving)
-        if missing:
-            raise GateNotMet(_("Exit criteria not met: %(count)d missing.") % {"count": len(missing)},
-                             missing=[m.__dict__ for m in missing])
+        overridden = _gate_check(user, opp, leaving, override=override, reason=reason)
     now = timezone.now()
     old_level = opp.level
     days = _days_in_stage(opp, now)
-    versioned_update(opp, version, {"stage": target, "stage_entered_at": now, **_level_values(target.default_level)})
+    found = verified_level(opp, target)
+    versioned_update(opp, version, {"stage": target, "stage_entered_at": now, "staging_flag": found.staging,
+                                    **_level_values(found.level)})
     opp.stage = target
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, opp.level.code)}, user, reason)
     _history(opp, StageChange.Kind.ADVANCED if forward else StageChange.Kind.MOVED_BACK, from_stage=current,
-             from_level=old_level, actor=user, reason=reason, days=days, at=now)
+             from_level=old_level, actor=user, reason=reason, days=days, at=now, overridden=bool(overridden),
+             overridden_criteria=overridden)
+    after_stage_entry(opp, target, user)
     return opp
 
 
 @transaction.atomic
 def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None, closed_on: date | None = None,
-                          reason: str = "") -> Opportunity:
-    """Close as won: level Won (100%), category booked, the template's closing stage if it has one."""
+                          reason: str = "", override: bool = False) -> Opportunity:
+    """Close as won: level Won (100%), category booked, the template's closing stage if it has one.
+    The exit criteria of the current stage and of every stage before the closing one must be met
+    (or overridden by a manager with a reason), as for any forward move."""
     opp = access_opportunity(user, opp_id, for_write=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
     reason = clean_text(reason, "reason", 500)
+    closing = Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first()
+    leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=opp.stage.order, is_won=False,
+                                        **({"order__lt": closing.order} if closing else {})).order_by("order"))
+    overridden = _gate_check(user, opp, leaving, override=override, reason=reason)
     won = ProbabilityLevel.objects.filter(is_won=True).first()
     if won is None:
         raise ValidationFailed(_("The probability ladder has no 'won' level; an admin must add one."), code="config")
@@ -262,14 +298,16 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None
     old_stage, old_level, old_category = opp.stage, opp.level, opp.forecast_category
     days = _days_in_stage(opp, now)
     values = {"status": Opportunity.Status.WON, "closed_on": closed_on or timezone.localdate(), "stage": final,
-              "forecast_category": ForecastCategory.BOOKED, **_level_values(won)}
+              "forecast_category": ForecastCategory.BOOKED, "staging_flag": "", **_level_values(won)}
     if final.pk != old_stage.pk:
         values["stage_entered_at"] = now
     versioned_update(opp, version, values)
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, won.code),
                                    "forecast_category": (old_category, ForecastCategory.BOOKED)}, user, reason)
     _history(opp, StageChange.Kind.WON, from_stage=old_stage, from_level=old_level, actor=user, reason=reason,
-             days=days, at=now)
+             days=days, at=now, overridden=bool(overridden), overridden_criteria=overridden)
+    if final.pk != old_stage.pk:
+        after_stage_entry(opp, final, user)
     return opp
 
 
@@ -297,7 +335,8 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
     days = _days_in_stage(opp, now)
     versioned_update(opp, version, {
         "status": Opportunity.Status.LOST, "closed_on": closed_on or timezone.localdate(), "loss_reason": loss_reason,
-        "winning_competitor": competitor, "forecast_category": ForecastCategory.OMITTED, **_level_values(lost),
+        "winning_competitor": competitor, "forecast_category": ForecastCategory.OMITTED, "staging_flag": "",
+        **_level_values(lost),
     })
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, lost.code),
                                    "forecast_category": (old_category, ForecastCategory.OMITTED)}, user, reason)
@@ -320,9 +359,12 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, r
                  or stage)
     now = timezone.now()
     old_stage, old_level = opp.stage, opp.level
-    level = stage.default_level
+    opp.status = Opportunity.Status.OPEN  # judged as an open deal at `stage`
+    found = verified_level(opp, stage)
+    level = found.level
     versioned_update(opp, version, {"status": Opportunity.Status.OPEN, "closed_on": None, "loss_reason": None,
                                     "winning_competitor": None, "stage": stage, "stage_entered_at": now,
+                                    "staging_flag": found.staging,
                                     "forecast_category": level.default_forecast_category, **_level_values(level)})
     opp.stage = stage
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, level.code)}, user, reason)

@@ -115,7 +115,7 @@ def test_patch_with_the_right_version_bumps_it_and_sets_lists(api, world):
     assert body["version"] == 3 and body["competitors"] == [] and len(body["product_lines"]) == 1
 
 
-def test_every_move_leaves_a_history_row(api, world):
+def test_every_move_leaves_a_history_row(api, world, no_gates):
     s = stages(world.opp)
     moved = api.post(
         url(world.opp, "move"), world.rita, {"stage_id": s[2].pk, "version": 1, "reason": "立项"}, expect=200
@@ -149,7 +149,7 @@ def test_every_move_leaves_a_history_row(api, world):
     assert len(api.get(url(world.opp, "history"), world.rita)) == 3
 
 
-def test_close_lost_then_reopen_then_close_won(api, world):
+def test_close_lost_then_reopen_then_close_won(api, world, no_gates):
     reason = LossReason.objects.get(code="price")
     lost = api.post(
         url(world.opp, "close-lost"),
@@ -206,7 +206,7 @@ def test_deal_team_add_list_remove(api, world):
     assert again["code"] == "not_found"
 
 
-def test_list_filters_and_sort(api, world):
+def test_list_filters_and_sort(api, world, no_gates):
     s = stages(world.opp)
     api.post(url(world.opp, "move"), world.rita, {"stage_id": s[2].pk}, expect=200)
     by_stage = api.get("/api/opportunities", world.dora, stage_id=s[2].pk)

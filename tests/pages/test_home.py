@@ -46,7 +46,7 @@ def test_leaders_see_their_scope_by_team(org, login, persona, teams, sees_sara):
     assert any(c.opportunity_id == org.opp.pk for c in ctx["recent_changes"]) is (persona != "sven")
 
 
-def test_leader_sees_deals_closing_this_month_and_recent_moves(org, login, make_opps):
+def test_leader_sees_deals_closing_this_month_and_recent_moves(org, login, make_opps, no_gates):
     today = date.today()
     closing = make_opps(1, name="本月签约项目", close=today)[0]
     services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[1].pk, reason="首次会面")

@@ -27,7 +27,7 @@ def act(name, opp) -> str:
     return reverse(f"opportunity_{name}", args=[opp.pk])
 
 
-def test_detail_shows_header_progress_history_and_audit(org, login):
+def test_detail_shows_header_progress_history_and_audit(org, login, no_gates):
     services.opportunity_update(org.rita, org.opp.pk, version=1, amount="1500000", reason="扩容")
     services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[2].pk, version=2, reason="首次会面")
     response = login(org.rita).get(detail(org.opp))
@@ -73,7 +73,7 @@ def test_close_lost_with_reason_and_competitor(org, login):
     assert "西门子" in page and 'data-testid="reopen"' in page
 
 
-def test_close_won_then_reopen_needs_a_reason(org, login):
+def test_close_won_then_reopen_needs_a_reason(org, login, no_gates):
     client = login(org.rita)
     assert client.post(act("close_won", org.opp), {"version": 1}).status_code == 302
     assert Opportunity.objects.get(pk=org.opp.pk).status == "won"
@@ -84,7 +84,7 @@ def test_close_won_then_reopen_needs_a_reason(org, login):
         "created", "won", "reopened"]
 
 
-def test_stale_close_is_a_conflict(org, login):
+def test_stale_close_is_a_conflict(org, login, no_gates):
     services.opportunity_update(org.rita, org.opp.pk, version=1, amount="1")
     response = login(org.rita).post(act("close_won", org.opp), {"version": 1})
     assert response.status_code == 409 and 'data-code="conflict"' in response.content.decode()
@@ -127,7 +127,7 @@ def test_deal_team_add_and_remove(org, login):
     assert again.status_code == 404
 
 
-def test_move_from_the_page(org, login):
+def test_move_from_the_page(org, login, no_gates):
     target = stages_of(org.opp)[3]
     client = login(org.rita)
     response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail"})
@@ -158,7 +158,7 @@ def test_language_cookie_is_honoured(org, login, settings):
     assert '<html lang="en">' in client.get(detail(org.opp)).content.decode()
 
 
-def test_detail_query_count_does_not_grow_with_history(org, login, django_assert_max_num_queries):
+def test_detail_query_count_does_not_grow_with_history(org, login, django_assert_max_num_queries, no_gates):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

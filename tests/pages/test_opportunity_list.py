@@ -38,7 +38,7 @@ def test_admin_and_director_scope(org, login):
     assert names(login(org.sven).get(URL)) == [org.sara_opp.name]
 
 
-def test_filters(org, login, make_opps):
+def test_filters(org, login, make_opps, no_gates):
     today = date.today()
     s = stages_of(org.opp)
     a, b, c = make_opps(3)

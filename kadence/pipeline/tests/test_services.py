@@ -27,7 +27,7 @@ def test_create_writes_first_history_row(org):
     assert first.amount == Decimal("1200000.00")
 
 
-def test_move_forward_and_back_each_leave_a_history_row(org):
+def test_move_forward_and_back_each_leave_a_history_row(org, no_gates):
     s = stages(org.opp)
     opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[2].pk, version=1, reason="立项")
     assert opp.stage == s[2] and opp.level.code == "C" and opp.probability == Decimal("25") and opp.version == 2
@@ -68,7 +68,7 @@ def test_close_lost_needs_reason_and_records_it(org):
         services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk)
 
 
-def test_moving_onto_the_closing_stage_closes_won(org):
+def test_moving_onto_the_closing_stage_closes_won(org, no_gates):
     final = stages(org.opp)[-1]
     opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk)
     assert opp.status == "won" and opp.probability == 100 and opp.stage == final and opp.forecast_category == "booked"
@@ -106,7 +106,7 @@ def test_close_date_default_category_follows_level(org):
     assert opp.forecast_category == "pipeline"
 
 
-def test_renaming_a_stage_later_does_not_rewrite_history(org):
+def test_renaming_a_stage_later_does_not_rewrite_history(org, no_gates):
     from django.utils import translation
 
     s = stages(org.opp)

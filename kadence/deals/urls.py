@@ -1,0 +1,13 @@
+"""Deal-control pages under /opportunities/<id>/…: each capability's module brings its own URLs."""
+
+from kadence.deals.views import assessments, buying_centre, diagnosis, expenses, gates, milestones, tasks
+
+urlpatterns = [
+    *gates.urlpatterns,
+    *assessments.urlpatterns,
+    *buying_centre.urlpatterns,
+    *milestones.urlpatterns,
+    *tasks.urlpatterns,
+    *expenses.urlpatterns,
+    *diagnosis.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""Deal-control pages, one module per capability; each module lists its own `urlpatterns`."""

@@ -1,0 +1,195 @@
+"""Stage gates and the verified level (METHODOLOGY §1d, §2, §3). Pure: plain data in, plain data out.
+
+An exit criterion is met when the facts about the deal prove it:
+
+- `evidence`   {"evidence": "<type>"}: live evidence attached to this criterion, or of that type;
+- `field`      {"field": "<name>"}: the named field is filled (the loader decides what "filled" means);
+- `assessment` {"assessment": "c139", "min": "8C1F0W"} or {"assessment": "c139", "min_clear": 7};
+               {"assessment": "c139_items", "items": ["C3", ...]}: those items confirmed in the latest C139;
+               {"assessment": "bid_decision", "equals": "pursue"}: the latest bid decision;
+               {"assessment": "buying_centre", "min_coverage": 0.5} and/or {"roles": ["coach"]};
+- `approval`   a live approval of this criterion by a manager;
+- `task`       {"task": "<code>"}: the deal's task with that code is done.
+
+A criterion whose parameters are not understood is never met (its detail says "misconfigured"), so
+a typo in the configuration blocks a gate visibly instead of silently letting deals through.
+
+The verified level of a deal is the default level of the first stage, up to and including its
+current one, whose exit criteria of all earlier stages are not all met: evidence can only pull the
+level below what the stage claims, never push it above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kadence.domain.c139 import C139Score, parse_score
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """An exit criterion as configured: its id, stage, code, kind and parameters."""
+
+    id: int
+    stage_id: int
+    code: str
+    kind: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DealFacts:
+    """What is verified about one deal, as loaded by the selectors.
+
+    `c139_items` holds the item statuses of the latest C139 assessment (empty when never assessed);
+    `covered_roles` the buying roles with at least one supportive or neutral contact; `coverage` the
+    share of required roles covered (0.0 when no role is required or nothing is known)."""
+
+    evidence_criteria: frozenset[int] = frozenset()
+    evidence_types: frozenset[str] = frozenset()
+    approved_criteria: frozenset[int] = frozenset()
+    done_tasks: frozenset[str] = frozenset()
+    filled_fields: frozenset[str] = frozenset()
+    c139: C139Score | None = None
+    c139_items: Mapping[str, str] = field(default_factory=dict)
+    bid_outcome: str | None = None
+    covered_roles: frozenset[str] = frozenset()
+    coverage: float = 0.0
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """Whether one criterion is met, and a short machine-readable reason when it is not."""
+
+    criterion: Criterion
+    met: bool
+    detail: str = ""
+
+
+def _c139(config: Mapping[str, Any], facts: DealFacts) -> tuple[bool, str]:
+    if facts.c139 is None:
+        return False, "no_assessment"
+    if "min" in config:
+        try:
+            rule = parse_score(str(config["min"]))
+        except ValueError:
+            return False, "misconfigured"
+        return (True, "") if facts.c139.at_least(rule) else (False, f"below:{config['min']}")
+    if "min_clear" in config:
+        try:
+            needed = int(config["min_clear"])
+        except (TypeError, ValueError):
+            return False, "misconfigured"
+        return (True, "") if facts.c139.clear >= needed else (False, f"clear_below:{needed}")
+    return False, "misconfigured"
+
+
+def _c139_items(config: Mapping[str, Any], facts: DealFacts) -> tuple[bool, str]:
+    items = config.get("items")
+    if not isinstance(items, list) or not items:
+        return False, "misconfigured"
+    if facts.c139 is None:
+        return False, "no_assessment"
+    missing = [str(i) for i in items if facts.c139_items.get(str(i)) != "confirmed"]
+    return (not missing), ("unconfirmed:" + ",".join(missing) if missing else "")
+
+
+def _buying_centre(config: Mapping[str, Any], facts: DealFacts) -> tuple[bool, str]:
+    roles = config.get("roles")
+    minimum = config.get("min_coverage")
+    if roles is None and minimum is None:
+        return False, "misconfigured"
+    if roles is not None:
+        if not isinstance(roles, list):
+            return False, "misconfigured"
+        missing = [str(r) for r in roles if str(r) not in facts.covered_roles]
+        if missing:
+            return False, "roles_missing:" + ",".join(missing)
+    if minimum is not None:
+        try:
+            needed = float(minimum)
+        except (TypeError, ValueError):
+            return False, "misconfigured"
+        if facts.coverage + 1e-9 < needed:
+            return False, f"coverage_below:{needed:g}"
+    return True, ""
+
+
+def evaluate(criterion: Criterion, facts: DealFacts) -> CriterionResult:
+    """Is `criterion` met by `facts`?"""
+    config = criterion.config or {}
+    met, detail = False, "misconfigured"
+    if criterion.kind == "evidence":
+        wanted = config.get("evidence")
+        met = criterion.id in facts.evidence_criteria or (bool(wanted) and str(wanted) in facts.evidence_types)
+        detail = "" if met else "no_evidence"
+    elif criterion.kind == "field":
+        name = config.get("field")
+        if name:
+            met = str(name) in facts.filled_fields
+            detail = "" if met else "empty"
+    elif criterion.kind == "approval":
+        met = criterion.id in facts.approved_criteria
+        detail = "" if met else "not_approved"
+    elif criterion.kind == "task":
+        code = config.get("task")
+        if code:
+            met = str(code) in facts.done_tasks
+            detail = "" if met else "task_open"
+    elif criterion.kind == "assessment":
+        which = config.get("assessment")
+        if which == "c139":
+            met, detail = _c139(config, facts)
+        elif which == "c139_items":
+            met, detail = _c139_items(config, facts)
+        elif which == "bid_decision":
+            wanted = config.get("equals")
+            if wanted:
+                met = facts.bid_outcome == wanted
+                detail = "" if met else ("no_decision" if facts.bid_outcome is None else f"decision:{facts.bid_outcome}")
+        elif which == "buying_centre":
+            met, detail = _buying_centre(config, facts)
+    return CriterionResult(criterion, met, "" if met else detail)
+
+
+def missing(criteria: Sequence[Criterion], facts: DealFacts) -> list[CriterionResult]:
+    """The criteria of `criteria` that `facts` do not meet, in the given order."""
+    return [r for r in (evaluate(c, facts) for c in criteria) if not r.met]
+
+
+@dataclass(frozen=True)
+class StageGate:
+    """A stage in template order with its default level's order on the ladder and its criteria."""
+
+    stage_id: int
+    level_order: int
+    criteria: tuple[Criterion, ...] = ()
+
+
+def verified_stage(stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts) -> StageGate:
+    """The furthest stage, up to the current one, that the evidence supports: walking the template in
+    order, stop at the first stage whose own exit criteria are not all met (the deal is verified only
+    as far as that stage) or at the current stage. A current stage not in `stages` raises ValueError."""
+    if not any(s.stage_id == current_stage_id for s in stages):
+        raise ValueError(f"stage {current_stage_id} is not part of the template")
+    for stage in stages:
+        if stage.stage_id == current_stage_id:
+            return stage
+        if missing(stage.criteria, facts):
+            return stage
+    raise AssertionError("unreachable")
+
+
+def staging(claimed_level_order: int, verified_level_order: int, c139: C139Score | None, rule: C139Score, *,
+            developed_order: int, contacted_order: int) -> str:
+    """"over" when the stage claims more than the evidence verifies, or the level is at D or above
+    without the C139 rule met; "under" when the C139 rule is met but the level is C or below; else ""."""
+    if verified_level_order < claimed_level_order:
+        return "over"
+    if verified_level_order >= developed_order and (c139 is None or not c139.at_least(rule)):
+        return "over"
+    if c139 is not None and c139.at_least(rule) and verified_level_order <= contacted_order:
+        return "under"
+    return ""
