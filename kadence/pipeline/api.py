@@ -28,7 +28,7 @@ from kadence.pipeline.models import (
 from kadence.pipeline.schemas import (
     AuditEntryOut,
     CloseLostIn,
-    CloseWonIn,
+    CloseWonOverrideIn,
     CompetitorOut,
     LevelOut,
     MoveIn,
@@ -107,18 +107,22 @@ def update_opportunity(request: HttpRequest, opp_id: OppId, payload: Opportunity
 @router.post("/opportunities/{opp_id}/move", response=DETAIL)
 def move_opportunity(request: HttpRequest, opp_id: OppId, payload: MoveIn) -> Opportunity:
     """Move to another stage of its process: forward moves must meet the exit criteria (409
-    `gate_not_met` lists what is missing), backward moves are recorded; the closing stage closes won."""
+    `gate_not_met` lists what is missing) unless a manager responsible for the deal, not its owner,
+    overrides with a reason; backward moves are recorded; the closing stage closes won."""
     services.opportunity_move_stage(
-        request.auth, opp_id, stage_id=payload.stage_id, version=payload.version, reason=payload.reason
+        request.auth, opp_id, stage_id=payload.stage_id, version=payload.version, reason=payload.reason,
+        override=payload.override,
     )
     return _detail(request, opp_id)
 
 
 @router.post("/opportunities/{opp_id}/close-won", response=DETAIL)
-def close_won(request: HttpRequest, opp_id: OppId, payload: CloseWonIn) -> Opportunity:
-    """Close as won (level Won, 100 %, category booked)."""
+def close_won(request: HttpRequest, opp_id: OppId, payload: CloseWonOverrideIn) -> Opportunity:
+    """Close as won (level Won, 100 %, category booked). The exit criteria of the stages before the
+    closing one must be met (409 `gate_not_met` lists them) unless a manager overrides."""
     services.opportunity_close_won(
-        request.auth, opp_id, version=payload.version, closed_on=payload.closed_on, reason=payload.reason
+        request.auth, opp_id, version=payload.version, closed_on=payload.closed_on, reason=payload.reason,
+        override=payload.override,
     )
     return _detail(request, opp_id)
 

@@ -278,6 +278,7 @@ class MoveForm(forms.Form):
     stage_id = forms.IntegerField(label=_("Stage"))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    override = forms.BooleanField(label=_("Advance without evidence (manager override)"), required=False)
 
 
 class CloseWonForm(forms.Form):

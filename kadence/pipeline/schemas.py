@@ -128,6 +128,9 @@ class OpportunityOut(Schema):
     expected_close_date: date
     forecast_category: str
     status: str
+    staging_flag: str = Field(description="\"over\": the stage claims more than the evidence verifies; \"under\": "
+                                          "the evidence (C139) verifies more than the level shows; \"\": consistent.")
+    c139_result: str = Field(description="Latest C139 result (e.g. 8C1F0W); empty when never assessed.")
     closed_on: date | None
     stage_entered_at: datetime
     created_at: datetime
@@ -228,12 +231,19 @@ class MoveIn(In):
     stage_id: Id
     version: Version | None = None
     reason: Reason = ""
+    override: bool = Field(False, description="Advance although exit criteria are not met (a manager responsible "
+                                               "for the deal, never its owner; `reason` required). Recorded as "
+                                               "\"advanced without evidence\".")
 
 
 class CloseWonIn(In):
     version: Version | None = None
     reason: Reason = ""
     closed_on: date | None = Field(None, description="Default: today.")
+
+
+class CloseWonOverrideIn(CloseWonIn):
+    override: bool = Field(False, description="Close although exit criteria are not met (manager, reason required).")
 
 
 class CloseLostIn(CloseWonIn):
@@ -280,7 +290,8 @@ class StageChangeOut(Schema):
     changed_by: UserRef | None
     changed_at: datetime
     reason: str
-    overridden: bool
+    overridden: bool = Field(description="Advanced without evidence: a manager overrode the gate.")
+    overridden_criteria: list[dict[str, Any]] = Field(description="The exit criteria not met at the override.")
 
     @staticmethod
     def resolve_from_level(obj: Any) -> str | None:

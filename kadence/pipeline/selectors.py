@@ -16,6 +16,7 @@ from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_search
 from kadence.core.visibility import (
     access_opportunity,
+    can_approve_for_opportunity,
     can_reassign_opportunity,
     can_write_opportunity,
     visible_opportunities,
@@ -115,7 +116,8 @@ def opportunity_detail(user: User, opp_id: int) -> Opportunity:
 
 
 def opportunity_permissions(user: User, opp: Opportunity) -> dict[str, bool]:
-    return {"can_edit": can_write_opportunity(user, opp), "can_reassign": can_reassign_opportunity(user, opp)}
+    return {"can_edit": can_write_opportunity(user, opp), "can_reassign": can_reassign_opportunity(user, opp),
+            "can_approve": can_approve_for_opportunity(user, opp)}
 
 
 def stage_history(user: User, opp_id: int) -> list[StageChange]:

@@ -212,11 +212,16 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             moved = services.opportunity_move_stage(request.user, pk, stage_id=data["stage_id"],
-                                                    version=data.get("version"), reason=data.get("reason") or "")
+                                                    version=data.get("version"), reason=data.get("reason") or "",
+                                                    override=bool(data.get("override")))
         except DomainError as exc:
             error = exc
     if request.POST.get("origin") == "board":
         return _move_on_board(request, pk, error, moved)
+    if request.POST.get("origin") == "gates":
+        from kadence.deals.views.gates import gates_after_move
+
+        return gates_after_move(request, pk, error, moved)
     if error is None:
         messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
         return redirect("opportunity_detail", pk=pk)
@@ -282,9 +287,13 @@ def _detail_context(user, pk: int, **overrides: Any) -> dict[str, Any]:
         row.close_changed = previous is not None and previous.expected_close_date != row.expected_close_date
         previous = row
     now = timezone.now()
+    from kadence.deals.views.common import TABS
+
     context: dict[str, Any] = {
         "opp": opp,
         "perms": perms,
+        "tabs": TABS,
+        "tab": "overview",
         "stages": stages,
         "progress": _progress(opp, stages),
         "history": list(reversed(history)),

@@ -33,7 +33,7 @@ def test_detail_shows_header_progress_history_and_audit(org, login, no_gates):
     response = login(org.rita).get(detail(org.opp))
     assert response.status_code == 200
     ctx, body = response.context, response.content.decode()
-    assert ctx["opp"] == org.opp and ctx["perms"] == {"can_edit": True, "can_reassign": False}
+    assert ctx["opp"] == org.opp and ctx["perms"] == {"can_edit": True, "can_reassign": False, "can_approve": False}
     assert [step["state"] for step in ctx["progress"]][:3] == ["done", "done", "current"]
     assert [h.kind for h in ctx["history"]] == ["advanced", "created"]  # newest first
     assert "首次会面" in body and "1,500,000" in body and "扩容" in body

@@ -1,5 +1,108 @@
-"""Deal control over the API: gates (work in progress)."""
+"""Stage gates over the API: the checklist of a deal, evidence (upload, list, download, withdraw)
+and approvals. Moves and overrides are POST /api/opportunities/{id}/move (pipeline)."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["deal control"])
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Path, Query, Router
+from ninja.files import UploadedFile
+from ninja.responses import Status, codes_4xx
+
+from kadence.core.errors import NotFound
+from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.visibility import access_opportunity
+from kadence.deals.models import Evidence
+from kadence.deals.schemas.gates import ApprovalIn, ApprovalOut, EvidenceIn, EvidenceOut, GatesOut
+from kadence.deals.selectors.gates import gate_checklist
+from kadence.deals.services import gates as services
+
+router = Router(tags=["stage gates"])
+
+OppId = Path[int, {"ge": 1, "le": MAX_ID}]
+EvidenceId = Path[int, {"ge": 1, "le": MAX_ID}]
+CriterionId = Path[int, {"ge": 1, "le": MAX_ID}]
+
+
+def _gates(user, opp_id: int) -> dict[str, Any]:
+    checklist = gate_checklist(user, opp_id)
+    opp = checklist.opportunity
+    return {
+        "opportunity_id": opp.pk, "stage": opp.stage, "level": opp.level, "staging_flag": opp.staging_flag,
+        "c139_result": opp.c139_result, "verified_stage_id": checklist.verified_stage_id,
+        "next_stage": checklist.next_stage, "other_evidence": checklist.other_evidence,
+        "stages": [
+            {"stage": sc.stage, "buying_step": sc.stage.buying_step, "default_level": sc.stage.default_level.code,
+             "state": sc.state, "all_met": sc.all_met,
+             "criteria": [
+                 {"id": r.criterion.pk, "code": r.criterion.code, "kind": r.criterion.kind, "name": r.criterion.name,
+                  "config": r.criterion.config or {}, "met": r.met, "detail": r.detail, "message": r.message,
+                  "evidence": r.evidence, "approval": r.approval}
+                 for r in sc.rows
+             ]}
+            for sc in checklist.stages
+        ],
+    }
+
+
+@router.get("/opportunities/{opp_id}/gates", response={200: GatesOut, codes_4xx: ErrorOut})
+def get_gates(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+    """The deal's stage gates: every stage's exit criteria, met or not and why, with their proof."""
+    return _gates(request.auth, opp_id)
+
+
+@router.get("/opportunities/{opp_id}/evidence", response={200: list[EvidenceOut], codes_4xx: ErrorOut})
+def list_evidence(request: HttpRequest, opp_id: OppId) -> Any:
+    """Live evidence of the deal, newest first."""
+    opp = access_opportunity(request.auth, opp_id)
+    return list(Evidence.objects.filter(opportunity=opp, removed_at__isnull=True).select_related("added_by")
+                .order_by("-added_at", "-id")[:500])
+
+
+@router.post("/opportunities/{opp_id}/evidence", response={201: EvidenceOut, codes_4xx: ErrorOut})
+def add_evidence(request: HttpRequest, opp_id: OppId, payload: Form[EvidenceIn],
+                 file: File[UploadedFile] = None) -> Status[Evidence]:  # type: ignore[assignment]
+    """Attach evidence (multipart/form-data): a file (size and type limits of the deal-control
+    policy; 422 `too_large` / `file_type`), or a link, or a note; for an exit criterion or a free
+    evidence type. The deal's level is rechecked."""
+    evidence = services.evidence_add(request.auth, opp_id, title=payload.title, criterion_id=payload.criterion_id,
+                                     evidence_type=payload.evidence_type, url=payload.url, note=payload.note,
+                                     upload=file)
+    return Status(201, evidence)
+
+
+@router.get("/evidence/{evidence_id}/download", url_name="evidence_download", response={codes_4xx: ErrorOut})
+def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
+    """The evidence file, to whoever can see its deal."""
+    evidence = services.access_evidence(request.auth, evidence_id)
+    if not evidence.file:
+        raise NotFound("This evidence has no file.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound("The file is missing from storage.") from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.file_name or "evidence",
+                        content_type=evidence.content_type or "application/octet-stream")
+
+
+@router.delete("/evidence/{evidence_id}", response={204: None, codes_4xx: ErrorOut})
+def remove_evidence(request: HttpRequest, evidence_id: EvidenceId,
+                    reason: Query[str] = "") -> Status[None]:
+    """Withdraw evidence (kept in the record as removed); the deal's level is rechecked."""
+    services.evidence_remove(request.auth, evidence_id, reason=reason[:500])
+    return Status(204, None)
+
+
+@router.post("/opportunities/{opp_id}/approvals", response={201: ApprovalOut, codes_4xx: ErrorOut})
+def approve(request: HttpRequest, opp_id: OppId, payload: ApprovalIn) -> Status[Any]:
+    """Approve an `approval` exit criterion: a manager, director or admin responsible for the deal,
+    never its owner (403 otherwise)."""
+    approval = services.gate_approve(request.auth, opp_id, criterion_id=payload.criterion_id, note=payload.note)
+    return Status(201, approval)
+
+
+@router.delete("/opportunities/{opp_id}/approvals/{criterion_id}", response={204: None, codes_4xx: ErrorOut})
+def revoke(request: HttpRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = "") -> Status[None]:
+    services.gate_approval_revoke(request.auth, opp_id, criterion_id=criterion_id, reason=reason[:500])
+    return Status(204, None)

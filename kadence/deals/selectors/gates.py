@@ -159,6 +159,25 @@ class CriterionRow:
     evidence: list[Evidence] = field(default_factory=list)
     approval: GateApproval | None = None
 
+    @property
+    def message(self) -> str:
+        return explain(self.detail) if self.detail else ""
+
+    @property
+    def fix_at(self) -> str:
+        """Where the user proves this criterion: "here" (evidence, approval on the gates page), a tab
+        ("c139", "bid", "buying_centre", "tasks") or "edit" (a field of the opportunity)."""
+        kind = self.criterion.kind
+        if kind == ExitCriterion.Kind.FIELD:
+            return "edit"
+        if kind == ExitCriterion.Kind.TASK:
+            return "tasks"
+        if kind == ExitCriterion.Kind.ASSESSMENT:
+            which = (self.criterion.config or {}).get("assessment")
+            return {"c139": "c139", "c139_items": "c139", "bid_decision": "bid",
+                    "buying_centre": "buying_centre"}.get(str(which), "here")
+        return "here"
+
 
 @dataclass
 class StageChecklist:
@@ -181,6 +200,7 @@ class GateChecklist:
     stages: list[StageChecklist]
     facts: domain.DealFacts
     verified_stage_id: int
+    other_evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def current(self) -> StageChecklist | None:
@@ -230,7 +250,7 @@ def gate_checklist(user: User, opp_id: int) -> GateChecklist:
             state = "done" if stage.order < current_order else "todo"
         checklists.append(StageChecklist(stage, state, rows))
     verified = domain.verified_stage(structure.gates, opp.stage_id, facts)
-    return GateChecklist(opp, checklists, facts, verified.stage_id)
+    return GateChecklist(opp, checklists, facts, verified.stage_id, list(evidence.get(None, [])))
 
 
 def missing_for_move(opp: Opportunity, leaving: Sequence[Stage]) -> list[dict[str, Any]]:
@@ -249,3 +269,34 @@ def missing_for_move(opp: Opportunity, leaving: Sequence[Stage]) -> list[dict[st
                             "name": criterion.name, "detail": result.detail})
     return missing
 
+
+
+def explain(detail: str) -> str:
+    """Why a criterion is not met, in words (detail codes come from kadence.domain.gates)."""
+    from django.utils.translation import gettext as _
+
+    code, _sep, arg = detail.partition(":")
+    texts = {
+        "no_evidence": _("No evidence attached yet."),
+        "empty": _("The field is still empty."),
+        "not_approved": _("Not approved yet."),
+        "task_open": _("The task is not done yet."),
+        "no_assessment": _("No C139 assessment yet."),
+        "no_decision": _("No bid / no-bid decision yet."),
+        "misconfigured": _("The criterion's parameters are not understood; ask an admin to correct them."),
+    }
+    if code in texts:
+        return texts[code]
+    if code == "below":
+        return _("The latest C139 result is below %(rule)s.") % {"rule": arg}
+    if code == "clear_below":
+        return _("Fewer than %(n)s Clears confirmed in the latest C139.") % {"n": arg}
+    if code == "unconfirmed":
+        return _("Not confirmed in the latest C139: %(items)s.") % {"items": arg.replace(",", ", ")}
+    if code == "decision":
+        return _("The bid decision is “%(decision)s”.") % {"decision": arg}
+    if code == "roles_missing":
+        return _("Buying roles without a supportive or neutral contact: %(roles)s.") % {"roles": arg.replace(",", ", ")}
+    if code == "coverage_below":
+        return _("Buying-centre coverage is below %(pct)s.") % {"pct": f"{float(arg) * 100:.0f}%"}
+    return detail
