@@ -64,7 +64,8 @@ def list_opportunities(request: HttpRequest, query: Query[OpportunityQuery]) -> 
     """Opportunities you may see (own, deal team, or in your managed units), filtered, sorted and
     paginated; `count` counts only those."""
     fields = query.dict(exclude={"page", "page_size", "sort"})
-    fields.update(status=query.status or "", forecast_category=query.forecast_category or "")
+    fields.update(status=query.status or "", forecast_category=query.forecast_category or "",
+                  staging=query.staging or "")
     page = selectors.opportunity_list(
         request.auth,
         selectors.OpportunityFilters(**fields),

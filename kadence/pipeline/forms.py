@@ -24,6 +24,7 @@ from kadence.pipeline.models import (
     ProcessTemplate,
     ProductLine,
     Stage,
+    StagingFlag,
 )
 from kadence.pipeline.selectors import OpportunityFilters
 
@@ -129,6 +130,7 @@ class OpportunityFilterForm(forms.Form):
     forecast_category = forms.ChoiceField(label=_("Forecast category"), required=False,
                                           choices=ANY + list(ForecastCategory.choices))
     product_line = forms.TypedChoiceField(label=_("Product line"), required=False, coerce=int, empty_value=None)
+    staging = forms.ChoiceField(label=_("Staging"), required=False, choices=ANY + list(StagingFlag.choices))
     close_from = forms.DateField(label=_("Close from"), required=False, widget=DateInput())
     close_to = forms.DateField(label=_("Close to"), required=False, widget=DateInput())
 
@@ -149,7 +151,7 @@ class OpportunityFilterForm(forms.Form):
             stage_id=data.get("stage"), level_id=data.get("level"), owner_id=data.get("owner"),
             team_id=data.get("team"), forecast_category=data.get("forecast_category") or "",
             product_line_id=data.get("product_line"), close_from=data.get("close_from"),
-            close_to=data.get("close_to"),
+            close_to=data.get("close_to"), staging=data.get("staging") or "",
         )
 
 

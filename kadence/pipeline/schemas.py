@@ -190,6 +190,7 @@ class OpportunityQuery(PageQuery):
     team_id: Id | None = Field(None, description="This unit and the units below it.")
     account_id: Id | None = None
     forecast_category: Category | None = None
+    staging: Literal["over", "under"] | None = Field(None, description="Only over- or under-staged deals.")
     product_line_id: Id | None = None
     close_from: date | None = None
     close_to: date | None = None

@@ -52,6 +52,7 @@ class OpportunityFilters:
     team_id: int | None = None
     account_id: int | None = None
     forecast_category: str = ""
+    staging: str = ""
     product_line_id: int | None = None
     close_from: date | None = None
     close_to: date | None = None
@@ -77,6 +78,8 @@ def _filtered(user: User, f: OpportunityFilters) -> QuerySet[Opportunity]:
         qs = qs.filter(team__path__startswith=unit.path) if unit else qs.none()
     if f.forecast_category:
         qs = qs.filter(forecast_category=f.forecast_category)
+    if f.staging:
+        qs = qs.filter(staging_flag=f.staging)
     if f.product_line_id:
         qs = qs.filter(product_lines=f.product_line_id)
     if f.close_from:

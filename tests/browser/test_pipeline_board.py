@@ -18,7 +18,7 @@ def login(page, live_server, username, password):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_rep_moves_a_deal_on_the_board_and_sees_it_in_the_history(page, live_server, org):
+def test_rep_moves_a_deal_on_the_board_and_sees_it_in_the_history(page, live_server, org, no_gates):
     opp = org.opp
     second = Stage.objects.get(template=opp.template, order=2)
     login(page, live_server, "rita", "pw-rita")

@@ -376,3 +376,15 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert gone.status_code == 204
     bad = client.post(f"/api/opportunities/{org.opp.pk}/evidence", {"title": ""}, **rita)
     assert bad.status_code == 422
+
+
+@pytest.mark.django_db
+def test_lists_filter_over_staged_deals(client, org, token_for):
+    late = services.opportunity_create(org.rita, account_id=org.account.pk, name="late", amount="1",
+                                       stage_id=org.opp.template.stages.get(order=5).pk,
+                                       expected_close_date=date.today() + timedelta(days=30))
+    listed = client.get("/api/opportunities?staging=over", **token_for(org.rita)).json()
+    assert [o["id"] for o in listed["items"]] == [late.pk] and listed["items"][0]["staging_flag"] == "over"
+    client.force_login(org.rita)
+    page = client.get("/opportunities/?staging=over").content.decode()
+    assert "late" in page and org.opp.name not in page and 'data-testid="staging-over"' in page
