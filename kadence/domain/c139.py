@@ -114,3 +114,34 @@ def staging_flag(result: C139Score, level_order: int, *, developed_order: int = 
     if met and level_order <= contacted_order:
         return "under"
     return None
+
+
+TIERS = {**dict.fromkeys(CLEAR_ITEMS, "clear"), **dict.fromkeys(FIRST_ITEMS, "first"), **dict.fromkeys(WIN_ITEMS, "win")}
+
+
+def tier_of(item: str) -> str:
+    """"clear", "first" or "win" for an item code; KeyError for an unknown code."""
+    return TIERS[item]
+
+
+def band_rules(rule: str, min_clear_mid: int) -> BandRules:
+    """BandRules from the policy's values ("8C1F0W", 6); ValueError when the rule is malformed."""
+    if min_clear_mid < 0 or min_clear_mid > len(CLEAR_ITEMS):
+        raise ValueError(f"min_clear_mid out of range: {min_clear_mid}")
+    return BandRules(rule=parse_score(rule), min_clear_mid=min_clear_mid)
+
+
+def band_label(code: str, low: Decimal, high: Decimal) -> str:
+    """How a band reads (§3): "≤ 10%" (W1 against), "≥ 90%" (W = 1), "≥ 60%" (rule met),
+    "25–50%" (developing), "< 25%" (early); an unknown code reads "low–high%"."""
+
+    def pct(value: Decimal) -> str:
+        return f"{value.normalize():f}%"
+
+    if code == "against":
+        return f"≤ {pct(high)}"
+    if code in ("win", "rule_met"):
+        return f"≥ {pct(low)}"
+    if code == "early":
+        return f"< {pct(high)}"
+    return f"{low.normalize():f}–{pct(high)}"
