@@ -45,7 +45,7 @@ class DealFacts:
 
     `c139_items` holds the item statuses of the latest C139 assessment (empty when never assessed);
     `covered_roles` the buying roles with at least one supportive or neutral contact; `coverage` the
-    share of required roles covered (0.0 when no role is required or nothing is known)."""
+    share of required roles covered (1.0 when no role is required: nothing required is missing)."""
 
     evidence_criteria: frozenset[int] = frozenset()
     evidence_types: frozenset[str] = frozenset()
@@ -56,7 +56,7 @@ class DealFacts:
     c139_items: Mapping[str, str] = field(default_factory=dict)
     bid_outcome: str | None = None
     covered_roles: frozenset[str] = frozenset()
-    coverage: float = 0.0
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)

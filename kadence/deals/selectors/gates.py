@@ -116,7 +116,7 @@ def deal_facts(opp_ids: Iterable[int], policy: ControlPolicy | None = None) -> d
             c139_items=dict(items.get(opp_id, {})),
             bid_outcome=bids.get(opp_id),
             covered_roles=roles,
-            coverage=(len(required & roles) / len(required)) if required else 0.0,
+            coverage=(len(required & roles) / len(required)) if required else 1.0,
         )
     return facts
 

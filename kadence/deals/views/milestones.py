@@ -1,16 +1,51 @@
-"""Deal-control pages: milestones (work in progress)."""
+"""Deal-control page: the customer's buying milestones (项目里程碑四步分析法, METHODOLOGY §2). One table
+row per stage of the deal's process — our stage, the customer's buying step, planned and actual
+dates, slippage, where we lag the competition — each row its own form (a plain POST)."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from kadence.deals.views.common import render_deal
+from kadence.deals.forms.milestones import MilestoneForm
+from kadence.deals.selectors import milestones as selectors
+from kadence.deals.services import milestones as services
+from kadence.deals.views.common import deal_post, render_deal
+from kadence.pipeline.models import Opportunity
+
+TEMPLATE = "deals/milestones.html"
 
 
 @login_required
-def placeholder(request, pk):
-    return render_deal(request, pk, request.resolver_match.url_name.removeprefix('deal_'), 'deals/base_deal.html', lambda o, p: {})
+def milestones_page(request: HttpRequest, pk: int, *, error: Any = None, form: Any = None,
+                    status: int = 200) -> HttpResponse:
+    def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
+        plan = selectors.milestone_plan_of(opp, timezone.localdate())
+        for row in plan.rows:
+            failed = isinstance(form, MilestoneForm) and form.stage_id == row.stage.pk
+            row.form = form if failed else MilestoneForm.for_milestone(row.stage.pk, row.milestone)  # type: ignore[attr-defined]
+            row.failed = failed  # type: ignore[attr-defined]
+        return {"plan": plan}
+
+    return render_deal(request, pk, "milestones", TEMPLATE, build, status=status, error=error)
+
+
+@login_required
+@require_POST
+def milestone_save(request: HttpRequest, pk: int, stage_id: int) -> HttpResponse:
+    form = MilestoneForm(request.POST, stage_id=stage_id)
+    return deal_post(request, pk,
+                     run=lambda: services.milestone_save(request.user, pk, stage_id, **form.service_values()),
+                     done=_("Milestone saved."), page=milestones_page, redirect_to="deal_milestones", form=form)
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/milestones/", placeholder, name="deal_milestones"),
+    path("opportunities/<int:pk>/milestones/", milestones_page, name="deal_milestones"),
+    path("opportunities/<int:pk>/milestones/<int:stage_id>/", milestone_save, name="deal_milestone_save"),
 ]
