@@ -1,5 +1,6 @@
-"""The demo company (`load_demo`) and the benchmark seed (`seed`): size, determinism, and a stage
-history that agrees with every opportunity's status, stage and level."""
+"""The demo company (`load_demo`) and the benchmark seed (`seed`): size, determinism, a stage history
+that agrees with every opportunity's status, stage and level, and deal control (evidence, approvals,
+assessments, buying centre, milestones, tasks, expenses) that agrees with the history."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
@@ -17,6 +18,21 @@ from kadence.accounts.models import Account, Industry
 from kadence.activities.models import Activity
 from kadence.core import demo_data
 from kadence.core.models import OrgUnit, User
+from kadence.deals.models import (
+    BidAssessment,
+    BuyingCentreMember,
+    C139Answer,
+    C139Assessment,
+    Evidence,
+    Expense,
+    ExpenseBudget,
+    GateApproval,
+    Milestone,
+    OpportunityTask,
+)
+from kadence.deals.selectors.gates import deal_facts, template_gates
+from kadence.domain import gates as domain_gates
+from kadence.domain.c139 import C139Score
 from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange
 from kadence.pipeline.templates_data import methodology
 
@@ -67,11 +83,13 @@ def assert_history_consistent() -> None:
     assert not changes.filter(kind="lost").exclude(from_stage=F("to_stage")).exists()
     assert not changes.filter(kind__in=["won", "lost"]).exclude(status=F("kind")).exists()
 
-    # Status, stage, level, probability and forecast category agree with the ladder.
+    # Status, stage, level, probability and forecast category agree with the ladder. The level is the
+    # stage's, unless the evidence verifies less (an over-staged deal: lower, never higher).
     open_ = opps.filter(status="open")
-    assert not open_.exclude(level=F("stage__default_level")).exists()
+    assert not open_.exclude(staging_flag="over").exclude(level=F("stage__default_level")).exists()
+    assert not open_.filter(level__order__gt=F("stage__default_level__order")).exists()
     assert not open_.exclude(probability=F("level__probability")).exists()
-    assert not open_.exclude(forecast_category=F("level__default_forecast_category")).exists()
+    assert not open_.exclude(forecast_category=F("stage__default_level__default_forecast_category")).exists()
     assert not open_.filter(Q(stage__is_won=True) | Q(closed_on__isnull=False)).exists()
     won = opps.filter(status="won")
     assert not won.exclude(level__is_won=True, probability=100, forecast_category="booked", stage__is_won=True,
@@ -134,10 +152,113 @@ def test_load_demo_builds_the_company_once():
     assert Opportunity.objects.count() == before
 
 
+def assert_deal_control_consistent() -> None:
+    """Deal control agrees with the stage history: every stage a deal advanced out of has its exit
+    criteria met (but the one a manager overrode), the staging flags say where it does not, and the
+    rows are plausible (owner's evidence, manager's approvals, growing C139, dates in the past)."""
+    opps = {o.pk: o for o in Opportunity.objects.select_related("stage", "level", "stage__default_level")}
+    facts = deal_facts(opps)
+    structures = {t: template_gates(t) for t in {o.template_id for o in opps.values()}}
+    passed: dict[int, set[int]] = {}
+    for opp_id, from_stage in StageChange.objects.filter(kind__in=["advanced", "won"]).values_list(
+            "opportunity_id", "from_stage_id"):
+        passed.setdefault(opp_id, set()).add(from_stage)
+    overridden = {(opp_id, c["criterion_id"]) for opp_id, criteria in
+                  StageChange.objects.filter(overridden=True).values_list("opportunity_id", "overridden_criteria")
+                  for c in criteria}
+    for opp in opps.values():
+        structure = structures[opp.template_id]
+        for stage in structure.stages:
+            if stage.pk not in passed.get(opp.pk, ()):
+                continue
+            for criterion in structure.stage_gate(stage.pk).criteria:
+                met = domain_gates.evaluate(criterion, facts[opp.pk]).met
+                assert met or (opp.pk, criterion.id) in overridden, (opp.pk, stage.code, criterion.code)
+        if opp.status == "open":
+            verified = domain_gates.verified_stage(structure.gates, opp.stage_id, facts[opp.pk])
+            if opp.staging_flag != "over":
+                assert verified.stage_id == opp.stage_id, opp.pk
+            c139 = facts[opp.pk].c139
+            assert opp.c139_result == (str(c139) if c139 else "")
+            if opp.staging_flag == "" and opp.level.order >= 4:
+                assert c139 is not None and c139.at_least(C139Score(8, 1, 0)), opp.pk
+
+    open_ = Opportunity.objects.filter(status="open")
+    flags = dict(open_.values_list("staging_flag").annotate(n=Count("id")))
+    beyond = open_.filter(stage__order__gte=3).count()
+    assert 0.04 * beyond <= flags.get("over", 0) <= 0.2 * beyond, (flags, beyond)  # a visible minority
+    assert 1 <= flags.get("under", 0) <= 0.1 * open_.count()
+    assert flags.get("", 0) >= 0.8 * open_.count()
+    # Every over-staged deal shows why: a manager's override, with a reason and the criteria skipped.
+    assert not open_.filter(staging_flag="over").exclude(stage_changes__overridden=True).exists()
+    for change in StageChange.objects.filter(overridden=True).select_related("opportunity"):
+        assert change.reason.strip() and change.changed_by_id != change.opportunity.owner_id
+        assert change.overridden_criteria and all(
+            {"stage_id", "stage", "criterion_id", "code", "kind", "name"} <= set(c) for c in change.overridden_criteria)
+
+    # Who and when.
+    assert not GateApproval.objects.filter(approved_by=F("opportunity__owner")).exists()
+    assert not GateApproval.objects.filter(approved_by__isnull=True).exists()
+    assert not GateApproval.objects.exclude(approved_by__role="manager").exists()
+    assert not Evidence.objects.exclude(added_by=F("opportunity__owner")).exists()
+    assert not Evidence.objects.exclude(kind__in=["note", "link"]).exists()
+    assert not Evidence.objects.filter(criterion__isnull=True).exists()
+    assert not Evidence.objects.exclude(stage=F("criterion__stage")).exists()
+    assert not Evidence.objects.filter(added_at__lt=F("opportunity__created_at")).exists()
+    assert Evidence.objects.filter(title__regex=r"^\S+ \d{4}-\d{2}-\d{2}$").count() == Evidence.objects.count()
+    for model, column in ((Evidence, "added_at"), (GateApproval, "approved_at"), (C139Assessment, "assessed_at"),
+                          (BidAssessment, "assessed_at"), (BuyingCentreMember, "added_at"), (OpportunityTask, "done_at"),
+                          (Expense, "logged_at")):
+        assert not model.objects.filter(**{f"{column}__gte": MIDNIGHT}).exists(), model
+    assert not OpportunityTask.objects.filter(done_at__lt=F("created_at")).exists()
+    assert not BuyingCentreMember.objects.exclude(contact__account=F("opportunity__account")).exists()
+    assert not Milestone.objects.filter(actual_on__gte=TODAY).exists()
+
+    # C139 results grow along a deal's stages; items confirmed carry who and when.
+    previous: dict[int, tuple[int, int, int]] = {}
+    for opp_id, clear, first, win in C139Assessment.objects.order_by("opportunity_id", "assessed_at", "id").values_list(
+            "opportunity_id", "clear", "first", "win"):
+        before = previous.get(opp_id, (0, 0, 0))
+        assert clear >= before[0] and first >= before[1] and win >= before[2], opp_id
+        previous[opp_id] = (clear, first, win)
+    assert not C139Answer.objects.filter(status="confirmed", confirmed_on__isnull=True).exists()
+    assert not C139Assessment.objects.annotate(n=Count("answers")).exclude(n=13).exists()
+
+    # Open deals: milestones planned ahead and actual behind, open tasks (some overdue) at the current stage.
+    ahead = Milestone.objects.filter(opportunity__status="open", stage__order__gt=F("opportunity__stage__order"))
+    assert ahead.exists() and not ahead.filter(Q(actual_on__isnull=False) | Q(planned_on__isnull=True)).exists()
+    assert Milestone.objects.filter(opportunity__status="open", actual_on__isnull=False).exists()
+    assert Milestone.objects.filter(actual_on__gt=F("planned_on")).exists()  # some slippage
+    current_tasks = OpportunityTask.objects.filter(opportunity__status="open", stage=F("opportunity__stage"))
+    assert current_tasks.filter(done_at__isnull=True, due_on__lt=TODAY).exists()
+    assert current_tasks.filter(done_at__isnull=False).exists()
+    assert not OpportunityTask.objects.filter(done_at__isnull=True).exclude(done_by__isnull=True).exists()
+
+    # Buying centre: required roles covered on most deals far along; a few high-influence opponents.
+    assert BuyingCentreMember.objects.filter(roles__icontains="coach").exists()
+    assert BuyingCentreMember.objects.filter(opportunity__status="open", influence="high", attitude="oppose").exists()
+    assert BidAssessment.objects.filter(outcome="pursue").exists() and BidAssessment.objects.filter(outcome="qualify").exists()
+
+    # Expenses: budgets on about 70 % of the deals; about 10 % of the open ones at 80 % or more, a few over.
+    budgets = dict(ExpenseBudget.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s"))
+    spent = dict(Expense.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s"))
+    assert 0.6 * len(opps) <= len(budgets) <= 0.8 * len(opps)
+    open_ids = [pk for pk, o in opps.items() if o.status == "open"]
+    use = [spent.get(pk, Decimal(0)) / budgets[pk] for pk in open_ids if pk in budgets]
+    assert 0.04 * len(open_ids) <= sum(1 for u in use if u >= Decimal("0.8")) <= 0.2 * len(open_ids)
+    assert 1 <= sum(1 for u in use if u >= 1) <= 0.08 * len(open_ids)
+    assert not Expense.objects.filter(amount__lte=0).exists()
+
+
 @pytest.mark.django_db
-def test_demo_history_is_consistent_with_every_deal():
-    load(seed=11)
+def test_demo_history_and_deal_control_are_consistent_with_every_deal():
+    out = load(seed=11)
+    assert "against their evidence: 0 changed." in out  # the gate services agree with what was generated
     assert_history_consistent()
+    for model in (Evidence, GateApproval, C139Assessment, C139Answer, BidAssessment, BuyingCentreMember, Milestone,
+                  OpportunityTask, ExpenseBudget, Expense):
+        assert model.objects.exists(), model
+    assert_deal_control_consistent()
 
 
 def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.AccountRef]]:
@@ -190,6 +311,58 @@ def test_the_generator_is_deterministic():
         assert times == sorted(times) and len(set(times)) == len(times) and times[-1] < MIDNIGHT
 
 
+def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
+    """The shipped exit criteria on the synthetic stages (same order of creation), without stage tasks."""
+    stage_ids = iter(s.id for t in catalog.templates for s in (*t.open_stages, *([t.won_stage] if t.won_stage else [])))
+    criteria, criterion_id = {}, 0
+    for spec in methodology.TEMPLATES:
+        for _code, _zh, _en, _bzh, _ben, _level, _days, _won, rows in spec["stages"]:
+            stage_id = next(stage_ids)
+            specs = []
+            for code, kind, zh, en, config in rows:
+                criterion_id += 1
+                specs.append(demo_data.CriterionSpec(criterion_id, stage_id, code, kind, config, zh, en))
+            criteria[stage_id] = tuple(specs)
+    ladder = {code: i for i, (code, *_rest) in enumerate(methodology.LADDER, start=1)}
+    orders = {i: row[4] for i, row in enumerate(methodology.LADDER, start=1)}
+    managers = {10 + t: 2000 + t for t in range(4)}
+    return demo_data.ControlCatalog(criteria=criteria, tasks=demo_data.task_specs(criteria, {}), level_order=orders,
+                                    developed_order=orders[ladder["D"]], contacted_order=orders[ladder["C"]],
+                                    expense_categories=((1, "travel"), (2, "entertainment"), (3, "bidding")),
+                                    approvers=managers)
+
+
+def test_deal_control_is_deterministic_and_follows_the_history():
+    def run(seed: int) -> list:
+        catalog, org, accounts = synthetic_world()
+        drafts = demo_data.generate_accounts(demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
+        contact_id = iter(range(1, 10_000))
+        refs = [demo_data.AccountRef(a.id, a.name, a.industry, a.size, a.owner_id, a.region_id,
+                                     tuple((next(contact_id), c.name, c.title) for c in d.contacts))
+                for a, d in zip(accounts, drafts, strict=True)]
+        simulator = demo_data.OpportunitySimulator(catalog, org, refs, TODAY, seed)
+        generator = demo_data.DealControlGenerator(simulator, synthetic_control(catalog),
+                                                   demo_data.contact_infos(drafts, refs), seed)
+        return [generator.apply(life) for life in demo_data.generate_opportunities(simulator, 300, seed)]
+
+    first, again, other = run(3), run(3), run(4)
+    assert first == again
+    assert first != other
+    flags = [draft.flag for life, draft in first if life.opportunity[12] == "open"]
+    assert "over" in flags and flags.count("") > len(flags) * 0.7
+    for life, draft in first:
+        owner = life.opportunity[2]
+        assert all(row[11] == owner for row in draft.evidence)
+        assert all(row[1] != owner for row in draft.approvals)
+        overrides = [row for row in life.history if row[16]]
+        assert (draft.flag == "over") == bool(overrides)
+        for row in overrides:
+            assert row[15] and row[13] != owner and row[19]
+        assert life.opportunity[22] == (draft.assessments[-1][0][6] if draft.assessments else "")
+        times = [row[0][1] for row in draft.assessments]
+        assert times == sorted(times) and all(t < MIDNIGHT for t in times)
+
+
 def test_writer_columns_cover_every_model_field():
     for model, fields in demo_data.TABLE_FIELDS.items():
         assert set(fields) == {f.attname for f in model._meta.concrete_fields}, model
@@ -207,6 +380,9 @@ def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
     assert 3 <= StageChange.objects.count() / 2000 <= 5
     assert OpportunityTeamMember.objects.exists()
     assert_history_consistent()
+    assert Evidence.objects.exists() and C139Assessment.objects.exists()  # deal control is on up to 5,000 deals
+    assert not Opportunity.objects.filter(status="open", staging_flag="over").exclude(
+        stage_changes__overridden=True).exists()
 
     # Sequences continue after the seeded ids: the services can still create rows.
     from kadence.pipeline.services import opportunity_create
@@ -216,3 +392,12 @@ def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
     opp = opportunity_create(rep, account_id=account.pk, name="新项目", amount="100000",
                              expected_close_date=TODAY + timedelta(days=60))
     assert opp.pk > 2000 and opp.stage_changes.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_without_deal_control_writes_no_deal_control_rows():
+    call_command("seed", opportunities=300, today=TODAY, deal_control=False, stdout=StringIO(), stderr=StringIO())
+    assert Opportunity.objects.count() == 300
+    for model in (Evidence, C139Assessment, BuyingCentreMember, Milestone, OpportunityTask, ExpenseBudget, Expense):
+        assert not model.objects.exists(), model
+    assert_history_consistent()
