@@ -25,6 +25,8 @@ from kadence.core.forms import ThrottledAuthenticationForm
 from kadence.core.models import User
 from kadence.core.throttle import clear_failures
 from kadence.core.visibility import visible_opportunities
+from kadence.deals.selectors.expenses import expense_alerts
+from kadence.deals.selectors.tasks import tasks_due
 from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
 from kadence.pipeline.selectors import WEIGHTED, ZERO, OpportunityFilters, opportunity_totals
 
@@ -107,7 +109,9 @@ def home_dashboard(user: User, today: date) -> dict:
 
     Sellers (rep, inside sales): their own open deals, totals and due activities. Managers,
     directors and admins: the same for everything they can see, totals by team from one grouped
-    aggregate, this month's closing deals and the latest stage changes in scope."""
+    aggregate, this month's closing deals and the latest stage changes in scope. Everyone: the deals
+    whose expenses reached the warning or the limit of their budget (their own for a seller, their
+    scope for the others) and their own overdue deal tasks."""
     visible = visible_opportunities(user)
     open_visible = visible.filter(status=Opportunity.Status.OPEN)
     is_seller = user.is_seller
@@ -121,6 +125,8 @@ def home_dashboard(user: User, today: date) -> dict:
         "deals": deals,
         "totals": totals,
         "due": activities_due(user, today),
+        "expense_alerts": expense_alerts(user, limit=10),
+        "overdue_tasks": tasks_due(user, today, limit=10),
         "today": today,
     }
     if is_seller:

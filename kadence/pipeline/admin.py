@@ -2,6 +2,7 @@
 only by the services, and never edited."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kadence.pipeline.models import (
     Competitor,
@@ -15,6 +16,7 @@ from kadence.pipeline.models import (
     ProductLine,
     Stage,
     StageChange,
+    StageTask,
 )
 
 
@@ -43,11 +45,28 @@ class ExitCriterionInline(admin.TabularInline):
     fields = ("order", "code", "kind", "name_zh", "name_en", "config", "is_active")
 
 
+class StageTaskInline(admin.TabularInline):
+    """The stage's task list (任务清单) with completion standards (达成标准): entering the stage copies
+    the active rows onto the deal."""
+
+    model = StageTask
+    extra = 0
+    fields = ("order", "code", "name_zh", "name_en", "standard_zh", "standard_en", "role", "due_days", "is_active")
+
+
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ("template", "order", "name_zh", "name_en", "default_level", "standard_days", "is_won")
+    list_display = ("template", "order", "name_zh", "name_en", "default_level", "standard_days", "is_won", "roles")
     list_filter = ("template",)
-    inlines = [ExitCriterionInline]
+    filter_horizontal = ("required_roles",)
+    inlines = [ExitCriterionInline, StageTaskInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("template", "default_level").prefetch_related("required_roles")
+
+    @admin.display(description=_("roles this stage needs"))
+    def roles(self, obj: Stage) -> str:
+        return ", ".join(role.name for role in obj.required_roles.all()) or "—"
 
 
 for model in (ProductLine, LossReason, DealRole):

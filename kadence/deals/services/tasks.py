@@ -1,14 +1,54 @@
-"""Stage tasks (METHODOLOGY §1c, §6): entering a stage creates its task list on the deal."""
+"""Stage tasks (任务清单 with 达成标准, METHODOLOGY §1c, §6): entering a stage creates its task list on the
+deal; people complete tasks with a note on how the completion standard was met, reopen them,
+reassign them, move their due dates and add tasks of their own to the current stage.
+
+Who may do what:
+- complete: the task's assignee, or whoever may write the deal (owner, manager, director, admin);
+- reopen, reassign, change the due date: whoever may write the deal;
+- add an ad-hoc task: whoever may contribute to the deal (writers and the deal team).
+Tasks are assigned to the owner or a member of the deal team. A lost deal's tasks are frozen; a won
+deal's stay open to work (the handover to delivery comes after signing). Every change is audited on
+the opportunity (field "task"); completing or reopening rechecks the deal, since exit criteria of
+kind "task" gate its stage.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from kadence.core.audit import audit_changes
+from kadence.core.concurrency import versioned_update
+from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
+from kadence.core.validation import clean_text
+from kadence.core.visibility import (
+    access_opportunity,
+    access_opportunity_to_contribute,
+    can_write_opportunity,
+)
 from kadence.deals.models import OpportunityTask
-from kadence.pipeline.models import Opportunity, OpportunityTeamMember, Stage, StageTask
+from kadence.deals.services.gates import opportunity_recheck
+from kadence.pipeline.models import DealRole, Opportunity, OpportunityTeamMember, Stage, StageTask
+
+ENTITY = "pipeline.opportunity"
+FIELD = "task"
+AD_HOC_PREFIX = "adhoc-"
+UNSET: Any = object()
+
+
+def _role_holders(opp: Opportunity) -> dict[int, int]:
+    """role id → the deal-team member who joined first in that role."""
+    holders: dict[int, int] = {}
+    for role_id, user_id in (OpportunityTeamMember.objects.filter(opportunity=opp).order_by("added_at", "id")
+                             .values_list("role_id", "user_id")):
+        holders.setdefault(role_id, user_id)
+    return holders
 
 
 def stage_tasks_create(opp: Opportunity, stage: Stage, actor: User | None = None) -> list[OpportunityTask]:
@@ -19,8 +59,7 @@ def stage_tasks_create(opp: Opportunity, stage: Stage, actor: User | None = None
     if not templates:
         return []
     existing = set(OpportunityTask.objects.filter(opportunity=opp, stage=stage).values_list("code", flat=True))
-    holders = dict(OpportunityTeamMember.objects.filter(opportunity=opp).order_by("added_at", "id")
-                   .values_list("role_id", "user_id"))
+    holders = _role_holders(opp)
     today = timezone.localdate()
     rows = [
         OpportunityTask(opportunity=opp, stage=stage, stage_task=t, code=t.code, name_zh=t.name_zh, name_en=t.name_en,
@@ -30,3 +69,146 @@ def stage_tasks_create(opp: Opportunity, stage: Stage, actor: User | None = None
         for t in templates if t.code not in existing
     ]
     return OpportunityTask.objects.bulk_create(rows)
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _task(opp: Opportunity, task_id: int) -> OpportunityTask:
+    task = OpportunityTask.objects.filter(pk=task_id, opportunity=opp).select_related("assignee").first()
+    if task is None:
+        raise NotFound(_("Task not found."))
+    return task
+
+
+def _not_lost(opp: Opportunity) -> None:
+    if opp.status == Opportunity.Status.LOST:
+        raise ValidationFailed(_("The deal is lost; its tasks are closed. Reopen the deal to work on them."),
+                               code="closed")
+
+
+def assignable_user_ids(opp: Opportunity) -> set[int]:
+    """Who a task of the deal may go to: its owner and the members of its deal team."""
+    return {opp.owner_id, *OpportunityTeamMember.objects.filter(opportunity=opp).values_list("user_id", flat=True)}
+
+
+def _assignee(opp: Opportunity, assignee_id: Any) -> int:
+    try:
+        number = int(assignee_id)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(assignee_id, bool) or number not in assignable_user_ids(opp):
+        raise ValidationFailed(_("A task goes to the deal's owner or a member of its deal team."),
+                               {"assignee_id": [_("Choose the owner or a deal-team member.")]})
+    return number
+
+
+def _due(value: Any) -> date | None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise ValidationFailed(_("Enter a valid date."), {"due_on": [_("Enter a valid date.")]})
+    return value
+
+
+def _label(task: OpportunityTask) -> str:
+    """One audit line: "<code>: <state>; <assignee>; due <date>"."""
+    state = "done" if task.done_at else "open"
+    who = User.objects.filter(pk=task.assignee_id).values_list("username", flat=True).first() if task.assignee_id else ""
+    return f"{task.code}: {state}; {who or '-'}; due {task.due_on.isoformat() if task.due_on else '-'}"
+
+
+# --- use cases ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: int | None = None) -> OpportunityTask:
+    """Mark a task done with a note on how its completion standard was met (required). The deal is
+    rechecked: a task named by an exit criterion may open the gate."""
+    opp = access_opportunity(user, opp_id)
+    task = _task(opp, task_id)
+    if task.assignee_id != user.pk and not can_write_opportunity(user, opp):
+        raise PermissionDenied(_("Only the task's assignee or who may change the deal can complete it."))
+    _not_lost(opp)
+    if task.done_at is not None:
+        raise ValidationFailed(_("This task is already done."), code="already_done")
+    note = clean_text(note, "note", 500).strip()
+    if not note:
+        raise ValidationFailed(_("Say how the completion standard was met."),
+                               {"note": [_("Describe how the standard was met.")]})
+    before = _label(task)
+    versioned_update(task, version, {"done_at": timezone.now(), "done_by": user, "completion_note": note})
+    audit_changes(ENTITY, opp.pk, {FIELD: (before, _label(task))}, user, note)
+    opportunity_recheck(opp, user)
+    return task
+
+
+@transaction.atomic
+def task_reopen(user: User, opp_id: int, task_id: int, *, version: int | None = None,
+                reason: str = "") -> OpportunityTask:
+    """Undo a completion (who may write the deal). The deal is rechecked, so its level may fall."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    task = _task(opp, task_id)
+    _not_lost(opp)
+    if task.done_at is None:
+        raise ValidationFailed(_("This task is not done."), code="not_done")
+    reason = clean_text(reason, "reason", 500).strip()
+    before = _label(task)
+    versioned_update(task, version, {"done_at": None, "done_by": None, "completion_note": ""})
+    audit_changes(ENTITY, opp.pk, {FIELD: (before, _label(task))}, user, reason)
+    opportunity_recheck(opp, user)
+    return task
+
+
+@transaction.atomic
+def task_update(user: User, opp_id: int, task_id: int, *, version: int | None = None, assignee_id: Any = UNSET,
+                due_on: Any = UNSET) -> OpportunityTask:
+    """Reassign a task (to the owner or a deal-team member) and/or move its due date (None clears
+    it). Only the fields given change; who may write the deal does this."""
+    opp = access_opportunity(user, opp_id, for_write=True)
+    task = _task(opp, task_id)
+    _not_lost(opp)
+    values: dict[str, Any] = {}
+    if assignee_id is not UNSET:
+        new = _assignee(opp, assignee_id)
+        if new != task.assignee_id:
+            values["assignee_id"] = new
+    if due_on is not UNSET:
+        new_due = _due(due_on)
+        if new_due != task.due_on:
+            values["due_on"] = new_due
+    if not values:
+        return task
+    before = _label(task)
+    versioned_update(task, version, values)
+    audit_changes(ENTITY, opp.pk, {FIELD: (before, _label(task))}, user)
+    return task
+
+
+@transaction.atomic
+def task_add(user: User, opp_id: int, *, name: str, standard: str = "", role_id: int | None = None,
+             assignee_id: int | None = None, due_on: date | None = None) -> OpportunityTask:
+    """Add a task of one's own to the deal's current stage (whoever may contribute). It goes to
+    `assignee_id` (owner or deal-team member), else to who holds `role_id` on the team, else to its
+    author when they are on the deal, else to the owner. Ad-hoc tasks never satisfy an exit
+    criterion: their codes are generated."""
+    opp = access_opportunity_to_contribute(user, opp_id)
+    _not_lost(opp)
+    name = clean_text(name, "name", 200).strip()
+    if not name:
+        raise ValidationFailed(_("Name the task."), {"name": [_("Required.")]})
+    standard = clean_text(standard, "standard", 2000).strip()
+    role = None
+    if role_id is not None:
+        role = DealRole.objects.filter(pk=role_id).first()
+        if role is None:
+            raise ValidationFailed(_("Unknown deal role."), {"role_id": [_("Choose a role.")]})
+    if assignee_id is not None:
+        assignee = _assignee(opp, assignee_id)
+    else:
+        holder = _role_holders(opp).get(role.pk) if role else None
+        assignee = holder or (user.pk if user.pk in assignable_user_ids(opp) else opp.owner_id)
+    task = OpportunityTask.objects.create(
+        opportunity=opp, stage_id=opp.stage_id, code=f"{AD_HOC_PREFIX}{uuid.uuid4().hex[:12]}", name_zh=name,
+        name_en=name, standard_zh=standard, standard_en=standard, role=role, assignee_id=assignee,
+        due_on=_due(due_on), created_at=timezone.now())
+    audit_changes(ENTITY, opp.pk, {FIELD: ("", f"{_label(task)}; {name}")}, user)
+    return task

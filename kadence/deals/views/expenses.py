@@ -1,16 +1,130 @@
-"""Deal-control pages: expenses (work in progress)."""
+"""The expenses page of a deal (费用流, METHODOLOGY §6): budget against spend per category with the
+warning and limit states, the log-expense form, the expenses list and, for who may write the deal,
+the budget form; and the cost-of-sale report per rep and team (营销费用执行状况)."""
 
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from kadence.deals.views.common import render_deal
+from kadence.core.errors import DomainError, ValidationFailed
+from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
+from kadence.deals.models import ExpenseCategory
+from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary, year_bounds
+from kadence.deals.services import expenses as services
+from kadence.deals.views.common import deal_post, render_deal
+
+
+def _budget_form(summary, data=None) -> BudgetForm:
+    categories = [line.category for line in summary.lines if line.category.is_active or line.usage.budget > 0]
+    return BudgetForm(data, categories=categories, budgets={line.category.pk: line.usage.budget for line in summary.lines
+                                                           if line.usage.budget > 0})
+
+
+def expenses_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
+                  status: int = 200) -> HttpResponse:
+    """The page; after a failed post the form that failed is shown again with its errors."""
+
+    def build(opp, perms) -> dict[str, Any]:
+        summary = expense_summary(request.user, opp.pk)
+        return {
+            "summary": summary,
+            "expenses": expense_page(request.user, opp.pk, request.GET.get("page"), request.GET.get("page_size")),
+            "expense_form": form if isinstance(form, ExpenseForm) else ExpenseForm(),
+            "budget_form": form if isinstance(form, BudgetForm) else _budget_form(summary),
+        }
+
+    return render_deal(request, pk, "expenses", "deals/expenses.html", build, status=status, error=error)
 
 
 @login_required
-def placeholder(request, pk):
-    return render_deal(request, pk, request.resolver_match.url_name.removeprefix('deal_'), 'deals/base_deal.html', lambda o, p: {})
+@require_GET
+def deal_expenses(request: HttpRequest, pk: int) -> HttpResponse:
+    return expenses_page(request, pk)
+
+
+@login_required
+@require_POST
+def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ExpenseForm(request.POST)
+
+    def run() -> None:
+        data = form.cleaned_data
+        logged = services.expense_log(request.user, pk, category=data["category"], amount=data["amount"],
+                                      spent_on=data["spent_on"], description=data["description"])
+        if logged.crossed:
+            messages.warning(request, logged.message)
+
+    return deal_post(request, pk, run=run, done=_("Expense logged."), page=expenses_page,
+                     redirect_to="deal_expenses", form=form)
+
+
+@login_required
+@require_POST
+def deal_expense_delete(request: HttpRequest, pk: int, expense_id: int) -> HttpResponse:
+    return deal_post(request, pk, run=lambda: services.expense_delete(request.user, pk, expense_id),
+                     done=_("Expense deleted."), page=expenses_page, redirect_to="deal_expenses")
+
+
+@login_required
+@require_POST
+def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
+    categories = list(ExpenseCategory.objects.order_by("order", "code"))
+    form = BudgetForm(request.POST, categories=[c for c in categories if c.code in request.POST or c.is_active])
+
+    def run() -> None:
+        services.expense_budget_set(request.user, pk, form.amounts())
+
+    return deal_post(request, pk, run=run, done=_("Budget saved."), page=expenses_page, redirect_to="deal_expenses",
+                     form=form)
+
+
+def _period(request: HttpRequest) -> tuple[date, date, DomainError | None]:
+    start, end = year_bounds(timezone.localdate())
+    errors: dict[str, list[str]] = {}
+    values = []
+    for name, default in (("from", start), ("to", end)):
+        raw = (request.GET.get(name) or "").strip()
+        try:
+            parsed = parse_date(raw) if raw else default
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+            parsed = default
+        values.append(parsed)
+    date_from, date_to = values
+    if not errors and date_from > date_to:
+        errors["to"] = [_("Use a date after the start.")]
+    if errors:
+        return start, end, ValidationFailed(_("The period is not valid; showing this year."), errors)
+    return date_from, date_to, None
+
+
+@login_required
+@require_GET
+def cost_of_sale(request: HttpRequest) -> HttpResponse:
+    """Cost of sale per rep and team over a period (?from=&to=, default this calendar year)."""
+    date_from, date_to, error = _period(request)
+    report = cost_of_sale_report(request.user, date_from, date_to)
+    return render(request, "deals/cost_of_sale.html", {"report": report, "error": error},
+                  status=error.status if error else 200)
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/expenses/", placeholder, name="deal_expenses"),
+    path("opportunities/<int:pk>/expenses/", deal_expenses, name="deal_expenses"),
+    path("opportunities/<int:pk>/expenses/log/", deal_expense_log, name="deal_expense_log"),
+    path("opportunities/<int:pk>/expenses/budget/", deal_expense_budget, name="deal_expense_budget"),
+    path("opportunities/<int:pk>/expenses/<int:expense_id>/delete/", deal_expense_delete, name="deal_expense_delete"),
+    path("reports/cost-of-sale/", cost_of_sale, name="cost_of_sale"),
 ]

@@ -1,16 +1,115 @@
-"""Deal-control pages: tasks (work in progress)."""
+"""The tasks & roles page of a deal (METHODOLOGY §1c, §6): the roles its current stage needs and who
+fills them, the current stage's task list with completion standards, assignees and due dates, and
+the other stages' tasks; forms to complete, reopen, reassign, reschedule and add tasks."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from kadence.deals.views.common import render_deal
+from kadence.core.errors import DomainError
+from kadence.deals.forms.tasks import TaskAddForm, TaskCompleteForm, TaskReopenForm, TaskUpdateForm
+from kadence.deals.selectors.tasks import deal_tasks
+from kadence.deals.services import tasks as services
+from kadence.deals.views.common import deal_post, render_deal
+
+
+def tasks_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
+               status: int = 200, task_id: int | None = None) -> HttpResponse:
+    """The page; after a failed post, `form` is shown again in its place (the task row `task_id`, or
+    the add form)."""
+
+    def build(opp, perms) -> dict[str, Any]:
+        board = deal_tasks(request.user, opp.pk, timezone.localdate())
+        add_form = form if isinstance(form, TaskAddForm) else TaskAddForm(assignable=board.assignable)
+        return {"board": board, "add_form": add_form, "failed_task_id": task_id,
+                "failed_form": form if task_id else None}
+
+    return render_deal(request, pk, "tasks", "deals/tasks.html", build, status=status, error=error)
+
+
+def _page_for(task_id: int):
+    def page(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        return tasks_page(request, pk, task_id=task_id, **kwargs)
+
+    return page
 
 
 @login_required
-def placeholder(request, pk):
-    return render_deal(request, pk, request.resolver_match.url_name.removeprefix('deal_'), 'deals/base_deal.html', lambda o, p: {})
+@require_GET
+def deal_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return tasks_page(request, pk)
+
+
+@login_required
+@require_POST
+def deal_task_complete(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    form = TaskCompleteForm(request.POST)
+
+    def run() -> None:
+        services.task_complete(request.user, pk, task_id, note=form.cleaned_data["note"],
+                               version=form.cleaned_data["version"])
+
+    return deal_post(request, pk, run=run, done=_("Task completed."), page=_page_for(task_id),
+                     redirect_to="deal_tasks", form=form)
+
+
+@login_required
+@require_POST
+def deal_task_reopen(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    form = TaskReopenForm(request.POST)
+
+    def run() -> None:
+        services.task_reopen(request.user, pk, task_id, version=form.cleaned_data["version"],
+                             reason=form.cleaned_data.get("reason") or "")
+
+    return deal_post(request, pk, run=run, done=_("Task reopened."), page=_page_for(task_id),
+                     redirect_to="deal_tasks", form=form)
+
+
+@login_required
+@require_POST
+def deal_task_update(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    form = TaskUpdateForm(request.POST)
+
+    def run() -> None:
+        data = form.cleaned_data
+        services.task_update(request.user, pk, task_id, version=data["version"], assignee_id=data["assignee"],
+                             due_on=data.get("due_on"))
+
+    return deal_post(request, pk, run=run, done=_("Task updated."), page=_page_for(task_id),
+                     redirect_to="deal_tasks", form=form)
+
+
+@login_required
+@require_POST
+def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        assignable = deal_tasks(request.user, pk, timezone.localdate()).assignable
+    except DomainError:
+        assignable = []  # the service answers the access error
+    form = TaskAddForm(request.POST, assignable=assignable)
+
+    def run() -> None:
+        data = form.cleaned_data
+        services.task_add(request.user, pk, name=data["name"], standard=data.get("standard") or "",
+                          role_id=data["role"].pk if data.get("role") else None, assignee_id=data.get("assignee"),
+                          due_on=data.get("due_on"))
+
+    return deal_post(request, pk, run=run, done=_("Task added."), page=tasks_page, redirect_to="deal_tasks",
+                     form=form)
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/tasks/", placeholder, name="deal_tasks"),
+    path("opportunities/<int:pk>/tasks/", deal_tasks_view, name="deal_tasks"),
+    path("opportunities/<int:pk>/tasks/add/", deal_task_add, name="deal_task_add"),
+    path("opportunities/<int:pk>/tasks/<int:task_id>/complete/", deal_task_complete, name="deal_task_complete"),
+    path("opportunities/<int:pk>/tasks/<int:task_id>/reopen/", deal_task_reopen, name="deal_task_reopen"),
+    path("opportunities/<int:pk>/tasks/<int:task_id>/update/", deal_task_update, name="deal_task_update"),
 ]

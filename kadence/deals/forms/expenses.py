@@ -1,0 +1,39 @@
+"""Forms of the expenses page: log an expense, set the budget of every category. The rules live in
+kadence.deals.services.expenses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kadence.deals.models import ExpenseCategory
+
+
+class ExpenseForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"))
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
+    spent_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label=_("Description"), max_length=300)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(c.code, c.name) for c in ExpenseCategory.objects.filter(is_active=True)]
+        self.fields["spent_on"].initial = timezone.localdate()
+
+
+class BudgetForm(forms.Form):
+    """One amount per category (empty or 0: no budget); field names are the category codes."""
+
+    def __init__(self, *args, categories=(), budgets=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        budgets = budgets or {}
+        for category in categories:
+            self.fields[category.code] = forms.DecimalField(
+                label=category.name, required=False, min_value=Decimal(0), max_digits=14, decimal_places=2,
+                initial=budgets.get(category.pk), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+
+    def amounts(self) -> dict[str, Decimal]:
+        return {code: value or Decimal(0) for code, value in self.cleaned_data.items()}
