@@ -234,7 +234,9 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
 AUDIT_LABELS = {
     "amount": _("Amount"), "currency": _("Currency"), "expected_close_date": _("Expected close date"),
     "forecast_category": _("Forecast category"), "level": _("Level"), "owner": _("Owner"),
-    "team_member": _("Deal team"),
+    "team_member": _("Deal team"), "evidence": _("Evidence"), "approval": _("Approval"), "c139": _("C139"),
+    "bid_decision": _("Bid decision"), "buying_centre": _("Buying centre"), "milestone": _("Milestone"),
+    "task": _("Task"), "expense": _("Expense"), "expense_budget": _("Expense budget"),
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from kadence.pipeline.models import Stage, StageChange
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def login(page, live_server, username, password):

@@ -1,16 +1,25 @@
-"""Deal-control pages: diagnosis (work in progress)."""
+"""The single-deal diagnosis page (METHODOLOGY §7): seven parts and the dated action list."""
+
+from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from kadence.deals.selectors.diagnosis import deal_diagnosis
 from kadence.deals.views.common import render_deal
 
 
 @login_required
-def placeholder(request, pk):
-    return render_deal(request, pk, request.resolver_match.url_name.removeprefix('deal_'), 'deals/base_deal.html', lambda o, p: {})
+@require_GET
+def deal_diagnosis_page(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    return render_deal(request, pk, "diagnosis", "deals/diagnosis.html",
+                       lambda opp, perms: {"d": deal_diagnosis(request.user, opp.pk, today)})
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/diagnosis/", placeholder, name="deal_diagnosis"),
+    path("opportunities/<int:pk>/diagnosis/", deal_diagnosis_page, name="deal_diagnosis"),
 ]
