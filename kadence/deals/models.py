@@ -48,6 +48,7 @@ class ControlPolicy(models.Model):
     contact_stale_days = models.PositiveSmallIntegerField(_("key contact not met for more than (days)"), default=30)
     bid_pursue_min_score = models.SmallIntegerField(_("bid score to pursue (at least)"), default=3)
     bid_abandon_max_score = models.SmallIntegerField(_("bid score to abandon (at most)"), default=-1)
+    bid_abandon_min_signs = models.PositiveSmallIntegerField(_("abandon-type signs that suggest abandoning"), default=2)
     bid_qualify_days = models.PositiveSmallIntegerField(_("days to qualify further (default deadline)"), default=14)
     milestone_slip_warn_days = models.PositiveSmallIntegerField(_("milestone slippage flagged after (days)"), default=7)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -36,7 +36,8 @@ def c139_rules(policy: ControlPolicy) -> c139_domain.BandRules:
 def bid_rules(policy: ControlPolicy) -> bid_domain.BidRules:
     """The bid thresholds of the policy."""
     return bid_domain.BidRules(pursue_min_score=policy.bid_pursue_min_score,
-                               abandon_max_score=policy.bid_abandon_max_score)
+                               abandon_max_score=policy.bid_abandon_max_score,
+                               abandon_min_signs=policy.bid_abandon_min_signs)
 
 
 def band_label(assessment: C139Assessment) -> str:

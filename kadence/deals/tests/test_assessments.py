@@ -316,6 +316,12 @@ def test_two_abandon_signs_suggest_abandon(org):
     assert (row.score, row.suggested_outcome, row.buyer_type) == (4, "abandon", "government")
 
 
+def test_the_number_of_abandon_signs_comes_from_the_policy(org):
+    ControlPolicy.objects.filter(pk=1).update(bid_abandon_min_signs=3)
+    row = bid(org.rita, org.opp, spec_biased=True, competitor_advantage=True, outcome="pursue")
+    assert row.suggested_outcome == "pursue"
+
+
 def test_the_latest_bid_decision_is_what_the_gate_checks_and_it_is_audited(org):
     assert criterion_met(org.rita, org.opp, "bid_pursue") is False
     bid(org.rita, org.opp)
