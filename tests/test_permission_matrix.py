@@ -103,3 +103,51 @@ def test_reassign_needs_manager(org, name):
 def test_manager_cannot_hand_a_deal_outside_their_scope(org):
     with pytest.raises(PermissionDenied):
         services.opportunity_reassign(org.mona, org.opp.pk, owner_id=org.sara.pk)
+
+
+# Deal control: who contributes proof, who approves a gate or overrides it (never the owner).
+APPROVES = {"rita": False, "sara_team": False, "mona": True, "dora": True, "ada": True}
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_contribute_evidence(org, name):
+    from kadence.deals.services.gates import evidence_add
+
+    user = persona(org, name)
+    if MATRIX[name][0]:
+        assert evidence_add(user, org.opp.pk, title="纪要", note="x").added_by == user
+    else:
+        with pytest.raises(NotFound):
+            evidence_add(user, org.opp.pk, title="纪要", note="x")
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_approve_a_gate(org, name):
+    from kadence.deals.services.gates import gate_approve
+    from kadence.pipeline.models import ExitCriterion
+
+    user = persona(org, name)
+    review = ExitCriterion.objects.get(stage__template=org.opp.template, code="manager_review")
+    if not MATRIX[name][0]:
+        with pytest.raises(NotFound):
+            gate_approve(user, org.opp.pk, criterion_id=review.pk)
+    elif APPROVES[name]:
+        assert gate_approve(user, org.opp.pk, criterion_id=review.pk).approved_by == user
+    else:
+        with pytest.raises(PermissionDenied):
+            gate_approve(user, org.opp.pk, criterion_id=review.pk)
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_override_a_gate(org, name):
+    user = persona(org, name)
+    second = Stage.objects.get(template=org.opp.template, order=2)
+    if not MATRIX[name][0]:
+        with pytest.raises(NotFound):
+            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
+    elif APPROVES[name]:
+        moved = services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
+        assert moved.stage_changes.filter(overridden=True).count() == 1
+    else:
+        with pytest.raises(PermissionDenied):
+            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
