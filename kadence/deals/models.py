@@ -40,9 +40,9 @@ class ControlPolicy(models.Model):
     evidence_max_bytes = models.PositiveIntegerField(_("largest evidence file (bytes)"), default=20 * 1024 * 1024)
     evidence_extensions = models.CharField(_("allowed evidence file types"), max_length=500, default=_default_extensions,
                                            help_text=_("File name extensions, comma separated."))
-    expense_warn_pct = models.DecimalField(_("expense warning at % of budget"), max_digits=5, decimal_places=1,
+    expense_warn_pct = models.DecimalField(_("expense warning (percent of budget)"), max_digits=5, decimal_places=1,
                                            default=Decimal("80"))
-    expense_limit_pct = models.DecimalField(_("expense limit at % of budget"), max_digits=5, decimal_places=1,
+    expense_limit_pct = models.DecimalField(_("expense limit (percent of budget)"), max_digits=5, decimal_places=1,
                                             default=Decimal("100"))
     required_buying_roles = models.JSONField(_("buying roles a deal must cover"), default=_default_required_roles)
     contact_stale_days = models.PositiveSmallIntegerField(_("key contact not met for more than (days)"), default=30)
