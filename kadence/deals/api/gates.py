@@ -6,16 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.errors import NotFound
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.errors import NotFound, ValidationFailed
+from kadence.core.schemas import MAX_ID, ErrorOut, PageOut, page_out
 from kadence.core.visibility import access_opportunity
 from kadence.deals.models import Evidence
-from kadence.deals.schemas.gates import ApprovalIn, ApprovalOut, EvidenceIn, EvidenceOut, GatesOut
-from kadence.deals.selectors.gates import gate_checklist
+from kadence.deals.schemas.gates import (
+    ApprovalIn,
+    ApprovalOut,
+    EvidenceIn,
+    EvidenceOut,
+    GatesOut,
+    OverrideOut,
+    OverrideQuery,
+)
+from kadence.deals.selectors.expenses import year_bounds
+from kadence.deals.selectors.gates import gate_checklist, gate_overrides
 from kadence.deals.services import gates as services
 
 router = Router(tags=["stage gates"])
@@ -106,3 +117,14 @@ def approve(request: HttpRequest, opp_id: OppId, payload: ApprovalIn) -> Status[
 def revoke(request: HttpRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = "") -> Status[None]:
     services.gate_approval_revoke(request.auth, opp_id, criterion_id=criterion_id, reason=reason[:500])
     return Status(204, None)
+
+
+@router.get("/reports/gate-overrides", response={200: PageOut[OverrideOut], codes_4xx: ErrorOut})
+def list_gate_overrides(request: HttpRequest, query: Query[OverrideQuery]) -> dict[str, Any]:
+    """Stage moves made without the evidence ("advanced without evidence") on deals you can see,
+    in [date_from, date_to] (default: this calendar year), newest first."""
+    start, end = year_bounds(timezone.localdate())
+    date_from, date_to = query.date_from or start, query.date_to or end
+    if date_from > date_to:
+        raise ValidationFailed(_("The period ends before it starts."), {"date_to": [_("Use a date after the start.")]})
+    return page_out(gate_overrides(request.auth, date_from, date_to, page=query.page, page_size=query.page_size))

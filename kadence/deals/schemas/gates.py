@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import Id, In, UserRef
+from kadence.core.schemas import Id, In, PageQuery, UserRef
 from kadence.pipeline.schemas import LevelRef, StageRef
 
 
@@ -95,3 +95,31 @@ class EvidenceIn(Schema):
 class ApprovalIn(In):
     criterion_id: Id
     note: str = Field("", max_length=500)
+
+
+class OverrideOut(Schema):
+    """A stage move made without the evidence: who, when, why, and the criteria not met."""
+
+    id: int
+    opportunity_id: int
+    opportunity_name: str
+    owner: UserRef
+    from_stage_name: str
+    to_stage_name: str
+    changed_by: UserRef | None
+    changed_at: datetime
+    reason: str
+    overridden_criteria: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_opportunity_name(obj: Any) -> str:
+        return obj.opportunity.name
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> Any:
+        return obj.opportunity.owner
+
+
+class OverrideQuery(PageQuery):
+    date_from: date | None = None
+    date_to: date | None = None

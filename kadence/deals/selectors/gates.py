@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from kadence.core.models import User
-from kadence.core.visibility import access_opportunity
+from kadence.core.pagination import Page, paginate
+from kadence.core.visibility import access_opportunity, visible_opportunities
 from kadence.deals.models import (
     BidAssessment,
     BuyingCentreMember,
@@ -24,7 +27,7 @@ from kadence.deals.models import (
 )
 from kadence.domain import gates as domain
 from kadence.domain.c139 import C139Score
-from kadence.pipeline.models import ExitCriterion, Opportunity, Stage
+from kadence.pipeline.models import ExitCriterion, Opportunity, Stage, StageChange
 
 SUPPORTIVE = ("support", "neutral")
 
@@ -300,3 +303,17 @@ def explain(detail: str) -> str:
     if code == "coverage_below":
         return _("Buying-centre coverage is below %(pct)s.") % {"pct": f"{float(arg) * 100:.0f}%"}
     return detail
+
+
+def gate_overrides(user: User, date_from: date, date_to: date, *, page: int | str | None = 1,
+                   page_size: int = 50) -> Page:
+    """Stage moves made without the evidence ("advanced without evidence"): the overridden stage
+    changes of the deals `user` can see, changed in [date_from, date_to], newest first, paginated."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to, time.max))
+    rows = (StageChange.objects.filter(overridden=True, changed_at__gte=start, changed_at__lte=end,
+                                       opportunity__in=visible_opportunities(user).values("pk"))
+            .select_related("opportunity", "opportunity__owner", "opportunity__account", "changed_by",
+                            "from_stage", "to_stage")
+            .order_by("-changed_at", "-id"))
+    return paginate(rows, page, page_size)

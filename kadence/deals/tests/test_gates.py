@@ -388,3 +388,21 @@ def test_lists_filter_over_staged_deals(client, org, token_for):
     client.force_login(org.rita)
     page = client.get("/opportunities/?staging=over").content.decode()
     assert "late" in page and org.opp.name not in page and 'data-testid="staging-over"' in page
+
+
+@pytest.mark.django_db
+def test_overrides_report_is_scoped_and_lists_reason_and_missing(client, org, token_for):
+    second = org.opp.template.stages.get(order=2)
+    services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=second.pk, override=True, reason="口头确认")
+    client.force_login(org.dora)
+    page = client.get("/reports/gate-overrides/").content.decode()
+    assert "口头确认" in page and org.opp.name in page
+    body = client.get("/api/reports/gate-overrides", **token_for(org.rita)).json()
+    assert body["count"] == 1 and body["items"][0]["reason"] == "口头确认"
+    assert body["items"][0]["overridden_criteria"][0]["code"] == "first_meeting"
+    assert client.get("/api/reports/gate-overrides", **token_for(org.sara)).json()["count"] == 0
+    assert client.get("/api/reports/gate-overrides", **token_for(org.sven)).json()["count"] == 0
+    bad = client.get("/api/reports/gate-overrides?date_from=2026-05-01&date_to=2026-01-01", **token_for(org.ada))
+    assert bad.status_code == 422
+    client.force_login(org.sven)
+    assert "口头确认" not in client.get("/reports/gate-overrides/").content.decode()

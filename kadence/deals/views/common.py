@@ -4,12 +4,14 @@ to a form post (back to the page with a message, or the page again with the erro
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -20,6 +22,7 @@ from kadence.core.visibility import (
     can_contribute_to_opportunity,
     can_write_opportunity,
 )
+from kadence.deals.selectors.expenses import year_bounds
 from kadence.pipeline.models import Opportunity
 
 # (tab code, URL name, label); the opportunity page itself is the first tab.
@@ -83,3 +86,27 @@ def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: st
         return page(request, pk, error=exc, form=form, status=exc.status)
     messages.success(request, done)
     return redirect(redirect_to, pk=pk)
+
+
+def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:
+    """The report period from ?from=&to= (YYYY-MM-DD), default this calendar year; with an error
+    (and this year) when a date is malformed or the period is reversed."""
+    start, end = year_bounds(timezone.localdate())
+    errors: dict[str, list[str]] = {}
+    values = []
+    for name, default in (("from", start), ("to", end)):
+        raw = (request.GET.get(name) or "").strip()
+        try:
+            parsed = parse_date(raw) if raw else default
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+            parsed = default
+        values.append(parsed)
+    date_from, date_to = values
+    if not errors and date_from > date_to:
+        errors["to"] = [_("Use a date after the start.")]
+    if errors:
+        return start, end, ValidationFailed(_("The period is not valid; showing this year."), errors)
+    return date_from, date_to, None

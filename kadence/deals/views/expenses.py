@@ -4,7 +4,6 @@ the budget form; and the cost-of-sale report per rep and team (营销费用执�
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -12,17 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.errors import DomainError
 from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
 from kadence.deals.models import ExpenseCategory
-from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary, year_bounds
+from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary
 from kadence.deals.services import expenses as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_post, period_from_query, render_deal
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
@@ -89,33 +86,11 @@ def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
                      form=form)
 
 
-def _period(request: HttpRequest) -> tuple[date, date, DomainError | None]:
-    start, end = year_bounds(timezone.localdate())
-    errors: dict[str, list[str]] = {}
-    values = []
-    for name, default in (("from", start), ("to", end)):
-        raw = (request.GET.get(name) or "").strip()
-        try:
-            parsed = parse_date(raw) if raw else default
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
-            parsed = default
-        values.append(parsed)
-    date_from, date_to = values
-    if not errors and date_from > date_to:
-        errors["to"] = [_("Use a date after the start.")]
-    if errors:
-        return start, end, ValidationFailed(_("The period is not valid; showing this year."), errors)
-    return date_from, date_to, None
-
-
 @login_required
 @require_GET
 def cost_of_sale(request: HttpRequest) -> HttpResponse:
     """Cost of sale per rep and team over a period (?from=&to=, default this calendar year)."""
-    date_from, date_to, error = _period(request)
+    date_from, date_to, error = period_from_query(request)
     report = cost_of_sale_report(request.user, date_from, date_to)
     return render(request, "deals/cost_of_sale.html", {"report": report, "error": error},
                   status=error.status if error else 200)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.errors import DomainError, NotFound
 from kadence.core.views import render_error
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
-from kadence.deals.selectors.gates import gate_checklist
+from kadence.deals.selectors.gates import gate_checklist, gate_overrides
 from kadence.deals.services import gates as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_post, period_from_query, render_deal
 from kadence.pipeline.forms import MoveForm
 
 
@@ -146,3 +146,17 @@ urlpatterns = [
     path("opportunities/<int:pk>/approvals/revoke/", deal_gate_revoke, name="deal_gate_revoke"),
     path("evidence/<int:evidence_id>/download/", evidence_download, name="evidence_download"),
 ]
+
+
+@login_required
+@require_GET
+def gate_overrides_report(request: HttpRequest) -> HttpResponse:
+    """Stage moves made without the evidence, in the user's scope (?from=&to=, default this year)."""
+    date_from, date_to, error = period_from_query(request)
+    page = gate_overrides(request.user, date_from, date_to, page=request.GET.get("page"))
+    return render(request, "deals/gate_overrides.html",
+                  {"page": page, "date_from": date_from, "date_to": date_to, "error": error},
+                  status=error.status if error else 200)
+
+
+urlpatterns.append(path("reports/gate-overrides/", gate_overrides_report, name="gate_overrides"))
