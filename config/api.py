@@ -22,6 +22,7 @@ from kadence.core.api import ApiTokenAuth, BrowserSessionAuth
 from kadence.core.api import router as organisation
 from kadence.core.errors import DomainError
 from kadence.deals.api import routers as deal_control
+from kadence.insights.api import routers as insights
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
 
@@ -39,8 +40,8 @@ api.add_router("", organisation)
 api.add_router("", accounts)
 api.add_router("", pipeline)
 api.add_router("", activities)
-for deal_router in deal_control:
-    api.add_router("", deal_router)
+for extra_router in [*deal_control, *insights]:
+    api.add_router("", extra_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kadence.pipeline",
     "kadence.activities",
     "kadence.deals",
+    "kadence.planning",
     "kadence.insights",
 ]
 

@@ -2361,6 +2361,15 @@ def recheck_open(opp_ids: list[int], stdout: Callable[[str], Any] | None = None)
     return changed
 
 
+def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
+    """Rows written in bulk bypass the services: recompute the report summaries from them."""
+    from kadence.pipeline.summary import rebuild
+
+    totals, flows = rebuild()
+    if stdout:
+        stdout(f"Summaries rebuilt: {totals:,} pipeline totals, {flows:,} stage flows.")
+
+
 # --- the two use cases ----------------------------------------------------------------------------------
 
 
@@ -2408,6 +2417,7 @@ def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: in
     counts = writer.close()
     if control is not None:
         recheck_open(open_ids, stdout)
+    rebuild_summaries(stdout)
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts
@@ -2462,6 +2472,7 @@ def seed_opportunities(count: int, *, seed: int = 42, today: date | None = None,
         counts = writer.close()
         if control is not None:
             recheck_open(open_ids, stdout)
+        rebuild_summaries(stdout)
     if connection.vendor == "postgresql":
         # Fresh statistics, or the planner of the benchmarks that follow guesses badly.
         with connection.cursor() as cursor:

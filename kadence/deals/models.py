@@ -396,3 +396,31 @@ class Expense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spent_on} {self.amount}"
+
+
+class StallAction(models.Model):
+    """What a user did about a stalled deal (METHODOLOGY §8.2): a dated next step, a downgrade
+    (moved back a stage) or closing it lost, with the reasons it was stalled at that moment."""
+
+    class Outcome(models.TextChoices):
+        NEXT_STEP = "next_step", _("Dated next step")
+        DOWNGRADE = "downgrade", _("Downgrade")
+        CLOSE_LOST = "close_lost", _("Close lost")
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stall_actions")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reasons = models.JSONField(_("why it was stalled"), default=list)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_on = models.DateField(_("next step date"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    acted_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    acted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stall action")
+        verbose_name_plural = _("stall actions")
+        ordering = ["-acted_at", "-id"]
+        indexes = [models.Index(fields=["opportunity", "acted_at"], name="stall_action_opp_at")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.outcome}"

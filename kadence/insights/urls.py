@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Insights pages (funnel, stalled deals, targets and the ideal funnel, forecasts, calibration)."""
 
-urlpatterns: list = []
+from kadence.insights.views import calibration, forecast, funnel, stalled, targets
+
+urlpatterns = [
+    *funnel.urlpatterns,
+    *stalled.urlpatterns,
+    *targets.urlpatterns,
+    *forecast.urlpatterns,
+    *calibration.urlpatterns,
+]

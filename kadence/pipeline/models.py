@@ -66,6 +66,10 @@ class ProcessTemplate(BilingualName):
     is_default = models.BooleanField(_("default template"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    use_calibrated = models.BooleanField(
+        _("use calibrated probabilities"), default=False,
+        help_text=_("Reports and forecasts use the win rates observed in closed history instead of the ladder's "
+                    "configured probabilities, where a bucket has enough outcomes (forecast policy)."))
 
     class Meta:
         verbose_name = _("process template")
@@ -373,3 +377,63 @@ class StageChange(models.Model):
         from django.utils.translation import get_language
 
         return zh if (get_language() or "zh-hans").lower().startswith("zh") else (en or zh)
+
+
+class PipelineTotal(models.Model):
+    """Open pipeline summed per owner × team × stage × level × forecast category × close month: an
+    exact, incrementally maintained summary of the open opportunities (every service that changes an
+    open deal moves its contribution from the old key to the new one in the same transaction;
+    `kadence rebuild_summaries` recomputes it from scratch). Reports read it instead of scanning
+    the opportunities. `entered_days` is Σ (date the deal entered its stage, as days since
+    1970-01-01), so the average age of a cell is as_of − entered_days ÷ count."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey(ProbabilityLevel, on_delete=models.CASCADE, related_name="+")
+    forecast_category = models.CharField(max_length=20)
+    close_month = models.DateField()
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    weighted = models.DecimalField(max_digits=22, decimal_places=4, default=0)
+    entered_days = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("pipeline total")
+        verbose_name_plural = _("pipeline totals")
+        constraints = [models.UniqueConstraint(
+            fields=["owner", "team", "stage", "level", "forecast_category", "close_month"], name="pipeline_total_key")]
+        indexes = [models.Index(fields=["team", "stage"], name="pipeline_total_team")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.owner_id}/{self.stage_id}: {self.count}"
+
+
+class StageFlow(models.Model):
+    """Stage-history events counted per owner × team × month × kind × from stage × to stage: an exact,
+    incrementally maintained summary of StageChange (each new history row adds itself; `kadence
+    rebuild_summaries` recomputes it). Conversion, win rate, average won amount and cycle length over
+    a window read it instead of the history. A creation row has `from_stage` = `to_stage`. Events
+    count under the deal's current owner and team: reassigning a deal moves its rows. `days` is
+    Σ days spent in the stage left; `cycle_days` Σ days from creation to the event (used for wins)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    from_stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    days = models.BigIntegerField(default=0)
+    cycle_days = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stage flow")
+        verbose_name_plural = _("stage flows")
+        constraints = [models.UniqueConstraint(fields=["owner", "team", "month", "kind", "from_stage", "to_stage"],
+                                               name="stage_flow_key")]
+        indexes = [models.Index(fields=["team", "month"], name="stage_flow_team_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.kind} {self.from_stage_id}->{self.to_stage_id}: {self.count}"

@@ -29,6 +29,7 @@ from kadence.core.visibility import (
     in_scope,
     visible_users,
 )
+from kadence.pipeline import summary
 from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
 from kadence.pipeline.models import (
     Competitor,
@@ -95,7 +96,7 @@ def _by_ids(model, ids: Iterable[int] | None, field: str):
 def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_level: ProbabilityLevel | None,
              actor: User | None, reason: str = "", days: int | None = None, at=None,
              overridden: bool = False, overridden_criteria: list[dict[str, Any]] | None = None) -> StageChange:
-    return StageChange.objects.create(
+    change = StageChange.objects.create(
         opportunity=opp, kind=kind, from_stage=from_stage, to_stage=opp.stage,
         from_stage_name=from_stage.name_zh if from_stage else "", to_stage_name=opp.stage.name_zh,
         from_stage_name_en=from_stage.name_en if from_stage else "", to_stage_name_en=opp.stage.name_en,
@@ -104,6 +105,8 @@ def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_leve
         days_in_from_stage=days, changed_by=actor, changed_at=at or timezone.now(), reason=(reason or "")[:500],
         overridden=overridden, overridden_criteria=overridden_criteria or [],
     )
+    summary.flow_add(change, opp.owner_id, opp.team_id, opp.created_at)
+    return change
 
 
 def _open_only(opp: Opportunity) -> None:
@@ -172,10 +175,12 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
     opp.level, opp.probability, opp.staging_flag = found.level, found.level.probability, found.staging
     _history(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
     after_stage_entry(opp, stage, user)
+    summary.added(opp.pk)
     return opp
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "",
                        product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
                        **fields: Any) -> Opportunity:
@@ -237,6 +242,7 @@ def _gate_check(user: User, opp: Opportunity, leaving: list[Stage], *, override:
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int | None = None,
                            reason: str = "", override: bool = False) -> Opportunity:
     """Move an open opportunity to another stage of its template. Forward moves must pass the exit
@@ -277,6 +283,7 @@ def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: i
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None, closed_on: date | None = None,
                           reason: str = "", override: bool = False) -> Opportunity:
     """Close as won: level Won (100%), category booked, the template's closing stage if it has one.
@@ -312,6 +319,7 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winning_competitor_id: int | None = None,
                            version: int | None = None, closed_on: date | None = None, reason: str = "") -> Opportunity:
     """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
@@ -346,6 +354,7 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, reason: str = "") -> Opportunity:
     """Reopen a closed opportunity at its current stage (a won one at the stage before closing)."""
     opp = access_opportunity(user, opp_id, for_write=True)
@@ -373,6 +382,7 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, r
 
 
 @transaction.atomic
+@summary.keeps_totals
 def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int | None = None,
                          reason: str = "") -> Opportunity:
     """Give the opportunity to another person (manager, director or admin with the deal in scope).
@@ -388,7 +398,9 @@ def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int
     if owner.pk == opp.owner_id:
         raise ValidationFailed(_("This person already owns the opportunity."), {"owner_id": [_("Same owner.")]})
     old_owner = opp.owner
+    old_key = (opp.owner_id, opp.team_id)
     versioned_update(opp, version, {"owner": owner, "team_id": owner.org_unit_id})
+    summary.flows_move(opp.pk, old_key, (owner.pk, owner.org_unit_id))
     audit_changes(ENTITY, opp.pk, {"owner": (old_owner.username, owner.username)}, user, reason)
     return opp
 

@@ -33,6 +33,7 @@ from kadence.deals.models import ControlPolicy, Evidence, GateApproval
 from kadence.deals.selectors.gates import deal_facts, template_gates
 from kadence.domain import gates as domain
 from kadence.domain.c139 import C139Score, parse_score
+from kadence.pipeline import summary
 from kadence.pipeline.models import ExitCriterion, Opportunity, ProbabilityLevel, Stage
 
 ENTITY = "pipeline.opportunity"
@@ -103,7 +104,8 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
     if not values:
         return False
     old_level = ProbabilityLevel.objects.get(pk=opp.level_id).code if "level" in values else None
-    Opportunity.objects.filter(pk=opp.pk).update(**values)
+    with summary.tracking(opp.pk):
+        Opportunity.objects.filter(pk=opp.pk).update(**values)
     for key, value in values.items():
         setattr(opp, key, value)
     if old_level is not None:

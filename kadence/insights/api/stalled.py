@@ -1,0 +1,5 @@
+"""Insights over the API: stalled (work in progress)."""
+
+from ninja import Router
+
+router = Router(tags=["insights"])

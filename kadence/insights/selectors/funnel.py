@@ -1,0 +1,310 @@
+"""The funnel report (METHODOLOGY §8.1) for a scope, a process template and a slice, at any `as_of`.
+
+Per stage: open deals, amount, weighted amount, average age in the stage; conversion out of the
+stage; and for the scope: win rate, average won amount, cycle length and sales velocity over the
+history window (ForecastPolicy.history_days before `as_of`).
+
+- At `as_of` today the open deals are read as they are now: from the summary table PipelineTotal
+  when no slice needs the deals themselves, else from the opportunities.
+- At a past `as_of` the funnel is reconstructed from the stage history: each deal's last history row
+  on or before `as_of` says its stage, level, probability, amount and status then (a row's
+  `changed_at` is when the deal entered the stage it names, so the age is as_of − that date).
+  Deals count under their current owner and team.
+- Flows (conversion, win rate, won amounts, cycle) come from the stage history in the window: from
+  the summary table StageFlow without a slice, else from StageChange.
+
+Every figure is a grouped SQL aggregate; Python only combines a handful of grouped rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from kadence.core.models import User
+from kadence.domain import funnel as domain
+from kadence.insights.scope import Scope
+from kadence.pipeline.models import (
+    Opportunity,
+    PipelineTotal,
+    ProbabilityLevel,
+    ProcessTemplate,
+    Stage,
+    StageChange,
+    StageFlow,
+)
+from kadence.pipeline.summary import EpochDays
+from kadence.planning.models import ForecastPolicy
+
+ZERO = Decimal(0)
+EPOCH = date(1970, 1, 1)
+WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / 100,
+                             output_field=DecimalField(max_digits=22, decimal_places=4))
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Optional narrowing of a funnel to deals of a product line, an account industry or an account
+    size (the account tier available today)."""
+
+    product_line_id: int | None = None
+    industry_id: int | None = None
+    account_size: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.product_line_id or self.industry_id or self.account_size)
+
+    def q(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.product_line_id:
+            q &= Q(**{f"{prefix}product_lines": self.product_line_id})
+        if self.industry_id:
+            q &= Q(**{f"{prefix}account__industry_id": self.industry_id})
+        if self.account_size:
+            q &= Q(**{f"{prefix}account__size": self.account_size})
+        return q
+
+
+@dataclass
+class StageRow:
+    """One stage of the funnel at `as_of`. `conversion` = advanced ÷ (advanced + lost) out of this
+    stage in the window (None without any); `avg_age` in days (None when the stage is empty)."""
+
+    stage: Stage
+    count: int = 0
+    amount: Decimal = ZERO
+    weighted: Decimal = ZERO
+    avg_age: Decimal | None = None
+    advanced: int = 0
+    lost: int = 0
+    conversion: Decimal | None = None
+
+
+@dataclass
+class FunnelReport:
+    scope: Scope
+    template: ProcessTemplate
+    as_of: date
+    window_start: date
+    slice: Slice
+    stages: list[StageRow]
+    won: int = 0
+    lost: int = 0
+    won_amount: Decimal = ZERO
+    win_rate: Decimal | None = None
+    avg_won_amount: Decimal | None = None
+    cycle_days: Decimal | None = None
+    open_qualified: int = 0
+    velocity: Decimal | None = None
+    source: str = "live"  # "summary", "live" or "history"
+    probabilities: str = "configured"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(r.count for r in self.stages)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.amount for r in self.stages), ZERO)
+
+    @property
+    def weighted(self) -> Decimal:
+        return sum((r.weighted for r in self.stages), ZERO)
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _deals(scope: Scope, template: ProcessTemplate, cut: Slice) -> QuerySet[Opportunity]:
+    qs = scope.filter(Opportunity.objects.filter(template=template))
+    return qs.filter(cut.q()).distinct() if cut.product_line_id else qs.filter(cut.q())
+
+
+def _qualified_order() -> int:
+    return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
+
+
+def _open_now(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
+              rows: dict[int, StageRow], summaries: bool) -> tuple[int, str]:
+    """Fill the stage rows with today's open deals; returns (qualified count, source)."""
+    qualified_order = _qualified_order()
+    if summaries:
+        totals = (scope.filter(PipelineTotal.objects.filter(stage__template=template, count__gt=0))
+                  .values("stage_id").annotate(n=Sum("count"), amount_sum=Sum("amount"), w=Sum("weighted"),
+                                               days=Sum("entered_days"),
+                                               qualified=Sum("count", filter=Q(level__order__gte=qualified_order))))
+        qualified = 0
+        today_days = (as_of - EPOCH).days
+        for row in totals:
+            target = rows.get(row["stage_id"])
+            if target is None or not row["n"]:
+                continue
+            target.count, target.amount = row["n"], row["amount_sum"] or ZERO
+            target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
+            target.avg_age = (Decimal(today_days) - Decimal(row["days"]) / Decimal(row["n"])).quantize(Decimal("0.1"))
+            qualified += row["qualified"] or 0
+        return qualified, "summary"
+    deals = _deals(scope, template, cut).filter(status=Opportunity.Status.OPEN)
+    grouped = (Opportunity.objects.filter(pk__in=deals.values("pk")).values("stage_id")
+               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), entered=Max("stage_entered_at"),
+                         qualified=Count("id", filter=Q(level__order__gte=qualified_order))))
+    ages = _average_entry(Opportunity.objects.filter(pk__in=deals.values("pk")), "stage_id", "stage_entered_at")
+    qualified = 0
+    for row in grouped:
+        target = rows.get(row["stage_id"])
+        if target is None:
+            continue
+        target.count, target.amount = row["n"], row["amount_sum"] or ZERO
+        target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
+        if row["stage_id"] in ages:
+            target.avg_age = (Decimal((as_of - EPOCH).days) - ages[row["stage_id"]]).quantize(Decimal("0.1"))
+        qualified += row["qualified"]
+    return qualified, "live"
+
+
+def _average_entry(qs: QuerySet, key: str, moment: str) -> dict[int, Decimal]:
+    """Average UTC day number of `moment` per `key` (one grouped query)."""
+    rows = qs.values(key).annotate(days=Sum(EpochDays(moment)), n=Count("id")).order_by()
+    return {r[key]: Decimal(r["days"]) / Decimal(r["n"]) for r in rows if r["n"]}
+
+
+def _open_then(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
+               rows: dict[int, StageRow]) -> int:
+    """Fill the stage rows with the deals open at the end of `as_of`, reconstructed from history."""
+    qualified_order = _qualified_order()
+    deals = _deals(scope, template, cut)
+    last = (StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
+            .values("opportunity_id").annotate(last=Max("id")).values("last"))
+    then = StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN)
+    grouped = (then.values("to_stage_id")
+               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED),
+                         qualified=Count("id", filter=Q(to_level__order__gte=qualified_order))))
+    ages = _average_entry(then, "to_stage_id", "changed_at")
+    qualified = 0
+    for row in grouped:
+        target = rows.get(row["to_stage_id"])
+        if target is None:
+            continue
+        target.count, target.amount = row["n"], row["amount_sum"] or ZERO
+        target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
+        if row["to_stage_id"] in ages:
+            target.avg_age = (Decimal((as_of - EPOCH).days) - ages[row["to_stage_id"]]).quantize(Decimal("0.1"))
+        qualified += row["qualified"]
+    return qualified
+
+
+@dataclass
+class Flows:
+    """Stage-history events in the window: (kind, from stage, to stage) → (count, amount, cycle days)."""
+
+    pairs: dict[tuple[str, int, int], tuple[int, Decimal, int]] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, int, int], n: int, amount: Decimal, cycle: int) -> None:
+        old = self.pairs.get(key, (0, ZERO, 0))
+        self.pairs[key] = (old[0] + n, old[1] + amount, old[2] + cycle)
+
+
+KINDS = ("advanced", "lost", "won")
+
+
+def _flows_live(deals: QuerySet[Opportunity], start: date, end: date, flows: Flows) -> None:
+    """Add the history rows of `deals` changed in [start, end] (dates, inclusive)."""
+    window = StageChange.objects.filter(opportunity__in=deals.values("pk"), kind__in=KINDS,
+                                        changed_at__gte=_end_of(start - timedelta(days=1)),
+                                        changed_at__lt=_end_of(end))
+    for r in (window.values("kind", "from_stage_id", "to_stage_id")
+              .annotate(n=Count("id"), amount_sum=Sum("amount"),
+                        cycle=Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")))
+              .order_by()):
+        flows.add((r["kind"], r["from_stage_id"] or r["to_stage_id"], r["to_stage_id"]), r["n"],
+                  r["amount_sum"] or ZERO, r["cycle"] or 0)
+
+
+def _flows_summary(scope: Scope, template: ProcessTemplate, first_month: date, last_month: date, flows: Flows) -> None:
+    """Add the StageFlow rows of the months in [first_month, last_month]."""
+    rows = (scope.filter(StageFlow.objects.filter(to_stage__template=template, kind__in=KINDS,
+                                                  month__gte=first_month, month__lte=last_month))
+            .values("kind", "from_stage_id", "to_stage_id")
+            .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days")).order_by())
+    for r in rows:
+        if r["n"]:
+            flows.add((r["kind"], r["from_stage_id"], r["to_stage_id"]), r["n"], r["amount_sum"] or ZERO, r["cycle"] or 0)
+
+
+def window_start(as_of: date, history_days: int) -> date:
+    """The history window: whole months, from the first day of the month `history_days` before
+    `as_of` up to `as_of` (so monthly summaries answer it exactly)."""
+    return (as_of - timedelta(days=history_days)).replace(day=1)
+
+
+def _flows(scope: Scope, template: ProcessTemplate, cut: Slice, start: date, as_of: date, today: date,
+           summaries: bool) -> Flows:
+    flows = Flows()
+    if not summaries:
+        _flows_live(_deals(scope, template, cut), start, as_of, flows)
+        return flows
+    month = as_of.replace(day=1)
+    if as_of >= today:  # nothing happened after today: the current month's rows are exact
+        _flows_summary(scope, template, start, month, flows)
+    else:
+        last_full = (month - timedelta(days=1)).replace(day=1)
+        if last_full >= start:
+            _flows_summary(scope, template, start, last_full, flows)
+        _flows_live(_deals(scope, template, cut), month, as_of, flows)
+    return flows
+
+
+def funnel_report(user: User, scope: Scope, *, template: ProcessTemplate, as_of: date, today: date,
+                  cut: Slice | None = None, use_summaries: bool = True) -> FunnelReport:
+    """The funnel of `scope` for `template` at `as_of` (see the module docstring). `user` is the
+    viewer; `scope` must come from kadence.insights.scope.resolve_scope(user, …). `use_summaries`
+    False reads the deals and the history directly (the reference the summaries are tested against)."""
+    del user  # the scope already encodes what the user may see
+    cut = cut or Slice()
+    summaries = use_summaries and cut.empty
+    policy = ForecastPolicy.current()
+    start = window_start(as_of, policy.history_days)
+    stages = list(Stage.objects.filter(template=template).select_related("default_level").order_by("order"))
+    open_stages = [s for s in stages if not s.is_won]
+    rows = {s.pk: StageRow(s) for s in open_stages}
+    if as_of >= today:
+        qualified, source = _open_now(scope, template, cut, as_of, rows, summaries)
+    else:
+        qualified, source = _open_then(scope, template, cut, as_of, rows), "history"
+    flows = _flows(scope, template, cut, start, as_of, today, summaries)
+    order = {s.pk: s.order for s in stages}
+    won = lost = cycle = 0
+    won_amount = ZERO
+    for (kind, from_id, to_id), (n, amount, cycle_days) in flows.pairs.items():
+        if kind == "won":
+            won += n
+            won_amount += amount
+            cycle += cycle_days
+        elif kind == "lost":
+            lost += n
+            if from_id in rows:
+                rows[from_id].lost += n
+        if kind in ("advanced", "won"):
+            low, high = order.get(from_id, 0), order.get(to_id, 0)
+            for row in rows.values():
+                if low <= row.stage.order < high:
+                    row.advanced += n
+    for row in rows.values():
+        row.conversion = domain.stage_conversion(row.advanced, row.lost)
+    rate = domain.win_rate(won, lost)
+    avg_won = (won_amount / won).quantize(Decimal("0.01")) if won else None
+    cycle_days = (Decimal(cycle) / won).quantize(Decimal("0.1")) if won else None
+    velocity = domain.sales_velocity(qualified, rate, avg_won, cycle_days)
+    return FunnelReport(
+        scope=scope, template=template, as_of=as_of, window_start=start, slice=cut,
+        stages=[rows[s.pk] for s in open_stages], won=won, lost=lost, won_amount=won_amount, win_rate=rate,
+        avg_won_amount=avg_won, cycle_days=cycle_days, open_qualified=qualified,
+        velocity=velocity.quantize(Decimal("0.01")) if velocity is not None else None, source=source,
+    )

@@ -1,0 +1,3 @@
+"""Insights pages: calibration (work in progress)."""
+
+urlpatterns: list = []

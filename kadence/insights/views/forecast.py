@@ -1,0 +1,3 @@
+"""Insights pages: forecast (work in progress)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Insights pages: funnel (work in progress)."""
+
+urlpatterns: list = []

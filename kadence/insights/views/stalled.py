@@ -1,0 +1,3 @@
+"""Insights pages: stalled (work in progress)."""
+
+urlpatterns: list = []

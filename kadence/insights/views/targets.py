@@ -1,0 +1,3 @@
+"""Insights pages: targets (work in progress)."""
+
+urlpatterns: list = []

@@ -1,0 +1,251 @@
+"""Keeping the summary tables exact (PipelineTotal, StageFlow; see their docstrings).
+
+The pipeline and deal-control services that change a deal run under `tracking(opp_id)` (or the
+`keeps_totals` decorator), in their transaction: the deal's contribution moves from its old key to its
+new one. `_history` calls `flow_add` for every new stage-history row. `rebuild()` recomputes both
+tables from the opportunities and the history with grouped SQL (after a bulk load, or to check).
+
+Days are UTC day numbers (days since 1970-01-01): `entered_days` sums the day a deal entered its
+stage; a win's `cycle_days` is its day number minus its creation's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow
+
+T = TypeVar("T")
+ZERO = Decimal(0)
+WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / 100,
+                             output_field=DecimalField(max_digits=22, decimal_places=4))
+
+
+class EpochDays(Func):
+    """The UTC day number (days since 1970-01-01) of a datetime column, in SQL."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
+                           **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template="CAST(floor(extract(epoch from %(expressions)s) / 86400) AS BIGINT)", **extra)
+
+
+def epoch_days(moment: datetime) -> int:
+    return int(moment.timestamp() // 86400)
+
+
+def month_of(moment: datetime | date) -> date:
+    day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+# --- PipelineTotal -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    key: tuple[int, int, int, int, str, date]  # owner, team, stage, level, category, close month
+    amount: Decimal
+    weighted: Decimal
+    entered_days: int
+
+
+FIELDS = ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "expected_close_date", "amount",
+          "probability", "stage_entered_at", "status")
+
+
+def contribution(opp_id: int) -> Contribution | None:
+    """What the deal adds to PipelineTotal now (None when it is not open)."""
+    row = Opportunity.objects.filter(pk=opp_id).values(*FIELDS).first()
+    if row is None or row["status"] != Opportunity.Status.OPEN:
+        return None
+    key = (row["owner_id"], row["team_id"], row["stage_id"], row["level_id"], row["forecast_category"],
+           row["expected_close_date"].replace(day=1))
+    return Contribution(key, row["amount"], row["amount"] * row["probability"] / 100, epoch_days(row["stage_entered_at"]))
+
+
+def _bump(model: type[Model], key: dict, sign: int, values: dict) -> None:
+    """Add `values` (× sign) and one to `count` (× sign) on the row of `key`, creating it if needed."""
+    changes = {name: F(name) + sign * value for name, value in values.items()}
+    if model._default_manager.filter(**key).update(count=F("count") + sign, **changes):
+        return
+    try:
+        with transaction.atomic():
+            model._default_manager.create(**key, count=sign, **{n: sign * v for n, v in values.items()})
+    except IntegrityError:  # created meanwhile by another transaction: add to it
+        model._default_manager.filter(**key).update(count=F("count") + sign, **changes)
+
+
+def _apply_total(c: Contribution, sign: int) -> None:
+    owner, team, stage, level, category, month = c.key
+    _bump(PipelineTotal, {"owner_id": owner, "team_id": team, "stage_id": stage, "level_id": level,
+                          "forecast_category": category, "close_month": month}, sign,
+          {"amount": c.amount, "weighted": c.weighted, "entered_days": c.entered_days})
+
+
+class Tracked:
+    """A deal's contribution before a change; `commit()` after the change moves it. Use `tracking`
+    (or the `keeps_totals` decorator), which is re-entrant: a service calling another service on the
+    same deal moves the contribution once, at the end of the outermost one."""
+
+    def __init__(self, opp_id: int) -> None:
+        self.opp_id = opp_id
+        self.before = contribution(opp_id)
+
+    def commit(self) -> None:
+        after = contribution(self.opp_id)
+        if after == self.before:
+            return
+        if self.before is not None:
+            _apply_total(self.before, -1)
+        if after is not None:
+            _apply_total(after, +1)
+        self.before = after
+
+
+_active = threading.local()
+
+
+@contextmanager
+def tracking(opp_id: int) -> Iterator[None]:
+    """Move the deal's PipelineTotal contribution from before the block to after it."""
+    active: set[int] = getattr(_active, "ids", None) or set()
+    _active.ids = active
+    if opp_id in active:
+        yield
+        return
+    tracked = Tracked(opp_id)
+    active.add(opp_id)
+    try:
+        yield
+        tracked.commit()
+    finally:
+        active.discard(opp_id)
+
+
+def keeps_totals(func: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a service `f(user, opp_id, ...)` so the summary follows the deal it changes."""
+
+    @wraps(func)
+    def wrapper(user: Any, opp_id: int, *args: Any, **kwargs: Any) -> T:
+        with tracking(int(opp_id)):
+            return func(user, opp_id, *args, **kwargs)
+
+    return wrapper
+
+
+def added(opp_id: int) -> None:
+    """A new deal: add its contribution."""
+    after = contribution(opp_id)
+    if after is not None:
+        _apply_total(after, +1)
+
+
+# --- StageFlow ----------------------------------------------------------------------------------------
+
+
+def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datetime) -> None:
+    """Count one new stage-history row under the deal's owner and team."""
+    cycle = epoch_days(change.changed_at) - epoch_days(created_at) if change.kind == StageChange.Kind.WON else 0
+    _bump(StageFlow, {"owner_id": owner_id, "team_id": team_id, "month": month_of(change.changed_at),
+                      "kind": change.kind, "from_stage_id": change.from_stage_id or change.to_stage_id,
+                      "to_stage_id": change.to_stage_id}, +1,
+          {"amount": change.amount, "days": change.days_in_from_stage or 0, "cycle_days": cycle})
+
+
+def _flow_groups(opp_id: int) -> list[dict]:
+    return list(
+        StageChange.objects.filter(opportunity_id=opp_id)
+        .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"))
+        .values("m", "kind", "start", "to_stage_id")
+        .annotate(n=Count("id"), amount_sum=Sum("amount"), days_sum=Coalesce(Sum("days_in_from_stage"), 0),
+                  cycle=Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
+                            filter=Q(kind=StageChange.Kind.WON)))
+        .order_by()
+    )
+
+
+def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
+    """A reassigned deal's history moves from its old (owner, team) to the new one."""
+    if old == new:
+        return
+    for group in _flow_groups(opp_id):
+        month = group["m"].date() if isinstance(group["m"], datetime) else group["m"]
+        for (owner, team), sign in ((old, -1), (new, +1)):
+            key = {"owner_id": owner, "team_id": team, "month": month, "kind": group["kind"],
+                   "from_stage_id": group["start"], "to_stage_id": group["to_stage_id"]}
+            values = {"amount": group["amount_sum"] or ZERO, "days": group["days_sum"] or 0,
+                      "cycle_days": group["cycle"] or 0}
+            changes = {name: F(name) + sign * value for name, value in values.items()}
+            if not StageFlow.objects.filter(**key).update(count=F("count") + sign * group["n"], **changes):
+                StageFlow.objects.create(**key, count=sign * group["n"], **{n: sign * v for n, v in values.items()})
+
+
+# --- rebuild ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rebuild() -> tuple[int, int]:
+    """Recompute PipelineTotal and StageFlow from scratch with grouped SQL; returns their row counts."""
+    PipelineTotal.objects.all().delete()
+    StageFlow.objects.all().delete()
+    totals = (Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+              .annotate(close_month=TruncMonth("expected_close_date"))
+              .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
+              .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")))
+              .order_by())
+    PipelineTotal.objects.bulk_create(
+        [PipelineTotal(owner_id=r["owner_id"], team_id=r["team_id"], stage_id=r["stage_id"], level_id=r["level_id"],
+                       forecast_category=r["forecast_category"], close_month=_as_date(r["close_month"]), count=r["n"],
+                       amount=r["amount_sum"], weighted=r["w"], entered_days=r["days"]) for r in totals.iterator()],
+        batch_size=5000)
+    flows = (StageChange.objects
+             .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"),
+                       owner=F("opportunity__owner_id"), team=F("opportunity__team_id"))
+             .values("owner", "team", "m", "kind", "start", "to_stage_id")
+             .annotate(n=Count("id"), amount_sum=Sum("amount"), days_sum=Coalesce(Sum("days_in_from_stage"), 0),
+                       cycle=Coalesce(Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
+                                          filter=Q(kind=StageChange.Kind.WON)), Value(0)))
+             .order_by())
+    StageFlow.objects.bulk_create(
+        [StageFlow(owner_id=r["owner"], team_id=r["team"], month=_as_date(r["m"]), kind=r["kind"],
+                   from_stage_id=r["start"], to_stage_id=r["to_stage_id"], count=r["n"], amount=r["amount_sum"],
+                   days=r["days_sum"], cycle_days=r["cycle"]) for r in flows.iterator()],
+        batch_size=5000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE pipeline_pipelinetotal")
+            cursor.execute("ANALYZE pipeline_stageflow")
+    return PipelineTotal.objects.count(), StageFlow.objects.count()
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
