@@ -1,3 +1,193 @@
-"""Insights pages: stalled (work in progress)."""
+"""The stalled-deals page (停滞不前, METHODOLOGY §8.2): the stalled open deals of a scope with their
+reasons, counts per reason, filters (scope, reason), sorting by days stalled, the xlsx export
+(?format=xlsx), and on each row the three required outcomes (dated next step, downgrade, close lost)
+posted to kadence.deals.services.stall."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kadence.activities.models import Activity
+from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.models import OrgUnit, User
+from kadence.core.views import render_error
+from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
+from kadence.core.xlsx import xlsx_response
+from kadence.deals.models import StallAction
+from kadence.deals.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
+from kadence.domain.stall import REASONS
+from kadence.insights.selectors.stalled import (
+    DEFAULT_SORT,
+    REASON_LABELS,
+    SORTS,
+    StalledRow,
+    reason_label,
+    reason_text,
+    stalled_export,
+    stalled_report,
+)
+from kadence.pipeline.models import LossReason, Stage
+
+FILTERS = ("unit_id", "owner_id", "reason", "sort", "page", "page_size")
+
+
+class StallActionForm(forms.Form):
+    """One of the three outcomes posted from a row; the service checks what each outcome needs."""
+
+    outcome = forms.ChoiceField(choices=StallAction.Outcome.choices)
+    next_step = forms.CharField(label=gettext_lazy("Next step"), max_length=NEXT_STEP_MAX_LENGTH, required=False)
+    next_step_on = forms.DateField(label=gettext_lazy("On"), required=False)
+    activity_kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Activity.Kind.choices, required=False)
+    stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False)
+    loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _filters(data: Any) -> dict[str, Any]:
+    return {"unit_id": _int(data.get("unit_id")), "owner_id": _int(data.get("owner_id")),
+            "reason": data.get("reason") or None, "sort": data.get("sort") or DEFAULT_SORT}
+
+
+def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
+    """The units and sellers the scope selector offers: those in the user's reach (none for a seller)."""
+    if user.is_seller:
+        return [], []
+    reach = scope_unit_ids(user)
+    units = visible_units(user).order_by("path")
+    if reach is not None:
+        units = units.filter(pk__in=sorted(reach))
+    sellers = assignable_users(user).filter(role__in=[User.Role.REP, User.Role.INSIDE]).order_by("username")
+    return list(units), list(sellers)
+
+
+def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
+    """Per deal on the page, the stages it may be downgraded to (earlier stages of its process)."""
+    templates = {row.opp.template_id for row in rows}
+    stages = list(Stage.objects.filter(template_id__in=templates, is_won=False).order_by("template_id", "order"))
+    return {row.opp.pk: [s for s in stages if s.template_id == row.opp.template_id and s.order < row.opp.stage.order]
+            for row in rows}
+
+
+def _page(request: HttpRequest, *, error: DomainError | None = None, error_opp: int | None = None,
+          form: StallActionForm | None = None, query: Any = None, status: int = 200) -> HttpResponse:
+    query = query if query is not None else request.GET
+    chosen = _filters(query)
+    kept = {key: query.get(key) for key in FILTERS if query.get(key)}
+    kept_query = QueryDict(mutable=True)
+    kept_query.update(kept)
+    try:
+        report = stalled_report(request.user, **chosen, page=query.get("page"), page_size=query.get("page_size"))
+    except DomainError as exc:
+        return render_error(request, exc)
+    rows = report.page.items
+    stages = _earlier_stages(rows)
+    units, sellers = _scope_choices(request.user)
+    today = report.as_of
+    context = {
+        "report": report, "rows": [{"row": row, "reasons": [(r, reason_text(r)) for r in row.reasons],
+                                    "stages": stages.get(row.opp.pk, []),
+                                    "can_act": can_write_opportunity(request.user, row.opp)} for row in rows],
+        "page": report.page, "counts": [(code, reason_label(code), report.counts[code]) for code in REASONS],
+        "reasons": [(code, label) for code, label in REASON_LABELS.items()], "units": units, "sellers": sellers,
+        "chosen": chosen, "sorts": SORTS, "default_sort": DEFAULT_SORT, "loss_reasons": list(LossReason.objects.all()),
+        "activity_kinds": Activity.Kind.choices, "next_step_min": today + timedelta(days=1),
+        "next_step_max": today + timedelta(days=NEXT_STEP_MAX_DAYS), "error": error, "error_opp": error_opp,
+        "form": form, "filters": kept, "query": kept_query,
+        "factor": format(report.policy.factor.normalize(), "f"),
+    }
+    return render(request, "insights/stalled.html", context, status=status)
+
+
+def _export(request: HttpRequest) -> HttpResponse:
+    try:
+        report, rows = stalled_export(request.user, **_filters(request.GET))
+    except DomainError as exc:
+        return render_error(request, exc)
+    headers = [_("Opportunity"), _("Account"), _("Owner"), _("Team"), _("Stage"), _("Days in stage"),
+               _("Standard days"), _("Days allowed"), _("Last customer activity"), _("Expected close date"),
+               _("Close date pushes"), _("Days stalled"), _("Stalled since"), _("Reasons"), _("Last action"),
+               _("Last action on"), _("Amount"), _("Currency")]
+
+    def lines():
+        for row in rows:
+            opp, action = row.opp, row.last_action
+            yield [opp.name, opp.account.name, opp.owner.label, opp.team.name, opp.stage.name, row.days_in_stage,
+                   opp.stage.standard_days, row.stage_allowance, row.last_activity_on, opp.expected_close_date,
+                   row.close_pushes, row.days_stalled, row.stalled_since,
+                   "; ".join(reason_text(r) for r in row.reasons),
+                   action.get_outcome_display() if action else "",
+                   timezone.localtime(action.acted_at).date() if action else None, opp.amount, opp.currency]
+
+    return xlsx_response(f"stalled-deals-{report.as_of.isoformat()}", [(_("Stalled deals"), headers, lines())])
+
+
+@login_required
+@require_GET
+def stalled_deals(request: HttpRequest) -> HttpResponse:
+    """The page; ?format=xlsx exports every stalled deal of the chosen scope and reason."""
+    if request.GET.get("format") == "xlsx":
+        return _export(request)
+    return _page(request)
+
+
+def _back(data: Any) -> str:
+    """The list as it was (its filters and page), to return to after an outcome."""
+    kept = {key: data.get(key) for key in FILTERS if data.get(key)}
+    url = reverse("stalled_deals")
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+@login_required
+@require_POST
+def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the outcome posted for one stalled deal and do it; back to the list with a message,
+    or the list again with the error next to that deal."""
+    form = StallActionForm(request.POST)
+    if not form.is_valid():
+        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
+        return _page(request, error=error, error_opp=pk, form=form, query=request.POST, status=error.status)
+    data = form.cleaned_data
+    try:
+        action = stall_act(request.user, pk, data["outcome"], next_step=data["next_step"],
+                           next_step_on=data["next_step_on"], activity_kind=data["activity_kind"] or "call_out",
+                           stage_id=data["stage_id"], loss_reason_id=data["loss_reason_id"], note=data["note"],
+                           version=data["version"])
+    except (NotFound, PermissionDenied) as exc:
+        return render_error(request, exc)
+    except DomainError as exc:
+        return _page(request, error=exc, error_opp=pk, form=form, query=request.POST, status=exc.status)
+    done = {
+        StallAction.Outcome.NEXT_STEP: _("Next step recorded for %(deal)s."),
+        StallAction.Outcome.DOWNGRADE: _("%(deal)s moved back to an earlier stage."),
+        StallAction.Outcome.CLOSE_LOST: _("%(deal)s closed lost."),
+    }[StallAction.Outcome(action.outcome)]
+    messages.success(request, done % {"deal": action.opportunity.name})
+    return redirect(_back(request.POST))
+
+
+urlpatterns = [
+    path("reports/stalled/", stalled_deals, name="stalled_deals"),
+    path("reports/stalled/<int:pk>/act/", stalled_deal_act, name="stalled_deal_act"),
+]
