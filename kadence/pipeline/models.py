@@ -285,6 +285,9 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "status"], name="opp_owner_status"),
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
             models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
+            # Won deals by close date, covering what the forecast sums (index-only on PostgreSQL).
+            models.Index(fields=["closed_on"], name="opp_won_closed", condition=models.Q(status="won"),
+                         include=["id", "owner", "team", "amount", "probability"]),
         ]
 
     def __str__(self) -> str:
@@ -437,3 +440,24 @@ class StageFlow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.kind} {self.from_stage_id}->{self.to_stage_id}: {self.count}"
+
+
+class WonTotal(models.Model):
+    """Won deals summed per owner × team × month of their close date (`closed_on`): an exact,
+    incrementally maintained summary like PipelineTotal (the same tracking moves a deal in when it
+    is won and out when it is reopened). Forecasts read what was booked in a period from it."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    closed_month = models.DateField()
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    weighted = models.DecimalField(max_digits=22, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("won total")
+        verbose_name_plural = _("won totals")
+        constraints = [models.UniqueConstraint(fields=["owner", "team", "closed_month"], name="won_total_key")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.owner_id}/{self.closed_month}: {self.count}"

@@ -1,4 +1,4 @@
-"""Keeping the summary tables exact (PipelineTotal, StageFlow; see their docstrings).
+"""Keeping the summary tables exact (PipelineTotal, WonTotal, StageFlow; see their docstrings).
 
 The pipeline and deal-control services that change a deal run under `tracking(opp_id)` (or the
 `keeps_totals` decorator), in their transaction: the deal's contribution moves from its old key to its
@@ -36,7 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow
+from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
 T = TypeVar("T")
 ZERO = Decimal(0)
@@ -78,18 +78,33 @@ class Contribution:
     entered_days: int
 
 
+@dataclass(frozen=True)
+class WonContribution:
+    key: tuple[int, int, date]  # owner, team, close month
+    amount: Decimal
+    weighted: Decimal
+
+
 FIELDS = ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "expected_close_date", "amount",
-          "probability", "stage_entered_at", "status")
+          "probability", "stage_entered_at", "status", "closed_on")
+
+State = tuple[Contribution | None, WonContribution | None]
 
 
-def contribution(opp_id: int) -> Contribution | None:
-    """What the deal adds to PipelineTotal now (None when it is not open)."""
+def contribution(opp_id: int) -> State:
+    """What the deal adds to PipelineTotal (when open) and to WonTotal (when won) now."""
     row = Opportunity.objects.filter(pk=opp_id).values(*FIELDS).first()
-    if row is None or row["status"] != Opportunity.Status.OPEN:
-        return None
+    if row is None:
+        return None, None
+    weighted = row["amount"] * row["probability"] / 100
+    if row["status"] == Opportunity.Status.WON and row["closed_on"] is not None:
+        return None, WonContribution((row["owner_id"], row["team_id"], row["closed_on"].replace(day=1)), row["amount"],
+                                     weighted)
+    if row["status"] != Opportunity.Status.OPEN:
+        return None, None
     key = (row["owner_id"], row["team_id"], row["stage_id"], row["level_id"], row["forecast_category"],
            row["expected_close_date"].replace(day=1))
-    return Contribution(key, row["amount"], row["amount"] * row["probability"] / 100, epoch_days(row["stage_entered_at"]))
+    return Contribution(key, row["amount"], weighted, epoch_days(row["stage_entered_at"])), None
 
 
 def _bump(model: type[Model], key: dict, sign: int, values: dict) -> None:
@@ -102,6 +117,20 @@ def _bump(model: type[Model], key: dict, sign: int, values: dict) -> None:
             model._default_manager.create(**key, count=sign, **{n: sign * v for n, v in values.items()})
     except IntegrityError:  # created meanwhile by another transaction: add to it
         model._default_manager.filter(**key).update(count=F("count") + sign, **changes)
+
+
+def _apply_won(c: WonContribution, sign: int) -> None:
+    owner, team, month = c.key
+    _bump(WonTotal, {"owner_id": owner, "team_id": team, "closed_month": month}, sign,
+          {"amount": c.amount, "weighted": c.weighted})
+
+
+def _apply_state(state: State, sign: int) -> None:
+    total, won = state
+    if total is not None:
+        _apply_total(total, sign)
+    if won is not None:
+        _apply_won(won, sign)
 
 
 def _apply_total(c: Contribution, sign: int) -> None:
@@ -124,10 +153,8 @@ class Tracked:
         after = contribution(self.opp_id)
         if after == self.before:
             return
-        if self.before is not None:
-            _apply_total(self.before, -1)
-        if after is not None:
-            _apply_total(after, +1)
+        _apply_state(self.before, -1)
+        _apply_state(after, +1)
         self.before = after
 
 
@@ -164,9 +191,7 @@ def keeps_totals(func: Callable[..., T]) -> Callable[..., T]:
 
 def added(opp_id: int) -> None:
     """A new deal: add its contribution."""
-    after = contribution(opp_id)
-    if after is not None:
-        _apply_total(after, +1)
+    _apply_state(contribution(opp_id), +1)
 
 
 # --- StageFlow ----------------------------------------------------------------------------------------
@@ -217,6 +242,13 @@ def rebuild() -> tuple[int, int]:
     """Recompute PipelineTotal and StageFlow from scratch with grouped SQL; returns their row counts."""
     PipelineTotal.objects.all().delete()
     StageFlow.objects.all().delete()
+    WonTotal.objects.all().delete()
+    won = (Opportunity.objects.filter(status=Opportunity.Status.WON, closed_on__isnull=False)
+           .annotate(closed_month=TruncMonth("closed_on")).values("owner_id", "team_id", "closed_month")
+           .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED)).order_by())
+    WonTotal.objects.bulk_create(
+        [WonTotal(owner_id=r["owner_id"], team_id=r["team_id"], closed_month=_as_date(r["closed_month"]), count=r["n"],
+                  amount=r["amount_sum"], weighted=r["w"]) for r in won.iterator()], batch_size=5000)
     totals = (Opportunity.objects.filter(status=Opportunity.Status.OPEN)
               .annotate(close_month=TruncMonth("expected_close_date"))
               .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
@@ -244,6 +276,7 @@ def rebuild() -> tuple[int, int]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE pipeline_pipelinetotal")
             cursor.execute("ANALYZE pipeline_stageflow")
+            cursor.execute("ANALYZE pipeline_wontotal")
     return PipelineTotal.objects.count(), StageFlow.objects.count()
 
 

@@ -22,6 +22,7 @@ from kadence.pipeline.models import (
     Stage,
     StageChange,
     StageFlow,
+    WonTotal,
 )
 
 TODAY = timezone.localdate()
@@ -38,6 +39,7 @@ def snapshot():
                                "count", "amount", "entered_days"]),
         _table(StageFlow, ["owner_id", "team_id", "month", "kind", "from_stage_id", "to_stage_id", "count", "amount",
                            "days", "cycle_days"]),
+        _table(WonTotal, ["owner_id", "team_id", "closed_month", "count", "amount"]),
     )
 
 
@@ -76,6 +78,7 @@ def test_services_keep_the_summaries_equal_to_a_rebuild(org, no_gates):
     summary.rebuild()
     assert normalised(snapshot()[0]) == normalised(incremental[0])
     assert normalised(snapshot()[1]) == normalised(incremental[1])
+    assert normalised(snapshot()[2]) == normalised(incremental[2]) and incremental[2]
     assert sum(r[6] for r in incremental[0]) == Opportunity.objects.filter(status="open").count()
 
 

@@ -31,6 +31,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.core.errors import ValidationFailed
@@ -50,7 +51,7 @@ from kadence.domain.periods import (
     year_bounds,
 )
 from kadence.insights.scope import Scope, resolve_scope
-from kadence.pipeline.models import Opportunity
+from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
 CENT = Decimal("0.01")
@@ -128,6 +129,40 @@ def period_groups(qs: QuerySet[Opportunity], period: Period, as_of: date) -> lis
     for row in rows:
         by_key[(row["owner_id"], row["team_id"])].append(
             (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+    return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
+
+
+TOTAL_CATEGORY = Case(When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)), default=F("forecast_category"),
+                      output_field=CharField())
+
+
+def _won_in(period: Period, as_of: date) -> Q:
+    return Q(status=Opportunity.Status.WON, closed_on__range=(period.start, min(period.end, as_of)))
+
+
+def scope_period_groups(scope: Scope, period: Period, as_of: date) -> list[Group]:
+    """period_groups for a whole scope in two indexed reads: the open deals from the PipelineTotal
+    summary (close months are whole months and periods start and end on month boundaries, so the
+    summary answers exactly), the deals won in the period from the opportunities."""
+    open_rows = (scope.filter(PipelineTotal.objects.filter(close_month__range=(period.start, period.end), count__gt=0)
+                              .exclude(forecast_category=fc.OMITTED))
+                 .annotate(category=TOTAL_CATEGORY).values("owner_id", "team_id", "category")
+                 .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")).order_by())
+    if as_of >= timezone.localdate():  # no deal closes in the future: the won summary answers exactly
+        won_rows = (scope.filter(WonTotal.objects.filter(closed_month__range=(period.start, period.end), count__gt=0))
+                    .values("owner_id", "team_id").annotate(n=Sum("count"), total=Sum("amount"),
+                                                             weighted_total=Sum("weighted")).order_by())
+    else:
+        won_rows = (scope.filter(Opportunity.objects.filter(_won_in(period, as_of)))
+                    .values("owner_id", "team_id").annotate(n=Count("id"), total=Sum("amount"),
+                                                             weighted_total=Sum(WEIGHTED)).order_by())
+    by_key: dict[tuple[int, int], list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
+    for row in open_rows:
+        by_key[(row["owner_id"], row["team_id"])].append(
+            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+    for row in won_rows:
+        by_key[(row["owner_id"], row["team_id"])].append(
+            (fc.BOOKED, row["n"], cents(row["total"]), cents(row["weighted_total"])))
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
 
 
@@ -280,6 +315,30 @@ def unit_calls(groups: Sequence[Group], records: Mapping[int, Record]) -> dict[i
     return dict(calls)
 
 
+def _scope_bucket_rows(scope: Scope, as_of: date) -> tuple[fc.Figure, list[BucketRow]]:
+    """_bucket_rows for a scope: open deals by bucket × category from the PipelineTotal summary
+    (buckets are whole months), booked this year from the won opportunities."""
+    buckets = time_buckets(as_of)
+    bucket = Case(*[When(close_month__lte=b.end, then=Value(b.code)) for b in buckets], default=Value(""),
+                  output_field=CharField())
+    rows = (scope.filter(PipelineTotal.objects.filter(close_month__lte=buckets[-1].end, count__gt=0))
+            .exclude(forecast_category=fc.OMITTED)
+            .annotate(bucket=bucket, category=TOTAL_CATEGORY).values("bucket", "category")
+            .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")).order_by())
+    by_bucket: dict[str, list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
+    for row in rows:
+        by_bucket[row["bucket"]].append((row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+    if as_of >= timezone.localdate():
+        won = (scope.filter(WonTotal.objects.filter(closed_month__range=(year_bounds(as_of)[0], as_of)))
+               .aggregate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")))
+    else:
+        won = (scope.filter(Opportunity.objects.filter(status=Opportunity.Status.WON,
+                                                       closed_on__range=(year_bounds(as_of)[0], as_of)))
+               .aggregate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED)))
+    booked = fc.category_rollup([(fc.BOOKED, won["n"] or 0, cents(won["total"]), cents(won["weighted_total"]))]).booked
+    return booked, [BucketRow(b.code, b.start, b.end, fc.category_rollup(by_bucket.get(b.code, []))) for b in buckets]
+
+
 def _bucket_rows(qs: QuerySet[Opportunity], as_of: date) -> tuple[fc.Figure, list[BucketRow]]:
     """One query: booked this year up to `as_of`, and open deals by time bucket × category."""
     buckets = time_buckets(as_of)
@@ -302,9 +361,8 @@ def forecast_report(user: User, *, period_kind: str | None = None, period_start:
     """The forecast of a scope for a period, as of a date (METHODOLOGY §9.1–§9.4)."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     period = forecast_period(period_kind, period_start, as_of)
-    deals = scope.filter(Opportunity.objects.all())
-    groups = period_groups(deals, period, as_of)
-    booked_to_date, buckets = _bucket_rows(deals, as_of)
+    groups = scope_period_groups(scope, period, as_of)
+    booked_to_date, buckets = _scope_bucket_rows(scope, as_of)
     records = records_for(period, submission_q(scope))
     own = scope.owner is not None and scope.owner.pk == user.pk
 

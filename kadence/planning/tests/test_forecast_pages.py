@@ -56,7 +56,7 @@ def test_manager_adjusts_from_the_page(client, book, django_assert_max_num_queri
 
     sub = forecast_submit(book.rita, period_start=NEXT_Q2)
     client.force_login(book.mona)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         html = client.get("/forecast/" + Q2).content.decode()
     assert f'data-testid="adjust-{book.rita.pk}"' in html and f'data-testid="seller-{book.nick.pk}"' not in html
     assert 'data-testid="forecast-submit"' not in html and 'data-testid="forecast-teams"' in html
