@@ -119,3 +119,24 @@ def compare_funnels(actual: dict[str, Decimal], ideal: dict[str, Decimal], order
             findings.append("jammed_middle")
             break
     return rows, findings
+
+
+DAYS_PER_MONTH = Decimal(30)
+"""The cycle method counts in months, as METHODOLOGY §8.3 does; stage durations are configured and
+learned in days, and a month counts 30 days (1.5 months = 45 days)."""
+
+
+def days_to_months(days: Decimal) -> Decimal:
+    """A duration in days as months of DAYS_PER_MONTH days."""
+    return days / DAYS_PER_MONTH
+
+
+def littles_law_check(cycle: CycleFunnel, target: Decimal, avg_deal: Decimal, units: Decimal,
+                      stages: Sequence[StageSpec]) -> tuple[Decimal, Decimal]:
+    """Both sides of the §8.3 check Σ WIP_s × A × p_s = (T ÷ P) × L. They are equal when T is a
+    multiple of A; otherwise the left side is higher by the rounding up of N_win = ceil(T ÷ A)
+    (it equals (N_win × A ÷ P) × L). A period of length 0 is refused."""
+    if units <= 0:
+        raise ValueError("the period must be longer than zero")
+    left = sum((cycle.wip[s.code] * avg_deal * s.probability for s in stages), ZERO)
+    return left, target / units * cycle.lead_time

@@ -49,3 +49,22 @@ def test_rates_and_velocity_handle_zero_denominators():
     assert funnel.sales_velocity(10, None, D(100), D(50)) is None
     assert funnel.sales_velocity(10, D("0.25"), D(100), D(0)) is None
     assert funnel.weighted_pipeline([(D(100), D("0.5")), (D(200), D("0.25"))]) == D(100)
+
+
+def test_littles_law_check_both_sides_and_the_rounding_note():
+    T, A, P = D(1200), D(100), D(12)
+    cycle = funnel.ideal_funnel_cycle(T, A, P, LADDER)
+    left, right = funnel.littles_law_check(cycle, T, A, P, LADDER)
+    assert right == D("550")  # 100 a month × 5.5 months
+    assert left.quantize(D("0.000001")) == right.quantize(D("0.000001"))
+    # T not a multiple of A: 12.5 wins round up to 13, the left side is 13 × 100 ÷ 12 × 5.5
+    cycle = funnel.ideal_funnel_cycle(D(1250), A, P, LADDER)
+    left, right = funnel.littles_law_check(cycle, D(1250), A, P, LADDER)
+    assert right.quantize(D("0.01")) == D("572.92")
+    assert left.quantize(D("0.01")) == D("595.83")
+    with pytest.raises(ValueError):
+        funnel.littles_law_check(cycle, T, A, D(0), LADDER)
+
+
+def test_days_to_months_uses_thirty_day_months():
+    assert [funnel.days_to_months(D(d)) for d in (45, 30, 15)] == [D("1.5"), D(1), D("0.5")]

@@ -1,5 +1,473 @@
-"""Insights over the API: targets (work in progress)."""
+"""Targets, the ideal funnel and the capacity check over the API (METHODOLOGY §8.3–§8.4, §10.1).
 
-from ninja import Router
+- /targets: list, create, edit (PATCH with `version`, 409 when stale) and delete the target of a
+  unit or a seller for a month, quarter or year (kadence.planning.services.targets);
+- /reports/ideal: the ideal funnel (task and cycle methods) of a scope and its comparison with the
+  real funnel; /reports/capacity: the capacity and velocity check with the gap and the actions
+  (kadence.insights.selectors.ideal).
+Money, ratios and counts with decimals are decimal strings."""
 
-router = Router(tags=["insights"])
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import Status, codes_4xx
+
+from kadence.core.schemas import (
+    MAX_ID,
+    Clean,
+    ErrorOut,
+    Id,
+    In,
+    Money,
+    PageOut,
+    PageQuery,
+    PatchIn,
+    Version,
+    page_out,
+)
+from kadence.domain import capacity as cap
+from kadence.insights.selectors.ideal import (
+    CapacityReport,
+    CapacityRow,
+    IdealReport,
+    action_text,
+    capacity_report,
+    ideal_for,
+)
+from kadence.planning.models import Target
+from kadence.planning.selectors.targets import access_target, can_edit_target, period_of, target_list
+from kadence.planning.services import targets as services
+
+router = Router(tags=["targets and ideal funnel"])
+
+TargetId = Path[int, {"ge": 1, "le": MAX_ID}]
+PeriodKindIn = Literal["month", "quarter", "year"]
+MAX_AMOUNT = Decimal("99999999999999.99")
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class TargetOut(Schema):
+    """A target: exactly one of `unit` and `user` is set. `period_start` is the period's first day,
+    `period_end` its last; `can_edit` says whether you may change it."""
+
+    id: int
+    unit: RefOut | None
+    user: RefOut | None
+    period_kind: str
+    period_start: date
+    period_end: date
+    period_label: str
+    amount: Money
+    currency: str
+    note: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    can_edit: bool
+
+
+class TargetQuery(PageQuery):
+    period_kind: PeriodKindIn | None = None
+    period_start: date | None = Field(None, description="Any day of the period (with period_kind, default quarter).")
+    unit_id: Id | None = None
+    user_id: Id | None = None
+
+
+class TargetIn(In):
+    unit_id: Id | None = Field(None, description="A unit (company, region, team); or user_id, not both.")
+    user_id: Id | None = Field(None, description="A seller; or unit_id, not both.")
+    period_kind: PeriodKindIn
+    period_start: date = Field(description="Any day of the period; stored as the period's first day.")
+    amount: Decimal = Field(ge=0, le=MAX_AMOUNT)
+    currency: str = Field("CNY", max_length=3)
+    note: str = Field("", max_length=500)
+
+
+class TargetPatch(PatchIn):
+    version: Version
+    period_kind: PeriodKindIn | None = None
+    period_start: date | None = None
+    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT)
+    currency: str | None = Field(None, max_length=3)
+    note: str | None = Field(None, max_length=500)
+
+
+class DeleteQuery(Clean):
+    version: Version | None = None
+
+
+class IdealQuery(Clean):
+    unit_id: Id | None = Field(None, description="A unit of yours (and the units below it).")
+    owner_id: Id | None = Field(None, description="One seller of yours.")
+    template_id: Id | None = Field(None, description="Default: the default process template.")
+    period_kind: PeriodKindIn = "quarter"
+    period_start: date | None = Field(None, description="Any day of the period; default today.")
+    target: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, description="Try a target instead of the one set.")
+    avg_deal: Decimal | None = Field(None, gt=0, le=MAX_AMOUNT,
+                                     description="Try an average deal size instead of the history's.")
+    durations: Literal["configured", "learned"] = "configured"
+
+
+class ScopeOut(Schema):
+    kind: str
+    label: str
+    unit_id: int | None
+    owner_id: int | None
+
+
+class PeriodOut(Schema):
+    kind: str
+    start: date
+    end: date
+    label: str
+    months: Money
+
+
+class TemplateRefOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class StageRefOut(TemplateRefOut):
+    order: int
+
+
+class PaceOut(Schema):
+    slow: bool
+    remaining_days: Money
+    projected_close: date
+    late: bool
+
+
+class IdealStageOut(Schema):
+    """One open stage. `probability` in %; `task` = N_s; `entry_rate` = λ_s per month; `wip` = WIP_s;
+    `ratio` = actual ÷ wip; `status` shortfall / congestion / ok / no_ideal."""
+
+    stage: StageRefOut
+    probability: Money
+    probability_source: str
+    duration_days: Money
+    duration_months: Money
+    duration_source: str
+    learned_days: Money | None
+    learned_count: int
+    task: Money | None
+    entry_rate: Money | None
+    wip: Money | None
+    actual: int
+    actual_amount: Money
+    avg_age: Money | None
+    ratio: Money | None
+    status: str
+    pace: PaceOut | None
+
+
+class InputsOut(Schema):
+    target: Money | None
+    target_source: str
+    avg_deal: Money | None
+    avg_deal_source: str
+    durations: str
+    probabilities: str
+
+
+class CheckOut(Schema):
+    """METHODOLOGY §8.3: Σ WIP_s × A × p_s (left) = (T ÷ P) × L (right); equal when T is a multiple of A."""
+
+    left: Money
+    right: Money
+    equal: bool
+
+
+class FunnelFiguresOut(Schema):
+    win_rate: Money | None
+    avg_won_amount: Money | None
+    cycle_days: Money | None
+    velocity: Money | None
+    open_count: int
+    open_amount: Money
+    weighted: Money
+
+
+class IdealOut(Schema):
+    scope: ScopeOut
+    template: TemplateRefOut
+    period: PeriodOut
+    as_of: date
+    inputs: InputsOut
+    ready: bool = Field(description="False when the target or the average deal size is missing (see `missing`).")
+    missing: list[str]
+    basis: str = Field(description="What the comparison measures against: the cycle method's WIP.")
+    wins_needed: int | None
+    wins_per_month: Money | None
+    lead_days: Money
+    lead_months: Money
+    entry_deadline: date
+    check: CheckOut | None
+    findings: list[str]
+    funnel: FunnelFiguresOut
+    stages: list[IdealStageOut]
+
+
+class FiguresOut(Schema):
+    target: Money | None
+    won: Money
+    remaining: Money | None
+    pipeline_due: Money
+    weighted_due: Money
+    coverage: Money | None
+    required_coverage: Money | None
+    coverage_short: bool
+    weighted_ratio: Money | None
+    weighted_short: bool
+    velocity_forecast: Money | None
+    gap: Money | None
+    velocity_gap: Money | None
+
+
+class ActionOut(Schema):
+    kind: str
+    count: int | None
+    by: date | None
+    value: Money | None
+    required: Money | None
+    deal_ids: list[int]
+    text: str
+
+
+class StalledOut(Schema):
+    id: int
+    name: str
+    account: str
+    owner: str
+    stage: str
+    amount: Money
+    currency: str
+    days_in_stage: int
+    limit_days: int
+
+
+class StageDueOut(Schema):
+    stage: StageRefOut
+    count: int
+    amount: Money
+    weighted: Money
+    late: bool
+
+
+class AtRiskOut(Schema):
+    count: int
+    amount: Money
+
+
+class CapacityRowOut(Schema):
+    id: int
+    name: str
+    team: str
+    target_source: str
+    won_count: int
+    due_count: int
+    win_rate: Money | None
+    win_rate_source: str
+    stalled: int
+    figures: FiguresOut
+    actions: list[ActionOut]
+
+
+class CapacityOut(Schema):
+    scope: ScopeOut
+    template: TemplateRefOut
+    period: PeriodOut
+    as_of: date
+    inputs: InputsOut
+    days_left: int
+    figures: FiguresOut
+    won_count: int
+    due_count: int
+    actions: list[ActionOut]
+    stalled_count: int
+    stalled: list[StalledOut]
+    stages: list[StageDueOut]
+    at_risk: AtRiskOut = Field(description="Due deals in stages an average deal cannot finish by the period end.")
+    sellers: list[CapacityRowOut]
+    teams: list[CapacityRowOut]
+
+
+# --- conversions ---------------------------------------------------------------------------------
+
+
+def q(value: Decimal | None, places: str = "0.01") -> Decimal | None:
+    return None if value is None else value.quantize(Decimal(places))
+
+
+def target_out(target: Target, user: Any) -> dict[str, Any]:
+    period = period_of(target.period_kind, target.period_start, default_day=target.period_start)
+    return {"id": target.pk, "unit": {"id": target.unit.pk, "name": target.unit.name} if target.unit else None,
+            "user": {"id": target.user.pk, "name": target.user.label} if target.user else None,
+            "period_kind": target.period_kind, "period_start": target.period_start, "period_end": period.end,
+            "period_label": period.label, "amount": target.amount, "currency": target.currency, "note": target.note,
+            "version": target.version, "created_at": target.created_at, "updated_at": target.updated_at,
+            "can_edit": can_edit_target(user, target)}
+
+
+def _scope(report: IdealReport) -> dict[str, Any]:
+    scope = report.scope
+    return {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
+            "owner_id": scope.owner.pk if scope.owner else None}
+
+
+def _stage_ref(stage: Any) -> dict[str, Any]:
+    return {"id": stage.pk, "code": stage.code, "name": stage.name, "order": stage.order}
+
+
+def _head(report: IdealReport) -> dict[str, Any]:
+    period = report.period
+    return {
+        "scope": _scope(report), "template": {"id": report.template.pk, "code": report.template.code, "name": report.template.name},
+        "period": {"kind": period.kind, "start": period.start, "end": period.end, "label": period.label,
+                   "months": report.months},
+        "as_of": report.as_of,
+        "inputs": {"target": q(report.target), "target_source": report.target_source,
+                   "avg_deal": q(report.avg_deal), "avg_deal_source": report.avg_deal_source,
+                   "durations": report.durations, "probabilities": report.probabilities},
+    }
+
+
+def ideal_out(report: IdealReport) -> dict[str, Any]:
+    funnel = report.funnel
+    check = None
+    if report.check_left is not None and report.check_right is not None:
+        left, right = q(report.check_left), q(report.check_right)
+        check = {"left": left, "right": right, "equal": left == right}
+    return {
+        **_head(report), "ready": report.ready, "missing": report.missing, "basis": report.basis,
+        "wins_needed": report.wins_needed, "wins_per_month": q(report.wins_per_month, "0.0001"),
+        "lead_days": q(report.lead_days, "0.1"), "lead_months": q(report.lead_months),
+        "entry_deadline": report.entry_deadline, "check": check, "findings": report.findings,
+        "funnel": {"win_rate": q(funnel.win_rate, "0.0001"), "avg_won_amount": funnel.avg_won_amount,
+                   "cycle_days": funnel.cycle_days, "velocity": funnel.velocity, "open_count": funnel.count,
+                   "open_amount": q(funnel.amount), "weighted": q(funnel.weighted)},
+        "stages": [{
+            "stage": _stage_ref(s.stage), "probability": q(s.probability * 100),
+            "probability_source": s.probability_source, "duration_days": q(s.duration_days, "0.1"),
+            "duration_months": q(s.duration_months), "duration_source": s.duration_source,
+            "learned_days": s.learned_days, "learned_count": s.learned_count, "task": q(s.task), "entry_rate": q(s.entry_rate),
+            "wip": q(s.wip), "actual": s.actual, "actual_amount": q(s.actual_amount), "avg_age": s.avg_age,
+            "ratio": q(s.ratio), "status": s.status,
+            "pace": {"slow": s.pace.slow, "remaining_days": q(s.pace.remaining_days, "0.1"),
+                     "projected_close": s.pace.projected_close, "late": s.pace.late} if s.pace else None,
+        } for s in report.stages],
+    }
+
+
+def figures_out(f: cap.CapacityFigures) -> dict[str, Any]:
+    return {"target": q(f.target), "won": q(f.won), "remaining": q(f.remaining), "pipeline_due": q(f.pipeline_due),
+            "weighted_due": q(f.weighted_due), "coverage": q(f.coverage), "required_coverage": q(f.required_coverage),
+            "coverage_short": f.coverage_short, "weighted_ratio": q(f.weighted_ratio),
+            "weighted_short": f.weighted_short, "velocity_forecast": q(f.velocity_forecast), "gap": q(f.gap),
+            "velocity_gap": q(f.velocity_gap)}
+
+
+def actions_out(actions: list[cap.Action], report: IdealReport) -> list[dict[str, Any]]:
+    return [{"kind": a.kind, "count": a.count, "by": a.by, "value": q(a.value), "required": q(a.required),
+             "deal_ids": list(a.deal_ids), "text": action_text(a, report)} for a in actions]
+
+
+def _row_out(row: CapacityRow, report: IdealReport) -> dict[str, Any]:
+    return {"id": row.key, "name": row.label, "team": row.team, "target_source": row.target_source,
+            "won_count": row.won_count, "due_count": row.due_count, "win_rate": q(row.win_rate, "0.0001"),
+            "win_rate_source": row.win_rate_source, "stalled": row.stalled, "figures": figures_out(row.figures),
+            "actions": actions_out(row.actions, report)}
+
+
+def capacity_out(found: CapacityReport) -> dict[str, Any]:
+    report = found.ideal
+    return {
+        **_head(report), "days_left": found.days_left, "figures": figures_out(found.figures),
+        "won_count": found.won_count, "due_count": found.due_count, "actions": actions_out(found.actions, report),
+        "stalled_count": found.stalled_count, "stalled": [vars(d) for d in found.stalled],
+        "stages": [{"stage": _stage_ref(s.stage), "count": s.count, "amount": q(s.amount), "weighted": s.weighted,
+                    "late": s.late} for s in found.stages],
+        "at_risk": {"count": found.at_risk[0], "amount": q(found.at_risk[1])},
+        "sellers": [_row_out(r, report) for r in found.sellers],
+        "teams": [_row_out(r, report) for r in found.teams],
+    }
+
+
+def _ideal(request: HttpRequest, query: IdealQuery) -> IdealReport:
+    return ideal_for(request.auth, today=timezone.localdate(), **query.dict())
+
+
+# --- endpoints -----------------------------------------------------------------------------------
+
+
+@router.get("/targets", response={200: PageOut[TargetOut], codes_4xx: ErrorOut})
+def list_targets(request: HttpRequest, query: Query[TargetQuery]) -> dict[str, Any]:
+    """Targets you may see (a seller their own; a manager or director those of their units and of the
+    sellers in them; an admin all), newest period first; filter by period, unit or seller."""
+    page = target_list(request.auth, **query.dict())
+    return {**page_out(page), "items": [target_out(t, request.auth) for t in page.items]}
+
+
+@router.get("/targets/{target_id}", response={200: TargetOut, codes_4xx: ErrorOut})
+def get_target(request: HttpRequest, target_id: TargetId) -> dict[str, Any]:
+    """One target you may see."""
+    return target_out(access_target(request.auth, target_id), request.auth)
+
+
+@router.post("/targets", response={201: TargetOut, codes_4xx: ErrorOut})
+def create_target(request: HttpRequest, payload: TargetIn) -> Status[dict[str, Any]]:
+    """Set the target of a unit or a seller for a period: a manager for their teams and the sellers in
+    them, a director for their regions and below, an admin anywhere (403 otherwise). The period
+    start is normalised to the period's first day; a second target for the same scope and period
+    is a 409 `duplicate` with `existing_id`."""
+    target = services.target_create(request.auth, **payload.dict())
+    return Status(201, target_out(access_target(request.auth, target.pk), request.auth))
+
+
+@router.patch("/targets/{target_id}", response={200: TargetOut, codes_4xx: ErrorOut})
+def update_target(request: HttpRequest, target_id: TargetId, payload: TargetPatch) -> dict[str, Any]:
+    """Change the amount, currency, note or period; `version` must be the one you read (409 otherwise)."""
+    services.target_update(request.auth, target_id, version=payload.version, **payload.changes("version"))
+    return target_out(access_target(request.auth, target_id), request.auth)
+
+
+@router.delete("/targets/{target_id}", response={204: None, codes_4xx: ErrorOut})
+def delete_target(request: HttpRequest, target_id: TargetId, query: Query[DeleteQuery]) -> Status[None]:
+    """Delete a target (who may set it); with `?version=`, only if nobody changed it since."""
+    services.target_delete(request.auth, target_id, version=query.version)
+    return Status(204, None)
+
+
+@router.get("/reports/ideal", response={200: IdealOut, codes_4xx: ErrorOut})
+def ideal_funnel(request: HttpRequest, query: Query[IdealQuery]) -> dict[str, Any]:
+    """The ideal funnel (METHODOLOGY §8.3) of a scope for a template and period, by the task method
+    (N_s = N_win ÷ p_s) and the cycle method (λ, λ_s, WIP_s, lead time L, and the check
+    Σ WIP_s × A × p_s = (T ÷ P) × L), with the source of every input (target, average deal,
+    probabilities, durations), compared stage by stage with the real funnel today (§8.4: actual ÷
+    WIP, shortfall below and congestion above the policy's ratios, dry top, jammed middle).
+    `target` and `avg_deal` try other numbers; `durations=learned` uses the stage history."""
+    return ideal_out(_ideal(request, query))
+
+
+@router.get("/reports/capacity", response={200: CapacityOut, codes_4xx: ErrorOut})
+def capacity(request: HttpRequest, query: Query[IdealQuery]) -> dict[str, Any]:
+    """The capacity and velocity check (METHODOLOGY §8.4) of a scope for a period: remaining target,
+    coverage against the required 1 ÷ win rate, weighted pipeline ÷ remaining target, velocity
+    forecast (SV × days remaining), the gap, the stages too slow to close in time, the stalled deals
+    (biggest first) and the actions, for the scope and per seller and per team."""
+    return capacity_out(capacity_report(request.auth, _ideal(request, query)))

@@ -1,3 +1,353 @@
-"""Insights pages: targets (work in progress)."""
+"""Pages: targets (list by period, set, edit, delete) and the ideal funnel report (METHODOLOGY §8.3–§8.4:
+the ideal funnel by the task and cycle methods, its comparison with the real funnel with the chart
+"actual vs ideal", and the capacity and velocity check with the actions per seller and team), with
+its xlsx export (?format=xlsx). Reads and writes go through kadence.planning.selectors.targets,
+kadence.planning.services.targets and kadence.insights.selectors.ideal."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.models import OrgUnit, User
+from kadence.core.pagination import Page
+from kadence.core.views import render_error
+from kadence.core.visibility import scope_unit_ids
+from kadence.core.xlsx import xlsx_response
+from kadence.insights.selectors.ideal import (
+    CapacityReport,
+    CapacityRow,
+    IdealReport,
+    action_text,
+    capacity_report,
+    ideal_for,
+)
+from kadence.pipeline.models import ProcessTemplate
+from kadence.planning.models import PeriodKind
+from kadence.planning.selectors.targets import (
+    access_target,
+    can_edit_target,
+    period_of,
+    settable_sellers,
+    settable_units,
+    target_list,
+)
+from kadence.planning.services import targets as services
+
+MAX_AMOUNT = Decimal("99999999999999.99")
+MAX_ID = 2**63 - 1
+ROWS_PER_PAGE = 50
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+class TargetForm(forms.Form):
+    """Set a target: `scope` is "unit:<id>" or "user:<id>" among those the user may set."""
+
+    scope = forms.ChoiceField(label=gettext_lazy("For"))
+    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter")
+    period_start = forms.DateField(label=gettext_lazy("Any day of the period"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=gettext_lazy("Target"), min_value=Decimal(0), max_value=MAX_AMOUNT,
+                                max_digits=16, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, initial="CNY")
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = [(f"unit:{u.pk}", f"{u.get_kind_display()} · {u.name}") for u in settable_units(user)]
+        sellers = [(f"user:{s.pk}", s.label) for s in settable_sellers(user)]
+        self.fields["scope"].choices = [(_("Units"), units), (_("Sellers"), sellers)]
+        self.fields["period_start"].initial = timezone.localdate()
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        kind, _sep, pk = data.pop("scope").partition(":")
+        data["unit_id" if kind == "unit" else "user_id"] = int(pk)
+        return data
+
+
+class TargetEditForm(forms.Form):
+    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
+    period_start = forms.DateField(label=gettext_lazy("Any day of the period"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=gettext_lazy("Target"), min_value=Decimal(0), max_value=MAX_AMOUNT,
+                                max_digits=16, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class TargetFilterForm(forms.Form):
+    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), required=False,
+                                    choices=[("", gettext_lazy("Any")), *PeriodKind.choices])
+    period_start = forms.DateField(label=gettext_lazy("Holding the day"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class IdealForm(forms.Form):
+    """The ideal-funnel page's controls (GET): scope, template, period, and numbers to try."""
+
+    # Plain ids (the selects only offer what is in reach): a unit or seller out of reach is a 404, as
+    # in the API, not a form error.
+    unit_id = forms.IntegerField(label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID,
+                                 widget=forms.Select)
+    owner_id = forms.IntegerField(label=gettext_lazy("Seller"), required=False, min_value=1, max_value=MAX_ID,
+                                  widget=forms.Select)
+    template_id = forms.IntegerField(label=gettext_lazy("Process"), required=False, min_value=1, max_value=MAX_ID,
+                                     widget=forms.Select)
+    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, required=False)
+    period_start = forms.DateField(label=gettext_lazy("Any day of the period"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.DecimalField(label=gettext_lazy("Try a target"), required=False, min_value=Decimal(0),
+                                max_value=MAX_AMOUNT, decimal_places=2)
+    avg_deal = forms.DecimalField(label=gettext_lazy("Try an average deal size"), required=False,
+                                  min_value=Decimal("0.01"), max_value=MAX_AMOUNT, decimal_places=2)
+    durations = forms.ChoiceField(label=gettext_lazy("Stage durations"), required=False, choices=[
+        ("configured", gettext_lazy("Configured (standard days)")), ("learned", gettext_lazy("Learned from history"))])
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = scope_unit_ids(user)
+        if user.is_seller:
+            unit_rows: list[OrgUnit] = []
+            sellers: list[User] = []
+        else:
+            unit_qs = OrgUnit.objects.order_by("path")
+            seller_qs = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE))
+            if units is not None:
+                unit_qs = unit_qs.filter(pk__in=sorted(units))
+                seller_qs = seller_qs.filter(org_unit_id__in=sorted(units))
+            unit_rows, sellers = list(unit_qs), list(seller_qs.order_by("username"))
+        everything = _("Everything in your scope") if units is not None else _("Company")
+        self.fields["unit_id"].widget.choices = [("", everything), *[(u.pk, u.name) for u in unit_rows]]
+        self.fields["owner_id"].widget.choices = [("", "—"), *[(s.pk, s.label) for s in sellers]]
+        self.fields["template_id"].widget.choices = [("", _("Default process")), *[
+            (t.pk, t.name) for t in ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")]]
+        self.show_scope = not user.is_seller
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+def _targets_page(request: HttpRequest, *, form: TargetForm | None = None, error: DomainError | None = None,
+                  status: int = 200) -> HttpResponse:
+    user = request.user
+    filters = TargetFilterForm(request.GET or None)
+    kind = start = None
+    if filters.is_valid():
+        kind, start = filters.cleaned_data["period_kind"] or None, filters.cleaned_data["period_start"]
+    page = target_list(user, period_kind=kind, period_start=start, page=request.GET.get("page"),
+                       page_size=request.GET.get("page_size"))
+    form = form or TargetForm(user=user)
+    can_set = bool(form.fields["scope"].choices[0][1] or form.fields["scope"].choices[1][1])
+    rows = [(t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
+            for t in page.items]
+    return render(request, "insights/targets.html", {"page": page, "rows": rows, "form": form, "filters": filters,
+                                                     "can_set": can_set, "error": error}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def targets(request: HttpRequest) -> HttpResponse:
+    """The targets you may see, by period; POST sets a new one (the form only offers what you may set)."""
+    if request.method == "GET":
+        return _targets_page(request)
+    form = TargetForm(request.POST, user=request.user)
+    if not form.is_valid():
+        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
+        return _targets_page(request, form=form, error=error, status=error.status)
+    try:
+        services.target_create(request.user, **form.values())
+    except NotFound as exc:
+        return render_error(request, exc)
+    except DomainError as exc:
+        _attach(form, exc)
+        return _targets_page(request, form=form, error=exc, status=exc.status)
+    messages.success(request, _("Target saved."))
+    return redirect("targets")
+
+
+def _attach(form: forms.Form, exc: DomainError) -> None:
+    for field, errors in getattr(exc, "errors", {}).items():
+        name = {"unit_id": "scope", "user_id": "scope"}.get(field, field)
+        if name in form.fields and not form.errors.get(name):
+            for message in errors:
+                form.add_error(name, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a target you may set (403 for one you only see, 404 for one you do not see)."""
+    try:
+        target = access_target(request.user, pk, for_write=True)
+    except DomainError as exc:
+        return render_error(request, exc)
+    if request.method == "GET":
+        form = TargetEditForm(initial={f: getattr(target, f) for f in
+                                       ("period_kind", "period_start", "amount", "currency", "note", "version")})
+        return render(request, "insights/targets_edit.html", {"target": target, "form": form})
+    form = TargetEditForm(request.POST)
+    error: DomainError | None = None
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.target_update(request.user, pk, version=version, **data)
+        except (NotFound, PermissionDenied) as exc:
+            return render_error(request, exc)
+        except DomainError as exc:
+            _attach(form, exc)
+            error = exc
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect("targets")
+    else:
+        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
+    return render(request, "insights/targets_edit.html", {"target": target, "form": form, "error": error},
+                  status=error.status)
+
+
+@login_required
+@require_POST
+def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    raw = request.POST.get("version") or ""
+    try:
+        services.target_delete(request.user, pk, version=int(raw) if raw.isdigit() and len(raw) < 10 else None)
+    except (NotFound, PermissionDenied) as exc:
+        return render_error(request, exc)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("target_edit", pk=pk)
+    messages.success(request, _("Target deleted."))
+    return redirect("targets")
+
+
+# --- the ideal funnel ----------------------------------------------------------------------------
+
+
+def comparison_figure(report: IdealReport) -> dict[str, Any]:
+    """Actual vs ideal funnel per stage: grouped bars of the open deals in each stage today and the
+    cycle method's ideal WIP."""
+    names = [s.stage.name for s in report.stages]
+    data: list[dict[str, Any]] = [{"type": "bar", "name": _("Actual (open deals)"), "x": names,
+                                   "y": [float(s.actual) for s in report.stages], "marker": {"color": "#1f6feb"}}]
+    if report.ready:
+        data.append({"type": "bar", "name": _("Ideal (cycle method WIP)"), "x": names,
+                     "y": [float(round(s.wip, 2)) if s.wip is not None else None for s in report.stages],
+                     "marker": {"color": "#9aa5b1"}})
+    return {"data": data, "layout": {"barmode": "group", "title": {"text": _("Actual vs ideal funnel")},
+                                     "yaxis": {"title": {"text": _("Deals")}}, "legend": {"orientation": "h"}}}
+
+
+def _paged(rows: list[CapacityRow], number: str | None) -> Page:
+    try:
+        page = max(int(number or 1), 1)
+    except ValueError:
+        page = 1
+    last = max(1, -(-len(rows) // ROWS_PER_PAGE))
+    page = min(page, last)
+    return Page(items=rows[(page - 1) * ROWS_PER_PAGE: page * ROWS_PER_PAGE], count=len(rows), page=page,
+                page_size=ROWS_PER_PAGE)
+
+
+def _with_text(rows: list[CapacityRow], report: IdealReport) -> list[tuple[CapacityRow, list[str]]]:
+    return [(row, [action_text(a, report) for a in row.actions]) for row in rows]
+
+
+def _d(value: Decimal | None, places: str = "0.01") -> Decimal | None:
+    return None if value is None else value.quantize(Decimal(places))
+
+
+def _xlsx(found: CapacityReport) -> HttpResponse:
+    report = found.ideal
+    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), s.probability_source,
+                   _d(s.duration_days, "0.1"), s.duration_source, s.learned_days, s.learned_count, _d(s.task),
+                   _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio), s.status, s.avg_age,
+                   s.pace.projected_close if s.pace else None, bool(s.pace and s.pace.late))
+                  for s in report.stages]
+    f = found.figures
+    figures = [(_("Target"), f.target), (_("Won in the period"), f.won), (_("Remaining target"), f.remaining),
+               (_("Open pipeline due in the period"), f.pipeline_due), (_("Weighted pipeline due"), _d(f.weighted_due)),
+               (_("Coverage"), _d(f.coverage)), (_("Required coverage (1 ÷ win rate)"), _d(f.required_coverage)),
+               (_("Weighted pipeline ÷ remaining target"), _d(f.weighted_ratio)),
+               (_("Velocity forecast (SV × days remaining)"), _d(f.velocity_forecast)), (_("Gap to target"), _d(f.gap)),
+               (_("Days remaining"), found.days_left), (_("Average deal size"), _d(report.avg_deal)),
+               (_("Wins needed"), report.wins_needed), (_("Lead time (days)"), _d(report.lead_days, "0.1"))]
+    actions = [(report.scope.label, action_text(a, report)) for a in found.actions]
+    for row in [*found.sellers, *found.teams]:
+        actions += [(row.label, action_text(a, report)) for a in row.actions]
+
+    def table(rows: list[CapacityRow]) -> list[tuple[Any, ...]]:
+        return [(r.label, r.team, r.figures.target, r.figures.won, r.figures.remaining, r.figures.pipeline_due,
+                 _d(r.figures.weighted_due), _d(r.figures.coverage), _d(r.figures.required_coverage),
+                 _d(r.figures.gap), r.stalled) for r in rows]
+
+    row_headers = [_("Name"), _("Team"), _("Target"), _("Won"), _("Remaining"), _("Pipeline due"), _("Weighted due"),
+                   _("Coverage"), _("Required coverage"), _("Gap"), _("Stalled")]
+    sheets: list[tuple[str, list[str], list[Any]]] = [
+        (_("Ideal funnel"), [_("Order"), _("Stage"), _("Probability %"), _("Probability source"), _("Days"),
+                             _("Duration source"), _("Learned days"), _("Learned from (rows)"), _("Task N_s"),
+                             _("Entry rate per month"), _("Ideal WIP"), _("Actual"), _("Actual amount"),
+                             _("Actual ÷ ideal"), _("Status"), _("Average age (days)"), _("Projected close"),
+                             _("Late")], ideal_rows),
+        (_("Capacity"), [_("Figure"), _("Value")], figures),
+        (_("Actions"), [_("For"), _("Action")], actions),
+        (_("Sellers"), row_headers, table(found.sellers)),
+        (_("Teams"), row_headers, table(found.teams)),
+        (_("Stalled deals"), [_("Deal"), _("Account"), _("Owner"), _("Stage"), _("Amount"), _("Days in stage"),
+                              _("Stalled from (days)")],
+         [(d.name, d.account, d.owner, d.stage, d.amount, d.days_in_stage, d.limit_days) for d in found.stalled]),
+    ]
+    return xlsx_response(f"ideal-funnel-{report.period.label}", sheets)
+
+
+@login_required
+@require_GET
+def ideal_funnel(request: HttpRequest) -> HttpResponse:
+    """The ideal funnel, the comparison and the capacity check for a scope, template and period."""
+    form = IdealForm(request.GET or None, user=request.user)
+    error: DomainError | None = None
+    values: dict[str, Any] = {}
+    if form.is_bound and not form.is_valid():
+        error = ValidationFailed(_("Some controls are not valid; showing the defaults for them."), dict(form.errors))
+        values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    elif form.is_bound:
+        values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    try:
+        report = ideal_for(request.user, today=timezone.localdate(), **values)
+        found = capacity_report(request.user, report)
+    except DomainError as exc:
+        return render_error(request, exc)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(found)
+    sellers_page = _paged(found.sellers, request.GET.get("page"))
+    context = {
+        "form": form, "error": error, "report": report, "found": found, "figure": comparison_figure(report),
+        "actions": [action_text(a, report) for a in found.actions],
+        "sellers": _with_text(sellers_page.items, report), "sellers_page": sellers_page,
+        "teams": _with_text(found.teams, report),
+    }
+    return render(request, "insights/ideal.html", context, status=error.status if error else 200)
+
+
+urlpatterns = [
+    path("targets/", targets, name="targets"),
+    path("targets/<int:pk>/edit/", target_edit, name="target_edit"),
+    path("targets/<int:pk>/delete/", target_delete, name="target_delete"),
+    path("reports/ideal/", ideal_funnel, name="ideal_funnel"),
+]

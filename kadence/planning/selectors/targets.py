@@ -1,0 +1,143 @@
+"""Target reads (METHODOLOGY §10.1, issue 4 item 3): who sees and who may set which target, the
+target list, and the target of a report scope.
+
+Who sees: an admin every target; a manager or director the targets of the units in their scope
+(kadence.core.visibility.scope_unit_ids: their managed units and everything below) and of the
+sellers placed in those units, and their own; a seller only their own.
+Who may set (create, edit, delete): an admin any target; a manager or director the targets of the
+units in their scope and of the sellers placed in them — a manager their teams and their sellers,
+a director their regions and everything below. Nobody sets their own seller target (targets come
+from above); personal targets are for sellers (reps and inside sales)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kadence.core.models import OrgUnit, User
+from kadence.core.pagination import Page, paginate
+from kadence.core.visibility import in_scope, scope_unit_ids
+from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, period_containing
+from kadence.insights.scope import Scope
+from kadence.planning.models import Target
+
+
+def period_of(kind: str | None, day: date | None, *, default_day: date, default_kind: str = "quarter") -> Period:
+    """The month / quarter / year of `kind` holding `day` (any day of it): a period start is always
+    normalised to the period's first day. Unknown kinds are a ValidationFailed."""
+    kind = kind or default_kind
+    if kind not in PERIOD_KINDS:
+        raise ValidationFailed(_("Choose month, quarter or year."),
+                               {"period_kind": [_("Choose month, quarter or year.")]})
+    checked: PeriodKind = kind  # type: ignore[assignment]
+    return period_containing(checked, day or default_day)
+
+
+def visible_targets(user: User) -> QuerySet[Target]:
+    qs = Target.objects.all()
+    scope = scope_unit_ids(user)
+    if scope is None:
+        return qs
+    rule = Q(user_id=user.pk)
+    if scope:
+        rule |= Q(unit_id__in=scope) | Q(user__org_unit_id__in=scope)
+    return qs.filter(rule)
+
+
+def can_set_target(user: User, *, unit: OrgUnit | None = None, seller: User | None = None) -> bool:
+    """May `user` set the target of `unit` or of `seller` (see the module docstring)?"""
+    if user.is_admin_role:
+        return True
+    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
+        return False
+    if unit is not None:
+        return in_scope(user, unit.pk)
+    return seller is not None and seller.pk != user.pk and in_scope(user, seller.org_unit_id)
+
+
+def can_edit_target(user: User, target: Target) -> bool:
+    return can_set_target(user, unit=target.unit, seller=target.user)
+
+
+def access_target(user: User, target_id: int, *, for_write: bool = False) -> Target:
+    """The target if `user` may see it (NotFound otherwise) and, `for_write`, set it (PermissionDenied)."""
+    target = visible_targets(user).select_related("unit", "user", "user__org_unit").filter(pk=target_id).first()
+    if target is None:
+        raise NotFound(_("Target not found."))
+    if for_write and not can_edit_target(user, target):
+        raise PermissionDenied(_("You may view this target but not change it."))
+    return target
+
+
+def settable_units(user: User) -> QuerySet[OrgUnit]:
+    """Units whose target `user` may set (for forms)."""
+    if user.is_admin_role:
+        return OrgUnit.objects.order_by("path")
+    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(pk__in=sorted(scope_unit_ids(user) or ())).order_by("path")
+
+
+def settable_sellers(user: User) -> QuerySet[User]:
+    """Active sellers whose target `user` may set (for forms)."""
+    sellers = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE)).exclude(pk=user.pk)
+    if user.is_admin_role:
+        return sellers.order_by("username")
+    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
+        return User.objects.none()
+    return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by("username")
+
+
+def target_list(user: User, *, period_kind: str | None = None, period_start: date | None = None,
+                unit_id: int | None = None, user_id: int | None = None, page: int | str | None = 1,
+                page_size: int | str | None = None) -> Page:
+    """The targets `user` may see, newest period first; `period_start` (any day of the period, with
+    `period_kind`, default quarter) narrows to one period, `period_kind` alone to one kind."""
+    qs = visible_targets(user).select_related("unit", "user", "user__org_unit")
+    if period_start is not None:
+        period = period_of(period_kind, period_start, default_day=period_start)
+        qs = qs.filter(period_kind=period.kind, period_start=period.start)
+    elif period_kind:
+        qs = qs.filter(period_kind=period_of(period_kind, None, default_day=date(2000, 1, 1)).kind)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if user_id is not None:
+        qs = qs.filter(user_id=user_id)
+    return paginate(qs.order_by("-period_start", "period_kind", "unit__path", "user__username", "id"), page, page_size)
+
+
+def scope_roots(unit_ids: frozenset[int]) -> list[int]:
+    """The top units of a set of unit subtrees: those whose parent is not in the set."""
+    rows = OrgUnit.objects.filter(pk__in=sorted(unit_ids)).values_list("pk", "parent_id")
+    return sorted(pk for pk, parent in rows if parent not in unit_ids)
+
+
+def target_for(scope: Scope, period_kind: str, period_start: date) -> Decimal | None:
+    """The target of a report scope for the period holding `period_start` (None when none is set):
+    - one seller → their own target;
+    - one unit → that unit's target (a missing unit target is not made up from the units below);
+    - everything of an admin → the company's target (the root unit's; several roots: their sum if
+      each has one);
+    - a manager's or director's default scope (all their units) → the sum of the targets of their
+      top units (the managed units: a director's regions, a manager's teams), when each of them has
+      one; None as soon as one is missing, since a partial sum would understate the target."""
+    period = period_of(period_kind, period_start, default_day=period_start)
+    qs = Target.objects.filter(period_kind=period.kind, period_start=period.start)
+    if scope.owner is not None:
+        return qs.filter(user_id=scope.owner.pk).values_list("amount", flat=True).first()
+    if scope.unit is not None:
+        return qs.filter(unit_id=scope.unit.pk).values_list("amount", flat=True).first()
+    if scope.unit_ids is None:
+        roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    else:
+        roots = scope_roots(scope.unit_ids)
+    if not roots:
+        return None
+    found = qs.filter(unit_id__in=roots, user__isnull=True).aggregate(n=Count("id"), total=Sum("amount"))
+    if found["n"] != len(roots):
+        return None
+    return found["total"]

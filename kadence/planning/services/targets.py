@@ -1,0 +1,164 @@
+"""Target writes (issue 4 item 3): create, edit and delete the sales target of a unit (company,
+region, team) or a seller for a month, quarter or year. Who may is decided in
+kadence.planning.selectors.targets (can_set_target). Every write is atomic and audited on entity
+"planning.target"; edits and deletes name the version they were based on (a stale one is a 409).
+
+Rules: exactly one of unit / seller; the period start is normalised to the first day of its
+period (any day of May with "quarter" is the quarter starting 1 April); the amount is ≥ 0; one
+target per scope and period (a second one is a 409 `duplicate` naming the existing target)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kadence.core.audit import audit_changes, diff
+from kadence.core.concurrency import versioned_update
+from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.models import OrgUnit, User
+from kadence.core.validation import clean_text
+from kadence.planning.models import Target
+from kadence.planning.selectors.targets import access_target, can_set_target, period_of
+
+ENTITY = "planning.target"
+MAX_AMOUNT = Decimal("99999999999999.99")  # what Target.amount (16 digits, 2 decimals) holds
+FIELDS = ("unit", "user", "period_kind", "period_start", "amount", "currency", "note")
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError, TypeError):
+        amount = Decimal("NaN")
+    if not amount.is_finite() or isinstance(value, bool):
+        raise ValidationFailed(_("Enter the target as a number."), {"amount": [_("Enter a number.")]})
+    if amount < 0:
+        raise ValidationFailed(_("A target cannot be negative."), {"amount": [_("Use 0 or more.")]})
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(_("The target is too large."), {"amount": [_("Too large.")]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: Any) -> str:
+    text = clean_text(value, "currency", 3).strip().upper()
+    if len(text) != 3 or not text.isalpha() or not text.isascii():
+        raise ValidationFailed(_("Use a three-letter currency code."), {"currency": [_("For example CNY.")]})
+    return text
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, date):
+        raise ValidationFailed(_("Enter a valid date."), {"period_start": [_("Enter a valid date.")]})
+    return value
+
+
+def _duplicate(existing: Target) -> Conflict:
+    return Conflict(_("This scope already has a target for that period; edit it instead."), code="duplicate",
+                    existing_id=existing.pk)
+
+
+def _stale(target: Target, version: int) -> Conflict:
+    return Conflict(
+        _("This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
+          "Reload it and apply your change again.") % {"current": target.version, "yours": version},
+        current_version=target.version)
+
+
+def _same_scope_period(target_unit_id: int | None, target_user_id: int | None, kind: str, start: date):
+    qs = Target.objects.filter(period_kind=kind, period_start=start)
+    return qs.filter(unit_id=target_unit_id) if target_unit_id else qs.filter(user_id=target_user_id)
+
+
+@transaction.atomic
+def target_create(user: User, *, period_kind: str, period_start: date, amount: Any, unit_id: int | None = None,
+                  user_id: int | None = None, currency: str = "CNY", note: str = "") -> Target:
+    """Set the target of one unit or one seller for one period."""
+    if (unit_id is None) == (user_id is None):
+        raise ValidationFailed(_("Choose either a unit or a seller."),
+                               {"unit_id": [_("Choose a unit or a seller, not both.")]})
+    unit = seller = None
+    if unit_id is not None:
+        unit = OrgUnit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise ValidationFailed(_("Unknown unit."), {"unit_id": [_("Unknown id.")]})
+    else:
+        seller = User.objects.filter(pk=user_id, is_active=True).first()
+        if seller is None:
+            raise ValidationFailed(_("Unknown seller."), {"user_id": [_("Unknown id.")]})
+        if not seller.is_seller:
+            raise ValidationFailed(_("Personal targets are for sellers (reps and inside sales)."),
+                                   {"user_id": [_("Choose a seller.")]})
+    if not can_set_target(user, unit=unit, seller=seller):
+        raise PermissionDenied(_("You may not set this target."))
+    period = period_of(period_kind, _day(period_start), default_day=period_start)
+    values: dict[str, Any] = {"unit": unit, "user": seller, "period_kind": period.kind, "period_start": period.start,
+                              "amount": _amount(amount), "currency": _currency(currency),
+                              "note": clean_text(note, "note", 500).strip()}
+    existing = _same_scope_period(unit_id, user_id, period.kind, period.start).first()
+    if existing is not None:
+        raise _duplicate(existing)
+    try:
+        with transaction.atomic():
+            target = Target.objects.create(created_by=user, **values)
+    except IntegrityError:  # created by someone else between the check and the insert
+        raise _duplicate(_same_scope_period(unit_id, user_id, period.kind, period.start).get()) from None
+    audit_changes(ENTITY, target.pk, {f: (None, values[f]) for f in FIELDS}, user, _("created"))
+    return target
+
+
+@transaction.atomic
+def target_update(user: User, target_id: int, *, version: int | None, **changes: Any) -> Target:
+    """Change the amount, currency, note or period of a target (the scope stays). `version` is the
+    one read; None only from a page that just read it."""
+    target = access_target(user, target_id, for_write=True)
+    unknown = set(changes) - {"amount", "currency", "note", "period_kind", "period_start"}
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed."), {f: [_("Not editable.")] for f in sorted(unknown)})
+    values: dict[str, Any] = {}
+    if "amount" in changes:
+        values["amount"] = _amount(changes["amount"])
+    if "currency" in changes:
+        values["currency"] = _currency(changes["currency"])
+    if "note" in changes:
+        values["note"] = clean_text(changes["note"], "note", 500).strip()
+    if "period_kind" in changes or "period_start" in changes:
+        day = _day(changes["period_start"]) if "period_start" in changes else target.period_start
+        period = period_of(changes.get("period_kind", target.period_kind), day, default_day=day)
+        values.update(period_kind=period.kind, period_start=period.start)
+        clash = (_same_scope_period(target.unit_id, target.user_id, period.kind, period.start)
+                 .exclude(pk=target.pk).first())
+        if clash is not None:
+            raise _duplicate(clash)
+    if version is not None and version != target.version:
+        raise _stale(target, version)
+    changed = diff(target, values)
+    if not changed:
+        return target
+    try:
+        with transaction.atomic():
+            versioned_update(target, version, {f: new for f, (_old, new) in changed.items()})
+    except IntegrityError:
+        raise Conflict(_("This scope already has a target for that period; edit it instead."),
+                       code="duplicate") from None
+    audit_changes(ENTITY, target.pk, changed, user)
+    return target
+
+
+@transaction.atomic
+def target_delete(user: User, target_id: int, *, version: int | None = None) -> None:
+    """Delete a target (who may set it); with `version`, only if it is still that version."""
+    target = access_target(user, target_id, for_write=True)
+    if version is not None and version != target.version:
+        raise _stale(target, version)
+    deleted = Target.objects.filter(pk=target.pk, version=target.version).delete()[0]
+    if not deleted:  # changed or deleted by someone else since it was read
+        current = Target.objects.filter(pk=target.pk).first()
+        if current is None:
+            raise NotFound(_("Target not found."))
+        raise _stale(current, target.version)
+    audit_changes(ENTITY, target.pk, {f: (getattr(target, f), None) for f in FIELDS}, user, _("deleted"))
+
