@@ -1,5 +1,246 @@
-"""Insights over the API: calibration (work in progress)."""
+"""Calibration (METHODOLOGY §9.6) and the probabilistic forecast (§9.7) over the API. Percentages
+are decimal strings ("25.00" = 25 %), Brier scores decimal strings on fractions, money decimal
+strings. Everyone signed in reads the calibration (company-wide statistics, no deal data); only an
+admin recomputes it or switches a process (403 otherwise)."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["insights"])
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import codes_4xx
+
+from kadence.core.schemas import Clean, ErrorOut, Id, In, Money, Reason
+from kadence.insights.selectors.probabilistic import (
+    MAX_SEED,
+    MAX_TRIALS,
+    ProbabilisticReport,
+    probabilistic_forecast,
+)
+from kadence.planning.selectors.calibration import (
+    C139,
+    LEVEL,
+    STAGE,
+    CalibrationReport,
+    CalibrationRow,
+    calibration_report,
+)
+from kadence.planning.services.calibration import calibration_recompute, calibration_switch
+
+router = Router(tags=["forecast"])
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class TemplateRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class BucketOut(Schema):
+    key: str = Field(description="Level code, stage code or C139 band code.")
+    label: str
+    configured: Money | None = Field(description="Configured probability, percent.")
+    observed: Money | None = Field(description="Observed win rate won ÷ outcomes, percent; null without outcomes.")
+    outcomes: int = Field(description="Closed deals (won + lost) that were in the bucket.")
+    won: int
+    brier: Money | None = Field(description="Mean (configured − outcome)² over the bucket's outcomes.")
+    enough: bool = Field(description="outcomes ≥ the policy's minimum.")
+
+
+class LevelBucketOut(BucketOut):
+    used: bool = Field(description="The process uses this level (a stage's default level or held by an open deal).")
+    effective: Money = Field(description="The probability reports use, percent.")
+    source: str = Field(description="\"configured\" or \"calibrated\".")
+
+
+class BrierOut(Schema):
+    level: Money | None
+    stage: Money | None
+    c139: Money | None
+
+
+class ShortOut(Schema):
+    key: str
+    label: str
+    outcomes: int
+
+
+class CalibrationOut(Schema):
+    template: TemplateRef
+    use_calibrated: bool
+    min_outcomes: int = Field(description="Outcomes a level needs before its observed rate is used.")
+    history_days: int
+    computed_at: datetime | None = Field(description="When the stored figures were computed; null if never.")
+    can_switch_on: bool
+    short: list[ShortOut] = Field(description="Levels the process uses that have too few outcomes.")
+    note: str = Field(description="Which probabilities reports of this process use.")
+    brier: BrierOut = Field(description="Pooled Brier score per dimension (over every deal × bucket pair).")
+    levels: list[LevelBucketOut]
+    stages: list[BucketOut]
+    bands: list[BucketOut]
+
+
+class CalibrationQuery(Clean):
+    template_id: Id | None = Field(None, description="Process template; default: the default template.")
+
+
+class RecomputeIn(In):
+    template_id: Id | None = Field(None, description="Only this process; default: all of them.")
+
+
+class RecomputeOut(Schema):
+    rows: int = Field(description="Buckets written.")
+    computed_at: datetime
+
+
+class SwitchIn(In):
+    template_id: Id
+    use_calibrated: bool
+    reason: Reason = ""
+
+
+class ScopeOut(Schema):
+    kind: str = Field(description="\"owner\" (one seller), \"unit\" (a unit subtree) or \"all\" (all of your scope).")
+    label: str
+    unit_id: int | None
+    owner_id: int | None
+
+
+class BinOut(Schema):
+    low: Money
+    high: Money
+    count: int
+
+
+class ProbabilityUsedOut(Schema):
+    template: str
+    level: str
+    probability: Money = Field(description="Percent.")
+    source: str
+    outcomes: int
+    deals: int
+
+
+class SlipOut(Schema):
+    deals: int = Field(description="Won deals the slip distribution rests on (company-wide, history window).")
+    p10: int | None = Field(description="Days; negative = closed before the expected date.")
+    p50: int | None
+    p90: int | None
+
+
+class ProbabilisticOut(Schema):
+    scope: ScopeOut
+    period_kind: str
+    period_start: date
+    period_end: date
+    as_of: date
+    trials: int
+    seed: int
+    open_deals: int = Field(description="Open deals that can close in the period given the slip history.")
+    deals: int = Field(description="Deals with a chance (win probability × in-period probability > 0).")
+    booked: Money = Field(description="Won in the period up to as_of.")
+    p10: Money
+    p50: Money
+    p90: Money
+    mean: Money
+    expected: Money = Field(description="Exact expectation booked + Σ amount × p_win × p_in.")
+    target: Money | None
+    p_target: Money | None = Field(description="Share of trials reaching the target (0–1); null without a target.")
+    histogram: list[BinOut]
+    probabilities: list[ProbabilityUsedOut]
+    note: str
+    slip: SlipOut
+
+
+class ProbabilisticQuery(Clean):
+    unit_id: Id | None = Field(None, description="A unit of yours (and the units below it). Default: all of your scope.")
+    owner_id: Id | None = Field(None, description="One seller in your scope.")
+    period_kind: str | None = Field(None, description="month, quarter (default) or year.")
+    period_start: date | None = Field(None, description="Any day of the period (default: the period holding as_of).")
+    as_of: date | None = Field(None, description="Today by default.")
+    trials: int | None = Field(None, ge=1, le=MAX_TRIALS, description="Default: the forecast policy's trials.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Same seed, same inputs → same result. Default 1.")
+
+
+# --- conversions ---------------------------------------------------------------------------------
+
+
+def _bucket(row: CalibrationRow) -> dict[str, Any]:
+    return {"key": row.key, "label": row.label, "configured": row.configured, "observed": row.observed,
+            "outcomes": row.outcomes, "won": row.won, "brier": row.brier, "enough": row.enough}
+
+
+def calibration_out(report: CalibrationReport) -> dict[str, Any]:
+    template = report.template
+    return {
+        "template": {"id": template.pk, "code": template.code, "name": template.name},
+        "use_calibrated": report.use_calibrated, "min_outcomes": report.min_outcomes,
+        "history_days": report.history_days, "computed_at": report.computed_at,
+        "can_switch_on": report.can_switch_on,
+        "short": [{"key": row.key, "label": row.label, "outcomes": row.outcomes} for row in report.short],
+        "note": report.note,
+        "brier": {"level": report.brier[LEVEL], "stage": report.brier[STAGE], "c139": report.brier[C139]},
+        "levels": [{**_bucket(row), "used": row.used, "effective": row.effective, "source": row.source}
+                   for row in report.levels],
+        "stages": [_bucket(row) for row in report.stages],
+        "bands": [_bucket(row) for row in report.bands],
+    }
+
+
+def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
+    scope, result = report.scope, report.forecast
+    return {
+        "scope": {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
+                  "owner_id": scope.owner.pk if scope.owner else None},
+        "period_kind": report.period.kind, "period_start": report.period.start, "period_end": report.period.end,
+        "as_of": report.as_of, "trials": report.trials, "seed": report.seed, "open_deals": report.open_deals,
+        "deals": result.deals, "booked": result.booked, "p10": result.p10, "p50": result.p50, "p90": result.p90,
+        "mean": result.mean, "expected": result.expected, "target": result.target, "p_target": result.p_target,
+        "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in result.histogram],
+        "probabilities": [p.__dict__ for p in report.probabilities],
+        "note": report.note,
+        "slip": {"deals": report.slips.deals, "p10": report.slips.percentile(10), "p50": report.slips.percentile(50),
+                 "p90": report.slips.percentile(90)},
+    }
+
+
+# --- endpoints -----------------------------------------------------------------------------------
+
+
+@router.get("/calibration", response={200: CalibrationOut, codes_4xx: ErrorOut})
+def get_calibration(request: HttpRequest, query: Query[CalibrationQuery]) -> dict[str, Any]:
+    """The stored calibration of a process: observed win rate per level, stage and C139 band next to
+    the configured probability, with counts and Brier scores, and which probabilities reports use."""
+    return calibration_out(calibration_report(query.template_id))
+
+
+@router.post("/calibration/recompute", response={200: RecomputeOut, codes_4xx: ErrorOut})
+def recompute_calibration(request: HttpRequest, payload: RecomputeIn) -> dict[str, Any]:
+    """Count the closed history again (admin only)."""
+    rows = calibration_recompute(request.auth, template_id=payload.template_id)
+    return {"rows": rows, "computed_at": timezone.now()}
+
+
+@router.post("/calibration/switch", response={200: CalibrationOut, codes_4xx: ErrorOut})
+def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
+    """Use calibrated probabilities for a process, or go back to the configured ones (admin only).
+    Switching on answers 422 `not_enough_outcomes` naming the levels short of data (`short`)."""
+    calibration_switch(request.auth, template_id=payload.template_id, use_calibrated=payload.use_calibrated,
+                       reason=payload.reason)
+    return calibration_out(calibration_report(payload.template_id))
+
+
+@router.get("/forecast/probabilistic", response={200: ProbabilisticOut, codes_4xx: ErrorOut})
+def get_probabilistic_forecast(request: HttpRequest, query: Query[ProbabilisticQuery]) -> dict[str, Any]:
+    """Monte-Carlo P10 / P50 / P90 of the period's revenue for a scope you can see (a rep: their own;
+    a manager: their teams; a director: their regions), and the probability of reaching its target."""
+    report = probabilistic_forecast(request.auth, as_of=query.as_of or timezone.localdate(), unit_id=query.unit_id,
+                                    owner_id=query.owner_id, period_kind=query.period_kind,
+                                    period_start=query.period_start, trials=query.trials, seed=query.seed)
+    return probabilistic_out(report)

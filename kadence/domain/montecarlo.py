@@ -1,0 +1,231 @@
+"""Probabilistic forecast (METHODOLOGY §9.7): Monte-Carlo over open deals → P10 / P50 / P90 of the
+period's revenue and the probability of reaching the target. Pure and vectorised (numpy): no
+clock, no ORM, no Python loop per deal or per trial.
+
+The model, kept simple on purpose:
+
+- a deal *wins* with its win probability p_win (the level's probability, calibrated where the
+  process uses calibration), independently of every other deal;
+- it *closes inside the period* with probability p_in, from the close-date slip seen in history:
+  slip S = actual close − the expected close date the deal had when it entered its last stage,
+  over won deals (an empirical distribution, in days). The deal's projected close is
+  max(expected + S, as_of) — a deal still open cannot close before today, so an overdue deal whose
+  projection lies in the past closes "now". p_in = P(period_start ≤ projected ≤ period_end). With
+  no slip history every deal closes on its expected date (S = 0);
+- winning and closing in the period are independent, so each deal contributes its amount to a
+  trial with probability q = p_win × p_in;
+- revenue of a trial = what was already booked (won) in the period + Σ amounts of the deals that
+  came in. Amounts are integer cents, so sums are exact.
+
+Sampling is exact: a cell (trial, deal) is in with probability q exactly. It is drawn in two parts
+that together cost 8 random bits per cell instead of 64: a dense byte compare `byte < ⌊256 q⌋`
+(probability b = ⌊256 q⌋ / 256), OR-ed with a sparse Poisson correction of probability
+r = (q − b) ÷ (1 − b) (per deal and chunk, Poisson(trials × λ) hits with λ = −ln(1 − r) placed on
+uniformly random trials; a cell is in when at least one hit lands on it, which happens with
+probability 1 − e^(−λ) = r, independently per cell). b + (1 − b) r = q. Deals with q = 0 or q = 1
+are not drawn at all. Trials are processed in chunks so memory stays bounded (about 2 bytes per
+cell of a chunk, ≈ 64 MB).
+
+Quantiles are empirical (inverted CDF: the smallest simulated revenue whose share of trials at or
+below it reaches p), so P10 ≤ P50 ≤ P90 always and every figure is a revenue some trial produced.
+Same inputs and seed → same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+EPOCH = date(1970, 1, 1)
+CHUNK_CELLS = 1 << 25  # cells (trials × deals) per chunk: ≈ 32 MB of random bytes + 32 MB of hits
+DENSE_LEVELS = 256  # the dense part compares one random byte per cell
+PERCENTILES = (10, 50, 90)
+EXACT_FLOAT = 2.0**52  # float64 holds every whole number up to 2**53; a margin for the test's rounding
+CENT = Decimal("0.01")
+SHARE = Decimal("0.0001")
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 (the integer dates the vectorised functions take)."""
+    return (day - EPOCH).days
+
+
+def _as_int_array(values: npt.ArrayLike, name: str) -> IntArray:
+    array = np.asarray(values, dtype=np.int64)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    return array
+
+
+def _as_probabilities(values: npt.ArrayLike, name: str) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if array.size and (np.isnan(array).any() or array.min() < 0 or array.max() > 1):
+        raise ValueError(f"{name} must be fractions in [0, 1]")
+    return array
+
+
+def in_period_probability(expected: npt.ArrayLike, *, period_start: int, period_end: int, as_of: int,
+                          slip_days: npt.ArrayLike = (), slip_counts: npt.ArrayLike = ()) -> FloatArray:
+    """p_in per deal: the probability that a deal expected to close on day `expected` (day numbers)
+    closes within [period_start, period_end], given the empirical slip distribution (`slip_days`
+    values with `slip_counts` deals each; any order) and that it is still open on `as_of`:
+
+    - as_of after the period: 0 (an open deal cannot close in the past);
+    - as_of inside the period: P(expected + S ≤ period_end) (a projection before today means "now");
+    - as_of before the period: P(period_start ≤ expected + S ≤ period_end).
+
+    No slip history → S = 0 (the deal closes on its expected date)."""
+    days = _as_int_array(expected, "expected")
+    values = _as_int_array(slip_days, "slip_days")
+    counts = _as_int_array(slip_counts, "slip_counts")
+    if values.shape != counts.shape:
+        raise ValueError("slip_days and slip_counts must have the same length")
+    if counts.size and counts.min() < 0:
+        raise ValueError("slip_counts must not be negative")
+    if period_end < period_start:
+        raise ValueError("the period ends before it starts")
+    if as_of > period_end:
+        return np.zeros(days.shape, dtype=np.float64)
+    total = int(counts.sum())
+    if total == 0:
+        values, counts, total = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), 1
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    cumulative = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(counts)))
+    # P(S ≤ period_end − expected): deals at or below the bound
+    within = cumulative[np.searchsorted(values, period_end - days, side="right")]
+    if as_of < period_start:
+        # minus P(S < period_start − expected): those that would close before the period starts
+        within = within - cumulative[np.searchsorted(values, period_start - days, side="left")]
+    result: FloatArray = within.astype(np.float64) / total
+    return result
+
+
+def simulate_totals(amount_cents: npt.ArrayLike, probability: npt.ArrayLike, *, trials: int, seed: int,
+                    base_cents: int = 0) -> IntArray:
+    """Revenue (cents) of each of `trials` trials: base_cents + Σ amounts of the deals that come in,
+    deal i coming in with probability probability[i], independently per deal and trial. Exact
+    sampling (see the module docstring); reproducible for a given seed."""
+    cents = _as_int_array(amount_cents, "amount_cents")
+    q = _as_probabilities(probability, "probability")
+    if cents.shape != q.shape:
+        raise ValueError("amount_cents and probability must have the same length")
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    certain = int(cents[q >= 1].sum())
+    uncertain = (q > 0) & (q < 1)
+    cents, q = cents[uncertain], q[uncertain]
+    totals = np.full(trials, base_cents + certain, dtype=np.int64)
+    deals = q.size
+    if deals == 0:
+        return totals
+    rng = np.random.Generator(np.random.PCG64(seed))
+    dense = np.floor(q * DENSE_LEVELS).astype(np.uint8)
+    covered = dense.astype(np.float64) / DENSE_LEVELS
+    rest = (q - covered) / (1 - covered)
+    rate = -np.log1p(-rest)
+    columns = np.arange(deals)
+    # float64 sums of whole cents are exact below 2**53 and faster than int64 ones
+    weights: npt.NDArray[np.float64] | IntArray = (
+        cents.astype(np.float64) if float(np.abs(cents.astype(np.float64)).sum()) < EXACT_FLOAT else cents)
+    chunk = max(1, min(trials, CHUNK_CELLS // deals))
+    for start in range(0, trials, chunk):  # chunks of trials, a bounded number of them
+        rows = min(chunk, trials - start)
+        cells = rows * deals
+        random_bytes = rng.bit_generator.random_raw(-(-cells // 8)).view(np.uint8)[:cells].reshape(rows, deals)
+        hits = random_bytes < dense
+        landed = rng.poisson(rows * rate)
+        count = int(landed.sum())
+        if count:
+            hits[rng.integers(0, rows, count), np.repeat(columns, landed)] = True
+        totals[start:start + rows] += np.einsum("ij,j->i", hits, weights).astype(np.int64)
+    return totals
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Trials whose revenue fell in [low, high) (the last bin includes `high`)."""
+
+    low: Decimal
+    high: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class RevenueForecast:
+    """The Monte-Carlo result for one period. Money in currency units (2 places). `expected` is the
+    exact expectation booked + Σ amount × p_win × p_in, `mean` the average over the trials (they
+    differ by sampling noise). `p_target` is the share of trials with revenue ≥ target (None
+    without a target). `deals` counts the deals with a chance (q > 0)."""
+
+    trials: int
+    seed: int
+    deals: int
+    booked: Decimal
+    p10: Decimal
+    p50: Decimal
+    p90: Decimal
+    mean: Decimal
+    expected: Decimal
+    target: Decimal | None
+    p_target: Decimal | None
+    histogram: tuple[HistogramBin, ...]
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def percentile_cents(totals: IntArray, percent: int) -> int:
+    """The empirical percentile (inverted CDF): the smallest total with at least `percent`% of the
+    trials at or below it. Integer arithmetic, so P10 ≤ P50 ≤ P90 exactly."""
+    if totals.size == 0:
+        raise ValueError("no trials")
+    ordered = np.sort(totals)
+    index = max(0, (percent * totals.size + 99) // 100 - 1)
+    return int(ordered[index])
+
+
+def histogram(totals: IntArray, bins: int = 30) -> tuple[HistogramBin, ...]:
+    """Equal-width bins over the simulated totals (cents in, currency units out); no more bins than
+    distinct totals (a certain revenue is one bar)."""
+    counts, edges = np.histogram(totals.astype(np.float64), bins=max(1, min(bins, np.unique(totals).size)))
+    lows = np.rint(edges[:-1]).astype(np.int64).tolist()
+    highs = np.rint(edges[1:]).astype(np.int64).tolist()
+    return tuple(HistogramBin(_money(low), _money(high), int(n))
+                 for low, high, n in zip(lows, highs, counts.tolist(), strict=True))
+
+
+def revenue_forecast(amount_cents: npt.ArrayLike, p_win: npt.ArrayLike, p_in: npt.ArrayLike, *, trials: int,
+                     seed: int, booked_cents: int = 0, target_cents: int | None = None,
+                     bins: int = 30) -> RevenueForecast:
+    """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
+    each in with p_win × p_in (fractions). See simulate_totals."""
+    cents = _as_int_array(amount_cents, "amount_cents")
+    q = _as_probabilities(p_win, "p_win") * _as_probabilities(p_in, "p_in")
+    totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    low = int(totals.min())
+    mean = Decimal(low) + Decimal(int((totals - low).sum())) / trials
+    expected = Decimal(booked_cents) + Decimal(float(np.dot(cents.astype(np.float64), q)))
+    p_target = None
+    if target_cents is not None:
+        share = Decimal(int((totals >= target_cents).sum())) / trials
+        p_target = share.quantize(SHARE, rounding=ROUND_HALF_UP)
+    p10, p50, p90 = (percentile_cents(totals, p) for p in PERCENTILES)
+    return RevenueForecast(
+        trials=trials, seed=seed, deals=int((q > 0).sum()), booked=_money(booked_cents),
+        p10=_money(p10), p50=_money(p50), p90=_money(p90),
+        mean=(mean / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+        expected=(expected / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+        target=None if target_cents is None else _money(target_cents), p_target=p_target,
+        histogram=histogram(totals, bins),
+    )

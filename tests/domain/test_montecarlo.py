@@ -1,0 +1,146 @@
+"""Probabilistic forecast (METHODOLOGY §9.7): slip model, exact sampling, quantiles. No database."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kadence.domain import montecarlo as mc
+
+amounts = st.lists(st.integers(0, 10**9), min_size=0, max_size=40)
+
+
+def test_day_number():
+    assert mc.day_number(date(1970, 1, 1)) == 0
+    assert mc.day_number(date(1970, 2, 1)) == 31
+
+
+def test_in_period_probability_worked_example():
+    # slips: 10 days early (1 deal), on time (2), 30 days late (1); period days 100..130, today 110
+    slips, counts = [-10, 0, 30], [1, 2, 1]
+    expected = [125, 135, 95, 140, 101]
+    p = mc.in_period_probability(expected, period_start=100, period_end=130, as_of=110, slip_days=slips,
+                                 slip_counts=counts)
+    # 125: S ≤ 5 → 3/4; 135: S ≤ −5 → 1/4; 95 (overdue): S ≤ 35 → 1; 140: S ≤ −10 → 1/4; 101: S ≤ 29 → 3/4
+    assert p.tolist() == [0.75, 0.25, 1.0, 0.25, 0.75]
+
+
+def test_in_period_probability_future_period_needs_the_lower_bound_too():
+    # today 50, before the period 100..130: P(100 ≤ expected + S ≤ 130)
+    p = mc.in_period_probability([95, 105, 125], period_start=100, period_end=130, as_of=50,
+                                 slip_days=[-10, 0, 30], slip_counts=[1, 2, 1])
+    # 95: S ∈ [5, 35] → 30 → 1/4; 105: S ∈ [−5, 25] → 0 → 2/4; 125: S ∈ [−25, 5] → −10, 0 → 3/4
+    assert p.tolist() == [0.25, 0.5, 0.75]
+
+
+def test_in_period_probability_past_period_and_no_history():
+    assert mc.in_period_probability([100], period_start=100, period_end=130, as_of=131).tolist() == [0.0]
+    # no history: closes on its expected date (overdue deals close now)
+    p = mc.in_period_probability([90, 120, 131], period_start=100, period_end=130, as_of=110)
+    assert p.tolist() == [1.0, 1.0, 0.0]
+    p = mc.in_period_probability([90, 120, 131], period_start=100, period_end=130, as_of=10)
+    assert p.tolist() == [0.0, 1.0, 0.0]
+    with pytest.raises(ValueError):
+        mc.in_period_probability([1], period_start=5, period_end=4, as_of=0)
+
+
+def test_percentile_is_the_inverted_cdf():
+    totals = np.arange(1, 11, dtype=np.int64)
+    assert [mc.percentile_cents(totals, p) for p in (10, 50, 90)] == [1, 5, 9]
+    assert mc.percentile_cents(np.array([7], dtype=np.int64), 10) == 7
+
+
+def test_certain_and_impossible_deals_are_exact():
+    cents = [123_45, 1_000_000_01, 5]
+    result = mc.revenue_forecast(cents, [1, 1, 1], [1, 1, 1], trials=50, seed=1, booked_cents=100)
+    total = D("1000124.51")  # 123.45 + 1,000,000.01 + 0.05 + 1.00 booked
+    assert (result.p10, result.p50, result.p90, result.mean, result.expected) == (total,) * 5
+    nothing = mc.revenue_forecast(cents, [0, 0.5, 1], [1, 0, 0], trials=50, seed=1)
+    assert (nothing.p10, nothing.p90, nothing.mean, nothing.deals) == (D(0), D(0), D(0), 0)
+
+
+def test_target_probability_and_histogram():
+    result = mc.revenue_forecast([100_00, 200_00], [1, 1], [1, 1], trials=20, seed=3, target_cents=300_00)
+    assert result.p_target == D(1) and result.target == D(300)
+    assert [(b.count, b.low, b.high) for b in result.histogram] == [(20, D(300), D(300))]  # one bar
+    spread = mc.histogram(np.array([0, 100, 100, 300], dtype=np.int64), bins=30)
+    assert [b.count for b in spread] == [1, 2, 1] and (spread[0].low, spread[-1].high) == (D(0), D(3))
+    missed = mc.revenue_forecast([100_00, 200_00], [1, 1], [1, 1], trials=20, seed=3, target_cents=300_01)
+    assert missed.p_target == D(0)
+    assert mc.revenue_forecast([1], [0.5], [1], trials=5, seed=1).p_target is None
+
+
+@pytest.mark.parametrize("q", [0.3, 0.001, 0.5, 0.999, 255.5 / 256])
+def test_each_cell_comes_in_with_probability_q(q):
+    # one deal of 1 cent, many trials: the share of trials it comes in estimates q (dense byte part
+    # plus the Poisson correction for the fraction below 1/256)
+    trials = 400_000
+    totals = mc.simulate_totals([1], [q], trials=trials, seed=11)
+    share = totals.mean()
+    assert abs(share - q) < 5 * (q * (1 - q) / trials) ** 0.5 + 1e-9
+
+
+def test_deals_are_independent_and_the_mean_matches_the_expectation():
+    rng = np.random.default_rng(5)
+    cents = rng.integers(1, 10**6, 3000)
+    q = rng.uniform(0, 1, 3000)
+    trials = 4000
+    totals = mc.simulate_totals(cents, q, trials=trials, seed=2)
+    mean, variance = float((cents * q).sum()), float((cents.astype(float) ** 2 * q * (1 - q)).sum())
+    assert abs(totals.mean() - mean) < 5 * (variance / trials) ** 0.5
+    assert 0.9 < totals.var() / variance < 1.1
+
+
+def test_chunks_cover_every_trial():
+    # more cells than one chunk holds: every trial gets its draws
+    deals = mc.CHUNK_CELLS // 3 + 1
+    totals = mc.simulate_totals(np.ones(deals, dtype=np.int64), np.full(deals, 0.5), trials=7, seed=1)
+    assert totals.shape == (7,)
+    assert np.all(np.abs(totals - deals / 2) < 6 * (deals / 4) ** 0.5)
+
+
+def test_inputs_are_checked():
+    with pytest.raises(ValueError):
+        mc.simulate_totals([1, 2], [0.5], trials=10, seed=1)
+    with pytest.raises(ValueError):
+        mc.simulate_totals([1], [1.5], trials=10, seed=1)
+    with pytest.raises(ValueError):
+        mc.simulate_totals([1], [0.5], trials=0, seed=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cents=amounts, data=st.data(), trials=st.integers(1, 300), seed=st.integers(0, 2**32))
+def test_quantiles_are_ordered_and_bounded(cents, data, trials, seed):
+    p = data.draw(st.lists(st.floats(0, 1), min_size=len(cents), max_size=len(cents)))
+    result = mc.revenue_forecast(cents, p, [1.0] * len(cents), trials=trials, seed=seed, booked_cents=10)
+    assert D("0.10") <= result.p10 <= result.p50 <= result.p90 <= D(sum(cents) + 10) / 100
+
+
+@settings(max_examples=40, deadline=None)
+@given(cents=amounts, data=st.data(), seed=st.integers(0, 2**32))
+def test_reproducible_with_a_seed(cents, data, seed):
+    p = data.draw(st.lists(st.floats(0, 1), min_size=len(cents), max_size=len(cents)))
+    first = mc.simulate_totals(cents, p, trials=64, seed=seed)
+    again = mc.simulate_totals(cents, p, trials=64, seed=seed)
+    assert np.array_equal(first, again)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cents=amounts, trials=st.integers(1, 200), seed=st.integers(0, 2**32))
+def test_all_certain_gives_the_sum_and_all_impossible_gives_nothing(cents, trials, seed):
+    ones = [1.0] * len(cents)
+    assert np.all(mc.simulate_totals(cents, ones, trials=trials, seed=seed) == sum(cents))
+    assert np.all(mc.simulate_totals(cents, [0.0] * len(cents), trials=trials, seed=seed, base_cents=7) == 7)
+    certain = mc.revenue_forecast(cents, ones, ones, trials=trials, seed=seed)
+    assert certain.p10 == certain.p50 == certain.p90 == certain.mean == D(sum(cents)) / 100
+
+
+@pytest.mark.parametrize("cents", [[123_45, 678_91], [3 * 10**15 + 1, 7 * 10**15 + 3]])
+def test_sums_are_exact_in_cents_small_and_huge(cents):
+    # small portfolios are summed in float64 (exact below 2**53), huge ones in int64: both exact
+    a, b = cents
+    totals = mc.simulate_totals(cents, [0.5, 0.5], trials=400, seed=9)
+    assert set(totals.tolist()) == {0, a, b, a + b}
