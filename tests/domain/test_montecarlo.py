@@ -144,3 +144,19 @@ def test_sums_are_exact_in_cents_small_and_huge(cents):
     a, b = cents
     totals = mc.simulate_totals(cents, [0.5, 0.5], trials=400, seed=9)
     assert set(totals.tolist()) == {0, a, b, a + b}
+
+
+def test_the_result_does_not_depend_on_the_number_of_threads(monkeypatch):
+    import numpy as np
+
+    from kadence.domain import montecarlo
+
+    rng = np.random.default_rng(7)
+    cents = rng.integers(1, 10_000_00, 3000)
+    q = rng.random(3000)
+    monkeypatch.setattr(montecarlo, "CHUNK_CELLS", 3000 * 64)  # several chunks
+    monkeypatch.setattr(montecarlo, "THREADS", 1)
+    one = montecarlo.simulate_totals(cents, q, trials=500, seed=11)
+    monkeypatch.setattr(montecarlo, "THREADS", 4)
+    four = montecarlo.simulate_totals(cents, q, trials=500, seed=11)
+    assert (one == four).all()
