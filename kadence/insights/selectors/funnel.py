@@ -18,6 +18,7 @@ Every figure is a grouped SQL aggregate; Python only combines a handful of group
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -131,6 +132,22 @@ def _qualified_order() -> int:
     return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
 
 
+def _fill(rows: dict[int, StageRow], grouped: Iterable[dict], key: str, as_of: date) -> int:
+    """Put grouped figures (n, amount_sum, w, days = Σ entry day numbers, qualified) on the stage
+    rows; returns the number of qualified deals."""
+    qualified = 0
+    for row in grouped:
+        target = rows.get(row[key])
+        if target is None or not row["n"]:
+            continue
+        target.count, target.amount = row["n"], row["amount_sum"] or ZERO
+        target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
+        target.avg_age = (Decimal((as_of - EPOCH).days) - Decimal(row["days"]) / Decimal(row["n"])).quantize(
+            Decimal("0.1"))
+        qualified += row["qualified"] or 0
+    return qualified
+
+
 def _open_now(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
               rows: dict[int, StageRow], summaries: bool) -> tuple[int, str]:
     """Fill the stage rows with today's open deals; returns (qualified count, source)."""
@@ -140,39 +157,12 @@ def _open_now(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
                   .values("stage_id").annotate(n=Sum("count"), amount_sum=Sum("amount"), w=Sum("weighted"),
                                                days=Sum("entered_days"),
                                                qualified=Sum("count", filter=Q(level__order__gte=qualified_order))))
-        qualified = 0
-        today_days = (as_of - EPOCH).days
-        for row in totals:
-            target = rows.get(row["stage_id"])
-            if target is None or not row["n"]:
-                continue
-            target.count, target.amount = row["n"], row["amount_sum"] or ZERO
-            target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
-            target.avg_age = (Decimal(today_days) - Decimal(row["days"]) / Decimal(row["n"])).quantize(Decimal("0.1"))
-            qualified += row["qualified"] or 0
-        return qualified, "summary"
+        return _fill(rows, totals, "stage_id", as_of), "summary"
     deals = _deals(scope, template, cut).filter(status=Opportunity.Status.OPEN)
     grouped = (Opportunity.objects.filter(pk__in=deals.values("pk")).values("stage_id")
-               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), entered=Max("stage_entered_at"),
-                         qualified=Count("id", filter=Q(level__order__gte=qualified_order))))
-    ages = _average_entry(Opportunity.objects.filter(pk__in=deals.values("pk")), "stage_id", "stage_entered_at")
-    qualified = 0
-    for row in grouped:
-        target = rows.get(row["stage_id"])
-        if target is None:
-            continue
-        target.count, target.amount = row["n"], row["amount_sum"] or ZERO
-        target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
-        if row["stage_id"] in ages:
-            target.avg_age = (Decimal((as_of - EPOCH).days) - ages[row["stage_id"]]).quantize(Decimal("0.1"))
-        qualified += row["qualified"]
-    return qualified, "live"
-
-
-def _average_entry(qs: QuerySet, key: str, moment: str) -> dict[int, Decimal]:
-    """Average UTC day number of `moment` per `key` (one grouped query)."""
-    rows = qs.values(key).annotate(days=Sum(EpochDays(moment)), n=Count("id")).order_by()
-    return {r[key]: Decimal(r["days"]) / Decimal(r["n"]) for r in rows if r["n"]}
+               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")),
+                         qualified=Count("id", filter=Q(level__order__gte=qualified_order))).order_by())
+    return _fill(rows, grouped, "stage_id", as_of), "live"
 
 
 def _open_then(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
@@ -182,22 +172,10 @@ def _open_then(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
     deals = _deals(scope, template, cut)
     last = (StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
             .values("opportunity_id").annotate(last=Max("id")).values("last"))
-    then = StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN)
-    grouped = (then.values("to_stage_id")
-               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED),
-                         qualified=Count("id", filter=Q(to_level__order__gte=qualified_order))))
-    ages = _average_entry(then, "to_stage_id", "changed_at")
-    qualified = 0
-    for row in grouped:
-        target = rows.get(row["to_stage_id"])
-        if target is None:
-            continue
-        target.count, target.amount = row["n"], row["amount_sum"] or ZERO
-        target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
-        if row["to_stage_id"] in ages:
-            target.avg_age = (Decimal((as_of - EPOCH).days) - ages[row["to_stage_id"]]).quantize(Decimal("0.1"))
-        qualified += row["qualified"]
-    return qualified
+    grouped = (StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN).values("to_stage_id")
+               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("changed_at")),
+                         qualified=Count("id", filter=Q(to_level__order__gte=qualified_order))).order_by())
+    return _fill(rows, grouped, "to_stage_id", as_of)
 
 
 @dataclass
