@@ -36,6 +36,15 @@ def open_deal(org, owner, amount: str, level: str, expected: date, template: str
                                       level=lv, probability=lv.probability, amount=D(amount), expected_close_date=expected)
 
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """The notes asserted below are the English wording (selectors use the active language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 @pytest.fixture
 def book(org):
     """Open deals in Q2 2025 per person, one won deal of rita booked in April (slip +10 days)."""
