@@ -238,18 +238,24 @@ def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
 
 
 @transaction.atomic
-def rebuild() -> tuple[int, int]:
-    """Recompute PipelineTotal and StageFlow from scratch with grouped SQL; returns their row counts."""
+def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, int]:
+    """Recompute PipelineTotal, WonTotal and StageFlow from scratch with grouped SQL; returns the row
+    counts of PipelineTotal and StageFlow. `get_model` (a migration's apps.get_model) lets a data
+    migration run it against the historical models."""
+    models = {name: (get_model("pipeline", name) if get_model else globals()[name])
+              for name in ("Opportunity", "PipelineTotal", "StageChange", "StageFlow", "WonTotal")}
+    Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal = (  # noqa: N806
+        models["Opportunity"], models["PipelineTotal"], models["StageChange"], models["StageFlow"], models["WonTotal"])
     PipelineTotal.objects.all().delete()
     StageFlow.objects.all().delete()
     WonTotal.objects.all().delete()
-    won = (Opportunity.objects.filter(status=Opportunity.Status.WON, closed_on__isnull=False)
+    won = (Opportunity.objects.filter(status="won", closed_on__isnull=False)
            .annotate(closed_month=TruncMonth("closed_on")).values("owner_id", "team_id", "closed_month")
            .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED)).order_by())
     WonTotal.objects.bulk_create(
         [WonTotal(owner_id=r["owner_id"], team_id=r["team_id"], closed_month=_as_date(r["closed_month"]), count=r["n"],
                   amount=r["amount_sum"], weighted=r["w"]) for r in won.iterator()], batch_size=5000)
-    totals = (Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+    totals = (Opportunity.objects.filter(status="open")
               .annotate(close_month=TruncMonth("expected_close_date"))
               .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")))
@@ -265,7 +271,7 @@ def rebuild() -> tuple[int, int]:
              .values("owner", "team", "m", "kind", "start", "to_stage_id")
              .annotate(n=Count("id"), amount_sum=Sum("amount"), days_sum=Coalesce(Sum("days_in_from_stage"), 0),
                        cycle=Coalesce(Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
-                                          filter=Q(kind=StageChange.Kind.WON)), Value(0)))
+                                          filter=Q(kind="won")), Value(0)))
              .order_by())
     StageFlow.objects.bulk_create(
         [StageFlow(owner_id=r["owner"], team_id=r["team"], month=_as_date(r["m"]), kind=r["kind"],
