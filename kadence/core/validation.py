@@ -65,3 +65,20 @@ def clean_search(value: Any) -> str:
 def not_in_future(value: date | None, today: date, field: str) -> None:
     if value is not None and value > today:
         raise ValidationFailed(_("The date cannot be in the future."), {field: [_("Use today or an earlier date.")]})
+
+
+def parse_date_param(raw: str | None, field: str) -> date | None:
+    """A date from a query or form parameter (YYYY-MM-DD): None when empty, ValidationFailed when
+    malformed."""
+    from django.utils.dateparse import parse_date
+
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = parse_date(text)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), {field: [_("Enter a date as YYYY-MM-DD.")]})
+    return value

@@ -88,11 +88,11 @@ def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
     """The evidence file, to whoever can see its deal."""
     evidence = services.access_evidence(request.auth, evidence_id)
     if not evidence.file:
-        raise NotFound("This evidence has no file.")
+        raise NotFound(_("This evidence has no file."))
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
-        raise NotFound("The file is missing from storage.") from None
+        raise NotFound(_("The file is missing from storage; ask an admin.")) from None
     return FileResponse(handle, as_attachment=True, filename=evidence.file_name or "evidence",
                         content_type=evidence.content_type or "application/octet-stream")
 

@@ -21,12 +21,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.validation import parse_date_param
 from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
@@ -65,16 +65,7 @@ def _int(request: HttpRequest, name: str, *, low: int = 1, high: int = 2**63 - 1
 
 
 def _date(request: HttpRequest, name: str) -> date | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), {name: [_("Enter a date as YYYY-MM-DD.")]})
-    return value
+    return parse_date_param(request.GET.get(name), name)
 
 
 def _flt(value: Decimal | int | None) -> float | None:

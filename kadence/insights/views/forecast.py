@@ -15,13 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
+from kadence.core.validation import parse_date_param
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -52,17 +52,7 @@ def _id(request: HttpRequest, name: str) -> int | None:
     return int(raw)
 
 
-def _date(raw: str | None, name: str) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), {name: [_("Enter a date as YYYY-MM-DD.")]})
-    return value
+_date = parse_date_param
 
 
 def report_params(request: HttpRequest) -> dict[str, Any]:
