@@ -5,8 +5,9 @@ The pipeline and deal-control services that change a deal run under `tracking(op
 new one. `_history` calls `flow_add` for every new stage-history row. `rebuild()` recomputes both
 tables from the opportunities and the history with grouped SQL (after a bulk load, or to check).
 
-Days are UTC day numbers (days since 1970-01-01): `entered_days` sums the day a deal entered its
-stage; a win's `cycle_days` is its day number minus its creation's.
+Days are local day numbers (days since 1970-01-01 in settings.TIME_ZONE, the calendar the users and
+`as_of` live in): `entered_days` sums the day a deal entered its stage; a win's `cycle_days` is its day
+number minus its creation's.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
@@ -44,22 +45,29 @@ WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / 100,
                              output_field=DecimalField(max_digits=22, decimal_places=4))
 
 
+EPOCH = date(1970, 1, 1)
+
+
 class EpochDays(Func):
-    """The UTC day number (days since 1970-01-01) of a datetime column, in SQL."""
+    """The local day number (days since 1970-01-01 in settings.TIME_ZONE) of a datetime column, in
+    SQL: the same number as `epoch_days` gives in Python."""
 
     output_field = IntegerField()
+
+    def __init__(self, expression: Any, **extra: Any) -> None:
+        super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
                            **extra)
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection,
-                           template="CAST(floor(extract(epoch from %(expressions)s) / 86400) AS BIGINT)", **extra)
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
 
 
 def epoch_days(moment: datetime) -> int:
-    return int(moment.timestamp() // 86400)
+    """The local day number of `moment` (see EpochDays)."""
+    return (timezone.localtime(moment, timezone.get_default_timezone()).date() - EPOCH).days
 
 
 def month_of(moment: datetime | date) -> date:

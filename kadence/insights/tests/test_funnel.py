@@ -3,7 +3,7 @@ rebuild and the live reading, a past `as_of` says what the history says, and sco
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -160,3 +160,21 @@ def test_stage_sums_equal_totals(org, no_gates, deals):
     assert report.count == sum(r.count for r in report.stages) == len(deals) + 2
     assert report.amount == sum((r.amount for r in report.stages), Decimal(0))
     assert report.amount == sum(Decimal(a) for _o, a in deals) + org.opp.amount + org.sara_opp.amount
+
+
+@pytest.mark.django_db
+def test_day_numbers_follow_the_local_calendar_in_python_and_sql(org, no_gates, settings):
+    """Ages and cycles count local days: 01:00 in Shanghai is still the previous day in UTC (the age of a
+    deal created after 16:00 UTC used to read 1 on the day it was created)."""
+    settings.TIME_ZONE = "Asia/Shanghai"
+    moment = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)  # 2026-12-04 01:00 in Shanghai
+    local_day = (date(2026, 12, 4) - date(1970, 1, 1)).days
+    assert summary.epoch_days(moment) == local_day
+    Opportunity.objects.filter(pk=org.opp.pk).update(stage_entered_at=moment)
+    row = Opportunity.objects.filter(pk=org.opp.pk).annotate(d=summary.EpochDays("stage_entered_at")).get()
+    assert row.d == local_day
+    summary.rebuild()
+    template = ProcessTemplate.objects.get(is_default=True)
+    report = funnel_report(org.rita, resolve_scope(org.rita), template=template, as_of=date(2026, 12, 4),
+                           today=date(2026, 12, 4))
+    assert [r.avg_age for r in report.stages if r.count] == [Decimal("0.0")]
