@@ -1,5 +1,5 @@
-"""Core pages: sign-in and sign-out, the home page per role, the language switch, the health check,
-and the one mapping of domain errors to error pages used by every page view."""
+"""Core pages: sign-in and sign-out, password change and reset, the home page per role, the language
+switch, the health check, and the one mapping of domain errors to error pages used by every page view."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,11 @@ from django.views.i18n import set_language
 
 from kadence.activities.selectors import activities_due
 from kadence.core.errors import DomainError
-from kadence.core.forms import ThrottledAuthenticationForm
+from kadence.core.forms import (
+    ThrottledAuthenticationForm,
+    ThrottledPasswordChangeForm,
+    ThrottledPasswordResetForm,
+)
 from kadence.core.models import User
 from kadence.core.throttle import clear_failures
 from kadence.core.visibility import visible_opportunities
@@ -57,20 +62,68 @@ def render_error(request: HttpRequest, exc: DomainError, *, status: int | None =
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in with throttling (kadence.core.throttle); a success clears the failures."""
+    """Django's sign-in. The throttle (kadence.core.throttle) is applied by the authentication backend;
+    the form explains a refusal."""
 
     template_name = "core/login.html"
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
-        clear_failures(form.cleaned_data.get("username") or "")
-        clear_failures(form.get_user().get_username())
-        return super().form_valid(form)
-
 
 class LogoutView(auth_views.LogoutView):
     """Sign-out is a POST (Django refuses GET with 405)."""
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in person changes their own password; the old password goes through the throttle
+    (the form calls authenticate() with this request). Also the admin site's (kadence.core.admin_site)."""
+
+    template_name = "core/password_change.html"
+    form_class = ThrottledPasswordChangeForm
+    success_url = reverse_lazy("password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "core/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """"E-mail me a link to set a new password". The answer is the same page whether an account has
+    that address or not, and requests are throttled (ThrottledPasswordResetForm)."""
+
+    template_name = "core/password_reset.html"
+    form_class = ThrottledPasswordResetForm
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+    extra_email_context = {"site_name": "Kadence"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "core/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the e-mail: set a new password. Proving the mailbox lifts the sign-in lock on
+    the user name, so that a person locked out by their own typos can sign in again at once."""
+
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        clear_failures(form.user.get_username())
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "core/password_reset_complete.html"
 
 
 @require_POST
