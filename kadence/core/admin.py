@@ -30,7 +30,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked")
+    list_display = ("id", "prefix", "user", "name", "created_at", "last_used_at", "revoked")  # id: `kadence token revoke ID`
     list_filter = ("revoked",)
     readonly_fields = ("digest", "prefix", "created_at", "last_used_at")
 
