@@ -58,7 +58,10 @@ from kadence.deals.models import (
     Milestone,
     OpportunityTask,
 )
-from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, band, parse_score
+from kadence.deals.selectors.assessments import bid_rules, c139_rules
+from kadence.domain import bid as bid_domain
+from kadence.domain import c139 as c139_domain
+from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -1548,14 +1551,17 @@ class ControlCatalog:
     level_order: dict[int, int]
     developed_order: int = 4
     contacted_order: int = 2
-    rule: C139Score = C139Score(8, 1, 0)
     band_rules: BandRules = BandRules()
     required_roles: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
     expense_categories: tuple[tuple[int, str], ...] = ()
     approvers: dict[int, int] = field(default_factory=dict)
-    bid_pursue_min: int = 3
-    bid_abandon_max: int = -1
+    bid_rules: bid_domain.BidRules = bid_domain.BidRules()
     bid_qualify_days: int = 14
+
+    @property
+    def rule(self) -> C139Score:
+        """The C139 rule of the policy ("8C1F0W or better" by default)."""
+        return self.band_rules.rule
 
 
 def task_specs(criteria: dict[int, tuple[CriterionSpec, ...]],
@@ -1592,10 +1598,6 @@ def load_control_catalog(org: Org) -> ControlCatalog:
     levels = list(ProbabilityLevel.objects.values_list("id", "code", "order"))
     orders = {code: order for _id, code, order in levels}
     policy = ControlPolicy.current()
-    try:
-        rule = parse_score(policy.c139_rule)
-    except ValueError:
-        rule = C139Score(8, 1, 0)
     approvers = {team: sellers[0].id for team, sellers in org.managers_by_team.items() if sellers}
     missing = set(org.reps_by_team) - set(approvers)
     if missing:
@@ -1614,14 +1616,12 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         level_order={level_id: order for level_id, _code, order in levels},
         developed_order=orders.get("D", 4),
         contacted_order=orders.get("C", 2),
-        rule=rule,
-        band_rules=BandRules(rule=rule, min_clear_mid=policy.c139_min_clear_mid),
+        band_rules=c139_rules(policy),
         required_roles=tuple(str(r) for r in policy.required_buying_roles or ()),
         expense_categories=tuple(ExpenseCategory.objects.filter(is_active=True).order_by("order", "id")
                                  .values_list("id", "code")),
         approvers=approvers,
-        bid_pursue_min=policy.bid_pursue_min_score,
-        bid_abandon_max=policy.bid_abandon_max_score,
+        bid_rules=bid_rules(policy),
         bid_qualify_days=policy.bid_qualify_days,
     )
 
@@ -1648,17 +1648,6 @@ class DealControlDraft:
     budgets: list[tuple] = field(default_factory=list)
     expenses: list[tuple] = field(default_factory=list)
     flag: str = ""  # the staging flag the rows should produce: "over", "under" or ""
-
-
-def _bid_suggestion(answers: tuple[int, int, int, int], signs: int, pursue_min: int, abandon_max: int) -> str:
-    """METHODOLOGY §5 as kadence.domain.bid decides it: abandon on a low score, "can we win" = −1 or two
-    abandon signs; pursue on a high score with no −1; qualify otherwise."""
-    total = sum(answers)
-    if total <= abandon_max or answers[2] == -1 or signs >= 2:
-        return "abandon"
-    if total >= pursue_min and -1 not in answers:
-        return "pursue"
-    return "qualify"
 
 
 class _Member:
@@ -2167,13 +2156,14 @@ class DealControlGenerator:
                 elif item == "W1" and against:
                     answers.append((item, "negative", None, None, "最高决策者倾向竞争对手"))
                 else:
-                    answers.append((item, "negative" if rng.random() < negative_p else "unknown", None, None, ""))
-            score = C139Score(sum(1 for x in CLEAR_ITEMS if x in confirmed), sum(1 for x in FIRST_ITEMS if x in confirmed),
-                              1 if "W1" in confirmed else 0, against)
-            found = band(score, cat.band_rules)
+                    negative = rng.random() < negative_p and item != "W1"  # W1 "against" only where intended
+                    answers.append((item, "negative" if negative else "unknown", None, None, ""))
+            # What is stored is what the domain rule gives for these answers, as the C139 service stores it.
+            score = c139_domain.score({answer[0]: answer[1] for answer in answers})
+            found = c139_domain.band(score, cat.band_rules)
             result = str(score)
             note = "与教练逐项核实" if coach is not None and rng.random() < 0.3 else ""
-            draft.assessments.append(((owner, sim.at(t), score.clear, score.first, score.win, against, result,
+            draft.assessments.append(((owner, sim.at(t), score.clear, score.first, score.win, score.win_against, result,
                                        score.at_least(rule), found.code, found.low, found.high, note), answers))
         return result
 
@@ -2191,18 +2181,22 @@ class DealControlGenerator:
             else:
                 answers = tuple(rng.choice((0, -1, -1, 1)) for _ in range(4))
                 signs = (rng.random() < 0.6, rng.random() < 0.6, rng.random() < 0.6)
-            suggested = _bid_suggestion(answers, sum(signs), cat.bid_pursue_min, cat.bid_abandon_max)
-            if suggested == outcome:
+            # The pursue-type conditions do not move the suggestion (kadence.domain.bid): drawn below.
+            if bid_domain.suggest(bid_domain.BidAnswers(*answers, False, False, False, *signs),
+                                  cat.bid_rules).outcome == outcome:
                 break
         industry = account.industry if account else "enterprise"
         buyer = {"government": "government", "education": "government", "military": "military"}.get(industry,
                                                                                                     "enterprise")
         pursue_like = outcome == "pursue"
         close_relationship = rng.random() < (0.7 if pursue_like else 0.2)
+        conditions = (pursue_like or rng.random() < 0.6, close_relationship, rng.random() < 0.75)
+        suggestion = bid_domain.suggest(bid_domain.BidAnswers(*answers, *conditions, *signs), cat.bid_rules)
         qualify_by = self.sim.day(t) + timedelta(days=cat.bid_qualify_days) if outcome == "qualify" else None
-        note = rng.choice(BID_NOTES[outcome]) if suggested == outcome else "经理评审后决定：" + rng.choice(BID_NOTES[outcome])
-        return (owner, self.sim.at(t), buyer, *answers, pursue_like or rng.random() < 0.6, close_relationship,
-                rng.random() < 0.75, *signs, sum(answers), suggested, outcome, qualify_by, note)
+        note = (rng.choice(BID_NOTES[outcome]) if suggestion.outcome == outcome
+                else "经理评审后决定：" + rng.choice(BID_NOTES[outcome]))
+        return (owner, self.sim.at(t), buyer, *answers, *conditions, *signs, suggestion.score,
+                suggestion.outcome.value, outcome, qualify_by, note)
 
     def _bids(self, draft: DealControlDraft, tpl: TemplateSpec, stages: tuple[StageSpec, ...], spans: tuple,
               last_pass: dict[int, int], status: str, owner: int, account: AccountRef | None) -> bool:

@@ -401,3 +401,61 @@ def test_seed_without_deal_control_writes_no_deal_control_rows():
     for model in (Evidence, C139Assessment, BuyingCentreMember, Milestone, OpportunityTask, ExpenseBudget, Expense):
         assert not model.objects.exists(), model
     assert_history_consistent()
+
+
+# --- the demo as a newcomer finds it: loaded for today, as `make demo` does ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_today(django_db_setup, django_db_blocker):
+    """The demo company loaded once for this module, for the real today (the pages read
+    `timezone.localdate()`), in a transaction rolled back at the end so other modules start empty."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.mark.django_db
+def test_every_demo_assessment_stores_what_the_domain_rule_gives_for_its_answers(demo_today):
+    """A stored C139 result, tier counts, "against", rule and band are what kadence.domain.c139 gives for
+    the assessment's answers (under the policy's rules); a stored bid suggestion is what
+    kadence.domain.bid suggests for its answers and signs."""
+    from kadence.deals.models import ControlPolicy
+    from kadence.deals.selectors.assessments import bid_rules, c139_rules
+    from kadence.domain import bid as bid_domain
+    from kadence.domain import c139 as c139_domain
+
+    policy = ControlPolicy.current()
+    rules = c139_rules(policy)
+    answers: dict[int, dict[str, str]] = {}
+    for assessment_id, item, status in C139Answer.objects.values_list("assessment_id", "item", "status"):
+        answers.setdefault(assessment_id, {})[item] = status
+    wrong = []
+    assessments = list(C139Assessment.objects.values_list(
+        "id", "clear", "first", "win", "win_against", "result", "meets_rule", "band", "band_low", "band_high"))
+    assert len(assessments) > 1000
+    for pk, *stored in assessments:
+        score = c139_domain.score(answers[pk])
+        found = c139_domain.band(score, rules)
+        expected = [score.clear, score.first, score.win, score.win_against, str(score), score.at_least(rules.rule),
+                    found.code, found.low, found.high]
+        if stored != expected:
+            wrong.append((pk, stored, expected))
+    assert not wrong, f"{len(wrong)} of {len(assessments)} assessments contradict their answers, e.g. {wrong[:3]}"
+    assert C139Assessment.objects.filter(win_against=True).exists()  # "against" still occurs, where intended
+
+    fields = [*bid_domain.QUESTIONS, *bid_domain.PURSUE_CONDITIONS, *bid_domain.ABANDON_SIGNS]
+    bids = list(BidAssessment.objects.values("score", "suggested_outcome", *fields))
+    assert bids
+    for row in bids:
+        suggestion = bid_domain.suggest(bid_domain.BidAnswers(**{f: row[f] for f in fields}), bid_rules(policy))
+        assert (row["score"], row["suggested_outcome"]) == (suggestion.score, suggestion.outcome), row
