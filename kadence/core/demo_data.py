@@ -2418,38 +2418,44 @@ class DealTimeline:
     """Each deal's forecast state over time, read back from the written stage history: the state a
     history row records holds from its `changed_at` on; the deal's current row holds from its
     `updated_at` (a close date fixed after the last move is in no history row). Before its first row
-    a deal did not exist yet: it is shown as lost, which every forecast figure leaves out."""
+    a deal did not exist yet: it is shown as lost, which every forecast figure leaves out. Read
+    forwards in time (`advance`), one pass over all the rows."""
 
-    def __init__(self, events: dict[int, list[tuple[datetime, DealState]]], final: dict[int, DealState]):
-        self.events, self.final = events, final
-        self.times = {pk: [moment for moment, _state in rows] for pk, rows in events.items()}
+    def __init__(self, events: list[tuple[datetime, int, DealState]], final: dict[int, DealState]):
+        self.events = sorted(events, key=lambda row: row[0])  # stable: a current row stays after its history
+        self.final = final
+        self.cursor = 0
+        first: dict[int, DealState] = {}
+        for _moment, pk, state in self.events:
+            first.setdefault(pk, state)
+        self.before = {pk: state._replace(status=LOST, forecast_category=OMITTED, closed_on=None)
+                       for pk, state in first.items()}
 
     @classmethod
     def load(cls) -> DealTimeline:
         category = dict(Stage.objects.values_list("id", "default_level__default_forecast_category"))
-        events: dict[int, list[tuple[datetime, DealState]]] = defaultdict(list)
+        events: list[tuple[datetime, int, DealState]] = []
         for pk, moment, status, stage_id, close, amount, probability in (
-                StageChange.objects.order_by("opportunity_id", "changed_at", "id").values_list(
+                StageChange.objects.order_by("changed_at", "id").values_list(
                     "opportunity_id", "changed_at", "status", "to_stage_id", "expected_close_date", "amount",
                     "probability")):
             closed_on = timezone.localdate(moment) if status != OPEN else None
             kind = {WON: BOOKED, LOST: OMITTED}.get(status) or category[stage_id]
-            events[pk].append((moment, DealState(status, close, kind, closed_on, amount, probability)))
+            events.append((moment, pk, DealState(status, close, kind, closed_on, amount, probability)))
         final: dict[int, DealState] = {}
         for pk, updated_at, *values in Opportunity.objects.values_list("id", "updated_at", *STATE_FIELDS):
             final[pk] = DealState(*values)
-            events[pk].append((updated_at, final[pk]))
-        for rows in events.values():
-            rows.sort(key=lambda row: row[0])  # stable: the current row stays last among equal times
-        return cls(dict(events), final)
+            events.append((updated_at, pk, final[pk]))
+        return cls(events, final)
 
-    def state_at(self, pk: int, moment: datetime) -> DealState:
-        """The deal's state just before `moment`."""
-        index = bisect_right(self.times[pk], moment) - 1
-        if index < 0:
-            first = self.events[pk][0][1]
-            return first._replace(status=LOST, forecast_category=OMITTED, closed_on=None)
-        return self.events[pk][index][1]
+    def advance(self, moment: datetime) -> dict[int, DealState]:
+        """The states deals took since the previous call, up to just before `moment` (the latest per deal)."""
+        changed: dict[int, DealState] = {}
+        while self.cursor < len(self.events) and self.events[self.cursor][0] < moment:
+            _moment, pk, state = self.events[self.cursor]
+            changed[pk] = state
+            self.cursor += 1
+        return changed
 
 
 def _share(rng: random.Random, low: float, high: float) -> Decimal:
@@ -2603,9 +2609,12 @@ class PlanningGenerator:
     def _set_states(self, timeline: DealTimeline, moment: datetime | None) -> None:
         """Put every deal in its state just before `moment` (None: its current state). One UPDATE per
         changed deal through executemany: bulk_update's CASE expressions are 10× slower here."""
+        if moment is None:
+            states = timeline.final
+        else:
+            states = {**timeline.before, **timeline.advance(moment)} if not self.applied else timeline.advance(moment)
         changed = []
-        for pk in timeline.final:
-            state = timeline.final[pk] if moment is None else timeline.state_at(pk, moment)
+        for pk, state in states.items():
             if self.applied.get(pk) != state:
                 self.applied[pk] = state
                 changed.append((*(None if v is None else prep(v) for prep, v in zip(self.prep, state, strict=True)), pk))
