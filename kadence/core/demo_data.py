@@ -160,6 +160,9 @@ LOSS_REASON_WEIGHTS = {"price": 30, "technical": 14, "spec_bias": 12, "relations
 # Reasons for which there is no winning competitor (the customer bought nothing).
 NO_WINNER_REASONS = {"budget", "no_decision"}
 DEAL_TEAM_ROLES = ["presales", "consultant", "executive", "inside_sales", "commercial"]
+# Service-only deals the region's inside sales own rather than the account's rep (the rest they support).
+SERVICE_LINES = {"services"}
+INSIDE_SERVICE_SHARE = 0.5
 
 # --- geography -------------------------------------------------------------------------------------
 
@@ -884,10 +887,13 @@ class OpportunitySimulator:
         size_weight = {"small": 1.0, "medium": 1.5, "large": 2.5, "huge": 4.0}
         self.account_cum = _cumulative(size_weight.get(a.size, 1.0) * setup.lognormvariate(0, 0.6) for a in accounts)
         self.skill = {s.id: setup.uniform(0.75, 1.25) for s in org.reps}
+        for group in org.inside_by_region.values():  # service contracts (theirs) are lost less often
+            self.skill.update((s.id, setup.uniform(0.5, 0.8)) for s in group)
         self.sellers = {s.id: s for s in org.reps}
         lines = {code: pid for pid, code in catalog.product_lines}
         self.line_factor = {lines[c]: f for c, _zh, _en, f, _p in PRODUCT_LINES if c in lines}
         self.projects = {lines[c]: p for c, _zh, _en, _f, p in PRODUCT_LINES if c in lines}
+        self.service_lines = {lines[c] for c in SERVICE_LINES if c in lines}
         self.lines_by_industry: dict[str, tuple[list[int], list[float]]] = {}
         for industry, weights in LINES_BY_INDUSTRY.items():
             pairs = [(lines[c], w) for c, w in weights.items() if c in lines]
@@ -972,7 +978,6 @@ class OpportunitySimulator:
         owner = self.sellers.get(account.owner_id) or rng.choice(self.org.reps)
         if r() < 0.1:  # a teammate works this deal at a colleague's account
             owner = rng.choice(self.org.reps_by_team[owner.team_id])
-        skill = self.skill[owner.id]
         stages, n_open = tpl.open_stages, len(tpl.open_stages)
         remaining = self.remaining[tpl.id]
 
@@ -980,6 +985,10 @@ class OpportunitySimulator:
         pace = rng.lognormvariate(0.0, 0.25)
         stall = rng.randrange(n_open) if r() < 0.15 else -1
         lines = self._product_lines(rng, account.industry)
+        inside = self.org.inside_by_region.get(account.region_id)
+        if inside and lines and set(lines) <= self.service_lines and r() < INSIDE_SERVICE_SHARE:
+            owner = rng.choice(inside)  # inside sales run service contracts of their region themselves
+        skill = self.skill[owner.id]
         factor = sum(self.line_factor.get(line, 1.0) for line in lines) / max(1, len(lines))
         size_factor = {"small": 0.5, "medium": 0.9, "large": 1.3, "huge": 1.8}.get(account.size, 1.0)
         amount = rng.lognormvariate(math.log(800_000), 0.9) * factor * size_factor
@@ -2381,9 +2390,10 @@ def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
 # --- planning: targets, forecasts, order forecasts, calibration ------------------------------------------
 
 # Targets are stretched above what a seller booked over the year before (per seller and year), never below
-# half their average quarter; a quarter's months get these shares (the last month the rest).
+# half their average quarter nor TARGET_MIN; a quarter's months get these shares (the last month the rest).
 TARGET_STRETCH = (1.05, 1.3)
 TARGET_FLOOR = Decimal("0.5")
+TARGET_MIN = Decimal(300_000)  # a quarter's target at least (a seller new to the history)
 MONTH_SHARES = (Decimal("0.30"), Decimal("0.33"))
 WAN = Decimal(10_000)  # targets and calls are set in 万 (ten thousands)
 # Forecast calls: most sellers submit for the next quarter in its last working days before it starts;
@@ -2481,8 +2491,9 @@ class PlanningGenerator:
 
     def __init__(self, org: Org, today: date, seed: int):
         self.org, self.today, self.rng = org, today, stream(seed, "planning")
-        self.reps = {u.pk: u for u in User.objects.filter(pk__in=[s.id for s in org.reps]).order_by("id")}
-        self.team_of = {s.id: s.team_id for s in org.reps}
+        people = [*org.reps, *(s for group in org.inside_by_region.values() for s in group)]
+        self.sellers = {u.pk: u for u in User.objects.filter(pk__in=[s.id for s in people]).order_by("id")}
+        self.team_of = {s.id: s.team_id for s in people}
         self.units = {u.pk: u for u in OrgUnit.objects.order_by("path")}
         self.admin = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("id").first()
         self.directors = dict(User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
@@ -2502,45 +2513,46 @@ class PlanningGenerator:
     # -- targets --------------------------------------------------------------------------------------------
 
     def targets(self) -> None:
-        """Per rep for every quarter from the one the history starts in to the end of this year, their
-        months and (whole years only) the year; teams, regions and the company as the sums below them."""
+        """Per seller (reps and inside sales) for every quarter from the one the history starts in to the
+        end of this year, their months and (whole years only) the year; teams, regions and the company as
+        the sums below them."""
         first = period_containing("quarter", self.history_start)
         last = period_containing("quarter", date(self.today.year, 12, 31))
         quarters = [first]
         while quarters[-1] != last:
             quarters.append(quarters[-1].shift(1))
         bookings: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-        for owner, closed_on, amount in Opportunity.objects.filter(status=WON, owner_id__in=list(self.reps)).values_list(
+        for owner, closed_on, amount in Opportunity.objects.filter(status=WON, owner_id__in=list(self.sellers)).values_list(
                 "owner_id", "closed_on", "amount"):
             bookings[owner].append((closed_on, amount))
         history_quarters = Decimal(max(1, sum(1 for q in quarters if q.start <= self.today)))
         per_user: dict[tuple[str, date], dict[int, Decimal]] = defaultdict(dict)
         stretch: dict[tuple[int, int], Decimal] = {}
-        for rep in self.reps:
-            average = sum((a for _d, a in bookings[rep]), Decimal(0)) / history_quarters
+        for seller in self.sellers:
+            average = sum((a for _d, a in bookings[seller]), Decimal(0)) / history_quarters
             for quarter in quarters:
                 year_end = min(quarter.end, self.today)
-                trailing = sum((a for d, a in bookings[rep] if year_end - timedelta(days=365) < d <= year_end),
+                trailing = sum((a for d, a in bookings[seller] if year_end - timedelta(days=365) < d <= year_end),
                                Decimal(0))
-                factor = stretch.setdefault((rep, quarter.start.year), _share(self.rng, *TARGET_STRETCH))
-                amount = _wan(max(trailing / 4, average * TARGET_FLOOR) * factor) or WAN * 10
-                per_user[("quarter", quarter.start)][rep] = amount
+                factor = stretch.setdefault((seller, quarter.start.year), _share(self.rng, *TARGET_STRETCH))
+                amount = max(TARGET_MIN, _wan(max(trailing / 4, average * TARGET_FLOOR) * factor))
+                per_user[("quarter", quarter.start)][seller] = amount
                 months = [_wan(amount * share) for share in MONTH_SHARES]
                 months.append(amount - sum(months))
                 for offset, month_amount in enumerate(months):
-                    per_user[("month", add_months(quarter.start, offset))][rep] = month_amount
+                    per_user[("month", add_months(quarter.start, offset))][seller] = month_amount
         for year in sorted({q.start.year for q in quarters}):
             starts = [date(year, month, 1) for month in (1, 4, 7, 10)]
             if all(("quarter", s) in per_user for s in starts):
-                for rep in self.reps:
-                    per_user[("year", starts[0])][rep] = sum(per_user[("quarter", s)][rep] for s in starts)
+                for seller in self.sellers:
+                    per_user[("year", starts[0])][seller] = sum(per_user[("quarter", s)][seller] for s in starts)
         rows = []
         for (kind, start), amounts in sorted(per_user.items()):
             created = min(self.at(start - timedelta(days=7), 10), self.at(self.today - timedelta(days=1), 10))
             per_unit: dict[int, Decimal] = defaultdict(Decimal)
-            for rep, amount in amounts.items():
-                team = self.team_of[rep]
-                rows.append(Target(user_id=rep, period_kind=kind, period_start=start, amount=amount,
+            for seller, amount in amounts.items():
+                team = self.team_of[seller]
+                rows.append(Target(user_id=seller, period_kind=kind, period_start=start, amount=amount,
                                    created_by_id=self._setter(team), created_at=created, updated_at=created))
                 for unit_id in self._chain(team):
                     per_unit[unit_id] += amount
@@ -2596,8 +2608,9 @@ class PlanningGenerator:
                 self.counts["planning_forecastsnapshot"] += ForecastSnapshot.objects.filter(
                     source=ForecastSnapshot.Source.SCHEDULED, taken_on=day).update(
                     taken_at=self.at(day, SNAPSHOT_HOUR))
-            if day in submit_days:
-                self._submit(day, submit_days[day], SUBMIT_SHARE, adjust=True)
+            if day in submit_days:  # every seller has submitted for the quarter a newcomer sees first
+                period = submit_days[day]
+                self._submit(day, period, 1.0 if period.contains(self.today) else SUBMIT_SHARE, adjust=True)
             if day in update_days:
                 self._submit(day, update_days[day], UPDATE_SHARE, adjust=False)
             if day in mondays and day >= first_orders:
@@ -2623,29 +2636,29 @@ class PlanningGenerator:
                 cursor.executemany(self.update_sql, changed)
 
     def _submit(self, day: date, period: Period, share: float, *, adjust: bool) -> None:
-        """Forecast submissions of the reps for `period` on `day` (and some managers' adjustments), as
+        """Forecast submissions of the sellers for `period` on `day` (and some managers' adjustments), as
         forecast_submit / forecast_adjust record them: the figures of the seller's deals that day, the
         deals behind the call, and a snapshot with each."""
         rng = self.rng
         totals: dict[int, fc.CategoryTotals] = defaultdict(fc.CategoryTotals)
-        for group in period_groups(Opportunity.objects.filter(owner_id__in=list(self.reps)), period, day):
+        for group in period_groups(Opportunity.objects.filter(owner_id__in=list(self.sellers)), period, day):
             totals[group.owner_id] = totals[group.owner_id] + group.totals
         snapshots = []
-        for rep_id, rep in self.reps.items():
+        for seller_id, seller in self.sellers.items():
             if rng.random() >= share:
                 continue
-            figures = totals[rep_id]
+            figures = totals[seller_id]
             # A seller's call: what is booked and committed, part of the best case and a little of the pipeline.
             call = _wan((figures.commit_call + figures.best_case.amount * _share(rng, 0.4, 0.8)
                          + figures.pipeline.amount * _share(rng, 0.15, 0.35)) * _share(rng, 0.9, 1.1))
             submitted_at = self.at(day, rng.uniform(9, 17))
-            values = {"user_id": rep_id, "unit_id": self.team_of[rep_id], "period_kind": period.kind,
+            values = {"user_id": seller_id, "unit_id": self.team_of[seller_id], "period_kind": period.kind,
                       "period_start": period.start, **self._figures(figures)}
             submission = ForecastSubmission.objects.create(
                 kind=ForecastSubmission.Kind.SUBMISSION, forecast=call, reason=rng.choice(SUBMISSION_REASONS),
-                deals=deals_behind(rep, period, day), submitted_by_id=rep_id, submitted_at=submitted_at, **values)
-            snapshots.append(self._snapshot(rep_id, period, day, submitted_at, figures, call))
-            manager = self.org.managers_by_team.get(self.team_of[rep_id])
+                deals=deals_behind(seller, period, day), submitted_by_id=seller_id, submitted_at=submitted_at, **values)
+            snapshots.append(self._snapshot(seller_id, period, day, submitted_at, figures, call))
+            manager = self.org.managers_by_team.get(self.team_of[seller_id])
             if adjust and manager and call and rng.random() < ADJUST_SHARE:
                 adjusted = _wan(call * (_share(rng, 0.75, 0.95) if rng.random() < 0.6 else _share(rng, 1.05, 1.2)))
                 adjusted_at = submitted_at + timedelta(hours=rng.uniform(0.5, 4))
@@ -2653,7 +2666,7 @@ class PlanningGenerator:
                     kind=ForecastSubmission.Kind.ADJUSTMENT, forecast=adjusted, adjusts=submission,
                     reason=rng.choice(ADJUST_REASONS), submitted_by_id=manager[0].id, submitted_at=adjusted_at,
                     **values)
-                snapshots.append(self._snapshot(rep_id, period, day, adjusted_at, figures, adjusted))
+                snapshots.append(self._snapshot(seller_id, period, day, adjusted_at, figures, adjusted))
                 self.counts["planning_forecastsubmission"] += 1
             self.counts["planning_forecastsubmission"] += 1
         ForecastSnapshot.objects.bulk_create(snapshots)
@@ -2664,18 +2677,18 @@ class PlanningGenerator:
         return {"booked": totals.booked.amount, "commit": totals.commit.amount, "best_case": totals.best_case.amount,
                 "pipeline": totals.pipeline.amount, "weighted": totals.weighted}
 
-    def _snapshot(self, rep_id: int, period: Period, day: date, at: datetime, totals: fc.CategoryTotals,
+    def _snapshot(self, seller_id: int, period: Period, day: date, at: datetime, totals: fc.CategoryTotals,
                   forecast: Decimal) -> ForecastSnapshot:
-        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at, user_id=rep_id,
+        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at, user_id=seller_id,
                                 period_kind=period.kind, period_start=period.start,
                                 next_quarter=totals.next_quarter.amount, forecast=forecast,
                                 open_count=totals.open_count, **self._figures(totals))
 
     def _order_forecasts(self, monday: date) -> list[OrderForecast]:
-        """Each rep's orders for the next four weeks, made on `monday`: the weighted amount of their open
+        """Each seller's orders for the next four weeks, made on `monday`: the weighted amount of their open
         deals expected to close in each week, in 万."""
         weeks = next_week_starts(monday)
-        rows = (Opportunity.objects.filter(status=OPEN, owner_id__in=list(self.reps),
+        rows = (Opportunity.objects.filter(status=OPEN, owner_id__in=list(self.sellers),
                                            expected_close_date__range=(weeks[0], weeks[-1] + timedelta(days=6)))
                 .annotate(week=TruncWeek("expected_close_date")).values("owner_id", "week")
                 .annotate(total=Sum(WEIGHTED)).order_by())
@@ -2684,9 +2697,9 @@ class PlanningGenerator:
             week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
             expected[(row["owner_id"], week)] = row["total"] or Decimal(0)
         created = self.at(monday, 9.5)
-        return [OrderForecast(user_id=rep, made_on=monday, week_start=week,
-                              amount=_wan(expected.get((rep, week), Decimal(0))), created_at=created)
-                for rep in self.reps for week in weeks]
+        return [OrderForecast(user_id=seller, made_on=monday, week_start=week,
+                              amount=_wan(expected.get((seller, week), Decimal(0))), created_at=created)
+                for seller in self.sellers for week in weeks]
 
     def calibrate(self) -> None:
         """What `kadence calibrate` runs, over the history up to today."""

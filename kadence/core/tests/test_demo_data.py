@@ -470,7 +470,7 @@ def test_every_demo_assessment_stores_what_the_domain_rule_gives_for_its_answers
         assert (row["score"], row["suggested_outcome"]) == (suggestion.score, suggestion.outcome), row
 
 
-PERSONAS = ("rep.north1a", "manager.north1", "director.north", "admin")
+PERSONAS = ("rep.north1a", "inside.north", "manager.north1", "director.north", "admin")
 
 
 def _cell(html: str, testid: str) -> str:
@@ -542,7 +542,7 @@ def test_demo_planning_is_consistent_with_the_deals(demo_today):
     units = {u.pk: u for u in OrgUnit.objects.all()}
     targets = list(Target.objects.values_list("unit_id", "user_id", "period_kind", "period_start", "amount"))
     by_scope = {(unit, user, kind, start): amount for unit, user, kind, start, amount in targets}
-    reps = {u.pk: u.org_unit_id for u in User.objects.filter(role="rep")}
+    reps = {u.pk: u.org_unit_id for u in User.objects.filter(role__in=["rep", "inside"])}
     for (unit, user, kind, start), amount in by_scope.items():
         assert amount > 0
         if unit is not None:
@@ -584,3 +584,9 @@ def test_demo_planning_is_consistent_with_the_deals(demo_today):
     assert OrderForecast.objects.filter(made_on=today - timedelta(days=today.weekday())).count() == 4 * len(reps)
     assert set(Calibration.objects.values_list("template_id", flat=True)) == set(
         Opportunity.objects.values_list("template_id", flat=True))
+    # Inside sales own their region's service contracts, so their own pages are not empty either.
+    inside = Opportunity.objects.filter(owner__role="inside")
+    assert set(inside.values_list("owner__username", flat=True)) == set(
+        User.objects.filter(role="inside").values_list("username", flat=True))
+    assert set(inside.values_list("product_lines__code", flat=True)) == {"services"}
+    assert inside.filter(status="open").exists() and inside.filter(status="won").exists()
