@@ -2504,8 +2504,8 @@ class PlanningGenerator:
         meta, quote = Opportunity._meta, connection.ops.quote_name
         fields = [meta.get_field(name) for name in STATE_FIELDS]
         self.prep = [lambda v, f=f: f.get_db_prep_save(v, connection) for f in fields]
-        self.update_sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-                           f"WHERE {quote(meta.pk.column)} = %s")
+        columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        self.update_sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
 
     def at(self, day: date, hour: float) -> datetime:
         return timezone.make_aware(datetime.combine(day, time.min)) + timedelta(hours=hour)
@@ -2522,8 +2522,8 @@ class PlanningGenerator:
         while quarters[-1] != last:
             quarters.append(quarters[-1].shift(1))
         bookings: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-        for owner, closed_on, amount in Opportunity.objects.filter(status=WON, owner_id__in=list(self.sellers)).values_list(
-                "owner_id", "closed_on", "amount"):
+        won = Opportunity.objects.filter(status=WON, owner_id__in=list(self.sellers))
+        for owner, closed_on, amount in won.values_list("owner_id", "closed_on", "amount"):
             bookings[owner].append((closed_on, amount))
         history_quarters = Decimal(max(1, sum(1 for q in quarters if q.start <= self.today)))
         per_user: dict[tuple[str, date], dict[int, Decimal]] = defaultdict(dict)
@@ -2603,7 +2603,8 @@ class PlanningGenerator:
             self._set_states(timeline, self.at(day, 0))
             if day in mondays:
                 for kind in SNAPSHOT_KINDS:
-                    if kind == "quarter" or period_containing(kind, day) != period_containing(kind, day - timedelta(weeks=1)):
+                    week_before = day - timedelta(weeks=1)
+                    if kind == "quarter" or period_containing(kind, day) != period_containing(kind, week_before):
                         forecast_snapshot_take(taken_on=day, period_kind=kind)
                 self.counts["planning_forecastsnapshot"] += ForecastSnapshot.objects.filter(
                     source=ForecastSnapshot.Source.SCHEDULED, taken_on=day).update(
@@ -2625,12 +2626,15 @@ class PlanningGenerator:
         if moment is None:
             states = timeline.final
         else:
-            states = {**timeline.before, **timeline.advance(moment)} if not self.applied else timeline.advance(moment)
+            states = timeline.advance(moment)
+            if not self.applied:  # the first day: every deal, most of them not created yet
+                states = {**timeline.before, **states}
         changed = []
         for pk, state in states.items():
             if self.applied.get(pk) != state:
                 self.applied[pk] = state
-                changed.append((*(None if v is None else prep(v) for prep, v in zip(self.prep, state, strict=True)), pk))
+                values = (None if v is None else prep(v) for prep, v in zip(self.prep, state, strict=True))
+                changed.append((*values, pk))
         if changed:
             with connection.cursor() as cursor:
                 cursor.executemany(self.update_sql, changed)
@@ -2656,7 +2660,8 @@ class PlanningGenerator:
                       "period_start": period.start, **self._figures(figures)}
             submission = ForecastSubmission.objects.create(
                 kind=ForecastSubmission.Kind.SUBMISSION, forecast=call, reason=rng.choice(SUBMISSION_REASONS),
-                deals=deals_behind(seller, period, day), submitted_by_id=seller_id, submitted_at=submitted_at, **values)
+                deals=deals_behind(seller, period, day), submitted_by_id=seller_id, submitted_at=submitted_at,
+                **values)
             snapshots.append(self._snapshot(seller_id, period, day, submitted_at, figures, call))
             manager = self.org.managers_by_team.get(self.team_of[seller_id])
             if adjust and manager and call and rng.random() < ADJUST_SHARE:
@@ -2679,8 +2684,8 @@ class PlanningGenerator:
 
     def _snapshot(self, seller_id: int, period: Period, day: date, at: datetime, totals: fc.CategoryTotals,
                   forecast: Decimal) -> ForecastSnapshot:
-        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at, user_id=seller_id,
-                                period_kind=period.kind, period_start=period.start,
+        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at,
+                                user_id=seller_id, period_kind=period.kind, period_start=period.start,
                                 next_quarter=totals.next_quarter.amount, forecast=forecast,
                                 open_count=totals.open_count, **self._figures(totals))
 
