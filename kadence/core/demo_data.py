@@ -38,7 +38,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from kadence.accounts.models import Account, Contact, Industry
@@ -58,7 +59,12 @@ from kadence.deals.models import (
     Milestone,
     OpportunityTask,
 )
-from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, band, parse_score
+from kadence.deals.selectors.assessments import bid_rules, c139_rules
+from kadence.domain import bid as bid_domain
+from kadence.domain import c139 as c139_domain
+from kadence.domain import forecast as fc
+from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
+from kadence.domain.periods import Period, add_months, next_week_starts, period_containing, week_start
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -70,9 +76,14 @@ from kadence.pipeline.models import (
     ProbabilityLevel,
     ProcessTemplate,
     ProductLine,
+    Stage,
     StageChange,
     StageTask,
 )
+from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast, Target
+from kadence.planning.selectors.forecast import WEIGHTED, deals_behind, period_groups
+from kadence.planning.services.calibration import calibration_recompute
+from kadence.planning.services.forecast import forecast_snapshot_take
 
 DEMO_PASSWORD = "kadence-demo"
 COMPANY_CODE = "company"
@@ -149,6 +160,9 @@ LOSS_REASON_WEIGHTS = {"price": 30, "technical": 14, "spec_bias": 12, "relations
 # Reasons for which there is no winning competitor (the customer bought nothing).
 NO_WINNER_REASONS = {"budget", "no_decision"}
 DEAL_TEAM_ROLES = ["presales", "consultant", "executive", "inside_sales", "commercial"]
+# Service-only deals the region's inside sales own rather than the account's rep (the rest they support).
+SERVICE_LINES = {"services"}
+INSIDE_SERVICE_SHARE = 0.5
 
 # --- geography -------------------------------------------------------------------------------------
 
@@ -406,6 +420,12 @@ def demo_logins() -> list[tuple[str, str, str]]:
                 rows.append((f"rep.{code}{number}{letter}", User.Role.REP.value, rep))
         rows.append((f"inside.{code}", User.Role.INSIDE.value, inside))
     return rows
+
+
+def login_lines() -> list[str]:
+    """How `load_demo` and `demo` print the demo logins."""
+    return ["", f"Demo logins (password for all: {DEMO_PASSWORD}):",
+            *(f"  {username:<20} {role:<10} {name}" for username, role, name in demo_logins()), ""]
 
 
 # --- plain data the generators work on ------------------------------------------------------------------
@@ -867,10 +887,13 @@ class OpportunitySimulator:
         size_weight = {"small": 1.0, "medium": 1.5, "large": 2.5, "huge": 4.0}
         self.account_cum = _cumulative(size_weight.get(a.size, 1.0) * setup.lognormvariate(0, 0.6) for a in accounts)
         self.skill = {s.id: setup.uniform(0.75, 1.25) for s in org.reps}
+        for group in org.inside_by_region.values():  # service contracts (theirs) are lost less often
+            self.skill.update((s.id, setup.uniform(0.5, 0.8)) for s in group)
         self.sellers = {s.id: s for s in org.reps}
         lines = {code: pid for pid, code in catalog.product_lines}
         self.line_factor = {lines[c]: f for c, _zh, _en, f, _p in PRODUCT_LINES if c in lines}
         self.projects = {lines[c]: p for c, _zh, _en, _f, p in PRODUCT_LINES if c in lines}
+        self.service_lines = {lines[c] for c in SERVICE_LINES if c in lines}
         self.lines_by_industry: dict[str, tuple[list[int], list[float]]] = {}
         for industry, weights in LINES_BY_INDUSTRY.items():
             pairs = [(lines[c], w) for c, w in weights.items() if c in lines]
@@ -955,7 +978,6 @@ class OpportunitySimulator:
         owner = self.sellers.get(account.owner_id) or rng.choice(self.org.reps)
         if r() < 0.1:  # a teammate works this deal at a colleague's account
             owner = rng.choice(self.org.reps_by_team[owner.team_id])
-        skill = self.skill[owner.id]
         stages, n_open = tpl.open_stages, len(tpl.open_stages)
         remaining = self.remaining[tpl.id]
 
@@ -963,6 +985,10 @@ class OpportunitySimulator:
         pace = rng.lognormvariate(0.0, 0.25)
         stall = rng.randrange(n_open) if r() < 0.15 else -1
         lines = self._product_lines(rng, account.industry)
+        inside = self.org.inside_by_region.get(account.region_id)
+        if inside and lines and set(lines) <= self.service_lines and r() < INSIDE_SERVICE_SHARE:
+            owner = rng.choice(inside)  # inside sales run service contracts of their region themselves
+        skill = self.skill[owner.id]
         factor = sum(self.line_factor.get(line, 1.0) for line in lines) / max(1, len(lines))
         size_factor = {"small": 0.5, "medium": 0.9, "large": 1.3, "huge": 1.8}.get(account.size, 1.0)
         amount = rng.lognormvariate(math.log(800_000), 0.9) * factor * size_factor
@@ -1548,14 +1574,17 @@ class ControlCatalog:
     level_order: dict[int, int]
     developed_order: int = 4
     contacted_order: int = 2
-    rule: C139Score = C139Score(8, 1, 0)
     band_rules: BandRules = BandRules()
     required_roles: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
     expense_categories: tuple[tuple[int, str], ...] = ()
     approvers: dict[int, int] = field(default_factory=dict)
-    bid_pursue_min: int = 3
-    bid_abandon_max: int = -1
+    bid_rules: bid_domain.BidRules = bid_domain.BidRules()
     bid_qualify_days: int = 14
+
+    @property
+    def rule(self) -> C139Score:
+        """The C139 rule of the policy ("8C1F0W or better" by default)."""
+        return self.band_rules.rule
 
 
 def task_specs(criteria: dict[int, tuple[CriterionSpec, ...]],
@@ -1592,10 +1621,6 @@ def load_control_catalog(org: Org) -> ControlCatalog:
     levels = list(ProbabilityLevel.objects.values_list("id", "code", "order"))
     orders = {code: order for _id, code, order in levels}
     policy = ControlPolicy.current()
-    try:
-        rule = parse_score(policy.c139_rule)
-    except ValueError:
-        rule = C139Score(8, 1, 0)
     approvers = {team: sellers[0].id for team, sellers in org.managers_by_team.items() if sellers}
     missing = set(org.reps_by_team) - set(approvers)
     if missing:
@@ -1614,14 +1639,12 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         level_order={level_id: order for level_id, _code, order in levels},
         developed_order=orders.get("D", 4),
         contacted_order=orders.get("C", 2),
-        rule=rule,
-        band_rules=BandRules(rule=rule, min_clear_mid=policy.c139_min_clear_mid),
+        band_rules=c139_rules(policy),
         required_roles=tuple(str(r) for r in policy.required_buying_roles or ()),
         expense_categories=tuple(ExpenseCategory.objects.filter(is_active=True).order_by("order", "id")
                                  .values_list("id", "code")),
         approvers=approvers,
-        bid_pursue_min=policy.bid_pursue_min_score,
-        bid_abandon_max=policy.bid_abandon_max_score,
+        bid_rules=bid_rules(policy),
         bid_qualify_days=policy.bid_qualify_days,
     )
 
@@ -1648,17 +1671,6 @@ class DealControlDraft:
     budgets: list[tuple] = field(default_factory=list)
     expenses: list[tuple] = field(default_factory=list)
     flag: str = ""  # the staging flag the rows should produce: "over", "under" or ""
-
-
-def _bid_suggestion(answers: tuple[int, int, int, int], signs: int, pursue_min: int, abandon_max: int) -> str:
-    """METHODOLOGY §5 as kadence.domain.bid decides it: abandon on a low score, "can we win" = −1 or two
-    abandon signs; pursue on a high score with no −1; qualify otherwise."""
-    total = sum(answers)
-    if total <= abandon_max or answers[2] == -1 or signs >= 2:
-        return "abandon"
-    if total >= pursue_min and -1 not in answers:
-        return "pursue"
-    return "qualify"
 
 
 class _Member:
@@ -2167,13 +2179,14 @@ class DealControlGenerator:
                 elif item == "W1" and against:
                     answers.append((item, "negative", None, None, "最高决策者倾向竞争对手"))
                 else:
-                    answers.append((item, "negative" if rng.random() < negative_p else "unknown", None, None, ""))
-            score = C139Score(sum(1 for x in CLEAR_ITEMS if x in confirmed), sum(1 for x in FIRST_ITEMS if x in confirmed),
-                              1 if "W1" in confirmed else 0, against)
-            found = band(score, cat.band_rules)
+                    negative = rng.random() < negative_p and item != "W1"  # W1 "against" only where intended
+                    answers.append((item, "negative" if negative else "unknown", None, None, ""))
+            # What is stored is what the domain rule gives for these answers, as the C139 service stores it.
+            score = c139_domain.score({answer[0]: answer[1] for answer in answers})
+            found = c139_domain.band(score, cat.band_rules)
             result = str(score)
             note = "与教练逐项核实" if coach is not None and rng.random() < 0.3 else ""
-            draft.assessments.append(((owner, sim.at(t), score.clear, score.first, score.win, against, result,
+            draft.assessments.append(((owner, sim.at(t), score.clear, score.first, score.win, score.win_against, result,
                                        score.at_least(rule), found.code, found.low, found.high, note), answers))
         return result
 
@@ -2191,18 +2204,22 @@ class DealControlGenerator:
             else:
                 answers = tuple(rng.choice((0, -1, -1, 1)) for _ in range(4))
                 signs = (rng.random() < 0.6, rng.random() < 0.6, rng.random() < 0.6)
-            suggested = _bid_suggestion(answers, sum(signs), cat.bid_pursue_min, cat.bid_abandon_max)
-            if suggested == outcome:
+            # The pursue-type conditions do not move the suggestion (kadence.domain.bid): drawn below.
+            if bid_domain.suggest(bid_domain.BidAnswers(*answers, False, False, False, *signs),
+                                  cat.bid_rules).outcome == outcome:
                 break
         industry = account.industry if account else "enterprise"
         buyer = {"government": "government", "education": "government", "military": "military"}.get(industry,
                                                                                                     "enterprise")
         pursue_like = outcome == "pursue"
         close_relationship = rng.random() < (0.7 if pursue_like else 0.2)
+        conditions = (pursue_like or rng.random() < 0.6, close_relationship, rng.random() < 0.75)
+        suggestion = bid_domain.suggest(bid_domain.BidAnswers(*answers, *conditions, *signs), cat.bid_rules)
         qualify_by = self.sim.day(t) + timedelta(days=cat.bid_qualify_days) if outcome == "qualify" else None
-        note = rng.choice(BID_NOTES[outcome]) if suggested == outcome else "经理评审后决定：" + rng.choice(BID_NOTES[outcome])
-        return (owner, self.sim.at(t), buyer, *answers, pursue_like or rng.random() < 0.6, close_relationship,
-                rng.random() < 0.75, *signs, sum(answers), suggested, outcome, qualify_by, note)
+        note = (rng.choice(BID_NOTES[outcome]) if suggestion.outcome == outcome
+                else "经理评审后决定：" + rng.choice(BID_NOTES[outcome]))
+        return (owner, self.sim.at(t), buyer, *answers, *conditions, *signs, suggestion.score,
+                suggestion.outcome.value, outcome, qualify_by, note)
 
     def _bids(self, draft: DealControlDraft, tpl: TemplateSpec, stages: tuple[StageSpec, ...], spans: tuple,
               last_pass: dict[int, int], status: str, owner: int, account: AccountRef | None) -> bool:
@@ -2370,6 +2387,342 @@ def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
         stdout(f"Summaries rebuilt: {totals:,} pipeline totals, {flows:,} stage flows.")
 
 
+# --- planning: targets, forecasts, order forecasts, calibration ------------------------------------------
+
+# Targets are stretched above what a seller booked over the year before (per seller and year), never below
+# half their average quarter nor TARGET_MIN; a quarter's months get these shares (the last month the rest).
+TARGET_STRETCH = (1.05, 1.3)
+TARGET_FLOOR = Decimal("0.5")
+TARGET_MIN = Decimal(300_000)  # a quarter's target at least (a seller new to the history)
+MONTH_SHARES = (Decimal("0.30"), Decimal("0.33"))
+WAN = Decimal(10_000)  # targets and calls are set in 万 (ten thousands)
+# Forecast calls: most sellers submit for the next quarter in its last working days before it starts;
+# some update mid-quarter; a manager adjusts some.
+SUBMIT_SHARE = 0.9
+UPDATE_SHARE = 0.3
+ADJUST_SHARE = 0.2
+UPDATE_AFTER_DAYS = 42
+# `kadence forecast_snapshot --period-kind …` as a site would schedule it: the quarter (the default) every
+# week, the month in its first week, the year in its first week.
+SNAPSHOT_KINDS = ("quarter", "month", "year")
+SNAPSHOT_HOUR = 6  # the cron line of the forecast_snapshot command runs at 06:00
+ORDER_FORECAST_WEEKS = 30  # weeks of rolling order forecasts kept (the accuracy table looks back up to 26)
+SUBMISSION_REASONS = ["", "", "按重点项目逐个评估", "含两个待签合同", "客户预算已落实，较有把握", "保守估计，部分项目可能推迟"]
+ADJUST_REASONS = ["历史预测偏乐观，按过往准确率下调", "两个项目决策推迟，下调", "重点项目已口头确认，上调",
+                  "竞争对手降价，赢率下调", "与销售逐单核对后调整"]
+STATE_FIELDS = ("status", "expected_close_date", "forecast_category", "closed_on", "amount", "probability")
+
+
+class DealState(NamedTuple):
+    """What the forecast reads of a deal at one moment (STATE_FIELDS, in that order)."""
+
+    status: str
+    expected_close_date: date
+    forecast_category: str
+    closed_on: date | None
+    amount: Decimal
+    probability: Decimal
+
+
+class DealTimeline:
+    """Each deal's forecast state over time, read back from the written stage history: the state a
+    history row records holds from its `changed_at` on; the deal's current row holds from its
+    `updated_at` (a close date fixed after the last move is in no history row). Before its first row
+    a deal did not exist yet: it is shown as lost, which every forecast figure leaves out. Read
+    forwards in time (`advance`), one pass over all the rows."""
+
+    def __init__(self, events: list[tuple[datetime, int, DealState]], final: dict[int, DealState]):
+        self.events = sorted(events, key=lambda row: row[0])  # stable: a current row stays after its history
+        self.final = final
+        self.cursor = 0
+        first: dict[int, DealState] = {}
+        for _moment, pk, state in self.events:
+            first.setdefault(pk, state)
+        self.before = {pk: state._replace(status=LOST, forecast_category=OMITTED, closed_on=None)
+                       for pk, state in first.items()}
+
+    @classmethod
+    def load(cls) -> DealTimeline:
+        category = dict(Stage.objects.values_list("id", "default_level__default_forecast_category"))
+        events: list[tuple[datetime, int, DealState]] = []
+        for pk, moment, status, stage_id, close, amount, probability in (
+                StageChange.objects.order_by("changed_at", "id").values_list(
+                    "opportunity_id", "changed_at", "status", "to_stage_id", "expected_close_date", "amount",
+                    "probability")):
+            closed_on = timezone.localdate(moment) if status != OPEN else None
+            kind = {WON: BOOKED, LOST: OMITTED}.get(status) or category[stage_id]
+            events.append((moment, pk, DealState(status, close, kind, closed_on, amount, probability)))
+        final: dict[int, DealState] = {}
+        for pk, updated_at, *values in Opportunity.objects.values_list("id", "updated_at", *STATE_FIELDS):
+            final[pk] = DealState(*values)
+            events.append((updated_at, pk, final[pk]))
+        return cls(events, final)
+
+    def advance(self, moment: datetime) -> dict[int, DealState]:
+        """The states deals took since the previous call, up to just before `moment` (the latest per deal)."""
+        changed: dict[int, DealState] = {}
+        while self.cursor < len(self.events) and self.events[self.cursor][0] < moment:
+            _moment, pk, state = self.events[self.cursor]
+            changed[pk] = state
+            self.cursor += 1
+        return changed
+
+
+def _share(rng: random.Random, low: float, high: float) -> Decimal:
+    """A random factor in [low, high], to two decimals."""
+    return Decimal(str(round(rng.uniform(low, high), 2)))
+
+
+def _wan(value: Decimal) -> Decimal:
+    """Rounded to 万, as people state targets and forecasts."""
+    return (value / WAN).quantize(Decimal(1)) * WAN
+
+
+class PlanningGenerator:
+    """Targets, forecast submissions and adjustments, weekly forecast snapshots, rolling 4-week order
+    forecasts and the calibration, consistent with the demo's deals and their history.
+
+    Snapshots, submissions and order forecasts are made by walking the history week by week: before
+    each day of the walk every deal is put back in the state it had at that day's start (DealTimeline),
+    then the scheduled snapshot is taken by the service the `forecast_snapshot` command runs, and the
+    figures behind submissions and order forecasts are read by the forecast selectors, as they would
+    have been that day. The deals get their current state back at the end. Submissions are written as
+    `forecast_submit` / `forecast_adjust` write them (those take today's date from the clock)."""
+
+    def __init__(self, org: Org, today: date, seed: int):
+        self.org, self.today, self.rng = org, today, stream(seed, "planning")
+        people = [*org.reps, *(s for group in org.inside_by_region.values() for s in group)]
+        self.sellers = {u.pk: u for u in User.objects.filter(pk__in=[s.id for s in people]).order_by("id")}
+        self.team_of = {s.id: s.team_id for s in people}
+        self.units = {u.pk: u for u in OrgUnit.objects.order_by("path")}
+        self.admin = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("id").first()
+        self.directors = dict(User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
+                              .order_by("id").values_list("org_unit_id", "id"))
+        self.history_start = today - timedelta(days=HISTORY_DAYS)
+        self.applied: dict[int, DealState] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+        meta, quote = Opportunity._meta, connection.ops.quote_name
+        fields = [meta.get_field(name) for name in STATE_FIELDS]
+        self.prep = [lambda v, f=f: f.get_db_prep_save(v, connection) for f in fields]
+        columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        self.update_sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+
+    def at(self, day: date, hour: float) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time.min)) + timedelta(hours=hour)
+
+    # -- targets --------------------------------------------------------------------------------------------
+
+    def targets(self) -> None:
+        """Per seller (reps and inside sales) for every quarter from the one the history starts in to the
+        end of this year, their months and (whole years only) the year; teams, regions and the company as
+        the sums below them."""
+        first = period_containing("quarter", self.history_start)
+        last = period_containing("quarter", date(self.today.year, 12, 31))
+        quarters = [first]
+        while quarters[-1] != last:
+            quarters.append(quarters[-1].shift(1))
+        bookings: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        won = Opportunity.objects.filter(status=WON, owner_id__in=list(self.sellers))
+        for owner, closed_on, amount in won.values_list("owner_id", "closed_on", "amount"):
+            bookings[owner].append((closed_on, amount))
+        history_quarters = Decimal(max(1, sum(1 for q in quarters if q.start <= self.today)))
+        per_user: dict[tuple[str, date], dict[int, Decimal]] = defaultdict(dict)
+        stretch: dict[tuple[int, int], Decimal] = {}
+        for seller in self.sellers:
+            average = sum((a for _d, a in bookings[seller]), Decimal(0)) / history_quarters
+            for quarter in quarters:
+                year_end = min(quarter.end, self.today)
+                trailing = sum((a for d, a in bookings[seller] if year_end - timedelta(days=365) < d <= year_end),
+                               Decimal(0))
+                factor = stretch.setdefault((seller, quarter.start.year), _share(self.rng, *TARGET_STRETCH))
+                amount = max(TARGET_MIN, _wan(max(trailing / 4, average * TARGET_FLOOR) * factor))
+                per_user[("quarter", quarter.start)][seller] = amount
+                months = [_wan(amount * share) for share in MONTH_SHARES]
+                months.append(amount - sum(months))
+                for offset, month_amount in enumerate(months):
+                    per_user[("month", add_months(quarter.start, offset))][seller] = month_amount
+        for year in sorted({q.start.year for q in quarters}):
+            starts = [date(year, month, 1) for month in (1, 4, 7, 10)]
+            if all(("quarter", s) in per_user for s in starts):
+                for seller in self.sellers:
+                    per_user[("year", starts[0])][seller] = sum(per_user[("quarter", s)][seller] for s in starts)
+        rows = []
+        for (kind, start), amounts in sorted(per_user.items()):
+            created = min(self.at(start - timedelta(days=7), 10), self.at(self.today - timedelta(days=1), 10))
+            per_unit: dict[int, Decimal] = defaultdict(Decimal)
+            for seller, amount in amounts.items():
+                team = self.team_of[seller]
+                rows.append(Target(user_id=seller, period_kind=kind, period_start=start, amount=amount,
+                                   created_by_id=self._setter(team), created_at=created, updated_at=created))
+                for unit_id in self._chain(team):
+                    per_unit[unit_id] += amount
+            for unit_id, amount in sorted(per_unit.items()):
+                rows.append(Target(unit_id=unit_id, period_kind=kind, period_start=start, amount=amount,
+                                   created_by_id=self._setter(self.units[unit_id].parent_id), created_at=created,
+                                   updated_at=created))
+        Target.objects.bulk_create(rows, batch_size=1000)
+        self.counts["planning_target"] += len(rows)
+
+    def _chain(self, unit_id: int) -> list[int]:
+        return [int(part) for part in self.units[unit_id].path.strip("/").split("/") if part]
+
+    def _setter(self, unit_id: int | None) -> int | None:
+        """Who sets the targets under `unit_id`: its manager (a team), its director (a region), else the admin."""
+        managers = self.org.managers_by_team.get(unit_id or 0)
+        if managers:
+            return managers[0].id
+        return self.directors.get(unit_id or 0) or (self.admin.pk if self.admin else None)
+
+    # -- the walk through the history -------------------------------------------------------------------
+
+    def walk(self, timeline: DealTimeline) -> None:
+        """Snapshots on every Monday of the history (and today's, if today is one), submissions in the
+        last working day before each quarter, mid-quarter updates, order forecasts in the last weeks."""
+        mondays = []
+        day = week_start(self.history_start) + timedelta(weeks=1)
+        while day <= self.today:
+            mondays.append(day)
+            day += timedelta(weeks=1)
+        submit_days: dict[date, Period] = {}
+        update_days: dict[date, Period] = {}
+        quarter = period_containing("quarter", self.history_start)
+        while quarter.start <= self.today:
+            following = quarter.shift(1)
+            eve = following.start - timedelta(days=1)
+            while eve.weekday() >= 5:
+                eve -= timedelta(days=1)
+            if self.history_start < eve < self.today:
+                submit_days[eve] = following
+            update = week_start(quarter.start + timedelta(days=UPDATE_AFTER_DAYS))
+            if self.history_start < update < self.today and update in mondays:
+                update_days[update] = quarter
+            quarter = following
+        first_orders = week_start(self.today) - timedelta(weeks=ORDER_FORECAST_WEEKS)
+        orders: list[OrderForecast] = []
+        for day in sorted(set(mondays) | set(submit_days)):
+            self._set_states(timeline, self.at(day, 0))
+            if day in mondays:
+                for kind in SNAPSHOT_KINDS:
+                    week_before = day - timedelta(weeks=1)
+                    if kind == "quarter" or period_containing(kind, day) != period_containing(kind, week_before):
+                        forecast_snapshot_take(taken_on=day, period_kind=kind)
+                self.counts["planning_forecastsnapshot"] += ForecastSnapshot.objects.filter(
+                    source=ForecastSnapshot.Source.SCHEDULED, taken_on=day).update(
+                    taken_at=self.at(day, SNAPSHOT_HOUR))
+            if day in submit_days:  # every seller has submitted for the quarter a newcomer sees first
+                period = submit_days[day]
+                self._submit(day, period, 1.0 if period.contains(self.today) else SUBMIT_SHARE, adjust=True)
+            if day in update_days:
+                self._submit(day, update_days[day], UPDATE_SHARE, adjust=False)
+            if day in mondays and day >= first_orders:
+                orders += self._order_forecasts(day)
+        OrderForecast.objects.bulk_create(orders, batch_size=1000)
+        self.counts["planning_orderforecast"] += len(orders)
+        self._set_states(timeline, None)
+
+    def _set_states(self, timeline: DealTimeline, moment: datetime | None) -> None:
+        """Put every deal in its state just before `moment` (None: its current state). One UPDATE per
+        changed deal through executemany: bulk_update's CASE expressions are 10× slower here."""
+        if moment is None:
+            states = timeline.final
+        else:
+            states = timeline.advance(moment)
+            if not self.applied:  # the first day: every deal, most of them not created yet
+                states = {**timeline.before, **states}
+        changed = []
+        for pk, state in states.items():
+            if self.applied.get(pk) != state:
+                self.applied[pk] = state
+                values = (None if v is None else prep(v) for prep, v in zip(self.prep, state, strict=True))
+                changed.append((*values, pk))
+        if changed:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.update_sql, changed)
+
+    def _submit(self, day: date, period: Period, share: float, *, adjust: bool) -> None:
+        """Forecast submissions of the sellers for `period` on `day` (and some managers' adjustments), as
+        forecast_submit / forecast_adjust record them: the figures of the seller's deals that day, the
+        deals behind the call, and a snapshot with each."""
+        rng = self.rng
+        totals: dict[int, fc.CategoryTotals] = defaultdict(fc.CategoryTotals)
+        for group in period_groups(Opportunity.objects.filter(owner_id__in=list(self.sellers)), period, day):
+            totals[group.owner_id] = totals[group.owner_id] + group.totals
+        snapshots = []
+        for seller_id, seller in self.sellers.items():
+            if rng.random() >= share:
+                continue
+            figures = totals[seller_id]
+            # A seller's call: what is booked and committed, part of the best case and a little of the pipeline.
+            call = _wan((figures.commit_call + figures.best_case.amount * _share(rng, 0.4, 0.8)
+                         + figures.pipeline.amount * _share(rng, 0.15, 0.35)) * _share(rng, 0.9, 1.1))
+            submitted_at = self.at(day, rng.uniform(9, 17))
+            values = {"user_id": seller_id, "unit_id": self.team_of[seller_id], "period_kind": period.kind,
+                      "period_start": period.start, **self._figures(figures)}
+            submission = ForecastSubmission.objects.create(
+                kind=ForecastSubmission.Kind.SUBMISSION, forecast=call, reason=rng.choice(SUBMISSION_REASONS),
+                deals=deals_behind(seller, period, day), submitted_by_id=seller_id, submitted_at=submitted_at,
+                **values)
+            snapshots.append(self._snapshot(seller_id, period, day, submitted_at, figures, call))
+            manager = self.org.managers_by_team.get(self.team_of[seller_id])
+            if adjust and manager and call and rng.random() < ADJUST_SHARE:
+                adjusted = _wan(call * (_share(rng, 0.75, 0.95) if rng.random() < 0.6 else _share(rng, 1.05, 1.2)))
+                adjusted_at = submitted_at + timedelta(hours=rng.uniform(0.5, 4))
+                ForecastSubmission.objects.create(
+                    kind=ForecastSubmission.Kind.ADJUSTMENT, forecast=adjusted, adjusts=submission,
+                    reason=rng.choice(ADJUST_REASONS), submitted_by_id=manager[0].id, submitted_at=adjusted_at,
+                    **values)
+                snapshots.append(self._snapshot(seller_id, period, day, adjusted_at, figures, adjusted))
+                self.counts["planning_forecastsubmission"] += 1
+            self.counts["planning_forecastsubmission"] += 1
+        ForecastSnapshot.objects.bulk_create(snapshots)
+        self.counts["planning_forecastsnapshot"] += len(snapshots)
+
+    @staticmethod
+    def _figures(totals: fc.CategoryTotals) -> dict[str, Decimal]:
+        return {"booked": totals.booked.amount, "commit": totals.commit.amount, "best_case": totals.best_case.amount,
+                "pipeline": totals.pipeline.amount, "weighted": totals.weighted}
+
+    def _snapshot(self, seller_id: int, period: Period, day: date, at: datetime, totals: fc.CategoryTotals,
+                  forecast: Decimal) -> ForecastSnapshot:
+        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at,
+                                user_id=seller_id, period_kind=period.kind, period_start=period.start,
+                                next_quarter=totals.next_quarter.amount, forecast=forecast,
+                                open_count=totals.open_count, **self._figures(totals))
+
+    def _order_forecasts(self, monday: date) -> list[OrderForecast]:
+        """Each seller's orders for the next four weeks, made on `monday`: the weighted amount of their open
+        deals expected to close in each week, in 万."""
+        weeks = next_week_starts(monday)
+        rows = (Opportunity.objects.filter(status=OPEN, owner_id__in=list(self.sellers),
+                                           expected_close_date__range=(weeks[0], weeks[-1] + timedelta(days=6)))
+                .annotate(week=TruncWeek("expected_close_date")).values("owner_id", "week")
+                .annotate(total=Sum(WEIGHTED)).order_by())
+        expected: dict[tuple[int, date], Decimal] = {}
+        for row in rows:
+            week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+            expected[(row["owner_id"], week)] = row["total"] or Decimal(0)
+        created = self.at(monday, 9.5)
+        return [OrderForecast(user_id=seller, made_on=monday, week_start=week,
+                              amount=_wan(expected.get((seller, week), Decimal(0))), created_at=created)
+                for seller in self.sellers for week in weeks]
+
+    def calibrate(self) -> None:
+        """What `kadence calibrate` runs, over the history up to today."""
+        self.counts["planning_calibration"] += calibration_recompute(None, as_of=self.today)
+
+
+def load_planning(org: Org, today: date, seed: int, stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+    """Targets, forecasts, order forecasts and calibration for the demo deals just written (see
+    PlanningGenerator); returns the rows written per table."""
+    generator = PlanningGenerator(org, today, seed)
+    generator.targets()
+    generator.walk(DealTimeline.load())
+    generator.calibrate()
+    if stdout:
+        stdout("Targets, forecast submissions, weekly snapshots, order forecasts and calibration written.")
+    return dict(generator.counts)
+
+
 # --- the two use cases ----------------------------------------------------------------------------------
 
 
@@ -2417,6 +2770,7 @@ def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: in
     counts = writer.close()
     if control is not None:
         recheck_open(open_ids, stdout)
+    counts.update(load_planning(org, today, seed, stdout))
     rebuild_summaries(stdout)
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()

@@ -4,12 +4,14 @@ assessments, buying centre, milestones, tasks, expenses) that agrees with the hi
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
@@ -23,6 +25,7 @@ from kadence.deals.models import (
     BuyingCentreMember,
     C139Answer,
     C139Assessment,
+    ControlPolicy,
     Evidence,
     Expense,
     ExpenseBudget,
@@ -30,11 +33,23 @@ from kadence.deals.models import (
     Milestone,
     OpportunityTask,
 )
+from kadence.deals.selectors.assessments import bid_rules, c139_rules
 from kadence.deals.selectors.gates import deal_facts, template_gates
+from kadence.domain import bid as bid_domain
+from kadence.domain import c139 as c139_domain
 from kadence.domain import gates as domain_gates
 from kadence.domain.c139 import C139Score
+from kadence.domain.periods import period_containing
+from kadence.insights.scope import resolve_scope
+from kadence.insights.selectors.ideal import capacity_report, default_template, ideal_report
+from kadence.insights.selectors.probabilistic import probabilistic_forecast
 from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange
+from kadence.pipeline.services import opportunity_create
 from kadence.pipeline.templates_data import methodology
+from kadence.planning.models import Calibration, ForecastSnapshot, ForecastSubmission, OrderForecast, Target
+from kadence.planning.selectors.calibration import calibration_report
+from kadence.planning.selectors.forecast import forecast_accuracy, forecast_report, order_forecast_report
+from kadence.planning.selectors.targets import period_of
 
 TODAY = date(2025, 6, 30)
 MIDNIGHT = timezone.make_aware(datetime.combine(TODAY, time.min))
@@ -46,8 +61,9 @@ def load(seed: int = 7) -> str:
     return out.getvalue()
 
 
-def assert_history_consistent() -> None:
+def assert_history_consistent(today: date = TODAY) -> None:
     """The invariants every generated data set must satisfy, checked in SQL."""
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
     opps = Opportunity.objects.all()
     changes = StageChange.objects.all()
     by_status = dict(opps.values_list("status").annotate(n=Count("id")))
@@ -65,8 +81,8 @@ def assert_history_consistent() -> None:
     # Timestamps strictly increase per opp (in id order) and are all before today.
     previous = changes.annotate(prev=Window(Lag("changed_at"), partition_by=[F("opportunity_id")], order_by=F("id").asc()))
     assert not previous.filter(prev__gte=F("changed_at")).exists()
-    assert not changes.filter(changed_at__gte=MIDNIGHT).exists()
-    assert not opps.filter(Q(created_at__gte=MIDNIGHT) | Q(updated_at__gte=MIDNIGHT) | Q(closed_on__gte=TODAY)).exists()
+    assert not changes.filter(changed_at__gte=midnight).exists()
+    assert not opps.filter(Q(created_at__gte=midnight) | Q(updated_at__gte=midnight) | Q(closed_on__gte=today)).exists()
     assert not opps.filter(updated_at__lt=F("stage_entered_at")).exists()
 
     # The last row says where the opp is.
@@ -385,8 +401,6 @@ def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
         stage_changes__overridden=True).exists()
 
     # Sequences continue after the seeded ids: the services can still create rows.
-    from kadence.pipeline.services import opportunity_create
-
     rep = User.objects.get(username="rep.north1a")
     account = Account.objects.filter(owner=rep).first()
     opp = opportunity_create(rep, account_id=account.pk, name="新项目", amount="100000",
@@ -401,3 +415,178 @@ def test_seed_without_deal_control_writes_no_deal_control_rows():
     for model in (Evidence, C139Assessment, BuyingCentreMember, Milestone, OpportunityTask, ExpenseBudget, Expense):
         assert not model.objects.exists(), model
     assert_history_consistent()
+
+
+# --- the demo as a newcomer finds it: loaded for today, as `make demo` does ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_today(django_db_setup, django_db_blocker):
+    """The demo company loaded once for this module, for the real today (the pages read
+    `timezone.localdate()`), in a transaction rolled back at the end so other modules start empty."""
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.mark.django_db
+def test_every_demo_assessment_stores_what_the_domain_rule_gives_for_its_answers(demo_today):
+    """A stored C139 result, tier counts, "against", rule and band are what kadence.domain.c139 gives for
+    the assessment's answers (under the policy's rules); a stored bid suggestion is what
+    kadence.domain.bid suggests for its answers and signs."""
+
+    policy = ControlPolicy.current()
+    rules = c139_rules(policy)
+    answers: dict[int, dict[str, str]] = {}
+    for assessment_id, item, status in C139Answer.objects.values_list("assessment_id", "item", "status"):
+        answers.setdefault(assessment_id, {})[item] = status
+    wrong = []
+    assessments = list(C139Assessment.objects.values_list(
+        "id", "clear", "first", "win", "win_against", "result", "meets_rule", "band", "band_low", "band_high"))
+    assert len(assessments) > 1000
+    for pk, *stored in assessments:
+        score = c139_domain.score(answers[pk])
+        found = c139_domain.band(score, rules)
+        expected = [score.clear, score.first, score.win, score.win_against, str(score), score.at_least(rules.rule),
+                    found.code, found.low, found.high]
+        if stored != expected:
+            wrong.append((pk, stored, expected))
+    assert not wrong, f"{len(wrong)} of {len(assessments)} assessments contradict their answers, e.g. {wrong[:3]}"
+    assert C139Assessment.objects.filter(win_against=True).exists()  # "against" still occurs, where intended
+
+    fields = [*bid_domain.QUESTIONS, *bid_domain.PURSUE_CONDITIONS, *bid_domain.ABANDON_SIGNS]
+    bids = list(BidAssessment.objects.values("score", "suggested_outcome", *fields))
+    assert bids
+    for row in bids:
+        suggestion = bid_domain.suggest(bid_domain.BidAnswers(**{f: row[f] for f in fields}), bid_rules(policy))
+        assert (row["score"], row["suggested_outcome"]) == (suggestion.score, suggestion.outcome), row
+
+
+PERSONAS = ("rep.north1a", "inside.north", "manager.north1", "director.north", "admin")
+
+
+def _cell(html: str, testid: str) -> str:
+    """The text of the element with `data-testid` (up to its first child tag), stripped."""
+
+    found = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>([^<]*)<', html)
+    assert found, f"no element {testid!r}"
+    return found.group(1).strip()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", PERSONAS)
+def test_the_demo_fills_targets_forecasts_and_calibration_in_the_selectors(demo_today, username):
+    """What was "—" for a newcomer (ideal funnel, capacity, chance of target, forecast accuracy, the
+    rolling order forecast, calibration) has figures for each role, read through the selectors."""
+
+    today = timezone.localdate()
+    user = User.objects.get(username=username)
+    period = period_of("quarter", today, default_day=today)
+    ideal = ideal_report(user, resolve_scope(user), template=default_template(), period=period, as_of=today,
+                         today=today)
+    assert ideal.target and ideal.target > 0 and ideal.target_source == "target"
+    assert ideal.wins_needed and not ideal.missing
+    capacity = capacity_report(user, ideal)
+    assert capacity.figures.coverage is not None and capacity.figures.weighted_ratio is not None
+    chance = probabilistic_forecast(user, as_of=today, trials=500)
+    assert chance.target == ideal.target and chance.forecast.p_target is not None
+    accuracy = forecast_accuracy(user, as_of=today)
+    assert accuracy.total.summary.bias is not None and accuracy.total.summary.mape is not None
+    assert sum(1 for p in accuracy.total.points if p.forecast) >= 4  # a track record over the demo's quarters
+    orders = order_forecast_report(user, as_of=today)
+    assert any(orders.upcoming) and orders.by_lead[1].mape is not None
+    forecast = forecast_report(user, as_of=today)
+    assert any(row.record is not None for row in forecast.sellers)  # submissions for the current quarter
+    calibration = calibration_report()
+    assert calibration.computed_at is not None and any(row.outcomes for row in calibration.levels)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", PERSONAS)
+def test_the_demo_pages_show_figures_where_a_newcomer_saw_dashes(demo_today, client, username):
+    client.force_login(User.objects.get(username=username))
+    ideal = client.get("/reports/ideal/").content.decode()
+    for testid in ("ideal-target", "ideal-wins", "cap-remaining", "cap-coverage", "cap-weighted"):
+        assert _cell(ideal, testid) not in ("", "—"), testid
+    assert 'data-testid="ideal-missing"' not in ideal
+    chance = client.get("/forecast/probabilistic/").content.decode()
+    assert _cell(chance, "kpi-target").endswith("%")
+    accuracy = client.get("/forecast/accuracy/").content.decode()
+    assert _cell(accuracy, "kpi-bias").endswith("%") and _cell(accuracy, "kpi-mape").endswith("%")
+    orders = client.get("/forecast/orders/").content.decode()
+    for lead in (1, 2, 3, 4):
+        assert _cell(orders, f"bias-{lead}").endswith("%"), lead
+    assert "No order forecast this week yet." not in orders and "本周尚无订单预测" not in orders
+    calibration = client.get("/forecast/calibration/").content.decode()
+    assert _cell(calibration, "brier-levels") not in ("", "—")
+    assert "Not computed yet." not in calibration and "尚未计算" not in calibration
+
+
+@pytest.mark.django_db
+def test_demo_planning_is_consistent_with_the_deals(demo_today):
+    """Targets add up (sellers → team → region → company, months → quarter → year) and follow each
+    seller's bookings; a weekly snapshot holds what the deals' history says they were that day; the
+    deals are back in their current state; calibration covers every process."""
+
+    assert "planning_target" in demo_today and "Demo logins" in demo_today
+    today = timezone.localdate()
+    assert_history_consistent(today)
+    units = {u.pk: u for u in OrgUnit.objects.all()}
+    targets = list(Target.objects.values_list("unit_id", "user_id", "period_kind", "period_start", "amount"))
+    by_scope = {(unit, user, kind, start): amount for unit, user, kind, start, amount in targets}
+    reps = {u.pk: u.org_unit_id for u in User.objects.filter(role__in=["rep", "inside"])}
+    for (unit, user, kind, start), amount in by_scope.items():
+        assert amount > 0
+        if unit is not None:
+            below = [a for (u, s, k, st), a in by_scope.items() if k == kind and st == start and (
+                (s in reps and reps[s] == unit) if units[unit].kind == "team" else (u is not None and units[u].parent_id == unit))]
+            assert amount == sum(below), (units[unit].code, kind, start)
+        if kind == "year":
+            quarters = [by_scope[(unit, user, "quarter", start.replace(month=m))] for m in (1, 4, 7, 10)]
+            assert amount == sum(quarters)
+        if kind == "quarter":
+            months = [by_scope[(unit, user, "month", start.replace(month=start.month + m))] for m in (0, 1, 2)]
+            assert amount == sum(months)
+    company = OrgUnit.objects.get(code="company")
+    year_ago = today - timedelta(days=365)
+    booked = Opportunity.objects.filter(status="won", closed_on__gt=year_ago).aggregate(s=Sum("amount"))["s"]
+    quarter_target = Target.objects.filter(unit=company, period_kind="quarter").order_by("-period_start").values_list(
+        "amount", flat=True)[0]
+    assert booked / 4 <= quarter_target <= booked  # stretched above a year's bookings, a quarter of them
+
+    # A scheduled snapshot of half a year ago: the deals as their history says they were at that day's start.
+    day = next(d for d in sorted(set(ForecastSnapshot.objects.filter(source="scheduled").values_list(
+        "taken_on", flat=True))) if d >= today - timedelta(days=182))
+    snapshot = ForecastSnapshot.objects.get(source="scheduled", taken_on=day, unit=company, period_kind="quarter")
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    last = StageChange.objects.filter(opportunity=OuterRef("pk"), changed_at__lt=start).order_by("-changed_at", "-id")
+    opps = Opportunity.objects.filter(created_at__lt=start).annotate(
+        was=Subquery(last.values("status")[:1]), was_close=Subquery(last.values("expected_close_date")[:1]),
+        was_amount=Subquery(last.values("amount")[:1]), was_at=Subquery(last.values("changed_at")[:1]))
+    period = period_containing("quarter", snapshot.period_start)
+    # (a close date fixed after the last move is in no history row: the current one holds since `updated_at`)
+    in_period = [o for o in opps if o.was == "open" and period.contains(
+        o.expected_close_date if o.updated_at < start else o.was_close)]
+    assert snapshot.open_count == len(in_period)
+    assert snapshot.commit + snapshot.best_case + snapshot.pipeline + snapshot.next_quarter == sum(
+        o.was_amount for o in in_period)
+    assert snapshot.booked == sum(o.amount for o in opps if o.was == "won" and o.closed_on >= snapshot.period_start)
+    assert ForecastSnapshot.objects.filter(source="submission").exists()
+    assert ForecastSubmission.objects.filter(kind="adjustment").exclude(reason="").exists()
+    assert OrderForecast.objects.filter(made_on=today - timedelta(days=today.weekday())).count() == 4 * len(reps)
+    assert set(Calibration.objects.values_list("template_id", flat=True)) == set(
+        Opportunity.objects.values_list("template_id", flat=True))
+    # Inside sales own their region's service contracts, so their own pages are not empty either.
+    inside = Opportunity.objects.filter(owner__role="inside")
+    assert set(inside.values_list("owner__username", flat=True)) == set(
+        User.objects.filter(role="inside").values_list("username", flat=True))
+    assert set(inside.values_list("product_lines__code", flat=True)) == {"services"}
+    assert inside.filter(status="open").exists() and inside.filter(status="won").exists()

@@ -7,6 +7,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kadence.core.demo_data import login_lines
 from kadence.core.models import OrgUnit
 
 
@@ -23,15 +24,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if OrgUnit.objects.filter(code="company").exists():
             self.stdout.write("Demo database exists; reusing it.")
+            for line in login_lines():
+                self.stdout.write(line)
         else:
             self.stdout.write("Loading the demo company…")
-            call_command("load_demo", seed=seed)
-        from kadence.core.demo_data import DEMO_PASSWORD, demo_logins
-
-        self.stdout.write("")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, name in demo_logins():
-            self.stdout.write(f"  {username:<20} {role:<10} {name}")
-        self.stdout.write("")
+            call_command("load_demo", seed=seed, stdout=self.stdout)  # prints the logins
         if not no_serve:
             call_command("serve", host=host, port=port)

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
-from kadence.core.demo_data import COMPANY_CODE, load_demo_company
+from kadence.core.demo_data import COMPANY_CODE, load_demo_company, login_lines
 from kadence.core.models import OrgUnit
 
 
@@ -23,7 +23,8 @@ def iso_date(value: str) -> date:
 class Command(BaseCommand):
     help = ("Load the demo company (org tree, users, accounts, opportunities with history, activities and the "
             "deal control behind them: evidence, approvals, C139 and bid assessments, buying centre, milestones, "
-            "tasks, expenses). Does nothing when the database already has a company.")
+            "tasks, expenses), targets, forecasts and calibration; prints the logins. Does nothing when the database "
+            "already has a company.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (same seed and day, same data).")
@@ -43,3 +44,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo company loaded in {elapsed:.1f} s:"))
         for table, rows in counts.items():
             self.stdout.write(f"  {table:<40} {rows:>8,}")
+        for line in login_lines():
+            self.stdout.write(line)
