@@ -1,6 +1,9 @@
-"""Activate the signed-in user's preferred language (else LocaleMiddleware's browser choice stands)."""
+"""Activate the signed-in user's preferences for the request: their language (else LocaleMiddleware's
+browser choice stands) and the unit amounts are shown in (kadence.core.amounts; yuan when signed out)."""
 
 from django.utils import translation
+
+from kadence.core.amounts import activate_unit, reset_unit
 
 
 class UserLanguageMiddleware:
@@ -9,7 +12,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        token = activate_unit(user.amount_unit if signed_in else None)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_unit(token)

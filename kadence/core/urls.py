@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language_pref, name="set_language_pref"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

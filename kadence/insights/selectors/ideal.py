@@ -528,6 +528,21 @@ def _num(value: Decimal | None, places: str = "0.01") -> str:
     return f"{number:,}"
 
 
+def ideal_label(value: str) -> str:
+    """A source, comparison status or shape code of the ideal funnel in words, in the active language:
+    the one wording of the page and the export ("no_ideal" reads as a dash)."""
+    labels = {
+        "configured": _("configured"), "learned": _("learned"), "set": _("set"), "calibrated": _("calibrated"),
+        "target": _("target set"), "typed": _("typed in"), "history": _("from history"),
+        "sellers": _("sum of sellers"), "own": _("own"), "scope": _("scope's"), "none": _("none"),
+        "shortfall": _("shortfall"), "congestion": _("congestion"), "ok": _("ok"), "no_ideal": "—",
+        "dry_top": _("Dry top: the early stages are short, so the gap arrives one cycle later. Find new deals now."),
+        "jammed_middle": _("Jammed middle: a middle stage is congested while a later one is short. Deals are "
+                           "stalling; push them through or out."),
+    }
+    return labels.get(value, value)
+
+
 def action_text(action: cap.Action, ideal: IdealReport) -> str:
     """One action in words, in the active language."""
     gap = _num(action.value, "1")

@@ -33,6 +33,7 @@ from kadence.insights.selectors.ideal import (
     action_text,
     capacity_report,
     ideal_for,
+    ideal_label,
 )
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.models import PeriodKind
@@ -275,9 +276,10 @@ def _d(value: Decimal | None, places: str = "0.01") -> Decimal | None:
 
 def _xlsx(found: CapacityReport) -> HttpResponse:
     report = found.ideal
-    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), s.probability_source,
-                   _d(s.duration_days, "0.1"), s.duration_source, s.learned_days, s.learned_count, _d(s.task),
-                   _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio), s.status, s.avg_age,
+    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), ideal_label(s.probability_source),
+                   _d(s.duration_days, "0.1"), ideal_label(s.duration_source), s.learned_days, s.learned_count,
+                   _d(s.task), _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio),
+                   ideal_label(s.status), s.avg_age,
                    s.pace.projected_close if s.pace else None, bool(s.pace and s.pace.late))
                   for s in report.stages]
     f = found.figures
