@@ -237,3 +237,13 @@ def test_the_admin_edits_the_unit(org):
     client.force_login(org.ada)
     html = client.get(reverse("admin:core_user_change", args=[org.rita.pk])).content.decode()
     assert 'name="amount_unit"' in html
+
+
+def test_sentences_with_amounts_follow_the_unit(org):
+    """The ideal funnel's actions write amounts (the gap here) as the money filter does."""
+    User.objects.filter(pk=org.rita.pk).update(amount_unit="wan")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(org.rita)
+    page = client.get(reverse("ideal_funnel"), {"target": "5000000", "avg_deal": "1000000"})
+    actions = " ".join(page.context["actions"])
+    assert "500万" in actions and "5,000,000" not in actions, actions
