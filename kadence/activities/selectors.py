@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 
 from kadence.activities.models import Activity
 from kadence.core.models import User
@@ -45,9 +45,12 @@ def activity_detail(user: User, activity_id: int) -> Activity:
 
 
 def activities_due(user: User, today: date, *, horizon_days: int = 7, limit: int = 20) -> list[Activity]:
-    """The user's own planned activities and follow-ups due by `today + horizon_days` (overdue first)."""
+    """The user's own planned activities and follow-ups due by `today + horizon_days`, in the order of
+    the day each is due (`due_on`: a planned activity's date, a done one's next-step date), overdue
+    first. Ordering by the activity's own date put a follow-up due tomorrow of a visit made last month
+    before one due today."""
     until = today + timedelta(days=horizon_days)
     qs = Activity.objects.filter(owner=user).filter(
         Q(done=False, date__lte=until) | Q(next_step_date__isnull=False, next_step_date__lte=until, next_step_date__gte=today - timedelta(days=30))
-    )
-    return list(qs.select_related("account", "opportunity").order_by("date", "id")[:limit])
+    ).annotate(due_on=Case(When(done=False, then=F("date")), default=F("next_step_date")))
+    return list(qs.select_related("account", "opportunity").order_by("due_on", "id")[:limit])

@@ -21,7 +21,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Kadence"), {"fields": ("display_name", "role", "org_unit", "managed_units", "language")}))
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Kadence"), {"fields": ("display_name", "role", "org_unit", "managed_units", "language", "amount_unit")}))
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Kadence"), {"fields": ("display_name", "role", "org_unit")}))
     list_display = ("username", "display_name", "role", "org_unit", "is_active")
     list_filter = ("role", "is_active", "org_unit")

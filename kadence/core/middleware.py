@@ -1,8 +1,11 @@
-"""Core middleware: the signed-in user's language, and the security headers of every dynamic answer."""
+"""Core middleware: the signed-in user's preferences (language, and the unit amounts are shown in:
+kadence.core.amounts, yuan when signed out), and the security headers of every dynamic answer."""
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+
+from kadence.core.amounts import activate_unit, reset_unit
 
 
 class UserLanguageMiddleware:
@@ -13,10 +16,15 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        token = activate_unit(user.amount_unit if signed_in else None)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_unit(token)
 
 
 class SecurityHeadersMiddleware:

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kadence.core.amounts import AmountUnit
+
 
 class BilingualName(models.Model):
     """Mixin for configuration rows named in Chinese and English; `name` follows the active language."""
@@ -90,6 +92,10 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
         help_text=_("Empty: follow the browser."),
+    )
+    amount_unit = models.CharField(
+        _("amounts in"), max_length=4, choices=AmountUnit.choices, default=AmountUnit.YUAN,
+        help_text=_("How pages and charts show amounts; exports and the API keep exact numbers."),
     )
 
     class Meta:

@@ -14,4 +14,5 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("password/reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("language/", views.set_language_pref, name="set_language_pref"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from kadence.activities.selectors import activities_due
+from kadence.core.amounts import AmountUnit, format_amount
 from kadence.core.errors import DomainError
 from kadence.core.forms import (
     ThrottledAuthenticationForm,
@@ -28,6 +32,7 @@ from kadence.core.forms import (
     ThrottledPasswordResetForm,
 )
 from kadence.core.models import User
+from kadence.core.preferences import PreferencesForm, user_preferences_update
 from kadence.core.throttle import clear_failures
 from kadence.core.visibility import visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
@@ -137,6 +142,33 @@ def set_language_pref(request: HttpRequest) -> HttpResponse:
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's language and amount unit; a valid POST saves them and redirects back
+    (post-redirect-get) in the chosen language."""
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            user_preferences_update(user, **form.cleaned_data)
+            language = form.cleaned_data["language"] or get_language()
+            translation.activate(language)  # the confirmation reads in the language just chosen
+            messages.success(request, _("Preferences saved."))
+            response = redirect("preferences")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE)
+            return response
+        status = 422
+    else:
+        form = PreferencesForm(initial={"language": user.language, "amount_unit": user.amount_unit})
+        status = 200
+    example = Decimal("123456789")
+    return render(request, "core/preferences.html", {
+        "form": form, "examples": [(unit, label, format_amount(example, unit)) for unit, label in AmountUnit.choices],
+    }, status=status)
 
 
 # --- home ------------------------------------------------------------------------------------------

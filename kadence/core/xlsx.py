@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -22,8 +23,8 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 def safe_cell(value: Any) -> Any:
     """A value as written to a cell: numbers and dates as they are, text neutralised."""
     if value is None or isinstance(value, bool | int | float | Decimal | date | datetime):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.replace(tzinfo=None)
+        if isinstance(value, datetime) and value.tzinfo is not None:  # as the pages show it: local time
+            return timezone.localtime(value).replace(tzinfo=None)
         return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text

@@ -346,6 +346,8 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
         "winning_competitor": competitor, "forecast_category": ForecastCategory.OMITTED, "staging_flag": "",
         **_level_values(lost),
     })
+    if competitor is not None:  # the winner was in the race, recorded there or not
+        opp.competitors.add(competitor)
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, lost.code),
                                    "forecast_category": (old_category, ForecastCategory.OMITTED)}, user, reason)
     _history(opp, StageChange.Kind.LOST, from_stage=opp.stage, from_level=old_level, actor=user,

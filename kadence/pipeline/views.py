@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from kadence.activities.selectors import ActivityFilters, activity_list
+from kadence.core.amounts import money_axis
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.templatetags.kadence import money
 from kadence.core.views import render_error
@@ -146,6 +147,7 @@ def _board_context(user, query: QueryDict) -> dict[str, Any]:
             "amount": [float(c.amount) for c in columns],
             "weighted": [float(c.weighted) for c in columns],
             "labels": {"amount": _("Amount"), "weighted": _("Weighted")},
+            "yaxis": money_axis([c.amount for c in columns]),  # ticks in the user's unit (万 / 亿)
         },
     })
     return context

@@ -2,7 +2,9 @@
 links, and a sortable column header.
 
     {% load kadence %}
-    {{ opp.amount|money }}            1,200,000   (below 1,000: two decimals)
+    {{ opp.amount|money }}            1,200,000   (below 1,000: two decimals); 120万 or 0.12亿 as the
+                                      user prefers (kadence.core.amounts)
+    {{ criterion.config.standard|bilingual }}   the active language's half of "中文 / English"
     {{ opp.probability|pct }}         25%
     <a href="{% qs 'page' 2 %}">      ?q=abc&page=2  (keeps the other parameters)
     {% sort_header 'amount' _('Amount') target='#opp-table' %}
@@ -15,7 +17,10 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from kadence.core.amounts import format_amount
 
 register = template.Library()
 
@@ -31,14 +36,19 @@ def _decimal(value) -> Decimal | None:
 
 @register.filter
 def money(value) -> str:
-    """Thousands separators; whole units from 1,000 up (amounts in CNY are large) and for whole
-    numbers, cents otherwise."""
-    number = _decimal(value)
-    if number is None:
-        return "—"
-    if abs(number) >= 1000 or number == number.to_integral_value():
-        return f"{number:,.0f}"
-    return f"{number:,.2f}"
+    """The one way pages show an amount: in the signed-in user's unit (yuan with thousands separators,
+    whole from 1,000 up and cents below; or 万 / 亿), "—" for none."""
+    return format_amount(value)
+
+
+@register.filter
+def bilingual(text) -> str:
+    """Shipped configuration text written in both languages, "中文 / English" (the stage tasks'
+    standards): the half in the active language. Text without the separator is returned as it is."""
+    chinese, separator, english = str(text or "").partition(" / ")
+    if not separator:
+        return text
+    return chinese if (get_language() or "").lower().startswith("zh") else english
 
 
 @register.filter

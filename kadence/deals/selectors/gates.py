@@ -297,7 +297,8 @@ def explain(detail: str) -> str:
     if code == "unconfirmed":
         return _("Not confirmed in the latest C139: %(items)s.") % {"items": arg.replace(",", ", ")}
     if code == "decision":
-        return _("The bid decision is “%(decision)s”.") % {"decision": arg}
+        label = dict(BidAssessment.Outcome.choices).get(arg, arg)
+        return _("The bid decision is “%(decision)s”.") % {"decision": label}
     if code == "roles_missing":
         return _("Buying roles without a supportive or neutral contact: %(roles)s.") % {"roles": arg.replace(",", ", ")}
     if code == "coverage_below":

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Account, Industry
+from kadence.core.amounts import format_amount
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import scope_unit_ids
@@ -534,7 +535,7 @@ def anomaly_text(found: anomaly_domain.Anomaly[Any]) -> str:
     """One anomaly in words, e.g. "Win rate 10% vs 25% (−60%, worse)"."""
     def show(value: Decimal) -> str:
         if found.metric == anomaly_domain.VELOCITY:
-            return _("%(amount)s per seller and day") % {"amount": f"{value:,.0f}"}
+            return _("%(amount)s per seller and day") % {"amount": format_amount(value.quantize(Decimal(1)))}
         return f"{(value * 100).quantize(Decimal('0.1'))}%"
 
     relative = "∞" if found.relative is None else f"{(found.relative * 100).quantize(Decimal('1')):+}%"

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kadence.core.amounts import format_amount
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.domain import capacity as cap
@@ -528,9 +529,24 @@ def _num(value: Decimal | None, places: str = "0.01") -> str:
     return f"{number:,}"
 
 
+def ideal_label(value: str) -> str:
+    """A source, comparison status or shape code of the ideal funnel in words, in the active language:
+    the one wording of the page and the export ("no_ideal" reads as a dash)."""
+    labels = {
+        "configured": _("configured"), "learned": _("learned"), "set": _("set"), "calibrated": _("calibrated"),
+        "target": _("target set"), "typed": _("typed in"), "history": _("from history"),
+        "sellers": _("sum of sellers"), "own": _("own"), "scope": _("scope's"), "none": _("none"),
+        "shortfall": _("shortfall"), "congestion": _("congestion"), "ok": _("ok"), "no_ideal": "—",
+        "dry_top": _("Dry top: the early stages are short, so the gap arrives one cycle later. Find new deals now."),
+        "jammed_middle": _("Jammed middle: a middle stage is congested while a later one is short. Deals are "
+                           "stalling; push them through or out."),
+    }
+    return labels.get(value, value)
+
+
 def action_text(action: cap.Action, ideal: IdealReport) -> str:
     """One action in words, in the active language."""
-    gap = _num(action.value, "1")
+    gap = format_amount(action.value.quantize(Decimal(1)) if action.value is not None else None)
     if action.kind == cap.NO_TARGET:
         return _("No target is set for this period: set one on the targets page, or type one to try numbers.")
     if action.kind in (cap.NEW_DEALS, cap.TOO_LATE) and action.count is None:
@@ -542,7 +558,7 @@ def action_text(action: cap.Action, ideal: IdealReport) -> str:
             "%(count)d new stage-I deals needed by %(date)s to fill the gap of %(gap)s (gap ÷ average deal %(avg)s "
             "÷ p_I %(p)s%%).", action.count or 0) % {
             "count": action.count, "date": action.by.isoformat() if action.by else "", "gap": gap,
-            "avg": _num(ideal.avg_deal, "1"), "p": _num((ideal.first_probability or ZERO) * HUNDRED, "1")}
+            "avg": format_amount(ideal.avg_deal.quantize(Decimal(1)) if ideal.avg_deal is not None else None), "p": _num((ideal.first_probability or ZERO) * HUNDRED, "1")}
     if action.kind == cap.TOO_LATE:
         return ngettext(
             "Gap of %(gap)s: new deals had to enter stage I by %(date)s to close in this period — close the gap with "

@@ -80,7 +80,9 @@ class SlipHistory:
 
 @dataclass(frozen=True)
 class ProbabilityUsed:
-    """One (process, level) the forecast's deals were at, with the probability used and its source."""
+    """One (process, level) the forecast's deals were at, with the probability used and its source.
+    `template` is the process's code (for API clients), `template_name` its name in the active language
+    (for people: pages and exports)."""
 
     template: str
     level: str
@@ -88,6 +90,7 @@ class ProbabilityUsed:
     source: str
     outcomes: int
     deals: int
+    template_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,13 +210,15 @@ def probabilistic_forecast(user: User, *, as_of: date, unit_id: int | None = Non
         pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
         deals_per_pair = np.bincount(inverse.ravel(), minlength=len(pairs))
         effective = effective_probabilities_for({int(t) for t, _level in pairs.tolist()}, policy)
-        names = dict(ProcessTemplate.objects.filter(pk__in=sorted(effective)).values_list("pk", "code"))
+        templates = {t.pk: t for t in ProcessTemplate.objects.filter(pk__in=sorted(effective))}
         levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
         table = np.empty(len(pairs), dtype=np.float64)
         for index, (template_id, level_id) in enumerate(pairs.tolist()):  # one per (process, level), not per deal
             used = effective[template_id][level_id]
             table[index] = float(used.probability) / 100
-            probabilities.append(ProbabilityUsed(template=names.get(template_id, str(template_id)),
+            template = templates.get(template_id)
+            probabilities.append(ProbabilityUsed(template=template.code if template else str(template_id),
+                                                 template_name=template.name if template else str(template_id),
                                                  level=levels[level_id].badge, probability=used.probability,
                                                  source=used.source, outcomes=used.outcomes,
                                                  deals=int(deals_per_pair[index])))

@@ -41,8 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from kadence.activities.models import Activity
 from kadence.core.models import AuditEntry, User
@@ -346,10 +345,10 @@ def deal_stall_reasons(opp_id: int, *, as_of: date | None = None,
 
 
 REASON_LABELS = {
-    STAGE_TIME: _lazy("Too long in stage"),
-    NO_ACTIVITY: _lazy("No customer activity"),
-    CLOSE_PASSED: _lazy("Close date passed"),
-    CLOSE_PUSHED: _lazy("Close date pushed"),
+    STAGE_TIME: gettext_lazy("Too long in stage"),
+    NO_ACTIVITY: gettext_lazy("No customer activity"),
+    CLOSE_PASSED: gettext_lazy("Close date passed"),
+    CLOSE_PUSHED: gettext_lazy("Close date pushed"),
 }
 
 

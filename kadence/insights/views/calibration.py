@@ -23,13 +23,16 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.validation import parse_date_param
 from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
+from kadence.insights.selectors.ideal import ideal_label
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
@@ -191,7 +194,9 @@ def histogram_figure(report: ProbabilisticReport) -> dict[str, Any]:
                       "x": [float((b.low + b.high) / 2) for b in bins], "y": [b.count for b in bins],
                       "width": [float(b.high - b.low) or 1.0 for b in bins], "marker": {"color": "#c4cdd5"}}],
             "layout": {"title": {"text": _("Revenue of the period across %(n)s trials") % {"n": f"{report.trials:,}"}},
-                       "xaxis": {"title": {"text": _("Revenue")}}, "yaxis": {"title": {"text": _("Trials")}},
+                       "xaxis": {"title": {"text": _("Revenue")},
+                                 **money_axis([b.low for b in bins] + [b.high for b in bins] + [v for _n, v, _c in marks])},
+                       "yaxis": {"title": {"text": _("Trials")}, **COUNT_AXIS},
                        "shapes": shapes, "annotations": notes, "bargap": 0.02, "showlegend": False}}
 
 
@@ -203,12 +208,13 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
                [_("P50"), result.p50], [_("P90"), result.p90], [_("Mean"), result.mean],
                [_("Expected value"), result.expected], [_("Target"), result.target],
                [_("Chance of reaching the target"), result.p_target], [_("Probabilities used"), report.note]]
-    used = [[p.template, p.level, p.probability, p.source, p.outcomes, p.deals] for p in report.probabilities]
+    used = [[p.template_name, p.level, p.probability, ideal_label(p.source), p.outcomes, p.deals]
+            for p in report.probabilities]
     bins = [[b.low, b.high, b.count] for b in result.histogram]
     return xlsx_response(f"probabilistic-forecast-{report.period.start.isoformat()}", [
         (_("Summary"), [_("Figure"), _("Value")], summary),
         (_("Probabilities"), [_("Process"), _("Level"), _("Probability %"), _("Source"), _("Outcomes"), _("Deals")], used),
-        (_("Histogram"), [_("From"), _("To"), _("Trials")], bins),
+        (_("Histogram"), [pgettext("histogram bin", "From"), pgettext("histogram bin", "To"), _("Trials")], bins),
     ])
 
 

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kadence.core.amounts import money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import parse_date_param
@@ -105,8 +106,10 @@ def category_figure(report: selectors.ForecastReport) -> dict[str, Any]:
     data = [{"type": "bar", "name": labels[c], "x": [name for name, _t in rows],
              "y": [float(t.figure(c).amount) for _n, t in rows], "marker": {"color": CATEGORY_COLOURS[c]}}
             for c in fc.CATEGORIES]
+    heights = [sum(t.figure(c).amount for c in fc.CATEGORIES) for _n, t in rows]
     return {"data": data, "layout": {"barmode": "stack", "title": {"text": _("Forecast by category")},
-                                     "yaxis": {"title": {"text": _("Amount")}}, "legend": {"orientation": "h"}}}
+                                     "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
+                                     "legend": {"orientation": "h"}}}
 
 
 def bucket_figure(report: selectors.ForecastReport) -> dict[str, Any]:
@@ -118,8 +121,11 @@ def bucket_figure(report: selectors.ForecastReport) -> dict[str, Any]:
     data += [{"type": "bar", "name": labels[c], "x": names,
               "y": [0.0] + [float(b.totals.figure(c).amount) for b in report.buckets],
               "marker": {"color": CATEGORY_COLOURS[c]}} for c in fc.OPEN_CATEGORIES]
+    heights = [report.booked_to_date.amount] + [sum(b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES)
+                                                for b in report.buckets]
     return {"data": data, "layout": {"barmode": "stack", "title": {"text": _("Time buckets by category")},
-                                     "yaxis": {"title": {"text": _("Amount")}}, "legend": {"orientation": "h"}}}
+                                     "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
+                                     "legend": {"orientation": "h"}}}
 
 
 def bucket_label(code: str) -> str:
@@ -137,7 +143,9 @@ def accuracy_figure(report: selectors.AccuracyReport) -> dict[str, Any]:
         {"type": "scatter", "mode": "lines+markers", "name": _("Actual"), "x": x, "y": [float(p.actual) for p in points]},
         {"type": "scatter", "mode": "lines+markers", "name": _("Error %"), "x": x, "yaxis": "y2",
          "line": {"dash": "dot"}, "y": [float(e) if (e := fc.as_pct(p.error)) is not None else None for p in points]},
-    ], "layout": {"title": {"text": _("Forecast accuracy over time")}, "yaxis": {"title": {"text": _("Amount")}},
+    ], "layout": {"title": {"text": _("Forecast accuracy over time")},
+                  "yaxis": {"title": {"text": _("Amount")},
+                            **money_axis([p.forecast for p in points] + [p.actual for p in points])},
                   "yaxis2": {"title": {"text": _("Error %")}, "overlaying": "y", "side": "right", "zeroline": True},
                   "legend": {"orientation": "h"}, "margin": {"l": 60, "r": 60, "t": 40, "b": 50}}}
 

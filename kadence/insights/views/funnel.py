@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kadence.accounts.models import Account, Industry
+from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.schemas import MAX_ID
@@ -153,15 +154,21 @@ def _stage_rows(report: FunnelReport) -> list[dict[str, Any]]:
 
 
 def funnel_figure(report: FunnelReport, measure: str) -> dict[str, Any]:
+    """Open deals (or amounts) per stage; amounts are labelled as the money filter writes them."""
     amounts = measure == "amount"
     values = [_flt(r.amount if amounts else r.count) for r in report.stages]
+    trace: dict[str, Any] = {
+        "type": "funnel", "y": [r.stage.name for r in report.stages], "x": values,
+        "name": _("Open amount per stage") if amounts else _("Open deals per stage"),
+        "textinfo": "value+percent initial", "textposition": "inside", "textfont": {"size": 12},
+        "marker": {"color": "#1f6feb"}, "connector": {"line": {"width": 0}}}
+    if amounts:
+        trace.update({"text": [format_amount(r.amount) for r in report.stages], "textinfo": "text+percent initial",
+                      "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>"})
     return {
-        "data": [{"type": "funnel", "y": [r.stage.name for r in report.stages], "x": values,
-                  "name": _("Open amount per stage") if amounts else _("Open deals per stage"),
-                  "textinfo": "value+percent initial", "textposition": "inside", "textfont": {"size": 12},
-                  "marker": {"color": "#1f6feb"}, "connector": {"line": {"width": 0}}}],
-        "layout": {"yaxis": {"automargin": True}, "margin": {"l": 20, "r": 20, "t": 10, "b": 10},
-                   "funnelgap": 0.08},
+        "data": [trace],
+        "layout": {"yaxis": {"automargin": True}, "xaxis": money_axis(values) if amounts else COUNT_AXIS,
+                   "margin": {"l": 20, "r": 20, "t": 10, "b": 10}, "funnelgap": 0.08},
     }
 
 
@@ -218,7 +225,9 @@ def trend_figure(points: list[Any]) -> dict[str, Any]:
             {"type": "scatter", "mode": "lines+markers", "name": _("Open amount"), "x": days,
              "y": [_flt(p.amount) for p in points], "line": {"dash": "dot"}},
         ],
-        "layout": {"margin": {"t": 10}, "yaxis": {"title": {"text": _("Amount")}},
+        "layout": {"margin": {"t": 10},
+                   "yaxis": {"title": {"text": _("Amount")},
+                             **money_axis([p.weighted for p in points] + [p.amount for p in points])},
                    "xaxis": {"type": "date"}, "legend": {"orientation": "h"}},
     }
 
@@ -226,7 +235,8 @@ def trend_figure(points: list[Any]) -> dict[str, Any]:
 @login_required
 @require_GET
 def funnel_trend_part(request: HttpRequest) -> HttpResponse:
-    """The weighted pipeline over time (a fragment the funnel page loads after itself)."""
+    """The weighted pipeline over time: the fragment the funnel page loads after itself (htmx), or a
+    page of its own when opened directly (the funnel page's link without JavaScript, a bookmark)."""
     today = timezone.localdate()
     try:
         inputs, error = funnel_inputs(request, today)
@@ -235,7 +245,9 @@ def funnel_trend_part(request: HttpRequest) -> HttpResponse:
         points = funnel_trend(request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut)
     except DomainError as exc:
         return render_error(request, exc)
-    return render(request, "insights/_funnel_trend.html", {"points": points, "figure": trend_figure(points)})
+    context = {"points": points, "figure": trend_figure(points), "funnel_query": _query(inputs)}
+    template = "insights/_funnel_trend.html" if request.htmx else "insights/funnel_trend.html"
+    return render(request, template, context)
 
 
 # --- analysis ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from kadence.insights.selectors.ideal import (
     action_text,
     capacity_report,
     ideal_for,
+    ideal_label,
 )
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.models import PeriodKind
@@ -275,9 +276,10 @@ def _d(value: Decimal | None, places: str = "0.01") -> Decimal | None:
 
 def _xlsx(found: CapacityReport) -> HttpResponse:
     report = found.ideal
-    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), s.probability_source,
-                   _d(s.duration_days, "0.1"), s.duration_source, s.learned_days, s.learned_count, _d(s.task),
-                   _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio), s.status, s.avg_age,
+    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), ideal_label(s.probability_source),
+                   _d(s.duration_days, "0.1"), ideal_label(s.duration_source), s.learned_days, s.learned_count,
+                   _d(s.task), _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio),
+                   ideal_label(s.status), s.avg_age,
                    s.pace.projected_close if s.pace else None, bool(s.pace and s.pace.late))
                   for s in report.stages]
     f = found.figures
@@ -316,6 +318,23 @@ def _xlsx(found: CapacityReport) -> HttpResponse:
     return xlsx_response(f"ideal-funnel-{report.period.label}", sheets)
 
 
+def _controls_as_shown(form: IdealForm, report: IdealReport) -> IdealForm:
+    """The controls set to what the report shows: the period kind and start and the durations it was
+    computed with (the defaults when nothing was asked), the rest as typed. Otherwise an unbound form
+    reads "month" with an empty date above a quarter's report, and pressing Show unchanged switches to
+    another period. A form with errors is kept as typed, next to its errors. (The form is changed in
+    place: a second one would read its choices from the database again.)"""
+    shown = {"period_kind": report.period.kind, "period_start": report.period.start.isoformat(),
+             "durations": report.durations}
+    if not form.is_bound:
+        form.initial.update(shown)
+    elif form.is_valid():
+        form.data = form.data.copy()
+        for name, value in shown.items():
+            form.data[name] = value
+    return form
+
+
 @login_required
 @require_GET
 def ideal_funnel(request: HttpRequest) -> HttpResponse:
@@ -337,7 +356,8 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
         return _xlsx(found)
     sellers_page = _paged(found.sellers, request.GET.get("page"))
     context = {
-        "form": form, "error": error, "report": report, "found": found, "figure": comparison_figure(report),
+        "form": _controls_as_shown(form, report), "error": error, "report": report, "found": found,
+        "figure": comparison_figure(report),
         "actions": [action_text(a, report) for a in found.actions],
         "sellers": _with_text(sellers_page.items, report), "sellers_page": sellers_page,
         "teams": _with_text(found.teams, report),

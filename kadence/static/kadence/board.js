@@ -12,7 +12,7 @@
       {type: "bar", name: d.labels.amount, x: d.stages, y: d.amount, marker: {color: "#9db8e8"}},
       {type: "bar", name: d.labels.weighted, x: d.stages, y: d.weighted, marker: {color: "#1f6feb"}}
     ], {barmode: "group", margin: {t: 10, r: 10, b: 90, l: 70}, legend: {orientation: "h", y: 1.12},
-        yaxis: {separatethousands: true, tickformat: ",.0f"}, font: {size: 12}},
+        yaxis: Object.assign({separatethousands: true, tickformat: ",.0f"}, d.yaxis), font: {size: 12}},
        {displayModeBar: false, responsive: true});
   }
   box.addEventListener("toggle", function () {
