@@ -17,6 +17,7 @@ from kadence.deals.models import BidAssessment, C139Assessment
 from kadence.deals.services.assessments import bid_assess, c139_assess
 from kadence.pipeline.models import DealRole, LossReason, Opportunity, Stage
 from kadence.pipeline.services import opportunity_close_lost, opportunity_team_add
+from tests.versions import opp_version
 
 
 @pytest.fixture
@@ -198,7 +199,7 @@ def test_read_only_for_who_may_only_view(client, org, monkeypatch):
 
 
 def test_closed_deal_is_read_only(client, org, no_gates):
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk)
+    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=opp_version(org.opp.pk))
     client.force_login(org.rita)
     html = client.get(c139_url(org.opp)).content.decode()
     assert 'data-testid="c139-form"' not in html

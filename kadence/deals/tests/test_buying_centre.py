@@ -23,6 +23,7 @@ from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
 from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, ExitCriterion, Opportunity, Stage
+from tests.versions import opp_version
 
 TODAY = timezone.localdate()
 
@@ -172,7 +173,7 @@ def test_a_reader_who_may_not_contribute_gets_permission_denied(bc, monkeypatch)
 def test_closed_deals_may_still_be_corrected(bc):
     from kadence.pipeline.models import LossReason
 
-    pipeline.opportunity_close_lost(bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(bc.opp.pk))
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=1, note="他投了反对票")
     assert Opportunity.objects.get(pk=bc.opp.pk).status == Opportunity.Status.LOST
@@ -180,7 +181,7 @@ def test_closed_deals_may_still_be_corrected(bc):
 
 def test_changes_recheck_the_gates_a_coach_requirement_lifts_the_level(bc, no_gates):
     stages = list(Stage.objects.filter(template=bc.opp.template).order_by("order"))
-    pipeline.opportunity_move_stage(bc.rita, bc.opp.pk, stage_id=stages[2].pk)
+    pipeline.opportunity_move_stage(bc.rita, bc.opp.pk, stage_id=stages[2].pk, version=opp_version(bc.opp.pk))
     assert Opportunity.objects.get(pk=bc.opp.pk).level.code == "C"
     ExitCriterion.objects.create(stage=stages[0], order=9, code="coach_known", kind="assessment",
                                  config={"assessment": "buying_centre", "roles": ["coach"]},

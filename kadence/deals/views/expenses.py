@@ -24,8 +24,8 @@ from kadence.deals.views.common import deal_post, period_from_query, render_deal
 
 def _budget_form(summary, data=None) -> BudgetForm:
     categories = [line.category for line in summary.lines if line.category.is_active or line.usage.budget > 0]
-    return BudgetForm(data, categories=categories, budgets={line.category.pk: line.usage.budget for line in summary.lines
-                                                           if line.usage.budget > 0})
+    return BudgetForm(data, categories=categories, version=summary.budget_version,
+                      budgets={line.category.pk: line.usage.budget for line in summary.lines if line.usage.budget > 0})
 
 
 def expenses_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
@@ -80,7 +80,7 @@ def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
     form = BudgetForm(request.POST, categories=[c for c in categories if c.code in request.POST or c.is_active])
 
     def run() -> None:
-        services.expense_budget_set(request.user, pk, form.amounts())
+        services.expense_budget_set(request.user, pk, form.amounts(), version=form.version())
 
     return deal_post(request, pk, run=run, done=_("Budget saved."), page=expenses_page, redirect_to="deal_expenses",
                      form=form)

@@ -54,7 +54,7 @@ class StallActionForm(forms.Form):
     stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False)
     loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 def _int(value: Any) -> int | None:

@@ -11,6 +11,7 @@ from kadence.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from kadence.core.models import AuditEntry
 from kadence.pipeline import services
 from kadence.pipeline.models import LossReason, Opportunity, Stage, StageChange
+from tests.versions import opp_version
 
 
 def stages(opp):
@@ -58,30 +59,30 @@ def test_bad_input_is_refused_with_field_errors(org):
 
 def test_close_lost_needs_reason_and_records_it(org):
     with pytest.raises(ValidationFailed):
-        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=None)
+        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=None, version=opp_version(org.opp.pk))
     reason = LossReason.objects.get(code="price")
     opp = services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=reason.pk, version=1)
     assert opp.status == "lost" and opp.probability == 0 and opp.forecast_category == "omitted"
     last = StageChange.objects.filter(opportunity=opp).latest("id")
     assert last.kind == "lost" and last.status == "lost"
     with pytest.raises(ValidationFailed):
-        services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk)
+        services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk, version=opp_version(opp.pk))
 
 
 def test_moving_onto_the_closing_stage_closes_won(org, no_gates):
     final = stages(org.opp)[-1]
-    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk)
+    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk, version=opp_version(org.opp.pk))
     assert opp.status == "won" and opp.probability == 100 and opp.stage == final and opp.forecast_category == "booked"
     assert StageChange.objects.filter(opportunity=opp).latest("id").kind == "won"
 
 
 def test_reassign_needs_a_manager_and_moves_the_team(org):
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.rita, org.opp.pk, owner_id=org.tom.pk)
-    opp = services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域")
+        services.opportunity_reassign(org.rita, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
+    opp = services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域", version=opp_version(org.opp.pk))
     assert opp.owner == org.nick and opp.team == org.n2
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.sven, org.sara_opp.pk, owner_id=org.rita.pk)
+        services.opportunity_reassign(org.sven, org.sara_opp.pk, owner_id=org.rita.pk, version=opp_version(org.sara_opp.pk))
 
 
 def test_invisible_opportunity_is_not_found(org):
@@ -110,7 +111,7 @@ def test_renaming_a_stage_later_does_not_rewrite_history(org, no_gates):
     from django.utils import translation
 
     s = stages(org.opp)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk)
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk, version=opp_version(org.opp.pk))
     old_zh, old_en = s[1].name_zh, s[1].name_en
     Stage.objects.filter(pk=s[1].pk).update(name_zh="改名后", name_en="Renamed")
     row = StageChange.objects.filter(opportunity=org.opp, kind="advanced").get()
