@@ -9,6 +9,7 @@ run) on PostgreSQL: CI's PostgreSQL pass runs them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -135,7 +136,7 @@ def test_racing_deal_writes_keep_the_summaries_exact(org):
     for first, second in itertools.combinations_with_replacement(sorted(operations), 2):
         for round_ in range(ROUNDS + 1):
             one, two = (deals[0], deals[0]) if round_ < ROUNDS else (deals[0], deals[1])
-            calls = [lambda: operations[first](one), lambda: operations[second](two)]
+            calls = [functools.partial(operations[first], one), functools.partial(operations[second], two)]
             rng.shuffle(calls)
             for error in race(*calls, stagger=rng.uniform(0, 0.04)):
                 failures.append((first, second, error))
