@@ -420,17 +420,20 @@ def test_page_errors_come_back_in_place(bc, browser):
     browser.force_login(bc.rita)
     prefix = f"m{member.pk}"
     stale = browser.post(page_url(bc.opp, "edit", member.pk), {
-        f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"})
+        f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"}, follow=True)
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
+    assert stale.redirect_chain == [(page_url(bc.opp), 303)]  # post-redirect-get
+    shown = stale.content.decode().split(f'name="{prefix}-version"')[1][:40]
+    assert 'value="1"' in shown  # the form shown again is based on the member as it is now
     future = browser.post(page_url(bc.opp, "edit", member.pk), {
         f"{prefix}-version": 1, f"{prefix}-attitude": "support", f"{prefix}-influence": "low",
-        f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat()})
+        f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat()}, follow=True)
     html = future.content.decode()
     assert future.status_code == 422 and "Use today or an earlier date." in html
     assert '<details class="bc-edit" open>' in html
-    duplicate = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.li.pk})
+    duplicate = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.li.pk}, follow=True)
     assert duplicate.status_code == 422 and "already in this deal&#x27;s buying centre" in duplicate.content.decode()
-    missing = browser.post(page_url(bc.opp, "add"), {})
+    missing = browser.post(page_url(bc.opp, "add"), {}, follow=True)
     assert missing.status_code == 422
     member.refresh_from_db()
     assert member.version == 1

@@ -529,10 +529,10 @@ def test_page_log_warns_when_a_threshold_is_reached(browser, team):
     texts = [str(m) for m in response.context["messages"]]
     assert "Expense logged." in texts and any("80.0%" in t and "warning" in t for t in texts)
     response = browser.post(url, {"category": "travel", "amount": "0", "spent_on": TODAY().isoformat(),
-                                  "description": "x"})
+                                  "description": "x"}, follow=True)
     assert response.status_code == 422
     response = browser.post(url, {"category": "travel", "amount": "5",
-                                  "spent_on": (TODAY() + timedelta(days=2)).isoformat(), "description": "x"})
+                                  "spent_on": (TODAY() + timedelta(days=2)).isoformat(), "description": "x"}, follow=True)
     assert response.status_code == 422 and "Use today or an earlier date." in response.content.decode()
     assert Expense.objects.count() == 1
 
@@ -544,9 +544,9 @@ def test_page_budget_and_delete(browser, team):
     version = budget_version(org.opp.pk)
     assert browser.post(url, {"travel": "1", "budget_version": version}).status_code == 403
     browser.force_login(org.rita)
-    assert browser.post(url, {"travel": "-5", "budget_version": version}).status_code == 422
-    assert browser.post(url, {"travel": "5"}).status_code == 422  # the page always sends the version read
-    assert browser.post(url, {"travel": "5", "budget_version": version + 1}).status_code == 409
+    assert browser.post(url, {"travel": "-5", "budget_version": version}, follow=True).status_code == 422
+    assert browser.post(url, {"travel": "5"}, follow=True).status_code == 422  # the page always sends the version read
+    assert browser.post(url, {"travel": "5", "budget_version": version + 1}, follow=True).status_code == 409
     response = browser.post(url, {"travel": "20000", "entertainment": "", "demo": "3000", "budget_version": version})
     assert response.status_code == 302
     budgets = dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount"))

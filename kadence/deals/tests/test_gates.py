@@ -294,7 +294,7 @@ def test_gates_page_shows_the_checklist_and_refuses_to_advance_with_the_missing_
     assert 'data-testid="override"' not in body  # the owner never sees the override
     stages = list(org.opp.template.stages.order_by("order"))
     refused = client.post(f"/opportunities/{org.opp.pk}/move/", {"origin": "gates", "stage_id": stages[1].pk,
-                                                                "version": org.opp.version})
+                                                                "version": org.opp.version}, follow=True)
     assert refused.status_code == 409 and 'data-code="gate_not_met"' in refused.content.decode()
     criterion = ExitCriterion.objects.get(stage=stages[0], code="first_meeting")
     attached = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
@@ -320,7 +320,7 @@ def test_bad_upload_on_the_page_shows_the_error_in_place(client, org, settings):
     criterion = ExitCriterion.objects.get(stage__template=org.opp.template, code="first_meeting")
     response = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
         "criterion_id": criterion.pk, "title": "纪要",
-        "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain")})
+        "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain")}, follow=True)
     assert response.status_code == 422 and not Evidence.objects.exists()
     assert 'data-code="file_type"' in response.content.decode()
 
@@ -347,7 +347,7 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert body["stages"][0]["criteria"][0]["met"] is False and body["stages"][0]["criteria"][0]["message"]
     stages = list(org.opp.template.stages.order_by("order"))
     refused = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[1].pk, "version": org.opp.version},
-                          content_type="application/json", **rita)
+                          content_type="application/json", **rita, follow=True)
     assert refused.status_code == 409
     assert refused.json()["code"] == "gate_not_met"
     assert [m["code"] for m in refused.json()["missing"]] == ["first_meeting"]
@@ -364,7 +364,7 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF"
     assert client.get(upload.json()["download_url"], **token_for(org.sara)).status_code == 404
     moved = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[2].pk, "version": org.opp.version},
-                        content_type="application/json", **rita)
+                        content_type="application/json", **rita, follow=True)
     assert moved.status_code == 409  # stage 2's criteria are still open
     overridden = client.post(f"/api/opportunities/{org.opp.pk}/move",
                              {"stage_id": stages[2].pk, "override": True, "reason": "领导已确认", "version": org.opp.version},
@@ -375,7 +375,7 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert history[-2]["overridden"] is False
     gone = client.delete(f"/api/evidence/{upload.json()['id']}?reason=wrong", **rita)
     assert gone.status_code == 204
-    bad = client.post(f"/api/opportunities/{org.opp.pk}/evidence", {"title": ""}, **rita)
+    bad = client.post(f"/api/opportunities/{org.opp.pk}/evidence", {"title": ""}, **rita, follow=True)
     assert bad.status_code == 422
 
 

@@ -283,14 +283,14 @@ def test_page_saves_a_row_and_shows_errors_in_place(ms, browser):
     milestone = Milestone.objects.get(opportunity=ms.opp, stage=stage)
     assert (milestone.planned_on, milestone.competition_note, milestone.version) == (days(-5), "立项晚于对手", 1)
     assert "Milestone saved." in browser.get(page_url(ms.opp)).content.decode()
-    stale = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": TODAY.isoformat(), f"{p}-version": ""})
+    stale = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": TODAY.isoformat(), f"{p}-version": ""}, follow=True)
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
-    future = browser.post(page_url(ms.opp, stage), {f"{p}-actual_on": days(3).isoformat(), f"{p}-version": "1"})
+    future = browser.post(page_url(ms.opp, stage), {f"{p}-actual_on": days(3).isoformat(), f"{p}-version": "1"}, follow=True)
     html = future.content.decode()
     assert future.status_code == 422 and "Use today or an earlier date." in html
     row = html.split(f'data-testid="ms-row-{stage.pk}"')[0].rsplit("<tr", 1)[1]
     assert "has-error" in row
-    bad_date = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": "31/02/2025", f"{p}-version": "1"})
+    bad_date = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": "31/02/2025", f"{p}-version": "1"}, follow=True)
     assert bad_date.status_code == 422
     other = browser.post(page_url(ms.opp, ms.other_stage), {f"s{ms.other_stage.pk}-planned_on": TODAY.isoformat()})
     assert other.status_code == 404

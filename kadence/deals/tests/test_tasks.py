@@ -358,13 +358,13 @@ def test_page_complete_and_errors(browser, team):
     t = task(org.opp, "account_plan")
     browser.force_login(org.rita)
     url = reverse("deal_task_complete", args=[org.opp.pk, t.pk])
-    response = browser.post(url, {"note": "", "version": 1})
+    response = browser.post(url, {"note": "", "version": 1}, follow=True)
     assert response.status_code == 422 and "errorlist" in response.content.decode()
     response = browser.post(url, {"note": "规划表完成", "version": 1})
     assert response.status_code == 302 and response["Location"] == reverse("deal_tasks", args=[org.opp.pk])
     t.refresh_from_db()
     assert t.done_at is not None
-    response = browser.post(url, {"note": "again", "version": 2})
+    response = browser.post(url, {"note": "again", "version": 2}, follow=True)
     assert response.status_code == 422
     response = browser.post(reverse("deal_task_reopen", args=[org.opp.pk, t.pk]), {"version": 2})
     assert response.status_code == 302

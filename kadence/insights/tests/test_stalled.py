@@ -376,7 +376,10 @@ def test_the_page_records_an_outcome_and_returns_to_the_list(client, org, deals)
     failed = client.post(reverse("stalled_deal_act", args=[deals.tom.pk]),
                          {"outcome": "downgrade", "version": deals.tom.version,
                           "stage_id": Stage.objects.get(template=deals.tom.template, order=4).pk})
+    assert failed.status_code == 303 and failed["Location"] == reverse("stalled_deals")  # post-redirect-get
+    failed = client.get(failed["Location"])
     assert failed.status_code == 422 and 'data-testid="stall-error"' in failed.content.decode()
+    assert client.get(reverse("stalled_deals")).status_code == 200  # shown once
     assert StallAction.objects.count() == 1
     assert client.post(reverse("stalled_deal_act", args=[deals.sara.pk]),
                        {"outcome": "close_lost", "loss_reason_id": 1, "version": 1}).status_code == 404
