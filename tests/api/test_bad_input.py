@@ -234,6 +234,8 @@ CASES: list[tuple[str, str, str, Any, int]] = [
     ("reassign-no-version", "mona", "POST opportunities/{opp}/reassign", {"owner_id": "{tom}"}, 422),
     ("patch-no-version", "rita", "PATCH opportunities/{opp}", {"amount": "1"}, 422),
     ("move-version-null", "rita", "POST opportunities/{opp}/move", {"stage_id": "{stage2}", "version": None}, 422),
+    ("lost-stale", "rita", "POST opportunities/{opp}/close-lost", {"version": 9, "loss_reason_id": "{loss}"}, 409),
+    ("reassign-stale", "mona", "POST opportunities/{opp}/reassign", {"version": 9, "owner_id": "{tom}"}, 409),
     ("team-unknown-user", "rita", "POST opportunities/{opp}/team", member(user_id=99999999), 422),
     ("team-unknown-role", "rita", "POST opportunities/{opp}/team", member(role_id=99999999), 422),
     ("team-missing-role", "rita", "POST opportunities/{opp}/team", {"user_id": "{tom}"}, 422),

@@ -97,6 +97,20 @@ def test_complete_needs_a_note_a_fresh_version_and_an_open_task(org):
     assert exc.value.code == "already_done"
 
 
+def test_task_changes_name_the_version_they_read(org):
+    """Without a version a task change used to apply to whatever the task was by then; now it is
+    refused (version_required) and nothing changes."""
+    t = task(org.opp, "account_plan")
+    for call in (lambda: services.task_complete(org.rita, org.opp.pk, t.pk, note="ok", version=None),
+                 lambda: services.task_update(org.rita, org.opp.pk, t.pk, version=None, assignee_id=org.rita.pk),
+                 lambda: services.task_reopen(org.rita, org.opp.pk, t.pk, version=None)):
+        with pytest.raises(ValidationFailed) as missing:
+            call()
+        assert missing.value.code == "version_required"
+    t.refresh_from_db()
+    assert t.version == 1 and t.done_at is None
+
+
 def test_who_may_complete(team):
     org = team
     t = task(org.opp, "account_plan")  # assigned to rita

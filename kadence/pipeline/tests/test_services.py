@@ -131,3 +131,33 @@ def test_closing_rungs_show_their_name_in_the_active_language(db):
         assert (won.badge, c90.badge) == ("赢单", "C90")
     with translation.override("en"):
         assert (won.badge, str(won)) == ("Won", "Won 100%")
+
+
+def _state(opp_id):
+    return Opportunity.objects.filter(pk=opp_id).values("status", "stage_id", "owner_id", "version").get()
+
+
+@pytest.mark.parametrize("name", ["update", "move", "close_won", "close_lost", "reopen", "reassign"])
+def test_a_write_without_a_version_is_refused_and_changes_nothing(org, no_gates, name):
+    """The services used to default a missing version to the one just read, overwriting whatever
+    changed meanwhile: now every one refuses (422, code version_required) and writes nothing."""
+    if name == "reopen":
+        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk,
+                                        version=1)
+    before, rows = _state(org.opp.pk), StageChange.objects.count()
+    calls = {
+        "update": lambda v: services.opportunity_update(org.rita, org.opp.pk, version=v, amount="1"),
+        "move": lambda v: services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[2].pk,
+                                                          version=v),
+        "close_won": lambda v: services.opportunity_close_won(org.rita, org.opp.pk, version=v),
+        "close_lost": lambda v: services.opportunity_close_lost(org.rita, org.opp.pk, version=v,
+                                                                loss_reason_id=LossReason.objects.first().pk),
+        "reopen": lambda v: services.opportunity_reopen(org.rita, org.opp.pk, version=v, reason="again"),
+        "reassign": lambda v: services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, version=v),
+    }
+    with pytest.raises(ValidationFailed) as missing:
+        calls[name](None)
+    assert missing.value.code == "version_required" and "version" in missing.value.errors
+    with pytest.raises(Conflict):
+        calls[name](before["version"] + 1)
+    assert _state(org.opp.pk) == before and StageChange.objects.count() == rows
