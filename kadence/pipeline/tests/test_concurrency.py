@@ -144,29 +144,20 @@ def test_racing_deal_writes_keep_the_summaries_exact(org):
     assert drift() == []
 
 
-@pytest.mark.parametrize("change", ["close_lost", "close_won", "move", "update", "reassign"])
-def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatch, change):
-    """Deterministic: the first write reads the deal, then waits (up to a second) for a second write
-    that raises the deal's level through its evidence to commit. Without the deal's row lock the
-    second commits meanwhile and the first moves the deal's old contribution out of the summary a
-    second time (a lost deal went on counting in the funnel); with it, the second waits for the
-    first, and the summaries stay equal to a recomputation."""
-    rng = random.Random(3)
-    operations = _operations(org, rng)
-    deal = services.opportunity_create(org.rita, account_id=org.account.pk, name="paused", amount="100000",
-                                       expected_close_date=date.today() + timedelta(days=60))
-    third = Stage.objects.get(template=deal.template, order=3)
-    services.opportunity_move_stage(org.dora, deal.pk, stage_id=third.pk, version=deal.version, override=True,
-                                    reason="setup")
-    # Everything the first two stages ask for but the first meeting's minutes: adding them in the
-    # race raises the verified level from I to C.
-    evidence_add(org.dora, deal.pk, title="notes", note="taken",
-                 criterion_id=ExitCriterion.objects.get(stage__template=deal.template, code="discovery_notes").pk)
-    c139_assess(org.dora, deal.pk, answers={item: {"status": "confirmed"} for item in ITEMS})
-    first_meeting = ExitCriterion.objects.get(stage__template=deal.template, code="first_meeting")
-    level_before = Opportunity.objects.values_list("level_id", flat=True).get(pk=deal.pk)
-    read, committed = threading.Event(), threading.Event()
+def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatch):
+    """Deterministic, for each write that moves a deal's contribution: it reads the deal, then waits
+    (up to a second) for a second write, evidence that raises the deal's level, to commit. Without
+    the deal's row lock the second commits meanwhile and the first moves the deal's old contribution
+    out of the summary a second time (a lost deal went on counting in the funnel); with it, the
+    second waits for the first, and the summaries stay equal to a recomputation."""
+    operations = _operations(org, random.Random(3))
+    first_meeting = ExitCriterion.objects.get(stage__template__is_default=True, code="first_meeting")
+    discovery = ExitCriterion.objects.get(stage__template__is_default=True, code="discovery_notes")
+    third, fourth = (Stage.objects.get(template__is_default=True, order=n) for n in (3, 4))
+    operations["move"] = lambda opp_id: services.opportunity_move_stage(  # onward, where C still counts
+        org.dora, opp_id, stage_id=fourth.pk, version=_version(opp_id), override=True, reason="race")
     first_thread: list[threading.Thread] = []
+    read, committed = threading.Event(), threading.Event()
     real = summary.contribution
 
     def paused(opp_id: int, **kwargs: object) -> object:
@@ -177,26 +168,35 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
         return state
 
     monkeypatch.setattr(summary, "contribution", paused)
+    for change in ("close_lost", "close_won", "move", "update", "reassign"):
+        deal = services.opportunity_create(org.rita, account_id=org.account.pk, name=f"paused {change}",
+                                           amount="100000", expected_close_date=date.today() + timedelta(days=60))
+        services.opportunity_move_stage(org.dora, deal.pk, stage_id=third.pk, version=deal.version, override=True,
+                                        reason="setup")
+        # All the first two stages ask for but the first meeting's minutes: adding those in the race
+        # raises the verified level from I to C.
+        evidence_add(org.dora, deal.pk, title="notes", note="taken", criterion_id=discovery.pk)
+        c139_assess(org.dora, deal.pk, answers={item: {"status": "confirmed"} for item in ITEMS})
+        level_before = Opportunity.objects.values_list("level_id", flat=True).get(pk=deal.pk)
+        first_thread.clear()
+        read.clear()
+        committed.clear()
 
-    fourth = Stage.objects.get(template=deal.template, order=4)
-    operations["move"] = lambda opp_id: services.opportunity_move_stage(  # onward, where C still counts
-        org.dora, opp_id, stage_id=fourth.pk, version=_version(opp_id), override=True, reason="race")
+        def first(change: str = change, deal_id: int = deal.pk) -> None:
+            first_thread.append(threading.current_thread())
+            operations[change](deal_id)
 
-    def first() -> None:
-        first_thread.append(threading.current_thread())
-        operations[change](deal.pk)
+        def second(deal_id: int = deal.pk) -> None:
+            read.wait(timeout=5)
+            try:
+                evidence_add(org.dora, deal_id, title="minutes", note="held", criterion_id=first_meeting.pk)
+            finally:
+                committed.set()
 
-    def second() -> None:
-        read.wait(timeout=5)
-        try:
-            evidence_add(org.dora, deal.pk, title="minutes", note="held", criterion_id=first_meeting.pk)
-        finally:
-            committed.set()
-
-    assert race(first, second) == []
-    after = Opportunity.objects.get(pk=deal.pk)
-    assert after.level_id != level_before or after.status != Opportunity.Status.OPEN  # the second write counted
-    assert drift() == []
+        assert race(first, second) == [], change
+        after = Opportunity.objects.get(pk=deal.pk)
+        assert after.level_id != level_before or after.status != Opportunity.Status.OPEN, change  # both counted
+        assert drift() == [], change
 
 
 def test_parallel_first_budget_saves_are_one_success_and_clean_conflicts(org, token_for):
