@@ -11,6 +11,7 @@ import pytest
 from kadence.core.errors import NotFound, PermissionDenied
 from kadence.pipeline import selectors, services
 from kadence.pipeline.models import DealRole, Stage
+from tests.versions import opp_version
 
 # persona → (sees it, may change it). sara_team is sara after being put on the deal team.
 MATRIX = {
@@ -74,7 +75,7 @@ def test_update(org, name):
 def test_move_stage(org, name, no_gates):
     user = persona(org, name)
     second = Stage.objects.get(template=org.opp.template, order=2)
-    _expect_write(org, name, lambda: services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk))
+    _expect_write(org, name, lambda: services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, version=opp_version(org.opp.pk)))
 
 
 @pytest.mark.parametrize("name", MATRIX)
@@ -94,15 +95,15 @@ def test_aggregate(org, name):
 def test_reassign_needs_manager(org, name):
     user = persona(org, name)
     if name == "mona":
-        services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk)
+        services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
     else:
         with pytest.raises(PermissionDenied if MATRIX[name][0] else NotFound):
-            services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk)
+            services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
 
 
 def test_manager_cannot_hand_a_deal_outside_their_scope(org):
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.mona, org.opp.pk, owner_id=org.sara.pk)
+        services.opportunity_reassign(org.mona, org.opp.pk, owner_id=org.sara.pk, version=opp_version(org.opp.pk))
 
 
 # Deal control: who contributes proof, who approves a gate or overrides it (never the owner).
@@ -144,10 +145,10 @@ def test_override_a_gate(org, name):
     second = Stage.objects.get(template=org.opp.template, order=2)
     if not MATRIX[name][0]:
         with pytest.raises(NotFound):
-            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
+            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))
     elif APPROVES[name]:
-        moved = services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
+        moved = services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))
         assert moved.stage_changes.filter(overridden=True).count() == 1
     else:
         with pytest.raises(PermissionDenied):
-            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r")
+            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kadence.accounts.models import Contact
 from kadence.accounts.services import required_error
 from kadence.activities.models import Activity
-from kadence.core.concurrency import versioned_update
+from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_ids, clean_text
@@ -101,8 +101,9 @@ def activity_update(user: User, activity_id: int, *, version: int, contact_ids=N
 
 
 @transaction.atomic
-def activity_mark_done(user: User, activity_id: int, *, version: int | None = None) -> Activity:
+def activity_mark_done(user: User, activity_id: int, *, version: int) -> Activity:
     """Mark a planned activity as done (idempotent: an activity already done is returned unchanged)."""
+    require_version(version)
     activity = access_activity(user, activity_id, for_write=True)
     if activity.done:
         return activity

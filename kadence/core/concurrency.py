@@ -8,13 +8,24 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kadence.core.errors import Conflict
+from kadence.core.errors import Conflict, ValidationFailed
 
 
-def versioned_update(obj: Model, expected_version: int | None, values: dict[str, Any]) -> None:
-    """UPDATE obj's row with `values` only if its version is still `expected_version` (or, when
-    None, the version `obj` was read at). Bumps the version and `updated_at`, and refreshes `obj`."""
-    expected = obj.version if expected_version is None else expected_version
+def require_version(version: Any) -> int:
+    """`version` as given by the writer, or ValidationFailed (422, code "version_required") when it
+    is missing: every change to a versioned record names the version it was based on."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed(_("Say which version you are changing (the version you read)."),
+                               {"version": [_("This field is required.")]}, code="version_required")
+    return version
+
+
+def versioned_update(obj: Model, expected_version: int, values: dict[str, Any]) -> None:
+    """UPDATE obj's row with `values` only if its version is still `expected_version`, the version
+    the writer read. Bumps the version and `updated_at`, and refreshes `obj`. A write without a
+    version is refused: defaulting to the version just read would overwrite someone else's change
+    silently (DESIGN rule 4)."""
+    expected = require_version(expected_version)
     model = type(obj)
     payload = {**values, "version": F("version") + 1}
     if hasattr(obj, "updated_at"):

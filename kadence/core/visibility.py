@@ -108,16 +108,25 @@ def can_approve_for_opportunity(user: User, opp: Opportunity) -> bool:
             and opp.owner_id != user.pk and in_scope(user, opp.team_id))
 
 
-def access_opportunity_to_contribute(user: User, opp_id: int) -> Opportunity:
-    """The opportunity if `user` may contribute to it (see can_contribute_to_opportunity)."""
-    opp = access_opportunity(user, opp_id)
+def access_opportunity_to_contribute(user: User, opp_id: int, *, lock: bool = False) -> Opportunity:
+    """The opportunity if `user` may contribute to it (see can_contribute_to_opportunity); `lock`
+    as for access_opportunity."""
+    opp = access_opportunity(user, opp_id, lock=lock)
     if not can_contribute_to_opportunity(user, opp):
         raise PermissionDenied(_("You may view this opportunity but not work on it."))
     return opp
 
 
-def access_opportunity(user: User, opp_id: int, *, for_write: bool = False) -> Opportunity:
-    opp = visible_opportunities(user).filter(pk=opp_id).first()
+def access_opportunity(user: User, opp_id: int, *, for_write: bool = False, lock: bool = False) -> Opportunity:
+    """The opportunity if `user` may see it (and change it, with `for_write`). With `lock`, the row is
+    read under its write lock (SELECT … FOR NO KEY UPDATE, held to the end of the transaction): a
+    service that changes what the deal counts for (its level, stage, status, amount, owner, close
+    date) decides on the state no one else can change until it commits, so two writes to one deal
+    are serialised and the report summaries stay exact. Call it first, inside the transaction."""
+    qs = visible_opportunities(user)
+    if lock:
+        qs = qs.select_for_update(no_key=True, of=("self",))
+    opp = qs.filter(pk=opp_id).first()
     if opp is None:
         raise NotFound(_("Opportunity not found."))
     if for_write and not can_write_opportunity(user, opp):

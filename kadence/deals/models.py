@@ -377,6 +377,26 @@ class ExpenseBudget(models.Model):
         return f"{self.category_id}: {self.amount}"
 
 
+class ExpenseBudgetVersion(models.Model):
+    """The version of a deal's expense budget as a whole (all its ExpenseBudget rows): every change
+    names the version it was based on, so two people editing the budget at once cannot overwrite
+    each other silently (the second gets a 409). A deal without this row is at version 0 (no
+    budget ever set through the versioned service)."""
+
+    opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, primary_key=True,
+                                       related_name="expense_budget_version")
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expense budget version")
+        verbose_name_plural = _("expense budget versions")
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: v{self.version}"
+
+
 class Expense(models.Model):
     """Money spent on a deal, in the deal's currency."""
 

@@ -278,13 +278,13 @@ class OpportunityForm(forms.Form):
 
 class MoveForm(forms.Form):
     stage_id = forms.IntegerField(label=_("Stage"))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     override = forms.BooleanField(label=_("Advance without evidence (manager override)"), required=False)
 
 
 class CloseWonForm(forms.Form):
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
@@ -293,7 +293,7 @@ class CloseLostForm(forms.Form):
     loss_reason = forms.TypedChoiceField(label=_("Loss reason"), coerce=int, empty_value=None, required=False)
     winning_competitor = forms.TypedChoiceField(label=_("Winning competitor"), coerce=int, empty_value=None,
                                                 required=False)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -303,7 +303,7 @@ class CloseLostForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why reopen?"), max_length=500, required=False)
 
 
@@ -311,7 +311,7 @@ class ReassignForm(forms.Form):
     # The menu offers the people in the user's scope; who may receive the deal (and who may
     # reassign at all) is the service's rule, so any id is passed on for it to decide.
     owner = forms.IntegerField(label=_("New owner"), widget=forms.Select)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
     def __init__(self, user: User, *args, **kwargs):

@@ -230,7 +230,7 @@ class OpportunityPatch(PatchIn):
 
 class MoveIn(In):
     stage_id: Id
-    version: Version | None = None
+    version: Version
     reason: Reason = ""
     override: bool = Field(False, description="Advance although exit criteria are not met (a manager responsible "
                                                "for the deal, never its owner; `reason` required). Recorded as "
@@ -238,7 +238,7 @@ class MoveIn(In):
 
 
 class CloseWonIn(In):
-    version: Version | None = None
+    version: Version
     reason: Reason = ""
     closed_on: date | None = Field(None, description="Default: today.")
 
@@ -253,13 +253,13 @@ class CloseLostIn(CloseWonIn):
 
 
 class ReopenIn(In):
-    version: Version | None = None
+    version: Version
     reason: Reason = Field(min_length=1)
 
 
 class ReassignIn(In):
     owner_id: Id
-    version: Version | None = None
+    version: Version
     reason: Reason = ""
 
 

@@ -1,7 +1,9 @@
 """Opportunity use cases (writes). The API, the pages and the CLI all call these.
 
-Every service runs in one transaction, checks access through core.visibility, refuses a stale
-`version` with Conflict, writes a StageChange row for every stage/status transition and an
+Every service runs in one transaction, takes the deal's row lock first and reads what it changes
+under it (access_opportunity(..., lock=True); `summary.keeps_totals` takes the same lock before it
+reads the deal's old contribution), checks access through core.visibility, requires the `version`
+the user read and refuses a stale one with Conflict, writes a StageChange row for every stage/status transition and an
 AuditEntry for every change to amount, close date, owner, level and forecast category.
 """
 
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes
-from kadence.core.concurrency import versioned_update
+from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_ids, clean_text, not_in_future
@@ -189,7 +191,8 @@ def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
                                {f: [_("Not editable.")] for f in unknown})
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     values: dict[str, Any] = {}
     if "name" in fields:
         values["name"] = _name(fields["name"])
@@ -243,14 +246,15 @@ def _gate_check(user: User, opp: Opportunity, leaving: list[Stage], *, override:
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int | None = None,
+def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int,
                            reason: str = "", override: bool = False) -> Opportunity:
     """Move an open opportunity to another stage of its template. Forward moves must pass the exit
     criteria of every stage they leave (gates.missing_exit_criteria), or be overridden by a manager
     with a written reason (recorded as "advanced without evidence"); backward moves are allowed and
     recorded. The level is what the checkpoints verify at the new stage. Entering a stage creates its
     tasks. Moving onto the template's closing stage closes the deal won."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     reason = clean_text(reason, "reason", 500)
     target = Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
@@ -284,12 +288,13 @@ def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: i
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None, closed_on: date | None = None,
+def opportunity_close_won(user: User, opp_id: int, *, version: int, closed_on: date | None = None,
                           reason: str = "", override: bool = False) -> Opportunity:
     """Close as won: level Won (100%), category booked, the template's closing stage if it has one.
     The exit criteria of the current stage and of every stage before the closing one must be met
     (or overridden by a manager with a reason), as for any forward move."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
     reason = clean_text(reason, "reason", 500)
@@ -321,9 +326,10 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int | None = None
 @transaction.atomic
 @summary.keeps_totals
 def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winning_competitor_id: int | None = None,
-                           version: int | None = None, closed_on: date | None = None, reason: str = "") -> Opportunity:
+                           version: int, closed_on: date | None = None, reason: str = "") -> Opportunity:
     """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
     reason = clean_text(reason, "reason", 500)
@@ -357,9 +363,10 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, reason: str = "") -> Opportunity:
+def opportunity_reopen(user: User, opp_id: int, *, version: int, reason: str = "") -> Opportunity:
     """Reopen a closed opportunity at its current stage (a won one at the stage before closing)."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     if opp.status == Opportunity.Status.OPEN:
         raise ValidationFailed(_("The opportunity is already open."), code="already_open")
     if not reason.strip():
@@ -385,11 +392,12 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int | None = None, r
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int | None = None,
+def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int,
                          reason: str = "") -> Opportunity:
     """Give the opportunity to another person (manager, director or admin with the deal in scope).
     The deal follows the new owner's team."""
-    opp = access_opportunity(user, opp_id)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, lock=True)
     if not can_reassign_opportunity(user, opp):
         raise PermissionDenied(_("Only a manager, director or admin responsible for this deal can reassign it."))
     owner = visible_users(user).filter(pk=owner_id).first()

@@ -99,9 +99,14 @@ FIELDS = ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "e
 State = tuple[Contribution | None, WonContribution | None]
 
 
-def contribution(opp_id: int) -> State:
-    """What the deal adds to PipelineTotal (when open) and to WonTotal (when won) now."""
-    row = Opportunity.objects.filter(pk=opp_id).values(*FIELDS).first()
+def contribution(opp_id: int, *, lock: bool = False) -> State:
+    """What the deal adds to PipelineTotal (when open) and to WonTotal (when won) now. With `lock`,
+    read under the deal's write lock (see lock_opportunity), so no other writer can change it
+    before this transaction moves it."""
+    qs = Opportunity.objects.filter(pk=opp_id)
+    if lock:
+        qs = qs.select_for_update(no_key=True)
+    row = qs.values(*FIELDS).first()
     if row is None:
         return None, None
     weighted = row["amount"] * row["probability"] / 100
@@ -115,37 +120,47 @@ def contribution(opp_id: int) -> State:
     return Contribution(key, row["amount"], weighted, epoch_days(row["stage_entered_at"])), None
 
 
-def _bump(model: type[Model], key: dict, sign: int, values: dict) -> None:
-    """Add `values` (× sign) and one to `count` (× sign) on the row of `key`, creating it if needed."""
+def _bump(model: type[Model], key: dict, sign: int, values: dict, count: int = 1) -> None:
+    """Add `values` (× sign) and `count` (× sign) on the row of `key`, creating it if needed.
+
+    Race-safe: when the row does not exist yet, two transactions may both try to create it; the
+    second one's INSERT waits for the first on the unique key, fails in its savepoint once the first
+    commits, and then adds to the row the first one created (its UPDATE, a new statement, sees it)."""
     changes = {name: F(name) + sign * value for name, value in values.items()}
-    if model._default_manager.filter(**key).update(count=F("count") + sign, **changes):
+    if model._default_manager.filter(**key).update(count=F("count") + sign * count, **changes):
         return
     try:
         with transaction.atomic():
-            model._default_manager.create(**key, count=sign, **{n: sign * v for n, v in values.items()})
+            model._default_manager.create(**key, count=sign * count, **{n: sign * v for n, v in values.items()})
     except IntegrityError:  # created meanwhile by another transaction: add to it
-        model._default_manager.filter(**key).update(count=F("count") + sign, **changes)
+        if not model._default_manager.filter(**key).update(count=F("count") + sign * count, **changes):
+            raise
 
 
-def _apply_won(c: WonContribution, sign: int) -> None:
-    owner, team, month = c.key
-    _bump(WonTotal, {"owner_id": owner, "team_id": team, "closed_month": month}, sign,
-          {"amount": c.amount, "weighted": c.weighted})
+def _in_order(bumps: list[tuple[type[Model], dict, int, dict]]) -> list[tuple[type[Model], dict, int, dict]]:
+    """Summary rows in one fixed order (table, then key): two transactions moving deals between the
+    same keys in opposite directions then lock those rows in the same order and cannot deadlock."""
+    return sorted(bumps, key=lambda b: (b[0].__name__, tuple(str(v) for v in b[1].values())))
+
+
+def _state_bumps(state: State, sign: int) -> list[tuple[type[Model], dict, int, dict]]:
+    total, won = state
+    bumps: list[tuple[type[Model], dict, int, dict]] = []
+    if total is not None:
+        owner, team, stage, level, category, month = total.key
+        bumps.append((PipelineTotal, {"owner_id": owner, "team_id": team, "stage_id": stage, "level_id": level,
+                                      "forecast_category": category, "close_month": month}, sign,
+                      {"amount": total.amount, "weighted": total.weighted, "entered_days": total.entered_days}))
+    if won is not None:
+        owner, team, month = won.key
+        bumps.append((WonTotal, {"owner_id": owner, "team_id": team, "closed_month": month}, sign,
+                      {"amount": won.amount, "weighted": won.weighted}))
+    return bumps
 
 
 def _apply_state(state: State, sign: int) -> None:
-    total, won = state
-    if total is not None:
-        _apply_total(total, sign)
-    if won is not None:
-        _apply_won(won, sign)
-
-
-def _apply_total(c: Contribution, sign: int) -> None:
-    owner, team, stage, level, category, month = c.key
-    _bump(PipelineTotal, {"owner_id": owner, "team_id": team, "stage_id": stage, "level_id": level,
-                          "forecast_category": category, "close_month": month}, sign,
-          {"amount": c.amount, "weighted": c.weighted, "entered_days": c.entered_days})
+    for model, key, s, values in _in_order(_state_bumps(state, sign)):
+        _bump(model, key, s, values)
 
 
 class Tracked:
@@ -155,14 +170,16 @@ class Tracked:
 
     def __init__(self, opp_id: int) -> None:
         self.opp_id = opp_id
-        self.before = contribution(opp_id)
+        # The deal's lock first, then its contribution: what is subtracted at commit is what the
+        # deal counted for when no one else could change it any more.
+        self.before = contribution(opp_id, lock=True)
 
     def commit(self) -> None:
         after = contribution(self.opp_id)
         if after == self.before:
             return
-        _apply_state(self.before, -1)
-        _apply_state(after, +1)
+        for model, key, sign, values in _in_order(_state_bumps(self.before, -1) + _state_bumps(after, +1)):
+            _bump(model, key, sign, values)
         self.before = after
 
 
@@ -171,7 +188,8 @@ _active = threading.local()
 
 @contextmanager
 def tracking(opp_id: int) -> Iterator[None]:
-    """Move the deal's PipelineTotal contribution from before the block to after it."""
+    """Move the deal's PipelineTotal contribution from before the block to after it. Entering takes
+    the deal's row lock (held to the end of the transaction, so use it inside one)."""
     active: set[int] = getattr(_active, "ids", None) or set()
     _active.ids = active
     if opp_id in active:
@@ -230,6 +248,8 @@ def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
     """A reassigned deal's history moves from its old (owner, team) to the new one."""
     if old == new:
         return
+    bumps: list[tuple[type[Model], dict, int, dict]] = []
+    counts: dict[int, int] = {}
     for group in _flow_groups(opp_id):
         month = group["m"].date() if isinstance(group["m"], datetime) else group["m"]
         for (owner, team), sign in ((old, -1), (new, +1)):
@@ -237,42 +257,34 @@ def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
                    "from_stage_id": group["start"], "to_stage_id": group["to_stage_id"]}
             values = {"amount": group["amount_sum"] or ZERO, "days": group["days_sum"] or 0,
                       "cycle_days": group["cycle"] or 0}
-            changes = {name: F(name) + sign * value for name, value in values.items()}
-            if not StageFlow.objects.filter(**key).update(count=F("count") + sign * group["n"], **changes):
-                StageFlow.objects.create(**key, count=sign * group["n"], **{n: sign * v for n, v in values.items()})
+            bumps.append((StageFlow, key, sign, values))
+            counts[id(key)] = group["n"]
+    for model, key, sign, values in _in_order(bumps):
+        _bump(model, key, sign, values, count=counts[id(key)])
 
 
 # --- rebuild ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, int]:
-    """Recompute PipelineTotal, WonTotal and StageFlow from scratch with grouped SQL; returns the row
-    counts of PipelineTotal and StageFlow. `get_model` (a migration's apps.get_model) lets a data
-    migration run it against the historical models."""
-    models = {name: (get_model("pipeline", name) if get_model else globals()[name])
-              for name in ("Opportunity", "PipelineTotal", "StageChange", "StageFlow", "WonTotal")}
+def _models(get_model: Callable[[str, str], Any] | None) -> dict[str, Any]:
+    return {name: (get_model("pipeline", name) if get_model else globals()[name])
+            for name in ("Opportunity", "PipelineTotal", "StageChange", "StageFlow", "WonTotal")}
+
+
+def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[str, list[Model]]:
+    """The summary rows (unsaved) that the deals and their history give now, per summary model name,
+    computed with grouped SQL: what `rebuild` writes and what `drift` compares with."""
+    models = _models(get_model)
     Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal = (  # noqa: N806
         models["Opportunity"], models["PipelineTotal"], models["StageChange"], models["StageFlow"], models["WonTotal"])
-    PipelineTotal.objects.all().delete()
-    StageFlow.objects.all().delete()
-    WonTotal.objects.all().delete()
     won = (Opportunity.objects.filter(status="won", closed_on__isnull=False)
            .annotate(closed_month=TruncMonth("closed_on")).values("owner_id", "team_id", "closed_month")
            .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED)).order_by())
-    WonTotal.objects.bulk_create(
-        [WonTotal(owner_id=r["owner_id"], team_id=r["team_id"], closed_month=_as_date(r["closed_month"]), count=r["n"],
-                  amount=r["amount_sum"], weighted=r["w"]) for r in won.iterator()], batch_size=5000)
     totals = (Opportunity.objects.filter(status="open")
               .annotate(close_month=TruncMonth("expected_close_date"))
               .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")))
               .order_by())
-    PipelineTotal.objects.bulk_create(
-        [PipelineTotal(owner_id=r["owner_id"], team_id=r["team_id"], stage_id=r["stage_id"], level_id=r["level_id"],
-                       forecast_category=r["forecast_category"], close_month=_as_date(r["close_month"]), count=r["n"],
-                       amount=r["amount_sum"], weighted=r["w"], entered_days=r["days"]) for r in totals.iterator()],
-        batch_size=5000)
     flows = (StageChange.objects
              .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"),
                        owner=F("opportunity__owner_id"), team=F("opportunity__team_id"))
@@ -281,17 +293,88 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, in
                        cycle=Coalesce(Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
                                           filter=Q(kind="won")), Value(0)))
              .order_by())
-    StageFlow.objects.bulk_create(
-        [StageFlow(owner_id=r["owner"], team_id=r["team"], month=_as_date(r["m"]), kind=r["kind"],
-                   from_stage_id=r["start"], to_stage_id=r["to_stage_id"], count=r["n"], amount=r["amount_sum"],
-                   days=r["days_sum"], cycle_days=r["cycle"]) for r in flows.iterator()],
-        batch_size=5000)
+    return {
+        "WonTotal": [WonTotal(owner_id=r["owner_id"], team_id=r["team_id"], closed_month=_as_date(r["closed_month"]),
+                              count=r["n"], amount=r["amount_sum"], weighted=r["w"]) for r in won.iterator()],
+        "PipelineTotal": [
+            PipelineTotal(owner_id=r["owner_id"], team_id=r["team_id"], stage_id=r["stage_id"], level_id=r["level_id"],
+                          forecast_category=r["forecast_category"], close_month=_as_date(r["close_month"]), count=r["n"],
+                          amount=r["amount_sum"], weighted=r["w"], entered_days=r["days"]) for r in totals.iterator()],
+        "StageFlow": [
+            StageFlow(owner_id=r["owner"], team_id=r["team"], month=_as_date(r["m"]), kind=r["kind"],
+                      from_stage_id=r["start"], to_stage_id=r["to_stage_id"], count=r["n"], amount=r["amount_sum"],
+                      days=r["days_sum"], cycle_days=r["cycle"]) for r in flows.iterator()],
+    }
+
+
+@transaction.atomic
+def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, int]:
+    """Recompute PipelineTotal, WonTotal and StageFlow from scratch with grouped SQL; returns the row
+    counts of PipelineTotal and StageFlow. `get_model` (a migration's apps.get_model) lets a data
+    migration run it against the historical models."""
+    models = _models(get_model)
+    for name in ("PipelineTotal", "StageFlow", "WonTotal"):
+        models[name].objects.all().delete()
+    for name, rows in expected_rows(get_model).items():
+        models[name].objects.bulk_create(rows, batch_size=5000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE pipeline_pipelinetotal")
             cursor.execute("ANALYZE pipeline_stageflow")
             cursor.execute("ANALYZE pipeline_wontotal")
-    return PipelineTotal.objects.count(), StageFlow.objects.count()
+    return models["PipelineTotal"].objects.count(), models["StageFlow"].objects.count()
+
+
+# --- drift --------------------------------------------------------------------------------------------
+
+KEYS = {
+    "PipelineTotal": ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month"),
+    "WonTotal": ("owner_id", "team_id", "closed_month"),
+    "StageFlow": ("owner_id", "team_id", "month", "kind", "from_stage_id", "to_stage_id"),
+}
+MEASURES = {
+    "PipelineTotal": ("count", "amount", "weighted", "entered_days"),
+    "WonTotal": ("count", "amount", "weighted"),
+    "StageFlow": ("count", "amount", "days", "cycle_days"),
+}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One summary key whose stored measures differ from what the deals give (`stored` / `expected`
+    are None where the row is missing; a stored row of all zeros counts as missing)."""
+
+    model: str
+    key: tuple[Any, ...]
+    stored: dict[str, Any] | None
+    expected: dict[str, Any] | None
+
+
+def _measures(row: Model, names: tuple[str, ...]) -> dict[str, Any]:
+    values = {}
+    for name in names:
+        value = getattr(row, name)
+        values[name] = Decimal(value).quantize(Decimal("0.0001")) if isinstance(value, Decimal) else int(value or 0)
+    return values
+
+
+def drift() -> list[Drift]:
+    """Every summary key whose stored row differs from a recomputation (nothing is written), in a
+    stable order. Empty when the summaries are exact."""
+    found: list[Drift] = []
+    models = _models(None)
+    for name, rows in expected_rows().items():
+        keys, measures = KEYS[name], MEASURES[name]
+        expected = {tuple(getattr(r, k) for k in keys): _measures(r, measures) for r in rows}
+        stored = {}
+        for row in models[name].objects.all().iterator():
+            values = _measures(row, measures)
+            if any(values.values()):
+                stored[tuple(getattr(row, k) for k in keys)] = values
+        for key in sorted(set(expected) | set(stored), key=lambda k: tuple(str(v) for v in k)):
+            if expected.get(key) != stored.get(key):
+                found.append(Drift(name, key, stored.get(key), expected.get(key)))
+    return found
 
 
 def _as_date(value: date | datetime) -> date:

@@ -2,8 +2,10 @@
 
 Views parse the request, call a selector or a service (kadence.pipeline.selectors / .services) and
 render. Domain errors map once: NotFound → 404, PermissionDenied → 403, anything else (a gate not
-met, a stale version, bad input) → the page or fragment again with the message in place and the
-error's 4xx status. Writes are POST only; htmx sends the CSRF token from base.html's hx-headers.
+met, a stale version, bad input) → post-redirect-get (kadence.core.prg): the failed post and its error
+are kept, the answer is a 303 to the page, whose GET shows the form again with the message in place
+(an htmx request from the board gets its card back instead). Writes are POST only; htmx sends the
+CSRF token from base.html's hx-headers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django_htmx.http import reswap, retarget
 from kadence.activities.selectors import ActivityFilters, activity_list
 from kadence.core.amounts import money_axis
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.prg import FailedPost, pop_failed_post, redirect_after_failure
 from kadence.core.templatetags.kadence import money
 from kadence.core.views import render_error
 from kadence.core.visibility import access_account, visible_opportunities
@@ -157,6 +160,9 @@ def _board_context(user, query: QueryDict) -> dict[str, Any]:
 @require_GET
 def pipeline_board(request: HttpRequest) -> HttpResponse:
     context = _board_context(request.user, request.GET)
+    failed = pop_failed_post(request)
+    if failed is not None:  # a refused move, back by post-redirect-get: shown once, with its status
+        context["board_error"] = failed.error
     target = _htmx_target(request)
     if target.startswith("col-"):
         column = next((c for c in context["columns"] if f"col-{c.stage.pk}" == target), None)
@@ -164,7 +170,7 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
             return _vary(render(request, "pipeline/_board_column.html", {**context, "col": column}))
     if target == "board":
         return _vary(render(request, "pipeline/_board.html", context))
-    return _vary(render(request, "pipeline/board.html", context))
+    return _vary(render(request, "pipeline/board.html", context, status=failed.error.status if failed else 200))
 
 
 def _card(user, opp_id: int) -> Opportunity | None:
@@ -197,8 +203,10 @@ def _move_on_board(request: HttpRequest, pk: int, error: DomainError | None, mov
                               {"opp": card, "stages": stages, "board_query": query.urlencode(), "card_error": error},
                               status=error.status)
         return reswap(retarget(response, f"#card-{pk}"), "outerHTML")
-    context = {**_board_context(request.user, query), "board_error": error}
-    return render(request, "pipeline/board.html", context, status=error.status)
+    if isinstance(error, NotFound | PermissionDenied):
+        return render_error(request, error)
+    url = reverse("pipeline_board")
+    return redirect_after_failure(request, f"{url}?{query.urlencode()}" if query else url, error)
 
 
 @login_required
@@ -220,14 +228,13 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
             error = exc
     if request.POST.get("origin") == "board":
         return _move_on_board(request, pk, error, moved)
-    if request.POST.get("origin") == "gates":
-        from kadence.deals.views.gates import gates_after_move
-
-        return gates_after_move(request, pk, error, moved)
+    back = reverse("deal_gates" if request.POST.get("origin") == "gates" else "opportunity_detail", args=[pk])
     if error is None:
         messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
-        return redirect("opportunity_detail", pk=pk)
-    return _detail_with_error(request, pk, "move", form, error)
+        return redirect(back)
+    if isinstance(error, NotFound | PermissionDenied):
+        return render_error(request, error)
+    return redirect_after_failure(request, back, error)
 
 
 # --- opportunity page ----------------------------------------------------------------------------------
@@ -280,7 +287,7 @@ def _progress(opp: Opportunity, stages: list[Stage]) -> list[dict[str, Any]]:
     return steps
 
 
-def _detail_context(user, pk: int, **overrides: Any) -> dict[str, Any]:
+def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides: Any) -> dict[str, Any]:
     opp = selectors.opportunity_detail(user, pk)
     perms = selectors.opportunity_permissions(user, opp)
     stages = list(Stage.objects.filter(template_id=opp.template_id).select_related("default_level").order_by("order"))
@@ -317,6 +324,10 @@ def _detail_context(user, pk: int, **overrides: Any) -> dict[str, Any]:
         })
     if perms["can_reassign"]:
         context["reassign_form"] = ReassignForm(user, initial={"version": opp.version})
+    if failed is not None and failed.slot in ACTION_FORMS:
+        slot, make = ACTION_FORMS[failed.slot]
+        context.update({"action_slot": slot, "action_error": failed.error,
+                        f"{slot}_form": rebound_form(failed, lambda data: make(user, data), opp.version)})
     context.update(overrides)
     return context
 
@@ -324,45 +335,74 @@ def _detail_context(user, pk: int, **overrides: Any) -> dict[str, Any]:
 @login_required
 @require_GET
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    failed = pop_failed_post(request)
     try:
-        context = _detail_context(request.user, pk)
+        context = _detail_context(request.user, pk, failed)
     except DomainError as exc:
         return render_error(request, exc)
-    return render(request, "pipeline/opportunity_detail.html", context)
+    # After a refused action (post-redirect-get) the page carries that refusal's status, once.
+    return render(request, "pipeline/opportunity_detail.html", context, status=failed.error.status if failed else 200)
 
 
-def _detail_with_error(request: HttpRequest, pk: int, slot: str, form, error: DomainError) -> HttpResponse:
-    """The opportunity page again, the failed form in place with its message, and the error's status."""
-    if isinstance(error, NotFound | PermissionDenied):
-        return render_error(request, error)
-    if isinstance(error, ValidationFailed) and form.is_bound and error.errors and not form.errors:
+# The action forms of the opportunity page, by the URL name of the view they post to: the slot they
+# occupy on the page and how to build them from posted data (to show one again after a failure).
+ACTION_FORMS: dict[str, tuple[str, Callable[[Any, QueryDict], Any]]] = {
+    "opportunity_move": ("move", lambda user, data: MoveForm(data)),
+    "opportunity_close_won": ("close_won", lambda user, data: CloseWonForm(data)),
+    "opportunity_close_lost": ("close_lost", lambda user, data: CloseLostForm(data)),
+    "opportunity_reopen": ("reopen", lambda user, data: ReopenForm(data)),
+    "opportunity_reassign": ("reassign", lambda user, data: ReassignForm(user, data)),
+    "opportunity_team_add": ("team_add", lambda user, data: TeamAddForm(user, data)),
+    "opportunity_team_remove": ("team_remove", lambda user, data: TeamRemoveForm(data)),
+}
+
+
+def rebound_form(failed: FailedPost, make: Callable[[QueryDict], Any], version: int | None) -> Any:
+    """The form that failed, filled in again from what was posted, with its errors: the form's own,
+    or the service's placed next to their fields. Its hidden `version` is the one of the record now
+    shown, so that sending it again is a decision taken with the current state (and the message) in
+    view."""
+    data = failed.data.copy()
+    if version is not None and "version" in data:
+        data["version"] = str(version)
+    form = make(data)
+    form.is_valid()
+    error = failed.error
+    if isinstance(error, ValidationFailed) and error.errors and not form.errors:
         add_service_errors(form, error)
-    try:
-        context = _detail_context(request.user, pk, action_slot=slot, action_error=error, **{f"{slot}_form": form})
-    except DomainError as exc:
-        return render_error(request, exc)
-    return render(request, "pipeline/opportunity_detail.html", context, status=error.status)
+    return form
 
 
-def _run_action(request: HttpRequest, pk: int, slot: str, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
-    """Validate `form`, call the service `run(cleaned_data)`, and answer: back to the page with a
-    success message, or the page with the error in place."""
+def submit_versioned(request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str,
+                     back: str) -> HttpResponse:
+    """The POST of a form that changes the deal as of the version it read (close won or lost, reopen,
+    reassign, the deal team, the edit form): validate, `save(cleaned_data)` through the service, then
+    the deal's page with the message `done`. Refused (bad input, a stale version, a gate): the post
+    and the error are kept and the answer redirects (303) to `back`, whose GET shows the form again
+    (post-redirect-get: a reload never resends). Not found / not allowed: the error page."""
     if not form.is_valid():
-        return _detail_with_error(request, pk, slot, form,
-                                  ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors)))
+        error: DomainError = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
+        return redirect_after_failure(request, back, error)
     try:
-        run(form.cleaned_data)
+        save(form.cleaned_data)
+    except (NotFound, PermissionDenied) as exc:
+        return render_error(request, exc)
     except DomainError as exc:
-        return _detail_with_error(request, pk, slot, form, exc)
+        return redirect_after_failure(request, back, exc)
     messages.success(request, done)
     return redirect("opportunity_detail", pk=pk)
+
+
+def _run_action(request: HttpRequest, pk: int, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
+    """An action form of the opportunity page: refused, it is shown there again (see submit_versioned)."""
+    return submit_versioned(request, pk, form, run, done=done, back=reverse("opportunity_detail", args=[pk]))
 
 
 @login_required
 @require_POST
 def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "close_won", CloseWonForm(request.POST),
+        request, pk, CloseWonForm(request.POST),
         lambda d: services.opportunity_close_won(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
         _("Closed as won. Congratulations!"),
     )
@@ -372,7 +412,7 @@ def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "close_lost", CloseLostForm(request.POST),
+        request, pk, CloseLostForm(request.POST),
         lambda d: services.opportunity_close_lost(
             request.user, pk, loss_reason_id=d.get("loss_reason"), winning_competitor_id=d.get("winning_competitor"),
             version=d.get("version"), reason=d.get("reason") or ""),
@@ -384,7 +424,7 @@ def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "reopen", ReopenForm(request.POST),
+        request, pk, ReopenForm(request.POST),
         lambda d: services.opportunity_reopen(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
         _("Reopened."),
     )
@@ -394,7 +434,7 @@ def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "reassign", ReassignForm(request.user, request.POST),
+        request, pk, ReassignForm(request.user, request.POST),
         lambda d: services.opportunity_reassign(request.user, pk, owner_id=d["owner"], version=d.get("version"),
                                                 reason=d.get("reason") or ""),
         _("Reassigned."),
@@ -405,7 +445,7 @@ def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "team_add", TeamAddForm(request.user, request.POST),
+        request, pk, TeamAddForm(request.user, request.POST),
         lambda d: services.opportunity_team_add(request.user, pk, user_id=d["user"], role_id=d["role"]),
         _("Deal team updated."),
     )
@@ -415,7 +455,7 @@ def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, "team_remove", TeamRemoveForm(request.POST),
+        request, pk, TeamRemoveForm(request.POST),
         lambda d: services.opportunity_team_remove(request.user, pk, user_id=d["user"]),
         _("Removed from the deal team."),
     )
@@ -471,6 +511,9 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The edit form (GET); its POST saves through submit_versioned, and a refused save comes back
+    here by post-redirect-get with the input kept (on a stale version: the values saved meanwhile
+    beside it, and the form now based on the current version)."""
     user = request.user
     try:
         opp = selectors.opportunity_detail(user, pk)
@@ -478,26 +521,24 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return render_error(request, exc)
     if not selectors.opportunity_permissions(user, opp)["can_edit"]:
         return render_error(request, PermissionDenied(_("You may view this opportunity but not change it.")))
-    status = 200
-    conflict = None
+
+    def make(data: QueryDict | None = None, **kwargs: Any) -> OpportunityForm:
+        return OpportunityForm(user, data, opportunity=opp, **kwargs)
+
     if request.method == "POST":
-        form = OpportunityForm(user, request.POST, opportunity=opp)
-        if form.is_valid():
-            try:
-                services.opportunity_update(user, pk, **form.service_kwargs())
-            except Conflict as exc:
-                conflict, status = exc, exc.status
-            except ValidationFailed as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            except DomainError as exc:
-                return render_error(request, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("opportunity_detail", pk=pk)
-        else:
-            status = 422
+        posted = make(request.POST)
+        return submit_versioned(request, pk, posted,
+                                lambda _data: services.opportunity_update(user, pk, **posted.service_kwargs()),
+                                done=_("Changes saved."), back=request.path)
+    failed = pop_failed_post(request)
+    conflict = None
+    if failed is None:
+        form = make(initial=OpportunityForm.initial_for(opp))
     else:
-        form = OpportunityForm(user, initial=OpportunityForm.initial_for(opp), opportunity=opp)
+        form = rebound_form(failed, make, opp.version)
+        if isinstance(failed.error, Conflict):
+            conflict = failed.error
+        elif not isinstance(failed.error, ValidationFailed) or not failed.error.errors:
+            form.add_error(None, failed.error.detail)
     return render(request, "pipeline/opportunity_form.html", {"form": form, "opp": opp, "conflict": conflict},
-                  status=status)
+                  status=failed.error.status if failed else 200)

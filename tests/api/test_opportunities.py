@@ -162,9 +162,11 @@ def test_close_lost_then_reopen_then_close_won(api, world, no_gates):
     )
     assert lost["loss_reason"]["code"] == "price" and lost["winning_competitor"]["name"] == "Siemens"
     assert lost["weighted_amount"] == "0.00" and lost["closed_on"] == date.today().isoformat()
-    closed = api.post(url(world.opp, "move"), world.rita, {"stage_id": stages(world.opp)[1].pk}, expect=422)
+    closed = api.post(url(world.opp, "move"), world.rita, {"stage_id": stages(world.opp)[1].pk,
+                                                            "version": lost["version"]}, expect=422)
     assert closed["code"] == "closed"
-    reopened = api.post(url(world.opp, "reopen"), world.rita, {"reason": "客户重启招标"}, expect=200)
+    reopened = api.post(url(world.opp, "reopen"), world.rita, {"reason": "客户重启招标", "version": lost["version"]},
+                        expect=200)
     assert reopened["status"] == "open" and reopened["loss_reason"] is None
     won = api.post(url(world.opp, "close-won"), world.rita, {"version": reopened["version"]}, expect=200)
     assert (
@@ -177,10 +179,10 @@ def test_close_lost_then_reopen_then_close_won(api, world, no_gates):
 
 
 def test_reassign_needs_a_manager(api, world):
-    refused = api.post(url(world.opp, "reassign"), world.rita, {"owner_id": world.tom.pk}, expect=403)
+    refused = api.post(url(world.opp, "reassign"), world.rita, {"owner_id": world.tom.pk, "version": 1}, expect=403)
     assert refused["code"] == "permission_denied"
     body = api.post(
-        url(world.opp, "reassign"), world.dora, {"owner_id": world.nick.pk, "reason": "调整"}, expect=200
+        url(world.opp, "reassign"), world.dora, {"owner_id": world.nick.pk, "reason": "调整", "version": 1}, expect=200
     )
     assert body["owner"]["username"] == "nick" and body["team"]["code"] == "north-2"
     assert api.get("/api/opportunities", world.mona)["count"] == 1  # only tom's remains in north-1
@@ -208,7 +210,7 @@ def test_deal_team_add_list_remove(api, world):
 
 def test_list_filters_and_sort(api, world, no_gates):
     s = stages(world.opp)
-    api.post(url(world.opp, "move"), world.rita, {"stage_id": s[2].pk}, expect=200)
+    api.post(url(world.opp, "move"), world.rita, {"stage_id": s[2].pk, "version": 1}, expect=200)
     by_stage = api.get("/api/opportunities", world.dora, stage_id=s[2].pk)
     assert [o["name"] for o in by_stage["items"]] == ["变电站自动化改造"]
     by_amount = api.get("/api/opportunities", world.dora, sort="-amount")

@@ -97,6 +97,6 @@ def test_a_teammate_reads_but_cannot_write(api, world):
     api.post(
         f"/api/opportunities/{world.opp.pk}/move",
         world.nick,
-        {"stage_id": world.opp.stage_id + 1},
+        {"stage_id": world.opp.stage_id + 1, "version": 1},
         expect=403,
     )

@@ -9,6 +9,7 @@ import pytest
 from kadence.deals.services.gates import evidence_add
 from kadence.pipeline import services
 from kadence.pipeline.models import ExitCriterion, Opportunity, Stage, StageChange
+from tests.versions import opp_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -27,7 +28,7 @@ def test_rep_proves_a_gate_and_a_manager_overrides_the_next(page, live_server, o
     stages = list(Stage.objects.filter(template=opp.template).order_by("order"))
     first_meeting = ExitCriterion.objects.get(stage=stages[0], code="first_meeting")
     evidence_add(org.rita, opp.pk, title="首次会面纪要", criterion_id=first_meeting.pk, note="双方出席人员与结论")
-    services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages[1].pk)
+    services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages[1].pk, version=opp_version(opp.pk))
     gates_url = f"{live_server.url}/opportunities/{opp.pk}/gates/"
 
     # 1. The rep tries to advance without evidence and sees exactly what is missing.

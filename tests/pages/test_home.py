@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kadence.activities.services import activity_create
 from kadence.pipeline import services
+from tests.versions import opp_version
 
 from .conftest import stages_of
 
@@ -49,7 +50,7 @@ def test_leaders_see_their_scope_by_team(org, login, persona, teams, sees_sara):
 def test_leader_sees_deals_closing_this_month_and_recent_moves(org, login, make_opps, no_gates):
     today = date.today()
     closing = make_opps(1, name="本月签约项目", close=today)[0]
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[1].pk, reason="首次会面")
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[1].pk, reason="首次会面", version=opp_version(org.opp.pk))
     ctx = login(org.mona).get(reverse("home")).context
     assert closing in ctx["month_deals"]
     assert ctx["month_totals"]["count"] == 1

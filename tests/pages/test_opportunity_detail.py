@@ -54,7 +54,7 @@ def test_invisible_opportunity_is_404_everywhere(org, login):
 
 
 def test_close_lost_without_reason_is_refused_in_place(org, login):
-    response = login(org.rita).post(act("close_lost", org.opp), {"version": 1})
+    response = login(org.rita).post(act("close_lost", org.opp), {"version": 1}, follow=True)
     assert response.status_code == 422
     assert response.context["action_slot"] == "close_lost"
     assert "Choose why the deal was lost." in response.content.decode()
@@ -77,7 +77,7 @@ def test_close_won_then_reopen_needs_a_reason(org, login, no_gates):
     client = login(org.rita)
     assert client.post(act("close_won", org.opp), {"version": 1}).status_code == 302
     assert Opportunity.objects.get(pk=org.opp.pk).status == "won"
-    refused = client.post(act("reopen", org.opp), {"version": 2})
+    refused = client.post(act("reopen", org.opp), {"version": 2}, follow=True)
     assert refused.status_code == 422 and Opportunity.objects.get(pk=org.opp.pk).status == "won"
     assert client.post(act("reopen", org.opp), {"version": 2, "reason": "客户追加预算"}).status_code == 302
     assert list(StageChange.objects.filter(opportunity=org.opp).values_list("kind", flat=True).order_by("id")) == [
@@ -86,7 +86,7 @@ def test_close_won_then_reopen_needs_a_reason(org, login, no_gates):
 
 def test_stale_close_is_a_conflict(org, login, no_gates):
     services.opportunity_update(org.rita, org.opp.pk, version=1, amount="1")
-    response = login(org.rita).post(act("close_won", org.opp), {"version": 1})
+    response = login(org.rita).post(act("close_won", org.opp), {"version": 1}, follow=True)
     assert response.status_code == 409 and 'data-code="conflict"' in response.content.decode()
     assert Opportunity.objects.get(pk=org.opp.pk).status == "open"
 
@@ -133,7 +133,7 @@ def test_move_from_the_page(org, login, no_gates):
     response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail"})
     assert response.status_code == 302 and response.url == detail(org.opp)
     assert Opportunity.objects.get(pk=org.opp.pk).stage == target
-    stale = client.post(act("move", org.opp), {"stage_id": stages_of(org.opp)[1].pk, "version": 1})
+    stale = client.post(act("move", org.opp), {"stage_id": stages_of(org.opp)[1].pk, "version": 1}, follow=True)
     assert stale.status_code == 409 and stale.context["action_slot"] == "move"
 
 
@@ -185,3 +185,62 @@ def test_detail_query_count_does_not_grow_with_history(org, login, django_assert
     with django_assert_max_num_queries(30):
         after = count()
     assert after == before
+
+
+# --- post-redirect-get: a refused form never answers at its POST address -------------------------
+
+
+def test_a_blocked_move_redirects_and_the_next_get_shows_the_missing_criteria(org, login):
+    """The gate is not met: the answer is a 303 to the opportunity page (not the page rendered at the
+    POST address, which a reload would resend); that GET shows what is missing, once."""
+    client = login(org.rita)
+    target = stages_of(org.opp)[1]
+    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail",
+                                                  "reason": "首次会面"})
+    assert response.status_code == 303 and response["Location"] == detail(org.opp)
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert page.status_code == 409 and page.context["action_slot"] == "move"
+    assert 'data-code="gate_not_met"' in body and 'class="missing"' in body
+    assert [m["code"] for m in page.context["action_error"].extra["missing"]] == ["first_meeting"]
+    reload = client.get(detail(org.opp))
+    assert reload.status_code == 200 and 'data-code="gate_not_met"' not in reload.content.decode()
+    assert Opportunity.objects.get(pk=org.opp.pk).stage_id == org.opp.stage_id
+
+
+def test_a_refused_close_comes_back_filled_in_and_based_on_the_version_shown(org, login):
+    services.opportunity_update(org.mona, org.opp.pk, version=1, amount="1400000")  # now version 2
+    client = login(org.rita)
+    response = client.post(act("close_lost", org.opp), {"version": 1, "loss_reason": LossReason.objects.first().pk,
+                                                         "reason": "价格"})
+    assert response.status_code == 303 and response["Location"] == detail(org.opp)
+    page = client.get(detail(org.opp))
+    assert page.status_code == 409 and page.context["action_slot"] == "close_lost"
+    form = page.context["close_lost_form"]
+    assert form["reason"].value() == "价格" and form["version"].value() == "2"  # the version of the deal shown
+    assert Opportunity.objects.get(pk=org.opp.pk).status == "open"
+
+
+def test_a_blocked_move_from_the_board_redirects_to_the_board(org, login):
+    client = login(org.rita)
+    target = stages_of(org.opp)[1]
+    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "board",
+                                                  "board_query": "owner=" + str(org.rita.pk)})
+    board = reverse("pipeline_board") + f"?owner={org.rita.pk}"
+    assert response.status_code == 303 and response["Location"] == board
+    page = client.get(board)
+    assert page.status_code == 409 and 'data-code="gate_not_met"' in page.content.decode()
+    assert client.get(board).status_code == 200
+
+
+def test_a_blocked_move_from_the_gates_page_comes_back_there(org, login):
+    client = login(org.rita)
+    target = stages_of(org.opp)[1]
+    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "gates",
+                                                  "reason": "口头确认"})
+    gates = reverse("deal_gates", args=[org.opp.pk])
+    assert response.status_code == 303 and response["Location"] == gates
+    page = client.get(gates)
+    body = page.content.decode()
+    assert page.status_code == 409 and 'class="missing"' in body and 'value="口头确认"' in body
+    assert client.get(gates).status_code == 200

@@ -54,14 +54,14 @@ def test_account_search_narrows_the_menu(org, login):
 
 
 def test_invisible_account_cannot_be_used(org, login):
-    response = login(org.rita).post(CREATE, form_data(account=org.sara_account.pk))
+    response = login(org.rita).post(CREATE, form_data(account=org.sara_account.pk), follow=True)
     assert response.status_code == 422
     assert response.context["form"].errors.get("account")
     assert not Opportunity.objects.filter(name="配网自动化二期").exists()
 
 
 def test_service_errors_appear_next_to_fields(org, login):
-    response = login(org.rita).post(CREATE, form_data(account=org.account.pk, amount="-5"))
+    response = login(org.rita).post(CREATE, form_data(account=org.account.pk, amount="-5"), follow=True)
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert errors["amount"] == ["Enter zero or more."]  # the service's rule, next to its field
@@ -95,17 +95,20 @@ def test_stale_edit_is_a_conflict_and_changes_nothing(org, login):
     services.opportunity_update(org.mona, org.opp.pk, version=1, amount="1400000")
     client = login(org.rita)
     data = form_data(name="被覆盖的名字", amount="999", forecast_category="commit", version=1)
-    response = client.post(edit_url(org.opp), data)
+    response = client.post(edit_url(org.opp), data, follow=True)
+    assert response.redirect_chain == [(edit_url(org.opp), 303)]  # post-redirect-get: a reload resends nothing
     assert response.status_code == 409
     body = response.content.decode()
     assert 'data-testid="conflict"' in body and "1,400,000" in body
     opp = Opportunity.objects.get(pk=org.opp.pk)
     assert (opp.name, opp.amount, opp.version) == ("变电站自动化改造", Decimal("1400000.00"), 2)
     assert response.context["form"]["name"].value() == "被覆盖的名字"  # the user's input is kept to copy from
+    assert response.context["form"]["version"].value() == "2"  # saving again is a choice made with the conflict shown
+    assert client.get(edit_url(org.opp)).context["conflict"] is None  # shown once
 
 
 def test_edit_validation_error(org, login):
-    response = login(org.rita).post(edit_url(org.opp), form_data(name="  ", version=1, forecast_category="commit"))
+    response = login(org.rita).post(edit_url(org.opp), form_data(name="  ", version=1, forecast_category="commit"), follow=True)
     assert response.status_code == 422 and response.context["form"].errors.get("name")
     assert Opportunity.objects.get(pk=org.opp.pk).version == 1
 

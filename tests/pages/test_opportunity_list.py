@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kadence.pipeline import services
 from kadence.pipeline.models import LossReason, Opportunity, ProductLine
+from tests.versions import opp_version
 
 from .conftest import stages_of
 
@@ -44,7 +45,7 @@ def test_filters(org, login, make_opps, no_gates):
     a, b, c = make_opps(3)
     services.opportunity_update(org.rita, a.pk, version=1, name="智能电表项目", amount="888000")
     services.opportunity_move_stage(org.rita, b.pk, stage_id=s[2].pk, version=1)
-    services.opportunity_close_lost(org.rita, c.pk, loss_reason_id=LossReason.objects.first().pk)
+    services.opportunity_close_lost(org.rita, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk))
     line = ProductLine.objects.create(code="meter", name_zh="电表", name_en="Meters")
     services.opportunity_update(org.rita, a.pk, version=2, product_line_ids=[line.pk])
     client = login(org.mona)

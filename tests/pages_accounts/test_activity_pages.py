@@ -131,7 +131,7 @@ def test_mark_done_with_htmx_and_without(org, login):
     back = reverse("account_detail", args=[org.account.pk])
     plain = client.post(reverse("activity_done", args=[other.pk]), {"version": 1, "next": back})
     assert plain.status_code == 302 and plain["Location"] == back
-    evil = client.post(reverse("activity_done", args=[other.pk]), {"next": "https://evil.example/"})
+    evil = client.post(reverse("activity_done", args=[other.pk]), {"version": 2, "next": "https://evil.example/"})
     assert evil["Location"] == reverse("activity_list")
 
 

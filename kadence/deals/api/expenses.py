@@ -4,19 +4,19 @@ and kadence.deals.services.expenses."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Body, Path, Query, Router
+from ninja import Path, Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.core.errors import ValidationFailed
 from kadence.core.schemas import MAX_ID, ErrorOut, PageQuery, page_out
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.schemas.expenses import (
+    BudgetIn,
     BudgetSummaryOut,
     CostOfSaleOut,
     CostOfSaleQuery,
@@ -56,6 +56,7 @@ def _summary_out(found: ExpenseSummary) -> dict[str, Any]:
         "warn_pct": found.thresholds.warn_pct, "limit_pct": found.thresholds.limit_pct,
         "categories": [{"category": _named(line.category), **_usage(line.usage)} for line in found.lines],
         "total": _usage(found.total), "can_set_budget": found.can_set_budget, "can_log": found.can_log,
+        "version": found.budget_version,
     }
 
 
@@ -83,12 +84,14 @@ def list_expenses(request: HttpRequest, opp_id: OppId, query: Query[PageQuery]) 
 
 
 @router.put("/opportunities/{opp_id}/expense-budget", response={200: BudgetSummaryOut, codes_4xx: ErrorOut})
-def set_budget(request: HttpRequest, opp_id: OppId, payload: Body[dict[str, Decimal]]) -> dict[str, Any]:
-    """Set the budget of the categories named ({"travel": "20000", "3": "5000"}: category code or id →
-    amount ≥ 0; 0 removes it); the others keep theirs. Only who may change the deal (403 otherwise)."""
-    if any("\x00" in key for key in payload):
+def set_budget(request: HttpRequest, opp_id: OppId, payload: BudgetIn) -> dict[str, Any]:
+    """Set the budget of the categories named (`amounts`: {"travel": "20000", "3": "5000"}, category
+    code or id → amount ≥ 0; 0 removes it); the others keep theirs. `version` is the budget's version
+    you read (409 `conflict` when someone changed it since). Only who may change the deal (403
+    otherwise)."""
+    if any("\x00" in key for key in payload.amounts):
         raise ValidationFailed(_("Text may not contain NUL characters."))
-    services.expense_budget_set(request.auth, opp_id, payload)
+    services.expense_budget_set(request.auth, opp_id, payload.amounts, version=payload.version)
     return _summary_out(expense_summary(request.auth, opp_id))
 
 

@@ -25,15 +25,23 @@ class ExpenseForm(forms.Form):
 
 
 class BudgetForm(forms.Form):
-    """One amount per category (empty or 0: no budget); field names are the category codes."""
+    """One amount per category (empty or 0: no budget); field names are the category codes, and the
+    hidden VERSION_FIELD carries the budget's version as read."""
 
-    def __init__(self, *args, categories=(), budgets=None, **kwargs) -> None:
+    VERSION_FIELD = "budget_version"
+
+    def __init__(self, *args, categories=(), budgets=None, version: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         budgets = budgets or {}
+        self.fields[self.VERSION_FIELD] = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=version,
+                                                             widget=forms.HiddenInput)
         for category in categories:
             self.fields[category.code] = forms.DecimalField(
                 label=category.name, required=False, min_value=Decimal(0), max_digits=14, decimal_places=2,
                 initial=budgets.get(category.pk), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
 
     def amounts(self) -> dict[str, Decimal]:
-        return {code: value or Decimal(0) for code, value in self.cleaned_data.items()}
+        return {code: value or Decimal(0) for code, value in self.cleaned_data.items() if code != self.VERSION_FIELD}
+
+    def version(self) -> int:
+        return self.cleaned_data[self.VERSION_FIELD]

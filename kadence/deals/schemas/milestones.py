@@ -66,11 +66,11 @@ class MilestonePlanOut(Schema):
 
 
 class MilestoneIn(In):
-    """The whole milestone of a stage (fields left out are cleared). `version`: the one you read,
-    or null when the stage had no milestone yet; a stale one answers 409."""
+    """The whole milestone of a stage (fields left out are cleared). `version` (required): the one you
+    read, or null when the stage had no milestone yet; a stale one answers 409."""
 
     planned_on: date | None = None
     actual_on: date | None = Field(None, description="Not in the future.")
     competition_note: str = Field("", max_length=500, description="Where we lag the competition at this step.")
     note: str = Field("", max_length=500)
-    version: Version | None = None
+    version: Version | None = Field(description="The milestone's version you read; null when the stage had none.")

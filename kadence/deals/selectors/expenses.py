@@ -24,7 +24,7 @@ from kadence.core.visibility import (
     visible_opportunities,
 )
 from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseCategory
-from kadence.deals.services.expenses import thresholds
+from kadence.deals.services.expenses import budget_version, thresholds
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
@@ -59,10 +59,11 @@ class ExpenseSummary:
     thresholds: domain.Thresholds
     can_set_budget: bool
     can_log: bool
+    budget_version: int = 0  # what a budget change names (kadence.deals.services.expenses.budget_version)
 
 
 def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
-    """Budget against spend for one deal the user can see: six queries at most."""
+    """Budget against spend for one deal the user can see: seven queries at most."""
     opp = access_opportunity(user, opp_id)
     can_edit = can_write_opportunity(user, opp)
     limits = thresholds(ControlPolicy.current())
@@ -75,7 +76,7 @@ def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
     result = domain.summary([a for _c, a in amounts], limits)
     lines = [CategoryLine(c, line.usage) for (c, _a), line in zip(amounts, result.categories, strict=True)]
     return ExpenseSummary(opp, lines, result.total, limits, can_edit,
-                          can_edit or can_contribute_to_opportunity(user, opp))
+                          can_edit or can_contribute_to_opportunity(user, opp), budget_version(opp.pk))
 
 
 def expense_page(user: User, opp_id: int, page: int | str | None = 1,

@@ -35,7 +35,7 @@ ANSWER_NOTE_MAX = 500
 
 
 def _open_for_assessment(user: User, opp_id: int) -> Opportunity:
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("The deal is closed; reopen it to assess it."), code="closed")
     return opp

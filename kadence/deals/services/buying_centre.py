@@ -107,7 +107,7 @@ def _member_of(opp: Opportunity, member_id: int) -> BuyingCentreMember:
 def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any) -> BuyingCentreMember:
     """Put a contact of the deal's account, visible to `user`, into the deal's buying centre. Roles,
     attitude and influence not given (or None) are copied from the contact's record."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     contact = access_contact(user, contact_id)
     if contact.account_id != opp.account_id:
         raise ValidationFailed(_("Only contacts of the deal's account can join its buying centre."),
@@ -139,7 +139,7 @@ def buying_centre_update(user: User, opp_id: int, member_id: int, *, version: in
     """Change the fields given (roles, attitude, influence, is_key, last_contact_on — not in the
     future —, note). `version` is the member's version read; a stale one is a Conflict (409). A
     change of the note alone is not audited (the audit line carries what the rules evaluate)."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     member = _member_of(opp, member_id)
     clean = _clean(values)
     before = summary(member, member.contact.name)
@@ -152,7 +152,7 @@ def buying_centre_update(user: User, opp_id: int, member_id: int, *, version: in
 @transaction.atomic
 def buying_centre_remove(user: User, opp_id: int, member_id: int) -> None:
     """Take a contact out of the deal's buying centre (the contact itself stays on the account)."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     member = _member_of(opp, member_id)
     before = summary(member, member.contact.name)
     member.delete()

@@ -2,7 +2,8 @@
 the warning the moment spend reaches the policy's thresholds (及时预警).
 
 Who may do what:
-- set budgets: whoever may write the deal (its owner, a manager, director or admin in scope);
+- set budgets: whoever may write the deal (its owner, a manager, director or admin in scope), naming
+  the budget's version they read;
 - log an expense: whoever may contribute (writers and the deal team);
 - delete an expense: who logged it, or whoever may write the deal.
 Money is a Decimal with at most two decimals, below 10¹²; spend is logged whatever the deal's status
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes
-from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_text, not_in_future
 from kadence.core.visibility import (
@@ -32,7 +33,7 @@ from kadence.core.visibility import (
     access_opportunity_to_contribute,
     can_write_opportunity,
 )
-from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseCategory
+from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
@@ -93,12 +94,30 @@ def _amounts(opp: Opportunity, category_id: int) -> tuple[Decimal, Decimal, Deci
 # --- budgets -----------------------------------------------------------------------------------------
 
 
+def budget_version(opp_id: int) -> int:
+    """The version of the deal's expense budget as a whole (0 before it was first set)."""
+    return ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first() or 0
+
+
 @transaction.atomic
-def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any]) -> list[ExpenseBudget]:
+def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any], *, version: int) -> list[ExpenseBudget]:
     """Set the deal's budget of each category named in `amounts` ({category code or id: amount ≥ 0});
     categories not named keep theirs. A budget of 0 means none (the row is removed). Inactive
-    categories take no new budget. Returns the deal's budget rows."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    categories take no new budget. `version` is the budget's version read (see budget_version); a
+    stale one is a Conflict (409) and changes nothing. Returns the deal's budget rows.
+
+    The deal is locked first, so parallel first saves are serialised: one creates the rows, the
+    others find the version moved on (409), never a duplicate key."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ValidationFailed(_("Say which version of the budget you are changing (the version you read)."),
+                               {"version": [_("This field is required.")]}, code="version_required")
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
+    current_version = budget_version(opp.pk)
+    if version != current_version:
+        raise Conflict(
+            _("This budget was changed by someone else (version %(current)s, you edited version %(yours)s). "
+              "Reload it and apply your change again.") % {"current": current_version, "yours": version},
+            current_version=current_version)
     if not isinstance(amounts, Mapping) or not amounts:
         raise ValidationFailed(_("Give at least one category's budget."), {"amounts": [_("Required.")]})
     categories = {c.code: c for c in ExpenseCategory.objects.all()}
@@ -129,6 +148,9 @@ def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any]) -> l
             ExpenseBudget.objects.create(opportunity=opp, category=category, amount=amount, updated_by=user,
                                          updated_at=now)
         changes[f"expense_budget.{category.code}"[:60]] = (old, amount)
+    if changes:
+        ExpenseBudgetVersion.objects.update_or_create(
+            opportunity=opp, defaults={"version": current_version + 1, "updated_by": user, "updated_at": now})
     audit_changes(ENTITY, opp.pk, changes, user)
     return list(ExpenseBudget.objects.filter(opportunity=opp).select_related("category"))
 
@@ -175,7 +197,9 @@ def expense_log(user: User, opp_id: int, *, category: Any, amount: Any, spent_on
     """Log money spent on the deal (owner, deal team, manager): amount > 0, a date not in the future,
     an active category, a description. Returns the budget state after it, so that a page or client
     can say "80 % reached" at once."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    # The deal's lock serialises concurrent logs on it, so each sees the spend before it (one
+    # warning, not two).
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     categories = {c.code: c for c in ExpenseCategory.objects.filter(is_active=True)}
     found = _category(category, "category", categories)
     value = _money(amount, "amount", positive=True)
@@ -185,8 +209,6 @@ def expense_log(user: User, opp_id: int, *, category: Any, amount: Any, spent_on
     description = clean_text(description, "description", 300).strip()
     if not description:
         raise ValidationFailed(_("Describe the expense."), {"description": [_("Required.")]})
-    # Serialise concurrent logs on one deal so each sees the spend before it (one warning, not two).
-    Opportunity.objects.select_for_update().filter(pk=opp.pk).values_list("pk", flat=True).first()
     limits = thresholds()
     cat_budget, cat_spent, total_budget, total_spent = _amounts(opp, found.pk)
     expense = Expense.objects.create(opportunity=opp, category=found, amount=value, spent_on=spent_on,
@@ -206,7 +228,7 @@ def expense_log(user: User, opp_id: int, *, category: Any, amount: Any, spent_on
 @transaction.atomic
 def expense_delete(user: User, opp_id: int, expense_id: int) -> None:
     """Delete a logged expense (who logged it, or whoever may write the deal)."""
-    opp = access_opportunity(user, opp_id)
+    opp = access_opportunity(user, opp_id, lock=True)
     expense = Expense.objects.filter(pk=expense_id, opportunity=opp).select_related("category").first()
     if expense is None:
         raise NotFound(_("Expense not found."))

@@ -93,7 +93,9 @@ def verdict(opp: Opportunity, stage: Stage | None = None) -> Verdict:
 
 
 def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: str = "") -> bool:
-    """Write a verdict onto the deal if it changes anything; audit a level change. True if written."""
+    """Write a verdict onto the deal if it changes anything; audit a level change. True if written.
+    `opp` must have been read under its row lock (callers lock it first), so the verdict is about
+    the deal as it stands; the write is limited to an open deal all the same."""
     values = {}
     if opp.level_id != found.level.pk or opp.probability != found.level.probability:
         values.update(level=found.level, probability=found.level.probability)
@@ -105,7 +107,8 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
         return False
     old_level = ProbabilityLevel.objects.get(pk=opp.level_id).code if "level" in values else None
     with summary.tracking(opp.pk):
-        Opportunity.objects.filter(pk=opp.pk).update(**values)
+        if not Opportunity.objects.filter(pk=opp.pk, status=Opportunity.Status.OPEN).update(**values):
+            return False
     for key, value in values.items():
         setattr(opp, key, value)
     if old_level is not None:
@@ -116,8 +119,11 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
 @transaction.atomic
 def opportunity_recheck(opp_or_id: Opportunity | int, actor: User | None = None, reason: str = "") -> Opportunity:
     """Re-derive an open deal's level, probability, staging flag and C139 result from its verified
-    checkpoints (closed deals are left alone). No access check: callers have done theirs."""
-    opp = opp_or_id if isinstance(opp_or_id, Opportunity) else Opportunity.objects.get(pk=opp_or_id)
+    checkpoints (closed deals are left alone). No access check: callers have done theirs, and have
+    read the deal under its row lock (access_opportunity(..., lock=True)); given an id, the deal is
+    locked and read here."""
+    opp = (opp_or_id if isinstance(opp_or_id, Opportunity)
+           else Opportunity.objects.select_for_update(no_key=True).get(pk=opp_or_id))
     if opp.status != Opportunity.Status.OPEN:
         return opp
     apply_verdict(opp, verdict(opp), actor, reason)
@@ -130,7 +136,9 @@ def opportunities_recheck(opp_ids: Iterable[int], actor: User | None = None, bat
     changed = 0
     for start in range(0, len(ids), batch):
         with transaction.atomic():
-            chunk = list(Opportunity.objects.filter(pk__in=ids[start:start + batch], status=Opportunity.Status.OPEN))
+            # Locked in id order, so a batch and a service writing one of its deals cannot deadlock.
+            chunk = list(Opportunity.objects.select_for_update(no_key=True).order_by("pk")
+                         .filter(pk__in=ids[start:start + batch], status=Opportunity.Status.OPEN))
             found = verdicts(chunk)
             changed += sum(1 for opp in chunk if apply_verdict(opp, found[opp.pk], actor))
     return changed
@@ -179,7 +187,7 @@ def evidence_add(user: User, opp_id: int, *, title: str, criterion_id: int | Non
     """Attach proof to a deal: a file, a link or a note (exactly one kind; a file or link may carry a
     note too), for an exit criterion (its evidence type is copied) or a free evidence type. The deal
     is then rechecked, so the level may rise."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("The deal is closed; reopen it to add evidence."), code="closed")
     criterion = _criterion_of(opp, criterion_id)
@@ -227,7 +235,7 @@ def evidence_remove(user: User, evidence_id: int, *, reason: str = "") -> Eviden
     """Withdraw evidence (who added it, or whoever may write the deal). The row stays, marked removed;
     the deal is rechecked, so its level may fall."""
     evidence = access_evidence(user, evidence_id)
-    opp = Opportunity.objects.get(pk=evidence.opportunity_id)
+    opp = access_opportunity(user, evidence.opportunity_id, lock=True)
     if evidence.added_by_id != user.pk and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("Only who added the evidence or who may change the deal can remove it."))
     reason = clean_text(reason, "reason", 500)
@@ -244,7 +252,7 @@ def evidence_remove(user: User, evidence_id: int, *, reason: str = "") -> Eviden
 def gate_approve(user: User, opp_id: int, *, criterion_id: int, note: str = "") -> GateApproval:
     """A manager, director or admin with the deal in scope approves an `approval` criterion. The
     owner never approves their own deal, whatever their role."""
-    opp = access_opportunity(user, opp_id)
+    opp = access_opportunity(user, opp_id, lock=True)
     if not can_approve_for_opportunity(user, opp):
         raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
                                  "can approve a gate."))
@@ -263,7 +271,7 @@ def gate_approve(user: User, opp_id: int, *, criterion_id: int, note: str = "") 
 
 @transaction.atomic
 def gate_approval_revoke(user: User, opp_id: int, *, criterion_id: int, reason: str = "") -> None:
-    opp = access_opportunity(user, opp_id)
+    opp = access_opportunity(user, opp_id, lock=True)
     if not can_approve_for_opportunity(user, opp):
         raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
                                  "can revoke an approval."))

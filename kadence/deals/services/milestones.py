@@ -55,11 +55,12 @@ def _stale(current: int | None, yours: int | None) -> Conflict:
 @transaction.atomic
 def milestone_save(user: User, opp_id: int, stage_id: int, *, planned_on: date | None = None,
                    actual_on: date | None = None, competition_note: str = "", note: str = "",
-                   version: int | None = None) -> Milestone:
+                   version: int | None) -> Milestone:
     """Set the milestone of one stage of the deal's template (all four fields, like a PUT). The
     actual date cannot be in the future; the planned one may. A stage of another template is not
-    found (404)."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    found (404). `version` is required: the milestone's version read, or None (explicitly) when the
+    stage had none yet."""
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     stage = Stage.objects.filter(pk=stage_id, template_id=opp.template_id).first()
     if stage is None:
         raise NotFound(_("That stage is not part of this deal's process."))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kadence.activities.models import Activity
 from kadence.activities.services import activity_create
 from kadence.core.audit import audit_changes
+from kadence.core.concurrency import require_version
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_text
@@ -68,12 +69,14 @@ def _earlier_stage(opp: Opportunity, stage_id: Any) -> Stage:
 @transaction.atomic
 def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", next_step_on: date | None = None,
               activity_kind: str = Activity.Kind.CALL_OUT, stage_id: int | None = None,
-              loss_reason_id: int | None = None, note: str = "", version: int | None = None,
+              loss_reason_id: int | None = None, note: str = "", version: int,
               today: date | None = None) -> StallAction:
     """Record and perform the outcome for a stalled deal: "next_step" (next_step + next_step_on, and
     the kind of the planned activity), "downgrade" (stage_id: an earlier stage) or "close_lost"
-    (loss_reason_id). `version` (the deal's, as read) guards against a concurrent change (409)."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    (loss_reason_id). `version` (the deal's, as read; required) guards against a concurrent change
+    (409). The deal is locked first, so the reasons recorded are those of the deal being changed."""
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("This opportunity is closed; it cannot be stalled."), code="closed")
     if outcome not in StallAction.Outcome.values:
@@ -98,7 +101,7 @@ def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", nex
     reason = note or _("Stalled deal: %(outcome)s") % {"outcome": action.get_outcome_display()}
     if outcome == StallAction.Outcome.NEXT_STEP:
         assert when is not None
-        opportunity_update(user, opp.pk, version=opp.version if version is None else version, reason=reason,
+        opportunity_update(user, opp.pk, version=version, reason=reason,
                            next_step=f"{when.isoformat()}: {text}")
         if user.org_unit_id is not None and visible_accounts(user).filter(pk=opp.account_id).exists():
             activity_create(user, opportunity_id=opp.pk, kind=activity_kind, subject=text[:200], date=when,

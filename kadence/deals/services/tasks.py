@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes
-from kadence.core.concurrency import versioned_update
+from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_text
@@ -120,10 +120,11 @@ def _label(task: OpportunityTask) -> str:
 
 
 @transaction.atomic
-def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: int | None = None) -> OpportunityTask:
+def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: int) -> OpportunityTask:
     """Mark a task done with a note on how its completion standard was met (required). The deal is
     rechecked: a task named by an exit criterion may open the gate."""
-    opp = access_opportunity(user, opp_id)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, lock=True)
     task = _task(opp, task_id)
     if task.assignee_id != user.pk and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("Only the task's assignee or who may change the deal can complete it."))
@@ -142,10 +143,11 @@ def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: 
 
 
 @transaction.atomic
-def task_reopen(user: User, opp_id: int, task_id: int, *, version: int | None = None,
+def task_reopen(user: User, opp_id: int, task_id: int, *, version: int,
                 reason: str = "") -> OpportunityTask:
     """Undo a completion (who may write the deal). The deal is rechecked, so its level may fall."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     task = _task(opp, task_id)
     _not_lost(opp)
     if task.done_at is None:
@@ -159,11 +161,12 @@ def task_reopen(user: User, opp_id: int, task_id: int, *, version: int | None = 
 
 
 @transaction.atomic
-def task_update(user: User, opp_id: int, task_id: int, *, version: int | None = None, assignee_id: Any = UNSET,
+def task_update(user: User, opp_id: int, task_id: int, *, version: int, assignee_id: Any = UNSET,
                 due_on: Any = UNSET) -> OpportunityTask:
     """Reassign a task (to the owner or a deal-team member) and/or move its due date (None clears
     it). Only the fields given change; who may write the deal does this."""
-    opp = access_opportunity(user, opp_id, for_write=True)
+    require_version(version)
+    opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     task = _task(opp, task_id)
     _not_lost(opp)
     values: dict[str, Any] = {}
@@ -190,7 +193,7 @@ def task_add(user: User, opp_id: int, *, name: str, standard: str = "", role_id:
     `assignee_id` (owner or deal-team member), else to who holds `role_id` on the team, else to its
     author when they are on the deal, else to the owner. Ad-hoc tasks never satisfy an exit
     criterion: their codes are generated."""
-    opp = access_opportunity_to_contribute(user, opp_id)
+    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     _not_lost(opp)
     name = clean_text(name, "name", 200).strip()
     if not name:

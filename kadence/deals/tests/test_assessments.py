@@ -20,6 +20,7 @@ from kadence.deals.services.assessments import bid_assess, c139_assess
 from kadence.domain import c139 as c139_domain
 from kadence.pipeline.models import DealRole, Opportunity, Stage
 from kadence.pipeline.services import opportunity_close_lost, opportunity_team_add
+from tests.versions import opp_version
 
 
 def answers(clear: int, first: int, win: str = "unknown", **extra) -> dict[str, dict]:
@@ -182,7 +183,7 @@ def test_answers_must_be_an_object(org):
 def test_closed_deals_are_not_assessed(org, no_gates):
     from kadence.pipeline.models import LossReason
 
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk)
+    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=opp_version(org.opp.pk))
     with pytest.raises(ValidationFailed) as caught:
         c139_assess(org.rita, org.opp.pk, answers=answers(8, 1))
     assert caught.value.code == "closed"

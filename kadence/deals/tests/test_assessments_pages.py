@@ -17,6 +17,7 @@ from kadence.deals.models import BidAssessment, C139Assessment
 from kadence.deals.services.assessments import bid_assess, c139_assess
 from kadence.pipeline.models import DealRole, LossReason, Opportunity, Stage
 from kadence.pipeline.services import opportunity_close_lost, opportunity_team_add
+from tests.versions import opp_version
 
 
 @pytest.fixture
@@ -133,7 +134,8 @@ def test_w1_against_on_the_page(client, org):
 def test_a_future_date_shows_the_error_in_place_and_saves_nothing(client, org):
     client.force_login(org.rita)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = client.post(c139_url(org.opp), form_data(8, 1, **{"C2-date": tomorrow}))
+    response = client.post(c139_url(org.opp), form_data(8, 1, **{"C2-date": tomorrow}), follow=True)
+    assert response.redirect_chain == [(c139_url(org.opp), 303)]  # post-redirect-get: a reload resends nothing
     assert response.status_code == 422
     html = response.content.decode()
     row = html[html.index('data-testid="c139-row-C2"'):]
@@ -145,7 +147,7 @@ def test_a_future_date_shows_the_error_in_place_and_saves_nothing(client, org):
 def test_a_contact_of_another_account_is_refused(client, org):
     other = Contact.objects.create(account=org.sara_account, name="王经理")
     client.force_login(org.rita)
-    response = client.post(c139_url(org.opp), form_data(8, 1, **{"C1-contact": str(other.pk)}))
+    response = client.post(c139_url(org.opp), form_data(8, 1, **{"C1-contact": str(other.pk)}), follow=True)
     assert response.status_code == 422 and not C139Assessment.objects.exists()
 
 
@@ -198,12 +200,12 @@ def test_read_only_for_who_may_only_view(client, org, monkeypatch):
 
 
 def test_closed_deal_is_read_only(client, org, no_gates):
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk)
+    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=opp_version(org.opp.pk))
     client.force_login(org.rita)
     html = client.get(c139_url(org.opp)).content.decode()
     assert 'data-testid="c139-form"' not in html
     assert 'data-testid="bid-form"' not in client.get(bid_url(org.opp)).content.decode()
-    assert client.post(c139_url(org.opp), form_data(8, 1)).status_code == 422
+    assert client.post(c139_url(org.opp), form_data(8, 1), follow=True).status_code == 422
     assert not C139Assessment.objects.exists()
 
 
@@ -260,7 +262,7 @@ def test_qualify_shows_the_deadline_and_overdue_in_red(client, org):
 
 def test_a_decision_against_the_suggestion_without_note_shows_the_error(client, org):
     client.force_login(org.rita)
-    response = client.post(bid_url(org.opp), {**BID_FORM, "can_win": "-1"})
+    response = client.post(bid_url(org.opp), {**BID_FORM, "can_win": "-1"}, follow=True)
     assert response.status_code == 422
     html = response.content.decode()
     assert "Required when the decision differs from the suggestion." in html
@@ -274,7 +276,7 @@ def test_missing_answers_are_form_errors(client, org):
     client.force_login(org.rita)
     data = dict(BID_FORM)
     del data["can_compete"]
-    response = client.post(bid_url(org.opp), data)
+    response = client.post(bid_url(org.opp), data, follow=True)
     assert response.status_code == 422 and not BidAssessment.objects.exists()
 
 

@@ -23,6 +23,7 @@ from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
 from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, ExitCriterion, Opportunity, Stage
+from tests.versions import opp_version
 
 TODAY = timezone.localdate()
 
@@ -172,7 +173,7 @@ def test_a_reader_who_may_not_contribute_gets_permission_denied(bc, monkeypatch)
 def test_closed_deals_may_still_be_corrected(bc):
     from kadence.pipeline.models import LossReason
 
-    pipeline.opportunity_close_lost(bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(bc.opp.pk))
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=1, note="他投了反对票")
     assert Opportunity.objects.get(pk=bc.opp.pk).status == Opportunity.Status.LOST
@@ -180,7 +181,7 @@ def test_closed_deals_may_still_be_corrected(bc):
 
 def test_changes_recheck_the_gates_a_coach_requirement_lifts_the_level(bc, no_gates):
     stages = list(Stage.objects.filter(template=bc.opp.template).order_by("order"))
-    pipeline.opportunity_move_stage(bc.rita, bc.opp.pk, stage_id=stages[2].pk)
+    pipeline.opportunity_move_stage(bc.rita, bc.opp.pk, stage_id=stages[2].pk, version=opp_version(bc.opp.pk))
     assert Opportunity.objects.get(pk=bc.opp.pk).level.code == "C"
     ExitCriterion.objects.create(stage=stages[0], order=9, code="coach_known", kind="assessment",
                                  config={"assessment": "buying_centre", "roles": ["coach"]},
@@ -419,17 +420,20 @@ def test_page_errors_come_back_in_place(bc, browser):
     browser.force_login(bc.rita)
     prefix = f"m{member.pk}"
     stale = browser.post(page_url(bc.opp, "edit", member.pk), {
-        f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"})
+        f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"}, follow=True)
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
+    assert stale.redirect_chain == [(page_url(bc.opp), 303)]  # post-redirect-get
+    shown = stale.content.decode().split(f'name="{prefix}-version"')[1][:40]
+    assert 'value="1"' in shown  # the form shown again is based on the member as it is now
     future = browser.post(page_url(bc.opp, "edit", member.pk), {
         f"{prefix}-version": 1, f"{prefix}-attitude": "support", f"{prefix}-influence": "low",
-        f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat()})
+        f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat()}, follow=True)
     html = future.content.decode()
     assert future.status_code == 422 and "Use today or an earlier date." in html
     assert '<details class="bc-edit" open>' in html
-    duplicate = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.li.pk})
+    duplicate = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.li.pk}, follow=True)
     assert duplicate.status_code == 422 and "already in this deal&#x27;s buying centre" in duplicate.content.decode()
-    missing = browser.post(page_url(bc.opp, "add"), {})
+    missing = browser.post(page_url(bc.opp, "add"), {}, follow=True)
     assert missing.status_code == 422
     member.refresh_from_db()
     assert member.version == 1

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import AuditEntry
 from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseCategory
 from kadence.deals.selectors.expenses import (
@@ -26,6 +26,7 @@ from kadence.deals.selectors.expenses import (
 from kadence.deals.services import expenses as services
 from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, LossReason
+from tests.versions import budget_version, opp_version
 
 TODAY = timezone.localdate
 
@@ -44,7 +45,7 @@ def team(org):
     entertainment budget of 5,000."""
     pipeline.opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk,
                                   role_id=DealRole.objects.get(code="presales").pk)
-    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "10000", "entertainment": 5000})
+    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "10000", "entertainment": 5000}, version=budget_version(org.opp.pk))
     return org
 
 
@@ -52,10 +53,10 @@ def team(org):
 
 
 def test_owner_sets_budgets_by_code_or_id_and_it_is_audited(org):
-    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "10000.50", str(category("demo").pk): D(3000)})
+    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "10000.50", str(category("demo").pk): D(3000)}, version=budget_version(org.opp.pk))
     budgets = dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount"))
     assert budgets == {"travel": D("10000.50"), "demo": D("3000.00")}
-    services.expense_budget_set(org.mona, org.opp.pk, {"travel": "12000", "demo": "0"})
+    services.expense_budget_set(org.mona, org.opp.pk, {"travel": "12000", "demo": "0"}, version=budget_version(org.opp.pk))
     budgets = dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount"))
     assert budgets == {"travel": D("12000.00")}  # 0 removes the budget
     fields = list(AuditEntry.objects.filter(entity_id=org.opp.pk, field__startswith="expense_budget.")
@@ -74,7 +75,7 @@ def test_owner_sets_budgets_by_code_or_id_and_it_is_audited(org):
 ])
 def test_budget_validation(org, amounts, field):
     with pytest.raises(ValidationFailed) as exc:
-        services.expense_budget_set(org.rita, org.opp.pk, amounts)
+        services.expense_budget_set(org.rita, org.opp.pk, amounts, version=budget_version(org.opp.pk))
     assert field in exc.value.errors
     assert not ExpenseBudget.objects.exists()
 
@@ -82,17 +83,34 @@ def test_budget_validation(org, amounts, field):
 def test_only_who_may_write_the_deal_sets_budgets(team):
     org = team
     with pytest.raises(PermissionDenied):
-        services.expense_budget_set(org.tom, org.opp.pk, {"travel": "1"})
+        services.expense_budget_set(org.tom, org.opp.pk, {"travel": "1"}, version=budget_version(org.opp.pk))
     for outsider in (org.nick, org.sven):
         with pytest.raises(NotFound):
-            services.expense_budget_set(outsider, org.opp.pk, {"travel": "1"})
-    services.expense_budget_set(org.dora, org.opp.pk, {"travel": "11000"})
+            services.expense_budget_set(outsider, org.opp.pk, {"travel": "1"}, version=budget_version(org.opp.pk))
+    services.expense_budget_set(org.dora, org.opp.pk, {"travel": "11000"}, version=budget_version(org.opp.pk))
+
+
+def test_a_budget_change_names_the_version_it_was_based_on(org):
+    """Two people editing the budget at once: the second save is refused (409) and changes
+    nothing, where the last save used to win silently; a save without a version is a 422."""
+    assert budget_version(org.opp.pk) == 0
+    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "1000"}, version=0)
+    assert budget_version(org.opp.pk) == 1
+    with pytest.raises(Conflict) as stale:
+        services.expense_budget_set(org.mona, org.opp.pk, {"travel": "2000"}, version=0)
+    assert stale.value.extra["current_version"] == 1
+    with pytest.raises(ValidationFailed) as missing:
+        services.expense_budget_set(org.mona, org.opp.pk, {"travel": "2000"}, version=None)
+    assert missing.value.code == "version_required"
+    services.expense_budget_set(org.rita, org.opp.pk, {"travel": "1000"}, version=1)  # nothing changes
+    assert budget_version(org.opp.pk) == 1
+    assert ExpenseBudget.objects.get(opportunity=org.opp).amount == D(1000)
 
 
 def test_an_inactive_category_takes_no_new_budget(org):
     ExpenseCategory.objects.filter(code="other").update(is_active=False)
     with pytest.raises(ValidationFailed):
-        services.expense_budget_set(org.rita, org.opp.pk, {"other": "100"})
+        services.expense_budget_set(org.rita, org.opp.pk, {"other": "100"}, version=budget_version(org.opp.pk))
 
 
 # --- logging ------------------------------------------------------------------------------------------
@@ -151,7 +169,7 @@ def test_who_may_log(team):
             log(outsider, org.opp, "travel", "1")
     log(org.tom, org.opp, "travel", "1")
     log(org.dora, org.opp, "travel", "1")
-    pipeline.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.opp.pk))
     log(org.rita, org.opp, "travel", "1")  # receipts come in after a deal closes
 
 
@@ -180,8 +198,9 @@ def test_summary_per_category_and_total(team, django_assert_max_num_queries):
     log(org.tom, org.opp, "demo", "300")
     ExpenseCategory.objects.filter(code="demo").update(is_active=False)  # still shown: it has spend
     ExpenseCategory.objects.filter(code="other").update(is_active=False)  # hidden: nothing on it
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the seventh reads the budget's version
         found = expense_summary(org.tom, org.opp.pk)
+    assert found.budget_version == 1
     lines = {line.category.code: (line.usage.budget, line.usage.spent, line.usage.state) for line in found.lines}
     assert lines == {"travel": (D(10000), D(8500), "warn"), "entertainment": (D(5000), D(0), "ok"),
                      "demo": (D(0), D(300), "over"), "bidding": (D(0), D(0), "none"),
@@ -220,14 +239,14 @@ def spend(team):
     log(org.rita, org.opp, "travel", "12000")
     org.tom_opp = pipeline.opportunity_create(org.tom, account_id=org.account.pk, name="tom deal", amount="100000",
                                               expected_close_date=TODAY() + timedelta(days=30))
-    services.expense_budget_set(org.tom, org.tom_opp.pk, {"travel": "10000"})
+    services.expense_budget_set(org.tom, org.tom_opp.pk, {"travel": "10000"}, version=budget_version(org.tom_opp.pk))
     log(org.tom, org.tom_opp, "travel", "100")
     log(org.sara, org.sara_opp, "entertainment", "600")
     org.lost_opp = pipeline.opportunity_create(org.rita, account_id=org.account.pk, name="lost deal", amount="100",
                                                expected_close_date=TODAY() + timedelta(days=30))
-    services.expense_budget_set(org.rita, org.lost_opp.pk, {"travel": "100"})
+    services.expense_budget_set(org.rita, org.lost_opp.pk, {"travel": "100"}, version=budget_version(org.lost_opp.pk))
     log(org.rita, org.lost_opp, "travel", "200")
-    pipeline.opportunity_close_lost(org.rita, org.lost_opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(org.rita, org.lost_opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.lost_opp.pk))
     return org
 
 
@@ -287,7 +306,7 @@ def sales(org, no_gates):
     log(org.nick, org.nick_opp, "demo", "10000")
     log(org.sara, org.sara_opp, "bidding", "15000")
     for user, opp in ((org.rita, org.opp), (org.tom, org.tom_opp), (org.sara, org.sara_opp)):
-        pipeline.opportunity_close_won(user, opp.pk, closed_on=TODAY())
+        pipeline.opportunity_close_won(user, opp.pk, closed_on=TODAY(), version=opp_version(opp.pk))
     return org
 
 
@@ -390,16 +409,40 @@ def test_api_categories(api, org):
 def test_api_budget(api, team):
     org = team
     url = f"/api/opportunities/{org.opp.pk}/expense-budget"
-    body = api.call("put", url, org.rita, {"travel": "20000", str(category("demo").pk): 500})
+    version = api.call("get", f"/api/opportunities/{org.opp.pk}/expenses", org.rita)["budget"]["version"]
+    body = api.call("put", url, org.rita, {"version": version,
+                                           "amounts": {"travel": "20000", str(category("demo").pk): 500}})
     assert {c["category"]["code"]: c["budget"] for c in body["categories"]}["demo"] == "500.00"
-    assert body["total"]["budget"] == "25500.00"
-    api.call("put", url, org.tom, {"travel": "1"}, expect=403)
-    api.call("put", url, org.nick, {"travel": "1"}, expect=404)
-    api.call("put", url, org.rita, {"travel": "-1"}, expect=422)
-    api.call("put", url, org.rita, {"nope": "1"}, expect=422)
+    assert body["total"]["budget"] == "25500.00" and body["version"] == version + 1
+    version += 1
+
+    def put(amounts, **extra):
+        return {"version": version, "amounts": amounts, **extra}
+
+    api.call("put", url, org.tom, put({"travel": "1"}), expect=403)
+    api.call("put", url, org.nick, put({"travel": "1"}), expect=404)
+    api.call("put", url, org.rita, put({"travel": "-1"}), expect=422)
+    api.call("put", url, org.rita, put({"nope": "1"}), expect=422)
     api.call("put", url, org.rita, ["travel"], expect=422)
-    api.call("put", url, org.rita, {"travel": "x"}, expect=422)
+    api.call("put", url, org.rita, put({"travel": "x"}), expect=422)
     api.call("put", url, org.rita, "{not json", expect=422)
+    assert ExpenseBudget.objects.get(opportunity=org.opp, category__code="travel").amount == D(20000)
+
+
+def test_api_budget_needs_the_version_read(api, team):
+    """A budget change without a version is refused (422) and a stale one answers 409; neither
+    changes anything (before, the last save silently won)."""
+    org = team
+    url = f"/api/opportunities/{org.opp.pk}/expense-budget"
+    before = dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount"))
+    version = budget_version(org.opp.pk)
+    missing = api.call("put", url, org.rita, {"amounts": {"travel": "1"}}, expect=422)
+    assert missing["code"] == "validation_failed" and "version" in missing["detail"]
+    api.call("put", url, org.rita, {"travel": "1"}, expect=422)  # the old shape: no version
+    stale = api.call("put", url, org.rita, {"version": version + 1, "amounts": {"travel": "1"}}, expect=409)
+    assert stale["code"] == "conflict" and stale["current_version"] == version
+    assert dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount")) == before
+    assert budget_version(org.opp.pk) == version
 
 
 def test_api_log_and_delete(api, team):
@@ -486,10 +529,10 @@ def test_page_log_warns_when_a_threshold_is_reached(browser, team):
     texts = [str(m) for m in response.context["messages"]]
     assert "Expense logged." in texts and any("80.0%" in t and "warning" in t for t in texts)
     response = browser.post(url, {"category": "travel", "amount": "0", "spent_on": TODAY().isoformat(),
-                                  "description": "x"})
+                                  "description": "x"}, follow=True)
     assert response.status_code == 422
     response = browser.post(url, {"category": "travel", "amount": "5",
-                                  "spent_on": (TODAY() + timedelta(days=2)).isoformat(), "description": "x"})
+                                  "spent_on": (TODAY() + timedelta(days=2)).isoformat(), "description": "x"}, follow=True)
     assert response.status_code == 422 and "Use today or an earlier date." in response.content.decode()
     assert Expense.objects.count() == 1
 
@@ -498,10 +541,13 @@ def test_page_budget_and_delete(browser, team):
     org = team
     browser.force_login(org.tom)
     url = reverse("deal_expense_budget", args=[org.opp.pk])
-    assert browser.post(url, {"travel": "1"}).status_code == 403
+    version = budget_version(org.opp.pk)
+    assert browser.post(url, {"travel": "1", "budget_version": version}).status_code == 403
     browser.force_login(org.rita)
-    assert browser.post(url, {"travel": "-5"}).status_code == 422
-    response = browser.post(url, {"travel": "20000", "entertainment": "", "demo": "3000"})
+    assert browser.post(url, {"travel": "-5", "budget_version": version}, follow=True).status_code == 422
+    assert browser.post(url, {"travel": "5"}, follow=True).status_code == 422  # the page always sends the version read
+    assert browser.post(url, {"travel": "5", "budget_version": version + 1}, follow=True).status_code == 409
+    response = browser.post(url, {"travel": "20000", "entertainment": "", "demo": "3000", "budget_version": version})
     assert response.status_code == 302
     budgets = dict(ExpenseBudget.objects.filter(opportunity=org.opp).values_list("category__code", "amount"))
     assert budgets == {"travel": D(20000), "demo": D(3000)}  # the form holds every category: empty = none

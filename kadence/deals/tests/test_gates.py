@@ -33,6 +33,7 @@ from kadence.pipeline.models import (
     ProductLine,
     Stage,
 )
+from tests.versions import opp_version
 
 ALL_ROLES = [c for c, _label in Contact.BuyingRole.choices]
 
@@ -106,14 +107,14 @@ def test_every_gate_of_every_shipped_template_blocks_until_proven(org, template_
         remaining = [c for c in criteria if c.code in open_codes]
         while remaining:
             with pytest.raises(GateNotMet) as refused:
-                services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk)
+                services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk))
             missing = refused.value.extra["missing"]
             assert {m["code"] for m in missing} == {c.code for c in remaining}
             assert all(m["stage_id"] == stage.pk and m["name"] and m["detail"] for m in missing)
             opp.refresh_from_db()
             assert opp.stage_id == stage.pk, "a refused move changes nothing"
             prove(opp, remaining.pop(0), org.rita, org.mona)
-        moved = services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk)
+        moved = services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk))
         if target.is_won:
             assert moved.status == Opportunity.Status.WON
         else:
@@ -163,12 +164,12 @@ def test_c139_rule_flags_over_and_under_staging(org):
 def test_the_owner_cannot_override_and_a_manager_needs_a_reason(org):
     stages = list(org.opp.template.stages.order_by("order"))
     with pytest.raises(PermissionDenied):
-        services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, override=True, reason="trust me")
+        services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, override=True, reason="trust me", version=opp_version(org.opp.pk))
     with pytest.raises(ValidationFailed) as no_reason:
-        services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=stages[1].pk, override=True)
+        services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=stages[1].pk, override=True, version=opp_version(org.opp.pk))
     assert no_reason.value.code == "reason_required"
     moved = services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=stages[1].pk, override=True,
-                                            reason="客户高层已口头确认会面")
+                                            reason="客户高层已口头确认会面", version=opp_version(org.opp.pk))
     row = moved.stage_changes.order_by("-changed_at", "-id").first()
     assert row.overridden and row.reason == "客户高层已口头确认会面"
     assert [c["code"] for c in row.overridden_criteria] == ["first_meeting"]
@@ -182,12 +183,12 @@ def test_a_manager_never_overrides_or_approves_their_own_deal(org):
                                       expected_close_date=date.today() + timedelta(days=9))
     stages = list(opp.template.stages.order_by("order"))
     with pytest.raises(PermissionDenied):
-        services.opportunity_move_stage(org.mona, opp.pk, stage_id=stages[1].pk, override=True, reason="mine")
+        services.opportunity_move_stage(org.mona, opp.pk, stage_id=stages[1].pk, override=True, reason="mine", version=opp_version(opp.pk))
     review = ExitCriterion.objects.get(stage__template=opp.template, code="manager_review")
     with pytest.raises(PermissionDenied):
         gates.gate_approve(org.mona, opp.pk, criterion_id=review.pk)
     # Her director may.
-    services.opportunity_move_stage(org.dora, opp.pk, stage_id=stages[1].pk, override=True, reason="checked")
+    services.opportunity_move_stage(org.dora, opp.pk, stage_id=stages[1].pk, override=True, reason="checked", version=opp_version(opp.pk))
     assert gates.gate_approve(org.dora, opp.pk, criterion_id=review.pk).approved_by == org.dora
 
 
@@ -213,8 +214,8 @@ def test_approvals_who_may(org):
 @pytest.mark.django_db
 def test_backward_moves_are_allowed_and_recorded(org, no_gates):
     stages = list(org.opp.template.stages.order_by("order"))
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[3].pk)
-    moved = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, reason="客户重新立项")
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[3].pk, version=opp_version(org.opp.pk))
+    moved = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, reason="客户重新立项", version=opp_version(org.opp.pk))
     row = moved.stage_changes.order_by("-changed_at", "-id").first()
     assert row.kind == "moved_back" and row.from_stage_id == stages[3].pk and not row.overridden
 
@@ -225,9 +226,9 @@ def test_entering_a_stage_creates_its_tasks_once(org, no_gates):
 
     stages = list(org.opp.template.stages.order_by("order"))
     StageTask.objects.create(stage=stages[1], code="visit_plan", name_zh="拜访计划", name_en="Visit plan", due_days=5)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[0].pk)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk)
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk))
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[0].pk, version=opp_version(org.opp.pk))
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk))
     tasks = OpportunityTask.objects.filter(opportunity=org.opp, stage=stages[1], code="visit_plan")
     assert tasks.count() == 1
     task = tasks.get()
@@ -293,7 +294,7 @@ def test_gates_page_shows_the_checklist_and_refuses_to_advance_with_the_missing_
     assert 'data-testid="override"' not in body  # the owner never sees the override
     stages = list(org.opp.template.stages.order_by("order"))
     refused = client.post(f"/opportunities/{org.opp.pk}/move/", {"origin": "gates", "stage_id": stages[1].pk,
-                                                                "version": org.opp.version})
+                                                                "version": org.opp.version}, follow=True)
     assert refused.status_code == 409 and 'data-code="gate_not_met"' in refused.content.decode()
     criterion = ExitCriterion.objects.get(stage=stages[0], code="first_meeting")
     attached = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
@@ -319,7 +320,7 @@ def test_bad_upload_on_the_page_shows_the_error_in_place(client, org, settings):
     criterion = ExitCriterion.objects.get(stage__template=org.opp.template, code="first_meeting")
     response = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
         "criterion_id": criterion.pk, "title": "纪要",
-        "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain")})
+        "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain")}, follow=True)
     assert response.status_code == 422 and not Evidence.objects.exists()
     assert 'data-code="file_type"' in response.content.decode()
 
@@ -345,13 +346,13 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert body["stages"][0]["state"] == "current" and body["stages"][0]["criteria"][0]["code"] == "first_meeting"
     assert body["stages"][0]["criteria"][0]["met"] is False and body["stages"][0]["criteria"][0]["message"]
     stages = list(org.opp.template.stages.order_by("order"))
-    refused = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[1].pk},
-                          content_type="application/json", **rita)
+    refused = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[1].pk, "version": org.opp.version},
+                          content_type="application/json", **rita, follow=True)
     assert refused.status_code == 409
     assert refused.json()["code"] == "gate_not_met"
     assert [m["code"] for m in refused.json()["missing"]] == ["first_meeting"]
     own_override = client.post(f"/api/opportunities/{org.opp.pk}/move",
-                               {"stage_id": stages[1].pk, "override": True, "reason": "x"},
+                               {"stage_id": stages[1].pk, "override": True, "reason": "x", "version": org.opp.version},
                                content_type="application/json", **rita)
     assert own_override.status_code == 403
     criterion_id = body["stages"][0]["criteria"][0]["id"]
@@ -362,11 +363,11 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     download = client.get(upload.json()["download_url"], **rita)
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF"
     assert client.get(upload.json()["download_url"], **token_for(org.sara)).status_code == 404
-    moved = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[2].pk},
-                        content_type="application/json", **rita)
+    moved = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[2].pk, "version": org.opp.version},
+                        content_type="application/json", **rita, follow=True)
     assert moved.status_code == 409  # stage 2's criteria are still open
     overridden = client.post(f"/api/opportunities/{org.opp.pk}/move",
-                             {"stage_id": stages[2].pk, "override": True, "reason": "领导已确认"},
+                             {"stage_id": stages[2].pk, "override": True, "reason": "领导已确认", "version": org.opp.version},
                              content_type="application/json", **mona)
     assert overridden.status_code == 200 and overridden.json()["staging_flag"] == "over"
     history = client.get(f"/api/opportunities/{org.opp.pk}/history", **mona).json()
@@ -374,7 +375,7 @@ def test_api_gates_evidence_and_override(client, org, token_for):
     assert history[-2]["overridden"] is False
     gone = client.delete(f"/api/evidence/{upload.json()['id']}?reason=wrong", **rita)
     assert gone.status_code == 204
-    bad = client.post(f"/api/opportunities/{org.opp.pk}/evidence", {"title": ""}, **rita)
+    bad = client.post(f"/api/opportunities/{org.opp.pk}/evidence", {"title": ""}, **rita, follow=True)
     assert bad.status_code == 422
 
 
@@ -393,7 +394,7 @@ def test_lists_filter_over_staged_deals(client, org, token_for):
 @pytest.mark.django_db
 def test_overrides_report_is_scoped_and_lists_reason_and_missing(client, org, token_for):
     second = org.opp.template.stages.get(order=2)
-    services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=second.pk, override=True, reason="口头确认")
+    services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=second.pk, override=True, reason="口头确认", version=opp_version(org.opp.pk))
     client.force_login(org.dora)
     page = client.get("/reports/gate-overrides/").content.decode()
     assert "口头确认" in page and org.opp.name in page

@@ -22,6 +22,7 @@ from kadence.deals.selectors import milestones as selectors
 from kadence.deals.services import milestones as services
 from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, LossReason, Opportunity, ProcessTemplate, Stage
+from tests.versions import milestone_version, opp_version
 
 TODAY = timezone.localdate()
 
@@ -52,7 +53,7 @@ def refuse_contribution(monkeypatch):
 def test_first_save_creates_then_versions_guard_updates_and_audit(ms):
     stage = ms.stages[0]
     created = services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(-20),
-                                      competition_note=" 对手先接触 ")
+                                      competition_note=" 对手先接触 ", version=None)
     assert (created.planned_on, created.actual_on, created.competition_note, created.version) == (
         days(-20), None, "对手先接触", 1)
     updated = services.milestone_save(ms.tom, ms.opp.pk, stage.pk, planned_on=days(-20), actual_on=days(-12),
@@ -62,7 +63,7 @@ def test_first_save_creates_then_versions_guard_updates_and_audit(ms):
     with pytest.raises(Conflict):
         services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(-1), version=1)
     with pytest.raises(Conflict):  # "I saw no milestone" while there is one
-        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(-1))
+        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(-1), version=None)
     with pytest.raises(Conflict):  # a version for a stage never dated
         services.milestone_save(ms.rita, ms.opp.pk, ms.stages[1].pk, planned_on=days(-1), version=3)
     assert Milestone.objects.get(pk=created.pk).version == 2
@@ -78,21 +79,21 @@ def test_first_save_creates_then_versions_guard_updates_and_audit(ms):
 
 def test_stage_of_another_template_is_not_found_and_bad_values_refused(ms):
     with pytest.raises(NotFound):
-        services.milestone_save(ms.rita, ms.opp.pk, ms.other_stage.pk, planned_on=TODAY)
+        services.milestone_save(ms.rita, ms.opp.pk, ms.other_stage.pk, planned_on=TODAY, version=milestone_version(ms.opp.pk, ms.other_stage.pk))
     with pytest.raises(ValidationFailed) as exc:
-        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, actual_on=days(1))
+        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, actual_on=days(1), version=milestone_version(ms.opp.pk, ms.stages[0].pk))
     assert "actual_on" in exc.value.errors
     with pytest.raises(ValidationFailed):
-        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, competition_note="x" * 501)
+        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, competition_note="x" * 501, version=milestone_version(ms.opp.pk, ms.stages[0].pk))
     with pytest.raises(ValidationFailed):
-        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on="2025-01-01")
-    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(400))  # planned may be far ahead
+        services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on="2025-01-01", version=milestone_version(ms.opp.pk, ms.stages[0].pk))
+    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(400), version=milestone_version(ms.opp.pk, ms.stages[0].pk))  # planned may be far ahead
     assert Milestone.objects.filter(opportunity=ms.opp).count() == 1
 
 
 @pytest.mark.parametrize("name", ["rita", "tom", "mona", "dora", "ada"])
 def test_owner_deal_team_and_managers_in_scope_may_date_milestones(ms, name):
-    milestone = services.milestone_save(getattr(ms, name), ms.opp.pk, ms.stages[2].pk, planned_on=TODAY)
+    milestone = services.milestone_save(getattr(ms, name), ms.opp.pk, ms.stages[2].pk, planned_on=TODAY, version=milestone_version(ms.opp.pk, ms.stages[2].pk))
     assert milestone.updated_by == getattr(ms, name)
 
 
@@ -101,20 +102,20 @@ def test_outsiders_get_not_found(ms, name):
     with pytest.raises(NotFound):
         selectors.milestone_plan(getattr(ms, name), ms.opp.pk, TODAY)
     with pytest.raises(NotFound):
-        services.milestone_save(getattr(ms, name), ms.opp.pk, ms.stages[0].pk, planned_on=TODAY)
+        services.milestone_save(getattr(ms, name), ms.opp.pk, ms.stages[0].pk, planned_on=TODAY, version=milestone_version(ms.opp.pk, ms.stages[0].pk))
 
 
 def test_a_reader_who_may_not_contribute_gets_permission_denied(ms, monkeypatch):
     refuse_contribution(monkeypatch)
     assert len(selectors.milestone_plan(ms.tom, ms.opp.pk, TODAY).rows) == 8
     with pytest.raises(PermissionDenied):
-        services.milestone_save(ms.tom, ms.opp.pk, ms.stages[0].pk, planned_on=TODAY)
+        services.milestone_save(ms.tom, ms.opp.pk, ms.stages[0].pk, planned_on=TODAY, version=milestone_version(ms.opp.pk, ms.stages[0].pk))
 
 
 def test_closed_deals_may_still_be_dated(ms):
-    pipeline.opportunity_close_lost(ms.rita, ms.opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(ms.rita, ms.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(ms.opp.pk))
     services.milestone_save(ms.rita, ms.opp.pk, ms.stages[3].pk, planned_on=days(-30), actual_on=days(-2),
-                            competition_note="对手先拿到了技术标准")
+                            competition_note="对手先拿到了技术标准", version=milestone_version(ms.opp.pk, ms.stages[3].pk))
     assert Opportunity.objects.get(pk=ms.opp.pk).status == Opportunity.Status.LOST
 
 
@@ -123,11 +124,11 @@ def test_closed_deals_may_still_be_dated(ms):
 
 def test_plan_has_one_row_per_stage_with_slippage_and_summary(ms):
     s = ms.stages
-    services.milestone_save(ms.rita, ms.opp.pk, s[0].pk, planned_on=days(-60), actual_on=days(-62))  # 2 early
-    services.milestone_save(ms.rita, ms.opp.pk, s[1].pk, planned_on=days(-40), actual_on=days(-33))  # 7 late
-    services.milestone_save(ms.rita, ms.opp.pk, s[2].pk, planned_on=days(-25), actual_on=days(-5))  # 20 late
-    services.milestone_save(ms.rita, ms.opp.pk, s[3].pk, planned_on=days(-9))  # open, 9 overdue
-    services.milestone_save(ms.rita, ms.opp.pk, s[4].pk, planned_on=days(15))  # not yet due
+    services.milestone_save(ms.rita, ms.opp.pk, s[0].pk, planned_on=days(-60), actual_on=days(-62), version=milestone_version(ms.opp.pk, s[0].pk))  # 2 early
+    services.milestone_save(ms.rita, ms.opp.pk, s[1].pk, planned_on=days(-40), actual_on=days(-33), version=milestone_version(ms.opp.pk, s[1].pk))  # 7 late
+    services.milestone_save(ms.rita, ms.opp.pk, s[2].pk, planned_on=days(-25), actual_on=days(-5), version=milestone_version(ms.opp.pk, s[2].pk))  # 20 late
+    services.milestone_save(ms.rita, ms.opp.pk, s[3].pk, planned_on=days(-9), version=milestone_version(ms.opp.pk, s[3].pk))  # open, 9 overdue
+    services.milestone_save(ms.rita, ms.opp.pk, s[4].pk, planned_on=days(15), version=milestone_version(ms.opp.pk, s[4].pk))  # not yet due
     plan = selectors.milestone_plan(ms.mona, ms.opp.pk, TODAY)
     assert [r.stage.pk for r in plan.rows] == [st.pk for st in s]
     assert [r.slippage.days for r in plan.rows] == [-2, 7, 20, 9, None, None, None, None]
@@ -146,12 +147,12 @@ def test_plan_has_one_row_per_stage_with_slippage_and_summary(ms):
 
 
 def test_plan_reads_in_a_fixed_number_of_queries(ms):
-    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-3))
+    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-3), version=milestone_version(ms.opp.pk, ms.stages[0].pk))
     user = type(ms.rita).objects.get(pk=ms.mona.pk)
     with CaptureQueriesContext(connection) as one:
         selectors.milestone_plan(user, ms.opp.pk, TODAY)
     for stage in ms.stages[1:]:
-        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(stage.order))
+        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(stage.order), version=milestone_version(ms.opp.pk, stage.pk))
     user = type(ms.rita).objects.get(pk=ms.mona.pk)
     with CaptureQueriesContext(connection) as all_dated:
         plan = selectors.milestone_plan(user, ms.opp.pk, TODAY)
@@ -161,7 +162,7 @@ def test_plan_reads_in_a_fixed_number_of_queries(ms):
 
 
 def test_milestones_of_another_template_are_not_shown(ms):
-    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-3))
+    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-3), version=milestone_version(ms.opp.pk, ms.stages[0].pk))
     Milestone.objects.create(opportunity=ms.opp, stage=ms.other_stage, planned_on=days(-50))
     plan = selectors.milestone_plan(ms.rita, ms.opp.pk, TODAY)
     assert len(plan.rows) == len(ms.stages) and plan.summary.measured == 1
@@ -221,8 +222,10 @@ def test_api_get_and_put(ms, api):
 
 
 def test_api_bad_input_and_permissions(ms, api, monkeypatch):
-    assert api("put", url(ms.opp, ms.other_stage), ms.rita, {"planned_on": TODAY.isoformat()}, expect=404)["code"] == \
-        "not_found"
+    missing = api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": TODAY.isoformat()}, expect=422)
+    assert missing["errors"][0]["loc"] == ["body", "version"]  # null for a new one, but always sent
+    new = {"planned_on": TODAY.isoformat(), "version": None}
+    assert api("put", url(ms.opp, ms.other_stage), ms.rita, new, expect=404)["code"] == "not_found"
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"actual_on": days(2).isoformat()}, expect=422)
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": "tomorrow"}, expect=422)
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"stage": 1}, expect=422)
@@ -230,11 +233,10 @@ def test_api_bad_input_and_permissions(ms, api, monkeypatch):
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"note": "x" * 501}, expect=422)
     for user in (ms.nick, ms.sven):
         api("get", url(ms.opp), user, expect=404)
-        api("put", url(ms.opp, ms.stages[0]), user, {"planned_on": TODAY.isoformat()}, expect=404)
+        api("put", url(ms.opp, ms.stages[0]), user, new, expect=404)
     refuse_contribution(monkeypatch)
     api("get", url(ms.opp), ms.tom)
-    assert api("put", url(ms.opp, ms.stages[0]), ms.tom, {"planned_on": TODAY.isoformat()}, expect=403)["code"] == \
-        "permission_denied"
+    assert api("put", url(ms.opp, ms.stages[0]), ms.tom, new, expect=403)["code"] == "permission_denied"
     assert not Milestone.objects.filter(opportunity=ms.opp).exists()
 
 
@@ -253,9 +255,9 @@ def page_url(opp, stage=None):
 
 
 def test_page_shows_every_stage_with_buying_step_slippage_and_the_method(ms, browser):
-    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-20), actual_on=days(-17))
+    services.milestone_save(ms.rita, ms.opp.pk, ms.stages[0].pk, planned_on=days(-20), actual_on=days(-17), version=milestone_version(ms.opp.pk, ms.stages[0].pk))
     services.milestone_save(ms.rita, ms.opp.pk, ms.stages[1].pk, planned_on=days(-12),
-                            competition_note="对手已做过演示")
+                            competition_note="对手已做过演示", version=milestone_version(ms.opp.pk, ms.stages[1].pk))
     browser.force_login(ms.tom)
     response = browser.get(page_url(ms.opp))
     html = response.content.decode()
@@ -281,14 +283,14 @@ def test_page_saves_a_row_and_shows_errors_in_place(ms, browser):
     milestone = Milestone.objects.get(opportunity=ms.opp, stage=stage)
     assert (milestone.planned_on, milestone.competition_note, milestone.version) == (days(-5), "立项晚于对手", 1)
     assert "Milestone saved." in browser.get(page_url(ms.opp)).content.decode()
-    stale = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": TODAY.isoformat(), f"{p}-version": ""})
+    stale = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": TODAY.isoformat(), f"{p}-version": ""}, follow=True)
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
-    future = browser.post(page_url(ms.opp, stage), {f"{p}-actual_on": days(3).isoformat(), f"{p}-version": "1"})
+    future = browser.post(page_url(ms.opp, stage), {f"{p}-actual_on": days(3).isoformat(), f"{p}-version": "1"}, follow=True)
     html = future.content.decode()
     assert future.status_code == 422 and "Use today or an earlier date." in html
     row = html.split(f'data-testid="ms-row-{stage.pk}"')[0].rsplit("<tr", 1)[1]
     assert "has-error" in row
-    bad_date = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": "31/02/2025", f"{p}-version": "1"})
+    bad_date = browser.post(page_url(ms.opp, stage), {f"{p}-planned_on": "31/02/2025", f"{p}-version": "1"}, follow=True)
     assert bad_date.status_code == 422
     other = browser.post(page_url(ms.opp, ms.other_stage), {f"s{ms.other_stage.pk}-planned_on": TODAY.isoformat()})
     assert other.status_code == 404
@@ -317,7 +319,7 @@ def test_page_query_count_does_not_grow_with_milestones(ms, browser, django_asse
     with CaptureQueriesContext(connection) as none_dated:
         assert browser.get(page_url(ms.opp)).status_code == 200
     for stage in ms.stages:
-        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(stage.order - 5))
+        services.milestone_save(ms.rita, ms.opp.pk, stage.pk, planned_on=days(stage.order - 5), version=milestone_version(ms.opp.pk, stage.pk))
     with django_assert_max_num_queries(len(none_dated)):
         assert browser.get(page_url(ms.opp)).status_code == 200
 

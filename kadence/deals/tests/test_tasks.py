@@ -22,6 +22,7 @@ from kadence.deals.services import tasks as services
 from kadence.deals.services.gates import gate_approve
 from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, ExitCriterion, Opportunity, ProcessTemplate, Stage
+from tests.versions import opp_version
 
 TODAY = timezone.localdate
 
@@ -59,11 +60,11 @@ def test_entering_a_stage_creates_its_tasks_for_the_owner_with_due_dates(org):
 def test_tasks_go_to_the_role_holder_and_are_not_created_twice(team, no_gates):
     org = team
     demo = stages(org.opp)[3]
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk)
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk, version=opp_version(org.opp.pk))
     assert task(org.opp, "demo_plan").assignee_id == org.tom.pk
     assert task(org.opp, "competitor_analysis").assignee_id == org.rita.pk
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[0].pk)
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk)
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[0].pk, version=opp_version(org.opp.pk))
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk, version=opp_version(org.opp.pk))
     assert OpportunityTask.objects.filter(opportunity=org.opp, stage=demo).count() == 3
 
 
@@ -94,6 +95,20 @@ def test_complete_needs_a_note_a_fresh_version_and_an_open_task(org):
     with pytest.raises(ValidationFailed) as exc:
         services.task_complete(org.rita, org.opp.pk, t.pk, note="again", version=2)
     assert exc.value.code == "already_done"
+
+
+def test_task_changes_name_the_version_they_read(org):
+    """Without a version a task change used to apply to whatever the task was by then; now it is
+    refused (version_required) and nothing changes."""
+    t = task(org.opp, "account_plan")
+    for call in (lambda: services.task_complete(org.rita, org.opp.pk, t.pk, note="ok", version=None),
+                 lambda: services.task_update(org.rita, org.opp.pk, t.pk, version=None, assignee_id=org.rita.pk),
+                 lambda: services.task_reopen(org.rita, org.opp.pk, t.pk, version=None)):
+        with pytest.raises(ValidationFailed) as missing:
+            call()
+        assert missing.value.code == "version_required"
+    t.refresh_from_db()
+    assert t.version == 1 and t.done_at is None
 
 
 def test_who_may_complete(team):
@@ -128,7 +143,7 @@ def test_reopen_is_for_who_may_write_the_deal(team):
 def test_a_lost_deals_tasks_are_frozen(org):
     from kadence.pipeline.models import LossReason
 
-    pipeline.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk)
+    pipeline.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.opp.pk))
     t = task(org.opp, "account_plan")
     with pytest.raises(ValidationFailed) as exc:
         services.task_complete(org.rita, org.opp.pk, t.pk, note="late", version=1)
@@ -146,10 +161,10 @@ def test_task_criteria_gate_the_stage_and_completing_rechecks_the_level(org):
     gate_approve(org.mona, opp.pk, criterion_id=approval.pk)
     form = task(opp, "initiation_form")
     with pytest.raises(GateNotMet) as exc:
-        pipeline.opportunity_move_stage(org.rita, opp.pk, stage_id=deep.pk)
+        pipeline.opportunity_move_stage(org.rita, opp.pk, stage_id=deep.pk, version=opp_version(opp.pk))
     assert [m["code"] for m in exc.value.extra["missing"]] == ["opportunity_brief"]
     services.task_complete(org.rita, opp.pk, form.pk, note="立项表经理已确认", version=1)
-    pipeline.opportunity_move_stage(org.rita, opp.pk, stage_id=deep.pk)
+    pipeline.opportunity_move_stage(org.rita, opp.pk, stage_id=deep.pk, version=opp_version(opp.pk))
     opp.refresh_from_db()
     assert opp.level.code == "C" and opp.staging_flag == ""
     services.task_reopen(org.mona, opp.pk, form.pk, version=2, reason="表格缺预算")
@@ -207,7 +222,7 @@ def test_board_groups_current_stage_first_and_flags_overdue_and_missing_roles(te
     assert [fill.role.code for fill in board.roles] == ["account_manager"]
     assert board.roles[0].by_owner and board.roles[0].users == [org.rita] and board.missing_roles == []
     assert [r.overdue for r in board.current.tasks] == [True, False, False]
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk)  # negotiation
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))  # negotiation
     board = deal_tasks(org.rita, org.opp.pk, TODAY())
     assert board.current.stage.code == "negotiation" and board.others[0].stage.code == "plan_call"
     assert board.others[0].overdue_count == 1
@@ -236,7 +251,7 @@ def test_board_query_count_is_fixed(team, no_gates, django_assert_max_num_querie
         deal_tasks(org.mona, org.opp.pk, TODAY())
     for i in range(8):
         services.task_add(org.rita, org.opp.pk, name=f"task {i}")
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk)
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))
     for member in (org.nick, org.sara, org.sam):
         pipeline.opportunity_team_add(org.mona, org.opp.pk, user_id=member.pk, role_id=role("finance").pk)
     fresh = type(org.mona).objects.get(pk=org.mona.pk)
@@ -339,7 +354,7 @@ def browser():
 
 def test_page_shows_roles_tasks_and_overdue(browser, team, no_gates):
     org = team
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk)  # negotiation
+    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))  # negotiation
     OpportunityTask.objects.filter(opportunity=org.opp, code="commercial_terms").update(due_on=date(2020, 1, 1))
     browser.force_login(org.rita)
     response = browser.get(reverse("deal_tasks", args=[org.opp.pk]))
@@ -357,13 +372,13 @@ def test_page_complete_and_errors(browser, team):
     t = task(org.opp, "account_plan")
     browser.force_login(org.rita)
     url = reverse("deal_task_complete", args=[org.opp.pk, t.pk])
-    response = browser.post(url, {"note": "", "version": 1})
+    response = browser.post(url, {"note": "", "version": 1}, follow=True)
     assert response.status_code == 422 and "errorlist" in response.content.decode()
     response = browser.post(url, {"note": "规划表完成", "version": 1})
     assert response.status_code == 302 and response["Location"] == reverse("deal_tasks", args=[org.opp.pk])
     t.refresh_from_db()
     assert t.done_at is not None
-    response = browser.post(url, {"note": "again", "version": 2})
+    response = browser.post(url, {"note": "again", "version": 2}, follow=True)
     assert response.status_code == 422
     response = browser.post(reverse("deal_task_reopen", args=[org.opp.pk, t.pk]), {"version": 2})
     assert response.status_code == 302

@@ -2,8 +2,8 @@
 
 Each page shows the latest assessment on top, the form pre-filled from it (for whoever may work on
 an open deal; read-only otherwise) and the history below. A POST to the same address saves a new
-assessment through the service and comes back with a message, or shows the page again with the
-errors in place."""
+assessment through the service and comes back with a message; refused, it redirects back to the page
+(post-redirect-get), which shows the form again with the errors in place."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from kadence.core.visibility import access_opportunity
 from kadence.deals.forms.assessments import BidForm, C139Form
 from kadence.deals.selectors import assessments as selectors
 from kadence.deals.services import assessments as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_get, deal_post, render_deal
 from kadence.domain import bid as bid_domain
 
 REASONS = {
@@ -61,14 +61,16 @@ def c139_page(request: HttpRequest, pk: int, *, error: DomainError | None = None
 @login_required
 @require_http_methods(["GET", "POST"])
 def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method == "GET":
-        return c139_page(request, pk)
-    try:
+    def make(data: QueryDict) -> C139Form:
         opp = access_opportunity(request.user, pk)
+        return C139Form(data, questions=selectors.c139_questions(), contacts=selectors.deal_contacts(request.user, opp))
+
+    if request.method == "GET":
+        return deal_get(request, pk, c139_page, {"deal_c139": lambda data, kwargs: (make(data), {})})
+    try:
+        form = make(request.POST)
     except DomainError as exc:
         return render_error(request, exc)
-    form = C139Form(request.POST, questions=selectors.c139_questions(),
-                    contacts=selectors.deal_contacts(request.user, opp))
 
     def run() -> None:
         try:
@@ -84,8 +86,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
                                         "the contact (ideally your coach) to make the assessment verifiable.")
                              % {"n": missing})
 
-    return deal_post(request, pk, run=run, done=_("C139 assessment saved."), page=c139_page,
-                     redirect_to="deal_c139", form=form)
+    return deal_post(request, pk, run=run, done=_("C139 assessment saved."), redirect_to="deal_c139", form=form)
 
 
 # --- bid / no-bid ----------------------------------------------------------------------------------
@@ -132,14 +133,13 @@ def _suggestion(request: HttpRequest, pk: int, data: Any) -> dict[str, Any] | No
 @require_http_methods(["GET", "POST"])
 def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
-        return bid_page(request, pk)
+        return deal_get(request, pk, bid_page, {"deal_bid": lambda data, kwargs: (BidForm(data), {})})
     form = BidForm(request.POST)
 
     def run() -> None:
         services.bid_assess(request.user, pk, **form.service_kwargs())
 
-    return deal_post(request, pk, run=run, done=_("Bid / no-bid decision saved."), page=bid_page,
-                     redirect_to="deal_bid", form=form)
+    return deal_post(request, pk, run=run, done=_("Bid / no-bid decision saved."), redirect_to="deal_bid", form=form)
 
 
 @login_required

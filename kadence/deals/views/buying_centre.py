@@ -17,7 +17,7 @@ from kadence.accounts.models import Contact
 from kadence.deals.forms.buying_centre import MemberAddForm, MemberEditForm
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_get, deal_post, render_deal, with_version
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/buying_centre.html"
@@ -25,14 +25,25 @@ INFLUENCE_LABELS = dict(Contact.Influence.choices)
 ATTITUDE_LABELS = dict(Contact.Attitude.choices)
 
 
+FORMS = {
+    "deal_buying_centre_add": lambda data, kwargs: (MemberAddForm(data), {}),
+    "deal_buying_centre_edit": lambda data, kwargs: (MemberEditForm(data, prefix=f"m{kwargs['member_id']}"), {}),
+}
+
+
 @login_required
+def buying_centre_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return deal_get(request, pk, buying_centre_page, FORMS)
+
+
 def buying_centre_page(request: HttpRequest, pk: int, *, error: Any = None, form: Any = None,
                        status: int = 200) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         view = selectors.buying_centre_of(opp, timezone.localdate())
         for row in view.members:
             failed = isinstance(form, MemberEditForm) and form.prefix == f"m{row.member.pk}"
-            row.edit_form = form if failed else MemberEditForm.for_member(row.member)  # type: ignore[attr-defined]
+            row.edit_form = (with_version(form, row.member.version) if failed  # type: ignore[attr-defined]
+                             else MemberEditForm.for_member(row.member))
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()
         candidates = list(selectors.buying_centre_candidates(request.user, opp)) if perms["can_contribute"] else []
@@ -52,8 +63,7 @@ def buying_centre_page(request: HttpRequest, pk: int, *, error: Any = None, form
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberAddForm(request.POST)
     return deal_post(request, pk, run=lambda: services.buying_centre_add(request.user, pk, **form.service_values()),
-                     done=_("Added to the buying centre."), page=buying_centre_page,
-                     redirect_to="deal_buying_centre", form=form)
+                     done=_("Added to the buying centre."), redirect_to="deal_buying_centre", form=form)
 
 
 @login_required
@@ -64,19 +74,18 @@ def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
         request, pk,
         run=lambda: services.buying_centre_update(request.user, pk, member_id, version=form.cleaned_data["version"],
                                                   **form.service_values()),
-        done=_("Buying centre updated."), page=buying_centre_page, redirect_to="deal_buying_centre", form=form)
+        done=_("Buying centre updated."), redirect_to="deal_buying_centre", form=form)
 
 
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
     return deal_post(request, pk, run=lambda: services.buying_centre_remove(request.user, pk, member_id),
-                     done=_("Removed from the buying centre."), page=buying_centre_page,
-                     redirect_to="deal_buying_centre")
+                     done=_("Removed from the buying centre."), redirect_to="deal_buying_centre")
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/buying-centre/", buying_centre_page, name="deal_buying_centre"),
+    path("opportunities/<int:pk>/buying-centre/", buying_centre_view, name="deal_buying_centre"),
     path("opportunities/<int:pk>/buying-centre/add/", member_add, name="deal_buying_centre_add"),
     path("opportunities/<int:pk>/buying-centre/<int:member_id>/edit/", member_edit, name="deal_buying_centre_edit"),
     path("opportunities/<int:pk>/buying-centre/<int:member_id>/remove/", member_remove,

@@ -1,20 +1,23 @@
 """What every deal-control page shares: the deal's header and tabs, access checks, and the answer
-to a form post (back to the page with a message, or the page again with the error in place)."""
+to a form post (back to the page with a message, or, refused, back to the page by post-redirect-get
+with the form shown again and the error in place)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.prg import pop_failed_post, redirect_after_failure
 from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_opportunity,
@@ -65,27 +68,66 @@ def render_deal(request: HttpRequest, pk: int, tab: str, template: str,
     return render(request, template, context, status=status)
 
 
-def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: str,
-              page: Callable[..., HttpResponse], redirect_to: str, form: Any = None) -> HttpResponse:
+# How a deal-control page builds one of its forms from posted data, to show it again after a refused
+# post: form_maker(data, url_kwargs) → (form, extra page arguments); keyed by the POST view's URL name.
+FormMaker = Callable[[QueryDict, dict[str, Any]], tuple[Any, dict[str, Any]]]
+
+
+def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: str, redirect_to: str,
+              form: Any = None) -> HttpResponse:
     """Run the service call `run()`; on success redirect to `redirect_to` (a URL name taking pk) with
-    the message `done`; on a domain error render `page(request, pk, error=..., status=...)` (404/403
-    as error pages). A bound Django `form` that failed validation is reported before `run`."""
+    the message `done`. Refused (a bound `form` that fails validation, or a domain error): the post
+    and the error are kept and the answer redirects (303) to the same page, whose GET (deal_get)
+    shows the form again with the error in place: post-redirect-get, so a reload never resends.
+    Not found / not allowed answer their error pages."""
+    back = reverse(redirect_to, args=[pk])
     if form is not None and not form.is_valid():
-        error: DomainError = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-        return page(request, pk, error=error, form=form, status=error.status)
+        return redirect_after_failure(request, back,
+                                      ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors)))
     try:
         run()
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
-        if form is not None and isinstance(exc, ValidationFailed):
-            for field, errors in exc.errors.items():
-                if field in getattr(form, "fields", {}) and not form.errors.get(field):
-                    for message in errors:
-                        form.add_error(field, message)
-        return page(request, pk, error=exc, form=form, status=exc.status)
+        return redirect_after_failure(request, back, exc)
     messages.success(request, done)
-    return redirect(redirect_to, pk=pk)
+    return redirect(back)
+
+
+def deal_get(request: HttpRequest, pk: int, page: Callable[..., HttpResponse],
+             forms: Mapping[str, FormMaker] | None = None) -> HttpResponse:
+    """A deal-control page's GET: `page(request, pk)`, or after a refused post (deal_post) the page
+    with the error and, when `forms` knows how to build it, the form that failed, filled in again with
+    its errors (the form's own, or the service's next to their fields), answered with the error's 4xx
+    status as the refused post was (a reload gets the page as it is now, 200)."""
+    failed = pop_failed_post(request)
+    if failed is None:
+        return page(request, pk)
+    make = (forms or {}).get(failed.slot)
+    if make is None:
+        return page(request, pk, error=failed.error, status=failed.error.status)
+    form, extra = make(failed.data, failed.kwargs)
+    if form is not None:
+        form.is_valid()
+        errors = failed.error.errors if isinstance(failed.error, ValidationFailed) else {}
+        if errors and hasattr(form, "add_service_errors"):
+            form.add_service_errors(errors)
+        else:
+            for field, messages_ in errors.items():
+                if field in getattr(form, "fields", {}) and not form.errors.get(field):
+                    for message in messages_:
+                        form.add_error(field, message)
+    return page(request, pk, error=failed.error, form=form, status=failed.error.status, **extra)
+
+
+def with_version(form: Any, version: int | None, field: str = "version") -> Any:
+    """`form` (bound) with its hidden version set to the one of the record now shown, so that a form
+    shown again after a refusal is based on what the user sees (sending it again is a decision taken
+    with the message in view)."""
+    data = form.data.copy()
+    data[form.add_prefix(field)] = "" if version is None else str(version)
+    form.data = data
+    return form
 
 
 def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:

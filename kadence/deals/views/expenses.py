@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,13 +19,13 @@ from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary
 from kadence.deals.services import expenses as services
-from kadence.deals.views.common import deal_post, period_from_query, render_deal
+from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal, with_version
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
     categories = [line.category for line in summary.lines if line.category.is_active or line.usage.budget > 0]
-    return BudgetForm(data, categories=categories, budgets={line.category.pk: line.usage.budget for line in summary.lines
-                                                           if line.usage.budget > 0})
+    return BudgetForm(data, categories=categories, version=summary.budget_version,
+                      budgets={line.category.pk: line.usage.budget for line in summary.lines if line.usage.budget > 0})
 
 
 def expenses_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
@@ -38,16 +38,28 @@ def expenses_page(request: HttpRequest, pk: int, *, error: DomainError | None = 
             "summary": summary,
             "expenses": expense_page(request.user, opp.pk, request.GET.get("page"), request.GET.get("page_size")),
             "expense_form": form if isinstance(form, ExpenseForm) else ExpenseForm(),
-            "budget_form": form if isinstance(form, BudgetForm) else _budget_form(summary),
+            "budget_form": (with_version(form, summary.budget_version, BudgetForm.VERSION_FIELD)
+                            if isinstance(form, BudgetForm) else _budget_form(summary)),
         }
 
     return render_deal(request, pk, "expenses", "deals/expenses.html", build, status=status, error=error)
 
 
+def _posted_budget_form(data: QueryDict) -> BudgetForm:
+    categories = list(ExpenseCategory.objects.order_by("order", "code"))
+    return BudgetForm(data, categories=[c for c in categories if c.code in data or c.is_active])
+
+
+FORMS = {
+    "deal_expense_log": lambda data, kwargs: (ExpenseForm(data), {}),
+    "deal_expense_budget": lambda data, kwargs: (_posted_budget_form(data), {}),
+}
+
+
 @login_required
 @require_GET
 def deal_expenses(request: HttpRequest, pk: int) -> HttpResponse:
-    return expenses_page(request, pk)
+    return deal_get(request, pk, expenses_page, FORMS)
 
 
 @login_required
@@ -62,28 +74,25 @@ def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
         if logged.crossed:
             messages.warning(request, logged.message)
 
-    return deal_post(request, pk, run=run, done=_("Expense logged."), page=expenses_page,
-                     redirect_to="deal_expenses", form=form)
+    return deal_post(request, pk, run=run, done=_("Expense logged."), redirect_to="deal_expenses", form=form)
 
 
 @login_required
 @require_POST
 def deal_expense_delete(request: HttpRequest, pk: int, expense_id: int) -> HttpResponse:
     return deal_post(request, pk, run=lambda: services.expense_delete(request.user, pk, expense_id),
-                     done=_("Expense deleted."), page=expenses_page, redirect_to="deal_expenses")
+                     done=_("Expense deleted."), redirect_to="deal_expenses")
 
 
 @login_required
 @require_POST
 def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
-    categories = list(ExpenseCategory.objects.order_by("order", "code"))
-    form = BudgetForm(request.POST, categories=[c for c in categories if c.code in request.POST or c.is_active])
+    form = _posted_budget_form(request.POST)
 
     def run() -> None:
-        services.expense_budget_set(request.user, pk, form.amounts())
+        services.expense_budget_set(request.user, pk, form.amounts(), version=form.version())
 
-    return deal_post(request, pk, run=run, done=_("Budget saved."), page=expenses_page, redirect_to="deal_expenses",
-                     form=form)
+    return deal_post(request, pk, run=run, done=_("Budget saved."), redirect_to="deal_expenses", form=form)
 
 
 @login_required

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +18,7 @@ from kadence.core.views import render_error
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
 from kadence.deals.selectors.gates import gate_checklist, gate_overrides
 from kadence.deals.services import gates as services
-from kadence.deals.views.common import deal_post, period_from_query, render_deal
+from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
 from kadence.pipeline.forms import MoveForm
 
 
@@ -47,22 +47,18 @@ def gates_page(request: HttpRequest, pk: int, *, error: DomainError | None = Non
                        status=status, error=error)
 
 
+# The forms of this page shown again after a refused post (kadence.deals.views.common.deal_get); the
+# advance form posts to the pipeline's move view, which comes back here when it refuses.
+FORMS = {
+    "deal_evidence_add": lambda data, kwargs: (EvidenceForm(data), {}),
+    "opportunity_move": lambda data, kwargs: (None, {"move_form": MoveForm(data)}),
+}
+
+
 @login_required
 @require_GET
 def deal_gates(request: HttpRequest, pk: int) -> HttpResponse:
-    return gates_page(request, pk)
-
-
-def gates_after_move(request: HttpRequest, pk: int, error: DomainError | None, moved) -> HttpResponse:
-    """The answer to the advance form of this page (posted to the pipeline's move view)."""
-    from django.contrib import messages
-
-    if error is None:
-        messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
-        return redirect("deal_gates", pk=pk)
-    if isinstance(error, NotFound) or error.status == 403:
-        return render_error(request, error)
-    return gates_page(request, pk, error=error, status=error.status, move_form=MoveForm(request.POST))
+    return deal_get(request, pk, gates_page, FORMS)
 
 
 @login_required
@@ -75,7 +71,7 @@ def deal_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.evidence_add(request.user, pk, title=data["title"], criterion_id=data.get("criterion_id"),
                               url=data.get("url") or "", note=data.get("note") or "", upload=data.get("file"))
 
-    return deal_post(request, pk, run=run, done=_("Evidence attached."), page=gates_page, redirect_to="deal_gates",
+    return deal_post(request, pk, run=run, done=_("Evidence attached."), redirect_to="deal_gates",
                      form=form)
 
 
@@ -90,7 +86,7 @@ def deal_evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> Htt
             raise NotFound(_("Evidence not found."))
         services.evidence_remove(request.user, evidence_id, reason=form.cleaned_data.get("reason") or "")
 
-    return deal_post(request, pk, run=run, done=_("Evidence withdrawn."), page=gates_page, redirect_to="deal_gates",
+    return deal_post(request, pk, run=run, done=_("Evidence withdrawn."), redirect_to="deal_gates",
                      form=form)
 
 
@@ -103,7 +99,7 @@ def deal_gate_approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.gate_approve(request.user, pk, criterion_id=form.cleaned_data["criterion_id"],
                               note=form.cleaned_data.get("note") or "")
 
-    return deal_post(request, pk, run=run, done=_("Approved."), page=gates_page, redirect_to="deal_gates", form=form)
+    return deal_post(request, pk, run=run, done=_("Approved."), redirect_to="deal_gates", form=form)
 
 
 @login_required
@@ -115,7 +111,7 @@ def deal_gate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.gate_approval_revoke(request.user, pk, criterion_id=form.cleaned_data["criterion_id"],
                                       reason=form.cleaned_data.get("note") or "")
 
-    return deal_post(request, pk, run=run, done=_("Approval revoked."), page=gates_page, redirect_to="deal_gates",
+    return deal_post(request, pk, run=run, done=_("Approval revoked."), redirect_to="deal_gates",
                      form=form)
 
 

@@ -16,20 +16,30 @@ from django.views.decorators.http import require_POST
 from kadence.deals.forms.milestones import MilestoneForm
 from kadence.deals.selectors import milestones as selectors
 from kadence.deals.services import milestones as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_get, deal_post, render_deal, with_version
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/milestones.html"
 
 
+FORMS = {
+    "deal_milestone_save": lambda data, kwargs: (MilestoneForm(data, stage_id=kwargs["stage_id"]), {}),
+}
+
+
 @login_required
+def milestones_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return deal_get(request, pk, milestones_page, FORMS)
+
+
 def milestones_page(request: HttpRequest, pk: int, *, error: Any = None, form: Any = None,
                     status: int = 200) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         plan = selectors.milestone_plan_of(opp, timezone.localdate())
         for row in plan.rows:
             failed = isinstance(form, MilestoneForm) and form.stage_id == row.stage.pk
-            row.form = form if failed else MilestoneForm.for_milestone(row.stage.pk, row.milestone)  # type: ignore[attr-defined]
+            row.form = (with_version(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
+                        if failed else MilestoneForm.for_milestone(row.stage.pk, row.milestone))
             row.failed = failed  # type: ignore[attr-defined]
         return {"plan": plan}
 
@@ -42,10 +52,10 @@ def milestone_save(request: HttpRequest, pk: int, stage_id: int) -> HttpResponse
     form = MilestoneForm(request.POST, stage_id=stage_id)
     return deal_post(request, pk,
                      run=lambda: services.milestone_save(request.user, pk, stage_id, **form.service_values()),
-                     done=_("Milestone saved."), page=milestones_page, redirect_to="deal_milestones", form=form)
+                     done=_("Milestone saved."), redirect_to="deal_milestones", form=form)
 
 
 urlpatterns = [
-    path("opportunities/<int:pk>/milestones/", milestones_page, name="deal_milestones"),
+    path("opportunities/<int:pk>/milestones/", milestones_view, name="deal_milestones"),
     path("opportunities/<int:pk>/milestones/<int:stage_id>/", milestone_save, name="deal_milestone_save"),
 ]

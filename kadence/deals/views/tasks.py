@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from kadence.core.errors import DomainError
 from kadence.deals.forms.tasks import TaskAddForm, TaskCompleteForm, TaskReopenForm, TaskUpdateForm
 from kadence.deals.selectors.tasks import deal_tasks
 from kadence.deals.services import tasks as services
-from kadence.deals.views.common import deal_post, render_deal
+from kadence.deals.views.common import deal_get, deal_post, render_deal
 
 
 def tasks_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
@@ -34,17 +34,24 @@ def tasks_page(request: HttpRequest, pk: int, *, error: DomainError | None = Non
     return render_deal(request, pk, "tasks", "deals/tasks.html", build, status=status, error=error)
 
 
-def _page_for(task_id: int):
-    def page(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
-        return tasks_page(request, pk, task_id=task_id, **kwargs)
-
-    return page
+def _add_form(request: HttpRequest, pk: int, data: QueryDict) -> TaskAddForm:
+    try:
+        assignable = deal_tasks(request.user, pk, timezone.localdate()).assignable
+    except DomainError:
+        assignable = []  # the service (or the page) answers the access error
+    return TaskAddForm(data, assignable=assignable)
 
 
 @login_required
 @require_GET
 def deal_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return tasks_page(request, pk)
+    def row(form_class):
+        return lambda data, kwargs: (form_class(data), {"task_id": kwargs["task_id"]})
+
+    return deal_get(request, pk, tasks_page, {
+        "deal_task_complete": row(TaskCompleteForm), "deal_task_reopen": row(TaskReopenForm),
+        "deal_task_update": row(TaskUpdateForm), "deal_task_add": lambda data, kwargs: (_add_form(request, pk, data), {}),
+    })
 
 
 @login_required
@@ -56,8 +63,7 @@ def deal_task_complete(request: HttpRequest, pk: int, task_id: int) -> HttpRespo
         services.task_complete(request.user, pk, task_id, note=form.cleaned_data["note"],
                                version=form.cleaned_data["version"])
 
-    return deal_post(request, pk, run=run, done=_("Task completed."), page=_page_for(task_id),
-                     redirect_to="deal_tasks", form=form)
+    return deal_post(request, pk, run=run, done=_("Task completed."), redirect_to="deal_tasks", form=form)
 
 
 @login_required
@@ -69,8 +75,7 @@ def deal_task_reopen(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
         services.task_reopen(request.user, pk, task_id, version=form.cleaned_data["version"],
                              reason=form.cleaned_data.get("reason") or "")
 
-    return deal_post(request, pk, run=run, done=_("Task reopened."), page=_page_for(task_id),
-                     redirect_to="deal_tasks", form=form)
+    return deal_post(request, pk, run=run, done=_("Task reopened."), redirect_to="deal_tasks", form=form)
 
 
 @login_required
@@ -83,18 +88,13 @@ def deal_task_update(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
         services.task_update(request.user, pk, task_id, version=data["version"], assignee_id=data["assignee"],
                              due_on=data.get("due_on"))
 
-    return deal_post(request, pk, run=run, done=_("Task updated."), page=_page_for(task_id),
-                     redirect_to="deal_tasks", form=form)
+    return deal_post(request, pk, run=run, done=_("Task updated."), redirect_to="deal_tasks", form=form)
 
 
 @login_required
 @require_POST
 def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        assignable = deal_tasks(request.user, pk, timezone.localdate()).assignable
-    except DomainError:
-        assignable = []  # the service answers the access error
-    form = TaskAddForm(request.POST, assignable=assignable)
+    form = _add_form(request, pk, request.POST)
 
     def run() -> None:
         data = form.cleaned_data
@@ -102,8 +102,7 @@ def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
                           role_id=data["role"].pk if data.get("role") else None, assignee_id=data.get("assignee"),
                           due_on=data.get("due_on"))
 
-    return deal_post(request, pk, run=run, done=_("Task added."), page=tasks_page, redirect_to="deal_tasks",
-                     form=form)
+    return deal_post(request, pk, run=run, done=_("Task added."), redirect_to="deal_tasks", form=form)
 
 
 urlpatterns = [

@@ -148,7 +148,7 @@ class StallActionIn(In):
     stage_id: Id | None = Field(None, description="downgrade: an earlier stage of the deal's process.")
     loss_reason_id: Id | None = Field(None, description="close_lost: why it was lost (required).")
     note: str = Field("", max_length=500)
-    version: Version | None = None
+    version: Version
 
 
 class StallActedOut(StallActionOut):

@@ -106,7 +106,7 @@ class TargetPatch(PatchIn):
 
 
 class DeleteQuery(Clean):
-    version: Version | None = None
+    version: Version
 
 
 class IdealQuery(Clean):
@@ -448,7 +448,7 @@ def update_target(request: HttpRequest, target_id: TargetId, payload: TargetPatc
 
 @router.delete("/targets/{target_id}", response={204: None, codes_4xx: ErrorOut})
 def delete_target(request: HttpRequest, target_id: TargetId, query: Query[DeleteQuery]) -> Status[None]:
-    """Delete a target (who may set it); with `?version=`, only if nobody changed it since."""
+    """Delete a target (who may set it): `?version=` is the one you read (409 if someone changed it since)."""
     services.target_delete(request.auth, target_id, version=query.version)
     return Status(204, None)
 

@@ -20,6 +20,7 @@ from kadence.insights.selectors.analysis import funnel_analysis
 from kadence.insights.tests.test_funnel_pages import TODAY, _deal, build_world
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import Opportunity, StageChange
+from tests.versions import opp_version
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def test_director_sees_teams_with_exact_figures_and_anomalies(world):
 @pytest.mark.django_db
 def test_velocity_anomalies_compare_per_seller(world):
     won = _deal(world.nick, world.nick_account, 5, "300000", world.q_end)
-    services.opportunity_close_won(world.nick, won.pk)
+    services.opportunity_close_won(world.nick, won.pk, version=opp_version(won.pk))
     ten_days_ago = timezone.now() - timedelta(days=10)
     Opportunity.objects.filter(pk=won.pk).update(created_at=ten_days_ago)
     StageChange.objects.filter(opportunity=won, kind="created").update(changed_at=ten_days_ago)

@@ -24,6 +24,7 @@ from kadence.pipeline.models import (
     StageFlow,
     WonTotal,
 )
+from tests.versions import opp_version
 
 TODAY = timezone.localdate()
 
@@ -65,15 +66,15 @@ def deal(org, owner=None, account=None, stage_order=1, amount="100000"):
 def test_services_keep_the_summaries_equal_to_a_rebuild(org, no_gates):
     stages = list(Stage.objects.filter(template=org.opp.template).order_by("order"))
     a, b, c = deal(org), deal(org, stage_order=3, amount="250000.50"), deal(org, owner=org.sara)
-    services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[2].pk)
-    services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[1].pk)
+    services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[2].pk, version=opp_version(a.pk))
+    services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[1].pk, version=opp_version(a.pk))
     services.opportunity_update(org.rita, b.pk, version=Opportunity.objects.get(pk=b.pk).version, amount="260000",
                                 expected_close_date=TODAY + timedelta(days=120), forecast_category="commit")
-    services.opportunity_close_won(org.rita, b.pk)
-    services.opportunity_reopen(org.rita, b.pk, reason="客户要求补充条款")
-    services.opportunity_close_lost(org.sara, c.pk, loss_reason_id=LossReason.objects.first().pk)
-    services.opportunity_reassign(org.mona, a.pk, owner_id=org.tom.pk)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[-1].pk)  # onto the closing stage: won
+    services.opportunity_close_won(org.rita, b.pk, version=opp_version(b.pk))
+    services.opportunity_reopen(org.rita, b.pk, reason="客户要求补充条款", version=opp_version(b.pk))
+    services.opportunity_close_lost(org.sara, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk))
+    services.opportunity_reassign(org.mona, a.pk, owner_id=org.tom.pk, version=opp_version(a.pk))
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[-1].pk, version=opp_version(org.opp.pk))  # onto the closing stage: won
     incremental = snapshot()
     summary.rebuild()
     assert normalised(snapshot()[0]) == normalised(incremental[0])
@@ -112,8 +113,8 @@ def test_a_past_as_of_shows_the_funnel_the_history_describes(org, no_gates):
     template = org.opp.template
     stages = list(Stage.objects.filter(template=template).order_by("order"))
     d = deal(org, amount="500000")
-    services.opportunity_move_stage(org.rita, d.pk, stage_id=stages[1].pk)
-    services.opportunity_close_won(org.rita, d.pk)
+    services.opportunity_move_stage(org.rita, d.pk, stage_id=stages[1].pk, version=opp_version(d.pk))
+    services.opportunity_close_won(org.rita, d.pk, version=opp_version(d.pk))
     created, moved, won = TODAY - timedelta(days=30), TODAY - timedelta(days=20), TODAY - timedelta(days=10)
     rows = list(StageChange.objects.filter(opportunity=d).order_by("id"))
     for row, day in zip(rows, (created, moved, won), strict=True):

@@ -24,6 +24,7 @@ from kadence.insights.selectors.analysis import month_ends, open_pipeline_at, qu
 from kadence.insights.selectors.funnel import Slice, funnel_report
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import LossReason, Opportunity, ProcessTemplate, ProductLine, Stage, StageChange
+from tests.versions import opp_version
 
 TODAY = timezone.localdate()
 
@@ -56,9 +57,9 @@ def build_world(org) -> SimpleNamespace:
     ns.b = _deal(org.tom, ns.tom_account, 5, "200000", q_end)
     ns.c = _deal(org.nick, ns.nick_account, 6, "100000", q_end)
     ns.won = _deal(org.rita, org.account, 5, "500000", q_end)
-    services.opportunity_close_won(org.rita, ns.won.pk)
+    services.opportunity_close_won(org.rita, ns.won.pk, version=opp_version(ns.won.pk))
     ns.lost = _deal(org.rita, org.account, 3, "100000", q_end)
-    services.opportunity_close_lost(org.rita, ns.lost.pk, loss_reason_id=LossReason.objects.first().pk)
+    services.opportunity_close_lost(org.rita, ns.lost.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(ns.lost.pk))
     now = timezone.now()
     Opportunity.objects.filter(pk=ns.won.pk).update(created_at=now - timedelta(days=20))
     StageChange.objects.filter(opportunity=ns.won, kind="created").update(changed_at=now - timedelta(days=20))
@@ -215,12 +216,12 @@ def test_one_pass_history_equals_funnel_report_at_every_month_end(world):
     """Histories spread over the last months, some rows out of id order, reopen and move back."""
     stages = list(Stage.objects.filter(template__is_default=True).order_by("order"))
     d1 = _deal(world.rita, world.account, 1, "123456.78", world.q_end)
-    services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[3].pk)
-    services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[1].pk)
+    services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[3].pk, version=opp_version(d1.pk))
+    services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[1].pk, version=opp_version(d1.pk))
     d2 = _deal(world.tom, world.tom_account, 2, "99999.99", world.q_end)
-    services.opportunity_close_lost(world.tom, d2.pk, loss_reason_id=LossReason.objects.first().pk)
-    services.opportunity_reopen(world.tom, d2.pk, reason="客户重新招标")
-    services.opportunity_move_stage(world.tom, d2.pk, stage_id=stages[4].pk)
+    services.opportunity_close_lost(world.tom, d2.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(d2.pk))
+    services.opportunity_reopen(world.tom, d2.pk, reason="客户重新招标", version=opp_version(d2.pk))
+    services.opportunity_move_stage(world.tom, d2.pk, stage_id=stages[4].pk, version=opp_version(d2.pk))
     now = timezone.now()
     ages = iter([170, 120, 60, 150, 140, 100, 30, 200, 45, 10, 75, 5, 90, 130, 20])
     for row in StageChange.objects.filter(opportunity__in=[d1, d2, world.a, world.c, world.won]).order_by("id"):
@@ -379,7 +380,7 @@ def test_query_counts_are_independent_of_data_volume(world, client, django_asser
                           (world.nick, world.nick_account)][i % 3]
         deal = _deal(owner, account, 1 + i % 6, str(10000 * (i + 1)), world.q_end)
         if i % 2:
-            services.opportunity_close_won(owner, deal.pk)
+            services.opportunity_close_won(owner, deal.pk, version=opp_version(deal.pk))
     after = [_count_queries(client, url, params) for url, params in urls]
     assert after == before
     with django_assert_max_num_queries(20):

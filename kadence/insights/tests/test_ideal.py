@@ -20,6 +20,7 @@ from kadence.pipeline import services, summary
 from kadence.pipeline.models import LossReason, Opportunity, ProcessTemplate, Stage
 from kadence.planning.models import ForecastPolicy
 from kadence.planning.services.targets import target_create
+from tests.versions import opp_version
 
 TODAY = timezone.localdate()
 YEAR = Period("year", TODAY.replace(month=1, day=1))
@@ -115,7 +116,7 @@ def test_missing_inputs_and_inputs_from_target_and_history(org, lenovo, no_gates
     assert all(s.task is None and s.wip is None and s.status == "no_ideal" for s in report.stages)
     target_create(org.mona, user_id=org.rita.pk, period_kind="year", period_start=TODAY, amount="900")
     won = deal(org, lenovo, "developed", amount="100")
-    services.opportunity_close_won(org.rita, won.pk)
+    services.opportunity_close_won(org.rita, won.pk, version=opp_version(won.pk))
     report = ideal_report(org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY, today=TODAY)
     assert report.ready and report.target == D(900) and report.target_source == "target"
     assert report.avg_deal == D(100) and report.avg_deal_source == "history"
@@ -128,7 +129,7 @@ def test_learned_durations_with_counts_and_fallback(org, lenovo, no_gates):
     for back in (10, 20):
         d = deal(org, lenovo, "identified")
         Opportunity.objects.filter(pk=d.pk).update(stage_entered_at=timezone.now() - timedelta(days=back))
-        services.opportunity_move_stage(org.rita, d.pk, stage_id=contacted.pk)
+        services.opportunity_move_stage(org.rita, d.pk, stage_id=contacted.pk, version=opp_version(d.pk))
     summary.rebuild()
     report = ideal_report(org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY, today=TODAY,
                           durations="learned")
@@ -193,9 +194,9 @@ def quarter_book(org, lenovo, no_gates):
     and 1,000,000 at Q; 200,000 at C90 due after the quarter."""
     target_create(org.mona, user_id=org.rita.pk, period_kind="quarter", period_start=TODAY, amount="1000000")
     won = deal(org, lenovo, "identified", amount="400000")
-    services.opportunity_close_won(org.rita, won.pk)
+    services.opportunity_close_won(org.rita, won.pk, version=opp_version(won.pk))
     lost = deal(org, lenovo, "identified", amount="100000")
-    services.opportunity_close_lost(org.rita, lost.pk, loss_reason_id=LossReason.objects.first().pk)
+    services.opportunity_close_lost(org.rita, lost.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(lost.pk))
     stalled = deal(org, lenovo, "identified", amount="500000", name="=HYPERLINK(\"x\")")
     Opportunity.objects.filter(pk=stalled.pk).update(stage_entered_at=timezone.now() - timedelta(days=60))
     qualified = deal(org, lenovo, "qualified", amount="1000000")

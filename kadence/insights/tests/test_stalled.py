@@ -25,6 +25,7 @@ from kadence.pipeline.services import (
     opportunity_team_add,
     opportunity_update,
 )
+from tests.versions import opp_version
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,7 @@ def test_a_dated_next_step_is_recorded_done_and_holds_off_no_activity(org, deals
     Opportunity.objects.filter(pk=nick.pk).update(expected_close_date=today() - timedelta(days=2))
     when = today() + timedelta(days=7)
     action = stall_act(org.dora, nick.pk, "next_step", next_step="Call the CIO", next_step_on=when,
-                       activity_kind="call_out", note="budget frozen")
+                       activity_kind="call_out", note="budget frozen", version=opp_version(nick.pk))
     assert action.outcome == "next_step" and action.acted_by == org.dora
     assert [r["code"] for r in action.reasons] == [NO_ACTIVITY, CLOSE_PASSED]
     assert action.reasons[0]["value"] == 40 and action.reasons[0]["never"] is True
@@ -207,10 +208,10 @@ def test_a_dated_next_step_is_recorded_done_and_holds_off_no_activity(org, deals
 
 def test_a_downgrade_moves_the_deal_back_and_is_recorded(org, deals, no_gates):
     rita = deals.rita
-    opportunity_move_stage(org.rita, rita.pk, stage_id=Stage.objects.get(template=rita.template, order=3).pk)
+    opportunity_move_stage(org.rita, rita.pk, stage_id=Stage.objects.get(template=rita.template, order=3).pk, version=opp_version(rita.pk))
     Opportunity.objects.filter(pk=rita.pk).update(stage_entered_at=noon(60))
     first = Stage.objects.get(template=rita.template, order=1)
-    action = stall_act(org.rita, rita.pk, "downgrade", stage_id=first.pk, note="no budget yet")
+    action = stall_act(org.rita, rita.pk, "downgrade", stage_id=first.pk, note="no budget yet", version=opp_version(rita.pk))
     assert action.outcome == "downgrade" and action.reasons[0]["code"] == STAGE_TIME
     rita.refresh_from_db()
     assert rita.stage == first and rita.status == "open"
@@ -221,7 +222,7 @@ def test_a_downgrade_moves_the_deal_back_and_is_recorded(org, deals, no_gates):
 
 def test_close_lost_closes_the_deal_and_is_recorded(org, deals):
     reason = LossReason.objects.first()
-    action = stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=reason.pk)
+    action = stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=reason.pk, version=opp_version(deals.tom.pk))
     deals.tom.refresh_from_db()
     assert (deals.tom.status, deals.tom.loss_reason) == ("lost", reason)
     assert action.outcome == "close_lost" and [r["code"] for r in action.reasons] == [CLOSE_PASSED]
@@ -232,21 +233,21 @@ def test_a_failing_action_records_nothing(org, deals, no_gates):
     rita = deals.rita
     later = Stage.objects.get(template=rita.template, order=3)
     with pytest.raises(ValidationFailed) as later_stage:
-        stall_act(org.rita, rita.pk, "downgrade", stage_id=later.pk)
+        stall_act(org.rita, rita.pk, "downgrade", stage_id=later.pk, version=opp_version(rita.pk))
     assert later_stage.value.code == "not_earlier"
     # The pipeline refuses after the action row was written: the transaction takes it back.
     with pytest.raises(ValidationFailed):
-        stall_act(org.rita, rita.pk, "close_lost", loss_reason_id=None)
+        stall_act(org.rita, rita.pk, "close_lost", loss_reason_id=None, version=opp_version(rita.pk))
     with pytest.raises(Conflict):
         stall_act(org.rita, rita.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk,
                   version=rita.version + 5)
     for bad_day in (today(), today() + timedelta(days=31), None):
         with pytest.raises(ValidationFailed):
-            stall_act(org.rita, rita.pk, "next_step", next_step="call", next_step_on=bad_day)
+            stall_act(org.rita, rita.pk, "next_step", next_step="call", next_step_on=bad_day, version=opp_version(rita.pk))
     with pytest.raises(ValidationFailed):
-        stall_act(org.rita, rita.pk, "next_step", next_step="  ", next_step_on=today() + timedelta(days=3))
+        stall_act(org.rita, rita.pk, "next_step", next_step="  ", next_step_on=today() + timedelta(days=3), version=opp_version(rita.pk))
     with pytest.raises(ValidationFailed):
-        stall_act(org.rita, rita.pk, "give_up")
+        stall_act(org.rita, rita.pk, "give_up", version=opp_version(rita.pk))
     rita.refresh_from_db()
     assert not StallAction.objects.exists()
     assert not AuditEntry.objects.filter(field="stall_action").exists()
@@ -255,11 +256,11 @@ def test_a_failing_action_records_nothing(org, deals, no_gates):
 
 def test_only_a_stalled_open_deal_takes_an_outcome(org, deals):
     with pytest.raises(ValidationFailed) as healthy:
-        stall_act(org.rita, deals.healthy.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk)
+        stall_act(org.rita, deals.healthy.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk, version=opp_version(deals.healthy.pk))
     assert healthy.value.code == "not_stalled"
-    stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk)
+    stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk, version=opp_version(deals.tom.pk))
     with pytest.raises(ValidationFailed) as closed:
-        stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk)
+        stall_act(org.mona, deals.tom.pk, "close_lost", loss_reason_id=LossReason.objects.first().pk, version=opp_version(deals.tom.pk))
     assert closed.value.code == "closed"
 
 
@@ -267,14 +268,14 @@ def test_who_may_act_whoever_may_write_the_deal(org, deals):
     when = today() + timedelta(days=3)
     opportunity_team_add(org.rita, deals.rita.pk, user_id=org.nick.pk, role_id=DealRole.objects.first().pk)
     with pytest.raises(PermissionDenied):  # on the deal team: sees it, may not change it
-        stall_act(org.nick, deals.rita.pk, "next_step", next_step="call", next_step_on=when)
+        stall_act(org.nick, deals.rita.pk, "next_step", next_step="call", next_step_on=when, version=opp_version(deals.rita.pk))
     with pytest.raises(NotFound):  # a teammate who is not on it
-        stall_act(org.tom, deals.rita.pk, "next_step", next_step="call", next_step_on=when)
+        stall_act(org.tom, deals.rita.pk, "next_step", next_step="call", next_step_on=when, version=opp_version(deals.rita.pk))
     with pytest.raises(NotFound):  # director of another region
-        stall_act(org.sven, deals.rita.pk, "next_step", next_step="call", next_step_on=when)
+        stall_act(org.sven, deals.rita.pk, "next_step", next_step="call", next_step_on=when, version=opp_version(deals.rita.pk))
     assert not StallAction.objects.exists()
-    stall_act(org.mona, deals.rita.pk, "next_step", next_step="call", next_step_on=when)
-    stall_act(org.rita, deals.rita.pk, "next_step", next_step="visit", next_step_on=when)
+    stall_act(org.mona, deals.rita.pk, "next_step", next_step="call", next_step_on=when, version=opp_version(deals.rita.pk))
+    stall_act(org.rita, deals.rita.pk, "next_step", next_step="visit", next_step_on=when, version=opp_version(deals.rita.pk))
     assert StallAction.objects.count() == 2
 
 
@@ -323,15 +324,18 @@ def test_api_records_an_outcome(client, org, deals, token_for):
                               "version": deals.tom.version}, content_type="application/json", **token_for(org.tom))
     assert stale.status_code == 409
     healthy = client.post(f"/api/opportunities/{deals.healthy.pk}/stall-action",
-                          {"outcome": "close_lost", "loss_reason_id": LossReason.objects.first().pk},
-                          content_type="application/json", **token_for(org.rita))
+                          {"outcome": "close_lost", "loss_reason_id": LossReason.objects.first().pk,
+                           "version": deals.healthy.version}, content_type="application/json", **token_for(org.rita))
     assert healthy.status_code == 422 and healthy.json()["code"] == "not_stalled"
-    hidden = client.post(url, {"outcome": "close_lost", "loss_reason_id": 1}, content_type="application/json",
-                         **token_for(org.sara))
+    hidden = client.post(url, {"outcome": "close_lost", "loss_reason_id": 1, "version": 1},
+                         content_type="application/json", **token_for(org.sara))
     assert hidden.status_code == 404
     unknown = client.post(url, {"outcome": "close_lost", "extra": 1}, content_type="application/json",
                           **token_for(org.tom))
     assert unknown.status_code == 422
+    missing = client.post(url, {"outcome": "close_lost", "loss_reason_id": LossReason.objects.first().pk},
+                          content_type="application/json", **token_for(org.tom))
+    assert missing.status_code == 422 and missing.json()["errors"][0]["loc"] == ["body", "version"]
     assert StallAction.objects.count() == 1
 
 
@@ -370,23 +374,26 @@ def test_the_page_records_an_outcome_and_returns_to_the_list(client, org, deals)
     html = client.get(response["Location"]).content.decode()
     assert "Demo for IT" in html  # the last action is shown on the row (still too long in stage)
     failed = client.post(reverse("stalled_deal_act", args=[deals.tom.pk]),
-                         {"outcome": "downgrade", "stage_id": Stage.objects.get(template=deals.tom.template,
-                                                                                order=4).pk})
+                         {"outcome": "downgrade", "version": deals.tom.version,
+                          "stage_id": Stage.objects.get(template=deals.tom.template, order=4).pk})
+    assert failed.status_code == 303 and failed["Location"] == reverse("stalled_deals")  # post-redirect-get
+    failed = client.get(failed["Location"])
     assert failed.status_code == 422 and 'data-testid="stall-error"' in failed.content.decode()
+    assert client.get(reverse("stalled_deals")).status_code == 200  # shown once
     assert StallAction.objects.count() == 1
     assert client.post(reverse("stalled_deal_act", args=[deals.sara.pk]),
-                       {"outcome": "close_lost", "loss_reason_id": 1}).status_code == 404
+                       {"outcome": "close_lost", "loss_reason_id": 1, "version": 1}).status_code == 404
 
 
 def test_the_page_reads_a_fixed_number_of_queries(client, org, deals, django_assert_max_num_queries):
     client.force_login(org.mona)
-    stall_act(org.mona, deals.rita.pk, "next_step", next_step="call", next_step_on=today() + timedelta(days=2))
+    stall_act(org.mona, deals.rita.pk, "next_step", next_step="call", next_step_on=today() + timedelta(days=2), version=opp_version(deals.rita.pk))
     with django_assert_max_num_queries(14) as few:
         assert client.get(reverse("stalled_deals")).status_code == 200
     for n in range(8):
         new_deal(org, org.rita, org.account, f"stalled {n}", in_stage=40 + n, created=50)
     stall_act(org.rita, Opportunity.objects.get(name="stalled 0").pk, "next_step", next_step="call",
-              next_step_on=today() + timedelta(days=2))
+              next_step_on=today() + timedelta(days=2), version=opp_version(Opportunity.objects.get(name="stalled 0").pk))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("stalled_deals"))
     assert response.content.decode().count('data-testid="stalled-row"') == 10

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
+from kadence.core.prg import pop_failed_post, redirect_after_failure
 from kadence.core.views import render_error
 from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
 from kadence.core.xlsx import xlsx_response
@@ -54,7 +55,7 @@ class StallActionForm(forms.Form):
     stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False)
     loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 def _int(value: Any) -> int | None:
@@ -149,6 +150,12 @@ def stalled_deals(request: HttpRequest) -> HttpResponse:
     """The page; ?format=xlsx exports every stalled deal of the chosen scope and reason."""
     if request.GET.get("format") == "xlsx":
         return _export(request)
+    failed = pop_failed_post(request)
+    if failed is not None:  # an outcome refused (stalled_deal_act): shown once, next to its deal
+        form = StallActionForm(failed.data)
+        form.is_valid()
+        return _page(request, error=failed.error, error_opp=failed.kwargs.get("pk"), form=form,
+                     status=failed.error.status)
     return _page(request)
 
 
@@ -162,12 +169,12 @@ def _back(data: Any) -> str:
 @login_required
 @require_POST
 def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the outcome posted for one stalled deal and do it; back to the list with a message,
-    or the list again with the error next to that deal."""
+    """Record the outcome posted for one stalled deal and do it; back to the list with a message.
+    Refused, back to the list by post-redirect-get, with the error next to that deal."""
     form = StallActionForm(request.POST)
     if not form.is_valid():
         error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-        return _page(request, error=error, error_opp=pk, form=form, query=request.POST, status=error.status)
+        return redirect_after_failure(request, _back(request.POST), error)
     data = form.cleaned_data
     try:
         action = stall_act(request.user, pk, data["outcome"], next_step=data["next_step"],
@@ -177,7 +184,7 @@ def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
-        return _page(request, error=exc, error_opp=pk, form=form, query=request.POST, status=exc.status)
+        return redirect_after_failure(request, _back(request.POST), exc)
     done = {
         StallAction.Outcome.NEXT_STEP: _("Next step recorded for %(deal)s."),
         StallAction.Outcome.DOWNGRADE: _("%(deal)s moved back to an earlier stage."),

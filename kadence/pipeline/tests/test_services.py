@@ -11,6 +11,7 @@ from kadence.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from kadence.core.models import AuditEntry
 from kadence.pipeline import services
 from kadence.pipeline.models import LossReason, Opportunity, Stage, StageChange
+from tests.versions import opp_version
 
 
 def stages(opp):
@@ -58,30 +59,30 @@ def test_bad_input_is_refused_with_field_errors(org):
 
 def test_close_lost_needs_reason_and_records_it(org):
     with pytest.raises(ValidationFailed):
-        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=None)
+        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=None, version=opp_version(org.opp.pk))
     reason = LossReason.objects.get(code="price")
     opp = services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=reason.pk, version=1)
     assert opp.status == "lost" and opp.probability == 0 and opp.forecast_category == "omitted"
     last = StageChange.objects.filter(opportunity=opp).latest("id")
     assert last.kind == "lost" and last.status == "lost"
     with pytest.raises(ValidationFailed):
-        services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk)
+        services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk, version=opp_version(opp.pk))
 
 
 def test_moving_onto_the_closing_stage_closes_won(org, no_gates):
     final = stages(org.opp)[-1]
-    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk)
+    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk, version=opp_version(org.opp.pk))
     assert opp.status == "won" and opp.probability == 100 and opp.stage == final and opp.forecast_category == "booked"
     assert StageChange.objects.filter(opportunity=opp).latest("id").kind == "won"
 
 
 def test_reassign_needs_a_manager_and_moves_the_team(org):
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.rita, org.opp.pk, owner_id=org.tom.pk)
-    opp = services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域")
+        services.opportunity_reassign(org.rita, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
+    opp = services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域", version=opp_version(org.opp.pk))
     assert opp.owner == org.nick and opp.team == org.n2
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.sven, org.sara_opp.pk, owner_id=org.rita.pk)
+        services.opportunity_reassign(org.sven, org.sara_opp.pk, owner_id=org.rita.pk, version=opp_version(org.sara_opp.pk))
 
 
 def test_invisible_opportunity_is_not_found(org):
@@ -110,7 +111,7 @@ def test_renaming_a_stage_later_does_not_rewrite_history(org, no_gates):
     from django.utils import translation
 
     s = stages(org.opp)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk)
+    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk, version=opp_version(org.opp.pk))
     old_zh, old_en = s[1].name_zh, s[1].name_en
     Stage.objects.filter(pk=s[1].pk).update(name_zh="改名后", name_en="Renamed")
     row = StageChange.objects.filter(opportunity=org.opp, kind="advanced").get()
@@ -130,3 +131,33 @@ def test_closing_rungs_show_their_name_in_the_active_language(db):
         assert (won.badge, c90.badge) == ("赢单", "C90")
     with translation.override("en"):
         assert (won.badge, str(won)) == ("Won", "Won 100%")
+
+
+def _state(opp_id):
+    return Opportunity.objects.filter(pk=opp_id).values("status", "stage_id", "owner_id", "version").get()
+
+
+@pytest.mark.parametrize("name", ["update", "move", "close_won", "close_lost", "reopen", "reassign"])
+def test_a_write_without_a_version_is_refused_and_changes_nothing(org, no_gates, name):
+    """The services used to default a missing version to the one just read, overwriting whatever
+    changed meanwhile: now every one refuses (422, code version_required) and writes nothing."""
+    if name == "reopen":
+        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk,
+                                        version=1)
+    before, rows = _state(org.opp.pk), StageChange.objects.count()
+    calls = {
+        "update": lambda v: services.opportunity_update(org.rita, org.opp.pk, version=v, amount="1"),
+        "move": lambda v: services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[2].pk,
+                                                          version=v),
+        "close_won": lambda v: services.opportunity_close_won(org.rita, org.opp.pk, version=v),
+        "close_lost": lambda v: services.opportunity_close_lost(org.rita, org.opp.pk, version=v,
+                                                                loss_reason_id=LossReason.objects.first().pk),
+        "reopen": lambda v: services.opportunity_reopen(org.rita, org.opp.pk, version=v, reason="again"),
+        "reassign": lambda v: services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, version=v),
+    }
+    with pytest.raises(ValidationFailed) as missing:
+        calls[name](None)
+    assert missing.value.code == "version_required" and "version" in missing.value.errors
+    with pytest.raises(Conflict):
+        calls[name](before["version"] + 1)
+    assert _state(org.opp.pk) == before and StageChange.objects.count() == rows

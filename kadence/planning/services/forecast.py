@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,11 +225,18 @@ def order_forecast_save(user: User, amounts: Mapping[date, Any], *, today: date 
     current = {f.week_start: f for f in OrderForecast.objects.select_for_update().filter(
         user_id=user.pk, made_on=made_on, week_start__in=list(values))}
     saved = []
-    for week in sorted(values):
+    for week in sorted(values):  # one order of rows, so two saves cannot deadlock
         row = current.get(week)
         if row is None:
-            saved.append(OrderForecast.objects.create(user=user, made_on=made_on, week_start=week, amount=values[week]))
-            continue
+            try:
+                with transaction.atomic():
+                    saved.append(OrderForecast.objects.create(user=user, made_on=made_on, week_start=week,
+                                                              amount=values[week]))
+                continue
+            except IntegrityError:
+                # A parallel save created this week's row first (its INSERT held the key until it
+                # committed): replace its figure like any second save of the week.
+                row = OrderForecast.objects.select_for_update().get(user_id=user.pk, made_on=made_on, week_start=week)
         if row.amount != values[week]:
             audit_changes(ORDER_ENTITY, row.pk, {"amount": (row.amount, values[week])}, user)
             row.amount = values[week]

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes, diff
-from kadence.core.concurrency import versioned_update
+from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_text
@@ -111,9 +111,10 @@ def target_create(user: User, *, period_kind: str, period_start: date, amount: A
 
 
 @transaction.atomic
-def target_update(user: User, target_id: int, *, version: int | None, **changes: Any) -> Target:
+def target_update(user: User, target_id: int, *, version: int, **changes: Any) -> Target:
     """Change the amount, currency, note or period of a target (the scope stays). `version` is the
-    one read; None only from a page that just read it."""
+    one read (required)."""
+    require_version(version)
     target = access_target(user, target_id, for_write=True)
     unknown = set(changes) - {"amount", "currency", "note", "period_kind", "period_start"}
     if unknown:
@@ -133,7 +134,7 @@ def target_update(user: User, target_id: int, *, version: int | None, **changes:
                  .exclude(pk=target.pk).first())
         if clash is not None:
             raise _duplicate(clash)
-    if version is not None and version != target.version:
+    if version != target.version:
         raise _stale(target, version)
     changed = diff(target, values)
     if not changed:
@@ -149,10 +150,11 @@ def target_update(user: User, target_id: int, *, version: int | None, **changes:
 
 
 @transaction.atomic
-def target_delete(user: User, target_id: int, *, version: int | None = None) -> None:
-    """Delete a target (who may set it); with `version`, only if it is still that version."""
+def target_delete(user: User, target_id: int, *, version: int) -> None:
+    """Delete a target (who may set it), only if it is still the `version` read (required)."""
+    require_version(version)
     target = access_target(user, target_id, for_write=True)
-    if version is not None and version != target.version:
+    if version != target.version:
         raise _stale(target, version)
     deleted = Target.objects.filter(pk=target.pk, version=target.version).delete()[0]
     if not deleted:  # changed or deleted by someone else since it was read

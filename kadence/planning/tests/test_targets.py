@@ -131,9 +131,12 @@ def test_delete_checks_version_and_audits(org):
     with pytest.raises(Conflict):
         target_delete(org.dora, target.pk, version=7)
     with pytest.raises(PermissionDenied):
-        target_delete(org.nick, target.pk)  # nick sees his target but may not remove it
+        target_delete(org.nick, target.pk, version=1)  # nick sees his target but may not remove it
     with pytest.raises(NotFound):
-        target_delete(org.mona, target.pk)  # north-2 is not mona's
+        target_delete(org.mona, target.pk, version=1)  # north-2 is not mona's
+    with pytest.raises(ValidationFailed) as missing:
+        target_delete(org.dora, target.pk, version=None)  # a delete names the version it was based on
+    assert missing.value.code == "version_required"
     target_delete(org.dora, target.pk, version=1)
     assert not Target.objects.exists()
     assert AuditEntry.objects.filter(entity="planning.target", entity_id=target.pk, field="amount",
@@ -223,7 +226,8 @@ def test_api_crud_shapes_and_errors(client, org, token_for):
                         **rita).status_code == 403
     sven = token_for(org.sven)
     assert client.get(f"/api/targets/{tid}", **sven).status_code == 404
-    assert client.delete(f"/api/targets/{tid}", **sven).status_code == 404
+    assert client.delete(f"/api/targets/{tid}?version=2", **sven).status_code == 404
+    assert client.delete(f"/api/targets/{tid}", **mona).status_code == 422  # the version is required
     assert client.delete(f"/api/targets/{tid}?version=1", **mona).status_code == 409
     assert client.delete(f"/api/targets/{tid}?version=2", **mona).status_code == 204
     assert client.get(f"/api/targets/{tid}", **mona).status_code == 404
@@ -272,7 +276,7 @@ def test_pages_for_a_rep_and_another_region(client, org):
     assert f'data-testid="target-edit-{mine.pk}"' not in html
     assert client.get(reverse("target_edit", args=[mine.pk])).status_code == 403
     assert client.get(reverse("target_edit", args=[theirs.pk])).status_code == 404
-    assert client.post(reverse("target_delete", args=[mine.pk])).status_code == 403
+    assert client.post(reverse("target_delete", args=[mine.pk]), {"version": mine.version}).status_code == 403
     client.force_login(org.dora)
     assert client.get(reverse("target_edit", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("targets"), {"scope": f"unit:{org.s1.pk}", "period_kind": "year",
