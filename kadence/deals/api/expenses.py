@@ -4,7 +4,6 @@ and kadence.deals.services.expenses."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,7 +13,7 @@ from ninja import Body, Path, Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.core.errors import ValidationFailed
-from kadence.core.schemas import MAX_ID, ErrorOut, PageQuery, page_out
+from kadence.core.schemas import MAX_ID, ErrorOut, MoneyIn, PageQuery, page_out, text_problem
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.schemas.expenses import (
     BudgetSummaryOut,
@@ -83,11 +82,12 @@ def list_expenses(request: HttpRequest, opp_id: OppId, query: Query[PageQuery]) 
 
 
 @router.put("/opportunities/{opp_id}/expense-budget", response={200: BudgetSummaryOut, codes_4xx: ErrorOut})
-def set_budget(request: HttpRequest, opp_id: OppId, payload: Body[dict[str, Decimal]]) -> dict[str, Any]:
+def set_budget(request: HttpRequest, opp_id: OppId, payload: Body[dict[str, MoneyIn]]) -> dict[str, Any]:
     """Set the budget of the categories named ({"travel": "20000", "3": "5000"}: category code or id →
     amount ≥ 0; 0 removes it); the others keep theirs. Only who may change the deal (403 otherwise)."""
-    if any("\x00" in key for key in payload):
-        raise ValidationFailed(_("Text may not contain NUL characters."))
+    problem = text_problem(list(payload))
+    if problem:
+        raise ValidationFailed(problem.message())
     services.expense_budget_set(request.auth, opp_id, payload)
     return _summary_out(expense_summary(request.auth, opp_id))
 

@@ -9,13 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kadence.core.formfields import DateField, MoneyField
 from kadence.deals.models import ExpenseCategory
 
 
 class ExpenseForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
-    spent_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = MoneyField(label=_("Amount"), positive=True)
+    spent_on = DateField(label=_("Date"))
     description = forms.CharField(label=_("Description"), max_length=300)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -31,9 +32,9 @@ class BudgetForm(forms.Form):
         super().__init__(*args, **kwargs)
         budgets = budgets or {}
         for category in categories:
-            self.fields[category.code] = forms.DecimalField(
-                label=category.name, required=False, min_value=Decimal(0), max_digits=14, decimal_places=2,
-                initial=budgets.get(category.pk), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+            self.fields[category.code] = MoneyField(
+                label=category.name, required=False, initial=budgets.get(category.pk),
+                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
 
     def amounts(self) -> dict[str, Decimal]:
         return {code: value or Decimal(0) for code, value in self.cleaned_data.items()}

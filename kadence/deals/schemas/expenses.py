@@ -4,11 +4,10 @@ percentages are decimal strings."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import Clean, In, Money, NamedOut, PageOut, UserRef
+from kadence.core.schemas import Clean, Day, In, Money, NamedOut, PageOut, PositiveMoneyIn, UserRef
 
 
 class ExpenseCategoryOut(NamedOut):
@@ -60,8 +59,8 @@ class DealExpensesOut(Schema):
 
 class ExpenseIn(In):
     category: str = Field(max_length=60, description="Category code (travel, entertainment…) or id.")
-    amount: Decimal = Field(gt=0, description="More than zero, at most two decimals (a decimal string).")
-    spent_on: date = Field(description="Not in the future.")
+    amount: PositiveMoneyIn = Field(description="More than zero, at most two decimals (a decimal string).")
+    spent_on: Day = Field(description="Not in the future.")
     description: str = Field(max_length=300)
 
 
@@ -79,8 +78,8 @@ class ExpenseLoggedOut(Schema):
 
 
 class CostOfSaleQuery(Clean):
-    date_from: date | None = Field(None, description="Default: 1 January of this year.")
-    date_to: date | None = Field(None, description="Default: 31 December of this year.")
+    date_from: Day | None = Field(None, description="Default: 1 January of this year.")
+    date_to: Day | None = Field(None, description="Default: 31 December of this year.")
 
 
 class CostRowOut(Schema):
