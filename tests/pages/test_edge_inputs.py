@@ -136,7 +136,7 @@ def test_a_stored_name_with_a_control_character_exports(org):
     today = timezone.localdate()
     Opportunity.objects.filter(pk=org.opp.pk).update(name="变电站\x07改造", stage_entered_at=timezone.now() - timedelta(days=400))
     Account.objects.filter(pk=org.account.pk).update(name="国网\x1b江苏")
-    type(org.rita).objects.filter(pk=org.rita.pk).update(display_name="Rita\x00\x08")
+    type(org.rita).objects.filter(pk=org.rita.pk).update(display_name="Rita\x08\x1f")
     target_create(org.mona, period_kind="quarter", period_start=today, amount="1000000", user_id=org.rita.pk)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(org.mona)
