@@ -7,6 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
 
 from kadence.core.errors import ValidationFailed
 from kadence.core.formfields import DateField, MoneyField
@@ -104,3 +107,12 @@ def test_add_days_stays_inside_the_calendar():
     assert add_days(date(2026, 1, 1), 2**31) == LAST_DAY  # a configured 2 billion standard days
     assert add_days(date(2026, 1, 1), -(2**31)) == FIRST_DAY
     assert add_days(date(9999, 12, 1), 365) == LAST_DAY
+
+
+@pytest.mark.parametrize("command", ["calibrate", "forecast_snapshot"])
+def test_the_commands_take_dates_by_the_same_rule(command):
+    try:
+        with pytest.raises(CommandError, match="--date"):
+            call_command(command, "--date", "9999-12-31")
+    finally:
+        translation.deactivate()  # a command leaves LANGUAGE_CODE active; later tests expect none
