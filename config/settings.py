@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -222,6 +223,14 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kadence <kadence@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
+
+# The years a typed date may have (API, pages, services): outside them a date is refused with 422.
+# Kept well inside date.min/date.max (years 1 and 9999) so that period ends, history windows and
+# "as_of + N days" in the reports never overflow.
+KADENCE_MIN_YEAR = int(os.environ.get("KADENCE_MIN_YEAR", "1900"))
+KADENCE_MAX_YEAR = int(os.environ.get("KADENCE_MAX_YEAR", "2200"))
+if not 1000 <= KADENCE_MIN_YEAR <= KADENCE_MAX_YEAR <= 9000:
+    raise ImproperlyConfigured("KADENCE_MIN_YEAR and KADENCE_MAX_YEAR must satisfy 1000 <= min <= max <= 9000.")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from kadence.core.schemas import (
     Id,
     In,
     Money,
+    MoneyIn,
     NamedOut,
     PageQuery,
     PatchIn,
@@ -95,7 +96,7 @@ class AccountIn(In):
     address: str = Field("", max_length=300)
     size: AccountSize = Account.Size.MEDIUM.value
     status: AccountStatus = Account.Status.PROSPECT.value
-    buying_power: Decimal = Decimal(0)
+    buying_power: MoneyIn = Decimal(0)
     currency: str = Field("CNY", max_length=3, description="ISO 4217 code, e.g. CNY.")
     notes: str = Field("", max_length=LongText)
     owner_id: Id | None = Field(None, description="Default: you. A manager may give it to someone in scope.")
@@ -112,7 +113,7 @@ class AccountPatch(PatchIn):
     address: str | None = Field(None, max_length=300)
     size: AccountSize | None = None
     status: AccountStatus | None = None
-    buying_power: Decimal | None = None
+    buying_power: MoneyIn | None = None
     currency: str | None = Field(None, max_length=3)
     notes: str | None = Field(None, max_length=LongText)
     owner_id: Id | None = Field(None, description="Reassign (managers and above).")

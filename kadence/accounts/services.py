@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,7 +15,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_money, clean_text
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -70,14 +69,8 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
     if "status" in clean and clean["status"] not in Account.Status.values:
         raise ValidationFailed(_("Unknown business status."), {"status": [_("Choose a listed status.")]})
     if "buying_power" in clean:
-        try:
-            bp = Decimal(str(clean["buying_power"] if clean["buying_power"] not in (None, "") else 0))
-        except (InvalidOperation, ValueError):
-            raise ValidationFailed(_("Buying power must be a number."), {"buying_power": [_("Enter a number.")]}) from None
-        if not bp.is_finite() or bp < 0 or bp >= Decimal("1e14"):
-            raise ValidationFailed(_("Buying power must be between 0 and 10¹⁴."),
-                                   {"buying_power": [_("Enter an amount from 0 to 99,999,999,999,999.")]})
-        clean["buying_power"] = bp.quantize(Decimal("0.01"))
+        value = clean["buying_power"]
+        clean["buying_power"] = clean_money(0 if value in (None, "") else value, "buying_power")
     if "currency" in clean:
         code = (clean["currency"] or "").strip().upper()
         if len(code) != 3 or not code.isalpha():
@@ -85,7 +78,8 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
         clean["currency"] = code
     for key in ("address", "notes"):
         if key in clean:
-            clean[key] = clean_text(clean[key], key, 300 if key == "address" else 20000, label=_label(Account, key))
+            clean[key] = clean_text(clean[key], key, 300 if key == "address" else 20000, label=_label(Account, key),
+                                    multiline=key == "notes")
     return clean
 
 
@@ -133,6 +127,9 @@ def account_update(user: User, account_id: int, *, version: int, owner_id: int |
     return account
 
 
+CONTACT_LONG_TEXT = frozenset({"ambitions", "character", "preferences", "strengths", "notes"})
+
+
 def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
@@ -144,7 +141,8 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
     for key, limit in (("email", 254), ("ambitions", 5000), ("character", 5000), ("preferences", 5000),
                        ("strengths", 5000), ("notes", 20000), ("title", 100), ("phone", 40)):
         if key in clean:
-            clean[key] = clean_text(clean[key], key, limit, label=_label(Contact, key)).strip()
+            clean[key] = clean_text(clean[key], key, limit, label=_label(Contact, key),
+                                    multiline=key in CONTACT_LONG_TEXT).strip()
     if clean.get("email"):
         try:
             validate_email(clean["email"])

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_account,
@@ -35,14 +36,6 @@ from kadence.core.visibility import (
 )
 
 # --- helpers shared with the activity pages ----------------------------------------------------
-
-
-def parse_int(value: Any) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def is_partial(request: HttpRequest, target: str) -> bool:

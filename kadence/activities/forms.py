@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.forms import ServiceForm, UserChoiceField
 from kadence.activities.models import Activity
+from kadence.core.formfields import DateField
 from kadence.core.models import User
+from kadence.core.validation import MAX_ID
 from kadence.core.visibility import visible_users
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ActivityForm(ServiceForm):
@@ -26,7 +26,7 @@ class ActivityForm(ServiceForm):
 
     kind = forms.ChoiceField(label=_("kind"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("subject"), max_length=200)
-    date = forms.DateField(label=_("date"), widget=DATE, initial=timezone.localdate)
+    date = DateField(label=_("date"), initial=timezone.localdate)
     done = forms.BooleanField(label=_("done"), required=False, initial=True,
                               help_text=_("Untick to plan it for later."))
     is_effective = forms.BooleanField(
@@ -38,7 +38,7 @@ class ActivityForm(ServiceForm):
                                               widget=forms.CheckboxSelectMultiple)
     outcome = forms.CharField(label=_("outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     next_step = forms.CharField(label=_("next step"), max_length=300, required=False)
-    next_step_date = forms.DateField(label=_("next step date"), required=False, widget=DATE)
+    next_step_date = DateField(label=_("next step date"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, contacts: list, opportunities: list | None, with_version: bool = False,
@@ -91,10 +91,10 @@ class ActivityFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All"))] + list(Activity.Kind.choices))
     owner = UserChoiceField(label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All"))
     done = forms.ChoiceField(label=_("status"), required=False, choices=DONE_CHOICES)
-    date_from = forms.DateField(label=_("from"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("to"), required=False, widget=DATE)
-    account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    date_from = DateField(label=_("from"), required=False)
+    date_to = DateField(label=_("to"), required=False)
+    account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.activities.models import Activity
-from kadence.core.schemas import Id, In, PageQuery, PatchIn, Timestamps, UserRef, Version
+from kadence.core.schemas import Day, Id, In, PageQuery, PatchIn, Timestamps, UserRef, Version
 
 Kind = Literal[tuple(Activity.Kind.values)]  # type: ignore[valid-type]
 MAX_CONTACTS = 100
@@ -57,8 +57,8 @@ class ActivityQuery(PageQuery):
     opportunity_id: Id | None = None
     owner_id: Id | None = None
     done: bool | None = Field(None, description="true: done; false: planned; absent: both.")
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class ActivityIn(In):
@@ -67,12 +67,12 @@ class ActivityIn(In):
     contact_ids: list[Id] = Field(default_factory=list, max_length=MAX_CONTACTS)
     kind: Kind
     subject: str = Field(max_length=200)
-    date: dt.date | None = Field(None, description="Default: today.")
+    date: Day | None = Field(None, description="Default: today.")
     done: bool = True
     is_effective: bool = False
     outcome: str = Field("", max_length=20000)
     next_step: str = Field("", max_length=300)
-    next_step_date: dt.date | None = None
+    next_step_date: Day | None = None
 
 
 class ActivityPatch(PatchIn):
@@ -82,9 +82,9 @@ class ActivityPatch(PatchIn):
     contact_ids: list[Id] | None = Field(None, max_length=MAX_CONTACTS, description="Replaces the list.")
     kind: Kind | None = None
     subject: str | None = Field(None, max_length=200)
-    date: dt.date | None = None
+    date: Day | None = None
     done: bool | None = None
     is_effective: bool | None = None
     outcome: str | None = Field(None, max_length=20000)
     next_step: str | None = Field(None, max_length=300)
-    next_step_date: dt.date | None = None
+    next_step_date: Day | None = None

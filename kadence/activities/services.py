@@ -15,7 +15,7 @@ from kadence.activities.models import Activity
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_bool, clean_ids, clean_text
+from kadence.core.validation import clean_bool, clean_date, clean_ids, clean_text
 from kadence.core.visibility import access_account, access_activity, access_opportunity
 
 FIELDS = ("kind", "subject", "date", "done", "is_effective", "outcome", "next_step", "next_step_date")
@@ -33,7 +33,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         if key in clean:
             clean[key] = clean_bool(clean[key], key)
     if "outcome" in clean:
-        clean["outcome"] = clean_text(clean["outcome"], "outcome", 20000)
+        clean["outcome"] = clean_text(clean["outcome"], "outcome", 20000, multiline=True)
     if "subject" in clean:
         subject = clean_text(clean["subject"], "subject", 200).strip()
         if not subject:
@@ -41,6 +41,8 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         clean["subject"] = subject
     if "date" in clean and not isinstance(clean["date"], date):
         raise ValidationFailed(_("Enter the activity's date."), {"date": [_("Required.")]})
+    for key in ("date", "next_step_date"):
+        clean_date(clean.get(key), key)
     if "next_step" in clean:
         clean["next_step"] = clean_text(clean["next_step"], "next_step", 300)
     if clean.get("next_step_date") and clean.get("date") and clean["next_step_date"] < clean["date"]:

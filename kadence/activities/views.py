@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts import selectors as account_selectors
-from kadence.accounts.views import account_url, parse_int, render_list, safe_next, submit_versioned_edit
+from kadence.accounts.views import account_url, render_list, safe_next, submit_versioned_edit
 from kadence.activities import selectors, services
 from kadence.activities.forms import ActivityFilterForm, ActivityForm
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
 from kadence.pipeline.selectors import OpportunityFilters, opportunity_list

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
+# Page numbers are bounded so that no offset the database sees is out of range (bigint).
+MAX_PAGE_NUMBER = 2**31 - 1
 
 
 @dataclass
@@ -31,17 +33,25 @@ class Page:
         return self.page > 1
 
 
+def page_numbers(page: Any, page_size: Any = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
+    """(page number, page size) from request values, clamped, never an error: a number from 1 to
+    MAX_PAGE_NUMBER (unreadable, "³" say, reads as 1; 10²⁰ as MAX_PAGE_NUMBER), a size from 1 to
+    MAX_PAGE_SIZE (unreadable reads as DEFAULT_PAGE_SIZE)."""
+    return _clamped(page, 1, 1, MAX_PAGE_NUMBER), _clamped(page_size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+
+
+def _clamped(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        number = int(str(value or default).strip())
+    except ValueError:
+        number = default
+    return min(max(number, low), high)
+
+
 def paginate(qs: QuerySet, page: int | str | None = 1, page_size: int | str | None = DEFAULT_PAGE_SIZE) -> Page:
-    """Slice `qs` to one page. Bad or out-of-range numbers are clamped, never an error."""
-    try:
-        size = int(page_size or DEFAULT_PAGE_SIZE)
-    except (TypeError, ValueError):
-        size = DEFAULT_PAGE_SIZE
-    size = min(max(size, 1), MAX_PAGE_SIZE)
-    try:
-        number = max(int(page or 1), 1)
-    except (TypeError, ValueError):
-        number = 1
+    """Slice `qs` to one page. Bad or out-of-range numbers are clamped (page_numbers), never an error;
+    a page past the end gives the last page."""
+    number, size = page_numbers(page, page_size)
     count = qs.count()
     last = max(1, -(-count // size))
     number = min(number, last)

@@ -3,27 +3,68 @@ envelope, the error body, and the base classes for request bodies."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import ConfigDict, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
+from kadence.core.validation import MAX_MONEY, control_character_error, date_range_error, money_error
 
 # Ids and versions are bounded so that no database ever sees an out-of-range integer.
 MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
-MAX_PAGE_NUMBER = 2**31 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[
     int, Field(ge=1, le=MAX_VERSION, description="The version you read; a stale one answers 409.")
 ]
 Reason = Annotated[str, Field(max_length=500, description="Why (kept in the history and audit trail).")]
+
+
+def _in_year_range(value: date) -> date:
+    problem = date_range_error(value)
+    if problem:
+        raise PydanticCustomError("date_out_of_range", problem)
+    return value
+
+
+Day = Annotated[date, AfterValidator(_in_year_range)]
+"""Every date an API client sends (body or query): ISO 8601, within the accepted years
+(kadence.core.validation.year_range), else 422."""
+
+
+def _money_in(value: Decimal) -> Decimal:
+    problem = money_error(value)
+    if problem:
+        raise PydanticCustomError("money", problem)
+    return value
+
+
+def _positive_money_in(value: Decimal) -> Decimal:
+    problem = money_error(value, positive=True)
+    if problem:
+        raise PydanticCustomError("money", problem)
+    return value
+
+
+MoneyIn = Annotated[Decimal, Field(ge=0, lt=MAX_MONEY), AfterValidator(_money_in)]
+"""Money an API client sends: a number or a decimal string, from 0 up to (not including) 10¹²
+(kadence.core.validation.MAX_MONEY); the services round it to cents."""
+
+PositiveMoneyIn = Annotated[Decimal, Field(gt=0, lt=MAX_MONEY), AfterValidator(_positive_money_in)]
+"""Money that must be at least one cent once rounded (an amount spent, an average deal size)."""
 
 CENT = Decimal("0.01")
 
@@ -123,24 +164,39 @@ def page_out(page: Page) -> dict[str, Any]:
     }
 
 
-def _has_nul(value: Any) -> bool:
+def bad_text(value: Any) -> str | None:
+    """The first string in `value` (also inside lists and dicts, keys included) with a control
+    character (kadence.core.validation.control_character_error), else None."""
     if isinstance(value, str):
-        return "\x00" in value
+        return value if control_character_error(value) else None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return next(filter(None, (bad_text(k) or bad_text(v) for k, v in value.items())), None)
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next(filter(None, (bad_text(v) for v in value)), None)
+    return None
+
+
+def text_problem(value: Any) -> PydanticCustomError | None:
+    """The error for the first string in `value` that cannot be stored: "nul_character" (PostgreSQL
+    cannot store NUL) or "control_character" (spreadsheets refuse the others)."""
+    text = bad_text(value)
+    if text is None:
+        return None
+    if "\x00" in text:
+        return PydanticCustomError("nul_character", _("Text may not contain NUL characters."))
+    return PydanticCustomError("control_character", control_character_error(text) or "")
 
 
 class Clean(Schema):
-    """Input whose strings may not contain NUL characters (PostgreSQL cannot store them)."""
+    """Input whose strings may not contain control characters. Tabs and line breaks pass here; the
+    services refuse them in single-line text (kadence.core.validation.clean_text)."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise PydanticCustomError("nul_character", _("Text may not contain NUL characters."))
+    def _refuse_control_characters(cls, value: Any) -> Any:
+        problem = text_problem(value)
+        if problem:
+            raise problem
         return value
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from kadence.domain.periods import add_days
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -130,7 +132,7 @@ def new_deals_needed(gap: Decimal | None, avg_deal: Decimal | None, first_probab
 def entry_deadline(period_end: date, lead_days: Decimal) -> date:
     """The last day a new deal may enter stage I and still close by `period_end`: the period end
     minus the lead time L (in days, rounded up)."""
-    return period_end - timedelta(days=_ceil(lead_days))
+    return add_days(period_end, -_ceil(lead_days))
 
 
 def stalled_after_days(factor: Decimal, standard_days: Decimal) -> int:
@@ -163,7 +165,7 @@ def stage_pace(stages: Sequence[tuple[str, Decimal | None, Decimal]], as_of: dat
     for code, age, duration in stages:
         later -= duration
         rest = max(duration - (age or ZERO), ZERO) + later
-        projected = as_of + timedelta(days=_ceil(rest))
+        projected = add_days(as_of, _ceil(rest))
         out.append(StagePace(code, age, duration, age is not None and age > duration, rest, projected,
                              projected > period_end))
     return out

@@ -20,6 +20,20 @@ BUCKETS: tuple[str, ...] = ("0-3", "3-6", "6-9", "9-12")
 BOOKED = "booked"
 
 
+FIRST_DAY = date.min + timedelta(days=1)
+LAST_DAY = date.max - timedelta(days=1)
+
+
+def add_days(day: date, days: int) -> date:
+    """`day` + `days`, held within [FIRST_DAY, LAST_DAY] (a day inside the calendar's ends, so that a
+    local midnight still converts to UTC). Typed dates keep to the accepted years, but configured day
+    counts (a stage's standard days, say) have no bound the calendar can hold."""
+    try:
+        return min(max(day + timedelta(days=days), FIRST_DAY), LAST_DAY)
+    except OverflowError:
+        return LAST_DAY if days > 0 else FIRST_DAY
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later (or earlier, when negative), clamped to the end of a shorter
     month: 31 Jan + 1 month = 28 Feb (29 Feb in a leap year)."""

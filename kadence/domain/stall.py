@@ -28,6 +28,8 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from kadence.domain.periods import add_days
+
 STAGE_TIME = "stage_time"
 NO_ACTIVITY = "no_activity"
 CLOSE_PASSED = "close_passed"
@@ -101,7 +103,7 @@ def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[S
     if days_in_stage * 100 > policy.factor_hundredths * facts.standard_days:
         threshold = Decimal(policy.factor_hundredths * facts.standard_days) / 100
         found.append(StallReason(STAGE_TIME, days_in_stage, threshold,
-                                 facts.stage_entered_on + timedelta(days=allowance + 1),
+                                 add_days(facts.stage_entered_on, allowance + 1),
                                  standard_days=facts.standard_days))
     reference = facts.last_activity_on if facts.last_activity_on is not None else facts.created_on
     quiet = (as_of - reference).days

@@ -12,7 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import ValidationFailed
+from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
+from kadence.core.validation import MAX_ID
 from kadence.core.visibility import ALL, scope_unit_ids, visible_accounts, visible_units, visible_users
 from kadence.pipeline.models import (
     Competitor,
@@ -109,13 +111,6 @@ def named_choices(model) -> list[tuple[int, str]]:
     return [(r["id"], _name(r)) for r in model.objects.values("id", "name_zh", "name_en")]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class OpportunityFilterForm(forms.Form):
     """The opportunity list's filters (all optional; an invalid value is ignored and flagged)."""
 
@@ -131,8 +126,8 @@ class OpportunityFilterForm(forms.Form):
                                           choices=ANY + list(ForecastCategory.choices))
     product_line = forms.TypedChoiceField(label=_("Product line"), required=False, coerce=int, empty_value=None)
     staging = forms.ChoiceField(label=_("Staging"), required=False, choices=ANY + list(StagingFlag.choices))
-    close_from = forms.DateField(label=_("Close from"), required=False, widget=DateInput())
-    close_to = forms.DateField(label=_("Close to"), required=False, widget=DateInput())
+    close_from = DateField(label=_("Close from"), required=False)
+    close_to = DateField(label=_("Close to"), required=False)
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,7 +186,7 @@ class OpportunityForm(forms.Form):
                          widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY",
                                widget=forms.TextInput(attrs={"size": 4, "autocomplete": "off"}))
-    expected_close_date = forms.DateField(label=_("Expected close date"), widget=DateInput())
+    expected_close_date = DateField(label=_("Expected close date"))
     forecast_category = forms.ChoiceField(label=_("Forecast category"), required=False)
     template = forms.TypedChoiceField(label=_("Process"), coerce=int, empty_value=None, required=False)
     stage = forms.TypedChoiceField(label=_("Starting stage"), coerce=int, empty_value=None, required=False)
@@ -277,7 +272,7 @@ class OpportunityForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    stage_id = forms.IntegerField(label=_("Stage"))
+    stage_id = forms.IntegerField(label=_("Stage"), min_value=1, max_value=MAX_ID)
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     override = forms.BooleanField(label=_("Advance without evidence (manager override)"), required=False)
@@ -310,7 +305,7 @@ class ReopenForm(forms.Form):
 class ReassignForm(forms.Form):
     # The menu offers the people in the user's scope; who may receive the deal (and who may
     # reassign at all) is the service's rule, so any id is passed on for it to decide.
-    owner = forms.IntegerField(label=_("New owner"), widget=forms.Select)
+    owner = forms.IntegerField(label=_("New owner"), widget=forms.Select, min_value=1, max_value=MAX_ID)
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
@@ -330,4 +325,4 @@ class TeamAddForm(forms.Form):
 
 
 class TeamRemoveForm(forms.Form):
-    user = forms.IntegerField(widget=forms.HiddenInput)
+    user = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)

@@ -10,9 +10,11 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.core.schemas import (
+    Day,
     Id,
     In,
     Money,
+    MoneyIn,
     NamedOut,
     PageQuery,
     PatchIn,
@@ -192,8 +194,8 @@ class OpportunityQuery(PageQuery):
     forecast_category: Category | None = None
     staging: Literal["over", "under"] | None = Field(None, description="Only over- or under-staged deals.")
     product_line_id: Id | None = None
-    close_from: date | None = None
-    close_to: date | None = None
+    close_from: Day | None = None
+    close_to: Day | None = None
     mine: bool = Field(False, description="Only those you own.")
     sort: Sort = DEFAULT_SORT
 
@@ -201,8 +203,8 @@ class OpportunityQuery(PageQuery):
 class OpportunityIn(In):
     account_id: Id
     name: str = Field(max_length=200)
-    amount: Decimal
-    expected_close_date: date
+    amount: MoneyIn
+    expected_close_date: Day
     currency: str = Field("CNY", max_length=3, description="ISO 4217 code, e.g. CNY.")
     template_id: Id | None = Field(None, description="Default: the default process template.")
     stage_id: Id | None = Field(None, description="Default: the template's first stage.")
@@ -218,9 +220,9 @@ class OpportunityPatch(PatchIn):
     version: Version
     reason: Reason = ""
     name: str | None = Field(None, max_length=200)
-    amount: Decimal | None = None
+    amount: MoneyIn | None = None
     currency: str | None = Field(None, max_length=3)
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     forecast_category: Category | None = None
     description: str | None = Field(None, max_length=10000)
     next_step: str | None = Field(None, max_length=300)
@@ -240,7 +242,7 @@ class MoveIn(In):
 class CloseWonIn(In):
     version: Version
     reason: Reason = ""
-    closed_on: date | None = Field(None, description="Default: today.")
+    closed_on: Day | None = Field(None, description="Default: today.")
 
 
 class CloseWonOverrideIn(CloseWonIn):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_ids, clean_text, not_in_future
+from kadence.core.validation import clean_date, clean_ids, clean_money, clean_text, not_in_future
 from kadence.core.visibility import (
     access_account,
     access_opportunity,
@@ -53,15 +53,7 @@ EDITABLE = ("name", "amount", "currency", "expected_close_date", "forecast_categ
 
 
 def _money(value: Any, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(_("Amount must be a number."), {field: [_("Enter a number.")]}) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValidationFailed(_("Amount cannot be negative."), {field: [_("Enter zero or more.")]})
-    if amount >= Decimal("1e14"):
-        raise ValidationFailed(_("Amount is too large."), {field: [_("Enter less than 10¹⁴.")]})
-    return amount.quantize(Decimal("0.01"))
+    return clean_money(value, field)
 
 
 def _currency(value: str) -> str:
@@ -154,6 +146,7 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         raise ValidationFailed(_("Choose an open stage of the template."), {"stage_id": [_("Not a stage of this process.")]})
     if expected_close_date is None:
         raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
+    clean_date(expected_close_date, "expected_close_date")
     now = timezone.now()
     level = stage.default_level
     opp = Opportunity(
@@ -161,7 +154,7 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         level=level, probability=level.probability, amount=_money(amount), currency=_currency(currency),
         expected_close_date=expected_close_date,
         forecast_category=_category(forecast_category) if forecast_category else level.default_forecast_category,
-        description=clean_text(description, "description", 10000), next_step=clean_text(next_step, "next_step", 300),
+        description=clean_text(description, "description", 10000, multiline=True), next_step=clean_text(next_step, "next_step", 300),
         stage_entered_at=now, created_at=now,
         updated_at=now,
     )
@@ -203,12 +196,13 @@ def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "
     if "expected_close_date" in fields:
         if fields["expected_close_date"] is None:
             raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
-        values["expected_close_date"] = fields["expected_close_date"]
+        values["expected_close_date"] = clean_date(fields["expected_close_date"], "expected_close_date")
     if "forecast_category" in fields:
         values["forecast_category"] = _category(fields["forecast_category"])
     for key in ("description", "next_step"):
         if key in fields:
-            values[key] = clean_text(fields[key], key, 300 if key == "next_step" else 10000)
+            values[key] = clean_text(fields[key], key, 300 if key == "next_step" else 10000,
+                                     multiline=key != "next_step")
     changes = {f: (getattr(opp, f), v) for f, v in values.items() if f in AUDITED}
     versioned_update(opp, version, values)
     product_lines = _by_ids(ProductLine, product_line_ids, "product_line_ids")
@@ -256,7 +250,7 @@ def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: i
     require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
-    reason = clean_text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500, multiline=True)
     target = Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
     if target is None:
         raise ValidationFailed(_("That stage is not part of this opportunity's process."), {"stage_id": [_("Unknown stage.")]})
@@ -297,7 +291,7 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int, closed_on: d
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
-    reason = clean_text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500, multiline=True)
     closing = Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first()
     leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=opp.stage.order, is_won=False,
                                         **({"order__lt": closing.order} if closing else {})).order_by("order"))
@@ -332,7 +326,7 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
-    reason = clean_text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500, multiline=True)
     loss_reason = LossReason.objects.filter(pk=loss_reason_id).first() if loss_reason_id else None
     if loss_reason is None:
         raise ValidationFailed(_("Choose why the deal was lost."), {"loss_reason_id": [_("Required.")]})

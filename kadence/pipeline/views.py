@@ -29,6 +29,7 @@ from kadence.core.amounts import money_axis
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.prg import FailedPost, pop_failed_post, redirect_after_failure
 from kadence.core.templatetags.kadence import money
+from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import access_account, visible_opportunities
 from kadence.pipeline import selectors, services
@@ -464,19 +465,12 @@ def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- create and edit -----------------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     account_q = (request.GET.get("account_q") or "").strip()[:100]
-    account_id = _int(request.POST.get("account") if request.method == "POST" else request.GET.get("account"))
+    account_id = parse_int(request.POST.get("account") if request.method == "POST" else request.GET.get("account"))
     preselected = None
     if account_id is not None:
         try:

@@ -8,6 +8,7 @@ links, and a sortable column header.
     {{ opp.probability|pct }}         25%
     <a href="{% qs 'page' 2 %}">      ?q=abc&page=2  (keeps the other parameters)
     {% sort_header 'amount' _('Amount') target='#opp-table' %}
+    <input type="date" value="{{ day|iso }}">   2026-11-07 in every language
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kadence.core.amounts import format_amount
+from kadence.core.widgets import iso_date
 
 register = template.Library()
 
@@ -112,3 +114,12 @@ def sort_header(context, key: str, label: str, target: str = "", css: str = "") 
             href, href, target, title, state, label, arrow,
         )
     return format_html('<a href="{}" title="{}" data-sort="{}">{}{}</a>', href, title, state, label, arrow)
+
+
+@register.filter
+def iso(value) -> str:
+    """A date as YYYY-MM-DD for the value of an <input type="date"> written by hand in a template:
+    the browser takes nothing else, whatever the language ("" for no date)."""
+    if value is None or value == "":
+        return ""
+    return str(iso_date(value))

@@ -13,7 +13,7 @@ from ninja import Path, Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.core.errors import ValidationFailed
-from kadence.core.schemas import MAX_ID, ErrorOut, PageQuery, page_out
+from kadence.core.schemas import MAX_ID, ErrorOut, PageQuery, page_out, text_problem
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.schemas.expenses import (
     BudgetIn,
@@ -89,8 +89,9 @@ def set_budget(request: HttpRequest, opp_id: OppId, payload: BudgetIn) -> dict[s
     code or id → amount ≥ 0; 0 removes it); the others keep theirs. `version` is the budget's version
     you read (409 `conflict` when someone changed it since). Only who may change the deal (403
     otherwise)."""
-    if any("\x00" in key for key in payload.amounts):
-        raise ValidationFailed(_("Text may not contain NUL characters."))
+    problem = text_problem(list(payload.amounts))
+    if problem:
+        raise ValidationFailed(problem.message())
     services.expense_budget_set(request.auth, opp_id, payload.amounts, version=payload.version)
     return _summary_out(expense_summary(request.auth, opp_id))
 

@@ -11,6 +11,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Contact
+from kadence.core.formfields import DateField
+from kadence.core.widgets import DateInput
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, C139Question
 from kadence.domain import bid as bid_domain
 
@@ -49,9 +51,8 @@ class C139Form(forms.Form):
             self.fields[f"{q.code}-contact"] = forms.TypedChoiceField(
                 label=_("Confirmed with"), choices=choices, coerce=int, empty_value=None, required=False,
                 widget=forms.Select(attrs={"data-testid": f"c139-{q.code}-contact"}))
-            self.fields[f"{q.code}-date"] = forms.DateField(
-                label=_("Confirmed on"), required=False,
-                widget=forms.DateInput(attrs={"type": "date", "data-testid": f"c139-{q.code}-date"}))
+            self.fields[f"{q.code}-date"] = DateField(
+                label=_("Confirmed on"), required=False, widget=DateInput(attrs={"data-testid": f"c139-{q.code}-date"}))
             self.fields[f"{q.code}-note"] = forms.CharField(
                 label=_("Note"), required=False, max_length=500,
                 widget=forms.TextInput(attrs={"data-testid": f"c139-{q.code}-note"}))
@@ -133,9 +134,8 @@ class BidForm(forms.Form):
     relationship_vague = forms.BooleanField(label=_("The relationship with the buyer is vague"), required=False)
     competitor_advantage = forms.BooleanField(label=_("A competitor's advantage is obvious"), required=False)
     outcome = forms.ChoiceField(label=_("Decision"), choices=BidAssessment.Outcome.choices, widget=forms.RadioSelect)
-    qualify_by = forms.DateField(label=_("Qualify further by"), required=False,
-                                 help_text=_("Only for “qualify further”; empty: the policy's default deadline."),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    qualify_by = DateField(label=_("Qualify further by"), required=False,
+                           help_text=_("Only for “qualify further”; empty: the policy's default deadline."))
     note = forms.CharField(label=_("Note"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("Required when your decision differs from the suggestion."))
 

@@ -9,23 +9,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Contact
+from kadence.core.formfields import DateField
+from kadence.core.validation import MAX_ID
 from kadence.deals.models import BuyingCentreMember
 
 FROM_CONTACT = [("", _("As on the contact"))]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class MemberFields(forms.Form):
     roles = forms.MultipleChoiceField(label=_("Buying roles"), choices=Contact.BuyingRole.choices, required=False,
                                       widget=forms.CheckboxSelectMultiple)
     is_key = forms.BooleanField(label=_("Key contact"), required=False)
-    last_contact_on = forms.DateField(label=_("Last contact"), required=False, widget=DateInput)
+    last_contact_on = DateField(label=_("Last contact"), required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def member_values(self) -> dict[str, Any]:
@@ -38,7 +33,7 @@ class MemberAddForm(MemberFields):
     """Empty roles, attitude or influence: copied from the contact's record."""
 
     # Choices are only shown: the service decides which contacts may join (visible, of the account, not in yet).
-    contact_id = forms.IntegerField(label=_("Contact"), min_value=1, widget=forms.Select)
+    contact_id = forms.IntegerField(label=_("Contact"), min_value=1, widget=forms.Select, max_value=MAX_ID)
     attitude = forms.ChoiceField(label=_("Attitude"), choices=FROM_CONTACT + list(Contact.Attitude.choices),
                                  required=False)
     influence = forms.ChoiceField(label=_("Influence"), choices=FROM_CONTACT + list(Contact.Influence.choices),

@@ -9,13 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kadence.core.formfields import DateField, MoneyField
 from kadence.deals.models import ExpenseCategory
 
 
 class ExpenseForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
-    spent_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = MoneyField(label=_("Amount"), positive=True)
+    spent_on = DateField(label=_("Date"))
     description = forms.CharField(label=_("Description"), max_length=300)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -36,9 +37,9 @@ class BudgetForm(forms.Form):
         self.fields[self.VERSION_FIELD] = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=version,
                                                              widget=forms.HiddenInput)
         for category in categories:
-            self.fields[category.code] = forms.DecimalField(
-                label=category.name, required=False, min_value=Decimal(0), max_digits=14, decimal_places=2,
-                initial=budgets.get(category.pk), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+            self.fields[category.code] = MoneyField(
+                label=category.name, required=False, initial=budgets.get(category.pk),
+                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
 
     def amounts(self) -> dict[str, Decimal]:
         return {code: value or Decimal(0) for code, value in self.cleaned_data.items() if code != self.VERSION_FIELD}

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kadence.deals.forms.buying_centre import DateInput
+from kadence.core.formfields import DateField
 from kadence.deals.models import Milestone
 
 
@@ -16,8 +16,8 @@ class MilestoneForm(forms.Form):
     """Prefixed by the stage ("s<id>") and tied to the row's <form id="ms-<id>"> through the HTML
     `form` attribute, so that the inputs can sit in the table's cells."""
 
-    planned_on = forms.DateField(label=_("Planned date"), required=False, widget=DateInput)
-    actual_on = forms.DateField(label=_("Actual date"), required=False, widget=DateInput)
+    planned_on = DateField(label=_("Planned date"), required=False)
+    actual_on = DateField(label=_("Actual date"), required=False)
     competition_note = forms.CharField(label=_("Where we lag the competition"), max_length=500, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

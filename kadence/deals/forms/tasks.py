@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kadence.core.formfields import DateField
+from kadence.core.validation import MAX_ID
 from kadence.pipeline.models import DealRole
 
 
@@ -23,8 +25,8 @@ class TaskReopenForm(forms.Form):
 class TaskUpdateForm(forms.Form):
     """Reassign and/or move the due date; an empty due date clears it."""
 
-    assignee = forms.IntegerField(label=_("Assignee"), min_value=1)
-    due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    assignee = forms.IntegerField(label=_("Assignee"), min_value=1, max_value=MAX_ID)
+    due_on = DateField(label=_("Due"), required=False)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
@@ -35,7 +37,7 @@ class TaskAddForm(forms.Form):
     role = forms.ModelChoiceField(label=_("Role"), queryset=DealRole.objects.order_by("order", "code"),
                                   required=False)
     assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
-    due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = DateField(label=_("Due"), required=False)
 
     def __init__(self, *args, assignable=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import Id, In, Money, UserRef
+from kadence.core.schemas import Day, Id, In, Money, UserRef
 from kadence.deals.models import BidAssessment, C139Answer
 from kadence.deals.selectors.assessments import bid_overdue
 from kadence.domain import c139 as c139_domain
@@ -104,7 +104,7 @@ class C139Out(Schema):
 class C139AnswerIn(In):
     status: ItemStatus = "unknown"
     confirmed_with_id: Id | None = Field(None, description="A contact of the deal's account.")
-    confirmed_on: date | None = Field(None, description="When it was confirmed; not in the future.")
+    confirmed_on: Day | None = Field(None, description="When it was confirmed; not in the future.")
     note: str = Field("", max_length=500)
 
 
@@ -177,6 +177,6 @@ class BidIn(In):
     relationship_vague: bool = False
     competitor_advantage: bool = False
     outcome: Outcome = Field(description="Your decision; when it differs from the suggestion a note is required.")
-    qualify_by: date | None = Field(None, description="For qualify: a date after today (default today + policy days).")
+    qualify_by: Day | None = Field(None, description="For qualify: a date after today (default today + policy days).")
     note: str = Field("", max_length=10000)
 

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from ninja import Field, Schema
 
 from kadence.accounts.models import Contact
-from kadence.core.schemas import Id, In, PatchIn, Version
+from kadence.core.schemas import Day, Id, In, PatchIn, Version
 
 RoleCode = Literal[tuple(Contact.BuyingRole.values)]  # type: ignore[valid-type]
 Attitude = Literal[tuple(Contact.Attitude.values)]  # type: ignore[valid-type]
@@ -91,7 +91,7 @@ class MemberIn(In):
     attitude: Attitude | None = None
     influence: Influence | None = None
     is_key: bool = False
-    last_contact_on: date | None = Field(None, description="Not in the future.")
+    last_contact_on: Day | None = Field(None, description="Not in the future.")
     note: str = Note
 
 
@@ -105,5 +105,5 @@ class MemberPatch(PatchIn):
     attitude: Attitude | None = None
     influence: Influence | None = None
     is_key: bool | None = None
-    last_contact_on: date | None = None
+    last_contact_on: Day | None = None
     note: str | None = Field(None, max_length=500)

@@ -4,11 +4,21 @@ percentages are decimal strings."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import MAX_VERSION, Clean, In, Money, NamedOut, PageOut, UserRef
+from kadence.core.schemas import (
+    MAX_VERSION,
+    Clean,
+    Day,
+    In,
+    Money,
+    MoneyIn,
+    NamedOut,
+    PageOut,
+    PositiveMoneyIn,
+    UserRef,
+)
 
 
 class ExpenseCategoryOut(NamedOut):
@@ -47,7 +57,7 @@ class BudgetIn(In):
     stale one answers 409) and the amounts per category."""
 
     version: int = Field(ge=0, le=MAX_VERSION, description="The budget's version you read; a stale one answers 409.")
-    amounts: dict[str, Decimal] = Field(
+    amounts: dict[str, MoneyIn] = Field(
         description='Category code or id → amount ≥ 0, e.g. {"travel": "20000", "3": "5000"}; 0 removes the '
                     "budget; categories not named keep theirs.")
 
@@ -71,8 +81,8 @@ class DealExpensesOut(Schema):
 
 class ExpenseIn(In):
     category: str = Field(max_length=60, description="Category code (travel, entertainment…) or id.")
-    amount: Decimal = Field(gt=0, description="More than zero, at most two decimals (a decimal string).")
-    spent_on: date = Field(description="Not in the future.")
+    amount: PositiveMoneyIn = Field(description="More than zero, at most two decimals (a decimal string).")
+    spent_on: Day = Field(description="Not in the future.")
     description: str = Field(max_length=300)
 
 
@@ -90,8 +100,8 @@ class ExpenseLoggedOut(Schema):
 
 
 class CostOfSaleQuery(Clean):
-    date_from: date | None = Field(None, description="Default: 1 January of this year.")
-    date_to: date | None = Field(None, description="Default: 31 December of this year.")
+    date_from: Day | None = Field(None, description="Default: 1 January of this year.")
+    date_to: Day | None = Field(None, description="Default: 31 December of this year.")
 
 
 class CostRowOut(Schema):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import Id, In, PageQuery, UserRef
+from kadence.core.schemas import Day, Id, In, PageQuery, UserRef
 from kadence.pipeline.schemas import LevelRef, StageRef
 
 
@@ -121,5 +121,5 @@ class OverrideOut(Schema):
 
 
 class OverrideQuery(PageQuery):
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None

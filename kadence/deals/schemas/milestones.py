@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import In, Version
+from kadence.core.schemas import Day, In, Version
 
 
 class MilestoneStageOut(Schema):
@@ -69,8 +69,8 @@ class MilestoneIn(In):
     """The whole milestone of a stage (fields left out are cleared). `version` (required): the one you
     read, or null when the stage had no milestone yet; a stale one answers 409."""
 
-    planned_on: date | None = None
-    actual_on: date | None = Field(None, description="Not in the future.")
+    planned_on: Day | None = None
+    actual_on: Day | None = Field(None, description="Not in the future.")
     competition_note: str = Field("", max_length=500, description="Where we lag the competition at this step.")
     note: str = Field("", max_length=500)
     version: Version | None = Field(description="The milestone's version you read; null when the stage had none.")

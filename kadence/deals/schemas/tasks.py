@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ninja import Field, Schema
 
-from kadence.core.schemas import Id, In, NamedOut, PatchIn, Reason, UserRef, Version
+from kadence.core.schemas import Day, Id, In, NamedOut, PatchIn, Reason, UserRef, Version
 
 
 class TaskStageOut(NamedOut):
@@ -73,7 +73,7 @@ class TaskIn(In):
     standard: str = Field("", max_length=2000, description="The completion standard (达成标准).")
     role_id: Id | None = None
     assignee_id: Id | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class TaskCompleteIn(In):
@@ -92,5 +92,5 @@ class TaskPatch(PatchIn):
     nullable: ClassVar[frozenset[str]] = frozenset({"due_on"})
 
     assignee_id: Id | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
     version: Version

@@ -4,7 +4,7 @@ the capability selectors, and the dated action list with owners (kadence.domain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Count
@@ -27,6 +27,7 @@ from kadence.domain.buying_centre import (
     NO_COACH,
     NO_ECONOMIC_BUYER,
 )
+from kadence.domain.periods import add_days
 from kadence.pipeline.models import ExitCriterion, Opportunity, Stage
 
 BUYING_CENTRE_KINDS = {
@@ -149,7 +150,7 @@ def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
     is_open = opp.status == Opportunity.Status.OPEN
     days_in_stage = max(0, (as_of - opp.stage_entered_at.date()).days)
     stalled = is_open and days_in_stage > opp.stage.standard_days
-    stage_deadline = opp.stage_entered_at.date() + timedelta(days=opp.stage.standard_days)
+    stage_deadline = add_days(opp.stage_entered_at.date(), opp.stage.standard_days)
 
     findings: list[domain.Finding] = []
     next_steps = []

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kadence.core.audit import audit_changes
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_text, date_range_error
 from kadence.core.visibility import access_opportunity_to_contribute, visible_contacts
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, ControlPolicy
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
@@ -51,15 +51,22 @@ def _summary(errors: dict[str, list[str]], limit: int = 3) -> str:
 def _date(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
     if value is None or value == "":
         return None
+    day = None
     if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
-            pass
-    errors.setdefault(field, []).append(_("Enter a date (YYYY-MM-DD)."))
-    return None
+            day = None
+    if day is None:
+        errors.setdefault(field, []).append(_("Enter a date (YYYY-MM-DD)."))
+        return None
+    problem = date_range_error(day)
+    if problem:
+        errors.setdefault(field, []).append(problem)
+        return None
+    return day
 
 
 def _clean_answers(user: User, opp: Opportunity, answers: Any) -> dict[str, dict[str, Any]]:
@@ -110,7 +117,7 @@ def _clean_answers(user: User, opp: Opportunity, answers: Any) -> dict[str, dict
         if confirmed_on is not None and confirmed_on > today:
             errors.setdefault(f"answers.{item}.confirmed_on", []).append(_("Use today or an earlier date."))
         try:
-            note = clean_text(raw.get("note"), f"answers.{item}.note", ANSWER_NOTE_MAX).strip()
+            note = clean_text(raw.get("note"), f"answers.{item}.note", ANSWER_NOTE_MAX, multiline=True).strip()
         except ValidationFailed as exc:
             errors.update(exc.errors)
             note = ""
@@ -136,7 +143,7 @@ def c139_assess(user: User, opp_id: int, *, answers: dict[str, dict[str, Any]] |
     note. The result, whether it meets the policy's rule ("or better" on every tier) and its
     probability band are computed here and stored with the row; the deal is then rechecked."""
     opp = _open_for_assessment(user, opp_id)
-    note = clean_text(note, "note", NOTE_MAX).strip()
+    note = clean_text(note, "note", NOTE_MAX, multiline=True).strip()
     cleaned = _clean_answers(user, opp, answers)
     policy = ControlPolicy.current()
     rules = c139_rules(policy)
@@ -188,7 +195,7 @@ def bid_assess(user: User, opp_id: int, *, buyer_type: str, real_opportunity: in
         if not isinstance(value, bool):
             errors[name] = [_("Choose yes or no.")]
     try:
-        note = clean_text(note, "note", NOTE_MAX).strip()
+        note = clean_text(note, "note", NOTE_MAX, multiline=True).strip()
     except ValidationFailed as exc:
         errors.update(exc.errors)
         note = ""

@@ -82,7 +82,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         not_in_future(last, timezone.localdate(), "last_contact_on")
         clean["last_contact_on"] = last
     if "note" in values:
-        clean["note"] = clean_text(values["note"], "note", 500).strip()
+        clean["note"] = clean_text(values["note"], "note", 500, multiline=True).strip()
     return clean
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from kadence.core.audit import audit_changes
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text, not_in_future
+from kadence.core.validation import CENT, clean_money, clean_text, not_in_future, parse_int
 from kadence.core.visibility import (
     access_opportunity,
     access_opportunity_to_contribute,
@@ -38,8 +38,6 @@ from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
 ENTITY = "pipeline.opportunity"
-MAX_MONEY = Decimal("1e12")
-CENT = Decimal("0.01")
 
 
 def thresholds(policy: ControlPolicy | None = None) -> domain.Thresholds:
@@ -48,31 +46,17 @@ def thresholds(policy: ControlPolicy | None = None) -> domain.Thresholds:
 
 
 def _money(value: Any, field: str, *, positive: bool) -> Decimal:
-    amount: Decimal | None = None
-    if value is not None and not isinstance(value, bool):
-        try:
-            amount = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            amount = None
-    if amount is None or not amount.is_finite():
-        raise ValidationFailed(_("Enter an amount."), {field: [_("Enter a number.")]})
-    if positive and amount <= 0:
-        raise ValidationFailed(_("An expense must be more than zero."), {field: [_("Enter more than zero.")]})
-    if amount < 0:
-        raise ValidationFailed(_("A budget cannot be negative."), {field: [_("Enter zero or more.")]})
-    if amount >= MAX_MONEY:
-        raise ValidationFailed(_("The amount is too large."), {field: [_("Enter less than 10¹².")]})
-    if amount != amount.quantize(CENT):
-        raise ValidationFailed(_("Amounts have at most two decimals."), {field: [_("At most two decimals.")]})
-    return amount.quantize(CENT)
+    """An expense (positive) or a budget line (zero or more): the one money rule, at most two decimals."""
+    return clean_money(value, field, positive=positive, exact=True)
 
 
 def _category(key: Any, field: str, categories: Mapping[str, ExpenseCategory]) -> ExpenseCategory:
     """A category by code, or by id (an int or a string of digits)."""
     text = str(key).strip() if not isinstance(key, bool) else ""
     found = categories.get(text)
-    if found is None and text.isdigit():
-        found = next((c for c in categories.values() if c.pk == int(text)), None)
+    pk = parse_int(text) if found is None else None
+    if pk is not None:
+        found = next((c for c in categories.values() if c.pk == pk), None)
     if found is None:
         raise ValidationFailed(_("Unknown expense category: %(key)s.") % {"key": text[:60]},
                                {field: [_("Choose an expense category.")]})

@@ -194,7 +194,7 @@ def evidence_add(user: User, opp_id: int, *, title: str, criterion_id: int | Non
     title = clean_text(title, "title", 200)
     if not title:
         raise ValidationFailed(_("Give the evidence a title."), {"title": [_("Required.")]})
-    note = clean_text(note, "note", 10000)
+    note = clean_text(note, "note", 10000, multiline=True)
     url = clean_text(url, "url", 1000)
     if url and not url.lower().startswith(("http://", "https://")):
         raise ValidationFailed(_("A link must start with http:// or https://."), {"url": [_("Enter a web address.")]})
@@ -238,7 +238,7 @@ def evidence_remove(user: User, evidence_id: int, *, reason: str = "") -> Eviden
     opp = access_opportunity(user, evidence.opportunity_id, lock=True)
     if evidence.added_by_id != user.pk and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("Only who added the evidence or who may change the deal can remove it."))
-    reason = clean_text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500, multiline=True)
     Evidence.objects.filter(pk=evidence.pk).update(removed_at=timezone.now(), removed_by=user, removed_reason=reason)
     audit_changes(ENTITY, opp.pk, {"evidence": (f"{evidence.pk}:{evidence.title}", "")}, user, reason)
     opportunity_recheck(opp, user)
@@ -263,7 +263,7 @@ def gate_approve(user: User, opp_id: int, *, criterion_id: int, note: str = "") 
     if GateApproval.objects.filter(opportunity=opp, criterion=criterion, revoked_at__isnull=True).exists():
         raise ValidationFailed(_("This criterion is already approved."), code="already_approved")
     approval = GateApproval.objects.create(opportunity=opp, criterion=criterion, approved_by=user,
-                                           note=clean_text(note, "note", 500))
+                                           note=clean_text(note, "note", 500, multiline=True))
     audit_changes(ENTITY, opp.pk, {"approval": ("", criterion.code)}, user, approval.note)
     opportunity_recheck(opp, user)
     return approval
@@ -280,5 +280,5 @@ def gate_approval_revoke(user: User, opp_id: int, *, criterion_id: int, reason: 
     if not updated:
         raise NotFound(_("There is no approval of this criterion to revoke."))
     code = ExitCriterion.objects.filter(pk=criterion_id).values_list("code", flat=True).first() or str(criterion_id)
-    audit_changes(ENTITY, opp.pk, {"approval": (code, "")}, user, clean_text(reason, "reason", 500))
+    audit_changes(ENTITY, opp.pk, {"approval": (code, "")}, user, clean_text(reason, "reason", 500, multiline=True))
     opportunity_recheck(opp, user)

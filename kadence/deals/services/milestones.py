@@ -21,7 +21,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import Conflict, NotFound, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text, not_in_future
+from kadence.core.validation import clean_date, clean_text, not_in_future
 from kadence.core.visibility import access_opportunity_to_contribute
 from kadence.deals.models import Milestone
 from kadence.pipeline.models import Stage
@@ -33,7 +33,7 @@ FIELD = "milestone"
 def _date(value: Any, field: str) -> date | None:
     if value is not None and not isinstance(value, date):
         raise ValidationFailed(_("Enter a valid date."), {field: [_("Enter a valid date.")]})
-    return value
+    return clean_date(value, field)
 
 
 def summary(stage: Stage, milestone: Milestone | None) -> str:
@@ -67,8 +67,8 @@ def milestone_save(user: User, opp_id: int, stage_id: int, *, planned_on: date |
     values = {
         "planned_on": _date(planned_on, "planned_on"),
         "actual_on": _date(actual_on, "actual_on"),
-        "competition_note": clean_text(competition_note, "competition_note", 500).strip(),
-        "note": clean_text(note, "note", 500).strip(),
+        "competition_note": clean_text(competition_note, "competition_note", 500, multiline=True).strip(),
+        "note": clean_text(note, "note", 500, multiline=True).strip(),
     }
     not_in_future(values["actual_on"], timezone.localdate(), "actual_on")
     milestone = Milestone.objects.filter(opportunity=opp, stage=stage).first()

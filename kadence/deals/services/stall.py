@@ -82,7 +82,7 @@ def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", nex
     if outcome not in StallAction.Outcome.values:
         raise ValidationFailed(_("Choose a dated next step, a downgrade or close lost."),
                                {"outcome": [_("Unknown outcome.")]})
-    note = clean_text(note, "note", 500).strip()
+    note = clean_text(note, "note", 500, multiline=True).strip()
     today = today or timezone.localdate()
     reasons = deal_stall_reasons(opp.pk, as_of=today)
     if not reasons:

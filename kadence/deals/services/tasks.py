@@ -26,7 +26,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_date, clean_text
 from kadence.core.visibility import (
     access_opportunity,
     access_opportunity_to_contribute,
@@ -106,7 +106,7 @@ def _assignee(opp: Opportunity, assignee_id: Any) -> int:
 def _due(value: Any) -> date | None:
     if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
         raise ValidationFailed(_("Enter a valid date."), {"due_on": [_("Enter a valid date.")]})
-    return value
+    return clean_date(value, "due_on")
 
 
 def _label(task: OpportunityTask) -> str:
@@ -131,7 +131,7 @@ def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: 
     _not_lost(opp)
     if task.done_at is not None:
         raise ValidationFailed(_("This task is already done."), code="already_done")
-    note = clean_text(note, "note", 500).strip()
+    note = clean_text(note, "note", 500, multiline=True).strip()
     if not note:
         raise ValidationFailed(_("Say how the completion standard was met."),
                                {"note": [_("Describe how the standard was met.")]})
@@ -152,7 +152,7 @@ def task_reopen(user: User, opp_id: int, task_id: int, *, version: int,
     _not_lost(opp)
     if task.done_at is None:
         raise ValidationFailed(_("This task is not done."), code="not_done")
-    reason = clean_text(reason, "reason", 500).strip()
+    reason = clean_text(reason, "reason", 500, multiline=True).strip()
     before = _label(task)
     versioned_update(task, version, {"done_at": None, "done_by": None, "completion_note": ""})
     audit_changes(ENTITY, opp.pk, {FIELD: (before, _label(task))}, user, reason)
@@ -198,7 +198,7 @@ def task_add(user: User, opp_id: int, *, name: str, standard: str = "", role_id:
     name = clean_text(name, "name", 200).strip()
     if not name:
         raise ValidationFailed(_("Name the task."), {"name": [_("Required.")]})
-    standard = clean_text(standard, "standard", 2000).strip()
+    standard = clean_text(standard, "standard", 2000, multiline=True).strip()
     role = None
     if role_id is not None:
         role = DealRole.objects.filter(pk=role_id).first()

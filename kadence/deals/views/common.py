@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.prg import pop_failed_post, redirect_after_failure
+from kadence.core.validation import parse_date_param
 from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_opportunity,
@@ -132,18 +132,15 @@ def with_version(form: Any, version: int | None, field: str = "version") -> Any:
 
 def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:
     """The report period from ?from=&to= (YYYY-MM-DD), default this calendar year; with an error
-    (and this year) when a date is malformed or the period is reversed."""
+    (and this year) when a date is malformed, outside the accepted years, or the period is reversed."""
     start, end = year_bounds(timezone.localdate())
     errors: dict[str, list[str]] = {}
     values = []
     for name, default in (("from", start), ("to", end)):
-        raw = (request.GET.get(name) or "").strip()
         try:
-            parsed = parse_date(raw) if raw else default
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+            parsed = parse_date_param(request.GET.get(name), name) or default
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
             parsed = default
         values.append(parsed)
     date_from, date_to = values

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
-from kadence.core.schemas import Clean, ErrorOut, Id, In, Money, Reason
+from kadence.core.schemas import Clean, Day, ErrorOut, Id, In, Money, Reason
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
@@ -162,8 +162,8 @@ class ProbabilisticQuery(Clean):
     unit_id: Id | None = Field(None, description="A unit of yours (and the units below it). Default: all of your scope.")
     owner_id: Id | None = Field(None, description="One seller in your scope.")
     period_kind: str | None = Field(None, description="month, quarter (default) or year.")
-    period_start: date | None = Field(None, description="Any day of the period (default: the period holding as_of).")
-    as_of: date | None = Field(None, description="Today by default.")
+    period_start: Day | None = Field(None, description="Any day of the period (default: the period holding as_of).")
+    as_of: Day | None = Field(None, description="Today by default.")
     trials: int | None = Field(None, ge=1, le=MAX_TRIALS, description="Default: the forecast policy's trials.")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Same seed, same inputs → same result. Default 1.")
 

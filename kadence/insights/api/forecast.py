@@ -15,10 +15,12 @@ from ninja.responses import Status, codes_4xx
 
 from kadence.core.schemas import (
     MAX_ID,
+    Day,
     ErrorOut,
     Id,
     In,
     Money,
+    MoneyIn,
     PageOut,
     PageQuery,
     UnitRef,
@@ -39,12 +41,12 @@ SubmissionId = Path[int, {"ge": 1, "le": MAX_ID}]
 class ScopeQuery(Schema):
     unit_id: Id | None = Field(None, description="A unit of yours (and the units below it).")
     owner_id: Id | None = Field(None, description="One seller of your units (yourself, for a rep).")
-    as_of: date | None = Field(None, description="The report date (default today).")
+    as_of: Day | None = Field(None, description="The report date (default today).")
 
 
 class ForecastQuery(ScopeQuery):
     period_kind: Kind = "quarter"
-    period_start: date | None = Field(None, description="Any day of the period (default: the period of as_of).")
+    period_start: Day | None = Field(None, description="Any day of the period (default: the period of as_of).")
 
 
 class ScopeOut(Schema):
@@ -175,13 +177,13 @@ class SubmissionDetailOut(SubmissionOut):
 
 class SubmitIn(In):
     period_kind: Kind = "quarter"
-    period_start: date | None = Field(None, description="Any day of the period (default: the current one).")
-    forecast: Decimal | None = Field(None, description="Your call; default booked + commit of your deals.")
+    period_start: Day | None = Field(None, description="Any day of the period (default: the current one).")
+    forecast: MoneyIn | None = Field(None, description="Your call; default booked + commit of your deals.")
     reason: str = Field("", max_length=500, description="An optional comment.")
 
 
 class AdjustIn(In):
-    forecast: Decimal
+    forecast: MoneyIn
     reason: str = Field(max_length=500, description="Required: why the manager changes the seller's call.")
 
 
@@ -190,8 +192,8 @@ class SubmissionQuery(ForecastQuery, PageQuery):
 
 
 class OrderWeekIn(Schema):
-    week_start: date
-    amount: Decimal
+    week_start: Day
+    amount: MoneyIn
 
 
 class OrdersIn(In):

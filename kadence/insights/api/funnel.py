@@ -16,7 +16,7 @@ from ninja.responses import codes_4xx
 
 from kadence.accounts.models import Account
 from kadence.core.errors import ValidationFailed
-from kadence.core.schemas import Clean, ErrorOut, Id, Money
+from kadence.core.schemas import Clean, Day, ErrorOut, Id, Money
 from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
@@ -63,7 +63,7 @@ class FunnelQuery(ScopeQuery):
 
 
 class FunnelAtQuery(FunnelQuery):
-    as_of: date | None = Field(None, description="The funnel as it stood at the end of this day (default today); "
+    as_of: Day | None = Field(None, description="The funnel as it stood at the end of this day (default today); "
                                                  "a past day is reconstructed from the stage history.")
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, ErrorOut, Id, In, Money, PageQuery, UserRef, Version
+from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery, UserRef, Version
 from kadence.deals.models import StallAction
 from kadence.deals.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 from kadence.domain.stall import StallReason
@@ -142,7 +142,7 @@ class StalledOut(Schema):
 class StallActionIn(In):
     outcome: Literal["next_step", "downgrade", "close_lost"]
     next_step: str = Field("", max_length=NEXT_STEP_MAX_LENGTH, description="next_step: what will be done.")
-    next_step_on: date | None = Field(None, description=f"next_step: after today, at most {NEXT_STEP_MAX_DAYS} days "
+    next_step_on: Day | None = Field(None, description=f"next_step: after today, at most {NEXT_STEP_MAX_DAYS} days "
                                                         "ahead.")
     activity_kind: str = Field("call_out", max_length=10, description="next_step: kind of the planned activity.")
     stage_id: Id | None = Field(None, description="downgrade: an earlier stage of the deal's process.")

@@ -21,13 +21,16 @@ from ninja.responses import Status, codes_4xx
 from kadence.core.schemas import (
     MAX_ID,
     Clean,
+    Day,
     ErrorOut,
     Id,
     In,
     Money,
+    MoneyIn,
     PageOut,
     PageQuery,
     PatchIn,
+    PositiveMoneyIn,
     Version,
     page_out,
 )
@@ -48,7 +51,6 @@ router = Router(tags=["targets and ideal funnel"])
 
 TargetId = Path[int, {"ge": 1, "le": MAX_ID}]
 PeriodKindIn = Literal["month", "quarter", "year"]
-MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 # --- schemas -------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ class TargetOut(Schema):
 
 class TargetQuery(PageQuery):
     period_kind: PeriodKindIn | None = None
-    period_start: date | None = Field(None, description="Any day of the period (with period_kind, default quarter).")
+    period_start: Day | None = Field(None, description="Any day of the period (with period_kind, default quarter).")
     unit_id: Id | None = None
     user_id: Id | None = None
 
@@ -90,8 +92,8 @@ class TargetIn(In):
     unit_id: Id | None = Field(None, description="A unit (company, region, team); or user_id, not both.")
     user_id: Id | None = Field(None, description="A seller; or unit_id, not both.")
     period_kind: PeriodKindIn
-    period_start: date = Field(description="Any day of the period; stored as the period's first day.")
-    amount: Decimal = Field(ge=0, le=MAX_AMOUNT)
+    period_start: Day = Field(description="Any day of the period; stored as the period's first day.")
+    amount: MoneyIn
     currency: str = Field("CNY", max_length=3)
     note: str = Field("", max_length=500)
 
@@ -99,8 +101,8 @@ class TargetIn(In):
 class TargetPatch(PatchIn):
     version: Version
     period_kind: PeriodKindIn | None = None
-    period_start: date | None = None
-    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT)
+    period_start: Day | None = None
+    amount: MoneyIn | None = None
     currency: str | None = Field(None, max_length=3)
     note: str | None = Field(None, max_length=500)
 
@@ -114,10 +116,9 @@ class IdealQuery(Clean):
     owner_id: Id | None = Field(None, description="One seller of yours.")
     template_id: Id | None = Field(None, description="Default: the default process template.")
     period_kind: PeriodKindIn = "quarter"
-    period_start: date | None = Field(None, description="Any day of the period; default today.")
-    target: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, description="Try a target instead of the one set.")
-    avg_deal: Decimal | None = Field(None, gt=0, le=MAX_AMOUNT,
-                                     description="Try an average deal size instead of the history's.")
+    period_start: Day | None = Field(None, description="Any day of the period; default today.")
+    target: MoneyIn | None = Field(None, description="Try a target instead of the one set.")
+    avg_deal: PositiveMoneyIn | None = Field(None, description="Try an average deal size instead of the history's.")
     durations: Literal["configured", "learned"] = "configured"
 
 

@@ -37,6 +37,7 @@ from kadence.core.visibility import scope_unit_ids
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
+from kadence.domain.periods import add_days
 from kadence.insights.scope import Scope
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
 from kadence.pipeline.models import (
@@ -361,7 +362,7 @@ def _stall_q(today: date, factor: Decimal) -> Q:
         by_allowance[hundredths * standard // 100].append(pk)
     query = Q(pk__in=[])
     for allowance, stage_ids in sorted(by_allowance.items()):
-        cutoff = timezone.make_aware(datetime.combine(today - timedelta(days=allowance), time.min))
+        cutoff = timezone.make_aware(datetime.combine(add_days(today, -allowance), time.min))
         query |= Q(stage_id__in=sorted(stage_ids), stage_entered_at__lt=cutoff)
     return query
 

@@ -46,9 +46,10 @@ from django.utils.translation import ngettext
 from kadence.core.amounts import format_amount
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
+from kadence.core.validation import clean_money
 from kadence.domain import capacity as cap
 from kadence.domain import funnel as domain
-from kadence.domain.periods import MONTHS_IN, Period
+from kadence.domain.periods import MONTHS_IN, Period, add_days
 from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.funnel import WEIGHTED, FunnelReport, funnel_report
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
@@ -347,7 +348,7 @@ def stalled_deals(scope: Scope, template: ProcessTemplate, stages: list[Stage], 
     limits = {s.pk: cap.stalled_after_days(factor, Decimal(s.standard_days)) for s in stages}
     rule = Q(pk__in=[])
     for stage_id, days in limits.items():
-        rule |= Q(stage_id=stage_id, stage_entered_at__lt=_start_of(as_of - timedelta(days=days - 1)))
+        rule |= Q(stage_id=stage_id, stage_entered_at__lt=_start_of(add_days(as_of, 1 - days)))
     qs = scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN)).filter(rule)
     return qs, limits
 
@@ -510,11 +511,10 @@ def ideal_for(user: User, *, today: date, unit_id: int | None = None, owner_id: 
               durations: str = "configured") -> IdealReport:
     """The ideal report asked for by a page or API query: the scope resolved for `user` (404 out of
     reach), the template (default: the default one), the period (default: this quarter; any day of
-    it), at `today`."""
-    if target is not None and target < 0:
-        raise ValidationFailed(_("A target cannot be negative."), {"target": [_("Use 0 or more.")]})
-    if avg_deal is not None and avg_deal <= 0:
-        raise ValidationFailed(_("The average deal size must be more than 0."), {"avg_deal": [_("More than 0.")]})
+    it), at `today`. A typed target or average deal size follows the one money rule (422 otherwise)."""
+    # The one money rule bounds what is tried, so the funnel's divisions stay inside Decimal's range.
+    target = None if target is None else clean_money(target, "target")
+    avg_deal = None if avg_deal is None else clean_money(avg_deal, "avg_deal", positive=True)
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     template = template_by_id(template_id)
     period = period_of(period_kind, period_start, default_day=today)

@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
+from kadence.core.validation import clean_date
 from kadence.domain import montecarlo as mc
-from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, period_containing
+from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
 from kadence.insights.scope import Scope, resolve_scope
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.planning.models import ForecastPolicy
@@ -55,7 +56,6 @@ MAX_TRIALS = 50_000
 MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
 SLIP_CACHE_SECONDS = 24 * 3600
-EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,8 @@ class ProbabilisticReport:
 
 
 def _period(kind: str | None, start: date | None, as_of: date) -> Period:
-    for name, value in (("period_start", start), ("as_of", as_of)):
-        if value is not None and not EARLIEST <= value <= LATEST:
-            raise ValidationFailed(_("Choose a date between 1900 and 9000."), {name: [_("Out of range.")]})
+    clean_date(start, "period_start")  # far from now the period arithmetic would overflow
+    clean_date(as_of, "as_of")
     kind = kind or "quarter"
     if kind not in PERIOD_KINDS:
         raise ValidationFailed(_("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]})
@@ -167,20 +166,13 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
     earliest_slip, latest_slip = (slips.days[0], slips.days[-1]) if slips.days else (0, 0)
     # p_in > 0 needs expected + min slip ≤ end (and, for a future period, expected + max slip ≥ start)
     qs = scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
-    qs = qs.filter(expected_close_date__lte=_shift(period.end, -earliest_slip))
+    qs = qs.filter(expected_close_date__lte=add_days(period.end, -earliest_slip))
     if as_of < period.start:
-        qs = qs.filter(expected_close_date__gte=_shift(period.start, -latest_slip))
+        qs = qs.filter(expected_close_date__gte=add_days(period.start, -latest_slip))
     # amounts as whole cents computed by the database: cheaper to load than decimals, and exact
     cents = Cast(Round(F("amount") * 100), BigIntegerField())
     return list(qs.order_by("pk").annotate(cents=cents).values_list("cents", "template_id", "level_id",
                                                                      "expected_close_date"))
-
-
-def _shift(day: date, days: int) -> date:
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return date.max if days > 0 else date.min
 
 
 def probabilistic_forecast(user: User, *, as_of: date, unit_id: int | None = None, owner_id: int | None = None,

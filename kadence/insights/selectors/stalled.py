@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kadence.activities.models import Activity
 from kadence.core.models import AuditEntry, User
-from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, page_numbers
 from kadence.deals.models import StallAction
 from kadence.domain.stall import (
     CLOSE_PASSED,
@@ -276,19 +276,6 @@ def _rows(page: list[tuple[int, int]], policy: StallPolicy, as_of: date) -> list
     return rows
 
 
-def _page_numbers(page: Any, page_size: Any) -> tuple[int, int]:
-    """(page size, page number) from request values, clamped as kadence.core.pagination does."""
-    try:
-        size = int(page_size or DEFAULT_PAGE_SIZE)
-    except (TypeError, ValueError):
-        size = DEFAULT_PAGE_SIZE
-    try:
-        number = max(int(page or 1), 1)
-    except (TypeError, ValueError):
-        number = 1
-    return min(max(size, 1), MAX_PAGE_SIZE), number
-
-
 def stalled_report(user: User, *, unit_id: int | None = None, owner_id: int | None = None, reason: str | None = None,
                    sort: str = DEFAULT_SORT, page: Any = 1, page_size: Any = DEFAULT_PAGE_SIZE,
                    as_of: date | None = None, policy: StallPolicy | None = None) -> StalledReport:
@@ -300,7 +287,7 @@ def stalled_report(user: User, *, unit_id: int | None = None, owner_id: int | No
     policy = policy or stall_policy()
     reason = reason if reason in REASONS else None
     sort = sort if sort in SORTS else DEFAULT_SORT
-    size, number = _page_numbers(page, page_size)
+    number, size = page_numbers(page, page_size)
     counts, ids = _stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size)
     count = counts[reason] if reason else counts["total"]
     last = max(1, -(-count // size))

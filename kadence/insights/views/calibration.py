@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.validation import parse_date_param
+from kadence.core.validation import parse_date_param, parse_int
 from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
@@ -59,12 +59,13 @@ def _int(request: HttpRequest, name: str, *, low: int = 1, high: int = 2**63 - 1
     raw = (request.GET.get(name) or request.POST.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = parse_int(raw, low=low, high=high)
+    if number is None:
         if missing is NotFound:
             raise NotFound(_("Not found."))
         raise ValidationFailed(_("Please correct the highlighted fields."),
                                {name: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]})
-    return int(raw)
+    return number
 
 
 def _date(request: HttpRequest, name: str) -> date | None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.amounts import money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import parse_date_param
+from kadence.core.validation import parse_date_param, parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -48,9 +48,10 @@ def _id(request: HttpRequest, name: str) -> int | None:
     raw = (request.GET.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+    number = parse_int(raw)
+    if number is None:
         raise NotFound(_("Not found."))
-    return int(raw)
+    return number
 
 
 _date = parse_date_param
@@ -313,8 +314,8 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
 def forecast_accuracy(request: HttpRequest) -> HttpResponse:
     """Forecast accuracy per period, seller and team (?period_kind=&unit_id=&owner_id=&periods=)."""
     try:
-        raw = request.GET.get("periods") or ""
-        count = int(raw) if raw.isdigit() else selectors.ACCURACY_PERIODS
+        count = parse_int(request.GET.get("periods"), low=0)
+        count = selectors.ACCURACY_PERIODS if count is None else count
         report = selectors.forecast_accuracy(request.user, period_kind=request.GET.get("period_kind") or "quarter",
                                              unit_id=_id(request, "unit_id"), owner_id=_id(request, "owner_id"),
                                              as_of=timezone.localdate(), count=count)

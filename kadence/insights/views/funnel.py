@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
 from kadence.core.schemas import MAX_ID
 from kadence.core.views import render_error
@@ -67,7 +68,7 @@ class ScopeForm(forms.Form):
 
 class FunnelForm(ScopeForm):
     template_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    as_of = DateField(required=False, input_formats=["%Y-%m-%d"])
     product_line_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     industry_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     account_size = forms.ChoiceField(required=False, choices=[("", ""), *Account.Size.choices])

@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
 from kadence.core.prg import pop_failed_post, redirect_after_failure
+from kadence.core.validation import MAX_ID, parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
 from kadence.core.xlsx import xlsx_response
@@ -50,24 +52,16 @@ class StallActionForm(forms.Form):
 
     outcome = forms.ChoiceField(choices=StallAction.Outcome.choices)
     next_step = forms.CharField(label=gettext_lazy("Next step"), max_length=NEXT_STEP_MAX_LENGTH, required=False)
-    next_step_on = forms.DateField(label=gettext_lazy("On"), required=False)
+    next_step_on = DateField(label=gettext_lazy("On"), required=False)
     activity_kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Activity.Kind.choices, required=False)
-    stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False)
-    loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False)
+    stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False, max_value=MAX_ID)
+    loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False, max_value=MAX_ID)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _filters(data: Any) -> dict[str, Any]:
-    return {"unit_id": _int(data.get("unit_id")), "owner_id": _int(data.get("owner_id")),
+    return {"unit_id": parse_int(data.get("unit_id")), "owner_id": parse_int(data.get("owner_id")),
             "reason": data.get("reason") or None, "sort": data.get("sort") or DEFAULT_SORT}
 
 

@@ -21,8 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import OrgUnit, User
-from kadence.core.pagination import Page
+from kadence.core.pagination import Page, page_numbers
+from kadence.core.schemas import MAX_VERSION
+from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -47,7 +50,6 @@ from kadence.planning.selectors.targets import (
 )
 from kadence.planning.services import targets as services
 
-MAX_AMOUNT = Decimal("99999999999999.99")
 MAX_ID = 2**63 - 1
 ROWS_PER_PAGE = 50
 
@@ -60,10 +62,8 @@ class TargetForm(forms.Form):
 
     scope = forms.ChoiceField(label=gettext_lazy("For"))
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter")
-    period_start = forms.DateField(label=gettext_lazy("Any day of the period"),
-                                   widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label=gettext_lazy("Target"), min_value=Decimal(0), max_value=MAX_AMOUNT,
-                                max_digits=16, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    period_start = DateField(label=gettext_lazy("Any day of the period"))
+    amount = MoneyField(label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, initial="CNY")
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
@@ -83,10 +83,8 @@ class TargetForm(forms.Form):
 
 class TargetEditForm(forms.Form):
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
-    period_start = forms.DateField(label=gettext_lazy("Any day of the period"),
-                                   widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label=gettext_lazy("Target"), min_value=Decimal(0), max_value=MAX_AMOUNT,
-                                max_digits=16, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    period_start = DateField(label=gettext_lazy("Any day of the period"))
+    amount = MoneyField(label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
@@ -95,8 +93,7 @@ class TargetEditForm(forms.Form):
 class TargetFilterForm(forms.Form):
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), required=False,
                                     choices=[("", gettext_lazy("Any")), *PeriodKind.choices])
-    period_start = forms.DateField(label=gettext_lazy("Holding the day"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = DateField(label=gettext_lazy("Holding the day"), required=False)
 
 
 class IdealForm(forms.Form):
@@ -111,12 +108,9 @@ class IdealForm(forms.Form):
     template_id = forms.IntegerField(label=gettext_lazy("Process"), required=False, min_value=1, max_value=MAX_ID,
                                      widget=forms.Select)
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, required=False)
-    period_start = forms.DateField(label=gettext_lazy("Any day of the period"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
-    target = forms.DecimalField(label=gettext_lazy("Try a target"), required=False, min_value=Decimal(0),
-                                max_value=MAX_AMOUNT, decimal_places=2)
-    avg_deal = forms.DecimalField(label=gettext_lazy("Try an average deal size"), required=False,
-                                  min_value=Decimal("0.01"), max_value=MAX_AMOUNT, decimal_places=2)
+    period_start = DateField(label=gettext_lazy("Any day of the period"), required=False)
+    target = MoneyField(label=gettext_lazy("Try a target"), required=False)
+    avg_deal = MoneyField(label=gettext_lazy("Try an average deal size"), required=False, positive=True)
     durations = forms.ChoiceField(label=gettext_lazy("Stage durations"), required=False, choices=[
         ("configured", gettext_lazy("Configured (standard days)")), ("learned", gettext_lazy("Learned from history"))])
 
@@ -226,9 +220,9 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    raw = request.POST.get("version") or ""
+    version = parse_int(request.POST.get("version"), high=MAX_VERSION)
     try:
-        services.target_delete(request.user, pk, version=int(raw) if raw.isdigit() and len(raw) < 10 else None)
+        services.target_delete(request.user, pk, version=version)
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
@@ -256,10 +250,7 @@ def comparison_figure(report: IdealReport) -> dict[str, Any]:
 
 
 def _paged(rows: list[CapacityRow], number: str | None) -> Page:
-    try:
-        page = max(int(number or 1), 1)
-    except ValueError:
-        page = 1
+    page, _size = page_numbers(number)
     last = max(1, -(-len(rows) // ROWS_PER_PAGE))
     page = min(page, last)
     return Page(items=rows[(page - 1) * ROWS_PER_PAGE: page * ROWS_PER_PAGE], count=len(rows), page=page,

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
+from kadence.core.validation import clean_date
 from kadence.core.visibility import in_scope
 from kadence.domain import forecast as fc
 from kadence.domain.periods import (
@@ -58,7 +59,6 @@ CENT = Decimal("0.01")
 ACCURACY_PERIODS = 8
 ORDER_WEEKS = 8
 DEALS_KEPT = 500  # the largest deals behind a submission that its snapshot keeps
-EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
 MANAGING_ROLES = (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
 
 
@@ -66,18 +66,12 @@ def cents(value: Decimal | None) -> Decimal:
     return (value or fc.ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def check_date(name: str, value: date | None) -> None:
-    """Dates far from now would overflow the period arithmetic: refuse them as bad input."""
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise ValidationFailed(_("Choose a date between 1900 and 9000."), {name: [_("Out of range.")]})
-
-
 def forecast_period(kind: str | None, start: date | None, as_of: date) -> Period:
     """The period asked for: `kind` month / quarter / year (default quarter) holding `start`
     (any day of it; default: the period holding `as_of`)."""
     kind = kind or "quarter"
-    check_date("period_start", start)
-    check_date("as_of", as_of)
+    clean_date(start, "period_start")  # far from now the period arithmetic would overflow
+    clean_date(as_of, "as_of")
     if kind not in PERIOD_KINDS:
         raise ValidationFailed(_("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]})
     checked: PeriodKind = kind  # type: ignore[assignment]
@@ -599,7 +593,7 @@ def order_forecast_report(user: User, *, unit_id: int | None = None, owner_id: i
     """This week's rolling forecast (the next four weeks) and its track record over the last
     `weeks` completed weeks: the forecast made 1–4 weeks before each week against the orders won in
     it (closed_on in that week), summed over the scope."""
-    check_date("as_of", as_of)
+    clean_date(as_of, "as_of")
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     made_on = week_start(as_of)
     ahead = next_week_starts(as_of)

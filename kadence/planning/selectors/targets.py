@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
+from kadence.core.validation import clean_date
 from kadence.core.visibility import in_scope, scope_unit_ids
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, period_containing
 from kadence.insights.scope import Scope
@@ -34,6 +35,7 @@ def period_of(kind: str | None, day: date | None, *, default_day: date, default_
         raise ValidationFailed(_("Choose month, quarter or year."),
                                {"period_kind": [_("Choose month, quarter or year.")]})
     checked: PeriodKind = kind  # type: ignore[assignment]
+    clean_date(day, "period_start")  # far from now the period arithmetic would overflow
     return period_containing(checked, day or default_day)
 
 

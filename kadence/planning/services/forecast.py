@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kadence.core.audit import audit_changes
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_money, clean_text
 from kadence.core.visibility import in_scope
 from kadence.domain import forecast as fc
 from kadence.domain.periods import Period, next_week_starts, week_start
@@ -36,19 +36,10 @@ from kadence.planning.selectors.forecast import (
 
 ENTITY = "planning.forecastsubmission"
 ORDER_ENTITY = "planning.orderforecast"
-MAX_MONEY = Decimal("1e14")
 
 
 def _money(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(_("Amount must be a number."), {field: [_("Enter a number.")]}) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValidationFailed(_("Amount cannot be negative."), {field: [_("Enter zero or more.")]})
-    if amount >= MAX_MONEY:
-        raise ValidationFailed(_("Amount is too large."), {field: [_("Enter less than 10¹⁴.")]})
-    return amount.quantize(Decimal("0.01"))
+    return clean_money(value, field)
 
 
 def _open_period(period: Period, today: date) -> None:
@@ -88,7 +79,7 @@ def forecast_submit(user: User, *, period_kind: str | None = None, period_start:
     if not user.org_unit_id:
         raise ValidationFailed(_("You are not placed in a team; an admin must place you before you can submit."),
                                code="no_team")
-    reason = clean_text(reason, "reason", 500).strip()
+    reason = clean_text(reason, "reason", 500, multiline=True).strip()
     totals = _seller_totals(user, period, today)
     call = totals.commit_call if forecast is None or forecast == "" else _money(forecast, "forecast")
     submission = ForecastSubmission.objects.create(
@@ -116,7 +107,7 @@ def forecast_adjust(user: User, submission_id: int, *, forecast: Any, reason: st
         raise PermissionDenied(_("Only a manager or director can adjust a forecast."))
     period = Period(submission.period_kind, submission.period_start)  # type: ignore[arg-type]
     _open_period(period, today)
-    reason = clean_text(reason, "reason", 500).strip()
+    reason = clean_text(reason, "reason", 500, multiline=True).strip()
     if not reason:
         raise ValidationFailed(_("Say why you adjust this forecast."), {"reason": [_("This field is required.")]})
     call = _money(forecast, "forecast")

@@ -10,7 +10,7 @@ target per scope and period (a second one is a 409 `duplicate` naming the existi
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,27 +20,16 @@ from kadence.core.audit import audit_changes, diff
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_money, clean_text
 from kadence.planning.models import Target
 from kadence.planning.selectors.targets import access_target, can_set_target, period_of
 
 ENTITY = "planning.target"
-MAX_AMOUNT = Decimal("99999999999999.99")  # what Target.amount (16 digits, 2 decimals) holds
 FIELDS = ("unit", "user", "period_kind", "period_start", "amount", "currency", "note")
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError, TypeError):
-        amount = Decimal("NaN")
-    if not amount.is_finite() or isinstance(value, bool):
-        raise ValidationFailed(_("Enter the target as a number."), {"amount": [_("Enter a number.")]})
-    if amount < 0:
-        raise ValidationFailed(_("A target cannot be negative."), {"amount": [_("Use 0 or more.")]})
-    if amount > MAX_AMOUNT:
-        raise ValidationFailed(_("The target is too large."), {"amount": [_("Too large.")]})
-    return amount.quantize(Decimal("0.01"))
+    return clean_money(value, "amount")
 
 
 def _currency(value: Any) -> str:
@@ -97,7 +86,7 @@ def target_create(user: User, *, period_kind: str, period_start: date, amount: A
     period = period_of(period_kind, _day(period_start), default_day=period_start)
     values: dict[str, Any] = {"unit": unit, "user": seller, "period_kind": period.kind, "period_start": period.start,
                               "amount": _amount(amount), "currency": _currency(currency),
-                              "note": clean_text(note, "note", 500).strip()}
+                              "note": clean_text(note, "note", 500, multiline=True).strip()}
     existing = _same_scope_period(unit_id, user_id, period.kind, period.start).first()
     if existing is not None:
         raise _duplicate(existing)
@@ -125,7 +114,7 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Any) -
     if "currency" in changes:
         values["currency"] = _currency(changes["currency"])
     if "note" in changes:
-        values["note"] = clean_text(changes["note"], "note", 500).strip()
+        values["note"] = clean_text(changes["note"], "note", 500, multiline=True).strip()
     if "period_kind" in changes or "period_start" in changes:
         day = _day(changes["period_start"]) if "period_start" in changes else target.period_start
         period = period_of(changes.get("period_kind", target.period_kind), day, default_day=day)

@@ -8,11 +8,10 @@ the stored rows, so run it regularly, e.g. nightly from cron:
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
-from kadence.core.errors import DomainError
+from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.validation import parse_date_param
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.services.calibration import calibration_recompute
 
@@ -27,10 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = None
         if options["date"]:
-            try:
-                as_of = date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date must be YYYY-MM-DD.") from None
+            try:  # the date rule of the pages and the API: ISO, within the accepted years
+                as_of = parse_date_param(options["date"], "date")
+            except ValidationFailed as exc:
+                raise CommandError(f"--date: {exc.detail}") from None
         template_id = None
         if options["template"]:
             template_id = ProcessTemplate.objects.filter(code=options["template"]).values_list("pk", flat=True).first()

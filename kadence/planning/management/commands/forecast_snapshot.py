@@ -9,12 +9,11 @@ Run it daily from cron, e.g. at 06:00:
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from kadence.core.errors import ValidationFailed
+from kadence.core.validation import parse_date_param
 from kadence.planning.services.forecast import forecast_snapshot_take
 
 CRON_LINE = "0 6 * * *  cd /srv/kadence && .venv/bin/kadence forecast_snapshot >> var/forecast_snapshot.log 2>&1"
@@ -33,10 +32,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         taken_on = timezone.localdate()
         if options["date"]:
-            try:
-                taken_on = date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date must be YYYY-MM-DD.") from None
+            try:  # the date rule of the pages and the API: ISO, within the accepted years
+                taken_on = parse_date_param(options["date"], "date")
+            except ValidationFailed as exc:
+                raise CommandError(f"--date: {exc.detail}") from None
         try:
             run = forecast_snapshot_take(taken_on=taken_on, period_kind=options["period_kind"])
         except ValidationFailed as exc:
