@@ -32,6 +32,7 @@ from kadence.core.schemas import (
     page_out,
 )
 from kadence.domain import capacity as cap
+from kadence.insights.api.common import RefOut, ScopeOut, TemplateRef
 from kadence.insights.selectors.ideal import (
     CapacityReport,
     CapacityRow,
@@ -52,11 +53,6 @@ MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 # --- schemas -------------------------------------------------------------------------------------
-
-
-class RefOut(Schema):
-    id: int
-    name: str
 
 
 class TargetOut(Schema):
@@ -121,14 +117,7 @@ class IdealQuery(Clean):
     durations: Literal["configured", "learned"] = "configured"
 
 
-class ScopeOut(Schema):
-    kind: str
-    label: str
-    unit_id: int | None
-    owner_id: int | None
-
-
-class PeriodOut(Schema):
+class PlanPeriodOut(Schema):
     kind: str
     start: date
     end: date
@@ -136,13 +125,7 @@ class PeriodOut(Schema):
     months: Money
 
 
-class TemplateRefOut(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class StageRefOut(TemplateRefOut):
+class StageRefOut(TemplateRef):
     order: int
 
 
@@ -205,8 +188,8 @@ class FunnelFiguresOut(Schema):
 
 class IdealOut(Schema):
     scope: ScopeOut
-    template: TemplateRefOut
-    period: PeriodOut
+    template: TemplateRef
+    period: PlanPeriodOut
     as_of: date
     inputs: InputsOut
     ready: bool = Field(description="False when the target or the average deal size is missing (see `missing`).")
@@ -239,7 +222,7 @@ class FiguresOut(Schema):
     velocity_gap: Money | None
 
 
-class ActionOut(Schema):
+class CapacityActionOut(Schema):
     kind: str
     count: int | None
     by: date | None
@@ -249,7 +232,7 @@ class ActionOut(Schema):
     text: str
 
 
-class StalledOut(Schema):
+class CapacityStalledOut(Schema):
     id: int
     name: str
     account: str
@@ -285,22 +268,22 @@ class CapacityRowOut(Schema):
     win_rate_source: str
     stalled: int
     figures: FiguresOut
-    actions: list[ActionOut]
+    actions: list[CapacityActionOut]
 
 
 class CapacityOut(Schema):
     scope: ScopeOut
-    template: TemplateRefOut
-    period: PeriodOut
+    template: TemplateRef
+    period: PlanPeriodOut
     as_of: date
     inputs: InputsOut
     days_left: int
     figures: FiguresOut
     won_count: int
     due_count: int
-    actions: list[ActionOut]
+    actions: list[CapacityActionOut]
     stalled_count: int
-    stalled: list[StalledOut]
+    stalled: list[CapacityStalledOut]
     stages: list[StageDueOut]
     at_risk: AtRiskOut = Field(description="Due deals in stages an average deal cannot finish by the period end.")
     sellers: list[CapacityRowOut]
