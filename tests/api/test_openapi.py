@@ -67,6 +67,14 @@ def test_a_versioned_write_documents_409_and_a_report_scoped_by_id_documents_404
     assert document["components"]["schemas"]["ErrorOut"]["required"] == ["detail", "code"]
 
 
+def test_every_operation_documents_a_success_answer(document):
+    """A file download too: its 200 is the file, in whatever content type it was uploaded with."""
+    for name, _method, operation in operations(document):
+        assert any(200 <= int(s) < 300 for s in operation["responses"]), name
+    download = document["paths"]["/api/evidence/{evidence_id}/download"]["get"]["responses"]
+    assert download[200]["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+
+
 def _models_in(annotation, seen: set) -> None:
     """Every pydantic model an annotation refers to, through lists, unions and nested fields."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
