@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -92,16 +93,57 @@ class KadenceOpenAPISchema(OpenAPISchema):
         details["responses"] = responses
         return details
 
+    def get_paths(self) -> dict[str, Any]:
+        paths = super().get_paths()
+        operations = [(path, operation) for path, methods in paths.items() for operation in methods.values()]
+        for path, source in operations:
+            for status, answer in source["responses"].items():
+                if 200 <= int(status) < 300 and (links := self._links(path, source, answer, operations)):
+                    answer["links"] = links
+        return paths
+
+    def _links(
+        self, path: str, source: dict[str, Any], answer: dict[str, Any], operations: list[tuple[str, dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """OpenAPI links from an answer that carries a record (or a page of records: the first one) to
+        the operations on it, `<path>/{x}` and below, with `x` = the record's id and, for a write on
+        the record itself, `version` = its version. Clients see what follows what; the fuzzer's
+        stateful phase creates or lists a record and then works on it."""
+        schema = self._resolve(answer.get("content", {}).get(self.api.renderer.media_type, {}).get("schema", {}))
+        record, pointer = schema.get("properties", {}), "$response.body#"
+        if "id" not in record and "items" in record:
+            record, pointer = self._resolve(record["items"].get("items", {})).get("properties", {}), pointer + "/items/0"
+        if "id" not in record:
+            return {}
+        known = {p["name"] for p in source["parameters"] if p["in"] == "path"}
+        links = {}
+        for target_path, target in operations:
+            match = re.fullmatch(re.escape(path) + r"/\{(\w+)\}(/[^{}]*)?((?:/.*)?)", target_path)
+            if not match:
+                continue
+            name, nested = match.group(1), match.group(3)
+            others = {p["name"] for p in target["parameters"] if p["in"] == "path"} - {name}
+            if not others <= known:
+                continue
+            link: dict[str, Any] = {"operationId": target["operationId"], "parameters": {
+                name: f"{pointer}/id", **{other: f"$request.path.{other}" for other in sorted(others)}}}
+            if not nested and "version" in record and "version" in self._body_fields(target.get("requestBody")):
+                link["requestBody"] = {"version": f"{pointer}/version"}
+            links[target["operationId"]] = link
+        return links
+
+    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in schema:
+            return self.schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        return schema
+
     def get_components(self) -> dict[str, Any]:
         self.add_schema_definitions({"ErrorOut": ErrorOut.model_json_schema(mode="serialization")})
         return super().get_components()
 
     def _body_fields(self, body: dict[str, Any] | None) -> set[str]:
         for media in (body or {}).get("content", {}).values():
-            schema = media.get("schema", {})
-            if "$ref" in schema:
-                schema = self.schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
-            return set(schema.get("properties", {}))
+            return set(self._resolve(media.get("schema", {})).get("properties", {}))
         return set()
 
     def add_schema_definitions(self, definitions: dict[str, Any]) -> None:

@@ -75,6 +75,23 @@ def test_every_operation_documents_a_success_answer(document):
     assert download[200]["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
+def test_answers_that_carry_a_record_link_to_the_operations_on_it(document):
+    """A create and a page link to the record's own operations (id and, for writes on it,
+    version); a nested record keeps its parent's id from the request path."""
+    created = document["paths"]["/api/targets"]["post"]["responses"][201]["links"]
+    assert created["kadence_insights_api_targets_update_target"] == {
+        "operationId": "kadence_insights_api_targets_update_target",
+        "parameters": {"target_id": "$response.body#/id"},
+        "requestBody": {"version": "$response.body#/version"},
+    }
+    page = document["paths"]["/api/opportunities"]["get"]["responses"][200]["links"]
+    assert page["kadence_pipeline_api_move_opportunity"]["parameters"] == {"opp_id": "$response.body#/items/0/id"}
+    assert "requestBody" not in page["kadence_deals_api_tasks_add_task"]
+    task = document["paths"]["/api/opportunities/{opp_id}/tasks"]["post"]["responses"][201]["links"]
+    assert task["kadence_deals_api_tasks_complete_task"]["parameters"] == {
+        "task_id": "$response.body#/id", "opp_id": "$request.path.opp_id"}
+
+
 def _models_in(annotation, seen: set) -> None:
     """Every pydantic model an annotation refers to, through lists, unions and nested fields."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
