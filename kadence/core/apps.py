@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from kadence.core.checks import caches_reachable
 
 
 class CoreConfig(AppConfig):
@@ -8,6 +11,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core")
     default = True
+
+    def ready(self) -> None:
+        checks.register(caches_reachable, checks.Tags.caches, deploy=True)
 
 
 class KadenceAdminConfig(admin_apps.AdminConfig):

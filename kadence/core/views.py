@@ -25,6 +25,7 @@ from django.views.i18n import set_language
 
 from kadence.activities.selectors import activities_due
 from kadence.core.amounts import AmountUnit, format_amount
+from kadence.core.caching import cache_problem
 from kadence.core.errors import DomainError
 from kadence.core.forms import (
     ThrottledAuthenticationForm,
@@ -43,14 +44,19 @@ from kadence.pipeline.selectors import WEIGHTED, ZERO, OpportunityFilters, oppor
 
 @require_GET
 def healthz(request):
-    """200 with {"status": "ok"} when the app answers and the database does; 503 otherwise."""
+    """200 with {"status": "ok"} when the app, the database and the cache answer; 503 otherwise, saying
+    which part is down (a load balancer takes the instance out; the cache is shared, so its outage
+    is the operator's to see even though pages still answer without it)."""
+    body = {"status": "ok", "database": "up", "vendor": connection.vendor, "cache": "up"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # the point is to report any database failure, whatever its type
-        return JsonResponse({"status": "error", "database": "down", "detail": exc.__class__.__name__}, status=503)
-    return JsonResponse({"status": "ok", "database": "up", "vendor": connection.vendor})
+        body.update(status="error", database="down", detail=exc.__class__.__name__)
+    if cache_problem():
+        body.update(status="error", cache="down")
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 
 
 # --- errors ------------------------------------------------------------------------------------

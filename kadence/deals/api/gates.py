@@ -83,7 +83,10 @@ def add_evidence(request: HttpRequest, opp_id: OppId, payload: Form[EvidenceIn],
     return Status(201, evidence)
 
 
-@router.get("/evidence/{evidence_id}/download", url_name="evidence_download", response={codes_4xx: ErrorOut})
+@router.get("/evidence/{evidence_id}/download", url_name="evidence_download", response={codes_4xx: ErrorOut},
+            openapi_extra={"responses": {200: {
+                "description": "The file, with the content type it was uploaded with.",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}})
 def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
     """The evidence file, to whoever can see its deal."""
     evidence = services.access_evidence(request.auth, evidence_id)

@@ -31,7 +31,7 @@ class C139ItemOut(Schema):
     guidance: str
 
 
-class ContactRef(Schema):
+class ContactNameRef(Schema):
     id: int
     name: str
 
@@ -42,7 +42,7 @@ class C139AnswerOut(Schema):
     item: str
     tier: str
     status: str
-    confirmed_with: ContactRef | None
+    confirmed_with: ContactNameRef | None
     confirmed_on: date | None
     note: str
 

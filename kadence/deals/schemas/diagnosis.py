@@ -57,7 +57,7 @@ class ExpenseFlowOut(Schema):
     state: str
 
 
-class ActionOut(Schema):
+class DiagnosisActionOut(Schema):
     kind: str
     text: str
     actor: UserRef | None
@@ -89,4 +89,4 @@ class DiagnosisOut(Schema):
     coverage_percent: int
     red_flags: list[str]
     expenses: ExpenseFlowOut
-    actions: list[ActionOut]
+    actions: list[DiagnosisActionOut]

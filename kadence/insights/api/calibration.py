@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, In, Money, Reason
+from kadence.insights.api.common import ScopeOut, TemplateRef
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
@@ -36,13 +37,7 @@ router = Router(tags=["forecast"])
 # --- schemas -------------------------------------------------------------------------------------
 
 
-class TemplateRef(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class BucketOut(Schema):
+class CalibrationBucketOut(Schema):
     key: str = Field(description="Level code, stage code or C139 band code.")
     label: str
     configured: Money | None = Field(description="Configured probability, percent.")
@@ -53,7 +48,7 @@ class BucketOut(Schema):
     enough: bool = Field(description="outcomes ≥ the policy's minimum.")
 
 
-class LevelBucketOut(BucketOut):
+class LevelBucketOut(CalibrationBucketOut):
     used: bool = Field(description="The process uses this level (a stage's default level or held by an open deal).")
     effective: Money = Field(description="The probability reports use, percent.")
     source: str = Field(description="\"configured\" or \"calibrated\".")
@@ -82,8 +77,8 @@ class CalibrationOut(Schema):
     note: str = Field(description="Which probabilities reports of this process use.")
     brier: BrierOut = Field(description="Pooled Brier score per dimension (over every deal × bucket pair).")
     levels: list[LevelBucketOut]
-    stages: list[BucketOut]
-    bands: list[BucketOut]
+    stages: list[CalibrationBucketOut]
+    bands: list[CalibrationBucketOut]
 
 
 class CalibrationQuery(Clean):
@@ -103,13 +98,6 @@ class SwitchIn(In):
     template_id: Id
     use_calibrated: bool
     reason: Reason = ""
-
-
-class ScopeOut(Schema):
-    kind: str = Field(description="\"owner\" (one seller), \"unit\" (a unit subtree) or \"all\" (all of your scope).")
-    label: str
-    unit_id: int | None
-    owner_id: int | None
 
 
 class BinOut(Schema):

@@ -28,6 +28,7 @@ from kadence.core.schemas import (
     page_out,
 )
 from kadence.domain import forecast as fc
+from kadence.insights.api.common import ScopeOut
 from kadence.planning.models import ForecastSubmission
 from kadence.planning.selectors import forecast as selectors
 from kadence.planning.services import forecast as services
@@ -38,22 +39,15 @@ Kind = Literal["month", "quarter", "year"]
 SubmissionId = Path[int, {"ge": 1, "le": MAX_ID}]
 
 
-class ScopeQuery(Schema):
+class ForecastScopeQuery(Schema):
     unit_id: Id | None = Field(None, description="A unit of yours (and the units below it).")
     owner_id: Id | None = Field(None, description="One seller of your units (yourself, for a rep).")
     as_of: Day | None = Field(None, description="The report date (default today).")
 
 
-class ForecastQuery(ScopeQuery):
+class ForecastQuery(ForecastScopeQuery):
     period_kind: Kind = "quarter"
     period_start: Day | None = Field(None, description="Any day of the period (default: the period of as_of).")
-
-
-class ScopeOut(Schema):
-    kind: str
-    label: str
-    owner_id: int | None
-    unit_id: int | None
 
 
 class PeriodOut(Schema):
@@ -75,7 +69,7 @@ class FigureOut(Schema):
     amount: Money
 
 
-class TotalsOut(Schema):
+class ForecastTotalsOut(Schema):
     open_count: int
     open_amount: Money
     weighted: Money
@@ -83,7 +77,7 @@ class TotalsOut(Schema):
     best_case_call: Money
 
 
-class BucketOut(Schema):
+class TimeBucketOut(Schema):
     bucket: str
     start: date | None
     end: date | None
@@ -130,10 +124,10 @@ class ForecastOut(Schema):
     as_of: date
     probabilities_used: str = Field(description="'configured': the probability of each deal's level.")
     categories: list[CategoryOut]
-    totals: TotalsOut
+    totals: ForecastTotalsOut
     call: Money = Field(description="Σ of the sellers' forecasts of record (booked + commit without one).")
     booked_to_date: FigureOut = Field(description="Won this calendar year up to as_of.")
-    buckets: list[BucketOut]
+    buckets: list[TimeBucketOut]
     sellers: list[SellerOut]
     teams: list[UnitRowOut]
     regions: list[UnitRowOut]
@@ -247,7 +241,7 @@ class OrdersOut(Schema):
     by_lead: list[LeadSummaryOut]
 
 
-class AccuracyQuery(ScopeQuery):
+class AccuracyQuery(ForecastScopeQuery):
     period_kind: Kind = "quarter"
     periods: int = Field(selectors.ACCURACY_PERIODS, ge=1, le=24, description="Completed periods to show.")
 
@@ -363,7 +357,7 @@ def orders_out(report: selectors.OrderReport) -> dict[str, Any]:
     }
 
 
-def _today(query: ScopeQuery) -> date:
+def _today(query: ForecastScopeQuery) -> date:
     return query.as_of or timezone.localdate()
 
 
@@ -409,7 +403,7 @@ def adjust(request: HttpRequest, submission_id: SubmissionId, payload: AdjustIn)
 
 
 @router.get("/forecast/orders", response={200: OrdersOut, codes_4xx: ErrorOut})
-def orders(request: HttpRequest, query: Query[ScopeQuery]) -> dict[str, Any]:
+def orders(request: HttpRequest, query: Query[ForecastScopeQuery]) -> dict[str, Any]:
     """The rolling 4-week order forecast: this week's figures for the next four weeks (yours, the
     scope's sum, per seller) and the track record of the last eight weeks per lead (1–4 weeks)."""
     report = selectors.order_forecast_report(request.auth, unit_id=query.unit_id, owner_id=query.owner_id,

@@ -17,6 +17,7 @@ from ninja.responses import codes_4xx
 from kadence.accounts.models import Account
 from kadence.core.errors import ValidationFailed
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, Money
+from kadence.insights.api.common import ScopeOut, TemplateRef
 from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
@@ -67,26 +68,13 @@ class FunnelAtQuery(FunnelQuery):
                                                  "a past day is reconstructed from the stage history.")
 
 
-class ScopeOut(Schema):
-    kind: str = Field(description="\"owner\" (one seller), \"unit\" (a unit subtree) or \"all\" (all of your scope).")
-    label: str
-    unit_id: int | None
-    owner_id: int | None
-
-
-class TemplateRef(Schema):
-    id: int
-    code: str
-    name: str
-
-
 class SliceOut(Schema):
     product_line_id: int | None
     industry_id: int | None
     account_size: str
 
 
-class StageOut(Schema):
+class FunnelStageOut(Schema):
     stage_id: int
     code: str
     name: str
@@ -100,7 +88,7 @@ class StageOut(Schema):
     conversion: Money | None = Field(description="advanced ÷ (advanced + lost); null without either.")
 
 
-class TotalsOut(Schema):
+class FunnelTotalsOut(Schema):
     count: int
     amount: Money
     weighted: Money
@@ -116,8 +104,8 @@ class FunnelOut(Schema):
     source: str = Field(description="\"summary\", \"live\" or \"history\" (reconstructed from the stage history).")
     source_label: str
     probabilities: str
-    stages: list[StageOut]
-    totals: TotalsOut
+    stages: list[FunnelStageOut]
+    totals: FunnelTotalsOut
     won: int
     lost: int
     won_amount: Money

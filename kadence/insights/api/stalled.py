@@ -15,6 +15,7 @@ from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery
 from kadence.deals.models import StallAction
 from kadence.deals.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 from kadence.domain.stall import StallReason
+from kadence.insights.api.common import RefOut, ScopeOut
 from kadence.insights.selectors.stalled import (
     DEFAULT_SORT,
     StalledRow,
@@ -50,11 +51,6 @@ class StallReasonOut(Schema):
     standard_days: int | None
     since: date
     never: bool
-
-
-class RefOut(Schema):
-    id: int
-    name: str
 
 
 class StallOpportunityOut(Schema):
@@ -100,13 +96,6 @@ class StalledRowOut(Schema):
     stalled_since: date
     reasons: list[StallReasonOut]
     last_action: StallActionOut | None
-
-
-class ScopeOut(Schema):
-    kind: str = Field(description="owner, unit or all")
-    label: str
-    unit_id: int | None
-    owner_id: int | None
 
 
 class StallPolicyOut(Schema):

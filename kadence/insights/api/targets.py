@@ -35,6 +35,7 @@ from kadence.core.schemas import (
     page_out,
 )
 from kadence.domain import capacity as cap
+from kadence.insights.api.common import RefOut, ScopeOut, TemplateRef
 from kadence.insights.selectors.ideal import (
     CapacityReport,
     CapacityRow,
@@ -54,11 +55,6 @@ PeriodKindIn = Literal["month", "quarter", "year"]
 
 
 # --- schemas -------------------------------------------------------------------------------------
-
-
-class RefOut(Schema):
-    id: int
-    name: str
 
 
 class TargetOut(Schema):
@@ -122,14 +118,7 @@ class IdealQuery(Clean):
     durations: Literal["configured", "learned"] = "configured"
 
 
-class ScopeOut(Schema):
-    kind: str
-    label: str
-    unit_id: int | None
-    owner_id: int | None
-
-
-class PeriodOut(Schema):
+class PlanPeriodOut(Schema):
     kind: str
     start: date
     end: date
@@ -137,13 +126,7 @@ class PeriodOut(Schema):
     months: Money
 
 
-class TemplateRefOut(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class StageRefOut(TemplateRefOut):
+class StageRefOut(TemplateRef):
     order: int
 
 
@@ -206,8 +189,8 @@ class FunnelFiguresOut(Schema):
 
 class IdealOut(Schema):
     scope: ScopeOut
-    template: TemplateRefOut
-    period: PeriodOut
+    template: TemplateRef
+    period: PlanPeriodOut
     as_of: date
     inputs: InputsOut
     ready: bool = Field(description="False when the target or the average deal size is missing (see `missing`).")
@@ -240,7 +223,7 @@ class FiguresOut(Schema):
     velocity_gap: Money | None
 
 
-class ActionOut(Schema):
+class CapacityActionOut(Schema):
     kind: str
     count: int | None
     by: date | None
@@ -250,7 +233,7 @@ class ActionOut(Schema):
     text: str
 
 
-class StalledOut(Schema):
+class CapacityStalledOut(Schema):
     id: int
     name: str
     account: str
@@ -286,22 +269,22 @@ class CapacityRowOut(Schema):
     win_rate_source: str
     stalled: int
     figures: FiguresOut
-    actions: list[ActionOut]
+    actions: list[CapacityActionOut]
 
 
 class CapacityOut(Schema):
     scope: ScopeOut
-    template: TemplateRefOut
-    period: PeriodOut
+    template: TemplateRef
+    period: PlanPeriodOut
     as_of: date
     inputs: InputsOut
     days_left: int
     figures: FiguresOut
     won_count: int
     due_count: int
-    actions: list[ActionOut]
+    actions: list[CapacityActionOut]
     stalled_count: int
-    stalled: list[StalledOut]
+    stalled: list[CapacityStalledOut]
     stages: list[StageDueOut]
     at_risk: AtRiskOut = Field(description="Due deals in stages an average deal cannot finish by the period end.")
     sellers: list[CapacityRowOut]

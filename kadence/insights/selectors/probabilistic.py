@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
-from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -37,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
+from kadence.core.caching import cached
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_date
@@ -150,12 +150,8 @@ def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     history row — a win, a loss, a move — changes its largest id, hence the key)."""
     last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
     key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}"
-    found = cache.get(key)
-    if isinstance(found, SlipHistory):
-        return found
-    slips = _slip_rows(as_of, policy)
-    cache.set(key, slips, SLIP_CACHE_SECONDS)
-    return slips
+    return cached(key, lambda: _slip_rows(as_of, policy), SLIP_CACHE_SECONDS,
+                  valid=lambda found: isinstance(found, SlipHistory))
 
 
 def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> list[tuple]:
