@@ -3,6 +3,9 @@ envelope, the error body, and the base classes for request bodies."""
 
 from __future__ import annotations
 
+import re
+import types
+import typing
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
@@ -11,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     ConfigDict,
     PlainSerializer,
     ValidationInfo,
@@ -33,6 +37,19 @@ Version = Annotated[
 Reason = Annotated[str, Field(max_length=500, description="Why (kept in the history and audit trail).")]
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Only YYYY-MM-DD text (or a date) is a date: pydantic would also read numbers as Unix
+    timestamps (`as_of=0` as 1970-01-01) and datetimes cut to their day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", _("Enter a date as YYYY-MM-DD."))
+
+
 def _in_year_range(value: date) -> date:
     problem = date_range_error(value)
     if problem:
@@ -40,7 +57,7 @@ def _in_year_range(value: date) -> date:
     return value
 
 
-Day = Annotated[date, AfterValidator(_in_year_range)]
+Day = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_in_year_range)]
 """Every date an API client sends (body or query): ISO 8601, within the accepted years
 (kadence.core.validation.year_range), else 422."""
 
@@ -205,10 +222,24 @@ class PageQuery(Clean):
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
+def _is_bool_field(annotation: Any) -> bool:
+    return annotation is bool or (typing.get_origin(annotation) in (types.UnionType, typing.Union)
+                                  and bool in typing.get_args(annotation))
+
+
 class In(Clean):
-    """A request body: unknown fields are refused rather than silently ignored."""
+    """A request body: unknown fields are refused rather than silently ignored, and a yes/no field takes
+    only true or false (pydantic would read 0, 1, "yes" or "off" as booleans)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _is_bool_field(field.annotation) and value is not None and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", _("Enter true or false."))
+        return value
 
 
 class PatchIn(In):

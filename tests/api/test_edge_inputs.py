@@ -57,6 +57,16 @@ def test_every_date_query_parameter_outside_the_years_is_a_422(api, world, value
             assert any(e["loc"][-1] == name and e["type"] == "date_out_of_range" for e in body["errors"]), body
 
 
+@pytest.mark.parametrize("value", ["0", "1733184000", "2026-12-03T10:00:00", "2026/12/03", "20261203"])
+def test_every_date_query_parameter_takes_only_iso_dates(api, world, value):
+    """A number is not a date (pydantic read it as a Unix timestamp: `as_of=0` was 1970-01-01), nor is a
+    datetime or another format: 422 naming the parameter, everywhere."""
+    for path, name in _date_params():
+        body = api.get(_url(path, world), world.ada, expect=None, **{name: value})
+        assert api.last.status_code == 422, (path, name, value, api.last.status_code, body)
+        assert any(e["loc"][-1] == name and e["type"] == "date_format" for e in body["errors"]), body
+
+
 def test_the_years_at_the_ends_of_the_range_are_taken(api, world):
     """Period ends, history windows and "as_of + N days" stay inside the calendar at both ends."""
     api.get("/api/reports/funnel", world.ada, expect=200, as_of="1900-01-01")
@@ -220,3 +230,15 @@ def test_line_breaks_only_in_long_text(api, world):
                        expect=201)
     assert (created["name"], Account.objects.get(pk=created["id"]).notes) == ("国网电力", "第一行\n第二行\t备注")
 
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", "off", 1.0])
+def test_a_yes_no_field_takes_only_true_or_false(api, world, value):
+    """Schemathesis found `{"use_calibrated": 0}` accepted as false; a boolean field takes only JSON booleans."""
+    from kadence.pipeline.models import ProcessTemplate
+
+    template = ProcessTemplate.objects.get(is_default=True)
+    body = api.post("/api/calibration/switch", world.ada, {"template_id": template.pk, "use_calibrated": value,
+                                                           "reason": "x"}, expect=None)
+    assert api.last.status_code == 422, body
+    assert any(e["loc"][-1] == "use_calibrated" and e["type"] == "bool_type" for e in body["errors"]), body
