@@ -1,9 +1,10 @@
 """Account pages: the list, the 360° customer file, account and contact forms.
 
 Views parse the request, call a selector or service and render. Domain errors: `NotFound` and
-`PermissionDenied` become the shared error page (404 / 403, core.views.render_error); on a form,
-`Conflict` shows the form again with what changed meanwhile (409) and `ValidationFailed` shows the
-service's messages next to the fields (422).
+`PermissionDenied` become the shared error page (404 / 403, core.views.render_error). A refused form
+comes back by post-redirect-get (kadence.core.prg): the POST answers 303 to the form's page, whose
+GET shows the form again with the user's input, once, with the refusal's status: `ValidationFailed`
+with the service's messages next to the fields (422), `Conflict` with what changed meanwhile (409).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.prg import form_post, refill
 from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import (
@@ -97,34 +99,74 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 # --- account forms ----------------------------------------------------------------------------
 
 
+def place_refusal(form: Any, error: DomainError) -> None:
+    """A refusal on a shown-again form: the service's messages next to the fields (a stale version
+    shows the conflict table instead, see edit_page)."""
+    if not isinstance(error, Conflict):
+        form.add_domain_error(error)
+
+
+def create_page(request: HttpRequest, make: Callable[..., Any], initial: dict[str, Any], *,
+                save: Callable[[Any], Any], done: Callable[[Any], HttpResponse],
+                page: Callable[[Any, int], HttpResponse], back: str | None = None,
+                error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied)) -> HttpResponse:
+    """A form that creates a record: POST saves through the service (form_post: refused, back to
+    `back`, by default this page's address, by post-redirect-get); GET shows the empty form, or the
+    refused one filled in again with its messages and the refusal's status."""
+    if request.method == "POST":
+        return form_post(request, make(request.POST), save, back=back or request.get_full_path(), done=done,
+                         error_pages=error_pages)
+    refilled = refill(request, make, place=place_refusal)
+    if refilled is None:
+        return page(make(None, initial=initial), 200)
+    return page(refilled.form, refilled.status)
+
+
+def edit_page(request: HttpRequest, make: Callable[..., Any], initial: Callable[[], dict[str, Any]], *,
+              version: int, reload: Callable[[], Any], save: Callable[[Any], Any],
+              done: Callable[[Any], HttpResponse],
+              page: Callable[[Any, dict[str, Any] | None, int], HttpResponse]) -> HttpResponse:
+    """An edit form that carries the version it read (account, contact, activity). POST: as
+    create_page. GET: the record's values, or the refused form filled in again; after a stale
+    version the form is rebased on the record's current `version` and shown with the fields where
+    the user's input differs from what is saved now (`reload()`): nothing was written, and saving
+    again is a deliberate choice made with the differences in view."""
+    if request.method == "POST":
+        return form_post(request, make(request.POST), save, back=request.get_full_path(), done=done)
+    refilled = refill(request, make, current_version=version, place=place_refusal)
+    if refilled is None:
+        return page(make(None, initial=initial()), None, 200)
+    conflict = None
+    if isinstance(refilled.error, Conflict):
+        conflict = {"detail": refilled.error.detail, "rows": refilled.form.conflict_rows(reload())}
+    return page(refilled.form, conflict, refilled.status)
+
+
+def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     with_owner = may_choose_owner(user)
-    status = 200
-    if request.method == "POST":
-        form = AccountForm(request.POST, user=user, with_owner=with_owner)
-        if form.is_valid():
-            try:
-                account = services.account_create(user, **form.service_kwargs())
-            except NotFound as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
-                return redirect("account_detail", account.pk)
-        else:
-            status = 422
-    else:
-        unit = user.org_unit
-        region = unit.region if unit else None
-        form = AccountForm(user=user, with_owner=with_owner,
-                           initial={"region": region.pk if region else None, "owner": user.pk, "currency": "CNY",
-                                    "status": "prospect", "size": "medium"})
-    return render(request, "accounts/account_form.html", {"form": form, "account": None}, status=status)
+    unit = user.org_unit
+    region = unit.region if unit else None
+
+    def make(data: QueryDict | None, **kwargs: Any) -> AccountForm:
+        return AccountForm(data, user=user, with_owner=with_owner, **kwargs)
+
+    return create_page(
+        request, make, {"region": region.pk if region else None, "owner": user.pk, "currency": "CNY",
+                        "status": "prospect", "size": "medium"},
+        save=lambda form: services.account_create(user, **form.service_kwargs()),
+        done=lambda account: saved(request, _("Account “%(name)s” created.") % {"name": account.name},
+                                   reverse("account_detail", args=[account.pk])),
+        page=lambda form, status: render(request, "accounts/account_form.html", {"form": form, "account": None},
+                                         status=status),
+        error_pages=(NotFound,))  # a region or owner out of reach is the form's refusal (403), shown on it
 
 
 @login_required
@@ -136,56 +178,18 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     with_owner = in_scope(user, account.team_id)
-    status, conflict = 200, None
-    if request.method == "POST":
-        form, conflict, status, error = submit_versioned_edit(
-            request, AccountForm, {"user": user, "with_owner": with_owner, "with_version": True},
-            save=lambda f: services.account_update(user, account.pk, **f.service_kwargs()),
-            reload=lambda: selectors.account_detail(user, account.pk))
-        if error:
-            return error
-        if status is None:
-            messages.success(request, _("Account saved."))
-            return redirect("account_detail", account.pk)
-    else:
-        form = AccountForm(user=user, with_owner=with_owner, with_version=True,
-                           initial=AccountForm.initial_for(account))
-    return render(request, "accounts/account_form.html", {"form": form, "account": account, "conflict": conflict},
-                  status=status)
 
+    def make(data: QueryDict | None, **kwargs: Any) -> AccountForm:
+        return AccountForm(data, user=user, with_owner=with_owner, with_version=True, **kwargs)
 
-def rebased_form(form_class, request: HttpRequest, current: Any, exc: Conflict, **form_kwargs: Any):
-    """After a stale write: the user's input again, now based on the current version, plus the
-    fields where it differs from what is saved. Nothing was written; saving again is a deliberate
-    choice made with the differences in view."""
-    data = request.POST.copy()
-    data["version"] = str(exc.extra.get("current_version") or current.version)
-    form = form_class(data, **form_kwargs)
-    form.is_valid()
-    return form, {"detail": exc.detail, "rows": form.conflict_rows(current)}
-
-
-def submit_versioned_edit(request: HttpRequest, form_class, form_kwargs: dict[str, Any],
-                          save: Callable[[Any], Any], reload: Callable[[], Any]):
-    """The POST of an edit form that carries a version: validate, `save(form)` through the service,
-    and on a stale version rebase the form on `reload()` (see rebased_form).
-
-    Returns (form, conflict, status, error_response): status None means saved; an error response
-    (not found / not allowed) is to be returned as is; otherwise render the form with `status`."""
-    form = form_class(request.POST, **form_kwargs)
-    if not form.is_valid():
-        return form, None, 422, None
-    try:
-        save(form)
-    except Conflict as exc:
-        form, conflict = rebased_form(form_class, request, reload(), exc, **form_kwargs)
-        return form, conflict, exc.status, None
-    except (NotFound, PermissionDenied) as exc:
-        return form, None, exc.status, render_error(request, exc)
-    except DomainError as exc:
-        form.add_domain_error(exc)
-        return form, None, exc.status, None
-    return form, None, None, None
+    return edit_page(
+        request, make, lambda: AccountForm.initial_for(account), version=account.version,
+        reload=lambda: selectors.account_detail(user, account.pk),
+        save=lambda form: services.account_update(user, account.pk, **form.service_kwargs()),
+        done=lambda _saved: saved(request, _("Account saved."), reverse("account_detail", args=[account.pk])),
+        page=lambda form, conflict, status: render(
+            request, "accounts/account_form.html", {"form": form, "account": account, "conflict": conflict},
+            status=status))
 
 
 # --- contact forms ----------------------------------------------------------------------------
@@ -201,26 +205,17 @@ def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
         return render_error(request, exc)
     if not can_write_contacts_of(user, account):
         return render_error(request, PermissionDenied(_("You may view this account but not add contacts to it.")))
-    status = 200
-    if request.method == "POST":
-        form = ContactForm(request.POST)
-        if form.is_valid():
-            try:
-                contact = services.contact_create(user, account_id=account.pk, **form.service_kwargs())
-            except (NotFound, PermissionDenied) as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.name})
-                return redirect(safe_next(request, account_url(account.pk, "contacts")))
-        else:
-            status = 422
-    else:
-        form = ContactForm()
-    return render(request, "accounts/contact_form.html", {"form": form, "account": account, "contact": None},
-                  status=status)
+
+    def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
+        return ContactForm(data, **kwargs)
+
+    return create_page(
+        request, make, {},
+        save=lambda form: services.contact_create(user, account_id=account.pk, **form.service_kwargs()),
+        done=lambda contact: saved(request, _("Contact “%(name)s” added.") % {"name": contact.name},
+                                   safe_next(request, account_url(account.pk, "contacts"))),
+        page=lambda form, status: render(request, "accounts/contact_form.html",
+                                         {"form": form, "account": account, "contact": None}, status=status))
 
 
 @login_required
@@ -231,21 +226,19 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         contact = access_contact(user, contact_id, for_write=True)
     except DomainError as exc:
         return render_error(request, exc)
-    status, conflict = 200, None
-    if request.method == "POST":
-        form, conflict, status, error = submit_versioned_edit(
-            request, ContactForm, {"with_version": True},
-            save=lambda f: services.contact_update(user, contact.pk, **f.service_kwargs()),
-            reload=lambda: selectors.contact_detail(user, contact.pk))
-        if error:
-            return error
-        if status is None:
-            messages.success(request, _("Contact saved."))
-            return redirect(safe_next(request, account_url(contact.account_id, "contacts")))
-    else:
-        form = ContactForm(with_version=True, initial=ContactForm.initial_for(contact))
-    return render(request, "accounts/contact_form.html",
-                  {"form": form, "account": contact.account, "contact": contact, "conflict": conflict}, status=status)
+
+    def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
+        return ContactForm(data, with_version=True, **kwargs)
+
+    return edit_page(
+        request, make, lambda: ContactForm.initial_for(contact), version=contact.version,
+        reload=lambda: selectors.contact_detail(user, contact.pk),
+        save=lambda form: services.contact_update(user, contact.pk, **form.service_kwargs()),
+        done=lambda _saved: saved(request, _("Contact saved."),
+                                  safe_next(request, account_url(contact.account_id, "contacts"))),
+        page=lambda form, conflict, status: render(
+            request, "accounts/contact_form.html",
+            {"form": form, "account": contact.account, "contact": contact, "conflict": conflict}, status=status))
 
 
 def account_url(account_id: int, anchor: str = "") -> str:

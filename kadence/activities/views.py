@@ -6,9 +6,11 @@ render; domain errors become the shared error page or messages on the form.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts import selectors as account_selectors
-from kadence.accounts.views import account_url, render_list, safe_next, submit_versioned_edit
+from kadence.accounts.views import account_url, create_page, edit_page, render_list, safe_next, saved
 from kadence.activities import selectors, services
 from kadence.activities.forms import ActivityFilterForm, ActivityForm
-from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.errors import DomainError, NotFound, PermissionDenied
 from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
@@ -70,7 +72,8 @@ def _choose_account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
     """Log or plan an activity. ?account=<id> and/or ?opportunity=<id> preselect; an opportunity
-    fixes the account to its own."""
+    fixes the account to its own. A refused form comes back to this page (post-redirect-get) with
+    the account in its address, so that its GET finds the same account again."""
     user = request.user
     params = request.POST if request.method == "POST" else request.GET
     account_id = parse_int(params.get("account"))
@@ -86,30 +89,26 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     contacts = account_selectors.contact_list(user, account_id=account.pk, page_size=200).items
     opportunities = opportunity_list(user, OpportunityFilters(account_id=account.pk), sort="-updated",
                                      page_size=200).items
-    form_kwargs = {"contacts": contacts, "opportunities": opportunities}
-    status = 200
-    if request.method == "POST":
-        form = ActivityForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                activity = services.activity_create(user, account_id=account.pk, **form.service_kwargs())
-            except (NotFound, PermissionDenied) as exc:
-                return render_error(request, exc)
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Activity “%(subject)s” saved.") % {"subject": activity.subject})
-                fallback = (reverse("opportunity_detail", args=[activity.opportunity_id]) if activity.opportunity_id
-                            else account_url(account.pk, "activities"))
-                return redirect(safe_next(request, fallback))
-        else:
-            status = 422
-    else:
-        form = ActivityForm(initial={"opportunity": opp_id, "kind": "visit"}, **form_kwargs)
-    return render(request, "activities/activity_form.html",
-                  {"form": form, "account": account, "activity": None, "next_url": safe_next(request, "")},
-                  status=status)
+
+    def make(data: QueryDict | None, **kwargs: Any) -> ActivityForm:
+        return ActivityForm(data, contacts=contacts, opportunities=opportunities, **kwargs)
+
+    def done(activity: Any) -> HttpResponse:
+        fallback = (reverse("opportunity_detail", args=[activity.opportunity_id]) if activity.opportunity_id
+                    else account_url(account.pk, "activities"))
+        return saved(request, _("Activity “%(subject)s” saved.") % {"subject": activity.subject},
+                     safe_next(request, fallback))
+
+    query = request.GET.copy()
+    if not opp_id:
+        query["account"] = str(account.pk)
+    return create_page(
+        request, make, {"opportunity": opp_id, "kind": "visit"},
+        save=lambda form: services.activity_create(user, account_id=account.pk, **form.service_kwargs()),
+        done=done, back=f"{request.path}?{query.urlencode()}",
+        page=lambda form, status: render(request, "activities/activity_form.html",
+                                         {"form": form, "account": account, "activity": None,
+                                          "next_url": safe_next(request, "")}, status=status))
 
 
 @login_required
@@ -121,45 +120,45 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     contacts = account_selectors.contact_list(user, account_id=activity.account_id, page_size=200).items
-    form_kwargs = {"contacts": contacts, "opportunities": None, "with_version": True}
-    status, conflict = 200, None
-    if request.method == "POST":
-        form, conflict, status, error = submit_versioned_edit(
-            request, ActivityForm, form_kwargs,
-            save=lambda f: services.activity_update(user, activity.pk, **f.service_kwargs()),
-            reload=lambda: selectors.activity_detail(user, activity.pk))
-        if error:
-            return error
-        if status is None:
-            messages.success(request, _("Activity saved."))
-            return redirect(safe_next(request, account_url(activity.account_id, "activities")))
-    else:
-        form = ActivityForm(initial=ActivityForm.initial_for(activity), **form_kwargs)
-    return render(request, "activities/activity_form.html",
-                  {"form": form, "account": activity.account, "activity": activity, "conflict": conflict,
-                   "next_url": safe_next(request, "")},
-                  status=status)
+
+    def make(data: QueryDict | None, **kwargs: Any) -> ActivityForm:
+        return ActivityForm(data, contacts=contacts, opportunities=None, with_version=True, **kwargs)
+
+    return edit_page(
+        request, make, lambda: ActivityForm.initial_for(activity), version=activity.version,
+        reload=lambda: selectors.activity_detail(user, activity.pk),
+        save=lambda form: services.activity_update(user, activity.pk, **form.service_kwargs()),
+        done=lambda _saved: saved(request, _("Activity saved."),
+                                  safe_next(request, account_url(activity.account_id, "activities"))),
+        page=lambda form, conflict, status: render(
+            request, "activities/activity_form.html",
+            {"form": form, "account": activity.account, "activity": activity, "conflict": conflict,
+             "next_url": safe_next(request, "")}, status=status))
 
 
 @login_required
 @require_POST
 def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Mark a planned activity done. From a list via htmx the answer is the new status cell (or the
-    cell with the reason it failed, 4xx); without JS, a redirect back with a message."""
+    cell with the reason it failed, 4xx); without JS, a redirect back with a message (refused too:
+    the list is a GET again, so a reload resends nothing)."""
     user = request.user
     next_url = safe_next(request, reverse("activity_list"))
     context = {"next_url": next_url, "today": timezone.localdate()}
     try:
         activity = services.activity_mark_done(user, activity_id, version=parse_int(request.POST.get("version")))
-    except Conflict as exc:
+    except (NotFound, PermissionDenied) as exc:
+        return render_error(request, exc)
+    except DomainError as exc:  # a stale or missing version
         if not request.htmx:
             messages.error(request, exc.detail)
             return redirect(next_url)
-        current = selectors.activity_detail(user, activity_id)
+        try:
+            current = selectors.activity_detail(user, activity_id)
+        except DomainError as missing:  # the version was refused before the activity was looked up
+            return render_error(request, missing)
         context.update(activity=current, editable_ids={current.pk}, error=exc.detail)
         return render(request, "activities/_done.html", context, status=exc.status)
-    except DomainError as exc:
-        return render_error(request, exc)
     if not request.htmx:
         messages.success(request, _("Activity “%(subject)s” marked done.") % {"subject": activity.subject})
         return redirect(next_url)

@@ -9,16 +9,27 @@ with the message in place. A reload then shows the page as it is, and nothing is
 Kept: the posted fields (never the CSRF token, never files: a browser cannot refill a file input
 anyway), the POST view's URL name and arguments (which form failed), and the error's detail, code,
 status and extra fields (`errors`, `missing`, `current_version`), as JSON in the session.
+
+A form page does it in two calls: its POST answers with `form_post` (validate the form, call the
+service, redirect on success; a form that fails its own validation is refused like a service
+refusal), its GET asks `refill` for the form that failed: bound again to what was posted, so that
+is_valid() shows its own field and non-field errors again, with the service's refusal placed on it
+(`place_error` by default) and the refusal's 4xx status for the page. A page with several forms
+uses `pop_failed_post` and `rebind` (the slot says which form failed).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.utils.translation import gettext_lazy as _
 
+from kadence.core.error_pages import render_error
 from kadence.core.errors import (
     Conflict,
     DomainError,
@@ -30,6 +41,9 @@ from kadence.core.errors import (
 
 SESSION_KEY = "kadence_failed_post"
 NOT_KEPT = frozenset({"csrfmiddlewaretoken"})
+INVALID_FORM = _("Please correct the highlighted fields.")
+
+F = TypeVar("F", bound=forms.BaseForm)
 
 
 @dataclass(frozen=True)
@@ -88,3 +102,103 @@ def _error(stored: dict[str, Any]) -> DomainError:
         error = kind(stored["detail"], code=stored["code"], **extra)
     error.status = stored["status"]
     return error
+
+
+# --- form pages ----------------------------------------------------------------------------------
+
+
+def invalid_form_error(form: forms.BaseForm) -> ValidationFailed:
+    """A form that failed its own validation, as the refusal to keep (its messages by field)."""
+    return ValidationFailed(INVALID_FORM, {field: list(messages) for field, messages in form.errors.items()})
+
+
+def redirect_invalid_form(request: HttpRequest, to: str, form: forms.BaseForm) -> HttpResponseRedirect:
+    """A form refused by its own validation (no service was called): kept and redirected like a
+    service's refusal; the page's GET validates it again, so its messages come back (refill)."""
+    return redirect_after_failure(request, to, invalid_form_error(form))
+
+
+def form_post(request: HttpRequest, form: F, save: Callable[[F], Any], *, back: str,
+              done: Callable[[Any], HttpResponse],
+              error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied)) -> HttpResponse:
+    """The POST of a form page: validate `form`, `save(form)` through the service and answer
+    `done(result)` (a redirect with a message). Refused (the form's own validation, or a domain
+    error): kept, and 303 to `back` (the form's page, with its query string), whose GET shows the
+    form again (refill). A refusal of the kinds in `error_pages` (the record is not there, or not
+    the user's to change) is not a form's failure: its error page answers."""
+    if not form.is_valid():
+        return redirect_invalid_form(request, back, form)
+    try:
+        result = save(form)
+    except error_pages as exc:
+        return render_error(request, exc)
+    except DomainError as exc:
+        return redirect_after_failure(request, back, exc)
+    return done(result)
+
+
+def field_for(form: forms.BaseForm, key: str) -> str | None:
+    """The form field a service's error key names (`account_id` is the field `account`,
+    `contact_ids` the field `contacts`), or None."""
+    for candidate in (key, key.removesuffix("_id"), key.removesuffix("_ids") + "s"):
+        if candidate in form.fields:
+            return candidate
+    return None
+
+
+def place_error(form: forms.BaseForm, error: DomainError) -> None:
+    """A refusal on its form: the detail above it, each of the service's messages next to its field
+    (above the form when no field of the form matches)."""
+    form.add_error(None, error.detail)
+    for key, messages in (getattr(error, "errors", None) or {}).items():
+        name = field_for(form, key)
+        for message in messages:
+            form.add_error(name, message)
+
+
+Place = Callable[[Any, DomainError], None]
+
+
+def rebind(failed: FailedPost, make: Callable[[QueryDict], F], *, version: int | None = None,
+           place: Place | None = place_error) -> F:
+    """The form that failed, built by `make(data)` from what was posted, validated again (its own
+    errors come back) and, unless its own validation was the refusal, with the refusal placed on
+    it by `place`. With `version`, its hidden version becomes that one (the record's, as now shown),
+    so that sending it again is a decision taken with the refusal in view."""
+    form = make(failed.data.copy())
+    if version is not None:
+        key = form.add_prefix("version")
+        if key in form.data:
+            data = form.data.copy()
+            data[key] = str(version)
+            form.data = data
+    own_refusal = not form.is_valid() and isinstance(failed.error, ValidationFailed)
+    if place is not None and not own_refusal:
+        place(form, failed.error)
+    return form
+
+
+@dataclass(frozen=True)
+class Refill(Generic[F]):
+    """A form page's GET after its form was refused: the form filled in again, and the refusal."""
+
+    form: F
+    error: DomainError
+
+    @property
+    def status(self) -> int:
+        """The page's status: the refusal's (422, 409, 403…), as the refused post had, so that what
+        shows the error is a 4xx; a reload gets the page as it is, 200."""
+        return self.error.status
+
+
+def refill(request: HttpRequest, make: Callable[[QueryDict], F], *, current_version: int | None = None,
+           place: Place | None = place_error) -> Refill[F] | None:
+    """The refused form of this page (once), or None. After a stale version (Conflict) the form is
+    rebased on `current_version`, the record's now; after other refusals it keeps the version it
+    was posted with, so that a change made meanwhile is still caught."""
+    failed = pop_failed_post(request)
+    if failed is None:
+        return None
+    version = current_version if isinstance(failed.error, Conflict) else None
+    return Refill(rebind(failed, make, version=version, place=place), failed.error)

@@ -1,5 +1,6 @@
 """Core pages: sign-in and sign-out, password change and reset, the home page per role, the language
-switch, the health check, and the one mapping of domain errors to error pages used by every page view."""
+switch, the preferences, the health check; and (from kadence.core.error_pages) the one mapping of
+domain errors to error pages used by every page view."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from django.views.i18n import set_language
 from kadence.activities.selectors import activities_due
 from kadence.core.amounts import AmountUnit, format_amount
 from kadence.core.caching import cache_problem
-from kadence.core.errors import DomainError
+from kadence.core.error_pages import render_error as render_error  # page views import it from here
 from kadence.core.forms import (
     ThrottledAuthenticationForm,
     ThrottledPasswordChangeForm,
@@ -34,6 +35,7 @@ from kadence.core.forms import (
 )
 from kadence.core.models import User
 from kadence.core.preferences import PreferencesForm, user_preferences_update
+from kadence.core.prg import redirect_invalid_form, refill
 from kadence.core.throttle import clear_failures
 from kadence.core.visibility import visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
@@ -57,16 +59,6 @@ def healthz(request):
     if cache_problem():
         body.update(status="error", cache="down")
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
-
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-def render_error(request: HttpRequest, exc: DomainError, *, status: int | None = None) -> HttpResponse:
-    """A domain error as a page (or, for an htmx request, a fragment) with the error's HTTP status.
-    NotFound answers 404 whether the record is missing or merely invisible, so nothing leaks."""
-    template = "core/_error.html" if getattr(request, "htmx", False) else "core/error.html"
-    return render(request, template, {"error": exc}, status=status or exc.status)
 
 
 # --- sign-in, sign-out, language ------------------------------------------------------------------
@@ -154,27 +146,28 @@ def set_language_pref(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """The signed-in user's language and amount unit; a valid POST saves them and redirects back
-    (post-redirect-get) in the chosen language."""
+    (post-redirect-get) in the chosen language; a refused one too (kadence.core.prg), and the page
+    shows the choice and its message once."""
     user = request.user
     if request.method == "POST":
         form = PreferencesForm(request.POST)
-        if form.is_valid():
-            user_preferences_update(user, **form.cleaned_data)
-            language = form.cleaned_data["language"] or get_language()
-            translation.activate(language)  # the confirmation reads in the language just chosen
-            messages.success(request, _("Preferences saved."))
-            response = redirect("preferences")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE)
-            return response
-        status = 422
-    else:
-        form = PreferencesForm(initial={"language": user.language, "amount_unit": user.amount_unit})
-        status = 200
+        if not form.is_valid():
+            return redirect_invalid_form(request, reverse("preferences"), form)
+        user_preferences_update(user, **form.cleaned_data)
+        language = form.cleaned_data["language"] or get_language()
+        translation.activate(language)  # the confirmation reads in the language just chosen
+        messages.success(request, _("Preferences saved."))
+        response = redirect("preferences")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE)
+        return response
+    refilled = refill(request, PreferencesForm)
+    form = refilled.form if refilled else PreferencesForm(initial={"language": user.language,
+                                                                   "amount_unit": user.amount_unit})
     example = Decimal("123456789")
     return render(request, "core/preferences.html", {
         "form": form, "examples": [(unit, label, format_amount(example, unit)) for unit, label in AmountUnit.choices],
-    }, status=status)
+    }, status=refilled.status if refilled else 200)
 
 
 # --- home ------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django_htmx.http import reswap, retarget
 from kadence.activities.selectors import ActivityFilters, activity_list
 from kadence.core.amounts import money_axis
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import FailedPost, pop_failed_post, redirect_after_failure
+from kadence.core.prg import FailedPost, form_post, pop_failed_post, rebind, redirect_after_failure, refill
 from kadence.core.templatetags.kadence import money
 from kadence.core.validation import parse_int
 from kadence.core.views import render_error
@@ -363,15 +363,13 @@ def rebound_form(failed: FailedPost, make: Callable[[QueryDict], Any], version: 
     or the service's placed next to their fields. Its hidden `version` is the one of the record now
     shown, so that sending it again is a decision taken with the current state (and the message) in
     view."""
-    data = failed.data.copy()
-    if version is not None and "version" in data:
-        data["version"] = str(version)
-    form = make(data)
-    form.is_valid()
-    error = failed.error
-    if isinstance(error, ValidationFailed) and error.errors and not form.errors:
+    return rebind(failed, make, version=version, place=_place_field_errors)
+
+
+def _place_field_errors(form: Any, error: DomainError) -> None:
+    """Only a service's field errors go on the form; its detail is shown beside it by the page."""
+    if isinstance(error, ValidationFailed) and error.errors:
         add_service_errors(form, error)
-    return form
 
 
 def submit_versioned(request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str,
@@ -381,17 +379,12 @@ def submit_versioned(request: HttpRequest, pk: int, form: Any, save: Callable[[d
     the deal's page with the message `done`. Refused (bad input, a stale version, a gate): the post
     and the error are kept and the answer redirects (303) to `back`, whose GET shows the form again
     (post-redirect-get: a reload never resends). Not found / not allowed: the error page."""
-    if not form.is_valid():
-        error: DomainError = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-        return redirect_after_failure(request, back, error)
-    try:
-        save(form.cleaned_data)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        return redirect_after_failure(request, back, exc)
-    messages.success(request, done)
-    return redirect("opportunity_detail", pk=pk)
+
+    def done_(_result: Any) -> HttpResponse:
+        messages.success(request, done)
+        return redirect("opportunity_detail", pk=pk)
+
+    return form_post(request, form, lambda f: save(f.cleaned_data), back=back, done=done_)
 
 
 def _run_action(request: HttpRequest, pk: int, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
@@ -468,38 +461,49 @@ def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
+    """The new-opportunity form (?account= preselects, ?account_q= narrows the account list). A
+    refused form comes back here by post-redirect-get, filled in, with the service's messages."""
     user = request.user
     account_q = (request.GET.get("account_q") or "").strip()[:100]
-    account_id = parse_int(request.POST.get("account") if request.method == "POST" else request.GET.get("account"))
-    preselected = None
-    if account_id is not None:
+
+    def preselected(data: QueryDict) -> Any:
+        """The account named in `data` when the user may see it (it is then offered whatever the search)."""
+        account_id = parse_int(data.get("account"))
         try:
-            preselected = access_account(user, account_id)
+            return access_account(user, account_id) if account_id is not None else None
         except DomainError:
-            preselected = None
-    options = {"account_q": account_q, "preselected_account": preselected}
-    status = 200
+            return None
+
+    from_query = preselected(request.GET)
+
+    def make(data: QueryDict | None, **kwargs: Any) -> OpportunityForm:
+        return OpportunityForm(user, data, account_q=account_q,
+                               preselected_account=from_query if data is None else preselected(data), **kwargs)
+
+    def created(opp: Opportunity) -> HttpResponse:
+        messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
+        return redirect("opportunity_detail", pk=opp.pk)
+
     if request.method == "POST":
-        form = OpportunityForm(user, request.POST, **options)
-        if form.is_valid():
-            try:
-                opp = services.opportunity_create(user, **form.service_kwargs())
-            except ValidationFailed as exc:
-                add_service_errors(form, exc)
-                status = exc.status
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-                status = exc.status
-            else:
-                messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
-                return redirect("opportunity_detail", pk=opp.pk)
-        else:
-            status = 422
+        # Every refusal, an account out of reach included, is the form's to show.
+        return form_post(request, make(request.POST),
+                         lambda form: services.opportunity_create(user, **form.service_kwargs()),
+                         back=request.get_full_path(), done=created, error_pages=())
+    refilled = refill(request, make, place=_place_on_form)
+    if refilled is not None:
+        form, status = refilled.form, refilled.status
     else:
-        form = OpportunityForm(user, initial={"account": preselected.pk if preselected else None, "currency": "CNY"},
-                               **options)
-    return render(request, "pipeline/opportunity_form.html",
-                  {"form": form, "account_q": account_q, "preselected": preselected}, status=status)
+        form, status = make(None, initial={"account": from_query.pk if from_query else None, "currency": "CNY"}), 200
+    return render(request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status)
+
+
+def _place_on_form(form: Any, error: DomainError) -> None:
+    """A refusal on the opportunity form: the service's field errors next to their fields, anything
+    else above it."""
+    if isinstance(error, ValidationFailed):
+        add_service_errors(form, error)
+    else:
+        form.add_error(None, error.detail)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.urls import reverse
 from kadence.core.models import AuditEntry
 from kadence.pipeline import services
 from kadence.pipeline.models import Competitor, Opportunity, ProductLine
+from tests.prg import refused_post
 
 CREATE = "/opportunities/new/"
 
@@ -54,15 +55,17 @@ def test_account_search_narrows_the_menu(org, login):
 
 
 def test_invisible_account_cannot_be_used(org, login):
-    response = login(org.rita).post(CREATE, form_data(account=org.sara_account.pk), follow=True)
-    assert response.status_code == 422
+    response = refused_post(login(org.rita), CREATE, form_data(account=org.sara_account.pk), status=422)
     assert response.context["form"].errors.get("account")
+    assert response.context["form"]["name"].value() == "配网自动化二期"  # the input is kept
     assert not Opportunity.objects.filter(name="配网自动化二期").exists()
 
 
 def test_service_errors_appear_next_to_fields(org, login):
-    response = login(org.rita).post(CREATE, form_data(account=org.account.pk, amount="-5"), follow=True)
-    assert response.status_code == 422
+    """The service refuses the amount: 303 back to the form (its address kept), whose GET shows the
+    service's message next to the field, once."""
+    url = f"{CREATE}?account={org.account.pk}"
+    response = refused_post(login(org.rita), url, form_data(account=org.account.pk, amount="-5"), status=422)
     errors = response.context["form"].errors
     assert errors["amount"] == ["Enter zero or more."]  # the service's rule, next to its field
     assert 'class="field invalid' in response.content.decode()

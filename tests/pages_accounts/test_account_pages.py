@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kadence.accounts.models import Account, Industry
+from tests.prg import refused_post
 
 pytestmark = pytest.mark.django_db
 
@@ -148,12 +149,13 @@ def test_manager_may_choose_the_owner(org, login):
 
 
 def test_negative_bp_shows_a_field_error_and_creates_nothing(org, login):
+    """The service refuses the value: the POST answers 303 to the form (post-redirect-get), whose GET
+    shows the input and the service's message next to its field, once."""
     before = Account.objects.count()
-    response = login(org.rita).post(reverse("account_create"), {
+    response = refused_post(login(org.rita), reverse("account_create"), {
         "name": "负数客户", "industry": org.industry.pk, "region": org.north.pk, "size": "medium",
         "status": "prospect", "buying_power": "-5", "currency": "CNY",
-    })
-    assert response.status_code == 422
+    }, status=422)
     assert Account.objects.count() == before
     assert 'class="ac-field has-error"' in response.text
     field = response.text.split('id="id_buying_power"')[1].split("</div>")[0]
@@ -163,9 +165,9 @@ def test_negative_bp_shows_a_field_error_and_creates_nothing(org, login):
 
 def test_negative_bp_on_edit_changes_nothing(org, login):
     account = Account.objects.get(pk=org.account.pk)
-    response = login(org.rita).post(reverse("account_edit", args=[account.pk]),
-                                    account_form_data(account, buying_power="-1", name="不该保存"))
-    assert response.status_code == 422
+    response = refused_post(login(org.rita), reverse("account_edit", args=[account.pk]),
+                            account_form_data(account, buying_power="-1", name="不该保存"), status=422)
+    assert 'value="不该保存"' in response.text and "errorlist" in response.text.split('id="id_buying_power"')[1]
     fresh = Account.objects.get(pk=account.pk)
     assert (fresh.name, fresh.buying_power, fresh.version) == (account.name, account.buying_power, account.version)
 
@@ -187,9 +189,8 @@ def test_stale_edit_is_a_conflict_and_overwrites_nothing(org, login):
 
     stale = Account.objects.get(pk=org.account.pk)
     account_update(org.mona, stale.pk, version=stale.version, name="国网江苏省电力公司")  # someone else saves first
-    response = login(org.rita).post(reverse("account_edit", args=[stale.pk]),
-                                    account_form_data(stale, name="我的改名", address="南京"))
-    assert response.status_code == 409
+    response = refused_post(login(org.rita), reverse("account_edit", args=[stale.pk]),
+                            account_form_data(stale, name="我的改名", address="南京"), status=409)
     assert 'data-code="conflict"' in response.text
     assert "国网江苏省电力公司" in response.text and "我的改名" in response.text  # both sides shown
     fresh = Account.objects.get(pk=stale.pk)
@@ -220,3 +221,33 @@ def test_get_never_changes_state_and_post_needs_csrf(org):
     response = client.post(reverse("account_edit", args=[account.pk]), account_form_data(account, name="x"))
     assert response.status_code == 403
     assert Account.objects.get(pk=account.pk).name == "国网江苏电力"
+
+
+# --- post-redirect-get: a refused form never answers at its POST address -------------------------
+
+
+def test_a_form_refused_by_its_own_validation_comes_back_filled_in_once(org, login):
+    """No service is called (the name is missing): still a 303 to the form, whose GET shows what was
+    typed and the field's message with 422; a reload shows the empty form."""
+    client = login(org.rita)
+    shown = refused_post(client, reverse("account_create"), {
+        "name": "", "industry": org.industry.pk, "region": org.north.pk, "size": "large", "status": "prospect",
+        "buying_power": "7000000", "address": "南京市鼓楼区", "currency": "CNY"}, status=422)
+    form = shown.context["form"]
+    assert list(form.errors) == ["name"] and form["address"].value() == "南京市鼓楼区"
+    assert 'value="7000000"' in shown.text and "has-error" in shown.text
+    assert not Account.objects.filter(address="南京市鼓楼区").exists()
+
+
+def test_saving_again_after_a_conflict_is_a_deliberate_overwrite(org, login):
+    from kadence.accounts.services import account_update
+
+    stale = Account.objects.get(pk=org.account.pk)
+    account_update(org.mona, stale.pk, version=stale.version, name="国网江苏省电力公司")
+    client = login(org.rita)
+    url = reverse("account_edit", args=[stale.pk])
+    shown = refused_post(client, url, account_form_data(stale, name="我的改名"), status=409)
+    form = shown.context["form"]
+    again = client.post(url, {**form.data.dict(), "industry": stale.industry_id})  # the form as shown, sent again
+    assert again.status_code == 302
+    assert Account.objects.get(pk=stale.pk).name == "我的改名"

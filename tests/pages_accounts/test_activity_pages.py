@@ -10,6 +10,7 @@ from django.urls import reverse
 from kadence.accounts.services import contact_create
 from kadence.activities.models import Activity
 from kadence.activities.services import activity_create
+from tests.prg import refused_post
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +67,12 @@ def test_invisible_account_or_opportunity_is_404(org, login):
 
 def test_service_errors_show_next_to_the_fields(org, login):
     today = date.today()
-    response = login(org.rita).post(
-        reverse("activity_create"),
+    response = refused_post(
+        login(org.rita), reverse("activity_create"),
         activity_data(account=org.account.pk, next_step_date=(today - timedelta(days=3)).isoformat()),
+        status=422, page=reverse("activity_create") + f"?account={org.account.pk}",  # the page of that account
     )
-    assert response.status_code == 422
+    assert 'value="拜访信息中心主任"' in response.text  # the input is kept
     field = response.text.split('id="id_next_step_date"')[1].split("</div>")[0]
     assert "errorlist" in field
     assert not Activity.objects.exists()
@@ -103,8 +105,9 @@ def test_owner_edits_and_stale_edit_conflicts(org, login):
                            activity_data(subject="初访（已见面）", version=1))
     assert response.status_code == 302
     activity_update(org.mona, activity.pk, version=2, outcome="经理补充")
-    stale = client.post(reverse("activity_edit", args=[activity.pk]), activity_data(subject="再改", version=2))
-    assert stale.status_code == 409 and 'data-code="conflict"' in stale.text
+    stale = refused_post(client, reverse("activity_edit", args=[activity.pk]), activity_data(subject="再改", version=2),
+                         status=409)
+    assert 'data-code="conflict"' in stale.text and "经理补充" in stale.text and 'value="再改"' in stale.text
     activity.refresh_from_db()
     assert (activity.subject, activity.outcome, activity.version) == ("初访（已见面）", "经理补充", 3)
 
@@ -168,3 +171,26 @@ def test_overdue_planned_activity_is_flagged_on_the_account_page(org, login):
                     date=date.today() - timedelta(days=3))
     page = login(org.rita).get(reverse("account_detail", args=[org.account.pk])).text
     assert 'class="ac-overdue"' in page and "逾期拜访" in page
+
+
+def test_mark_done_without_js_refused_goes_back_with_a_message(org, login):
+    """A missing version (a hand-made post) is refused by a redirect back with the message, not a
+    page rendered at the POST address."""
+    planned = activity_create(org.rita, account_id=org.account.pk, kind="demo", subject="演示", done=False,
+                              date=date.today() + timedelta(days=2))
+    client = login(org.rita, "en")
+    response = client.post(reverse("activity_done", args=[planned.pk]), {"next": reverse("activity_list")})
+    assert response.status_code == 302 and response["Location"] == reverse("activity_list")
+    listing = client.get(response["Location"])
+    assert "msg-error" in listing.text and "version" in listing.text.lower()
+    planned.refresh_from_db()
+    assert not planned.done
+
+
+def test_a_refused_activity_from_an_opportunity_comes_back_to_that_opportunitys_form(org, login):
+    client = login(org.rita)
+    url = reverse("activity_create") + f"?opportunity={org.opp.pk}"
+    shown = refused_post(client, url, activity_data(account=org.account.pk, opportunity=org.opp.pk, subject=""),
+                         status=422)
+    assert shown.context["form"].errors["subject"] and f'<option value="{org.opp.pk}" selected>' in shown.text
+    assert not Activity.objects.exists()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kadence.accounts.models import Contact
 from kadence.accounts.services import contact_create, contact_update
+from tests.prg import refused_post
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,18 @@ def test_owner_adds_a_contact_and_the_360_shows_the_profile(org, login):
 
 
 def test_invalid_email_shows_a_field_error_and_saves_nothing(org, login):
-    response = login(org.rita).post(reverse("contact_create", args=[org.account.pk]), contact_data(email="not-an-email"))
-    assert response.status_code == 422
+    response = refused_post(login(org.rita), reverse("contact_create", args=[org.account.pk]),
+                            contact_data(email="not-an-email"), status=422)
+    assert 'value="not-an-email"' in response.text and 'value="王总"' in response.text  # the input is kept
     assert not Contact.objects.filter(name="王总").exists()
     field = response.text.split('id="id_email"')[1].split("</div>")[0]
     assert "errorlist" in field
 
 
 def test_unknown_buying_role_is_refused(org, login):
-    response = login(org.rita).post(reverse("contact_create", args=[org.account.pk]),
-                                    contact_data(buying_roles=["economic", "astrologer"]))
-    assert response.status_code == 422
+    response = refused_post(login(org.rita), reverse("contact_create", args=[org.account.pk]),
+                            contact_data(buying_roles=["economic", "astrologer"]), status=422)
+    assert response.context["form"].errors["buying_roles"]
     assert not Contact.objects.exists()
 
 
@@ -63,9 +65,10 @@ def test_edit_and_stale_edit(org, login):
     assert (contact.attitude, contact.buying_roles, contact.version) == ("oppose", ["technical"], 2)
 
     contact_update(org.mona, contact.pk, version=2, attitude="support")  # a colleague saves first
-    stale = client.post(reverse("contact_edit", args=[contact.pk]),
-                        contact_data(name="李工", attitude="neutral", notes="覆盖", version=2))
-    assert stale.status_code == 409 and 'data-code="conflict"' in stale.text
+    stale = refused_post(client, reverse("contact_edit", args=[contact.pk]),
+                         contact_data(name="李工", attitude="neutral", notes="覆盖", version=2), status=409)
+    assert 'data-code="conflict"' in stale.text and "覆盖" in stale.text
+    assert 'name="version" value="3"' in stale.text  # rebased: saving again is a choice made with the table shown
     contact.refresh_from_db()
     assert (contact.attitude, contact.version, contact.notes) == ("support", 3, "")
 
@@ -82,3 +85,13 @@ def test_who_may_edit_contacts(on_deal_team, login):
     assert login(org.nick).get(reverse("contact_edit", args=[contact.pk])).status_code == 404
     assert login(org.sara).get(reverse("contact_create", args=[org.account.pk])).status_code == 404
     assert Contact.objects.count() == 1
+
+
+def test_a_refused_contact_keeps_where_to_go_next(org, login):
+    """The form's page keeps its ?next=: sent again and saved, the contact goes where it was asked to."""
+    client = login(org.rita)
+    url = reverse("contact_create", args=[org.account.pk]) + "?next=/activities/"
+    shown = refused_post(client, url, contact_data(name=""), status=422)
+    assert shown.context["form"].errors["name"] and 'value="wang@example.cn"' in shown.text
+    saved = client.post(url, contact_data())
+    assert saved.status_code == 302 and saved["Location"] == "/activities/"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import pop_failed_post, redirect_after_failure
+from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
 from kadence.core.validation import parse_date_param
 from kadence.core.views import render_error
 from kadence.core.visibility import (
@@ -82,8 +82,7 @@ def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: st
     Not found / not allowed answer their error pages."""
     back = reverse(redirect_to, args=[pk])
     if form is not None and not form.is_valid():
-        return redirect_after_failure(request, back,
-                                      ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors)))
+        return redirect_invalid_form(request, back, form)
     try:
         run()
     except (NotFound, PermissionDenied) as exc:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.prg import pop_failed_post, redirect_after_failure
 from kadence.core.validation import parse_date_param, parse_int
 from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
@@ -112,17 +113,21 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
     ])
 
 
-def _calibration_page(request: HttpRequest, template_id: int | None, *, error: DomainError | None = None,
-                      status: int = 200) -> HttpResponse:
+def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
+    """The calibration page; after a refused switch (post-redirect-get) with the error, once, the
+    reason as it was typed and the refusal's status."""
     report = calibration_report(template_id)
+    failed = pop_failed_post(request)
     context = {
-        "report": report, "error": error, "figure": calibration_figure(report),
+        "report": report, "error": failed.error if failed else None,
+        "posted": failed.data.dict() if failed and failed.slot == "calibration_switch" else {},
+        "figure": calibration_figure(report),
         "is_admin": request.user.is_admin_role,
         "tables": [("levels", _("Per level"), report.levels, report.brier[LEVEL]),
                    ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
                    ("bands", _("Per C139 band (latest assessment before closing)"), report.bands, report.brier[C139])],
     }
-    return render(request, "insights/calibration.html", context, status=status)
+    return render(request, "insights/calibration.html", context, status=failed.error.status if failed else 200)
 
 
 @login_required
@@ -138,9 +143,13 @@ def calibration(request: HttpRequest) -> HttpResponse:
         return render_error(request, exc)
 
 
-def _back(template_id: int | None) -> HttpResponse:
+def _page_url(template_id: int | None) -> str:
     url = reverse("calibration")
-    return redirect(f"{url}?{urlencode({'template_id': template_id})}" if template_id else url)
+    return f"{url}?{urlencode({'template_id': template_id})}" if template_id else url
+
+
+def _back(template_id: int | None) -> HttpResponse:
+    return redirect(_page_url(template_id))
 
 
 @login_required
@@ -159,8 +168,8 @@ def calibration_recompute_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calibration_switch_view(request: HttpRequest) -> HttpResponse:
-    """Admin: switch a process to calibrated probabilities (or back); refused with the page and the
-    levels short of data (422) when there is not enough history."""
+    """Admin: switch a process to calibrated probabilities (or back); refused when there is not enough
+    history: back to the page by post-redirect-get, which shows the levels short of data (422)."""
     try:
         template_id = _int(request, "template_id")
         if template_id is None:
@@ -171,7 +180,7 @@ def calibration_switch_view(request: HttpRequest) -> HttpResponse:
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
-        return _calibration_page(request, template_id, error=exc, status=exc.status)
+        return redirect_after_failure(request, _page_url(template_id), exc)
     messages.success(request, _("Reports of this process now use calibrated probabilities.") if use
                      else _("Reports of this process now use the configured probabilities."))
     return _back(template_id)

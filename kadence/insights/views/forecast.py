@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.amounts import money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
+from kadence.core.prg import pop_failed_post, redirect_after_failure
 from kadence.core.validation import parse_date_param, parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
@@ -208,15 +209,23 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _forecast_page(request: HttpRequest, *, error: DomainError | None = None, status: int = 200,
-                   form: dict[str, Any] | None = None) -> HttpResponse:
+def _forecast_page(request: HttpRequest) -> HttpResponse:
+    """The forecast page; after a refused submission or adjustment (post-redirect-get) with the error,
+    once, the refused form filled in again (the adjustment's row open) and the refusal's status."""
     try:
         context = forecast_context(request)
     except DomainError as exc:
         return render_error(request, exc)
     if request.GET.get("format") == "xlsx":
         return forecast_export(context["report"])
-    return render(request, "insights/forecast.html", {**context, "error": error, "form": form or {}}, status=status)
+    failed = pop_failed_post(request)
+    posted = failed.data.dict() if failed else {}
+    context.update(
+        error=failed.error if failed else None,
+        form=posted if failed and failed.slot == "forecast_submit" else {},
+        adjust={**posted, "submission_id": failed.kwargs.get("submission_id")}
+        if failed and failed.slot == "forecast_adjust" else {})
+    return render(request, "insights/forecast.html", context, status=failed.error.status if failed else 200)
 
 
 @login_required
@@ -233,17 +242,19 @@ def _back(request: HttpRequest, name: str) -> str:
     return reverse(name) + (f"?{query}" if query else "")
 
 
-def _post(request: HttpRequest, run: Any, done: str, page: Any, redirect_name: str) -> HttpResponse:
-    """Run a service call; success → back to the page with a message; a domain error → the page
-    again with the error in place (404 and 403 as error pages)."""
+def _post(request: HttpRequest, run: Any, done: str, page_name: str) -> HttpResponse:
+    """Run a service call; success → back to the page with a message; a domain error → back to the
+    page by post-redirect-get (kadence.core.prg), which shows the error and the form filled in again;
+    404 and 403 as error pages."""
+    back = _back(request, page_name)
     try:
         run()
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
-        return page(request, error=exc, status=exc.status, form=request.POST.dict())
+        return redirect_after_failure(request, back, exc)
     messages.success(request, done)
-    return redirect(_back(request, redirect_name))
+    return redirect(back)
 
 
 @login_required
@@ -254,7 +265,7 @@ def forecast_submit(request: HttpRequest) -> HttpResponse:
                                  period_start=_date(request.POST.get("period_start"), "period_start"),
                                  forecast=request.POST.get("forecast") or None, reason=request.POST.get("reason", ""))
 
-    return _post(request, run, _("Forecast submitted."), _forecast_page, "forecast")
+    return _post(request, run, _("Forecast submitted."), "forecast")
 
 
 @login_required
@@ -266,25 +277,29 @@ def forecast_adjust(request: HttpRequest, submission_id: int) -> HttpResponse:
             raise ValidationFailed(_("Enter the adjusted forecast."), {"forecast": [_("This field is required.")]})
         services.forecast_adjust(request.user, submission_id, forecast=raw, reason=request.POST.get("reason", ""))
 
-    return _post(request, run, _("Forecast adjusted."), _forecast_page, "forecast")
+    return _post(request, run, _("Forecast adjusted."), "forecast")
 
 
-def _orders_page(request: HttpRequest, *, error: DomainError | None = None, status: int = 200,
-                 form: dict[str, Any] | None = None) -> HttpResponse:
+def _orders_page(request: HttpRequest) -> HttpResponse:
+    """The order forecast page; after a refused save (post-redirect-get) with the error, once, and the
+    weeks as they were typed."""
     try:
         today = timezone.localdate()
         report = selectors.order_forecast_report(request.user, unit_id=_id(request, "unit_id"),
                                                  owner_id=_id(request, "owner_id"), as_of=today)
     except DomainError as exc:
         return render_error(request, exc)
+    failed = pop_failed_post(request)
+    posted = failed.data.dict() if failed else {}
     return render(request, "insights/forecast_orders.html", {
-        "report": report, "error": error, "form": form or {}, "choices": scope_choices(request.user),
-        "weeks": [(w, report.mine.get(w), (form or {}).get(f"week_{w.isoformat()}")) for w in report.weeks_ahead],
+        "report": report, "error": failed.error if failed else None, "form": posted,
+        "choices": scope_choices(request.user),
+        "weeks": [(w, report.mine.get(w), posted.get(f"week_{w.isoformat()}")) for w in report.weeks_ahead],
         "leads": fc.LEADS,
         "accuracy_rows": [(w.week_start, w.actual, [(p.forecast, fc.as_pct(p.error)) for p in w.points])
                           for w in report.accuracy],
         "lead_rows": [(lead, fc.as_pct(s.bias), fc.as_pct(s.mape)) for lead, s in report.by_lead.items()],
-    }, status=status)
+    }, status=failed.error.status if failed else 200)
 
 
 @login_required
@@ -306,7 +321,7 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
                     amounts[week] = value.strip()
         services.order_forecast_save(request.user, amounts)
 
-    return _post(request, run, _("Order forecast saved."), _orders_page, "forecast_orders")
+    return _post(request, run, _("Order forecast saved."), "forecast_orders")
 
 
 @login_required

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import DomainError, NotFound, PermissionDenied
 from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
-from kadence.core.prg import pop_failed_post, redirect_after_failure
+from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
 from kadence.core.validation import MAX_ID, parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
@@ -167,8 +167,7 @@ def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
     Refused, back to the list by post-redirect-get, with the error next to that deal."""
     form = StallActionForm(request.POST)
     if not form.is_valid():
-        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-        return redirect_after_failure(request, _back(request.POST), error)
+        return redirect_invalid_form(request, _back(request.POST), form)
     data = form.cleaned_data
     try:
         action = stall_act(request.user, pk, data["outcome"], next_step=data["next_step"],

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from kadence.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
+from kadence.core.prg import form_post, refill
 from kadence.core.schemas import MAX_VERSION
 from kadence.core.validation import parse_int
 from kadence.core.views import render_error
@@ -158,25 +159,27 @@ def _targets_page(request: HttpRequest, *, form: TargetForm | None = None, error
 @login_required
 @require_http_methods(["GET", "POST"])
 def targets(request: HttpRequest) -> HttpResponse:
-    """The targets you may see, by period; POST sets a new one (the form only offers what you may set)."""
-    if request.method == "GET":
+    """The targets you may see, by period; POST sets a new one (the form only offers what you may set).
+    Refused, the POST answers 303 back here (post-redirect-get) and the form is shown again, once."""
+    user = request.user
+    if request.method == "POST":
+        return form_post(request, TargetForm(request.POST, user=user),
+                         lambda form: services.target_create(user, **form.values()), back=reverse("targets"),
+                         done=lambda _target: _saved(request, _("Target saved.")),
+                         error_pages=(NotFound,))  # a scope out of reach is the form's refusal
+    refilled = refill(request, lambda data: TargetForm(data, user=user), place=_attach)
+    if refilled is None:
         return _targets_page(request)
-    form = TargetForm(request.POST, user=request.user)
-    if not form.is_valid():
-        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-        return _targets_page(request, form=form, error=error, status=error.status)
-    try:
-        services.target_create(request.user, **form.values())
-    except NotFound as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        _attach(form, exc)
-        return _targets_page(request, form=form, error=exc, status=exc.status)
-    messages.success(request, _("Target saved."))
+    return _targets_page(request, form=refilled.form, error=refilled.error, status=refilled.status)
+
+
+def _saved(request: HttpRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
     return redirect("targets")
 
 
 def _attach(form: forms.Form, exc: DomainError) -> None:
+    """The service's field messages next to the fields (the page shows its detail above the form)."""
     for field, errors in getattr(exc, "errors", {}).items():
         name = {"unit_id": "scope", "user_id": "scope"}.get(field, field)
         if name in form.fields and not form.errors.get(name):
@@ -187,34 +190,29 @@ def _attach(form: forms.Form, exc: DomainError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit a target you may set (403 for one you only see, 404 for one you do not see)."""
+    """Edit a target you may set (403 for one you only see, 404 for one you do not see). Refused, back
+    here by post-redirect-get with the input kept; after a stale version the form keeps the version
+    it was posted with (this page shows no differences to save over), so saving again is refused
+    until the user reloads the target."""
     try:
         target = access_target(request.user, pk, for_write=True)
     except DomainError as exc:
         return render_error(request, exc)
-    if request.method == "GET":
+    if request.method == "POST":
+        def save(form: TargetEditForm) -> Any:
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            return services.target_update(request.user, pk, version=version, **data)
+
+        return form_post(request, TargetEditForm(request.POST), save, back=reverse("target_edit", args=[pk]),
+                         done=lambda _target: _saved(request, _("Target saved.")))
+    refilled = refill(request, TargetEditForm, place=_attach)
+    if refilled is None:
         form = TargetEditForm(initial={f: getattr(target, f) for f in
                                        ("period_kind", "period_start", "amount", "currency", "note", "version")})
         return render(request, "insights/targets_edit.html", {"target": target, "form": form})
-    form = TargetEditForm(request.POST)
-    error: DomainError | None = None
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        try:
-            services.target_update(request.user, pk, version=version, **data)
-        except (NotFound, PermissionDenied) as exc:
-            return render_error(request, exc)
-        except DomainError as exc:
-            _attach(form, exc)
-            error = exc
-        else:
-            messages.success(request, _("Target saved."))
-            return redirect("targets")
-    else:
-        error = ValidationFailed(_("Please correct the highlighted fields."), dict(form.errors))
-    return render(request, "insights/targets_edit.html", {"target": target, "form": form, "error": error},
-                  status=error.status)
+    return render(request, "insights/targets_edit.html",
+                  {"target": target, "form": refilled.form, "error": refilled.error}, status=refilled.status)
 
 
 @login_required

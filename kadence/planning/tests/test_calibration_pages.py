@@ -16,6 +16,7 @@ from kadence.pipeline.models import ProcessTemplate, Stage
 from kadence.planning.models import Calibration, ForecastPolicy
 from kadence.planning.services.calibration import calibration_recompute
 from kadence.planning.tests.test_calibration import closed_deal
+from tests.prg import refused_post
 
 PATH = [("plan_call", "I"), ("proposal_sent", "C"), ("formal_proposal", "Q"), ("deal_review", "D"),
         ("negotiation", "C90")]
@@ -139,9 +140,11 @@ def test_page_writes(ladder, org, client):
     assert client.post("/forecast/calibration/switch/", {"template_id": ladder.pk, "use_calibrated": "1"}
                        ).status_code == 403
     client.force_login(org.ada)
-    refused = client.post("/forecast/calibration/switch/", {"template_id": ladder.pk, "use_calibrated": "1"})
-    assert refused.status_code == 422
-    assert "(3/20)" in refused.content.decode()  # each level short of data, with its outcomes
+    refused = refused_post(client, "/forecast/calibration/switch/",
+                           {"template_id": ladder.pk, "use_calibrated": "1", "reason": "季度复盘"},
+                           status=422, page=f"/forecast/calibration/?template_id={ladder.pk}")  # post-redirect-get
+    html = refused.content.decode()
+    assert "(3/20)" in html and 'value="季度复盘"' in html  # each level short of data, with its outcomes
     _min_outcomes(3)
     accepted = client.post("/forecast/calibration/switch/", {"template_id": ladder.pk, "use_calibrated": "1"})
     assert accepted.status_code == 302 and accepted["Location"].endswith(f"?template_id={ladder.pk}")

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 from kadence.planning.tests.test_forecast import IN_Q2, NEXT_Q2, TODAY, deal
+from tests.prg import refused_post
 
 pytestmark = pytest.mark.django_db
 Q2 = f"?period_kind=quarter&period_start={NEXT_Q2.isoformat()}"
@@ -43,9 +44,11 @@ def test_rep_page_shows_own_figures_and_submits(client, book):
     assert response.status_code == 302 and response["Location"].startswith("/forecast/?")
     sub = ForecastSubmission.objects.get(user=book.rita)
     assert sub.forecast == D("100000") and sub.reason == "on track"
-    bad = client.post("/forecast/submit/" + Q2, {"period_kind": "quarter", "period_start": NEXT_Q2.isoformat(),
-                                                 "forecast": "-3"})
-    assert bad.status_code == 422 and "alert-error" in bad.content.decode()
+    bad = refused_post(client, "/forecast/submit/" + Q2, {"period_kind": "quarter", "period_start": NEXT_Q2.isoformat(),
+                                                          "forecast": "-3", "reason": "重报"},
+                       status=422, page="/forecast/" + Q2)  # post-redirect-get, back to the page it was on
+    html = bad.content.decode()
+    assert "alert-error" in html and 'value="-3"' in html and 'value="重报"' in html  # shown as it was typed
     assert client.get(f"/forecast/?owner_id={book.tom.pk}").status_code == 404
     assert client.get("/forecast/?unit_id=abc").status_code == 404
     assert client.get("/forecast/?period_start=31-12-2025").status_code == 422
@@ -61,8 +64,11 @@ def test_manager_adjusts_from_the_page(client, book, django_assert_max_num_queri
     assert f'data-testid="adjust-{book.rita.pk}"' in html and f'data-testid="seller-{book.nick.pk}"' not in html
     assert 'data-testid="forecast-submit"' not in html and 'data-testid="forecast-teams"' in html
     url = f"/forecast/submissions/{sub.pk}/adjust/" + Q2
-    missing = client.post(url, {"forecast": "90000", "reason": ""})
-    assert missing.status_code == 422 and ForecastSubmission.objects.filter(kind="adjustment").count() == 0
+    missing = refused_post(client, url, {"forecast": "90123", "reason": ""}, status=422, page="/forecast/" + Q2)
+    assert ForecastSubmission.objects.filter(kind="adjustment").count() == 0
+    html = missing.content.decode()
+    row = html.split(f'data-testid="adjust-{book.rita.pk}"')[1].split("</details>")[0]
+    assert row.startswith(" open>") and 'value="90123"' in row  # that row's form, open, as it was typed
     done = client.post(url, {"forecast": "90000", "reason": "slips"})
     assert done.status_code == 302
     assert ForecastSubmission.objects.get(kind="adjustment").forecast == D("90000")
@@ -99,8 +105,12 @@ def test_orders_page_saves_and_scopes(client, book):
     response = client.post("/forecast/orders/save/", {f"week_{week.isoformat()}": "1234"})
     assert response.status_code == 302
     assert OrderForecast.objects.get(user=book.rita, made_on=monday, week_start=week).amount == D("1234")
-    bad = client.post("/forecast/orders/save/", {f"week_{monday.isoformat()}": "1"})
-    assert bad.status_code == 422
+    later = week + timedelta(weeks=1)
+    bad = refused_post(client, "/forecast/orders/save/", {f"week_{monday.isoformat()}": "1",
+                                                          f"week_{later.isoformat()}": "5678"},
+                       status=422, page="/forecast/orders/")
+    assert "alert-error" in bad.content.decode() and 'value="5678"' in bad.content.decode()
+    assert not OrderForecast.objects.filter(week_start=later).exists()
     client.force_login(book.mona)
     html = client.get("/forecast/orders/").content.decode()
     assert "1,234" in html and 'data-testid="orders-form"' not in html

@@ -15,6 +15,7 @@ from kadence.insights.scope import Scope, resolve_scope
 from kadence.planning.models import Target
 from kadence.planning.selectors.targets import target_for, target_list
 from kadence.planning.services.targets import target_create, target_delete, target_update
+from tests.prg import refused_post
 
 Q2 = date(2025, 4, 1)
 
@@ -250,19 +251,34 @@ def test_pages_list_set_edit_delete(client, org, django_assert_max_num_queries):
     assert response.status_code == 302
     target = Target.objects.get(user=org.rita)
     assert target.period_start == date(2025, 3, 1)
-    refused = client.post(reverse("targets"), {"scope": f"user:{org.nick.pk}", "period_kind": "month",
-                                               "period_start": "2025-03-15", "amount": "1", "currency": "CNY"})
-    assert refused.status_code == 422  # not a choice the form offers
+    refused = refused_post(client, reverse("targets"), {"scope": f"user:{org.nick.pk}", "period_kind": "month",
+                                                        "period_start": "2025-03-15", "amount": "1",
+                                                        "currency": "CNY", "note": "多写的"}, status=422)
+    form = refused.context["form"]  # not a choice the form offers: shown again by post-redirect-get
+    assert form.errors["scope"] and form["note"].value() == "多写的"
     edit = reverse("target_edit", args=[target.pk])
     assert client.get(edit).status_code == 200
-    stale = client.post(edit, {"period_kind": "month", "period_start": "2025-03-01", "amount": "1", "currency": "CNY",
-                               "version": "5"})
-    assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
+    stale = refused_post(client, edit, {"period_kind": "month", "period_start": "2025-03-01", "amount": "1",
+                                        "currency": "CNY", "version": "5"}, status=409)
+    assert 'data-code="conflict"' in stale.content.decode() and stale.context["form"]["amount"].value() == "1"
     assert client.post(edit, {"period_kind": "month", "period_start": "2025-03-01", "amount": "60000",
                               "currency": "CNY", "version": "1"}).status_code == 302
     assert Target.objects.get(pk=target.pk).amount == D(60000)
     assert client.post(reverse("target_delete", args=[target.pk]), {"version": "2"}).status_code == 302
     assert not Target.objects.filter(pk=target.pk).exists()
+
+
+def test_a_target_the_service_refuses_comes_back_on_the_page(client, org):
+    """A second target for the same scope and period (a 409 from the service, not the form): 303 to the
+    targets page, whose GET shows the message and the form as it was typed, once."""
+    make(org, "mona", user_id=org.rita.pk, period_kind="month", period_start=date(2025, 3, 1))
+    client.force_login(org.mona)
+    shown = refused_post(client, reverse("targets"), {"scope": f"user:{org.rita.pk}", "period_kind": "month",
+                                                      "period_start": "2025-03-20", "amount": "77777",
+                                                      "currency": "CNY"}, status=409)
+    assert 'data-code="duplicate"' in shown.content.decode()
+    assert shown.context["form"]["amount"].value() == "77777"
+    assert Target.objects.filter(user=org.rita).count() == 1
 
 
 def test_pages_for_a_rep_and_another_region(client, org):
@@ -279,9 +295,9 @@ def test_pages_for_a_rep_and_another_region(client, org):
     assert client.post(reverse("target_delete", args=[mine.pk]), {"version": mine.version}).status_code == 403
     client.force_login(org.dora)
     assert client.get(reverse("target_edit", args=[theirs.pk])).status_code == 404
-    assert client.post(reverse("targets"), {"scope": f"unit:{org.s1.pk}", "period_kind": "year",
-                                            "period_start": "2025-01-01", "amount": "1",
-                                            "currency": "CNY"}).status_code == 422
+    refused_post(client, reverse("targets"), {"scope": f"unit:{org.s1.pk}", "period_kind": "year",
+                                              "period_start": "2025-01-01", "amount": "1", "currency": "CNY"},
+                 status=422)
 
 
 def test_admin_keeps_one_forecast_policy_and_lists_targets(client, org):
