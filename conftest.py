@@ -1,12 +1,12 @@
 """Shared test fixtures: a small named organisation so that visibility is obvious in every test.
 
-    company
-    ├── north (region)  director: dora
-    │   ├── north-1 (team)  manager: mona; reps: rita (owner of most things), tom (teammate)
-    │   └── north-2 (team)  rep: nick
-    └── south (region)  director: sven
-        └── south-1 (team)  manager: sam; rep: sara
-    admin: ada
+company
+├── north (region)  director: dora
+│   ├── north-1 (team)  manager: mona; reps: rita (owner of most things), tom (teammate)
+│   └── north-2 (team)  rep: nick
+└── south (region)  director: sven
+    └── south-1 (team)  manager: sam; rep: sara
+admin: ada
 """
 
 from __future__ import annotations
@@ -45,8 +45,13 @@ def _unit(kind: str, code: str, zh: str, parent: OrgUnit | None = None) -> OrgUn
 
 
 def _user(username: str, role: str, unit: OrgUnit, manages: list[OrgUnit] | None = None) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, role=role, org_unit=unit,
-                                    display_name=username.capitalize())
+    user = User.objects.create_user(
+        username=username,
+        password="pw-" + username,
+        role=role,
+        org_unit=unit,
+        display_name=username.capitalize(),
+    )
     if role == User.Role.ADMIN:
         user.is_staff = user.is_superuser = True
         user.save()
@@ -79,14 +84,26 @@ def org(db):
     ns.nick = _user("nick", User.Role.REP, n2)
     ns.sara = _user("sara", User.Role.REP, s1)
     ns.industry = Industry.objects.get(code="power")
-    ns.account = account_create(ns.rita, name="国网江苏电力", industry_id=ns.industry.pk, region_id=north.pk,
-                                buying_power="5000000")
-    ns.opp = opportunity_create(ns.rita, account_id=ns.account.pk, name="变电站自动化改造", amount="1200000",
-                                expected_close_date=date.today() + timedelta(days=90))
-    ns.sara_account = account_create(ns.sara, name="广东移动", industry_id=Industry.objects.get(code="telecom").pk,
-                                     region_id=south.pk)
-    ns.sara_opp = opportunity_create(ns.sara, account_id=ns.sara_account.pk, name="机房动环监控", amount="300000",
-                                     expected_close_date=date.today() + timedelta(days=60))
+    ns.account = account_create(
+        ns.rita, name="国网江苏电力", industry_id=ns.industry.pk, region_id=north.pk, buying_power="5000000"
+    )
+    ns.opp = opportunity_create(
+        ns.rita,
+        account_id=ns.account.pk,
+        name="变电站自动化改造",
+        amount="1200000",
+        expected_close_date=date.today() + timedelta(days=90),
+    )
+    ns.sara_account = account_create(
+        ns.sara, name="广东移动", industry_id=Industry.objects.get(code="telecom").pk, region_id=south.pk
+    )
+    ns.sara_opp = opportunity_create(
+        ns.sara,
+        account_id=ns.sara_account.pk,
+        name="机房动环监控",
+        amount="300000",
+        expected_close_date=date.today() + timedelta(days=60),
+    )
     ns.Account = Account
     return ns
 

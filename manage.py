@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for Kadence (the installed `kadence` script does the same)."""
+
 import os
 import sys
 

@@ -37,7 +37,10 @@ PATHS = [
 
 def main() -> None:
     client = Client()
-    personas = [User.objects.filter(role=role).order_by("id").first() for role in ("rep", "manager", "director", "admin")]
+    personas = [
+        User.objects.filter(role=role).order_by("id").first()
+        for role in ("rep", "manager", "director", "admin")
+    ]
     print(f"{'persona':<10} {'path':<60} {'median ms':>10} {'p90 ms':>8}")
     for user in personas:
         if user is None:

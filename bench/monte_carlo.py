@@ -47,17 +47,22 @@ def main() -> None:
     result = None
     for run in range(args.runs):
         started, started_cpu = time.perf_counter(), time.process_time()
-        result = revenue_forecast(cents, p_win, p_in, trials=args.trials, seed=run + 1, booked_cents=booked,
-                                  target_cents=target)
+        result = revenue_forecast(
+            cents, p_win, p_in, trials=args.trials, seed=run + 1, booked_cents=booked, target_cents=target
+        )
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         print(f"run {run + 1}: {times[-1] * 1000:.0f} ms (CPU {cpu[-1] * 1000:.0f} ms)")
     assert result is not None
-    print(f"{args.trials:,} trials × {args.deals:,} deals ({result.deals:,} with a chance): "
-          f"median {statistics.median(times) * 1000:.0f} ms over {args.runs} runs "
-          f"(CPU median {statistics.median(cpu) * 1000:.0f} ms; load average {os.getloadavg()[0]:.2f})")
-    print(f"P10 {result.p10:,}  P50 {result.p50:,}  P90 {result.p90:,}  mean {result.mean:,}  "
-          f"expected {result.expected:,}  P(≥ target) {result.p_target}")
+    print(
+        f"{args.trials:,} trials × {args.deals:,} deals ({result.deals:,} with a chance): "
+        f"median {statistics.median(times) * 1000:.0f} ms over {args.runs} runs "
+        f"(CPU median {statistics.median(cpu) * 1000:.0f} ms; load average {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"P10 {result.p10:,}  P50 {result.p50:,}  P90 {result.p90:,}  mean {result.mean:,}  "
+        f"expected {result.expected:,}  P(≥ target) {result.p_target}"
+    )
 
 
 if __name__ == "__main__":

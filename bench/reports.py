@@ -85,7 +85,9 @@ def main() -> None:
     team = OrgUnit.objects.filter(kind="team").order_by("id").first()
     manager = User.objects.filter(role="manager", managed_units=team).order_by("id").first()
     rep = User.objects.filter(role="rep", org_unit=team).order_by("id").first()
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; today {today}; window from {start}")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; today {today}; window from {start}"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pipeline_opportunity")
         deals = cursor.fetchone()[0]
@@ -112,13 +114,25 @@ def main() -> None:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         for name, path in paths:
             probe = client.get(path, **headers)
-            if probe.status_code == 404 and b"Not Found" in probe.content[:200] and b"code" not in probe.content[:40]:
+            if (
+                probe.status_code == 404
+                and b"Not Found" in probe.content[:200]
+                and b"code" not in probe.content[:40]
+            ):
                 rows.append((f"{name} ({label}, {scope}) {path}", float("nan"), float("nan")))
                 continue
             if probe.status_code != 200:
-                rows.append((f"{name} ({label}, {scope}) {path}: HTTP {probe.status_code}", float("nan"), float("nan")))
+                rows.append(
+                    (
+                        f"{name} ({label}, {scope}) {path}: HTTP {probe.status_code}",
+                        float("nan"),
+                        float("nan"),
+                    )
+                )
                 continue
-            rows.append((f"{name} ({label}, {scope}) {path}", *timed(lambda p=path, h=headers: client.get(p, **h))))
+            rows.append(
+                (f"{name} ({label}, {scope}) {path}", *timed(lambda p=path, h=headers: client.get(p, **h)))
+            )
         ApiToken.objects.filter(user=user, name="bench").delete()
     width = max(len(r[0]) for r in rows)
     print(f"{'what':<{width}} {'median ms':>10} {'p90 ms':>8}")

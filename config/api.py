@@ -49,7 +49,9 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
-def operation_errors(*, authenticated: bool, write: bool, field_names: set[str], path_params: bool) -> set[int]:
+def operation_errors(
+    *, authenticated: bool, write: bool, field_names: set[str], path_params: bool
+) -> set[int]:
     """The error statuses an operation can answer, from what it takes (one rule for every operation):
     422 always (invalid parameters or body); 401 when it needs a signed-in user or a token; 404 when it
     names records (a path id, or a `..._id(s)` field: missing and invisible answer the same); 403 and 409
@@ -88,8 +90,10 @@ class KadenceOpenAPISchema(OpenAPISchema):
             status: answer for status, answer in details["responses"].items() if not 400 <= int(status) < 500
         }
         for status in sorted(errors):
-            responses[status] = {"description": HTTP_DETAILS[status](), "content": {
-                self.api.renderer.media_type: {"schema": ERROR_REF}}}
+            responses[status] = {
+                "description": HTTP_DETAILS[status](),
+                "content": {self.api.renderer.media_type: {"schema": ERROR_REF}},
+            }
         details["responses"] = responses
         return details
 
@@ -103,16 +107,25 @@ class KadenceOpenAPISchema(OpenAPISchema):
         return paths
 
     def _links(
-        self, path: str, source: dict[str, Any], answer: dict[str, Any], operations: list[tuple[str, dict[str, Any]]]
+        self,
+        path: str,
+        source: dict[str, Any],
+        answer: dict[str, Any],
+        operations: list[tuple[str, dict[str, Any]]],
     ) -> dict[str, Any]:
         """OpenAPI links from an answer that carries a record (or a page of records: the first one) to
         the operations on it, `<path>/{x}` and below, with `x` = the record's id and, for a write on
         the record itself, `version` = its version. Clients see what follows what; the fuzzer's
         stateful phase creates or lists a record and then works on it."""
-        schema = self._resolve(answer.get("content", {}).get(self.api.renderer.media_type, {}).get("schema", {}))
+        schema = self._resolve(
+            answer.get("content", {}).get(self.api.renderer.media_type, {}).get("schema", {})
+        )
         record, pointer = schema.get("properties", {}), "$response.body#"
         if "id" not in record and "items" in record:
-            record, pointer = self._resolve(record["items"].get("items", {})).get("properties", {}), pointer + "/items/0"
+            record, pointer = (
+                self._resolve(record["items"].get("items", {})).get("properties", {}),
+                pointer + "/items/0",
+            )
         if "id" not in record:
             return {}
         known = {p["name"] for p in source["parameters"] if p["in"] == "path"}
@@ -125,9 +138,18 @@ class KadenceOpenAPISchema(OpenAPISchema):
             others = {p["name"] for p in target["parameters"] if p["in"] == "path"} - {name}
             if not others <= known:
                 continue
-            link: dict[str, Any] = {"operationId": target["operationId"], "parameters": {
-                name: f"{pointer}/id", **{other: f"$request.path.{other}" for other in sorted(others)}}}
-            if not nested and "version" in record and "version" in self._body_fields(target.get("requestBody")):
+            link: dict[str, Any] = {
+                "operationId": target["operationId"],
+                "parameters": {
+                    name: f"{pointer}/id",
+                    **{other: f"$request.path.{other}" for other in sorted(others)},
+                },
+            }
+            if (
+                not nested
+                and "version" in record
+                and "version" in self._body_fields(target.get("requestBody"))
+            ):
                 link["requestBody"] = {"version": f"{pointer}/version"}
             links[target["operationId"]] = link
         return links
@@ -318,7 +340,10 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Anything unexpected: logged with its traceback and signalled as Django does for its own 500s
     (error reporters and the test client listen), answered without internals."""
     logger.error(
-        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
     )
     got_request_exception.send(sender=None, request=request)
     return _error(request, 500, status_detail(500), "server_error")

@@ -223,7 +223,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
@@ -241,7 +243,9 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 6
 KADENCE_MIN_YEAR = int(os.environ.get("KADENCE_MIN_YEAR", "1900"))
 KADENCE_MAX_YEAR = int(os.environ.get("KADENCE_MAX_YEAR", "2200"))
 if not 1000 <= KADENCE_MIN_YEAR <= KADENCE_MAX_YEAR <= 9000:
-    raise ImproperlyConfigured("KADENCE_MIN_YEAR and KADENCE_MAX_YEAR must satisfy 1000 <= min <= max <= 9000.")
+    raise ImproperlyConfigured(
+        "KADENCE_MIN_YEAR and KADENCE_MAX_YEAR must satisfy 1000 <= min <= max <= 9000."
+    )
 
 LOGGING = {
     "version": 1,

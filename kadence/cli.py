@@ -1,4 +1,5 @@
 """The `kadence` console script: every Django management command, Kadence's own included."""
+
 import os
 import sys
 

@@ -8,8 +8,9 @@ from django.http import HttpResponse
 from django.test import Client
 
 
-def refused_post(client: Client, url: str, data: dict[str, Any], *, status: int, page: str | None = None
-                 ) -> HttpResponse:
+def refused_post(
+    client: Client, url: str, data: dict[str, Any], *, status: int, page: str | None = None
+) -> HttpResponse:
     """POST `data` to `url` and check the refusal: a 303 to the form's page (`page`, by default `url`),
     whose next GET shows it with `status` (returned, to look at what it shows); a second GET shows the
     page clean (200, its form not bound to the refused input): the refusal is shown once."""

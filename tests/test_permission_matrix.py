@@ -30,8 +30,9 @@ MATRIX = {
 
 def persona(org, name):
     if name == "sara_team":
-        services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.sara.pk,
-                                      role_id=DealRole.objects.get(code="presales").pk)
+        services.opportunity_team_add(
+            org.rita, org.opp.pk, user_id=org.sara.pk, role_id=DealRole.objects.get(code="presales").pk
+        )
         return org.sara
     return getattr(org, name)
 
@@ -68,14 +69,22 @@ def _expect_write(org, name, action):
 @pytest.mark.parametrize("name", MATRIX)
 def test_update(org, name):
     user = persona(org, name)
-    _expect_write(org, name, lambda: services.opportunity_update(user, org.opp.pk, version=1, amount="2000000"))
+    _expect_write(
+        org, name, lambda: services.opportunity_update(user, org.opp.pk, version=1, amount="2000000")
+    )
 
 
 @pytest.mark.parametrize("name", MATRIX)
 def test_move_stage(org, name, no_gates):
     user = persona(org, name)
     second = Stage.objects.get(template=org.opp.template, order=2)
-    _expect_write(org, name, lambda: services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, version=opp_version(org.opp.pk)))
+    _expect_write(
+        org,
+        name,
+        lambda: services.opportunity_move_stage(
+            user, org.opp.pk, stage_id=second.pk, version=opp_version(org.opp.pk)
+        ),
+    )
 
 
 @pytest.mark.parametrize("name", MATRIX)
@@ -83,8 +92,13 @@ def test_aggregate(org, name):
     """Totals and the board count rita's deal exactly when the persona may see it."""
     user = persona(org, name)
     sees = MATRIX[name][0]
-    visible_other = {"ada": Decimal("300000"), "sven": Decimal("300000"), "sam": Decimal("300000"),
-                     "sara": Decimal("300000"), "sara_team": Decimal("300000")}.get(name, Decimal(0))
+    visible_other = {
+        "ada": Decimal("300000"),
+        "sven": Decimal("300000"),
+        "sam": Decimal("300000"),
+        "sara": Decimal("300000"),
+        "sara_team": Decimal("300000"),
+    }.get(name, Decimal(0))
     expected = visible_other + (Decimal("1200000") if sees else 0)
     assert selectors.opportunity_totals(user)["amount"] == expected
     _template, columns = selectors.pipeline_board(user)
@@ -98,12 +112,16 @@ def test_reassign_needs_manager(org, name):
         services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
     else:
         with pytest.raises(PermissionDenied if MATRIX[name][0] else NotFound):
-            services.opportunity_reassign(user, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
+            services.opportunity_reassign(
+                user, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk)
+            )
 
 
 def test_manager_cannot_hand_a_deal_outside_their_scope(org):
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.mona, org.opp.pk, owner_id=org.sara.pk, version=opp_version(org.opp.pk))
+        services.opportunity_reassign(
+            org.mona, org.opp.pk, owner_id=org.sara.pk, version=opp_version(org.opp.pk)
+        )
 
 
 # Deal control: who contributes proof, who approves a gate or overrides it (never the owner).
@@ -145,10 +163,26 @@ def test_override_a_gate(org, name):
     second = Stage.objects.get(template=org.opp.template, order=2)
     if not MATRIX[name][0]:
         with pytest.raises(NotFound):
-            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))
+            services.opportunity_move_stage(
+                user,
+                org.opp.pk,
+                stage_id=second.pk,
+                override=True,
+                reason="r",
+                version=opp_version(org.opp.pk),
+            )
     elif APPROVES[name]:
-        moved = services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))
+        moved = services.opportunity_move_stage(
+            user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk)
+        )
         assert moved.stage_changes.filter(overridden=True).count() == 1
     else:
         with pytest.raises(PermissionDenied):
-            services.opportunity_move_stage(user, org.opp.pk, stage_id=second.pk, override=True, reason="r", version=opp_version(org.opp.pk))
+            services.opportunity_move_stage(
+                user,
+                org.opp.pk,
+                stage_id=second.pk,
+                override=True,
+                reason="r",
+                version=opp_version(org.opp.pk),
+            )

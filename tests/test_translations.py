@@ -38,6 +38,7 @@ HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 # --- a minimal .po reader ---------------------------------------------------------------------
 
+
 def parse_po(path: Path) -> list[dict]:
     """Entries as dicts: flags (set), msgctxt, msgid, msgid_plural, msgstr (str), msgstr_plural ({n: str}),
     line (where the entry starts). Obsolete (#~) entries are skipped."""
@@ -46,8 +47,15 @@ def parse_po(path: Path) -> list[dict]:
     field: tuple[str, int | None] | None = None
 
     def fresh(line_no: int) -> dict:
-        return {"flags": set(), "msgctxt": None, "msgid": None, "msgid_plural": None, "msgstr": None,
-                "msgstr_plural": {}, "line": line_no}
+        return {
+            "flags": set(),
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+            "msgstr": None,
+            "msgstr_plural": {},
+            "line": line_no,
+        }
 
     def flush() -> None:
         if current is not None and current["msgid"] is not None:
@@ -115,6 +123,7 @@ def translations_of(entry: dict) -> list[str]:
 
 # --- (a) the catalogue is complete and well-formed ---------------------------------------------
 
+
 def test_header_is_chinese_with_one_plural_form(catalogue):
     header, _entries = catalogue
     assert "fuzzy" not in header["flags"], "a fuzzy header makes gettext ignore the charset and plural rule"
@@ -138,7 +147,9 @@ def test_every_entry_is_translated_and_none_is_fuzzy(catalogue):
     assert not fuzzy, f"fuzzy entries are ignored by Django: {fuzzy}"
     empty = [label(e) for e in entries if not all(t.strip() for t in translations_of(e))]
     assert not empty, f"untranslated entries: {empty}"
-    plural_counts = [label(e) for e in entries if e["msgid_plural"] is not None and len(e["msgstr_plural"]) != 1]
+    plural_counts = [
+        label(e) for e in entries if e["msgid_plural"] is not None and len(e["msgstr_plural"]) != 1
+    ]
     assert not plural_counts, f"Chinese has exactly one plural form (msgstr[0]): {plural_counts}"
 
 
@@ -148,8 +159,12 @@ def test_placeholders_are_kept(catalogue):
     for e in entries:
         sources = [e["msgid"]] + ([e["msgid_plural"]] if e["msgid_plural"] is not None else [])
         python_format = "python-format" in e["flags"] or (
-            "no-python-format" not in e["flags"] and any(PYTHON_PLACEHOLDER.search(s) for s in sources))
-        checks = [(PYTHON_PLACEHOLDER, python_format), (BRACE_PLACEHOLDER, "python-brace-format" in e["flags"])]
+            "no-python-format" not in e["flags"] and any(PYTHON_PLACEHOLDER.search(s) for s in sources)
+        )
+        checks = [
+            (PYTHON_PLACEHOLDER, python_format),
+            (BRACE_PLACEHOLDER, "python-brace-format" in e["flags"]),
+        ]
         for pattern, applies in checks:
             if not applies:
                 continue
@@ -165,8 +180,11 @@ def test_placeholders_are_kept(catalogue):
 def test_html_tags_are_kept(catalogue):
     _header, entries = catalogue
     problems = [
-        label(e) for e in entries
-        if any(sorted(HTML_TAG.findall(t)) != sorted(HTML_TAG.findall(e["msgid"])) for t in translations_of(e))
+        label(e)
+        for e in entries
+        if any(
+            sorted(HTML_TAG.findall(t)) != sorted(HTML_TAG.findall(e["msgid"])) for t in translations_of(e)
+        )
     ]
     assert not problems, f"HTML tags differ between msgid and msgstr: {problems}"
 
@@ -181,6 +199,7 @@ def test_translations_are_chinese(catalogue):
 
 
 # --- (c) the compiled catalogue matches the .po ------------------------------------------------
+
 
 def test_mo_is_compiled_from_the_current_po(catalogue):
     assert MO.is_file() and MO.stat().st_size > 0, f"{MO} is missing: run compilemessages"
@@ -202,15 +221,23 @@ def test_mo_is_compiled_from_the_current_po(catalogue):
 def test_django_uses_the_catalogue():
     with translation.override("zh-hans"):
         assert translation.gettext("Opportunities") == "商机"
-        assert translation.ngettext("%(counter)s opportunity", "%(counter)s opportunities", 3) % {"counter": 3} \
+        assert (
+            translation.ngettext("%(counter)s opportunity", "%(counter)s opportunities", 3) % {"counter": 3}
             == "3 个商机"
+        )
     with translation.override("en"):
         assert translation.gettext("Opportunities") == "Opportunities"
 
 
 # --- (b) the pages speak the chosen language ---------------------------------------------------
 
-NAV_ZH = {"Home": "首页", "Pipeline": "销售漏斗", "Opportunities": "商机", "Accounts": "客户", "Activities": "活动"}
+NAV_ZH = {
+    "Home": "首页",
+    "Pipeline": "销售漏斗",
+    "Opportunities": "商机",
+    "Accounts": "客户",
+    "Activities": "活动",
+}
 MAINNAV = re.compile(r'<nav class="mainnav"[^>]*>(.*?)</nav>', re.S)
 
 
@@ -278,8 +305,12 @@ def test_page_content_follows_the_language(org):
     en.force_login(org.rita)
     detail = reverse("opportunity_detail", args=[org.opp.pk])
     zh_html, en_html = zh.get(detail).content.decode(), en.get(detail).content.decode()
-    for chinese, english in [("阶段历史", "Stage history"), ("预计成交", "Expected close"), ("项目团队", "Deal team"),
-                             ("加权金额", "Weighted")]:
+    for chinese, english in [
+        ("阶段历史", "Stage history"),
+        ("预计成交", "Expected close"),
+        ("项目团队", "Deal team"),
+        ("加权金额", "Weighted"),
+    ]:
         assert chinese in zh_html and english not in zh_html, chinese
         assert english in en_html and chinese not in en_html, english
     board = zh.get(reverse("pipeline_board")).content.decode()
@@ -287,10 +318,13 @@ def test_page_content_follows_the_language(org):
     assert "open deal" not in board
 
 
-@pytest.mark.parametrize(("language", "present", "absent"), [
-    ("zh-hans", ["登录", "用户名", "密码"], ["Sign in", "Username", "Password"]),
-    ("en", ["Sign in", "Username", "Password"], ["用户名", "密码"]),
-])
+@pytest.mark.parametrize(
+    ("language", "present", "absent"),
+    [
+        ("zh-hans", ["登录", "用户名", "密码"], ["Sign in", "Username", "Password"]),
+        ("en", ["Sign in", "Username", "Password"], ["用户名", "密码"]),
+    ],
+)
 def test_login_page(org, language, present, absent):
     response = browser(language).get(reverse("login"))
     assert response.status_code == 200
@@ -323,9 +357,23 @@ def test_users_language_preference_wins_over_the_browser(org):
 
 # Codes, abbreviations and names that are the same in the Chinese UI.
 ALLOWED_WORDS = {
-    "Kadence", "kadence", "English",  # the product, the language switch's own name for English
-    "API", "CSV", "xlsx", "KPI", "SWOT", "MAPE", "WIP", "SV", "BP", "CNY", "Brier", "https",
-    "N_win", "ceil",  # the ideal funnel's formulas (N_win = ceil(T ÷ A))
+    "Kadence",
+    "kadence",
+    "English",  # the product, the language switch's own name for English
+    "API",
+    "CSV",
+    "xlsx",
+    "KPI",
+    "SWOT",
+    "MAPE",
+    "WIP",
+    "SV",
+    "BP",
+    "CNY",
+    "Brier",
+    "https",
+    "N_win",
+    "ceil",  # the ideal funnel's formulas (N_win = ceil(T ÷ A))
     "calibrate",  # the command `kadence calibrate`
     "Plotly",
 }
@@ -364,7 +412,11 @@ class VisibleText(HTMLParser):
         if tag == "input" and attributes.get("type") == "hidden":
             return
         self.parts.extend(attributes[name] for name in VISIBLE_ATTRIBUTES if attributes.get(name))
-        if tag == "input" and attributes.get("type") in ("submit", "button", "reset") and attributes.get("value"):
+        if (
+            tag == "input"
+            and attributes.get("type") in ("submit", "button", "reset")
+            and attributes.get("value")
+        ):
             self.parts.append(attributes["value"])
 
     def handle_endtag(self, tag):
@@ -410,7 +462,9 @@ def chart_problems(html: str) -> list[str]:
         return []
     problems = [] if CHART_LOCALE in html else ["the page does not load Plotly's zh-CN locale"]
     for chart_id in charts:
-        source = re.search(rf'<script id="{re.escape(chart_id)}" type="application/json">(.*?)</script>', html, re.S)
+        source = re.search(
+            rf'<script id="{re.escape(chart_id)}" type="application/json">(.*?)</script>', html, re.S
+        )
         assert source, f"no data for chart {chart_id}"
         spec = json.loads(source.group(1))
         layout = spec.get("layout", {})
@@ -436,9 +490,13 @@ def data_words() -> set[str]:
     from kadence.activities.models import Activity
     from kadence.pipeline.models import Competitor, Opportunity, ProductLine
 
-    texts = [*Account.objects.values_list("name", flat=True), *Opportunity.objects.values_list("name", flat=True),
-             *Competitor.objects.values_list("name", flat=True), *ProductLine.objects.values_list("name_zh", flat=True),
-             *Activity.objects.values_list("subject", flat=True)]
+    texts = [
+        *Account.objects.values_list("name", flat=True),
+        *Opportunity.objects.values_list("name", flat=True),
+        *Competitor.objects.values_list("name", flat=True),
+        *ProductLine.objects.values_list("name_zh", flat=True),
+        *Activity.objects.values_list("subject", flat=True),
+    ]
     for row in Contact.objects.values_list("name", "title", "email"):
         texts.extend(row)
     words = {w for text in texts if text for w in DATA_WORD.findall(text)}
@@ -480,8 +538,11 @@ def small_demo(db):
         target_create(admin, period_kind="quarter", period_start=today, amount="30000000", unit_id=company.pk)
         rep = User.objects.get(username="rep.north1a")
         target_create(admin, period_kind="quarter", period_start=today, amount="3000000", user_id=rep.pk)
-    return SimpleNamespace(rep=User.objects.get(username="rep.north1a"),
-                           manager=User.objects.get(username="manager.north1"), admin=admin)
+    return SimpleNamespace(
+        rep=User.objects.get(username="rep.north1a"),
+        manager=User.objects.get(username="manager.north1"),
+        admin=admin,
+    )
 
 
 def url_patterns(resolver=None, prefix: str = "") -> list[tuple[str, str]]:
@@ -499,8 +560,13 @@ def url_patterns(resolver=None, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def walk(client: Client, start: list[str], allowed: set[str], seen_patterns: dict[str, int],
-         pool: dict[tuple[str, str], object]) -> dict[str, set[tuple[str, str]]]:
+def walk(
+    client: Client,
+    start: list[str],
+    allowed: set[str],
+    seen_patterns: dict[str, int],
+    pool: dict[tuple[str, str], object],
+) -> dict[str, set[tuple[str, str]]]:
     """Open `start` and every same-site link found, at most MAX_PER_PATTERN URLs per URL pattern;
     returns the English words per URL. Fills `seen_patterns` (name → status) and `pool` (the values
     of each route argument met, for the patterns no link reaches)."""
@@ -566,26 +632,40 @@ def test_no_english_left_in_chinese_pages_and_exports(small_demo):
     problems: dict[str, set] = {}
     patterns = url_patterns()
     start = [reverse(name) for name, route in patterns if "<" not in route and name not in SKIP_PATTERNS]
-    problems.update({f"anonymous {url}": words
-                     for url, words in walk(browser("zh-hans"), [reverse("login")], allowed, seen, pool).items()})
+    problems.update(
+        {
+            f"anonymous {url}": words
+            for url, words in walk(browser("zh-hans"), [reverse("login")], allowed, seen, pool).items()
+        }
+    )
     clients = []
     for user in (small_demo.rep, small_demo.manager, small_demo.admin):
         client = browser("zh-hans")
         client.force_login(user)
         clients.append(client)
-        problems.update({f"{user.username} {url}": words
-                         for url, words in walk(client, start, allowed, seen, pool).items()})
+        problems.update(
+            {
+                f"{user.username} {url}": words
+                for url, words in walk(client, start, allowed, seen, pool).items()
+            }
+        )
     # Patterns no link led to: open them with arguments met elsewhere (as the admin).
     for name, route in patterns:
         if name in seen or name in SKIP_PATTERNS:
             continue
         keys = re.findall(r"<(?:\w+:)?(\w+)>", route)
         values = {key: argument_for(route, key, pool) for key in keys}
-        problems.update({f"admin {url}": words
-                         for url, words in walk(clients[-1], [reverse(name, kwargs=values)], allowed, seen,
-                                                pool).items()})
-    unreached = sorted(name for name, _route in patterns
-                       if name not in SKIP_PATTERNS and seen.get(name) not in (200, 405))
+        problems.update(
+            {
+                f"admin {url}": words
+                for url, words in walk(
+                    clients[-1], [reverse(name, kwargs=values)], allowed, seen, pool
+                ).items()
+            }
+        )
+    unreached = sorted(
+        name for name, _route in patterns if name not in SKIP_PATTERNS and seen.get(name) not in (200, 405)
+    )
     assert not unreached, f"URL patterns not rendered by any user: {unreached}"
     where: dict[str, list[str]] = {}
     for url, words in sorted(problems.items()):
@@ -597,8 +677,17 @@ def test_no_english_left_in_chinese_pages_and_exports(small_demo):
 
 # --- (e) strings reach the catalogue, and a word with two meanings gets two entries ------------------
 
-GETTEXT_FUNCTIONS = {"gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
-                     "npgettext", "npgettext_lazy", "gettext_noop"}
+GETTEXT_FUNCTIONS = {
+    "gettext",
+    "gettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+    "gettext_noop",
+}
 IMPORT_AS = re.compile(r"^from django\.utils\.translation import (.+)$", re.M)
 
 
@@ -619,7 +708,7 @@ def test_gettext_is_imported_under_names_makemessages_knows():
 
 @pytest.mark.parametrize("name", ["cost_of_sale", "gate_overrides"])
 def test_date_range_filters_read_from_and_to(org, name):
-    """"From" / "To" label a date range here and the old and new value in a change log: one msgid for
+    """ "From" / "To" label a date range here and the old and new value in a change log: one msgid for
     both made the date filters read 原值 / 新值. Each meaning has its context."""
     client = browser("zh-hans")
     client.force_login(org.mona)

@@ -17,4 +17,8 @@ def opp_version(opp_id: int) -> int:
 
 def milestone_version(opp_id: int, stage_id: int) -> int | None:
     """The version of the deal's milestone at `stage_id`, None when the stage has none yet."""
-    return Milestone.objects.filter(opportunity_id=opp_id, stage_id=stage_id).values_list("version", flat=True).first()
+    return (
+        Milestone.objects.filter(opportunity_id=opp_id, stage_id=stage_id)
+        .values_list("version", flat=True)
+        .first()
+    )

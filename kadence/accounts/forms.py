@@ -104,8 +104,15 @@ class AccountForm(ServiceForm):
     """Create or edit an account. `owner` is offered only to managers and above."""
 
     service_fields = {
-        "name": "name", "industry_id": "industry", "region_id": "region", "address": "address", "size": "size",
-        "status": "status", "buying_power": "buying_power", "currency": "currency", "notes": "notes",
+        "name": "name",
+        "industry_id": "industry",
+        "region_id": "region",
+        "address": "address",
+        "size": "size",
+        "status": "status",
+        "buying_power": "buying_power",
+        "currency": "currency",
+        "notes": "notes",
     }
 
     name = forms.CharField(label=_("name"), max_length=200)
@@ -116,11 +123,15 @@ class AccountForm(ServiceForm):
     status = forms.ChoiceField(label=_("business status"), choices=Account.Status.choices)
     # No min_value: the service decides what is in range; the widget only hints the browser.
     buying_power = forms.DecimalField(
-        label=_("annual buying power (BP)"), required=False, max_digits=20, decimal_places=2,
+        label=_("annual buying power (BP)"),
+        required=False,
+        max_digits=20,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
     )
-    currency = forms.CharField(label=_("currency"), max_length=3, initial="CNY",
-                               widget=forms.TextInput(attrs={"size": "4"}))
+    currency = forms.CharField(
+        label=_("currency"), max_length=3, initial="CNY", widget=forms.TextInput(attrs={"size": "4"})
+    )
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     owner = UserChoiceField(label=_("owner"), queryset=User.objects.none(), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -154,35 +165,75 @@ class AccountForm(ServiceForm):
     @staticmethod
     def initial_for(account: Account) -> dict[str, Any]:
         return {
-            "name": account.name, "industry": account.industry_id, "region": account.region_id,
-            "address": account.address, "size": account.size, "status": account.status,
-            "buying_power": account.buying_power, "currency": account.currency, "notes": account.notes,
-            "owner": account.owner_id, "version": account.version,
+            "name": account.name,
+            "industry": account.industry_id,
+            "region": account.region_id,
+            "address": account.address,
+            "size": account.size,
+            "status": account.status,
+            "buying_power": account.buying_power,
+            "currency": account.currency,
+            "notes": account.notes,
+            "owner": account.owner_id,
+            "version": account.version,
         }
 
 
 class ContactForm(ServiceForm):
     """Create or edit a contact: who they are, their part in the buying decision, their profile."""
 
-    service_fields = {name: name for name in (
-        "name", "title", "phone", "email", "buying_roles", "attitude", "influence",
-        "ambitions", "character", "preferences", "strengths", "notes",
-    )}
+    service_fields = {
+        name: name
+        for name in (
+            "name",
+            "title",
+            "phone",
+            "email",
+            "buying_roles",
+            "attitude",
+            "influence",
+            "ambitions",
+            "character",
+            "preferences",
+            "strengths",
+            "notes",
+        )
+    }
 
     name = forms.CharField(label=_("name"), max_length=100)
     title = forms.CharField(label=_("title"), max_length=100, required=False)
     phone = forms.CharField(label=_("phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("email"), required=False)
-    buying_roles = forms.MultipleChoiceField(label=_("buying roles"), choices=Contact.BuyingRole.choices,
-                                             required=False, widget=forms.CheckboxSelectMultiple)
-    attitude = forms.ChoiceField(label=_("attitude"), choices=Contact.Attitude.choices, initial=Contact.Attitude.NEUTRAL,
-                                 widget=forms.RadioSelect)
-    influence = forms.ChoiceField(label=_("influence"), choices=Contact.Influence.choices,
-                                  initial=Contact.Influence.MEDIUM, widget=forms.RadioSelect)
-    ambitions = forms.CharField(label=_("ambitions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    character = forms.CharField(label=_("character"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    preferences = forms.CharField(label=_("preferences"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    strengths = forms.CharField(label=_("strengths"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    buying_roles = forms.MultipleChoiceField(
+        label=_("buying roles"),
+        choices=Contact.BuyingRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attitude = forms.ChoiceField(
+        label=_("attitude"),
+        choices=Contact.Attitude.choices,
+        initial=Contact.Attitude.NEUTRAL,
+        widget=forms.RadioSelect,
+    )
+    influence = forms.ChoiceField(
+        label=_("influence"),
+        choices=Contact.Influence.choices,
+        initial=Contact.Influence.MEDIUM,
+        widget=forms.RadioSelect,
+    )
+    ambitions = forms.CharField(
+        label=_("ambitions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    character = forms.CharField(
+        label=_("character"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preferences = forms.CharField(
+        label=_("preferences"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    strengths = forms.CharField(
+        label=_("strengths"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -209,15 +260,24 @@ class ContactForm(ServiceForm):
 class AccountFilterForm(forms.Form):
     """The account list's filters, parsed leniently: a bad value means "any", never an error page."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or address")}))
-    industry = forms.ModelChoiceField(label=_("industry"), queryset=Industry.objects.all(), required=False,
-                                      empty_label=_("All"))
-    region = forms.ModelChoiceField(label=_("region"), queryset=OrgUnit.objects.none(), required=False,
-                                    empty_label=_("All"))
-    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All"))
-    status = forms.ChoiceField(label=_("business status"), required=False,
-                               choices=[("", _("All"))] + list(Account.Status.choices))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or address")}),
+    )
+    industry = forms.ModelChoiceField(
+        label=_("industry"), queryset=Industry.objects.all(), required=False, empty_label=_("All")
+    )
+    region = forms.ModelChoiceField(
+        label=_("region"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All")
+    )
+    owner = UserChoiceField(
+        label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All")
+    )
+    status = forms.ChoiceField(
+        label=_("business status"), required=False, choices=[("", _("All"))] + list(Account.Status.choices)
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):

@@ -42,13 +42,20 @@ class Account(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.PROTECT)
     region = models.ForeignKey(
-        OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="accounts_in_region",
+        OrgUnit,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="accounts_in_region",
         limit_choices_to={"kind": OrgUnit.Kind.REGION},
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.MEDIUM)
-    status = models.CharField(_("business status"), max_length=10, choices=Status.choices, default=Status.PROSPECT)
-    buying_power = models.DecimalField(_("annual buying power (BP)"), max_digits=16, decimal_places=2, default=0)
+    status = models.CharField(
+        _("business status"), max_length=10, choices=Status.choices, default=Status.PROSPECT
+    )
+    buying_power = models.DecimalField(
+        _("annual buying power (BP)"), max_digits=16, decimal_places=2, default=0
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="accounts"
@@ -95,7 +102,9 @@ class Contact(models.Model):
         MEDIUM = "medium", _("Medium")
         LOW = "low", _("Low")
 
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -105,8 +114,12 @@ class Contact(models.Model):
     preferences = models.TextField(_("preferences"), blank=True)
     strengths = models.TextField(_("strengths"), blank=True)
     buying_roles = models.JSONField(_("buying roles"), default=list, blank=True)
-    attitude = models.CharField(_("attitude"), max_length=10, choices=Attitude.choices, default=Attitude.NEUTRAL)
-    influence = models.CharField(_("influence"), max_length=10, choices=Influence.choices, default=Influence.MEDIUM)
+    attitude = models.CharField(
+        _("attitude"), max_length=10, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
+    influence = models.CharField(
+        _("influence"), max_length=10, choices=Influence.choices, default=Influence.MEDIUM
+    )
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

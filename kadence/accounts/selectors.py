@@ -22,8 +22,14 @@ from kadence.core.visibility import (
     visible_opportunities,
 )
 
-SORTS = {"name": "name", "-name": "-name", "bp": "buying_power", "-bp": "-buying_power",
-         "updated": "updated_at", "-updated": "-updated_at"}
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "bp": "buying_power",
+    "-bp": "-buying_power",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+}
 
 
 @dataclass
@@ -35,8 +41,9 @@ class AccountFilters:
     status: str = ""
 
 
-def account_list(user: User, f: AccountFilters | None = None, *, sort: str = "name", page: int = 1,
-                 page_size: int = 25) -> Page:
+def account_list(
+    user: User, f: AccountFilters | None = None, *, sort: str = "name", page: int = 1, page_size: int = 25
+) -> Page:
     f = f or AccountFilters()
     qs: QuerySet[Account] = visible_accounts(user)
     q = clean_search(f.q)
@@ -62,22 +69,31 @@ def account_360(user: User, account_id: int) -> dict[str, Any]:
     account = account_detail(user, account_id)
     opps = visible_opportunities(user).filter(account=account).select_related("stage", "level", "owner")
     totals = opps.aggregate(
-        open_count=Count("id", filter=Q(status="open")), open_amount=Sum("amount", filter=Q(status="open")),
-        won_count=Count("id", filter=Q(status="won")), won_amount=Sum("amount", filter=Q(status="won")),
+        open_count=Count("id", filter=Q(status="open")),
+        open_amount=Sum("amount", filter=Q(status="open")),
+        won_count=Count("id", filter=Q(status="won")),
+        won_amount=Sum("amount", filter=Q(status="won")),
     )
     return {
         "account": account,
         "contacts": list(Contact.objects.filter(account=account).order_by("name")),
         "opportunities": list(opps.order_by("status", "-expected_close_date")[:100]),
-        "activities": list(visible_activities(user).filter(account=account).select_related("owner", "opportunity")
-                           .prefetch_related("contacts").order_by("-date", "-id")[:50]),
+        "activities": list(
+            visible_activities(user)
+            .filter(account=account)
+            .select_related("owner", "opportunity")
+            .prefetch_related("contacts")
+            .order_by("-date", "-id")[:50]
+        ),
         "totals": totals,
         "can_edit": can_write_account(user, account),
         "can_edit_contacts": can_write_contacts_of(user, account),
     }
 
 
-def contact_list(user: User, *, account_id: int | None = None, q: str = "", page: int = 1, page_size: int = 25) -> Page:
+def contact_list(
+    user: User, *, account_id: int | None = None, q: str = "", page: int = 1, page_size: int = 25
+) -> Page:
     qs = visible_contacts(user)
     if account_id:
         qs = qs.filter(account_id=account_id)

@@ -24,10 +24,32 @@ from kadence.core.visibility import (
     visible_users,
 )
 
-ACCOUNT_FIELDS = ("name", "industry_id", "region_id", "address", "size", "status", "buying_power", "currency", "notes")
+ACCOUNT_FIELDS = (
+    "name",
+    "industry_id",
+    "region_id",
+    "address",
+    "size",
+    "status",
+    "buying_power",
+    "currency",
+    "notes",
+)
 ACCOUNT_AUDITED = ("name", "industry_id", "region_id", "status", "buying_power", "owner_id")
-CONTACT_FIELDS = ("name", "title", "phone", "email", "ambitions", "character", "preferences", "strengths",
-                  "buying_roles", "attitude", "influence", "notes")
+CONTACT_FIELDS = (
+    "name",
+    "title",
+    "phone",
+    "email",
+    "ambitions",
+    "character",
+    "preferences",
+    "strengths",
+    "buying_roles",
+    "attitude",
+    "influence",
+    "notes",
+)
 
 
 def _label(model, field: str) -> str:
@@ -41,8 +63,10 @@ def _label(model, field: str) -> str:
 
 def required_error(model, field: str) -> ValidationFailed:
     label = _label(model, field)
-    return ValidationFailed(_("%(field)s is required.") % {"field": label[:1].upper() + label[1:]},
-                            {field: [_("This field is required.")]})
+    return ValidationFailed(
+        _("%(field)s is required.") % {"field": label[:1].upper() + label[1:]},
+        {field: [_("This field is required.")]},
+    )
 
 
 def _required(value: Any, field: str, model=Account, max_length: int = 200) -> str:
@@ -56,13 +80,18 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in ACCOUNT_FIELDS:
-            raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
+            raise ValidationFailed(
+                _("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]}
+            )
         clean[field] = value
     if "name" in clean:
         clean["name"] = _required(clean["name"], "name")
     if "industry_id" in clean and not Industry.objects.filter(pk=clean["industry_id"]).exists():
         raise ValidationFailed(_("Unknown industry."), {"industry_id": [_("Choose an industry.")]})
-    if "region_id" in clean and not OrgUnit.objects.filter(pk=clean["region_id"], kind=OrgUnit.Kind.REGION).exists():
+    if (
+        "region_id" in clean
+        and not OrgUnit.objects.filter(pk=clean["region_id"], kind=OrgUnit.Kind.REGION).exists()
+    ):
         raise ValidationFailed(_("Unknown region."), {"region_id": [_("Choose a region.")]})
     if "size" in clean and clean["size"] not in Account.Size.values:
         raise ValidationFailed(_("Unknown size."), {"size": [_("Choose a listed size.")]})
@@ -74,12 +103,20 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
     if "currency" in clean:
         code = (clean["currency"] or "").strip().upper()
         if len(code) != 3 or not code.isalpha():
-            raise ValidationFailed(_("Currency must be a three-letter code such as CNY."), {"currency": [_("Use a three-letter ISO code.")]})
+            raise ValidationFailed(
+                _("Currency must be a three-letter code such as CNY."),
+                {"currency": [_("Use a three-letter ISO code.")]},
+            )
         clean["currency"] = code
     for key in ("address", "notes"):
         if key in clean:
-            clean[key] = clean_text(clean[key], key, 300 if key == "address" else 20000, label=_label(Account, key),
-                                    multiline=key == "notes")
+            clean[key] = clean_text(
+                clean[key],
+                key,
+                300 if key == "address" else 20000,
+                label=_label(Account, key),
+                multiline=key == "notes",
+            )
     return clean
 
 
@@ -93,8 +130,10 @@ def _owner_for(user: User, owner_id: int | None) -> User:
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give accounts to people in your own scope."))
     if owner.org_unit_id is None:
-        raise ValidationFailed(_("The owner belongs to no team; an admin must place them in one first."),
-                               {"owner_id": [_("Owner has no team.")]})
+        raise ValidationFailed(
+            _("The owner belongs to no team; an admin must place them in one first."),
+            {"owner_id": [_("Owner has no team.")]},
+        )
     return owner
 
 
@@ -106,18 +145,23 @@ def account_create(user: User, *, owner_id: int | None = None, **values: Any) ->
             raise required_error(Account, field)
     owner = _owner_for(user, owner_id)
     now = timezone.now()
-    account = Account.objects.create(owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean)
+    account = Account.objects.create(
+        owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean
+    )
     return account
 
 
 @transaction.atomic
-def account_update(user: User, account_id: int, *, version: int, owner_id: int | None = None, reason: str = "",
-                   **values: Any) -> Account:
+def account_update(
+    user: User, account_id: int, *, version: int, owner_id: int | None = None, reason: str = "", **values: Any
+) -> Account:
     account = access_account(user, account_id, for_write=True)
     clean = _clean_account(values)
     if owner_id is not None and int(owner_id) != account.owner_id:
         if not in_scope(user, account.team_id):
-            raise PermissionDenied(_("Only a manager, director or admin responsible for this account can reassign it."))
+            raise PermissionDenied(
+                _("Only a manager, director or admin responsible for this account can reassign it.")
+            )
         owner = _owner_for(user, owner_id)
         clean["owner_id"] = owner.pk
         clean["team_id"] = owner.org_unit_id
@@ -134,31 +178,50 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in CONTACT_FIELDS:
-            raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
+            raise ValidationFailed(
+                _("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]}
+            )
         clean[field] = value
     if "name" in clean:
         clean["name"] = _required(clean["name"], "name", Contact, 100)
-    for key, limit in (("email", 254), ("ambitions", 5000), ("character", 5000), ("preferences", 5000),
-                       ("strengths", 5000), ("notes", 20000), ("title", 100), ("phone", 40)):
+    for key, limit in (
+        ("email", 254),
+        ("ambitions", 5000),
+        ("character", 5000),
+        ("preferences", 5000),
+        ("strengths", 5000),
+        ("notes", 20000),
+        ("title", 100),
+        ("phone", 40),
+    ):
         if key in clean:
-            clean[key] = clean_text(clean[key], key, limit, label=_label(Contact, key),
-                                    multiline=key in CONTACT_LONG_TEXT).strip()
+            clean[key] = clean_text(
+                clean[key], key, limit, label=_label(Contact, key), multiline=key in CONTACT_LONG_TEXT
+            ).strip()
     if clean.get("email"):
         try:
             validate_email(clean["email"])
         except DjangoValidationError:
-            raise ValidationFailed(_("Enter a valid e-mail address."), {"email": [_("Invalid e-mail.")]}) from None
+            raise ValidationFailed(
+                _("Enter a valid e-mail address."), {"email": [_("Invalid e-mail.")]}
+            ) from None
     if "buying_roles" in clean:
         if not isinstance(clean["buying_roles"], list | tuple | type(None)):
-            raise ValidationFailed(_("Buying roles must be a list."), {"buying_roles": [_("Choose listed roles.")]})
+            raise ValidationFailed(
+                _("Buying roles must be a list."), {"buying_roles": [_("Choose listed roles.")]}
+            )
         roles = list(dict.fromkeys(str(r) for r in clean["buying_roles"] or []))
         bad = [r for r in roles if r not in Contact.BuyingRole.values]
         if bad:
-            raise ValidationFailed(_("Unknown buying role(s): %(roles)s") % {"roles": ", ".join(map(str, bad))},
-                                   {"buying_roles": [_("Choose listed roles.")]})
+            raise ValidationFailed(
+                _("Unknown buying role(s): %(roles)s") % {"roles": ", ".join(map(str, bad))},
+                {"buying_roles": [_("Choose listed roles.")]},
+            )
         clean["buying_roles"] = roles
     if "attitude" in clean and clean["attitude"] not in Contact.Attitude.values:
-        raise ValidationFailed(_("Unknown attitude."), {"attitude": [_("Choose support, neutral or oppose.")]})
+        raise ValidationFailed(
+            _("Unknown attitude."), {"attitude": [_("Choose support, neutral or oppose.")]}
+        )
     if "influence" in clean and clean["influence"] not in Contact.Influence.values:
         raise ValidationFailed(_("Unknown influence."), {"influence": [_("Choose high, medium or low.")]})
     return clean
@@ -180,7 +243,11 @@ def contact_create(user: User, *, account_id: int, **values: Any) -> Contact:
 def contact_update(user: User, contact_id: int, *, version: int, **values: Any) -> Contact:
     contact = access_contact(user, contact_id, for_write=True)
     clean = _clean_contact(values)
-    changes = {f: (getattr(contact, f), v) for f, v in clean.items() if f in ("attitude", "influence", "buying_roles")}
+    changes = {
+        f: (getattr(contact, f), v)
+        for f, v in clean.items()
+        if f in ("attitude", "influence", "buying_roles")
+    }
     versioned_update(contact, version, clean)
     audit_changes("accounts.contact", contact.pk, changes, user)
     return contact

@@ -46,8 +46,9 @@ def is_partial(request: HttpRequest, target: str) -> bool:
     return bool(htmx) and htmx.target == target and not htmx.history_restore_request
 
 
-def render_list(request: HttpRequest, page_template: str, partial_template: str, target: str,
-                context: dict[str, Any]) -> HttpResponse:
+def render_list(
+    request: HttpRequest, page_template: str, partial_template: str, target: str, context: dict[str, Any]
+) -> HttpResponse:
     response = render(request, partial_template if is_partial(request, target) else page_template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
@@ -55,8 +56,9 @@ def render_list(request: HttpRequest, page_template: str, partial_template: str,
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -78,10 +80,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
     sort = request.GET.get("sort") or "name"
     sort = sort if sort in selectors.SORTS else "name"
-    page = selectors.account_list(request.user, filters, sort=sort, page=parse_int(request.GET.get("page")) or 1)
+    page = selectors.account_list(
+        request.user, filters, sort=sort, page=parse_int(request.GET.get("page")) or 1
+    )
     context = {"form": form, "page": page, "sort": sort, "default_sort": "name"}
-    return render_list(request, "accounts/account_list.html", "accounts/_account_results.html", "account-results",
-                       context)
+    return render_list(
+        request, "accounts/account_list.html", "accounts/_account_results.html", "account-results", context
+    )
 
 
 @login_required
@@ -92,8 +97,11 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     editable = {a.pk for a in data["activities"] if can_write_activity(request.user, a)}
-    return render(request, "accounts/account_detail.html",
-                  {**data, "editable_activity_ids": editable, "today": timezone.localdate()})
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {**data, "editable_activity_ids": editable, "today": timezone.localdate()},
+    )
 
 
 # --- account forms ----------------------------------------------------------------------------
@@ -106,26 +114,46 @@ def place_refusal(form: Any, error: DomainError) -> None:
         form.add_domain_error(error)
 
 
-def create_page(request: HttpRequest, make: Callable[..., Any], initial: dict[str, Any], *,
-                save: Callable[[Any], Any], done: Callable[[Any], HttpResponse],
-                page: Callable[[Any, int], HttpResponse], back: str | None = None,
-                error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied)) -> HttpResponse:
+def create_page(
+    request: HttpRequest,
+    make: Callable[..., Any],
+    initial: dict[str, Any],
+    *,
+    save: Callable[[Any], Any],
+    done: Callable[[Any], HttpResponse],
+    page: Callable[[Any, int], HttpResponse],
+    back: str | None = None,
+    error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied),
+) -> HttpResponse:
     """A form that creates a record: POST saves through the service (form_post: refused, back to
     `back`, by default this page's address, by post-redirect-get); GET shows the empty form, or the
     refused one filled in again with its messages and the refusal's status."""
     if request.method == "POST":
-        return form_post(request, make(request.POST), save, back=back or request.get_full_path(), done=done,
-                         error_pages=error_pages)
+        return form_post(
+            request,
+            make(request.POST),
+            save,
+            back=back or request.get_full_path(),
+            done=done,
+            error_pages=error_pages,
+        )
     refilled = refill(request, make, place=place_refusal)
     if refilled is None:
         return page(make(None, initial=initial), 200)
     return page(refilled.form, refilled.status)
 
 
-def edit_page(request: HttpRequest, make: Callable[..., Any], initial: Callable[[], dict[str, Any]], *,
-              version: int, reload: Callable[[], Any], save: Callable[[Any], Any],
-              done: Callable[[Any], HttpResponse],
-              page: Callable[[Any, dict[str, Any] | None, int], HttpResponse]) -> HttpResponse:
+def edit_page(
+    request: HttpRequest,
+    make: Callable[..., Any],
+    initial: Callable[[], dict[str, Any]],
+    *,
+    version: int,
+    reload: Callable[[], Any],
+    save: Callable[[Any], Any],
+    done: Callable[[Any], HttpResponse],
+    page: Callable[[Any, dict[str, Any] | None, int], HttpResponse],
+) -> HttpResponse:
     """An edit form that carries the version it read (account, contact, activity). POST: as
     create_page. GET: the record's values, or the refused form filled in again; after a stale
     version the form is rebased on the record's current `version` and shown with the fields where
@@ -159,14 +187,26 @@ def account_create(request: HttpRequest) -> HttpResponse:
         return AccountForm(data, user=user, with_owner=with_owner, **kwargs)
 
     return create_page(
-        request, make, {"region": region.pk if region else None, "owner": user.pk, "currency": "CNY",
-                        "status": "prospect", "size": "medium"},
+        request,
+        make,
+        {
+            "region": region.pk if region else None,
+            "owner": user.pk,
+            "currency": "CNY",
+            "status": "prospect",
+            "size": "medium",
+        },
         save=lambda form: services.account_create(user, **form.service_kwargs()),
-        done=lambda account: saved(request, _("Account “%(name)s” created.") % {"name": account.name},
-                                   reverse("account_detail", args=[account.pk])),
-        page=lambda form, status: render(request, "accounts/account_form.html", {"form": form, "account": None},
-                                         status=status),
-        error_pages=(NotFound,))  # a region or owner out of reach is the form's refusal (403), shown on it
+        done=lambda account: saved(
+            request,
+            _("Account “%(name)s” created.") % {"name": account.name},
+            reverse("account_detail", args=[account.pk]),
+        ),
+        page=lambda form, status: render(
+            request, "accounts/account_form.html", {"form": form, "account": None}, status=status
+        ),
+        error_pages=(NotFound,),
+    )  # a region or owner out of reach is the form's refusal (403), shown on it
 
 
 @login_required
@@ -183,13 +223,20 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
         return AccountForm(data, user=user, with_owner=with_owner, with_version=True, **kwargs)
 
     return edit_page(
-        request, make, lambda: AccountForm.initial_for(account), version=account.version,
+        request,
+        make,
+        lambda: AccountForm.initial_for(account),
+        version=account.version,
         reload=lambda: selectors.account_detail(user, account.pk),
         save=lambda form: services.account_update(user, account.pk, **form.service_kwargs()),
         done=lambda _saved: saved(request, _("Account saved."), reverse("account_detail", args=[account.pk])),
         page=lambda form, conflict, status: render(
-            request, "accounts/account_form.html", {"form": form, "account": account, "conflict": conflict},
-            status=status))
+            request,
+            "accounts/account_form.html",
+            {"form": form, "account": account, "conflict": conflict},
+            status=status,
+        ),
+    )
 
 
 # --- contact forms ----------------------------------------------------------------------------
@@ -204,18 +251,30 @@ def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     if not can_write_contacts_of(user, account):
-        return render_error(request, PermissionDenied(_("You may view this account but not add contacts to it.")))
+        return render_error(
+            request, PermissionDenied(_("You may view this account but not add contacts to it."))
+        )
 
     def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
         return ContactForm(data, **kwargs)
 
     return create_page(
-        request, make, {},
+        request,
+        make,
+        {},
         save=lambda form: services.contact_create(user, account_id=account.pk, **form.service_kwargs()),
-        done=lambda contact: saved(request, _("Contact “%(name)s” added.") % {"name": contact.name},
-                                   safe_next(request, account_url(account.pk, "contacts"))),
-        page=lambda form, status: render(request, "accounts/contact_form.html",
-                                         {"form": form, "account": account, "contact": None}, status=status))
+        done=lambda contact: saved(
+            request,
+            _("Contact “%(name)s” added.") % {"name": contact.name},
+            safe_next(request, account_url(account.pk, "contacts")),
+        ),
+        page=lambda form, status: render(
+            request,
+            "accounts/contact_form.html",
+            {"form": form, "account": account, "contact": None},
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -231,14 +290,22 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         return ContactForm(data, with_version=True, **kwargs)
 
     return edit_page(
-        request, make, lambda: ContactForm.initial_for(contact), version=contact.version,
+        request,
+        make,
+        lambda: ContactForm.initial_for(contact),
+        version=contact.version,
         reload=lambda: selectors.contact_detail(user, contact.pk),
         save=lambda form: services.contact_update(user, contact.pk, **form.service_kwargs()),
-        done=lambda _saved: saved(request, _("Contact saved."),
-                                  safe_next(request, account_url(contact.account_id, "contacts"))),
+        done=lambda _saved: saved(
+            request, _("Contact saved."), safe_next(request, account_url(contact.account_id, "contacts"))
+        ),
         page=lambda form, conflict, status: render(
-            request, "accounts/contact_form.html",
-            {"form": form, "account": contact.account, "contact": contact, "conflict": conflict}, status=status))
+            request,
+            "accounts/contact_form.html",
+            {"form": form, "account": contact.account, "contact": contact, "conflict": conflict},
+            status=status,
+        ),
+    )
 
 
 def account_url(account_id: int, anchor: str = "") -> str:

@@ -20,36 +20,58 @@ class ActivityForm(ServiceForm):
     """Log or plan an activity. The account is fixed by the page; the opportunity is chosen from the
     account's deals (on create only: the service keeps it on update), contacts from its contacts."""
 
-    service_fields = {name: name for name in (
-        "kind", "subject", "date", "done", "is_effective", "outcome", "next_step", "next_step_date",
-    )}
+    service_fields = {
+        name: name
+        for name in (
+            "kind",
+            "subject",
+            "date",
+            "done",
+            "is_effective",
+            "outcome",
+            "next_step",
+            "next_step_date",
+        )
+    }
 
     kind = forms.ChoiceField(label=_("kind"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("subject"), max_length=200)
     date = DateField(label=_("date"), initial=timezone.localdate)
-    done = forms.BooleanField(label=_("done"), required=False, initial=True,
-                              help_text=_("Untick to plan it for later."))
+    done = forms.BooleanField(
+        label=_("done"), required=False, initial=True, help_text=_("Untick to plan it for later.")
+    )
     is_effective = forms.BooleanField(
-        label=_("effective"), required=False,
-        help_text=_("Face to face with the end customer, and it found an opp, won an opp or solved a problem."),
+        label=_("effective"),
+        required=False,
+        help_text=_(
+            "Face to face with the end customer, and it found an opp, won an opp or solved a problem."
+        ),
     )
     opportunity = forms.TypedChoiceField(label=_("opportunity"), coerce=int, required=False, empty_value=None)
-    contacts = forms.TypedMultipleChoiceField(label=_("contacts"), coerce=int, required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+    contacts = forms.TypedMultipleChoiceField(
+        label=_("contacts"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
     outcome = forms.CharField(label=_("outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     next_step = forms.CharField(label=_("next step"), max_length=300, required=False)
     next_step_date = DateField(label=_("next step date"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, contacts: list, opportunities: list | None, with_version: bool = False,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        contacts: list,
+        opportunities: list | None,
+        with_version: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["contacts"].choices = [(c.pk, str(c)) for c in contacts]
         if opportunities is None:
             del self.fields["opportunity"]
         else:
             self.fields["opportunity"].choices = [("", _("— none —"))] + [
-                (o.pk, f"{o.name} · {o.get_status_display()}" if o.status != "open" else o.name) for o in opportunities
+                (o.pk, f"{o.name} · {o.get_status_display()}" if o.status != "open" else o.name)
+                for o in opportunities
             ]
         if with_version:
             self.fields["version"].required = True
@@ -78,8 +100,13 @@ class ActivityForm(ServiceForm):
         mine = sorted(self.cleaned_data.get("contacts") or [])
         if saved != mine:
             names = dict(self.fields["contacts"].choices)
-            rows.append((str(self.fields["contacts"].label), ", ".join(str(names.get(i, i)) for i in saved) or "—",
-                         ", ".join(str(names.get(i, i)) for i in mine) or "—"))
+            rows.append(
+                (
+                    str(self.fields["contacts"].label),
+                    ", ".join(str(names.get(i, i)) for i in saved) or "—",
+                    ", ".join(str(names.get(i, i)) for i in mine) or "—",
+                )
+            )
         return rows
 
 
@@ -88,8 +115,12 @@ class ActivityFilterForm(forms.Form):
 
     DONE_CHOICES = [("", _("All")), ("0", _("Planned")), ("1", _("Done"))]
 
-    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All"))] + list(Activity.Kind.choices))
-    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All"))
+    kind = forms.ChoiceField(
+        label=_("kind"), required=False, choices=[("", _("All"))] + list(Activity.Kind.choices)
+    )
+    owner = UserChoiceField(
+        label=_("owner"), queryset=User.objects.none(), required=False, empty_label=_("All")
+    )
     done = forms.ChoiceField(label=_("status"), required=False, choices=DONE_CHOICES)
     date_from = DateField(label=_("from"), required=False)
     date_to = DateField(label=_("to"), required=False)

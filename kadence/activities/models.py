@@ -29,13 +29,23 @@ class Activity(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     date = models.DateField(_("date"), default=timezone.localdate)
     done = models.BooleanField(_("done"), default=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities")
-    contacts = models.ManyToManyField(Contact, verbose_name=_("contacts"), blank=True, related_name="activities")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities"
+    )
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("contacts"), blank=True, related_name="activities"
+    )
     opportunity = models.ForeignKey(
-        Opportunity, verbose_name=_("opportunity"), null=True, blank=True, on_delete=models.CASCADE,
+        Opportunity,
+        verbose_name=_("opportunity"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="activities",
     )
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
+    )
     team = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="activities", editable=False)
     is_effective = models.BooleanField(_("effective"), default=False)
     outcome = models.TextField(_("outcome"), blank=True)

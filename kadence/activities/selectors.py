@@ -24,7 +24,9 @@ class ActivityFilters:
     date_to: date | None = None
 
 
-def activity_list(user: User, f: ActivityFilters | None = None, *, page: int = 1, page_size: int = 25) -> Page:
+def activity_list(
+    user: User, f: ActivityFilters | None = None, *, page: int = 1, page_size: int = 25
+) -> Page:
     f = f or ActivityFilters()
     qs = visible_activities(user)
     for attr in ("kind", "account_id", "opportunity_id", "owner_id"):
@@ -36,7 +38,11 @@ def activity_list(user: User, f: ActivityFilters | None = None, *, page: int = 1
         qs = qs.filter(date__gte=f.date_from)
     if f.date_to:
         qs = qs.filter(date__lte=f.date_to)
-    qs = qs.select_related("account", "opportunity", "owner").prefetch_related("contacts").order_by("-date", "-id")
+    qs = (
+        qs.select_related("account", "opportunity", "owner")
+        .prefetch_related("contacts")
+        .order_by("-date", "-id")
+    )
     return paginate(qs, page, page_size)
 
 
@@ -50,7 +56,16 @@ def activities_due(user: User, today: date, *, horizon_days: int = 7, limit: int
     first. Ordering by the activity's own date put a follow-up due tomorrow of a visit made last month
     before one due today."""
     until = today + timedelta(days=horizon_days)
-    qs = Activity.objects.filter(owner=user).filter(
-        Q(done=False, date__lte=until) | Q(next_step_date__isnull=False, next_step_date__lte=until, next_step_date__gte=today - timedelta(days=30))
-    ).annotate(due_on=Case(When(done=False, then=F("date")), default=F("next_step_date")))
+    qs = (
+        Activity.objects.filter(owner=user)
+        .filter(
+            Q(done=False, date__lte=until)
+            | Q(
+                next_step_date__isnull=False,
+                next_step_date__lte=until,
+                next_step_date__gte=today - timedelta(days=30),
+            )
+        )
+        .annotate(due_on=Case(When(done=False, then=F("date")), default=F("next_step_date")))
+    )
     return list(qs.select_related("account", "opportunity").order_by("due_on", "id")[:limit])

@@ -25,10 +25,14 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in FIELDS:
-            raise ValidationFailed(_("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]})
+            raise ValidationFailed(
+                _("Field %(field)s cannot be set here.") % {"field": field}, {field: [_("Not editable.")]}
+            )
         clean[field] = value
     if "kind" in clean and clean["kind"] not in Activity.Kind.values:
-        raise ValidationFailed(_("Unknown activity kind."), {"kind": [_("Choose visit, call, meeting, demo or e-mail.")]})
+        raise ValidationFailed(
+            _("Unknown activity kind."), {"kind": [_("Choose visit, call, meeting, demo or e-mail.")]}
+        )
     for key in ("done", "is_effective"):
         if key in clean:
             clean[key] = clean_bool(clean[key], key)
@@ -37,7 +41,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if "subject" in clean:
         subject = clean_text(clean["subject"], "subject", 200).strip()
         if not subject:
-            raise ValidationFailed(_("The activity needs a subject."), {"subject": [_("This field is required.")]})
+            raise ValidationFailed(
+                _("The activity needs a subject."), {"subject": [_("This field is required.")]}
+            )
         clean["subject"] = subject
     if "date" in clean and not isinstance(clean["date"], date):
         raise ValidationFailed(_("Enter the activity's date."), {"date": [_("Required.")]})
@@ -46,7 +52,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if "next_step" in clean:
         clean["next_step"] = clean_text(clean["next_step"], "next_step", 300)
     if clean.get("next_step_date") and clean.get("date") and clean["next_step_date"] < clean["date"]:
-        raise ValidationFailed(_("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]})
+        raise ValidationFailed(
+            _("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]}
+        )
     return clean
 
 
@@ -56,33 +64,54 @@ def _contacts(account_id: int, contact_ids) -> list[Contact] | None:
     ids = clean_ids(contact_ids, "contact_ids")
     rows = list(Contact.objects.filter(pk__in=ids, account_id=account_id))
     if len(rows) != len(ids):
-        raise ValidationFailed(_("Contacts must belong to the activity's account."), {"contact_ids": [_("Unknown contact.")]})
+        raise ValidationFailed(
+            _("Contacts must belong to the activity's account."), {"contact_ids": [_("Unknown contact.")]}
+        )
     return rows
 
 
 @transaction.atomic
-def activity_create(user: User, *, account_id: int | None = None, opportunity_id: int | None = None,
-                    contact_ids=None, **values: Any) -> Activity:
+def activity_create(
+    user: User,
+    *,
+    account_id: int | None = None,
+    opportunity_id: int | None = None,
+    contact_ids=None,
+    **values: Any,
+) -> Activity:
     """Log (or plan) an activity at an account the user sees, optionally on one of its opps.
     Given only an opportunity, the activity takes the opportunity's account."""
     opp = access_opportunity(user, opportunity_id) if opportunity_id else None
     if account_id is None:
         if opp is None:
-            raise ValidationFailed(_("Choose an account or an opportunity."), {"account_id": [_("Required.")]})
+            raise ValidationFailed(
+                _("Choose an account or an opportunity."), {"account_id": [_("Required.")]}
+            )
         account_id = opp.account_id
     account = access_account(user, account_id)
     if opp is not None and opp.account_id != account.pk:
-        raise ValidationFailed(_("The opportunity belongs to another account."), {"opportunity_id": [_("Wrong account.")]})
+        raise ValidationFailed(
+            _("The opportunity belongs to another account."), {"opportunity_id": [_("Wrong account.")]}
+        )
     clean = _clean(values)
     for field in ("kind", "subject"):
         if field not in clean:
             raise required_error(Activity, field)
     clean.setdefault("date", timezone.localdate())
     if user.org_unit_id is None:
-        raise ValidationFailed(_("You belong to no team; an admin must place you in one first."), code="no_team")
+        raise ValidationFailed(
+            _("You belong to no team; an admin must place you in one first."), code="no_team"
+        )
     now = timezone.now()
-    activity = Activity.objects.create(account=account, opportunity=opp, owner=user, team_id=user.org_unit_id,
-                                       created_at=now, updated_at=now, **clean)
+    activity = Activity.objects.create(
+        account=account,
+        opportunity=opp,
+        owner=user,
+        team_id=user.org_unit_id,
+        created_at=now,
+        updated_at=now,
+        **clean,
+    )
     contacts = _contacts(account.pk, contact_ids)
     if contacts:
         activity.contacts.set(contacts)
@@ -90,11 +119,20 @@ def activity_create(user: User, *, account_id: int | None = None, opportunity_id
 
 
 @transaction.atomic
-def activity_update(user: User, activity_id: int, *, version: int, contact_ids=None, **values: Any) -> Activity:
+def activity_update(
+    user: User, activity_id: int, *, version: int, contact_ids=None, **values: Any
+) -> Activity:
     activity = access_activity(user, activity_id, for_write=True)
     clean = _clean(values)
-    if "next_step_date" in clean and clean["next_step_date"] and "date" not in clean and clean["next_step_date"] < activity.date:
-        raise ValidationFailed(_("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]})
+    if (
+        "next_step_date" in clean
+        and clean["next_step_date"]
+        and "date" not in clean
+        and clean["next_step_date"] < activity.date
+    ):
+        raise ValidationFailed(
+            _("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]}
+        )
     versioned_update(activity, version, clean)
     contacts = _contacts(activity.account_id, contact_ids)
     if contacts is not None:

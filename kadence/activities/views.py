@@ -53,18 +53,28 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         except NotFound:
             account = None  # an account the user cannot see simply lists nothing
     context = {
-        "form": form, "page": page, "filters": filters, "account": account, "today": timezone.localdate(),
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "account": account,
+        "today": timezone.localdate(),
         "editable_ids": {a.pk for a in page.items if can_write_activity(user, a)},
     }
-    return render_list(request, "activities/activity_list.html", "activities/_activity_results.html",
-                       "activity-results", context)
+    return render_list(
+        request,
+        "activities/activity_list.html",
+        "activities/_activity_results.html",
+        "activity-results",
+        context,
+    )
 
 
 def _choose_account(request: HttpRequest) -> HttpResponse:
     """No account or opportunity given: pick the account first (searchable, one page)."""
     q = (request.GET.get("q") or "").strip()[:100]
-    page = account_selectors.account_list(request.user, account_selectors.AccountFilters(q=q),
-                                          sort="name" if q else "-updated", page_size=20)
+    page = account_selectors.account_list(
+        request.user, account_selectors.AccountFilters(q=q), sort="name" if q else "-updated", page_size=20
+    )
     return render(request, "activities/activity_choose_account.html", {"q": q, "page": page})
 
 
@@ -87,28 +97,42 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     contacts = account_selectors.contact_list(user, account_id=account.pk, page_size=200).items
-    opportunities = opportunity_list(user, OpportunityFilters(account_id=account.pk), sort="-updated",
-                                     page_size=200).items
+    opportunities = opportunity_list(
+        user, OpportunityFilters(account_id=account.pk), sort="-updated", page_size=200
+    ).items
 
     def make(data: QueryDict | None, **kwargs: Any) -> ActivityForm:
         return ActivityForm(data, contacts=contacts, opportunities=opportunities, **kwargs)
 
     def done(activity: Any) -> HttpResponse:
-        fallback = (reverse("opportunity_detail", args=[activity.opportunity_id]) if activity.opportunity_id
-                    else account_url(account.pk, "activities"))
-        return saved(request, _("Activity “%(subject)s” saved.") % {"subject": activity.subject},
-                     safe_next(request, fallback))
+        fallback = (
+            reverse("opportunity_detail", args=[activity.opportunity_id])
+            if activity.opportunity_id
+            else account_url(account.pk, "activities")
+        )
+        return saved(
+            request,
+            _("Activity “%(subject)s” saved.") % {"subject": activity.subject},
+            safe_next(request, fallback),
+        )
 
     query = request.GET.copy()
     if not opp_id:
         query["account"] = str(account.pk)
     return create_page(
-        request, make, {"opportunity": opp_id, "kind": "visit"},
+        request,
+        make,
+        {"opportunity": opp_id, "kind": "visit"},
         save=lambda form: services.activity_create(user, account_id=account.pk, **form.service_kwargs()),
-        done=done, back=f"{request.path}?{query.urlencode()}",
-        page=lambda form, status: render(request, "activities/activity_form.html",
-                                         {"form": form, "account": account, "activity": None,
-                                          "next_url": safe_next(request, "")}, status=status))
+        done=done,
+        back=f"{request.path}?{query.urlencode()}",
+        page=lambda form, status: render(
+            request,
+            "activities/activity_form.html",
+            {"form": form, "account": account, "activity": None, "next_url": safe_next(request, "")},
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -125,15 +149,28 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         return ActivityForm(data, contacts=contacts, opportunities=None, with_version=True, **kwargs)
 
     return edit_page(
-        request, make, lambda: ActivityForm.initial_for(activity), version=activity.version,
+        request,
+        make,
+        lambda: ActivityForm.initial_for(activity),
+        version=activity.version,
         reload=lambda: selectors.activity_detail(user, activity.pk),
         save=lambda form: services.activity_update(user, activity.pk, **form.service_kwargs()),
-        done=lambda _saved: saved(request, _("Activity saved."),
-                                  safe_next(request, account_url(activity.account_id, "activities"))),
+        done=lambda _saved: saved(
+            request, _("Activity saved."), safe_next(request, account_url(activity.account_id, "activities"))
+        ),
         page=lambda form, conflict, status: render(
-            request, "activities/activity_form.html",
-            {"form": form, "account": activity.account, "activity": activity, "conflict": conflict,
-             "next_url": safe_next(request, "")}, status=status))
+            request,
+            "activities/activity_form.html",
+            {
+                "form": form,
+                "account": activity.account,
+                "activity": activity,
+                "conflict": conflict,
+                "next_url": safe_next(request, ""),
+            },
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -146,7 +183,9 @@ def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
     next_url = safe_next(request, reverse("activity_list"))
     context = {"next_url": next_url, "today": timezone.localdate()}
     try:
-        activity = services.activity_mark_done(user, activity_id, version=parse_int(request.POST.get("version")))
+        activity = services.activity_mark_done(
+            user, activity_id, version=parse_int(request.POST.get("version"))
+        )
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:  # a stale or missing version

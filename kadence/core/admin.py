@@ -21,8 +21,17 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Kadence"), {"fields": ("display_name", "role", "org_unit", "managed_units", "language", "amount_unit")}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Kadence"), {"fields": ("display_name", "role", "org_unit")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Kadence"),
+            {"fields": ("display_name", "role", "org_unit", "managed_units", "language", "amount_unit")},
+        ),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Kadence"), {"fields": ("display_name", "role", "org_unit")}),
+    )
     list_display = ("username", "display_name", "role", "org_unit", "is_active")
     list_filter = ("role", "is_active", "org_unit")
     filter_horizontal = ("managed_units", "groups", "user_permissions")
@@ -30,7 +39,15 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("id", "prefix", "user", "name", "created_at", "last_used_at", "revoked")  # id: `kadence token revoke ID`
+    list_display = (
+        "id",
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "last_used_at",
+        "revoked",
+    )  # id: `kadence token revoke ID`
     list_filter = ("revoked",)
     readonly_fields = ("digest", "prefix", "created_at", "last_used_at")
 

@@ -131,5 +131,9 @@ def money_axis(values: Iterable[Any]) -> dict[str, Any]:
     first, last = math.floor(low / step), math.ceil(high / step)
     ticks = [round(i * step, 2) for i in range(first, last + 1)]
     unit = unit_for(Decimal(str(max(abs(low), abs(high)))))
-    return {**settings, "tickmode": "array", "tickvals": ticks,
-            "ticktext": [format_amount(tick, unit) for tick in ticks]}
+    return {
+        **settings,
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [format_amount(tick, unit) for tick in ticks],
+    }

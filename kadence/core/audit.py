@@ -21,13 +21,22 @@ def _text(value: Any) -> str:
     return str(getattr(value, "pk", value))
 
 
-def audit_changes(entity: str, entity_id: int, changes: dict[str, tuple[Any, Any]], actor: User | None,
-                  reason: str = "") -> list[AuditEntry]:
+def audit_changes(
+    entity: str, entity_id: int, changes: dict[str, tuple[Any, Any]], actor: User | None, reason: str = ""
+) -> list[AuditEntry]:
     """Record `changes` ({field: (old, new)}); unchanged pairs are skipped."""
     now = timezone.now()
     rows = [
-        AuditEntry(entity=entity, entity_id=entity_id, field=field, old_value=_text(old), new_value=_text(new),
-                   actor=actor, at=now, reason=reason[:500])
+        AuditEntry(
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            actor=actor,
+            at=now,
+            reason=reason[:500],
+        )
         for field, (old, new) in changes.items()
         if _text(old) != _text(new)
     ]

@@ -17,9 +17,11 @@ def caches_reachable(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     for alias, config in settings.CACHES.items():
         problem = cache_problem(alias)
         if problem:
-            errors.append(checks.Error(
-                f"The cache {alias!r} ({config.get('BACKEND')}) cannot be reached: {problem}",
-                hint="Start Redis, or correct REDIS_URL (or unset it to use a per-process memory cache).",
-                id="kadence.E001",
-            ))
+            errors.append(
+                checks.Error(
+                    f"The cache {alias!r} ({config.get('BACKEND')}) cannot be reached: {problem}",
+                    hint="Start Redis, or correct REDIS_URL (or unset it to use a per-process memory cache).",
+                    id="kadence.E001",
+                )
+            )
     return errors

@@ -15,8 +15,11 @@ def require_version(version: Any) -> int:
     """`version` as given by the writer, or ValidationFailed (422, code "version_required") when it
     is missing: every change to a versioned record names the version it was based on."""
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed(_("Say which version you are changing (the version you read)."),
-                               {"version": [_("This field is required.")]}, code="version_required")
+        raise ValidationFailed(
+            _("Say which version you are changing (the version you read)."),
+            {"version": [_("This field is required.")]},
+            code="version_required",
+        )
     return version
 
 
@@ -34,8 +37,11 @@ def versioned_update(obj: Model, expected_version: int, values: dict[str, Any]) 
     if not updated:
         current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
         raise Conflict(
-            _("This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
-              "Reload it and apply your change again.") % {"current": current, "yours": expected},
+            _(
+                "This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
+                "Reload it and apply your change again."
+            )
+            % {"current": current, "yours": expected},
             current_version=current,
         )
     for field, value in payload.items():

@@ -98,22 +98,50 @@ COMPANY = ("华工智能装备有限公司", "Huagong Intelligent Equipment Co.,
 # (code, 中文, English, director, [(team 中文, team English, manager, [reps])], inside sales)
 # People are (username suffix, display name); usernames are "<role>.<suffix>".
 REGIONS: list[tuple[str, str, str, str, list[tuple[str, str, str, list[str]]], str]] = [
-    ("north", "华北大区", "North China", "赵建国", [
-        ("华北一部", "North team 1", "周海涛", ["张伟", "李娜", "刘洋"]),
-        ("华北二部", "North team 2", "吴敏", ["陈杰", "杨帆", "黄磊"]),
-    ], "何静"),
-    ("east", "华东大区", "East China", "钱晓东", [
-        ("华东一部", "East team 1", "郑磊", ["王芳", "徐明", "孙浩然"]),
-        ("华东二部", "East team 2", "王静", ["马俊杰", "朱丽萍", "胡志强"]),
-    ], "林雪梅"),
-    ("south", "华南大区", "South China", "孙丽华", [
-        ("华南一部", "South team 1", "冯涛", ["郭建华", "罗佳怡", "梁振华"]),
-        ("华南二部", "South team 2", "陈红", ["谢宇", "宋思远", "唐晓峰"]),
-    ], "曾玉兰"),
-    ("west", "西部大区", "West China", "李志强", [
-        ("西部一部", "West team 1", "褚明", ["韩鹏", "邓欣", "曹文博"]),
-        ("西部二部", "West team 2", "卫东", ["彭斌", "田雨婷", "董永刚"]),
-    ], "袁海燕"),
+    (
+        "north",
+        "华北大区",
+        "North China",
+        "赵建国",
+        [
+            ("华北一部", "North team 1", "周海涛", ["张伟", "李娜", "刘洋"]),
+            ("华北二部", "North team 2", "吴敏", ["陈杰", "杨帆", "黄磊"]),
+        ],
+        "何静",
+    ),
+    (
+        "east",
+        "华东大区",
+        "East China",
+        "钱晓东",
+        [
+            ("华东一部", "East team 1", "郑磊", ["王芳", "徐明", "孙浩然"]),
+            ("华东二部", "East team 2", "王静", ["马俊杰", "朱丽萍", "胡志强"]),
+        ],
+        "林雪梅",
+    ),
+    (
+        "south",
+        "华南大区",
+        "South China",
+        "孙丽华",
+        [
+            ("华南一部", "South team 1", "冯涛", ["郭建华", "罗佳怡", "梁振华"]),
+            ("华南二部", "South team 2", "陈红", ["谢宇", "宋思远", "唐晓峰"]),
+        ],
+        "曾玉兰",
+    ),
+    (
+        "west",
+        "西部大区",
+        "West China",
+        "李志强",
+        [
+            ("西部一部", "West team 1", "褚明", ["韩鹏", "邓欣", "曹文博"]),
+            ("西部二部", "West team 2", "卫东", ["彭斌", "田雨婷", "董永刚"]),
+        ],
+        "袁海燕",
+    ),
 ]
 ADMIN_NAME = "王建华"
 
@@ -121,18 +149,48 @@ ADMIN_NAME = "王建华"
 
 # (code, 中文, English, amount factor, [project names])
 PRODUCT_LINES = [
-    ("automation", "工业自动化", "Industrial automation", 1.0,
-     ["DCS控制系统改造", "PLC控制系统升级", "生产线自动化改造", "SCADA系统建设", "智能仓储自动化"]),
-    ("mes", "智能制造MES", "Smart manufacturing (MES)", 1.3,
-     ["MES系统建设", "数字化车间建设", "智能工厂一期", "生产执行系统升级", "质量追溯系统"]),
-    ("iiot", "工业物联网", "Industrial IoT", 0.8,
-     ["设备物联网平台", "工业互联网平台", "能耗在线监测系统", "设备预测性维护", "智慧园区物联网"]),
-    ("power", "电力设备", "Power equipment", 1.4,
-     ["配电自动化改造", "变电站综合自动化", "开关柜更新改造", "储能系统建设", "智能配电房改造"]),
-    ("datacenter", "数据中心", "Data centre", 1.5,
-     ["数据中心机房建设", "UPS及精密空调更新", "模块化数据中心", "机房动环监控系统", "灾备中心建设"]),
-    ("services", "运维服务", "O&M services", 0.4,
-     ["年度运维服务", "设备维保服务", "系统运维外包", "备品备件框架协议", "驻场运维服务"]),
+    (
+        "automation",
+        "工业自动化",
+        "Industrial automation",
+        1.0,
+        ["DCS控制系统改造", "PLC控制系统升级", "生产线自动化改造", "SCADA系统建设", "智能仓储自动化"],
+    ),
+    (
+        "mes",
+        "智能制造MES",
+        "Smart manufacturing (MES)",
+        1.3,
+        ["MES系统建设", "数字化车间建设", "智能工厂一期", "生产执行系统升级", "质量追溯系统"],
+    ),
+    (
+        "iiot",
+        "工业物联网",
+        "Industrial IoT",
+        0.8,
+        ["设备物联网平台", "工业互联网平台", "能耗在线监测系统", "设备预测性维护", "智慧园区物联网"],
+    ),
+    (
+        "power",
+        "电力设备",
+        "Power equipment",
+        1.4,
+        ["配电自动化改造", "变电站综合自动化", "开关柜更新改造", "储能系统建设", "智能配电房改造"],
+    ),
+    (
+        "datacenter",
+        "数据中心",
+        "Data centre",
+        1.5,
+        ["数据中心机房建设", "UPS及精密空调更新", "模块化数据中心", "机房动环监控系统", "灾备中心建设"],
+    ),
+    (
+        "services",
+        "运维服务",
+        "O&M services",
+        0.4,
+        ["年度运维服务", "设备维保服务", "系统运维外包", "备品备件框架协议", "驻场运维服务"],
+    ),
 ]
 COMPETITORS = ["西门子", "施耐德电气", "ABB", "霍尼韦尔", "华为", "浙江中控", "和利时", "罗克韦尔"]
 # Which competitors usually show up against which product line.
@@ -155,8 +213,15 @@ LINES_BY_INDUSTRY = {
     "telecom": {"datacenter": 5, "services": 3, "iiot": 2, "power": 2},
 }
 TEMPLATE_WEIGHTS = {"tianlong8": 75, "funnel7": 9, "standard6": 10, "lenovo5": 6}
-LOSS_REASON_WEIGHTS = {"price": 30, "technical": 14, "spec_bias": 12, "relationship": 15, "budget": 10,
-                       "no_decision": 13, "other": 6}
+LOSS_REASON_WEIGHTS = {
+    "price": 30,
+    "technical": 14,
+    "spec_bias": 12,
+    "relationship": 15,
+    "budget": 10,
+    "no_decision": 13,
+    "other": 6,
+}
 # Reasons for which there is no winning competitor (the customer bought nothing).
 NO_WINNER_REASONS = {"budget", "no_decision"}
 DEAL_TEAM_ROLES = ["presales", "consultant", "executive", "inside_sales", "commercial"]
@@ -171,37 +236,107 @@ GEOGRAPHY: dict[str, list[tuple[str, str, list[tuple[str, str]]]]] = {
     "north": [
         ("北京", "北京市", [("北京", "beijing")]),
         ("天津", "天津市", [("天津", "tianjin")]),
-        ("河北", "河北省", [("石家庄", "sjz"), ("唐山", "tangshan"), ("保定", "baoding"), ("邯郸", "handan"),
-                          ("廊坊", "langfang"), ("沧州", "cangzhou")]),
+        (
+            "河北",
+            "河北省",
+            [
+                ("石家庄", "sjz"),
+                ("唐山", "tangshan"),
+                ("保定", "baoding"),
+                ("邯郸", "handan"),
+                ("廊坊", "langfang"),
+                ("沧州", "cangzhou"),
+            ],
+        ),
         ("山西", "山西省", [("太原", "taiyuan"), ("大同", "datong"), ("长治", "changzhi")]),
         ("内蒙古", "内蒙古自治区", [("呼和浩特", "huhhot"), ("包头", "baotou"), ("鄂尔多斯", "ordos")]),
-        ("山东", "山东省", [("济南", "jinan"), ("青岛", "qingdao"), ("烟台", "yantai"), ("潍坊", "weifang"),
-                          ("淄博", "zibo"), ("临沂", "linyi")]),
-        ("河南", "河南省", [("郑州", "zhengzhou"), ("洛阳", "luoyang"), ("新乡", "xinxiang"), ("南阳", "nanyang")]),
+        (
+            "山东",
+            "山东省",
+            [
+                ("济南", "jinan"),
+                ("青岛", "qingdao"),
+                ("烟台", "yantai"),
+                ("潍坊", "weifang"),
+                ("淄博", "zibo"),
+                ("临沂", "linyi"),
+            ],
+        ),
+        (
+            "河南",
+            "河南省",
+            [("郑州", "zhengzhou"), ("洛阳", "luoyang"), ("新乡", "xinxiang"), ("南阳", "nanyang")],
+        ),
         ("辽宁", "辽宁省", [("沈阳", "shenyang"), ("大连", "dalian"), ("鞍山", "anshan")]),
         ("吉林", "吉林省", [("长春", "changchun"), ("吉林", "jilin")]),
         ("黑龙江", "黑龙江省", [("哈尔滨", "harbin"), ("大庆", "daqing"), ("齐齐哈尔", "qiqihar")]),
     ],
     "east": [
         ("上海", "上海市", [("上海", "shanghai")]),
-        ("江苏", "江苏省", [("南京", "nanjing"), ("苏州", "suzhou"), ("无锡", "wuxi"), ("常州", "changzhou"),
-                          ("南通", "nantong"), ("徐州", "xuzhou"), ("扬州", "yangzhou")]),
-        ("浙江", "浙江省", [("杭州", "hangzhou"), ("宁波", "ningbo"), ("温州", "wenzhou"), ("嘉兴", "jiaxing"),
-                          ("绍兴", "shaoxing"), ("金华", "jinhua"), ("台州", "taizhou")]),
+        (
+            "江苏",
+            "江苏省",
+            [
+                ("南京", "nanjing"),
+                ("苏州", "suzhou"),
+                ("无锡", "wuxi"),
+                ("常州", "changzhou"),
+                ("南通", "nantong"),
+                ("徐州", "xuzhou"),
+                ("扬州", "yangzhou"),
+            ],
+        ),
+        (
+            "浙江",
+            "浙江省",
+            [
+                ("杭州", "hangzhou"),
+                ("宁波", "ningbo"),
+                ("温州", "wenzhou"),
+                ("嘉兴", "jiaxing"),
+                ("绍兴", "shaoxing"),
+                ("金华", "jinhua"),
+                ("台州", "taizhou"),
+            ],
+        ),
         ("安徽", "安徽省", [("合肥", "hefei"), ("芜湖", "wuhu"), ("马鞍山", "maanshan"), ("安庆", "anqing")]),
         ("江西", "江西省", [("南昌", "nanchang"), ("九江", "jiujiang"), ("赣州", "ganzhou")]),
         ("湖北", "湖北省", [("武汉", "wuhan"), ("宜昌", "yichang"), ("襄阳", "xiangyang")]),
     ],
     "south": [
-        ("广东", "广东省", [("广州", "guangzhou"), ("深圳", "shenzhen"), ("佛山", "foshan"), ("东莞", "dongguan"),
-                          ("珠海", "zhuhai"), ("中山", "zhongshan"), ("惠州", "huizhou"), ("汕头", "shantou")]),
+        (
+            "广东",
+            "广东省",
+            [
+                ("广州", "guangzhou"),
+                ("深圳", "shenzhen"),
+                ("佛山", "foshan"),
+                ("东莞", "dongguan"),
+                ("珠海", "zhuhai"),
+                ("中山", "zhongshan"),
+                ("惠州", "huizhou"),
+                ("汕头", "shantou"),
+            ],
+        ),
         ("广西", "广西壮族自治区", [("南宁", "nanning"), ("柳州", "liuzhou"), ("桂林", "guilin")]),
         ("海南", "海南省", [("海口", "haikou"), ("三亚", "sanya")]),
-        ("福建", "福建省", [("福州", "fuzhou"), ("厦门", "xiamen"), ("泉州", "quanzhou"), ("漳州", "zhangzhou")]),
-        ("湖南", "湖南省", [("长沙", "changsha"), ("株洲", "zhuzhou"), ("湘潭", "xiangtan"), ("岳阳", "yueyang")]),
+        (
+            "福建",
+            "福建省",
+            [("福州", "fuzhou"), ("厦门", "xiamen"), ("泉州", "quanzhou"), ("漳州", "zhangzhou")],
+        ),
+        (
+            "湖南",
+            "湖南省",
+            [("长沙", "changsha"), ("株洲", "zhuzhou"), ("湘潭", "xiangtan"), ("岳阳", "yueyang")],
+        ),
     ],
     "west": [
-        ("四川", "四川省", [("成都", "chengdu"), ("绵阳", "mianyang"), ("德阳", "deyang"), ("宜宾", "yibin")]),
+        (
+            "四川",
+            "四川省",
+            [("成都", "chengdu"), ("绵阳", "mianyang"), ("德阳", "deyang"), ("宜宾", "yibin")],
+        ),
         ("重庆", "重庆市", [("重庆", "chongqing")]),
         ("陕西", "陕西省", [("西安", "xian"), ("宝鸡", "baoji"), ("咸阳", "xianyang")]),
         ("云南", "云南省", [("昆明", "kunming"), ("曲靖", "qujing"), ("玉溪", "yuxi")]),
@@ -215,31 +350,171 @@ GEOGRAPHY: dict[str, list[tuple[str, str, list[tuple[str, str]]]]] = {
 REGION_WEIGHTS = {"north": 28, "east": 30, "south": 24, "west": 18}
 # Provinces served by China Southern Power Grid rather than State Grid.
 SOUTHERN_GRID = {"广东", "广西", "海南", "云南", "贵州"}
-ROADS = ["人民路", "中山路", "解放路", "建设路", "长江路", "黄河路", "新华路", "和平路", "科技路", "创业大道",
-         "工业大道", "学府路", "滨江大道", "朝阳路", "胜利路", "迎宾大道", "世纪大道", "高新路", "光明路", "振兴路"]
+ROADS = [
+    "人民路",
+    "中山路",
+    "解放路",
+    "建设路",
+    "长江路",
+    "黄河路",
+    "新华路",
+    "和平路",
+    "科技路",
+    "创业大道",
+    "工业大道",
+    "学府路",
+    "滨江大道",
+    "朝阳路",
+    "胜利路",
+    "迎宾大道",
+    "世纪大道",
+    "高新路",
+    "光明路",
+    "振兴路",
+]
 
 # --- organisation names by industry ----------------------------------------------------------------
 
-GOV_CITY = ["政务服务中心", "大数据管理局", "公安局", "交通运输局", "应急管理局", "生态环境局", "水务局",
-            "住房和城乡建设局", "自然资源和规划局", "市场监督管理局", "城市管理局", "卫生健康委员会",
-            "工业和信息化局", "经济技术开发区管委会", "高新技术产业开发区管委会", "行政审批局", "气象局",
-            "人民检察院", "中级人民法院", "财政局"]
+GOV_CITY = [
+    "政务服务中心",
+    "大数据管理局",
+    "公安局",
+    "交通运输局",
+    "应急管理局",
+    "生态环境局",
+    "水务局",
+    "住房和城乡建设局",
+    "自然资源和规划局",
+    "市场监督管理局",
+    "城市管理局",
+    "卫生健康委员会",
+    "工业和信息化局",
+    "经济技术开发区管委会",
+    "高新技术产业开发区管委会",
+    "行政审批局",
+    "气象局",
+    "人民检察院",
+    "中级人民法院",
+    "财政局",
+]
 GOV_PROVINCE = ["发展和改革委员会", "应急管理厅", "水利厅", "交通运输厅", "大数据中心", "生态环境厅"]
-MIL_GROUPS = ["中国电子科技集团", "中国船舶集团", "中国航天科工集团", "中国航天科技集团", "中国兵器工业集团",
-              "中国航空工业集团", "中国核工业集团"]
-MIL_CITY = ["航天精密机械厂", "航空装备有限公司", "兵器装备研究院", "船舶重工有限公司", "电子装备试验中心",
-            "特种车辆有限公司", "光电技术研究所"]
-BRANDS = ["华晟", "中孚", "东方", "鼎盛", "恒通", "永盛", "瑞丰", "天成", "宏远", "金泰", "亿达", "长城", "振华",
-          "华星", "中达", "利源", "凯盛", "博远", "安捷", "盛世", "嘉禾", "金鹰", "新世纪", "万邦", "远航", "正大",
-          "海川", "龙腾", "国泰", "信达", "恒丰", "富华", "天元", "中科", "华信", "汇通", "联创", "宝成", "德润", "晨光"]
-TRADES = ["钢铁", "化工", "汽车零部件", "制药", "水泥", "造纸", "纺织", "电子", "机械", "食品", "新能源", "光伏",
-          "锂电", "精密制造", "石化", "物流", "水务", "燃气", "建材", "半导体", "家电", "轨道交通", "冶金", "环保"]
+MIL_GROUPS = [
+    "中国电子科技集团",
+    "中国船舶集团",
+    "中国航天科工集团",
+    "中国航天科技集团",
+    "中国兵器工业集团",
+    "中国航空工业集团",
+    "中国核工业集团",
+]
+MIL_CITY = [
+    "航天精密机械厂",
+    "航空装备有限公司",
+    "兵器装备研究院",
+    "船舶重工有限公司",
+    "电子装备试验中心",
+    "特种车辆有限公司",
+    "光电技术研究所",
+]
+BRANDS = [
+    "华晟",
+    "中孚",
+    "东方",
+    "鼎盛",
+    "恒通",
+    "永盛",
+    "瑞丰",
+    "天成",
+    "宏远",
+    "金泰",
+    "亿达",
+    "长城",
+    "振华",
+    "华星",
+    "中达",
+    "利源",
+    "凯盛",
+    "博远",
+    "安捷",
+    "盛世",
+    "嘉禾",
+    "金鹰",
+    "新世纪",
+    "万邦",
+    "远航",
+    "正大",
+    "海川",
+    "龙腾",
+    "国泰",
+    "信达",
+    "恒丰",
+    "富华",
+    "天元",
+    "中科",
+    "华信",
+    "汇通",
+    "联创",
+    "宝成",
+    "德润",
+    "晨光",
+]
+TRADES = [
+    "钢铁",
+    "化工",
+    "汽车零部件",
+    "制药",
+    "水泥",
+    "造纸",
+    "纺织",
+    "电子",
+    "机械",
+    "食品",
+    "新能源",
+    "光伏",
+    "锂电",
+    "精密制造",
+    "石化",
+    "物流",
+    "水务",
+    "燃气",
+    "建材",
+    "半导体",
+    "家电",
+    "轨道交通",
+    "冶金",
+    "环保",
+]
 COMPANY_TYPES = ["股份有限公司", "有限公司", "集团有限公司"]
-EDU_CITY = ["理工大学", "职业技术学院", "科技大学", "医科大学", "工业职业技术学院", "学院", "师范学院",
-            "信息工程学院", "外国语学校", "实验中学"]
+EDU_CITY = [
+    "理工大学",
+    "职业技术学院",
+    "科技大学",
+    "医科大学",
+    "工业职业技术学院",
+    "学院",
+    "师范学院",
+    "信息工程学院",
+    "外国语学校",
+    "实验中学",
+]
 EDU_PROVINCE = ["大学", "师范大学", "工业大学", "农业大学", "财经大学", "交通职业技术学院"]
-BANKS = ["中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行", "招商银行", "浦发银行",
-         "中信银行", "兴业银行", "民生银行", "光大银行", "平安银行", "华夏银行", "中国邮政储蓄银行", "广发银行"]
+BANKS = [
+    "中国工商银行",
+    "中国建设银行",
+    "中国农业银行",
+    "中国银行",
+    "交通银行",
+    "招商银行",
+    "浦发银行",
+    "中信银行",
+    "兴业银行",
+    "民生银行",
+    "光大银行",
+    "平安银行",
+    "华夏银行",
+    "中国邮政储蓄银行",
+    "广发银行",
+]
 INSURERS = ["中国人寿保险", "中国平安保险", "中国太平洋保险", "中国人民财产保险", "新华人寿保险"]
 SECURITIES = ["中信证券", "华泰证券", "国泰君安证券", "海通证券", "招商证券"]
 POWER_GENCOS = ["华能", "大唐", "华电", "国家电投", "国家能源集团"]
@@ -248,87 +523,282 @@ OPERATORS = ["中国移动", "中国联通", "中国电信"]
 
 # --- people ------------------------------------------------------------------------------------------
 
-SURNAMES = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
-            ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
-            ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("高", "gao"), ("林", "lin"),
-            ("罗", "luo"), ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"), ("唐", "tang"),
-            ("韩", "han"), ("冯", "feng"), ("邓", "deng"), ("曹", "cao"), ("彭", "peng"), ("曾", "zeng"),
-            ("肖", "xiao"), ("田", "tian"), ("董", "dong"), ("袁", "yuan"), ("潘", "pan"), ("蒋", "jiang"),
-            ("蔡", "cai"), ("杜", "du"), ("叶", "ye"), ("程", "cheng"), ("苏", "su"), ("魏", "wei"),
-            ("丁", "ding"), ("任", "ren"), ("沈", "shen")]
-GIVEN_NAMES = [("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"),
-               ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"),
-               ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("霞", "xia"),
-               ("平", "ping"), ("刚", "gang"), ("建华", "jianhua"), ("志强", "zhiqiang"), ("海燕", "haiyan"),
-               ("晓东", "xiaodong"), ("红梅", "hongmei"), ("建国", "jianguo"), ("文博", "wenbo"), ("子涵", "zihan"),
-               ("浩然", "haoran"), ("雨婷", "yuting"), ("思远", "siyuan"), ("俊杰", "junjie"), ("佳怡", "jiayi"),
-               ("国庆", "guoqing"), ("立新", "lixin"), ("春生", "chunsheng"), ("玉兰", "yulan"), ("宏伟", "hongwei"),
-               ("晓峰", "xiaofeng"), ("雪梅", "xuemei"), ("振华", "zhenhua"), ("永刚", "yonggang"), ("丽萍", "liping"),
-               ("建军", "jianjun"), ("鹏", "peng"), ("斌", "bin"), ("宇", "yu"), ("欣", "xin")]
+SURNAMES = [
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("高", "gao"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+    ("唐", "tang"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("邓", "deng"),
+    ("曹", "cao"),
+    ("彭", "peng"),
+    ("曾", "zeng"),
+    ("肖", "xiao"),
+    ("田", "tian"),
+    ("董", "dong"),
+    ("袁", "yuan"),
+    ("潘", "pan"),
+    ("蒋", "jiang"),
+    ("蔡", "cai"),
+    ("杜", "du"),
+    ("叶", "ye"),
+    ("程", "cheng"),
+    ("苏", "su"),
+    ("魏", "wei"),
+    ("丁", "ding"),
+    ("任", "ren"),
+    ("沈", "shen"),
+]
+GIVEN_NAMES = [
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀英", "xiuying"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("建华", "jianhua"),
+    ("志强", "zhiqiang"),
+    ("海燕", "haiyan"),
+    ("晓东", "xiaodong"),
+    ("红梅", "hongmei"),
+    ("建国", "jianguo"),
+    ("文博", "wenbo"),
+    ("子涵", "zihan"),
+    ("浩然", "haoran"),
+    ("雨婷", "yuting"),
+    ("思远", "siyuan"),
+    ("俊杰", "junjie"),
+    ("佳怡", "jiayi"),
+    ("国庆", "guoqing"),
+    ("立新", "lixin"),
+    ("春生", "chunsheng"),
+    ("玉兰", "yulan"),
+    ("宏伟", "hongwei"),
+    ("晓峰", "xiaofeng"),
+    ("雪梅", "xuemei"),
+    ("振华", "zhenhua"),
+    ("永刚", "yonggang"),
+    ("丽萍", "liping"),
+    ("建军", "jianjun"),
+    ("鹏", "peng"),
+    ("斌", "bin"),
+    ("宇", "yu"),
+    ("欣", "xin"),
+]
 
 # Titles by industry: (title, buying roles, influence). The first one is the top of the organisation.
 TITLES: dict[str, list[tuple[str, list[str], str]]] = {
-    "government": [("局长", ["economic", "decision_maker"], "high"), ("副局长", ["decision_maker"], "high"),
-                   ("信息中心主任", ["technical", "influencer"], "high"), ("办公室主任", ["influencer"], "medium"),
-                   ("科技处处长", ["technical"], "medium"), ("财务处处长", ["economic"], "medium"),
-                   ("采购中心主任", ["purchaser"], "medium"), ("信息科科长", ["technical", "user_buyer"], "medium"),
-                   ("科员", ["user"], "low")],
-    "military": [("所长", ["economic", "decision_maker"], "high"), ("副所长", ["decision_maker"], "high"),
-                 ("总工程师", ["technical", "decision_maker"], "high"), ("科研处处长", ["user_buyer"], "medium"),
-                 ("保障处处长", ["implementer"], "medium"), ("物资采购部部长", ["purchaser"], "medium"),
-                 ("信息化办公室主任", ["technical"], "medium"), ("工程师", ["user"], "low")],
-    "enterprise": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
-                   ("生产总监", ["user_buyer", "influencer"], "high"), ("设备部经理", ["technical", "user_buyer"], "medium"),
-                   ("信息部经理", ["technical"], "medium"), ("采购经理", ["purchaser"], "medium"),
-                   ("财务总监", ["economic"], "medium"), ("车间主任", ["user", "implementer"], "low"),
-                   ("工艺工程师", ["user"], "low")],
-    "education": [("校长", ["economic", "decision_maker"], "high"), ("副校长", ["decision_maker"], "high"),
-                  ("信息化办公室主任", ["technical", "influencer"], "high"), ("网络中心主任", ["technical", "user_buyer"], "medium"),
-                  ("资产处处长", ["economic"], "medium"), ("招标办主任", ["purchaser"], "medium"),
-                  ("实验室主任", ["user"], "low"), ("教授", ["advisor"], "medium")],
-    "finance": [("行长", ["economic", "decision_maker"], "high"), ("副行长", ["decision_maker"], "high"),
-                ("科技部总经理", ["technical", "influencer"], "high"), ("运营部经理", ["user_buyer"], "medium"),
-                ("办公室主任", ["influencer"], "medium"), ("采购部经理", ["purchaser"], "medium"),
-                ("机房主管", ["user", "implementer"], "low")],
-    "power": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
-              ("总工程师", ["technical", "decision_maker"], "high"), ("运检部主任", ["user_buyer", "technical"], "medium"),
-              ("调控中心主任", ["user_buyer"], "medium"), ("物资部主任", ["purchaser"], "medium"),
-              ("信通公司经理", ["technical"], "medium"), ("变电运维班长", ["user", "implementer"], "low")],
-    "telecom": [("总经理", ["economic", "decision_maker"], "high"), ("副总经理", ["decision_maker"], "high"),
-                ("网络部总经理", ["technical", "user_buyer"], "high"), ("云计算中心主任", ["user_buyer"], "medium"),
-                ("采购部经理", ["purchaser"], "medium"), ("工程建设部经理", ["implementer"], "medium"),
-                ("动力环境主管", ["user"], "low")],
+    "government": [
+        ("局长", ["economic", "decision_maker"], "high"),
+        ("副局长", ["decision_maker"], "high"),
+        ("信息中心主任", ["technical", "influencer"], "high"),
+        ("办公室主任", ["influencer"], "medium"),
+        ("科技处处长", ["technical"], "medium"),
+        ("财务处处长", ["economic"], "medium"),
+        ("采购中心主任", ["purchaser"], "medium"),
+        ("信息科科长", ["technical", "user_buyer"], "medium"),
+        ("科员", ["user"], "low"),
+    ],
+    "military": [
+        ("所长", ["economic", "decision_maker"], "high"),
+        ("副所长", ["decision_maker"], "high"),
+        ("总工程师", ["technical", "decision_maker"], "high"),
+        ("科研处处长", ["user_buyer"], "medium"),
+        ("保障处处长", ["implementer"], "medium"),
+        ("物资采购部部长", ["purchaser"], "medium"),
+        ("信息化办公室主任", ["technical"], "medium"),
+        ("工程师", ["user"], "low"),
+    ],
+    "enterprise": [
+        ("总经理", ["economic", "decision_maker"], "high"),
+        ("副总经理", ["decision_maker"], "high"),
+        ("生产总监", ["user_buyer", "influencer"], "high"),
+        ("设备部经理", ["technical", "user_buyer"], "medium"),
+        ("信息部经理", ["technical"], "medium"),
+        ("采购经理", ["purchaser"], "medium"),
+        ("财务总监", ["economic"], "medium"),
+        ("车间主任", ["user", "implementer"], "low"),
+        ("工艺工程师", ["user"], "low"),
+    ],
+    "education": [
+        ("校长", ["economic", "decision_maker"], "high"),
+        ("副校长", ["decision_maker"], "high"),
+        ("信息化办公室主任", ["technical", "influencer"], "high"),
+        ("网络中心主任", ["technical", "user_buyer"], "medium"),
+        ("资产处处长", ["economic"], "medium"),
+        ("招标办主任", ["purchaser"], "medium"),
+        ("实验室主任", ["user"], "low"),
+        ("教授", ["advisor"], "medium"),
+    ],
+    "finance": [
+        ("行长", ["economic", "decision_maker"], "high"),
+        ("副行长", ["decision_maker"], "high"),
+        ("科技部总经理", ["technical", "influencer"], "high"),
+        ("运营部经理", ["user_buyer"], "medium"),
+        ("办公室主任", ["influencer"], "medium"),
+        ("采购部经理", ["purchaser"], "medium"),
+        ("机房主管", ["user", "implementer"], "low"),
+    ],
+    "power": [
+        ("总经理", ["economic", "decision_maker"], "high"),
+        ("副总经理", ["decision_maker"], "high"),
+        ("总工程师", ["technical", "decision_maker"], "high"),
+        ("运检部主任", ["user_buyer", "technical"], "medium"),
+        ("调控中心主任", ["user_buyer"], "medium"),
+        ("物资部主任", ["purchaser"], "medium"),
+        ("信通公司经理", ["technical"], "medium"),
+        ("变电运维班长", ["user", "implementer"], "low"),
+    ],
+    "telecom": [
+        ("总经理", ["economic", "decision_maker"], "high"),
+        ("副总经理", ["decision_maker"], "high"),
+        ("网络部总经理", ["technical", "user_buyer"], "high"),
+        ("云计算中心主任", ["user_buyer"], "medium"),
+        ("采购部经理", ["purchaser"], "medium"),
+        ("工程建设部经理", ["implementer"], "medium"),
+        ("动力环境主管", ["user"], "low"),
+    ],
 }
-AMBITIONS = ["希望年内推动数字化转型项目落地", "争取明年升任分管副职", "想做出行业标杆项目", "关注降本增效，完成年度考核指标",
-             "希望通过项目提升部门影响力", "计划申报省级示范项目", "希望系统稳定运行，少出故障"]
-CHARACTERS = ["务实稳重，重视数据", "性格直爽，决策快", "谨慎细致，讲究流程", "善于沟通，喜欢听取多方意见",
-              "技术出身，关注细节", "强势果断，重视结果", "为人低调，不轻易表态"]
-PREFERENCES = ["喜欢喝茶，爱好书法", "周末打羽毛球", "喜欢钓鱼", "关注行业论坛和技术峰会", "偏好面对面沟通，不喜欢长邮件",
-               "爱好摄影和徒步", "喜欢看足球"]
-STRENGTHS = ["对行业政策很熟悉", "在集团内部人脉广", "技术功底扎实", "预算审批经验丰富", "擅长项目管理",
-             "与上级领导关系密切", "熟悉招投标流程"]
-ACCOUNT_NOTES = ["重点客户，年度预算充足。", "新开发客户，需持续跟进。", "历史合作良好，客户满意度高。",
-                 "竞争对手长期占据份额，需寻找突破口。", "集团统一采购，需关注总部决策。", "", ""]
-OPP_DESCRIPTIONS = ["客户计划在年内完成项目建设，预算已初步落实。", "项目源自客户年度技改计划。",
-                    "客户现有系统老化，故障频发，需要更新换代。", "响应上级单位数字化转型要求。",
-                    "配合新厂区（新大楼）建设同步实施。", "客户希望提升运行效率并降低能耗。"]
-OPP_NEXT_STEPS = ["安排技术交流会", "提交初步方案", "邀请客户参观样板工程", "约见分管领导", "准备投标文件",
-                  "跟进商务条款", "确认合同文本", "组织方案评审会"]
-MOVE_BACK_REASONS = ["客户重新评估需求", "客户预算调整，方案需重新论证", "招标延期，回到方案阶段", "客户决策层变动"]
+AMBITIONS = [
+    "希望年内推动数字化转型项目落地",
+    "争取明年升任分管副职",
+    "想做出行业标杆项目",
+    "关注降本增效，完成年度考核指标",
+    "希望通过项目提升部门影响力",
+    "计划申报省级示范项目",
+    "希望系统稳定运行，少出故障",
+]
+CHARACTERS = [
+    "务实稳重，重视数据",
+    "性格直爽，决策快",
+    "谨慎细致，讲究流程",
+    "善于沟通，喜欢听取多方意见",
+    "技术出身，关注细节",
+    "强势果断，重视结果",
+    "为人低调，不轻易表态",
+]
+PREFERENCES = [
+    "喜欢喝茶，爱好书法",
+    "周末打羽毛球",
+    "喜欢钓鱼",
+    "关注行业论坛和技术峰会",
+    "偏好面对面沟通，不喜欢长邮件",
+    "爱好摄影和徒步",
+    "喜欢看足球",
+]
+STRENGTHS = [
+    "对行业政策很熟悉",
+    "在集团内部人脉广",
+    "技术功底扎实",
+    "预算审批经验丰富",
+    "擅长项目管理",
+    "与上级领导关系密切",
+    "熟悉招投标流程",
+]
+ACCOUNT_NOTES = [
+    "重点客户，年度预算充足。",
+    "新开发客户，需持续跟进。",
+    "历史合作良好，客户满意度高。",
+    "竞争对手长期占据份额，需寻找突破口。",
+    "集团统一采购，需关注总部决策。",
+    "",
+    "",
+]
+OPP_DESCRIPTIONS = [
+    "客户计划在年内完成项目建设，预算已初步落实。",
+    "项目源自客户年度技改计划。",
+    "客户现有系统老化，故障频发，需要更新换代。",
+    "响应上级单位数字化转型要求。",
+    "配合新厂区（新大楼）建设同步实施。",
+    "客户希望提升运行效率并降低能耗。",
+]
+OPP_NEXT_STEPS = [
+    "安排技术交流会",
+    "提交初步方案",
+    "邀请客户参观样板工程",
+    "约见分管领导",
+    "准备投标文件",
+    "跟进商务条款",
+    "确认合同文本",
+    "组织方案评审会",
+]
+MOVE_BACK_REASONS = [
+    "客户重新评估需求",
+    "客户预算调整，方案需重新论证",
+    "招标延期，回到方案阶段",
+    "客户决策层变动",
+]
 
 # Activity texts by phase of the deal: early (need, budget), middle (solution), late (commercial).
-TOPICS = [["项目需求", "现有系统状况", "预算安排", "项目时间表", "组织架构"],
-          ["技术方案", "采购标准", "技术参数", "实施计划", "方案评审意见"],
-          ["商务条款", "合同细节", "付款方式", "交付计划", "最终报价"]]
-OUTCOMES = [["客户确认了初步需求，约定下周提供方案。", "了解到客户现有系统运行多年，故障较多。", "客户表示预算在申请中。",
-             "客户有兴趣，但需要内部讨论。", "认识了信息中心负责人，获得组织架构信息。"],
-            ["客户对方案基本认可，需补充技术细节。", "技术交流顺利，客户认可我们的差异化优势。", "客户提出若干参数修改意见。",
-             "竞争对手也在接触客户，需加快进度。", "演示效果良好，客户要求提供案例参观。"],
-            ["双方就主要商务条款达成一致。", "客户要求进一步降价，需内部审批。", "合同文本已提交客户法务审核。",
-             "客户确认我们为首选供应商。", "付款方式仍有分歧，约定下次再谈。"]]
-NEXT_STEPS = [["提交初步方案", "安排第二次拜访", "约见分管领导", "发送公司介绍和案例"],
-              ["安排技术交流会", "修改技术方案", "组织样板工程参观", "准备投标文件"],
-              ["申请价格审批", "确认合同文本", "安排高层会面", "准备签约仪式"]]
+TOPICS = [
+    ["项目需求", "现有系统状况", "预算安排", "项目时间表", "组织架构"],
+    ["技术方案", "采购标准", "技术参数", "实施计划", "方案评审意见"],
+    ["商务条款", "合同细节", "付款方式", "交付计划", "最终报价"],
+]
+OUTCOMES = [
+    [
+        "客户确认了初步需求，约定下周提供方案。",
+        "了解到客户现有系统运行多年，故障较多。",
+        "客户表示预算在申请中。",
+        "客户有兴趣，但需要内部讨论。",
+        "认识了信息中心负责人，获得组织架构信息。",
+    ],
+    [
+        "客户对方案基本认可，需补充技术细节。",
+        "技术交流顺利，客户认可我们的差异化优势。",
+        "客户提出若干参数修改意见。",
+        "竞争对手也在接触客户，需加快进度。",
+        "演示效果良好，客户要求提供案例参观。",
+    ],
+    [
+        "双方就主要商务条款达成一致。",
+        "客户要求进一步降价，需内部审批。",
+        "合同文本已提交客户法务审核。",
+        "客户确认我们为首选供应商。",
+        "付款方式仍有分歧，约定下次再谈。",
+    ],
+]
+NEXT_STEPS = [
+    ["提交初步方案", "安排第二次拜访", "约见分管领导", "发送公司介绍和案例"],
+    ["安排技术交流会", "修改技术方案", "组织样板工程参观", "准备投标文件"],
+    ["申请价格审批", "确认合同文本", "安排高层会面", "准备签约仪式"],
+]
 DOCS = ["初步方案", "技术白皮书", "报价单", "合同草稿", "案例资料", "公司介绍"]
 KIND_WEIGHTS = [  # visit, call_out, call_in, meeting, demo, email — by phase
     [("visit", 40), ("call_out", 30), ("call_in", 5), ("meeting", 5), ("demo", 0), ("email", 20)],
@@ -338,23 +808,114 @@ KIND_WEIGHTS = [  # visit, call_out, call_in, meeting, demo, email — by phase
 
 # --- columns written for each table (ids included; through models are resolved at run time) ------------
 
-ACCOUNT_FIELDS = ["id", "name", "industry_id", "region_id", "address", "size", "status", "buying_power", "currency",
-                  "owner_id", "team_id", "notes", "version", "created_at", "updated_at"]
-CONTACT_FIELDS = ["id", "account_id", "name", "title", "phone", "email", "ambitions", "character", "preferences",
-                  "strengths", "buying_roles", "attitude", "influence", "notes", "version", "created_at", "updated_at"]
-OPPORTUNITY_FIELDS = ["id", "name", "account_id", "owner_id", "team_id", "template_id", "stage_id", "level_id",
-                      "probability", "amount", "currency", "expected_close_date", "forecast_category", "status",
-                      "loss_reason_id", "winning_competitor_id", "closed_on", "description", "next_step",
-                      "stage_entered_at", "created_at", "updated_at", "version", "c139_result", "staging_flag"]
-STAGE_CHANGE_FIELDS = ["id", "opportunity_id", "kind", "from_stage_id", "to_stage_id", "from_stage_name",
-                       "to_stage_name", "from_level_id", "to_level_id", "probability", "amount", "currency",
-                       "expected_close_date", "status", "days_in_from_stage", "changed_by_id", "changed_at",
-                       "reason", "overridden", "from_stage_name_en", "to_stage_name_en", "overridden_criteria"]
+ACCOUNT_FIELDS = [
+    "id",
+    "name",
+    "industry_id",
+    "region_id",
+    "address",
+    "size",
+    "status",
+    "buying_power",
+    "currency",
+    "owner_id",
+    "team_id",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+]
+CONTACT_FIELDS = [
+    "id",
+    "account_id",
+    "name",
+    "title",
+    "phone",
+    "email",
+    "ambitions",
+    "character",
+    "preferences",
+    "strengths",
+    "buying_roles",
+    "attitude",
+    "influence",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+]
+OPPORTUNITY_FIELDS = [
+    "id",
+    "name",
+    "account_id",
+    "owner_id",
+    "team_id",
+    "template_id",
+    "stage_id",
+    "level_id",
+    "probability",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "forecast_category",
+    "status",
+    "loss_reason_id",
+    "winning_competitor_id",
+    "closed_on",
+    "description",
+    "next_step",
+    "stage_entered_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "c139_result",
+    "staging_flag",
+]
+STAGE_CHANGE_FIELDS = [
+    "id",
+    "opportunity_id",
+    "kind",
+    "from_stage_id",
+    "to_stage_id",
+    "from_stage_name",
+    "to_stage_name",
+    "from_level_id",
+    "to_level_id",
+    "probability",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "status",
+    "days_in_from_stage",
+    "changed_by_id",
+    "changed_at",
+    "reason",
+    "overridden",
+    "from_stage_name_en",
+    "to_stage_name_en",
+    "overridden_criteria",
+]
 # Columns the generators leave at their default: appended to rows that stop short of them.
 TRAILING_DEFAULTS: dict[type[Model], tuple] = {}
 TEAM_MEMBER_FIELDS = ["id", "opportunity_id", "user_id", "role_id", "added_at"]
-ACTIVITY_FIELDS = ["id", "kind", "subject", "date", "done", "account_id", "opportunity_id", "owner_id", "team_id",
-                   "is_effective", "outcome", "next_step", "next_step_date", "version", "created_at", "updated_at"]
+ACTIVITY_FIELDS = [
+    "id",
+    "kind",
+    "subject",
+    "date",
+    "done",
+    "account_id",
+    "opportunity_id",
+    "owner_id",
+    "team_id",
+    "is_effective",
+    "outcome",
+    "next_step",
+    "next_step_date",
+    "version",
+    "created_at",
+    "updated_at",
+]
 
 OppProductLine = Opportunity.product_lines.through
 OppCompetitor = Opportunity.competitors.through
@@ -377,30 +938,136 @@ BASE_TABLES: list[type[Model]] = list(TABLE_FIELDS)
 
 # Deal control (evidence, approvals, assessments, buying centre, milestones, tasks, expenses): written
 # only when the generators are asked for it (`deal_control`).
-TABLE_FIELDS.update({
-    Evidence: ["id", "opportunity_id", "criterion_id", "evidence_type", "stage_id", "kind", "title", "file",
-               "file_name", "content_type", "size", "url", "note", "added_by_id", "added_at", "removed_at",
-               "removed_by_id", "removed_reason"],
-    GateApproval: ["id", "opportunity_id", "criterion_id", "approved_by_id", "approved_at", "note", "revoked_at",
-                   "revoked_by_id"],
-    C139Assessment: ["id", "opportunity_id", "assessed_by_id", "assessed_at", "clear", "first", "win", "win_against",
-                     "result", "meets_rule", "band", "band_low", "band_high", "note"],
-    C139Answer: ["id", "assessment_id", "item", "status", "confirmed_with_id", "confirmed_on", "note"],
-    BidAssessment: ["id", "opportunity_id", "assessed_by_id", "assessed_at", "buyer_type", "real_opportunity",
-                    "can_compete", "can_win", "worth_winning", "meets_minimum_spec", "close_relationship",
-                    "genuine_competition", "spec_biased", "relationship_vague", "competitor_advantage", "score",
-                    "suggested_outcome", "outcome", "qualify_by", "note"],
-    BuyingCentreMember: ["id", "opportunity_id", "contact_id", "roles", "attitude", "influence", "is_key",
-                         "last_contact_on", "note", "added_by_id", "added_at", "updated_at", "version"],
-    Milestone: ["id", "opportunity_id", "stage_id", "planned_on", "actual_on", "competition_note", "note",
-                "updated_by_id", "updated_at", "version"],
-    OpportunityTask: ["id", "opportunity_id", "stage_id", "stage_task_id", "code", "name_zh", "name_en",
-                      "standard_zh", "standard_en", "role_id", "assignee_id", "due_on", "done_at", "done_by_id",
-                      "completion_note", "created_at", "version"],
-    ExpenseBudget: ["id", "opportunity_id", "category_id", "amount", "updated_by_id", "updated_at"],
-    Expense: ["id", "opportunity_id", "category_id", "amount", "spent_on", "description", "logged_by_id",
-              "logged_at"],
-})
+TABLE_FIELDS.update(
+    {
+        Evidence: [
+            "id",
+            "opportunity_id",
+            "criterion_id",
+            "evidence_type",
+            "stage_id",
+            "kind",
+            "title",
+            "file",
+            "file_name",
+            "content_type",
+            "size",
+            "url",
+            "note",
+            "added_by_id",
+            "added_at",
+            "removed_at",
+            "removed_by_id",
+            "removed_reason",
+        ],
+        GateApproval: [
+            "id",
+            "opportunity_id",
+            "criterion_id",
+            "approved_by_id",
+            "approved_at",
+            "note",
+            "revoked_at",
+            "revoked_by_id",
+        ],
+        C139Assessment: [
+            "id",
+            "opportunity_id",
+            "assessed_by_id",
+            "assessed_at",
+            "clear",
+            "first",
+            "win",
+            "win_against",
+            "result",
+            "meets_rule",
+            "band",
+            "band_low",
+            "band_high",
+            "note",
+        ],
+        C139Answer: ["id", "assessment_id", "item", "status", "confirmed_with_id", "confirmed_on", "note"],
+        BidAssessment: [
+            "id",
+            "opportunity_id",
+            "assessed_by_id",
+            "assessed_at",
+            "buyer_type",
+            "real_opportunity",
+            "can_compete",
+            "can_win",
+            "worth_winning",
+            "meets_minimum_spec",
+            "close_relationship",
+            "genuine_competition",
+            "spec_biased",
+            "relationship_vague",
+            "competitor_advantage",
+            "score",
+            "suggested_outcome",
+            "outcome",
+            "qualify_by",
+            "note",
+        ],
+        BuyingCentreMember: [
+            "id",
+            "opportunity_id",
+            "contact_id",
+            "roles",
+            "attitude",
+            "influence",
+            "is_key",
+            "last_contact_on",
+            "note",
+            "added_by_id",
+            "added_at",
+            "updated_at",
+            "version",
+        ],
+        Milestone: [
+            "id",
+            "opportunity_id",
+            "stage_id",
+            "planned_on",
+            "actual_on",
+            "competition_note",
+            "note",
+            "updated_by_id",
+            "updated_at",
+            "version",
+        ],
+        OpportunityTask: [
+            "id",
+            "opportunity_id",
+            "stage_id",
+            "stage_task_id",
+            "code",
+            "name_zh",
+            "name_en",
+            "standard_zh",
+            "standard_en",
+            "role_id",
+            "assignee_id",
+            "due_on",
+            "done_at",
+            "done_by_id",
+            "completion_note",
+            "created_at",
+            "version",
+        ],
+        ExpenseBudget: ["id", "opportunity_id", "category_id", "amount", "updated_by_id", "updated_at"],
+        Expense: [
+            "id",
+            "opportunity_id",
+            "category_id",
+            "amount",
+            "spent_on",
+            "description",
+            "logged_by_id",
+            "logged_at",
+        ],
+    }
+)
 CONTROL_TABLES: list[type[Model]] = [m for m in TABLE_FIELDS if m not in BASE_TABLES]
 
 CURRENCY = "CNY"
@@ -424,8 +1091,12 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 def login_lines() -> list[str]:
     """How `load_demo` and `demo` print the demo logins."""
-    return ["", f"Demo logins (password for all: {DEMO_PASSWORD}):",
-            *(f"  {username:<20} {role:<10} {name}" for username, role, name in demo_logins()), ""]
+    return [
+        "",
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        *(f"  {username:<20} {role:<10} {name}" for username, role, name in demo_logins()),
+        "",
+    ]
 
 
 # --- plain data the generators work on ------------------------------------------------------------------
@@ -538,8 +1209,17 @@ def drop_chance(index: int, n_open: int) -> float:
 
 
 def _stage_spec(stage, level: ProbabilityLevel, drop: float) -> StageSpec:
-    return StageSpec(stage.id, stage.order, stage.name_zh, stage.name_en, level.id, level.probability,
-                     level.default_forecast_category, max(1, stage.standard_days), drop)
+    return StageSpec(
+        stage.id,
+        stage.order,
+        stage.name_zh,
+        stage.name_en,
+        level.id,
+        level.probability,
+        level.default_forecast_category,
+        max(1, stage.standard_days),
+        drop,
+    )
 
 
 def load_catalog() -> Catalog:
@@ -561,13 +1241,18 @@ def load_catalog() -> Catalog:
         if weight <= 0 or not open_rows:
             continue
         n_open = len(open_rows)
-        specs = tuple(_stage_spec(s, levels[s.default_level_id], drop_chance(i, n_open)) for i, s in enumerate(open_rows))
+        specs = tuple(
+            _stage_spec(s, levels[s.default_level_id], drop_chance(i, n_open))
+            for i, s in enumerate(open_rows)
+        )
         won_spec = _stage_spec(won_row, levels[won_row.default_level_id], 0.0) if won_row else None
         templates.append(TemplateSpec(tpl.id, tpl.code, weight, specs, won_spec))
     if not templates:
         raise RuntimeError("No active process template with stages (run migrate).")
-    reasons = tuple((r.id, r.code, r.name_zh, LOSS_REASON_WEIGHTS.get(r.code, 5))
-                    for r in LossReason.objects.order_by("order", "id"))
+    reasons = tuple(
+        (r.id, r.code, r.name_zh, LOSS_REASON_WEIGHTS.get(r.code, 5))
+        for r in LossReason.objects.order_by("order", "id")
+    )
     return Catalog(
         templates=tuple(templates),
         won_level=(won.id, won.probability),
@@ -613,8 +1298,9 @@ def load_org() -> Org:
 def create_org(stdout: Callable[[str], Any] | None = None) -> None:
     """Create the demo org tree (company → regions → teams, paths set) and its 41 users, all with the
     password DEMO_PASSWORD. A username that already exists is left as it is."""
-    company = OrgUnit.objects.create(kind=OrgUnit.Kind.COMPANY, code=COMPANY_CODE, name_zh=COMPANY[0],
-                                     name_en=COMPANY[1])
+    company = OrgUnit.objects.create(
+        kind=OrgUnit.Kind.COMPANY, code=COMPANY_CODE, name_zh=COMPANY[0], name_en=COMPANY[1]
+    )
     company.path = f"/{company.pk}/"
     company.save(update_fields=["path"])
     password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once for everybody
@@ -626,22 +1312,32 @@ def create_org(stdout: Callable[[str], Any] | None = None) -> None:
             skipped.append(username)
             return
         admin = role == User.Role.ADMIN
-        row = User.objects.create(username=username, password=password, role=role, display_name=name,
-                                  org_unit=unit, is_staff=admin, is_superuser=admin,
-                                  email=f"{username}@huagong-demo.cn")
+        row = User.objects.create(
+            username=username,
+            password=password,
+            role=role,
+            display_name=name,
+            org_unit=unit,
+            is_staff=admin,
+            is_superuser=admin,
+            email=f"{username}@huagong-demo.cn",
+        )
         if manages is not None:
             row.managed_units.add(manages)
 
     user("admin", User.Role.ADMIN, ADMIN_NAME, company)
     for code, zh, en, director, teams, inside in REGIONS:
-        region = OrgUnit.objects.create(kind=OrgUnit.Kind.REGION, code=code, name_zh=zh, name_en=en, parent=company)
+        region = OrgUnit.objects.create(
+            kind=OrgUnit.Kind.REGION, code=code, name_zh=zh, name_en=en, parent=company
+        )
         region.path = f"{company.path}{region.pk}/"
         region.save(update_fields=["path"])
         user(f"director.{code}", User.Role.DIRECTOR, director, region, region)
         first_team = None
         for number, (tzh, ten, manager, reps) in enumerate(teams, start=1):
-            team = OrgUnit.objects.create(kind=OrgUnit.Kind.TEAM, code=f"{code}-{number}", name_zh=tzh, name_en=ten,
-                                          parent=region)
+            team = OrgUnit.objects.create(
+                kind=OrgUnit.Kind.TEAM, code=f"{code}-{number}", name_zh=tzh, name_en=ten, parent=region
+            )
             team.path = f"{region.path}{team.pk}/"
             team.save(update_fields=["path"])
             first_team = first_team or team
@@ -697,8 +1393,15 @@ class AccountDraft(NamedTuple):
     contacts: tuple[ContactDraft, ...]
 
 
-INDUSTRY_WEIGHTS = {"government": 20, "military": 6, "enterprise": 30, "education": 10, "finance": 10,
-                    "power": 14, "telecom": 10}
+INDUSTRY_WEIGHTS = {
+    "government": 20,
+    "military": 6,
+    "enterprise": 30,
+    "education": 10,
+    "finance": 10,
+    "power": 14,
+    "telecom": 10,
+}
 SIZE_WEIGHTS = {
     "government": {"medium": 5, "large": 4, "huge": 1, "small": 1},
     "military": {"medium": 3, "large": 5, "huge": 2},
@@ -781,19 +1484,27 @@ def _contacts(rng: random.Random, industry: str, domain: str) -> tuple[ContactDr
         if attitude == "support" and rng.random() < 0.3:
             roles.append("coach")
         profiled = rng.random() < 0.55
-        rows.append(ContactDraft(
-            name=name, title=title, phone=f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
-            email=f"{login}@{domain}" if rng.random() < 0.8 else "",
-            ambitions=rng.choice(AMBITIONS) if profiled else "",
-            character=rng.choice(CHARACTERS) if profiled else "",
-            preferences=rng.choice(PREFERENCES) if profiled and rng.random() < 0.7 else "",
-            strengths=rng.choice(STRENGTHS) if profiled and rng.random() < 0.7 else "",
-            buying_roles=roles, attitude=attitude, influence=influence,
-        ))
+        rows.append(
+            ContactDraft(
+                name=name,
+                title=title,
+                phone=f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+                email=f"{login}@{domain}" if rng.random() < 0.8 else "",
+                ambitions=rng.choice(AMBITIONS) if profiled else "",
+                character=rng.choice(CHARACTERS) if profiled else "",
+                preferences=rng.choice(PREFERENCES) if profiled and rng.random() < 0.7 else "",
+                strengths=rng.choice(STRENGTHS) if profiled and rng.random() < 0.7 else "",
+                buying_roles=roles,
+                attitude=attitude,
+                influence=influence,
+            )
+        )
     return tuple(rows)
 
 
-def generate_accounts(rng: random.Random, count: int, org: Org, region_codes: dict[int, str]) -> list[AccountDraft]:
+def generate_accounts(
+    rng: random.Random, count: int, org: Org, region_codes: dict[int, str]
+) -> list[AccountDraft]:
     """`count` accounts with unique names spread over the regions that have reps (weighted), each owned by
     a rep of its region; the first seven cover every industry. `region_codes` maps region ids to codes
     ("north"…) to pick the geography; an unknown region gets cities from anywhere."""
@@ -823,14 +1534,26 @@ def generate_accounts(rng: random.Random, count: int, org: Org, region_codes: di
         owner = rng.choice(org.reps_by_region[region])
         status = rng.choices(["prospect", "active", "dormant", "churned"], weights=[35, 45, 15, 5])[0]
         municipality = province[1].endswith("市") and len(province[2]) == 1
-        address = (f"{province[1]}{'' if municipality else city + '市'}{rng.choice(ROADS)}"
-                   f"{rng.randint(1, 999)}号")
+        address = (
+            f"{province[1]}{'' if municipality else city + '市'}{rng.choice(ROADS)}{rng.randint(1, 999)}号"
+        )
         domain = f"{city_py}-{industry}{index % 97}.cn"
-        drafts.append(AccountDraft(
-            name=name, industry=industry, region_id=region, address=address, size=size, status=status,
-            buying_power=Decimal(int(bp)), owner_id=owner.id, team_id=owner.team_id, notes=rng.choice(ACCOUNT_NOTES),
-            created_days=HISTORY_DAYS + rng.uniform(30, 900), contacts=_contacts(rng, industry, domain),
-        ))
+        drafts.append(
+            AccountDraft(
+                name=name,
+                industry=industry,
+                region_id=region,
+                address=address,
+                size=size,
+                status=status,
+                buying_power=Decimal(int(bp)),
+                owner_id=owner.id,
+                team_id=owner.team_id,
+                notes=rng.choice(ACCOUNT_NOTES),
+                created_days=HISTORY_DAYS + rng.uniform(30, 900),
+                contacts=_contacts(rng, industry, domain),
+            )
+        )
     return drafts
 
 
@@ -885,7 +1608,9 @@ class OpportunitySimulator:
         self.remaining = {t.id: t.remaining_days for t in self.templates}
         self.template_cum = _cumulative(t.weight for t in self.templates)
         size_weight = {"small": 1.0, "medium": 1.5, "large": 2.5, "huge": 4.0}
-        self.account_cum = _cumulative(size_weight.get(a.size, 1.0) * setup.lognormvariate(0, 0.6) for a in accounts)
+        self.account_cum = _cumulative(
+            size_weight.get(a.size, 1.0) * setup.lognormvariate(0, 0.6) for a in accounts
+        )
         self.skill = {s.id: setup.uniform(0.75, 1.25) for s in org.reps}
         for group in org.inside_by_region.values():  # service contracts (theirs) are lost less often
             self.skill.update((s.id, setup.uniform(0.5, 0.8)) for s in group)
@@ -1061,16 +1786,37 @@ class OpportunitySimulator:
             stage_id, (level_id, probability), category = stages[i].id, self.catalog.lost_level, OMITTED
         else:
             stage = stages[i]
-            stage_id, level_id, probability, category = stage.id, stage.level_id, stage.probability, stage.category
+            stage_id, level_id, probability, category = (
+                stage.id,
+                stage.level_id,
+                stage.probability,
+                stage.category,
+            )
         project = rng.choice(self.projects.get(lines[0], ["系统集成项目"])) if lines else "系统集成项目"
         name = f"{account.name}{project}{'（二期）' if r() < 0.12 else ''}"
         opportunity = (
-            name[:200], account.id, owner.id, owner.team_id, tpl.id, stage_id, level_id, probability,
-            Decimal(int(last[4])), CURRENCY, self.day(ecd), category,
-            status, loss_reason[0] if loss_reason else None, winner,
-            self.day(last[3]) if status != OPEN else None, rng.choice(OPP_DESCRIPTIONS),
+            name[:200],
+            account.id,
+            owner.id,
+            owner.team_id,
+            tpl.id,
+            stage_id,
+            level_id,
+            probability,
+            Decimal(int(last[4])),
+            CURRENCY,
+            self.day(ecd),
+            category,
+            status,
+            loss_reason[0] if loss_reason else None,
+            winner,
+            self.day(last[3]) if status != OPEN else None,
+            rng.choice(OPP_DESCRIPTIONS),
             rng.choice(OPP_NEXT_STEPS) if status == OPEN else "",
-            entered, self.at(created), self.at(updated_t), version,
+            entered,
+            self.at(created),
+            self.at(updated_t),
+            version,
         )
         team = self._deal_team(rng, owner, created, events[-1][3])
         return OppLife(opportunity, history, lines, tuple(competitors), team, tuple(spans), n_open)
@@ -1085,29 +1831,110 @@ class OpportunitySimulator:
             amount_d, ecd_d = Decimal(int(amount)), self.day(ecd)
             if kind == "created":
                 to = stages[0]
-                rows.append((kind, None, to.id, "", to.name_zh, None, to.level_id, to.probability, amount_d, CURRENCY,
-                             ecd_d, OPEN, None, owner_id, at, "", False, "", to.name_en))
+                rows.append(
+                    (
+                        kind,
+                        None,
+                        to.id,
+                        "",
+                        to.name_zh,
+                        None,
+                        to.level_id,
+                        to.probability,
+                        amount_d,
+                        CURRENCY,
+                        ecd_d,
+                        OPEN,
+                        None,
+                        owner_id,
+                        at,
+                        "",
+                        False,
+                        "",
+                        to.name_en,
+                    )
+                )
                 entered = at
                 continue
             src = stages[fi]
             days = (at - entered).days
             if kind == "won":
                 level_id, probability = self.catalog.won_level
-                rows.append((kind, src.id, won_stage.id, src.name_zh, won_stage.name_zh, src.level_id, level_id,
-                             probability, amount_d, CURRENCY, ecd_d, WON, days, owner_id, at, reason, False,
-                             src.name_en, won_stage.name_en))
+                rows.append(
+                    (
+                        kind,
+                        src.id,
+                        won_stage.id,
+                        src.name_zh,
+                        won_stage.name_zh,
+                        src.level_id,
+                        level_id,
+                        probability,
+                        amount_d,
+                        CURRENCY,
+                        ecd_d,
+                        WON,
+                        days,
+                        owner_id,
+                        at,
+                        reason,
+                        False,
+                        src.name_en,
+                        won_stage.name_en,
+                    )
+                )
                 if won_stage.id != src.id:
                     entered = at
             elif kind == "lost":
                 level_id, probability = self.catalog.lost_level
-                rows.append((kind, src.id, src.id, src.name_zh, src.name_zh, src.level_id, level_id, probability,
-                             amount_d, CURRENCY, ecd_d, LOST, days, owner_id, at, reason, False, src.name_en,
-                             src.name_en))
+                rows.append(
+                    (
+                        kind,
+                        src.id,
+                        src.id,
+                        src.name_zh,
+                        src.name_zh,
+                        src.level_id,
+                        level_id,
+                        probability,
+                        amount_d,
+                        CURRENCY,
+                        ecd_d,
+                        LOST,
+                        days,
+                        owner_id,
+                        at,
+                        reason,
+                        False,
+                        src.name_en,
+                        src.name_en,
+                    )
+                )
             else:
                 to = stages[ti]
-                rows.append((kind, src.id, to.id, src.name_zh, to.name_zh, src.level_id, to.level_id, to.probability,
-                             amount_d, CURRENCY, ecd_d, OPEN, days, owner_id, at, reason, False, src.name_en,
-                             to.name_en))
+                rows.append(
+                    (
+                        kind,
+                        src.id,
+                        to.id,
+                        src.name_zh,
+                        to.name_zh,
+                        src.level_id,
+                        to.level_id,
+                        to.probability,
+                        amount_d,
+                        CURRENCY,
+                        ecd_d,
+                        OPEN,
+                        days,
+                        owner_id,
+                        at,
+                        reason,
+                        False,
+                        src.name_en,
+                        to.name_en,
+                    )
+                )
                 entered = at
         return tuple(rows), entered
 
@@ -1154,8 +1981,17 @@ class ActivityGenerator:
                 day = monday
         return min(day, self.sim.today - timedelta(days=1))
 
-    def _activity(self, kind: str, phase: int, when: date, done: bool, account: AccountRef, opp_id: int | None,
-                  owner_id: int, created: datetime) -> ActivityDraft:
+    def _activity(
+        self,
+        kind: str,
+        phase: int,
+        when: date,
+        done: bool,
+        account: AccountRef,
+        opp_id: int | None,
+        owner_id: int,
+        created: datetime,
+    ) -> ActivityDraft:
         rng = self.rng
         contacts = list(account.contacts)
         chosen = rng.sample(contacts, min(len(contacts), 1 if kind == "email" or rng.random() < 0.6 else 2))
@@ -1175,12 +2011,28 @@ class ActivityGenerator:
             subject = f"发送{rng.choice(DOCS)}给{who[1]}"
         if not done:
             subject = "计划：" + subject
-        effective = done and ((kind == "visit" and rng.random() < 0.65) or
-                              (kind in ("meeting", "demo") and rng.random() < 0.4))
+        effective = done and (
+            (kind == "visit" and rng.random() < 0.65) or (kind in ("meeting", "demo") and rng.random() < 0.4)
+        )
         next_step = rng.choice(NEXT_STEPS[phase]) if done and rng.random() < 0.7 else ""
         next_date = when + timedelta(days=rng.randint(3, 15)) if next_step and rng.random() < 0.6 else None
-        row = (kind, subject[:200], when, done, account.id, opp_id, owner_id, self.team_of[owner_id], effective,
-               rng.choice(OUTCOMES[phase]) if done else "", next_step, next_date, 1, created, created)
+        row = (
+            kind,
+            subject[:200],
+            when,
+            done,
+            account.id,
+            opp_id,
+            owner_id,
+            self.team_of[owner_id],
+            effective,
+            rng.choice(OUTCOMES[phase]) if done else "",
+            next_step,
+            next_date,
+            1,
+            created,
+            created,
+        )
         return ActivityDraft(row, tuple(c[0] for c in chosen))
 
     def _kind(self, phase: int) -> str:
@@ -1208,7 +2060,9 @@ class ActivityGenerator:
             phase = min(2, 3 * index // max(1, life.n_open))
             when = sim.today + timedelta(days=rng.randint(1, 14))
             created = sim.at(-1 + rng.random() * 0.9)
-            drafts.append(self._activity(self._kind(phase), phase, when, False, account, opp_id, owner_id, created))
+            drafts.append(
+                self._activity(self._kind(phase), phase, when, False, account, opp_id, owner_id, created)
+            )
         return drafts
 
     def one_for_opportunity(self, life: OppLife, opp_id: int, account: AccountRef) -> ActivityDraft:
@@ -1217,13 +2071,19 @@ class ActivityGenerator:
         phase = min(2, 3 * index // max(1, life.n_open))
         when = self._done_date(start + self.rng.random() * (end - start), start, end)
         created = timezone.make_aware(datetime.combine(when, time(18, 0)))
-        return self._activity(self._kind(phase), phase, when, True, account, opp_id, life.opportunity[2], created)
+        return self._activity(
+            self._kind(phase), phase, when, True, account, opp_id, life.opportunity[2], created
+        )
 
     def for_account(self, account: AccountRef, owner_id: int, inside_id: int | None) -> list[ActivityDraft]:
         rng, drafts = self.rng, []
         for _ in range(rng.randint(0, 6)):
             who = inside_id if inside_id and rng.random() < 0.6 else owner_id
-            kind = "call_out" if who == inside_id else rng.choice(["visit", "visit", "meeting", "call_out", "email"])
+            kind = (
+                "call_out"
+                if who == inside_id
+                else rng.choice(["visit", "visit", "meeting", "call_out", "email"])
+            )
             when = self._done_date(-rng.uniform(1, HISTORY_DAYS), -HISTORY_DAYS, -1)
             created = timezone.make_aware(datetime.combine(when, time(18, 0)))
             drafts.append(self._activity(kind, 0, when, True, account, None, who, created))
@@ -1249,7 +2109,9 @@ class BulkWriter:
     are locked for the whole transaction either way.
     """
 
-    def __init__(self, models: Iterable[type[Model]], *, batch_size: int = 20_000, defer_constraints: bool = False):
+    def __init__(
+        self, models: Iterable[type[Model]], *, batch_size: int = 20_000, defer_constraints: bool = False
+    ):
         self.models = list(models)
         self.batch_size = batch_size
         self.postgres = connection.vendor == "postgresql"
@@ -1294,8 +2156,9 @@ class BulkWriter:
                 self._insert(m, rows)
             else:
                 fields = TABLE_FIELDS[m]
-                m.objects.bulk_create([m(**dict(zip(fields, row, strict=True))) for row in rows],
-                                      batch_size=2000)
+                m.objects.bulk_create(
+                    [m(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
+                )
             self.written[m] += len(rows)
             self.buffers[m] = []
 
@@ -1318,9 +2181,24 @@ class BulkWriter:
                     write(row)
 
     # Columns whose Python values the SQLite driver stores as Django would (ints, strings, bools, None).
-    PLAIN_TYPES = frozenset({"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
-                             "FileField", "ForeignKey", "IntegerField", "PositiveIntegerField",
-                             "PositiveSmallIntegerField", "SlugField", "SmallIntegerField", "TextField", "URLField"})
+    PLAIN_TYPES = frozenset(
+        {
+            "AutoField",
+            "BigAutoField",
+            "BigIntegerField",
+            "BooleanField",
+            "CharField",
+            "FileField",
+            "ForeignKey",
+            "IntegerField",
+            "PositiveIntegerField",
+            "PositiveSmallIntegerField",
+            "SlugField",
+            "SmallIntegerField",
+            "TextField",
+            "URLField",
+        }
+    )
 
     def _insert(self, model: type[Model], rows: list[tuple]) -> None:
         """INSERT through the driver's executemany, values adapted per column as Django's own insert
@@ -1329,14 +2207,18 @@ class BulkWriter:
         fields = [meta.get_field(f) for f in TABLE_FIELDS[model]]
         adapters = [self._adapter(f) for f in fields]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
         if any(adapters):
-            rows = [tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
-                    for row in rows]
+            rows = [
+                tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
+                for row in rows
+            ]
         with connection.cursor() as cursor:
             for start in range(0, len(rows), 5000):
-                cursor.executemany(sql, rows[start:start + 5000])
+                cursor.executemany(sql, rows[start : start + 5000])
 
     def _adapter(self, field) -> Callable[[Any], Any] | None:
         """How a value of `field` is stored: as it is (None), or adapted. Dates and aware datetimes are
@@ -1386,32 +2268,81 @@ class BulkWriter:
             for _index, definition in self.dropped_indexes:
                 cursor.execute(definition)
             for table, name, definition in self.dropped_keys:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+                cursor.execute(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+                )
             self.dropped_indexes, self.dropped_keys = [], []
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
         return {m._meta.db_table: self.written[m] for m in self.models}
 
 
-def write_accounts(writer: BulkWriter, drafts: list[AccountDraft], catalog: Catalog, today: date) -> list[AccountRef]:
+def write_accounts(
+    writer: BulkWriter, drafts: list[AccountDraft], catalog: Catalog, today: date
+) -> list[AccountRef]:
     """Write accounts and their contacts; returns what opportunities need to know of them."""
     midnight = timezone.make_aware(datetime.combine(today, time.min))
     refs = []
     for draft in drafts:
         account_id = writer.ids(Account)
         created = midnight - timedelta(days=draft.created_days)
-        writer.add(Account, (account_id, draft.name, catalog.industries[draft.industry], draft.region_id, draft.address,
-                             draft.size, draft.status, draft.buying_power, CURRENCY, draft.owner_id, draft.team_id,
-                             draft.notes, 1, created, created))
+        writer.add(
+            Account,
+            (
+                account_id,
+                draft.name,
+                catalog.industries[draft.industry],
+                draft.region_id,
+                draft.address,
+                draft.size,
+                draft.status,
+                draft.buying_power,
+                CURRENCY,
+                draft.owner_id,
+                draft.team_id,
+                draft.notes,
+                1,
+                created,
+                created,
+            ),
+        )
         contacts = []
         for c in draft.contacts:
             contact_id = writer.ids(Contact)
-            writer.add(Contact, (contact_id, account_id, c.name, c.title, c.phone, c.email, c.ambitions, c.character,
-                                 c.preferences, c.strengths, c.buying_roles, c.attitude, c.influence, "", 1,
-                                 created, created))
+            writer.add(
+                Contact,
+                (
+                    contact_id,
+                    account_id,
+                    c.name,
+                    c.title,
+                    c.phone,
+                    c.email,
+                    c.ambitions,
+                    c.character,
+                    c.preferences,
+                    c.strengths,
+                    c.buying_roles,
+                    c.attitude,
+                    c.influence,
+                    "",
+                    1,
+                    created,
+                    created,
+                ),
+            )
             contacts.append((contact_id, c.name, c.title))
-        refs.append(AccountRef(account_id, draft.name, draft.industry, draft.size, draft.owner_id, draft.region_id,
-                               tuple(contacts)))
+        refs.append(
+            AccountRef(
+                account_id,
+                draft.name,
+                draft.industry,
+                draft.size,
+                draft.owner_id,
+                draft.region_id,
+                tuple(contacts),
+            )
+        )
     return refs
 
 
@@ -1427,7 +2358,9 @@ def write_opportunity(writer: BulkWriter, life: OppLife) -> int:
     for competitor in life.competitor_ids:
         writer.add(OppCompetitor, (writer.ids(OppCompetitor), opp_id, competitor))
     for user_id, role_id, added_at in life.team:
-        writer.add(OpportunityTeamMember, (writer.ids(OpportunityTeamMember), opp_id, user_id, role_id, added_at))
+        writer.add(
+            OpportunityTeamMember, (writer.ids(OpportunityTeamMember), opp_id, user_id, role_id, added_at)
+        )
     return opp_id
 
 
@@ -1443,8 +2376,9 @@ def _region_codes() -> dict[int, str]:
     return dict(OrgUnit.objects.filter(kind=OrgUnit.Kind.REGION).values_list("id", "code"))
 
 
-def _settle_accounts(drafts: list[AccountDraft], lives: list[OppLife], refs: list[AccountRef],
-                     today: date, rng: random.Random) -> list[AccountDraft]:
+def _settle_accounts(
+    drafts: list[AccountDraft], lives: list[OppLife], refs: list[AccountRef], today: date, rng: random.Random
+) -> list[AccountDraft]:
     """Make each demo account's status and buying power agree with the simulated deals: a recent win
     makes an active customer, only old wins a dormant one, none a prospect; BP is at least the
     revenue won in the last year, so share of wallet stays below 100%."""
@@ -1469,7 +2403,13 @@ def _settle_accounts(drafts: list[AccountDraft], lives: list[OppLife], refs: lis
             status = "prospect"
         bp, won = draft.buying_power, won_recent.get(i, Decimal(0))
         if bp < won * Decimal("1.1"):
-            bp = max(won, min(Decimal(50_000_000), (won * Decimal(str(round(rng.uniform(1.1, 3.0), 2)))).quantize(Decimal(1))))
+            bp = max(
+                won,
+                min(
+                    Decimal(50_000_000),
+                    (won * Decimal(str(round(rng.uniform(1.1, 3.0), 2)))).quantize(Decimal(1)),
+                ),
+            )
         settled.append(draft._replace(status=status, buying_power=bp))
     return settled
 
@@ -1477,49 +2417,115 @@ def _settle_accounts(drafts: list[AccountDraft], lives: list[OppLife], refs: lis
 # --- deal control ---------------------------------------------------------------------------------------
 
 # Shares of the open deals that show a problem (a visible minority).
-OVERRIDE_SHARE = 0.10  # of those beyond the first two stages: advanced by a manager without evidence (over-staged)
+OVERRIDE_SHARE = (
+    0.10  # of those beyond the first two stages: advanced by a manager without evidence (over-staged)
+)
 UNDER_SHARE = 0.12  # of those at a C-level stage: C139 already meets the rule (under-staged)
 RED_FLAG_SHARE = 0.06  # a high-influence opponent in the buying centre and no coach
 BUDGET_SHARE = 0.7  # deals with an expense budget
 
 # Evidence type → (title, notes). "{who}" is a contact ("信息中心主任张伟").
 EVIDENCE_TEXTS: dict[str, tuple[str, list[str]]] = {
-    "meeting_minutes": ("会面纪要", ["与{who}会面，了解项目背景和初步需求，约定两周内再次拜访。",
-                                 "与{who}等召开沟通会，客户介绍了现有系统的问题和改造设想。"]),
-    "discovery_notes": ("初步调研记录", ["现场调研：现有设备运行多年，故障率偏高；{who}确认了需求和时间框架。",
-                                     "调研了客户现状和痛点，{who}介绍了预算申请进度。"]),
-    "project_approval": ("立项通知", ["客户项目已正式立项，{who}提供了立项批复文件。", "立项批复已下达，资金来源为年度技改预算。"]),
-    "technical_acceptance": ("技术差异化确认函", ["技术交流后，{who}书面认可我方方案的差异化优势。",
-                                             "客户技术组确认我方在可靠性和运维成本上的优势。"]),
-    "short_list": ("入围通知", ["收到客户入围通知，我方进入短名单。", "{who}确认我方已入围，下一步进入方案评审。"]),
-    "terms_agreed": ("关键条款确认单", ["价格、付款方式和交付期已与{who}书面确认。", "双方就主要商务条款达成一致。"]),
-    "contract_draft": ("合同草稿（提交版）", ["合同草稿已提交客户法务审核。", "已将合同文本发送{who}，等待反馈。"]),
+    "meeting_minutes": (
+        "会面纪要",
+        [
+            "与{who}会面，了解项目背景和初步需求，约定两周内再次拜访。",
+            "与{who}等召开沟通会，客户介绍了现有系统的问题和改造设想。",
+        ],
+    ),
+    "discovery_notes": (
+        "初步调研记录",
+        [
+            "现场调研：现有设备运行多年，故障率偏高；{who}确认了需求和时间框架。",
+            "调研了客户现状和痛点，{who}介绍了预算申请进度。",
+        ],
+    ),
+    "project_approval": (
+        "立项通知",
+        ["客户项目已正式立项，{who}提供了立项批复文件。", "立项批复已下达，资金来源为年度技改预算。"],
+    ),
+    "technical_acceptance": (
+        "技术差异化确认函",
+        ["技术交流后，{who}书面认可我方方案的差异化优势。", "客户技术组确认我方在可靠性和运维成本上的优势。"],
+    ),
+    "short_list": (
+        "入围通知",
+        ["收到客户入围通知，我方进入短名单。", "{who}确认我方已入围，下一步进入方案评审。"],
+    ),
+    "terms_agreed": (
+        "关键条款确认单",
+        ["价格、付款方式和交付期已与{who}书面确认。", "双方就主要商务条款达成一致。"],
+    ),
+    "contract_draft": (
+        "合同草稿（提交版）",
+        ["合同草稿已提交客户法务审核。", "已将合同文本发送{who}，等待反馈。"],
+    ),
     "signed_contract": ("合同签署扫描件", ["合同已由双方授权代表签字盖章。", "合同已签署，原件已归档。"]),
-    "account_profile": ("客户基本信息表", ["客户基本信息、竞争对手、需求与预算、客户项目组已收集。",
-                                        "{who}协助补充了客户项目组成员信息。"]),
-    "executive_meeting": ("高层会面纪要", ["我方高层拜访{who}，双方就项目目标达成共识。", "双方高层会面，客户领导表示高度重视。"]),
+    "account_profile": (
+        "客户基本信息表",
+        ["客户基本信息、竞争对手、需求与预算、客户项目组已收集。", "{who}协助补充了客户项目组成员信息。"],
+    ),
+    "executive_meeting": (
+        "高层会面纪要",
+        ["我方高层拜访{who}，双方就项目目标达成共识。", "双方高层会面，客户领导表示高度重视。"],
+    ),
     "quote_submitted": ("报价提交记录", ["已按客户要求提交正式报价。", "报价已提交{who}，客户确认收到。"]),
-    "technical_minutes": ("技术交流纪要", ["与{who}完成技术交流，客户提出若干参数修改意见。", "技术交流顺利，客户认可方案架构。"]),
+    "technical_minutes": (
+        "技术交流纪要",
+        ["与{who}完成技术交流，客户提出若干参数修改意见。", "技术交流顺利，客户认可方案架构。"],
+    ),
     "solution_acceptance": ("方案确认函", ["{who}书面确认方案满足需求。", "客户方案评审通过。"]),
-    "visit_record": ("拜访记录", ["拜访{who}，介绍公司和案例，预约了下次交流。", "首次拜访{who}，客户有兴趣进一步了解。"]),
-    "solution_plan": ("解决方案与安装方案", ["需求已与{who}确认，解决方案和安装方案已提交。", "安装方案经客户设备部门确认。"]),
+    "visit_record": (
+        "拜访记录",
+        ["拜访{who}，介绍公司和案例，预约了下次交流。", "首次拜访{who}，客户有兴趣进一步了解。"],
+    ),
+    "solution_plan": (
+        "解决方案与安装方案",
+        ["需求已与{who}确认，解决方案和安装方案已提交。", "安装方案经客户设备部门确认。"],
+    ),
     "quote_approved": ("报价批准确认", ["客户已批准我方报价和方案。", "{who}确认报价通过内部审批。"]),
 }
-APPROVAL_NOTES = ["评审通过，同意推进。", "同意，注意控制折扣。", "资料齐全，同意进入下一阶段。", "同意，请尽快安排高层拜访。", ""]
-OVERRIDE_REASONS = ["客户招标时间提前，先推进，证据后补", "客户高层已口头确认，书面纪要后补",
-                    "经理评审同意先行推进，材料下周补齐", "客户采购流程调整，先进入下一阶段"]
-TASK_NOTES = ["已完成，客户确认。", "按标准完成，记录已归档。", "已完成，纪要已上传。", "已完成并与客户核对。"]
-COMPETITION_NOTES = ["竞争对手已先完成技术交流，我方落后约两周", "竞争对手高层已拜访客户，我方需尽快安排",
-                     "竞争对手报价先行提交", "客户内部评审推迟，需跟进竞争对手动向"]
-BID_NOTES = {"pursue": ["客户需求明确、资金到位，我方方案匹配度高，决定争取。", "关系基础好，技术满足要求，全力争取。"],
-             "qualify": ["资金来源尚不明确，需进一步确认后再定。", "技术参数需再核实，两周内再评估。"],
-             "abandon": ["技术参数明显倾向竞争对手，决定放弃。", "客户关系薄弱且竞争对手优势明显，放弃。"]}
-EXPENSE_TEXTS = {"travel": ["拜访客户差旅（高铁、住宿）", "技术交流出差机票及住宿", "项目现场勘察差旅"],
-                 "entertainment": ["客户接待餐费", "商务宴请", "客户来访接待"],
-                 "demo": ["样机运输及安装调试", "演示环境搭建费用", "样板工程参观接待"],
-                 "bidding": ["标书制作及打印装订", "投标服务费", "招标文件购买费"],
-                 "consultant": ["行业专家咨询费", "方案评审专家费"],
-                 "other": ["资料快递费", "会议室租用", "其他杂费"]}
+APPROVAL_NOTES = [
+    "评审通过，同意推进。",
+    "同意，注意控制折扣。",
+    "资料齐全，同意进入下一阶段。",
+    "同意，请尽快安排高层拜访。",
+    "",
+]
+OVERRIDE_REASONS = [
+    "客户招标时间提前，先推进，证据后补",
+    "客户高层已口头确认，书面纪要后补",
+    "经理评审同意先行推进，材料下周补齐",
+    "客户采购流程调整，先进入下一阶段",
+]
+TASK_NOTES = [
+    "已完成，客户确认。",
+    "按标准完成，记录已归档。",
+    "已完成，纪要已上传。",
+    "已完成并与客户核对。",
+]
+COMPETITION_NOTES = [
+    "竞争对手已先完成技术交流，我方落后约两周",
+    "竞争对手高层已拜访客户，我方需尽快安排",
+    "竞争对手报价先行提交",
+    "客户内部评审推迟，需跟进竞争对手动向",
+]
+BID_NOTES = {
+    "pursue": [
+        "客户需求明确、资金到位，我方方案匹配度高，决定争取。",
+        "关系基础好，技术满足要求，全力争取。",
+    ],
+    "qualify": ["资金来源尚不明确，需进一步确认后再定。", "技术参数需再核实，两周内再评估。"],
+    "abandon": ["技术参数明显倾向竞争对手，决定放弃。", "客户关系薄弱且竞争对手优势明显，放弃。"],
+}
+EXPENSE_TEXTS = {
+    "travel": ["拜访客户差旅（高铁、住宿）", "技术交流出差机票及住宿", "项目现场勘察差旅"],
+    "entertainment": ["客户接待餐费", "商务宴请", "客户来访接待"],
+    "demo": ["样机运输及安装调试", "演示环境搭建费用", "样板工程参观接待"],
+    "bidding": ["标书制作及打印装订", "投标服务费", "招标文件购买费"],
+    "consultant": ["行业专家咨询费", "方案评审专家费"],
+    "other": ["资料快递费", "会议室租用", "其他杂费"],
+}
 EXPENSE_WEIGHTS = {"travel": 10, "entertainment": 8, "demo": 4, "bidding": 5, "consultant": 2, "other": 1}
 SUPPORTIVE = ("support", "neutral")
 
@@ -1587,8 +2593,9 @@ class ControlCatalog:
         return self.band_rules.rule
 
 
-def task_specs(criteria: dict[int, tuple[CriterionSpec, ...]],
-               stage_tasks: dict[int, list[TaskSpec]]) -> dict[int, tuple[TaskSpec, ...]]:
+def task_specs(
+    criteria: dict[int, tuple[CriterionSpec, ...]], stage_tasks: dict[int, list[TaskSpec]]
+) -> dict[int, tuple[TaskSpec, ...]]:
     """Each stage's tasks: its StageTasks, then its task criteria that no StageTask of the stage names."""
     stage_ids = sorted(set(criteria) | set(stage_tasks))
     out = {}
@@ -1599,8 +2606,18 @@ def task_specs(criteria: dict[int, tuple[CriterionSpec, ...]],
             code = str((criterion.config or {}).get("task") or "")
             if criterion.kind == "task" and code and code not in codes:
                 zh, _sep, en = str(criterion.config.get("standard", "")).partition(" / ")
-                specs.append(TaskSpec(None, code[:60], criterion.name_zh, criterion.name_en, zh.strip(), en.strip(),
-                                      None, 14))
+                specs.append(
+                    TaskSpec(
+                        None,
+                        code[:60],
+                        criterion.name_zh,
+                        criterion.name_en,
+                        zh.strip(),
+                        en.strip(),
+                        None,
+                        14,
+                    )
+                )
                 codes.add(code)
         if specs:
             out[stage_id] = tuple(specs)
@@ -1611,12 +2628,14 @@ def load_control_catalog(org: Org) -> ControlCatalog:
     """Read the deal-control configuration of the current database (stage tasks may be missing)."""
     criteria: dict[int, list[CriterionSpec]] = defaultdict(list)
     for c in ExitCriterion.objects.filter(is_active=True).order_by("stage_id", "order", "id"):
-        criteria[c.stage_id].append(CriterionSpec(c.id, c.stage_id, c.code, c.kind, dict(c.config or {}), c.name_zh,
-                                                  c.name_en))
+        criteria[c.stage_id].append(
+            CriterionSpec(c.id, c.stage_id, c.code, c.kind, dict(c.config or {}), c.name_zh, c.name_en)
+        )
     stage_tasks: dict[int, list[TaskSpec]] = defaultdict(list)
     for t in StageTask.objects.filter(is_active=True).order_by("stage_id", "order", "id"):
-        stage_tasks[t.stage_id].append(TaskSpec(t.id, t.code, t.name_zh, t.name_en, t.standard_zh, t.standard_en,
-                                                t.role_id, t.due_days))
+        stage_tasks[t.stage_id].append(
+            TaskSpec(t.id, t.code, t.name_zh, t.name_en, t.standard_zh, t.standard_en, t.role_id, t.due_days)
+        )
     frozen = {k: tuple(v) for k, v in criteria.items()}
     levels = list(ProbabilityLevel.objects.values_list("id", "code", "order"))
     orders = {code: order for _id, code, order in levels}
@@ -1625,9 +2644,16 @@ def load_control_catalog(org: Org) -> ControlCatalog:
     missing = set(org.reps_by_team) - set(approvers)
     if missing:
         parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
-        directors = dict(User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
-                         .order_by("-id").values_list("org_unit_id", "id"))
-        admin = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("id").values_list("id", flat=True)
+        directors = dict(
+            User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
+            .order_by("-id")
+            .values_list("org_unit_id", "id")
+        )
+        admin = (
+            User.objects.filter(role=User.Role.ADMIN, is_active=True)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         fallback = admin.first()
         for team in sorted(missing):
             chosen = directors.get(parents.get(team)) or fallback
@@ -1641,8 +2667,9 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         contacted_order=orders.get("C", 2),
         band_rules=c139_rules(policy),
         required_roles=tuple(str(r) for r in policy.required_buying_roles or ()),
-        expense_categories=tuple(ExpenseCategory.objects.filter(is_active=True).order_by("order", "id")
-                                 .values_list("id", "code")),
+        expense_categories=tuple(
+            ExpenseCategory.objects.filter(is_active=True).order_by("order", "id").values_list("id", "code")
+        ),
         approvers=approvers,
         bid_rules=bid_rules(policy),
         bid_qualify_days=policy.bid_qualify_days,
@@ -1651,9 +2678,13 @@ def load_control_catalog(org: Org) -> ControlCatalog:
 
 def contact_infos(drafts: list[AccountDraft], refs: list[AccountRef]) -> dict[int, tuple[ContactInfo, ...]]:
     """The contacts of each written account (by account id) with their roles, attitude and influence."""
-    return {ref.id: tuple(ContactInfo(cid, name, title, tuple(c.buying_roles), c.attitude, c.influence)
-                          for (cid, name, title), c in zip(ref.contacts, draft.contacts, strict=True))
-            for draft, ref in zip(drafts, refs, strict=True)}
+    return {
+        ref.id: tuple(
+            ContactInfo(cid, name, title, tuple(c.buying_roles), c.attitude, c.influence)
+            for (cid, name, title), c in zip(ref.contacts, draft.contacts, strict=True)
+        )
+        for draft, ref in zip(drafts, refs, strict=True)
+    }
 
 
 @dataclass
@@ -1699,8 +2730,13 @@ class DealControlGenerator:
     they would be over-staged too). `DealControlDraft.flag` is the staging flag the rows produce.
     """
 
-    def __init__(self, simulator: OpportunitySimulator, control: ControlCatalog,
-                 contacts: dict[int, tuple[ContactInfo, ...]], seed: int):
+    def __init__(
+        self,
+        simulator: OpportunitySimulator,
+        control: ControlCatalog,
+        contacts: dict[int, tuple[ContactInfo, ...]],
+        seed: int,
+    ):
         self.sim, self.cat, self.contacts = simulator, control, contacts
         self.rng = stream(seed, "deal-control")
         self.templates = {t.id: t for t in simulator.templates}
@@ -1710,8 +2746,16 @@ class DealControlGenerator:
         self.red_flag_ok: dict[int, bool] = {}
         for tpl in self.templates.values():
             crits = [self._criteria(s.id) for s in tpl.open_stages]
-            self.bid_index[tpl.id] = next((i for i, cs in enumerate(crits) if any(
-                c.kind == "assessment" and c.config.get("assessment") == "bid_decision" for c in cs)), None)
+            self.bid_index[tpl.id] = next(
+                (
+                    i
+                    for i, cs in enumerate(crits)
+                    if any(
+                        c.kind == "assessment" and c.config.get("assessment") == "bid_decision" for c in cs
+                    )
+                ),
+                None,
+            )
             self.red_flag_ok[tpl.id] = all(self._without_coach(c) for cs in crits for c in cs)
 
     def _without_coach(self, criterion: CriterionSpec) -> bool:
@@ -1772,7 +2816,9 @@ class DealControlGenerator:
                 last_pass[i] = k
                 passes[i] += 1
         current = spans[-1][0]
-        won_stage = tpl.won_stage if status == WON and tpl.won_stage and tpl.won_stage.id != stages[-1].id else None
+        won_stage = (
+            tpl.won_stage if status == WON and tpl.won_stage and tpl.won_stage.id != stages[-1].id else None
+        )
         progress = 1.0 if status == WON else current / max(1, n_open - 1)
         approver = cat.approvers.get(team_id)
         if approver == owner:
@@ -1783,19 +2829,41 @@ class DealControlGenerator:
         override, omitted = None, []
         if status == OPEN and current >= 2 and approver and rng.random() < OVERRIDE_SHARE:
             claimed = self._level(stages[current])
-            candidates = [i for i in sorted(last_pass) if i < current and passes[i] == 1
-                          and self._omittable(self._criteria(stages[i].id)) and self._level(stages[i]) < claimed]
+            candidates = [
+                i
+                for i in sorted(last_pass)
+                if i < current
+                and passes[i] == 1
+                and self._omittable(self._criteria(stages[i].id))
+                and self._level(stages[i]) < claimed
+            ]
             if candidates:
                 override = rng.choice(candidates)
                 pool = self._omittable(self._criteria(stages[override].id))
                 omitted = list(pool) if rng.random() < 0.3 else [rng.choice(pool)]
-        under = (status == OPEN and override is None and current >= 1
-                 and self._level(stages[current]) == cat.contacted_order and rng.random() < UNDER_SHARE)
-        red_flag = (status == OPEN and override is None and current >= 1 and self.red_flag_ok[tpl.id]
-                    and rng.random() < RED_FLAG_SHARE)
+        under = (
+            status == OPEN
+            and override is None
+            and current >= 1
+            and self._level(stages[current]) == cat.contacted_order
+            and rng.random() < UNDER_SHARE
+        )
+        red_flag = (
+            status == OPEN
+            and override is None
+            and current >= 1
+            and self.red_flag_ok[tpl.id]
+            and rng.random() < RED_FLAG_SHARE
+        )
         omitted_ids = {c.id for c in omitted}
-        omitted_types = {str(c.config.get("evidence")) for c in omitted if c.kind == "evidence" and c.config.get("evidence")}
-        omitted_tasks = {str(c.config.get("task")) for c in omitted if c.kind == "task" and c.config.get("task")}
+        omitted_types = {
+            str(c.config.get("evidence"))
+            for c in omitted
+            if c.kind == "evidence" and c.config.get("evidence")
+        }
+        omitted_tasks = {
+            str(c.config.get("task")) for c in omitted if c.kind == "task" and c.config.get("task")
+        }
 
         # Which criteria are met: all of the stages passed (but the override's), part of the current one.
         met: dict[int, bool] = {}
@@ -1809,14 +2877,20 @@ class DealControlGenerator:
         p_met = 0.0
         if partial:
             start = spans[-1][1]
-            elapsed = (-start if status == OPEN else spans[-1][2] - start)
-            p_met = (0.3 + 0.5 * min(1.0, elapsed / max(1, stages[current].days))) * (0.7 if status == LOST else 1.0)
+            elapsed = -start if status == OPEN else spans[-1][2] - start
+            p_met = (0.3 + 0.5 * min(1.0, elapsed / max(1, stages[current].days))) * (
+                0.7 if status == LOST else 1.0
+            )
             free = []
             for c in self._criteria(stages[current].id):
                 which = c.config.get("assessment")
                 if c.kind == "field" or which == "bid_decision":
                     continue
-                if which == "c139" and "min" in c.config and self._level(stages[current]) >= cat.developed_order:
+                if (
+                    which == "c139"
+                    and "min" in c.config
+                    and self._level(stages[current]) >= cat.developed_order
+                ):
                     met[c.id] = True  # a deal at D or above meets the rule anyway
                     continue
                 met[c.id] = rng.random() < p_met
@@ -1826,8 +2900,11 @@ class DealControlGenerator:
 
         # A gate passed on "competitors" needs one.
         competitors = life.competitor_ids
-        if not competitors and any(c.kind == "field" and c.config.get("field") == "competitors" and met.get(c.id)
-                                   for i in last_pass for c in self._criteria(stages[i].id)):
+        if not competitors and any(
+            c.kind == "field" and c.config.get("field") == "competitors" and met.get(c.id)
+            for i in last_pass
+            for c in self._criteria(stages[i].id)
+        ):
             lines = life.product_line_ids
             pool = [x for line in lines for x in sim.competitors_by_line.get(line, ())] or sim.all_competitors
             if pool:
@@ -1847,13 +2924,30 @@ class DealControlGenerator:
                     pass
         t_start = spans[0][1]
         t_last = min(spans[-1][2], -0.002) if status != OPEN else -0.002
-        members, coach = self._buying_centre(draft, contacts, progress, status, red_flag, need_roles, need_coverage,
-                                             owner, t_start, t_last)
-        self._evidence(draft, met, stages, spans, last_pass, won_stage, owner, omitted_types, partial, members)
+        members, coach = self._buying_centre(
+            draft, contacts, progress, status, red_flag, need_roles, need_coverage, owner, t_start, t_last
+        )
+        self._evidence(
+            draft, met, stages, spans, last_pass, won_stage, owner, omitted_types, partial, members
+        )
         self._approvals(draft, met, stages, spans, last_pass, approver, partial)
-        self._tasks(draft, met, stages, spans, last_pass, first_span, won_stage, owner, life.team, status, p_met,
-                    omitted_tasks)
-        result = self._c139(draft, met, stages, spans, last_pass, status, under, owner, members, coach, contacts)
+        self._tasks(
+            draft,
+            met,
+            stages,
+            spans,
+            last_pass,
+            first_span,
+            won_stage,
+            owner,
+            life.team,
+            status,
+            p_met,
+            omitted_tasks,
+        )
+        result = self._c139(
+            draft, met, stages, spans, last_pass, status, under, owner, members, coach, contacts
+        )
         self._bids(draft, tpl, stages, spans, last_pass, status, owner, account)
         self._milestones(draft, tpl, spans, last_pass, status, owner, opp)
         self._expenses(draft, spans, status, progress, owner, life.team, Decimal(opp[8]))
@@ -1864,10 +2958,20 @@ class DealControlGenerator:
             row = list(history[k])
             row[13], row[15], row[16] = approver, rng.choice(OVERRIDE_REASONS), True
             s_stage = stages[override]
-            missing = [{"stage_id": s_stage.id, "stage": s_stage.name_zh, "criterion_id": c.id, "code": c.code,
-                        "kind": c.kind, "name": c.name_zh,
-                        "detail": {"evidence": "no_evidence", "approval": "not_approved", "task": "task_open"}[c.kind]}
-                       for c in omitted]
+            missing = [
+                {
+                    "stage_id": s_stage.id,
+                    "stage": s_stage.name_zh,
+                    "criterion_id": c.id,
+                    "code": c.code,
+                    "kind": c.kind,
+                    "name": c.name_zh,
+                    "detail": {"evidence": "no_evidence", "approval": "not_approved", "task": "task_open"}[
+                        c.kind
+                    ],
+                }
+                for c in omitted
+            ]
             history[k] = (*row[:19], missing)
             previous_level = None
             for m in range(k, len(history)):
@@ -1887,10 +2991,13 @@ class DealControlGenerator:
             draft.flag = "under"
         opp[22] = result
         opp[23] = draft.flag if status == OPEN else ""
-        return life._replace(opportunity=tuple(opp), history=tuple(history), competitor_ids=tuple(competitors)), draft
+        return life._replace(
+            opportunity=tuple(opp), history=tuple(history), competitor_ids=tuple(competitors)
+        ), draft
 
-    def _all_met(self, met: dict[int, bool], stages: tuple[StageSpec, ...],
-                 won_stage: StageSpec | None) -> Iterator[CriterionSpec]:
+    def _all_met(
+        self, met: dict[int, bool], stages: tuple[StageSpec, ...], won_stage: StageSpec | None
+    ) -> Iterator[CriterionSpec]:
         for stage in (*stages, *([won_stage] if won_stage else [])):
             for c in self._criteria(stage.id):
                 if met.get(c.id):
@@ -1898,15 +3005,27 @@ class DealControlGenerator:
 
     # -- buying centre ------------------------------------------------------------------------------------
 
-    def _buying_centre(self, draft: DealControlDraft, contacts: tuple[ContactInfo, ...], progress: float,
-                       status: str, red_flag: bool, need_roles: list[str], need_coverage: float, owner: int,
-                       t_start: float, t_last: float) -> tuple[list[_Member], ContactInfo | None]:
+    def _buying_centre(
+        self,
+        draft: DealControlDraft,
+        contacts: tuple[ContactInfo, ...],
+        progress: float,
+        status: str,
+        red_flag: bool,
+        need_roles: list[str],
+        need_coverage: float,
+        owner: int,
+        t_start: float,
+        t_last: float,
+    ) -> tuple[list[_Member], ContactInfo | None]:
         rng, sim = self.rng, self.sim
         if not contacts:
             return [], None
         if progress == 0 and status == OPEN and not need_roles and not need_coverage and rng.random() < 0.5:
             return [], None
-        n = max(1, min(len(contacts), round(len(contacts) * (0.35 + 0.65 * progress) + rng.uniform(-0.5, 0.5))))
+        n = max(
+            1, min(len(contacts), round(len(contacts) * (0.35 + 0.65 * progress) + rng.uniform(-0.5, 0.5)))
+        )
         chosen = [contacts[0]] if rng.random() < 0.5 + 0.5 * progress else []
         rest = [c for c in contacts if not chosen or c.id != chosen[0].id]
         chosen += rng.sample(rest, max(0, n - len(chosen)))
@@ -1938,7 +3057,9 @@ class DealControlGenerator:
                 rng.choice(supporters).roles.append("coach")
 
         required = [r for r in self.cat.required_roles if not (red_flag and r == "coach")]
-        needed = math.ceil(need_coverage * len(self.cat.required_roles) - 1e-9) if self.cat.required_roles else 0
+        needed = (
+            math.ceil(need_coverage * len(self.cat.required_roles) - 1e-9) if self.cat.required_roles else 0
+        )
 
         def covered() -> set[str]:
             return {r for m in members if m.attitude in SUPPORTIVE for r in m.roles}
@@ -1979,13 +3100,28 @@ class DealControlGenerator:
         for index, m in enumerate(members):
             added = t_start + span * min(0.9, index * 0.12 + rng.random() * 0.25)
             last_day = t_last - (rng.uniform(0, 45) if status == OPEN else rng.uniform(0, 20))
-            is_key = m.influence == "high" or any(r in ("economic", "decision_maker", "coach") for r in m.roles)
+            is_key = m.influence == "high" or any(
+                r in ("economic", "decision_maker", "coach") for r in m.roles
+            )
             note = "内部教练，可提供采购进展信息" if "coach" in m.roles and rng.random() < 0.6 else ""
             if m is opponent:
                 note = "倾向竞争对手，需重点攻关"
             at = sim.at(added)
-            draft.members.append((m.contact.id, list(m.roles), m.attitude, m.influence, is_key,
-                                  sim.day(max(added, last_day)), note, owner, at, at, 1))
+            draft.members.append(
+                (
+                    m.contact.id,
+                    list(m.roles),
+                    m.attitude,
+                    m.influence,
+                    is_key,
+                    sim.day(max(added, last_day)),
+                    note,
+                    owner,
+                    at,
+                    at,
+                    1,
+                )
+            )
         return members, coach
 
     @staticmethod
@@ -1998,8 +3134,9 @@ class DealControlGenerator:
 
     # -- evidence, approvals, tasks ------------------------------------------------------------------------
 
-    def _stage_window(self, i: int, spans: tuple, last_pass: dict[int, int], partial: bool,
-                      current: int) -> tuple[float, float] | None:
+    def _stage_window(
+        self, i: int, spans: tuple, last_pass: dict[int, int], partial: bool, current: int
+    ) -> tuple[float, float] | None:
         if i in last_pass:
             _i, start, end = spans[last_pass[i]]
             return start, end
@@ -2007,14 +3144,26 @@ class DealControlGenerator:
             return spans[-1][1], spans[-1][2] if spans[-1][2] < 0 else -0.002
         return None
 
-    def _evidence(self, draft: DealControlDraft, met: dict[int, bool], stages: tuple[StageSpec, ...], spans: tuple,
-                  last_pass: dict[int, int], won_stage: StageSpec | None, owner: int, omitted_types: set[str],
-                  partial: bool, members: list[_Member]) -> None:
+    def _evidence(
+        self,
+        draft: DealControlDraft,
+        met: dict[int, bool],
+        stages: tuple[StageSpec, ...],
+        spans: tuple,
+        last_pass: dict[int, int],
+        won_stage: StageSpec | None,
+        owner: int,
+        omitted_types: set[str],
+        partial: bool,
+        members: list[_Member],
+    ) -> None:
         rng, sim = self.rng, self.sim
         current = spans[-1][0]
         contacts = tuple(m.contact for m in members)
-        plan = [(s, self._stage_window(i, spans, last_pass, partial, current), 0.2, 0.97)
-                for i, s in enumerate(stages)]
+        plan = [
+            (s, self._stage_window(i, spans, last_pass, partial, current), 0.2, 0.97)
+            for i, s in enumerate(stages)
+        ]
         if won_stage is not None:
             plan.append((won_stage, (spans[-1][1], spans[-1][2]), 0.9, 0.99))
         for stage, window, lo, hi in plan:
@@ -2034,11 +3183,37 @@ class DealControlGenerator:
                         note = note if rng.random() < 0.5 else ""
                     else:
                         kind, url = "note", ""
-                    draft.evidence.append((c.id, kind_code[:60], stage.id, kind, f"{title} {when.isoformat()}", "", "",
-                                           "", 0, url, note, owner, sim.at(t), None, None, ""))
+                    draft.evidence.append(
+                        (
+                            c.id,
+                            kind_code[:60],
+                            stage.id,
+                            kind,
+                            f"{title} {when.isoformat()}",
+                            "",
+                            "",
+                            "",
+                            0,
+                            url,
+                            note,
+                            owner,
+                            sim.at(t),
+                            None,
+                            None,
+                            "",
+                        )
+                    )
 
-    def _approvals(self, draft: DealControlDraft, met: dict[int, bool], stages: tuple[StageSpec, ...], spans: tuple,
-                   last_pass: dict[int, int], approver: int | None, partial: bool) -> None:
+    def _approvals(
+        self,
+        draft: DealControlDraft,
+        met: dict[int, bool],
+        stages: tuple[StageSpec, ...],
+        spans: tuple,
+        last_pass: dict[int, int],
+        approver: int | None,
+        partial: bool,
+    ) -> None:
         if approver is None:
             return
         current = spans[-1][0]
@@ -2049,11 +3224,25 @@ class DealControlGenerator:
             for c in self._criteria(stage.id):
                 if c.kind == "approval" and met.get(c.id):
                     t = self._moment(window[0], window[1], 0.7, 0.99)
-                    draft.approvals.append((c.id, approver, self.sim.at(t), self.rng.choice(APPROVAL_NOTES), None, None))
+                    draft.approvals.append(
+                        (c.id, approver, self.sim.at(t), self.rng.choice(APPROVAL_NOTES), None, None)
+                    )
 
-    def _tasks(self, draft: DealControlDraft, met: dict[int, bool], stages: tuple[StageSpec, ...], spans: tuple,
-               last_pass: dict[int, int], first_span: dict[int, int], won_stage: StageSpec | None, owner: int,
-               team: tuple, status: str, p_met: float, omitted_tasks: set[str]) -> None:
+    def _tasks(
+        self,
+        draft: DealControlDraft,
+        met: dict[int, bool],
+        stages: tuple[StageSpec, ...],
+        spans: tuple,
+        last_pass: dict[int, int],
+        first_span: dict[int, int],
+        won_stage: StageSpec | None,
+        owner: int,
+        team: tuple,
+        status: str,
+        p_met: float,
+        omitted_tasks: set[str],
+    ) -> None:
         rng, sim = self.rng, self.sim
         holders: dict[int, int] = {}
         for user_id, role_id, _added in team:
@@ -2066,8 +3255,11 @@ class DealControlGenerator:
             specs = self.cat.tasks.get(stage.id, ())
             if not specs or (i >= 0 and i != current and i not in last_pass):
                 continue  # (a stage left by moving back keeps no tasks here)
-            task_criteria = {str(c.config.get("task")): c for c in self._criteria(stage.id)
-                             if c.kind == "task" and c.config.get("task")}
+            task_criteria = {
+                str(c.config.get("task")): c
+                for c in self._criteria(stage.id)
+                if c.kind == "task" and c.config.get("task")
+            }
             if i >= 0:
                 entered = spans[first_span[i]][1]
             else:
@@ -2090,16 +3282,42 @@ class DealControlGenerator:
                 assignee = holders.get(spec.role_id, owner) if spec.role_id else owner
                 due = sim.day(entered) + timedelta(days=spec.due_days)
                 done_at = sim.at(max(done_t, entered)) if done else None
-                draft.tasks.append((stage.id, spec.stage_task_id, spec.code, spec.name_zh, spec.name_en,
-                                    spec.standard_zh, spec.standard_en, spec.role_id, assignee, due, done_at,
-                                    assignee if done else None, rng.choice(TASK_NOTES) if done else "",
-                                    sim.at(entered), 1))
+                draft.tasks.append(
+                    (
+                        stage.id,
+                        spec.stage_task_id,
+                        spec.code,
+                        spec.name_zh,
+                        spec.name_en,
+                        spec.standard_zh,
+                        spec.standard_en,
+                        spec.role_id,
+                        assignee,
+                        due,
+                        done_at,
+                        assignee if done else None,
+                        rng.choice(TASK_NOTES) if done else "",
+                        sim.at(entered),
+                        1,
+                    )
+                )
 
     # -- C139 ----------------------------------------------------------------------------------------------
 
-    def _c139(self, draft: DealControlDraft, met: dict[int, bool], stages: tuple[StageSpec, ...], spans: tuple,
-              last_pass: dict[int, int], status: str, under: bool, owner: int, members: list[_Member],
-              coach: ContactInfo | None, contacts: tuple[ContactInfo, ...]) -> str:
+    def _c139(
+        self,
+        draft: DealControlDraft,
+        met: dict[int, bool],
+        stages: tuple[StageSpec, ...],
+        spans: tuple,
+        last_pass: dict[int, int],
+        status: str,
+        under: bool,
+        owner: int,
+        members: list[_Member],
+        coach: ContactInfo | None,
+        contacts: tuple[ContactInfo, ...],
+    ) -> str:
         """One assessment in most stays of a stage (always where a C139 gate is passed or the level needs
         the rule), each confirming at least what the one before did; returns the latest result."""
         rng, sim, cat = self.rng, self.sim, self.cat
@@ -2138,9 +3356,12 @@ class DealControlGenerator:
                             continue
             at_rule = level >= cat.developed_order and (status == OPEN or last_pass.get(i) == k)
             forced_under = under and k == last
-            need = bool(items or need_clear or need_first or need_win) or (k == last and status == OPEN
-                                                                         and (at_rule or forced_under))
-            if not need and not ((i >= 1 and rng.random() < 0.5) or (k == last and i >= 1 and rng.random() < 0.8)):
+            need = bool(items or need_clear or need_first or need_win) or (
+                k == last and status == OPEN and (at_rule or forced_under)
+            )
+            if not need and not (
+                (i >= 1 and rng.random() < 0.5) or (k == last and i >= 1 and rng.random() < 0.8)
+            ):
                 continue
             if level <= 1:
                 clear, first, win = rng.randint(1, 3) + min(i, 2), 0, 0
@@ -2172,10 +3393,20 @@ class DealControlGenerator:
             answers = []
             for item in ITEMS:
                 if item in confirmed:
-                    who = coach if coach is not None and rng.random() < 0.5 else (
-                        rng.choice(friendly) if friendly else (contacts[0] if contacts else None))
-                    answers.append((item, "confirmed", who.id if who else None,
-                                    max(first_day, day - timedelta(days=rng.randint(0, 10))), ""))
+                    who = (
+                        coach
+                        if coach is not None and rng.random() < 0.5
+                        else (rng.choice(friendly) if friendly else (contacts[0] if contacts else None))
+                    )
+                    answers.append(
+                        (
+                            item,
+                            "confirmed",
+                            who.id if who else None,
+                            max(first_day, day - timedelta(days=rng.randint(0, 10))),
+                            "",
+                        )
+                    )
                 elif item == "W1" and against:
                     answers.append((item, "negative", None, None, "最高决策者倾向竞争对手"))
                 else:
@@ -2186,8 +3417,25 @@ class DealControlGenerator:
             found = c139_domain.band(score, cat.band_rules)
             result = str(score)
             note = "与教练逐项核实" if coach is not None and rng.random() < 0.3 else ""
-            draft.assessments.append(((owner, sim.at(t), score.clear, score.first, score.win, score.win_against, result,
-                                       score.at_least(rule), found.code, found.low, found.high, note), answers))
+            draft.assessments.append(
+                (
+                    (
+                        owner,
+                        sim.at(t),
+                        score.clear,
+                        score.first,
+                        score.win,
+                        score.win_against,
+                        result,
+                        score.at_least(rule),
+                        found.code,
+                        found.low,
+                        found.high,
+                        note,
+                    ),
+                    answers,
+                )
+            )
         return result
 
     # -- bid / no-bid --------------------------------------------------------------------------------------
@@ -2205,24 +3453,52 @@ class DealControlGenerator:
                 answers = tuple(rng.choice((0, -1, -1, 1)) for _ in range(4))
                 signs = (rng.random() < 0.6, rng.random() < 0.6, rng.random() < 0.6)
             # The pursue-type conditions do not move the suggestion (kadence.domain.bid): drawn below.
-            if bid_domain.suggest(bid_domain.BidAnswers(*answers, False, False, False, *signs),
-                                  cat.bid_rules).outcome == outcome:
+            if (
+                bid_domain.suggest(
+                    bid_domain.BidAnswers(*answers, False, False, False, *signs), cat.bid_rules
+                ).outcome
+                == outcome
+            ):
                 break
         industry = account.industry if account else "enterprise"
-        buyer = {"government": "government", "education": "government", "military": "military"}.get(industry,
-                                                                                                    "enterprise")
+        buyer = {"government": "government", "education": "government", "military": "military"}.get(
+            industry, "enterprise"
+        )
         pursue_like = outcome == "pursue"
         close_relationship = rng.random() < (0.7 if pursue_like else 0.2)
         conditions = (pursue_like or rng.random() < 0.6, close_relationship, rng.random() < 0.75)
         suggestion = bid_domain.suggest(bid_domain.BidAnswers(*answers, *conditions, *signs), cat.bid_rules)
         qualify_by = self.sim.day(t) + timedelta(days=cat.bid_qualify_days) if outcome == "qualify" else None
-        note = (rng.choice(BID_NOTES[outcome]) if suggestion.outcome == outcome
-                else "经理评审后决定：" + rng.choice(BID_NOTES[outcome]))
-        return (owner, self.sim.at(t), buyer, *answers, *conditions, *signs, suggestion.score,
-                suggestion.outcome.value, outcome, qualify_by, note)
+        note = (
+            rng.choice(BID_NOTES[outcome])
+            if suggestion.outcome == outcome
+            else "经理评审后决定：" + rng.choice(BID_NOTES[outcome])
+        )
+        return (
+            owner,
+            self.sim.at(t),
+            buyer,
+            *answers,
+            *conditions,
+            *signs,
+            suggestion.score,
+            suggestion.outcome.value,
+            outcome,
+            qualify_by,
+            note,
+        )
 
-    def _bids(self, draft: DealControlDraft, tpl: TemplateSpec, stages: tuple[StageSpec, ...], spans: tuple,
-              last_pass: dict[int, int], status: str, owner: int, account: AccountRef | None) -> bool:
+    def _bids(
+        self,
+        draft: DealControlDraft,
+        tpl: TemplateSpec,
+        stages: tuple[StageSpec, ...],
+        spans: tuple,
+        last_pass: dict[int, int],
+        status: str,
+        owner: int,
+        account: AccountRef | None,
+    ) -> bool:
         """A "pursue" decision in the stay before the stage that checks it (an earlier "qualify" now and
         then); deals that have not got there yet may have one under way. True if the latest is pursue."""
         rng = self.rng
@@ -2237,13 +3513,17 @@ class DealControlGenerator:
         if pre in last_pass and (pre < index or index in last_pass) and (not optional or rng.random() < 0.6):
             _i, start, end = spans[last_pass[pre]]
             if rng.random() < 0.25:
-                draft.bids.append(self._bid_row("qualify", self._moment(start, end, 0.05, 0.4), owner, account))
+                draft.bids.append(
+                    self._bid_row("qualify", self._moment(start, end, 0.05, 0.4), owner, account)
+                )
             draft.bids.append(self._bid_row("pursue", self._moment(start, end, 0.5, 0.95), owner, account))
             decided = True
         elif current == pre and status != WON and pre not in last_pass:
             _i, start, end = spans[-1]
             if status == LOST and rng.random() < 0.4:
-                draft.bids.append(self._bid_row("abandon", self._moment(start, end, 0.3, 0.9), owner, account))
+                draft.bids.append(
+                    self._bid_row("abandon", self._moment(start, end, 0.3, 0.9), owner, account)
+                )
             elif status == OPEN and rng.random() < 0.5:
                 outcome = "pursue" if rng.random() < 0.6 else "qualify"
                 draft.bids.append(self._bid_row(outcome, self._moment(start, end, 0.3, 0.95), owner, account))
@@ -2252,8 +3532,16 @@ class DealControlGenerator:
 
     # -- milestones ----------------------------------------------------------------------------------------
 
-    def _milestones(self, draft: DealControlDraft, tpl: TemplateSpec, spans: tuple, last_pass: dict[int, int],
-                    status: str, owner: int, opp: list) -> None:
+    def _milestones(
+        self,
+        draft: DealControlDraft,
+        tpl: TemplateSpec,
+        spans: tuple,
+        last_pass: dict[int, int],
+        status: str,
+        owner: int,
+        opp: list,
+    ) -> None:
         """Planned dates from a plan made at creation (a little optimistic), re-planned by most reps of
         open deals that slip; actual dates when the deal left the stage."""
         rng, sim = self.rng, self.sim
@@ -2286,14 +3574,30 @@ class DealControlGenerator:
                 planned_on = opp[10]
             actual_on = sim.day(actual_t) if actual_t is not None else None
             slip = ((actual_on or sim.today) - planned_on).days
-            note = rng.choice(COMPETITION_NOTES) if slip > 14 and (actual_on or i == current) and rng.random() < 0.3 else ""
-            touched = actual_t if actual_t is not None else (t0 if i > current else max(t0, min(-0.002, plan_t)))
-            draft.milestones.append((stage.id, planned_on, actual_on, note, "", owner, sim.at(min(touched, -0.002)), 1))
+            note = (
+                rng.choice(COMPETITION_NOTES)
+                if slip > 14 and (actual_on or i == current) and rng.random() < 0.3
+                else ""
+            )
+            touched = (
+                actual_t if actual_t is not None else (t0 if i > current else max(t0, min(-0.002, plan_t)))
+            )
+            draft.milestones.append(
+                (stage.id, planned_on, actual_on, note, "", owner, sim.at(min(touched, -0.002)), 1)
+            )
 
     # -- expenses ------------------------------------------------------------------------------------------
 
-    def _expenses(self, draft: DealControlDraft, spans: tuple, status: str, progress: float, owner: int, team: tuple,
-                  amount: Decimal) -> None:
+    def _expenses(
+        self,
+        draft: DealControlDraft,
+        spans: tuple,
+        status: str,
+        progress: float,
+        owner: int,
+        team: tuple,
+        amount: Decimal,
+    ) -> None:
         rng, sim = self.rng, self.sim
         if not self.categories:
             return
@@ -2314,10 +3618,14 @@ class DealControlGenerator:
                     picked.append(code)
             total = float(amount) * rng.uniform(0.005, 0.02)
             shares = [EXPENSE_WEIGHTS.get(c, 1) * rng.uniform(0.6, 1.4) for c in picked]
-            budgets = {c: max(500.0, round(total * s / sum(shares), -2)) for c, s in zip(picked, shares, strict=True)}
+            budgets = {
+                c: max(500.0, round(total * s / sum(shares), -2)) for c, s in zip(picked, shares, strict=True)
+            }
             set_at = sim.at(t0 + min(10.0, (t1 - t0) * 0.1) * rng.random())
             for code in picked:
-                draft.budgets.append((ids[code], Decimal(int(budgets[code])).quantize(Decimal("0.01")), owner, set_at))
+                draft.budgets.append(
+                    (ids[code], Decimal(int(budgets[code])).quantize(Decimal("0.01")), owner, set_at)
+                )
             x = rng.random()
             if status == OPEN and x < 0.09:
                 ratio = rng.uniform(0.8, 0.99)
@@ -2327,7 +3635,9 @@ class DealControlGenerator:
                 ratio = rng.uniform(0.5, 1.05)
             else:
                 ratio = min(0.78, 0.05 + progress * rng.uniform(0.3, 0.9))
-            spend = {c: budgets[c] * ratio * (rng.uniform(0.85, 1.1) if ratio < 0.75 else 1.0) for c in picked}
+            spend = {
+                c: budgets[c] * ratio * (rng.uniform(0.85, 1.1) if ratio < 0.75 else 1.0) for c in picked
+            }
         elif rng.random() < 0.4:
             code = "travel" if "travel" in ids else codes[0]
             spend = {code: float(amount) * rng.uniform(0.0005, 0.003)}
@@ -2346,15 +3656,30 @@ class DealControlGenerator:
                 t = t0 + (t1 - t0) * rng.random()
                 spent = sim.day(t)
                 logged = min(sim.at(t + rng.uniform(0, 5)), sim.at(-0.002))
-                draft.expenses.append((ids[code], Decimal(part) / 100, spent,
-                                       rng.choice(EXPENSE_TEXTS.get(code, ["费用报销"])), rng.choice(loggers), logged))
+                draft.expenses.append(
+                    (
+                        ids[code],
+                        Decimal(part) / 100,
+                        spent,
+                        rng.choice(EXPENSE_TEXTS.get(code, ["费用报销"])),
+                        rng.choice(loggers),
+                        logged,
+                    )
+                )
 
 
 def write_control(writer: BulkWriter, opp_id: int, draft: DealControlDraft) -> None:
     """Write the deal-control rows of one opportunity."""
-    for model, rows in ((Evidence, draft.evidence), (GateApproval, draft.approvals), (BidAssessment, draft.bids),
-                        (BuyingCentreMember, draft.members), (Milestone, draft.milestones),
-                        (OpportunityTask, draft.tasks), (ExpenseBudget, draft.budgets), (Expense, draft.expenses)):
+    for model, rows in (
+        (Evidence, draft.evidence),
+        (GateApproval, draft.approvals),
+        (BidAssessment, draft.bids),
+        (BuyingCentreMember, draft.members),
+        (Milestone, draft.milestones),
+        (OpportunityTask, draft.tasks),
+        (ExpenseBudget, draft.budgets),
+        (Expense, draft.expenses),
+    ):
         if rows:
             first = writer.ids(model, len(rows))
             for offset, row in enumerate(rows):
@@ -2407,9 +3732,21 @@ UPDATE_AFTER_DAYS = 42
 SNAPSHOT_KINDS = ("quarter", "month", "year")
 SNAPSHOT_HOUR = 6  # the cron line of the forecast_snapshot command runs at 06:00
 ORDER_FORECAST_WEEKS = 30  # weeks of rolling order forecasts kept (the accuracy table looks back up to 26)
-SUBMISSION_REASONS = ["", "", "按重点项目逐个评估", "含两个待签合同", "客户预算已落实，较有把握", "保守估计，部分项目可能推迟"]
-ADJUST_REASONS = ["历史预测偏乐观，按过往准确率下调", "两个项目决策推迟，下调", "重点项目已口头确认，上调",
-                  "竞争对手降价，赢率下调", "与销售逐单核对后调整"]
+SUBMISSION_REASONS = [
+    "",
+    "",
+    "按重点项目逐个评估",
+    "含两个待签合同",
+    "客户预算已落实，较有把握",
+    "保守估计，部分项目可能推迟",
+]
+ADJUST_REASONS = [
+    "历史预测偏乐观，按过往准确率下调",
+    "两个项目决策推迟，下调",
+    "重点项目已口头确认，上调",
+    "竞争对手降价，赢率下调",
+    "与销售逐单核对后调整",
+]
 STATE_FIELDS = ("status", "expected_close_date", "forecast_category", "closed_on", "amount", "probability")
 
 
@@ -2438,17 +3775,26 @@ class DealTimeline:
         first: dict[int, DealState] = {}
         for _moment, pk, state in self.events:
             first.setdefault(pk, state)
-        self.before = {pk: state._replace(status=LOST, forecast_category=OMITTED, closed_on=None)
-                       for pk, state in first.items()}
+        self.before = {
+            pk: state._replace(status=LOST, forecast_category=OMITTED, closed_on=None)
+            for pk, state in first.items()
+        }
 
     @classmethod
     def load(cls) -> DealTimeline:
         category = dict(Stage.objects.values_list("id", "default_level__default_forecast_category"))
         events: list[tuple[datetime, int, DealState]] = []
-        for pk, moment, status, stage_id, close, amount, probability in (
-                StageChange.objects.order_by("changed_at", "id").values_list(
-                    "opportunity_id", "changed_at", "status", "to_stage_id", "expected_close_date", "amount",
-                    "probability")):
+        for pk, moment, status, stage_id, close, amount, probability in StageChange.objects.order_by(
+            "changed_at", "id"
+        ).values_list(
+            "opportunity_id",
+            "changed_at",
+            "status",
+            "to_stage_id",
+            "expected_close_date",
+            "amount",
+            "probability",
+        ):
             closed_on = timezone.localdate(moment) if status != OPEN else None
             kind = {WON: BOOKED, LOST: OMITTED}.get(status) or category[stage_id]
             events.append((moment, pk, DealState(status, close, kind, closed_on, amount, probability)))
@@ -2496,8 +3842,11 @@ class PlanningGenerator:
         self.team_of = {s.id: s.team_id for s in people}
         self.units = {u.pk: u for u in OrgUnit.objects.order_by("path")}
         self.admin = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("id").first()
-        self.directors = dict(User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
-                              .order_by("id").values_list("org_unit_id", "id"))
+        self.directors = dict(
+            User.objects.filter(role=User.Role.DIRECTOR, is_active=True, org_unit__isnull=False)
+            .order_by("id")
+            .values_list("org_unit_id", "id")
+        )
         self.history_start = today - timedelta(days=HISTORY_DAYS)
         self.applied: dict[int, DealState] = {}
         self.counts: dict[str, int] = defaultdict(int)
@@ -2532,8 +3881,10 @@ class PlanningGenerator:
             average = sum((a for _d, a in bookings[seller]), Decimal(0)) / history_quarters
             for quarter in quarters:
                 year_end = min(quarter.end, self.today)
-                trailing = sum((a for d, a in bookings[seller] if year_end - timedelta(days=365) < d <= year_end),
-                               Decimal(0))
+                trailing = sum(
+                    (a for d, a in bookings[seller] if year_end - timedelta(days=365) < d <= year_end),
+                    Decimal(0),
+                )
                 factor = stretch.setdefault((seller, quarter.start.year), _share(self.rng, *TARGET_STRETCH))
                 amount = max(TARGET_MIN, _wan(max(trailing / 4, average * TARGET_FLOOR) * factor))
                 per_user[("quarter", quarter.start)][seller] = amount
@@ -2545,21 +3896,40 @@ class PlanningGenerator:
             starts = [date(year, month, 1) for month in (1, 4, 7, 10)]
             if all(("quarter", s) in per_user for s in starts):
                 for seller in self.sellers:
-                    per_user[("year", starts[0])][seller] = sum(per_user[("quarter", s)][seller] for s in starts)
+                    per_user[("year", starts[0])][seller] = sum(
+                        per_user[("quarter", s)][seller] for s in starts
+                    )
         rows = []
         for (kind, start), amounts in sorted(per_user.items()):
             created = min(self.at(start - timedelta(days=7), 10), self.at(self.today - timedelta(days=1), 10))
             per_unit: dict[int, Decimal] = defaultdict(Decimal)
             for seller, amount in amounts.items():
                 team = self.team_of[seller]
-                rows.append(Target(user_id=seller, period_kind=kind, period_start=start, amount=amount,
-                                   created_by_id=self._setter(team), created_at=created, updated_at=created))
+                rows.append(
+                    Target(
+                        user_id=seller,
+                        period_kind=kind,
+                        period_start=start,
+                        amount=amount,
+                        created_by_id=self._setter(team),
+                        created_at=created,
+                        updated_at=created,
+                    )
+                )
                 for unit_id in self._chain(team):
                     per_unit[unit_id] += amount
             for unit_id, amount in sorted(per_unit.items()):
-                rows.append(Target(unit_id=unit_id, period_kind=kind, period_start=start, amount=amount,
-                                   created_by_id=self._setter(self.units[unit_id].parent_id), created_at=created,
-                                   updated_at=created))
+                rows.append(
+                    Target(
+                        unit_id=unit_id,
+                        period_kind=kind,
+                        period_start=start,
+                        amount=amount,
+                        created_by_id=self._setter(self.units[unit_id].parent_id),
+                        created_at=created,
+                        updated_at=created,
+                    )
+                )
         Target.objects.bulk_create(rows, batch_size=1000)
         self.counts["planning_target"] += len(rows)
 
@@ -2604,11 +3974,13 @@ class PlanningGenerator:
             if day in mondays:
                 for kind in SNAPSHOT_KINDS:
                     week_before = day - timedelta(weeks=1)
-                    if kind == "quarter" or period_containing(kind, day) != period_containing(kind, week_before):
+                    if kind == "quarter" or period_containing(kind, day) != period_containing(
+                        kind, week_before
+                    ):
                         forecast_snapshot_take(taken_on=day, period_kind=kind)
                 self.counts["planning_forecastsnapshot"] += ForecastSnapshot.objects.filter(
-                    source=ForecastSnapshot.Source.SCHEDULED, taken_on=day).update(
-                    taken_at=self.at(day, SNAPSHOT_HOUR))
+                    source=ForecastSnapshot.Source.SCHEDULED, taken_on=day
+                ).update(taken_at=self.at(day, SNAPSHOT_HOUR))
             if day in submit_days:  # every seller has submitted for the quarter a newcomer sees first
                 period = submit_days[day]
                 self._submit(day, period, 1.0 if period.contains(self.today) else SUBMIT_SHARE, adjust=True)
@@ -2653,24 +4025,47 @@ class PlanningGenerator:
                 continue
             figures = totals[seller_id]
             # A seller's call: what is booked and committed, part of the best case and a little of the pipeline.
-            call = _wan((figures.commit_call + figures.best_case.amount * _share(rng, 0.4, 0.8)
-                         + figures.pipeline.amount * _share(rng, 0.15, 0.35)) * _share(rng, 0.9, 1.1))
+            call = _wan(
+                (
+                    figures.commit_call
+                    + figures.best_case.amount * _share(rng, 0.4, 0.8)
+                    + figures.pipeline.amount * _share(rng, 0.15, 0.35)
+                )
+                * _share(rng, 0.9, 1.1)
+            )
             submitted_at = self.at(day, rng.uniform(9, 17))
-            values = {"user_id": seller_id, "unit_id": self.team_of[seller_id], "period_kind": period.kind,
-                      "period_start": period.start, **self._figures(figures)}
+            values = {
+                "user_id": seller_id,
+                "unit_id": self.team_of[seller_id],
+                "period_kind": period.kind,
+                "period_start": period.start,
+                **self._figures(figures),
+            }
             submission = ForecastSubmission.objects.create(
-                kind=ForecastSubmission.Kind.SUBMISSION, forecast=call, reason=rng.choice(SUBMISSION_REASONS),
-                deals=deals_behind(seller, period, day), submitted_by_id=seller_id, submitted_at=submitted_at,
-                **values)
+                kind=ForecastSubmission.Kind.SUBMISSION,
+                forecast=call,
+                reason=rng.choice(SUBMISSION_REASONS),
+                deals=deals_behind(seller, period, day),
+                submitted_by_id=seller_id,
+                submitted_at=submitted_at,
+                **values,
+            )
             snapshots.append(self._snapshot(seller_id, period, day, submitted_at, figures, call))
             manager = self.org.managers_by_team.get(self.team_of[seller_id])
             if adjust and manager and call and rng.random() < ADJUST_SHARE:
-                adjusted = _wan(call * (_share(rng, 0.75, 0.95) if rng.random() < 0.6 else _share(rng, 1.05, 1.2)))
+                adjusted = _wan(
+                    call * (_share(rng, 0.75, 0.95) if rng.random() < 0.6 else _share(rng, 1.05, 1.2))
+                )
                 adjusted_at = submitted_at + timedelta(hours=rng.uniform(0.5, 4))
                 ForecastSubmission.objects.create(
-                    kind=ForecastSubmission.Kind.ADJUSTMENT, forecast=adjusted, adjusts=submission,
-                    reason=rng.choice(ADJUST_REASONS), submitted_by_id=manager[0].id, submitted_at=adjusted_at,
-                    **values)
+                    kind=ForecastSubmission.Kind.ADJUSTMENT,
+                    forecast=adjusted,
+                    adjusts=submission,
+                    reason=rng.choice(ADJUST_REASONS),
+                    submitted_by_id=manager[0].id,
+                    submitted_at=adjusted_at,
+                    **values,
+                )
                 snapshots.append(self._snapshot(seller_id, period, day, adjusted_at, figures, adjusted))
                 self.counts["planning_forecastsubmission"] += 1
             self.counts["planning_forecastsubmission"] += 1
@@ -2679,39 +4074,76 @@ class PlanningGenerator:
 
     @staticmethod
     def _figures(totals: fc.CategoryTotals) -> dict[str, Decimal]:
-        return {"booked": totals.booked.amount, "commit": totals.commit.amount, "best_case": totals.best_case.amount,
-                "pipeline": totals.pipeline.amount, "weighted": totals.weighted}
+        return {
+            "booked": totals.booked.amount,
+            "commit": totals.commit.amount,
+            "best_case": totals.best_case.amount,
+            "pipeline": totals.pipeline.amount,
+            "weighted": totals.weighted,
+        }
 
-    def _snapshot(self, seller_id: int, period: Period, day: date, at: datetime, totals: fc.CategoryTotals,
-                  forecast: Decimal) -> ForecastSnapshot:
-        return ForecastSnapshot(source=ForecastSnapshot.Source.SUBMISSION, taken_on=day, taken_at=at,
-                                user_id=seller_id, period_kind=period.kind, period_start=period.start,
-                                next_quarter=totals.next_quarter.amount, forecast=forecast,
-                                open_count=totals.open_count, **self._figures(totals))
+    def _snapshot(
+        self,
+        seller_id: int,
+        period: Period,
+        day: date,
+        at: datetime,
+        totals: fc.CategoryTotals,
+        forecast: Decimal,
+    ) -> ForecastSnapshot:
+        return ForecastSnapshot(
+            source=ForecastSnapshot.Source.SUBMISSION,
+            taken_on=day,
+            taken_at=at,
+            user_id=seller_id,
+            period_kind=period.kind,
+            period_start=period.start,
+            next_quarter=totals.next_quarter.amount,
+            forecast=forecast,
+            open_count=totals.open_count,
+            **self._figures(totals),
+        )
 
     def _order_forecasts(self, monday: date) -> list[OrderForecast]:
         """Each seller's orders for the next four weeks, made on `monday`: the weighted amount of their open
         deals expected to close in each week, in 万."""
         weeks = next_week_starts(monday)
-        rows = (Opportunity.objects.filter(status=OPEN, owner_id__in=list(self.sellers),
-                                           expected_close_date__range=(weeks[0], weeks[-1] + timedelta(days=6)))
-                .annotate(week=TruncWeek("expected_close_date")).values("owner_id", "week")
-                .annotate(total=Sum(WEIGHTED)).order_by())
+        rows = (
+            Opportunity.objects.filter(
+                status=OPEN,
+                owner_id__in=list(self.sellers),
+                expected_close_date__range=(weeks[0], weeks[-1] + timedelta(days=6)),
+            )
+            .annotate(week=TruncWeek("expected_close_date"))
+            .values("owner_id", "week")
+            .annotate(total=Sum(WEIGHTED))
+            .order_by()
+        )
         expected: dict[tuple[int, date], Decimal] = {}
         for row in rows:
             week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
             expected[(row["owner_id"], week)] = row["total"] or Decimal(0)
         created = self.at(monday, 9.5)
-        return [OrderForecast(user_id=seller, made_on=monday, week_start=week,
-                              amount=_wan(expected.get((seller, week), Decimal(0))), created_at=created)
-                for seller in self.sellers for week in weeks]
+        return [
+            OrderForecast(
+                user_id=seller,
+                made_on=monday,
+                week_start=week,
+                amount=_wan(expected.get((seller, week), Decimal(0))),
+                created_at=created,
+            )
+            for seller in self.sellers
+            for week in weeks
+        ]
 
     def calibrate(self) -> None:
         """What `kadence calibrate` runs, over the history up to today."""
         self.counts["planning_calibration"] += calibration_recompute(None, as_of=self.today)
 
 
-def load_planning(org: Org, today: date, seed: int, stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+def load_planning(
+    org: Org, today: date, seed: int, stdout: Callable[[str], Any] | None = None
+) -> dict[str, int]:
     """Targets, forecasts, order forecasts and calibration for the demo deals just written (see
     PlanningGenerator); returns the rows written per table."""
     generator = PlanningGenerator(org, today, seed)
@@ -2727,9 +4159,15 @@ def load_planning(org: Org, today: date, seed: int, stdout: Callable[[str], Any]
 
 
 @transaction.atomic
-def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: int = DEMO_ACCOUNTS,
-                      opportunities: int = DEMO_OPPORTUNITIES, deal_control: bool = True,
-                      stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+def load_demo_company(
+    seed: int = 42,
+    today: date | None = None,
+    *,
+    accounts: int = DEMO_ACCOUNTS,
+    opportunities: int = DEMO_OPPORTUNITIES,
+    deal_control: bool = True,
+    stdout: Callable[[str], Any] | None = None,
+) -> dict[str, int]:
     """Create the demo company in the current database (org, users, catalogue, accounts, deals,
     history, activities and, with `deal_control`, each deal's evidence, approvals, assessments, buying
     centre, milestones, tasks and expenses) in one transaction; returns the number of rows written per
@@ -2744,16 +4182,21 @@ def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: in
     # simulated, so that their status and buying power can follow the deals.
     writer = BulkWriter(BASE_TABLES + (CONTROL_TABLES if deal_control else []))
     first_account = writer.next_id[Account]
-    refs = [AccountRef(first_account + i, d.name, d.industry, d.size, d.owner_id, d.region_id)
-            for i, d in enumerate(drafts)]
+    refs = [
+        AccountRef(first_account + i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+        for i, d in enumerate(drafts)
+    ]
     simulator = OpportunitySimulator(catalog, org, refs, today, seed)
     lives = list(generate_opportunities(simulator, opportunities, seed))
     drafts = _settle_accounts(drafts, lives, refs, today, stream(seed, "settle"))
     refs = write_accounts(writer, drafts, catalog, today)  # allocates the same ids, in the same order
     by_id = {ref.id: ref for ref in refs}
     activities = ActivityGenerator(simulator, seed)
-    control = (DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
-               if deal_control else None)
+    control = (
+        DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
+        if deal_control
+        else None
+    )
     open_ids = []
     for life in lives:
         if control is not None:
@@ -2777,10 +4220,18 @@ def load_demo_company(seed: int = 42, today: date | None = None, *, accounts: in
     return counts
 
 
-def seed_opportunities(count: int, *, seed: int = 42, today: date | None = None, batch_size: int = 20_000,
-                       accounts: int | None = None, activities: bool = True, deal_control: bool = False,
-                       progress: Callable[[int], Any] | None = None,
-                       stdout: Callable[[str], Any] | None = None) -> dict[str, int]:
+def seed_opportunities(
+    count: int,
+    *,
+    seed: int = 42,
+    today: date | None = None,
+    batch_size: int = 20_000,
+    accounts: int | None = None,
+    activities: bool = True,
+    deal_control: bool = False,
+    progress: Callable[[int], Any] | None = None,
+    stdout: Callable[[str], Any] | None = None,
+) -> dict[str, int]:
     """Add `count` simulated opportunities (with history, product lines, competitors, deal teams and,
     with `activities`, one activity each) and `accounts` new accounts (default count / 20) with
     contacts, for benchmarks. With `deal_control`, each deal also gets its evidence, approvals,
@@ -2797,14 +4248,20 @@ def seed_opportunities(count: int, *, seed: int = 42, today: date | None = None,
         if not org.reps:
             raise RuntimeError("There are no sales reps in teams to own the opportunities.")
         n_accounts = accounts if accounts is not None else max(1, count // 20)
-        writer = BulkWriter(BASE_TABLES + (CONTROL_TABLES if deal_control else []), batch_size=batch_size,
-                            defer_constraints=True)
+        writer = BulkWriter(
+            BASE_TABLES + (CONTROL_TABLES if deal_control else []),
+            batch_size=batch_size,
+            defer_constraints=True,
+        )
         drafts = generate_accounts(stream(seed, "seed-accounts"), n_accounts, org, _region_codes())
         refs = write_accounts(writer, drafts, catalog, today)
         simulator = OpportunitySimulator(catalog, org, refs, today, seed)
         generator = ActivityGenerator(simulator, seed) if activities else None
-        control = (DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
-                   if deal_control else None)
+        control = (
+            DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
+            if deal_control
+            else None
+        )
         open_ids = []
         by_id = {ref.id: ref for ref in refs}
         done = 0
@@ -2817,7 +4274,9 @@ def seed_opportunities(count: int, *, seed: int = 42, today: date | None = None,
                 if life.opportunity[12] == OPEN:
                     open_ids.append(opp_id)
             if generator is not None:
-                write_activities(writer, [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])])
+                write_activities(
+                    writer, [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])]
+                )
             done += 1
             if progress and done % 1000 == 0:
                 progress(1000)

@@ -108,7 +108,8 @@ class ThrottledPasswordResetForm(PasswordResetForm):
                     "Too many password reset requests. For your security, they are paused; try again in %(minutes)d minute.",
                     "Too many password reset requests. For your security, they are paused; try again in %(minutes)d minutes.",
                     minutes,
-                ) % {"minutes": minutes},
+                )
+                % {"minutes": minutes},
                 code="throttled",
             )
         record_failure(key, ip)

@@ -52,7 +52,9 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
         if "Content-Security-Policy" not in response:
-            policy = next((p for prefix, p in self.path_policies if request.path.startswith(prefix)), self.policy)
+            policy = next(
+                (p for prefix, p in self.path_policies if request.path.startswith(prefix)), self.policy
+            )
             if policy:
                 response["Content-Security-Policy"] = policy
         return response

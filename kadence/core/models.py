@@ -48,7 +48,12 @@ class OrgUnit(BilingualName):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
 
@@ -83,18 +88,28 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.REP)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     org_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("organisation unit"), null=True, blank=True, on_delete=models.PROTECT,
+        OrgUnit,
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="members",
     )
     managed_units = models.ManyToManyField(
         OrgUnit, verbose_name=_("managed units"), blank=True, related_name="managers"
     )
     language = models.CharField(
-        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
         help_text=_("Empty: follow the browser."),
     )
     amount_unit = models.CharField(
-        _("amounts in"), max_length=4, choices=AmountUnit.choices, default=AmountUnit.YUAN,
+        _("amounts in"),
+        max_length=4,
+        choices=AmountUnit.choices,
+        default=AmountUnit.YUAN,
         help_text=_("How pages and charts show amounts; exports and the API keep exact numbers."),
     )
 

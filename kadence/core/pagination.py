@@ -48,7 +48,9 @@ def _clamped(value: Any, default: int, low: int, high: int) -> int:
     return min(max(number, low), high)
 
 
-def paginate(qs: QuerySet, page: int | str | None = 1, page_size: int | str | None = DEFAULT_PAGE_SIZE) -> Page:
+def paginate(
+    qs: QuerySet, page: int | str | None = 1, page_size: int | str | None = DEFAULT_PAGE_SIZE
+) -> Page:
     """Slice `qs` to one page. Bad or out-of-range numbers are clamped (page_numbers), never an error;
     a page past the end gives the last page."""
     number, size = page_numbers(page, page_size)

@@ -12,10 +12,12 @@ from kadence.core.models import User
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language"), required=False,
-                                 choices=[("", _("Follow the browser")), *settings.LANGUAGES])
-    amount_unit = forms.ChoiceField(label=_("Show amounts in"), choices=AmountUnit.choices,
-                                    widget=forms.RadioSelect)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("Follow the browser")), *settings.LANGUAGES]
+    )
+    amount_unit = forms.ChoiceField(
+        label=_("Show amounts in"), choices=AmountUnit.choices, widget=forms.RadioSelect
+    )
 
 
 def user_preferences_update(user: User, *, language: str, amount_unit: str) -> User:

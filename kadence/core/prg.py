@@ -69,7 +69,12 @@ def redirect_after_failure(request: HttpRequest, to: str, error: DomainError) ->
         "slot": match.url_name if match else "",
         "kwargs": _plain(dict(match.kwargs) if match else {}),
         "data": {key: values for key, values in request.POST.lists() if key not in NOT_KEPT},
-        "error": {"detail": error.detail, "code": error.code, "status": error.status, "extra": _plain(error.extra)},
+        "error": {
+            "detail": error.detail,
+            "code": error.code,
+            "status": error.status,
+            "extra": _plain(error.extra),
+        },
     }
     return HttpResponseRedirect(to, status=303)
 
@@ -94,11 +99,14 @@ def _error(stored: dict[str, Any]) -> DomainError:
     """The kept error as its own type again (so `isinstance(error, ValidationFailed)` still holds)."""
     extra = dict(stored["extra"])
     if stored["status"] == ValidationFailed.status:
-        error: DomainError = ValidationFailed(stored["detail"], extra.pop("errors", None), code=stored["code"],
-                                              **extra)
+        error: DomainError = ValidationFailed(
+            stored["detail"], extra.pop("errors", None), code=stored["code"], **extra
+        )
     else:
-        kind = next((k for k in (Conflict, GateNotMet, NotFound, PermissionDenied) if k.code == stored["code"]),
-                    DomainError)
+        kind = next(
+            (k for k in (Conflict, GateNotMet, NotFound, PermissionDenied) if k.code == stored["code"]),
+            DomainError,
+        )
         error = kind(stored["detail"], code=stored["code"], **extra)
     error.status = stored["status"]
     return error
@@ -118,9 +126,15 @@ def redirect_invalid_form(request: HttpRequest, to: str, form: forms.BaseForm) -
     return redirect_after_failure(request, to, invalid_form_error(form))
 
 
-def form_post(request: HttpRequest, form: F, save: Callable[[F], Any], *, back: str,
-              done: Callable[[Any], HttpResponse],
-              error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied)) -> HttpResponse:
+def form_post(
+    request: HttpRequest,
+    form: F,
+    save: Callable[[F], Any],
+    *,
+    back: str,
+    done: Callable[[Any], HttpResponse],
+    error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied),
+) -> HttpResponse:
     """The POST of a form page: validate `form`, `save(form)` through the service and answer
     `done(result)` (a redirect with a message). Refused (the form's own validation, or a domain
     error): kept, and 303 to `back` (the form's page, with its query string), whose GET shows the
@@ -159,8 +173,13 @@ def place_error(form: forms.BaseForm, error: DomainError) -> None:
 Place = Callable[[Any, DomainError], None]
 
 
-def rebind(failed: FailedPost, make: Callable[[QueryDict], F], *, version: int | None = None,
-           place: Place | None = place_error) -> F:
+def rebind(
+    failed: FailedPost,
+    make: Callable[[QueryDict], F],
+    *,
+    version: int | None = None,
+    place: Place | None = place_error,
+) -> F:
     """The form that failed, built by `make(data)` from what was posted, validated again (its own
     errors come back) and, unless its own validation was the refusal, with the refusal placed on
     it by `place`. With `version`, its hidden version becomes that one (the record's, as now shown),
@@ -192,8 +211,13 @@ class Refill(Generic[F]):
         return self.error.status
 
 
-def refill(request: HttpRequest, make: Callable[[QueryDict], F], *, current_version: int | None = None,
-           place: Place | None = place_error) -> Refill[F] | None:
+def refill(
+    request: HttpRequest,
+    make: Callable[[QueryDict], F],
+    *,
+    current_version: int | None = None,
+    place: Place | None = place_error,
+) -> Refill[F] | None:
     """The refused form of this page (once), or None. After a stale version (Conflict) the form is
     rebased on `current_version`, the record's now; after other refusals it keeps the version it
     was posted with, so that a change made meanwhile is still caught."""

@@ -223,8 +223,10 @@ class PageQuery(Clean):
 
 
 def _is_bool_field(annotation: Any) -> bool:
-    return annotation is bool or (typing.get_origin(annotation) in (types.UnionType, typing.Union)
-                                  and bool in typing.get_args(annotation))
+    return annotation is bool or (
+        typing.get_origin(annotation) in (types.UnionType, typing.Union)
+        and bool in typing.get_args(annotation)
+    )
 
 
 class In(Clean):
@@ -237,7 +239,12 @@ class In(Clean):
     @classmethod
     def _strict_booleans(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _is_bool_field(field.annotation) and value is not None and not isinstance(value, bool):
+        if (
+            field is not None
+            and _is_bool_field(field.annotation)
+            and value is not None
+            and not isinstance(value, bool)
+        ):
             raise PydanticCustomError("bool_type", _("Enter true or false."))
         return value
 

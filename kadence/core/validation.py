@@ -46,9 +46,13 @@ def clean_ids(values: Iterable[Any] | None, field: str) -> list[int] | None:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise ValidationFailed(_("Ids must be whole numbers."), {field: [_("Not an id: %(v)s") % {"v": value}]}) from None
+            raise ValidationFailed(
+                _("Ids must be whole numbers."), {field: [_("Not an id: %(v)s") % {"v": value}]}
+            ) from None
         if isinstance(value, bool) or not 0 < number <= MAX_ID:
-            raise ValidationFailed(_("Ids must be whole numbers."), {field: [_("Not an id: %(v)s") % {"v": value}]})
+            raise ValidationFailed(
+                _("Ids must be whole numbers."), {field: [_("Not an id: %(v)s") % {"v": value}]}
+            )
         ids.append(number)
     return list(dict.fromkeys(ids))
 
@@ -63,20 +67,27 @@ def control_character_error(value: str, *, multiline: bool = True) -> str | None
     return None
 
 
-def clean_text(value: Any, field: str, max_length: int, *, label: str | None = None, multiline: bool = False) -> str:
+def clean_text(
+    value: Any, field: str, max_length: int, *, label: str | None = None, multiline: bool = False
+) -> str:
     """A string (None → ""), at most `max_length` characters, without control characters; tabs and line
     breaks only when `multiline` (notes, descriptions), never in a name or a title."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s must be text.") % {"field": label or field}, {field: [_("Enter text.")]})
+        raise ValidationFailed(
+            _("%(field)s must be text.") % {"field": label or field}, {field: [_("Enter text.")]}
+        )
     problem = control_character_error(value, multiline=multiline)
     if problem:
-        raise ValidationFailed(_("%(field)s contains characters that cannot be stored.") % {"field": label or field},
-                               {field: [problem]})
+        raise ValidationFailed(
+            _("%(field)s contains characters that cannot be stored.") % {"field": label or field},
+            {field: [problem]},
+        )
     if len(value) > max_length:
         raise ValidationFailed(
-            _("%(field)s is too long (%(n)d characters, at most %(max)d).") % {"field": label or field, "n": len(value), "max": max_length},
+            _("%(field)s is too long (%(n)d characters, at most %(max)d).")
+            % {"field": label or field, "n": len(value), "max": max_length},
             {field: [_("At most %(max)d characters.") % {"max": max_length}]},
         )
     return value
@@ -84,7 +95,9 @@ def clean_text(value: Any, field: str, max_length: int, *, label: str | None = N
 
 def clean_bool(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        raise ValidationFailed(_("%(field)s must be true or false.") % {"field": field}, {field: [_("Choose yes or no.")]})
+        raise ValidationFailed(
+            _("%(field)s must be true or false.") % {"field": field}, {field: [_("Choose yes or no.")]}
+        )
     return value
 
 
@@ -122,7 +135,10 @@ def date_range_error(value: date) -> str | None:
     low, high = year_range()
     if low <= value.year <= high:
         return None
-    return _("Enter a date between %(first)s and %(last)s.") % {"first": f"{low:04d}-01-01", "last": f"{high:04d}-12-31"}
+    return _("Enter a date between %(first)s and %(last)s.") % {
+        "first": f"{low:04d}-01-01",
+        "last": f"{high:04d}-12-31",
+    }
 
 
 def clean_date(value: date | None, field: str) -> date | None:
@@ -140,7 +156,9 @@ def clean_date(value: date | None, field: str) -> date | None:
 def not_in_future(value: date | None, today: date, field: str) -> None:
     clean_date(value, field)
     if value is not None and value > today:
-        raise ValidationFailed(_("The date cannot be in the future."), {field: [_("Use today or an earlier date.")]})
+        raise ValidationFailed(
+            _("The date cannot be in the future."), {field: [_("Use today or an earlier date.")]}
+        )
 
 
 def parse_date_param(raw: str | None, field: str) -> date | None:

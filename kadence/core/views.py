@@ -94,7 +94,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """"E-mail me a link to set a new password". The answer is the same page whether an account has
+    """ "E-mail me a link to set a new password". The answer is the same page whether an account has
     that address or not, and requests are throttled (ThrottledPasswordResetForm)."""
 
     template_name = "core/password_reset.html"
@@ -158,16 +158,30 @@ def preferences(request: HttpRequest) -> HttpResponse:
         translation.activate(language)  # the confirmation reads in the language just chosen
         messages.success(request, _("Preferences saved."))
         response = redirect("preferences")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
         return response
     refilled = refill(request, PreferencesForm)
-    form = refilled.form if refilled else PreferencesForm(initial={"language": user.language,
-                                                                   "amount_unit": user.amount_unit})
+    form = (
+        refilled.form
+        if refilled
+        else PreferencesForm(initial={"language": user.language, "amount_unit": user.amount_unit})
+    )
     example = Decimal("123456789")
-    return render(request, "core/preferences.html", {
-        "form": form, "examples": [(unit, label, format_amount(example, unit)) for unit, label in AmountUnit.choices],
-    }, status=refilled.status if refilled else 200)
+    return render(
+        request,
+        "core/preferences.html",
+        {
+            "form": form,
+            "examples": [(unit, label, format_amount(example, unit)) for unit, label in AmountUnit.choices],
+        },
+        status=refilled.status if refilled else 200,
+    )
 
 
 # --- home ------------------------------------------------------------------------------------------
@@ -183,9 +197,18 @@ def _unit_label(row: dict, zh: bool) -> str:
 
 
 def _month_totals(qs) -> dict:
-    row = qs.aggregate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
-                       committed=Count("id", filter=Q(forecast_category=ForecastCategory.COMMIT)))
-    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"], "committed": row["committed"]}
+    row = qs.aggregate(
+        n=Count("id"),
+        total=Coalesce(Sum("amount"), ZERO),
+        total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
+        committed=Count("id", filter=Q(forecast_category=ForecastCategory.COMMIT)),
+    )
+    return {
+        "count": row["n"],
+        "amount": row["total"],
+        "weighted": row["total_weighted"],
+        "committed": row["committed"],
+    }
 
 
 def home_dashboard(user: User, today: date) -> dict:
@@ -201,7 +224,9 @@ def home_dashboard(user: User, today: date) -> dict:
     is_seller = user.is_seller
     deals_qs = open_visible.filter(owner=user) if is_seller else open_visible
     deals = list(
-        deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[:10]
+        deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[
+            :10
+        ]
     )
     totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=is_seller))
     context = {
@@ -218,28 +243,40 @@ def home_dashboard(user: User, today: date) -> dict:
     zh = (get_language() or "").lower().startswith("zh")
     # Aliases must not shadow the `amount` column that WEIGHTED reads.
     by_team = [
-        {"team_id": row["team_id"], "label": _unit_label(row, zh), "count": row["n"], "amount": row["total"],
-         "weighted": row["total_weighted"]}
+        {
+            "team_id": row["team_id"],
+            "label": _unit_label(row, zh),
+            "count": row["n"],
+            "amount": row["total"],
+            "weighted": row["total_weighted"],
+        }
         for row in open_visible.order_by()
         .values("team_id", "team__name_zh", "team__name_en")
-        .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
+        .annotate(
+            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
+        )
         .order_by("-total", "team_id")
     ]
     start, end = _month_bounds(today)
     month = open_visible.filter(expected_close_date__gte=start, expected_close_date__lte=end)
-    context.update({
-        "by_team": by_team,
-        "month_start": start,
-        "month_end": end,
-        "month_totals": _month_totals(month),
-        "month_deals": list(month.select_related("account", "owner", "stage", "level")
-                            .order_by("expected_close_date", "-amount", "id")[:20]),
-        "recent_changes": list(
-            StageChange.objects.filter(opportunity__in=visible)
-            .select_related("opportunity", "from_stage", "to_stage", "to_level", "changed_by")
-            .order_by("-changed_at", "-id")[:10]
-        ),
-    })
+    context.update(
+        {
+            "by_team": by_team,
+            "month_start": start,
+            "month_end": end,
+            "month_totals": _month_totals(month),
+            "month_deals": list(
+                month.select_related("account", "owner", "stage", "level").order_by(
+                    "expected_close_date", "-amount", "id"
+                )[:20]
+            ),
+            "recent_changes": list(
+                StageChange.objects.filter(opportunity__in=visible)
+                .select_related("opportunity", "from_stage", "to_stage", "to_level", "changed_by")
+                .order_by("-changed_at", "-id")[:10]
+            ),
+        }
+    )
     return context
 
 

@@ -88,7 +88,9 @@ def can_write_opportunity(user: User, opp: Opportunity) -> bool:
 
 
 def can_reassign_opportunity(user: User, opp: Opportunity) -> bool:
-    return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) and in_scope(user, opp.team_id)
+    return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) and in_scope(
+        user, opp.team_id
+    )
 
 
 def can_contribute_to_opportunity(user: User, opp: Opportunity) -> bool:
@@ -104,8 +106,11 @@ def can_contribute_to_opportunity(user: User, opp: Opportunity) -> bool:
 def can_approve_for_opportunity(user: User, opp: Opportunity) -> bool:
     """Who may approve a gate or override one (METHODOLOGY §2): a manager, director or admin with the
     deal in scope, and never its owner, whatever their role."""
-    return (user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
-            and opp.owner_id != user.pk and in_scope(user, opp.team_id))
+    return (
+        user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
+        and opp.owner_id != user.pk
+        and in_scope(user, opp.team_id)
+    )
 
 
 def access_opportunity_to_contribute(user: User, opp_id: int, *, lock: bool = False) -> Opportunity:
@@ -117,7 +122,9 @@ def access_opportunity_to_contribute(user: User, opp_id: int, *, lock: bool = Fa
     return opp
 
 
-def access_opportunity(user: User, opp_id: int, *, for_write: bool = False, lock: bool = False) -> Opportunity:
+def access_opportunity(
+    user: User, opp_id: int, *, for_write: bool = False, lock: bool = False
+) -> Opportunity:
     """The opportunity if `user` may see it (and change it, with `for_write`). With `lock`, the row is
     read under its write lock (SELECT … FOR NO KEY UPDATE, held to the end of the transaction): a
     service that changes what the deal counts for (its level, stage, status, amount, owner, close

@@ -53,7 +53,9 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
         sheet.append([safe_cell(h) for h in headers])
         for row in rows:
             cells = [safe_cell(v) for v in row]
-            widths = [max(w, len(str(c)) if c is not None else 0) for w, c in zip(widths, cells, strict=False)]
+            widths = [
+                max(w, len(str(c)) if c is not None else 0) for w, c in zip(widths, cells, strict=False)
+            ]
             sheet.append(cells)
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
@@ -62,9 +64,13 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> HttpResponse:
+def xlsx_response(
+    filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+) -> HttpResponse:
     """An attachment response with the workbook; `filename` without extension (anything but ASCII
     letters, digits, ".", "_" and "-" becomes "-", so no header can break)."""
     response = HttpResponse(workbook_bytes(sheets), content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{FILENAME_UNSAFE.sub("-", filename) or "export"}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{FILENAME_UNSAFE.sub("-", filename) or "export"}.xlsx"'
+    )
     return response

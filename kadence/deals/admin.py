@@ -16,7 +16,17 @@ class ControlPolicyAdmin(admin.ModelAdmin):
         (_("Evidence"), {"fields": ["evidence_max_bytes", "evidence_extensions"]}),
         (_("Expenses"), {"fields": ["expense_warn_pct", "expense_limit_pct"]}),
         (_("Buying centre"), {"fields": ["required_buying_roles", "contact_stale_days"]}),
-        (_("Bid / no-bid"), {"fields": ["bid_pursue_min_score", "bid_abandon_max_score", "bid_abandon_min_signs", "bid_qualify_days"]}),
+        (
+            _("Bid / no-bid"),
+            {
+                "fields": [
+                    "bid_pursue_min_score",
+                    "bid_abandon_max_score",
+                    "bid_abandon_min_signs",
+                    "bid_qualify_days",
+                ]
+            },
+        ),
         (_("Milestones"), {"fields": ["milestone_slip_warn_days"]}),
     ]
 

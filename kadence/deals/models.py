@@ -34,23 +34,45 @@ class ControlPolicy(models.Model):
     """The thresholds of deal control, one row (pk 1) edited by an admin. Shipped defaults are
     METHODOLOGY's; `ControlPolicy.current()` returns the row, creating it with defaults if missing."""
 
-    c139_rule = models.CharField(_("C139 rule"), max_length=8, default="8C1F0W",
-                                 help_text=_("The result an opportunity must reach or beat (\"or better\" = every tier)."))
+    c139_rule = models.CharField(
+        _("C139 rule"),
+        max_length=8,
+        default="8C1F0W",
+        help_text=_('The result an opportunity must reach or beat ("or better" = every tier).'),
+    )
     c139_min_clear_mid = models.PositiveSmallIntegerField(_("C139 Clears for the 25–50% band"), default=6)
-    evidence_max_bytes = models.PositiveIntegerField(_("largest evidence file (bytes)"), default=20 * 1024 * 1024)
-    evidence_extensions = models.CharField(_("allowed evidence file types"), max_length=500, default=_default_extensions,
-                                           help_text=_("File name extensions, comma separated."))
-    expense_warn_pct = models.DecimalField(_("expense warning (percent of budget)"), max_digits=5, decimal_places=1,
-                                           default=Decimal("80"))
-    expense_limit_pct = models.DecimalField(_("expense limit (percent of budget)"), max_digits=5, decimal_places=1,
-                                            default=Decimal("100"))
-    required_buying_roles = models.JSONField(_("buying roles a deal must cover"), default=_default_required_roles)
-    contact_stale_days = models.PositiveSmallIntegerField(_("key contact not met for more than (days)"), default=30)
+    evidence_max_bytes = models.PositiveIntegerField(
+        _("largest evidence file (bytes)"), default=20 * 1024 * 1024
+    )
+    evidence_extensions = models.CharField(
+        _("allowed evidence file types"),
+        max_length=500,
+        default=_default_extensions,
+        help_text=_("File name extensions, comma separated."),
+    )
+    expense_warn_pct = models.DecimalField(
+        _("expense warning (percent of budget)"), max_digits=5, decimal_places=1, default=Decimal("80")
+    )
+    expense_limit_pct = models.DecimalField(
+        _("expense limit (percent of budget)"), max_digits=5, decimal_places=1, default=Decimal("100")
+    )
+    required_buying_roles = models.JSONField(
+        _("buying roles a deal must cover"), default=_default_required_roles
+    )
+    contact_stale_days = models.PositiveSmallIntegerField(
+        _("key contact not met for more than (days)"), default=30
+    )
     bid_pursue_min_score = models.SmallIntegerField(_("bid score to pursue (at least)"), default=3)
     bid_abandon_max_score = models.SmallIntegerField(_("bid score to abandon (at most)"), default=-1)
-    bid_abandon_min_signs = models.PositiveSmallIntegerField(_("abandon-type signs that suggest abandoning"), default=2)
-    bid_qualify_days = models.PositiveSmallIntegerField(_("days to qualify further (default deadline)"), default=14)
-    milestone_slip_warn_days = models.PositiveSmallIntegerField(_("milestone slippage flagged after (days)"), default=7)
+    bid_abandon_min_signs = models.PositiveSmallIntegerField(
+        _("abandon-type signs that suggest abandoning"), default=2
+    )
+    bid_qualify_days = models.PositiveSmallIntegerField(
+        _("days to qualify further (default deadline)"), default=14
+    )
+    milestone_slip_warn_days = models.PositiveSmallIntegerField(
+        _("milestone slippage flagged after (days)"), default=7
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -82,8 +104,14 @@ class Evidence(models.Model):
         NOTE = "note", _("Note")
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="evidence")
-    criterion = models.ForeignKey(ExitCriterion, verbose_name=_("exit criterion"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    criterion = models.ForeignKey(
+        ExitCriterion,
+        verbose_name=_("exit criterion"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     evidence_type = models.SlugField(_("evidence type"), max_length=60, blank=True)
     stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
@@ -191,8 +219,14 @@ class C139Answer(models.Model):
     assessment = models.ForeignKey(C139Assessment, on_delete=models.CASCADE, related_name="answers")
     item = models.CharField(max_length=3)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNKNOWN)
-    confirmed_with = models.ForeignKey(Contact, verbose_name=_("confirmed with"), null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="+")
+    confirmed_with = models.ForeignKey(
+        Contact,
+        verbose_name=_("confirmed with"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     confirmed_on = models.DateField(_("confirmed on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -225,15 +259,20 @@ class BidAssessment(models.Model):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="bid_assessments")
     assessed_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     assessed_at = models.DateTimeField(default=timezone.now)
-    buyer_type = models.CharField(_("buyer type"), max_length=12, choices=BuyerType.choices,
-                                  default=BuyerType.ENTERPRISE)
+    buyer_type = models.CharField(
+        _("buyer type"), max_length=12, choices=BuyerType.choices, default=BuyerType.ENTERPRISE
+    )
     real_opportunity = models.SmallIntegerField(_("is there a real opportunity?"), default=0)
     can_compete = models.SmallIntegerField(_("can we compete?"), default=0)
     can_win = models.SmallIntegerField(_("can we win?"), default=0)
     worth_winning = models.SmallIntegerField(_("is it worth winning?"), default=0)
-    meets_minimum_spec = models.BooleanField(_("our product meets the minimum technical requirements"), default=False)
+    meets_minimum_spec = models.BooleanField(
+        _("our product meets the minimum technical requirements"), default=False
+    )
     close_relationship = models.BooleanField(_("we have a close relationship with the buyer"), default=False)
-    genuine_competition = models.BooleanField(_("the purchase seeks genuine best-value competition"), default=False)
+    genuine_competition = models.BooleanField(
+        _("the purchase seeks genuine best-value competition"), default=False
+    )
     spec_biased = models.BooleanField(_("technical parameters written for a competitor"), default=False)
     relationship_vague = models.BooleanField(_("relationship with the buyer is vague"), default=False)
     competitor_advantage = models.BooleanField(_("a competitor's advantage is obvious"), default=False)
@@ -259,12 +298,16 @@ class BuyingCentreMember(models.Model):
     it is known outside the activity log."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="buying_centre")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="deal_roles")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="deal_roles"
+    )
     roles = models.JSONField(_("buying roles"), default=list, blank=True)
-    attitude = models.CharField(_("attitude"), max_length=10, choices=Contact.Attitude.choices,
-                                default=Contact.Attitude.NEUTRAL)
-    influence = models.CharField(_("influence"), max_length=10, choices=Contact.Influence.choices,
-                                 default=Contact.Influence.MEDIUM)
+    attitude = models.CharField(
+        _("attitude"), max_length=10, choices=Contact.Attitude.choices, default=Contact.Attitude.NEUTRAL
+    )
+    influence = models.CharField(
+        _("influence"), max_length=10, choices=Contact.Influence.choices, default=Contact.Influence.MEDIUM
+    )
     is_key = models.BooleanField(_("key contact"), default=False)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -277,7 +320,9 @@ class BuyingCentreMember(models.Model):
         verbose_name = _("buying centre member")
         verbose_name_plural = _("buying centre")
         ordering = ["opportunity_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "contact"], name="buying_centre_unique_contact")]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "contact"], name="buying_centre_unique_contact")
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_id} {self.roles}"
@@ -302,7 +347,9 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         ordering = ["opportunity_id", "stage__order"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "stage"], name="milestone_unique_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "stage"], name="milestone_unique_stage")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stage_id}: {self.planned_on} / {self.actual_on}"
@@ -316,14 +363,23 @@ class OpportunityTask(BilingualName):
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="tasks")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
-    stage_task = models.ForeignKey(StageTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stage_task = models.ForeignKey(
+        StageTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     code = models.SlugField(max_length=60)
     standard_zh = models.TextField(_("completion standard (Chinese)"), blank=True)
     standard_en = models.TextField(_("completion standard (English)"), blank=True)
-    role = models.ForeignKey(DealRole, verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
-    assignee = models.ForeignKey(USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="deal_tasks")
+    role = models.ForeignKey(
+        DealRole, verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        USER,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deal_tasks",
+    )
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -335,7 +391,9 @@ class OpportunityTask(BilingualName):
         verbose_name = _("deal task")
         verbose_name_plural = _("deal tasks")
         ordering = ["opportunity_id", "due_on", "id"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "stage", "code"], name="task_unique_per_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "stage", "code"], name="task_unique_per_stage")
+        ]
         indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="task_assignee_open")]
 
     @property
@@ -371,7 +429,9 @@ class ExpenseBudget(models.Model):
     class Meta:
         verbose_name = _("expense budget")
         verbose_name_plural = _("expense budgets")
-        constraints = [models.UniqueConstraint(fields=["opportunity", "category"], name="budget_unique_category")]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "category"], name="budget_unique_category")
+        ]
 
     def __str__(self) -> str:
         return f"{self.category_id}: {self.amount}"
@@ -383,8 +443,9 @@ class ExpenseBudgetVersion(models.Model):
     each other silently (the second gets a 409). A deal without this row is at version 0 (no
     budget ever set through the versioned service)."""
 
-    opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, primary_key=True,
-                                       related_name="expense_budget_version")
+    opportunity = models.OneToOneField(
+        Opportunity, on_delete=models.CASCADE, primary_key=True, related_name="expense_budget_version"
+    )
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)

@@ -57,8 +57,9 @@ class Anomaly(Generic[K]):
     direction: Direction
 
 
-def deviation(value: Decimal | None, parent: Decimal | None, threshold: Decimal, *,
-              higher_is_better: bool = True) -> Deviation | None:
+def deviation(
+    value: Decimal | None, parent: Decimal | None, threshold: Decimal, *, higher_is_better: bool = True
+) -> Deviation | None:
     """The deviation of `value` from `parent` when it exceeds `threshold` (relative, strictly
     greater), else None. None also when either value is unknown. `threshold` must not be negative."""
     if threshold < 0:
@@ -75,8 +76,12 @@ def deviation(value: Decimal | None, parent: Decimal | None, threshold: Decimal,
     return Deviation(value, parent, relative, direction)
 
 
-def find_anomalies(siblings: Mapping[K, Mapping[str, Decimal | None]], parent: Mapping[str, Decimal | None],
-                   threshold: Decimal, metrics: Iterable[str] = METRICS) -> list[Anomaly[K]]:
+def find_anomalies(
+    siblings: Mapping[K, Mapping[str, Decimal | None]],
+    parent: Mapping[str, Decimal | None],
+    threshold: Decimal,
+    metrics: Iterable[str] = METRICS,
+) -> list[Anomaly[K]]:
     """Every (sibling, metric) whose value deviates from the parent's by more than `threshold`, in
     the order of `siblings`, then of `metrics`. A metric missing from a mapping counts as unknown."""
     wanted = tuple(metrics)
@@ -86,8 +91,9 @@ def find_anomalies(siblings: Mapping[K, Mapping[str, Decimal | None]], parent: M
     found: list[Anomaly[K]] = []
     for key, values in siblings.items():
         for metric in wanted:
-            dev = deviation(values.get(metric), parent.get(metric), threshold,
-                            higher_is_better=HIGHER_IS_BETTER[metric])
+            dev = deviation(
+                values.get(metric), parent.get(metric), threshold, higher_is_better=HIGHER_IS_BETTER[metric]
+            )
             if dev is not None:
                 found.append(Anomaly(key, metric, dev.value, dev.parent, dev.relative, dev.direction))
     return found

@@ -150,8 +150,11 @@ def red_flags(members: Sequence[Member], as_of: date, stale_days: int) -> tuple[
         flags.append(RedFlag(NO_ECONOMIC_BUYER))
     if not any(COACH in member.roles and member.covers for member in members):
         flags.append(RedFlag(NO_COACH))
-    flags.extend(RedFlag(HIGH_INFLUENCE_OPPONENT, m.id, m.name)
-                 for m in members if m.influence == HIGH and m.attitude == OPPOSE)
+    flags.extend(
+        RedFlag(HIGH_INFLUENCE_OPPONENT, m.id, m.name)
+        for m in members
+        if m.influence == HIGH and m.attitude == OPPOSE
+    )
     for member in members:
         if not member.is_key_contact or not is_stale(member.last_contact_on, as_of, stale_days):
             continue
@@ -161,7 +164,8 @@ def red_flags(members: Sequence[Member], as_of: date, stale_days: int) -> tuple[
     return tuple(flags)
 
 
-def assess(members: Sequence[Member], required_roles: Sequence[str], as_of: date,
-           stale_days: int) -> BuyingCentreAssessment:
+def assess(
+    members: Sequence[Member], required_roles: Sequence[str], as_of: date, stale_days: int
+) -> BuyingCentreAssessment:
     """Coverage and red flags of one buying centre."""
     return BuyingCentreAssessment(coverage(members, required_roles), red_flags(members, as_of, stale_days))

@@ -36,7 +36,7 @@ class C139Score:
         return f"{self.clear}C{self.first}F{self.win}W"
 
     def at_least(self, other: C139Score) -> bool:
-        """"Or better" = at least as high on every tier (a partial order: 9C0F0W is not ≥ 8C1F0W)."""
+        """ "Or better" = at least as high on every tier (a partial order: 9C0F0W is not ≥ 8C1F0W)."""
         return self.clear >= other.clear and self.first >= other.first and self.win >= other.win
 
 
@@ -62,7 +62,9 @@ def score(statuses: dict[str, str | ItemStatus]) -> C139Score:
         raise ValueError(f"unknown C139 items: {sorted(unknown)}")
 
     def confirmed(items: tuple[str, ...]) -> int:
-        return sum(1 for i in items if ItemStatus(statuses.get(i, ItemStatus.UNKNOWN)) is ItemStatus.CONFIRMED)
+        return sum(
+            1 for i in items if ItemStatus(statuses.get(i, ItemStatus.UNKNOWN)) is ItemStatus.CONFIRMED
+        )
 
     against = ItemStatus(statuses.get("W1", ItemStatus.UNKNOWN)) is ItemStatus.NEGATIVE
     return C139Score(confirmed(CLEAR_ITEMS), confirmed(FIRST_ITEMS), confirmed(WIN_ITEMS), against)
@@ -104,9 +106,15 @@ def band(result: C139Score, rules: BandRules = BandRules()) -> Band:
     return rules.early
 
 
-def staging_flag(result: C139Score, level_order: int, *, developed_order: int = 4, contacted_order: int = 2,
-                 rule: C139Score = C139Score(8, 1, 0)) -> str | None:
-    """"over" when the level is D or above without the rule met; "under" when the rule is met but the
+def staging_flag(
+    result: C139Score,
+    level_order: int,
+    *,
+    developed_order: int = 4,
+    contacted_order: int = 2,
+    rule: C139Score = C139Score(8, 1, 0),
+) -> str | None:
+    """ "over" when the level is D or above without the rule met; "under" when the rule is met but the
     level is C or below; else None. Orders follow the ladder (I 1, C 2, Q 3, D 4, C90 5)."""
     met = result.at_least(rule)
     if level_order >= developed_order and not met:
@@ -116,11 +124,15 @@ def staging_flag(result: C139Score, level_order: int, *, developed_order: int = 
     return None
 
 
-TIERS = {**dict.fromkeys(CLEAR_ITEMS, "clear"), **dict.fromkeys(FIRST_ITEMS, "first"), **dict.fromkeys(WIN_ITEMS, "win")}
+TIERS = {
+    **dict.fromkeys(CLEAR_ITEMS, "clear"),
+    **dict.fromkeys(FIRST_ITEMS, "first"),
+    **dict.fromkeys(WIN_ITEMS, "win"),
+}
 
 
 def tier_of(item: str) -> str:
-    """"clear", "first" or "win" for an item code; KeyError for an unknown code."""
+    """ "clear", "first" or "win" for an item code; KeyError for an unknown code."""
     return TIERS[item]
 
 

@@ -84,7 +84,7 @@ def brier_score(forecasts: Iterable[tuple[Decimal, bool]]) -> Decimal | None:
 def _bucket_sum(configured: Decimal, outcomes: int, won: int) -> Decimal:
     """Σ (p − outcome)² over a bucket where every deal had the same p: won × (1 − p)² + lost × p²."""
     p = configured / HUNDRED
-    return won * (1 - p) ** 2 + (outcomes - won) * p ** 2
+    return won * (1 - p) ** 2 + (outcomes - won) * p**2
 
 
 def bucket_brier(configured: Decimal | None, outcomes: int, won: int) -> Decimal | None:
@@ -117,9 +117,15 @@ def calibration_table(buckets: Sequence[BucketOutcomes], min_outcomes: int) -> t
     """One row per bucket, in the given order: observed rate, Brier of the configured probability,
     and `enough` (outcomes ≥ min_outcomes)."""
     return tuple(
-        BucketRate(key=b.key, outcomes=b.outcomes, won=b.won, configured=b.configured,
-                   observed=observed_rate(b.outcomes, b.won), brier=bucket_brier(b.configured, b.outcomes, b.won),
-                   enough=b.outcomes >= min_outcomes)
+        BucketRate(
+            key=b.key,
+            outcomes=b.outcomes,
+            won=b.won,
+            configured=b.configured,
+            observed=observed_rate(b.outcomes, b.won),
+            brier=bucket_brier(b.configured, b.outcomes, b.won),
+            enough=b.outcomes >= min_outcomes,
+        )
         for b in buckets
     )
 
@@ -129,8 +135,9 @@ def short_buckets(buckets: Iterable[BucketOutcomes], min_outcomes: int) -> tuple
     return tuple(b for b in buckets if b.outcomes < min_outcomes)
 
 
-def effective_probability(configured: Decimal, outcomes: int, won: int, *, min_outcomes: int,
-                          use_calibrated: bool) -> tuple[Decimal, Source]:
+def effective_probability(
+    configured: Decimal, outcomes: int, won: int, *, min_outcomes: int, use_calibrated: bool
+) -> tuple[Decimal, Source]:
     """The probability (percent) a report should use for one level: the observed rate when the process
     uses calibration and the bucket has at least `min_outcomes` outcomes (and at least one), else the
     configured one."""

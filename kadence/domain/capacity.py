@@ -98,8 +98,16 @@ class CapacityFigures:
         return self.remaining is not None and not (self.coverage_short or self.weighted_short or self.gap)
 
 
-def capacity_check(*, target: Decimal | None, won: Decimal, pipeline_due: Decimal, weighted_due: Decimal,
-                   win_rate: Decimal | None, velocity: Decimal | None, days_left: int) -> CapacityFigures:
+def capacity_check(
+    *,
+    target: Decimal | None,
+    won: Decimal,
+    pipeline_due: Decimal,
+    weighted_due: Decimal,
+    win_rate: Decimal | None,
+    velocity: Decimal | None,
+    days_left: int,
+) -> CapacityFigures:
     """The §8.4 capacity and velocity figures. With the target already reached (remaining 0) the
     ratios are None and nothing is short. `coverage_short` is only judged when both the coverage
     and the required coverage are known."""
@@ -111,15 +119,25 @@ def capacity_check(*, target: Decimal | None, won: Decimal, pipeline_due: Decima
     gap = None if remaining is None else max(remaining - weighted_due, ZERO)
     velocity_gap = None if remaining is None or forecast is None else max(remaining - forecast, ZERO)
     return CapacityFigures(
-        target=target, won=won, remaining=remaining, pipeline_due=pipeline_due, weighted_due=weighted_due,
-        coverage=cover, required_coverage=required,
+        target=target,
+        won=won,
+        remaining=remaining,
+        pipeline_due=pipeline_due,
+        weighted_due=weighted_due,
+        coverage=cover,
+        required_coverage=required,
         coverage_short=cover is not None and required is not None and cover < required,
-        weighted_ratio=weighted, weighted_short=weighted is not None and weighted < ONE,
-        velocity_forecast=forecast, gap=gap, velocity_gap=velocity_gap,
+        weighted_ratio=weighted,
+        weighted_short=weighted is not None and weighted < ONE,
+        velocity_forecast=forecast,
+        gap=gap,
+        velocity_gap=velocity_gap,
     )
 
 
-def new_deals_needed(gap: Decimal | None, avg_deal: Decimal | None, first_probability: Decimal | None) -> int | None:
+def new_deals_needed(
+    gap: Decimal | None, avg_deal: Decimal | None, first_probability: Decimal | None
+) -> int | None:
     """ceil(gap ÷ (A × p_I)): new stage-I deals whose expected value fills the gap. 0 without a gap;
     None when A or p_I is unknown or not positive."""
     if gap is None or gap <= 0:
@@ -157,8 +175,9 @@ class StagePace:
     late: bool
 
 
-def stage_pace(stages: Sequence[tuple[str, Decimal | None, Decimal]], as_of: date,
-               period_end: date) -> list[StagePace]:
+def stage_pace(
+    stages: Sequence[tuple[str, Decimal | None, Decimal]], as_of: date, period_end: date
+) -> list[StagePace]:
     """`stages` in funnel order as (code, average age in days or None when empty, duration in days)."""
     out: list[StagePace] = []
     later = sum((d for _code, _age, d in stages), ZERO)
@@ -166,8 +185,17 @@ def stage_pace(stages: Sequence[tuple[str, Decimal | None, Decimal]], as_of: dat
         later -= duration
         rest = max(duration - (age or ZERO), ZERO) + later
         projected = add_days(as_of, _ceil(rest))
-        out.append(StagePace(code, age, duration, age is not None and age > duration, rest, projected,
-                             projected > period_end))
+        out.append(
+            StagePace(
+                code,
+                age,
+                duration,
+                age is not None and age > duration,
+                rest,
+                projected,
+                projected > period_end,
+            )
+        )
     return out
 
 
@@ -185,9 +213,17 @@ class Action:
     deal_ids: tuple[int, ...] = ()
 
 
-def actions(figures: CapacityFigures, *, avg_deal: Decimal | None, first_probability: Decimal | None,
-            period_end: date, lead_days: Decimal, as_of: date, stalled_count: int = 0,
-            stalled_ids: Sequence[int] = ()) -> list[Action]:
+def actions(
+    figures: CapacityFigures,
+    *,
+    avg_deal: Decimal | None,
+    first_probability: Decimal | None,
+    period_end: date,
+    lead_days: Decimal,
+    as_of: date,
+    stalled_count: int = 0,
+    stalled_ids: Sequence[int] = (),
+) -> list[Action]:
     """The actions for one scope, seller or team, most important first:
     - no target → say so (nothing to measure a gap against);
     - a gap → N new stage-I deals by the entry deadline, or, when that day has passed, that new
@@ -201,7 +237,9 @@ def actions(figures: CapacityFigures, *, avg_deal: Decimal | None, first_probabi
     elif figures.gap:
         needed = new_deals_needed(figures.gap, avg_deal, first_probability)
         deadline = entry_deadline(period_end, lead_days)
-        out.append(Action(TOO_LATE if deadline < as_of else NEW_DEALS, count=needed, by=deadline, value=figures.gap))
+        out.append(
+            Action(TOO_LATE if deadline < as_of else NEW_DEALS, count=needed, by=deadline, value=figures.gap)
+        )
     if figures.coverage_short:
         out.append(Action(COVERAGE_LOW, value=figures.coverage, required=figures.required_coverage))
     if stalled_count:

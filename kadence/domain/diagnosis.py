@@ -69,8 +69,13 @@ class Action:
     severity: str
 
 
-def plan(findings: Sequence[Finding], as_of: date, owner_id: int, manager_id: int | None,
-         rules: Mapping[str, Rule] = RULES) -> list[Action]:
+def plan(
+    findings: Sequence[Finding],
+    as_of: date,
+    owner_id: int,
+    manager_id: int | None,
+    rules: Mapping[str, Rule] = RULES,
+) -> list[Action]:
     """The dated action list. Unknown kinds raise KeyError (a check without a rule is a bug).
     With no manager, manager actions go to the owner; with no assignee, assignee actions too."""
     actions = []
@@ -86,4 +91,6 @@ def plan(findings: Sequence[Finding], as_of: date, owner_id: int, manager_id: in
         else:
             actor = owner_id
         actions.append(Action(finding, actor, due, rule.severity))
-    return sorted(actions, key=lambda a: (a.due, SEVERITIES.index(a.severity), a.finding.kind, a.finding.subject))
+    return sorted(
+        actions, key=lambda a: (a.due, SEVERITIES.index(a.severity), a.finding.kind, a.finding.subject)
+    )

@@ -58,7 +58,7 @@ def used_pct(budget: Decimal, spent: Decimal) -> Decimal | None:
 
 
 def state_of(budget: Decimal, spent: Decimal, thresholds: Thresholds) -> str:
-    """"over" at or above the limit, "warn" at or above the warning, else "ok"; with no budget,
+    """ "over" at or above the limit, "warn" at or above the warning, else "ok"; with no budget,
     "over" if anything was spent and "none" otherwise."""
     if budget <= 0:
         return OVER if spent > 0 else NONE

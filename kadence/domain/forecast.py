@@ -233,8 +233,9 @@ class WeekAccuracy:
     points: tuple[AccuracyPoint, ...]
 
 
-def order_accuracy(entries: Iterable[OrderEntry], actuals: Mapping[date, Decimal],
-                   weeks: Sequence[date]) -> list[WeekAccuracy]:
+def order_accuracy(
+    entries: Iterable[OrderEntry], actuals: Mapping[date, Decimal], weeks: Sequence[date]
+) -> list[WeekAccuracy]:
     """For each week in `weeks` (Mondays): the forecast made N weeks before it (N = 1…4) against the
     won orders of that week. Entries with another lead are ignored."""
     sums: dict[tuple[date, int], Decimal] = {}
@@ -245,8 +246,11 @@ def order_accuracy(entries: Iterable[OrderEntry], actuals: Mapping[date, Decimal
     result = []
     for week in weeks:
         actual = actuals.get(week, ZERO)
-        result.append(WeekAccuracy(week, actual, tuple(AccuracyPoint(week, sums.get((week, lead)), actual)
-                                                       for lead in LEADS)))
+        result.append(
+            WeekAccuracy(
+                week, actual, tuple(AccuracyPoint(week, sums.get((week, lead)), actual) for lead in LEADS)
+            )
+        )
     return result
 
 

@@ -27,8 +27,9 @@ def stage_conversion(advanced: int, lost: int) -> Decimal | None:
     return win_rate(advanced, lost)
 
 
-def sales_velocity(open_qualified: int, rate: Decimal | None, avg_won_amount: Decimal | None,
-                   cycle_days: Decimal | None) -> Decimal | None:
+def sales_velocity(
+    open_qualified: int, rate: Decimal | None, avg_won_amount: Decimal | None, cycle_days: Decimal | None
+) -> Decimal | None:
     """SV = N_open_qualified × win rate × average won amount ÷ cycle days (money per day).
     None when the win rate, the average or the cycle is unknown, or the cycle is 0."""
     if rate is None or avg_won_amount is None or not cycle_days:
@@ -73,8 +74,9 @@ class CycleFunnel:
     lead_time: Decimal
 
 
-def ideal_funnel_cycle(target: Decimal, avg_deal: Decimal, units: Decimal,
-                       stages: Sequence[StageSpec]) -> CycleFunnel:
+def ideal_funnel_cycle(
+    target: Decimal, avg_deal: Decimal, units: Decimal, stages: Sequence[StageSpec]
+) -> CycleFunnel:
     """Cycle method (Little's law): λ = N_win ÷ P; λ_s = λ ÷ p_s; WIP_s = λ_s × d_s; L = Σ d_s.
     Example (§8.3): T 1,200/yr, A 100, P 12 months, d = 1.5, 1.5, 1, 1, 0.5 → WIP 15, 6, 2, 1.33, 0.56."""
     if units <= 0:
@@ -94,9 +96,14 @@ class StageComparison:
     status: str  # "shortfall" | "congestion" | "ok" | "no_ideal"
 
 
-def compare_funnels(actual: dict[str, Decimal], ideal: dict[str, Decimal], order: Sequence[str], *,
-                    shortfall_below: Decimal = Decimal("0.7"),
-                    congestion_above: Decimal = Decimal("1.5")) -> tuple[list[StageComparison], list[str]]:
+def compare_funnels(
+    actual: dict[str, Decimal],
+    ideal: dict[str, Decimal],
+    order: Sequence[str],
+    *,
+    shortfall_below: Decimal = Decimal("0.7"),
+    congestion_above: Decimal = Decimal("1.5"),
+) -> tuple[list[StageComparison], list[str]]:
     """Stage by stage actual ÷ ideal: < 0.7 shortfall, > 1.5 congestion (§8.4). Also the pattern
     findings: "dry_top" when the first half of the stages is short (the gap arrives one cycle later),
     "jammed_middle" when a middle stage is congested while a later one is short."""
@@ -107,7 +114,9 @@ def compare_funnels(actual: dict[str, Decimal], ideal: dict[str, Decimal], order
             rows.append(StageComparison(code, a, i, None, "no_ideal"))
             continue
         ratio = a / i
-        status = "shortfall" if ratio < shortfall_below else "congestion" if ratio > congestion_above else "ok"
+        status = (
+            "shortfall" if ratio < shortfall_below else "congestion" if ratio > congestion_above else "ok"
+        )
         rows.append(StageComparison(code, a, i, ratio, status))
     findings: list[str] = []
     half = max(1, len(rows) // 2)
@@ -115,7 +124,7 @@ def compare_funnels(actual: dict[str, Decimal], ideal: dict[str, Decimal], order
     if top and all(r.status == "shortfall" for r in top):
         findings.append("dry_top")
     for idx, row in enumerate(rows[1:-1], start=1):
-        if row.status == "congestion" and any(r.status == "shortfall" for r in rows[idx + 1:]):
+        if row.status == "congestion" and any(r.status == "shortfall" for r in rows[idx + 1 :]):
             findings.append("jammed_middle")
             break
     return rows, findings
@@ -131,8 +140,9 @@ def days_to_months(days: Decimal) -> Decimal:
     return days / DAYS_PER_MONTH
 
 
-def littles_law_check(cycle: CycleFunnel, target: Decimal, avg_deal: Decimal, units: Decimal,
-                      stages: Sequence[StageSpec]) -> tuple[Decimal, Decimal]:
+def littles_law_check(
+    cycle: CycleFunnel, target: Decimal, avg_deal: Decimal, units: Decimal, stages: Sequence[StageSpec]
+) -> tuple[Decimal, Decimal]:
     """Both sides of the §8.3 check Σ WIP_s × A × p_s = (T ÷ P) × L. They are equal when T is a
     multiple of A; otherwise the left side is higher by the rounding up of N_win = ceil(T ÷ A)
     (it equals (N_win × A ÷ P) × L). A period of length 0 is refused."""

@@ -123,7 +123,9 @@ def evaluate(criterion: Criterion, facts: DealFacts) -> CriterionResult:
     met, detail = False, "misconfigured"
     if criterion.kind == "evidence":
         wanted = config.get("evidence")
-        met = criterion.id in facts.evidence_criteria or (bool(wanted) and str(wanted) in facts.evidence_types)
+        met = criterion.id in facts.evidence_criteria or (
+            bool(wanted) and str(wanted) in facts.evidence_types
+        )
         detail = "" if met else "no_evidence"
     elif criterion.kind == "field":
         name = config.get("field")
@@ -148,7 +150,11 @@ def evaluate(criterion: Criterion, facts: DealFacts) -> CriterionResult:
             wanted = config.get("equals")
             if wanted:
                 met = facts.bid_outcome == wanted
-                detail = "" if met else ("no_decision" if facts.bid_outcome is None else f"decision:{facts.bid_outcome}")
+                detail = (
+                    ""
+                    if met
+                    else ("no_decision" if facts.bid_outcome is None else f"decision:{facts.bid_outcome}")
+                )
         elif which == "buying_centre":
             met, detail = _buying_centre(config, facts)
     return CriterionResult(criterion, met, "" if met else detail)
@@ -182,9 +188,16 @@ def verified_stage(stages: Sequence[StageGate], current_stage_id: int, facts: De
     raise AssertionError("unreachable")
 
 
-def staging(claimed_level_order: int, verified_level_order: int, c139: C139Score | None, rule: C139Score, *,
-            developed_order: int, contacted_order: int) -> str:
-    """"over" when the stage claims more than the evidence verifies, or the level is at D or above
+def staging(
+    claimed_level_order: int,
+    verified_level_order: int,
+    c139: C139Score | None,
+    rule: C139Score,
+    *,
+    developed_order: int,
+    contacted_order: int,
+) -> str:
+    """ "over" when the stage claims more than the evidence verifies, or the level is at D or above
     without the C139 rule met; "under" when the C139 rule is met but the level is C or below; else ""."""
     if verified_level_order < claimed_level_order:
         return "over"

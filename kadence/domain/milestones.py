@@ -84,7 +84,9 @@ def state_of(milestone: MilestoneDates, as_of: date) -> str:
 def measure(milestone: MilestoneDates, as_of: date, warn_days: int) -> Slippage:
     """The slippage of one milestone; flagged when it is more than `warn_days` days."""
     days, running = slippage_days(milestone.planned_on, milestone.actual_on, as_of)
-    return Slippage(milestone.key, state_of(milestone, as_of), days, running, days is not None and days > warn_days)
+    return Slippage(
+        milestone.key, state_of(milestone, as_of), days, running, days is not None and days > warn_days
+    )
 
 
 def summarise(slippages: Sequence[Slippage]) -> SlippageSummary:
@@ -100,8 +102,9 @@ def summarise(slippages: Sequence[Slippage]) -> SlippageSummary:
     )
 
 
-def analyse(milestones: Sequence[MilestoneDates], as_of: date,
-            warn_days: int) -> tuple[tuple[Slippage, ...], SlippageSummary]:
+def analyse(
+    milestones: Sequence[MilestoneDates], as_of: date, warn_days: int
+) -> tuple[tuple[Slippage, ...], SlippageSummary]:
     """Each milestone's slippage (same order) and their summary."""
     slippages = tuple(measure(m, as_of, warn_days) for m in milestones)
     return slippages, summarise(slippages)

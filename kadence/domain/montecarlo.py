@@ -78,8 +78,15 @@ def _as_probabilities(values: npt.ArrayLike, name: str) -> FloatArray:
     return array
 
 
-def in_period_probability(expected: npt.ArrayLike, *, period_start: int, period_end: int, as_of: int,
-                          slip_days: npt.ArrayLike = (), slip_counts: npt.ArrayLike = ()) -> FloatArray:
+def in_period_probability(
+    expected: npt.ArrayLike,
+    *,
+    period_start: int,
+    period_end: int,
+    as_of: int,
+    slip_days: npt.ArrayLike = (),
+    slip_counts: npt.ArrayLike = (),
+) -> FloatArray:
     """p_in per deal: the probability that a deal expected to close on day `expected` (day numbers)
     closes within [period_start, period_end], given the empirical slip distribution (`slip_days`
     values with `slip_counts` deals each; any order) and that it is still open on `as_of`:
@@ -115,8 +122,9 @@ def in_period_probability(expected: npt.ArrayLike, *, period_start: int, period_
     return result
 
 
-def simulate_totals(amount_cents: npt.ArrayLike, probability: npt.ArrayLike, *, trials: int, seed: int,
-                    base_cents: int = 0) -> IntArray:
+def simulate_totals(
+    amount_cents: npt.ArrayLike, probability: npt.ArrayLike, *, trials: int, seed: int, base_cents: int = 0
+) -> IntArray:
     """Revenue (cents) of each of `trials` trials: base_cents + Σ amounts of the deals that come in,
     deal i coming in with probability probability[i], independently per deal and trial. Exact
     sampling (see the module docstring); reproducible for a given seed."""
@@ -140,7 +148,8 @@ def simulate_totals(amount_cents: npt.ArrayLike, probability: npt.ArrayLike, *, 
     columns = np.arange(deals)
     # float64 sums of whole cents are exact below 2**53 and faster than int64 ones
     weights: npt.NDArray[np.float64] | IntArray = (
-        cents.astype(np.float64) if float(np.abs(cents.astype(np.float64)).sum()) < EXACT_FLOAT else cents)
+        cents.astype(np.float64) if float(np.abs(cents.astype(np.float64)).sum()) < EXACT_FLOAT else cents
+    )
     chunk = max(1, min(trials, CHUNK_CELLS // deals))
     starts = list(range(0, trials, chunk))
     # One independent random stream per chunk (spawned from the seed), so the result does not depend
@@ -152,13 +161,15 @@ def simulate_totals(amount_cents: npt.ArrayLike, probability: npt.ArrayLike, *, 
         rows = min(chunk, trials - start)
         rng = np.random.Generator(np.random.PCG64(streams[index]))
         cells = rows * deals
-        random_bytes = rng.bit_generator.random_raw(-(-cells // 8)).view(np.uint8)[:cells].reshape(rows, deals)
+        random_bytes = (
+            rng.bit_generator.random_raw(-(-cells // 8)).view(np.uint8)[:cells].reshape(rows, deals)
+        )
         hits = random_bytes < dense
         landed = rng.poisson(rows * rate)
         count = int(landed.sum())
         if count:
             hits[rng.integers(0, rows, count), np.repeat(columns, landed)] = True
-        totals[start:start + rows] += np.einsum("ij,j->i", hits, weights).astype(np.int64)
+        totals[start : start + rows] += np.einsum("ij,j->i", hits, weights).astype(np.int64)
 
     workers = min(len(starts), THREADS)
     if workers > 1:
@@ -220,13 +231,23 @@ def histogram(totals: IntArray, bins: int = 30) -> tuple[HistogramBin, ...]:
     counts, edges = np.histogram(totals.astype(np.float64), bins=max(1, min(bins, np.unique(totals).size)))
     lows = np.rint(edges[:-1]).astype(np.int64).tolist()
     highs = np.rint(edges[1:]).astype(np.int64).tolist()
-    return tuple(HistogramBin(_money(low), _money(high), int(n))
-                 for low, high, n in zip(lows, highs, counts.tolist(), strict=True))
+    return tuple(
+        HistogramBin(_money(low), _money(high), int(n))
+        for low, high, n in zip(lows, highs, counts.tolist(), strict=True)
+    )
 
 
-def revenue_forecast(amount_cents: npt.ArrayLike, p_win: npt.ArrayLike, p_in: npt.ArrayLike, *, trials: int,
-                     seed: int, booked_cents: int = 0, target_cents: int | None = None,
-                     bins: int = 30) -> RevenueForecast:
+def revenue_forecast(
+    amount_cents: npt.ArrayLike,
+    p_win: npt.ArrayLike,
+    p_in: npt.ArrayLike,
+    *,
+    trials: int,
+    seed: int,
+    booked_cents: int = 0,
+    target_cents: int | None = None,
+    bins: int = 30,
+) -> RevenueForecast:
     """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
     each in with p_win × p_in (fractions). See simulate_totals."""
     cents = _as_int_array(amount_cents, "amount_cents")
@@ -241,10 +262,16 @@ def revenue_forecast(amount_cents: npt.ArrayLike, p_win: npt.ArrayLike, p_in: np
         p_target = share.quantize(SHARE, rounding=ROUND_HALF_UP)
     p10, p50, p90 = (percentile_cents(totals, p) for p in PERCENTILES)
     return RevenueForecast(
-        trials=trials, seed=seed, deals=int((q > 0).sum()), booked=_money(booked_cents),
-        p10=_money(p10), p50=_money(p50), p90=_money(p90),
+        trials=trials,
+        seed=seed,
+        deals=int((q > 0).sum()),
+        booked=_money(booked_cents),
+        p10=_money(p10),
+        p50=_money(p50),
+        p90=_money(p90),
         mean=(mean / 100).quantize(CENT, rounding=ROUND_HALF_UP),
         expected=(expected / 100).quantize(CENT, rounding=ROUND_HALF_UP),
-        target=None if target_cents is None else _money(target_cents), p_target=p_target,
+        target=None if target_cents is None else _money(target_cents),
+        p_target=p_target,
         histogram=histogram(totals, bins),
     )

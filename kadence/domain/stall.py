@@ -91,8 +91,14 @@ class StallReason:
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-safe copy (kept on the StallAction row)."""
-        return {"code": self.code, "value": self.value, "threshold": format(self.threshold, "f"),
-                "since": self.since.isoformat(), "standard_days": self.standard_days, "never": self.never}
+        return {
+            "code": self.code,
+            "value": self.value,
+            "threshold": format(self.threshold, "f"),
+            "since": self.since.isoformat(),
+            "standard_days": self.standard_days,
+            "never": self.never,
+        }
 
 
 def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[StallReason, ...]:
@@ -102,9 +108,15 @@ def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[S
     allowance = stage_allowance(facts.standard_days, policy)
     if days_in_stage * 100 > policy.factor_hundredths * facts.standard_days:
         threshold = Decimal(policy.factor_hundredths * facts.standard_days) / 100
-        found.append(StallReason(STAGE_TIME, days_in_stage, threshold,
-                                 add_days(facts.stage_entered_on, allowance + 1),
-                                 standard_days=facts.standard_days))
+        found.append(
+            StallReason(
+                STAGE_TIME,
+                days_in_stage,
+                threshold,
+                add_days(facts.stage_entered_on, allowance + 1),
+                standard_days=facts.standard_days,
+            )
+        )
     reference = facts.last_activity_on if facts.last_activity_on is not None else facts.created_on
     quiet = (as_of - reference).days
     held_off = facts.next_step_on is not None and facts.next_step_on >= as_of
@@ -112,14 +124,30 @@ def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[S
         since = reference + timedelta(days=policy.no_activity_days + 1)
         if facts.next_step_on is not None:
             since = max(since, facts.next_step_on + timedelta(days=1))
-        found.append(StallReason(NO_ACTIVITY, quiet, Decimal(policy.no_activity_days), since,
-                                 never=facts.last_activity_on is None))
+        found.append(
+            StallReason(
+                NO_ACTIVITY,
+                quiet,
+                Decimal(policy.no_activity_days),
+                since,
+                never=facts.last_activity_on is None,
+            )
+        )
     if facts.expected_close_date < as_of:
-        found.append(StallReason(CLOSE_PASSED, (as_of - facts.expected_close_date).days, Decimal(0),
-                                 facts.expected_close_date + timedelta(days=1)))
+        found.append(
+            StallReason(
+                CLOSE_PASSED,
+                (as_of - facts.expected_close_date).days,
+                Decimal(0),
+                facts.expected_close_date + timedelta(days=1),
+            )
+        )
     if policy.close_pushes > 0 and facts.close_pushes >= policy.close_pushes:
-        found.append(StallReason(CLOSE_PUSHED, facts.close_pushes, Decimal(policy.close_pushes),
-                                 facts.kth_push_on or as_of))
+        found.append(
+            StallReason(
+                CLOSE_PUSHED, facts.close_pushes, Decimal(policy.close_pushes), facts.kth_push_on or as_of
+            )
+        )
     return tuple(found)
 
 

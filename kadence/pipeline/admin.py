@@ -22,14 +22,33 @@ from kadence.pipeline.models import (
 
 @admin.register(ProbabilityLevel)
 class ProbabilityLevelAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "order", "probability", "default_forecast_category", "is_won", "is_lost")
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "order",
+        "probability",
+        "default_forecast_category",
+        "is_won",
+        "is_lost",
+    )
     list_editable = ("probability", "default_forecast_category")
 
 
 class StageInline(admin.TabularInline):
     model = Stage
     extra = 0
-    fields = ("order", "code", "name_zh", "name_en", "buying_step_zh", "buying_step_en", "default_level", "standard_days", "is_won")
+    fields = (
+        "order",
+        "code",
+        "name_zh",
+        "name_en",
+        "buying_step_zh",
+        "buying_step_en",
+        "default_level",
+        "standard_days",
+        "is_won",
+    )
     show_change_link = True
 
 
@@ -51,18 +70,42 @@ class StageTaskInline(admin.TabularInline):
 
     model = StageTask
     extra = 0
-    fields = ("order", "code", "name_zh", "name_en", "standard_zh", "standard_en", "role", "due_days", "is_active")
+    fields = (
+        "order",
+        "code",
+        "name_zh",
+        "name_en",
+        "standard_zh",
+        "standard_en",
+        "role",
+        "due_days",
+        "is_active",
+    )
 
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ("template", "order", "name_zh", "name_en", "default_level", "standard_days", "is_won", "roles")
+    list_display = (
+        "template",
+        "order",
+        "name_zh",
+        "name_en",
+        "default_level",
+        "standard_days",
+        "is_won",
+        "roles",
+    )
     list_filter = ("template",)
     filter_horizontal = ("required_roles",)
     inlines = [ExitCriterionInline, StageTaskInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("template", "default_level").prefetch_related("required_roles")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("template", "default_level")
+            .prefetch_related("required_roles")
+        )
 
     @admin.display(description=_("roles this stage needs"))
     def roles(self, obj: Stage) -> str:
@@ -92,8 +135,20 @@ class OpportunityAdmin(admin.ModelAdmin):
     search_fields = ("name", "account__name")
     list_select_related = ("account", "owner", "stage", "level")
     raw_id_fields = ("account", "owner")
-    readonly_fields = ("stage", "level", "probability", "status", "owner", "team", "template", "version",
-                       "loss_reason", "winning_competitor", "closed_on", "stage_entered_at")
+    readonly_fields = (
+        "stage",
+        "level",
+        "probability",
+        "status",
+        "owner",
+        "team",
+        "template",
+        "version",
+        "loss_reason",
+        "winning_competitor",
+        "closed_on",
+        "stage_entered_at",
+    )
     inlines = [TeamInline]
 
     def has_add_permission(self, request):
@@ -108,7 +163,17 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 @admin.register(StageChange)
 class StageChangeAdmin(admin.ModelAdmin):
-    list_display = ("opportunity", "kind", "from_stage_name", "to_stage_name", "to_level", "amount", "changed_by", "changed_at", "overridden")
+    list_display = (
+        "opportunity",
+        "kind",
+        "from_stage_name",
+        "to_stage_name",
+        "to_level",
+        "amount",
+        "changed_by",
+        "changed_at",
+        "overridden",
+    )
     list_filter = ("kind", "overridden")
     raw_id_fields = ("opportunity",)
 

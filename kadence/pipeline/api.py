@@ -64,8 +64,11 @@ def list_opportunities(request: HttpRequest, query: Query[OpportunityQuery]) -> 
     """Opportunities you may see (own, deal team, or in your managed units), filtered, sorted and
     paginated; `count` counts only those."""
     fields = query.dict(exclude={"page", "page_size", "sort"})
-    fields.update(status=query.status or "", forecast_category=query.forecast_category or "",
-                  staging=query.staging or "")
+    fields.update(
+        status=query.status or "",
+        forecast_category=query.forecast_category or "",
+        staging=query.staging or "",
+    )
     page = selectors.opportunity_list(
         request.auth,
         selectors.OpportunityFilters(**fields),
@@ -111,7 +114,11 @@ def move_opportunity(request: HttpRequest, opp_id: OppId, payload: MoveIn) -> Op
     `gate_not_met` lists what is missing) unless a manager responsible for the deal, not its owner,
     overrides with a reason; backward moves are recorded; the closing stage closes won."""
     services.opportunity_move_stage(
-        request.auth, opp_id, stage_id=payload.stage_id, version=payload.version, reason=payload.reason,
+        request.auth,
+        opp_id,
+        stage_id=payload.stage_id,
+        version=payload.version,
+        reason=payload.reason,
         override=payload.override,
     )
     return _detail(request, opp_id)
@@ -122,7 +129,11 @@ def close_won(request: HttpRequest, opp_id: OppId, payload: CloseWonOverrideIn) 
     """Close as won (level Won, 100 %, category booked). The exit criteria of the stages before the
     closing one must be met (409 `gate_not_met` lists them) unless a manager overrides."""
     services.opportunity_close_won(
-        request.auth, opp_id, version=payload.version, closed_on=payload.closed_on, reason=payload.reason,
+        request.auth,
+        opp_id,
+        version=payload.version,
+        closed_on=payload.closed_on,
+        reason=payload.reason,
         override=payload.override,
     )
     return _detail(request, opp_id)

@@ -36,9 +36,16 @@ USER_CHOICES_LIMIT = 1000
 
 # Services name related fields "<name>_id(s)"; the forms name them "<name>".
 SERVICE_FIELDS = {
-    "account_id": "account", "owner_id": "owner", "template_id": "template", "stage_id": "stage",
-    "product_line_ids": "product_lines", "competitor_ids": "competitors", "loss_reason_id": "loss_reason",
-    "winning_competitor_id": "winning_competitor", "user_id": "user", "role_id": "role",
+    "account_id": "account",
+    "owner_id": "owner",
+    "template_id": "template",
+    "stage_id": "stage",
+    "product_line_ids": "product_lines",
+    "competitor_ids": "competitors",
+    "loss_reason_id": "loss_reason",
+    "winning_competitor_id": "winning_competitor",
+    "user_id": "user",
+    "role_id": "role",
 }
 
 
@@ -65,11 +72,17 @@ def _name(row: dict, prefix: str = "") -> str:
 
 
 def _user_label(row: dict) -> str:
-    return row["display_name"] or " ".join(p for p in (row["first_name"], row["last_name"]) if p) or row["username"]
+    return (
+        row["display_name"]
+        or " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+        or row["username"]
+    )
 
 
 def user_choices(qs) -> list[tuple[int, str]]:
-    rows = qs.order_by("display_name", "username").values("id", "display_name", "first_name", "last_name", "username")
+    rows = qs.order_by("display_name", "username").values(
+        "id", "display_name", "first_name", "last_name", "username"
+    )
     return [(r["id"], _user_label(r)) for r in rows[:USER_CHOICES_LIMIT]]
 
 
@@ -82,7 +95,12 @@ def users_in_scope(user: User):
 
 
 def unit_choices(user: User) -> list[tuple[int, str]]:
-    rows = visible_units(user).exclude(kind=OrgUnit.Kind.COMPANY).order_by("path").values("id", "name_zh", "name_en", "path")
+    rows = (
+        visible_units(user)
+        .exclude(kind=OrgUnit.Kind.COMPANY)
+        .order_by("path")
+        .values("id", "name_zh", "name_en", "path")
+    )
     return [(r["id"], "\u2003" * max(0, r["path"].count("/") - 3) + _name(r)) for r in rows]
 
 
@@ -92,7 +110,8 @@ def stage_choices(template_id: int | None = None) -> list:
     if template_id:
         qs = qs.filter(template_id=template_id)
     rows = qs.order_by("-template__is_default", "template__code", "order").values(
-        "id", "order", "name_zh", "name_en", "template_id", "template__name_zh", "template__name_en")
+        "id", "order", "name_zh", "name_en", "template_id", "template__name_zh", "template__name_en"
+    )
     groups: dict[int, tuple[str, list]] = {}
     for r in rows:
         label = _name(r, "template__")
@@ -103,7 +122,11 @@ def stage_choices(template_id: int | None = None) -> list:
 
 
 def template_choices() -> list[tuple[int, str]]:
-    rows = ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code").values("id", "name_zh", "name_en")
+    rows = (
+        ProcessTemplate.objects.filter(is_active=True)
+        .order_by("-is_default", "code")
+        .values("id", "name_zh", "name_en")
+    )
     return [(r["id"], _name(r)) for r in rows]
 
 
@@ -114,17 +137,26 @@ def named_choices(model) -> list[tuple[int, str]]:
 class OpportunityFilterForm(forms.Form):
     """The opportunity list's filters (all optional; an invalid value is ignored and flagged)."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or account")}))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=ANY + list(Opportunity.Status.choices))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or account")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=ANY + list(Opportunity.Status.choices)
+    )
     template = forms.TypedChoiceField(label=_("Process"), required=False, coerce=int, empty_value=None)
     stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
     level = forms.TypedChoiceField(label=_("Level"), required=False, coerce=int, empty_value=None)
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
-    forecast_category = forms.ChoiceField(label=_("Forecast category"), required=False,
-                                          choices=ANY + list(ForecastCategory.choices))
-    product_line = forms.TypedChoiceField(label=_("Product line"), required=False, coerce=int, empty_value=None)
+    forecast_category = forms.ChoiceField(
+        label=_("Forecast category"), required=False, choices=ANY + list(ForecastCategory.choices)
+    )
+    product_line = forms.TypedChoiceField(
+        label=_("Product line"), required=False, coerce=int, empty_value=None
+    )
     staging = forms.ChoiceField(label=_("Staging"), required=False, choices=ANY + list(StagingFlag.choices))
     close_from = DateField(label=_("Close from"), required=False)
     close_to = DateField(label=_("Close to"), required=False)
@@ -142,11 +174,18 @@ class OpportunityFilterForm(forms.Form):
         self.is_valid()
         data: dict[str, Any] = getattr(self, "cleaned_data", {})
         return OpportunityFilters(
-            q=(data.get("q") or "").strip(), status=data.get("status") or "", template_id=data.get("template"),
-            stage_id=data.get("stage"), level_id=data.get("level"), owner_id=data.get("owner"),
-            team_id=data.get("team"), forecast_category=data.get("forecast_category") or "",
-            product_line_id=data.get("product_line"), close_from=data.get("close_from"),
-            close_to=data.get("close_to"), staging=data.get("staging") or "",
+            q=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            template_id=data.get("template"),
+            stage_id=data.get("stage"),
+            level_id=data.get("level"),
+            owner_id=data.get("owner"),
+            team_id=data.get("team"),
+            forecast_category=data.get("forecast_category") or "",
+            product_line_id=data.get("product_line"),
+            close_from=data.get("close_from"),
+            close_to=data.get("close_to"),
+            staging=data.get("staging") or "",
         )
 
 
@@ -182,30 +221,52 @@ class OpportunityForm(forms.Form):
 
     account = forms.TypedChoiceField(label=_("Account"), coerce=int, empty_value=None)
     name = forms.CharField(label=_("Name"), max_length=200)
-    amount = AmountField(label=_("Amount"), max_length=30,
-                         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY",
-                               widget=forms.TextInput(attrs={"size": 4, "autocomplete": "off"}))
+    amount = AmountField(
+        label=_("Amount"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        initial="CNY",
+        widget=forms.TextInput(attrs={"size": 4, "autocomplete": "off"}),
+    )
     expected_close_date = DateField(label=_("Expected close date"))
     forecast_category = forms.ChoiceField(label=_("Forecast category"), required=False)
     template = forms.TypedChoiceField(label=_("Process"), coerce=int, empty_value=None, required=False)
     stage = forms.TypedChoiceField(label=_("Starting stage"), coerce=int, empty_value=None, required=False)
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value=None, required=False)
-    product_lines = forms.TypedMultipleChoiceField(label=_("Product lines"), coerce=int, required=False,
-                                                   widget=forms.CheckboxSelectMultiple)
-    competitors = forms.TypedMultipleChoiceField(label=_("Competitors"), coerce=int, required=False,
-                                                 widget=forms.SelectMultiple(attrs={"size": 5}))
+    product_lines = forms.TypedMultipleChoiceField(
+        label=_("Product lines"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    competitors = forms.TypedMultipleChoiceField(
+        label=_("Competitors"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False,
-                             help_text=_("Optional; kept in the audit trail."))
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=500,
+        required=False,
+        help_text=_("Optional; kept in the audit trail."),
+    )
 
     CREATE_ONLY = ("account", "template", "stage", "owner")
     EDIT_ONLY = ("version", "reason")
 
-    def __init__(self, user: User, *args, opportunity: Opportunity | None = None, account_q: str = "",
-                 preselected_account=None, **kwargs):
+    def __init__(
+        self,
+        user: User,
+        *args,
+        opportunity: Opportunity | None = None,
+        account_q: str = "",
+        preselected_account=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
         editing = opportunity is not None
@@ -215,8 +276,12 @@ class OpportunityForm(forms.Form):
             self.fields["version"].required = True
             self.fields["forecast_category"].choices = list(ForecastCategory.choices)
         else:
-            self.fields["forecast_category"].choices = [("", _("Default of the stage's level"))] + list(ForecastCategory.choices)
-            self.fields["account"].choices = [("", "—")] + self._account_choices(user, account_q, preselected_account)
+            self.fields["forecast_category"].choices = [("", _("Default of the stage's level"))] + list(
+                ForecastCategory.choices
+            )
+            self.fields["account"].choices = [("", "—")] + self._account_choices(
+                user, account_q, preselected_account
+            )
             self.fields["template"].choices = template_choices()
             self.fields["stage"].choices = [("", _("First stage"))] + stage_choices()
             owners = user_choices(users_in_scope(user))
@@ -243,19 +308,30 @@ class OpportunityForm(forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
         values: dict[str, Any] = {
-            "name": d["name"], "amount": d["amount"], "currency": d["currency"],
-            "expected_close_date": d["expected_close_date"], "next_step": d.get("next_step") or "",
+            "name": d["name"],
+            "amount": d["amount"],
+            "currency": d["currency"],
+            "expected_close_date": d["expected_close_date"],
+            "next_step": d.get("next_step") or "",
             "description": d.get("description") or "",
-            "product_line_ids": d.get("product_lines") or [], "competitor_ids": d.get("competitors") or [],
+            "product_line_ids": d.get("product_lines") or [],
+            "competitor_ids": d.get("competitors") or [],
         }
         if self.opportunity is None:
-            values.update(account_id=d["account"], template_id=d.get("template"), stage_id=d.get("stage"),
-                          forecast_category=d.get("forecast_category") or None)
+            values.update(
+                account_id=d["account"],
+                template_id=d.get("template"),
+                stage_id=d.get("stage"),
+                forecast_category=d.get("forecast_category") or None,
+            )
             if "owner" in self.fields:
                 values["owner_id"] = d.get("owner")
         else:
-            values.update(version=d["version"], reason=d.get("reason") or "",
-                          forecast_category=d.get("forecast_category"))
+            values.update(
+                version=d["version"],
+                reason=d.get("reason") or "",
+                forecast_category=d.get("forecast_category"),
+            )
         return values
 
     @classmethod
@@ -263,9 +339,14 @@ class OpportunityForm(forms.Form):
         amount: Decimal = opp.amount
         shown = f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:f}"
         return {
-            "name": opp.name, "amount": shown, "currency": opp.currency,
-            "expected_close_date": opp.expected_close_date, "forecast_category": opp.forecast_category,
-            "next_step": opp.next_step, "description": opp.description, "version": opp.version,
+            "name": opp.name,
+            "amount": shown,
+            "currency": opp.currency,
+            "expected_close_date": opp.expected_close_date,
+            "forecast_category": opp.forecast_category,
+            "next_step": opp.next_step,
+            "description": opp.description,
+            "version": opp.version,
             "product_lines": [p.pk for p in opp.product_lines.all()],
             "competitors": [c.pk for c in opp.competitors.all()],
         }
@@ -286,15 +367,18 @@ class CloseWonForm(forms.Form):
 class CloseLostForm(forms.Form):
     # Optional here on purpose: the service owns the rule "a loss needs a reason" and says so.
     loss_reason = forms.TypedChoiceField(label=_("Loss reason"), coerce=int, empty_value=None, required=False)
-    winning_competitor = forms.TypedChoiceField(label=_("Winning competitor"), coerce=int, empty_value=None,
-                                                required=False)
+    winning_competitor = forms.TypedChoiceField(
+        label=_("Winning competitor"), coerce=int, empty_value=None, required=False
+    )
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["loss_reason"].choices = [("", "—")] + named_choices(LossReason)
-        self.fields["winning_competitor"].choices = [("", _("Unknown"))] + list(Competitor.objects.values_list("id", "name"))
+        self.fields["winning_competitor"].choices = [("", _("Unknown"))] + list(
+            Competitor.objects.values_list("id", "name")
+        )
 
 
 class ReopenForm(forms.Form):

@@ -35,7 +35,9 @@ class ProbabilityLevel(BilingualName):
     is_won = models.BooleanField(default=False)
     is_lost = models.BooleanField(default=False)
     default_forecast_category = models.CharField(
-        _("default forecast category"), max_length=20, choices=ForecastCategory.choices,
+        _("default forecast category"),
+        max_length=20,
+        choices=ForecastCategory.choices,
         default=ForecastCategory.PIPELINE,
     )
     conditions_zh = models.TextField(_("conditions (Chinese)"), blank=True)
@@ -67,9 +69,13 @@ class ProcessTemplate(BilingualName):
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
     use_calibrated = models.BooleanField(
-        _("use calibrated probabilities"), default=False,
-        help_text=_("Reports and forecasts use the win rates observed in closed history instead of the ladder's "
-                    "configured probabilities, where a bucket has enough outcomes (forecast policy)."))
+        _("use calibrated probabilities"),
+        default=False,
+        help_text=_(
+            "Reports and forecasts use the win rates observed in closed history instead of the ladder's "
+            "configured probabilities, where a bucket has enough outcomes (forecast policy)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("process template")
@@ -86,13 +92,20 @@ class Stage(BilingualName):
     code = models.SlugField(_("code"), max_length=40)
     buying_step_zh = models.CharField(_("customer's buying step (Chinese)"), max_length=200, blank=True)
     buying_step_en = models.CharField(_("customer's buying step (English)"), max_length=200, blank=True)
-    default_level = models.ForeignKey(ProbabilityLevel, verbose_name=_("default level"), on_delete=models.PROTECT)
+    default_level = models.ForeignKey(
+        ProbabilityLevel, verbose_name=_("default level"), on_delete=models.PROTECT
+    )
     standard_days = models.PositiveIntegerField(_("standard days"), default=30)
     is_won = models.BooleanField(_("closing (won) stage"), default=False)
     description = models.TextField(_("description"), blank=True)
     required_roles = models.ManyToManyField(
-        "DealRole", verbose_name=_("roles this stage needs"), blank=True, related_name="stages",
-        help_text=_("Deal-team roles that must be filled while an opportunity is in this stage (METHODOLOGY §6)."),
+        "DealRole",
+        verbose_name=_("roles this stage needs"),
+        blank=True,
+        related_name="stages",
+        help_text=_(
+            "Deal-team roles that must be filled while an opportunity is in this stage (METHODOLOGY §6)."
+        ),
     )
 
     class Meta:
@@ -149,8 +162,9 @@ class StageTask(BilingualName):
     code = models.SlugField(max_length=60)
     standard_zh = models.TextField(_("completion standard (Chinese)"), blank=True)
     standard_en = models.TextField(_("completion standard (English)"), blank=True)
-    role = models.ForeignKey("DealRole", verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    role = models.ForeignKey(
+        "DealRole", verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     due_days = models.PositiveSmallIntegerField(_("due after entry (days)"), default=7)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -241,34 +255,56 @@ class Opportunity(models.Model):
         LOST = "lost", _("Lost")
 
     name = models.CharField(_("name"), max_length=200)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="opportunities")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="opportunities"
     )
-    team = models.ForeignKey(OrgUnit, verbose_name=_("team"), on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+    )
+    team = models.ForeignKey(
+        OrgUnit, verbose_name=_("team"), on_delete=models.PROTECT, related_name="opportunities"
+    )
     template = models.ForeignKey(ProcessTemplate, verbose_name=_("process"), on_delete=models.PROTECT)
-    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities")
-    level = models.ForeignKey(ProbabilityLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="+")
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    level = models.ForeignKey(
+        ProbabilityLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="+"
+    )
     probability = models.DecimalField(_("probability %"), max_digits=5, decimal_places=2)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     expected_close_date = models.DateField(_("expected close date"))
     forecast_category = models.CharField(
-        _("forecast category"), max_length=20, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+        _("forecast category"),
+        max_length=20,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
     )
     status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.OPEN)
     loss_reason = models.ForeignKey(
         LossReason, verbose_name=_("loss reason"), null=True, blank=True, on_delete=models.PROTECT
     )
     winning_competitor = models.ForeignKey(
-        Competitor, verbose_name=_("winning competitor"), null=True, blank=True, on_delete=models.PROTECT,
+        Competitor,
+        verbose_name=_("winning competitor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     c139_result = models.CharField(_("C139 result"), max_length=8, blank=True, default="")
-    staging_flag = models.CharField(_("staging"), max_length=5, choices=StagingFlag.choices, blank=True, default="")
+    staging_flag = models.CharField(
+        _("staging"), max_length=5, choices=StagingFlag.choices, blank=True, default=""
+    )
     product_lines = models.ManyToManyField(ProductLine, verbose_name=_("product lines"), blank=True)
-    competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True, related_name="opportunities")
+    competitors = models.ManyToManyField(
+        Competitor, verbose_name=_("competitors"), blank=True, related_name="opportunities"
+    )
     description = models.TextField(_("description"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
@@ -286,8 +322,12 @@ class Opportunity(models.Model):
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
             models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
             # Won deals by close date, covering what the forecast sums (index-only on PostgreSQL).
-            models.Index(fields=["closed_on"], name="opp_won_closed", condition=models.Q(status="won"),
-                         include=["id", "owner", "team", "amount", "probability"]),
+            models.Index(
+                fields=["closed_on"],
+                name="opp_won_closed",
+                condition=models.Q(status="won"),
+                include=["id", "owner", "team", "amount", "probability"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,7 +343,9 @@ class OpportunityTeamMember(models.Model):
     opp visible to them."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="team_members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="deal_teams")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="deal_teams"
+    )
     role = models.ForeignKey(DealRole, verbose_name=_("role"), on_delete=models.PROTECT)
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -340,7 +382,9 @@ class StageChange(models.Model):
     to_stage_name = models.CharField(max_length=200)
     from_stage_name_en = models.CharField(max_length=200, blank=True, db_default="")
     to_stage_name_en = models.CharField(max_length=200, blank=True, db_default="")
-    from_level = models.ForeignKey(ProbabilityLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_level = models.ForeignKey(
+        ProbabilityLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     to_level = models.ForeignKey(ProbabilityLevel, on_delete=models.PROTECT, related_name="+")
     probability = models.DecimalField(max_digits=5, decimal_places=2)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
@@ -348,7 +392,9 @@ class StageChange(models.Model):
     expected_close_date = models.DateField()
     status = models.CharField(max_length=5, choices=Opportunity.Status.choices)
     days_in_from_stage = models.PositiveIntegerField(null=True, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     overridden = models.BooleanField(_("advanced without evidence"), default=False)
@@ -404,8 +450,12 @@ class PipelineTotal(models.Model):
     class Meta:
         verbose_name = _("pipeline total")
         verbose_name_plural = _("pipeline totals")
-        constraints = [models.UniqueConstraint(
-            fields=["owner", "team", "stage", "level", "forecast_category", "close_month"], name="pipeline_total_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "team", "stage", "level", "forecast_category", "close_month"],
+                name="pipeline_total_key",
+            )
+        ]
         indexes = [models.Index(fields=["team", "stage"], name="pipeline_total_team")]
 
     def __str__(self) -> str:
@@ -434,8 +484,11 @@ class StageFlow(models.Model):
     class Meta:
         verbose_name = _("stage flow")
         verbose_name_plural = _("stage flows")
-        constraints = [models.UniqueConstraint(fields=["owner", "team", "month", "kind", "from_stage", "to_stage"],
-                                               name="stage_flow_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "team", "month", "kind", "from_stage", "to_stage"], name="stage_flow_key"
+            )
+        ]
         indexes = [models.Index(fields=["team", "month"], name="stage_flow_team_month")]
 
     def __str__(self) -> str:
@@ -457,7 +510,9 @@ class WonTotal(models.Model):
     class Meta:
         verbose_name = _("won total")
         verbose_name_plural = _("won totals")
-        constraints = [models.UniqueConstraint(fields=["owner", "team", "closed_month"], name="won_total_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "team", "closed_month"], name="won_total_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.team_id}/{self.owner_id}/{self.closed_month}: {self.count}"

@@ -130,8 +130,10 @@ class OpportunityOut(Schema):
     expected_close_date: date
     forecast_category: str
     status: str
-    staging_flag: str = Field(description="\"over\": the stage claims more than the evidence verifies; \"under\": "
-                                          "the evidence (C139) verifies more than the level shows; \"\": consistent.")
+    staging_flag: str = Field(
+        description='"over": the stage claims more than the evidence verifies; "under": '
+        'the evidence (C139) verifies more than the level shows; "": consistent.'
+    )
     c139_result: str = Field(description="Latest C139 result (e.g. 8C1F0W); empty when never assessed.")
     closed_on: date | None
     stage_entered_at: datetime
@@ -234,9 +236,12 @@ class MoveIn(In):
     stage_id: Id
     version: Version
     reason: Reason = ""
-    override: bool = Field(False, description="Advance although exit criteria are not met (a manager responsible "
-                                               "for the deal, never its owner; `reason` required). Recorded as "
-                                               "\"advanced without evidence\".")
+    override: bool = Field(
+        False,
+        description="Advance although exit criteria are not met (a manager responsible "
+        "for the deal, never its owner; `reason` required). Recorded as "
+        '"advanced without evidence".',
+    )
 
 
 class CloseWonIn(In):
@@ -246,7 +251,9 @@ class CloseWonIn(In):
 
 
 class CloseWonOverrideIn(CloseWonIn):
-    override: bool = Field(False, description="Close although exit criteria are not met (manager, reason required).")
+    override: bool = Field(
+        False, description="Close although exit criteria are not met (manager, reason required)."
+    )
 
 
 class CloseLostIn(CloseWonIn):
@@ -294,7 +301,9 @@ class StageChangeOut(Schema):
     changed_at: datetime
     reason: str
     overridden: bool = Field(description="Advanced without evidence: a manager overrode the gate.")
-    overridden_criteria: list[dict[str, Any]] = Field(description="The exit criteria not met at the override.")
+    overridden_criteria: list[dict[str, Any]] = Field(
+        description="The exit criteria not met at the override."
+    )
 
     @staticmethod
     def resolve_from_level(obj: Any) -> str | None:

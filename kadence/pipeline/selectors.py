@@ -24,18 +24,28 @@ from kadence.core.visibility import (
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
 
 SORTS = {
-    "name": "name", "-name": "-name",
-    "amount": "amount", "-amount": "-amount",
-    "close": "expected_close_date", "-close": "-expected_close_date",
-    "updated": "updated_at", "-updated": "-updated_at",
-    "created": "created_at", "-created": "-created_at",
-    "stage": "stage__order", "-stage": "-stage__order",
-    "probability": "probability", "-probability": "-probability",
-    "account": "account__name", "-account": "-account__name",
+    "name": "name",
+    "-name": "-name",
+    "amount": "amount",
+    "-amount": "-amount",
+    "close": "expected_close_date",
+    "-close": "-expected_close_date",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+    "created": "created_at",
+    "-created": "-created_at",
+    "stage": "stage__order",
+    "-stage": "-stage__order",
+    "probability": "probability",
+    "-probability": "-probability",
+    "account": "account__name",
+    "-account": "-account__name",
 }
 DEFAULT_SORT = "-updated"
 
-WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(100), output_field=DecimalField(max_digits=20, decimal_places=2))
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Value(100), output_field=DecimalField(max_digits=20, decimal_places=2)
+)
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
 
 
@@ -91,8 +101,14 @@ def _filtered(user: User, f: OpportunityFilters) -> QuerySet[Opportunity]:
     return qs
 
 
-def opportunity_list(user: User, filters: OpportunityFilters | None = None, *, sort: str = DEFAULT_SORT,
-                     page: int = 1, page_size: int = 25) -> Page:
+def opportunity_list(
+    user: User,
+    filters: OpportunityFilters | None = None,
+    *,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = 25,
+) -> Page:
     """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default)."""
     qs = _filtered(user, filters or OpportunityFilters())
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
@@ -103,7 +119,9 @@ def opportunity_list(user: User, filters: OpportunityFilters | None = None, *, s
 def opportunity_totals(user: User, filters: OpportunityFilters | None = None) -> dict[str, Any]:
     """Count, amount and weighted amount of the filtered list, in one aggregate query."""
     qs = _filtered(user, filters or OpportunityFilters())
-    row = qs.aggregate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    row = qs.aggregate(
+        n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
+    )
     return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"]}
 
 
@@ -111,16 +129,20 @@ def opportunity_detail(user: User, opp_id: int) -> Opportunity:
     """The opportunity with what its page and API detail show, in a fixed number of queries."""
     opp = access_opportunity(user, opp_id)
     return (
-        Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level", "loss_reason",
-                                           "winning_competitor")
+        Opportunity.objects.select_related(
+            "account", "owner", "team", "template", "stage", "level", "loss_reason", "winning_competitor"
+        )
         .prefetch_related("product_lines", "competitors", "team_members__user", "team_members__role")
         .get(pk=opp.pk)
     )
 
 
 def opportunity_permissions(user: User, opp: Opportunity) -> dict[str, bool]:
-    return {"can_edit": can_write_opportunity(user, opp), "can_reassign": can_reassign_opportunity(user, opp),
-            "can_approve": can_approve_for_opportunity(user, opp)}
+    return {
+        "can_edit": can_write_opportunity(user, opp),
+        "can_reassign": can_reassign_opportunity(user, opp),
+        "can_approve": can_approve_for_opportunity(user, opp),
+    }
 
 
 def stage_history(user: User, opp_id: int) -> list[StageChange]:
@@ -135,7 +157,9 @@ def stage_history(user: User, opp_id: int) -> list[StageChange]:
 
 def opportunity_audit(user: User, opp_id: int) -> list[AuditEntry]:
     opp = access_opportunity(user, opp_id)
-    return list(AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=opp.pk).select_related("actor"))
+    return list(
+        AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=opp.pk).select_related("actor")
+    )
 
 
 @dataclass
@@ -147,19 +171,32 @@ class BoardColumn:
     page: Page
 
 
-def pipeline_board(user: User, template: ProcessTemplate | None = None, filters: OpportunityFilters | None = None,
-                   *, column_pages: dict[int, int] | None = None, per_column: int = 10) -> tuple[ProcessTemplate | None, list[BoardColumn]]:
+def pipeline_board(
+    user: User,
+    template: ProcessTemplate | None = None,
+    filters: OpportunityFilters | None = None,
+    *,
+    column_pages: dict[int, int] | None = None,
+    per_column: int = 10,
+) -> tuple[ProcessTemplate | None, list[BoardColumn]]:
     """Open opportunities of one template as columns per stage: count, amount and weighted amount
     per stage from one grouped aggregate, and one page of cards per column (biggest first)."""
-    template = template or ProcessTemplate.objects.filter(is_default=True).first() or ProcessTemplate.objects.first()
+    template = (
+        template or ProcessTemplate.objects.filter(is_default=True).first() or ProcessTemplate.objects.first()
+    )
     if template is None:
         return None, []
     stages = list(template.stages.filter(is_won=False).select_related("default_level").order_by("order"))
-    base = _filtered(user, filters or OpportunityFilters()).filter(template=template, status=Opportunity.Status.OPEN)
+    base = _filtered(user, filters or OpportunityFilters()).filter(
+        template=template, status=Opportunity.Status.OPEN
+    )
     totals = {
         row["stage_id"]: row
-        for row in base.order_by().values("stage_id").annotate(
-            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO))
+        for row in base.order_by()
+        .values("stage_id")
+        .annotate(
+            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
+        )
     }
     column_pages = column_pages or {}
     columns = []
@@ -172,6 +209,13 @@ def pipeline_board(user: User, template: ProcessTemplate | None = None, filters:
         last = max(1, -(-count // size))
         number = min(max(number, 1), last)
         items = list(cards[(number - 1) * size : number * size]) if count else []
-        columns.append(BoardColumn(stage=stage, count=count, amount=agg["total"], weighted=agg["total_weighted"],
-                                   page=Page(items=items, count=count, page=number, page_size=size)))
+        columns.append(
+            BoardColumn(
+                stage=stage,
+                count=count,
+                amount=agg["total"],
+                weighted=agg["total_weighted"],
+                page=Page(items=items, count=count, page=number, page_size=size),
+            )
+        )
     return template, columns

@@ -49,7 +49,15 @@ from kadence.pipeline.models import (
 
 ENTITY = "pipeline.opportunity"
 AUDITED = ("amount", "currency", "expected_close_date", "forecast_category")
-EDITABLE = ("name", "amount", "currency", "expected_close_date", "forecast_category", "description", "next_step")
+EDITABLE = (
+    "name",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "forecast_category",
+    "description",
+    "next_step",
+)
 
 
 def _money(value: Any, field: str = "amount") -> Decimal:
@@ -59,14 +67,18 @@ def _money(value: Any, field: str = "amount") -> Decimal:
 def _currency(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationFailed(_("Currency must be a three-letter code such as CNY."),
-                               {"currency": [_("Use a three-letter ISO code.")]})
+        raise ValidationFailed(
+            _("Currency must be a three-letter code such as CNY."),
+            {"currency": [_("Use a three-letter ISO code.")]},
+        )
     return code
 
 
 def _category(value: str) -> str:
     if value not in ForecastCategory.values:
-        raise ValidationFailed(_("Unknown forecast category."), {"forecast_category": [_("Choose a listed category.")]})
+        raise ValidationFailed(
+            _("Unknown forecast category."), {"forecast_category": [_("Choose a listed category.")]}
+        )
     return value
 
 
@@ -87,17 +99,41 @@ def _by_ids(model, ids: Iterable[int] | None, field: str):
     return rows
 
 
-def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_level: ProbabilityLevel | None,
-             actor: User | None, reason: str = "", days: int | None = None, at=None,
-             overridden: bool = False, overridden_criteria: list[dict[str, Any]] | None = None) -> StageChange:
+def _history(
+    opp: Opportunity,
+    kind: str,
+    *,
+    from_stage: Stage | None,
+    from_level: ProbabilityLevel | None,
+    actor: User | None,
+    reason: str = "",
+    days: int | None = None,
+    at=None,
+    overridden: bool = False,
+    overridden_criteria: list[dict[str, Any]] | None = None,
+) -> StageChange:
     change = StageChange.objects.create(
-        opportunity=opp, kind=kind, from_stage=from_stage, to_stage=opp.stage,
-        from_stage_name=from_stage.name_zh if from_stage else "", to_stage_name=opp.stage.name_zh,
-        from_stage_name_en=from_stage.name_en if from_stage else "", to_stage_name_en=opp.stage.name_en,
-        from_level=from_level, to_level=opp.level, probability=opp.probability, amount=opp.amount,
-        currency=opp.currency, expected_close_date=opp.expected_close_date, status=opp.status,
-        days_in_from_stage=days, changed_by=actor, changed_at=at or timezone.now(), reason=(reason or "")[:500],
-        overridden=overridden, overridden_criteria=overridden_criteria or [],
+        opportunity=opp,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=opp.stage,
+        from_stage_name=from_stage.name_zh if from_stage else "",
+        to_stage_name=opp.stage.name_zh,
+        from_stage_name_en=from_stage.name_en if from_stage else "",
+        to_stage_name_en=opp.stage.name_en,
+        from_level=from_level,
+        to_level=opp.level,
+        probability=opp.probability,
+        amount=opp.amount,
+        currency=opp.currency,
+        expected_close_date=opp.expected_close_date,
+        status=opp.status,
+        days_in_from_stage=days,
+        changed_by=actor,
+        changed_at=at or timezone.now(),
+        reason=(reason or "")[:500],
+        overridden=overridden,
+        overridden_criteria=overridden_criteria or [],
     )
     summary.flow_add(change, opp.owner_id, opp.team_id, opp.created_at)
     return change
@@ -105,8 +141,11 @@ def _history(opp: Opportunity, kind: str, *, from_stage: Stage | None, from_leve
 
 def _open_only(opp: Opportunity) -> None:
     if opp.status != Opportunity.Status.OPEN:
-        raise ValidationFailed(_("This opportunity is closed (%(status)s); reopen it first.")
-                               % {"status": opp.get_status_display()}, code="closed")
+        raise ValidationFailed(
+            _("This opportunity is closed (%(status)s); reopen it first.")
+            % {"status": opp.get_status_display()},
+            code="closed",
+        )
 
 
 def _level_values(level: ProbabilityLevel) -> dict[str, Any]:
@@ -114,11 +153,23 @@ def _level_values(level: ProbabilityLevel) -> dict[str, Any]:
 
 
 @transaction.atomic
-def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, expected_close_date: date,
-                       currency: str = "CNY", template_id: int | None = None, stage_id: int | None = None,
-                       owner_id: int | None = None, forecast_category: str | None = None,
-                       product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
-                       description: str = "", next_step: str = "") -> Opportunity:
+def opportunity_create(
+    user: User,
+    *,
+    account_id: int,
+    name: str,
+    amount: Any,
+    expected_close_date: date,
+    currency: str = "CNY",
+    template_id: int | None = None,
+    stage_id: int | None = None,
+    owner_id: int | None = None,
+    forecast_category: str | None = None,
+    product_line_ids: Iterable[int] | None = None,
+    competitor_ids: Iterable[int] | None = None,
+    description: str = "",
+    next_step: str = "",
+) -> Opportunity:
     """Open a new opportunity at an account the user can see. It starts at the template's first
     stage (or `stage_id`) at the level its verified checkpoints support (a deal created at a later
     stage without evidence is over-staged); the stage's tasks are created; the first history row
@@ -132,30 +183,50 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
     if owner.org_unit_id is None:
-        raise ValidationFailed(_("The owner belongs to no team; an admin must place them in one first."),
-                               {"owner_id": [_("Owner has no team.")]})
+        raise ValidationFailed(
+            _("The owner belongs to no team; an admin must place them in one first."),
+            {"owner_id": [_("Owner has no team.")]},
+        )
     if template_id is None:
         template = ProcessTemplate.objects.filter(is_default=True, is_active=True).first()
     else:
         template = ProcessTemplate.objects.filter(pk=template_id, is_active=True).first()
     if template is None:
-        raise ValidationFailed(_("Unknown or inactive process template."), {"template_id": [_("Choose a template.")]})
+        raise ValidationFailed(
+            _("Unknown or inactive process template."), {"template_id": [_("Choose a template.")]}
+        )
     stages = template.stages.select_related("default_level")
     stage = stages.filter(pk=stage_id).first() if stage_id is not None else stages.order_by("order").first()
     if stage is None or stage.is_won:
-        raise ValidationFailed(_("Choose an open stage of the template."), {"stage_id": [_("Not a stage of this process.")]})
+        raise ValidationFailed(
+            _("Choose an open stage of the template."), {"stage_id": [_("Not a stage of this process.")]}
+        )
     if expected_close_date is None:
-        raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
+        raise ValidationFailed(
+            _("Expected close date is required."), {"expected_close_date": [_("Required.")]}
+        )
     clean_date(expected_close_date, "expected_close_date")
     now = timezone.now()
     level = stage.default_level
     opp = Opportunity(
-        name=_name(name), account=account, owner=owner, team_id=owner.org_unit_id, template=template, stage=stage,
-        level=level, probability=level.probability, amount=_money(amount), currency=_currency(currency),
+        name=_name(name),
+        account=account,
+        owner=owner,
+        team_id=owner.org_unit_id,
+        template=template,
+        stage=stage,
+        level=level,
+        probability=level.probability,
+        amount=_money(amount),
+        currency=_currency(currency),
         expected_close_date=expected_close_date,
-        forecast_category=_category(forecast_category) if forecast_category else level.default_forecast_category,
-        description=clean_text(description, "description", 10000, multiline=True), next_step=clean_text(next_step, "next_step", 300),
-        stage_entered_at=now, created_at=now,
+        forecast_category=_category(forecast_category)
+        if forecast_category
+        else level.default_forecast_category,
+        description=clean_text(description, "description", 10000, multiline=True),
+        next_step=clean_text(next_step, "next_step", 300),
+        stage_entered_at=now,
+        created_at=now,
         updated_at=now,
     )
     opp.save()
@@ -176,14 +247,23 @@ def opportunity_create(user: User, *, account_id: int, name: str, amount: Any, e
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "",
-                       product_line_ids: Iterable[int] | None = None, competitor_ids: Iterable[int] | None = None,
-                       **fields: Any) -> Opportunity:
+def opportunity_update(
+    user: User,
+    opp_id: int,
+    *,
+    version: int,
+    reason: str = "",
+    product_line_ids: Iterable[int] | None = None,
+    competitor_ids: Iterable[int] | None = None,
+    **fields: Any,
+) -> Opportunity:
     """Change the editable fields of an opportunity. `version` must be the one the user read."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                               {f: [_("Not editable.")] for f in unknown})
+        raise ValidationFailed(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            {f: [_("Not editable.")] for f in unknown},
+        )
     require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     values: dict[str, Any] = {}
@@ -195,14 +275,17 @@ def opportunity_update(user: User, opp_id: int, *, version: int, reason: str = "
         values["currency"] = _currency(fields["currency"])
     if "expected_close_date" in fields:
         if fields["expected_close_date"] is None:
-            raise ValidationFailed(_("Expected close date is required."), {"expected_close_date": [_("Required.")]})
+            raise ValidationFailed(
+                _("Expected close date is required."), {"expected_close_date": [_("Required.")]}
+            )
         values["expected_close_date"] = clean_date(fields["expected_close_date"], "expected_close_date")
     if "forecast_category" in fields:
         values["forecast_category"] = _category(fields["forecast_category"])
     for key in ("description", "next_step"):
         if key in fields:
-            values[key] = clean_text(fields[key], key, 300 if key == "next_step" else 10000,
-                                     multiline=key != "next_step")
+            values[key] = clean_text(
+                fields[key], key, 300 if key == "next_step" else 10000, multiline=key != "next_step"
+            )
     changes = {f: (getattr(opp, f), v) for f, v in values.items() if f in AUDITED}
     versioned_update(opp, version, values)
     product_lines = _by_ids(ProductLine, product_line_ids, "product_line_ids")
@@ -219,8 +302,9 @@ def _days_in_stage(opp: Opportunity, now) -> int:
     return max(0, (now - opp.stage_entered_at).days)
 
 
-def _gate_check(user: User, opp: Opportunity, leaving: list[Stage], *, override: bool,
-                reason: str) -> list[dict[str, Any]]:
+def _gate_check(
+    user: User, opp: Opportunity, leaving: list[Stage], *, override: bool, reason: str
+) -> list[dict[str, Any]]:
     """The criteria of `leaving` not met. Refuses the move with GateNotMet (listing them) unless a
     manager, director or admin responsible for the deal, never its owner, overrides with a reason;
     then returns them for the history row ("advanced without evidence")."""
@@ -228,20 +312,30 @@ def _gate_check(user: User, opp: Opportunity, leaving: list[Stage], *, override:
     if not missing:
         return []
     if not override:
-        raise GateNotMet(_("Exit criteria not met: %(count)d missing.") % {"count": len(missing)}, missing=missing)
+        raise GateNotMet(
+            _("Exit criteria not met: %(count)d missing.") % {"count": len(missing)}, missing=missing
+        )
     if not can_approve_for_opportunity(user, opp):
-        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
-                                 "can advance it without evidence."))
+        raise PermissionDenied(
+            _(
+                "Only a manager, director or admin responsible for this deal, and not its owner, "
+                "can advance it without evidence."
+            )
+        )
     if not reason.strip():
-        raise ValidationFailed(_("An override needs a written reason."), {"reason": [_("Say why the gate is overridden.")]},
-                               code="reason_required")
+        raise ValidationFailed(
+            _("An override needs a written reason."),
+            {"reason": [_("Say why the gate is overridden.")]},
+            code="reason_required",
+        )
     return missing
 
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: int,
-                           reason: str = "", override: bool = False) -> Opportunity:
+def opportunity_move_stage(
+    user: User, opp_id: int, *, stage_id: int, version: int, reason: str = "", override: bool = False
+) -> Opportunity:
     """Move an open opportunity to another stage of its template. Forward moves must pass the exit
     criteria of every stage they leave (gates.missing_exit_criteria), or be overridden by a manager
     with a written reason (recorded as "advanced without evidence"); backward moves are allowed and
@@ -251,39 +345,74 @@ def opportunity_move_stage(user: User, opp_id: int, *, stage_id: int, version: i
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     reason = clean_text(reason, "reason", 500, multiline=True)
-    target = Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
+    target = (
+        Stage.objects.select_related("default_level").filter(pk=stage_id, template_id=opp.template_id).first()
+    )
     if target is None:
-        raise ValidationFailed(_("That stage is not part of this opportunity's process."), {"stage_id": [_("Unknown stage.")]})
+        raise ValidationFailed(
+            _("That stage is not part of this opportunity's process."), {"stage_id": [_("Unknown stage.")]}
+        )
     if target.pk == opp.stage_id:
-        raise ValidationFailed(_("The opportunity is already at this stage."), {"stage_id": [_("Same stage.")]}, code="same_stage")
+        raise ValidationFailed(
+            _("The opportunity is already at this stage."),
+            {"stage_id": [_("Same stage.")]},
+            code="same_stage",
+        )
     if target.is_won:
         return opportunity_close_won(user, opp_id, version=version, reason=reason, override=override)
     current = opp.stage
     forward = target.order > current.order
     overridden: list[dict[str, Any]] = []
     if forward:
-        leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=current.order,
-                                            order__lt=target.order).order_by("order"))
+        leaving = list(
+            Stage.objects.filter(
+                template_id=opp.template_id, order__gte=current.order, order__lt=target.order
+            ).order_by("order")
+        )
         overridden = _gate_check(user, opp, leaving, override=override, reason=reason)
     now = timezone.now()
     old_level = opp.level
     days = _days_in_stage(opp, now)
     found = verified_level(opp, target)
-    versioned_update(opp, version, {"stage": target, "stage_entered_at": now, "staging_flag": found.staging,
-                                    **_level_values(found.level)})
+    versioned_update(
+        opp,
+        version,
+        {
+            "stage": target,
+            "stage_entered_at": now,
+            "staging_flag": found.staging,
+            **_level_values(found.level),
+        },
+    )
     opp.stage = target
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, opp.level.code)}, user, reason)
-    _history(opp, StageChange.Kind.ADVANCED if forward else StageChange.Kind.MOVED_BACK, from_stage=current,
-             from_level=old_level, actor=user, reason=reason, days=days, at=now, overridden=bool(overridden),
-             overridden_criteria=overridden)
+    _history(
+        opp,
+        StageChange.Kind.ADVANCED if forward else StageChange.Kind.MOVED_BACK,
+        from_stage=current,
+        from_level=old_level,
+        actor=user,
+        reason=reason,
+        days=days,
+        at=now,
+        overridden=bool(overridden),
+        overridden_criteria=overridden,
+    )
     after_stage_entry(opp, target, user)
     return opp
 
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_close_won(user: User, opp_id: int, *, version: int, closed_on: date | None = None,
-                          reason: str = "", override: bool = False) -> Opportunity:
+def opportunity_close_won(
+    user: User,
+    opp_id: int,
+    *,
+    version: int,
+    closed_on: date | None = None,
+    reason: str = "",
+    override: bool = False,
+) -> Opportunity:
     """Close as won: level Won (100%), category booked, the template's closing stage if it has one.
     The exit criteria of the current stage and of every stage before the closing one must be met
     (or overridden by a manager with a reason), as for any forward move."""
@@ -293,25 +422,56 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int, closed_on: d
     not_in_future(closed_on, timezone.localdate(), "closed_on")
     reason = clean_text(reason, "reason", 500, multiline=True)
     closing = Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first()
-    leaving = list(Stage.objects.filter(template_id=opp.template_id, order__gte=opp.stage.order, is_won=False,
-                                        **({"order__lt": closing.order} if closing else {})).order_by("order"))
+    leaving = list(
+        Stage.objects.filter(
+            template_id=opp.template_id,
+            order__gte=opp.stage.order,
+            is_won=False,
+            **({"order__lt": closing.order} if closing else {}),
+        ).order_by("order")
+    )
     overridden = _gate_check(user, opp, leaving, override=override, reason=reason)
     won = ProbabilityLevel.objects.filter(is_won=True).first()
     if won is None:
-        raise ValidationFailed(_("The probability ladder has no 'won' level; an admin must add one."), code="config")
-    final = Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first() or opp.stage
+        raise ValidationFailed(
+            _("The probability ladder has no 'won' level; an admin must add one."), code="config"
+        )
+    final = (
+        Stage.objects.filter(template_id=opp.template_id, is_won=True).order_by("order").first() or opp.stage
+    )
     now = timezone.now()
     old_stage, old_level, old_category = opp.stage, opp.level, opp.forecast_category
     days = _days_in_stage(opp, now)
-    values = {"status": Opportunity.Status.WON, "closed_on": closed_on or timezone.localdate(), "stage": final,
-              "forecast_category": ForecastCategory.BOOKED, "staging_flag": "", **_level_values(won)}
+    values = {
+        "status": Opportunity.Status.WON,
+        "closed_on": closed_on or timezone.localdate(),
+        "stage": final,
+        "forecast_category": ForecastCategory.BOOKED,
+        "staging_flag": "",
+        **_level_values(won),
+    }
     if final.pk != old_stage.pk:
         values["stage_entered_at"] = now
     versioned_update(opp, version, values)
-    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, won.code),
-                                   "forecast_category": (old_category, ForecastCategory.BOOKED)}, user, reason)
-    _history(opp, StageChange.Kind.WON, from_stage=old_stage, from_level=old_level, actor=user, reason=reason,
-             days=days, at=now, overridden=bool(overridden), overridden_criteria=overridden)
+    audit_changes(
+        ENTITY,
+        opp.pk,
+        {"level": (old_level.code, won.code), "forecast_category": (old_category, ForecastCategory.BOOKED)},
+        user,
+        reason,
+    )
+    _history(
+        opp,
+        StageChange.Kind.WON,
+        from_stage=old_stage,
+        from_level=old_level,
+        actor=user,
+        reason=reason,
+        days=days,
+        at=now,
+        overridden=bool(overridden),
+        overridden_criteria=overridden,
+    )
     if final.pk != old_stage.pk:
         after_stage_entry(opp, final, user)
     return opp
@@ -319,8 +479,16 @@ def opportunity_close_won(user: User, opp_id: int, *, version: int, closed_on: d
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winning_competitor_id: int | None = None,
-                           version: int, closed_on: date | None = None, reason: str = "") -> Opportunity:
+def opportunity_close_lost(
+    user: User,
+    opp_id: int,
+    *,
+    loss_reason_id: int,
+    winning_competitor_id: int | None = None,
+    version: int,
+    closed_on: date | None = None,
+    reason: str = "",
+) -> Opportunity:
     """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
     require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
@@ -337,21 +505,44 @@ def opportunity_close_lost(user: User, opp_id: int, *, loss_reason_id: int, winn
             raise ValidationFailed(_("Unknown competitor."), {"winning_competitor_id": [_("Unknown id.")]})
     lost = ProbabilityLevel.objects.filter(is_lost=True).first()
     if lost is None:
-        raise ValidationFailed(_("The probability ladder has no 'lost' level; an admin must add one."), code="config")
+        raise ValidationFailed(
+            _("The probability ladder has no 'lost' level; an admin must add one."), code="config"
+        )
     now = timezone.now()
     old_level, old_category = opp.level, opp.forecast_category
     days = _days_in_stage(opp, now)
-    versioned_update(opp, version, {
-        "status": Opportunity.Status.LOST, "closed_on": closed_on or timezone.localdate(), "loss_reason": loss_reason,
-        "winning_competitor": competitor, "forecast_category": ForecastCategory.OMITTED, "staging_flag": "",
-        **_level_values(lost),
-    })
+    versioned_update(
+        opp,
+        version,
+        {
+            "status": Opportunity.Status.LOST,
+            "closed_on": closed_on or timezone.localdate(),
+            "loss_reason": loss_reason,
+            "winning_competitor": competitor,
+            "forecast_category": ForecastCategory.OMITTED,
+            "staging_flag": "",
+            **_level_values(lost),
+        },
+    )
     if competitor is not None:  # the winner was in the race, recorded there or not
         opp.competitors.add(competitor)
-    audit_changes(ENTITY, opp.pk, {"level": (old_level.code, lost.code),
-                                   "forecast_category": (old_category, ForecastCategory.OMITTED)}, user, reason)
-    _history(opp, StageChange.Kind.LOST, from_stage=opp.stage, from_level=old_level, actor=user,
-             reason=reason or loss_reason.name_zh, days=days, at=now)
+    audit_changes(
+        ENTITY,
+        opp.pk,
+        {"level": (old_level.code, lost.code), "forecast_category": (old_category, ForecastCategory.OMITTED)},
+        user,
+        reason,
+    )
+    _history(
+        opp,
+        StageChange.Kind.LOST,
+        from_stage=opp.stage,
+        from_level=old_level,
+        actor=user,
+        reason=reason or loss_reason.name_zh,
+        days=days,
+        at=now,
+    )
     return opp
 
 
@@ -367,40 +558,70 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int, reason: str = "
         raise ValidationFailed(_("Say why the deal is reopened."), {"reason": [_("Required.")]})
     stage = opp.stage
     if stage.is_won:
-        stage = (Stage.objects.filter(template_id=opp.template_id, order__lt=stage.order).order_by("-order").first()
-                 or stage)
+        stage = (
+            Stage.objects.filter(template_id=opp.template_id, order__lt=stage.order)
+            .order_by("-order")
+            .first()
+            or stage
+        )
     now = timezone.now()
     old_stage, old_level = opp.stage, opp.level
     opp.status = Opportunity.Status.OPEN  # judged as an open deal at `stage`
     found = verified_level(opp, stage)
     level = found.level
-    versioned_update(opp, version, {"status": Opportunity.Status.OPEN, "closed_on": None, "loss_reason": None,
-                                    "winning_competitor": None, "stage": stage, "stage_entered_at": now,
-                                    "staging_flag": found.staging,
-                                    "forecast_category": level.default_forecast_category, **_level_values(level)})
+    versioned_update(
+        opp,
+        version,
+        {
+            "status": Opportunity.Status.OPEN,
+            "closed_on": None,
+            "loss_reason": None,
+            "winning_competitor": None,
+            "stage": stage,
+            "stage_entered_at": now,
+            "staging_flag": found.staging,
+            "forecast_category": level.default_forecast_category,
+            **_level_values(level),
+        },
+    )
     opp.stage = stage
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, level.code)}, user, reason)
-    _history(opp, StageChange.Kind.REOPENED, from_stage=old_stage, from_level=old_level, actor=user, reason=reason, at=now)
+    _history(
+        opp,
+        StageChange.Kind.REOPENED,
+        from_stage=old_stage,
+        from_level=old_level,
+        actor=user,
+        reason=reason,
+        at=now,
+    )
     return opp
 
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_reassign(user: User, opp_id: int, *, owner_id: int, version: int,
-                         reason: str = "") -> Opportunity:
+def opportunity_reassign(
+    user: User, opp_id: int, *, owner_id: int, version: int, reason: str = ""
+) -> Opportunity:
     """Give the opportunity to another person (manager, director or admin with the deal in scope).
     The deal follows the new owner's team."""
     require_version(version)
     opp = access_opportunity(user, opp_id, lock=True)
     if not can_reassign_opportunity(user, opp):
-        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal can reassign it."))
+        raise PermissionDenied(
+            _("Only a manager, director or admin responsible for this deal can reassign it.")
+        )
     owner = visible_users(user).filter(pk=owner_id).first()
     if owner is None or owner.org_unit_id is None:
-        raise ValidationFailed(_("Choose an active user who belongs to a team."), {"owner_id": [_("Unknown owner.")]})
+        raise ValidationFailed(
+            _("Choose an active user who belongs to a team."), {"owner_id": [_("Unknown owner.")]}
+        )
     if not in_scope(user, owner.org_unit_id):
         raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
     if owner.pk == opp.owner_id:
-        raise ValidationFailed(_("This person already owns the opportunity."), {"owner_id": [_("Same owner.")]})
+        raise ValidationFailed(
+            _("This person already owns the opportunity."), {"owner_id": [_("Same owner.")]}
+        )
     old_owner = opp.owner
     old_key = (opp.owner_id, opp.team_id)
     versioned_update(opp, version, {"owner": owner, "team_id": owner.org_unit_id})
@@ -419,8 +640,15 @@ def opportunity_team_add(user: User, opp_id: int, *, user_id: int, role_id: int)
     role = DealRole.objects.filter(pk=role_id).first()
     if role is None:
         raise ValidationFailed(_("Unknown deal role."), {"role_id": [_("Choose a role.")]})
-    row, created = OpportunityTeamMember.objects.update_or_create(opportunity=opp, user=member, defaults={"role": role})
-    audit_changes(ENTITY, opp.pk, {"team_member": ("" if created else member.username, f"{member.username}:{role.code}")}, user)
+    row, created = OpportunityTeamMember.objects.update_or_create(
+        opportunity=opp, user=member, defaults={"role": role}
+    )
+    audit_changes(
+        ENTITY,
+        opp.pk,
+        {"team_member": ("" if created else member.username, f"{member.username}:{role.code}")},
+        user,
+    )
     return row
 
 

@@ -41,8 +41,9 @@ from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, Sta
 
 T = TypeVar("T")
 ZERO = Decimal(0)
-WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / 100,
-                             output_field=DecimalField(max_digits=22, decimal_places=4))
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
+)
 
 
 EPOCH = date(1970, 1, 1)
@@ -58,8 +59,9 @@ class EpochDays(Func):
         super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
-                           **extra)
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
+        )
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
@@ -93,8 +95,19 @@ class WonContribution:
     weighted: Decimal
 
 
-FIELDS = ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "expected_close_date", "amount",
-          "probability", "stage_entered_at", "status", "closed_on")
+FIELDS = (
+    "owner_id",
+    "team_id",
+    "stage_id",
+    "level_id",
+    "forecast_category",
+    "expected_close_date",
+    "amount",
+    "probability",
+    "stage_entered_at",
+    "status",
+    "closed_on",
+)
 
 State = tuple[Contribution | None, WonContribution | None]
 
@@ -111,12 +124,19 @@ def contribution(opp_id: int, *, lock: bool = False) -> State:
         return None, None
     weighted = row["amount"] * row["probability"] / 100
     if row["status"] == Opportunity.Status.WON and row["closed_on"] is not None:
-        return None, WonContribution((row["owner_id"], row["team_id"], row["closed_on"].replace(day=1)), row["amount"],
-                                     weighted)
+        return None, WonContribution(
+            (row["owner_id"], row["team_id"], row["closed_on"].replace(day=1)), row["amount"], weighted
+        )
     if row["status"] != Opportunity.Status.OPEN:
         return None, None
-    key = (row["owner_id"], row["team_id"], row["stage_id"], row["level_id"], row["forecast_category"],
-           row["expected_close_date"].replace(day=1))
+    key = (
+        row["owner_id"],
+        row["team_id"],
+        row["stage_id"],
+        row["level_id"],
+        row["forecast_category"],
+        row["expected_close_date"].replace(day=1),
+    )
     return Contribution(key, row["amount"], weighted, epoch_days(row["stage_entered_at"])), None
 
 
@@ -131,7 +151,9 @@ def _bump(model: type[Model], key: dict, sign: int, values: dict, count: int = 1
         return
     try:
         with transaction.atomic():
-            model._default_manager.create(**key, count=sign * count, **{n: sign * v for n, v in values.items()})
+            model._default_manager.create(
+                **key, count=sign * count, **{n: sign * v for n, v in values.items()}
+            )
     except IntegrityError:  # created meanwhile by another transaction: add to it
         if not model._default_manager.filter(**key).update(count=F("count") + sign * count, **changes):
             raise
@@ -148,13 +170,31 @@ def _state_bumps(state: State, sign: int) -> list[tuple[type[Model], dict, int, 
     bumps: list[tuple[type[Model], dict, int, dict]] = []
     if total is not None:
         owner, team, stage, level, category, month = total.key
-        bumps.append((PipelineTotal, {"owner_id": owner, "team_id": team, "stage_id": stage, "level_id": level,
-                                      "forecast_category": category, "close_month": month}, sign,
-                      {"amount": total.amount, "weighted": total.weighted, "entered_days": total.entered_days}))
+        bumps.append(
+            (
+                PipelineTotal,
+                {
+                    "owner_id": owner,
+                    "team_id": team,
+                    "stage_id": stage,
+                    "level_id": level,
+                    "forecast_category": category,
+                    "close_month": month,
+                },
+                sign,
+                {"amount": total.amount, "weighted": total.weighted, "entered_days": total.entered_days},
+            )
+        )
     if won is not None:
         owner, team, month = won.key
-        bumps.append((WonTotal, {"owner_id": owner, "team_id": team, "closed_month": month}, sign,
-                      {"amount": won.amount, "weighted": won.weighted}))
+        bumps.append(
+            (
+                WonTotal,
+                {"owner_id": owner, "team_id": team, "closed_month": month},
+                sign,
+                {"amount": won.amount, "weighted": won.weighted},
+            )
+        )
     return bumps
 
 
@@ -225,11 +265,22 @@ def added(opp_id: int) -> None:
 
 def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datetime) -> None:
     """Count one new stage-history row under the deal's owner and team."""
-    cycle = epoch_days(change.changed_at) - epoch_days(created_at) if change.kind == StageChange.Kind.WON else 0
-    _bump(StageFlow, {"owner_id": owner_id, "team_id": team_id, "month": month_of(change.changed_at),
-                      "kind": change.kind, "from_stage_id": change.from_stage_id or change.to_stage_id,
-                      "to_stage_id": change.to_stage_id}, +1,
-          {"amount": change.amount, "days": change.days_in_from_stage or 0, "cycle_days": cycle})
+    cycle = (
+        epoch_days(change.changed_at) - epoch_days(created_at) if change.kind == StageChange.Kind.WON else 0
+    )
+    _bump(
+        StageFlow,
+        {
+            "owner_id": owner_id,
+            "team_id": team_id,
+            "month": month_of(change.changed_at),
+            "kind": change.kind,
+            "from_stage_id": change.from_stage_id or change.to_stage_id,
+            "to_stage_id": change.to_stage_id,
+        },
+        +1,
+        {"amount": change.amount, "days": change.days_in_from_stage or 0, "cycle_days": cycle},
+    )
 
 
 def _flow_groups(opp_id: int) -> list[dict]:
@@ -237,9 +288,15 @@ def _flow_groups(opp_id: int) -> list[dict]:
         StageChange.objects.filter(opportunity_id=opp_id)
         .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"))
         .values("m", "kind", "start", "to_stage_id")
-        .annotate(n=Count("id"), amount_sum=Sum("amount"), days_sum=Coalesce(Sum("days_in_from_stage"), 0),
-                  cycle=Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
-                            filter=Q(kind=StageChange.Kind.WON)))
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            days_sum=Coalesce(Sum("days_in_from_stage"), 0),
+            cycle=Sum(
+                EpochDays("changed_at") - EpochDays("opportunity__created_at"),
+                filter=Q(kind=StageChange.Kind.WON),
+            ),
+        )
         .order_by()
     )
 
@@ -253,10 +310,19 @@ def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
     for group in _flow_groups(opp_id):
         month = group["m"].date() if isinstance(group["m"], datetime) else group["m"]
         for (owner, team), sign in ((old, -1), (new, +1)):
-            key = {"owner_id": owner, "team_id": team, "month": month, "kind": group["kind"],
-                   "from_stage_id": group["start"], "to_stage_id": group["to_stage_id"]}
-            values = {"amount": group["amount_sum"] or ZERO, "days": group["days_sum"] or 0,
-                      "cycle_days": group["cycle"] or 0}
+            key = {
+                "owner_id": owner,
+                "team_id": team,
+                "month": month,
+                "kind": group["kind"],
+                "from_stage_id": group["start"],
+                "to_stage_id": group["to_stage_id"],
+            }
+            values = {
+                "amount": group["amount_sum"] or ZERO,
+                "days": group["days_sum"] or 0,
+                "cycle_days": group["cycle"] or 0,
+            }
             bumps.append((StageFlow, key, sign, values))
             counts[id(key)] = group["n"]
     for model, key, sign, values in _in_order(bumps):
@@ -267,8 +333,10 @@ def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
 
 
 def _models(get_model: Callable[[str, str], Any] | None) -> dict[str, Any]:
-    return {name: (get_model("pipeline", name) if get_model else globals()[name])
-            for name in ("Opportunity", "PipelineTotal", "StageChange", "StageFlow", "WonTotal")}
+    return {
+        name: (get_model("pipeline", name) if get_model else globals()[name])
+        for name in ("Opportunity", "PipelineTotal", "StageChange", "StageFlow", "WonTotal")
+    }
 
 
 def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[str, list[Model]]:
@@ -276,34 +344,89 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
     computed with grouped SQL: what `rebuild` writes and what `drift` compares with."""
     models = _models(get_model)
     Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal = (  # noqa: N806
-        models["Opportunity"], models["PipelineTotal"], models["StageChange"], models["StageFlow"], models["WonTotal"])
-    won = (Opportunity.objects.filter(status="won", closed_on__isnull=False)
-           .annotate(closed_month=TruncMonth("closed_on")).values("owner_id", "team_id", "closed_month")
-           .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED)).order_by())
-    totals = (Opportunity.objects.filter(status="open")
-              .annotate(close_month=TruncMonth("expected_close_date"))
-              .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
-              .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")))
-              .order_by())
-    flows = (StageChange.objects
-             .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"),
-                       owner=F("opportunity__owner_id"), team=F("opportunity__team_id"))
-             .values("owner", "team", "m", "kind", "start", "to_stage_id")
-             .annotate(n=Count("id"), amount_sum=Sum("amount"), days_sum=Coalesce(Sum("days_in_from_stage"), 0),
-                       cycle=Coalesce(Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"),
-                                          filter=Q(kind="won")), Value(0)))
-             .order_by())
+        models["Opportunity"],
+        models["PipelineTotal"],
+        models["StageChange"],
+        models["StageFlow"],
+        models["WonTotal"],
+    )
+    won = (
+        Opportunity.objects.filter(status="won", closed_on__isnull=False)
+        .annotate(closed_month=TruncMonth("closed_on"))
+        .values("owner_id", "team_id", "closed_month")
+        .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED))
+        .order_by()
+    )
+    totals = (
+        Opportunity.objects.filter(status="open")
+        .annotate(close_month=TruncMonth("expected_close_date"))
+        .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
+        .annotate(
+            n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at"))
+        )
+        .order_by()
+    )
+    flows = (
+        StageChange.objects.annotate(
+            m=TruncMonth("changed_at"),
+            start=Coalesce("from_stage_id", "to_stage_id"),
+            owner=F("opportunity__owner_id"),
+            team=F("opportunity__team_id"),
+        )
+        .values("owner", "team", "m", "kind", "start", "to_stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            days_sum=Coalesce(Sum("days_in_from_stage"), 0),
+            cycle=Coalesce(
+                Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")),
+                Value(0),
+            ),
+        )
+        .order_by()
+    )
     return {
-        "WonTotal": [WonTotal(owner_id=r["owner_id"], team_id=r["team_id"], closed_month=_as_date(r["closed_month"]),
-                              count=r["n"], amount=r["amount_sum"], weighted=r["w"]) for r in won.iterator()],
+        "WonTotal": [
+            WonTotal(
+                owner_id=r["owner_id"],
+                team_id=r["team_id"],
+                closed_month=_as_date(r["closed_month"]),
+                count=r["n"],
+                amount=r["amount_sum"],
+                weighted=r["w"],
+            )
+            for r in won.iterator()
+        ],
         "PipelineTotal": [
-            PipelineTotal(owner_id=r["owner_id"], team_id=r["team_id"], stage_id=r["stage_id"], level_id=r["level_id"],
-                          forecast_category=r["forecast_category"], close_month=_as_date(r["close_month"]), count=r["n"],
-                          amount=r["amount_sum"], weighted=r["w"], entered_days=r["days"]) for r in totals.iterator()],
+            PipelineTotal(
+                owner_id=r["owner_id"],
+                team_id=r["team_id"],
+                stage_id=r["stage_id"],
+                level_id=r["level_id"],
+                forecast_category=r["forecast_category"],
+                close_month=_as_date(r["close_month"]),
+                count=r["n"],
+                amount=r["amount_sum"],
+                weighted=r["w"],
+                entered_days=r["days"],
+            )
+            for r in totals.iterator()
+        ],
         "StageFlow": [
-            StageFlow(owner_id=r["owner"], team_id=r["team"], month=_as_date(r["m"]), kind=r["kind"],
-                      from_stage_id=r["start"], to_stage_id=r["to_stage_id"], count=r["n"], amount=r["amount_sum"],
-                      days=r["days_sum"], cycle_days=r["cycle"]) for r in flows.iterator()],
+            StageFlow(
+                owner_id=r["owner"],
+                team_id=r["team"],
+                month=_as_date(r["m"]),
+                kind=r["kind"],
+                from_stage_id=r["start"],
+                to_stage_id=r["to_stage_id"],
+                count=r["n"],
+                amount=r["amount_sum"],
+                days=r["days_sum"],
+                cycle_days=r["cycle"],
+            )
+            for r in flows.iterator()
+        ],
     }
 
 
@@ -354,7 +477,9 @@ def _measures(row: Model, names: tuple[str, ...]) -> dict[str, Any]:
     values = {}
     for name in names:
         value = getattr(row, name)
-        values[name] = Decimal(value).quantize(Decimal("0.0001")) if isinstance(value, Decimal) else int(value or 0)
+        values[name] = (
+            Decimal(value).quantize(Decimal("0.0001")) if isinstance(value, Decimal) else int(value or 0)
+        )
     return values
 
 

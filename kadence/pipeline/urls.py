@@ -16,5 +16,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/reopen/", views.opportunity_reopen, name="opportunity_reopen"),
     path("opportunities/<int:pk>/reassign/", views.opportunity_reassign, name="opportunity_reassign"),
     path("opportunities/<int:pk>/team/add/", views.opportunity_team_add, name="opportunity_team_add"),
-    path("opportunities/<int:pk>/team/remove/", views.opportunity_team_remove, name="opportunity_team_remove"),
+    path(
+        "opportunities/<int:pk>/team/remove/", views.opportunity_team_remove, name="opportunity_team_remove"
+    ),
 ]

@@ -87,8 +87,13 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort") or selectors.DEFAULT_SORT
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
-    page = selectors.opportunity_list(user, filters, sort=sort, page=request.GET.get("page") or 1,
-                                      page_size=_page_size(request.GET.get("size")))
+    page = selectors.opportunity_list(
+        user,
+        filters,
+        sort=sort,
+        page=request.GET.get("page") or 1,
+        page_size=_page_size(request.GET.get("size")),
+    )
     context = {
         "form": form,
         "page": page,
@@ -125,35 +130,43 @@ def _board_context(user, query: QueryDict) -> dict[str, Any]:
     templates = ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")
     template = templates.filter(pk=values["template"]).first() if values.get("template") else None
     template = template or templates.first()
-    context: dict[str, Any] = {"form": form, "query": query, "board_query": query.urlencode(), "template": template}
+    context: dict[str, Any] = {
+        "form": form,
+        "query": query,
+        "board_query": query.urlencode(),
+        "template": template,
+    }
     if template is None:
         return {**context, "columns": [], "stages": []}
     filters = selectors.OpportunityFilters(owner_id=values.get("owner"), team_id=values.get("team"))
-    template, columns = selectors.pipeline_board(user, template, filters, column_pages=_column_pages(query),
-                                                 per_column=CARDS_PER_COLUMN)
+    template, columns = selectors.pipeline_board(
+        user, template, filters, column_pages=_column_pages(query), per_column=CARDS_PER_COLUMN
+    )
     for column in columns:
         column.param = f"col_{column.stage.pk}"
         column.target = f"#col-{column.stage.pk}"
         for opp in column.page.items:
             opp.can_edit = selectors.opportunity_permissions(user, opp)["can_edit"]
     stages = list(template.stages.order_by("order"))
-    context.update({
-        "template": template,
-        "columns": columns,
-        "stages": stages,
-        "board_totals": {
-            "count": sum(c.count for c in columns),
-            "amount": sum((c.amount for c in columns), 0),
-            "weighted": sum((c.weighted for c in columns), 0),
-        },
-        "chart": {
-            "stages": [c.stage.name for c in columns],
-            "amount": [float(c.amount) for c in columns],
-            "weighted": [float(c.weighted) for c in columns],
-            "labels": {"amount": _("Amount"), "weighted": _("Weighted")},
-            "yaxis": money_axis([c.amount for c in columns]),  # ticks in the user's unit (万 / 亿)
-        },
-    })
+    context.update(
+        {
+            "template": template,
+            "columns": columns,
+            "stages": stages,
+            "board_totals": {
+                "count": sum(c.count for c in columns),
+                "amount": sum((c.amount for c in columns), 0),
+                "weighted": sum((c.weighted for c in columns), 0),
+            },
+            "chart": {
+                "stages": [c.stage.name for c in columns],
+                "amount": [float(c.amount) for c in columns],
+                "weighted": [float(c.weighted) for c in columns],
+                "labels": {"amount": _("Amount"), "weighted": _("Weighted")},
+                "yaxis": money_axis([c.amount for c in columns]),  # ticks in the user's unit (万 / 亿)
+            },
+        }
+    )
     return context
 
 
@@ -171,19 +184,28 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
             return _vary(render(request, "pipeline/_board_column.html", {**context, "col": column}))
     if target == "board":
         return _vary(render(request, "pipeline/_board.html", context))
-    return _vary(render(request, "pipeline/board.html", context, status=failed.error.status if failed else 200))
+    return _vary(
+        render(request, "pipeline/board.html", context, status=failed.error.status if failed else 200)
+    )
 
 
 def _card(user, opp_id: int) -> Opportunity | None:
     """One board card as the board shows it (fresh from the database, so a retry uses the current
     version), or None when it is not visible."""
-    opp = visible_opportunities(user).select_related("account", "owner", "level", "stage").filter(pk=opp_id).first()
+    opp = (
+        visible_opportunities(user)
+        .select_related("account", "owner", "level", "stage")
+        .filter(pk=opp_id)
+        .first()
+    )
     if opp is not None:
         opp.can_edit = selectors.opportunity_permissions(user, opp)["can_edit"]
     return opp
 
 
-def _move_on_board(request: HttpRequest, pk: int, error: DomainError | None, moved: Opportunity | None) -> HttpResponse:
+def _move_on_board(
+    request: HttpRequest, pk: int, error: DomainError | None, moved: Opportunity | None
+) -> HttpResponse:
     query = QueryDict(request.POST.get("board_query", ""))
     htmx = bool(getattr(request, "htmx", False))
     if error is None:
@@ -200,9 +222,12 @@ def _move_on_board(request: HttpRequest, pk: int, error: DomainError | None, mov
             response = render(request, "core/_error.html", {"error": error}, status=error.status)
         else:
             stages = list(Stage.objects.filter(template_id=card.template_id).order_by("order"))
-            response = render(request, "pipeline/_opp_card.html",
-                              {"opp": card, "stages": stages, "board_query": query.urlencode(), "card_error": error},
-                              status=error.status)
+            response = render(
+                request,
+                "pipeline/_opp_card.html",
+                {"opp": card, "stages": stages, "board_query": query.urlencode(), "card_error": error},
+                status=error.status,
+            )
         return reswap(retarget(response, f"#card-{pk}"), "outerHTML")
     if isinstance(error, NotFound | PermissionDenied):
         return render_error(request, error)
@@ -222,9 +247,14 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         data = form.cleaned_data
         try:
-            moved = services.opportunity_move_stage(request.user, pk, stage_id=data["stage_id"],
-                                                    version=data.get("version"), reason=data.get("reason") or "",
-                                                    override=bool(data.get("override")))
+            moved = services.opportunity_move_stage(
+                request.user,
+                pk,
+                stage_id=data["stage_id"],
+                version=data.get("version"),
+                reason=data.get("reason") or "",
+                override=bool(data.get("override")),
+            )
         except DomainError as exc:
             error = exc
     if request.POST.get("origin") == "board":
@@ -242,11 +272,22 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 AUDIT_LABELS = {
-    "amount": _("Amount"), "currency": _("Currency"), "expected_close_date": _("Expected close date"),
-    "forecast_category": _("Forecast category"), "level": _("Level"), "owner": _("Owner"),
-    "team_member": _("Deal team"), "evidence": _("Evidence"), "approval": _("Approval"), "c139": _("C139"),
-    "bid_decision": _("Bid decision"), "buying_centre": _("Buying centre"), "milestone": _("Milestone"),
-    "task": _("Task"), "expense": _("Expense"), "expense_budget": _("Expense budget"),
+    "amount": _("Amount"),
+    "currency": _("Currency"),
+    "expected_close_date": _("Expected close date"),
+    "forecast_category": _("Forecast category"),
+    "level": _("Level"),
+    "owner": _("Owner"),
+    "team_member": _("Deal team"),
+    "evidence": _("Evidence"),
+    "approval": _("Approval"),
+    "c139": _("C139"),
+    "bid_decision": _("Bid decision"),
+    "buying_centre": _("Buying centre"),
+    "milestone": _("Milestone"),
+    "task": _("Task"),
+    "expense": _("Expense"),
+    "expense_budget": _("Expense budget"),
 }
 
 
@@ -266,8 +307,12 @@ def _audit_rows(entries) -> list[dict[str, Any]]:
         return value
 
     return [
-        {"entry": e, "label": AUDIT_LABELS.get(e.field, e.field), "old": show(e.field, e.old_value),
-         "new": show(e.field, e.new_value)}
+        {
+            "entry": e,
+            "label": AUDIT_LABELS.get(e.field, e.field),
+            "old": show(e.field, e.old_value),
+            "new": show(e.field, e.new_value),
+        }
         for e in entries
     ]
 
@@ -291,7 +336,9 @@ def _progress(opp: Opportunity, stages: list[Stage]) -> list[dict[str, Any]]:
 def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides: Any) -> dict[str, Any]:
     opp = selectors.opportunity_detail(user, pk)
     perms = selectors.opportunity_permissions(user, opp)
-    stages = list(Stage.objects.filter(template_id=opp.template_id).select_related("default_level").order_by("order"))
+    stages = list(
+        Stage.objects.filter(template_id=opp.template_id).select_related("default_level").order_by("order")
+    )
     history = selectors.stage_history(user, pk)
     previous = None
     for row in history:
@@ -316,19 +363,26 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
         "today": timezone.localdate(),
     }
     if perms["can_edit"]:
-        context.update({
-            "move_form": MoveForm(initial={"stage_id": opp.stage_id, "version": opp.version}),
-            "close_won_form": CloseWonForm(initial={"version": opp.version}),
-            "close_lost_form": CloseLostForm(initial={"version": opp.version}),
-            "reopen_form": ReopenForm(initial={"version": opp.version}),
-            "team_add_form": TeamAddForm(user),
-        })
+        context.update(
+            {
+                "move_form": MoveForm(initial={"stage_id": opp.stage_id, "version": opp.version}),
+                "close_won_form": CloseWonForm(initial={"version": opp.version}),
+                "close_lost_form": CloseLostForm(initial={"version": opp.version}),
+                "reopen_form": ReopenForm(initial={"version": opp.version}),
+                "team_add_form": TeamAddForm(user),
+            }
+        )
     if perms["can_reassign"]:
         context["reassign_form"] = ReassignForm(user, initial={"version": opp.version})
     if failed is not None and failed.slot in ACTION_FORMS:
         slot, make = ACTION_FORMS[failed.slot]
-        context.update({"action_slot": slot, "action_error": failed.error,
-                        f"{slot}_form": rebound_form(failed, lambda data: make(user, data), opp.version)})
+        context.update(
+            {
+                "action_slot": slot,
+                "action_error": failed.error,
+                f"{slot}_form": rebound_form(failed, lambda data: make(user, data), opp.version),
+            }
+        )
     context.update(overrides)
     return context
 
@@ -342,7 +396,9 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     # After a refused action (post-redirect-get) the page carries that refusal's status, once.
-    return render(request, "pipeline/opportunity_detail.html", context, status=failed.error.status if failed else 200)
+    return render(
+        request, "pipeline/opportunity_detail.html", context, status=failed.error.status if failed else 200
+    )
 
 
 # The action forms of the opportunity page, by the URL name of the view they post to: the slot they
@@ -372,8 +428,9 @@ def _place_field_errors(form: Any, error: DomainError) -> None:
         add_service_errors(form, error)
 
 
-def submit_versioned(request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str,
-                     back: str) -> HttpResponse:
+def submit_versioned(
+    request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
+) -> HttpResponse:
     """The POST of a form that changes the deal as of the version it read (close won or lost, reopen,
     reassign, the deal team, the edit form): validate, `save(cleaned_data)` through the service, then
     the deal's page with the message `done`. Refused (bad input, a stale version, a gate): the post
@@ -396,8 +453,12 @@ def _run_action(request: HttpRequest, pk: int, form, run: Callable[[dict], Any],
 @require_POST
 def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, CloseWonForm(request.POST),
-        lambda d: services.opportunity_close_won(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
+        request,
+        pk,
+        CloseWonForm(request.POST),
+        lambda d: services.opportunity_close_won(
+            request.user, pk, version=d.get("version"), reason=d.get("reason") or ""
+        ),
         _("Closed as won. Congratulations!"),
     )
 
@@ -406,10 +467,17 @@ def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, CloseLostForm(request.POST),
+        request,
+        pk,
+        CloseLostForm(request.POST),
         lambda d: services.opportunity_close_lost(
-            request.user, pk, loss_reason_id=d.get("loss_reason"), winning_competitor_id=d.get("winning_competitor"),
-            version=d.get("version"), reason=d.get("reason") or ""),
+            request.user,
+            pk,
+            loss_reason_id=d.get("loss_reason"),
+            winning_competitor_id=d.get("winning_competitor"),
+            version=d.get("version"),
+            reason=d.get("reason") or "",
+        ),
         _("Closed as lost."),
     )
 
@@ -418,8 +486,12 @@ def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, ReopenForm(request.POST),
-        lambda d: services.opportunity_reopen(request.user, pk, version=d.get("version"), reason=d.get("reason") or ""),
+        request,
+        pk,
+        ReopenForm(request.POST),
+        lambda d: services.opportunity_reopen(
+            request.user, pk, version=d.get("version"), reason=d.get("reason") or ""
+        ),
         _("Reopened."),
     )
 
@@ -428,9 +500,12 @@ def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, ReassignForm(request.user, request.POST),
-        lambda d: services.opportunity_reassign(request.user, pk, owner_id=d["owner"], version=d.get("version"),
-                                                reason=d.get("reason") or ""),
+        request,
+        pk,
+        ReassignForm(request.user, request.POST),
+        lambda d: services.opportunity_reassign(
+            request.user, pk, owner_id=d["owner"], version=d.get("version"), reason=d.get("reason") or ""
+        ),
         _("Reassigned."),
     )
 
@@ -439,7 +514,9 @@ def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, TeamAddForm(request.user, request.POST),
+        request,
+        pk,
+        TeamAddForm(request.user, request.POST),
         lambda d: services.opportunity_team_add(request.user, pk, user_id=d["user"], role_id=d["role"]),
         _("Deal team updated."),
     )
@@ -449,7 +526,9 @@ def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
-        request, pk, TeamRemoveForm(request.POST),
+        request,
+        pk,
+        TeamRemoveForm(request.POST),
         lambda d: services.opportunity_team_remove(request.user, pk, user_id=d["user"]),
         _("Removed from the deal team."),
     )
@@ -477,8 +556,13 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
     from_query = preselected(request.GET)
 
     def make(data: QueryDict | None, **kwargs: Any) -> OpportunityForm:
-        return OpportunityForm(user, data, account_q=account_q,
-                               preselected_account=from_query if data is None else preselected(data), **kwargs)
+        return OpportunityForm(
+            user,
+            data,
+            account_q=account_q,
+            preselected_account=from_query if data is None else preselected(data),
+            **kwargs,
+        )
 
     def created(opp: Opportunity) -> HttpResponse:
         messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
@@ -486,15 +570,25 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         # Every refusal, an account out of reach included, is the form's to show.
-        return form_post(request, make(request.POST),
-                         lambda form: services.opportunity_create(user, **form.service_kwargs()),
-                         back=request.get_full_path(), done=created, error_pages=())
+        return form_post(
+            request,
+            make(request.POST),
+            lambda form: services.opportunity_create(user, **form.service_kwargs()),
+            back=request.get_full_path(),
+            done=created,
+            error_pages=(),
+        )
     refilled = refill(request, make, place=_place_on_form)
     if refilled is not None:
         form, status = refilled.form, refilled.status
     else:
-        form, status = make(None, initial={"account": from_query.pk if from_query else None, "currency": "CNY"}), 200
-    return render(request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status)
+        form, status = (
+            make(None, initial={"account": from_query.pk if from_query else None, "currency": "CNY"}),
+            200,
+        )
+    return render(
+        request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status
+    )
 
 
 def _place_on_form(form: Any, error: DomainError) -> None:
@@ -525,9 +619,14 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "POST":
         posted = make(request.POST)
-        return submit_versioned(request, pk, posted,
-                                lambda _data: services.opportunity_update(user, pk, **posted.service_kwargs()),
-                                done=_("Changes saved."), back=request.path)
+        return submit_versioned(
+            request,
+            pk,
+            posted,
+            lambda _data: services.opportunity_update(user, pk, **posted.service_kwargs()),
+            done=_("Changes saved."),
+            back=request.path,
+        )
     failed = pop_failed_post(request)
     conflict = None
     if failed is None:
@@ -538,5 +637,9 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             conflict = failed.error
         elif not isinstance(failed.error, ValidationFailed) or not failed.error.errors:
             form.add_error(None, failed.error.detail)
-    return render(request, "pipeline/opportunity_form.html", {"form": form, "opp": opp, "conflict": conflict},
-                  status=failed.error.status if failed else 200)
+    return render(
+        request,
+        "pipeline/opportunity_form.html",
+        {"form": form, "opp": opp, "conflict": conflict},
+        status=failed.error.status if failed else 200,
+    )

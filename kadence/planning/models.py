@@ -26,22 +26,31 @@ class PeriodKind(models.TextChoices):
 class ForecastPolicy(models.Model):
     """Thresholds of funnel control and forecasting, one row (pk 1). Defaults are METHODOLOGY's."""
 
-    stall_factor = models.DecimalField(_("stalled after × standard days"), max_digits=4, decimal_places=2,
-                                       default=Decimal("1.5"))
-    stall_no_activity_days = models.PositiveSmallIntegerField(_("stalled without customer activity for (days)"),
-                                                              default=30)
-    stall_close_pushes = models.PositiveSmallIntegerField(_("stalled when the close date was pushed (times)"),
-                                                          default=2)
-    shortfall_ratio = models.DecimalField(_("stage shortfall below actual ÷ ideal"), max_digits=4, decimal_places=2,
-                                          default=Decimal("0.7"))
-    congestion_ratio = models.DecimalField(_("stage congestion above actual ÷ ideal"), max_digits=4, decimal_places=2,
-                                           default=Decimal("1.5"))
-    history_days = models.PositiveSmallIntegerField(_("history window for rates and durations (days)"), default=365)
-    calibration_min_outcomes = models.PositiveSmallIntegerField(_("outcomes needed to trust an observed rate"),
-                                                                default=20)
+    stall_factor = models.DecimalField(
+        _("stalled after × standard days"), max_digits=4, decimal_places=2, default=Decimal("1.5")
+    )
+    stall_no_activity_days = models.PositiveSmallIntegerField(
+        _("stalled without customer activity for (days)"), default=30
+    )
+    stall_close_pushes = models.PositiveSmallIntegerField(
+        _("stalled when the close date was pushed (times)"), default=2
+    )
+    shortfall_ratio = models.DecimalField(
+        _("stage shortfall below actual ÷ ideal"), max_digits=4, decimal_places=2, default=Decimal("0.7")
+    )
+    congestion_ratio = models.DecimalField(
+        _("stage congestion above actual ÷ ideal"), max_digits=4, decimal_places=2, default=Decimal("1.5")
+    )
+    history_days = models.PositiveSmallIntegerField(
+        _("history window for rates and durations (days)"), default=365
+    )
+    calibration_min_outcomes = models.PositiveSmallIntegerField(
+        _("outcomes needed to trust an observed rate"), default=20
+    )
     monte_carlo_trials = models.PositiveIntegerField(_("Monte-Carlo trials"), default=10000)
-    anomaly_threshold = models.DecimalField(_("regional anomaly at relative deviation"), max_digits=4, decimal_places=2,
-                                            default=Decimal("0.3"))
+    anomaly_threshold = models.DecimalField(
+        _("regional anomaly at relative deviation"), max_digits=4, decimal_places=2, default=Decimal("0.3")
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -62,10 +71,22 @@ class Target(models.Model):
     seller — and one period (month, quarter or year starting on `period_start`). A later issue adds
     decomposition and negotiation rounds on top of this row."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="targets")
-    user = models.ForeignKey(USER, verbose_name=_("seller"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="targets")
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
+    user = models.ForeignKey(
+        USER,
+        verbose_name=_("seller"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
     period_kind = models.CharField(_("period"), max_length=7, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     amount = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
@@ -81,12 +102,21 @@ class Target(models.Model):
         verbose_name_plural = _("targets")
         ordering = ["-period_start", "period_kind", "id"]
         constraints = [
-            models.CheckConstraint(condition=(Q(unit__isnull=True) & Q(user__isnull=False))
-                                   | (Q(unit__isnull=False) & Q(user__isnull=True)), name="target_one_scope"),
-            models.UniqueConstraint(fields=["unit", "period_kind", "period_start"], condition=Q(user__isnull=True),
-                                    name="target_unique_unit_period"),
-            models.UniqueConstraint(fields=["user", "period_kind", "period_start"], condition=Q(unit__isnull=True),
-                                    name="target_unique_user_period"),
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=True) & Q(user__isnull=False))
+                | (Q(unit__isnull=False) & Q(user__isnull=True)),
+                name="target_one_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "period_kind", "period_start"],
+                condition=Q(user__isnull=True),
+                name="target_unique_unit_period",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "period_kind", "period_start"],
+                condition=Q(unit__isnull=True),
+                name="target_unique_user_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,7 +134,9 @@ class ForecastSubmission(models.Model):
         ADJUSTMENT = "adjustment", _("Manager adjustment")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    user = models.ForeignKey(USER, verbose_name=_("seller"), on_delete=models.PROTECT, related_name="forecasts")
+    user = models.ForeignKey(
+        USER, verbose_name=_("seller"), on_delete=models.PROTECT, related_name="forecasts"
+    )
     unit = models.ForeignKey(OrgUnit, verbose_name=_("team"), on_delete=models.PROTECT, related_name="+")
     period_kind = models.CharField(_("period"), max_length=7, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
@@ -114,7 +146,9 @@ class ForecastSubmission(models.Model):
     pipeline = models.DecimalField(_("pipeline"), max_digits=16, decimal_places=2, default=Decimal(0))
     weighted = models.DecimalField(_("weighted"), max_digits=16, decimal_places=2, default=Decimal(0))
     forecast = models.DecimalField(_("forecast"), max_digits=16, decimal_places=2)
-    adjusts = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments")
+    adjusts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     deals = models.JSONField(_("deals behind it"), default=list, blank=True)
     submitted_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -124,8 +158,12 @@ class ForecastSubmission(models.Model):
         verbose_name = _("forecast submission")
         verbose_name_plural = _("forecast submissions")
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["user", "period_kind", "period_start", "submitted_at"], name="forecast_user_period"),
-                   models.Index(fields=["unit", "period_kind", "period_start"], name="forecast_unit_period")]
+        indexes = [
+            models.Index(
+                fields=["user", "period_kind", "period_start", "submitted_at"], name="forecast_user_period"
+            ),
+            models.Index(fields=["unit", "period_kind", "period_start"], name="forecast_unit_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.period_start} {self.kind}: {self.forecast}"
@@ -154,7 +192,9 @@ class ForecastSnapshot(models.Model):
     next_quarter = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     pipeline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     weighted = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
-    forecast = models.DecimalField(_("forecast of record"), max_digits=16, decimal_places=2, null=True, blank=True)
+    forecast = models.DecimalField(
+        _("forecast of record"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     open_count = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -162,12 +202,16 @@ class ForecastSnapshot(models.Model):
         verbose_name_plural = _("forecast snapshots")
         ordering = ["-taken_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "taken_on", "unit", "period_kind", "period_start"],
-                                    condition=Q(user__isnull=True, source="scheduled"),
-                                    name="snapshot_unique_unit_day"),
-            models.UniqueConstraint(fields=["source", "taken_on", "user", "period_kind", "period_start"],
-                                    condition=Q(unit__isnull=True, source="scheduled"),
-                                    name="snapshot_unique_user_day"),
+            models.UniqueConstraint(
+                fields=["source", "taken_on", "unit", "period_kind", "period_start"],
+                condition=Q(user__isnull=True, source="scheduled"),
+                name="snapshot_unique_unit_day",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "taken_on", "user", "period_kind", "period_start"],
+                condition=Q(unit__isnull=True, source="scheduled"),
+                name="snapshot_unique_user_day",
+            ),
         ]
         indexes = [models.Index(fields=["period_kind", "period_start", "taken_on"], name="snapshot_period")]
 
@@ -189,7 +233,9 @@ class OrderForecast(models.Model):
         verbose_name = _("order forecast")
         verbose_name_plural = _("order forecasts")
         ordering = ["user_id", "-made_on", "week_start"]
-        constraints = [models.UniqueConstraint(fields=["user", "made_on", "week_start"], name="order_forecast_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "made_on", "week_start"], name="order_forecast_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.made_on}→{self.week_start}: {self.amount}"
@@ -206,7 +252,9 @@ class Calibration(models.Model):
         STAGE = "stage", _("Stage")
         C139 = "c139", _("C139 band")
 
-    template = models.ForeignKey("pipeline.ProcessTemplate", on_delete=models.CASCADE, related_name="calibration")
+    template = models.ForeignKey(
+        "pipeline.ProcessTemplate", on_delete=models.CASCADE, related_name="calibration"
+    )
     dimension = models.CharField(max_length=5, choices=Dimension.choices)
     key = models.CharField(max_length=40)
     outcomes = models.PositiveIntegerField(default=0)
@@ -217,7 +265,9 @@ class Calibration(models.Model):
     class Meta:
         verbose_name = _("calibration")
         verbose_name_plural = _("calibration")
-        constraints = [models.UniqueConstraint(fields=["template", "dimension", "key"], name="calibration_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "dimension", "key"], name="calibration_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.template_id} {self.dimension}:{self.key} {self.won}/{self.outcomes}"

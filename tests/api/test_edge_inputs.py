@@ -41,8 +41,12 @@ def _url(path: str, world) -> str:
 
 def test_the_walk_finds_the_report_dates():
     found = set(_date_params())
-    assert {("/api/reports/ideal", "period_start"), ("/api/reports/capacity", "period_start"),
-            ("/api/reports/funnel", "as_of"), ("/api/opportunities", "close_from")} <= found
+    assert {
+        ("/api/reports/ideal", "period_start"),
+        ("/api/reports/capacity", "period_start"),
+        ("/api/reports/funnel", "as_of"),
+        ("/api/opportunities", "close_from"),
+    } <= found
     assert len(found) >= 20
 
 
@@ -54,7 +58,9 @@ def test_every_date_query_parameter_outside_the_years_is_a_422(api, world, value
             body = api.get(_url(path, world), user, expect=None, **{name: value})
             assert api.last.status_code == 422, (path, name, value, api.last.status_code, body)
             assert body["code"] == "validation_failed", (path, body)
-            assert any(e["loc"][-1] == name and e["type"] == "date_out_of_range" for e in body["errors"]), body
+            assert any(e["loc"][-1] == name and e["type"] == "date_out_of_range" for e in body["errors"]), (
+                body
+            )
 
 
 @pytest.mark.parametrize("value", ["0", "1733184000", "2026-12-03T10:00:00", "2026/12/03", "20261203"])
@@ -70,10 +76,16 @@ def test_every_date_query_parameter_takes_only_iso_dates(api, world, value):
 def test_the_years_at_the_ends_of_the_range_are_taken(api, world):
     """Period ends, history windows and "as_of + N days" stay inside the calendar at both ends."""
     api.get("/api/reports/funnel", world.ada, expect=200, as_of="1900-01-01")
-    for path, name in [("/api/reports/ideal", "period_start"), ("/api/reports/capacity", "period_start"),
-                       ("/api/forecast", "period_start"), ("/api/forecast/probabilistic", "period_start"),
-                       ("/api/forecast/probabilistic", "as_of"), ("/api/targets", "period_start"),
-                       ("/api/forecast/orders", "as_of"), ("/api/forecast/accuracy", "as_of")]:
+    for path, name in [
+        ("/api/reports/ideal", "period_start"),
+        ("/api/reports/capacity", "period_start"),
+        ("/api/forecast", "period_start"),
+        ("/api/forecast/probabilistic", "period_start"),
+        ("/api/forecast/probabilistic", "as_of"),
+        ("/api/targets", "period_start"),
+        ("/api/forecast/orders", "as_of"),
+        ("/api/forecast/accuracy", "as_of"),
+    ]:
         for value in ("1900-01-01", "2200-12-31"):
             api.get(path, world.ada, expect=200, **{name: value})
 
@@ -135,21 +147,45 @@ def test_every_date_an_api_client_sends_is_held_to_the_years():
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 def test_close_activity_and_expense_dates_in_year_1_or_9999_are_refused(api, world, value):
     before = Opportunity.objects.count()
-    body = api.post("/api/opportunities", world.rita, {
-        "account_id": world.account.pk, "name": "项目", "amount": "1000", "expected_close_date": value}, expect=422)
+    body = api.post(
+        "/api/opportunities",
+        world.rita,
+        {"account_id": world.account.pk, "name": "项目", "amount": "1000", "expected_close_date": value},
+        expect=422,
+    )
     assert body["errors"][0]["type"] == "date_out_of_range"
     assert Opportunity.objects.count() == before
     opp = world.opp
-    api.patch(f"/api/opportunities/{opp.pk}", world.rita, {"version": opp.version, "expected_close_date": value},
-              expect=422)
-    api.post(f"/api/opportunities/{opp.pk}/close-lost", world.rita,
-             {"version": opp.version, "loss_reason_id": 1, "closed_on": value}, expect=422)
-    api.post("/api/activities", world.rita, {"account_id": world.account.pk, "kind": "visit", "subject": "拜访",
-                                              "date": value}, expect=422)
-    api.post("/api/activities", world.rita, {"account_id": world.account.pk, "kind": "visit", "subject": "拜访",
-                                              "next_step_date": value}, expect=422)
-    api.post(f"/api/opportunities/{opp.pk}/expenses", world.rita,
-             {"category": "travel", "amount": "100", "spent_on": value, "description": "出差"}, expect=422)
+    api.patch(
+        f"/api/opportunities/{opp.pk}",
+        world.rita,
+        {"version": opp.version, "expected_close_date": value},
+        expect=422,
+    )
+    api.post(
+        f"/api/opportunities/{opp.pk}/close-lost",
+        world.rita,
+        {"version": opp.version, "loss_reason_id": 1, "closed_on": value},
+        expect=422,
+    )
+    api.post(
+        "/api/activities",
+        world.rita,
+        {"account_id": world.account.pk, "kind": "visit", "subject": "拜访", "date": value},
+        expect=422,
+    )
+    api.post(
+        "/api/activities",
+        world.rita,
+        {"account_id": world.account.pk, "kind": "visit", "subject": "拜访", "next_step_date": value},
+        expect=422,
+    )
+    api.post(
+        f"/api/opportunities/{opp.pk}/expenses",
+        world.rita,
+        {"category": "travel", "amount": "100", "spent_on": value, "description": "出差"},
+        expect=422,
+    )
     assert not Expense.objects.exists()
     opp.refresh_from_db()
     assert opp.status == Opportunity.Status.OPEN and opp.expected_close_date.year not in (1, 9999)
@@ -159,8 +195,10 @@ def test_close_activity_and_expense_dates_in_year_1_or_9999_are_refused(api, wor
 
 
 @pytest.mark.parametrize("path", ["/api/reports/ideal", "/api/reports/capacity"])
-@pytest.mark.parametrize(("target", "avg_deal"), [("99999999999999", "1e-300"), ("1e300", "100"),
-                                                   ("1000", "0.001"), ("1000000000000", "100")])
+@pytest.mark.parametrize(
+    ("target", "avg_deal"),
+    [("99999999999999", "1e-300"), ("1e300", "100"), ("1000", "0.001"), ("1000000000000", "100")],
+)
 def test_ideal_and_capacity_refuse_money_past_the_bound(api, world, path, target, avg_deal):
     body = api.get(path, world.rita, expect=422, target=target, avg_deal=avg_deal)
     assert body["code"] == "validation_failed"
@@ -173,14 +211,28 @@ def test_ideal_and_capacity_compute_at_the_bounds(api, world, path):
     assert body
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("post", "/api/opportunities", {"name": "项目", "amount": "999999999999.995", "expected_close_date": "2030-01-01"}),
-    ("post", "/api/opportunities", {"name": "项目", "amount": "1e12", "expected_close_date": "2030-01-01"}),
-    ("post", "/api/accounts", {"name": "客户", "buying_power": "1000000000000"}),
-    ("put", "/api/opportunities/{opp}/expense-budget", {"travel": "1e12"}),
-    ("post", "/api/opportunities/{opp}/expenses", {"category": "travel", "amount": "0.001", "spent_on": "2025-01-01",
-                                                   "description": "出差"}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            "/api/opportunities",
+            {"name": "项目", "amount": "999999999999.995", "expected_close_date": "2030-01-01"},
+        ),
+        (
+            "post",
+            "/api/opportunities",
+            {"name": "项目", "amount": "1e12", "expected_close_date": "2030-01-01"},
+        ),
+        ("post", "/api/accounts", {"name": "客户", "buying_power": "1000000000000"}),
+        ("put", "/api/opportunities/{opp}/expense-budget", {"travel": "1e12"}),
+        (
+            "post",
+            "/api/opportunities/{opp}/expenses",
+            {"category": "travel", "amount": "0.001", "spent_on": "2025-01-01", "description": "出差"},
+        ),
+    ],
+)
 def test_money_past_the_one_bound_is_a_422(api, world, method, path, body):
     body = {**body, **({"account_id": world.account.pk} if path == "/api/opportunities" else {})}
     if path == "/api/accounts":
@@ -193,10 +245,16 @@ def test_money_past_the_one_bound_is_a_422(api, world, method, path, body):
 
 @pytest.mark.parametrize("category", ["³", "١٢", "½"])
 def test_a_category_of_odd_digits_is_a_422(api, world, category):
-    body = api.post(f"/api/opportunities/{world.opp.pk}/expenses", world.rita,
-                    {"category": category, "amount": "100", "spent_on": "2025-01-01", "description": "出差"}, expect=422)
+    body = api.post(
+        f"/api/opportunities/{world.opp.pk}/expenses",
+        world.rita,
+        {"category": category, "amount": "100", "spent_on": "2025-01-01", "description": "出差"},
+        expect=422,
+    )
     assert body["errors"] == {"category": [body["errors"]["category"][0]]}
-    api.call("put", f"/api/opportunities/{world.opp.pk}/expense-budget", world.rita, {category: "100"}, expect=422)
+    api.call(
+        "put", f"/api/opportunities/{world.opp.pk}/expense-budget", world.rita, {category: "100"}, expect=422
+    )
 
 
 def test_page_numbers_are_bounded_on_every_list(api, world):
@@ -214,11 +272,19 @@ def test_page_numbers_are_bounded_on_every_list(api, world):
 
 @pytest.mark.parametrize("name", ["国网\x07电力", "国网\x1b电力", "国网\x7f电力", "国网\u0085电力"])
 def test_control_characters_in_names_are_refused(api, world, name):
-    body = api.post("/api/accounts", world.rita, {"name": name, "industry_id": world.industry.pk,
-                                                  "region_id": world.north.pk}, expect=422)
+    body = api.post(
+        "/api/accounts",
+        world.rita,
+        {"name": name, "industry_id": world.industry.pk, "region_id": world.north.pk},
+        expect=422,
+    )
     assert body["errors"][0]["type"] == "control_character"
-    api.patch(f"/api/opportunities/{world.opp.pk}", world.rita, {"version": world.opp.version, "name": name},
-              expect=422)
+    api.patch(
+        f"/api/opportunities/{world.opp.pk}",
+        world.rita,
+        {"version": world.opp.version, "name": name},
+        expect=422,
+    )
     assert not Account.objects.filter(name__contains="国网").exclude(pk=world.account.pk).exists()
 
 
@@ -226,10 +292,16 @@ def test_line_breaks_only_in_long_text(api, world):
     base = {"industry_id": world.industry.pk, "region_id": world.north.pk}
     body = api.post("/api/accounts", world.rita, {**base, "name": "国网\n电力"}, expect=422)
     assert body["errors"] == {"name": [body["errors"]["name"][0]]}
-    created = api.post("/api/accounts", world.rita, {**base, "name": "  国网电力\t", "notes": "第一行\n第二行\t备注"},
-                       expect=201)
-    assert (created["name"], Account.objects.get(pk=created["id"]).notes) == ("国网电力", "第一行\n第二行\t备注")
-
+    created = api.post(
+        "/api/accounts",
+        world.rita,
+        {**base, "name": "  国网电力\t", "notes": "第一行\n第二行\t备注"},
+        expect=201,
+    )
+    assert (created["name"], Account.objects.get(pk=created["id"]).notes) == (
+        "国网电力",
+        "第一行\n第二行\t备注",
+    )
 
 
 @pytest.mark.parametrize("value", [0, 1, "true", "yes", "off", 1.0])
@@ -238,7 +310,11 @@ def test_a_yes_no_field_takes_only_true_or_false(api, world, value):
     from kadence.pipeline.models import ProcessTemplate
 
     template = ProcessTemplate.objects.get(is_default=True)
-    body = api.post("/api/calibration/switch", world.ada, {"template_id": template.pk, "use_calibrated": value,
-                                                           "reason": "x"}, expect=None)
+    body = api.post(
+        "/api/calibration/switch",
+        world.ada,
+        {"template_id": template.pk, "use_calibrated": value, "reason": "x"},
+        expect=None,
+    )
     assert api.last.status_code == 422, body
     assert any(e["loc"][-1] == "use_calibrated" and e["type"] == "bool_type" for e in body["errors"]), body

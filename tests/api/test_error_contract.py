@@ -35,7 +35,7 @@ def test_a_method_the_path_does_not_take_answers_json_405(org, token_for, raw_cl
 def test_a_multipart_body_without_boundary_answers_json_422(org, token_for, raw_client):
     response = raw_client.post(
         f"/api/opportunities/{org.opp.pk}/evidence",
-        data=b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc\r\n--x--\r\n",
+        data=b'--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc\r\n--x--\r\n',
         content_type="multipart/form-data",
         **token_for(org.rita),
     )

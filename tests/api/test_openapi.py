@@ -85,11 +85,15 @@ def test_answers_that_carry_a_record_link_to_the_operations_on_it(document):
         "requestBody": {"version": "$response.body#/version"},
     }
     page = document["paths"]["/api/opportunities"]["get"]["responses"][200]["links"]
-    assert page["kadence_pipeline_api_move_opportunity"]["parameters"] == {"opp_id": "$response.body#/items/0/id"}
+    assert page["kadence_pipeline_api_move_opportunity"]["parameters"] == {
+        "opp_id": "$response.body#/items/0/id"
+    }
     assert "requestBody" not in page["kadence_deals_api_tasks_add_task"]
     task = document["paths"]["/api/opportunities/{opp_id}/tasks"]["post"]["responses"][201]["links"]
     assert task["kadence_deals_api_tasks_complete_task"]["parameters"] == {
-        "task_id": "$response.body#/id", "opp_id": "$request.path.opp_id"}
+        "task_id": "$response.body#/id",
+        "opp_id": "$request.path.opp_id",
+    }
 
 
 def _models_in(annotation, seen: set) -> None:

@@ -162,11 +162,19 @@ def test_close_lost_then_reopen_then_close_won(api, world, no_gates):
     )
     assert lost["loss_reason"]["code"] == "price" and lost["winning_competitor"]["name"] == "Siemens"
     assert lost["weighted_amount"] == "0.00" and lost["closed_on"] == date.today().isoformat()
-    closed = api.post(url(world.opp, "move"), world.rita, {"stage_id": stages(world.opp)[1].pk,
-                                                            "version": lost["version"]}, expect=422)
+    closed = api.post(
+        url(world.opp, "move"),
+        world.rita,
+        {"stage_id": stages(world.opp)[1].pk, "version": lost["version"]},
+        expect=422,
+    )
     assert closed["code"] == "closed"
-    reopened = api.post(url(world.opp, "reopen"), world.rita, {"reason": "客户重启招标", "version": lost["version"]},
-                        expect=200)
+    reopened = api.post(
+        url(world.opp, "reopen"),
+        world.rita,
+        {"reason": "客户重启招标", "version": lost["version"]},
+        expect=200,
+    )
     assert reopened["status"] == "open" and reopened["loss_reason"] is None
     won = api.post(url(world.opp, "close-won"), world.rita, {"version": reopened["version"]}, expect=200)
     assert (
@@ -179,10 +187,15 @@ def test_close_lost_then_reopen_then_close_won(api, world, no_gates):
 
 
 def test_reassign_needs_a_manager(api, world):
-    refused = api.post(url(world.opp, "reassign"), world.rita, {"owner_id": world.tom.pk, "version": 1}, expect=403)
+    refused = api.post(
+        url(world.opp, "reassign"), world.rita, {"owner_id": world.tom.pk, "version": 1}, expect=403
+    )
     assert refused["code"] == "permission_denied"
     body = api.post(
-        url(world.opp, "reassign"), world.dora, {"owner_id": world.nick.pk, "reason": "调整", "version": 1}, expect=200
+        url(world.opp, "reassign"),
+        world.dora,
+        {"owner_id": world.nick.pk, "reason": "调整", "version": 1},
+        expect=200,
     )
     assert body["owner"]["username"] == "nick" and body["team"]["code"] == "north-2"
     assert api.get("/api/opportunities", world.mona)["count"] == 1  # only tom's remains in north-1

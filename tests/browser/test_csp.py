@@ -23,7 +23,9 @@ def watched(page):
     """The page, with every CSP violation (event or console message) collected in page.csp_messages."""
     page.add_init_script(WATCH)
     page.csp_messages = []
-    page.on("console", lambda m: page.csp_messages.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: page.csp_messages.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.on("pageerror", lambda e: page.csp_messages.append(f"page error: {e}"))
     return page
 

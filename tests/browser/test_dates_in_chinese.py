@@ -23,9 +23,14 @@ def test_saving_a_c139_assessment_unchanged_keeps_its_dates(page, live_server, o
     today = timezone.localdate()
     confirmed = {f"C{i}": today - timedelta(days=i) for i in range(1, 10)}
     confirmed.update(F1=today - timedelta(days=12), W1=today - timedelta(days=30))
-    c139_assess(org.rita, org.opp.pk, answers={
-        item: {"status": "confirmed", "confirmed_with_id": coach.pk,
-               "confirmed_on": day.isoformat()} for item, day in confirmed.items()})
+    c139_assess(
+        org.rita,
+        org.opp.pk,
+        answers={
+            item: {"status": "confirmed", "confirmed_with_id": coach.pk, "confirmed_on": day.isoformat()}
+            for item, day in confirmed.items()
+        },
+    )
 
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "rita")

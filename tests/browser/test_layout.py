@@ -45,15 +45,31 @@ def overflowing(page) -> list[str]:
 def field_data(org) -> None:
     """What a deal gathers in the field: changes with reasons (the change log table that widened the
     deal page), a contact with a long e-mail address, activities with long next steps."""
-    opp = services.opportunity_update(org.rita, org.opp.pk, version=org.opp.version, amount="1180000",
-                                      expected_close_date=date.today() + timedelta(days=120),
-                                      reason="客户预算调整，延期到下一季度 / budget moved to next quarter")
-    contact_create(org.rita, account_id=org.account.pk, name="欧阳明远", title="信息中心副主任兼项目总监",
-                   email="ouyang.mingyuan.project-director@jiangsu-electric-power-company.example.cn")
+    opp = services.opportunity_update(
+        org.rita,
+        org.opp.pk,
+        version=org.opp.version,
+        amount="1180000",
+        expected_close_date=date.today() + timedelta(days=120),
+        reason="客户预算调整，延期到下一季度 / budget moved to next quarter",
+    )
+    contact_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="欧阳明远",
+        title="信息中心副主任兼项目总监",
+        email="ouyang.mingyuan.project-director@jiangsu-electric-power-company.example.cn",
+    )
     for days in (-2, 1, 3):
-        activity_create(org.rita, opportunity_id=opp.pk, kind="visit", subject="技术交流与方案演示（第二轮）",
-                        date=date.today() + timedelta(days=days), done=False,
-                        next_step="安排客户技术负责人到公司参观样板工程并确认测试方案细节")
+        activity_create(
+            org.rita,
+            opportunity_id=opp.pk,
+            kind="visit",
+            subject="技术交流与方案演示（第二轮）",
+            date=date.today() + timedelta(days=days),
+            done=False,
+            next_step="安排客户技术负责人到公司参观样板工程并确认测试方案细节",
+        )
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -64,8 +80,14 @@ def test_field_pages_fit_a_phone(page, live_server, org, language):
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, "rita")
-    paths = ["/", "/opportunities/", f"/opportunities/{org.opp.pk}/",
-             f"/activities/new/?opportunity={org.opp.pk}", f"/accounts/{org.account.pk}/", "/activities/"]
+    paths = [
+        "/",
+        "/opportunities/",
+        f"/opportunities/{org.opp.pk}/",
+        f"/activities/new/?opportunity={org.opp.pk}",
+        f"/accounts/{org.account.pk}/",
+        "/activities/",
+    ]
     wide = {}
     for path in paths:
         page.goto(live_server.url + path)

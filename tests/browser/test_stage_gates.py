@@ -27,7 +27,9 @@ def test_rep_proves_a_gate_and_a_manager_overrides_the_next(page, live_server, o
     opp = org.opp
     stages = list(Stage.objects.filter(template=opp.template).order_by("order"))
     first_meeting = ExitCriterion.objects.get(stage=stages[0], code="first_meeting")
-    evidence_add(org.rita, opp.pk, title="首次会面纪要", criterion_id=first_meeting.pk, note="双方出席人员与结论")
+    evidence_add(
+        org.rita, opp.pk, title="首次会面纪要", criterion_id=first_meeting.pk, note="双方出席人员与结论"
+    )
     services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages[1].pk, version=opp_version(opp.pk))
     gates_url = f"{live_server.url}/opportunities/{opp.pk}/gates/"
 
@@ -48,7 +50,8 @@ def test_rep_proves_a_gate_and_a_manager_overrides_the_next(page, live_server, o
     page.click("[data-testid=attach-discovery_notes]")
     form = page.locator("[data-testid=evidence-form-discovery_notes]")
     form.locator("input[name=file]").set_input_files(
-        files=[{"name": "discovery.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 discovery"}])
+        files=[{"name": "discovery.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 discovery"}]
+    )
     form.locator("button[type=submit]").click()
     page.locator("[data-testid=criterion-discovery_notes][data-met='1']").wait_for()
 

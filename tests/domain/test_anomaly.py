@@ -21,7 +21,9 @@ def test_deviation_is_strictly_beyond_the_threshold():
 
 
 def test_for_the_stall_rate_higher_is_worse():
-    assert deviation(D("0.4"), D("0.2"), T, higher_is_better=False) == Deviation(D("0.4"), D("0.2"), D(1), "worse")
+    assert deviation(D("0.4"), D("0.2"), T, higher_is_better=False) == Deviation(
+        D("0.4"), D("0.2"), D(1), "worse"
+    )
     assert deviation(D("0.1"), D("0.2"), T, higher_is_better=False).direction == "better"
 
 

@@ -60,7 +60,9 @@ def test_two_abandon_signs_abandon_whatever_the_score():
 
 def test_pursue_conditions_are_recorded_but_do_not_move_the_suggestion():
     plain = answers(1, 1, 0, 0)
-    conditions = answers(1, 1, 0, 0, meets_minimum_spec=True, close_relationship=True, genuine_competition=True)
+    conditions = answers(
+        1, 1, 0, 0, meets_minimum_spec=True, close_relationship=True, genuine_competition=True
+    )
     assert conditions.pursue_conditions == 3 and plain.pursue_conditions == 0
     assert bid.suggest(plain) == bid.suggest(conditions)
 

@@ -19,7 +19,9 @@ def member(id_, name, roles, attitude="neutral", influence="medium", is_key=Fals
 WANG = member(1, "王总", ["economic", "decision_maker"], "support", "high", last=AS_OF - timedelta(days=3))
 LI = member(2, "李工", ["technical"], "neutral", "medium", last=AS_OF - timedelta(days=45))
 ZHAO = member(3, "赵处", ["user_buyer"], "oppose", "high", last=AS_OF - timedelta(days=10))
-CHEN = member(4, "陈经理", ["coach", "influencer"], "support", "low", is_key=True, last=AS_OF - timedelta(days=31))
+CHEN = member(
+    4, "陈经理", ["coach", "influencer"], "support", "low", is_key=True, last=AS_OF - timedelta(days=31)
+)
 TEAM = [WANG, LI, ZHAO, CHEN]
 
 
@@ -71,9 +73,12 @@ def test_economic_buyer_identified_whatever_the_attitude_decision_maker_counts_t
 
 
 def test_an_opposing_coach_is_no_coach():
-    assert RedFlag(bc.NO_COACH) in bc.red_flags([member(1, "a", ["coach"], "oppose", "low", last=AS_OF)], AS_OF, 30)
-    assert RedFlag(bc.NO_COACH) not in bc.red_flags([member(1, "a", ["coach"], "neutral", "low", last=AS_OF)],
-                                                    AS_OF, 30)
+    assert RedFlag(bc.NO_COACH) in bc.red_flags(
+        [member(1, "a", ["coach"], "oppose", "low", last=AS_OF)], AS_OF, 30
+    )
+    assert RedFlag(bc.NO_COACH) not in bc.red_flags(
+        [member(1, "a", ["coach"], "neutral", "low", last=AS_OF)], AS_OF, 30
+    )
 
 
 def test_each_high_influence_opponent_is_named():
@@ -84,12 +89,15 @@ def test_each_high_influence_opponent_is_named():
     assert [(f.member_id, f.name) for f in opponents] == [(1, "甲"), (3, "丙")]
 
 
-@pytest.mark.parametrize(("last", "expected"), [
-    (AS_OF - timedelta(days=30), []),  # exactly the threshold: not yet stale
-    (AS_OF - timedelta(days=31), [(bc.KEY_CONTACT_STALE, 31)]),
-    (None, [(bc.KEY_CONTACT_NEVER_MET, None)]),
-    (AS_OF + timedelta(days=2), []),  # a later date is never stale
-])
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        (AS_OF - timedelta(days=30), []),  # exactly the threshold: not yet stale
+        (AS_OF - timedelta(days=31), [(bc.KEY_CONTACT_STALE, 31)]),
+        (None, [(bc.KEY_CONTACT_NEVER_MET, None)]),
+        (AS_OF + timedelta(days=2), []),  # a later date is never stale
+    ],
+)
 def test_key_contact_staleness_threshold(last, expected):
     key = member(7, "钱", ["economic", "coach"], "support", "medium", is_key=True, last=last)
     flags = [(f.code, f.days) for f in bc.red_flags([key], AS_OF, 30) if f.member_id == 7]

@@ -28,8 +28,14 @@ def test_worked_example_8c1f0w_meets_the_rule_and_9c0f0w_does_not():
 
 @pytest.mark.parametrize(
     ("clear", "first", "win", "expected"),
-    [(9, 3, "negative", "against"), (3, 0, "confirmed", "win"), (9, 3, "unknown", "rule_met"),
-     (6, 0, "unknown", "developing"), (5, 3, "unknown", "early"), (0, 0, "negative", "against")],
+    [
+        (9, 3, "negative", "against"),
+        (3, 0, "confirmed", "win"),
+        (9, 3, "unknown", "rule_met"),
+        (6, 0, "unknown", "developing"),
+        (5, 3, "unknown", "early"),
+        (0, 0, "negative", "against"),
+    ],
 )
 def test_bands(clear, first, win, expected):
     assert c139.band(c139.score(statuses(clear, first, win))).code == expected

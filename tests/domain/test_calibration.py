@@ -32,8 +32,12 @@ def test_brier_perfect_coin_and_worst():
 def test_pooled_brier_weights_each_deal_bucket_pair():
     # level I (10%): 10 outcomes, 2 won → Σ = 2 × 0.81 + 8 × 0.01 = 1.70
     # level Q (50%): 4 outcomes, 3 won → Σ = 4 × 0.25 = 1.00; pooled = 2.70 ÷ 14 = 0.19285… → 0.1929
-    buckets = [BucketOutcomes("I", 10, 2, D(10)), BucketOutcomes("Q", 4, 3, D(50)),
-               BucketOutcomes("x", 3, 1, None), BucketOutcomes("D", 0, 0, D(75))]
+    buckets = [
+        BucketOutcomes("I", 10, 2, D(10)),
+        BucketOutcomes("Q", 4, 3, D(50)),
+        BucketOutcomes("x", 3, 1, None),
+        BucketOutcomes("D", 0, 0, D(75)),
+    ]
     assert cal.pooled_brier(buckets) == D("0.1929")
     assert cal.pooled_brier([BucketOutcomes("D", 0, 0, D(75))]) is None
 
@@ -57,13 +61,23 @@ def test_bucket_rejects_impossible_counts():
 def test_short_buckets_and_effective_probability():
     buckets = [BucketOutcomes("I", 25, 5, D(10)), BucketOutcomes("C", 19, 9, D(25))]
     assert [b.key for b in cal.short_buckets(buckets, 20)] == ["C"]
-    assert cal.effective_probability(D(10), 25, 5, min_outcomes=20, use_calibrated=True) == (D("20.00"),
-                                                                                              Source.CALIBRATED)
-    assert cal.effective_probability(D(25), 19, 9, min_outcomes=20, use_calibrated=True) == (D(25), Source.CONFIGURED)
-    assert cal.effective_probability(D(10), 25, 5, min_outcomes=20, use_calibrated=False) == (D(10),
-                                                                                               Source.CONFIGURED)
+    assert cal.effective_probability(D(10), 25, 5, min_outcomes=20, use_calibrated=True) == (
+        D("20.00"),
+        Source.CALIBRATED,
+    )
+    assert cal.effective_probability(D(25), 19, 9, min_outcomes=20, use_calibrated=True) == (
+        D(25),
+        Source.CONFIGURED,
+    )
+    assert cal.effective_probability(D(10), 25, 5, min_outcomes=20, use_calibrated=False) == (
+        D(10),
+        Source.CONFIGURED,
+    )
     # a threshold of 0 still needs one outcome to have a rate at all
-    assert cal.effective_probability(D(10), 0, 0, min_outcomes=0, use_calibrated=True) == (D(10), Source.CONFIGURED)
+    assert cal.effective_probability(D(10), 0, 0, min_outcomes=0, use_calibrated=True) == (
+        D(10),
+        Source.CONFIGURED,
+    )
 
 
 @given(p=st.integers(0, 100), outcomes=st.integers(1, 60), data=st.data())

@@ -15,8 +15,15 @@ END = date(2025, 6, 30)
 def test_capacity_figures_worked_example():
     # Target 1,000 for the quarter, 400 won: 600 to go. 1,500 open due in the quarter (weighted 450),
     # win rate 25% → required coverage 4×; velocity 5 a day over 61 days left.
-    f = cap.capacity_check(target=D(1000), won=D(400), pipeline_due=D(1500), weighted_due=D(450),
-                           win_rate=D("0.25"), velocity=D(5), days_left=61)
+    f = cap.capacity_check(
+        target=D(1000),
+        won=D(400),
+        pipeline_due=D(1500),
+        weighted_due=D(450),
+        win_rate=D("0.25"),
+        velocity=D(5),
+        days_left=61,
+    )
     assert f.remaining == D(600)
     assert f.coverage == D("2.5") and f.required_coverage == D(4) and f.coverage_short
     assert f.weighted_ratio == D("0.75") and f.weighted_short
@@ -26,14 +33,30 @@ def test_capacity_figures_worked_example():
 
 
 def test_target_reached_and_missing_target_and_zero_denominators():
-    done = cap.capacity_check(target=D(500), won=D(700), pipeline_due=D(100), weighted_due=D(10), win_rate=D("0.5"),
-                              velocity=None, days_left=10)
+    done = cap.capacity_check(
+        target=D(500),
+        won=D(700),
+        pipeline_due=D(100),
+        weighted_due=D(10),
+        win_rate=D("0.5"),
+        velocity=None,
+        days_left=10,
+    )
     assert done.remaining == 0 and done.coverage is None and done.weighted_ratio is None
     assert not done.coverage_short and not done.weighted_short and done.gap == 0 and done.on_track
     assert done.velocity_forecast is None and done.velocity_gap is None
-    none = cap.capacity_check(target=None, won=D(0), pipeline_due=D(100), weighted_due=D(10), win_rate=None,
-                              velocity=D(1), days_left=10)
-    assert none.remaining is None and none.gap is None and none.required_coverage is None and not none.on_track
+    none = cap.capacity_check(
+        target=None,
+        won=D(0),
+        pipeline_due=D(100),
+        weighted_due=D(10),
+        win_rate=None,
+        velocity=D(1),
+        days_left=10,
+    )
+    assert (
+        none.remaining is None and none.gap is None and none.required_coverage is None and not none.on_track
+    )
     assert cap.required_coverage(D(0)) is None
     assert cap.velocity_forecast(D(3), -5) == 0
 
@@ -63,7 +86,9 @@ def test_stalled_after_days_is_strictly_more_than_k_times_standard():
 
 
 def test_stage_pace_slow_and_late():
-    pace = cap.stage_pace([("I", D(50), D(45)), ("C", D(10), D(45)), ("Q", None, D(30))], date(2025, 6, 1), END)
+    pace = cap.stage_pace(
+        [("I", D(50), D(45)), ("C", D(10), D(45)), ("Q", None, D(30))], date(2025, 6, 1), END
+    )
     assert [p.slow for p in pace] == [True, False, False]
     assert [p.remaining_days for p in pace] == [D(75), D(65), D(30)]
     assert [p.projected_close for p in pace] == [date(2025, 8, 15), date(2025, 8, 5), date(2025, 7, 1)]
@@ -72,32 +97,84 @@ def test_stage_pace_slow_and_late():
 
 
 def test_actions_in_order_with_parameters():
-    f = cap.capacity_check(target=D(1000), won=D(400), pipeline_due=D(1500), weighted_due=D(450),
-                           win_rate=D("0.25"), velocity=None, days_left=61)
-    found = cap.actions(f, avg_deal=D(100), first_probability=D("0.1"), period_end=END, lead_days=D(30),
-                        as_of=date(2025, 5, 1), stalled_count=3, stalled_ids=[7, 5])
+    f = cap.capacity_check(
+        target=D(1000),
+        won=D(400),
+        pipeline_due=D(1500),
+        weighted_due=D(450),
+        win_rate=D("0.25"),
+        velocity=None,
+        days_left=61,
+    )
+    found = cap.actions(
+        f,
+        avg_deal=D(100),
+        first_probability=D("0.1"),
+        period_end=END,
+        lead_days=D(30),
+        as_of=date(2025, 5, 1),
+        stalled_count=3,
+        stalled_ids=[7, 5],
+    )
     assert [a.kind for a in found] == [cap.NEW_DEALS, cap.COVERAGE_LOW, cap.PUSH_STALLED]
     assert found[0].count == 15 and found[0].by == date(2025, 5, 31) and found[0].value == D(150)
     assert found[1].value == D("2.5") and found[1].required == D(4)
     assert found[2].count == 3 and found[2].deal_ids == (7, 5)
-    late = cap.actions(f, avg_deal=D(100), first_probability=D("0.1"), period_end=END, lead_days=D(165),
-                       as_of=date(2025, 5, 1))
+    late = cap.actions(
+        f,
+        avg_deal=D(100),
+        first_probability=D("0.1"),
+        period_end=END,
+        lead_days=D(165),
+        as_of=date(2025, 5, 1),
+    )
     assert late[0].kind == cap.TOO_LATE and late[0].by == date(2025, 1, 16)
-    ok = cap.capacity_check(target=D(100), won=D(0), pipeline_due=D(500), weighted_due=D(200), win_rate=D("0.5"),
-                            velocity=None, days_left=5)
-    assert [a.kind for a in cap.actions(ok, avg_deal=D(10), first_probability=D("0.1"), period_end=END,
-                                        lead_days=D(1), as_of=date(2025, 6, 1))] == [cap.ON_TRACK]
-    missing = cap.capacity_check(target=None, won=D(0), pipeline_due=D(0), weighted_due=D(0), win_rate=None,
-                                 velocity=None, days_left=5)
-    assert [a.kind for a in cap.actions(missing, avg_deal=None, first_probability=None, period_end=END,
-                                        lead_days=D(0), as_of=date(2025, 6, 1))] == [cap.NO_TARGET]
+    ok = cap.capacity_check(
+        target=D(100),
+        won=D(0),
+        pipeline_due=D(500),
+        weighted_due=D(200),
+        win_rate=D("0.5"),
+        velocity=None,
+        days_left=5,
+    )
+    assert [
+        a.kind
+        for a in cap.actions(
+            ok,
+            avg_deal=D(10),
+            first_probability=D("0.1"),
+            period_end=END,
+            lead_days=D(1),
+            as_of=date(2025, 6, 1),
+        )
+    ] == [cap.ON_TRACK]
+    missing = cap.capacity_check(
+        target=None, won=D(0), pipeline_due=D(0), weighted_due=D(0), win_rate=None, velocity=None, days_left=5
+    )
+    assert [
+        a.kind
+        for a in cap.actions(
+            missing,
+            avg_deal=None,
+            first_probability=None,
+            period_end=END,
+            lead_days=D(0),
+            as_of=date(2025, 6, 1),
+        )
+    ] == [cap.NO_TARGET]
 
 
-@given(target=st.decimals(0, 10**9, places=2), won=st.decimals(0, 10**9, places=2),
-       due=st.decimals(0, 10**9, places=2), p=st.decimals("0.01", 1, places=2))
+@given(
+    target=st.decimals(0, 10**9, places=2),
+    won=st.decimals(0, 10**9, places=2),
+    due=st.decimals(0, 10**9, places=2),
+    p=st.decimals("0.01", 1, places=2),
+)
 def test_gap_is_never_negative_and_never_more_than_the_remaining_target(target, won, due, p):
-    f = cap.capacity_check(target=target, won=won, pipeline_due=due, weighted_due=due * p, win_rate=p, velocity=None,
-                           days_left=0)
+    f = cap.capacity_check(
+        target=target, won=won, pipeline_due=due, weighted_due=due * p, win_rate=p, velocity=None, days_left=0
+    )
     assert f.remaining is not None and f.gap is not None
     assert 0 <= f.gap <= f.remaining
     assert f.weighted_short == (f.gap > 0)

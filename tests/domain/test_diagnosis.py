@@ -28,8 +28,12 @@ def test_actions_get_owners_and_dates_from_the_rules_and_sort_by_due_then_severi
 
 
 def test_without_a_manager_or_assignee_the_owner_acts():
-    actions = plan([Finding("role_missing", "presales"), Finding("task_overdue", "x")], TODAY, owner_id=1,
-                   manager_id=None)
+    actions = plan(
+        [Finding("role_missing", "presales"), Finding("task_overdue", "x")],
+        TODAY,
+        owner_id=1,
+        manager_id=None,
+    )
     assert {a.actor_id for a in actions} == {1}
 
 
@@ -37,5 +41,7 @@ def test_every_rule_is_well_formed_and_unknown_findings_fail_loudly():
     assert all(r.actor in ("owner", "manager", "assignee") and r.days >= 0 for r in RULES.values())
     with pytest.raises(KeyError):
         plan([Finding("astrology")], TODAY, owner_id=1, manager_id=None)
-    custom = plan([Finding("no_coach")], TODAY, owner_id=1, manager_id=None, rules={"no_coach": Rule("owner", 0)})
+    custom = plan(
+        [Finding("no_coach")], TODAY, owner_id=1, manager_id=None, rules={"no_coach": Rule("owner", 0)}
+    )
     assert custom[0].due == TODAY

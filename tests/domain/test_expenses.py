@@ -13,15 +13,18 @@ from kadence.domain.expenses import CategoryAmounts, Thresholds
 T = Thresholds(D(80), D(100))
 
 
-@pytest.mark.parametrize("spent, state, pct", [
-    (D("0"), "ok", D("0.0")),
-    (D("7999.99"), "ok", D("79.9")),
-    (D("8000"), "warn", D("80.0")),  # exactly 80 % is a warning
-    (D("8000.01"), "warn", D("80.0")),
-    (D("9999.99"), "warn", D("99.9")),
-    (D("10000"), "over", D("100.0")),  # exactly 100 % is over
-    (D("12500"), "over", D("125.0")),
-])
+@pytest.mark.parametrize(
+    "spent, state, pct",
+    [
+        (D("0"), "ok", D("0.0")),
+        (D("7999.99"), "ok", D("79.9")),
+        (D("8000"), "warn", D("80.0")),  # exactly 80 % is a warning
+        (D("8000.01"), "warn", D("80.0")),
+        (D("9999.99"), "warn", D("99.9")),
+        (D("10000"), "over", D("100.0")),  # exactly 100 % is over
+        (D("12500"), "over", D("125.0")),
+    ],
+)
 def test_states_at_the_boundaries(spent, state, pct):
     line = expenses.usage(D("10000"), spent, T)
     assert line.state == state
@@ -49,15 +52,21 @@ def test_thresholds_are_parameters():
 
 
 def test_summary_per_category_and_total():
-    result = expenses.summary([
-        CategoryAmounts("travel", D(10000), D(8500)),
-        CategoryAmounts("entertainment", D(5000), D(1000)),
-        CategoryAmounts("demo", D(0), D(300)),
-        CategoryAmounts("bidding", D(0), D(0)),
-    ], T)
+    result = expenses.summary(
+        [
+            CategoryAmounts("travel", D(10000), D(8500)),
+            CategoryAmounts("entertainment", D(5000), D(1000)),
+            CategoryAmounts("demo", D(0), D(300)),
+            CategoryAmounts("bidding", D(0), D(0)),
+        ],
+        T,
+    )
     assert [(c.code, c.usage.state, c.usage.used_pct) for c in result.categories] == [
-        ("travel", "warn", D("85.0")), ("entertainment", "ok", D("20.0")), ("demo", "over", None),
-        ("bidding", "none", None)]
+        ("travel", "warn", D("85.0")),
+        ("entertainment", "ok", D("20.0")),
+        ("demo", "over", None),
+        ("bidding", "none", None),
+    ]
     assert result.total == expenses.Usage(D(15000), D(9800), D(5200), D("65.3"), "ok")
     assert result.category("travel").spent == D(8500) and result.category("missing") is None
 
@@ -67,11 +76,20 @@ def test_empty_summary_has_no_budget():
     assert result.categories == () and result.total.state == "none" and result.total.budget == 0
 
 
-@pytest.mark.parametrize("before, after, expected", [
-    ("ok", "warn", True), ("ok", "over", True), ("warn", "over", True), ("none", "over", True),
-    ("ok", "ok", False), ("warn", "warn", False), ("over", "over", False), ("over", "warn", False),
-    ("none", "ok", False),
-])
+@pytest.mark.parametrize(
+    "before, after, expected",
+    [
+        ("ok", "warn", True),
+        ("ok", "over", True),
+        ("warn", "over", True),
+        ("none", "over", True),
+        ("ok", "ok", False),
+        ("warn", "warn", False),
+        ("over", "over", False),
+        ("over", "warn", False),
+        ("none", "ok", False),
+    ],
+)
 def test_crossed(before, after, expected):
     assert expenses.crossed(before, after) is expected
 

@@ -30,15 +30,17 @@ def test_category_of_deal():
 
 
 def test_rollup_sums_categories_and_weighted_open_pipeline():
-    totals = category_rollup([
-        ("booked", 2, D("300"), D("300")),
-        ("commit", 1, D("100"), D("90")),
-        ("commit", 2, D("200"), D("150")),
-        ("best_case", 1, D("400"), D("200")),
-        ("next_quarter", 1, D("50"), D("12.5")),
-        ("pipeline", 3, D("1000"), D("100")),
-        (None, 9, D("999"), D("999")),
-    ])
+    totals = category_rollup(
+        [
+            ("booked", 2, D("300"), D("300")),
+            ("commit", 1, D("100"), D("90")),
+            ("commit", 2, D("200"), D("150")),
+            ("best_case", 1, D("400"), D("200")),
+            ("next_quarter", 1, D("50"), D("12.5")),
+            ("pipeline", 3, D("1000"), D("100")),
+            (None, 9, D("999"), D("999")),
+        ]
+    )
     assert totals.commit == Figure(3, D("300"), D("240"))
     assert totals.open_count == 8 and totals.open_amount == D("1750")
     assert totals.weighted == D("552.5")  # booked is not weighted pipeline

@@ -7,8 +7,13 @@ import pytest
 from kadence.domain import funnel
 from kadence.domain.funnel import StageSpec
 
-LADDER = [StageSpec("I", D("0.10"), D("1.5")), StageSpec("C", D("0.25"), D("1.5")), StageSpec("Q", D("0.50"), D(1)),
-          StageSpec("D", D("0.75"), D(1)), StageSpec("C90", D("0.90"), D("0.5"))]
+LADDER = [
+    StageSpec("I", D("0.10"), D("1.5")),
+    StageSpec("C", D("0.25"), D("1.5")),
+    StageSpec("Q", D("0.50"), D(1)),
+    StageSpec("D", D("0.75"), D(1)),
+    StageSpec("C90", D("0.90"), D("0.5")),
+]
 
 
 def test_task_method_worked_example():

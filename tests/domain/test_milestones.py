@@ -10,15 +10,18 @@ from kadence.domain.milestones import MilestoneDates, Slippage, SlippageSummary
 AS_OF = date(2025, 6, 30)
 
 
-@pytest.mark.parametrize(("planned", "actual", "expected"), [
-    (date(2025, 3, 1), date(2025, 3, 11), (10, False)),  # done 10 days late
-    (date(2025, 3, 11), date(2025, 3, 1), (-10, False)),  # done 10 days early
-    (date(2025, 6, 20), None, (10, True)),  # open and overdue: still slipping
-    (date(2025, 6, 30), None, (None, False)),  # due today: not overdue yet
-    (date(2025, 7, 15), None, (None, False)),  # not yet due
-    (None, date(2025, 6, 1), (None, False)),  # never planned: nothing to measure against
-    (None, None, (None, False)),
-])
+@pytest.mark.parametrize(
+    ("planned", "actual", "expected"),
+    [
+        (date(2025, 3, 1), date(2025, 3, 11), (10, False)),  # done 10 days late
+        (date(2025, 3, 11), date(2025, 3, 1), (-10, False)),  # done 10 days early
+        (date(2025, 6, 20), None, (10, True)),  # open and overdue: still slipping
+        (date(2025, 6, 30), None, (None, False)),  # due today: not overdue yet
+        (date(2025, 7, 15), None, (None, False)),  # not yet due
+        (None, date(2025, 6, 1), (None, False)),  # never planned: nothing to measure against
+        (None, None, (None, False)),
+    ],
+)
 def test_slippage_days(planned, actual, expected):
     assert ms.slippage_days(planned, actual, AS_OF) == expected
 
@@ -53,8 +56,10 @@ def test_summary_of_nothing_measured():
 
 
 def test_all_early_worst_is_negative_and_nothing_late():
-    plan = [MilestoneDates(1, date(2025, 5, 10), date(2025, 5, 5)),
-            MilestoneDates(2, date(2025, 6, 10), date(2025, 6, 8))]
+    plan = [
+        MilestoneDates(1, date(2025, 5, 10), date(2025, 5, 5)),
+        MilestoneDates(2, date(2025, 6, 10), date(2025, 6, 8)),
+    ]
     _slips, summary = ms.analyse(plan, AS_OF, 0)
     assert summary == SlippageSummary(measured=2, late=0, flagged=0, total_days_late=0, worst=-2, latest=-2)
 
@@ -63,4 +68,6 @@ def test_warn_days_threshold_and_done_without_plan():
     late = MilestoneDates(9, date(2025, 6, 22), None)  # 8 days overdue
     assert ms.measure(late, AS_OF, 7).flagged is True
     assert ms.measure(late, AS_OF, 8).flagged is False
-    assert ms.measure(MilestoneDates(1, None, date(2025, 6, 1)), AS_OF, 7) == Slippage(1, ms.DONE, None, False, False)
+    assert ms.measure(MilestoneDates(1, None, date(2025, 6, 1)), AS_OF, 7) == Slippage(
+        1, ms.DONE, None, False, False
+    )

@@ -22,16 +22,23 @@ def test_in_period_probability_worked_example():
     # slips: 10 days early (1 deal), on time (2), 30 days late (1); period days 100..130, today 110
     slips, counts = [-10, 0, 30], [1, 2, 1]
     expected = [125, 135, 95, 140, 101]
-    p = mc.in_period_probability(expected, period_start=100, period_end=130, as_of=110, slip_days=slips,
-                                 slip_counts=counts)
+    p = mc.in_period_probability(
+        expected, period_start=100, period_end=130, as_of=110, slip_days=slips, slip_counts=counts
+    )
     # 125: S ≤ 5 → 3/4; 135: S ≤ −5 → 1/4; 95 (overdue): S ≤ 35 → 1; 140: S ≤ −10 → 1/4; 101: S ≤ 29 → 3/4
     assert p.tolist() == [0.75, 0.25, 1.0, 0.25, 0.75]
 
 
 def test_in_period_probability_future_period_needs_the_lower_bound_too():
     # today 50, before the period 100..130: P(100 ≤ expected + S ≤ 130)
-    p = mc.in_period_probability([95, 105, 125], period_start=100, period_end=130, as_of=50,
-                                 slip_days=[-10, 0, 30], slip_counts=[1, 2, 1])
+    p = mc.in_period_probability(
+        [95, 105, 125],
+        period_start=100,
+        period_end=130,
+        as_of=50,
+        slip_days=[-10, 0, 30],
+        slip_counts=[1, 2, 1],
+    )
     # 95: S ∈ [5, 35] → 30 → 1/4; 105: S ∈ [−5, 25] → 0 → 2/4; 125: S ∈ [−25, 5] → −10, 0 → 3/4
     assert p.tolist() == [0.25, 0.5, 0.75]
 

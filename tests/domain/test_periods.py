@@ -29,16 +29,19 @@ def test_month_bounds_know_leap_years():
     assert month_bounds(date(2025, 12, 31)) == (date(2025, 12, 1), date(2025, 12, 31))
 
 
-@pytest.mark.parametrize(("day", "start", "end"), [
-    (date(2025, 1, 1), date(2025, 1, 1), date(2025, 3, 31)),
-    (date(2025, 3, 31), date(2025, 1, 1), date(2025, 3, 31)),
-    (date(2025, 4, 1), date(2025, 4, 1), date(2025, 6, 30)),
-    (date(2025, 6, 30), date(2025, 4, 1), date(2025, 6, 30)),
-    (date(2025, 7, 1), date(2025, 7, 1), date(2025, 9, 30)),
-    (date(2025, 9, 30), date(2025, 7, 1), date(2025, 9, 30)),
-    (date(2025, 10, 1), date(2025, 10, 1), date(2025, 12, 31)),
-    (date(2025, 12, 31), date(2025, 10, 1), date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "start", "end"),
+    [
+        (date(2025, 1, 1), date(2025, 1, 1), date(2025, 3, 31)),
+        (date(2025, 3, 31), date(2025, 1, 1), date(2025, 3, 31)),
+        (date(2025, 4, 1), date(2025, 4, 1), date(2025, 6, 30)),
+        (date(2025, 6, 30), date(2025, 4, 1), date(2025, 6, 30)),
+        (date(2025, 7, 1), date(2025, 7, 1), date(2025, 9, 30)),
+        (date(2025, 9, 30), date(2025, 7, 1), date(2025, 9, 30)),
+        (date(2025, 10, 1), date(2025, 10, 1), date(2025, 12, 31)),
+        (date(2025, 12, 31), date(2025, 10, 1), date(2025, 12, 31)),
+    ],
+)
 def test_quarter_boundaries(day, start, end):
     assert quarter_bounds(day) == (start, end)
     period = period_containing("quarter", day)
@@ -80,8 +83,12 @@ def test_weeks_start_on_monday():
     assert week_start(date(2025, 1, 1)) == date(2024, 12, 30)  # a Wednesday
     assert week_start(date(2025, 1, 6)) == date(2025, 1, 6)  # a Monday
     assert week_start(date(2025, 1, 12)) == date(2025, 1, 6)  # a Sunday
-    assert next_week_starts(date(2025, 1, 8)) == [date(2025, 1, 13), date(2025, 1, 20), date(2025, 1, 27),
-                                                  date(2025, 2, 3)]
+    assert next_week_starts(date(2025, 1, 8)) == [
+        date(2025, 1, 13),
+        date(2025, 1, 20),
+        date(2025, 1, 27),
+        date(2025, 2, 3),
+    ]
     assert weeks_between(date(2025, 1, 8), date(2025, 1, 27)) == 3
 
 

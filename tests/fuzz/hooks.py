@@ -15,12 +15,16 @@ def errors_are_json(ctx, response, case):
         return None
     content_type = (response.headers.get("content-type") or [""])[0]
     if not content_type.startswith("application/json"):
-        raise AssertionError(f"{response.status_code} answered {content_type or 'no content type'}, not JSON: "
-                             f"{response.content[:200]!r}")
+        raise AssertionError(
+            f"{response.status_code} answered {content_type or 'no content type'}, not JSON: "
+            f"{response.content[:200]!r}"
+        )
     try:
         body = json.loads(response.content)
     except ValueError as exc:
         raise AssertionError(f"{response.status_code} body is not JSON: {response.content[:200]!r}") from exc
-    if not (isinstance(body, dict) and isinstance(body.get("detail"), str) and isinstance(body.get("code"), str)):
+    if not (
+        isinstance(body, dict) and isinstance(body.get("detail"), str) and isinstance(body.get("code"), str)
+    ):
         raise AssertionError(f"{response.status_code} body lacks detail/code: {response.content[:200]!r}")
     return None

@@ -46,15 +46,19 @@ def ids(queryset, n: int = PER_KIND) -> list[int]:
 def known_ids(username: str) -> dict[str, list[int]]:
     user = User.objects.get(username=username)
     deals = visible_opportunities(user)
-    focus = list(deals.filter(status="open", tasks__isnull=False, evidence__isnull=False)
-                 .order_by("pk").values_list("pk", flat=True).distinct()[:3])
+    focus = list(
+        deals.filter(status="open", tasks__isnull=False, evidence__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:3]
+    )
     focus += ids(deals.exclude(status="open"), 2)
     templates = ids(ProcessTemplate.objects.all())
     return {
         "opportunity": focus,
         "account": ids(visible_accounts(user)),
-        "contact": ids(visible_contacts(user).filter(account__opportunities__in=focus).distinct()) or ids(
-            visible_contacts(user)),
+        "contact": ids(visible_contacts(user).filter(account__opportunities__in=focus).distinct())
+        or ids(visible_contacts(user)),
         "activity": ids(visible_activities(user)),
         "evidence": ids(Evidence.objects.filter(opportunity__in=focus)),
         "expense": ids(Expense.objects.filter(opportunity__in=focus)),

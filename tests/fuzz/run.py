@@ -36,15 +36,39 @@ BIN = Path(sys.executable).parent
 PERSONAS = ["rep.north1a", "admin"]  # a seller (own deals only) and the administrator (everything)
 # Parameter and body field names → the dictionary of known ids (tests/fuzz/known_ids.py) they draw from.
 ID_FIELDS = {
-    "opp_id": "opportunity", "opportunity_id": "opportunity", "account_id": "account", "contact_id": "contact",
-    "activity_id": "activity", "evidence_id": "evidence", "expense_id": "expense", "member_id": "member",
-    "task_id": "task", "criterion_id": "criterion", "stage_id": "stage", "template_id": "template",
-    "target_id": "target", "submission_id": "submission", "user_id": "user", "owner_id": "user",
-    "assignee_id": "user", "unit_id": "unit", "org_unit_id": "unit", "region_id": "unit", "team_id": "unit",
-    "industry_id": "industry", "product_line_id": "product_line", "level_id": "level",
-    "loss_reason_id": "loss_reason", "role_id": "role", "winning_competitor_id": "competitor",
+    "opp_id": "opportunity",
+    "opportunity_id": "opportunity",
+    "account_id": "account",
+    "contact_id": "contact",
+    "activity_id": "activity",
+    "evidence_id": "evidence",
+    "expense_id": "expense",
+    "member_id": "member",
+    "task_id": "task",
+    "criterion_id": "criterion",
+    "stage_id": "stage",
+    "template_id": "template",
+    "target_id": "target",
+    "submission_id": "submission",
+    "user_id": "user",
+    "owner_id": "user",
+    "assignee_id": "user",
+    "unit_id": "unit",
+    "org_unit_id": "unit",
+    "region_id": "unit",
+    "team_id": "unit",
+    "industry_id": "industry",
+    "product_line_id": "product_line",
+    "level_id": "level",
+    "loss_reason_id": "loss_reason",
+    "role_id": "role",
+    "winning_competitor_id": "competitor",
 }
-ID_LIST_FIELDS = {"competitor_ids": "competitor", "contact_ids": "contact", "product_line_ids": "product_line"}
+ID_LIST_FIELDS = {
+    "competitor_ids": "competitor",
+    "contact_ids": "contact",
+    "product_line_ids": "product_line",
+}
 KNOWN_ID_PROBABILITY = 0.8  # the rest stays generated: unknown ids must answer 404, not 500
 VERSIONS = [1, 2, 3]  # most demo records are at an early version; any other answers 409
 # Values at the edges, drawn now and then for every field of their kind (libFuzzer-style dictionaries):
@@ -53,8 +77,22 @@ EDGES = {
     "edge_date": (0.15, ["0001-01-01", "9999-12-31", "1899-12-31", "9000-01-01", "1970-01-01", "2000-02-29"]),
     "edge_datetime": (0.15, ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-12:00"]),
     "edge_number": (0.15, [1e-300, 1e300, 99999999999999, 2**63 - 1, 0, -1, 0.005, 1e-7]),
-    "edge_text": (0.1, ["\u0007bell", "³", "٣", "Ⅻ", "tab\there", "line\nbreak", "\u202eevil", "𝟘𝟙", "\ufeff",
-                        "=1+1", "a" * 2000]),
+    "edge_text": (
+        0.1,
+        [
+            "\u0007bell",
+            "³",
+            "٣",
+            "Ⅻ",
+            "tab\there",
+            "line\nbreak",
+            "\u202eevil",
+            "𝟘𝟙",
+            "\ufeff",
+            "=1+1",
+            "a" * 2000,
+        ],
+    ),
 }
 CHECKS = [
     "not_a_server_error",
@@ -72,16 +110,29 @@ CHECKS = [
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get(
-        "FUZZ_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kadence_fuzz"))
-    parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL"),
-                        help="Serve with the Redis cache (as production does); default: local memory.")
-    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "8")),
-                        help="Test cases per operation and phase.")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("FUZZ_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kadence_fuzz"),
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("FUZZ_REDIS_URL"),
+        help="Serve with the Redis cache (as production does); default: local memory.",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "8")),
+        help="Test cases per operation and phase.",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
-    parser.add_argument("--persona", action="append", help="Demo usernames to fuzz as (default: a rep and the admin).")
-    parser.add_argument("--work-dir", type=Path, default=None, help="Logs and reports (default: a temporary one).")
+    parser.add_argument(
+        "--persona", action="append", help="Demo usernames to fuzz as (default: a rep and the admin)."
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="Logs and reports (default: a temporary one)."
+    )
     parser.add_argument("--force", action="store_true", help="Recreate a database whose name lacks 'fuzz'.")
     parser.add_argument("--keep-database", action="store_true", help="Leave the scratch database for a look.")
     return parser.parse_args()
@@ -95,8 +146,14 @@ def recreate_database(url: str, force: bool) -> None:
         return
     if "fuzz" not in name and not force:
         sys.exit(f"refusing to drop {name!r}: its name lacks 'fuzz' (use --force)")
-    admin = psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                            password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -107,15 +164,24 @@ def drop_database(url: str) -> None:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).unlink(missing_ok=True)
         return
-    admin = psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                            password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"]))
+        )
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return done.stdout
 
 
@@ -179,8 +245,11 @@ def field_kinds(document: dict) -> dict[tuple[str, str], str]:
 def fuzz_config(known: dict[str, list[int]], document: dict) -> str:
     """A schemathesis.toml that binds id parameters and body fields to the persona's known ids, versions
     to early versions, and dates, numbers and text now and then to values at the edges."""
-    dictionaries = {**{n: (KNOWN_ID_PROBABILITY, v) for n, v in known.items()},
-                    "version": (KNOWN_ID_PROBABILITY, VERSIONS), **EDGES}
+    dictionaries = {
+        **{n: (KNOWN_ID_PROBABILITY, v) for n, v in known.items()},
+        "version": (KNOWN_ID_PROBABILITY, VERSIONS),
+        **EDGES,
+    }
     lines = ["[cache]", "enabled = false  # no replay of an earlier run's crashes: every run is the same", ""]
     for name, (_p, values) in sorted(dictionaries.items()):
         if values:
@@ -190,7 +259,9 @@ def fuzz_config(known: dict[str, list[int]], document: dict) -> str:
     def bind(key: str, dictionary: str) -> None:
         probability, values = dictionaries[dictionary]
         if values and probability > 0:
-            lines.append(f'{json.dumps(key)} = {{ dictionary = "{dictionary}", probability = {probability} }}')
+            lines.append(
+                f'{json.dumps(key)} = {{ dictionary = "{dictionary}", probability = {probability} }}'
+            )
 
     for field, dictionary in {**ID_FIELDS, "version": "version"}.items():
         bind(field, dictionary)  # path and query parameters
@@ -232,8 +303,9 @@ def main() -> int:
     tokens = {name: manage(env, "token", "create", name, "--name", "fuzz").strip() for name in personas}
     known = {}
     for name in personas:
-        printed = manage(env, "shell", "--verbosity", "0", "-c",
-                         f"from tests.fuzz.known_ids import main; main({name!r})")
+        printed = manage(
+            env, "shell", "--verbosity", "0", "-c", f"from tests.fuzz.known_ids import main; main({name!r})"
+        )
         known[name] = json.loads(printed.strip().splitlines()[-1])
     print(f"   demo loaded and tokens issued in {time.monotonic() - started:.0f} s")
 
@@ -243,13 +315,30 @@ def main() -> int:
     access_log.touch()
     server_output = error_log.open("w")  # gunicorn's own log and Django's (tracebacks of 500s)
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "120", "--access-logfile", str(access_log),
-         "--access-logformat", "%(s)s %({x-fuzz-persona}i)s",
-         # No request-line or header size limit: gunicorn answers an oversized one itself (414 HTML) before
-         # the app sees it; the fuzzer's long queries must reach the API. `kadence serve` keeps the limits.
-         "--limit-request-line", "0", "--limit-request-field_size", "0"],
-        cwd=ROOT, env=env, stdout=server_output, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "120",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(s)s %({x-fuzz-persona}i)s",
+            # No request-line or header size limit: gunicorn answers an oversized one itself (414 HTML) before
+            # the app sees it; the fuzzer's long queries must reach the API. `kadence serve` keeps the limits.
+            "--limit-request-line",
+            "0",
+            "--limit-request-field_size",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=server_output,
+        stderr=subprocess.STDOUT,
     )
     failed = False
     try:
@@ -262,25 +351,43 @@ def main() -> int:
         runs = {}
         for persona, token in tokens.items():
             command = [
-                str(BIN / "schemathesis"), "--config-file", str(configs[persona]), "run", f"{url}/api/openapi.json",
-                "--header", f"Authorization: Bearer {token}",
-                "--header", f"X-Fuzz-Persona: {persona}",  # logged by the server, to count calls per persona
-                "--checks", ",".join(CHECKS),
-                "--phases", args.phases,
-                "--max-examples", str(args.max_examples),
+                str(BIN / "schemathesis"),
+                "--config-file",
+                str(configs[persona]),
+                "run",
+                f"{url}/api/openapi.json",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--header",
+                f"X-Fuzz-Persona: {persona}",  # logged by the server, to count calls per persona
+                "--checks",
+                ",".join(CHECKS),
+                "--phases",
+                args.phases,
+                "--max-examples",
+                str(args.max_examples),
                 "--generation-deterministic",  # the same cases on every run
-                "--workers", "1",  # one process per persona instead: ast.parse in threads trips CPython 3.11
+                "--workers",
+                "1",  # one process per persona instead: ast.parse in threads trips CPython 3.11
                 "--continue-on-failure",
-                "--request-timeout", "60",
-                "--suppress-health-check", "all",
+                "--request-timeout",
+                "60",
+                "--suppress-health-check",
+                "all",
                 "--no-color",
-                "--report", "junit", "--report-dir", str(work / persona),
+                "--report",
+                "junit",
+                "--report-dir",
+                str(work / persona),
             ]
             shown = " ".join(c if "Bearer" not in c else "'Authorization: Bearer …'" for c in command[1:])
             print(f"== fuzz as {persona}: schemathesis {shown}")
             output = (work / f"{persona}.out").open("w")
-            runs[persona] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT),
-                             output, time.monotonic())
+            runs[persona] = (
+                subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT),
+                output,
+                time.monotonic(),
+            )
         sys.stdout.flush()
         for persona, (process, output, run_started) in runs.items():
             code = process.wait()
@@ -289,15 +396,19 @@ def main() -> int:
             print((work / f"{persona}.out").read_text(errors="replace"))
             statuses = access_statuses(access_log, persona)
             by_class = collections.Counter(f"{s[0]}xx" for s in statuses.elements())
-            print(f"== fuzz as {persona}: {sum(statuses.values())} requests in {elapsed:.0f} s, "
-                  f"{dict(sorted(by_class.items()))}, 5xx: {by_class['5xx']}; schemathesis exit {code}")
+            print(
+                f"== fuzz as {persona}: {sum(statuses.values())} requests in {elapsed:.0f} s, "
+                f"{dict(sorted(by_class.items()))}, 5xx: {by_class['5xx']}; schemathesis exit {code}"
+            )
             failed |= code != 0
     finally:
         server.terminate()
         server.wait(timeout=60)
         server_output.close()
-    print(f"== fuzz: {'FAILED' if failed else 'passed'} in {time.monotonic() - started:.0f} s "
-          f"(server log: {error_log})")
+    print(
+        f"== fuzz: {'FAILED' if failed else 'passed'} in {time.monotonic() - started:.0f} s "
+        f"(server log: {error_log})"
+    )
     if failed and "Traceback" in error_log.read_text(errors="replace"):
         print(error_log.read_text(errors="replace")[-20000:])
     if not args.keep_database:

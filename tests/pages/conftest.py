@@ -39,7 +39,10 @@ def make_opps(org):
         account = account or org.account
         return [
             services.opportunity_create(
-                by or owner, account_id=account.pk, owner_id=owner.pk, name=fields.get("name", f"Deal {i:03d}"),
+                by or owner,
+                account_id=account.pk,
+                owner_id=owner.pk,
+                name=fields.get("name", f"Deal {i:03d}"),
                 amount=fields.get("amount", 100000 + i * 1000),
                 expected_close_date=fields.get("close", date.today() + timedelta(days=30 + i)),
                 stage_id=fields.get("stage_id"),

@@ -80,7 +80,9 @@ def test_throttled_per_client_address(org, client, settings):
 def test_failures_expire_with_the_window(org, client, settings):
     settings.LOGIN_FAILURE_LIMIT = 2
     old = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 5)
-    LoginFailure.objects.bulk_create([LoginFailure(username="rita", ip="127.0.0.1", at=old) for _ in range(5)])
+    LoginFailure.objects.bulk_create(
+        [LoginFailure(username="rita", ip="127.0.0.1", at=old) for _ in range(5)]
+    )
     assert post_login(client, "rita", "pw-rita").status_code == 302
 
 
@@ -117,8 +119,11 @@ def test_language_switch_is_post_only(org, client):
 
 
 def post_admin_login(client, username, password, **extra):
-    return client.post(reverse("admin:login"), {"username": username, "password": password,
-                                                "next": reverse("admin:index")}, **extra)
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+        **extra,
+    )
 
 
 def test_admin_login_is_throttled_like_the_login_page(org, client, settings):
@@ -159,8 +164,10 @@ def test_every_authenticate_call_goes_through_the_throttle(org, settings):
     assert authenticate(request, username="rita", password="x") is None
     assert authenticate(request, username="rita", password="y") is None
     assert authenticate(request, username="rita", password="pw-rita") is None  # locked
-    assert authenticate(RequestFactory().post("/", REMOTE_ADDR="10.9.9.10"), username="tom",
-                        password="pw-tom") == org.tom
+    assert (
+        authenticate(RequestFactory().post("/", REMOTE_ADDR="10.9.9.10"), username="tom", password="pw-tom")
+        == org.tom
+    )
 
 
 def test_locked_user_name_reports_the_lock_on_the_attempt_that_reaches_it(org, client, settings):

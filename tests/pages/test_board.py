@@ -22,8 +22,13 @@ def card_ids(response) -> set[int]:
 
 
 def move(client, opp, stage, *, version=None, htmx=True, reason="", board_query=""):
-    data = {"stage_id": stage.pk, "version": opp.version if version is None else version, "origin": "board",
-            "reason": reason, "board_query": board_query}
+    data = {
+        "stage_id": stage.pk,
+        "version": opp.version if version is None else version,
+        "origin": "board",
+        "reason": reason,
+        "board_query": board_query,
+    }
     extra = {**HTMX, "HTTP_HX_TARGET": "board"} if htmx else {}
     return client.post(reverse("opportunity_move", args=[opp.pk]), data, **extra)
 
@@ -81,7 +86,12 @@ def test_move_with_htmx_rerenders_the_board_and_leaves_history(org, login, no_ga
     opp = Opportunity.objects.get(pk=org.opp.pk)
     assert opp.stage == target and opp.version == 2
     row = StageChange.objects.filter(opportunity=opp).latest("id")
-    assert (row.kind, row.to_stage, row.changed_by, row.reason) == ("advanced", target, org.rita, "立项通知已收到")
+    assert (row.kind, row.to_stage, row.changed_by, row.reason) == (
+        "advanced",
+        target,
+        org.rita,
+        "立项通知已收到",
+    )
     assert opp.pk in {o.pk for o in response.context["columns"][2].page.items}
 
 
@@ -99,7 +109,9 @@ def test_stale_move_is_a_conflict_shown_on_the_card(org, login, no_gates):
     assert response.status_code == 409
     assert response["HX-Retarget"] == f"#card-{org.opp.pk}" and response["HX-Reswap"] == "outerHTML"
     body = response.content.decode()
-    assert 'data-code="conflict"' in body and 'name="version" value="2"' in body  # retry uses the fresh version
+    assert (
+        'data-code="conflict"' in body and 'name="version" value="2"' in body
+    )  # retry uses the fresh version
     assert Opportunity.objects.get(pk=org.opp.pk).stage == s[0]
 
 
@@ -108,7 +120,9 @@ def test_gate_not_met_lists_what_is_missing(org, login):
     response = move(login(org.rita), org.opp, s[1])
     assert response.status_code == 409
     body = response.content.decode()
-    assert 'data-code="gate_not_met"' in body and ("First meeting held (minutes)" in body or "首次会面已举行（会面纪要）" in body)
+    assert 'data-code="gate_not_met"' in body and (
+        "First meeting held (minutes)" in body or "首次会面已举行（会面纪要）" in body
+    )
     assert not StageChange.objects.filter(opportunity=org.opp, kind="advanced").exists()
 
 
@@ -118,7 +132,9 @@ def test_same_stage_is_a_validation_error_in_place(org, login):
 
 
 def test_read_only_team_member_gets_no_move_form_and_a_403(org, login):
-    services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.first().pk)
+    services.opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.first().pk
+    )
     client = login(org.tom)
     board = client.get(URL)
     assert card_ids(board) == {org.opp.pk}
@@ -152,7 +168,9 @@ def _count(client) -> int:
 
 
 @pytest.mark.parametrize("persona", ["rita", "ada"])
-def test_board_query_count_does_not_grow_with_rows(org, login, make_opps, persona, django_assert_max_num_queries):
+def test_board_query_count_does_not_grow_with_rows(
+    org, login, make_opps, persona, django_assert_max_num_queries
+):
     # one card query per non-empty column (bounded by the stages), never per card
     client = login(getattr(org, persona))
     s = stages_of(org.opp)

@@ -44,7 +44,11 @@ LANGUAGES = ("zh-hans", "en")
 
 def _all_forms() -> list[type[forms.Form]]:
     for module in pkgutil.walk_packages(kadence.__path__, "kadence."):
-        if ".tests" not in module.name and ".migrations" not in module.name and "management" not in module.name:
+        if (
+            ".tests" not in module.name
+            and ".migrations" not in module.name
+            and "management" not in module.name
+        ):
             importlib.import_module(module.name)
     found, todo = [], list(forms.Form.__subclasses__())
     while todo:
@@ -62,7 +66,9 @@ def test_every_page_form_uses_the_shared_date_field():
     for form in _all_forms():
         for name, field in form.base_fields.items():
             where = f"{form.__module__}.{form.__qualname__}.{name}"
-            assert not isinstance(field, forms.DateTimeField | forms.TimeField | forms.SplitDateTimeField), where
+            assert not isinstance(field, forms.DateTimeField | forms.TimeField | forms.SplitDateTimeField), (
+                where
+            )
             if isinstance(field, forms.DateField):
                 assert isinstance(field, DateField) and isinstance(field.widget, DateInput), where
                 checked += 1
@@ -96,22 +102,63 @@ def dated(org):
     today = timezone.localdate()
     opp = org.opp
     coach = Contact.objects.create(account=org.account, name="李工", buying_roles=["coach"])
-    answers = {f"C{i}": {"status": "confirmed", "confirmed_with_id": coach.pk,
-                         "confirmed_on": (today - timedelta(days=i)).isoformat()} for i in range(1, 8)}
+    answers = {
+        f"C{i}": {
+            "status": "confirmed",
+            "confirmed_with_id": coach.pk,
+            "confirmed_on": (today - timedelta(days=i)).isoformat(),
+        }
+        for i in range(1, 8)
+    }
     c139_assess(org.rita, opp.pk, answers=answers)
-    bid_assess(org.rita, opp.pk, buyer_type="enterprise", real_opportunity=1, can_compete=1, can_win=0,
-               worth_winning=0, outcome="qualify", qualify_by=today + timedelta(days=10), note="需要进一步确认")
-    member = buying_centre_add(org.rita, opp.pk, contact_id=coach.pk, last_contact_on=today - timedelta(days=2))
+    bid_assess(
+        org.rita,
+        opp.pk,
+        buyer_type="enterprise",
+        real_opportunity=1,
+        can_compete=1,
+        can_win=0,
+        worth_winning=0,
+        outcome="qualify",
+        qualify_by=today + timedelta(days=10),
+        note="需要进一步确认",
+    )
+    member = buying_centre_add(
+        org.rita, opp.pk, contact_id=coach.pk, last_contact_on=today - timedelta(days=2)
+    )
     stage = Stage.objects.filter(template=opp.template).order_by("order").first()
     milestone_save(org.rita, opp.pk, stage.pk, planned_on=today + timedelta(days=20), version=None)
     task = task_add(org.rita, opp.pk, name="技术交流", due_on=today + timedelta(days=5))
-    expense = expense_log(org.rita, opp.pk, category="travel", amount="1200", spent_on=today - timedelta(days=1),
-                          description="出差").expense
-    activity = activity_create(org.rita, opportunity_id=opp.pk, kind="visit", subject="拜访",
-                               date=today - timedelta(days=1), next_step="方案", next_step_date=today + timedelta(days=3))
-    target = target_create(org.mona, period_kind="quarter", period_start=today, amount="1000000", user_id=org.rita.pk)
-    return {"pk": opp.pk, "account_id": org.account.pk, "contact_id": coach.pk, "member_id": member.pk,
-            "stage_id": stage.pk, "task_id": task.pk, "expense_id": expense.pk, "activity_id": activity.pk}, target
+    expense = expense_log(
+        org.rita,
+        opp.pk,
+        category="travel",
+        amount="1200",
+        spent_on=today - timedelta(days=1),
+        description="出差",
+    ).expense
+    activity = activity_create(
+        org.rita,
+        opportunity_id=opp.pk,
+        kind="visit",
+        subject="拜访",
+        date=today - timedelta(days=1),
+        next_step="方案",
+        next_step_date=today + timedelta(days=3),
+    )
+    target = target_create(
+        org.mona, period_kind="quarter", period_start=today, amount="1000000", user_id=org.rita.pk
+    )
+    return {
+        "pk": opp.pk,
+        "account_id": org.account.pk,
+        "contact_id": coach.pk,
+        "member_id": member.pk,
+        "stage_id": stage.pk,
+        "task_id": task.pk,
+        "expense_id": expense.pk,
+        "activity_id": activity.pk,
+    }, target
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -125,8 +172,12 @@ def test_every_page_renders_its_dates_iso(org, dated, language):
     client = Client()
     client.force_login(org.mona)
     filled: dict[str, int] = {}
-    extra = {"/reports/funnel/": "?as_of=2026-01-05", "/opportunities/": "?close_from=2026-11-07",
-             "/reports/gate-overrides/": "?from=2026-01-01", "/reports/ideal/": "?period_start=2026-11-07"}
+    extra = {
+        "/reports/funnel/": "?as_of=2026-01-05",
+        "/opportunities/": "?close_from=2026-11-07",
+        "/reports/gate-overrides/": "?from=2026-01-01",
+        "/reports/ideal/": "?period_start=2026-11-07",
+    }
     pages = page_urls(ids) + [f"/targets/{target.pk}/edit/"]
     assert len(pages) > 30
     for url in pages:
@@ -139,10 +190,21 @@ def test_every_page_renders_its_dates_iso(org, dated, language):
                 if attr == "value":
                     filled[url] = filled.get(url, 0) + 1
     opp = f"/opportunities/{ids['pk']}"
-    expected = {f"{opp}/c139/": 7, f"{opp}/milestones/": 1, f"{opp}/edit/": 1,
-                f"{opp}/expenses/": 1, f"/activities/{ids['activity_id']}/edit/": 2, "/reports/cost-of-sale/": 2,
-                f"/targets/{target.pk}/edit/": 1, "/targets/": 1, "/reports/funnel/": 1, "/opportunities/": 1,
-                "/reports/gate-overrides/": 1, "/reports/ideal/": 1, "/forecast/probabilistic/": 1}
+    expected = {
+        f"{opp}/c139/": 7,
+        f"{opp}/milestones/": 1,
+        f"{opp}/edit/": 1,
+        f"{opp}/expenses/": 1,
+        f"/activities/{ids['activity_id']}/edit/": 2,
+        "/reports/cost-of-sale/": 2,
+        f"/targets/{target.pk}/edit/": 1,
+        "/targets/": 1,
+        "/reports/funnel/": 1,
+        "/opportunities/": 1,
+        "/reports/gate-overrides/": 1,
+        "/reports/ideal/": 1,
+        "/forecast/probabilistic/": 1,
+    }
     short = {url: (filled.get(url, 0), n) for url, n in expected.items() if filled.get(url, 0) < n}
     assert not short, short
 
@@ -163,7 +225,7 @@ def _form_values(html: str, form_marker: str) -> dict[str, str]:
     """The name → value of the inputs of the form that holds `form_marker`, as a browser would send
     them unchanged (a value a browser cannot read as a date is sent empty)."""
     start = html.rindex("<form", 0, html.index(form_marker))
-    form = html[start:html.index("</form>", start)]
+    form = html[start : html.index("</form>", start)]
     values = {}
     for tag in re.findall(r"<input\b[^>]*>", form):
         name = re.search(r'\bname="([^"]+)"', tag)
@@ -176,7 +238,8 @@ def _form_values(html: str, form_marker: str) -> dict[str, str]:
         values[name.group(1)] = text
     for name, options in re.findall(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         chosen = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', options) or re.search(
-            r'<option value="([^"]*)"', options)
+            r'<option value="([^"]*)"', options
+        )
         values[name] = chosen.group(1) if chosen else ""
     return values
 
@@ -210,7 +273,7 @@ def test_the_task_due_date_is_kept_when_its_form_is_sent_unchanged(org, chinese)
     task = task_add(org.rita, org.opp.pk, name="技术交流", due_on=timezone.localdate() + timedelta(days=5))
     chinese.force_login(org.rita)
     html = chinese.get(reverse("deal_tasks", args=[org.opp.pk])).content.decode()
-    data = _form_values(html, f'/tasks/{task.pk}/update/')
+    data = _form_values(html, f"/tasks/{task.pk}/update/")
     assert data["due_on"] == task.due_on.isoformat()
     chinese.post(reverse("deal_task_update", args=[org.opp.pk, task.pk]), data)
     assert OpportunityTask.objects.get(pk=task.pk).due_on == task.due_on

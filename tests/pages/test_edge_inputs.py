@@ -29,8 +29,15 @@ EDGES = [
     {name: "9999-12-31" for name in DATE_PARAMS},
     {"page": HUGE, "page_size": HUGE, "size": HUGE, "periods": HUGE, "col_1": HUGE},
     {"page": "³", "page_size": "³", "periods": "³", "unit_id": "³", "owner_id": "³", "template_id": "³"},
-    {"unit_id": HUGE, "owner_id": HUGE, "template_id": HUGE, "account": HUGE, "opportunity": HUGE, "trials": HUGE,
-     "seed": HUGE},
+    {
+        "unit_id": HUGE,
+        "owner_id": HUGE,
+        "template_id": HUGE,
+        "account": HUGE,
+        "opportunity": HUGE,
+        "trials": HUGE,
+        "seed": HUGE,
+    },
     {"target": "99999999999999", "avg_deal": "1e-300"},
     {"target": "1e300", "avg_deal": "0.001"},
 ]
@@ -42,8 +49,11 @@ def ids(org):
     return {"pk": org.opp.pk, "account_id": org.account.pk, "activity_id": activity.pk}
 
 
-@pytest.mark.parametrize("edge", EDGES, ids=["year-1", "year-9999", "huge-pages", "odd-digits", "huge-ids",
-                                             "tiny-deal", "huge-target"])
+@pytest.mark.parametrize(
+    "edge",
+    EDGES,
+    ids=["year-1", "year-9999", "huge-pages", "odd-digits", "huge-ids", "tiny-deal", "huge-target"],
+)
 def test_no_page_answers_500_at_the_edges(org, ids, edge):
     client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.force_login(org.ada)
@@ -58,17 +68,20 @@ def test_no_page_answers_500_at_the_edges(org, ids, edge):
     assert not failures, failures
 
 
-@pytest.mark.parametrize(("url", "params", "field"), [
-    ("ideal_funnel", {"period_start": "9999-12-31"}, "period_start"),
-    ("ideal_funnel", {"period_start": "0001-01-01"}, "period_start"),
-    ("ideal_funnel", {"target": "99999999999999", "avg_deal": "1e-300"}, "avg_deal"),
-    ("funnel", {"as_of": "0001-01-01"}, "as_of"),
-    ("targets", {"period_start": "9999-12-31"}, "period_start"),
-    ("forecast", {"period_start": "9999-12-31"}, "period_start"),
-    ("probabilistic_forecast", {"period_start": "0001-01-01"}, "period_start"),
-    ("cost_of_sale", {"from": "0001-01-01"}, "from"),
-    ("opportunity_list", {"close_from": "9999-12-31"}, "close_from"),
-])
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [
+        ("ideal_funnel", {"period_start": "9999-12-31"}, "period_start"),
+        ("ideal_funnel", {"period_start": "0001-01-01"}, "period_start"),
+        ("ideal_funnel", {"target": "99999999999999", "avg_deal": "1e-300"}, "avg_deal"),
+        ("funnel", {"as_of": "0001-01-01"}, "as_of"),
+        ("targets", {"period_start": "9999-12-31"}, "period_start"),
+        ("forecast", {"period_start": "9999-12-31"}, "period_start"),
+        ("probabilistic_forecast", {"period_start": "0001-01-01"}, "period_start"),
+        ("cost_of_sale", {"from": "0001-01-01"}, "from"),
+        ("opportunity_list", {"close_from": "9999-12-31"}, "close_from"),
+    ],
+)
 def test_a_date_or_amount_out_of_range_is_said_on_the_page(org, url, params, field):
     """The page answers with the rule in words (the accepted years, the money bound) on the field, or
     with its "settings not valid" message for the reports that fall back to their defaults."""
@@ -77,15 +90,26 @@ def test_a_date_or_amount_out_of_range_is_said_on_the_page(org, url, params, fie
     response = client.get(reverse(url), params)
     html = response.content.decode()
     assert response.status_code in (200, 400, 422), response.status_code
-    assert ("Enter a date between 1900-01-01 and 2200-12-31." in html or "Enter at least 0.01." in html
-            or "Enter less than 1,000,000,000,000." in html or 'data-code="validation_failed"' in html), html[:3000]
+    assert (
+        "Enter a date between 1900-01-01 and 2200-12-31." in html
+        or "Enter at least 0.01." in html
+        or "Enter less than 1,000,000,000,000." in html
+        or 'data-code="validation_failed"' in html
+    ), html[:3000]
 
 
 def test_a_page_number_past_any_offset_shows_the_last_page(org, make_opps):
     make_opps(3)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(org.mona)
-    for name in ("stalled_deals", "opportunity_list", "account_list", "activity_list", "targets", "gate_overrides"):
+    for name in (
+        "stalled_deals",
+        "opportunity_list",
+        "account_list",
+        "activity_list",
+        "targets",
+        "gate_overrides",
+    ):
         response = client.get(reverse(name), {"page": HUGE})
         assert response.status_code == 200, name
 
@@ -93,20 +117,36 @@ def test_a_page_number_past_any_offset_shows_the_last_page(org, make_opps):
 def test_an_expense_of_an_odd_digit_category_is_refused_on_the_page(org):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(org.rita)
-    response = client.post(reverse("deal_expense_log", args=[org.opp.pk]), {
-        "category": "³", "amount": "100", "spent_on": timezone.localdate().isoformat(), "description": "出差"})
+    response = client.post(
+        reverse("deal_expense_log", args=[org.opp.pk]),
+        {
+            "category": "³",
+            "amount": "100",
+            "spent_on": timezone.localdate().isoformat(),
+            "description": "出差",
+        },
+    )
     # Refused: the form comes back (post-redirect-get) and nothing is saved.
     assert response.status_code in (200, 303, 422) and not Expense.objects.exists()
     response = client.post(reverse("deal_expense_budget", args=[org.opp.pk]), {"travel": "1e300"})
     assert response.status_code < 500
 
 
-@pytest.mark.parametrize(("field", "value"), [("name", "国网\x07电力"), ("name", "国网\n电力"), ("address", "\x1b[31m")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("name", "国网\x07电力"), ("name", "国网\n电力"), ("address", "\x1b[31m")]
+)
 def test_control_characters_are_refused_by_the_account_form(org, field, value):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(org.rita)
-    data = {"name": "客户", "industry": org.industry.pk, "region": org.north.pk, "size": "medium",
-            "status": "prospect", "currency": "CNY", field: value}
+    data = {
+        "name": "客户",
+        "industry": org.industry.pk,
+        "region": org.north.pk,
+        "size": "medium",
+        "status": "prospect",
+        "currency": "CNY",
+        field: value,
+    }
     response = refused_post(client, reverse("account_create"), data, status=422)  # post-redirect-get
     assert "cannot be stored" in response.content.decode()
     assert not Account.objects.filter(name__in=["客户", value]).exists()
@@ -115,9 +155,18 @@ def test_control_characters_are_refused_by_the_account_form(org, field, value):
 def test_an_opportunity_form_with_a_date_past_the_years_is_refused(org):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(org.rita)
-    response = refused_post(client, reverse("opportunity_create"), {
-        "account": org.account.pk, "name": "项目", "amount": "1000", "currency": "CNY",
-        "expected_close_date": "9999-12-31"}, status=422)  # post-redirect-get
+    response = refused_post(
+        client,
+        reverse("opportunity_create"),
+        {
+            "account": org.account.pk,
+            "name": "项目",
+            "amount": "1000",
+            "currency": "CNY",
+            "expected_close_date": "9999-12-31",
+        },
+        status=422,
+    )  # post-redirect-get
     assert "Enter a date between 1900-01-01 and 2200-12-31." in response.content.decode()
     assert not Opportunity.objects.filter(name="项目").exists()
 
@@ -127,14 +176,18 @@ def test_an_opportunity_form_with_a_date_past_the_years_is_refused(org):
 
 def _cells(response) -> list[str]:
     book = load_workbook(BytesIO(response.content), read_only=True)
-    return [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    return [
+        str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c
+    ]
 
 
 def test_a_stored_name_with_a_control_character_exports(org):
     """Names stored before the input rules (here written straight to the database) still export: the
     characters a worksheet cannot hold are dropped."""
     today = timezone.localdate()
-    Opportunity.objects.filter(pk=org.opp.pk).update(name="变电站\x07改造", stage_entered_at=timezone.now() - timedelta(days=400))
+    Opportunity.objects.filter(pk=org.opp.pk).update(
+        name="变电站\x07改造", stage_entered_at=timezone.now() - timedelta(days=400)
+    )
     Account.objects.filter(pk=org.account.pk).update(name="国网\x1b江苏")
     type(org.rita).objects.filter(pk=org.rita.pk).update(display_name="Rita\x08\x1f")
     target_create(org.mona, period_kind="quarter", period_start=today, amount="1000000", user_id=org.rita.pk)
@@ -143,7 +196,14 @@ def test_a_stored_name_with_a_control_character_exports(org):
     stalled = client.get(reverse("stalled_deals"), {"format": "xlsx"})
     assert stalled.status_code == 200
     assert {"变电站改造", "国网江苏"} <= set(_cells(stalled))
-    for name in ("ideal_funnel", "forecast", "funnel", "probabilistic_forecast", "funnel_analysis", "calibration"):
+    for name in (
+        "ideal_funnel",
+        "forecast",
+        "funnel",
+        "probabilistic_forecast",
+        "funnel_analysis",
+        "calibration",
+    ):
         response = client.get(reverse(name), {"format": "xlsx"})
         assert response.status_code == 200, name
         assert not any("\x07" in c or "\x1b" in c or "\x08" in c for c in _cells(response)), name

@@ -81,11 +81,16 @@ def test_ideal_controls_reflect_the_report_and_show_unchanged_keeps_it(org, logi
     again = client.get(reverse("ideal_funnel"), {k: v for k, v in values.items() if v})
     assert again.status_code == 200 and again.context["report"].period == period
     # a period asked for stays asked for, with what was typed
-    asked = client.get(reverse("ideal_funnel"), {"period_kind": "month", "period_start": period.start.isoformat(),
-                                                 "target": "500000"})
+    asked = client.get(
+        reverse("ideal_funnel"),
+        {"period_kind": "month", "period_start": period.start.isoformat(), "target": "500000"},
+    )
     values = form_values(asked.content.decode(), "ideal-form")
     assert (values["period_kind"], values["period_start"], values["target"]) == (
-        "month", asked.context["report"].period.start.isoformat(), "500000")
+        "month",
+        asked.context["report"].period.start.isoformat(),
+        "500000",
+    )
 
 
 # --- the funnel trend is a page of its own when opened directly ---------------------------------
@@ -107,8 +112,9 @@ def test_funnel_trend_opened_directly_is_a_whole_page(org, login):
 
 @pytest.mark.parametrize(("language", "name"), [("zh-hans", "丢单"), ("en", "Lost")])
 def test_lost_deal_level_is_not_repeated(org, language, name):
-    services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk,
-                                    version=org.opp.version)
+    services.opportunity_close_lost(
+        org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=org.opp.version
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(org.rita)
     html = client.get(reverse("opportunity_detail", args=[org.opp.pk])).content.decode()
@@ -141,8 +147,13 @@ def test_calibration_export_computed_at_is_local_time(org, login, settings):
 def test_winning_competitor_is_added_to_the_competitors(org):
     rival, other = Competitor.objects.create(name="西门子"), Competitor.objects.create(name="ABB")
     services.opportunity_update(org.rita, org.opp.pk, version=org.opp.version, competitor_ids=[other.pk])
-    opp = services.opportunity_close_lost(org.rita, org.opp.pk, version=2, winning_competitor_id=rival.pk,
-                                          loss_reason_id=LossReason.objects.get(code="price").pk)
+    opp = services.opportunity_close_lost(
+        org.rita,
+        org.opp.pk,
+        version=2,
+        winning_competitor_id=rival.pk,
+        loss_reason_id=LossReason.objects.get(code="price").pk,
+    )
     assert set(opp.competitors.all()) == {rival, other} and opp.winning_competitor == rival
 
 
@@ -151,13 +162,27 @@ def test_winning_competitor_is_added_to_the_competitors(org):
 
 def test_home_to_do_list_is_in_the_order_things_are_due(org, login):
     today = timezone.localdate()
-    visit = activity_create(org.rita, opportunity_id=org.opp.pk, kind="visit", subject="拜访（上月）",
-                            date=today - timedelta(days=20), done=True, next_step="发送方案",
-                            next_step_date=today + timedelta(days=1))
-    call = activity_create(org.rita, opportunity_id=org.opp.pk, kind="call_out", subject="电话确认",
-                           date=today, done=False)
-    late = activity_create(org.rita, opportunity_id=org.opp.pk, kind="visit", subject="逾期拜访",
-                           date=today - timedelta(days=2), done=False)
+    visit = activity_create(
+        org.rita,
+        opportunity_id=org.opp.pk,
+        kind="visit",
+        subject="拜访（上月）",
+        date=today - timedelta(days=20),
+        done=True,
+        next_step="发送方案",
+        next_step_date=today + timedelta(days=1),
+    )
+    call = activity_create(
+        org.rita, opportunity_id=org.opp.pk, kind="call_out", subject="电话确认", date=today, done=False
+    )
+    late = activity_create(
+        org.rita,
+        opportunity_id=org.opp.pk,
+        kind="visit",
+        subject="逾期拜访",
+        date=today - timedelta(days=2),
+        done=False,
+    )
     page = login(org.rita).get(reverse("home"))
     due = page.context["due"]
     assert [a.pk for a in due] == [late.pk, call.pk, visit.pk]
@@ -170,22 +195,25 @@ def test_home_to_do_list_is_in_the_order_things_are_due(org, login):
 # --- amounts in 万 / 亿 as the user prefers --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("unit", "language", "value", "shown"), [
-    ("yuan", "zh-hans", "1200000", "1,200,000"),
-    ("yuan", "zh-hans", "12.5", "12.50"),
-    ("wan", "zh-hans", "1200000", "120万"),
-    ("wan", "zh-hans", "1234567", "123.46万"),
-    ("wan", "zh-hans", "-50000", "-5万"),
-    ("wan", "zh-hans", "0", "0"),
-    ("yi", "zh-hans", "123456789", "1.23亿"),
-    ("yi", "zh-hans", "1200000", "0.01亿"),
-    ("auto", "zh-hans", "8000", "8,000"),
-    ("auto", "zh-hans", "1200000", "120万"),
-    ("auto", "zh-hans", "360000000", "3.6亿"),
-    ("auto", "en", "360000000", "360,000,000"),
-    ("wan", "en", "1200000", "120 wan"),
-    ("yuan", "zh-hans", None, "—"),
-])
+@pytest.mark.parametrize(
+    ("unit", "language", "value", "shown"),
+    [
+        ("yuan", "zh-hans", "1200000", "1,200,000"),
+        ("yuan", "zh-hans", "12.5", "12.50"),
+        ("wan", "zh-hans", "1200000", "120万"),
+        ("wan", "zh-hans", "1234567", "123.46万"),
+        ("wan", "zh-hans", "-50000", "-5万"),
+        ("wan", "zh-hans", "0", "0"),
+        ("yi", "zh-hans", "123456789", "1.23亿"),
+        ("yi", "zh-hans", "1200000", "0.01亿"),
+        ("auto", "zh-hans", "8000", "8,000"),
+        ("auto", "zh-hans", "1200000", "120万"),
+        ("auto", "zh-hans", "360000000", "3.6亿"),
+        ("auto", "en", "360000000", "360,000,000"),
+        ("wan", "en", "1200000", "120 wan"),
+        ("yuan", "zh-hans", None, "—"),
+    ],
+)
 def test_amounts_follow_the_unit(unit, language, value, shown):
     token = activate_unit(unit)
     try:
@@ -226,9 +254,15 @@ def test_preferences_page_sets_the_unit_and_pages_follow(org):
         assert "120万" in html and "1,200,000" not in html, name
     # exports and the API keep exact numbers
     export = client.get(reverse("funnel"), {"format": "xlsx"})
-    cells = [c for row in load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(values_only=True) for c in row]
+    cells = [
+        c
+        for row in load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(values_only=True)
+        for c in row
+    ]
     assert 1200000 in cells
-    refused = refused_post(client, reverse("preferences"), {"language": "en", "amount_unit": "lakh"}, status=422)
+    refused = refused_post(
+        client, reverse("preferences"), {"language": "en", "amount_unit": "lakh"}, status=422
+    )
     form = refused.context["form"]  # post-redirect-get: the choice is shown again with the field's message
     assert form["language"].value() == "en" and form.errors["amount_unit"]
     assert User.objects.get(pk=org.rita.pk).amount_unit == "wan"

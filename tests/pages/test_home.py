@@ -17,8 +17,14 @@ from .conftest import stages_of
 
 
 def test_rep_sees_own_deals_totals_and_due_activities(org, login):
-    activity_create(org.rita, opportunity_id=org.opp.pk, kind="visit", subject="拜访信息中心主任", date=date.today(),
-                    done=False)
+    activity_create(
+        org.rita,
+        opportunity_id=org.opp.pk,
+        kind="visit",
+        subject="拜访信息中心主任",
+        date=date.today(),
+        done=False,
+    )
     response = login(org.rita).get(reverse("home"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -29,12 +35,15 @@ def test_rep_sees_own_deals_totals_and_due_activities(org, login):
     assert "by_team" not in response.context
 
 
-@pytest.mark.parametrize("persona, teams, sees_sara", [
-    ("mona", {"north-1"}, False),
-    ("dora", {"north-1"}, False),
-    ("sven", {"south-1"}, True),
-    ("ada", {"north-1", "south-1"}, True),
-])
+@pytest.mark.parametrize(
+    "persona, teams, sees_sara",
+    [
+        ("mona", {"north-1"}, False),
+        ("dora", {"north-1"}, False),
+        ("sven", {"south-1"}, True),
+        ("ada", {"north-1", "south-1"}, True),
+    ],
+)
 def test_leaders_see_their_scope_by_team(org, login, persona, teams, sees_sara):
     response = login(getattr(org, persona)).get(reverse("home"))
     assert response.status_code == 200
@@ -50,11 +59,19 @@ def test_leaders_see_their_scope_by_team(org, login, persona, teams, sees_sara):
 def test_leader_sees_deals_closing_this_month_and_recent_moves(org, login, make_opps, no_gates):
     today = date.today()
     closing = make_opps(1, name="本月签约项目", close=today)[0]
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[1].pk, reason="首次会面", version=opp_version(org.opp.pk))
+    services.opportunity_move_stage(
+        org.rita,
+        org.opp.pk,
+        stage_id=stages_of(org.opp)[1].pk,
+        reason="首次会面",
+        version=opp_version(org.opp.pk),
+    )
     ctx = login(org.mona).get(reverse("home")).context
     assert closing in ctx["month_deals"]
     assert ctx["month_totals"]["count"] == 1
-    assert ctx["recent_changes"][0].opportunity_id == org.opp.pk and ctx["recent_changes"][0].kind == "advanced"
+    assert (
+        ctx["recent_changes"][0].opportunity_id == org.opp.pk and ctx["recent_changes"][0].kind == "advanced"
+    )
 
 
 def _queries(client) -> int:
@@ -64,7 +81,9 @@ def _queries(client) -> int:
 
 
 @pytest.mark.parametrize("persona", ["rita", "mona", "ada"])
-def test_home_query_count_does_not_grow_with_data(org, login, make_opps, persona, django_assert_max_num_queries):
+def test_home_query_count_does_not_grow_with_data(
+    org, login, make_opps, persona, django_assert_max_num_queries
+):
     client = login(getattr(org, persona))
     before = _queries(client)
     make_opps(15)

@@ -29,17 +29,23 @@ def act(name, opp) -> str:
 
 def test_detail_shows_header_progress_history_and_audit(org, login, no_gates):
     services.opportunity_update(org.rita, org.opp.pk, version=1, amount="1500000", reason="扩容")
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages_of(org.opp)[2].pk, version=2, reason="首次会面")
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages_of(org.opp)[2].pk, version=2, reason="首次会面"
+    )
     response = login(org.rita).get(detail(org.opp))
     assert response.status_code == 200
     ctx, body = response.context, response.content.decode()
-    assert ctx["opp"] == org.opp and ctx["perms"] == {"can_edit": True, "can_reassign": False, "can_approve": False}
+    assert ctx["opp"] == org.opp and ctx["perms"] == {
+        "can_edit": True,
+        "can_reassign": False,
+        "can_approve": False,
+    }
     assert [step["state"] for step in ctx["progress"]][:3] == ["done", "done", "current"]
     assert [h.kind for h in ctx["history"]] == ["advanced", "created"]  # newest first
     assert "首次会面" in body and "1,500,000" in body and "扩容" in body
     assert {row["entry"].field for row in ctx["audit"]} == {"amount", "level"}
     assert reverse("account_detail", args=[org.account.pk]) in body
-    assert f'{reverse("activity_create")}?opportunity={org.opp.pk}' in body
+    assert f"{reverse('activity_create')}?opportunity={org.opp.pk}" in body
     assert "reassign_form" not in ctx and 'data-testid="reassign"' not in body
 
 
@@ -64,8 +70,9 @@ def test_close_lost_without_reason_is_refused_in_place(org, login):
 def test_close_lost_with_reason_and_competitor(org, login):
     reason = LossReason.objects.get(code="price")
     rival = Competitor.objects.create(name="西门子")
-    response = login(org.rita).post(act("close_lost", org.opp), {"version": 1, "loss_reason": reason.pk,
-                                                                  "winning_competitor": rival.pk})
+    response = login(org.rita).post(
+        act("close_lost", org.opp), {"version": 1, "loss_reason": reason.pk, "winning_competitor": rival.pk}
+    )
     assert response.status_code == 302 and response.url == detail(org.opp)
     opp = Opportunity.objects.get(pk=org.opp.pk)
     assert (opp.status, opp.loss_reason, opp.winning_competitor) == ("lost", reason, rival)
@@ -80,8 +87,9 @@ def test_close_won_then_reopen_needs_a_reason(org, login, no_gates):
     refused = client.post(act("reopen", org.opp), {"version": 2}, follow=True)
     assert refused.status_code == 422 and Opportunity.objects.get(pk=org.opp.pk).status == "won"
     assert client.post(act("reopen", org.opp), {"version": 2, "reason": "客户追加预算"}).status_code == 302
-    assert list(StageChange.objects.filter(opportunity=org.opp).values_list("kind", flat=True).order_by("id")) == [
-        "created", "won", "reopened"]
+    assert list(
+        StageChange.objects.filter(opportunity=org.opp).values_list("kind", flat=True).order_by("id")
+    ) == ["created", "won", "reopened"]
 
 
 def test_stale_close_is_a_conflict(org, login, no_gates):
@@ -133,20 +141,32 @@ def test_move_from_the_page(org, login, no_gates):
     response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail"})
     assert response.status_code == 302 and response.url == detail(org.opp)
     assert Opportunity.objects.get(pk=org.opp.pk).stage == target
-    stale = client.post(act("move", org.opp), {"stage_id": stages_of(org.opp)[1].pk, "version": 1}, follow=True)
+    stale = client.post(
+        act("move", org.opp), {"stage_id": stages_of(org.opp)[1].pk, "version": 1}, follow=True
+    )
     assert stale.status_code == 409 and stale.context["action_slot"] == "move"
 
 
-@pytest.mark.parametrize("name", ["move", "close_won", "close_lost", "reopen", "reassign", "team_add", "team_remove"])
+@pytest.mark.parametrize(
+    "name", ["move", "close_won", "close_lost", "reopen", "reassign", "team_add", "team_remove"]
+)
 def test_actions_are_post_only(org, login, name):
     assert login(org.rita).get(act(name, org.opp)).status_code == 405
 
 
-@pytest.mark.parametrize("lang, header", [("en", {"HTTP_ACCEPT_LANGUAGE": "en"}), ("zh-hans", {"HTTP_ACCEPT_LANGUAGE": "zh-CN"})])
+@pytest.mark.parametrize(
+    "lang, header", [("en", {"HTTP_ACCEPT_LANGUAGE": "en"}), ("zh-hans", {"HTTP_ACCEPT_LANGUAGE": "zh-CN"})]
+)
 def test_pages_render_in_both_languages(org, login, lang, header):
     client = login(org.rita)
-    for url in (detail(org.opp), reverse("opportunity_list"), reverse("pipeline_board"), reverse("home"),
-                reverse("opportunity_create"), reverse("opportunity_edit", args=[org.opp.pk])):
+    for url in (
+        detail(org.opp),
+        reverse("opportunity_list"),
+        reverse("pipeline_board"),
+        reverse("home"),
+        reverse("opportunity_create"),
+        reverse("opportunity_edit", args=[org.opp.pk]),
+    ):
         response = client.get(url, **header)
         assert response.status_code == 200, url
         assert f'<html lang="{lang}">' in response.content.decode(), url
@@ -178,8 +198,12 @@ def test_detail_query_count_does_not_grow_with_history(org, login, django_assert
     s = stages_of(org.opp)
     version = Opportunity.objects.get(pk=org.opp.pk).version
     for i in range(1, 6):
-        version = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[i].pk, version=version).version
-        version = services.opportunity_update(org.rita, org.opp.pk, version=version, amount=str(1000000 + i)).version
+        version = services.opportunity_move_stage(
+            org.rita, org.opp.pk, stage_id=s[i].pk, version=version
+        ).version
+        version = services.opportunity_update(
+            org.rita, org.opp.pk, version=version, amount=str(1000000 + i)
+        ).version
         activity_create(org.rita, opportunity_id=org.opp.pk, kind="call_out", subject=f"电话 {i}")
     services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.nick.pk, role_id=role.pk)
     with django_assert_max_num_queries(30):
@@ -195,8 +219,9 @@ def test_a_blocked_move_redirects_and_the_next_get_shows_the_missing_criteria(or
     POST address, which a reload would resend); that GET shows what is missing, once."""
     client = login(org.rita)
     target = stages_of(org.opp)[1]
-    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail",
-                                                  "reason": "首次会面"})
+    response = client.post(
+        act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "detail", "reason": "首次会面"}
+    )
     assert response.status_code == 303 and response["Location"] == detail(org.opp)
     page = client.get(response["Location"])
     body = page.content.decode()
@@ -211,21 +236,27 @@ def test_a_blocked_move_redirects_and_the_next_get_shows_the_missing_criteria(or
 def test_a_refused_close_comes_back_filled_in_and_based_on_the_version_shown(org, login):
     services.opportunity_update(org.mona, org.opp.pk, version=1, amount="1400000")  # now version 2
     client = login(org.rita)
-    response = client.post(act("close_lost", org.opp), {"version": 1, "loss_reason": LossReason.objects.first().pk,
-                                                         "reason": "价格"})
+    response = client.post(
+        act("close_lost", org.opp),
+        {"version": 1, "loss_reason": LossReason.objects.first().pk, "reason": "价格"},
+    )
     assert response.status_code == 303 and response["Location"] == detail(org.opp)
     page = client.get(detail(org.opp))
     assert page.status_code == 409 and page.context["action_slot"] == "close_lost"
     form = page.context["close_lost_form"]
-    assert form["reason"].value() == "价格" and form["version"].value() == "2"  # the version of the deal shown
+    assert (
+        form["reason"].value() == "价格" and form["version"].value() == "2"
+    )  # the version of the deal shown
     assert Opportunity.objects.get(pk=org.opp.pk).status == "open"
 
 
 def test_a_blocked_move_from_the_board_redirects_to_the_board(org, login):
     client = login(org.rita)
     target = stages_of(org.opp)[1]
-    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "board",
-                                                  "board_query": "owner=" + str(org.rita.pk)})
+    response = client.post(
+        act("move", org.opp),
+        {"stage_id": target.pk, "version": 1, "origin": "board", "board_query": "owner=" + str(org.rita.pk)},
+    )
     board = reverse("pipeline_board") + f"?owner={org.rita.pk}"
     assert response.status_code == 303 and response["Location"] == board
     page = client.get(board)
@@ -236,8 +267,9 @@ def test_a_blocked_move_from_the_board_redirects_to_the_board(org, login):
 def test_a_blocked_move_from_the_gates_page_comes_back_there(org, login):
     client = login(org.rita)
     target = stages_of(org.opp)[1]
-    response = client.post(act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "gates",
-                                                  "reason": "口头确认"})
+    response = client.post(
+        act("move", org.opp), {"stage_id": target.pk, "version": 1, "origin": "gates", "reason": "口头确认"}
+    )
     gates = reverse("deal_gates", args=[org.opp.pk])
     assert response.status_code == 303 and response["Location"] == gates
     page = client.get(gates)

@@ -21,8 +21,13 @@ def edit_url(opp) -> str:
 
 
 def form_data(**overrides):
-    data = {"name": "配网自动化二期", "amount": "2,500,000", "currency": "CNY",
-            "expected_close_date": (date.today() + timedelta(days=120)).isoformat(), "forecast_category": ""}
+    data = {
+        "name": "配网自动化二期",
+        "amount": "2,500,000",
+        "currency": "CNY",
+        "expected_close_date": (date.today() + timedelta(days=120)).isoformat(),
+        "forecast_category": "",
+    }
     data.update(overrides)
     return data
 
@@ -40,7 +45,9 @@ def test_create_with_preselected_account(org, login):
     assert org.sara_account.name not in page.content.decode()  # only visible accounts are offered
     line = ProductLine.objects.create(code="dms", name_zh="配网", name_en="Distribution")
     rival = Competitor.objects.create(name="南瑞")
-    response = client.post(CREATE, form_data(account=org.account.pk, product_lines=[line.pk], competitors=[rival.pk]))
+    response = client.post(
+        CREATE, form_data(account=org.account.pk, product_lines=[line.pk], competitors=[rival.pk])
+    )
     assert response.status_code == 302
     opp = Opportunity.objects.get(name="配网自动化二期")
     assert response.url == reverse("opportunity_detail", args=[opp.pk])
@@ -85,7 +92,9 @@ def test_edit_saves_and_audits(org, login):
     client = login(org.rita)
     page = client.get(edit_url(org.opp))
     assert page.status_code == 200 and 'name="version" value="1"' in page.content.decode()
-    data = form_data(name=org.opp.name, amount="1,350,000", forecast_category="best_case", version=1, reason="客户扩容")
+    data = form_data(
+        name=org.opp.name, amount="1,350,000", forecast_category="best_case", version=1, reason="客户扩容"
+    )
     response = client.post(edit_url(org.opp), data)
     assert response.status_code == 302
     opp = Opportunity.objects.get(pk=org.opp.pk)
@@ -99,19 +108,25 @@ def test_stale_edit_is_a_conflict_and_changes_nothing(org, login):
     client = login(org.rita)
     data = form_data(name="被覆盖的名字", amount="999", forecast_category="commit", version=1)
     response = client.post(edit_url(org.opp), data, follow=True)
-    assert response.redirect_chain == [(edit_url(org.opp), 303)]  # post-redirect-get: a reload resends nothing
+    assert response.redirect_chain == [
+        (edit_url(org.opp), 303)
+    ]  # post-redirect-get: a reload resends nothing
     assert response.status_code == 409
     body = response.content.decode()
     assert 'data-testid="conflict"' in body and "1,400,000" in body
     opp = Opportunity.objects.get(pk=org.opp.pk)
     assert (opp.name, opp.amount, opp.version) == ("变电站自动化改造", Decimal("1400000.00"), 2)
     assert response.context["form"]["name"].value() == "被覆盖的名字"  # the user's input is kept to copy from
-    assert response.context["form"]["version"].value() == "2"  # saving again is a choice made with the conflict shown
+    assert (
+        response.context["form"]["version"].value() == "2"
+    )  # saving again is a choice made with the conflict shown
     assert client.get(edit_url(org.opp)).context["conflict"] is None  # shown once
 
 
 def test_edit_validation_error(org, login):
-    response = login(org.rita).post(edit_url(org.opp), form_data(name="  ", version=1, forecast_category="commit"), follow=True)
+    response = login(org.rita).post(
+        edit_url(org.opp), form_data(name="  ", version=1, forecast_category="commit"), follow=True
+    )
     assert response.status_code == 422 and response.context["form"].errors.get("name")
     assert Opportunity.objects.get(pk=org.opp.pk).version == 1
 
@@ -119,7 +134,9 @@ def test_edit_validation_error(org, login):
 def test_read_only_member_cannot_edit(org, login):
     from kadence.pipeline.models import DealRole
 
-    services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.first().pk)
+    services.opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.first().pk
+    )
     client = login(org.tom)
     assert client.get(edit_url(org.opp)).status_code == 403
     assert client.post(edit_url(org.opp), form_data(version=1, forecast_category="commit")).status_code == 403

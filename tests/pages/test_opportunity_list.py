@@ -45,7 +45,9 @@ def test_filters(org, login, make_opps, no_gates):
     a, b, c = make_opps(3)
     services.opportunity_update(org.rita, a.pk, version=1, name="智能电表项目", amount="888000")
     services.opportunity_move_stage(org.rita, b.pk, stage_id=s[2].pk, version=1)
-    services.opportunity_close_lost(org.rita, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk))
+    services.opportunity_close_lost(
+        org.rita, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk)
+    )
     line = ProductLine.objects.create(code="meter", name_zh="电表", name_en="Meters")
     services.opportunity_update(org.rita, a.pk, version=2, product_line_ids=[line.pk])
     client = login(org.mona)
@@ -59,12 +61,17 @@ def test_filters(org, login, make_opps, no_gates):
     assert set(names(client.get(URL, {"team": org.n1.pk}))) == {org.opp.name, "智能电表项目", b.name, c.name}
     assert names(client.get(URL, {"team": org.s1.pk})) == []  # not in mona's scope: nothing leaks
     assert names(client.get(URL, {"owner": org.tom.pk})) == []
-    window = {"close_from": (today + timedelta(days=89)).isoformat(), "close_to": (today + timedelta(days=91)).isoformat()}
+    window = {
+        "close_from": (today + timedelta(days=89)).isoformat(),
+        "close_to": (today + timedelta(days=91)).isoformat(),
+    }
     assert names(client.get(URL, window)) == [org.opp.name]
 
 
 def test_bad_filter_values_are_ignored_not_errors(org, login):
-    response = login(org.rita).get(URL, {"stage": "abc", "close_from": "not-a-date", "owner": "999999", "sort": "evil"})
+    response = login(org.rita).get(
+        URL, {"stage": "abc", "close_from": "not-a-date", "owner": "999999", "sort": "evil"}
+    )
     assert response.status_code == 200
     assert names(response) == [org.opp.name]
 
@@ -104,7 +111,9 @@ def test_htmx_request_gets_the_table_fragment(org, login):
     assert "<html" not in body and 'id="opp-table"' in body and org.opp.name in body
     assert 'hx-swap-oob="true"' in body  # sort and size kept in the filter form
     assert "HX-Request" in response["Vary"]
-    full = client.get(URL, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true", HTTP_HX_TARGET="opp-table")
+    full = client.get(
+        URL, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true", HTTP_HX_TARGET="opp-table"
+    )
     assert "<html" in full.content.decode()
 
 

@@ -38,7 +38,9 @@ def test_reset_by_email_sets_a_new_password(rita_mail, client):
     link = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", message.body).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200 and b'name="new_password1"' in form.content
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"})
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"}
+    )
     assert done.status_code == 302 and done.url == reverse("password_reset_complete")
     assert User.objects.get(pk=rita_mail.pk).check_password("Ganz-neu-2026")
     # the link works once
@@ -84,7 +86,9 @@ def test_reset_lifts_the_sign_in_lock(rita_mail, client, settings):
     ask_reset(client, "rita@example.com")
     link = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
-    client.post(form.redirect_chain[-1][0], {"new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"})
+    client.post(
+        form.redirect_chain[-1][0], {"new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"}
+    )
     assert not LoginFailure.objects.filter(username="rita").exists()
     response = client.post(reverse("login"), {"username": "rita", "password": "Ganz-neu-2026"})
     assert response.status_code == 302
@@ -100,8 +104,10 @@ def test_change_own_password(org, login):
     client = login(org.rita)
     page = client.get(reverse("password_change"))
     assert page.status_code == 200
-    response = client.post(reverse("password_change"), {"old_password": "pw-rita", "new_password1": "Ganz-neu-2026",
-                                                         "new_password2": "Ganz-neu-2026"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "pw-rita", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"},
+    )
     assert response.status_code == 302 and response.url == reverse("password_change_done")
     assert User.objects.get(pk=org.rita.pk).check_password("Ganz-neu-2026")
 
@@ -111,10 +117,14 @@ def test_old_password_guesses_are_throttled(org, login, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     client = login(org.rita)
     for _ in range(3):
-        client.post(reverse("password_change"), {"old_password": "guess", "new_password1": "Ganz-neu-2026",
-                                                 "new_password2": "Ganz-neu-2026"})
-    refused = client.post(reverse("password_change"), {"old_password": "pw-rita", "new_password1": "Ganz-neu-2026",
-                                                       "new_password2": "Ganz-neu-2026"})
+        client.post(
+            reverse("password_change"),
+            {"old_password": "guess", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"},
+        )
+    refused = client.post(
+        reverse("password_change"),
+        {"old_password": "pw-rita", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"},
+    )
     assert refused.status_code == 200 and "Too many failed sign-in attempts" in refused.content.decode()
     assert User.objects.get(pk=org.rita.pk).check_password("pw-rita")
 
@@ -124,9 +134,12 @@ def test_admin_own_password_change_is_throttled(org, client, settings):
     client.force_login(org.ada)
     url = reverse("admin:password_change")
     for _ in range(2):
-        client.post(url, {"old_password": "guess", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"})
-    refused = client.post(url, {"old_password": "pw-ada", "new_password1": "Ganz-neu-2026",
-                                "new_password2": "Ganz-neu-2026"})
+        client.post(
+            url, {"old_password": "guess", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"}
+        )
+    refused = client.post(
+        url, {"old_password": "pw-ada", "new_password1": "Ganz-neu-2026", "new_password2": "Ganz-neu-2026"}
+    )
     assert refused.status_code == 200 and "Too many failed sign-in attempts" in refused.content.decode()
     assert User.objects.get(pk=org.ada.pk).check_password("pw-ada")
 

@@ -33,13 +33,25 @@ def csp(response) -> dict[str, list[str]]:
 @pytest.fixture
 def evidence(org, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    return gates.evidence_add(org.rita, org.opp.pk, title="纪要",
-                              upload=SimpleUploadedFile("m.pdf", b"%PDF-1.4", content_type="application/pdf"))
+    return gates.evidence_add(
+        org.rita,
+        org.opp.pk,
+        title="纪要",
+        upload=SimpleUploadedFile("m.pdf", b"%PDF-1.4", content_type="application/pdf"),
+    )
 
 
-@pytest.mark.parametrize("url", [
-    "/", "/pipeline/", "/opportunities/", "/reports/funnel/", "/reports/analysis/?format=xlsx", "/forecast/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/pipeline/",
+        "/opportunities/",
+        "/reports/funnel/",
+        "/reports/analysis/?format=xlsx",
+        "/forecast/",
+    ],
+)
 def test_pages_and_exports_are_not_stored(org, login, url):
     response = login(org.rita).get(url)
     assert response.status_code == 200, url
@@ -73,8 +85,9 @@ def test_errors_are_not_stored(org, client, token_for):
     assert no_store(client.get("/api/opportunities"))  # 401
 
 
-@pytest.mark.parametrize("url", ["/login/", "/password/reset/", "/", "/pipeline/", "/reports/funnel/", "/admin/",
-                                 "/api/docs"])
+@pytest.mark.parametrize(
+    "url", ["/login/", "/password/reset/", "/", "/pipeline/", "/reports/funnel/", "/admin/", "/api/docs"]
+)
 def test_pages_send_a_policy_without_inline_script(org, client, url):
     if url not in ("/login/", "/password/reset/"):
         client.force_login(org.ada)
@@ -104,5 +117,7 @@ def test_security_headers_come_right_after_whitenoise():
     """Static files are served before the middleware: no no-store on them (they carry no customer data)."""
     from django.conf import settings
 
-    assert settings.MIDDLEWARE.index("kadence.core.middleware.SecurityHeadersMiddleware") == \
-        settings.MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+    assert (
+        settings.MIDDLEWARE.index("kadence.core.middleware.SecurityHeadersMiddleware")
+        == settings.MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+    )

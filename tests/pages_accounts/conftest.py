@@ -25,5 +25,7 @@ def on_deal_team(org):
     from kadence.pipeline.models import DealRole
     from kadence.pipeline.services import opportunity_team_add
 
-    opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.order_by("order").first().pk)
+    opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.order_by("order").first().pk
+    )
     return org

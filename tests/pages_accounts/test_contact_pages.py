@@ -13,9 +13,20 @@ pytestmark = pytest.mark.django_db
 
 
 def contact_data(**changes) -> dict:
-    data = {"name": "王总", "title": "副总经理", "phone": "13800000000", "email": "wang@example.cn",
-            "buying_roles": ["economic", "decision_maker"], "attitude": "support", "influence": "high",
-            "ambitions": "升任总经理", "character": "果断", "preferences": "喝茶", "strengths": "技术出身", "notes": ""}
+    data = {
+        "name": "王总",
+        "title": "副总经理",
+        "phone": "13800000000",
+        "email": "wang@example.cn",
+        "buying_roles": ["economic", "decision_maker"],
+        "attitude": "support",
+        "influence": "high",
+        "ambitions": "升任总经理",
+        "character": "果断",
+        "preferences": "喝茶",
+        "strengths": "技术出身",
+        "notes": "",
+    }
     data.update(changes)
     return data
 
@@ -37,8 +48,12 @@ def test_owner_adds_a_contact_and_the_360_shows_the_profile(org, login):
 
 
 def test_invalid_email_shows_a_field_error_and_saves_nothing(org, login):
-    response = refused_post(login(org.rita), reverse("contact_create", args=[org.account.pk]),
-                            contact_data(email="not-an-email"), status=422)
+    response = refused_post(
+        login(org.rita),
+        reverse("contact_create", args=[org.account.pk]),
+        contact_data(email="not-an-email"),
+        status=422,
+    )
     assert 'value="not-an-email"' in response.text and 'value="王总"' in response.text  # the input is kept
     assert not Contact.objects.filter(name="王总").exists()
     field = response.text.split('id="id_email"')[1].split("</div>")[0]
@@ -46,8 +61,12 @@ def test_invalid_email_shows_a_field_error_and_saves_nothing(org, login):
 
 
 def test_unknown_buying_role_is_refused(org, login):
-    response = refused_post(login(org.rita), reverse("contact_create", args=[org.account.pk]),
-                            contact_data(buying_roles=["economic", "astrologer"]), status=422)
+    response = refused_post(
+        login(org.rita),
+        reverse("contact_create", args=[org.account.pk]),
+        contact_data(buying_roles=["economic", "astrologer"]),
+        status=422,
+    )
     assert response.context["form"].errors["buying_roles"]
     assert not Contact.objects.exists()
 
@@ -57,18 +76,25 @@ def test_edit_and_stale_edit(org, login):
     client = login(org.rita)
     page = client.get(reverse("contact_edit", args=[contact.pk]))
     assert page.status_code == 200 and 'name="version" value="1"' in page.text
-    response = client.post(reverse("contact_edit", args=[contact.pk]),
-                           contact_data(name="李工", attitude="oppose", influence="low", buying_roles=["technical"],
-                                        version=1))
+    response = client.post(
+        reverse("contact_edit", args=[contact.pk]),
+        contact_data(name="李工", attitude="oppose", influence="low", buying_roles=["technical"], version=1),
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert (contact.attitude, contact.buying_roles, contact.version) == ("oppose", ["technical"], 2)
 
     contact_update(org.mona, contact.pk, version=2, attitude="support")  # a colleague saves first
-    stale = refused_post(client, reverse("contact_edit", args=[contact.pk]),
-                         contact_data(name="李工", attitude="neutral", notes="覆盖", version=2), status=409)
+    stale = refused_post(
+        client,
+        reverse("contact_edit", args=[contact.pk]),
+        contact_data(name="李工", attitude="neutral", notes="覆盖", version=2),
+        status=409,
+    )
     assert 'data-code="conflict"' in stale.text and "覆盖" in stale.text
-    assert 'name="version" value="3"' in stale.text  # rebased: saving again is a choice made with the table shown
+    assert (
+        'name="version" value="3"' in stale.text
+    )  # rebased: saving again is a choice made with the table shown
     contact.refresh_from_db()
     assert (contact.attitude, contact.version, contact.notes) == ("support", 3, "")
 

@@ -52,11 +52,19 @@ def test_users_language_preference_wins_over_the_browser(org, login):
 
 
 def add_accounts(org, n: int) -> None:
-    Account.objects.bulk_create([
-        Account(name=f"批量客户{i:03d}", industry=org.industry, region=org.north, owner=org.rita, team=org.n1,
-                address="南京")
-        for i in range(n)
-    ])
+    Account.objects.bulk_create(
+        [
+            Account(
+                name=f"批量客户{i:03d}",
+                industry=org.industry,
+                region=org.north,
+                owner=org.rita,
+                team=org.n1,
+                address="南京",
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def count_queries(client, url, **extra) -> int:
@@ -74,19 +82,40 @@ def test_account_list_queries_do_not_grow_with_rows(org, login, user, django_ass
     with django_assert_max_num_queries(few):
         client.get(reverse("account_list"))
     with django_assert_max_num_queries(few):
-        client.get(reverse("account_list"), {"q": "批量", "sort": "-bp"}, HTTP_HX_REQUEST="true",
-                   HTTP_HX_TARGET="account-results")
+        client.get(
+            reverse("account_list"),
+            {"q": "批量", "sort": "-bp"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="account-results",
+        )
     assert few <= 14
 
 
 def grow_account(org, n: int) -> None:
     for i in range(n):
-        contact = contact_create(org.rita, account_id=org.account.pk, name=f"联系人{i}",
-                                 buying_roles=["user", "influencer"], attitude="oppose", ambitions="晋升")
-        opp = opportunity_create(org.rita, account_id=org.account.pk, name=f"项目{i}", amount="1000",
-                                 expected_close_date=date.today() + timedelta(days=30 + i))
-        activity_create(org.rita, opportunity_id=opp.pk, kind="meeting", subject=f"会议{i}", contact_ids=[contact.pk],
-                        done=bool(i % 2))
+        contact = contact_create(
+            org.rita,
+            account_id=org.account.pk,
+            name=f"联系人{i}",
+            buying_roles=["user", "influencer"],
+            attitude="oppose",
+            ambitions="晋升",
+        )
+        opp = opportunity_create(
+            org.rita,
+            account_id=org.account.pk,
+            name=f"项目{i}",
+            amount="1000",
+            expected_close_date=date.today() + timedelta(days=30 + i),
+        )
+        activity_create(
+            org.rita,
+            opportunity_id=opp.pk,
+            kind="meeting",
+            subject=f"会议{i}",
+            contact_ids=[contact.pk],
+            done=bool(i % 2),
+        )
 
 
 @pytest.mark.parametrize("user", ["rita", "dora"])

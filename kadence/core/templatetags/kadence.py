@@ -111,7 +111,13 @@ def sort_header(context, key: str, label: str, target: str = "", css: str = "") 
     if target:
         return format_html(
             '<a href="{}" hx-get="{}" hx-target="{}" hx-swap="outerHTML" hx-push-url="true" title="{}" data-sort="{}">{}{}</a>',
-            href, href, target, title, state, label, arrow,
+            href,
+            href,
+            target,
+            title,
+            state,
+            label,
+            arrow,
         )
     return format_html('<a href="{}" title="{}" data-sort="{}">{}{}</a>', href, title, state, label, arrow)
 

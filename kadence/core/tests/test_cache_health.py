@@ -15,8 +15,13 @@ REAL_REDIS = os.environ.get("KADENCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/3"
 
 
 def redis_cache(location: str) -> dict:
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
-                        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 
 
 def closed_port() -> int:
@@ -47,14 +52,22 @@ def real_redis(settings):
 
 
 def deploy_cache_errors() -> list:
-    return [m for m in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
-            if m.id == "kadence.E001"]
+    return [
+        m
+        for m in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+        if m.id == "kadence.E001"
+    ]
 
 
 def test_healthz_reports_a_cache_it_cannot_reach(client, db, unreachable_redis):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() | {"vendor": None} == {"status": "error", "database": "up", "cache": "down", "vendor": None}
+    assert response.json() | {"vendor": None} == {
+        "status": "error",
+        "database": "up",
+        "cache": "down",
+        "vendor": None,
+    }
 
 
 def test_check_deploy_reports_a_cache_it_cannot_reach(db, unreachable_redis):
@@ -62,7 +75,9 @@ def test_check_deploy_reports_a_cache_it_cannot_reach(db, unreachable_redis):
     assert len(errors) == 1 and "ConnectionError" in errors[0].msg and errors[0].level == checks.ERROR
 
 
-def test_the_probabilistic_forecast_answers_while_the_cache_is_down(org, token_for, client, unreachable_redis):
+def test_the_probabilistic_forecast_answers_while_the_cache_is_down(
+    org, token_for, client, unreachable_redis
+):
     response = client.get("/api/forecast/probabilistic?trials=200&seed=1", **token_for(org.rita))
     assert response.status_code == 200, response.content[:300]
 
@@ -73,7 +88,9 @@ def test_with_a_real_redis_healthz_and_check_deploy_are_clean(client, db, real_r
     assert deploy_cache_errors() == []
 
 
-def test_with_a_real_redis_the_probabilistic_forecast_caches_its_slip_history(org, token_for, client, real_redis):
+def test_with_a_real_redis_the_probabilistic_forecast_caches_its_slip_history(
+    org, token_for, client, real_redis
+):
     response = client.get("/api/forecast/probabilistic?trials=200&seed=1", **token_for(org.rita))
     assert response.status_code == 200, response.content[:300]
     assert any(key.startswith(b":1:kadence:slips:") for key in real_redis._cache.get_client().keys("*"))

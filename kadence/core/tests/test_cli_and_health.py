@@ -44,10 +44,20 @@ def test_token_create_unknown_user_is_an_error(db):
 
 def test_console_script_runs_django_commands(tmp_path):
     """`kadence shell -c ...` works: the console script is Django's command line."""
-    env = {**os.environ, "KADENCE_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    env = {
+        **os.environ,
+        "KADENCE_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
     code = "from kadence.cli import main; main()"
-    result = subprocess.run([sys.executable, "-c", code, "shell", "-c", "print(6 * 7)"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code, "shell", "-c", "print(6 * 7)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout
 

@@ -52,12 +52,19 @@ def server(django_db_serialized_rollback, transactional_db):
     connection between requests (CONN_MAX_AGE)."""
     port = free_port()
     db = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?application_name={APP_NAME}",
-           "DB_CONN_MAX_AGE": "600", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?application_name={APP_NAME}",
+        "DB_CONN_MAX_AGE": "600",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +93,8 @@ def test_a_terminated_backend_costs_the_next_request_no_500(server, org):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name = %s", [APP_NAME]
+            "WHERE datname = current_database() AND application_name = %s",
+            [APP_NAME],
         )
         terminated = cursor.fetchone()[0]
     assert terminated == 1  # the worker's kept connection is gone

@@ -71,7 +71,13 @@ def assert_history_consistent(today: date = TODAY) -> None:
 
     # Exactly one "created" row per opp, and it comes first.
     assert changes.filter(kind="created").count() == opps.count()
-    assert not changes.filter(kind="created").values("opportunity").annotate(n=Count("id")).filter(n__gt=1).exists()
+    assert (
+        not changes.filter(kind="created")
+        .values("opportunity")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .exists()
+    )
     ordered = StageChange.objects.filter(opportunity=OuterRef("pk")).order_by("changed_at", "id")
     first_kind = opps.annotate(k=Subquery(ordered.values("kind")[:1]))
     assert not first_kind.exclude(k="created").exists()
@@ -79,20 +85,29 @@ def assert_history_consistent(today: date = TODAY) -> None:
     assert not changes.filter(kind="created", to_stage__order__gt=1).exists()
 
     # Timestamps strictly increase per opp (in id order) and are all before today.
-    previous = changes.annotate(prev=Window(Lag("changed_at"), partition_by=[F("opportunity_id")], order_by=F("id").asc()))
+    previous = changes.annotate(
+        prev=Window(Lag("changed_at"), partition_by=[F("opportunity_id")], order_by=F("id").asc())
+    )
     assert not previous.filter(prev__gte=F("changed_at")).exists()
     assert not changes.filter(changed_at__gte=midnight).exists()
-    assert not opps.filter(Q(created_at__gte=midnight) | Q(updated_at__gte=midnight) | Q(closed_on__gte=today)).exists()
+    assert not opps.filter(
+        Q(created_at__gte=midnight) | Q(updated_at__gte=midnight) | Q(closed_on__gte=today)
+    ).exists()
     assert not opps.filter(updated_at__lt=F("stage_entered_at")).exists()
 
     # The last row says where the opp is.
     last = StageChange.objects.filter(opportunity=OuterRef("pk")).order_by("-changed_at", "-id")
-    tail = opps.annotate(last_kind=Subquery(last.values("kind")[:1]), last_to=Subquery(last.values("to_stage")[:1]),
-                         last_at=Subquery(last.values("changed_at")[:1]),
-                         last_status=Subquery(last.values("status")[:1]))
+    tail = opps.annotate(
+        last_kind=Subquery(last.values("kind")[:1]),
+        last_to=Subquery(last.values("to_stage")[:1]),
+        last_at=Subquery(last.values("changed_at")[:1]),
+        last_status=Subquery(last.values("status")[:1]),
+    )
     assert not tail.exclude(last_to=F("stage_id")).exists()
     assert not tail.exclude(last_status=F("status")).exists()
-    assert not tail.filter(status="open").exclude(last_kind__in=["created", "advanced", "moved_back"]).exists()
+    assert (
+        not tail.filter(status="open").exclude(last_kind__in=["created", "advanced", "moved_back"]).exists()
+    )
     assert not tail.filter(status="open").exclude(last_at=F("stage_entered_at")).exists()
     assert not tail.filter(status="won").exclude(last_kind="won").exists()
     assert not tail.filter(status="lost").exclude(last_kind="lost").exists()
@@ -108,11 +123,21 @@ def assert_history_consistent(today: date = TODAY) -> None:
     assert not open_.exclude(forecast_category=F("stage__default_level__default_forecast_category")).exists()
     assert not open_.filter(Q(stage__is_won=True) | Q(closed_on__isnull=False)).exists()
     won = opps.filter(status="won")
-    assert not won.exclude(level__is_won=True, probability=100, forecast_category="booked", stage__is_won=True,
-                           closed_on__isnull=False).exists()
+    assert not won.exclude(
+        level__is_won=True,
+        probability=100,
+        forecast_category="booked",
+        stage__is_won=True,
+        closed_on__isnull=False,
+    ).exists()
     lost = opps.filter(status="lost")
-    assert not lost.exclude(level__is_lost=True, probability=0, forecast_category="omitted",
-                            closed_on__isnull=False, loss_reason__isnull=False).exists()
+    assert not lost.exclude(
+        level__is_lost=True,
+        probability=0,
+        forecast_category="omitted",
+        closed_on__isnull=False,
+        loss_reason__isnull=False,
+    ).exists()
     assert not changes.exclude(to_level__probability=F("probability")).exists()
     assert not opps.exclude(stage__template=F("template")).exists()
 
@@ -148,7 +173,9 @@ def test_load_demo_builds_the_company_once():
 
     assert Account.objects.count() >= 300
     assert Account.objects.order_by().values("name").distinct().count() == Account.objects.count()
-    assert set(Account.objects.values_list("industry__code", flat=True)) == set(Industry.objects.values_list("code", flat=True))
+    assert set(Account.objects.values_list("industry__code", flat=True)) == set(
+        Industry.objects.values_list("code", flat=True)
+    )
     assert Account.objects.filter(buying_power__lt=200_000).count() == 0
     assert not Account.objects.annotate(n=Count("contacts")).filter(Q(n__lt=2) | Q(n__gt=6)).exists()
     assert Opportunity.objects.count() >= 1500
@@ -177,11 +204,16 @@ def assert_deal_control_consistent() -> None:
     structures = {t: template_gates(t) for t in {o.template_id for o in opps.values()}}
     passed: dict[int, set[int]] = {}
     for opp_id, from_stage in StageChange.objects.filter(kind__in=["advanced", "won"]).values_list(
-            "opportunity_id", "from_stage_id"):
+        "opportunity_id", "from_stage_id"
+    ):
         passed.setdefault(opp_id, set()).add(from_stage)
-    overridden = {(opp_id, c["criterion_id"]) for opp_id, criteria in
-                  StageChange.objects.filter(overridden=True).values_list("opportunity_id", "overridden_criteria")
-                  for c in criteria}
+    overridden = {
+        (opp_id, c["criterion_id"])
+        for opp_id, criteria in StageChange.objects.filter(overridden=True).values_list(
+            "opportunity_id", "overridden_criteria"
+        )
+        for c in criteria
+    }
     for opp in opps.values():
         structure = structures[opp.template_id]
         for stage in structure.stages:
@@ -210,7 +242,9 @@ def assert_deal_control_consistent() -> None:
     for change in StageChange.objects.filter(overridden=True).select_related("opportunity"):
         assert change.reason.strip() and change.changed_by_id != change.opportunity.owner_id
         assert change.overridden_criteria and all(
-            {"stage_id", "stage", "criterion_id", "code", "kind", "name"} <= set(c) for c in change.overridden_criteria)
+            {"stage_id", "stage", "criterion_id", "code", "kind", "name"} <= set(c)
+            for c in change.overridden_criteria
+        )
 
     # Who and when.
     assert not GateApproval.objects.filter(approved_by=F("opportunity__owner")).exists()
@@ -221,10 +255,18 @@ def assert_deal_control_consistent() -> None:
     assert not Evidence.objects.filter(criterion__isnull=True).exists()
     assert not Evidence.objects.exclude(stage=F("criterion__stage")).exists()
     assert not Evidence.objects.filter(added_at__lt=F("opportunity__created_at")).exists()
-    assert Evidence.objects.filter(title__regex=r"^\S+ \d{4}-\d{2}-\d{2}$").count() == Evidence.objects.count()
-    for model, column in ((Evidence, "added_at"), (GateApproval, "approved_at"), (C139Assessment, "assessed_at"),
-                          (BidAssessment, "assessed_at"), (BuyingCentreMember, "added_at"), (OpportunityTask, "done_at"),
-                          (Expense, "logged_at")):
+    assert (
+        Evidence.objects.filter(title__regex=r"^\S+ \d{4}-\d{2}-\d{2}$").count() == Evidence.objects.count()
+    )
+    for model, column in (
+        (Evidence, "added_at"),
+        (GateApproval, "approved_at"),
+        (C139Assessment, "assessed_at"),
+        (BidAssessment, "assessed_at"),
+        (BuyingCentreMember, "added_at"),
+        (OpportunityTask, "done_at"),
+        (Expense, "logged_at"),
+    ):
         assert not model.objects.filter(**{f"{column}__gte": MIDNIGHT}).exists(), model
     assert not OpportunityTask.objects.filter(done_at__lt=F("created_at")).exists()
     assert not BuyingCentreMember.objects.exclude(contact__account=F("opportunity__account")).exists()
@@ -232,8 +274,9 @@ def assert_deal_control_consistent() -> None:
 
     # C139 results grow along a deal's stages; items confirmed carry who and when.
     previous: dict[int, tuple[int, int, int]] = {}
-    for opp_id, clear, first, win in C139Assessment.objects.order_by("opportunity_id", "assessed_at", "id").values_list(
-            "opportunity_id", "clear", "first", "win"):
+    for opp_id, clear, first, win in C139Assessment.objects.order_by(
+        "opportunity_id", "assessed_at", "id"
+    ).values_list("opportunity_id", "clear", "first", "win"):
         before = previous.get(opp_id, (0, 0, 0))
         assert clear >= before[0] and first >= before[1] and win >= before[2], opp_id
         previous[opp_id] = (clear, first, win)
@@ -241,8 +284,12 @@ def assert_deal_control_consistent() -> None:
     assert not C139Assessment.objects.annotate(n=Count("answers")).exclude(n=13).exists()
 
     # Open deals: milestones planned ahead and actual behind, open tasks (some overdue) at the current stage.
-    ahead = Milestone.objects.filter(opportunity__status="open", stage__order__gt=F("opportunity__stage__order"))
-    assert ahead.exists() and not ahead.filter(Q(actual_on__isnull=False) | Q(planned_on__isnull=True)).exists()
+    ahead = Milestone.objects.filter(
+        opportunity__status="open", stage__order__gt=F("opportunity__stage__order")
+    )
+    assert (
+        ahead.exists() and not ahead.filter(Q(actual_on__isnull=False) | Q(planned_on__isnull=True)).exists()
+    )
     assert Milestone.objects.filter(opportunity__status="open", actual_on__isnull=False).exists()
     assert Milestone.objects.filter(actual_on__gt=F("planned_on")).exists()  # some slippage
     current_tasks = OpportunityTask.objects.filter(opportunity__status="open", stage=F("opportunity__stage"))
@@ -252,12 +299,21 @@ def assert_deal_control_consistent() -> None:
 
     # Buying centre: required roles covered on most deals far along; a few high-influence opponents.
     assert BuyingCentreMember.objects.filter(roles__icontains="coach").exists()
-    assert BuyingCentreMember.objects.filter(opportunity__status="open", influence="high", attitude="oppose").exists()
-    assert BidAssessment.objects.filter(outcome="pursue").exists() and BidAssessment.objects.filter(outcome="qualify").exists()
+    assert BuyingCentreMember.objects.filter(
+        opportunity__status="open", influence="high", attitude="oppose"
+    ).exists()
+    assert (
+        BidAssessment.objects.filter(outcome="pursue").exists()
+        and BidAssessment.objects.filter(outcome="qualify").exists()
+    )
 
     # Expenses: budgets on about 70 % of the deals; about 10 % of the open ones at 80 % or more, a few over.
-    budgets = dict(ExpenseBudget.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s"))
-    spent = dict(Expense.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s"))
+    budgets = dict(
+        ExpenseBudget.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s")
+    )
+    spent = dict(
+        Expense.objects.values("opportunity").annotate(s=Sum("amount")).values_list("opportunity", "s")
+    )
     assert 0.6 * len(opps) <= len(budgets) <= 0.8 * len(opps)
     open_ids = [pk for pk, o in opps.items() if o.status == "open"]
     use = [spent.get(pk, Decimal(0)) / budgets[pk] for pk in open_ids if pk in budgets]
@@ -271,33 +327,69 @@ def test_demo_history_and_deal_control_are_consistent_with_every_deal():
     out = load(seed=11)
     assert "against their evidence: 0 changed." in out  # the gate services agree with what was generated
     assert_history_consistent()
-    for model in (Evidence, GateApproval, C139Assessment, C139Answer, BidAssessment, BuyingCentreMember, Milestone,
-                  OpportunityTask, ExpenseBudget, Expense):
+    for model in (
+        Evidence,
+        GateApproval,
+        C139Assessment,
+        C139Answer,
+        BidAssessment,
+        BuyingCentreMember,
+        Milestone,
+        OpportunityTask,
+        ExpenseBudget,
+        Expense,
+    ):
         assert model.objects.exists(), model
     assert_deal_control_consistent()
 
 
 def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.AccountRef]]:
     """A catalogue built from the shipped methodology with made-up ids: no database needed."""
-    ladder = {code: (i, Decimal(p), cat) for i, (code, _s, _zh, _en, _o, p, _w, _l, cat, *_rest)
-              in enumerate(methodology.LADDER, start=1)}
+    ladder = {
+        code: (i, Decimal(p), cat)
+        for i, (code, _s, _zh, _en, _o, p, _w, _l, cat, *_rest) in enumerate(methodology.LADDER, start=1)
+    }
     templates, stage_id = [], 100
     for t_id, spec in enumerate(methodology.TEMPLATES, start=1):
         rows = []
-        for order, (_code, zh, en, _bzh, _ben, level, days, is_won, _criteria) in enumerate(spec["stages"], start=1):
+        for order, (_code, zh, en, _bzh, _ben, level, days, is_won, _criteria) in enumerate(
+            spec["stages"], start=1
+        ):
             stage_id += 1
-            rows.append((demo_data.StageSpec(stage_id, order, zh, en, ladder[level][0], ladder[level][1], ladder[level][2],
-                                             days, 0.0), is_won))
+            rows.append(
+                (
+                    demo_data.StageSpec(
+                        stage_id,
+                        order,
+                        zh,
+                        en,
+                        ladder[level][0],
+                        ladder[level][1],
+                        ladder[level][2],
+                        days,
+                        0.0,
+                    ),
+                    is_won,
+                )
+            )
         open_rows = [s for s, won in rows if not won]
-        open_rows = [s.__class__(**{**s.__dict__, "drop": demo_data.drop_chance(i, len(open_rows))})
-                     for i, s in enumerate(open_rows)]
+        open_rows = [
+            s.__class__(**{**s.__dict__, "drop": demo_data.drop_chance(i, len(open_rows))})
+            for i, s in enumerate(open_rows)
+        ]
         won_row = next((s for s, won in rows if won), None)
-        templates.append(demo_data.TemplateSpec(t_id, spec["code"], demo_data.TEMPLATE_WEIGHTS[spec["code"]],
-                                                tuple(open_rows), won_row))
+        templates.append(
+            demo_data.TemplateSpec(
+                t_id, spec["code"], demo_data.TEMPLATE_WEIGHTS[spec["code"]], tuple(open_rows), won_row
+            )
+        )
     catalog = demo_data.Catalog(
-        templates=tuple(templates), won_level=(ladder["WON"][0], ladder["WON"][1]),
+        templates=tuple(templates),
+        won_level=(ladder["WON"][0], ladder["WON"][1]),
         lost_level=(ladder["LOST"][0], ladder["LOST"][1]),
-        loss_reasons=tuple((i, code, zh, 10) for i, (code, zh, _en) in enumerate(methodology.LOSS_REASONS, start=1)),
+        loss_reasons=tuple(
+            (i, code, zh, 10) for i, (code, zh, _en) in enumerate(methodology.LOSS_REASONS, start=1)
+        ),
         product_lines=tuple((i, row[0]) for i, row in enumerate(demo_data.PRODUCT_LINES, start=1)),
         competitors=tuple(enumerate(demo_data.COMPETITORS, start=1)),
         deal_roles={code: i for i, (code, _zh, _en) in enumerate(methodology.DEAL_ROLES, start=1)},
@@ -307,8 +399,10 @@ def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.
     managers = {10 + t: [demo_data.Seller(2000 + t, "manager", 10 + t, 1 + t // 2)] for t in range(4)}
     org = demo_data.Org(reps, managers, {1: [demo_data.Seller(3001, "inside", 10, 1)]})
     drafts = demo_data.generate_accounts(demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
-    accounts = [demo_data.AccountRef(i, d.name, d.industry, d.size, d.owner_id, d.region_id)
-                for i, d in enumerate(drafts, start=1)]
+    accounts = [
+        demo_data.AccountRef(i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+        for i, d in enumerate(drafts, start=1)
+    ]
     return catalog, org, accounts
 
 
@@ -329,7 +423,9 @@ def test_the_generator_is_deterministic():
 
 def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
     """The shipped exit criteria on the synthetic stages (same order of creation), without stage tasks."""
-    stage_ids = iter(s.id for t in catalog.templates for s in (*t.open_stages, *([t.won_stage] if t.won_stage else [])))
+    stage_ids = iter(
+        s.id for t in catalog.templates for s in (*t.open_stages, *([t.won_stage] if t.won_stage else []))
+    )
     criteria, criterion_id = {}, 0
     for spec in methodology.TEMPLATES:
         for _code, _zh, _en, _bzh, _ben, _level, _days, _won, rows in spec["stages"]:
@@ -342,23 +438,40 @@ def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
     ladder = {code: i for i, (code, *_rest) in enumerate(methodology.LADDER, start=1)}
     orders = {i: row[4] for i, row in enumerate(methodology.LADDER, start=1)}
     managers = {10 + t: 2000 + t for t in range(4)}
-    return demo_data.ControlCatalog(criteria=criteria, tasks=demo_data.task_specs(criteria, {}), level_order=orders,
-                                    developed_order=orders[ladder["D"]], contacted_order=orders[ladder["C"]],
-                                    expense_categories=((1, "travel"), (2, "entertainment"), (3, "bidding")),
-                                    approvers=managers)
+    return demo_data.ControlCatalog(
+        criteria=criteria,
+        tasks=demo_data.task_specs(criteria, {}),
+        level_order=orders,
+        developed_order=orders[ladder["D"]],
+        contacted_order=orders[ladder["C"]],
+        expense_categories=((1, "travel"), (2, "entertainment"), (3, "bidding")),
+        approvers=managers,
+    )
 
 
 def test_deal_control_is_deterministic_and_follows_the_history():
     def run(seed: int) -> list:
         catalog, org, accounts = synthetic_world()
-        drafts = demo_data.generate_accounts(demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
+        drafts = demo_data.generate_accounts(
+            demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"}
+        )
         contact_id = iter(range(1, 10_000))
-        refs = [demo_data.AccountRef(a.id, a.name, a.industry, a.size, a.owner_id, a.region_id,
-                                     tuple((next(contact_id), c.name, c.title) for c in d.contacts))
-                for a, d in zip(accounts, drafts, strict=True)]
+        refs = [
+            demo_data.AccountRef(
+                a.id,
+                a.name,
+                a.industry,
+                a.size,
+                a.owner_id,
+                a.region_id,
+                tuple((next(contact_id), c.name, c.title) for c in d.contacts),
+            )
+            for a, d in zip(accounts, drafts, strict=True)
+        ]
         simulator = demo_data.OpportunitySimulator(catalog, org, refs, TODAY, seed)
-        generator = demo_data.DealControlGenerator(simulator, synthetic_control(catalog),
-                                                   demo_data.contact_infos(drafts, refs), seed)
+        generator = demo_data.DealControlGenerator(
+            simulator, synthetic_control(catalog), demo_data.contact_infos(drafts, refs), seed
+        )
         return [generator.apply(life) for life in demo_data.generate_opportunities(simulator, 300, seed)]
 
     first, again, other = run(3), run(3), run(4)
@@ -396,23 +509,43 @@ def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
     assert 3 <= StageChange.objects.count() / 2000 <= 5
     assert OpportunityTeamMember.objects.exists()
     assert_history_consistent()
-    assert Evidence.objects.exists() and C139Assessment.objects.exists()  # deal control is on up to 5,000 deals
-    assert not Opportunity.objects.filter(status="open", staging_flag="over").exclude(
-        stage_changes__overridden=True).exists()
+    assert (
+        Evidence.objects.exists() and C139Assessment.objects.exists()
+    )  # deal control is on up to 5,000 deals
+    assert (
+        not Opportunity.objects.filter(status="open", staging_flag="over")
+        .exclude(stage_changes__overridden=True)
+        .exists()
+    )
 
     # Sequences continue after the seeded ids: the services can still create rows.
     rep = User.objects.get(username="rep.north1a")
     account = Account.objects.filter(owner=rep).first()
-    opp = opportunity_create(rep, account_id=account.pk, name="新项目", amount="100000",
-                             expected_close_date=TODAY + timedelta(days=60))
+    opp = opportunity_create(
+        rep,
+        account_id=account.pk,
+        name="新项目",
+        amount="100000",
+        expected_close_date=TODAY + timedelta(days=60),
+    )
     assert opp.pk > 2000 and opp.stage_changes.count() == 1
 
 
 @pytest.mark.django_db
 def test_seed_without_deal_control_writes_no_deal_control_rows():
-    call_command("seed", opportunities=300, today=TODAY, deal_control=False, stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "seed", opportunities=300, today=TODAY, deal_control=False, stdout=StringIO(), stderr=StringIO()
+    )
     assert Opportunity.objects.count() == 300
-    for model in (Evidence, C139Assessment, BuyingCentreMember, Milestone, OpportunityTask, ExpenseBudget, Expense):
+    for model in (
+        Evidence,
+        C139Assessment,
+        BuyingCentreMember,
+        Milestone,
+        OpportunityTask,
+        ExpenseBudget,
+        Expense,
+    ):
         assert not model.objects.exists(), model
     assert_history_consistent()
 
@@ -449,24 +582,49 @@ def test_every_demo_assessment_stores_what_the_domain_rule_gives_for_its_answers
     for assessment_id, item, status in C139Answer.objects.values_list("assessment_id", "item", "status"):
         answers.setdefault(assessment_id, {})[item] = status
     wrong = []
-    assessments = list(C139Assessment.objects.values_list(
-        "id", "clear", "first", "win", "win_against", "result", "meets_rule", "band", "band_low", "band_high"))
+    assessments = list(
+        C139Assessment.objects.values_list(
+            "id",
+            "clear",
+            "first",
+            "win",
+            "win_against",
+            "result",
+            "meets_rule",
+            "band",
+            "band_low",
+            "band_high",
+        )
+    )
     assert len(assessments) > 1000
     for pk, *stored in assessments:
         score = c139_domain.score(answers[pk])
         found = c139_domain.band(score, rules)
-        expected = [score.clear, score.first, score.win, score.win_against, str(score), score.at_least(rules.rule),
-                    found.code, found.low, found.high]
+        expected = [
+            score.clear,
+            score.first,
+            score.win,
+            score.win_against,
+            str(score),
+            score.at_least(rules.rule),
+            found.code,
+            found.low,
+            found.high,
+        ]
         if stored != expected:
             wrong.append((pk, stored, expected))
-    assert not wrong, f"{len(wrong)} of {len(assessments)} assessments contradict their answers, e.g. {wrong[:3]}"
+    assert not wrong, (
+        f"{len(wrong)} of {len(assessments)} assessments contradict their answers, e.g. {wrong[:3]}"
+    )
     assert C139Assessment.objects.filter(win_against=True).exists()  # "against" still occurs, where intended
 
     fields = [*bid_domain.QUESTIONS, *bid_domain.PURSUE_CONDITIONS, *bid_domain.ABANDON_SIGNS]
     bids = list(BidAssessment.objects.values("score", "suggested_outcome", *fields))
     assert bids
     for row in bids:
-        suggestion = bid_domain.suggest(bid_domain.BidAnswers(**{f: row[f] for f in fields}), bid_rules(policy))
+        suggestion = bid_domain.suggest(
+            bid_domain.BidAnswers(**{f: row[f] for f in fields}), bid_rules(policy)
+        )
         assert (row["score"], row["suggested_outcome"]) == (suggestion.score, suggestion.outcome), row
 
 
@@ -490,8 +648,9 @@ def test_the_demo_fills_targets_forecasts_and_calibration_in_the_selectors(demo_
     today = timezone.localdate()
     user = User.objects.get(username=username)
     period = period_of("quarter", today, default_day=today)
-    ideal = ideal_report(user, resolve_scope(user), template=default_template(), period=period, as_of=today,
-                         today=today)
+    ideal = ideal_report(
+        user, resolve_scope(user), template=default_template(), period=period, as_of=today, today=today
+    )
     assert ideal.target and ideal.target > 0 and ideal.target_source == "target"
     assert ideal.wins_needed and not ideal.missing
     capacity = capacity_report(user, ideal)
@@ -546,47 +705,83 @@ def test_demo_planning_is_consistent_with_the_deals(demo_today):
     for (unit, user, kind, start), amount in by_scope.items():
         assert amount > 0
         if unit is not None:
-            below = [a for (u, s, k, st), a in by_scope.items() if k == kind and st == start and (
-                (s in reps and reps[s] == unit) if units[unit].kind == "team" else (u is not None and units[u].parent_id == unit))]
+            below = [
+                a
+                for (u, s, k, st), a in by_scope.items()
+                if k == kind
+                and st == start
+                and (
+                    (s in reps and reps[s] == unit)
+                    if units[unit].kind == "team"
+                    else (u is not None and units[u].parent_id == unit)
+                )
+            ]
             assert amount == sum(below), (units[unit].code, kind, start)
         if kind == "year":
             quarters = [by_scope[(unit, user, "quarter", start.replace(month=m))] for m in (1, 4, 7, 10)]
             assert amount == sum(quarters)
         if kind == "quarter":
-            months = [by_scope[(unit, user, "month", start.replace(month=start.month + m))] for m in (0, 1, 2)]
+            months = [
+                by_scope[(unit, user, "month", start.replace(month=start.month + m))] for m in (0, 1, 2)
+            ]
             assert amount == sum(months)
     company = OrgUnit.objects.get(code="company")
     year_ago = today - timedelta(days=365)
     booked = Opportunity.objects.filter(status="won", closed_on__gt=year_ago).aggregate(s=Sum("amount"))["s"]
-    quarter_target = Target.objects.filter(unit=company, period_kind="quarter").order_by("-period_start").values_list(
-        "amount", flat=True)[0]
+    quarter_target = (
+        Target.objects.filter(unit=company, period_kind="quarter")
+        .order_by("-period_start")
+        .values_list("amount", flat=True)[0]
+    )
     assert booked / 4 <= quarter_target <= booked  # stretched above a year's bookings, a quarter of them
 
     # A scheduled snapshot of half a year ago: the deals as their history says they were at that day's start.
-    day = next(d for d in sorted(set(ForecastSnapshot.objects.filter(source="scheduled").values_list(
-        "taken_on", flat=True))) if d >= today - timedelta(days=182))
-    snapshot = ForecastSnapshot.objects.get(source="scheduled", taken_on=day, unit=company, period_kind="quarter")
+    day = next(
+        d
+        for d in sorted(
+            set(ForecastSnapshot.objects.filter(source="scheduled").values_list("taken_on", flat=True))
+        )
+        if d >= today - timedelta(days=182)
+    )
+    snapshot = ForecastSnapshot.objects.get(
+        source="scheduled", taken_on=day, unit=company, period_kind="quarter"
+    )
     start = timezone.make_aware(datetime.combine(day, time.min))
-    last = StageChange.objects.filter(opportunity=OuterRef("pk"), changed_at__lt=start).order_by("-changed_at", "-id")
+    last = StageChange.objects.filter(opportunity=OuterRef("pk"), changed_at__lt=start).order_by(
+        "-changed_at", "-id"
+    )
     opps = Opportunity.objects.filter(created_at__lt=start).annotate(
-        was=Subquery(last.values("status")[:1]), was_close=Subquery(last.values("expected_close_date")[:1]),
-        was_amount=Subquery(last.values("amount")[:1]), was_at=Subquery(last.values("changed_at")[:1]))
+        was=Subquery(last.values("status")[:1]),
+        was_close=Subquery(last.values("expected_close_date")[:1]),
+        was_amount=Subquery(last.values("amount")[:1]),
+        was_at=Subquery(last.values("changed_at")[:1]),
+    )
     period = period_containing("quarter", snapshot.period_start)
     # (a close date fixed after the last move is in no history row: the current one holds since `updated_at`)
-    in_period = [o for o in opps if o.was == "open" and period.contains(
-        o.expected_close_date if o.updated_at < start else o.was_close)]
+    in_period = [
+        o
+        for o in opps
+        if o.was == "open" and period.contains(o.expected_close_date if o.updated_at < start else o.was_close)
+    ]
     assert snapshot.open_count == len(in_period)
     assert snapshot.commit + snapshot.best_case + snapshot.pipeline + snapshot.next_quarter == sum(
-        o.was_amount for o in in_period)
-    assert snapshot.booked == sum(o.amount for o in opps if o.was == "won" and o.closed_on >= snapshot.period_start)
+        o.was_amount for o in in_period
+    )
+    assert snapshot.booked == sum(
+        o.amount for o in opps if o.was == "won" and o.closed_on >= snapshot.period_start
+    )
     assert ForecastSnapshot.objects.filter(source="submission").exists()
     assert ForecastSubmission.objects.filter(kind="adjustment").exclude(reason="").exists()
-    assert OrderForecast.objects.filter(made_on=today - timedelta(days=today.weekday())).count() == 4 * len(reps)
+    assert OrderForecast.objects.filter(made_on=today - timedelta(days=today.weekday())).count() == 4 * len(
+        reps
+    )
     assert set(Calibration.objects.values_list("template_id", flat=True)) == set(
-        Opportunity.objects.values_list("template_id", flat=True))
+        Opportunity.objects.values_list("template_id", flat=True)
+    )
     # Inside sales own their region's service contracts, so their own pages are not empty either.
     inside = Opportunity.objects.filter(owner__role="inside")
     assert set(inside.values_list("owner__username", flat=True)) == set(
-        User.objects.filter(role="inside").values_list("username", flat=True))
+        User.objects.filter(role="inside").values_list("username", flat=True)
+    )
     assert set(inside.values_list("product_lines__code", flat=True)) == {"services"}
     assert inside.filter(status="open").exists() and inside.filter(status="won").exists()

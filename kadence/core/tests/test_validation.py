@@ -26,32 +26,74 @@ from kadence.core.validation import (
 from kadence.domain.periods import FIRST_DAY, LAST_DAY, add_days
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("12", 12), (" 7 ", 7), ("³", None), ("½", None), ("1e3", None), ("", None), (None, None), (True, None),
-    ("0", None), ("-4", None), (str(2**63 - 1), 2**63 - 1), (str(2**63), None), ("9" * 5000, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12", 12),
+        (" 7 ", 7),
+        ("³", None),
+        ("½", None),
+        ("1e3", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        ("0", None),
+        ("-4", None),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        ("9" * 5000, None),
+    ],
+)
 def test_parse_int(raw, expected):
     assert parse_int(raw) == expected
 
 
-@pytest.mark.parametrize(("page", "size", "expected"), [
-    ("3", "10", (3, 10)), ("³", "³", (1, 25)), ("99999999999999999999", "99999", (MAX_PAGE_NUMBER, MAX_PAGE_SIZE)),
-    ("-5", "0", (1, 1)), (None, None, (1, 25)), ("", "", (1, 25)), (0, 0, (1, 25)),
-])
+@pytest.mark.parametrize(
+    ("page", "size", "expected"),
+    [
+        ("3", "10", (3, 10)),
+        ("³", "³", (1, 25)),
+        ("99999999999999999999", "99999", (MAX_PAGE_NUMBER, MAX_PAGE_SIZE)),
+        ("-5", "0", (1, 1)),
+        (None, None, (1, 25)),
+        ("", "", (1, 25)),
+        (0, 0, (1, 25)),
+    ],
+)
 def test_page_numbers_are_clamped(page, size, expected):
     assert page_numbers(page, size) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("1200000", Decimal("1200000.00")), (Decimal("999999999999.99"), Decimal("999999999999.99")),
-    ("0.005", Decimal("0.01")), (0, Decimal("0.00")), ("12.345", Decimal("12.35")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1200000", Decimal("1200000.00")),
+        (Decimal("999999999999.99"), Decimal("999999999999.99")),
+        ("0.005", Decimal("0.01")),
+        (0, Decimal("0.00")),
+        ("12.345", Decimal("12.35")),
+    ],
+)
 def test_clean_money_accepts_and_rounds(value, expected):
     assert clean_money(value, "amount") == expected
 
 
-@pytest.mark.parametrize("value", ["999999999999.995", "1e12", MAX_MONEY, "1e400", "-0.01", "NaN", "Infinity",
-                                   "lots", None, True, "1e-300"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "999999999999.995",
+        "1e12",
+        MAX_MONEY,
+        "1e400",
+        "-0.01",
+        "NaN",
+        "Infinity",
+        "lots",
+        None,
+        True,
+        "1e-300",
+    ],
+)
 def test_clean_money_refuses_what_no_column_or_division_takes(value):
     with pytest.raises(ValidationFailed) as raised:
         clean_money(value, "amount", positive=True)
@@ -81,8 +123,14 @@ def test_the_year_range_is_a_setting(settings):
 def test_text_refuses_control_characters_and_line_breaks_in_one_line():
     assert clean_text("第一行\n第二行\t", "note", 100, multiline=True) == "第一行\n第二行\t"
     assert clean_text(" 国网电力\n", "name", 100) == " 国网电力\n"  # the caller trims; no break inside
-    for value, multiline in (("国网\x07", True), ("国网\x00", True), ("\u0085", True), ("国网\n电力", False),
-                             ("国网\t电力", False), ("国\u2028网", False)):
+    for value, multiline in (
+        ("国网\x07", True),
+        ("国网\x00", True),
+        ("\u0085", True),
+        ("国网\n电力", False),
+        ("国网\t电力", False),
+        ("国\u2028网", False),
+    ):
         with pytest.raises(ValidationFailed) as raised:
             clean_text(value, "name", 100, multiline=multiline)
         assert list(raised.value.errors) == ["name"]

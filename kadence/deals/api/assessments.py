@@ -26,8 +26,14 @@ from kadence.deals.services import assessments as services
 router = Router(tags=["deal control"])
 
 OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-HistoryLimit = Query[int, {"ge": 1, "le": selectors.MAX_HISTORY_LIMIT,
-                           "description": "How many past assessments to list, newest first."}]
+HistoryLimit = Query[
+    int,
+    {
+        "ge": 1,
+        "le": selectors.MAX_HISTORY_LIMIT,
+        "description": "How many past assessments to list, newest first.",
+    },
+]
 
 
 @router.get("/c139-items", response={200: list[C139ItemOut], codes_4xx: ErrorOut})
@@ -37,8 +43,9 @@ def c139_items(request: HttpRequest) -> list[C139Question]:
 
 
 @router.get("/opportunities/{opp_id}/c139", response={200: C139Out, codes_4xx: ErrorOut})
-def get_c139(request: HttpRequest, opp_id: OppId,
-             limit: HistoryLimit = selectors.HISTORY_LIMIT) -> selectors.C139Record:
+def get_c139(
+    request: HttpRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
+) -> selectors.C139Record:
     """The deal's latest C139 assessment with its 13 answers (null when never assessed), and the
     history, newest first."""
     return selectors.c139_record(request.auth, opp_id, limit=limit)
@@ -54,15 +61,25 @@ def post_c139(request: HttpRequest, opp_id: OppId, payload: C139In) -> Status[C1
 
 
 @router.get("/opportunities/{opp_id}/bid", response={200: BidListOut, codes_4xx: ErrorOut})
-def get_bid(request: HttpRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT) -> dict[str, Any]:
+def get_bid(
+    request: HttpRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
+) -> dict[str, Any]:
     """The deal's latest bid / no-bid decision (null when never assessed), the history newest first,
     and the thresholds in force."""
     history, count = selectors.bid_history(request.auth, opp_id, limit=limit)
     policy = ControlPolicy.current()
     rules = selectors.bid_rules(policy)
-    return {"latest": history[0] if history else None, "history": history, "history_count": count,
-            "rules": {"pursue_min_score": rules.pursue_min_score, "abandon_max_score": rules.abandon_max_score,
-                      "abandon_min_signs": rules.abandon_min_signs, "qualify_days": policy.bid_qualify_days}}
+    return {
+        "latest": history[0] if history else None,
+        "history": history,
+        "history_count": count,
+        "rules": {
+            "pursue_min_score": rules.pursue_min_score,
+            "abandon_max_score": rules.abandon_max_score,
+            "abandon_min_signs": rules.abandon_min_signs,
+            "qualify_days": policy.bid_qualify_days,
+        },
+    }
 
 
 @router.post("/opportunities/{opp_id}/bid", response={201: BidOut, codes_4xx: ErrorOut})

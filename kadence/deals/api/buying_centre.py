@@ -25,23 +25,47 @@ BASE = "/opportunities/{opp_id}/buying-centre"
 def member_out(row: selectors.MemberRow) -> dict[str, Any]:
     m = row.member
     return {
-        "id": m.pk, "contact": {"id": m.contact.pk, "name": m.contact.name, "title": m.contact.title},
+        "id": m.pk,
+        "contact": {"id": m.contact.pk, "name": m.contact.name, "title": m.contact.title},
         "roles": [{"code": code, "label": selectors.role_label(code)} for code in m.roles or []],
-        "attitude": m.attitude, "influence": m.influence, "is_key": m.is_key, "is_key_contact": row.is_key_contact,
-        "last_contact_on": m.last_contact_on, "last_contact": row.last_contact, "days_since_contact": row.days_since,
-        "stale": row.stale, "note": m.note, "added_at": m.added_at, "updated_at": m.updated_at, "version": m.version,
+        "attitude": m.attitude,
+        "influence": m.influence,
+        "is_key": m.is_key,
+        "is_key_contact": row.is_key_contact,
+        "last_contact_on": m.last_contact_on,
+        "last_contact": row.last_contact,
+        "days_since_contact": row.days_since,
+        "stale": row.stale,
+        "note": m.note,
+        "added_at": m.added_at,
+        "updated_at": m.updated_at,
+        "version": m.version,
     }
 
 
 def view_out(view: selectors.BuyingCentreView) -> dict[str, Any]:
     cov = view.coverage
     return {
-        "opportunity_id": view.opportunity.pk, "as_of": view.as_of, "stale_days": view.stale_days,
-        "coverage": {"required": cov.required_count, "covered": cov.covered_count, "ratio": cov.ratio,
-                     "percent": cov.percent},
+        "opportunity_id": view.opportunity.pk,
+        "as_of": view.as_of,
+        "stale_days": view.stale_days,
+        "coverage": {
+            "required": cov.required_count,
+            "covered": cov.covered_count,
+            "ratio": cov.ratio,
+            "percent": cov.percent,
+        },
         "required_roles": [{"code": r.code, "label": r.label, "covered": r.covered} for r in view.roles],
-        "red_flags": [{"code": f.code, "message": f.message, "member_id": f.flag.member_id, "name": f.flag.name,
-                       "days": f.flag.days} for f in view.red_flags],
+        "red_flags": [
+            {
+                "code": f.code,
+                "message": f.message,
+                "member_id": f.flag.member_id,
+                "name": f.flag.name,
+                "days": f.flag.days,
+            }
+            for f in view.red_flags
+        ],
         "members": [member_out(row) for row in view.members],
     }
 
@@ -67,11 +91,14 @@ def add_member(request: HttpRequest, opp_id: OppId, payload: MemberIn) -> Status
 
 
 @router.patch(BASE + "/{member_id}", response={200: MemberOut, codes_4xx: ErrorOut})
-def update_member(request: HttpRequest, opp_id: OppId, member_id: MemberId, payload: MemberPatch) -> dict[str, Any]:
+def update_member(
+    request: HttpRequest, opp_id: OppId, member_id: MemberId, payload: MemberPatch
+) -> dict[str, Any]:
     """Change the fields sent. `version` must be the member's version you read (409 `conflict`
     otherwise); `last_contact_on` may not be in the future."""
-    services.buying_centre_update(request.auth, opp_id, member_id, version=payload.version,
-                                  **payload.changes("version"))
+    services.buying_centre_update(
+        request.auth, opp_id, member_id, version=payload.version, **payload.changes("version")
+    )
     return _member(request, opp_id, member_id)
 
 

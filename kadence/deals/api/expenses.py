@@ -47,23 +47,37 @@ def _named(row: Any) -> dict[str, Any]:
 
 
 def _usage(line: Usage) -> dict[str, Any]:
-    return {"budget": line.budget, "spent": line.spent, "remaining": line.remaining, "used_pct": line.used_pct,
-            "state": line.state}
+    return {
+        "budget": line.budget,
+        "spent": line.spent,
+        "remaining": line.remaining,
+        "used_pct": line.used_pct,
+        "state": line.state,
+    }
 
 
 def _summary_out(found: ExpenseSummary) -> dict[str, Any]:
     return {
-        "warn_pct": found.thresholds.warn_pct, "limit_pct": found.thresholds.limit_pct,
+        "warn_pct": found.thresholds.warn_pct,
+        "limit_pct": found.thresholds.limit_pct,
         "categories": [{"category": _named(line.category), **_usage(line.usage)} for line in found.lines],
-        "total": _usage(found.total), "can_set_budget": found.can_set_budget, "can_log": found.can_log,
+        "total": _usage(found.total),
+        "can_set_budget": found.can_set_budget,
+        "can_log": found.can_log,
         "version": found.budget_version,
     }
 
 
 def _expense_out(expense: Any) -> dict[str, Any]:
-    return {"id": expense.pk, "category": _named(expense.category), "amount": expense.amount,
-            "spent_on": expense.spent_on, "description": expense.description, "logged_by": expense.logged_by,
-            "logged_at": expense.logged_at}
+    return {
+        "id": expense.pk,
+        "category": _named(expense.category),
+        "amount": expense.amount,
+        "spent_on": expense.spent_on,
+        "description": expense.description,
+        "logged_by": expense.logged_by,
+        "logged_at": expense.logged_at,
+    }
 
 
 @router.get("/expense-categories", response={200: list[ExpenseCategoryOut], codes_4xx: ErrorOut})
@@ -79,8 +93,12 @@ def list_expenses(request: HttpRequest, opp_id: OppId, query: Query[PageQuery]) 
     thresholds), and its expenses, newest first, one page."""
     found = expense_summary(request.auth, opp_id)
     page = expense_page(request.auth, opp_id, query.page, query.page_size)
-    return {"opportunity_id": found.opp.pk, "currency": found.opp.currency, "budget": _summary_out(found),
-            "expenses": {**page_out(page), "items": [_expense_out(e) for e in page.items]}}
+    return {
+        "opportunity_id": found.opp.pk,
+        "currency": found.opp.currency,
+        "budget": _summary_out(found),
+        "expenses": {**page_out(page), "items": [_expense_out(e) for e in page.items]},
+    }
 
 
 @router.put("/opportunities/{opp_id}/expense-budget", response={200: BudgetSummaryOut, codes_4xx: ErrorOut})
@@ -101,9 +119,17 @@ def log_expense(request: HttpRequest, opp_id: OppId, payload: ExpenseIn) -> Stat
     """Log an expense (the owner, a manager or the deal team). The answer holds the budget after it;
     `crossed` and `message` say when it just reached the warning or the limit."""
     logged = services.expense_log(request.auth, opp_id, **payload.dict())
-    return Status(201, {"expense": _expense_out(logged.expense), "category": _usage(logged.category),
-                        "total": _usage(logged.total), "state": logged.state, "crossed": list(logged.crossed),
-                        "message": logged.message})
+    return Status(
+        201,
+        {
+            "expense": _expense_out(logged.expense),
+            "category": _usage(logged.category),
+            "total": _usage(logged.total),
+            "state": logged.state,
+            "crossed": list(logged.crossed),
+            "message": logged.message,
+        },
+    )
 
 
 @router.delete("/opportunities/{opp_id}/expenses/{expense_id}", response={204: None, codes_4xx: ErrorOut})
@@ -114,8 +140,15 @@ def delete_expense(request: HttpRequest, opp_id: OppId, expense_id: ExpenseId) -
 
 
 def _cost_row(row: CostRow) -> dict[str, Any]:
-    return {"id": row.key, "name": row.label, "team": row.team, "expenses": row.expenses,
-            "won_amount": row.won_amount, "won_count": row.won_count, "cost_pct": row.cost_pct}
+    return {
+        "id": row.key,
+        "name": row.label,
+        "team": row.team,
+        "expenses": row.expenses,
+        "won_amount": row.won_amount,
+        "won_count": row.won_count,
+        "cost_pct": row.cost_pct,
+    }
 
 
 @router.get("/reports/cost-of-sale", response={200: CostOfSaleOut, codes_4xx: ErrorOut})
@@ -127,10 +160,20 @@ def cost_of_sale(request: HttpRequest, query: Query[CostOfSaleQuery]) -> dict[st
     start, end = year_bounds(timezone.localdate())
     date_from, date_to = query.date_from or start, query.date_to or end
     if date_from > date_to:
-        raise ValidationFailed(_("The period ends before it starts."), {"date_to": [_("Use a date after the start.")]})
+        raise ValidationFailed(
+            _("The period ends before it starts."), {"date_to": [_("Use a date after the start.")]}
+        )
     report = cost_of_sale_report(request.auth, date_from, date_to)
     total = report.total
-    return {"date_from": report.date_from, "date_to": report.date_to, "reps": [_cost_row(r) for r in report.reps],
-            "teams": [_cost_row(r) for r in report.teams],
-            "total": {"expenses": total.expenses, "won_amount": total.won_amount, "won_count": total.won_count,
-                      "cost_pct": total.cost_pct}}
+    return {
+        "date_from": report.date_from,
+        "date_to": report.date_to,
+        "reps": [_cost_row(r) for r in report.reps],
+        "teams": [_cost_row(r) for r in report.teams],
+        "total": {
+            "expenses": total.expenses,
+            "won_amount": total.won_amount,
+            "won_count": total.won_count,
+            "cost_pct": total.cost_pct,
+        },
+    }

@@ -40,18 +40,37 @@ def _gates(user, opp_id: int) -> dict[str, Any]:
     checklist = gate_checklist(user, opp_id)
     opp = checklist.opportunity
     return {
-        "opportunity_id": opp.pk, "stage": opp.stage, "level": opp.level, "staging_flag": opp.staging_flag,
-        "c139_result": opp.c139_result, "verified_stage_id": checklist.verified_stage_id,
-        "next_stage": checklist.next_stage, "other_evidence": checklist.other_evidence,
+        "opportunity_id": opp.pk,
+        "stage": opp.stage,
+        "level": opp.level,
+        "staging_flag": opp.staging_flag,
+        "c139_result": opp.c139_result,
+        "verified_stage_id": checklist.verified_stage_id,
+        "next_stage": checklist.next_stage,
+        "other_evidence": checklist.other_evidence,
         "stages": [
-            {"stage": sc.stage, "buying_step": sc.stage.buying_step, "default_level": sc.stage.default_level.code,
-             "state": sc.state, "all_met": sc.all_met,
-             "criteria": [
-                 {"id": r.criterion.pk, "code": r.criterion.code, "kind": r.criterion.kind, "name": r.criterion.name,
-                  "config": r.criterion.config or {}, "met": r.met, "detail": r.detail, "message": r.message,
-                  "evidence": r.evidence, "approval": r.approval}
-                 for r in sc.rows
-             ]}
+            {
+                "stage": sc.stage,
+                "buying_step": sc.stage.buying_step,
+                "default_level": sc.stage.default_level.code,
+                "state": sc.state,
+                "all_met": sc.all_met,
+                "criteria": [
+                    {
+                        "id": r.criterion.pk,
+                        "code": r.criterion.code,
+                        "kind": r.criterion.kind,
+                        "name": r.criterion.name,
+                        "config": r.criterion.config or {},
+                        "met": r.met,
+                        "detail": r.detail,
+                        "message": r.message,
+                        "evidence": r.evidence,
+                        "approval": r.approval,
+                    }
+                    for r in sc.rows
+                ],
+            }
             for sc in checklist.stages
         ],
     }
@@ -67,26 +86,46 @@ def get_gates(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
 def list_evidence(request: HttpRequest, opp_id: OppId) -> Any:
     """Live evidence of the deal, newest first."""
     opp = access_opportunity(request.auth, opp_id)
-    return list(Evidence.objects.filter(opportunity=opp, removed_at__isnull=True).select_related("added_by")
-                .order_by("-added_at", "-id")[:500])
+    return list(
+        Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
+        .select_related("added_by")
+        .order_by("-added_at", "-id")[:500]
+    )
 
 
 @router.post("/opportunities/{opp_id}/evidence", response={201: EvidenceOut, codes_4xx: ErrorOut})
-def add_evidence(request: HttpRequest, opp_id: OppId, payload: Form[EvidenceIn],
-                 file: File[UploadedFile] = None) -> Status[Evidence]:  # type: ignore[assignment]
+def add_evidence(
+    request: HttpRequest, opp_id: OppId, payload: Form[EvidenceIn], file: File[UploadedFile] = None
+) -> Status[Evidence]:  # type: ignore[assignment]
     """Attach evidence (multipart/form-data): a file (size and type limits of the deal-control
     policy; 422 `too_large` / `file_type`), or a link, or a note; for an exit criterion or a free
     evidence type. The deal's level is rechecked."""
-    evidence = services.evidence_add(request.auth, opp_id, title=payload.title, criterion_id=payload.criterion_id,
-                                     evidence_type=payload.evidence_type, url=payload.url, note=payload.note,
-                                     upload=file)
+    evidence = services.evidence_add(
+        request.auth,
+        opp_id,
+        title=payload.title,
+        criterion_id=payload.criterion_id,
+        evidence_type=payload.evidence_type,
+        url=payload.url,
+        note=payload.note,
+        upload=file,
+    )
     return Status(201, evidence)
 
 
-@router.get("/evidence/{evidence_id}/download", url_name="evidence_download", response={codes_4xx: ErrorOut},
-            openapi_extra={"responses": {200: {
+@router.get(
+    "/evidence/{evidence_id}/download",
+    url_name="evidence_download",
+    response={codes_4xx: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {
                 "description": "The file, with the content type it was uploaded with.",
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}})
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
 def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
     """The evidence file, to whoever can see its deal."""
     evidence = services.access_evidence(request.auth, evidence_id)
@@ -96,13 +135,16 @@ def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise NotFound(_("The file is missing from storage; ask an admin.")) from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.file_name or "evidence",
-                        content_type=evidence.content_type or "application/octet-stream")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or "evidence",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
 
 
 @router.delete("/evidence/{evidence_id}", response={204: None, codes_4xx: ErrorOut})
-def remove_evidence(request: HttpRequest, evidence_id: EvidenceId,
-                    reason: Query[str] = "") -> Status[None]:
+def remove_evidence(request: HttpRequest, evidence_id: EvidenceId, reason: Query[str] = "") -> Status[None]:
     """Withdraw evidence (kept in the record as removed); the deal's level is rechecked."""
     services.evidence_remove(request.auth, evidence_id, reason=reason[:500])
     return Status(204, None)
@@ -112,12 +154,16 @@ def remove_evidence(request: HttpRequest, evidence_id: EvidenceId,
 def approve(request: HttpRequest, opp_id: OppId, payload: ApprovalIn) -> Status[Any]:
     """Approve an `approval` exit criterion: a manager, director or admin responsible for the deal,
     never its owner (403 otherwise)."""
-    approval = services.gate_approve(request.auth, opp_id, criterion_id=payload.criterion_id, note=payload.note)
+    approval = services.gate_approve(
+        request.auth, opp_id, criterion_id=payload.criterion_id, note=payload.note
+    )
     return Status(201, approval)
 
 
 @router.delete("/opportunities/{opp_id}/approvals/{criterion_id}", response={204: None, codes_4xx: ErrorOut})
-def revoke(request: HttpRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = "") -> Status[None]:
+def revoke(
+    request: HttpRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = ""
+) -> Status[None]:
     services.gate_approval_revoke(request.auth, opp_id, criterion_id=criterion_id, reason=reason[:500])
     return Status(204, None)
 
@@ -129,5 +175,9 @@ def list_gate_overrides(request: HttpRequest, query: Query[OverrideQuery]) -> di
     start, end = year_bounds(timezone.localdate())
     date_from, date_to = query.date_from or start, query.date_to or end
     if date_from > date_to:
-        raise ValidationFailed(_("The period ends before it starts."), {"date_to": [_("Use a date after the start.")]})
-    return page_out(gate_overrides(request.auth, date_from, date_to, page=query.page, page_size=query.page_size))
+        raise ValidationFailed(
+            _("The period ends before it starts."), {"date_to": [_("Use a date after the start.")]}
+        )
+    return page_out(
+        gate_overrides(request.auth, date_from, date_to, page=query.page, page_size=query.page_size)
+    )

@@ -27,23 +27,47 @@ BASE = "/opportunities/{opp_id}/milestones"
 def row_out(row: selectors.MilestoneRow) -> dict[str, Any]:
     s, m, slip = row.stage, row.milestone, row.slippage
     return {
-        "stage": {"id": s.pk, "code": s.code, "order": s.order, "name": s.name, "name_zh": s.name_zh,
-                  "name_en": s.name_en, "buying_step": s.buying_step, "buying_step_zh": s.buying_step_zh,
-                  "buying_step_en": s.buying_step_en},
+        "stage": {
+            "id": s.pk,
+            "code": s.code,
+            "order": s.order,
+            "name": s.name,
+            "name_zh": s.name_zh,
+            "name_en": s.name_en,
+            "buying_step": s.buying_step,
+            "buying_step_zh": s.buying_step_zh,
+            "buying_step_en": s.buying_step_en,
+        },
         "is_current_stage": row.is_current,
-        "id": m.pk if m else None, "planned_on": row.planned_on, "actual_on": row.actual_on,
-        "competition_note": m.competition_note if m else "", "note": m.note if m else "",
-        "state": slip.state, "slippage_days": slip.days, "running": slip.running, "late": slip.late,
-        "flagged": slip.flagged, "updated_at": m.updated_at if m else None, "version": row.version,
+        "id": m.pk if m else None,
+        "planned_on": row.planned_on,
+        "actual_on": row.actual_on,
+        "competition_note": m.competition_note if m else "",
+        "note": m.note if m else "",
+        "state": slip.state,
+        "slippage_days": slip.days,
+        "running": slip.running,
+        "late": slip.late,
+        "flagged": slip.flagged,
+        "updated_at": m.updated_at if m else None,
+        "version": row.version,
     }
 
 
 def plan_out(plan: selectors.MilestonePlan) -> dict[str, Any]:
     s = plan.summary
     return {
-        "opportunity_id": plan.opportunity.pk, "as_of": plan.as_of, "warn_days": plan.warn_days,
-        "summary": {"measured": s.measured, "late": s.late, "flagged": s.flagged,
-                    "total_days_late": s.total_days_late, "worst": s.worst, "latest": s.latest},
+        "opportunity_id": plan.opportunity.pk,
+        "as_of": plan.as_of,
+        "warn_days": plan.warn_days,
+        "summary": {
+            "measured": s.measured,
+            "late": s.late,
+            "flagged": s.flagged,
+            "total_days_late": s.total_days_late,
+            "worst": s.worst,
+            "latest": s.latest,
+        },
         "milestones": [row_out(r) for r in plan.rows],
     }
 
@@ -56,7 +80,9 @@ def get_milestones(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
 
 
 @router.put(BASE + "/{stage_id}", response={200: MilestoneOut, codes_4xx: ErrorOut})
-def put_milestone(request: HttpRequest, opp_id: OppId, stage_id: StageId, payload: MilestoneIn) -> dict[str, Any]:
+def put_milestone(
+    request: HttpRequest, opp_id: OppId, stage_id: StageId, payload: MilestoneIn
+) -> dict[str, Any]:
     """Set a stage's milestone (deal writers and deal team). `version`: the one you read, or null
     for a stage not yet dated (409 `conflict` if stale). A stage of another process answers 404;
     an actual date in the future 422."""

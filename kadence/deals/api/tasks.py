@@ -32,13 +32,28 @@ def _named(row: Any) -> dict[str, Any] | None:
 def _task_out(row: TaskRow, current_stage_id: int) -> dict[str, Any]:
     task = row.task
     return {
-        "id": task.pk, "code": task.code, "stage": {**_named(task.stage), "order": task.stage.order},
-        "is_current_stage": task.stage_id == current_stage_id, "name": task.name, "name_zh": task.name_zh,
-        "name_en": task.name_en, "standard": task.standard, "standard_zh": task.standard_zh,
-        "standard_en": task.standard_en, "role": _named(task.role), "assignee": task.assignee,
-        "due_on": task.due_on, "overdue": row.overdue, "done": task.done_at is not None, "done_at": task.done_at,
-        "done_by": task.done_by, "completion_note": task.completion_note, "ad_hoc": row.is_ad_hoc,
-        "can_complete": row.can_complete, "created_at": task.created_at, "version": task.version,
+        "id": task.pk,
+        "code": task.code,
+        "stage": {**_named(task.stage), "order": task.stage.order},
+        "is_current_stage": task.stage_id == current_stage_id,
+        "name": task.name,
+        "name_zh": task.name_zh,
+        "name_en": task.name_en,
+        "standard": task.standard,
+        "standard_zh": task.standard_zh,
+        "standard_en": task.standard_en,
+        "role": _named(task.role),
+        "assignee": task.assignee,
+        "due_on": task.due_on,
+        "overdue": row.overdue,
+        "done": task.done_at is not None,
+        "done_at": task.done_at,
+        "done_by": task.done_by,
+        "completion_note": task.completion_note,
+        "ad_hoc": row.is_ad_hoc,
+        "can_complete": row.can_complete,
+        "created_at": task.created_at,
+        "version": task.version,
     }
 
 
@@ -49,8 +64,15 @@ def _board_out(board: DealTasks) -> dict[str, Any]:
         "current_stage": {**_named(opp.stage), "order": opp.stage.order},
         "today": board.today,
         "tasks": [_task_out(row, opp.stage_id) for row in board.rows],
-        "roles": [{"role": _named(fill.role), "filled_by": fill.users, "by_owner": fill.by_owner,
-                   "missing": fill.missing} for fill in board.roles],
+        "roles": [
+            {
+                "role": _named(fill.role),
+                "filled_by": fill.users,
+                "by_owner": fill.by_owner,
+                "missing": fill.missing,
+            }
+            for fill in board.roles
+        ],
         "missing_roles": [_named(role) for role in board.missing_roles],
         "assignable": board.assignable,
         "can_edit": board.can_edit,
@@ -79,7 +101,9 @@ def add_task(request: HttpRequest, opp_id: OppId, payload: TaskIn) -> Status[dic
 
 
 @router.post("/opportunities/{opp_id}/tasks/{task_id}/complete", response=ONE)
-def complete_task(request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskCompleteIn) -> dict[str, Any]:
+def complete_task(
+    request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskCompleteIn
+) -> dict[str, Any]:
     """Complete a task with a note on how its standard was met (its assignee, the owner or a manager).
     The deal's level is rechecked: a task an exit criterion names may open the stage gate."""
     services.task_complete(request.auth, opp_id, task_id, note=payload.note, version=payload.version)
@@ -87,7 +111,9 @@ def complete_task(request: HttpRequest, opp_id: OppId, task_id: TaskId, payload:
 
 
 @router.post("/opportunities/{opp_id}/tasks/{task_id}/reopen", response=ONE)
-def reopen_task(request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskReopenIn) -> dict[str, Any]:
+def reopen_task(
+    request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskReopenIn
+) -> dict[str, Any]:
     """Reopen a done task (who may change the deal); the deal's level is rechecked."""
     services.task_reopen(request.auth, opp_id, task_id, version=payload.version, reason=payload.reason)
     return _one(request, opp_id, task_id)

@@ -34,11 +34,21 @@ class C139Form(forms.Form):
     """One row per item, fields named "<code>-status", "<code>-contact", "<code>-date", "<code>-note",
     plus the assessment's note. Pre-filled from the latest assessment when given."""
 
-    note = forms.CharField(label=_("Note on this assessment"), required=False, max_length=10000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note on this assessment"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args: Any, questions: Iterable[C139Question], contacts: Iterable[Contact],
-                 latest: C139Assessment | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        questions: Iterable[C139Question],
+        contacts: Iterable[Contact],
+        latest: C139Assessment | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.questions = list(questions)
         choices = [("", "—")] + [(str(c.pk), str(c)) for c in contacts]
         if latest is not None and "initial" not in kwargs:
@@ -46,16 +56,30 @@ class C139Form(forms.Form):
         super().__init__(*args, **kwargs)
         for q in self.questions:
             self.fields[f"{q.code}-status"] = forms.ChoiceField(
-                label=_("Status"), choices=WIN_STATUS if q.tier == C139Question.Tier.WIN else ITEM_STATUS,
-                initial=C139Answer.Status.UNKNOWN, widget=forms.Select(attrs={"data-testid": f"c139-{q.code}-status"}))
+                label=_("Status"),
+                choices=WIN_STATUS if q.tier == C139Question.Tier.WIN else ITEM_STATUS,
+                initial=C139Answer.Status.UNKNOWN,
+                widget=forms.Select(attrs={"data-testid": f"c139-{q.code}-status"}),
+            )
             self.fields[f"{q.code}-contact"] = forms.TypedChoiceField(
-                label=_("Confirmed with"), choices=choices, coerce=int, empty_value=None, required=False,
-                widget=forms.Select(attrs={"data-testid": f"c139-{q.code}-contact"}))
+                label=_("Confirmed with"),
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.Select(attrs={"data-testid": f"c139-{q.code}-contact"}),
+            )
             self.fields[f"{q.code}-date"] = DateField(
-                label=_("Confirmed on"), required=False, widget=DateInput(attrs={"data-testid": f"c139-{q.code}-date"}))
+                label=_("Confirmed on"),
+                required=False,
+                widget=DateInput(attrs={"data-testid": f"c139-{q.code}-date"}),
+            )
             self.fields[f"{q.code}-note"] = forms.CharField(
-                label=_("Note"), required=False, max_length=500,
-                widget=forms.TextInput(attrs={"data-testid": f"c139-{q.code}-note"}))
+                label=_("Note"),
+                required=False,
+                max_length=500,
+                widget=forms.TextInput(attrs={"data-testid": f"c139-{q.code}-note"}),
+            )
 
     @staticmethod
     def initial_from(latest: C139Assessment) -> dict[str, Any]:
@@ -75,16 +99,23 @@ class C139Form(forms.Form):
         """(tier code, label, rows) in the order Clear, First, Win."""
         labels = dict(C139Question.Tier.choices)
         rows = self.rows()
-        return [(tier, labels[tier], [r for r in rows if r["question"].tier == tier])
-                for tier in C139Question.Tier.values if any(r["question"].tier == tier for r in rows)]
+        return [
+            (tier, labels[tier], [r for r in rows if r["question"].tier == tier])
+            for tier in C139Question.Tier.values
+            if any(r["question"].tier == tier for r in rows)
+        ]
 
     def answers(self) -> dict[str, dict[str, Any]]:
         data = self.cleaned_data
-        return {q.code: {"status": data.get(f"{q.code}-status") or C139Answer.Status.UNKNOWN,
-                         "confirmed_with_id": data.get(f"{q.code}-contact"),
-                         "confirmed_on": data.get(f"{q.code}-date"),
-                         "note": data.get(f"{q.code}-note") or ""}
-                for q in self.questions}
+        return {
+            q.code: {
+                "status": data.get(f"{q.code}-status") or C139Answer.Status.UNKNOWN,
+                "confirmed_with_id": data.get(f"{q.code}-contact"),
+                "confirmed_on": data.get(f"{q.code}-date"),
+                "note": data.get(f"{q.code}-note") or "",
+            }
+            for q in self.questions
+        }
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Map "answers.C3.confirmed_on" and the like onto "C3-date"; the rest go above the form."""
@@ -111,33 +142,62 @@ class BidForm(forms.Form):
     """The bid / no-bid form: buyer type, four questions (+1 / 0 / −1), the pursue-type conditions
     and abandon-type signs, the decision, its deadline (for "qualify further") and a note."""
 
-    buyer_type = forms.ChoiceField(label=_("Buyer type"), choices=BidAssessment.BuyerType.choices,
-                                   initial=BidAssessment.BuyerType.ENTERPRISE)
+    buyer_type = forms.ChoiceField(
+        label=_("Buyer type"),
+        choices=BidAssessment.BuyerType.choices,
+        initial=BidAssessment.BuyerType.ENTERPRISE,
+    )
     real_opportunity = forms.TypedChoiceField(
-        label=_("Is there a real opportunity?"), help_text=_("Scope, funding, urgency."), choices=ANSWER_CHOICES,
-        coerce=int, widget=forms.RadioSelect)
-    can_compete = forms.TypedChoiceField(label=_("Can we compete?"), choices=ANSWER_CHOICES, coerce=int,
-                                         widget=forms.RadioSelect)
-    can_win = forms.TypedChoiceField(label=_("Can we win?"), choices=ANSWER_CHOICES, coerce=int,
-                                     widget=forms.RadioSelect)
+        label=_("Is there a real opportunity?"),
+        help_text=_("Scope, funding, urgency."),
+        choices=ANSWER_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    can_compete = forms.TypedChoiceField(
+        label=_("Can we compete?"), choices=ANSWER_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    can_win = forms.TypedChoiceField(
+        label=_("Can we win?"), choices=ANSWER_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
     worth_winning = forms.TypedChoiceField(
-        label=_("Is it worth winning?"), help_text=_("Revenue, margin, strategic value."), choices=ANSWER_CHOICES,
-        coerce=int, widget=forms.RadioSelect)
-    meets_minimum_spec = forms.BooleanField(label=_("Our product meets the minimum technical requirements"),
-                                            required=False)
-    close_relationship = forms.BooleanField(label=_("We (or our distributor) have a close relationship with the buyer"),
-                                            required=False)
-    genuine_competition = forms.BooleanField(label=_("The purchase seeks genuine best-value competition"),
-                                             required=False)
-    spec_biased = forms.BooleanField(label=_("Technical parameters are unreasonable (written for a competitor)"),
-                                     required=False)
-    relationship_vague = forms.BooleanField(label=_("The relationship with the buyer is vague"), required=False)
+        label=_("Is it worth winning?"),
+        help_text=_("Revenue, margin, strategic value."),
+        choices=ANSWER_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    meets_minimum_spec = forms.BooleanField(
+        label=_("Our product meets the minimum technical requirements"), required=False
+    )
+    close_relationship = forms.BooleanField(
+        label=_("We (or our distributor) have a close relationship with the buyer"), required=False
+    )
+    genuine_competition = forms.BooleanField(
+        label=_("The purchase seeks genuine best-value competition"), required=False
+    )
+    spec_biased = forms.BooleanField(
+        label=_("Technical parameters are unreasonable (written for a competitor)"), required=False
+    )
+    relationship_vague = forms.BooleanField(
+        label=_("The relationship with the buyer is vague"), required=False
+    )
     competitor_advantage = forms.BooleanField(label=_("A competitor's advantage is obvious"), required=False)
-    outcome = forms.ChoiceField(label=_("Decision"), choices=BidAssessment.Outcome.choices, widget=forms.RadioSelect)
-    qualify_by = DateField(label=_("Qualify further by"), required=False,
-                           help_text=_("Only for “qualify further”; empty: the policy's default deadline."))
-    note = forms.CharField(label=_("Note"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("Required when your decision differs from the suggestion."))
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=BidAssessment.Outcome.choices, widget=forms.RadioSelect
+    )
+    qualify_by = DateField(
+        label=_("Qualify further by"),
+        required=False,
+        help_text=_("Only for “qualify further”; empty: the policy's default deadline."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when your decision differs from the suggestion."),
+    )
 
     QUESTIONS = bid_domain.QUESTIONS
     CONDITIONS = bid_domain.PURSUE_CONDITIONS
@@ -145,7 +205,9 @@ class BidForm(forms.Form):
 
     @staticmethod
     def initial_from(latest: BidAssessment) -> dict[str, Any]:
-        names = ("buyer_type",) + bid_domain.QUESTIONS + bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS
+        names = (
+            ("buyer_type",) + bid_domain.QUESTIONS + bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS
+        )
         initial = {name: getattr(latest, name) for name in names}
         initial["outcome"] = latest.outcome
         return initial

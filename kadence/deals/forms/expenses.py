@@ -21,7 +21,9 @@ class ExpenseForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c.code, c.name) for c in ExpenseCategory.objects.filter(is_active=True)]
+        self.fields["category"].choices = [
+            (c.code, c.name) for c in ExpenseCategory.objects.filter(is_active=True)
+        ]
         self.fields["spent_on"].initial = timezone.localdate()
 
 
@@ -34,15 +36,23 @@ class BudgetForm(forms.Form):
     def __init__(self, *args, categories=(), budgets=None, version: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         budgets = budgets or {}
-        self.fields[self.VERSION_FIELD] = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=version,
-                                                             widget=forms.HiddenInput)
+        self.fields[self.VERSION_FIELD] = forms.IntegerField(
+            min_value=0, max_value=2**31 - 1, initial=version, widget=forms.HiddenInput
+        )
         for category in categories:
             self.fields[category.code] = MoneyField(
-                label=category.name, required=False, initial=budgets.get(category.pk),
-                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+                label=category.name,
+                required=False,
+                initial=budgets.get(category.pk),
+                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            )
 
     def amounts(self) -> dict[str, Decimal]:
-        return {code: value or Decimal(0) for code, value in self.cleaned_data.items() if code != self.VERSION_FIELD}
+        return {
+            code: value or Decimal(0)
+            for code, value in self.cleaned_data.items()
+            if code != self.VERSION_FIELD
+        }
 
     def version(self) -> int:
         return self.cleaned_data[self.VERSION_FIELD]

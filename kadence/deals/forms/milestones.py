@@ -18,7 +18,9 @@ class MilestoneForm(forms.Form):
 
     planned_on = DateField(label=_("Planned date"), required=False)
     actual_on = DateField(label=_("Actual date"), required=False)
-    competition_note = forms.CharField(label=_("Where we lag the competition"), max_length=500, required=False)
+    competition_note = forms.CharField(
+        label=_("Where we lag the competition"), max_length=500, required=False
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -36,12 +38,21 @@ class MilestoneForm(forms.Form):
     def for_milestone(cls, stage_id: int, milestone: Milestone | None) -> MilestoneForm:
         initial = {}
         if milestone is not None:
-            initial = {"planned_on": milestone.planned_on, "actual_on": milestone.actual_on,
-                       "competition_note": milestone.competition_note, "note": milestone.note,
-                       "version": milestone.version}
+            initial = {
+                "planned_on": milestone.planned_on,
+                "actual_on": milestone.actual_on,
+                "competition_note": milestone.competition_note,
+                "note": milestone.note,
+                "version": milestone.version,
+            }
         return cls(initial=initial, stage_id=stage_id)
 
     def service_values(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"planned_on": data["planned_on"], "actual_on": data["actual_on"],
-                "competition_note": data["competition_note"], "note": data["note"], "version": data["version"]}
+        return {
+            "planned_on": data["planned_on"],
+            "actual_on": data["actual_on"],
+            "competition_note": data["competition_note"],
+            "note": data["note"],
+            "version": data["version"],
+        }

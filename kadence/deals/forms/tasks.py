@@ -12,8 +12,11 @@ from kadence.pipeline.models import DealRole
 
 
 class TaskCompleteForm(forms.Form):
-    note = forms.CharField(label=_("How the standard was met"), max_length=500,
-                           widget=forms.TextInput(attrs={"placeholder": _("How the standard was met")}))
+    note = forms.CharField(
+        label=_("How the standard was met"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("How the standard was met")}),
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
@@ -32,10 +35,15 @@ class TaskUpdateForm(forms.Form):
 
 class TaskAddForm(forms.Form):
     name = forms.CharField(label=_("Task"), max_length=200)
-    standard = forms.CharField(label=_("Completion standard"), max_length=2000, required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))
-    role = forms.ModelChoiceField(label=_("Role"), queryset=DealRole.objects.order_by("order", "code"),
-                                  required=False)
+    standard = forms.CharField(
+        label=_("Completion standard"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    role = forms.ModelChoiceField(
+        label=_("Role"), queryset=DealRole.objects.order_by("order", "code"), required=False
+    )
     assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
     due_on = DateField(label=_("Due"), required=False)
 

@@ -78,8 +78,12 @@ class C139SummaryOut(Schema):
 
     @staticmethod
     def resolve_band(obj: Any) -> dict[str, Any]:
-        return {"code": obj.band, "low": obj.band_low, "high": obj.band_high,
-                "label": c139_domain.band_label(obj.band, obj.band_low, obj.band_high)}
+        return {
+            "code": obj.band,
+            "low": obj.band_low,
+            "high": obj.band_high,
+            "label": c139_domain.band_label(obj.band, obj.band_low, obj.band_high),
+        }
 
 
 class C139AssessmentOut(C139SummaryOut):
@@ -176,7 +180,10 @@ class BidIn(In):
     spec_biased: bool = False
     relationship_vague: bool = False
     competitor_advantage: bool = False
-    outcome: Outcome = Field(description="Your decision; when it differs from the suggestion a note is required.")
-    qualify_by: Day | None = Field(None, description="For qualify: a date after today (default today + policy days).")
+    outcome: Outcome = Field(
+        description="Your decision; when it differs from the suggestion a note is required."
+    )
+    qualify_by: Day | None = Field(
+        None, description="For qualify: a date after today (default today + policy days)."
+    )
     note: str = Field("", max_length=10000)
-

@@ -38,7 +38,9 @@ class MemberOut(Schema):
     attitude: str
     influence: str
     is_key: bool
-    is_key_contact: bool = Field(description="Marked key, or of high influence: whom the staleness flag watches.")
+    is_key_contact: bool = Field(
+        description="Marked key, or of high influence: whom the staleness flag watches."
+    )
     last_contact_on: date | None
     last_contact: date | None
     days_since_contact: int | None

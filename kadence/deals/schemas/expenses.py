@@ -49,17 +49,22 @@ class BudgetSummaryOut(Schema):
     total: UsageOut
     can_set_budget: bool = Field(description="Whether you may set the budget (who may write the deal).")
     can_log: bool = Field(description="Whether you may log expenses (writers and the deal team).")
-    version: int = Field(description="The budget's version (0 before it was first set); a budget change names it.")
+    version: int = Field(
+        description="The budget's version (0 before it was first set); a budget change names it."
+    )
 
 
 class BudgetIn(In):
     """A change of the deal's budget: the budget's `version` you read (0 before it was first set; a
     stale one answers 409) and the amounts per category."""
 
-    version: int = Field(ge=0, le=MAX_VERSION, description="The budget's version you read; a stale one answers 409.")
+    version: int = Field(
+        ge=0, le=MAX_VERSION, description="The budget's version you read; a stale one answers 409."
+    )
     amounts: dict[str, MoneyIn] = Field(
         description='Category code or id → amount ≥ 0, e.g. {"travel": "20000", "3": "5000"}; 0 removes the '
-                    "budget; categories not named keep theirs.")
+        "budget; categories not named keep theirs."
+    )
 
 
 class ExpenseOut(Schema):

@@ -71,6 +71,10 @@ class MilestoneIn(In):
 
     planned_on: Day | None = None
     actual_on: Day | None = Field(None, description="Not in the future.")
-    competition_note: str = Field("", max_length=500, description="Where we lag the competition at this step.")
+    competition_note: str = Field(
+        "", max_length=500, description="Where we lag the competition at this step."
+    )
     note: str = Field("", max_length=500)
-    version: Version | None = Field(description="The milestone's version you read; null when the stage had none.")
+    version: Version | None = Field(
+        description="The milestone's version you read; null when the stage had none."
+    )

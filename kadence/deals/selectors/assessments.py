@@ -35,9 +35,11 @@ def c139_rules(policy: ControlPolicy) -> c139_domain.BandRules:
 
 def bid_rules(policy: ControlPolicy) -> bid_domain.BidRules:
     """The bid thresholds of the policy."""
-    return bid_domain.BidRules(pursue_min_score=policy.bid_pursue_min_score,
-                               abandon_max_score=policy.bid_abandon_max_score,
-                               abandon_min_signs=policy.bid_abandon_min_signs)
+    return bid_domain.BidRules(
+        pursue_min_score=policy.bid_pursue_min_score,
+        abandon_max_score=policy.bid_abandon_max_score,
+        abandon_min_signs=policy.bid_abandon_min_signs,
+    )
 
 
 def band_label(assessment: C139Assessment) -> str:
@@ -79,8 +81,12 @@ def _c139_latest(opp_id: int, assessment_id: int | None = None) -> C139Assessmen
     qs = C139Assessment.objects.filter(opportunity_id=opp_id)
     if assessment_id is not None:
         qs = qs.filter(pk=assessment_id)
-    latest = (qs.select_related("assessed_by").prefetch_related(_answers_prefetch())
-              .order_by("-assessed_at", "-id").first())
+    latest = (
+        qs.select_related("assessed_by")
+        .prefetch_related(_answers_prefetch())
+        .order_by("-assessed_at", "-id")
+        .first()
+    )
     if latest is not None:
         latest.band_text = band_label(latest)
     return latest
@@ -94,7 +100,7 @@ def c139_history(user: User, opp_id: int, *, limit: int = HISTORY_LIMIT) -> tupl
 
 def _c139_history(opp_id: int, limit: int) -> tuple[list[C139Assessment], int]:
     qs = C139Assessment.objects.filter(opportunity_id=opp_id)
-    rows = list(qs.select_related("assessed_by").order_by("-assessed_at", "-id")[:_limit(limit)])
+    rows = list(qs.select_related("assessed_by").order_by("-assessed_at", "-id")[: _limit(limit)])
     for row in rows:
         row.band_text = band_label(row)
     return rows, (len(rows) if len(rows) < _limit(limit) else qs.count())
@@ -127,8 +133,12 @@ class C139Overview:
     @property
     def unconfirmed_contacts(self) -> int:
         """Items confirmed without saying with whom (the page encourages naming the contact)."""
-        return sum(1 for _tier, rows in self.tiers for r in rows
-                   if r.answer and r.answer.status == C139Answer.Status.CONFIRMED and not r.answer.confirmed_with_id)
+        return sum(
+            1
+            for _tier, rows in self.tiers
+            for r in rows
+            if r.answer and r.answer.status == C139Answer.Status.CONFIRMED and not r.answer.confirmed_with_id
+        )
 
 
 @dataclass
@@ -159,8 +169,14 @@ def c139_overview(user: User, opp: Opportunity, *, limit: int = HISTORY_LIMIT) -
         grouped.setdefault(question.tier, []).append(C139Row(question, answers.get(question.code)))
     history, count = _c139_history(opp.pk, limit)
     rules = c139_rules(ControlPolicy.current())
-    return C139Overview(str(rules.rule), latest, [(t, rows) for t, rows in grouped.items() if rows],
-                        deal_contacts(user, opp), history, count)
+    return C139Overview(
+        str(rules.rule),
+        latest,
+        [(t, rows) for t, rows in grouped.items() if rows],
+        deal_contacts(user, opp),
+        history,
+        count,
+    )
 
 
 # --- bid / no-bid ------------------------------------------------------------------------------------
@@ -175,15 +191,19 @@ def bid_overdue(row: BidAssessment | None, today: date | None = None) -> bool:
 
 def bid_latest(user: User, opp_id: int) -> BidAssessment | None:
     access_opportunity(user, opp_id)
-    return (BidAssessment.objects.filter(opportunity_id=opp_id).select_related("assessed_by")
-            .order_by("-assessed_at", "-id").first())
+    return (
+        BidAssessment.objects.filter(opportunity_id=opp_id)
+        .select_related("assessed_by")
+        .order_by("-assessed_at", "-id")
+        .first()
+    )
 
 
 def bid_history(user: User, opp_id: int, *, limit: int = HISTORY_LIMIT) -> tuple[list[BidAssessment], int]:
     """The newest `limit` decisions and how many there are in all."""
     access_opportunity(user, opp_id)
     qs = BidAssessment.objects.filter(opportunity_id=opp_id)
-    rows = list(qs.select_related("assessed_by").order_by("-assessed_at", "-id")[:_limit(limit)])
+    rows = list(qs.select_related("assessed_by").order_by("-assessed_at", "-id")[: _limit(limit)])
     return rows, (len(rows) if len(rows) < _limit(limit) else qs.count())
 
 
@@ -199,8 +219,12 @@ class BidOverview:
 
 
 def _answers_of(row: BidAssessment) -> bid_domain.BidAnswers:
-    return bid_domain.BidAnswers(**{name: getattr(row, name) for name in
-                                    bid_domain.QUESTIONS + bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS})
+    return bid_domain.BidAnswers(
+        **{
+            name: getattr(row, name)
+            for name in bid_domain.QUESTIONS + bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS
+        }
+    )
 
 
 def bid_overview(user: User, opp: Opportunity, *, limit: int = HISTORY_LIMIT) -> BidOverview:
@@ -224,9 +248,10 @@ def bid_suggestion(user: User, opp_id: int, answers: dict[str, Any]) -> bid_doma
     is missing or not −1/0/+1."""
     access_opportunity(user, opp_id)
     try:
-        parsed = bid_domain.BidAnswers(**{k: answers[k] for k in bid_domain.QUESTIONS},
-                                       **{k: bool(answers.get(k)) for k in
-                                          bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS})
+        parsed = bid_domain.BidAnswers(
+            **{k: answers[k] for k in bid_domain.QUESTIONS},
+            **{k: bool(answers.get(k)) for k in bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS},
+        )
     except (KeyError, ValueError, TypeError):
         return None
     return bid_domain.suggest(parsed, bid_rules(ControlPolicy.current()))

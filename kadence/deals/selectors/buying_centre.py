@@ -100,26 +100,46 @@ def flag_message(flag: domain.RedFlag, stale_days: int) -> str:
         return _("Key contact %(name)s has never been met.") % {"name": flag.name}
     if flag.code == domain.KEY_CONTACT_STALE:
         return _("Key contact %(name)s not met for %(days)d days (more than %(limit)d).") % {
-            "name": flag.name, "days": flag.days or 0, "limit": stale_days}
+            "name": flag.name,
+            "days": flag.days or 0,
+            "limit": stale_days,
+        }
     return flag.code
 
 
 def members_with_last_contact(opp_id: int, as_of: date) -> QuerySet[BuyingCentreMember]:
     """The deal's members with their contact and `last_contact` annotated in SQL: the later of
     `last_contact_on` and the latest done activity with the contact dated on or before `as_of`."""
-    latest_activity = (Activity.objects.filter(contacts=OuterRef("contact_id"), done=True, date__lte=as_of)
-                       .order_by("-date").values("date")[:1])
+    latest_activity = (
+        Activity.objects.filter(contacts=OuterRef("contact_id"), done=True, date__lte=as_of)
+        .order_by("-date")
+        .values("date")[:1]
+    )
     activity_on = Subquery(latest_activity, output_field=DateField())
     # GREATEST is NULL on SQLite as soon as one side is NULL: coalesce each side with the other.
-    last = Greatest(Coalesce("last_contact_on", activity_on), Coalesce(activity_on, "last_contact_on"),
-                    output_field=DateField())
-    return (BuyingCentreMember.objects.filter(opportunity_id=opp_id).select_related("contact")
-            .annotate(last_contact=last).order_by("id"))
+    last = Greatest(
+        Coalesce("last_contact_on", activity_on),
+        Coalesce(activity_on, "last_contact_on"),
+        output_field=DateField(),
+    )
+    return (
+        BuyingCentreMember.objects.filter(opportunity_id=opp_id)
+        .select_related("contact")
+        .annotate(last_contact=last)
+        .order_by("id")
+    )
 
 
 def to_domain(member: BuyingCentreMember, last_contact: date | None) -> domain.Member:
-    return domain.Member(member.pk, member.contact.name, frozenset(str(r) for r in member.roles or []),
-                         member.attitude, member.influence, member.is_key, last_contact)
+    return domain.Member(
+        member.pk,
+        member.contact.name,
+        frozenset(str(r) for r in member.roles or []),
+        member.attitude,
+        member.influence,
+        member.is_key,
+        last_contact,
+    )
 
 
 def _as_date(value: object) -> date | None:
@@ -138,10 +158,15 @@ def buying_centre_of(opp: Opportunity, as_of: date, policy: ControlPolicy | None
     members: list[domain.Member] = []
     for member in members_with_last_contact(opp.pk, as_of):
         last = _as_date(member.last_contact)
-        rows.append(MemberRow(member, last, domain.days_since(last, as_of), domain.is_stale(last, as_of, stale_days)))
+        rows.append(
+            MemberRow(member, last, domain.days_since(last, as_of), domain.is_stale(last, as_of, stale_days))
+        )
         members.append(to_domain(member, last))
     result = domain.assess(members, [str(r) for r in policy.required_buying_roles or []], as_of, stale_days)
-    roles = [RoleStatus(code, role_label(code), code in result.coverage.covered) for code in result.coverage.required]
+    roles = [
+        RoleStatus(code, role_label(code), code in result.coverage.covered)
+        for code in result.coverage.required
+    ]
     flags = [FlagRow(flag, flag_message(flag, stale_days)) for flag in result.red_flags]
     return BuyingCentreView(opp, as_of, rows, result.coverage, roles, flags, stale_days)
 
@@ -165,5 +190,9 @@ def buying_centre_member(user: User, opp_id: int, member_id: int, as_of: date) -
 
 def buying_centre_candidates(user: User, opp: Opportunity) -> QuerySet[Contact]:
     """Contacts `user` may add to the deal: of the deal's account, visible to them, not yet on it."""
-    return (visible_contacts(user).filter(account_id=opp.account_id)
-            .exclude(deal_roles__opportunity_id=opp.pk).order_by("name", "id"))
+    return (
+        visible_contacts(user)
+        .filter(account_id=opp.account_id)
+        .exclude(deal_roles__opportunity_id=opp.pk)
+        .order_by("name", "id")
+    )

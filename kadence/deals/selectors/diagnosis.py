@@ -42,13 +42,29 @@ BUYING_CENTRE_KINDS = {
 def deal_manager(opp: Opportunity) -> User | None:
     """Who manages the deal: an active manager of its team (else of a unit above it), else a director
     of a unit above it; None when nobody does."""
-    unit_ids = [int(p) for p in OrgUnit.objects.filter(pk=opp.team_id).values_list("path", flat=True).first()
-                .strip("/").split("/") if p] if opp.team_id else []
+    unit_ids = (
+        [
+            int(p)
+            for p in OrgUnit.objects.filter(pk=opp.team_id)
+            .values_list("path", flat=True)
+            .first()
+            .strip("/")
+            .split("/")
+            if p
+        ]
+        if opp.team_id
+        else []
+    )
     if not unit_ids:
         return None
-    candidates = list(User.objects.filter(is_active=True, role__in=(User.Role.MANAGER, User.Role.DIRECTOR),
-                                          managed_units__in=unit_ids)
-                      .exclude(pk=opp.owner_id).values_list("pk", "role", "managed_units").distinct())
+    candidates = list(
+        User.objects.filter(
+            is_active=True, role__in=(User.Role.MANAGER, User.Role.DIRECTOR), managed_units__in=unit_ids
+        )
+        .exclude(pk=opp.owner_id)
+        .values_list("pk", "role", "managed_units")
+        .distinct()
+    )
     depth = {unit: i for i, unit in enumerate(unit_ids)}  # deeper = closer to the team
     best = sorted(candidates, key=lambda c: (c[1] != User.Role.MANAGER, -depth.get(c[2], -1), c[0]))
     return User.objects.filter(pk=best[0][0]).first() if best else None
@@ -123,9 +139,13 @@ def _text(kind: str, subject: str) -> str:
         "role_missing": _("Staff the role “%(subject)s” on the deal team."),
         "no_economic_buyer": _("Identify the economic buyer / decision maker."),
         "no_coach": _("Develop a coach inside the customer."),
-        "high_influence_opponent": _("Plan how to turn or neutralise %(subject)s (high influence, opposes us)."),
+        "high_influence_opponent": _(
+            "Plan how to turn or neutralise %(subject)s (high influence, opposes us)."
+        ),
         "stale_key_contact": _("Meet %(subject)s (key contact not met recently)."),
-        "milestone_slipped": _("Re-plan the customer's milestone “%(subject)s” and find where we lag the competition."),
+        "milestone_slipped": _(
+            "Re-plan the customer's milestone “%(subject)s” and find where we lag the competition."
+        ),
         "budget_warn": _("Expenses are near the budget: review the remaining spend."),
         "budget_over": _("Expenses reached the budget: review with the manager before spending more."),
         "bid_decision_due": _("The deadline to qualify further has passed: take the bid / no-bid decision."),
@@ -137,7 +157,9 @@ def _text(kind: str, subject: str) -> str:
 def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
     """The seven parts of the diagnosis and the action list for a deal `user` can see."""
     access_opportunity(user, opp_id)
-    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(pk=opp_id)
+    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(
+        pk=opp_id
+    )
     policy = ControlPolicy.current()
     checklist = gate_checklist(user, opp.pk)
     centre = buying_centre_of(opp, as_of, policy)
@@ -163,7 +185,11 @@ def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
                     continue
                 next_steps.append(row)
                 if sc.state == "current":
-                    kind = "approval_open" if row.criterion.kind == ExitCriterion.Kind.APPROVAL else "criterion_open"
+                    kind = (
+                        "approval_open"
+                        if row.criterion.kind == ExitCriterion.Kind.APPROVAL
+                        else "criterion_open"
+                    )
                     findings.append(domain.Finding(kind, row.criterion.name, due=stage_deadline))
         if opp.staging_flag == "over":
             for sc in checklist.stages:
@@ -177,8 +203,11 @@ def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
             findings.append(domain.Finding("close_date_passed"))
         for row in tasks.rows:
             if row.overdue:
-                findings.append(domain.Finding("task_overdue", row.task.name, assignee_id=row.task.assignee_id,
-                                               due=row.task.due_on))
+                findings.append(
+                    domain.Finding(
+                        "task_overdue", row.task.name, assignee_id=row.task.assignee_id, due=row.task.due_on
+                    )
+                )
         for role in tasks.missing_roles:
             findings.append(domain.Finding("role_missing", role.name))
         for flag in centre.red_flags:
@@ -197,15 +226,34 @@ def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
 
     actions = domain.plan(findings, as_of, opp.owner_id, manager.pk if manager else None)
     actors = {u.pk: u for u in User.objects.filter(pk__in={a.actor_id for a in actions if a.actor_id})}
-    links = {"criterion_open": "deal_gates", "approval_open": "deal_gates", "over_staged": "deal_gates",
-             "under_staged": "deal_c139", "task_overdue": "deal_tasks", "role_missing": "deal_tasks",
-             "no_economic_buyer": "deal_buying_centre", "no_coach": "deal_buying_centre",
-             "high_influence_opponent": "deal_buying_centre", "stale_key_contact": "deal_buying_centre",
-             "milestone_slipped": "deal_milestones", "budget_warn": "deal_expenses", "budget_over": "deal_expenses",
-             "bid_decision_due": "deal_bid", "no_c139": "deal_c139", "stalled": "opportunity_detail",
-             "close_date_passed": "opportunity_edit"}
-    rows = [ActionRow(a, _text(a.finding.kind, a.finding.subject), actors.get(a.actor_id or 0),
-                      links.get(a.finding.kind, "")) for a in actions]
+    links = {
+        "criterion_open": "deal_gates",
+        "approval_open": "deal_gates",
+        "over_staged": "deal_gates",
+        "under_staged": "deal_c139",
+        "task_overdue": "deal_tasks",
+        "role_missing": "deal_tasks",
+        "no_economic_buyer": "deal_buying_centre",
+        "no_coach": "deal_buying_centre",
+        "high_influence_opponent": "deal_buying_centre",
+        "stale_key_contact": "deal_buying_centre",
+        "milestone_slipped": "deal_milestones",
+        "budget_warn": "deal_expenses",
+        "budget_over": "deal_expenses",
+        "bid_decision_due": "deal_bid",
+        "no_c139": "deal_c139",
+        "stalled": "opportunity_detail",
+        "close_date_passed": "opportunity_edit",
+    }
+    rows = [
+        ActionRow(
+            a,
+            _text(a.finding.kind, a.finding.subject),
+            actors.get(a.actor_id or 0),
+            links.get(a.finding.kind, ""),
+        )
+        for a in actions
+    ]
 
     # Part 3: competition — competitors, the SWOT items of C139 (C7, C8), bid signs, milestone notes.
     notes: list[tuple[str, str]] = []
@@ -223,21 +271,50 @@ def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
             notes.append((row.stage.buying_step or row.stage.name, row.milestone.competition_note))
 
     # Part 5: information per stage, evidence counted in one grouped query.
-    counts = dict(Evidence.objects.filter(opportunity=opp, removed_at__isnull=True).order_by()
-                  .values("stage_id").annotate(n=Count("id")).values_list("stage_id", "n"))
+    counts = dict(
+        Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
+        .order_by()
+        .values("stage_id")
+        .annotate(n=Count("id"))
+        .values_list("stage_id", "n")
+    )
     titles: dict[int, list[str]] = {}
-    for stage_id, title in (Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
-                            .order_by("added_at", "id").values_list("stage_id", "title")):
+    for stage_id, title in (
+        Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
+        .order_by("added_at", "id")
+        .values_list("stage_id", "title")
+    ):
         titles.setdefault(stage_id, []).append(title)
-    information = [StageInformation(row.stage, row.stage.buying_step, row.planned_on, row.actual_on,
-                                    counts.get(row.stage.pk, 0), titles.get(row.stage.pk, [])[:5])
-                   for row in plan.rows]
+    information = [
+        StageInformation(
+            row.stage,
+            row.stage.buying_step,
+            row.planned_on,
+            row.actual_on,
+            counts.get(row.stage.pk, 0),
+            titles.get(row.stage.pk, [])[:5],
+        )
+        for row in plan.rows
+    ]
 
     problems = [r.text for r in rows]
     return Diagnosis(
-        opportunity=opp, as_of=as_of, gates=checklist, days_in_stage=days_in_stage, stalled=stalled,
-        next_steps=next_steps, competitors=list(opp.competitors.values_list("name", flat=True)),
-        competition_notes=notes, bid=bid, c139_result=opp.c139_result, problems=problems, information=information,
-        buying_centre=centre, milestones=plan, tasks=tasks, expenses=money, manager=manager, actions=rows,
+        opportunity=opp,
+        as_of=as_of,
+        gates=checklist,
+        days_in_stage=days_in_stage,
+        stalled=stalled,
+        next_steps=next_steps,
+        competitors=list(opp.competitors.values_list("name", flat=True)),
+        competition_notes=notes,
+        bid=bid,
+        c139_result=opp.c139_result,
+        problems=problems,
+        information=information,
+        buying_centre=centre,
+        milestones=plan,
+        tasks=tasks,
+        expenses=money,
+        manager=manager,
+        actions=rows,
     )
-

@@ -67,26 +67,53 @@ def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
     opp = access_opportunity(user, opp_id)
     can_edit = can_write_opportunity(user, opp)
     limits = thresholds(ControlPolicy.current())
-    budgets = {c: cents(a) for c, a in ExpenseBudget.objects.filter(opportunity=opp).values_list("category_id", "amount")}
-    spent = {c: cents(a) for c, a in Expense.objects.filter(opportunity=opp).order_by().values("category_id")
-             .annotate(total=Sum("amount")).values_list("category_id", "total")}
-    categories = ExpenseCategory.objects.filter(Q(is_active=True) | Q(pk__in=[*budgets, *spent])).order_by("order", "code")
+    budgets = {
+        c: cents(a)
+        for c, a in ExpenseBudget.objects.filter(opportunity=opp).values_list("category_id", "amount")
+    }
+    spent = {
+        c: cents(a)
+        for c, a in Expense.objects.filter(opportunity=opp)
+        .order_by()
+        .values("category_id")
+        .annotate(total=Sum("amount"))
+        .values_list("category_id", "total")
+    }
+    categories = ExpenseCategory.objects.filter(Q(is_active=True) | Q(pk__in=[*budgets, *spent])).order_by(
+        "order", "code"
+    )
     zero = cents(None)
-    amounts = [(c, domain.CategoryAmounts(c.code, budgets.get(c.pk, zero), spent.get(c.pk, zero))) for c in categories]
+    amounts = [
+        (c, domain.CategoryAmounts(c.code, budgets.get(c.pk, zero), spent.get(c.pk, zero)))
+        for c in categories
+    ]
     result = domain.summary([a for _c, a in amounts], limits)
     lines = [CategoryLine(c, line.usage) for (c, _a), line in zip(amounts, result.categories, strict=True)]
-    return ExpenseSummary(opp, lines, result.total, limits, can_edit,
-                          can_edit or can_contribute_to_opportunity(user, opp), budget_version(opp.pk))
+    return ExpenseSummary(
+        opp,
+        lines,
+        result.total,
+        limits,
+        can_edit,
+        can_edit or can_contribute_to_opportunity(user, opp),
+        budget_version(opp.pk),
+    )
 
 
-def expense_page(user: User, opp_id: int, page: int | str | None = 1,
-                 page_size: int | str | None = DEFAULT_PAGE_SIZE) -> Page:
+def expense_page(
+    user: User, opp_id: int, page: int | str | None = 1, page_size: int | str | None = DEFAULT_PAGE_SIZE
+) -> Page:
     """The deal's expenses, newest first, one page (two queries after the access check). Each item
     carries `can_delete` for the user."""
     opp = access_opportunity(user, opp_id)
     can_edit = can_write_opportunity(user, opp)
-    result = paginate(Expense.objects.filter(opportunity=opp).select_related("category", "logged_by")
-                      .order_by("-spent_on", "-id"), page, page_size)
+    result = paginate(
+        Expense.objects.filter(opportunity=opp)
+        .select_related("category", "logged_by")
+        .order_by("-spent_on", "-id"),
+        page,
+        page_size,
+    )
     for expense in result.items:
         expense.can_delete = can_edit or expense.logged_by_id == user.pk
     return result
@@ -120,26 +147,46 @@ def expense_alerts(user: User, limit: int = 10) -> list[ExpenseAlert]:
     deals = visible_opportunities(user).filter(status=Opportunity.Status.OPEN)
     if user.is_seller:
         deals = deals.filter(owner=user)
-    budget = (ExpenseBudget.objects.filter(opportunity_id=OuterRef("opportunity_id")).order_by()
-              .values("opportunity_id").annotate(s=Sum("amount")).values("s"))
+    budget = (
+        ExpenseBudget.objects.filter(opportunity_id=OuterRef("opportunity_id"))
+        .order_by()
+        .values("opportunity_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     rows = (
-        Expense.objects.filter(opportunity__in=deals).order_by()
-        .values("opportunity_id", "opportunity__name", "opportunity__account__name",
-                "opportunity__owner__display_name", "opportunity__owner__username")
+        Expense.objects.filter(opportunity__in=deals)
+        .order_by()
+        .values(
+            "opportunity_id",
+            "opportunity__name",
+            "opportunity__account__name",
+            "opportunity__owner__display_name",
+            "opportunity__owner__username",
+        )
         .annotate(spent=Sum("amount"), budget=Coalesce(Subquery(budget, output_field=MONEY), ZERO))
         .filter(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.warn_pct / 100))
-        .annotate(severity=Case(When(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.limit_pct / 100),
-                                     then=Value(2)), default=Value(1)))
+        .annotate(
+            severity=Case(
+                When(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.limit_pct / 100), then=Value(2)),
+                default=Value(1),
+            )
+        )
         .order_by("-severity", "-spent", "opportunity_id")[:limit]
     )
     alerts = []
     for row in rows:
         line = domain.usage(cents(row["budget"]), cents(row["spent"]), limits)
         if line.state in (domain.WARN, domain.OVER):
-            alerts.append(ExpenseAlert(row["opportunity_id"], row["opportunity__name"],
-                                       row["opportunity__account__name"],
-                                       row["opportunity__owner__display_name"] or row["opportunity__owner__username"],
-                                       line))
+            alerts.append(
+                ExpenseAlert(
+                    row["opportunity_id"],
+                    row["opportunity__name"],
+                    row["opportunity__account__name"],
+                    row["opportunity__owner__display_name"] or row["opportunity__owner__username"],
+                    line,
+                )
+            )
     return alerts
 
 
@@ -193,8 +240,15 @@ def report_deals(user: User):
 def _rows(expense_rows, won_rows, labels: dict[int, tuple[str, str]]) -> list[CostRow]:
     spent = {r["key"]: cents(r["total"]) for r in expense_rows}
     won = {r["key"]: (cents(r["total"]), r["n"]) for r in won_rows}
-    rows = [CostRow(key, *labels.get(key, (str(key), "")), spent.get(key, cents(None)), *won.get(key, (cents(None), 0)))
-            for key in {*spent, *won}]
+    rows = [
+        CostRow(
+            key,
+            *labels.get(key, (str(key), "")),
+            spent.get(key, cents(None)),
+            *won.get(key, (cents(None), 0)),
+        )
+        for key in {*spent, *won}
+    ]
     return sorted(rows, key=lambda r: (-r.won_amount, -r.expenses, r.label))
 
 
@@ -203,8 +257,12 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     date_to]. Four grouped aggregates and two label lookups, whatever the volume. Amounts are added
     as stored, in the deals' currencies."""
     deals = report_deals(user)
-    expenses = Expense.objects.filter(opportunity__in=deals, spent_on__gte=date_from, spent_on__lte=date_to).order_by()
-    won = deals.filter(status=Opportunity.Status.WON, closed_on__gte=date_from, closed_on__lte=date_to).order_by()
+    expenses = Expense.objects.filter(
+        opportunity__in=deals, spent_on__gte=date_from, spent_on__lte=date_to
+    ).order_by()
+    won = deals.filter(
+        status=Opportunity.Status.WON, closed_on__gte=date_from, closed_on__lte=date_to
+    ).order_by()
     zh = _zh()
 
     rep_expenses = expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount"))
@@ -212,9 +270,13 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     rep_expenses, rep_won = list(rep_expenses), list(rep_won)
     rep_ids = {r["key"] for r in rep_expenses} | {r["key"] for r in rep_won}
     rep_labels = {
-        r["id"]: (r["display_name"] or r["username"], (r["org_unit__name_zh"] if zh else r["org_unit__name_en"]) or "")
-        for r in User.objects.filter(pk__in=rep_ids).values("id", "display_name", "username", "org_unit__name_zh",
-                                                             "org_unit__name_en")
+        r["id"]: (
+            r["display_name"] or r["username"],
+            (r["org_unit__name_zh"] if zh else r["org_unit__name_en"]) or "",
+        )
+        for r in User.objects.filter(pk__in=rep_ids).values(
+            "id", "display_name", "username", "org_unit__name_zh", "org_unit__name_en"
+        )
     }
     reps = _rows(rep_expenses, rep_won, rep_labels)
 
@@ -228,6 +290,12 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
             for r in OrgUnit.objects.filter(pk__in=team_ids).values("id", "name_zh", "name_en")
         }
         teams = _rows(team_expenses, team_won, team_labels)
-    total = CostRow(0, "", "", sum((r.expenses for r in reps), cents(None)),
-                    sum((r.won_amount for r in reps), cents(None)), sum(r.won_count for r in reps))
+    total = CostRow(
+        0,
+        "",
+        "",
+        sum((r.expenses for r in reps), cents(None)),
+        sum((r.won_amount for r in reps), cents(None)),
+        sum(r.won_count for r in reps),
+    )
     return CostOfSaleReport(date_from, date_to, reps, teams, total)

@@ -37,10 +37,24 @@ def _filled_fields(opp_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     competitors, product_lines (≥ 1), next_step, description (non-blank), account.industry."""
     rows = (
         Opportunity.objects.filter(pk__in=opp_ids)
-        .annotate(has_competitors=Exists(Opportunity.competitors.through.objects.filter(opportunity_id=OuterRef("pk"))),
-                  has_products=Exists(Opportunity.product_lines.through.objects.filter(opportunity_id=OuterRef("pk"))))
-        .values("pk", "amount", "expected_close_date", "next_step", "description", "account__industry_id",
-                "has_competitors", "has_products")
+        .annotate(
+            has_competitors=Exists(
+                Opportunity.competitors.through.objects.filter(opportunity_id=OuterRef("pk"))
+            ),
+            has_products=Exists(
+                Opportunity.product_lines.through.objects.filter(opportunity_id=OuterRef("pk"))
+            ),
+        )
+        .values(
+            "pk",
+            "amount",
+            "expected_close_date",
+            "next_step",
+            "description",
+            "account__industry_id",
+            "has_competitors",
+            "has_products",
+        )
     )
     filled: dict[int, frozenset[str]] = {}
     for row in rows:
@@ -72,36 +86,47 @@ def deal_facts(opp_ids: Iterable[int], policy: ControlPolicy | None = None) -> d
     policy = policy or ControlPolicy.current()
     evidence_criteria: dict[int, set[int]] = defaultdict(set)
     evidence_types: dict[int, set[str]] = defaultdict(set)
-    for opp_id, criterion_id, kind in (Evidence.objects.filter(opportunity_id__in=ids, removed_at__isnull=True)
-                                       .values_list("opportunity_id", "criterion_id", "evidence_type")):
+    for opp_id, criterion_id, kind in Evidence.objects.filter(
+        opportunity_id__in=ids, removed_at__isnull=True
+    ).values_list("opportunity_id", "criterion_id", "evidence_type"):
         if criterion_id:
             evidence_criteria[opp_id].add(criterion_id)
         if kind:
             evidence_types[opp_id].add(kind)
     approved: dict[int, set[int]] = defaultdict(set)
-    for opp_id, criterion_id in (GateApproval.objects.filter(opportunity_id__in=ids, revoked_at__isnull=True)
-                                 .values_list("opportunity_id", "criterion_id")):
+    for opp_id, criterion_id in GateApproval.objects.filter(
+        opportunity_id__in=ids, revoked_at__isnull=True
+    ).values_list("opportunity_id", "criterion_id"):
         approved[opp_id].add(criterion_id)
     done: dict[int, set[str]] = defaultdict(set)
-    for opp_id, code in (OpportunityTask.objects.filter(opportunity_id__in=ids, done_at__isnull=False)
-                         .values_list("opportunity_id", "code")):
+    for opp_id, code in OpportunityTask.objects.filter(
+        opportunity_id__in=ids, done_at__isnull=False
+    ).values_list("opportunity_id", "code"):
         done[opp_id].add(code)
     latest_c139 = {}
-    for row in (C139Assessment.objects.filter(opportunity_id__in=ids).order_by("opportunity_id", "assessed_at", "id")
-                .values("id", "opportunity_id", "clear", "first", "win", "win_against")):
+    for row in (
+        C139Assessment.objects.filter(opportunity_id__in=ids)
+        .order_by("opportunity_id", "assessed_at", "id")
+        .values("id", "opportunity_id", "clear", "first", "win", "win_against")
+    ):
         latest_c139[row["opportunity_id"]] = row
     items: dict[int, dict[str, str]] = defaultdict(dict)
     by_assessment = {row["id"]: opp_id for opp_id, row in latest_c139.items()}
-    for assessment_id, item, status in (C139Answer.objects.filter(assessment_id__in=by_assessment)
-                                        .values_list("assessment_id", "item", "status")):
+    for assessment_id, item, status in C139Answer.objects.filter(assessment_id__in=by_assessment).values_list(
+        "assessment_id", "item", "status"
+    ):
         items[by_assessment[assessment_id]][item] = status
     bids: dict[int, str] = {}
-    for opp_id, outcome in (BidAssessment.objects.filter(opportunity_id__in=ids)
-                            .order_by("opportunity_id", "assessed_at", "id").values_list("opportunity_id", "outcome")):
+    for opp_id, outcome in (
+        BidAssessment.objects.filter(opportunity_id__in=ids)
+        .order_by("opportunity_id", "assessed_at", "id")
+        .values_list("opportunity_id", "outcome")
+    ):
         bids[opp_id] = outcome
     covered: dict[int, set[str]] = defaultdict(set)
-    for opp_id, roles in (BuyingCentreMember.objects.filter(opportunity_id__in=ids, attitude__in=SUPPORTIVE)
-                          .values_list("opportunity_id", "roles")):
+    for opp_id, roles in BuyingCentreMember.objects.filter(
+        opportunity_id__in=ids, attitude__in=SUPPORTIVE
+    ).values_list("opportunity_id", "roles"):
         covered[opp_id].update(str(r) for r in roles or [])
     required = {str(r) for r in policy.required_buying_roles or []}
     filled = _filled_fields(ids)
@@ -115,7 +140,9 @@ def deal_facts(opp_ids: Iterable[int], policy: ControlPolicy | None = None) -> d
             approved_criteria=frozenset(approved.get(opp_id, ())),
             done_tasks=frozenset(done.get(opp_id, ())),
             filled_fields=filled.get(opp_id, frozenset()),
-            c139=(C139Score(c139["clear"], c139["first"], c139["win"], c139["win_against"]) if c139 else None),
+            c139=(
+                C139Score(c139["clear"], c139["first"], c139["win"], c139["win_against"]) if c139 else None
+            ),
             c139_items=dict(items.get(opp_id, {})),
             bid_outcome=bids.get(opp_id),
             covered_roles=roles,
@@ -137,18 +164,25 @@ class TemplateGates:
 
 
 def to_domain(criterion: ExitCriterion) -> domain.Criterion:
-    return domain.Criterion(criterion.pk, criterion.stage_id, criterion.code, criterion.kind, criterion.config or {})
+    return domain.Criterion(
+        criterion.pk, criterion.stage_id, criterion.code, criterion.kind, criterion.config or {}
+    )
 
 
 def template_gates(template_id: int) -> TemplateGates:
     """Two queries: the stages (with default levels) and their active criteria."""
-    stages = list(Stage.objects.filter(template_id=template_id).select_related("default_level").order_by("order"))
+    stages = list(
+        Stage.objects.filter(template_id=template_id).select_related("default_level").order_by("order")
+    )
     criteria: dict[int, list[ExitCriterion]] = defaultdict(list)
     for criterion in ExitCriterion.objects.filter(stage__template_id=template_id, is_active=True).order_by(
-            "stage__order", "order", "id"):
+        "stage__order", "order", "id"
+    ):
         criteria[criterion.stage_id].append(criterion)
-    gates = [domain.StageGate(s.pk, s.default_level.order, tuple(to_domain(c) for c in criteria.get(s.pk, [])))
-             for s in stages]
+    gates = [
+        domain.StageGate(s.pk, s.default_level.order, tuple(to_domain(c) for c in criteria.get(s.pk, [])))
+        for s in stages
+    ]
     return TemplateGates(stages, dict(criteria), gates)
 
 
@@ -177,8 +211,12 @@ class CriterionRow:
             return "tasks"
         if kind == ExitCriterion.Kind.ASSESSMENT:
             which = (self.criterion.config or {}).get("assessment")
-            return {"c139": "c139", "c139_items": "c139", "bid_decision": "bid",
-                    "buying_centre": "buying_centre"}.get(str(which), "here")
+            return {
+                "c139": "c139",
+                "c139_items": "c139",
+                "bid_decision": "bid",
+                "buying_centre": "buying_centre",
+            }.get(str(which), "here")
         return "here"
 
 
@@ -227,13 +265,20 @@ def gate_checklist(user: User, opp_id: int) -> GateChecklist:
     facts = deal_facts([opp.pk])[opp.pk]
     evidence: dict[int | None, list[Evidence]] = defaultdict(list)
     by_type: dict[str, list[Evidence]] = defaultdict(list)
-    for item in (Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
-                 .select_related("added_by").order_by("-added_at", "-id")):
+    for item in (
+        Evidence.objects.filter(opportunity=opp, removed_at__isnull=True)
+        .select_related("added_by")
+        .order_by("-added_at", "-id")
+    ):
         evidence[item.criterion_id].append(item)
         if item.evidence_type:
             by_type[item.evidence_type].append(item)
-    approvals = {a.criterion_id: a for a in GateApproval.objects.filter(opportunity=opp, revoked_at__isnull=True)
-                 .select_related("approved_by").order_by("approved_at", "id")}
+    approvals = {
+        a.criterion_id: a
+        for a in GateApproval.objects.filter(opportunity=opp, revoked_at__isnull=True)
+        .select_related("approved_by")
+        .order_by("approved_at", "id")
+    }
     current_order = opp.stage.order
     checklists = []
     for stage in structure.stages:
@@ -244,7 +289,9 @@ def gate_checklist(user: User, opp_id: int) -> GateChecklist:
             wanted = (criterion.config or {}).get("evidence")
             if criterion.kind == ExitCriterion.Kind.EVIDENCE and wanted:
                 proof += [e for e in by_type.get(str(wanted), []) if e.criterion_id != criterion.pk]
-            rows.append(CriterionRow(criterion, result.met, result.detail, proof, approvals.get(criterion.pk)))
+            rows.append(
+                CriterionRow(criterion, result.met, result.detail, proof, approvals.get(criterion.pk))
+            )
         if opp.status == Opportunity.Status.WON:
             state = "done"
         elif stage.pk == opp.stage_id:
@@ -261,17 +308,27 @@ def missing_for_move(opp: Opportunity, leaving: Sequence[Stage]) -> list[dict[st
     if not leaving:
         return []
     facts = deal_facts([opp.pk])[opp.pk]
-    criteria = (ExitCriterion.objects.filter(stage__in=leaving, is_active=True)
-                .select_related("stage").order_by("stage__order", "order", "id"))
+    criteria = (
+        ExitCriterion.objects.filter(stage__in=leaving, is_active=True)
+        .select_related("stage")
+        .order_by("stage__order", "order", "id")
+    )
     missing = []
     for criterion in criteria:
         result = domain.evaluate(to_domain(criterion), facts)
         if not result.met:
-            missing.append({"stage_id": criterion.stage_id, "stage": criterion.stage.name,
-                            "criterion_id": criterion.pk, "code": criterion.code, "kind": criterion.kind,
-                            "name": criterion.name, "detail": result.detail})
+            missing.append(
+                {
+                    "stage_id": criterion.stage_id,
+                    "stage": criterion.stage.name,
+                    "criterion_id": criterion.pk,
+                    "code": criterion.code,
+                    "kind": criterion.kind,
+                    "name": criterion.name,
+                    "detail": result.detail,
+                }
+            )
     return missing
-
 
 
 def explain(detail: str) -> str:
@@ -300,21 +357,36 @@ def explain(detail: str) -> str:
         label = dict(BidAssessment.Outcome.choices).get(arg, arg)
         return _("The bid decision is “%(decision)s”.") % {"decision": label}
     if code == "roles_missing":
-        return _("Buying roles without a supportive or neutral contact: %(roles)s.") % {"roles": arg.replace(",", ", ")}
+        return _("Buying roles without a supportive or neutral contact: %(roles)s.") % {
+            "roles": arg.replace(",", ", ")
+        }
     if code == "coverage_below":
         return _("Buying-centre coverage is below %(pct)s.") % {"pct": f"{float(arg) * 100:.0f}%"}
     return detail
 
 
-def gate_overrides(user: User, date_from: date, date_to: date, *, page: int | str | None = 1,
-                   page_size: int = 50) -> Page:
+def gate_overrides(
+    user: User, date_from: date, date_to: date, *, page: int | str | None = 1, page_size: int = 50
+) -> Page:
     """Stage moves made without the evidence ("advanced without evidence"): the overridden stage
     changes of the deals `user` can see, changed in [date_from, date_to], newest first, paginated."""
     start = timezone.make_aware(datetime.combine(date_from, time.min))
     end = timezone.make_aware(datetime.combine(date_to, time.max))
-    rows = (StageChange.objects.filter(overridden=True, changed_at__gte=start, changed_at__lte=end,
-                                       opportunity__in=visible_opportunities(user).values("pk"))
-            .select_related("opportunity", "opportunity__owner", "opportunity__account", "changed_by",
-                            "from_stage", "to_stage")
-            .order_by("-changed_at", "-id"))
+    rows = (
+        StageChange.objects.filter(
+            overridden=True,
+            changed_at__gte=start,
+            changed_at__lte=end,
+            opportunity__in=visible_opportunities(user).values("pk"),
+        )
+        .select_related(
+            "opportunity",
+            "opportunity__owner",
+            "opportunity__account",
+            "changed_by",
+            "from_stage",
+            "to_stage",
+        )
+        .order_by("-changed_at", "-id")
+    )
     return paginate(rows, page, page_size)

@@ -66,11 +66,17 @@ def milestone_plan_of(opp: Opportunity, as_of: date, policy: ControlPolicy | Non
     warn_days = policy.milestone_slip_warn_days
     stages = list(Stage.objects.filter(template_id=opp.template_id).order_by("order"))
     by_stage = {m.stage_id: m for m in Milestone.objects.filter(opportunity_id=opp.pk)}
-    dates = [domain.MilestoneDates(s.pk, by_stage[s.pk].planned_on, by_stage[s.pk].actual_on) if s.pk in by_stage
-             else domain.MilestoneDates(s.pk) for s in stages]
+    dates = [
+        domain.MilestoneDates(s.pk, by_stage[s.pk].planned_on, by_stage[s.pk].actual_on)
+        if s.pk in by_stage
+        else domain.MilestoneDates(s.pk)
+        for s in stages
+    ]
     slippages, summary = domain.analyse(dates, as_of, warn_days)
-    rows = [MilestoneRow(stage, by_stage.get(stage.pk), slip, stage.pk == opp.stage_id)
-            for stage, slip in zip(stages, slippages, strict=True)]
+    rows = [
+        MilestoneRow(stage, by_stage.get(stage.pk), slip, stage.pk == opp.stage_id)
+        for stage, slip in zip(stages, slippages, strict=True)
+    ]
     return MilestonePlan(opp, as_of, warn_days, rows, summary)
 
 

@@ -113,13 +113,22 @@ def deal_tasks(user: User, opp_id: int, today: date) -> DealTasks:
     groups: dict[int, StageTasks] = {opp.stage_id: StageTasks(opp.stage, True)}
     for task in tasks:
         group = groups.setdefault(task.stage_id, StageTasks(task.stage, False))
-        group.tasks.append(TaskRow(task, is_overdue(task, today), task.code.startswith(AD_HOC_PREFIX),
-                                   not lost and (can_edit or task.assignee_id == user.pk)))
+        group.tasks.append(
+            TaskRow(
+                task,
+                is_overdue(task, today),
+                task.code.startswith(AD_HOC_PREFIX),
+                not lost and (can_edit or task.assignee_id == user.pk),
+            )
+        )
     current = groups.pop(opp.stage_id)
     ordered = [current, *sorted(groups.values(), key=lambda g: g.stage.order)]
 
-    members = list(OpportunityTeamMember.objects.filter(opportunity=opp).select_related("user", "role")
-                   .order_by("added_at", "id"))
+    members = list(
+        OpportunityTeamMember.objects.filter(opportunity=opp)
+        .select_related("user", "role")
+        .order_by("added_at", "id")
+    )
     roles = []
     for role in opp.stage.required_roles.order_by("order", "code"):
         users = [m.user for m in members if m.role_id == role.pk]
@@ -132,9 +141,13 @@ def deal_tasks(user: User, opp_id: int, today: date) -> DealTasks:
 def tasks_due(user: User, today: date, limit: int = 10) -> list[OpportunityTask]:
     """The user's overdue tasks on open deals they can see, the most overdue first (one query)."""
     return list(
-        OpportunityTask.objects.filter(assignee=user, done_at__isnull=True, due_on__lt=today,
-                                       opportunity__status=Opportunity.Status.OPEN,
-                                       opportunity__in=visible_opportunities(user))
+        OpportunityTask.objects.filter(
+            assignee=user,
+            done_at__isnull=True,
+            due_on__lt=today,
+            opportunity__status=Opportunity.Status.OPEN,
+            opportunity__in=visible_opportunities(user),
+        )
         .select_related("opportunity", "stage")
         .order_by("due_on", "id")[:limit]
     )

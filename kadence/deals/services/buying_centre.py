@@ -47,16 +47,20 @@ def clean_roles(value: Any) -> list[str]:
     roles = list(value)
     unknown = [str(r) for r in roles if not isinstance(r, str) or r not in ROLES]
     if unknown:
-        raise ValidationFailed(_("Unknown buying role: %(roles)s.") % {"roles": ", ".join(unknown)},
-                               {"roles": [_("Choose from: %(known)s.") % {"known": ", ".join(ROLES_IN_ORDER)}]})
+        raise ValidationFailed(
+            _("Unknown buying role: %(roles)s.") % {"roles": ", ".join(unknown)},
+            {"roles": [_("Choose from: %(known)s.") % {"known": ", ".join(ROLES_IN_ORDER)}]},
+        )
     return list(dict.fromkeys(roles))
 
 
 def _choice(value: Any, field: str, allowed: frozenset[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValidationFailed(
-            _("%(field)s must be one of: %(allowed)s.") % {"field": field, "allowed": ", ".join(sorted(allowed))},
-            {field: [_("Choose a valid value.")]})
+            _("%(field)s must be one of: %(allowed)s.")
+            % {"field": field, "allowed": ", ".join(sorted(allowed))},
+            {field: [_("Choose a valid value.")]},
+        )
     return value
 
 
@@ -64,8 +68,10 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """The editable fields present in `values`, checked."""
     unknown = set(values) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed(_("Unknown field: %(f)s.") % {"f": ", ".join(sorted(unknown))},
-                               {f: [_("Unknown field.")] for f in sorted(unknown)})
+        raise ValidationFailed(
+            _("Unknown field: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            {f: [_("Unknown field.")] for f in sorted(unknown)},
+        )
     clean: dict[str, Any] = {}
     if "roles" in values:
         clean["roles"] = clean_roles(values["roles"])
@@ -97,7 +103,9 @@ def summary(member: BuyingCentreMember, name: str) -> str:
 
 
 def _member_of(opp: Opportunity, member_id: int) -> BuyingCentreMember:
-    member = BuyingCentreMember.objects.select_related("contact").filter(pk=member_id, opportunity=opp).first()
+    member = (
+        BuyingCentreMember.objects.select_related("contact").filter(pk=member_id, opportunity=opp).first()
+    )
     if member is None:
         raise NotFound(_("This contact is not in the deal's buying centre."))
     return member
@@ -110,24 +118,33 @@ def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any
     opp = access_opportunity_to_contribute(user, opp_id, lock=True)
     contact = access_contact(user, contact_id)
     if contact.account_id != opp.account_id:
-        raise ValidationFailed(_("Only contacts of the deal's account can join its buying centre."),
-                               {"contact_id": [_("Choose a contact of %(account)s.") % {"account": opp.account}]})
+        raise ValidationFailed(
+            _("Only contacts of the deal's account can join its buying centre."),
+            {"contact_id": [_("Choose a contact of %(account)s.") % {"account": opp.account}]},
+        )
     given = {k: v for k, v in values.items() if not (k in ("roles", "attitude", "influence") and v is None)}
     clean = _clean(given)
     clean.setdefault("roles", clean_roles([r for r in contact.buying_roles or [] if r in ROLES]))
     clean.setdefault("attitude", contact.attitude)
     clean.setdefault("influence", contact.influence)
     if BuyingCentreMember.objects.filter(opportunity=opp, contact=contact).exists():
-        raise ValidationFailed(_("%(name)s is already in this deal's buying centre.") % {"name": contact.name},
-                               {"contact_id": [_("Already in the buying centre.")]}, code="already_member")
+        raise ValidationFailed(
+            _("%(name)s is already in this deal's buying centre.") % {"name": contact.name},
+            {"contact_id": [_("Already in the buying centre.")]},
+            code="already_member",
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
-            member = BuyingCentreMember.objects.create(opportunity=opp, contact=contact, added_by=user, added_at=now,
-                                                       updated_at=now, **clean)
+            member = BuyingCentreMember.objects.create(
+                opportunity=opp, contact=contact, added_by=user, added_at=now, updated_at=now, **clean
+            )
     except IntegrityError:  # added by someone else at the same moment
-        raise ValidationFailed(_("%(name)s is already in this deal's buying centre.") % {"name": contact.name},
-                               {"contact_id": [_("Already in the buying centre.")]}, code="already_member") from None
+        raise ValidationFailed(
+            _("%(name)s is already in this deal's buying centre.") % {"name": contact.name},
+            {"contact_id": [_("Already in the buying centre.")]},
+            code="already_member",
+        ) from None
     member.contact = contact
     audit_changes(ENTITY, opp.pk, {FIELD: ("", summary(member, contact.name))}, user)
     opportunity_recheck(opp, user)
@@ -135,7 +152,9 @@ def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any
 
 
 @transaction.atomic
-def buying_centre_update(user: User, opp_id: int, member_id: int, *, version: int, **values: Any) -> BuyingCentreMember:
+def buying_centre_update(
+    user: User, opp_id: int, member_id: int, *, version: int, **values: Any
+) -> BuyingCentreMember:
     """Change the fields given (roles, attitude, influence, is_key, last_contact_on — not in the
     future —, note). `version` is the member's version read; a stale one is a Conflict (409). A
     change of the note alone is not audited (the audit line carries what the rules evaluate)."""

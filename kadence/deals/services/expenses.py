@@ -58,17 +58,22 @@ def _category(key: Any, field: str, categories: Mapping[str, ExpenseCategory]) -
     if pk is not None:
         found = next((c for c in categories.values() if c.pk == pk), None)
     if found is None:
-        raise ValidationFailed(_("Unknown expense category: %(key)s.") % {"key": text[:60]},
-                               {field: [_("Choose an expense category.")]})
+        raise ValidationFailed(
+            _("Unknown expense category: %(key)s.") % {"key": text[:60]},
+            {field: [_("Choose an expense category.")]},
+        )
     return found
 
 
 def _amounts(opp: Opportunity, category_id: int) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(category budget, category spent, total budget, total spent) of the deal, in two aggregates."""
     budgets = ExpenseBudget.objects.filter(opportunity=opp).aggregate(
-        total=Sum("amount"), mine=Sum("amount", filter=Q(category_id=category_id)))
+        total=Sum("amount"), mine=Sum("amount", filter=Q(category_id=category_id))
+    )
     spent = Expense.objects.filter(opportunity=opp).aggregate(
-        total=Sum("amount"), mine=Sum("amount", filter=Q(category_id=category_id)))
+        total=Sum("amount"), mine=Sum("amount", filter=Q(category_id=category_id))
+    )
+
     def money(value: Decimal | None) -> Decimal:  # SQLite sums have no fixed scale
         return Decimal(value or 0).quantize(CENT)
 
@@ -80,11 +85,16 @@ def _amounts(opp: Opportunity, category_id: int) -> tuple[Decimal, Decimal, Deci
 
 def budget_version(opp_id: int) -> int:
     """The version of the deal's expense budget as a whole (0 before it was first set)."""
-    return ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first() or 0
+    return (
+        ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first()
+        or 0
+    )
 
 
 @transaction.atomic
-def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any], *, version: int) -> list[ExpenseBudget]:
+def expense_budget_set(
+    user: User, opp_id: int, amounts: Mapping[Any, Any], *, version: int
+) -> list[ExpenseBudget]:
     """Set the deal's budget of each category named in `amounts` ({category code or id: amount ≥ 0});
     categories not named keep theirs. A budget of 0 means none (the row is removed). Inactive
     categories take no new budget. `version` is the budget's version read (see budget_version); a
@@ -93,15 +103,22 @@ def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any], *, v
     The deal is locked first, so parallel first saves are serialised: one creates the rows, the
     others find the version moved on (409), never a duplicate key."""
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise ValidationFailed(_("Say which version of the budget you are changing (the version you read)."),
-                               {"version": [_("This field is required.")]}, code="version_required")
+        raise ValidationFailed(
+            _("Say which version of the budget you are changing (the version you read)."),
+            {"version": [_("This field is required.")]},
+            code="version_required",
+        )
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     current_version = budget_version(opp.pk)
     if version != current_version:
         raise Conflict(
-            _("This budget was changed by someone else (version %(current)s, you edited version %(yours)s). "
-              "Reload it and apply your change again.") % {"current": current_version, "yours": version},
-            current_version=current_version)
+            _(
+                "This budget was changed by someone else (version %(current)s, you edited version %(yours)s). "
+                "Reload it and apply your change again."
+            )
+            % {"current": current_version, "yours": version},
+            current_version=current_version,
+        )
     if not isinstance(amounts, Mapping) or not amounts:
         raise ValidationFailed(_("Give at least one category's budget."), {"amounts": [_("Required.")]})
     categories = {c.code: c for c in ExpenseCategory.objects.all()}
@@ -110,8 +127,10 @@ def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any], *, v
         category = _category(key, str(key)[:60], categories)
         amount = _money(value, category.code, positive=False)
         if category.pk in wanted and wanted[category.pk][1] != amount:
-            raise ValidationFailed(_("The category %(code)s is given twice.") % {"code": category.code},
-                                   {category.code: [_("Given twice.")]})
+            raise ValidationFailed(
+                _("The category %(code)s is given twice.") % {"code": category.code},
+                {category.code: [_("Given twice.")]},
+            )
         wanted[category.pk] = (category, amount)
     current = {b.category_id: b for b in ExpenseBudget.objects.select_for_update().filter(opportunity=opp)}
     now = timezone.now()
@@ -122,19 +141,23 @@ def expense_budget_set(user: User, opp_id: int, amounts: Mapping[Any, Any], *, v
         if old == amount:
             continue
         if not category.is_active and amount > 0:
-            raise ValidationFailed(_("The category %(code)s is no longer used.") % {"code": category.code},
-                                   {category.code: [_("Inactive category.")]})
+            raise ValidationFailed(
+                _("The category %(code)s is no longer used.") % {"code": category.code},
+                {category.code: [_("Inactive category.")]},
+            )
         if amount == 0 and row:
             ExpenseBudget.objects.filter(pk=row.pk).delete()
         elif row:
             ExpenseBudget.objects.filter(pk=row.pk).update(amount=amount, updated_by=user, updated_at=now)
         else:
-            ExpenseBudget.objects.create(opportunity=opp, category=category, amount=amount, updated_by=user,
-                                         updated_at=now)
+            ExpenseBudget.objects.create(
+                opportunity=opp, category=category, amount=amount, updated_by=user, updated_at=now
+            )
         changes[f"expense_budget.{category.code}"[:60]] = (old, amount)
     if changes:
         ExpenseBudgetVersion.objects.update_or_create(
-            opportunity=opp, defaults={"version": current_version + 1, "updated_by": user, "updated_at": now})
+            opportunity=opp, defaults={"version": current_version + 1, "updated_by": user, "updated_at": now}
+        )
     audit_changes(ENTITY, opp.pk, changes, user)
     return list(ExpenseBudget.objects.filter(opportunity=opp).select_related("category"))
 
@@ -167,17 +190,22 @@ class ExpenseLogged:
             if line.used_pct is None:
                 parts.append(_("%(what)s: spent without a budget") % {"what": what})
             elif line.state == domain.OVER:
-                parts.append(_("%(what)s: %(pct)s%% of the budget used, the limit is reached")
-                             % {"what": what, "pct": line.used_pct})
+                parts.append(
+                    _("%(what)s: %(pct)s%% of the budget used, the limit is reached")
+                    % {"what": what, "pct": line.used_pct}
+                )
             else:
-                parts.append(_("%(what)s: %(pct)s%% of the budget used, the warning threshold is reached")
-                             % {"what": what, "pct": line.used_pct})
+                parts.append(
+                    _("%(what)s: %(pct)s%% of the budget used, the warning threshold is reached")
+                    % {"what": what, "pct": line.used_pct}
+                )
         return "; ".join(parts)
 
 
 @transaction.atomic
-def expense_log(user: User, opp_id: int, *, category: Any, amount: Any, spent_on: date | None,
-                description: str) -> ExpenseLogged:
+def expense_log(
+    user: User, opp_id: int, *, category: Any, amount: Any, spent_on: date | None, description: str
+) -> ExpenseLogged:
     """Log money spent on the deal (owner, deal team, manager): amount > 0, a date not in the future,
     an active category, a description. Returns the budget state after it, so that a page or client
     can say "80 % reached" at once."""
@@ -195,17 +223,31 @@ def expense_log(user: User, opp_id: int, *, category: Any, amount: Any, spent_on
         raise ValidationFailed(_("Describe the expense."), {"description": [_("Required.")]})
     limits = thresholds()
     cat_budget, cat_spent, total_budget, total_spent = _amounts(opp, found.pk)
-    expense = Expense.objects.create(opportunity=opp, category=found, amount=value, spent_on=spent_on,
-                                     description=description, logged_by=user, logged_at=timezone.now())
+    expense = Expense.objects.create(
+        opportunity=opp,
+        category=found,
+        amount=value,
+        spent_on=spent_on,
+        description=description,
+        logged_by=user,
+        logged_at=timezone.now(),
+    )
     before_cat = domain.usage(cat_budget, cat_spent, limits)
     before_total = domain.usage(total_budget, total_spent, limits)
     after_cat = domain.usage(cat_budget, cat_spent + value, limits)
     after_total = domain.usage(total_budget, total_spent + value, limits)
-    crossed = tuple(name for name, before, after in (("category", before_cat, after_cat),
-                                                     ("total", before_total, after_total))
-                    if domain.crossed(before.state, after.state))
-    audit_changes(ENTITY, opp.pk, {"expense": ("", f"{expense.pk}:{found.code}:{value}:{spent_on.isoformat()}")},
-                  user, description)
+    crossed = tuple(
+        name
+        for name, before, after in (("category", before_cat, after_cat), ("total", before_total, after_total))
+        if domain.crossed(before.state, after.state)
+    )
+    audit_changes(
+        ENTITY,
+        opp.pk,
+        {"expense": ("", f"{expense.pk}:{found.code}:{value}:{spent_on.isoformat()}")},
+        user,
+        description,
+    )
     return ExpenseLogged(expense, after_cat, after_total, crossed)
 
 
@@ -219,5 +261,14 @@ def expense_delete(user: User, opp_id: int, expense_id: int) -> None:
     if expense.logged_by_id != user.pk and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("Only who logged the expense or who may change the deal can delete it."))
     expense.delete()
-    audit_changes(ENTITY, opp.pk, {"expense": (
-        f"{expense_id}:{expense.category.code}:{expense.amount}:{expense.spent_on.isoformat()}", "")}, user)
+    audit_changes(
+        ENTITY,
+        opp.pk,
+        {
+            "expense": (
+                f"{expense_id}:{expense.category.code}:{expense.amount}:{expense.spent_on.isoformat()}",
+                "",
+            )
+        },
+        user,
+    )

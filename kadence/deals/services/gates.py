@@ -82,8 +82,9 @@ def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None =
         verified_gate = domain.verified_stage(structure.gates, stage.pk, facts[opp.pk])
         level = levels_by_order.get(verified_gate.level_order, claimed)
         c139 = facts[opp.pk].c139
-        flag = domain.staging(claimed.order, level.order, c139, rule, developed_order=developed,
-                              contacted_order=contacted)
+        flag = domain.staging(
+            claimed.order, level.order, c139, rule, developed_order=developed, contacted_order=contacted
+        )
         result[opp.pk] = Verdict(level, flag, str(c139) if c139 else "")
     return result
 
@@ -112,18 +113,25 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
     for key, value in values.items():
         setattr(opp, key, value)
     if old_level is not None:
-        audit_changes(ENTITY, opp.pk, {"level": (old_level, found.level.code)}, actor, reason or _("checkpoints"))
+        audit_changes(
+            ENTITY, opp.pk, {"level": (old_level, found.level.code)}, actor, reason or _("checkpoints")
+        )
     return True
 
 
 @transaction.atomic
-def opportunity_recheck(opp_or_id: Opportunity | int, actor: User | None = None, reason: str = "") -> Opportunity:
+def opportunity_recheck(
+    opp_or_id: Opportunity | int, actor: User | None = None, reason: str = ""
+) -> Opportunity:
     """Re-derive an open deal's level, probability, staging flag and C139 result from its verified
     checkpoints (closed deals are left alone). No access check: callers have done theirs, and have
     read the deal under its row lock (access_opportunity(..., lock=True)); given an id, the deal is
     locked and read here."""
-    opp = (opp_or_id if isinstance(opp_or_id, Opportunity)
-           else Opportunity.objects.select_for_update(no_key=True).get(pk=opp_or_id))
+    opp = (
+        opp_or_id
+        if isinstance(opp_or_id, Opportunity)
+        else Opportunity.objects.select_for_update(no_key=True).get(pk=opp_or_id)
+    )
     if opp.status != Opportunity.Status.OPEN:
         return opp
     apply_verdict(opp, verdict(opp), actor, reason)
@@ -137,8 +145,11 @@ def opportunities_recheck(opp_ids: Iterable[int], actor: User | None = None, bat
     for start in range(0, len(ids), batch):
         with transaction.atomic():
             # Locked in id order, so a batch and a service writing one of its deals cannot deadlock.
-            chunk = list(Opportunity.objects.select_for_update(no_key=True).order_by("pk")
-                         .filter(pk__in=ids[start:start + batch], status=Opportunity.Status.OPEN))
+            chunk = list(
+                Opportunity.objects.select_for_update(no_key=True)
+                .order_by("pk")
+                .filter(pk__in=ids[start : start + batch], status=Opportunity.Status.OPEN)
+            )
             found = verdicts(chunk)
             changed += sum(1 for opp in chunk if apply_verdict(opp, found[opp.pk], actor))
     return changed
@@ -152,8 +163,10 @@ def _criterion_of(opp: Opportunity, criterion_id: int | None) -> ExitCriterion |
         return None
     criterion = ExitCriterion.objects.filter(pk=criterion_id, stage__template_id=opp.template_id).first()
     if criterion is None:
-        raise ValidationFailed(_("That exit criterion is not part of this deal's process."),
-                               {"criterion_id": [_("Unknown criterion.")]})
+        raise ValidationFailed(
+            _("That exit criterion is not part of this deal's process."),
+            {"criterion_id": [_("Unknown criterion.")]},
+        )
     return criterion
 
 
@@ -168,22 +181,34 @@ def _check_file(upload: UploadedFile, policy: ControlPolicy) -> tuple[str, str]:
         raise ValidationFailed(
             _("The file is too large (%(size).1f MB); the limit is %(limit).1f MB.")
             % {"size": upload.size / (1024 * 1024), "limit": limit},
-            {"file": [_("At most %(limit).1f MB.") % {"limit": limit}]}, code="too_large")
+            {"file": [_("At most %(limit).1f MB.") % {"limit": limit}]},
+            code="too_large",
+        )
     extension = os.path.splitext(name)[1].lower().lstrip(".")
     allowed = policy.allowed_extensions()
     if extension not in allowed:
         raise ValidationFailed(
             _("Files of type “%(ext)s” are not accepted. Allowed: %(allowed)s.")
             % {"ext": extension or "?", "allowed": ", ".join(sorted(allowed))},
-            {"file": [_("File type not allowed.")]}, code="file_type")
+            {"file": [_("File type not allowed.")]},
+            code="file_type",
+        )
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return name[:255], content_type
 
 
 @transaction.atomic
-def evidence_add(user: User, opp_id: int, *, title: str, criterion_id: int | None = None,
-                 evidence_type: str = "", url: str = "", note: str = "",
-                 upload: UploadedFile | None = None) -> Evidence:
+def evidence_add(
+    user: User,
+    opp_id: int,
+    *,
+    title: str,
+    criterion_id: int | None = None,
+    evidence_type: str = "",
+    url: str = "",
+    note: str = "",
+    upload: UploadedFile | None = None,
+) -> Evidence:
     """Attach proof to a deal: a file, a link or a note (exactly one kind; a file or link may carry a
     note too), for an exit criterion (its evidence type is copied) or a free evidence type. The deal
     is then rechecked, so the level may rise."""
@@ -197,19 +222,34 @@ def evidence_add(user: User, opp_id: int, *, title: str, criterion_id: int | Non
     note = clean_text(note, "note", 10000, multiline=True)
     url = clean_text(url, "url", 1000)
     if url and not url.lower().startswith(("http://", "https://")):
-        raise ValidationFailed(_("A link must start with http:// or https://."), {"url": [_("Enter a web address.")]})
+        raise ValidationFailed(
+            _("A link must start with http:// or https://."), {"url": [_("Enter a web address.")]}
+        )
     kinds = [k for k, present in (("file", upload is not None), ("link", bool(url))) if present]
     if len(kinds) > 1:
-        raise ValidationFailed(_("Attach a file or a link, not both."), {"url": [_("Leave empty when attaching a file.")]})
+        raise ValidationFailed(
+            _("Attach a file or a link, not both."), {"url": [_("Leave empty when attaching a file.")]}
+        )
     if not kinds and not note:
-        raise ValidationFailed(_("Attach a file, give a link or write a note."),
-                               {"note": [_("A note, link or file is required.")]})
+        raise ValidationFailed(
+            _("Attach a file, give a link or write a note."),
+            {"note": [_("A note, link or file is required.")]},
+        )
     kind = kinds[0] if kinds else Evidence.Kind.NOTE
     wanted = (criterion.config or {}).get("evidence") if criterion else None
     kind_code = str(wanted or evidence_type or "").strip()[:60]
-    evidence = Evidence(opportunity=opp, criterion=criterion, evidence_type=kind_code, stage_id=opp.stage_id,
-                        kind=kind, title=title, url=url if kind == Evidence.Kind.LINK else "", note=note,
-                        added_by=user, added_at=timezone.now())
+    evidence = Evidence(
+        opportunity=opp,
+        criterion=criterion,
+        evidence_type=kind_code,
+        stage_id=opp.stage_id,
+        kind=kind,
+        title=title,
+        url=url if kind == Evidence.Kind.LINK else "",
+        note=note,
+        added_by=user,
+        added_at=timezone.now(),
+    )
     if upload is not None:
         policy = ControlPolicy.current()
         name, content_type = _check_file(upload, policy)
@@ -239,7 +279,9 @@ def evidence_remove(user: User, evidence_id: int, *, reason: str = "") -> Eviden
     if evidence.added_by_id != user.pk and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("Only who added the evidence or who may change the deal can remove it."))
     reason = clean_text(reason, "reason", 500, multiline=True)
-    Evidence.objects.filter(pk=evidence.pk).update(removed_at=timezone.now(), removed_by=user, removed_reason=reason)
+    Evidence.objects.filter(pk=evidence.pk).update(
+        removed_at=timezone.now(), removed_by=user, removed_reason=reason
+    )
     audit_changes(ENTITY, opp.pk, {"evidence": (f"{evidence.pk}:{evidence.title}", "")}, user, reason)
     opportunity_recheck(opp, user)
     return evidence
@@ -254,16 +296,26 @@ def gate_approve(user: User, opp_id: int, *, criterion_id: int, note: str = "") 
     owner never approves their own deal, whatever their role."""
     opp = access_opportunity(user, opp_id, lock=True)
     if not can_approve_for_opportunity(user, opp):
-        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
-                                 "can approve a gate."))
+        raise PermissionDenied(
+            _(
+                "Only a manager, director or admin responsible for this deal, and not its owner, "
+                "can approve a gate."
+            )
+        )
     criterion = _criterion_of(opp, criterion_id)
     if criterion is None or criterion.kind != ExitCriterion.Kind.APPROVAL:
-        raise ValidationFailed(_("Only approval criteria are approved; the others need their proof."),
-                               {"criterion_id": [_("Not an approval criterion.")]})
+        raise ValidationFailed(
+            _("Only approval criteria are approved; the others need their proof."),
+            {"criterion_id": [_("Not an approval criterion.")]},
+        )
     if GateApproval.objects.filter(opportunity=opp, criterion=criterion, revoked_at__isnull=True).exists():
         raise ValidationFailed(_("This criterion is already approved."), code="already_approved")
-    approval = GateApproval.objects.create(opportunity=opp, criterion=criterion, approved_by=user,
-                                           note=clean_text(note, "note", 500, multiline=True))
+    approval = GateApproval.objects.create(
+        opportunity=opp,
+        criterion=criterion,
+        approved_by=user,
+        note=clean_text(note, "note", 500, multiline=True),
+    )
     audit_changes(ENTITY, opp.pk, {"approval": ("", criterion.code)}, user, approval.note)
     opportunity_recheck(opp, user)
     return approval
@@ -273,12 +325,21 @@ def gate_approve(user: User, opp_id: int, *, criterion_id: int, note: str = "") 
 def gate_approval_revoke(user: User, opp_id: int, *, criterion_id: int, reason: str = "") -> None:
     opp = access_opportunity(user, opp_id, lock=True)
     if not can_approve_for_opportunity(user, opp):
-        raise PermissionDenied(_("Only a manager, director or admin responsible for this deal, and not its owner, "
-                                 "can revoke an approval."))
-    updated = GateApproval.objects.filter(opportunity=opp, criterion_id=criterion_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=user)
+        raise PermissionDenied(
+            _(
+                "Only a manager, director or admin responsible for this deal, and not its owner, "
+                "can revoke an approval."
+            )
+        )
+    updated = GateApproval.objects.filter(
+        opportunity=opp, criterion_id=criterion_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoked_by=user)
     if not updated:
         raise NotFound(_("There is no approval of this criterion to revoke."))
-    code = ExitCriterion.objects.filter(pk=criterion_id).values_list("code", flat=True).first() or str(criterion_id)
-    audit_changes(ENTITY, opp.pk, {"approval": (code, "")}, user, clean_text(reason, "reason", 500, multiline=True))
+    code = ExitCriterion.objects.filter(pk=criterion_id).values_list("code", flat=True).first() or str(
+        criterion_id
+    )
+    audit_changes(
+        ENTITY, opp.pk, {"approval": (code, "")}, user, clean_text(reason, "reason", 500, multiline=True)
+    )
     opportunity_recheck(opp, user)

@@ -40,22 +40,36 @@ def summary(stage: Stage, milestone: Milestone | None) -> str:
     """One audit line: "<stage code>: planned <date>; actual <date>[; lag: <competition note>]"."""
     if milestone is None:
         return ""
-    line = (f"{stage.code}: planned {milestone.planned_on.isoformat() if milestone.planned_on else '-'}; "
-            f"actual {milestone.actual_on.isoformat() if milestone.actual_on else '-'}")
+    line = (
+        f"{stage.code}: planned {milestone.planned_on.isoformat() if milestone.planned_on else '-'}; "
+        f"actual {milestone.actual_on.isoformat() if milestone.actual_on else '-'}"
+    )
     return line + (f"; lag: {milestone.competition_note}" if milestone.competition_note else "")
 
 
 def _stale(current: int | None, yours: int | None) -> Conflict:
     return Conflict(
-        _("This milestone was changed by someone else (version %(current)s, you edited version %(yours)s). "
-          "Reload it and apply your change again.") % {"current": current or "-", "yours": yours or "-"},
-        current_version=current)
+        _(
+            "This milestone was changed by someone else (version %(current)s, you edited version %(yours)s). "
+            "Reload it and apply your change again."
+        )
+        % {"current": current or "-", "yours": yours or "-"},
+        current_version=current,
+    )
 
 
 @transaction.atomic
-def milestone_save(user: User, opp_id: int, stage_id: int, *, planned_on: date | None = None,
-                   actual_on: date | None = None, competition_note: str = "", note: str = "",
-                   version: int | None) -> Milestone:
+def milestone_save(
+    user: User,
+    opp_id: int,
+    stage_id: int,
+    *,
+    planned_on: date | None = None,
+    actual_on: date | None = None,
+    competition_note: str = "",
+    note: str = "",
+    version: int | None,
+) -> Milestone:
     """Set the milestone of one stage of the deal's template (all four fields, like a PUT). The
     actual date cannot be in the future; the planned one may. A stage of another template is not
     found (404). `version` is required: the milestone's version read, or None (explicitly) when the
@@ -78,11 +92,16 @@ def milestone_save(user: User, opp_id: int, stage_id: int, *, planned_on: date |
             raise _stale(None, version)
         try:
             with transaction.atomic():
-                milestone = Milestone.objects.create(opportunity=opp, stage=stage, updated_by=user,
-                                                     updated_at=timezone.now(), **values)
+                milestone = Milestone.objects.create(
+                    opportunity=opp, stage=stage, updated_by=user, updated_at=timezone.now(), **values
+                )
         except IntegrityError:  # created by someone else at the same moment
-            raise _stale(Milestone.objects.filter(opportunity=opp, stage=stage).values_list("version", flat=True)
-                         .first(), None) from None
+            raise _stale(
+                Milestone.objects.filter(opportunity=opp, stage=stage)
+                .values_list("version", flat=True)
+                .first(),
+                None,
+            ) from None
     else:
         if version is None:
             raise _stale(milestone.version, None)

@@ -47,30 +47,47 @@ def _next_step(text: Any, when: Any, today: date) -> tuple[str, date]:
     if not isinstance(when, date):
         errors["next_step_on"] = [_("Give the date of the next step.")]
     elif not today < when <= date.fromordinal(today.toordinal() + NEXT_STEP_MAX_DAYS):
-        errors["next_step_on"] = [_("Use a date after today and at most %(days)d days ahead.")
-                                  % {"days": NEXT_STEP_MAX_DAYS}]
+        errors["next_step_on"] = [
+            _("Use a date after today and at most %(days)d days ahead.") % {"days": NEXT_STEP_MAX_DAYS}
+        ]
     if errors:
-        raise ValidationFailed(_("A next step needs a text and a date within %(days)d days.")
-                               % {"days": NEXT_STEP_MAX_DAYS}, errors)
+        raise ValidationFailed(
+            _("A next step needs a text and a date within %(days)d days.") % {"days": NEXT_STEP_MAX_DAYS},
+            errors,
+        )
     return text, when
 
 
 def _earlier_stage(opp: Opportunity, stage_id: Any) -> Stage:
     target = None
     if isinstance(stage_id, int) and not isinstance(stage_id, bool):
-        target = Stage.objects.filter(pk=stage_id, template_id=opp.template_id, is_won=False,
-                                      order__lt=opp.stage.order).first()
+        target = Stage.objects.filter(
+            pk=stage_id, template_id=opp.template_id, is_won=False, order__lt=opp.stage.order
+        ).first()
     if target is None:
-        raise ValidationFailed(_("A downgrade moves the deal back to an earlier stage of its process."),
-                               {"stage_id": [_("Choose an earlier stage.")]}, code="not_earlier")
+        raise ValidationFailed(
+            _("A downgrade moves the deal back to an earlier stage of its process."),
+            {"stage_id": [_("Choose an earlier stage.")]},
+            code="not_earlier",
+        )
     return target
 
 
 @transaction.atomic
-def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", next_step_on: date | None = None,
-              activity_kind: str = Activity.Kind.CALL_OUT, stage_id: int | None = None,
-              loss_reason_id: int | None = None, note: str = "", version: int,
-              today: date | None = None) -> StallAction:
+def stall_act(
+    user: User,
+    opp_id: int,
+    outcome: str,
+    *,
+    next_step: str = "",
+    next_step_on: date | None = None,
+    activity_kind: str = Activity.Kind.CALL_OUT,
+    stage_id: int | None = None,
+    loss_reason_id: int | None = None,
+    note: str = "",
+    version: int,
+    today: date | None = None,
+) -> StallAction:
     """Record and perform the outcome for a stalled deal: "next_step" (next_step + next_step_on, and
     the kind of the planned activity), "downgrade" (stage_id: an earlier stage) or "close_lost"
     (loss_reason_id). `version` (the deal's, as read; required) guards against a concurrent change
@@ -80,8 +97,9 @@ def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", nex
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("This opportunity is closed; it cannot be stalled."), code="closed")
     if outcome not in StallAction.Outcome.values:
-        raise ValidationFailed(_("Choose a dated next step, a downgrade or close lost."),
-                               {"outcome": [_("Unknown outcome.")]})
+        raise ValidationFailed(
+            _("Choose a dated next step, a downgrade or close lost."), {"outcome": [_("Unknown outcome.")]}
+        )
     note = clean_text(note, "note", 500, multiline=True).strip()
     today = today or timezone.localdate()
     reasons = deal_stall_reasons(opp.pk, as_of=today)
@@ -91,25 +109,38 @@ def stall_act(user: User, opp_id: int, outcome: str, *, next_step: str = "", nex
     if outcome == StallAction.Outcome.NEXT_STEP:
         text, when = _next_step(next_step, next_step_on, today)
         if activity_kind not in Activity.Kind.values:
-            raise ValidationFailed(_("Unknown activity kind."), {"activity_kind": [_("Choose a listed kind.")]})
+            raise ValidationFailed(
+                _("Unknown activity kind."), {"activity_kind": [_("Choose a listed kind.")]}
+            )
     elif outcome == StallAction.Outcome.DOWNGRADE:
         target = _earlier_stage(opp, stage_id)
-    action = StallAction.objects.create(opportunity=opp, outcome=outcome, reasons=[r.as_json() for r in reasons],
-                                        next_step=text, next_step_on=when, note=note, acted_by=user,
-                                        acted_at=timezone.now())
+    action = StallAction.objects.create(
+        opportunity=opp,
+        outcome=outcome,
+        reasons=[r.as_json() for r in reasons],
+        next_step=text,
+        next_step_on=when,
+        note=note,
+        acted_by=user,
+        acted_at=timezone.now(),
+    )
     audit_changes(ENTITY, opp.pk, {"stall_action": ("", outcome)}, user, note)
     reason = note or _("Stalled deal: %(outcome)s") % {"outcome": action.get_outcome_display()}
     if outcome == StallAction.Outcome.NEXT_STEP:
         assert when is not None
-        opportunity_update(user, opp.pk, version=version, reason=reason,
-                           next_step=f"{when.isoformat()}: {text}")
+        opportunity_update(
+            user, opp.pk, version=version, reason=reason, next_step=f"{when.isoformat()}: {text}"
+        )
         if user.org_unit_id is not None and visible_accounts(user).filter(pk=opp.account_id).exists():
-            activity_create(user, opportunity_id=opp.pk, kind=activity_kind, subject=text[:200], date=when,
-                            done=False)
+            activity_create(
+                user, opportunity_id=opp.pk, kind=activity_kind, subject=text[:200], date=when, done=False
+            )
     elif outcome == StallAction.Outcome.DOWNGRADE:
         assert target is not None
         opportunity_move_stage(user, opp.pk, stage_id=target.pk, version=version, reason=reason)
     else:
-        opportunity_close_lost(user, opp.pk, loss_reason_id=loss_reason_id or 0, version=version, reason=reason)
+        opportunity_close_lost(
+            user, opp.pk, loss_reason_id=loss_reason_id or 0, version=version, reason=reason
+        )
     action.opportunity = Opportunity.objects.select_related("stage", "level").get(pk=opp.pk)
     return action

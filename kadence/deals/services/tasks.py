@@ -45,8 +45,11 @@ UNSET: Any = object()
 def _role_holders(opp: Opportunity) -> dict[int, int]:
     """role id → the deal-team member who joined first in that role."""
     holders: dict[int, int] = {}
-    for role_id, user_id in (OpportunityTeamMember.objects.filter(opportunity=opp).order_by("added_at", "id")
-                             .values_list("role_id", "user_id")):
+    for role_id, user_id in (
+        OpportunityTeamMember.objects.filter(opportunity=opp)
+        .order_by("added_at", "id")
+        .values_list("role_id", "user_id")
+    ):
         holders.setdefault(role_id, user_id)
     return holders
 
@@ -58,15 +61,27 @@ def stage_tasks_create(opp: Opportunity, stage: Stage, actor: User | None = None
     templates = list(StageTask.objects.filter(stage=stage, is_active=True).order_by("order", "id"))
     if not templates:
         return []
-    existing = set(OpportunityTask.objects.filter(opportunity=opp, stage=stage).values_list("code", flat=True))
+    existing = set(
+        OpportunityTask.objects.filter(opportunity=opp, stage=stage).values_list("code", flat=True)
+    )
     holders = _role_holders(opp)
     today = timezone.localdate()
     rows = [
-        OpportunityTask(opportunity=opp, stage=stage, stage_task=t, code=t.code, name_zh=t.name_zh, name_en=t.name_en,
-                        standard_zh=t.standard_zh, standard_en=t.standard_en,
-                        role_id=t.role_id, assignee_id=holders.get(t.role_id, opp.owner_id),
-                        due_on=today + timedelta(days=t.due_days))
-        for t in templates if t.code not in existing
+        OpportunityTask(
+            opportunity=opp,
+            stage=stage,
+            stage_task=t,
+            code=t.code,
+            name_zh=t.name_zh,
+            name_en=t.name_en,
+            standard_zh=t.standard_zh,
+            standard_en=t.standard_en,
+            role_id=t.role_id,
+            assignee_id=holders.get(t.role_id, opp.owner_id),
+            due_on=today + timedelta(days=t.due_days),
+        )
+        for t in templates
+        if t.code not in existing
     ]
     return OpportunityTask.objects.bulk_create(rows)
 
@@ -83,13 +98,17 @@ def _task(opp: Opportunity, task_id: int) -> OpportunityTask:
 
 def _not_lost(opp: Opportunity) -> None:
     if opp.status == Opportunity.Status.LOST:
-        raise ValidationFailed(_("The deal is lost; its tasks are closed. Reopen the deal to work on them."),
-                               code="closed")
+        raise ValidationFailed(
+            _("The deal is lost; its tasks are closed. Reopen the deal to work on them."), code="closed"
+        )
 
 
 def assignable_user_ids(opp: Opportunity) -> set[int]:
     """Who a task of the deal may go to: its owner and the members of its deal team."""
-    return {opp.owner_id, *OpportunityTeamMember.objects.filter(opportunity=opp).values_list("user_id", flat=True)}
+    return {
+        opp.owner_id,
+        *OpportunityTeamMember.objects.filter(opportunity=opp).values_list("user_id", flat=True),
+    }
 
 
 def _assignee(opp: Opportunity, assignee_id: Any) -> int:
@@ -98,8 +117,10 @@ def _assignee(opp: Opportunity, assignee_id: Any) -> int:
     except (TypeError, ValueError):
         number = 0
     if isinstance(assignee_id, bool) or number not in assignable_user_ids(opp):
-        raise ValidationFailed(_("A task goes to the deal's owner or a member of its deal team."),
-                               {"assignee_id": [_("Choose the owner or a deal-team member.")]})
+        raise ValidationFailed(
+            _("A task goes to the deal's owner or a member of its deal team."),
+            {"assignee_id": [_("Choose the owner or a deal-team member.")]},
+        )
     return number
 
 
@@ -112,7 +133,11 @@ def _due(value: Any) -> date | None:
 def _label(task: OpportunityTask) -> str:
     """One audit line: "<code>: <state>; <assignee>; due <date>"."""
     state = "done" if task.done_at else "open"
-    who = User.objects.filter(pk=task.assignee_id).values_list("username", flat=True).first() if task.assignee_id else ""
+    who = (
+        User.objects.filter(pk=task.assignee_id).values_list("username", flat=True).first()
+        if task.assignee_id
+        else ""
+    )
     return f"{task.code}: {state}; {who or '-'}; due {task.due_on.isoformat() if task.due_on else '-'}"
 
 
@@ -133,8 +158,9 @@ def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: 
         raise ValidationFailed(_("This task is already done."), code="already_done")
     note = clean_text(note, "note", 500, multiline=True).strip()
     if not note:
-        raise ValidationFailed(_("Say how the completion standard was met."),
-                               {"note": [_("Describe how the standard was met.")]})
+        raise ValidationFailed(
+            _("Say how the completion standard was met."), {"note": [_("Describe how the standard was met.")]}
+        )
     before = _label(task)
     versioned_update(task, version, {"done_at": timezone.now(), "done_by": user, "completion_note": note})
     audit_changes(ENTITY, opp.pk, {FIELD: (before, _label(task))}, user, note)
@@ -143,8 +169,7 @@ def task_complete(user: User, opp_id: int, task_id: int, *, note: str, version: 
 
 
 @transaction.atomic
-def task_reopen(user: User, opp_id: int, task_id: int, *, version: int,
-                reason: str = "") -> OpportunityTask:
+def task_reopen(user: User, opp_id: int, task_id: int, *, version: int, reason: str = "") -> OpportunityTask:
     """Undo a completion (who may write the deal). The deal is rechecked, so its level may fall."""
     require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
@@ -161,8 +186,9 @@ def task_reopen(user: User, opp_id: int, task_id: int, *, version: int,
 
 
 @transaction.atomic
-def task_update(user: User, opp_id: int, task_id: int, *, version: int, assignee_id: Any = UNSET,
-                due_on: Any = UNSET) -> OpportunityTask:
+def task_update(
+    user: User, opp_id: int, task_id: int, *, version: int, assignee_id: Any = UNSET, due_on: Any = UNSET
+) -> OpportunityTask:
     """Reassign a task (to the owner or a deal-team member) and/or move its due date (None clears
     it). Only the fields given change; who may write the deal does this."""
     require_version(version)
@@ -187,8 +213,16 @@ def task_update(user: User, opp_id: int, task_id: int, *, version: int, assignee
 
 
 @transaction.atomic
-def task_add(user: User, opp_id: int, *, name: str, standard: str = "", role_id: int | None = None,
-             assignee_id: int | None = None, due_on: date | None = None) -> OpportunityTask:
+def task_add(
+    user: User,
+    opp_id: int,
+    *,
+    name: str,
+    standard: str = "",
+    role_id: int | None = None,
+    assignee_id: int | None = None,
+    due_on: date | None = None,
+) -> OpportunityTask:
     """Add a task of one's own to the deal's current stage (whoever may contribute). It goes to
     `assignee_id` (owner or deal-team member), else to who holds `role_id` on the team, else to its
     author when they are on the deal, else to the owner. Ad-hoc tasks never satisfy an exit
@@ -210,8 +244,17 @@ def task_add(user: User, opp_id: int, *, name: str, standard: str = "", role_id:
         holder = _role_holders(opp).get(role.pk) if role else None
         assignee = holder or (user.pk if user.pk in assignable_user_ids(opp) else opp.owner_id)
     task = OpportunityTask.objects.create(
-        opportunity=opp, stage_id=opp.stage_id, code=f"{AD_HOC_PREFIX}{uuid.uuid4().hex[:12]}", name_zh=name,
-        name_en=name, standard_zh=standard, standard_en=standard, role=role, assignee_id=assignee,
-        due_on=_due(due_on), created_at=timezone.now())
+        opportunity=opp,
+        stage_id=opp.stage_id,
+        code=f"{AD_HOC_PREFIX}{uuid.uuid4().hex[:12]}",
+        name_zh=name,
+        name_en=name,
+        standard_zh=standard,
+        standard_en=standard,
+        role=role,
+        assignee_id=assignee,
+        due_on=_due(due_on),
+        created_at=timezone.now(),
+    )
     audit_changes(ENTITY, opp.pk, {FIELD: ("", f"{_label(task)}; {name}")}, user)
     return task

@@ -34,8 +34,14 @@ def answers(clear: int, first: int, win: str = "unknown", **extra) -> dict[str, 
 
 
 def bid(user, opp, **changes):
-    fields = {"buyer_type": "enterprise", "real_opportunity": 1, "can_compete": 1, "can_win": 1,
-              "worth_winning": 1, "outcome": "pursue"}
+    fields = {
+        "buyer_type": "enterprise",
+        "real_opportunity": 1,
+        "can_compete": 1,
+        "can_win": 1,
+        "worth_winning": 1,
+        "outcome": "pursue",
+    }
     fields.update(changes)
     return bid_assess(user, opp.pk, **fields)
 
@@ -104,15 +110,32 @@ def test_rule_and_middle_band_come_from_the_policy(org):
 
 def test_all_13_answers_are_stored_missing_ones_as_unknown(org, coach):
     when = timezone.localdate() - timedelta(days=2)
-    saved = c139_assess(org.rita, org.opp.pk, answers={
-        "C3": {"status": "confirmed", "confirmed_with_id": coach.pk, "confirmed_on": when, "note": "组织结构图"},
-        "W1": {"status": "negative"},
-    })
+    saved = c139_assess(
+        org.rita,
+        org.opp.pk,
+        answers={
+            "C3": {
+                "status": "confirmed",
+                "confirmed_with_id": coach.pk,
+                "confirmed_on": when,
+                "note": "组织结构图",
+            },
+            "W1": {"status": "negative"},
+        },
+    )
     rows = {a.item: a for a in C139Answer.objects.filter(assessment=saved)}
     assert sorted(rows) == sorted(c139_domain.ITEMS)
     assert (rows["C3"].status, rows["C3"].confirmed_with, rows["C3"].confirmed_on, rows["C3"].note) == (
-        "confirmed", coach, when, "组织结构图")
-    assert rows["W1"].status == "negative" and rows["C1"].status == "unknown" and rows["F2"].confirmed_with is None
+        "confirmed",
+        coach,
+        when,
+        "组织结构图",
+    )
+    assert (
+        rows["W1"].status == "negative"
+        and rows["C1"].status == "unknown"
+        and rows["F2"].confirmed_with is None
+    )
     assert saved.result == "1C0F0W" and saved.win_against is True
 
 
@@ -122,7 +145,9 @@ def test_confirmed_without_a_contact_is_allowed(org):
 
 
 def test_dates_may_come_as_iso_text(org, coach):
-    saved = c139_assess(org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_on": "2024-03-01"}})
+    saved = c139_assess(
+        org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_on": "2024-03-01"}}
+    )
     assert saved.answers.get(item="C1").confirmed_on == date(2024, 3, 1)
 
 
@@ -151,7 +176,9 @@ def test_invalid_answers_are_refused_and_nothing_is_saved(org, bad, field):
 
 def test_unknown_item_is_named_in_the_error(org):
     with pytest.raises(ValidationFailed) as caught:
-        c139_assess(org.rita, org.opp.pk, answers={"C1": {"status": "confirmed"}, "Z9": {"status": "confirmed"}})
+        c139_assess(
+            org.rita, org.opp.pk, answers={"C1": {"status": "confirmed"}, "Z9": {"status": "confirmed"}}
+        )
     assert "Z9" in caught.value.errors["answers"][0] and "Z9" in caught.value.detail
 
 
@@ -160,17 +187,23 @@ def test_confirmed_on_may_not_be_in_the_future(org):
     with pytest.raises(ValidationFailed) as caught:
         c139_assess(org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_on": tomorrow}})
     assert "answers.C1.confirmed_on" in caught.value.errors
-    c139_assess(org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_on": timezone.localdate()}})
+    c139_assess(
+        org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_on": timezone.localdate()}}
+    )
 
 
 def test_the_contact_must_belong_to_the_deals_account(org):
     other = Contact.objects.create(account=org.sara_account, name="王经理")
     with pytest.raises(ValidationFailed) as caught:
-        c139_assess(org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_with_id": other.pk}})
+        c139_assess(
+            org.rita, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_with_id": other.pk}}
+        )
     assert "answers.C1.confirmed_with_id" in caught.value.errors
     # Even an admin, who sees every contact, cannot name a contact of another account.
     with pytest.raises(ValidationFailed):
-        c139_assess(org.ada, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_with_id": other.pk}})
+        c139_assess(
+            org.ada, org.opp.pk, answers={"C1": {"status": "confirmed", "confirmed_with_id": other.pk}}
+        )
     assert not C139Assessment.objects.exists()
 
 
@@ -183,7 +216,12 @@ def test_answers_must_be_an_object(org):
 def test_closed_deals_are_not_assessed(org, no_gates):
     from kadence.pipeline.models import LossReason
 
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=opp_version(org.opp.pk))
+    opportunity_close_lost(
+        org.rita,
+        org.opp.pk,
+        loss_reason_id=LossReason.objects.get(code="price").pk,
+        version=opp_version(org.opp.pk),
+    )
     with pytest.raises(ValidationFailed) as caught:
         c139_assess(org.rita, org.opp.pk, answers=answers(8, 1))
     assert caught.value.code == "closed"
@@ -198,8 +236,11 @@ def test_every_save_is_a_new_row_and_the_result_change_is_audited(org):
     second = c139_assess(org.rita, org.opp.pk, answers=answers(8, 1), note="教练确认了 F1")
     assert C139Assessment.objects.filter(opportunity=org.opp).count() == 2
     assert selectors.c139_latest(org.rita, org.opp.pk).pk == second.pk != first.pk
-    trail = list(AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=org.opp.pk, field="c139")
-                 .order_by("id").values_list("old_value", "new_value", "reason"))
+    trail = list(
+        AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=org.opp.pk, field="c139")
+        .order_by("id")
+        .values_list("old_value", "new_value", "reason")
+    )
     assert trail == [("", "6C0F0W", ""), ("6C0F0W", "8C1F0W", "教练确认了 F1")]
 
 
@@ -246,8 +287,16 @@ def test_deal_at_d_with_8c1f0w_is_in_line(org, no_gates):
 
 
 def test_bid_computes_score_and_suggestion(org):
-    row = bid(org.rita, org.opp, real_opportunity=1, can_compete=1, can_win=0, worth_winning=1,
-              meets_minimum_spec=True, genuine_competition=True)
+    row = bid(
+        org.rita,
+        org.opp,
+        real_opportunity=1,
+        can_compete=1,
+        can_win=0,
+        worth_winning=1,
+        meets_minimum_spec=True,
+        genuine_competition=True,
+    )
     assert (row.score, row.suggested_outcome, row.outcome, row.qualify_by) == (3, "pursue", "pursue", None)
     assert row.meets_minimum_spec and row.genuine_competition and not row.close_relationship
     assert row.assessed_by == org.rita and row.buyer_type == "enterprise"
@@ -267,9 +316,14 @@ def test_qualify_gets_a_deadline_after_today(org):
     row = bid(org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify")
     assert row.suggested_outcome == "qualify" and row.qualify_by == today + timedelta(days=14)
     ControlPolicy.objects.filter(pk=1).update(bid_qualify_days=30)
-    assert bid(org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify").qualify_by == today + timedelta(30)
+    assert bid(
+        org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify"
+    ).qualify_by == today + timedelta(30)
     chosen = today + timedelta(days=3)
-    assert bid(org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify", qualify_by=chosen).qualify_by == chosen
+    assert (
+        bid(org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify", qualify_by=chosen).qualify_by
+        == chosen
+    )
     for bad in (today, today - timedelta(days=1)):
         with pytest.raises(ValidationFailed) as caught:
             bid(org.rita, org.opp, can_win=0, worth_winning=0, outcome="qualify", qualify_by=bad)
@@ -307,13 +361,21 @@ def test_invalid_bid_input_is_refused_and_nothing_saved(org, changes, field):
 def test_bid_thresholds_come_from_the_policy(org):
     ControlPolicy.objects.filter(pk=1).update(bid_pursue_min_score=4, bid_abandon_max_score=1)
     assert bid(org.rita, org.opp, worth_winning=0, outcome="qualify").suggested_outcome == "qualify"  # 3 < 4
-    assert bid(org.rita, org.opp, can_compete=0, can_win=0, worth_winning=0,
-               outcome="abandon").suggested_outcome == "abandon"  # 1 ≤ 1
+    assert (
+        bid(org.rita, org.opp, can_compete=0, can_win=0, worth_winning=0, outcome="abandon").suggested_outcome
+        == "abandon"
+    )  # 1 ≤ 1
 
 
 def test_two_abandon_signs_suggest_abandon(org):
-    row = bid(org.rita, org.opp, spec_biased=True, competitor_advantage=True, outcome="abandon",
-              buyer_type="government")
+    row = bid(
+        org.rita,
+        org.opp,
+        spec_biased=True,
+        competitor_advantage=True,
+        outcome="abandon",
+        buyer_type="government",
+    )
     assert (row.score, row.suggested_outcome, row.buyer_type) == (4, "abandon", "government")
 
 
@@ -330,8 +392,11 @@ def test_the_latest_bid_decision_is_what_the_gate_checks_and_it_is_audited(org):
     bid(org.rita, org.opp, can_win=-1, outcome="abandon")
     assert criterion_met(org.rita, org.opp, "bid_pursue") is False
     assert BidAssessment.objects.filter(opportunity=org.opp).count() == 2
-    trail = list(AuditEntry.objects.filter(entity_id=org.opp.pk, field="bid_decision").order_by("id")
-                 .values_list("old_value", "new_value"))
+    trail = list(
+        AuditEntry.objects.filter(entity_id=org.opp.pk, field="bid_decision")
+        .order_by("id")
+        .values_list("old_value", "new_value")
+    )
     assert trail == [("", "pursue"), ("pursue", "abandon")]
 
 
@@ -348,7 +413,9 @@ def test_bid_overdue(org):
 
 
 def _team(org, user):
-    opportunity_team_add(org.rita, org.opp.pk, user_id=user.pk, role_id=DealRole.objects.get(code="presales").pk)
+    opportunity_team_add(
+        org.rita, org.opp.pk, user_id=user.pk, role_id=DealRole.objects.get(code="presales").pk
+    )
     return user
 
 
@@ -403,8 +470,11 @@ def test_overview_reads_in_a_fixed_number_of_queries(org, coach, django_assert_m
     opp = Opportunity.objects.get(pk=org.opp.pk)
     with django_assert_max_num_queries(9):
         overview = selectors.c139_overview(org.mona, opp)
-        rows = [(r.question.code, r.status, r.answer.confirmed_with if r.answer else None)
-                for _tier, rs in overview.tiers for r in rs]
+        rows = [
+            (r.question.code, r.status, r.answer.confirmed_with if r.answer else None)
+            for _tier, rs in overview.tiers
+            for r in rs
+        ]
     assert overview.latest.result == "8C1F0W" and len(overview.history) == overview.history_count == 6
     assert [t for t, _rows in overview.tiers] == ["clear", "first", "win"] and len(rows) == 13
     assert rows[0] == ("C1", "confirmed", coach) and overview.rule == "8C1F0W"
@@ -431,8 +501,10 @@ def test_band_rules_labels_and_tiers():
         c139_domain.band_rules("8C1F", 6)
     with pytest.raises(ValueError):
         c139_domain.band_rules("8C1F0W", 10)
-    labels = [c139_domain.band_label(b.code, b.low, b.high) for b in (
-        rules.against, rules.win, rules.rule_met, rules.developing, rules.early)]
+    labels = [
+        c139_domain.band_label(b.code, b.low, b.high)
+        for b in (rules.against, rules.win, rules.rule_met, rules.developing, rules.early)
+    ]
     assert labels == ["≤ 10%", "≥ 90%", "≥ 60%", "25–50%", "< 25%"]
     assert c139_domain.band_label("rule_met", Decimal("60.00"), Decimal("90.00")) == "≥ 60%"
     assert [c139_domain.tier_of(i) for i in ("C9", "F1", "W1")] == ["clear", "first", "win"]

@@ -66,15 +66,24 @@ def body(clear: int, first: int, win: str = "unknown", **extra) -> dict:
     return {"answers": answers}
 
 
-BID = {"buyer_type": "government", "real_opportunity": 1, "can_compete": 1, "can_win": 1, "worth_winning": 0,
-       "meets_minimum_spec": True, "outcome": "pursue"}
+BID = {
+    "buyer_type": "government",
+    "real_opportunity": 1,
+    "can_compete": 1,
+    "can_win": 1,
+    "worth_winning": 0,
+    "meets_minimum_spec": True,
+    "outcome": "pursue",
+}
 
 
 def test_items_are_the_13_questions(api, org):
     items = api.get("/api/c139-items", org.rita)
     assert [i["code"] for i in items] == [f"C{i}" for i in range(1, 10)] + ["F1", "F2", "F3", "W1"]
     assert [i["tier"] for i in items].count("clear") == 9 and items[-1]["tier"] == "win"
-    assert items[2]["name_zh"] == "客户的组织结构／主要成员共鸣点" and items[2]["name_en"].startswith("Org structure")
+    assert items[2]["name_zh"] == "客户的组织结构／主要成员共鸣点" and items[2]["name_en"].startswith(
+        "Org structure"
+    )
 
 
 def test_c139_before_any_assessment(api, org):
@@ -87,18 +96,32 @@ def test_c139_post_returns_201_with_answers_and_get_shows_latest_and_history(api
     first = api.post(c139_url(org.opp), org.rita, body(9, 0))
     assert first["result"] == "9C0F0W" and first["meets_rule"] is False
     assert first["band"] == {"code": "developing", "low": "25.00", "high": "50.00", "label": "25–50%"}
-    saved = api.post(c139_url(org.opp), org.rita, {
-        **body(8, 1, C3={"confirmed_with_id": coach.pk, "confirmed_on": when, "note": "组织图"}), "note": "复核"})
+    saved = api.post(
+        c139_url(org.opp),
+        org.rita,
+        {
+            **body(8, 1, C3={"confirmed_with_id": coach.pk, "confirmed_on": when, "note": "组织图"}),
+            "note": "复核",
+        },
+    )
     assert saved["result"] == "8C1F0W" and saved["meets_rule"] is True and saved["note"] == "复核"
     assert saved["band"]["code"] == "rule_met" and saved["band"]["label"] == "≥ 60%"
     assert saved["assessed_by"]["username"] == "rita"
     assert [a["item"] for a in saved["answers"]][:3] == ["C1", "C2", "C3"] and len(saved["answers"]) == 13
     c3 = saved["answers"][2]
-    assert c3 == {"item": "C3", "tier": "clear", "status": "confirmed", "confirmed_with": {"id": coach.pk, "name": "李工"},
-                  "confirmed_on": when, "note": "组织图"}
+    assert c3 == {
+        "item": "C3",
+        "tier": "clear",
+        "status": "confirmed",
+        "confirmed_with": {"id": coach.pk, "name": "李工"},
+        "confirmed_on": when,
+        "note": "组织图",
+    }
     got = api.get(c139_url(org.opp), org.mona)
     assert got["latest"]["id"] == saved["id"] and got["history_count"] == 2
-    assert [h["result"] for h in got["history"]] == ["8C1F0W", "9C0F0W"] and "answers" not in got["history"][0]
+    assert [h["result"] for h in got["history"]] == ["8C1F0W", "9C0F0W"] and "answers" not in got["history"][
+        0
+    ]
     assert [h["result"] for h in api.get(c139_url(org.opp), org.rita, limit=1)["history"]] == ["8C1F0W"]
     opp = Opportunity.objects.get(pk=org.opp.pk)
     assert opp.c139_result == "8C1F0W"
@@ -152,14 +175,23 @@ def test_not_json_is_422(api, org):
 def test_bid_post_and_get(api, org):
     first = api.post(bid_url(org.opp), org.rita, BID)
     assert (first["score"], first["suggested_outcome"], first["outcome"]) == (3, "pursue", "pursue")
-    assert first["buyer_type"] == "government" and first["meets_minimum_spec"] is True and first["overdue"] is False
+    assert (
+        first["buyer_type"] == "government"
+        and first["meets_minimum_spec"] is True
+        and first["overdue"] is False
+    )
     second = api.post(bid_url(org.opp), org.rita, {**BID, "can_win": 0, "outcome": "qualify"})
     assert second["suggested_outcome"] == "qualify"
     assert second["qualify_by"] == (timezone.localdate() + timedelta(days=14)).isoformat()
     got = api.get(bid_url(org.opp), org.mona)
     assert got["latest"]["id"] == second["id"] and got["history_count"] == 2
     assert [h["outcome"] for h in got["history"]] == ["qualify", "pursue"]
-    assert got["rules"] == {"pursue_min_score": 3, "abandon_max_score": -1, "abandon_min_signs": 2, "qualify_days": 14}
+    assert got["rules"] == {
+        "pursue_min_score": 3,
+        "abandon_max_score": -1,
+        "abandon_min_signs": 2,
+        "qualify_days": 14,
+    }
 
 
 def test_bid_before_any_decision(api, org):
@@ -215,7 +247,9 @@ def test_bid_missing_answers_are_422(api, org):
 def test_who_may_assess(api, org, name):
     user = getattr(org, name) if name != "team_member" else org.tom
     if name == "team_member":
-        opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk)
+        opportunity_team_add(
+            org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk
+        )
     assert api.post(c139_url(org.opp), user, body(8, 1))["assessed_by"]["username"] == user.username
     assert api.post(bid_url(org.opp), user, BID)["assessed_by"]["username"] == user.username
     assert api.get(c139_url(org.opp), user)["history_count"] == 1

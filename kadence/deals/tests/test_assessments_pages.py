@@ -51,13 +51,22 @@ def form_data(clear: int, first: int, win: str = "unknown", **fields) -> dict[st
     return data
 
 
-BID_FORM = {"buyer_type": "enterprise", "real_opportunity": "1", "can_compete": "1", "can_win": "1",
-            "worth_winning": "0", "outcome": "pursue", "note": ""}
+BID_FORM = {
+    "buyer_type": "enterprise",
+    "real_opportunity": "1",
+    "can_compete": "1",
+    "can_win": "1",
+    "worth_winning": "0",
+    "outcome": "pursue",
+    "note": "",
+}
 
 
 def text_of(html: str, name: str) -> str:
     """The text inside the element carrying data-testid=name (tags stripped)."""
-    match = re.search(rf'data-testid="{re.escape(name)}"[^>]*>(.*?)</(?:span|p|div|td|tr|section)>', html, re.S)
+    match = re.search(
+        rf'data-testid="{re.escape(name)}"[^>]*>(.*?)</(?:span|p|div|td|tr|section)>', html, re.S
+    )
     assert match, f"no {name}"
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
@@ -72,14 +81,14 @@ def test_c139_page_lists_the_13_items_by_tier(client, org, coach):
         assert f'data-testid="c139-row-{code}"' in html
     for tier in ("clear", "first", "win"):
         assert f'data-testid="c139-tier-{tier}"' in html
-    assert html.index('c139-tier-clear') < html.index('c139-tier-first') < html.index('c139-tier-win')
+    assert html.index("c139-tier-clear") < html.index("c139-tier-first") < html.index("c139-tier-win")
     assert "The customer&#x27;s buying process and milestones" in html
     assert 'data-testid="c139-none"' in html and 'data-testid="c139-form"' in html
-    w1 = html[html.index('data-testid="c139-W1-status"'):]
-    w1 = w1[:w1.index("</select>")]
+    w1 = html[html.index('data-testid="c139-W1-status"') :]
+    w1 = w1[: w1.index("</select>")]
     assert "For us" in w1 and "Against us" in w1
-    c1 = html[html.index('data-testid="c139-C1-status"'):]
-    assert "Confirmed" in c1[:c1.index("</select>")]
+    c1 = html[html.index('data-testid="c139-C1-status"') :]
+    assert "Confirmed" in c1[: c1.index("</select>")]
     assert f'<option value="{coach.pk}">李工</option>' in html
     assert 'data-testid="tab-c139"' in html
 
@@ -93,11 +102,22 @@ def test_c139_page_in_chinese_shows_the_chinese_question(org):
 def test_saving_the_c139_form(client, org, coach):
     client.force_login(org.rita)
     when = (timezone.localdate() - timedelta(days=3)).isoformat()
-    response = client.post(c139_url(org.opp), form_data(8, 1, **{
-        "C3-contact": str(coach.pk), "C3-date": when, "C3-note": "组织结构图", "note": "与教练复核"}))
+    response = client.post(
+        c139_url(org.opp),
+        form_data(
+            8,
+            1,
+            **{"C3-contact": str(coach.pk), "C3-date": when, "C3-note": "组织结构图", "note": "与教练复核"},
+        ),
+    )
     assert response.status_code == 302 and response["Location"] == c139_url(org.opp)
     saved = C139Assessment.objects.get()
-    assert (saved.result, saved.meets_rule, saved.note, saved.assessed_by) == ("8C1F0W", True, "与教练复核", org.rita)
+    assert (saved.result, saved.meets_rule, saved.note, saved.assessed_by) == (
+        "8C1F0W",
+        True,
+        "与教练复核",
+        org.rita,
+    )
     c3 = saved.answers.get(item="C3")
     assert (c3.confirmed_with, c3.confirmed_on.isoformat(), c3.note) == (coach, when, "组织结构图")
     html = client.get(c139_url(org.opp)).content.decode()
@@ -106,12 +126,14 @@ def test_saving_the_c139_form(client, org, coach):
     assert text_of(html, "c139-result") == "8C1F0W"
     assert text_of(html, "c139-rule") == "8C1F0W or better: met"
     assert text_of(html, "c139-band") == "≥ 60%"
-    history = html[html.index('data-testid="c139-history"'):]
+    history = html[html.index('data-testid="c139-history"') :]
     assert "8C1F0W" in history and "≥ 60%" in history and "rita".capitalize() in history
     # The form is pre-filled from the latest assessment.
-    assert re.search(r'<option value="confirmed" selected>Confirmed</option>', html.split('c139-C8-status')[1])
-    assert re.search(r'<option value="unknown" selected>Unknown</option>', html.split('c139-C9-status')[1])
-    assert f'<option value="{coach.pk}" selected>' in html.split('c139-C3-contact')[1]
+    assert re.search(
+        r'<option value="confirmed" selected>Confirmed</option>', html.split("c139-C8-status")[1]
+    )
+    assert re.search(r'<option value="unknown" selected>Unknown</option>', html.split("c139-C9-status")[1])
+    assert f'<option value="{coach.pk}" selected>' in html.split("c139-C3-contact")[1]
     assert re.search(rf'<input type="date" name="C3-date" value="{when}"', html)
 
 
@@ -135,11 +157,13 @@ def test_a_future_date_shows_the_error_in_place_and_saves_nothing(client, org):
     client.force_login(org.rita)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     response = client.post(c139_url(org.opp), form_data(8, 1, **{"C2-date": tomorrow}), follow=True)
-    assert response.redirect_chain == [(c139_url(org.opp), 303)]  # post-redirect-get: a reload resends nothing
+    assert response.redirect_chain == [
+        (c139_url(org.opp), 303)
+    ]  # post-redirect-get: a reload resends nothing
     assert response.status_code == 422
     html = response.content.decode()
-    row = html[html.index('data-testid="c139-row-C2"'):]
-    assert "Use today or an earlier date." in row[:row.index("</tr>")]
+    row = html[html.index('data-testid="c139-row-C2"') :]
+    assert "Use today or an earlier date." in row[: row.index("</tr>")]
     assert f'name="C2-date" value="{tomorrow}"' in row  # what was typed is kept
     assert not C139Assessment.objects.exists()
 
@@ -153,7 +177,8 @@ def test_a_contact_of_another_account_is_refused(client, org):
 
 def test_staging_flag_shows_on_the_c139_page(client, org, no_gates):
     Opportunity.objects.filter(pk=org.opp.pk).update(
-        stage=Stage.objects.get(template_id=org.opp.template_id, code="deal_review"))
+        stage=Stage.objects.get(template_id=org.opp.template_id, code="deal_review")
+    )
     client.force_login(org.rita)
     client.post(c139_url(org.opp), form_data(7, 0))
     html = client.get(c139_url(org.opp)).content.decode()
@@ -161,13 +186,18 @@ def test_staging_flag_shows_on_the_c139_page(client, org, no_gates):
 
 
 def test_team_member_and_manager_may_save(client, org):
-    opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk)
+    opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk
+    )
     for user in (org.tom, org.mona):
         client.force_login(user)
         assert 'data-testid="c139-form"' in client.get(c139_url(org.opp)).content.decode()
         assert client.post(c139_url(org.opp), form_data(8, 1)).status_code == 302
         assert client.post(bid_url(org.opp), BID_FORM).status_code == 302
-    assert list(C139Assessment.objects.values_list("assessed_by__username", flat=True).order_by("id")) == ["tom", "mona"]
+    assert list(C139Assessment.objects.values_list("assessed_by__username", flat=True).order_by("id")) == [
+        "tom",
+        "mona",
+    ]
     assert BidAssessment.objects.count() == 2
 
 
@@ -183,8 +213,16 @@ def test_who_does_not_see_the_deal_gets_404(client, org, name):
 
 def test_read_only_for_who_may_only_view(client, org, monkeypatch):
     c139_assess(org.rita, org.opp.pk, answers=statuses(8, 1))
-    bid_assess(org.rita, org.opp.pk, buyer_type="enterprise", real_opportunity=1, can_compete=1, can_win=1,
-               worth_winning=1, outcome="pursue")
+    bid_assess(
+        org.rita,
+        org.opp.pk,
+        buyer_type="enterprise",
+        real_opportunity=1,
+        can_compete=1,
+        can_win=1,
+        worth_winning=1,
+        outcome="pursue",
+    )
     monkeypatch.setattr("kadence.core.visibility.can_contribute_to_opportunity", lambda user, opp: False)
     monkeypatch.setattr("kadence.deals.views.common.can_contribute_to_opportunity", lambda user, opp: False)
     client.force_login(org.mona)
@@ -200,7 +238,12 @@ def test_read_only_for_who_may_only_view(client, org, monkeypatch):
 
 
 def test_closed_deal_is_read_only(client, org, no_gates):
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.get(code="price").pk, version=opp_version(org.opp.pk))
+    opportunity_close_lost(
+        org.rita,
+        org.opp.pk,
+        loss_reason_id=LossReason.objects.get(code="price").pk,
+        version=opp_version(org.opp.pk),
+    )
     client.force_login(org.rita)
     html = client.get(c139_url(org.opp)).content.decode()
     assert 'data-testid="c139-form"' not in html
@@ -211,8 +254,11 @@ def test_closed_deal_is_read_only(client, org, no_gates):
 
 def test_c139_page_reads_in_a_fixed_number_of_queries(client, org, coach, django_assert_max_num_queries):
     for clear in range(3, 9):
-        c139_assess(org.rita, org.opp.pk, answers={**statuses(clear, 1), "C1": {
-            "status": "confirmed", "confirmed_with_id": coach.pk}})
+        c139_assess(
+            org.rita,
+            org.opp.pk,
+            answers={**statuses(clear, 1), "C1": {"status": "confirmed", "confirmed_with_id": coach.pk}},
+        )
     client.force_login(org.mona)
     client.get(c139_url(org.opp))
     with django_assert_max_num_queries(13):
@@ -228,7 +274,11 @@ def test_bid_page_before_any_decision(client, org):
     html = client.get(bid_url(org.opp)).content.decode()
     assert 'data-testid="bid-none"' in html and 'data-testid="bid-form"' in html
     assert "budget-first" in html and "compliance matters most" in html and "value for money" in html
-    assert html.count('name="can_win"') == 3 and 'name="spec_biased"' in html and 'name="meets_minimum_spec"' in html
+    assert (
+        html.count('name="can_win"') == 3
+        and 'name="spec_biased"' in html
+        and 'name="meets_minimum_spec"' in html
+    )
     assert "Answer the four questions to see the suggestion." in html
 
 
@@ -237,7 +287,12 @@ def test_saving_a_pursue_decision(client, org):
     response = client.post(bid_url(org.opp), {**BID_FORM, "meets_minimum_spec": "on"})
     assert response.status_code == 302 and response["Location"] == bid_url(org.opp)
     row = BidAssessment.objects.get()
-    assert (row.score, row.suggested_outcome, row.outcome, row.meets_minimum_spec) == (3, "pursue", "pursue", True)
+    assert (row.score, row.suggested_outcome, row.outcome, row.meets_minimum_spec) == (
+        3,
+        "pursue",
+        "pursue",
+        True,
+    )
     html = client.get(bid_url(org.opp)).content.decode()
     assert "Bid / no-bid decision saved." in html
     assert text_of(html, "bid-outcome") == "Pursue" and text_of(html, "bid-score") == "3"

@@ -33,22 +33,36 @@ def bc(org):
     """Four contacts at rita's account (their records carry roles, attitude, influence) and tom on
     the deal team."""
     acct = org.account
-    org.wang = Contact.objects.create(account=acct, name="王总", title="总经理", buying_roles=["economic"],
-                                      attitude="support", influence="high")
-    org.li = Contact.objects.create(account=acct, name="李工", title="信息中心主任", buying_roles=["technical"])
-    org.zhao = Contact.objects.create(account=acct, name="赵处", buying_roles=["user_buyer"], attitude="oppose",
-                                      influence="high")
-    org.chen = Contact.objects.create(account=acct, name="陈经理", buying_roles=["coach"], attitude="support",
-                                      influence="low")
+    org.wang = Contact.objects.create(
+        account=acct,
+        name="王总",
+        title="总经理",
+        buying_roles=["economic"],
+        attitude="support",
+        influence="high",
+    )
+    org.li = Contact.objects.create(
+        account=acct, name="李工", title="信息中心主任", buying_roles=["technical"]
+    )
+    org.zhao = Contact.objects.create(
+        account=acct, name="赵处", buying_roles=["user_buyer"], attitude="oppose", influence="high"
+    )
+    org.chen = Contact.objects.create(
+        account=acct, name="陈经理", buying_roles=["coach"], attitude="support", influence="low"
+    )
     org.sara_contact = Contact.objects.create(account=org.sara_account, name="王经理")
-    pipeline.opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk,
-                                  role_id=DealRole.objects.get(code="presales").pk)
+    pipeline.opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk
+    )
     return org
 
 
 def audit_lines(opp):
-    return list(AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=opp.pk, field="buying_centre")
-                .order_by("id").values_list("old_value", "new_value"))
+    return list(
+        AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=opp.pk, field="buying_centre")
+        .order_by("id")
+        .values_list("old_value", "new_value")
+    )
 
 
 def refuse_contribution(monkeypatch):
@@ -62,18 +76,35 @@ def refuse_contribution(monkeypatch):
 
 def test_add_copies_roles_attitude_influence_from_the_contact_and_audits(bc):
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.wang.pk)
-    assert (member.roles, member.attitude, member.influence, member.is_key) == (["economic"], "support", "high", False)
+    assert (member.roles, member.attitude, member.influence, member.is_key) == (
+        ["economic"],
+        "support",
+        "high",
+        False,
+    )
     assert member.added_by == bc.rita and member.version == 1
     assert audit_lines(bc.opp) == [("", "王总: economic; support; high")]
 
 
 def test_add_with_explicit_values_overrides_the_contact(bc):
     last = TODAY - timedelta(days=3)
-    member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk, roles=["technical", "coach", "coach"],
-                                        attitude="support", influence="high", is_key=True, last_contact_on=last,
-                                        note="  懂行  ")
-    assert (member.roles, member.attitude, member.influence, member.is_key) == (["technical", "coach"], "support",
-                                                                                 "high", True)
+    member = services.buying_centre_add(
+        bc.rita,
+        bc.opp.pk,
+        contact_id=bc.li.pk,
+        roles=["technical", "coach", "coach"],
+        attitude="support",
+        influence="high",
+        is_key=True,
+        last_contact_on=last,
+        note="  懂行  ",
+    )
+    assert (member.roles, member.attitude, member.influence, member.is_key) == (
+        ["technical", "coach"],
+        "support",
+        "high",
+        True,
+    )
     assert (member.last_contact_on, member.note) == (last, "懂行")
 
 
@@ -94,7 +125,9 @@ def test_add_refuses_other_accounts_invisible_contacts_duplicates_and_bad_values
     with pytest.raises(ValidationFailed):
         services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk, attitude="hostile")
     with pytest.raises(ValidationFailed) as exc:
-        services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY + timedelta(days=1))
+        services.buying_centre_add(
+            bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY + timedelta(days=1)
+        )
     assert "last_contact_on" in exc.value.errors
     assert BuyingCentreMember.objects.filter(opportunity=bc.opp).count() == 1
 
@@ -108,19 +141,24 @@ def pipeline_account(org):
 
 def test_update_with_version_and_stale_version_conflicts(bc):
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
-    updated = services.buying_centre_update(bc.tom, bc.opp.pk, member.pk, version=1, attitude="neutral",
-                                            last_contact_on=TODAY, is_key=True)
+    updated = services.buying_centre_update(
+        bc.tom, bc.opp.pk, member.pk, version=1, attitude="neutral", last_contact_on=TODAY, is_key=True
+    )
     assert (updated.attitude, updated.is_key, updated.version) == ("neutral", True, 2)
     with pytest.raises(Conflict):
         services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=1, attitude="support")
     with pytest.raises(ValidationFailed):
-        services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=2, last_contact_on=TODAY + timedelta(1))
+        services.buying_centre_update(
+            bc.rita, bc.opp.pk, member.pk, version=2, last_contact_on=TODAY + timedelta(1)
+        )
     with pytest.raises(ValidationFailed):
         services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=2, contact_id=bc.li.pk)
     member.refresh_from_db()
     assert (member.attitude, member.version) == ("neutral", 2)
-    assert audit_lines(bc.opp)[-1] == ("赵处: user_buyer; oppose; high",
-                                       f"赵处: user_buyer; neutral; high; key; {TODAY.isoformat()}")
+    assert audit_lines(bc.opp)[-1] == (
+        "赵处: user_buyer; oppose; high",
+        f"赵处: user_buyer; neutral; high; key; {TODAY.isoformat()}",
+    )
 
 
 def test_remove_and_members_of_other_deals_are_not_found(bc):
@@ -173,7 +211,9 @@ def test_a_reader_who_may_not_contribute_gets_permission_denied(bc, monkeypatch)
 def test_closed_deals_may_still_be_corrected(bc):
     from kadence.pipeline.models import LossReason
 
-    pipeline.opportunity_close_lost(bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(bc.opp.pk))
+    pipeline.opportunity_close_lost(
+        bc.rita, bc.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(bc.opp.pk)
+    )
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=1, note="他投了反对票")
     assert Opportunity.objects.get(pk=bc.opp.pk).status == Opportunity.Status.LOST
@@ -183,9 +223,15 @@ def test_changes_recheck_the_gates_a_coach_requirement_lifts_the_level(bc, no_ga
     stages = list(Stage.objects.filter(template=bc.opp.template).order_by("order"))
     pipeline.opportunity_move_stage(bc.rita, bc.opp.pk, stage_id=stages[2].pk, version=opp_version(bc.opp.pk))
     assert Opportunity.objects.get(pk=bc.opp.pk).level.code == "C"
-    ExitCriterion.objects.create(stage=stages[0], order=9, code="coach_known", kind="assessment",
-                                 config={"assessment": "buying_centre", "roles": ["coach"]},
-                                 name_zh="找到教练", name_en="Coach found")
+    ExitCriterion.objects.create(
+        stage=stages[0],
+        order=9,
+        code="coach_known",
+        kind="assessment",
+        config={"assessment": "buying_centre", "roles": ["coach"]},
+        name_zh="找到教练",
+        name_en="Coach found",
+    )
     services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk)
     assert Opportunity.objects.get(pk=bc.opp.pk).level.code == "I"  # the first gate is not met any more
     coach = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.chen.pk)
@@ -201,17 +247,32 @@ def test_changes_recheck_the_gates_a_coach_requirement_lifts_the_level(bc, no_ga
 
 
 def log(org, contact, days_ago, *, done=True, opp=None):
-    return activity_create(org.rita, account_id=org.account.pk, opportunity_id=opp.pk if opp else None,
-                           kind="visit", subject="拜访", date=TODAY - timedelta(days=days_ago), done=done,
-                           contact_ids=[contact.pk])
+    return activity_create(
+        org.rita,
+        account_id=org.account.pk,
+        opportunity_id=opp.pk if opp else None,
+        kind="visit",
+        subject="拜访",
+        date=TODAY - timedelta(days=days_ago),
+        done=done,
+        contact_ids=[contact.pk],
+    )
 
 
 def test_last_contact_is_the_later_of_typed_and_done_activities_on_any_deal(bc):
-    other_opp = pipeline.opportunity_create(bc.rita, account_id=bc.account.pk, name="二期", amount="1",
-                                            expected_close_date=TODAY + timedelta(days=30))
-    wang = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.wang.pk,
-                                      last_contact_on=TODAY - timedelta(days=40))
-    li = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY - timedelta(days=2))
+    other_opp = pipeline.opportunity_create(
+        bc.rita,
+        account_id=bc.account.pk,
+        name="二期",
+        amount="1",
+        expected_close_date=TODAY + timedelta(days=30),
+    )
+    wang = services.buying_centre_add(
+        bc.rita, bc.opp.pk, contact_id=bc.wang.pk, last_contact_on=TODAY - timedelta(days=40)
+    )
+    li = services.buying_centre_add(
+        bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY - timedelta(days=2)
+    )
     zhao = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     chen = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.chen.pk)
     log(bc, bc.wang, 5, opp=other_opp)  # done, on another deal: counts
@@ -222,11 +283,17 @@ def test_last_contact_is_the_later_of_typed_and_done_activities_on_any_deal(bc):
     view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
     rows = {r.member.pk: r for r in view.members}
     assert (rows[wang.pk].last_contact, rows[wang.pk].days_since, rows[wang.pk].stale) == (
-        TODAY - timedelta(days=5), 5, False)
+        TODAY - timedelta(days=5),
+        5,
+        False,
+    )
     assert (rows[li.pk].last_contact, rows[li.pk].days_since) == (TODAY - timedelta(days=2), 2)
     assert (rows[zhao.pk].last_contact, rows[zhao.pk].days_since, rows[zhao.pk].stale) == (None, None, True)
     assert (rows[chen.pk].last_contact, rows[chen.pk].days_since, rows[chen.pk].stale) == (
-        TODAY - timedelta(days=45), 45, True)
+        TODAY - timedelta(days=45),
+        45,
+        True,
+    )
     # as of an earlier day, later activities are not seen yet
     past = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY - timedelta(days=7))
     assert {r.member.pk: r.last_contact for r in past.members}[wang.pk] == TODAY - timedelta(days=9)
@@ -238,11 +305,17 @@ def test_coverage_and_red_flags_follow_the_policy(bc):
     log(bc, bc.wang, 3)
     view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
     assert (view.coverage.covered_count, view.coverage.required_count, view.coverage.percent) == (3, 4, 75)
-    assert [(r.code, r.covered) for r in view.roles] == [("economic", True), ("technical", True),
-                                                         ("user_buyer", False), ("coach", True)]
+    assert [(r.code, r.covered) for r in view.roles] == [
+        ("economic", True),
+        ("technical", True),
+        ("user_buyer", False),
+        ("coach", True),
+    ]
     zhao = BuyingCentreMember.objects.get(opportunity=bc.opp, contact=bc.zhao)
     assert [(f.code, f.flag.member_id) for f in view.red_flags] == [
-        ("high_influence_opponent", zhao.pk), ("key_contact_never_met", zhao.pk)]
+        ("high_influence_opponent", zhao.pk),
+        ("key_contact_never_met", zhao.pk),
+    ]
     assert "赵处" in view.red_flags[0].message
     policy = ControlPolicy.current()
     policy.required_buying_roles = ["economic", "coach"]
@@ -250,7 +323,11 @@ def test_coverage_and_red_flags_follow_the_policy(bc):
     policy.save()
     view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
     assert view.coverage.percent == 100
-    assert [f.code for f in view.red_flags] == ["high_influence_opponent", "key_contact_stale", "key_contact_never_met"]
+    assert [f.code for f in view.red_flags] == [
+        "high_influence_opponent",
+        "key_contact_stale",
+        "key_contact_never_met",
+    ]
     grid = dict(view.grid())
     assert [r.contact.name for r in dict(grid["high"])["support"]] == ["王总"]
     assert [r.contact.name for r in dict(grid["high"])["oppose"]] == ["赵处"]
@@ -286,8 +363,12 @@ class Api:
         if method == "get":
             response = self.client.get(path, **headers)
         else:
-            response = getattr(self.client, method)(path, data=json.dumps(body) if body is not None else "",
-                                                    content_type="application/json", **headers)
+            response = getattr(self.client, method)(
+                path,
+                data=json.dumps(body) if body is not None else "",
+                content_type="application/json",
+                **headers,
+            )
         assert response.status_code == expect, (response.status_code, response.content[:1000])
         return response.json() if response.status_code != 204 else None
 
@@ -303,16 +384,29 @@ def url(opp, member_id=None):
 
 def test_api_get_post_patch_delete(bc, api):
     body = api("get", url(bc.opp), bc.rita)
-    assert body["members"] == [] and body["coverage"] == {"required": 4, "covered": 0, "ratio": 0.0, "percent": 0}
+    assert body["members"] == [] and body["coverage"] == {
+        "required": 4,
+        "covered": 0,
+        "ratio": 0.0,
+        "percent": 0,
+    }
     assert [f["code"] for f in body["red_flags"]] == ["no_economic_buyer", "no_coach"]
     created = api("post", url(bc.opp), bc.tom, {"contact_id": bc.wang.pk, "is_key": True}, expect=201)
     assert created["contact"] == {"id": bc.wang.pk, "name": "王总", "title": "总经理"}
     assert [r["code"] for r in created["roles"]] == ["economic"] and created["roles"][0]["label"]
-    assert (created["attitude"], created["influence"], created["is_key"], created["version"]) == ("support", "high",
-                                                                                                 True, 1)
+    assert (created["attitude"], created["influence"], created["is_key"], created["version"]) == (
+        "support",
+        "high",
+        True,
+        1,
+    )
     assert (created["last_contact"], created["stale"], created["is_key_contact"]) == (None, True, True)
-    changed = api("patch", url(bc.opp, created["id"]), bc.rita,
-                  {"version": 1, "roles": ["economic", "decision_maker"], "last_contact_on": TODAY.isoformat()})
+    changed = api(
+        "patch",
+        url(bc.opp, created["id"]),
+        bc.rita,
+        {"version": 1, "roles": ["economic", "decision_maker"], "last_contact_on": TODAY.isoformat()},
+    )
     assert changed["version"] == 2 and changed["days_since_contact"] == 0 and changed["stale"] is False
     stale = api("patch", url(bc.opp, created["id"]), bc.rita, {"version": 1, "note": "x"}, expect=409)
     assert stale["code"] == "conflict" and stale["current_version"] == 2
@@ -321,20 +415,33 @@ def test_api_get_post_patch_delete(bc, api):
     body = api("get", url(bc.opp), bc.mona)
     assert body["coverage"]["covered"] == 1 and body["members"][0]["id"] == created["id"]
     assert [(r["code"], r["covered"]) for r in body["required_roles"]] == [
-        ("economic", True), ("technical", False), ("user_buyer", False), ("coach", False)]
+        ("economic", True),
+        ("technical", False),
+        ("user_buyer", False),
+        ("coach", False),
+    ]
     api("delete", url(bc.opp, created["id"]), bc.dora, expect=204)
     assert api("get", url(bc.opp), bc.rita)["members"] == []
 
 
 def test_api_bad_input_answers_4xx(bc, api):
-    assert api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "roles": ["boss"]}, expect=422)["code"] == \
-        "validation_failed"
+    assert (
+        api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "roles": ["boss"]}, expect=422)["code"]
+        == "validation_failed"
+    )
     assert api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "extra": 1}, expect=422)
-    assert api("post", url(bc.opp), bc.rita, {"contact_id": bc.sara_contact.pk}, expect=404)["code"] == "not_found"
+    assert (
+        api("post", url(bc.opp), bc.rita, {"contact_id": bc.sara_contact.pk}, expect=404)["code"]
+        == "not_found"
+    )
     future = (TODAY + timedelta(days=1)).isoformat()
-    assert api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "last_contact_on": future}, expect=422)
+    assert api(
+        "post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "last_contact_on": future}, expect=422
+    )
     created = api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk}, expect=201)
-    assert api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk}, expect=422)["code"] == "already_member"
+    assert (
+        api("post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk}, expect=422)["code"] == "already_member"
+    )
     assert api("patch", url(bc.opp, created["id"]), bc.rita, {"note": "no version"}, expect=422)
     assert api("patch", url(bc.opp, created["id"]), bc.rita, {"version": 1, "attitude": None}, expect=422)
     assert api("patch", url(bc.opp, 2**63 - 1), bc.rita, {"version": 1}, expect=404)
@@ -350,7 +457,9 @@ def test_api_permissions(bc, api, monkeypatch):
         api("delete", url(bc.opp, created["id"]), user, expect=404)
     refuse_contribution(monkeypatch)
     api("get", url(bc.opp), bc.tom)
-    assert api("post", url(bc.opp), bc.tom, {"contact_id": bc.li.pk}, expect=403)["code"] == "permission_denied"
+    assert (
+        api("post", url(bc.opp), bc.tom, {"contact_id": bc.li.pk}, expect=403)["code"] == "permission_denied"
+    )
     api("patch", url(bc.opp, created["id"]), bc.tom, {"version": 1, "note": "x"}, expect=403)
     api("delete", url(bc.opp, created["id"]), bc.tom, expect=403)
 
@@ -388,27 +497,54 @@ def test_page_shows_the_map_coverage_flags_and_the_add_form(bc, browser):
     assert f'class="small bc-last bad" data-testid="bc-last-{zhao.pk}"' in html  # never met: in red
     assert f'class="small bc-last" data-testid="bc-last-{wang.pk}"' in html
     add_form = html.split('data-testid="bc-add-form"')[1].split("</form>")[0]
-    assert "李工" in add_form and "陈经理" in add_form and "王总" not in add_form  # only those not on the deal
+    assert (
+        "李工" in add_form and "陈经理" in add_form and "王总" not in add_form
+    )  # only those not on the deal
     assert "王经理" not in html  # another region's contact
 
 
 def test_page_add_edit_remove_round_trip(bc, browser):
     browser.force_login(bc.rita)
-    response = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.chen.pk, "roles": ["coach", "influencer"],
-                                                      "attitude": "", "influence": "", "is_key": "on",
-                                                      "last_contact_on": (TODAY - timedelta(days=1)).isoformat()})
+    response = browser.post(
+        page_url(bc.opp, "add"),
+        {
+            "contact_id": bc.chen.pk,
+            "roles": ["coach", "influencer"],
+            "attitude": "",
+            "influence": "",
+            "is_key": "on",
+            "last_contact_on": (TODAY - timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 302 and response["Location"] == page_url(bc.opp)
     member = BuyingCentreMember.objects.get(opportunity=bc.opp, contact=bc.chen)
-    assert (member.roles, member.attitude, member.influence, member.is_key) == (["coach", "influencer"], "support",
-                                                                                 "low", True)
+    assert (member.roles, member.attitude, member.influence, member.is_key) == (
+        ["coach", "influencer"],
+        "support",
+        "low",
+        True,
+    )
     prefix = f"m{member.pk}"
-    response = browser.post(page_url(bc.opp, "edit", member.pk), {
-        f"{prefix}-version": 1, f"{prefix}-roles": ["coach"], f"{prefix}-attitude": "neutral",
-        f"{prefix}-influence": "medium", f"{prefix}-note": "可靠"})
+    response = browser.post(
+        page_url(bc.opp, "edit", member.pk),
+        {
+            f"{prefix}-version": 1,
+            f"{prefix}-roles": ["coach"],
+            f"{prefix}-attitude": "neutral",
+            f"{prefix}-influence": "medium",
+            f"{prefix}-note": "可靠",
+        },
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     assert (member.roles, member.attitude, member.influence, member.is_key, member.note, member.version) == (
-        ["coach"], "neutral", "medium", False, "可靠", 2)
+        ["coach"],
+        "neutral",
+        "medium",
+        False,
+        "可靠",
+        2,
+    )
     followed = browser.get(page_url(bc.opp)).content.decode()
     assert "Buying centre updated." in followed
     response = browser.post(page_url(bc.opp, "remove", member.pk))
@@ -419,20 +555,33 @@ def test_page_errors_come_back_in_place(bc, browser):
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk)
     browser.force_login(bc.rita)
     prefix = f"m{member.pk}"
-    stale = browser.post(page_url(bc.opp, "edit", member.pk), {
-        f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"}, follow=True)
+    stale = browser.post(
+        page_url(bc.opp, "edit", member.pk),
+        {f"{prefix}-version": 7, f"{prefix}-attitude": "support", f"{prefix}-influence": "low"},
+        follow=True,
+    )
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
     assert stale.redirect_chain == [(page_url(bc.opp), 303)]  # post-redirect-get
     shown = stale.content.decode().split(f'name="{prefix}-version"')[1][:40]
     assert 'value="1"' in shown  # the form shown again is based on the member as it is now
-    future = browser.post(page_url(bc.opp, "edit", member.pk), {
-        f"{prefix}-version": 1, f"{prefix}-attitude": "support", f"{prefix}-influence": "low",
-        f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat()}, follow=True)
+    future = browser.post(
+        page_url(bc.opp, "edit", member.pk),
+        {
+            f"{prefix}-version": 1,
+            f"{prefix}-attitude": "support",
+            f"{prefix}-influence": "low",
+            f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat(),
+        },
+        follow=True,
+    )
     html = future.content.decode()
     assert future.status_code == 422 and "Use today or an earlier date." in html
     assert '<details class="bc-edit" open>' in html
     duplicate = browser.post(page_url(bc.opp, "add"), {"contact_id": bc.li.pk}, follow=True)
-    assert duplicate.status_code == 422 and "already in this deal&#x27;s buying centre" in duplicate.content.decode()
+    assert (
+        duplicate.status_code == 422
+        and "already in this deal&#x27;s buying centre" in duplicate.content.decode()
+    )
     missing = browser.post(page_url(bc.opp, "add"), {}, follow=True)
     assert missing.status_code == 422
     member.refresh_from_db()
@@ -466,4 +615,3 @@ def test_page_query_count_does_not_grow_with_members(bc, browser, django_assert_
         services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=contact.pk)
     with django_assert_max_num_queries(len(one)):
         assert browser.get(page_url(bc.opp)).status_code == 200
-

@@ -23,16 +23,37 @@ def troubled(org):
     stages = list(Stage.objects.filter(template=org.opp.template).order_by("order"))
     stage = stages[3]
     stage.required_roles.add(DealRole.objects.get(code="presales"))
-    opp = services.opportunity_create(org.rita, account_id=org.account.pk, name="troubled", amount="900000",
-                                      stage_id=stage.pk, expected_close_date=TODAY + timedelta(days=20))
-    Opportunity.objects.filter(pk=opp.pk).update(stage_entered_at=timezone.now() - timedelta(days=stage.standard_days + 5),
-                                                 expected_close_date=TODAY - timedelta(days=2))
-    OpportunityTask.objects.create(opportunity=opp, stage=stage, code="demo_prep", name_zh="演示准备",
-                                   name_en="Demo preparation", assignee=org.tom, due_on=TODAY - timedelta(days=4))
+    opp = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="troubled",
+        amount="900000",
+        stage_id=stage.pk,
+        expected_close_date=TODAY + timedelta(days=20),
+    )
+    Opportunity.objects.filter(pk=opp.pk).update(
+        stage_entered_at=timezone.now() - timedelta(days=stage.standard_days + 5),
+        expected_close_date=TODAY - timedelta(days=2),
+    )
+    OpportunityTask.objects.create(
+        opportunity=opp,
+        stage=stage,
+        code="demo_prep",
+        name_zh="演示准备",
+        name_en="Demo preparation",
+        assignee=org.tom,
+        due_on=TODAY - timedelta(days=4),
+    )
     travel = ExpenseCategory.objects.get(code="travel")
     ExpenseBudget.objects.create(opportunity=opp, category=travel, amount=Decimal("1000"))
-    Expense.objects.create(opportunity=opp, category=travel, amount=Decimal("1200"), spent_on=TODAY,
-                           description="出差", logged_by=org.rita)
+    Expense.objects.create(
+        opportunity=opp,
+        category=travel,
+        amount=Decimal("1200"),
+        spent_on=TODAY,
+        description="出差",
+        logged_by=org.rita,
+    )
     return opp
 
 
@@ -40,8 +61,17 @@ def troubled(org):
 def test_actions_name_owners_and_dates(org, troubled):
     d = deal_diagnosis(org.rita, troubled.pk, TODAY)
     kinds = {a.kind: a for a in d.actions}
-    for kind in ("over_staged", "stalled", "close_date_passed", "task_overdue", "role_missing", "no_coach",
-                 "no_economic_buyer", "budget_over", "criterion_open"):
+    for kind in (
+        "over_staged",
+        "stalled",
+        "close_date_passed",
+        "task_overdue",
+        "role_missing",
+        "no_coach",
+        "no_economic_buyer",
+        "budget_over",
+        "criterion_open",
+    ):
         assert kind in kinds, kind
     assert kinds["task_overdue"].actor == org.tom and kinds["task_overdue"].due == TODAY
     assert kinds["budget_over"].actor == org.mona and kinds["role_missing"].actor == org.mona
@@ -67,7 +97,8 @@ def test_page_and_api_and_visibility(client, org, troubled, token_for, django_as
     body = client.get(f"/api/opportunities/{troubled.pk}/diagnosis", **token_for(org.rita)).json()
     assert body["stalled"] is True and body["expenses"]["state"] == "over" and body["staging_flag"] == "over"
     assert {"kind": "task_overdue", "due": TODAY.isoformat()}.items() <= next(
-        a for a in body["actions"] if a["kind"] == "task_overdue").items()
+        a for a in body["actions"] if a["kind"] == "task_overdue"
+    ).items()
     assert len(body["progress"]) == Stage.objects.filter(template=troubled.template).count()
     assert client.get(f"/api/opportunities/{troubled.pk}/diagnosis", **token_for(org.sara)).status_code == 404
     client.force_login(org.sara)

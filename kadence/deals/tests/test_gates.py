@@ -52,9 +52,17 @@ def prove(opp: Opportunity, criterion: ExitCriterion, owner, manager) -> None:
         gates.gate_approve(manager, opp.pk, criterion_id=criterion.pk, note="ok")
     elif criterion.kind == "task":
         OpportunityTask.objects.update_or_create(
-            opportunity=opp, stage=criterion.stage, code=config["task"],
-            defaults={"name_zh": criterion.name_zh, "name_en": criterion.name_en, "done_at": timezone.now(),
-                      "done_by": owner, "completion_note": "done"})
+            opportunity=opp,
+            stage=criterion.stage,
+            code=config["task"],
+            defaults={
+                "name_zh": criterion.name_zh,
+                "name_en": criterion.name_en,
+                "done_at": timezone.now(),
+                "done_by": owner,
+                "completion_note": "done",
+            },
+        )
     elif criterion.kind == "field":
         field = config["field"]
         if field == "competitors":
@@ -67,16 +75,30 @@ def prove(opp: Opportunity, criterion: ExitCriterion, owner, manager) -> None:
             Opportunity.objects.filter(pk=opp.pk).update(**{field: "x"})
         # expected_close_date and account.industry are always filled in these tests
     elif config.get("assessment") in ("c139", "c139_items"):
-        assessment = C139Assessment.objects.create(opportunity=opp, assessed_by=owner, clear=9, first=3, win=1,
-                                                   result="9C3F1W", meets_rule=True, band="win", band_low=90,
-                                                   band_high=100)
-        C139Answer.objects.bulk_create([C139Answer(assessment=assessment, item=i, status="confirmed") for i in ITEMS])
+        assessment = C139Assessment.objects.create(
+            opportunity=opp,
+            assessed_by=owner,
+            clear=9,
+            first=3,
+            win=1,
+            result="9C3F1W",
+            meets_rule=True,
+            band="win",
+            band_low=90,
+            band_high=100,
+        )
+        C139Answer.objects.bulk_create(
+            [C139Answer(assessment=assessment, item=i, status="confirmed") for i in ITEMS]
+        )
     elif config.get("assessment") == "bid_decision":
-        BidAssessment.objects.create(opportunity=opp, assessed_by=owner, score=4, suggested_outcome="pursue",
-                                     outcome="pursue")
+        BidAssessment.objects.create(
+            opportunity=opp, assessed_by=owner, score=4, suggested_outcome="pursue", outcome="pursue"
+        )
     elif config.get("assessment") == "buying_centre":
         contact = Contact.objects.create(account=opp.account, name=f"联系人{criterion.pk}")
-        BuyingCentreMember.objects.create(opportunity=opp, contact=contact, roles=ALL_ROLES, attitude="support")
+        BuyingCentreMember.objects.create(
+            opportunity=opp, contact=contact, roles=ALL_ROLES, attitude="support"
+        )
     else:
         raise AssertionError(f"no way to prove {criterion.code} {config}")
     gates.opportunity_recheck(opp.pk)
@@ -84,9 +106,14 @@ def prove(opp: Opportunity, criterion: ExitCriterion, owner, manager) -> None:
 
 def open_deal(org, template_code: str) -> Opportunity:
     template = ProcessTemplate.objects.get(code=template_code)
-    return services.opportunity_create(org.rita, account_id=org.account.pk, name=f"deal {template_code}",
-                                       amount="500000", template_id=template.pk,
-                                       expected_close_date=date.today() + timedelta(days=60))
+    return services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name=f"deal {template_code}",
+        amount="500000",
+        template_id=template.pk,
+        expected_close_date=date.today() + timedelta(days=60),
+    )
 
 
 @pytest.mark.django_db
@@ -107,14 +134,18 @@ def test_every_gate_of_every_shipped_template_blocks_until_proven(org, template_
         remaining = [c for c in criteria if c.code in open_codes]
         while remaining:
             with pytest.raises(GateNotMet) as refused:
-                services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk))
+                services.opportunity_move_stage(
+                    org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk)
+                )
             missing = refused.value.extra["missing"]
             assert {m["code"] for m in missing} == {c.code for c in remaining}
             assert all(m["stage_id"] == stage.pk and m["name"] and m["detail"] for m in missing)
             opp.refresh_from_db()
             assert opp.stage_id == stage.pk, "a refused move changes nothing"
             prove(opp, remaining.pop(0), org.rita, org.mona)
-        moved = services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk))
+        moved = services.opportunity_move_stage(
+            org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk)
+        )
         if target.is_won:
             assert moved.status == Opportunity.Status.WON
         else:
@@ -125,9 +156,15 @@ def test_every_gate_of_every_shipped_template_blocks_until_proven(org, template_
 def test_a_deal_opened_late_without_evidence_is_over_staged_and_evidence_lifts_its_level(org):
     template = ProcessTemplate.objects.get(code="tianlong8")
     stages = list(template.stages.order_by("order"))
-    opp = services.opportunity_create(org.rita, account_id=org.account.pk, name="late", amount="800000",
-                                      template_id=template.pk, stage_id=stages[4].pk,
-                                      expected_close_date=date.today() + timedelta(days=30))
+    opp = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="late",
+        amount="800000",
+        template_id=template.pk,
+        stage_id=stages[4].pk,
+        expected_close_date=date.today() + timedelta(days=30),
+    )
     assert opp.level.code == "I" and opp.probability == Decimal("10") and opp.staging_flag == "over"
     for stage in stages[:4]:
         for criterion in stage.exit_criteria.filter(is_active=True):
@@ -152,10 +189,23 @@ def test_c139_rule_flags_over_and_under_staging(org):
     for stage in stages[:2]:
         for criterion in stage.exit_criteria.all():
             prove(opp, criterion, org.rita, org.mona)
-    assessment = C139Assessment.objects.create(opportunity=opp, clear=8, first=1, win=0, result="8C1F0W",
-                                               meets_rule=True, band="rule_met", band_low=60, band_high=90)
-    C139Answer.objects.bulk_create([C139Answer(assessment=assessment, item=i, status="confirmed")
-                                    for i in ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "F1"]])
+    assessment = C139Assessment.objects.create(
+        opportunity=opp,
+        clear=8,
+        first=1,
+        win=0,
+        result="8C1F0W",
+        meets_rule=True,
+        band="rule_met",
+        band_low=60,
+        band_high=90,
+    )
+    C139Answer.objects.bulk_create(
+        [
+            C139Answer(assessment=assessment, item=i, status="confirmed")
+            for i in ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "F1"]
+        ]
+    )
     opp = gates.opportunity_recheck(opp.pk)
     assert opp.level.code == "C" and opp.staging_flag == "under" and opp.c139_result == "8C1F0W"
 
@@ -164,12 +214,27 @@ def test_c139_rule_flags_over_and_under_staging(org):
 def test_the_owner_cannot_override_and_a_manager_needs_a_reason(org):
     stages = list(org.opp.template.stages.order_by("order"))
     with pytest.raises(PermissionDenied):
-        services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, override=True, reason="trust me", version=opp_version(org.opp.pk))
+        services.opportunity_move_stage(
+            org.rita,
+            org.opp.pk,
+            stage_id=stages[1].pk,
+            override=True,
+            reason="trust me",
+            version=opp_version(org.opp.pk),
+        )
     with pytest.raises(ValidationFailed) as no_reason:
-        services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=stages[1].pk, override=True, version=opp_version(org.opp.pk))
+        services.opportunity_move_stage(
+            org.mona, org.opp.pk, stage_id=stages[1].pk, override=True, version=opp_version(org.opp.pk)
+        )
     assert no_reason.value.code == "reason_required"
-    moved = services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=stages[1].pk, override=True,
-                                            reason="客户高层已口头确认会面", version=opp_version(org.opp.pk))
+    moved = services.opportunity_move_stage(
+        org.mona,
+        org.opp.pk,
+        stage_id=stages[1].pk,
+        override=True,
+        reason="客户高层已口头确认会面",
+        version=opp_version(org.opp.pk),
+    )
     row = moved.stage_changes.order_by("-changed_at", "-id").first()
     assert row.overridden and row.reason == "客户高层已口头确认会面"
     assert [c["code"] for c in row.overridden_criteria] == ["first_meeting"]
@@ -179,16 +244,25 @@ def test_the_owner_cannot_override_and_a_manager_needs_a_reason(org):
 
 @pytest.mark.django_db
 def test_a_manager_never_overrides_or_approves_their_own_deal(org):
-    opp = services.opportunity_create(org.mona, account_id=org.account.pk, name="mona's own", amount="1",
-                                      expected_close_date=date.today() + timedelta(days=9))
+    opp = services.opportunity_create(
+        org.mona,
+        account_id=org.account.pk,
+        name="mona's own",
+        amount="1",
+        expected_close_date=date.today() + timedelta(days=9),
+    )
     stages = list(opp.template.stages.order_by("order"))
     with pytest.raises(PermissionDenied):
-        services.opportunity_move_stage(org.mona, opp.pk, stage_id=stages[1].pk, override=True, reason="mine", version=opp_version(opp.pk))
+        services.opportunity_move_stage(
+            org.mona, opp.pk, stage_id=stages[1].pk, override=True, reason="mine", version=opp_version(opp.pk)
+        )
     review = ExitCriterion.objects.get(stage__template=opp.template, code="manager_review")
     with pytest.raises(PermissionDenied):
         gates.gate_approve(org.mona, opp.pk, criterion_id=review.pk)
     # Her director may.
-    services.opportunity_move_stage(org.dora, opp.pk, stage_id=stages[1].pk, override=True, reason="checked", version=opp_version(opp.pk))
+    services.opportunity_move_stage(
+        org.dora, opp.pk, stage_id=stages[1].pk, override=True, reason="checked", version=opp_version(opp.pk)
+    )
     assert gates.gate_approve(org.dora, opp.pk, criterion_id=review.pk).approved_by == org.dora
 
 
@@ -214,8 +288,12 @@ def test_approvals_who_may(org):
 @pytest.mark.django_db
 def test_backward_moves_are_allowed_and_recorded(org, no_gates):
     stages = list(org.opp.template.stages.order_by("order"))
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[3].pk, version=opp_version(org.opp.pk))
-    moved = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, reason="客户重新立项", version=opp_version(org.opp.pk))
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[3].pk, version=opp_version(org.opp.pk)
+    )
+    moved = services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[1].pk, reason="客户重新立项", version=opp_version(org.opp.pk)
+    )
     row = moved.stage_changes.order_by("-changed_at", "-id").first()
     assert row.kind == "moved_back" and row.from_stage_id == stages[3].pk and not row.overridden
 
@@ -225,10 +303,18 @@ def test_entering_a_stage_creates_its_tasks_once(org, no_gates):
     from kadence.pipeline.models import StageTask
 
     stages = list(org.opp.template.stages.order_by("order"))
-    StageTask.objects.create(stage=stages[1], code="visit_plan", name_zh="拜访计划", name_en="Visit plan", due_days=5)
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk))
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[0].pk, version=opp_version(org.opp.pk))
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk))
+    StageTask.objects.create(
+        stage=stages[1], code="visit_plan", name_zh="拜访计划", name_en="Visit plan", due_days=5
+    )
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk)
+    )
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[0].pk, version=opp_version(org.opp.pk)
+    )
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk)
+    )
     tasks = OpportunityTask.objects.filter(opportunity=org.opp, stage=stages[1], code="visit_plan")
     assert tasks.count() == 1
     task = tasks.get()
@@ -257,9 +343,19 @@ def test_evidence_file_limits_give_clear_errors_and_save_nothing(org):
     with pytest.raises(ValidationFailed):
         gates.evidence_add(org.rita, org.opp.pk, title="纪要", url="javascript:alert(1)")
     assert not Evidence.objects.exists()
-    ok = gates.evidence_add(org.rita, org.opp.pk, title="纪要", criterion_id=criterion.pk,
-                            upload=SimpleUploadedFile("m.pdf", b"%PDF-1", content_type="application/pdf"))
-    assert ok.kind == "file" and ok.size == 6 and ok.evidence_type == "meeting_minutes" and ok.file_name == "m.pdf"
+    ok = gates.evidence_add(
+        org.rita,
+        org.opp.pk,
+        title="纪要",
+        criterion_id=criterion.pk,
+        upload=SimpleUploadedFile("m.pdf", b"%PDF-1", content_type="application/pdf"),
+    )
+    assert (
+        ok.kind == "file"
+        and ok.size == 6
+        and ok.evidence_type == "meeting_minutes"
+        and ok.file_name == "m.pdf"
+    )
 
 
 @pytest.mark.django_db
@@ -271,7 +367,9 @@ def test_who_may_add_and_withdraw_evidence(org):
         gates.evidence_add(org.sara, org.opp.pk, title="x", note="x")
     from kadence.pipeline.models import DealRole
 
-    services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk)
+    services.opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.tom.pk, role_id=DealRole.objects.get(code="presales").pk
+    )
     mine = gates.evidence_add(org.tom, org.opp.pk, title="技术交流纪要", note="x", criterion_id=criterion.pk)
     rita_s = gates.evidence_add(org.rita, org.opp.pk, title="纪要", note="x")
     with pytest.raises(PermissionDenied):
@@ -293,21 +391,31 @@ def test_gates_page_shows_the_checklist_and_refuses_to_advance_with_the_missing_
     assert 'data-testid="criterion-first_meeting" data-met="0"' in body and 'data-testid="advance"' in body
     assert 'data-testid="override"' not in body  # the owner never sees the override
     stages = list(org.opp.template.stages.order_by("order"))
-    refused = client.post(f"/opportunities/{org.opp.pk}/move/", {"origin": "gates", "stage_id": stages[1].pk,
-                                                                "version": org.opp.version}, follow=True)
+    refused = client.post(
+        f"/opportunities/{org.opp.pk}/move/",
+        {"origin": "gates", "stage_id": stages[1].pk, "version": org.opp.version},
+        follow=True,
+    )
     assert refused.status_code == 409 and 'data-code="gate_not_met"' in refused.content.decode()
     criterion = ExitCriterion.objects.get(stage=stages[0], code="first_meeting")
-    attached = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
-        "criterion_id": criterion.pk, "title": "会面纪要",
-        "file": SimpleUploadedFile("minutes.pdf", b"%PDF-1.4", content_type="application/pdf")})
+    attached = client.post(
+        f"/opportunities/{org.opp.pk}/evidence/",
+        {
+            "criterion_id": criterion.pk,
+            "title": "会面纪要",
+            "file": SimpleUploadedFile("minutes.pdf", b"%PDF-1.4", content_type="application/pdf"),
+        },
+    )
     assert attached.status_code == 302
     evidence = Evidence.objects.get(opportunity=org.opp)
     download = client.get(f"/evidence/{evidence.pk}/download/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4"
     assert "attachment" in download["Content-Disposition"]
     org.opp.refresh_from_db()
-    moved = client.post(f"/opportunities/{org.opp.pk}/move/", {"origin": "gates", "stage_id": stages[1].pk,
-                                                              "version": org.opp.version})
+    moved = client.post(
+        f"/opportunities/{org.opp.pk}/move/",
+        {"origin": "gates", "stage_id": stages[1].pk, "version": org.opp.version},
+    )
     assert moved.status_code == 302 and moved["Location"] == f"/opportunities/{org.opp.pk}/gates/"
     client.force_login(org.sara)
     assert client.get(f"/evidence/{evidence.pk}/download/").status_code == 404
@@ -318,9 +426,15 @@ def test_gates_page_shows_the_checklist_and_refuses_to_advance_with_the_missing_
 def test_bad_upload_on_the_page_shows_the_error_in_place(client, org, settings):
     client.force_login(org.rita)
     criterion = ExitCriterion.objects.get(stage__template=org.opp.template, code="first_meeting")
-    response = client.post(f"/opportunities/{org.opp.pk}/evidence/", {
-        "criterion_id": criterion.pk, "title": "纪要",
-        "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain")}, follow=True)
+    response = client.post(
+        f"/opportunities/{org.opp.pk}/evidence/",
+        {
+            "criterion_id": criterion.pk,
+            "title": "纪要",
+            "file": SimpleUploadedFile("x.bat", b"echo", content_type="text/plain"),
+        },
+        follow=True,
+    )
     assert response.status_code == 422 and not Evidence.objects.exists()
     assert 'data-code="file_type"' in response.content.decode()
 
@@ -343,32 +457,57 @@ def test_gates_page_query_count_is_fixed(client, org, django_assert_max_num_quer
 def test_api_gates_evidence_and_override(client, org, token_for):
     rita, mona = token_for(org.rita), token_for(org.mona)
     body = client.get(f"/api/opportunities/{org.opp.pk}/gates", **rita).json()
-    assert body["stages"][0]["state"] == "current" and body["stages"][0]["criteria"][0]["code"] == "first_meeting"
+    assert (
+        body["stages"][0]["state"] == "current"
+        and body["stages"][0]["criteria"][0]["code"] == "first_meeting"
+    )
     assert body["stages"][0]["criteria"][0]["met"] is False and body["stages"][0]["criteria"][0]["message"]
     stages = list(org.opp.template.stages.order_by("order"))
-    refused = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[1].pk, "version": org.opp.version},
-                          content_type="application/json", **rita, follow=True)
+    refused = client.post(
+        f"/api/opportunities/{org.opp.pk}/move",
+        {"stage_id": stages[1].pk, "version": org.opp.version},
+        content_type="application/json",
+        **rita,
+        follow=True,
+    )
     assert refused.status_code == 409
     assert refused.json()["code"] == "gate_not_met"
     assert [m["code"] for m in refused.json()["missing"]] == ["first_meeting"]
-    own_override = client.post(f"/api/opportunities/{org.opp.pk}/move",
-                               {"stage_id": stages[1].pk, "override": True, "reason": "x", "version": org.opp.version},
-                               content_type="application/json", **rita)
+    own_override = client.post(
+        f"/api/opportunities/{org.opp.pk}/move",
+        {"stage_id": stages[1].pk, "override": True, "reason": "x", "version": org.opp.version},
+        content_type="application/json",
+        **rita,
+    )
     assert own_override.status_code == 403
     criterion_id = body["stages"][0]["criteria"][0]["id"]
-    upload = client.post(f"/api/opportunities/{org.opp.pk}/evidence",
-                         {"title": "纪要", "criterion_id": criterion_id,
-                          "file": SimpleUploadedFile("m.pdf", b"%PDF", content_type="application/pdf")}, **rita)
+    upload = client.post(
+        f"/api/opportunities/{org.opp.pk}/evidence",
+        {
+            "title": "纪要",
+            "criterion_id": criterion_id,
+            "file": SimpleUploadedFile("m.pdf", b"%PDF", content_type="application/pdf"),
+        },
+        **rita,
+    )
     assert upload.status_code == 201, upload.content
     download = client.get(upload.json()["download_url"], **rita)
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF"
     assert client.get(upload.json()["download_url"], **token_for(org.sara)).status_code == 404
-    moved = client.post(f"/api/opportunities/{org.opp.pk}/move", {"stage_id": stages[2].pk, "version": org.opp.version},
-                        content_type="application/json", **rita, follow=True)
+    moved = client.post(
+        f"/api/opportunities/{org.opp.pk}/move",
+        {"stage_id": stages[2].pk, "version": org.opp.version},
+        content_type="application/json",
+        **rita,
+        follow=True,
+    )
     assert moved.status_code == 409  # stage 2's criteria are still open
-    overridden = client.post(f"/api/opportunities/{org.opp.pk}/move",
-                             {"stage_id": stages[2].pk, "override": True, "reason": "领导已确认", "version": org.opp.version},
-                             content_type="application/json", **mona)
+    overridden = client.post(
+        f"/api/opportunities/{org.opp.pk}/move",
+        {"stage_id": stages[2].pk, "override": True, "reason": "领导已确认", "version": org.opp.version},
+        content_type="application/json",
+        **mona,
+    )
     assert overridden.status_code == 200 and overridden.json()["staging_flag"] == "over"
     history = client.get(f"/api/opportunities/{org.opp.pk}/history", **mona).json()
     assert history[-1]["overridden"] is True and history[-1]["overridden_criteria"]
@@ -381,9 +520,14 @@ def test_api_gates_evidence_and_override(client, org, token_for):
 
 @pytest.mark.django_db
 def test_lists_filter_over_staged_deals(client, org, token_for):
-    late = services.opportunity_create(org.rita, account_id=org.account.pk, name="late", amount="1",
-                                       stage_id=org.opp.template.stages.get(order=5).pk,
-                                       expected_close_date=date.today() + timedelta(days=30))
+    late = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="late",
+        amount="1",
+        stage_id=org.opp.template.stages.get(order=5).pk,
+        expected_close_date=date.today() + timedelta(days=30),
+    )
     listed = client.get("/api/opportunities?staging=over", **token_for(org.rita)).json()
     assert [o["id"] for o in listed["items"]] == [late.pk] and listed["items"][0]["staging_flag"] == "over"
     client.force_login(org.rita)
@@ -394,7 +538,14 @@ def test_lists_filter_over_staged_deals(client, org, token_for):
 @pytest.mark.django_db
 def test_overrides_report_is_scoped_and_lists_reason_and_missing(client, org, token_for):
     second = org.opp.template.stages.get(order=2)
-    services.opportunity_move_stage(org.mona, org.opp.pk, stage_id=second.pk, override=True, reason="口头确认", version=opp_version(org.opp.pk))
+    services.opportunity_move_stage(
+        org.mona,
+        org.opp.pk,
+        stage_id=second.pk,
+        override=True,
+        reason="口头确认",
+        version=opp_version(org.opp.pk),
+    )
     client.force_login(org.dora)
     page = client.get("/reports/gate-overrides/").content.decode()
     assert "口头确认" in page and org.opp.name in page
@@ -403,7 +554,9 @@ def test_overrides_report_is_scoped_and_lists_reason_and_missing(client, org, to
     assert body["items"][0]["overridden_criteria"][0]["code"] == "first_meeting"
     assert client.get("/api/reports/gate-overrides", **token_for(org.sara)).json()["count"] == 0
     assert client.get("/api/reports/gate-overrides", **token_for(org.sven)).json()["count"] == 0
-    bad = client.get("/api/reports/gate-overrides?date_from=2026-05-01&date_to=2026-01-01", **token_for(org.ada))
+    bad = client.get(
+        "/api/reports/gate-overrides?date_from=2026-05-01&date_to=2026-01-01", **token_for(org.ada)
+    )
     assert bad.status_code == 422
     client.force_login(org.sven)
     assert "口头确认" not in client.get("/reports/gate-overrides/").content.decode()

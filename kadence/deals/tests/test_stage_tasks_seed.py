@@ -67,7 +67,11 @@ def test_task_criteria_exist_to_be_checked():
 @pytest.mark.django_db
 def test_roles_follow_the_methodology():
     def roles(template: str, stage: str) -> set[str]:
-        return set(Stage.objects.get(template__code=template, code=stage).required_roles.values_list("code", flat=True))
+        return set(
+            Stage.objects.get(template__code=template, code=stage).required_roles.values_list(
+                "code", flat=True
+            )
+        )
 
     assert roles("tianlong8", "plan_call") == {"account_manager"}
     assert "presales" in roles("tianlong8", "demo_exchange")

@@ -63,7 +63,9 @@ def test_tasks_go_to_the_role_holder_and_are_not_created_twice(team, no_gates):
     pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk, version=opp_version(org.opp.pk))
     assert task(org.opp, "demo_plan").assignee_id == org.tom.pk
     assert task(org.opp, "competitor_analysis").assignee_id == org.rita.pk
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[0].pk, version=opp_version(org.opp.pk))
+    pipeline.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages(org.opp)[0].pk, version=opp_version(org.opp.pk)
+    )
     pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=demo.pk, version=opp_version(org.opp.pk))
     assert OpportunityTask.objects.filter(opportunity=org.opp, stage=demo).count() == 3
 
@@ -79,8 +81,12 @@ def test_assignee_completes_with_a_note_and_it_is_audited(team):
     done.refresh_from_db()
     assert done.done_at and done.done_by_id == org.tom.pk and done.completion_note == "规划表已提交经理"
     assert done.version == 3
-    entry = AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=org.opp.pk, field="task").latest("id")
-    assert entry.old_value.startswith("account_plan: open") and entry.new_value.startswith("account_plan: done")
+    entry = AuditEntry.objects.filter(
+        entity="pipeline.opportunity", entity_id=org.opp.pk, field="task"
+    ).latest("id")
+    assert entry.old_value.startswith("account_plan: open") and entry.new_value.startswith(
+        "account_plan: done"
+    )
     assert entry.reason == "规划表已提交经理" and entry.actor_id == org.tom.pk
 
 
@@ -101,9 +107,11 @@ def test_task_changes_name_the_version_they_read(org):
     """Without a version a task change used to apply to whatever the task was by then; now it is
     refused (version_required) and nothing changes."""
     t = task(org.opp, "account_plan")
-    for call in (lambda: services.task_complete(org.rita, org.opp.pk, t.pk, note="ok", version=None),
-                 lambda: services.task_update(org.rita, org.opp.pk, t.pk, version=None, assignee_id=org.rita.pk),
-                 lambda: services.task_reopen(org.rita, org.opp.pk, t.pk, version=None)):
+    for call in (
+        lambda: services.task_complete(org.rita, org.opp.pk, t.pk, note="ok", version=None),
+        lambda: services.task_update(org.rita, org.opp.pk, t.pk, version=None, assignee_id=org.rita.pk),
+        lambda: services.task_reopen(org.rita, org.opp.pk, t.pk, version=None),
+    ):
         with pytest.raises(ValidationFailed) as missing:
             call()
         assert missing.value.code == "version_required"
@@ -115,7 +123,9 @@ def test_who_may_complete(team):
     org = team
     t = task(org.opp, "account_plan")  # assigned to rita
     with pytest.raises(PermissionDenied):
-        services.task_complete(org.tom, org.opp.pk, t.pk, note="not mine", version=1)  # team member, not assignee
+        services.task_complete(
+            org.tom, org.opp.pk, t.pk, note="not mine", version=1
+        )  # team member, not assignee
     with pytest.raises(NotFound):
         services.task_complete(org.nick, org.opp.pk, t.pk, note="x", version=1)
     with pytest.raises(NotFound):
@@ -143,7 +153,9 @@ def test_reopen_is_for_who_may_write_the_deal(team):
 def test_a_lost_deals_tasks_are_frozen(org):
     from kadence.pipeline.models import LossReason
 
-    pipeline.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.opp.pk))
+    pipeline.opportunity_close_lost(
+        org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.opp.pk)
+    )
     t = task(org.opp, "account_plan")
     with pytest.raises(ValidationFailed) as exc:
         services.task_complete(org.rita, org.opp.pk, t.pk, note="late", version=1)
@@ -154,8 +166,14 @@ def test_a_lost_deals_tasks_are_frozen(org):
 
 def test_task_criteria_gate_the_stage_and_completing_rechecks_the_level(org):
     standard6 = ProcessTemplate.objects.get(code="standard6")
-    opp = pipeline.opportunity_create(org.rita, account_id=org.account.pk, name="标准流程项目", amount="500000",
-                                      expected_close_date=TODAY() + timedelta(days=60), template_id=standard6.pk)
+    opp = pipeline.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="标准流程项目",
+        amount="500000",
+        expected_close_date=TODAY() + timedelta(days=60),
+        template_id=standard6.pk,
+    )
     initiation, deep = stages(opp)[0], stages(opp)[1]
     approval = ExitCriterion.objects.get(stage=initiation, code="manager_ok")
     gate_approve(org.mona, opp.pk, criterion_id=approval.pk)
@@ -186,8 +204,9 @@ def test_reassign_only_to_the_owner_or_the_deal_team(team):
     assert "assignee_id" in exc.value.errors
     with pytest.raises(PermissionDenied):
         services.task_update(org.tom, org.opp.pk, t.pk, version=1, assignee_id=org.tom.pk)
-    services.task_update(org.mona, org.opp.pk, t.pk, version=1, assignee_id=org.tom.pk,
-                         due_on=TODAY() + timedelta(days=3))
+    services.task_update(
+        org.mona, org.opp.pk, t.pk, version=1, assignee_id=org.tom.pk, due_on=TODAY() + timedelta(days=3)
+    )
     t.refresh_from_db()
     assert t.assignee_id == org.tom.pk and t.due_on == TODAY() + timedelta(days=3) and t.version == 2
     services.task_update(org.rita, org.opp.pk, t.pk, version=2, due_on=None)
@@ -199,7 +218,11 @@ def test_reassign_only_to_the_owner_or_the_deal_team(team):
 def test_ad_hoc_tasks_by_the_deal_team(team):
     org = team
     mine = services.task_add(org.tom, org.opp.pk, name="准备演示环境", standard="演示环境可用")
-    assert mine.code.startswith("adhoc-") and mine.stage_id == org.opp.stage_id and mine.assignee_id == org.tom.pk
+    assert (
+        mine.code.startswith("adhoc-")
+        and mine.stage_id == org.opp.stage_id
+        and mine.assignee_id == org.tom.pk
+    )
     by_role = services.task_add(org.rita, org.opp.pk, name="售前支持", role_id=role("presales").pk)
     assert by_role.assignee_id == org.tom.pk
     by_manager = services.task_add(org.mona, org.opp.pk, name="经理跟进")
@@ -217,12 +240,16 @@ def test_ad_hoc_tasks_by_the_deal_team(team):
 
 def test_board_groups_current_stage_first_and_flags_overdue_and_missing_roles(team, no_gates):
     org = team
-    OpportunityTask.objects.filter(opportunity=org.opp, code="account_plan").update(due_on=TODAY() - timedelta(days=1))
+    OpportunityTask.objects.filter(opportunity=org.opp, code="account_plan").update(
+        due_on=TODAY() - timedelta(days=1)
+    )
     board = deal_tasks(org.rita, org.opp.pk, TODAY())
     assert [fill.role.code for fill in board.roles] == ["account_manager"]
     assert board.roles[0].by_owner and board.roles[0].users == [org.rita] and board.missing_roles == []
     assert [r.overdue for r in board.current.tasks] == [True, False, False]
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))  # negotiation
+    pipeline.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk)
+    )  # negotiation
     board = deal_tasks(org.rita, org.opp.pk, TODAY())
     assert board.current.stage.code == "negotiation" and board.others[0].stage.code == "plan_call"
     assert board.others[0].overdue_count == 1
@@ -251,7 +278,9 @@ def test_board_query_count_is_fixed(team, no_gates, django_assert_max_num_querie
         deal_tasks(org.mona, org.opp.pk, TODAY())
     for i in range(8):
         services.task_add(org.rita, org.opp.pk, name=f"task {i}")
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))
+    pipeline.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk)
+    )
     for member in (org.nick, org.sara, org.sam):
         pipeline.opportunity_team_add(org.mona, org.opp.pk, user_id=member.pk, role_id=role("finance").pk)
     fresh = type(org.mona).objects.get(pk=org.mona.pk)
@@ -265,7 +294,8 @@ def test_tasks_due_lists_my_overdue_tasks_on_open_deals(team):
     late = task(org.opp, "account_plan")
     OpportunityTask.objects.filter(pk=late.pk).update(due_on=TODAY() - timedelta(days=2))
     OpportunityTask.objects.filter(opportunity=org.opp, code="call_key_people").update(
-        due_on=TODAY() - timedelta(days=1), done_at=timezone.now())
+        due_on=TODAY() - timedelta(days=1), done_at=timezone.now()
+    )
     OpportunityTask.objects.filter(opportunity=org.sara_opp).update(due_on=TODAY() - timedelta(days=5))
     assert [t.pk for t in tasks_due(org.rita, TODAY())] == [late.pk]
     assert tasks_due(org.tom, TODAY()) == []
@@ -284,8 +314,9 @@ class Api:
         if method == "get":
             response = self.client.get(path, **headers)
         else:
-            response = getattr(self.client, method)(path, data=json.dumps(body or {}), content_type="application/json",
-                                                    **headers)
+            response = getattr(self.client, method)(
+                path, data=json.dumps(body or {}), content_type="application/json", **headers
+            )
         assert response.status_code == expect, (response.status_code, response.content[:1500])
         return response.json() if response.content else None
 
@@ -303,9 +334,17 @@ def test_api_list_shape_and_visibility(api, team):
     first = body["tasks"][0]
     assert first["code"] == "account_plan" and first["is_current_stage"] and first["done"] is False
     assert first["assignee"]["username"] == "rita" and first["role"]["code"] == "account_manager"
-    assert first["standard_zh"] and first["standard_en"] and first["overdue"] is False and first["version"] == 1
-    assert body["roles"] == [{"role": body["roles"][0]["role"], "filled_by": [body["roles"][0]["filled_by"][0]],
-                              "by_owner": True, "missing": False}]
+    assert (
+        first["standard_zh"] and first["standard_en"] and first["overdue"] is False and first["version"] == 1
+    )
+    assert body["roles"] == [
+        {
+            "role": body["roles"][0]["role"],
+            "filled_by": [body["roles"][0]["filled_by"][0]],
+            "by_owner": True,
+            "missing": False,
+        }
+    ]
     assert body["missing_roles"] == [] and [u["username"] for u in body["assignable"]] == ["rita", "tom"]
     assert api.call("get", url, org.tom)["can_edit"] is False
     api.call("get", url, org.nick, expect=404)
@@ -316,8 +355,13 @@ def test_api_list_shape_and_visibility(api, team):
 def test_api_writes(api, team):
     org = team
     base = f"/api/opportunities/{org.opp.pk}/tasks"
-    created = api.call("post", base, org.tom, {"name": "样机准备", "due_on": (TODAY() + timedelta(days=4)).isoformat()},
-                       expect=201)
+    created = api.call(
+        "post",
+        base,
+        org.tom,
+        {"name": "样机准备", "due_on": (TODAY() + timedelta(days=4)).isoformat()},
+        expect=201,
+    )
     assert created["ad_hoc"] and created["assignee"]["username"] == "tom" and created["can_complete"]
     api.call("post", base, org.tom, {"name": ""}, expect=422)
     api.call("post", base, org.tom, {"name": "x", "bogus": 1}, expect=422)
@@ -333,15 +377,21 @@ def test_api_writes(api, team):
     reopened = api.call("post", f"{base}/{t.pk}/reopen", org.mona, {"version": 2, "reason": "不完整"})
     assert reopened["done"] is False and reopened["version"] == 3
 
-    patched = api.call("patch", f"{base}/{t.pk}", org.rita, {"assignee_id": org.tom.pk, "due_on": "2020-01-01",
-                                                              "version": 3})
+    patched = api.call(
+        "patch", f"{base}/{t.pk}", org.rita, {"assignee_id": org.tom.pk, "due_on": "2020-01-01", "version": 3}
+    )
     assert patched["assignee"]["username"] == "tom" and patched["overdue"] is True
     api.call("patch", f"{base}/{t.pk}", org.rita, {"assignee_id": None, "version": 4}, expect=422)
     api.call("patch", f"{base}/{t.pk}", org.rita, {"assignee_id": org.nick.pk, "version": 4}, expect=422)
     api.call("patch", f"{base}/{t.pk}", org.tom, {"due_on": None, "version": 4}, expect=403)
     assert api.call("patch", f"{base}/{t.pk}", org.rita, {"due_on": None, "version": 4})["due_on"] is None
-    api.call("patch", f"{base}/{OpportunityTask.objects.filter(opportunity=org.sara_opp).first().pk}", org.ada,
-             {"due_on": None, "version": 1}, expect=404)
+    api.call(
+        "patch",
+        f"{base}/{OpportunityTask.objects.filter(opportunity=org.sara_opp).first().pk}",
+        org.ada,
+        {"due_on": None, "version": 1},
+        expect=404,
+    )
 
 
 # --- pages --------------------------------------------------------------------------------------------
@@ -354,8 +404,12 @@ def browser():
 
 def test_page_shows_roles_tasks_and_overdue(browser, team, no_gates):
     org = team
-    pipeline.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk))  # negotiation
-    OpportunityTask.objects.filter(opportunity=org.opp, code="commercial_terms").update(due_on=date(2020, 1, 1))
+    pipeline.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages(org.opp)[6].pk, version=opp_version(org.opp.pk)
+    )  # negotiation
+    OpportunityTask.objects.filter(opportunity=org.opp, code="commercial_terms").update(
+        due_on=date(2020, 1, 1)
+    )
     browser.force_login(org.rita)
     response = browser.get(reverse("deal_tasks", args=[org.opp.pk]))
     assert response.status_code == 200
@@ -382,12 +436,16 @@ def test_page_complete_and_errors(browser, team):
     assert response.status_code == 422
     response = browser.post(reverse("deal_task_reopen", args=[org.opp.pk, t.pk]), {"version": 2})
     assert response.status_code == 302
-    response = browser.post(reverse("deal_task_update", args=[org.opp.pk, t.pk]),
-                            {"assignee": org.tom.pk, "due_on": "2030-01-31", "version": 3})
+    response = browser.post(
+        reverse("deal_task_update", args=[org.opp.pk, t.pk]),
+        {"assignee": org.tom.pk, "due_on": "2030-01-31", "version": 3},
+    )
     assert response.status_code == 302
     t.refresh_from_db()
     assert t.assignee_id == org.tom.pk and t.due_on == date(2030, 1, 31)
-    response = browser.post(reverse("deal_task_add", args=[org.opp.pk]), {"name": "补充调研", "assignee": org.tom.pk})
+    response = browser.post(
+        reverse("deal_task_add", args=[org.opp.pk]), {"name": "补充调研", "assignee": org.tom.pk}
+    )
     assert response.status_code == 302
     assert OpportunityTask.objects.filter(opportunity=org.opp, name_zh="补充调研", assignee=org.tom).exists()
 
@@ -399,12 +457,20 @@ def test_page_permissions(browser, team):
     assert browser.get(reverse("deal_tasks", args=[org.opp.pk])).status_code == 200
     body = browser.get(reverse("deal_tasks", args=[org.opp.pk])).content.decode()
     assert 'data-testid="task-complete-account_plan"' not in body and "task-update-" not in body
-    assert browser.post(reverse("deal_task_complete", args=[org.opp.pk, t.pk]),
-                        {"note": "x", "version": 1}).status_code == 403
+    assert (
+        browser.post(
+            reverse("deal_task_complete", args=[org.opp.pk, t.pk]), {"note": "x", "version": 1}
+        ).status_code
+        == 403
+    )
     browser.force_login(org.nick)
     assert browser.get(reverse("deal_tasks", args=[org.opp.pk])).status_code == 404
-    assert browser.post(reverse("deal_task_complete", args=[org.opp.pk, t.pk]),
-                        {"note": "x", "version": 1}).status_code == 404
+    assert (
+        browser.post(
+            reverse("deal_task_complete", args=[org.opp.pk, t.pk]), {"note": "x", "version": 1}
+        ).status_code
+        == 404
+    )
     assert browser.get(reverse("deal_task_complete", args=[org.opp.pk, t.pk])).status_code == 405
 
 

@@ -44,15 +44,24 @@ def _reasons(codes: tuple[str, ...]) -> list[str]:
 # --- C139 ------------------------------------------------------------------------------------------
 
 
-def c139_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: C139Form | None = None,
-              status: int = 200) -> HttpResponse:
+def c139_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: DomainError | None = None,
+    form: C139Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.c139_overview(request.user, opp)
         editable = perms["can_contribute"] and perms["is_open"]
         shown = form if editable else None
         if shown is None and editable:
-            shown = C139Form(questions=[q for _t, rows in overview.tiers for q in (r.question for r in rows)],
-                             contacts=overview.contacts, latest=overview.latest)
+            shown = C139Form(
+                questions=[q for _t, rows in overview.tiers for q in (r.question for r in rows)],
+                contacts=overview.contacts,
+                latest=overview.latest,
+            )
         return {"c139": overview, "form": shown, "editable": editable}
 
     return render_deal(request, pk, "c139", "deals/c139.html", build, status=status, error=error)
@@ -63,7 +72,9 @@ def c139_page(request: HttpRequest, pk: int, *, error: DomainError | None = None
 def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
     def make(data: QueryDict) -> C139Form:
         opp = access_opportunity(request.user, pk)
-        return C139Form(data, questions=selectors.c139_questions(), contacts=selectors.deal_contacts(request.user, opp))
+        return C139Form(
+            data, questions=selectors.c139_questions(), contacts=selectors.deal_contacts(request.user, opp)
+        )
 
     if request.method == "GET":
         return deal_get(request, pk, c139_page, {"deal_c139": lambda data, kwargs: (make(data), {})})
@@ -74,26 +85,43 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run() -> None:
         try:
-            saved = services.c139_assess(request.user, pk, answers=form.answers(), note=form.cleaned_data["note"])
+            saved = services.c139_assess(
+                request.user, pk, answers=form.answers(), note=form.cleaned_data["note"]
+            )
         except ValidationFailed as exc:
             if not exc.errors:
                 raise
             form.add_service_errors(exc.errors)
-            raise ValidationFailed(_("Please correct the highlighted fields."), exc.errors, code=exc.code) from exc
+            raise ValidationFailed(
+                _("Please correct the highlighted fields."), exc.errors, code=exc.code
+            ) from exc
         missing = sum(1 for a in saved.answers.all() if a.status == "confirmed" and not a.confirmed_with_id)
         if missing:
-            messages.warning(request, _("%(n)d confirmed item(s) do not say with whom they were confirmed; name "
-                                        "the contact (ideally your coach) to make the assessment verifiable.")
-                             % {"n": missing})
+            messages.warning(
+                request,
+                _(
+                    "%(n)d confirmed item(s) do not say with whom they were confirmed; name "
+                    "the contact (ideally your coach) to make the assessment verifiable."
+                )
+                % {"n": missing},
+            )
 
-    return deal_post(request, pk, run=run, done=_("C139 assessment saved."), redirect_to="deal_c139", form=form)
+    return deal_post(
+        request, pk, run=run, done=_("C139 assessment saved."), redirect_to="deal_c139", form=form
+    )
 
 
 # --- bid / no-bid ----------------------------------------------------------------------------------
 
 
-def bid_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: BidForm | None = None,
-             status: int = 200) -> HttpResponse:
+def bid_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: DomainError | None = None,
+    form: BidForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.bid_overview(request.user, opp)
         editable = perms["can_contribute"] and perms["is_open"]
@@ -109,7 +137,13 @@ def bid_page(request: HttpRequest, pk: int, *, error: DomainError | None = None,
             suggestion = {"score": latest.score, "outcome": latest.suggested_outcome, "reasons": reasons}
         else:
             suggestion = None
-        return {"bid": overview, "form": shown, "editable": editable, "reasons": reasons, "suggestion": suggestion}
+        return {
+            "bid": overview,
+            "form": shown,
+            "editable": editable,
+            "reasons": reasons,
+            "suggestion": suggestion,
+        }
 
     return render_deal(request, pk, "bid", "deals/bid.html", build, status=status, error=error)
 
@@ -139,7 +173,9 @@ def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
     def run() -> None:
         services.bid_assess(request.user, pk, **form.service_kwargs())
 
-    return deal_post(request, pk, run=run, done=_("Bid / no-bid decision saved."), redirect_to="deal_bid", form=form)
+    return deal_post(
+        request, pk, run=run, done=_("Bid / no-bid decision saved."), redirect_to="deal_bid", form=form
+    )
 
 
 @login_required

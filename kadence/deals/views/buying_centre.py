@@ -27,7 +27,10 @@ ATTITUDE_LABELS = dict(Contact.Attitude.choices)
 
 FORMS = {
     "deal_buying_centre_add": lambda data, kwargs: (MemberAddForm(data), {}),
-    "deal_buying_centre_edit": lambda data, kwargs: (MemberEditForm(data, prefix=f"m{kwargs['member_id']}"), {}),
+    "deal_buying_centre_edit": lambda data, kwargs: (
+        MemberEditForm(data, prefix=f"m{kwargs['member_id']}"),
+        {},
+    ),
 }
 
 
@@ -36,24 +39,42 @@ def buying_centre_view(request: HttpRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, buying_centre_page, FORMS)
 
 
-def buying_centre_page(request: HttpRequest, pk: int, *, error: Any = None, form: Any = None,
-                       status: int = 200) -> HttpResponse:
+def buying_centre_page(
+    request: HttpRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
+) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         view = selectors.buying_centre_of(opp, timezone.localdate())
         for row in view.members:
             failed = isinstance(form, MemberEditForm) and form.prefix == f"m{row.member.pk}"
-            row.edit_form = (with_version(form, row.member.version) if failed  # type: ignore[attr-defined]
-                             else MemberEditForm.for_member(row.member))
+            row.edit_form = (
+                with_version(form, row.member.version)
+                if failed  # type: ignore[attr-defined]
+                else MemberEditForm.for_member(row.member)
+            )
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()
-        candidates = list(selectors.buying_centre_candidates(request.user, opp)) if perms["can_contribute"] else []
+        candidates = (
+            list(selectors.buying_centre_candidates(request.user, opp)) if perms["can_contribute"] else []
+        )
         add_form.offer(candidates)
-        grid = [{"code": influence, "label": INFLUENCE_LABELS[influence],
-                 "cells": [{"attitude": attitude, "label": ATTITUDE_LABELS[attitude], "rows": rows}
-                           for attitude, rows in cells]}
-                for influence, cells in view.grid()]
-        return {"bc": view, "grid": grid, "attitudes": list(ATTITUDE_LABELS.items()), "add_form": add_form,
-                "candidates": candidates}
+        grid = [
+            {
+                "code": influence,
+                "label": INFLUENCE_LABELS[influence],
+                "cells": [
+                    {"attitude": attitude, "label": ATTITUDE_LABELS[attitude], "rows": rows}
+                    for attitude, rows in cells
+                ],
+            }
+            for influence, cells in view.grid()
+        ]
+        return {
+            "bc": view,
+            "grid": grid,
+            "attitudes": list(ATTITUDE_LABELS.items()),
+            "add_form": add_form,
+            "candidates": candidates,
+        }
 
     return render_deal(request, pk, "buying_centre", TEMPLATE, build, status=status, error=error)
 
@@ -62,8 +83,14 @@ def buying_centre_page(request: HttpRequest, pk: int, *, error: Any = None, form
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberAddForm(request.POST)
-    return deal_post(request, pk, run=lambda: services.buying_centre_add(request.user, pk, **form.service_values()),
-                     done=_("Added to the buying centre."), redirect_to="deal_buying_centre", form=form)
+    return deal_post(
+        request,
+        pk,
+        run=lambda: services.buying_centre_add(request.user, pk, **form.service_values()),
+        done=_("Added to the buying centre."),
+        redirect_to="deal_buying_centre",
+        form=form,
+    )
 
 
 @login_required
@@ -71,23 +98,40 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
     form = MemberEditForm(request.POST, prefix=f"m{member_id}")
     return deal_post(
-        request, pk,
-        run=lambda: services.buying_centre_update(request.user, pk, member_id, version=form.cleaned_data["version"],
-                                                  **form.service_values()),
-        done=_("Buying centre updated."), redirect_to="deal_buying_centre", form=form)
+        request,
+        pk,
+        run=lambda: services.buying_centre_update(
+            request.user, pk, member_id, version=form.cleaned_data["version"], **form.service_values()
+        ),
+        done=_("Buying centre updated."),
+        redirect_to="deal_buying_centre",
+        form=form,
+    )
 
 
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
-    return deal_post(request, pk, run=lambda: services.buying_centre_remove(request.user, pk, member_id),
-                     done=_("Removed from the buying centre."), redirect_to="deal_buying_centre")
+    return deal_post(
+        request,
+        pk,
+        run=lambda: services.buying_centre_remove(request.user, pk, member_id),
+        done=_("Removed from the buying centre."),
+        redirect_to="deal_buying_centre",
+    )
 
 
 urlpatterns = [
     path("opportunities/<int:pk>/buying-centre/", buying_centre_view, name="deal_buying_centre"),
     path("opportunities/<int:pk>/buying-centre/add/", member_add, name="deal_buying_centre_add"),
-    path("opportunities/<int:pk>/buying-centre/<int:member_id>/edit/", member_edit, name="deal_buying_centre_edit"),
-    path("opportunities/<int:pk>/buying-centre/<int:member_id>/remove/", member_remove,
-         name="deal_buying_centre_remove"),
+    path(
+        "opportunities/<int:pk>/buying-centre/<int:member_id>/edit/",
+        member_edit,
+        name="deal_buying_centre_edit",
+    ),
+    path(
+        "opportunities/<int:pk>/buying-centre/<int:member_id>/remove/",
+        member_remove,
+        name="deal_buying_centre_remove",
+    ),
 ]

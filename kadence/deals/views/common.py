@@ -45,7 +45,9 @@ TABS = [
 def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
     """The visible opportunity (404 otherwise) with what its header shows, and what `user` may do."""
     access_opportunity(user, pk)
-    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(pk=pk)
+    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(
+        pk=pk
+    )
     perms = {
         "can_edit": can_write_opportunity(user, opp),
         "can_contribute": can_contribute_to_opportunity(user, opp),
@@ -55,14 +57,28 @@ def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
     return opp, perms
 
 
-def render_deal(request: HttpRequest, pk: int, tab: str, template: str,
-                build: Callable[[Opportunity, dict[str, bool]], dict[str, Any]], *, status: int = 200,
-                **extra: Any) -> HttpResponse:
+def render_deal(
+    request: HttpRequest,
+    pk: int,
+    tab: str,
+    template: str,
+    build: Callable[[Opportunity, dict[str, bool]], dict[str, Any]],
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
     """Render one deal-control page: `build(opp, perms)` adds the tab's own context."""
     try:
         opp, perms = deal_header(request.user, pk)
-        context = {"opp": opp, "perms": perms, "tab": tab, "tabs": TABS, "today": timezone.localdate(),
-                   **build(opp, perms), **extra}
+        context = {
+            "opp": opp,
+            "perms": perms,
+            "tab": tab,
+            "tabs": TABS,
+            "today": timezone.localdate(),
+            **build(opp, perms),
+            **extra,
+        }
     except DomainError as exc:
         return render_error(request, exc)
     return render(request, template, context, status=status)
@@ -73,8 +89,9 @@ def render_deal(request: HttpRequest, pk: int, tab: str, template: str,
 FormMaker = Callable[[QueryDict, dict[str, Any]], tuple[Any, dict[str, Any]]]
 
 
-def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: str, redirect_to: str,
-              form: Any = None) -> HttpResponse:
+def deal_post(
+    request: HttpRequest, pk: int, *, run: Callable[[], Any], done: str, redirect_to: str, form: Any = None
+) -> HttpResponse:
     """Run the service call `run()`; on success redirect to `redirect_to` (a URL name taking pk) with
     the message `done`. Refused (a bound `form` that fails validation, or a domain error): the post
     and the error are kept and the answer redirects (303) to the same page, whose GET (deal_get)
@@ -93,8 +110,12 @@ def deal_post(request: HttpRequest, pk: int, *, run: Callable[[], Any], done: st
     return redirect(back)
 
 
-def deal_get(request: HttpRequest, pk: int, page: Callable[..., HttpResponse],
-             forms: Mapping[str, FormMaker] | None = None) -> HttpResponse:
+def deal_get(
+    request: HttpRequest,
+    pk: int,
+    page: Callable[..., HttpResponse],
+    forms: Mapping[str, FormMaker] | None = None,
+) -> HttpResponse:
     """A deal-control page's GET: `page(request, pk)`, or after a refused post (deal_post) the page
     with the error and, when `forms` knows how to build it, the form that failed, filled in again with
     its errors (the form's own, or the service's next to their fields), answered with the error's 4xx

@@ -16,8 +16,13 @@ from kadence.deals.views.common import render_deal
 @require_GET
 def deal_diagnosis_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
-    return render_deal(request, pk, "diagnosis", "deals/diagnosis.html",
-                       lambda opp, perms: {"d": deal_diagnosis(request.user, opp.pk, today)})
+    return render_deal(
+        request,
+        pk,
+        "diagnosis",
+        "deals/diagnosis.html",
+        lambda opp, perms: {"d": deal_diagnosis(request.user, opp.pk, today)},
+    )
 
 
 urlpatterns = [

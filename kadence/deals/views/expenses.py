@@ -24,22 +24,32 @@ from kadence.deals.views.common import deal_get, deal_post, period_from_query, r
 
 def _budget_form(summary, data=None) -> BudgetForm:
     categories = [line.category for line in summary.lines if line.category.is_active or line.usage.budget > 0]
-    return BudgetForm(data, categories=categories, version=summary.budget_version,
-                      budgets={line.category.pk: line.usage.budget for line in summary.lines if line.usage.budget > 0})
+    return BudgetForm(
+        data,
+        categories=categories,
+        version=summary.budget_version,
+        budgets={line.category.pk: line.usage.budget for line in summary.lines if line.usage.budget > 0},
+    )
 
 
-def expenses_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
-                  status: int = 200) -> HttpResponse:
+def expenses_page(
+    request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None, status: int = 200
+) -> HttpResponse:
     """The page; after a failed post the form that failed is shown again with its errors."""
 
     def build(opp, perms) -> dict[str, Any]:
         summary = expense_summary(request.user, opp.pk)
         return {
             "summary": summary,
-            "expenses": expense_page(request.user, opp.pk, request.GET.get("page"), request.GET.get("page_size")),
+            "expenses": expense_page(
+                request.user, opp.pk, request.GET.get("page"), request.GET.get("page_size")
+            ),
             "expense_form": form if isinstance(form, ExpenseForm) else ExpenseForm(),
-            "budget_form": (with_version(form, summary.budget_version, BudgetForm.VERSION_FIELD)
-                            if isinstance(form, BudgetForm) else _budget_form(summary)),
+            "budget_form": (
+                with_version(form, summary.budget_version, BudgetForm.VERSION_FIELD)
+                if isinstance(form, BudgetForm)
+                else _budget_form(summary)
+            ),
         }
 
     return render_deal(request, pk, "expenses", "deals/expenses.html", build, status=status, error=error)
@@ -69,8 +79,14 @@ def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run() -> None:
         data = form.cleaned_data
-        logged = services.expense_log(request.user, pk, category=data["category"], amount=data["amount"],
-                                      spent_on=data["spent_on"], description=data["description"])
+        logged = services.expense_log(
+            request.user,
+            pk,
+            category=data["category"],
+            amount=data["amount"],
+            spent_on=data["spent_on"],
+            description=data["description"],
+        )
         if logged.crossed:
             messages.warning(request, logged.message)
 
@@ -80,8 +96,13 @@ def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_expense_delete(request: HttpRequest, pk: int, expense_id: int) -> HttpResponse:
-    return deal_post(request, pk, run=lambda: services.expense_delete(request.user, pk, expense_id),
-                     done=_("Expense deleted."), redirect_to="deal_expenses")
+    return deal_post(
+        request,
+        pk,
+        run=lambda: services.expense_delete(request.user, pk, expense_id),
+        done=_("Expense deleted."),
+        redirect_to="deal_expenses",
+    )
 
 
 @login_required
@@ -101,14 +122,22 @@ def cost_of_sale(request: HttpRequest) -> HttpResponse:
     """Cost of sale per rep and team over a period (?from=&to=, default this calendar year)."""
     date_from, date_to, error = period_from_query(request)
     report = cost_of_sale_report(request.user, date_from, date_to)
-    return render(request, "deals/cost_of_sale.html", {"report": report, "error": error},
-                  status=error.status if error else 200)
+    return render(
+        request,
+        "deals/cost_of_sale.html",
+        {"report": report, "error": error},
+        status=error.status if error else 200,
+    )
 
 
 urlpatterns = [
     path("opportunities/<int:pk>/expenses/", deal_expenses, name="deal_expenses"),
     path("opportunities/<int:pk>/expenses/log/", deal_expense_log, name="deal_expense_log"),
     path("opportunities/<int:pk>/expenses/budget/", deal_expense_budget, name="deal_expense_budget"),
-    path("opportunities/<int:pk>/expenses/<int:expense_id>/delete/", deal_expense_delete, name="deal_expense_delete"),
+    path(
+        "opportunities/<int:pk>/expenses/<int:expense_id>/delete/",
+        deal_expense_delete,
+        name="deal_expense_delete",
+    ),
     path("reports/cost-of-sale/", cost_of_sale, name="cost_of_sale"),
 ]

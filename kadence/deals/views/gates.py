@@ -22,8 +22,13 @@ from kadence.deals.views.common import deal_get, deal_post, period_from_query, r
 from kadence.pipeline.forms import MoveForm
 
 
-def _build(request: HttpRequest, *, evidence_form: EvidenceForm | None = None, failed_criterion: Any = None,
-           move_form: MoveForm | None = None):
+def _build(
+    request: HttpRequest,
+    *,
+    evidence_form: EvidenceForm | None = None,
+    failed_criterion: Any = None,
+    move_form: MoveForm | None = None,
+):
     def build(opp, perms) -> dict[str, Any]:
         checklist = gate_checklist(request.user, opp.pk)
         return {
@@ -33,18 +38,36 @@ def _build(request: HttpRequest, *, evidence_form: EvidenceForm | None = None, f
             "failed_criterion": failed_criterion,
             "move_form": move_form or MoveForm(initial={"version": opp.version}),
         }
+
     return build
 
 
-def gates_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
-               status: int = 200, move_form: MoveForm | None = None) -> HttpResponse:
+def gates_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: DomainError | None = None,
+    form: Any = None,
+    status: int = 200,
+    move_form: MoveForm | None = None,
+) -> HttpResponse:
     failed = None
     if isinstance(form, EvidenceForm):
         failed = form.data.get("criterion_id") or "free"
-    return render_deal(request, pk, "gates", "deals/gates.html",
-                       _build(request, evidence_form=form if isinstance(form, EvidenceForm) else None,
-                              failed_criterion=failed, move_form=move_form),
-                       status=status, error=error)
+    return render_deal(
+        request,
+        pk,
+        "gates",
+        "deals/gates.html",
+        _build(
+            request,
+            evidence_form=form if isinstance(form, EvidenceForm) else None,
+            failed_criterion=failed,
+            move_form=move_form,
+        ),
+        status=status,
+        error=error,
+    )
 
 
 # The forms of this page shown again after a refused post (kadence.deals.views.common.deal_get); the
@@ -68,11 +91,17 @@ def deal_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run() -> None:
         data = form.cleaned_data
-        services.evidence_add(request.user, pk, title=data["title"], criterion_id=data.get("criterion_id"),
-                              url=data.get("url") or "", note=data.get("note") or "", upload=data.get("file"))
+        services.evidence_add(
+            request.user,
+            pk,
+            title=data["title"],
+            criterion_id=data.get("criterion_id"),
+            url=data.get("url") or "",
+            note=data.get("note") or "",
+            upload=data.get("file"),
+        )
 
-    return deal_post(request, pk, run=run, done=_("Evidence attached."), redirect_to="deal_gates",
-                     form=form)
+    return deal_post(request, pk, run=run, done=_("Evidence attached."), redirect_to="deal_gates", form=form)
 
 
 @login_required
@@ -86,8 +115,7 @@ def deal_evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> Htt
             raise NotFound(_("Evidence not found."))
         services.evidence_remove(request.user, evidence_id, reason=form.cleaned_data.get("reason") or "")
 
-    return deal_post(request, pk, run=run, done=_("Evidence withdrawn."), redirect_to="deal_gates",
-                     form=form)
+    return deal_post(request, pk, run=run, done=_("Evidence withdrawn."), redirect_to="deal_gates", form=form)
 
 
 @login_required
@@ -96,8 +124,12 @@ def deal_gate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApprovalForm(request.POST)
 
     def run() -> None:
-        services.gate_approve(request.user, pk, criterion_id=form.cleaned_data["criterion_id"],
-                              note=form.cleaned_data.get("note") or "")
+        services.gate_approve(
+            request.user,
+            pk,
+            criterion_id=form.cleaned_data["criterion_id"],
+            note=form.cleaned_data.get("note") or "",
+        )
 
     return deal_post(request, pk, run=run, done=_("Approved."), redirect_to="deal_gates", form=form)
 
@@ -108,11 +140,14 @@ def deal_gate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApprovalForm(request.POST)
 
     def run() -> None:
-        services.gate_approval_revoke(request.user, pk, criterion_id=form.cleaned_data["criterion_id"],
-                                      reason=form.cleaned_data.get("note") or "")
+        services.gate_approval_revoke(
+            request.user,
+            pk,
+            criterion_id=form.cleaned_data["criterion_id"],
+            reason=form.cleaned_data.get("note") or "",
+        )
 
-    return deal_post(request, pk, run=run, done=_("Approval revoked."), redirect_to="deal_gates",
-                     form=form)
+    return deal_post(request, pk, run=run, done=_("Approval revoked."), redirect_to="deal_gates", form=form)
 
 
 @login_required
@@ -128,8 +163,12 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
         return render_error(request, exc)
     except FileNotFoundError:
         return render_error(request, NotFound(_("The file is missing from storage; ask an admin.")))
-    response = FileResponse(handle, as_attachment=True, filename=evidence.file_name or "evidence",
-                            content_type=evidence.content_type or "application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or "evidence",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -137,7 +176,11 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 urlpatterns = [
     path("opportunities/<int:pk>/gates/", deal_gates, name="deal_gates"),
     path("opportunities/<int:pk>/evidence/", deal_evidence_add, name="deal_evidence_add"),
-    path("opportunities/<int:pk>/evidence/<int:evidence_id>/remove/", deal_evidence_remove, name="deal_evidence_remove"),
+    path(
+        "opportunities/<int:pk>/evidence/<int:evidence_id>/remove/",
+        deal_evidence_remove,
+        name="deal_evidence_remove",
+    ),
     path("opportunities/<int:pk>/approvals/", deal_gate_approve, name="deal_gate_approve"),
     path("opportunities/<int:pk>/approvals/revoke/", deal_gate_revoke, name="deal_gate_revoke"),
     path("evidence/<int:evidence_id>/download/", evidence_download, name="evidence_download"),
@@ -150,9 +193,12 @@ def gate_overrides_report(request: HttpRequest) -> HttpResponse:
     """Stage moves made without the evidence, in the user's scope (?from=&to=, default this year)."""
     date_from, date_to, error = period_from_query(request)
     page = gate_overrides(request.user, date_from, date_to, page=request.GET.get("page"))
-    return render(request, "deals/gate_overrides.html",
-                  {"page": page, "date_from": date_from, "date_to": date_to, "error": error},
-                  status=error.status if error else 200)
+    return render(
+        request,
+        "deals/gate_overrides.html",
+        {"page": page, "date_from": date_from, "date_to": date_to, "error": error},
+        status=error.status if error else 200,
+    )
 
 
 urlpatterns.append(path("reports/gate-overrides/", gate_overrides_report, name="gate_overrides"))

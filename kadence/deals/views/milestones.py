@@ -32,14 +32,18 @@ def milestones_view(request: HttpRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, milestones_page, FORMS)
 
 
-def milestones_page(request: HttpRequest, pk: int, *, error: Any = None, form: Any = None,
-                    status: int = 200) -> HttpResponse:
+def milestones_page(
+    request: HttpRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
+) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         plan = selectors.milestone_plan_of(opp, timezone.localdate())
         for row in plan.rows:
             failed = isinstance(form, MilestoneForm) and form.stage_id == row.stage.pk
-            row.form = (with_version(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
-                        if failed else MilestoneForm.for_milestone(row.stage.pk, row.milestone))
+            row.form = (
+                with_version(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
+                if failed
+                else MilestoneForm.for_milestone(row.stage.pk, row.milestone)
+            )
             row.failed = failed  # type: ignore[attr-defined]
         return {"plan": plan}
 
@@ -50,9 +54,14 @@ def milestones_page(request: HttpRequest, pk: int, *, error: Any = None, form: A
 @require_POST
 def milestone_save(request: HttpRequest, pk: int, stage_id: int) -> HttpResponse:
     form = MilestoneForm(request.POST, stage_id=stage_id)
-    return deal_post(request, pk,
-                     run=lambda: services.milestone_save(request.user, pk, stage_id, **form.service_values()),
-                     done=_("Milestone saved."), redirect_to="deal_milestones", form=form)
+    return deal_post(
+        request,
+        pk,
+        run=lambda: services.milestone_save(request.user, pk, stage_id, **form.service_values()),
+        done=_("Milestone saved."),
+        redirect_to="deal_milestones",
+        form=form,
+    )
 
 
 urlpatterns = [

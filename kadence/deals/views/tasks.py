@@ -20,16 +20,27 @@ from kadence.deals.services import tasks as services
 from kadence.deals.views.common import deal_get, deal_post, render_deal
 
 
-def tasks_page(request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None,
-               status: int = 200, task_id: int | None = None) -> HttpResponse:
+def tasks_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: DomainError | None = None,
+    form: Any = None,
+    status: int = 200,
+    task_id: int | None = None,
+) -> HttpResponse:
     """The page; after a failed post, `form` is shown again in its place (the task row `task_id`, or
     the add form)."""
 
     def build(opp, perms) -> dict[str, Any]:
         board = deal_tasks(request.user, opp.pk, timezone.localdate())
         add_form = form if isinstance(form, TaskAddForm) else TaskAddForm(assignable=board.assignable)
-        return {"board": board, "add_form": add_form, "failed_task_id": task_id,
-                "failed_form": form if task_id else None}
+        return {
+            "board": board,
+            "add_form": add_form,
+            "failed_task_id": task_id,
+            "failed_form": form if task_id else None,
+        }
 
     return render_deal(request, pk, "tasks", "deals/tasks.html", build, status=status, error=error)
 
@@ -48,10 +59,17 @@ def deal_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
     def row(form_class):
         return lambda data, kwargs: (form_class(data), {"task_id": kwargs["task_id"]})
 
-    return deal_get(request, pk, tasks_page, {
-        "deal_task_complete": row(TaskCompleteForm), "deal_task_reopen": row(TaskReopenForm),
-        "deal_task_update": row(TaskUpdateForm), "deal_task_add": lambda data, kwargs: (_add_form(request, pk, data), {}),
-    })
+    return deal_get(
+        request,
+        pk,
+        tasks_page,
+        {
+            "deal_task_complete": row(TaskCompleteForm),
+            "deal_task_reopen": row(TaskReopenForm),
+            "deal_task_update": row(TaskUpdateForm),
+            "deal_task_add": lambda data, kwargs: (_add_form(request, pk, data), {}),
+        },
+    )
 
 
 @login_required
@@ -60,8 +78,9 @@ def deal_task_complete(request: HttpRequest, pk: int, task_id: int) -> HttpRespo
     form = TaskCompleteForm(request.POST)
 
     def run() -> None:
-        services.task_complete(request.user, pk, task_id, note=form.cleaned_data["note"],
-                               version=form.cleaned_data["version"])
+        services.task_complete(
+            request.user, pk, task_id, note=form.cleaned_data["note"], version=form.cleaned_data["version"]
+        )
 
     return deal_post(request, pk, run=run, done=_("Task completed."), redirect_to="deal_tasks", form=form)
 
@@ -72,8 +91,13 @@ def deal_task_reopen(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
     form = TaskReopenForm(request.POST)
 
     def run() -> None:
-        services.task_reopen(request.user, pk, task_id, version=form.cleaned_data["version"],
-                             reason=form.cleaned_data.get("reason") or "")
+        services.task_reopen(
+            request.user,
+            pk,
+            task_id,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data.get("reason") or "",
+        )
 
     return deal_post(request, pk, run=run, done=_("Task reopened."), redirect_to="deal_tasks", form=form)
 
@@ -85,8 +109,14 @@ def deal_task_update(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
 
     def run() -> None:
         data = form.cleaned_data
-        services.task_update(request.user, pk, task_id, version=data["version"], assignee_id=data["assignee"],
-                             due_on=data.get("due_on"))
+        services.task_update(
+            request.user,
+            pk,
+            task_id,
+            version=data["version"],
+            assignee_id=data["assignee"],
+            due_on=data.get("due_on"),
+        )
 
     return deal_post(request, pk, run=run, done=_("Task updated."), redirect_to="deal_tasks", form=form)
 
@@ -98,9 +128,15 @@ def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run() -> None:
         data = form.cleaned_data
-        services.task_add(request.user, pk, name=data["name"], standard=data.get("standard") or "",
-                          role_id=data["role"].pk if data.get("role") else None, assignee_id=data.get("assignee"),
-                          due_on=data.get("due_on"))
+        services.task_add(
+            request.user,
+            pk,
+            name=data["name"],
+            standard=data.get("standard") or "",
+            role_id=data["role"].pk if data.get("role") else None,
+            assignee_id=data.get("assignee"),
+            due_on=data.get("due_on"),
+        )
 
     return deal_post(request, pk, run=run, done=_("Task added."), redirect_to="deal_tasks", form=form)
 
@@ -108,7 +144,9 @@ def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("opportunities/<int:pk>/tasks/", deal_tasks_view, name="deal_tasks"),
     path("opportunities/<int:pk>/tasks/add/", deal_task_add, name="deal_task_add"),
-    path("opportunities/<int:pk>/tasks/<int:task_id>/complete/", deal_task_complete, name="deal_task_complete"),
+    path(
+        "opportunities/<int:pk>/tasks/<int:task_id>/complete/", deal_task_complete, name="deal_task_complete"
+    ),
     path("opportunities/<int:pk>/tasks/<int:task_id>/reopen/", deal_task_reopen, name="deal_task_reopen"),
     path("opportunities/<int:pk>/tasks/<int:task_id>/update/", deal_task_update, name="deal_task_update"),
 ]

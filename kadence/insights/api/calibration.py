@@ -41,7 +41,9 @@ class CalibrationBucketOut(Schema):
     key: str = Field(description="Level code, stage code or C139 band code.")
     label: str
     configured: Money | None = Field(description="Configured probability, percent.")
-    observed: Money | None = Field(description="Observed win rate won ÷ outcomes, percent; null without outcomes.")
+    observed: Money | None = Field(
+        description="Observed win rate won ÷ outcomes, percent; null without outcomes."
+    )
     outcomes: int = Field(description="Closed deals (won + lost) that were in the bucket.")
     won: int
     brier: Money | None = Field(description="Mean (configured − outcome)² over the bucket's outcomes.")
@@ -49,9 +51,11 @@ class CalibrationBucketOut(Schema):
 
 
 class LevelBucketOut(CalibrationBucketOut):
-    used: bool = Field(description="The process uses this level (a stage's default level or held by an open deal).")
+    used: bool = Field(
+        description="The process uses this level (a stage's default level or held by an open deal)."
+    )
     effective: Money = Field(description="The probability reports use, percent.")
-    source: str = Field(description="\"configured\" or \"calibrated\".")
+    source: str = Field(description='"configured" or "calibrated".')
 
 
 class BrierOut(Schema):
@@ -139,7 +143,9 @@ class ProbabilisticOut(Schema):
     mean: Money
     expected: Money = Field(description="Exact expectation booked + Σ amount × p_win × p_in.")
     target: Money | None
-    p_target: Money | None = Field(description="Share of trials reaching the target (0–1); null without a target.")
+    p_target: Money | None = Field(
+        description="Share of trials reaching the target (0–1); null without a target."
+    )
     histogram: list[BinOut]
     probabilities: list[ProbabilityUsedOut]
     note: str
@@ -147,35 +153,55 @@ class ProbabilisticOut(Schema):
 
 
 class ProbabilisticQuery(Clean):
-    unit_id: Id | None = Field(None, description="A unit of yours (and the units below it). Default: all of your scope.")
+    unit_id: Id | None = Field(
+        None, description="A unit of yours (and the units below it). Default: all of your scope."
+    )
     owner_id: Id | None = Field(None, description="One seller in your scope.")
     period_kind: str | None = Field(None, description="month, quarter (default) or year.")
-    period_start: Day | None = Field(None, description="Any day of the period (default: the period holding as_of).")
+    period_start: Day | None = Field(
+        None, description="Any day of the period (default: the period holding as_of)."
+    )
     as_of: Day | None = Field(None, description="Today by default.")
-    trials: int | None = Field(None, ge=1, le=MAX_TRIALS, description="Default: the forecast policy's trials.")
-    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Same seed, same inputs → same result. Default 1.")
+    trials: int | None = Field(
+        None, ge=1, le=MAX_TRIALS, description="Default: the forecast policy's trials."
+    )
+    seed: int | None = Field(
+        None, ge=0, le=MAX_SEED, description="Same seed, same inputs → same result. Default 1."
+    )
 
 
 # --- conversions ---------------------------------------------------------------------------------
 
 
 def _bucket(row: CalibrationRow) -> dict[str, Any]:
-    return {"key": row.key, "label": row.label, "configured": row.configured, "observed": row.observed,
-            "outcomes": row.outcomes, "won": row.won, "brier": row.brier, "enough": row.enough}
+    return {
+        "key": row.key,
+        "label": row.label,
+        "configured": row.configured,
+        "observed": row.observed,
+        "outcomes": row.outcomes,
+        "won": row.won,
+        "brier": row.brier,
+        "enough": row.enough,
+    }
 
 
 def calibration_out(report: CalibrationReport) -> dict[str, Any]:
     template = report.template
     return {
         "template": {"id": template.pk, "code": template.code, "name": template.name},
-        "use_calibrated": report.use_calibrated, "min_outcomes": report.min_outcomes,
-        "history_days": report.history_days, "computed_at": report.computed_at,
+        "use_calibrated": report.use_calibrated,
+        "min_outcomes": report.min_outcomes,
+        "history_days": report.history_days,
+        "computed_at": report.computed_at,
         "can_switch_on": report.can_switch_on,
         "short": [{"key": row.key, "label": row.label, "outcomes": row.outcomes} for row in report.short],
         "note": report.note,
         "brier": {"level": report.brier[LEVEL], "stage": report.brier[STAGE], "c139": report.brier[C139]},
-        "levels": [{**_bucket(row), "used": row.used, "effective": row.effective, "source": row.source}
-                   for row in report.levels],
+        "levels": [
+            {**_bucket(row), "used": row.used, "effective": row.effective, "source": row.source}
+            for row in report.levels
+        ],
         "stages": [_bucket(row) for row in report.stages],
         "bands": [_bucket(row) for row in report.bands],
     }
@@ -184,17 +210,37 @@ def calibration_out(report: CalibrationReport) -> dict[str, Any]:
 def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
     scope, result = report.scope, report.forecast
     return {
-        "scope": {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
-                  "owner_id": scope.owner.pk if scope.owner else None},
-        "period_kind": report.period.kind, "period_start": report.period.start, "period_end": report.period.end,
-        "as_of": report.as_of, "trials": report.trials, "seed": report.seed, "open_deals": report.open_deals,
-        "deals": result.deals, "booked": result.booked, "p10": result.p10, "p50": result.p50, "p90": result.p90,
-        "mean": result.mean, "expected": result.expected, "target": result.target, "p_target": result.p_target,
+        "scope": {
+            "kind": scope.kind,
+            "label": scope.label,
+            "unit_id": scope.unit.pk if scope.unit else None,
+            "owner_id": scope.owner.pk if scope.owner else None,
+        },
+        "period_kind": report.period.kind,
+        "period_start": report.period.start,
+        "period_end": report.period.end,
+        "as_of": report.as_of,
+        "trials": report.trials,
+        "seed": report.seed,
+        "open_deals": report.open_deals,
+        "deals": result.deals,
+        "booked": result.booked,
+        "p10": result.p10,
+        "p50": result.p50,
+        "p90": result.p90,
+        "mean": result.mean,
+        "expected": result.expected,
+        "target": result.target,
+        "p_target": result.p_target,
         "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in result.histogram],
         "probabilities": [p.__dict__ for p in report.probabilities],
         "note": report.note,
-        "slip": {"deals": report.slips.deals, "p10": report.slips.percentile(10), "p50": report.slips.percentile(50),
-                 "p90": report.slips.percentile(90)},
+        "slip": {
+            "deals": report.slips.deals,
+            "p10": report.slips.percentile(10),
+            "p50": report.slips.percentile(50),
+            "p90": report.slips.percentile(90),
+        },
     }
 
 
@@ -219,8 +265,12 @@ def recompute_calibration(request: HttpRequest, payload: RecomputeIn) -> dict[st
 def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
     """Use calibrated probabilities for a process, or go back to the configured ones (admin only).
     Switching on answers 422 `not_enough_outcomes` naming the levels short of data (`short`)."""
-    calibration_switch(request.auth, template_id=payload.template_id, use_calibrated=payload.use_calibrated,
-                       reason=payload.reason)
+    calibration_switch(
+        request.auth,
+        template_id=payload.template_id,
+        use_calibrated=payload.use_calibrated,
+        reason=payload.reason,
+    )
     return calibration_out(calibration_report(payload.template_id))
 
 
@@ -228,7 +278,14 @@ def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any
 def get_probabilistic_forecast(request: HttpRequest, query: Query[ProbabilisticQuery]) -> dict[str, Any]:
     """Monte-Carlo P10 / P50 / P90 of the period's revenue for a scope you can see (a rep: their own;
     a manager: their teams; a director: their regions), and the probability of reaching its target."""
-    report = probabilistic_forecast(request.auth, as_of=query.as_of or timezone.localdate(), unit_id=query.unit_id,
-                                    owner_id=query.owner_id, period_kind=query.period_kind,
-                                    period_start=query.period_start, trials=query.trials, seed=query.seed)
+    report = probabilistic_forecast(
+        request.auth,
+        as_of=query.as_of or timezone.localdate(),
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        period_kind=query.period_kind,
+        period_start=query.period_start,
+        trials=query.trials,
+        seed=query.seed,
+    )
     return probabilistic_out(report)

@@ -9,7 +9,9 @@ from ninja import Field, Schema
 class ScopeOut(Schema):
     """Whose figures a report shows."""
 
-    kind: str = Field(description="\"owner\" (one seller), \"unit\" (a unit subtree) or \"all\" (all of your scope).")
+    kind: str = Field(
+        description='"owner" (one seller), "unit" (a unit subtree) or "all" (all of your scope).'
+    )
     label: str
     unit_id: int | None
     owner_id: int | None

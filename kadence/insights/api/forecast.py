@@ -47,7 +47,9 @@ class ForecastScopeQuery(Schema):
 
 class ForecastQuery(ForecastScopeQuery):
     period_kind: Kind = "quarter"
-    period_start: Day | None = Field(None, description="Any day of the period (default: the period of as_of).")
+    period_start: Day | None = Field(
+        None, description="Any day of the period (default: the period of as_of)."
+    )
 
 
 class PeriodOut(Schema):
@@ -191,7 +193,9 @@ class OrderWeekIn(Schema):
 
 
 class OrdersIn(In):
-    weeks: list[OrderWeekIn] = Field(max_length=4, description="The next four weeks (Mondays) and the orders expected.")
+    weeks: list[OrderWeekIn] = Field(
+        max_length=4, description="The next four weeks (Mondays) and the orders expected."
+    )
 
 
 class OrderWeekOut(Schema):
@@ -274,8 +278,12 @@ class AccuracyOut(Schema):
 
 
 def scope_out(scope: selectors.Scope) -> dict[str, Any]:
-    return {"kind": scope.kind, "label": scope.label, "owner_id": scope.owner.pk if scope.owner else None,
-            "unit_id": scope.unit.pk if scope.unit else None}
+    return {
+        "kind": scope.kind,
+        "label": scope.label,
+        "owner_id": scope.owner.pk if scope.owner else None,
+        "unit_id": scope.unit.pk if scope.unit else None,
+    }
 
 
 def period_out(period: Any) -> dict[str, Any]:
@@ -289,37 +297,79 @@ def _categories(totals: fc.CategoryTotals) -> dict[str, Decimal]:
 def _call(row: ForecastSubmission | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    return {"id": row.pk, "forecast": row.forecast, "submitted_at": row.submitted_at,
-            "submitted_by": row.submitted_by, "reason": row.reason}
+    return {
+        "id": row.pk,
+        "forecast": row.forecast,
+        "submitted_at": row.submitted_at,
+        "submitted_by": row.submitted_by,
+        "reason": row.reason,
+    }
 
 
 def _unit_row(row: selectors.UnitRow) -> dict[str, Any]:
-    return {"unit": row.unit, "categories": _categories(row.totals), "open_count": row.totals.open_count,
-            "weighted": selectors.cents(row.totals.weighted), "call": row.call, "sellers": row.sellers,
-            "submitted": row.submitted}
+    return {
+        "unit": row.unit,
+        "categories": _categories(row.totals),
+        "open_count": row.totals.open_count,
+        "weighted": selectors.cents(row.totals.weighted),
+        "call": row.call,
+        "sellers": row.sellers,
+        "submitted": row.submitted,
+    }
 
 
 def forecast_out(report: selectors.ForecastReport) -> dict[str, Any]:
     totals = report.totals
     return {
-        "scope": scope_out(report.scope), "period": period_out(report.period), "as_of": report.as_of,
+        "scope": scope_out(report.scope),
+        "period": period_out(report.period),
+        "as_of": report.as_of,
         "probabilities_used": report.probabilities_used,
-        "categories": [{"category": c, "count": totals.figure(c).count, "amount": totals.figure(c).amount,
-                        "weighted": selectors.cents(totals.figure(c).weighted)} for c in fc.CATEGORIES],
-        "totals": {"open_count": totals.open_count, "open_amount": totals.open_amount,
-                   "weighted": selectors.cents(totals.weighted), "commit_call": totals.commit_call,
-                   "best_case_call": totals.best_case_call},
+        "categories": [
+            {
+                "category": c,
+                "count": totals.figure(c).count,
+                "amount": totals.figure(c).amount,
+                "weighted": selectors.cents(totals.figure(c).weighted),
+            }
+            for c in fc.CATEGORIES
+        ],
+        "totals": {
+            "open_count": totals.open_count,
+            "open_amount": totals.open_amount,
+            "weighted": selectors.cents(totals.weighted),
+            "commit_call": totals.commit_call,
+            "best_case_call": totals.best_case_call,
+        },
         "call": report.call,
         "booked_to_date": {"count": report.booked_to_date.count, "amount": report.booked_to_date.amount},
-        "buckets": [{"bucket": b.code, "start": b.start, "end": b.end, "count": b.totals.open_count,
-                     "amount": b.totals.open_amount, "weighted": selectors.cents(b.totals.weighted),
-                     "categories": {c: b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES}} for b in report.buckets],
-        "sellers": [{"user": s.user, "team": s.team, "categories": _categories(s.totals),
-                     "open_count": s.totals.open_count, "weighted": selectors.cents(s.totals.weighted),
-                     "submission": _call(s.record.submission if s.record else None),
-                     "adjustment": _call(s.record.adjustment if s.record else None),
-                     "forecast_of_record": s.record.forecast if s.record else None, "call": s.call,
-                     "can_adjust": s.can_adjust} for s in report.sellers],
+        "buckets": [
+            {
+                "bucket": b.code,
+                "start": b.start,
+                "end": b.end,
+                "count": b.totals.open_count,
+                "amount": b.totals.open_amount,
+                "weighted": selectors.cents(b.totals.weighted),
+                "categories": {c: b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES},
+            }
+            for b in report.buckets
+        ],
+        "sellers": [
+            {
+                "user": s.user,
+                "team": s.team,
+                "categories": _categories(s.totals),
+                "open_count": s.totals.open_count,
+                "weighted": selectors.cents(s.totals.weighted),
+                "submission": _call(s.record.submission if s.record else None),
+                "adjustment": _call(s.record.adjustment if s.record else None),
+                "forecast_of_record": s.record.forecast if s.record else None,
+                "call": s.call,
+                "can_adjust": s.can_adjust,
+            }
+            for s in report.sellers
+        ],
         "teams": [_unit_row(r) for r in report.teams],
         "regions": [_unit_row(r) for r in report.regions],
         "can_submit": report.can_submit,
@@ -327,32 +377,64 @@ def forecast_out(report: selectors.ForecastReport) -> dict[str, Any]:
 
 
 def summary_out(summary: fc.AccuracySummary) -> dict[str, Any]:
-    return {"periods": summary.periods, "scored": summary.scored, "bias_pct": fc.as_pct(summary.bias),
-            "mape_pct": fc.as_pct(summary.mape),
-            "bias_amount": selectors.cents(summary.bias_amount) if summary.bias_amount is not None else None}
+    return {
+        "periods": summary.periods,
+        "scored": summary.scored,
+        "bias_pct": fc.as_pct(summary.bias),
+        "mape_pct": fc.as_pct(summary.mape),
+        "bias_amount": selectors.cents(summary.bias_amount) if summary.bias_amount is not None else None,
+    }
 
 
 def _line_out(line: selectors.AccuracyLine) -> dict[str, Any]:
-    return {"label": line.label, "user_id": line.user.pk if line.user else None,
-            "unit_id": line.unit.pk if line.unit else None,
-            "points": [{"period_start": p.key, "forecast": p.forecast, "actual": p.actual, "error_pct": fc.as_pct(p.error)}
-                       for p in line.points],
-            "summary": summary_out(line.summary)}
+    return {
+        "label": line.label,
+        "user_id": line.user.pk if line.user else None,
+        "unit_id": line.unit.pk if line.unit else None,
+        "points": [
+            {
+                "period_start": p.key,
+                "forecast": p.forecast,
+                "actual": p.actual,
+                "error_pct": fc.as_pct(p.error),
+            }
+            for p in line.points
+        ],
+        "summary": summary_out(line.summary),
+    }
 
 
 def orders_out(report: selectors.OrderReport) -> dict[str, Any]:
     return {
-        "scope": scope_out(report.scope), "as_of": report.as_of, "made_on": report.made_on,
+        "scope": scope_out(report.scope),
+        "as_of": report.as_of,
+        "made_on": report.made_on,
         "weeks_ahead": report.weeks_ahead,
         "mine": [{"week_start": w, "amount": report.mine.get(w)} for w in report.weeks_ahead],
         "can_enter": report.can_enter,
-        "upcoming": [{"week_start": w, "amount": a} for w, a in zip(report.weeks_ahead, report.upcoming, strict=True)],
-        "sellers": [{"user": r.user, "weeks": [{"week_start": w, "amount": a}
-                                              for w, a in zip(report.weeks_ahead, r.amounts, strict=True)]}
-                    for r in report.sellers],
-        "accuracy": [{"week_start": w.week_start, "actual": w.actual,
-                      "leads": [{"lead_weeks": lead, "forecast": p.forecast, "error_pct": fc.as_pct(p.error)}
-                                for lead, p in zip(fc.LEADS, w.points, strict=True)]} for w in report.accuracy],
+        "upcoming": [
+            {"week_start": w, "amount": a} for w, a in zip(report.weeks_ahead, report.upcoming, strict=True)
+        ],
+        "sellers": [
+            {
+                "user": r.user,
+                "weeks": [
+                    {"week_start": w, "amount": a} for w, a in zip(report.weeks_ahead, r.amounts, strict=True)
+                ],
+            }
+            for r in report.sellers
+        ],
+        "accuracy": [
+            {
+                "week_start": w.week_start,
+                "actual": w.actual,
+                "leads": [
+                    {"lead_weeks": lead, "forecast": p.forecast, "error_pct": fc.as_pct(p.error)}
+                    for lead, p in zip(fc.LEADS, w.points, strict=True)
+                ],
+            }
+            for w in report.accuracy
+        ],
         "by_lead": [{"lead_weeks": lead, **summary_out(s)} for lead, s in report.by_lead.items()],
     }
 
@@ -371,8 +453,14 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any
     `as_of`; closing within 0–3, 3–6, 6–9, 9–12 whole months from the month of `as_of`, overdue in
     0–3); per seller (with their submission, the manager's adjustment and the forecast of record),
     per team and, for directors, per region."""
-    report = selectors.forecast_report(request.auth, period_kind=query.period_kind, period_start=query.period_start,
-                                       unit_id=query.unit_id, owner_id=query.owner_id, as_of=_today(query))
+    report = selectors.forecast_report(
+        request.auth,
+        period_kind=query.period_kind,
+        period_start=query.period_start,
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        as_of=_today(query),
+    )
     return forecast_out(report)
 
 
@@ -380,8 +468,15 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any
 def list_submissions(request: HttpRequest, query: Query[SubmissionQuery]) -> dict[str, Any]:
     """Submissions and adjustments of the scope for the period, newest first; kept forever."""
     page = selectors.forecast_submission_list(
-        request.auth, period_kind=query.period_kind, period_start=query.period_start, unit_id=query.unit_id,
-        owner_id=query.owner_id, as_of=_today(query), page=query.page, page_size=query.page_size)
+        request.auth,
+        period_kind=query.period_kind,
+        period_start=query.period_start,
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        as_of=_today(query),
+        page=query.page,
+        page_size=query.page_size,
+    )
     return page_out(page)
 
 
@@ -389,16 +484,27 @@ def list_submissions(request: HttpRequest, query: Query[SubmissionQuery]) -> dic
 def submit(request: HttpRequest, payload: SubmitIn) -> Status[ForecastSubmission]:
     """Submit your forecast for the current or a later period. `forecast` defaults to booked +
     commit; the category sums and the deals behind it are recorded, with a snapshot."""
-    row = services.forecast_submit(request.auth, period_kind=payload.period_kind, period_start=payload.period_start,
-                                   forecast=payload.forecast, reason=payload.reason)
+    row = services.forecast_submit(
+        request.auth,
+        period_kind=payload.period_kind,
+        period_start=payload.period_start,
+        forecast=payload.forecast,
+        reason=payload.reason,
+    )
     return Status(201, row)
 
 
-@router.post("/forecast/submissions/{submission_id}/adjust", response={201: SubmissionDetailOut, codes_4xx: ErrorOut})
-def adjust(request: HttpRequest, submission_id: SubmissionId, payload: AdjustIn) -> Status[ForecastSubmission]:
+@router.post(
+    "/forecast/submissions/{submission_id}/adjust", response={201: SubmissionDetailOut, codes_4xx: ErrorOut}
+)
+def adjust(
+    request: HttpRequest, submission_id: SubmissionId, payload: AdjustIn
+) -> Status[ForecastSubmission]:
     """A manager or director adjusts a seller's latest submission, with a reason (422 without one);
     never their own (403). A submission that is no longer the latest answers 409 with `latest_id`."""
-    row = services.forecast_adjust(request.auth, submission_id, forecast=payload.forecast, reason=payload.reason)
+    row = services.forecast_adjust(
+        request.auth, submission_id, forecast=payload.forecast, reason=payload.reason
+    )
     return Status(201, row)
 
 
@@ -406,8 +512,9 @@ def adjust(request: HttpRequest, submission_id: SubmissionId, payload: AdjustIn)
 def orders(request: HttpRequest, query: Query[ForecastScopeQuery]) -> dict[str, Any]:
     """The rolling 4-week order forecast: this week's figures for the next four weeks (yours, the
     scope's sum, per seller) and the track record of the last eight weeks per lead (1–4 weeks)."""
-    report = selectors.order_forecast_report(request.auth, unit_id=query.unit_id, owner_id=query.owner_id,
-                                             as_of=_today(query))
+    report = selectors.order_forecast_report(
+        request.auth, unit_id=query.unit_id, owner_id=query.owner_id, as_of=_today(query)
+    )
     return orders_out(report)
 
 
@@ -425,8 +532,19 @@ def accuracy(request: HttpRequest, query: Query[AccuracyQuery]) -> dict[str, Any
     Forecast = the snapshot nearest the period start; actual = won amount closed in the period;
     error % = (forecast − actual) ÷ actual (0 when both are 0, null when only the actual is 0);
     bias = mean signed error, MAPE = mean absolute error."""
-    report = selectors.forecast_accuracy(request.auth, period_kind=query.period_kind, unit_id=query.unit_id,
-                                         owner_id=query.owner_id, as_of=_today(query), count=query.periods)
-    return {"scope": scope_out(report.scope), "period_kind": report.kind,
-            "periods": [period_out(p) for p in report.periods], "total": _line_out(report.total),
-            "teams": [_line_out(t) for t in report.teams], "sellers": [_line_out(s) for s in report.sellers]}
+    report = selectors.forecast_accuracy(
+        request.auth,
+        period_kind=query.period_kind,
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        as_of=_today(query),
+        count=query.periods,
+    )
+    return {
+        "scope": scope_out(report.scope),
+        "period_kind": report.kind,
+        "periods": [period_out(p) for p in report.periods],
+        "total": _line_out(report.total),
+        "teams": [_line_out(t) for t in report.teams],
+        "sellers": [_line_out(s) for s in report.sellers],
+    }

@@ -45,6 +45,7 @@ def _c(value: Decimal | None) -> Decimal | None:
 def _r(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(RATE)
 
+
 AccountSize = Literal[tuple(Account.Size.values)]  # type: ignore[valid-type]
 
 
@@ -52,7 +53,9 @@ AccountSize = Literal[tuple(Account.Size.values)]  # type: ignore[valid-type]
 
 
 class ScopeQuery(Clean):
-    unit_id: Id | None = Field(None, description="A unit of yours (and the units below it). Default: all of your scope.")
+    unit_id: Id | None = Field(
+        None, description="A unit of yours (and the units below it). Default: all of your scope."
+    )
     owner_id: Id | None = Field(None, description="One seller in your scope (not with unit_id).")
 
 
@@ -64,8 +67,11 @@ class FunnelQuery(ScopeQuery):
 
 
 class FunnelAtQuery(FunnelQuery):
-    as_of: Day | None = Field(None, description="The funnel as it stood at the end of this day (default today); "
-                                                 "a past day is reconstructed from the stage history.")
+    as_of: Day | None = Field(
+        None,
+        description="The funnel as it stood at the end of this day (default today); "
+        "a past day is reconstructed from the stage history.",
+    )
 
 
 class SliceOut(Schema):
@@ -101,7 +107,7 @@ class FunnelOut(Schema):
     as_of: date
     window_start: date = Field(description="Start of the history window of the rates (whole months).")
     slice: SliceOut
-    source: str = Field(description="\"summary\", \"live\" or \"history\" (reconstructed from the stage history).")
+    source: str = Field(description='"summary", "live" or "history" (reconstructed from the stage history).')
     source_label: str
     probabilities: str
     stages: list[FunnelStageOut]
@@ -147,8 +153,9 @@ class MetricsOut(Schema):
     sellers: int = Field(description="Active sellers of the unit (1 for a seller).")
     velocity_per_seller: Money | None = Field(description="velocity ÷ sellers: what the anomalies compare.")
     stalled: int
-    stall_rate: Money | None = Field(description="Share of open deals longer than stall factor × standard days "
-                                                 "in their stage.")
+    stall_rate: Money | None = Field(
+        description="Share of open deals longer than stall factor × standard days in their stage."
+    )
     spent: Money
     budget: Money
     expense_execution: Money | None = Field(description="spent ÷ budget.")
@@ -159,11 +166,11 @@ class AnomalyOut(Schema):
     value: Money
     parent: Money
     relative: Money | None = Field(description="(value − parent) ÷ parent; null when the parent is 0.")
-    direction: str = Field(description="\"better\" or \"worse\".")
+    direction: str = Field(description='"better" or "worse".')
 
 
 class AnalysisRowOut(Schema):
-    kind: str = Field(description="\"unit\", \"owner\" (a seller) or \"direct\" (deals booked on the parent unit).")
+    kind: str = Field(description='"unit", "owner" (a seller) or "direct" (deals booked on the parent unit).')
     label: str
     unit_id: int | None
     owner_id: int | None
@@ -189,8 +196,12 @@ class AnalysisOut(Schema):
 
 
 def scope_out(scope: Scope) -> dict[str, Any]:
-    return {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
-            "owner_id": scope.owner.pk if scope.owner else None}
+    return {
+        "kind": scope.kind,
+        "label": scope.label,
+        "unit_id": scope.unit.pk if scope.unit else None,
+        "owner_id": scope.owner.pk if scope.owner else None,
+    }
 
 
 def _template(template: Any) -> dict[str, Any]:
@@ -198,56 +209,123 @@ def _template(template: Any) -> dict[str, Any]:
 
 
 def _slice(cut: Any) -> dict[str, Any]:
-    return {"product_line_id": cut.product_line_id, "industry_id": cut.industry_id, "account_size": cut.account_size}
+    return {
+        "product_line_id": cut.product_line_id,
+        "industry_id": cut.industry_id,
+        "account_size": cut.account_size,
+    }
 
 
 def funnel_out(report: FunnelReport) -> dict[str, Any]:
     totals = funnel_totals(report)
     return {
-        "scope": scope_out(report.scope), "template": _template(report.template), "as_of": report.as_of,
-        "window_start": report.window_start, "slice": _slice(report.slice), "source": report.source,
-        "source_label": source_label(report.source), "probabilities": report.probabilities,
-        "stages": [{"stage_id": r.stage.pk, "code": r.stage.code, "name": r.stage.name, "order": r.stage.order,
-                    "count": r.count, "amount": _c(r.amount), "weighted": _c(r.weighted), "avg_age": r.avg_age,
-                    "advanced": r.advanced, "lost": r.lost, "conversion": _r(r.conversion)}
-                   for r in report.stages],
-        "totals": {"count": totals.count, "amount": _c(totals.amount), "weighted": _c(totals.weighted),
-                   "avg_age": totals.avg_age},
-        "won": report.won, "lost": report.lost, "won_amount": _c(report.won_amount), "win_rate": _r(report.win_rate),
-        "avg_won_amount": _c(report.avg_won_amount), "cycle_days": report.cycle_days,
-        "open_qualified": report.open_qualified, "velocity": _c(report.velocity),
+        "scope": scope_out(report.scope),
+        "template": _template(report.template),
+        "as_of": report.as_of,
+        "window_start": report.window_start,
+        "slice": _slice(report.slice),
+        "source": report.source,
+        "source_label": source_label(report.source),
+        "probabilities": report.probabilities,
+        "stages": [
+            {
+                "stage_id": r.stage.pk,
+                "code": r.stage.code,
+                "name": r.stage.name,
+                "order": r.stage.order,
+                "count": r.count,
+                "amount": _c(r.amount),
+                "weighted": _c(r.weighted),
+                "avg_age": r.avg_age,
+                "advanced": r.advanced,
+                "lost": r.lost,
+                "conversion": _r(r.conversion),
+            }
+            for r in report.stages
+        ],
+        "totals": {
+            "count": totals.count,
+            "amount": _c(totals.amount),
+            "weighted": _c(totals.weighted),
+            "avg_age": totals.avg_age,
+        },
+        "won": report.won,
+        "lost": report.lost,
+        "won_amount": _c(report.won_amount),
+        "win_rate": _r(report.win_rate),
+        "avg_won_amount": _c(report.avg_won_amount),
+        "cycle_days": report.cycle_days,
+        "open_qualified": report.open_qualified,
+        "velocity": _c(report.velocity),
     }
 
 
 def metrics_out(m: Metrics) -> dict[str, Any]:
-    return {"open_count": m.open_count, "amount": _c(m.amount), "weighted": _c(m.weighted),
-            "quarter_amount": _c(m.quarter_amount), "target": _c(m.target), "coverage": m.coverage, "won": m.won,
-            "lost": m.lost, "win_rate": m.win_rate, "avg_won_amount": _c(m.avg_won_amount),
-            "cycle_days": m.cycle_days, "velocity": _c(m.velocity), "sellers": m.sellers,
-            "velocity_per_seller": _c(m.velocity_per_seller), "stalled": m.stalled, "stall_rate": m.stall_rate,
-            "spent": _c(m.spent), "budget": _c(m.budget), "expense_execution": m.expense_execution}
+    return {
+        "open_count": m.open_count,
+        "amount": _c(m.amount),
+        "weighted": _c(m.weighted),
+        "quarter_amount": _c(m.quarter_amount),
+        "target": _c(m.target),
+        "coverage": m.coverage,
+        "won": m.won,
+        "lost": m.lost,
+        "win_rate": m.win_rate,
+        "avg_won_amount": _c(m.avg_won_amount),
+        "cycle_days": m.cycle_days,
+        "velocity": _c(m.velocity),
+        "sellers": m.sellers,
+        "velocity_per_seller": _c(m.velocity_per_seller),
+        "stalled": m.stalled,
+        "stall_rate": m.stall_rate,
+        "spent": _c(m.spent),
+        "budget": _c(m.budget),
+        "expense_execution": m.expense_execution,
+    }
 
 
 def analysis_out(report: AnalysisReport) -> dict[str, Any]:
     return {
-        "scope": scope_out(report.scope), "parent_label": report.parent_label, "child_kind": report.child_kind,
-        "today": report.today, "window_start": report.window_start, "quarter_start": report.quarter_start,
-        "quarter_end": report.quarter_end, "anomaly_threshold": _c(report.threshold),
+        "scope": scope_out(report.scope),
+        "parent_label": report.parent_label,
+        "child_kind": report.child_kind,
+        "today": report.today,
+        "window_start": report.window_start,
+        "quarter_start": report.quarter_start,
+        "quarter_end": report.quarter_end,
+        "anomaly_threshold": _c(report.threshold),
         "stall_factor": _c(report.stall_factor),
         "parent": metrics_out(report.parent),
-        "rows": [{"kind": r.kind, "label": r.label, "unit_id": r.unit.pk if r.unit else None,
-                  "owner_id": r.owner.pk if r.owner else None, "metrics": metrics_out(r.metrics),
-                  "anomalies": [{"metric": a.metric, "value": a.value, "parent": a.parent, "relative": _r(a.relative),
-                                 "direction": a.direction} for a in r.anomalies]}
-                 for r in report.rows],
+        "rows": [
+            {
+                "kind": r.kind,
+                "label": r.label,
+                "unit_id": r.unit.pk if r.unit else None,
+                "owner_id": r.owner.pk if r.owner else None,
+                "metrics": metrics_out(r.metrics),
+                "anomalies": [
+                    {
+                        "metric": a.metric,
+                        "value": a.value,
+                        "parent": a.parent,
+                        "relative": _r(a.relative),
+                        "direction": a.direction,
+                    }
+                    for a in r.anomalies
+                ],
+            }
+            for r in report.rows
+        ],
     }
 
 
 def resolve(user: Any, query: ScopeQuery) -> Scope:
     """The scope of a query: unit or seller (not both), checked against the user's reach."""
     if query.unit_id is not None and query.owner_id is not None:
-        raise ValidationFailed(_("Choose a unit or a seller, not both."),
-                               {"owner_id": [_("Leave this out when you give a unit.")]})
+        raise ValidationFailed(
+            _("Choose a unit or a seller, not both."),
+            {"owner_id": [_("Leave this out when you give a unit.")]},
+        )
     return resolve_scope(user, unit_id=query.unit_id, owner_id=query.owner_id)
 
 
@@ -265,7 +343,9 @@ def get_funnel(request: HttpRequest, query: Query[FunnelAtQuery]) -> dict[str, A
     template = funnel_template(query.template_id)
     cut = funnel_slice(query.product_line_id, query.industry_id, query.account_size)
     as_of = check_as_of(query.as_of or today, today)
-    return funnel_out(funnel_report(request.auth, scope, template=template, as_of=as_of, today=today, cut=cut))
+    return funnel_out(
+        funnel_report(request.auth, scope, template=template, as_of=as_of, today=today, cut=cut)
+    )
 
 
 @router.get("/reports/funnel/trend", response={200: TrendOut, codes_4xx: ErrorOut})
@@ -277,9 +357,21 @@ def get_funnel_trend(request: HttpRequest, query: Query[FunnelQuery]) -> dict[st
     template = funnel_template(query.template_id)
     cut = funnel_slice(query.product_line_id, query.industry_id, query.account_size)
     points = funnel_trend(request.auth, scope, template=template, today=today, cut=cut)
-    return {"scope": scope_out(scope), "template": _template(template), "slice": _slice(cut),
-            "points": [{"as_of": p.as_of, "count": p.count, "amount": _c(p.amount), "weighted": _c(p.weighted),
-                        "source": p.source} for p in points]}
+    return {
+        "scope": scope_out(scope),
+        "template": _template(template),
+        "slice": _slice(cut),
+        "points": [
+            {
+                "as_of": p.as_of,
+                "count": p.count,
+                "amount": _c(p.amount),
+                "weighted": _c(p.weighted),
+                "source": p.source,
+            }
+            for p in points
+        ],
+    }
 
 
 @router.get("/reports/analysis", response={200: AnalysisOut, codes_4xx: ErrorOut})

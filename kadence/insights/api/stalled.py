@@ -31,10 +31,14 @@ ReasonCode = Literal["stage_time", "no_activity", "close_passed", "close_pushed"
 
 
 class StalledQuery(PageQuery):
-    unit_id: Id | None = Field(None, description="A unit in your reach (its subtree); default: your whole scope.")
+    unit_id: Id | None = Field(
+        None, description="A unit in your reach (its subtree); default: your whole scope."
+    )
     owner_id: Id | None = Field(None, description="One seller in your reach.")
     reason: ReasonCode | None = Field(None, description="Only the deals stalled for this reason.")
-    sort: Literal["-days_stalled", "days_stalled"] = Field(DEFAULT_SORT, description="Most or fewest days stalled first.")
+    sort: Literal["-days_stalled", "days_stalled"] = Field(
+        DEFAULT_SORT, description="Most or fewest days stalled first."
+    )
 
 
 class StallReasonOut(Schema):
@@ -91,7 +95,9 @@ class StalledRowOut(Schema):
     last_activity_on: date | None
     expected_close_date: date
     close_pushes: int
-    next_step_on: date | None = Field(description="The latest dated next step recorded (holds off no_activity).")
+    next_step_on: date | None = Field(
+        description="The latest dated next step recorded (holds off no_activity)."
+    )
     days_stalled: int = Field(description="Days since the earliest reason began (its first day counts as 1).")
     stalled_since: date
     reasons: list[StallReasonOut]
@@ -131,9 +137,12 @@ class StalledOut(Schema):
 class StallActionIn(In):
     outcome: Literal["next_step", "downgrade", "close_lost"]
     next_step: str = Field("", max_length=NEXT_STEP_MAX_LENGTH, description="next_step: what will be done.")
-    next_step_on: Day | None = Field(None, description=f"next_step: after today, at most {NEXT_STEP_MAX_DAYS} days "
-                                                        "ahead.")
-    activity_kind: str = Field("call_out", max_length=10, description="next_step: kind of the planned activity.")
+    next_step_on: Day | None = Field(
+        None, description=f"next_step: after today, at most {NEXT_STEP_MAX_DAYS} days ahead."
+    )
+    activity_kind: str = Field(
+        "call_out", max_length=10, description="next_step: kind of the planned activity."
+    )
     stage_id: Id | None = Field(None, description="downgrade: an earlier stage of the deal's process.")
     loss_reason_id: Id | None = Field(None, description="close_lost: why it was lost (required).")
     note: str = Field("", max_length=500)
@@ -147,27 +156,49 @@ class StallActedOut(StallActionOut):
 
 
 def reason_out(reason: StallReason) -> dict[str, Any]:
-    return {"code": reason.code, "label": reason_label(reason.code), "text": reason_text(reason),
-            "value": reason.value, "threshold": reason.threshold, "standard_days": reason.standard_days,
-            "since": reason.since, "never": reason.never}
+    return {
+        "code": reason.code,
+        "label": reason_label(reason.code),
+        "text": reason_text(reason),
+        "value": reason.value,
+        "threshold": reason.threshold,
+        "standard_days": reason.standard_days,
+        "since": reason.since,
+        "never": reason.never,
+    }
 
 
 def _action_out(action: StallAction) -> dict[str, Any]:
-    return {"id": action.pk, "opportunity_id": action.opportunity_id, "outcome": action.outcome,
-            "reasons": action.reasons, "next_step": action.next_step, "next_step_on": action.next_step_on,
-            "note": action.note, "acted_by": action.acted_by, "acted_at": action.acted_at}
+    return {
+        "id": action.pk,
+        "opportunity_id": action.opportunity_id,
+        "outcome": action.outcome,
+        "reasons": action.reasons,
+        "next_step": action.next_step,
+        "next_step_on": action.next_step_on,
+        "note": action.note,
+        "acted_by": action.acted_by,
+        "acted_at": action.acted_at,
+    }
 
 
 def _row_out(row: StalledRow) -> dict[str, Any]:
     opp = row.opp
     return {
-        "opportunity": opp, "account": {"id": opp.account_id, "name": opp.account.name}, "owner": opp.owner,
+        "opportunity": opp,
+        "account": {"id": opp.account_id, "name": opp.account.name},
+        "owner": opp.owner,
         "team": {"id": opp.team_id, "name": opp.team.name},
         "stage": {"id": opp.stage_id, "name": opp.stage.name, "standard_days": opp.stage.standard_days},
-        "days_in_stage": row.days_in_stage, "stage_allowance": row.stage_allowance,
-        "last_activity_on": row.last_activity_on, "expected_close_date": opp.expected_close_date,
-        "close_pushes": row.close_pushes, "next_step_on": row.next_step_on, "days_stalled": row.days_stalled,
-        "stalled_since": row.stalled_since, "reasons": [reason_out(r) for r in row.reasons],
+        "days_in_stage": row.days_in_stage,
+        "stage_allowance": row.stage_allowance,
+        "last_activity_on": row.last_activity_on,
+        "expected_close_date": opp.expected_close_date,
+        "close_pushes": row.close_pushes,
+        "next_step_on": row.next_step_on,
+        "days_stalled": row.days_stalled,
+        "stalled_since": row.stalled_since,
+        "reasons": [reason_out(r) for r in row.reasons],
         "last_action": _action_out(row.last_action) if row.last_action else None,
     }
 
@@ -176,18 +207,37 @@ def _row_out(row: StalledRow) -> dict[str, Any]:
 def stalled_deals(request: HttpRequest, query: Query[StalledQuery]) -> dict[str, Any]:
     """Stalled open deals of a scope (a rep: their own; a manager: their teams; a director: their
     regions; a unit or seller out of reach: 404), counted per reason, one page sorted by days stalled."""
-    report = stalled_report(request.auth, unit_id=query.unit_id, owner_id=query.owner_id, reason=query.reason,
-                            sort=query.sort, page=query.page, page_size=query.page_size)
+    report = stalled_report(
+        request.auth,
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        reason=query.reason,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+    )
     scope = report.scope
     return {
         "as_of": report.as_of,
-        "scope": {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
-                  "owner_id": scope.owner.pk if scope.owner else None},
-        "policy": {"factor": report.policy.factor, "no_activity_days": report.policy.no_activity_days,
-                   "close_pushes": report.policy.close_pushes},
-        "reason": report.reason, "sort": report.sort, "counts": report.counts,
-        "items": [_row_out(row) for row in report.page.items], "count": report.page.count,
-        "page": report.page.page, "page_size": report.page.page_size, "pages": report.page.pages,
+        "scope": {
+            "kind": scope.kind,
+            "label": scope.label,
+            "unit_id": scope.unit.pk if scope.unit else None,
+            "owner_id": scope.owner.pk if scope.owner else None,
+        },
+        "policy": {
+            "factor": report.policy.factor,
+            "no_activity_days": report.policy.no_activity_days,
+            "close_pushes": report.policy.close_pushes,
+        },
+        "reason": report.reason,
+        "sort": report.sort,
+        "counts": report.counts,
+        "items": [_row_out(row) for row in report.page.items],
+        "count": report.page.count,
+        "page": report.page.page,
+        "page_size": report.page.page_size,
+        "pages": report.page.pages,
     }
 
 
@@ -198,6 +248,12 @@ def stall_action(request: HttpRequest, opp_id: OppId, payload: StallActionIn) ->
     the deal; 422 not_stalled when it is not stalled; nothing is recorded when the action fails."""
     action = stall_act(request.auth, opp_id, payload.outcome, **payload.dict(exclude={"outcome"}))
     opp = action.opportunity
-    return Status(201, {**_action_out(action), "opportunity": opp, "stage": {"id": opp.stage_id, "name": opp.stage.name},
-                        "opportunity_next_step": opp.next_step})
-
+    return Status(
+        201,
+        {
+            **_action_out(action),
+            "opportunity": opp,
+            "stage": {"id": opp.stage_id, "name": opp.stage.name},
+            "opportunity_next_step": opp.next_step,
+        },
+    )

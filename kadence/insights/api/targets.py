@@ -79,7 +79,9 @@ class TargetOut(Schema):
 
 class TargetQuery(PageQuery):
     period_kind: PeriodKindIn | None = None
-    period_start: Day | None = Field(None, description="Any day of the period (with period_kind, default quarter).")
+    period_start: Day | None = Field(
+        None, description="Any day of the period (with period_kind, default quarter)."
+    )
     unit_id: Id | None = None
     user_id: Id | None = None
 
@@ -114,7 +116,9 @@ class IdealQuery(Clean):
     period_kind: PeriodKindIn = "quarter"
     period_start: Day | None = Field(None, description="Any day of the period; default today.")
     target: MoneyIn | None = Field(None, description="Try a target instead of the one set.")
-    avg_deal: PositiveMoneyIn | None = Field(None, description="Try an average deal size instead of the history's.")
+    avg_deal: PositiveMoneyIn | None = Field(
+        None, description="Try an average deal size instead of the history's."
+    )
     durations: Literal["configured", "learned"] = "configured"
 
 
@@ -193,7 +197,9 @@ class IdealOut(Schema):
     period: PlanPeriodOut
     as_of: date
     inputs: InputsOut
-    ready: bool = Field(description="False when the target or the average deal size is missing (see `missing`).")
+    ready: bool = Field(
+        description="False when the target or the average deal size is missing (see `missing`)."
+    )
     missing: list[str]
     basis: str = Field(description="What the comparison measures against: the cycle method's WIP.")
     wins_needed: int | None
@@ -286,7 +292,9 @@ class CapacityOut(Schema):
     stalled_count: int
     stalled: list[CapacityStalledOut]
     stages: list[StageDueOut]
-    at_risk: AtRiskOut = Field(description="Due deals in stages an average deal cannot finish by the period end.")
+    at_risk: AtRiskOut = Field(
+        description="Due deals in stages an average deal cannot finish by the period end."
+    )
     sellers: list[CapacityRowOut]
     teams: list[CapacityRowOut]
 
@@ -300,18 +308,32 @@ def q(value: Decimal | None, places: str = "0.01") -> Decimal | None:
 
 def target_out(target: Target, user: Any) -> dict[str, Any]:
     period = period_of(target.period_kind, target.period_start, default_day=target.period_start)
-    return {"id": target.pk, "unit": {"id": target.unit.pk, "name": target.unit.name} if target.unit else None,
-            "user": {"id": target.user.pk, "name": target.user.label} if target.user else None,
-            "period_kind": target.period_kind, "period_start": target.period_start, "period_end": period.end,
-            "period_label": period.label, "amount": target.amount, "currency": target.currency, "note": target.note,
-            "version": target.version, "created_at": target.created_at, "updated_at": target.updated_at,
-            "can_edit": can_edit_target(user, target)}
+    return {
+        "id": target.pk,
+        "unit": {"id": target.unit.pk, "name": target.unit.name} if target.unit else None,
+        "user": {"id": target.user.pk, "name": target.user.label} if target.user else None,
+        "period_kind": target.period_kind,
+        "period_start": target.period_start,
+        "period_end": period.end,
+        "period_label": period.label,
+        "amount": target.amount,
+        "currency": target.currency,
+        "note": target.note,
+        "version": target.version,
+        "created_at": target.created_at,
+        "updated_at": target.updated_at,
+        "can_edit": can_edit_target(user, target),
+    }
 
 
 def _scope(report: IdealReport) -> dict[str, Any]:
     scope = report.scope
-    return {"kind": scope.kind, "label": scope.label, "unit_id": scope.unit.pk if scope.unit else None,
-            "owner_id": scope.owner.pk if scope.owner else None}
+    return {
+        "kind": scope.kind,
+        "label": scope.label,
+        "unit_id": scope.unit.pk if scope.unit else None,
+        "owner_id": scope.owner.pk if scope.owner else None,
+    }
 
 
 def _stage_ref(stage: Any) -> dict[str, Any]:
@@ -321,13 +343,24 @@ def _stage_ref(stage: Any) -> dict[str, Any]:
 def _head(report: IdealReport) -> dict[str, Any]:
     period = report.period
     return {
-        "scope": _scope(report), "template": {"id": report.template.pk, "code": report.template.code, "name": report.template.name},
-        "period": {"kind": period.kind, "start": period.start, "end": period.end, "label": period.label,
-                   "months": report.months},
+        "scope": _scope(report),
+        "template": {"id": report.template.pk, "code": report.template.code, "name": report.template.name},
+        "period": {
+            "kind": period.kind,
+            "start": period.start,
+            "end": period.end,
+            "label": period.label,
+            "months": report.months,
+        },
         "as_of": report.as_of,
-        "inputs": {"target": q(report.target), "target_source": report.target_source,
-                   "avg_deal": q(report.avg_deal), "avg_deal_source": report.avg_deal_source,
-                   "durations": report.durations, "probabilities": report.probabilities},
+        "inputs": {
+            "target": q(report.target),
+            "target_source": report.target_source,
+            "avg_deal": q(report.avg_deal),
+            "avg_deal_source": report.avg_deal_source,
+            "durations": report.durations,
+            "probabilities": report.probabilities,
+        },
     }
 
 
@@ -338,54 +371,128 @@ def ideal_out(report: IdealReport) -> dict[str, Any]:
         left, right = q(report.check_left), q(report.check_right)
         check = {"left": left, "right": right, "equal": left == right}
     return {
-        **_head(report), "ready": report.ready, "missing": report.missing, "basis": report.basis,
-        "wins_needed": report.wins_needed, "wins_per_month": q(report.wins_per_month, "0.0001"),
-        "lead_days": q(report.lead_days, "0.1"), "lead_months": q(report.lead_months),
-        "entry_deadline": report.entry_deadline, "check": check, "findings": report.findings,
-        "funnel": {"win_rate": q(funnel.win_rate, "0.0001"), "avg_won_amount": funnel.avg_won_amount,
-                   "cycle_days": funnel.cycle_days, "velocity": funnel.velocity, "open_count": funnel.count,
-                   "open_amount": q(funnel.amount), "weighted": q(funnel.weighted)},
-        "stages": [{
-            "stage": _stage_ref(s.stage), "probability": q(s.probability * 100),
-            "probability_source": s.probability_source, "duration_days": q(s.duration_days, "0.1"),
-            "duration_months": q(s.duration_months), "duration_source": s.duration_source,
-            "learned_days": s.learned_days, "learned_count": s.learned_count, "task": q(s.task), "entry_rate": q(s.entry_rate),
-            "wip": q(s.wip), "actual": s.actual, "actual_amount": q(s.actual_amount), "avg_age": s.avg_age,
-            "ratio": q(s.ratio), "status": s.status,
-            "pace": {"slow": s.pace.slow, "remaining_days": q(s.pace.remaining_days, "0.1"),
-                     "projected_close": s.pace.projected_close, "late": s.pace.late} if s.pace else None,
-        } for s in report.stages],
+        **_head(report),
+        "ready": report.ready,
+        "missing": report.missing,
+        "basis": report.basis,
+        "wins_needed": report.wins_needed,
+        "wins_per_month": q(report.wins_per_month, "0.0001"),
+        "lead_days": q(report.lead_days, "0.1"),
+        "lead_months": q(report.lead_months),
+        "entry_deadline": report.entry_deadline,
+        "check": check,
+        "findings": report.findings,
+        "funnel": {
+            "win_rate": q(funnel.win_rate, "0.0001"),
+            "avg_won_amount": funnel.avg_won_amount,
+            "cycle_days": funnel.cycle_days,
+            "velocity": funnel.velocity,
+            "open_count": funnel.count,
+            "open_amount": q(funnel.amount),
+            "weighted": q(funnel.weighted),
+        },
+        "stages": [
+            {
+                "stage": _stage_ref(s.stage),
+                "probability": q(s.probability * 100),
+                "probability_source": s.probability_source,
+                "duration_days": q(s.duration_days, "0.1"),
+                "duration_months": q(s.duration_months),
+                "duration_source": s.duration_source,
+                "learned_days": s.learned_days,
+                "learned_count": s.learned_count,
+                "task": q(s.task),
+                "entry_rate": q(s.entry_rate),
+                "wip": q(s.wip),
+                "actual": s.actual,
+                "actual_amount": q(s.actual_amount),
+                "avg_age": s.avg_age,
+                "ratio": q(s.ratio),
+                "status": s.status,
+                "pace": {
+                    "slow": s.pace.slow,
+                    "remaining_days": q(s.pace.remaining_days, "0.1"),
+                    "projected_close": s.pace.projected_close,
+                    "late": s.pace.late,
+                }
+                if s.pace
+                else None,
+            }
+            for s in report.stages
+        ],
     }
 
 
 def figures_out(f: cap.CapacityFigures) -> dict[str, Any]:
-    return {"target": q(f.target), "won": q(f.won), "remaining": q(f.remaining), "pipeline_due": q(f.pipeline_due),
-            "weighted_due": q(f.weighted_due), "coverage": q(f.coverage), "required_coverage": q(f.required_coverage),
-            "coverage_short": f.coverage_short, "weighted_ratio": q(f.weighted_ratio),
-            "weighted_short": f.weighted_short, "velocity_forecast": q(f.velocity_forecast), "gap": q(f.gap),
-            "velocity_gap": q(f.velocity_gap)}
+    return {
+        "target": q(f.target),
+        "won": q(f.won),
+        "remaining": q(f.remaining),
+        "pipeline_due": q(f.pipeline_due),
+        "weighted_due": q(f.weighted_due),
+        "coverage": q(f.coverage),
+        "required_coverage": q(f.required_coverage),
+        "coverage_short": f.coverage_short,
+        "weighted_ratio": q(f.weighted_ratio),
+        "weighted_short": f.weighted_short,
+        "velocity_forecast": q(f.velocity_forecast),
+        "gap": q(f.gap),
+        "velocity_gap": q(f.velocity_gap),
+    }
 
 
 def actions_out(actions: list[cap.Action], report: IdealReport) -> list[dict[str, Any]]:
-    return [{"kind": a.kind, "count": a.count, "by": a.by, "value": q(a.value), "required": q(a.required),
-             "deal_ids": list(a.deal_ids), "text": action_text(a, report)} for a in actions]
+    return [
+        {
+            "kind": a.kind,
+            "count": a.count,
+            "by": a.by,
+            "value": q(a.value),
+            "required": q(a.required),
+            "deal_ids": list(a.deal_ids),
+            "text": action_text(a, report),
+        }
+        for a in actions
+    ]
 
 
 def _row_out(row: CapacityRow, report: IdealReport) -> dict[str, Any]:
-    return {"id": row.key, "name": row.label, "team": row.team, "target_source": row.target_source,
-            "won_count": row.won_count, "due_count": row.due_count, "win_rate": q(row.win_rate, "0.0001"),
-            "win_rate_source": row.win_rate_source, "stalled": row.stalled, "figures": figures_out(row.figures),
-            "actions": actions_out(row.actions, report)}
+    return {
+        "id": row.key,
+        "name": row.label,
+        "team": row.team,
+        "target_source": row.target_source,
+        "won_count": row.won_count,
+        "due_count": row.due_count,
+        "win_rate": q(row.win_rate, "0.0001"),
+        "win_rate_source": row.win_rate_source,
+        "stalled": row.stalled,
+        "figures": figures_out(row.figures),
+        "actions": actions_out(row.actions, report),
+    }
 
 
 def capacity_out(found: CapacityReport) -> dict[str, Any]:
     report = found.ideal
     return {
-        **_head(report), "days_left": found.days_left, "figures": figures_out(found.figures),
-        "won_count": found.won_count, "due_count": found.due_count, "actions": actions_out(found.actions, report),
-        "stalled_count": found.stalled_count, "stalled": [vars(d) for d in found.stalled],
-        "stages": [{"stage": _stage_ref(s.stage), "count": s.count, "amount": q(s.amount), "weighted": s.weighted,
-                    "late": s.late} for s in found.stages],
+        **_head(report),
+        "days_left": found.days_left,
+        "figures": figures_out(found.figures),
+        "won_count": found.won_count,
+        "due_count": found.due_count,
+        "actions": actions_out(found.actions, report),
+        "stalled_count": found.stalled_count,
+        "stalled": [vars(d) for d in found.stalled],
+        "stages": [
+            {
+                "stage": _stage_ref(s.stage),
+                "count": s.count,
+                "amount": q(s.amount),
+                "weighted": s.weighted,
+                "late": s.late,
+            }
+            for s in found.stages
+        ],
         "at_risk": {"count": found.at_risk[0], "amount": q(found.at_risk[1])},
         "sellers": [_row_out(r, report) for r in found.sellers],
         "teams": [_row_out(r, report) for r in found.teams],

@@ -72,13 +72,16 @@ def funnel_template(template_id: int | None) -> ProcessTemplate:
         return template
     template = active.filter(pk=template_id).first()
     if template is None:
-        raise ValidationFailed(_("Unknown process template."),
-                               {"template_id": [_("Choose one of the active process templates.")]})
+        raise ValidationFailed(
+            _("Unknown process template."),
+            {"template_id": [_("Choose one of the active process templates.")]},
+        )
     return template
 
 
-def funnel_slice(product_line_id: int | None = None, industry_id: int | None = None,
-                 account_size: str | None = "") -> Slice:
+def funnel_slice(
+    product_line_id: int | None = None, industry_id: int | None = None, account_size: str | None = ""
+) -> Slice:
     """The slice asked for, each part checked against the configuration (422 otherwise)."""
     errors: dict[str, list[str]] = {}
     if product_line_id and not ProductLine.objects.filter(pk=product_line_id).exists():
@@ -89,21 +92,29 @@ def funnel_slice(product_line_id: int | None = None, industry_id: int | None = N
         errors["account_size"] = [_("Unknown account size.")]
     if errors:
         raise ValidationFailed(_("The slice is not valid."), errors)
-    return Slice(product_line_id=product_line_id or None, industry_id=industry_id or None,
-                 account_size=account_size or "")
+    return Slice(
+        product_line_id=product_line_id or None,
+        industry_id=industry_id or None,
+        account_size=account_size or "",
+    )
 
 
 def check_as_of(as_of: date, today: date) -> date:
     if as_of > today:
-        raise ValidationFailed(_("The funnel cannot be shown for a future date."),
-                               {"as_of": [_("Use today or an earlier date.")]})
+        raise ValidationFailed(
+            _("The funnel cannot be shown for a future date."),
+            {"as_of": [_("Use today or an earlier date.")]},
+        )
     return as_of
 
 
 def source_label(source: str) -> str:
     """Where a funnel's open deals were read from, for people."""
-    return {"summary": _("from summaries"), "live": _("live"),
-            "history": _("reconstructed from the stage history")}.get(source, source)
+    return {
+        "summary": _("from summaries"),
+        "live": _("live"),
+        "history": _("reconstructed from the stage history"),
+    }.get(source, source)
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,9 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def open_pipeline_at(scope: Scope, template: ProcessTemplate, cut: Slice, days: list[date]) -> dict[date, TrendPoint]:
+def open_pipeline_at(
+    scope: Scope, template: ProcessTemplate, cut: Slice, days: list[date]
+) -> dict[date, TrendPoint]:
     """The open deals (count, amount, weighted) at the end of each of `days`, reconstructed from the
     stage history in ONE pass, exactly as funnel_report reconstructs one past date: a deal's state at
     the end of a day is its history row with the highest id among those changed before then. A row is
@@ -160,21 +173,34 @@ def open_pipeline_at(scope: Scope, template: ProcessTemplate, cut: Slice, days: 
         return {}
     deals = scope.filter(Opportunity.objects.filter(template=template))
     deals = deals.filter(cut.q()).distinct() if cut.product_line_id else deals.filter(cut.q())
-    rows = (StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(max(days)))
-            .annotate(later=Window(Min("changed_at"), partition_by=[F("opportunity_id")], order_by=F("id").asc(),
-                                   frame=RowRange(start=1, end=None)))
-            .values("to_stage_id", "status", "changed_at", "later", "amount", "probability").order_by())
+    rows = (
+        StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(max(days)))
+        .annotate(
+            later=Window(
+                Min("changed_at"),
+                partition_by=[F("opportunity_id")],
+                order_by=F("id").asc(),
+                frame=RowRange(start=1, end=None),
+            )
+        )
+        .values("to_stage_id", "status", "changed_at", "later", "amount", "probability")
+        .order_by()
+    )
     inner, params = rows.query.sql_with_params()
     columns, outer_params = [], []
     for i, day in enumerate(days):
         end = connection.ops.adapt_datetimefield_value(_end_of(day))
         held = "t.changed_at < %s AND (t.later IS NULL OR t.later >= %s)"
-        columns.append(f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END) AS n{i}, "
-                       f"SUM(CASE WHEN {held} THEN t.amount ELSE 0 END) AS a{i}, "
-                       f"SUM(CASE WHEN {held} THEN t.amount * t.probability ELSE 0 END) AS w{i}")
+        columns.append(
+            f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END) AS n{i}, "
+            f"SUM(CASE WHEN {held} THEN t.amount ELSE 0 END) AS a{i}, "
+            f"SUM(CASE WHEN {held} THEN t.amount * t.probability ELSE 0 END) AS w{i}"
+        )
         outer_params += [end, end] * 3
-    sql = (f"SELECT t.to_stage_id, {', '.join(columns)} FROM ({inner}) t "  # noqa: S608 - columns are ours
-           "WHERE t.status = %s GROUP BY t.to_stage_id")
+    sql = (
+        f"SELECT t.to_stage_id, {', '.join(columns)} FROM ({inner}) t "  # noqa: S608 - columns are ours
+        "WHERE t.status = %s GROUP BY t.to_stage_id"
+    )
     open_stages = set(Stage.objects.filter(template=template, is_won=False).values_list("pk", flat=True))
     totals = {day: [0, ZERO, ZERO] for day in days}
     with connection.cursor() as cursor:
@@ -183,7 +209,7 @@ def open_pipeline_at(scope: Scope, template: ProcessTemplate, cut: Slice, days: 
             if record[0] not in open_stages:
                 continue
             for i, day in enumerate(days):
-                n, amount, weighted = record[1 + 3 * i: 4 + 3 * i]
+                n, amount, weighted = record[1 + 3 * i : 4 + 3 * i]
                 if not n:
                     continue
                 total = totals[day]
@@ -191,8 +217,10 @@ def open_pipeline_at(scope: Scope, template: ProcessTemplate, cut: Slice, days: 
                 total[1] += _decimal(amount)
                 # per stage, at cents, as funnel_report rounds its stage rows
                 total[2] += (_decimal(weighted) / 100).quantize(CENT)
-    return {day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), "history")
-            for day, t in totals.items()}
+    return {
+        day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), "history")
+        for day, t in totals.items()
+    }
 
 
 def _decimal(value: Any) -> Decimal:
@@ -204,8 +232,15 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(value)
 
 
-def funnel_trend(user: User, scope: Scope, *, template: ProcessTemplate, today: date, cut: Slice | None = None,
-                 months: int = TREND_MONTHS) -> list[TrendPoint]:
+def funnel_trend(
+    user: User,
+    scope: Scope,
+    *,
+    template: ProcessTemplate,
+    today: date,
+    cut: Slice | None = None,
+    months: int = TREND_MONTHS,
+) -> list[TrendPoint]:
     """The open pipeline (count, amount, weighted) of the scope at each of the last `months` month
     ends (reconstructed from the stage history in one pass, see open_pipeline_at) and today (the
     funnel as it is now)."""
@@ -213,8 +248,10 @@ def funnel_trend(user: User, scope: Scope, *, template: ProcessTemplate, today: 
     days = month_ends(today, months)
     past = open_pipeline_at(scope, template, cut, days[:-1])
     now = funnel_report(user, scope, template=template, as_of=today, today=today, cut=cut)
-    return [*(past[day] for day in days[:-1]),
-            TrendPoint(today, now.count, now.amount, now.weighted.quantize(CENT), now.source)]
+    return [
+        *(past[day] for day in days[:-1]),
+        TrendPoint(today, now.count, now.amount, now.weighted.quantize(CENT), now.source),
+    ]
 
 
 # --- manager's analysis (§8.5) -------------------------------------------------------------------
@@ -249,8 +286,22 @@ class Metrics:
     sellers: int = 0
 
     def add(self, other: Metrics) -> None:
-        for name in ("open_count", "amount", "weighted", "qualified", "quarter_amount", "won", "lost", "won_amount",
-                     "cycle_total", "stall_open", "stalled", "spent", "budget", "sellers"):
+        for name in (
+            "open_count",
+            "amount",
+            "weighted",
+            "qualified",
+            "quarter_amount",
+            "won",
+            "lost",
+            "won_amount",
+            "cycle_total",
+            "stall_open",
+            "stalled",
+            "spent",
+            "budget",
+            "sellers",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -296,8 +347,12 @@ class Metrics:
         return (self.spent / self.budget).quantize(RATE) if self.budget else None
 
     def anomaly_values(self) -> dict[str, Decimal | None]:
-        return {anomaly_domain.WIN_RATE: self.win_rate, anomaly_domain.VELOCITY: self.velocity_per_seller,
-                anomaly_domain.COVERAGE: self.coverage, anomaly_domain.STALL_RATE: self.stall_rate}
+        return {
+            anomaly_domain.WIN_RATE: self.win_rate,
+            anomaly_domain.VELOCITY: self.velocity_per_seller,
+            anomaly_domain.COVERAGE: self.coverage,
+            anomaly_domain.STALL_RATE: self.stall_rate,
+        }
 
 
 @dataclass
@@ -367,41 +422,66 @@ def _stall_q(today: date, factor: Decimal) -> Q:
     return query
 
 
-def _grouped(scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date],
-             factor: Decimal) -> dict[int, Metrics]:
+def _grouped(
+    scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], factor: Decimal
+) -> dict[int, Metrics]:
     """Metrics per `key` ("team_id" or "owner_id") of everything in the scope, in six grouped queries."""
     out: dict[int, Metrics] = defaultdict(Metrics)
     qualified_order = _qualified_order()
-    totals = (scope.filter(PipelineTotal.objects.filter(count__gt=0)).values(key)
-              .annotate(n=Sum("count"), amount_sum=Sum("amount"), w=Sum("weighted"),
-                        qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
-                        quarter=Sum("amount", filter=Q(close_month__gte=quarter[0], close_month__lte=quarter[1])))
-              .order_by())
+    totals = (
+        scope.filter(PipelineTotal.objects.filter(count__gt=0))
+        .values(key)
+        .annotate(
+            n=Sum("count"),
+            amount_sum=Sum("amount"),
+            w=Sum("weighted"),
+            qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
+            quarter=Sum("amount", filter=Q(close_month__gte=quarter[0], close_month__lte=quarter[1])),
+        )
+        .order_by()
+    )
     for row in totals:
         m = out[row[key]]
         m.open_count, m.amount = row["n"] or 0, row["amount_sum"] or ZERO
         m.weighted = (row["w"] or ZERO).quantize(CENT)
         m.qualified, m.quarter_amount = row["qualified"] or 0, row["quarter"] or ZERO
-    flows = (scope.filter(StageFlow.objects.filter(kind__in=("won", "lost"), month__gte=start,
-                                                   month__lte=today.replace(day=1), count__gt=0))
-             .values(key)
-             .annotate(won=Sum("count", filter=Q(kind="won")), lost=Sum("count", filter=Q(kind="lost")),
-                       won_amount=Sum("amount", filter=Q(kind="won")), cycle=Sum("cycle_days", filter=Q(kind="won")))
-             .order_by())
+    flows = (
+        scope.filter(
+            StageFlow.objects.filter(
+                kind__in=("won", "lost"), month__gte=start, month__lte=today.replace(day=1), count__gt=0
+            )
+        )
+        .values(key)
+        .annotate(
+            won=Sum("count", filter=Q(kind="won")),
+            lost=Sum("count", filter=Q(kind="lost")),
+            won_amount=Sum("amount", filter=Q(kind="won")),
+            cycle=Sum("cycle_days", filter=Q(kind="won")),
+        )
+        .order_by()
+    )
     for row in flows:
         m = out[row[key]]
         m.won, m.lost = row["won"] or 0, row["lost"] or 0
         m.won_amount, m.cycle_total = row["won_amount"] or ZERO, row["cycle"] or 0
-    stall = (scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN)).values(key)
-             .annotate(n=Count("id"), stalled=Count("id", filter=_stall_q(today, factor))).order_by())
+    stall = (
+        scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
+        .values(key)
+        .annotate(n=Count("id"), stalled=Count("id", filter=_stall_q(today, factor)))
+        .order_by()
+    )
     for row in stall:
         m = out[row[key]]
         m.stall_open, m.stalled = row["n"], row["stalled"]
     # Expenses of the deals in scope that are open or closed in the window (the deals being worked on).
     deals = Q(opportunity__status=Opportunity.Status.OPEN) | Q(opportunity__closed_on__gte=start)
     for model, attr in ((Expense, "spent"), (ExpenseBudget, "budget")):
-        rows = (model.objects.filter(scope.q("opportunity__"), deals).values(f"opportunity__{key}")
-                .annotate(total=Sum("amount")).order_by())
+        rows = (
+            model.objects.filter(scope.q("opportunity__"), deals)
+            .values(f"opportunity__{key}")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
         for row in rows:
             setattr(out[row[f"opportunity__{key}"]], attr, row["total"] or ZERO)
     return out
@@ -450,10 +530,16 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         parent_unit: OrgUnit | None = None
         child_kind = ""
         grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
-        rows.append(AnalysisRow("owner", scope.owner.label, grouped.get(scope.owner.pk, Metrics()), owner=scope.owner))
+        rows.append(
+            AnalysisRow("owner", scope.owner.label, grouped.get(scope.owner.pk, Metrics()), owner=scope.owner)
+        )
         rows[0].metrics.sellers = 1
-        targets = {("user", t.user_id): t.amount for t in Target.objects.filter(
-            user=scope.owner, period_kind=PeriodKind.QUARTER, period_start=quarter[0])}
+        targets = {
+            ("user", t.user_id): t.amount
+            for t in Target.objects.filter(
+                user=scope.owner, period_kind=PeriodKind.QUARTER, period_start=quarter[0]
+            )
+        }
         rows[0].metrics.target = targets.get(("user", scope.owner.pk))
         parent_target = rows[0].metrics.target
         parent_label = scope.owner.label
@@ -463,9 +549,11 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         if parent_unit is not None and not children:
             child_kind = "owner"
             grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
-            sellers = list(User.objects.filter(
-                Q(pk__in=sorted(grouped)) | Q(org_unit=parent_unit, is_active=True, role__in=SELLER_ROLES)
-            ).order_by("display_name", "username"))
+            sellers = list(
+                User.objects.filter(
+                    Q(pk__in=sorted(grouped)) | Q(org_unit=parent_unit, is_active=True, role__in=SELLER_ROLES)
+                ).order_by("display_name", "username")
+            )
             rows = [AnalysisRow("owner", s.label, grouped.get(s.pk, Metrics()), owner=s) for s in sellers]
             for row in rows:
                 row.metrics.sellers = 1
@@ -478,10 +566,16 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
 
             def child_of(unit_id: int) -> AnalysisRow | None:
                 unit = by_id.get(unit_id)
-                return next((r for path, r in by_path if unit is not None and unit.path.startswith(path)), None)
+                return next(
+                    (r for path, r in by_path if unit is not None and unit.path.startswith(path)), None
+                )
 
-            heads = (User.objects.filter(is_active=True, role__in=SELLER_ROLES, org_unit_id__in=sorted(by_id))
-                     .values("org_unit_id").annotate(n=Count("id")).order_by())
+            heads = (
+                User.objects.filter(is_active=True, role__in=SELLER_ROLES, org_unit_id__in=sorted(by_id))
+                .values("org_unit_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
             for head in heads:
                 child = child_of(head["org_unit_id"])
                 if child is not None:
@@ -491,15 +585,19 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
                 row = child_of(team_id)
                 if row is None:
                     if direct is None:
-                        direct = AnalysisRow("direct", _("%(unit)s (directly)") % {"unit": parent_label}, Metrics())
+                        direct = AnalysisRow(
+                            "direct", _("%(unit)s (directly)") % {"unit": parent_label}, Metrics()
+                        )
                     row = direct
                 row.metrics.add(metrics)
             if direct is not None:
                 rows.append(direct)
             target_q = Q(unit_id__in=[u.pk for u in children])
         lookup = target_q | (Q(unit_id=parent_unit.pk) if parent_unit is not None else Q(pk__in=[]))
-        targets = {(t.unit_id, t.user_id): t.amount for t in Target.objects.filter(
-            lookup, period_kind=PeriodKind.QUARTER, period_start=quarter[0])}
+        targets = {
+            (t.unit_id, t.user_id): t.amount
+            for t in Target.objects.filter(lookup, period_kind=PeriodKind.QUARTER, period_start=quarter[0])
+        }
         for row in rows:
             if row.unit is not None:
                 row.metrics.target = targets.get((row.unit.pk, None))
@@ -517,15 +615,28 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         for found in anomaly_domain.find_anomalies(values, parent.anomaly_values(), policy.anomaly_threshold):
             rows[found.key].anomalies.append(found)
     return AnalysisReport(
-        scope=scope, parent_label=parent_label, parent=parent, rows=rows, child_kind=child_kind, today=today,
-        window_start=start, quarter_start=quarter[0], quarter_end=quarter[1], threshold=policy.anomaly_threshold,
-        stall_factor=factor, crumbs=_crumbs(user, scope, parent_unit),
+        scope=scope,
+        parent_label=parent_label,
+        parent=parent,
+        rows=rows,
+        child_kind=child_kind,
+        today=today,
+        window_start=start,
+        quarter_start=quarter[0],
+        quarter_end=quarter[1],
+        threshold=policy.anomaly_threshold,
+        stall_factor=factor,
+        crumbs=_crumbs(user, scope, parent_unit),
     )
 
 
 def metric_label(metric: str) -> str:
-    return {anomaly_domain.WIN_RATE: _("Win rate"), anomaly_domain.VELOCITY: _("Velocity"),
-            anomaly_domain.COVERAGE: _("Coverage"), anomaly_domain.STALL_RATE: _("Stall rate")}.get(metric, metric)
+    return {
+        anomaly_domain.WIN_RATE: _("Win rate"),
+        anomaly_domain.VELOCITY: _("Velocity"),
+        anomaly_domain.COVERAGE: _("Coverage"),
+        anomaly_domain.STALL_RATE: _("Stall rate"),
+    }.get(metric, metric)
 
 
 def direction_label(direction: str) -> str:
@@ -534,6 +645,7 @@ def direction_label(direction: str) -> str:
 
 def anomaly_text(found: anomaly_domain.Anomaly[Any]) -> str:
     """One anomaly in words, e.g. "Win rate 10% vs 25% (−60%, worse)"."""
+
     def show(value: Decimal) -> str:
         if found.metric == anomaly_domain.VELOCITY:
             return _("%(amount)s per seller and day") % {"amount": format_amount(value.quantize(Decimal(1)))}
@@ -541,5 +653,9 @@ def anomaly_text(found: anomaly_domain.Anomaly[Any]) -> str:
 
     relative = "∞" if found.relative is None else f"{(found.relative * 100).quantize(Decimal('1')):+}%"
     return _("%(metric)s %(value)s vs %(parent)s (%(relative)s, %(direction)s)") % {
-        "metric": metric_label(found.metric), "value": show(found.value), "parent": show(found.parent),
-        "relative": relative, "direction": direction_label(found.direction)}
+        "metric": metric_label(found.metric),
+        "value": show(found.value),
+        "parent": show(found.parent),
+        "relative": relative,
+        "direction": direction_label(found.direction),
+    }

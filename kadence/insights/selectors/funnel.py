@@ -43,8 +43,9 @@ from kadence.planning.models import ForecastPolicy
 
 ZERO = Decimal(0)
 EPOCH = date(1970, 1, 1)
-WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / 100,
-                             output_field=DecimalField(max_digits=22, decimal_places=4))
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
+)
 
 
 @dataclass(frozen=True)
@@ -143,38 +144,75 @@ def _fill(rows: dict[int, StageRow], grouped: Iterable[dict], key: str, as_of: d
         target.count, target.amount = row["n"], row["amount_sum"] or ZERO
         target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
         target.avg_age = (Decimal((as_of - EPOCH).days) - Decimal(row["days"]) / Decimal(row["n"])).quantize(
-            Decimal("0.1"))
+            Decimal("0.1")
+        )
         qualified += row["qualified"] or 0
     return qualified
 
 
-def _open_now(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
-              rows: dict[int, StageRow], summaries: bool) -> tuple[int, str]:
+def _open_now(
+    scope: Scope,
+    template: ProcessTemplate,
+    cut: Slice,
+    as_of: date,
+    rows: dict[int, StageRow],
+    summaries: bool,
+) -> tuple[int, str]:
     """Fill the stage rows with today's open deals; returns (qualified count, source)."""
     qualified_order = _qualified_order()
     if summaries:
-        totals = (scope.filter(PipelineTotal.objects.filter(stage__template=template, count__gt=0))
-                  .values("stage_id").annotate(n=Sum("count"), amount_sum=Sum("amount"), w=Sum("weighted"),
-                                               days=Sum("entered_days"),
-                                               qualified=Sum("count", filter=Q(level__order__gte=qualified_order))))
+        totals = (
+            scope.filter(PipelineTotal.objects.filter(stage__template=template, count__gt=0))
+            .values("stage_id")
+            .annotate(
+                n=Sum("count"),
+                amount_sum=Sum("amount"),
+                w=Sum("weighted"),
+                days=Sum("entered_days"),
+                qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
+            )
+        )
         return _fill(rows, totals, "stage_id", as_of), "summary"
     deals = _deals(scope, template, cut).filter(status=Opportunity.Status.OPEN)
-    grouped = (Opportunity.objects.filter(pk__in=deals.values("pk")).values("stage_id")
-               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at")),
-                         qualified=Count("id", filter=Q(level__order__gte=qualified_order))).order_by())
+    grouped = (
+        Opportunity.objects.filter(pk__in=deals.values("pk"))
+        .values("stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            w=Sum(WEIGHTED),
+            days=Sum(EpochDays("stage_entered_at")),
+            qualified=Count("id", filter=Q(level__order__gte=qualified_order)),
+        )
+        .order_by()
+    )
     return _fill(rows, grouped, "stage_id", as_of), "live"
 
 
-def _open_then(scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date,
-               rows: dict[int, StageRow]) -> int:
+def _open_then(
+    scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date, rows: dict[int, StageRow]
+) -> int:
     """Fill the stage rows with the deals open at the end of `as_of`, reconstructed from history."""
     qualified_order = _qualified_order()
     deals = _deals(scope, template, cut)
-    last = (StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
-            .values("opportunity_id").annotate(last=Max("id")).values("last"))
-    grouped = (StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN).values("to_stage_id")
-               .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("changed_at")),
-                         qualified=Count("id", filter=Q(to_level__order__gte=qualified_order))).order_by())
+    last = (
+        StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
+        .values("opportunity_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    grouped = (
+        StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN)
+        .values("to_stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            w=Sum(WEIGHTED),
+            days=Sum(EpochDays("changed_at")),
+            qualified=Count("id", filter=Q(to_level__order__gte=qualified_order)),
+        )
+        .order_by()
+    )
     return _fill(rows, grouped, "to_stage_id", as_of)
 
 
@@ -194,26 +232,51 @@ KINDS = ("advanced", "lost", "won")
 
 def _flows_live(deals: QuerySet[Opportunity], start: date, end: date, flows: Flows) -> None:
     """Add the history rows of `deals` changed in [start, end] (dates, inclusive)."""
-    window = StageChange.objects.filter(opportunity__in=deals.values("pk"), kind__in=KINDS,
-                                        changed_at__gte=_end_of(start - timedelta(days=1)),
-                                        changed_at__lt=_end_of(end))
-    for r in (window.values("kind", "from_stage_id", "to_stage_id")
-              .annotate(n=Count("id"), amount_sum=Sum("amount"),
-                        cycle=Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")))
-              .order_by()):
-        flows.add((r["kind"], r["from_stage_id"] or r["to_stage_id"], r["to_stage_id"]), r["n"],
-                  r["amount_sum"] or ZERO, r["cycle"] or 0)
+    window = StageChange.objects.filter(
+        opportunity__in=deals.values("pk"),
+        kind__in=KINDS,
+        changed_at__gte=_end_of(start - timedelta(days=1)),
+        changed_at__lt=_end_of(end),
+    )
+    for r in (
+        window.values("kind", "from_stage_id", "to_stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            cycle=Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")),
+        )
+        .order_by()
+    ):
+        flows.add(
+            (r["kind"], r["from_stage_id"] or r["to_stage_id"], r["to_stage_id"]),
+            r["n"],
+            r["amount_sum"] or ZERO,
+            r["cycle"] or 0,
+        )
 
 
-def _flows_summary(scope: Scope, template: ProcessTemplate, first_month: date, last_month: date, flows: Flows) -> None:
+def _flows_summary(
+    scope: Scope, template: ProcessTemplate, first_month: date, last_month: date, flows: Flows
+) -> None:
     """Add the StageFlow rows of the months in [first_month, last_month]."""
-    rows = (scope.filter(StageFlow.objects.filter(to_stage__template=template, kind__in=KINDS,
-                                                  month__gte=first_month, month__lte=last_month))
-            .values("kind", "from_stage_id", "to_stage_id")
-            .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days")).order_by())
+    rows = (
+        scope.filter(
+            StageFlow.objects.filter(
+                to_stage__template=template, kind__in=KINDS, month__gte=first_month, month__lte=last_month
+            )
+        )
+        .values("kind", "from_stage_id", "to_stage_id")
+        .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days"))
+        .order_by()
+    )
     for r in rows:
         if r["n"]:
-            flows.add((r["kind"], r["from_stage_id"], r["to_stage_id"]), r["n"], r["amount_sum"] or ZERO, r["cycle"] or 0)
+            flows.add(
+                (r["kind"], r["from_stage_id"], r["to_stage_id"]),
+                r["n"],
+                r["amount_sum"] or ZERO,
+                r["cycle"] or 0,
+            )
 
 
 def window_start(as_of: date, history_days: int) -> date:
@@ -222,8 +285,15 @@ def window_start(as_of: date, history_days: int) -> date:
     return (as_of - timedelta(days=history_days)).replace(day=1)
 
 
-def _flows(scope: Scope, template: ProcessTemplate, cut: Slice, start: date, as_of: date, today: date,
-           summaries: bool) -> Flows:
+def _flows(
+    scope: Scope,
+    template: ProcessTemplate,
+    cut: Slice,
+    start: date,
+    as_of: date,
+    today: date,
+    summaries: bool,
+) -> Flows:
     flows = Flows()
     if not summaries:
         _flows_live(_deals(scope, template, cut), start, as_of, flows)
@@ -239,8 +309,16 @@ def _flows(scope: Scope, template: ProcessTemplate, cut: Slice, start: date, as_
     return flows
 
 
-def funnel_report(user: User, scope: Scope, *, template: ProcessTemplate, as_of: date, today: date,
-                  cut: Slice | None = None, use_summaries: bool = True) -> FunnelReport:
+def funnel_report(
+    user: User,
+    scope: Scope,
+    *,
+    template: ProcessTemplate,
+    as_of: date,
+    today: date,
+    cut: Slice | None = None,
+    use_summaries: bool = True,
+) -> FunnelReport:
     """The funnel of `scope` for `template` at `as_of` (see the module docstring). `user` is the
     viewer; `scope` must come from kadence.insights.scope.resolve_scope(user, …). `use_summaries`
     False reads the deals and the history directly (the reference the summaries are tested against)."""
@@ -281,8 +359,19 @@ def funnel_report(user: User, scope: Scope, *, template: ProcessTemplate, as_of:
     cycle_days = (Decimal(cycle) / won).quantize(Decimal("0.1")) if won else None
     velocity = domain.sales_velocity(qualified, rate, avg_won, cycle_days)
     return FunnelReport(
-        scope=scope, template=template, as_of=as_of, window_start=start, slice=cut,
-        stages=[rows[s.pk] for s in open_stages], won=won, lost=lost, won_amount=won_amount, win_rate=rate,
-        avg_won_amount=avg_won, cycle_days=cycle_days, open_qualified=qualified,
-        velocity=velocity.quantize(Decimal("0.01")) if velocity is not None else None, source=source,
+        scope=scope,
+        template=template,
+        as_of=as_of,
+        window_start=start,
+        slice=cut,
+        stages=[rows[s.pk] for s in open_stages],
+        won=won,
+        lost=lost,
+        won_amount=won_amount,
+        win_rate=rate,
+        avg_won_amount=avg_won,
+        cycle_days=cycle_days,
+        open_qualified=qualified,
+        velocity=velocity.quantize(Decimal("0.01")) if velocity is not None else None,
+        source=source,
     )

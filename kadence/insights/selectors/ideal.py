@@ -59,7 +59,12 @@ from kadence.planning.selectors.targets import period_of, target_for
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 DURATION_SOURCES = ("configured", "learned")
-LEAVING = (StageChange.Kind.ADVANCED, StageChange.Kind.MOVED_BACK, StageChange.Kind.WON, StageChange.Kind.LOST)
+LEAVING = (
+    StageChange.Kind.ADVANCED,
+    StageChange.Kind.MOVED_BACK,
+    StageChange.Kind.WON,
+    StageChange.Kind.LOST,
+)
 STALLED_SHOWN = 10
 
 
@@ -73,10 +78,15 @@ def default_template() -> ProcessTemplate | None:
 
 def template_by_id(template_id: int | None) -> ProcessTemplate:
     """The active template asked for (default: the default template); unknown ids are a ValidationFailed."""
-    found = (ProcessTemplate.objects.filter(pk=template_id, is_active=True).first() if template_id is not None
-             else default_template())
+    found = (
+        ProcessTemplate.objects.filter(pk=template_id, is_active=True).first()
+        if template_id is not None
+        else default_template()
+    )
     if found is None:
-        raise ValidationFailed(_("Unknown or inactive process template."), {"template_id": [_("Choose a template.")]})
+        raise ValidationFailed(
+            _("Unknown or inactive process template."), {"template_id": [_("Choose a template.")]}
+        )
     return found
 
 
@@ -180,25 +190,52 @@ def _calibrated(template: ProcessTemplate, stages: list[Stage]) -> dict[int, Dec
     return out
 
 
-def learned_durations(scope: Scope, template: ProcessTemplate, start: date, as_of: date) -> dict[int, tuple[Decimal, int]]:
+def learned_durations(
+    scope: Scope, template: ProcessTemplate, start: date, as_of: date
+) -> dict[int, tuple[Decimal, int]]:
     """Stage id → (average days spent, rows) over the stage-history rows leaving an open stage of
     `template` between `start` and `as_of` (inclusive), in the scope. One grouped query."""
-    rows = (scope.filter(StageChange.objects.filter(
-        from_stage__template=template, from_stage__is_won=False, kind__in=LEAVING, days_in_from_stage__isnull=False,
-        changed_at__gte=_start_of(start), changed_at__lt=_start_of(as_of + timedelta(days=1))), "opportunity__")
-        .values("from_stage_id").annotate(n=Count("id"), days=Avg("days_in_from_stage")).order_by())
-    return {r["from_stage_id"]: (Decimal(str(r["days"])).quantize(Decimal("0.1")), r["n"]) for r in rows if r["n"]}
+    rows = (
+        scope.filter(
+            StageChange.objects.filter(
+                from_stage__template=template,
+                from_stage__is_won=False,
+                kind__in=LEAVING,
+                days_in_from_stage__isnull=False,
+                changed_at__gte=_start_of(start),
+                changed_at__lt=_start_of(as_of + timedelta(days=1)),
+            ),
+            "opportunity__",
+        )
+        .values("from_stage_id")
+        .annotate(n=Count("id"), days=Avg("days_in_from_stage"))
+        .order_by()
+    )
+    return {
+        r["from_stage_id"]: (Decimal(str(r["days"])).quantize(Decimal("0.1")), r["n"]) for r in rows if r["n"]
+    }
 
 
-def ideal_report(user: User, scope: Scope, *, template: ProcessTemplate, period: Period, as_of: date, today: date,
-                 target: Decimal | None = None, avg_deal: Decimal | None = None, durations: str = "configured",
-                 duration_days: Mapping[int, Decimal] | None = None) -> IdealReport:
+def ideal_report(
+    user: User,
+    scope: Scope,
+    *,
+    template: ProcessTemplate,
+    period: Period,
+    as_of: date,
+    today: date,
+    target: Decimal | None = None,
+    avg_deal: Decimal | None = None,
+    durations: str = "configured",
+    duration_days: Mapping[int, Decimal] | None = None,
+) -> IdealReport:
     """The ideal funnel (task and cycle methods) for `scope` and the comparison with its real funnel
     at `as_of` (see the module docstring). `target` and `avg_deal` override the Target and the
     history; `duration_days` (stage id → days) sets durations explicitly (source "set")."""
     if durations not in DURATION_SOURCES:
-        raise ValidationFailed(_("Choose configured or learned durations."),
-                               {"durations": [_("Choose configured or learned.")]})
+        raise ValidationFailed(
+            _("Choose configured or learned durations."), {"durations": [_("Choose configured or learned.")]}
+        )
     policy = ForecastPolicy.current()
     funnel = funnel_report(user, scope, template=template, as_of=as_of, today=today)
     rows = funnel.stages
@@ -216,10 +253,20 @@ def ideal_report(user: User, scope: Scope, *, template: ProcessTemplate, period:
             days, source = Decimal(overrides[stage.pk]), "set"
         elif seen_days is not None and seen >= policy.calibration_min_outcomes:
             days, source = seen_days, "learned"
-        ideal_stages.append(IdealStage(
-            stage=stage, probability=p, probability_source="calibrated" if stage.pk in calibrated else "configured",
-            duration_days=days, duration_source=source, learned_days=seen_days, learned_count=seen, actual=row.count,
-            actual_amount=row.amount, avg_age=row.avg_age))
+        ideal_stages.append(
+            IdealStage(
+                stage=stage,
+                probability=p,
+                probability_source="calibrated" if stage.pk in calibrated else "configured",
+                duration_days=days,
+                duration_source=source,
+                learned_days=seen_days,
+                learned_count=seen,
+                actual=row.count,
+                actual_amount=row.amount,
+                avg_age=row.avg_age,
+            )
+        )
     if target is not None:
         target_source = "typed"
     else:
@@ -231,11 +278,25 @@ def ideal_report(user: User, scope: Scope, *, template: ProcessTemplate, period:
         avg_deal = funnel.avg_won_amount
         avg_source = "none" if avg_deal is None else "history"
     report = IdealReport(
-        scope=scope, template=template, period=period, as_of=as_of, funnel=funnel, policy=policy, target=target,
-        target_source=target_source, avg_deal=avg_deal, avg_deal_source=avg_source, durations=durations,
-        probabilities="calibrated" if calibrated else "configured", stages=ideal_stages,
-        months=Decimal(MONTHS_IN[period.kind]), lead_days=sum((s.duration_days for s in ideal_stages), ZERO))
-    paces = cap.stage_pace([(s.stage.code, s.avg_age, s.duration_days) for s in ideal_stages], as_of, period.end)
+        scope=scope,
+        template=template,
+        period=period,
+        as_of=as_of,
+        funnel=funnel,
+        policy=policy,
+        target=target,
+        target_source=target_source,
+        avg_deal=avg_deal,
+        avg_deal_source=avg_source,
+        durations=durations,
+        probabilities="calibrated" if calibrated else "configured",
+        stages=ideal_stages,
+        months=Decimal(MONTHS_IN[period.kind]),
+        lead_days=sum((s.duration_days for s in ideal_stages), ZERO),
+    )
+    paces = cap.stage_pace(
+        [(s.stage.code, s.avg_age, s.duration_days) for s in ideal_stages], as_of, period.end
+    )
     for ideal_stage, pace in zip(ideal_stages, paces, strict=True):
         ideal_stage.pace = pace
     if target is None:
@@ -248,18 +309,31 @@ def ideal_report(user: User, scope: Scope, *, template: ProcessTemplate, period:
 
 
 def _fill_ideal(report: IdealReport, target: Decimal, avg_deal: Decimal) -> None:
-    specs = [domain.StageSpec(s.stage.code, s.probability, domain.days_to_months(s.duration_days))
-             for s in report.stages if s.probability > 0]
+    specs = [
+        domain.StageSpec(s.stage.code, s.probability, domain.days_to_months(s.duration_days))
+        for s in report.stages
+        if s.probability > 0
+    ]
     task = domain.ideal_funnel_task(target, avg_deal, specs)
     cycle = domain.ideal_funnel_cycle(target, avg_deal, report.months, specs)
     report.wins_needed = domain.wins_needed(target, avg_deal)
     report.wins_per_month = cycle.wins_per_unit
-    report.check_left, report.check_right = domain.littles_law_check(cycle, target, avg_deal, report.months, specs)
+    report.check_left, report.check_right = domain.littles_law_check(
+        cycle, target, avg_deal, report.months, specs
+    )
     for s in report.stages:
-        s.task, s.entry_rate, s.wip = task.get(s.stage.code), cycle.entry_rate.get(s.stage.code), cycle.wip.get(s.stage.code)
+        s.task, s.entry_rate, s.wip = (
+            task.get(s.stage.code),
+            cycle.entry_rate.get(s.stage.code),
+            cycle.wip.get(s.stage.code),
+        )
     rows, findings = domain.compare_funnels(
-        {s.stage.code: Decimal(s.actual) for s in report.stages}, cycle.wip, [s.stage.code for s in report.stages],
-        shortfall_below=report.policy.shortfall_ratio, congestion_above=report.policy.congestion_ratio)
+        {s.stage.code: Decimal(s.actual) for s in report.stages},
+        cycle.wip,
+        [s.stage.code for s in report.stages],
+        shortfall_below=report.policy.shortfall_ratio,
+        congestion_above=report.policy.congestion_ratio,
+    )
     for s, compared in zip(report.stages, rows, strict=True):
         s.ratio, s.status = compared.ratio, compared.status
     report.findings = findings
@@ -340,8 +414,9 @@ def _due(period: Period, as_of: date) -> Q:
     return due & Q(expected_close_date__gte=period.start) if as_of < period.start else due
 
 
-def stalled_deals(scope: Scope, template: ProcessTemplate, stages: list[Stage], factor: Decimal,
-                  as_of: date) -> tuple[QuerySet[Opportunity], dict[int, int]]:
+def stalled_deals(
+    scope: Scope, template: ProcessTemplate, stages: list[Stage], factor: Decimal, as_of: date
+) -> tuple[QuerySet[Opportunity], dict[int, int]]:
     """Open deals of the scope longer in their stage than `factor` × its standard days (§8.2), and
     the stage id → the fewest days that make a deal stalled there. A simple filter: the full stalled
     report (no activity, close date passed or pushed) lives in the stalled-deals pages."""
@@ -349,7 +424,9 @@ def stalled_deals(scope: Scope, template: ProcessTemplate, stages: list[Stage], 
     rule = Q(pk__in=[])
     for stage_id, days in limits.items():
         rule |= Q(stage_id=stage_id, stage_entered_at__lt=_start_of(add_days(as_of, 1 - days)))
-    qs = scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN)).filter(rule)
+    qs = scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN)).filter(
+        rule
+    )
     return qs, limits
 
 
@@ -359,33 +436,80 @@ def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
     scope, template, period, as_of = ideal.scope, ideal.template, ideal.period, ideal.as_of
     policy = ideal.policy
     deals = scope.filter(Opportunity.objects.filter(template=template))
-    due_rows = list(deals.filter(_due(period, as_of)).values("owner_id", "team_id", "stage_id")
-                    .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED)).order_by())
-    won_rows = list(deals.filter(status=Opportunity.Status.WON, closed_on__gte=period.start,
-                                 closed_on__lte=min(period.end, as_of))
-                    .values("owner_id", "team_id").annotate(n=Count("id"), amount_sum=Sum("amount")).order_by())
+    due_rows = list(
+        deals.filter(_due(period, as_of))
+        .values("owner_id", "team_id", "stage_id")
+        .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED))
+        .order_by()
+    )
+    won_rows = list(
+        deals.filter(
+            status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=min(period.end, as_of)
+        )
+        .values("owner_id", "team_id")
+        .annotate(n=Count("id"), amount_sum=Sum("amount"))
+        .order_by()
+    )
     window = ideal.funnel.window_start
-    outcome_rows = list(scope.filter(StageChange.objects.filter(
-        opportunity__template=template, kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST),
-        changed_at__gte=_start_of(window), changed_at__lt=_start_of(as_of + timedelta(days=1))), "opportunity__")
-        .values("opportunity__owner_id", "opportunity__team_id", "kind").annotate(n=Count("id")).order_by())
-    stalled_qs, limits = stalled_deals(scope, template, [s.stage for s in ideal.stages], policy.stall_factor, as_of)
+    outcome_rows = list(
+        scope.filter(
+            StageChange.objects.filter(
+                opportunity__template=template,
+                kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST),
+                changed_at__gte=_start_of(window),
+                changed_at__lt=_start_of(as_of + timedelta(days=1)),
+            ),
+            "opportunity__",
+        )
+        .values("opportunity__owner_id", "opportunity__team_id", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    stalled_qs, limits = stalled_deals(
+        scope, template, [s.stage for s in ideal.stages], policy.stall_factor, as_of
+    )
     stalled_rows = list(stalled_qs.values("owner_id", "team_id").annotate(n=Count("id")).order_by())
-    top = list(stalled_qs.select_related("account", "owner", "stage").order_by("-amount", "id")[:STALLED_SHOWN])
-    stalled = [StalledDeal(d.pk, d.owner_id, d.team_id, d.name, d.account.name, d.owner.label, d.stage.name, d.amount, d.currency,
-                           (as_of - timezone.localtime(d.stage_entered_at).date()).days, limits.get(d.stage_id, 0))
-               for d in top]
+    top = list(
+        stalled_qs.select_related("account", "owner", "stage").order_by("-amount", "id")[:STALLED_SHOWN]
+    )
+    stalled = [
+        StalledDeal(
+            d.pk,
+            d.owner_id,
+            d.team_id,
+            d.name,
+            d.account.name,
+            d.owner.label,
+            d.stage.name,
+            d.amount,
+            d.currency,
+            (as_of - timezone.localtime(d.stage_entered_at).date()).days,
+            limits.get(d.stage_id, 0),
+        )
+        for d in top
+    ]
 
     days_left = cap.days_remaining(as_of, period.start, period.end)
     won_total = sum((r["amount_sum"] or ZERO for r in won_rows), ZERO)
     due_total = sum((r["amount_sum"] or ZERO for r in due_rows), ZERO)
     weighted_total = sum((r["w"] or ZERO for r in due_rows), ZERO)
     funnel = ideal.funnel
-    figures = cap.capacity_check(target=ideal.target, won=won_total, pipeline_due=due_total,
-                                 weighted_due=weighted_total, win_rate=funnel.win_rate, velocity=funnel.velocity,
-                                 days_left=days_left)
-    act = dict(avg_deal=ideal.avg_deal, first_probability=ideal.first_probability, period_end=period.end,
-               lead_days=ideal.lead_days, as_of=as_of)
+    figures = cap.capacity_check(
+        target=ideal.target,
+        won=won_total,
+        pipeline_due=due_total,
+        weighted_due=weighted_total,
+        win_rate=funnel.win_rate,
+        velocity=funnel.velocity,
+        days_left=days_left,
+    )
+    act = dict(
+        avg_deal=ideal.avg_deal,
+        first_probability=ideal.first_probability,
+        period_end=period.end,
+        lead_days=ideal.lead_days,
+        as_of=as_of,
+    )
     stalled_count = sum(r["n"] for r in stalled_rows)
     actions = cap.actions(figures, stalled_count=stalled_count, stalled_ids=[d.id for d in stalled], **act)
 
@@ -395,29 +519,67 @@ def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
         cell[0] += r["n"]
         cell[1] += r["amount_sum"] or ZERO
         cell[2] += r["w"] or ZERO
-    stage_due = [StageDue(s.stage, by_stage[s.stage.pk][0], by_stage[s.stage.pk][1],
-                          by_stage[s.stage.pk][2].quantize(Decimal("0.01")), bool(s.pace and s.pace.late), s)
-                 for s in ideal.stages]
+    stage_due = [
+        StageDue(
+            s.stage,
+            by_stage[s.stage.pk][0],
+            by_stage[s.stage.pk][1],
+            by_stage[s.stage.pk][2].quantize(Decimal("0.01")),
+            bool(s.pace and s.pace.late),
+            s,
+        )
+        for s in ideal.stages
+    ]
 
     groups = _Groups(due_rows, won_rows, outcome_rows, stalled_rows)
     sellers, teams = _breakdown(scope, ideal, groups, stalled, act, days_left)
-    return CapacityReport(ideal=ideal, days_left=days_left, figures=figures,
-                          won_count=sum(r["n"] for r in won_rows), due_count=sum(r["n"] for r in due_rows),
-                          actions=actions, stalled=stalled, stalled_count=stalled_count, stages=stage_due,
-                          sellers=sellers, teams=teams)
+    return CapacityReport(
+        ideal=ideal,
+        days_left=days_left,
+        figures=figures,
+        won_count=sum(r["n"] for r in won_rows),
+        due_count=sum(r["n"] for r in due_rows),
+        actions=actions,
+        stalled=stalled,
+        stalled_count=stalled_count,
+        stages=stage_due,
+        sellers=sellers,
+        teams=teams,
+    )
 
 
 class _Groups:
     """The grouped rows summed per seller (owner id) and per team (deal team id)."""
 
-    def __init__(self, due: list[dict[str, Any]], won: list[dict[str, Any]], outcomes: list[dict[str, Any]],
-                 stalled: list[dict[str, Any]]) -> None:
-        zero: dict[str, Any] = {"due": ZERO, "due_n": 0, "weighted": ZERO, "won": ZERO, "won_n": 0, "wins": 0,
-                                "losses": 0, "stalled": 0}
-        self.by: dict[str, dict[int, dict[str, Any]]] = {"seller": defaultdict(lambda: dict(zero)),
-                                                         "team": defaultdict(lambda: dict(zero))}
+    def __init__(
+        self,
+        due: list[dict[str, Any]],
+        won: list[dict[str, Any]],
+        outcomes: list[dict[str, Any]],
+        stalled: list[dict[str, Any]],
+    ) -> None:
+        zero: dict[str, Any] = {
+            "due": ZERO,
+            "due_n": 0,
+            "weighted": ZERO,
+            "won": ZERO,
+            "won_n": 0,
+            "wins": 0,
+            "losses": 0,
+            "stalled": 0,
+        }
+        self.by: dict[str, dict[int, dict[str, Any]]] = {
+            "seller": defaultdict(lambda: dict(zero)),
+            "team": defaultdict(lambda: dict(zero)),
+        }
         for r in due:
-            self._add(r["owner_id"], r["team_id"], due=r["amount_sum"] or ZERO, due_n=r["n"], weighted=r["w"] or ZERO)
+            self._add(
+                r["owner_id"],
+                r["team_id"],
+                due=r["amount_sum"] or ZERO,
+                due_n=r["n"],
+                weighted=r["w"] or ZERO,
+            )
         for r in won:
             self._add(r["owner_id"], r["team_id"], won=r["amount_sum"] or ZERO, won_n=r["n"])
         for r in outcomes:
@@ -453,10 +615,15 @@ def _sellers_and_teams(scope: Scope, groups: _Groups) -> tuple[list[User], list[
     return list(people.select_related("org_unit").order_by("username")), list(units.order_by("path"))
 
 
-def _targets(ideal: IdealReport, people: list[User], teams: list[OrgUnit]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+def _targets(
+    ideal: IdealReport, people: list[User], teams: list[OrgUnit]
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     """One query: the period's targets of the listed sellers and teams."""
-    rows = Target.objects.filter(Q(user_id__in=[p.pk for p in people]) | Q(unit_id__in=[t.pk for t in teams]),
-                                 period_kind=ideal.period.kind, period_start=ideal.period.start)
+    rows = Target.objects.filter(
+        Q(user_id__in=[p.pk for p in people]) | Q(unit_id__in=[t.pk for t in teams]),
+        period_kind=ideal.period.kind,
+        period_start=ideal.period.start,
+    )
     users: dict[int, Decimal] = {}
     units: dict[int, Decimal] = {}
     for user_id, unit_id, amount in rows.values_list("user_id", "unit_id", "amount"):
@@ -467,8 +634,14 @@ def _targets(ideal: IdealReport, people: list[User], teams: list[OrgUnit]) -> tu
     return users, units
 
 
-def _breakdown(scope: Scope, ideal: IdealReport, groups: _Groups, top: list[StalledDeal], act: dict[str, Any],
-               days_left: int) -> tuple[list[CapacityRow], list[CapacityRow]]:
+def _breakdown(
+    scope: Scope,
+    ideal: IdealReport,
+    groups: _Groups,
+    top: list[StalledDeal],
+    act: dict[str, Any],
+    days_left: int,
+) -> tuple[list[CapacityRow], list[CapacityRow]]:
     """One row per seller and per team (none for a one-seller scope); the row's win rate is its own
     when it closed at least ForecastPolicy.calibration_min_outcomes deals in the window, else the
     scope's. Sales velocity is a scope figure: rows have no velocity forecast."""
@@ -477,21 +650,48 @@ def _breakdown(scope: Scope, ideal: IdealReport, groups: _Groups, top: list[Stal
     scope_rate = ideal.funnel.win_rate
     minimum = ideal.policy.calibration_min_outcomes
 
-    def row(kind: str, key: int, label: str, team: str, target: Decimal | None, target_source: str) -> CapacityRow:
+    def row(
+        kind: str, key: int, label: str, team: str, target: Decimal | None, target_source: str
+    ) -> CapacityRow:
         cell = groups.by[kind][key]
         ids = [d.id for d in top if (d.owner_id if kind == "seller" else d.team_id) == key]
         closed = cell["wins"] + cell["losses"]
         own = closed >= minimum and closed > 0
         rate = domain.win_rate(cell["wins"], cell["losses"]) if own else scope_rate
-        figures = cap.capacity_check(target=target, won=cell["won"], pipeline_due=cell["due"],
-                                     weighted_due=cell["weighted"], win_rate=rate, velocity=None, days_left=days_left)
-        return CapacityRow(key=key, label=label, team=team, target_source=target_source, won_count=cell["won_n"],
-                           due_count=cell["due_n"], win_rate=rate, win_rate_source="own" if own else "scope",
-                           stalled=cell["stalled"], figures=figures,
-                           actions=cap.actions(figures, stalled_count=cell["stalled"], stalled_ids=ids, **act))
+        figures = cap.capacity_check(
+            target=target,
+            won=cell["won"],
+            pipeline_due=cell["due"],
+            weighted_due=cell["weighted"],
+            win_rate=rate,
+            velocity=None,
+            days_left=days_left,
+        )
+        return CapacityRow(
+            key=key,
+            label=label,
+            team=team,
+            target_source=target_source,
+            won_count=cell["won_n"],
+            due_count=cell["due_n"],
+            win_rate=rate,
+            win_rate_source="own" if own else "scope",
+            stalled=cell["stalled"],
+            figures=figures,
+            actions=cap.actions(figures, stalled_count=cell["stalled"], stalled_ids=ids, **act),
+        )
 
-    sellers = [row("seller", p.pk, p.label, p.org_unit.name if p.org_unit else "", user_targets.get(p.pk),
-                   "target" if p.pk in user_targets else "none") for p in people]
+    sellers = [
+        row(
+            "seller",
+            p.pk,
+            p.label,
+            p.org_unit.name if p.org_unit else "",
+            user_targets.get(p.pk),
+            "target" if p.pk in user_targets else "none",
+        )
+        for p in people
+    ]
     team_rows = []
     for unit in teams:
         target, source = unit_targets.get(unit.pk), "target"
@@ -505,10 +705,19 @@ def _breakdown(scope: Scope, ideal: IdealReport, groups: _Groups, top: list[Stal
 # --- shared by the page and the API --------------------------------------------------------------
 
 
-def ideal_for(user: User, *, today: date, unit_id: int | None = None, owner_id: int | None = None,
-              template_id: int | None = None, period_kind: str | None = None, period_start: date | None = None,
-              target: Decimal | None = None, avg_deal: Decimal | None = None,
-              durations: str = "configured") -> IdealReport:
+def ideal_for(
+    user: User,
+    *,
+    today: date,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    template_id: int | None = None,
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    target: Decimal | None = None,
+    avg_deal: Decimal | None = None,
+    durations: str = "configured",
+) -> IdealReport:
     """The ideal report asked for by a page or API query: the scope resolved for `user` (404 out of
     reach), the template (default: the default one), the period (default: this quarter; any day of
     it), at `today`. A typed target or average deal size follows the one money rule (422 otherwise)."""
@@ -518,8 +727,17 @@ def ideal_for(user: User, *, today: date, unit_id: int | None = None, owner_id: 
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     template = template_by_id(template_id)
     period = period_of(period_kind, period_start, default_day=today)
-    return ideal_report(user, scope, template=template, period=period, as_of=today, today=today, target=target,
-                        avg_deal=avg_deal, durations=durations)
+    return ideal_report(
+        user,
+        scope,
+        template=template,
+        period=period,
+        as_of=today,
+        today=today,
+        target=target,
+        avg_deal=avg_deal,
+        durations=durations,
+    )
 
 
 def _num(value: Decimal | None, places: str = "0.01") -> str:
@@ -533,13 +751,28 @@ def ideal_label(value: str) -> str:
     """A source, comparison status or shape code of the ideal funnel in words, in the active language:
     the one wording of the page and the export ("no_ideal" reads as a dash)."""
     labels = {
-        "configured": _("configured"), "learned": _("learned"), "set": _("set"), "calibrated": _("calibrated"),
-        "target": _("target set"), "typed": _("typed in"), "history": _("from history"),
-        "sellers": _("sum of sellers"), "own": _("own"), "scope": _("scope's"), "none": _("none"),
-        "shortfall": _("shortfall"), "congestion": _("congestion"), "ok": _("ok"), "no_ideal": "—",
-        "dry_top": _("Dry top: the early stages are short, so the gap arrives one cycle later. Find new deals now."),
-        "jammed_middle": _("Jammed middle: a middle stage is congested while a later one is short. Deals are "
-                           "stalling; push them through or out."),
+        "configured": _("configured"),
+        "learned": _("learned"),
+        "set": _("set"),
+        "calibrated": _("calibrated"),
+        "target": _("target set"),
+        "typed": _("typed in"),
+        "history": _("from history"),
+        "sellers": _("sum of sellers"),
+        "own": _("own"),
+        "scope": _("scope's"),
+        "none": _("none"),
+        "shortfall": _("shortfall"),
+        "congestion": _("congestion"),
+        "ok": _("ok"),
+        "no_ideal": "—",
+        "dry_top": _(
+            "Dry top: the early stages are short, so the gap arrives one cycle later. Find new deals now."
+        ),
+        "jammed_middle": _(
+            "Jammed middle: a middle stage is congested while a later one is short. Deals are "
+            "stalling; push them through or out."
+        ),
     }
     return labels.get(value, value)
 
@@ -550,29 +783,40 @@ def action_text(action: cap.Action, ideal: IdealReport) -> str:
     if action.kind == cap.NO_TARGET:
         return _("No target is set for this period: set one on the targets page, or type one to try numbers.")
     if action.kind in (cap.NEW_DEALS, cap.TOO_LATE) and action.count is None:
-        return _("Gap of %(gap)s to the target: enter an average deal size to size the new deals needed.") % {"gap": gap}
+        return _("Gap of %(gap)s to the target: enter an average deal size to size the new deals needed.") % {
+            "gap": gap
+        }
     if action.kind == cap.NEW_DEALS:
         return ngettext(
             "%(count)d new stage-I deal needed by %(date)s to fill the gap of %(gap)s (gap ÷ average deal %(avg)s "
             "÷ p_I %(p)s%%).",
             "%(count)d new stage-I deals needed by %(date)s to fill the gap of %(gap)s (gap ÷ average deal %(avg)s "
-            "÷ p_I %(p)s%%).", action.count or 0) % {
-            "count": action.count, "date": action.by.isoformat() if action.by else "", "gap": gap,
-            "avg": format_amount(ideal.avg_deal.quantize(Decimal(1)) if ideal.avg_deal is not None else None), "p": _num((ideal.first_probability or ZERO) * HUNDRED, "1")}
+            "÷ p_I %(p)s%%).",
+            action.count or 0,
+        ) % {
+            "count": action.count,
+            "date": action.by.isoformat() if action.by else "",
+            "gap": gap,
+            "avg": format_amount(ideal.avg_deal.quantize(Decimal(1)) if ideal.avg_deal is not None else None),
+            "p": _num((ideal.first_probability or ZERO) * HUNDRED, "1"),
+        }
     if action.kind == cap.TOO_LATE:
         return ngettext(
             "Gap of %(gap)s: new deals had to enter stage I by %(date)s to close in this period — close the gap with "
             "the open deals, and start %(count)d new stage-I deal now for the next period.",
             "Gap of %(gap)s: new deals had to enter stage I by %(date)s to close in this period — close the gap with "
-            "the open deals, and start %(count)d new stage-I deals now for the next period.", action.count or 0) % {
-            "count": action.count, "date": action.by.isoformat() if action.by else "", "gap": gap}
+            "the open deals, and start %(count)d new stage-I deals now for the next period.",
+            action.count or 0,
+        ) % {"count": action.count, "date": action.by.isoformat() if action.by else "", "gap": gap}
     if action.kind == cap.COVERAGE_LOW:
-        return _("Coverage below required: the open pipeline due in the period is %(value)s× the remaining target, "
-                 "%(required)s× is needed (1 ÷ win rate).") % {"value": _num(action.value),
-                                                                "required": _num(action.required)}
+        return _(
+            "Coverage below required: the open pipeline due in the period is %(value)s× the remaining target, "
+            "%(required)s× is needed (1 ÷ win rate)."
+        ) % {"value": _num(action.value), "required": _num(action.required)}
     if action.kind == cap.PUSH_STALLED:
         return ngettext(
             "Push %(count)d stalled deal (in its stage longer than %(factor)s× the standard days), biggest first.",
             "Push %(count)d stalled deals (in their stage longer than %(factor)s× the standard days), biggest first.",
-            action.count or 0) % {"count": action.count, "factor": _num(ideal.policy.stall_factor, "0.1")}
+            action.count or 0,
+        ) % {"count": action.count, "factor": _num(ideal.policy.stall_factor, "0.1")}
     return _("On track: the weighted pipeline due in the period covers the remaining target.")

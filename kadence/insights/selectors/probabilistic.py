@@ -113,7 +113,9 @@ def _period(kind: str | None, start: date | None, as_of: date) -> Period:
     clean_date(as_of, "as_of")
     kind = kind or "quarter"
     if kind not in PERIOD_KINDS:
-        raise ValidationFailed(_("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]})
+        raise ValidationFailed(
+            _("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]}
+        )
     checked: PeriodKind = kind  # type: ignore[assignment]
     return period_containing(checked, start or as_of)
 
@@ -129,18 +131,29 @@ def _check_run(trials: int, seed: int) -> None:
 
 
 def _slip_rows(as_of: date, policy: ForecastPolicy) -> SlipHistory:
-    planned = Subquery(StageChange.objects.filter(opportunity_id=OuterRef("pk"))
-                       .exclude(kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST))
-                       .order_by("-changed_at", "-id").values("expected_close_date")[:1])
+    planned = Subquery(
+        StageChange.objects.filter(opportunity_id=OuterRef("pk"))
+        .exclude(kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST))
+        .order_by("-changed_at", "-id")
+        .values("expected_close_date")[:1]
+    )
     # no filter on `planned` (it would evaluate the subquery once more): a deal without an open row
     # (impossible through the services) gives a null slip, dropped below
-    rows = (Opportunity.objects.filter(status=Opportunity.Status.WON, closed_on__gte=history_start(as_of, policy),
-                                       closed_on__lte=as_of)
-            .annotate(planned=planned)
-            .annotate(slip=ExpressionWrapper(F("closed_on") - F("planned"), output_field=DurationField()))
-            .values("slip").annotate(n=Count("id")).order_by("slip"))
-    pairs = [(slip.days if isinstance(slip, timedelta) else int(slip), n) for slip, n in
-             ((row["slip"], row["n"]) for row in rows) if slip is not None]
+    rows = (
+        Opportunity.objects.filter(
+            status=Opportunity.Status.WON, closed_on__gte=history_start(as_of, policy), closed_on__lte=as_of
+        )
+        .annotate(planned=planned)
+        .annotate(slip=ExpressionWrapper(F("closed_on") - F("planned"), output_field=DurationField()))
+        .values("slip")
+        .annotate(n=Count("id"))
+        .order_by("slip")
+    )
+    pairs = [
+        (slip.days if isinstance(slip, timedelta) else int(slip), n)
+        for slip, n in ((row["slip"], row["n"]) for row in rows)
+        if slip is not None
+    ]
     return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
 
 
@@ -150,8 +163,12 @@ def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     history row — a win, a loss, a move — changes its largest id, hence the key)."""
     last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
     key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}"
-    return cached(key, lambda: _slip_rows(as_of, policy), SLIP_CACHE_SECONDS,
-                  valid=lambda found: isinstance(found, SlipHistory))
+    return cached(
+        key,
+        lambda: _slip_rows(as_of, policy),
+        SLIP_CACHE_SECONDS,
+        valid=lambda found: isinstance(found, SlipHistory),
+    )
 
 
 def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> list[tuple]:
@@ -167,13 +184,24 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
         qs = qs.filter(expected_close_date__gte=add_days(period.start, -latest_slip))
     # amounts as whole cents computed by the database: cheaper to load than decimals, and exact
     cents = Cast(Round(F("amount") * 100), BigIntegerField())
-    return list(qs.order_by("pk").annotate(cents=cents).values_list("cents", "template_id", "level_id",
-                                                                     "expected_close_date"))
+    return list(
+        qs.order_by("pk")
+        .annotate(cents=cents)
+        .values_list("cents", "template_id", "level_id", "expected_close_date")
+    )
 
 
-def probabilistic_forecast(user: User, *, as_of: date, unit_id: int | None = None, owner_id: int | None = None,
-                           period_kind: str | None = None, period_start: date | None = None,
-                           trials: int | None = None, seed: int | None = None) -> ProbabilisticReport:
+def probabilistic_forecast(
+    user: User,
+    *,
+    as_of: date,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    trials: int | None = None,
+    seed: int | None = None,
+) -> ProbabilisticReport:
     """P10 / P50 / P90 of the period's revenue for the scope `user` asks for, with the probability of
     reaching the scope's target (see the module docstring for the model's inputs)."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
@@ -185,8 +213,10 @@ def probabilistic_forecast(user: User, *, as_of: date, unit_id: int | None = Non
 
     slips = slip_history(as_of, policy)
     rows = _open_deals(scope, period, as_of, slips)
-    booked = scope.filter(Opportunity.objects.filter(
-        status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=min(period.end, as_of)),
+    booked = scope.filter(
+        Opportunity.objects.filter(
+            status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=min(period.end, as_of)
+        ),
     ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
     target = target_for(scope, period.kind, period.start)
 
@@ -194,33 +224,62 @@ def probabilistic_forecast(user: User, *, as_of: date, unit_id: int | None = Non
     if rows:
         amounts, template_ids, level_ids, expected = zip(*rows, strict=True)
         cents = np.asarray(amounts, dtype=np.int64)
-        keys = np.stack((np.asarray(template_ids, dtype=np.int64), np.asarray(level_ids, dtype=np.int64)), axis=1)
+        keys = np.stack(
+            (np.asarray(template_ids, dtype=np.int64), np.asarray(level_ids, dtype=np.int64)), axis=1
+        )
         pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
         deals_per_pair = np.bincount(inverse.ravel(), minlength=len(pairs))
         effective = effective_probabilities_for({int(t) for t, _level in pairs.tolist()}, policy)
         templates = {t.pk: t for t in ProcessTemplate.objects.filter(pk__in=sorted(effective))}
         levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
         table = np.empty(len(pairs), dtype=np.float64)
-        for index, (template_id, level_id) in enumerate(pairs.tolist()):  # one per (process, level), not per deal
+        for index, (template_id, level_id) in enumerate(
+            pairs.tolist()
+        ):  # one per (process, level), not per deal
             used = effective[template_id][level_id]
             table[index] = float(used.probability) / 100
             template = templates.get(template_id)
-            probabilities.append(ProbabilityUsed(template=template.code if template else str(template_id),
-                                                 template_name=template.name if template else str(template_id),
-                                                 level=levels[level_id].badge, probability=used.probability,
-                                                 source=used.source, outcomes=used.outcomes,
-                                                 deals=int(deals_per_pair[index])))
+            probabilities.append(
+                ProbabilityUsed(
+                    template=template.code if template else str(template_id),
+                    template_name=template.name if template else str(template_id),
+                    level=levels[level_id].badge,
+                    probability=used.probability,
+                    source=used.source,
+                    outcomes=used.outcomes,
+                    deals=int(deals_per_pair[index]),
+                )
+            )
         p_win = table[inverse.ravel()]
-        p_in = mc.in_period_probability(np.asarray(expected, dtype="datetime64[D]").astype(np.int64),
-                                        period_start=mc.day_number(period.start),
-                                        period_end=mc.day_number(period.end), as_of=mc.day_number(as_of),
-                                        slip_days=slips.days, slip_counts=slips.counts)
+        p_in = mc.in_period_probability(
+            np.asarray(expected, dtype="datetime64[D]").astype(np.int64),
+            period_start=mc.day_number(period.start),
+            period_end=mc.day_number(period.end),
+            as_of=mc.day_number(as_of),
+            slip_days=slips.days,
+            slip_counts=slips.counts,
+        )
     else:
         cents, p_win, p_in = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-    forecast = mc.revenue_forecast(cents, p_win, p_in, trials=trials, seed=seed,
-                                   booked_cents=int(booked * 100),
-                                   target_cents=None if target is None else int(target * 100))
-    return ProbabilisticReport(scope=scope, period=period, as_of=as_of, trials=trials, seed=seed,
-                               open_deals=len(rows), forecast=forecast, target=target, slips=slips,
-                               probabilities=probabilities,
-                               note=probabilities_note(p.source for p in probabilities))
+    forecast = mc.revenue_forecast(
+        cents,
+        p_win,
+        p_in,
+        trials=trials,
+        seed=seed,
+        booked_cents=int(booked * 100),
+        target_cents=None if target is None else int(target * 100),
+    )
+    return ProbabilisticReport(
+        scope=scope,
+        period=period,
+        as_of=as_of,
+        trials=trials,
+        seed=seed,
+        open_deals=len(rows),
+        forecast=forecast,
+        target=target,
+        slips=slips,
+        probabilities=probabilities,
+        note=probabilities_note(p.source for p in probabilities),
+    )

@@ -79,8 +79,9 @@ class DayNumber(Func):
     output_field = IntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
-                           **extra)
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
+        )
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
@@ -93,8 +94,11 @@ def day_number(day: date) -> int:
 def stall_policy() -> StallPolicy:
     """The thresholds in force (ForecastPolicy)."""
     policy = ForecastPolicy.current()
-    return StallPolicy(factor=policy.stall_factor, no_activity_days=policy.stall_no_activity_days,
-                       close_pushes=policy.stall_close_pushes)
+    return StallPolicy(
+        factor=policy.stall_factor,
+        no_activity_days=policy.stall_no_activity_days,
+        close_pushes=policy.stall_close_pushes,
+    )
 
 
 def _end_of(day: date) -> datetime:
@@ -105,27 +109,47 @@ def _end_of(day: date) -> datetime:
 def _pushes(as_of: date) -> QuerySet:
     entity, field = CLOSE_DATE_ENTITY
     # ISO dates compare as text in date order.
-    return AuditEntry.objects.filter(entity=entity, entity_id=OuterRef("pk"), field=field,
-                                     new_value__gt=F("old_value"), at__lt=_end_of(as_of))
+    return AuditEntry.objects.filter(
+        entity=entity,
+        entity_id=OuterRef("pk"),
+        field=field,
+        new_value__gt=F("old_value"),
+        at__lt=_end_of(as_of),
+    )
 
 
 def _last_activity(as_of: date) -> Subquery:
-    rows = (Activity.objects.filter(opportunity_id=OuterRef("pk"), done=True, date__lte=as_of)
-            .exclude(kind=Activity.Kind.EMAIL).order_by("-date").values("date")[:1])
+    rows = (
+        Activity.objects.filter(opportunity_id=OuterRef("pk"), done=True, date__lte=as_of)
+        .exclude(kind=Activity.Kind.EMAIL)
+        .order_by("-date")
+        .values("date")[:1]
+    )
     return Subquery(rows)
 
 
 def _next_step(as_of: date) -> Subquery:
-    rows = (StallAction.objects.filter(opportunity_id=OuterRef("pk"), outcome=StallAction.Outcome.NEXT_STEP,
-                                       acted_at__lt=_end_of(as_of), next_step_on__isnull=False)
-            .order_by("-acted_at", "-id").values("next_step_on")[:1])
+    rows = (
+        StallAction.objects.filter(
+            opportunity_id=OuterRef("pk"),
+            outcome=StallAction.Outcome.NEXT_STEP,
+            acted_at__lt=_end_of(as_of),
+            next_step_on__isnull=False,
+        )
+        .order_by("-acted_at", "-id")
+        .values("next_step_on")[:1]
+    )
     return Subquery(rows)
 
 
 def _kth_push(policy: StallPolicy, as_of: date) -> Subquery:
     k = max(policy.close_pushes, 1)
-    rows = (_pushes(as_of).order_by("at")
-            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone())).values("day")[k - 1:k])
+    rows = (
+        _pushes(as_of)
+        .order_by("at")
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("day")[k - 1 : k]
+    )
     return Subquery(rows)
 
 
@@ -137,8 +161,11 @@ def _since(policy: StallPolicy, as_of: date) -> dict[str, Any]:
     allowance = F("stage__standard_days") * Value(policy.factor_hundredths) / Value(100)
     quiet_since = Coalesce(DayNumber(_last_activity(as_of)), created) + Value(policy.no_activity_days + 1)
     held_until = Coalesce(DayNumber(_next_step(as_of)), Value(LONG_AGO)) + Value(1)
-    pushed = (Coalesce(DayNumber(_kth_push(policy, as_of)), Value(NEVER)) if policy.close_pushes > 0
-              else Value(NEVER))
+    pushed = (
+        Coalesce(DayNumber(_kth_push(policy, as_of)), Value(NEVER))
+        if policy.close_pushes > 0
+        else Value(NEVER)
+    )
     return {
         STAGE_TIME: entered + allowance + Value(1),
         NO_ACTIVITY: Greatest(quiet_since, held_until),
@@ -174,8 +201,16 @@ def _per_deal(scope: Scope, policy: StallPolicy, as_of: date) -> tuple[str, tupl
     return sql, tuple(params)
 
 
-def _stalled_ids(scope: Scope, policy: StallPolicy, as_of: date, *, reason: str | None, sort: str,
-                 limit: int | None, offset: int = 0) -> tuple[dict[str, int], list[tuple[int, int]]]:
+def _stalled_ids(
+    scope: Scope,
+    policy: StallPolicy,
+    as_of: date,
+    *,
+    reason: str | None,
+    sort: str,
+    limit: int | None,
+    offset: int = 0,
+) -> tuple[dict[str, int], list[tuple[int, int]]]:
     """One statement: the counts of stalled deals (total, per reason) over the scope, and one page of
     (deal id, first stalled day), sorted; the page holds the deals with `reason` when it is given.
     `limit` None reads them all (the export)."""
@@ -186,19 +221,28 @@ def _stalled_ids(scope: Scope, policy: StallPolicy, as_of: date, *, reason: str 
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"  # SQLite's many-argument MIN
     today = day_number(as_of)
     stalled = " OR ".join(f"{col} <= %s" for col in cols)
-    per_reason = ", ".join(f"COALESCE(SUM(CASE WHEN {col} <= %s THEN 1 ELSE 0 END), 0) AS {col}" for col in cols)
+    per_reason = ", ".join(
+        f"COALESCE(SUM(CASE WHEN {col} <= %s THEN 1 ELSE 0 END), 0) AS {col}" for col in cols
+    )
     pick = f"WHERE since_{reason} <= %s" if reason else ""
     order = SORTS[sort]
     window = "LIMIT %s OFFSET %s" if limit is not None else ""
-    sql = (f"WITH deal AS ({inner}), "
-           f"stalled AS (SELECT id, {least}({', '.join(cols)}) AS since, {', '.join(cols)} FROM deal "
-           f"WHERE {stalled}), "
-           f"page AS (SELECT id, since FROM stalled {pick} ORDER BY since {order}, id {order} {window}) "
-           f"SELECT totals.*, page.id, page.since "
-           f"FROM (SELECT COUNT(*) AS total, {per_reason} FROM stalled) totals "
-           f"LEFT JOIN page ON 1 = 1 ORDER BY page.since {order}, page.id {order}")
-    args = [*params, *([today] * len(cols)), *([today] if reason else []),
-            *([limit, offset] if limit is not None else []), *([today] * len(cols))]
+    sql = (
+        f"WITH deal AS ({inner}), "
+        f"stalled AS (SELECT id, {least}({', '.join(cols)}) AS since, {', '.join(cols)} FROM deal "
+        f"WHERE {stalled}), "
+        f"page AS (SELECT id, since FROM stalled {pick} ORDER BY since {order}, id {order} {window}) "
+        f"SELECT totals.*, page.id, page.since "
+        f"FROM (SELECT COUNT(*) AS total, {per_reason} FROM stalled) totals "
+        f"LEFT JOIN page ON 1 = 1 ORDER BY page.since {order}, page.id {order}"
+    )
+    args = [
+        *params,
+        *([today] * len(cols)),
+        *([today] if reason else []),
+        *([limit, offset] if limit is not None else []),
+        *([today] * len(cols)),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         found = cursor.fetchall()
@@ -244,10 +288,16 @@ class StalledReport:
 
 def facts_of(opp: Opportunity) -> DealFacts:
     """The domain's facts from an opportunity annotated with _facts()."""
-    return DealFacts(stage_entered_on=opp.stage_entered_on, standard_days=opp.stage.standard_days,
-                     created_on=opp.created_on, last_activity_on=opp.last_activity_on,
-                     expected_close_date=opp.expected_close_date, close_pushes=opp.close_pushes,
-                     kth_push_on=opp.kth_push_on, next_step_on=opp.next_step_on)
+    return DealFacts(
+        stage_entered_on=opp.stage_entered_on,
+        standard_days=opp.stage.standard_days,
+        created_on=opp.created_on,
+        last_activity_on=opp.last_activity_on,
+        expected_close_date=opp.expected_close_date,
+        close_pushes=opp.close_pushes,
+        kth_push_on=opp.kth_push_on,
+        next_step_on=opp.next_step_on,
+    )
 
 
 def _rows(page: list[tuple[int, int]], policy: StallPolicy, as_of: date) -> list[StalledRow]:
@@ -255,30 +305,54 @@ def _rows(page: list[tuple[int, int]], policy: StallPolicy, as_of: date) -> list
     if not page:
         return []
     latest_action = StallAction.objects.filter(opportunity_id=OuterRef("pk")).order_by("-acted_at", "-id")
-    opps = {o.pk: o for o in Opportunity.objects.filter(pk__in=[pk for pk, _since in page])
-            .annotate(**_facts(policy, as_of), last_action_id=Subquery(latest_action.values("id")[:1]))
-            .select_related("account", "owner", "team", "stage").defer("description")}
+    opps = {
+        o.pk: o
+        for o in Opportunity.objects.filter(pk__in=[pk for pk, _since in page])
+        .annotate(**_facts(policy, as_of), last_action_id=Subquery(latest_action.values("id")[:1]))
+        .select_related("account", "owner", "team", "stage")
+        .defer("description")
+    }
     action_ids = [o.last_action_id for o in opps.values() if o.last_action_id]
-    actions = ({a.pk: a for a in StallAction.objects.filter(pk__in=action_ids).select_related("acted_by")}
-               if action_ids else {})
+    actions = (
+        {a.pk: a for a in StallAction.objects.filter(pk__in=action_ids).select_related("acted_by")}
+        if action_ids
+        else {}
+    )
     rows = []
     for pk, first_day in page:
         opp = opps.get(pk)
         if opp is None:  # closed or deleted between the two reads
             continue
         since = EPOCH + timedelta(days=first_day)
-        rows.append(StalledRow(
-            opp=opp, days_in_stage=(as_of - opp.stage_entered_on).days,
-            stage_allowance=stage_allowance(opp.stage.standard_days, policy), last_activity_on=opp.last_activity_on,
-            close_pushes=opp.close_pushes, next_step_on=opp.next_step_on,
-            reasons=stall_reasons(facts_of(opp), policy, as_of), days_stalled=(as_of - since).days + 1,
-            stalled_since=since, last_action=actions.get(opp.last_action_id)))
+        rows.append(
+            StalledRow(
+                opp=opp,
+                days_in_stage=(as_of - opp.stage_entered_on).days,
+                stage_allowance=stage_allowance(opp.stage.standard_days, policy),
+                last_activity_on=opp.last_activity_on,
+                close_pushes=opp.close_pushes,
+                next_step_on=opp.next_step_on,
+                reasons=stall_reasons(facts_of(opp), policy, as_of),
+                days_stalled=(as_of - since).days + 1,
+                stalled_since=since,
+                last_action=actions.get(opp.last_action_id),
+            )
+        )
     return rows
 
 
-def stalled_report(user: User, *, unit_id: int | None = None, owner_id: int | None = None, reason: str | None = None,
-                   sort: str = DEFAULT_SORT, page: Any = 1, page_size: Any = DEFAULT_PAGE_SIZE,
-                   as_of: date | None = None, policy: StallPolicy | None = None) -> StalledReport:
+def stalled_report(
+    user: User,
+    *,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    reason: str | None = None,
+    sort: str = DEFAULT_SORT,
+    page: Any = 1,
+    page_size: Any = DEFAULT_PAGE_SIZE,
+    as_of: date | None = None,
+    policy: StallPolicy | None = None,
+) -> StalledReport:
     """The stalled deals of the scope `user` asks for (kadence.insights.scope: 404 out of reach),
     counted per reason, with one page of rows. An unknown `reason` or `sort` falls back to all
     reasons / most days stalled first; a page past the end gives the last page."""
@@ -288,21 +362,38 @@ def stalled_report(user: User, *, unit_id: int | None = None, owner_id: int | No
     reason = reason if reason in REASONS else None
     sort = sort if sort in SORTS else DEFAULT_SORT
     number, size = page_numbers(page, page_size)
-    counts, ids = _stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size)
+    counts, ids = _stalled_ids(
+        scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size
+    )
     count = counts[reason] if reason else counts["total"]
     last = max(1, -(-count // size))
     if number > last:  # asked past the end: read the last page
         number = last
-        counts, ids = _stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=size,
-                                   offset=(number - 1) * size)
+        counts, ids = _stalled_ids(
+            scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size
+        )
         count = counts[reason] if reason else counts["total"]
-    return StalledReport(scope=scope, as_of=as_of, policy=policy, reason=reason, sort=sort, counts=counts,
-                         page=Page(items=_rows(ids, policy, as_of), count=count, page=number, page_size=size))
+    return StalledReport(
+        scope=scope,
+        as_of=as_of,
+        policy=policy,
+        reason=reason,
+        sort=sort,
+        counts=counts,
+        page=Page(items=_rows(ids, policy, as_of), count=count, page=number, page_size=size),
+    )
 
 
-def stalled_export(user: User, *, unit_id: int | None = None, owner_id: int | None = None,
-                   reason: str | None = None, sort: str = DEFAULT_SORT, as_of: date | None = None,
-                   chunk: int = 500) -> tuple[StalledReport, Iterator[StalledRow]]:
+def stalled_export(
+    user: User,
+    *,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    reason: str | None = None,
+    sort: str = DEFAULT_SORT,
+    as_of: date | None = None,
+    chunk: int = 500,
+) -> tuple[StalledReport, Iterator[StalledRow]]:
     """Every stalled deal of the scope (with `reason`, if given), for the export: the report (counts,
     an empty page) and the rows in order, their details read `chunk` deals at a time."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
@@ -311,23 +402,35 @@ def stalled_export(user: User, *, unit_id: int | None = None, owner_id: int | No
     reason = reason if reason in REASONS else None
     sort = sort if sort in SORTS else DEFAULT_SORT
     counts, ids = _stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=None)
-    report = StalledReport(scope=scope, as_of=as_of, policy=policy, reason=reason, sort=sort, counts=counts,
-                           page=Page(items=[], count=len(ids), page=1, page_size=max(1, len(ids))))
+    report = StalledReport(
+        scope=scope,
+        as_of=as_of,
+        policy=policy,
+        reason=reason,
+        sort=sort,
+        counts=counts,
+        page=Page(items=[], count=len(ids), page=1, page_size=max(1, len(ids))),
+    )
 
     def rows() -> Iterator[StalledRow]:
         for start in range(0, len(ids), chunk):
-            yield from _rows(ids[start:start + chunk], policy, as_of)
+            yield from _rows(ids[start : start + chunk], policy, as_of)
 
     return report, rows()
 
 
-def deal_stall_reasons(opp_id: int, *, as_of: date | None = None,
-                       policy: StallPolicy | None = None) -> tuple[StallReason, ...]:
+def deal_stall_reasons(
+    opp_id: int, *, as_of: date | None = None, policy: StallPolicy | None = None
+) -> tuple[StallReason, ...]:
     """Why one open deal is stalled on `as_of` (empty when it is not); the caller checked access."""
     as_of = as_of or timezone.localdate()
     policy = policy or stall_policy()
-    opp = (Opportunity.objects.filter(pk=opp_id, status=Opportunity.Status.OPEN).annotate(**_facts(policy, as_of))
-           .select_related("stage").first())
+    opp = (
+        Opportunity.objects.filter(pk=opp_id, status=Opportunity.Status.OPEN)
+        .annotate(**_facts(policy, as_of))
+        .select_related("stage")
+        .first()
+    )
     return stall_reasons(facts_of(opp), policy, as_of) if opp is not None else ()
 
 
@@ -346,18 +449,27 @@ def reason_label(code: str) -> str:
 def reason_text(reason: StallReason) -> str:
     """The reason with its numbers, in the active language ("43 days in stage, standard 21")."""
     if reason.code == STAGE_TIME:
-        return ngettext("%(days)d day in stage, standard %(standard)d", "%(days)d days in stage, standard %(standard)d",
-                        reason.value) % {"days": reason.value, "standard": reason.standard_days or 0}
+        return ngettext(
+            "%(days)d day in stage, standard %(standard)d",
+            "%(days)d days in stage, standard %(standard)d",
+            reason.value,
+        ) % {"days": reason.value, "standard": reason.standard_days or 0}
     if reason.code == NO_ACTIVITY:
         if reason.never:
-            return ngettext("No customer activity since it was created %(days)d day ago",
-                            "No customer activity since it was created %(days)d days ago",
-                            reason.value) % {"days": reason.value}
-        return ngettext("No customer activity for %(days)d day (limit %(limit)s)",
-                        "No customer activity for %(days)d days (limit %(limit)s)",
-                        reason.value) % {"days": reason.value, "limit": reason.threshold}
+            return ngettext(
+                "No customer activity since it was created %(days)d day ago",
+                "No customer activity since it was created %(days)d days ago",
+                reason.value,
+            ) % {"days": reason.value}
+        return ngettext(
+            "No customer activity for %(days)d day (limit %(limit)s)",
+            "No customer activity for %(days)d days (limit %(limit)s)",
+            reason.value,
+        ) % {"days": reason.value, "limit": reason.threshold}
     if reason.code == CLOSE_PASSED:
-        return ngettext("Close date passed %(days)d day ago", "Close date passed %(days)d days ago",
-                        reason.value) % {"days": reason.value}
-    return ngettext("Close date pushed %(count)d time", "Close date pushed %(count)d times",
-                    reason.value) % {"count": reason.value}
+        return ngettext(
+            "Close date passed %(days)d day ago", "Close date passed %(days)d days ago", reason.value
+        ) % {"days": reason.value}
+    return ngettext("Close date pushed %(count)d time", "Close date pushed %(count)d times", reason.value) % {
+        "count": reason.value
+    }

@@ -58,22 +58,56 @@ def test_director_sees_teams_with_exact_figures_and_anomalies(world):
     rows = _by_label(report)
     assert list(rows) == ["north-1", "north-2"]
     n1, n2 = rows["north-1"].metrics, rows["north-2"].metrics
-    assert (n1.open_count, n1.amount, n1.weighted, n1.qualified) == (3, Decimal("1800000"), Decimal("420000.00"), 2)
-    assert (n1.quarter_amount, n1.target, n1.coverage) == (Decimal("600000"), Decimal("500000"), Decimal("1.2000"))
+    assert (n1.open_count, n1.amount, n1.weighted, n1.qualified) == (
+        3,
+        Decimal("1800000"),
+        Decimal("420000.00"),
+        2,
+    )
+    assert (n1.quarter_amount, n1.target, n1.coverage) == (
+        Decimal("600000"),
+        Decimal("500000"),
+        Decimal("1.2000"),
+    )
     assert (n1.win_rate, n1.velocity, n1.sellers, n1.velocity_per_seller) == (
-        Decimal("0.5000"), Decimal("25000.00"), 2, Decimal("12500.00"))
+        Decimal("0.5000"),
+        Decimal("25000.00"),
+        2,
+        Decimal("12500.00"),
+    )
     assert (n1.stalled, n1.stall_rate, n1.spent, n1.budget, n1.expense_execution) == (
-        0, Decimal("0.0000"), Decimal("4000"), Decimal("10000"), Decimal("0.4000"))
-    assert (n2.open_count, n2.weighted, n2.coverage, n2.win_rate, n2.velocity) == (1, Decimal("75000.00"), None, None,
-                                                                                   None)
+        0,
+        Decimal("0.0000"),
+        Decimal("4000"),
+        Decimal("10000"),
+        Decimal("0.4000"),
+    )
+    assert (n2.open_count, n2.weighted, n2.coverage, n2.win_rate, n2.velocity) == (
+        1,
+        Decimal("75000.00"),
+        None,
+        None,
+        None,
+    )
     assert (n2.stalled, n2.stall_rate, n2.expense_execution) == (1, Decimal("1.0000"), None)
     parent = report.parent
     assert (parent.open_count, parent.amount, parent.target, parent.coverage) == (
-        4, Decimal("1900000"), Decimal("1000000"), Decimal("0.7000"))
+        4,
+        Decimal("1900000"),
+        Decimal("1000000"),
+        Decimal("0.7000"),
+    )
     assert (parent.velocity, parent.sellers, parent.velocity_per_seller, parent.stall_rate) == (
-        Decimal("37500.00"), 3, Decimal("12500.00"), Decimal("0.2500"))
-    assert _anomalies(report) == [("north-1", "coverage", "better"), ("north-1", "stall_rate", "better"),
-                                  ("north-2", "stall_rate", "worse")]
+        Decimal("37500.00"),
+        3,
+        Decimal("12500.00"),
+        Decimal("0.2500"),
+    )
+    assert _anomalies(report) == [
+        ("north-1", "coverage", "better"),
+        ("north-1", "stall_rate", "better"),
+        ("north-2", "stall_rate", "worse"),
+    ]
     assert [c.label for c in report.crumbs] == ["co", "north"]
     assert [c.reachable for c in report.crumbs] == [False, True]
 
@@ -90,7 +124,10 @@ def test_velocity_anomalies_compare_per_seller(world):
     rows = _by_label(report)
     assert rows["north-2"].metrics.velocity == Decimal("30000.00")  # 1 × 1 × 300,000 ÷ 10
     # 3 qualified × 2/3 × 400,000 ÷ 15 days = 53,333.33 per day; 3 sellers
-    assert (report.parent.velocity, report.parent.velocity_per_seller) == (Decimal("53333.33"), Decimal("17777.78"))
+    assert (report.parent.velocity, report.parent.velocity_per_seller) == (
+        Decimal("53333.33"),
+        Decimal("17777.78"),
+    )
     assert rows["north-1"].metrics.velocity_per_seller == Decimal("12500.00")  # −29.7 %: not an anomaly
     found = {(row.label, a.metric): a for row, a in report.anomalies}
     assert ("north-1", "velocity") not in found
@@ -113,14 +150,18 @@ def test_manager_sees_sellers_and_company_sees_regions(world):
     assert [r.unit for r in drilled.rows] == [world.n1, world.n2]
     assert [r.metrics.weighted for r in drilled.rows] == [Decimal("420000.00"), Decimal("75000.00")]
     seller = _analysis(world.dora, owner_id=world.nick.pk)
-    assert seller.child_kind == "" and [r.owner for r in seller.rows] == [world.nick] and seller.anomalies == []
+    assert (
+        seller.child_kind == "" and [r.owner for r in seller.rows] == [world.nick] and seller.anomalies == []
+    )
 
 
 @pytest.mark.django_db
 def test_deals_booked_on_the_parent_unit_get_their_own_row(world):
     from kadence.accounts.services import account_create
 
-    account = account_create(world.dora, name="河北电力", industry_id=world.industry.pk, region_id=world.north.pk)
+    account = account_create(
+        world.dora, name="河北电力", industry_id=world.industry.pk, region_id=world.north.pk
+    )
     _deal(world.dora, account, 2, "50000", world.q_end)
     report = _analysis(world.dora)
     direct = [r for r in report.rows if r.kind == "direct"]
@@ -145,10 +186,18 @@ def test_pages_drill_down_within_reach(world, client):
     assert f'href="?unit_id={world.n1.pk}" data-testid="drill"' in html
     assert html.count('data-testid="anomaly"') == 3 and html.count('data-testid="anomaly-badge"') == 3
     page = client.get(reverse("funnel_analysis"), {"unit_id": world.n1.pk})
-    assert page.status_code == 200 and f'href="?owner_id={world.rita.pk}" data-testid="drill"' in page.content.decode()
+    assert (
+        page.status_code == 200
+        and f'href="?owner_id={world.rita.pk}" data-testid="drill"' in page.content.decode()
+    )
     assert client.get(reverse("funnel_analysis"), {"unit_id": world.s1.pk}).status_code == 404
     assert client.get(reverse("funnel_analysis"), {"owner_id": world.sara.pk}).status_code == 404
-    assert client.get(reverse("funnel_analysis"), {"unit_id": world.n1.pk, "owner_id": world.rita.pk}).status_code == 422
+    assert (
+        client.get(
+            reverse("funnel_analysis"), {"unit_id": world.n1.pk, "owner_id": world.rita.pk}
+        ).status_code
+        == 422
+    )
     assert client.get(reverse("funnel_analysis"), {"unit_id": "abc"}).status_code == 422
     client.force_login(world.rita)
     page = client.get(reverse("funnel_analysis"))
@@ -166,20 +215,47 @@ def test_api_shape(world, client, token_for):
     response = client.get("/api/reports/analysis", **token_for(world.dora))
     assert response.status_code == 200
     body = response.json()
-    assert body["child_kind"] == "unit" and body["anomaly_threshold"] == "0.30" and body["stall_factor"] == "1.50"
+    assert (
+        body["child_kind"] == "unit"
+        and body["anomaly_threshold"] == "0.30"
+        and body["stall_factor"] == "1.50"
+    )
     assert body["scope"]["kind"] == "all"
     row = body["rows"][0]
     assert row["kind"] == "unit" and row["unit_id"] == world.n1.pk and row["owner_id"] is None
     assert row["metrics"] == {
-        "open_count": 3, "amount": "1800000.00", "weighted": "420000.00", "quarter_amount": "600000.00",
-        "target": "500000.00", "coverage": "1.2000", "won": 1, "lost": 1, "win_rate": "0.5000",
-        "avg_won_amount": "500000.00", "cycle_days": "20.0", "velocity": "25000.00", "sellers": 2,
-        "velocity_per_seller": "12500.00", "stalled": 0, "stall_rate": "0.0000", "spent": "4000.00",
-        "budget": "10000.00", "expense_execution": "0.4000"}
-    assert row["anomalies"][0] == {"metric": "coverage", "value": "1.2000", "parent": "0.7000", "relative": "0.7143",
-                                   "direction": "better"}
+        "open_count": 3,
+        "amount": "1800000.00",
+        "weighted": "420000.00",
+        "quarter_amount": "600000.00",
+        "target": "500000.00",
+        "coverage": "1.2000",
+        "won": 1,
+        "lost": 1,
+        "win_rate": "0.5000",
+        "avg_won_amount": "500000.00",
+        "cycle_days": "20.0",
+        "velocity": "25000.00",
+        "sellers": 2,
+        "velocity_per_seller": "12500.00",
+        "stalled": 0,
+        "stall_rate": "0.0000",
+        "spent": "4000.00",
+        "budget": "10000.00",
+        "expense_execution": "0.4000",
+    }
+    assert row["anomalies"][0] == {
+        "metric": "coverage",
+        "value": "1.2000",
+        "parent": "0.7000",
+        "relative": "0.7143",
+        "direction": "better",
+    }
     assert body["parent"]["stall_rate"] == "0.2500"
-    assert client.get("/api/reports/analysis", {"unit_id": world.n1.pk}, **token_for(world.rita)).status_code == 404
+    assert (
+        client.get("/api/reports/analysis", {"unit_id": world.n1.pk}, **token_for(world.rita)).status_code
+        == 404
+    )
     assert client.get("/api/reports/analysis", {"unit_id": 0}, **token_for(world.dora)).status_code == 422
     body = client.get("/api/reports/analysis", {"owner_id": world.rita.pk}, **token_for(world.mona)).json()
     assert body["child_kind"] == "" and body["rows"][0]["owner_id"] == world.rita.pk
@@ -189,13 +265,16 @@ def test_api_shape(world, client, token_for):
 def test_export_neutralises_a_seller_named_like_a_formula(world, client):
     from kadence.accounts.services import account_create
 
-    evil = User.objects.create_user(username="evil", password="x", role=User.Role.REP, org_unit=world.n1,
-                                    display_name="=x+HYPERLINK(1)")
+    evil = User.objects.create_user(
+        username="evil", password="x", role=User.Role.REP, org_unit=world.n1, display_name="=x+HYPERLINK(1)"
+    )
     account = account_create(evil, name="某客户", industry_id=world.industry.pk, region_id=world.north.pk)
     _deal(evil, account, 1, "1000", world.q_end, name="=cmd")
     client.force_login(world.mona)
     response = client.get(reverse("funnel_analysis"), {"format": "xlsx"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
     sheet = load_workbook(BytesIO(response.content)).worksheets[0]
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row]
     texts = [c for c in cells if isinstance(c, str)]

@@ -36,10 +36,35 @@ def _table(model, fields):
 
 def snapshot():
     return (
-        _table(PipelineTotal, ["owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month",
-                               "count", "amount", "entered_days"]),
-        _table(StageFlow, ["owner_id", "team_id", "month", "kind", "from_stage_id", "to_stage_id", "count", "amount",
-                           "days", "cycle_days"]),
+        _table(
+            PipelineTotal,
+            [
+                "owner_id",
+                "team_id",
+                "stage_id",
+                "level_id",
+                "forecast_category",
+                "close_month",
+                "count",
+                "amount",
+                "entered_days",
+            ],
+        ),
+        _table(
+            StageFlow,
+            [
+                "owner_id",
+                "team_id",
+                "month",
+                "kind",
+                "from_stage_id",
+                "to_stage_id",
+                "count",
+                "amount",
+                "days",
+                "cycle_days",
+            ],
+        ),
         _table(WonTotal, ["owner_id", "team_id", "closed_month", "count", "amount"]),
     )
 
@@ -48,7 +73,14 @@ def normalised(rows):
     """Decimals compared at cents (SQLite sums decimals in floating point)."""
     out = []
     for row in rows:
-        out.append(tuple(str(Decimal(v).quantize(Decimal("0.01"))) if isinstance(v, str) and v.replace(".", "").replace("-", "").isdigit() and "." in v else v for v in row))
+        out.append(
+            tuple(
+                str(Decimal(v).quantize(Decimal("0.01")))
+                if isinstance(v, str) and v.replace(".", "").replace("-", "").isdigit() and "." in v
+                else v
+                for v in row
+            )
+        )
     return out
 
 
@@ -57,9 +89,14 @@ def deal(org, owner=None, account=None, stage_order=1, amount="100000"):
     account = account or (org.sara_account if owner == org.sara else org.account)
     template = ProcessTemplate.objects.get(is_default=True)
     stage = Stage.objects.get(template=template, order=stage_order)
-    return services.opportunity_create(owner, account_id=account.pk, name=f"d{Opportunity.objects.count()}",
-                                       amount=amount, stage_id=stage.pk,
-                                       expected_close_date=TODAY + timedelta(days=40))
+    return services.opportunity_create(
+        owner,
+        account_id=account.pk,
+        name=f"d{Opportunity.objects.count()}",
+        amount=amount,
+        stage_id=stage.pk,
+        expected_close_date=TODAY + timedelta(days=40),
+    )
 
 
 @pytest.mark.django_db
@@ -68,13 +105,23 @@ def test_services_keep_the_summaries_equal_to_a_rebuild(org, no_gates):
     a, b, c = deal(org), deal(org, stage_order=3, amount="250000.50"), deal(org, owner=org.sara)
     services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[2].pk, version=opp_version(a.pk))
     services.opportunity_move_stage(org.rita, a.pk, stage_id=stages[1].pk, version=opp_version(a.pk))
-    services.opportunity_update(org.rita, b.pk, version=Opportunity.objects.get(pk=b.pk).version, amount="260000",
-                                expected_close_date=TODAY + timedelta(days=120), forecast_category="commit")
+    services.opportunity_update(
+        org.rita,
+        b.pk,
+        version=Opportunity.objects.get(pk=b.pk).version,
+        amount="260000",
+        expected_close_date=TODAY + timedelta(days=120),
+        forecast_category="commit",
+    )
     services.opportunity_close_won(org.rita, b.pk, version=opp_version(b.pk))
     services.opportunity_reopen(org.rita, b.pk, reason="客户要求补充条款", version=opp_version(b.pk))
-    services.opportunity_close_lost(org.sara, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk))
+    services.opportunity_close_lost(
+        org.sara, c.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(c.pk)
+    )
     services.opportunity_reassign(org.mona, a.pk, owner_id=org.tom.pk, version=opp_version(a.pk))
-    services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages[-1].pk, version=opp_version(org.opp.pk))  # onto the closing stage: won
+    services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=stages[-1].pk, version=opp_version(org.opp.pk)
+    )  # onto the closing stage: won
     incremental = snapshot()
     summary.rebuild()
     assert normalised(snapshot()[0]) == normalised(incremental[0])
@@ -94,14 +141,26 @@ def test_the_funnel_from_summaries_equals_the_funnel_from_the_deals(org, no_gate
         fast = funnel_report(user, scope, template=template, as_of=TODAY, today=TODAY)
         slow = funnel_report(user, scope, template=template, as_of=TODAY, today=TODAY, use_summaries=False)
         assert fast.source == "summary" and slow.source == "live"
-        assert [(r.stage.pk, r.count, r.amount, r.weighted, r.avg_age, r.conversion) for r in fast.stages] == \
-               [(r.stage.pk, r.count, r.amount, r.weighted, r.avg_age, r.conversion) for r in slow.stages]
-        assert (fast.win_rate, fast.won, fast.lost, fast.velocity) == (slow.win_rate, slow.won, slow.lost, slow.velocity)
+        assert [
+            (r.stage.pk, r.count, r.amount, r.weighted, r.avg_age, r.conversion) for r in fast.stages
+        ] == [(r.stage.pk, r.count, r.amount, r.weighted, r.avg_age, r.conversion) for r in slow.stages]
+        assert (fast.win_rate, fast.won, fast.lost, fast.velocity) == (
+            slow.win_rate,
+            slow.won,
+            slow.lost,
+            slow.velocity,
+        )
         open_deals = scope.filter(Opportunity.objects.filter(status="open", template=template))
         assert fast.count == open_deals.count() and sum(r.count for r in fast.stages) == fast.count
         assert fast.amount == sum((o.amount for o in open_deals), Decimal(0))
-    assert funnel_report(org.rita, resolve_scope(org.rita), template=template, as_of=TODAY, today=TODAY).count == 6
-    assert funnel_report(org.sven, resolve_scope(org.sven), template=template, as_of=TODAY, today=TODAY).count == 2
+    assert (
+        funnel_report(org.rita, resolve_scope(org.rita), template=template, as_of=TODAY, today=TODAY).count
+        == 6
+    )
+    assert (
+        funnel_report(org.sven, resolve_scope(org.sven), template=template, as_of=TODAY, today=TODAY).count
+        == 2
+    )
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -133,7 +192,12 @@ def test_a_past_as_of_shows_the_funnel_the_history_describes(org, no_gates):
     _report, counts = at(moved)
     assert counts == {2: 1}
     report, counts = at(won + timedelta(days=1))
-    assert counts == {} and report.won == 1 and report.win_rate == Decimal(1) and report.cycle_days == Decimal("20.0")
+    assert (
+        counts == {}
+        and report.won == 1
+        and report.win_rate == Decimal(1)
+        and report.cycle_days == Decimal("20.0")
+    )
     assert at(TODAY - timedelta(days=1))[1] == {1: 1}  # rita's other deal, "created" yesterday
 
 
@@ -144,20 +208,30 @@ def test_slices_read_the_deals(org, no_gates):
     line = ProductLine.objects.create(code="scada", name_zh="监控系统", name_en="SCADA")
     d = deal(org, stage_order=2)
     d.product_lines.add(line)
-    report = funnel_report(org.rita, resolve_scope(org.rita), template=d.template, as_of=TODAY, today=TODAY,
-                           cut=Slice(product_line_id=line.pk))
+    report = funnel_report(
+        org.rita,
+        resolve_scope(org.rita),
+        template=d.template,
+        as_of=TODAY,
+        today=TODAY,
+        cut=Slice(product_line_id=line.pk),
+    )
     assert report.source == "live" and report.count == 1 and report.stages[1].count == 1
 
 
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(1, 7), st.integers(1, 9) .map(lambda n: n * 1000)), min_size=1, max_size=6))
+@given(
+    st.lists(st.tuples(st.integers(1, 7), st.integers(1, 9).map(lambda n: n * 1000)), min_size=1, max_size=6)
+)
 def test_stage_sums_equal_totals(org, no_gates, deals):
     Opportunity.objects.exclude(pk__in=[org.opp.pk, org.sara_opp.pk]).delete()
     summary.rebuild()
     for order, amount in deals:
         deal(org, stage_order=order, amount=str(amount))
-    report = funnel_report(org.ada, resolve_scope(org.ada), template=org.opp.template, as_of=TODAY, today=TODAY)
+    report = funnel_report(
+        org.ada, resolve_scope(org.ada), template=org.opp.template, as_of=TODAY, today=TODAY
+    )
     assert report.count == sum(r.count for r in report.stages) == len(deals) + 2
     assert report.amount == sum((r.amount for r in report.stages), Decimal(0))
     assert report.amount == sum(Decimal(a) for _o, a in deals) + org.opp.amount + org.sara_opp.amount
@@ -176,6 +250,7 @@ def test_day_numbers_follow_the_local_calendar_in_python_and_sql(org, no_gates, 
     assert row.d == local_day
     summary.rebuild()
     template = ProcessTemplate.objects.get(is_default=True)
-    report = funnel_report(org.rita, resolve_scope(org.rita), template=template, as_of=date(2026, 12, 4),
-                           today=date(2026, 12, 4))
+    report = funnel_report(
+        org.rita, resolve_scope(org.rita), template=template, as_of=date(2026, 12, 4), today=date(2026, 12, 4)
+    )
     assert [r.avg_age for r in report.stages if r.count] == [Decimal("0.0")]

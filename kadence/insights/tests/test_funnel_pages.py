@@ -34,8 +34,14 @@ def _stage(order: int) -> Stage:
 
 
 def _deal(owner, account, order: int, amount: str, close: date, name: str = "") -> Opportunity:
-    return services.opportunity_create(owner, account_id=account.pk, name=name or f"deal {Opportunity.objects.count()}",
-                                       amount=amount, stage_id=_stage(order).pk, expected_close_date=close)
+    return services.opportunity_create(
+        owner,
+        account_id=account.pk,
+        name=name or f"deal {Opportunity.objects.count()}",
+        amount=amount,
+        stage_id=_stage(order).pk,
+        expected_close_date=close,
+    )
 
 
 def build_world(org) -> SimpleNamespace:
@@ -51,15 +57,21 @@ def build_world(org) -> SimpleNamespace:
     q_start, q_end = quarter_of(TODAY)
     ns = org
     ns.q_end = q_end
-    ns.nick_account = account_create(org.nick, name="天津港", industry_id=org.industry.pk, region_id=org.north.pk)
+    ns.nick_account = account_create(
+        org.nick, name="天津港", industry_id=org.industry.pk, region_id=org.north.pk
+    )
     ns.a = _deal(org.rita, org.account, 5, "400000", q_end)
-    ns.tom_account = account_create(org.tom, name="北京地铁", industry_id=org.industry.pk, region_id=org.north.pk)
+    ns.tom_account = account_create(
+        org.tom, name="北京地铁", industry_id=org.industry.pk, region_id=org.north.pk
+    )
     ns.b = _deal(org.tom, ns.tom_account, 5, "200000", q_end)
     ns.c = _deal(org.nick, ns.nick_account, 6, "100000", q_end)
     ns.won = _deal(org.rita, org.account, 5, "500000", q_end)
     services.opportunity_close_won(org.rita, ns.won.pk, version=opp_version(ns.won.pk))
     ns.lost = _deal(org.rita, org.account, 3, "100000", q_end)
-    services.opportunity_close_lost(org.rita, ns.lost.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(ns.lost.pk))
+    services.opportunity_close_lost(
+        org.rita, ns.lost.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(ns.lost.pk)
+    )
     now = timezone.now()
     Opportunity.objects.filter(pk=ns.won.pk).update(created_at=now - timedelta(days=20))
     StageChange.objects.filter(opportunity=ns.won, kind="created").update(changed_at=now - timedelta(days=20))
@@ -71,10 +83,13 @@ def build_world(org) -> SimpleNamespace:
 
     Target.objects.create(unit=org.north, period_kind="quarter", period_start=q_start, amount="1000000")
     Target.objects.create(unit=org.n1, period_kind="quarter", period_start=q_start, amount="500000")
-    category = ExpenseCategory.objects.first() or ExpenseCategory.objects.create(code="travel", name_zh="差旅",
-                                                                                   name_en="Travel")
+    category = ExpenseCategory.objects.first() or ExpenseCategory.objects.create(
+        code="travel", name_zh="差旅", name_en="Travel"
+    )
     ExpenseBudget.objects.create(opportunity=ns.a, category=category, amount="10000")
-    Expense.objects.create(opportunity=ns.a, category=category, amount="4000", spent_on=TODAY, description="trip")
+    Expense.objects.create(
+        opportunity=ns.a, category=category, amount="4000", spent_on=TODAY, description="trip"
+    )
     return ns
 
 
@@ -106,7 +121,12 @@ def _api(client, user, path, token_for, expect=200, **params):
 
 @pytest.mark.django_db
 def test_fixture_levels_are_what_the_figures_assume(world):
-    assert [str(o.probability) for o in (world.opp, world.a, world.b, world.c)] == ["10.00", "50.00", "50.00", "75.00"]
+    assert [str(o.probability) for o in (world.opp, world.a, world.b, world.c)] == [
+        "10.00",
+        "50.00",
+        "50.00",
+        "75.00",
+    ]
 
 
 @pytest.mark.django_db
@@ -118,7 +138,11 @@ def test_api_funnel_of_a_rep_with_exact_figures(world, client, token_for):
     assert body["totals"] == {"count": 2, "amount": "1600000.00", "weighted": "320000.00", "avg_age": "0.0"}
     stages = {s["order"]: s for s in body["stages"]}
     assert len(stages) == 7  # the closing stage is not a funnel row
-    assert stages[1]["count"] == 1 and stages[1]["amount"] == "1200000.00" and stages[1]["weighted"] == "120000.00"
+    assert (
+        stages[1]["count"] == 1
+        and stages[1]["amount"] == "1200000.00"
+        and stages[1]["weighted"] == "120000.00"
+    )
     assert stages[5]["count"] == 1 and stages[5]["weighted"] == "200000.00"
     assert stages[5]["advanced"] == 1 and stages[5]["conversion"] == "1.0000"
     assert stages[3]["lost"] == 1 and stages[3]["conversion"] == "0.0000"
@@ -129,15 +153,22 @@ def test_api_funnel_of_a_rep_with_exact_figures(world, client, token_for):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who, count, amount, weighted, velocity", [
-    ("mona", 3, "1800000.00", "420000.00", "25000.00"),
-    ("dora", 4, "1900000.00", "495000.00", "37500.00"),
-    ("ada", 5, "2200000.00", "525000.00", "37500.00"),
-    ("sven", 1, "300000.00", "30000.00", None),
-])
+@pytest.mark.parametrize(
+    "who, count, amount, weighted, velocity",
+    [
+        ("mona", 3, "1800000.00", "420000.00", "25000.00"),
+        ("dora", 4, "1900000.00", "495000.00", "37500.00"),
+        ("ada", 5, "2200000.00", "525000.00", "37500.00"),
+        ("sven", 1, "300000.00", "30000.00", None),
+    ],
+)
 def test_api_funnel_follows_the_role(world, client, token_for, who, count, amount, weighted, velocity):
     body = _api(client, getattr(world, who), "/api/reports/funnel", token_for)
-    assert (body["totals"]["count"], body["totals"]["amount"], body["totals"]["weighted"]) == (count, amount, weighted)
+    assert (body["totals"]["count"], body["totals"]["amount"], body["totals"]["weighted"]) == (
+        count,
+        amount,
+        weighted,
+    )
     assert body["velocity"] == velocity
     assert sum(s["count"] for s in body["stages"]) == count
 
@@ -153,7 +184,11 @@ def test_api_scopes_and_reach(world, client, token_for):
     _api(client, mona, path, token_for, expect=404, unit_id=world.n2.pk)
     _api(client, mona, path, token_for, expect=404, owner_id=world.nick.pk)
     body = _api(client, dora, path, token_for, unit_id=world.n2.pk)
-    assert body["scope"]["kind"] == "unit" and body["scope"]["label"] == "north-2" and body["totals"]["count"] == 1
+    assert (
+        body["scope"]["kind"] == "unit"
+        and body["scope"]["label"] == "north-2"
+        and body["totals"]["count"] == 1
+    )
     _api(client, dora, path, token_for, expect=404, unit_id=world.s1.pk)
     _api(client, dora, path, token_for, expect=404, owner_id=world.sara.pk)
     _api(client, sven, path, token_for, expect=404, unit_id=world.north.pk)
@@ -163,11 +198,21 @@ def test_api_scopes_and_reach(world, client, token_for):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", [
-    {"as_of": "2026-13-01"}, {"as_of": "tomorrow"}, {"template_id": 0}, {"template_id": 999999},
-    {"product_line_id": 999999}, {"industry_id": 999999}, {"account_size": "giant"}, {"unit_id": "x"},
-    {"unit_id": 2**63}, {"future": True},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"as_of": "2026-13-01"},
+        {"as_of": "tomorrow"},
+        {"template_id": 0},
+        {"template_id": 999999},
+        {"product_line_id": 999999},
+        {"industry_id": 999999},
+        {"account_size": "giant"},
+        {"unit_id": "x"},
+        {"unit_id": 2**63},
+        {"future": True},
+    ],
+)
 def test_api_invalid_parameters_answer_422(world, client, token_for, params):
     if params.get("future"):
         params = {"as_of": (TODAY + timedelta(days=1)).isoformat()}
@@ -177,8 +222,15 @@ def test_api_invalid_parameters_answer_422(world, client, token_for, params):
 
 @pytest.mark.django_db
 def test_api_unit_and_seller_together_is_422(world, client, token_for):
-    body = _api(client, world.ada, "/api/reports/funnel", token_for, expect=422, unit_id=world.n1.pk,
-                owner_id=world.rita.pk)
+    body = _api(
+        client,
+        world.ada,
+        "/api/reports/funnel",
+        token_for,
+        expect=422,
+        unit_id=world.n1.pk,
+        owner_id=world.rita.pk,
+    )
     assert "owner_id" in body["errors"]
 
 
@@ -193,7 +245,11 @@ def test_api_past_as_of_and_slices(world, client, token_for):
     line = ProductLine.objects.create(code="scada", name_zh="监控系统", name_en="SCADA")
     world.a.product_lines.add(line)
     body = _api(client, world.mona, "/api/reports/funnel", token_for, product_line_id=line.pk)
-    assert body["source"] == "live" and body["totals"]["count"] == 1 and body["slice"]["product_line_id"] == line.pk
+    assert (
+        body["source"] == "live"
+        and body["totals"]["count"] == 1
+        and body["slice"]["product_line_id"] == line.pk
+    )
     body = _api(client, world.mona, "/api/reports/funnel", token_for, account_size="large")
     assert body["totals"]["count"] == 0
     body = _api(client, world.ada, "/api/reports/funnel", token_for, industry_id=world.industry.pk)
@@ -219,12 +275,16 @@ def test_one_pass_history_equals_funnel_report_at_every_month_end(world):
     services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[3].pk, version=opp_version(d1.pk))
     services.opportunity_move_stage(world.rita, d1.pk, stage_id=stages[1].pk, version=opp_version(d1.pk))
     d2 = _deal(world.tom, world.tom_account, 2, "99999.99", world.q_end)
-    services.opportunity_close_lost(world.tom, d2.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(d2.pk))
+    services.opportunity_close_lost(
+        world.tom, d2.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(d2.pk)
+    )
     services.opportunity_reopen(world.tom, d2.pk, reason="客户重新招标", version=opp_version(d2.pk))
     services.opportunity_move_stage(world.tom, d2.pk, stage_id=stages[4].pk, version=opp_version(d2.pk))
     now = timezone.now()
     ages = iter([170, 120, 60, 150, 140, 100, 30, 200, 45, 10, 75, 5, 90, 130, 20])
-    for row in StageChange.objects.filter(opportunity__in=[d1, d2, world.a, world.c, world.won]).order_by("id"):
+    for row in StageChange.objects.filter(opportunity__in=[d1, d2, world.a, world.c, world.won]).order_by(
+        "id"
+    ):
         StageChange.objects.filter(pk=row.pk).update(changed_at=now - timedelta(days=next(ages, 3)))
     summary.rebuild()
     days = month_ends(TODAY)
@@ -235,18 +295,29 @@ def test_one_pass_history_equals_funnel_report_at_every_month_end(world):
         for day in days[:-1]:
             slow = funnel_report(user, scope, template=template, as_of=day, today=TODAY)
             assert (fast[day].count, fast[day].amount, fast[day].weighted) == (
-                slow.count, slow.amount.quantize(Decimal("0.01")), slow.weighted), (user, day)
+                slow.count,
+                slow.amount.quantize(Decimal("0.01")),
+                slow.weighted,
+            ), (user, day)
     assert any(fast[day].count for day in days[:-1])
     cut = Slice(industry_id=world.industry.pk)
     fast = open_pipeline_at(resolve_scope(world.ada), template, cut, days[:-1])
     for day in days[:-1]:
-        assert fast[day].count == funnel_report(world.ada, resolve_scope(world.ada), template=template, as_of=day,
-                                                today=TODAY, cut=cut).count
+        assert (
+            fast[day].count
+            == funnel_report(
+                world.ada, resolve_scope(world.ada), template=template, as_of=day, today=TODAY, cut=cut
+            ).count
+        )
 
 
 def test_month_ends():
-    assert month_ends(date(2026, 3, 15), 3) == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28),
-                                                date(2026, 3, 15)]
+    assert month_ends(date(2026, 3, 15), 3) == [
+        date(2025, 12, 31),
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 15),
+    ]
     assert month_ends(date(2024, 3, 1), 1) == [date(2024, 2, 29), date(2024, 3, 1)]
 
 
@@ -298,7 +369,9 @@ def test_trend_fragment(world, client):
     page = _get(client, world.mona, "funnel_trend")
     assert [p.weighted for p in page.context["points"]][-1] == Decimal("420000.00")
     figure = page.context["figure"]
-    assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"] and figure["data"][0]["y"][-1] == 420000.0
+    assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"] and figure["data"][0]["y"][
+        -1
+    ] == 420000.0
     assert 'data-chart="funnel-trend-figure"' in page.content.decode()
     _get(client, world.rita, "funnel_trend", expect=404, unit_id=world.n1.pk)
     funnel_page = _get(client, world.mona, "funnel").content.decode()
@@ -314,13 +387,13 @@ def _cells(response) -> list:
 @pytest.mark.django_db
 def test_funnel_export_has_stage_rows_only_and_neutralises_formulas(world, client):
     _deal(world.rita, world.account, 2, "1000", world.q_end, name="=cmd|' /C calc'!A0")
-    Stage.objects.filter(pk=_stage(1).pk).update(name_en="=HYPERLINK(\"http://x\")")
+    Stage.objects.filter(pk=_stage(1).pk).update(name_en='=HYPERLINK("http://x")')
     response = _get(client, world.rita, "funnel", format="xlsx")
     cells = _cells(response)
     texts = [c for c in cells if isinstance(c, str)]
     assert not any("cmd" in t for t in texts)
     assert not any(t.startswith("=") for t in texts)
-    assert "'=HYPERLINK(\"http://x\")" in texts
+    assert '\'=HYPERLINK("http://x")' in texts
     assert Decimal("1601000") in [Decimal(str(c)) for c in cells if isinstance(c, int | float | Decimal)]
 
 
@@ -369,15 +442,24 @@ def _count_queries(client, url, params=None) -> int:
 @pytest.mark.django_db
 def test_query_counts_are_independent_of_data_volume(world, client, django_assert_max_num_queries):
     client.force_login(world.ada)
-    urls = [(reverse("funnel"), {}), (reverse("funnel"), {"as_of": (TODAY - timedelta(days=40)).isoformat()}),
-            (reverse("funnel"), {"industry_id": world.industry.pk}), (reverse("funnel_trend"), {}),
-            (reverse("funnel_analysis"), {}), (reverse("funnel_analysis"), {"unit_id": world.n1.pk}),
-            (reverse("funnel"), {"format": "xlsx"}), (reverse("funnel_analysis"), {"format": "xlsx"})]
+    urls = [
+        (reverse("funnel"), {}),
+        (reverse("funnel"), {"as_of": (TODAY - timedelta(days=40)).isoformat()}),
+        (reverse("funnel"), {"industry_id": world.industry.pk}),
+        (reverse("funnel_trend"), {}),
+        (reverse("funnel_analysis"), {}),
+        (reverse("funnel_analysis"), {"unit_id": world.n1.pk}),
+        (reverse("funnel"), {"format": "xlsx"}),
+        (reverse("funnel_analysis"), {"format": "xlsx"}),
+    ]
     _count_queries(client, reverse("funnel"))  # warm up: the session, the policy row created on first use
     before = [_count_queries(client, url, params) for url, params in urls]
     for i in range(6):
-        owner, account = [(world.rita, world.account), (world.tom, world.tom_account),
-                          (world.nick, world.nick_account)][i % 3]
+        owner, account = [
+            (world.rita, world.account),
+            (world.tom, world.tom_account),
+            (world.nick, world.nick_account),
+        ][i % 3]
         deal = _deal(owner, account, 1 + i % 6, str(10000 * (i + 1)), world.q_end)
         if i % 2:
             services.opportunity_close_won(owner, deal.pk, version=opp_version(deal.pk))

@@ -55,8 +55,14 @@ from kadence.planning.services.calibration import calibration_recompute, calibra
 # --- query parameters ----------------------------------------------------------------------------
 
 
-def _int(request: HttpRequest, name: str, *, low: int = 1, high: int = 2**63 - 1, missing: type[DomainError] = NotFound
-         ) -> int | None:
+def _int(
+    request: HttpRequest,
+    name: str,
+    *,
+    low: int = 1,
+    high: int = 2**63 - 1,
+    missing: type[DomainError] = NotFound,
+) -> int | None:
     raw = (request.GET.get(name) or request.POST.get(name) or "").strip()
     if not raw:
         return None
@@ -64,8 +70,10 @@ def _int(request: HttpRequest, name: str, *, low: int = 1, high: int = 2**63 - 1
     if number is None:
         if missing is NotFound:
             raise NotFound(_("Not found."))
-        raise ValidationFailed(_("Please correct the highlighted fields."),
-                               {name: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]})
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            {name: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]},
+        )
     return number
 
 
@@ -83,34 +91,70 @@ def _flt(value: Decimal | int | None) -> float | None:
 def calibration_figure(report: CalibrationReport) -> dict[str, Any]:
     """Grouped bars per level: configured vs observed win rate (%)."""
     labels = [row.label for row in report.levels]
-    return {"data": [
-        {"type": "bar", "name": _("Configured"), "x": labels, "y": [_flt(r.configured) for r in report.levels],
-         "marker": {"color": "#c4cdd5"}},
-        {"type": "bar", "name": _("Observed"), "x": labels, "y": [_flt(r.observed) for r in report.levels],
-         "marker": {"color": "#1f6feb"},
-         "text": [_("%(n)d outcomes") % {"n": r.outcomes} for r in report.levels], "textposition": "outside"},
-    ], "layout": {"barmode": "group", "title": {"text": _("Configured vs observed win rate per level")},
-                  "yaxis": {"title": {"text": _("Win probability %")}, "range": [0, 105]},
-                  "legend": {"orientation": "h"}}}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": _("Configured"),
+                "x": labels,
+                "y": [_flt(r.configured) for r in report.levels],
+                "marker": {"color": "#c4cdd5"},
+            },
+            {
+                "type": "bar",
+                "name": _("Observed"),
+                "x": labels,
+                "y": [_flt(r.observed) for r in report.levels],
+                "marker": {"color": "#1f6feb"},
+                "text": [_("%(n)d outcomes") % {"n": r.outcomes} for r in report.levels],
+                "textposition": "outside",
+            },
+        ],
+        "layout": {
+            "barmode": "group",
+            "title": {"text": _("Configured vs observed win rate per level")},
+            "yaxis": {"title": {"text": _("Win probability %")}, "range": [0, 105]},
+            "legend": {"orientation": "h"},
+        },
+    }
 
 
 def _export_rows(rows: list[CalibrationRow]) -> list[list[Any]]:
-    return [[row.label, row.key, row.configured, row.observed, row.outcomes, row.won, row.brier] for row in rows]
+    return [
+        [row.label, row.key, row.configured, row.observed, row.outcomes, row.won, row.brier] for row in rows
+    ]
 
 
 def calibration_export(report: CalibrationReport) -> HttpResponse:
-    headers = [_("Bucket"), _("Code"), _("Configured %"), _("Observed %"), _("Outcomes"), _("Won"), _("Brier")]
-    summary = [[_("Process"), report.template.name], [_("Computed at"), report.computed_at],
-               [_("Uses calibrated probabilities"), _("yes") if report.use_calibrated else _("no")],
-               [_("Outcomes needed per level"), report.min_outcomes], [_("History window (days)"), report.history_days],
-               [_("Brier, levels"), report.brier[LEVEL]], [_("Brier, stages"), report.brier[STAGE]],
-               [_("Brier, C139 bands"), report.brier[C139]], [_("Probabilities reports use"), report.note]]
-    return xlsx_response(f"calibration-{report.template.code}", [
-        (_("Levels"), headers, _export_rows(report.levels)),
-        (_("Stages"), headers, _export_rows(report.stages)),
-        (_("C139 bands"), headers, _export_rows(report.bands)),
-        (_("Summary"), [_("Figure"), _("Value")], summary),
-    ])
+    headers = [
+        _("Bucket"),
+        _("Code"),
+        _("Configured %"),
+        _("Observed %"),
+        _("Outcomes"),
+        _("Won"),
+        _("Brier"),
+    ]
+    summary = [
+        [_("Process"), report.template.name],
+        [_("Computed at"), report.computed_at],
+        [_("Uses calibrated probabilities"), _("yes") if report.use_calibrated else _("no")],
+        [_("Outcomes needed per level"), report.min_outcomes],
+        [_("History window (days)"), report.history_days],
+        [_("Brier, levels"), report.brier[LEVEL]],
+        [_("Brier, stages"), report.brier[STAGE]],
+        [_("Brier, C139 bands"), report.brier[C139]],
+        [_("Probabilities reports use"), report.note],
+    ]
+    return xlsx_response(
+        f"calibration-{report.template.code}",
+        [
+            (_("Levels"), headers, _export_rows(report.levels)),
+            (_("Stages"), headers, _export_rows(report.stages)),
+            (_("C139 bands"), headers, _export_rows(report.bands)),
+            (_("Summary"), [_("Figure"), _("Value")], summary),
+        ],
+    )
 
 
 def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
@@ -119,15 +163,25 @@ def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResp
     report = calibration_report(template_id)
     failed = pop_failed_post(request)
     context = {
-        "report": report, "error": failed.error if failed else None,
+        "report": report,
+        "error": failed.error if failed else None,
         "posted": failed.data.dict() if failed and failed.slot == "calibration_switch" else {},
         "figure": calibration_figure(report),
         "is_admin": request.user.is_admin_role,
-        "tables": [("levels", _("Per level"), report.levels, report.brier[LEVEL]),
-                   ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
-                   ("bands", _("Per C139 band (latest assessment before closing)"), report.bands, report.brier[C139])],
+        "tables": [
+            ("levels", _("Per level"), report.levels, report.brier[LEVEL]),
+            ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
+            (
+                "bands",
+                _("Per C139 band (latest assessment before closing)"),
+                report.bands,
+                report.brier[C139],
+            ),
+        ],
     }
-    return render(request, "insights/calibration.html", context, status=failed.error.status if failed else 200)
+    return render(
+        request, "insights/calibration.html", context, status=failed.error.status if failed else 200
+    )
 
 
 @login_required
@@ -175,14 +229,22 @@ def calibration_switch_view(request: HttpRequest) -> HttpResponse:
         if template_id is None:
             raise NotFound(_("Unknown process template."))
         use = request.POST.get("use_calibrated") == "1"
-        calibration_switch(request.user, template_id=template_id, use_calibrated=use,
-                           reason=(request.POST.get("reason") or "")[:500])
+        calibration_switch(
+            request.user,
+            template_id=template_id,
+            use_calibrated=use,
+            reason=(request.POST.get("reason") or "")[:500],
+        )
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:
         return redirect_after_failure(request, _page_url(template_id), exc)
-    messages.success(request, _("Reports of this process now use calibrated probabilities.") if use
-                     else _("Reports of this process now use the configured probabilities."))
+    messages.success(
+        request,
+        _("Reports of this process now use calibrated probabilities.")
+        if use
+        else _("Reports of this process now use the configured probabilities."),
+    )
     return _back(template_id)
 
 
@@ -193,47 +255,116 @@ def histogram_figure(report: ProbabilisticReport) -> dict[str, Any]:
     """Bars of the trials' revenue, with the P10 / P50 / P90 and target lines."""
     result = report.forecast
     bins = result.histogram
-    marks = [(_("P10"), result.p10, "#8ab4f8"), (_("P50"), result.p50, "#1f6feb"), (_("P90"), result.p90, "#8ab4f8")]
+    marks = [
+        (_("P10"), result.p10, "#8ab4f8"),
+        (_("P50"), result.p50, "#1f6feb"),
+        (_("P90"), result.p90, "#8ab4f8"),
+    ]
     if result.target is not None:
         marks.append((_("Target"), result.target, "#cf222e"))
-    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": float(v), "x1": float(v), "y0": 0, "y1": 1,
-               "line": {"color": colour, "dash": "dot" if name == _("Target") else "solid"}} for name, v, colour in marks]
-    notes = [{"x": float(v), "y": 1, "xref": "x", "yref": "paper", "text": name, "showarrow": False, "yanchor": "bottom"}
-             for name, v, _colour in marks]
-    return {"data": [{"type": "bar", "name": _("Trials"),
-                      "x": [float((b.low + b.high) / 2) for b in bins], "y": [b.count for b in bins],
-                      "width": [float(b.high - b.low) or 1.0 for b in bins], "marker": {"color": "#c4cdd5"}}],
-            "layout": {"title": {"text": _("Revenue of the period across %(n)s trials") % {"n": f"{report.trials:,}"}},
-                       "xaxis": {"title": {"text": _("Revenue")},
-                                 **money_axis([b.low for b in bins] + [b.high for b in bins] + [v for _n, v, _c in marks])},
-                       "yaxis": {"title": {"text": _("Trials")}, **COUNT_AXIS},
-                       "shapes": shapes, "annotations": notes, "bargap": 0.02, "showlegend": False}}
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": float(v),
+            "x1": float(v),
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": colour, "dash": "dot" if name == _("Target") else "solid"},
+        }
+        for name, v, colour in marks
+    ]
+    notes = [
+        {
+            "x": float(v),
+            "y": 1,
+            "xref": "x",
+            "yref": "paper",
+            "text": name,
+            "showarrow": False,
+            "yanchor": "bottom",
+        }
+        for name, v, _colour in marks
+    ]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": _("Trials"),
+                "x": [float((b.low + b.high) / 2) for b in bins],
+                "y": [b.count for b in bins],
+                "width": [float(b.high - b.low) or 1.0 for b in bins],
+                "marker": {"color": "#c4cdd5"},
+            }
+        ],
+        "layout": {
+            "title": {"text": _("Revenue of the period across %(n)s trials") % {"n": f"{report.trials:,}"}},
+            "xaxis": {
+                "title": {"text": _("Revenue")},
+                **money_axis([b.low for b in bins] + [b.high for b in bins] + [v for _n, v, _c in marks]),
+            },
+            "yaxis": {"title": {"text": _("Trials")}, **COUNT_AXIS},
+            "shapes": shapes,
+            "annotations": notes,
+            "bargap": 0.02,
+            "showlegend": False,
+        },
+    }
 
 
 def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
     result = report.forecast
-    summary = [[_("Scope"), report.scope.label], [_("Period"), report.period.start], [_("Period end"), report.period.end],
-               [_("As of"), report.as_of], [_("Trials"), report.trials], [_("Seed"), report.seed],
-               [_("Deals with a chance"), result.deals], [_("Booked"), result.booked], [_("P10"), result.p10],
-               [_("P50"), result.p50], [_("P90"), result.p90], [_("Mean"), result.mean],
-               [_("Expected value"), result.expected], [_("Target"), result.target],
-               [_("Chance of reaching the target"), result.p_target], [_("Probabilities used"), report.note]]
-    used = [[p.template_name, p.level, p.probability, ideal_label(p.source), p.outcomes, p.deals]
-            for p in report.probabilities]
+    summary = [
+        [_("Scope"), report.scope.label],
+        [_("Period"), report.period.start],
+        [_("Period end"), report.period.end],
+        [_("As of"), report.as_of],
+        [_("Trials"), report.trials],
+        [_("Seed"), report.seed],
+        [_("Deals with a chance"), result.deals],
+        [_("Booked"), result.booked],
+        [_("P10"), result.p10],
+        [_("P50"), result.p50],
+        [_("P90"), result.p90],
+        [_("Mean"), result.mean],
+        [_("Expected value"), result.expected],
+        [_("Target"), result.target],
+        [_("Chance of reaching the target"), result.p_target],
+        [_("Probabilities used"), report.note],
+    ]
+    used = [
+        [p.template_name, p.level, p.probability, ideal_label(p.source), p.outcomes, p.deals]
+        for p in report.probabilities
+    ]
     bins = [[b.low, b.high, b.count] for b in result.histogram]
-    return xlsx_response(f"probabilistic-forecast-{report.period.start.isoformat()}", [
-        (_("Summary"), [_("Figure"), _("Value")], summary),
-        (_("Probabilities"), [_("Process"), _("Level"), _("Probability %"), _("Source"), _("Outcomes"), _("Deals")], used),
-        (_("Histogram"), [pgettext("histogram bin", "From"), pgettext("histogram bin", "To"), _("Trials")], bins),
-    ])
+    return xlsx_response(
+        f"probabilistic-forecast-{report.period.start.isoformat()}",
+        [
+            (_("Summary"), [_("Figure"), _("Value")], summary),
+            (
+                _("Probabilities"),
+                [_("Process"), _("Level"), _("Probability %"), _("Source"), _("Outcomes"), _("Deals")],
+                used,
+            ),
+            (
+                _("Histogram"),
+                [pgettext("histogram bin", "From"), pgettext("histogram bin", "To"), _("Trials")],
+                bins,
+            ),
+        ],
+    )
 
 
 def _probabilistic_params(request: HttpRequest) -> dict[str, Any]:
-    return {"unit_id": _int(request, "unit_id"), "owner_id": _int(request, "owner_id"),
-            "period_kind": request.GET.get("period_kind") or None,
-            "period_start": _date(request, "period_start"),
-            "trials": _int(request, "trials", high=MAX_TRIALS, missing=ValidationFailed),
-            "seed": _int(request, "seed", low=0, high=MAX_SEED, missing=ValidationFailed)}
+    return {
+        "unit_id": _int(request, "unit_id"),
+        "owner_id": _int(request, "owner_id"),
+        "period_kind": request.GET.get("period_kind") or None,
+        "period_start": _date(request, "period_start"),
+        "trials": _int(request, "trials", high=MAX_TRIALS, missing=ValidationFailed),
+        "seed": _int(request, "seed", low=0, high=MAX_SEED, missing=ValidationFailed),
+    }
 
 
 @login_required
@@ -255,17 +386,26 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
         return render_error(request, exc)
     if request.GET.get("format") == "xlsx" and error is None:
         return probabilistic_export(report)
-    query = {"period_kind": report.period.kind, "period_start": report.period.start.isoformat(),
-             "trials": report.trials, "seed": report.seed}
+    query = {
+        "period_kind": report.period.kind,
+        "period_start": report.period.start.isoformat(),
+        "trials": report.trials,
+        "seed": report.seed,
+    }
     if report.scope.owner is not None:
         query["owner_id"] = report.scope.owner.pk
     elif report.scope.unit is not None:
         query["unit_id"] = report.scope.unit.pk
     context = {
-        "report": report, "result": report.forecast, "error": error, "figure": histogram_figure(report),
-        "choices": scope_choices(request.user), "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
-        "query": urlencode(query), "p_target_pct": None if report.forecast.p_target is None
-        else report.forecast.p_target * 100, "max_trials": MAX_TRIALS,
+        "report": report,
+        "result": report.forecast,
+        "error": error,
+        "figure": histogram_figure(report),
+        "choices": scope_choices(request.user),
+        "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
+        "query": urlencode(query),
+        "p_target_pct": None if report.forecast.p_target is None else report.forecast.p_target * 100,
+        "max_trials": MAX_TRIALS,
         "slip": {"deals": report.slips.deals, **{f"p{p}": report.slips.percentile(p) for p in (10, 50, 90)}},
     }
     return render(request, "insights/probabilistic.html", context, status=error.status if error else 200)

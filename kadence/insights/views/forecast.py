@@ -34,8 +34,13 @@ from kadence.planning.models import PeriodKind
 from kadence.planning.selectors import forecast as selectors
 from kadence.planning.services import forecast as services
 
-CATEGORY_COLOURS = {fc.BOOKED: "#1a7f37", fc.COMMIT: "#1f6feb", fc.BEST_CASE: "#8ab4f8",
-                    fc.NEXT_QUARTER: "#d4a72c", fc.PIPELINE: "#c4cdd5"}
+CATEGORY_COLOURS = {
+    fc.BOOKED: "#1a7f37",
+    fc.COMMIT: "#1f6feb",
+    fc.BEST_CASE: "#8ab4f8",
+    fc.NEXT_QUARTER: "#d4a72c",
+    fc.PIPELINE: "#c4cdd5",
+}
 
 
 def category_labels() -> dict[str, str]:
@@ -60,9 +65,12 @@ _date = parse_date_param
 
 def report_params(request: HttpRequest) -> dict[str, Any]:
     """unit_id, owner_id, period_kind and period_start from the query string."""
-    return {"unit_id": _id(request, "unit_id"), "owner_id": _id(request, "owner_id"),
-            "period_kind": request.GET.get("period_kind") or "quarter",
-            "period_start": _date(request.GET.get("period_start"), "period_start")}
+    return {
+        "unit_id": _id(request, "unit_id"),
+        "owner_id": _id(request, "owner_id"),
+        "period_kind": request.GET.get("period_kind") or "quarter",
+        "period_start": _date(request.GET.get("period_start"), "period_start"),
+    }
 
 
 def scope_choices(user: User) -> dict[str, Any]:
@@ -71,8 +79,9 @@ def scope_choices(user: User) -> dict[str, Any]:
         return {"units": [], "people": []}
     ids = scope_unit_ids(user)
     units = OrgUnit.objects.order_by("path")
-    people = User.objects.filter(is_active=True, role__in=[User.Role.REP, User.Role.INSIDE, User.Role.MANAGER,
-                                                           User.Role.DIRECTOR])
+    people = User.objects.filter(
+        is_active=True, role__in=[User.Role.REP, User.Role.INSIDE, User.Role.MANAGER, User.Role.DIRECTOR]
+    )
     if ids is not None:
         units = units.filter(pk__in=sorted(ids))
         people = people.filter(org_unit_id__in=sorted(ids))
@@ -105,29 +114,62 @@ def category_figure(report: selectors.ForecastReport) -> dict[str, Any]:
     else:
         rows = [(s.user.label, s.totals) for s in report.sellers] or [(report.scope.label, report.totals)]
     labels = category_labels()
-    data = [{"type": "bar", "name": labels[c], "x": [name for name, _t in rows],
-             "y": [float(t.figure(c).amount) for _n, t in rows], "marker": {"color": CATEGORY_COLOURS[c]}}
-            for c in fc.CATEGORIES]
+    data = [
+        {
+            "type": "bar",
+            "name": labels[c],
+            "x": [name for name, _t in rows],
+            "y": [float(t.figure(c).amount) for _n, t in rows],
+            "marker": {"color": CATEGORY_COLOURS[c]},
+        }
+        for c in fc.CATEGORIES
+    ]
     heights = [sum(t.figure(c).amount for c in fc.CATEGORIES) for _n, t in rows]
-    return {"data": data, "layout": {"barmode": "stack", "title": {"text": _("Forecast by category")},
-                                     "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
-                                     "legend": {"orientation": "h"}}}
+    return {
+        "data": data,
+        "layout": {
+            "barmode": "stack",
+            "title": {"text": _("Forecast by category")},
+            "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
+            "legend": {"orientation": "h"},
+        },
+    }
 
 
 def bucket_figure(report: selectors.ForecastReport) -> dict[str, Any]:
     labels = category_labels()
     names = [_("Booked this year")] + [bucket_label(b.code) for b in report.buckets]
-    data = [{"type": "bar", "name": labels[fc.BOOKED], "x": names,
-             "y": [float(report.booked_to_date.amount)] + [0.0] * len(report.buckets),
-             "marker": {"color": CATEGORY_COLOURS[fc.BOOKED]}}]
-    data += [{"type": "bar", "name": labels[c], "x": names,
-              "y": [0.0] + [float(b.totals.figure(c).amount) for b in report.buckets],
-              "marker": {"color": CATEGORY_COLOURS[c]}} for c in fc.OPEN_CATEGORIES]
-    heights = [report.booked_to_date.amount] + [sum(b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES)
-                                                for b in report.buckets]
-    return {"data": data, "layout": {"barmode": "stack", "title": {"text": _("Time buckets by category")},
-                                     "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
-                                     "legend": {"orientation": "h"}}}
+    data = [
+        {
+            "type": "bar",
+            "name": labels[fc.BOOKED],
+            "x": names,
+            "y": [float(report.booked_to_date.amount)] + [0.0] * len(report.buckets),
+            "marker": {"color": CATEGORY_COLOURS[fc.BOOKED]},
+        }
+    ]
+    data += [
+        {
+            "type": "bar",
+            "name": labels[c],
+            "x": names,
+            "y": [0.0] + [float(b.totals.figure(c).amount) for b in report.buckets],
+            "marker": {"color": CATEGORY_COLOURS[c]},
+        }
+        for c in fc.OPEN_CATEGORIES
+    ]
+    heights = [report.booked_to_date.amount] + [
+        sum(b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES) for b in report.buckets
+    ]
+    return {
+        "data": data,
+        "layout": {
+            "barmode": "stack",
+            "title": {"text": _("Time buckets by category")},
+            "yaxis": {"title": {"text": _("Amount")}, **money_axis(heights)},
+            "legend": {"orientation": "h"},
+        },
+    }
 
 
 def bucket_label(code: str) -> str:
@@ -139,17 +181,43 @@ def accuracy_figure(report: selectors.AccuracyReport) -> dict[str, Any]:
     """Line chart "forecast accuracy over time": forecast and actual per period, error % on the right."""
     x = [p.label for p in report.periods]
     points = report.total.points
-    return {"data": [
-        {"type": "scatter", "mode": "lines+markers", "name": _("Forecast"), "x": x,
-         "y": [float(p.forecast) if p.forecast is not None else None for p in points]},
-        {"type": "scatter", "mode": "lines+markers", "name": _("Actual"), "x": x, "y": [float(p.actual) for p in points]},
-        {"type": "scatter", "mode": "lines+markers", "name": _("Error %"), "x": x, "yaxis": "y2",
-         "line": {"dash": "dot"}, "y": [float(e) if (e := fc.as_pct(p.error)) is not None else None for p in points]},
-    ], "layout": {"title": {"text": _("Forecast accuracy over time")},
-                  "yaxis": {"title": {"text": _("Amount")},
-                            **money_axis([p.forecast for p in points] + [p.actual for p in points])},
-                  "yaxis2": {"title": {"text": _("Error %")}, "overlaying": "y", "side": "right", "zeroline": True},
-                  "legend": {"orientation": "h"}, "margin": {"l": 60, "r": 60, "t": 40, "b": 50}}}
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Forecast"),
+                "x": x,
+                "y": [float(p.forecast) if p.forecast is not None else None for p in points],
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Actual"),
+                "x": x,
+                "y": [float(p.actual) for p in points],
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Error %"),
+                "x": x,
+                "yaxis": "y2",
+                "line": {"dash": "dot"},
+                "y": [float(e) if (e := fc.as_pct(p.error)) is not None else None for p in points],
+            },
+        ],
+        "layout": {
+            "title": {"text": _("Forecast accuracy over time")},
+            "yaxis": {
+                "title": {"text": _("Amount")},
+                **money_axis([p.forecast for p in points] + [p.actual for p in points]),
+            },
+            "yaxis2": {"title": {"text": _("Error %")}, "overlaying": "y", "side": "right", "zeroline": True},
+            "legend": {"orientation": "h"},
+            "margin": {"l": 60, "r": 60, "t": 40, "b": 50},
+        },
+    }
 
 
 # --- export ----------------------------------------------------------------------------------------------
@@ -158,29 +226,95 @@ def accuracy_figure(report: selectors.AccuracyReport) -> dict[str, Any]:
 def forecast_export(report: selectors.ForecastReport) -> HttpResponse:
     labels = category_labels()
     cats = [labels[c] for c in fc.CATEGORIES]
-    summary = [(labels[c], report.totals.figure(c).count, report.totals.figure(c).amount,
-                selectors.cents(report.totals.figure(c).weighted)) for c in fc.CATEGORIES]
-    summary.append((_("Weighted pipeline"), report.totals.open_count, report.totals.open_amount,
-                    selectors.cents(report.totals.weighted)))
-    buckets = [(_("Booked this year"), report.booked_to_date.count, report.booked_to_date.amount,
-                *[None] * len(fc.OPEN_CATEGORIES))]
-    buckets += [(bucket_label(b.code), b.totals.open_count, b.totals.open_amount,
-                 *[b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES]) for b in report.buckets]
-    sellers = [(s.user.label, s.team.name if s.team else "", *[s.totals.figure(c).amount for c in fc.CATEGORIES],
-                selectors.cents(s.totals.weighted),
-                s.record.submission.forecast if s.record else None,
-                s.record.adjustment.forecast if s.record and s.record.adjustment else None,
-                s.record.adjustment.reason if s.record and s.record.adjustment else "", s.call)
-               for s in report.sellers]
-    teams = [(r.unit.name, r.unit.get_kind_display(), *[r.totals.figure(c).amount for c in fc.CATEGORIES],
-              selectors.cents(r.totals.weighted), r.call, r.sellers, r.submitted) for r in report.regions + report.teams]
-    return xlsx_response(f"forecast-{report.period.label}", [
-        (_("Categories"), [_("Category"), _("Deals"), _("Amount"), _("Weighted")], summary),
-        (_("Time buckets"), [_("Bucket"), _("Deals"), _("Amount"), *[labels[c] for c in fc.OPEN_CATEGORIES]], buckets),
-        (_("Sellers"), [_("Seller"), _("Team"), *cats, _("Weighted"), _("Submitted"), _("Adjusted"),
-                        _("Reason"), _("Forecast of record")], sellers),
-        (_("Teams"), [_("Unit"), _("Kind"), *cats, _("Weighted"), _("Forecast"), _("Sellers"), _("Submitted")], teams),
-    ])
+    summary = [
+        (
+            labels[c],
+            report.totals.figure(c).count,
+            report.totals.figure(c).amount,
+            selectors.cents(report.totals.figure(c).weighted),
+        )
+        for c in fc.CATEGORIES
+    ]
+    summary.append(
+        (
+            _("Weighted pipeline"),
+            report.totals.open_count,
+            report.totals.open_amount,
+            selectors.cents(report.totals.weighted),
+        )
+    )
+    buckets = [
+        (
+            _("Booked this year"),
+            report.booked_to_date.count,
+            report.booked_to_date.amount,
+            *[None] * len(fc.OPEN_CATEGORIES),
+        )
+    ]
+    buckets += [
+        (
+            bucket_label(b.code),
+            b.totals.open_count,
+            b.totals.open_amount,
+            *[b.totals.figure(c).amount for c in fc.OPEN_CATEGORIES],
+        )
+        for b in report.buckets
+    ]
+    sellers = [
+        (
+            s.user.label,
+            s.team.name if s.team else "",
+            *[s.totals.figure(c).amount for c in fc.CATEGORIES],
+            selectors.cents(s.totals.weighted),
+            s.record.submission.forecast if s.record else None,
+            s.record.adjustment.forecast if s.record and s.record.adjustment else None,
+            s.record.adjustment.reason if s.record and s.record.adjustment else "",
+            s.call,
+        )
+        for s in report.sellers
+    ]
+    teams = [
+        (
+            r.unit.name,
+            r.unit.get_kind_display(),
+            *[r.totals.figure(c).amount for c in fc.CATEGORIES],
+            selectors.cents(r.totals.weighted),
+            r.call,
+            r.sellers,
+            r.submitted,
+        )
+        for r in report.regions + report.teams
+    ]
+    return xlsx_response(
+        f"forecast-{report.period.label}",
+        [
+            (_("Categories"), [_("Category"), _("Deals"), _("Amount"), _("Weighted")], summary),
+            (
+                _("Time buckets"),
+                [_("Bucket"), _("Deals"), _("Amount"), *[labels[c] for c in fc.OPEN_CATEGORIES]],
+                buckets,
+            ),
+            (
+                _("Sellers"),
+                [
+                    _("Seller"),
+                    _("Team"),
+                    *cats,
+                    _("Weighted"),
+                    _("Submitted"),
+                    _("Adjusted"),
+                    _("Reason"),
+                    _("Forecast of record"),
+                ],
+                sellers,
+            ),
+            (
+                _("Teams"),
+                [_("Unit"), _("Kind"), *cats, _("Weighted"), _("Forecast"), _("Sellers"), _("Submitted")],
+                teams,
+            ),
+        ],
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------------------
@@ -191,11 +325,19 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
     report = selectors.forecast_report(request.user, as_of=today, **params)
     history = selectors.forecast_submission_list(
-        request.user, as_of=today, page=request.GET.get("page"), page_size=request.GET.get("page_size"),
-        period_kind=report.period.kind, period_start=report.period.start, unit_id=params["unit_id"],
-        owner_id=params["owner_id"])
+        request.user,
+        as_of=today,
+        page=request.GET.get("page"),
+        page_size=request.GET.get("page_size"),
+        period_kind=report.period.kind,
+        period_start=report.period.start,
+        unit_id=params["unit_id"],
+        owner_id=params["owner_id"],
+    )
     return {
-        "report": report, "history": history, "today": today,
+        "report": report,
+        "history": history,
+        "today": today,
         "category_rows": [(c, category_labels()[c], report.totals.figure(c)) for c in fc.CATEGORIES],
         "category_labels": [(c, category_labels()[c]) for c in fc.CATEGORIES],
         "open_labels": [(c, category_labels()[c]) for c in fc.OPEN_CATEGORIES],
@@ -205,7 +347,8 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
         "query": _query(report.scope, report.period),
         "previous_query": _query(report.scope, report.period.shift(-1)),
         "next_query": _query(report.scope, report.period.shift(1)),
-        "category_chart": category_figure(report), "bucket_chart": bucket_figure(report),
+        "category_chart": category_figure(report),
+        "bucket_chart": bucket_figure(report),
     }
 
 
@@ -224,7 +367,9 @@ def _forecast_page(request: HttpRequest) -> HttpResponse:
         error=failed.error if failed else None,
         form=posted if failed and failed.slot == "forecast_submit" else {},
         adjust={**posted, "submission_id": failed.kwargs.get("submission_id")}
-        if failed and failed.slot == "forecast_adjust" else {})
+        if failed and failed.slot == "forecast_adjust"
+        else {},
+    )
     return render(request, "insights/forecast.html", context, status=failed.error.status if failed else 200)
 
 
@@ -261,9 +406,13 @@ def _post(request: HttpRequest, run: Any, done: str, page_name: str) -> HttpResp
 @require_POST
 def forecast_submit(request: HttpRequest) -> HttpResponse:
     def run() -> None:
-        services.forecast_submit(request.user, period_kind=request.POST.get("period_kind"),
-                                 period_start=_date(request.POST.get("period_start"), "period_start"),
-                                 forecast=request.POST.get("forecast") or None, reason=request.POST.get("reason", ""))
+        services.forecast_submit(
+            request.user,
+            period_kind=request.POST.get("period_kind"),
+            period_start=_date(request.POST.get("period_start"), "period_start"),
+            forecast=request.POST.get("forecast") or None,
+            reason=request.POST.get("reason", ""),
+        )
 
     return _post(request, run, _("Forecast submitted."), "forecast")
 
@@ -274,8 +423,12 @@ def forecast_adjust(request: HttpRequest, submission_id: int) -> HttpResponse:
     def run() -> None:
         raw = request.POST.get("forecast") or ""
         if not raw.strip():
-            raise ValidationFailed(_("Enter the adjusted forecast."), {"forecast": [_("This field is required.")]})
-        services.forecast_adjust(request.user, submission_id, forecast=raw, reason=request.POST.get("reason", ""))
+            raise ValidationFailed(
+                _("Enter the adjusted forecast."), {"forecast": [_("This field is required.")]}
+            )
+        services.forecast_adjust(
+            request.user, submission_id, forecast=raw, reason=request.POST.get("reason", "")
+        )
 
     return _post(request, run, _("Forecast adjusted."), "forecast")
 
@@ -285,21 +438,33 @@ def _orders_page(request: HttpRequest) -> HttpResponse:
     weeks as they were typed."""
     try:
         today = timezone.localdate()
-        report = selectors.order_forecast_report(request.user, unit_id=_id(request, "unit_id"),
-                                                 owner_id=_id(request, "owner_id"), as_of=today)
+        report = selectors.order_forecast_report(
+            request.user, unit_id=_id(request, "unit_id"), owner_id=_id(request, "owner_id"), as_of=today
+        )
     except DomainError as exc:
         return render_error(request, exc)
     failed = pop_failed_post(request)
     posted = failed.data.dict() if failed else {}
-    return render(request, "insights/forecast_orders.html", {
-        "report": report, "error": failed.error if failed else None, "form": posted,
-        "choices": scope_choices(request.user),
-        "weeks": [(w, report.mine.get(w), posted.get(f"week_{w.isoformat()}")) for w in report.weeks_ahead],
-        "leads": fc.LEADS,
-        "accuracy_rows": [(w.week_start, w.actual, [(p.forecast, fc.as_pct(p.error)) for p in w.points])
-                          for w in report.accuracy],
-        "lead_rows": [(lead, fc.as_pct(s.bias), fc.as_pct(s.mape)) for lead, s in report.by_lead.items()],
-    }, status=failed.error.status if failed else 200)
+    return render(
+        request,
+        "insights/forecast_orders.html",
+        {
+            "report": report,
+            "error": failed.error if failed else None,
+            "form": posted,
+            "choices": scope_choices(request.user),
+            "weeks": [
+                (w, report.mine.get(w), posted.get(f"week_{w.isoformat()}")) for w in report.weeks_ahead
+            ],
+            "leads": fc.LEADS,
+            "accuracy_rows": [
+                (w.week_start, w.actual, [(p.forecast, fc.as_pct(p.error)) for p in w.points])
+                for w in report.accuracy
+            ],
+            "lead_rows": [(lead, fc.as_pct(s.bias), fc.as_pct(s.mape)) for lead, s in report.by_lead.items()],
+        },
+        status=failed.error.status if failed else 200,
+    )
 
 
 @login_required
@@ -331,24 +496,47 @@ def forecast_accuracy(request: HttpRequest) -> HttpResponse:
     try:
         count = parse_int(request.GET.get("periods"), low=0)
         count = selectors.ACCURACY_PERIODS if count is None else count
-        report = selectors.forecast_accuracy(request.user, period_kind=request.GET.get("period_kind") or "quarter",
-                                             unit_id=_id(request, "unit_id"), owner_id=_id(request, "owner_id"),
-                                             as_of=timezone.localdate(), count=count)
+        report = selectors.forecast_accuracy(
+            request.user,
+            period_kind=request.GET.get("period_kind") or "quarter",
+            unit_id=_id(request, "unit_id"),
+            owner_id=_id(request, "owner_id"),
+            as_of=timezone.localdate(),
+            count=count,
+        )
     except DomainError as exc:
         return render_error(request, exc)
+
     def lines(items: list[selectors.AccuracyLine]) -> list[tuple[Any, ...]]:
-        return [(line, [fc.as_pct(p.error) for p in line.points], fc.as_pct(line.summary.bias),
-                 fc.as_pct(line.summary.mape)) for line in items]
+        return [
+            (
+                line,
+                [fc.as_pct(p.error) for p in line.points],
+                fc.as_pct(line.summary.bias),
+                fc.as_pct(line.summary.mape),
+            )
+            for line in items
+        ]
 
     total = report.total
-    return render(request, "insights/forecast_accuracy.html", {
-        "report": report, "chart": accuracy_figure(report), "choices": scope_choices(request.user),
-        "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
-        "total_rows": [(period, point, fc.as_pct(point.error)) for period, point in zip(report.periods, total.points,
-                                                                                        strict=True)],
-        "bias": fc.as_pct(total.summary.bias), "mape": fc.as_pct(total.summary.mape),
-        "teams": lines(report.teams), "sellers": lines(report.sellers),
-    })
+    return render(
+        request,
+        "insights/forecast_accuracy.html",
+        {
+            "report": report,
+            "chart": accuracy_figure(report),
+            "choices": scope_choices(request.user),
+            "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
+            "total_rows": [
+                (period, point, fc.as_pct(point.error))
+                for period, point in zip(report.periods, total.points, strict=True)
+            ],
+            "bias": fc.as_pct(total.summary.bias),
+            "mape": fc.as_pct(total.summary.mape),
+            "teams": lines(report.teams),
+            "sellers": lines(report.sellers),
+        },
+    )
 
 
 urlpatterns = [

@@ -72,8 +72,9 @@ class FunnelForm(ScopeForm):
     product_line_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     industry_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     account_size = forms.ChoiceField(required=False, choices=[("", ""), *Account.Size.choices])
-    measure = forms.ChoiceField(required=False, choices=[("count", gettext_lazy("Deals")),
-                                                         ("amount", gettext_lazy("Amount"))])
+    measure = forms.ChoiceField(
+        required=False, choices=[("count", gettext_lazy("Deals")), ("amount", gettext_lazy("Amount"))]
+    )
 
 
 @dataclass
@@ -87,8 +88,10 @@ class FunnelInputs:
 
 def _resolve(user: User, data: dict[str, Any], today: date) -> FunnelInputs:
     if data.get("unit_id") and data.get("owner_id"):
-        raise ValidationFailed(_("Choose a unit or a seller, not both."),
-                               {"owner_id": [_("Leave this empty when you choose a unit.")]})
+        raise ValidationFailed(
+            _("Choose a unit or a seller, not both."),
+            {"owner_id": [_("Leave this empty when you choose a unit.")]},
+        )
     scope = resolve_scope(user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
     template = funnel_template(data.get("template_id"))
     cut = funnel_slice(data.get("product_line_id"), data.get("industry_id"), data.get("account_size"))
@@ -101,8 +104,10 @@ def funnel_inputs(request: HttpRequest, today: date) -> tuple[FunnelInputs, Doma
     A unit or seller out of reach raises NotFound (404)."""
     form = FunnelForm(request.GET)
     if not form.is_valid():
-        error: DomainError = ValidationFailed(_("Some settings are not valid; showing the defaults."),
-                                              {k: [str(m) for m in v] for k, v in form.errors.items()})
+        error: DomainError = ValidationFailed(
+            _("Some settings are not valid; showing the defaults."),
+            {k: [str(m) for m in v] for k, v in form.errors.items()},
+        )
         return _resolve(request.user, {}, today), error
     try:
         return _resolve(request.user, form.cleaned_data, today), None
@@ -117,7 +122,8 @@ def _controls(user: User) -> dict[str, Any]:
         "product_lines": list(ProductLine.objects.order_by("code")),
         "industries": list(Industry.objects.order_by("id")),
         "sizes": Account.Size.choices,
-        "units": [], "sellers": [],
+        "units": [],
+        "sellers": [],
     }
     if not user.is_seller:
         reach = scope_unit_ids(user)
@@ -138,8 +144,12 @@ def _query(inputs: FunnelInputs, **extra: Any) -> str:
         q["unit_id"] = str(scope.unit.pk)
     q["template_id"] = str(inputs.template.pk)
     q["as_of"] = inputs.as_of.isoformat()
-    for key, value in (("product_line_id", inputs.cut.product_line_id), ("industry_id", inputs.cut.industry_id),
-                       ("account_size", inputs.cut.account_size), *extra.items()):
+    for key, value in (
+        ("product_line_id", inputs.cut.product_line_id),
+        ("industry_id", inputs.cut.industry_id),
+        ("account_size", inputs.cut.account_size),
+        *extra.items(),
+    ):
         if value:
             q[key] = str(value)
     return q.urlencode()
@@ -149,9 +159,20 @@ def _query(inputs: FunnelInputs, **extra: Any) -> str:
 
 
 def _stage_rows(report: FunnelReport) -> list[dict[str, Any]]:
-    return [{"stage": r.stage, "name": r.stage.name, "count": r.count, "amount": r.amount, "weighted": r.weighted,
-             "avg_age": r.avg_age, "advanced": r.advanced, "lost": r.lost, "conversion": _pct(r.conversion)}
-            for r in report.stages]
+    return [
+        {
+            "stage": r.stage,
+            "name": r.stage.name,
+            "count": r.count,
+            "amount": r.amount,
+            "weighted": r.weighted,
+            "avg_age": r.avg_age,
+            "advanced": r.advanced,
+            "lost": r.lost,
+            "conversion": _pct(r.conversion),
+        }
+        for r in report.stages
+    ]
 
 
 def funnel_figure(report: FunnelReport, measure: str) -> dict[str, Any]:
@@ -159,37 +180,71 @@ def funnel_figure(report: FunnelReport, measure: str) -> dict[str, Any]:
     amounts = measure == "amount"
     values = [_flt(r.amount if amounts else r.count) for r in report.stages]
     trace: dict[str, Any] = {
-        "type": "funnel", "y": [r.stage.name for r in report.stages], "x": values,
+        "type": "funnel",
+        "y": [r.stage.name for r in report.stages],
+        "x": values,
         "name": _("Open amount per stage") if amounts else _("Open deals per stage"),
-        "textinfo": "value+percent initial", "textposition": "inside", "textfont": {"size": 12},
-        "marker": {"color": "#1f6feb"}, "connector": {"line": {"width": 0}}}
+        "textinfo": "value+percent initial",
+        "textposition": "inside",
+        "textfont": {"size": 12},
+        "marker": {"color": "#1f6feb"},
+        "connector": {"line": {"width": 0}},
+    }
     if amounts:
-        trace.update({"text": [format_amount(r.amount) for r in report.stages], "textinfo": "text+percent initial",
-                      "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>"})
+        trace.update(
+            {
+                "text": [format_amount(r.amount) for r in report.stages],
+                "textinfo": "text+percent initial",
+                "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>",
+            }
+        )
     return {
         "data": [trace],
-        "layout": {"yaxis": {"automargin": True}, "xaxis": money_axis(values) if amounts else COUNT_AXIS,
-                   "margin": {"l": 20, "r": 20, "t": 10, "b": 10}, "funnelgap": 0.08},
+        "layout": {
+            "yaxis": {"automargin": True},
+            "xaxis": money_axis(values) if amounts else COUNT_AXIS,
+            "margin": {"l": 20, "r": 20, "t": 10, "b": 10},
+            "funnelgap": 0.08,
+        },
     }
 
 
 def funnel_export(report: FunnelReport) -> HttpResponse:
     """The table (stage rows and the totals) and the scope's rates; no deal appears in it."""
     totals = funnel_totals(report)
-    headers = [_("Stage"), _("Open deals"), _("Amount"), _("Weighted"), _("Average age (days)"), _("Advanced"),
-               _("Lost"), _("Conversion")]
-    rows: list[list[Any]] = [[r.stage.name, r.count, r.amount, r.weighted, r.avg_age, r.advanced, r.lost, r.conversion]
-                             for r in report.stages]
+    headers = [
+        _("Stage"),
+        _("Open deals"),
+        _("Amount"),
+        _("Weighted"),
+        _("Average age (days)"),
+        _("Advanced"),
+        _("Lost"),
+        _("Conversion"),
+    ]
+    rows: list[list[Any]] = [
+        [r.stage.name, r.count, r.amount, r.weighted, r.avg_age, r.advanced, r.lost, r.conversion]
+        for r in report.stages
+    ]
     rows.append([_("Total"), totals.count, totals.amount, totals.weighted, totals.avg_age, None, None, None])
     summary = [
-        [_("Scope"), report.scope.label], [_("Process"), report.template.name], [_("As of"), report.as_of],
-        [_("History window from"), report.window_start], [_("Source"), source_label(report.source)],
-        [_("Won"), report.won], [_("Lost"), report.lost], [_("Win rate"), report.win_rate],
-        [_("Average won amount"), report.avg_won_amount], [_("Cycle (days)"), report.cycle_days],
-        [_("Open qualified deals"), report.open_qualified], [_("Sales velocity (per day)"), report.velocity],
+        [_("Scope"), report.scope.label],
+        [_("Process"), report.template.name],
+        [_("As of"), report.as_of],
+        [_("History window from"), report.window_start],
+        [_("Source"), source_label(report.source)],
+        [_("Won"), report.won],
+        [_("Lost"), report.lost],
+        [_("Win rate"), report.win_rate],
+        [_("Average won amount"), report.avg_won_amount],
+        [_("Cycle (days)"), report.cycle_days],
+        [_("Open qualified deals"), report.open_qualified],
+        [_("Sales velocity (per day)"), report.velocity],
     ]
-    return xlsx_response(f"funnel-{report.as_of.isoformat()}",
-                         [(_("Funnel"), headers, rows), (_("Summary"), [_("Figure"), _("Value")], summary)])
+    return xlsx_response(
+        f"funnel-{report.as_of.isoformat()}",
+        [(_("Funnel"), headers, rows), (_("Summary"), [_("Figure"), _("Value")], summary)],
+    )
 
 
 @login_required
@@ -200,18 +255,32 @@ def funnel(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         inputs, error = funnel_inputs(request, today)
-        report = funnel_report(request.user, inputs.scope, template=inputs.template, as_of=inputs.as_of,
-                               today=today, cut=inputs.cut)
+        report = funnel_report(
+            request.user,
+            inputs.scope,
+            template=inputs.template,
+            as_of=inputs.as_of,
+            today=today,
+            cut=inputs.cut,
+        )
     except DomainError as exc:
         return render_error(request, exc)
     if request.GET.get("format") == "xlsx" and error is None:
         return funnel_export(report)
     context = {
-        "report": report, "inputs": inputs, "error": error, "rows": _stage_rows(report),
-        "totals": funnel_totals(report), "win_rate": _pct(report.win_rate), "source": source_label(report.source),
-        "figure": funnel_figure(report, inputs.measure), "today": today,
-        "trend_query": _query(inputs), "export_query": _query(inputs, format="xlsx"),
-        "count_query": _query(inputs, measure="count"), "amount_query": _query(inputs, measure="amount"),
+        "report": report,
+        "inputs": inputs,
+        "error": error,
+        "rows": _stage_rows(report),
+        "totals": funnel_totals(report),
+        "win_rate": _pct(report.win_rate),
+        "source": source_label(report.source),
+        "figure": funnel_figure(report, inputs.measure),
+        "today": today,
+        "trend_query": _query(inputs),
+        "export_query": _query(inputs, format="xlsx"),
+        "count_query": _query(inputs, measure="count"),
+        "amount_query": _query(inputs, measure="amount"),
         **_controls(request.user),
     }
     return render(request, "insights/funnel.html", context, status=error.status if error else 200)
@@ -221,15 +290,31 @@ def trend_figure(points: list[Any]) -> dict[str, Any]:
     days = [p.as_of.isoformat() for p in points]
     return {
         "data": [
-            {"type": "scatter", "mode": "lines+markers", "name": _("Weighted pipeline"), "x": days,
-             "y": [_flt(p.weighted) for p in points]},
-            {"type": "scatter", "mode": "lines+markers", "name": _("Open amount"), "x": days,
-             "y": [_flt(p.amount) for p in points], "line": {"dash": "dot"}},
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Weighted pipeline"),
+                "x": days,
+                "y": [_flt(p.weighted) for p in points],
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Open amount"),
+                "x": days,
+                "y": [_flt(p.amount) for p in points],
+                "line": {"dash": "dot"},
+            },
         ],
-        "layout": {"margin": {"t": 10},
-                   "yaxis": {"title": {"text": _("Amount")},
-                             **money_axis([p.weighted for p in points] + [p.amount for p in points])},
-                   "xaxis": {"type": "date"}, "legend": {"orientation": "h"}},
+        "layout": {
+            "margin": {"t": 10},
+            "yaxis": {
+                "title": {"text": _("Amount")},
+                **money_axis([p.weighted for p in points] + [p.amount for p in points]),
+            },
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h"},
+        },
     }
 
 
@@ -243,7 +328,9 @@ def funnel_trend_part(request: HttpRequest) -> HttpResponse:
         inputs, error = funnel_inputs(request, today)
         if error is not None:
             raise error
-        points = funnel_trend(request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut)
+        points = funnel_trend(
+            request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut
+        )
     except DomainError as exc:
         return render_error(request, exc)
     context = {"points": points, "figure": trend_figure(points), "funnel_query": _query(inputs)}
@@ -255,23 +342,72 @@ def funnel_trend_part(request: HttpRequest) -> HttpResponse:
 
 
 def _metrics_view(m: Metrics) -> dict[str, Any]:
-    return {"open_count": m.open_count, "amount": m.amount, "weighted": m.weighted, "quarter_amount": m.quarter_amount,
-            "target": m.target, "coverage": _pct(m.coverage), "won": m.won, "lost": m.lost,
-            "win_rate": _pct(m.win_rate), "velocity": m.velocity, "sellers": m.sellers,
-            "velocity_per_seller": m.velocity_per_seller, "stalled": m.stalled,
-            "stall_rate": _pct(m.stall_rate), "spent": m.spent, "budget": m.budget,
-            "execution": _pct(m.expense_execution)}
+    return {
+        "open_count": m.open_count,
+        "amount": m.amount,
+        "weighted": m.weighted,
+        "quarter_amount": m.quarter_amount,
+        "target": m.target,
+        "coverage": _pct(m.coverage),
+        "won": m.won,
+        "lost": m.lost,
+        "win_rate": _pct(m.win_rate),
+        "velocity": m.velocity,
+        "sellers": m.sellers,
+        "velocity_per_seller": m.velocity_per_seller,
+        "stalled": m.stalled,
+        "stall_rate": _pct(m.stall_rate),
+        "spent": m.spent,
+        "budget": m.budget,
+        "execution": _pct(m.expense_execution),
+    }
 
 
 def analysis_export(report: AnalysisReport) -> HttpResponse:
-    headers = [_("Name"), _("Open deals"), _("Amount"), _("Weighted"), _("Closing this quarter"), _("Quarter target"),
-               _("Coverage"), _("Won"), _("Lost"), _("Win rate"), _("Sales velocity (per day)"), _("Sellers"),
-               _("Velocity per seller"), _("Stalled"),
-               _("Stall rate"), _("Expenses"), _("Budget"), _("Expense execution"), _("Anomalies")]
+    headers = [
+        _("Name"),
+        _("Open deals"),
+        _("Amount"),
+        _("Weighted"),
+        _("Closing this quarter"),
+        _("Quarter target"),
+        _("Coverage"),
+        _("Won"),
+        _("Lost"),
+        _("Win rate"),
+        _("Sales velocity (per day)"),
+        _("Sellers"),
+        _("Velocity per seller"),
+        _("Stalled"),
+        _("Stall rate"),
+        _("Expenses"),
+        _("Budget"),
+        _("Expense execution"),
+        _("Anomalies"),
+    ]
 
     def line(label: str, m: Metrics, notes: str) -> list[Any]:
-        return [label, m.open_count, m.amount, m.weighted, m.quarter_amount, m.target, m.coverage, m.won, m.lost,
-                m.win_rate, m.velocity, m.sellers, m.velocity_per_seller, m.stalled, m.stall_rate, m.spent, m.budget, m.expense_execution, notes]
+        return [
+            label,
+            m.open_count,
+            m.amount,
+            m.weighted,
+            m.quarter_amount,
+            m.target,
+            m.coverage,
+            m.won,
+            m.lost,
+            m.win_rate,
+            m.velocity,
+            m.sellers,
+            m.velocity_per_seller,
+            m.stalled,
+            m.stall_rate,
+            m.spent,
+            m.budget,
+            m.expense_execution,
+            notes,
+        ]
 
     rows = [line(r.label, r.metrics, "; ".join(anomaly_text(a) for a in r.anomalies)) for r in report.rows]
     rows.append(line(_("Total: %(scope)s") % {"scope": report.parent_label}, report.parent, ""))
@@ -284,32 +420,59 @@ def analysis(request: HttpRequest) -> HttpResponse:
     """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx exports it)."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
-        return render_error(request, ValidationFailed(_("The report's settings are not valid."),
-                                                      {k: [str(m) for m in v] for k, v in form.errors.items()}))
+        return render_error(
+            request,
+            ValidationFailed(
+                _("The report's settings are not valid."),
+                {k: [str(m) for m in v] for k, v in form.errors.items()},
+            ),
+        )
     data = form.cleaned_data
     today = timezone.localdate()
     try:
         if data.get("unit_id") and data.get("owner_id"):
-            raise ValidationFailed(_("Choose a unit or a seller, not both."),
-                                   {"owner_id": [_("Leave this empty when you choose a unit.")]})
+            raise ValidationFailed(
+                _("Choose a unit or a seller, not both."),
+                {"owner_id": [_("Leave this empty when you choose a unit.")]},
+            )
         scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
         report = funnel_analysis(request.user, scope, today=today)
     except DomainError as exc:
         return render_error(request, exc)
     if request.GET.get("format") == "xlsx":
         return analysis_export(report)
-    rows = [{"row": r, "m": _metrics_view(r.metrics),
-             "anomalies": [{"metric": a.metric, "label": metric_label(a.metric), "text": anomaly_text(a),
-                            "direction": a.direction, "direction_label": direction_label(a.direction)}
-                           for a in r.anomalies]} for r in report.rows]
+    rows = [
+        {
+            "row": r,
+            "m": _metrics_view(r.metrics),
+            "anomalies": [
+                {
+                    "metric": a.metric,
+                    "label": metric_label(a.metric),
+                    "text": anomaly_text(a),
+                    "direction": a.direction,
+                    "direction_label": direction_label(a.direction),
+                }
+                for a in r.anomalies
+            ],
+        }
+        for r in report.rows
+    ]
     anomaly_list = [{"row": row["row"], **a} for row in rows for a in row["anomalies"]]
     query = QueryDict(mutable=True)
     if scope.unit is not None:
         query["unit_id"] = str(scope.unit.pk)
     elif scope.owner is not None:
         query["owner_id"] = str(scope.owner.pk)
-    context = {"report": report, "rows": rows, "parent": _metrics_view(report.parent), "anomalies": anomaly_list,
-               "threshold": _pct(report.threshold), "scope_query": query.urlencode(), "today": today}
+    context = {
+        "report": report,
+        "rows": rows,
+        "parent": _metrics_view(report.parent),
+        "anomalies": anomaly_list,
+        "threshold": _pct(report.threshold),
+        "scope_query": query.urlencode(),
+        "today": today,
+    }
     return render(request, "insights/analysis.html", context)
 
 

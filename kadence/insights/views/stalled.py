@@ -51,18 +51,28 @@ class StallActionForm(forms.Form):
     """One of the three outcomes posted from a row; the service checks what each outcome needs."""
 
     outcome = forms.ChoiceField(choices=StallAction.Outcome.choices)
-    next_step = forms.CharField(label=gettext_lazy("Next step"), max_length=NEXT_STEP_MAX_LENGTH, required=False)
+    next_step = forms.CharField(
+        label=gettext_lazy("Next step"), max_length=NEXT_STEP_MAX_LENGTH, required=False
+    )
     next_step_on = DateField(label=gettext_lazy("On"), required=False)
     activity_kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Activity.Kind.choices, required=False)
-    stage_id = forms.IntegerField(label=gettext_lazy("Back to stage"), min_value=1, required=False, max_value=MAX_ID)
-    loss_reason_id = forms.IntegerField(label=gettext_lazy("Loss reason"), min_value=1, required=False, max_value=MAX_ID)
+    stage_id = forms.IntegerField(
+        label=gettext_lazy("Back to stage"), min_value=1, required=False, max_value=MAX_ID
+    )
+    loss_reason_id = forms.IntegerField(
+        label=gettext_lazy("Loss reason"), min_value=1, required=False, max_value=MAX_ID
+    )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 def _filters(data: Any) -> dict[str, Any]:
-    return {"unit_id": parse_int(data.get("unit_id")), "owner_id": parse_int(data.get("owner_id")),
-            "reason": data.get("reason") or None, "sort": data.get("sort") or DEFAULT_SORT}
+    return {
+        "unit_id": parse_int(data.get("unit_id")),
+        "owner_id": parse_int(data.get("owner_id")),
+        "reason": data.get("reason") or None,
+        "sort": data.get("sort") or DEFAULT_SORT,
+    }
 
 
 def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
@@ -80,20 +90,35 @@ def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
 def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
     """Per deal on the page, the stages it may be downgraded to (earlier stages of its process)."""
     templates = {row.opp.template_id for row in rows}
-    stages = list(Stage.objects.filter(template_id__in=templates, is_won=False).order_by("template_id", "order"))
-    return {row.opp.pk: [s for s in stages if s.template_id == row.opp.template_id and s.order < row.opp.stage.order]
-            for row in rows}
+    stages = list(
+        Stage.objects.filter(template_id__in=templates, is_won=False).order_by("template_id", "order")
+    )
+    return {
+        row.opp.pk: [
+            s for s in stages if s.template_id == row.opp.template_id and s.order < row.opp.stage.order
+        ]
+        for row in rows
+    }
 
 
-def _page(request: HttpRequest, *, error: DomainError | None = None, error_opp: int | None = None,
-          form: StallActionForm | None = None, query: Any = None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    *,
+    error: DomainError | None = None,
+    error_opp: int | None = None,
+    form: StallActionForm | None = None,
+    query: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     query = query if query is not None else request.GET
     chosen = _filters(query)
     kept = {key: query.get(key) for key in FILTERS if query.get(key)}
     kept_query = QueryDict(mutable=True)
     kept_query.update(kept)
     try:
-        report = stalled_report(request.user, **chosen, page=query.get("page"), page_size=query.get("page_size"))
+        report = stalled_report(
+            request.user, **chosen, page=query.get("page"), page_size=query.get("page_size")
+        )
     except DomainError as exc:
         return render_error(request, exc)
     rows = report.page.items
@@ -101,15 +126,33 @@ def _page(request: HttpRequest, *, error: DomainError | None = None, error_opp: 
     units, sellers = _scope_choices(request.user)
     today = report.as_of
     context = {
-        "report": report, "rows": [{"row": row, "reasons": [(r, reason_text(r)) for r in row.reasons],
-                                    "stages": stages.get(row.opp.pk, []),
-                                    "can_act": can_write_opportunity(request.user, row.opp)} for row in rows],
-        "page": report.page, "counts": [(code, reason_label(code), report.counts[code]) for code in REASONS],
-        "reasons": [(code, label) for code, label in REASON_LABELS.items()], "units": units, "sellers": sellers,
-        "chosen": chosen, "sorts": SORTS, "default_sort": DEFAULT_SORT, "loss_reasons": list(LossReason.objects.all()),
-        "activity_kinds": Activity.Kind.choices, "next_step_min": today + timedelta(days=1),
-        "next_step_max": today + timedelta(days=NEXT_STEP_MAX_DAYS), "error": error, "error_opp": error_opp,
-        "form": form, "filters": kept, "query": kept_query,
+        "report": report,
+        "rows": [
+            {
+                "row": row,
+                "reasons": [(r, reason_text(r)) for r in row.reasons],
+                "stages": stages.get(row.opp.pk, []),
+                "can_act": can_write_opportunity(request.user, row.opp),
+            }
+            for row in rows
+        ],
+        "page": report.page,
+        "counts": [(code, reason_label(code), report.counts[code]) for code in REASONS],
+        "reasons": [(code, label) for code, label in REASON_LABELS.items()],
+        "units": units,
+        "sellers": sellers,
+        "chosen": chosen,
+        "sorts": SORTS,
+        "default_sort": DEFAULT_SORT,
+        "loss_reasons": list(LossReason.objects.all()),
+        "activity_kinds": Activity.Kind.choices,
+        "next_step_min": today + timedelta(days=1),
+        "next_step_max": today + timedelta(days=NEXT_STEP_MAX_DAYS),
+        "error": error,
+        "error_opp": error_opp,
+        "form": form,
+        "filters": kept,
+        "query": kept_query,
         "factor": format(report.policy.factor.normalize(), "f"),
     }
     return render(request, "insights/stalled.html", context, status=status)
@@ -120,22 +163,54 @@ def _export(request: HttpRequest) -> HttpResponse:
         report, rows = stalled_export(request.user, **_filters(request.GET))
     except DomainError as exc:
         return render_error(request, exc)
-    headers = [_("Opportunity"), _("Account"), _("Owner"), _("Team"), _("Stage"), _("Days in stage"),
-               _("Standard days"), _("Days allowed"), _("Last customer activity"), _("Expected close date"),
-               _("Close date pushes"), _("Days stalled"), _("Stalled since"), _("Reasons"), _("Last action"),
-               _("Last action on"), _("Amount"), _("Currency")]
+    headers = [
+        _("Opportunity"),
+        _("Account"),
+        _("Owner"),
+        _("Team"),
+        _("Stage"),
+        _("Days in stage"),
+        _("Standard days"),
+        _("Days allowed"),
+        _("Last customer activity"),
+        _("Expected close date"),
+        _("Close date pushes"),
+        _("Days stalled"),
+        _("Stalled since"),
+        _("Reasons"),
+        _("Last action"),
+        _("Last action on"),
+        _("Amount"),
+        _("Currency"),
+    ]
 
     def lines():
         for row in rows:
             opp, action = row.opp, row.last_action
-            yield [opp.name, opp.account.name, opp.owner.label, opp.team.name, opp.stage.name, row.days_in_stage,
-                   opp.stage.standard_days, row.stage_allowance, row.last_activity_on, opp.expected_close_date,
-                   row.close_pushes, row.days_stalled, row.stalled_since,
-                   "; ".join(reason_text(r) for r in row.reasons),
-                   action.get_outcome_display() if action else "",
-                   timezone.localtime(action.acted_at).date() if action else None, opp.amount, opp.currency]
+            yield [
+                opp.name,
+                opp.account.name,
+                opp.owner.label,
+                opp.team.name,
+                opp.stage.name,
+                row.days_in_stage,
+                opp.stage.standard_days,
+                row.stage_allowance,
+                row.last_activity_on,
+                opp.expected_close_date,
+                row.close_pushes,
+                row.days_stalled,
+                row.stalled_since,
+                "; ".join(reason_text(r) for r in row.reasons),
+                action.get_outcome_display() if action else "",
+                timezone.localtime(action.acted_at).date() if action else None,
+                opp.amount,
+                opp.currency,
+            ]
 
-    return xlsx_response(f"stalled-deals-{report.as_of.isoformat()}", [(_("Stalled deals"), headers, lines())])
+    return xlsx_response(
+        f"stalled-deals-{report.as_of.isoformat()}", [(_("Stalled deals"), headers, lines())]
+    )
 
 
 @login_required
@@ -148,8 +223,13 @@ def stalled_deals(request: HttpRequest) -> HttpResponse:
     if failed is not None:  # an outcome refused (stalled_deal_act): shown once, next to its deal
         form = StallActionForm(failed.data)
         form.is_valid()
-        return _page(request, error=failed.error, error_opp=failed.kwargs.get("pk"), form=form,
-                     status=failed.error.status)
+        return _page(
+            request,
+            error=failed.error,
+            error_opp=failed.kwargs.get("pk"),
+            form=form,
+            status=failed.error.status,
+        )
     return _page(request)
 
 
@@ -170,10 +250,18 @@ def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_invalid_form(request, _back(request.POST), form)
     data = form.cleaned_data
     try:
-        action = stall_act(request.user, pk, data["outcome"], next_step=data["next_step"],
-                           next_step_on=data["next_step_on"], activity_kind=data["activity_kind"] or "call_out",
-                           stage_id=data["stage_id"], loss_reason_id=data["loss_reason_id"], note=data["note"],
-                           version=data["version"])
+        action = stall_act(
+            request.user,
+            pk,
+            data["outcome"],
+            next_step=data["next_step"],
+            next_step_on=data["next_step_on"],
+            activity_kind=data["activity_kind"] or "call_out",
+            stage_id=data["stage_id"],
+            loss_reason_id=data["loss_reason_id"],
+            note=data["note"],
+            version=data["version"],
+        )
     except (NotFound, PermissionDenied) as exc:
         return render_error(request, exc)
     except DomainError as exc:

@@ -62,9 +62,13 @@ class TargetForm(forms.Form):
     """Set a target: `scope` is "unit:<id>" or "user:<id>" among those the user may set."""
 
     scope = forms.ChoiceField(label=gettext_lazy("For"))
-    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter")
+    period_kind = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter"
+    )
     period_start = DateField(label=gettext_lazy("Any day of the period"))
-    amount = MoneyField(label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    amount = MoneyField(
+        label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"})
+    )
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, initial="CNY")
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
@@ -85,15 +89,18 @@ class TargetForm(forms.Form):
 class TargetEditForm(forms.Form):
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
     period_start = DateField(label=gettext_lazy("Any day of the period"))
-    amount = MoneyField(label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    amount = MoneyField(
+        label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"})
+    )
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class TargetFilterForm(forms.Form):
-    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), required=False,
-                                    choices=[("", gettext_lazy("Any")), *PeriodKind.choices])
+    period_kind = forms.ChoiceField(
+        label=gettext_lazy("Period"), required=False, choices=[("", gettext_lazy("Any")), *PeriodKind.choices]
+    )
     period_start = DateField(label=gettext_lazy("Holding the day"), required=False)
 
 
@@ -102,18 +109,27 @@ class IdealForm(forms.Form):
 
     # Plain ids (the selects only offer what is in reach): a unit or seller out of reach is a 404, as
     # in the API, not a form error.
-    unit_id = forms.IntegerField(label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID,
-                                 widget=forms.Select)
-    owner_id = forms.IntegerField(label=gettext_lazy("Seller"), required=False, min_value=1, max_value=MAX_ID,
-                                  widget=forms.Select)
-    template_id = forms.IntegerField(label=gettext_lazy("Process"), required=False, min_value=1, max_value=MAX_ID,
-                                     widget=forms.Select)
+    unit_id = forms.IntegerField(
+        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
+    )
+    owner_id = forms.IntegerField(
+        label=gettext_lazy("Seller"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
+    )
+    template_id = forms.IntegerField(
+        label=gettext_lazy("Process"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
+    )
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, required=False)
     period_start = DateField(label=gettext_lazy("Any day of the period"), required=False)
     target = MoneyField(label=gettext_lazy("Try a target"), required=False)
     avg_deal = MoneyField(label=gettext_lazy("Try an average deal size"), required=False, positive=True)
-    durations = forms.ChoiceField(label=gettext_lazy("Stage durations"), required=False, choices=[
-        ("configured", gettext_lazy("Configured (standard days)")), ("learned", gettext_lazy("Learned from history"))])
+    durations = forms.ChoiceField(
+        label=gettext_lazy("Stage durations"),
+        required=False,
+        choices=[
+            ("configured", gettext_lazy("Configured (standard days)")),
+            ("learned", gettext_lazy("Learned from history")),
+        ],
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,29 +147,50 @@ class IdealForm(forms.Form):
         everything = _("Everything in your scope") if units is not None else _("Company")
         self.fields["unit_id"].widget.choices = [("", everything), *[(u.pk, u.name) for u in unit_rows]]
         self.fields["owner_id"].widget.choices = [("", "—"), *[(s.pk, s.label) for s in sellers]]
-        self.fields["template_id"].widget.choices = [("", _("Default process")), *[
-            (t.pk, t.name) for t in ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")]]
+        self.fields["template_id"].widget.choices = [
+            ("", _("Default process")),
+            *[
+                (t.pk, t.name)
+                for t in ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")
+            ],
+        ]
         self.show_scope = not user.is_seller
 
 
 # --- targets -------------------------------------------------------------------------------------
 
 
-def _targets_page(request: HttpRequest, *, form: TargetForm | None = None, error: DomainError | None = None,
-                  status: int = 200) -> HttpResponse:
+def _targets_page(
+    request: HttpRequest,
+    *,
+    form: TargetForm | None = None,
+    error: DomainError | None = None,
+    status: int = 200,
+) -> HttpResponse:
     user = request.user
     filters = TargetFilterForm(request.GET or None)
     kind = start = None
     if filters.is_valid():
         kind, start = filters.cleaned_data["period_kind"] or None, filters.cleaned_data["period_start"]
-    page = target_list(user, period_kind=kind, period_start=start, page=request.GET.get("page"),
-                       page_size=request.GET.get("page_size"))
+    page = target_list(
+        user,
+        period_kind=kind,
+        period_start=start,
+        page=request.GET.get("page"),
+        page_size=request.GET.get("page_size"),
+    )
     form = form or TargetForm(user=user)
     can_set = bool(form.fields["scope"].choices[0][1] or form.fields["scope"].choices[1][1])
-    rows = [(t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
-            for t in page.items]
-    return render(request, "insights/targets.html", {"page": page, "rows": rows, "form": form, "filters": filters,
-                                                     "can_set": can_set, "error": error}, status=status)
+    rows = [
+        (t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
+        for t in page.items
+    ]
+    return render(
+        request,
+        "insights/targets.html",
+        {"page": page, "rows": rows, "form": form, "filters": filters, "can_set": can_set, "error": error},
+        status=status,
+    )
 
 
 @login_required
@@ -163,10 +200,14 @@ def targets(request: HttpRequest) -> HttpResponse:
     Refused, the POST answers 303 back here (post-redirect-get) and the form is shown again, once."""
     user = request.user
     if request.method == "POST":
-        return form_post(request, TargetForm(request.POST, user=user),
-                         lambda form: services.target_create(user, **form.values()), back=reverse("targets"),
-                         done=lambda _target: _saved(request, _("Target saved.")),
-                         error_pages=(NotFound,))  # a scope out of reach is the form's refusal
+        return form_post(
+            request,
+            TargetForm(request.POST, user=user),
+            lambda form: services.target_create(user, **form.values()),
+            back=reverse("targets"),
+            done=lambda _target: _saved(request, _("Target saved.")),
+            error_pages=(NotFound,),
+        )  # a scope out of reach is the form's refusal
     refilled = refill(request, lambda data: TargetForm(data, user=user), place=_attach)
     if refilled is None:
         return _targets_page(request)
@@ -199,20 +240,34 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     if request.method == "POST":
+
         def save(form: TargetEditForm) -> Any:
             data = dict(form.cleaned_data)
             version = data.pop("version")
             return services.target_update(request.user, pk, version=version, **data)
 
-        return form_post(request, TargetEditForm(request.POST), save, back=reverse("target_edit", args=[pk]),
-                         done=lambda _target: _saved(request, _("Target saved.")))
+        return form_post(
+            request,
+            TargetEditForm(request.POST),
+            save,
+            back=reverse("target_edit", args=[pk]),
+            done=lambda _target: _saved(request, _("Target saved.")),
+        )
     refilled = refill(request, TargetEditForm, place=_attach)
     if refilled is None:
-        form = TargetEditForm(initial={f: getattr(target, f) for f in
-                                       ("period_kind", "period_start", "amount", "currency", "note", "version")})
+        form = TargetEditForm(
+            initial={
+                f: getattr(target, f)
+                for f in ("period_kind", "period_start", "amount", "currency", "note", "version")
+            }
+        )
         return render(request, "insights/targets_edit.html", {"target": target, "form": form})
-    return render(request, "insights/targets_edit.html",
-                  {"target": target, "form": refilled.form, "error": refilled.error}, status=refilled.status)
+    return render(
+        request,
+        "insights/targets_edit.html",
+        {"target": target, "form": refilled.form, "error": refilled.error},
+        status=refilled.status,
+    )
 
 
 @login_required
@@ -237,22 +292,46 @@ def comparison_figure(report: IdealReport) -> dict[str, Any]:
     """Actual vs ideal funnel per stage: grouped bars of the open deals in each stage today and the
     cycle method's ideal WIP."""
     names = [s.stage.name for s in report.stages]
-    data: list[dict[str, Any]] = [{"type": "bar", "name": _("Actual (open deals)"), "x": names,
-                                   "y": [float(s.actual) for s in report.stages], "marker": {"color": "#1f6feb"}}]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": _("Actual (open deals)"),
+            "x": names,
+            "y": [float(s.actual) for s in report.stages],
+            "marker": {"color": "#1f6feb"},
+        }
+    ]
     if report.ready:
-        data.append({"type": "bar", "name": _("Ideal (cycle method WIP)"), "x": names,
-                     "y": [float(round(s.wip, 2)) if s.wip is not None else None for s in report.stages],
-                     "marker": {"color": "#9aa5b1"}})
-    return {"data": data, "layout": {"barmode": "group", "title": {"text": _("Actual vs ideal funnel")},
-                                     "yaxis": {"title": {"text": _("Deals")}}, "legend": {"orientation": "h"}}}
+        data.append(
+            {
+                "type": "bar",
+                "name": _("Ideal (cycle method WIP)"),
+                "x": names,
+                "y": [float(round(s.wip, 2)) if s.wip is not None else None for s in report.stages],
+                "marker": {"color": "#9aa5b1"},
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "barmode": "group",
+            "title": {"text": _("Actual vs ideal funnel")},
+            "yaxis": {"title": {"text": _("Deals")}},
+            "legend": {"orientation": "h"},
+        },
+    }
 
 
 def _paged(rows: list[CapacityRow], number: str | None) -> Page:
     page, _size = page_numbers(number)
     last = max(1, -(-len(rows) // ROWS_PER_PAGE))
     page = min(page, last)
-    return Page(items=rows[(page - 1) * ROWS_PER_PAGE: page * ROWS_PER_PAGE], count=len(rows), page=page,
-                page_size=ROWS_PER_PAGE)
+    return Page(
+        items=rows[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE],
+        count=len(rows),
+        page=page,
+        page_size=ROWS_PER_PAGE,
+    )
 
 
 def _with_text(rows: list[CapacityRow], report: IdealReport) -> list[tuple[CapacityRow, list[str]]]:
@@ -265,44 +344,126 @@ def _d(value: Decimal | None, places: str = "0.01") -> Decimal | None:
 
 def _xlsx(found: CapacityReport) -> HttpResponse:
     report = found.ideal
-    ideal_rows = [(s.stage.order, s.stage.name, _d(s.probability * 100), ideal_label(s.probability_source),
-                   _d(s.duration_days, "0.1"), ideal_label(s.duration_source), s.learned_days, s.learned_count,
-                   _d(s.task), _d(s.entry_rate), _d(s.wip), s.actual, s.actual_amount, _d(s.ratio),
-                   ideal_label(s.status), s.avg_age,
-                   s.pace.projected_close if s.pace else None, bool(s.pace and s.pace.late))
-                  for s in report.stages]
+    ideal_rows = [
+        (
+            s.stage.order,
+            s.stage.name,
+            _d(s.probability * 100),
+            ideal_label(s.probability_source),
+            _d(s.duration_days, "0.1"),
+            ideal_label(s.duration_source),
+            s.learned_days,
+            s.learned_count,
+            _d(s.task),
+            _d(s.entry_rate),
+            _d(s.wip),
+            s.actual,
+            s.actual_amount,
+            _d(s.ratio),
+            ideal_label(s.status),
+            s.avg_age,
+            s.pace.projected_close if s.pace else None,
+            bool(s.pace and s.pace.late),
+        )
+        for s in report.stages
+    ]
     f = found.figures
-    figures = [(_("Target"), f.target), (_("Won in the period"), f.won), (_("Remaining target"), f.remaining),
-               (_("Open pipeline due in the period"), f.pipeline_due), (_("Weighted pipeline due"), _d(f.weighted_due)),
-               (_("Coverage"), _d(f.coverage)), (_("Required coverage (1 ÷ win rate)"), _d(f.required_coverage)),
-               (_("Weighted pipeline ÷ remaining target"), _d(f.weighted_ratio)),
-               (_("Velocity forecast (SV × days remaining)"), _d(f.velocity_forecast)), (_("Gap to target"), _d(f.gap)),
-               (_("Days remaining"), found.days_left), (_("Average deal size"), _d(report.avg_deal)),
-               (_("Wins needed"), report.wins_needed), (_("Lead time (days)"), _d(report.lead_days, "0.1"))]
+    figures = [
+        (_("Target"), f.target),
+        (_("Won in the period"), f.won),
+        (_("Remaining target"), f.remaining),
+        (_("Open pipeline due in the period"), f.pipeline_due),
+        (_("Weighted pipeline due"), _d(f.weighted_due)),
+        (_("Coverage"), _d(f.coverage)),
+        (_("Required coverage (1 ÷ win rate)"), _d(f.required_coverage)),
+        (_("Weighted pipeline ÷ remaining target"), _d(f.weighted_ratio)),
+        (_("Velocity forecast (SV × days remaining)"), _d(f.velocity_forecast)),
+        (_("Gap to target"), _d(f.gap)),
+        (_("Days remaining"), found.days_left),
+        (_("Average deal size"), _d(report.avg_deal)),
+        (_("Wins needed"), report.wins_needed),
+        (_("Lead time (days)"), _d(report.lead_days, "0.1")),
+    ]
     actions = [(report.scope.label, action_text(a, report)) for a in found.actions]
     for row in [*found.sellers, *found.teams]:
         actions += [(row.label, action_text(a, report)) for a in row.actions]
 
     def table(rows: list[CapacityRow]) -> list[tuple[Any, ...]]:
-        return [(r.label, r.team, r.figures.target, r.figures.won, r.figures.remaining, r.figures.pipeline_due,
-                 _d(r.figures.weighted_due), _d(r.figures.coverage), _d(r.figures.required_coverage),
-                 _d(r.figures.gap), r.stalled) for r in rows]
+        return [
+            (
+                r.label,
+                r.team,
+                r.figures.target,
+                r.figures.won,
+                r.figures.remaining,
+                r.figures.pipeline_due,
+                _d(r.figures.weighted_due),
+                _d(r.figures.coverage),
+                _d(r.figures.required_coverage),
+                _d(r.figures.gap),
+                r.stalled,
+            )
+            for r in rows
+        ]
 
-    row_headers = [_("Name"), _("Team"), _("Target"), _("Won"), _("Remaining"), _("Pipeline due"), _("Weighted due"),
-                   _("Coverage"), _("Required coverage"), _("Gap"), _("Stalled")]
+    row_headers = [
+        _("Name"),
+        _("Team"),
+        _("Target"),
+        _("Won"),
+        _("Remaining"),
+        _("Pipeline due"),
+        _("Weighted due"),
+        _("Coverage"),
+        _("Required coverage"),
+        _("Gap"),
+        _("Stalled"),
+    ]
     sheets: list[tuple[str, list[str], list[Any]]] = [
-        (_("Ideal funnel"), [_("Order"), _("Stage"), _("Probability %"), _("Probability source"), _("Days"),
-                             _("Duration source"), _("Learned days"), _("Learned from (rows)"), _("Task N_s"),
-                             _("Entry rate per month"), _("Ideal WIP"), _("Actual"), _("Actual amount"),
-                             _("Actual ÷ ideal"), _("Status"), _("Average age (days)"), _("Projected close"),
-                             _("Late")], ideal_rows),
+        (
+            _("Ideal funnel"),
+            [
+                _("Order"),
+                _("Stage"),
+                _("Probability %"),
+                _("Probability source"),
+                _("Days"),
+                _("Duration source"),
+                _("Learned days"),
+                _("Learned from (rows)"),
+                _("Task N_s"),
+                _("Entry rate per month"),
+                _("Ideal WIP"),
+                _("Actual"),
+                _("Actual amount"),
+                _("Actual ÷ ideal"),
+                _("Status"),
+                _("Average age (days)"),
+                _("Projected close"),
+                _("Late"),
+            ],
+            ideal_rows,
+        ),
         (_("Capacity"), [_("Figure"), _("Value")], figures),
         (_("Actions"), [_("For"), _("Action")], actions),
         (_("Sellers"), row_headers, table(found.sellers)),
         (_("Teams"), row_headers, table(found.teams)),
-        (_("Stalled deals"), [_("Deal"), _("Account"), _("Owner"), _("Stage"), _("Amount"), _("Days in stage"),
-                              _("Stalled from (days)")],
-         [(d.name, d.account, d.owner, d.stage, d.amount, d.days_in_stage, d.limit_days) for d in found.stalled]),
+        (
+            _("Stalled deals"),
+            [
+                _("Deal"),
+                _("Account"),
+                _("Owner"),
+                _("Stage"),
+                _("Amount"),
+                _("Days in stage"),
+                _("Stalled from (days)"),
+            ],
+            [
+                (d.name, d.account, d.owner, d.stage, d.amount, d.days_in_stage, d.limit_days)
+                for d in found.stalled
+            ],
+        ),
     ]
     return xlsx_response(f"ideal-funnel-{report.period.label}", sheets)
 
@@ -313,8 +474,11 @@ def _controls_as_shown(form: IdealForm, report: IdealReport) -> IdealForm:
     reads "month" with an empty date above a quarter's report, and pressing Show unchanged switches to
     another period. A form with errors is kept as typed, next to its errors. (The form is changed in
     place: a second one would read its choices from the database again.)"""
-    shown = {"period_kind": report.period.kind, "period_start": report.period.start.isoformat(),
-             "durations": report.durations}
+    shown = {
+        "period_kind": report.period.kind,
+        "period_start": report.period.start.isoformat(),
+        "durations": report.durations,
+    }
     if not form.is_bound:
         form.initial.update(shown)
     elif form.is_valid():
@@ -332,7 +496,9 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
     error: DomainError | None = None
     values: dict[str, Any] = {}
     if form.is_bound and not form.is_valid():
-        error = ValidationFailed(_("Some controls are not valid; showing the defaults for them."), dict(form.errors))
+        error = ValidationFailed(
+            _("Some controls are not valid; showing the defaults for them."), dict(form.errors)
+        )
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     elif form.is_bound:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -345,10 +511,14 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
         return _xlsx(found)
     sellers_page = _paged(found.sellers, request.GET.get("page"))
     context = {
-        "form": _controls_as_shown(form, report), "error": error, "report": report, "found": found,
+        "form": _controls_as_shown(form, report),
+        "error": error,
+        "report": report,
+        "found": found,
         "figure": comparison_figure(report),
         "actions": [action_text(a, report) for a in found.actions],
-        "sellers": _with_text(sellers_page.items, report), "sellers_page": sellers_page,
+        "sellers": _with_text(sellers_page.items, report),
+        "sellers_page": sellers_page,
         "teams": _with_text(found.teams, report),
     }
     return render(request, "insights/ideal.html", context, status=error.status if error else 200)

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_exact_summaries_report_no_drift(org):
-    opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk,
-                           version=opp_version(org.opp.pk))
+    opportunity_close_lost(
+        org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(org.opp.pk)
+    )
     out = StringIO()
     call_command("check_summaries", stdout=out)
     assert "no drift" in out.getvalue()
@@ -26,10 +27,18 @@ def test_exact_summaries_report_no_drift(org):
 
 
 def test_drift_is_listed_by_key_and_fails_the_command(org):
-    PipelineTotal.objects.filter(owner=org.rita).update(count=F("count") + 1)  # a write behind the services' back
+    PipelineTotal.objects.filter(owner=org.rita).update(
+        count=F("count") + 1
+    )  # a write behind the services' back
     StageFlow.objects.filter(owner=org.sara).delete()
-    WonTotal.objects.create(owner=org.tom, team=org.n1, closed_month=org.opp.expected_close_date.replace(day=1),
-                            count=1, amount=5, weighted=5)
+    WonTotal.objects.create(
+        owner=org.tom,
+        team=org.n1,
+        closed_month=org.opp.expected_close_date.replace(day=1),
+        count=1,
+        amount=5,
+        weighted=5,
+    )
     found = drift()
     assert sorted({d.model for d in found}) == ["PipelineTotal", "StageFlow", "WonTotal"]
     row = next(d for d in found if d.model == "PipelineTotal")
@@ -44,6 +53,12 @@ def test_drift_is_listed_by_key_and_fails_the_command(org):
 
 def test_a_row_left_at_zero_is_no_drift(org):
     """A deal leaving a key leaves its row at zero (the services never delete rows): that is exact."""
-    PipelineTotal.objects.create(owner=org.tom, team=org.n1, stage=org.opp.stage, level=org.opp.level,
-                                 forecast_category="pipeline", close_month=org.opp.expected_close_date.replace(day=1))
+    PipelineTotal.objects.create(
+        owner=org.tom,
+        team=org.n1,
+        stage=org.opp.stage,
+        level=org.opp.level,
+        forecast_category="pipeline",
+        close_month=org.opp.expected_close_date.replace(day=1),
+    )
     assert drift() == []

@@ -36,8 +36,10 @@ from kadence.pipeline.summary import drift
 from kadence.planning.models import OrderForecast
 
 pytestmark = [
-    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
-                       reason="SQLite serialises writes; the races need PostgreSQL (CI runs them there)"),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="SQLite serialises writes; the races need PostgreSQL (CI runs them there)",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -80,8 +82,11 @@ def _operations(org, rng: random.Random) -> dict[str, Callable[[int], object]]:
     overrides the gates, so that moves happen while evidence and C139 answers move the level."""
     actor = org.dora
     loss = LossReason.objects.first()
-    proofs = list(ExitCriterion.objects.filter(stage__template__is_default=True, kind=ExitCriterion.Kind.EVIDENCE,
-                                               is_active=True).values_list("pk", flat=True))
+    proofs = list(
+        ExitCriterion.objects.filter(
+            stage__template__is_default=True, kind=ExitCriterion.Kind.EVIDENCE, is_active=True
+        ).values_list("pk", flat=True)
+    )
 
     def stages(opp_id: int) -> list[Stage]:
         template_id = Opportunity.objects.values_list("template_id", flat=True).get(pk=opp_id)
@@ -89,20 +94,29 @@ def _operations(org, rng: random.Random) -> dict[str, Callable[[int], object]]:
 
     def update(opp_id: int) -> object:
         return services.opportunity_update(
-            actor, opp_id, version=_version(opp_id), amount=Decimal(rng.randrange(1, 50) * 10000),
-            expected_close_date=date.today() + timedelta(days=rng.randrange(10, 400)))
+            actor,
+            opp_id,
+            version=_version(opp_id),
+            amount=Decimal(rng.randrange(1, 50) * 10000),
+            expected_close_date=date.today() + timedelta(days=rng.randrange(10, 400)),
+        )
 
     def move(opp_id: int) -> object:
         current = Opportunity.objects.values_list("stage_id", flat=True).get(pk=opp_id)
         target = rng.choice([s for s in stages(opp_id) if s.pk != current])
-        return services.opportunity_move_stage(actor, opp_id, stage_id=target.pk, version=_version(opp_id),
-                                               override=True, reason="race")
+        return services.opportunity_move_stage(
+            actor, opp_id, stage_id=target.pk, version=_version(opp_id), override=True, reason="race"
+        )
 
     def close_lost(opp_id: int) -> object:
-        return services.opportunity_close_lost(actor, opp_id, loss_reason_id=loss.pk, version=_version(opp_id))
+        return services.opportunity_close_lost(
+            actor, opp_id, loss_reason_id=loss.pk, version=_version(opp_id)
+        )
 
     def close_won(opp_id: int) -> object:
-        return services.opportunity_close_won(actor, opp_id, version=_version(opp_id), override=True, reason="race")
+        return services.opportunity_close_won(
+            actor, opp_id, version=_version(opp_id), override=True, reason="race"
+        )
 
     def reopen(opp_id: int) -> object:
         return services.opportunity_reopen(actor, opp_id, version=_version(opp_id), reason="race")
@@ -119,8 +133,16 @@ def _operations(org, rng: random.Random) -> dict[str, Callable[[int], object]]:
     def evidence(opp_id: int) -> object:
         return evidence_add(actor, opp_id, title="race", note="checked", criterion_id=rng.choice(proofs))
 
-    return {"update": update, "move": move, "close_lost": close_lost, "close_won": close_won, "reopen": reopen,
-            "reassign": reassign, "c139": c139, "evidence": evidence}
+    return {
+        "update": update,
+        "move": move,
+        "close_lost": close_lost,
+        "close_won": close_won,
+        "reopen": reopen,
+        "reassign": reassign,
+        "c139": c139,
+        "evidence": evidence,
+    }
 
 
 def test_racing_deal_writes_keep_the_summaries_exact(org):
@@ -129,9 +151,16 @@ def test_racing_deal_writes_keep_the_summaries_exact(org):
     save racing a close-lost counted the lost deal out twice (PipelineTotal drifted)."""
     rng = random.Random(8)
     operations = _operations(org, rng)
-    deals = [services.opportunity_create(org.rita, account_id=org.account.pk, name=f"race {n}", amount="100000",
-                                         expected_close_date=date.today() + timedelta(days=60)).pk
-             for n in range(2)]
+    deals = [
+        services.opportunity_create(
+            org.rita,
+            account_id=org.account.pk,
+            name=f"race {n}",
+            amount="100000",
+            expected_close_date=date.today() + timedelta(days=60),
+        ).pk
+        for n in range(2)
+    ]
     failures: list[tuple[str, str, BaseException]] = []
     for first, second in itertools.combinations_with_replacement(sorted(operations), 2):
         for round_ in range(ROUNDS + 1):
@@ -155,7 +184,8 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
     discovery = ExitCriterion.objects.get(stage__template__is_default=True, code="discovery_notes")
     third, fourth = (Stage.objects.get(template__is_default=True, order=n) for n in (3, 4))
     operations["move"] = lambda opp_id: services.opportunity_move_stage(  # onward, where C still counts
-        org.dora, opp_id, stage_id=fourth.pk, version=_version(opp_id), override=True, reason="race")
+        org.dora, opp_id, stage_id=fourth.pk, version=_version(opp_id), override=True, reason="race"
+    )
     first_thread: list[threading.Thread] = []
     read, committed = threading.Event(), threading.Event()
     real = summary.contribution
@@ -169,10 +199,16 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
 
     monkeypatch.setattr(summary, "contribution", paused)
     for change in ("close_lost", "close_won", "move", "update", "reassign"):
-        deal = services.opportunity_create(org.rita, account_id=org.account.pk, name=f"paused {change}",
-                                           amount="100000", expected_close_date=date.today() + timedelta(days=60))
-        services.opportunity_move_stage(org.dora, deal.pk, stage_id=third.pk, version=deal.version, override=True,
-                                        reason="setup")
+        deal = services.opportunity_create(
+            org.rita,
+            account_id=org.account.pk,
+            name=f"paused {change}",
+            amount="100000",
+            expected_close_date=date.today() + timedelta(days=60),
+        )
+        services.opportunity_move_stage(
+            org.dora, deal.pk, stage_id=third.pk, version=deal.version, override=True, reason="setup"
+        )
         # All the first two stages ask for but the first meeting's minutes: adding those in the race
         # raises the verified level from I to C.
         evidence_add(org.dora, deal.pk, title="notes", note="taken", criterion_id=discovery.pk)
@@ -195,15 +231,22 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
 
         assert race(first, second) == [], change
         after = Opportunity.objects.get(pk=deal.pk)
-        assert after.level_id != level_before or after.status != Opportunity.Status.OPEN, change  # both counted
+        assert after.level_id != level_before or after.status != Opportunity.Status.OPEN, (
+            change
+        )  # both counted
         assert drift() == [], change
 
 
 def test_parallel_first_budget_saves_are_one_success_and_clean_conflicts(org, token_for):
     """20 parallel first PUTs of a fresh deal's budget used to end in 500s (a duplicate key): now one
     saves and the others answer 409, all JSON."""
-    deal = services.opportunity_create(org.rita, account_id=org.account.pk, name="fresh", amount="100000",
-                                       expected_close_date=date.today() + timedelta(days=60))
+    deal = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="fresh",
+        amount="100000",
+        expected_close_date=date.today() + timedelta(days=60),
+    )
     header = token_for(org.rita)
     statuses: list[int] = []
 
@@ -211,10 +254,13 @@ def test_parallel_first_budget_saves_are_one_success_and_clean_conflicts(org, to
         def call() -> None:
             response = Client(raise_request_exception=False).put(
                 f"/api/opportunities/{deal.pk}/expense-budget",
-                json.dumps({"version": 0, "amounts": {"travel": str(amount)}}), content_type="application/json",
-                **header)
+                json.dumps({"version": 0, "amounts": {"travel": str(amount)}}),
+                content_type="application/json",
+                **header,
+            )
             response.json()
             statuses.append(response.status_code)
+
         return call
 
     assert race(*(put(1000 + n) for n in range(20))) == []
@@ -232,10 +278,14 @@ def test_parallel_first_order_forecasts_for_one_week_all_succeed(org, token_for)
     def post(amount: int) -> Callable[[], None]:
         def call() -> None:
             response = Client(raise_request_exception=False).post(
-                "/api/forecast/orders", json.dumps({"weeks": [{"week_start": week.isoformat(), "amount": amount}]}),
-                content_type="application/json", **header)
+                "/api/forecast/orders",
+                json.dumps({"weeks": [{"week_start": week.isoformat(), "amount": amount}]}),
+                content_type="application/json",
+                **header,
+            )
             response.json()
             statuses.append(response.status_code)
+
         return call
 
     assert race(*(post(1000 + n) for n in range(20))) == []

@@ -31,10 +31,22 @@ def test_create_writes_first_history_row(org):
 def test_move_forward_and_back_each_leave_a_history_row(org, no_gates):
     s = stages(org.opp)
     opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[2].pk, version=1, reason="立项")
-    assert opp.stage == s[2] and opp.level.code == "C" and opp.probability == Decimal("25") and opp.version == 2
-    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=s[1].pk, version=2, reason="客户重新评估")
-    kinds = list(StageChange.objects.filter(opportunity=opp).order_by("id").values_list("kind", "from_stage", "to_stage"))
-    assert kinds == [("created", None, s[0].pk), ("advanced", s[0].pk, s[2].pk), ("moved_back", s[2].pk, s[1].pk)]
+    assert (
+        opp.stage == s[2] and opp.level.code == "C" and opp.probability == Decimal("25") and opp.version == 2
+    )
+    opp = services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=s[1].pk, version=2, reason="客户重新评估"
+    )
+    kinds = list(
+        StageChange.objects.filter(opportunity=opp)
+        .order_by("id")
+        .values_list("kind", "from_stage", "to_stage")
+    )
+    assert kinds == [
+        ("created", None, s[0].pk),
+        ("advanced", s[0].pk, s[2].pk),
+        ("moved_back", s[2].pk, s[1].pk),
+    ]
     assert AuditEntry.objects.filter(entity_id=opp.pk, field="level").count() == 2
 
 
@@ -59,30 +71,47 @@ def test_bad_input_is_refused_with_field_errors(org):
 
 def test_close_lost_needs_reason_and_records_it(org):
     with pytest.raises(ValidationFailed):
-        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=None, version=opp_version(org.opp.pk))
+        services.opportunity_close_lost(
+            org.rita, org.opp.pk, loss_reason_id=None, version=opp_version(org.opp.pk)
+        )
     reason = LossReason.objects.get(code="price")
     opp = services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=reason.pk, version=1)
     assert opp.status == "lost" and opp.probability == 0 and opp.forecast_category == "omitted"
     last = StageChange.objects.filter(opportunity=opp).latest("id")
     assert last.kind == "lost" and last.status == "lost"
     with pytest.raises(ValidationFailed):
-        services.opportunity_move_stage(org.rita, opp.pk, stage_id=stages(opp)[1].pk, version=opp_version(opp.pk))
+        services.opportunity_move_stage(
+            org.rita, opp.pk, stage_id=stages(opp)[1].pk, version=opp_version(opp.pk)
+        )
 
 
 def test_moving_onto_the_closing_stage_closes_won(org, no_gates):
     final = stages(org.opp)[-1]
-    opp = services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=final.pk, version=opp_version(org.opp.pk))
-    assert opp.status == "won" and opp.probability == 100 and opp.stage == final and opp.forecast_category == "booked"
+    opp = services.opportunity_move_stage(
+        org.rita, org.opp.pk, stage_id=final.pk, version=opp_version(org.opp.pk)
+    )
+    assert (
+        opp.status == "won"
+        and opp.probability == 100
+        and opp.stage == final
+        and opp.forecast_category == "booked"
+    )
     assert StageChange.objects.filter(opportunity=opp).latest("id").kind == "won"
 
 
 def test_reassign_needs_a_manager_and_moves_the_team(org):
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.rita, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk))
-    opp = services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域", version=opp_version(org.opp.pk))
+        services.opportunity_reassign(
+            org.rita, org.opp.pk, owner_id=org.tom.pk, version=opp_version(org.opp.pk)
+        )
+    opp = services.opportunity_reassign(
+        org.dora, org.opp.pk, owner_id=org.nick.pk, reason="调整区域", version=opp_version(org.opp.pk)
+    )
     assert opp.owner == org.nick and opp.team == org.n2
     with pytest.raises(PermissionDenied):
-        services.opportunity_reassign(org.sven, org.sara_opp.pk, owner_id=org.rita.pk, version=opp_version(org.sara_opp.pk))
+        services.opportunity_reassign(
+            org.sven, org.sara_opp.pk, owner_id=org.rita.pk, version=opp_version(org.sara_opp.pk)
+        )
 
 
 def test_invisible_opportunity_is_not_found(org):
@@ -93,7 +122,9 @@ def test_invisible_opportunity_is_not_found(org):
 def test_deal_team_member_reads_but_cannot_write(org):
     from kadence.pipeline.models import DealRole
 
-    services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.sara.pk, role_id=DealRole.objects.get(code="presales").pk)
+    services.opportunity_team_add(
+        org.rita, org.opp.pk, user_id=org.sara.pk, role_id=DealRole.objects.get(code="presales").pk
+    )
     from kadence.core.visibility import visible_opportunities
 
     assert visible_opportunities(org.sara).filter(pk=org.opp.pk).exists()
@@ -102,8 +133,13 @@ def test_deal_team_member_reads_but_cannot_write(org):
 
 
 def test_close_date_default_category_follows_level(org):
-    opp = services.opportunity_create(org.rita, account_id=org.account.pk, name="x", amount=10,
-                                      expected_close_date=date.today() + timedelta(days=5))
+    opp = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="x",
+        amount=10,
+        expected_close_date=date.today() + timedelta(days=5),
+    )
     assert opp.forecast_category == "pipeline"
 
 
@@ -142,18 +178,23 @@ def test_a_write_without_a_version_is_refused_and_changes_nothing(org, no_gates,
     """The services used to default a missing version to the one just read, overwriting whatever
     changed meanwhile: now every one refuses (422, code version_required) and writes nothing."""
     if name == "reopen":
-        services.opportunity_close_lost(org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk,
-                                        version=1)
+        services.opportunity_close_lost(
+            org.rita, org.opp.pk, loss_reason_id=LossReason.objects.first().pk, version=1
+        )
     before, rows = _state(org.opp.pk), StageChange.objects.count()
     calls = {
         "update": lambda v: services.opportunity_update(org.rita, org.opp.pk, version=v, amount="1"),
-        "move": lambda v: services.opportunity_move_stage(org.rita, org.opp.pk, stage_id=stages(org.opp)[2].pk,
-                                                          version=v),
+        "move": lambda v: services.opportunity_move_stage(
+            org.rita, org.opp.pk, stage_id=stages(org.opp)[2].pk, version=v
+        ),
         "close_won": lambda v: services.opportunity_close_won(org.rita, org.opp.pk, version=v),
-        "close_lost": lambda v: services.opportunity_close_lost(org.rita, org.opp.pk, version=v,
-                                                                loss_reason_id=LossReason.objects.first().pk),
+        "close_lost": lambda v: services.opportunity_close_lost(
+            org.rita, org.opp.pk, version=v, loss_reason_id=LossReason.objects.first().pk
+        ),
         "reopen": lambda v: services.opportunity_reopen(org.rita, org.opp.pk, version=v, reason="again"),
-        "reassign": lambda v: services.opportunity_reassign(org.dora, org.opp.pk, owner_id=org.nick.pk, version=v),
+        "reassign": lambda v: services.opportunity_reassign(
+            org.dora, org.opp.pk, owner_id=org.nick.pk, version=v
+        ),
     }
     with pytest.raises(ValidationFailed) as missing:
         calls[name](None)

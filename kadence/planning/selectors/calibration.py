@@ -41,7 +41,13 @@ DIMENSIONS = (LEVEL, STAGE, C139)
 CLOSED = (Opportunity.Status.WON, Opportunity.Status.LOST)
 WON = Opportunity.Status.WON
 _BANDS = c139_domain.BandRules()
-BANDS: tuple[c139_domain.Band, ...] = (_BANDS.against, _BANDS.early, _BANDS.developing, _BANDS.rule_met, _BANDS.win)
+BANDS: tuple[c139_domain.Band, ...] = (
+    _BANDS.against,
+    _BANDS.early,
+    _BANDS.developing,
+    _BANDS.rule_met,
+    _BANDS.win,
+)
 
 
 def history_start(as_of: date, policy: ForecastPolicy) -> date:
@@ -50,8 +56,14 @@ def history_start(as_of: date, policy: ForecastPolicy) -> date:
 
 
 def _closed_q(template_id: int, since: date, as_of: date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}template_id": template_id, f"{prefix}status__in": CLOSED,
-                f"{prefix}closed_on__gte": since, f"{prefix}closed_on__lte": as_of})
+    return Q(
+        **{
+            f"{prefix}template_id": template_id,
+            f"{prefix}status__in": CLOSED,
+            f"{prefix}closed_on__gte": since,
+            f"{prefix}closed_on__lte": as_of,
+        }
+    )
 
 
 def _distinct_counts(rows: Iterable[dict[str, int]], key: str, into: dict[int, list[int]]) -> None:
@@ -61,8 +73,9 @@ def _distinct_counts(rows: Iterable[dict[str, int]], key: str, into: dict[int, l
         counts[1] += row["won"]
 
 
-def calibration_counts(template_id: int, *, as_of: date,
-                       policy: ForecastPolicy | None = None) -> dict[str, list[cal.BucketOutcomes]]:
+def calibration_counts(
+    template_id: int, *, as_of: date, policy: ForecastPolicy | None = None
+) -> dict[str, list[cal.BucketOutcomes]]:
     """Closed outcomes per bucket of one template (see the module docstring), every open level,
     every open stage of the template and every C139 band listed, with zero counts where nothing
     closed. Four grouped queries plus three small lists."""
@@ -75,38 +88,78 @@ def calibration_counts(template_id: int, *, as_of: date,
 
     levels = list(ProbabilityLevel.objects.filter(open_rung).order_by("order"))
     by_level: dict[int, list[int]] = {}
-    entered = (StageChange.objects.filter(closed, to_level__is_won=False, to_level__is_lost=False)
-               .values("to_level_id").annotate(outcomes=outcomes, won=won).order_by())
+    entered = (
+        StageChange.objects.filter(closed, to_level__is_won=False, to_level__is_lost=False)
+        .values("to_level_id")
+        .annotate(outcomes=outcomes, won=won)
+        .order_by()
+    )
     _distinct_counts(entered, "to_level_id", by_level)
     # levels only ever seen as `from_level` (set by the checkpoints between moves): count a deal
     # here only when no row of it entered that level, so that no deal counts twice
-    entered_same = StageChange.objects.filter(opportunity_id=OuterRef("opportunity_id"), to_level_id=OuterRef("from_level_id"))
-    held = (StageChange.objects.filter(closed, from_level__is_won=False, from_level__is_lost=False)
-            .filter(~Exists(entered_same)).values("from_level_id").annotate(outcomes=outcomes, won=won).order_by())
+    entered_same = StageChange.objects.filter(
+        opportunity_id=OuterRef("opportunity_id"), to_level_id=OuterRef("from_level_id")
+    )
+    held = (
+        StageChange.objects.filter(closed, from_level__is_won=False, from_level__is_lost=False)
+        .filter(~Exists(entered_same))
+        .values("from_level_id")
+        .annotate(outcomes=outcomes, won=won)
+        .order_by()
+    )
     _distinct_counts(held, "from_level_id", by_level)
 
-    stages = list(Stage.objects.filter(template_id=template_id, is_won=False).select_related("default_level")
-                  .order_by("order"))
+    stages = list(
+        Stage.objects.filter(template_id=template_id, is_won=False)
+        .select_related("default_level")
+        .order_by("order")
+    )
     by_stage: dict[int, list[int]] = {}
-    _distinct_counts(StageChange.objects.filter(closed, to_stage__template_id=template_id, to_stage__is_won=False)
-                     .values("to_stage_id").annotate(outcomes=outcomes, won=won).order_by(), "to_stage_id", by_stage)
+    _distinct_counts(
+        StageChange.objects.filter(closed, to_stage__template_id=template_id, to_stage__is_won=False)
+        .values("to_stage_id")
+        .annotate(outcomes=outcomes, won=won)
+        .order_by(),
+        "to_stage_id",
+        by_stage,
+    )
 
-    latest_band = Subquery(C139Assessment.objects.filter(opportunity_id=OuterRef("pk"))
-                           .order_by("-assessed_at", "-id").values("band")[:1])
-    band_rows = (Opportunity.objects.filter(_closed_q(template_id, since, as_of)).annotate(latest_band=latest_band)
-                 .filter(latest_band__isnull=False).values("latest_band")
-                 .annotate(outcomes=Count("id"), won=Count("id", filter=Q(status=WON))).order_by())
+    latest_band = Subquery(
+        C139Assessment.objects.filter(opportunity_id=OuterRef("pk"))
+        .order_by("-assessed_at", "-id")
+        .values("band")[:1]
+    )
+    band_rows = (
+        Opportunity.objects.filter(_closed_q(template_id, since, as_of))
+        .annotate(latest_band=latest_band)
+        .filter(latest_band__isnull=False)
+        .values("latest_band")
+        .annotate(outcomes=Count("id"), won=Count("id", filter=Q(status=WON)))
+        .order_by()
+    )
     by_band = {row["latest_band"]: (row["outcomes"], row["won"]) for row in band_rows}
     known = {band.code for band in BANDS}
 
     return {
-        LEVEL: [cal.BucketOutcomes(level.code, *by_level.get(level.pk, [0, 0]), configured=level.probability)
-                for level in levels],
-        STAGE: [cal.BucketOutcomes(stage.code, *by_stage.get(stage.pk, [0, 0]),
-                                   configured=stage.default_level.probability) for stage in stages],
-        C139: [cal.BucketOutcomes(band.code, *by_band.get(band.code, (0, 0)), configured=band.low) for band in BANDS]
-        + [cal.BucketOutcomes(code, *counts, configured=None) for code, counts in sorted(by_band.items())
-           if code not in known],
+        LEVEL: [
+            cal.BucketOutcomes(level.code, *by_level.get(level.pk, [0, 0]), configured=level.probability)
+            for level in levels
+        ],
+        STAGE: [
+            cal.BucketOutcomes(
+                stage.code, *by_stage.get(stage.pk, [0, 0]), configured=stage.default_level.probability
+            )
+            for stage in stages
+        ],
+        C139: [
+            cal.BucketOutcomes(band.code, *by_band.get(band.code, (0, 0)), configured=band.low)
+            for band in BANDS
+        ]
+        + [
+            cal.BucketOutcomes(code, *counts, configured=None)
+            for code, counts in sorted(by_band.items())
+            if code not in known
+        ],
     }
 
 
@@ -126,8 +179,9 @@ def _template_id(template: ProcessTemplate | int) -> int:
     return template.pk if isinstance(template, ProcessTemplate) else int(template)
 
 
-def effective_probabilities_for(templates: Iterable[ProcessTemplate | int] | None = None,
-                                policy: ForecastPolicy | None = None) -> dict[int, dict[int, EffectiveProbability]]:
+def effective_probabilities_for(
+    templates: Iterable[ProcessTemplate | int] | None = None, policy: ForecastPolicy | None = None
+) -> dict[int, dict[int, EffectiveProbability]]:
     """template id → level id → EffectiveProbability, for the given templates (default: all). Four
     queries whatever the number of templates."""
     wanted = None if templates is None else sorted({_template_id(t) for t in templates})
@@ -136,16 +190,19 @@ def effective_probabilities_for(templates: Iterable[ProcessTemplate | int] | Non
     levels = list(ProbabilityLevel.objects.order_by("order").values_list("pk", "code", "probability"))
     minimum = (policy or ForecastPolicy.current()).calibration_min_outcomes
     stored: dict[tuple[int, str], tuple[int, int]] = {
-        (t, key): (n, w) for t, key, n, w in Calibration.objects.filter(template_id__in=sorted(switched), dimension=LEVEL)
-        .values_list("template_id", "key", "outcomes", "won")
+        (t, key): (n, w)
+        for t, key, n, w in Calibration.objects.filter(
+            template_id__in=sorted(switched), dimension=LEVEL
+        ).values_list("template_id", "key", "outcomes", "won")
     }
     result: dict[int, dict[int, EffectiveProbability]] = {}
     for template_id, use_calibrated in switched.items():
         row: dict[int, EffectiveProbability] = {}
         for level_id, code, configured in levels:
             outcomes, won = stored.get((template_id, code), (0, 0))
-            probability, source = cal.effective_probability(configured, outcomes, won, min_outcomes=minimum,
-                                                            use_calibrated=use_calibrated)
+            probability, source = cal.effective_probability(
+                configured, outcomes, won, min_outcomes=minimum, use_calibrated=use_calibrated
+            )
             row[level_id] = EffectiveProbability(probability, str(source), outcomes)
         result[template_id] = row
     return result
@@ -169,7 +226,9 @@ def probabilities_note(sources: Iterable[str]) -> str:
     if used == {str(cal.Source.CALIBRATED)}:
         return _("Win probabilities: calibrated (observed win rates from closed history).")
     if str(cal.Source.CALIBRATED) in used:
-        return _("Win probabilities: calibrated where a level has enough closed outcomes, configured otherwise.")
+        return _(
+            "Win probabilities: calibrated where a level has enough closed outcomes, configured otherwise."
+        )
     return _("Win probabilities: configured (the probability ladder).")
 
 
@@ -178,9 +237,15 @@ def used_level_codes(template_id: int) -> list[str]:
     deals hold now (the buckets a report of this process would read). Switching to calibrated
     probabilities needs enough outcomes in each of them."""
     stage_levels = Stage.objects.filter(template_id=template_id, is_won=False).values("default_level_id")
-    held = Opportunity.objects.filter(template_id=template_id, status=Opportunity.Status.OPEN).values("level_id")
-    return list(ProbabilityLevel.objects.filter(is_won=False, is_lost=False)
-                .filter(Q(pk__in=stage_levels) | Q(pk__in=held)).order_by("order").values_list("code", flat=True))
+    held = Opportunity.objects.filter(template_id=template_id, status=Opportunity.Status.OPEN).values(
+        "level_id"
+    )
+    return list(
+        ProbabilityLevel.objects.filter(is_won=False, is_lost=False)
+        .filter(Q(pk__in=stage_levels) | Q(pk__in=held))
+        .order_by("order")
+        .values_list("code", flat=True)
+    )
 
 
 # --- the calibration report ----------------------------------------------------------------------
@@ -228,9 +293,19 @@ class CalibrationReport:
 
 
 def _rows(buckets: list[cal.BucketOutcomes], labels: dict[str, str], minimum: int) -> list[CalibrationRow]:
-    return [CalibrationRow(key=r.key, label=labels.get(r.key, r.key), outcomes=r.outcomes, won=r.won,
-                           configured=r.configured, observed=r.observed, brier=r.brier, enough=r.enough)
-            for r in cal.calibration_table(buckets, minimum)]
+    return [
+        CalibrationRow(
+            key=r.key,
+            label=labels.get(r.key, r.key),
+            outcomes=r.outcomes,
+            won=r.won,
+            configured=r.configured,
+            observed=r.observed,
+            brier=r.brier,
+            enough=r.enough,
+        )
+        for r in cal.calibration_table(buckets, minimum)
+    ]
 
 
 def level_label(level: ProbabilityLevel) -> str:
@@ -257,8 +332,11 @@ def calibration_report(template_id: int | None = None) -> CalibrationReport:
     stored = {(row.dimension, row.key): row for row in Calibration.objects.filter(template_id=template.pk)}
     computed_at = max((row.computed_at for row in stored.values()), default=None)
     levels = list(ProbabilityLevel.objects.filter(is_won=False, is_lost=False).order_by("order"))
-    stages = list(Stage.objects.filter(template_id=template.pk, is_won=False).select_related("default_level")
-                  .order_by("order"))
+    stages = list(
+        Stage.objects.filter(template_id=template.pk, is_won=False)
+        .select_related("default_level")
+        .order_by("order")
+    )
 
     def bucket(dimension: str, key: str, configured: Decimal | None) -> cal.BucketOutcomes:
         row = stored.get((dimension, key))
@@ -268,24 +346,43 @@ def calibration_report(template_id: int | None = None) -> CalibrationReport:
     stage_buckets = [bucket(STAGE, stage.code, stage.default_level.probability) for stage in stages]
     known = {band.code for band in BANDS}
     band_buckets = [bucket(C139, band.code, band.low) for band in BANDS] + [
-        bucket(C139, key, row.configured) for (dimension, key), row in sorted(stored.items())
-        if dimension == C139 and key not in known]
+        bucket(C139, key, row.configured)
+        for (dimension, key), row in sorted(stored.items())
+        if dimension == C139 and key not in known
+    ]
 
     used = set(used_level_codes(template.pk))
     effective_rows = []
     for row in _rows(level_buckets, {level.code: level_label(level) for level in levels}, minimum):
         assert row.configured is not None
-        effective, source = cal.effective_probability(row.configured, row.outcomes, row.won, min_outcomes=minimum,
-                                                      use_calibrated=template.use_calibrated)
-        effective_rows.append(CalibrationRow(**{**row.__dict__, "used": row.key in used, "effective": effective,
-                                                "source": str(source)}))
+        effective, source = cal.effective_probability(
+            row.configured,
+            row.outcomes,
+            row.won,
+            min_outcomes=minimum,
+            use_calibrated=template.use_calibrated,
+        )
+        effective_rows.append(
+            CalibrationRow(
+                **{**row.__dict__, "used": row.key in used, "effective": effective, "source": str(source)}
+            )
+        )
     short = [row for row in effective_rows if row.used and not row.enough]
     return CalibrationReport(
-        template=template, templates=templates, use_calibrated=template.use_calibrated, min_outcomes=minimum,
-        history_days=policy.history_days, computed_at=computed_at, levels=effective_rows,
+        template=template,
+        templates=templates,
+        use_calibrated=template.use_calibrated,
+        min_outcomes=minimum,
+        history_days=policy.history_days,
+        computed_at=computed_at,
+        levels=effective_rows,
         stages=_rows(stage_buckets, {stage.code: stage.name for stage in stages}, minimum),
         bands=_rows(band_buckets, {band.code: band_label(band) for band in BANDS}, minimum),
-        brier={LEVEL: cal.pooled_brier(level_buckets), STAGE: cal.pooled_brier(stage_buckets),
-               C139: cal.pooled_brier(band_buckets)},
-        short=short, note=probabilities_note(row.source for row in effective_rows if row.used),
+        brier={
+            LEVEL: cal.pooled_brier(level_buckets),
+            STAGE: cal.pooled_brier(stage_buckets),
+            C139: cal.pooled_brier(band_buckets),
+        },
+        short=short,
+        note=probabilities_note(row.source for row in effective_rows if row.used),
     )

@@ -73,7 +73,9 @@ def forecast_period(kind: str | None, start: date | None, as_of: date) -> Period
     clean_date(start, "period_start")  # far from now the period arithmetic would overflow
     clean_date(as_of, "as_of")
     if kind not in PERIOD_KINDS:
-        raise ValidationFailed(_("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]})
+        raise ValidationFailed(
+            _("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]}
+        )
     checked: PeriodKind = kind  # type: ignore[assignment]
     return period_containing(checked, start or as_of)
 
@@ -87,8 +89,10 @@ def probabilities_used(scope: Scope) -> str:
 
 # --- grouped aggregates --------------------------------------------------------------------------
 
-WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)),
-                             output_field=DecimalField(max_digits=24, decimal_places=4))
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Value(Decimal(100)),
+    output_field=DecimalField(max_digits=24, decimal_places=4),
+)
 CATEGORY = Case(
     When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
     When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
@@ -100,7 +104,8 @@ CATEGORY = Case(
 def _in_period(period: Period, as_of: date) -> Q:
     """Open deals (not omitted) expected to close in the period, and deals won in it up to `as_of`."""
     open_ = Q(status=Opportunity.Status.OPEN, expected_close_date__range=(period.start, period.end)) & ~Q(
-        forecast_category=fc.OMITTED)
+        forecast_category=fc.OMITTED
+    )
     won = Q(status=Opportunity.Status.WON, closed_on__range=(period.start, min(period.end, as_of)))
     return open_ | won
 
@@ -116,18 +121,26 @@ class Group:
 
 def period_groups(qs: QuerySet[Opportunity], period: Period, as_of: date) -> list[Group]:
     """One query: the deals of `qs` in the period grouped by owner × team × category."""
-    rows = (qs.filter(_in_period(period, as_of)).annotate(category=CATEGORY)
-            .values("owner_id", "team_id", "category")
-            .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED)).order_by())
+    rows = (
+        qs.filter(_in_period(period, as_of))
+        .annotate(category=CATEGORY)
+        .values("owner_id", "team_id", "category")
+        .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED))
+        .order_by()
+    )
     by_key: dict[tuple[int, int], list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
     for row in rows:
         by_key[(row["owner_id"], row["team_id"])].append(
-            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"]))
+        )
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
 
 
-TOTAL_CATEGORY = Case(When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)), default=F("forecast_category"),
-                      output_field=CharField())
+TOTAL_CATEGORY = Case(
+    When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
+    default=F("forecast_category"),
+    output_field=CharField(),
+)
 
 
 def _won_in(period: Period, as_of: date) -> Q:
@@ -138,25 +151,40 @@ def scope_period_groups(scope: Scope, period: Period, as_of: date) -> list[Group
     """period_groups for a whole scope in two indexed reads: the open deals from the PipelineTotal
     summary (close months are whole months and periods start and end on month boundaries, so the
     summary answers exactly), the deals won in the period from the opportunities."""
-    open_rows = (scope.filter(PipelineTotal.objects.filter(close_month__range=(period.start, period.end), count__gt=0)
-                              .exclude(forecast_category=fc.OMITTED))
-                 .annotate(category=TOTAL_CATEGORY).values("owner_id", "team_id", "category")
-                 .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")).order_by())
+    open_rows = (
+        scope.filter(
+            PipelineTotal.objects.filter(close_month__range=(period.start, period.end), count__gt=0).exclude(
+                forecast_category=fc.OMITTED
+            )
+        )
+        .annotate(category=TOTAL_CATEGORY)
+        .values("owner_id", "team_id", "category")
+        .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted"))
+        .order_by()
+    )
     if as_of >= timezone.localdate():  # no deal closes in the future: the won summary answers exactly
-        won_rows = (scope.filter(WonTotal.objects.filter(closed_month__range=(period.start, period.end), count__gt=0))
-                    .values("owner_id", "team_id").annotate(n=Sum("count"), total=Sum("amount"),
-                                                             weighted_total=Sum("weighted")).order_by())
+        won_rows = (
+            scope.filter(WonTotal.objects.filter(closed_month__range=(period.start, period.end), count__gt=0))
+            .values("owner_id", "team_id")
+            .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted"))
+            .order_by()
+        )
     else:
-        won_rows = (scope.filter(Opportunity.objects.filter(_won_in(period, as_of)))
-                    .values("owner_id", "team_id").annotate(n=Count("id"), total=Sum("amount"),
-                                                             weighted_total=Sum(WEIGHTED)).order_by())
+        won_rows = (
+            scope.filter(Opportunity.objects.filter(_won_in(period, as_of)))
+            .values("owner_id", "team_id")
+            .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED))
+            .order_by()
+        )
     by_key: dict[tuple[int, int], list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
     for row in open_rows:
         by_key[(row["owner_id"], row["team_id"])].append(
-            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"]))
+        )
     for row in won_rows:
         by_key[(row["owner_id"], row["team_id"])].append(
-            (fc.BOOKED, row["n"], cents(row["total"]), cents(row["weighted_total"])))
+            (fc.BOOKED, row["n"], cents(row["total"]), cents(row["weighted_total"]))
+        )
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
 
 
@@ -184,21 +212,33 @@ class Record:
 
 
 def _latest(qs: QuerySet[ForecastSubmission], partition: str) -> QuerySet[ForecastSubmission]:
-    return qs.annotate(rank=Window(RowNumber(), partition_by=[F(partition)],
-                                   order_by=[F("submitted_at").desc(), F("id").desc()])).filter(rank=1)
+    return qs.annotate(
+        rank=Window(
+            RowNumber(), partition_by=[F(partition)], order_by=[F("submitted_at").desc(), F("id").desc()]
+        )
+    ).filter(rank=1)
 
 
 def records_for(period: Period, where: Q) -> dict[int, Record]:
     """The forecast of record of each seller matched by `where` (two queries): their latest
     submission for the period, and the latest adjustment of that submission."""
-    base = ForecastSubmission.objects.filter(period_kind=period.kind, period_start=period.start).defer("deals")
-    submissions = list(_latest(base.filter(where, kind=ForecastSubmission.Kind.SUBMISSION), "user_id")
-                       .select_related("submitted_by"))
+    base = ForecastSubmission.objects.filter(period_kind=period.kind, period_start=period.start).defer(
+        "deals"
+    )
+    submissions = list(
+        _latest(base.filter(where, kind=ForecastSubmission.Kind.SUBMISSION), "user_id").select_related(
+            "submitted_by"
+        )
+    )
     if not submissions:
         return {}
-    adjustments = {a.adjusts_id: a for a in _latest(
-        base.filter(kind=ForecastSubmission.Kind.ADJUSTMENT, adjusts_id__in=[s.pk for s in submissions]),
-        "adjusts_id").select_related("submitted_by")}
+    adjustments = {
+        a.adjusts_id: a
+        for a in _latest(
+            base.filter(kind=ForecastSubmission.Kind.ADJUSTMENT, adjusts_id__in=[s.pk for s in submissions]),
+            "adjusts_id",
+        ).select_related("submitted_by")
+    }
     return {s.user_id: Record(s, adjustments.get(s.pk)) for s in submissions}
 
 
@@ -231,12 +271,16 @@ def _covers(scope: Scope, unit: OrgUnit) -> bool:
 
 
 def _units() -> dict[int, OrgUnit]:
-    return {u.pk: u for u in OrgUnit.objects.only("id", "kind", "code", "name_zh", "name_en", "path", "parent_id")}
+    return {
+        u.pk: u for u in OrgUnit.objects.only("id", "kind", "code", "name_zh", "name_en", "path", "parent_id")
+    }
 
 
 def _chain(units: Mapping[int, OrgUnit], unit_id: int) -> list[int]:
     unit = units.get(unit_id)
-    return [int(part) for part in unit.path.strip("/").split("/") if part] if unit and unit.path else [unit_id]
+    return (
+        [int(part) for part in unit.path.strip("/").split("/") if part] if unit and unit.path else [unit_id]
+    )
 
 
 def _region_of(units: Mapping[int, OrgUnit], unit_id: int) -> int | None:
@@ -313,45 +357,82 @@ def _scope_bucket_rows(scope: Scope, as_of: date) -> tuple[fc.Figure, list[Bucke
     """_bucket_rows for a scope: open deals by bucket × category from the PipelineTotal summary
     (buckets are whole months), booked this year from the won opportunities."""
     buckets = time_buckets(as_of)
-    bucket = Case(*[When(close_month__lte=b.end, then=Value(b.code)) for b in buckets], default=Value(""),
-                  output_field=CharField())
-    rows = (scope.filter(PipelineTotal.objects.filter(close_month__lte=buckets[-1].end, count__gt=0))
-            .exclude(forecast_category=fc.OMITTED)
-            .annotate(bucket=bucket, category=TOTAL_CATEGORY).values("bucket", "category")
-            .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")).order_by())
+    bucket = Case(
+        *[When(close_month__lte=b.end, then=Value(b.code)) for b in buckets],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rows = (
+        scope.filter(PipelineTotal.objects.filter(close_month__lte=buckets[-1].end, count__gt=0))
+        .exclude(forecast_category=fc.OMITTED)
+        .annotate(bucket=bucket, category=TOTAL_CATEGORY)
+        .values("bucket", "category")
+        .annotate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted"))
+        .order_by()
+    )
     by_bucket: dict[str, list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
     for row in rows:
-        by_bucket[row["bucket"]].append((row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+        by_bucket[row["bucket"]].append(
+            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"]))
+        )
     if as_of >= timezone.localdate():
-        won = (scope.filter(WonTotal.objects.filter(closed_month__range=(year_bounds(as_of)[0], as_of)))
-               .aggregate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted")))
+        won = scope.filter(
+            WonTotal.objects.filter(closed_month__range=(year_bounds(as_of)[0], as_of))
+        ).aggregate(n=Sum("count"), total=Sum("amount"), weighted_total=Sum("weighted"))
     else:
-        won = (scope.filter(Opportunity.objects.filter(status=Opportunity.Status.WON,
-                                                       closed_on__range=(year_bounds(as_of)[0], as_of)))
-               .aggregate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED)))
-    booked = fc.category_rollup([(fc.BOOKED, won["n"] or 0, cents(won["total"]), cents(won["weighted_total"]))]).booked
-    return booked, [BucketRow(b.code, b.start, b.end, fc.category_rollup(by_bucket.get(b.code, []))) for b in buckets]
+        won = scope.filter(
+            Opportunity.objects.filter(
+                status=Opportunity.Status.WON, closed_on__range=(year_bounds(as_of)[0], as_of)
+            )
+        ).aggregate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED))
+    booked = fc.category_rollup(
+        [(fc.BOOKED, won["n"] or 0, cents(won["total"]), cents(won["weighted_total"]))]
+    ).booked
+    return booked, [
+        BucketRow(b.code, b.start, b.end, fc.category_rollup(by_bucket.get(b.code, []))) for b in buckets
+    ]
 
 
 def _bucket_rows(qs: QuerySet[Opportunity], as_of: date) -> tuple[fc.Figure, list[BucketRow]]:
     """One query: booked this year up to `as_of`, and open deals by time bucket × category."""
     buckets = time_buckets(as_of)
-    bucket = Case(When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
-                  *[When(expected_close_date__lte=b.end, then=Value(b.code)) for b in buckets],
-                  default=Value(""), output_field=CharField())
-    where = (Q(status=Opportunity.Status.OPEN, expected_close_date__lte=buckets[-1].end) & ~Q(forecast_category=fc.OMITTED)
-             ) | Q(status=Opportunity.Status.WON, closed_on__range=(year_bounds(as_of)[0], as_of))
-    rows = (qs.filter(where).annotate(bucket=bucket, category=CATEGORY).values("bucket", "category")
-            .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED)).order_by())
+    bucket = Case(
+        When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
+        *[When(expected_close_date__lte=b.end, then=Value(b.code)) for b in buckets],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    where = (
+        Q(status=Opportunity.Status.OPEN, expected_close_date__lte=buckets[-1].end)
+        & ~Q(forecast_category=fc.OMITTED)
+    ) | Q(status=Opportunity.Status.WON, closed_on__range=(year_bounds(as_of)[0], as_of))
+    rows = (
+        qs.filter(where)
+        .annotate(bucket=bucket, category=CATEGORY)
+        .values("bucket", "category")
+        .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(WEIGHTED))
+        .order_by()
+    )
     by_bucket: dict[str, list[tuple[str | None, int, Decimal, Decimal]]] = defaultdict(list)
     for row in rows:
-        by_bucket[row["bucket"]].append((row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"])))
+        by_bucket[row["bucket"]].append(
+            (row["category"], row["n"], cents(row["total"]), cents(row["weighted_total"]))
+        )
     booked = fc.category_rollup(by_bucket.get(fc.BOOKED, [])).booked
-    return booked, [BucketRow(b.code, b.start, b.end, fc.category_rollup(by_bucket.get(b.code, []))) for b in buckets]
+    return booked, [
+        BucketRow(b.code, b.start, b.end, fc.category_rollup(by_bucket.get(b.code, []))) for b in buckets
+    ]
 
 
-def forecast_report(user: User, *, period_kind: str | None = None, period_start: date | None = None,
-                    unit_id: int | None = None, owner_id: int | None = None, as_of: date) -> ForecastReport:
+def forecast_report(
+    user: User,
+    *,
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    as_of: date,
+) -> ForecastReport:
     """The forecast of a scope for a period, as of a date (METHODOLOGY §9.1–§9.4)."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     period = forecast_period(period_kind, period_start, as_of)
@@ -362,11 +443,18 @@ def forecast_report(user: User, *, period_kind: str | None = None, period_start:
 
     seller_ids = {g.owner_id for g in groups} | set(records)
     # Everyone with figures, and the sellers of the scope without any (they have not submitted yet).
-    placed = placed_q(scope) if scope.owner is not None else (
-        Q(role__in=[User.Role.REP, User.Role.INSIDE], is_active=True) & placed_q(scope))
+    placed = (
+        placed_q(scope)
+        if scope.owner is not None
+        else (Q(role__in=[User.Role.REP, User.Role.INSIDE], is_active=True) & placed_q(scope))
+    )
     people = User.objects.filter(Q(pk__in=seller_ids) | placed)
-    people_by_id = {p.pk: p for p in people.only("id", "username", "display_name", "first_name", "last_name",
-                                                 "org_unit_id", "role")}
+    people_by_id = {
+        p.pk: p
+        for p in people.only(
+            "id", "username", "display_name", "first_name", "last_name", "org_unit_id", "role"
+        )
+    }
     units = _units()
     per_seller: dict[int, list[fc.CategoryTotals]] = defaultdict(list)
     for group in groups:
@@ -407,8 +495,15 @@ def forecast_report(user: User, *, period_kind: str | None = None, period_start:
             region.sellers += row.sellers
             region.submitted += row.submitted
     return ForecastReport(
-        scope=scope, period=period, as_of=as_of, probabilities_used=probabilities_used(scope), totals=totals,
-        call=sum(calls.values(), fc.ZERO), booked_to_date=booked_to_date, buckets=buckets, sellers=sellers,
+        scope=scope,
+        period=period,
+        as_of=as_of,
+        probabilities_used=probabilities_used(scope),
+        totals=totals,
+        call=sum(calls.values(), fc.ZERO),
+        booked_to_date=booked_to_date,
+        buckets=buckets,
+        sellers=sellers,
         teams=sorted(teams.values(), key=lambda r: r.unit.path) if scope.owner is None else [],
         regions=sorted(regions.values(), key=lambda r: r.unit.path) if scope.owner is None else [],
         can_submit=own and bool(user.org_unit_id) and period.end >= as_of,
@@ -418,26 +513,63 @@ def forecast_report(user: User, *, period_kind: str | None = None, period_start:
 
 def deals_behind(user: User, period: Period, as_of: date) -> list[dict[str, Any]]:
     """The deals behind a seller's submission (the largest DEALS_KEPT), as plain data."""
-    qs = (Opportunity.objects.filter(_in_period(period, as_of), owner_id=user.pk).annotate(category=CATEGORY)
-          .order_by("-amount", "id").values("id", "name", "amount", "currency", "probability", "category", "status",
-                                            "expected_close_date", "closed_on")[:DEALS_KEPT])
-    return [{"id": d["id"], "name": d["name"], "amount": str(d["amount"]), "currency": d["currency"],
-             "probability": str(d["probability"]), "category": d["category"], "status": d["status"],
-             "expected_close_date": d["expected_close_date"].isoformat(),
-             "closed_on": d["closed_on"].isoformat() if d["closed_on"] else None} for d in qs]
+    qs = (
+        Opportunity.objects.filter(_in_period(period, as_of), owner_id=user.pk)
+        .annotate(category=CATEGORY)
+        .order_by("-amount", "id")
+        .values(
+            "id",
+            "name",
+            "amount",
+            "currency",
+            "probability",
+            "category",
+            "status",
+            "expected_close_date",
+            "closed_on",
+        )[:DEALS_KEPT]
+    )
+    return [
+        {
+            "id": d["id"],
+            "name": d["name"],
+            "amount": str(d["amount"]),
+            "currency": d["currency"],
+            "probability": str(d["probability"]),
+            "category": d["category"],
+            "status": d["status"],
+            "expected_close_date": d["expected_close_date"].isoformat(),
+            "closed_on": d["closed_on"].isoformat() if d["closed_on"] else None,
+        }
+        for d in qs
+    ]
 
 
 # --- submissions history --------------------------------------------------------------------------
 
 
-def forecast_submission_list(user: User, *, period_kind: str | None = None, period_start: date | None = None,
-                             unit_id: int | None = None, owner_id: int | None = None, as_of: date,
-                             page: int | str | None = 1, page_size: int | str | None = None) -> Page:
+def forecast_submission_list(
+    user: User,
+    *,
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    as_of: date,
+    page: int | str | None = 1,
+    page_size: int | str | None = None,
+) -> Page:
     """Submissions and adjustments of the scope for the period, newest first (kept forever)."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     period = forecast_period(period_kind, period_start, as_of)
-    qs = (ForecastSubmission.objects.filter(submission_q(scope), period_kind=period.kind, period_start=period.start)
-          .select_related("user", "unit", "submitted_by").defer("deals").order_by("-submitted_at", "-id"))
+    qs = (
+        ForecastSubmission.objects.filter(
+            submission_q(scope), period_kind=period.kind, period_start=period.start
+        )
+        .select_related("user", "unit", "submitted_by")
+        .defer("deals")
+        .order_by("-submitted_at", "-id")
+    )
     return paginate(qs, page, page_size or 25)
 
 
@@ -470,30 +602,58 @@ def _snapshot_forecast(row: Mapping[str, Any]) -> Decimal:
     return row["forecast"] if row["forecast"] is not None else row["booked"] + row["commit"]
 
 
-def _snapshots_of_record(kind: str, starts: Sequence[date], where: Q) -> dict[tuple[int | None, int | None, date], Decimal]:
+def _snapshots_of_record(
+    kind: str, starts: Sequence[date], where: Q
+) -> dict[tuple[int | None, int | None, date], Decimal]:
     """For each seller or unit matched by `where` and each period: the forecast of the snapshot
     nearest the period start — the latest taken on or before the start, else the earliest after it
     (same day: the latest taken). One query (window function)."""
     before = Case(When(taken_on__lte=F("period_start"), then=F("taken_on")), default=None)
-    ranked = (ForecastSnapshot.objects.filter(where, period_kind=kind, period_start__in=list(starts))
-              .annotate(rank=Window(RowNumber(), partition_by=[F("user_id"), F("unit_id"), F("period_start")],
-                                    order_by=[before.desc(nulls_last=True), F("taken_on").asc(),
-                                              F("taken_at").desc(), F("id").desc()]))
-              .filter(rank=1).values("user_id", "unit_id", "period_start", "forecast", "booked", "commit"))
+    ranked = (
+        ForecastSnapshot.objects.filter(where, period_kind=kind, period_start__in=list(starts))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("user_id"), F("unit_id"), F("period_start")],
+                order_by=[
+                    before.desc(nulls_last=True),
+                    F("taken_on").asc(),
+                    F("taken_at").desc(),
+                    F("id").desc(),
+                ],
+            )
+        )
+        .filter(rank=1)
+        .values("user_id", "unit_id", "period_start", "forecast", "booked", "commit")
+    )
     return {(r["user_id"], r["unit_id"], r["period_start"]): _snapshot_forecast(r) for r in ranked}
 
 
 TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
-def _line(label: str, periods: Sequence[Period], forecasts: Mapping[date, Decimal],
-          actuals: Mapping[date, Decimal], **extra: Any) -> AccuracyLine:
-    points = [fc.AccuracyPoint(p.start, forecasts.get(p.start), actuals.get(p.start, fc.ZERO)) for p in periods]
+def _line(
+    label: str,
+    periods: Sequence[Period],
+    forecasts: Mapping[date, Decimal],
+    actuals: Mapping[date, Decimal],
+    **extra: Any,
+) -> AccuracyLine:
+    points = [
+        fc.AccuracyPoint(p.start, forecasts.get(p.start), actuals.get(p.start, fc.ZERO)) for p in periods
+    ]
     return AccuracyLine(label, points, fc.accuracy_summary(points), **extra)
 
 
-def forecast_accuracy(user: User, *, period_kind: str | None = None, unit_id: int | None = None,
-                      owner_id: int | None = None, as_of: date, count: int = ACCURACY_PERIODS) -> AccuracyReport:
+def forecast_accuracy(
+    user: User,
+    *,
+    period_kind: str | None = None,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    as_of: date,
+    count: int = ACCURACY_PERIODS,
+) -> AccuracyReport:
     """Forecast vs actual over the last `count` completed periods, for the scope, its units and its
     sellers (METHODOLOGY §9.5). Forecast = the snapshot nearest the period start (its forecast of
     record, else booked + commit); actual = won amount closed in the period."""
@@ -503,10 +663,17 @@ def forecast_accuracy(user: User, *, period_kind: str | None = None, unit_id: in
     starts = [p.start for p in periods]
     units = _units()
 
-    won = (scope.filter(Opportunity.objects.filter(status=Opportunity.Status.WON,
-                                                   closed_on__range=(periods[0].start, periods[-1].end)))
-           .annotate(period=TRUNC[current.kind]("closed_on")).values("owner_id", "team_id", "period")
-           .annotate(total=Sum("amount")).order_by())
+    won = (
+        scope.filter(
+            Opportunity.objects.filter(
+                status=Opportunity.Status.WON, closed_on__range=(periods[0].start, periods[-1].end)
+            )
+        )
+        .annotate(period=TRUNC[current.kind]("closed_on"))
+        .values("owner_id", "team_id", "period")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     by_owner: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     by_team: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     total_actual: dict[date, Decimal] = defaultdict(lambda: fc.ZERO)
@@ -528,12 +695,17 @@ def forecast_accuracy(user: User, *, period_kind: str | None = None, unit_id: in
         roots = [pk for pk in shown_units if units[pk].parent_id not in shown_units]
     shown_units.sort(key=lambda pk: units[pk].path)
 
-    people = list(User.objects.filter(Q(pk__in=list(by_owner)) | placed_q(scope)).filter(
-        Q(pk__in=list(by_owner)) | Q(role__in=[User.Role.REP, User.Role.INSIDE]))
-        .only("id", "username", "display_name", "first_name", "last_name", "org_unit_id"))
+    people = list(
+        User.objects.filter(Q(pk__in=list(by_owner)) | placed_q(scope))
+        .filter(Q(pk__in=list(by_owner)) | Q(role__in=[User.Role.REP, User.Role.INSIDE]))
+        .only("id", "username", "display_name", "first_name", "last_name", "org_unit_id")
+    )
     people_ids = [p.pk for p in people] + ([scope.owner.pk] if scope.owner is not None else [])
-    snapshots = _snapshots_of_record(current.kind, starts, Q(user_id__in=people_ids, unit__isnull=True)
-                                     | Q(unit_id__in=shown_units + roots, user__isnull=True))
+    snapshots = _snapshots_of_record(
+        current.kind,
+        starts,
+        Q(user_id__in=people_ids, unit__isnull=True) | Q(unit_id__in=shown_units + roots, user__isnull=True),
+    )
 
     def forecasts(user_id: int | None, unit_id: int | None) -> dict[date, Decimal]:
         return {s: snapshots[(user_id, unit_id, s)] for s in starts if (user_id, unit_id, s) in snapshots}
@@ -546,10 +718,14 @@ def forecast_accuracy(user: User, *, period_kind: str | None = None, unit_id: in
                     result[start] += amount
         return result
 
-    sellers = [_line(p.label, periods, forecasts(p.pk, None), by_owner.get(p.pk, {}), user=p)
-               for p in sorted(people, key=lambda p: p.label.lower())]
-    teams = [_line(units[pk].name, periods, forecasts(None, pk), unit_actual(units[pk]), unit=units[pk])
-             for pk in shown_units]
+    sellers = [
+        _line(p.label, periods, forecasts(p.pk, None), by_owner.get(p.pk, {}), user=p)
+        for p in sorted(people, key=lambda p: p.label.lower())
+    ]
+    teams = [
+        _line(units[pk].name, periods, forecasts(None, pk), unit_actual(units[pk]), unit=units[pk])
+        for pk in shown_units
+    ]
     if scope.owner is not None:
         total_forecast = forecasts(scope.owner.pk, None)
     else:
@@ -588,8 +764,14 @@ def _order_q(scope: Scope) -> Q:
     return Q(user_id=scope.owner.pk) if scope.owner is not None else placed_q(scope, "user__")
 
 
-def order_forecast_report(user: User, *, unit_id: int | None = None, owner_id: int | None = None, as_of: date,
-                          weeks: int = ORDER_WEEKS) -> OrderReport:
+def order_forecast_report(
+    user: User,
+    *,
+    unit_id: int | None = None,
+    owner_id: int | None = None,
+    as_of: date,
+    weeks: int = ORDER_WEEKS,
+) -> OrderReport:
     """This week's rolling forecast (the next four weeks) and its track record over the last
     `weeks` completed weeks: the forecast made 1–4 weeks before each week against the orders won in
     it (closed_on in that week), summed over the scope."""
@@ -599,26 +781,63 @@ def order_forecast_report(user: User, *, unit_id: int | None = None, owner_id: i
     ahead = next_week_starts(as_of)
     past = [made_on - timedelta(weeks=n) for n in range(max(1, min(weeks, 26)), 0, -1)]
     where = _order_q(scope)
-    current = list(OrderForecast.objects.filter(where, made_on=made_on, week_start__in=ahead)
-                   .values("user_id", "week_start", "amount"))
+    current = list(
+        OrderForecast.objects.filter(where, made_on=made_on, week_start__in=ahead).values(
+            "user_id", "week_start", "amount"
+        )
+    )
     can_enter = scope.owner is not None and scope.owner.pk == user.pk
     mine = {r["week_start"]: r["amount"] for r in current if r["user_id"] == user.pk} if can_enter else {}
     upcoming = [sum((r["amount"] for r in current if r["week_start"] == w), fc.ZERO) for w in ahead]
     per_user: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for r in current:
         per_user[r["user_id"]][r["week_start"]] = r["amount"]
-    names = {u.pk: u for u in User.objects.filter(pk__in=list(per_user))
-             .only("id", "username", "display_name", "first_name", "last_name")} if per_user else {}
-    sellers = sorted((OrderSellerRow(names[pk], [amounts.get(w) for w in ahead]) for pk, amounts in per_user.items()),
-                     key=lambda r: r.user.label.lower())
+    names = (
+        {
+            u.pk: u
+            for u in User.objects.filter(pk__in=list(per_user)).only(
+                "id", "username", "display_name", "first_name", "last_name"
+            )
+        }
+        if per_user
+        else {}
+    )
+    sellers = sorted(
+        (OrderSellerRow(names[pk], [amounts.get(w) for w in ahead]) for pk, amounts in per_user.items()),
+        key=lambda r: r.user.label.lower(),
+    )
 
-    made = (OrderForecast.objects.filter(where, week_start__range=(past[0], past[-1]))
-            .values("made_on", "week_start").annotate(total=Sum("amount")).order_by())
+    made = (
+        OrderForecast.objects.filter(where, week_start__range=(past[0], past[-1]))
+        .values("made_on", "week_start")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     entries = [fc.OrderEntry(r["made_on"], r["week_start"], r["total"]) for r in made]
-    won = (scope.filter(Opportunity.objects.filter(status=Opportunity.Status.WON,
-                                                   closed_on__range=(past[0], made_on - timedelta(days=1))))
-           .annotate(week=TruncWeek("closed_on")).values("week").annotate(total=Sum("amount")).order_by())
-    actuals = {(r["week"].date() if isinstance(r["week"], datetime) else r["week"]): cents(r["total"]) for r in won}
+    won = (
+        scope.filter(
+            Opportunity.objects.filter(
+                status=Opportunity.Status.WON, closed_on__range=(past[0], made_on - timedelta(days=1))
+            )
+        )
+        .annotate(week=TruncWeek("closed_on"))
+        .values("week")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    actuals = {
+        (r["week"].date() if isinstance(r["week"], datetime) else r["week"]): cents(r["total"]) for r in won
+    }
     accuracy = fc.order_accuracy(entries, actuals, past)
-    return OrderReport(scope, as_of, made_on, ahead, mine, can_enter, upcoming, sellers, accuracy,
-                       fc.lead_summaries(accuracy))
+    return OrderReport(
+        scope,
+        as_of,
+        made_on,
+        ahead,
+        mine,
+        can_enter,
+        upcoming,
+        sellers,
+        accuracy,
+        fc.lead_summaries(accuracy),
+    )

@@ -27,13 +27,16 @@ from kadence.insights.scope import Scope
 from kadence.planning.models import Target
 
 
-def period_of(kind: str | None, day: date | None, *, default_day: date, default_kind: str = "quarter") -> Period:
+def period_of(
+    kind: str | None, day: date | None, *, default_day: date, default_kind: str = "quarter"
+) -> Period:
     """The month / quarter / year of `kind` holding `day` (any day of it): a period start is always
     normalised to the period's first day. Unknown kinds are a ValidationFailed."""
     kind = kind or default_kind
     if kind not in PERIOD_KINDS:
-        raise ValidationFailed(_("Choose month, quarter or year."),
-                               {"period_kind": [_("Choose month, quarter or year.")]})
+        raise ValidationFailed(
+            _("Choose month, quarter or year."), {"period_kind": [_("Choose month, quarter or year.")]}
+        )
     checked: PeriodKind = kind  # type: ignore[assignment]
     clean_date(day, "period_start")  # far from now the period arithmetic would overflow
     return period_containing(checked, day or default_day)
@@ -67,7 +70,9 @@ def can_edit_target(user: User, target: Target) -> bool:
 
 def access_target(user: User, target_id: int, *, for_write: bool = False) -> Target:
     """The target if `user` may see it (NotFound otherwise) and, `for_write`, set it (PermissionDenied)."""
-    target = visible_targets(user).select_related("unit", "user", "user__org_unit").filter(pk=target_id).first()
+    target = (
+        visible_targets(user).select_related("unit", "user", "user__org_unit").filter(pk=target_id).first()
+    )
     if target is None:
         raise NotFound(_("Target not found."))
     if for_write and not can_edit_target(user, target):
@@ -86,7 +91,9 @@ def settable_units(user: User) -> QuerySet[OrgUnit]:
 
 def settable_sellers(user: User) -> QuerySet[User]:
     """Active sellers whose target `user` may set (for forms)."""
-    sellers = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE)).exclude(pk=user.pk)
+    sellers = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE)).exclude(
+        pk=user.pk
+    )
     if user.is_admin_role:
         return sellers.order_by("username")
     if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
@@ -94,9 +101,16 @@ def settable_sellers(user: User) -> QuerySet[User]:
     return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by("username")
 
 
-def target_list(user: User, *, period_kind: str | None = None, period_start: date | None = None,
-                unit_id: int | None = None, user_id: int | None = None, page: int | str | None = 1,
-                page_size: int | str | None = None) -> Page:
+def target_list(
+    user: User,
+    *,
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    unit_id: int | None = None,
+    user_id: int | None = None,
+    page: int | str | None = 1,
+    page_size: int | str | None = None,
+) -> Page:
     """The targets `user` may see, newest period first; `period_start` (any day of the period, with
     `period_kind`, default quarter) narrows to one period, `period_kind` alone to one kind."""
     qs = visible_targets(user).select_related("unit", "user", "user__org_unit")
@@ -109,7 +123,9 @@ def target_list(user: User, *, period_kind: str | None = None, period_start: dat
         qs = qs.filter(unit_id=unit_id)
     if user_id is not None:
         qs = qs.filter(user_id=user_id)
-    return paginate(qs.order_by("-period_start", "period_kind", "unit__path", "user__username", "id"), page, page_size)
+    return paginate(
+        qs.order_by("-period_start", "period_kind", "unit__path", "user__username", "id"), page, page_size
+    )
 
 
 def scope_roots(unit_ids: frozenset[int]) -> list[int]:

@@ -27,7 +27,9 @@ def _admin_only(user: User | None) -> None:
 
 
 @transaction.atomic
-def calibration_recompute(user: User | None, *, template_id: int | None = None, as_of: date | None = None) -> int:
+def calibration_recompute(
+    user: User | None, *, template_id: int | None = None, as_of: date | None = None
+) -> int:
     """Count the closed outcomes of every bucket again (one process, or all) over the history window
     ending `as_of` (default today) and replace the stored rows, all with the same `computed_at`.
     Returns the number of rows written. `user` None is the system (the `kadence calibrate` command)."""
@@ -42,19 +44,35 @@ def calibration_recompute(user: User | None, *, template_id: int | None = None, 
     now = timezone.now()
     written = 0
     for template in templates:
-        before = sum(Calibration.objects.filter(template=template, dimension=Calibration.Dimension.LEVEL)
-                     .values_list("outcomes", flat=True))
-        rows = [Calibration(template=template, dimension=dimension, key=bucket.key, outcomes=bucket.outcomes,
-                            won=bucket.won, configured=bucket.configured, computed_at=now)
-                for dimension, buckets in calibration_counts(template.pk, as_of=as_of, policy=policy).items()
-                for bucket in buckets]
+        before = sum(
+            Calibration.objects.filter(template=template, dimension=Calibration.Dimension.LEVEL).values_list(
+                "outcomes", flat=True
+            )
+        )
+        rows = [
+            Calibration(
+                template=template,
+                dimension=dimension,
+                key=bucket.key,
+                outcomes=bucket.outcomes,
+                won=bucket.won,
+                configured=bucket.configured,
+                computed_at=now,
+            )
+            for dimension, buckets in calibration_counts(template.pk, as_of=as_of, policy=policy).items()
+            for bucket in buckets
+        ]
         Calibration.objects.filter(template=template).delete()
         Calibration.objects.bulk_create(rows)
         written += len(rows)
         after = sum(row.outcomes for row in rows if row.dimension == Calibration.Dimension.LEVEL)
-        audit_changes(ENTITY_CALIBRATION, template.pk, {"level_outcomes": (before, after),
-                                                        "computed_at": (None, now)},
-                      user, _("Calibration recomputed (history to %(day)s).") % {"day": as_of.isoformat()})
+        audit_changes(
+            ENTITY_CALIBRATION,
+            template.pk,
+            {"level_outcomes": (before, after), "computed_at": (None, now)},
+            user,
+            _("Calibration recomputed (history to %(day)s).") % {"day": as_of.isoformat()},
+        )
     return written
 
 
@@ -62,12 +80,15 @@ def _short_message(report: CalibrationReport) -> str:
     if report.computed_at is None:
         return _("No calibration has been computed for this process yet; recompute it first.")
     buckets = ", ".join(f"{row.label} ({row.outcomes}/{report.min_outcomes})" for row in report.short)
-    return _("Not enough closed outcomes to use calibrated probabilities (at least %(min)d per level): %(buckets)s.") % {
-        "min": report.min_outcomes, "buckets": buckets}
+    return _(
+        "Not enough closed outcomes to use calibrated probabilities (at least %(min)d per level): %(buckets)s."
+    ) % {"min": report.min_outcomes, "buckets": buckets}
 
 
 @transaction.atomic
-def calibration_switch(user: User, *, template_id: int, use_calibrated: bool, reason: str = "") -> ProcessTemplate:
+def calibration_switch(
+    user: User, *, template_id: int, use_calibrated: bool, reason: str = ""
+) -> ProcessTemplate:
     """Make a process use calibrated probabilities (or go back to the configured ones). Switching on
     needs a computed calibration in which every level the process uses has at least
     ForecastPolicy.calibration_min_outcomes outcomes; otherwise ValidationFailed (422) names the
@@ -80,12 +101,28 @@ def calibration_switch(user: User, *, template_id: int, use_calibrated: bool, re
         report = calibration_report(template.pk)
         if not report.can_switch_on:
             message = _short_message(report)
-            raise ValidationFailed(message, {"use_calibrated": [message]}, code="not_enough_outcomes",
-                                   short=[{"key": row.key, "label": row.label, "outcomes": row.outcomes,
-                                           "needed": report.min_outcomes} for row in report.short])
+            raise ValidationFailed(
+                message,
+                {"use_calibrated": [message]},
+                code="not_enough_outcomes",
+                short=[
+                    {
+                        "key": row.key,
+                        "label": row.label,
+                        "outcomes": row.outcomes,
+                        "needed": report.min_outcomes,
+                    }
+                    for row in report.short
+                ],
+            )
     if template.use_calibrated != use_calibrated:
         ProcessTemplate.objects.filter(pk=template.pk).update(use_calibrated=use_calibrated)
-        audit_changes(ENTITY_TEMPLATE, template.pk, {"use_calibrated": (template.use_calibrated, use_calibrated)},
-                      user, reason)
+        audit_changes(
+            ENTITY_TEMPLATE,
+            template.pk,
+            {"use_calibrated": (template.use_calibrated, use_calibrated)},
+            user,
+            reason,
+        )
         template.use_calibrated = use_calibrated
     return template

@@ -46,15 +46,22 @@ def _day(value: Any) -> date:
 
 
 def _duplicate(existing: Target) -> Conflict:
-    return Conflict(_("This scope already has a target for that period; edit it instead."), code="duplicate",
-                    existing_id=existing.pk)
+    return Conflict(
+        _("This scope already has a target for that period; edit it instead."),
+        code="duplicate",
+        existing_id=existing.pk,
+    )
 
 
 def _stale(target: Target, version: int) -> Conflict:
     return Conflict(
-        _("This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
-          "Reload it and apply your change again.") % {"current": target.version, "yours": version},
-        current_version=target.version)
+        _(
+            "This record was changed by someone else (version %(current)s, you edited version %(yours)s). "
+            "Reload it and apply your change again."
+        )
+        % {"current": target.version, "yours": version},
+        current_version=target.version,
+    )
 
 
 def _same_scope_period(target_unit_id: int | None, target_user_id: int | None, kind: str, start: date):
@@ -63,12 +70,22 @@ def _same_scope_period(target_unit_id: int | None, target_user_id: int | None, k
 
 
 @transaction.atomic
-def target_create(user: User, *, period_kind: str, period_start: date, amount: Any, unit_id: int | None = None,
-                  user_id: int | None = None, currency: str = "CNY", note: str = "") -> Target:
+def target_create(
+    user: User,
+    *,
+    period_kind: str,
+    period_start: date,
+    amount: Any,
+    unit_id: int | None = None,
+    user_id: int | None = None,
+    currency: str = "CNY",
+    note: str = "",
+) -> Target:
     """Set the target of one unit or one seller for one period."""
     if (unit_id is None) == (user_id is None):
-        raise ValidationFailed(_("Choose either a unit or a seller."),
-                               {"unit_id": [_("Choose a unit or a seller, not both.")]})
+        raise ValidationFailed(
+            _("Choose either a unit or a seller."), {"unit_id": [_("Choose a unit or a seller, not both.")]}
+        )
     unit = seller = None
     if unit_id is not None:
         unit = OrgUnit.objects.filter(pk=unit_id).first()
@@ -79,14 +96,22 @@ def target_create(user: User, *, period_kind: str, period_start: date, amount: A
         if seller is None:
             raise ValidationFailed(_("Unknown seller."), {"user_id": [_("Unknown id.")]})
         if not seller.is_seller:
-            raise ValidationFailed(_("Personal targets are for sellers (reps and inside sales)."),
-                                   {"user_id": [_("Choose a seller.")]})
+            raise ValidationFailed(
+                _("Personal targets are for sellers (reps and inside sales)."),
+                {"user_id": [_("Choose a seller.")]},
+            )
     if not can_set_target(user, unit=unit, seller=seller):
         raise PermissionDenied(_("You may not set this target."))
     period = period_of(period_kind, _day(period_start), default_day=period_start)
-    values: dict[str, Any] = {"unit": unit, "user": seller, "period_kind": period.kind, "period_start": period.start,
-                              "amount": _amount(amount), "currency": _currency(currency),
-                              "note": clean_text(note, "note", 500, multiline=True).strip()}
+    values: dict[str, Any] = {
+        "unit": unit,
+        "user": seller,
+        "period_kind": period.kind,
+        "period_start": period.start,
+        "amount": _amount(amount),
+        "currency": _currency(currency),
+        "note": clean_text(note, "note", 500, multiline=True).strip(),
+    }
     existing = _same_scope_period(unit_id, user_id, period.kind, period.start).first()
     if existing is not None:
         raise _duplicate(existing)
@@ -107,7 +132,9 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Any) -
     target = access_target(user, target_id, for_write=True)
     unknown = set(changes) - {"amount", "currency", "note", "period_kind", "period_start"}
     if unknown:
-        raise ValidationFailed(_("These fields cannot be changed."), {f: [_("Not editable.")] for f in sorted(unknown)})
+        raise ValidationFailed(
+            _("These fields cannot be changed."), {f: [_("Not editable.")] for f in sorted(unknown)}
+        )
     values: dict[str, Any] = {}
     if "amount" in changes:
         values["amount"] = _amount(changes["amount"])
@@ -119,8 +146,11 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Any) -
         day = _day(changes["period_start"]) if "period_start" in changes else target.period_start
         period = period_of(changes.get("period_kind", target.period_kind), day, default_day=day)
         values.update(period_kind=period.kind, period_start=period.start)
-        clash = (_same_scope_period(target.unit_id, target.user_id, period.kind, period.start)
-                 .exclude(pk=target.pk).first())
+        clash = (
+            _same_scope_period(target.unit_id, target.user_id, period.kind, period.start)
+            .exclude(pk=target.pk)
+            .first()
+        )
         if clash is not None:
             raise _duplicate(clash)
     if version != target.version:
@@ -132,8 +162,9 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Any) -
         with transaction.atomic():
             versioned_update(target, version, {f: new for f, (_old, new) in changed.items()})
     except IntegrityError:
-        raise Conflict(_("This scope already has a target for that period; edit it instead."),
-                       code="duplicate") from None
+        raise Conflict(
+            _("This scope already has a target for that period; edit it instead."), code="duplicate"
+        ) from None
     audit_changes(ENTITY, target.pk, changed, user)
     return target
 
@@ -152,4 +183,3 @@ def target_delete(user: User, target_id: int, *, version: int) -> None:
             raise NotFound(_("Target not found."))
         raise _stale(current, target.version)
     audit_changes(ENTITY, target.pk, {f: (getattr(target, f), None) for f in FIELDS}, user, _("deleted"))
-

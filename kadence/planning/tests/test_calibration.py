@@ -34,9 +34,20 @@ def _at(day: date, minutes: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9, 0)) + timedelta(minutes=minutes))
 
 
-def closed_deal(org, path: list[tuple[str, str]], outcome: str, *, closed_on: date = TODAY - timedelta(days=10),
-                template: str = "tianlong8", held_last: str | None = None, owner=None, amount: str = "100000",
-                bands: tuple[str, ...] = (), expected: date | None = None, kinds: list[str] | None = None) -> Opportunity:
+def closed_deal(
+    org,
+    path: list[tuple[str, str]],
+    outcome: str,
+    *,
+    closed_on: date = TODAY - timedelta(days=10),
+    template: str = "tianlong8",
+    held_last: str | None = None,
+    owner=None,
+    amount: str = "100000",
+    bands: tuple[str, ...] = (),
+    expected: date | None = None,
+    kinds: list[str] | None = None,
+) -> Opportunity:
     """A deal with a fabricated stage history: `path` is [(stage code, level code), ...] from its
     creation; then it closes `outcome` ("won" / "lost") on `closed_on`. `held_last` is the level it
     held when it closed if the checkpoints changed it after the last move (then it appears only as
@@ -48,49 +59,100 @@ def closed_deal(org, path: list[tuple[str, str]], outcome: str, *, closed_on: da
     levels = {lv.code: lv for lv in ProbabilityLevel.objects.all()}
     final_level = levels["WON" if outcome == "won" else "LOST"]
     last_stage = stages[path[-1][0]]
-    closing_stage = Stage.objects.filter(template=tpl, is_won=True).first() if outcome == "won" else last_stage
+    closing_stage = (
+        Stage.objects.filter(template=tpl, is_won=True).first() if outcome == "won" else last_stage
+    )
     expected = expected or closed_on
     opp = Opportunity.objects.create(
-        name=f"deal {outcome}", account=org.account, owner=owner, team_id=owner.org_unit_id, template=tpl,
-        stage=closing_stage, level=final_level, probability=final_level.probability, amount=D(amount),
-        expected_close_date=expected, status=outcome, closed_on=closed_on)
+        name=f"deal {outcome}",
+        account=org.account,
+        owner=owner,
+        team_id=owner.org_unit_id,
+        template=tpl,
+        stage=closing_stage,
+        level=final_level,
+        probability=final_level.probability,
+        amount=D(amount),
+        expected_close_date=expected,
+        status=outcome,
+        closed_on=closed_on,
+    )
     start = closed_on - timedelta(days=60)
     previous = None
     for index, (stage_code, level_code) in enumerate(path):
         stage, level = stages[stage_code], levels[level_code]
-        kind = (kinds[index] if kinds else ("created" if index == 0 else "advanced"))
+        kind = kinds[index] if kinds else ("created" if index == 0 else "advanced")
         StageChange.objects.create(
-            opportunity=opp, kind=kind, from_stage=previous[0] if previous else None, to_stage=stage,
-            from_stage_name=previous[0].name_zh if previous else "", to_stage_name=stage.name_zh,
-            from_level=previous[1] if previous else None, to_level=level, probability=level.probability,
-            amount=opp.amount, currency="CNY", expected_close_date=expected, status="open",
-            changed_at=_at(start, index))
+            opportunity=opp,
+            kind=kind,
+            from_stage=previous[0] if previous else None,
+            to_stage=stage,
+            from_stage_name=previous[0].name_zh if previous else "",
+            to_stage_name=stage.name_zh,
+            from_level=previous[1] if previous else None,
+            to_level=level,
+            probability=level.probability,
+            amount=opp.amount,
+            currency="CNY",
+            expected_close_date=expected,
+            status="open",
+            changed_at=_at(start, index),
+        )
         previous = (stage, level)
     assert previous is not None
     StageChange.objects.create(
-        opportunity=opp, kind=outcome, from_stage=previous[0], to_stage=closing_stage,
-        from_stage_name=previous[0].name_zh, to_stage_name=closing_stage.name_zh,
-        from_level=levels[held_last] if held_last else previous[1], to_level=final_level,
-        probability=final_level.probability, amount=opp.amount, currency="CNY", expected_close_date=closed_on,
-        status=outcome, changed_at=_at(closed_on, 0))
+        opportunity=opp,
+        kind=outcome,
+        from_stage=previous[0],
+        to_stage=closing_stage,
+        from_stage_name=previous[0].name_zh,
+        to_stage_name=closing_stage.name_zh,
+        from_level=levels[held_last] if held_last else previous[1],
+        to_level=final_level,
+        probability=final_level.probability,
+        amount=opp.amount,
+        currency="CNY",
+        expected_close_date=closed_on,
+        status=outcome,
+        changed_at=_at(closed_on, 0),
+    )
     for index, band in enumerate(bands):
         low, high = BANDS[band]
-        C139Assessment.objects.create(opportunity=opp, assessed_at=_at(start, 10 + index), result="0C0F0W",
-                                      band=band, band_low=low, band_high=high)
+        C139Assessment.objects.create(
+            opportunity=opp,
+            assessed_at=_at(start, 10 + index),
+            result="0C0F0W",
+            band=band,
+            band_low=low,
+            band_high=high,
+        )
     return opp
 
 
 @pytest.fixture
 def history(org):
     """Four closed deals of tianlong8 in the window, and three that must not count."""
-    a = closed_deal(org, [("plan_call", "I"), ("visit_discovery", "I"), ("proposal_sent", "C"),
-                          ("formal_proposal", "Q")], "won", bands=("early", "rule_met"))
+    a = closed_deal(
+        org,
+        [("plan_call", "I"), ("visit_discovery", "I"), ("proposal_sent", "C"), ("formal_proposal", "Q")],
+        "won",
+        bands=("early", "rule_met"),
+    )
     b = closed_deal(org, [("plan_call", "I"), ("proposal_sent", "C")], "lost", bands=("developing",))
     c = closed_deal(org, [("plan_call", "I")], "lost", held_last="C")  # C reached between moves
-    d = closed_deal(org, [("formal_proposal", "Q"), ("proposal_sent", "C"), ("formal_proposal", "Q")], "won",
-                    kinds=["created", "moved_back", "advanced"], bands=("rule_met",))
-    closed_deal(org, [("plan_call", "I")], "lost", closed_on=TODAY - timedelta(days=400))  # outside the window
-    closed_deal(org, [("potential", "I"), ("confirm_intent", "C")], "won", template="funnel7")  # another process
+    d = closed_deal(
+        org,
+        [("formal_proposal", "Q"), ("proposal_sent", "C"), ("formal_proposal", "Q")],
+        "won",
+        kinds=["created", "moved_back", "advanced"],
+        bands=("rule_met",),
+    )
+    closed_deal(
+        org, [("plan_call", "I")], "lost", closed_on=TODAY - timedelta(days=400)
+    )  # outside the window
+    closed_deal(
+        org, [("potential", "I"), ("confirm_intent", "C")], "won", template="funnel7"
+    )  # another process
     return [a, b, c, d]
 
 
@@ -101,12 +163,23 @@ def _counts(buckets):
 def test_counts_per_level_stage_and_band_are_exact(history):
     counts = calibration_counts(ProcessTemplate.objects.get(code="tianlong8").pk, as_of=TODAY)
     assert _counts(counts["level"]) == {"I": (3, 1), "C": (4, 2), "Q": (2, 2), "D": (0, 0), "C90": (0, 0)}
-    assert _counts(counts["stage"]) == {"plan_call": (3, 1), "visit_discovery": (1, 1), "proposal_sent": (3, 2),
-                                        "demo_exchange": (0, 0), "formal_proposal": (2, 2), "deal_review": (0, 0),
-                                        "negotiation": (0, 0)}
+    assert _counts(counts["stage"]) == {
+        "plan_call": (3, 1),
+        "visit_discovery": (1, 1),
+        "proposal_sent": (3, 2),
+        "demo_exchange": (0, 0),
+        "formal_proposal": (2, 2),
+        "deal_review": (0, 0),
+        "negotiation": (0, 0),
+    }
     # the latest assessment counts: a's early → rule_met; c was never assessed
-    assert _counts(counts["c139"]) == {"against": (0, 0), "early": (0, 0), "developing": (1, 0),
-                                       "rule_met": (2, 2), "win": (0, 0)}
+    assert _counts(counts["c139"]) == {
+        "against": (0, 0),
+        "early": (0, 0),
+        "developing": (1, 0),
+        "rule_met": (2, 2),
+        "win": (0, 0),
+    }
     configured = {b.key: b.configured for b in counts["level"]}
     assert configured == {"I": D(10), "C": D(25), "Q": D(50), "D": D(75), "C90": D(90)}
     assert {b.key: b.configured for b in counts["stage"]}["formal_proposal"] == D(50)
@@ -133,7 +206,10 @@ def test_recompute_stores_rows_and_the_report_scores_them(history, org):
     report = calibration_report(tianlong.pk)
     levels = {r.key: r for r in report.levels}
     assert (levels["I"].observed, levels["I"].brier) == (D("33.33"), D("0.2767"))  # (0.81 + 2 × 0.01) ÷ 3
-    assert (levels["C"].observed, levels["C"].brier) == (D("50.00"), D("0.3125"))  # (2 × 0.5625 + 2 × 0.0625) ÷ 4
+    assert (levels["C"].observed, levels["C"].brier) == (
+        D("50.00"),
+        D("0.3125"),
+    )  # (2 × 0.5625 + 2 × 0.0625) ÷ 4
     assert (levels["Q"].observed, levels["Q"].brier) == (D("100.00"), D("0.2500"))
     assert levels["D"].observed is None and levels["D"].brier is None
     assert report.brier["level"] == D("0.2867")  # (0.83 + 1.25 + 0.5) ÷ 9
@@ -170,8 +246,13 @@ def test_calibrate_command(history):
 @pytest.fixture
 def full_ladder(org):
     """Three closed deals (two won) of tianlong8 that each held every open level."""
-    path = [("plan_call", "I"), ("proposal_sent", "C"), ("formal_proposal", "Q"), ("deal_review", "D"),
-            ("negotiation", "C90")]
+    path = [
+        ("plan_call", "I"),
+        ("proposal_sent", "C"),
+        ("formal_proposal", "Q"),
+        ("deal_review", "D"),
+        ("negotiation", "C90"),
+    ]
     for outcome in ("won", "won", "lost"):
         closed_deal(org, path, outcome)
     calibration_recompute(None, as_of=TODAY)
@@ -204,11 +285,20 @@ def test_switch_accepted_at_the_threshold_and_probabilities_follow(full_ladder, 
     calibration_switch(org.ada, template_id=full_ladder.pk, use_calibrated=True, reason="enough history")
     full_ladder.refresh_from_db()
     assert full_ladder.use_calibrated
-    assert AuditEntry.objects.filter(entity="process_template", entity_id=full_ladder.pk, field="use_calibrated",
-                                     new_value="True", reason="enough history").exists()
+    assert AuditEntry.objects.filter(
+        entity="process_template",
+        entity_id=full_ladder.pk,
+        field="use_calibrated",
+        new_value="True",
+        reason="enough history",
+    ).exists()
     after = effective_probabilities(full_ladder)
     assert after[levels["Q"]] == (D("66.67"), "calibrated", 3)
-    assert after[levels["WON"]] == (D(100), "configured", 0) and after[levels["LOST"]] == (D(0), "configured", 0)
+    assert after[levels["WON"]] == (D(100), "configured", 0) and after[levels["LOST"]] == (
+        D(0),
+        "configured",
+        0,
+    )
     # a level short of data later falls back to the configured probability
     _policy(4)
     assert effective_probabilities(full_ladder.pk)[levels["Q"]].source == "configured"
@@ -242,9 +332,12 @@ def test_used_levels_are_stage_defaults_and_levels_held_by_open_deals(org):
     assert used_level_codes(lenovo.pk) == ["I", "C", "Q", "D", "C90"]
     funnel7 = ProcessTemplate.objects.get(code="funnel7")
     Stage.objects.filter(template=funnel7, default_level__code="C90").update(
-        default_level=ProbabilityLevel.objects.get(code="D"))
+        default_level=ProbabilityLevel.objects.get(code="D")
+    )
     assert used_level_codes(funnel7.pk) == ["I", "C", "Q", "D"]
-    Opportunity.objects.filter(pk=org.opp.pk).update(template=funnel7, level=ProbabilityLevel.objects.get(code="C90"))
+    Opportunity.objects.filter(pk=org.opp.pk).update(
+        template=funnel7, level=ProbabilityLevel.objects.get(code="C90")
+    )
     assert used_level_codes(funnel7.pk) == ["I", "C", "Q", "D", "C90"]
 
 

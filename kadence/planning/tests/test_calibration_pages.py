@@ -18,8 +18,13 @@ from kadence.planning.services.calibration import calibration_recompute
 from kadence.planning.tests.test_calibration import closed_deal
 from tests.prg import refused_post
 
-PATH = [("plan_call", "I"), ("proposal_sent", "C"), ("formal_proposal", "Q"), ("deal_review", "D"),
-        ("negotiation", "C90")]
+PATH = [
+    ("plan_call", "I"),
+    ("proposal_sent", "C"),
+    ("formal_proposal", "Q"),
+    ("deal_review", "D"),
+    ("negotiation", "C90"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -54,18 +59,45 @@ def test_api_read_shape_for_a_rep(ladder, org, client, token_for, django_assert_
         response = client.get("/api/calibration", **headers)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"template", "use_calibrated", "min_outcomes", "history_days", "computed_at",
-                         "can_switch_on", "short", "note", "brier", "levels", "stages", "bands"}
-    assert body["template"]["code"] == "tianlong8" and body["min_outcomes"] == 20 and not body["can_switch_on"]
+    assert set(body) == {
+        "template",
+        "use_calibrated",
+        "min_outcomes",
+        "history_days",
+        "computed_at",
+        "can_switch_on",
+        "short",
+        "note",
+        "brier",
+        "levels",
+        "stages",
+        "bands",
+    }
+    assert (
+        body["template"]["code"] == "tianlong8" and body["min_outcomes"] == 20 and not body["can_switch_on"]
+    )
     level_q = next(row for row in body["levels"] if row["key"] == "Q")
-    assert level_q == {"key": "Q", "label": level_q["label"], "configured": "50.00", "observed": "66.67",
-                       "outcomes": 3, "won": 2, "brier": "0.2500", "enough": False, "used": True,
-                       "effective": "50.00", "source": "configured"}
+    assert level_q == {
+        "key": "Q",
+        "label": level_q["label"],
+        "configured": "50.00",
+        "observed": "66.67",
+        "outcomes": 3,
+        "won": 2,
+        "brier": "0.2500",
+        "enough": False,
+        "used": True,
+        "effective": "50.00",
+        "source": "configured",
+    }
     assert [row["key"] for row in body["short"]] == ["I", "C", "Q", "D", "C90"]
     assert body["brier"]["level"] is not None and len(body["bands"]) == 5
     assert {row["key"] for row in body["stages"]} >= {"plan_call", "negotiation"}
     other = ProcessTemplate.objects.get(code="lenovo5")
-    assert client.get(f"/api/calibration?template_id={other.pk}", **headers).json()["template"]["code"] == "lenovo5"
+    assert (
+        client.get(f"/api/calibration?template_id={other.pk}", **headers).json()["template"]["code"]
+        == "lenovo5"
+    )
     assert client.get("/api/calibration?template_id=999999", **headers).status_code == 404
     assert client.get("/api/calibration").status_code == 401
 
@@ -73,16 +105,35 @@ def test_api_read_shape_for_a_rep(ladder, org, client, token_for, django_assert_
 def test_api_writes_are_admin_only(ladder, org, client, token_for):
     for person in (org.rita, org.mona, org.dora):
         headers = token_for(person)
-        assert client.post("/api/calibration/recompute", "{}", content_type="application/json",
-                           **headers).status_code == 403
-        assert client.post("/api/calibration/switch", json.dumps({"template_id": ladder.pk, "use_calibrated": False}),
-                           content_type="application/json", **headers).status_code == 403
+        assert (
+            client.post(
+                "/api/calibration/recompute", "{}", content_type="application/json", **headers
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                "/api/calibration/switch",
+                json.dumps({"template_id": ladder.pk, "use_calibrated": False}),
+                content_type="application/json",
+                **headers,
+            ).status_code
+            == 403
+        )
     admin = token_for(org.ada)
-    response = client.post("/api/calibration/recompute", json.dumps({"template_id": ladder.pk}),
-                           content_type="application/json", **admin)
+    response = client.post(
+        "/api/calibration/recompute",
+        json.dumps({"template_id": ladder.pk}),
+        content_type="application/json",
+        **admin,
+    )
     assert response.status_code == 200 and response.json()["rows"] == 5 + 7 + 5
-    assert client.post("/api/calibration/recompute", json.dumps({"nope": 1}), content_type="application/json",
-                       **admin).status_code == 422
+    assert (
+        client.post(
+            "/api/calibration/recompute", json.dumps({"nope": 1}), content_type="application/json", **admin
+        ).status_code
+        == 422
+    )
 
 
 def test_api_switch_refused_then_accepted(ladder, org, client, token_for):
@@ -93,16 +144,27 @@ def test_api_switch_refused_then_accepted(ladder, org, client, token_for):
     answer = refused.json()
     assert answer["code"] == "not_enough_outcomes"
     assert [s["key"] for s in answer["short"]] == ["I", "C", "Q", "D", "C90"]
-    assert answer["short"][0] == {"key": "I", "label": answer["short"][0]["label"], "outcomes": 3, "needed": 20}
+    assert answer["short"][0] == {
+        "key": "I",
+        "label": answer["short"][0]["label"],
+        "outcomes": 3,
+        "needed": 20,
+    }
     _min_outcomes(3)
     accepted = client.post("/api/calibration/switch", body, content_type="application/json", **admin)
     assert accepted.status_code == 200
     result = accepted.json()
     assert result["use_calibrated"] is True and result["short"] == []
     assert next(r for r in result["levels"] if r["key"] == "Q")["source"] == "calibrated"
-    assert "calibrated" in result["note"] or "已校准" in result["note"]  # the admin reads it in their language
-    off = client.post("/api/calibration/switch", json.dumps({"template_id": ladder.pk, "use_calibrated": False}),
-                      content_type="application/json", **admin)
+    assert (
+        "calibrated" in result["note"] or "已校准" in result["note"]
+    )  # the admin reads it in their language
+    off = client.post(
+        "/api/calibration/switch",
+        json.dumps({"template_id": ladder.pk, "use_calibrated": False}),
+        content_type="application/json",
+        **admin,
+    )
     assert off.status_code == 200 and off.json()["use_calibrated"] is False
 
 
@@ -115,8 +177,15 @@ def test_page_readable_by_everyone_switch_only_for_admins(ladder, org, client, d
         page = client.get("/forecast/calibration/")
     assert page.status_code == 200
     html = page.content.decode()
-    for testid in ("calibration-levels", "calibration-stages", "calibration-bands", "levels-Q", "calibration-note",
-                   "calibration-chart", "switch-short"):
+    for testid in (
+        "calibration-levels",
+        "calibration-stages",
+        "calibration-bands",
+        "levels-Q",
+        "calibration-note",
+        "calibration-chart",
+        "switch-short",
+    ):
         assert f'data-testid="{testid}"' in html
     assert 'data-testid="switch-form"' not in html and 'data-testid="recompute"' not in html
     figure = page.context["figure"]
@@ -137,12 +206,20 @@ def test_page_needs_sign_in(client):
 def test_page_writes(ladder, org, client):
     client.force_login(org.mona)
     assert client.post("/forecast/calibration/recompute/", {"template_id": ladder.pk}).status_code == 403
-    assert client.post("/forecast/calibration/switch/", {"template_id": ladder.pk, "use_calibrated": "1"}
-                       ).status_code == 403
+    assert (
+        client.post(
+            "/forecast/calibration/switch/", {"template_id": ladder.pk, "use_calibrated": "1"}
+        ).status_code
+        == 403
+    )
     client.force_login(org.ada)
-    refused = refused_post(client, "/forecast/calibration/switch/",
-                           {"template_id": ladder.pk, "use_calibrated": "1", "reason": "季度复盘"},
-                           status=422, page=f"/forecast/calibration/?template_id={ladder.pk}")  # post-redirect-get
+    refused = refused_post(
+        client,
+        "/forecast/calibration/switch/",
+        {"template_id": ladder.pk, "use_calibrated": "1", "reason": "季度复盘"},
+        status=422,
+        page=f"/forecast/calibration/?template_id={ladder.pk}",
+    )  # post-redirect-get
     html = refused.content.decode()
     assert "(3/20)" in html and 'value="季度复盘"' in html  # each level short of data, with its outcomes
     _min_outcomes(3)
@@ -159,13 +236,17 @@ def test_page_writes(ladder, org, client):
 
 
 def test_calibration_export_neutralises_formulas(ladder, org, client):
-    Stage.objects.filter(template=ladder, code="plan_call").update(name_zh="=HYPERLINK(\"x\")", name_en="=HYPERLINK(\"x\")")
+    Stage.objects.filter(template=ladder, code="plan_call").update(
+        name_zh='=HYPERLINK("x")', name_en='=HYPERLINK("x")'
+    )
     client.force_login(org.rita)
     response = client.get(f"/forecast/calibration/?template_id={ladder.pk}&format=xlsx")
-    assert response.status_code == 200 and response["Content-Disposition"].endswith('calibration-tianlong8.xlsx"')
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(
+        'calibration-tianlong8.xlsx"'
+    )
     book = load_workbook(BytesIO(response.content))
     rows = [[c.value for c in row] for row in book.worksheets[1].iter_rows()]  # the stages
-    assert rows[1][0] == "'=HYPERLINK(\"x\")" and rows[1][4] == 3
+    assert rows[1][0] == '\'=HYPERLINK("x")' and rows[1][4] == 3
 
 
 # --- probabilistic page ----------------------------------------------------------------------------
@@ -177,7 +258,14 @@ def test_probabilistic_page_personas(org, client, django_assert_max_num_queries)
         page = client.get("/forecast/probabilistic/?trials=500&seed=4")
     assert page.status_code == 200
     html = page.content.decode()
-    for testid in ("kpi-p10", "kpi-p50", "kpi-p90", "kpi-target", "probabilistic-chart", "probabilities-note"):
+    for testid in (
+        "kpi-p10",
+        "kpi-p50",
+        "kpi-p90",
+        "kpi-target",
+        "probabilistic-chart",
+        "probabilities-note",
+    ):
         assert f'data-testid="{testid}"' in html
     assert 'data-testid="scope-unit"' not in html  # a rep has no scope choice
     assert page.context["report"].scope.owner == org.rita and page.context["report"].trials == 500
@@ -194,7 +282,9 @@ def test_probabilistic_page_personas(org, client, django_assert_max_num_queries)
 def test_probabilistic_page_bad_settings_and_export(org, client):
     client.force_login(org.rita)
     bad = client.get("/forecast/probabilistic/?trials=0")
-    assert bad.status_code == 422 and bad.context["report"].trials == ForecastPolicy.current().monte_carlo_trials
+    assert (
+        bad.status_code == 422 and bad.context["report"].trials == ForecastPolicy.current().monte_carlo_trials
+    )
     assert client.get("/forecast/probabilistic/?period_start=31-12-2025").status_code == 422
     export = client.get("/forecast/probabilistic/?trials=100&format=xlsx")
     assert export.status_code == 200

@@ -38,10 +38,20 @@ def deal(org, owner, amount, close=IN_Q2, category="commit", status="open", clos
 
     base = org.opp
     created = Opportunity.objects.create(
-        name=f"{owner.username} {amount} {category}", account=org.account, owner=owner, team=owner.org_unit,
-        template=base.template, stage=base.stage, level=base.level, amount=D(amount), expected_close_date=close,
-        probability=D(probability) if probability is not None else base.probability, forecast_category=category,
-        status=status, closed_on=closed_on)
+        name=f"{owner.username} {amount} {category}",
+        account=org.account,
+        owner=owner,
+        team=owner.org_unit,
+        template=base.template,
+        stage=base.stage,
+        level=base.level,
+        amount=D(amount),
+        expected_close_date=close,
+        probability=D(probability) if probability is not None else base.probability,
+        forecast_category=category,
+        status=status,
+        closed_on=closed_on,
+    )
     rebuild()
     return created
 
@@ -148,7 +158,11 @@ def test_submission_defaults_to_booked_plus_commit_and_is_snapshotted(book):
     sub = forecast_submit(book.rita, period_start=NEXT_Q2)
     assert sub.kind == "submission" and sub.forecast == D("120000") and sub.commit == D("120000")
     assert sub.best_case == D("50000") and sub.unit == book.n1 and sub.weighted == D("133000.00")
-    assert {d["name"] for d in sub.deals} == {"rita 100000 commit", "rita 50000 best_case", "rita 20000 booked"}
+    assert {d["name"] for d in sub.deals} == {
+        "rita 100000 commit",
+        "rita 50000 best_case",
+        "rita 20000 booked",
+    }
     snap = ForecastSnapshot.objects.get(source="submission", user=book.rita)
     assert snap.forecast == D("120000") and snap.commit == D("120000") and snap.open_count == 3
     called = forecast_submit(book.rita, period_start=IN_Q2, forecast="150000", reason="big one")
@@ -227,7 +241,12 @@ def test_snapshot_command_is_idempotent_per_day(book, django_assert_max_num_quer
     assert {s.user.username for s in sellers} == {"rita", "tom", "nick", "sara"}
     assert scheduled.filter(unit__isnull=False).count() == 6 and run.created == 10 and run.skipped == 0
     rita = sellers.get(user=book.rita)
-    assert (rita.commit, rita.best_case, rita.forecast, rita.open_count) == (D("120000"), D("50000"), D("111000"), 3)
+    assert (rita.commit, rita.best_case, rita.forecast, rita.open_count) == (
+        D("120000"),
+        D("50000"),
+        D("111000"),
+        3,
+    )
     assert sellers.get(user=book.tom).forecast is None
     n1 = scheduled.get(unit=book.n1)
     assert n1.commit == D("120000") and n1.next_quarter == D("30000") and n1.forecast == D("111000")
@@ -239,7 +258,9 @@ def test_snapshot_command_is_idempotent_per_day(book, django_assert_max_num_quer
     deal(book, book.rita, "5000")
     call_command("forecast_snapshot", "--date", day.isoformat(), stdout=open("/dev/null", "w"))
     assert ForecastSnapshot.objects.filter(source="scheduled", taken_on=day).count() == 10
-    assert ForecastSnapshot.objects.get(source="scheduled", taken_on=day, user=book.rita).commit == D("120000")
+    assert ForecastSnapshot.objects.get(source="scheduled", taken_on=day, user=book.rita).commit == D(
+        "120000"
+    )
     again = forecast_snapshot_take(taken_on=day)
     assert (again.created, again.skipped) == (0, 10)
     forecast_snapshot_take(taken_on=day + timedelta(days=1))
@@ -259,11 +280,20 @@ def test_snapshot_command_output_and_bad_date(book, capsys):
 # --- accuracy --------------------------------------------------------------------------------------------
 
 
-def snap(taken_on, period_start, *, user=None, unit=None, forecast=None, commit="0", booked="0",
-         source="scheduled"):
-    return ForecastSnapshot.objects.create(source=source, taken_on=taken_on, user=user, unit=unit,
-                                           period_kind="quarter", period_start=period_start, forecast=forecast,
-                                           commit=D(commit), booked=D(booked))
+def snap(
+    taken_on, period_start, *, user=None, unit=None, forecast=None, commit="0", booked="0", source="scheduled"
+):
+    return ForecastSnapshot.objects.create(
+        source=source,
+        taken_on=taken_on,
+        user=user,
+        unit=unit,
+        period_kind="quarter",
+        period_start=period_start,
+        forecast=forecast,
+        commit=D(commit),
+        booked=D(booked),
+    )
 
 
 def test_accuracy_uses_the_snapshot_nearest_the_period_start(book, django_assert_max_num_queries):
@@ -283,7 +313,12 @@ def test_accuracy_uses_the_snapshot_nearest_the_period_start(book, django_assert
     assert [p.start for p in acc.periods] == [q1, q2]
     (p1, p2) = acc.total.points
     assert (p1.forecast, p1.actual, p1.error) == (D("110"), D("100"), D("0.1"))
-    assert (p2.forecast, p2.actual, p2.error, p2.difference) == (D("80"), D("0"), None, D("80"))  # zero actual
+    assert (p2.forecast, p2.actual, p2.error, p2.difference) == (
+        D("80"),
+        D("0"),
+        None,
+        D("80"),
+    )  # zero actual
     assert acc.total.summary.scored == 1 and acc.total.summary.bias == D("0.1")
     assert acc.teams == [] and [s.user for s in acc.sellers] == [book.rita]
 
@@ -311,7 +346,11 @@ def test_order_forecast_entered_for_the_next_four_weeks(book):
     order_forecast_save(book.rita, {weeks[0]: "100", weeks[1]: "200"})
     order_forecast_save(book.rita, {weeks[0]: "150", weeks[3]: "50"})
     rows = OrderForecast.objects.filter(user=book.rita, made_on=monday).order_by("week_start")
-    assert [(r.week_start, r.amount) for r in rows] == [(weeks[0], D("150")), (weeks[1], D("200")), (weeks[3], D("50"))]
+    assert [(r.week_start, r.amount) for r in rows] == [
+        (weeks[0], D("150")),
+        (weeks[1], D("200")),
+        (weeks[3], D("50")),
+    ]
     with pytest.raises(ValidationFailed):
         order_forecast_save(book.rita, {monday: "10"})  # this week is not ahead
     with pytest.raises(ValidationFailed):

@@ -28,13 +28,23 @@ Q2 = {"period_kind": "quarter", "period_start": date(2025, 4, 1)}
 URL = "/api/forecast/probabilistic?as_of=2025-05-15&period_kind=quarter&period_start=2025-04-01&trials=2000&seed=7"
 
 
-def open_deal(org, owner, amount: str, level: str, expected: date, template: str = "tianlong8") -> Opportunity:
+def open_deal(
+    org, owner, amount: str, level: str, expected: date, template: str = "tianlong8"
+) -> Opportunity:
     tpl = ProcessTemplate.objects.get(code=template)
     lv = ProbabilityLevel.objects.get(code=level)
-    return Opportunity.objects.create(name=f"{owner.username} {amount}", account=org.account, owner=owner,
-                                      team_id=owner.org_unit_id, template=tpl, stage=tpl.stages.order_by("order").first(),
-                                      level=lv, probability=lv.probability, amount=D(amount), expected_close_date=expected)
-
+    return Opportunity.objects.create(
+        name=f"{owner.username} {amount}",
+        account=org.account,
+        owner=owner,
+        team_id=owner.org_unit_id,
+        template=tpl,
+        stage=tpl.stages.order_by("order").first(),
+        level=lv,
+        probability=lv.probability,
+        amount=D(amount),
+        expected_close_date=expected,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -45,20 +55,32 @@ def english():
     with translation.override("en"):
         yield
 
+
 @pytest.fixture
 def book(org):
     """Open deals in Q2 2025 per person, one won deal of rita booked in April (slip +10 days)."""
     level_i = ProbabilityLevel.objects.get(code="I")
-    Opportunity.objects.filter(pk=org.opp.pk).update(expected_close_date=date(2025, 6, 10), level=level_i,
-                                                     probability=level_i.probability, amount=D(1_200_000))
-    Opportunity.objects.filter(pk=org.sara_opp.pk).update(expected_close_date=date(2025, 6, 15), level=level_i,
-                                                          probability=level_i.probability)
+    Opportunity.objects.filter(pk=org.opp.pk).update(
+        expected_close_date=date(2025, 6, 10),
+        level=level_i,
+        probability=level_i.probability,
+        amount=D(1_200_000),
+    )
+    Opportunity.objects.filter(pk=org.sara_opp.pk).update(
+        expected_close_date=date(2025, 6, 15), level=level_i, probability=level_i.probability
+    )
     open_deal(org, org.rita, "500000", "Q", date(2025, 6, 20))
     open_deal(org, org.rita, "900000", "C90", date(2025, 9, 15))  # cannot close in Q2 even with the slip
     open_deal(org, org.tom, "300000", "C", date(2025, 5, 30))
     open_deal(org, org.nick, "1000000", "C90", date(2025, 6, 1))
-    closed_deal(org, [("plan_call", "I"), ("proposal_sent", "C")], "won", closed_on=date(2025, 4, 20),
-                expected=date(2025, 4, 10), amount="200000")
+    closed_deal(
+        org,
+        [("plan_call", "I"), ("proposal_sent", "C")],
+        "won",
+        closed_on=date(2025, 4, 20),
+        expected=date(2025, 4, 10),
+        amount="200000",
+    )
     # tom is on the deal team of rita's big deal: that does not put it in his forecast
     OpportunityTeamMember.objects.create(opportunity=org.opp, user=org.tom, role=DealRole.objects.first())
     return org
@@ -87,15 +109,18 @@ def test_slip_history_is_closed_on_minus_the_expected_date_of_the_last_open_row(
     assert slip_history(date(2026, 6, 1), policy).deals == 0  # outside the window
 
 
-@pytest.mark.parametrize(("person", "kwargs", "expected", "deals"), [
-    ("rita", {}, D("570000.00"), 2),            # 200k booked + 1.2M × 10% + 500k × 50%
-    ("tom", {}, D("75000.00"), 1),              # his own 300k × 25%, not the deal he is a team member of
-    ("mona", {}, D("645000.00"), 3),            # team n1: rita + tom
-    ("mona", {"owner_id": "rita"}, D("570000.00"), 2),
-    ("dora", {}, D("1545000.00"), 4),           # region north: + nick's 1M × 90%
-    ("sven", {}, D("30000.00"), 1),             # region south: sara's 300k × 10%
-    ("ada", {}, D("1575000.00"), 5),            # the company
-])
+@pytest.mark.parametrize(
+    ("person", "kwargs", "expected", "deals"),
+    [
+        ("rita", {}, D("570000.00"), 2),  # 200k booked + 1.2M × 10% + 500k × 50%
+        ("tom", {}, D("75000.00"), 1),  # his own 300k × 25%, not the deal he is a team member of
+        ("mona", {}, D("645000.00"), 3),  # team n1: rita + tom
+        ("mona", {"owner_id": "rita"}, D("570000.00"), 2),
+        ("dora", {}, D("1545000.00"), 4),  # region north: + nick's 1M × 90%
+        ("sven", {}, D("30000.00"), 1),  # region south: sara's 300k × 10%
+        ("ada", {}, D("1575000.00"), 5),  # the company
+    ],
+)
 def test_scope_of_each_persona(book, person, kwargs, expected, deals):
     kwargs = {k: getattr(book, v).pk for k, v in kwargs.items()}
     report = _run(getattr(book, person), **kwargs)
@@ -104,18 +129,27 @@ def test_scope_of_each_persona(book, person, kwargs, expected, deals):
     assert report.forecast.p10 <= report.forecast.p50 <= report.forecast.p90
 
 
-@pytest.mark.parametrize(("person", "kwargs"), [
-    ("rita", {"owner_id": "tom"}), ("rita", {"unit_id": "n1"}), ("tom", {"owner_id": "rita"}),
-    ("mona", {"unit_id": "n2"}), ("mona", {"owner_id": "sara"}), ("sven", {"unit_id": "north"}),
-    ("dora", {"owner_id": "sara"}),
-])
+@pytest.mark.parametrize(
+    ("person", "kwargs"),
+    [
+        ("rita", {"owner_id": "tom"}),
+        ("rita", {"unit_id": "n1"}),
+        ("tom", {"owner_id": "rita"}),
+        ("mona", {"unit_id": "n2"}),
+        ("mona", {"owner_id": "sara"}),
+        ("sven", {"unit_id": "north"}),
+        ("dora", {"owner_id": "sara"}),
+    ],
+)
 def test_out_of_reach_is_not_found(book, person, kwargs):
     with pytest.raises(NotFound):
         _run(getattr(book, person), **{k: getattr(book, v).pk for k, v in kwargs.items()})
 
 
 def test_booked_quantiles_and_target(book):
-    Target.objects.create(user=book.rita, period_kind="quarter", period_start=date(2025, 4, 1), amount=D(500_000))
+    Target.objects.create(
+        user=book.rita, period_kind="quarter", period_start=date(2025, 4, 1), amount=D(500_000)
+    )
     report = probabilistic_forecast(book.rita, as_of=AS_OF, trials=10_000, seed=5, **Q2)
     result = report.forecast
     # outcomes: 200k (45%), 700k (45%), 1.4M (5%), 1.9M (5%)
@@ -133,43 +167,88 @@ def test_past_period_is_only_what_was_booked(book):
 
 
 def test_calibrated_probabilities_are_used_once_switched(book):
-    path = [("plan_call", "I"), ("proposal_sent", "C"), ("formal_proposal", "Q"), ("deal_review", "D"),
-            ("negotiation", "C90")]
+    path = [
+        ("plan_call", "I"),
+        ("proposal_sent", "C"),
+        ("formal_proposal", "Q"),
+        ("deal_review", "D"),
+        ("negotiation", "C90"),
+    ]
     for outcome in ("won", "won", "lost"):
         closed_deal(book, path, outcome, closed_on=date(2025, 5, 1), owner=book.sara)
     policy = ForecastPolicy.current()
     policy.calibration_min_outcomes = 3
     policy.save()
     calibration_recompute(None, as_of=AS_OF)
-    calibration_switch(book.ada, template_id=ProcessTemplate.objects.get(code="tianlong8").pk, use_calibrated=True)
+    calibration_switch(
+        book.ada, template_id=ProcessTemplate.objects.get(code="tianlong8").pk, use_calibrated=True
+    )
     report = _run(book.rita)
     assert {(p.level, p.probability, p.source, p.deals) for p in report.probabilities} == {
-        ("I", D("75.00"), "calibrated", 1), ("Q", D("66.67"), "calibrated", 1)}  # I: + rita's April win
+        ("I", D("75.00"), "calibrated", 1),
+        ("Q", D("66.67"), "calibrated", 1),
+    }  # I: + rita's April win
     assert report.forecast.expected == D("1433350.00")  # 200k + 1.2M × 75% + 500k × 66.67%
     assert "calibrated" in report.note
 
 
 def test_run_settings_are_checked(book):
-    for bad in ({"trials": 0}, {"trials": 10**6}, {"seed": -1}, {"period_kind": "week"},
-                {"period_start": date(1, 1, 1)}):
+    for bad in (
+        {"trials": 0},
+        {"trials": 10**6},
+        {"seed": -1},
+        {"period_kind": "week"},
+        {"period_start": date(1, 1, 1)},
+    ):
         with pytest.raises(ValidationFailed):
             probabilistic_forecast(book.rita, as_of=AS_OF, **{**Q2, **bad})
 
 
 def test_api_shape_and_query_count(book, client, token_for, django_assert_max_num_queries):
-    Target.objects.create(user=book.rita, period_kind="quarter", period_start=date(2025, 4, 1), amount=D(500_000))
+    Target.objects.create(
+        user=book.rita, period_kind="quarter", period_start=date(2025, 4, 1), amount=D(500_000)
+    )
     headers = token_for(book.rita)
     ForecastPolicy.current()  # the policy row exists in any real database
     with django_assert_max_num_queries(13):
         response = client.get(URL, **headers)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"scope", "period_kind", "period_start", "period_end", "as_of", "trials", "seed", "open_deals",
-                         "deals", "booked", "p10", "p50", "p90", "mean", "expected", "target", "p_target",
-                         "histogram", "probabilities", "note", "slip"}
-    assert body["scope"] == {"kind": "owner", "label": book.rita.label, "unit_id": None, "owner_id": book.rita.pk}
-    assert (body["period_start"], body["period_end"], body["trials"], body["seed"]) == ("2025-04-01", "2025-06-30",
-                                                                                        2000, 7)
+    assert set(body) == {
+        "scope",
+        "period_kind",
+        "period_start",
+        "period_end",
+        "as_of",
+        "trials",
+        "seed",
+        "open_deals",
+        "deals",
+        "booked",
+        "p10",
+        "p50",
+        "p90",
+        "mean",
+        "expected",
+        "target",
+        "p_target",
+        "histogram",
+        "probabilities",
+        "note",
+        "slip",
+    }
+    assert body["scope"] == {
+        "kind": "owner",
+        "label": book.rita.label,
+        "unit_id": None,
+        "owner_id": book.rita.pk,
+    }
+    assert (body["period_start"], body["period_end"], body["trials"], body["seed"]) == (
+        "2025-04-01",
+        "2025-06-30",
+        2000,
+        7,
+    )
     assert body["expected"] == "570000.00" and body["booked"] == "200000.00" and body["target"] == "500000.00"
     assert sum(b["count"] for b in body["histogram"]) == 2000
     assert body["slip"] == {"deals": 1, "p10": 10, "p50": 10, "p90": 10}

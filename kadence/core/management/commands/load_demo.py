@@ -21,18 +21,30 @@ def iso_date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = ("Load the demo company (org tree, users, accounts, opportunities with history, activities and the "
-            "deal control behind them: evidence, approvals, C139 and bid assessments, buying centre, milestones, "
-            "tasks, expenses), targets, forecasts and calibration; prints the logins. Does nothing when the database "
-            "already has a company.")
+    help = (
+        "Load the demo company (org tree, users, accounts, opportunities with history, activities and the "
+        "deal control behind them: evidence, approvals, C139 and bid assessments, buying centre, milestones, "
+        "tasks, expenses), targets, forecasts and calibration; prints the logins. Does nothing when the database "
+        "already has a company."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=42, help="Random seed (same seed and day, same data).")
-        parser.add_argument("--today", type=iso_date, default=None,
-                            help="The day the data is generated for (YYYY-MM-DD; default: today).")
-        parser.add_argument("--no-deal-control", dest="deal_control", action="store_false",
-                            help="Skip the deal-control rows (evidence, assessments, buying centre, milestones, tasks, "
-                                 "expenses); the deals then claim stages no evidence supports.")
+        parser.add_argument(
+            "--seed", type=int, default=42, help="Random seed (same seed and day, same data)."
+        )
+        parser.add_argument(
+            "--today",
+            type=iso_date,
+            default=None,
+            help="The day the data is generated for (YYYY-MM-DD; default: today).",
+        )
+        parser.add_argument(
+            "--no-deal-control",
+            dest="deal_control",
+            action="store_false",
+            help="Skip the deal-control rows (evidence, assessments, buying centre, milestones, tasks, "
+            "expenses); the deals then claim stages no evidence supports.",
+        )
 
     def handle(self, *args, seed: int, today: date | None, deal_control: bool = True, **options):
         if OrgUnit.objects.filter(code=COMPANY_CODE).exists():

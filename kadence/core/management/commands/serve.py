@@ -24,9 +24,17 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         argv = [
-            gunicorn or sys.executable, *([] if gunicorn else ["-m", "gunicorn"]),
-            "config.wsgi:application", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "--timeout", "120",
+            gunicorn or sys.executable,
+            *([] if gunicorn else ["-m", "gunicorn"]),
+            "config.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         self.stdout.write(f"Kadence on http://{host}:{port}/ (gunicorn, {workers} workers). Ctrl-C stops it.")
         self.stdout.flush()

@@ -30,15 +30,21 @@ class Command(BaseCommand):
         create.add_argument("--name", default="cli")
         listing = sub.add_parser("list", help="List active tokens (all users, or one with --user).")
         listing.add_argument("--user", dest="user", default=None)
-        listing.add_argument("--all", dest="include_revoked", action="store_true", help="Include revoked tokens.")
+        listing.add_argument(
+            "--all", dest="include_revoked", action="store_true", help="Include revoked tokens."
+        )
         revoke = sub.add_parser(
             "revoke",
             help="Revoke one token by id, whole token or whole 8-character prefix; or --user NAME [--all].",
         )
         revoke.add_argument("token", nargs="?", default=None)
         revoke.add_argument("--user", dest="user", default=None)
-        revoke.add_argument("--all", dest="every", action="store_true",
-                            help="With --user: revoke every active token of that user.")
+        revoke.add_argument(
+            "--all",
+            dest="every",
+            action="store_true",
+            help="With --user: revoke every active token of that user.",
+        )
 
     def handle(self, *args, action, **options):
         if action == "create":
@@ -66,8 +72,10 @@ class Command(BaseCommand):
         for row in rows:
             used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "-"
             state = "revoked" if row.revoked else "active"
-            self.stdout.write(f"{row.pk}\t{row.prefix}\t{row.user.username}\t{row.name}\t"
-                              f"{row.created_at.isoformat(timespec='minutes')}\t{used}\t{state}")
+            self.stdout.write(
+                f"{row.pk}\t{row.prefix}\t{row.user.username}\t{row.name}\t"
+                f"{row.created_at.isoformat(timespec='minutes')}\t{used}\t{state}"
+            )
 
     @transaction.atomic
     def revoke(self, identifier: str | None, username: str | None, every: bool) -> None:
@@ -76,16 +84,22 @@ class Command(BaseCommand):
             active = active.filter(user=self._user(username))
         if identifier is None:
             if username is None:
-                raise CommandError("Name the token to revoke (its id, or the whole token) or a user with --user.")
+                raise CommandError(
+                    "Name the token to revoke (its id, or the whole token) or a user with --user."
+                )
             rows = list(active.order_by("id"))
             if not rows:
                 raise CommandError(f"{username!r} has no active token.")
             if len(rows) > 1 and not every:
-                raise CommandError(f"{username!r} has {len(rows)} active tokens ({self._ids(rows)}): name one by id, "
-                                   "or add --all to revoke every one of them.")
+                raise CommandError(
+                    f"{username!r} has {len(rows)} active tokens ({self._ids(rows)}): name one by id, "
+                    "or add --all to revoke every one of them."
+                )
         else:
             if every:
-                raise CommandError("--all goes with --user and no token: it revokes every token of that user.")
+                raise CommandError(
+                    "--all goes with --user and no token: it revokes every token of that user."
+                )
             rows = self._match(active, identifier.strip())
         ApiToken.objects.filter(pk__in=[row.pk for row in rows]).update(revoked=True)
         for row in rows:
@@ -100,11 +114,15 @@ class Command(BaseCommand):
         elif len(identifier) == PREFIX_LENGTH:
             rows = list(active.filter(prefix=identifier).order_by("id"))
             if len(rows) > 1:
-                raise CommandError(f"The prefix {identifier!r} matches {len(rows)} active tokens ({self._ids(rows)}): "
-                                   "revoke one by its id (see `kadence token list`).")
+                raise CommandError(
+                    f"The prefix {identifier!r} matches {len(rows)} active tokens ({self._ids(rows)}): "
+                    "revoke one by its id (see `kadence token list`)."
+                )
         else:
-            raise CommandError(f"{identifier!r} is too short to name one token: give its id (see `kadence token "
-                               f"list`), the whole token, or its whole {PREFIX_LENGTH}-character prefix.")
+            raise CommandError(
+                f"{identifier!r} is too short to name one token: give its id (see `kadence token "
+                f"list`), the whole token, or its whole {PREFIX_LENGTH}-character prefix."
+            )
         if not rows:
             raise CommandError(f"No active token matches {identifier!r}.")
         return rows

@@ -26,4 +26,6 @@ class Command(BaseCommand):
         for row in found:
             by_model[row.model] = by_model.get(row.model, 0) + 1
         counts = ", ".join(f"{n} {model}" for model, n in sorted(by_model.items()))
-        raise CommandError(f"Summary drift: {len(found)} keys differ ({counts}). Run `kadence rebuild_summaries`.")
+        raise CommandError(
+            f"Summary drift: {len(found)} keys differ ({counts}). Run `kadence rebuild_summaries`."
+        )

@@ -15,4 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         totals, flows = rebuild()
-        self.stdout.write(f"{totals:,} pipeline totals, {flows:,} stage flows in {time.perf_counter() - started:.1f} s.")
+        self.stdout.write(
+            f"{totals:,} pipeline totals, {flows:,} stage flows in {time.perf_counter() - started:.1f} s."
+        )

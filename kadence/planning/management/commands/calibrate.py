@@ -17,7 +17,9 @@ from kadence.planning.services.calibration import calibration_recompute
 
 
 class Command(BaseCommand):
-    help = "Recompute the calibration (observed win rates per level, stage and C139 band) from closed history."
+    help = (
+        "Recompute the calibration (observed win rates per level, stage and C139 band) from closed history."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--template", help="Only this process template (its code); default: all of them.")
@@ -32,7 +34,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--date: {exc.detail}") from None
         template_id = None
         if options["template"]:
-            template_id = ProcessTemplate.objects.filter(code=options["template"]).values_list("pk", flat=True).first()
+            template_id = (
+                ProcessTemplate.objects.filter(code=options["template"]).values_list("pk", flat=True).first()
+            )
             if template_id is None:
                 raise CommandError(f"Unknown process template {options['template']!r}.")
         try:

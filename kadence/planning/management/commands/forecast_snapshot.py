@@ -16,18 +16,29 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.validation import parse_date_param
 from kadence.planning.services.forecast import forecast_snapshot_take
 
-CRON_LINE = "0 6 * * *  cd /srv/kadence && .venv/bin/kadence forecast_snapshot >> var/forecast_snapshot.log 2>&1"
+CRON_LINE = (
+    "0 6 * * *  cd /srv/kadence && .venv/bin/kadence forecast_snapshot >> var/forecast_snapshot.log 2>&1"
+)
 
 
 class Command(BaseCommand):
-    help = ("Write one scheduled forecast snapshot per seller and per org unit for the current period "
-            "(idempotent per day: a second run the same day is skipped). For cron, daily: " + CRON_LINE)
+    help = (
+        "Write one scheduled forecast snapshot per seller and per org unit for the current period "
+        "(idempotent per day: a second run the same day is skipped). For cron, daily: " + CRON_LINE
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="The day the snapshot is for (YYYY-MM-DD; default today). "
-                                           "The figures are those of the deals as they stand now.")
-        parser.add_argument("--period-kind", default="quarter", choices=["month", "quarter", "year"],
-                            help="The period whose forecast is kept (default quarter).")
+        parser.add_argument(
+            "--date",
+            help="The day the snapshot is for (YYYY-MM-DD; default today). "
+            "The figures are those of the deals as they stand now.",
+        )
+        parser.add_argument(
+            "--period-kind",
+            default="quarter",
+            choices=["month", "quarter", "year"],
+            help="The period whose forecast is kept (default quarter).",
+        )
 
     def handle(self, *args, **options):
         taken_on = timezone.localdate()
@@ -40,5 +51,7 @@ class Command(BaseCommand):
             run = forecast_snapshot_take(taken_on=taken_on, period_kind=options["period_kind"])
         except ValidationFailed as exc:
             raise CommandError(exc.detail) from None
-        self.stdout.write(f"Forecast snapshot {run.taken_on} for {run.period.label}: {run.created} written, "
-                          f"{run.skipped} already there (skipped).")
+        self.stdout.write(
+            f"Forecast snapshot {run.taken_on} for {run.period.label}: {run.created} written, "
+            f"{run.skipped} already there (skipped)."
+        )
