@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kadence.deals",
     "kadence.planning",
     "kadence.insights",
+    "kadence.demo",
 ]
 
 MIDDLEWARE = [

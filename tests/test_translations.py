@@ -522,8 +522,8 @@ def workbook_texts(content: bytes) -> list[str]:
 def small_demo(db):
     """The demo company, small: a dozen accounts and sixty deals with their whole deal control, a
     computed calibration and a target for the current quarter (so every report has something to show)."""
-    from kadence.core.demo_data import load_demo_company
     from kadence.core.models import OrgUnit, User
+    from kadence.demo.loader import load_demo_company
     from kadence.planning.models import Calibration, Target
     from kadence.planning.services.calibration import calibration_recompute
     from kadence.planning.services.targets import target_create

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from kadence.accounts.models import Account, Industry
 from kadence.activities.models import Activity
-from kadence.core import demo_data
 from kadence.core.models import OrgUnit, User
 from kadence.deals.models import (
     BidAssessment,
@@ -35,6 +34,9 @@ from kadence.deals.models import (
 )
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
 from kadence.deals.selectors.gates import deal_facts, template_gates
+from kadence.demo import accounts as demo_accounts
+from kadence.demo import catalogues, deal_control, world, writer
+from kadence.demo import simulator as demo_simulator
 from kadence.domain import bid as bid_domain
 from kadence.domain import c139 as c139_domain
 from kadence.domain import gates as domain_gates
@@ -167,8 +169,8 @@ def test_load_demo_builds_the_company_once():
     assert User.objects.filter(role="inside").count() == regions.count()
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.role == "admin" and admin.org_unit == company
-    assert admin.check_password(demo_data.DEMO_PASSWORD)
-    logins = demo_data.demo_logins()
+    assert admin.check_password(catalogues.DEMO_PASSWORD)
+    logins = world.demo_logins()
     assert set(User.objects.values_list("username", "role", "display_name")) == set(logins)
 
     assert Account.objects.count() >= 300
@@ -343,7 +345,7 @@ def test_demo_history_and_deal_control_are_consistent_with_every_deal():
     assert_deal_control_consistent()
 
 
-def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.AccountRef]]:
+def synthetic_world() -> tuple[world.Catalog, world.Org, list[world.AccountRef]]:
     """A catalogue built from the shipped methodology with made-up ids: no database needed."""
     ladder = {
         code: (i, Decimal(p), cat)
@@ -358,7 +360,7 @@ def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.
             stage_id += 1
             rows.append(
                 (
-                    demo_data.StageSpec(
+                    world.StageSpec(
                         stage_id,
                         order,
                         zh,
@@ -374,33 +376,33 @@ def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.
             )
         open_rows = [s for s, won in rows if not won]
         open_rows = [
-            s.__class__(**{**s.__dict__, "drop": demo_data.drop_chance(i, len(open_rows))})
+            s.__class__(**{**s.__dict__, "drop": world.drop_chance(i, len(open_rows))})
             for i, s in enumerate(open_rows)
         ]
         won_row = next((s for s, won in rows if won), None)
         templates.append(
-            demo_data.TemplateSpec(
-                t_id, spec["code"], demo_data.TEMPLATE_WEIGHTS[spec["code"]], tuple(open_rows), won_row
+            world.TemplateSpec(
+                t_id, spec["code"], catalogues.TEMPLATE_WEIGHTS[spec["code"]], tuple(open_rows), won_row
             )
         )
-    catalog = demo_data.Catalog(
+    catalog = world.Catalog(
         templates=tuple(templates),
         won_level=(ladder["WON"][0], ladder["WON"][1]),
         lost_level=(ladder["LOST"][0], ladder["LOST"][1]),
         loss_reasons=tuple(
             (i, code, zh, 10) for i, (code, zh, _en) in enumerate(methodology.LOSS_REASONS, start=1)
         ),
-        product_lines=tuple((i, row[0]) for i, row in enumerate(demo_data.PRODUCT_LINES, start=1)),
-        competitors=tuple(enumerate(demo_data.COMPETITORS, start=1)),
+        product_lines=tuple((i, row[0]) for i, row in enumerate(catalogues.PRODUCT_LINES, start=1)),
+        competitors=tuple(enumerate(catalogues.COMPETITORS, start=1)),
         deal_roles={code: i for i, (code, _zh, _en) in enumerate(methodology.DEAL_ROLES, start=1)},
         industries={code: i for i, (code, _zh, _en) in enumerate(methodology.INDUSTRIES, start=1)},
     )
-    reps = [demo_data.Seller(1000 + i, "rep", 10 + i // 3, 1 + i // 6) for i in range(12)]
-    managers = {10 + t: [demo_data.Seller(2000 + t, "manager", 10 + t, 1 + t // 2)] for t in range(4)}
-    org = demo_data.Org(reps, managers, {1: [demo_data.Seller(3001, "inside", 10, 1)]})
-    drafts = demo_data.generate_accounts(demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
+    reps = [world.Seller(1000 + i, "rep", 10 + i // 3, 1 + i // 6) for i in range(12)]
+    managers = {10 + t: [world.Seller(2000 + t, "manager", 10 + t, 1 + t // 2)] for t in range(4)}
+    org = world.Org(reps, managers, {1: [world.Seller(3001, "inside", 10, 1)]})
+    drafts = demo_accounts.generate_accounts(world.stream(5, "accounts"), 60, org, {1: "north", 2: "east"})
     accounts = [
-        demo_data.AccountRef(i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+        world.AccountRef(i, d.name, d.industry, d.size, d.owner_id, d.region_id)
         for i, d in enumerate(drafts, start=1)
     ]
     return catalog, org, accounts
@@ -409,8 +411,8 @@ def synthetic_world() -> tuple[demo_data.Catalog, demo_data.Org, list[demo_data.
 def test_the_generator_is_deterministic():
     def run(seed: int) -> list:
         catalog, org, accounts = synthetic_world()
-        simulator = demo_data.OpportunitySimulator(catalog, org, accounts, TODAY, seed)
-        return list(demo_data.generate_opportunities(simulator, 400, seed))
+        simulator = demo_simulator.OpportunitySimulator(catalog, org, accounts, TODAY, seed)
+        return list(demo_simulator.generate_opportunities(simulator, 400, seed))
 
     first, again, other = run(3), run(3), run(4)
     assert first == again
@@ -421,7 +423,7 @@ def test_the_generator_is_deterministic():
         assert times == sorted(times) and len(set(times)) == len(times) and times[-1] < MIDNIGHT
 
 
-def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
+def synthetic_control(catalog: world.Catalog) -> deal_control.ControlCatalog:
     """The shipped exit criteria on the synthetic stages (same order of creation), without stage tasks."""
     stage_ids = iter(
         s.id for t in catalog.templates for s in (*t.open_stages, *([t.won_stage] if t.won_stage else []))
@@ -433,14 +435,14 @@ def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
             specs = []
             for code, kind, zh, en, config in rows:
                 criterion_id += 1
-                specs.append(demo_data.CriterionSpec(criterion_id, stage_id, code, kind, config, zh, en))
+                specs.append(deal_control.CriterionSpec(criterion_id, stage_id, code, kind, config, zh, en))
             criteria[stage_id] = tuple(specs)
     ladder = {code: i for i, (code, *_rest) in enumerate(methodology.LADDER, start=1)}
     orders = {i: row[4] for i, row in enumerate(methodology.LADDER, start=1)}
     managers = {10 + t: 2000 + t for t in range(4)}
-    return demo_data.ControlCatalog(
+    return deal_control.ControlCatalog(
         criteria=criteria,
-        tasks=demo_data.task_specs(criteria, {}),
+        tasks=deal_control.task_specs(criteria, {}),
         level_order=orders,
         developed_order=orders[ladder["D"]],
         contacted_order=orders[ladder["C"]],
@@ -452,12 +454,12 @@ def synthetic_control(catalog: demo_data.Catalog) -> demo_data.ControlCatalog:
 def test_deal_control_is_deterministic_and_follows_the_history():
     def run(seed: int) -> list:
         catalog, org, accounts = synthetic_world()
-        drafts = demo_data.generate_accounts(
-            demo_data.stream(5, "accounts"), 60, org, {1: "north", 2: "east"}
+        drafts = demo_accounts.generate_accounts(
+            world.stream(5, "accounts"), 60, org, {1: "north", 2: "east"}
         )
         contact_id = iter(range(1, 10_000))
         refs = [
-            demo_data.AccountRef(
+            world.AccountRef(
                 a.id,
                 a.name,
                 a.industry,
@@ -468,11 +470,11 @@ def test_deal_control_is_deterministic_and_follows_the_history():
             )
             for a, d in zip(accounts, drafts, strict=True)
         ]
-        simulator = demo_data.OpportunitySimulator(catalog, org, refs, TODAY, seed)
-        generator = demo_data.DealControlGenerator(
-            simulator, synthetic_control(catalog), demo_data.contact_infos(drafts, refs), seed
+        simulator = demo_simulator.OpportunitySimulator(catalog, org, refs, TODAY, seed)
+        generator = deal_control.DealControlGenerator(
+            simulator, synthetic_control(catalog), deal_control.contact_infos(drafts, refs), seed
         )
-        return [generator.apply(life) for life in demo_data.generate_opportunities(simulator, 300, seed)]
+        return [generator.apply(life) for life in demo_simulator.generate_opportunities(simulator, 300, seed)]
 
     first, again, other = run(3), run(3), run(4)
     assert first == again
@@ -493,7 +495,7 @@ def test_deal_control_is_deterministic_and_follows_the_history():
 
 
 def test_writer_columns_cover_every_model_field():
-    for model, fields in demo_data.TABLE_FIELDS.items():
+    for model, fields in writer.TABLE_FIELDS.items():
         assert set(fields) == {f.attname for f in model._meta.concrete_fields}, model
 
 

@@ -1,1 +1,1 @@
-"""Kadence management commands: load_demo, seed."""
+"""Kadence management commands: serve, token."""

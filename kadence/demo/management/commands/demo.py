@@ -7,8 +7,8 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from kadence.core.demo_data import login_lines
 from kadence.core.models import OrgUnit
+from kadence.demo.world import login_lines
 
 
 class Command(BaseCommand):

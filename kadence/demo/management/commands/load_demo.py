@@ -8,8 +8,10 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
-from kadence.core.demo_data import COMPANY_CODE, load_demo_company, login_lines
 from kadence.core.models import OrgUnit
+from kadence.demo.catalogues import COMPANY_CODE
+from kadence.demo.loader import load_demo_company
+from kadence.demo.world import login_lines
 
 
 def iso_date(value: str) -> date:

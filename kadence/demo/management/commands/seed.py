@@ -10,8 +10,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from kadence.core.demo_data import seed_opportunities
-from kadence.core.management.commands.load_demo import iso_date
+from kadence.demo.loader import seed_opportunities
+from kadence.demo.management.commands.load_demo import iso_date
 
 # Up to this many deals, `seed` generates deal control by default (about 25 more rows per deal).
 DEAL_CONTROL_AUTO_MAX = 5_000

@@ -1,0 +1,182 @@
+"""The two use cases: `load_demo_company` (the `load_demo` and `demo` commands) and
+`seed_opportunities` (the `seed` command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kadence.accounts.models import Account
+from kadence.core.models import OrgUnit, User
+from kadence.demo.accounts import generate_accounts, region_codes, settle_accounts
+from kadence.demo.catalogues import COMPANY_CODE, DEMO_ACCOUNTS, DEMO_OPPORTUNITIES
+from kadence.demo.deal_control import (
+    DealControlGenerator,
+    contact_infos,
+    load_control_catalog,
+    recheck_open,
+    write_control,
+)
+from kadence.demo.planning import load_planning
+from kadence.demo.simulator import ActivityGenerator, OpportunitySimulator, generate_opportunities
+from kadence.demo.world import OPEN, AccountRef, create_catalog, create_org, load_catalog, load_org, stream
+from kadence.demo.writer import (
+    BASE_TABLES,
+    CONTROL_TABLES,
+    BulkWriter,
+    write_accounts,
+    write_activities,
+    write_opportunity,
+)
+from kadence.pipeline.summary import rebuild
+
+
+def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
+    """Rows written in bulk bypass the services: recompute the report summaries from them."""
+    totals, flows = rebuild()
+    if stdout:
+        stdout(f"Summaries rebuilt: {totals:,} pipeline totals, {flows:,} stage flows.")
+
+
+# --- the two use cases ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def load_demo_company(
+    seed: int = 42,
+    today: date | None = None,
+    *,
+    accounts: int = DEMO_ACCOUNTS,
+    opportunities: int = DEMO_OPPORTUNITIES,
+    deal_control: bool = True,
+    stdout: Callable[[str], Any] | None = None,
+) -> dict[str, int]:
+    """Create the demo company in the current database (org, users, catalogue, accounts, deals,
+    history, activities and, with `deal_control`, each deal's evidence, approvals, assessments, buying
+    centre, milestones, tasks and expenses) in one transaction; returns the number of rows written per
+    table. The open deals are then rechecked against their evidence (level, staging flag)."""
+    today = today or timezone.localdate()
+    create_org(stdout)
+    create_catalog()
+    catalog, org = load_catalog(), load_org()
+    drafts = generate_accounts(stream(seed, "accounts"), accounts, org, region_codes())
+
+    # Accounts get their ids first (opportunities point at them), but are written after the deals are
+    # simulated, so that their status and buying power can follow the deals.
+    writer = BulkWriter(BASE_TABLES + (CONTROL_TABLES if deal_control else []))
+    first_account = writer.next_id[Account]
+    refs = [
+        AccountRef(first_account + i, d.name, d.industry, d.size, d.owner_id, d.region_id)
+        for i, d in enumerate(drafts)
+    ]
+    simulator = OpportunitySimulator(catalog, org, refs, today, seed)
+    lives = list(generate_opportunities(simulator, opportunities, seed))
+    drafts = settle_accounts(drafts, lives, refs, today, stream(seed, "settle"))
+    refs = write_accounts(writer, drafts, catalog, today)  # allocates the same ids, in the same order
+    by_id = {ref.id: ref for ref in refs}
+    activities = ActivityGenerator(simulator, seed)
+    control = (
+        DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
+        if deal_control
+        else None
+    )
+    open_ids = []
+    for life in lives:
+        if control is not None:
+            life, draft = control.apply(life)
+        opp_id = write_opportunity(writer, life)
+        if control is not None:
+            write_control(writer, opp_id, draft)
+            if life.opportunity[12] == OPEN:
+                open_ids.append(opp_id)
+        write_activities(writer, activities.for_opportunity(life, opp_id, by_id[life.opportunity[1]]))
+    for ref in refs:
+        inside = org.inside_by_region.get(ref.region_id)
+        write_activities(writer, activities.for_account(ref, ref.owner_id, inside[0].id if inside else None))
+    counts = writer.close()
+    if control is not None:
+        recheck_open(open_ids, stdout)
+    counts.update(load_planning(org, today, seed, stdout))
+    rebuild_summaries(stdout)
+    counts["core_user"] = User.objects.count()
+    counts["core_orgunit"] = OrgUnit.objects.count()
+    return counts
+
+
+def seed_opportunities(
+    count: int,
+    *,
+    seed: int = 42,
+    today: date | None = None,
+    batch_size: int = 20_000,
+    accounts: int | None = None,
+    activities: bool = True,
+    deal_control: bool = False,
+    progress: Callable[[int], Any] | None = None,
+    stdout: Callable[[str], Any] | None = None,
+) -> dict[str, int]:
+    """Add `count` simulated opportunities (with history, product lines, competitors, deal teams and,
+    with `activities`, one activity each) and `accounts` new accounts (default count / 20) with
+    contacts, for benchmarks. With `deal_control`, each deal also gets its evidence, approvals,
+    assessments, buying centre, milestones, tasks and expenses and the open ones are rechecked (about
+    25 more rows per deal: meant for up to some thousands of deals). Creates the demo org, users and
+    catalogue first when the database has no company. One transaction; `progress(n)` is called as
+    deals are written."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        if not OrgUnit.objects.filter(code=COMPANY_CODE).exists():
+            create_org(stdout)
+        create_catalog()
+        catalog, org = load_catalog(), load_org()
+        if not org.reps:
+            raise RuntimeError("There are no sales reps in teams to own the opportunities.")
+        n_accounts = accounts if accounts is not None else max(1, count // 20)
+        writer = BulkWriter(
+            BASE_TABLES + (CONTROL_TABLES if deal_control else []),
+            batch_size=batch_size,
+            defer_constraints=True,
+        )
+        drafts = generate_accounts(stream(seed, "seed-accounts"), n_accounts, org, region_codes())
+        refs = write_accounts(writer, drafts, catalog, today)
+        simulator = OpportunitySimulator(catalog, org, refs, today, seed)
+        generator = ActivityGenerator(simulator, seed) if activities else None
+        control = (
+            DealControlGenerator(simulator, load_control_catalog(org), contact_infos(drafts, refs), seed)
+            if deal_control
+            else None
+        )
+        open_ids = []
+        by_id = {ref.id: ref for ref in refs}
+        done = 0
+        for life in generate_opportunities(simulator, count, seed):
+            if control is not None:
+                life, draft = control.apply(life)
+            opp_id = write_opportunity(writer, life)
+            if control is not None:
+                write_control(writer, opp_id, draft)
+                if life.opportunity[12] == OPEN:
+                    open_ids.append(opp_id)
+            if generator is not None:
+                write_activities(
+                    writer, [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])]
+                )
+            done += 1
+            if progress and done % 1000 == 0:
+                progress(1000)
+        if progress and done % 1000:
+            progress(done % 1000)
+        counts = writer.close()
+        if control is not None:
+            recheck_open(open_ids, stdout)
+        rebuild_summaries(stdout)
+    if connection.vendor == "postgresql":
+        # Fresh statistics, or the planner of the benchmarks that follow guesses badly.
+        with connection.cursor() as cursor:
+            for model in writer.models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return counts

@@ -1,0 +1,1 @@
+"""Kadence management commands: demo, load_demo, seed."""
