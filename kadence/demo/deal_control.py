@@ -202,20 +202,21 @@ class ContactInfo:
 @dataclass
 class ControlCatalog:
     """The configuration deal control is generated from: exit criteria and stage tasks by stage id,
-    the ladder's orders by level id, the policy's thresholds, expense categories, and who approves
-    gates for each team (its manager, else the region's director, else an admin)."""
+    the ladder's orders by level id, the policy's thresholds (`policy_rules`: no defaults here, so
+    that the demo follows the ControlPolicy row, or the model's defaults), expense categories, and who
+    approves gates for each team (its manager, else the region's director, else an admin)."""
 
     criteria: dict[int, tuple[CriterionSpec, ...]]
     tasks: dict[int, tuple[TaskSpec, ...]]
     level_order: dict[int, int]
-    developed_order: int = 4
-    contacted_order: int = 2
-    band_rules: BandRules = BandRules()
-    required_roles: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
+    developed_order: int
+    contacted_order: int
+    band_rules: BandRules
+    required_roles: tuple[str, ...]
+    bid_rules: bid_domain.BidRules
+    bid_qualify_days: int
     expense_categories: tuple[tuple[int, str], ...] = ()
     approvers: dict[int, int] = field(default_factory=dict)
-    bid_rules: bid_domain.BidRules = bid_domain.BidRules()
-    bid_qualify_days: int = 14
 
     @property
     def rule(self) -> C139Score:
@@ -295,15 +296,23 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         level_order={level_id: order for level_id, _code, order in levels},
         developed_order=orders.get("D", 4),
         contacted_order=orders.get("C", 2),
-        band_rules=c139_rules(policy),
-        required_roles=tuple(str(r) for r in policy.required_buying_roles or ()),
         expense_categories=tuple(
             ExpenseCategory.objects.filter(is_active=True).order_by("order", "id").values_list("id", "code")
         ),
         approvers=approvers,
-        bid_rules=bid_rules(policy),
-        bid_qualify_days=policy.bid_qualify_days,
+        **policy_rules(policy),
     )
+
+
+def policy_rules(policy: ControlPolicy) -> dict[str, Any]:
+    """The ControlCatalog fields a ControlPolicy decides, read through the same selectors the services
+    use (an unsaved ControlPolicy() gives the shipped defaults)."""
+    return {
+        "band_rules": c139_rules(policy),
+        "required_roles": tuple(str(r) for r in policy.required_buying_roles or ()),
+        "bid_rules": bid_rules(policy),
+        "bid_qualify_days": policy.bid_qualify_days,
+    }
 
 
 def contact_infos(drafts: list[AccountDraft], refs: list[AccountRef]) -> dict[int, tuple[ContactInfo, ...]]:

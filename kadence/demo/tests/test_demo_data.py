@@ -448,6 +448,7 @@ def synthetic_control(catalog: world.Catalog) -> deal_control.ControlCatalog:
         contacted_order=orders[ladder["C"]],
         expense_categories=((1, "travel"), (2, "entertainment"), (3, "bidding")),
         approvers=managers,
+        **deal_control.policy_rules(ControlPolicy()),
     )
 
 
