@@ -1,22 +1,37 @@
-"""Who sees and may change what — the one place that decides it (DESIGN rule 3).
+"""Who sees and may change what — the one place that decides it (DESIGN rule 3), for lists and
+records and for reports.
 
-Rules (METHODOLOGY §0):
-- a sales rep or inside-sales rep sees what they own, or are on the deal team of;
-- a manager sees everything of the units they manage (default: their own team), subtree included;
-- a director likewise for their region(s);
-- an admin sees everything.
+Two rules, side by side:
+
+- **Lists, records, detail pages, the API and exports** (`visible_*`, `access_*`, `can_*`): a sales
+  rep or inside-sales rep sees what they own, or are on the deal team of; a manager sees everything
+  of the units they manage (default: their own team), subtree included; a director likewise for
+  their region(s); an admin sees everything (METHODOLOGY §0).
+- **Reports** (`resolve_scope` → `Scope`: funnel, forecast, targets, analysis, stalled deals) count
+  deals by their owner and the owner's team (`Opportunity.team`), never by deal-team membership: a
+  seller's report is their own deals; a manager's or director's is their managed units (or one unit
+  or seller of them); an admin's is the company (METHODOLOGY §8.5). A deal a rep sees in their
+  lists because they are on its deal team is not in their figures: the figures belong to its owner.
+
 Writes: the owner, a manager or director whose scope holds the record, or an admin. Being on a
 deal team gives read access, not write access. Reassigning an opportunity needs a manager or above.
 
 Every list, detail, API endpoint, export and aggregate starts from a `visible_*` queryset or an
-`access_*` getter here. A record that is not visible answers "not found", exactly like one that
-does not exist.
+`access_*` getter here, every report from `resolve_scope`. A record (or a unit, or a seller) that is
+not visible answers "not found", exactly like one that does not exist.
+
+The models the rules filter (opportunities, deal teams, accounts, contacts, activities) belong to
+apps above core, which import core; core imports none of them. It looks them up by label in Django's
+app registry (`_model("pipeline.Opportunity")`) when a rule runs, and names them only in annotations
+(under TYPE_CHECKING, never executed). So the policy stays in one module without an import cycle.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -29,6 +44,12 @@ if TYPE_CHECKING:
     from kadence.pipeline.models import Opportunity
 
 ALL = None  # scope marker: no restriction
+
+
+def _model(label: str) -> Any:
+    """An app's model by its "app_label.ModelName", from Django's app registry (see the module
+    docstring: core does not import the apps above it)."""
+    return apps.get_model(label)
 
 
 def scope_unit_ids(user: User) -> frozenset[int] | None:
@@ -62,16 +83,13 @@ def in_scope(user: User, team_id: int | None) -> bool:
 # --- opportunities -------------------------------------------------------------------------
 
 
-def _deal_team_of(user: User):
-    from kadence.pipeline.models import OpportunityTeamMember
-
-    return Exists(OpportunityTeamMember.objects.filter(opportunity=OuterRef("pk"), user=user))
+def _deal_team_of(user: User) -> Exists:
+    members = _model("pipeline.OpportunityTeamMember").objects
+    return Exists(members.filter(opportunity=OuterRef("pk"), user=user))
 
 
 def visible_opportunities(user: User) -> QuerySet[Opportunity]:
-    from kadence.pipeline.models import Opportunity
-
-    qs = Opportunity.objects.all()
+    qs = _model("pipeline.Opportunity").objects.all()
     scope = scope_unit_ids(user)
     if scope is ALL:
         return qs
@@ -98,9 +116,8 @@ def can_contribute_to_opportunity(user: User, opp: Opportunity) -> bool:
     expenses): whoever may write it, and the members of its deal team."""
     if can_write_opportunity(user, opp):
         return True
-    from kadence.pipeline.models import OpportunityTeamMember
-
-    return OpportunityTeamMember.objects.filter(opportunity_id=opp.pk, user_id=user.pk).exists()
+    members = _model("pipeline.OpportunityTeamMember").objects
+    return members.filter(opportunity_id=opp.pk, user_id=user.pk).exists()
 
 
 def can_approve_for_opportunity(user: User, opp: Opportunity) -> bool:
@@ -145,17 +162,16 @@ def access_opportunity(
 
 
 def visible_accounts(user: User) -> QuerySet[Account]:
-    from kadence.accounts.models import Account
-    from kadence.pipeline.models import Opportunity, OpportunityTeamMember
-
-    qs = Account.objects.all()
+    opportunities = _model("pipeline.Opportunity").objects
+    members = _model("pipeline.OpportunityTeamMember").objects
+    qs = _model("accounts.Account").objects.all()
     scope = scope_unit_ids(user)
     if scope is ALL:
         return qs
     if not user.is_authenticated:
         return qs.none()
-    deal = Q(Exists(Opportunity.objects.filter(account=OuterRef("pk"), owner=user))) | Q(
-        Exists(OpportunityTeamMember.objects.filter(opportunity__account=OuterRef("pk"), user=user))
+    deal = Q(Exists(opportunities.filter(account=OuterRef("pk"), owner=user))) | Q(
+        Exists(members.filter(opportunity__account=OuterRef("pk"), user=user))
     )
     rule = Q(owner=user) | deal
     if scope:
@@ -185,11 +201,10 @@ def can_write_contacts_of(user: User, account: Account) -> bool:
 
 
 def visible_contacts(user: User) -> QuerySet[Contact]:
-    from kadence.accounts.models import Contact
-
+    contacts = _model("accounts.Contact").objects
     if scope_unit_ids(user) is ALL:
-        return Contact.objects.all()
-    return Contact.objects.filter(account__in=visible_accounts(user))
+        return contacts.all()
+    return contacts.filter(account__in=visible_accounts(user))
 
 
 def access_contact(user: User, contact_id: int, *, for_write: bool = False) -> Contact:
@@ -205,9 +220,7 @@ def access_contact(user: User, contact_id: int, *, for_write: bool = False) -> C
 
 
 def visible_activities(user: User) -> QuerySet[Activity]:
-    from kadence.activities.models import Activity
-
-    qs = Activity.objects.all()
+    qs = _model("activities.Activity").objects.all()
     scope = scope_unit_ids(user)
     if scope is ALL:
         return qs
@@ -255,3 +268,71 @@ def visible_units(user: User) -> QuerySet[OrgUnit]:
     if not user.is_authenticated:
         return OrgUnit.objects.none()
     return OrgUnit.objects.all()
+
+
+# --- report scope ------------------------------------------------------------------------------
+# What a report covers (METHODOLOGY §8.5: rep → team → region → company), from the user and an optional
+# `unit_id` / `owner_id`:
+# - a seller (rep, inside sales) sees only their own deals: the scope is always themselves;
+# - a manager or director: by default everything in their managed units; `unit_id` narrows to a unit of
+#   theirs (and the units below it), `owner_id` to one seller in their units;
+# - an admin: by default the company; any unit or seller.
+# A unit or seller outside the user's reach answers NotFound (404), as an invisible record does.
+# Reports count deals by their owner's team (`Opportunity.team`); deal-team memberships do not put a
+# deal into a report's scope (the second rule of the module docstring).
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A report's scope: one seller (`owner`), one unit subtree (`unit`), or — both None — all
+    units in `unit_ids` (None = the whole company)."""
+
+    owner: User | None = None
+    unit: OrgUnit | None = None
+    unit_ids: frozenset[int] | None = None
+
+    @property
+    def label(self) -> str:
+        if self.owner is not None:
+            return self.owner.label
+        if self.unit is not None:
+            return self.unit.name
+        return _("Everything in your scope") if self.unit_ids is not None else _("Company")
+
+    @property
+    def kind(self) -> str:
+        return "owner" if self.owner is not None else "unit" if self.unit is not None else "all"
+
+    def q(self, prefix: str = "") -> Q:
+        """A filter on a model with `owner` and `team` (or `<prefix>owner`, `<prefix>team`)."""
+        if self.owner is not None:
+            return Q(**{f"{prefix}owner_id": self.owner.pk})
+        if self.unit is not None:
+            return Q(**{f"{prefix}team__path__startswith": self.unit.path})
+        if self.unit_ids is not None:
+            return Q(**{f"{prefix}team_id__in": sorted(self.unit_ids)})
+        return Q()
+
+    def filter(self, qs: QuerySet, prefix: str = "") -> QuerySet:
+        return qs.filter(self.q(prefix))
+
+
+def resolve_scope(user: User, *, unit_id: int | None = None, owner_id: int | None = None) -> Scope:
+    """The scope `user` asked for, checked against what they may see (NotFound otherwise)."""
+    if user.is_seller:
+        if owner_id not in (None, user.pk) or unit_id is not None:
+            raise NotFound(_("You can only see your own figures."))
+        return Scope(owner=user)
+    units = scope_unit_ids(user)  # None = everything (admin)
+    if owner_id is not None:
+        owner = User.objects.filter(pk=owner_id).first()
+        in_reach = owner is not None and (owner.pk == user.pk or units is None or owner.org_unit_id in units)
+        if not in_reach:
+            raise NotFound(_("Unknown seller."))
+        return Scope(owner=owner)
+    if unit_id is not None:
+        unit = OrgUnit.objects.filter(pk=unit_id).first()
+        if unit is None or (units is not None and unit.pk not in units):
+            raise NotFound(_("Unknown unit."))
+        return Scope(unit=unit)
+    return Scope(unit_ids=frozenset(units) if units is not None else None)

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kadence.core.models import AuditEntry, User
+from kadence.core.models import AuditEntry, OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_search
 from kadence.core.visibility import (
@@ -82,8 +82,6 @@ def _filtered(user: User, f: OpportunityFilters) -> QuerySet[Opportunity]:
         if value:
             qs = qs.filter(**{attr: value})
     if f.team_id:
-        from kadence.core.models import OrgUnit
-
         unit = OrgUnit.objects.filter(pk=f.team_id).first()
         qs = qs.filter(team__path__startswith=unit.path) if unit else qs.none()
     if f.forecast_category:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from kadence.accounts.models import Account, Industry
 from kadence.activities.models import Activity
 from kadence.core.models import OrgUnit, User
+from kadence.core.visibility import resolve_scope
 from kadence.deals.models import (
     BidAssessment,
     BuyingCentreMember,
@@ -42,7 +43,6 @@ from kadence.domain import c139 as c139_domain
 from kadence.domain import gates as domain_gates
 from kadence.domain.c139 import C139Score
 from kadence.domain.periods import period_containing
-from kadence.insights.scope import resolve_scope
 from kadence.insights.selectors.ideal import capacity_report, default_template, ideal_report
 from kadence.insights.selectors.probabilistic import probabilistic_forecast
 from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange

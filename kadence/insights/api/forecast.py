@@ -1,6 +1,6 @@
 """Forecasting over the API (METHODOLOGY §9.1–§9.5): the forecast report of a scope and period, forecast
 submissions and manager adjustments, the rolling 4-week order forecast, and forecast accuracy.
-Scope: `unit_id` / `owner_id` (kadence.insights.scope); a rep sees only their own figures."""
+Scope: `unit_id` / `owner_id` (kadence.core.visibility); a rep sees only their own figures."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from ninja.responses import codes_4xx
 from kadence.accounts.models import Account
 from kadence.core.errors import ValidationFailed
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, Money
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.insights.api.common import ScopeOut, TemplateRef
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
     Metrics,

@@ -33,12 +33,11 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import format_amount
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import scope_unit_ids
+from kadence.core.visibility import Scope, scope_unit_ids
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
 from kadence.domain.periods import add_days
-from kadence.insights.scope import Scope
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
 from kadence.pipeline.models import (
     Opportunity,

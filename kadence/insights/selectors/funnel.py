@@ -27,8 +27,8 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, 
 from django.utils import timezone
 
 from kadence.core.models import User
+from kadence.core.visibility import Scope
 from kadence.domain import funnel as domain
-from kadence.insights.scope import Scope
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
@@ -320,7 +320,7 @@ def funnel_report(
     use_summaries: bool = True,
 ) -> FunnelReport:
     """The funnel of `scope` for `template` at `as_of` (see the module docstring). `user` is the
-    viewer; `scope` must come from kadence.insights.scope.resolve_scope(user, …). `use_summaries`
+    viewer; `scope` must come from kadence.core.visibility.resolve_scope(user, …). `use_summaries`
     False reads the deals and the history directly (the reference the summaries are tested against)."""
     del user  # the scope already encodes what the user may see
     cut = cut or Slice()

@@ -47,13 +47,14 @@ from kadence.core.amounts import format_amount
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_money
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import capacity as cap
 from kadence.domain import funnel as domain
 from kadence.domain.periods import MONTHS_IN, Period, add_days
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.funnel import WEIGHTED, FunnelReport, funnel_report
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
 from kadence.planning.models import ForecastPolicy, Target
+from kadence.planning.selectors.calibration import effective_probabilities
 from kadence.planning.selectors.targets import period_of, target_for
 
 ZERO = Decimal(0)
@@ -173,13 +174,8 @@ def _calibrated(template: ProcessTemplate, stages: list[Stage]) -> dict[int, Dec
     """Stage id → calibrated probability (fraction) of the stage's default level, for the stages whose
     level the calibration gives an observed rate (kadence.planning.selectors.calibration
     .effective_probabilities: level id → (probability %, "configured" | "calibrated", outcomes)).
-    Only when the template is switched to calibrated probabilities; without the calibration module
-    the configured probabilities stand."""
+    Only when the template is switched to calibrated probabilities."""
     if not template.use_calibrated:
-        return {}
-    try:
-        from kadence.planning.selectors.calibration import effective_probabilities
-    except ImportError:
         return {}
     found = effective_probabilities(template)
     out: dict[int, Decimal] = {}

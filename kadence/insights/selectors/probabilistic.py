@@ -1,7 +1,7 @@
 """The probabilistic forecast of a scope and period (METHODOLOGY §9.7, issue 4 item 9): the data the
 Monte-Carlo of kadence.domain.montecarlo needs, loaded in a handful of queries.
 
-- **Deals**: the open deals of the scope (by owner / owner's team, kadence.insights.scope) that can
+- **Deals**: the open deals of the scope (by owner / owner's team, kadence.core.visibility) that can
   close in the period given the slip history — every open deal whose p_in is above 0; deals
   "omitted" from the forecast count like any other (the model uses evidence, not the rep's category).
 - **Win probability**: the effective probability of the deal's level in its process
@@ -40,9 +40,9 @@ from kadence.core.caching import cached
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_date
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import montecarlo as mc
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.planning.models import ForecastPolicy
 from kadence.planning.selectors.calibration import (

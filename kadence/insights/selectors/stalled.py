@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from kadence.activities.models import Activity
 from kadence.core.models import AuditEntry, User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, page_numbers
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.deals.models import StallAction
 from kadence.domain.stall import (
     CLOSE_PASSED,
@@ -59,7 +60,6 @@ from kadence.domain.stall import (
     stage_allowance,
     stall_reasons,
 )
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.pipeline.models import Opportunity
 from kadence.planning.models import ForecastPolicy
 
@@ -353,7 +353,7 @@ def stalled_report(
     as_of: date | None = None,
     policy: StallPolicy | None = None,
 ) -> StalledReport:
-    """The stalled deals of the scope `user` asks for (kadence.insights.scope: 404 out of reach),
+    """The stalled deals of the scope `user` asks for (kadence.core.visibility: 404 out of reach),
     counted per reason, with one page of rows. An unknown `reason` or `sort` falls back to all
     reasons / most days stalled first; a page past the end gives the last page."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from kadence.core.models import User
-from kadence.insights.scope import resolve_scope
+from kadence.core.visibility import resolve_scope
 from kadence.insights.selectors.analysis import funnel_analysis
 from kadence.insights.tests.test_funnel_pages import TODAY, _deal, build_world
 from kadence.pipeline import services, summary

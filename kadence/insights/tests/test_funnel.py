@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kadence.insights.scope import resolve_scope
+from kadence.core.visibility import resolve_scope
 from kadence.insights.selectors.funnel import Slice, funnel_report
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import (

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from kadence.core.visibility import resolve_scope
 from kadence.deals.models import Expense, ExpenseBudget, ExpenseCategory
-from kadence.insights.scope import resolve_scope
 from kadence.insights.selectors.analysis import month_ends, open_pipeline_at, quarter_of
 from kadence.insights.selectors.funnel import Slice, funnel_report
 from kadence.pipeline import services, summary

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from kadence.core.visibility import resolve_scope
 from kadence.domain import capacity as cap
 from kadence.domain.periods import Period, period_containing
-from kadence.insights.scope import resolve_scope
 from kadence.insights.selectors.ideal import capacity_report, ideal_for, ideal_report
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import LossReason, Opportunity, ProcessTemplate, Stage
@@ -250,9 +250,9 @@ def test_learned_durations_with_counts_and_fallback(org, lenovo, no_gates):
 def test_calibrated_probabilities_are_used_when_the_template_asks(org, lenovo, monkeypatch):
     """The calibration selector gives level id → (probability %, source, outcomes); a stage takes its
     default level's calibrated value."""
-    import sys
-    import types
     from typing import NamedTuple
+
+    from kadence.insights.selectors import ideal
 
     class Effective(NamedTuple):
         probability: D
@@ -260,13 +260,12 @@ def test_calibrated_probabilities_are_used_when_the_template_asks(org, lenovo, m
         outcomes: int
 
     levels = {s.code: s.default_level_id for s in Stage.objects.filter(template=lenovo)}
-    module = types.ModuleType("kadence.planning.selectors.calibration")
-    module.effective_probabilities = lambda template: {
+    effective = {
         levels["identified"]: Effective(D(20), "calibrated", 40),
         levels["contacted"]: Effective(D(30), "calibrated", 25),
         levels["qualified"]: Effective(D(50), "configured", 3),
     }
-    monkeypatch.setitem(sys.modules, "kadence.planning.selectors.calibration", module)
+    monkeypatch.setattr(ideal, "effective_probabilities", lambda template: effective)
     report = ideal_report(
         org.ada,
         resolve_scope(org.ada),

@@ -27,9 +27,8 @@ from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
 from kadence.core.schemas import MAX_ID
 from kadence.core.views import render_error
-from kadence.core.visibility import assignable_users, scope_unit_ids
+from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
 from kadence.core.xlsx import xlsx_response
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
     Metrics,

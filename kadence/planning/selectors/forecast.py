@@ -3,7 +3,7 @@ buckets, per-seller and per-team breakdown with the forecasts of record), the su
 rolling 4-week order forecast with its accuracy, and the accuracy of period forecasts.
 
 Everything is computed by grouped SQL aggregates over the opportunities of the scope (by the deal's
-owner and team, never by deal-team membership, see kadence.insights.scope); Python only adds up the
+owner and team, never by deal-team membership, see kadence.core.visibility); Python only adds up the
 grouped rows. Weighted amounts use each deal's `probability`, the configured probability of its
 level (`probabilities_used` says so in every answer)."""
 
@@ -38,7 +38,7 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_date
-from kadence.core.visibility import in_scope
+from kadence.core.visibility import Scope, in_scope, resolve_scope
 from kadence.domain import forecast as fc
 from kadence.domain.periods import (
     PERIOD_KINDS,
@@ -51,7 +51,6 @@ from kadence.domain.periods import (
     week_start,
     year_bounds,
 )
-from kadence.insights.scope import Scope, resolve_scope
 from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 

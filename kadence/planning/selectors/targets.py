@@ -21,9 +21,8 @@ from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_date
-from kadence.core.visibility import in_scope, scope_unit_ids
+from kadence.core.visibility import Scope, in_scope, scope_unit_ids
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, period_containing
-from kadence.insights.scope import Scope
 from kadence.planning.models import Target
 
 

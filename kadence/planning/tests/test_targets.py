@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import AuditEntry
-from kadence.insights.scope import Scope, resolve_scope
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.planning.models import Target
 from kadence.planning.selectors.targets import target_for, target_list
 from kadence.planning.services.targets import target_create, target_delete, target_update

@@ -1,7 +1,7 @@
 import pytest
 
 from kadence.core.errors import NotFound
-from kadence.insights.scope import resolve_scope
+from kadence.core.visibility import resolve_scope
 from kadence.pipeline.models import Opportunity
 
 
