@@ -1,11 +1,9 @@
-"""Core pages: sign-in and sign-out, password change and reset, the home page per role, the language
-switch, the preferences, the health check; and (from kadence.core.error_pages) the one mapping of
-domain errors to error pages used by every page view."""
+"""Core pages: sign-in and sign-out, password change and reset, the language switch, the preferences,
+the health check; and (from kadence.core.error_pages) the one mapping of domain errors to error pages
+used by every page view. The home page is a dashboard across capabilities: kadence.insights.views.home."""
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,18 +11,15 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from kadence.activities.selectors import activities_due
 from kadence.core.amounts import AmountUnit, format_amount
 from kadence.core.caching import cache_problem
 from kadence.core.error_pages import render_error as render_error  # page views import it from here
@@ -33,15 +28,9 @@ from kadence.core.forms import (
     ThrottledPasswordChangeForm,
     ThrottledPasswordResetForm,
 )
-from kadence.core.models import User
 from kadence.core.preferences import PreferencesForm, user_preferences_update
 from kadence.core.prg import redirect_invalid_form, refill
 from kadence.core.throttle import clear_failures
-from kadence.core.visibility import visible_opportunities
-from kadence.deals.selectors.expenses import expense_alerts
-from kadence.deals.selectors.tasks import tasks_due
-from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
-from kadence.pipeline.selectors import WEIGHTED, ZERO, OpportunityFilters, opportunity_totals
 
 
 @require_GET
@@ -182,106 +171,3 @@ def preferences(request: HttpRequest) -> HttpResponse:
         },
         status=refilled.status if refilled else 200,
     )
-
-
-# --- home ------------------------------------------------------------------------------------------
-
-
-def _month_bounds(today: date) -> tuple[date, date]:
-    last = calendar.monthrange(today.year, today.month)[1]
-    return today.replace(day=1), today.replace(day=last)
-
-
-def _unit_label(row: dict, zh: bool) -> str:
-    return row["team__name_zh"] if zh else (row["team__name_en"] or row["team__name_zh"])
-
-
-def _month_totals(qs) -> dict:
-    row = qs.aggregate(
-        n=Count("id"),
-        total=Coalesce(Sum("amount"), ZERO),
-        total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
-        committed=Count("id", filter=Q(forecast_category=ForecastCategory.COMMIT)),
-    )
-    return {
-        "count": row["n"],
-        "amount": row["total"],
-        "weighted": row["total_weighted"],
-        "committed": row["committed"],
-    }
-
-
-def home_dashboard(user: User, today: date) -> dict:
-    """What the home page shows, in a fixed number of queries whatever the data volume.
-
-    Sellers (rep, inside sales): their own open deals, totals and due activities. Managers,
-    directors and admins: the same for everything they can see, totals by team from one grouped
-    aggregate, this month's closing deals and the latest stage changes in scope. Everyone: the deals
-    whose expenses reached the warning or the limit of their budget (their own for a seller, their
-    scope for the others) and their own overdue deal tasks."""
-    visible = visible_opportunities(user)
-    open_visible = visible.filter(status=Opportunity.Status.OPEN)
-    is_seller = user.is_seller
-    deals_qs = open_visible.filter(owner=user) if is_seller else open_visible
-    deals = list(
-        deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[
-            :10
-        ]
-    )
-    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=is_seller))
-    context = {
-        "is_seller": is_seller,
-        "deals": deals,
-        "totals": totals,
-        "due": activities_due(user, today),
-        "expense_alerts": expense_alerts(user, limit=10),
-        "overdue_tasks": tasks_due(user, today, limit=10),
-        "today": today,
-    }
-    if is_seller:
-        return context
-    zh = (get_language() or "").lower().startswith("zh")
-    # Aliases must not shadow the `amount` column that WEIGHTED reads.
-    by_team = [
-        {
-            "team_id": row["team_id"],
-            "label": _unit_label(row, zh),
-            "count": row["n"],
-            "amount": row["total"],
-            "weighted": row["total_weighted"],
-        }
-        for row in open_visible.order_by()
-        .values("team_id", "team__name_zh", "team__name_en")
-        .annotate(
-            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
-        )
-        .order_by("-total", "team_id")
-    ]
-    start, end = _month_bounds(today)
-    month = open_visible.filter(expected_close_date__gte=start, expected_close_date__lte=end)
-    context.update(
-        {
-            "by_team": by_team,
-            "month_start": start,
-            "month_end": end,
-            "month_totals": _month_totals(month),
-            "month_deals": list(
-                month.select_related("account", "owner", "stage", "level").order_by(
-                    "expected_close_date", "-amount", "id"
-                )[:20]
-            ),
-            "recent_changes": list(
-                StageChange.objects.filter(opportunity__in=visible)
-                .select_related("opportunity", "from_stage", "to_stage", "to_level", "changed_by")
-                .order_by("-changed_at", "-id")[:10]
-            ),
-        }
-    )
-    return context
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    context = home_dashboard(request.user, timezone.localdate())
-    return render(request, "core/home.html", context)

@@ -1,8 +1,10 @@
-"""Insights pages (funnel, stalled deals, targets and the ideal funnel, forecasts, calibration)."""
+"""Insights pages (the home dashboard, funnel, stalled deals, targets and the ideal funnel, forecasts,
+calibration)."""
 
-from kadence.insights.views import calibration, forecast, funnel, stalled, targets
+from kadence.insights.views import calibration, forecast, funnel, home, stalled, targets
 
 urlpatterns = [
+    *home.urlpatterns,
     *funnel.urlpatterns,
     *stalled.urlpatterns,
     *targets.urlpatterns,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.apps import apps
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -63,10 +64,11 @@ def pct(value) -> str:
 
 @register.filter
 def criterion_kind(code: str) -> str:
-    """The label of an exit criterion's kind (evidence, field, assessment, approval, task)."""
-    from kadence.pipeline.models import ExitCriterion
-
-    return str(dict(ExitCriterion.Kind.choices).get(code, code))
+    """The label of an exit criterion's kind (evidence, field, assessment, approval, task): core's error
+    partial lists the criteria a gate misses. The model is looked up in the app registry, as in
+    kadence.core.visibility, because core imports no app above it."""
+    kinds = apps.get_model("pipeline.ExitCriterion").Kind
+    return str(dict(kinds.choices).get(code, code))
 
 
 def _base_query(context) -> QueryDict:
