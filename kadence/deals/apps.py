@@ -9,3 +9,10 @@ class DealsConfig(AppConfig):
     name = "kadence.deals"
     label = "deals"
     verbose_name = _("Deal control")
+
+    def ready(self) -> None:
+        # The pipeline services call the stage gates through hooks (kadence.pipeline.gates); deal
+        # control implements them. Imported here, as Django's app loading requires: models are ready.
+        from kadence.deals import stage_gates
+
+        stage_gates.register()

@@ -1,4 +1,5 @@
-"""Pipeline pages: board, opportunity list, opportunity page and its actions (POST only)."""
+"""Pipeline pages: board, opportunity list, the opportunity forms and the actions of the opportunity page
+(POST only; the page itself is composed by deal control: kadence.deals.views.overview)."""
 
 from django.urls import path
 
@@ -8,7 +9,6 @@ urlpatterns = [
     path("pipeline/", views.pipeline_board, name="pipeline_board"),
     path("opportunities/", views.opportunity_list, name="opportunity_list"),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
-    path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:pk>/move/", views.opportunity_move, name="opportunity_move"),
     path("opportunities/<int:pk>/close-won/", views.opportunity_close_won, name="opportunity_close_won"),
