@@ -1,6 +1,6 @@
 """Stalled deals over the API (停滞不前, METHODOLOGY §8.2): the list for a scope with the reasons and
 the counts per reason, and the required outcome recorded on a stalled deal. Reads go through
-kadence.insights.selectors.stalled, the write through kadence.deals.services.stall."""
+kadence.insights.selectors.stalled, the write through kadence.insights.services.stall."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from ninja.responses import Status, codes_4xx
 
 from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery, UserRef, Version
 from kadence.deals.models import StallAction
-from kadence.deals.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 from kadence.domain.stall import StallReason
 from kadence.insights.api.common import RefOut, ScopeOut
 from kadence.insights.selectors.stalled import (
@@ -23,6 +22,7 @@ from kadence.insights.selectors.stalled import (
     reason_text,
     stalled_report,
 )
+from kadence.insights.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 
 router = Router(tags=["insights"])
 

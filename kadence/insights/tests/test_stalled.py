@@ -15,9 +15,9 @@ from kadence.activities.models import Activity
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import AuditEntry, User
 from kadence.deals.models import StallAction
-from kadence.deals.services.stall import stall_act
 from kadence.domain.stall import CLOSE_PASSED, CLOSE_PUSHED, NO_ACTIVITY, STAGE_TIME
 from kadence.insights.selectors.stalled import deal_stall_reasons, stalled_export, stalled_report
+from kadence.insights.services.stall import stall_act
 from kadence.pipeline.models import DealRole, LossReason, Opportunity, Stage, StageChange
 from kadence.pipeline.services import (
     opportunity_create,

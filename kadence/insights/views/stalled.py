@@ -1,7 +1,7 @@
 """The stalled-deals page (停滞不前, METHODOLOGY §8.2): the stalled open deals of a scope with their
 reasons, counts per reason, filters (scope, reason), sorting by days stalled, the xlsx export
 (?format=xlsx), and on each row the three required outcomes (dated next step, downgrade, close lost)
-posted to kadence.deals.services.stall."""
+posted to kadence.insights.services.stall."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from kadence.core.views import render_error
 from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
 from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
-from kadence.deals.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 from kadence.domain.stall import REASONS
 from kadence.insights.selectors.stalled import (
     DEFAULT_SORT,
@@ -42,6 +41,7 @@ from kadence.insights.selectors.stalled import (
     stalled_export,
     stalled_report,
 )
+from kadence.insights.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
 from kadence.pipeline.models import LossReason, Stage
 
 FILTERS = ("unit_id", "owner_id", "reason", "sort", "page", "page_size")
