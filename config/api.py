@@ -39,9 +39,10 @@ from kadence.core.api import router as organisation
 from kadence.core.errors import DomainError
 from kadence.core.schemas import ErrorOut
 from kadence.deals.api import routers as deal_control
-from kadence.insights.api import routers as insights
+from kadence.insights.api import calibration, forecast, funnel, ideal, stalled
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
+from kadence.planning.api import targets
 
 logger = logging.getLogger("django.request")  # where Django logs its own 500s (and mails ADMINS, if set)
 
@@ -176,7 +177,20 @@ class KadenceOpenAPISchema(OpenAPISchema):
         super().add_schema_definitions(definitions)
 
 
+# ninja names an operation after the module that defines it ("kadence_pipeline_api_move_opportunity").
+# Clients generated from the document know the operations by these names, so an endpoint that moved to
+# another module keeps the name of the module it was first defined in (issue 9 moved these).
+OPERATION_ID_MODULES = {
+    "kadence.planning.api.targets": "kadence.insights.api.targets",
+    "kadence.insights.api.ideal": "kadence.insights.api.targets",
+}
+
+
 class KadenceAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        return f"{OPERATION_ID_MODULES.get(module, module)}_{operation.view_func.__name__}".replace(".", "_")
+
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> KadenceOpenAPISchema:
@@ -199,7 +213,9 @@ api.add_router("", organisation)
 api.add_router("", accounts)
 api.add_router("", pipeline)
 api.add_router("", activities)
-for extra_router in [*deal_control, *insights]:
+# Plans and the reports on them, in the order the API documentation lists them.
+reports = [funnel.router, stalled.router, targets.router, ideal.router, forecast.router, calibration.router]
+for extra_router in [*deal_control, *reports]:
     api.add_router("", extra_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("kadence.accounts.urls")),
     path("", include("kadence.activities.urls")),
     path("", include("kadence.deals.urls")),
+    path("", include("kadence.planning.urls")),
     path("", include("kadence.insights.urls")),
 ]

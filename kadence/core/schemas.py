@@ -113,6 +113,13 @@ class ErrorOut(Schema):
     code: str
 
 
+# A record by its id and display name (a unit, a seller, a stage). No docstring: it would become the
+# component's description in the OpenAPI document, which stays as it was.
+class RefOut(Schema):
+    id: int
+    name: str
+
+
 class NamedOut(Schema):
     """A configuration row named in Chinese and English; `name` is the one in the active language."""
 

@@ -1,13 +1,13 @@
-"""Insights pages (the home dashboard, funnel, stalled deals, targets and the ideal funnel, forecasts,
-calibration)."""
+"""Insights pages (the home dashboard, funnel, stalled deals, the ideal funnel, forecasts, calibration);
+the targets pages are planning's."""
 
-from kadence.insights.views import calibration, forecast, funnel, home, stalled, targets
+from kadence.insights.views import calibration, forecast, funnel, home, ideal, stalled
 
 urlpatterns = [
     *home.urlpatterns,
     *funnel.urlpatterns,
     *stalled.urlpatterns,
-    *targets.urlpatterns,
+    *ideal.urlpatterns,
     *forecast.urlpatterns,
     *calibration.urlpatterns,
 ]

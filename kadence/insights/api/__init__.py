@@ -1,9 +1,1 @@
-"""Funnel control and forecasting over the API: one router per capability, mounted under /api/."""
-
-from kadence.insights.api.calibration import router as calibration
-from kadence.insights.api.forecast import router as forecast
-from kadence.insights.api.funnel import router as funnel
-from kadence.insights.api.stalled import router as stalled
-from kadence.insights.api.targets import router as targets
-
-routers = [funnel, stalled, targets, forecast, calibration]
+"""Reports over the API: one module (and router) per report, mounted under /api/ by config/api.py."""

@@ -21,8 +21,3 @@ class TemplateRef(Schema):
     id: int
     code: str
     name: str
-
-
-class RefOut(Schema):
-    id: int
-    name: str

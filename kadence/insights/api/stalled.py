@@ -11,10 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery, UserRef, Version
+from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery, RefOut, UserRef, Version
 from kadence.deals.models import StallAction
 from kadence.domain.stall import StallReason
-from kadence.insights.api.common import RefOut, ScopeOut
+from kadence.insights.api.common import ScopeOut
 from kadence.insights.selectors.stalled import (
     DEFAULT_SORT,
     StalledRow,

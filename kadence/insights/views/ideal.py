@@ -1,8 +1,8 @@
-"""Pages: targets (list by period, set, edit, delete) and the ideal funnel report (METHODOLOGY §8.3–§8.4:
-the ideal funnel by the task and cycle methods, its comparison with the real funnel with the chart
-"actual vs ideal", and the capacity and velocity check with the actions per seller and team), with
-its xlsx export (?format=xlsx). Reads and writes go through kadence.planning.selectors.targets,
-kadence.planning.services.targets and kadence.insights.selectors.ideal."""
+"""The ideal funnel report (METHODOLOGY §8.3–§8.4: the ideal funnel by the task and cycle methods, its
+comparison with the real funnel with the chart "actual vs ideal", and the capacity and velocity check
+with the actions per seller and team), with its xlsx export (?format=xlsx), from
+kadence.insights.selectors.ideal. The targets it is built on are set on planning's pages
+(kadence.planning.views.targets)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,19 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
-from kadence.core.prg import form_post, refill
-from kadence.core.schemas import MAX_VERSION
-from kadence.core.validation import parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -41,67 +37,12 @@ from kadence.insights.selectors.ideal import (
 )
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.models import PeriodKind
-from kadence.planning.selectors.targets import (
-    access_target,
-    can_edit_target,
-    period_of,
-    settable_sellers,
-    settable_units,
-    target_list,
-)
-from kadence.planning.services import targets as services
 
 MAX_ID = 2**63 - 1
 ROWS_PER_PAGE = 50
 
 
 # --- forms ---------------------------------------------------------------------------------------
-
-
-class TargetForm(forms.Form):
-    """Set a target: `scope` is "unit:<id>" or "user:<id>" among those the user may set."""
-
-    scope = forms.ChoiceField(label=gettext_lazy("For"))
-    period_kind = forms.ChoiceField(
-        label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter"
-    )
-    period_start = DateField(label=gettext_lazy("Any day of the period"))
-    amount = MoneyField(
-        label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"})
-    )
-    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, initial="CNY")
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        units = [(f"unit:{u.pk}", f"{u.get_kind_display()} · {u.name}") for u in settable_units(user)]
-        sellers = [(f"user:{s.pk}", s.label) for s in settable_sellers(user)]
-        self.fields["scope"].choices = [(_("Units"), units), (_("Sellers"), sellers)]
-        self.fields["period_start"].initial = timezone.localdate()
-
-    def values(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        kind, _sep, pk = data.pop("scope").partition(":")
-        data["unit_id" if kind == "unit" else "user_id"] = int(pk)
-        return data
-
-
-class TargetEditForm(forms.Form):
-    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
-    period_start = DateField(label=gettext_lazy("Any day of the period"))
-    amount = MoneyField(
-        label=gettext_lazy("Target"), widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"})
-    )
-    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
-
-
-class TargetFilterForm(forms.Form):
-    period_kind = forms.ChoiceField(
-        label=gettext_lazy("Period"), required=False, choices=[("", gettext_lazy("Any")), *PeriodKind.choices]
-    )
-    period_start = DateField(label=gettext_lazy("Holding the day"), required=False)
 
 
 class IdealForm(forms.Form):
@@ -155,134 +96,6 @@ class IdealForm(forms.Form):
             ],
         ]
         self.show_scope = not user.is_seller
-
-
-# --- targets -------------------------------------------------------------------------------------
-
-
-def _targets_page(
-    request: HttpRequest,
-    *,
-    form: TargetForm | None = None,
-    error: DomainError | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    user = request.user
-    filters = TargetFilterForm(request.GET or None)
-    kind = start = None
-    if filters.is_valid():
-        kind, start = filters.cleaned_data["period_kind"] or None, filters.cleaned_data["period_start"]
-    page = target_list(
-        user,
-        period_kind=kind,
-        period_start=start,
-        page=request.GET.get("page"),
-        page_size=request.GET.get("page_size"),
-    )
-    form = form or TargetForm(user=user)
-    can_set = bool(form.fields["scope"].choices[0][1] or form.fields["scope"].choices[1][1])
-    rows = [
-        (t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
-        for t in page.items
-    ]
-    return render(
-        request,
-        "insights/targets.html",
-        {"page": page, "rows": rows, "form": form, "filters": filters, "can_set": can_set, "error": error},
-        status=status,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def targets(request: HttpRequest) -> HttpResponse:
-    """The targets you may see, by period; POST sets a new one (the form only offers what you may set).
-    Refused, the POST answers 303 back here (post-redirect-get) and the form is shown again, once."""
-    user = request.user
-    if request.method == "POST":
-        return form_post(
-            request,
-            TargetForm(request.POST, user=user),
-            lambda form: services.target_create(user, **form.values()),
-            back=reverse("targets"),
-            done=lambda _target: _saved(request, _("Target saved.")),
-            error_pages=(NotFound,),
-        )  # a scope out of reach is the form's refusal
-    refilled = refill(request, lambda data: TargetForm(data, user=user), place=_attach)
-    if refilled is None:
-        return _targets_page(request)
-    return _targets_page(request, form=refilled.form, error=refilled.error, status=refilled.status)
-
-
-def _saved(request: HttpRequest, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect("targets")
-
-
-def _attach(form: forms.Form, exc: DomainError) -> None:
-    """The service's field messages next to the fields (the page shows its detail above the form)."""
-    for field, errors in getattr(exc, "errors", {}).items():
-        name = {"unit_id": "scope", "user_id": "scope"}.get(field, field)
-        if name in form.fields and not form.errors.get(name):
-            for message in errors:
-                form.add_error(name, message)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit a target you may set (403 for one you only see, 404 for one you do not see). Refused, back
-    here by post-redirect-get with the input kept; after a stale version the form keeps the version
-    it was posted with (this page shows no differences to save over), so saving again is refused
-    until the user reloads the target."""
-    try:
-        target = access_target(request.user, pk, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
-    if request.method == "POST":
-
-        def save(form: TargetEditForm) -> Any:
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            return services.target_update(request.user, pk, version=version, **data)
-
-        return form_post(
-            request,
-            TargetEditForm(request.POST),
-            save,
-            back=reverse("target_edit", args=[pk]),
-            done=lambda _target: _saved(request, _("Target saved.")),
-        )
-    refilled = refill(request, TargetEditForm, place=_attach)
-    if refilled is None:
-        form = TargetEditForm(
-            initial={
-                f: getattr(target, f)
-                for f in ("period_kind", "period_start", "amount", "currency", "note", "version")
-            }
-        )
-        return render(request, "insights/targets_edit.html", {"target": target, "form": form})
-    return render(
-        request,
-        "insights/targets_edit.html",
-        {"target": target, "form": refilled.form, "error": refilled.error},
-        status=refilled.status,
-    )
-
-
-@login_required
-@require_POST
-def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    version = parse_int(request.POST.get("version"), high=MAX_VERSION)
-    try:
-        services.target_delete(request.user, pk, version=version)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("target_edit", pk=pk)
-    messages.success(request, _("Target deleted."))
-    return redirect("targets")
 
 
 # --- the ideal funnel ----------------------------------------------------------------------------
@@ -525,8 +338,5 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("targets/", targets, name="targets"),
-    path("targets/<int:pk>/edit/", target_edit, name="target_edit"),
-    path("targets/<int:pk>/delete/", target_delete, name="target_delete"),
     path("reports/ideal/", ideal_funnel, name="ideal_funnel"),
 ]

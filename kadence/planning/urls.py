@@ -1,0 +1,7 @@
+"""Planning pages (targets)."""
+
+from kadence.planning.views import targets
+
+urlpatterns = [
+    *targets.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""Planning pages, one module per capability; each module lists its own `urlpatterns`."""
