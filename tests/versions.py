@@ -4,7 +4,7 @@ services directly (every change names the version it was based on)."""
 from __future__ import annotations
 
 from kadence.deals.models import Milestone
-from kadence.deals.services.expenses import budget_version
+from kadence.deals.selectors.expenses import budget_version
 from kadence.pipeline.models import Opportunity
 
 __all__ = ["budget_version", "milestone_version", "opp_version"]

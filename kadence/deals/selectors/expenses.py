@@ -23,8 +23,7 @@ from kadence.core.visibility import (
     scope_unit_ids,
     visible_opportunities,
 )
-from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseCategory
-from kadence.deals.services.expenses import budget_version, thresholds
+from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
@@ -36,6 +35,20 @@ ZERO = Value(Decimal(0), output_field=MONEY)
 def cents(value: Decimal | None) -> Decimal:
     """A sum as money: SQLite answers sums without a fixed scale ("8000"), PostgreSQL with ("8000.00")."""
     return Decimal(value or 0).quantize(CENT)
+
+
+def thresholds(policy: ControlPolicy | None = None) -> domain.Thresholds:
+    """The policy's expense warning and limit (percent of budget)."""
+    policy = policy or ControlPolicy.current()
+    return domain.Thresholds(Decimal(policy.expense_warn_pct), Decimal(policy.expense_limit_pct))
+
+
+def budget_version(opp_id: int) -> int:
+    """The version of the deal's expense budget as a whole (0 before it was first set)."""
+    return (
+        ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first()
+        or 0
+    )
 
 
 def _zh() -> bool:

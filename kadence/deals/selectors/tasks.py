@@ -21,10 +21,10 @@ from kadence.core.visibility import (
     visible_opportunities,
 )
 from kadence.deals.models import OpportunityTask
-from kadence.deals.services.tasks import AD_HOC_PREFIX
 from kadence.pipeline.models import DealRole, Opportunity, OpportunityTeamMember, Stage
 
 OWNER_ROLE = "account_manager"
+AD_HOC_PREFIX = "adhoc-"  # the code of a task added by hand (not one of a stage's tasks)
 
 
 @dataclass

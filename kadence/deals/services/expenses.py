@@ -33,16 +33,12 @@ from kadence.core.visibility import (
     access_opportunity_to_contribute,
     can_write_opportunity,
 )
-from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
+from kadence.deals.models import Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
+from kadence.deals.selectors.expenses import budget_version, thresholds
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
 ENTITY = "pipeline.opportunity"
-
-
-def thresholds(policy: ControlPolicy | None = None) -> domain.Thresholds:
-    policy = policy or ControlPolicy.current()
-    return domain.Thresholds(Decimal(policy.expense_warn_pct), Decimal(policy.expense_limit_pct))
 
 
 def _money(value: Any, field: str, *, positive: bool) -> Decimal:
@@ -81,14 +77,6 @@ def _amounts(opp: Opportunity, category_id: int) -> tuple[Decimal, Decimal, Deci
 
 
 # --- budgets -----------------------------------------------------------------------------------------
-
-
-def budget_version(opp_id: int) -> int:
-    """The version of the deal's expense budget as a whole (0 before it was first set)."""
-    return (
-        ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first()
-        or 0
-    )
 
 
 @transaction.atomic

@@ -33,12 +33,12 @@ from kadence.core.visibility import (
     can_write_opportunity,
 )
 from kadence.deals.models import OpportunityTask
+from kadence.deals.selectors.tasks import AD_HOC_PREFIX
 from kadence.deals.services.gates import opportunity_recheck
 from kadence.pipeline.models import DealRole, Opportunity, OpportunityTeamMember, Stage, StageTask
 
 ENTITY = "pipeline.opportunity"
 FIELD = "task"
-AD_HOC_PREFIX = "adhoc-"
 UNSET: Any = object()
 
 
