@@ -4,9 +4,9 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from kadence.pipeline.templates_data import methodology
+    from kadence.accounts import defaults
 
-    methodology.load_industries(apps)
+    defaults.load_industries(apps)
 
 
 class Migration(migrations.Migration):

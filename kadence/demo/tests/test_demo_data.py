@@ -16,6 +16,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
+from kadence.accounts import defaults as account_defaults
 from kadence.accounts.models import Account, Industry
 from kadence.activities.models import Activity
 from kadence.core.models import OrgUnit, User
@@ -395,7 +396,7 @@ def synthetic_world() -> tuple[world.Catalog, world.Org, list[world.AccountRef]]
         product_lines=tuple((i, row[0]) for i, row in enumerate(catalogues.PRODUCT_LINES, start=1)),
         competitors=tuple(enumerate(catalogues.COMPETITORS, start=1)),
         deal_roles={code: i for i, (code, _zh, _en) in enumerate(methodology.DEAL_ROLES, start=1)},
-        industries={code: i for i, (code, _zh, _en) in enumerate(methodology.INDUSTRIES, start=1)},
+        industries={code: i for i, (code, _zh, _en) in enumerate(account_defaults.INDUSTRIES, start=1)},
     )
     reps = [world.Seller(1000 + i, "rep", 10 + i // 3, 1 + i // 6) for i in range(12)]
     managers = {10 + t: [world.Seller(2000 + t, "manager", 10 + t, 1 + t // 2)] for t in range(4)}

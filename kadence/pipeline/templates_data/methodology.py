@@ -866,16 +866,6 @@ TEMPLATES = [
     },
 ]
 
-INDUSTRIES = [
-    ("government", "政府", "Government"),
-    ("military", "军工", "Military"),
-    ("enterprise", "企业", "Enterprise"),
-    ("education", "教育", "Education"),
-    ("finance", "金融", "Finance"),
-    ("power", "电力", "Power"),
-    ("telecom", "电信", "Telecom"),
-]
-
 
 def load(apps) -> None:
     """Create whatever of the defaults is missing (by code); never touch rows that exist."""
@@ -945,9 +935,3 @@ def load(apps) -> None:
                     name_en=c_en,
                     config=config,
                 )
-
-
-def load_industries(apps) -> None:
-    Industry = apps.get_model("accounts", "Industry")
-    for order, (code, zh, en) in enumerate(INDUSTRIES):
-        Industry.objects.get_or_create(code=code, defaults=dict(name_zh=zh, name_en=en, order=order))
