@@ -33,6 +33,7 @@ test: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 serve: install
 	PORT=$(PORT) $(BIN)/kadence serve --port $(PORT)
