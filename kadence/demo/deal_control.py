@@ -30,6 +30,7 @@ from kadence.deals.models import (
     OpportunityTask,
 )
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
+from kadence.deals.selectors.expenses import thresholds
 from kadence.deals.services.gates import opportunities_recheck
 from kadence.demo.accounts import AccountDraft
 from kadence.demo.simulator import OppLife, OpportunitySimulator
@@ -37,6 +38,7 @@ from kadence.demo.world import LOST, OPEN, WON, AccountRef, Org, StageSpec, Temp
 from kadence.demo.writer import BulkWriter
 from kadence.domain import bid as bid_domain
 from kadence.domain import c139 as c139_domain
+from kadence.domain import expenses as expense_domain
 from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
 from kadence.pipeline.models import (
     ExitCriterion,
@@ -215,6 +217,7 @@ class ControlCatalog:
     required_roles: tuple[str, ...]
     bid_rules: bid_domain.BidRules
     bid_qualify_days: int
+    expense_thresholds: expense_domain.Thresholds
     expense_categories: tuple[tuple[int, str], ...] = ()
     approvers: dict[int, int] = field(default_factory=dict)
 
@@ -222,6 +225,11 @@ class ControlCatalog:
     def rule(self) -> C139Score:
         """The C139 rule of the policy ("8C1F0W or better" by default)."""
         return self.band_rules.rule
+
+
+def _share(percent: Decimal) -> float:
+    """A percentage of the budget as the fraction the generator draws with."""
+    return float(percent / 100)
 
 
 def task_specs(
@@ -312,6 +320,7 @@ def policy_rules(policy: ControlPolicy) -> dict[str, Any]:
         "required_roles": tuple(str(r) for r in policy.required_buying_roles or ()),
         "bid_rules": bid_rules(policy),
         "bid_qualify_days": policy.bid_qualify_days,
+        "expense_thresholds": thresholds(policy),
     }
 
 
@@ -1265,18 +1274,20 @@ class DealControlGenerator:
                 draft.budgets.append(
                     (ids[code], Decimal(int(budgets[code])).quantize(Decimal("0.01")), owner, set_at)
                 )
+            # Spend as a share of the budget, placed around the policy's thresholds (80 and 100 % by
+            # default): some open deals past the warning, fewer past the limit, the others below.
+            warn, limit = self.cat.expense_thresholds.warn_pct, self.cat.expense_thresholds.limit_pct
             x = rng.random()
             if status == OPEN and x < 0.09:
-                ratio = rng.uniform(0.8, 0.99)
+                ratio = rng.uniform(_share(warn), _share(limit - 1))
             elif status == OPEN and x < 0.14:
-                ratio = rng.uniform(1.0, 1.3)
+                ratio = rng.uniform(_share(limit), _share(limit + 30))
             elif status == WON:
-                ratio = rng.uniform(0.5, 1.05)
+                ratio = rng.uniform(0.5, _share(limit + 5))
             else:
-                ratio = min(0.78, 0.05 + progress * rng.uniform(0.3, 0.9))
-            spend = {
-                c: budgets[c] * ratio * (rng.uniform(0.85, 1.1) if ratio < 0.75 else 1.0) for c in picked
-            }
+                ratio = min(_share(warn - 2), 0.05 + progress * rng.uniform(0.3, 0.9))
+            spread = ratio < _share(warn - 5)
+            spend = {c: budgets[c] * ratio * (rng.uniform(0.85, 1.1) if spread else 1.0) for c in picked}
         elif rng.random() < 0.4:
             code = "travel" if "travel" in ids else codes[0]
             spend = {code: float(amount) * rng.uniform(0.0005, 0.003)}
