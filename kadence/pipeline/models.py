@@ -3,6 +3,8 @@ opportunities that run through it, with their append-only stage history."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account
 from kadence.core.models import BilingualName, OrgUnit
+from kadence.domain import funnel
 
 
 class ForecastCategory(models.TextChoices):
@@ -334,8 +337,9 @@ class Opportunity(models.Model):
         return self.name
 
     @property
-    def weighted_amount(self):
-        return self.amount * self.probability / 100
+    def weighted_amount(self) -> Decimal:
+        """amount × probability ÷ 100, exact (kadence.domain.funnel.weighted_amount)."""
+        return funnel.weighted_amount(self.amount, self.probability)
 
 
 class OpportunityTeamMember(models.Model):

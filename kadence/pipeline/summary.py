@@ -24,8 +24,6 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -37,13 +35,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from kadence.domain.funnel import weighted_amount
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
 T = TypeVar("T")
 ZERO = Decimal(0)
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
-)
 
 
 EPOCH = date(1970, 1, 1)
@@ -122,7 +119,7 @@ def contribution(opp_id: int, *, lock: bool = False) -> State:
     row = qs.values(*FIELDS).first()
     if row is None:
         return None, None
-    weighted = row["amount"] * row["probability"] / 100
+    weighted = weighted_amount(row["amount"], row["probability"])
     if row["status"] == Opportunity.Status.WON and row["closed_on"] is not None:
         return None, WonContribution(
             (row["owner_id"], row["team_id"], row["closed_on"].replace(day=1)), row["amount"], weighted

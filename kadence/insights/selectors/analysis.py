@@ -40,6 +40,7 @@ from kadence.domain import funnel as domain
 from kadence.domain.periods import add_days
 from kadence.insights.scope import Scope
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
@@ -55,6 +56,7 @@ from kadence.planning.models import ForecastPolicy, PeriodKind, Target
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
+MICRO = Decimal("0.000001")
 TREND_MONTHS = 6
 SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
 
@@ -183,7 +185,8 @@ def open_pipeline_at(
                 frame=RowRange(start=1, end=None),
             )
         )
-        .values("to_stage_id", "status", "changed_at", "later", "amount", "probability")
+        .annotate(weighted=WEIGHTED)
+        .values("to_stage_id", "status", "changed_at", "later", "amount", "weighted")
         .order_by()
     )
     inner, params = rows.query.sql_with_params()
@@ -194,7 +197,7 @@ def open_pipeline_at(
         columns.append(
             f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END) AS n{i}, "
             f"SUM(CASE WHEN {held} THEN t.amount ELSE 0 END) AS a{i}, "
-            f"SUM(CASE WHEN {held} THEN t.amount * t.probability ELSE 0 END) AS w{i}"
+            f"SUM(CASE WHEN {held} THEN t.weighted ELSE 0 END) AS w{i}"
         )
         outer_params += [end, end] * 3
     sql = (
@@ -216,19 +219,21 @@ def open_pipeline_at(
                 total[0] += int(n)
                 total[1] += _decimal(amount)
                 # per stage, at cents, as funnel_report rounds its stage rows
-                total[2] += (_decimal(weighted) / 100).quantize(CENT)
+                total[2] += _decimal(weighted, MICRO).quantize(CENT)
     return {
         day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), "history")
         for day, t in totals.items()
     }
 
 
-def _decimal(value: Any) -> Decimal:
-    """A database number as a Decimal (SQLite answers floats for decimal arithmetic: round at 4 places)."""
+def _decimal(value: Any, places: Decimal = RATE) -> Decimal:
+    """A database number as a Decimal (SQLite answers floats for decimal arithmetic: round at `places`,
+    4 by default; a weighted amount has up to 6 decimals, and rounding it at 4 before cents would
+    round twice)."""
     if value is None:
         return ZERO
     if isinstance(value, float):
-        return Decimal(repr(value)).quantize(RATE)
+        return Decimal(repr(value)).quantize(places)
     return Decimal(value)
 
 

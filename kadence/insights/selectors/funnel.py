@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kadence.core.models import User
 from kadence.domain import funnel as domain
 from kadence.insights.scope import Scope
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
@@ -43,9 +44,6 @@ from kadence.planning.models import ForecastPolicy
 
 ZERO = Decimal(0)
 EPOCH = date(1970, 1, 1)
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
-)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     Q,
     QuerySet,
@@ -52,6 +50,7 @@ from kadence.domain.periods import (
     year_bounds,
 )
 from kadence.insights.scope import Scope, resolve_scope
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
@@ -89,10 +88,6 @@ def probabilities_used(scope: Scope) -> str:
 
 # --- grouped aggregates --------------------------------------------------------------------------
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Value(Decimal(100)),
-    output_field=DecimalField(max_digits=24, decimal_places=4),
-)
 CATEGORY = Case(
     When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
     When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),

@@ -1,0 +1,100 @@
+"""Each SQL expression of kadence.pipeline.expressions agrees with its domain function: Hypothesis writes
+random rows, the database evaluates the expression on them, and the domain function evaluates the
+same facts in Python. Run on SQLite and on PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model, Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kadence.core.validation import MAX_MONEY
+from kadence.domain.funnel import weighted_amount
+from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.models import Opportunity, StageChange
+
+pytestmark = pytest.mark.django_db
+PROPERTY = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+CENT = Decimal("0.01")
+
+amounts = st.one_of(
+    st.integers(0, int(MAX_MONEY) - 1).map(Decimal),  # whole yuan: SQLite stores them as INTEGERs
+    st.integers(0, int(MAX_MONEY * 100) - 1).map(lambda cents: Decimal(cents) * CENT),
+    st.sampled_from([Decimal("0.01"), Decimal("3.10"), Decimal("155"), Decimal("999999999999.99")]),
+)
+percentages = st.one_of(
+    st.integers(0, 100).map(Decimal),
+    st.integers(0, 10000).map(lambda hundredths: Decimal(hundredths) * CENT),
+)
+
+
+def agrees(sql: Decimal | None, exact: Decimal, *, terms: int = 1) -> bool:
+    """PostgreSQL's numeric is exact. SQLite computes DECIMAL columns in binary floating point, 15
+    significant digits: there the SQL may differ from the exact value by a few units in the last of
+    them per term summed (and by nothing at all like a truncated fraction)."""
+    if sql is None:
+        return False
+    if connection.vendor == "postgresql":
+        return sql == exact
+    return abs(sql - exact) <= max(abs(exact), Decimal(1)) * Decimal("1e-14") * terms
+
+
+@contextmanager
+def copies(row: Model, changes: Sequence[dict[str, Any]]) -> Iterator[list[int]]:
+    """Rows like `row` with `changes` applied, written for one example and removed after it."""
+    model = type(row)
+    made = []
+    for change in changes:
+        copy = model.objects.get(pk=row.pk)
+        copy.pk = None
+        for name, value in change.items():
+            setattr(copy, name, value)
+        made.append(copy)
+    ids = [r.pk for r in model.objects.bulk_create(made)]
+    try:
+        yield ids
+    finally:
+        model.objects.filter(pk__in=ids).delete()
+
+
+# --- weighted amount ---------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.lists(st.tuples(amounts, percentages), min_size=1, max_size=8))
+def test_weighted_amount_in_sql_is_the_domain_weighted_amount(org, deals):
+    changes = [{"amount": amount, "probability": p} for amount, p in deals]
+    with copies(org.opp, changes) as ids:
+        rows = Opportunity.objects.filter(pk__in=ids)
+        got = dict(rows.annotate(w=WEIGHTED).values_list("pk", "w"))
+        total = rows.aggregate(total=Sum(WEIGHTED))["total"]
+    expected = [weighted_amount(amount, p) for amount, p in deals]
+    assert all(agrees(got[pk], exact) for pk, exact in zip(ids, expected, strict=True)), (got, expected)
+    assert agrees(total, sum(expected, Decimal(0)), terms=len(deals)), (total, expected)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(amounts, percentages), min_size=1, max_size=5))
+def test_weighted_amount_in_sql_reads_the_stage_history_alike(org, changes):
+    """The funnel at a past date weighs StageChange rows with the same expression."""
+    first = StageChange.objects.filter(opportunity=org.opp).first()
+    with copies(first, [{"amount": a, "probability": p} for a, p in changes]) as ids:
+        got = dict(StageChange.objects.filter(pk__in=ids).annotate(w=WEIGHTED).values_list("pk", "w"))
+    for pk, (amount, p) in zip(ids, changes, strict=True):
+        assert agrees(got[pk], weighted_amount(amount, p)), (got[pk], amount, p)
+
+
+def test_whole_amounts_keep_their_fraction_in_sql(org):
+    """SQLite stores 1,234,567.00 and 25.00 as INTEGERs; an integer division gave 308,641."""
+    Opportunity.objects.filter(pk=org.opp.pk).update(amount=Decimal("1234567"), probability=Decimal(25))
+    got = Opportunity.objects.filter(pk=org.opp.pk).annotate(w=WEIGHTED).values_list("w", flat=True).get()
+    assert got == Decimal("308641.75")
