@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import DecimalField, F, Func
+from django.db.models import Case, CharField, DecimalField, F, Func, Q, Value, When
+
+from kadence.domain import forecast as fc
 
 
 class WeightedAmount(Func):
@@ -46,3 +48,22 @@ class WeightedAmount(Func):
 
 WEIGHTED = WeightedAmount()
 """The weighted amount of the deal (or stage-history row) a query reads."""
+
+
+def forecast_category(status: str | None = "status", category: str = "forecast_category") -> Case:
+    """The forecast category a deal counts in (kadence.domain.forecast.category_of): won → booked; lost
+    → none (NULL); open → its category, except booked → commit (not booked until won), omitted → none,
+    and a value that is no open category → pipeline. `status=None` reads rows that hold open deals
+    only (the PipelineTotal summary), as category_of("open", category)."""
+    whens = []
+    if status is not None:
+        whens += [
+            When(Q(**{status: fc.WON}), then=Value(fc.BOOKED)),
+            When(~Q(**{status: fc.OPEN}), then=Value(None)),
+        ]
+    whens += [
+        When(Q(**{category: fc.OMITTED}), then=Value(None)),
+        When(Q(**{category: fc.BOOKED}), then=Value(fc.COMMIT)),
+        When(Q(**{f"{category}__in": fc.OPEN_CATEGORIES}), then=F(category)),
+    ]
+    return Case(*whens, default=Value(fc.PIPELINE), output_field=CharField())

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kadence.core.validation import MAX_MONEY
+from kadence.domain.forecast import category_of
 from kadence.domain.funnel import weighted_amount
-from kadence.pipeline.expressions import WEIGHTED
-from kadence.pipeline.models import Opportunity, StageChange
+from kadence.pipeline.expressions import WEIGHTED, forecast_category
+from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
 
 pytestmark = pytest.mark.django_db
 PROPERTY = settings(
@@ -98,3 +99,25 @@ def test_whole_amounts_keep_their_fraction_in_sql(org):
     Opportunity.objects.filter(pk=org.opp.pk).update(amount=Decimal("1234567"), probability=Decimal(25))
     got = Opportunity.objects.filter(pk=org.opp.pk).annotate(w=WEIGHTED).values_list("w", flat=True).get()
     assert got == Decimal("308641.75")
+
+
+# --- forecast category -------------------------------------------------------------------------------
+
+statuses = st.sampled_from([s.value for s in Opportunity.Status])
+categories = st.one_of(
+    st.sampled_from([c.value for c in ForecastCategory]),
+    st.text("abcdefghijklmnopqrstuvwxyz_", max_size=20),  # a value no choice names (written around the forms)
+)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(statuses, categories), min_size=1, max_size=10))
+def test_forecast_category_in_sql_is_category_of(org, deals):
+    changes = [{"status": status, "forecast_category": category} for status, category in deals]
+    with copies(org.opp, changes) as ids:
+        rows = Opportunity.objects.filter(pk__in=ids)
+        got = dict(rows.annotate(c=forecast_category()).values_list("pk", "c"))
+        open_only = dict(rows.annotate(c=forecast_category(status=None)).values_list("pk", "c"))
+    for pk, (status, category) in zip(ids, deals, strict=True):
+        assert got[pk] == category_of(status, category), (status, category)
+        assert open_only[pk] == category_of(Opportunity.Status.OPEN, category), category

@@ -50,7 +50,7 @@ from kadence.domain.periods import (
     year_bounds,
 )
 from kadence.insights.scope import Scope, resolve_scope
-from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.expressions import WEIGHTED, forecast_category
 from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
@@ -88,12 +88,7 @@ def probabilities_used(scope: Scope) -> str:
 
 # --- grouped aggregates --------------------------------------------------------------------------
 
-CATEGORY = Case(
-    When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
-    When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
-    default=F("forecast_category"),
-    output_field=CharField(),
-)
+CATEGORY = forecast_category()
 
 
 def _in_period(period: Period, as_of: date) -> Q:
@@ -131,11 +126,7 @@ def period_groups(qs: QuerySet[Opportunity], period: Period, as_of: date) -> lis
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
 
 
-TOTAL_CATEGORY = Case(
-    When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
-    default=F("forecast_category"),
-    output_field=CharField(),
-)
+TOTAL_CATEGORY = forecast_category(status=None)  # PipelineTotal rows hold open deals only
 
 
 def _won_in(period: Period, as_of: date) -> Q:
