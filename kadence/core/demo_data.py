@@ -65,6 +65,7 @@ from kadence.domain import c139 as c139_domain
 from kadence.domain import forecast as fc
 from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
 from kadence.domain.periods import Period, add_months, next_week_starts, period_containing, week_start
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -81,7 +82,7 @@ from kadence.pipeline.models import (
     StageTask,
 )
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast, Target
-from kadence.planning.selectors.forecast import WEIGHTED, deals_behind, period_groups
+from kadence.planning.selectors.forecast import deals_behind, period_groups
 from kadence.planning.services.calibration import calibration_recompute
 from kadence.planning.services.forecast import forecast_snapshot_take
 

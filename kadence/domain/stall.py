@@ -57,6 +57,18 @@ def stage_allowance(standard_days: int, policy: StallPolicy) -> int:
     return policy.factor_hundredths * standard_days // 100
 
 
+def stage_time_since(entered_on: date, standard_days: int, policy: StallPolicy) -> date:
+    """The first day a deal that entered its stage on `entered_on` is stalled in it ("stage_time"): the
+    day after its allowance runs out. Its SQL twin is kadence.pipeline.expressions.stage_time_since
+    (as a day number)."""
+    return add_days(entered_on, stage_allowance(standard_days, policy) + 1)
+
+
+def stalled_in_stage(entered_on: date, standard_days: int, policy: StallPolicy, as_of: date) -> bool:
+    """Days in the stage (as_of − the day it entered it) more than factor × standard days."""
+    return stage_time_since(entered_on, standard_days, policy) <= as_of
+
+
 @dataclass(frozen=True)
 class DealFacts:
     """What stall detection needs to know about one open deal. `last_activity_on` is the date of the
@@ -104,16 +116,14 @@ class StallReason:
 def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[StallReason, ...]:
     """Why the deal is stalled on `as_of`, in the order of REASONS; empty when it is not."""
     found: list[StallReason] = []
-    days_in_stage = (as_of - facts.stage_entered_on).days
-    allowance = stage_allowance(facts.standard_days, policy)
-    if days_in_stage * 100 > policy.factor_hundredths * facts.standard_days:
+    if stalled_in_stage(facts.stage_entered_on, facts.standard_days, policy, as_of):
         threshold = Decimal(policy.factor_hundredths * facts.standard_days) / 100
         found.append(
             StallReason(
                 STAGE_TIME,
-                days_in_stage,
+                (as_of - facts.stage_entered_on).days,
                 threshold,
-                add_days(facts.stage_entered_on, allowance + 1),
+                stage_time_since(facts.stage_entered_on, facts.standard_days, policy),
                 standard_days=facts.standard_days,
             )
         )

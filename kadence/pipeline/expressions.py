@@ -13,11 +13,29 @@ say where that matters and do their arithmetic so that SQLite divides as a real 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.db.models import Case, CharField, DecimalField, F, Func, Q, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, TruncDate
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 
 from kadence.domain import forecast as fc
+from kadence.domain.stall import StallPolicy
+
+EPOCH = date(1970, 1, 1)
 
 
 class WeightedAmount(Func):
@@ -67,3 +85,55 @@ def forecast_category(status: str | None = "status", category: str = "forecast_c
         When(Q(**{f"{category}__in": fc.OPEN_CATEGORIES}), then=F(category)),
     ]
     return Case(*whens, default=Value(fc.PIPELINE), output_field=CharField())
+
+
+# --- days --------------------------------------------------------------------------------------------
+
+
+class DayNumber(Func):
+    """Days since 1970-01-01 of a date expression, as an integer, on SQLite and PostgreSQL (the day
+    arithmetic of the rules below is done on these numbers)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
+
+
+class EpochDays(DayNumber):
+    """The local day number (days since 1970-01-01 in settings.TIME_ZONE, the calendar the users and
+    `as_of` live in) of a datetime column: the same number as kadence.pipeline.summary.epoch_days."""
+
+    def __init__(self, expression: Any, **extra: Any) -> None:
+        super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 of `day`, as DayNumber counts in SQL."""
+    return (day - EPOCH).days
+
+
+# --- stalled in stage --------------------------------------------------------------------------------
+
+
+def stage_time_since(
+    policy: StallPolicy, entered: str = "stage_entered_at", standard_days: str = "stage__standard_days"
+) -> Any:
+    """The day number of the first day a deal is stalled in its stage (kadence.domain.stall
+    .stage_time_since): the local day it entered the stage + ⌊factor × standard days⌋ + 1. The
+    allowance is whole-number arithmetic on both databases (standard days × the factor in hundredths,
+    divided by 100 as integers), as the domain does it, in 64 bits: a standard of a few hundred
+    million days would overflow PostgreSQL's integer."""
+    allowance = Cast(F(standard_days), BigIntegerField()) * Value(policy.factor_hundredths) / Value(100)
+    return EpochDays(entered) + allowance + Value(1)
+
+
+def stalled_in_stage(policy: StallPolicy, as_of: date, **columns: str) -> LessThanOrEqual:
+    """A condition: the deal has been in its stage longer than factor × the stage's standard days on
+    `as_of` (kadence.domain.stall.stalled_in_stage). Filters and counts (`Count(..., filter=)`) take it."""
+    return LessThanOrEqual(stage_time_since(policy, **columns), Value(day_number(as_of)))

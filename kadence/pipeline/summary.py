@@ -25,47 +25,24 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
     F,
-    Func,
-    IntegerField,
     Model,
     Q,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kadence.domain.funnel import weighted_amount
-from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
 T = TypeVar("T")
 ZERO = Decimal(0)
 
 
-EPOCH = date(1970, 1, 1)
-
-
-class EpochDays(Func):
-    """The local day number (days since 1970-01-01 in settings.TIME_ZONE) of a datetime column, in
-    SQL: the same number as `epoch_days` gives in Python."""
-
-    output_field = IntegerField()
-
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
-
-
 def epoch_days(moment: datetime) -> int:
-    """The local day number of `moment` (see EpochDays)."""
+    """The local day number of `moment` (see kadence.pipeline.expressions.EpochDays)."""
     return (timezone.localtime(moment, timezone.get_default_timezone()).date() - EPOCH).days
 
 

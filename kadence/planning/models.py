@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import OrgUnit
+from kadence.domain.stall import StallPolicy
 
 USER = settings.AUTH_USER_MODEL
 
@@ -64,6 +65,14 @@ class ForecastPolicy(models.Model):
     def current(cls) -> ForecastPolicy:
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+    def stall_policy(self) -> StallPolicy:
+        """The stalled-deal thresholds as kadence.domain.stall reads them."""
+        return StallPolicy(
+            factor=self.stall_factor,
+            no_activity_days=self.stall_no_activity_days,
+            close_pushes=self.stall_close_pushes,
+        )
 
 
 class Target(models.Model):

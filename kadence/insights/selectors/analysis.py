@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -37,10 +37,10 @@ from kadence.core.visibility import scope_unit_ids
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
-from kadence.domain.periods import add_days
+from kadence.domain.stall import StallPolicy
 from kadence.insights.scope import Scope
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
-from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.expressions import WEIGHTED, stalled_in_stage
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
@@ -413,22 +413,8 @@ def _qualified_order() -> int:
     return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
 
 
-def _stall_q(today: date, factor: Decimal) -> Q:
-    """Open deals whose days in stage (today − the day they entered it) exceed factor × the stage's
-    standard days (whole days: ⌊factor × standard⌋ days are allowed)."""
-    hundredths = int((factor * 100).to_integral_value(rounding=ROUND_FLOOR))
-    by_allowance: dict[int, list[int]] = defaultdict(list)
-    for pk, standard in Stage.objects.filter(is_won=False).values_list("pk", "standard_days"):
-        by_allowance[hundredths * standard // 100].append(pk)
-    query = Q(pk__in=[])
-    for allowance, stage_ids in sorted(by_allowance.items()):
-        cutoff = timezone.make_aware(datetime.combine(add_days(today, -allowance), time.min))
-        query |= Q(stage_id__in=sorted(stage_ids), stage_entered_at__lt=cutoff)
-    return query
-
-
 def _grouped(
-    scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], factor: Decimal
+    scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], stall: StallPolicy
 ) -> dict[int, Metrics]:
     """Metrics per `key` ("team_id" or "owner_id") of everything in the scope, in six grouped queries."""
     out: dict[int, Metrics] = defaultdict(Metrics)
@@ -472,7 +458,7 @@ def _grouped(
     stall = (
         scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
         .values(key)
-        .annotate(n=Count("id"), stalled=Count("id", filter=_stall_q(today, factor)))
+        .annotate(n=Count("id"), stalled=Count("id", filter=stalled_in_stage(stall, today)))
         .order_by()
     )
     for row in stall:
@@ -529,12 +515,12 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
     policy = ForecastPolicy.current()
     start = window_start(today, policy.history_days)
     quarter = quarter_of(today)
-    factor = policy.stall_factor
+    stall = policy.stall_policy()
     rows: list[AnalysisRow] = []
     if scope.owner is not None:
         parent_unit: OrgUnit | None = None
         child_kind = ""
-        grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
+        grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, stall=stall)
         rows.append(
             AnalysisRow("owner", scope.owner.label, grouped.get(scope.owner.pk, Metrics()), owner=scope.owner)
         )
@@ -553,7 +539,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         parent_label = parent_unit.name if parent_unit is not None else scope.label
         if parent_unit is not None and not children:
             child_kind = "owner"
-            grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
+            grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, stall=stall)
             sellers = list(
                 User.objects.filter(
                     Q(pk__in=sorted(grouped)) | Q(org_unit=parent_unit, is_active=True, role__in=SELLER_ROLES)
@@ -565,7 +551,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
             target_q = Q(user_id__in=[s.pk for s in sellers])
         else:
             child_kind = "unit"
-            grouped = _grouped(scope, "team_id", today=today, start=start, quarter=quarter, factor=factor)
+            grouped = _grouped(scope, "team_id", today=today, start=start, quarter=quarter, stall=stall)
             rows = [AnalysisRow("unit", u.name, Metrics(), unit=u) for u in children]
             by_path = sorted(((r.unit.path, r) for r in rows if r.unit is not None), key=lambda p: -len(p[0]))
 
@@ -630,7 +616,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         quarter_start=quarter[0],
         quarter_end=quarter[1],
         threshold=policy.anomaly_threshold,
-        stall_factor=factor,
+        stall_factor=policy.stall_factor,
         crumbs=_crumbs(user, scope, parent_unit),
     )
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from kadence.core.models import User
 from kadence.domain import funnel as domain
 from kadence.insights.scope import Scope
-from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
@@ -39,11 +39,9 @@ from kadence.pipeline.models import (
     StageChange,
     StageFlow,
 )
-from kadence.pipeline.summary import EpochDays
 from kadence.planning.models import ForecastPolicy
 
 ZERO = Decimal(0)
-EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)

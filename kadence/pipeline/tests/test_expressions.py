@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Model, Sum
+from django.db.models import Count, Model, Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kadence.core.validation import MAX_MONEY
 from kadence.domain.forecast import category_of
 from kadence.domain.funnel import weighted_amount
-from kadence.pipeline.expressions import WEIGHTED, forecast_category
-from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
+from kadence.domain.periods import LAST_DAY
+from kadence.domain.stall import StallPolicy, stage_time_since, stalled_in_stage
+from kadence.pipeline.expressions import (
+    WEIGHTED,
+    day_number,
+    forecast_category,
+)
+from kadence.pipeline.expressions import stage_time_since as stage_time_since_sql
+from kadence.pipeline.expressions import stalled_in_stage as stalled_in_stage_sql
+from kadence.pipeline.models import ForecastCategory, Opportunity, Stage, StageChange
 
 pytestmark = pytest.mark.django_db
 PROPERTY = settings(
@@ -121,3 +131,47 @@ def test_forecast_category_in_sql_is_category_of(org, deals):
     for pk, (status, category) in zip(ids, deals, strict=True):
         assert got[pk] == category_of(status, category), (status, category)
         assert open_only[pk] == category_of(Opportunity.Status.OPEN, category), category
+
+
+# --- stalled in stage --------------------------------------------------------------------------------
+
+AS_OF = date(2026, 3, 15)
+entries = st.tuples(
+    st.integers(-30, 400).map(lambda back: AS_OF - timedelta(days=back)),  # a day in the future too
+    st.sampled_from([time(0, 0), time(0, 30), time(8, 0), time(23, 59, 59)]),  # local day ends
+    st.integers(0, 7),  # which stage of the template
+)
+standards = st.lists(st.one_of(st.integers(0, 400), st.integers(0, 2**31 - 1)), min_size=8, max_size=8)
+
+
+@PROPERTY
+@given(
+    st.lists(entries, min_size=1, max_size=8),
+    standards,
+    st.integers(0, 9999),  # the policy's factor in hundredths (0.00–99.99)
+    st.integers(-5, 5).map(lambda shift: AS_OF + timedelta(days=shift)),
+)
+def test_stalled_in_stage_in_sql_is_the_domain_rule(org, deals, standard_days, hundredths, as_of):
+    stages = list(Stage.objects.filter(template=org.opp.template).order_by("order"))
+    for stage, days in zip(stages, standard_days, strict=False):
+        Stage.objects.filter(pk=stage.pk).update(standard_days=days)
+    policy = StallPolicy(factor=Decimal(hundredths) / 100)
+    tz = timezone.get_default_timezone()
+    changes = [
+        {"stage_id": stages[index].pk, "stage_entered_at": timezone.make_aware(datetime.combine(day, at), tz)}
+        for day, at, index in deals
+    ]
+    with copies(org.opp, changes) as ids:
+        rows = Opportunity.objects.filter(pk__in=ids)
+        since = dict(rows.annotate(since=stage_time_since_sql(policy)).values_list("pk", "since"))
+        stalled = set(rows.filter(stalled_in_stage_sql(policy, as_of)).values_list("pk", flat=True))
+        counted = rows.aggregate(n=Count("id", filter=stalled_in_stage_sql(policy, as_of)))["n"]
+    expected = set()
+    for pk, (day, _at, index) in zip(ids, deals, strict=True):
+        standard = standard_days[index]
+        first = stage_time_since(day, standard, policy)
+        if first < LAST_DAY:  # the domain's calendar ends there; SQL counts on
+            assert since[pk] == day_number(first), (day, standard, hundredths)
+        if stalled_in_stage(day, standard, policy, as_of):
+            expected.add(pk)
+    assert stalled == expected and counted == len(expected)
