@@ -66,6 +66,7 @@ from kadence.domain import forecast as fc
 from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
 from kadence.domain.periods import Period, add_months, next_week_starts, period_containing, week_start
 from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -2579,8 +2580,8 @@ class ControlCatalog:
     criteria: dict[int, tuple[CriterionSpec, ...]]
     tasks: dict[int, tuple[TaskSpec, ...]]
     level_order: dict[int, int]
-    developed_order: int = 4
-    contacted_order: int = 2
+    developed_order: int
+    contacted_order: int
     band_rules: BandRules = BandRules()
     required_roles: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
     expense_categories: tuple[tuple[int, str], ...] = ()
@@ -2639,7 +2640,7 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         )
     frozen = {k: tuple(v) for k, v in criteria.items()}
     levels = list(ProbabilityLevel.objects.values_list("id", "code", "order"))
-    orders = {code: order for _id, code, order in levels}
+    ladder = level_ladder()
     policy = ControlPolicy.current()
     approvers = {team: sellers[0].id for team, sellers in org.managers_by_team.items() if sellers}
     missing = set(org.reps_by_team) - set(approvers)
@@ -2664,8 +2665,8 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         criteria=frozen,
         tasks=task_specs(frozen, stage_tasks),
         level_order={level_id: order for level_id, _code, order in levels},
-        developed_order=orders.get("D", 4),
-        contacted_order=orders.get("C", 2),
+        developed_order=ladder.developed,
+        contacted_order=ladder.contacted,
         band_rules=c139_rules(policy),
         required_roles=tuple(str(r) for r in policy.required_buying_roles or ()),
         expense_categories=tuple(

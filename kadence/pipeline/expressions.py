@@ -33,6 +33,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from kadence.domain import forecast as fc
+from kadence.domain.ladder import Ladder
 from kadence.domain.stall import StallPolicy
 
 EPOCH = date(1970, 1, 1)
@@ -137,3 +138,12 @@ def stalled_in_stage(policy: StallPolicy, as_of: date, **columns: str) -> LessTh
     """A condition: the deal has been in its stage longer than factor × the stage's standard days on
     `as_of` (kadence.domain.stall.stalled_in_stage). Filters and counts (`Count(..., filter=)`) take it."""
     return LessThanOrEqual(stage_time_since(policy, **columns), Value(day_number(as_of)))
+
+
+# --- the ladder --------------------------------------------------------------------------------------
+
+
+def qualified(ladder: Ladder, order: str = "level__order") -> Q:
+    """A condition: the deal's level (the rung whose order the path `order` reads; "to_level__order"
+    for stage-history rows) counts as qualified (kadence.domain.ladder.Ladder.is_qualified)."""
+    return Q(**{f"{order}__gte": ladder.qualified})

@@ -40,11 +40,11 @@ from kadence.domain import funnel as domain
 from kadence.domain.stall import StallPolicy
 from kadence.insights.scope import Scope
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
-from kadence.pipeline.expressions import WEIGHTED, stalled_in_stage
+from kadence.pipeline.expressions import WEIGHTED, qualified, stalled_in_stage
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
-    ProbabilityLevel,
     ProcessTemplate,
     ProductLine,
     Stage,
@@ -409,16 +409,12 @@ class AnalysisReport:
         return [(row, found) for row in self.rows for found in row.anomalies]
 
 
-def _qualified_order() -> int:
-    return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
-
-
 def _grouped(
     scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], stall: StallPolicy
 ) -> dict[int, Metrics]:
     """Metrics per `key` ("team_id" or "owner_id") of everything in the scope, in six grouped queries."""
     out: dict[int, Metrics] = defaultdict(Metrics)
-    qualified_order = _qualified_order()
+    ladder = level_ladder()
     totals = (
         scope.filter(PipelineTotal.objects.filter(count__gt=0))
         .values(key)
@@ -426,7 +422,7 @@ def _grouped(
             n=Sum("count"),
             amount_sum=Sum("amount"),
             w=Sum("weighted"),
-            qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
+            qualified=Sum("count", filter=qualified(ladder)),
             quarter=Sum("amount", filter=Q(close_month__gte=quarter[0], close_month__lte=quarter[1])),
         )
         .order_by()

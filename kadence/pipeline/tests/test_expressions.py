@@ -20,16 +20,19 @@ from hypothesis import strategies as st
 from kadence.core.validation import MAX_MONEY
 from kadence.domain.forecast import category_of
 from kadence.domain.funnel import weighted_amount
+from kadence.domain.ladder import MARKS, ladder_of
 from kadence.domain.periods import LAST_DAY
 from kadence.domain.stall import StallPolicy, stage_time_since, stalled_in_stage
 from kadence.pipeline.expressions import (
     WEIGHTED,
     day_number,
     forecast_category,
+    qualified,
 )
 from kadence.pipeline.expressions import stage_time_since as stage_time_since_sql
 from kadence.pipeline.expressions import stalled_in_stage as stalled_in_stage_sql
-from kadence.pipeline.models import ForecastCategory, Opportunity, Stage, StageChange
+from kadence.pipeline.ladder import LadderMisconfigured, level_ladder
+from kadence.pipeline.models import ForecastCategory, Opportunity, ProbabilityLevel, Stage, StageChange
 
 pytestmark = pytest.mark.django_db
 PROPERTY = settings(
@@ -175,3 +178,44 @@ def test_stalled_in_stage_in_sql_is_the_domain_rule(org, deals, standard_days, h
         if stalled_in_stage(day, standard, policy, as_of):
             expected.add(pk)
     assert stalled == expected and counted == len(expected)
+
+
+# --- the ladder's marked rungs -----------------------------------------------------------------------
+
+
+def set_ladder(orders: Sequence[int], marked: Sequence[int]) -> list[ProbabilityLevel]:
+    """Renumber the open rungs (I … C90) with `orders` and mark contacted, qualified and developed on
+    the rungs at the indexes `marked`; returns the open rungs."""
+    rungs = list(ProbabilityLevel.objects.filter(is_won=False, is_lost=False).order_by("order"))
+    ProbabilityLevel.objects.update(mark="")
+    for rung, order in zip(rungs, orders, strict=True):
+        ProbabilityLevel.objects.filter(pk=rung.pk).update(order=order)
+    for mark, index in zip(MARKS, marked, strict=True):
+        ProbabilityLevel.objects.filter(pk=rungs[index].pk).update(mark=mark)
+    return rungs
+
+
+ladder_orders = st.lists(st.integers(1, 60), min_size=5, max_size=5, unique=True).map(sorted)
+ladder_marks = st.lists(st.integers(0, 4), min_size=3, max_size=3, unique=True).map(sorted)
+
+
+@PROPERTY
+@given(ladder_orders, ladder_marks, st.lists(st.integers(0, 4), min_size=1, max_size=8))
+def test_the_level_lookup_reads_the_marks_and_qualified_in_sql_is_the_domain_rule(org, orders, marked, picks):
+    rungs = set_ladder(orders, marked)
+    expected = ladder_of({mark: orders[index] for mark, index in zip(MARKS, marked, strict=True)})
+    assert level_ladder() == expected  # found by its marks, whatever the codes and numbers
+    with copies(org.opp, [{"level_id": rungs[pick].pk} for pick in picks]) as ids:
+        rows = Opportunity.objects.filter(pk__in=ids)
+        found = set(rows.filter(qualified(expected)).values_list("pk", flat=True))
+        counted = rows.aggregate(n=Count("id", filter=qualified(expected)))["n"]
+    wanted = {pk for pk, pick in zip(ids, picks, strict=True) if expected.is_qualified(orders[pick])}
+    assert found == wanted and counted == len(wanted)
+
+
+@pytest.mark.parametrize("lost", ["contacted", "qualified", "developed"])
+def test_a_ladder_without_a_mark_fails_loudly(org, lost):
+    """It used to fall back to the shipped orders (Q 3, D 4, C 2) and go on judging deals."""
+    ProbabilityLevel.objects.filter(mark=lost).update(mark="")
+    with pytest.raises(LadderMisconfigured, match=lost):
+        level_ladder()
