@@ -61,6 +61,7 @@ from kadence.deals.models import (
 )
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
 from kadence.domain import bid as bid_domain
+from kadence.domain import buying_centre as buying_centre_domain
 from kadence.domain import c139 as c139_domain
 from kadence.domain import forecast as fc
 from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
@@ -2583,11 +2584,11 @@ class ControlCatalog:
     developed_order: int
     contacted_order: int
     band_rules: BandRules = BandRules()
-    required_roles: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
+    required_roles: tuple[str, ...] = buying_centre_domain.REQUIRED_ROLES
     expense_categories: tuple[tuple[int, str], ...] = ()
     approvers: dict[int, int] = field(default_factory=dict)
     bid_rules: bid_domain.BidRules = bid_domain.BidRules()
-    bid_qualify_days: int = 14
+    bid_qualify_days: int = bid_domain.BidRules().qualify_days
 
     @property
     def rule(self) -> C139Score:

@@ -77,11 +77,13 @@ class BidAnswers:
 @dataclass(frozen=True)
 class BidRules:
     """The thresholds (ControlPolicy): pursue at a score ≥ `pursue_min_score`, abandon at a score ≤
-    `abandon_max_score` or with ≥ `abandon_min_signs` abandon-type signs."""
+    `abandon_max_score` or with ≥ `abandon_min_signs` abandon-type signs; "qualify further" gets a
+    deadline `qualify_days` ahead. The defaults are the shipped policy's."""
 
     pursue_min_score: int = 3
     abandon_max_score: int = -1
     abandon_min_signs: int = 2
+    qualify_days: int = 14
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from decimal import ROUND_CEILING, Decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+SHORTFALL_BELOW = Decimal("0.7")  # shipped thresholds of actual ÷ ideal per stage (§8.4)
+CONGESTION_ABOVE = Decimal("1.5")
 
 
 def weighted_amount(amount: Decimal, probability: Decimal) -> Decimal:
@@ -109,8 +111,8 @@ def compare_funnels(
     ideal: dict[str, Decimal],
     order: Sequence[str],
     *,
-    shortfall_below: Decimal = Decimal("0.7"),
-    congestion_above: Decimal = Decimal("1.5"),
+    shortfall_below: Decimal = SHORTFALL_BELOW,
+    congestion_above: Decimal = CONGESTION_ABOVE,
 ) -> tuple[list[StageComparison], list[str]]:
     """Stage by stage actual ÷ ideal: < 0.7 shortfall, > 1.5 congestion (§8.4). Also the pattern
     findings: "dry_top" when the first half of the stages is short (the gap arrives one cycle later),

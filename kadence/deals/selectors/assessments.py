@@ -39,6 +39,7 @@ def bid_rules(policy: ControlPolicy) -> bid_domain.BidRules:
         pursue_min_score=policy.bid_pursue_min_score,
         abandon_max_score=policy.bid_abandon_max_score,
         abandon_min_signs=policy.bid_abandon_min_signs,
+        qualify_days=policy.bid_qualify_days,
     )
 
 

@@ -26,7 +26,7 @@ from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
 from kadence.core.prg import form_post, refill
 from kadence.core.schemas import MAX_VERSION
-from kadence.core.validation import parse_int
+from kadence.core.validation import MAX_ID, parse_int
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -51,7 +51,6 @@ from kadence.planning.selectors.targets import (
 )
 from kadence.planning.services import targets as services
 
-MAX_ID = 2**63 - 1
 ROWS_PER_PAGE = 50
 
 
