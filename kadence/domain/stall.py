@@ -14,7 +14,7 @@ An open deal is stalled on `as_of` when any of these holds (thresholds from the 
                  unless an activity was logged meanwhile.
 - "close_passed" the expected close date is before as_of while the deal is still open.
 - "close_pushed" the expected close date was moved later at least k times (k = 2; k = 0 turns
-                 this reason off).
+                 this reason off); see is_close_date_push.
 
 Each reason carries its numbers (the measured value and the threshold) and `since`, the first day
 it held; a deal's days stalled count from the earliest of them (the first day counts as 1).
@@ -50,6 +50,14 @@ class StallPolicy:
     def factor_hundredths(self) -> int:
         """The factor in hundredths, rounded down (the policy stores two decimals)."""
         return int((self.factor * 100).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def is_close_date_push(old: date | None, new: date | None) -> bool:
+    """A change of the expected close date is a push when it moves the date later; a first date (none
+    before), a cleared one or an earlier one is not. Its SQL twin,
+    kadence.pipeline.expressions.close_date_pushed, reads the audit trail's old and new values as
+    dates."""
+    return old is not None and new is not None and new > old
 
 
 def stage_allowance(standard_days: int, policy: StallPolicy) -> int:

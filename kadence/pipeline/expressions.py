@@ -20,6 +20,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    DateField,
     DecimalField,
     F,
     Func,
@@ -28,8 +29,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncDate
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Cast, NullIf, TruncDate
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from kadence.domain import forecast as fc
@@ -147,3 +148,18 @@ def qualified(ladder: Ladder, order: str = "level__order") -> Q:
     """A condition: the deal's level (the rung whose order the path `order` reads; "to_level__order"
     for stage-history rows) counts as qualified (kadence.domain.ladder.Ladder.is_qualified)."""
     return Q(**{f"{order}__gte": ladder.qualified})
+
+
+# --- close-date pushes -------------------------------------------------------------------------------
+
+
+def _audited_date(column: str) -> Cast:
+    """An audit value (text) as the date it records: the audit trail writes dates in ISO form
+    (kadence.core.audit), and an empty value (no date) reads as NULL."""
+    return Cast(NullIf(F(column), Value("")), DateField())
+
+
+def close_date_pushed(old: str = "old_value", new: str = "new_value") -> GreaterThan:
+    """A condition on AuditEntry rows of a deal's expected close date: the change moved the date
+    later (kadence.domain.stall.is_close_date_push), compared as dates, not as text."""
+    return GreaterThan(_audited_date(new), _audited_date(old))

@@ -58,7 +58,14 @@ from kadence.domain.stall import (
     stall_reasons,
 )
 from kadence.insights.scope import Scope, resolve_scope
-from kadence.pipeline.expressions import EPOCH, DayNumber, EpochDays, day_number, stage_time_since
+from kadence.pipeline.expressions import (
+    EPOCH,
+    DayNumber,
+    EpochDays,
+    close_date_pushed,
+    day_number,
+    stage_time_since,
+)
 from kadence.pipeline.models import Opportunity
 from kadence.planning.models import ForecastPolicy
 
@@ -83,13 +90,8 @@ def _end_of(day: date) -> datetime:
 
 def _pushes(as_of: date) -> QuerySet:
     entity, field = CLOSE_DATE_ENTITY
-    # ISO dates compare as text in date order.
     return AuditEntry.objects.filter(
-        entity=entity,
-        entity_id=OuterRef("pk"),
-        field=field,
-        new_value__gt=F("old_value"),
-        at__lt=_end_of(as_of),
+        close_date_pushed(), entity=entity, entity_id=OuterRef("pk"), field=field, at__lt=_end_of(as_of)
     )
 
 

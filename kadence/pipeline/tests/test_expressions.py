@@ -17,14 +17,17 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kadence.core.audit import audit_changes
+from kadence.core.models import AuditEntry
 from kadence.core.validation import MAX_MONEY
 from kadence.domain.forecast import category_of
 from kadence.domain.funnel import weighted_amount
 from kadence.domain.ladder import MARKS, ladder_of
 from kadence.domain.periods import LAST_DAY
-from kadence.domain.stall import StallPolicy, stage_time_since, stalled_in_stage
+from kadence.domain.stall import StallPolicy, is_close_date_push, stage_time_since, stalled_in_stage
 from kadence.pipeline.expressions import (
     WEIGHTED,
+    close_date_pushed,
     day_number,
     forecast_category,
     qualified,
@@ -219,3 +222,29 @@ def test_a_ladder_without_a_mark_fails_loudly(org, lost):
     ProbabilityLevel.objects.filter(mark=lost).update(mark="")
     with pytest.raises(LadderMisconfigured, match=lost):
         level_ladder()
+
+
+# --- close-date pushes -------------------------------------------------------------------------------
+
+close_dates = st.one_of(st.none(), st.dates(date(1000, 1, 1), date(9999, 12, 31)))
+
+
+@PROPERTY
+@given(st.lists(st.tuples(close_dates, close_dates), min_size=1, max_size=10))
+def test_a_close_date_push_in_sql_is_the_domain_rule(org, changes):
+    """The audit trail writes the old and new close date as text; SQL reads them back as dates
+    (year 999 before year 2025 is earlier, whatever the text says)."""
+    AuditEntry.objects.filter(field="expected_close_date").delete()
+    written = []
+    for old, new in changes:
+        written += audit_changes(
+            "pipeline.opportunity", org.opp.pk, {"expected_close_date": (old, new)}, None
+        )
+    by_id = {
+        row.pk: (old, new)
+        for row, (old, new) in zip(written, [c for c in changes if c[0] != c[1]], strict=True)
+    }
+    found = set(
+        AuditEntry.objects.filter(pk__in=by_id).filter(close_date_pushed()).values_list("pk", flat=True)
+    )
+    assert found == {pk for pk, (old, new) in by_id.items() if is_close_date_push(old, new)}
