@@ -68,11 +68,6 @@ class BidAnswers:
         """How many abandon-type signs are present (0–3)."""
         return sum(1 for name in ABANDON_SIGNS if getattr(self, name))
 
-    @property
-    def pursue_conditions(self) -> int:
-        """How many pursue-type conditions hold (0–3)."""
-        return sum(1 for name in PURSUE_CONDITIONS if getattr(self, name))
-
 
 @dataclass(frozen=True)
 class BidRules:

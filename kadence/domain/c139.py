@@ -106,16 +106,12 @@ def band(result: C139Score, rules: BandRules = BandRules()) -> Band:
     return rules.early
 
 
+# The tier of each item code: "clear", "first" or "win".
 TIERS = {
     **dict.fromkeys(CLEAR_ITEMS, "clear"),
     **dict.fromkeys(FIRST_ITEMS, "first"),
     **dict.fromkeys(WIN_ITEMS, "win"),
 }
-
-
-def tier_of(item: str) -> str:
-    """ "clear", "first" or "win" for an item code; KeyError for an unknown code."""
-    return TIERS[item]
 
 
 def band_rules(rule: str, min_clear_mid: int) -> BandRules:

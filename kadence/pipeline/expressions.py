@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from kadence.domain import forecast as fc
 from kadence.domain.ladder import Ladder
+from kadence.domain.periods import time_buckets
 from kadence.domain.stall import StallPolicy
 
 EPOCH = date(1970, 1, 1)
@@ -87,6 +88,17 @@ def forecast_category(status: str | None = "status", category: str = "forecast_c
         When(Q(**{f"{category}__in": fc.OPEN_CATEGORIES}), then=F(category)),
     ]
     return Case(*whens, default=Value(fc.PIPELINE), output_field=CharField())
+
+
+def time_bucket(as_of: date, close: str = "expected_close_date") -> Case:
+    """The forecast time bucket of an open deal's close date (kadence.domain.periods.bucket_for): the
+    code of the first of time_buckets(as_of) that ends on or after it (an overdue date is in 0–3); none
+    (NULL) beyond the twelfth month. PipelineTotal rows pass `close="close_month"`, the first day of
+    the close month: buckets are whole months, so it falls in the same bucket."""
+    whens = [
+        When(Q(**{f"{close}__lte": bucket.end}), then=Value(bucket.code)) for bucket in time_buckets(as_of)
+    ]
+    return Case(*whens, default=Value(None), output_field=CharField())
 
 
 # --- days --------------------------------------------------------------------------------------------

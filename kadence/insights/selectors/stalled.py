@@ -241,10 +241,6 @@ class StalledRow:
     stalled_since: date
     last_action: StallAction | None
 
-    @property
-    def reason_codes(self) -> tuple[str, ...]:
-        return tuple(r.code for r in self.reasons)
-
 
 @dataclass(frozen=True)
 class StalledReport:

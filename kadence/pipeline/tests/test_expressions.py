@@ -23,7 +23,7 @@ from kadence.core.validation import MAX_MONEY
 from kadence.domain.forecast import category_of
 from kadence.domain.funnel import weighted_amount
 from kadence.domain.ladder import MARKS, ladder_of
-from kadence.domain.periods import LAST_DAY
+from kadence.domain.periods import LAST_DAY, bucket_for
 from kadence.domain.stall import StallPolicy, is_close_date_push, stage_time_since, stalled_in_stage
 from kadence.pipeline.expressions import (
     WEIGHTED,
@@ -31,6 +31,7 @@ from kadence.pipeline.expressions import (
     day_number,
     forecast_category,
     qualified,
+    time_bucket,
 )
 from kadence.pipeline.expressions import stage_time_since as stage_time_since_sql
 from kadence.pipeline.expressions import stalled_in_stage as stalled_in_stage_sql
@@ -248,3 +249,23 @@ def test_a_close_date_push_in_sql_is_the_domain_rule(org, changes):
         AuditEntry.objects.filter(pk__in=by_id).filter(close_date_pushed()).values_list("pk", flat=True)
     )
     assert found == {pk for pk, (old, new) in by_id.items() if is_close_date_push(old, new)}
+
+
+# --- forecast time buckets ---------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(
+    st.dates(date(2000, 1, 1), date(2099, 12, 31)),
+    st.lists(st.integers(-400, 500), min_size=1, max_size=10),
+)
+def test_the_time_bucket_in_sql_is_bucket_for(org, as_of, offsets):
+    closes = [as_of + timedelta(days=offset) for offset in offsets]
+    with copies(org.opp, [{"expected_close_date": close} for close in closes]) as ids:
+        got = dict(
+            Opportunity.objects.filter(pk__in=ids).annotate(b=time_bucket(as_of)).values_list("pk", "b")
+        )
+    for pk, close in zip(ids, closes, strict=True):
+        assert got[pk] == bucket_for(as_of, close), (as_of, close)
+        # what lets the summary answer by close month (time_bucket(as_of, "close_month")):
+        assert bucket_for(as_of, close) == bucket_for(as_of, close.replace(day=1))

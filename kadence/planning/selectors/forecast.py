@@ -50,7 +50,7 @@ from kadence.domain.periods import (
     year_bounds,
 )
 from kadence.insights.scope import Scope, resolve_scope
-from kadence.pipeline.expressions import WEIGHTED, forecast_category
+from kadence.pipeline.expressions import WEIGHTED, forecast_category, time_bucket
 from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
@@ -343,11 +343,7 @@ def _scope_bucket_rows(scope: Scope, as_of: date) -> tuple[fc.Figure, list[Bucke
     """_bucket_rows for a scope: open deals by bucket × category from the PipelineTotal summary
     (buckets are whole months), booked this year from the won opportunities."""
     buckets = time_buckets(as_of)
-    bucket = Case(
-        *[When(close_month__lte=b.end, then=Value(b.code)) for b in buckets],
-        default=Value(""),
-        output_field=CharField(),
-    )
+    bucket = time_bucket(as_of, "close_month")
     rows = (
         scope.filter(PipelineTotal.objects.filter(close_month__lte=buckets[-1].end, count__gt=0))
         .exclude(forecast_category=fc.OMITTED)
@@ -384,8 +380,7 @@ def _bucket_rows(qs: QuerySet[Opportunity], as_of: date) -> tuple[fc.Figure, lis
     buckets = time_buckets(as_of)
     bucket = Case(
         When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
-        *[When(expected_close_date__lte=b.end, then=Value(b.code)) for b in buckets],
-        default=Value(""),
+        default=time_bucket(as_of),
         output_field=CharField(),
     )
     where = (
