@@ -68,8 +68,3 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.subject
-
-    @property
-    def customer_side(self) -> bool:
-        """Every kind except e-mail puts us in live contact with the customer."""
-        return self.kind != self.Kind.EMAIL

@@ -24,10 +24,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
-from kadence.core.validation import MAX_MONEY, control_character_error, date_range_error, money_error
+from kadence.core.validation import MAX_ID, MAX_MONEY, control_character_error, date_range_error, money_error
 
-# Ids and versions are bounded so that no database ever sees an out-of-range integer.
-MAX_ID = 2**63 - 1
+# Ids (kadence.core.validation.MAX_ID) and versions are bounded so that no database ever sees an
+# out-of-range integer.
 MAX_VERSION = 2**31 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -8,8 +8,6 @@ stage creates, the expense budget and logged spend. The thresholds these use liv
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -17,13 +15,21 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Contact
 from kadence.core.models import BilingualName
+from kadence.domain import bid as bid_domain
+from kadence.domain import buying_centre as buying_centre_domain
+from kadence.domain import c139 as c139_domain
+from kadence.domain import expenses as expense_domain
 from kadence.pipeline.models import DealRole, ExitCriterion, Opportunity, Stage, StageTask
 
 USER = settings.AUTH_USER_MODEL
+# The shipped thresholds, as the domain states them.
+BANDS = c139_domain.BandRules()
+BID = bid_domain.BidRules()
+EXPENSES = expense_domain.Thresholds()
 
 
 def _default_required_roles() -> list[str]:
-    return ["economic", "technical", "user_buyer", "coach"]
+    return list(buying_centre_domain.REQUIRED_ROLES)
 
 
 def _default_extensions() -> str:
@@ -37,10 +43,12 @@ class ControlPolicy(models.Model):
     c139_rule = models.CharField(
         _("C139 rule"),
         max_length=8,
-        default="8C1F0W",
+        default=str(BANDS.rule),
         help_text=_('The result an opportunity must reach or beat ("or better" = every tier).'),
     )
-    c139_min_clear_mid = models.PositiveSmallIntegerField(_("C139 Clears for the 25–50% band"), default=6)
+    c139_min_clear_mid = models.PositiveSmallIntegerField(
+        _("C139 Clears for the 25–50% band"), default=BANDS.min_clear_mid
+    )
     evidence_max_bytes = models.PositiveIntegerField(
         _("largest evidence file (bytes)"), default=20 * 1024 * 1024
     )
@@ -51,10 +59,10 @@ class ControlPolicy(models.Model):
         help_text=_("File name extensions, comma separated."),
     )
     expense_warn_pct = models.DecimalField(
-        _("expense warning (percent of budget)"), max_digits=5, decimal_places=1, default=Decimal("80")
+        _("expense warning (percent of budget)"), max_digits=5, decimal_places=1, default=EXPENSES.warn_pct
     )
     expense_limit_pct = models.DecimalField(
-        _("expense limit (percent of budget)"), max_digits=5, decimal_places=1, default=Decimal("100")
+        _("expense limit (percent of budget)"), max_digits=5, decimal_places=1, default=EXPENSES.limit_pct
     )
     required_buying_roles = models.JSONField(
         _("buying roles a deal must cover"), default=_default_required_roles
@@ -62,13 +70,17 @@ class ControlPolicy(models.Model):
     contact_stale_days = models.PositiveSmallIntegerField(
         _("key contact not met for more than (days)"), default=30
     )
-    bid_pursue_min_score = models.SmallIntegerField(_("bid score to pursue (at least)"), default=3)
-    bid_abandon_max_score = models.SmallIntegerField(_("bid score to abandon (at most)"), default=-1)
+    bid_pursue_min_score = models.SmallIntegerField(
+        _("bid score to pursue (at least)"), default=BID.pursue_min_score
+    )
+    bid_abandon_max_score = models.SmallIntegerField(
+        _("bid score to abandon (at most)"), default=BID.abandon_max_score
+    )
     bid_abandon_min_signs = models.PositiveSmallIntegerField(
-        _("abandon-type signs that suggest abandoning"), default=2
+        _("abandon-type signs that suggest abandoning"), default=BID.abandon_min_signs
     )
     bid_qualify_days = models.PositiveSmallIntegerField(
-        _("days to qualify further (default deadline)"), default=14
+        _("days to qualify further (default deadline)"), default=BID.qualify_days
     )
     milestone_slip_warn_days = models.PositiveSmallIntegerField(
         _("milestone slippage flagged after (days)"), default=7

@@ -40,6 +40,7 @@ from kadence.domain import bid as bid_domain
 from kadence.domain import c139 as c139_domain
 from kadence.domain import expenses as expense_domain
 from kadence.domain.c139 import CLEAR_ITEMS, FIRST_ITEMS, ITEMS, BandRules, C139Score, parse_score
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     ExitCriterion,
     ProbabilityLevel,
@@ -277,7 +278,7 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         )
     frozen = {k: tuple(v) for k, v in criteria.items()}
     levels = list(ProbabilityLevel.objects.values_list("id", "code", "order"))
-    orders = {code: order for _id, code, order in levels}
+    ladder = level_ladder()
     policy = ControlPolicy.current()
     approvers = {team: sellers[0].id for team, sellers in org.managers_by_team.items() if sellers}
     missing = set(org.reps_by_team) - set(approvers)
@@ -302,8 +303,8 @@ def load_control_catalog(org: Org) -> ControlCatalog:
         criteria=frozen,
         tasks=task_specs(frozen, stage_tasks),
         level_order={level_id: order for level_id, _code, order in levels},
-        developed_order=orders.get("D", 4),
-        contacted_order=orders.get("C", 2),
+        developed_order=ladder.developed,
+        contacted_order=ladder.contacted,
         expense_categories=tuple(
             ExpenseCategory.objects.filter(is_active=True).order_by("order", "id").values_list("id", "code")
         ),

@@ -21,13 +21,14 @@ from kadence.demo.catalogues import HISTORY_DAYS
 from kadence.demo.world import BOOKED, LOST, OMITTED, OPEN, WON, Org, stream
 from kadence.domain import forecast as fc
 from kadence.domain.periods import Period, add_months, next_week_starts, period_containing, week_start
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     Opportunity,
     Stage,
     StageChange,
 )
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast, Target
-from kadence.planning.selectors.forecast import WEIGHTED, deals_behind, period_groups
+from kadence.planning.selectors.forecast import deals_behind, period_groups
 from kadence.planning.services.calibration import calibration_recompute
 from kadence.planning.services.forecast import forecast_snapshot_take
 

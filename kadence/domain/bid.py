@@ -68,20 +68,17 @@ class BidAnswers:
         """How many abandon-type signs are present (0–3)."""
         return sum(1 for name in ABANDON_SIGNS if getattr(self, name))
 
-    @property
-    def pursue_conditions(self) -> int:
-        """How many pursue-type conditions hold (0–3)."""
-        return sum(1 for name in PURSUE_CONDITIONS if getattr(self, name))
-
 
 @dataclass(frozen=True)
 class BidRules:
     """The thresholds (ControlPolicy): pursue at a score ≥ `pursue_min_score`, abandon at a score ≤
-    `abandon_max_score` or with ≥ `abandon_min_signs` abandon-type signs."""
+    `abandon_max_score` or with ≥ `abandon_min_signs` abandon-type signs; "qualify further" gets a
+    deadline `qualify_days` ahead. The defaults are the shipped policy's."""
 
     pursue_min_score: int = 3
     abandon_max_score: int = -1
     abandon_min_signs: int = 2
+    qualify_days: int = 14
 
 
 @dataclass(frozen=True)

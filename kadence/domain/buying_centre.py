@@ -22,6 +22,8 @@ HIGH = "high"
 # Who "signs": the economic buyer in Miller Heiman's terms, the decision maker (决策者) in the six-role set.
 ECONOMIC_ROLES = frozenset({"economic", "decision_maker"})
 COACH = "coach"
+# The roles a deal must cover by default (ControlPolicy.required_buying_roles is the configured list).
+REQUIRED_ROLES: tuple[str, ...] = ("economic", "technical", "user_buyer", "coach")
 # Attitudes that count a role as covered: a supporter or at least not an opponent.
 COVERING_ATTITUDES = frozenset({SUPPORT, NEUTRAL})
 

@@ -106,34 +106,12 @@ def band(result: C139Score, rules: BandRules = BandRules()) -> Band:
     return rules.early
 
 
-def staging_flag(
-    result: C139Score,
-    level_order: int,
-    *,
-    developed_order: int = 4,
-    contacted_order: int = 2,
-    rule: C139Score = C139Score(8, 1, 0),
-) -> str | None:
-    """ "over" when the level is D or above without the rule met; "under" when the rule is met but the
-    level is C or below; else None. Orders follow the ladder (I 1, C 2, Q 3, D 4, C90 5)."""
-    met = result.at_least(rule)
-    if level_order >= developed_order and not met:
-        return "over"
-    if met and level_order <= contacted_order:
-        return "under"
-    return None
-
-
+# The tier of each item code: "clear", "first" or "win".
 TIERS = {
     **dict.fromkeys(CLEAR_ITEMS, "clear"),
     **dict.fromkeys(FIRST_ITEMS, "first"),
     **dict.fromkeys(WIN_ITEMS, "win"),
 }
-
-
-def tier_of(item: str) -> str:
-    """ "clear", "first" or "win" for an item code; KeyError for an unknown code."""
-    return TIERS[item]
 
 
 def band_rules(rule: str, min_clear_mid: int) -> BandRules:

@@ -130,11 +130,6 @@ def calibration_table(buckets: Sequence[BucketOutcomes], min_outcomes: int) -> t
     )
 
 
-def short_buckets(buckets: Iterable[BucketOutcomes], min_outcomes: int) -> tuple[BucketOutcomes, ...]:
-    """The buckets with fewer than `min_outcomes` outcomes (they block switching to calibrated rates)."""
-    return tuple(b for b in buckets if b.outcomes < min_outcomes)
-
-
 def effective_probability(
     configured: Decimal, outcomes: int, won: int, *, min_outcomes: int, use_calibrated: bool
 ) -> tuple[Decimal, Source]:

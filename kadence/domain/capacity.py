@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from kadence.domain.periods import add_days
 
@@ -151,12 +151,6 @@ def entry_deadline(period_end: date, lead_days: Decimal) -> date:
     """The last day a new deal may enter stage I and still close by `period_end`: the period end
     minus the lead time L (in days, rounded up)."""
     return add_days(period_end, -_ceil(lead_days))
-
-
-def stalled_after_days(factor: Decimal, standard_days: Decimal) -> int:
-    """The fewest whole days in a stage that make a deal stalled: days > factor × standard days
-    (§8.2), i.e. floor(factor × standard days) + 1."""
-    return int((factor * standard_days).to_integral_value(rounding=ROUND_FLOOR)) + 1
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,19 @@ BEST_CASE = "best_case"
 NEXT_QUARTER = "next_quarter"
 PIPELINE = "pipeline"
 OMITTED = "omitted"
+WON = "won"  # deal statuses, as kadence.pipeline.models.Opportunity.Status stores them
+OPEN = "open"
 CATEGORIES: tuple[str, ...] = (BOOKED, COMMIT, BEST_CASE, NEXT_QUARTER, PIPELINE)
 OPEN_CATEGORIES: tuple[str, ...] = (COMMIT, BEST_CASE, NEXT_QUARTER, PIPELINE)
 
 
 def category_of(status: str, category: str) -> str | None:
     """The forecast category a deal counts in: won → booked; open → its category (booked → commit,
-    omitted → None); lost → None."""
-    if status == "won":
+    omitted → None, a value that is no open category → pipeline); lost → None. Its SQL twin is
+    kadence.pipeline.expressions.forecast_category."""
+    if status == WON:
         return BOOKED
-    if status != "open" or category == OMITTED:
+    if status != OPEN or category == OMITTED:
         return None
     if category == BOOKED:
         return COMMIT

@@ -9,11 +9,21 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+SHORTFALL_BELOW = Decimal("0.7")  # shipped thresholds of actual ÷ ideal per stage (§8.4)
+CONGESTION_ABOVE = Decimal("1.5")
 
 
-def weighted_pipeline(rows: Sequence[tuple[Decimal, Decimal]]) -> Decimal:
-    """WP = Σ amount × p, with p a fraction in [0, 1]. An empty pipeline is 0."""
-    return sum((amount * p for amount, p in rows), ZERO)
+def weighted_amount(amount: Decimal, probability: Decimal) -> Decimal:
+    """A deal's weighted amount: amount × p ÷ 100, with p the probability of its level in percent (the
+    deal's `probability`); the weighted pipeline WP is the sum over open deals.
+
+    Exact, never rounded: amounts carry two decimals and percentages two, so a weighted amount has at
+    most six decimals, which Decimal's 28 digits hold whole (as they hold any sum of them). A figure is
+    rounded once, where it is shown. Its SQL twin is kadence.pipeline.expressions.WeightedAmount:
+    exact on PostgreSQL; SQLite keeps DECIMAL columns as binary floating point, so there it agrees to
+    about 15 significant digits."""
+    return amount * probability / HUNDRED
 
 
 def win_rate(won: int, lost: int) -> Decimal | None:
@@ -101,8 +111,8 @@ def compare_funnels(
     ideal: dict[str, Decimal],
     order: Sequence[str],
     *,
-    shortfall_below: Decimal = Decimal("0.7"),
-    congestion_above: Decimal = Decimal("1.5"),
+    shortfall_below: Decimal = SHORTFALL_BELOW,
+    congestion_above: Decimal = CONGESTION_ABOVE,
 ) -> tuple[list[StageComparison], list[str]]:
     """Stage by stage actual ÷ ideal: < 0.7 shortfall, > 1.5 congestion (§8.4). Also the pattern
     findings: "dry_top" when the first half of the stages is short (the gap arrives one cycle later),

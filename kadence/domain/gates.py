@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kadence.domain.c139 import C139Score, parse_score
+from kadence.domain.ladder import Ladder
 
 
 @dataclass(frozen=True)
@@ -193,16 +194,17 @@ def staging(
     verified_level_order: int,
     c139: C139Score | None,
     rule: C139Score,
-    *,
-    developed_order: int,
-    contacted_order: int,
+    ladder: Ladder,
 ) -> str:
-    """ "over" when the stage claims more than the evidence verifies, or the level is at D or above
-    without the C139 rule met; "under" when the C139 rule is met but the level is C or below; else ""."""
+    """The staging flag (§1d, §3): "over" when the stage claims more than the evidence verifies, or the
+    level is at the ladder's D ("developed") or above without the C139 rule met; "under" when the C139
+    rule is met but the level is at its C ("contacted") or below; else "". Deals store it
+    (Opportunity.staging_flag), and lists filter on the stored flag."""
+    met = c139 is not None and c139.at_least(rule)
     if verified_level_order < claimed_level_order:
         return "over"
-    if verified_level_order >= developed_order and (c139 is None or not c139.at_least(rule)):
+    if verified_level_order >= ladder.developed and not met:
         return "over"
-    if c139 is not None and c139.at_least(rule) and verified_level_order <= contacted_order:
+    if met and verified_level_order <= ladder.contacted:
         return "under"
     return ""

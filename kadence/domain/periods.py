@@ -60,10 +60,6 @@ def year_bounds(day: date) -> tuple[date, date]:
     return date(day.year, 1, 1), date(day.year, 12, 31)
 
 
-def is_period_kind(value: object) -> bool:
-    return isinstance(value, str) and value in MONTHS_IN
-
-
 @dataclass(frozen=True, order=True)
 class Period:
     """A month, quarter or year: `start` is its first day, `end` its last (inclusive)."""
@@ -134,11 +130,6 @@ def next_week_starts(day: date, weeks: int = 4) -> list[date]:
     return [monday + timedelta(weeks=n) for n in range(1, weeks + 1)]
 
 
-def weeks_between(made_on: date, target: date) -> int:
-    """Whole weeks from the week of `made_on` to the week of `target` (the lead of a forecast)."""
-    return (week_start(target) - week_start(made_on)).days // 7
-
-
 @dataclass(frozen=True)
 class TimeBucket:
     """A time bucket of the forecast (seed 003): open deals expected to close on a day in
@@ -165,7 +156,8 @@ def time_buckets(as_of: date) -> list[TimeBucket]:
 
 
 def bucket_for(as_of: date, close_date: date) -> str | None:
-    """The code of the time bucket an open deal closing on `close_date` falls in, None beyond 12 months."""
+    """The code of the time bucket an open deal closing on `close_date` falls in, None beyond 12 months.
+    Its SQL twin is kadence.pipeline.expressions.time_bucket."""
     for bucket in time_buckets(as_of):
         if close_date <= bucket.end:
             return bucket.code

@@ -14,7 +14,7 @@ An open deal is stalled on `as_of` when any of these holds (thresholds from the 
                  unless an activity was logged meanwhile.
 - "close_passed" the expected close date is before as_of while the deal is still open.
 - "close_pushed" the expected close date was moved later at least k times (k = 2; k = 0 turns
-                 this reason off).
+                 this reason off); see is_close_date_push.
 
 Each reason carries its numbers (the measured value and the threshold) and `since`, the first day
 it held; a deal's days stalled count from the earliest of them (the first day counts as 1).
@@ -52,9 +52,29 @@ class StallPolicy:
         return int((self.factor * 100).to_integral_value(rounding=ROUND_FLOOR))
 
 
+def is_close_date_push(old: date | None, new: date | None) -> bool:
+    """A change of the expected close date is a push when it moves the date later; a first date (none
+    before), a cleared one or an earlier one is not. Its SQL twin,
+    kadence.pipeline.expressions.close_date_pushed, reads the audit trail's old and new values as
+    dates."""
+    return old is not None and new is not None and new > old
+
+
 def stage_allowance(standard_days: int, policy: StallPolicy) -> int:
     """The most whole days a deal may spend in a stage without stalling: ⌊factor × standard⌋."""
     return policy.factor_hundredths * standard_days // 100
+
+
+def stage_time_since(entered_on: date, standard_days: int, policy: StallPolicy) -> date:
+    """The first day a deal that entered its stage on `entered_on` is stalled in it ("stage_time"): the
+    day after its allowance runs out. Its SQL twin is kadence.pipeline.expressions.stage_time_since
+    (as a day number)."""
+    return add_days(entered_on, stage_allowance(standard_days, policy) + 1)
+
+
+def stalled_in_stage(entered_on: date, standard_days: int, policy: StallPolicy, as_of: date) -> bool:
+    """Days in the stage (as_of − the day it entered it) more than factor × standard days."""
+    return stage_time_since(entered_on, standard_days, policy) <= as_of
 
 
 @dataclass(frozen=True)
@@ -104,16 +124,14 @@ class StallReason:
 def stall_reasons(facts: DealFacts, policy: StallPolicy, as_of: date) -> tuple[StallReason, ...]:
     """Why the deal is stalled on `as_of`, in the order of REASONS; empty when it is not."""
     found: list[StallReason] = []
-    days_in_stage = (as_of - facts.stage_entered_on).days
-    allowance = stage_allowance(facts.standard_days, policy)
-    if days_in_stage * 100 > policy.factor_hundredths * facts.standard_days:
+    if stalled_in_stage(facts.stage_entered_on, facts.standard_days, policy, as_of):
         threshold = Decimal(policy.factor_hundredths * facts.standard_days) / 100
         found.append(
             StallReason(
                 STAGE_TIME,
-                days_in_stage,
+                (as_of - facts.stage_entered_on).days,
                 threshold,
-                add_days(facts.stage_entered_on, allowance + 1),
+                stage_time_since(facts.stage_entered_on, facts.standard_days, policy),
                 standard_days=facts.standard_days,
             )
         )

@@ -31,8 +31,9 @@ class ProbabilityLevelAdmin(admin.ModelAdmin):
         "default_forecast_category",
         "is_won",
         "is_lost",
+        "mark",
     )
-    list_editable = ("probability", "default_forecast_category")
+    list_editable = ("probability", "default_forecast_category", "mark")
 
 
 class StageInline(admin.TabularInline):

@@ -3,6 +3,8 @@ opportunities that run through it, with their append-only stage history."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account
 from kadence.core.models import BilingualName, OrgUnit
+from kadence.domain import funnel, ladder
 
 
 class ForecastCategory(models.TextChoices):
@@ -23,10 +26,19 @@ class ForecastCategory(models.TextChoices):
     OMITTED = "omitted", _("Omitted")
 
 
+class LadderMark(models.TextChoices):
+    """What a rung means to the rules (kadence.domain.ladder): each mark is on one rung."""
+
+    CONTACTED = ladder.CONTACTED, _("C: contacted (meeting the C139 rule here or below is under-staged)")
+    QUALIFIED = ladder.QUALIFIED, _("Q: qualified (deals here or above count as qualified)")
+    DEVELOPED = ladder.DEVELOPED, _("D: developed (here or above needs the C139 rule)")
+
+
 class ProbabilityLevel(BilingualName):
     """A rung of the win-probability ladder (漏斗级别, METHODOLOGY §1d): I 10, C 25, Q 50, D 75,
     C 90, won 100, lost 0. `probability` is a percentage. Editing a rung changes future reads only:
-    stage history keeps the probability each opp had at the time."""
+    stage history keeps the probability each opp had at the time. `mark` says which rung the rules
+    name (contacted, qualified, developed; kadence.pipeline.ladder reads them)."""
 
     code = models.CharField(_("code"), max_length=10, unique=True)
     short = models.CharField(_("short label"), max_length=10)
@@ -42,11 +54,15 @@ class ProbabilityLevel(BilingualName):
     )
     conditions_zh = models.TextField(_("conditions (Chinese)"), blank=True)
     conditions_en = models.TextField(_("conditions (English)"), blank=True)
+    mark = models.CharField(_("mark"), max_length=10, choices=LadderMark.choices, blank=True, default="")
 
     class Meta:
         verbose_name = _("probability level")
         verbose_name_plural = _("probability ladder")
         ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["mark"], condition=~models.Q(mark=""), name="level_mark_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.badge} {self.probability:.0f}%"
@@ -334,8 +350,9 @@ class Opportunity(models.Model):
         return self.name
 
     @property
-    def weighted_amount(self):
-        return self.amount * self.probability / 100
+    def weighted_amount(self) -> Decimal:
+        """amount × probability ÷ 100, exact (kadence.domain.funnel.weighted_amount)."""
+        return funnel.weighted_amount(self.amount, self.probability)
 
 
 class OpportunityTeamMember(models.Model):

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from kadence.core.models import AuditEntry, OrgUnit, User
@@ -21,6 +21,7 @@ from kadence.core.visibility import (
     can_write_opportunity,
     visible_opportunities,
 )
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
 
 SORTS = {
@@ -43,9 +44,6 @@ SORTS = {
 }
 DEFAULT_SORT = "-updated"
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Value(100), output_field=DecimalField(max_digits=20, decimal_places=2)
-)
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
 
 

@@ -24,51 +24,25 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
-    Func,
-    IntegerField,
     Model,
     Q,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from kadence.domain.funnel import weighted_amount
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
 T = TypeVar("T")
 ZERO = Decimal(0)
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
-)
-
-
-EPOCH = date(1970, 1, 1)
-
-
-class EpochDays(Func):
-    """The local day number (days since 1970-01-01 in settings.TIME_ZONE) of a datetime column, in
-    SQL: the same number as `epoch_days` gives in Python."""
-
-    output_field = IntegerField()
-
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
 
 
 def epoch_days(moment: datetime) -> int:
-    """The local day number of `moment` (see EpochDays)."""
+    """The local day number of `moment` (see kadence.pipeline.expressions.EpochDays)."""
     return (timezone.localtime(moment, timezone.get_default_timezone()).date() - EPOCH).days
 
 
@@ -122,7 +96,7 @@ def contribution(opp_id: int, *, lock: bool = False) -> State:
     row = qs.values(*FIELDS).first()
     if row is None:
         return None, None
-    weighted = row["amount"] * row["probability"] / 100
+    weighted = weighted_amount(row["amount"], row["probability"])
     if row["status"] == Opportunity.Status.WON and row["closed_on"] is not None:
         return None, WonContribution(
             (row["owner_id"], row["team_id"], row["closed_on"].replace(day=1)), row["amount"], weighted

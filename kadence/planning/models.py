@@ -13,8 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import OrgUnit
+from kadence.domain import funnel
+from kadence.domain.stall import StallPolicy
 
 USER = settings.AUTH_USER_MODEL
+STALL = StallPolicy()  # the shipped stall thresholds
 
 
 class PeriodKind(models.TextChoices):
@@ -24,22 +27,29 @@ class PeriodKind(models.TextChoices):
 
 
 class ForecastPolicy(models.Model):
-    """Thresholds of funnel control and forecasting, one row (pk 1). Defaults are METHODOLOGY's."""
+    """Thresholds of funnel control and forecasting, one row (pk 1). Defaults are METHODOLOGY's, as the
+    domain states them (kadence.domain.stall.StallPolicy, kadence.domain.funnel)."""
 
     stall_factor = models.DecimalField(
-        _("stalled after × standard days"), max_digits=4, decimal_places=2, default=Decimal("1.5")
+        _("stalled after × standard days"), max_digits=4, decimal_places=2, default=STALL.factor
     )
     stall_no_activity_days = models.PositiveSmallIntegerField(
-        _("stalled without customer activity for (days)"), default=30
+        _("stalled without customer activity for (days)"), default=STALL.no_activity_days
     )
     stall_close_pushes = models.PositiveSmallIntegerField(
-        _("stalled when the close date was pushed (times)"), default=2
+        _("stalled when the close date was pushed (times)"), default=STALL.close_pushes
     )
     shortfall_ratio = models.DecimalField(
-        _("stage shortfall below actual ÷ ideal"), max_digits=4, decimal_places=2, default=Decimal("0.7")
+        _("stage shortfall below actual ÷ ideal"),
+        max_digits=4,
+        decimal_places=2,
+        default=funnel.SHORTFALL_BELOW,
     )
     congestion_ratio = models.DecimalField(
-        _("stage congestion above actual ÷ ideal"), max_digits=4, decimal_places=2, default=Decimal("1.5")
+        _("stage congestion above actual ÷ ideal"),
+        max_digits=4,
+        decimal_places=2,
+        default=funnel.CONGESTION_ABOVE,
     )
     history_days = models.PositiveSmallIntegerField(
         _("history window for rates and durations (days)"), default=365
@@ -64,6 +74,14 @@ class ForecastPolicy(models.Model):
     def current(cls) -> ForecastPolicy:
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+    def stall_policy(self) -> StallPolicy:
+        """The stalled-deal thresholds as kadence.domain.stall reads them."""
+        return StallPolicy(
+            factor=self.stall_factor,
+            no_activity_days=self.stall_no_activity_days,
+            close_pushes=self.stall_close_pushes,
+        )
 
 
 class Target(models.Model):

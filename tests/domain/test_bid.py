@@ -63,7 +63,8 @@ def test_pursue_conditions_are_recorded_but_do_not_move_the_suggestion():
     conditions = answers(
         1, 1, 0, 0, meets_minimum_spec=True, close_relationship=True, genuine_competition=True
     )
-    assert conditions.pursue_conditions == 3 and plain.pursue_conditions == 0
+    assert all(getattr(conditions, name) for name in bid.PURSUE_CONDITIONS)
+    assert not any(getattr(plain, name) for name in bid.PURSUE_CONDITIONS)
     assert bid.suggest(plain) == bid.suggest(conditions)
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from kadence.domain import c139
-from kadence.domain.c139 import C139Score, parse_score
+from kadence.domain.c139 import parse_score
 
 
 def statuses(clear: int, first: int, win: str = "unknown") -> dict[str, str]:
@@ -39,14 +39,6 @@ def test_worked_example_8c1f0w_meets_the_rule_and_9c0f0w_does_not():
 )
 def test_bands(clear, first, win, expected):
     assert c139.band(c139.score(statuses(clear, first, win))).code == expected
-
-
-def test_over_and_under_staged():
-    rule_met, weak = C139Score(8, 1, 0), C139Score(5, 0, 0)
-    assert c139.staging_flag(weak, level_order=4) == "over"
-    assert c139.staging_flag(rule_met, level_order=2) == "under"
-    assert c139.staging_flag(rule_met, level_order=4) is None
-    assert c139.staging_flag(weak, level_order=2) is None
 
 
 def test_parse_rejects_bad_text():

@@ -60,7 +60,7 @@ def test_bucket_rejects_impossible_counts():
 
 def test_short_buckets_and_effective_probability():
     buckets = [BucketOutcomes("I", 25, 5, D(10)), BucketOutcomes("C", 19, 9, D(25))]
-    assert [b.key for b in cal.short_buckets(buckets, 20)] == ["C"]
+    assert [r.key for r in cal.calibration_table(buckets, 20) if not r.enough] == ["C"]
     assert cal.effective_probability(D(10), 25, 5, min_outcomes=20, use_calibrated=True) == (
         D("20.00"),
         Source.CALIBRATED,

@@ -79,12 +79,6 @@ def test_new_deals_needed_and_entry_deadline():
     assert cap.entry_deadline(END, D("0.5")) == date(2025, 6, 29)
 
 
-def test_stalled_after_days_is_strictly_more_than_k_times_standard():
-    assert cap.stalled_after_days(D("1.5"), D(21)) == 32  # 31.5 days allowed
-    assert cap.stalled_after_days(D("1.5"), D(30)) == 46  # 45 allowed, 46 is more
-    assert cap.stalled_after_days(D(1), D(0)) == 1
-
-
 def test_stage_pace_slow_and_late():
     pace = cap.stage_pace(
         [("I", D(50), D(45)), ("C", D(10), D(45)), ("Q", None, D(30))], date(2025, 6, 1), END

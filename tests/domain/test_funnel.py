@@ -53,7 +53,12 @@ def test_rates_and_velocity_handle_zero_denominators():
     assert funnel.sales_velocity(10, D("0.25"), D(100), D(50)) == D(5)
     assert funnel.sales_velocity(10, None, D(100), D(50)) is None
     assert funnel.sales_velocity(10, D("0.25"), D(100), D(0)) is None
-    assert funnel.weighted_pipeline([(D(100), D("0.5")), (D(200), D("0.25"))]) == D(100)
+
+
+def test_weighted_amount_is_exact():
+    assert funnel.weighted_amount(D(100), D(50)) + funnel.weighted_amount(D(200), D(25)) == D(100)
+    assert funnel.weighted_amount(D("1234567"), D(25)) == D("308641.75")  # never truncated
+    assert funnel.weighted_amount(D("999999999999.99"), D("33.33")) == D("333299999999.996667")
 
 
 def test_littles_law_check_both_sides_and_the_rounding_note():

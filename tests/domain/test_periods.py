@@ -16,7 +16,6 @@ from kadence.domain.periods import (
     quarter_bounds,
     time_buckets,
     week_start,
-    weeks_between,
     year_bounds,
 )
 
@@ -89,7 +88,6 @@ def test_weeks_start_on_monday():
         date(2025, 1, 27),
         date(2025, 2, 3),
     ]
-    assert weeks_between(date(2025, 1, 8), date(2025, 1, 27)) == 3
 
 
 def test_time_buckets_in_whole_months_from_the_report_month():

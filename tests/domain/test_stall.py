@@ -16,7 +16,9 @@ from kadence.domain.stall import (
     StallPolicy,
     days_stalled,
     stage_allowance,
+    stage_time_since,
     stall_reasons,
+    stalled_in_stage,
 )
 
 AS_OF = date(2025, 6, 30)
@@ -67,6 +69,14 @@ def test_a_fractional_allowance_rounds_down_to_whole_days():
     assert found[0].since == AS_OF - timedelta(days=43) + timedelta(days=32)
     assert days_stalled(found, AS_OF) == 12  # days 32..43 in stage
     assert stage_allowance(21, POLICY) == 31
+
+
+def test_stage_time_starts_the_day_after_the_allowance():
+    entered = date(2025, 5, 1)
+    assert stage_time_since(entered, 30, POLICY) == date(2025, 6, 16)  # 45 days allowed, the 46th stalls
+    assert not stalled_in_stage(entered, 30, POLICY, date(2025, 6, 15))
+    assert stalled_in_stage(entered, 30, POLICY, date(2025, 6, 16))
+    assert stage_time_since(entered, 0, StallPolicy(factor=Decimal(1))) == date(2025, 5, 2)
 
 
 def test_the_factor_is_compared_exactly_not_in_floating_point():

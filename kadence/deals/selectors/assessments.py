@@ -39,6 +39,7 @@ def bid_rules(policy: ControlPolicy) -> bid_domain.BidRules:
         pursue_min_score=policy.bid_pursue_min_score,
         abandon_max_score=policy.bid_abandon_max_score,
         abandon_min_signs=policy.bid_abandon_min_signs,
+        qualify_days=policy.bid_qualify_days,
     )
 
 
@@ -64,13 +65,6 @@ def _limit(value: int) -> int:
     return min(max(int(value), 1), MAX_HISTORY_LIMIT)
 
 
-def c139_latest(user: User, opp_id: int) -> C139Assessment | None:
-    """The deal's latest C139 assessment with its answers and their contacts (three queries after
-    the access check), or None when it was never assessed."""
-    access_opportunity(user, opp_id)
-    return _c139_latest(opp_id)
-
-
 def c139_assessment(user: User, opp_id: int, assessment_id: int) -> C139Assessment | None:
     """One assessment of the deal with its answers and their contacts (None if not of this deal)."""
     access_opportunity(user, opp_id)
@@ -90,12 +84,6 @@ def _c139_latest(opp_id: int, assessment_id: int | None = None) -> C139Assessmen
     if latest is not None:
         latest.band_text = band_label(latest)
     return latest
-
-
-def c139_history(user: User, opp_id: int, *, limit: int = HISTORY_LIMIT) -> tuple[list[C139Assessment], int]:
-    """The newest `limit` assessments (no answers) and how many there are in all."""
-    access_opportunity(user, opp_id)
-    return _c139_history(opp_id, limit)
 
 
 def _c139_history(opp_id: int, limit: int) -> tuple[list[C139Assessment], int]:
@@ -187,16 +175,6 @@ def bid_overdue(row: BidAssessment | None, today: date | None = None) -> bool:
     if row is None or row.outcome != BidAssessment.Outcome.QUALIFY or row.qualify_by is None:
         return False
     return row.qualify_by < (today or timezone.localdate())
-
-
-def bid_latest(user: User, opp_id: int) -> BidAssessment | None:
-    access_opportunity(user, opp_id)
-    return (
-        BidAssessment.objects.filter(opportunity_id=opp_id)
-        .select_related("assessed_by")
-        .order_by("-assessed_at", "-id")
-        .first()
-    )
 
 
 def bid_history(user: User, opp_id: int, *, limit: int = HISTORY_LIMIT) -> tuple[list[BidAssessment], int]:

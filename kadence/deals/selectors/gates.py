@@ -159,9 +159,6 @@ class TemplateGates:
     criteria: dict[int, list[ExitCriterion]]
     gates: list[domain.StageGate] = field(default_factory=list)
 
-    def stage_gate(self, stage_id: int) -> domain.StageGate:
-        return next(g for g in self.gates if g.stage_id == stage_id)
-
 
 def to_domain(criterion: ExitCriterion) -> domain.Criterion:
     return domain.Criterion(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kadence.core.audit import audit_changes
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text, date_range_error
+from kadence.core.validation import MAX_ID, clean_text, date_range_error
 from kadence.core.visibility import access_opportunity_to_contribute, visible_contacts
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, ControlPolicy
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
@@ -112,7 +112,7 @@ def _clean_answers(user: User, opp: Opportunity, answers: Any) -> dict[str, dict
                 if isinstance(contact_id, bool):
                     raise ValueError
                 contact_id = int(contact_id)
-                if not 0 < contact_id < 2**63:
+                if not 0 < contact_id <= MAX_ID:
                     raise ValueError
             except (TypeError, ValueError):
                 errors[f"answers.{item}.confirmed_with_id"] = [_("Not a contact id.")]

@@ -30,10 +30,11 @@ from kadence.core.visibility import (
     can_write_opportunity,
 )
 from kadence.deals.models import ControlPolicy, Evidence, GateApproval
+from kadence.deals.selectors.assessments import c139_rules
 from kadence.deals.selectors.gates import deal_facts, template_gates
 from kadence.domain import gates as domain
-from kadence.domain.c139 import C139Score, parse_score
 from kadence.pipeline import summary
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import ExitCriterion, Opportunity, ProbabilityLevel, Stage
 
 ENTITY = "pipeline.opportunity"
@@ -48,18 +49,6 @@ class Verdict:
     c139_result: str
 
 
-def _rule(policy: ControlPolicy) -> C139Score:
-    try:
-        return parse_score(policy.c139_rule)
-    except ValueError:
-        return C139Score(8, 1, 0)
-
-
-def _ladder_orders() -> tuple[int, int]:
-    orders = dict(ProbabilityLevel.objects.filter(code__in=("C", "D")).values_list("code", "order"))
-    return orders.get("D", 4), orders.get("C", 2)
-
-
 def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None = None) -> dict[int, Verdict]:
     """Verdicts for open deals in a fixed number of queries per template. `stage_of` may name the
     stage to judge a deal at (the target of a move) instead of its current one."""
@@ -67,8 +56,8 @@ def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None =
     if not opps:
         return {}
     policy = ControlPolicy.current()
-    rule = _rule(policy)
-    developed, contacted = _ladder_orders()
+    rule = c139_rules(policy).rule
+    ladder = level_ladder()
     facts = deal_facts([o.pk for o in opps], policy)
     levels_by_order = {lv.order: lv for lv in ProbabilityLevel.objects.all()}
     structures = {}
@@ -82,9 +71,7 @@ def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None =
         verified_gate = domain.verified_stage(structure.gates, stage.pk, facts[opp.pk])
         level = levels_by_order.get(verified_gate.level_order, claimed)
         c139 = facts[opp.pk].c139
-        flag = domain.staging(
-            claimed.order, level.order, c139, rule, developed_order=developed, contacted_order=contacted
-        )
+        flag = domain.staging(claimed.order, level.order, c139, rule, ladder)
         result[opp.pk] = Verdict(level, flag, str(c139) if c139 else "")
     return result
 

@@ -235,7 +235,7 @@ def test_every_save_is_a_new_row_and_the_result_change_is_audited(org):
     first = c139_assess(org.rita, org.opp.pk, answers=answers(6, 0))
     second = c139_assess(org.rita, org.opp.pk, answers=answers(8, 1), note="教练确认了 F1")
     assert C139Assessment.objects.filter(opportunity=org.opp).count() == 2
-    assert selectors.c139_latest(org.rita, org.opp.pk).pk == second.pk != first.pk
+    assert selectors.c139_record(org.rita, org.opp.pk).latest.pk == second.pk != first.pk
     trail = list(
         AuditEntry.objects.filter(entity="pipeline.opportunity", entity_id=org.opp.pk, field="c139")
         .order_by("id")
@@ -425,8 +425,8 @@ def test_who_may_assess(org, coach, name):
     saved = c139_assess(user, org.opp.pk, answers=answers(8, 1, C1={"confirmed_with_id": coach.pk}))
     assert saved.assessed_by == user and saved.answers.get(item="C1").confirmed_with == coach
     assert bid(user, org.opp).assessed_by == user
-    assert selectors.c139_latest(user, org.opp.pk).pk == saved.pk
-    assert selectors.bid_latest(user, org.opp.pk).assessed_by == user
+    assert selectors.c139_record(user, org.opp.pk).latest.pk == saved.pk
+    assert selectors.bid_history(user, org.opp.pk, limit=1)[0][0].assessed_by == user
 
 
 @pytest.mark.parametrize("name", ["tom", "nick", "sara", "sam", "sven"])
@@ -437,7 +437,7 @@ def test_who_does_not_see_the_deal_gets_not_found(org, name):
     with pytest.raises(NotFound):
         bid(user, org.opp)
     with pytest.raises(NotFound):
-        selectors.c139_latest(user, org.opp.pk)
+        selectors.c139_record(user, org.opp.pk)
     with pytest.raises(NotFound):
         selectors.bid_history(user, org.opp.pk)
     assert not C139Assessment.objects.exists() and not BidAssessment.objects.exists()
@@ -451,7 +451,7 @@ def test_a_viewer_who_may_not_contribute_gets_permission_denied(org, monkeypatch
         c139_assess(org.mona, org.opp.pk, answers=answers(8, 1))
     with pytest.raises(PermissionDenied):
         bid(org.mona, org.opp)
-    assert selectors.c139_latest(org.mona, org.opp.pk) is None  # reading is still allowed
+    assert selectors.c139_record(org.mona, org.opp.pk).latest is None  # reading is still allowed
 
 
 def test_team_member_picks_contacts_of_the_account(org, coach):
@@ -486,7 +486,8 @@ def test_overview_reads_in_a_fixed_number_of_queries(org, coach, django_assert_m
 def test_history_is_capped_newest_first(org):
     for clear in range(0, 5):
         c139_assess(org.rita, org.opp.pk, answers=answers(clear, 0))
-    rows, count = selectors.c139_history(org.rita, org.opp.pk, limit=3)
+    record = selectors.c139_record(org.rita, org.opp.pk, limit=3)
+    rows, count = record.history, record.history_count
     assert [r.result for r in rows] == ["4C0F0W", "3C0F0W", "2C0F0W"] and count == 5
     assert rows[0].band_text == "< 25%"
 
@@ -507,4 +508,4 @@ def test_band_rules_labels_and_tiers():
     ]
     assert labels == ["≤ 10%", "≥ 90%", "≥ 60%", "25–50%", "< 25%"]
     assert c139_domain.band_label("rule_met", Decimal("60.00"), Decimal("90.00")) == "≥ 60%"
-    assert [c139_domain.tier_of(i) for i in ("C9", "F1", "W1")] == ["clear", "first", "win"]
+    assert [c139_domain.TIERS[i] for i in ("C9", "F1", "W1")] == ["clear", "first", "win"]

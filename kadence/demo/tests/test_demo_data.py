@@ -222,7 +222,8 @@ def assert_deal_control_consistent() -> None:
         for stage in structure.stages:
             if stage.pk not in passed.get(opp.pk, ()):
                 continue
-            for criterion in structure.stage_gate(stage.pk).criteria:
+            gate = next(g for g in structure.gates if g.stage_id == stage.pk)
+            for criterion in gate.criteria:
                 met = domain_gates.evaluate(criterion, facts[opp.pk]).met
                 assert met or (opp.pk, criterion.id) in overridden, (opp.pk, stage.code, criterion.code)
         if opp.status == "open":

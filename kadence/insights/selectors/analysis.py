@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -37,12 +37,13 @@ from kadence.core.visibility import Scope, scope_unit_ids
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
-from kadence.domain.periods import add_days
+from kadence.domain.stall import StallPolicy
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
+from kadence.pipeline.expressions import WEIGHTED, qualified, stalled_in_stage
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
-    ProbabilityLevel,
     ProcessTemplate,
     ProductLine,
     Stage,
@@ -54,6 +55,7 @@ from kadence.planning.models import ForecastPolicy, PeriodKind, Target
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
+MICRO = Decimal("0.000001")
 TREND_MONTHS = 6
 SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
 
@@ -182,7 +184,8 @@ def open_pipeline_at(
                 frame=RowRange(start=1, end=None),
             )
         )
-        .values("to_stage_id", "status", "changed_at", "later", "amount", "probability")
+        .annotate(weighted=WEIGHTED)
+        .values("to_stage_id", "status", "changed_at", "later", "amount", "weighted")
         .order_by()
     )
     inner, params = rows.query.sql_with_params()
@@ -193,7 +196,7 @@ def open_pipeline_at(
         columns.append(
             f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END) AS n{i}, "
             f"SUM(CASE WHEN {held} THEN t.amount ELSE 0 END) AS a{i}, "
-            f"SUM(CASE WHEN {held} THEN t.amount * t.probability ELSE 0 END) AS w{i}"
+            f"SUM(CASE WHEN {held} THEN t.weighted ELSE 0 END) AS w{i}"
         )
         outer_params += [end, end] * 3
     sql = (
@@ -215,19 +218,21 @@ def open_pipeline_at(
                 total[0] += int(n)
                 total[1] += _decimal(amount)
                 # per stage, at cents, as funnel_report rounds its stage rows
-                total[2] += (_decimal(weighted) / 100).quantize(CENT)
+                total[2] += _decimal(weighted, MICRO).quantize(CENT)
     return {
         day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), "history")
         for day, t in totals.items()
     }
 
 
-def _decimal(value: Any) -> Decimal:
-    """A database number as a Decimal (SQLite answers floats for decimal arithmetic: round at 4 places)."""
+def _decimal(value: Any, places: Decimal = RATE) -> Decimal:
+    """A database number as a Decimal (SQLite answers floats for decimal arithmetic: round at `places`,
+    4 by default; a weighted amount has up to 6 decimals, and rounding it at 4 before cents would
+    round twice)."""
     if value is None:
         return ZERO
     if isinstance(value, float):
-        return Decimal(repr(value)).quantize(RATE)
+        return Decimal(repr(value)).quantize(places)
     return Decimal(value)
 
 
@@ -403,30 +408,12 @@ class AnalysisReport:
         return [(row, found) for row in self.rows for found in row.anomalies]
 
 
-def _qualified_order() -> int:
-    return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
-
-
-def _stall_q(today: date, factor: Decimal) -> Q:
-    """Open deals whose days in stage (today − the day they entered it) exceed factor × the stage's
-    standard days (whole days: ⌊factor × standard⌋ days are allowed)."""
-    hundredths = int((factor * 100).to_integral_value(rounding=ROUND_FLOOR))
-    by_allowance: dict[int, list[int]] = defaultdict(list)
-    for pk, standard in Stage.objects.filter(is_won=False).values_list("pk", "standard_days"):
-        by_allowance[hundredths * standard // 100].append(pk)
-    query = Q(pk__in=[])
-    for allowance, stage_ids in sorted(by_allowance.items()):
-        cutoff = timezone.make_aware(datetime.combine(add_days(today, -allowance), time.min))
-        query |= Q(stage_id__in=sorted(stage_ids), stage_entered_at__lt=cutoff)
-    return query
-
-
 def _grouped(
-    scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], factor: Decimal
+    scope: Scope, key: str, *, today: date, start: date, quarter: tuple[date, date], stall: StallPolicy
 ) -> dict[int, Metrics]:
     """Metrics per `key` ("team_id" or "owner_id") of everything in the scope, in six grouped queries."""
     out: dict[int, Metrics] = defaultdict(Metrics)
-    qualified_order = _qualified_order()
+    ladder = level_ladder()
     totals = (
         scope.filter(PipelineTotal.objects.filter(count__gt=0))
         .values(key)
@@ -434,7 +421,7 @@ def _grouped(
             n=Sum("count"),
             amount_sum=Sum("amount"),
             w=Sum("weighted"),
-            qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
+            qualified=Sum("count", filter=qualified(ladder)),
             quarter=Sum("amount", filter=Q(close_month__gte=quarter[0], close_month__lte=quarter[1])),
         )
         .order_by()
@@ -466,7 +453,7 @@ def _grouped(
     stall = (
         scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
         .values(key)
-        .annotate(n=Count("id"), stalled=Count("id", filter=_stall_q(today, factor)))
+        .annotate(n=Count("id"), stalled=Count("id", filter=stalled_in_stage(stall, today)))
         .order_by()
     )
     for row in stall:
@@ -523,12 +510,12 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
     policy = ForecastPolicy.current()
     start = window_start(today, policy.history_days)
     quarter = quarter_of(today)
-    factor = policy.stall_factor
+    stall = policy.stall_policy()
     rows: list[AnalysisRow] = []
     if scope.owner is not None:
         parent_unit: OrgUnit | None = None
         child_kind = ""
-        grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
+        grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, stall=stall)
         rows.append(
             AnalysisRow("owner", scope.owner.label, grouped.get(scope.owner.pk, Metrics()), owner=scope.owner)
         )
@@ -547,7 +534,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         parent_label = parent_unit.name if parent_unit is not None else scope.label
         if parent_unit is not None and not children:
             child_kind = "owner"
-            grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, factor=factor)
+            grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, stall=stall)
             sellers = list(
                 User.objects.filter(
                     Q(pk__in=sorted(grouped)) | Q(org_unit=parent_unit, is_active=True, role__in=SELLER_ROLES)
@@ -559,7 +546,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
             target_q = Q(user_id__in=[s.pk for s in sellers])
         else:
             child_kind = "unit"
-            grouped = _grouped(scope, "team_id", today=today, start=start, quarter=quarter, factor=factor)
+            grouped = _grouped(scope, "team_id", today=today, start=start, quarter=quarter, stall=stall)
             rows = [AnalysisRow("unit", u.name, Metrics(), unit=u) for u in children]
             by_path = sorted(((r.unit.path, r) for r in rows if r.unit is not None), key=lambda p: -len(p[0]))
 
@@ -624,7 +611,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
         quarter_start=quarter[0],
         quarter_end=quarter[1],
         threshold=policy.anomaly_threshold,
-        stall_factor=factor,
+        stall_factor=policy.stall_factor,
         crumbs=_crumbs(user, scope, parent_unit),
     )
 

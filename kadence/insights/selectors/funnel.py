@@ -23,29 +23,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kadence.core.models import User
 from kadence.core.visibility import Scope
 from kadence.domain import funnel as domain
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, qualified
+from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     Opportunity,
     PipelineTotal,
-    ProbabilityLevel,
     ProcessTemplate,
     Stage,
     StageChange,
     StageFlow,
 )
-from kadence.pipeline.summary import EpochDays
 from kadence.planning.models import ForecastPolicy
 
 ZERO = Decimal(0)
-EPOCH = date(1970, 1, 1)
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=22, decimal_places=4)
-)
 
 
 @dataclass(frozen=True)
@@ -129,10 +125,6 @@ def _deals(scope: Scope, template: ProcessTemplate, cut: Slice) -> QuerySet[Oppo
     return qs.filter(cut.q()).distinct() if cut.product_line_id else qs.filter(cut.q())
 
 
-def _qualified_order() -> int:
-    return ProbabilityLevel.objects.filter(code="Q").values_list("order", flat=True).first() or 3
-
-
 def _fill(rows: dict[int, StageRow], grouped: Iterable[dict], key: str, as_of: date) -> int:
     """Put grouped figures (n, amount_sum, w, days = Σ entry day numbers, qualified) on the stage
     rows; returns the number of qualified deals."""
@@ -159,7 +151,7 @@ def _open_now(
     summaries: bool,
 ) -> tuple[int, str]:
     """Fill the stage rows with today's open deals; returns (qualified count, source)."""
-    qualified_order = _qualified_order()
+    ladder = level_ladder()
     if summaries:
         totals = (
             scope.filter(PipelineTotal.objects.filter(stage__template=template, count__gt=0))
@@ -169,7 +161,7 @@ def _open_now(
                 amount_sum=Sum("amount"),
                 w=Sum("weighted"),
                 days=Sum("entered_days"),
-                qualified=Sum("count", filter=Q(level__order__gte=qualified_order)),
+                qualified=Sum("count", filter=qualified(ladder)),
             )
         )
         return _fill(rows, totals, "stage_id", as_of), "summary"
@@ -182,7 +174,7 @@ def _open_now(
             amount_sum=Sum("amount"),
             w=Sum(WEIGHTED),
             days=Sum(EpochDays("stage_entered_at")),
-            qualified=Count("id", filter=Q(level__order__gte=qualified_order)),
+            qualified=Count("id", filter=qualified(ladder)),
         )
         .order_by()
     )
@@ -193,7 +185,7 @@ def _open_then(
     scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date, rows: dict[int, StageRow]
 ) -> int:
     """Fill the stage rows with the deals open at the end of `as_of`, reconstructed from history."""
-    qualified_order = _qualified_order()
+    ladder = level_ladder()
     deals = _deals(scope, template, cut)
     last = (
         StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
@@ -209,7 +201,7 @@ def _open_then(
             amount_sum=Sum("amount"),
             w=Sum(WEIGHTED),
             days=Sum(EpochDays("changed_at")),
-            qualified=Count("id", filter=Q(to_level__order__gte=qualified_order)),
+            qualified=Count("id", filter=qualified(ladder, "to_level__order")),
         )
         .order_by()
     )

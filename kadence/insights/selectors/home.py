@@ -17,8 +17,9 @@ from kadence.core.models import User
 from kadence.core.visibility import visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
+from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
-from kadence.pipeline.selectors import WEIGHTED, ZERO, OpportunityFilters, opportunity_totals
+from kadence.pipeline.selectors import ZERO, OpportunityFilters, opportunity_totals
 
 
 def _month_bounds(today: date) -> tuple[date, date]:

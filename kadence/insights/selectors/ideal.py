@@ -50,8 +50,10 @@ from kadence.core.validation import clean_money
 from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import capacity as cap
 from kadence.domain import funnel as domain
-from kadence.domain.periods import MONTHS_IN, Period, add_days
-from kadence.insights.selectors.funnel import WEIGHTED, FunnelReport, funnel_report
+from kadence.domain.periods import MONTHS_IN, Period
+from kadence.domain.stall import StallPolicy, stage_allowance
+from kadence.insights.selectors.funnel import FunnelReport, funnel_report
+from kadence.pipeline.expressions import WEIGHTED, stalled_in_stage
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
 from kadence.planning.models import ForecastPolicy, Target
 from kadence.planning.selectors.calibration import effective_probabilities
@@ -411,17 +413,14 @@ def _due(period: Period, as_of: date) -> Q:
 
 
 def stalled_deals(
-    scope: Scope, template: ProcessTemplate, stages: list[Stage], factor: Decimal, as_of: date
+    scope: Scope, template: ProcessTemplate, stages: list[Stage], policy: StallPolicy, as_of: date
 ) -> tuple[QuerySet[Opportunity], dict[int, int]]:
-    """Open deals of the scope longer in their stage than `factor` × its standard days (§8.2), and
+    """Open deals of the scope longer in their stage than factor × its standard days (§8.2), and
     the stage id → the fewest days that make a deal stalled there. A simple filter: the full stalled
     report (no activity, close date passed or pushed) lives in the stalled-deals pages."""
-    limits = {s.pk: cap.stalled_after_days(factor, Decimal(s.standard_days)) for s in stages}
-    rule = Q(pk__in=[])
-    for stage_id, days in limits.items():
-        rule |= Q(stage_id=stage_id, stage_entered_at__lt=_start_of(add_days(as_of, 1 - days)))
+    limits = {s.pk: stage_allowance(s.standard_days, policy) + 1 for s in stages}
     qs = scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN)).filter(
-        rule
+        stalled_in_stage(policy, as_of)
     )
     return qs, limits
 
@@ -462,7 +461,7 @@ def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
         .order_by()
     )
     stalled_qs, limits = stalled_deals(
-        scope, template, [s.stage for s in ideal.stages], policy.stall_factor, as_of
+        scope, template, [s.stage for s in ideal.stages], policy.stall_policy(), as_of
     )
     stalled_rows = list(stalled_qs.values("owner_id", "team_id").annotate(n=Count("id")).order_by())
     top = list(

@@ -32,8 +32,6 @@ from django.db import connection
 from django.db.models import (
     Count,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
@@ -60,10 +58,17 @@ from kadence.domain.stall import (
     stage_allowance,
     stall_reasons,
 )
+from kadence.pipeline.expressions import (
+    EPOCH,
+    DayNumber,
+    EpochDays,
+    close_date_pushed,
+    day_number,
+    stage_time_since,
+)
 from kadence.pipeline.models import Opportunity
 from kadence.planning.models import ForecastPolicy
 
-EPOCH = date(1970, 1, 1)
 NEVER = 10**7  # a day number no reason reaches (year 29349)
 LONG_AGO = -(10**7)
 FENCE = 2**62  # a LIMIT no scope reaches: keeps PostgreSQL from flattening a subquery
@@ -73,32 +78,9 @@ SORTS = {"-days_stalled": "ASC", "days_stalled": "DESC"}  # by the first stalled
 DEFAULT_SORT = "-days_stalled"
 
 
-class DayNumber(Func):
-    """Days since 1970-01-01 of a date expression, as an integer, on SQLite and PostgreSQL."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
-
-
-def day_number(day: date) -> int:
-    return (day - EPOCH).days
-
-
 def stall_policy() -> StallPolicy:
     """The thresholds in force (ForecastPolicy)."""
-    policy = ForecastPolicy.current()
-    return StallPolicy(
-        factor=policy.stall_factor,
-        no_activity_days=policy.stall_no_activity_days,
-        close_pushes=policy.stall_close_pushes,
-    )
+    return ForecastPolicy.current().stall_policy()
 
 
 def _end_of(day: date) -> datetime:
@@ -108,13 +90,8 @@ def _end_of(day: date) -> datetime:
 
 def _pushes(as_of: date) -> QuerySet:
     entity, field = CLOSE_DATE_ENTITY
-    # ISO dates compare as text in date order.
     return AuditEntry.objects.filter(
-        entity=entity,
-        entity_id=OuterRef("pk"),
-        field=field,
-        new_value__gt=F("old_value"),
-        at__lt=_end_of(as_of),
+        close_date_pushed(), entity=entity, entity_id=OuterRef("pk"), field=field, at__lt=_end_of(as_of)
     )
 
 
@@ -155,10 +132,7 @@ def _kth_push(policy: StallPolicy, as_of: date) -> Subquery:
 
 def _since(policy: StallPolicy, as_of: date) -> dict[str, Any]:
     """The first day (day number) of each reason, as SQL expressions."""
-    tz = timezone.get_current_timezone()
-    entered = DayNumber(TruncDate("stage_entered_at", tzinfo=tz))
-    created = DayNumber(TruncDate("created_at", tzinfo=tz))
-    allowance = F("stage__standard_days") * Value(policy.factor_hundredths) / Value(100)
+    created = EpochDays("created_at")
     quiet_since = Coalesce(DayNumber(_last_activity(as_of)), created) + Value(policy.no_activity_days + 1)
     held_until = Coalesce(DayNumber(_next_step(as_of)), Value(LONG_AGO)) + Value(1)
     pushed = (
@@ -167,7 +141,7 @@ def _since(policy: StallPolicy, as_of: date) -> dict[str, Any]:
         else Value(NEVER)
     )
     return {
-        STAGE_TIME: entered + allowance + Value(1),
+        STAGE_TIME: stage_time_since(policy),
         NO_ACTIVITY: Greatest(quiet_since, held_until),
         CLOSE_PASSED: DayNumber(F("expected_close_date")) + Value(1),
         CLOSE_PUSHED: pushed,
@@ -266,10 +240,6 @@ class StalledRow:
     days_stalled: int
     stalled_since: date
     last_action: StallAction | None
-
-    @property
-    def reason_codes(self) -> tuple[str, ...]:
-        return tuple(r.code for r in self.reasons)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.prg import pop_failed_post, redirect_after_failure
-from kadence.core.validation import parse_date_param, parse_int
+from kadence.core.validation import MAX_ID, parse_date_param, parse_int
 from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
@@ -60,7 +60,7 @@ def _int(
     name: str,
     *,
     low: int = 1,
-    high: int = 2**63 - 1,
+    high: int = MAX_ID,
     missing: type[DomainError] = NotFound,
 ) -> int | None:
     raw = (request.GET.get(name) or request.POST.get(name) or "").strip()

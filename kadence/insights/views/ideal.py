@@ -23,6 +23,7 @@ from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
+from kadence.core.validation import MAX_ID
 from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
@@ -38,7 +39,6 @@ from kadence.insights.selectors.ideal import (
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.models import PeriodKind
 
-MAX_ID = 2**63 - 1
 ROWS_PER_PAGE = 50
 
 

@@ -88,6 +88,9 @@ LADDER = [
     ),
 ]
 
+# The rungs the rules name (kadence.domain.ladder), by the code of the shipped rung that carries each mark.
+LADDER_MARKS = {"C": "contacted", "Q": "qualified", "D": "developed"}
+
 DEAL_ROLES = [
     ("account_manager", "客户经理", "Account manager"),
     ("inside_sales", "内部销售", "Inside sales"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from kadence.pipeline.models import LossReason, PipelineTotal, StageFlow, WonTotal
-from kadence.pipeline.services import opportunity_close_lost
+from kadence.pipeline.services import opportunity_close_lost, opportunity_update
 from kadence.pipeline.summary import drift
 from tests.versions import opp_version
 
@@ -23,6 +24,14 @@ def test_exact_summaries_report_no_drift(org):
     out = StringIO()
     call_command("check_summaries", stdout=out)
     assert "no drift" in out.getvalue()
+    assert drift() == []
+
+
+def test_a_whole_amount_weighs_alike_kept_and_recomputed(org):
+    """The services add amount × p ÷ 100 exactly; the recomputation used to divide integers on SQLite
+    (155 × 10 ÷ 100 gave 15, not 15.5) and reported drift where there was none."""
+    opportunity_update(org.rita, org.opp.pk, amount="155", version=opp_version(org.opp.pk))
+    assert PipelineTotal.objects.get(owner=org.rita).weighted == Decimal("15.5")
     assert drift() == []
 
 

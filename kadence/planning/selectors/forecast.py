@@ -20,8 +20,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     Q,
     QuerySet,
@@ -51,6 +49,7 @@ from kadence.domain.periods import (
     week_start,
     year_bounds,
 )
+from kadence.pipeline.expressions import WEIGHTED, forecast_category, time_bucket
 from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
@@ -88,16 +87,7 @@ def probabilities_used(scope: Scope) -> str:
 
 # --- grouped aggregates --------------------------------------------------------------------------
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Value(Decimal(100)),
-    output_field=DecimalField(max_digits=24, decimal_places=4),
-)
-CATEGORY = Case(
-    When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
-    When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
-    default=F("forecast_category"),
-    output_field=CharField(),
-)
+CATEGORY = forecast_category()
 
 
 def _in_period(period: Period, as_of: date) -> Q:
@@ -135,11 +125,7 @@ def period_groups(qs: QuerySet[Opportunity], period: Period, as_of: date) -> lis
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
 
 
-TOTAL_CATEGORY = Case(
-    When(forecast_category=fc.BOOKED, then=Value(fc.COMMIT)),
-    default=F("forecast_category"),
-    output_field=CharField(),
-)
+TOTAL_CATEGORY = forecast_category(status=None)  # PipelineTotal rows hold open deals only
 
 
 def _won_in(period: Period, as_of: date) -> Q:
@@ -356,11 +342,7 @@ def _scope_bucket_rows(scope: Scope, as_of: date) -> tuple[fc.Figure, list[Bucke
     """_bucket_rows for a scope: open deals by bucket × category from the PipelineTotal summary
     (buckets are whole months), booked this year from the won opportunities."""
     buckets = time_buckets(as_of)
-    bucket = Case(
-        *[When(close_month__lte=b.end, then=Value(b.code)) for b in buckets],
-        default=Value(""),
-        output_field=CharField(),
-    )
+    bucket = time_bucket(as_of, "close_month")
     rows = (
         scope.filter(PipelineTotal.objects.filter(close_month__lte=buckets[-1].end, count__gt=0))
         .exclude(forecast_category=fc.OMITTED)
@@ -397,8 +379,7 @@ def _bucket_rows(qs: QuerySet[Opportunity], as_of: date) -> tuple[fc.Figure, lis
     buckets = time_buckets(as_of)
     bucket = Case(
         When(status=Opportunity.Status.WON, then=Value(fc.BOOKED)),
-        *[When(expected_close_date__lte=b.end, then=Value(b.code)) for b in buckets],
-        default=Value(""),
+        default=time_bucket(as_of),
         output_field=CharField(),
     )
     where = (
