@@ -178,10 +178,12 @@ def expense_alerts(user: User, limit: int = 10) -> list[ExpenseAlert]:
             "opportunity__owner__username",
         )
         .annotate(spent=Sum("amount"), budget=Coalesce(Subquery(budget, output_field=MONEY), ZERO))
-        .filter(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.warn_pct / 100))
+        .annotate(spent_x100=F("spent") * 100)
+        # domain.state_of's comparisons, multiplied out so no database divides (SQLite divides integers)
+        .filter(Q(budget__lte=0) | Q(spent_x100__gte=F("budget") * limits.warn_pct))
         .annotate(
             severity=Case(
-                When(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.limit_pct / 100), then=Value(2)),
+                When(Q(budget__lte=0) | Q(spent_x100__gte=F("budget") * limits.limit_pct), then=Value(2)),
                 default=Value(1),
             )
         )
