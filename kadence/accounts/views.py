@@ -1,7 +1,7 @@
 """Account pages: the list, the 360° customer file, account and contact forms.
 
 Views parse the request, call a selector or service and render. Domain errors: `NotFound` and
-`PermissionDenied` become the shared error page (404 / 403, core.views.render_error). A refused form
+`PermissionDenied` become the shared error page (404 / 403, kadence.core.error_pages). A refused form
 comes back by post-redirect-get (kadence.core.prg): the POST answers 303 to the form's page, whose
 GET shows the form again with the user's input, once, with the refusal's status: `ValidationFailed`
 with the service's messages next to the fields (422), `Conflict` with what changed meanwhile (409).
@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
 from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.htmx import render_page_or_fragment
 from kadence.core.prg import form_post, refill
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -38,20 +37,6 @@ from kadence.core.visibility import (
 )
 
 # --- helpers shared with the activity pages ----------------------------------------------------
-
-
-def is_partial(request: HttpRequest, target: str) -> bool:
-    """An htmx request that swaps only `target` (a history restore needs the whole page)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target and not htmx.history_restore_request
-
-
-def render_list(
-    request: HttpRequest, page_template: str, partial_template: str, target: str, context: dict[str, Any]
-) -> HttpResponse:
-    response = render(request, partial_template if is_partial(request, target) else page_template, context)
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -84,7 +69,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         request.user, filters, sort=sort, page=parse_int(request.GET.get("page")) or 1
     )
     context = {"form": form, "page": page, "sort": sort, "default_sort": "name"}
-    return render_list(
+    return render_page_or_fragment(
         request, "accounts/account_list.html", "accounts/_account_results.html", "account-results", context
     )
 
@@ -92,10 +77,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    try:
-        data = selectors.account_360(request.user, account_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    data = selectors.account_360(request.user, account_id)
     editable = {a.pk for a in data["activities"] if can_write_activity(request.user, a)}
     return render(
         request,
@@ -213,10 +195,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     user = request.user
-    try:
-        account = access_account(user, account_id, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    account = access_account(user, account_id, for_write=True)
     with_owner = in_scope(user, account.team_id)
 
     def make(data: QueryDict | None, **kwargs: Any) -> AccountForm:
@@ -246,14 +225,9 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
     user = request.user
-    try:
-        account = access_account(user, account_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    account = access_account(user, account_id)
     if not can_write_contacts_of(user, account):
-        return render_error(
-            request, PermissionDenied(_("You may view this account but not add contacts to it."))
-        )
+        raise PermissionDenied(_("You may view this account but not add contacts to it."))
 
     def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
         return ContactForm(data, **kwargs)
@@ -281,10 +255,7 @@ def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = request.user
-    try:
-        contact = access_contact(user, contact_id, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    contact = access_contact(user, contact_id, for_write=True)
 
     def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
         return ContactForm(data, with_version=True, **kwargs)

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django import forms
+from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.error_pages import render_error
 from kadence.core.errors import (
     Conflict,
     DomainError,
@@ -40,6 +40,9 @@ from kadence.core.errors import (
 )
 
 SESSION_KEY = "kadence_failed_post"
+# Refusals that are no form's failure: the record is not there (or not the user's to see), or not the
+# user's to change. They answer with their error page (kadence.core.error_pages), never by PRG.
+ERROR_PAGES: tuple[type[DomainError], ...] = (NotFound, PermissionDenied)
 NOT_KEPT = frozenset({"csrfmiddlewaretoken"})
 INVALID_FORM = _("Please correct the highlighted fields.")
 
@@ -126,6 +129,32 @@ def redirect_invalid_form(request: HttpRequest, to: str, form: forms.BaseForm) -
     return redirect_after_failure(request, to, invalid_form_error(form))
 
 
+def refuse(
+    request: HttpRequest,
+    back: str,
+    error: DomainError,
+    *,
+    error_pages: tuple[type[DomainError], ...] = ERROR_PAGES,
+) -> HttpResponse:
+    """The answer to a post a service refused with `error`: a refusal of the kinds in `error_pages`
+    is raised again, for its error page (DomainErrorPageMiddleware); any other is kept and answered
+    303 to `back` (the page the form was on), whose GET shows it (post-redirect-get)."""
+    if isinstance(error, error_pages):
+        raise error
+    return redirect_after_failure(request, back, error)
+
+
+def action_post(request: HttpRequest, run: Callable[[], Any], *, back: str, done: str) -> HttpResponse:
+    """The POST of an action whose input needs no form of its own to validate: `run()` the service
+    call, then back to `back` with the message `done`; refused, as `refuse` says."""
+    try:
+        run()
+    except DomainError as exc:
+        return refuse(request, back, exc)
+    flash.success(request, done)
+    return HttpResponseRedirect(back)
+
+
 def form_post(
     request: HttpRequest,
     form: F,
@@ -133,7 +162,7 @@ def form_post(
     *,
     back: str,
     done: Callable[[Any], HttpResponse],
-    error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied),
+    error_pages: tuple[type[DomainError], ...] = ERROR_PAGES,
 ) -> HttpResponse:
     """The POST of a form page: validate `form`, `save(form)` through the service and answer
     `done(result)` (a redirect with a message). Refused (the form's own validation, or a domain
@@ -144,10 +173,8 @@ def form_post(
         return redirect_invalid_form(request, back, form)
     try:
         result = save(form)
-    except error_pages as exc:
-        return render_error(request, exc)
     except DomainError as exc:
-        return redirect_after_failure(request, back, exc)
+        return refuse(request, back, exc, error_pages=error_pages)
     return done(result)
 
 

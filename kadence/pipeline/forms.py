@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import ValidationFailed
 from kadence.core.formfields import DateField
+from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MAX_ID
 from kadence.core.visibility import ALL, scope_unit_ids, visible_accounts, visible_units, visible_users
@@ -62,13 +62,8 @@ def add_service_errors(form: forms.Form, exc: ValidationFailed) -> None:
         form.add_error(None, exc.detail)
 
 
-def _zh() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
-
 def _name(row: dict, prefix: str = "") -> str:
-    zh, en = row[f"{prefix}name_zh"], row[f"{prefix}name_en"]
-    return zh if _zh() else (en or zh)
+    return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
 def _user_label(row: dict) -> str:

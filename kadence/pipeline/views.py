@@ -20,16 +20,22 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from kadence.core.amounts import money_axis
-from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import FailedPost, form_post, pop_failed_post, rebind, redirect_after_failure, refill
+from kadence.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from kadence.core.htmx import swap_target, vary_on_htmx
+from kadence.core.prg import (
+    FailedPost,
+    form_post,
+    pop_failed_post,
+    rebind,
+    refill,
+    refuse,
+)
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import access_account, visible_opportunities
 from kadence.pipeline import selectors, services
 from kadence.pipeline.forms import (
@@ -49,21 +55,6 @@ from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage
 
 PAGE_SIZES = (25, 50, 100)
 CARDS_PER_COLUMN = 10
-
-
-def _htmx_target(request: HttpRequest) -> str:
-    """The element an htmx request will swap ('' for a normal request, a boosted one or a history
-    restore, which all want the full page)."""
-    htmx = getattr(request, "htmx", None)
-    if not htmx or htmx.boosted or htmx.history_restore_request:
-        return ""
-    return htmx.target or ""
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    # The same URL answers a full page or a fragment depending on HX-Request.
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
 
 
 def _page_size(value: str | None) -> int:
@@ -102,10 +93,10 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "today": timezone.localdate(),
     }
-    partial = _htmx_target(request) == "opp-table"
+    partial = swap_target(request) == "opp-table"
     context["partial"] = partial
     template = "pipeline/_opportunity_table.html" if partial else "pipeline/opportunity_list.html"
-    return _vary(render(request, template, context))
+    return vary_on_htmx(render(request, template, context))
 
 
 # --- board ---------------------------------------------------------------------------------------------
@@ -176,14 +167,14 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
     failed = pop_failed_post(request)
     if failed is not None:  # a refused move, back by post-redirect-get: shown once, with its status
         context["board_error"] = failed.error
-    target = _htmx_target(request)
+    target = swap_target(request)
     if target.startswith("col-"):
         column = next((c for c in context["columns"] if f"col-{c.stage.pk}" == target), None)
         if column is not None:
-            return _vary(render(request, "pipeline/_board_column.html", {**context, "col": column}))
+            return vary_on_htmx(render(request, "pipeline/_board_column.html", {**context, "col": column}))
     if target == "board":
-        return _vary(render(request, "pipeline/_board.html", context))
-    return _vary(
+        return vary_on_htmx(render(request, "pipeline/_board.html", context))
+    return vary_on_htmx(
         render(request, "pipeline/board.html", context, status=failed.error.status if failed else 200)
     )
 
@@ -228,10 +219,8 @@ def _move_on_board(
                 status=error.status,
             )
         return reswap(retarget(response, f"#card-{pk}"), "outerHTML")
-    if isinstance(error, NotFound | PermissionDenied):
-        return render_error(request, error)
     url = reverse("pipeline_board")
-    return redirect_after_failure(request, f"{url}?{query.urlencode()}" if query else url, error)
+    return refuse(request, f"{url}?{query.urlencode()}" if query else url, error)
 
 
 @login_required
@@ -262,9 +251,7 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     if error is None:
         messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
         return redirect(back)
-    if isinstance(error, NotFound | PermissionDenied):
-        return render_error(request, error)
-    return redirect_after_failure(request, back, error)
+    return refuse(request, back, error)
 
 
 def rebound_form(failed: FailedPost, make: Callable[[QueryDict], Any], version: int | None) -> Any:
@@ -460,12 +447,9 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     here by post-redirect-get with the input kept (on a stale version: the values saved meanwhile
     beside it, and the form now based on the current version)."""
     user = request.user
-    try:
-        opp = selectors.opportunity_detail(user, pk)
-    except DomainError as exc:
-        return render_error(request, exc)
+    opp = selectors.opportunity_detail(user, pk)
     if not selectors.opportunity_permissions(user, opp)["can_edit"]:
-        return render_error(request, PermissionDenied(_("You may view this opportunity but not change it.")))
+        raise PermissionDenied(_("You may view this opportunity but not change it."))
 
     def make(data: QueryDict | None = None, **kwargs: Any) -> OpportunityForm:
         return OpportunityForm(user, data, opportunity=opp, **kwargs)

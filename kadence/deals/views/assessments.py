@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.views import render_error
 from kadence.core.visibility import access_opportunity
 from kadence.deals.forms.assessments import BidForm, C139Form
 from kadence.deals.selectors import assessments as selectors
@@ -78,10 +77,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "GET":
         return deal_get(request, pk, c139_page, {"deal_c139": lambda data, kwargs: (make(data), {})})
-    try:
-        form = make(request.POST)
-    except DomainError as exc:
-        return render_error(request, exc)
+    form = make(request.POST)
 
     def run() -> None:
         try:
@@ -182,10 +178,7 @@ def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def deal_bid_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     """The live suggestion for the answers in the form (an htmx fragment); nothing is saved."""
-    try:
-        suggestion = _suggestion(request, pk, request.GET)
-    except DomainError as exc:
-        return render_error(request, exc)
+    suggestion = _suggestion(request, pk, request.GET)
     return render(request, "deals/_bid_suggestion.html", {"suggestion": suggestion})
 
 

@@ -8,17 +8,15 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
+from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.prg import action_post, pop_failed_post, redirect_invalid_form
 from kadence.core.validation import parse_date_param
-from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_opportunity,
     can_approve_for_opportunity,
@@ -68,19 +66,16 @@ def render_deal(
     **extra: Any,
 ) -> HttpResponse:
     """Render one deal-control page: `build(opp, perms)` adds the tab's own context."""
-    try:
-        opp, perms = deal_header(request.user, pk)
-        context = {
-            "opp": opp,
-            "perms": perms,
-            "tab": tab,
-            "tabs": TABS,
-            "today": timezone.localdate(),
-            **build(opp, perms),
-            **extra,
-        }
-    except DomainError as exc:
-        return render_error(request, exc)
+    opp, perms = deal_header(request.user, pk)
+    context = {
+        "opp": opp,
+        "perms": perms,
+        "tab": tab,
+        "tabs": TABS,
+        "today": timezone.localdate(),
+        **build(opp, perms),
+        **extra,
+    }
     return render(request, template, context, status=status)
 
 
@@ -100,14 +95,7 @@ def deal_post(
     back = reverse(redirect_to, args=[pk])
     if form is not None and not form.is_valid():
         return redirect_invalid_form(request, back, form)
-    try:
-        run()
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        return redirect_after_failure(request, back, exc)
-    messages.success(request, done)
-    return redirect(back)
+    return action_post(request, run, back=back, done=done)
 
 
 def deal_get(

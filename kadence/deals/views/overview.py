@@ -18,10 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kadence.activities.selectors import ActivityFilters, activity_list
-from kadence.core.errors import DomainError
 from kadence.core.prg import FailedPost, pop_failed_post
 from kadence.core.templatetags.kadence import money
-from kadence.core.views import render_error
 from kadence.deals.views.common import TABS
 from kadence.pipeline import selectors
 from kadence.pipeline.forms import (
@@ -154,10 +152,7 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
 @require_GET
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     failed = pop_failed_post(request)
-    try:
-        context = _detail_context(request.user, pk, failed)
-    except DomainError as exc:
-        return render_error(request, exc)
+    context = _detail_context(request.user, pk, failed)
     # After a refused action (post-redirect-get) the page carries that refusal's status, once.
     return render(
         request, "pipeline/opportunity_detail.html", context, status=failed.error.status if failed else 200

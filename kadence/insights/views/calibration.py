@@ -27,10 +27,9 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import COUNT_AXIS, money_axis
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import pop_failed_post, redirect_after_failure
+from kadence.core.errors import DomainError, NotFound, ValidationFailed
+from kadence.core.prg import pop_failed_post, refuse
 from kadence.core.validation import MAX_ID, parse_date_param, parse_int
-from kadence.core.views import render_error
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
 from kadence.insights.selectors.ideal import ideal_label
@@ -188,13 +187,10 @@ def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResp
 @require_GET
 def calibration(request: HttpRequest) -> HttpResponse:
     """Calibration of a process (?template_id=; default the default template; ?format=xlsx exports)."""
-    try:
-        template_id = _int(request, "template_id")
-        if request.GET.get("format") == "xlsx":
-            return calibration_export(calibration_report(template_id))
-        return _calibration_page(request, template_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    template_id = _int(request, "template_id")
+    if request.GET.get("format") == "xlsx":
+        return calibration_export(calibration_report(template_id))
+    return _calibration_page(request, template_id)
 
 
 def _page_url(template_id: int | None) -> str:
@@ -210,11 +206,8 @@ def _back(template_id: int | None) -> HttpResponse:
 @require_POST
 def calibration_recompute_view(request: HttpRequest) -> HttpResponse:
     """Admin: count the closed history again (all processes), back to the page."""
-    try:
-        template_id = _int(request, "template_id")
-        calibration_recompute(request.user)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
+    template_id = _int(request, "template_id")
+    calibration_recompute(request.user)
     messages.success(request, _("Calibration recomputed from closed history."))
     return _back(template_id)
 
@@ -235,10 +228,8 @@ def calibration_switch_view(request: HttpRequest) -> HttpResponse:
             use_calibrated=use,
             reason=(request.POST.get("reason") or "")[:500],
         )
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
     except DomainError as exc:
-        return redirect_after_failure(request, _page_url(template_id), exc)
+        return refuse(request, _page_url(template_id), exc)
     messages.success(
         request,
         _("Reports of this process now use calibrated probabilities.")
@@ -375,15 +366,12 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     error: DomainError | None = None
     try:
-        try:
-            params = _probabilistic_params(request)
-            report = probabilistic_forecast(request.user, as_of=today, **params)
-        except ValidationFailed as exc:
-            error = exc
-            params = {"unit_id": _int(request, "unit_id"), "owner_id": _int(request, "owner_id")}
-            report = probabilistic_forecast(request.user, as_of=today, **params)
-    except DomainError as exc:
-        return render_error(request, exc)
+        params = _probabilistic_params(request)
+        report = probabilistic_forecast(request.user, as_of=today, **params)
+    except ValidationFailed as exc:
+        error = exc
+        params = {"unit_id": _int(request, "unit_id"), "owner_id": _int(request, "owner_id")}
+        report = probabilistic_forecast(request.user, as_of=today, **params)
     if request.GET.get("format") == "xlsx" and error is None:
         return probabilistic_export(report)
     query = {

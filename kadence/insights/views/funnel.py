@@ -24,9 +24,9 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.formfields import DateField
+from kadence.core.htmx import is_htmx
 from kadence.core.models import OrgUnit, User
 from kadence.core.schemas import MAX_ID
-from kadence.core.views import render_error
 from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.selectors.analysis import (
@@ -252,18 +252,15 @@ def funnel(request: HttpRequest) -> HttpResponse:
     """The funnel of a scope at a date (?unit_id= | owner_id=, template_id=, as_of=, product_line_id=,
     industry_id=, account_size=, measure=count|amount; ?format=xlsx exports the table)."""
     today = timezone.localdate()
-    try:
-        inputs, error = funnel_inputs(request, today)
-        report = funnel_report(
-            request.user,
-            inputs.scope,
-            template=inputs.template,
-            as_of=inputs.as_of,
-            today=today,
-            cut=inputs.cut,
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    inputs, error = funnel_inputs(request, today)
+    report = funnel_report(
+        request.user,
+        inputs.scope,
+        template=inputs.template,
+        as_of=inputs.as_of,
+        today=today,
+        cut=inputs.cut,
+    )
     if request.GET.get("format") == "xlsx" and error is None:
         return funnel_export(report)
     context = {
@@ -323,17 +320,12 @@ def funnel_trend_part(request: HttpRequest) -> HttpResponse:
     """The weighted pipeline over time: the fragment the funnel page loads after itself (htmx), or a
     page of its own when opened directly (the funnel page's link without JavaScript, a bookmark)."""
     today = timezone.localdate()
-    try:
-        inputs, error = funnel_inputs(request, today)
-        if error is not None:
-            raise error
-        points = funnel_trend(
-            request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    inputs, error = funnel_inputs(request, today)
+    if error is not None:
+        raise error
+    points = funnel_trend(request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut)
     context = {"points": points, "figure": trend_figure(points), "funnel_query": _query(inputs)}
-    template = "insights/_funnel_trend.html" if request.htmx else "insights/funnel_trend.html"
+    template = "insights/_funnel_trend.html" if is_htmx(request) else "insights/funnel_trend.html"
     return render(request, template, context)
 
 
@@ -419,25 +411,19 @@ def analysis(request: HttpRequest) -> HttpResponse:
     """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx exports it)."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
-        return render_error(
-            request,
-            ValidationFailed(
-                _("The report's settings are not valid."),
-                {k: [str(m) for m in v] for k, v in form.errors.items()},
-            ),
+        raise ValidationFailed(
+            _("The report's settings are not valid."),
+            {k: [str(m) for m in v] for k, v in form.errors.items()},
         )
     data = form.cleaned_data
     today = timezone.localdate()
-    try:
-        if data.get("unit_id") and data.get("owner_id"):
-            raise ValidationFailed(
-                _("Choose a unit or a seller, not both."),
-                {"owner_id": [_("Leave this empty when you choose a unit.")]},
-            )
-        scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
-        report = funnel_analysis(request.user, scope, today=today)
-    except DomainError as exc:
-        return render_error(request, exc)
+    if data.get("unit_id") and data.get("owner_id"):
+        raise ValidationFailed(
+            _("Choose a unit or a seller, not both."),
+            {"owner_id": [_("Leave this empty when you choose a unit.")]},
+        )
+    scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
+    report = funnel_analysis(request.user, scope, today=today)
     if request.GET.get("format") == "xlsx":
         return analysis_export(report)
     rows = [

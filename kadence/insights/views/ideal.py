@@ -24,7 +24,6 @@ from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
 from kadence.core.validation import MAX_ID
-from kadence.core.views import render_error
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.selectors.ideal import (
@@ -315,11 +314,8 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     elif form.is_bound:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-    try:
-        report = ideal_for(request.user, today=timezone.localdate(), **values)
-        found = capacity_report(request.user, report)
-    except DomainError as exc:
-        return render_error(request, exc)
+    report = ideal_for(request.user, today=timezone.localdate(), **values)
+    found = capacity_report(request.user, report)
     if request.GET.get("format") == "xlsx":
         return _xlsx(found)
     sellers_page = _paged(found.sellers, request.GET.get("page"))

@@ -21,12 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
-from kadence.core.errors import DomainError, NotFound, PermissionDenied
+from kadence.core.errors import DomainError
 from kadence.core.formfields import DateField
 from kadence.core.models import OrgUnit, User
-from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
+from kadence.core.prg import pop_failed_post, redirect_invalid_form, refuse
 from kadence.core.validation import MAX_ID, parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
 from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
@@ -115,12 +114,7 @@ def _page(
     kept = {key: query.get(key) for key in FILTERS if query.get(key)}
     kept_query = QueryDict(mutable=True)
     kept_query.update(kept)
-    try:
-        report = stalled_report(
-            request.user, **chosen, page=query.get("page"), page_size=query.get("page_size")
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    report = stalled_report(request.user, **chosen, page=query.get("page"), page_size=query.get("page_size"))
     rows = report.page.items
     stages = _earlier_stages(rows)
     units, sellers = _scope_choices(request.user)
@@ -159,10 +153,7 @@ def _page(
 
 
 def _export(request: HttpRequest) -> HttpResponse:
-    try:
-        report, rows = stalled_export(request.user, **_filters(request.GET))
-    except DomainError as exc:
-        return render_error(request, exc)
+    report, rows = stalled_export(request.user, **_filters(request.GET))
     headers = [
         _("Opportunity"),
         _("Account"),
@@ -262,10 +253,8 @@ def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
             version=data["version"],
         )
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
     except DomainError as exc:
-        return redirect_after_failure(request, _back(request.POST), exc)
+        return refuse(request, _back(request.POST), exc)
     done = {
         StallAction.Outcome.NEXT_STEP: _("Next step recorded for %(deal)s."),
         StallAction.Outcome.DOWNGRADE: _("%(deal)s moved back to an earlier stage."),

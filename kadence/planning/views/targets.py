@@ -16,11 +16,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kadence.core.errors import DomainError, NotFound, PermissionDenied
-from kadence.core.prg import form_post, refill
+from kadence.core.errors import DomainError, NotFound
+from kadence.core.prg import ERROR_PAGES, form_post, refill
 from kadence.core.schemas import MAX_VERSION
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.planning.forms import TargetEditForm, TargetFilterForm, TargetForm
 from kadence.planning.selectors.targets import access_target, can_edit_target, period_of, target_list
 from kadence.planning.services import targets as services
@@ -101,10 +100,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     here by post-redirect-get with the input kept; after a stale version the form keeps the version
     it was posted with (this page shows no differences to save over), so saving again is refused
     until the user reloads the target."""
-    try:
-        target = access_target(request.user, pk, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    target = access_target(request.user, pk, for_write=True)
     if request.method == "POST":
 
         def save(form: TargetEditForm) -> Any:
@@ -142,8 +138,8 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     version = parse_int(request.POST.get("version"), high=MAX_VERSION)
     try:
         services.target_delete(request.user, pk, version=version)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
+    except ERROR_PAGES:
+        raise  # its error page (kadence.core.error_pages)
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("target_edit", pk=pk)
