@@ -27,6 +27,7 @@ from django_htmx.http import reswap, retarget
 from kadence.core.amounts import money_axis
 from kadence.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from kadence.core.htmx import swap_target, vary_on_htmx
+from kadence.core.pagination import page_numbers
 from kadence.core.prg import (
     FailedPost,
     form_post,
@@ -58,10 +59,7 @@ CARDS_PER_COLUMN = 10
 
 
 def _page_size(value: str | None) -> int:
-    try:
-        size = int(value or PAGE_SIZES[0])
-    except ValueError:
-        return PAGE_SIZES[0]
+    size = parse_int(value)
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
@@ -103,13 +101,12 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 
 
 def _column_pages(query: QueryDict) -> dict[int, int]:
+    """?col_<stage id>=<page>: the page each column of the board shows (clamped, never an error)."""
     pages = {}
     for key, value in query.items():
-        if key.startswith("col_"):
-            try:
-                pages[int(key[4:])] = int(value)
-            except ValueError:
-                continue
+        stage_id = parse_int(key.removeprefix("col_")) if key.startswith("col_") else None
+        if stage_id is not None:
+            pages[stage_id] = page_numbers(value)[0]
     return pages
 
 

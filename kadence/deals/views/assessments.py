@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.validation import parse_int
 from kadence.core.visibility import access_opportunity
 from kadence.deals.forms.assessments import BidForm, C139Form
 from kadence.deals.selectors import assessments as selectors
@@ -147,10 +148,8 @@ def bid_page(
 def _suggestion(request: HttpRequest, pk: int, data: Any) -> dict[str, Any] | None:
     answers: dict[str, Any] = {}
     for name in bid_domain.QUESTIONS:
-        try:
-            answers[name] = int(str(data.get(name, "")).replace("+", ""))
-        except ValueError:
-            answers[name] = None  # unanswered: the selector still checks access, then says "no suggestion"
+        # −1, 0 or +1; unanswered (None): the selector still checks access, then says "no suggestion"
+        answers[name] = parse_int(str(data.get(name, "")).replace("+", ""), low=-1, high=1)
     for name in bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS:
         answers[name] = str(data.get(name, "")).lower() in ("on", "true", "1", "yes")
     found = selectors.bid_suggestion(request.user, pk, answers)

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import money_axis
-from kadence.core.errors import NotFound, ValidationFailed
+from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.prg import action_post, pop_failed_post
-from kadence.core.validation import parse_date_param, parse_int
+from kadence.core.validation import id_param, parse_date_param, parse_int
 from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
 from kadence.domain import forecast as fc
@@ -49,16 +49,7 @@ def category_labels() -> dict[str, str]:
 
 
 def _id(request: HttpRequest, name: str) -> int | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    number = parse_int(raw)
-    if number is None:
-        raise NotFound(_("Not found."))
-    return number
-
-
-_date = parse_date_param
+    return id_param(request.GET.get(name))
 
 
 def report_params(request: HttpRequest) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def report_params(request: HttpRequest) -> dict[str, Any]:
         "unit_id": _id(request, "unit_id"),
         "owner_id": _id(request, "owner_id"),
         "period_kind": request.GET.get("period_kind") or "quarter",
-        "period_start": _date(request.GET.get("period_start"), "period_start"),
+        "period_start": parse_date_param(request.GET.get("period_start"), "period_start"),
     }
 
 
@@ -396,7 +387,7 @@ def forecast_submit(request: HttpRequest) -> HttpResponse:
         services.forecast_submit(
             request.user,
             period_kind=request.POST.get("period_kind"),
-            period_start=_date(request.POST.get("period_start"), "period_start"),
+            period_start=parse_date_param(request.POST.get("period_start"), "period_start"),
             forecast=request.POST.get("forecast") or None,
             reason=request.POST.get("reason", ""),
         )
@@ -465,7 +456,7 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
         amounts: dict[date, Decimal | str] = {}
         for key, value in request.POST.items():
             if key.startswith("week_") and value.strip():
-                week = _date(key.removeprefix("week_"), key)
+                week = parse_date_param(key.removeprefix("week_"), key)
                 if week is not None:
                     amounts[week] = value.strip()
         services.order_forecast_save(request.user, amounts)
