@@ -23,11 +23,12 @@ from django.views.i18n import set_language
 from kadence.core.amounts import AmountUnit, format_amount
 from kadence.core.caching import cache_problem
 from kadence.core.forms import (
+    PreferencesForm,
     ThrottledAuthenticationForm,
     ThrottledPasswordChangeForm,
     ThrottledPasswordResetForm,
 )
-from kadence.core.preferences import PreferencesForm, user_preferences_update
+from kadence.core.preferences import user_preferences_update
 from kadence.core.prg import redirect_invalid_form, refill
 from kadence.core.throttle import clear_failures
 

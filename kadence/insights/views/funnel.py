@@ -10,25 +10,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.formfields import DateField
 from kadence.core.htmx import is_htmx
 from kadence.core.models import OrgUnit, User
-from kadence.core.schemas import MAX_ID
 from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
 from kadence.core.xlsx import xlsx_response
+from kadence.insights.forms import FunnelForm, ScopeForm
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
     Metrics,
@@ -58,22 +55,6 @@ def _flt(value: Decimal | int | None) -> float:
 
 
 # --- inputs --------------------------------------------------------------------------------------
-
-
-class ScopeForm(forms.Form):
-    unit_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    owner_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-
-class FunnelForm(ScopeForm):
-    template_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    as_of = DateField(required=False, input_formats=["%Y-%m-%d"])
-    product_line_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    industry_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    account_size = forms.ChoiceField(required=False, choices=[("", ""), *Account.Size.choices])
-    measure = forms.ChoiceField(
-        required=False, choices=[("count", gettext_lazy("Deals")), ("amount", gettext_lazy("Amount"))]
-    )
 
 
 @dataclass
