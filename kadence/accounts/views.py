@@ -9,13 +9,11 @@ with the service's messages next to the fields (422), `Conflict` with what chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
-from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kadence.core.errors import NotFound, PermissionDenied
 from kadence.core.htmx import render_page_or_fragment
-from kadence.core.prg import form_post, refill
+from kadence.core.prg import create_page, edit_page, saved
 from kadence.core.validation import parse_int
 from kadence.core.visibility import (
     access_account,
@@ -87,74 +85,6 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 # --- account forms ----------------------------------------------------------------------------
-
-
-def place_refusal(form: Any, error: DomainError) -> None:
-    """A refusal on a shown-again form: the service's messages next to the fields (a stale version
-    shows the conflict table instead, see edit_page)."""
-    if not isinstance(error, Conflict):
-        form.add_domain_error(error)
-
-
-def create_page(
-    request: HttpRequest,
-    make: Callable[..., Any],
-    initial: dict[str, Any],
-    *,
-    save: Callable[[Any], Any],
-    done: Callable[[Any], HttpResponse],
-    page: Callable[[Any, int], HttpResponse],
-    back: str | None = None,
-    error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied),
-) -> HttpResponse:
-    """A form that creates a record: POST saves through the service (form_post: refused, back to
-    `back`, by default this page's address, by post-redirect-get); GET shows the empty form, or the
-    refused one filled in again with its messages and the refusal's status."""
-    if request.method == "POST":
-        return form_post(
-            request,
-            make(request.POST),
-            save,
-            back=back or request.get_full_path(),
-            done=done,
-            error_pages=error_pages,
-        )
-    refilled = refill(request, make, place=place_refusal)
-    if refilled is None:
-        return page(make(None, initial=initial), 200)
-    return page(refilled.form, refilled.status)
-
-
-def edit_page(
-    request: HttpRequest,
-    make: Callable[..., Any],
-    initial: Callable[[], dict[str, Any]],
-    *,
-    version: int,
-    reload: Callable[[], Any],
-    save: Callable[[Any], Any],
-    done: Callable[[Any], HttpResponse],
-    page: Callable[[Any, dict[str, Any] | None, int], HttpResponse],
-) -> HttpResponse:
-    """An edit form that carries the version it read (account, contact, activity). POST: as
-    create_page. GET: the record's values, or the refused form filled in again; after a stale
-    version the form is rebased on the record's current `version` and shown with the fields where
-    the user's input differs from what is saved now (`reload()`): nothing was written, and saving
-    again is a deliberate choice made with the differences in view."""
-    if request.method == "POST":
-        return form_post(request, make(request.POST), save, back=request.get_full_path(), done=done)
-    refilled = refill(request, make, current_version=version, place=place_refusal)
-    if refilled is None:
-        return page(make(None, initial=initial()), None, 200)
-    conflict = None
-    if isinstance(refilled.error, Conflict):
-        conflict = {"detail": refilled.error.detail, "rows": refilled.form.conflict_rows(reload())}
-    return page(refilled.form, conflict, refilled.status)
-
-
-def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect(to)
 
 
 @login_required

@@ -25,17 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from kadence.core.amounts import money_axis
-from kadence.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from kadence.core.errors import DomainError, PermissionDenied, ValidationFailed
 from kadence.core.htmx import swap_target, vary_on_htmx
 from kadence.core.pagination import page_numbers
-from kadence.core.prg import (
-    FailedPost,
-    form_post,
-    pop_failed_post,
-    rebind,
-    refill,
-    refuse,
-)
+from kadence.core.prg import create_page, edit_page, form_post, pop_failed_post, refuse, saved
 from kadence.core.validation import parse_int
 from kadence.core.visibility import access_account, visible_opportunities
 from kadence.pipeline import selectors, services
@@ -50,7 +43,6 @@ from kadence.pipeline.forms import (
     ReopenForm,
     TeamAddForm,
     TeamRemoveForm,
-    add_service_errors,
 )
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage
 
@@ -251,20 +243,6 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     return refuse(request, back, error)
 
 
-def rebound_form(failed: FailedPost, make: Callable[[QueryDict], Any], version: int | None) -> Any:
-    """The form that failed, filled in again from what was posted, with its errors: the form's own,
-    or the service's placed next to their fields. Its hidden `version` is the one of the record now
-    shown, so that sending it again is a decision taken with the current state (and the message) in
-    view."""
-    return rebind(failed, make, version=version, place=_place_field_errors)
-
-
-def _place_field_errors(form: Any, error: DomainError) -> None:
-    """Only a service's field errors go on the form; its detail is shown beside it by the page."""
-    if isinstance(error, ValidationFailed) and error.errors:
-        add_service_errors(form, error)
-
-
 def submit_versioned(
     request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
 ) -> HttpResponse:
@@ -405,44 +383,26 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
         return redirect("opportunity_detail", pk=opp.pk)
 
-    if request.method == "POST":
-        # Every refusal, an account out of reach included, is the form's to show.
-        return form_post(
-            request,
-            make(request.POST),
-            lambda form: services.opportunity_create(user, **form.service_kwargs()),
-            back=request.get_full_path(),
-            done=created,
-            error_pages=(),
-        )
-    refilled = refill(request, make, place=_place_on_form)
-    if refilled is not None:
-        form, status = refilled.form, refilled.status
-    else:
-        form, status = (
-            make(None, initial={"account": from_query.pk if from_query else None, "currency": "CNY"}),
-            200,
-        )
-    return render(
-        request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status
+    # Every refusal, an account out of reach included, is the form's to show.
+    return create_page(
+        request,
+        make,
+        {"account": from_query.pk if from_query else None, "currency": "CNY"},
+        save=lambda form: services.opportunity_create(user, **form.service_kwargs()),
+        done=created,
+        page=lambda form, status: render(
+            request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status
+        ),
+        error_pages=(),
     )
-
-
-def _place_on_form(form: Any, error: DomainError) -> None:
-    """A refusal on the opportunity form: the service's field errors next to their fields, anything
-    else above it."""
-    if isinstance(error, ValidationFailed):
-        add_service_errors(form, error)
-    else:
-        form.add_error(None, error.detail)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """The edit form (GET); its POST saves through submit_versioned, and a refused save comes back
-    here by post-redirect-get with the input kept (on a stale version: the values saved meanwhile
-    beside it, and the form now based on the current version)."""
+    """The edit form (kadence.core.prg.edit_page): a refused save comes back here by
+    post-redirect-get with the input kept (on a stale version: the values saved meanwhile beside it,
+    and the form now based on the current version)."""
     user = request.user
     opp = selectors.opportunity_detail(user, pk)
     if not selectors.opportunity_permissions(user, opp)["can_edit"]:
@@ -451,29 +411,18 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def make(data: QueryDict | None = None, **kwargs: Any) -> OpportunityForm:
         return OpportunityForm(user, data, opportunity=opp, **kwargs)
 
-    if request.method == "POST":
-        posted = make(request.POST)
-        return submit_versioned(
-            request,
-            pk,
-            posted,
-            lambda _data: services.opportunity_update(user, pk, **posted.service_kwargs()),
-            done=_("Changes saved."),
-            back=request.path,
-        )
-    failed = pop_failed_post(request)
-    conflict = None
-    if failed is None:
-        form = make(initial=OpportunityForm.initial_for(opp))
-    else:
-        form = rebound_form(failed, make, opp.version)
-        if isinstance(failed.error, Conflict):
-            conflict = failed.error
-        elif not isinstance(failed.error, ValidationFailed) or not failed.error.errors:
-            form.add_error(None, failed.error.detail)
-    return render(
+    return edit_page(
         request,
-        "pipeline/opportunity_form.html",
-        {"form": form, "opp": opp, "conflict": conflict},
-        status=failed.error.status if failed else 200,
+        make,
+        lambda: OpportunityForm.initial_for(opp),
+        version=opp.version,
+        reload=lambda: selectors.opportunity_detail(user, pk),
+        save=lambda form: services.opportunity_update(user, pk, **form.service_kwargs()),
+        done=lambda _saved: saved(request, _("Changes saved."), reverse("opportunity_detail", args=[pk])),
+        page=lambda form, conflict, status: render(
+            request,
+            "pipeline/opportunity_form.html",
+            {"form": form, "opp": opp, "conflict": conflict},
+            status=status,
+        ),
     )

@@ -88,7 +88,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as exc:
             if not exc.errors:
                 raise
-            form.add_service_errors(exc.errors)
+            # Shown by the page's GET with the messages next to their answers (C139Form.error_field).
             raise ValidationFailed(
                 _("Please correct the highlighted fields."), exc.errors, code=exc.code
             ) from exc

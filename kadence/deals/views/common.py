@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.prg import action_post, pop_failed_post, redirect_invalid_form
+from kadence.core.prg import (
+    action_post,
+    place_field_errors,
+    pop_failed_post,
+    redirect_invalid_form,
+    show_refused,
+)
 from kadence.core.validation import parse_date_param
 from kadence.core.visibility import (
     access_opportunity,
@@ -116,26 +122,8 @@ def deal_get(
         return page(request, pk, error=failed.error, status=failed.error.status)
     form, extra = make(failed.data, failed.kwargs)
     if form is not None:
-        form.is_valid()
-        errors = failed.error.errors if isinstance(failed.error, ValidationFailed) else {}
-        if errors and hasattr(form, "add_service_errors"):
-            form.add_service_errors(errors)
-        else:
-            for field, messages_ in errors.items():
-                if field in getattr(form, "fields", {}) and not form.errors.get(field):
-                    for message in messages_:
-                        form.add_error(field, message)
+        show_refused(form, failed.error, place=place_field_errors)
     return page(request, pk, error=failed.error, form=form, status=failed.error.status, **extra)
-
-
-def with_version(form: Any, version: int | None, field: str = "version") -> Any:
-    """`form` (bound) with its hidden version set to the one of the record now shown, so that a form
-    shown again after a refusal is based on what the user sees (sending it again is a decision taken
-    with the message in view)."""
-    data = form.data.copy()
-    data[form.add_prefix(field)] = "" if version is None else str(version)
-    form.data = data
-    return form
 
 
 def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kadence.activities.selectors import ActivityFilters, activity_list
-from kadence.core.prg import FailedPost, pop_failed_post
+from kadence.core.prg import FailedPost, place_field_errors, pop_failed_post, rebind
 from kadence.core.templatetags.kadence import money
 from kadence.deals.views.common import TABS
 from kadence.pipeline import selectors
@@ -32,7 +32,6 @@ from kadence.pipeline.forms import (
     TeamRemoveForm,
 )
 from kadence.pipeline.models import ForecastCategory, Opportunity, ProbabilityLevel, Stage
-from kadence.pipeline.views import rebound_form
 
 AUDIT_LABELS = {
     "amount": _("Amount"),
@@ -141,7 +140,9 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
             {
                 "action_slot": slot,
                 "action_error": failed.error,
-                f"{slot}_form": rebound_form(failed, lambda data: make(user, data), opp.version),
+                f"{slot}_form": rebind(
+                    failed, lambda data: make(user, data), version=opp.version, place=place_field_errors
+                ),
             }
         )
     context.update(overrides)
