@@ -247,7 +247,7 @@ def submit_versioned(
     request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
 ) -> HttpResponse:
     """The POST of a form that changes the deal as of the version it read (close won or lost, reopen,
-    reassign, the deal team, the edit form): validate, `save(cleaned_data)` through the service, then
+    reassign, the deal team): validate, `save(cleaned_data)` through the service, then
     the deal's page with the message `done`. Refused (bad input, a stale version, a gate): the post
     and the error are kept and the answer redirects (303) to `back`, whose GET shows the form again
     (post-redirect-get: a reload never resends). Not found / not allowed: the error page."""
