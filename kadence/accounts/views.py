@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,7 +23,7 @@ from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
 from kadence.core.errors import NotFound, PermissionDenied
 from kadence.core.htmx import render_page_or_fragment
-from kadence.core.prg import create_page, edit_page, saved
+from kadence.core.prg import create_page, edit_page, safe_next, saved
 from kadence.core.validation import parse_int
 from kadence.core.visibility import (
     access_account,
@@ -33,18 +32,6 @@ from kadence.core.visibility import (
     can_write_contacts_of,
     in_scope,
 )
-
-# --- helpers shared with the activity pages ----------------------------------------------------
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
 
 # --- account list and 360 -------------------------------------------------------------------------
 

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts import selectors as account_selectors
-from kadence.accounts.views import account_url, safe_next
+from kadence.accounts.views import account_url
 from kadence.activities import selectors, services
 from kadence.activities.forms import ActivityFilterForm, ActivityForm
 from kadence.core.errors import DomainError, NotFound
 from kadence.core.htmx import is_htmx, render_page_or_fragment
-from kadence.core.prg import ERROR_PAGES, create_page, edit_page, saved
+from kadence.core.prg import ERROR_PAGES, create_page, edit_page, safe_next, saved
 from kadence.core.validation import parse_int
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
 from kadence.pipeline.selectors import OpportunityFilters, opportunity_list
