@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.errors import ValidationFailed
 from kadence.core.formfields import DateField
+from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MAX_ID
 from kadence.core.visibility import ALL, scope_unit_ids, visible_accounts, visible_units, visible_users
@@ -34,41 +33,9 @@ ANY = [("", _("Any"))]
 ACCOUNT_CHOICES_LIMIT = 500
 USER_CHOICES_LIMIT = 1000
 
-# Services name related fields "<name>_id(s)"; the forms name them "<name>".
-SERVICE_FIELDS = {
-    "account_id": "account",
-    "owner_id": "owner",
-    "template_id": "template",
-    "stage_id": "stage",
-    "product_line_ids": "product_lines",
-    "competitor_ids": "competitors",
-    "loss_reason_id": "loss_reason",
-    "winning_competitor_id": "winning_competitor",
-    "user_id": "user",
-    "role_id": "role",
-}
-
-
-def add_service_errors(form: forms.Form, exc: ValidationFailed) -> None:
-    """Put a service's field errors next to the matching fields (others above the form)."""
-    placed = False
-    for key, messages in (exc.errors or {}).items():
-        name = SERVICE_FIELDS.get(key, key)
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target else f"{exc.detail} {message}")
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
-
-
-def _zh() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
 
 def _name(row: dict, prefix: str = "") -> str:
-    zh, en = row[f"{prefix}name_zh"], row[f"{prefix}name_en"]
-    return zh if _zh() else (en or zh)
+    return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
 def _user_label(row: dict) -> str:

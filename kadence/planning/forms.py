@@ -18,6 +18,8 @@ from kadence.planning.selectors.targets import settable_sellers, settable_units
 class TargetForm(forms.Form):
     """Set a target: `scope` is "unit:<id>" or "user:<id>" among those the user may set."""
 
+    service_fields = {"unit_id": "scope", "user_id": "scope"}  # where the service's messages go
+
     scope = forms.ChoiceField(label=gettext_lazy("For"))
     period_kind = forms.ChoiceField(
         label=gettext_lazy("Period"), choices=PeriodKind.choices, initial="quarter"

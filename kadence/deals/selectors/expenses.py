@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
 
+from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from kadence.core.visibility import (
@@ -49,10 +49,6 @@ def budget_version(opp_id: int) -> int:
         ExpenseBudgetVersion.objects.filter(opportunity_id=opp_id).values_list("version", flat=True).first()
         or 0
     )
-
-
-def _zh() -> bool:
-    return (get_language() or "").lower().startswith("zh")
 
 
 @dataclass
@@ -278,7 +274,6 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     won = deals.filter(
         status=Opportunity.Status.WON, closed_on__gte=date_from, closed_on__lte=date_to
     ).order_by()
-    zh = _zh()
 
     rep_expenses = expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount"))
     rep_won = won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id"))
@@ -287,7 +282,7 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     rep_labels = {
         r["id"]: (
             r["display_name"] or r["username"],
-            (r["org_unit__name_zh"] if zh else r["org_unit__name_en"]) or "",
+            in_language(r["org_unit__name_zh"], r["org_unit__name_en"]),
         )
         for r in User.objects.filter(pk__in=rep_ids).values(
             "id", "display_name", "username", "org_unit__name_zh", "org_unit__name_en"
@@ -301,7 +296,7 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
         team_won = list(won.values(key=F("team_id")).annotate(total=Sum("amount"), n=Count("id")))
         team_ids = {r["key"] for r in team_expenses} | {r["key"] for r in team_won}
         team_labels = {
-            r["id"]: ((r["name_zh"] if zh else r["name_en"] or r["name_zh"]), "")
+            r["id"]: (in_language(r["name_zh"], r["name_en"]), "")
             for r in OrgUnit.objects.filter(pk__in=team_ids).values("id", "name_zh", "name_en")
         }
         teams = _rows(team_expenses, team_won, team_labels)

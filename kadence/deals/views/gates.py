@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, NotFound
-from kadence.core.views import render_error
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
 from kadence.deals.selectors.gates import gate_checklist, gate_overrides
 from kadence.deals.services import gates as services
@@ -159,10 +158,8 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
         if not evidence.file:
             raise NotFound(_("This evidence has no file."))
         handle = evidence.file.open("rb")
-    except DomainError as exc:
-        return render_error(request, exc)
     except FileNotFoundError:
-        return render_error(request, NotFound(_("The file is missing from storage; ask an admin.")))
+        raise NotFound(_("The file is missing from storage; ask an admin.")) from None
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -10,9 +10,9 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
 
 from kadence.activities.selectors import activities_due
+from kadence.core.i18n import in_language
 from kadence.core.models import User
 from kadence.core.visibility import visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
@@ -27,8 +27,8 @@ def _month_bounds(today: date) -> tuple[date, date]:
     return today.replace(day=1), today.replace(day=last)
 
 
-def _unit_label(row: dict, zh: bool) -> str:
-    return row["team__name_zh"] if zh else (row["team__name_en"] or row["team__name_zh"])
+def _unit_label(row: dict) -> str:
+    return in_language(row["team__name_zh"], row["team__name_en"])
 
 
 def _month_totals(qs) -> dict:
@@ -75,12 +75,11 @@ def home_dashboard(user: User, today: date) -> dict:
     }
     if is_seller:
         return context
-    zh = (get_language() or "").lower().startswith("zh")
     # Aliases must not shadow the `amount` column that WEIGHTED reads.
     by_team = [
         {
             "team_id": row["team_id"],
-            "label": _unit_label(row, zh),
+            "label": _unit_label(row),
             "count": row["n"],
             "amount": row["total"],
             "weighted": row["total_weighted"],
