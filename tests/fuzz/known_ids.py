@@ -34,7 +34,7 @@ from kadence.pipeline.models import (
     Stage,
 )
 from kadence.planning.models import ForecastSubmission
-from kadence.planning.selectors.targets import visible_targets
+from kadence.core.visibility import visible_targets
 
 PER_KIND = 5
 

@@ -18,7 +18,6 @@ from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from kadence.core.visibility import (
     ALL,
     access_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
     scope_unit_ids,
     visible_opportunities,
@@ -71,7 +70,6 @@ class ExpenseSummary:
     total: domain.Usage
     thresholds: domain.Thresholds
     can_set_budget: bool
-    can_log: bool
     budget_version: int = 0  # what a budget change names (kadence.deals.services.expenses.budget_version)
 
 
@@ -108,7 +106,6 @@ def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
         result.total,
         limits,
         can_edit,
-        can_edit or can_contribute_to_opportunity(user, opp),
         budget_version(opp.pk),
     )
 

@@ -22,7 +22,6 @@ from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_opportunity,
     can_approve_for_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
 )
 from kadence.deals.selectors.expenses import year_bounds
@@ -50,7 +49,6 @@ def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
     )
     perms = {
         "can_edit": can_write_opportunity(user, opp),
-        "can_contribute": can_contribute_to_opportunity(user, opp),
         "can_approve": can_approve_for_opportunity(user, opp),
         "is_open": opp.status == Opportunity.Status.OPEN,
     }
