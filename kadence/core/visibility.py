@@ -56,6 +56,8 @@ SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
 their own figures."""
 LEAD_ROLES = (User.Role.MANAGER, User.Role.DIRECTOR)
 """Managers and directors: they lead units (their managed units, subtree included)."""
+FORECAST_ROLES = (*SELLER_ROLES, *LEAD_ROLES)
+"""Who calls a forecast: sellers for their deals, managers and directors for their units."""
 
 
 def is_admin(user: User) -> bool:
@@ -231,6 +233,20 @@ def dashboard_opportunities(user: User) -> QuerySet[Opportunity]:
     (their figures, as in a report), for anyone else every deal they can see (the list rule)."""
     qs = visible_opportunities(user)
     return qs.filter(owner=user) if is_seller(user) else qs
+
+
+def report_opportunities(user: User) -> QuerySet[Opportunity]:
+    """The deals a report counts for `user` when no unit or seller is chosen (the cost-of-sale
+    report): a seller's own, a manager's or director's those of their units, an admin's all.
+    Deal-team memberships add nothing: a report is about the people one answers for (the report
+    rule; resolve_scope narrows it to a unit or a seller)."""
+    visible = visible_opportunities(user)
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return visible
+    if scope:
+        return visible.filter(team_id__in=scope)
+    return visible.filter(owner=user)
 
 
 def _related(qs: QuerySet, related: Iterable[str]) -> QuerySet:

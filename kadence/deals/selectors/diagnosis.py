@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import access_opportunity
+from kadence.core.visibility import access_opportunity, deal_lead_candidates, leads_closer
 from kadence.deals.models import BidAssessment, ControlPolicy, Evidence
 from kadence.deals.selectors.assessments import bid_overdue, c139_record
 from kadence.deals.selectors.buying_centre import BuyingCentreView, buying_centre_of
@@ -58,15 +58,10 @@ def deal_manager(opp: Opportunity) -> User | None:
     if not unit_ids:
         return None
     candidates = list(
-        User.objects.filter(
-            is_active=True, role__in=(User.Role.MANAGER, User.Role.DIRECTOR), managed_units__in=unit_ids
-        )
-        .exclude(pk=opp.owner_id)
-        .values_list("pk", "role", "managed_units")
-        .distinct()
+        deal_lead_candidates(unit_ids, exclude=opp.owner_id).values_list("pk", "role", "managed_units")
     )
     depth = {unit: i for i, unit in enumerate(unit_ids)}  # deeper = closer to the team
-    best = sorted(candidates, key=lambda c: (c[1] != User.Role.MANAGER, -depth.get(c[2], -1), c[0]))
+    best = sorted(candidates, key=lambda c: (not leads_closer(c[1]), -depth.get(c[2], -1), c[0]))
     return User.objects.filter(pk=best[0][0]).first() if best else None
 
 

@@ -33,7 +33,7 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import format_amount
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import Scope, scope_unit_ids
+from kadence.core.visibility import SELLER_ROLES, Scope, scope_unit_ids
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
@@ -57,7 +57,6 @@ CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 MICRO = Decimal("0.000001")
 TREND_MONTHS = 6
-SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
 
 
 # --- funnel inputs -------------------------------------------------------------------------------

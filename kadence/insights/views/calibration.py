@@ -31,6 +31,7 @@ from kadence.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from kadence.core.prg import pop_failed_post, redirect_after_failure
 from kadence.core.validation import MAX_ID, parse_date_param, parse_int
 from kadence.core.views import render_error
+from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
 from kadence.insights.selectors.ideal import ideal_label
@@ -40,7 +41,6 @@ from kadence.insights.selectors.probabilistic import (
     ProbabilisticReport,
     probabilistic_forecast,
 )
-from kadence.insights.views.forecast import scope_choices
 from kadence.planning.models import PeriodKind
 from kadence.planning.selectors.calibration import (
     C139,
@@ -167,7 +167,7 @@ def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResp
         "error": failed.error if failed else None,
         "posted": failed.data.dict() if failed and failed.slot == "calibration_switch" else {},
         "figure": calibration_figure(report),
-        "is_admin": request.user.is_admin_role,
+        "is_admin": can_change_calibration(request.user),
         "tables": [
             ("levels", _("Per level"), report.levels, report.brier[LEVEL]),
             ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
@@ -401,7 +401,7 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
         "result": report.forecast,
         "error": error,
         "figure": histogram_figure(report),
-        "choices": scope_choices(request.user),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
         "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
         "query": urlencode(query),
         "p_target_pct": None if report.forecast.p_target is None else report.forecast.p_target * 100,

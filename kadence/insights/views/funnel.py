@@ -24,10 +24,10 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.formfields import DateField
-from kadence.core.models import OrgUnit, User
+from kadence.core.models import User
 from kadence.core.schemas import MAX_ID
 from kadence.core.views import render_error
-from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
+from kadence.core.visibility import Scope, is_seller, resolve_scope, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
@@ -124,12 +124,9 @@ def _controls(user: User) -> dict[str, Any]:
         "units": [],
         "sellers": [],
     }
-    if not user.is_seller:
-        reach = scope_unit_ids(user)
-        units = OrgUnit.objects.order_by("path")
-        units = units if reach is None else units.filter(pk__in=sorted(reach))
-        options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in units]
-        options["sellers"] = list(assignable_users(user).order_by("display_name", "username"))
+    choices = scope_choices(user, roles=None)
+    options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in choices.units]
+    options["sellers"] = choices.people
     return options
 
 
@@ -482,7 +479,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     """The list of reports."""
-    return render(request, "insights/index.html", {"is_seller": request.user.is_seller})
+    return render(request, "insights/index.html", {"is_seller": is_seller(request.user)})
 
 
 urlpatterns = [

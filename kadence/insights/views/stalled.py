@@ -23,11 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError, NotFound, PermissionDenied
 from kadence.core.formfields import DateField
-from kadence.core.models import OrgUnit, User
 from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
 from kadence.core.validation import MAX_ID, parse_int
 from kadence.core.views import render_error
-from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
+from kadence.core.visibility import can_write_opportunity, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
 from kadence.domain.stall import REASONS
@@ -75,18 +74,6 @@ def _filters(data: Any) -> dict[str, Any]:
     }
 
 
-def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
-    """The units and sellers the scope selector offers: those in the user's reach (none for a seller)."""
-    if user.is_seller:
-        return [], []
-    reach = scope_unit_ids(user)
-    units = visible_units(user).order_by("path")
-    if reach is not None:
-        units = units.filter(pk__in=sorted(reach))
-    sellers = assignable_users(user).filter(role__in=[User.Role.REP, User.Role.INSIDE]).order_by("username")
-    return list(units), list(sellers)
-
-
 def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
     """Per deal on the page, the stages it may be downgraded to (earlier stages of its process)."""
     templates = {row.opp.template_id for row in rows}
@@ -123,7 +110,8 @@ def _page(
         return render_error(request, exc)
     rows = report.page.items
     stages = _earlier_stages(rows)
-    units, sellers = _scope_choices(request.user)
+    choices = scope_choices(request.user)
+    units, sellers = choices.units, choices.people
     today = report.as_of
     context = {
         "report": report,
