@@ -160,7 +160,7 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
 def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
     """The calibration page; after a refused switch (post-redirect-get) with the error, once, the
     reason as it was typed and the refusal's status."""
-    report = calibration_report(template_id)
+    report = calibration_report(request.user, template_id)
     failed = pop_failed_post(request)
     context = {
         "report": report,
@@ -191,7 +191,7 @@ def calibration(request: HttpRequest) -> HttpResponse:
     try:
         template_id = _int(request, "template_id")
         if request.GET.get("format") == "xlsx":
-            return calibration_export(calibration_report(template_id))
+            return calibration_export(calibration_report(request.user, template_id))
         return _calibration_page(request, template_id)
     except DomainError as exc:
         return render_error(request, exc)

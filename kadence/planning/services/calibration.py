@@ -99,7 +99,7 @@ def calibration_switch(
     if template is None:
         raise NotFound(_("Unknown process template."))
     if use_calibrated and not template.use_calibrated:
-        report = calibration_report(template.pk)
+        report = calibration_report(user, template.pk)
         if not report.can_switch_on:
             message = _short_message(report)
             raise ValidationFailed(
