@@ -75,7 +75,11 @@ class ExpenseSummary:
 
 def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
     """Budget against spend for one deal the user can see: seven queries at most."""
-    opp = access_opportunity(user, opp_id)
+    return expense_summary_of(user, access_opportunity(user, opp_id))
+
+
+def expense_summary_of(user: User, opp: Opportunity) -> ExpenseSummary:
+    """expense_summary of a deal the caller got from access_opportunity."""
     can_edit = can_write_opportunity(user, opp)
     limits = thresholds(ControlPolicy.current())
     budgets = {

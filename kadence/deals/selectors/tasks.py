@@ -98,8 +98,11 @@ def deal_tasks(user: User, opp_id: int, today: date) -> DealTasks:
     """The deal's tasks by stage (the current stage first, then the others in process order), the
     current stage's roles with who fills them, and who tasks may go to. Six queries at most,
     whatever the number of tasks, stages or team members."""
-    access_opportunity(user, opp_id)
-    opp = Opportunity.objects.select_related("stage", "owner").get(pk=opp_id)
+    return deal_tasks_of(user, access_opportunity(user, opp_id, related=("stage", "owner")), today)
+
+
+def deal_tasks_of(user: User, opp: Opportunity, today: date) -> DealTasks:
+    """deal_tasks of a deal the caller got from access_opportunity (with its stage and owner)."""
     can_edit = can_write_opportunity(user, opp)
     lost = opp.status == Opportunity.Status.LOST
     tasks = list(
