@@ -152,8 +152,8 @@ def c139_record_of(opp: Opportunity, *, limit: int = HISTORY_LIMIT) -> C139Recor
 
 
 def c139_overview(user: User, opp: Opportunity, *, limit: int = HISTORY_LIMIT) -> C139Overview:
-    """Everything the C139 page needs about a deal `user` may see (a fixed number of queries)."""
-    access_opportunity(user, opp.pk)
+    """Everything the C139 page needs about a deal `user` may see, `opp` as access_opportunity
+    returned it (the page's header read it once; a fixed number of queries)."""
     latest = _c139_latest(opp.pk)
     answers = {a.item: a for a in latest.answers.all()} if latest else {}
     grouped: dict[str, list[C139Row]] = {tier: [] for tier in TIER_ORDER}

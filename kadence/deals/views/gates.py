@@ -17,7 +17,7 @@ from kadence.core.errors import DomainError, NotFound
 from kadence.core.views import render_error
 from kadence.core.visibility import access_evidence
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
-from kadence.deals.selectors.gates import gate_checklist, gate_overrides
+from kadence.deals.selectors.gates import gate_checklist_of, gate_overrides
 from kadence.deals.services import gates as services
 from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
 from kadence.pipeline.forms import MoveForm
@@ -31,7 +31,7 @@ def _build(
     move_form: MoveForm | None = None,
 ):
     def build(opp, perms) -> dict[str, Any]:
-        checklist = gate_checklist(request.user, opp.pk)
+        checklist = gate_checklist_of(opp)
         return {
             "checklist": checklist,
             "next_stage": checklist.next_stage,
