@@ -1,29 +1,39 @@
 """Who sees and may change what — the one place that decides it (DESIGN rule 3), for lists and
-records and for reports.
+records and for reports. No other module compares roles: they call the predicates here.
 
-Two rules, side by side:
+The deal rules, side by side (a deal is in a set when…):
 
-- **Lists, records, detail pages, the API and exports** (`visible_*`, `access_*`, `can_*`): a sales
-  rep or inside-sales rep sees what they own, or are on the deal team of; a manager sees everything
-  of the units they manage (default: their own team), subtree included; a director likewise for
-  their region(s); an admin sees everything (METHODOLOGY §0).
-- **Reports** (`resolve_scope` → `Scope`: funnel, forecast, targets, analysis, stalled deals) count
-  deals by their owner and the owner's team (`Opportunity.team`), never by deal-team membership: a
-  seller's report is their own deals; a manager's or director's is their managed units (or one unit
-  or seller of them); an admin's is the company (METHODOLOGY §8.5). A deal a rep sees in their
-  lists because they are on its deal team is not in their figures: the figures belong to its owner.
+| rule | a seller | a manager / director | an admin | used by |
+|---|---|---|---|---|
+| **list** `visible_opportunities` | owns it, or is on its deal team | + its team is in their units (subtree) | every deal | lists, detail pages, the API, exports, deal-control tabs, `access_opportunity` |
+| **report** `resolve_scope` → `Scope` | owns it | its team (`Opportunity.team`) is in their units, or the unit / seller they chose | the company, or the unit / seller chosen | funnel, analysis, stalled deals, ideal funnel and capacity, forecasts, accuracy, orders, the probabilistic forecast, targets of a scope |
+| **report, default scope** `report_opportunities` | owns it | its team is in their units | every deal | the cost-of-sale report |
+| **dashboard** `dashboard_opportunities` | owns it | the list rule | the list rule | the home page, expense alerts |
+
+Why two rules: a list answers "what may I open", so a deal-team member finds the deals they work
+on; a report answers "what do the people I answer for sell" (METHODOLOGY §8.5: rep → team → region
+→ company), so a deal counts once, for its owner and the owner's team, never for a deal-team
+member: a deal a rep sees in their lists because they are on its deal team is not in their figures.
+The calibration is company-wide statistics with no deal data (`can_read_calibration`): every
+reader gets the same figures.
 
 Writes: the owner, a manager or director whose scope holds the record, or an admin. Being on a
-deal team gives read access, not write access. Reassigning an opportunity needs a manager or above.
+deal team gives read access and the right to add proof and work (evidence, assessments, buying
+centre, milestones, tasks, expenses) — whoever may see a deal may contribute to it — not the right
+to change the deal. Reassigning an opportunity needs a manager or above; approving a gate a manager,
+director or admin with the deal in scope who is not its owner.
 
 Every list, detail, API endpoint, export and aggregate starts from a `visible_*` queryset or an
-`access_*` getter here, every report from `resolve_scope`. A record (or a unit, or a seller) that is
-not visible answers "not found", exactly like one that does not exist.
+`access_*` getter here (`related=` loads the relations the caller needs with the row, so it is
+read once), every report from `resolve_scope`, every scope picker from `scope_choices`. A record
+(or a unit, or a seller) that is not visible answers "not found", exactly like one that does not
+exist.
 
-The models the rules filter (opportunities, deal teams, accounts, contacts, activities) belong to
-apps above core, which import core; core imports none of them. It looks them up by label in Django's
-app registry (`_model("pipeline.Opportunity")`) when a rule runs, and names them only in annotations
-(under TYPE_CHECKING, never executed). So the policy stays in one module without an import cycle.
+The models the rules filter (opportunities, deal teams, accounts, contacts, activities, evidence,
+targets) belong to apps above core, which import core; core imports none of them. It looks them
+up by label in Django's app registry (`_model("pipeline.Opportunity")`) when a rule runs, and names
+them only in annotations (under TYPE_CHECKING, never executed). So the policy stays in one module
+without an import cycle.
 """
 
 from __future__ import annotations
@@ -308,9 +318,7 @@ def visible_contacts(user: User) -> QuerySet[Contact]:
 def access_contact(
     user: User, contact_id: int, *, for_write: bool = False, related: Iterable[str] = ()
 ) -> Contact:
-    contact = (
-        visible_contacts(user).select_related("account", *related).filter(pk=contact_id).first()
-    )
+    contact = visible_contacts(user).select_related("account", *related).filter(pk=contact_id).first()
     if contact is None:
         raise NotFound(_("Contact not found."))
     if for_write and not can_write_contacts_of(user, contact.account):

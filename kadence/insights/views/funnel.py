@@ -27,7 +27,7 @@ from kadence.core.formfields import DateField
 from kadence.core.models import User
 from kadence.core.schemas import MAX_ID
 from kadence.core.views import render_error
-from kadence.core.visibility import Scope, is_seller, resolve_scope, scope_choices
+from kadence.core.visibility import Scope, can_choose_report_scope, resolve_scope, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
@@ -123,6 +123,7 @@ def _controls(user: User) -> dict[str, Any]:
         "sizes": Account.Size.choices,
         "units": [],
         "sellers": [],
+        "can_choose_scope": can_choose_report_scope(user),
     }
     choices = scope_choices(user, roles=None)
     options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in choices.units]
@@ -479,7 +480,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     """The list of reports."""
-    return render(request, "insights/index.html", {"is_seller": is_seller(request.user)})
+    return render(request, "insights/index.html", {"can_choose_scope": can_choose_report_scope(request.user)})
 
 
 urlpatterns = [
