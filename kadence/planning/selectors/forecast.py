@@ -423,9 +423,7 @@ def forecast_report(
     seller_ids = {g.owner_id for g in groups} | set(records)
     # Everyone with figures, and the sellers of the scope without any (they have not submitted yet).
     placed = (
-        placed_q(scope)
-        if scope.owner is not None
-        else (sellers_q() & Q(is_active=True) & placed_q(scope))
+        placed_q(scope) if scope.owner is not None else (sellers_q() & Q(is_active=True) & placed_q(scope))
     )
     people = User.objects.filter(Q(pk__in=seller_ids) | placed)
     people_by_id = {
