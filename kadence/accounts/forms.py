@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account, Contact, Industry
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import assignable_users, visible_units, visible_users
+from kadence.core.visibility import assignable_users, can_choose_owner, visible_units, visible_users
 
 
 class ServiceForm(forms.Form):
@@ -44,7 +44,7 @@ def assignable_owners(user: User):
 
 
 def may_choose_owner(user: User) -> bool:
-    return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) or user.is_superuser
+    return can_choose_owner(user)
 
 
 class AccountForm(ServiceForm):

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from kadence.accounts.models import Account
 from kadence.activities.models import Activity
 from kadence.core.formfields import DateField, MoneyField
-from kadence.core.models import OrgUnit, User
+from kadence.core.models import User
 from kadence.core.validation import MAX_ID
-from kadence.core.visibility import scope_unit_ids
+from kadence.core.visibility import can_choose_report_scope, scope_choices, scope_unit_ids
 from kadence.deals.models import StallAction
 from kadence.insights.services.stall import NEXT_STEP_MAX_LENGTH
 from kadence.pipeline.models import ProcessTemplate
@@ -67,20 +67,10 @@ class IdealForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        units = scope_unit_ids(user)
-        if user.is_seller:
-            unit_rows: list[OrgUnit] = []
-            sellers: list[User] = []
-        else:
-            unit_qs = OrgUnit.objects.order_by("path")
-            seller_qs = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE))
-            if units is not None:
-                unit_qs = unit_qs.filter(pk__in=sorted(units))
-                seller_qs = seller_qs.filter(org_unit_id__in=sorted(units))
-            unit_rows, sellers = list(unit_qs), list(seller_qs.order_by("username"))
-        everything = _("Everything in your scope") if units is not None else _("Company")
-        self.fields["unit_id"].widget.choices = [("", everything), *[(u.pk, u.name) for u in unit_rows]]
-        self.fields["owner_id"].widget.choices = [("", "—"), *[(s.pk, s.label) for s in sellers]]
+        choices = scope_choices(user)
+        everything = _("Everything in your scope") if scope_unit_ids(user) is not None else _("Company")
+        self.fields["unit_id"].widget.choices = [("", everything), *[(u.pk, u.name) for u in choices.units]]
+        self.fields["owner_id"].widget.choices = [("", "—"), *[(s.pk, s.label) for s in choices.people]]
         self.fields["template_id"].widget.choices = [
             ("", _("Default process")),
             *[
@@ -88,7 +78,7 @@ class IdealForm(forms.Form):
                 for t in ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")
             ],
         ]
-        self.show_scope = not user.is_seller
+        self.show_scope = can_choose_report_scope(user)
 
 
 class StallActionForm(forms.Form):

@@ -14,7 +14,7 @@ from kadence.core.formfields import DateField
 from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MAX_ID
-from kadence.core.visibility import ALL, scope_unit_ids, visible_accounts, visible_units, visible_users
+from kadence.core.visibility import assignable_users, visible_accounts, visible_units, visible_users
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -51,14 +51,6 @@ def user_choices(qs) -> list[tuple[int, str]]:
         "id", "display_name", "first_name", "last_name", "username"
     )
     return [(r["id"], _user_label(r)) for r in rows[:USER_CHOICES_LIMIT]]
-
-
-def users_in_scope(user: User):
-    """People `user` may give deals to: everyone for an admin, the people of their units for a
-    manager or director, nobody else for a rep."""
-    scope = scope_unit_ids(user)
-    people = visible_users(user).exclude(org_unit__isnull=True)
-    return people if scope is ALL else people.filter(org_unit_id__in=scope or [])
 
 
 def unit_choices(user: User) -> list[tuple[int, str]]:
@@ -251,7 +243,7 @@ class OpportunityForm(forms.Form):
             )
             self.fields["template"].choices = template_choices()
             self.fields["stage"].choices = [("", _("First stage"))] + stage_choices()
-            owners = user_choices(users_in_scope(user))
+            owners = user_choices(assignable_users(user))
             if owners:
                 if user.pk not in {pk for pk, _label in owners}:
                     owners = [(user.pk, str(user)), *owners]
@@ -362,7 +354,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].widget.choices = [("", "—")] + user_choices(users_in_scope(user))
+        self.fields["owner"].widget.choices = [("", "—")] + user_choices(assignable_users(user))
 
 
 class TeamAddForm(forms.Form):

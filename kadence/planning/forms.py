@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import User
+from kadence.core.visibility import settable_sellers, settable_units
 from kadence.planning.models import PeriodKind
-from kadence.planning.selectors.targets import settable_sellers, settable_units
 
 
 class TargetForm(forms.Form):

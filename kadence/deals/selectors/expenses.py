@@ -16,12 +16,11 @@ from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from kadence.core.visibility import (
-    ALL,
     access_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
-    scope_unit_ids,
-    visible_opportunities,
+    dashboard_opportunities,
+    is_seller,
+    report_opportunities,
 )
 from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
 from kadence.domain import expenses as domain
@@ -67,13 +66,16 @@ class ExpenseSummary:
     total: domain.Usage
     thresholds: domain.Thresholds
     can_set_budget: bool
-    can_log: bool
     budget_version: int = 0  # what a budget change names (kadence.deals.services.expenses.budget_version)
 
 
 def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
     """Budget against spend for one deal the user can see: seven queries at most."""
-    opp = access_opportunity(user, opp_id)
+    return expense_summary_of(user, access_opportunity(user, opp_id))
+
+
+def expense_summary_of(user: User, opp: Opportunity) -> ExpenseSummary:
+    """expense_summary of a deal the caller got from access_opportunity."""
     can_edit = can_write_opportunity(user, opp)
     limits = thresholds(ControlPolicy.current())
     budgets = {
@@ -104,7 +106,6 @@ def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
         result.total,
         limits,
         can_edit,
-        can_edit or can_contribute_to_opportunity(user, opp),
         budget_version(opp.pk),
     )
 
@@ -153,9 +154,7 @@ def expense_alerts(user: User, limit: int = 10) -> list[ExpenseAlert]:
     deals they can see. One grouped aggregate over the expenses with the budget as a subquery (plus
     the policy row), capped at `limit`."""
     limits = thresholds(ControlPolicy.current())
-    deals = visible_opportunities(user).filter(status=Opportunity.Status.OPEN)
-    if user.is_seller:
-        deals = deals.filter(owner=user)
+    deals = dashboard_opportunities(user).filter(status=Opportunity.Status.OPEN)
     budget = (
         ExpenseBudget.objects.filter(opportunity_id=OuterRef("opportunity_id"))
         .order_by()
@@ -235,19 +234,6 @@ def year_bounds(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), date(today.year, 12, 31)
 
 
-def report_deals(user: User):
-    """The deals a cost-of-sale report counts for `user`: a seller their own, a manager or director
-    those of their units, an admin all (deal-team memberships add nothing: a report is about the
-    people one answers for)."""
-    visible = visible_opportunities(user)
-    scope = scope_unit_ids(user)
-    if scope is ALL:
-        return visible
-    if scope:
-        return visible.filter(team_id__in=scope)
-    return visible.filter(owner=user)
-
-
 def _rows(expense_rows, won_rows, labels: dict[int, tuple[str, str]]) -> list[CostRow]:
     spent = {r["key"]: cents(r["total"]) for r in expense_rows}
     won = {r["key"]: (cents(r["total"]), r["n"]) for r in won_rows}
@@ -267,7 +253,7 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     """Cost of sale per rep (the deals' owner) and per team (the deal's team) over [date_from,
     date_to]. Four grouped aggregates and two label lookups, whatever the volume. Amounts are added
     as stored, in the deals' currencies."""
-    deals = report_deals(user)
+    deals = report_opportunities(user)
     expenses = Expense.objects.filter(
         opportunity__in=deals, spent_on__gte=date_from, spent_on__lte=date_to
     ).order_by()
@@ -291,7 +277,7 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     reps = _rows(rep_expenses, rep_won, rep_labels)
 
     teams: list[CostRow] = []
-    if not user.is_seller:
+    if not is_seller(user):
         team_expenses = list(expenses.values(key=F("opportunity__team_id")).annotate(total=Sum("amount")))
         team_won = list(won.values(key=F("team_id")).annotate(total=Sum("amount"), n=Count("id")))
         team_ids = {r["key"] for r in team_expenses} | {r["key"] for r in team_won}

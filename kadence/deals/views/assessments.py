@@ -54,7 +54,7 @@ def c139_page(
 ) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.c139_overview(request.user, opp)
-        editable = perms["can_contribute"] and perms["is_open"]
+        editable = perms["is_open"]
         shown = form if editable else None
         if shown is None and editable:
             shown = C139Form(
@@ -121,7 +121,7 @@ def bid_page(
 ) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.bid_overview(request.user, opp)
-        editable = perms["can_contribute"] and perms["is_open"]
+        editable = perms["is_open"]
         shown = form if editable else None
         if shown is None and editable:
             shown = BidForm(initial=BidForm.initial_from(overview.latest) if overview.latest else None)

@@ -54,9 +54,7 @@ def buying_centre_page(
             )
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()
-        candidates = (
-            list(selectors.buying_centre_candidates(request.user, opp)) if perms["can_contribute"] else []
-        )
+        candidates = list(selectors.buying_centre_candidates(request.user, opp))
         add_form.offer(candidates)
         grid = [
             {

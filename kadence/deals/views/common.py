@@ -26,7 +26,6 @@ from kadence.core.validation import parse_date_param
 from kadence.core.visibility import (
     access_opportunity,
     can_approve_for_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
 )
 from kadence.deals.selectors.expenses import year_bounds
@@ -46,15 +45,15 @@ TABS = [
 ]
 
 
+# What the header shows of the deal, and what the tabs' selectors read with it (one fetch).
+HEADER_RELATED = ("account", "owner", "team", "template", "stage", "level")
+
+
 def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
     """The visible opportunity (404 otherwise) with what its header shows, and what `user` may do."""
-    access_opportunity(user, pk)
-    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(
-        pk=pk
-    )
+    opp = access_opportunity(user, pk, related=HEADER_RELATED)
     perms = {
         "can_edit": can_write_opportunity(user, opp),
-        "can_contribute": can_contribute_to_opportunity(user, opp),
         "can_approve": can_approve_for_opportunity(user, opp),
         "is_open": opp.status == Opportunity.Status.OPEN,
     }

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from kadence.activities.selectors import activities_due
 from kadence.core.i18n import in_language
 from kadence.core.models import User
-from kadence.core.visibility import visible_opportunities
+from kadence.core.visibility import dashboard_opportunities, is_seller, visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
 from kadence.pipeline.expressions import WEIGHTED
@@ -56,16 +56,16 @@ def home_dashboard(user: User, today: date) -> dict:
     scope for the others) and their own overdue deal tasks."""
     visible = visible_opportunities(user)
     open_visible = visible.filter(status=Opportunity.Status.OPEN)
-    is_seller = user.is_seller
-    deals_qs = open_visible.filter(owner=user) if is_seller else open_visible
+    seller = is_seller(user)
+    deals_qs = dashboard_opportunities(user).filter(status=Opportunity.Status.OPEN)
     deals = list(
         deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[
             :10
         ]
     )
-    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=is_seller))
+    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=seller))
     context = {
-        "is_seller": is_seller,
+        "is_seller": seller,
         "deals": deals,
         "totals": totals,
         "due": activities_due(user, today),
@@ -73,7 +73,7 @@ def home_dashboard(user: User, today: date) -> dict:
         "overdue_tasks": tasks_due(user, today, limit=10),
         "today": today,
     }
-    if is_seller:
+    if seller:
         return context
     # Aliases must not shadow the `amount` column that WEIGHTED reads.
     by_team = [

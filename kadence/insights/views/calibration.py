@@ -29,6 +29,7 @@ from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, ValidationFailed
 from kadence.core.prg import pop_failed_post, refuse
 from kadence.core.validation import id_param, int_param, parse_date_param
+from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
 from kadence.insights.selectors.ideal import ideal_label
@@ -38,7 +39,6 @@ from kadence.insights.selectors.probabilistic import (
     ProbabilisticReport,
     probabilistic_forecast,
 )
-from kadence.insights.views.forecast import scope_choices
 from kadence.planning.models import PeriodKind
 from kadence.planning.selectors.calibration import (
     C139,
@@ -141,14 +141,14 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
 def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
     """The calibration page; after a refused switch (post-redirect-get) with the error, once, the
     reason as it was typed and the refusal's status."""
-    report = calibration_report(template_id)
+    report = calibration_report(request.user, template_id)
     failed = pop_failed_post(request)
     context = {
         "report": report,
         "error": failed.error if failed else None,
         "posted": failed.data.dict() if failed and failed.slot == "calibration_switch" else {},
         "figure": calibration_figure(report),
-        "is_admin": request.user.is_admin_role,
+        "is_admin": can_change_calibration(request.user),
         "tables": [
             ("levels", _("Per level"), report.levels, report.brier[LEVEL]),
             ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
@@ -171,7 +171,7 @@ def calibration(request: HttpRequest) -> HttpResponse:
     """Calibration of a process (?template_id=; default the default template; ?format=xlsx exports)."""
     template_id = _id(request, "template_id")
     if request.GET.get("format") == "xlsx":
-        return calibration_export(calibration_report(template_id))
+        return calibration_export(calibration_report(request.user, template_id))
     return _calibration_page(request, template_id)
 
 
@@ -371,7 +371,7 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
         "result": report.forecast,
         "error": error,
         "figure": histogram_figure(report),
-        "choices": scope_choices(request.user),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
         "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
         "query": urlencode(query),
         "p_target_pct": None if report.forecast.p_target is None else report.forecast.p_target * 100,

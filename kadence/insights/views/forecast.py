@@ -20,10 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import money_axis
 from kadence.core.errors import ValidationFailed
-from kadence.core.models import OrgUnit, User
 from kadence.core.prg import action_post, pop_failed_post
 from kadence.core.validation import id_param, parse_date_param, parse_int
-from kadence.core.visibility import scope_unit_ids
+from kadence.core.visibility import FORECAST_ROLES, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain import forecast as fc
 from kadence.domain.periods import PERIOD_KINDS, Period
@@ -60,23 +59,6 @@ def report_params(request: HttpRequest) -> dict[str, Any]:
         "period_kind": request.GET.get("period_kind") or "quarter",
         "period_start": parse_date_param(request.GET.get("period_start"), "period_start"),
     }
-
-
-def scope_choices(user: User) -> dict[str, Any]:
-    """What the scope selector offers: the units and sellers of the user's reach (nothing for a rep)."""
-    if user.is_seller:
-        return {"units": [], "people": []}
-    ids = scope_unit_ids(user)
-    units = OrgUnit.objects.order_by("path")
-    people = User.objects.filter(
-        is_active=True, role__in=[User.Role.REP, User.Role.INSIDE, User.Role.MANAGER, User.Role.DIRECTOR]
-    )
-    if ids is not None:
-        units = units.filter(pk__in=sorted(ids))
-        people = people.filter(org_unit_id__in=sorted(ids))
-    else:
-        people = people.filter(org_unit__isnull=False)
-    return {"units": list(units), "people": list(people.order_by("display_name", "username"))}
 
 
 def _query(report_scope: Any, period: Period, **extra: Any) -> str:
@@ -332,7 +314,7 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
         "open_labels": [(c, category_labels()[c]) for c in fc.OPEN_CATEGORIES],
         "buckets": [(b, bucket_label(b.code)) for b in report.buckets],
         "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
-        "choices": scope_choices(request.user),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
         "query": _query(report.scope, report.period),
         "previous_query": _query(report.scope, report.period.shift(-1)),
         "next_query": _query(report.scope, report.period.shift(1)),
@@ -427,7 +409,7 @@ def _orders_page(request: HttpRequest) -> HttpResponse:
             "report": report,
             "error": failed.error if failed else None,
             "form": posted,
-            "choices": scope_choices(request.user),
+            "choices": scope_choices(request.user, roles=FORECAST_ROLES),
             "weeks": [
                 (w, report.mine.get(w), posted.get(f"week_{w.isoformat()}")) for w in report.weeks_ahead
             ],
@@ -497,7 +479,7 @@ def forecast_accuracy(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "chart": accuracy_figure(report),
-            "choices": scope_choices(request.user),
+            "choices": scope_choices(request.user, roles=FORECAST_ROLES),
             "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
             "total_rows": [
                 (period, point, fc.as_pct(point.error))

@@ -22,8 +22,13 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.htmx import is_htmx
-from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
+from kadence.core.models import User
+from kadence.core.visibility import (
+    Scope,
+    can_choose_report_scope,
+    resolve_scope,
+    scope_choices,
+)
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.forms import FunnelForm, ScopeForm
 from kadence.insights.selectors.analysis import (
@@ -104,13 +109,11 @@ def _controls(user: User) -> dict[str, Any]:
         "sizes": Account.Size.choices,
         "units": [],
         "sellers": [],
+        "can_choose_scope": can_choose_report_scope(user),
     }
-    if not user.is_seller:
-        reach = scope_unit_ids(user)
-        units = OrgUnit.objects.order_by("path")
-        units = units if reach is None else units.filter(pk__in=sorted(reach))
-        options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in units]
-        options["sellers"] = list(assignable_users(user).order_by("display_name", "username"))
+    choices = scope_choices(user, roles=None)
+    options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in choices.units]
+    options["sellers"] = choices.people
     return options
 
 
@@ -449,7 +452,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     """The list of reports."""
-    return render(request, "insights/index.html", {"is_seller": request.user.is_seller})
+    return render(request, "insights/index.html", {"can_choose_scope": can_choose_report_scope(request.user)})
 
 
 urlpatterns = [

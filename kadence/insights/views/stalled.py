@@ -20,10 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError
-from kadence.core.models import OrgUnit, User
 from kadence.core.prg import pop_failed_post, redirect_invalid_form, refuse
 from kadence.core.validation import parse_int
-from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
+from kadence.core.visibility import (
+    can_write_opportunity,
+    scope_choices,
+)
 from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
 from kadence.domain.stall import REASONS
@@ -51,18 +53,6 @@ def _filters(data: Any) -> dict[str, Any]:
         "reason": data.get("reason") or None,
         "sort": data.get("sort") or DEFAULT_SORT,
     }
-
-
-def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
-    """The units and sellers the scope selector offers: those in the user's reach (none for a seller)."""
-    if user.is_seller:
-        return [], []
-    reach = scope_unit_ids(user)
-    units = visible_units(user).order_by("path")
-    if reach is not None:
-        units = units.filter(pk__in=sorted(reach))
-    sellers = assignable_users(user).filter(role__in=[User.Role.REP, User.Role.INSIDE]).order_by("username")
-    return list(units), list(sellers)
 
 
 def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
@@ -96,7 +86,8 @@ def _page(
     report = stalled_report(request.user, **chosen, page=query.get("page"), page_size=query.get("page_size"))
     rows = report.page.items
     stages = _earlier_stages(rows)
-    units, sellers = _scope_choices(request.user)
+    choices = scope_choices(request.user)
+    units, sellers = choices.units, choices.people
     today = report.as_of
     context = {
         "report": report,
