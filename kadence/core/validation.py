@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kadence.core.errors import NotFound, ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest id any database column holds (a signed 64-bit integer)
+MAX_VERSION = 2**31 - 1  # the largest row version (a signed 32-bit integer column)
 
 # Characters no text may hold: C0 controls other than tab, line feed and carriage return, DEL, the C1
 # controls, and lone UTF-16 surrogates (a JSON body may carry them; no database can store them).

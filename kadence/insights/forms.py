@@ -14,7 +14,7 @@ from kadence.accounts.models import Account
 from kadence.activities.models import Activity
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import User
-from kadence.core.validation import MAX_ID
+from kadence.core.validation import MAX_ID, MAX_VERSION
 from kadence.core.visibility import can_choose_report_scope, scope_choices, scope_unit_ids
 from kadence.deals.models import StallAction
 from kadence.insights.services.stall import NEXT_STEP_MAX_LENGTH
@@ -97,4 +97,4 @@ class StallActionForm(forms.Form):
         label=gettext_lazy("Loss reason"), min_value=1, required=False, max_value=MAX_ID
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION)

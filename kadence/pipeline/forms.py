@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kadence.core.formfields import DateField
 from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import MAX_ID
+from kadence.core.validation import MAX_ID, MAX_VERSION
 from kadence.core.visibility import assignable_users, visible_accounts, visible_units, visible_users
 from kadence.pipeline.models import (
     Competitor,
@@ -313,13 +313,13 @@ class OpportunityForm(forms.Form):
 
 class MoveForm(forms.Form):
     stage_id = forms.IntegerField(label=_("Stage"), min_value=1, max_value=MAX_ID)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     override = forms.BooleanField(label=_("Advance without evidence (manager override)"), required=False)
 
 
 class CloseWonForm(forms.Form):
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
@@ -329,7 +329,7 @@ class CloseLostForm(forms.Form):
     winning_competitor = forms.TypedChoiceField(
         label=_("Winning competitor"), coerce=int, empty_value=None, required=False
     )
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -341,7 +341,7 @@ class CloseLostForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why reopen?"), max_length=500, required=False)
 
 
@@ -349,7 +349,7 @@ class ReassignForm(forms.Form):
     # The menu offers the people in the user's scope; who may receive the deal (and who may
     # reassign at all) is the service's rule, so any id is passed on for it to decide.
     owner = forms.IntegerField(label=_("New owner"), widget=forms.Select, min_value=1, max_value=MAX_ID)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
     def __init__(self, user: User, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import User
+from kadence.core.validation import MAX_VERSION
 from kadence.core.visibility import settable_sellers, settable_units
 from kadence.planning.models import PeriodKind
 
@@ -53,7 +54,7 @@ class TargetEditForm(forms.Form):
     )
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
 
 class TargetFilterForm(forms.Form):

@@ -17,8 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kadence.core.errors import DomainError, NotFound
 from kadence.core.prg import ERROR_PAGES, edit_page, form_post, place_field_errors, refill
-from kadence.core.schemas import MAX_VERSION
-from kadence.core.validation import parse_int
+from kadence.core.validation import MAX_VERSION, parse_int
 from kadence.core.visibility import access_target, can_edit_target
 from kadence.planning.forms import TargetEditForm, TargetFilterForm, TargetForm
 from kadence.planning.selectors.targets import period_of, target_list
