@@ -33,6 +33,8 @@ LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
 # and sums and ratios of such amounts stay far inside Decimal's precision.
 MAX_MONEY = Decimal("1e12")
 CENT = Decimal("0.01")
+# An amount of money as a service takes it: clean_money checks and rounds it.
+MoneyInput = Decimal | int | float | str
 
 
 def clean_ids(values: Iterable[Any] | None, field: str) -> list[int] | None:
