@@ -54,7 +54,9 @@ def run_mypy() -> tuple[Counter[str], dict[str, list[str]]]:
         message = LINE_IN_MESSAGE.sub("line N", error["message"]).replace("\n", " ")
         key = f"{error['file']}: [{error['code']}] {message}"
         keys[key] += 1
-        where.setdefault(key, []).append(f"{error['file']}:{error['line']}: [{error['code']}] {error['message']}")
+        where.setdefault(key, []).append(
+            f"{error['file']}:{error['line']}: [{error['code']}] {error['message']}"
+        )
     return keys, where
 
 
@@ -71,10 +73,16 @@ def write_baseline(keys: Counter[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--update", action="store_true", help="drop the errors that are gone from the baseline")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--accept-new", action="store_true", help="with --update: add the new errors too (reviewed upgrades only)"
+        "--update", action="store_true", help="drop the errors that are gone from the baseline"
+    )
+    parser.add_argument(
+        "--accept-new",
+        action="store_true",
+        help="with --update: add the new errors too (reviewed upgrades only)",
     )
     args = parser.parse_args()
     if args.accept_new and not args.update:
@@ -88,7 +96,9 @@ def main() -> int:
     if args.update:
         kept = current if args.accept_new else current & baseline
         write_baseline(kept)
-        print(f"mypy: {sum(current.values())} errors; baseline now {sum(kept.values())} (was {sum(baseline.values())})")
+        print(
+            f"mypy: {sum(current.values())} errors; baseline now {sum(kept.values())} (was {sum(baseline.values())})"
+        )
         if new and not args.accept_new:
             print("new errors, not added to the baseline:")
             for key in sorted(new):

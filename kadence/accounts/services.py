@@ -130,13 +130,15 @@ def _clean_account(values: AccountFields) -> dict[str, Any]:
     return clean
 
 
-def _owner_for(user: User, owner_id: int | None) -> User:
+def _owner_for(user: User, owner_id: int | None) -> tuple[User, int]:
+    """The owner to give an account to, and their team."""
     if owner_id is None or int(owner_id) == user.pk:
         owner = user
     else:
-        owner = visible_users(user).filter(pk=owner_id).first()
-        if owner is None:
+        chosen = visible_users(user).filter(pk=owner_id).first()
+        if chosen is None:
             raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        owner = chosen
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give accounts to people in your own scope."))
     if owner.org_unit_id is None:
@@ -144,7 +146,7 @@ def _owner_for(user: User, owner_id: int | None) -> User:
             _("The owner belongs to no team; an admin must place them in one first."),
             {"owner_id": [_("Owner has no team.")]},
         )
-    return owner
+    return owner, owner.org_unit_id
 
 
 @transaction.atomic
@@ -153,11 +155,9 @@ def account_create(user: User, *, owner_id: int | None = None, **values: Unpack[
     for field in ("name", "industry_id", "region_id"):
         if field not in clean:
             raise required_error(Account, field)
-    owner = _owner_for(user, owner_id)
+    owner, team_id = _owner_for(user, owner_id)
     now = timezone.now()
-    account = Account.objects.create(
-        owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean
-    )
+    account = Account.objects.create(owner=owner, team_id=team_id, created_at=now, updated_at=now, **clean)
     return account
 
 
@@ -178,9 +178,9 @@ def account_update(
             raise PermissionDenied(
                 _("Only a manager, director or admin responsible for this account can reassign it.")
             )
-        owner = _owner_for(user, owner_id)
+        owner, team_id = _owner_for(user, owner_id)
         clean["owner_id"] = owner.pk
-        clean["team_id"] = owner.org_unit_id
+        clean["team_id"] = team_id
     changes = {f: (getattr(account, f), v) for f, v in clean.items() if f in ACCOUNT_AUDITED}
     versioned_update(account, version, clean)
     audit_changes("accounts.account", account.pk, changes, user, reason)

@@ -184,9 +184,10 @@ def opportunity_create(
     account = access_account(user, account_id)
     owner = user
     if owner_id is not None and int(owner_id) != user.pk:
-        owner = visible_users(user).filter(pk=owner_id).select_related("org_unit").first()
-        if owner is None:
+        chosen = visible_users(user).filter(pk=owner_id).select_related("org_unit").first()
+        if chosen is None:
             raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        owner = chosen
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
     if owner.org_unit_id is None:

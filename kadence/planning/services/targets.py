@@ -105,7 +105,7 @@ def target_create(
         unit = OrgUnit.objects.filter(pk=unit_id).first()
         if unit is None:
             raise ValidationFailed(_("Unknown unit."), {"unit_id": [_("Unknown id.")]})
-    else:
+    elif user_id is not None:  # always, given the check above
         seller = User.objects.filter(pk=user_id, is_active=True).first()
         if seller is None:
             raise ValidationFailed(_("Unknown seller."), {"user_id": [_("Unknown id.")]})
