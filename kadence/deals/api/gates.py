@@ -96,8 +96,11 @@ def list_evidence(request: ApiRequest, opp_id: OppId) -> Any:
 
 @router.post("/opportunities/{opp_id}/evidence", response={201: EvidenceOut, codes_4xx: ErrorOut})
 def add_evidence(
-    request: ApiRequest, opp_id: OppId, payload: Form[EvidenceIn], file: File[UploadedFile] = None
-) -> Status[Evidence]:  # type: ignore[assignment]
+    request: ApiRequest,
+    opp_id: OppId,
+    payload: Form[EvidenceIn],
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # optional, as ninja documents it
+) -> Status[Evidence]:
     """Attach evidence (multipart/form-data): a file (size and type limits of the deal-control
     policy; 422 `too_large` / `file_type`), or a link, or a note; for an exit criterion or a free
     evidence type. The deal's level is rechecked."""

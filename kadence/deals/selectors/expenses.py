@@ -27,7 +27,7 @@ from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseB
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
 CENT = Decimal("0.01")
 ZERO = Value(Decimal(0), output_field=MONEY)
 

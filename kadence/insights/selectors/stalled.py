@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 
 from django.db import connection
 from django.db.models import (
@@ -75,7 +75,7 @@ FENCE = 2**62  # a LIMIT no scope reaches: keeps PostgreSQL from flattening a su
 CLOSE_DATE_ENTITY = ("pipeline.opportunity", "expected_close_date")
 # Sort orders offered: most days stalled first (the default), or fewest first.
 SORTS = {"-days_stalled": "ASC", "days_stalled": "DESC"}  # by the first stalled day
-DEFAULT_SORT = "-days_stalled"
+DEFAULT_SORT: Final = "-days_stalled"
 
 
 def stall_policy() -> StallPolicy:
