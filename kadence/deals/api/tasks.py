@@ -4,7 +4,7 @@ kadence.deals.services.tasks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from django.utils import timezone
 from ninja import Router
@@ -15,6 +15,7 @@ from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.schemas.tasks import DealTasksOut, TaskCompleteIn, TaskIn, TaskOut, TaskPatch, TaskReopenIn
 from kadence.deals.selectors.tasks import DealTasks, TaskRow, deal_tasks
 from kadence.deals.services import tasks as services
+from kadence.pipeline.models import DealRole, Stage
 
 router = Router(tags=["deal control"])
 
@@ -23,7 +24,11 @@ TaskId = IdPath
 ONE = {200: TaskOut, codes_4xx: ErrorOut}
 
 
-def _named(row: Any) -> dict[str, Any] | None:
+@overload
+def _named(row: Stage | DealRole) -> dict[str, Any]: ...
+@overload
+def _named(row: Stage | DealRole | None) -> dict[str, Any] | None: ...
+def _named(row: Stage | DealRole | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"id": row.pk, "code": row.code, "name": row.name, "name_zh": row.name_zh, "name_en": row.name_en}

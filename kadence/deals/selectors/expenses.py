@@ -278,9 +278,8 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     ).order_by()
     zh = _zh()
 
-    rep_expenses = expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount"))
-    rep_won = won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id"))
-    rep_expenses, rep_won = list(rep_expenses), list(rep_won)
+    rep_expenses = list(expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount")))
+    rep_won = list(won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id")))
     rep_ids = {r["key"] for r in rep_expenses} | {r["key"] for r in rep_won}
     rep_labels = {
         r["id"]: (
