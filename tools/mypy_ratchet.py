@@ -32,6 +32,10 @@ HEADER = (
 LINE_IN_MESSAGE = re.compile(r"\bline \d+\b")
 
 
+def errors(count: int) -> str:
+    return f"{count} error{'' if count == 1 else 's'}"
+
+
 def run_mypy() -> tuple[Counter[str], dict[str, list[str]]]:
     """The errors of one mypy run: their keys counted, and each key's located lines for the report."""
     proc = subprocess.run(
@@ -96,9 +100,7 @@ def main() -> int:
     if args.update:
         kept = current if args.accept_new else current & baseline
         write_baseline(kept)
-        print(
-            f"mypy: {sum(current.values())} errors; baseline now {sum(kept.values())} (was {sum(baseline.values())})"
-        )
+        print(f"mypy: {errors(current.total())}; baseline now {kept.total()} (was {baseline.total()})")
         if new and not args.accept_new:
             print("new errors, not added to the baseline:")
             for key in sorted(new):
@@ -109,7 +111,7 @@ def main() -> int:
     status = 0
     if new:
         status = 1
-        print(f"mypy: {sum(new.values())} errors not in {BASELINE.relative_to(ROOT)} (fix them):")
+        print(f"mypy: {errors(new.total())} not in {BASELINE.relative_to(ROOT)} (fix them):")
         for key in sorted(new):
             lines = where[key]
             # The same key already listed n times and found m > n times: any of the m lines may be the new one.
@@ -117,13 +119,13 @@ def main() -> int:
     if gone:
         status = 1
         print(
-            f"mypy: {sum(gone.values())} errors in the baseline are fixed; shrink it with"
+            f"mypy: {errors(gone.total())} of the baseline fixed; shrink it with"
             " `.venv/bin/python tools/mypy_ratchet.py --update`:"
         )
         for key in sorted(gone.elements()):
             print(f"  {key}")
     if not status:
-        print(f"mypy: {sum(current.values())} errors, all in the baseline (which may only shrink)")
+        print(f"mypy: {errors(current.total())}, all in the baseline (which may only shrink)")
     return status
 
 
