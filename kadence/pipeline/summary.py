@@ -37,7 +37,6 @@ from kadence.domain.funnel import weighted_amount
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
-T = TypeVar("T")
 Service = TypeVar("Service", bound=Callable[..., Any])
 ZERO = Decimal(0)
 
