@@ -31,9 +31,11 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff, the import layers, mypy against its baseline (tools/mypy_ratchet.py)
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python tools/mypy_ratchet.py
 
 serve: install
 	PORT=$(PORT) $(BIN)/kadence serve --port $(PORT)

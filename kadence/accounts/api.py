@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.accounts import selectors, services
@@ -22,17 +21,18 @@ from kadence.accounts.schemas import (
     ContactQuery,
     IndustryOut,
 )
-from kadence.core.schemas import MAX_ID, ErrorOut, PageOut, page_out
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath, PageOut, page_out
 
 router = Router(tags=["accounts"])
 catalog_router = Router(tags=["configuration"])
 
-AccountId = Path[int, {"ge": 1, "le": MAX_ID}]
-ContactId = Path[int, {"ge": 1, "le": MAX_ID}]
+AccountId = IdPath
+ContactId = IdPath
 
 
 @router.get("/accounts", response={200: PageOut[AccountOut], codes_4xx: ErrorOut})
-def list_accounts(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, Any]:
+def list_accounts(request: ApiRequest, query: Query[AccountQuery]) -> dict[str, Any]:
     """Accounts you may see, filtered and sorted; `count` counts only those."""
     filters = selectors.AccountFilters(
         q=query.q,
@@ -48,13 +48,13 @@ def list_accounts(request: HttpRequest, query: Query[AccountQuery]) -> dict[str,
 
 
 @router.get("/accounts/{account_id}", response={200: AccountDetailOut, codes_4xx: ErrorOut})
-def get_account(request: HttpRequest, account_id: AccountId) -> Account:
+def get_account(request: ApiRequest, account_id: AccountId) -> Account:
     """One account, with what you may do to it."""
     return selectors.account_detail(request.auth, account_id)
 
 
 @router.post("/accounts", response={201: AccountDetailOut, codes_4xx: ErrorOut})
-def create_account(request: HttpRequest, payload: AccountIn) -> Status[Account]:
+def create_account(request: ApiRequest, payload: AccountIn) -> Status[Account]:
     """Create an account (owned by you unless `owner_id` names someone in your scope)."""
     values = payload.dict(exclude={"owner_id"})
     account = services.account_create(request.auth, owner_id=payload.owner_id, **values)
@@ -62,7 +62,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Status[Account]:
 
 
 @router.patch("/accounts/{account_id}", response={200: AccountDetailOut, codes_4xx: ErrorOut})
-def update_account(request: HttpRequest, account_id: AccountId, payload: AccountPatch) -> Account:
+def update_account(request: ApiRequest, account_id: AccountId, payload: AccountPatch) -> Account:
     """Change the fields sent. `version` must be the one you read (409 `conflict` otherwise)."""
     services.account_update(
         request.auth,
@@ -75,7 +75,7 @@ def update_account(request: HttpRequest, account_id: AccountId, payload: Account
 
 
 @router.get("/contacts", response={200: PageOut[ContactOut], codes_4xx: ErrorOut})
-def list_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
+def list_contacts(request: ApiRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     """Contacts at the accounts you may see."""
     page = selectors.contact_list(
         request.auth, account_id=query.account_id, q=query.q, page=query.page, page_size=query.page_size
@@ -84,13 +84,13 @@ def list_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str,
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, codes_4xx: ErrorOut})
-def get_contact(request: HttpRequest, contact_id: ContactId) -> Contact:
+def get_contact(request: ApiRequest, contact_id: ContactId) -> Contact:
     """One contact with their personal profile and buying roles."""
     return selectors.contact_detail(request.auth, contact_id)
 
 
 @router.post("/contacts", response={201: ContactOut, codes_4xx: ErrorOut})
-def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
+def create_contact(request: ApiRequest, payload: ContactIn) -> Status[Contact]:
     """Add a contact to an account (its writers and the owners of its opportunities may)."""
     values = payload.dict(exclude={"account_id"})
     contact = services.contact_create(request.auth, account_id=payload.account_id, **values)
@@ -98,13 +98,13 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 
 
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, codes_4xx: ErrorOut})
-def update_contact(request: HttpRequest, contact_id: ContactId, payload: ContactPatch) -> Contact:
+def update_contact(request: ApiRequest, contact_id: ContactId, payload: ContactPatch) -> Contact:
     """Change the fields sent. `version` must be the one you read (409 `conflict` otherwise)."""
     services.contact_update(request.auth, contact_id, version=payload.version, **payload.changes("version"))
     return selectors.contact_detail(request.auth, contact_id)
 
 
 @catalog_router.get("/industries", response={200: list[IndustryOut], codes_4xx: ErrorOut})
-def list_industries(request: HttpRequest) -> Any:
+def list_industries(request: ApiRequest) -> Any:
     """Industries accounts belong to."""
     return Industry.objects.order_by("order", "code")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ninja import Field, Schema
 
@@ -25,12 +25,20 @@ from kadence.core.schemas import (
 )
 from kadence.core.visibility import can_write_account, can_write_contacts_of
 
-AccountSize = Literal[tuple(Account.Size.values)]  # type: ignore[valid-type]
-AccountStatus = Literal[tuple(Account.Status.values)]  # type: ignore[valid-type]
-AccountSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
-BuyingRole = Literal[tuple(Contact.BuyingRole.values)]  # type: ignore[valid-type]
-Attitude = Literal[tuple(Contact.Attitude.values)]  # type: ignore[valid-type]
-Influence = Literal[tuple(Contact.Influence.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
+    AccountSize = str
+    AccountStatus = str
+    AccountSort = str
+    BuyingRole = str
+    Attitude = str
+    Influence = str
+else:  # the model's choices, an enum in the OpenAPI schema
+    AccountSize = Literal[tuple(Account.Size.values)]
+    AccountStatus = Literal[tuple(Account.Status.values)]
+    AccountSort = Literal[tuple(SORTS)]
+    BuyingRole = Literal[tuple(Contact.BuyingRole.values)]
+    Attitude = Literal[tuple(Contact.Attitude.values)]
+    Influence = Literal[tuple(Contact.Influence.values)]
 
 LongText = 20000
 

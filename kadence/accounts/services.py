@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -15,7 +15,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_money, clean_text
+from kadence.core.validation import MoneyInput, clean_money, clean_text
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -24,32 +24,42 @@ from kadence.core.visibility import (
     visible_users,
 )
 
-ACCOUNT_FIELDS = (
-    "name",
-    "industry_id",
-    "region_id",
-    "address",
-    "size",
-    "status",
-    "buying_power",
-    "currency",
-    "notes",
-)
+
+class AccountFields(TypedDict, total=False):
+    """What account_create sets and account_update changes; a field not given stays as it is."""
+
+    name: str
+    industry_id: int
+    region_id: int
+    address: str
+    size: str
+    status: str
+    buying_power: MoneyInput | None  # None or "" is 0
+    currency: str
+    notes: str
+
+
+class ContactFields(TypedDict, total=False):
+    """What contact_create sets and contact_update changes; a field not given stays as it is."""
+
+    name: str
+    title: str
+    phone: str
+    email: str
+    ambitions: str
+    character: str
+    preferences: str
+    strengths: str
+    buying_roles: list[str] | tuple[str, ...] | None
+    attitude: str
+    influence: str
+    notes: str
+
+
+# Callers may also pass a dict (`**form.service_kwargs()`): a key outside these is refused.
+ACCOUNT_FIELDS = tuple(AccountFields.__annotations__)
 ACCOUNT_AUDITED = ("name", "industry_id", "region_id", "status", "buying_power", "owner_id")
-CONTACT_FIELDS = (
-    "name",
-    "title",
-    "phone",
-    "email",
-    "ambitions",
-    "character",
-    "preferences",
-    "strengths",
-    "buying_roles",
-    "attitude",
-    "influence",
-    "notes",
-)
+CONTACT_FIELDS = tuple(ContactFields.__annotations__)
 
 
 def _label(model, field: str) -> str:
@@ -76,7 +86,7 @@ def _required(value: Any, field: str, model=Account, max_length: int = 200) -> s
     return text
 
 
-def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
+def _clean_account(values: AccountFields) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in ACCOUNT_FIELDS:
@@ -120,13 +130,15 @@ def _clean_account(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _owner_for(user: User, owner_id: int | None) -> User:
+def _owner_for(user: User, owner_id: int | None) -> tuple[User, int]:
+    """The owner to give an account to, and their team."""
     if owner_id is None or int(owner_id) == user.pk:
         owner = user
     else:
-        owner = visible_users(user).filter(pk=owner_id).first()
-        if owner is None:
+        chosen = visible_users(user).filter(pk=owner_id).first()
+        if chosen is None:
             raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        owner = chosen
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give accounts to people in your own scope."))
     if owner.org_unit_id is None:
@@ -134,26 +146,30 @@ def _owner_for(user: User, owner_id: int | None) -> User:
             _("The owner belongs to no team; an admin must place them in one first."),
             {"owner_id": [_("Owner has no team.")]},
         )
-    return owner
+    return owner, owner.org_unit_id
 
 
 @transaction.atomic
-def account_create(user: User, *, owner_id: int | None = None, **values: Any) -> Account:
+def account_create(user: User, *, owner_id: int | None = None, **values: Unpack[AccountFields]) -> Account:
     clean = _clean_account(values)
     for field in ("name", "industry_id", "region_id"):
         if field not in clean:
             raise required_error(Account, field)
-    owner = _owner_for(user, owner_id)
+    owner, team_id = _owner_for(user, owner_id)
     now = timezone.now()
-    account = Account.objects.create(
-        owner=owner, team_id=owner.org_unit_id, created_at=now, updated_at=now, **clean
-    )
+    account = Account.objects.create(owner=owner, team_id=team_id, created_at=now, updated_at=now, **clean)
     return account
 
 
 @transaction.atomic
 def account_update(
-    user: User, account_id: int, *, version: int, owner_id: int | None = None, reason: str = "", **values: Any
+    user: User,
+    account_id: int,
+    *,
+    version: int,
+    owner_id: int | None = None,
+    reason: str = "",
+    **values: Unpack[AccountFields],
 ) -> Account:
     account = access_account(user, account_id, for_write=True)
     clean = _clean_account(values)
@@ -162,9 +178,9 @@ def account_update(
             raise PermissionDenied(
                 _("Only a manager, director or admin responsible for this account can reassign it.")
             )
-        owner = _owner_for(user, owner_id)
+        owner, team_id = _owner_for(user, owner_id)
         clean["owner_id"] = owner.pk
-        clean["team_id"] = owner.org_unit_id
+        clean["team_id"] = team_id
     changes = {f: (getattr(account, f), v) for f, v in clean.items() if f in ACCOUNT_AUDITED}
     versioned_update(account, version, clean)
     audit_changes("accounts.account", account.pk, changes, user, reason)
@@ -174,7 +190,7 @@ def account_update(
 CONTACT_LONG_TEXT = frozenset({"ambitions", "character", "preferences", "strengths", "notes"})
 
 
-def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
+def _clean_contact(values: ContactFields) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in CONTACT_FIELDS:
@@ -228,7 +244,7 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def contact_create(user: User, *, account_id: int, **values: Any) -> Contact:
+def contact_create(user: User, *, account_id: int, **values: Unpack[ContactFields]) -> Contact:
     account = access_account(user, account_id)
     if not can_write_contacts_of(user, account):
         raise PermissionDenied(_("You may view this account but not add contacts to it."))
@@ -240,7 +256,7 @@ def contact_create(user: User, *, account_id: int, **values: Any) -> Contact:
 
 
 @transaction.atomic
-def contact_update(user: User, contact_id: int, *, version: int, **values: Any) -> Contact:
+def contact_update(user: User, contact_id: int, *, version: int, **values: Unpack[ContactFields]) -> Contact:
     contact = access_contact(user, contact_id, for_write=True)
     clean = _clean_contact(values)
     changes = {

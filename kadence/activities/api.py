@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.activities import selectors, services
 from kadence.activities.models import Activity
 from kadence.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, ActivityQuery
-from kadence.core.schemas import MAX_ID, ErrorOut, PageOut, page_out
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath, PageOut, page_out
 
 router = Router(tags=["activities"])
 
-ActivityId = Path[int, {"ge": 1, "le": MAX_ID}]
+ActivityId = IdPath
 
 
 @router.get("/activities", response={200: PageOut[ActivityOut], codes_4xx: ErrorOut})
-def list_activities(request: HttpRequest, query: Query[ActivityQuery]) -> dict[str, Any]:
+def list_activities(request: ApiRequest, query: Query[ActivityQuery]) -> dict[str, Any]:
     """Activities you may see, newest first."""
     filters = selectors.ActivityFilters(**query.dict(exclude={"page", "page_size"}))
     filters.kind = filters.kind or ""
@@ -28,13 +28,13 @@ def list_activities(request: HttpRequest, query: Query[ActivityQuery]) -> dict[s
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, codes_4xx: ErrorOut})
-def get_activity(request: HttpRequest, activity_id: ActivityId) -> Activity:
+def get_activity(request: ApiRequest, activity_id: ActivityId) -> Activity:
     """One activity."""
     return selectors.activity_detail(request.auth, activity_id)
 
 
 @router.post("/activities", response={201: ActivityOut, codes_4xx: ErrorOut})
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
+def create_activity(request: ApiRequest, payload: ActivityIn) -> Status[Activity]:
     """Log (or plan, with `done` false) an activity at an account you see, optionally on one of its
     opportunities; given only `opportunity_id`, the activity takes the opportunity's account."""
     values = payload.dict(exclude_none=True)
@@ -43,7 +43,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
 
 
 @router.patch("/activities/{activity_id}", response={200: ActivityOut, codes_4xx: ErrorOut})
-def update_activity(request: HttpRequest, activity_id: ActivityId, payload: ActivityPatch) -> Activity:
+def update_activity(request: ApiRequest, activity_id: ActivityId, payload: ActivityPatch) -> Activity:
     """Change the fields sent (e.g. mark done). `version` must be the one you read (409 `conflict`
     otherwise)."""
     services.activity_update(request.auth, activity_id, version=payload.version, **payload.changes("version"))

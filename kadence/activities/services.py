@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,10 +19,25 @@ from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_date, clean_ids, clean_text
 from kadence.core.visibility import access_account, access_activity, access_opportunity
 
-FIELDS = ("kind", "subject", "date", "done", "is_effective", "outcome", "next_step", "next_step_date")
+
+class ActivityFields(TypedDict, total=False):
+    """What activity_create sets and activity_update changes; a field not given stays as it is."""
+
+    kind: str
+    subject: str
+    date: date
+    done: bool
+    is_effective: bool
+    outcome: str
+    next_step: str
+    next_step_date: date | None
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
+# Callers may also pass a dict (`**form.service_kwargs()`): a key outside these is refused.
+FIELDS = tuple(ActivityFields.__annotations__)
+
+
+def _clean(values: ActivityFields) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field not in FIELDS:
@@ -58,7 +74,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _contacts(account_id: int, contact_ids) -> list[Contact] | None:
+def _contacts(account_id: int, contact_ids: Iterable[int] | None) -> list[Contact] | None:
     if contact_ids is None:
         return None
     ids = clean_ids(contact_ids, "contact_ids")
@@ -76,8 +92,8 @@ def activity_create(
     *,
     account_id: int | None = None,
     opportunity_id: int | None = None,
-    contact_ids=None,
-    **values: Any,
+    contact_ids: Iterable[int] | None = None,
+    **values: Unpack[ActivityFields],
 ) -> Activity:
     """Log (or plan) an activity at an account the user sees, optionally on one of its opps.
     Given only an opportunity, the activity takes the opportunity's account."""
@@ -120,7 +136,12 @@ def activity_create(
 
 @transaction.atomic
 def activity_update(
-    user: User, activity_id: int, *, version: int, contact_ids=None, **values: Any
+    user: User,
+    activity_id: int,
+    *,
+    version: int,
+    contact_ids: Iterable[int] | None = None,
+    **values: Unpack[ActivityFields],
 ) -> Activity:
     activity = access_activity(user, activity_id, for_write=True)
     clean = _clean(values)

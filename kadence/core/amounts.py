@@ -37,7 +37,7 @@ class AmountUnit(models.TextChoices):
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
-DIVISORS = {AmountUnit.WAN: WAN, AmountUnit.YI: YI}
+DIVISORS: dict[str, Decimal] = {AmountUnit.WAN: WAN, AmountUnit.YI: YI}
 TICKS = 5  # about this many ticks on an amount axis
 # An axis of counts: digits grouped (12,000), fractions only where Plotly puts a tick between whole
 # numbers, never the SI suffixes Plotly uses by default (12k).

@@ -26,6 +26,14 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
 
 
+class ApiRequest(HttpRequest):
+    """The request an endpoint receives: the API's authentication (ApiTokenAuth or BrowserSessionAuth,
+    config/api.py) accepted it and ninja set `auth` to the signed-in user. For annotations: ninja hands
+    the endpoint Django's request itself."""
+
+    auth: User
+
+
 class CsrfFailed(PermissionDenied):
     code = "csrf_failed"
 
@@ -83,7 +91,7 @@ class UserQuery(PageQuery):
 
 
 @router.get("/users", response={200: PageOut[UserOut], codes_4xx: ErrorOut})
-def list_users(request: HttpRequest, query: Query[UserQuery]) -> dict[str, Any]:
+def list_users(request: ApiRequest, query: Query[UserQuery]) -> dict[str, Any]:
     """Colleagues (active users), with their role and unit; filter by name, role, unit subtree, or
     to those you may assign records to."""
     base = assignable_users if query.assignable else visible_users
@@ -99,12 +107,12 @@ def list_users(request: HttpRequest, query: Query[UserQuery]) -> dict[str, Any]:
 
 
 @router.get("/users/me", response={200: MeOut, codes_4xx: ErrorOut})
-def me(request: HttpRequest) -> User:
+def me(request: ApiRequest) -> User:
     """The signed-in user (or the owner of the token)."""
     return request.auth
 
 
 @router.get("/teams", response={200: list[UnitOut], codes_4xx: ErrorOut})
-def list_teams(request: HttpRequest) -> Any:
+def list_teams(request: ApiRequest) -> Any:
     """The organisation tree as rows (company, regions, teams), in tree order (by `path`)."""
     return visible_units(request.auth).order_by("path")

@@ -39,7 +39,7 @@ def cached(key: str, compute: Callable[[], T], timeout: int, *, valid: Callable[
         logger.warning("Cache unreachable; computing %s without it", key, exc_info=True)
         return compute()
     if valid(found):
-        return found  # type: ignore[return-value]
+        return found
     value = compute()
     try:
         cache.set(key, value, timeout)

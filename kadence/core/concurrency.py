@@ -44,7 +44,5 @@ def versioned_update(obj: Model, expected_version: int, values: dict[str, Any]) 
             % {"current": current, "yours": expected},
             current_version=current,
         )
-    for field, value in payload.items():
-        if field not in ("version",):
-            setattr(obj, field, value)
-    obj.version = expected + 1
+    for field, value in {**payload, "version": expected + 1}.items():
+        setattr(obj, field, value)

@@ -16,11 +16,11 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
-        if signed_in and user.language:
-            translation.activate(user.language)
+        signed_in = user if user is not None and user.is_authenticated else None
+        if signed_in is not None and signed_in.language:
+            translation.activate(signed_in.language)
             request.LANGUAGE_CODE = translation.get_language()
-        token = activate_unit(user.amount_unit if signed_in else None)
+        token = activate_unit(signed_in.amount_unit if signed_in is not None else None)
         try:
             return self.get_response(request)
         finally:

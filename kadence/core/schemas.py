@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, P, PathEx, Schema
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -38,6 +38,7 @@ from kadence.core.visibility import is_admin
 # sees an out-of-range integer.
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = PathEx[int, P(ge=1, le=MAX_ID)]  # an id in the URL path, bounded as Id
 Version = Annotated[
     int, Field(ge=1, le=MAX_VERSION, description="The version you read; a stale one answers 409.")
 ]

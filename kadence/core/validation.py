@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.utils.dateparse import parse_date
@@ -34,8 +34,16 @@ LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
 # and sums and ratios of such amounts stay far inside Decimal's precision.
 MAX_MONEY = Decimal("1e12")
 CENT = Decimal("0.01")
+# An amount of money as a service takes it: clean_money checks and rounds it.
+MoneyInput = Decimal | int | float | str
 
 
+@overload
+def clean_ids(values: None, field: str) -> None: ...
+@overload
+def clean_ids(values: Iterable[Any], field: str) -> list[int]: ...
+@overload
+def clean_ids(values: Iterable[Any] | None, field: str) -> list[int] | None: ...
 def clean_ids(values: Iterable[Any] | None, field: str) -> list[int] | None:
     """Distinct positive integer ids in the given order (None stays None)."""
     if values is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -102,7 +103,7 @@ SIZE_WEIGHTS = {
 SIZE_BP_FACTOR = {"small": 0.3, "medium": 1.0, "large": 2.5, "huge": 6.0}
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 

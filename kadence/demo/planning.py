@@ -20,7 +20,14 @@ from kadence.core.models import OrgUnit, User
 from kadence.demo.catalogues import HISTORY_DAYS
 from kadence.demo.world import BOOKED, LOST, OMITTED, OPEN, WON, Org, stream
 from kadence.domain import forecast as fc
-from kadence.domain.periods import Period, add_months, next_week_starts, period_containing, week_start
+from kadence.domain.periods import (
+    Period,
+    PeriodKind,
+    add_months,
+    next_week_starts,
+    period_containing,
+    week_start,
+)
 from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     Opportunity,
@@ -49,7 +56,7 @@ ADJUST_SHARE = 0.2
 UPDATE_AFTER_DAYS = 42
 # `kadence forecast_snapshot --period-kind …` as a site would schedule it: the quarter (the default) every
 # week, the month in its first week, the year in its first week.
-SNAPSHOT_KINDS = ("quarter", "month", "year")
+SNAPSHOT_KINDS: tuple[PeriodKind, ...] = ("quarter", "month", "year")
 SNAPSHOT_HOUR = 6  # the cron line of the forecast_snapshot command runs at 06:00
 ORDER_FORECAST_WEEKS = 30  # weeks of rolling order forecasts kept (the accuracy table looks back up to 26)
 SUBMISSION_REASONS = [
@@ -217,7 +224,7 @@ class PlanningGenerator:
             if all(("quarter", s) in per_user for s in starts):
                 for seller in self.sellers:
                     per_user[("year", starts[0])][seller] = sum(
-                        per_user[("quarter", s)][seller] for s in starts
+                        (per_user[("quarter", s)][seller] for s in starts), Decimal(0)
                     )
         rows = []
         for (kind, start), amounts in sorted(per_user.items()):

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ class OpportunitySimulator:
         self.service_lines = {lines[c] for c in SERVICE_LINES if c in lines}
         self.lines_by_industry: dict[str, tuple[list[int], list[float]]] = {}
         for industry, weights in LINES_BY_INDUSTRY.items():
-            pairs = [(lines[c], w) for c, w in weights.items() if c in lines]
+            pairs: list[tuple[int, float]] = [(lines[c], w) for c, w in weights.items() if c in lines]
             if not pairs:
                 pairs = [(pid, 1.0) for pid, _code in catalog.product_lines]
             self.lines_by_industry[industry] = ([p for p, _ in pairs], cumulative(w for _, w in pairs))
@@ -309,7 +309,8 @@ class OpportunitySimulator:
         """StageChange rows for the events, and when the deal entered the stage it ends in."""
         stages = tpl.open_stages
         won_stage = tpl.won_stage or stages[-1]
-        rows, entered = [], None
+        rows: list[tuple[Any, ...]] = []
+        entered: datetime | None = None
         for kind, fi, ti, t, amount, ecd, reason in events:
             at = self.at(t)
             amount_d, ecd_d = Decimal(int(amount)), self.day(ecd)

@@ -101,7 +101,7 @@ class TemplateSpec:
         return sum(stage.days for stage in self.open_stages)
 
     @property
-    def remaining_days(self) -> list[int]:
+    def remaining_days(self) -> list[float]:
         """Standard days from the start of each open stage to the close (one more entry: 0)."""
         return cumulative(s.days for s in reversed(self.open_stages))[::-1] + [0]
 

@@ -386,10 +386,10 @@ class BulkWriter:
             write = copy.write_row
             if json_at:
                 for row in rows:
-                    row = list(row)
+                    values = list(row)
                     for i in json_at:
-                        row[i] = json.dumps(row[i], ensure_ascii=False)
-                    write(row)
+                        values[i] = json.dumps(values[i], ensure_ascii=False)
+                    write(values)
             else:
                 for row in rows:
                     write(row)

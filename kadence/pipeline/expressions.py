@@ -14,7 +14,7 @@ say where that matters and do their arithmetic so that SQLite divides as a real 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BigIntegerField,
@@ -38,6 +38,10 @@ from kadence.domain.ladder import Ladder
 from kadence.domain.periods import time_buckets
 from kadence.domain.stall import StallPolicy
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
 EPOCH = date(1970, 1, 1)
 
 
@@ -56,7 +60,15 @@ class WeightedAmount(Func):
     def __init__(self, amount: str = "amount", probability: str = "probability", **extra: Any) -> None:
         super().__init__(F(amount), F(probability), **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,  # Func's, not used: the SQL differs by database
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         amount, probability = self.source_expressions
         amount_sql, amount_params = compiler.compile(amount)
         probability_sql, probability_params = compiler.compile(probability)

@@ -4,6 +4,7 @@ opportunities that run through it, with their append-only stage history."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -115,7 +116,7 @@ class Stage(BilingualName):
     standard_days = models.PositiveIntegerField(_("standard days"), default=30)
     is_won = models.BooleanField(_("closing (won) stage"), default=False)
     description = models.TextField(_("description"), blank=True)
-    required_roles = models.ManyToManyField(
+    required_roles: models.ManyToManyField[DealRole, Any] = models.ManyToManyField(
         "DealRole",
         verbose_name=_("roles this stage needs"),
         blank=True,

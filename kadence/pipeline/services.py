@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_date, clean_ids, clean_money, clean_text, not_in_future
+from kadence.core.validation import MoneyInput, clean_date, clean_ids, clean_money, clean_text, not_in_future
 from kadence.core.visibility import (
     access_account,
     access_opportunity,
@@ -49,15 +49,22 @@ from kadence.pipeline.models import (
 
 ENTITY = "pipeline.opportunity"
 AUDITED = ("amount", "currency", "expected_close_date", "forecast_category")
-EDITABLE = (
-    "name",
-    "amount",
-    "currency",
-    "expected_close_date",
-    "forecast_category",
-    "description",
-    "next_step",
-)
+
+
+class OpportunityChanges(TypedDict, total=False):
+    """What opportunity_update changes; a field not given stays as it is."""
+
+    name: str
+    amount: MoneyInput
+    currency: str
+    expected_close_date: date  # required: None is refused
+    forecast_category: str
+    description: str
+    next_step: str
+
+
+# Callers may also pass a dict (`**form.service_kwargs()`): a key outside these is refused.
+EDITABLE = tuple(OpportunityChanges.__annotations__)
 
 
 def _money(value: Any, field: str = "amount") -> Decimal:
@@ -177,9 +184,10 @@ def opportunity_create(
     account = access_account(user, account_id)
     owner = user
     if owner_id is not None and int(owner_id) != user.pk:
-        owner = visible_users(user).filter(pk=owner_id).select_related("org_unit").first()
-        if owner is None:
+        chosen = visible_users(user).filter(pk=owner_id).select_related("org_unit").first()
+        if chosen is None:
             raise ValidationFailed(_("Unknown owner."), {"owner_id": [_("Choose an active user.")]})
+        owner = chosen
         if not in_scope(user, owner.org_unit_id):
             raise PermissionDenied(_("You can only give opportunities to people in your own scope."))
     if owner.org_unit_id is None:
@@ -255,7 +263,7 @@ def opportunity_update(
     reason: str = "",
     product_line_ids: Iterable[int] | None = None,
     competitor_ids: Iterable[int] | None = None,
-    **fields: Any,
+    **fields: Unpack[OpportunityChanges],
 ) -> Opportunity:
     """Change the editable fields of an opportunity. `version` must be the one the user read."""
     unknown = set(fields) - set(EDITABLE)

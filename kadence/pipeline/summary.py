@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
@@ -37,7 +37,7 @@ from kadence.domain.funnel import weighted_amount
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
 
-T = TypeVar("T")
+Service = TypeVar("Service", bound=Callable[..., Any])
 ZERO = Decimal(0)
 
 
@@ -218,15 +218,15 @@ def tracking(opp_id: int) -> Iterator[None]:
         active.discard(opp_id)
 
 
-def keeps_totals(func: Callable[..., T]) -> Callable[..., T]:
+def keeps_totals(func: Service) -> Service:
     """Decorate a service `f(user, opp_id, ...)` so the summary follows the deal it changes."""
 
     @wraps(func)
-    def wrapper(user: Any, opp_id: int, *args: Any, **kwargs: Any) -> T:
+    def wrapper(user: Any, opp_id: int, *args: Any, **kwargs: Any) -> Any:
         with tracking(int(opp_id)):
             return func(user, opp_id, *args, **kwargs)
 
-    return wrapper
+    return cast(Service, wrapper)  # the service's own signature, for its callers
 
 
 def added(opp_id: int) -> None:

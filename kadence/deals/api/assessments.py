@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import P, QueryEx, Router
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.models import BidAssessment, C139Assessment, C139Question, ControlPolicy
 from kadence.deals.schemas.assessments import (
     BidIn,
@@ -25,26 +25,22 @@ from kadence.deals.services import assessments as services
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-HistoryLimit = Query[
+OppId = IdPath
+HistoryLimit = QueryEx[
     int,
-    {
-        "ge": 1,
-        "le": selectors.MAX_HISTORY_LIMIT,
-        "description": "How many past assessments to list, newest first.",
-    },
+    P(ge=1, le=selectors.MAX_HISTORY_LIMIT, description="How many past assessments to list, newest first."),
 ]
 
 
 @router.get("/c139-items", response={200: list[C139ItemOut], codes_4xx: ErrorOut})
-def c139_items(request: HttpRequest) -> list[C139Question]:
+def c139_items(request: ApiRequest) -> list[C139Question]:
     """The 13 C139 items (9 Clear, 3 First, 1 Win) with their wording, in order."""
     return selectors.c139_questions()
 
 
 @router.get("/opportunities/{opp_id}/c139", response={200: C139Out, codes_4xx: ErrorOut})
 def get_c139(
-    request: HttpRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
+    request: ApiRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
 ) -> selectors.C139Record:
     """The deal's latest C139 assessment with its 13 answers (null when never assessed), and the
     history, newest first."""
@@ -52,7 +48,7 @@ def get_c139(
 
 
 @router.post("/opportunities/{opp_id}/c139", response={201: C139AssessmentOut, codes_4xx: ErrorOut})
-def post_c139(request: HttpRequest, opp_id: OppId, payload: C139In) -> Status[C139Assessment]:
+def post_c139(request: ApiRequest, opp_id: OppId, payload: C139In) -> Status[C139Assessment]:
     """Record a C139 assessment of an open deal (you must be able to work on it). Answers keyed by
     item code; missing items count as unknown. The deal's C139 result, staging flag and level follow."""
     answers = {item: answer.dict() for item, answer in payload.answers.items()}
@@ -62,7 +58,7 @@ def post_c139(request: HttpRequest, opp_id: OppId, payload: C139In) -> Status[C1
 
 @router.get("/opportunities/{opp_id}/bid", response={200: BidListOut, codes_4xx: ErrorOut})
 def get_bid(
-    request: HttpRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
+    request: ApiRequest, opp_id: OppId, limit: HistoryLimit = selectors.HISTORY_LIMIT
 ) -> dict[str, Any]:
     """The deal's latest bid / no-bid decision (null when never assessed), the history newest first,
     and the thresholds in force."""
@@ -83,7 +79,7 @@ def get_bid(
 
 
 @router.post("/opportunities/{opp_id}/bid", response={201: BidOut, codes_4xx: ErrorOut})
-def post_bid(request: HttpRequest, opp_id: OppId, payload: BidIn) -> Status[BidAssessment]:
+def post_bid(request: ApiRequest, opp_id: OppId, payload: BidIn) -> Status[BidAssessment]:
     """Record a bid / no-bid decision on an open deal. The score and suggestion are computed; a
     decision different from the suggestion needs a `note`; `qualify` gets a deadline."""
     row = services.bid_assess(request.auth, opp_id, **payload.dict())

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Router
+from ninja import Router
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.schemas.buying_centre import BuyingCentreOut, MemberIn, MemberOut, MemberPatch
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-MemberId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
+MemberId = IdPath
 BASE = "/opportunities/{opp_id}/buying-centre"
 
 
@@ -70,19 +70,19 @@ def view_out(view: selectors.BuyingCentreView) -> dict[str, Any]:
     }
 
 
-def _member(request: HttpRequest, opp_id: int, member_id: int) -> dict[str, Any]:
+def _member(request: ApiRequest, opp_id: int, member_id: int) -> dict[str, Any]:
     return member_out(selectors.buying_centre_member(request.auth, opp_id, member_id, timezone.localdate()))
 
 
 @router.get(BASE, response={200: BuyingCentreOut, codes_4xx: ErrorOut})
-def get_buying_centre(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+def get_buying_centre(request: ApiRequest, opp_id: OppId) -> dict[str, Any]:
     """The deal's buying centre: members (with the last contact, typed or from the activity log),
     the coverage of the required roles and the red flags."""
     return view_out(selectors.buying_centre(request.auth, opp_id, timezone.localdate()))
 
 
 @router.post(BASE, response={201: MemberOut, codes_4xx: ErrorOut})
-def add_member(request: HttpRequest, opp_id: OppId, payload: MemberIn) -> Status[dict[str, Any]]:
+def add_member(request: ApiRequest, opp_id: OppId, payload: MemberIn) -> Status[dict[str, Any]]:
     """Put a contact of the deal's account into its buying centre (deal writers and deal team).
     Roles, attitude and influence left out are copied from the contact. 422 `already_member` if
     the contact is already in."""
@@ -92,7 +92,7 @@ def add_member(request: HttpRequest, opp_id: OppId, payload: MemberIn) -> Status
 
 @router.patch(BASE + "/{member_id}", response={200: MemberOut, codes_4xx: ErrorOut})
 def update_member(
-    request: HttpRequest, opp_id: OppId, member_id: MemberId, payload: MemberPatch
+    request: ApiRequest, opp_id: OppId, member_id: MemberId, payload: MemberPatch
 ) -> dict[str, Any]:
     """Change the fields sent. `version` must be the member's version you read (409 `conflict`
     otherwise); `last_contact_on` may not be in the future."""
@@ -103,7 +103,7 @@ def update_member(
 
 
 @router.delete(BASE + "/{member_id}", response={204: None, codes_4xx: ErrorOut})
-def remove_member(request: HttpRequest, opp_id: OppId, member_id: MemberId) -> Status[None]:
+def remove_member(request: ApiRequest, opp_id: OppId, member_id: MemberId) -> Status[None]:
     """Take a contact out of the buying centre (the contact stays on the account)."""
     services.buying_centre_remove(request.auth, opp_id, member_id)
     return Status(204, None)

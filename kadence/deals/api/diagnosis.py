@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Router
+from ninja import Router
 from ninja.responses import codes_4xx
 
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.schemas.diagnosis import DiagnosisOut
 from kadence.deals.selectors.diagnosis import deal_diagnosis
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
 
 
 @router.get("/opportunities/{opp_id}/diagnosis", response={200: DiagnosisOut, codes_4xx: ErrorOut})
-def get_diagnosis(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+def get_diagnosis(request: ApiRequest, opp_id: OppId) -> dict[str, Any]:
     """Diagnose one deal (项目型销售七步分析法): the seven parts and a dated action list with owners."""
     d = deal_diagnosis(request.auth, opp_id, timezone.localdate())
     opp = d.opportunity

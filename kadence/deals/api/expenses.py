@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Query, Router
 from ninja.responses import Status, codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.errors import ValidationFailed
-from kadence.core.schemas import MAX_ID, ErrorOut, PageQuery, page_out, text_problem
+from kadence.core.schemas import ErrorOut, IdPath, PageQuery, page_out, text_problem
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.schemas.expenses import (
     BudgetIn,
@@ -38,8 +38,8 @@ from kadence.domain.expenses import Usage
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-ExpenseId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
+ExpenseId = IdPath
 
 
 def _named(row: Any) -> dict[str, Any]:
@@ -81,14 +81,14 @@ def _expense_out(expense: Any) -> dict[str, Any]:
 
 
 @router.get("/expense-categories", response={200: list[ExpenseCategoryOut], codes_4xx: ErrorOut})
-def list_categories(request: HttpRequest, include_inactive: bool = False) -> Any:
+def list_categories(request: ApiRequest, include_inactive: bool = False) -> Any:
     """The expense categories a budget and an expense name (by code or id)."""
     qs = ExpenseCategory.objects.order_by("order", "code")
     return qs if include_inactive else qs.filter(is_active=True)
 
 
 @router.get("/opportunities/{opp_id}/expenses", response={200: DealExpensesOut, codes_4xx: ErrorOut})
-def list_expenses(request: HttpRequest, opp_id: OppId, query: Query[PageQuery]) -> dict[str, Any]:
+def list_expenses(request: ApiRequest, opp_id: OppId, query: Query[PageQuery]) -> dict[str, Any]:
     """The deal's budget against its spend per category and in total (with states at the policy's
     thresholds), and its expenses, newest first, one page."""
     found = expense_summary(request.auth, opp_id)
@@ -102,7 +102,7 @@ def list_expenses(request: HttpRequest, opp_id: OppId, query: Query[PageQuery]) 
 
 
 @router.put("/opportunities/{opp_id}/expense-budget", response={200: BudgetSummaryOut, codes_4xx: ErrorOut})
-def set_budget(request: HttpRequest, opp_id: OppId, payload: BudgetIn) -> dict[str, Any]:
+def set_budget(request: ApiRequest, opp_id: OppId, payload: BudgetIn) -> dict[str, Any]:
     """Set the budget of the categories named (`amounts`: {"travel": "20000", "3": "5000"}, category
     code or id → amount ≥ 0; 0 removes it); the others keep theirs. `version` is the budget's version
     you read (409 `conflict` when someone changed it since). Only who may change the deal (403
@@ -115,7 +115,7 @@ def set_budget(request: HttpRequest, opp_id: OppId, payload: BudgetIn) -> dict[s
 
 
 @router.post("/opportunities/{opp_id}/expenses", response={201: ExpenseLoggedOut, codes_4xx: ErrorOut})
-def log_expense(request: HttpRequest, opp_id: OppId, payload: ExpenseIn) -> Status[dict[str, Any]]:
+def log_expense(request: ApiRequest, opp_id: OppId, payload: ExpenseIn) -> Status[dict[str, Any]]:
     """Log an expense (the owner, a manager or the deal team). The answer holds the budget after it;
     `crossed` and `message` say when it just reached the warning or the limit."""
     logged = services.expense_log(request.auth, opp_id, **payload.dict())
@@ -133,7 +133,7 @@ def log_expense(request: HttpRequest, opp_id: OppId, payload: ExpenseIn) -> Stat
 
 
 @router.delete("/opportunities/{opp_id}/expenses/{expense_id}", response={204: None, codes_4xx: ErrorOut})
-def delete_expense(request: HttpRequest, opp_id: OppId, expense_id: ExpenseId) -> Status[None]:
+def delete_expense(request: ApiRequest, opp_id: OppId, expense_id: ExpenseId) -> Status[None]:
     """Delete an expense (who logged it, or who may change the deal)."""
     services.expense_delete(request.auth, opp_id, expense_id)
     return Status(204, None)
@@ -152,7 +152,7 @@ def _cost_row(row: CostRow) -> dict[str, Any]:
 
 
 @router.get("/reports/cost-of-sale", response={200: CostOfSaleOut, codes_4xx: ErrorOut})
-def cost_of_sale(request: HttpRequest, query: Query[CostOfSaleQuery]) -> dict[str, Any]:
+def cost_of_sale(request: ApiRequest, query: Query[CostOfSaleQuery]) -> dict[str, Any]:
     """Cost of sale (营销费用执行状况) per rep and team over a period (default: this calendar year):
     expenses dated in it on the deals they own, the amount and number of deals closed won in it, and
     expenses ÷ won amount. A rep sees their own row; a manager their team(s); a director their

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Path, Query, Router
+from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status, codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.errors import NotFound, ValidationFailed
-from kadence.core.schemas import MAX_ID, ErrorOut, PageOut, page_out
+from kadence.core.schemas import ErrorOut, IdPath, PageOut, page_out
 from kadence.core.visibility import access_evidence, access_opportunity
 from kadence.deals.models import Evidence
 from kadence.deals.schemas.gates import (
@@ -31,9 +32,9 @@ from kadence.deals.services import gates as services
 
 router = Router(tags=["stage gates"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-EvidenceId = Path[int, {"ge": 1, "le": MAX_ID}]
-CriterionId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
+EvidenceId = IdPath
+CriterionId = IdPath
 
 
 def _gates(user, opp_id: int) -> dict[str, Any]:
@@ -77,13 +78,13 @@ def _gates(user, opp_id: int) -> dict[str, Any]:
 
 
 @router.get("/opportunities/{opp_id}/gates", response={200: GatesOut, codes_4xx: ErrorOut})
-def get_gates(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+def get_gates(request: ApiRequest, opp_id: OppId) -> dict[str, Any]:
     """The deal's stage gates: every stage's exit criteria, met or not and why, with their proof."""
     return _gates(request.auth, opp_id)
 
 
 @router.get("/opportunities/{opp_id}/evidence", response={200: list[EvidenceOut], codes_4xx: ErrorOut})
-def list_evidence(request: HttpRequest, opp_id: OppId) -> Any:
+def list_evidence(request: ApiRequest, opp_id: OppId) -> Any:
     """Live evidence of the deal, newest first."""
     opp = access_opportunity(request.auth, opp_id)
     return list(
@@ -95,8 +96,11 @@ def list_evidence(request: HttpRequest, opp_id: OppId) -> Any:
 
 @router.post("/opportunities/{opp_id}/evidence", response={201: EvidenceOut, codes_4xx: ErrorOut})
 def add_evidence(
-    request: HttpRequest, opp_id: OppId, payload: Form[EvidenceIn], file: File[UploadedFile] = None
-) -> Status[Evidence]:  # type: ignore[assignment]
+    request: ApiRequest,
+    opp_id: OppId,
+    payload: Form[EvidenceIn],
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # optional, as ninja documents it
+) -> Status[Evidence]:
     """Attach evidence (multipart/form-data): a file (size and type limits of the deal-control
     policy; 422 `too_large` / `file_type`), or a link, or a note; for an exit criterion or a free
     evidence type. The deal's level is rechecked."""
@@ -126,7 +130,7 @@ def add_evidence(
         }
     },
 )
-def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
+def download_evidence(request: ApiRequest, evidence_id: EvidenceId) -> Any:
     """The evidence file, to whoever can see its deal."""
     evidence = access_evidence(request.auth, evidence_id)
     if not evidence.file:
@@ -144,14 +148,14 @@ def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
 
 
 @router.delete("/evidence/{evidence_id}", response={204: None, codes_4xx: ErrorOut})
-def remove_evidence(request: HttpRequest, evidence_id: EvidenceId, reason: Query[str] = "") -> Status[None]:
+def remove_evidence(request: ApiRequest, evidence_id: EvidenceId, reason: Query[str] = "") -> Status[None]:
     """Withdraw evidence (kept in the record as removed); the deal's level is rechecked."""
     services.evidence_remove(request.auth, evidence_id, reason=reason[:500])
     return Status(204, None)
 
 
 @router.post("/opportunities/{opp_id}/approvals", response={201: ApprovalOut, codes_4xx: ErrorOut})
-def approve(request: HttpRequest, opp_id: OppId, payload: ApprovalIn) -> Status[Any]:
+def approve(request: ApiRequest, opp_id: OppId, payload: ApprovalIn) -> Status[Any]:
     """Approve an `approval` exit criterion: a manager, director or admin responsible for the deal,
     never its owner (403 otherwise)."""
     approval = services.gate_approve(
@@ -162,14 +166,14 @@ def approve(request: HttpRequest, opp_id: OppId, payload: ApprovalIn) -> Status[
 
 @router.delete("/opportunities/{opp_id}/approvals/{criterion_id}", response={204: None, codes_4xx: ErrorOut})
 def revoke(
-    request: HttpRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = ""
+    request: ApiRequest, opp_id: OppId, criterion_id: CriterionId, reason: Query[str] = ""
 ) -> Status[None]:
     services.gate_approval_revoke(request.auth, opp_id, criterion_id=criterion_id, reason=reason[:500])
     return Status(204, None)
 
 
 @router.get("/reports/gate-overrides", response={200: PageOut[OverrideOut], codes_4xx: ErrorOut})
-def list_gate_overrides(request: HttpRequest, query: Query[OverrideQuery]) -> dict[str, Any]:
+def list_gate_overrides(request: ApiRequest, query: Query[OverrideQuery]) -> dict[str, Any]:
     """Stage moves made without the evidence ("advanced without evidence") on deals you can see,
     in [date_from, date_to] (default: this calendar year), newest first."""
     start, end = year_bounds(timezone.localdate())

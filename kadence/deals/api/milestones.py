@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Router
+from ninja import Router
 from ninja.responses import codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.errors import NotFound
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.schemas.milestones import MilestoneIn, MilestoneOut, MilestonePlanOut
 from kadence.deals.selectors import milestones as selectors
 from kadence.deals.services import milestones as services
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-StageId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
+StageId = IdPath
 BASE = "/opportunities/{opp_id}/milestones"
 
 
@@ -73,7 +73,7 @@ def plan_out(plan: selectors.MilestonePlan) -> dict[str, Any]:
 
 
 @router.get(BASE, response={200: MilestonePlanOut, codes_4xx: ErrorOut})
-def get_milestones(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+def get_milestones(request: ApiRequest, opp_id: OppId) -> dict[str, Any]:
     """One row per stage of the deal's process, in order: the customer's buying step, planned and
     actual dates, slippage (flagged beyond the policy's warning days), and a summary."""
     return plan_out(selectors.milestone_plan(request.auth, opp_id, timezone.localdate()))
@@ -81,7 +81,7 @@ def get_milestones(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
 
 @router.put(BASE + "/{stage_id}", response={200: MilestoneOut, codes_4xx: ErrorOut})
 def put_milestone(
-    request: HttpRequest, opp_id: OppId, stage_id: StageId, payload: MilestoneIn
+    request: ApiRequest, opp_id: OppId, stage_id: StageId, payload: MilestoneIn
 ) -> dict[str, Any]:
     """Set a stage's milestone (deal writers and deal team). `version`: the one you read, or null
     for a stage not yet dated (409 `conflict` if stale). A stage of another process answers 404;

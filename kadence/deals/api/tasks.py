@@ -4,26 +4,31 @@ kadence.deals.services.tasks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Router
+from ninja import Router
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, ErrorOut
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import ErrorOut, IdPath
 from kadence.deals.schemas.tasks import DealTasksOut, TaskCompleteIn, TaskIn, TaskOut, TaskPatch, TaskReopenIn
 from kadence.deals.selectors.tasks import DealTasks, TaskRow, deal_tasks
 from kadence.deals.services import tasks as services
+from kadence.pipeline.models import DealRole, Stage
 
 router = Router(tags=["deal control"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
-TaskId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
+TaskId = IdPath
 ONE = {200: TaskOut, codes_4xx: ErrorOut}
 
 
-def _named(row: Any) -> dict[str, Any] | None:
+@overload
+def _named(row: Stage | DealRole) -> dict[str, Any]: ...
+@overload
+def _named(row: Stage | DealRole | None) -> dict[str, Any] | None: ...
+def _named(row: Stage | DealRole | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"id": row.pk, "code": row.code, "name": row.name, "name_zh": row.name_zh, "name_en": row.name_en}
@@ -80,21 +85,21 @@ def _board_out(board: DealTasks) -> dict[str, Any]:
     }
 
 
-def _one(request: HttpRequest, opp_id: int, task_id: int) -> dict[str, Any]:
+def _one(request: ApiRequest, opp_id: int, task_id: int) -> dict[str, Any]:
     board = deal_tasks(request.auth, opp_id, timezone.localdate())
     row = next(r for r in board.rows if r.task.pk == task_id)
     return _task_out(row, board.opp.stage_id)
 
 
 @router.get("/opportunities/{opp_id}/tasks", response={200: DealTasksOut, codes_4xx: ErrorOut})
-def list_tasks(request: HttpRequest, opp_id: OppId) -> dict[str, Any]:
+def list_tasks(request: ApiRequest, opp_id: OppId) -> dict[str, Any]:
     """The deal's tasks (current stage first) with their completion standards, assignees, due dates
     and overdue flags; the roles the current stage needs, who fills them and which are missing."""
     return _board_out(deal_tasks(request.auth, opp_id, timezone.localdate()))
 
 
 @router.post("/opportunities/{opp_id}/tasks", response={201: TaskOut, codes_4xx: ErrorOut})
-def add_task(request: HttpRequest, opp_id: OppId, payload: TaskIn) -> Status[dict[str, Any]]:
+def add_task(request: ApiRequest, opp_id: OppId, payload: TaskIn) -> Status[dict[str, Any]]:
     """Add an ad-hoc task to the deal's current stage (the owner, a manager or the deal team)."""
     task = services.task_add(request.auth, opp_id, **payload.dict())
     return Status(201, _one(request, opp_id, task.pk))
@@ -102,7 +107,7 @@ def add_task(request: HttpRequest, opp_id: OppId, payload: TaskIn) -> Status[dic
 
 @router.post("/opportunities/{opp_id}/tasks/{task_id}/complete", response=ONE)
 def complete_task(
-    request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskCompleteIn
+    request: ApiRequest, opp_id: OppId, task_id: TaskId, payload: TaskCompleteIn
 ) -> dict[str, Any]:
     """Complete a task with a note on how its standard was met (its assignee, the owner or a manager).
     The deal's level is rechecked: a task an exit criterion names may open the stage gate."""
@@ -111,16 +116,14 @@ def complete_task(
 
 
 @router.post("/opportunities/{opp_id}/tasks/{task_id}/reopen", response=ONE)
-def reopen_task(
-    request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskReopenIn
-) -> dict[str, Any]:
+def reopen_task(request: ApiRequest, opp_id: OppId, task_id: TaskId, payload: TaskReopenIn) -> dict[str, Any]:
     """Reopen a done task (who may change the deal); the deal's level is rechecked."""
     services.task_reopen(request.auth, opp_id, task_id, version=payload.version, reason=payload.reason)
     return _one(request, opp_id, task_id)
 
 
 @router.patch("/opportunities/{opp_id}/tasks/{task_id}", response=ONE)
-def update_task(request: HttpRequest, opp_id: OppId, task_id: TaskId, payload: TaskPatch) -> dict[str, Any]:
+def update_task(request: ApiRequest, opp_id: OppId, task_id: TaskId, payload: TaskPatch) -> dict[str, Any]:
     """Reassign the task (to the owner or a deal-team member) and/or move its due date."""
     services.task_update(request.auth, opp_id, task_id, version=payload.version, **payload.changes("version"))
     return _one(request, opp_id, task_id)

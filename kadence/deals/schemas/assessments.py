@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Schema
 
@@ -12,9 +12,14 @@ from kadence.deals.models import BidAssessment, C139Answer
 from kadence.deals.selectors.assessments import bid_overdue
 from kadence.domain import c139 as c139_domain
 
-ItemStatus = Literal[tuple(C139Answer.Status.values)]  # type: ignore[valid-type]
-BuyerType = Literal[tuple(BidAssessment.BuyerType.values)]  # type: ignore[valid-type]
-Outcome = Literal[tuple(BidAssessment.Outcome.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
+    ItemStatus = str
+    BuyerType = str
+    Outcome = str
+else:  # the model's choices, an enum in the OpenAPI schema
+    ItemStatus = Literal[tuple(C139Answer.Status.values)]
+    BuyerType = Literal[tuple(BidAssessment.BuyerType.values)]
+    Outcome = Literal[tuple(BidAssessment.Outcome.values)]
 Answer = Literal[-1, 0, 1]
 
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ninja import Field, Schema
 
 from kadence.accounts.models import Contact
 from kadence.core.schemas import Day, Id, In, PatchIn, Version
 
-RoleCode = Literal[tuple(Contact.BuyingRole.values)]  # type: ignore[valid-type]
-Attitude = Literal[tuple(Contact.Attitude.values)]  # type: ignore[valid-type]
-Influence = Literal[tuple(Contact.Influence.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
+    RoleCode = str
+    Attitude = str
+    Influence = str
+else:  # the model's choices, an enum in the OpenAPI schema
+    RoleCode = Literal[tuple(Contact.BuyingRole.values)]
+    Attitude = Literal[tuple(Contact.Attitude.values)]
+    Influence = Literal[tuple(Contact.Influence.values)]
 Note = Field("", max_length=500)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import DateField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -18,6 +19,18 @@ from kadence.core.visibility import access_opportunity, visible_contacts
 from kadence.deals.models import BuyingCentreMember, ControlPolicy
 from kadence.domain import buying_centre as domain
 from kadence.pipeline.models import Opportunity
+
+
+class LastContact(TypedDict):
+    """The annotation of members_with_last_contact (a date, or its text on some SQLite versions)."""
+
+    last_contact: date | str | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    MemberWithLastContact = WithAnnotations[BuyingCentreMember, LastContact]
 
 ROLE_LABELS = dict(Contact.BuyingRole.choices)
 INFLUENCES = [c for c, _label in Contact.Influence.choices]
@@ -107,7 +120,7 @@ def flag_message(flag: domain.RedFlag, stale_days: int) -> str:
     return flag.code
 
 
-def members_with_last_contact(opp_id: int, as_of: date) -> QuerySet[BuyingCentreMember]:
+def members_with_last_contact(opp_id: int, as_of: date) -> QuerySet[MemberWithLastContact]:
     """The deal's members with their contact and `last_contact` annotated in SQL: the later of
     `last_contact_on` and the latest done activity with the contact dated on or before `as_of`."""
     latest_activity = (

@@ -202,20 +202,20 @@ def deal_diagnosis_of(user: User, opp: Opportunity, as_of: date) -> Diagnosis:
             findings.append(domain.Finding("stalled", opp.stage.name))
         if opp.expected_close_date < as_of:
             findings.append(domain.Finding("close_date_passed"))
-        for row in tasks.rows:
-            if row.overdue:
+        for task_row in tasks.rows:
+            if task_row.overdue:
+                task = task_row.task
                 findings.append(
-                    domain.Finding(
-                        "task_overdue", row.task.name, assignee_id=row.task.assignee_id, due=row.task.due_on
-                    )
+                    domain.Finding("task_overdue", task.name, assignee_id=task.assignee_id, due=task.due_on)
                 )
         for role in tasks.missing_roles:
             findings.append(domain.Finding("role_missing", role.name))
         for flag in centre.red_flags:
             findings.append(domain.Finding(BUYING_CENTRE_KINDS[flag.code], flag.flag.name))
-        for row in plan.rows:
-            if row.slippage.flagged and row.actual_on is None:
-                findings.append(domain.Finding("milestone_slipped", row.stage.buying_step or row.stage.name))
+        for milestone_row in plan.rows:
+            if milestone_row.slippage.flagged and milestone_row.actual_on is None:
+                stage = milestone_row.stage
+                findings.append(domain.Finding("milestone_slipped", stage.buying_step or stage.name))
         if money.total.state == "over":
             findings.append(domain.Finding("budget_over"))
         elif money.total.state == "warn":
@@ -267,9 +267,12 @@ def deal_diagnosis_of(user: User, opp: Opportunity, as_of: date) -> Diagnosis:
             notes.append((_("Bid / no-bid"), _("A competitor's advantage is obvious.")))
         if bid.spec_biased:
             notes.append((_("Bid / no-bid"), _("Technical parameters are written for a competitor.")))
-    for row in plan.rows:
-        if row.milestone and row.milestone.competition_note:
-            notes.append((row.stage.buying_step or row.stage.name, row.milestone.competition_note))
+    for milestone_row in plan.rows:
+        milestone = milestone_row.milestone
+        if milestone and milestone.competition_note:
+            notes.append(
+                (milestone_row.stage.buying_step or milestone_row.stage.name, milestone.competition_note)
+            )
 
     # Part 5: information per stage, evidence counted in one grouped query.
     counts = dict(

@@ -26,7 +26,7 @@ from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseB
 from kadence.domain import expenses as domain
 from kadence.pipeline.models import Opportunity
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
 CENT = Decimal("0.01")
 ZERO = Value(Decimal(0), output_field=MONEY)
 
@@ -261,9 +261,8 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
         status=Opportunity.Status.WON, closed_on__gte=date_from, closed_on__lte=date_to
     ).order_by()
 
-    rep_expenses = expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount"))
-    rep_won = won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id"))
-    rep_expenses, rep_won = list(rep_expenses), list(rep_won)
+    rep_expenses = list(expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount")))
+    rep_won = list(won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id")))
     rep_ids = {r["key"] for r in rep_expenses} | {r["key"] for r in rep_won}
     rep_labels = {
         r["id"]: (

@@ -104,7 +104,7 @@ def _clean_answers(user: User, opp: Opportunity, answers: Any) -> dict[str, dict
         if status not in C139Answer.Status.values:
             errors[f"answers.{item}.status"] = [_("Choose confirmed, unknown or negative.")]
             status = C139Answer.Status.UNKNOWN
-        contact_id = raw.get("confirmed_with_id")
+        contact_id: Any = raw.get("confirmed_with_id")
         if contact_id in (None, ""):
             contact_id = None
         else:
@@ -230,7 +230,7 @@ def bid_assess(
         errors["buyer_type"] = [_("Choose government, military or enterprise.")]
     if outcome not in BidAssessment.Outcome.values:
         errors["outcome"] = [_("Choose pursue, qualify or abandon.")]
-    values = {
+    values: dict[str, Any] = {
         name: _answer(v, name, errors)
         for name, v in (
             ("real_opportunity", real_opportunity),
@@ -239,7 +239,7 @@ def bid_assess(
             ("worth_winning", worth_winning),
         )
     }
-    flags = {
+    flags: dict[str, Any] = {
         "meets_minimum_spec": meets_minimum_spec,
         "close_relationship": close_relationship,
         "genuine_competition": genuine_competition,

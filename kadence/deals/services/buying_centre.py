@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,7 +35,32 @@ ROLES_IN_ORDER = tuple(Contact.BuyingRole.values)
 ROLES = frozenset(ROLES_IN_ORDER)
 ATTITUDES = frozenset(Contact.Attitude.values)
 INFLUENCES = frozenset(Contact.Influence.values)
-EDITABLE = ("roles", "attitude", "influence", "is_key", "last_contact_on", "note")
+
+
+class MemberChanges(TypedDict, total=False):
+    """What buying_centre_update changes; a field not given stays as it is (roles None: none)."""
+
+    roles: list[str] | tuple[str, ...] | None
+    attitude: str
+    influence: str
+    is_key: bool
+    last_contact_on: date | None  # not in the future
+    note: str
+
+
+class MemberValues(TypedDict, total=False):
+    """What buying_centre_add sets; roles, attitude and influence not given (or None) are the contact's."""
+
+    roles: list[str] | tuple[str, ...] | None
+    attitude: str | None
+    influence: str | None
+    is_key: bool
+    last_contact_on: date | None
+    note: str
+
+
+# Callers may also pass a dict (`**form.service_values()`): a key outside these is refused.
+EDITABLE = tuple(MemberChanges.__annotations__)
 
 
 def clean_roles(value: Any) -> list[str]:
@@ -64,7 +89,7 @@ def _choice(value: Any, field: str, allowed: frozenset[str]) -> str:
     return value
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
+def _clean(values: MemberChanges | dict[str, Any]) -> dict[str, Any]:
     """The editable fields present in `values`, checked."""
     unknown = set(values) - set(EDITABLE)
     if unknown:
@@ -112,7 +137,9 @@ def _member_of(opp: Opportunity, member_id: int) -> BuyingCentreMember:
 
 
 @transaction.atomic
-def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any) -> BuyingCentreMember:
+def buying_centre_add(
+    user: User, opp_id: int, *, contact_id: int, **values: Unpack[MemberValues]
+) -> BuyingCentreMember:
     """Put a contact of the deal's account, visible to `user`, into the deal's buying centre. Roles,
     attitude and influence not given (or None) are copied from the contact's record."""
     opp = access_opportunity(user, opp_id, lock=True)
@@ -153,7 +180,7 @@ def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any
 
 @transaction.atomic
 def buying_centre_update(
-    user: User, opp_id: int, member_id: int, *, version: int, **values: Any
+    user: User, opp_id: int, member_id: int, *, version: int, **values: Unpack[MemberChanges]
 ) -> BuyingCentreMember:
     """Change the fields given (roles, attitude, influence, is_key, last_contact_on — not in the
     future —, note). `version` is the member's version read; a stale one is a Conflict (409). A

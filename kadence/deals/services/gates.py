@@ -13,6 +13,7 @@ import mimetypes
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -84,7 +85,7 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
     """Write a verdict onto the deal if it changes anything; audit a level change. True if written.
     `opp` must have been read under its row lock (callers lock it first), so the verdict is about
     the deal as it stands; the write is limited to an open deal all the same."""
-    values = {}
+    values: dict[str, Any] = {}
     if opp.level_id != found.level.pk or opp.probability != found.level.probability:
         values.update(level=found.level, probability=found.level.probability)
     if opp.staging_flag != found.staging:
@@ -157,7 +158,8 @@ def _criterion_of(opp: Opportunity, criterion_id: int | None) -> ExitCriterion |
     return criterion
 
 
-def _check_file(upload: UploadedFile, policy: ControlPolicy) -> tuple[str, str]:
+def _check_file(upload: UploadedFile, policy: ControlPolicy) -> tuple[str, str, int]:
+    """The upload's file name, content type and size, or ValidationFailed."""
     name = os.path.basename(upload.name or "").strip()
     if not name:
         raise ValidationFailed(_("The file has no name."), {"file": [_("Choose a file.")]})
@@ -181,7 +183,7 @@ def _check_file(upload: UploadedFile, policy: ControlPolicy) -> tuple[str, str]:
             code="file_type",
         )
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return name[:255], content_type
+    return name[:255], content_type, upload.size
 
 
 @transaction.atomic
@@ -239,8 +241,8 @@ def evidence_add(
     )
     if upload is not None:
         policy = ControlPolicy.current()
-        name, content_type = _check_file(upload, policy)
-        evidence.file_name, evidence.content_type, evidence.size = name, content_type, upload.size
+        name, content_type, size = _check_file(upload, policy)
+        evidence.file_name, evidence.content_type, evidence.size = name, content_type, size
         evidence.file.save(name, upload, save=False)
     evidence.save()
     audit_changes(ENTITY, opp.pk, {"evidence": ("", f"{evidence.pk}:{title}")}, user)

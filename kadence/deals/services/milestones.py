@@ -78,7 +78,7 @@ def milestone_save(
     stage = Stage.objects.filter(pk=stage_id, template_id=opp.template_id).first()
     if stage is None:
         raise NotFound(_("That stage is not part of this deal's process."))
-    values = {
+    values: dict[str, Any] = {
         "planned_on": _date(planned_on, "planned_on"),
         "actual_on": _date(actual_on, "actual_on"),
         "competition_note": clean_text(competition_note, "competition_note", 500, multiline=True).strip(),

@@ -41,9 +41,9 @@ FIELD = "task"
 UNSET: Any = object()
 
 
-def _role_holders(opp: Opportunity) -> dict[int, int]:
-    """role id → the deal-team member who joined first in that role."""
-    holders: dict[int, int] = {}
+def _role_holders(opp: Opportunity) -> dict[int | None, int]:
+    """role id → the deal-team member who joined first in that role (a task with no role: none)."""
+    holders: dict[int | None, int] = {}
     for role_id, user_id in (
         OpportunityTeamMember.objects.filter(opportunity=opp)
         .order_by("added_at", "id")

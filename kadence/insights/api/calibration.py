@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, In, Money, Reason
 from kadence.insights.api.common import ScopeOut, TemplateRef
 from kadence.insights.selectors.probabilistic import (
@@ -248,21 +248,21 @@ def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
 
 
 @router.get("/calibration", response={200: CalibrationOut, codes_4xx: ErrorOut})
-def get_calibration(request: HttpRequest, query: Query[CalibrationQuery]) -> dict[str, Any]:
+def get_calibration(request: ApiRequest, query: Query[CalibrationQuery]) -> dict[str, Any]:
     """The stored calibration of a process: observed win rate per level, stage and C139 band next to
     the configured probability, with counts and Brier scores, and which probabilities reports use."""
     return calibration_out(calibration_report(request.auth, query.template_id))
 
 
 @router.post("/calibration/recompute", response={200: RecomputeOut, codes_4xx: ErrorOut})
-def recompute_calibration(request: HttpRequest, payload: RecomputeIn) -> dict[str, Any]:
+def recompute_calibration(request: ApiRequest, payload: RecomputeIn) -> dict[str, Any]:
     """Count the closed history again (admin only)."""
     rows = calibration_recompute(request.auth, template_id=payload.template_id)
     return {"rows": rows, "computed_at": timezone.now()}
 
 
 @router.post("/calibration/switch", response={200: CalibrationOut, codes_4xx: ErrorOut})
-def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
+def switch_calibration(request: ApiRequest, payload: SwitchIn) -> dict[str, Any]:
     """Use calibrated probabilities for a process, or go back to the configured ones (admin only).
     Switching on answers 422 `not_enough_outcomes` naming the levels short of data (`short`)."""
     calibration_switch(
@@ -275,7 +275,7 @@ def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any
 
 
 @router.get("/forecast/probabilistic", response={200: ProbabilisticOut, codes_4xx: ErrorOut})
-def get_probabilistic_forecast(request: HttpRequest, query: Query[ProbabilisticQuery]) -> dict[str, Any]:
+def get_probabilistic_forecast(request: ApiRequest, query: Query[ProbabilisticQuery]) -> dict[str, Any]:
     """Monte-Carlo P10 / P50 / P90 of the period's revenue for a scope you can see (a rep: their own;
     a manager: their teams; a director: their regions), and the probability of reaching its target."""
     report = probabilistic_forecast(

@@ -8,16 +8,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.schemas import (
-    MAX_ID,
     Day,
     ErrorOut,
     Id,
+    IdPath,
     In,
     Money,
     MoneyIn,
@@ -36,7 +36,7 @@ from kadence.planning.services import forecast as services
 router = Router(tags=["forecast"])
 
 Kind = Literal["month", "quarter", "year"]
-SubmissionId = Path[int, {"ge": 1, "le": MAX_ID}]
+SubmissionId = IdPath
 
 
 class ForecastScopeQuery(Schema):
@@ -447,7 +447,7 @@ def _today(query: ForecastScopeQuery) -> date:
 
 
 @router.get("/forecast", response={200: ForecastOut, codes_4xx: ErrorOut})
-def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
+def forecast(request: ApiRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
     """The forecast of a scope for a period: deals closing in it by forecast category (booked = won
     in it; omitted left out), weighted pipeline, counts; the time buckets (booked this year to
     `as_of`; closing within 0–3, 3–6, 6–9, 9–12 whole months from the month of `as_of`, overdue in
@@ -465,7 +465,7 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any
 
 
 @router.get("/forecast/submissions", response={200: PageOut[SubmissionOut], codes_4xx: ErrorOut})
-def list_submissions(request: HttpRequest, query: Query[SubmissionQuery]) -> dict[str, Any]:
+def list_submissions(request: ApiRequest, query: Query[SubmissionQuery]) -> dict[str, Any]:
     """Submissions and adjustments of the scope for the period, newest first; kept forever."""
     page = selectors.forecast_submission_list(
         request.auth,
@@ -481,7 +481,7 @@ def list_submissions(request: HttpRequest, query: Query[SubmissionQuery]) -> dic
 
 
 @router.post("/forecast/submissions", response={201: SubmissionDetailOut, codes_4xx: ErrorOut})
-def submit(request: HttpRequest, payload: SubmitIn) -> Status[ForecastSubmission]:
+def submit(request: ApiRequest, payload: SubmitIn) -> Status[ForecastSubmission]:
     """Submit your forecast for the current or a later period. `forecast` defaults to booked +
     commit; the category sums and the deals behind it are recorded, with a snapshot."""
     row = services.forecast_submit(
@@ -497,9 +497,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[ForecastSubmission
 @router.post(
     "/forecast/submissions/{submission_id}/adjust", response={201: SubmissionDetailOut, codes_4xx: ErrorOut}
 )
-def adjust(
-    request: HttpRequest, submission_id: SubmissionId, payload: AdjustIn
-) -> Status[ForecastSubmission]:
+def adjust(request: ApiRequest, submission_id: SubmissionId, payload: AdjustIn) -> Status[ForecastSubmission]:
     """A manager or director adjusts a seller's latest submission, with a reason (422 without one);
     never their own (403). A submission that is no longer the latest answers 409 with `latest_id`."""
     row = services.forecast_adjust(
@@ -509,7 +507,7 @@ def adjust(
 
 
 @router.get("/forecast/orders", response={200: OrdersOut, codes_4xx: ErrorOut})
-def orders(request: HttpRequest, query: Query[ForecastScopeQuery]) -> dict[str, Any]:
+def orders(request: ApiRequest, query: Query[ForecastScopeQuery]) -> dict[str, Any]:
     """The rolling 4-week order forecast: this week's figures for the next four weeks (yours, the
     scope's sum, per seller) and the track record of the last eight weeks per lead (1–4 weeks)."""
     report = selectors.order_forecast_report(
@@ -519,7 +517,7 @@ def orders(request: HttpRequest, query: Query[ForecastScopeQuery]) -> dict[str, 
 
 
 @router.post("/forecast/orders", response={200: OrdersOut, codes_4xx: ErrorOut})
-def save_orders(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
+def save_orders(request: ApiRequest, payload: OrdersIn) -> dict[str, Any]:
     """Enter your order forecast for (some of) the next four weeks; again in the same week replaces it."""
     today = timezone.localdate()
     services.order_forecast_save(request.auth, {w.week_start: w.amount for w in payload.weeks}, today=today)
@@ -527,7 +525,7 @@ def save_orders(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
 
 
 @router.get("/forecast/accuracy", response={200: AccuracyOut, codes_4xx: ErrorOut})
-def accuracy(request: HttpRequest, query: Query[AccuracyQuery]) -> dict[str, Any]:
+def accuracy(request: ApiRequest, query: Query[AccuracyQuery]) -> dict[str, Any]:
     """Forecast vs actual over the last completed periods, for the scope, its units and its sellers.
     Forecast = the snapshot nearest the period start; actual = won amount closed in the period;
     error % = (forecast − actual) ÷ actual (0 when both are 0, null when only the actual is 0);

@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.schemas import (
     Clean,
     Day,
@@ -415,7 +415,7 @@ def capacity_out(found: CapacityReport) -> dict[str, Any]:
     }
 
 
-def _ideal(request: HttpRequest, query: IdealQuery) -> IdealReport:
+def _ideal(request: ApiRequest, query: IdealQuery) -> IdealReport:
     return ideal_for(request.auth, today=timezone.localdate(), **query.dict())
 
 
@@ -423,7 +423,7 @@ def _ideal(request: HttpRequest, query: IdealQuery) -> IdealReport:
 
 
 @router.get("/reports/ideal", response={200: IdealOut, codes_4xx: ErrorOut})
-def ideal_funnel(request: HttpRequest, query: Query[IdealQuery]) -> dict[str, Any]:
+def ideal_funnel(request: ApiRequest, query: Query[IdealQuery]) -> dict[str, Any]:
     """The ideal funnel (METHODOLOGY §8.3) of a scope for a template and period, by the task method
     (N_s = N_win ÷ p_s) and the cycle method (λ, λ_s, WIP_s, lead time L, and the check
     Σ WIP_s × A × p_s = (T ÷ P) × L), with the source of every input (target, average deal,
@@ -434,7 +434,7 @@ def ideal_funnel(request: HttpRequest, query: Query[IdealQuery]) -> dict[str, An
 
 
 @router.get("/reports/capacity", response={200: CapacityOut, codes_4xx: ErrorOut})
-def capacity(request: HttpRequest, query: Query[IdealQuery]) -> dict[str, Any]:
+def capacity(request: ApiRequest, query: Query[IdealQuery]) -> dict[str, Any]:
     """The capacity and velocity check (METHODOLOGY §8.4) of a scope for a period: remaining target,
     coverage against the required 1 ÷ win rate, weighted pipeline ÷ remaining target, velocity
     forecast (SV × days remaining), the gap, the stages too slow to close in time, the stalled deals

@@ -7,11 +7,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
-from kadence.core.schemas import MAX_ID, Day, ErrorOut, Id, In, Money, PageQuery, RefOut, UserRef, Version
+from kadence.core.api import ApiRequest
+from kadence.core.schemas import (
+    Day,
+    ErrorOut,
+    Id,
+    IdPath,
+    In,
+    Money,
+    PageQuery,
+    RefOut,
+    UserRef,
+    Version,
+)
 from kadence.deals.models import StallAction
 from kadence.domain.stall import StallReason
 from kadence.insights.api.common import ScopeOut
@@ -26,7 +37,7 @@ from kadence.insights.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LE
 
 router = Router(tags=["insights"])
 
-OppId = Path[int, {"ge": 1, "le": MAX_ID}]
+OppId = IdPath
 ReasonCode = Literal["stage_time", "no_activity", "close_passed", "close_pushed"]
 
 
@@ -204,7 +215,7 @@ def _row_out(row: StalledRow) -> dict[str, Any]:
 
 
 @router.get("/reports/stalled", response={200: StalledOut, codes_4xx: ErrorOut})
-def stalled_deals(request: HttpRequest, query: Query[StalledQuery]) -> dict[str, Any]:
+def stalled_deals(request: ApiRequest, query: Query[StalledQuery]) -> dict[str, Any]:
     """Stalled open deals of a scope (a rep: their own; a manager: their teams; a director: their
     regions; a unit or seller out of reach: 404), counted per reason, one page sorted by days stalled."""
     report = stalled_report(
@@ -242,7 +253,7 @@ def stalled_deals(request: HttpRequest, query: Query[StalledQuery]) -> dict[str,
 
 
 @router.post("/opportunities/{opp_id}/stall-action", response={201: StallActedOut, codes_4xx: ErrorOut})
-def stall_action(request: HttpRequest, opp_id: OppId, payload: StallActionIn) -> Status[dict[str, Any]]:
+def stall_action(request: ApiRequest, opp_id: OppId, payload: StallActionIn) -> Status[dict[str, Any]]:
     """Record the required outcome for a stalled deal and do it: a dated next step (the deal's next
     step and a planned activity), a downgrade to an earlier stage, or close lost. Whoever may write
     the deal; 422 not_stalled when it is not stalled; nothing is recorded when the action fails."""

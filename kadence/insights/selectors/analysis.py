@@ -203,7 +203,7 @@ def open_pipeline_at(
         "WHERE t.status = %s GROUP BY t.to_stage_id"
     )
     open_stages = set(Stage.objects.filter(template=template, is_won=False).values_list("pk", flat=True))
-    totals = {day: [0, ZERO, ZERO] for day in days}
+    totals: dict[date, list[Any]] = {day: [0, ZERO, ZERO] for day in days}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*outer_params, *params, Opportunity.Status.OPEN])
         for record in cursor.fetchall():
@@ -449,13 +449,13 @@ def _grouped(
         m = out[row[key]]
         m.won, m.lost = row["won"] or 0, row["lost"] or 0
         m.won_amount, m.cycle_total = row["won_amount"] or ZERO, row["cycle"] or 0
-    stall = (
+    stalled_rows = (
         scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
         .values(key)
         .annotate(n=Count("id"), stalled=Count("id", filter=stalled_in_stage(stall, today)))
         .order_by()
     )
-    for row in stall:
+    for row in stalled_rows:
         m = out[row[key]]
         m.stall_open, m.stalled = row["n"], row["stalled"]
     # Expenses of the deals in scope that are open or closed in the window (the deals being worked on).
@@ -519,13 +519,13 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
             AnalysisRow("owner", scope.owner.label, grouped.get(scope.owner.pk, Metrics()), owner=scope.owner)
         )
         rows[0].metrics.sellers = 1
-        targets = {
+        owner_targets = {
             ("user", t.user_id): t.amount
             for t in Target.objects.filter(
                 user=scope.owner, period_kind=PeriodKind.QUARTER, period_start=quarter[0]
             )
         }
-        rows[0].metrics.target = targets.get(("user", scope.owner.pk))
+        rows[0].metrics.target = owner_targets.get(("user", scope.owner.pk))
         parent_target = rows[0].metrics.target
         parent_label = scope.owner.label
     else:
@@ -567,19 +567,19 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
                     child.metrics.sellers += head["n"]
             direct: AnalysisRow | None = None
             for team_id, metrics in grouped.items():
-                row = child_of(team_id)
-                if row is None:
+                child = child_of(team_id)
+                if child is None:
                     if direct is None:
                         direct = AnalysisRow(
                             "direct", _("%(unit)s (directly)") % {"unit": parent_label}, Metrics()
                         )
-                    row = direct
-                row.metrics.add(metrics)
+                    child = direct
+                child.metrics.add(metrics)
             if direct is not None:
                 rows.append(direct)
             target_q = Q(unit_id__in=[u.pk for u in children])
         lookup = target_q | (Q(unit_id=parent_unit.pk) if parent_unit is not None else Q(pk__in=[]))
-        targets = {
+        targets: dict[tuple[int | None, int | None], Decimal] = {
             (t.unit_id, t.user_id): t.amount
             for t in Target.objects.filter(lookup, period_kind=PeriodKind.QUARTER, period_start=quarter[0])
         }

@@ -330,11 +330,11 @@ def funnel_report(
     order = {s.pk: s.order for s in stages}
     won = lost = cycle = 0
     won_amount = ZERO
-    for (kind, from_id, to_id), (n, amount, cycle_days) in flows.pairs.items():
+    for (kind, from_id, to_id), (n, amount, days) in flows.pairs.items():
         if kind == "won":
             won += n
             won_amount += amount
-            cycle += cycle_days
+            cycle += days
         elif kind == "lost":
             lost += n
             if from_id in rows:

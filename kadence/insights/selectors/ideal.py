@@ -498,7 +498,7 @@ def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
         velocity=funnel.velocity,
         days_left=days_left,
     )
-    act = dict(
+    act: dict[str, Any] = dict(
         avg_deal=ideal.avg_deal,
         first_probability=ideal.first_probability,
         period_end=period.end,

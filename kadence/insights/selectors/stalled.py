@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, TypedDict, cast
 
 from django.db import connection
 from django.db.models import (
@@ -75,7 +75,7 @@ FENCE = 2**62  # a LIMIT no scope reaches: keeps PostgreSQL from flattening a su
 CLOSE_DATE_ENTITY = ("pipeline.opportunity", "expected_close_date")
 # Sort orders offered: most days stalled first (the default), or fewest first.
 SORTS = {"-days_stalled": "ASC", "days_stalled": "DESC"}  # by the first stalled day
-DEFAULT_SORT = "-days_stalled"
+DEFAULT_SORT: Final = "-days_stalled"
 
 
 def stall_policy() -> StallPolicy:
@@ -146,6 +146,30 @@ def _since(policy: StallPolicy, as_of: date) -> dict[str, Any]:
         CLOSE_PASSED: DayNumber(F("expected_close_date")) + Value(1),
         CLOSE_PUSHED: pushed,
     }
+
+
+class StallFacts(TypedDict):
+    """The annotations _facts() adds to an opportunity."""
+
+    stage_entered_on: date
+    created_on: date
+    last_activity_on: date | None
+    next_step_on: date | None
+    kth_push_on: date | None
+    close_pushes: int
+
+
+class RowFacts(StallFacts):
+    """The annotations of a row of the list: the facts and the latest stall action."""
+
+    last_action_id: int | None
+
+
+if TYPE_CHECKING:  # the model with these annotations (`annotate(**_facts())` hides them from mypy)
+    from django_stubs_ext import WithAnnotations
+
+    FactsOpportunity = WithAnnotations[Opportunity, StallFacts]
+    RowOpportunity = WithAnnotations[Opportunity, RowFacts]
 
 
 def _facts(policy: StallPolicy, as_of: date) -> dict[str, Any]:
@@ -256,7 +280,7 @@ class StalledReport:
     page: Page
 
 
-def facts_of(opp: Opportunity) -> DealFacts:
+def facts_of(opp: FactsOpportunity) -> DealFacts:
     """The domain's facts from an opportunity annotated with _facts()."""
     return DealFacts(
         stage_entered_on=opp.stage_entered_on,
@@ -275,13 +299,13 @@ def _rows(page: list[tuple[int, int]], policy: StallPolicy, as_of: date) -> list
     if not page:
         return []
     latest_action = StallAction.objects.filter(opportunity_id=OuterRef("pk")).order_by("-acted_at", "-id")
-    opps = {
-        o.pk: o
-        for o in Opportunity.objects.filter(pk__in=[pk for pk, _since in page])
+    found = (
+        Opportunity.objects.filter(pk__in=[pk for pk, _since in page])
         .annotate(**_facts(policy, as_of), last_action_id=Subquery(latest_action.values("id")[:1]))
         .select_related("account", "owner", "team", "stage")
         .defer("description")
-    }
+    )
+    opps = {o.pk: o for o in cast("QuerySet[RowOpportunity]", found)}
     action_ids = [o.last_action_id for o in opps.values() if o.last_action_id]
     actions = (
         {a.pk: a for a in StallAction.objects.filter(pk__in=action_ids).select_related("acted_by")}
@@ -305,7 +329,7 @@ def _rows(page: list[tuple[int, int]], policy: StallPolicy, as_of: date) -> list
                 reasons=stall_reasons(facts_of(opp), policy, as_of),
                 days_stalled=(as_of - since).days + 1,
                 stalled_since=since,
-                last_action=actions.get(opp.last_action_id),
+                last_action=actions.get(opp.last_action_id) if opp.last_action_id is not None else None,
             )
         )
     return rows
@@ -396,8 +420,12 @@ def deal_stall_reasons(
     as_of = as_of or timezone.localdate()
     policy = policy or stall_policy()
     opp = (
-        Opportunity.objects.filter(pk=opp_id, status=Opportunity.Status.OPEN)
-        .annotate(**_facts(policy, as_of))
+        cast(
+            "QuerySet[FactsOpportunity]",
+            Opportunity.objects.filter(pk=opp_id, status=Opportunity.Status.OPEN).annotate(
+                **_facts(policy, as_of)
+            ),
+        )
         .select_related("stage")
         .first()
     )

@@ -5,6 +5,8 @@ Loaded once by a data migration; afterwards an admin edits them in the admin and
 the starting point of a new installation. Tuples are (code, 中文, English, ...).
 """
 
+from typing import Any, TypedDict
+
 # (code, short, zh, en, order, probability %, is_won, is_lost, default forecast category, conditions zh, conditions en)
 LADDER = [
     (
@@ -117,7 +119,22 @@ LOSS_REASONS = [
 E, F, A, P, T = "evidence", "field", "assessment", "approval", "task"
 
 # Stage: (code, zh, en, buying step zh, buying step en, default level, standard days, is_won, [criteria])
-TEMPLATES = [
+# Criterion: (code, kind, zh, en, config)
+CriterionRow = tuple[str, str, str, str, dict[str, Any]]
+StageRow = tuple[str, str, str, str, str, str, int, bool, list[CriterionRow]]
+
+
+class TemplateSpec(TypedDict):
+    code: str
+    zh: str
+    en: str
+    default: bool
+    source: str
+    description: str
+    stages: list[StageRow]
+
+
+TEMPLATES: list[TemplateSpec] = [
     {
         "code": "tianlong8",
         "zh": "天龙八部（八阶段）",

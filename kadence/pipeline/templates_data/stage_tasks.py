@@ -12,11 +12,21 @@ Loaded by a data migration; afterwards an admin edits stages, roles and tasks in
 file is only the starting point of a new installation.
 """
 
+from typing import TypedDict
+
 AM, PS, CO, EX = "account_manager", "presales", "consultant", "executive"
 CM, FI, LE, DE = "commercial", "finance", "legal", "delivery"
 
 # Task: (code, 中文, English, standard 中文, standard English, role, due days after entering the stage)
-_NEGOTIATION = [
+Task = tuple[str, str, str, str, str, str, int]
+
+
+class StageSpec(TypedDict):
+    roles: list[str]
+    tasks: list[Task]
+
+
+_NEGOTIATION: list[Task] = [
     (
         "commercial_terms",
         "商务条款谈判",
@@ -45,7 +55,7 @@ _NEGOTIATION = [
         18,
     ),
 ]
-_SIGNING = [
+_SIGNING: list[Task] = [
     (
         "signing_ceremony",
         "高层参与签约",
@@ -67,7 +77,7 @@ _SIGNING = [
 ]
 
 # {template code: {stage code: {"roles": [role codes], "tasks": [task, ...]}}}
-STAGE_TASKS = {
+STAGE_TASKS: dict[str, dict[str, StageSpec]] = {
     "tianlong8": {
         "plan_call": {
             "roles": [AM],

@@ -8,16 +8,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
+from kadence.core.api import ApiRequest
 from kadence.core.schemas import (
-    MAX_ID,
     Clean,
     Day,
     ErrorOut,
     Id,
+    IdPath,
     In,
     Money,
     MoneyIn,
@@ -36,7 +36,7 @@ from kadence.planning.services import targets as services
 # The same tag as the ideal-funnel endpoints: one section of the API documentation, as before.
 router = Router(tags=["targets and ideal funnel"])
 
-TargetId = Path[int, {"ge": 1, "le": MAX_ID}]
+TargetId = IdPath
 PeriodKindIn = Literal["month", "quarter", "year"]
 
 
@@ -122,7 +122,7 @@ def target_out(target: Target, user: Any) -> dict[str, Any]:
 
 
 @router.get("/targets", response={200: PageOut[TargetOut], codes_4xx: ErrorOut})
-def list_targets(request: HttpRequest, query: Query[TargetQuery]) -> dict[str, Any]:
+def list_targets(request: ApiRequest, query: Query[TargetQuery]) -> dict[str, Any]:
     """Targets you may see (a seller their own; a manager or director those of their units and of the
     sellers in them; an admin all), newest period first; filter by period, unit or seller."""
     page = target_list(request.auth, **query.dict())
@@ -130,13 +130,13 @@ def list_targets(request: HttpRequest, query: Query[TargetQuery]) -> dict[str, A
 
 
 @router.get("/targets/{target_id}", response={200: TargetOut, codes_4xx: ErrorOut})
-def get_target(request: HttpRequest, target_id: TargetId) -> dict[str, Any]:
+def get_target(request: ApiRequest, target_id: TargetId) -> dict[str, Any]:
     """One target you may see."""
     return target_out(access_target(request.auth, target_id), request.auth)
 
 
 @router.post("/targets", response={201: TargetOut, codes_4xx: ErrorOut})
-def create_target(request: HttpRequest, payload: TargetIn) -> Status[dict[str, Any]]:
+def create_target(request: ApiRequest, payload: TargetIn) -> Status[dict[str, Any]]:
     """Set the target of a unit or a seller for a period: a manager for their teams and the sellers in
     them, a director for their regions and below, an admin anywhere (403 otherwise). The period
     start is normalised to the period's first day; a second target for the same scope and period
@@ -146,14 +146,14 @@ def create_target(request: HttpRequest, payload: TargetIn) -> Status[dict[str, A
 
 
 @router.patch("/targets/{target_id}", response={200: TargetOut, codes_4xx: ErrorOut})
-def update_target(request: HttpRequest, target_id: TargetId, payload: TargetPatch) -> dict[str, Any]:
+def update_target(request: ApiRequest, target_id: TargetId, payload: TargetPatch) -> dict[str, Any]:
     """Change the amount, currency, note or period; `version` must be the one you read (409 otherwise)."""
     services.target_update(request.auth, target_id, version=payload.version, **payload.changes("version"))
     return target_out(access_target(request.auth, target_id), request.auth)
 
 
 @router.delete("/targets/{target_id}", response={204: None, codes_4xx: ErrorOut})
-def delete_target(request: HttpRequest, target_id: TargetId, query: Query[DeleteQuery]) -> Status[None]:
+def delete_target(request: ApiRequest, target_id: TargetId, query: Query[DeleteQuery]) -> Status[None]:
     """Delete a target (who may set it): `?version=` is the one you read (409 if someone changed it since)."""
     services.target_delete(request.auth, target_id, version=query.version)
     return Status(204, None)

@@ -75,6 +75,11 @@ def _distinct_counts(rows: Iterable[dict[str, int]], key: str, into: dict[int, l
         counts[1] += row["won"]
 
 
+def _bucket(key: str, counts: list[int], configured: Decimal | None) -> cal.BucketOutcomes:
+    outcomes, won = counts
+    return cal.BucketOutcomes(key, outcomes, won, configured=configured)
+
+
 def calibration_counts(
     template_id: int, *, as_of: date, policy: ForecastPolicy | None = None
 ) -> dict[str, list[cal.BucketOutcomes]]:
@@ -143,14 +148,9 @@ def calibration_counts(
     known = {band.code for band in BANDS}
 
     return {
-        LEVEL: [
-            cal.BucketOutcomes(level.code, *by_level.get(level.pk, [0, 0]), configured=level.probability)
-            for level in levels
-        ],
+        LEVEL: [_bucket(level.code, by_level.get(level.pk, [0, 0]), level.probability) for level in levels],
         STAGE: [
-            cal.BucketOutcomes(
-                stage.code, *by_stage.get(stage.pk, [0, 0]), configured=stage.default_level.probability
-            )
+            _bucket(stage.code, by_stage.get(stage.pk, [0, 0]), stage.default_level.probability)
             for stage in stages
         ],
         C139: [

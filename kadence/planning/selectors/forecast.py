@@ -458,19 +458,19 @@ def forecast_report(
             team = teams.setdefault(seller.team.pk, UnitRow(seller.team))
             team.sellers += 1
             team.submitted += seller.record is not None
-    for team_id, row in teams.items():
-        row.call = calls.get(team_id, fc.ZERO)
+    for team_id, team_row in teams.items():
+        team_row.call = calls.get(team_id, fc.ZERO)
     regions: dict[int, UnitRow] = {}
     if sees_regions(user):
-        for row in teams.values():
-            region_id = _region_of(units, row.unit.pk)
+        for team_row in teams.values():
+            region_id = _region_of(units, team_row.unit.pk)
             if region_id is None:
                 continue
             region = regions.setdefault(region_id, UnitRow(units[region_id]))
-            region.totals += row.totals
-            region.call += row.call
-            region.sellers += row.sellers
-            region.submitted += row.submitted
+            region.totals += team_row.totals
+            region.call += team_row.call
+            region.sellers += team_row.sellers
+            region.submitted += team_row.submitted
     return ForecastReport(
         scope=scope,
         period=period,

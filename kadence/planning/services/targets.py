@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -20,13 +20,27 @@ from kadence.core.audit import audit_changes, diff
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_money, clean_text
+from kadence.core.validation import MoneyInput, clean_money, clean_text
 from kadence.core.visibility import access_target, can_set_target, holds_personal_target
 from kadence.planning.models import Target
 from kadence.planning.selectors.targets import period_of
 
 ENTITY = "planning.target"
 FIELDS = ("unit", "user", "period_kind", "period_start", "amount", "currency", "note")
+
+
+class TargetChanges(TypedDict, total=False):
+    """What target_update changes (the scope stays); a field not given stays as it is."""
+
+    amount: MoneyInput
+    currency: str
+    note: str
+    period_kind: str
+    period_start: date  # any day of the period
+
+
+# Callers may also pass a dict (`**payload.changes()`): a key outside these is refused.
+CHANGEABLE = frozenset(TargetChanges.__annotations__)
 
 
 def _amount(value: Any) -> Decimal:
@@ -76,7 +90,7 @@ def target_create(
     *,
     period_kind: str,
     period_start: date,
-    amount: Any,
+    amount: MoneyInput,
     unit_id: int | None = None,
     user_id: int | None = None,
     currency: str = "CNY",
@@ -92,7 +106,7 @@ def target_create(
         unit = OrgUnit.objects.filter(pk=unit_id).first()
         if unit is None:
             raise ValidationFailed(_("Unknown unit."), {"unit_id": [_("Unknown id.")]})
-    else:
+    elif user_id is not None:  # always, given the check above
         seller = User.objects.filter(pk=user_id, is_active=True).first()
         if seller is None:
             raise ValidationFailed(_("Unknown seller."), {"user_id": [_("Unknown id.")]})
@@ -126,12 +140,12 @@ def target_create(
 
 
 @transaction.atomic
-def target_update(user: User, target_id: int, *, version: int, **changes: Any) -> Target:
+def target_update(user: User, target_id: int, *, version: int, **changes: Unpack[TargetChanges]) -> Target:
     """Change the amount, currency, note or period of a target (the scope stays). `version` is the
     one read (required)."""
     require_version(version)
     target = access_target(user, target_id, for_write=True)
-    unknown = set(changes) - {"amount", "currency", "note", "period_kind", "period_start"}
+    unknown = set(changes) - CHANGEABLE
     if unknown:
         raise ValidationFailed(
             _("These fields cannot be changed."), {f: [_("Not editable.")] for f in sorted(unknown)}

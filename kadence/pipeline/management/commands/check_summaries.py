@@ -22,7 +22,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{row.model} {row.key}: stored {row.stored}, expected {row.expected}")
         if len(found) > SHOWN:
             self.stdout.write(f"… and {len(found) - SHOWN} more.")
-        by_model = {}
+        by_model: dict[str, int] = {}
         for row in found:
             by_model[row.model] = by_model.get(row.model, 0) + 1
         counts = ", ".join(f"{n} {model}" for model, n in sorted(by_model.items()))
