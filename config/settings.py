@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it is the first to see a page view's exception: a domain error → its error page.
+    "kadence.core.error_pages.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

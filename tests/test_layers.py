@@ -57,7 +57,7 @@ def test_no_import_inside_a_function_crosses_apps():
 
 def test_core_names_the_apps_above_it_in_annotations_only():
     """core/visibility.py filters models of the apps above core. It looks them up in Django's app
-    registry; its imports of those apps are under TYPE_CHECKING (the three the import-linter contracts
+    registry; its imports of those apps are under TYPE_CHECKING (the ones the import-linter contracts
     ignore), so they never run."""
     for path in sorted((KADENCE / "core").rglob("*.py")):
         tree = ast.parse(path.read_text())

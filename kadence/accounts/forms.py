@@ -2,28 +2,28 @@
 
 Forms only parse what the browser sends into the types the services take; the services own the
 rules. What a service refuses (`ValidationFailed`) comes back onto the form's fields through
-`ServiceForm.add_domain_error`, so the API and the pages answer a bad value the same way.
+kadence.core.prg.place_error (by `service_fields`), so the API and the pages answer a bad value the
+same way.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account, Contact, Industry
-from kadence.core.errors import DomainError
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import assignable_users, visible_units, visible_users
+from kadence.core.visibility import assignable_users, can_choose_owner, visible_units, visible_users
 
 
 class ServiceForm(forms.Form):
     """A form whose cleaned data feeds a service call.
 
-    `service_fields` maps service keyword → form field; `service_kwargs()` builds the call's
-    keywords and `add_domain_error()` puts a service's field errors back next to the fields.
+    `service_fields` maps service keyword → form field: `service_kwargs()` builds the call's
+    keywords from it, and kadence.core.prg.place_error puts a service's field errors back next to
+    the fields by it.
     """
 
     service_fields: dict[str, str] = {}
@@ -31,59 +31,6 @@ class ServiceForm(forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {key: data[name] for key, name in self.service_fields.items() if name in data}
-
-    def _field_for(self, key: str) -> str | None:
-        for service_key, name in self.service_fields.items():
-            if service_key == key and name in self.fields:
-                return name
-        for candidate in (key, key.removesuffix("_id"), key.removesuffix("_ids") + "s"):
-            if candidate in self.fields:
-                return candidate
-        return None
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        """Show `exc`: its detail above the form, its per-field messages next to the fields."""
-        self.add_error(None, exc.detail)
-        for key, messages in (getattr(exc, "errors", None) or {}).items():
-            name = self._field_for(key)
-            if name is None:
-                continue
-            for message in messages:
-                # add_error drops the field from cleaned_data; fine, the form is re-rendered anyway.
-                if name in self.fields:
-                    self.add_error(name, message)
-
-    def conflict_rows(self, current: Any) -> list[tuple[str, str, str]]:
-        """(label, value saved now, value in this form) for every field where they differ: what the
-        user must look at before saving over someone else's change."""
-        rows = []
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.HiddenInput) or name not in self.cleaned_data:
-                continue
-            attr = name if hasattr(current, name) else None
-            if attr is None:
-                continue
-            saved, mine = getattr(current, attr), self.cleaned_data[name]
-            if hasattr(saved, "all"):  # a many-to-many: the form compares it itself
-                continue
-            if _display(field, saved) != _display(field, mine):
-                rows.append((str(field.label), _display(field, saved), _display(field, mine)))
-        return rows
-
-
-def _display(field: forms.Field, value: Any) -> str:
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if value in (None, ""):
-        return "—"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if isinstance(field, forms.ModelChoiceField):
-        return str(value)
-    choices = dict(getattr(field, "choices", []) or [])
-    if isinstance(value, list | tuple):
-        return ", ".join(str(choices.get(v, v)) for v in value) or "—"
-    return str(choices.get(value, value))
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -97,7 +44,7 @@ def assignable_owners(user: User):
 
 
 def may_choose_owner(user: User) -> bool:
-    return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) or user.is_superuser
+    return can_choose_owner(user)
 
 
 class AccountForm(ServiceForm):

@@ -1,7 +1,7 @@
 """Account pages: the list, the 360° customer file, account and contact forms.
 
 Views parse the request, call a selector or service and render. Domain errors: `NotFound` and
-`PermissionDenied` become the shared error page (404 / 403, core.views.render_error). A refused form
+`PermissionDenied` become the shared error page (404 / 403, kadence.core.error_pages). A refused form
 comes back by post-redirect-get (kadence.core.prg): the POST answers 303 to the form's page, whose
 GET shows the form again with the user's input, once, with the refusal's status: `ValidationFailed`
 with the service's messages next to the fields (422), `Conflict` with what changed meanwhile (409).
@@ -9,26 +9,22 @@ with the service's messages next to the fields (422), `Conflict` with what chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.accounts import selectors, services
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
-from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from kadence.core.prg import form_post, refill
+from kadence.core.errors import NotFound, PermissionDenied
+from kadence.core.htmx import render_page_or_fragment
+from kadence.core.prg import create_page, edit_page, safe_next, saved
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -36,32 +32,6 @@ from kadence.core.visibility import (
     can_write_contacts_of,
     in_scope,
 )
-
-# --- helpers shared with the activity pages ----------------------------------------------------
-
-
-def is_partial(request: HttpRequest, target: str) -> bool:
-    """An htmx request that swaps only `target` (a history restore needs the whole page)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target and not htmx.history_restore_request
-
-
-def render_list(
-    request: HttpRequest, page_template: str, partial_template: str, target: str, context: dict[str, Any]
-) -> HttpResponse:
-    response = render(request, partial_template if is_partial(request, target) else page_template, context)
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
 
 # --- account list and 360 -------------------------------------------------------------------------
 
@@ -84,7 +54,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         request.user, filters, sort=sort, page=parse_int(request.GET.get("page")) or 1
     )
     context = {"form": form, "page": page, "sort": sort, "default_sort": "name"}
-    return render_list(
+    return render_page_or_fragment(
         request, "accounts/account_list.html", "accounts/_account_results.html", "account-results", context
     )
 
@@ -92,10 +62,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    try:
-        data = selectors.account_360(request.user, account_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    data = selectors.account_360(request.user, account_id)
     editable = {a.pk for a in data["activities"] if can_write_activity(request.user, a)}
     return render(
         request,
@@ -105,74 +72,6 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 # --- account forms ----------------------------------------------------------------------------
-
-
-def place_refusal(form: Any, error: DomainError) -> None:
-    """A refusal on a shown-again form: the service's messages next to the fields (a stale version
-    shows the conflict table instead, see edit_page)."""
-    if not isinstance(error, Conflict):
-        form.add_domain_error(error)
-
-
-def create_page(
-    request: HttpRequest,
-    make: Callable[..., Any],
-    initial: dict[str, Any],
-    *,
-    save: Callable[[Any], Any],
-    done: Callable[[Any], HttpResponse],
-    page: Callable[[Any, int], HttpResponse],
-    back: str | None = None,
-    error_pages: tuple[type[DomainError], ...] = (NotFound, PermissionDenied),
-) -> HttpResponse:
-    """A form that creates a record: POST saves through the service (form_post: refused, back to
-    `back`, by default this page's address, by post-redirect-get); GET shows the empty form, or the
-    refused one filled in again with its messages and the refusal's status."""
-    if request.method == "POST":
-        return form_post(
-            request,
-            make(request.POST),
-            save,
-            back=back or request.get_full_path(),
-            done=done,
-            error_pages=error_pages,
-        )
-    refilled = refill(request, make, place=place_refusal)
-    if refilled is None:
-        return page(make(None, initial=initial), 200)
-    return page(refilled.form, refilled.status)
-
-
-def edit_page(
-    request: HttpRequest,
-    make: Callable[..., Any],
-    initial: Callable[[], dict[str, Any]],
-    *,
-    version: int,
-    reload: Callable[[], Any],
-    save: Callable[[Any], Any],
-    done: Callable[[Any], HttpResponse],
-    page: Callable[[Any, dict[str, Any] | None, int], HttpResponse],
-) -> HttpResponse:
-    """An edit form that carries the version it read (account, contact, activity). POST: as
-    create_page. GET: the record's values, or the refused form filled in again; after a stale
-    version the form is rebased on the record's current `version` and shown with the fields where
-    the user's input differs from what is saved now (`reload()`): nothing was written, and saving
-    again is a deliberate choice made with the differences in view."""
-    if request.method == "POST":
-        return form_post(request, make(request.POST), save, back=request.get_full_path(), done=done)
-    refilled = refill(request, make, current_version=version, place=place_refusal)
-    if refilled is None:
-        return page(make(None, initial=initial()), None, 200)
-    conflict = None
-    if isinstance(refilled.error, Conflict):
-        conflict = {"detail": refilled.error.detail, "rows": refilled.form.conflict_rows(reload())}
-    return page(refilled.form, conflict, refilled.status)
-
-
-def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect(to)
 
 
 @login_required
@@ -213,10 +112,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     user = request.user
-    try:
-        account = access_account(user, account_id, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    account = access_account(user, account_id, for_write=True)
     with_owner = in_scope(user, account.team_id)
 
     def make(data: QueryDict | None, **kwargs: Any) -> AccountForm:
@@ -246,14 +142,9 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
     user = request.user
-    try:
-        account = access_account(user, account_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    account = access_account(user, account_id)
     if not can_write_contacts_of(user, account):
-        return render_error(
-            request, PermissionDenied(_("You may view this account but not add contacts to it."))
-        )
+        raise PermissionDenied(_("You may view this account but not add contacts to it."))
 
     def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
         return ContactForm(data, **kwargs)
@@ -281,10 +172,7 @@ def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = request.user
-    try:
-        contact = access_contact(user, contact_id, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    contact = access_contact(user, contact_id, for_write=True)
 
     def make(data: QueryDict | None, **kwargs: Any) -> ContactForm:
         return ContactForm(data, with_version=True, **kwargs)

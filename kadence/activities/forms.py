@@ -94,21 +94,6 @@ class ActivityForm(ServiceForm):
         initial["version"] = activity.version
         return initial
 
-    def conflict_rows(self, current: Any) -> list[tuple[str, str, str]]:
-        rows = super().conflict_rows(current)
-        saved = sorted(c.pk for c in current.contacts.all())
-        mine = sorted(self.cleaned_data.get("contacts") or [])
-        if saved != mine:
-            names = dict(self.fields["contacts"].choices)
-            rows.append(
-                (
-                    str(self.fields["contacts"].label),
-                    ", ".join(str(names.get(i, i)) for i in saved) or "—",
-                    ", ".join(str(names.get(i, i)) for i in mine) or "—",
-                )
-            )
-        return rows
-
 
 class ActivityFilterForm(forms.Form):
     """The activity list's filters, parsed leniently: a bad value means "any"."""

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts import selectors as account_selectors
-from kadence.accounts.views import account_url, create_page, edit_page, render_list, safe_next, saved
+from kadence.accounts.views import account_url
 from kadence.activities import selectors, services
 from kadence.activities.forms import ActivityFilterForm, ActivityForm
-from kadence.core.errors import DomainError, NotFound, PermissionDenied
+from kadence.core.errors import DomainError, NotFound
+from kadence.core.htmx import is_htmx, render_page_or_fragment
+from kadence.core.prg import ERROR_PAGES, create_page, edit_page, safe_next, saved
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
 from kadence.pipeline.selectors import OpportunityFilters, opportunity_list
 
@@ -60,7 +61,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "editable_ids": {a.pk for a in page.items if can_write_activity(user, a)},
     }
-    return render_list(
+    return render_page_or_fragment(
         request,
         "activities/activity_list.html",
         "activities/_activity_results.html",
@@ -88,14 +89,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     account_id = parse_int(params.get("account"))
     opp_id = parse_int(request.GET.get("opportunity"))
-    try:
-        if opp_id:
-            account_id = access_opportunity(user, opp_id).account_id
-        if account_id is None:
-            return _choose_account(request)
-        account = account_selectors.account_detail(user, account_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    if opp_id:
+        account_id = access_opportunity(user, opp_id).account_id
+    if account_id is None:
+        return _choose_account(request)
+    account = account_selectors.account_detail(user, account_id)
     contacts = account_selectors.contact_list(user, account_id=account.pk, page_size=200).items
     opportunities = opportunity_list(
         user, OpportunityFilters(account_id=account.pk), sort="-updated", page_size=200
@@ -139,10 +137,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     user = request.user
-    try:
-        activity = access_activity(user, activity_id, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
+    activity = access_activity(user, activity_id, for_write=True)
     contacts = account_selectors.contact_list(user, account_id=activity.account_id, page_size=200).items
 
     def make(data: QueryDict | None, **kwargs: Any) -> ActivityForm:
@@ -186,19 +181,17 @@ def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
         activity = services.activity_mark_done(
             user, activity_id, version=parse_int(request.POST.get("version"))
         )
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
+    except ERROR_PAGES:
+        raise  # its error page (kadence.core.error_pages)
     except DomainError as exc:  # a stale or missing version
-        if not request.htmx:
+        if not is_htmx(request):
             messages.error(request, exc.detail)
             return redirect(next_url)
-        try:
-            current = selectors.activity_detail(user, activity_id)
-        except DomainError as missing:  # the version was refused before the activity was looked up
-            return render_error(request, missing)
+        # Not found here: the version was refused before the activity was looked up (error page).
+        current = selectors.activity_detail(user, activity_id)
         context.update(activity=current, editable_ids={current.pk}, error=exc.detail)
         return render(request, "activities/_done.html", context, status=exc.status)
-    if not request.htmx:
+    if not is_htmx(request):
         messages.success(request, _("Activity “%(subject)s” marked done.") % {"subject": activity.subject})
         return redirect(next_url)
     context.update(activity=activity, editable_ids={activity.pk})

@@ -19,8 +19,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kadence.core.i18n import chinese_active
 
 
 class AmountUnit(models.TextChoices):
@@ -67,17 +69,13 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _chinese() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
-
 def unit_for(magnitude: Decimal, unit: str | None = None) -> str:
     """The concrete unit (yuan, wan or yi) for an amount of this size under the preference `unit`
     (default the active one): AUTO picks 亿 from 1亿, 万 from 1万, in Chinese only."""
     unit = unit or current_unit()
     if unit != AmountUnit.AUTO:
         return unit if unit in AmountUnit.values else AmountUnit.YUAN
-    if not _chinese():
+    if not chinese_active():
         return AmountUnit.YUAN
     magnitude = abs(magnitude)
     return AmountUnit.YI if magnitude >= YI else AmountUnit.WAN if magnitude >= WAN else AmountUnit.YUAN

@@ -2,7 +2,8 @@
 
 The throttle itself is enforced in the authentication backend (kadence.core.backends); these forms turn
 its refusal into a message the person can act on, and send the old password of a password change through
-authenticate() so that it is throttled too.
+authenticate() so that it is throttled too. And the preferences form (language, amount unit) of
+kadence.core.views.preferences.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
 from django.contrib.auth import authenticate
@@ -17,6 +19,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kadence.core.amounts import AmountUnit
 from kadence.core.throttle import (
     RESET_KEY_PREFIX,
     client_ip,
@@ -114,3 +117,12 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             )
         record_failure(key, ip)
         return email
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("Follow the browser")), *settings.LANGUAGES]
+    )
+    amount_unit = forms.ChoiceField(
+        label=_("Show amounts in"), choices=AmountUnit.choices, widget=forms.RadioSelect
+    )

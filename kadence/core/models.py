@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.amounts import AmountUnit
+from kadence.core.i18n import in_language
 
 
 class BilingualName(models.Model):
@@ -29,8 +29,7 @@ class BilingualName(models.Model):
 
     @property
     def name(self) -> str:
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_zh if lang.startswith("zh") else (self.name_en or self.name_zh)
+        return in_language(self.name_zh, self.name_en)
 
 
 class OrgUnit(BilingualName):

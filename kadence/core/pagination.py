@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 # Page numbers are bounded so that no offset the database sees is out of range (bigint).
-MAX_PAGE_NUMBER = 2**31 - 1
+MAX_PAGE_NUMBER = 2**31 - 1  # a signed 32-bit integer
 
 
 @dataclass

@@ -1,23 +1,13 @@
 """A user's own preferences: the language of the pages and the unit amounts are shown in. The page is
-kadence.core.views.preferences; the admin edits the same fields on the user."""
+kadence.core.views.preferences, its form kadence.core.forms.PreferencesForm; the admin edits the same
+fields on the user."""
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
 from kadence.core.amounts import AmountUnit
 from kadence.core.models import User
-
-
-class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(
-        label=_("Language"), required=False, choices=[("", _("Follow the browser")), *settings.LANGUAGES]
-    )
-    amount_unit = forms.ChoiceField(
-        label=_("Show amounts in"), choices=AmountUnit.choices, widget=forms.RadioSelect
-    )
 
 
 def user_preferences_update(user: User, *, language: str, amount_unit: str) -> User:

@@ -24,11 +24,18 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
-from kadence.core.validation import MAX_ID, MAX_MONEY, control_character_error, date_range_error, money_error
+from kadence.core.validation import (
+    MAX_ID,
+    MAX_MONEY,
+    MAX_VERSION,
+    control_character_error,
+    date_range_error,
+    money_error,
+)
+from kadence.core.visibility import is_admin
 
-# Ids (kadence.core.validation.MAX_ID) and versions are bounded so that no database ever sees an
-# out-of-range integer.
-MAX_VERSION = 2**31 - 1
+# Ids and versions (kadence.core.validation.MAX_ID, MAX_VERSION) are bounded so that no database ever
+# sees an out-of-range integer.
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[
@@ -162,7 +169,7 @@ class MeOut(UserOut):
 
     @staticmethod
     def resolve_is_admin(obj: Any) -> bool:
-        return obj.is_admin_role
+        return is_admin(obj)
 
 
 T = TypeVar("T")

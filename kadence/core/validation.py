@@ -17,9 +17,10 @@ from django.conf import settings
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from kadence.core.errors import ValidationFailed
+from kadence.core.errors import NotFound, ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest id any database column holds (a signed 64-bit integer)
+MAX_VERSION = 2**31 - 1  # the largest row version (a signed 32-bit integer column)
 
 # Characters no text may hold: C0 controls other than tab, line feed and carriage return, DEL, the C1
 # controls, and lone UTF-16 surrogates (a JSON body may carry them; no database can store them).
@@ -119,6 +120,33 @@ def parse_int(value: Any, *, low: int = 1, high: int = MAX_ID) -> int | None:
     except ValueError:
         return None
     return number if low <= number <= high else None
+
+
+def id_param(raw: str | None) -> int | None:
+    """A record's id from a query or form parameter (?unit_id=): None when empty; NotFound (404) when
+    it is no id at all, as for an id no record has (there is nothing to show for it)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    number = parse_int(text)
+    if number is None:
+        raise NotFound(_("Not found."))
+    return number
+
+
+def int_param(raw: str | None, field: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """A whole number from a query or form parameter (?trials=): None when empty; ValidationFailed
+    (422, the message next to `field`) when it is not a whole number from `low` to `high`."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    number = parse_int(text, low=low, high=high)
+    if number is None:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            {field: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]},
+        )
+    return number
 
 
 # --- dates -----------------------------------------------------------------------------------------

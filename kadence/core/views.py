@@ -1,6 +1,6 @@
 """Core pages: sign-in and sign-out, password change and reset, the language switch, the preferences,
-the health check; and (from kadence.core.error_pages) the one mapping of domain errors to error pages
-used by every page view. The home page is a dashboard across capabilities: kadence.insights.views.home."""
+the health check. Domain errors become error pages in kadence.core.error_pages. The home page is a
+dashboard across capabilities: kadence.insights.views.home."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from django.views.i18n import set_language
 
 from kadence.core.amounts import AmountUnit, format_amount
 from kadence.core.caching import cache_problem
-from kadence.core.error_pages import render_error as render_error  # page views import it from here
 from kadence.core.forms import (
+    PreferencesForm,
     ThrottledAuthenticationForm,
     ThrottledPasswordChangeForm,
     ThrottledPasswordResetForm,
 )
-from kadence.core.preferences import PreferencesForm, user_preferences_update
+from kadence.core.preferences import user_preferences_update
 from kadence.core.prg import redirect_invalid_form, refill
 from kadence.core.throttle import clear_failures
 

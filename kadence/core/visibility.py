@@ -1,33 +1,44 @@
 """Who sees and may change what — the one place that decides it (DESIGN rule 3), for lists and
-records and for reports.
+records and for reports. No other module compares roles: they call the predicates here.
 
-Two rules, side by side:
+The deal rules, side by side (a deal is in a set when…):
 
-- **Lists, records, detail pages, the API and exports** (`visible_*`, `access_*`, `can_*`): a sales
-  rep or inside-sales rep sees what they own, or are on the deal team of; a manager sees everything
-  of the units they manage (default: their own team), subtree included; a director likewise for
-  their region(s); an admin sees everything (METHODOLOGY §0).
-- **Reports** (`resolve_scope` → `Scope`: funnel, forecast, targets, analysis, stalled deals) count
-  deals by their owner and the owner's team (`Opportunity.team`), never by deal-team membership: a
-  seller's report is their own deals; a manager's or director's is their managed units (or one unit
-  or seller of them); an admin's is the company (METHODOLOGY §8.5). A deal a rep sees in their
-  lists because they are on its deal team is not in their figures: the figures belong to its owner.
+| rule | a seller | a manager / director | an admin | used by |
+|---|---|---|---|---|
+| **list** `visible_opportunities` | owns it, or is on its deal team | + its team is in their units (subtree) | every deal | lists, detail pages, the API, exports, deal-control tabs, `access_opportunity` |
+| **report** `resolve_scope` → `Scope` | owns it | its team (`Opportunity.team`) is in their units, or the unit / seller they chose | the company, or the unit / seller chosen | funnel, analysis, stalled deals, ideal funnel and capacity, forecasts, accuracy, orders, the probabilistic forecast, targets of a scope |
+| **report, default scope** `report_opportunities` | owns it | its team is in their units | every deal | the cost-of-sale report |
+| **dashboard** `dashboard_opportunities` | owns it | the list rule | the list rule | the home page, expense alerts |
+
+Why two rules: a list answers "what may I open", so a deal-team member finds the deals they work
+on; a report answers "what do the people I answer for sell" (METHODOLOGY §8.5: rep → team → region
+→ company), so a deal counts once, for its owner and the owner's team, never for a deal-team
+member: a deal a rep sees in their lists because they are on its deal team is not in their figures.
+The calibration is company-wide statistics with no deal data (`can_read_calibration`): every
+reader gets the same figures.
 
 Writes: the owner, a manager or director whose scope holds the record, or an admin. Being on a
-deal team gives read access, not write access. Reassigning an opportunity needs a manager or above.
+deal team gives read access and the right to add proof and work (evidence, assessments, buying
+centre, milestones, tasks, expenses) — whoever may see a deal may contribute to it — not the right
+to change the deal. Reassigning an opportunity needs a manager or above; approving a gate a manager,
+director or admin with the deal in scope who is not its owner.
 
 Every list, detail, API endpoint, export and aggregate starts from a `visible_*` queryset or an
-`access_*` getter here, every report from `resolve_scope`. A record (or a unit, or a seller) that is
-not visible answers "not found", exactly like one that does not exist.
+`access_*` getter here (`related=` loads the relations the caller needs with the row, so it is
+read once), every report from `resolve_scope`, every scope picker from `scope_choices`. A record
+(or a unit, or a seller) that is not visible answers "not found", exactly like one that does not
+exist.
 
-The models the rules filter (opportunities, deal teams, accounts, contacts, activities) belong to
-apps above core, which import core; core imports none of them. It looks them up by label in Django's
-app registry (`_model("pipeline.Opportunity")`) when a rule runs, and names them only in annotations
-(under TYPE_CHECKING, never executed). So the policy stays in one module without an import cycle.
+The models the rules filter (opportunities, deal teams, accounts, contacts, activities, evidence,
+targets) belong to apps above core, which import core; core imports none of them. It looks them
+up by label in Django's app registry (`_model("pipeline.Opportunity")`) when a rule runs, and names
+them only in annotations (under TYPE_CHECKING, never executed). So the policy stays in one module
+without an import cycle.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +52,88 @@ from kadence.core.models import OrgUnit, User
 if TYPE_CHECKING:
     from kadence.accounts.models import Account, Contact
     from kadence.activities.models import Activity
+    from kadence.deals.models import Evidence
     from kadence.pipeline.models import Opportunity
+    from kadence.planning.models import Target
 
 ALL = None  # scope marker: no restriction
+
+# --- roles -------------------------------------------------------------------------------------
+# Every decision that depends on a role is a named predicate here; no other module compares roles.
+
+SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
+"""Sellers (reps, inside sales): they own deals and hold personal targets; a report of theirs is
+their own figures."""
+LEAD_ROLES = (User.Role.MANAGER, User.Role.DIRECTOR)
+"""Managers and directors: they lead units (their managed units, subtree included)."""
+FORECAST_ROLES = (*SELLER_ROLES, *LEAD_ROLES)
+"""Who calls a forecast: sellers for their deals, managers and directors for their units."""
+
+
+def is_admin(user: User) -> bool:
+    """An admin (or a superuser): sees and may change everything, the company is their report scope."""
+    return user.is_admin_role
+
+
+def is_seller(user: User) -> bool:
+    """A rep or inside-sales rep: their report scope is always themselves."""
+    return user.role in SELLER_ROLES
+
+
+def is_lead(user: User) -> bool:
+    """A manager or director (by role; an admin is not a lead)."""
+    return user.role in LEAD_ROLES
+
+
+def can_choose_report_scope(user: User) -> bool:
+    """May pick a unit or a seller as a report's scope (everyone but a seller)."""
+    return not is_seller(user)
+
+
+def can_lead(user: User) -> bool:
+    """A manager, director or admin: who adjusts forecasts, sets targets and sees the comparisons of
+    their units (a superuser counts as an admin)."""
+    return is_lead(user) or is_admin(user)
+
+
+def can_choose_owner(user: User) -> bool:
+    """May name who owns an account on its form (a manager, director or admin)."""
+    return can_lead(user)
+
+
+def sees_regions(user: User) -> bool:
+    """Reports break a director's or admin's figures down by region as well as by team."""
+    return user.role == User.Role.DIRECTOR or is_admin(user)
+
+
+def can_change_calibration(user: User) -> bool:
+    """Recomputing the calibration and switching reports to it is an admin's decision."""
+    return is_admin(user)
+
+
+def holds_personal_target(user: User) -> bool:
+    """Personal targets are for sellers (targets of everyone else are their units')."""
+    return is_seller(user)
+
+
+def sellers_q(prefix: str = "") -> Q:
+    """A filter on users (or on `<prefix>role`) keeping the sellers."""
+    return Q(**{f"{prefix}role__in": SELLER_ROLES})
+
+
+def deal_lead_candidates(unit_ids: list[int], *, exclude: int | None = None) -> QuerySet[User]:
+    """Active managers and directors who manage one of `unit_ids` (a deal's team and the units above
+    it), but not `exclude` (the deal's owner): who a deal's manager is chosen from."""
+    return (
+        User.objects.filter(is_active=True, role__in=LEAD_ROLES, managed_units__in=unit_ids)
+        .exclude(pk=exclude)
+        .distinct()
+    )
+
+
+def leads_closer(role: str) -> bool:
+    """Between a manager and a director over a deal, the manager is the closer lead."""
+    return role == User.Role.MANAGER
 
 
 def _model(label: str) -> Any:
@@ -57,9 +147,9 @@ def scope_unit_ids(user: User) -> frozenset[int] | None:
     for a rep, the subtrees of the managed units (or of their own unit) for managers and directors."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    if user.is_admin_role:
+    if is_admin(user):
         return ALL
-    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
+    if not is_lead(user):
         return frozenset()
     cached = getattr(user, "_kadence_scope", None)
     if cached is not None:
@@ -105,49 +195,39 @@ def can_write_opportunity(user: User, opp: Opportunity) -> bool:
     return opp.owner_id == user.pk or in_scope(user, opp.team_id)
 
 
+def _managing_role(user: User) -> bool:
+    """A manager, director or admin by role (a superuser with a seller's role is not one here)."""
+    return user.role in (*LEAD_ROLES, User.Role.ADMIN)
+
+
 def can_reassign_opportunity(user: User, opp: Opportunity) -> bool:
-    return user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN) and in_scope(
-        user, opp.team_id
-    )
-
-
-def can_contribute_to_opportunity(user: User, opp: Opportunity) -> bool:
-    """Who may add proof and work to a deal (evidence, assessments, buying centre, milestones, tasks,
-    expenses): whoever may write it, and the members of its deal team."""
-    if can_write_opportunity(user, opp):
-        return True
-    members = _model("pipeline.OpportunityTeamMember").objects
-    return members.filter(opportunity_id=opp.pk, user_id=user.pk).exists()
+    return _managing_role(user) and in_scope(user, opp.team_id)
 
 
 def can_approve_for_opportunity(user: User, opp: Opportunity) -> bool:
     """Who may approve a gate or override one (METHODOLOGY §2): a manager, director or admin with the
     deal in scope, and never its owner, whatever their role."""
-    return (
-        user.role in (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
-        and opp.owner_id != user.pk
-        and in_scope(user, opp.team_id)
-    )
-
-
-def access_opportunity_to_contribute(user: User, opp_id: int, *, lock: bool = False) -> Opportunity:
-    """The opportunity if `user` may contribute to it (see can_contribute_to_opportunity); `lock`
-    as for access_opportunity."""
-    opp = access_opportunity(user, opp_id, lock=lock)
-    if not can_contribute_to_opportunity(user, opp):
-        raise PermissionDenied(_("You may view this opportunity but not work on it."))
-    return opp
+    return _managing_role(user) and opp.owner_id != user.pk and in_scope(user, opp.team_id)
 
 
 def access_opportunity(
-    user: User, opp_id: int, *, for_write: bool = False, lock: bool = False
+    user: User,
+    opp_id: int,
+    *,
+    for_write: bool = False,
+    lock: bool = False,
+    related: Iterable[str] = (),
 ) -> Opportunity:
-    """The opportunity if `user` may see it (and change it, with `for_write`). With `lock`, the row is
-    read under its write lock (SELECT … FOR NO KEY UPDATE, held to the end of the transaction): a
-    service that changes what the deal counts for (its level, stage, status, amount, owner, close
-    date) decides on the state no one else can change until it commits, so two writes to one deal
-    are serialised and the report summaries stay exact. Call it first, inside the transaction."""
-    qs = visible_opportunities(user)
+    """The opportunity if `user` may see it (and change it, with `for_write`). Whoever may see a deal
+    may also add proof and work to it (evidence, assessments, buying centre, milestones, tasks,
+    expenses): its deal team reads and contributes, its writers also change it. `related` names the
+    relations to load with it (select_related), so a caller fetches the row once. With `lock`, the
+    row is read under its write lock (SELECT … FOR NO KEY UPDATE, held to the end of the
+    transaction): a service that changes what the deal counts for (its level, stage, status, amount,
+    owner, close date) decides on the state no one else can change until it commits, so two writes
+    to one deal are serialised and the report summaries stay exact. Call it first, inside the
+    transaction."""
+    qs = _related(visible_opportunities(user), related)
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
     opp = qs.filter(pk=opp_id).first()
@@ -156,6 +236,32 @@ def access_opportunity(
     if for_write and not can_write_opportunity(user, opp):
         raise PermissionDenied(_("You may view this opportunity but not change it."))
     return opp
+
+
+def dashboard_opportunities(user: User) -> QuerySet[Opportunity]:
+    """What a personal dashboard (the home page, the expense alerts) counts: a seller's own deals
+    (their figures, as in a report), for anyone else every deal they can see (the list rule)."""
+    qs = visible_opportunities(user)
+    return qs.filter(owner=user) if is_seller(user) else qs
+
+
+def report_opportunities(user: User) -> QuerySet[Opportunity]:
+    """The deals a report counts for `user` when no unit or seller is chosen (the cost-of-sale
+    report): a seller's own, a manager's or director's those of their units, an admin's all.
+    Deal-team memberships add nothing: a report is about the people one answers for (the report
+    rule; resolve_scope narrows it to a unit or a seller)."""
+    visible = visible_opportunities(user)
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return visible
+    if scope:
+        return visible.filter(team_id__in=scope)
+    return visible.filter(owner=user)
+
+
+def _related(qs: QuerySet, related: Iterable[str]) -> QuerySet:
+    names = list(related)
+    return qs.select_related(*names) if names else qs
 
 
 # --- accounts and contacts ------------------------------------------------------------------
@@ -183,8 +289,10 @@ def can_write_account(user: User, account: Account) -> bool:
     return account.owner_id == user.pk or in_scope(user, account.team_id)
 
 
-def access_account(user: User, account_id: int, *, for_write: bool = False) -> Account:
-    account = visible_accounts(user).filter(pk=account_id).first()
+def access_account(
+    user: User, account_id: int, *, for_write: bool = False, related: Iterable[str] = ()
+) -> Account:
+    account = _related(visible_accounts(user), related).filter(pk=account_id).first()
     if account is None:
         raise NotFound(_("Account not found."))
     if for_write and not can_write_account(user, account):
@@ -207,8 +315,10 @@ def visible_contacts(user: User) -> QuerySet[Contact]:
     return contacts.filter(account__in=visible_accounts(user))
 
 
-def access_contact(user: User, contact_id: int, *, for_write: bool = False) -> Contact:
-    contact = visible_contacts(user).select_related("account").filter(pk=contact_id).first()
+def access_contact(
+    user: User, contact_id: int, *, for_write: bool = False, related: Iterable[str] = ()
+) -> Contact:
+    contact = visible_contacts(user).select_related("account", *related).filter(pk=contact_id).first()
     if contact is None:
         raise NotFound(_("Contact not found."))
     if for_write and not can_write_contacts_of(user, contact.account):
@@ -236,13 +346,109 @@ def can_write_activity(user: User, activity: Activity) -> bool:
     return activity.owner_id == user.pk or in_scope(user, activity.team_id)
 
 
-def access_activity(user: User, activity_id: int, *, for_write: bool = False) -> Activity:
-    activity = visible_activities(user).filter(pk=activity_id).first()
+def access_activity(
+    user: User, activity_id: int, *, for_write: bool = False, related: Iterable[str] = ()
+) -> Activity:
+    activity = _related(visible_activities(user), related).filter(pk=activity_id).first()
     if activity is None:
         raise NotFound(_("Activity not found."))
     if for_write and not can_write_activity(user, activity):
         raise PermissionDenied(_("You may view this activity but not change it."))
     return activity
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def access_evidence(user: User, evidence_id: int, *, related: Iterable[str] = ()) -> Evidence:
+    """Evidence of a deal `user` can see (NotFound otherwise, also once removed). Whoever sees the
+    deal may add evidence; who may withdraw it is decided with can_remove_evidence."""
+    evidence = (
+        _related(_model("deals.Evidence").objects, related)
+        .filter(pk=evidence_id, removed_at__isnull=True)
+        .first()
+    )
+    if evidence is None:
+        raise NotFound(_("Evidence not found."))
+    access_opportunity(user, evidence.opportunity_id)
+    return evidence
+
+
+def can_remove_evidence(user: User, evidence: Evidence, opp: Opportunity) -> bool:
+    """Who added the evidence, or whoever may write its deal."""
+    return evidence.added_by_id == user.pk or can_write_opportunity(user, opp)
+
+
+# --- targets (METHODOLOGY §10.1) ---------------------------------------------------------------
+# Who sees: an admin every target; a manager or director the targets of the units in their scope and
+# of the sellers placed in those units, and their own; a seller only their own.
+# Who may set (create, edit, delete): an admin any target; a manager or director the targets of the
+# units in their scope and of the sellers placed in them — a manager their teams and their sellers, a
+# director their regions and everything below. Nobody sets their own seller target (targets come from
+# above); personal targets are for sellers (holds_personal_target).
+
+
+def visible_targets(user: User) -> QuerySet[Target]:
+    qs = _model("planning.Target").objects.all()
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return qs
+    rule = Q(user_id=user.pk)
+    if scope:
+        rule |= Q(unit_id__in=scope) | Q(user__org_unit_id__in=scope)
+    return qs.filter(rule)
+
+
+def can_set_target(user: User, *, unit: OrgUnit | None = None, seller: User | None = None) -> bool:
+    """May `user` set the target of `unit` or of `seller` (see above)?"""
+    if is_admin(user):
+        return True
+    if not is_lead(user):
+        return False
+    if unit is not None:
+        return in_scope(user, unit.pk)
+    return seller is not None and seller.pk != user.pk and in_scope(user, seller.org_unit_id)
+
+
+def can_edit_target(user: User, target: Target) -> bool:
+    return can_set_target(user, unit=target.unit, seller=target.user)
+
+
+def access_target(
+    user: User, target_id: int, *, for_write: bool = False, related: Iterable[str] = ()
+) -> Target:
+    """The target if `user` may see it (NotFound otherwise) and, `for_write`, set it (PermissionDenied).
+    Its unit and its seller (with the seller's unit) come with it, which the write check reads."""
+    target = (
+        visible_targets(user)
+        .select_related("unit", "user", "user__org_unit", *related)
+        .filter(pk=target_id)
+        .first()
+    )
+    if target is None:
+        raise NotFound(_("Target not found."))
+    if for_write and not can_edit_target(user, target):
+        raise PermissionDenied(_("You may view this target but not change it."))
+    return target
+
+
+def settable_units(user: User) -> QuerySet[OrgUnit]:
+    """Units whose target `user` may set (for forms)."""
+    if is_admin(user):
+        return OrgUnit.objects.order_by("path")
+    if not is_lead(user):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(pk__in=sorted(scope_unit_ids(user) or ())).order_by("path")
+
+
+def settable_sellers(user: User) -> QuerySet[User]:
+    """Active sellers whose target `user` may set (for forms)."""
+    sellers = User.objects.filter(sellers_q(), is_active=True).exclude(pk=user.pk)
+    if is_admin(user):
+        return sellers.order_by("username")
+    if not is_lead(user):
+        return User.objects.none()
+    return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by("username")
 
 
 # --- organisation ---------------------------------------------------------------------------
@@ -336,3 +542,39 @@ def resolve_scope(user: User, *, unit_id: int | None = None, owner_id: int | Non
             raise NotFound(_("Unknown unit."))
         return Scope(unit=unit)
     return Scope(unit_ids=frozenset(units) if units is not None else None)
+
+
+@dataclass(frozen=True)
+class ScopeChoices:
+    """What a report's scope picker offers: units (by path) and people (by name)."""
+
+    units: list[OrgUnit]
+    people: list[User]
+
+
+def scope_choices(user: User, *, roles: tuple[str, ...] | None = SELLER_ROLES) -> ScopeChoices:
+    """The units and people `user` may choose as a report's scope (resolve_scope accepts each): the
+    units of their reach (every unit, for an admin) and the active people placed in those units who
+    hold one of `roles` (None: any role; forecasts also offer managers and directors, whose calls
+    they are). Nothing for a seller, whose scope is always themselves."""
+    if not can_choose_report_scope(user):
+        return ScopeChoices([], [])
+    reach = scope_unit_ids(user)
+    units = visible_units(user).order_by("path")
+    people = visible_users(user).filter(org_unit__isnull=False)
+    if reach is not ALL:
+        units = units.filter(pk__in=sorted(reach))
+        people = people.filter(org_unit_id__in=sorted(reach))
+    if roles is not None:
+        people = people.filter(role__in=roles)
+    return ScopeChoices(list(units), list(people.order_by("display_name", "username")))
+
+
+# --- company-wide figures ----------------------------------------------------------------------
+
+
+def can_read_calibration(user: User) -> bool:
+    """The calibration (observed win rates per level, stage and C139 band) is company-wide
+    statistics with no deal data in it: everyone signed in reads the same figures, whatever their
+    report scope. Changing it is can_change_calibration."""
+    return user.is_authenticated and user.is_active

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Contact
+from kadence.core.i18n import in_language
 from kadence.core.models import BilingualName
 from kadence.domain import bid as bid_domain
 from kadence.domain import buying_centre as buying_centre_domain
@@ -410,10 +411,7 @@ class OpportunityTask(BilingualName):
 
     @property
     def standard(self) -> str:
-        from django.utils.translation import get_language
-
-        zh = (get_language() or "zh-hans").lower().startswith("zh")
-        return self.standard_zh if zh else (self.standard_en or self.standard_zh)
+        return in_language(self.standard_zh, self.standard_en)
 
 
 class ExpenseCategory(BilingualName):

@@ -8,14 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.errors import ValidationFailed
 from kadence.core.formfields import DateField
+from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import MAX_ID
-from kadence.core.visibility import ALL, scope_unit_ids, visible_accounts, visible_units, visible_users
+from kadence.core.validation import MAX_ID, MAX_VERSION
+from kadence.core.visibility import assignable_users, visible_accounts, visible_units, visible_users
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -34,41 +33,9 @@ ANY = [("", _("Any"))]
 ACCOUNT_CHOICES_LIMIT = 500
 USER_CHOICES_LIMIT = 1000
 
-# Services name related fields "<name>_id(s)"; the forms name them "<name>".
-SERVICE_FIELDS = {
-    "account_id": "account",
-    "owner_id": "owner",
-    "template_id": "template",
-    "stage_id": "stage",
-    "product_line_ids": "product_lines",
-    "competitor_ids": "competitors",
-    "loss_reason_id": "loss_reason",
-    "winning_competitor_id": "winning_competitor",
-    "user_id": "user",
-    "role_id": "role",
-}
-
-
-def add_service_errors(form: forms.Form, exc: ValidationFailed) -> None:
-    """Put a service's field errors next to the matching fields (others above the form)."""
-    placed = False
-    for key, messages in (exc.errors or {}).items():
-        name = SERVICE_FIELDS.get(key, key)
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target else f"{exc.detail} {message}")
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
-
-
-def _zh() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
 
 def _name(row: dict, prefix: str = "") -> str:
-    zh, en = row[f"{prefix}name_zh"], row[f"{prefix}name_en"]
-    return zh if _zh() else (en or zh)
+    return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
 def _user_label(row: dict) -> str:
@@ -84,14 +51,6 @@ def user_choices(qs) -> list[tuple[int, str]]:
         "id", "display_name", "first_name", "last_name", "username"
     )
     return [(r["id"], _user_label(r)) for r in rows[:USER_CHOICES_LIMIT]]
-
-
-def users_in_scope(user: User):
-    """People `user` may give deals to: everyone for an admin, the people of their units for a
-    manager or director, nobody else for a rep."""
-    scope = scope_unit_ids(user)
-    people = visible_users(user).exclude(org_unit__isnull=True)
-    return people if scope is ALL else people.filter(org_unit_id__in=scope or [])
 
 
 def unit_choices(user: User) -> list[tuple[int, str]]:
@@ -284,7 +243,7 @@ class OpportunityForm(forms.Form):
             )
             self.fields["template"].choices = template_choices()
             self.fields["stage"].choices = [("", _("First stage"))] + stage_choices()
-            owners = user_choices(users_in_scope(user))
+            owners = user_choices(assignable_users(user))
             if owners:
                 if user.pk not in {pk for pk, _label in owners}:
                     owners = [(user.pk, str(user)), *owners]
@@ -354,13 +313,13 @@ class OpportunityForm(forms.Form):
 
 class MoveForm(forms.Form):
     stage_id = forms.IntegerField(label=_("Stage"), min_value=1, max_value=MAX_ID)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     override = forms.BooleanField(label=_("Advance without evidence (manager override)"), required=False)
 
 
 class CloseWonForm(forms.Form):
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
@@ -370,7 +329,7 @@ class CloseLostForm(forms.Form):
     winning_competitor = forms.TypedChoiceField(
         label=_("Winning competitor"), coerce=int, empty_value=None, required=False
     )
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -382,7 +341,7 @@ class CloseLostForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why reopen?"), max_length=500, required=False)
 
 
@@ -390,12 +349,12 @@ class ReassignForm(forms.Form):
     # The menu offers the people in the user's scope; who may receive the deal (and who may
     # reassign at all) is the service's rule, so any id is passed on for it to decide.
     owner = forms.IntegerField(label=_("New owner"), widget=forms.Select, min_value=1, max_value=MAX_ID)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].widget.choices = [("", "—")] + user_choices(users_in_scope(user))
+        self.fields["owner"].widget.choices = [("", "—")] + user_choices(assignable_users(user))
 
 
 class TeamAddForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account
+from kadence.core.i18n import in_language
 from kadence.core.models import BilingualName, OrgUnit
 from kadence.domain import funnel, ladder
 
@@ -135,10 +136,7 @@ class Stage(BilingualName):
 
     @property
     def buying_step(self) -> str:
-        from django.utils.translation import get_language
-
-        zh = (get_language() or "zh-hans").lower().startswith("zh")
-        return self.buying_step_zh if zh else (self.buying_step_en or self.buying_step_zh)
+        return in_language(self.buying_step_zh, self.buying_step_en)
 
 
 class ExitCriterion(BilingualName):
@@ -192,10 +190,7 @@ class StageTask(BilingualName):
 
     @property
     def standard(self) -> str:
-        from django.utils.translation import get_language
-
-        zh = (get_language() or "zh-hans").lower().startswith("zh")
-        return self.standard_zh if zh else (self.standard_en or self.standard_zh)
+        return in_language(self.standard_zh, self.standard_en)
 
 
 class ProductLine(BilingualName):
@@ -432,17 +427,11 @@ class StageChange(models.Model):
     @property
     def from_stage_label(self) -> str:
         """The stage left, named as it was called when the move happened, in the active language."""
-        return self._label(self.from_stage_name, self.from_stage_name_en)
+        return in_language(self.from_stage_name, self.from_stage_name_en)
 
     @property
     def to_stage_label(self) -> str:
-        return self._label(self.to_stage_name, self.to_stage_name_en)
-
-    @staticmethod
-    def _label(zh: str, en: str) -> str:
-        from django.utils.translation import get_language
-
-        return zh if (get_language() or "zh-hans").lower().startswith("zh") else (en or zh)
+        return in_language(self.to_stage_name, self.to_stage_name_en)
 
 
 class PipelineTotal(models.Model):

@@ -20,16 +20,16 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from kadence.core.amounts import money_axis
-from kadence.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import FailedPost, form_post, pop_failed_post, rebind, redirect_after_failure, refill
+from kadence.core.errors import DomainError, PermissionDenied, ValidationFailed
+from kadence.core.htmx import swap_target, vary_on_htmx
+from kadence.core.pagination import page_numbers
+from kadence.core.prg import create_page, edit_page, form_post, pop_failed_post, refuse, saved
 from kadence.core.validation import parse_int
-from kadence.core.views import render_error
 from kadence.core.visibility import access_account, visible_opportunities
 from kadence.pipeline import selectors, services
 from kadence.pipeline.forms import (
@@ -43,7 +43,6 @@ from kadence.pipeline.forms import (
     ReopenForm,
     TeamAddForm,
     TeamRemoveForm,
-    add_service_errors,
 )
 from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage
 
@@ -51,26 +50,8 @@ PAGE_SIZES = (25, 50, 100)
 CARDS_PER_COLUMN = 10
 
 
-def _htmx_target(request: HttpRequest) -> str:
-    """The element an htmx request will swap ('' for a normal request, a boosted one or a history
-    restore, which all want the full page)."""
-    htmx = getattr(request, "htmx", None)
-    if not htmx or htmx.boosted or htmx.history_restore_request:
-        return ""
-    return htmx.target or ""
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    # The same URL answers a full page or a fragment depending on HX-Request.
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
-
-
 def _page_size(value: str | None) -> int:
-    try:
-        size = int(value or PAGE_SIZES[0])
-    except ValueError:
-        return PAGE_SIZES[0]
+    size = parse_int(value)
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
@@ -102,23 +83,22 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "today": timezone.localdate(),
     }
-    partial = _htmx_target(request) == "opp-table"
+    partial = swap_target(request) == "opp-table"
     context["partial"] = partial
     template = "pipeline/_opportunity_table.html" if partial else "pipeline/opportunity_list.html"
-    return _vary(render(request, template, context))
+    return vary_on_htmx(render(request, template, context))
 
 
 # --- board ---------------------------------------------------------------------------------------------
 
 
 def _column_pages(query: QueryDict) -> dict[int, int]:
+    """?col_<stage id>=<page>: the page each column of the board shows (clamped, never an error)."""
     pages = {}
     for key, value in query.items():
-        if key.startswith("col_"):
-            try:
-                pages[int(key[4:])] = int(value)
-            except ValueError:
-                continue
+        stage_id = parse_int(key.removeprefix("col_")) if key.startswith("col_") else None
+        if stage_id is not None:
+            pages[stage_id] = page_numbers(value)[0]
     return pages
 
 
@@ -176,14 +156,14 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
     failed = pop_failed_post(request)
     if failed is not None:  # a refused move, back by post-redirect-get: shown once, with its status
         context["board_error"] = failed.error
-    target = _htmx_target(request)
+    target = swap_target(request)
     if target.startswith("col-"):
         column = next((c for c in context["columns"] if f"col-{c.stage.pk}" == target), None)
         if column is not None:
-            return _vary(render(request, "pipeline/_board_column.html", {**context, "col": column}))
+            return vary_on_htmx(render(request, "pipeline/_board_column.html", {**context, "col": column}))
     if target == "board":
-        return _vary(render(request, "pipeline/_board.html", context))
-    return _vary(
+        return vary_on_htmx(render(request, "pipeline/_board.html", context))
+    return vary_on_htmx(
         render(request, "pipeline/board.html", context, status=failed.error.status if failed else 200)
     )
 
@@ -228,10 +208,8 @@ def _move_on_board(
                 status=error.status,
             )
         return reswap(retarget(response, f"#card-{pk}"), "outerHTML")
-    if isinstance(error, NotFound | PermissionDenied):
-        return render_error(request, error)
     url = reverse("pipeline_board")
-    return redirect_after_failure(request, f"{url}?{query.urlencode()}" if query else url, error)
+    return refuse(request, f"{url}?{query.urlencode()}" if query else url, error)
 
 
 @login_required
@@ -262,30 +240,14 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     if error is None:
         messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
         return redirect(back)
-    if isinstance(error, NotFound | PermissionDenied):
-        return render_error(request, error)
-    return redirect_after_failure(request, back, error)
-
-
-def rebound_form(failed: FailedPost, make: Callable[[QueryDict], Any], version: int | None) -> Any:
-    """The form that failed, filled in again from what was posted, with its errors: the form's own,
-    or the service's placed next to their fields. Its hidden `version` is the one of the record now
-    shown, so that sending it again is a decision taken with the current state (and the message) in
-    view."""
-    return rebind(failed, make, version=version, place=_place_field_errors)
-
-
-def _place_field_errors(form: Any, error: DomainError) -> None:
-    """Only a service's field errors go on the form; its detail is shown beside it by the page."""
-    if isinstance(error, ValidationFailed) and error.errors:
-        add_service_errors(form, error)
+    return refuse(request, back, error)
 
 
 def submit_versioned(
     request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
 ) -> HttpResponse:
     """The POST of a form that changes the deal as of the version it read (close won or lost, reopen,
-    reassign, the deal team, the edit form): validate, `save(cleaned_data)` through the service, then
+    reassign, the deal team): validate, `save(cleaned_data)` through the service, then
     the deal's page with the message `done`. Refused (bad input, a stale version, a gate): the post
     and the error are kept and the answer redirects (303) to `back`, whose GET shows the form again
     (post-redirect-get: a reload never resends). Not found / not allowed: the error page."""
@@ -421,78 +383,46 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opp.name})
         return redirect("opportunity_detail", pk=opp.pk)
 
-    if request.method == "POST":
-        # Every refusal, an account out of reach included, is the form's to show.
-        return form_post(
-            request,
-            make(request.POST),
-            lambda form: services.opportunity_create(user, **form.service_kwargs()),
-            back=request.get_full_path(),
-            done=created,
-            error_pages=(),
-        )
-    refilled = refill(request, make, place=_place_on_form)
-    if refilled is not None:
-        form, status = refilled.form, refilled.status
-    else:
-        form, status = (
-            make(None, initial={"account": from_query.pk if from_query else None, "currency": "CNY"}),
-            200,
-        )
-    return render(
-        request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status
+    # Every refusal, an account out of reach included, is the form's to show.
+    return create_page(
+        request,
+        make,
+        {"account": from_query.pk if from_query else None, "currency": "CNY"},
+        save=lambda form: services.opportunity_create(user, **form.service_kwargs()),
+        done=created,
+        page=lambda form, status: render(
+            request, "pipeline/opportunity_form.html", {"form": form, "account_q": account_q}, status=status
+        ),
+        error_pages=(),
     )
-
-
-def _place_on_form(form: Any, error: DomainError) -> None:
-    """A refusal on the opportunity form: the service's field errors next to their fields, anything
-    else above it."""
-    if isinstance(error, ValidationFailed):
-        add_service_errors(form, error)
-    else:
-        form.add_error(None, error.detail)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """The edit form (GET); its POST saves through submit_versioned, and a refused save comes back
-    here by post-redirect-get with the input kept (on a stale version: the values saved meanwhile
-    beside it, and the form now based on the current version)."""
+    """The edit form (kadence.core.prg.edit_page): a refused save comes back here by
+    post-redirect-get with the input kept (on a stale version: the values saved meanwhile beside it,
+    and the form now based on the current version)."""
     user = request.user
-    try:
-        opp = selectors.opportunity_detail(user, pk)
-    except DomainError as exc:
-        return render_error(request, exc)
+    opp = selectors.opportunity_detail(user, pk)
     if not selectors.opportunity_permissions(user, opp)["can_edit"]:
-        return render_error(request, PermissionDenied(_("You may view this opportunity but not change it.")))
+        raise PermissionDenied(_("You may view this opportunity but not change it."))
 
     def make(data: QueryDict | None = None, **kwargs: Any) -> OpportunityForm:
         return OpportunityForm(user, data, opportunity=opp, **kwargs)
 
-    if request.method == "POST":
-        posted = make(request.POST)
-        return submit_versioned(
-            request,
-            pk,
-            posted,
-            lambda _data: services.opportunity_update(user, pk, **posted.service_kwargs()),
-            done=_("Changes saved."),
-            back=request.path,
-        )
-    failed = pop_failed_post(request)
-    conflict = None
-    if failed is None:
-        form = make(initial=OpportunityForm.initial_for(opp))
-    else:
-        form = rebound_form(failed, make, opp.version)
-        if isinstance(failed.error, Conflict):
-            conflict = failed.error
-        elif not isinstance(failed.error, ValidationFailed) or not failed.error.errors:
-            form.add_error(None, failed.error.detail)
-    return render(
+    return edit_page(
         request,
-        "pipeline/opportunity_form.html",
-        {"form": form, "opp": opp, "conflict": conflict},
-        status=failed.error.status if failed else 200,
+        make,
+        lambda: OpportunityForm.initial_for(opp),
+        version=opp.version,
+        reload=lambda: selectors.opportunity_detail(user, pk),
+        save=lambda form: services.opportunity_update(user, pk, **form.service_kwargs()),
+        done=lambda _saved: saved(request, _("Changes saved."), reverse("opportunity_detail", args=[pk])),
+        page=lambda form, conflict, status: render(
+            request,
+            "pipeline/opportunity_form.html",
+            {"form": form, "opp": opp, "conflict": conflict},
+            status=status,
+        ),
     )

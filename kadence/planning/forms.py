@@ -11,12 +11,15 @@ from django.utils.translation import gettext_lazy
 
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.models import User
+from kadence.core.validation import MAX_VERSION
+from kadence.core.visibility import settable_sellers, settable_units
 from kadence.planning.models import PeriodKind
-from kadence.planning.selectors.targets import settable_sellers, settable_units
 
 
 class TargetForm(forms.Form):
     """Set a target: `scope` is "unit:<id>" or "user:<id>" among those the user may set."""
+
+    service_fields = {"unit_id": "scope", "user_id": "scope"}  # where the service's messages go
 
     scope = forms.ChoiceField(label=gettext_lazy("For"))
     period_kind = forms.ChoiceField(
@@ -51,7 +54,7 @@ class TargetEditForm(forms.Form):
     )
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
 
 class TargetFilterForm(forms.Form):

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from kadence.core.errors import ValidationFailed
+from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.formfields import DateField, MoneyField
 from kadence.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_numbers
 from kadence.core.validation import (
@@ -20,6 +20,8 @@ from kadence.core.validation import (
     clean_money,
     clean_search,
     clean_text,
+    id_param,
+    int_param,
     parse_date_param,
     parse_int,
 )
@@ -164,3 +166,22 @@ def test_the_commands_take_dates_by_the_same_rule(command):
             call_command(command, "--date", "9999-12-31")
     finally:
         translation.deactivate()  # a command leaves LANGUAGE_CODE active; later tests expect none
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, None), ("", None), ("  ", None), (" 12 ", 12)])
+def test_id_param_reads_an_id_or_nothing(raw, expected):
+    assert id_param(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "x", "³", str(2**63)])
+def test_id_param_that_is_no_id_is_not_found(raw):
+    with pytest.raises(NotFound):
+        id_param(raw)
+
+
+def test_int_param_reads_a_bounded_whole_number():
+    assert int_param(None, "trials") is None
+    assert int_param(" 0 ", "seed", low=0, high=9) == 0
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
+        int_param("10", "seed", low=0, high=9)
+    assert refused.value.errors == {"seed": ["Enter a whole number from 0 to 9."]}

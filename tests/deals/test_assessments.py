@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from kadence.accounts.models import Contact
-from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import AuditEntry
+from kadence.core.visibility import access_opportunity
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, ControlPolicy
 from kadence.deals.selectors import assessments as selectors
 from kadence.deals.selectors.gates import gate_checklist
@@ -443,17 +444,6 @@ def test_who_does_not_see_the_deal_gets_not_found(org, name):
     assert not C139Assessment.objects.exists() and not BidAssessment.objects.exists()
 
 
-def test_a_viewer_who_may_not_contribute_gets_permission_denied(org, monkeypatch):
-    # Today everyone who sees a deal may contribute to it; the rule lives in core.visibility, so a
-    # narrower policy (e.g. read-only observers) must answer 403 here without touching this module.
-    monkeypatch.setattr("kadence.core.visibility.can_contribute_to_opportunity", lambda user, opp: False)
-    with pytest.raises(PermissionDenied):
-        c139_assess(org.mona, org.opp.pk, answers=answers(8, 1))
-    with pytest.raises(PermissionDenied):
-        bid(org.mona, org.opp)
-    assert selectors.c139_record(org.mona, org.opp.pk).latest is None  # reading is still allowed
-
-
 def test_team_member_picks_contacts_of_the_account(org, coach):
     tom = _team(org, org.tom)
     assert [c.pk for c in selectors.deal_contacts(tom, org.opp)] == [coach.pk]
@@ -467,8 +457,8 @@ def test_overview_reads_in_a_fixed_number_of_queries(org, coach, django_assert_m
     for clear in range(3, 9):
         c139_assess(org.rita, org.opp.pk, answers=answers(clear, 1, C1={"confirmed_with_id": coach.pk}))
         bid(org.rita, org.opp, outcome="pursue")
-    opp = Opportunity.objects.get(pk=org.opp.pk)
-    with django_assert_max_num_queries(9):
+    opp = access_opportunity(org.mona, org.opp.pk)
+    with django_assert_max_num_queries(8):
         overview = selectors.c139_overview(org.mona, opp)
         rows = [
             (r.question.code, r.status, r.answer.confirmed_with if r.answer else None)

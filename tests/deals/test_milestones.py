@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import Conflict, NotFound, ValidationFailed
 from kadence.core.models import AuditEntry
 from kadence.deals.models import ControlPolicy, Milestone
 from kadence.deals.selectors import milestones as selectors
@@ -40,12 +40,6 @@ def ms(org):
     org.stages = list(Stage.objects.filter(template=org.opp.template).order_by("order"))
     org.other_stage = Stage.objects.exclude(template=org.opp.template).first()
     return org
-
-
-def refuse_contribution(monkeypatch):
-    """A persona who may read the deal but not work on it. Under the current rules everyone who sees
-    a deal may contribute (owner, deal team, managers in scope), so the rule is narrowed here."""
-    monkeypatch.setattr("kadence.core.visibility.can_contribute_to_opportunity", lambda user, opp: False)
 
 
 # --- service -----------------------------------------------------------------------------------
@@ -156,19 +150,6 @@ def test_outsiders_get_not_found(ms, name):
     with pytest.raises(NotFound):
         services.milestone_save(
             getattr(ms, name),
-            ms.opp.pk,
-            ms.stages[0].pk,
-            planned_on=TODAY,
-            version=milestone_version(ms.opp.pk, ms.stages[0].pk),
-        )
-
-
-def test_a_reader_who_may_not_contribute_gets_permission_denied(ms, monkeypatch):
-    refuse_contribution(monkeypatch)
-    assert len(selectors.milestone_plan(ms.tom, ms.opp.pk, TODAY).rows) == 8
-    with pytest.raises(PermissionDenied):
-        services.milestone_save(
-            ms.tom,
             ms.opp.pk,
             ms.stages[0].pk,
             planned_on=TODAY,
@@ -385,7 +366,7 @@ def test_api_get_and_put(ms, api):
     assert body["summary"]["late"] == 1 and body["summary"]["worst"] == 4
 
 
-def test_api_bad_input_and_permissions(ms, api, monkeypatch):
+def test_api_bad_input_and_permissions(ms, api):
     missing = api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": TODAY.isoformat()}, expect=422)
     assert missing["errors"][0]["loc"] == ["body", "version"]  # null for a new one, but always sent
     new = {"planned_on": TODAY.isoformat(), "version": None}
@@ -398,9 +379,6 @@ def test_api_bad_input_and_permissions(ms, api, monkeypatch):
     for user in (ms.nick, ms.sven):
         api("get", url(ms.opp), user, expect=404)
         api("put", url(ms.opp, ms.stages[0]), user, new, expect=404)
-    refuse_contribution(monkeypatch)
-    api("get", url(ms.opp), ms.tom)
-    assert api("put", url(ms.opp, ms.stages[0]), ms.tom, new, expect=403)["code"] == "permission_denied"
     assert not Milestone.objects.filter(opportunity=ms.opp).exists()
 
 
@@ -492,7 +470,7 @@ def test_page_saves_a_row_and_shows_errors_in_place(ms, browser):
     assert Milestone.objects.get(pk=milestone.pk).version == 1
 
 
-def test_page_visibility(ms, browser, monkeypatch):
+def test_page_visibility(ms, browser):
     browser.force_login(ms.nick)
     assert browser.get(page_url(ms.opp)).status_code == 404
     assert browser.post(page_url(ms.opp, ms.stages[0]), {}).status_code == 404
@@ -503,14 +481,6 @@ def test_page_visibility(ms, browser, monkeypatch):
         ).status_code
         == 302
     )
-    refuse_contribution(monkeypatch)
-    browser.force_login(ms.tom)
-    assert browser.post(page_url(ms.opp, ms.stages[1]), {}).status_code == 403
-    assert Milestone.objects.filter(opportunity=ms.opp).count() == 1
-    monkeypatch.setattr("kadence.deals.views.common.can_contribute_to_opportunity", lambda user, opp: False)
-    html = browser.get(page_url(ms.opp)).content.decode()
-    assert f'data-testid="ms-row-{ms.stages[0].pk}"' in html and TODAY.isoformat() in html  # dates as text
-    assert "ms-form-" not in html and "<input" not in html.split('data-testid="ms-table"')[1]
 
 
 def test_page_query_count_does_not_grow_with_milestones(ms, browser, django_assert_max_num_queries):

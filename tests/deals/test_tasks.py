@@ -264,7 +264,6 @@ def test_board_groups_current_stage_first_and_flags_overdue_and_missing_roles(te
 def test_board_visibility_and_per_task_permissions(team):
     org = team
     assert not deal_tasks(org.tom, org.opp.pk, TODAY()).can_edit
-    assert deal_tasks(org.tom, org.opp.pk, TODAY()).can_contribute
     assert not any(r.can_complete for r in deal_tasks(org.tom, org.opp.pk, TODAY()).rows)
     assert all(r.can_complete for r in deal_tasks(org.mona, org.opp.pk, TODAY()).rows)
     for outsider in (org.nick, org.sven):

@@ -19,6 +19,7 @@ from kadence.core.visibility import (
     visible_activities,
     visible_contacts,
     visible_opportunities,
+    visible_targets,
     visible_units,
     visible_users,
 )
@@ -34,7 +35,6 @@ from kadence.pipeline.models import (
     Stage,
 )
 from kadence.planning.models import ForecastSubmission
-from kadence.planning.selectors.targets import visible_targets
 
 PER_KIND = 5
 

@@ -209,8 +209,8 @@ def test_negative_bp_shows_a_field_error_and_creates_nothing(org, login):
         status=422,
     )
     assert Account.objects.count() == before
-    assert 'class="ac-field has-error"' in response.text
-    field = response.text.split('id="id_buying_power"')[1].split("</div>")[0]
+    assert 'class="field invalid' in response.text
+    field = response.text.split('id="id_buying_power"')[1].split("</label>")[0]
     assert "errorlist" in field
     assert 'value="负数客户"' in response.text  # the input is kept
 
@@ -321,7 +321,7 @@ def test_a_form_refused_by_its_own_validation_comes_back_filled_in_once(org, log
     )
     form = shown.context["form"]
     assert list(form.errors) == ["name"] and form["address"].value() == "南京市鼓楼区"
-    assert 'value="7000000"' in shown.text and "has-error" in shown.text
+    assert 'value="7000000"' in shown.text and 'class="field invalid' in shown.text
     assert not Account.objects.filter(address="南京市鼓楼区").exists()
 
 

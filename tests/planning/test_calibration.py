@@ -194,6 +194,16 @@ def test_history_window_follows_the_policy(history):
     assert _counts(counts["level"])["I"] == (4, 1)  # the deal lost 400 days ago is now in
 
 
+def test_every_reader_gets_the_same_company_wide_report(history, org):
+    """The calibration has no deal data in it: a rep, a manager, a director and an admin read the
+    same figures (kadence.core.visibility.can_read_calibration)."""
+    calibration_recompute(org.ada, as_of=TODAY)
+    tianlong = ProcessTemplate.objects.get(code="tianlong8")
+    reports = [calibration_report(user, tianlong.pk) for user in (org.rita, org.mona, org.dora, org.ada)]
+    assert all(report == reports[0] for report in reports)
+    assert reports[0] == calibration_report(None, tianlong.pk)
+
+
 def test_recompute_stores_rows_and_the_report_scores_them(history, org):
     written = calibration_recompute(org.ada, as_of=TODAY)
     # 4 processes × 5 levels, their open stages (7 + 6 + 6 + 5), 4 × 5 bands
@@ -203,7 +213,7 @@ def test_recompute_stores_rows_and_the_report_scores_them(history, org):
     assert (row.outcomes, row.won, row.configured) == (4, 2, D(25)) and row.computed_at is not None
     assert AuditEntry.objects.filter(entity="calibration", entity_id=tianlong.pk).exists()
 
-    report = calibration_report(tianlong.pk)
+    report = calibration_report(org.rita, tianlong.pk)  # a rep reads the company-wide figures
     levels = {r.key: r for r in report.levels}
     assert (levels["I"].observed, levels["I"].brier) == (D("33.33"), D("0.2767"))  # (0.81 + 2 × 0.01) ÷ 3
     assert (levels["C"].observed, levels["C"].brier) == (
@@ -349,5 +359,5 @@ def test_effective_probabilities_query_count(full_ladder, django_assert_max_num_
 
 def test_report_query_count_does_not_grow_with_history(full_ladder, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
-        report = calibration_report(full_ladder.pk)
+        report = calibration_report(None, full_ladder.pk)
     assert report.levels[0].outcomes == 3

@@ -19,10 +19,10 @@ from django import template
 from django.apps import apps
 from django.http import QueryDict
 from django.utils.html import format_html
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kadence.core.amounts import format_amount
+from kadence.core.i18n import chinese_active
 from kadence.core.widgets import iso_date
 
 register = template.Library()
@@ -51,7 +51,7 @@ def bilingual(text) -> str:
     chinese, separator, english = str(text or "").partition(" / ")
     if not separator:
         return text
-    return chinese if (get_language() or "").lower().startswith("zh") else english
+    return chinese if chinese_active() else english
 
 
 @register.filter

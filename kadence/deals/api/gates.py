@@ -14,7 +14,7 @@ from ninja.responses import Status, codes_4xx
 
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.schemas import MAX_ID, ErrorOut, PageOut, page_out
-from kadence.core.visibility import access_opportunity
+from kadence.core.visibility import access_evidence, access_opportunity
 from kadence.deals.models import Evidence
 from kadence.deals.schemas.gates import (
     ApprovalIn,
@@ -128,7 +128,7 @@ def add_evidence(
 )
 def download_evidence(request: HttpRequest, evidence_id: EvidenceId) -> Any:
     """The evidence file, to whoever can see its deal."""
-    evidence = services.access_evidence(request.auth, evidence_id)
+    evidence = access_evidence(request.auth, evidence_id)
     if not evidence.file:
         raise NotFound(_("This evidence has no file."))
     try:

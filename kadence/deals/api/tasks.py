@@ -76,7 +76,7 @@ def _board_out(board: DealTasks) -> dict[str, Any]:
         "missing_roles": [_named(role) for role in board.missing_roles],
         "assignable": board.assignable,
         "can_edit": board.can_edit,
-        "can_contribute": board.can_contribute,
+        "can_contribute": True,  # whoever sees a deal may work on it
     }
 
 

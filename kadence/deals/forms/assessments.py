@@ -117,22 +117,17 @@ class C139Form(forms.Form):
             for q in self.questions
         }
 
-    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        """Map "answers.C3.confirmed_on" and the like onto "C3-date"; the rest go above the form."""
+    def error_field(self, key: str) -> str | None:
+        """The field a service's error key names (kadence.core.prg.field_for): "answers.C3.confirmed_on"
+        and the like are "C3-date"; anything else goes above the form."""
         names = {"status": "status", "confirmed_with_id": "contact", "confirmed_on": "date", "note": "note"}
-        for key, messages in errors.items():
-            parts = key.split(".")
-            field = None
-            if len(parts) == 3 and parts[0] == "answers" and parts[2] in names:
-                field = f"{parts[1]}-{names[parts[2]]}"
-            elif key == "note":
-                field = "note"
-            for message in messages:
-                if field in self.fields:
-                    if not self.has_error(field):
-                        self.add_error(field, message)
-                else:
-                    self.add_error(None, message)
+        parts = key.split(".")
+        field = None
+        if len(parts) == 3 and parts[0] == "answers" and parts[2] in names:
+            field = f"{parts[1]}-{names[parts[2]]}"
+        elif key == "note":
+            field = "note"
+        return field if field in self.fields else None
 
 
 ANSWER_CHOICES = [(1, "+1"), (0, "0"), (-1, "−1")]

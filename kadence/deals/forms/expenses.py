@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.formfields import DateField, MoneyField
+from kadence.core.validation import MAX_VERSION
 from kadence.deals.models import ExpenseCategory
 
 
@@ -37,7 +38,7 @@ class BudgetForm(forms.Form):
         super().__init__(*args, **kwargs)
         budgets = budgets or {}
         self.fields[self.VERSION_FIELD] = forms.IntegerField(
-            min_value=0, max_value=2**31 - 1, initial=version, widget=forms.HiddenInput
+            min_value=0, max_value=MAX_VERSION, initial=version, widget=forms.HiddenInput
         )
         for category in categories:
             self.fields[category.code] = MoneyField(

@@ -142,14 +142,18 @@ class C139Record:
 
 def c139_record(user: User, opp_id: int, *, limit: int = HISTORY_LIMIT) -> C139Record:
     """The latest assessment with its answers and the history, in a fixed number of queries."""
-    access_opportunity(user, opp_id)
-    history, count = _c139_history(opp_id, limit)
-    return C139Record(str(c139_rules(ControlPolicy.current()).rule), _c139_latest(opp_id), history, count)
+    return c139_record_of(access_opportunity(user, opp_id), limit=limit)
+
+
+def c139_record_of(opp: Opportunity, *, limit: int = HISTORY_LIMIT) -> C139Record:
+    """c139_record of a deal the caller got from access_opportunity."""
+    history, count = _c139_history(opp.pk, limit)
+    return C139Record(str(c139_rules(ControlPolicy.current()).rule), _c139_latest(opp.pk), history, count)
 
 
 def c139_overview(user: User, opp: Opportunity, *, limit: int = HISTORY_LIMIT) -> C139Overview:
-    """Everything the C139 page needs about a deal `user` may see (a fixed number of queries)."""
-    access_opportunity(user, opp.pk)
+    """Everything the C139 page needs about a deal `user` may see, `opp` as access_opportunity
+    returned it (the page's header read it once; a fixed number of queries)."""
     latest = _c139_latest(opp.pk)
     answers = {a.item: a for a in latest.answers.all()} if latest else {}
     grouped: dict[str, list[C139Row]] = {tier: [] for tier in TIER_ORDER}

@@ -11,14 +11,14 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import access_opportunity
+from kadence.core.visibility import access_opportunity, deal_lead_candidates, leads_closer
 from kadence.deals.models import BidAssessment, ControlPolicy, Evidence
-from kadence.deals.selectors.assessments import bid_overdue, c139_record
+from kadence.deals.selectors.assessments import bid_overdue, c139_record_of
 from kadence.deals.selectors.buying_centre import BuyingCentreView, buying_centre_of
-from kadence.deals.selectors.expenses import ExpenseSummary, expense_summary
-from kadence.deals.selectors.gates import GateChecklist, gate_checklist
+from kadence.deals.selectors.expenses import ExpenseSummary, expense_summary_of
+from kadence.deals.selectors.gates import GateChecklist, gate_checklist_of
 from kadence.deals.selectors.milestones import MilestonePlan, milestone_plan_of
-from kadence.deals.selectors.tasks import DealTasks, deal_tasks
+from kadence.deals.selectors.tasks import DealTasks, deal_tasks_of
 from kadence.domain import diagnosis as domain
 from kadence.domain.buying_centre import (
     HIGH_INFLUENCE_OPPONENT,
@@ -58,15 +58,10 @@ def deal_manager(opp: Opportunity) -> User | None:
     if not unit_ids:
         return None
     candidates = list(
-        User.objects.filter(
-            is_active=True, role__in=(User.Role.MANAGER, User.Role.DIRECTOR), managed_units__in=unit_ids
-        )
-        .exclude(pk=opp.owner_id)
-        .values_list("pk", "role", "managed_units")
-        .distinct()
+        deal_lead_candidates(unit_ids, exclude=opp.owner_id).values_list("pk", "role", "managed_units")
     )
     depth = {unit: i for i, unit in enumerate(unit_ids)}  # deeper = closer to the team
-    best = sorted(candidates, key=lambda c: (c[1] != User.Role.MANAGER, -depth.get(c[2], -1), c[0]))
+    best = sorted(candidates, key=lambda c: (not leads_closer(c[1]), -depth.get(c[2], -1), c[0]))
     return User.objects.filter(pk=best[0][0]).first() if best else None
 
 
@@ -156,17 +151,23 @@ def _text(kind: str, subject: str) -> str:
 
 def deal_diagnosis(user: User, opp_id: int, as_of: date) -> Diagnosis:
     """The seven parts of the diagnosis and the action list for a deal `user` can see."""
-    access_opportunity(user, opp_id)
-    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(
-        pk=opp_id
-    )
+    return deal_diagnosis_of(user, access_opportunity(user, opp_id, related=DIAGNOSIS_RELATED), as_of)
+
+
+DIAGNOSIS_RELATED = ("account", "owner", "team", "template", "stage", "level")
+"""What the diagnosis reads with the deal (access_opportunity(..., related=DIAGNOSIS_RELATED))."""
+
+
+def deal_diagnosis_of(user: User, opp: Opportunity, as_of: date) -> Diagnosis:
+    """deal_diagnosis of a deal the caller got from access_opportunity with DIAGNOSIS_RELATED: the
+    deal is read once and handed to each part."""
     policy = ControlPolicy.current()
-    checklist = gate_checklist(user, opp.pk)
+    checklist = gate_checklist_of(opp)
     centre = buying_centre_of(opp, as_of, policy)
     plan = milestone_plan_of(opp, as_of, policy)
-    tasks = deal_tasks(user, opp.pk, as_of)
-    money = expense_summary(user, opp.pk)
-    c139 = c139_record(user, opp.pk, limit=1)
+    tasks = deal_tasks_of(user, opp, as_of)
+    money = expense_summary_of(user, opp)
+    c139 = c139_record_of(opp, limit=1)
     bid = BidAssessment.objects.filter(opportunity=opp).order_by("-assessed_at", "-id").first()
     manager = deal_manager(opp)
     is_open = opp.status == Opportunity.Status.OPEN

@@ -11,17 +11,16 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
 
+from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from kadence.core.visibility import (
-    ALL,
     access_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
-    scope_unit_ids,
-    visible_opportunities,
+    dashboard_opportunities,
+    is_seller,
+    report_opportunities,
 )
 from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
 from kadence.domain import expenses as domain
@@ -51,10 +50,6 @@ def budget_version(opp_id: int) -> int:
     )
 
 
-def _zh() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
-
 @dataclass
 class CategoryLine:
     category: ExpenseCategory
@@ -71,13 +66,16 @@ class ExpenseSummary:
     total: domain.Usage
     thresholds: domain.Thresholds
     can_set_budget: bool
-    can_log: bool
     budget_version: int = 0  # what a budget change names (kadence.deals.services.expenses.budget_version)
 
 
 def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
     """Budget against spend for one deal the user can see: seven queries at most."""
-    opp = access_opportunity(user, opp_id)
+    return expense_summary_of(user, access_opportunity(user, opp_id))
+
+
+def expense_summary_of(user: User, opp: Opportunity) -> ExpenseSummary:
+    """expense_summary of a deal the caller got from access_opportunity."""
     can_edit = can_write_opportunity(user, opp)
     limits = thresholds(ControlPolicy.current())
     budgets = {
@@ -108,7 +106,6 @@ def expense_summary(user: User, opp_id: int) -> ExpenseSummary:
         result.total,
         limits,
         can_edit,
-        can_edit or can_contribute_to_opportunity(user, opp),
         budget_version(opp.pk),
     )
 
@@ -157,9 +154,7 @@ def expense_alerts(user: User, limit: int = 10) -> list[ExpenseAlert]:
     deals they can see. One grouped aggregate over the expenses with the budget as a subquery (plus
     the policy row), capped at `limit`."""
     limits = thresholds(ControlPolicy.current())
-    deals = visible_opportunities(user).filter(status=Opportunity.Status.OPEN)
-    if user.is_seller:
-        deals = deals.filter(owner=user)
+    deals = dashboard_opportunities(user).filter(status=Opportunity.Status.OPEN)
     budget = (
         ExpenseBudget.objects.filter(opportunity_id=OuterRef("opportunity_id"))
         .order_by()
@@ -178,10 +173,12 @@ def expense_alerts(user: User, limit: int = 10) -> list[ExpenseAlert]:
             "opportunity__owner__username",
         )
         .annotate(spent=Sum("amount"), budget=Coalesce(Subquery(budget, output_field=MONEY), ZERO))
-        .filter(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.warn_pct / 100))
+        .annotate(spent_x100=F("spent") * 100)
+        # domain.state_of's comparisons, multiplied out so no database divides (SQLite divides integers)
+        .filter(Q(budget__lte=0) | Q(spent_x100__gte=F("budget") * limits.warn_pct))
         .annotate(
             severity=Case(
-                When(Q(budget__lte=0) | Q(spent__gte=F("budget") * limits.limit_pct / 100), then=Value(2)),
+                When(Q(budget__lte=0) | Q(spent_x100__gte=F("budget") * limits.limit_pct), then=Value(2)),
                 default=Value(1),
             )
         )
@@ -237,19 +234,6 @@ def year_bounds(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), date(today.year, 12, 31)
 
 
-def report_deals(user: User):
-    """The deals a cost-of-sale report counts for `user`: a seller their own, a manager or director
-    those of their units, an admin all (deal-team memberships add nothing: a report is about the
-    people one answers for)."""
-    visible = visible_opportunities(user)
-    scope = scope_unit_ids(user)
-    if scope is ALL:
-        return visible
-    if scope:
-        return visible.filter(team_id__in=scope)
-    return visible.filter(owner=user)
-
-
 def _rows(expense_rows, won_rows, labels: dict[int, tuple[str, str]]) -> list[CostRow]:
     spent = {r["key"]: cents(r["total"]) for r in expense_rows}
     won = {r["key"]: (cents(r["total"]), r["n"]) for r in won_rows}
@@ -269,14 +253,13 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     """Cost of sale per rep (the deals' owner) and per team (the deal's team) over [date_from,
     date_to]. Four grouped aggregates and two label lookups, whatever the volume. Amounts are added
     as stored, in the deals' currencies."""
-    deals = report_deals(user)
+    deals = report_opportunities(user)
     expenses = Expense.objects.filter(
         opportunity__in=deals, spent_on__gte=date_from, spent_on__lte=date_to
     ).order_by()
     won = deals.filter(
         status=Opportunity.Status.WON, closed_on__gte=date_from, closed_on__lte=date_to
     ).order_by()
-    zh = _zh()
 
     rep_expenses = expenses.values(key=F("opportunity__owner_id")).annotate(total=Sum("amount"))
     rep_won = won.values(key=F("owner_id")).annotate(total=Sum("amount"), n=Count("id"))
@@ -285,7 +268,7 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     rep_labels = {
         r["id"]: (
             r["display_name"] or r["username"],
-            (r["org_unit__name_zh"] if zh else r["org_unit__name_en"]) or "",
+            in_language(r["org_unit__name_zh"], r["org_unit__name_en"]),
         )
         for r in User.objects.filter(pk__in=rep_ids).values(
             "id", "display_name", "username", "org_unit__name_zh", "org_unit__name_en"
@@ -294,12 +277,12 @@ def cost_of_sale_report(user: User, date_from: date, date_to: date) -> CostOfSal
     reps = _rows(rep_expenses, rep_won, rep_labels)
 
     teams: list[CostRow] = []
-    if not user.is_seller:
+    if not is_seller(user):
         team_expenses = list(expenses.values(key=F("opportunity__team_id")).annotate(total=Sum("amount")))
         team_won = list(won.values(key=F("team_id")).annotate(total=Sum("amount"), n=Count("id")))
         team_ids = {r["key"] for r in team_expenses} | {r["key"] for r in team_won}
         team_labels = {
-            r["id"]: ((r["name_zh"] if zh else r["name_en"] or r["name_zh"]), "")
+            r["id"]: (in_language(r["name_zh"], r["name_en"]), "")
             for r in OrgUnit.objects.filter(pk__in=team_ids).values("id", "name_zh", "name_en")
         }
         teams = _rows(team_expenses, team_won, team_labels)

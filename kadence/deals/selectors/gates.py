@@ -256,8 +256,12 @@ class GateChecklist:
 def gate_checklist(user: User, opp_id: int) -> GateChecklist:
     """Every stage of the deal's template with each exit criterion met or not, the evidence and
     approvals behind it (a fixed number of queries)."""
-    access_opportunity(user, opp_id)
-    opp = Opportunity.objects.select_related("stage", "level", "template").get(pk=opp_id)
+    return gate_checklist_of(access_opportunity(user, opp_id, related=("stage", "level", "template")))
+
+
+def gate_checklist_of(opp: Opportunity) -> GateChecklist:
+    """gate_checklist of a deal the caller got from access_opportunity (with its stage, level and
+    template)."""
     structure = template_gates(opp.template_id)
     facts = deal_facts([opp.pk])[opp.pk]
     evidence: dict[int | None, list[Evidence]] = defaultdict(list)

@@ -16,7 +16,6 @@ from django.db.models import F
 from kadence.core.models import User
 from kadence.core.visibility import (
     access_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
     visible_opportunities,
 )
@@ -72,7 +71,6 @@ class DealTasks:
     roles: list[RoleFill]
     assignable: list[User]
     can_edit: bool
-    can_contribute: bool
     today: date
 
     @property
@@ -100,10 +98,12 @@ def deal_tasks(user: User, opp_id: int, today: date) -> DealTasks:
     """The deal's tasks by stage (the current stage first, then the others in process order), the
     current stage's roles with who fills them, and who tasks may go to. Six queries at most,
     whatever the number of tasks, stages or team members."""
-    access_opportunity(user, opp_id)
-    opp = Opportunity.objects.select_related("stage", "owner").get(pk=opp_id)
+    return deal_tasks_of(user, access_opportunity(user, opp_id, related=("stage", "owner")), today)
+
+
+def deal_tasks_of(user: User, opp: Opportunity, today: date) -> DealTasks:
+    """deal_tasks of a deal the caller got from access_opportunity (with its stage and owner)."""
     can_edit = can_write_opportunity(user, opp)
-    can_contribute = can_edit or can_contribute_to_opportunity(user, opp)
     lost = opp.status == Opportunity.Status.LOST
     tasks = list(
         OpportunityTask.objects.filter(opportunity=opp)
@@ -135,7 +135,7 @@ def deal_tasks(user: User, opp_id: int, today: date) -> DealTasks:
         by_owner = role.code == OWNER_ROLE and opp.owner_id not in {u.pk for u in users}
         roles.append(RoleFill(role, ([opp.owner] if by_owner else []) + users, by_owner))
     assignable = [opp.owner, *[m.user for m in members if m.user_id != opp.owner_id]]
-    return DealTasks(opp, ordered, roles, assignable, can_edit, can_contribute, today)
+    return DealTasks(opp, ordered, roles, assignable, can_edit, today)
 
 
 def tasks_due(user: User, today: date, limit: int = 10) -> list[OpportunityTask]:

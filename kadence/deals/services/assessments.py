@@ -20,7 +20,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import MAX_ID, clean_text, date_range_error
-from kadence.core.visibility import access_opportunity_to_contribute, visible_contacts
+from kadence.core.visibility import access_opportunity, visible_contacts
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, ControlPolicy
 from kadence.deals.selectors.assessments import bid_rules, c139_rules
 from kadence.deals.services.gates import opportunity_recheck
@@ -35,7 +35,7 @@ ANSWER_NOTE_MAX = 500
 
 
 def _open_for_assessment(user: User, opp_id: int) -> Opportunity:
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("The deal is closed; reopen it to assess it."), code="closed")
     return opp

@@ -24,7 +24,7 @@ from kadence.core.concurrency import versioned_update
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_text, not_in_future
-from kadence.core.visibility import access_contact, access_opportunity_to_contribute
+from kadence.core.visibility import access_contact, access_opportunity
 from kadence.deals.models import BuyingCentreMember
 from kadence.deals.services.gates import opportunity_recheck
 from kadence.pipeline.models import Opportunity
@@ -115,7 +115,7 @@ def _member_of(opp: Opportunity, member_id: int) -> BuyingCentreMember:
 def buying_centre_add(user: User, opp_id: int, *, contact_id: int, **values: Any) -> BuyingCentreMember:
     """Put a contact of the deal's account, visible to `user`, into the deal's buying centre. Roles,
     attitude and influence not given (or None) are copied from the contact's record."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     contact = access_contact(user, contact_id)
     if contact.account_id != opp.account_id:
         raise ValidationFailed(
@@ -158,7 +158,7 @@ def buying_centre_update(
     """Change the fields given (roles, attitude, influence, is_key, last_contact_on — not in the
     future —, note). `version` is the member's version read; a stale one is a Conflict (409). A
     change of the note alone is not audited (the audit line carries what the rules evaluate)."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     member = _member_of(opp, member_id)
     clean = _clean(values)
     before = summary(member, member.contact.name)
@@ -171,7 +171,7 @@ def buying_centre_update(
 @transaction.atomic
 def buying_centre_remove(user: User, opp_id: int, member_id: int) -> None:
     """Take a contact out of the deal's buying centre (the contact itself stays on the account)."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     member = _member_of(opp, member_id)
     before = summary(member, member.contact.name)
     member.delete()

@@ -30,7 +30,6 @@ from kadence.core.models import User
 from kadence.core.validation import CENT, clean_money, clean_text, not_in_future, parse_int
 from kadence.core.visibility import (
     access_opportunity,
-    access_opportunity_to_contribute,
     can_write_opportunity,
 )
 from kadence.deals.models import Expense, ExpenseBudget, ExpenseBudgetVersion, ExpenseCategory
@@ -199,7 +198,7 @@ def expense_log(
     can say "80 % reached" at once."""
     # The deal's lock serialises concurrent logs on it, so each sees the spend before it (one
     # warning, not two).
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     categories = {c.code: c for c in ExpenseCategory.objects.filter(is_active=True)}
     found = _category(category, "category", categories)
     value = _money(amount, "amount", positive=True)

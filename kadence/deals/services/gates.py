@@ -24,10 +24,10 @@ from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_text
 from kadence.core.visibility import (
+    access_evidence,
     access_opportunity,
-    access_opportunity_to_contribute,
     can_approve_for_opportunity,
-    can_write_opportunity,
+    can_remove_evidence,
 )
 from kadence.deals.models import ControlPolicy, Evidence, GateApproval
 from kadence.deals.selectors.assessments import c139_rules
@@ -199,7 +199,7 @@ def evidence_add(
     """Attach proof to a deal: a file, a link or a note (exactly one kind; a file or link may carry a
     note too), for an exit criterion (its evidence type is copied) or a free evidence type. The deal
     is then rechecked, so the level may rise."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     if opp.status != Opportunity.Status.OPEN:
         raise ValidationFailed(_("The deal is closed; reopen it to add evidence."), code="closed")
     criterion = _criterion_of(opp, criterion_id)
@@ -248,22 +248,13 @@ def evidence_add(
     return evidence
 
 
-def access_evidence(user: User, evidence_id: int) -> Evidence:
-    """Evidence of a deal `user` can see (404 otherwise, also once removed)."""
-    evidence = Evidence.objects.filter(pk=evidence_id, removed_at__isnull=True).first()
-    if evidence is None:
-        raise NotFound(_("Evidence not found."))
-    access_opportunity(user, evidence.opportunity_id)
-    return evidence
-
-
 @transaction.atomic
 def evidence_remove(user: User, evidence_id: int, *, reason: str = "") -> Evidence:
     """Withdraw evidence (who added it, or whoever may write the deal). The row stays, marked removed;
     the deal is rechecked, so its level may fall."""
     evidence = access_evidence(user, evidence_id)
     opp = access_opportunity(user, evidence.opportunity_id, lock=True)
-    if evidence.added_by_id != user.pk and not can_write_opportunity(user, opp):
+    if not can_remove_evidence(user, evidence, opp):
         raise PermissionDenied(_("Only who added the evidence or who may change the deal can remove it."))
     reason = clean_text(reason, "reason", 500, multiline=True)
     Evidence.objects.filter(pk=evidence.pk).update(

@@ -22,7 +22,7 @@ from kadence.core.concurrency import versioned_update
 from kadence.core.errors import Conflict, NotFound, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_date, clean_text, not_in_future
-from kadence.core.visibility import access_opportunity_to_contribute
+from kadence.core.visibility import access_opportunity
 from kadence.deals.models import Milestone
 from kadence.pipeline.models import Stage
 
@@ -74,7 +74,7 @@ def milestone_save(
     actual date cannot be in the future; the planned one may. A stage of another template is not
     found (404). `version` is required: the milestone's version read, or None (explicitly) when the
     stage had none yet."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     stage = Stage.objects.filter(pk=stage_id, template_id=opp.template_id).first()
     if stage is None:
         raise NotFound(_("That stage is not part of this deal's process."))

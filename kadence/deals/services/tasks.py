@@ -29,7 +29,6 @@ from kadence.core.models import User
 from kadence.core.validation import clean_date, clean_text
 from kadence.core.visibility import (
     access_opportunity,
-    access_opportunity_to_contribute,
     can_write_opportunity,
 )
 from kadence.deals.models import OpportunityTask
@@ -227,7 +226,7 @@ def task_add(
     `assignee_id` (owner or deal-team member), else to who holds `role_id` on the team, else to its
     author when they are on the deal, else to the owner. Ad-hoc tasks never satisfy an exit
     criterion: their codes are generated."""
-    opp = access_opportunity_to_contribute(user, opp_id, lock=True)
+    opp = access_opportunity(user, opp_id, lock=True)
     _not_lost(opp)
     name = clean_text(name, "name", 200).strip()
     if not name:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.views import render_error
+from kadence.core.validation import parse_int
 from kadence.core.visibility import access_opportunity
 from kadence.deals.forms.assessments import BidForm, C139Form
 from kadence.deals.selectors import assessments as selectors
@@ -54,7 +54,7 @@ def c139_page(
 ) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.c139_overview(request.user, opp)
-        editable = perms["can_contribute"] and perms["is_open"]
+        editable = perms["is_open"]
         shown = form if editable else None
         if shown is None and editable:
             shown = C139Form(
@@ -78,10 +78,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "GET":
         return deal_get(request, pk, c139_page, {"deal_c139": lambda data, kwargs: (make(data), {})})
-    try:
-        form = make(request.POST)
-    except DomainError as exc:
-        return render_error(request, exc)
+    form = make(request.POST)
 
     def run() -> None:
         try:
@@ -91,7 +88,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as exc:
             if not exc.errors:
                 raise
-            form.add_service_errors(exc.errors)
+            # Shown by the page's GET with the messages next to their answers (C139Form.error_field).
             raise ValidationFailed(
                 _("Please correct the highlighted fields."), exc.errors, code=exc.code
             ) from exc
@@ -124,7 +121,7 @@ def bid_page(
 ) -> HttpResponse:
     def build(opp, perms) -> dict[str, Any]:
         overview = selectors.bid_overview(request.user, opp)
-        editable = perms["can_contribute"] and perms["is_open"]
+        editable = perms["is_open"]
         shown = form if editable else None
         if shown is None and editable:
             shown = BidForm(initial=BidForm.initial_from(overview.latest) if overview.latest else None)
@@ -151,10 +148,8 @@ def bid_page(
 def _suggestion(request: HttpRequest, pk: int, data: Any) -> dict[str, Any] | None:
     answers: dict[str, Any] = {}
     for name in bid_domain.QUESTIONS:
-        try:
-            answers[name] = int(str(data.get(name, "")).replace("+", ""))
-        except ValueError:
-            answers[name] = None  # unanswered: the selector still checks access, then says "no suggestion"
+        # −1, 0 or +1; unanswered (None): the selector still checks access, then says "no suggestion"
+        answers[name] = parse_int(str(data.get(name, "")).replace("+", ""), low=-1, high=1)
     for name in bid_domain.PURSUE_CONDITIONS + bid_domain.ABANDON_SIGNS:
         answers[name] = str(data.get(name, "")).lower() in ("on", "true", "1", "yes")
     found = selectors.bid_suggestion(request.user, pk, answers)
@@ -182,10 +177,7 @@ def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def deal_bid_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     """The live suggestion for the answers in the form (an htmx fragment); nothing is saved."""
-    try:
-        suggestion = _suggestion(request, pk, request.GET)
-    except DomainError as exc:
-        return render_error(request, exc)
+    suggestion = _suggestion(request, pk, request.GET)
     return render(request, "deals/_bid_suggestion.html", {"suggestion": suggestion})
 
 

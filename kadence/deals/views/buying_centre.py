@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kadence.accounts.models import Contact
+from kadence.core.prg import rebase
 from kadence.deals.forms.buying_centre import MemberAddForm, MemberEditForm
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
-from kadence.deals.views.common import deal_get, deal_post, render_deal, with_version
+from kadence.deals.views.common import deal_get, deal_post, render_deal
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/buying_centre.html"
@@ -47,15 +48,13 @@ def buying_centre_page(
         for row in view.members:
             failed = isinstance(form, MemberEditForm) and form.prefix == f"m{row.member.pk}"
             row.edit_form = (
-                with_version(form, row.member.version)
+                rebase(form, row.member.version)
                 if failed  # type: ignore[attr-defined]
                 else MemberEditForm.for_member(row.member)
             )
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()
-        candidates = (
-            list(selectors.buying_centre_candidates(request.user, opp)) if perms["can_contribute"] else []
-        )
+        candidates = list(selectors.buying_centre_candidates(request.user, opp))
         add_form.offer(candidates)
         grid = [
             {

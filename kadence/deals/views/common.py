@@ -8,21 +8,24 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
+from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.prg import (
+    action_post,
+    place_field_errors,
+    pop_failed_post,
+    redirect_invalid_form,
+    show_refused,
+)
 from kadence.core.validation import parse_date_param
-from kadence.core.views import render_error
 from kadence.core.visibility import (
     access_opportunity,
     can_approve_for_opportunity,
-    can_contribute_to_opportunity,
     can_write_opportunity,
 )
 from kadence.deals.selectors.expenses import year_bounds
@@ -42,15 +45,15 @@ TABS = [
 ]
 
 
+# What the header shows of the deal, and what the tabs' selectors read with it (one fetch).
+HEADER_RELATED = ("account", "owner", "team", "template", "stage", "level")
+
+
 def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
     """The visible opportunity (404 otherwise) with what its header shows, and what `user` may do."""
-    access_opportunity(user, pk)
-    opp = Opportunity.objects.select_related("account", "owner", "team", "template", "stage", "level").get(
-        pk=pk
-    )
+    opp = access_opportunity(user, pk, related=HEADER_RELATED)
     perms = {
         "can_edit": can_write_opportunity(user, opp),
-        "can_contribute": can_contribute_to_opportunity(user, opp),
         "can_approve": can_approve_for_opportunity(user, opp),
         "is_open": opp.status == Opportunity.Status.OPEN,
     }
@@ -68,19 +71,16 @@ def render_deal(
     **extra: Any,
 ) -> HttpResponse:
     """Render one deal-control page: `build(opp, perms)` adds the tab's own context."""
-    try:
-        opp, perms = deal_header(request.user, pk)
-        context = {
-            "opp": opp,
-            "perms": perms,
-            "tab": tab,
-            "tabs": TABS,
-            "today": timezone.localdate(),
-            **build(opp, perms),
-            **extra,
-        }
-    except DomainError as exc:
-        return render_error(request, exc)
+    opp, perms = deal_header(request.user, pk)
+    context = {
+        "opp": opp,
+        "perms": perms,
+        "tab": tab,
+        "tabs": TABS,
+        "today": timezone.localdate(),
+        **build(opp, perms),
+        **extra,
+    }
     return render(request, template, context, status=status)
 
 
@@ -100,14 +100,7 @@ def deal_post(
     back = reverse(redirect_to, args=[pk])
     if form is not None and not form.is_valid():
         return redirect_invalid_form(request, back, form)
-    try:
-        run()
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        return redirect_after_failure(request, back, exc)
-    messages.success(request, done)
-    return redirect(back)
+    return action_post(request, run, back=back, done=done)
 
 
 def deal_get(
@@ -128,26 +121,8 @@ def deal_get(
         return page(request, pk, error=failed.error, status=failed.error.status)
     form, extra = make(failed.data, failed.kwargs)
     if form is not None:
-        form.is_valid()
-        errors = failed.error.errors if isinstance(failed.error, ValidationFailed) else {}
-        if errors and hasattr(form, "add_service_errors"):
-            form.add_service_errors(errors)
-        else:
-            for field, messages_ in errors.items():
-                if field in getattr(form, "fields", {}) and not form.errors.get(field):
-                    for message in messages_:
-                        form.add_error(field, message)
+        show_refused(form, failed.error, place=place_field_errors)
     return page(request, pk, error=failed.error, form=form, status=failed.error.status, **extra)
-
-
-def with_version(form: Any, version: int | None, field: str = "version") -> Any:
-    """`form` (bound) with its hidden version set to the one of the record now shown, so that a form
-    shown again after a refusal is based on what the user sees (sending it again is a decision taken
-    with the message in view)."""
-    data = form.data.copy()
-    data[form.add_prefix(field)] = "" if version is None else str(version)
-    form.data = data
-    return form
 
 
 def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:

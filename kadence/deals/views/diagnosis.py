@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from kadence.deals.selectors.diagnosis import deal_diagnosis
+from kadence.deals.selectors.diagnosis import deal_diagnosis_of
 from kadence.deals.views.common import render_deal
 
 
@@ -21,7 +21,7 @@ def deal_diagnosis_page(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "diagnosis",
         "deals/diagnosis.html",
-        lambda opp, perms: {"d": deal_diagnosis(request.user, opp.pk, today)},
+        lambda opp, perms: {"d": deal_diagnosis_of(request.user, opp, today)},
     )
 
 

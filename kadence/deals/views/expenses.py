@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError
+from kadence.core.prg import rebase
 from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
 from kadence.deals.models import ExpenseCategory
-from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary
+from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary_of
 from kadence.deals.services import expenses as services
-from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal, with_version
+from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
@@ -38,7 +39,7 @@ def expenses_page(
     """The page; after a failed post the form that failed is shown again with its errors."""
 
     def build(opp, perms) -> dict[str, Any]:
-        summary = expense_summary(request.user, opp.pk)
+        summary = expense_summary_of(request.user, opp)
         return {
             "summary": summary,
             "expenses": expense_page(
@@ -46,7 +47,7 @@ def expenses_page(
             ),
             "expense_form": form if isinstance(form, ExpenseForm) else ExpenseForm(),
             "budget_form": (
-                with_version(form, summary.budget_version, BudgetForm.VERSION_FIELD)
+                rebase(form, summary.budget_version, BudgetForm.VERSION_FIELD)
                 if isinstance(form, BudgetForm)
                 else _budget_form(summary)
             ),

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, NotFound
-from kadence.core.views import render_error
+from kadence.core.visibility import access_evidence
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
-from kadence.deals.selectors.gates import gate_checklist, gate_overrides
+from kadence.deals.selectors.gates import gate_checklist_of, gate_overrides
 from kadence.deals.services import gates as services
 from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
 from kadence.pipeline.forms import MoveForm
@@ -30,7 +30,7 @@ def _build(
     move_form: MoveForm | None = None,
 ):
     def build(opp, perms) -> dict[str, Any]:
-        checklist = gate_checklist(request.user, opp.pk)
+        checklist = gate_checklist_of(opp)
         return {
             "checklist": checklist,
             "next_stage": checklist.next_stage,
@@ -110,7 +110,7 @@ def deal_evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> Htt
     form = EvidenceRemoveForm(request.POST)
 
     def run() -> None:
-        evidence = services.access_evidence(request.user, evidence_id)
+        evidence = access_evidence(request.user, evidence_id)
         if evidence.opportunity_id != pk:
             raise NotFound(_("Evidence not found."))
         services.evidence_remove(request.user, evidence_id, reason=form.cleaned_data.get("reason") or "")
@@ -155,14 +155,12 @@ def deal_gate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """Stream an evidence file to whoever can see its deal (404 otherwise; files are never public)."""
     try:
-        evidence = services.access_evidence(request.user, evidence_id)
+        evidence = access_evidence(request.user, evidence_id)
         if not evidence.file:
             raise NotFound(_("This evidence has no file."))
         handle = evidence.file.open("rb")
-    except DomainError as exc:
-        return render_error(request, exc)
     except FileNotFoundError:
-        return render_error(request, NotFound(_("The file is missing from storage; ask an admin.")))
+        raise NotFound(_("The file is missing from storage; ask an admin.")) from None
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from kadence.core.prg import rebase
 from kadence.deals.forms.milestones import MilestoneForm
 from kadence.deals.selectors import milestones as selectors
 from kadence.deals.services import milestones as services
-from kadence.deals.views.common import deal_get, deal_post, render_deal, with_version
+from kadence.deals.views.common import deal_get, deal_post, render_deal
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/milestones.html"
@@ -40,7 +41,7 @@ def milestones_page(
         for row in plan.rows:
             failed = isinstance(form, MilestoneForm) and form.stage_id == row.stage.pk
             row.form = (
-                with_version(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
+                rebase(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
                 if failed
                 else MilestoneForm.for_milestone(row.stage.pk, row.milestone)
             )

@@ -18,10 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kadence.activities.selectors import ActivityFilters, activity_list
-from kadence.core.errors import DomainError
-from kadence.core.prg import FailedPost, pop_failed_post
+from kadence.core.prg import FailedPost, place_field_errors, pop_failed_post, rebind
 from kadence.core.templatetags.kadence import money
-from kadence.core.views import render_error
 from kadence.deals.views.common import TABS
 from kadence.pipeline import selectors
 from kadence.pipeline.forms import (
@@ -34,7 +32,6 @@ from kadence.pipeline.forms import (
     TeamRemoveForm,
 )
 from kadence.pipeline.models import ForecastCategory, Opportunity, ProbabilityLevel, Stage
-from kadence.pipeline.views import rebound_form
 
 AUDIT_LABELS = {
     "amount": _("Amount"),
@@ -143,7 +140,9 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
             {
                 "action_slot": slot,
                 "action_error": failed.error,
-                f"{slot}_form": rebound_form(failed, lambda data: make(user, data), opp.version),
+                f"{slot}_form": rebind(
+                    failed, lambda data: make(user, data), version=opp.version, place=place_field_errors
+                ),
             }
         )
     context.update(overrides)
@@ -154,10 +153,7 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
 @require_GET
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     failed = pop_failed_post(request)
-    try:
-        context = _detail_context(request.user, pk, failed)
-    except DomainError as exc:
-        return render_error(request, exc)
+    context = _detail_context(request.user, pk, failed)
     # After a refused action (post-redirect-get) the page carries that refusal's status, once.
     return render(
         request, "pipeline/opportunity_detail.html", context, status=failed.error.status if failed else 200

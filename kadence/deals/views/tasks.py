@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError
 from kadence.deals.forms.tasks import TaskAddForm, TaskCompleteForm, TaskReopenForm, TaskUpdateForm
-from kadence.deals.selectors.tasks import deal_tasks
+from kadence.deals.selectors.tasks import deal_tasks, deal_tasks_of
 from kadence.deals.services import tasks as services
 from kadence.deals.views.common import deal_get, deal_post, render_deal
 
@@ -33,7 +33,7 @@ def tasks_page(
     the add form)."""
 
     def build(opp, perms) -> dict[str, Any]:
-        board = deal_tasks(request.user, opp.pk, timezone.localdate())
+        board = deal_tasks_of(request.user, opp, timezone.localdate())
         add_form = form if isinstance(form, TaskAddForm) else TaskAddForm(assignable=board.assignable)
         return {
             "board": board,

@@ -251,7 +251,7 @@ def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
 def get_calibration(request: HttpRequest, query: Query[CalibrationQuery]) -> dict[str, Any]:
     """The stored calibration of a process: observed win rate per level, stage and C139 band next to
     the configured probability, with counts and Brier scores, and which probabilities reports use."""
-    return calibration_out(calibration_report(query.template_id))
+    return calibration_out(calibration_report(request.auth, query.template_id))
 
 
 @router.post("/calibration/recompute", response={200: RecomputeOut, codes_4xx: ErrorOut})
@@ -271,7 +271,7 @@ def switch_calibration(request: HttpRequest, payload: SwitchIn) -> dict[str, Any
         use_calibrated=payload.use_calibrated,
         reason=payload.reason,
     )
-    return calibration_out(calibration_report(payload.template_id))
+    return calibration_out(calibration_report(request.auth, payload.template_id))
 
 
 @router.get("/forecast/probabilistic", response={200: ProbabilisticOut, codes_4xx: ErrorOut})

@@ -33,7 +33,7 @@ from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import format_amount
 from kadence.core.errors import NotFound, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import Scope, scope_unit_ids
+from kadence.core.visibility import Scope, scope_unit_ids, sellers_q
 from kadence.deals.models import Expense, ExpenseBudget
 from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
@@ -57,7 +57,6 @@ CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 MICRO = Decimal("0.000001")
 TREND_MONTHS = 6
-SELLER_ROLES = (User.Role.REP, User.Role.INSIDE)
 
 
 # --- funnel inputs -------------------------------------------------------------------------------
@@ -537,7 +536,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
             grouped = _grouped(scope, "owner_id", today=today, start=start, quarter=quarter, stall=stall)
             sellers = list(
                 User.objects.filter(
-                    Q(pk__in=sorted(grouped)) | Q(org_unit=parent_unit, is_active=True, role__in=SELLER_ROLES)
+                    Q(pk__in=sorted(grouped)) | (Q(org_unit=parent_unit, is_active=True) & sellers_q())
                 ).order_by("display_name", "username")
             )
             rows = [AnalysisRow("owner", s.label, grouped.get(s.pk, Metrics()), owner=s) for s in sellers]
@@ -557,7 +556,7 @@ def funnel_analysis(user: User, scope: Scope, *, today: date) -> AnalysisReport:
                 )
 
             heads = (
-                User.objects.filter(is_active=True, role__in=SELLER_ROLES, org_unit_id__in=sorted(by_id))
+                User.objects.filter(sellers_q(), is_active=True, org_unit_id__in=sorted(by_id))
                 .values("org_unit_id")
                 .annotate(n=Count("id"))
                 .order_by()

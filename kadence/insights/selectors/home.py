@@ -10,11 +10,11 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
 
 from kadence.activities.selectors import activities_due
+from kadence.core.i18n import in_language
 from kadence.core.models import User
-from kadence.core.visibility import visible_opportunities
+from kadence.core.visibility import dashboard_opportunities, is_seller, visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
 from kadence.pipeline.expressions import WEIGHTED
@@ -27,8 +27,8 @@ def _month_bounds(today: date) -> tuple[date, date]:
     return today.replace(day=1), today.replace(day=last)
 
 
-def _unit_label(row: dict, zh: bool) -> str:
-    return row["team__name_zh"] if zh else (row["team__name_en"] or row["team__name_zh"])
+def _unit_label(row: dict) -> str:
+    return in_language(row["team__name_zh"], row["team__name_en"])
 
 
 def _month_totals(qs) -> dict:
@@ -56,16 +56,16 @@ def home_dashboard(user: User, today: date) -> dict:
     scope for the others) and their own overdue deal tasks."""
     visible = visible_opportunities(user)
     open_visible = visible.filter(status=Opportunity.Status.OPEN)
-    is_seller = user.is_seller
-    deals_qs = open_visible.filter(owner=user) if is_seller else open_visible
+    seller = is_seller(user)
+    deals_qs = dashboard_opportunities(user).filter(status=Opportunity.Status.OPEN)
     deals = list(
         deals_qs.select_related("account", "owner", "stage", "level").order_by("expected_close_date", "id")[
             :10
         ]
     )
-    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=is_seller))
+    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=seller))
     context = {
-        "is_seller": is_seller,
+        "is_seller": seller,
         "deals": deals,
         "totals": totals,
         "due": activities_due(user, today),
@@ -73,14 +73,13 @@ def home_dashboard(user: User, today: date) -> dict:
         "overdue_tasks": tasks_due(user, today, limit=10),
         "today": today,
     }
-    if is_seller:
+    if seller:
         return context
-    zh = (get_language() or "").lower().startswith("zh")
     # Aliases must not shadow the `amount` column that WEIGHTED reads.
     by_team = [
         {
             "team_id": row["team_id"],
-            "label": _unit_label(row, zh),
+            "label": _unit_label(row),
             "count": row["n"],
             "amount": row["total"],
             "weighted": row["total_weighted"],

@@ -47,7 +47,7 @@ from kadence.core.amounts import format_amount
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_money
-from kadence.core.visibility import Scope, resolve_scope
+from kadence.core.visibility import Scope, resolve_scope, sellers_q
 from kadence.domain import capacity as cap
 from kadence.domain import funnel as domain
 from kadence.domain.periods import MONTHS_IN, Period
@@ -596,7 +596,7 @@ def _sellers_and_teams(scope: Scope, groups: _Groups) -> tuple[list[User], list[
     if scope.owner is not None:
         people = User.objects.filter(pk=scope.owner.pk)
         return list(people.select_related("org_unit")), []
-    sellers = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE))
+    sellers = User.objects.filter(sellers_q(), is_active=True)
     units = OrgUnit.objects.filter(kind=OrgUnit.Kind.TEAM)
     if scope.unit is not None:
         sellers = sellers.filter(org_unit__path__startswith=scope.unit.path)

@@ -11,7 +11,6 @@ Both export to xlsx with ?format=xlsx.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +26,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import COUNT_AXIS, money_axis
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.prg import pop_failed_post, redirect_after_failure
-from kadence.core.validation import MAX_ID, parse_date_param, parse_int
-from kadence.core.views import render_error
+from kadence.core.errors import DomainError, NotFound, ValidationFailed
+from kadence.core.prg import pop_failed_post, refuse
+from kadence.core.validation import id_param, int_param, parse_date_param
+from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
 from kadence.insights.selectors.ideal import ideal_label
@@ -40,7 +39,6 @@ from kadence.insights.selectors.probabilistic import (
     ProbabilisticReport,
     probabilistic_forecast,
 )
-from kadence.insights.views.forecast import scope_choices
 from kadence.planning.models import PeriodKind
 from kadence.planning.selectors.calibration import (
     C139,
@@ -55,30 +53,13 @@ from kadence.planning.services.calibration import calibration_recompute, calibra
 # --- query parameters ----------------------------------------------------------------------------
 
 
-def _int(
-    request: HttpRequest,
-    name: str,
-    *,
-    low: int = 1,
-    high: int = MAX_ID,
-    missing: type[DomainError] = NotFound,
-) -> int | None:
-    raw = (request.GET.get(name) or request.POST.get(name) or "").strip()
-    if not raw:
-        return None
-    number = parse_int(raw, low=low, high=high)
-    if number is None:
-        if missing is NotFound:
-            raise NotFound(_("Not found."))
-        raise ValidationFailed(
-            _("Please correct the highlighted fields."),
-            {name: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]},
-        )
-    return number
+def _param(request: HttpRequest, name: str) -> str | None:
+    """A parameter of the query string, or of the form (the admin's buttons post template_id)."""
+    return request.GET.get(name) or request.POST.get(name)
 
 
-def _date(request: HttpRequest, name: str) -> date | None:
-    return parse_date_param(request.GET.get(name), name)
+def _id(request: HttpRequest, name: str) -> int | None:
+    return id_param(_param(request, name))
 
 
 def _flt(value: Decimal | int | None) -> float | None:
@@ -160,14 +141,14 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
 def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
     """The calibration page; after a refused switch (post-redirect-get) with the error, once, the
     reason as it was typed and the refusal's status."""
-    report = calibration_report(template_id)
+    report = calibration_report(request.user, template_id)
     failed = pop_failed_post(request)
     context = {
         "report": report,
         "error": failed.error if failed else None,
         "posted": failed.data.dict() if failed and failed.slot == "calibration_switch" else {},
         "figure": calibration_figure(report),
-        "is_admin": request.user.is_admin_role,
+        "is_admin": can_change_calibration(request.user),
         "tables": [
             ("levels", _("Per level"), report.levels, report.brier[LEVEL]),
             ("stages", _("Per stage"), report.stages, report.brier[STAGE]),
@@ -188,13 +169,10 @@ def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResp
 @require_GET
 def calibration(request: HttpRequest) -> HttpResponse:
     """Calibration of a process (?template_id=; default the default template; ?format=xlsx exports)."""
-    try:
-        template_id = _int(request, "template_id")
-        if request.GET.get("format") == "xlsx":
-            return calibration_export(calibration_report(template_id))
-        return _calibration_page(request, template_id)
-    except DomainError as exc:
-        return render_error(request, exc)
+    template_id = _id(request, "template_id")
+    if request.GET.get("format") == "xlsx":
+        return calibration_export(calibration_report(request.user, template_id))
+    return _calibration_page(request, template_id)
 
 
 def _page_url(template_id: int | None) -> str:
@@ -210,11 +188,8 @@ def _back(template_id: int | None) -> HttpResponse:
 @require_POST
 def calibration_recompute_view(request: HttpRequest) -> HttpResponse:
     """Admin: count the closed history again (all processes), back to the page."""
-    try:
-        template_id = _int(request, "template_id")
-        calibration_recompute(request.user)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
+    template_id = _id(request, "template_id")
+    calibration_recompute(request.user)
     messages.success(request, _("Calibration recomputed from closed history."))
     return _back(template_id)
 
@@ -225,7 +200,7 @@ def calibration_switch_view(request: HttpRequest) -> HttpResponse:
     """Admin: switch a process to calibrated probabilities (or back); refused when there is not enough
     history: back to the page by post-redirect-get, which shows the levels short of data (422)."""
     try:
-        template_id = _int(request, "template_id")
+        template_id = _id(request, "template_id")
         if template_id is None:
             raise NotFound(_("Unknown process template."))
         use = request.POST.get("use_calibrated") == "1"
@@ -235,10 +210,8 @@ def calibration_switch_view(request: HttpRequest) -> HttpResponse:
             use_calibrated=use,
             reason=(request.POST.get("reason") or "")[:500],
         )
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
     except DomainError as exc:
-        return redirect_after_failure(request, _page_url(template_id), exc)
+        return refuse(request, _page_url(template_id), exc)
     messages.success(
         request,
         _("Reports of this process now use calibrated probabilities.")
@@ -358,12 +331,12 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
 
 def _probabilistic_params(request: HttpRequest) -> dict[str, Any]:
     return {
-        "unit_id": _int(request, "unit_id"),
-        "owner_id": _int(request, "owner_id"),
+        "unit_id": _id(request, "unit_id"),
+        "owner_id": _id(request, "owner_id"),
         "period_kind": request.GET.get("period_kind") or None,
-        "period_start": _date(request, "period_start"),
-        "trials": _int(request, "trials", high=MAX_TRIALS, missing=ValidationFailed),
-        "seed": _int(request, "seed", low=0, high=MAX_SEED, missing=ValidationFailed),
+        "period_start": parse_date_param(request.GET.get("period_start"), "period_start"),
+        "trials": int_param(_param(request, "trials"), "trials", high=MAX_TRIALS),
+        "seed": int_param(_param(request, "seed"), "seed", low=0, high=MAX_SEED),
     }
 
 
@@ -375,15 +348,12 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     error: DomainError | None = None
     try:
-        try:
-            params = _probabilistic_params(request)
-            report = probabilistic_forecast(request.user, as_of=today, **params)
-        except ValidationFailed as exc:
-            error = exc
-            params = {"unit_id": _int(request, "unit_id"), "owner_id": _int(request, "owner_id")}
-            report = probabilistic_forecast(request.user, as_of=today, **params)
-    except DomainError as exc:
-        return render_error(request, exc)
+        params = _probabilistic_params(request)
+        report = probabilistic_forecast(request.user, as_of=today, **params)
+    except ValidationFailed as exc:
+        error = exc
+        params = {"unit_id": _id(request, "unit_id"), "owner_id": _id(request, "owner_id")}
+        report = probabilistic_forecast(request.user, as_of=today, **params)
     if request.GET.get("format") == "xlsx" and error is None:
         return probabilistic_export(report)
     query = {
@@ -401,7 +371,7 @@ def probabilistic(request: HttpRequest) -> HttpResponse:
         "result": report.forecast,
         "error": error,
         "figure": histogram_figure(report),
-        "choices": scope_choices(request.user),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
         "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
         "query": urlencode(query),
         "p_target_pct": None if report.forecast.p_target is None else report.forecast.p_target * 100,

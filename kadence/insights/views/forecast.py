@@ -9,10 +9,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,12 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import money_axis
-from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from kadence.core.models import OrgUnit, User
-from kadence.core.prg import pop_failed_post, redirect_after_failure
-from kadence.core.validation import parse_date_param, parse_int
-from kadence.core.views import render_error
-from kadence.core.visibility import scope_unit_ids
+from kadence.core.errors import ValidationFailed
+from kadence.core.prg import action_post, pop_failed_post
+from kadence.core.validation import id_param, parse_date_param, parse_int
+from kadence.core.visibility import FORECAST_ROLES, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain import forecast as fc
 from kadence.domain.periods import PERIOD_KINDS, Period
@@ -51,16 +48,7 @@ def category_labels() -> dict[str, str]:
 
 
 def _id(request: HttpRequest, name: str) -> int | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    number = parse_int(raw)
-    if number is None:
-        raise NotFound(_("Not found."))
-    return number
-
-
-_date = parse_date_param
+    return id_param(request.GET.get(name))
 
 
 def report_params(request: HttpRequest) -> dict[str, Any]:
@@ -69,25 +57,8 @@ def report_params(request: HttpRequest) -> dict[str, Any]:
         "unit_id": _id(request, "unit_id"),
         "owner_id": _id(request, "owner_id"),
         "period_kind": request.GET.get("period_kind") or "quarter",
-        "period_start": _date(request.GET.get("period_start"), "period_start"),
+        "period_start": parse_date_param(request.GET.get("period_start"), "period_start"),
     }
-
-
-def scope_choices(user: User) -> dict[str, Any]:
-    """What the scope selector offers: the units and sellers of the user's reach (nothing for a rep)."""
-    if user.is_seller:
-        return {"units": [], "people": []}
-    ids = scope_unit_ids(user)
-    units = OrgUnit.objects.order_by("path")
-    people = User.objects.filter(
-        is_active=True, role__in=[User.Role.REP, User.Role.INSIDE, User.Role.MANAGER, User.Role.DIRECTOR]
-    )
-    if ids is not None:
-        units = units.filter(pk__in=sorted(ids))
-        people = people.filter(org_unit_id__in=sorted(ids))
-    else:
-        people = people.filter(org_unit__isnull=False)
-    return {"units": list(units), "people": list(people.order_by("display_name", "username"))}
 
 
 def _query(report_scope: Any, period: Period, **extra: Any) -> str:
@@ -343,7 +314,7 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
         "open_labels": [(c, category_labels()[c]) for c in fc.OPEN_CATEGORIES],
         "buckets": [(b, bucket_label(b.code)) for b in report.buckets],
         "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
-        "choices": scope_choices(request.user),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
         "query": _query(report.scope, report.period),
         "previous_query": _query(report.scope, report.period.shift(-1)),
         "next_query": _query(report.scope, report.period.shift(1)),
@@ -355,10 +326,7 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
 def _forecast_page(request: HttpRequest) -> HttpResponse:
     """The forecast page; after a refused submission or adjustment (post-redirect-get) with the error,
     once, the refused form filled in again (the adjustment's row open) and the refusal's status."""
-    try:
-        context = forecast_context(request)
-    except DomainError as exc:
-        return render_error(request, exc)
+    context = forecast_context(request)
     if request.GET.get("format") == "xlsx":
         return forecast_export(context["report"])
     failed = pop_failed_post(request)
@@ -391,15 +359,7 @@ def _post(request: HttpRequest, run: Any, done: str, page_name: str) -> HttpResp
     """Run a service call; success → back to the page with a message; a domain error → back to the
     page by post-redirect-get (kadence.core.prg), which shows the error and the form filled in again;
     404 and 403 as error pages."""
-    back = _back(request, page_name)
-    try:
-        run()
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
-    except DomainError as exc:
-        return redirect_after_failure(request, back, exc)
-    messages.success(request, done)
-    return redirect(back)
+    return action_post(request, run, back=_back(request, page_name), done=done)
 
 
 @login_required
@@ -409,7 +369,7 @@ def forecast_submit(request: HttpRequest) -> HttpResponse:
         services.forecast_submit(
             request.user,
             period_kind=request.POST.get("period_kind"),
-            period_start=_date(request.POST.get("period_start"), "period_start"),
+            period_start=parse_date_param(request.POST.get("period_start"), "period_start"),
             forecast=request.POST.get("forecast") or None,
             reason=request.POST.get("reason", ""),
         )
@@ -436,13 +396,10 @@ def forecast_adjust(request: HttpRequest, submission_id: int) -> HttpResponse:
 def _orders_page(request: HttpRequest) -> HttpResponse:
     """The order forecast page; after a refused save (post-redirect-get) with the error, once, and the
     weeks as they were typed."""
-    try:
-        today = timezone.localdate()
-        report = selectors.order_forecast_report(
-            request.user, unit_id=_id(request, "unit_id"), owner_id=_id(request, "owner_id"), as_of=today
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    today = timezone.localdate()
+    report = selectors.order_forecast_report(
+        request.user, unit_id=_id(request, "unit_id"), owner_id=_id(request, "owner_id"), as_of=today
+    )
     failed = pop_failed_post(request)
     posted = failed.data.dict() if failed else {}
     return render(
@@ -452,7 +409,7 @@ def _orders_page(request: HttpRequest) -> HttpResponse:
             "report": report,
             "error": failed.error if failed else None,
             "form": posted,
-            "choices": scope_choices(request.user),
+            "choices": scope_choices(request.user, roles=FORECAST_ROLES),
             "weeks": [
                 (w, report.mine.get(w), posted.get(f"week_{w.isoformat()}")) for w in report.weeks_ahead
             ],
@@ -481,7 +438,7 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
         amounts: dict[date, Decimal | str] = {}
         for key, value in request.POST.items():
             if key.startswith("week_") and value.strip():
-                week = _date(key.removeprefix("week_"), key)
+                week = parse_date_param(key.removeprefix("week_"), key)
                 if week is not None:
                     amounts[week] = value.strip()
         services.order_forecast_save(request.user, amounts)
@@ -493,19 +450,16 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
 @require_GET
 def forecast_accuracy(request: HttpRequest) -> HttpResponse:
     """Forecast accuracy per period, seller and team (?period_kind=&unit_id=&owner_id=&periods=)."""
-    try:
-        count = parse_int(request.GET.get("periods"), low=0)
-        count = selectors.ACCURACY_PERIODS if count is None else count
-        report = selectors.forecast_accuracy(
-            request.user,
-            period_kind=request.GET.get("period_kind") or "quarter",
-            unit_id=_id(request, "unit_id"),
-            owner_id=_id(request, "owner_id"),
-            as_of=timezone.localdate(),
-            count=count,
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    count = parse_int(request.GET.get("periods"), low=0)
+    count = selectors.ACCURACY_PERIODS if count is None else count
+    report = selectors.forecast_accuracy(
+        request.user,
+        period_kind=request.GET.get("period_kind") or "quarter",
+        unit_id=_id(request, "unit_id"),
+        owner_id=_id(request, "owner_id"),
+        as_of=timezone.localdate(),
+        count=count,
+    )
 
     def lines(items: list[selectors.AccuracyLine]) -> list[tuple[Any, ...]]:
         return [
@@ -525,7 +479,7 @@ def forecast_accuracy(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "chart": accuracy_figure(report),
-            "choices": scope_choices(request.user),
+            "choices": scope_choices(request.user, roles=FORECAST_ROLES),
             "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
             "total_rows": [
                 (period, point, fc.as_pct(point.error))

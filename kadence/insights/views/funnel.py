@@ -10,25 +10,27 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.formfields import DateField
-from kadence.core.models import OrgUnit, User
-from kadence.core.schemas import MAX_ID
-from kadence.core.views import render_error
-from kadence.core.visibility import Scope, assignable_users, resolve_scope, scope_unit_ids
+from kadence.core.htmx import is_htmx
+from kadence.core.models import User
+from kadence.core.visibility import (
+    Scope,
+    can_choose_report_scope,
+    resolve_scope,
+    scope_choices,
+)
 from kadence.core.xlsx import xlsx_response
+from kadence.insights.forms import FunnelForm, ScopeForm
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
     Metrics,
@@ -58,22 +60,6 @@ def _flt(value: Decimal | int | None) -> float:
 
 
 # --- inputs --------------------------------------------------------------------------------------
-
-
-class ScopeForm(forms.Form):
-    unit_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    owner_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-
-class FunnelForm(ScopeForm):
-    template_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    as_of = DateField(required=False, input_formats=["%Y-%m-%d"])
-    product_line_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    industry_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    account_size = forms.ChoiceField(required=False, choices=[("", ""), *Account.Size.choices])
-    measure = forms.ChoiceField(
-        required=False, choices=[("count", gettext_lazy("Deals")), ("amount", gettext_lazy("Amount"))]
-    )
 
 
 @dataclass
@@ -123,13 +109,11 @@ def _controls(user: User) -> dict[str, Any]:
         "sizes": Account.Size.choices,
         "units": [],
         "sellers": [],
+        "can_choose_scope": can_choose_report_scope(user),
     }
-    if not user.is_seller:
-        reach = scope_unit_ids(user)
-        units = OrgUnit.objects.order_by("path")
-        units = units if reach is None else units.filter(pk__in=sorted(reach))
-        options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in units]
-        options["sellers"] = list(assignable_users(user).order_by("display_name", "username"))
+    choices = scope_choices(user, roles=None)
+    options["units"] = [(u.pk, "\u2003" * (u.path.count("/") - 2) + u.name) for u in choices.units]
+    options["sellers"] = choices.people
     return options
 
 
@@ -252,18 +236,15 @@ def funnel(request: HttpRequest) -> HttpResponse:
     """The funnel of a scope at a date (?unit_id= | owner_id=, template_id=, as_of=, product_line_id=,
     industry_id=, account_size=, measure=count|amount; ?format=xlsx exports the table)."""
     today = timezone.localdate()
-    try:
-        inputs, error = funnel_inputs(request, today)
-        report = funnel_report(
-            request.user,
-            inputs.scope,
-            template=inputs.template,
-            as_of=inputs.as_of,
-            today=today,
-            cut=inputs.cut,
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    inputs, error = funnel_inputs(request, today)
+    report = funnel_report(
+        request.user,
+        inputs.scope,
+        template=inputs.template,
+        as_of=inputs.as_of,
+        today=today,
+        cut=inputs.cut,
+    )
     if request.GET.get("format") == "xlsx" and error is None:
         return funnel_export(report)
     context = {
@@ -323,17 +304,12 @@ def funnel_trend_part(request: HttpRequest) -> HttpResponse:
     """The weighted pipeline over time: the fragment the funnel page loads after itself (htmx), or a
     page of its own when opened directly (the funnel page's link without JavaScript, a bookmark)."""
     today = timezone.localdate()
-    try:
-        inputs, error = funnel_inputs(request, today)
-        if error is not None:
-            raise error
-        points = funnel_trend(
-            request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    inputs, error = funnel_inputs(request, today)
+    if error is not None:
+        raise error
+    points = funnel_trend(request.user, inputs.scope, template=inputs.template, today=today, cut=inputs.cut)
     context = {"points": points, "figure": trend_figure(points), "funnel_query": _query(inputs)}
-    template = "insights/_funnel_trend.html" if request.htmx else "insights/funnel_trend.html"
+    template = "insights/_funnel_trend.html" if is_htmx(request) else "insights/funnel_trend.html"
     return render(request, template, context)
 
 
@@ -419,25 +395,19 @@ def analysis(request: HttpRequest) -> HttpResponse:
     """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx exports it)."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
-        return render_error(
-            request,
-            ValidationFailed(
-                _("The report's settings are not valid."),
-                {k: [str(m) for m in v] for k, v in form.errors.items()},
-            ),
+        raise ValidationFailed(
+            _("The report's settings are not valid."),
+            {k: [str(m) for m in v] for k, v in form.errors.items()},
         )
     data = form.cleaned_data
     today = timezone.localdate()
-    try:
-        if data.get("unit_id") and data.get("owner_id"):
-            raise ValidationFailed(
-                _("Choose a unit or a seller, not both."),
-                {"owner_id": [_("Leave this empty when you choose a unit.")]},
-            )
-        scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
-        report = funnel_analysis(request.user, scope, today=today)
-    except DomainError as exc:
-        return render_error(request, exc)
+    if data.get("unit_id") and data.get("owner_id"):
+        raise ValidationFailed(
+            _("Choose a unit or a seller, not both."),
+            {"owner_id": [_("Leave this empty when you choose a unit.")]},
+        )
+    scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
+    report = funnel_analysis(request.user, scope, today=today)
     if request.GET.get("format") == "xlsx":
         return analysis_export(report)
     rows = [
@@ -482,7 +452,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     """The list of reports."""
-    return render(request, "insights/index.html", {"is_seller": request.user.is_seller})
+    return render(request, "insights/index.html", {"can_choose_scope": can_choose_report_scope(request.user)})
 
 
 urlpatterns = [

@@ -9,24 +9,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.formfields import DateField, MoneyField
-from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers
-from kadence.core.validation import MAX_ID
-from kadence.core.views import render_error
-from kadence.core.visibility import scope_unit_ids
 from kadence.core.xlsx import xlsx_response
+from kadence.insights.forms import IdealForm
 from kadence.insights.selectors.ideal import (
     CapacityReport,
     CapacityRow,
@@ -36,66 +30,11 @@ from kadence.insights.selectors.ideal import (
     ideal_for,
     ideal_label,
 )
-from kadence.pipeline.models import ProcessTemplate
-from kadence.planning.models import PeriodKind
 
 ROWS_PER_PAGE = 50
 
 
 # --- forms ---------------------------------------------------------------------------------------
-
-
-class IdealForm(forms.Form):
-    """The ideal-funnel page's controls (GET): scope, template, period, and numbers to try."""
-
-    # Plain ids (the selects only offer what is in reach): a unit or seller out of reach is a 404, as
-    # in the API, not a form error.
-    unit_id = forms.IntegerField(
-        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
-    )
-    owner_id = forms.IntegerField(
-        label=gettext_lazy("Seller"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
-    )
-    template_id = forms.IntegerField(
-        label=gettext_lazy("Process"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
-    )
-    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices, required=False)
-    period_start = DateField(label=gettext_lazy("Any day of the period"), required=False)
-    target = MoneyField(label=gettext_lazy("Try a target"), required=False)
-    avg_deal = MoneyField(label=gettext_lazy("Try an average deal size"), required=False, positive=True)
-    durations = forms.ChoiceField(
-        label=gettext_lazy("Stage durations"),
-        required=False,
-        choices=[
-            ("configured", gettext_lazy("Configured (standard days)")),
-            ("learned", gettext_lazy("Learned from history")),
-        ],
-    )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        units = scope_unit_ids(user)
-        if user.is_seller:
-            unit_rows: list[OrgUnit] = []
-            sellers: list[User] = []
-        else:
-            unit_qs = OrgUnit.objects.order_by("path")
-            seller_qs = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE))
-            if units is not None:
-                unit_qs = unit_qs.filter(pk__in=sorted(units))
-                seller_qs = seller_qs.filter(org_unit_id__in=sorted(units))
-            unit_rows, sellers = list(unit_qs), list(seller_qs.order_by("username"))
-        everything = _("Everything in your scope") if units is not None else _("Company")
-        self.fields["unit_id"].widget.choices = [("", everything), *[(u.pk, u.name) for u in unit_rows]]
-        self.fields["owner_id"].widget.choices = [("", "—"), *[(s.pk, s.label) for s in sellers]]
-        self.fields["template_id"].widget.choices = [
-            ("", _("Default process")),
-            *[
-                (t.pk, t.name)
-                for t in ProcessTemplate.objects.filter(is_active=True).order_by("-is_default", "code")
-            ],
-        ]
-        self.show_scope = not user.is_seller
 
 
 # --- the ideal funnel ----------------------------------------------------------------------------
@@ -315,11 +254,8 @@ def ideal_funnel(request: HttpRequest) -> HttpResponse:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     elif form.is_bound:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-    try:
-        report = ideal_for(request.user, today=timezone.localdate(), **values)
-        found = capacity_report(request.user, report)
-    except DomainError as exc:
-        return render_error(request, exc)
+    report = ideal_for(request.user, today=timezone.localdate(), **values)
+    found = capacity_report(request.user, report)
     if request.GET.get("format") == "xlsx":
         return _xlsx(found)
     sellers_page = _paged(found.sellers, request.GET.get("page"))

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -17,20 +16,20 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
-from kadence.core.errors import DomainError, NotFound, PermissionDenied
-from kadence.core.formfields import DateField
-from kadence.core.models import OrgUnit, User
-from kadence.core.prg import pop_failed_post, redirect_after_failure, redirect_invalid_form
-from kadence.core.validation import MAX_ID, parse_int
-from kadence.core.views import render_error
-from kadence.core.visibility import assignable_users, can_write_opportunity, scope_unit_ids, visible_units
+from kadence.core.errors import DomainError
+from kadence.core.prg import pop_failed_post, redirect_invalid_form, refuse
+from kadence.core.validation import parse_int
+from kadence.core.visibility import (
+    can_write_opportunity,
+    scope_choices,
+)
 from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
 from kadence.domain.stall import REASONS
+from kadence.insights.forms import StallActionForm
 from kadence.insights.selectors.stalled import (
     DEFAULT_SORT,
     REASON_LABELS,
@@ -41,29 +40,10 @@ from kadence.insights.selectors.stalled import (
     stalled_export,
     stalled_report,
 )
-from kadence.insights.services.stall import NEXT_STEP_MAX_DAYS, NEXT_STEP_MAX_LENGTH, stall_act
+from kadence.insights.services.stall import NEXT_STEP_MAX_DAYS, stall_act
 from kadence.pipeline.models import LossReason, Stage
 
 FILTERS = ("unit_id", "owner_id", "reason", "sort", "page", "page_size")
-
-
-class StallActionForm(forms.Form):
-    """One of the three outcomes posted from a row; the service checks what each outcome needs."""
-
-    outcome = forms.ChoiceField(choices=StallAction.Outcome.choices)
-    next_step = forms.CharField(
-        label=gettext_lazy("Next step"), max_length=NEXT_STEP_MAX_LENGTH, required=False
-    )
-    next_step_on = DateField(label=gettext_lazy("On"), required=False)
-    activity_kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Activity.Kind.choices, required=False)
-    stage_id = forms.IntegerField(
-        label=gettext_lazy("Back to stage"), min_value=1, required=False, max_value=MAX_ID
-    )
-    loss_reason_id = forms.IntegerField(
-        label=gettext_lazy("Loss reason"), min_value=1, required=False, max_value=MAX_ID
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 def _filters(data: Any) -> dict[str, Any]:
@@ -73,18 +53,6 @@ def _filters(data: Any) -> dict[str, Any]:
         "reason": data.get("reason") or None,
         "sort": data.get("sort") or DEFAULT_SORT,
     }
-
-
-def _scope_choices(user: User) -> tuple[list[OrgUnit], list[User]]:
-    """The units and sellers the scope selector offers: those in the user's reach (none for a seller)."""
-    if user.is_seller:
-        return [], []
-    reach = scope_unit_ids(user)
-    units = visible_units(user).order_by("path")
-    if reach is not None:
-        units = units.filter(pk__in=sorted(reach))
-    sellers = assignable_users(user).filter(role__in=[User.Role.REP, User.Role.INSIDE]).order_by("username")
-    return list(units), list(sellers)
 
 
 def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
@@ -115,15 +83,11 @@ def _page(
     kept = {key: query.get(key) for key in FILTERS if query.get(key)}
     kept_query = QueryDict(mutable=True)
     kept_query.update(kept)
-    try:
-        report = stalled_report(
-            request.user, **chosen, page=query.get("page"), page_size=query.get("page_size")
-        )
-    except DomainError as exc:
-        return render_error(request, exc)
+    report = stalled_report(request.user, **chosen, page=query.get("page"), page_size=query.get("page_size"))
     rows = report.page.items
     stages = _earlier_stages(rows)
-    units, sellers = _scope_choices(request.user)
+    choices = scope_choices(request.user)
+    units, sellers = choices.units, choices.people
     today = report.as_of
     context = {
         "report": report,
@@ -159,10 +123,7 @@ def _page(
 
 
 def _export(request: HttpRequest) -> HttpResponse:
-    try:
-        report, rows = stalled_export(request.user, **_filters(request.GET))
-    except DomainError as exc:
-        return render_error(request, exc)
+    report, rows = stalled_export(request.user, **_filters(request.GET))
     headers = [
         _("Opportunity"),
         _("Account"),
@@ -262,10 +223,8 @@ def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
             version=data["version"],
         )
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
     except DomainError as exc:
-        return redirect_after_failure(request, _back(request.POST), exc)
+        return refuse(request, _back(request.POST), exc)
     done = {
         StallAction.Outcome.NEXT_STEP: _("Next step recorded for %(deal)s."),
         StallAction.Outcome.DOWNGRADE: _("%(deal)s moved back to an earlier stage."),

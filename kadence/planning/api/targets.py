@@ -28,8 +28,9 @@ from kadence.core.schemas import (
     Version,
     page_out,
 )
+from kadence.core.visibility import access_target, can_edit_target
 from kadence.planning.models import Target
-from kadence.planning.selectors.targets import access_target, can_edit_target, period_of, target_list
+from kadence.planning.selectors.targets import period_of, target_list
 from kadence.planning.services import targets as services
 
 # The same tag as the ideal-funnel endpoints: one section of the API documentation, as before.

@@ -15,7 +15,7 @@ policy's history window (closed_on in (as_of − ForecastPolicy.history_days, as
   Configured = the band's lower bound.
 
 Outcome = the deal's status now (won / lost). Everyone signed in may read these figures: they are
-company-wide statistics with no deal data in them.
+company-wide statistics with no deal data in them (kadence.core.visibility.can_read_calibration).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from kadence.core.errors import NotFound
+from kadence.core.models import User
+from kadence.core.visibility import can_read_calibration
 from kadence.deals.models import C139Assessment
 from kadence.domain import c139 as c139_domain
 from kadence.domain import calibration as cal
@@ -316,10 +318,14 @@ def band_label(band: c139_domain.Band) -> str:
     return c139_domain.band_label(band.code, band.low, band.high)
 
 
-def calibration_report(template_id: int | None = None) -> CalibrationReport:
+def calibration_report(user: User | None, template_id: int | None = None) -> CalibrationReport:
     """The stored calibration of a process (default: the default template), as computed by the last
-    `kadence calibrate` run. Buckets follow the ladder / the stage order / the band order; buckets
-    with no stored row (never computed, or added since) show zero outcomes."""
+    `kadence calibrate` run, for `user` (None: the system, as in the calibrate command). The visibility
+    policy decides who reads it (can_read_calibration: the figures are company-wide, the same for
+    every reader). Buckets follow the ladder / the stage order / the band order; buckets with no
+    stored row (never computed, or added since) show zero outcomes."""
+    if user is not None and not can_read_calibration(user):
+        raise NotFound(_("Unknown process template."))
     templates = list(ProcessTemplate.objects.order_by("-is_default", "code"))
     if template_id is None:
         template = next(iter(templates), None)

@@ -36,7 +36,7 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_date
-from kadence.core.visibility import Scope, in_scope, resolve_scope
+from kadence.core.visibility import Scope, can_lead, in_scope, resolve_scope, sees_regions, sellers_q
 from kadence.domain import forecast as fc
 from kadence.domain.periods import (
     PERIOD_KINDS,
@@ -57,7 +57,6 @@ CENT = Decimal("0.01")
 ACCURACY_PERIODS = 8
 ORDER_WEEKS = 8
 DEALS_KEPT = 500  # the largest deals behind a submission that its snapshot keeps
-MANAGING_ROLES = (User.Role.MANAGER, User.Role.DIRECTOR, User.Role.ADMIN)
 
 
 def cents(value: Decimal | None) -> Decimal:
@@ -424,9 +423,7 @@ def forecast_report(
     seller_ids = {g.owner_id for g in groups} | set(records)
     # Everyone with figures, and the sellers of the scope without any (they have not submitted yet).
     placed = (
-        placed_q(scope)
-        if scope.owner is not None
-        else (Q(role__in=[User.Role.REP, User.Role.INSIDE], is_active=True) & placed_q(scope))
+        placed_q(scope) if scope.owner is not None else (sellers_q() & Q(is_active=True) & placed_q(scope))
     )
     people = User.objects.filter(Q(pk__in=seller_ids) | placed)
     people_by_id = {
@@ -439,7 +436,7 @@ def forecast_report(
     per_seller: dict[int, list[fc.CategoryTotals]] = defaultdict(list)
     for group in groups:
         per_seller[group.owner_id].append(group.totals)
-    managing = user.role in MANAGING_ROLES or user.is_admin_role
+    managing = can_lead(user)
     sellers = []
     for pk, person in people_by_id.items():
         record = records.get(pk)
@@ -464,7 +461,7 @@ def forecast_report(
     for team_id, row in teams.items():
         row.call = calls.get(team_id, fc.ZERO)
     regions: dict[int, UnitRow] = {}
-    if user.role == User.Role.DIRECTOR or user.is_admin_role:
+    if sees_regions(user):
         for row in teams.values():
             region_id = _region_of(units, row.unit.pk)
             if region_id is None:
@@ -677,7 +674,7 @@ def forecast_accuracy(
 
     people = list(
         User.objects.filter(Q(pk__in=list(by_owner)) | placed_q(scope))
-        .filter(Q(pk__in=list(by_owner)) | Q(role__in=[User.Role.REP, User.Role.INSIDE]))
+        .filter(Q(pk__in=list(by_owner)) | sellers_q())
         .only("id", "username", "display_name", "first_name", "last_name", "org_unit_id")
     )
     people_ids = [p.pk for p in people] + ([scope.owner.pk] if scope.owner is not None else [])

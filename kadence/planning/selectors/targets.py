@@ -1,27 +1,20 @@
-"""Target reads (METHODOLOGY §10.1, issue 4 item 3): who sees and who may set which target, the
-target list, and the target of a report scope.
-
-Who sees: an admin every target; a manager or director the targets of the units in their scope
-(kadence.core.visibility.scope_unit_ids: their managed units and everything below) and of the
-sellers placed in those units, and their own; a seller only their own.
-Who may set (create, edit, delete): an admin any target; a manager or director the targets of the
-units in their scope and of the sellers placed in them — a manager their teams and their sellers,
-a director their regions and everything below. Nobody sets their own seller target (targets come
-from above); personal targets are for sellers (reps and inside sales)."""
+"""Target reads (METHODOLOGY §10.1, issue 4 item 3): the target list and the target of a report
+scope. Who sees and who may set which target is the visibility policy's (kadence.core.visibility:
+visible_targets, access_target, can_set_target, settable_units, settable_sellers)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_date
-from kadence.core.visibility import Scope, in_scope, scope_unit_ids
+from kadence.core.visibility import Scope, visible_targets
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, period_containing
 from kadence.planning.models import Target
 
@@ -39,65 +32,6 @@ def period_of(
     checked: PeriodKind = kind  # type: ignore[assignment]
     clean_date(day, "period_start")  # far from now the period arithmetic would overflow
     return period_containing(checked, day or default_day)
-
-
-def visible_targets(user: User) -> QuerySet[Target]:
-    qs = Target.objects.all()
-    scope = scope_unit_ids(user)
-    if scope is None:
-        return qs
-    rule = Q(user_id=user.pk)
-    if scope:
-        rule |= Q(unit_id__in=scope) | Q(user__org_unit_id__in=scope)
-    return qs.filter(rule)
-
-
-def can_set_target(user: User, *, unit: OrgUnit | None = None, seller: User | None = None) -> bool:
-    """May `user` set the target of `unit` or of `seller` (see the module docstring)?"""
-    if user.is_admin_role:
-        return True
-    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
-        return False
-    if unit is not None:
-        return in_scope(user, unit.pk)
-    return seller is not None and seller.pk != user.pk and in_scope(user, seller.org_unit_id)
-
-
-def can_edit_target(user: User, target: Target) -> bool:
-    return can_set_target(user, unit=target.unit, seller=target.user)
-
-
-def access_target(user: User, target_id: int, *, for_write: bool = False) -> Target:
-    """The target if `user` may see it (NotFound otherwise) and, `for_write`, set it (PermissionDenied)."""
-    target = (
-        visible_targets(user).select_related("unit", "user", "user__org_unit").filter(pk=target_id).first()
-    )
-    if target is None:
-        raise NotFound(_("Target not found."))
-    if for_write and not can_edit_target(user, target):
-        raise PermissionDenied(_("You may view this target but not change it."))
-    return target
-
-
-def settable_units(user: User) -> QuerySet[OrgUnit]:
-    """Units whose target `user` may set (for forms)."""
-    if user.is_admin_role:
-        return OrgUnit.objects.order_by("path")
-    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
-        return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(pk__in=sorted(scope_unit_ids(user) or ())).order_by("path")
-
-
-def settable_sellers(user: User) -> QuerySet[User]:
-    """Active sellers whose target `user` may set (for forms)."""
-    sellers = User.objects.filter(is_active=True, role__in=(User.Role.REP, User.Role.INSIDE)).exclude(
-        pk=user.pk
-    )
-    if user.is_admin_role:
-        return sellers.order_by("username")
-    if user.role not in (User.Role.MANAGER, User.Role.DIRECTOR):
-        return User.objects.none()
-    return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by("username")
 
 
 def target_list(

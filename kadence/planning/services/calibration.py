@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kadence.core.audit import audit_changes
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
+from kadence.core.visibility import can_change_calibration
 from kadence.pipeline.models import ProcessTemplate
 from kadence.planning.models import Calibration, ForecastPolicy
 from kadence.planning.selectors.calibration import CalibrationReport, calibration_counts, calibration_report
@@ -22,7 +23,7 @@ ENTITY_TEMPLATE = "process_template"
 
 
 def _admin_only(user: User | None) -> None:
-    if user is not None and not user.is_admin_role:
+    if user is not None and not can_change_calibration(user):
         raise PermissionDenied(_("Only an admin can change the calibration."))
 
 
@@ -98,7 +99,7 @@ def calibration_switch(
     if template is None:
         raise NotFound(_("Unknown process template."))
     if use_calibrated and not template.use_calibrated:
-        report = calibration_report(template.pk)
+        report = calibration_report(user, template.pk)
         if not report.can_switch_on:
             message = _short_message(report)
             raise ValidationFailed(

@@ -21,7 +21,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_money, clean_text
-from kadence.core.visibility import in_scope
+from kadence.core.visibility import can_lead, in_scope, sellers_q
 from kadence.domain import forecast as fc
 from kadence.domain.periods import Period, next_week_starts, week_start
 from kadence.pipeline.models import Opportunity
@@ -138,7 +138,7 @@ def forecast_adjust(user: User, submission_id: int, *, forecast: Any, reason: st
         raise NotFound(_("Forecast submission not found."))
     if submission.user_id == user.pk:
         raise PermissionDenied(_("You cannot adjust your own forecast; your manager can."))
-    if not (user.role in (User.Role.MANAGER, User.Role.DIRECTOR) or user.is_admin_role):
+    if not can_lead(user):
         raise PermissionDenied(_("Only a manager or director can adjust a forecast."))
     period = Period(submission.period_kind, submission.period_start)  # type: ignore[arg-type]
     _open_period(period, today)
@@ -213,9 +213,7 @@ def forecast_snapshot_take(*, taken_on: date, period_kind: str = "quarter") -> S
     groups = period_groups(Opportunity.objects.all(), period, taken_on)
     records = records_for(period, Q())
     sellers = set(
-        User.objects.filter(
-            is_active=True, role__in=[User.Role.REP, User.Role.INSIDE], org_unit__isnull=False
-        ).values_list("id", flat=True)
+        User.objects.filter(sellers_q(), is_active=True, org_unit__isnull=False).values_list("id", flat=True)
     )
     sellers |= {g.owner_id for g in groups} | set(records)
     paths = dict(OrgUnit.objects.values_list("id", "path"))

@@ -1,6 +1,6 @@
 """Target writes (issue 4 item 3): create, edit and delete the sales target of a unit (company,
 region, team) or a seller for a month, quarter or year. Who may is decided in
-kadence.planning.selectors.targets (can_set_target). Every write is atomic and audited on entity
+the visibility policy (kadence.core.visibility: can_set_target, access_target). Every write is atomic and audited on entity
 "planning.target"; edits and deletes name the version they were based on (a stale one is a 409).
 
 Rules: exactly one of unit / seller; the period start is normalised to the first day of its
@@ -21,8 +21,9 @@ from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_money, clean_text
+from kadence.core.visibility import access_target, can_set_target, holds_personal_target
 from kadence.planning.models import Target
-from kadence.planning.selectors.targets import access_target, can_set_target, period_of
+from kadence.planning.selectors.targets import period_of
 
 ENTITY = "planning.target"
 FIELDS = ("unit", "user", "period_kind", "period_start", "amount", "currency", "note")
@@ -95,7 +96,7 @@ def target_create(
         seller = User.objects.filter(pk=user_id, is_active=True).first()
         if seller is None:
             raise ValidationFailed(_("Unknown seller."), {"user_id": [_("Unknown id.")]})
-        if not seller.is_seller:
+        if not holds_personal_target(seller):
             raise ValidationFailed(
                 _("Personal targets are for sellers (reps and inside sales)."),
                 {"user_id": [_("Choose a seller.")]},

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,13 +15,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kadence.core.errors import DomainError, NotFound, PermissionDenied
-from kadence.core.prg import form_post, refill
-from kadence.core.schemas import MAX_VERSION
-from kadence.core.validation import parse_int
-from kadence.core.views import render_error
+from kadence.core.errors import DomainError, NotFound
+from kadence.core.prg import ERROR_PAGES, edit_page, form_post, place_field_errors, refill
+from kadence.core.validation import MAX_VERSION, parse_int
+from kadence.core.visibility import access_target, can_edit_target
 from kadence.planning.forms import TargetEditForm, TargetFilterForm, TargetForm
-from kadence.planning.selectors.targets import access_target, can_edit_target, period_of, target_list
+from kadence.planning.selectors.targets import period_of, target_list
 from kadence.planning.services import targets as services
 
 
@@ -74,7 +72,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             done=lambda _target: _saved(request, _("Target saved.")),
             error_pages=(NotFound,),
         )  # a scope out of reach is the form's refusal
-    refilled = refill(request, lambda data: TargetForm(data, user=user), place=_attach)
+    refilled = refill(request, lambda data: TargetForm(data, user=user), place=place_field_errors)
     if refilled is None:
         return _targets_page(request)
     return _targets_page(request, form=refilled.form, error=refilled.error, status=refilled.status)
@@ -85,54 +83,37 @@ def _saved(request: HttpRequest, message: str) -> HttpResponse:
     return redirect("targets")
 
 
-def _attach(form: forms.Form, exc: DomainError) -> None:
-    """The service's field messages next to the fields (the page shows its detail above the form)."""
-    for field, errors in getattr(exc, "errors", {}).items():
-        name = {"unit_id": "scope", "user_id": "scope"}.get(field, field)
-        if name in form.fields and not form.errors.get(name):
-            for message in errors:
-                form.add_error(name, message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a target you may set (403 for one you only see, 404 for one you do not see). Refused, back
-    here by post-redirect-get with the input kept; after a stale version the form keeps the version
-    it was posted with (this page shows no differences to save over), so saving again is refused
-    until the user reloads the target."""
-    try:
-        target = access_target(request.user, pk, for_write=True)
-    except DomainError as exc:
-        return render_error(request, exc)
-    if request.method == "POST":
+    here by post-redirect-get with the input kept (kadence.core.prg.edit_page: after a stale version,
+    the values saved meanwhile beside it and the form based on the current version)."""
+    user = request.user
+    target = access_target(user, pk, for_write=True)
 
-        def save(form: TargetEditForm) -> Any:
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            return services.target_update(request.user, pk, version=version, **data)
+    def save(form: TargetEditForm) -> Any:
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        return services.target_update(user, pk, version=version, **data)
 
-        return form_post(
-            request,
-            TargetEditForm(request.POST),
-            save,
-            back=reverse("target_edit", args=[pk]),
-            done=lambda _target: _saved(request, _("Target saved.")),
-        )
-    refilled = refill(request, TargetEditForm, place=_attach)
-    if refilled is None:
-        form = TargetEditForm(
-            initial={
-                f: getattr(target, f)
-                for f in ("period_kind", "period_start", "amount", "currency", "note", "version")
-            }
-        )
-        return render(request, "insights/targets_edit.html", {"target": target, "form": form})
-    return render(
+    return edit_page(
         request,
-        "insights/targets_edit.html",
-        {"target": target, "form": refilled.form, "error": refilled.error},
-        status=refilled.status,
+        lambda data, **kwargs: TargetEditForm(data, **kwargs),
+        lambda: {
+            f: getattr(target, f)
+            for f in ("period_kind", "period_start", "amount", "currency", "note", "version")
+        },
+        version=target.version,
+        reload=lambda: access_target(user, pk),
+        save=save,
+        done=lambda _target: _saved(request, _("Target saved.")),
+        page=lambda form, conflict, status: render(
+            request,
+            "insights/targets_edit.html",
+            {"target": target, "form": form, "conflict": conflict},
+            status=status,
+        ),
     )
 
 
@@ -142,8 +123,8 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     version = parse_int(request.POST.get("version"), high=MAX_VERSION)
     try:
         services.target_delete(request.user, pk, version=version)
-    except (NotFound, PermissionDenied) as exc:
-        return render_error(request, exc)
+    except ERROR_PAGES:
+        raise  # its error page (kadence.core.error_pages)
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("target_edit", pk=pk)
