@@ -11,6 +11,7 @@ admin: ada
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -31,10 +32,39 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests create and log in many users; the production hasher's million iterations only slow them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pytest-django runs the database tests, then the transactional ones, then the rest; within the
+    first group, the tests that ask for `org` go last: the organisation they share is committed once
+    (see `_org_pks`), and the tests before them start from the empty database they expect."""
+
+    def group(item: pytest.Item) -> int:
+        fixtures = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        transactional = (
+            "transactional_db" in fixtures
+            or "live_server" in fixtures
+            or (
+                marker is not None
+                and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+            )
+        )
+        if transactional:
+            return 2
+        if marker is None and "db" not in fixtures:
+            return 3
+        return 1 if "org" in fixtures else 0
+
+    items.sort(key=group)
 
 
 def _unit(kind: str, code: str, zh: str, parent: OrgUnit | None = None) -> OrgUnit:
@@ -60,10 +90,9 @@ def _user(username: str, role: str, unit: OrgUnit, manages: list[OrgUnit] | None
     return user
 
 
-@pytest.fixture
-def org(db):
-    """The organisation above plus one account and one opportunity owned by rita."""
-    from kadence.accounts.models import Account, Industry
+def _build_org() -> SimpleNamespace:
+    """The organisation above plus one account and one opportunity each for rita and sara."""
+    from kadence.accounts.models import Industry
     from kadence.accounts.services import account_create
     from kadence.pipeline.services import opportunity_create
 
@@ -104,6 +133,73 @@ def org(db):
         amount="300000",
         expected_close_date=date.today() + timedelta(days=60),
     )
+    return ns
+
+
+UNITS = ("company", "north", "south", "n1", "n2", "s1")
+USERS = ("ada", "dora", "sven", "mona", "sam", "rita", "tom", "nick", "sara")
+DEALS = (("account", "opp"), ("sara_account", "sara_opp"))
+
+
+def _load_org(pks: dict[str, int]) -> SimpleNamespace | None:
+    """The organisation built by `_build_org`, read back as fresh instances (five queries), with the
+    relations `_build_org`'s objects carry already attached, so that a test counting queries counts
+    the same; None when its rows are gone (a transactional test flushed the database)."""
+    from kadence.accounts.models import Account, Industry
+    from kadence.pipeline.models import Opportunity
+
+    users = User.objects.in_bulk([pks[name] for name in USERS])
+    if len(users) != len(USERS):
+        return None
+    units = OrgUnit.objects.in_bulk([pks[name] for name in UNITS])
+    accounts = Account.objects.in_bulk([pks[account] for account, _opp in DEALS])
+    opps = Opportunity.objects.select_related("template", "stage__default_level", "level").in_bulk(
+        [pks[opp] for _account, opp in DEALS]
+    )
+    if len(units) != len(UNITS) or len(accounts) != len(DEALS) or len(opps) != len(DEALS):
+        return None
+    ns = SimpleNamespace(**{name: units[pks[name]] for name in UNITS})
+    for unit in units.values():
+        unit.parent = units.get(unit.parent_id)
+    for name in USERS:
+        user = users[pks[name]]
+        user.org_unit = units[user.org_unit_id]
+        setattr(ns, name, user)
+    ns.industry = Industry.objects.get(pk=pks["industry"])
+    for account_name, opp_name in DEALS:
+        account, opp = accounts[pks[account_name]], opps[pks[opp_name]]
+        opp.account = copy.copy(account)  # as the service read it: a separate instance
+        account.owner = users[account.owner_id]
+        opp.owner = users[opp.owner_id]
+        setattr(ns, account_name, account)
+        setattr(ns, opp_name, opp)
+    return ns
+
+
+@pytest.fixture(scope="session")
+def _org_pks(django_db_setup, django_db_blocker) -> dict[str, int]:
+    """The organisation, built once for the whole run and committed: each test that asks for `org`
+    reads it back inside its own rolled-back transaction instead of building it again (a hundred
+    queries). Only the tests that ask for `org` may see these rows: the root `pytest_collection_modifyitems`
+    runs every other database test first."""
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        ns = _build_org()  # with the hasher the tests log in with (`_fast_password_hashing`)
+    return {name: obj.pk for name, obj in vars(ns).items()}
+
+
+@pytest.fixture
+def org(db, _org_pks):
+    """The organisation above plus one account and one opportunity owned by rita (and one owned by
+    sara): fresh instances for each test, of rows shared by the run. A transactional test flushes the
+    database after it runs; the next one then builds the organisation for itself."""
+    from kadence.accounts.models import Account
+
+    ns = _load_org(_org_pks)
+    if ns is None:
+        ns = _build_org()
+        _org_pks.update({name: obj.pk for name, obj in vars(ns).items()})
     ns.Account = Account
     return ns
 

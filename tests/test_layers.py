@@ -30,11 +30,13 @@ def _imported(node: ast.AST) -> list[str]:
 
 
 def _source_files() -> list[Path]:
-    return [
-        path
-        for path in sorted(KADENCE.rglob("*.py"))
-        if "tests" not in path.relative_to(KADENCE).parts and "migrations" not in path.parts
-    ]
+    return [path for path in sorted(KADENCE.rglob("*.py")) if "migrations" not in path.parts]
+
+
+def test_no_tests_inside_the_package():
+    """Tests live in one top-level tree, tests/<app>/ (docs/architecture.md): none is shipped in kadence."""
+    shipped = {*KADENCE.rglob("test*.py"), *KADENCE.rglob("tests/*.py"), *KADENCE.rglob("conftest.py")}
+    assert sorted(str(path.relative_to(KADENCE)) for path in shipped) == []
 
 
 def test_no_import_inside_a_function_crosses_apps():

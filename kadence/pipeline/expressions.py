@@ -1,6 +1,6 @@
 """The SQL twins of the deal-level rules of kadence.domain: each rule a report must apply in the database
 (to filter, group, count or sort a whole scope) is written here once, as a query expression, beside
-the domain function that states it; kadence/pipeline/tests/test_expressions.py runs each on random rows,
+the domain function that states it; tests/pipeline/test_expressions.py runs each on random rows,
 on SQLite and on PostgreSQL, and checks it agrees with its domain function.
 
 They live in the pipeline app, the home of the deal (Opportunity, StageChange, the ladder), because

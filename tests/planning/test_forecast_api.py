@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from kadence.planning.models import ForecastSnapshot
-from kadence.planning.tests.test_forecast import IN_Q2, NEXT_Q2, TODAY, deal
+from tests.planning.test_forecast import IN_Q2, NEXT_Q2, TODAY, deal
 
 pytestmark = pytest.mark.django_db
 

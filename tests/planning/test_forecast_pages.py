@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
-from kadence.planning.tests.test_forecast import IN_Q2, NEXT_Q2, TODAY, deal
+from tests.planning.test_forecast import IN_Q2, NEXT_Q2, TODAY, deal
 from tests.prg import refused_post
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.db import connection
 
 from kadence.core.models import ApiToken
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="terminates a PostgreSQL backend")
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from kadence.pipeline.models import ProcessTemplate, Stage
 from kadence.planning.models import Calibration, ForecastPolicy
 from kadence.planning.services.calibration import calibration_recompute
-from kadence.planning.tests.test_calibration import closed_deal
+from tests.planning.test_calibration import closed_deal
 from tests.prg import refused_post
 
 PATH = [

@@ -21,7 +21,7 @@ from kadence.pipeline.models import (
 )
 from kadence.planning.models import ForecastPolicy, Target
 from kadence.planning.services.calibration import calibration_recompute, calibration_switch
-from kadence.planning.tests.test_calibration import closed_deal
+from tests.planning.test_calibration import closed_deal
 
 AS_OF = date(2025, 5, 15)
 Q2 = {"period_kind": "quarter", "period_start": date(2025, 4, 1)}

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from kadence.core.models import User
 from kadence.core.visibility import resolve_scope
 from kadence.insights.selectors.analysis import funnel_analysis
-from kadence.insights.tests.test_funnel_pages import TODAY, _deal, build_world
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import Opportunity, StageChange
+from tests.insights.test_funnel_pages import TODAY, _deal, build_world
 from tests.versions import opp_version
 
 

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from kadence.core.models import ApiToken
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_healthz_reports_database_up(client, db):
