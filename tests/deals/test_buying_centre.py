@@ -25,7 +25,7 @@ from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, ExitCriterion, Opportunity, Stage
 from tests.versions import opp_version
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_add_copies_roles_attitude_influence_from_the_contact_and_audits(bc):
 
 
 def test_add_with_explicit_values_overrides_the_contact(bc):
-    last = TODAY - timedelta(days=3)
+    last = TODAY() - timedelta(days=3)
     member = services.buying_centre_add(
         bc.rita,
         bc.opp.pk,
@@ -120,7 +120,7 @@ def test_add_refuses_other_accounts_invisible_contacts_duplicates_and_bad_values
         services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk, attitude="hostile")
     with pytest.raises(ValidationFailed) as exc:
         services.buying_centre_add(
-            bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY + timedelta(days=1)
+            bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY() + timedelta(days=1)
         )
     assert "last_contact_on" in exc.value.errors
     assert BuyingCentreMember.objects.filter(opportunity=bc.opp).count() == 1
@@ -136,14 +136,14 @@ def pipeline_account(org):
 def test_update_with_version_and_stale_version_conflicts(bc):
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     updated = services.buying_centre_update(
-        bc.tom, bc.opp.pk, member.pk, version=1, attitude="neutral", last_contact_on=TODAY, is_key=True
+        bc.tom, bc.opp.pk, member.pk, version=1, attitude="neutral", last_contact_on=TODAY(), is_key=True
     )
     assert (updated.attitude, updated.is_key, updated.version) == ("neutral", True, 2)
     with pytest.raises(Conflict):
         services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=1, attitude="support")
     with pytest.raises(ValidationFailed):
         services.buying_centre_update(
-            bc.rita, bc.opp.pk, member.pk, version=2, last_contact_on=TODAY + timedelta(1)
+            bc.rita, bc.opp.pk, member.pk, version=2, last_contact_on=TODAY() + timedelta(1)
         )
     with pytest.raises(ValidationFailed):
         services.buying_centre_update(bc.rita, bc.opp.pk, member.pk, version=2, contact_id=bc.li.pk)
@@ -151,7 +151,7 @@ def test_update_with_version_and_stale_version_conflicts(bc):
     assert (member.attitude, member.version) == ("neutral", 2)
     assert audit_lines(bc.opp)[-1] == (
         "赵处: user_buyer; oppose; high",
-        f"赵处: user_buyer; neutral; high; key; {TODAY.isoformat()}",
+        f"赵处: user_buyer; neutral; high; key; {TODAY().isoformat()}",
     )
 
 
@@ -181,7 +181,7 @@ def test_outsiders_get_not_found(bc, name):
     user = getattr(bc, name)
     member = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.li.pk)
     with pytest.raises(NotFound):
-        selectors.buying_centre(user, bc.opp.pk, TODAY)
+        selectors.buying_centre(user, bc.opp.pk, TODAY())
     with pytest.raises(NotFound):
         services.buying_centre_add(user, bc.opp.pk, contact_id=bc.wang.pk)
     with pytest.raises(NotFound):
@@ -235,7 +235,7 @@ def log(org, contact, days_ago, *, done=True, opp=None):
         opportunity_id=opp.pk if opp else None,
         kind="visit",
         subject="拜访",
-        date=TODAY - timedelta(days=days_ago),
+        date=TODAY() - timedelta(days=days_ago),
         done=done,
         contact_ids=[contact.pk],
     )
@@ -247,13 +247,13 @@ def test_last_contact_is_the_later_of_typed_and_done_activities_on_any_deal(bc):
         account_id=bc.account.pk,
         name="二期",
         amount="1",
-        expected_close_date=TODAY + timedelta(days=30),
+        expected_close_date=TODAY() + timedelta(days=30),
     )
     wang = services.buying_centre_add(
-        bc.rita, bc.opp.pk, contact_id=bc.wang.pk, last_contact_on=TODAY - timedelta(days=40)
+        bc.rita, bc.opp.pk, contact_id=bc.wang.pk, last_contact_on=TODAY() - timedelta(days=40)
     )
     li = services.buying_centre_add(
-        bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY - timedelta(days=2)
+        bc.rita, bc.opp.pk, contact_id=bc.li.pk, last_contact_on=TODAY() - timedelta(days=2)
     )
     zhao = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     chen = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.chen.pk)
@@ -262,30 +262,30 @@ def test_last_contact_is_the_later_of_typed_and_done_activities_on_any_deal(bc):
     log(bc, bc.wang, 1, done=False)  # planned: does not count
     log(bc, bc.li, 20)  # older than the typed date
     log(bc, bc.chen, 45)
-    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
+    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY())
     rows = {r.member.pk: r for r in view.members}
     assert (rows[wang.pk].last_contact, rows[wang.pk].days_since, rows[wang.pk].stale) == (
-        TODAY - timedelta(days=5),
+        TODAY() - timedelta(days=5),
         5,
         False,
     )
-    assert (rows[li.pk].last_contact, rows[li.pk].days_since) == (TODAY - timedelta(days=2), 2)
+    assert (rows[li.pk].last_contact, rows[li.pk].days_since) == (TODAY() - timedelta(days=2), 2)
     assert (rows[zhao.pk].last_contact, rows[zhao.pk].days_since, rows[zhao.pk].stale) == (None, None, True)
     assert (rows[chen.pk].last_contact, rows[chen.pk].days_since, rows[chen.pk].stale) == (
-        TODAY - timedelta(days=45),
+        TODAY() - timedelta(days=45),
         45,
         True,
     )
     # as of an earlier day, later activities are not seen yet
-    past = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY - timedelta(days=7))
-    assert {r.member.pk: r.last_contact for r in past.members}[wang.pk] == TODAY - timedelta(days=9)
+    past = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY() - timedelta(days=7))
+    assert {r.member.pk: r.last_contact for r in past.members}[wang.pk] == TODAY() - timedelta(days=9)
 
 
 def test_coverage_and_red_flags_follow_the_policy(bc):
     for contact in (bc.wang, bc.li, bc.zhao, bc.chen):
         services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=contact.pk)
     log(bc, bc.wang, 3)
-    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
+    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY())
     assert (view.coverage.covered_count, view.coverage.required_count, view.coverage.percent) == (3, 4, 75)
     assert [(r.code, r.covered) for r in view.roles] == [
         ("economic", True),
@@ -303,7 +303,7 @@ def test_coverage_and_red_flags_follow_the_policy(bc):
     policy.required_buying_roles = ["economic", "coach"]
     policy.contact_stale_days = 2
     policy.save()
-    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY)
+    view = selectors.buying_centre(bc.rita, bc.opp.pk, TODAY())
     assert view.coverage.percent == 100
     assert [f.code for f in view.red_flags] == [
         "high_influence_opponent",
@@ -320,13 +320,13 @@ def test_selector_reads_in_a_fixed_number_of_queries(bc):
     log(bc, bc.wang, 3)
     user = type(bc.rita).objects.get(pk=bc.mona.pk)  # a fresh manager: the scope is not cached yet
     with CaptureQueriesContext(connection) as one:
-        selectors.buying_centre(user, bc.opp.pk, TODAY)
+        selectors.buying_centre(user, bc.opp.pk, TODAY())
     for contact in (bc.li, bc.zhao, bc.chen):
         services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=contact.pk)
         log(bc, contact, 4)
     user = type(bc.rita).objects.get(pk=bc.mona.pk)
     with CaptureQueriesContext(connection) as four:
-        view = selectors.buying_centre(user, bc.opp.pk, TODAY)
+        view = selectors.buying_centre(user, bc.opp.pk, TODAY())
     assert len(view.members) == 4 and all(r.last_contact for r in view.members)
     # the manager's scope (2), the deal, the policy, the members with contacts and last contact
     assert len(one) == len(four) == 5
@@ -387,7 +387,7 @@ def test_api_get_post_patch_delete(bc, api):
         "patch",
         url(bc.opp, created["id"]),
         bc.rita,
-        {"version": 1, "roles": ["economic", "decision_maker"], "last_contact_on": TODAY.isoformat()},
+        {"version": 1, "roles": ["economic", "decision_maker"], "last_contact_on": TODAY().isoformat()},
     )
     assert changed["version"] == 2 and changed["days_since_contact"] == 0 and changed["stale"] is False
     stale = api("patch", url(bc.opp, created["id"]), bc.rita, {"version": 1, "note": "x"}, expect=409)
@@ -416,7 +416,7 @@ def test_api_bad_input_answers_4xx(bc, api):
         api("post", url(bc.opp), bc.rita, {"contact_id": bc.sara_contact.pk}, expect=404)["code"]
         == "not_found"
     )
-    future = (TODAY + timedelta(days=1)).isoformat()
+    future = (TODAY() + timedelta(days=1)).isoformat()
     assert api(
         "post", url(bc.opp), bc.rita, {"contact_id": bc.wang.pk, "last_contact_on": future}, expect=422
     )
@@ -456,7 +456,7 @@ def page_url(opp, action="", member_id=None):
 
 
 def test_page_shows_the_map_coverage_flags_and_the_add_form(bc, browser):
-    wang = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.wang.pk, last_contact_on=TODAY)
+    wang = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.wang.pk, last_contact_on=TODAY())
     zhao = services.buying_centre_add(bc.rita, bc.opp.pk, contact_id=bc.zhao.pk)
     browser.force_login(bc.tom)
     response = browser.get(page_url(bc.opp))
@@ -488,7 +488,7 @@ def test_page_add_edit_remove_round_trip(bc, browser):
             "attitude": "",
             "influence": "",
             "is_key": "on",
-            "last_contact_on": (TODAY - timedelta(days=1)).isoformat(),
+            "last_contact_on": (TODAY() - timedelta(days=1)).isoformat(),
         },
     )
     assert response.status_code == 302 and response["Location"] == page_url(bc.opp)
@@ -545,7 +545,7 @@ def test_page_errors_come_back_in_place(bc, browser):
             f"{prefix}-version": 1,
             f"{prefix}-attitude": "support",
             f"{prefix}-influence": "low",
-            f"{prefix}-last_contact_on": (TODAY + timedelta(days=3)).isoformat(),
+            f"{prefix}-last_contact_on": (TODAY() + timedelta(days=3)).isoformat(),
         },
         follow=True,
     )

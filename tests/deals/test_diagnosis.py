@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from kadence.deals.selectors.diagnosis import deal_diagnosis, deal_manager
 from kadence.pipeline import services
 from kadence.pipeline.models import DealRole, Opportunity, Stage
 
-TODAY = date.today()
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
 
 
 @pytest.fixture
@@ -29,11 +29,11 @@ def troubled(org):
         name="troubled",
         amount="900000",
         stage_id=stage.pk,
-        expected_close_date=TODAY + timedelta(days=20),
+        expected_close_date=TODAY() + timedelta(days=20),
     )
     Opportunity.objects.filter(pk=opp.pk).update(
         stage_entered_at=timezone.now() - timedelta(days=stage.standard_days + 5),
-        expected_close_date=TODAY - timedelta(days=2),
+        expected_close_date=TODAY() - timedelta(days=2),
     )
     OpportunityTask.objects.create(
         opportunity=opp,
@@ -42,7 +42,7 @@ def troubled(org):
         name_zh="演示准备",
         name_en="Demo preparation",
         assignee=org.tom,
-        due_on=TODAY - timedelta(days=4),
+        due_on=TODAY() - timedelta(days=4),
     )
     travel = ExpenseCategory.objects.get(code="travel")
     ExpenseBudget.objects.create(opportunity=opp, category=travel, amount=Decimal("1000"))
@@ -50,7 +50,7 @@ def troubled(org):
         opportunity=opp,
         category=travel,
         amount=Decimal("1200"),
-        spent_on=TODAY,
+        spent_on=TODAY(),
         description="出差",
         logged_by=org.rita,
     )
@@ -59,7 +59,7 @@ def troubled(org):
 
 @pytest.mark.django_db
 def test_actions_name_owners_and_dates(org, troubled):
-    d = deal_diagnosis(org.rita, troubled.pk, TODAY)
+    d = deal_diagnosis(org.rita, troubled.pk, TODAY())
     kinds = {a.kind: a for a in d.actions}
     for kind in (
         "over_staged",
@@ -73,9 +73,9 @@ def test_actions_name_owners_and_dates(org, troubled):
         "criterion_open",
     ):
         assert kind in kinds, kind
-    assert kinds["task_overdue"].actor == org.tom and kinds["task_overdue"].due == TODAY
+    assert kinds["task_overdue"].actor == org.tom and kinds["task_overdue"].due == TODAY()
     assert kinds["budget_over"].actor == org.mona and kinds["role_missing"].actor == org.mona
-    assert kinds["stalled"].actor == org.rita and kinds["stalled"].due == TODAY + timedelta(days=3)
+    assert kinds["stalled"].actor == org.rita and kinds["stalled"].due == TODAY() + timedelta(days=3)
     assert [a.due for a in d.actions] == sorted(a.due for a in d.actions)
     assert d.stalled and d.expenses.total.state == "over" and d.next_steps
     assert deal_manager(troubled) == org.mona
@@ -83,7 +83,7 @@ def test_actions_name_owners_and_dates(org, troubled):
 
 @pytest.mark.django_db
 def test_a_clean_new_deal_has_only_its_first_gate_to_prove(org):
-    d = deal_diagnosis(org.rita, org.opp.pk, TODAY)
+    d = deal_diagnosis(org.rita, org.opp.pk, TODAY())
     assert {a.kind for a in d.actions} <= {"criterion_open", "no_coach", "no_economic_buyer"}
     assert {a.kind for a in d.actions} >= {"criterion_open"}
 
@@ -97,7 +97,7 @@ def test_page_and_api_and_visibility(client, org, troubled, token_for, django_as
     assert page.status_code == 200 and 'data-kind="budget_over"' in page.content.decode()
     body = client.get(f"/api/opportunities/{troubled.pk}/diagnosis", **token_for(org.rita)).json()
     assert body["stalled"] is True and body["expenses"]["state"] == "over" and body["staging_flag"] == "over"
-    assert {"kind": "task_overdue", "due": TODAY.isoformat()}.items() <= next(
+    assert {"kind": "task_overdue", "due": TODAY().isoformat()}.items() <= next(
         a for a in body["actions"] if a["kind"] == "task_overdue"
     ).items()
     assert len(body["progress"]) == Stage.objects.filter(template=troubled.template).count()

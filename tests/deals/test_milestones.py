@@ -24,11 +24,11 @@ from kadence.pipeline import services as pipeline
 from kadence.pipeline.models import DealRole, LossReason, Opportunity, ProcessTemplate, Stage
 from tests.versions import milestone_version, opp_version
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
 
 
 def days(n):
-    return TODAY + timedelta(days=n)
+    return TODAY() + timedelta(days=n)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_stage_of_another_template_is_not_found_and_bad_values_refused(ms):
             ms.rita,
             ms.opp.pk,
             ms.other_stage.pk,
-            planned_on=TODAY,
+            planned_on=TODAY(),
             version=milestone_version(ms.opp.pk, ms.other_stage.pk),
         )
     with pytest.raises(ValidationFailed) as exc:
@@ -137,7 +137,7 @@ def test_owner_deal_team_and_managers_in_scope_may_date_milestones(ms, name):
         getattr(ms, name),
         ms.opp.pk,
         ms.stages[2].pk,
-        planned_on=TODAY,
+        planned_on=TODAY(),
         version=milestone_version(ms.opp.pk, ms.stages[2].pk),
     )
     assert milestone.updated_by == getattr(ms, name)
@@ -146,13 +146,13 @@ def test_owner_deal_team_and_managers_in_scope_may_date_milestones(ms, name):
 @pytest.mark.parametrize("name", ["nick", "sara", "sam", "sven"])
 def test_outsiders_get_not_found(ms, name):
     with pytest.raises(NotFound):
-        selectors.milestone_plan(getattr(ms, name), ms.opp.pk, TODAY)
+        selectors.milestone_plan(getattr(ms, name), ms.opp.pk, TODAY())
     with pytest.raises(NotFound):
         services.milestone_save(
             getattr(ms, name),
             ms.opp.pk,
             ms.stages[0].pk,
-            planned_on=TODAY,
+            planned_on=TODAY(),
             version=milestone_version(ms.opp.pk, ms.stages[0].pk),
         )
 
@@ -208,7 +208,7 @@ def test_plan_has_one_row_per_stage_with_slippage_and_summary(ms):
     services.milestone_save(
         ms.rita, ms.opp.pk, s[4].pk, planned_on=days(15), version=milestone_version(ms.opp.pk, s[4].pk)
     )  # not yet due
-    plan = selectors.milestone_plan(ms.mona, ms.opp.pk, TODAY)
+    plan = selectors.milestone_plan(ms.mona, ms.opp.pk, TODAY())
     assert [r.stage.pk for r in plan.rows] == [st.pk for st in s]
     assert [r.slippage.days for r in plan.rows] == [-2, 7, 20, 9, None, None, None, None]
     assert [r.slippage.flagged for r in plan.rows] == [False, False, True, True, False, False, False, False]
@@ -227,7 +227,7 @@ def test_plan_has_one_row_per_stage_with_slippage_and_summary(ms):
     policy = ControlPolicy.current()
     policy.milestone_slip_warn_days = 9
     policy.save()
-    assert [r.slippage.flagged for r in selectors.milestone_plan(ms.rita, ms.opp.pk, TODAY).rows][:4] == [
+    assert [r.slippage.flagged for r in selectors.milestone_plan(ms.rita, ms.opp.pk, TODAY()).rows][:4] == [
         False,
         False,
         True,
@@ -245,7 +245,7 @@ def test_plan_reads_in_a_fixed_number_of_queries(ms):
     )
     user = type(ms.rita).objects.get(pk=ms.mona.pk)
     with CaptureQueriesContext(connection) as one:
-        selectors.milestone_plan(user, ms.opp.pk, TODAY)
+        selectors.milestone_plan(user, ms.opp.pk, TODAY())
     for stage in ms.stages[1:]:
         services.milestone_save(
             ms.rita,
@@ -256,7 +256,7 @@ def test_plan_reads_in_a_fixed_number_of_queries(ms):
         )
     user = type(ms.rita).objects.get(pk=ms.mona.pk)
     with CaptureQueriesContext(connection) as all_dated:
-        plan = selectors.milestone_plan(user, ms.opp.pk, TODAY)
+        plan = selectors.milestone_plan(user, ms.opp.pk, TODAY())
     assert all(r.milestone for r in plan.rows)
     # the manager's scope (2), the deal, the policy, the stages, the milestones
     assert len(one) == len(all_dated) == 6
@@ -271,7 +271,7 @@ def test_milestones_of_another_template_are_not_shown(ms):
         version=milestone_version(ms.opp.pk, ms.stages[0].pk),
     )
     Milestone.objects.create(opportunity=ms.opp, stage=ms.other_stage, planned_on=days(-50))
-    plan = selectors.milestone_plan(ms.rita, ms.opp.pk, TODAY)
+    plan = selectors.milestone_plan(ms.rita, ms.opp.pk, TODAY())
     assert len(plan.rows) == len(ms.stages) and plan.summary.measured == 1
 
 
@@ -359,7 +359,11 @@ def test_api_get_and_put(ms, api):
         False,
     )
     stale = api(
-        "put", url(ms.opp, ms.stages[1]), ms.rita, {"planned_on": TODAY.isoformat(), "version": 1}, expect=409
+        "put",
+        url(ms.opp, ms.stages[1]),
+        ms.rita,
+        {"planned_on": TODAY().isoformat(), "version": 1},
+        expect=409,
     )
     assert stale["code"] == "conflict" and stale["current_version"] == 2
     body = api("get", url(ms.opp), ms.dora)
@@ -367,9 +371,9 @@ def test_api_get_and_put(ms, api):
 
 
 def test_api_bad_input_and_permissions(ms, api):
-    missing = api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": TODAY.isoformat()}, expect=422)
+    missing = api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": TODAY().isoformat()}, expect=422)
     assert missing["errors"][0]["loc"] == ["body", "version"]  # null for a new one, but always sent
-    new = {"planned_on": TODAY.isoformat(), "version": None}
+    new = {"planned_on": TODAY().isoformat(), "version": None}
     assert api("put", url(ms.opp, ms.other_stage), ms.rita, new, expect=404)["code"] == "not_found"
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"actual_on": days(2).isoformat()}, expect=422)
     assert api("put", url(ms.opp, ms.stages[0]), ms.rita, {"planned_on": "tomorrow"}, expect=422)
@@ -449,7 +453,7 @@ def test_page_saves_a_row_and_shows_errors_in_place(ms, browser):
     )
     assert "Milestone saved." in browser.get(page_url(ms.opp)).content.decode()
     stale = browser.post(
-        page_url(ms.opp, stage), {f"{p}-planned_on": TODAY.isoformat(), f"{p}-version": ""}, follow=True
+        page_url(ms.opp, stage), {f"{p}-planned_on": TODAY().isoformat(), f"{p}-version": ""}, follow=True
     )
     assert stale.status_code == 409 and 'data-code="conflict"' in stale.content.decode()
     future = browser.post(
@@ -464,7 +468,7 @@ def test_page_saves_a_row_and_shows_errors_in_place(ms, browser):
     )
     assert bad_date.status_code == 422
     other = browser.post(
-        page_url(ms.opp, ms.other_stage), {f"s{ms.other_stage.pk}-planned_on": TODAY.isoformat()}
+        page_url(ms.opp, ms.other_stage), {f"s{ms.other_stage.pk}-planned_on": TODAY().isoformat()}
     )
     assert other.status_code == 404
     assert Milestone.objects.get(pk=milestone.pk).version == 1
@@ -477,7 +481,7 @@ def test_page_visibility(ms, browser):
     browser.force_login(ms.dora)
     assert (
         browser.post(
-            page_url(ms.opp, ms.stages[0]), {f"s{ms.stages[0].pk}-planned_on": TODAY.isoformat()}
+            page_url(ms.opp, ms.stages[0]), {f"s{ms.stages[0].pk}-planned_on": TODAY().isoformat()}
         ).status_code
         == 302
     )
@@ -509,7 +513,7 @@ def test_other_templates_rows_follow_their_stages(ms):
         expected_close_date=days(30),
         template_id=template.pk,
     )
-    plan = selectors.milestone_plan(ms.rita, opp.pk, TODAY)
+    plan = selectors.milestone_plan(ms.rita, opp.pk, TODAY())
     assert [r.stage.pk for r in plan.rows] == list(
         template.stages.order_by("order").values_list("pk", flat=True)
     )

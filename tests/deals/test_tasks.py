@@ -53,7 +53,8 @@ def test_entering_a_stage_creates_its_tasks_for_the_owner_with_due_dates(org):
     tasks = list(OpportunityTask.objects.filter(opportunity=org.opp).order_by("id"))
     assert [t.code for t in tasks] == ["account_plan", "call_key_people", "first_meeting_minutes"]
     assert {t.assignee_id for t in tasks} == {org.rita.pk}
-    assert tasks[0].due_on == TODAY() + timedelta(days=5)
+    # due five days after the day the deal entered its stage (the shared org may predate today's midnight)
+    assert tasks[0].due_on == timezone.localtime(org.opp.stage_entered_at).date() + timedelta(days=5)
     assert tasks[0].name_zh == "制定客户规划" and tasks[0].standard_en.startswith("Account plan")
 
 

@@ -26,7 +26,7 @@ from kadence.pipeline.models import (
 )
 from tests.versions import opp_version
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
 
 
 def _table(model, fields):
@@ -95,7 +95,7 @@ def deal(org, owner=None, account=None, stage_order=1, amount="100000"):
         name=f"d{Opportunity.objects.count()}",
         amount=amount,
         stage_id=stage.pk,
-        expected_close_date=TODAY + timedelta(days=40),
+        expected_close_date=TODAY() + timedelta(days=40),
     )
 
 
@@ -110,7 +110,7 @@ def test_services_keep_the_summaries_equal_to_a_rebuild(org, no_gates):
         b.pk,
         version=Opportunity.objects.get(pk=b.pk).version,
         amount="260000",
-        expected_close_date=TODAY + timedelta(days=120),
+        expected_close_date=TODAY() + timedelta(days=120),
         forecast_category="commit",
     )
     services.opportunity_close_won(org.rita, b.pk, version=opp_version(b.pk))
@@ -138,8 +138,10 @@ def test_the_funnel_from_summaries_equals_the_funnel_from_the_deals(org, no_gate
     template = ProcessTemplate.objects.get(is_default=True)
     for user in (org.rita, org.mona, org.dora, org.ada, org.sven):
         scope = resolve_scope(user)
-        fast = funnel_report(user, scope, template=template, as_of=TODAY, today=TODAY)
-        slow = funnel_report(user, scope, template=template, as_of=TODAY, today=TODAY, use_summaries=False)
+        fast = funnel_report(user, scope, template=template, as_of=TODAY(), today=TODAY())
+        slow = funnel_report(
+            user, scope, template=template, as_of=TODAY(), today=TODAY(), use_summaries=False
+        )
         assert fast.source == "summary" and slow.source == "live"
         assert [
             (r.stage.pk, r.count, r.amount, r.weighted, r.avg_age, r.conversion) for r in fast.stages
@@ -154,11 +156,15 @@ def test_the_funnel_from_summaries_equals_the_funnel_from_the_deals(org, no_gate
         assert fast.count == open_deals.count() and sum(r.count for r in fast.stages) == fast.count
         assert fast.amount == sum((o.amount for o in open_deals), Decimal(0))
     assert (
-        funnel_report(org.rita, resolve_scope(org.rita), template=template, as_of=TODAY, today=TODAY).count
+        funnel_report(
+            org.rita, resolve_scope(org.rita), template=template, as_of=TODAY(), today=TODAY()
+        ).count
         == 6
     )
     assert (
-        funnel_report(org.sven, resolve_scope(org.sven), template=template, as_of=TODAY, today=TODAY).count
+        funnel_report(
+            org.sven, resolve_scope(org.sven), template=template, as_of=TODAY(), today=TODAY()
+        ).count
         == 2
     )
 
@@ -174,16 +180,20 @@ def test_a_past_as_of_shows_the_funnel_the_history_describes(org, no_gates):
     d = deal(org, amount="500000")
     services.opportunity_move_stage(org.rita, d.pk, stage_id=stages[1].pk, version=opp_version(d.pk))
     services.opportunity_close_won(org.rita, d.pk, version=opp_version(d.pk))
-    created, moved, won = TODAY - timedelta(days=30), TODAY - timedelta(days=20), TODAY - timedelta(days=10)
+    created, moved, won = (
+        TODAY() - timedelta(days=30),
+        TODAY() - timedelta(days=20),
+        TODAY() - timedelta(days=10),
+    )
     rows = list(StageChange.objects.filter(opportunity=d).order_by("id"))
     for row, day in zip(rows, (created, moved, won), strict=True):
         StageChange.objects.filter(pk=row.pk).update(changed_at=_at(day))
     Opportunity.objects.filter(pk=d.pk).update(created_at=_at(created))
-    StageChange.objects.filter(opportunity=org.opp).update(changed_at=_at(TODAY - timedelta(days=1)))
+    StageChange.objects.filter(opportunity=org.opp).update(changed_at=_at(TODAY() - timedelta(days=1)))
     scope = resolve_scope(org.rita)
 
     def at(day):
-        report = funnel_report(org.rita, scope, template=template, as_of=day, today=TODAY)
+        report = funnel_report(org.rita, scope, template=template, as_of=day, today=TODAY())
         return report, {r.stage.order: r.count for r in report.stages if r.count}
 
     report, counts = at(created + timedelta(days=2))
@@ -198,7 +208,7 @@ def test_a_past_as_of_shows_the_funnel_the_history_describes(org, no_gates):
         and report.win_rate == Decimal(1)
         and report.cycle_days == Decimal("20.0")
     )
-    assert at(TODAY - timedelta(days=1))[1] == {1: 1}  # rita's other deal, "created" yesterday
+    assert at(TODAY() - timedelta(days=1))[1] == {1: 1}  # rita's other deal, "created" yesterday
 
 
 @pytest.mark.django_db
@@ -212,8 +222,8 @@ def test_slices_read_the_deals(org, no_gates):
         org.rita,
         resolve_scope(org.rita),
         template=d.template,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         cut=Slice(product_line_id=line.pk),
     )
     assert report.source == "live" and report.count == 1 and report.stages[1].count == 1
@@ -230,7 +240,7 @@ def test_stage_sums_equal_totals(org, no_gates, deals):
     for order, amount in deals:
         deal(org, stage_order=order, amount=str(amount))
     report = funnel_report(
-        org.ada, resolve_scope(org.ada), template=org.opp.template, as_of=TODAY, today=TODAY
+        org.ada, resolve_scope(org.ada), template=org.opp.template, as_of=TODAY(), today=TODAY()
     )
     assert report.count == sum(r.count for r in report.stages) == len(deals) + 2
     assert report.amount == sum((r.amount for r in report.stages), Decimal(0))

@@ -26,7 +26,7 @@ from kadence.pipeline import services, summary
 from kadence.pipeline.models import LossReason, Opportunity, ProcessTemplate, ProductLine, Stage, StageChange
 from tests.versions import opp_version
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
 
 
 def _stage(order: int) -> Stage:
@@ -54,7 +54,7 @@ def build_world(org) -> SimpleNamespace:
     Targets this quarter: north 1,000,000, north-1 500,000. Deal a: budget 10,000, spent 4,000."""
     from kadence.accounts.services import account_create
 
-    q_start, q_end = quarter_of(TODAY)
+    q_start, q_end = quarter_of(TODAY())
     ns = org
     ns.q_end = q_end
     ns.nick_account = account_create(
@@ -88,7 +88,7 @@ def build_world(org) -> SimpleNamespace:
     )
     ExpenseBudget.objects.create(opportunity=ns.a, category=category, amount="10000")
     Expense.objects.create(
-        opportunity=ns.a, category=category, amount="4000", spent_on=TODAY, description="trip"
+        opportunity=ns.a, category=category, amount="4000", spent_on=TODAY(), description="trip"
     )
     return ns
 
@@ -134,7 +134,7 @@ def test_api_funnel_of_a_rep_with_exact_figures(world, client, token_for):
     body = _api(client, world.rita, "/api/reports/funnel", token_for)
     assert body["scope"] == {"kind": "owner", "label": "Rita", "unit_id": None, "owner_id": world.rita.pk}
     assert body["source"] == "summary" and body["source_label"]
-    assert body["template"]["code"] == "tianlong8" and body["as_of"] == TODAY.isoformat()
+    assert body["template"]["code"] == "tianlong8" and body["as_of"] == TODAY().isoformat()
     assert body["totals"] == {"count": 2, "amount": "1600000.00", "weighted": "320000.00", "avg_age": "0.0"}
     stages = {s["order"]: s for s in body["stages"]}
     assert len(stages) == 7  # the closing stage is not a funnel row
@@ -215,7 +215,7 @@ def test_api_scopes_and_reach(world, client, token_for):
 )
 def test_api_invalid_parameters_answer_422(world, client, token_for, params):
     if params.get("future"):
-        params = {"as_of": (TODAY + timedelta(days=1)).isoformat()}
+        params = {"as_of": (TODAY() + timedelta(days=1)).isoformat()}
     body = _api(client, world.ada, "/api/reports/funnel", token_for, expect=422, **params)
     assert body["code"] == "validation_failed"
 
@@ -236,7 +236,7 @@ def test_api_unit_and_seller_together_is_422(world, client, token_for):
 
 @pytest.mark.django_db
 def test_api_past_as_of_and_slices(world, client, token_for):
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = (TODAY() - timedelta(days=1)).isoformat()
     body = _api(client, world.rita, "/api/reports/funnel", token_for, as_of=yesterday)
     assert body["source"] == "history" and body["as_of"] == yesterday
     # only the won deal existed yesterday (created 20 days ago, at stage 5): it was open then
@@ -260,7 +260,7 @@ def test_api_past_as_of_and_slices(world, client, token_for):
 def test_api_trend(world, client, token_for):
     body = _api(client, world.mona, "/api/reports/funnel/trend", token_for)
     points = body["points"]
-    assert [p["as_of"] for p in points] == [d.isoformat() for d in month_ends(TODAY)]
+    assert [p["as_of"] for p in points] == [d.isoformat() for d in month_ends(TODAY())]
     assert len(points) == 7 and points[-1]["source"] == "summary"
     assert points[-1]["weighted"] == "420000.00" and points[-1]["amount"] == "1800000.00"
     assert all(p["source"] == "history" for p in points[:-1])
@@ -287,13 +287,13 @@ def test_one_pass_history_equals_funnel_report_at_every_month_end(world):
     ):
         StageChange.objects.filter(pk=row.pk).update(changed_at=now - timedelta(days=next(ages, 3)))
     summary.rebuild()
-    days = month_ends(TODAY)
+    days = month_ends(TODAY())
     for user in (world.rita, world.mona, world.dora, world.ada):
         scope = resolve_scope(user)
         template = ProcessTemplate.objects.get(is_default=True)
         fast = open_pipeline_at(scope, template, Slice(), days[:-1])
         for day in days[:-1]:
-            slow = funnel_report(user, scope, template=template, as_of=day, today=TODAY)
+            slow = funnel_report(user, scope, template=template, as_of=day, today=TODAY())
             assert (fast[day].count, fast[day].amount, fast[day].weighted) == (
                 slow.count,
                 slow.amount.quantize(Decimal("0.01")),
@@ -306,7 +306,7 @@ def test_one_pass_history_equals_funnel_report_at_every_month_end(world):
         assert (
             fast[day].count
             == funnel_report(
-                world.ada, resolve_scope(world.ada), template=template, as_of=day, today=TODAY, cut=cut
+                world.ada, resolve_scope(world.ada), template=template, as_of=day, today=TODAY(), cut=cut
             ).count
         )
 
@@ -350,7 +350,7 @@ def test_funnel_page_for_managers_and_directors(world, client):
     page = _get(client, world.dora, "funnel", unit_id=world.n2.pk, measure="amount")
     assert page.context["totals"].count == 1 and page.context["figure"]["data"][0]["x"][5] == 100000.0
     _get(client, world.dora, "funnel", expect=404, unit_id=world.s1.pk)
-    page = _get(client, world.dora, "funnel", as_of=(TODAY - timedelta(days=1)).isoformat())
+    page = _get(client, world.dora, "funnel", as_of=(TODAY() - timedelta(days=1)).isoformat())
     assert "reconstructed from the stage history" in page.content.decode()
 
 
@@ -358,8 +358,8 @@ def test_funnel_page_for_managers_and_directors(world, client):
 def test_funnel_page_with_invalid_settings_shows_the_defaults_and_the_error(world, client):
     page = _get(client, world.mona, "funnel", expect=422, as_of="nonsense")
     assert page.context["error"].errors.get("as_of") and page.context["totals"].count == 3
-    page = _get(client, world.mona, "funnel", expect=422, as_of=(TODAY + timedelta(days=3)).isoformat())
-    assert page.context["inputs"].as_of == TODAY
+    page = _get(client, world.mona, "funnel", expect=422, as_of=(TODAY() + timedelta(days=3)).isoformat())
+    assert page.context["inputs"].as_of == TODAY()
     _get(client, world.ada, "funnel", expect=422, unit_id=world.n1.pk, owner_id=world.rita.pk)
     _get(client, world.ada, "funnel", expect=422, template_id=999999)
 
@@ -444,7 +444,7 @@ def test_query_counts_are_independent_of_data_volume(world, client, django_asser
     client.force_login(world.ada)
     urls = [
         (reverse("funnel"), {}),
-        (reverse("funnel"), {"as_of": (TODAY - timedelta(days=40)).isoformat()}),
+        (reverse("funnel"), {"as_of": (TODAY() - timedelta(days=40)).isoformat()}),
         (reverse("funnel"), {"industry_id": world.industry.pk}),
         (reverse("funnel_trend"), {}),
         (reverse("funnel_analysis"), {}),

@@ -22,9 +22,9 @@ from kadence.planning.models import ForecastPolicy
 from kadence.planning.services.targets import target_create
 from tests.versions import opp_version
 
-TODAY = timezone.localdate()
-YEAR = Period("year", TODAY.replace(month=1, day=1))
-QUARTER = period_containing("quarter", TODAY)
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
+YEAR = Period("year", TODAY().replace(month=1, day=1))
+QUARTER = period_containing("quarter", TODAY())
 LADDER = ["identified", "contacted", "qualified", "developed", "committed"]
 MONTHS_AS_DAYS = {"identified": 45, "contacted": 45, "qualified": 30, "developed": 30, "committed": 15}
 
@@ -51,7 +51,7 @@ def deal(org, template, code, amount="100000", owner=None, close=None, name=None
         amount=amount,
         template_id=template.pk,
         stage_id=stage(template, code).pk,
-        expected_close_date=close or TODAY,
+        expected_close_date=close or TODAY(),
     )
 
 
@@ -71,8 +71,8 @@ def test_task_method_worked_example(org, lenovo):
         resolve_scope(org.ada),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(900),
         avg_deal=D(100),
     )
@@ -96,8 +96,8 @@ def test_cycle_method_worked_example_and_the_check(org, lenovo):
         resolve_scope(org.ada),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(1200),
         avg_deal=D(100),
         duration_days=days,
@@ -135,8 +135,8 @@ def test_comparison_worked_example_with_exact_ratios_and_flags(org, lenovo):
         resolve_scope(org.rita),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(1200),
         avg_deal=D(100),
         duration_days=days,
@@ -172,8 +172,8 @@ def test_thresholds_come_from_the_policy(org, lenovo):
         resolve_scope(org.rita),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(1200),
         avg_deal=D(100),
         duration_days=days,
@@ -183,15 +183,15 @@ def test_thresholds_come_from_the_policy(org, lenovo):
 
 def test_missing_inputs_and_inputs_from_target_and_history(org, lenovo, no_gates):
     report = ideal_report(
-        org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY, today=TODAY
+        org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY(), today=TODAY()
     )
     assert not report.ready and report.missing == ["target", "avg_deal"]
     assert all(s.task is None and s.wip is None and s.status == "no_ideal" for s in report.stages)
-    target_create(org.mona, user_id=org.rita.pk, period_kind="year", period_start=TODAY, amount="900")
+    target_create(org.mona, user_id=org.rita.pk, period_kind="year", period_start=TODAY(), amount="900")
     won = deal(org, lenovo, "developed", amount="100")
     services.opportunity_close_won(org.rita, won.pk, version=opp_version(won.pk))
     report = ideal_report(
-        org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY, today=TODAY
+        org.rita, resolve_scope(org.rita), template=lenovo, period=YEAR, as_of=TODAY(), today=TODAY()
     )
     assert report.ready and report.target == D(900) and report.target_source == "target"
     assert report.avg_deal == D(100) and report.avg_deal_source == "history"
@@ -211,8 +211,8 @@ def test_learned_durations_with_counts_and_fallback(org, lenovo, no_gates):
         resolve_scope(org.rita),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         durations="learned",
     )
     first, second = report.stages[0], report.stages[1]
@@ -225,8 +225,8 @@ def test_learned_durations_with_counts_and_fallback(org, lenovo, no_gates):
             resolve_scope(org.sara),
             template=lenovo,
             period=YEAR,
-            as_of=TODAY,
-            today=TODAY,
+            as_of=TODAY(),
+            today=TODAY(),
             durations="learned",
         )
         .stages[0]
@@ -239,8 +239,8 @@ def test_learned_durations_with_counts_and_fallback(org, lenovo, no_gates):
         resolve_scope(org.rita),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         durations="learned",
     )
     assert (report.stages[0].duration_days, report.stages[0].duration_source) == (D(30), "configured")
@@ -271,8 +271,8 @@ def test_calibrated_probabilities_are_used_when_the_template_asks(org, lenovo, m
         resolve_scope(org.ada),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(900),
         avg_deal=D(100),
     )
@@ -284,8 +284,8 @@ def test_calibrated_probabilities_are_used_when_the_template_asks(org, lenovo, m
         resolve_scope(org.ada),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(900),
         avg_deal=D(100),
     )
@@ -303,8 +303,8 @@ def test_real_calibration_without_enough_outcomes_keeps_the_configured_probabili
         resolve_scope(org.ada),
         template=lenovo,
         period=YEAR,
-        as_of=TODAY,
-        today=TODAY,
+        as_of=TODAY(),
+        today=TODAY(),
         target=D(900),
         avg_deal=D(100),
     )
@@ -318,7 +318,9 @@ def test_real_calibration_without_enough_outcomes_keeps_the_configured_probabili
 def quarter_book(org, lenovo, no_gates):
     """rita's quarter: target 1,000,000; won 400,000; lost 100,000; open due 500,000 at I (stalled)
     and 1,000,000 at Q; 200,000 at C90 due after the quarter."""
-    target_create(org.mona, user_id=org.rita.pk, period_kind="quarter", period_start=TODAY, amount="1000000")
+    target_create(
+        org.mona, user_id=org.rita.pk, period_kind="quarter", period_start=TODAY(), amount="1000000"
+    )
     won = deal(org, lenovo, "identified", amount="400000")
     services.opportunity_close_won(org.rita, won.pk, version=opp_version(won.pk))
     lost = deal(org, lenovo, "identified", amount="100000")
@@ -335,7 +337,7 @@ def quarter_book(org, lenovo, no_gates):
 
 def test_capacity_check_exact_figures_and_actions(org, lenovo, quarter_book):
     report = ideal_report(
-        org.rita, resolve_scope(org.rita), template=lenovo, period=QUARTER, as_of=TODAY, today=TODAY
+        org.rita, resolve_scope(org.rita), template=lenovo, period=QUARTER, as_of=TODAY(), today=TODAY()
     )
     found = capacity_report(org.rita, report)
     f = found.figures
@@ -372,7 +374,12 @@ def test_capacity_per_seller_and_team_for_a_manager_and_director(
         found = capacity_report(
             org.mona,
             ideal_report(
-                org.mona, resolve_scope(org.mona), template=lenovo, period=QUARTER, as_of=TODAY, today=TODAY
+                org.mona,
+                resolve_scope(org.mona),
+                template=lenovo,
+                period=QUARTER,
+                as_of=TODAY(),
+                today=TODAY(),
             ),
         )
     assert {r.label: r.figures.pipeline_due for r in found.sellers} == {"Rita": D(1500000), "Tom": D(300000)}
@@ -383,18 +390,18 @@ def test_capacity_per_seller_and_team_for_a_manager_and_director(
     assert team.target_source == "sellers" and team.figures.target == D(1000000)
     assert team.figures.pipeline_due == D(1800000) and team.stalled == 1
     assert found.figures.target is None  # no target for north-1 itself: the scope has none
-    target_create(org.dora, unit_id=org.n1.pk, period_kind="quarter", period_start=TODAY, amount="2000000")
+    target_create(org.dora, unit_id=org.n1.pk, period_kind="quarter", period_start=TODAY(), amount="2000000")
     found = capacity_report(
         org.mona,
         ideal_report(
-            org.mona, resolve_scope(org.mona), template=lenovo, period=QUARTER, as_of=TODAY, today=TODAY
+            org.mona, resolve_scope(org.mona), template=lenovo, period=QUARTER, as_of=TODAY(), today=TODAY()
         ),
     )
     assert found.figures.target == D(2000000) and found.teams[0].target_source == "target"
     director = capacity_report(
         org.dora,
         ideal_report(
-            org.dora, resolve_scope(org.dora), template=lenovo, period=QUARTER, as_of=TODAY, today=TODAY
+            org.dora, resolve_scope(org.dora), template=lenovo, period=QUARTER, as_of=TODAY(), today=TODAY()
         ),
     )
     assert {r.label for r in director.sellers} == {"Rita", "Tom", "Nick"}
@@ -408,7 +415,7 @@ def test_query_count_does_not_grow_with_sellers(org, lenovo, quarter_book, djang
             deal(org, lenovo, "qualified", owner=owner)
     summary.rebuild()
     with django_assert_max_num_queries(24):
-        found = capacity_report(org.ada, ideal_for(org.ada, today=TODAY, template_id=lenovo.pk))
+        found = capacity_report(org.ada, ideal_for(org.ada, today=TODAY(), template_id=lenovo.pk))
     assert len(found.sellers) == 4 and len(found.teams) == 3
 
 
@@ -497,7 +504,7 @@ def test_api_ideal_shape_and_worked_example(client, org, lenovo, token_for):
         {
             "template_id": lenovo.pk,
             "period_kind": "year",
-            "period_start": str(TODAY),
+            "period_start": str(TODAY()),
             "target": "900",
             "avg_deal": "100",
         },

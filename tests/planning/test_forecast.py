@@ -27,9 +27,9 @@ from kadence.planning.services.forecast import (
     order_forecast_save,
 )
 
-TODAY = timezone.localdate()
-NEXT_Q2 = date(TODAY.year + 1, 4, 1)  # a period that is not over, far from the fixture's deals
-IN_Q2 = date(TODAY.year + 1, 5, 15)
+TODAY = timezone.localdate  # called in each test: a run may cross midnight
+NEXT_Q2 = date(TODAY().year + 1, 4, 1)  # a period that is not over, far from the fixture's deals
+IN_Q2 = date(TODAY().year + 1, 5, 15)
 
 
 def deal(org, owner, amount, close=IN_Q2, category="commit", status="open", closed_on=None, probability=None):
@@ -64,18 +64,18 @@ def book(org):
     deal(org, org.rita, "50000", category="best_case", probability="50")
     deal(org, org.rita, "20000", category="booked", probability="90")  # open "booked" counts as commit
     deal(org, org.rita, "70000", category="omitted", probability="50")
-    deal(org, org.rita, "999999", close=date(TODAY.year + 1, 7, 1), category="commit")  # next period
+    deal(org, org.rita, "999999", close=date(TODAY().year + 1, 7, 1), category="commit")  # next period
     deal(org, org.tom, "40000", category="pipeline", probability="10")
     deal(org, org.tom, "30000", category="next_quarter", probability="25")
     deal(org, org.nick, "60000", category="commit", probability="75")
     deal(org, org.sara, "80000", category="commit", probability="90")
-    deal(org, org.rita, "5000", category="commit", status="lost", closed_on=TODAY)
+    deal(org, org.rita, "5000", category="commit", status="lost", closed_on=TODAY())
     return org
 
 
 def report(user, **kw):
     kw.setdefault("period_start", NEXT_Q2)
-    return forecast_report(user, as_of=kw.pop("as_of", TODAY), **kw)
+    return forecast_report(user, as_of=kw.pop("as_of", TODAY()), **kw)
 
 
 # --- the report and who sees what -------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def test_rep_sees_only_their_own_forecast(book):
     assert r.totals.best_case.amount == D("50000")
     assert r.totals.weighted == D("133000.00")  # 100000×0.9 + 50000×0.5 + 20000×0.9
     assert r.teams == [] and r.regions == [] and r.probabilities_used == "configured"
-    assert r.can_submit and r.period.label == f"{TODAY.year + 1}-Q2"
+    assert r.can_submit and r.period.label == f"{TODAY().year + 1}-Q2"
     with pytest.raises(NotFound):
         report(book.rita, owner_id=book.tom.pk)
     with pytest.raises(NotFound):
@@ -121,13 +121,15 @@ def test_a_manager_submits_her_own_forecast_by_choosing_herself(book):
     assert [s.user for s in own.sellers] == [book.mona] and own.can_submit and own.my_record is None
     forecast_submit(book.mona, period_start=NEXT_Q2, forecast="10")
     assert report(book.mona, owner_id=book.mona.pk).my_record.forecast == D("10")
-    assert not report(book.rita, period_start=date(TODAY.year - 1, 1, 1)).can_submit  # a period that is over
+    assert not report(
+        book.rita, period_start=date(TODAY().year - 1, 1, 1)
+    ).can_submit  # a period that is over
 
 
 def test_booked_is_won_in_the_period_and_buckets_count_from_as_of(book):
-    as_of = date(TODAY.year + 1, 5, 20)
-    deal(book, book.rita, "10000", category="commit", status="won", closed_on=date(TODAY.year + 1, 5, 2))
-    deal(book, book.rita, "7000", category="commit", status="won", closed_on=date(TODAY.year + 1, 3, 31))
+    as_of = date(TODAY().year + 1, 5, 20)
+    deal(book, book.rita, "10000", category="commit", status="won", closed_on=date(TODAY().year + 1, 5, 2))
+    deal(book, book.rita, "7000", category="commit", status="won", closed_on=date(TODAY().year + 1, 3, 31))
     r = report(book.rita, as_of=as_of)
     assert r.totals.booked.amount == D("10000") and r.totals.booked.count == 1
     assert r.totals.commit_call == D("130000")
@@ -136,7 +138,7 @@ def test_booked_is_won_in_the_period_and_buckets_count_from_as_of(book):
     # IN_Q2 (15 May) is before as_of: overdue, still expected soon → 0-3; 1 July → 0-3 too
     assert by_code["0-3"].commit.amount == D("1119999")
     assert by_code["3-6"].open_count == 0
-    later = report(book.rita, as_of=date(TODAY.year + 1, 3, 20))  # buckets: Mar–May, Jun–Aug, …
+    later = report(book.rita, as_of=date(TODAY().year + 1, 3, 20))  # buckets: Mar–May, Jun–Aug, …
     later_codes = {b.code: b.totals.open_amount for b in later.buckets}
     assert later_codes == {"0-3": D("170000"), "3-6": D("999999"), "6-9": 0, "9-12": 0}
 
@@ -174,7 +176,7 @@ def test_submission_defaults_to_booked_plus_commit_and_is_snapshotted(book):
 
 def test_submission_rules(book):
     with pytest.raises(ValidationFailed):
-        forecast_submit(book.rita, period_start=date(TODAY.year - 1, 1, 1))  # over
+        forecast_submit(book.rita, period_start=date(TODAY().year - 1, 1, 1))  # over
     with pytest.raises(ValidationFailed):
         forecast_submit(book.rita, period_start=NEXT_Q2, forecast="-1")
     with pytest.raises(ValidationFailed):
@@ -199,7 +201,7 @@ def test_manager_adjusts_with_a_reason_director_sees_both(book):
     assert n1.call == D("90000") and (n1.submitted, n1.sellers) == (1, 2)
     assert dora.regions[0].call == D("150000")  # + nick's booked + commit 60000
     assert dora.call == D("150000")
-    history = forecast_submission_list(book.dora, period_start=NEXT_Q2, as_of=TODAY)
+    history = forecast_submission_list(book.dora, period_start=NEXT_Q2, as_of=TODAY())
     assert [h.kind for h in history.items] == ["adjustment", "submission"]
     assert ForecastSnapshot.objects.filter(source="submission", user=book.rita).count() == 2
     # a newer submission replaces the adjusted one
@@ -233,7 +235,7 @@ def test_who_may_not_adjust(book):
 
 def test_snapshot_command_is_idempotent_per_day(book, django_assert_max_num_queries):
     forecast_submit(book.rita, period_start=NEXT_Q2, forecast="111000")
-    day = date(TODAY.year + 1, 4, 20)
+    day = date(TODAY().year + 1, 4, 20)
     with django_assert_max_num_queries(8):
         run = forecast_snapshot_take(taken_on=day)
     scheduled = ForecastSnapshot.objects.filter(source="scheduled", taken_on=day)
@@ -341,7 +343,7 @@ def test_accuracy_uses_the_snapshot_nearest_the_period_start(book, django_assert
 
 
 def test_order_forecast_entered_for_the_next_four_weeks(book):
-    monday = TODAY - timedelta(days=TODAY.weekday())
+    monday = TODAY() - timedelta(days=TODAY().weekday())
     weeks = [monday + timedelta(weeks=n) for n in range(1, 5)]
     order_forecast_save(book.rita, {weeks[0]: "100", weeks[1]: "200"})
     order_forecast_save(book.rita, {weeks[0]: "150", weeks[3]: "50"})
@@ -356,12 +358,12 @@ def test_order_forecast_entered_for_the_next_four_weeks(book):
     with pytest.raises(ValidationFailed):
         order_forecast_save(book.rita, {weeks[0]: "-5"})
     order_forecast_save(book.tom, {weeks[0]: "7"})
-    mine = order_forecast_report(book.rita, as_of=TODAY)
+    mine = order_forecast_report(book.rita, as_of=TODAY())
     assert mine.can_enter and mine.mine == {weeks[0]: D("150"), weeks[1]: D("200"), weeks[3]: D("50")}
     assert mine.upcoming == [D("150"), D("200"), D("0"), D("50")]
-    team = order_forecast_report(book.mona, as_of=TODAY)
+    team = order_forecast_report(book.mona, as_of=TODAY())
     assert not team.can_enter and team.upcoming[0] == D("157") and len(team.sellers) == 2
-    assert order_forecast_report(book.sam, as_of=TODAY).upcoming == [D("0")] * 4
+    assert order_forecast_report(book.sam, as_of=TODAY()).upcoming == [D("0")] * 4
 
 
 def test_order_forecast_accuracy_per_lead(book, django_assert_max_num_queries):
