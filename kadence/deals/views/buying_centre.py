@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kadence.accounts.models import Contact
 from kadence.core.prg import rebase
+from kadence.core.requests import PageRequest
 from kadence.deals.forms.buying_centre import MemberAddForm, MemberEditForm
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
@@ -36,12 +37,12 @@ FORMS = {
 
 
 @login_required
-def buying_centre_view(request: HttpRequest, pk: int) -> HttpResponse:
+def buying_centre_view(request: PageRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, buying_centre_page, FORMS)
 
 
 def buying_centre_page(
-    request: HttpRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
+    request: PageRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
 ) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         view = selectors.buying_centre_of(opp, timezone.localdate())
@@ -80,7 +81,7 @@ def buying_centre_page(
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: PageRequest, pk: int) -> HttpResponse:
     form = MemberAddForm(request.POST)
     return deal_post(
         request,
@@ -94,7 +95,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def member_edit(request: PageRequest, pk: int, member_id: int) -> HttpResponse:
     form = MemberEditForm(request.POST, prefix=f"m{member_id}")
     return deal_post(
         request,
@@ -110,7 +111,7 @@ def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def member_remove(request: PageRequest, pk: int, member_id: int) -> HttpResponse:
     return deal_post(
         request,
         pk,
