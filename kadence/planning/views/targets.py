@@ -45,7 +45,7 @@ def _targets_page(
         page_size=request.GET.get("page_size"),
     )
     form = form or TargetForm(user=user)
-    can_set = bool(form.fields["scope"].choices[0][1] or form.fields["scope"].choices[1][1])
+    can_set = form.can_set
     rows = [
         (t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
         for t in page.items
