@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
@@ -31,6 +31,9 @@ from kadence.core.visibility import (
 )
 from kadence.deals.selectors.expenses import year_bounds
 from kadence.pipeline.models import Opportunity
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # (tab code, URL name, label); the opportunity page itself is the first tab.
 TABS = [
@@ -91,7 +94,13 @@ FormMaker = Callable[[QueryDict, dict[str, Any]], tuple[Any, dict[str, Any]]]
 
 
 def deal_post(
-    request: PageRequest, pk: int, *, run: Callable[[], Any], done: str, redirect_to: str, form: Any = None
+    request: PageRequest,
+    pk: int,
+    *,
+    run: Callable[[], Any],
+    done: StrOrPromise,
+    redirect_to: str,
+    form: Any = None,
 ) -> HttpResponse:
     """Run the service call `run()`; on success redirect to `redirect_to` (a URL name taking pk) with
     the message `done`. Refused (a bound `form` that fails validation, or a domain error): the post
