@@ -19,7 +19,7 @@ from kadence.core.requests import PageRequest
 from kadence.deals.forms.buying_centre import MemberAddForm, MemberEditForm
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
-from kadence.deals.views.common import deal_get, deal_post, render_deal
+from kadence.deals.views.common import FormMaker, deal_get, deal_post, render_deal
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/buying_centre.html"
@@ -27,7 +27,7 @@ INFLUENCE_LABELS = dict(Contact.Influence.choices)
 ATTITUDE_LABELS = dict(Contact.Attitude.choices)
 
 
-FORMS = {
+FORMS: dict[str, FormMaker] = {
     "deal_buying_centre_add": lambda data, kwargs: (MemberAddForm(data), {}),
     "deal_buying_centre_edit": lambda data, kwargs: (
         MemberEditForm(data, prefix=f"m{kwargs['member_id']}"),
@@ -48,10 +48,8 @@ def buying_centre_page(
         view = selectors.buying_centre_of(opp, timezone.localdate())
         for row in view.members:
             failed = isinstance(form, MemberEditForm) and form.prefix == f"m{row.member.pk}"
-            row.edit_form = (
-                rebase(form, row.member.version)
-                if failed  # type: ignore[attr-defined]
-                else MemberEditForm.for_member(row.member)
+            row.edit_form = (  # type: ignore[attr-defined]
+                rebase(form, row.member.version) if failed else MemberEditForm.for_member(row.member)
             )
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()

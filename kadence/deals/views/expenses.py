@@ -21,7 +21,7 @@ from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary_of
 from kadence.deals.services import expenses as services
-from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
+from kadence.deals.views.common import FormMaker, deal_get, deal_post, period_from_query, render_deal
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
@@ -62,7 +62,7 @@ def _posted_budget_form(data: QueryDict) -> BudgetForm:
     return BudgetForm(data, categories=[c for c in categories if c.code in data or c.is_active])
 
 
-FORMS = {
+FORMS: dict[str, FormMaker] = {
     "deal_expense_log": lambda data, kwargs: (ExpenseForm(data), {}),
     "deal_expense_budget": lambda data, kwargs: (_posted_budget_form(data), {}),
 }

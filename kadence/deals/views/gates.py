@@ -153,7 +153,7 @@ def deal_gate_revoke(request: PageRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: PageRequest, evidence_id: int) -> HttpResponse:
+def evidence_download(request: PageRequest, evidence_id: int) -> FileResponse:
     """Stream an evidence file to whoever can see its deal (404 otherwise; files are never public)."""
     try:
         evidence = access_evidence(request.user, evidence_id)

@@ -18,13 +18,13 @@ from kadence.core.requests import PageRequest
 from kadence.deals.forms.milestones import MilestoneForm
 from kadence.deals.selectors import milestones as selectors
 from kadence.deals.services import milestones as services
-from kadence.deals.views.common import deal_get, deal_post, render_deal
+from kadence.deals.views.common import FormMaker, deal_get, deal_post, render_deal
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/milestones.html"
 
 
-FORMS = {
+FORMS: dict[str, FormMaker] = {
     "deal_milestone_save": lambda data, kwargs: (MilestoneForm(data, stage_id=kwargs["stage_id"]), {}),
 }
 
@@ -41,8 +41,8 @@ def milestones_page(
         plan = selectors.milestone_plan_of(opp, timezone.localdate())
         for row in plan.rows:
             failed = isinstance(form, MilestoneForm) and form.stage_id == row.stage.pk
-            row.form = (
-                rebase(form, row.milestone.version if row.milestone else None)  # type: ignore[attr-defined]
+            row.form = (  # type: ignore[attr-defined]
+                rebase(form, row.milestone.version if row.milestone else None)
                 if failed
                 else MilestoneForm.for_milestone(row.stage.pk, row.milestone)
             )
