@@ -89,7 +89,7 @@ class AccountForm(ServiceForm):
         model_choice_field(self, "region").queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
         if with_owner:
             model_choice_field(self, "owner").queryset = assignable_owners(user)
-            self.fields["owner"].empty_label = None
+            model_choice_field(self, "owner").empty_label = None
         else:
             del self.fields["owner"]
         if not with_version:

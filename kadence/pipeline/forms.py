@@ -4,6 +4,7 @@ in kadence.pipeline.services, whose ValidationFailed errors come back onto these
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,7 @@ ACCOUNT_CHOICES_LIMIT = 500
 USER_CHOICES_LIMIT = 1000
 
 
-def _name(row: dict, prefix: str = "") -> str:
+def _name(row: Mapping[str, Any], prefix: str = "") -> str:
     return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
