@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account, Contact, Industry
+from kadence.core.formfields import model_choice_field
 from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import assignable_users, can_choose_owner, visible_units, visible_users
 
@@ -85,10 +86,10 @@ class AccountForm(ServiceForm):
 
     def __init__(self, *args: Any, user: User, with_owner: bool, with_version: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
+        model_choice_field(self, "region").queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
         if with_owner:
-            self.fields["owner"].queryset = assignable_owners(user)
-            self.fields["owner"].empty_label = None
+            model_choice_field(self, "owner").queryset = assignable_owners(user)
+            model_choice_field(self, "owner").empty_label = None
         else:
             del self.fields["owner"]
         if not with_version:
@@ -229,8 +230,8 @@ class AccountFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
-        self.fields["owner"].queryset = visible_users(user).order_by("display_name", "username")
+        model_choice_field(self, "region").queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
+        model_choice_field(self, "owner").queryset = visible_users(user).order_by("display_name", "username")
 
     def value_of(self, name: str) -> Any:
         """The cleaned value of one filter, or empty when it did not parse."""

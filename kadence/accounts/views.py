@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, 
 from kadence.core.errors import NotFound, PermissionDenied
 from kadence.core.htmx import render_page_or_fragment
 from kadence.core.prg import create_page, edit_page, safe_next, saved
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
 from kadence.core.visibility import (
     access_account,
@@ -38,7 +39,7 @@ from kadence.core.visibility import (
 
 @login_required
 @require_GET
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: PageRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET, user=request.user)
     industry, region, owner = form.value_of("industry"), form.value_of("region"), form.value_of("owner")
     filters = selectors.AccountFilters(
@@ -61,7 +62,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: PageRequest, account_id: int) -> HttpResponse:
     data = selectors.account_360(request.user, account_id)
     editable = {a.pk for a in data["activities"] if can_write_activity(request.user, a)}
     return render(
@@ -76,7 +77,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_create(request: HttpRequest) -> HttpResponse:
+def account_create(request: PageRequest) -> HttpResponse:
     user = request.user
     with_owner = may_choose_owner(user)
     unit = user.org_unit
@@ -110,7 +111,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_edit(request: PageRequest, account_id: int) -> HttpResponse:
     user = request.user
     account = access_account(user, account_id, for_write=True)
     with_owner = in_scope(user, account.team_id)
@@ -140,7 +141,7 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
+def contact_create(request: PageRequest, account_id: int) -> HttpResponse:
     user = request.user
     account = access_account(user, account_id)
     if not can_write_contacts_of(user, account):
@@ -170,7 +171,7 @@ def contact_create(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_edit(request: PageRequest, contact_id: int) -> HttpResponse:
     user = request.user
     contact = access_contact(user, contact_id, for_write=True)
 

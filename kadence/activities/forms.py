@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.forms import ServiceForm, UserChoiceField
 from kadence.activities.models import Activity
-from kadence.core.formfields import DateField
+from kadence.core.formfields import DateField, choice_field, model_choice_field
 from kadence.core.models import User
 from kadence.core.validation import MAX_ID
 from kadence.core.visibility import visible_users
@@ -65,11 +65,11 @@ class ActivityForm(ServiceForm):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].choices = [(c.pk, str(c)) for c in contacts]
+        choice_field(self, "contacts").choices = [(c.pk, str(c)) for c in contacts]
         if opportunities is None:
             del self.fields["opportunity"]
         else:
-            self.fields["opportunity"].choices = [("", _("— none —"))] + [
+            choice_field(self, "opportunity").choices = [("", _("— none —"))] + [
                 (o.pk, f"{o.name} · {o.get_status_display()}" if o.status != "open" else o.name)
                 for o in opportunities
             ]
@@ -114,7 +114,7 @@ class ActivityFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = visible_users(user).order_by("display_name", "username")
+        model_choice_field(self, "owner").queryset = visible_users(user).order_by("display_name", "username")
 
     def value_of(self, name: str) -> Any:
         if not self.is_bound:

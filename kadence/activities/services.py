@@ -162,9 +162,9 @@ def activity_update(
 
 
 @transaction.atomic
-def activity_mark_done(user: User, activity_id: int, *, version: int) -> Activity:
+def activity_mark_done(user: User, activity_id: int, *, version: int | None) -> Activity:
     """Mark a planned activity as done (idempotent: an activity already done is returned unchanged)."""
-    require_version(version)
+    version = require_version(version)
     activity = access_activity(user, activity_id, for_write=True)
     if activity.done:
         return activity

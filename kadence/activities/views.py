@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from kadence.activities.forms import ActivityFilterForm, ActivityForm
 from kadence.core.errors import DomainError, NotFound
 from kadence.core.htmx import is_htmx, render_page_or_fragment
 from kadence.core.prg import ERROR_PAGES, create_page, edit_page, safe_next, saved
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
 from kadence.pipeline.selectors import OpportunityFilters, opportunity_list
@@ -33,7 +34,7 @@ DONE_VALUES = {"1": True, "0": False}
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: PageRequest) -> HttpResponse:
     user = request.user
     form = ActivityFilterForm(request.GET, user=user)
     owner = form.value_of("owner")
@@ -70,7 +71,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _choose_account(request: HttpRequest) -> HttpResponse:
+def _choose_account(request: PageRequest) -> HttpResponse:
     """No account or opportunity given: pick the account first (searchable, one page)."""
     q = (request.GET.get("q") or "").strip()[:100]
     page = account_selectors.account_list(
@@ -81,7 +82,7 @@ def _choose_account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: PageRequest) -> HttpResponse:
     """Log or plan an activity. ?account=<id> and/or ?opportunity=<id> preselect; an opportunity
     fixes the account to its own. A refused form comes back to this page (post-redirect-get) with
     the account in its address, so that its GET finds the same account again."""
@@ -135,7 +136,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_edit(request: PageRequest, activity_id: int) -> HttpResponse:
     user = request.user
     activity = access_activity(user, activity_id, for_write=True)
     contacts = account_selectors.contact_list(user, account_id=activity.account_id, page_size=200).items
@@ -170,7 +171,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_done(request: PageRequest, activity_id: int) -> HttpResponse:
     """Mark a planned activity done. From a list via htmx the answer is the new status cell (or the
     cell with the reason it failed, 4xx); without JS, a redirect back with a message (refused too:
     the list is a GET again, so a reload resends nothing)."""

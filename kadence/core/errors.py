@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: StrOrPromise, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = str(detail)
         if code:
@@ -27,7 +30,9 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
 
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: StrOrPromise, errors: dict[str, list[str]] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail, errors=errors or {}, **extra)
         self.errors = errors or {}
 

@@ -1,10 +1,11 @@
 """Form fields every page form uses for dates and money, so that a page refuses what the API refuses,
-with the same rule (kadence.core.validation) and as a field error, never a 500."""
+with the same rule (kadence.core.validation) and as a field error, never a 500; and the typed access to
+a form's choice fields, whose choices or queryset a form sets for its user."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -42,3 +43,15 @@ class MoneyField(forms.DecimalField):
         problem = money_error(value, positive=self.positive) if value is not None else None
         if problem:
             raise ValidationError(problem, code="money")
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The choice field `name` of `form` (a ChoiceField or a subclass: typed, multiple, model choice),
+    to set or read its `choices`: `form.fields` is typed as holding plain Fields. For type-checking
+    only, nothing is checked at run time."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The model choice field `name` of `form`, to set its `queryset` (as `choice_field`)."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])

@@ -9,6 +9,7 @@ kadence.core.views.preferences.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -28,8 +29,15 @@ from kadence.core.throttle import (
     throttle_message,
 )
 
+if TYPE_CHECKING:
+    # What the mixins below are mixed into, for the type checker only: at run time they derive from object.
+    _AuthenticationFormBase = AuthenticationForm
+    _PasswordChangeFormBase = PasswordChangeForm
+else:
+    _AuthenticationFormBase = _PasswordChangeFormBase = object
 
-class ThrottleMessageMixin:
+
+class ThrottleMessageMixin(_AuthenticationFormBase):
     """For AuthenticationForm and its subclasses: when the sign-in failed and the user name / address
     is now locked (by this attempt or before it), say so instead of "wrong password"."""
 
@@ -61,7 +69,7 @@ class ThrottledAdminAuthenticationForm(ThrottleMessageMixin, AdminAuthentication
     """The admin site's sign-in form (kadence.core.admin_site)."""
 
 
-class ThrottledOldPasswordMixin:
+class ThrottledOldPasswordMixin(_PasswordChangeFormBase):
     """For PasswordChangeForm and its subclasses: the old password is checked by authenticate(), so a
     stolen session cannot guess it faster than the sign-in page allows. The view passes `request`."""
 

@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages as flash
@@ -42,6 +42,9 @@ from kadence.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SESSION_KEY = "kadence_failed_post"
 # Refusals that are no form's failure: the record is not there (or not the user's to see), or not the
@@ -148,7 +151,9 @@ def refuse(
     return redirect_after_failure(request, back, error)
 
 
-def action_post(request: HttpRequest, run: Callable[[], Any], *, back: str, done: str) -> HttpResponse:
+def action_post(
+    request: HttpRequest, run: Callable[[], Any], *, back: str, done: StrOrPromise
+) -> HttpResponse:
     """The POST of an action whose input needs no form of its own to validate: `run()` the service
     call, then back to `back` with the message `done`; refused, as `refuse` says."""
     try:

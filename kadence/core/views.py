@@ -30,6 +30,7 @@ from kadence.core.forms import (
 )
 from kadence.core.preferences import user_preferences_update
 from kadence.core.prg import redirect_invalid_form, refill
+from kadence.core.requests import PageRequest
 from kadence.core.throttle import clear_failures
 
 
@@ -133,7 +134,7 @@ def set_language_pref(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: PageRequest) -> HttpResponse:
     """The signed-in user's language and amount unit; a valid POST saves them and redirects back
     (post-redirect-get) in the chosen language; a refused one too (kadence.core.prg), and the page
     shows the choice and its message once."""

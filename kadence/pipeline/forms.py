@@ -4,13 +4,14 @@ in kadence.pipeline.services, whose ValidationFailed errors come back onto these
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.formfields import DateField
+from kadence.core.formfields import DateField, choice_field
 from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MAX_ID, MAX_VERSION
@@ -34,7 +35,7 @@ ACCOUNT_CHOICES_LIMIT = 500
 USER_CHOICES_LIMIT = 1000
 
 
-def _name(row: dict, prefix: str = "") -> str:
+def _name(row: Mapping[str, Any], prefix: str = "") -> str:
     return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
@@ -122,12 +123,14 @@ class OpportunityFilterForm(forms.Form):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = ANY + template_choices()
-        self.fields["stage"].choices = ANY + stage_choices()
-        self.fields["level"].choices = ANY + [(lv.pk, str(lv)) for lv in ProbabilityLevel.objects.all()]
-        self.fields["owner"].choices = ANY + user_choices(visible_users(user))
-        self.fields["team"].choices = ANY + unit_choices(user)
-        self.fields["product_line"].choices = ANY + named_choices(ProductLine)
+        choice_field(self, "template").choices = [*ANY, *template_choices()]
+        choice_field(self, "stage").choices = [*ANY, *stage_choices()]
+        choice_field(self, "level").choices = ANY + [
+            (lv.pk, str(lv)) for lv in ProbabilityLevel.objects.all()
+        ]
+        choice_field(self, "owner").choices = [*ANY, *user_choices(visible_users(user))]
+        choice_field(self, "team").choices = [*ANY, *unit_choices(user)]
+        choice_field(self, "product_line").choices = [*ANY, *named_choices(ProductLine)]
 
     def filters(self) -> OpportunityFilters:
         self.is_valid()
@@ -155,9 +158,9 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = template_choices()
-        self.fields["owner"].choices = ANY + user_choices(visible_users(user))
-        self.fields["team"].choices = ANY + unit_choices(user)
+        choice_field(self, "template").choices = template_choices()
+        choice_field(self, "owner").choices = [*ANY, *user_choices(visible_users(user))]
+        choice_field(self, "team").choices = [*ANY, *unit_choices(user)]
 
     def values(self) -> dict[str, Any]:
         self.is_valid()
@@ -233,26 +236,27 @@ class OpportunityForm(forms.Form):
             del self.fields[name]
         if editing:
             self.fields["version"].required = True
-            self.fields["forecast_category"].choices = list(ForecastCategory.choices)
+            choice_field(self, "forecast_category").choices = list(ForecastCategory.choices)
         else:
-            self.fields["forecast_category"].choices = [("", _("Default of the stage's level"))] + list(
-                ForecastCategory.choices
-            )
-            self.fields["account"].choices = [("", "—")] + self._account_choices(
-                user, account_q, preselected_account
-            )
-            self.fields["template"].choices = template_choices()
-            self.fields["stage"].choices = [("", _("First stage"))] + stage_choices()
+            choice_field(self, "forecast_category").choices = [
+                ("", _("Default of the stage's level"))
+            ] + list(ForecastCategory.choices)
+            choice_field(self, "account").choices = [
+                ("", "—"),
+                *self._account_choices(user, account_q, preselected_account),
+            ]
+            choice_field(self, "template").choices = template_choices()
+            choice_field(self, "stage").choices = [("", _("First stage"))] + stage_choices()
             owners = user_choices(assignable_users(user))
             if owners:
                 if user.pk not in {pk for pk, _label in owners}:
                     owners = [(user.pk, str(user)), *owners]
-                self.fields["owner"].choices = owners
+                choice_field(self, "owner").choices = owners
                 self.fields["owner"].initial = user.pk
             else:
                 del self.fields["owner"]  # a rep opens deals for themselves
-        self.fields["product_lines"].choices = named_choices(ProductLine)
-        self.fields["competitors"].choices = list(Competitor.objects.values_list("id", "name"))
+        choice_field(self, "product_lines").choices = named_choices(ProductLine)
+        choice_field(self, "competitors").choices = list(Competitor.objects.values_list("id", "name"))
 
     @staticmethod
     def _account_choices(user: User, account_q: str, preselected) -> list[tuple[int, str]]:
@@ -334,8 +338,8 @@ class CloseLostForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["loss_reason"].choices = [("", "—")] + named_choices(LossReason)
-        self.fields["winning_competitor"].choices = [("", _("Unknown"))] + list(
+        choice_field(self, "loss_reason").choices = [("", "—"), *named_choices(LossReason)]
+        choice_field(self, "winning_competitor").choices = [("", _("Unknown"))] + list(
             Competitor.objects.values_list("id", "name")
         )
 
@@ -354,7 +358,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].widget.choices = [("", "—")] + user_choices(assignable_users(user))
+        self.fields["owner"].widget.choices = [("", "—"), *user_choices(assignable_users(user))]
 
 
 class TeamAddForm(forms.Form):
@@ -363,8 +367,8 @@ class TeamAddForm(forms.Form):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [("", "—")] + user_choices(visible_users(user))
-        self.fields["role"].choices = [("", "—")] + named_choices(DealRole)
+        choice_field(self, "user").choices = [("", "—"), *user_choices(visible_users(user))]
+        choice_field(self, "role").choices = [("", "—"), *named_choices(DealRole)]
 
 
 class TeamRemoveForm(forms.Form):

@@ -102,7 +102,7 @@ def opportunity_list(
     filters: OpportunityFilters | None = None,
     *,
     sort: str = DEFAULT_SORT,
-    page: int = 1,
+    page: int | str | None = 1,
     page_size: int = 25,
 ) -> Page:
     """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default)."""

@@ -342,14 +342,14 @@ def _gate_check(
 @transaction.atomic
 @summary.keeps_totals
 def opportunity_move_stage(
-    user: User, opp_id: int, *, stage_id: int, version: int, reason: str = "", override: bool = False
+    user: User, opp_id: int, *, stage_id: int, version: int | None, reason: str = "", override: bool = False
 ) -> Opportunity:
     """Move an open opportunity to another stage of its template. Forward moves must pass the exit
     criteria of every stage they leave (gates.missing_exit_criteria), or be overridden by a manager
     with a written reason (recorded as "advanced without evidence"); backward moves are allowed and
     recorded. The level is what the checkpoints verify at the new stage. Entering a stage creates its
     tasks. Moving onto the template's closing stage closes the deal won."""
-    require_version(version)
+    version = require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     reason = clean_text(reason, "reason", 500, multiline=True)
@@ -416,7 +416,7 @@ def opportunity_close_won(
     user: User,
     opp_id: int,
     *,
-    version: int,
+    version: int | None,
     closed_on: date | None = None,
     reason: str = "",
     override: bool = False,
@@ -424,7 +424,7 @@ def opportunity_close_won(
     """Close as won: level Won (100%), category booked, the template's closing stage if it has one.
     The exit criteria of the current stage and of every stage before the closing one must be met
     (or overridden by a manager with a reason), as for any forward move."""
-    require_version(version)
+    version = require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
@@ -491,14 +491,14 @@ def opportunity_close_lost(
     user: User,
     opp_id: int,
     *,
-    loss_reason_id: int,
+    loss_reason_id: int | None,
     winning_competitor_id: int | None = None,
-    version: int,
+    version: int | None,
     closed_on: date | None = None,
     reason: str = "",
 ) -> Opportunity:
     """Close as lost, with a loss reason (required) and the winning competitor (if known)."""
-    require_version(version)
+    version = require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     _open_only(opp)
     not_in_future(closed_on, timezone.localdate(), "closed_on")
@@ -556,9 +556,9 @@ def opportunity_close_lost(
 
 @transaction.atomic
 @summary.keeps_totals
-def opportunity_reopen(user: User, opp_id: int, *, version: int, reason: str = "") -> Opportunity:
+def opportunity_reopen(user: User, opp_id: int, *, version: int | None, reason: str = "") -> Opportunity:
     """Reopen a closed opportunity at its current stage (a won one at the stage before closing)."""
-    require_version(version)
+    version = require_version(version)
     opp = access_opportunity(user, opp_id, for_write=True, lock=True)
     if opp.status == Opportunity.Status.OPEN:
         raise ValidationFailed(_("The opportunity is already open."), code="already_open")
@@ -609,11 +609,11 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int, reason: str = "
 @transaction.atomic
 @summary.keeps_totals
 def opportunity_reassign(
-    user: User, opp_id: int, *, owner_id: int, version: int, reason: str = ""
+    user: User, opp_id: int, *, owner_id: int, version: int | None, reason: str = ""
 ) -> Opportunity:
     """Give the opportunity to another person (manager, director or admin with the deal in scope).
     The deal follows the new owner's team."""
-    require_version(version)
+    version = require_version(version)
     opp = access_opportunity(user, opp_id, lock=True)
     if not can_reassign_opportunity(user, opp):
         raise PermissionDenied(

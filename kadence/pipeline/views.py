@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from kadence.core.errors import DomainError, PermissionDenied, ValidationFailed
 from kadence.core.htmx import swap_target, vary_on_htmx
 from kadence.core.pagination import page_numbers
 from kadence.core.prg import create_page, edit_page, form_post, pop_failed_post, refuse, saved
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
 from kadence.core.visibility import access_account, visible_opportunities
 from kadence.pipeline import selectors, services
@@ -60,7 +61,7 @@ def _page_size(value: str | None) -> int:
 
 @login_required
 @require_GET
-def opportunity_list(request: HttpRequest) -> HttpResponse:
+def opportunity_list(request: PageRequest) -> HttpResponse:
     user = request.user
     form = OpportunityFilterForm(user, request.GET)
     filters = form.filters()
@@ -151,7 +152,7 @@ def _board_context(user, query: QueryDict) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def pipeline_board(request: HttpRequest) -> HttpResponse:
+def pipeline_board(request: PageRequest) -> HttpResponse:
     context = _board_context(request.user, request.GET)
     failed = pop_failed_post(request)
     if failed is not None:  # a refused move, back by post-redirect-get: shown once, with its status
@@ -183,7 +184,7 @@ def _card(user, opp_id: int) -> Opportunity | None:
 
 
 def _move_on_board(
-    request: HttpRequest, pk: int, error: DomainError | None, moved: Opportunity | None
+    request: PageRequest, pk: int, error: DomainError | None, moved: Opportunity | None
 ) -> HttpResponse:
     query = QueryDict(request.POST.get("board_query", ""))
     htmx = bool(getattr(request, "htmx", False))
@@ -214,7 +215,7 @@ def _move_on_board(
 
 @login_required
 @require_POST
-def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_move(request: PageRequest, pk: int) -> HttpResponse:
     """Move a card to another stage, from the board (re-rendered on success) or the opportunity page."""
     form = MoveForm(request.POST)
     error: DomainError | None = None
@@ -244,7 +245,7 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def submit_versioned(
-    request: HttpRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
+    request: PageRequest, pk: int, form: Any, save: Callable[[dict], Any], *, done: str, back: str
 ) -> HttpResponse:
     """The POST of a form that changes the deal as of the version it read (close won or lost, reopen,
     reassign, the deal team): validate, `save(cleaned_data)` through the service, then
@@ -259,14 +260,14 @@ def submit_versioned(
     return form_post(request, form, lambda f: save(f.cleaned_data), back=back, done=done_)
 
 
-def _run_action(request: HttpRequest, pk: int, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
+def _run_action(request: PageRequest, pk: int, form, run: Callable[[dict], Any], done: str) -> HttpResponse:
     """An action form of the opportunity page: refused, it is shown there again (see submit_versioned)."""
     return submit_versioned(request, pk, form, run, done=done, back=reverse("opportunity_detail", args=[pk]))
 
 
 @login_required
 @require_POST
-def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_close_won(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -280,7 +281,7 @@ def opportunity_close_won(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_close_lost(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -299,7 +300,7 @@ def opportunity_close_lost(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_reopen(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -313,7 +314,7 @@ def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_reassign(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -327,7 +328,7 @@ def opportunity_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_team_add(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -339,7 +340,7 @@ def opportunity_team_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_team_remove(request: PageRequest, pk: int) -> HttpResponse:
     return _run_action(
         request,
         pk,
@@ -354,7 +355,7 @@ def opportunity_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opportunity_create(request: HttpRequest) -> HttpResponse:
+def opportunity_create(request: PageRequest) -> HttpResponse:
     """The new-opportunity form (?account= preselects, ?account_q= narrows the account list). A
     refused form comes back here by post-redirect-get, filled in, with the service's messages."""
     user = request.user
@@ -399,7 +400,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_edit(request: PageRequest, pk: int) -> HttpResponse:
     """The edit form (kadence.core.prg.edit_page): a refused save comes back here by
     post-redirect-get with the input kept (on a stale version: the values saved meanwhile beside it,
     and the form now based on the current version)."""

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kadence.core.formfields import DateField, MoneyField
+from kadence.core.formfields import DateField, MoneyField, choice_field
 from kadence.core.models import User
 from kadence.core.validation import MAX_VERSION
 from kadence.core.visibility import settable_sellers, settable_units
@@ -36,7 +36,8 @@ class TargetForm(forms.Form):
         super().__init__(*args, **kwargs)
         units = [(f"unit:{u.pk}", f"{u.get_kind_display()} · {u.name}") for u in settable_units(user)]
         sellers = [(f"user:{s.pk}", s.label) for s in settable_sellers(user)]
-        self.fields["scope"].choices = [(_("Units"), units), (_("Sellers"), sellers)]
+        choice_field(self, "scope").choices = [(_("Units"), units), (_("Sellers"), sellers)]
+        self.can_set = bool(units or sellers)  # the user may set some target
         self.fields["period_start"].initial = timezone.localdate()
 
     def values(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ whose field errors ("answers.C3.confirmed_on", "note", …) come back onto the m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,9 @@ from kadence.core.formfields import DateField
 from kadence.core.widgets import DateInput
 from kadence.deals.models import BidAssessment, C139Answer, C139Assessment, C139Question
 from kadence.domain import bid as bid_domain
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ITEM_STATUS = [
     (C139Answer.Status.CONFIRMED, _("Confirmed")),
@@ -95,7 +98,7 @@ class C139Form(forms.Form):
         """The items in order with their bound fields, for the template."""
         return [{"question": q, **{part: self[f"{q.code}-{part}"] for part in PARTS}} for q in self.questions]
 
-    def by_tier(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    def by_tier(self) -> list[tuple[str, StrOrPromise, list[dict[str, Any]]]]:
         """(tier code, label, rows) in the order Clear, First, Win."""
         labels = dict(C139Question.Tier.choices)
         rows = self.rows()

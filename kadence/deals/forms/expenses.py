@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.formfields import DateField, MoneyField
+from kadence.core.formfields import DateField, MoneyField, choice_field
 from kadence.core.validation import MAX_VERSION
 from kadence.deals.models import ExpenseCategory
 
@@ -22,7 +22,7 @@ class ExpenseForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        choice_field(self, "category").choices = [
             (c.code, c.name) for c in ExpenseCategory.objects.filter(is_active=True)
         ]
         self.fields["spent_on"].initial = timezone.localdate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.formfields import DateField
+from kadence.core.formfields import DateField, choice_field
 from kadence.core.validation import MAX_ID
 from kadence.pipeline.models import DealRole
 
@@ -49,4 +49,6 @@ class TaskAddForm(forms.Form):
 
     def __init__(self, *args, assignable=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("By role, or me"))] + [(u.pk, str(u)) for u in assignable]
+        choice_field(self, "assignee").choices = [("", _("By role, or me"))] + [
+            (u.pk, str(u)) for u in assignable
+        ]

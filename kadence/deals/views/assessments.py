@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
 from kadence.core.visibility import access_opportunity
 from kadence.deals.forms.assessments import BidForm, C139Form
@@ -45,7 +46,7 @@ def _reasons(codes: tuple[str, ...]) -> list[str]:
 
 
 def c139_page(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     *,
     error: DomainError | None = None,
@@ -69,7 +70,7 @@ def c139_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_c139(request: PageRequest, pk: int) -> HttpResponse:
     def make(data: QueryDict) -> C139Form:
         opp = access_opportunity(request.user, pk)
         return C139Form(
@@ -112,7 +113,7 @@ def deal_c139(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def bid_page(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     *,
     error: DomainError | None = None,
@@ -145,7 +146,7 @@ def bid_page(
     return render_deal(request, pk, "bid", "deals/bid.html", build, status=status, error=error)
 
 
-def _suggestion(request: HttpRequest, pk: int, data: Any) -> dict[str, Any] | None:
+def _suggestion(request: PageRequest, pk: int, data: Any) -> dict[str, Any] | None:
     answers: dict[str, Any] = {}
     for name in bid_domain.QUESTIONS:
         # −1, 0 or +1; unanswered (None): the selector still checks access, then says "no suggestion"
@@ -160,7 +161,7 @@ def _suggestion(request: HttpRequest, pk: int, data: Any) -> dict[str, Any] | No
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_bid(request: PageRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return deal_get(request, pk, bid_page, {"deal_bid": lambda data, kwargs: (BidForm(data), {})})
     form = BidForm(request.POST)
@@ -175,7 +176,7 @@ def deal_bid(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def deal_bid_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_bid_suggest(request: PageRequest, pk: int) -> HttpResponse:
     """The live suggestion for the answers in the form (an htmx fragment); nothing is saved."""
     suggestion = _suggestion(request, pk, request.GET)
     return render(request, "deals/_bid_suggestion.html", {"suggestion": suggestion})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from kadence.accounts.models import Contact
 from kadence.core.prg import rebase
+from kadence.core.requests import PageRequest
 from kadence.deals.forms.buying_centre import MemberAddForm, MemberEditForm
 from kadence.deals.selectors import buying_centre as selectors
 from kadence.deals.services import buying_centre as services
-from kadence.deals.views.common import deal_get, deal_post, render_deal
+from kadence.deals.views.common import FormMaker, deal_get, deal_post, render_deal
 from kadence.pipeline.models import Opportunity
 
 TEMPLATE = "deals/buying_centre.html"
@@ -26,7 +27,7 @@ INFLUENCE_LABELS = dict(Contact.Influence.choices)
 ATTITUDE_LABELS = dict(Contact.Attitude.choices)
 
 
-FORMS = {
+FORMS: dict[str, FormMaker] = {
     "deal_buying_centre_add": lambda data, kwargs: (MemberAddForm(data), {}),
     "deal_buying_centre_edit": lambda data, kwargs: (
         MemberEditForm(data, prefix=f"m{kwargs['member_id']}"),
@@ -36,21 +37,19 @@ FORMS = {
 
 
 @login_required
-def buying_centre_view(request: HttpRequest, pk: int) -> HttpResponse:
+def buying_centre_view(request: PageRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, buying_centre_page, FORMS)
 
 
 def buying_centre_page(
-    request: HttpRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
+    request: PageRequest, pk: int, *, error: Any = None, form: Any = None, status: int = 200
 ) -> HttpResponse:
     def build(opp: Opportunity, perms: dict[str, bool]) -> dict[str, Any]:
         view = selectors.buying_centre_of(opp, timezone.localdate())
         for row in view.members:
             failed = isinstance(form, MemberEditForm) and form.prefix == f"m{row.member.pk}"
-            row.edit_form = (
-                rebase(form, row.member.version)
-                if failed  # type: ignore[attr-defined]
-                else MemberEditForm.for_member(row.member)
+            row.edit_form = (  # type: ignore[attr-defined]
+                rebase(form, row.member.version) if failed else MemberEditForm.for_member(row.member)
             )
             row.edit_open = failed  # type: ignore[attr-defined]
         add_form = form if isinstance(form, MemberAddForm) else MemberAddForm()
@@ -80,7 +79,7 @@ def buying_centre_page(
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: PageRequest, pk: int) -> HttpResponse:
     form = MemberAddForm(request.POST)
     return deal_post(
         request,
@@ -94,7 +93,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def member_edit(request: PageRequest, pk: int, member_id: int) -> HttpResponse:
     form = MemberEditForm(request.POST, prefix=f"m{member_id}")
     return deal_post(
         request,
@@ -110,7 +109,7 @@ def member_edit(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def member_remove(request: PageRequest, pk: int, member_id: int) -> HttpResponse:
     return deal_post(
         request,
         pk,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from kadence.core.prg import (
     redirect_invalid_form,
     show_refused,
 )
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_date_param
 from kadence.core.visibility import (
     access_opportunity,
@@ -30,6 +31,9 @@ from kadence.core.visibility import (
 )
 from kadence.deals.selectors.expenses import year_bounds
 from kadence.pipeline.models import Opportunity
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # (tab code, URL name, label); the opportunity page itself is the first tab.
 TABS = [
@@ -61,7 +65,7 @@ def deal_header(user, pk: int) -> tuple[Opportunity, dict[str, bool]]:
 
 
 def render_deal(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     tab: str,
     template: str,
@@ -90,7 +94,13 @@ FormMaker = Callable[[QueryDict, dict[str, Any]], tuple[Any, dict[str, Any]]]
 
 
 def deal_post(
-    request: HttpRequest, pk: int, *, run: Callable[[], Any], done: str, redirect_to: str, form: Any = None
+    request: PageRequest,
+    pk: int,
+    *,
+    run: Callable[[], Any],
+    done: StrOrPromise,
+    redirect_to: str,
+    form: Any = None,
 ) -> HttpResponse:
     """Run the service call `run()`; on success redirect to `redirect_to` (a URL name taking pk) with
     the message `done`. Refused (a bound `form` that fails validation, or a domain error): the post
@@ -104,7 +114,7 @@ def deal_post(
 
 
 def deal_get(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     page: Callable[..., HttpResponse],
     forms: Mapping[str, FormMaker] | None = None,
@@ -125,7 +135,7 @@ def deal_get(
     return page(request, pk, error=failed.error, form=form, status=failed.error.status, **extra)
 
 
-def period_from_query(request: HttpRequest) -> tuple[date, date, DomainError | None]:
+def period_from_query(request: PageRequest) -> tuple[date, date, DomainError | None]:
     """The report period from ?from=&to= (YYYY-MM-DD), default this calendar year; with an error
     (and this year) when a date is malformed, outside the accepted years, or the period is reversed."""
     start, end = year_bounds(timezone.localdate())

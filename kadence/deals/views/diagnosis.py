@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kadence.core.requests import PageRequest
 from kadence.deals.selectors.diagnosis import deal_diagnosis_of
 from kadence.deals.views.common import render_deal
 
 
 @login_required
 @require_GET
-def deal_diagnosis_page(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_diagnosis_page(request: PageRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     return render_deal(
         request,

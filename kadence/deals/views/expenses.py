@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError
 from kadence.core.prg import rebase
+from kadence.core.requests import PageRequest
 from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
 from kadence.deals.models import ExpenseCategory
 from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary_of
 from kadence.deals.services import expenses as services
-from kadence.deals.views.common import deal_get, deal_post, period_from_query, render_deal
+from kadence.deals.views.common import FormMaker, deal_get, deal_post, period_from_query, render_deal
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
@@ -34,7 +35,7 @@ def _budget_form(summary, data=None) -> BudgetForm:
 
 
 def expenses_page(
-    request: HttpRequest, pk: int, *, error: DomainError | None = None, form: Any = None, status: int = 200
+    request: PageRequest, pk: int, *, error: DomainError | None = None, form: Any = None, status: int = 200
 ) -> HttpResponse:
     """The page; after a failed post the form that failed is shown again with its errors."""
 
@@ -61,7 +62,7 @@ def _posted_budget_form(data: QueryDict) -> BudgetForm:
     return BudgetForm(data, categories=[c for c in categories if c.code in data or c.is_active])
 
 
-FORMS = {
+FORMS: dict[str, FormMaker] = {
     "deal_expense_log": lambda data, kwargs: (ExpenseForm(data), {}),
     "deal_expense_budget": lambda data, kwargs: (_posted_budget_form(data), {}),
 }
@@ -69,13 +70,13 @@ FORMS = {
 
 @login_required
 @require_GET
-def deal_expenses(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_expenses(request: PageRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, expenses_page, FORMS)
 
 
 @login_required
 @require_POST
-def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_expense_log(request: PageRequest, pk: int) -> HttpResponse:
     form = ExpenseForm(request.POST)
 
     def run() -> None:
@@ -96,7 +97,7 @@ def deal_expense_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_expense_delete(request: HttpRequest, pk: int, expense_id: int) -> HttpResponse:
+def deal_expense_delete(request: PageRequest, pk: int, expense_id: int) -> HttpResponse:
     return deal_post(
         request,
         pk,
@@ -108,7 +109,7 @@ def deal_expense_delete(request: HttpRequest, pk: int, expense_id: int) -> HttpR
 
 @login_required
 @require_POST
-def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_expense_budget(request: PageRequest, pk: int) -> HttpResponse:
     form = _posted_budget_form(request.POST)
 
     def run() -> None:
@@ -119,7 +120,7 @@ def deal_expense_budget(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def cost_of_sale(request: HttpRequest) -> HttpResponse:
+def cost_of_sale(request: PageRequest) -> HttpResponse:
     """Cost of sale per rep and team over a period (?from=&to=, default this calendar year)."""
     date_from, date_to, error = period_from_query(request)
     report = cost_of_sale_report(request.user, date_from, date_to)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, NotFound
+from kadence.core.requests import PageRequest
 from kadence.core.visibility import access_evidence
 from kadence.deals.forms.gates import ApprovalForm, EvidenceForm, EvidenceRemoveForm
 from kadence.deals.selectors.gates import gate_checklist_of, gate_overrides
@@ -23,7 +24,7 @@ from kadence.pipeline.forms import MoveForm
 
 
 def _build(
-    request: HttpRequest,
+    request: PageRequest,
     *,
     evidence_form: EvidenceForm | None = None,
     failed_criterion: Any = None,
@@ -43,7 +44,7 @@ def _build(
 
 
 def gates_page(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     *,
     error: DomainError | None = None,
@@ -80,13 +81,13 @@ FORMS = {
 
 @login_required
 @require_GET
-def deal_gates(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_gates(request: PageRequest, pk: int) -> HttpResponse:
     return deal_get(request, pk, gates_page, FORMS)
 
 
 @login_required
 @require_POST
-def deal_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_evidence_add(request: PageRequest, pk: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES)
 
     def run() -> None:
@@ -106,7 +107,7 @@ def deal_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def deal_evidence_remove(request: PageRequest, pk: int, evidence_id: int) -> HttpResponse:
     form = EvidenceRemoveForm(request.POST)
 
     def run() -> None:
@@ -120,7 +121,7 @@ def deal_evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> Htt
 
 @login_required
 @require_POST
-def deal_gate_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_gate_approve(request: PageRequest, pk: int) -> HttpResponse:
     form = ApprovalForm(request.POST)
 
     def run() -> None:
@@ -136,7 +137,7 @@ def deal_gate_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_gate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_gate_revoke(request: PageRequest, pk: int) -> HttpResponse:
     form = ApprovalForm(request.POST)
 
     def run() -> None:
@@ -152,7 +153,7 @@ def deal_gate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_download(request: PageRequest, evidence_id: int) -> FileResponse:
     """Stream an evidence file to whoever can see its deal (404 otherwise; files are never public)."""
     try:
         evidence = access_evidence(request.user, evidence_id)
@@ -187,7 +188,7 @@ urlpatterns = [
 
 @login_required
 @require_GET
-def gate_overrides_report(request: HttpRequest) -> HttpResponse:
+def gate_overrides_report(request: PageRequest) -> HttpResponse:
     """Stage moves made without the evidence, in the user's scope (?from=&to=, default this year)."""
     date_from, date_to, error = period_from_query(request)
     page = gate_overrides(request.user, date_from, date_to, page=request.GET.get("page"))

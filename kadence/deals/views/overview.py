@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from kadence.activities.selectors import ActivityFilters, activity_list
 from kadence.core.prg import FailedPost, place_field_errors, pop_failed_post, rebind
+from kadence.core.requests import PageRequest
 from kadence.core.templatetags.kadence import money
 from kadence.deals.views.common import TABS
 from kadence.pipeline import selectors
@@ -151,7 +152,7 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
 
 @login_required
 @require_GET
-def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def opportunity_detail(request: PageRequest, pk: int) -> HttpResponse:
     failed = pop_failed_post(request)
     context = _detail_context(request.user, pk, failed)
     # After a refused action (post-redirect-get) the page carries that refusal's status, once.

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError
+from kadence.core.requests import PageRequest
 from kadence.deals.forms.tasks import TaskAddForm, TaskCompleteForm, TaskReopenForm, TaskUpdateForm
 from kadence.deals.selectors.tasks import deal_tasks, deal_tasks_of
 from kadence.deals.services import tasks as services
@@ -21,7 +22,7 @@ from kadence.deals.views.common import deal_get, deal_post, render_deal
 
 
 def tasks_page(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     *,
     error: DomainError | None = None,
@@ -45,7 +46,7 @@ def tasks_page(
     return render_deal(request, pk, "tasks", "deals/tasks.html", build, status=status, error=error)
 
 
-def _add_form(request: HttpRequest, pk: int, data: QueryDict) -> TaskAddForm:
+def _add_form(request: PageRequest, pk: int, data: QueryDict) -> TaskAddForm:
     try:
         assignable = deal_tasks(request.user, pk, timezone.localdate()).assignable
     except DomainError:
@@ -55,7 +56,7 @@ def _add_form(request: HttpRequest, pk: int, data: QueryDict) -> TaskAddForm:
 
 @login_required
 @require_GET
-def deal_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_tasks_view(request: PageRequest, pk: int) -> HttpResponse:
     def row(form_class):
         return lambda data, kwargs: (form_class(data), {"task_id": kwargs["task_id"]})
 
@@ -74,7 +75,7 @@ def deal_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_task_complete(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+def deal_task_complete(request: PageRequest, pk: int, task_id: int) -> HttpResponse:
     form = TaskCompleteForm(request.POST)
 
     def run() -> None:
@@ -87,7 +88,7 @@ def deal_task_complete(request: HttpRequest, pk: int, task_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def deal_task_reopen(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+def deal_task_reopen(request: PageRequest, pk: int, task_id: int) -> HttpResponse:
     form = TaskReopenForm(request.POST)
 
     def run() -> None:
@@ -104,7 +105,7 @@ def deal_task_reopen(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def deal_task_update(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+def deal_task_update(request: PageRequest, pk: int, task_id: int) -> HttpResponse:
     form = TaskUpdateForm(request.POST)
 
     def run() -> None:
@@ -123,7 +124,7 @@ def deal_task_update(request: HttpRequest, pk: int, task_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_task_add(request: PageRequest, pk: int) -> HttpResponse:
     form = _add_form(request, pk, request.POST)
 
     def run() -> None:

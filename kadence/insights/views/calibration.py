@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, ValidationFailed
 from kadence.core.prg import pop_failed_post, refuse
+from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, int_param, parse_date_param
 from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
 from kadence.core.xlsx import xlsx_response
@@ -53,12 +54,12 @@ from kadence.planning.services.calibration import calibration_recompute, calibra
 # --- query parameters ----------------------------------------------------------------------------
 
 
-def _param(request: HttpRequest, name: str) -> str | None:
+def _param(request: PageRequest, name: str) -> str | None:
     """A parameter of the query string, or of the form (the admin's buttons post template_id)."""
     return request.GET.get(name) or request.POST.get(name)
 
 
-def _id(request: HttpRequest, name: str) -> int | None:
+def _id(request: PageRequest, name: str) -> int | None:
     return id_param(_param(request, name))
 
 
@@ -138,7 +139,7 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
     )
 
 
-def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResponse:
+def _calibration_page(request: PageRequest, template_id: int | None) -> HttpResponse:
     """The calibration page; after a refused switch (post-redirect-get) with the error, once, the
     reason as it was typed and the refusal's status."""
     report = calibration_report(request.user, template_id)
@@ -167,7 +168,7 @@ def _calibration_page(request: HttpRequest, template_id: int | None) -> HttpResp
 
 @login_required
 @require_GET
-def calibration(request: HttpRequest) -> HttpResponse:
+def calibration(request: PageRequest) -> HttpResponse:
     """Calibration of a process (?template_id=; default the default template; ?format=xlsx exports)."""
     template_id = _id(request, "template_id")
     if request.GET.get("format") == "xlsx":
@@ -186,7 +187,7 @@ def _back(template_id: int | None) -> HttpResponse:
 
 @login_required
 @require_POST
-def calibration_recompute_view(request: HttpRequest) -> HttpResponse:
+def calibration_recompute_view(request: PageRequest) -> HttpResponse:
     """Admin: count the closed history again (all processes), back to the page."""
     template_id = _id(request, "template_id")
     calibration_recompute(request.user)
@@ -196,7 +197,7 @@ def calibration_recompute_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calibration_switch_view(request: HttpRequest) -> HttpResponse:
+def calibration_switch_view(request: PageRequest) -> HttpResponse:
     """Admin: switch a process to calibrated probabilities (or back); refused when there is not enough
     history: back to the page by post-redirect-get, which shows the levels short of data (422)."""
     try:
@@ -329,7 +330,7 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
     )
 
 
-def _probabilistic_params(request: HttpRequest) -> dict[str, Any]:
+def _probabilistic_params(request: PageRequest) -> dict[str, Any]:
     return {
         "unit_id": _id(request, "unit_id"),
         "owner_id": _id(request, "owner_id"),
@@ -342,7 +343,7 @@ def _probabilistic_params(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def probabilistic(request: HttpRequest) -> HttpResponse:
+def probabilistic(request: PageRequest) -> HttpResponse:
     """The probabilistic forecast (?unit_id= | owner_id=, period_kind=, period_start=, trials=, seed=;
     ?format=xlsx exports). Invalid settings show the error with the defaults."""
     today = timezone.localdate()

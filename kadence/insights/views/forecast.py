@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.core.amounts import money_axis
 from kadence.core.errors import ValidationFailed
 from kadence.core.prg import action_post, pop_failed_post
+from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_date_param, parse_int
 from kadence.core.visibility import FORECAST_ROLES, scope_choices
 from kadence.core.xlsx import xlsx_response
@@ -47,11 +48,11 @@ def category_labels() -> dict[str, str]:
 # --- query parameters ----------------------------------------------------------------------------
 
 
-def _id(request: HttpRequest, name: str) -> int | None:
+def _id(request: PageRequest, name: str) -> int | None:
     return id_param(request.GET.get(name))
 
 
-def report_params(request: HttpRequest) -> dict[str, Any]:
+def report_params(request: PageRequest) -> dict[str, Any]:
     """unit_id, owner_id, period_kind and period_start from the query string."""
     return {
         "unit_id": _id(request, "unit_id"),
@@ -291,7 +292,7 @@ def forecast_export(report: selectors.ForecastReport) -> HttpResponse:
 # --- pages -----------------------------------------------------------------------------------------------
 
 
-def forecast_context(request: HttpRequest) -> dict[str, Any]:
+def forecast_context(request: PageRequest) -> dict[str, Any]:
     params = report_params(request)
     today = timezone.localdate()
     report = selectors.forecast_report(request.user, as_of=today, **params)
@@ -323,7 +324,7 @@ def forecast_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _forecast_page(request: HttpRequest) -> HttpResponse:
+def _forecast_page(request: PageRequest) -> HttpResponse:
     """The forecast page; after a refused submission or adjustment (post-redirect-get) with the error,
     once, the refused form filled in again (the adjustment's row open) and the refusal's status."""
     context = forecast_context(request)
@@ -343,19 +344,19 @@ def _forecast_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def forecast(request: HttpRequest) -> HttpResponse:
+def forecast(request: PageRequest) -> HttpResponse:
     """?period_kind=&period_start=&unit_id=&owner_id= (default: this quarter, your whole scope);
     ?format=xlsx downloads the report."""
     return _forecast_page(request)
 
 
-def _back(request: HttpRequest, name: str) -> str:
+def _back(request: PageRequest, name: str) -> str:
     """The page the form was on: forms post to `<action>?<the page's query>`."""
     query = request.GET.urlencode()
     return reverse(name) + (f"?{query}" if query else "")
 
 
-def _post(request: HttpRequest, run: Any, done: str, page_name: str) -> HttpResponse:
+def _post(request: PageRequest, run: Any, done: str, page_name: str) -> HttpResponse:
     """Run a service call; success → back to the page with a message; a domain error → back to the
     page by post-redirect-get (kadence.core.prg), which shows the error and the form filled in again;
     404 and 403 as error pages."""
@@ -364,7 +365,7 @@ def _post(request: HttpRequest, run: Any, done: str, page_name: str) -> HttpResp
 
 @login_required
 @require_POST
-def forecast_submit(request: HttpRequest) -> HttpResponse:
+def forecast_submit(request: PageRequest) -> HttpResponse:
     def run() -> None:
         services.forecast_submit(
             request.user,
@@ -379,7 +380,7 @@ def forecast_submit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def forecast_adjust(request: HttpRequest, submission_id: int) -> HttpResponse:
+def forecast_adjust(request: PageRequest, submission_id: int) -> HttpResponse:
     def run() -> None:
         raw = request.POST.get("forecast") or ""
         if not raw.strip():
@@ -393,7 +394,7 @@ def forecast_adjust(request: HttpRequest, submission_id: int) -> HttpResponse:
     return _post(request, run, _("Forecast adjusted."), "forecast")
 
 
-def _orders_page(request: HttpRequest) -> HttpResponse:
+def _orders_page(request: PageRequest) -> HttpResponse:
     """The order forecast page; after a refused save (post-redirect-get) with the error, once, and the
     weeks as they were typed."""
     today = timezone.localdate()
@@ -426,14 +427,14 @@ def _orders_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def forecast_orders(request: HttpRequest) -> HttpResponse:
+def forecast_orders(request: PageRequest) -> HttpResponse:
     """The rolling 4-week order forecast (?unit_id=&owner_id=)."""
     return _orders_page(request)
 
 
 @login_required
 @require_POST
-def forecast_orders_save(request: HttpRequest) -> HttpResponse:
+def forecast_orders_save(request: PageRequest) -> HttpResponse:
     def run() -> None:
         amounts: dict[date, Decimal | str] = {}
         for key, value in request.POST.items():
@@ -448,7 +449,7 @@ def forecast_orders_save(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def forecast_accuracy(request: HttpRequest) -> HttpResponse:
+def forecast_accuracy(request: PageRequest) -> HttpResponse:
     """Forecast accuracy per period, seller and team (?period_kind=&unit_id=&owner_id=&periods=)."""
     count = parse_int(request.GET.get("periods"), low=0)
     count = selectors.ACCURACY_PERIODS if count is None else count

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -23,6 +23,7 @@ from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.htmx import is_htmx
 from kadence.core.models import User
+from kadence.core.requests import PageRequest
 from kadence.core.visibility import (
     Scope,
     can_choose_report_scope,
@@ -84,7 +85,7 @@ def _resolve(user: User, data: dict[str, Any], today: date) -> FunnelInputs:
     return FunnelInputs(scope, template, as_of, cut, data.get("measure") or "count")
 
 
-def funnel_inputs(request: HttpRequest, today: date) -> tuple[FunnelInputs, DomainError | None]:
+def funnel_inputs(request: PageRequest, today: date) -> tuple[FunnelInputs, DomainError | None]:
     """The report's settings from the query string; invalid ones give an error and the defaults.
     A unit or seller out of reach raises NotFound (404)."""
     form = FunnelForm(request.GET)
@@ -232,7 +233,7 @@ def funnel_export(report: FunnelReport) -> HttpResponse:
 
 @login_required
 @require_GET
-def funnel(request: HttpRequest) -> HttpResponse:
+def funnel(request: PageRequest) -> HttpResponse:
     """The funnel of a scope at a date (?unit_id= | owner_id=, template_id=, as_of=, product_line_id=,
     industry_id=, account_size=, measure=count|amount; ?format=xlsx exports the table)."""
     today = timezone.localdate()
@@ -300,7 +301,7 @@ def trend_figure(points: list[Any]) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def funnel_trend_part(request: HttpRequest) -> HttpResponse:
+def funnel_trend_part(request: PageRequest) -> HttpResponse:
     """The weighted pipeline over time: the fragment the funnel page loads after itself (htmx), or a
     page of its own when opened directly (the funnel page's link without JavaScript, a bookmark)."""
     today = timezone.localdate()
@@ -391,7 +392,7 @@ def analysis_export(report: AnalysisReport) -> HttpResponse:
 
 @login_required
 @require_GET
-def analysis(request: HttpRequest) -> HttpResponse:
+def analysis(request: PageRequest) -> HttpResponse:
     """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx exports it)."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
@@ -450,7 +451,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: PageRequest) -> HttpResponse:
     """The list of reports."""
     return render(request, "insights/index.html", {"can_choose_scope": can_choose_report_scope(request.user)})
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.pagination import Page, page_numbers
+from kadence.core.requests import PageRequest
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.forms import IdealForm
 from kadence.insights.selectors.ideal import (
@@ -242,7 +243,7 @@ def _controls_as_shown(form: IdealForm, report: IdealReport) -> IdealForm:
 
 @login_required
 @require_GET
-def ideal_funnel(request: HttpRequest) -> HttpResponse:
+def ideal_funnel(request: PageRequest) -> HttpResponse:
     """The ideal funnel, the comparison and the capacity check for a scope, template and period."""
     form = IdealForm(request.GET or None, user=request.user)
     error: DomainError | None = None

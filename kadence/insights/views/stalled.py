@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError
 from kadence.core.prg import pop_failed_post, redirect_invalid_form, refuse
+from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
 from kadence.core.visibility import (
     can_write_opportunity,
@@ -70,7 +71,7 @@ def _earlier_stages(rows: list[StalledRow]) -> dict[int, list[Stage]]:
 
 
 def _page(
-    request: HttpRequest,
+    request: PageRequest,
     *,
     error: DomainError | None = None,
     error_opp: int | None = None,
@@ -122,7 +123,7 @@ def _page(
     return render(request, "insights/stalled.html", context, status=status)
 
 
-def _export(request: HttpRequest) -> HttpResponse:
+def _export(request: PageRequest) -> HttpResponse:
     report, rows = stalled_export(request.user, **_filters(request.GET))
     headers = [
         _("Opportunity"),
@@ -176,7 +177,7 @@ def _export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def stalled_deals(request: HttpRequest) -> HttpResponse:
+def stalled_deals(request: PageRequest) -> HttpResponse:
     """The page; ?format=xlsx exports every stalled deal of the chosen scope and reason."""
     if request.GET.get("format") == "xlsx":
         return _export(request)
@@ -203,7 +204,7 @@ def _back(data: Any) -> str:
 
 @login_required
 @require_POST
-def stalled_deal_act(request: HttpRequest, pk: int) -> HttpResponse:
+def stalled_deal_act(request: PageRequest, pk: int) -> HttpResponse:
     """Record the outcome posted for one stalled deal and do it; back to the list with a message.
     Refused, back to the list by post-redirect-get, with the error next to that deal."""
     form = StallActionForm(request.POST)

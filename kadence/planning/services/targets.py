@@ -185,9 +185,9 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Unpack
 
 
 @transaction.atomic
-def target_delete(user: User, target_id: int, *, version: int) -> None:
+def target_delete(user: User, target_id: int, *, version: int | None) -> None:
     """Delete a target (who may set it), only if it is still the `version` read (required)."""
-    require_version(version)
+    version = require_version(version)
     target = access_target(user, target_id, for_write=True)
     if version != target.version:
         raise _stale(target, version)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kadence.core.errors import DomainError, NotFound
 from kadence.core.prg import ERROR_PAGES, edit_page, form_post, place_field_errors, refill
+from kadence.core.requests import PageRequest
 from kadence.core.validation import MAX_VERSION, parse_int
 from kadence.core.visibility import access_target, can_edit_target
 from kadence.planning.forms import TargetEditForm, TargetFilterForm, TargetForm
@@ -25,7 +26,7 @@ from kadence.planning.services import targets as services
 
 
 def _targets_page(
-    request: HttpRequest,
+    request: PageRequest,
     *,
     form: TargetForm | None = None,
     error: DomainError | None = None,
@@ -44,7 +45,7 @@ def _targets_page(
         page_size=request.GET.get("page_size"),
     )
     form = form or TargetForm(user=user)
-    can_set = bool(form.fields["scope"].choices[0][1] or form.fields["scope"].choices[1][1])
+    can_set = form.can_set
     rows = [
         (t, can_edit_target(user, t), period_of(t.period_kind, t.period_start, default_day=t.period_start))
         for t in page.items
@@ -59,7 +60,7 @@ def _targets_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: PageRequest) -> HttpResponse:
     """The targets you may see, by period; POST sets a new one (the form only offers what you may set).
     Refused, the POST answers 303 back here (post-redirect-get) and the form is shown again, once."""
     user = request.user
@@ -78,14 +79,14 @@ def targets(request: HttpRequest) -> HttpResponse:
     return _targets_page(request, form=refilled.form, error=refilled.error, status=refilled.status)
 
 
-def _saved(request: HttpRequest, message: str) -> HttpResponse:
+def _saved(request: PageRequest, message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect("targets")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def target_edit(request: PageRequest, pk: int) -> HttpResponse:
     """Edit a target you may set (403 for one you only see, 404 for one you do not see). Refused, back
     here by post-redirect-get with the input kept (kadence.core.prg.edit_page: after a stale version,
     the values saved meanwhile beside it and the form based on the current version)."""
@@ -119,7 +120,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def target_delete(request: PageRequest, pk: int) -> HttpResponse:
     version = parse_int(request.POST.get("version"), high=MAX_VERSION)
     try:
         services.target_delete(request.user, pk, version=version)
