@@ -40,7 +40,7 @@ def client():
 
 
 def _analysis(user, **ids):
-    return funnel_analysis(user, resolve_scope(user, **ids), today=TODAY)
+    return funnel_analysis(user, resolve_scope(user, **ids), today=TODAY())
 
 
 def _by_label(report):

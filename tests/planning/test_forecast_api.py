@@ -161,7 +161,7 @@ def test_submit_adjust_and_list(client, token_for, book):
 
 
 def test_orders_get_and_post(client, token_for, book):
-    monday = TODAY - timedelta(days=TODAY.weekday())
+    monday = TODAY() - timedelta(days=TODAY().weekday())
     weeks = [monday + timedelta(weeks=n) for n in range(1, 5)]
     response = post(
         client,

@@ -111,7 +111,7 @@ def test_export_is_xlsx_and_neutralises_formulas(client, book):
 
 
 def test_orders_page_saves_and_scopes(client, book):
-    monday = TODAY - timedelta(days=TODAY.weekday())
+    monday = TODAY() - timedelta(days=TODAY().weekday())
     week = monday + timedelta(weeks=1)
     client.force_login(book.rita)
     page = client.get("/forecast/orders/")
@@ -137,7 +137,7 @@ def test_orders_page_saves_and_scopes(client, book):
 
 
 def test_accuracy_page(client, book, django_assert_max_num_queries):
-    start = date(TODAY.year, ((TODAY.month - 1) // 3) * 3 + 1, 1)
+    start = date(TODAY().year, ((TODAY().month - 1) // 3) * 3 + 1, 1)
     previous = date(start.year - 1, 10, 1) if start.month == 1 else date(start.year, start.month - 3, 1)
     ForecastSnapshot.objects.create(
         source="scheduled",
