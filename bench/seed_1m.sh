@@ -5,7 +5,8 @@
 #   bench/seed_1m.sh            # create kadence_bench if missing, migrate, seed on top of what is there
 #   bench/seed_1m.sh --fresh    # drop and recreate the database first (reproducible numbers)
 #
-# Environment: N (opportunities, 1000000), SEED (42), DB (kadence_bench), PGHOST (127.0.0.1),
+# Environment: N (opportunities, 1000000), REPS (reps in teams; default one per 500 deals, a realistic
+# book; REPS=0 keeps the demo's 24 reps, the old stress shape), SEED (42), DB (kadence_bench), PGHOST (127.0.0.1),
 # PGPORT (5432), PGUSER (postgres), PYTHON (.venv/bin/python). Run from anywhere.
 set -euo pipefail
 
@@ -26,7 +27,7 @@ fi
 "$PYTHON" manage.py migrate --verbosity 0
 
 started=$(date +%s.%N)
-"$PYTHON" manage.py seed --opportunities "$N" --seed "$SEED"
+"$PYTHON" manage.py seed --opportunities "$N" --seed "$SEED" ${REPS:+--reps "$REPS"}
 finished=$(date +%s.%N)
 printf 'seed --opportunities %s: %.1f s wall clock\n' "$N" "$(echo "$finished - $started" | bc)"
 

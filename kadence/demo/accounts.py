@@ -35,6 +35,7 @@ from kadence.demo.catalogues import (
     POWER_PLANTS,
     PREFERENCES,
     REGION_WEIGHTS,
+    REGIONS,
     ROADS,
     SECURITIES,
     SOUTHERN_GRID,
@@ -196,9 +197,14 @@ def generate_accounts(
 ) -> list[AccountDraft]:
     """`count` accounts with unique names spread over the regions that have reps (weighted), each owned by
     a rep of its region; the first seven cover every industry. `region_codes` maps region ids to codes
-    ("north"…) to pick the geography; an unknown region gets cities from anywhere."""
+    ("north"…) to pick the geography; an unknown region gets cities from anywhere and weighs what the
+    demo's regions weigh per rep, times its reps (so a generated sales force gets even books)."""
     regions = sorted(org.reps_by_region)
-    region_weights = [REGION_WEIGHTS.get(region_codes.get(r, ""), 20) for r in regions]
+    demo_reps = sum(len(team[3]) for region in REGIONS for team in region[4])
+    per_rep = sum(REGION_WEIGHTS.values()) / demo_reps
+    region_weights = [
+        REGION_WEIGHTS.get(region_codes.get(r, ""), per_rep * len(org.reps_by_region[r])) for r in regions
+    ]
     industries = list(INDUSTRY_WEIGHTS)
     all_provinces = [p for provinces in GEOGRAPHY.values() for p in provinces]
     used: set[str] = set()

@@ -23,6 +23,7 @@ from kadence.demo.deal_control import (
     write_control,
 )
 from kadence.demo.planning import load_planning
+from kadence.demo.sales_force import grow_sales_force, reps_for
 from kadence.demo.simulator import ActivityGenerator, OpportunitySimulator, generate_opportunities
 from kadence.demo.world import OPEN, AccountRef, create_catalog, create_org, load_catalog, load_org, stream
 from kadence.demo.writer import (
@@ -117,6 +118,7 @@ def seed_opportunities(
     accounts: int | None = None,
     activities: bool = True,
     deal_control: bool = False,
+    reps: int | None = None,
     progress: Callable[[int], Any] | None = None,
     stdout: Callable[[str], Any] | None = None,
 ) -> dict[str, int]:
@@ -125,13 +127,17 @@ def seed_opportunities(
     contacts, for benchmarks. With `deal_control`, each deal also gets its evidence, approvals,
     assessments, buying centre, milestones, tasks and expenses and the open ones are rechecked (about
     25 more rows per deal: meant for up to some thousands of deals). Creates the demo org, users and
-    catalogue first when the database has no company. One transaction; `progress(n)` is called as
+    catalogue first when the database has no company, then grows the sales force to `reps` reps in teams
+    (default: one per DEALS_PER_REP deals, a realistic book; 0 keeps the org as it is, the stress shape
+    of every deal on the demo's 24 reps). One transaction; `progress(n)` is called as
     deals are written."""
     today = today or timezone.localdate()
     with transaction.atomic():
         if not OrgUnit.objects.filter(code=COMPANY_CODE).exists():
             create_org(stdout)
         create_catalog()
+        if reps != 0:
+            grow_sales_force(reps_for(count) if reps is None else reps, seed=seed, stdout=stdout)
         catalog, org = load_catalog(), load_org()
         if not org.reps:
             raise RuntimeError("There are no sales reps in teams to own the opportunities.")

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from kadence.demo.loader import seed_opportunities
 from kadence.demo.management.commands.load_demo import iso_date
+from kadence.demo.sales_force import DEALS_PER_REP, MAX_REPS
 
 # Up to this many deals, `seed` generates deal control by default (about 25 more rows per deal).
 DEAL_CONTROL_AUTO_MAX = 5_000
@@ -29,6 +30,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--opportunities", "-n", type=int, required=True, help="How many opportunities.")
         parser.add_argument("--accounts", type=int, default=None, help="How many accounts (default: N / 20).")
+        parser.add_argument(
+            "--reps",
+            type=int,
+            default=None,
+            help=f"Grow the sales force to at least this many reps in teams, in regions of 5–10 teams of 8–12 "
+            f"reps (default: one rep per {DEALS_PER_REP} deals, a realistic book). 0 keeps the org as it "
+            "is: every deal on the demo's 24 reps, the stress shape.",
+        )
         parser.add_argument("--seed", type=int, default=42, help="Random seed.")
         parser.add_argument("--batch", type=int, default=20_000, help="Rows per COPY / bulk insert.")
         parser.add_argument("--today", type=iso_date, default=None, help="The day the data is generated for.")
@@ -54,10 +63,13 @@ class Command(BaseCommand):
         today: date | None,
         no_activities: bool,
         deal_control: bool | None = None,
+        reps: int | None = None,
         **options,
     ):
         if opportunities < 1 or batch < 1 or (accounts is not None and accounts < 1):
             raise CommandError("--opportunities, --accounts and --batch must be positive.")
+        if reps is not None and not 0 <= reps <= MAX_REPS:
+            raise CommandError(f"--reps must be between 0 and {MAX_REPS:,}.")
         if deal_control is None:
             deal_control = opportunities <= DEAL_CONTROL_AUTO_MAX
         started = time.perf_counter()
@@ -78,6 +90,7 @@ class Command(BaseCommand):
                     accounts=accounts,
                     activities=not no_activities,
                     deal_control=deal_control,
+                    reps=reps,
                     progress=bar.update,
                     stdout=self.stdout.write,
                 )
