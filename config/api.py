@@ -36,7 +36,7 @@ from kadence.accounts.api import router as accounts
 from kadence.activities.api import router as activities
 from kadence.core.api import ApiTokenAuth, BrowserSessionAuth
 from kadence.core.api import router as organisation
-from kadence.core.errors import DomainError
+from kadence.core.errors import DomainError, as_too_slow
 from kadence.core.schemas import ErrorOut
 from kadence.deals.api import routers as deal_control
 from kadence.insights.api import calibration, forecast, funnel, ideal, stalled
@@ -354,7 +354,12 @@ def django_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) 
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Anything unexpected: logged with its traceback and signalled as Django does for its own 500s
-    (error reporters and the test client listen), answered without internals."""
+    (error reporters and the test client listen), answered without internals. A statement the
+    database cancelled at the web time limit is no bug: 503 too_slow, not logged as an error."""
+    too_slow = as_too_slow(exc)
+    if too_slow is not None:
+        logger.warning("Statement timeout: %s", request.path)
+        return api.create_response(request, too_slow.as_dict(), status=too_slow.status)
     logger.error(
         "Internal Server Error: %s",
         request.path,

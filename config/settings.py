@@ -120,6 +120,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs 100+ ms on the list and report queries and wins nothing at their size.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # No statement of a web request runs unbounded: past this limit PostgreSQL cancels it and the
+    # request answers 503 too_slow (JSON under /api/, the error page elsewhere) instead of holding a
+    # worker until gunicorn kills it. Only in web workers (config/wsgi.py sets KADENCE_WEB_PROCESS);
+    # commands and the background worker run long jobs on purpose. 0 turns it off.
+    STATEMENT_TIMEOUT_MS = int(os.environ.get("KADENCE_STATEMENT_TIMEOUT_MS", "20000"))
+    if os.environ.get("KADENCE_WEB_PROCESS") and STATEMENT_TIMEOUT_MS > 0:
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kadence.core.errors import DomainError
+from kadence.core.errors import DomainError, as_too_slow
 from kadence.core.htmx import is_htmx
 
 
@@ -27,7 +27,8 @@ def render_error(request: HttpRequest, exc: DomainError, *, status: int | None =
 
 class DomainErrorPageMiddleware:
     """A DomainError a page view raises (the record is not there or not the user's to see, 404; not
-    the user's to change, 403; a query parameter refused, 422 …) answers as render_error does."""
+    the user's to change, 403; a query parameter refused, 422 …) answers as render_error does, and so
+    does a statement the database cancelled at the web time limit (503, TooSlow)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -38,4 +39,5 @@ class DomainErrorPageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
             return render_error(request, exception)
-        return None
+        too_slow = as_too_slow(exception)
+        return render_error(request, too_slow) if too_slow is not None else None

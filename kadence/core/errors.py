@@ -63,3 +63,31 @@ class GateNotMet(DomainError):
 
     status = 409
     code = "gate_not_met"
+
+
+class TooSlow(DomainError):
+    """The database cancelled a statement at the web requests' time limit (PostgreSQL's
+    statement_timeout, KADENCE_STATEMENT_TIMEOUT_MS): the worker stays alive and the user is told to
+    narrow what they asked for."""
+
+    status = 503
+    code = "too_slow"
+
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout
+
+
+def as_too_slow(exc: BaseException) -> TooSlow | None:
+    """The TooSlow a database error stands for when the database cancelled the statement at its time
+    limit; None for any other error."""
+    from django.db import OperationalError
+
+    if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        from django.utils.translation import gettext as _
+
+        return TooSlow(
+            _(
+                "This took longer than the time limit for a page. Narrow the scope, period or filters and try again."
+            )
+        )
+    return None
