@@ -120,7 +120,7 @@ def paginate(
     count, exact = bounded_count(qs)
     order = _order_of(qs)
     if cursor:
-        rows = list(after(qs, order, cursor)[: size + 1])
+        rows = _rows(after(qs, order, cursor), 0, size + 1)
         items = rows[:size]
         return Page(
             items=items,
@@ -134,7 +134,7 @@ def paginate(
     if exact:
         number = min(number, max(1, -(-count // size)))
     start = (number - 1) * size
-    rows = list(qs[start : start + size + 1])
+    rows = _rows(qs, start, start + size + 1)
     items = rows[:size]
     more = len(rows) > size
     return Page(
@@ -146,6 +146,23 @@ def paginate(
         more=more,
         next_cursor=_cursor_of(items[-1], order) if more and order and keyset else None,
     )
+
+
+def _rows(qs: QuerySet, start: int, stop: int) -> list[Any]:
+    """Rows start..stop of `qs`. The page's ids are picked first, sorting the list's own table (joined
+    only to what the order names), and only those rows are then read with the relations the list
+    shows (select_related): a million-row sort does not drag six joined tables along. In one
+    statement: `WHERE pk IN (SELECT pk … ORDER BY … LIMIT n)`."""
+    query = qs.query
+    if not query.select_related or query.annotations or query.distinct or query.combinator or qs._fields:
+        return list(qs[start:stop])
+    ids = qs.select_related(None).values("pk")[start:stop]
+    page = qs.model._default_manager.using(qs.db).filter(pk__in=ids)
+    if query.order_by:
+        page = page.order_by(*query.order_by)
+    page.query.select_related = query.select_related
+    page._prefetch_related_lookups = qs._prefetch_related_lookups
+    return list(page)
 
 
 # --- keyset -----------------------------------------------------------------------------------

@@ -335,6 +335,8 @@ class Opportunity(models.Model):
             models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
             # The list's default order (admin's list walks it instead of sorting a million rows).
             models.Index(fields=["updated_at", "id"], name="opp_updated"),
+            models.Index(fields=["amount", "id"], name="opp_amount"),
+            models.Index(fields=["created_at", "id"], name="opp_created"),
             # Open deals: the board's cards per stage (biggest first) and the home page's deals by
             # close date, without reading the closed three quarters of the table.
             models.Index(
