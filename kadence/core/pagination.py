@@ -41,7 +41,7 @@ MAX_CURSOR_LENGTH = 1000
 
 def exact_count_limit() -> int:
     """Lists count exactly up to this many rows, and estimate above (KADENCE_EXACT_COUNT_LIMIT)."""
-    return int(getattr(settings, "KADENCE_EXACT_COUNT_LIMIT", 10_000))
+    return int(settings.KADENCE_EXACT_COUNT_LIMIT)
 
 
 @dataclass

@@ -123,13 +123,24 @@ def opportunity_list(
     return paginate(qs, page, page_size, cursor=cursor, keyset=True)
 
 
-def opportunity_totals(user: User, filters: OpportunityFilters | None = None) -> dict[str, Any]:
-    """Count, amount and weighted amount of the filtered list, in one aggregate query."""
-    qs = _filtered(user, filters or OpportunityFilters())
-    row = qs.aggregate(
+def opportunity_totals(
+    user: User, filters: OpportunityFilters | None = None, *, page: Page | None = None
+) -> dict[str, Any]:
+    """Count, amount and weighted amount of the filtered list (`exact` true), in one aggregate query,
+    or for the open deals alone (the filter status=open and nothing else) from the PipelineTotal
+    summary. When `page` (the list's page) says the list is larger than the exact-count limit and the
+    summary cannot answer, the amounts are left out (None) and the count is the page's estimate
+    (`exact` false): summing a million rows on every view of the list is not worth its cost."""
+    filters = filters or OpportunityFilters()
+    if filters == OpportunityFilters(status=Opportunity.Status.OPEN):
+        row = open_totals(user)[None]
+        return {"count": row["count"], "amount": row["amount"], "weighted": row["weighted"], "exact": True}
+    if page is not None and not page.count_exact:
+        return {"count": page.count, "amount": None, "weighted": None, "exact": False}
+    row = _filtered(user, filters).aggregate(
         n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
     )
-    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"]}
+    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"], "exact": True}
 
 
 def open_totals(

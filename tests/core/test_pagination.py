@@ -127,7 +127,7 @@ def test_an_estimated_page_past_the_end_is_empty_not_an_error(many, settings):
 
 
 def test_account_order_ties_on_name_are_broken_by_id(org):
-    for i in range(5):
+    for _ in range(5):
         Account.objects.create(
             name="同名客户", industry=org.industry, region=org.north, owner=org.ada, team=org.company
         )
