@@ -196,12 +196,13 @@ def _deal_team_ids(user: User) -> QuerySet:
 
 
 def visible_opportunities(user: User) -> QuerySet[Opportunity]:
-    """The list rule, written as one set of ids — owned (opp_owner_status), on the deal team (the
-    (user, opportunity) index), in the user's units (opp_team_close) — computed once and fetched by
-    primary key (_IdIn). Each part reads only the user's own rows, so a query over a user's deals
-    costs what their book holds, whatever the table holds: a correlated EXISTS for the deal team made
-    such queries scan the whole table, and an OR of the three let the planner walk a sort index
-    across every owner's deals looking for the user's."""
+    """The list rule, written for the planner: the user's own deals — owned (opp_owner_status) and on
+    the deal team (the (user, opportunity) index) — as one set of ids computed once and fetched by
+    primary key (_IdIn), and for a manager or director, OR the deals of their units (team_id, whose
+    statistics the planner knows). A rep's query costs what their book holds, whatever the table
+    holds; a director's walks a sort index and stops at the page, instead of fetching the tens of
+    thousands of deals of a region first. (A correlated EXISTS for the deal team made every such
+    query scan the whole table.)"""
     opportunity = _model("pipeline.Opportunity")
     qs = opportunity.objects.all()
     scope = scope_unit_ids(user)
@@ -209,10 +210,17 @@ def visible_opportunities(user: User) -> QuerySet[Opportunity]:
         return qs
     if not user.is_authenticated:
         return qs.none()
-    branches = [opportunity.objects.filter(owner=user).order_by().values("id"), _deal_team_ids(user)]
-    if scope:
-        branches.append(opportunity.objects.filter(team_id__in=sorted(scope)).order_by().values("id"))
-    return qs.filter(_IdIn(F("pk"), Subquery(branches[0].union(*branches[1:]))))
+    owned = opportunity.objects.filter(owner=user).order_by().values("id")
+    on_team = _deal_team_ids(user)
+    if not scope:
+        return qs.filter(_IdIn(F("pk"), Subquery(owned.union(on_team))))
+    # Only the own deals outside the units go in the id set: every row a sort index walks is tested
+    # against it, and a manager on the deal teams of hundreds of their own team's deals made that
+    # test cost more than the walk.
+    units = sorted(scope)
+    owned = owned.exclude(team_id__in=units)
+    on_team = on_team.exclude(opportunity__team_id__in=units)
+    return qs.filter(Q(team_id__in=units) | Q(_IdIn(F("pk"), Subquery(owned.union(on_team)))))
 
 
 def summary_cover(user: User, *, own: bool = False) -> tuple[Q | None, QuerySet[Opportunity]]:

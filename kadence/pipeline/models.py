@@ -333,21 +333,25 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "status"], name="opp_owner_status"),
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
             models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
-            # The list's default order (admin's list walks it instead of sorting a million rows).
-            models.Index(fields=["updated_at", "id"], name="opp_updated"),
-            models.Index(fields=["amount", "id"], name="opp_amount"),
-            models.Index(fields=["created_at", "id"], name="opp_created"),
+            # The list's sort orders, carrying the team: a manager's or director's page walks the
+            # index and tests "in my units" on the index entry itself (an index-only scan), where
+            # fetching each row to test it cost a manager with 0.4 % of the deals 150 ms.
+            models.Index(fields=["updated_at", "id"], name="opp_updated", include=["team"]),
+            models.Index(fields=["amount", "id"], name="opp_amount", include=["team"]),
+            models.Index(fields=["created_at", "id"], name="opp_created", include=["team"]),
             # Open deals: the board's cards per stage (biggest first) and the home page's deals by
             # close date, without reading the closed three quarters of the table.
             models.Index(
                 fields=["stage", "-amount", "id"],
                 name="opp_open_stage_amount",
                 condition=models.Q(status="open"),
+                include=["team"],
             ),
             models.Index(
                 fields=["expected_close_date", "-amount", "id"],
                 name="opp_open_close",
                 condition=models.Q(status="open"),
+                include=["team"],
             ),
             # Won deals by close date, covering what the forecast sums (index-only on PostgreSQL).
             models.Index(
