@@ -154,14 +154,20 @@ def _rows(qs: QuerySet, start: int, stop: int) -> list[Any]:
     shows (select_related): a million-row sort does not drag six joined tables along. In one
     statement: `WHERE pk IN (SELECT pk … ORDER BY … LIMIT n)`."""
     query = qs.query
-    if not query.select_related or query.annotations or query.distinct or query.combinator or qs._fields:
+    if (
+        not query.select_related
+        or query.annotations
+        or query.distinct
+        or query.combinator
+        or query.values_select
+    ):
         return list(qs[start:stop])
     ids = qs.select_related(None).values("pk")[start:stop]
     page = qs.model._default_manager.using(qs.db).filter(pk__in=ids)
     if query.order_by:
         page = page.order_by(*query.order_by)
     page.query.select_related = query.select_related
-    page._prefetch_related_lookups = qs._prefetch_related_lookups
+    page = page.prefetch_related(*getattr(qs, "_prefetch_related_lookups", ()))
     return list(page)
 
 

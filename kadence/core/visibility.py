@@ -410,10 +410,18 @@ def visible_activities(user: User) -> QuerySet[Activity]:
         ids(opportunity__owner=user),
         ids(opportunity__team_members__user=user),
     ]
-    if scope:
-        units = sorted(scope)
-        branches += [ids(team_id__in=units), ids(opportunity__team_id__in=units)]
-    return qs.filter(_IdIn(F("pk"), Subquery(branches[0].union(*branches[1:]))))
+    if not scope:
+        return qs.filter(_IdIn(F("pk"), Subquery(branches[0].union(*branches[1:]))))
+    # A manager or director: booked to their units, or on a deal of their units (the deal's team,
+    # kept on the activity as deal_team), both tested on the list index's entries as it is walked,
+    # or one of their own (the small id set above, less what their units already hold) — as for
+    # their deals, fetching a region's tens of thousands of activity ids first cost a director more
+    # than a second.
+    units = sorted(scope)
+    own = [branch.exclude(team_id__in=units) for branch in branches]
+    return qs.filter(
+        Q(team_id__in=units) | Q(deal_team_id__in=units) | Q(_IdIn(F("pk"), Subquery(own[0].union(*own[1:]))))
+    )
 
 
 def can_write_activity(user: User, activity: Activity) -> bool:
