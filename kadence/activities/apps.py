@@ -3,6 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kadence.pipeline.signals import opportunity_team_changed
+
 
 class ActivitiesConfig(AppConfig):
     name = "kadence.activities"
@@ -11,7 +13,6 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kadence.activities.deal_teams import sync_deal_teams
-        from kadence.pipeline.signals import opportunity_team_changed
 
         def follow(sender: Any, *, opportunity_id: int, **_: Any) -> None:
             sync_deal_teams([opportunity_id])

@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery
 
+from kadence.activities.models import Activity
+from kadence.pipeline.models import Opportunity
+
 
 def sync_deal_teams(opportunity_ids: Iterable[int] | None = None, *, using: Any = None) -> int:
     """Set deal_team to the opportunity's team wherever it differs (on the activities of
     `opportunity_ids`, or everywhere); returns how many rows changed."""
-    from kadence.activities.models import Activity
-    from kadence.pipeline.models import Opportunity
-
     activities = Activity.objects.using(using) if using else Activity.objects
     qs = activities.filter(opportunity__isnull=False)
     if opportunity_ids is not None:
