@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "django_htmx",
     "ninja",
     "kadence.core",
@@ -107,6 +108,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so that kadence/templates/django/forms/ can replace
+# one of Django's (the select, whose per-option include was slow for long lists of people).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

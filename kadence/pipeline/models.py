@@ -442,7 +442,9 @@ class StageChange(models.Model):
             models.Index(fields=["changed_at"], name="stagechange_at"),
             # Moves made without the evidence (the gate-overrides report): a few in a thousand.
             models.Index(
-                fields=["changed_at", "id"], name="stagechange_overridden", condition=models.Q(overridden=True)
+                fields=["changed_at", "id"],
+                name="stagechange_overridden",
+                condition=models.Q(overridden=True),
             ),
         ]
 

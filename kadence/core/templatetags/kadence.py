@@ -14,11 +14,14 @@ links, and a sortable column header.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 from django.apps import apps
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from kadence.core.amounts import format_amount
@@ -131,3 +134,26 @@ def iso(value) -> str:
     if value is None or value == "":
         return ""
     return str(iso_date(value))
+
+
+@register.filter
+def select_options(optgroups: Any) -> str:
+    """The <option>s (and <optgroup>s) of a select widget's `optgroups`, written in Python: the same
+    markup as Django's select_option.html, without a template render per option — a filter of people
+    lists every user of the company (2,000+), and per-option templates cost a tenth of a second."""
+    parts = []
+    for group_name, choices, _index in optgroups:
+        if group_name:
+            parts.append(format_html('<optgroup label="{}">', group_name))
+        for option in choices:
+            parts.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    str(option["value"]),
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+            )
+        if group_name:
+            parts.append("</optgroup>")
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
