@@ -573,3 +573,26 @@ def test_api_rejects_bad_numbers(client, org, token_for):
     assert client.get("/api/reports/ideal", {"target": "-1"}, **headers).status_code == 422
     assert client.get("/api/reports/ideal", {"durations": "guessed"}, **headers).status_code == 422
     assert client.get("/api/reports/ideal", {"template_id": 999999}, **headers).status_code == 422
+
+
+def test_capacity_outcomes_from_the_stage_flow_summary_equal_the_history(org, lenovo, quarter_book):
+    """Up to today the won and lost counts per seller and team come from StageFlow; they must equal
+    the stage history's, for every scope (a reassigned deal counts under its new owner and team)."""
+    from kadence.insights.selectors.funnel import window_start
+    from kadence.insights.selectors.ideal import _outcomes
+
+    lost = deal(org, lenovo, "identified", amount="50000", owner=org.tom)
+    services.opportunity_close_lost(
+        org.tom, lost.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(lost.pk)
+    )
+    services.opportunity_reassign(org.ada, lost.pk, owner_id=org.nick.pk, version=opp_version(lost.pk))
+    window = window_start(TODAY(), 365)
+    for user in (org.ada, org.dora, org.mona, org.rita, org.nick):
+        scope = resolve_scope(user)
+
+        def key(rows):
+            return sorted((r["owner_id"], r["team_id"], r["kind"], r["n"]) for r in rows)
+
+        from_summary = _outcomes(scope, lenovo, window, TODAY())
+        assert key(from_summary) == key(_outcomes(scope, lenovo, window, TODAY(), summary=False)), user
+    assert key(_outcomes(resolve_scope(org.ada), lenovo, window, TODAY())) != []

@@ -38,7 +38,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -54,7 +54,7 @@ from kadence.domain.periods import MONTHS_IN, Period
 from kadence.domain.stall import StallPolicy, stage_allowance
 from kadence.insights.selectors.funnel import FunnelReport, funnel_report
 from kadence.pipeline.expressions import WEIGHTED, stalled_in_stage
-from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
+from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange, StageFlow
 from kadence.planning.models import ForecastPolicy, Target
 from kadence.planning.selectors.calibration import effective_probabilities
 from kadence.planning.selectors.targets import period_of, target_for
@@ -425,6 +425,40 @@ def stalled_deals(
     return qs, limits
 
 
+def _outcomes(
+    scope: Scope, template: ProcessTemplate, window: date, as_of: date, *, summary: bool = True
+) -> list[dict[str, Any]]:
+    """Deals won and lost per seller × team from `window` (a month's first day) to `as_of`, counted
+    under the deal's current owner and team. Up to today the StageFlow summary answers it exactly (its
+    months are whole, and nothing happened after today); for an earlier as_of, the stage history
+    (`summary` False: always, the reference the summary is tested against)."""
+    kinds = (StageChange.Kind.WON, StageChange.Kind.LOST)
+    if summary and as_of >= timezone.localdate() and window.day == 1:
+        rows = (
+            scope.filter(StageFlow.objects.filter(to_stage__template=template, kind__in=kinds))
+            .filter(month__gte=window, month__lte=as_of.replace(day=1))
+            .values("owner_id", "team_id", "kind")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        return [row for row in rows if row["n"]]
+    rows = (
+        scope.filter(
+            StageChange.objects.filter(
+                opportunity__template=template,
+                kind__in=kinds,
+                changed_at__gte=_start_of(window),
+                changed_at__lt=_start_of(as_of + timedelta(days=1)),
+            ),
+            "opportunity__",
+        )
+        .values("kind", owner_id=F("opportunity__owner_id"), team_id=F("opportunity__team_id"))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
 def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
     """The capacity and velocity check of `ideal`'s scope and period (see the module docstring)."""
     del user  # the scope already encodes what the user may see
@@ -446,20 +480,7 @@ def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:
         .order_by()
     )
     window = ideal.funnel.window_start
-    outcome_rows = list(
-        scope.filter(
-            StageChange.objects.filter(
-                opportunity__template=template,
-                kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST),
-                changed_at__gte=_start_of(window),
-                changed_at__lt=_start_of(as_of + timedelta(days=1)),
-            ),
-            "opportunity__",
-        )
-        .values("opportunity__owner_id", "opportunity__team_id", "kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    outcome_rows = _outcomes(scope, template, window, as_of)
     stalled_qs, limits = stalled_deals(
         scope, template, [s.stage for s in ideal.stages], policy.stall_policy(), as_of
     )
@@ -579,7 +600,7 @@ class _Groups:
             self._add(r["owner_id"], r["team_id"], won=r["amount_sum"] or ZERO, won_n=r["n"])
         for r in outcomes:
             key = "wins" if r["kind"] == StageChange.Kind.WON else "losses"
-            self._add(r["opportunity__owner_id"], r["opportunity__team_id"], **{key: r["n"]})
+            self._add(r["owner_id"], r["team_id"], **{key: r["n"]})
         for r in stalled:
             self._add(r["owner_id"], r["team_id"], stalled=r["n"])
 
