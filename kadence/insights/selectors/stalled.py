@@ -23,10 +23,11 @@ the statement reads one row per open deal (index-only, through opp_open_stall, f
 team) and probes no other table. A stored fact is the latest of all the deal's rows; it is the fact
 on `as_of` unless it is later than as_of (a done activity dated in the future, a next step recorded
 after a past as_of), and the day of the k-th push is only in the audit trail: those few deals
-(`_needs_probe`) are computed as before, with correlated index probes (activity_opp_date, the
-AuditEntry (entity, entity_id, at) index, stall_action_opp_at), in a second part of the statement,
-so the result is the same as probing every deal for any as_of (`summary=False` does that; the tests
-compare both). The page's rows (a page of deals) are still read with the probes.
+(`_needs_probe`) are computed in a second part of the statement, where the fact that needs it is
+probed with a correlated index probe (activity_opp_date, the AuditEntry (entity, entity_id, at)
+index, stall_action_opp_at), so the result is the same as probing every deal for any as_of
+(`summary=False` does that; the tests compare both). The page's rows (a page of deals) are still
+read with the probes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict, cast
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DateField,
     F,
@@ -46,6 +48,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
@@ -163,6 +166,29 @@ def _probed(policy: StallPolicy, as_of: date) -> dict[str, Any]:
     }
 
 
+def _checked(policy: StallPolicy, as_of: date) -> dict[str, Any]:
+    """The facts of a deal `_needs_probe` selected: each stored fact where it holds on `as_of`, the
+    deal's rows probed only for the fact that needs it (mostly the k-th push)."""
+    stored, probed = _stored(), _probed(policy, as_of)
+    return {
+        "last_activity": Case(
+            When(stall_last_activity_on__gt=as_of, then=probed["last_activity"]),
+            default=stored["last_activity"],
+            output_field=DateField(),
+        ),
+        "next_step": Case(
+            When(stall_next_step_at__gte=_end_of(as_of), then=probed["next_step"]),
+            default=stored["next_step"],
+            output_field=DateField(),
+        ),
+        "kth_push": Case(
+            When(stall_close_pushes__gte=max(policy.close_pushes, 1), then=probed["kth_push"]),
+            default=stored["kth_push"],
+            output_field=DateField(),
+        ),
+    }
+
+
 def _since(policy: StallPolicy, as_of: date, facts: dict[str, Any]) -> dict[str, Any]:
     """The first day (day number) of each reason, as SQL expressions, from the facts given (`_stored`
     or `_probed`)."""
@@ -224,8 +250,8 @@ def _per_deal(
     scope: Scope, policy: StallPolicy, as_of: date, *, summary: bool = True
 ) -> tuple[str, tuple[Any, ...]]:
     """SQL of (id, first day of each reason) for the open deals of the scope: from their stall
-    summaries, except for the few deals `_needs_probe` selects, whose facts are probed (with
-    `summary` False, every deal's are). Two parts joined by UNION ALL, each planned for what it
+    summaries, except for the few deals `_needs_probe` selects, which probe the facts that need it
+    (with `summary` False, every deal's facts are probed). Two parts joined by UNION ALL, each planned for what it
     reads: the first reads columns only (an index-only scan of opp_open_stall for a large scope),
     the second runs its correlated subqueries on the few deals it selects. Each part's LIMIT is a
     fence: PostgreSQL keeps the subquery whole, so each correlated subquery runs once per deal."""
@@ -242,7 +268,7 @@ def _per_deal(
         return part(deals, _probed(policy, as_of))
     needs = _needs_probe(policy, as_of)
     stored, stored_params = part(deals.exclude(needs), _stored())
-    probed, probed_params = part(deals.filter(needs), _probed(policy, as_of))
+    probed, probed_params = part(deals.filter(needs), _checked(policy, as_of))
     sql = f"SELECT * FROM ({stored}) stored UNION ALL SELECT * FROM ({probed}) probed"
     return sql, stored_params + probed_params
 
