@@ -7,7 +7,7 @@ page's rows) through the summary.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kadence_bench .venv/bin/python bench/stalled.py
 
 Each figure is the median of REPEAT runs (ms). EXPLAIN=1 also prints EXPLAIN (ANALYZE, BUFFERS) of
-each statement. On a database without the summary columns (migration pipeline 0013 not applied) only
+each statement. On a database without the summary columns (migration pipeline 0015 not applied) only
 the probe path runs.
 """
 

@@ -257,6 +257,12 @@ if not 1000 <= KADENCE_MIN_YEAR <= KADENCE_MAX_YEAR <= 9000:
         "KADENCE_MIN_YEAR and KADENCE_MAX_YEAR must satisfy 1000 <= min <= max <= 9000."
     )
 
+# Lists count their rows exactly up to this many; above it they show the database's estimate, labelled
+# "about" (count_exact false in the API), so that a list of a million deals costs a bounded count.
+KADENCE_EXACT_COUNT_LIMIT = int(os.environ.get("KADENCE_EXACT_COUNT_LIMIT", "10000"))
+if KADENCE_EXACT_COUNT_LIMIT < 1:
+    raise ImproperlyConfigured("KADENCE_EXACT_COUNT_LIMIT must be at least 1.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

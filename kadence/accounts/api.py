@@ -42,7 +42,12 @@ def list_accounts(request: ApiRequest, query: Query[AccountQuery]) -> dict[str, 
         status=query.status or "",
     )
     page = selectors.account_list(
-        request.auth, filters, sort=query.sort, page=query.page, page_size=query.page_size
+        request.auth,
+        filters,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+        cursor=query.cursor,
     )
     return page_out(page)
 
@@ -78,7 +83,12 @@ def update_account(request: ApiRequest, account_id: AccountId, payload: AccountP
 def list_contacts(request: ApiRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     """Contacts at the accounts you may see."""
     page = selectors.contact_list(
-        request.auth, account_id=query.account_id, q=query.q, page=query.page, page_size=query.page_size
+        request.auth,
+        account_id=query.account_id,
+        q=query.q,
+        page=query.page,
+        page_size=query.page_size,
+        cursor=query.cursor,
     )
     return page_out(page)
 

@@ -10,12 +10,12 @@ from ninja import Field, Schema
 from kadence.accounts.models import Account, Contact
 from kadence.accounts.selectors import SORTS
 from kadence.core.schemas import (
+    CursorPageQuery,
     Id,
     In,
     Money,
     MoneyIn,
     NamedOut,
-    PageQuery,
     PatchIn,
     Reason,
     Timestamps,
@@ -88,7 +88,7 @@ class AccountDetailOut(AccountOut):
         }
 
 
-class AccountQuery(PageQuery):
+class AccountQuery(CursorPageQuery):
     q: str = Field("", max_length=200, description="Part of the name or address.")
     industry_id: Id | None = None
     region_id: Id | None = None
@@ -147,7 +147,7 @@ class ContactOut(Timestamps):
     version: int
 
 
-class ContactQuery(PageQuery):
+class ContactQuery(CursorPageQuery):
     account_id: Id | None = None
     q: str = Field("", max_length=100, description="Part of the name or title.")
 

@@ -42,7 +42,13 @@ class AccountFilters:
 
 
 def account_list(
-    user: User, f: AccountFilters | None = None, *, sort: str = "name", page: int = 1, page_size: int = 25
+    user: User,
+    f: AccountFilters | None = None,
+    *,
+    sort: str = "name",
+    page: int = 1,
+    page_size: int = 25,
+    cursor: str | None = None,
 ) -> Page:
     f = f or AccountFilters()
     qs: QuerySet[Account] = visible_accounts(user)
@@ -55,7 +61,7 @@ def account_list(
     if f.status:
         qs = qs.filter(status=f.status)
     qs = qs.select_related("industry", "region", "owner").order_by(SORTS.get(sort, "name"), "id")
-    return paginate(qs, page, page_size)
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
 
 
 def account_detail(user: User, account_id: int) -> Account:
@@ -92,7 +98,13 @@ def account_360(user: User, account_id: int) -> dict[str, Any]:
 
 
 def contact_list(
-    user: User, *, account_id: int | None = None, q: str = "", page: int = 1, page_size: int = 25
+    user: User,
+    *,
+    account_id: int | None = None,
+    q: str = "",
+    page: int = 1,
+    page_size: int = 25,
+    cursor: str | None = None,
 ) -> Page:
     qs = visible_contacts(user)
     if account_id:
@@ -100,7 +112,8 @@ def contact_list(
     q = clean_search(q)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q))
-    return paginate(qs.select_related("account").order_by("account__name", "name", "id"), page, page_size)
+    qs = qs.select_related("account").order_by("account__name", "name", "id")
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
 
 
 def contact_detail(user: User, contact_id: int) -> Contact:

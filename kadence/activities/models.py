@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -47,6 +49,12 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
     )
     team = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="activities", editable=False)
+    # The team of its opportunity (none without one), kept equal to it (save() here, sync_deal_teams
+    # when a deal changes team): the visibility rule "on a deal of my units" is then a column of this
+    # row that an index answers, where it was a join to every deal of a region.
+    deal_team = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     is_effective = models.BooleanField(_("effective"), default=False)
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
@@ -65,8 +73,25 @@ class Activity(models.Model):
             models.Index(fields=["account", "date"], name="activity_account_date"),
             models.Index(fields=["team", "date"], name="activity_team_date"),
             # the list's default order, so that a company-wide first page reads 25 rows, not sorts them all
-            models.Index(fields=["-date", "-id"], name="activity_date_id"),
+            # (carrying both teams, so that a manager's page tests "in my units" on the index entry)
+            models.Index(fields=["-date", "-id"], name="activity_date_id", include=["team", "deal_team"]),
         ]
 
     def __str__(self) -> str:
         return self.subject
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps `deal_team` equal to the opportunity's team (read from the opportunity already loaded
+        with the activity when there is one)."""
+        loaded = self._state.fields_cache.get("opportunity")
+        if self.opportunity_id is None:
+            self.deal_team_id = None
+        elif loaded is not None and loaded.pk == self.opportunity_id:
+            self.deal_team_id = loaded.team_id
+        else:
+            self.deal_team_id = (
+                Opportunity.objects.filter(pk=self.opportunity_id).values_list("team_id", flat=True).first()
+            )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "deal_team"}
+        super().save(*args, **kwargs)

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.activities.models import Activity
-from kadence.core.schemas import Day, Id, In, PageQuery, PatchIn, Timestamps, UserRef, Version
+from kadence.core.schemas import CursorPageQuery, Day, Id, In, PatchIn, Timestamps, UserRef, Version
 
 if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
     Kind = str
@@ -54,7 +54,7 @@ class ActivityOut(Timestamps):
         return list(obj.contacts.all())
 
 
-class ActivityQuery(PageQuery):
+class ActivityQuery(CursorPageQuery):
     kind: Kind | None = None
     account_id: Id | None = None
     opportunity_id: Id | None = None

@@ -25,7 +25,12 @@ class ActivityFilters:
 
 
 def activity_list(
-    user: User, f: ActivityFilters | None = None, *, page: int = 1, page_size: int = 25
+    user: User,
+    f: ActivityFilters | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 25,
+    cursor: str | None = None,
 ) -> Page:
     f = f or ActivityFilters()
     qs = visible_activities(user)
@@ -43,7 +48,7 @@ def activity_list(
         .prefetch_related("contacts")
         .order_by("-date", "-id")
     )
-    return paginate(qs, page, page_size)
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
 
 
 def activity_detail(user: User, activity_id: int) -> Activity:

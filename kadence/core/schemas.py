@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
+from kadence.core.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
 from kadence.core.validation import (
     MAX_ID,
     MAX_MONEY,
@@ -177,22 +177,29 @@ T = TypeVar("T")
 
 
 class PageOut(Schema, Generic[T]):
-    """One page of a list: `count` is the total the user may see with these filters."""
+    """One page of a list: `count` is the total the user may see with these filters — exact up to
+    KADENCE_EXACT_COUNT_LIMIT (10,000), above it the database's estimate (`count_exact` false).
+    Lists that take a `cursor` answer `next_cursor`: pass it back for the next page (null: the last
+    page); `page` is null on a page fetched by cursor."""
 
     items: list[T]
     count: int
-    page: int
+    count_exact: bool = True
+    page: int | None
     page_size: int
     pages: int
+    next_cursor: str | None = None
 
 
 def page_out(page: Page) -> dict[str, Any]:
     return {
         "items": page.items,
         "count": page.count,
+        "count_exact": page.count_exact,
         "page": page.page,
         "page_size": page.page_size,
         "pages": page.pages,
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -235,6 +242,17 @@ class Clean(Schema):
 class PageQuery(Clean):
     page: int = Field(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based; past the end gives the last page.")
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CursorPageQuery(PageQuery):
+    """A list that also pages by position (keyset): as fast a thousand pages deep as on the first."""
+
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR_LENGTH,
+        description="The `next_cursor` of the previous page, for the rows after it (then `page` is ignored). "
+        "Keep the same filters and sort.",
+    )
 
 
 def _is_bool_field(annotation: Any) -> bool:

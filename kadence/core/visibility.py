@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kadence.core.errors import NotFound, PermissionDenied
@@ -173,22 +173,75 @@ def in_scope(user: User, team_id: int | None) -> bool:
 # --- opportunities -------------------------------------------------------------------------
 
 
-def _deal_team_of(user: User) -> Exists:
+class _IdIn(Func):
+    """`pk IN (a set of ids)`, which PostgreSQL reads as `pk = ANY(ARRAY(…))`: the set is computed once
+    and the rows are fetched by primary key, where `IN (subquery)` let the planner hash-join the set
+    against a scan of the whole table (its estimate of a union of id sets is far too high)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        set_sql, set_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "postgresql":
+            return f"{pk_sql} = ANY(ARRAY{set_sql})", (*pk_params, *set_params)
+        return f"{pk_sql} IN {set_sql}", (*pk_params, *set_params)
+
+
+def _deal_team_ids(user: User) -> QuerySet:
+    """The ids of the deals `user` is on the deal team of (read through the (user, opportunity) index)."""
     members = _model("pipeline.OpportunityTeamMember").objects
-    return Exists(members.filter(opportunity=OuterRef("pk"), user=user))
+    return members.filter(user=user).order_by().values("opportunity_id")
 
 
 def visible_opportunities(user: User) -> QuerySet[Opportunity]:
-    qs = _model("pipeline.Opportunity").objects.all()
+    """The list rule, written for the planner: the user's own deals — owned (opp_owner_status) and on
+    the deal team (the (user, opportunity) index) — as one set of ids computed once and fetched by
+    primary key (_IdIn), and for a manager or director, OR the deals of their units (team_id, whose
+    statistics the planner knows). A rep's query costs what their book holds, whatever the table
+    holds; a director's walks a sort index and stops at the page, instead of fetching the tens of
+    thousands of deals of a region first. (A correlated EXISTS for the deal team made every such
+    query scan the whole table.)"""
+    opportunity = _model("pipeline.Opportunity")
+    qs = opportunity.objects.all()
     scope = scope_unit_ids(user)
     if scope is ALL:
         return qs
     if not user.is_authenticated:
         return qs.none()
-    mine = Q(owner=user) | Q(_deal_team_of(user))
+    owned = opportunity.objects.filter(owner=user).order_by().values("id")
+    on_team = _deal_team_ids(user)
+    if not scope:
+        return qs.filter(_IdIn(F("pk"), Subquery(owned.union(on_team))))
+    # Only the own deals outside the units go in the id set: every row a sort index walks is tested
+    # against it, and a manager on the deal teams of hundreds of their own team's deals made that
+    # test cost more than the walk.
+    units = sorted(scope)
+    owned = owned.exclude(team_id__in=units)
+    on_team = on_team.exclude(opportunity__team_id__in=units)
+    return qs.filter(Q(team_id__in=units) | Q(_IdIn(F("pk"), Subquery(owned.union(on_team)))))
+
+
+def summary_cover(user: User, *, own: bool = False) -> tuple[Q | None, QuerySet[Opportunity]]:
+    """The list rule (with `own`, a seller's dashboard rule: their own deals) split for the owner ×
+    team summaries (PipelineTotal): the summary rows `user` sees whole — a Q on `owner` / `team_id`,
+    None for every row — and the deals they see beyond those rows, to be added one by one: deal-team
+    memberships outside their own deals and their units'. The two never overlap, so the sum of both
+    is exactly the sum over visible_opportunities (or over one's own deals)."""
+    opportunity = _model("pipeline.Opportunity")
+    scope = scope_unit_ids(user)
+    if scope is ALL and not own:
+        return None, opportunity.objects.none()
+    if not user.is_authenticated:
+        return Q(pk__in=[]), opportunity.objects.none()
+    whole = Q(owner=user)
+    if own:
+        return whole, opportunity.objects.none()
     if scope:
-        mine |= Q(team_id__in=scope)
-    return qs.filter(mine)
+        whole |= Q(team_id__in=sorted(scope))
+    beyond = opportunity.objects.filter(_IdIn(F("pk"), Subquery(_deal_team_ids(user)))).exclude(whole)
+    return whole, beyond
 
 
 def can_write_opportunity(user: User, opp: Opportunity) -> bool:
@@ -268,6 +321,9 @@ def _related(qs: QuerySet, related: Iterable[str]) -> QuerySet:
 
 
 def visible_accounts(user: User) -> QuerySet[Account]:
+    """Accounts `user` owns, of their units, or with a deal they own or are on the deal team of.
+    Like visible_opportunities, each branch is an index scan (the accounts of the user's deals are
+    one id set fetched by primary key) instead of two correlated EXISTS per account."""
     opportunities = _model("pipeline.Opportunity").objects
     members = _model("pipeline.OpportunityTeamMember").objects
     qs = _model("accounts.Account").objects.all()
@@ -276,12 +332,15 @@ def visible_accounts(user: User) -> QuerySet[Account]:
         return qs
     if not user.is_authenticated:
         return qs.none()
-    deal = Q(Exists(opportunities.filter(account=OuterRef("pk"), owner=user))) | Q(
-        Exists(members.filter(opportunity__account=OuterRef("pk"), user=user))
+    of_deals = (
+        opportunities.filter(owner=user)
+        .order_by()
+        .values("account_id")
+        .union(members.filter(user=user).order_by().values("opportunity__account_id"))
     )
-    rule = Q(owner=user) | deal
+    rule = Q(owner=user) | Q(_IdIn(F("pk"), Subquery(of_deals)))
     if scope:
-        rule |= Q(team_id__in=scope)
+        rule |= Q(team_id__in=sorted(scope))
     return qs.filter(rule)
 
 
@@ -351,26 +410,18 @@ def visible_activities(user: User) -> QuerySet[Activity]:
         ids(opportunity__owner=user),
         ids(opportunity__team_members__user=user),
     ]
-    if scope:
-        units = sorted(scope)
-        branches += [ids(team_id__in=units), ids(opportunity__team_id__in=units)]
-    return qs.filter(_IdIn(F("pk"), Subquery(branches[0].union(*branches[1:]))))
-
-
-class _IdIn(Func):
-    """`pk IN (a set of ids)`, which PostgreSQL reads as `pk = ANY(ARRAY(…))`: the set is computed once
-    and the rows are fetched by primary key, where `IN (subquery)` let the planner hash-join the set
-    against a scan of the whole table (its estimate of a union of id sets is far too high)."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
-        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        set_sql, set_params = compiler.compile(self.source_expressions[1])
-        if connection.vendor == "postgresql":
-            return f"{pk_sql} = ANY(ARRAY{set_sql})", (*pk_params, *set_params)
-        return f"{pk_sql} IN {set_sql}", (*pk_params, *set_params)
+    if not scope:
+        return qs.filter(_IdIn(F("pk"), Subquery(branches[0].union(*branches[1:]))))
+    # A manager or director: booked to their units, or on a deal of their units (the deal's team,
+    # kept on the activity as deal_team), both tested on the list index's entries as it is walked,
+    # or one of their own (the small id set above, less what their units already hold) — as for
+    # their deals, fetching a region's tens of thousands of activity ids first cost a director more
+    # than a second.
+    units = sorted(scope)
+    own = [branch.exclude(team_id__in=units) for branch in branches]
+    return qs.filter(
+        Q(team_id__in=units) | Q(deal_team_id__in=units) | Q(_IdIn(F("pk"), Subquery(own[0].union(*own[1:]))))
+    )
 
 
 def can_write_activity(user: User, activity: Activity) -> bool:

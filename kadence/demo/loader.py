@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kadence.accounts.models import Account
+from kadence.activities.deal_teams import sync_deal_teams
 from kadence.core.models import OrgUnit, User
 from kadence.demo.accounts import generate_accounts, region_codes, settle_accounts
 from kadence.demo.catalogues import COMPANY_CODE, DEMO_ACCOUNTS, DEMO_OPPORTUNITIES
@@ -41,7 +42,8 @@ from kadence.pipeline.summary import rebuild
 
 def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
     """Rows written in bulk bypass the services: recompute the report summaries and the deals' stall
-    summaries from them."""
+    summaries from them, and give each activity its deal's team (Activity.deal_team)."""
+    sync_deal_teams()
     totals, flows = rebuild()
     stalls = rebuild_stall_summaries()
     if stdout:

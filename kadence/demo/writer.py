@@ -157,6 +157,7 @@ ACTIVITY_FIELDS = [
     "version",
     "created_at",
     "updated_at",
+    "deal_team_id",  # written empty: loader.rebuild_summaries sets every row's in one UPDATE
 ]
 
 OppProductLine = Opportunity.product_lines.through
@@ -603,6 +604,6 @@ def last_customer_activity(drafts: Iterable[ActivityDraft]) -> date | None:
 def write_activities(writer: BulkWriter, drafts: Iterable[ActivityDraft]) -> None:
     for draft in drafts:
         activity_id = writer.ids(Activity)
-        writer.add(Activity, (activity_id, *draft.row))
+        writer.add(Activity, (activity_id, *draft.row, None))
         for contact_id in draft.contact_ids:
             writer.add(ActivityContact, (writer.ids(ActivityContact), activity_id, contact_id))

@@ -63,7 +63,7 @@ def _detail(request: ApiRequest, opp_id: int) -> Opportunity:
 def list_opportunities(request: ApiRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
     """Opportunities you may see (own, deal team, or in your managed units), filtered, sorted and
     paginated; `count` counts only those."""
-    fields = query.dict(exclude={"page", "page_size", "sort"})
+    fields = query.dict(exclude={"page", "page_size", "sort", "cursor"})
     fields.update(
         status=query.status or "",
         forecast_category=query.forecast_category or "",
@@ -75,6 +75,7 @@ def list_opportunities(request: ApiRequest, query: Query[OpportunityQuery]) -> d
         sort=query.sort,
         page=query.page,
         page_size=query.page_size,
+        cursor=query.cursor,
     )
     return page_out(page)
 

@@ -345,6 +345,26 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "status"], name="opp_owner_status"),
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
             models.Index(fields=["team", "expected_close_date"], name="opp_team_close"),
+            # The list's sort orders, carrying the team: a manager's or director's page walks the
+            # index and tests "in my units" on the index entry itself (an index-only scan), where
+            # fetching each row to test it cost a manager with 0.4 % of the deals 150 ms.
+            models.Index(fields=["updated_at", "id"], name="opp_updated", include=["team"]),
+            models.Index(fields=["amount", "id"], name="opp_amount", include=["team"]),
+            models.Index(fields=["created_at", "id"], name="opp_created", include=["team"]),
+            # Open deals: the board's cards per stage (biggest first) and the home page's deals by
+            # close date, without reading the closed three quarters of the table.
+            models.Index(
+                fields=["stage", "-amount", "id"],
+                name="opp_open_stage_amount",
+                condition=models.Q(status="open"),
+                include=["team"],
+            ),
+            models.Index(
+                fields=["expected_close_date", "-amount", "id"],
+                name="opp_open_close",
+                condition=models.Q(status="open"),
+                include=["team"],
+            ),
             # Won deals by close date, covering what the forecast sums (index-only on PostgreSQL).
             models.Index(
                 fields=["closed_on"],
@@ -450,6 +470,12 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_at"),
             models.Index(fields=["changed_at"], name="stagechange_at"),
+            # Moves made without the evidence (the gate-overrides report): a few in a thousand.
+            models.Index(
+                fields=["changed_at", "id"],
+                name="stagechange_overridden",
+                condition=models.Q(overridden=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,13 +10,13 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.core.schemas import (
+    CursorPageQuery,
     Day,
     Id,
     In,
     Money,
     MoneyIn,
     NamedOut,
-    PageQuery,
     PatchIn,
     Reason,
     UnitRef,
@@ -189,7 +189,7 @@ class OpportunityDetailOut(OpportunityOut):
         return opportunity_permissions(context["request"].auth, obj)
 
 
-class OpportunityQuery(PageQuery):
+class OpportunityQuery(CursorPageQuery):
     q: str = Field("", max_length=200, description="Part of the name or the account's name.")
     status: Status | None = None
     stage_id: Id | None = None

@@ -3,6 +3,7 @@ core.visibility, so what a user cannot see is never counted or listed."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,18 @@ from kadence.core.visibility import (
     can_approve_for_opportunity,
     can_reassign_opportunity,
     can_write_opportunity,
+    summary_cover,
     visible_opportunities,
 )
 from kadence.pipeline.expressions import WEIGHTED
-from kadence.pipeline.models import Opportunity, ProcessTemplate, Stage, StageChange
+from kadence.pipeline.models import (
+    ForecastCategory,
+    Opportunity,
+    PipelineTotal,
+    ProcessTemplate,
+    Stage,
+    StageChange,
+)
 
 SORTS = {
     "name": "name",
@@ -104,21 +113,95 @@ def opportunity_list(
     sort: str = DEFAULT_SORT,
     page: int | str | None = 1,
     page_size: int = 25,
+    cursor: str | None = None,
 ) -> Page:
-    """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default)."""
+    """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default), by
+    number or after `cursor` (core.pagination)."""
     qs = _filtered(user, filters or OpportunityFilters())
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
     qs = qs.select_related("account", "owner", "stage", "level", "team", "template").order_by(order, "-id")
-    return paginate(qs, page, page_size)
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
 
 
-def opportunity_totals(user: User, filters: OpportunityFilters | None = None) -> dict[str, Any]:
-    """Count, amount and weighted amount of the filtered list, in one aggregate query."""
-    qs = _filtered(user, filters or OpportunityFilters())
-    row = qs.aggregate(
+def opportunity_totals(
+    user: User, filters: OpportunityFilters | None = None, *, page: Page | None = None
+) -> dict[str, Any]:
+    """Count, amount and weighted amount of the filtered list (`exact` true), in one aggregate query,
+    or for the open deals alone (the filter status=open and nothing else) from the PipelineTotal
+    summary. When `page` (the list's page) says the list is larger than the exact-count limit and the
+    summary cannot answer, the amounts are left out (None) and the count is the page's estimate
+    (`exact` false): summing a million rows on every view of the list is not worth its cost."""
+    filters = filters or OpportunityFilters()
+    if filters == OpportunityFilters(status=Opportunity.Status.OPEN):
+        row = open_totals(user)[None]
+        return {"count": row["count"], "amount": row["amount"], "weighted": row["weighted"], "exact": True}
+    if page is not None and not page.count_exact:
+        return {"count": page.count, "amount": None, "weighted": None, "exact": False}
+    row = _filtered(user, filters).aggregate(
         n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
     )
-    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"]}
+    return {"count": row["n"], "amount": row["total"], "weighted": row["total_weighted"], "exact": True}
+
+
+def open_totals(
+    user: User,
+    *,
+    own: bool = False,
+    by: str | None = None,
+    template: ProcessTemplate | None = None,
+    month: date | None = None,
+) -> dict[Any, dict[str, Any]]:
+    """Count, amount, weighted amount and committed count of the open deals `user` sees (with `own`,
+    of their own deals), as one row (key None) or per `by` ("team_id" or "stage_id"); only `template`'s
+    stages, only deals closing in `month` (its first day). Read from the PipelineTotal summary for
+    the rows the user sees whole plus, one by one, the few deals seen beyond them (core.visibility
+    .summary_cover), so a director's or admin's totals cost what the summary holds, not a scan of
+    their open deals; exact, like the summary. Groups without an open deal are left out."""
+    whole, beyond = summary_cover(user, own=own)
+    summary = PipelineTotal.objects.all() if whole is None else PipelineTotal.objects.filter(whole)
+    direct = beyond.filter(status=Opportunity.Status.OPEN)
+    if template is not None:
+        summary = summary.filter(stage__template=template)
+        direct = direct.filter(template=template)
+    if month is not None:
+        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        summary = summary.filter(close_month=month)
+        direct = direct.filter(expected_close_date__gte=month, expected_close_date__lte=last)
+    commit = Q(forecast_category=ForecastCategory.COMMIT)
+    from_summary = {
+        "n": Sum("count"),
+        "total": Sum("amount"),
+        "w": Sum("weighted"),
+        "committed": Sum("count", filter=commit),
+    }
+    one_by_one = {
+        "n": Count("id"),
+        "total": Sum("amount"),
+        "w": Sum(WEIGHTED),
+        "committed": Count("id", filter=commit),
+    }
+    if by:
+        rows = [
+            *summary.values(by).annotate(**from_summary).order_by(),
+            *direct.values(by).annotate(**one_by_one).order_by(),
+        ]
+    else:
+        rows = [summary.aggregate(**from_summary), direct.aggregate(**one_by_one)]
+    totals: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        if not row["n"]:
+            continue
+        into = totals.setdefault(
+            row[by] if by else None,
+            {"count": 0, "amount": Decimal(0), "weighted": Decimal(0), "committed": 0},
+        )
+        into["count"] += row["n"]
+        into["amount"] += Decimal(str(row["total"] or 0))
+        into["weighted"] += Decimal(str(row["w"] or 0))
+        into["committed"] += row["committed"] or 0
+    if not by and None not in totals:
+        totals[None] = {"count": 0, "amount": Decimal(0), "weighted": Decimal(0), "committed": 0}
+    return totals
 
 
 def opportunity_detail(user: User, opp_id: int) -> Opportunity:
@@ -183,17 +266,24 @@ def pipeline_board(
     if template is None:
         return None, []
     stages = list(template.stages.filter(is_won=False).select_related("default_level").order_by("order"))
-    base = _filtered(user, filters or OpportunityFilters()).filter(
-        template=template, status=Opportunity.Status.OPEN
-    )
-    totals = {
-        row["stage_id"]: row
-        for row in base.order_by()
-        .values("stage_id")
-        .annotate(
-            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
-        )
-    }
+    filters = filters or OpportunityFilters()
+    base = _filtered(user, filters).filter(template=template, status=Opportunity.Status.OPEN)
+    if filters == OpportunityFilters():  # the whole board: its totals from the summary
+        totals = {
+            stage_id: {"n": row["count"], "total": row["amount"], "total_weighted": row["weighted"]}
+            for stage_id, row in open_totals(user, by="stage_id", template=template).items()
+        }
+    else:
+        totals = {
+            row["stage_id"]: row
+            for row in base.order_by()
+            .values("stage_id")
+            .annotate(
+                n=Count("id"),
+                total=Coalesce(Sum("amount"), ZERO),
+                total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
+            )
+        }
     column_pages = column_pages or {}
     columns = []
     for stage in stages:

@@ -78,7 +78,7 @@ def opportunity_list(request: PageRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "totals": selectors.opportunity_totals(user, filters),
+        "totals": selectors.opportunity_totals(user, filters, page=page),
         "sort": sort,
         "default_sort": selectors.DEFAULT_SORT,
         "page_sizes": PAGE_SIZES,

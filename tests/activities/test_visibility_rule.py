@@ -57,3 +57,50 @@ def test_the_union_selects_exactly_the_rule_for_every_persona(org):
         assert 0 < len(got)
     # and the union narrows: a rep of another region does not see north's own activities
     assert not visible_activities(org.sara).filter(owner=org.tom, opportunity=None, team=org.n1).exists()
+
+
+def test_an_activity_carries_its_deals_team_and_follows_a_reassignment(org):
+    """deal_team is the deal's team on every write path, and a deal reassigned to another team takes
+    its activities along: the new team's manager sees them, the old team's no longer does."""
+    from kadence.activities import services as activities
+    from kadence.activities.deal_teams import sync_deal_teams
+
+    logged = activities.activity_create(org.rita, opportunity_id=org.opp.pk, kind="call_out", subject="需求")
+    direct = Activity.objects.create(
+        kind="visit", subject="拜访", owner=org.sara, opportunity=org.opp, account=org.account, team=org.s1
+    )
+    plain = Activity.objects.create(
+        kind="call_out", subject="无商机", owner=org.rita, account=org.account, team=org.n1
+    )
+    bulk = Activity.objects.bulk_create(
+        [
+            Activity(
+                kind="call_out",
+                subject="批量",
+                owner=org.rita,
+                opportunity=org.opp,
+                account=org.account,
+                team=org.n1,
+            )
+        ]
+    )[0]
+    assert Activity.objects.get(pk=bulk.pk).deal_team_id is None  # bulk writes skip save()
+    assert sync_deal_teams() == 1
+    rows = Activity.objects.in_bulk([logged.pk, direct.pk, plain.pk, bulk.pk])
+    assert {rows[pk].deal_team_id for pk in (logged.pk, direct.pk, bulk.pk)} == {org.n1.pk}
+    assert rows[plain.pk].deal_team_id is None
+    assert visible_activities(org.mona).filter(pk=direct.pk).exists()  # on a deal of her team
+
+    pipeline.opportunity_reassign(org.ada, org.opp.pk, owner_id=org.nick.pk, version=org.opp.version)
+    assert set(Activity.objects.filter(opportunity=org.opp).values_list("deal_team_id", flat=True)) == {
+        org.n2.pk
+    }
+    assert (
+        not visible_activities(org.mona).filter(pk=direct.pk).exists()
+    )  # booked to south-1, deal now north-2
+    assert sync_deal_teams() == 0
+    for name in PERSONAS:
+        user = getattr(org, name)
+        assert set(visible_activities(user).values_list("id", flat=True)) == set(
+            rule(user).values_list("id", flat=True)
+        ), name

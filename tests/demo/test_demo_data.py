@@ -511,6 +511,8 @@ def test_seed_builds_org_and_consistent_deals_on_an_empty_database():
     assert Opportunity.objects.count() == 2000
     assert Account.objects.count() == 100
     assert Activity.objects.count() == 2000
+    on_deals = Activity.objects.filter(opportunity__isnull=False)
+    assert on_deals.exists() and not on_deals.exclude(deal_team_id=F("opportunity__team_id")).exists()
     assert 3 <= StageChange.objects.count() / 2000 <= 5
     assert OpportunityTeamMember.objects.exists()
     assert_history_consistent()

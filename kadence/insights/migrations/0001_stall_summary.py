@@ -1,4 +1,4 @@
-"""Fill the deals' stall summaries (pipeline 0013 added the columns) from their activities, stall
+"""Fill the deals' stall summaries (pipeline 0015 added the columns) from their activities, stall
 actions and close-date audit trail, in one set-based UPDATE (kadence.insights.services.stall_summary)."""
 
 from django.db import migrations
@@ -13,8 +13,8 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("pipeline", "0013_stall_summary"),
-        ("activities", "0003_activity_date_id"),
+        ("pipeline", "0015_stall_summary"),
+        ("activities", "0004_deal_team"),
         ("deals", "0006_expense_budget_version"),
         ("core", "0002_user_amount_unit"),
     ]

@@ -8,42 +8,18 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
-
 from kadence.activities.selectors import activities_due
-from kadence.core.i18n import in_language
-from kadence.core.models import User
+from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import dashboard_opportunities, is_seller, visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
-from kadence.pipeline.expressions import WEIGHTED
-from kadence.pipeline.models import ForecastCategory, Opportunity, StageChange
-from kadence.pipeline.selectors import ZERO, OpportunityFilters, opportunity_totals
+from kadence.pipeline.models import Opportunity, StageChange
+from kadence.pipeline.selectors import open_totals
 
 
 def _month_bounds(today: date) -> tuple[date, date]:
     last = calendar.monthrange(today.year, today.month)[1]
     return today.replace(day=1), today.replace(day=last)
-
-
-def _unit_label(row: dict) -> str:
-    return in_language(row["team__name_zh"], row["team__name_en"])
-
-
-def _month_totals(qs) -> dict:
-    row = qs.aggregate(
-        n=Count("id"),
-        total=Coalesce(Sum("amount"), ZERO),
-        total_weighted=Coalesce(Sum(WEIGHTED), ZERO),
-        committed=Count("id", filter=Q(forecast_category=ForecastCategory.COMMIT)),
-    )
-    return {
-        "count": row["n"],
-        "amount": row["total"],
-        "weighted": row["total_weighted"],
-        "committed": row["committed"],
-    }
 
 
 def home_dashboard(user: User, today: date) -> dict:
@@ -63,7 +39,7 @@ def home_dashboard(user: User, today: date) -> dict:
             :10
         ]
     )
-    totals = opportunity_totals(user, OpportunityFilters(status=Opportunity.Status.OPEN, mine=seller))
+    totals = open_totals(user, own=seller)[None]
     context = {
         "is_seller": seller,
         "deals": deals,
@@ -75,30 +51,20 @@ def home_dashboard(user: User, today: date) -> dict:
     }
     if seller:
         return context
-    # Aliases must not shadow the `amount` column that WEIGHTED reads.
-    by_team = [
-        {
-            "team_id": row["team_id"],
-            "label": _unit_label(row),
-            "count": row["n"],
-            "amount": row["total"],
-            "weighted": row["total_weighted"],
-        }
-        for row in open_visible.order_by()
-        .values("team_id", "team__name_zh", "team__name_en")
-        .annotate(
-            n=Count("id"), total=Coalesce(Sum("amount"), ZERO), total_weighted=Coalesce(Sum(WEIGHTED), ZERO)
-        )
-        .order_by("-total", "team_id")
+    by_team = open_totals(user, by="team_id")
+    labels = {unit.pk: unit.name for unit in OrgUnit.objects.filter(pk__in=list(by_team))}
+    teams = [
+        {"team_id": team_id, "label": labels.get(team_id, ""), **row} for team_id, row in by_team.items()
     ]
+    teams.sort(key=lambda row: (-row["amount"], row["team_id"]))
     start, end = _month_bounds(today)
     month = open_visible.filter(expected_close_date__gte=start, expected_close_date__lte=end)
     context.update(
         {
-            "by_team": by_team,
+            "by_team": teams,
             "month_start": start,
             "month_end": end,
-            "month_totals": _month_totals(month),
+            "month_totals": open_totals(user, month=start)[None],
             "month_deals": list(
                 month.select_related("account", "owner", "stage", "level").order_by(
                     "expected_close_date", "-amount", "id"

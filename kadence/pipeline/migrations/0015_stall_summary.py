@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_industries'),
         ('core', '0002_user_amount_unit'),
-        ('pipeline', '0012_ladder_marks'),
+        ('pipeline', '0014_stagechange_overridden'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
