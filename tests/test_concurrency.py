@@ -24,12 +24,15 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from kadence.activities.models import Activity
+from kadence.activities.services import activity_create, activity_mark_done, activity_update
 from kadence.core.errors import DomainError
 from kadence.deals.models import ExpenseBudget
 from kadence.deals.services.assessments import c139_assess
 from kadence.deals.services.gates import evidence_add
 from kadence.domain.c139 import ITEMS
 from kadence.domain.periods import next_week_starts
+from kadence.insights.services.stall_summary import drift as stall_drift
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import ExitCriterion, LossReason, Opportunity, Stage
 from kadence.pipeline.summary import drift
@@ -171,6 +174,63 @@ def test_racing_deal_writes_keep_the_summaries_exact(org):
                 failures.append((first, second, error))
     assert failures == []
     assert drift() == []
+
+
+def test_racing_stall_facts_keep_the_stall_summary_exact(org):
+    """Activities logged, edited and marked done and close dates pushed on one deal at the same
+    instant: each writer recomputes the deal's stall summary under its row lock, so the last one to
+    commit sees the other's rows and the summary equals a recomputation."""
+    rng = random.Random(10)
+    opp_id = org.opp.pk
+
+    def log() -> object:
+        days = rng.randrange(-40, 5)
+        return activity_create(
+            org.rita,
+            opportunity_id=opp_id,
+            kind="visit",
+            subject="race",
+            date=date.today() + timedelta(days=days),
+        )
+
+    def plan() -> object:
+        return activity_create(
+            org.rita, opportunity_id=opp_id, kind="call_out", subject="later", date=date.today(), done=False
+        )
+
+    def edit() -> object:
+        activity = Activity.objects.filter(opportunity_id=opp_id).order_by("?").first()
+        if activity is None:
+            return log()
+        return activity_update(
+            org.rita,
+            activity.pk,
+            version=activity.version,
+            kind=rng.choice(["visit", "email"]),
+            date=date.today() - timedelta(days=rng.randrange(0, 60)),
+        )
+
+    def mark() -> object:
+        planned = Activity.objects.filter(opportunity_id=opp_id, done=False).first()
+        if planned is None:
+            return plan()
+        return activity_mark_done(org.rita, planned.pk, version=planned.version)
+
+    def push() -> object:
+        close = Opportunity.objects.values_list("expected_close_date", flat=True).get(pk=opp_id)
+        return services.opportunity_update(
+            org.rita,
+            opp_id,
+            version=_version(opp_id),
+            expected_close_date=close + timedelta(days=rng.choice([-10, 30])),
+        )
+
+    operations = [log, plan, edit, mark, push]
+    failures = []
+    for first, second in itertools.combinations_with_replacement(operations, 2):
+        failures += race(first, second, stagger=rng.uniform(0, 0.04))
+    assert failures == []
+    assert stall_drift() == []
 
 
 def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatch):

@@ -1,4 +1,8 @@
-"""Activity use cases (writes), shared by API, pages and CLI."""
+"""Activity use cases (writes), shared by API, pages and CLI.
+
+A write that may change which done customer-side activity of a deal is the last (logging one, editing
+its kind, date or done flag, marking it done) takes the deal's row lock before it writes and then
+recomputes the deal's stall summary (kadence.activities.stall, kadence.pipeline.stall)."""
 
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ from django.utils.translation import gettext as _
 from kadence.accounts.models import Contact
 from kadence.accounts.services import required_error
 from kadence.activities.models import Activity
+from kadence.activities.stall import counts, is_customer_side, refresh_last_activity
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_date, clean_ids, clean_text
 from kadence.core.visibility import access_account, access_activity, access_opportunity
+from kadence.pipeline.stall import lock
 
 
 class ActivityFields(TypedDict, total=False):
@@ -35,6 +41,8 @@ class ActivityFields(TypedDict, total=False):
 
 # Callers may also pass a dict (`**form.service_kwargs()`): a key outside these is refused.
 FIELDS = tuple(ActivityFields.__annotations__)
+# The fields that decide whether (and when) the activity counts for its deal's stall summary.
+STALL_FIELDS = frozenset({"kind", "date", "done"})
 
 
 def _clean(values: ActivityFields) -> dict[str, Any]:
@@ -118,6 +126,9 @@ def activity_create(
         raise ValidationFailed(
             _("You belong to no team; an admin must place you in one first."), code="no_team"
         )
+    counted = opp is not None and is_customer_side(clean["kind"], clean.get("done", True))
+    if counted:
+        lock([opportunity_id])
     now = timezone.now()
     activity = Activity.objects.create(
         account=account,
@@ -131,6 +142,8 @@ def activity_create(
     contacts = _contacts(account.pk, contact_ids)
     if contacts:
         activity.contacts.set(contacts)
+    if counted:
+        refresh_last_activity([activity.opportunity_id])
     return activity
 
 
@@ -154,7 +167,13 @@ def activity_update(
         raise ValidationFailed(
             _("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]}
         )
+    counted = counts(activity)
+    summarised = activity.opportunity_id is not None and not STALL_FIELDS.isdisjoint(clean)
+    if summarised:
+        lock([activity.opportunity_id])
     versioned_update(activity, version, clean)
+    if summarised and (counted or counts(activity)):
+        refresh_last_activity([activity.opportunity_id])
     contacts = _contacts(activity.account_id, contact_ids)
     if contacts is not None:
         activity.contacts.set(contacts)
@@ -168,5 +187,9 @@ def activity_mark_done(user: User, activity_id: int, *, version: int | None) -> 
     activity = access_activity(user, activity_id, for_write=True)
     if activity.done:
         return activity
+    if activity.opportunity_id is not None:
+        lock([activity.opportunity_id])
     versioned_update(activity, version, {"done": True})
+    if counts(activity):
+        refresh_last_activity([activity.opportunity_id])
     return activity

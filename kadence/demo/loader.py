@@ -35,16 +35,21 @@ from kadence.demo.writer import (
     write_activities,
     write_opportunity,
 )
+from kadence.insights.services.stall_summary import rebuild as rebuild_stall_summaries
+from kadence.pipeline.models import Opportunity
 from kadence.pipeline.summary import rebuild
 
 
 def rebuild_summaries(stdout: Callable[[str], Any] | None = None) -> None:
-    """Rows written in bulk bypass the services: recompute the report summaries from them, and give
-    each activity its deal's team (Activity.deal_team)."""
+    """Rows written in bulk bypass the services: recompute the report summaries and the deals' stall
+    summaries from them, and give each activity its deal's team (Activity.deal_team)."""
     sync_deal_teams()
     totals, flows = rebuild()
+    stalls = rebuild_stall_summaries()
     if stdout:
-        stdout(f"Summaries rebuilt: {totals:,} pipeline totals, {flows:,} stage flows.")
+        stdout(
+            f"Summaries rebuilt: {totals:,} pipeline totals, {flows:,} stage flows, {stalls:,} stall summaries."
+        )
 
 
 # --- the two use cases ----------------------------------------------------------------------------------
@@ -93,12 +98,14 @@ def load_demo_company(
     for life in lives:
         if control is not None:
             life, draft = control.apply(life)
-        opp_id = write_opportunity(writer, life)
+        opp_id = writer.ids(Opportunity)
+        write_opportunity(
+            writer, life, opp_id, activities.for_opportunity(life, opp_id, by_id[life.opportunity[1]])
+        )
         if control is not None:
             write_control(writer, opp_id, draft)
             if life.opportunity[12] == OPEN:
                 open_ids.append(opp_id)
-        write_activities(writer, activities.for_opportunity(life, opp_id, by_id[life.opportunity[1]]))
     for ref in refs:
         inside = org.inside_by_region.get(ref.region_id)
         write_activities(writer, activities.for_account(ref, ref.owner_id, inside[0].id if inside else None))
@@ -165,15 +172,15 @@ def seed_opportunities(
         for life in generate_opportunities(simulator, count, seed):
             if control is not None:
                 life, draft = control.apply(life)
-            opp_id = write_opportunity(writer, life)
+            opp_id = writer.ids(Opportunity)
+            logged = (
+                [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])] if generator else []
+            )
+            write_opportunity(writer, life, opp_id, logged)
             if control is not None:
                 write_control(writer, opp_id, draft)
                 if life.opportunity[12] == OPEN:
                     open_ids.append(opp_id)
-            if generator is not None:
-                write_activities(
-                    writer, [generator.one_for_opportunity(life, opp_id, by_id[life.opportunity[1]])]
-                )
             done += 1
             if progress and done % 1000 == 0:
                 progress(1000)

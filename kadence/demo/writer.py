@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kadence.accounts.models import Account, Contact
 from kadence.activities.models import Activity
+from kadence.activities.stall import is_customer_side
 from kadence.deals.models import (
     BidAssessment,
     BuyingCentreMember,
@@ -104,7 +105,14 @@ OPPORTUNITY_FIELDS = [
     "version",
     "c139_result",
     "staging_flag",
+    # The stall summary (kadence.pipeline.stall): a generated deal has activities, but no stall
+    # actions and no audited close-date pushes; write_opportunity fills them.
+    "stall_last_activity_on",
+    "stall_next_step_on",
+    "stall_next_step_at",
+    "stall_close_pushes",
 ]
+STALL_COLUMNS = 4  # the last four
 STAGE_CHANGE_FIELDS = [
     "id",
     "opportunity_id",
@@ -168,7 +176,7 @@ TABLE_FIELDS: dict[type[Model], list[str]] = {
     ActivityContact: ["id", "activity_id", "contact_id"],
 }
 
-TRAILING_DEFAULTS.update({Opportunity: ("", ""), StageChange: ([],)})
+TRAILING_DEFAULTS.update({Opportunity: ("", ""), StageChange: ([],)})  # Opportunity: before the stall columns
 BASE_TABLES: list[type[Model]] = list(TABLE_FIELDS)
 
 # Deal control (evidence, approvals, assessments, buying centre, milestones, tasks, expenses): written
@@ -561,10 +569,17 @@ def write_accounts(
     return refs
 
 
-def write_opportunity(writer: BulkWriter, life: OppLife) -> int:
-    """Write one simulated opportunity with its history, product lines, competitors and deal team."""
-    opp_id = writer.ids(Opportunity)
-    writer.add(Opportunity, (opp_id, *life.opportunity))
+def write_opportunity(
+    writer: BulkWriter, life: OppLife, opp_id: int, activities: list[ActivityDraft]
+) -> None:
+    """Write one simulated opportunity (its id reserved with writer.ids) with its history, product
+    lines, competitors and deal team, and its activities, with its stall summary: the date of the
+    last done customer-side activity (the rebuild after the load then finds nothing to change)."""
+    row = (opp_id, *life.opportunity)
+    missing = len(TABLE_FIELDS[Opportunity]) - STALL_COLUMNS - len(row)
+    if missing > 0:
+        row = row + TRAILING_DEFAULTS[Opportunity][-missing:]
+    writer.add(Opportunity, (*row, last_customer_activity(activities), None, None, 0))
     first = writer.ids(StageChange, len(life.history))
     for offset, row in enumerate(life.history):
         writer.add(StageChange, (first + offset, opp_id, *row))
@@ -576,7 +591,14 @@ def write_opportunity(writer: BulkWriter, life: OppLife) -> int:
         writer.add(
             OpportunityTeamMember, (writer.ids(OpportunityTeamMember), opp_id, user_id, role_id, added_at)
         )
-    return opp_id
+    write_activities(writer, activities)
+
+
+def last_customer_activity(drafts: Iterable[ActivityDraft]) -> date | None:
+    """The date of the last done customer-side activity among the drafts (kind, date and done are
+    the first, third and fourth of ACTIVITY_FIELDS[1:])."""
+    days = [d.row[2] for d in drafts if is_customer_side(d.row[0], d.row[3])]
+    return max(days) if days else None
 
 
 def write_activities(writer: BulkWriter, drafts: Iterable[ActivityDraft]) -> None:

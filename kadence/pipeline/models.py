@@ -259,6 +259,14 @@ class Opportunity(models.Model):
     `stage_entered_at` is when the opp entered its current stage. `c139_result` is the latest C139
     assessment ("8C1F0W"; empty when never assessed) and `staging_flag` says whether the stage
     outruns the evidence ("over") or lags it ("under"); both are kept by the deal-control services.
+
+    The `stall_*` columns are the deal's stall summary (kadence.pipeline.stall), the facts the stalled
+    deals report would otherwise probe per deal, over all the deal's rows whatever their date:
+    `stall_last_activity_on` the date of its last done customer-side activity (None: none),
+    `stall_next_step_on` / `stall_next_step_at` the date and the time of recording of its latest dated
+    next step (a StallAction "next_step"; None: none), `stall_close_pushes` how many times its
+    expected close date was pushed later (AuditEntry rows). The services that write those rows keep
+    them exact under the deal's row lock; they change neither `version` nor `updated_at`.
     """
 
     class Status(models.TextChoices):
@@ -323,6 +331,10 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    stall_last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    stall_next_step_on = models.DateField(null=True, blank=True, editable=False)
+    stall_next_step_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stall_close_pushes = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")
@@ -359,6 +371,24 @@ class Opportunity(models.Model):
                 name="opp_won_closed",
                 condition=models.Q(status="won"),
                 include=["id", "owner", "team", "amount", "probability"],
+            ),
+            # Open deals with what the stalled deals report reads of each (kadence.pipeline.stall):
+            # a company's or a team's open deals are read index-only, not from the whole table.
+            models.Index(
+                fields=["team", "owner"],
+                name="opp_open_stall",
+                condition=models.Q(status="open"),
+                include=[
+                    "id",
+                    "stage",
+                    "stage_entered_at",
+                    "created_at",
+                    "expected_close_date",
+                    "stall_last_activity_on",
+                    "stall_next_step_on",
+                    "stall_next_step_at",
+                    "stall_close_pushes",
+                ],
             ),
         ]
 

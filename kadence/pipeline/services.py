@@ -4,7 +4,8 @@ Every service runs in one transaction, takes the deal's row lock first and reads
 under it (access_opportunity(..., lock=True); `summary.keeps_totals` takes the same lock before it
 reads the deal's old contribution), checks access through core.visibility, requires the `version`
 the user read and refuses a stale one with Conflict, writes a StageChange row for every stage/status transition and an
-AuditEntry for every change to amount, close date, owner, level and forecast category.
+AuditEntry for every change to amount, close date, owner, level and forecast category. A change of the
+close date also recounts the deal's pushes in its stall summary (kadence.pipeline.stall).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kadence.core.visibility import (
     in_scope,
     visible_users,
 )
-from kadence.pipeline import summary
+from kadence.pipeline import stall, summary
 from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
 from kadence.pipeline.models import (
     Competitor,
@@ -304,6 +305,11 @@ def opportunity_update(
     if competitors is not None:
         opp.competitors.set(competitors)
     audit_changes(ENTITY, opp.pk, changes, user, reason)
+    if (
+        "expected_close_date" in changes
+        and changes["expected_close_date"][0] != values["expected_close_date"]
+    ):
+        stall.refresh_close_pushes(opp.pk)  # under the deal's lock, taken above
     return opp
 
 

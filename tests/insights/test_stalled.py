@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from kadence.activities.models import Activity
+from kadence.activities.stall import refresh_last_activity
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import AuditEntry, User
 from kadence.deals.models import StallAction
@@ -52,7 +53,9 @@ def shape(opp: Opportunity, *, in_stage: int = 1, created: int = 1, close_in: in
 def log_activity(
     opp: Opportunity, days_ago: int, *, kind: str = Activity.Kind.VISIT, done: bool = True
 ) -> Activity:
-    return Activity.objects.create(
+    """An activity dated `days_ago` (test setup, outside the services: the deal's stall summary is
+    refreshed as the services do)."""
+    activity = Activity.objects.create(
         kind=kind,
         subject="visit",
         date=today() - timedelta(days=days_ago),
@@ -62,6 +65,8 @@ def log_activity(
         owner=opp.owner,
         team=opp.team,
     )
+    refresh_last_activity([opp.pk])
+    return activity
 
 
 def push_close_date(user, opp: Opportunity, times: int) -> Opportunity:

@@ -15,10 +15,19 @@ day it holds; the deal is stalled on `as_of` when the earliest of them is on or 
 A page costs a fixed number of queries whatever its size: one statement computes each open deal's
 first days once (a CTE), counts the stalled deals per reason from them and picks the page's ids in
 order; one more reads the page's deals with their facts, which the domain turns into worded reasons
-(and one the latest stall actions). The work grows with the open deals of the scope (three
-correlated index probes per deal), never with the rest of the history. Indexes used:
-opp_owner_status / opp_status_team_stage for the scope, activity_opp_date for the last activity, the
-AuditEntry (entity, entity_id, at) index for the pushes, stall_action_opp_at for recorded actions.
+(and one the latest stall actions).
+
+The facts come from each deal's stall summary (kadence.pipeline.stall: last customer activity, latest
+dated next step, number of close-date pushes, kept exact by the services on the Opportunity row), so
+the statement reads one row per open deal (index-only, through opp_open_stall, for a company or a
+team) and probes no other table. A stored fact is the latest of all the deal's rows; it is the fact
+on `as_of` unless it is later than as_of (a done activity dated in the future, a next step recorded
+after a past as_of), and the day of the k-th push is only in the audit trail: those few deals
+(`_needs_probe`) are computed in a second part of the statement, where the fact that needs it is
+probed with a correlated index probe (activity_opp_date, the AuditEntry (entity, entity_id, at)
+index, stall_action_opp_at), so the result is the same as probing every deal for any as_of
+(`summary=False` does that; the tests compare both). The page's rows (a page of deals) are still
+read with the probes.
 """
 
 from __future__ import annotations
@@ -30,19 +39,23 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict, cast
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
-from kadence.activities.models import Activity
-from kadence.core.models import AuditEntry, User
+from kadence.activities.stall import last_customer_activity
+from kadence.core.models import User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, page_numbers
 from kadence.core.visibility import Scope, resolve_scope
 from kadence.deals.models import StallAction
@@ -62,17 +75,16 @@ from kadence.pipeline.expressions import (
     EPOCH,
     DayNumber,
     EpochDays,
-    close_date_pushed,
     day_number,
     stage_time_since,
 )
 from kadence.pipeline.models import Opportunity
+from kadence.pipeline.stall import close_date_pushes
 from kadence.planning.models import ForecastPolicy
 
 NEVER = 10**7  # a day number no reason reaches (year 29349)
 LONG_AGO = -(10**7)
 FENCE = 2**62  # a LIMIT no scope reaches: keeps PostgreSQL from flattening a subquery
-CLOSE_DATE_ENTITY = ("pipeline.opportunity", "expected_close_date")
 # Sort orders offered: most days stalled first (the default), or fewest first.
 SORTS = {"-days_stalled": "ASC", "days_stalled": "DESC"}  # by the first stalled day
 DEFAULT_SORT: Final = "-days_stalled"
@@ -89,34 +101,26 @@ def _end_of(day: date) -> datetime:
 
 
 def _pushes(as_of: date) -> QuerySet:
-    entity, field = CLOSE_DATE_ENTITY
-    return AuditEntry.objects.filter(
-        close_date_pushed(), entity=entity, entity_id=OuterRef("pk"), field=field, at__lt=_end_of(as_of)
-    )
+    return close_date_pushes(OuterRef("pk")).filter(at__lt=_end_of(as_of))
 
 
 def _last_activity(as_of: date) -> Subquery:
-    rows = (
-        Activity.objects.filter(opportunity_id=OuterRef("pk"), done=True, date__lte=as_of)
-        .exclude(kind=Activity.Kind.EMAIL)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-    return Subquery(rows)
+    return last_customer_activity(as_of=as_of)
+
+
+def next_steps(opp_ref: Any = None) -> QuerySet[StallAction]:
+    """The dated next steps recorded on the deal `opp_ref` (OuterRef("pk") by default), latest first:
+    the first one holds "no customer activity" off (kadence.domain.stall)."""
+    deal: Any = OuterRef("pk") if opp_ref is None else opp_ref
+    return StallAction.objects.filter(
+        opportunity_id=deal,
+        outcome=StallAction.Outcome.NEXT_STEP,
+        next_step_on__isnull=False,
+    ).order_by("-acted_at", "-id")
 
 
 def _next_step(as_of: date) -> Subquery:
-    rows = (
-        StallAction.objects.filter(
-            opportunity_id=OuterRef("pk"),
-            outcome=StallAction.Outcome.NEXT_STEP,
-            acted_at__lt=_end_of(as_of),
-            next_step_on__isnull=False,
-        )
-        .order_by("-acted_at", "-id")
-        .values("next_step_on")[:1]
-    )
-    return Subquery(rows)
+    return Subquery(next_steps().filter(acted_at__lt=_end_of(as_of)).values("next_step_on")[:1])
 
 
 def _kth_push(policy: StallPolicy, as_of: date) -> Subquery:
@@ -130,16 +134,68 @@ def _kth_push(policy: StallPolicy, as_of: date) -> Subquery:
     return Subquery(rows)
 
 
-def _since(policy: StallPolicy, as_of: date) -> dict[str, Any]:
-    """The first day (day number) of each reason, as SQL expressions."""
-    created = EpochDays("created_at")
-    quiet_since = Coalesce(DayNumber(_last_activity(as_of)), created) + Value(policy.no_activity_days + 1)
-    held_until = Coalesce(DayNumber(_next_step(as_of)), Value(LONG_AGO)) + Value(1)
-    pushed = (
-        Coalesce(DayNumber(_kth_push(policy, as_of)), Value(NEVER))
+def _stored() -> dict[str, Any]:
+    """The facts as the deal's stall summary holds them (kadence.pipeline.stall): right on `as_of`
+    for a deal `_needs_probe` does not select."""
+    return {
+        "last_activity": F("stall_last_activity_on"),
+        "next_step": F("stall_next_step_on"),
+        "kth_push": Value(None, output_field=DateField()),
+    }
+
+
+def _needs_probe(policy: StallPolicy, as_of: date) -> Q:
+    """The deals whose summary does not give their facts on `as_of`: a done activity dated after it,
+    a next step recorded after it (the summary holds the latest of all rows, which is the latest up
+    to as_of only when it is not later), or pushed at least k times in all (the day of the k-th push
+    is read from the audit trail; fewer pushes in all means fewer up to as_of, so no k-th push)."""
+    needs = Q(stall_last_activity_on__gt=as_of) | Q(stall_next_step_at__gte=_end_of(as_of))
+    if policy.close_pushes > 0:
+        needs |= Q(stall_close_pushes__gte=policy.close_pushes)
+    return needs
+
+
+def _probed(policy: StallPolicy, as_of: date) -> dict[str, Any]:
+    """The same facts probed from the deal's raw rows (one index probe each)."""
+    return {
+        "last_activity": _last_activity(as_of),
+        "next_step": _next_step(as_of),
+        "kth_push": _kth_push(policy, as_of)
         if policy.close_pushes > 0
-        else Value(NEVER)
-    )
+        else Value(None, output_field=DateField()),
+    }
+
+
+def _checked(policy: StallPolicy, as_of: date) -> dict[str, Any]:
+    """The facts of a deal `_needs_probe` selected: each stored fact where it holds on `as_of`, the
+    deal's rows probed only for the fact that needs it (mostly the k-th push)."""
+    stored, probed = _stored(), _probed(policy, as_of)
+    return {
+        "last_activity": Case(
+            When(stall_last_activity_on__gt=as_of, then=probed["last_activity"]),
+            default=stored["last_activity"],
+            output_field=DateField(),
+        ),
+        "next_step": Case(
+            When(stall_next_step_at__gte=_end_of(as_of), then=probed["next_step"]),
+            default=stored["next_step"],
+            output_field=DateField(),
+        ),
+        "kth_push": Case(
+            When(stall_close_pushes__gte=max(policy.close_pushes, 1), then=probed["kth_push"]),
+            default=stored["kth_push"],
+            output_field=DateField(),
+        ),
+    }
+
+
+def _since(policy: StallPolicy, as_of: date, facts: dict[str, Any]) -> dict[str, Any]:
+    """The first day (day number) of each reason, as SQL expressions, from the facts given (`_stored`
+    or `_probed`)."""
+    created = EpochDays("created_at")
+    quiet_since = Coalesce(DayNumber(facts["last_activity"]), created) + Value(policy.no_activity_days + 1)
+    held_until = Coalesce(DayNumber(facts["next_step"]), Value(LONG_AGO)) + Value(1)
+    pushed = Coalesce(DayNumber(facts["kth_push"]), Value(NEVER)) if policy.close_pushes > 0 else Value(NEVER)
     return {
         STAGE_TIME: stage_time_since(policy),
         NO_ACTIVITY: Greatest(quiet_since, held_until),
@@ -190,13 +246,31 @@ def open_in_scope(scope: Scope) -> QuerySet[Opportunity]:
     return scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
 
 
-def _per_deal(scope: Scope, policy: StallPolicy, as_of: date) -> tuple[str, tuple[Any, ...]]:
-    """SQL of (id, first day of each reason) for the open deals of the scope. Its LIMIT is a fence:
-    PostgreSQL keeps the subquery whole, so each correlated subquery runs once per deal."""
-    columns = {f"since_{code}": expr for code, expr in _since(policy, as_of).items()}
-    qs = open_in_scope(scope).order_by().annotate(**columns).values("id", *columns)[:FENCE]
-    sql, params = qs.query.sql_with_params()
-    return sql, tuple(params)
+def _per_deal(
+    scope: Scope, policy: StallPolicy, as_of: date, *, summary: bool = True
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL of (id, first day of each reason) for the open deals of the scope: from their stall
+    summaries, except for the few deals `_needs_probe` selects, which probe the facts that need it
+    (with `summary` False, every deal's facts are probed). Two parts joined by UNION ALL, each planned for what it
+    reads: the first reads columns only (an index-only scan of opp_open_stall for a large scope),
+    the second runs its correlated subqueries on the few deals it selects. Each part's LIMIT is a
+    fence: PostgreSQL keeps the subquery whole, so each correlated subquery runs once per deal."""
+
+    def part(deals: QuerySet[Opportunity], facts: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        columns = {f"since_{code}": expr for code, expr in _since(policy, as_of, facts).items()}
+        sql, params = (
+            deals.order_by().annotate(**columns).values("id", *columns)[:FENCE].query.sql_with_params()
+        )
+        return sql, tuple(params)
+
+    deals = open_in_scope(scope)
+    if not summary:
+        return part(deals, _probed(policy, as_of))
+    needs = _needs_probe(policy, as_of)
+    stored, stored_params = part(deals.exclude(needs), _stored())
+    probed, probed_params = part(deals.filter(needs), _checked(policy, as_of))
+    sql = f"SELECT * FROM ({stored}) stored UNION ALL SELECT * FROM ({probed}) probed"
+    return sql, stored_params + probed_params
 
 
 def _stalled_ids(
@@ -208,13 +282,14 @@ def _stalled_ids(
     sort: str,
     limit: int | None,
     offset: int = 0,
+    summary: bool = True,
 ) -> tuple[dict[str, int], list[tuple[int, int]]]:
     """One statement: the counts of stalled deals (total, per reason) over the scope, and one page of
     (deal id, first stalled day), sorted; the page holds the deals with `reason` when it is given.
-    `limit` None reads them all (the export)."""
+    `limit` None reads them all (the export). `summary` False ignores the stall summary (tests)."""
     if reason is not None and reason not in REASONS or sort not in SORTS:
         raise ValueError("unknown reason or sort")  # both are spliced into the SQL: only known words
-    inner, params = _per_deal(scope, policy, as_of)
+    inner, params = _per_deal(scope, policy, as_of, summary=summary)
     cols = [f"since_{code}" for code in REASONS]
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"  # SQLite's many-argument MIN
     today = day_number(as_of)

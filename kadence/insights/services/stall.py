@@ -9,15 +9,18 @@ Who: whoever may write the deal (its owner, a manager or director with it in sco
 A dated next step must be after today and at most NEXT_STEP_MAX_DAYS ahead. It becomes the deal's
 next step ("2025-07-03: call the CIO"), a planned activity on that date (when the actor may log one:
 they sit in a team and see the deal's account), and it holds the "no customer activity" reason off up to
-and including that date (kadence.domain.stall); the other reasons still count.
+and including that date (kadence.domain.stall); the other reasons still count. Recording it updates
+the deal's stall summary (`refresh_next_step`, kadence.pipeline.stall) under the deal's row lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +33,10 @@ from kadence.core.models import User
 from kadence.core.validation import clean_text
 from kadence.core.visibility import access_opportunity, visible_accounts
 from kadence.deals.models import StallAction
-from kadence.insights.selectors.stalled import deal_stall_reasons
+from kadence.insights.selectors.stalled import deal_stall_reasons, next_steps
 from kadence.pipeline.models import Opportunity, Stage
 from kadence.pipeline.services import opportunity_close_lost, opportunity_move_stage, opportunity_update
+from kadence.pipeline.stall import refresh
 
 ENTITY = "pipeline.opportunity"
 NEXT_STEP_MAX_DAYS = 30
@@ -71,6 +75,17 @@ def _earlier_stage(opp: Opportunity, stage_id: Any) -> Stage:
             code="not_earlier",
         )
     return target
+
+
+def refresh_next_step(opp_ids: Iterable[int]) -> None:
+    """Recompute the deals' latest dated next step in their stall summary (kadence.pipeline.stall);
+    the caller holds their row locks."""
+    latest = next_steps()
+    refresh(
+        opp_ids,
+        stall_next_step_on=Subquery(latest.values("next_step_on")[:1]),
+        stall_next_step_at=Subquery(latest.values("acted_at")[:1]),
+    )
 
 
 @transaction.atomic
@@ -125,6 +140,8 @@ def stall_act(
         acted_at=timezone.now(),
     )
     audit_changes(ENTITY, opp.pk, {"stall_action": ("", outcome)}, user, note)
+    if outcome == StallAction.Outcome.NEXT_STEP:
+        refresh_next_step([opp.pk])  # under the deal's lock, taken above
     reason = note or _("Stalled deal: %(outcome)s") % {"outcome": action.get_outcome_display()}
     if outcome == StallAction.Outcome.NEXT_STEP:
         assert when is not None
