@@ -141,7 +141,7 @@ def select_options(optgroups: Any) -> str:
     """The <option>s (and <optgroup>s) of a select widget's `optgroups`, written in Python: the same
     markup as Django's select_option.html, without a template render per option — a filter of people
     lists every user of the company (2,000+), and per-option templates cost a tenth of a second."""
-    parts = []
+    parts: list[str] = []
     for group_name, choices, _index in optgroups:
         if group_name:
             parts.append(format_html('<optgroup label="{}">', group_name))
