@@ -708,11 +708,15 @@ def _breakdown(
         )
         for p in people
     ]
+    seller_targets: dict[int | None, list[Decimal]] = defaultdict(list)  # per team, read once
+    for p in people:
+        if p.pk in user_targets:
+            seller_targets[p.org_unit_id].append(user_targets[p.pk])
     team_rows = []
     for unit in teams:
         target, source = unit_targets.get(unit.pk), "target"
         if target is None:
-            parts = [user_targets[p.pk] for p in people if p.org_unit_id == unit.pk and p.pk in user_targets]
+            parts = seller_targets.get(unit.pk, [])
             target, source = (sum(parts, ZERO), "sellers") if parts else (None, "none")
         team_rows.append(row("team", unit.pk, unit.name, "", target, source))
     return sellers, team_rows
