@@ -246,7 +246,9 @@ def after(qs: QuerySet, order: list[tuple[str, bool]], cursor: str) -> QuerySet:
         if isinstance(value, str) and control_character_error(value):
             raise _bad_cursor()
         try:
-            typed_value = _field(qs.model, path).to_python(value)
+            field = _field(qs.model, path)
+            typed_value = field.to_python(value)
+            field.run_validators(typed_value)  # within the column: digits, length, integer range
         except (ValidationError, TypeError, ValueError, ArithmeticError) as exc:
             raise _bad_cursor() from exc
         if isinstance(typed_value, datetime) and timezone.is_naive(typed_value):

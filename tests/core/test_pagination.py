@@ -136,3 +136,19 @@ def test_account_order_ties_on_name_are_broken_by_id(org):
     first = paginate(qs, 1, 2, keyset=True)
     rest = list(after(qs, [("name", False), ("pk", False)], first.next_cursor).values_list("pk", flat=True))
     assert [a.pk for a in first.items] + rest == ids
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+@pytest.mark.parametrize(
+    "value", ["1e999999", "-1e-999999", "NaN", "Infinity", "99999999999999999999999", 10**30, "x" * 300]
+)
+def test_a_position_outside_its_column_is_refused_or_harmless(org, sort, value):
+    """A cursor's value must fit the column it is compared with (digits, length, integer range): a
+    number PostgreSQL cannot hold was a 500 (value overflows numeric format)."""
+    from kadence.core.errors import ValidationFailed
+
+    cursor = base64.urlsafe_b64encode(json.dumps([value, 1]).encode()).decode()
+    try:
+        opportunity_list(org.rita, sort=sort, cursor=cursor)
+    except ValidationFailed as refused:
+        assert refused.code == "bad_cursor"
