@@ -3,7 +3,6 @@ core.visibility, so what a user cannot see is never counted or listed."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +22,7 @@ from kadence.core.visibility import (
     summary_cover,
     visible_opportunities,
 )
+from kadence.domain.periods import month_bounds
 from kadence.pipeline.expressions import WEIGHTED
 from kadence.pipeline.models import (
     ForecastCategory,
@@ -164,7 +164,7 @@ def open_totals(
         summary = summary.filter(stage__template=template)
         direct = direct.filter(template=template)
     if month is not None:
-        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        _first, last = month_bounds(month)
         summary = summary.filter(close_month=month)
         direct = direct.filter(expected_close_date__gte=month, expected_close_date__lte=last)
     commit = Q(forecast_category=ForecastCategory.COMMIT)

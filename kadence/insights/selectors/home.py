@@ -5,7 +5,6 @@ the top layer with the other dashboards."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from kadence.activities.selectors import activities_due
@@ -13,13 +12,9 @@ from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import dashboard_opportunities, is_seller, visible_opportunities
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
+from kadence.domain.periods import month_bounds
 from kadence.pipeline.models import Opportunity, StageChange
 from kadence.pipeline.selectors import open_totals
-
-
-def _month_bounds(today: date) -> tuple[date, date]:
-    last = calendar.monthrange(today.year, today.month)[1]
-    return today.replace(day=1), today.replace(day=last)
 
 
 def home_dashboard(user: User, today: date) -> dict:
@@ -57,7 +52,7 @@ def home_dashboard(user: User, today: date) -> dict:
         {"team_id": team_id, "label": labels.get(team_id, ""), **row} for team_id, row in by_team.items()
     ]
     teams.sort(key=lambda row: (-row["amount"], row["team_id"]))
-    start, end = _month_bounds(today)
+    start, end = month_bounds(today)
     month = open_visible.filter(expected_close_date__gte=start, expected_close_date__lte=end)
     context.update(
         {
