@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from kadence.activities.models import Activity
 from kadence.activities.services import activity_create, activity_mark_done, activity_update
@@ -33,8 +34,16 @@ from kadence.deals.services.gates import evidence_add
 from kadence.domain.c139 import ITEMS
 from kadence.domain.periods import next_week_starts
 from kadence.insights.services.stall_summary import drift as stall_drift
-from kadence.pipeline import services, summary
-from kadence.pipeline.models import ExitCriterion, LossReason, Opportunity, Stage
+from kadence.pipeline import month_ends, services, summary
+from kadence.pipeline.models import (
+    ExitCriterion,
+    LossReason,
+    MonthEndBuilt,
+    MonthEndPipeline,
+    Opportunity,
+    Stage,
+    StageChange,
+)
 from kadence.pipeline.summary import drift
 from kadence.planning.models import OrderForecast
 
@@ -351,3 +360,38 @@ def test_parallel_first_order_forecasts_for_one_week_all_succeed(org, token_for)
     assert race(*(post(1000 + n) for n in range(20))) == []
     assert statuses == [200] * 20
     assert OrderForecast.objects.filter(user=org.rita, week_start=week).count() == 1
+
+
+def test_reassignments_racing_a_month_end_build_keep_it_exact(org):
+    """A month-end built (its first read) while deals with history in that month are reassigned: the
+    build waits for the reassignments in flight and they for it, so the month-end summary equals the
+    history whoever commits first."""
+    rng = random.Random(3)
+    operations = _operations(org, rng)
+    deals = [
+        services.opportunity_create(
+            org.rita,
+            account_id=org.account.pk,
+            name=f"month-end race {n}",
+            amount="100000",
+            expected_close_date=date.today() + timedelta(days=60),
+        ).pk
+        for n in range(2)
+    ]
+    StageChange.objects.filter(opportunity_id__in=deals).update(
+        changed_at=timezone.now() - timedelta(days=75)
+    )
+    summary.rebuild()
+    day = month_ends.last_day_of_month(timezone.localdate().replace(day=1) - timedelta(days=1))
+    for round_ in range(4):
+        MonthEndPipeline.objects.filter(month_end=day).delete()
+        MonthEndBuilt.objects.filter(month_end=day).delete()
+        calls = [
+            functools.partial(operations["reassign"], deals[round_ % 2]),
+            functools.partial(month_ends.ensure, [day]),
+            functools.partial(operations["reassign"], deals[(round_ + 1) % 2]),
+        ]
+        rng.shuffle(calls)
+        assert race(*calls, stagger=rng.uniform(0, 0.03)) == []
+        assert MonthEndBuilt.objects.filter(month_end=day).exists()
+        assert drift() == [], round_

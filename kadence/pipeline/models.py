@@ -525,6 +525,51 @@ class PipelineTotal(models.Model):
         return f"{self.team_id}/{self.owner_id}/{self.stage_id}: {self.count}"
 
 
+class MonthEndPipeline(models.Model):
+    """The open pipeline at the end of each completed month, per owner × team × stage: for every deal,
+    its stage-history row in force at the end of that day (the row with the highest id among those
+    changed before it, as the funnel reconstructs a past date), counted when that row is open.
+
+    History rows are written at the moment they happen, so a month that has ended can no longer
+    change, except by reassignment: a reassigned deal's month-end rows move from its old owner and
+    team to the new ones (kadence.pipeline.month_ends.move, like StageFlow). A month-end is built
+    once, for the whole company, by the first read after it (or by `kadence rebuild_summaries`, the
+    migration that added it); MonthEndBuilt lists those built. `weighted` is exact (six decimals)."""
+
+    month_end = models.DateField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    weighted = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+
+    class Meta:
+        verbose_name = _("month-end pipeline")
+        verbose_name_plural = _("month-end pipeline")
+        constraints = [
+            models.UniqueConstraint(fields=["month_end", "owner", "team", "stage"], name="month_end_key")
+        ]
+        indexes = [models.Index(fields=["month_end", "team"], name="month_end_team")]
+
+    def __str__(self) -> str:
+        return f"{self.month_end}/{self.team_id}/{self.owner_id}/{self.stage_id}: {self.count}"
+
+
+class MonthEndBuilt(models.Model):
+    """A month-end whose MonthEndPipeline rows are built (an empty month has no pipeline rows)."""
+
+    month_end = models.DateField(unique=True)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("built month-end")
+        verbose_name_plural = _("built month-ends")
+
+    def __str__(self) -> str:
+        return str(self.month_end)
+
+
 class StageFlow(models.Model):
     """Stage-history events counted per owner × team × month × kind × from stage × to stage: an exact,
     incrementally maintained summary of StageChange (each new history row adds itself; `kadence

@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     F,
@@ -34,8 +34,18 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kadence.domain.funnel import weighted_amount
+from kadence.pipeline import month_ends
+from kadence.pipeline.bumps import bump as _bump
+from kadence.pipeline.bumps import in_order as _in_order
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
-from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal
+from kadence.pipeline.models import (
+    MonthEndPipeline,
+    Opportunity,
+    PipelineTotal,
+    StageChange,
+    StageFlow,
+    WonTotal,
+)
 
 Service = TypeVar("Service", bound=Callable[..., Any])
 ZERO = Decimal(0)
@@ -112,31 +122,6 @@ def contribution(opp_id: int, *, lock: bool = False) -> State:
         row["expected_close_date"].replace(day=1),
     )
     return Contribution(key, row["amount"], weighted, epoch_days(row["stage_entered_at"])), None
-
-
-def _bump(model: type[Model], key: dict, sign: int, values: dict, count: int = 1) -> None:
-    """Add `values` (× sign) and `count` (× sign) on the row of `key`, creating it if needed.
-
-    Race-safe: when the row does not exist yet, two transactions may both try to create it; the
-    second one's INSERT waits for the first on the unique key, fails in its savepoint once the first
-    commits, and then adds to the row the first one created (its UPDATE, a new statement, sees it)."""
-    changes = {name: F(name) + sign * value for name, value in values.items()}
-    if model._default_manager.filter(**key).update(count=F("count") + sign * count, **changes):
-        return
-    try:
-        with transaction.atomic():
-            model._default_manager.create(
-                **key, count=sign * count, **{n: sign * v for n, v in values.items()}
-            )
-    except IntegrityError:  # created meanwhile by another transaction: add to it
-        if not model._default_manager.filter(**key).update(count=F("count") + sign * count, **changes):
-            raise
-
-
-def _in_order(bumps: list[tuple[type[Model], dict, int, dict]]) -> list[tuple[type[Model], dict, int, dict]]:
-    """Summary rows in one fixed order (table, then key): two transactions moving deals between the
-    same keys in opposite directions then lock those rows in the same order and cannot deadlock."""
-    return sorted(bumps, key=lambda b: (b[0].__name__, tuple(str(v) for v in b[1].values())))
 
 
 def _state_bumps(state: State, sign: int) -> list[tuple[type[Model], dict, int, dict]]:
@@ -414,8 +399,12 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, in
         models[name].objects.all().delete()
     for name, rows in expected_rows(get_model).items():
         models[name].objects.bulk_create(rows, batch_size=5000)
+    if get_model is None:  # the live models: the month-end pipeline too (its migration fills it itself)
+        month_ends.rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            if get_model is None:
+                cursor.execute("ANALYZE pipeline_monthendpipeline")
             cursor.execute("ANALYZE pipeline_pipelinetotal")
             cursor.execute("ANALYZE pipeline_stageflow")
             cursor.execute("ANALYZE pipeline_wontotal")
@@ -428,11 +417,13 @@ KEYS = {
     "PipelineTotal": ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month"),
     "WonTotal": ("owner_id", "team_id", "closed_month"),
     "StageFlow": ("owner_id", "team_id", "month", "kind", "from_stage_id", "to_stage_id"),
+    "MonthEndPipeline": ("month_end", "owner_id", "team_id", "stage_id"),
 }
 MEASURES = {
     "PipelineTotal": ("count", "amount", "weighted", "entered_days"),
     "WonTotal": ("count", "amount", "weighted"),
     "StageFlow": ("count", "amount", "days", "cycle_days"),
+    "MonthEndPipeline": ("count", "amount", "weighted"),
 }
 
 
@@ -461,8 +452,9 @@ def drift() -> list[Drift]:
     """Every summary key whose stored row differs from a recomputation (nothing is written), in a
     stable order. Empty when the summaries are exact."""
     found: list[Drift] = []
-    models = _models(None)
-    for name, rows in expected_rows().items():
+    models = {**_models(None), "MonthEndPipeline": MonthEndPipeline}
+    recomputed = {**expected_rows(), "MonthEndPipeline": month_ends.expected_rows()}
+    for name, rows in recomputed.items():
         keys, measures = KEYS[name], MEASURES[name]
         expected = {tuple(getattr(r, k) for k in keys): _measures(r, measures) for r in rows}
         stored = {}

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, Min, Q, Sum, Window
-from django.db.models.expressions import RowRange
-from django.utils import timezone
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Account, Industry
@@ -39,15 +36,16 @@ from kadence.domain import anomaly as anomaly_domain
 from kadence.domain import funnel as domain
 from kadence.domain.stall import StallPolicy
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
-from kadence.pipeline.expressions import WEIGHTED, qualified, stalled_in_stage
+from kadence.pipeline import month_ends as month_end_summary
+from kadence.pipeline.expressions import qualified, stalled_in_stage
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
+    MonthEndPipeline,
     Opportunity,
     PipelineTotal,
     ProcessTemplate,
     ProductLine,
     Stage,
-    StageChange,
     StageFlow,
 )
 from kadence.planning.models import ForecastPolicy, PeriodKind, Target
@@ -157,82 +155,69 @@ def month_ends(today: date, months: int = TREND_MONTHS) -> list[date]:
     return [*ends, today]
 
 
-def _end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
 def open_pipeline_at(
     scope: Scope, template: ProcessTemplate, cut: Slice, days: list[date]
 ) -> dict[date, TrendPoint]:
-    """The open deals (count, amount, weighted) at the end of each of `days`, reconstructed from the
-    stage history in ONE pass, exactly as funnel_report reconstructs one past date: a deal's state at
-    the end of a day is its history row with the highest id among those changed before then. A row is
-    that state for every day-end after its own change and not after the earliest change among the
-    deal's later rows (a window minimum), so all days are answered by one grouped scan."""
+    """The open deals (count, amount, weighted) of the scope at the end of each of `days`, reconstructed
+    from the stage history in one pass (kadence.pipeline.month_end_summary.reconstruct), exactly as
+    funnel_report reconstructs one past date. The reference the month-end summary is tested against,
+    and the path for a slice (the summary has no product line, industry or account size)."""
     if not days:
         return {}
     deals = scope.filter(Opportunity.objects.filter(template=template))
     deals = deals.filter(cut.q()).distinct() if cut.product_line_id else deals.filter(cut.q())
-    rows = (
-        StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(max(days)))
-        .annotate(
-            later=Window(
-                Min("changed_at"),
-                partition_by=[F("opportunity_id")],
-                order_by=F("id").asc(),
-                frame=RowRange(start=1, end=None),
-            )
-        )
-        .annotate(weighted=WEIGHTED)
-        .values("to_stage_id", "status", "changed_at", "later", "amount", "weighted")
-        .order_by()
-    )
-    inner, params = rows.query.sql_with_params()
-    columns, outer_params = [], []
-    for i, day in enumerate(days):
-        end = connection.ops.adapt_datetimefield_value(_end_of(day))
-        held = "t.changed_at < %s AND (t.later IS NULL OR t.later >= %s)"
-        columns.append(
-            f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END) AS n{i}, "
-            f"SUM(CASE WHEN {held} THEN t.amount ELSE 0 END) AS a{i}, "
-            f"SUM(CASE WHEN {held} THEN t.weighted ELSE 0 END) AS w{i}"
-        )
-        outer_params += [end, end] * 3
-    sql = (
-        f"SELECT t.to_stage_id, {', '.join(columns)} FROM ({inner}) t "  # noqa: S608 - columns are ours
-        "WHERE t.status = %s GROUP BY t.to_stage_id"
-    )
+    per_stage = month_end_summary.reconstruct(days, deals=deals)
+    return _points(days, {stage: per_day for (stage,), per_day in per_stage.items()}, template, "history")
+
+
+def _points(
+    days: list[date],
+    per_stage: dict[int, dict[date, month_end_summary.Held]],
+    template: ProcessTemplate,
+    source: str,
+) -> dict[date, TrendPoint]:
+    """Sum the open stages of `template` per day; the weighted amount rounded to cents per stage, as
+    funnel_report rounds its stage rows."""
     open_stages = set(Stage.objects.filter(template=template, is_won=False).values_list("pk", flat=True))
     totals: dict[date, list[Any]] = {day: [0, ZERO, ZERO] for day in days}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*outer_params, *params, Opportunity.Status.OPEN])
-        for record in cursor.fetchall():
-            if record[0] not in open_stages:
-                continue
-            for i, day in enumerate(days):
-                n, amount, weighted = record[1 + 3 * i : 4 + 3 * i]
-                if not n:
-                    continue
-                total = totals[day]
-                total[0] += int(n)
-                total[1] += _decimal(amount)
-                # per stage, at cents, as funnel_report rounds its stage rows
-                total[2] += _decimal(weighted, MICRO).quantize(CENT)
+    for stage, per_day in per_stage.items():
+        if stage not in open_stages:
+            continue
+        for day, held in per_day.items():
+            total = totals[day]
+            total[0] += held.count
+            total[1] += held.amount
+            total[2] += held.weighted.quantize(CENT)
     return {
-        day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), "history")
+        day: TrendPoint(day, int(t[0]), Decimal(t[1]).quantize(CENT), Decimal(t[2]), source)
         for day, t in totals.items()
     }
 
 
-def _decimal(value: Any, places: Decimal = RATE) -> Decimal:
-    """A database number as a Decimal (SQLite answers floats for decimal arithmetic: round at `places`,
-    4 by default; a weighted amount has up to 6 decimals, and rounding it at 4 before cents would
-    round twice)."""
-    if value is None:
-        return ZERO
-    if isinstance(value, float):
-        return Decimal(repr(value)).quantize(places)
-    return Decimal(value)
+def month_end_pipeline(scope: Scope, template: ProcessTemplate, days: list[date]) -> dict[date, TrendPoint]:
+    """The open pipeline of the scope at the end of each of `days` from the month-end summary for the
+    month-ends that have ended (built on first use, kadence.pipeline.month_end_summary.ensure), reconstructed
+    from the history for any other day. Equal to open_pipeline_at."""
+    built = sorted(month_end_summary.ensure(days))
+    per_stage: dict[int, dict[date, month_end_summary.Held]] = {}
+    rows = (
+        scope.filter(MonthEndPipeline.objects.filter(month_end__in=built, stage__template=template))
+        .values("month_end", "stage_id")
+        .annotate(n=Sum("count"), a=Sum("amount"), w=Sum("weighted"))
+        .order_by()
+    )
+    for row in rows if built else ():
+        if row["n"]:
+            per_stage.setdefault(row["stage_id"], {})[row["month_end"]] = month_end_summary.Held(
+                int(row["n"]),
+                month_end_summary.number(row["a"]).quantize(CENT),
+                month_end_summary.number(row["w"]),
+            )
+    points = _points(days, per_stage, template, "summary")
+    rest = [day for day in days if day not in built]
+    if rest:
+        points.update(open_pipeline_at(scope, template, Slice(), rest))
+    return points
 
 
 def funnel_trend(
@@ -249,7 +234,11 @@ def funnel_trend(
     funnel as it is now)."""
     cut = cut or Slice()
     days = month_ends(today, months)
-    past = open_pipeline_at(scope, template, cut, days[:-1])
+    past = (
+        month_end_pipeline(scope, template, days[:-1])
+        if cut.empty
+        else open_pipeline_at(scope, template, cut, days[:-1])
+    )
     now = funnel_report(user, scope, template=template, as_of=today, today=today, cut=cut)
     return [
         *(past[day] for day in days[:-1]),
