@@ -452,8 +452,8 @@ def drift() -> list[Drift]:
     """Every summary key whose stored row differs from a recomputation (nothing is written), in a
     stable order. Empty when the summaries are exact."""
     found: list[Drift] = []
-    models = {**_models(None), "MonthEndPipeline": MonthEndPipeline}
-    recomputed = {**expected_rows(), "MonthEndPipeline": month_ends.expected_rows()}
+    models: dict[str, Any] = {**_models(None), "MonthEndPipeline": MonthEndPipeline}
+    recomputed: dict[str, list[Model]] = {**expected_rows(), "MonthEndPipeline": month_ends.expected_rows()}
     for name, rows in recomputed.items():
         keys, measures = KEYS[name], MEASURES[name]
         expected = {tuple(getattr(r, k) for k in keys): _measures(r, measures) for r in rows}
