@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Min, QuerySet, Window
+from django.db.models import F, Min, Model, QuerySet, Window
 from django.db.models.expressions import RowRange
 from django.utils import timezone
 
@@ -216,7 +216,7 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> int:
     return _write(month_ends_since(timezone.localtime(first).date()), get_model)
 
 
-def expected_rows() -> list[MonthEndPipeline]:
+def expected_rows() -> list[Model]:
     """The rows the history gives for the built month-ends (unsaved): what `drift` compares with."""
     days = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
     return [MonthEndPipeline(**row) for row in _expected(days)] if days else []
