@@ -526,18 +526,19 @@ class PipelineTotal(models.Model):
 
 
 class MonthEndPipeline(models.Model):
-    """The open pipeline at the end of each completed month, per owner × team × stage: for every deal,
+    """The open pipeline at the end of each completed month, per team × stage: for every deal,
     its stage-history row in force at the end of that day (the row with the highest id among those
     changed before it, as the funnel reconstructs a past date), counted when that row is open.
 
     History rows are written at the moment they happen, so a month that has ended can no longer
-    change, except by reassignment: a reassigned deal's month-end rows move from its old owner and
-    team to the new ones (kadence.pipeline.month_ends.move, like StageFlow). A month-end is built
+    change, except by reassignment: a deal given to someone in another team moves its month-end rows
+    to the new team (kadence.pipeline.month_ends.move, like StageFlow). A month-end is built
     once, for the whole company, by the first read after it (or by `kadence rebuild_summaries`, the
-    migration that added it); MonthEndBuilt lists those built. `weighted` is exact (six decimals)."""
+    migration that added it); MonthEndBuilt lists those built. `weighted` is exact (six decimals).
+    A seller's own figures are read from the history directly (a book of deals is small), so there is
+    no owner here: a team holds ten times fewer rows than its sellers would."""
 
     month_end = models.DateField()
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
     count = models.IntegerField(default=0)
@@ -547,13 +548,10 @@ class MonthEndPipeline(models.Model):
     class Meta:
         verbose_name = _("month-end pipeline")
         verbose_name_plural = _("month-end pipeline")
-        constraints = [
-            models.UniqueConstraint(fields=["month_end", "owner", "team", "stage"], name="month_end_key")
-        ]
-        indexes = [models.Index(fields=["month_end", "team"], name="month_end_team")]
+        constraints = [models.UniqueConstraint(fields=["month_end", "team", "stage"], name="month_end_key")]
 
     def __str__(self) -> str:
-        return f"{self.month_end}/{self.team_id}/{self.owner_id}/{self.stage_id}: {self.count}"
+        return f"{self.month_end}/{self.team_id}/{self.stage_id}: {self.count}"
 
 
 class MonthEndBuilt(models.Model):

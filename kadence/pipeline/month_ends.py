@@ -9,8 +9,8 @@ window minimum). The funnel's past dates (kadence.insights) and the builder here
 
 History rows are written when they happen (the services stamp them with the current time), so once a
 day has ended its state is final, except for who the deal belongs to: `move` carries a reassigned
-deal's month-end rows from its old owner and team to the new ones, in the reassignment's
-transaction. `ensure` builds the month-ends a report asks for that have ended and are not built yet,
+deal's month-end rows to its new team, in the reassignment's transaction (the summary is per team ×
+stage: a seller's own figures are reconstructed from their deals' history, which is small). `ensure` builds the month-ends a report asks for that have ended and are not built yet,
 for the whole company, in one pass (the first read after a month closes pays it, about as much as one
 company-wide reconstruction); `rebuild` recomputes every month-end since the first history row.
 
@@ -151,16 +151,13 @@ def _expected(days: list[date], history: Callable[[str], Any] | None = None) -> 
     return [
         {
             "month_end": day,
-            "owner_id": owner,
             "team_id": team,
             "stage_id": stage,
             "count": held.count,
             "amount": held.amount,
             "weighted": held.weighted,
         }
-        for (owner, team, stage), per_day in reconstruct(
-            days, by=("owner", "team", "to_stage_id"), history=history
-        ).items()
+        for (team, stage), per_day in reconstruct(days, by=("team", "to_stage_id"), history=history).items()
         for day, held in per_day.items()
     ]
 
@@ -213,7 +210,11 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> int:
     first = history.objects.order_by("changed_at").values_list("changed_at", flat=True).first()
     if first is None:
         return 0
-    return _write(month_ends_since(timezone.localtime(first).date()), get_model)
+    written = _write(month_ends_since(timezone.localtime(first).date()), get_model)
+    if connection.vendor == "postgresql":  # planner statistics for the fresh rows
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {pipeline._meta.db_table}")
+    return written
 
 
 def expected_rows() -> list[Model]:
@@ -225,10 +226,10 @@ def expected_rows() -> list[Model]:
 # --- reassignment -----------------------------------------------------------------------------------------
 
 
-def move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
-    """A reassigned deal's month-end rows move from its old (owner, team) to the new one. Call it in
-    the reassignment's transaction, under the deal's row lock."""
-    if old == new:
+def move(opp_id: int, old_team: int, new_team: int) -> None:
+    """A deal reassigned to another team: its month-end rows move from the old team to the new one.
+    Call it in the reassignment's transaction, under the deal's row lock."""
+    if old_team == new_team:
         return
     _lock("ROW SHARE")
     built = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
@@ -250,8 +251,8 @@ def move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
             continue
         _at, stage, _status, amount, probability = held
         values = {"amount": amount, "weighted": weighted_amount(amount, probability)}
-        for (owner, team), sign in ((old, -1), (new, +1)):
-            key = {"month_end": day, "owner_id": owner, "team_id": team, "stage_id": stage}
+        for team, sign in ((old_team, -1), (new_team, +1)):
+            key = {"month_end": day, "team_id": team, "stage_id": stage}
             bumps.append((MonthEndPipeline, key, sign, values))
     for model, key, sign, values in in_order(bumps):
         bump(model, key, sign, values)

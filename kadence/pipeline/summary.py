@@ -403,8 +403,6 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, in
         month_ends.rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            if get_model is None:
-                cursor.execute("ANALYZE pipeline_monthendpipeline")
             cursor.execute("ANALYZE pipeline_pipelinetotal")
             cursor.execute("ANALYZE pipeline_stageflow")
             cursor.execute("ANALYZE pipeline_wontotal")
@@ -417,7 +415,7 @@ KEYS = {
     "PipelineTotal": ("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month"),
     "WonTotal": ("owner_id", "team_id", "closed_month"),
     "StageFlow": ("owner_id", "team_id", "month", "kind", "from_stage_id", "to_stage_id"),
-    "MonthEndPipeline": ("month_end", "owner_id", "team_id", "stage_id"),
+    "MonthEndPipeline": ("month_end", "team_id", "stage_id"),
 }
 MEASURES = {
     "PipelineTotal": ("count", "amount", "weighted", "entered_days"),

@@ -159,7 +159,7 @@ def open_pipeline_at(
     scope: Scope, template: ProcessTemplate, cut: Slice, days: list[date]
 ) -> dict[date, TrendPoint]:
     """The open deals (count, amount, weighted) of the scope at the end of each of `days`, reconstructed
-    from the stage history in one pass (kadence.pipeline.month_end_summary.reconstruct), exactly as
+    from the stage history in one pass (kadence.pipeline.month_ends.reconstruct), exactly as
     funnel_report reconstructs one past date. The reference the month-end summary is tested against,
     and the path for a slice (the summary has no product line, industry or account size)."""
     if not days:
@@ -195,9 +195,12 @@ def _points(
 
 
 def month_end_pipeline(scope: Scope, template: ProcessTemplate, days: list[date]) -> dict[date, TrendPoint]:
-    """The open pipeline of the scope at the end of each of `days` from the month-end summary for the
-    month-ends that have ended (built on first use, kadence.pipeline.month_end_summary.ensure), reconstructed
-    from the history for any other day. Equal to open_pipeline_at."""
+    """The open pipeline of the scope at the end of each of `days` from the month-end summary (per team)
+    for the month-ends that have ended (built on first use, kadence.pipeline.month_ends.ensure),
+    reconstructed from the history for any other day and for one seller's own deals (a book of a few
+    hundred deals, cheaper than a summary read). Equal to open_pipeline_at."""
+    if scope.owner is not None:
+        return open_pipeline_at(scope, template, Slice(), days)
     built = sorted(month_end_summary.ensure(days))
     per_stage: dict[int, dict[date, month_end_summary.Held]] = {}
     rows = (
