@@ -54,6 +54,7 @@ DENSE_LEVELS = 256  # the dense part compares one random byte per cell
 PERCENTILES = (10, 50, 90)
 EXACT_FLOAT = 2.0**52  # float64 holds every whole number up to 2**53; a margin for the test's rounding
 CENT = Decimal("0.01")
+MODEL_VERSION = 1  # bump when the sampling changes: cached results of the old one are then not reused
 SHARE = Decimal("0.0001")
 
 

@@ -95,7 +95,7 @@ def _fresh_cache():
 
 
 def _run(user, **kwargs):
-    return probabilistic_forecast(user, as_of=AS_OF, trials=2000, seed=3, **{**Q2, **kwargs})
+    return probabilistic_forecast(user, **{"as_of": AS_OF, "trials": 2000, "seed": 3, **Q2, **kwargs})
 
 
 def test_slip_history_is_closed_on_minus_the_expected_date_of_the_last_open_row(book):
@@ -279,3 +279,26 @@ def test_slip_history_is_cached_until_the_history_grows(book, django_assert_max_
         assert slip_history(AS_OF, policy) == first
     closed_deal(book, [("plan_call", "I")], "won", closed_on=date(2025, 5, 1), expected=date(2025, 5, 6))
     assert slip_history(AS_OF, policy).deals == 2
+
+
+def test_a_run_is_cached_by_its_exact_inputs(book, monkeypatch):
+    """Opening the same forecast again does not simulate again; any change to its inputs does (the
+    key is a digest of the deals' amounts and probabilities, the run settings, booked and target)."""
+    from kadence.domain import montecarlo
+
+    runs = []
+    real = montecarlo.revenue_forecast
+    monkeypatch.setattr(montecarlo, "revenue_forecast", lambda *a, **k: runs.append(1) or real(*a, **k))
+    first = _run(book.ada)
+    assert _run(book.ada) == first and len(runs) == 1
+    assert _run(book.ada, seed=4) != first and len(runs) == 2  # another seed: another run
+    deal = open_deal(book, book.tom, "100000", "C", date(2025, 6, 1))
+    changed = _run(book.ada)
+    assert len(runs) == 3 and changed.forecast.expected == first.forecast.expected + D("25000.00")
+    Opportunity.objects.filter(pk=deal.pk).update(amount=D("100000.01"))
+    _run(book.ada)
+    assert len(runs) == 4
+    Target.objects.create(unit=book.north, period_kind="quarter", period_start=date(2025, 4, 1), amount="1")
+    _run(book.ada, unit_id=book.north.pk)
+    _run(book.ada, unit_id=book.north.pk)
+    assert len(runs) == 5

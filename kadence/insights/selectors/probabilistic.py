@@ -17,11 +17,13 @@ Monte-Carlo of kadence.domain.montecarlo needs, loaded in a handful of queries.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -43,6 +45,7 @@ from kadence.core.validation import clean_date
 from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import montecarlo as mc
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
+from kadence.pipeline.expressions import DayNumber
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.planning.models import ForecastPolicy
 from kadence.planning.selectors.calibration import (
@@ -56,6 +59,7 @@ MAX_TRIALS = 50_000
 MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
 SLIP_CACHE_SECONDS = 24 * 3600
+RUN_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -171,24 +175,53 @@ def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     )
 
 
-def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> list[tuple]:
-    """Open deals of the scope with a chance to close in the period (p_in > 0), as
-    (amount in cents, template id, level id, expected close date)."""
+def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
+    """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
+    (amount in cents, template id, level id, expected close date as a day number), as integers."""
     if as_of > period.end:
-        return []
+        return np.zeros((0, 4), dtype=np.int64)
     earliest_slip, latest_slip = (slips.days[0], slips.days[-1]) if slips.days else (0, 0)
     # p_in > 0 needs expected + min slip ≤ end (and, for a future period, expected + max slip ≥ start)
     qs = scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
     qs = qs.filter(expected_close_date__lte=add_days(period.end, -earliest_slip))
     if as_of < period.start:
         qs = qs.filter(expected_close_date__gte=add_days(period.start, -latest_slip))
-    # amounts as whole cents computed by the database: cheaper to load than decimals, and exact
-    cents = Cast(Round(F("amount") * 100), BigIntegerField())
-    return list(
+    # amounts as whole cents and dates as day numbers, computed by the database: exact, and a quarter of
+    # a million of them (a company's open deals) load as one integer array, not as Python objects
+    query = (
         qs.order_by("pk")
-        .annotate(cents=cents)
-        .values_list("cents", "template_id", "level_id", "expected_close_date")
+        .annotate(
+            cents=Cast(Round(F("amount") * 100), BigIntegerField()), day=DayNumber("expected_close_date")
+        )
+        .values_list("cents", "template_id", "level_id", "day")
     )
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 4)
+
+
+def _run_key(
+    cents: np.ndarray,
+    p_win: np.ndarray,
+    p_in: np.ndarray,
+    trials: int,
+    seed: int,
+    booked_cents: int,
+    target_cents: int | None,
+) -> str:
+    """The cache key of a simulation: a digest of its exact inputs. The simulation is a pure function
+    of them (same inputs and seed, same result), so a cached result is the result, never a stale one:
+    any change to a deal, a probability, the slip history, the booked amount or the target changes the
+    key. A company-wide run simulates trials × a quarter of a million deals (seconds); opening the
+    same forecast again costs the reads and the digest."""
+    digest = hashlib.sha256()
+    for array in (cents, p_win, p_in):
+        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(b"|")
+    digest.update(f"{trials}:{seed}:{booked_cents}:{target_cents}:{mc.MODEL_VERSION}".encode())
+    return f"kadence:montecarlo:{digest.hexdigest()}"
 
 
 def probabilistic_forecast(
@@ -221,21 +254,17 @@ def probabilistic_forecast(
     target = target_for(scope, period.kind, period.start)
 
     probabilities: list[ProbabilityUsed] = []
-    if rows:
-        amounts, template_ids, level_ids, expected = zip(*rows, strict=True)
-        cents = np.asarray(amounts, dtype=np.int64)
-        keys = np.stack(
-            (np.asarray(template_ids, dtype=np.int64), np.asarray(level_ids, dtype=np.int64)), axis=1
-        )
-        pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if len(rows):
+        cents = np.ascontiguousarray(rows[:, 0])
+        keys = (rows[:, 1] << 32) | rows[:, 2]  # (process, level) as one integer: ids are below 2**31
+        pairs, inverse = np.unique(keys, return_inverse=True)
         deals_per_pair = np.bincount(inverse.ravel(), minlength=len(pairs))
-        effective = effective_probabilities_for({int(t) for t, _level in pairs.tolist()}, policy)
+        pair_ids = [(int(key) >> 32, int(key) & 0xFFFFFFFF) for key in pairs.tolist()]
+        effective = effective_probabilities_for({t for t, _level in pair_ids}, policy)
         templates = {t.pk: t for t in ProcessTemplate.objects.filter(pk__in=sorted(effective))}
         levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
         table = np.empty(len(pairs), dtype=np.float64)
-        for index, (template_id, level_id) in enumerate(
-            pairs.tolist()
-        ):  # one per (process, level), not per deal
+        for index, (template_id, level_id) in enumerate(pair_ids):  # one per (process, level), not per deal
             used = effective[template_id][level_id]
             table[index] = float(used.probability) / 100
             template = templates.get(template_id)
@@ -252,7 +281,7 @@ def probabilistic_forecast(
             )
         p_win = table[inverse.ravel()]
         p_in = mc.in_period_probability(
-            np.asarray(expected, dtype="datetime64[D]").astype(np.int64),
+            rows[:, 3],
             period_start=mc.day_number(period.start),
             period_end=mc.day_number(period.end),
             as_of=mc.day_number(as_of),
@@ -261,14 +290,14 @@ def probabilistic_forecast(
         )
     else:
         cents, p_win, p_in = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-    forecast = mc.revenue_forecast(
-        cents,
-        p_win,
-        p_in,
-        trials=trials,
-        seed=seed,
-        booked_cents=int(booked * 100),
-        target_cents=None if target is None else int(target * 100),
+    booked_cents, target_cents = int(booked * 100), None if target is None else int(target * 100)
+    forecast = cached(
+        _run_key(cents, p_win, p_in, trials, seed, booked_cents, target_cents),
+        lambda: mc.revenue_forecast(
+            cents, p_win, p_in, trials=trials, seed=seed, booked_cents=booked_cents, target_cents=target_cents
+        ),
+        RUN_CACHE_SECONDS,
+        valid=lambda found: isinstance(found, mc.RevenueForecast),
     )
     return ProbabilisticReport(
         scope=scope,
