@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from kadence.accounts.models import Account, Contact, Industry
 from kadence.core.formfields import model_choice_field
 from kadence.core.models import OrgUnit, User
-from kadence.core.visibility import assignable_users, can_choose_owner, visible_units, visible_users
+from kadence.core.visibility import (
+    assignable_users,
+    can_choose_owner,
+    list_owners,
+    visible_units,
+)
 
 
 class ServiceForm(forms.Form):
@@ -231,7 +236,7 @@ class AccountFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         model_choice_field(self, "region").queryset = visible_units(user).filter(kind=OrgUnit.Kind.REGION)
-        model_choice_field(self, "owner").queryset = visible_users(user).order_by("display_name", "username")
+        model_choice_field(self, "owner").queryset = list_owners(user).order_by("display_name", "username")
 
     def value_of(self, name: str) -> Any:
         """The cleaned value of one filter, or empty when it did not parse."""

@@ -13,7 +13,7 @@ from kadence.activities.models import Activity
 from kadence.core.formfields import DateField, choice_field, model_choice_field
 from kadence.core.models import User
 from kadence.core.validation import MAX_ID
-from kadence.core.visibility import visible_users
+from kadence.core.visibility import list_owners
 
 
 class ActivityForm(ServiceForm):
@@ -114,7 +114,7 @@ class ActivityFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "owner").queryset = visible_users(user).order_by("display_name", "username")
+        model_choice_field(self, "owner").queryset = list_owners(user).order_by("display_name", "username")
 
     def value_of(self, name: str) -> Any:
         if not self.is_bound:

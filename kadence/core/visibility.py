@@ -544,6 +544,18 @@ def visible_users(user: User) -> QuerySet[User]:
     return User.objects.filter(is_active=True)
 
 
+def list_owners(user: User) -> QuerySet[User]:
+    """The people a list's owner filter offers: everyone for an admin; for a manager or director, the
+    people placed in the units they lead, and themselves; for a seller, themselves. The filter picks
+    among one's own people: offering the whole company's directory would make every page grow with the
+    company (two thousand names at a million deals) for choices a seller never needs."""
+    people = visible_users(user)
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return people
+    return people.filter(Q(pk=user.pk) | Q(org_unit_id__in=sorted(scope)))
+
+
 def assignable_users(user: User) -> QuerySet[User]:
     """People `user` may give an account or a deal to: active colleagues placed in a unit of their
     scope (everyone placed in a unit, for an admin; nobody, for a rep)."""

@@ -15,7 +15,13 @@ from kadence.core.formfields import DateField, choice_field
 from kadence.core.i18n import in_language
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MAX_ID, MAX_VERSION
-from kadence.core.visibility import assignable_users, visible_accounts, visible_units, visible_users
+from kadence.core.visibility import (
+    assignable_users,
+    list_owners,
+    visible_accounts,
+    visible_units,
+    visible_users,
+)
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -128,7 +134,7 @@ class OpportunityFilterForm(forms.Form):
         choice_field(self, "level").choices = ANY + [
             (lv.pk, str(lv)) for lv in ProbabilityLevel.objects.all()
         ]
-        choice_field(self, "owner").choices = [*ANY, *user_choices(visible_users(user))]
+        choice_field(self, "owner").choices = [*ANY, *user_choices(list_owners(user))]
         choice_field(self, "team").choices = [*ANY, *unit_choices(user)]
         choice_field(self, "product_line").choices = [*ANY, *named_choices(ProductLine)]
 
@@ -159,7 +165,7 @@ class BoardFilterForm(forms.Form):
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choice_field(self, "template").choices = template_choices()
-        choice_field(self, "owner").choices = [*ANY, *user_choices(visible_users(user))]
+        choice_field(self, "owner").choices = [*ANY, *user_choices(list_owners(user))]
         choice_field(self, "team").choices = [*ANY, *unit_choices(user)]
 
     def values(self) -> dict[str, Any]:
