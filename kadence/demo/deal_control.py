@@ -622,9 +622,12 @@ class DealControlGenerator:
                 for c in omitted
             ]
             history[k] = (*row[:19], missing)
-            previous_level = None
+            previous_level, previous_probability = None, None
             for m in range(k, len(history)):
                 row = list(history[m])
+                if row[0] == "updated" and previous_level is not None:  # a change inside the stage
+                    row[5], row[6], row[7] = previous_level, previous_level, previous_probability
+                    history[m] = tuple(row)
                 if row[0] not in ("advanced", "moved_back"):
                     continue
                 target = stages[spans[m][0]]
@@ -632,7 +635,7 @@ class DealControlGenerator:
                 if previous_level is not None:
                     row[5] = previous_level
                 row[6], row[7] = verified.level_id, verified.probability
-                previous_level = verified.level_id
+                previous_level, previous_probability = verified.level_id, verified.probability
                 history[m] = tuple(row)
             opp[6], opp[7] = s_stage.level_id, s_stage.probability
             draft.flag = "over"

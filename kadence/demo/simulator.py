@@ -261,6 +261,7 @@ class OpportunitySimulator:
             updated_t += (-updated_t) * rng.uniform(0.1, 0.9)
             ecd = rng.uniform(7, 30) + remaining[i] * pace * rng.uniform(0.3, 0.9)
             version += 1
+            events.append(("updated", i, i, updated_t, events[-1][4], ecd, ""))  # in the history too
         history, entered = self._history(tpl, events, owner.id)
         last = events[-1]
         if status == WON:
@@ -370,6 +371,31 @@ class OpportunitySimulator:
                 )
                 if won_stage.id != src.id:
                     entered = at
+            elif kind == "updated":  # a change inside the stage (a new close date): not an entry
+                rows.append(
+                    (
+                        kind,
+                        src.id,
+                        src.id,
+                        src.name_zh,
+                        src.name_zh,
+                        src.level_id,
+                        src.level_id,
+                        src.probability,
+                        amount_d,
+                        CURRENCY,
+                        ecd_d,
+                        OPEN,
+                        None,
+                        owner_id,
+                        at,
+                        reason,
+                        False,
+                        src.name_en,
+                        src.name_en,
+                    )
+                )
+                continue
             elif kind == "lost":
                 level_id, probability = self.catalog.lost_level
                 rows.append(

@@ -35,9 +35,11 @@ from kadence.deals.models import (
 from kadence.demo.accounts import AccountDraft
 from kadence.demo.simulator import ActivityDraft, OppLife
 from kadence.demo.world import CURRENCY, AccountRef, Catalog
+from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.models import (
     Opportunity,
     OpportunityTeamMember,
+    Stage,
     StageChange,
 )
 
@@ -136,6 +138,9 @@ STAGE_CHANGE_FIELDS = [
     "from_stage_name_en",
     "to_stage_name_en",
     "overridden_criteria",
+    "owner_id",
+    "team_id",
+    "forecast_category",
 ]
 # Columns the generators leave at their default: appended to rows that stop short of them.
 TRAILING_DEFAULTS: dict[type[Model], tuple] = {}
@@ -176,7 +181,7 @@ TABLE_FIELDS: dict[type[Model], list[str]] = {
     ActivityContact: ["id", "activity_id", "contact_id"],
 }
 
-TRAILING_DEFAULTS.update({Opportunity: ("", ""), StageChange: ([],)})  # Opportunity: before the stall columns
+TRAILING_DEFAULTS.update({Opportunity: ("", "")})  # Opportunity: before the stall columns
 BASE_TABLES: list[type[Model]] = list(TABLE_FIELDS)
 
 # Deal control (evidence, approvals, assessments, buying centre, milestones, tasks, expenses): written
@@ -343,6 +348,10 @@ class BulkWriter:
         self.next_id: dict[type[Model], int] = {}
         self.dropped_keys: list[tuple[str, str, str]] = []
         self.dropped_indexes: list[tuple[str, str]] = []
+        # stage id → the forecast category of its default level (a history row's category)
+        self.stage_categories: dict[int, str] = dict(
+            Stage.objects.values_list("pk", "default_level__default_forecast_category")
+        )
         if self.postgres:
             tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in self.models)
             with connection.cursor() as cursor:
@@ -581,8 +590,16 @@ def write_opportunity(
         row = row + TRAILING_DEFAULTS[Opportunity][-missing:]
     writer.add(Opportunity, (*row, last_customer_activity(activities), None, None, 0))
     first = writer.ids(StageChange, len(life.history))
+    owner_id, team_id = life.opportunity[2], life.opportunity[3]
     for offset, row in enumerate(life.history):
-        writer.add(StageChange, (first + offset, opp_id, *row))
+        # whose the deal was and its category: a simulated deal keeps its owner, and holds the
+        # category its stage's level gives (won: booked, lost: omitted), as the deal's own row does
+        status = row[11]
+        category = (
+            BOOKED if status == "won" else OMITTED if status == "lost" else writer.stage_categories[row[2]]
+        )
+        full = row if len(row) > 19 else (*row, [])
+        writer.add(StageChange, (first + offset, opp_id, *full, owner_id, team_id, category))
     for line in life.product_line_ids:
         writer.add(OppProductLine, (writer.ids(OppProductLine), opp_id, line))
     for competitor in life.competitor_ids:

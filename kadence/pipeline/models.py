@@ -423,10 +423,14 @@ class OpportunityTeamMember(models.Model):
 
 
 class StageChange(models.Model):
-    """One immutable row of an opportunity's stage history: the transition and the deal as it stood
-    at that moment (stage, level, probability, amount, close date, status). The first row of every
-    opp has no `from_stage` (creation). Rows are never updated or deleted; names are copied so that
-    renaming a stage later does not rewrite what the history says.
+    """One immutable row of an opportunity's history: what changed and the deal as it stood at that
+    moment (stage, level, probability, amount, close date, status, owner, team, forecast category).
+    Every change of any of those is a row (kadence.pipeline.changes): a stage or status transition
+    by its kind, a change inside the stage (a level earned or lost, an amount, a close date, a
+    category) as `updated`, a new owner as `reassigned`. So the deal at any moment is its row with
+    the highest id among those changed before then. The first row of every opp has no `from_stage`
+    (creation). Rows are never updated or deleted; names are copied so that renaming a stage later
+    does not rewrite what the history says.
     """
 
     class Kind(models.TextChoices):
@@ -436,6 +440,19 @@ class StageChange(models.Model):
         WON = "won", _("Closed won")
         LOST = "lost", _("Closed lost")
         REOPENED = "reopened", _("Reopened")
+        UPDATED = "updated", _("Updated")
+        REASSIGNED = "reassigned", _("Reassigned")
+
+    # The kinds that move a deal between stages or statuses: what stage flows, conversion, slip and
+    # stage durations count. `updated` and `reassigned` rows record a change inside the stage.
+    TRANSITIONS = (
+        Kind.CREATED,
+        Kind.ADVANCED,
+        Kind.MOVED_BACK,
+        Kind.WON,
+        Kind.LOST,
+        Kind.REOPENED,
+    )
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -462,6 +479,11 @@ class StageChange(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     overridden = models.BooleanField(_("advanced without evidence"), default=False)
     overridden_criteria = models.JSONField(_("criteria not met at the override"), default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    forecast_category = models.CharField(max_length=20, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("stage change")

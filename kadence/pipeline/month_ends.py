@@ -83,7 +83,7 @@ def reconstruct(
     history: Callable[[str], Any] | None = None,
 ) -> dict[tuple[Any, ...], dict[date, Held]]:
     """The open deals at the end of each of `days`, grouped by `by` (columns of the history row, or
-    `owner` / `team`: the deal's current owner and team), for the deals of `deals` (every deal when
+    `deal_owner` / `deal_team`: the deal's current owner and team), for the deals of `deals` (every deal when
     None): {group values: {day: Held}}, only groups and days with at least one open deal. `history`
     (a migration's apps.get_model bound to StageChange) lets a data migration run it."""
     days = sorted(set(days))
@@ -93,7 +93,7 @@ def reconstruct(
     rows = model.objects.filter(changed_at__lt=end_of(days[-1]))
     if deals is not None:
         rows = rows.filter(opportunity__in=deals.values("pk"))
-    extra = {name: F(f"opportunity__{name}_id") for name in by if name in ("owner", "team")}
+    extra = {name: F(f"opportunity__{name[5:]}_id") for name in by if name in ("deal_owner", "deal_team")}
     rows = (
         rows.annotate(**extra)
         .annotate(
@@ -157,7 +157,9 @@ def _expected(days: list[date], history: Callable[[str], Any] | None = None) -> 
             "amount": held.amount,
             "weighted": held.weighted,
         }
-        for (team, stage), per_day in reconstruct(days, by=("team", "to_stage_id"), history=history).items()
+        for (team, stage), per_day in reconstruct(
+            days, by=("deal_team", "to_stage_id"), history=history
+        ).items()
         for day, held in per_day.items()
     ]
 

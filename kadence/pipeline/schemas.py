@@ -283,11 +283,15 @@ class TeamMemberIn(In):
 
 
 class StageChangeOut(Schema):
-    """One row of the stage history: the transition and the deal as it stood at that moment.
-    `from_stage_name` / `to_stage_name` are the names as recorded (later renames do not change them)."""
+    """One row of the deal's history: what changed and the deal as it stood at that moment. A stage
+    or status transition has its kind; `updated` is a change inside the stage (level, amount, close
+    date, forecast category), `reassigned` a new owner. `from_stage_name` / `to_stage_name` are the
+    names as recorded (later renames do not change them)."""
 
     id: int
-    kind: str
+    kind: str = Field(
+        description="created, advanced, moved_back, won, lost, reopened, updated (inside the stage) or reassigned."
+    )
     from_stage: StageRef | None
     to_stage: StageRef
     from_stage_name: str
@@ -309,6 +313,11 @@ class StageChangeOut(Schema):
     overridden_criteria: list[dict[str, Any]] = Field(
         description="The exit criteria not met at the override."
     )
+    owner: UserRef | None = Field(
+        description="Whose the deal was from this moment (None on rows written before it was kept)."
+    )
+    team_id: int | None = Field(description="The owner's team from this moment.")
+    forecast_category: str = Field(description="The deal's forecast category from this moment.")
 
     @staticmethod
     def resolve_from_level(obj: Any) -> str | None:

@@ -225,11 +225,12 @@ def opportunity_permissions(user: User, opp: Opportunity) -> dict[str, bool]:
 
 
 def stage_history(user: User, opp_id: int) -> list[StageChange]:
-    """The opp's stage history, oldest first."""
+    """The opp's history (every change of stage, status, level, amount, close date, owner or forecast
+    category), oldest first."""
     opp = access_opportunity(user, opp_id)
     return list(
         StageChange.objects.filter(opportunity=opp)
-        .select_related("from_stage", "to_stage", "from_level", "to_level", "changed_by")
+        .select_related("from_stage", "to_stage", "from_level", "to_level", "changed_by", "owner")
         .order_by("changed_at", "id")
     )
 

@@ -1,11 +1,12 @@
 """Opportunity use cases (writes). The API, the pages and the CLI all call these.
 
 Every service runs in one transaction, takes the deal's row lock first and reads what it changes
-under it (access_opportunity(..., lock=True); `summary.keeps_totals` takes the same lock before it
+under it (access_opportunity(..., lock=True); `changes.keeps_history` takes the same lock before it
 reads the deal's old contribution), checks access through core.visibility, requires the `version`
-the user read and refuses a stale one with Conflict, writes a StageChange row for every stage/status transition and an
-AuditEntry for every change to amount, close date, owner, level and forecast category. A change of the
-close date also recounts the deal's pushes in its stall summary (kadence.pipeline.stall).
+the user read and refuses a stale one with Conflict, writes a history row (StageChange) for every
+change of stage, status, level, amount, close date, owner or forecast category (kadence.pipeline.changes)
+and an AuditEntry for every change to amount, close date, owner, level and forecast category. A change
+of the close date also recounts the deal's pushes in its stall summary (kadence.pipeline.stall).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from kadence.core.visibility import (
     in_scope,
     visible_users,
 )
-from kadence.pipeline import month_ends, stall, summary
+from kadence.pipeline import changes, month_ends, stall, summary
 from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
 from kadence.pipeline.models import (
     Competitor,
@@ -106,46 +107,6 @@ def _by_ids(model, ids: Iterable[int] | None, field: str):
     if len(rows) != len(ids):
         raise ValidationFailed(_("Some of the chosen items do not exist."), {field: [_("Unknown id.")]})
     return rows
-
-
-def _history(
-    opp: Opportunity,
-    kind: str,
-    *,
-    from_stage: Stage | None,
-    from_level: ProbabilityLevel | None,
-    actor: User | None,
-    reason: str = "",
-    days: int | None = None,
-    at=None,
-    overridden: bool = False,
-    overridden_criteria: list[dict[str, Any]] | None = None,
-) -> StageChange:
-    change = StageChange.objects.create(
-        opportunity=opp,
-        kind=kind,
-        from_stage=from_stage,
-        to_stage=opp.stage,
-        from_stage_name=from_stage.name_zh if from_stage else "",
-        to_stage_name=opp.stage.name_zh,
-        from_stage_name_en=from_stage.name_en if from_stage else "",
-        to_stage_name_en=opp.stage.name_en,
-        from_level=from_level,
-        to_level=opp.level,
-        probability=opp.probability,
-        amount=opp.amount,
-        currency=opp.currency,
-        expected_close_date=opp.expected_close_date,
-        status=opp.status,
-        days_in_from_stage=days,
-        changed_by=actor,
-        changed_at=at or timezone.now(),
-        reason=(reason or "")[:500],
-        overridden=overridden,
-        overridden_criteria=overridden_criteria or [],
-    )
-    summary.flow_add(change, opp.owner_id, opp.team_id, opp.created_at)
-    return change
 
 
 def _open_only(opp: Opportunity) -> None:
@@ -249,14 +210,14 @@ def opportunity_create(
     found = verified_level(opp)
     Opportunity.objects.filter(pk=opp.pk).update(**_level_values(found.level), staging_flag=found.staging)
     opp.level, opp.probability, opp.staging_flag = found.level, found.level.probability, found.staging
-    _history(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
+    changes.write(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
     after_stage_entry(opp, stage, user)
     summary.added(opp.pk)
     return opp
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_update(
     user: User,
     opp_id: int,
@@ -347,7 +308,7 @@ def _gate_check(
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_move_stage(
     user: User, opp_id: int, *, stage_id: int, version: int | None, reason: str = "", override: bool = False
 ) -> Opportunity:
@@ -401,7 +362,7 @@ def opportunity_move_stage(
     )
     opp.stage = target
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, opp.level.code)}, user, reason)
-    _history(
+    changes.write(
         opp,
         StageChange.Kind.ADVANCED if forward else StageChange.Kind.MOVED_BACK,
         from_stage=current,
@@ -418,7 +379,7 @@ def opportunity_move_stage(
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_close_won(
     user: User,
     opp_id: int,
@@ -475,7 +436,7 @@ def opportunity_close_won(
         user,
         reason,
     )
-    _history(
+    changes.write(
         opp,
         StageChange.Kind.WON,
         from_stage=old_stage,
@@ -493,7 +454,7 @@ def opportunity_close_won(
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_close_lost(
     user: User,
     opp_id: int,
@@ -548,7 +509,7 @@ def opportunity_close_lost(
         user,
         reason,
     )
-    _history(
+    changes.write(
         opp,
         StageChange.Kind.LOST,
         from_stage=opp.stage,
@@ -562,7 +523,7 @@ def opportunity_close_lost(
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_reopen(user: User, opp_id: int, *, version: int | None, reason: str = "") -> Opportunity:
     """Reopen a closed opportunity at its current stage (a won one at the stage before closing)."""
     version = require_version(version)
@@ -601,7 +562,7 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int | None, reason: 
     )
     opp.stage = stage
     audit_changes(ENTITY, opp.pk, {"level": (old_level.code, level.code)}, user, reason)
-    _history(
+    changes.write(
         opp,
         StageChange.Kind.REOPENED,
         from_stage=old_stage,
@@ -614,7 +575,7 @@ def opportunity_reopen(user: User, opp_id: int, *, version: int | None, reason: 
 
 
 @transaction.atomic
-@summary.keeps_totals
+@changes.keeps_history
 def opportunity_reassign(
     user: User, opp_id: int, *, owner_id: int, version: int | None, reason: str = ""
 ) -> Opportunity:

@@ -1,7 +1,7 @@
 """Keeping the summary tables exact (PipelineTotal, WonTotal, StageFlow; see their docstrings).
 
 The pipeline and deal-control services that change a deal run under `tracking(opp_id)` (or the
-`keeps_totals` decorator), in their transaction: the deal's contribution moves from its old key to its
+`keeps_totals` decorator; kadence.pipeline.changes wraps both with the history), in their transaction: the deal's contribution moves from its old key to its
 new one. `_history` calls `flow_add` for every new stage-history row. `rebuild()` recomputes both
 tables from the opportunities and the history with grouped SQL (after a bulk load, or to check).
 
@@ -48,6 +48,7 @@ from kadence.pipeline.models import (
 )
 
 Service = TypeVar("Service", bound=Callable[..., Any])
+TRANSITIONS = StageChange.TRANSITIONS  # the history rows StageFlow counts (not changes inside a stage)
 ZERO = Decimal(0)
 
 
@@ -223,7 +224,7 @@ def added(opp_id: int) -> None:
 
 
 def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datetime) -> None:
-    """Count one new stage-history row under the deal's owner and team."""
+    """Count one new transition row (a kind of TRANSITIONS) under the deal's owner and team."""
     cycle = (
         epoch_days(change.changed_at) - epoch_days(created_at) if change.kind == StageChange.Kind.WON else 0
     )
@@ -244,7 +245,7 @@ def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datet
 
 def _flow_groups(opp_id: int) -> list[dict]:
     return list(
-        StageChange.objects.filter(opportunity_id=opp_id)
+        StageChange.objects.filter(opportunity_id=opp_id, kind__in=TRANSITIONS)
         .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"))
         .values("m", "kind", "start", "to_stage_id")
         .annotate(
@@ -326,13 +327,14 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
         .order_by()
     )
     flows = (
-        StageChange.objects.annotate(
+        StageChange.objects.filter(kind__in=TRANSITIONS)
+        .annotate(
             m=TruncMonth("changed_at"),
             start=Coalesce("from_stage_id", "to_stage_id"),
-            owner=F("opportunity__owner_id"),
-            team=F("opportunity__team_id"),
+            deal_owner=F("opportunity__owner_id"),
+            deal_team=F("opportunity__team_id"),
         )
-        .values("owner", "team", "m", "kind", "start", "to_stage_id")
+        .values("deal_owner", "deal_team", "m", "kind", "start", "to_stage_id")
         .annotate(
             n=Count("id"),
             amount_sum=Sum("amount"),
@@ -373,8 +375,8 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
         ],
         "StageFlow": [
             StageFlow(
-                owner_id=r["owner"],
-                team_id=r["team"],
+                owner_id=r["deal_owner"],
+                team_id=r["deal_team"],
                 month=_as_date(r["m"]),
                 kind=r["kind"],
                 from_stage_id=r["start"],

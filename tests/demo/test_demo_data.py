@@ -46,6 +46,7 @@ from kadence.domain.c139 import C139Score
 from kadence.domain.periods import period_containing
 from kadence.insights.selectors.ideal import capacity_report, default_template, ideal_report
 from kadence.insights.selectors.probabilistic import probabilistic_forecast
+from kadence.pipeline.changes import STATE
 from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange
 from kadence.pipeline.services import opportunity_create
 from kadence.pipeline.templates_data import methodology
@@ -108,10 +109,20 @@ def assert_history_consistent(today: date = TODAY) -> None:
     )
     assert not tail.exclude(last_to=F("stage_id")).exists()
     assert not tail.exclude(last_status=F("status")).exists()
+    # ... and everything else the deal is (issue 11 §1: every change that matters is in the history)
+    for mine, theirs in STATE:
+        said = opps.annotate(said=Subquery(last.values(theirs)[:1]))
+        assert not said.exclude(said=F(mine)).exists(), mine
     assert (
-        not tail.filter(status="open").exclude(last_kind__in=["created", "advanced", "moved_back"]).exists()
+        not tail.filter(status="open")
+        .exclude(last_kind__in=["created", "advanced", "moved_back", "updated"])
+        .exists()
     )
-    assert not tail.filter(status="open").exclude(last_at=F("stage_entered_at")).exists()
+    entry = last.exclude(kind="updated")  # the row by which the deal entered its stage
+    entered = opps.annotate(entered=Subquery(entry.values("changed_at")[:1]))
+    assert not entered.filter(status="open").exclude(entered=F("stage_entered_at")).exists()
+    assert not changes.filter(kind="updated").exclude(from_stage=F("to_stage")).exists()
+    assert changes.filter(kind="updated").exists()  # a re-planned overdue close date
     assert not tail.filter(status="won").exclude(last_kind="won").exists()
     assert not tail.filter(status="lost").exclude(last_kind="lost").exists()
     assert not changes.filter(kind="lost").exclude(from_stage=F("to_stage")).exists()

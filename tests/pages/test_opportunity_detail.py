@@ -41,7 +41,7 @@ def test_detail_shows_header_progress_history_and_audit(org, login, no_gates):
         "can_approve": False,
     }
     assert [step["state"] for step in ctx["progress"]][:3] == ["done", "done", "current"]
-    assert [h.kind for h in ctx["history"]] == ["advanced", "created"]  # newest first
+    assert [h.kind for h in ctx["history"]] == ["advanced", "updated", "created"]  # newest first
     assert "首次会面" in body and "1,500,000" in body and "扩容" in body
     assert {row["entry"].field for row in ctx["audit"]} == {"amount", "level"}
     assert reverse("account_detail", args=[org.account.pk]) in body

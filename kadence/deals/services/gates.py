@@ -34,7 +34,7 @@ from kadence.deals.models import ControlPolicy, Evidence, GateApproval
 from kadence.deals.selectors.assessments import c139_rules
 from kadence.deals.selectors.gates import deal_facts, template_gates
 from kadence.domain import gates as domain
-from kadence.pipeline import summary
+from kadence.pipeline import changes
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import ExitCriterion, Opportunity, ProbabilityLevel, Stage
 
@@ -95,7 +95,7 @@ def apply_verdict(opp: Opportunity, found: Verdict, actor: User | None, reason: 
     if not values:
         return False
     old_level = ProbabilityLevel.objects.get(pk=opp.level_id).code if "level" in values else None
-    with summary.tracking(opp.pk):
+    with changes.tracking(opp.pk, actor, reason or _("checkpoints")):
         if not Opportunity.objects.filter(pk=opp.pk, status=Opportunity.Status.OPEN).update(**values):
             return False
     for key, value in values.items():

@@ -452,11 +452,14 @@ def _outcomes(
             ),
             "opportunity__",
         )
-        .values("kind", owner_id=F("opportunity__owner_id"), team_id=F("opportunity__team_id"))
+        .values("kind", deal_owner=F("opportunity__owner_id"), deal_team=F("opportunity__team_id"))
         .annotate(n=Count("id"))
         .order_by()
     )
-    return list(rows)
+    # under the deal's current owner and team (a history row's own owner is who held it then)
+    return [
+        {"kind": r["kind"], "owner_id": r["deal_owner"], "team_id": r["deal_team"], "n": r["n"]} for r in rows
+    ]
 
 
 def capacity_report(user: User, ideal: IdealReport) -> CapacityReport:

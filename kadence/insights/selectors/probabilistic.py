@@ -60,6 +60,9 @@ MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
 SLIP_CACHE_SECONDS = 24 * 3600
 RUN_CACHE_SECONDS = 24 * 3600
+# The rows by which a deal entered a stage (or was reopened): a change inside the stage (an edited
+# close date) is not the estimate the deal entered its last stage with.
+ENTERING = tuple(k for k in StageChange.TRANSITIONS if k not in (StageChange.Kind.WON, StageChange.Kind.LOST))
 
 
 @dataclass(frozen=True)
@@ -136,8 +139,7 @@ def _check_run(trials: int, seed: int) -> None:
 
 def _slip_rows(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     planned = Subquery(
-        StageChange.objects.filter(opportunity_id=OuterRef("pk"))
-        .exclude(kind__in=(StageChange.Kind.WON, StageChange.Kind.LOST))
+        StageChange.objects.filter(opportunity_id=OuterRef("pk"), kind__in=ENTERING)
         .order_by("-changed_at", "-id")
         .values("expected_close_date")[:1]
     )
