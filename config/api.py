@@ -39,7 +39,7 @@ from kadence.core.api import router as organisation
 from kadence.core.errors import DomainError, as_too_slow
 from kadence.core.schemas import ErrorOut
 from kadence.deals.api import routers as deal_control
-from kadence.insights.api import calibration, forecast, funnel, ideal, stalled
+from kadence.insights.api import calibration, changes, forecast, funnel, ideal, stalled
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
 from kadence.planning.api import targets
@@ -214,7 +214,15 @@ api.add_router("", accounts)
 api.add_router("", pipeline)
 api.add_router("", activities)
 # Plans and the reports on them, in the order the API documentation lists them.
-reports = [funnel.router, stalled.router, targets.router, ideal.router, forecast.router, calibration.router]
+reports = [
+    funnel.router,
+    changes.router,
+    stalled.router,
+    targets.router,
+    ideal.router,
+    forecast.router,
+    calibration.router,
+]
 for extra_router in [*deal_control, *reports]:
     api.add_router("", extra_router)
 api.add_router("", accounts_catalog)
