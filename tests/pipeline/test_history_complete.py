@@ -108,7 +108,7 @@ def test_the_migration_fills_old_rows_and_catches_a_deal_up(org):
     # as before the migration: rows without owner, team or category, and an amount edited in place
     StageChange.objects.filter(opportunity=deal).update(owner=None, team=None, forecast_category="")
     Opportunity.objects.filter(pk=deal.pk).update(amount=150000)
-    migration = importlib.import_module("kadence.pipeline.migrations.0016_history_of_every_change")
+    migration = importlib.import_module("kadence.pipeline.migrations.0017_fill_history")
     with connection.cursor() as cursor:
         cursor.execute(migration.FILL)
         cursor.execute(migration.CATCH_UP)

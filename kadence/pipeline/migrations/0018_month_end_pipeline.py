@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_user_amount_unit'),
-        ('pipeline', '0016_history_of_every_change'),
+        ('pipeline', '0017_fill_history'),
     ]
 
     operations = [

@@ -11,6 +11,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pipeline", "0017_month_end_pipeline")]
+    dependencies = [("pipeline", "0018_month_end_pipeline")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
