@@ -492,6 +492,9 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_at"),
             models.Index(fields=["changed_at"], name="stagechange_at"),
+            # what changed in a team's or a seller's pipeline since a date (the pipeline-changes report)
+            models.Index(fields=["team", "changed_at"], name="stagechange_team_at"),
+            models.Index(fields=["owner", "changed_at"], name="stagechange_owner_at"),
             # Moves made without the evidence (the gate-overrides report): a few in a thousand.
             models.Index(
                 fields=["changed_at", "id"],

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +36,7 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.pagination import Page, page_numbers
 from kadence.core.validation import clean_date
-from kadence.core.visibility import Scope, resolve_scope
+from kadence.core.visibility import IdIn, Scope, resolve_scope
 from kadence.pipeline.models import Opportunity, PipelineTotal, Stage, StageChange
 from kadence.pipeline.month_ends import end_of
 
@@ -153,33 +153,52 @@ def window(date_from: date | None, date_to: date | None, today: date) -> tuple[d
     return date_from, date_to
 
 
-def _states(scope: Scope, start: date) -> dict[int, list[tuple[int, Any, State]]]:
-    """Per deal of the scope changed after the end of `start`: its last row before then (if any) and
-    every row after, as (id, changed_at, state), in id order. Three queries."""
-    opening = end_of(start)
-    in_scope = scope.filter(StageChange.objects.all(), "opportunity__")
-    columns = ("id", "opportunity_id", "changed_at", "status", "amount", "to_stage_id", "expected_close_date")
-    after = list(in_scope.filter(changed_at__gte=opening).order_by("id").values_list(*columns))
-    changed = in_scope.filter(changed_at__gte=opening).values("opportunity_id")
-    last_before = (
-        StageChange.objects.filter(opportunity_id__in=changed, changed_at__lt=opening)
-        .values("opportunity_id")
-        .annotate(last=Max("id"))
-        .values("last")
+STATE_COLUMNS = ("status", "amount", "to_stage_id", "expected_close_date")
+
+
+def _state_at(moment: Any) -> Subquery:
+    """The id of the deal's history row in force at `moment` (the highest id written before it)."""
+    return Subquery(
+        StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__lt=moment)
+        .order_by("-id")
+        .values("id")[:1]
     )
-    before = list(StageChange.objects.filter(id__in=last_before).values_list(*columns))
-    rows: dict[int, list[tuple[int, Any, State]]] = {}
-    for pk, opp_id, at, status, amount, stage, close in sorted(before + after):
-        rows.setdefault(opp_id, []).append((pk, at, State(status, amount, stage, close)))
-    return rows
 
 
-def _at(rows: list[tuple[int, Any, State]], moment: Any) -> State | None:
-    """The state of the row with the highest id among those written before `moment`."""
-    found = None
-    for _pk, at, state in rows:
-        if at < moment:
-            found = state
+def _states(
+    scope: Scope, start: date, end: date, today: date
+) -> dict[int, tuple[State | None, State | None, State | None]]:
+    """Per deal of the scope with a history row after the end of `start`: its state then, at the end
+    of `end`, and now (its last row), each state by one probe of the deal's own rows (index on
+    opportunity, changed_at); two queries."""
+    opening = end_of(start)
+    # The deals changed since the opening, found through the rows' own owner and team (indexes
+    # stagechange_owner_at / stagechange_team_at): a deal of the scope changed since then has its last
+    # row since then, and that row names its current owner and team. Then those deals by primary key,
+    # kept if they are in the scope now (a row's team is the one the deal had then).
+    rows = scope.filter(StageChange.objects.filter(changed_at__gte=opening))
+    changed = rows.order_by().values("opportunity_id").distinct()
+    deals = scope.filter(Opportunity.objects.filter(IdIn(F("pk"), Subquery(changed)))).order_by()
+    # today, the closing is now: the deal's last row
+    moments = {"before": opening, "after": end_of(end) if end < today else None}
+    deals = deals.annotate(
+        **{name: _state_at(moment) for name, moment in moments.items() if moment is not None},
+        now=Subquery(
+            StageChange.objects.filter(opportunity_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+        ),
+    )
+    names = [name for name, moment in moments.items() if moment is not None] + ["now"]
+    ids = list(deals.values_list("pk", *names))
+    wanted = StageChange.objects.filter(
+        pk__in=deals.values(names[0]).union(*(deals.values(name) for name in names[1:]), all=True)
+    )
+    states = {pk: State(*rest) for pk, *rest in wanted.values_list("id", *STATE_COLUMNS)}
+    found: dict[int, tuple[State | None, State | None, State | None]] = {}
+    for opp_id, *refs in ids:
+        by_name = dict(zip(names, refs, strict=True))
+        now = states.get(by_name["now"])
+        after = now if moments["after"] is None else states.get(by_name["after"])
+        found[opp_id] = (states.get(by_name["before"]), after, now)
     return found
 
 
@@ -254,18 +273,16 @@ def pipeline_changes(
             },
         )
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
-    rows = _states(scope, date_from)
+    rows = _states(scope, date_from, date_to, today)
     stages = {s.pk: s for s in Stage.objects.all()}
     order = {pk: s.order for pk, s in stages.items()}
-    opening_end, closing_end = end_of(date_from), end_of(date_to)
     bars = {code: Bar(code, sign) for code, sign in BARS}
     now_n, now_amount = _now_totals(scope)
     open_n, open_amount, close_n, close_amount = now_n, now_amount, now_n, now_amount
     behind: list[tuple[int, State | None, State | None, tuple[str, ...]]] = []
-    for opp_id, history in rows.items():
-        before, after, now = _at(history, opening_end), _at(history, closing_end), history[-1][2]
+    for opp_id, (before, after, now) in rows.items():
         # today's totals, less what changed since each end
-        if now.open:
+        if now is not None and now.open:
             open_n, open_amount, close_n, close_amount = (
                 open_n - 1,
                 open_amount - now.amount,
