@@ -596,3 +596,30 @@ def test_capacity_outcomes_from_the_stage_flow_summary_equal_the_history(org, le
         from_summary = _outcomes(scope, lenovo, window, TODAY())
         assert key(from_summary) == key(_outcomes(scope, lenovo, window, TODAY(), summary=False)), user
     assert key(_outcomes(resolve_scope(org.ada), lenovo, window, TODAY())) != []
+
+
+def test_capacity_due_pipeline_from_the_summary_equals_the_deals(org, lenovo, quarter_book):
+    """The open pipeline due in the period per seller, team and stage comes from PipelineTotal; it must
+    equal the deals' own figures for every scope, for the current period (overdue deals included) and
+    for one not begun yet (deals due before it left out), with deals of another template, due after
+    the period, reassigned, and with an odd weighted amount."""
+    other = ProcessTemplate.objects.exclude(pk=lenovo.pk).filter(stages__isnull=False).first()
+    deal(org, other, other.stages.order_by("order").first().code, amount="70000")
+    deal(org, lenovo, "identified", amount="12345.67", owner=org.tom, close=TODAY() - timedelta(days=400))
+    moved = deal(org, lenovo, "qualified", amount="33333.33", owner=org.tom)
+    services.opportunity_reassign(org.ada, moved.pk, owner_id=org.nick.pk, version=opp_version(moved.pk))
+    deal(org, lenovo, "qualified", amount="900", close=QUARTER.end + timedelta(days=40))
+    summary.rebuild()
+    from kadence.insights.selectors.ideal import due_rows
+
+    def key(rows):
+        return sorted(
+            (r["owner_id"], r["team_id"], r["stage_id"], r["n"], r["amount_sum"], r["w"]) for r in rows
+        )
+
+    for period in (QUARTER, period_containing("quarter", QUARTER.end + timedelta(days=1))):
+        for user in (org.ada, org.dora, org.mona, org.rita, org.nick):
+            scope = resolve_scope(user)
+            reference = key(due_rows(scope, lenovo, period, TODAY(), summary=False))
+            assert key(due_rows(scope, lenovo, period, TODAY())) == reference, (user, period)
+    assert key(due_rows(resolve_scope(org.ada), lenovo, QUARTER, TODAY())) != []
