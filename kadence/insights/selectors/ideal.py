@@ -651,7 +651,19 @@ def _sellers_and_teams(scope: Scope, groups: _Groups) -> tuple[list[User], list[
     people = User.objects.filter(Q(pk__in=sellers.values("pk")) | Q(pk__in=sorted(owner_ids)))
     team_ids = set(groups.by["team"])
     units = OrgUnit.objects.filter(Q(pk__in=units.values("pk")) | Q(pk__in=sorted(team_ids)))
-    return list(people.select_related("org_unit").order_by("username")), list(units.order_by("path"))
+    # A company lists thousands of sellers: read only what a row shows (label, team name).
+    shown = (
+        "id",
+        "username",
+        "display_name",
+        "first_name",
+        "last_name",
+        "org_unit__name_zh",
+        "org_unit__name_en",
+    )
+    return list(people.select_related("org_unit").only(*shown).order_by("username")), list(
+        units.order_by("path")
+    )
 
 
 def _targets(
