@@ -101,16 +101,16 @@ class CategoryTotals:
 def totals_sum(items: Iterable[CategoryTotals]) -> CategoryTotals:
     """The sum of roll-ups, in one pass: what adding them one by one with `+` gives (the empty sum is
     all zeros), without building the intermediate totals (a company's thousands of seller groups)."""
-    sums = {c: [0, ZERO, ZERO] for c in CATEGORIES}
+    counts = dict.fromkeys(CATEGORIES, 0)
+    amounts = dict.fromkeys(CATEGORIES, ZERO)
+    weighted = dict.fromkeys(CATEGORIES, ZERO)
     for item in items:
-        for category, cell in sums.items():
+        for category in CATEGORIES:
             figure: Figure = getattr(item, category)
-            cell[0] += figure.count
-            cell[1] += figure.amount
-            cell[2] += figure.weighted
-    return CategoryTotals(
-        **{c: Figure(int(n), amount, weighted) for c, (n, amount, weighted) in sums.items()}
-    )
+            counts[category] += figure.count
+            amounts[category] += figure.amount
+            weighted[category] += figure.weighted
+    return CategoryTotals(**{c: Figure(counts[c], amounts[c], weighted[c]) for c in CATEGORIES})
 
 
 def category_rollup(rows: Iterable[tuple[str | None, int, Decimal, Decimal]]) -> CategoryTotals:
