@@ -620,6 +620,28 @@ def _line(
     return AccuracyLine(label, points, fc.accuracy_summary(points), **extra)
 
 
+def won_per_period(
+    scope: Scope, kind: str, start: date, end: date, *, summary: bool = True
+) -> list[dict[str, Any]]:
+    """The amount won per owner × team × period (`period`: its first day) of the periods of `kind`
+    from `start` to `end`, whole periods in the past. The WonTotal summary answers it exactly (its
+    months are whole months and periods start and end on month boundaries); `summary` False reads
+    the won deals (the reference the summary is tested against)."""
+    if summary:
+        rows = WonTotal.objects.filter(closed_month__range=(start, end), count__gt=0)
+        month = "closed_month"
+    else:
+        rows = Opportunity.objects.filter(status=Opportunity.Status.WON, closed_on__range=(start, end))
+        month = "closed_on"
+    return list(
+        scope.filter(rows)
+        .annotate(period=TRUNC[kind](month))
+        .values("owner_id", "team_id", "period")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+
+
 def forecast_accuracy(
     user: User,
     *,
@@ -638,17 +660,7 @@ def forecast_accuracy(
     starts = [p.start for p in periods]
     units = _units()
 
-    won = (
-        scope.filter(
-            Opportunity.objects.filter(
-                status=Opportunity.Status.WON, closed_on__range=(periods[0].start, periods[-1].end)
-            )
-        )
-        .annotate(period=TRUNC[current.kind]("closed_on"))
-        .values("owner_id", "team_id", "period")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
+    won = won_per_period(scope, current.kind, periods[0].start, periods[-1].end)
     by_owner: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     by_team: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     total_actual: dict[date, Decimal] = defaultdict(lambda: fc.ZERO)
