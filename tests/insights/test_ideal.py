@@ -623,3 +623,35 @@ def test_capacity_due_pipeline_from_the_summary_equals_the_deals(org, lenovo, qu
             reference = key(due_rows(scope, lenovo, period, TODAY(), summary=False))
             assert key(due_rows(scope, lenovo, period, TODAY())) == reference, (user, period)
     assert key(due_rows(resolve_scope(org.ada), lenovo, QUARTER, TODAY())) != []
+
+
+def test_stalled_deals_are_exactly_the_rule(org, lenovo, no_gates):
+    """The stage-entry pre-filter of stalled_deals only narrows the read: the deals are those of the
+    rule alone (stalled_in_stage), for entries around each stage's limit, at the edges of the day."""
+    from datetime import datetime, time
+
+    from kadence.domain.stall import stage_allowance
+    from kadence.insights.selectors.ideal import stalled_deals
+    from kadence.pipeline.expressions import stalled_in_stage
+
+    policy = ForecastPolicy.current().stall_policy()
+    stages = list(Stage.objects.filter(template=lenovo).order_by("order"))
+    for s in stages:
+        if s.is_won:
+            continue
+        limit = stage_allowance(s.standard_days, policy)
+        for back in range(limit - 1, limit + 4):
+            for moment in (time(0, 0, 1), time(12), time(23, 59, 59)):
+                made = deal(org, lenovo, s.code, amount="1000")
+                entered = timezone.make_aware(datetime.combine(TODAY() - timedelta(days=back), moment))
+                Opportunity.objects.filter(pk=made.pk).update(stage_entered_at=entered)
+    for user in (org.ada, org.dora, org.rita):
+        scope = resolve_scope(user)
+        found, _limits = stalled_deals(scope, lenovo, stages, policy, TODAY())
+        rule = scope.filter(Opportunity.objects.filter(template=lenovo, status="open")).filter(
+            stalled_in_stage(policy, TODAY())
+        )
+        assert sorted(found.values_list("pk", flat=True)) == sorted(rule.values_list("pk", flat=True)), user
+    assert (
+        found.exists() and rule.count() < Opportunity.objects.filter(template=lenovo, status="open").count()
+    )

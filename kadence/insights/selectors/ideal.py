@@ -445,10 +445,22 @@ def stalled_deals(
 ) -> tuple[QuerySet[Opportunity], dict[int, int]]:
     """Open deals of the scope longer in their stage than factor × its standard days (§8.2), and
     the stage id → the fewest days that make a deal stalled there. A simple filter: the full stalled
-    report (no activity, close date passed or pushed) lives in the stalled-deals pages."""
+    report (no activity, close date passed or pushed) lives in the stalled-deals pages.
+
+    The rule is stalled_in_stage. Before it, a coarser condition that every stalled deal meets lets
+    the database read only the candidates through the open deals' stage-entry index
+    (opp_open_stage_entered) instead of a company's open deals: per stage of the template, entered
+    before the day after its last non-stalled entry day (one day of margin: the rule alone decides)."""
     limits = {s.pk: stage_allowance(s.standard_days, policy) + 1 for s in stages}
-    qs = scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN)).filter(
-        stalled_in_stage(policy, as_of)
+    candidates = Q(pk__in=[])
+    for pk, standard_days in Stage.objects.filter(template=template).values_list("pk", "standard_days"):
+        # stalled ⇔ entry day ≤ as_of − allowance − 1, so entered before the start of as_of − allowance + 1
+        latest = as_of - timedelta(days=stage_allowance(standard_days, policy) - 1)
+        candidates |= Q(stage_id=pk, stage_entered_at__lt=_start_of(latest))
+    qs = (
+        scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN))
+        .filter(candidates)
+        .filter(stalled_in_stage(policy, as_of))
     )
     return qs, limits
 
