@@ -53,7 +53,7 @@ from kadence.domain import funnel as domain
 from kadence.domain.periods import MONTHS_IN, Period
 from kadence.domain.stall import StallPolicy, stage_allowance
 from kadence.insights.selectors.funnel import FunnelReport, funnel_report
-from kadence.pipeline.expressions import WEIGHTED, stalled_in_stage
+from kadence.pipeline.expressions import WEIGHTED, stall_candidates, stalled_in_stage
 from kadence.pipeline.models import Opportunity, PipelineTotal, ProcessTemplate, Stage, StageChange, StageFlow
 from kadence.planning.models import ForecastPolicy, Target
 from kadence.planning.selectors.calibration import effective_probabilities
@@ -447,19 +447,14 @@ def stalled_deals(
     the stage id → the fewest days that make a deal stalled there. A simple filter: the full stalled
     report (no activity, close date passed or pushed) lives in the stalled-deals pages.
 
-    The rule is stalled_in_stage. Before it, a coarser condition that every stalled deal meets lets
-    the database read only the candidates through the open deals' stage-entry index
-    (opp_open_stage_entered) instead of a company's open deals: per stage of the template, entered
-    before the day after its last non-stalled entry day (one day of margin: the rule alone decides)."""
+    Before the rule, stall_candidates (every stage of the template) lets the database read only the
+    deals long in their stage, through the open deals' stage-entry index (opp_open_stage_entered),
+    instead of a company's open deals."""
     limits = {s.pk: stage_allowance(s.standard_days, policy) + 1 for s in stages}
-    candidates = Q(pk__in=[])
-    for pk, standard_days in Stage.objects.filter(template=template).values_list("pk", "standard_days"):
-        # stalled ⇔ entry day ≤ as_of − allowance − 1, so entered before the start of as_of − allowance + 1
-        latest = as_of - timedelta(days=stage_allowance(standard_days, policy) - 1)
-        candidates |= Q(stage_id=pk, stage_entered_at__lt=_start_of(latest))
+    every_stage = Stage.objects.filter(template=template).values_list("pk", "standard_days")
     qs = (
         scope.filter(Opportunity.objects.filter(template=template, status=Opportunity.Status.OPEN))
-        .filter(candidates)
+        .filter(stall_candidates(every_stage, policy, as_of))
         .filter(stalled_in_stage(policy, as_of))
     )
     return qs, limits
