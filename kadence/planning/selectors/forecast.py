@@ -627,6 +627,7 @@ def won_per_period(
     from `start` to `end`, whole periods in the past. The WonTotal summary answers it exactly (its
     months are whole months and periods start and end on month boundaries); `summary` False reads
     the won deals (the reference the summary is tested against)."""
+    rows: QuerySet[Any]
     if summary:
         rows = WonTotal.objects.filter(closed_month__range=(start, end), count__gt=0)
         month = "closed_month"
