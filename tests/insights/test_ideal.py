@@ -625,14 +625,15 @@ def test_capacity_due_pipeline_from_the_summary_equals_the_deals(org, lenovo, qu
     assert key(due_rows(resolve_scope(org.ada), lenovo, QUARTER, TODAY())) != []
 
 
-def test_stalled_deals_are_exactly_the_rule(org, lenovo, no_gates):
-    """The stage-entry pre-filter of stalled_deals only narrows the read: the deals are those of the
-    rule alone (stalled_in_stage), for entries around each stage's limit, at the edges of the day."""
+def test_stalled_counts_per_seller_are_exactly_the_rule(org, lenovo, no_gates):
+    """The stage-entry pre-filter of stalled_per_seller only narrows the read: the counts are those of
+    the rule alone (stalled_in_stage), for entries around each stage's limit, at the edges of the day."""
     from datetime import datetime, time
 
+    from django.db.models import Count
+
     from kadence.domain.stall import stage_allowance
-    from kadence.insights.selectors.ideal import stalled_deals
-    from kadence.pipeline.expressions import stalled_in_stage
+    from kadence.insights.selectors.ideal import stalled_deals, stalled_per_seller
 
     policy = ForecastPolicy.current().stall_policy()
     stages = list(Stage.objects.filter(template=lenovo).order_by("order"))
@@ -642,16 +643,17 @@ def test_stalled_deals_are_exactly_the_rule(org, lenovo, no_gates):
         limit = stage_allowance(s.standard_days, policy)
         for back in range(limit - 1, limit + 4):
             for moment in (time(0, 0, 1), time(12), time(23, 59, 59)):
-                made = deal(org, lenovo, s.code, amount="1000")
+                made = deal(org, lenovo, s.code, amount="1000", owner=org.tom if back % 2 else org.rita)
                 entered = timezone.make_aware(datetime.combine(TODAY() - timedelta(days=back), moment))
                 Opportunity.objects.filter(pk=made.pk).update(stage_entered_at=entered)
+
+    def key(rows):
+        return sorted((r["owner_id"], r["team_id"], r["n"]) for r in rows)
+
     for user in (org.ada, org.dora, org.rita):
-        scope = resolve_scope(user)
-        found, _limits = stalled_deals(scope, lenovo, stages, policy, TODAY())
-        rule = scope.filter(Opportunity.objects.filter(template=lenovo, status="open")).filter(
-            stalled_in_stage(policy, TODAY())
-        )
-        assert sorted(found.values_list("pk", flat=True)) == sorted(rule.values_list("pk", flat=True)), user
+        found, _limits = stalled_deals(resolve_scope(user), lenovo, stages, policy, TODAY())
+        rule = found.values("owner_id", "team_id").annotate(n=Count("id")).order_by()
+        assert key(stalled_per_seller(found, lenovo, policy, TODAY())) == key(rule), user
     assert (
-        found.exists() and rule.count() < Opportunity.objects.filter(template=lenovo, status="open").count()
+        key(rule) != [] and found.count() < Opportunity.objects.filter(template=lenovo, status="open").count()
     )
