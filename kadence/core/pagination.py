@@ -104,6 +104,17 @@ def bounded_count(qs: QuerySet) -> tuple[int, bool]:
     return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1), False
 
 
+def page_of(rows: list[Any], number: Any, page_size: int) -> Page:
+    """One page of rows already in memory (a report's sellers): the page asked for (read as
+    page_numbers does), at most the last one."""
+    page, _size = page_numbers(number)
+    last = max(1, -(-len(rows) // page_size))
+    page = min(page, last)
+    return Page(
+        items=rows[(page - 1) * page_size : page * page_size], count=len(rows), page=page, page_size=page_size
+    )
+
+
 def paginate(
     qs: QuerySet,
     page: int | str | None = 1,

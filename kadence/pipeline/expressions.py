@@ -13,7 +13,8 @@ say where that matters and do their arithmetic so that SQLite divides as a real 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -36,7 +37,7 @@ from django.utils import timezone
 from kadence.domain import forecast as fc
 from kadence.domain.ladder import Ladder
 from kadence.domain.periods import time_buckets
-from kadence.domain.stall import StallPolicy
+from kadence.domain.stall import StallPolicy, stage_allowance
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -163,6 +164,27 @@ def stalled_in_stage(policy: StallPolicy, as_of: date, **columns: str) -> LessTh
     """A condition: the deal has been in its stage longer than factor × the stage's standard days on
     `as_of` (kadence.domain.stall.stalled_in_stage). Filters and counts (`Count(..., filter=)`) take it."""
     return LessThanOrEqual(stage_time_since(policy, **columns), Value(day_number(as_of)))
+
+
+def stall_candidates(stages: Iterable[tuple[int, int]], policy: StallPolicy, as_of: date) -> Q:
+    """A condition every deal stalled on `as_of` meets, on columns an index can range over: per stage
+    (id, standard days) of `stages`, entered before the start of the day after the last entry day that
+    is not stalled yet (a day of margin, so any time zone between agrees). Not the rule: a filter to
+    read fewer deals before stalled_in_stage decides; a deal in a stage not listed is left out."""
+    candidates = Q(pk__in=[])
+    for stage_id, standard_days in stages:
+        allowance = stage_allowance(standard_days, policy)
+        try:  # stalled ⇔ entry day ≤ as_of − allowance − 1 < the start of as_of − allowance + 1
+            last = as_of - timedelta(days=allowance - 1)
+        except (
+            OverflowError
+        ):  # beyond the calendar: before its first day nobody entered, after its last all did
+            if allowance <= 0:
+                candidates |= Q(stage_id=stage_id)
+            continue
+        start = timezone.make_aware(datetime.combine(last, time.min), timezone.get_default_timezone())
+        candidates |= Q(stage_id=stage_id, stage_entered_at__lt=start)
+    return candidates
 
 
 # --- the ladder --------------------------------------------------------------------------------------

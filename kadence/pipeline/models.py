@@ -365,12 +365,21 @@ class Opportunity(models.Model):
                 condition=models.Q(status="open"),
                 include=["team"],
             ),
-            # Won deals by close date, covering what the forecast sums (index-only on PostgreSQL).
+            # Won deals by close date, covering what the forecast sums and what the capacity check
+            # sums per template (index-only on PostgreSQL).
             models.Index(
                 fields=["closed_on"],
-                name="opp_won_closed",
+                name="opp_won_closed_template",
                 condition=models.Q(status="won"),
-                include=["id", "owner", "team", "amount", "probability"],
+                include=["id", "owner", "team", "amount", "probability", "template"],
+            ),
+            # Open deals by stage and entry time: the capacity check reads only the deals long in
+            # their stage (kadence.insights.selectors.ideal.stalled_deals), not a company's open deals.
+            models.Index(
+                fields=["stage", "stage_entered_at"],
+                name="opp_open_stage_entered",
+                condition=models.Q(status="open"),
+                include=["owner", "team", "template"],
             ),
             # Open deals with what the stalled deals report reads of each (kadence.pipeline.stall):
             # a company's or a team's open deals are read index-only, not from the whole table.

@@ -751,6 +751,23 @@ def test_cost_of_sale_page(browser, sales):
     assert response.status_code == 422 and response.context["report"].date_from == date(TODAY().year, 1, 1)
 
 
+def test_cost_of_sale_page_shows_the_reps_a_page_at_a_time(browser, sales, monkeypatch):
+    """A company's thousands of reps: one page of them (REPS_PER_PAGE, here 2) with a pager; the
+    total row stays the whole report's."""
+    from kadence.deals.views import expenses as views
+
+    monkeypatch.setattr(views, "REPS_PER_PAGE", 2)
+    browser.force_login(sales.ada)
+    first = browser.get(reverse("cost_of_sale"))
+    everyone = [r.key for r in first.context["report"].reps]
+    assert len(everyone) == 4 and first.context["reps_page"].count == 4
+    body = first.content.decode()
+    assert [k for k in everyone if f'data-testid="cost-reps-{k}"' in body] == everyone[:2]
+    assert "page=2" in body and str(first.context["report"].total.won_count) in body
+    last = browser.get(reverse("cost_of_sale"), {"page": "9"}).content.decode()  # beyond: the last page
+    assert [k for k in everyone if f'data-testid="cost-reps-{k}"' in last] == everyone[2:]
+
+
 def test_home_shows_expense_warnings(browser, spend):
     org = spend
     browser.force_login(org.rita)

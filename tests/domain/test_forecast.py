@@ -3,6 +3,9 @@
 from datetime import date, datetime
 from decimal import Decimal as D
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kadence.domain.forecast import (
     AccuracyPoint,
     Call,
@@ -18,6 +21,7 @@ from kadence.domain.forecast import (
     forecast_of_record,
     lead_summaries,
     order_accuracy,
+    totals_sum,
 )
 
 
@@ -47,6 +51,29 @@ def test_rollup_sums_categories_and_weighted_open_pipeline():
     assert totals.commit_call == D("600") and totals.best_case_call == D("1000")
     assert (totals + totals).booked == Figure(4, D("600"), D("600"))
     assert CategoryTotals().weighted == 0
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["booked", "commit", "best_case", "next_quarter", "pipeline", None]),
+                st.integers(0, 50),
+                st.decimals(0, 10**9, places=2),
+                st.decimals(0, 10**9, places=6),
+            ),
+            max_size=6,
+        ),
+        max_size=8,
+    )
+)
+def test_totals_sum_is_adding_one_by_one(groups):
+    items = [category_rollup(rows) for rows in groups]
+    one_by_one = CategoryTotals()
+    for item in items:
+        one_by_one = one_by_one + item
+    assert totals_sum(items) == one_by_one
+    assert totals_sum(iter(items)) == one_by_one  # a generator, read once
 
 
 def test_forecast_of_record_latest_adjustment_of_latest_submission():

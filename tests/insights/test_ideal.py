@@ -596,3 +596,64 @@ def test_capacity_outcomes_from_the_stage_flow_summary_equal_the_history(org, le
         from_summary = _outcomes(scope, lenovo, window, TODAY())
         assert key(from_summary) == key(_outcomes(scope, lenovo, window, TODAY(), summary=False)), user
     assert key(_outcomes(resolve_scope(org.ada), lenovo, window, TODAY())) != []
+
+
+def test_capacity_due_pipeline_from_the_summary_equals_the_deals(org, lenovo, quarter_book):
+    """The open pipeline due in the period per seller, team and stage comes from PipelineTotal; it must
+    equal the deals' own figures for every scope, for the current period (overdue deals included) and
+    for one not begun yet (deals due before it left out), with deals of another template, due after
+    the period, reassigned, and with an odd weighted amount."""
+    other = ProcessTemplate.objects.exclude(pk=lenovo.pk).filter(stages__isnull=False).first()
+    deal(org, other, other.stages.order_by("order").first().code, amount="70000")
+    deal(org, lenovo, "identified", amount="12345.67", owner=org.tom, close=TODAY() - timedelta(days=400))
+    moved = deal(org, lenovo, "qualified", amount="33333.33", owner=org.tom)
+    services.opportunity_reassign(org.ada, moved.pk, owner_id=org.nick.pk, version=opp_version(moved.pk))
+    deal(org, lenovo, "qualified", amount="900", close=QUARTER.end + timedelta(days=40))
+    summary.rebuild()
+    from kadence.insights.selectors.ideal import due_rows
+
+    def key(rows):
+        return sorted(
+            (r["owner_id"], r["team_id"], r["stage_id"], r["n"], r["amount_sum"], r["w"]) for r in rows
+        )
+
+    for period in (QUARTER, period_containing("quarter", QUARTER.end + timedelta(days=1))):
+        for user in (org.ada, org.dora, org.mona, org.rita, org.nick):
+            scope = resolve_scope(user)
+            reference = key(due_rows(scope, lenovo, period, TODAY(), summary=False))
+            assert key(due_rows(scope, lenovo, period, TODAY())) == reference, (user, period)
+    assert key(due_rows(resolve_scope(org.ada), lenovo, QUARTER, TODAY())) != []
+
+
+def test_stalled_counts_per_seller_are_exactly_the_rule(org, lenovo, no_gates):
+    """The stage-entry pre-filter of stalled_per_seller only narrows the read: the counts are those of
+    the rule alone (stalled_in_stage), for entries around each stage's limit, at the edges of the day."""
+    from datetime import datetime, time
+
+    from django.db.models import Count
+
+    from kadence.domain.stall import stage_allowance
+    from kadence.insights.selectors.ideal import stalled_deals, stalled_per_seller
+
+    policy = ForecastPolicy.current().stall_policy()
+    stages = list(Stage.objects.filter(template=lenovo).order_by("order"))
+    for s in stages:
+        if s.is_won:
+            continue
+        limit = stage_allowance(s.standard_days, policy)
+        for back in range(limit - 1, limit + 4):
+            for moment in (time(0, 0, 1), time(12), time(23, 59, 59)):
+                made = deal(org, lenovo, s.code, amount="1000", owner=org.tom if back % 2 else org.rita)
+                entered = timezone.make_aware(datetime.combine(TODAY() - timedelta(days=back), moment))
+                Opportunity.objects.filter(pk=made.pk).update(stage_entered_at=entered)
+
+    def key(rows):
+        return sorted((r["owner_id"], r["team_id"], r["n"]) for r in rows)
+
+    for user in (org.ada, org.dora, org.rita):
+        found, _limits = stalled_deals(resolve_scope(user), lenovo, stages, policy, TODAY())
+        rule = found.values("owner_id", "team_id").annotate(n=Count("id")).order_by()
+        assert key(stalled_per_seller(found, lenovo, policy, TODAY())) == key(rule), user
+    assert (
+        key(rule) != [] and found.count() < Opportunity.objects.filter(template=lenovo, status="open").count()
+    )

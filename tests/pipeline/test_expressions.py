@@ -31,6 +31,7 @@ from kadence.pipeline.expressions import (
     day_number,
     forecast_category,
     qualified,
+    stall_candidates,
     time_bucket,
 )
 from kadence.pipeline.expressions import stage_time_since as stage_time_since_sql
@@ -173,6 +174,9 @@ def test_stalled_in_stage_in_sql_is_the_domain_rule(org, deals, standard_days, h
         since = dict(rows.annotate(since=stage_time_since_sql(policy)).values_list("pk", "since"))
         stalled = set(rows.filter(stalled_in_stage_sql(policy, as_of)).values_list("pk", flat=True))
         counted = rows.aggregate(n=Count("id", filter=stalled_in_stage_sql(policy, as_of)))["n"]
+        every_stage = [(stage.pk, days) for stage, days in zip(stages, standard_days, strict=False)]
+        candidates = rows.filter(stall_candidates(every_stage, policy, as_of))
+        narrowed = set(candidates.filter(stalled_in_stage_sql(policy, as_of)).values_list("pk", flat=True))
     expected = set()
     for pk, (day, _at, index) in zip(ids, deals, strict=True):
         standard = standard_days[index]
@@ -182,6 +186,7 @@ def test_stalled_in_stage_in_sql_is_the_domain_rule(org, deals, standard_days, h
         if stalled_in_stage(day, standard, policy, as_of):
             expected.add(pk)
     assert stalled == expected and counted == len(expected)
+    assert narrowed == expected  # the candidates keep every stalled deal
 
 
 # --- the ladder's marked rungs -----------------------------------------------------------------------

@@ -339,6 +339,38 @@ def test_accuracy_uses_the_snapshot_nearest_the_period_start(book, django_assert
     assert [t.unit for t in dora.teams] == [book.north, book.n1, book.n2]
 
 
+def test_accuracy_actuals_from_the_won_summary_equal_the_deals(book):
+    """The won amounts per seller, team and period come from WonTotal; they must equal the won deals'
+    own, for every scope and kind of period (deals won on a period's first and last day, a deal moved
+    to another owner after it was won, a reopened one)."""
+    from kadence.core.visibility import resolve_scope
+    from kadence.domain.periods import periods_before
+    from kadence.planning.selectors.forecast import forecast_period, won_per_period
+
+    deal(book, book.rita, "100.10", status="won", closed_on=date(2025, 1, 1))
+    deal(book, book.rita, "200.20", status="won", closed_on=date(2025, 3, 31))
+    deal(book, book.tom, "50", status="won", closed_on=date(2025, 4, 30))
+    moved = deal(book, book.nick, "999", status="won", closed_on=date(2025, 2, 1))
+    Opportunity.objects.filter(pk=moved.pk).update(owner=book.tom, team=book.tom.org_unit)
+    reopened = deal(book, book.sara, "70", status="won", closed_on=date(2025, 5, 5))
+    Opportunity.objects.filter(pk=reopened.pk).update(status="open", closed_on=None)
+    from kadence.pipeline.summary import rebuild
+
+    rebuild()
+
+    def key(rows):
+        return sorted((r["owner_id"], r["team_id"], str(r["period"]), r["total"]) for r in rows)
+
+    for kind in ("month", "quarter", "year"):
+        periods = periods_before(forecast_period(kind, None, date(2025, 7, 15)), 8)
+        start, end = periods[0].start, periods[-1].end
+        for user in (book.ada, book.dora, book.mona, book.rita, book.tom):
+            scope = resolve_scope(user)
+            reference = key(won_per_period(scope, kind, start, end, summary=False))
+            assert key(won_per_period(scope, kind, start, end)) == reference, (kind, user)
+    assert key(won_per_period(resolve_scope(book.ada), "quarter", date(2025, 1, 1), date(2025, 6, 30))) != []
+
+
 # --- rolling 4-week order forecast ---------------------------------------------------------------------------
 
 

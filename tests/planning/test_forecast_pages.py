@@ -167,3 +167,27 @@ def test_pages_need_login_and_post(client, book):
     client.force_login(book.rita)
     assert client.get("/forecast/submit/").status_code == 405
     assert client.get(f"/forecast/?period_start={IN_Q2.isoformat()}&period_kind=decade").status_code == 422
+
+
+def test_sellers_are_shown_a_page_at_a_time(client, book, monkeypatch):
+    """A company's thousands of sellers: the forecast and accuracy pages render one page of them
+    (SELLERS_PER_PAGE, here 2) with a pager; the export keeps them all."""
+    from kadence.insights.views import forecast as views
+
+    monkeypatch.setattr(views, "SELLERS_PER_PAGE", 2)
+    client.force_login(book.ada)
+    first = client.get("/forecast/" + Q2)
+    everyone = [row.user.pk for row in first.context["report"].sellers]
+    assert len(everyone) > 2 and first.context["sellers_page"].count == len(everyone)
+    html = first.content.decode()
+    assert [pk for pk in everyone if f'data-testid="seller-{pk}"' in html] == everyone[:2]
+    assert "sellers_page=2" in html
+    second = client.get("/forecast/" + Q2 + "&sellers_page=2").content.decode()
+    assert [pk for pk in everyone if f'data-testid="seller-{pk}"' in second] == everyone[2:4]
+    export = client.get("/forecast/" + Q2 + "&format=xlsx")
+    assert export.status_code == 200
+
+    accuracy = client.get("/forecast/accuracy/")
+    lines = [line.user.pk for line in accuracy.context["report"].sellers]
+    shown = [pk for pk in lines if f'data-testid="accuracy-sellers-u{pk}"' in accuracy.content.decode()]
+    assert len(lines) > 2 and shown == lines[:2] and "sellers_page=2" in accuracy.content.decode()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError
+from kadence.core.pagination import page_of
 from kadence.core.prg import rebase
 from kadence.core.requests import PageRequest
 from kadence.deals.forms.expenses import BudgetForm, ExpenseForm
@@ -22,6 +23,8 @@ from kadence.deals.models import ExpenseCategory
 from kadence.deals.selectors.expenses import cost_of_sale_report, expense_page, expense_summary_of
 from kadence.deals.services import expenses as services
 from kadence.deals.views.common import FormMaker, deal_get, deal_post, period_from_query, render_deal
+
+REPS_PER_PAGE = 50
 
 
 def _budget_form(summary, data=None) -> BudgetForm:
@@ -124,10 +127,12 @@ def cost_of_sale(request: PageRequest) -> HttpResponse:
     """Cost of sale per rep and team over a period (?from=&to=, default this calendar year)."""
     date_from, date_to, error = period_from_query(request)
     report = cost_of_sale_report(request.user, date_from, date_to)
+    # A company has thousands of reps: the page shows them a page at a time.
+    reps = page_of(report.reps, request.GET.get("page"), REPS_PER_PAGE)
     return render(
         request,
         "deals/cost_of_sale.html",
-        {"report": report, "error": error},
+        {"report": report, "reps_page": reps, "error": error},
         status=error.status if error else 200,
     )
 

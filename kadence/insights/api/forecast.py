@@ -15,6 +15,7 @@ from ninja.responses import Status, codes_4xx
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import (
     Day,
+    DictOut,
     ErrorOut,
     Id,
     IdPath,
@@ -52,26 +53,26 @@ class ForecastQuery(ForecastScopeQuery):
     )
 
 
-class PeriodOut(Schema):
+class PeriodOut(DictOut):
     kind: str
     start: date
     end: date
     label: str
 
 
-class CategoryOut(Schema):
+class CategoryOut(DictOut):
     category: str
     count: int
     amount: Money
     weighted: Money
 
 
-class FigureOut(Schema):
+class FigureOut(DictOut):
     count: int
     amount: Money
 
 
-class ForecastTotalsOut(Schema):
+class ForecastTotalsOut(DictOut):
     open_count: int
     open_amount: Money
     weighted: Money
@@ -79,7 +80,7 @@ class ForecastTotalsOut(Schema):
     best_case_call: Money
 
 
-class TimeBucketOut(Schema):
+class TimeBucketOut(DictOut):
     bucket: str
     start: date | None
     end: date | None
@@ -89,7 +90,7 @@ class TimeBucketOut(Schema):
     categories: dict[str, Money]
 
 
-class CallOut(Schema):
+class CallOut(DictOut):
     id: int
     forecast: Money
     submitted_at: datetime
@@ -97,7 +98,7 @@ class CallOut(Schema):
     reason: str
 
 
-class SellerOut(Schema):
+class SellerOut(DictOut):
     user: UserRef
     team: UnitRef | None
     categories: dict[str, Money]
@@ -110,7 +111,7 @@ class SellerOut(Schema):
     can_adjust: bool
 
 
-class UnitRowOut(Schema):
+class UnitRowOut(DictOut):
     unit: UnitRef
     categories: dict[str, Money]
     open_count: int
@@ -120,7 +121,7 @@ class UnitRowOut(Schema):
     submitted: int
 
 
-class ForecastOut(Schema):
+class ForecastOut(DictOut):
     scope: ScopeOut
     period: PeriodOut
     as_of: date
@@ -220,7 +221,7 @@ class OrderAccuracyOut(Schema):
     leads: list[LeadOut]
 
 
-class SummaryOut(Schema):
+class SummaryOut(DictOut):
     periods: int
     scored: int
     bias_pct: Decimal | None
@@ -250,14 +251,14 @@ class AccuracyQuery(ForecastScopeQuery):
     periods: int = Field(selectors.ACCURACY_PERIODS, ge=1, le=24, description="Completed periods to show.")
 
 
-class PointOut(Schema):
+class PointOut(DictOut):
     period_start: date
     forecast: Money | None
     actual: Money
     error_pct: Decimal | None
 
 
-class AccuracyLineOut(Schema):
+class AccuracyLineOut(DictOut):
     label: str
     user_id: int | None
     unit_id: int | None
@@ -265,7 +266,7 @@ class AccuracyLineOut(Schema):
     summary: SummaryOut
 
 
-class AccuracyOut(Schema):
+class AccuracyOut(DictOut):
     scope: ScopeOut
     period_kind: str
     periods: list[PeriodOut]

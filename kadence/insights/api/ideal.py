@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.responses import codes_4xx
 
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import (
     Clean,
     Day,
+    DictOut,
     ErrorOut,
     Id,
     Money,
@@ -58,7 +59,7 @@ class IdealQuery(Clean):
     durations: Literal["configured", "learned"] = "configured"
 
 
-class PlanPeriodOut(Schema):
+class PlanPeriodOut(DictOut):
     kind: str
     start: date
     end: date
@@ -70,14 +71,14 @@ class StageRefOut(TemplateRef):
     order: int
 
 
-class PaceOut(Schema):
+class PaceOut(DictOut):
     slow: bool
     remaining_days: Money
     projected_close: date
     late: bool
 
 
-class IdealStageOut(Schema):
+class IdealStageOut(DictOut):
     """One open stage. `probability` in %; `task` = N_s; `entry_rate` = λ_s per month; `wip` = WIP_s;
     `ratio` = actual ÷ wip; `status` shortfall / congestion / ok / no_ideal."""
 
@@ -100,7 +101,7 @@ class IdealStageOut(Schema):
     pace: PaceOut | None
 
 
-class InputsOut(Schema):
+class InputsOut(DictOut):
     target: Money | None
     target_source: str
     avg_deal: Money | None
@@ -109,7 +110,7 @@ class InputsOut(Schema):
     probabilities: str
 
 
-class CheckOut(Schema):
+class CheckOut(DictOut):
     """METHODOLOGY §8.3: Σ WIP_s × A × p_s (left) = (T ÷ P) × L (right); equal when T is a multiple of A."""
 
     left: Money
@@ -117,7 +118,7 @@ class CheckOut(Schema):
     equal: bool
 
 
-class FunnelFiguresOut(Schema):
+class FunnelFiguresOut(DictOut):
     win_rate: Money | None
     avg_won_amount: Money | None
     cycle_days: Money | None
@@ -127,7 +128,7 @@ class FunnelFiguresOut(Schema):
     weighted: Money
 
 
-class IdealOut(Schema):
+class IdealOut(DictOut):
     scope: ScopeOut
     template: TemplateRef
     period: PlanPeriodOut
@@ -149,7 +150,7 @@ class IdealOut(Schema):
     stages: list[IdealStageOut]
 
 
-class FiguresOut(Schema):
+class FiguresOut(DictOut):
     target: Money | None
     won: Money
     remaining: Money | None
@@ -165,7 +166,7 @@ class FiguresOut(Schema):
     velocity_gap: Money | None
 
 
-class CapacityActionOut(Schema):
+class CapacityActionOut(DictOut):
     kind: str
     count: int | None
     by: date | None
@@ -175,7 +176,7 @@ class CapacityActionOut(Schema):
     text: str
 
 
-class CapacityStalledOut(Schema):
+class CapacityStalledOut(DictOut):
     id: int
     name: str
     account: str
@@ -187,7 +188,7 @@ class CapacityStalledOut(Schema):
     limit_days: int
 
 
-class StageDueOut(Schema):
+class StageDueOut(DictOut):
     stage: StageRefOut
     count: int
     amount: Money
@@ -195,12 +196,12 @@ class StageDueOut(Schema):
     late: bool
 
 
-class AtRiskOut(Schema):
+class AtRiskOut(DictOut):
     count: int
     amount: Money
 
 
-class CapacityRowOut(Schema):
+class CapacityRowOut(DictOut):
     id: int
     name: str
     team: str
@@ -214,7 +215,7 @@ class CapacityRowOut(Schema):
     actions: list[CapacityActionOut]
 
 
-class CapacityOut(Schema):
+class CapacityOut(DictOut):
     scope: ScopeOut
     template: TemplateRef
     period: PlanPeriodOut

@@ -37,7 +37,7 @@ from kadence.domain import funnel as domain
 from kadence.domain.stall import StallPolicy
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
 from kadence.pipeline import month_ends as month_end_summary
-from kadence.pipeline.expressions import qualified, stalled_in_stage
+from kadence.pipeline.expressions import qualified, stall_candidates, stalled_in_stage
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     MonthEndPipeline,
@@ -441,15 +441,20 @@ def _grouped(
         m = out[row[key]]
         m.won, m.lost = row["won"] or 0, row["lost"] or 0
         m.won_amount, m.cycle_total = row["won_amount"] or ZERO, row["cycle"] or 0
+    # The open deals are counted above (PipelineTotal holds every open deal); the stalled ones are read
+    # through the stage-entry index: only the deals long in their stage (stall_candidates).
+    for m in out.values():
+        m.stall_open = m.open_count
     stalled_rows = (
         scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
+        .filter(stall_candidates(Stage.objects.values_list("pk", "standard_days"), stall, today))
+        .filter(stalled_in_stage(stall, today))
         .values(key)
-        .annotate(n=Count("id"), stalled=Count("id", filter=stalled_in_stage(stall, today)))
+        .annotate(stalled=Count("id"))
         .order_by()
     )
     for row in stalled_rows:
-        m = out[row[key]]
-        m.stall_open, m.stalled = row["n"], row["stalled"]
+        out[row[key]].stalled = row["stalled"]
     # Expenses of the deals in scope that are open or closed in the window (the deals being worked on).
     deals = Q(opportunity__status=Opportunity.Status.OPEN) | Q(opportunity__closed_on__gte=start)
     for model, attr in ((Expense, "spent"), (ExpenseBudget, "budget")):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import money_axis
 from kadence.core.errors import ValidationFailed
+from kadence.core.pagination import page_of
 from kadence.core.prg import action_post, pop_failed_post
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_date_param, parse_int
@@ -32,6 +33,7 @@ from kadence.planning.models import PeriodKind
 from kadence.planning.selectors import forecast as selectors
 from kadence.planning.services import forecast as services
 
+SELLERS_PER_PAGE = 50
 CATEGORY_COLOURS = {
     fc.BOOKED: "#1a7f37",
     fc.COMMIT: "#1f6feb",
@@ -308,6 +310,8 @@ def forecast_context(request: PageRequest) -> dict[str, Any]:
     )
     return {
         "report": report,
+        # A company has thousands of sellers: the page shows them a page at a time (the export, all).
+        "sellers_page": page_of(report.sellers, request.GET.get("sellers_page"), SELLERS_PER_PAGE),
         "history": history,
         "today": today,
         "category_rows": [(c, category_labels()[c], report.totals.figure(c)) for c in fc.CATEGORIES],
@@ -474,6 +478,7 @@ def forecast_accuracy(request: PageRequest) -> HttpResponse:
         ]
 
     total = report.total
+    sellers = page_of(report.sellers, request.GET.get("sellers_page"), SELLERS_PER_PAGE)
     return render(
         request,
         "insights/forecast_accuracy.html",
@@ -489,7 +494,8 @@ def forecast_accuracy(request: PageRequest) -> HttpResponse:
             "bias": fc.as_pct(total.summary.bias),
             "mape": fc.as_pct(total.summary.mape),
             "teams": lines(report.teams),
-            "sellers": lines(report.sellers),
+            "sellers": lines(sellers.items),
+            "sellers_page": sellers,
         },
     )
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kadence.core.errors import DomainError, ValidationFailed
-from kadence.core.pagination import Page, page_numbers
+from kadence.core.pagination import page_of
 from kadence.core.requests import PageRequest
 from kadence.core.xlsx import xlsx_response
 from kadence.insights.forms import IdealForm
@@ -73,18 +73,6 @@ def comparison_figure(report: IdealReport) -> dict[str, Any]:
             "legend": {"orientation": "h"},
         },
     }
-
-
-def _paged(rows: list[CapacityRow], number: str | None) -> Page:
-    page, _size = page_numbers(number)
-    last = max(1, -(-len(rows) // ROWS_PER_PAGE))
-    page = min(page, last)
-    return Page(
-        items=rows[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE],
-        count=len(rows),
-        page=page,
-        page_size=ROWS_PER_PAGE,
-    )
 
 
 def _with_text(rows: list[CapacityRow], report: IdealReport) -> list[tuple[CapacityRow, list[str]]]:
@@ -259,7 +247,7 @@ def ideal_funnel(request: PageRequest) -> HttpResponse:
     found = capacity_report(request.user, report)
     if request.GET.get("format") == "xlsx":
         return _xlsx(found)
-    sellers_page = _paged(found.sellers, request.GET.get("page"))
+    sellers_page = page_of(found.sellers, request.GET.get("page"), ROWS_PER_PAGE)
     context = {
         "form": _controls_as_shown(form, report),
         "error": error,

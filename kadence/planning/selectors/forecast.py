@@ -10,7 +10,7 @@ level (`probabilities_used` says so in every answer)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -170,13 +170,6 @@ def scope_period_groups(scope: Scope, period: Period, as_of: date) -> list[Group
             (fc.BOOKED, row["n"], cents(row["total"]), cents(row["weighted_total"]))
         )
     return [Group(owner, team, fc.category_rollup(items)) for (owner, team), items in sorted(by_key.items())]
-
-
-def _sum(totals: Iterable[fc.CategoryTotals]) -> fc.CategoryTotals:
-    result = fc.CategoryTotals()
-    for item in totals:
-        result = result + item
-    return result
 
 
 @dataclass(frozen=True)
@@ -441,16 +434,21 @@ def forecast_report(
     for pk, person in people_by_id.items():
         record = records.get(pk)
         team_id = record.unit_id if record else person.org_unit_id
-        row = SellerRow(person, units.get(team_id) if team_id else None, _sum(per_seller.get(pk, [])), record)
+        row = SellerRow(
+            person, units.get(team_id) if team_id else None, fc.totals_sum(per_seller.get(pk, [])), record
+        )
         row.can_adjust = bool(managing and record and pk != user.pk and in_scope(user, record.unit_id))
         sellers.append(row)
     sellers.sort(key=lambda r: (r.team.path if r.team else "~", r.user.label.lower()))
 
-    totals = _sum(g.totals for g in groups)
+    totals = fc.totals_sum(g.totals for g in groups)
     calls = unit_calls(groups, records)
     teams: dict[int, UnitRow] = {}
+    per_team: dict[int, list[fc.CategoryTotals]] = defaultdict(list)
     for group in groups:
-        teams.setdefault(group.team_id, UnitRow(units[group.team_id])).totals += group.totals
+        per_team[group.team_id].append(group.totals)
+    for team_id, team_totals in per_team.items():
+        teams[team_id] = UnitRow(units[team_id], totals=fc.totals_sum(team_totals))
     for team_id in calls:
         teams.setdefault(team_id, UnitRow(units[team_id]))
     for seller in sellers:
@@ -622,6 +620,29 @@ def _line(
     return AccuracyLine(label, points, fc.accuracy_summary(points), **extra)
 
 
+def won_per_period(
+    scope: Scope, kind: str, start: date, end: date, *, summary: bool = True
+) -> list[dict[str, Any]]:
+    """The amount won per owner × team × period (`period`: its first day) of the periods of `kind`
+    from `start` to `end`, whole periods in the past. The WonTotal summary answers it exactly (its
+    months are whole months and periods start and end on month boundaries); `summary` False reads
+    the won deals (the reference the summary is tested against)."""
+    rows: QuerySet[Any]
+    if summary:
+        rows = WonTotal.objects.filter(closed_month__range=(start, end), count__gt=0)
+        month = "closed_month"
+    else:
+        rows = Opportunity.objects.filter(status=Opportunity.Status.WON, closed_on__range=(start, end))
+        month = "closed_on"
+    return list(
+        scope.filter(rows)
+        .annotate(period=TRUNC[kind](month))
+        .values("owner_id", "team_id", "period")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+
+
 def forecast_accuracy(
     user: User,
     *,
@@ -640,17 +661,7 @@ def forecast_accuracy(
     starts = [p.start for p in periods]
     units = _units()
 
-    won = (
-        scope.filter(
-            Opportunity.objects.filter(
-                status=Opportunity.Status.WON, closed_on__range=(periods[0].start, periods[-1].end)
-            )
-        )
-        .annotate(period=TRUNC[current.kind]("closed_on"))
-        .values("owner_id", "team_id", "period")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
+    won = won_per_period(scope, current.kind, periods[0].start, periods[-1].end)
     by_owner: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     by_team: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: fc.ZERO))
     total_actual: dict[date, Decimal] = defaultdict(lambda: fc.ZERO)
