@@ -154,6 +154,7 @@ def window(date_from: date | None, date_to: date | None, today: date) -> tuple[d
 
 
 STATE_COLUMNS = ("status", "amount", "to_stage_id", "expected_close_date")
+FETCH = 10_000  # history rows read by primary key per query
 
 
 def _state_at(moment: Any) -> Subquery:
@@ -169,8 +170,8 @@ def _states(
     scope: Scope, start: date, end: date, today: date
 ) -> dict[int, tuple[State | None, State | None, State | None]]:
     """Per deal of the scope with a history row after the end of `start`: its state then, at the end
-    of `end`, and now (its last row), each state by one probe of the deal's own rows (index on
-    opportunity, changed_at); two queries."""
+    of `end`, and now: the deal's row now, each past state by one probe of the deal's own rows (index
+    on opportunity, changed_at) and then read by primary key."""
     opening = end_of(start)
     # The deals changed since the opening, found through the rows' own owner and team (indexes
     # stagechange_owner_at / stagechange_team_at): a deal of the scope changed since then has its last
@@ -179,25 +180,22 @@ def _states(
     rows = scope.filter(StageChange.objects.filter(changed_at__gte=opening))
     changed = rows.order_by().values("opportunity_id").distinct()
     deals = scope.filter(Opportunity.objects.filter(IdIn(F("pk"), Subquery(changed)))).order_by()
-    # today, the closing is now: the deal's last row
+    # the state now is the deal's own row (the history's last row says the same); today, the closing
+    # is now
     moments = {"before": opening, "after": end_of(end) if end < today else None}
-    deals = deals.annotate(
-        **{name: _state_at(moment) for name, moment in moments.items() if moment is not None},
-        now=Subquery(
-            StageChange.objects.filter(opportunity_id=OuterRef("pk")).order_by("-id").values("id")[:1]
-        ),
-    )
-    names = [name for name, moment in moments.items() if moment is not None] + ["now"]
-    ids = list(deals.values_list("pk", *names))
-    wanted = StageChange.objects.filter(
-        pk__in=deals.values(names[0]).union(*(deals.values(name) for name in names[1:]), all=True)
-    )
-    states = {pk: State(*rest) for pk, *rest in wanted.values_list("id", *STATE_COLUMNS)}
+    names = [name for name, moment in moments.items() if moment is not None]
+    deals = deals.annotate(**{name: _state_at(moments[name]) for name in names})
+    listed = list(deals.values_list("pk", "status", "amount", "stage_id", "expected_close_date", *names))
+    ids = sorted({ref for row in listed for ref in row[5:] if ref is not None})
+    states: dict[int, State] = {}
+    for first in range(0, len(ids), FETCH):  # by primary key, in batches (SQLite's parameter limit)
+        rows_of = StageChange.objects.filter(pk__in=ids[first : first + FETCH])
+        states.update({pk: State(*rest) for pk, *rest in rows_of.values_list("id", *STATE_COLUMNS)})
     found: dict[int, tuple[State | None, State | None, State | None]] = {}
-    for opp_id, *refs in ids:
+    for opp_id, status, amount, stage_id, close, *refs in listed:
+        now = State(status, amount, stage_id, close)
         by_name = dict(zip(names, refs, strict=True))
-        now = states.get(by_name["now"])
-        after = now if moments["after"] is None else states.get(by_name["after"])
+        after = states.get(by_name["after"]) if "after" in by_name else now
         found[opp_id] = (states.get(by_name["before"]), after, now)
     return found
 
