@@ -47,6 +47,24 @@ def sales_velocity(
     return Decimal(open_qualified) * rate * avg_won_amount / cycle_days
 
 
+def velocity_from_sums(
+    open_qualified: int, won: int, lost: int, won_amount: Decimal, cycle_total_days: int
+) -> Decimal | None:
+    """Sales velocity from a window's sums with nothing rounded on the way (a figure is rounded once,
+    where it is shown): win rate won ÷ (won + lost), average won amount won_amount ÷ won, cycle
+    cycle_total_days ÷ won (days from creation to win, summed over the wins). None as sales_velocity."""
+    rate = win_rate(won, lost)
+    if rate is None or not won or not cycle_total_days:
+        return None
+    # average ÷ cycle = (won_amount ÷ won) ÷ (cycle_total ÷ won) = won_amount ÷ cycle_total: one division
+    return Decimal(open_qualified) * rate * won_amount / Decimal(cycle_total_days)
+
+
+def average_age(count: int, age_total: Decimal) -> Decimal | None:
+    """The average age (days) of `count` deals whose ages sum to `age_total`; None without deals."""
+    return age_total / count if count else None
+
+
 @dataclass(frozen=True)
 class StageSpec:
     """A funnel stage for the ideal funnel: its code, win probability p (fraction, > 0) and

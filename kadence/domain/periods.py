@@ -43,6 +43,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def history_window_start(as_of: date, history_days: int) -> date:
+    """The first day of the history window the rates are learned over (the funnel's conversion, win
+    rate and cycle; the calibration's outcomes; the forecast's slip): whole months, from the first day
+    of the month `history_days` before `as_of` up to `as_of`, so that monthly summaries answer it
+    exactly. One window for one setting (ForecastPolicy.history_days) everywhere."""
+    return add_days(as_of, -history_days).replace(day=1)
+
+
 def month_bounds(day: date) -> tuple[date, date]:
     """First and last day of the month that holds `day`."""
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -124,11 +124,16 @@ class Totals:
 
 
 def funnel_totals(report: FunnelReport) -> Totals:
-    """The totals row: sums, and the average age over all open deals (weighted by stage counts)."""
-    aged = [(r.count, r.avg_age) for r in report.stages if r.count and r.avg_age is not None]
-    n = sum(c for c, _a in aged)
-    age = (sum((c * a for c, a in aged), ZERO) / n).quantize(Decimal("0.1")) if n else None
-    return Totals(report.count, report.amount, report.weighted, age)
+    """The totals row: sums, and the average age over all open deals, from the stages' unrounded sums
+    of ages (rounded once, as shown)."""
+    n = sum(r.count for r in report.stages)
+    age = domain.average_age(n, sum((r.age_total for r in report.stages), ZERO))
+    return Totals(
+        report.count,
+        report.amount,
+        report.weighted,
+        age.quantize(Decimal("0.1")) if age is not None else None,
+    )
 
 
 # --- weighted pipeline over time -----------------------------------------------------------------
@@ -314,10 +319,10 @@ class Metrics:
 
     @property
     def velocity(self) -> Decimal | None:
-        """Computed as the funnel computes it (unrounded win rate, average and cycle)."""
-        rate = domain.win_rate(self.won, self.lost)
-        avg = (self.won_amount / self.won).quantize(CENT) if self.won else None
-        value = domain.sales_velocity(self.qualified, rate, avg, self.cycle_days)
+        """Computed as the funnel computes it: from the sums, nothing rounded on the way."""
+        value = domain.velocity_from_sums(
+            self.qualified, self.won, self.lost, self.won_amount, self.cycle_total
+        )
         return value.quantize(CENT) if value is not None else None
 
     @property

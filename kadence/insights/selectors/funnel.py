@@ -29,6 +29,7 @@ from django.utils import timezone
 from kadence.core.models import User
 from kadence.core.visibility import Scope
 from kadence.domain import funnel as domain
+from kadence.domain.periods import history_window_start
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, qualified
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
@@ -78,6 +79,7 @@ class StageRow:
     amount: Decimal = ZERO
     weighted: Decimal = ZERO
     avg_age: Decimal | None = None
+    age_total: Decimal = ZERO  # Σ age (days) of the stage's deals: the totals' average comes from it
     advanced: int = 0
     lost: int = 0
     conversion: Decimal | None = None
@@ -135,9 +137,9 @@ def _fill(rows: dict[int, StageRow], grouped: Iterable[dict], key: str, as_of: d
             continue
         target.count, target.amount = row["n"], row["amount_sum"] or ZERO
         target.weighted = (row["w"] or ZERO).quantize(Decimal("0.01"))
-        target.avg_age = (Decimal((as_of - EPOCH).days) - Decimal(row["days"]) / Decimal(row["n"])).quantize(
-            Decimal("0.1")
-        )
+        target.age_total = Decimal((as_of - EPOCH).days) * row["n"] - Decimal(row["days"])
+        age = domain.average_age(row["n"], target.age_total)
+        target.avg_age = age.quantize(Decimal("0.1")) if age is not None else None
         qualified += row["qualified"] or 0
     return qualified
 
@@ -272,9 +274,8 @@ def _flows_summary(
 
 
 def window_start(as_of: date, history_days: int) -> date:
-    """The history window: whole months, from the first day of the month `history_days` before
-    `as_of` up to `as_of` (so monthly summaries answer it exactly)."""
-    return (as_of - timedelta(days=history_days)).replace(day=1)
+    """The history window (kadence.domain.periods.history_window_start: whole months)."""
+    return history_window_start(as_of, history_days)
 
 
 def _flows(
@@ -349,7 +350,7 @@ def funnel_report(
     rate = domain.win_rate(won, lost)
     avg_won = (won_amount / won).quantize(Decimal("0.01")) if won else None
     cycle_days = (Decimal(cycle) / won).quantize(Decimal("0.1")) if won else None
-    velocity = domain.sales_velocity(qualified, rate, avg_won, cycle_days)
+    velocity = domain.velocity_from_sums(qualified, won, lost, won_amount, cycle)  # from the sums, unrounded
     return FunnelReport(
         scope=scope,
         template=template,

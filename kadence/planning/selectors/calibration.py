@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -35,6 +35,7 @@ from kadence.core.visibility import can_read_calibration
 from kadence.deals.models import C139Assessment
 from kadence.domain import c139 as c139_domain
 from kadence.domain import calibration as cal
+from kadence.domain.periods import history_window_start
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, Stage, StageChange
 from kadence.planning.models import Calibration, ForecastPolicy
 
@@ -53,8 +54,9 @@ BANDS: tuple[c139_domain.Band, ...] = (
 
 
 def history_start(as_of: date, policy: ForecastPolicy) -> date:
-    """The first day of the history window that ends on `as_of`."""
-    return as_of - timedelta(days=policy.history_days - 1)
+    """The first day of the history window that ends on `as_of`: the funnel's window for the same
+    setting (kadence.domain.periods.history_window_start, whole months)."""
+    return history_window_start(as_of, policy.history_days)
 
 
 def _closed_q(template_id: int, since: date, as_of: date, prefix: str = "") -> Q:
