@@ -21,14 +21,24 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    Max,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.db.models.functions import (
+    Coalesce,
+    RowNumber,
+    TruncDate,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +46,7 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.validation import clean_date
-from kadence.core.visibility import Scope, can_lead, in_scope, resolve_scope, sees_regions, sellers_q
+from kadence.core.visibility import IdIn, Scope, can_lead, in_scope, resolve_scope, sees_regions, sellers_q
 from kadence.domain import forecast as fc
 from kadence.domain.periods import (
     PERIOD_KINDS,
@@ -50,7 +60,8 @@ from kadence.domain.periods import (
     year_bounds,
 )
 from kadence.pipeline.expressions import WEIGHTED, forecast_category, time_bucket
-from kadence.pipeline.models import Opportunity, PipelineTotal, WonTotal
+from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, WonTotal
+from kadence.pipeline.month_ends import end_of
 from kadence.planning.models import ForecastSnapshot, ForecastSubmission, OrderForecast
 
 CENT = Decimal("0.01")
@@ -396,6 +407,36 @@ def _bucket_rows(qs: QuerySet[Opportunity], as_of: date) -> tuple[fc.Figure, lis
     ]
 
 
+def pipeline_as_it_stood(scope: Scope, day: date, since: date) -> QuerySet[StageChange]:
+    """The deals of the scope as they stood at the end of `day` (issue 11 §2): each one's history row in
+    force then (the highest id written before then, kadence.pipeline.changes), with its stage, level,
+    probability, amount, close date, status, category, owner and team of that moment; `closed_on` the
+    day its win was recorded on (or the close date given with it). What was not yet recorded that day
+    (a win entered later with an earlier date) is not in it: the forecast as it could be made then.
+    A deal closed before `since` and unchanged since (its `updated_at` follows its last row) cannot
+    count in a figure from `since` on, so its rows are not read."""
+    end = end_of(day)
+    # (a day's margin: a closing's history row is written just after the deal's updated_at)
+    closed_before = timezone.make_aware(datetime.combine(since - timedelta(days=1), datetime.min.time()))
+    deals = Opportunity.objects.exclude(
+        status__in=(Opportunity.Status.WON, Opportunity.Status.LOST), updated_at__lt=closed_before
+    )
+    if scope.q():  # the deals that were the scope's before then: a row names whose the deal was then
+        rows = scope.filter(StageChange.objects.filter(changed_at__lt=end)).order_by()
+        deals = deals.filter(IdIn(F("pk"), Subquery(rows.values("opportunity_id").distinct())))
+    last = (
+        StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=end)
+        .order_by()
+        .values("opportunity_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    won_on = Coalesce(
+        "opportunity__closed_on", TruncDate("changed_at", tzinfo=timezone.get_default_timezone())
+    )
+    return scope.filter(StageChange.objects.filter(pk__in=last)).annotate(closed_on=won_on)
+
+
 def forecast_report(
     user: User,
     *,
@@ -408,8 +449,13 @@ def forecast_report(
     """The forecast of a scope for a period, as of a date (METHODOLOGY §9.1–§9.4)."""
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     period = forecast_period(period_kind, period_start, as_of)
-    groups = scope_period_groups(scope, period, as_of)
-    booked_to_date, buckets = _scope_bucket_rows(scope, as_of)
+    if as_of < timezone.localdate():  # the pipeline as it stood that day, not today's deals
+        past = pipeline_as_it_stood(scope, as_of, since=min(period.start, year_bounds(as_of)[0]))
+        groups = period_groups(past, period, as_of)  # type: ignore[arg-type]
+        booked_to_date, buckets = _bucket_rows(past, as_of)  # type: ignore[arg-type]
+    else:
+        groups = scope_period_groups(scope, period, as_of)
+        booked_to_date, buckets = _scope_bucket_rows(scope, as_of)
     records = records_for(period, submission_q(scope))
     own = scope.owner is not None and scope.owner.pk == user.pk
 
