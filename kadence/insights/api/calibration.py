@@ -14,7 +14,7 @@ from ninja.responses import codes_4xx
 
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, In, Money, Reason
-from kadence.insights.api.common import ScopeOut, TemplateRef
+from kadence.insights.api.common import ScopeOut, TemplateRef, scope_out
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
@@ -210,12 +210,7 @@ def calibration_out(report: CalibrationReport) -> dict[str, Any]:
 def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
     scope, result = report.scope, report.forecast
     return {
-        "scope": {
-            "kind": scope.kind,
-            "label": scope.label,
-            "unit_id": scope.unit.pk if scope.unit else None,
-            "owner_id": scope.owner.pk if scope.owner else None,
-        },
+        "scope": scope_out(scope),
         "period_kind": report.period.kind,
         "period_start": report.period.start,
         "period_end": report.period.end,

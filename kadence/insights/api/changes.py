@@ -11,7 +11,7 @@ from ninja.responses import codes_4xx
 
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import Day, ErrorOut, Id, Money, PageQuery, RefOut, UserRef
-from kadence.insights.api.common import ScopeOut
+from kadence.insights.api.common import ScopeOut, scope_out
 from kadence.insights.selectors.changes import MAX_DAYS_BACK, DealChange, State, pipeline_changes
 
 router = Router(tags=["insights"])
@@ -140,12 +140,7 @@ def pipeline_changes_api(request: ApiRequest, query: Query[ChangesQuery]) -> dic
     return {
         "date_from": report.date_from,
         "date_to": report.date_to,
-        "scope": {
-            "kind": scope.kind,
-            "label": scope.label,
-            "unit_id": scope.unit.pk if scope.unit else None,
-            "owner_id": scope.owner.pk if scope.owner else None,
-        },
+        "scope": scope_out(scope),
         "bars": [
             {"code": b.code, "label": b.label, "sign": b.sign, "count": b.count, "amount": b.amount}
             for b in report.bars

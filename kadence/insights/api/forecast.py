@@ -29,7 +29,7 @@ from kadence.core.schemas import (
     page_out,
 )
 from kadence.domain import forecast as fc
-from kadence.insights.api.common import ScopeOut
+from kadence.insights.api.common import ScopeOut, scope_out
 from kadence.planning.models import ForecastSubmission
 from kadence.planning.selectors import forecast as selectors
 from kadence.planning.services import forecast as services
@@ -276,15 +276,6 @@ class AccuracyOut(DictOut):
 
 
 # --- shaping ---------------------------------------------------------------------------------------------
-
-
-def scope_out(scope: selectors.Scope) -> dict[str, Any]:
-    return {
-        "kind": scope.kind,
-        "label": scope.label,
-        "owner_id": scope.owner.pk if scope.owner else None,
-        "unit_id": scope.unit.pk if scope.unit else None,
-    }
 
 
 def period_out(period: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from kadence.core.api import ApiRequest
 from kadence.core.errors import ValidationFailed
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, Money
 from kadence.core.visibility import Scope, resolve_scope
-from kadence.insights.api.common import ScopeOut, TemplateRef
+from kadence.insights.api.common import ScopeOut, TemplateRef, scope_out
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
     Metrics,
@@ -196,15 +196,6 @@ class AnalysisOut(Schema):
 
 
 # --- conversions ---------------------------------------------------------------------------------
-
-
-def scope_out(scope: Scope) -> dict[str, Any]:
-    return {
-        "kind": scope.kind,
-        "label": scope.label,
-        "unit_id": scope.unit.pk if scope.unit else None,
-        "owner_id": scope.owner.pk if scope.owner else None,
-    }
 
 
 def _template(template: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from kadence.core.schemas import (
     PositiveMoneyIn,
 )
 from kadence.domain import capacity as cap
-from kadence.insights.api.common import ScopeOut, TemplateRef
+from kadence.insights.api.common import ScopeOut, TemplateRef, scope_out
 from kadence.insights.selectors.ideal import (
     CapacityReport,
     CapacityRow,
@@ -244,13 +244,7 @@ def q(value: Decimal | None, places: str = "0.01") -> Decimal | None:
 
 
 def _scope(report: IdealReport) -> dict[str, Any]:
-    scope = report.scope
-    return {
-        "kind": scope.kind,
-        "label": scope.label,
-        "unit_id": scope.unit.pk if scope.unit else None,
-        "owner_id": scope.owner.pk if scope.owner else None,
-    }
+    return scope_out(report.scope)
 
 
 def _stage_ref(stage: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from kadence.core.schemas import (
 )
 from kadence.deals.models import StallAction
 from kadence.domain.stall import StallReason
-from kadence.insights.api.common import ScopeOut
+from kadence.insights.api.common import ScopeOut, scope_out
 from kadence.insights.selectors.stalled import (
     DEFAULT_SORT,
     StalledRow,
@@ -230,12 +230,7 @@ def stalled_deals(request: ApiRequest, query: Query[StalledQuery]) -> dict[str, 
     scope = report.scope
     return {
         "as_of": report.as_of,
-        "scope": {
-            "kind": scope.kind,
-            "label": scope.label,
-            "unit_id": scope.unit.pk if scope.unit else None,
-            "owner_id": scope.owner.pk if scope.owner else None,
-        },
+        "scope": scope_out(scope),
         "policy": {
             "factor": report.policy.factor,
             "no_activity_days": report.policy.no_activity_days,
