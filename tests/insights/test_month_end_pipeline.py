@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from kadence.core.visibility import resolve_scope
 from kadence.insights.selectors.analysis import (
@@ -23,14 +22,11 @@ from kadence.insights.selectors.funnel import Slice
 from kadence.pipeline import month_ends as month_end_summary
 from kadence.pipeline import services, summary
 from kadence.pipeline.models import (
-    LossReason,
     MonthEndBuilt,
     MonthEndPipeline,
     ProcessTemplate,
-    Stage,
-    StageChange,
 )
-from tests.insights.test_funnel_pages import TODAY, _deal, build_world
+from tests.insights.test_funnel_pages import TODAY, build_world, spread_history
 from tests.versions import opp_version
 
 
@@ -39,20 +35,7 @@ def world(org, no_gates):
     """build_world's deals plus two with moves, a loss and a reopening, their history spread over the
     last seven months (some rows out of id order), and the summaries rebuilt."""
     ns = build_world(org)
-    stages = list(Stage.objects.filter(template__is_default=True).order_by("order"))
-    d1 = _deal(org.rita, org.account, 1, "123456.78", ns.q_end)
-    services.opportunity_move_stage(org.rita, d1.pk, stage_id=stages[3].pk, version=opp_version(d1.pk))
-    services.opportunity_move_stage(org.rita, d1.pk, stage_id=stages[1].pk, version=opp_version(d1.pk))
-    d2 = _deal(org.tom, ns.tom_account, 2, "99999.99", ns.q_end)
-    services.opportunity_close_lost(
-        org.tom, d2.pk, loss_reason_id=LossReason.objects.first().pk, version=opp_version(d2.pk)
-    )
-    services.opportunity_reopen(org.tom, d2.pk, reason="客户重新招标", version=opp_version(d2.pk))
-    services.opportunity_move_stage(org.tom, d2.pk, stage_id=stages[4].pk, version=opp_version(d2.pk))
-    now = timezone.now()
-    ages = iter([170, 120, 60, 150, 140, 100, 30, 200, 45, 10, 75, 5, 90, 130, 20])
-    for row in StageChange.objects.filter(opportunity__in=[d1, d2, ns.a, ns.c, ns.won]).order_by("id"):
-        StageChange.objects.filter(pk=row.pk).update(changed_at=now - timedelta(days=next(ages, 3)))
+    d1, d2 = spread_history(ns)
     summary.rebuild()
     ns.d1, ns.d2 = d1, d2
     return ns
