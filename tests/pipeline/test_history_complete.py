@@ -123,3 +123,93 @@ def test_the_migration_fills_old_rows_and_catches_a_deal_up(org):
     with connection.cursor() as cursor:
         cursor.execute(migration.CATCH_UP)
         assert cursor.rowcount == 0
+
+
+def _as_before_0016(deal_id: int, applied) -> None:
+    """The history as it stood before owners were recorded: every row filled (by 0017) with the deal's
+    owner and team of today, no `reassigned` rows, and 0016 applied at `applied`."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    deal = Opportunity.objects.get(pk=deal_id)
+    StageChange.objects.filter(opportunity_id=deal_id, kind="reassigned").delete()
+    StageChange.objects.filter(opportunity_id=deal_id).update(owner_id=deal.owner_id, team_id=deal.team_id)
+    MigrationRecorder(connection).migration_qs.filter(
+        app="pipeline", name="0016_history_of_every_change"
+    ).update(applied=applied)
+
+
+def _run_owners_migration() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("kadence.pipeline.migrations.0022_owners_from_audit")
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.fill(apps, editor)
+
+
+@pytest.mark.django_db
+def test_the_migration_puts_back_past_owners_from_the_audit_trail(org, no_gates):
+    from django.utils import timezone
+
+    from kadence.core.models import AuditEntry
+
+    early = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="reassigned last",
+        amount="100000",
+        expected_close_date=date.today() + timedelta(days=60),
+    )
+    services.opportunity_reassign(org.dora, early.pk, owner_id=org.nick.pk, version=opp_version(early.pk))
+    moved_at = AuditEntry.objects.get(entity="pipeline.opportunity", entity_id=early.pk, field="owner").at
+    middle = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="reassigned, then edited",
+        amount="100000",
+        expected_close_date=date.today() + timedelta(days=60),
+    )
+    services.opportunity_reassign(org.dora, middle.pk, owner_id=org.nick.pk, version=opp_version(middle.pk))
+    services.opportunity_update(org.nick, middle.pk, version=opp_version(middle.pk), amount="130000")
+    _as_before_0016(early.pk, timezone.now())
+    _as_before_0016(middle.pk, timezone.now())
+    untouched = dict(
+        StageChange.objects.exclude(opportunity__in=[early, middle]).values_list("pk", "owner_id")
+    )
+
+    _run_owners_migration()
+
+    first = StageChange.objects.filter(opportunity=early).order_by("id").first()
+    assert (first.owner, first.team_id) == (org.rita, org.rita.org_unit_id)  # whose it was then
+    last = _last(early.pk)
+    assert (last.kind, last.owner, last.team_id) == ("reassigned", org.nick, org.nick.org_unit_id)
+    assert last.changed_at == moved_at and last.changed_by == org.dora
+    assert_history_says(early.pk)  # the deal's history ends where the deal is
+
+    rows = list(StageChange.objects.filter(opportunity=middle).order_by("id"))
+    assert [r.owner for r in rows] == [org.rita, org.nick]  # the row after the move keeps the new owner
+    assert not any(r.kind == "reassigned" for r in rows)  # not slipped between older rows
+    assert_history_says(middle.pk)
+    assert dict(
+        StageChange.objects.exclude(opportunity__in=[early, middle]).values_list("pk", "owner_id")
+    ) == (untouched)
+
+
+@pytest.mark.django_db
+def test_the_owners_migration_leaves_rows_written_since_0016(org):
+    deal = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="recent",
+        amount="100000",
+        expected_close_date=date.today() + timedelta(days=60),
+    )
+    services.opportunity_reassign(org.dora, deal.pk, owner_id=org.nick.pk, version=opp_version(deal.pk))
+    before = list(StageChange.objects.filter(opportunity=deal).order_by("id").values_list("kind", "owner_id"))
+    _run_owners_migration()  # 0016 was applied before all of this (the test database's migrate)
+    after = list(StageChange.objects.filter(opportunity=deal).order_by("id").values_list("kind", "owner_id"))
+    assert after == before == [("created", org.rita.pk), ("reassigned", org.nick.pk)]
