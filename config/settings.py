@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "kadence.core",
     "kadence.accounts",
     "kadence.pipeline",
@@ -169,6 +171,12 @@ if REDIS_URL:
 else:
     # Only derived, rebuildable data is cached; login throttling is kept in the database.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (`kadence worker`, started by `kadence demo` and `kadence serve --worker`): Django's tasks
+# API (the django-tasks backport) with its database backend, so imports, snapshots and digests run off the
+# request on SQLite or PostgreSQL with no extra server. The worker also enqueues the scheduled jobs
+# (kadence.core.jobs) when they fall due.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

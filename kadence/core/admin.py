@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from kadence.core.models import ApiToken, AuditEntry, OrgUnit, User
+from kadence.core.models import ApiToken, AuditEntry, OrgUnit, ScheduledJob, User
 
 
 @admin.register(OrgUnit)
@@ -67,4 +67,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(admin.ModelAdmin):
+    """When each scheduled job (kadence.core.jobs) was last enqueued; the runs themselves are under
+    Django Tasks DB. Read-only: the worker keeps these rows."""
+
+    list_display = ("name", "last_due_at", "last_enqueued_at", "last_task_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

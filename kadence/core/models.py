@@ -196,3 +196,21 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}@{self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ScheduledJob(models.Model):
+    """The last due moment a scheduled job (kadence.core.jobs) was enqueued for: the worker enqueues a
+    job once per due moment, whichever of several workers gets there first (it locks this row)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_due_at = models.DateTimeField(null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,4 +1,5 @@
-"""`kadence demo`: migrate, load the demo company once, print the logins, serve it."""
+"""`kadence demo`: migrate, load the demo company once, print the logins, serve it with the background
+worker."""
 
 from __future__ import annotations
 
@@ -30,4 +31,4 @@ class Command(BaseCommand):
             self.stdout.write("Loading the demo company…")
             call_command("load_demo", seed=seed, stdout=self.stdout)  # prints the logins
         if not no_serve:
-            call_command("serve", host=host, port=port)
+            call_command("serve", host=host, port=port, worker=True)  # with the background worker
