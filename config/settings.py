@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kadence.deals",
     "kadence.planning",
     "kadence.insights",
+    "kadence.transfer",
     "kadence.demo",
 ]
 

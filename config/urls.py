@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("kadence.deals.urls")),
     path("", include("kadence.planning.urls")),
     path("", include("kadence.insights.urls")),
+    path("", include("kadence.transfer.urls")),
 ]

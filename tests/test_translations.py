@@ -7,7 +7,9 @@ library's gettext, so a catalogue edited but not recompiled is caught here.
 from __future__ import annotations
 
 import ast
+import csv
 import gettext
+import io
 import json
 import re
 from collections import Counter
@@ -597,11 +599,14 @@ def walk(
         seen_patterns[name] = 200
         content_type = response.get("Content-Type", "")
         charts = set()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         if content_type.startswith(XLSX_TYPE):
-            texts = workbook_texts(response.content)
+            texts = workbook_texts(body)
+        elif content_type.startswith("text/csv"):  # a list's export: every cell, header first
+            texts = [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
         else:
             assert content_type.startswith("text/html"), f"{url}: {content_type}"
-            html = response.content.decode()
+            html = body.decode()
             texts = visible_text(html)
             charts = {("chart", problem) for problem in chart_problems(html)}
             for link in LINK.findall(html):

@@ -34,16 +34,9 @@ ContactId = IdPath
 @router.get("/accounts", response={200: PageOut[AccountOut], codes_4xx: ErrorOut})
 def list_accounts(request: ApiRequest, query: Query[AccountQuery]) -> dict[str, Any]:
     """Accounts you may see, filtered and sorted; `count` counts only those."""
-    filters = selectors.AccountFilters(
-        q=query.q,
-        industry_id=query.industry_id,
-        region_id=query.region_id,
-        owner_id=query.owner_id,
-        status=query.status or "",
-    )
     page = selectors.account_list(
         request.auth,
-        filters,
+        query.filters(),
         sort=query.sort,
         page=query.page,
         page_size=query.page_size,

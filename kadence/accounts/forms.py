@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account, Contact, Industry
+from kadence.accounts.selectors import SORTS, AccountFilters
 from kadence.core.formfields import model_choice_field
 from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import (
@@ -244,3 +245,19 @@ class AccountFilterForm(forms.Form):
             return None
         self.is_valid()
         return self.cleaned_data.get(name) if name not in self.errors else None
+
+    def filters(self) -> AccountFilters:
+        """The filters as the selectors take them (the list page and its export read the same)."""
+        industry, region, owner = self.value_of("industry"), self.value_of("region"), self.value_of("owner")
+        return AccountFilters(
+            q=(self.value_of("q") or "").strip(),
+            industry_id=industry.pk if industry else None,
+            region_id=region.pk if region else None,
+            owner_id=owner.pk if owner else None,
+            status=self.value_of("status") or "",
+        )
+
+    def ordering(self) -> str:
+        """The list's order (an unknown one: by name)."""
+        sort = self.value_of("sort") or "name"
+        return sort if sort in SORTS else "name"

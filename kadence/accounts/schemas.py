@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from ninja import Field, Schema
 
 from kadence.accounts.models import Account, Contact
-from kadence.accounts.selectors import SORTS
+from kadence.accounts.selectors import SORTS, AccountFilters
 from kadence.core.schemas import (
+    Clean,
     CursorPageQuery,
     Id,
     In,
@@ -88,13 +89,29 @@ class AccountDetailOut(AccountOut):
         }
 
 
-class AccountQuery(CursorPageQuery):
+class AccountFiltersQuery(Clean):
+    """The account list's filters and order (the list pages them, an export reads them all)."""
+
     q: str = Field("", max_length=200, description="Part of the name or address.")
     industry_id: Id | None = None
     region_id: Id | None = None
     owner_id: Id | None = None
     status: AccountStatus | None = None
     sort: AccountSort = "name"
+
+    def filters(self) -> AccountFilters:
+        """The filters as the selectors take them (the list and its export read the same)."""
+        return AccountFilters(
+            q=self.q,
+            industry_id=self.industry_id,
+            region_id=self.region_id,
+            owner_id=self.owner_id,
+            status=self.status or "",
+        )
+
+
+class AccountQuery(CursorPageQuery, AccountFiltersQuery):
+    pass
 
 
 class AccountIn(In):
@@ -147,9 +164,13 @@ class ContactOut(Timestamps):
     version: int
 
 
-class ContactQuery(CursorPageQuery):
+class ContactFiltersQuery(Clean):
     account_id: Id | None = None
     q: str = Field("", max_length=100, description="Part of the name or title.")
+
+
+class ContactQuery(CursorPageQuery, ContactFiltersQuery):
+    pass
 
 
 class _ContactFields(Schema):

@@ -50,6 +50,13 @@ def account_list(
     page_size: int = 25,
     cursor: str | None = None,
 ) -> Page:
+    qs = account_rows(user, f, sort=sort).select_related("industry", "region", "owner")
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+
+
+def account_rows(user: User, f: AccountFilters | None = None, *, sort: str = "name") -> QuerySet[Account]:
+    """The accounts `user` may see, filtered and in the list's order (the list pages them, an export
+    reads them all)."""
     f = f or AccountFilters()
     qs: QuerySet[Account] = visible_accounts(user)
     q = clean_search(f.q)
@@ -60,8 +67,7 @@ def account_list(
             qs = qs.filter(**{attr: getattr(f, attr)})
     if f.status:
         qs = qs.filter(status=f.status)
-    qs = qs.select_related("industry", "region", "owner").order_by(SORTS.get(sort, "name"), "id")
-    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+    return qs.order_by(SORTS.get(sort, "name"), "id")
 
 
 def account_detail(user: User, account_id: int) -> Account:
@@ -106,14 +112,19 @@ def contact_list(
     page_size: int = 25,
     cursor: str | None = None,
 ) -> Page:
+    qs = contact_rows(user, account_id=account_id, q=q).select_related("account")
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+
+
+def contact_rows(user: User, *, account_id: int | None = None, q: str = "") -> QuerySet[Contact]:
+    """The contacts `user` may see, filtered and in the list's order."""
     qs = visible_contacts(user)
     if account_id:
         qs = qs.filter(account_id=account_id)
     q = clean_search(q)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q))
-    qs = qs.select_related("account").order_by("account__name", "name", "id")
-    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+    return qs.order_by("account__name", "name", "id")
 
 
 def contact_detail(user: User, contact_id: int) -> Contact:

@@ -41,16 +41,7 @@ from kadence.core.visibility import (
 @require_GET
 def account_list(request: PageRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET, user=request.user)
-    industry, region, owner = form.value_of("industry"), form.value_of("region"), form.value_of("owner")
-    filters = selectors.AccountFilters(
-        q=(form.value_of("q") or "").strip(),
-        industry_id=industry.pk if industry else None,
-        region_id=region.pk if region else None,
-        owner_id=owner.pk if owner else None,
-        status=form.value_of("status") or "",
-    )
-    sort = request.GET.get("sort") or "name"
-    sort = sort if sort in selectors.SORTS else "name"
+    filters, sort = form.filters(), form.ordering()
     page = selectors.account_list(
         request.user, filters, sort=sort, page=parse_int(request.GET.get("page")) or 1
     )

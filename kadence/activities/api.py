@@ -21,10 +21,8 @@ ActivityId = IdPath
 @router.get("/activities", response={200: PageOut[ActivityOut], codes_4xx: ErrorOut})
 def list_activities(request: ApiRequest, query: Query[ActivityQuery]) -> dict[str, Any]:
     """Activities you may see, newest first."""
-    filters = selectors.ActivityFilters(**query.dict(exclude={"page", "page_size", "cursor"}))
-    filters.kind = filters.kind or ""
     page = selectors.activity_list(
-        request.auth, filters, page=query.page, page_size=query.page_size, cursor=query.cursor
+        request.auth, query.filters(), page=query.page, page_size=query.page_size, cursor=query.cursor
     )
     return page_out(page)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.forms import ServiceForm, UserChoiceField
 from kadence.activities.models import Activity
+from kadence.activities.selectors import ActivityFilters
 from kadence.core.formfields import DateField, choice_field, model_choice_field
 from kadence.core.models import User
 from kadence.core.validation import MAX_ID
@@ -99,6 +100,7 @@ class ActivityFilterForm(forms.Form):
     """The activity list's filters, parsed leniently: a bad value means "any"."""
 
     DONE_CHOICES = [("", _("All")), ("0", _("Planned")), ("1", _("Done"))]
+    DONE_VALUES = {"1": True, "0": False}
 
     kind = forms.ChoiceField(
         label=_("kind"), required=False, choices=[("", _("All"))] + list(Activity.Kind.choices)
@@ -121,3 +123,16 @@ class ActivityFilterForm(forms.Form):
             return None
         self.is_valid()
         return self.cleaned_data.get(name) if name not in self.errors else None
+
+    def filters(self) -> ActivityFilters:
+        """The filters as the selectors take them (the list page and its export read the same)."""
+        owner = self.value_of("owner")
+        return ActivityFilters(
+            kind=self.value_of("kind") or "",
+            account_id=self.value_of("account"),
+            opportunity_id=self.value_of("opportunity"),
+            owner_id=owner.pk if owner else None,
+            done=self.DONE_VALUES.get(self.value_of("done") or ""),
+            date_from=self.value_of("date_from"),
+            date_to=self.value_of("date_to"),
+        )

@@ -9,7 +9,8 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.activities.models import Activity
-from kadence.core.schemas import CursorPageQuery, Day, Id, In, PatchIn, Timestamps, UserRef, Version
+from kadence.activities.selectors import ActivityFilters
+from kadence.core.schemas import Clean, CursorPageQuery, Day, Id, In, PatchIn, Timestamps, UserRef, Version
 
 if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
     Kind = str
@@ -54,7 +55,9 @@ class ActivityOut(Timestamps):
         return list(obj.contacts.all())
 
 
-class ActivityQuery(CursorPageQuery):
+class ActivityFiltersQuery(Clean):
+    """The activity list's filters (the list pages them, an export reads them all)."""
+
     kind: Kind | None = None
     account_id: Id | None = None
     opportunity_id: Id | None = None
@@ -62,6 +65,16 @@ class ActivityQuery(CursorPageQuery):
     done: bool | None = Field(None, description="true: done; false: planned; absent: both.")
     date_from: Day | None = None
     date_to: Day | None = None
+
+    def filters(self) -> ActivityFilters:
+        """The filters as the selectors take them (the list and its export read the same)."""
+        filters = ActivityFilters(**self.dict(exclude={"page", "page_size", "cursor", "format"}))
+        filters.kind = filters.kind or ""
+        return filters
+
+
+class ActivityQuery(CursorPageQuery, ActivityFiltersQuery):
+    pass
 
 
 class ActivityIn(In):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, QuerySet, When
 
 from kadence.activities.models import Activity
 from kadence.core.models import User
@@ -32,6 +32,12 @@ def activity_list(
     page_size: int = 25,
     cursor: str | None = None,
 ) -> Page:
+    qs = activity_rows(user, f).select_related("account", "opportunity", "owner").prefetch_related("contacts")
+    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+
+
+def activity_rows(user: User, f: ActivityFilters | None = None) -> QuerySet[Activity]:
+    """The activities `user` may see, filtered and in the list's order (newest first)."""
     f = f or ActivityFilters()
     qs = visible_activities(user)
     for attr in ("kind", "account_id", "opportunity_id", "owner_id"):
@@ -43,12 +49,7 @@ def activity_list(
         qs = qs.filter(date__gte=f.date_from)
     if f.date_to:
         qs = qs.filter(date__lte=f.date_to)
-    qs = (
-        qs.select_related("account", "opportunity", "owner")
-        .prefetch_related("contacts")
-        .order_by("-date", "-id")
-    )
-    return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+    return qs.order_by("-date", "-id")
 
 
 def activity_detail(user: User, activity_id: int) -> Activity:

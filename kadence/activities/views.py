@@ -29,24 +29,13 @@ from kadence.core.validation import parse_int
 from kadence.core.visibility import access_activity, access_opportunity, can_write_activity
 from kadence.pipeline.selectors import OpportunityFilters, opportunity_list
 
-DONE_VALUES = {"1": True, "0": False}
-
 
 @login_required
 @require_GET
 def activity_list(request: PageRequest) -> HttpResponse:
     user = request.user
     form = ActivityFilterForm(request.GET, user=user)
-    owner = form.value_of("owner")
-    filters = selectors.ActivityFilters(
-        kind=form.value_of("kind") or "",
-        account_id=form.value_of("account"),
-        opportunity_id=form.value_of("opportunity"),
-        owner_id=owner.pk if owner else None,
-        done=DONE_VALUES.get(form.value_of("done") or ""),
-        date_from=form.value_of("date_from"),
-        date_to=form.value_of("date_to"),
-    )
+    filters = form.filters()
     page = selectors.activity_list(user, filters, page=parse_int(request.GET.get("page")) or 1)
     account = None
     if filters.account_id:

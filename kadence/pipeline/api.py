@@ -63,15 +63,9 @@ def _detail(request: ApiRequest, opp_id: int) -> Opportunity:
 def list_opportunities(request: ApiRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
     """Opportunities you may see (own, deal team, or in your managed units), filtered, sorted and
     paginated; `count` counts only those."""
-    fields = query.dict(exclude={"page", "page_size", "sort", "cursor"})
-    fields.update(
-        status=query.status or "",
-        forecast_category=query.forecast_category or "",
-        staging=query.staging or "",
-    )
     page = selectors.opportunity_list(
         request.auth,
-        selectors.OpportunityFilters(**fields),
+        query.filters(),
         sort=query.sort,
         page=query.page,
         page_size=query.page_size,

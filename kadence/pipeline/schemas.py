@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from kadence.accounts.schemas import AccountRef
 from kadence.core.schemas import (
+    Clean,
     CursorPageQuery,
     Day,
     Id,
@@ -25,7 +26,7 @@ from kadence.core.schemas import (
     cents,
 )
 from kadence.pipeline.models import ExitCriterion, ForecastCategory, Opportunity
-from kadence.pipeline.selectors import DEFAULT_SORT, SORTS, opportunity_permissions
+from kadence.pipeline.selectors import DEFAULT_SORT, SORTS, OpportunityFilters, opportunity_permissions
 
 if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
     Status = str
@@ -189,7 +190,9 @@ class OpportunityDetailOut(OpportunityOut):
         return opportunity_permissions(context["request"].auth, obj)
 
 
-class OpportunityQuery(CursorPageQuery):
+class OpportunityFiltersQuery(Clean):
+    """The opportunity list's filters and order (the list pages them, an export reads them all)."""
+
     q: str = Field("", max_length=200, description="Part of the name or the account's name.")
     status: Status | None = None
     stage_id: Id | None = None
@@ -205,6 +208,20 @@ class OpportunityQuery(CursorPageQuery):
     close_to: Day | None = None
     mine: bool = Field(False, description="Only those you own.")
     sort: Sort = DEFAULT_SORT
+
+    def filters(self) -> OpportunityFilters:
+        """The filters as the selectors take them (the list and its export read the same)."""
+        fields = self.dict(exclude={"page", "page_size", "sort", "cursor", "format"})
+        fields.update(
+            status=self.status or "",
+            forecast_category=self.forecast_category or "",
+            staging=self.staging or "",
+        )
+        return OpportunityFilters(**fields)
+
+
+class OpportunityQuery(CursorPageQuery, OpportunityFiltersQuery):
+    pass
 
 
 class OpportunityIn(In):

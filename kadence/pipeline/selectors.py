@@ -117,10 +117,18 @@ def opportunity_list(
 ) -> Page:
     """One page of the opportunities `user` may see, filtered and sorted (unknown sort → default), by
     number or after `cursor` (core.pagination)."""
-    qs = _filtered(user, filters or OpportunityFilters())
-    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    qs = qs.select_related("account", "owner", "stage", "level", "team", "template").order_by(order, "-id")
+    qs = opportunity_rows(user, filters, sort=sort)
+    qs = qs.select_related("account", "owner", "stage", "level", "team", "template")
     return paginate(qs, page, page_size, cursor=cursor, keyset=True)
+
+
+def opportunity_rows(
+    user: User, filters: OpportunityFilters | None = None, *, sort: str = DEFAULT_SORT
+) -> QuerySet[Opportunity]:
+    """The opportunities `user` may see, filtered and in the list's order: the list pages them, an
+    export reads them all."""
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    return _filtered(user, filters or OpportunityFilters()).order_by(order, "-id")
 
 
 def opportunity_totals(
