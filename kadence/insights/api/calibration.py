@@ -18,6 +18,7 @@ from kadence.insights.api.common import ScopeOut, TemplateRef, scope_out
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
+    ModelForecast,
     ProbabilisticReport,
     probabilistic_forecast,
 )
@@ -126,6 +127,19 @@ class SlipOut(Schema):
     p90: int | None
 
 
+class ModelOut(Schema):
+    model: str = Field(description="configured | calibrated | time_aware.")
+    label: str
+    note: str = Field(description="What the model assumes.")
+    deals: int
+    p10: Money
+    p50: Money
+    p90: Money
+    mean: Money
+    expected: Money
+    p_target: Money | None
+
+
 class ProbabilisticOut(Schema):
     scope: ScopeOut
     period_kind: str
@@ -150,6 +164,11 @@ class ProbabilisticOut(Schema):
     probabilities: list[ProbabilityUsedOut]
     note: str
     slip: SlipOut
+    models: list[ModelOut] = Field(
+        description="The same deals under each model side by side: configured, calibrated (rates counted at"
+        " as_of) and time-aware (won inside the period given stage and age, issue 11 §5)."
+    )
+    episodes: int = Field(description="Stage entries known at as_of the time-aware model rests on.")
 
 
 class ProbabilisticQuery(Clean):
@@ -207,6 +226,22 @@ def calibration_out(report: CalibrationReport) -> dict[str, Any]:
     }
 
 
+def model_out(model: ModelForecast) -> dict[str, Any]:
+    result = model.forecast
+    return {
+        "model": model.model,
+        "label": model.label,
+        "note": model.note,
+        "deals": result.deals,
+        "p10": result.p10,
+        "p50": result.p50,
+        "p90": result.p90,
+        "mean": result.mean,
+        "expected": result.expected,
+        "p_target": result.p_target,
+    }
+
+
 def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
     scope, result = report.scope, report.forecast
     return {
@@ -230,6 +265,8 @@ def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
         "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in result.histogram],
         "probabilities": [p.__dict__ for p in report.probabilities],
         "note": report.note,
+        "models": [model_out(m) for m in report.models],
+        "episodes": report.episodes,
         "slip": {
             "deals": report.slips.deals,
             "p10": report.slips.percentile(10),

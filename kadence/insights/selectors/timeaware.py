@@ -1,0 +1,182 @@
+"""The inputs of the time-aware forecast (issue 11 §5, kadence.domain.survival) and of the calibrated
+one at any date, as they were known at `as_of`:
+
+- **episodes**: every stage entry recorded in the history window up to the end of `as_of` (a history
+  row of a moving kind other than won / lost), with how it ended — won or lost (the deal's first
+  closing row after it, recorded by then) or still open at as_of (censored) — and after how many
+  days. Loaded aggregated, one grouped query: (stage, outcome, days) → count; a few thousand rows
+  whatever the number of deals. Kept in the cache until the stage history grows.
+- **calibrated probabilities**: the observed win rate of each level counted from the deals closed in
+  the history window ending at as_of (kadence.planning.selectors.calibration.calibration_counts),
+  where the level has the policy's minimum of outcomes; the configured probability otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection
+from django.db.models import Case, IntegerField, Max, OuterRef, Subquery, Value, When
+from django.utils import timezone
+
+from kadence.core.caching import cached
+from kadence.domain import calibration as cal
+from kadence.domain import survival as sv
+from kadence.pipeline.expressions import EpochDays, day_number
+from kadence.pipeline.models import ProbabilityLevel, StageChange
+from kadence.pipeline.month_ends import end_of
+from kadence.planning.models import ForecastPolicy
+from kadence.planning.selectors.calibration import LEVEL, calibration_counts, history_start
+
+CACHE_SECONDS = 24 * 3600
+ENTERING = tuple(k for k in StageChange.TRANSITIONS if k not in (StageChange.Kind.WON, StageChange.Kind.LOST))
+CLOSING = (StageChange.Kind.WON, StageChange.Kind.LOST)
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """Aggregated stage episodes: `stages` (the cells' stage ids, ascending) and per group the cell
+    index, the duration in days, the outcome (survival.CENSORED / WON / LOST) and the count."""
+
+    stages: tuple[int, ...]
+    cell: tuple[int, ...]
+    duration: tuple[int, ...]
+    outcome: tuple[int, ...]
+    count: tuple[int, ...]
+
+    @property
+    def entries(self) -> int:
+        return sum(self.count)
+
+    def curves(self, horizon: int = sv.DEFAULT_HORIZON) -> sv.Curves:
+        return sv.estimate(
+            self.cell, self.duration, self.outcome, self.count, cells=len(self.stages), horizon=horizon
+        )
+
+    def cells_of(self, stage_ids: np.ndarray) -> np.ndarray:
+        """The cell index of each stage id (−1 for a stage with no episode)."""
+        known = np.asarray(self.stages, dtype=np.int64)
+        if known.size == 0:
+            return np.full(stage_ids.shape, -1, dtype=np.int64)
+        index = np.clip(np.searchsorted(known, stage_ids), 0, known.size - 1)
+        return np.where(known[index] == stage_ids, index, -1).astype(np.int64)
+
+
+def _episode_rows(as_of: date, since: date) -> Episodes:
+    end = end_of(as_of)
+    start = timezone.make_aware(timezone.datetime.combine(since, timezone.datetime.min.time()))
+    # the first closing recorded after the entry and by the end of as_of, as day × 4 + (1 won | 2 lost)
+    fate = (
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"),
+            kind__in=CLOSING,
+            changed_at__gt=OuterRef("changed_at"),
+            changed_at__lt=end,
+        )
+        .order_by("changed_at", "id")
+        .annotate(
+            code=EpochDays("changed_at") * Value(4)
+            + Case(
+                When(kind=StageChange.Kind.WON, then=Value(sv.WON)),
+                default=Value(sv.LOST),
+                output_field=IntegerField(),
+            )
+        )
+        .values("code")[:1]
+    )
+    inner = (
+        StageChange.objects.filter(kind__in=ENTERING, changed_at__gte=start, changed_at__lt=end)
+        .order_by()
+        .annotate(entry=EpochDays("changed_at"), fate=Subquery(fate, output_field=IntegerField()))
+        .values_list("to_stage_id", "entry", "fate")
+    )
+    sql, params = inner.query.sql_with_params()
+    today = day_number(as_of)
+    grouped = (
+        "SELECT t.to_stage_id, CASE WHEN t.fate IS NULL THEN 0 ELSE t.fate - (t.fate / 4) * 4 END, "
+        "CASE WHEN t.fate IS NULL THEN %s - t.entry ELSE t.fate / 4 - t.entry END, COUNT(*) "
+        f"FROM ({sql}) t GROUP BY 1, 2, 3"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, (today, *params))
+        rows = [tuple(int(v) for v in row) for row in cursor.fetchall()]
+    stages = tuple(sorted({row[0] for row in rows}))
+    index = {stage: i for i, stage in enumerate(stages)}
+    return Episodes(
+        stages=stages,
+        cell=tuple(index[r[0]] for r in rows),
+        outcome=tuple(r[1] for r in rows),
+        duration=tuple(r[2] for r in rows),
+        count=tuple(r[3] for r in rows),
+    )
+
+
+def _history_mark() -> int:
+    return StageChange.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def episodes(as_of: date, policy: ForecastPolicy) -> Episodes:
+    """The stage episodes known at the end of `as_of` (see the module docstring), cached until the
+    history grows (a new row changes its largest id, hence the key)."""
+    since = history_start(as_of, policy)
+    key = f"kadence:episodes:{as_of.isoformat()}:{since.isoformat()}:{_history_mark()}"
+    return cached(
+        key,
+        lambda: _episode_rows(as_of, since),
+        CACHE_SECONDS,
+        valid=lambda found: isinstance(found, Episodes),
+    )
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """One level's calibrated probability (percent) at a date, its source and its outcomes."""
+
+    probability: Decimal
+    source: str
+    outcomes: int
+
+
+def _calibrated_rows(template_ids: tuple[int, ...], as_of: date, policy: ForecastPolicy) -> dict:
+    levels = {
+        code: (pk, probability)
+        for pk, code, probability in ProbabilityLevel.objects.values_list("pk", "code", "probability")
+    }
+    result: dict[int, dict[int, Calibrated]] = {}
+    for template_id in template_ids:
+        row = {pk: Calibrated(p, str(cal.Source.CONFIGURED), 0) for pk, p in levels.values()}
+        for bucket in calibration_counts(template_id, as_of=as_of, policy=policy)[LEVEL]:
+            if bucket.key not in levels:
+                continue
+            pk, configured = levels[bucket.key]
+            probability, source = cal.effective_probability(
+                configured,
+                bucket.outcomes,
+                bucket.won,
+                min_outcomes=policy.calibration_min_outcomes,
+                use_calibrated=True,
+            )
+            row[pk] = Calibrated(probability, str(source), bucket.outcomes)
+        result[template_id] = row
+    return result
+
+
+def calibrated_at(
+    template_ids: set[int], as_of: date, policy: ForecastPolicy
+) -> dict[int, dict[int, Calibrated]]:
+    """template id → level id → the calibrated probability as it could be counted at as_of (observed
+    where the level has enough outcomes, configured otherwise), cached until the history grows."""
+    wanted = tuple(sorted(template_ids))
+    key = (
+        f"kadence:calibrated-at:{as_of.isoformat()}:{policy.history_days}:{policy.calibration_min_outcomes}:"
+        f"{','.join(map(str, wanted))}:{_history_mark()}"
+    )
+    return cached(
+        key,
+        lambda: _calibrated_rows(wanted, as_of, policy),
+        CACHE_SECONDS,
+        valid=lambda f: isinstance(f, dict),
+    )
