@@ -421,6 +421,7 @@ class ForecastInputs:
 
     ids: np.ndarray
     cents: np.ndarray
+    expected: np.ndarray
     p_in: np.ndarray
     p_win: np.ndarray
     q: dict[str, np.ndarray]
@@ -443,7 +444,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
     probabilities: list[ProbabilityUsed] = []
     q: dict[str, np.ndarray] = {}
     if len(rows):
-        ids, cents = rows[:, 0], np.ascontiguousarray(rows[:, 1])
+        ids, cents, expected = rows[:, 0], np.ascontiguousarray(rows[:, 1]), rows[:, 4]
         keys = (rows[:, 2] << 32) | rows[:, 3]  # (process, level) as one integer: ids are below 2**31
         pairs, inverse = np.unique(keys, return_inverse=True)
         inverse = inverse.ravel()
@@ -501,6 +502,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
             last=end - today,
         )
     else:
+        expected = np.zeros(0, dtype=np.int64)
         ids, cents, p_win, p_in = (
             np.zeros(0, dtype=np.int64),
             np.zeros(0, dtype=np.int64),
@@ -511,6 +513,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
     return ForecastInputs(
         ids=ids,
         cents=cents,
+        expected=expected,
         p_in=p_in,
         p_win=p_win,
         q=q,
