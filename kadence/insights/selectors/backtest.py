@@ -255,7 +255,8 @@ def backtest(
     _check_run(trials, seed)
     policy = ForecastPolicy.current()
     mark = _history_mark()
-    scope_key = f"{scope.owner.pk if scope.owner else ''}:{scope.unit_ids and sorted(scope.unit_ids)}"
+    units = "-".join(map(str, sorted(scope.unit_ids))) if scope.unit_ids is not None else "all"
+    scope_key = f"{scope.owner.pk if scope.owner else 'any'}:{units}"
     done = []
     for period in past_periods(kind, count, until):
         key = (

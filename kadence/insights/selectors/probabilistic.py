@@ -156,6 +156,10 @@ class ModelForecast:
     def note(self) -> str:
         return str(MODEL_NOTES[self.model])
 
+    @property
+    def p_target_pct(self) -> Decimal | None:
+        return None if self.forecast.p_target is None else self.forecast.p_target * 100
+
 
 @dataclass(frozen=True)
 class ProbabilisticReport:
