@@ -83,7 +83,7 @@ def _estimate(
     outcomes = events_won + events_lost
     after = np.cumsum(outcomes[:, ::-1], axis=1)[:, ::-1]
     outcomes_after = np.concatenate((after[:, 1:], np.zeros((after.shape[0], 1))), axis=1)
-    return survival, won, outcomes_after
+    return survival.astype(np.float64), won, outcomes_after
 
 
 def estimate(

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import numpy as np
 from django.db import connection
@@ -43,7 +44,9 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    Model,
     OuterRef,
+    QuerySet,
     Subquery,
     Sum,
 )
@@ -73,6 +76,7 @@ from kadence.planning.selectors.calibration import (
 from kadence.planning.selectors.forecast import pipeline_as_it_stood
 from kadence.planning.selectors.targets import target_for
 
+M = TypeVar("M", bound=Model)
 MAX_TRIALS = 50_000
 MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
@@ -226,15 +230,70 @@ def _slip_rows(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
 
 
+def _slip_rows_then(as_of: date, policy: ForecastPolicy) -> SlipHistory:
+    """The slip as the history knew it at the end of a past as_of: the deals whose row in force then is a
+    win recorded in the window (its local day is the close day), against the expected close date of
+    their last entering row before it. The same figures _slip_rows gives on the data as it stood."""
+    end = end_of(as_of)
+    since = history_start(as_of, policy)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    last = (
+        StageChange.objects.filter(opportunity_id=OuterRef("opportunity_id"), changed_at__lt=end)
+        .order_by("-changed_at", "-id")
+        .values("id")[:1]
+    )
+    planned = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"),
+            kind__in=ENTERING,
+            changed_at__lt=OuterRef("changed_at"),
+        )
+        .order_by("-changed_at", "-id")
+        .annotate(day=DayNumber("expected_close_date"))
+        .values("day")[:1]
+    )
+    won_at = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"), kind=StageChange.Kind.WON, changed_at__lt=end
+        )
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    # the deals won at the end of as_of (their row in force then says so), each once, by the day of its win
+    in_force = (
+        StageChange.objects.filter(status=Opportunity.Status.WON, changed_at__lt=end)
+        .filter(id=Subquery(last))
+        .annotate(won_at=won_at)
+        .filter(won_at__gte=start)
+    )
+    planned = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"), kind__in=ENTERING, changed_at__lt=OuterRef("won_at")
+        )
+        .order_by("-changed_at", "-id")
+        .annotate(day=DayNumber("expected_close_date"))
+        .values("day")[:1]
+    )
+    rows = (
+        in_force.annotate(slip=EpochDays("won_at") - planned)
+        .values("slip")
+        .annotate(n=Count("id"))
+        .order_by("slip")
+    )
+    pairs = [(int(row["slip"]), row["n"]) for row in rows if row["slip"] is not None]
+    return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
+
+
 def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     """Company-wide close-date slip of the won deals closed in the history window: one grouped query
     (about a second over a million deals), kept in the cache until the stage history grows (a new
     history row — a win, a loss, a move — changes its largest id, hence the key)."""
     last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
-    key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}"
+    past = is_past(as_of)
+    key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}:{past}"
     return cached(
         key,
-        lambda: _slip_rows(as_of, policy),
+        lambda: _slip_rows_then(as_of, policy) if past else _slip_rows(as_of, policy),
         SLIP_CACHE_SECONDS,
         valid=lambda found: isinstance(found, SlipHistory),
     )
@@ -243,7 +302,9 @@ def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
 COLUMNS = 7  # deal id, amount (cents), process, level, expected close (day), stage, stage entered (day)
 
 
-def _slip_filter(qs, period: Period, as_of: date, slips: SlipHistory, prefix: str = ""):  # type: ignore[no-untyped-def]
+def _slip_filter(
+    qs: QuerySet[M], period: Period, as_of: date, slips: SlipHistory, prefix: str = ""
+) -> QuerySet[M]:
     earliest_slip, latest_slip = (slips.days[0], slips.days[-1]) if slips.days else (0, 0)
     # p_in > 0 needs expected + min slip ≤ end (and, for a future period, expected + max slip ≥ start)
     qs = qs.filter(**{f"{prefix}expected_close_date__lte": add_days(period.end, -earliest_slip)})
@@ -252,7 +313,7 @@ def _slip_filter(qs, period: Period, as_of: date, slips: SlipHistory, prefix: st
     return qs
 
 
-def _fetch(query) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _fetch(query: QuerySet[Any, Any]) -> np.ndarray:
     # amounts as whole cents and dates as day numbers, computed by the database: exact, and a quarter of
     # a million of them (a company's open deals) load as one integer array, not as Python objects
     sql, params = query.query.sql_with_params()
@@ -322,7 +383,9 @@ def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
     last = min(period.end, as_of)
     if is_past(as_of):
         rows = pipeline_as_it_stood(scope, as_of, period.start).filter(
-            status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=last
+            status=Opportunity.Status.WON,
+            closed_on__gte=period.start,
+            closed_on__lte=last,  # type: ignore[misc]
         )
         return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     return scope.filter(

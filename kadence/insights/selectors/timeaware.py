@@ -14,7 +14,7 @@ one at any date, as they were known at `as_of`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import numpy as np
@@ -67,7 +67,7 @@ class Episodes:
 
 def _episode_rows(as_of: date, since: date) -> Episodes:
     end = end_of(as_of)
-    start = timezone.make_aware(timezone.datetime.combine(since, timezone.datetime.min.time()))
+    start = timezone.make_aware(datetime.combine(since, time.min))
     # the first closing recorded after the entry and by the end of as_of, as day × 4 + (1 won | 2 lost)
     fate = (
         StageChange.objects.filter(

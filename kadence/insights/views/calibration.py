@@ -544,17 +544,19 @@ def backtest_view(request: PageRequest) -> HttpResponse:
     """The backtest (?unit_id= | owner_id=, period_kind=, periods=; ?format=xlsx exports)."""
     today = timezone.localdate()
     error: DomainError | None = None
-    scope = {"unit_id": _id(request, "unit_id"), "owner_id": _id(request, "owner_id")}
+    unit_id, owner_id = _id(request, "unit_id"), _id(request, "owner_id")
     try:
-        params = {
-            **scope,
-            "period_kind": request.GET.get("period_kind") or None,
-            "periods": int_param(_param(request, "periods"), "periods", high=MAX_PERIODS),
-        }
-        report = backtest(request.user, until=today, **params)
+        report = backtest(
+            request.user,
+            until=today,
+            unit_id=unit_id,
+            owner_id=owner_id,
+            period_kind=request.GET.get("period_kind") or None,
+            periods=int_param(_param(request, "periods"), "periods", high=MAX_PERIODS),
+        )
     except ValidationFailed as exc:
         error = exc
-        report = backtest(request.user, until=today, **scope)
+        report = backtest(request.user, until=today, unit_id=unit_id, owner_id=owner_id)
     if request.GET.get("format") == "xlsx" and error is None:
         return backtest_export(report)
     query: dict[str, Any] = {"period_kind": report.period_kind, "periods": len(report.periods)}

@@ -14,7 +14,7 @@ from kadence.core.validation import parse_date_param
 from kadence.insights.selectors.backtest import LABELS, backtest
 
 
-def _pct(value) -> str:  # type: ignore[no-untyped-def]
+def _pct(value) -> str:
     return "—" if value is None else f"{float(value) * 100:.1f} %"
 
 
@@ -45,7 +45,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError("No such user (give --user USERNAME).")
         try:
-            until = parse_date_param(options["until"], "until") if options["until"] else timezone.localdate()
+            until = (
+                parse_date_param(options["until"], "until") if options["until"] else None
+            ) or timezone.localdate()
             report = backtest(
                 user,
                 until=until,
