@@ -184,3 +184,53 @@ def test_backtest_api_page_export_and_command(history, client, token_for):  # no
     )
     text = out.getvalue()
     assert text.count("\n| 20") == 2 and "Brier" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days_back", [0, 20])
+def test_episodes_are_the_history_counted_by_hand(history, days_back):  # noqa: F811
+    """The grouped SQL (one window pass) against a count row by row: each stage entry in the window,
+    ended by the deal's first closing recorded after it by the end of as_of, else censored at as_of."""
+    from collections import Counter
+
+    from kadence.domain import survival as sv
+    from kadence.insights.selectors.timeaware import episodes
+    from kadence.planning.selectors.calibration import history_start
+
+    policy = ForecastPolicy.current()
+    day = timezone.localdate() - timedelta(days=days_back)
+    end = end_of(day)
+    start = timezone.make_aware(
+        timezone.datetime.combine(history_start(day, policy), timezone.datetime.min.time())
+    )
+    rows = list(
+        StageChange.objects.filter(changed_at__gte=start, changed_at__lt=end).order_by(
+            "opportunity_id", "changed_at", "id"
+        )
+    )
+    local = lambda moment: (timezone.localtime(moment).date() - day).days  # noqa: E731 - days relative to as_of
+    expected: Counter = Counter()
+    for index, row in enumerate(rows):
+        if row.kind not in ENTERING:
+            continue
+        fate = next(
+            (
+                later
+                for later in rows[index + 1 :]
+                if later.opportunity_id == row.opportunity_id and later.kind in ("won", "lost")
+            ),
+            None,
+        )
+        if fate is None:
+            expected[(row.to_stage_id, sv.CENSORED, -local(row.changed_at))] += 1
+        else:
+            outcome = sv.WON if fate.kind == "won" else sv.LOST
+            expected[(row.to_stage_id, outcome, local(fate.changed_at) - local(row.changed_at))] += 1
+    found = episodes(day, policy)
+    got = Counter()
+    for cell, outcome, duration, count in zip(
+        found.cell, found.outcome, found.duration, found.count, strict=True
+    ):
+        got[(found.stages[cell], outcome, duration)] += count
+    assert got == expected and sum(expected.values()) > 0
+    assert any(key[1] != sv.CENSORED for key in expected)

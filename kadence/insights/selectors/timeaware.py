@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import Case, IntegerField, Max, OuterRef, Subquery, Value, When
+from django.db.models import Case, IntegerField, Max, Value, When
 from django.utils import timezone
 
 from kadence.core.caching import cached
@@ -68,40 +68,40 @@ class Episodes:
 def _episode_rows(as_of: date, since: date) -> Episodes:
     end = end_of(as_of)
     start = timezone.make_aware(datetime.combine(since, time.min))
-    # the first closing recorded after the entry and by the end of as_of, as day × 4 + (1 won | 2 lost)
-    fate = (
-        StageChange.objects.filter(
-            opportunity_id=OuterRef("opportunity_id"),
+    # every row of the window, a closing one carrying its day × 4 + (1 won | 2 lost)
+    closing_code = Case(
+        When(
             kind__in=CLOSING,
-            changed_at__gt=OuterRef("changed_at"),
-            changed_at__lt=end,
-        )
-        .order_by("changed_at", "id")
-        .annotate(
-            code=EpochDays("changed_at") * Value(4)
+            then=EpochDays("changed_at") * Value(4)
             + Case(
                 When(kind=StageChange.Kind.WON, then=Value(sv.WON)),
                 default=Value(sv.LOST),
                 output_field=IntegerField(),
-            )
-        )
-        .values("code")[:1]
+            ),
+        ),
+        default=None,
+        output_field=IntegerField(),
     )
     inner = (
-        StageChange.objects.filter(kind__in=ENTERING, changed_at__gte=start, changed_at__lt=end)
+        StageChange.objects.filter(changed_at__gte=start, changed_at__lt=end, kind__in=(*ENTERING, *CLOSING))
         .order_by()
-        .annotate(entry=EpochDays("changed_at"), fate=Subquery(fate, output_field=IntegerField()))
-        .values_list("to_stage_id", "entry", "fate")
+        .annotate(entry=EpochDays("changed_at"), code=closing_code)
+        .values_list("opportunity_id", "changed_at", "id", "kind", "to_stage_id", "entry", "code")
     )
     sql, params = inner.query.sql_with_params()
-    today = day_number(as_of)
+    entering = ", ".join(["%s"] * len(ENTERING))
+    # one pass in (deal, moment) order: the first closing after each row is the smallest code among the
+    # rows that follow it (days only grow along a deal's history), no subquery per entry
     grouped = (
-        "SELECT t.to_stage_id, CASE WHEN t.fate IS NULL THEN 0 ELSE t.fate - (t.fate / 4) * 4 END, "
-        "CASE WHEN t.fate IS NULL THEN %s - t.entry ELSE t.fate / 4 - t.entry END, COUNT(*) "
-        f"FROM ({sql}) t GROUP BY 1, 2, 3"
+        "SELECT w.to_stage_id, CASE WHEN w.fate IS NULL THEN 0 ELSE w.fate - (w.fate / 4) * 4 END, "
+        "CASE WHEN w.fate IS NULL THEN %s - w.entry ELSE w.fate / 4 - w.entry END, COUNT(*) FROM ("
+        "SELECT t.to_stage_id, t.kind, t.entry, MIN(t.code) OVER (PARTITION BY t.opportunity_id "
+        "ORDER BY t.changed_at, t.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS fate "
+        f"FROM ({sql}) t) w WHERE w.kind IN ({entering}) GROUP BY 1, 2, 3"
     )
+    today = day_number(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(grouped, (today, *params))
+        cursor.execute(grouped, (today, *params, *[str(k) for k in ENTERING]))
         rows = [tuple(int(v) for v in row) for row in cursor.fetchall()]
     stages = tuple(sorted({row[0] for row in rows}))
     index = {stage: i for i, stage in enumerate(stages)}
@@ -118,11 +118,20 @@ def _history_mark() -> int:
     return StageChange.objects.aggregate(last=Max("id"))["last"] or 0
 
 
+def _mark_for(as_of: date) -> str:
+    """The cache generation of figures counted from the history up to as_of: a past day's until the
+    history grows (a new row changes its largest id); today's for the hour — every change would
+    invalidate them, they take seconds over a million deals, and one more row moves them little (the
+    deals they are applied to are always read live)."""
+    if as_of >= timezone.localdate():
+        return f"h{timezone.now():%Y%m%d%H}"
+    return str(_history_mark())
+
+
 def episodes(as_of: date, policy: ForecastPolicy) -> Episodes:
-    """The stage episodes known at the end of `as_of` (see the module docstring), cached until the
-    history grows (a new row changes its largest id, hence the key)."""
+    """The stage episodes known at the end of `as_of` (see the module docstring), cached (_mark_for)."""
     since = history_start(as_of, policy)
-    key = f"kadence:episodes:{as_of.isoformat()}:{since.isoformat()}:{_history_mark()}"
+    key = f"kadence:episodes:{as_of.isoformat()}:{since.isoformat()}:{_mark_for(as_of)}"
     return cached(
         key,
         lambda: _episode_rows(as_of, since),
@@ -168,11 +177,11 @@ def calibrated_at(
     template_ids: set[int], as_of: date, policy: ForecastPolicy
 ) -> dict[int, dict[int, Calibrated]]:
     """template id → level id → the calibrated probability as it could be counted at as_of (observed
-    where the level has enough outcomes, configured otherwise), cached until the history grows."""
+    where the level has enough outcomes, configured otherwise), cached (_mark_for)."""
     wanted = tuple(sorted(template_ids))
     key = (
         f"kadence:calibrated-at:{as_of.isoformat()}:{policy.history_days}:{policy.calibration_min_outcomes}:"
-        f"{','.join(map(str, wanted))}:{_history_mark()}"
+        f"{','.join(map(str, wanted))}:{_mark_for(as_of)}"
     )
     return cached(
         key,
