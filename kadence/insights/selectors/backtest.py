@@ -8,7 +8,8 @@ expected to close in the period; a point, so P10 = P50 = P90), **configured**, *
 **time_aware** (the Monte-Carlo of each, kadence.insights.selectors.probabilistic).
 
 Per period and model: P10 / P50 / P90, covered (P10 ≤ actual ≤ P90), the P50 error (P50 − actual).
-Per model over the periods: coverage, MAPE (mean |P50 − actual| ÷ actual over the periods with an
+Per model over the periods (those with a deal open at the start or a win; an empty period is no
+test): coverage, MAPE (mean |P50 − actual| ÷ actual over the periods with an
 actual), bias (Σ (P50 − actual) ÷ Σ actual) and the Brier score of the win probabilities (per deal
 open at the start: the model's probability of it being won inside the period against whether it was).
 
@@ -197,8 +198,10 @@ def _period_rows(
 
 def _summaries(periods: list[BacktestPeriod]) -> tuple[ModelSummary, ...]:
     result = []
+    # a period with nothing open at its start and nothing won is no test of a forecast (0 = 0)
+    tested = [p for p in periods if p.open_deals or p.actual]
     for index, model in enumerate(MODELS):
-        rows = [(p.actual, p.rows[index]) for p in periods]
+        rows = [(p.actual, p.rows[index]) for p in tested]
         if not rows:
             result.append(ModelSummary(model, Decimal(0), None, None, Decimal(0), None))
             continue

@@ -5,8 +5,9 @@ start of every past period, beside the actual won amount (issue 11 §6; kadence.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.models import User
@@ -35,8 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("--trials", type=int, default=None)
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--markdown", action="store_true", help="Print Markdown tables.")
+        parser.add_argument("--language", default=None, help="en or zh-hans (default: the site's language).")
 
     def handle(self, *args, **options):
+        with translation.override(options["language"] or settings.LANGUAGE_CODE):
+            self._handle(**options)
+
+    def _handle(self, **options):
         user = (
             User.objects.filter(username=options["user"]).first()
             if options["user"]
@@ -77,7 +83,7 @@ class Command(BaseCommand):
             line = [f"{period.start:%Y-%m}", f"{period.actual:,.0f}", *cells]
             self.stdout.write(("| " + " | ".join(line) + " |") if md else "  ".join(line))
         self.stdout.write("")
-        summary_head = ["Model", "Covered", "MAPE", "Bias", "Mean |error|", "Brier"]
+        summary_head = ["Model", "Covered", "MAPE", "Bias", "Mean abs. error", "Brier"]
         if md:
             self.stdout.write("| " + " | ".join(summary_head) + " |")
             self.stdout.write("|" + "---|" * len(summary_head))
