@@ -236,3 +236,26 @@ def test_episodes_are_the_history_counted_by_hand(history, days_back):  # noqa: 
         got[(found.stages[cell], outcome, duration)] += count
     assert got == expected and sum(expected.values()) > 0
     assert any(key[1] != sv.CENSORED for key in expected)
+
+
+@pytest.mark.django_db
+def test_calibrated_model_today_reads_the_stored_calibration_and_a_past_day_recounts(org):
+    """Today: the stored rows of `kadence calibrate` (a recount over a million deals takes seconds), used
+    whether or not the process is switched to them; a past day: counted from the history then."""
+    from kadence.insights.selectors.timeaware import calibrated_at
+    from kadence.pipeline.models import ProbabilityLevel, ProcessTemplate
+    from kadence.planning.models import Calibration
+
+    template = ProcessTemplate.objects.get(code="tianlong8")
+    level_i, level_c = ProbabilityLevel.objects.get(code="I"), ProbabilityLevel.objects.get(code="C")
+    policy = ForecastPolicy.current()
+    Calibration.objects.create(
+        template=template, dimension="level", key="I", outcomes=policy.calibration_min_outcomes, won=3
+    )
+    Calibration.objects.create(template=template, dimension="level", key="C", outcomes=1, won=1)  # too few
+    today = calibrated_at({template.pk}, timezone.localdate(), policy)[template.pk]
+    expected_i = (Decimal(300) / policy.calibration_min_outcomes).quantize(Decimal("0.01"))
+    assert (today[level_i.pk].source, today[level_i.pk].probability) == ("calibrated", expected_i)
+    assert (today[level_c.pk].source, today[level_c.pk].probability) == ("configured", level_c.probability)
+    past = calibrated_at({template.pk}, timezone.localdate() - timedelta(days=1), policy)[template.pk]
+    assert past[level_i.pk].source == "configured"  # no closed history in the fixture

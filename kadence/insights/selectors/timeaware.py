@@ -8,7 +8,8 @@ one at any date, as they were known at `as_of`:
   whatever the number of deals. Kept in the cache until the stage history grows.
 - **calibrated probabilities**: the observed win rate of each level counted from the deals closed in
   the history window ending at as_of (kadence.planning.selectors.calibration.calibration_counts),
-  where the level has the policy's minimum of outcomes; the configured probability otherwise.
+  where the level has the policy's minimum of outcomes; the configured probability otherwise. For
+  today, the stored calibration (`kadence calibrate`) whether or not the process is switched to it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from kadence.domain import survival as sv
 from kadence.pipeline.expressions import EpochDays, day_number
 from kadence.pipeline.models import ProbabilityLevel, StageChange
 from kadence.pipeline.month_ends import end_of
-from kadence.planning.models import ForecastPolicy
+from kadence.planning.models import Calibration, ForecastPolicy
 from kadence.planning.selectors.calibration import LEVEL, calibration_counts, history_start
 
 CACHE_SECONDS = 24 * 3600
@@ -155,20 +156,35 @@ def _calibrated_rows(template_ids: tuple[int, ...], as_of: date, policy: Forecas
         for pk, code, probability in ProbabilityLevel.objects.values_list("pk", "code", "probability")
     }
     result: dict[int, dict[int, Calibrated]] = {}
+    stored: dict[int, list[tuple[str, int, int]]] = {}
+    if as_of >= timezone.localdate():
+        # today: the stored calibration (`kadence calibrate`, nightly), not a recount of the whole history
+        for template_id, key, outcomes, won in Calibration.objects.filter(
+            template_id__in=template_ids, dimension=LEVEL
+        ).values_list("template_id", "key", "outcomes", "won"):
+            stored.setdefault(template_id, []).append((key, outcomes, won))
     for template_id in template_ids:
         row = {pk: Calibrated(p, str(cal.Source.CONFIGURED), 0) for pk, p in levels.values()}
-        for bucket in calibration_counts(template_id, as_of=as_of, policy=policy)[LEVEL]:
-            if bucket.key not in levels:
+        counts = (
+            stored.get(template_id, [])
+            if as_of >= timezone.localdate()
+            else [
+                (b.key, b.outcomes, b.won)
+                for b in calibration_counts(template_id, as_of=as_of, policy=policy)[LEVEL]
+            ]
+        )
+        for key, outcomes, won in counts:
+            if key not in levels:
                 continue
-            pk, configured = levels[bucket.key]
+            pk, configured = levels[key]
             probability, source = cal.effective_probability(
                 configured,
-                bucket.outcomes,
-                bucket.won,
+                outcomes,
+                won,
                 min_outcomes=policy.calibration_min_outcomes,
                 use_calibrated=True,
             )
-            row[pk] = Calibrated(probability, str(source), bucket.outcomes)
+            row[pk] = Calibrated(probability, str(source), outcomes)
         result[template_id] = row
     return result
 
