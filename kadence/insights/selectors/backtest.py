@@ -33,6 +33,7 @@ from kadence.core.caching import cached
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.visibility import Scope, resolve_scope
+from kadence.domain import montecarlo as mc
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
 from kadence.pipeline.models import Opportunity
 from kadence.planning.models import ForecastPolicy
@@ -136,8 +137,6 @@ def _quantiles(totals: np.ndarray) -> tuple[int, int, int]:
 
 
 def _simulate(cents: np.ndarray, q: np.ndarray, trials: int, seed: int, base: int) -> tuple[int, int, int]:
-    from kadence.domain import montecarlo as mc
-
     return _quantiles(mc.simulate_totals(cents, np.clip(q, 0, 1), trials=trials, seed=seed, base_cents=base))
 
 
@@ -154,8 +153,6 @@ def _period_rows(
         if model == WEIGHTED:
             in_period = np.zeros(inputs.ids.shape, dtype=bool)
             if inputs.ids.size:
-                from kadence.domain import montecarlo as mc
-
                 # the weighted pipeline counts the deals expected to close in the period, at their level's
                 # configured probability (no slip)
                 in_period = (
