@@ -104,7 +104,9 @@ def run_floor(limit: int | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--list", default="opportunities")
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--limit", type=int)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import IO, Any, Literal, cast
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -274,7 +274,8 @@ class _Sink:
 def xlsx_chunks(title: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
     """The xlsx file as a stream of bytes, written as the rows come (constant memory)."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    target = cast(IO[bytes], sink)  # file-like enough: zipfile streams to what it cannot seek
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, text in (
             ("[Content_Types].xml", _CONTENT_TYPES),
             ("_rels/.rels", _RELS),

@@ -288,5 +288,7 @@ def test_probabilistic_page_bad_settings_and_export(org, client):
     assert client.get("/forecast/probabilistic/?period_start=31-12-2025").status_code == 422
     export = client.get("/forecast/probabilistic/?trials=100&format=xlsx")
     assert export.status_code == 200
-    sheets = load_workbook(BytesIO(export.content)).sheetnames
-    assert len(sheets) == 3
+    book = load_workbook(BytesIO(export.content))
+    assert len(book.sheetnames) == 4  # summary, the three models side by side, probabilities, histogram
+    models = [[c.value for c in row] for row in book.worksheets[1].iter_rows()]
+    assert len(models) == 4 and all(len(row) == 8 for row in models)

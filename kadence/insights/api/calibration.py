@@ -15,9 +15,11 @@ from ninja.responses import codes_4xx
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import Clean, Day, ErrorOut, Id, In, Money, Reason
 from kadence.insights.api.common import ScopeOut, TemplateRef, scope_out
+from kadence.insights.selectors.backtest import MAX_PERIODS, backtest
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
     MAX_TRIALS,
+    ModelForecast,
     ProbabilisticReport,
     probabilistic_forecast,
 )
@@ -126,6 +128,19 @@ class SlipOut(Schema):
     p90: int | None
 
 
+class ModelOut(Schema):
+    model: str = Field(description="configured | calibrated | time_aware.")
+    label: str
+    note: str = Field(description="What the model assumes.")
+    deals: int
+    p10: Money
+    p50: Money
+    p90: Money
+    mean: Money
+    expected: Money
+    p_target: Money | None
+
+
 class ProbabilisticOut(Schema):
     scope: ScopeOut
     period_kind: str
@@ -150,6 +165,11 @@ class ProbabilisticOut(Schema):
     probabilities: list[ProbabilityUsedOut]
     note: str
     slip: SlipOut
+    models: list[ModelOut] = Field(
+        description="The same deals under each model side by side: configured, calibrated (rates counted at"
+        " as_of) and time-aware (won inside the period given stage and age, issue 11 §5)."
+    )
+    episodes: int = Field(description="Stage entries known at as_of the time-aware model rests on.")
 
 
 class ProbabilisticQuery(Clean):
@@ -207,6 +227,22 @@ def calibration_out(report: CalibrationReport) -> dict[str, Any]:
     }
 
 
+def model_out(model: ModelForecast) -> dict[str, Any]:
+    result = model.forecast
+    return {
+        "model": model.model,
+        "label": model.label,
+        "note": model.note,
+        "deals": result.deals,
+        "p10": result.p10,
+        "p50": result.p50,
+        "p90": result.p90,
+        "mean": result.mean,
+        "expected": result.expected,
+        "p_target": result.p_target,
+    }
+
+
 def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
     scope, result = report.scope, report.forecast
     return {
@@ -230,6 +266,8 @@ def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
         "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in result.histogram],
         "probabilities": [p.__dict__ for p in report.probabilities],
         "note": report.note,
+        "models": [model_out(m) for m in report.models],
+        "episodes": report.episodes,
         "slip": {
             "deals": report.slips.deals,
             "p10": report.slips.percentile(10),
@@ -284,3 +322,93 @@ def get_probabilistic_forecast(request: ApiRequest, query: Query[ProbabilisticQu
         seed=query.seed,
     )
     return probabilistic_out(report)
+
+
+# --- backtest ------------------------------------------------------------------------------------
+
+
+class BacktestQuery(Clean):
+    unit_id: Id | None = Field(None, description="A unit of yours (and the units below it).")
+    owner_id: Id | None = Field(None, description="One seller in your scope.")
+    period_kind: str | None = Field(None, description="month, quarter (default) or year.")
+    periods: int | None = Field(None, ge=1, le=MAX_PERIODS, description="How many past periods (default 8).")
+    until: Day | None = Field(
+        None, description="The periods before the one holding this day (default today)."
+    )
+    trials: int | None = Field(None, ge=1, le=MAX_TRIALS, description="Default 2000.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default 1.")
+
+
+class BacktestRowOut(Schema):
+    model: str = Field(description="weighted | configured | calibrated | time_aware.")
+    p10: Money
+    p50: Money
+    p90: Money
+    covered: bool = Field(description="P10 ≤ actual ≤ P90.")
+    error: Money = Field(description="P50 − actual.")
+    brier: Money | None = Field(
+        description="Mean (probability − won inside the period)² over the open deals."
+    )
+    deals: int
+
+
+class BacktestPeriodOut(Schema):
+    start: date
+    end: date
+    as_of: date = Field(description="The day the forecast is made from: the day before the period.")
+    actual: Money
+    open_deals: int
+    rows: list[BacktestRowOut]
+
+
+class BacktestSummaryOut(Schema):
+    model: str
+    label: str
+    coverage: Money = Field(description="Share of periods covered by P10–P90 (0–1).")
+    mape: Money | None
+    bias: Money | None = Field(description="Σ (P50 − actual) ÷ Σ actual.")
+    mean_abs_error: Money
+    brier: Money | None
+
+
+class BacktestOut(Schema):
+    scope: ScopeOut
+    period_kind: str
+    trials: int
+    seed: int
+    periods: list[BacktestPeriodOut]
+    summaries: list[BacktestSummaryOut]
+
+
+@router.get("/forecast/backtest", response={200: BacktestOut, codes_4xx: ErrorOut})
+def get_backtest(request: ApiRequest, query: Query[BacktestQuery]) -> dict[str, Any]:
+    """What each forecast model (weighted pipeline, configured, calibrated, time-aware) said at the start
+    of each past period of a scope you can see, from what was known then, beside the actual won amount."""
+    report = backtest(
+        request.auth,
+        until=query.until or timezone.localdate(),
+        unit_id=query.unit_id,
+        owner_id=query.owner_id,
+        period_kind=query.period_kind,
+        periods=query.periods,
+        trials=query.trials,
+        seed=query.seed,
+    )
+    return {
+        "scope": scope_out(report.scope),
+        "period_kind": report.period_kind,
+        "trials": report.trials,
+        "seed": report.seed,
+        "periods": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "as_of": p.as_of,
+                "actual": p.actual,
+                "open_deals": p.open_deals,
+                "rows": [r.__dict__ for r in p.rows],
+            }
+            for p in report.periods
+        ],
+        "summaries": [{**s.__dict__, "label": s.label} for s in report.summaries],
+    }

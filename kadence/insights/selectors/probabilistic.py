@@ -13,14 +13,27 @@ Monte-Carlo of kadence.domain.montecarlo needs, loaded in a handful of queries.
   of wins would make a noisy distribution.
 - **Booked**: the amount of the scope's deals won in the period up to `as_of`.
 - **Target**: the scope's target for the period (kadence.planning.selectors.targets.target_for).
+
+Three models side by side (issue 11 §5), each a Monte-Carlo over the same deals (`models`):
+**configured** (the levels' configured probabilities × p_in from the slip), **calibrated** (the
+observed win rates counted at as_of where a level has enough outcomes × p_in) and **time-aware**
+(kadence.domain.survival: q = P(won inside the period | stage, days in it, as_of), from the stage
+episodes known at as_of). The headline figures are the process's own setting (configured, or
+calibrated where the process is switched to calibration), as before.
+
+At a past `as_of` (issue 11 §2) every input is what was known that day: the deals are the pipeline as
+it stood (kadence.planning.selectors.forecast.pipeline_as_it_stood: stage, level, amount, close date,
+owner and team of that day), booked = the wins recorded by then, the slip, the calibration and the
+episodes from history rows written before the end of as_of.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import numpy as np
 from django.db import connection
@@ -31,12 +44,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    Model,
     OuterRef,
+    QuerySet,
     Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kadence.core.caching import cached
 from kadence.core.errors import ValidationFailed
@@ -44,17 +61,22 @@ from kadence.core.models import User
 from kadence.core.validation import clean_date
 from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import montecarlo as mc
+from kadence.domain import survival as sv
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
-from kadence.pipeline.expressions import DayNumber
+from kadence.insights.selectors.timeaware import calibrated_at, episodes
+from kadence.pipeline.expressions import DayNumber, EpochDays
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
+from kadence.pipeline.month_ends import end_of
 from kadence.planning.models import ForecastPolicy
 from kadence.planning.selectors.calibration import (
     effective_probabilities_for,
     history_start,
     probabilities_note,
 )
+from kadence.planning.selectors.forecast import pipeline_as_it_stood
 from kadence.planning.selectors.targets import target_for
 
+M = TypeVar("M", bound=Model)
 MAX_TRIALS = 50_000
 MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
@@ -100,6 +122,49 @@ class ProbabilityUsed:
     template_name: str = ""
 
 
+CONFIGURED, CALIBRATED, TIME_AWARE = "configured", "calibrated", "time_aware"
+MODELS = (CONFIGURED, CALIBRATED, TIME_AWARE)
+MODEL_LABELS = {
+    CONFIGURED: gettext_lazy("Configured probabilities"),
+    CALIBRATED: gettext_lazy("Calibrated probabilities"),
+    TIME_AWARE: gettext_lazy("Time-aware (won inside the period)"),
+}
+MODEL_NOTES = {
+    CONFIGURED: gettext_lazy(
+        "Each deal wins with its level's configured probability and closes as won deals slipped."
+    ),
+    CALIBRATED: gettext_lazy(
+        "Each deal wins with its level's observed win rate counted at the date (configured where too few"
+        " outcomes) and closes as won deals slipped."
+    ),
+    TIME_AWARE: gettext_lazy(
+        "Each deal is won inside the period with the rate seen for deals in its stage at the same age,"
+        " shrunk toward the configured probability where the history is thin."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ModelForecast:
+    """One model's Monte-Carlo over the report's deals: `model` (configured | calibrated | time_aware),
+    its label and what it assumes."""
+
+    model: str
+    forecast: mc.RevenueForecast
+
+    @property
+    def label(self) -> str:
+        return str(MODEL_LABELS[self.model])
+
+    @property
+    def note(self) -> str:
+        return str(MODEL_NOTES[self.model])
+
+    @property
+    def p_target_pct(self) -> Decimal | None:
+        return None if self.forecast.p_target is None else self.forecast.p_target * 100
+
+
 @dataclass(frozen=True)
 class ProbabilisticReport:
     scope: Scope
@@ -113,6 +178,8 @@ class ProbabilisticReport:
     slips: SlipHistory
     probabilities: list[ProbabilityUsed]
     note: str
+    models: tuple[ModelForecast, ...] = ()
+    episodes: int = 0
 
 
 def _period(kind: str | None, start: date | None, as_of: date) -> Period:
@@ -163,45 +230,169 @@ def _slip_rows(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
 
 
+def _slip_rows_then(as_of: date, policy: ForecastPolicy) -> SlipHistory:
+    """The slip as the history knew it at the end of a past as_of: the deals whose row in force then is a
+    win recorded in the window (its local day is the close day), against the expected close date of
+    their last entering row before it. The same figures _slip_rows gives on the data as it stood."""
+    end = end_of(as_of)
+    since = history_start(as_of, policy)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    last = (
+        StageChange.objects.filter(opportunity_id=OuterRef("opportunity_id"), changed_at__lt=end)
+        .order_by("-changed_at", "-id")
+        .values("id")[:1]
+    )
+    planned = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"),
+            kind__in=ENTERING,
+            changed_at__lt=OuterRef("changed_at"),
+        )
+        .order_by("-changed_at", "-id")
+        .annotate(day=DayNumber("expected_close_date"))
+        .values("day")[:1]
+    )
+    won_at = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"), kind=StageChange.Kind.WON, changed_at__lt=end
+        )
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    # the deals won at the end of as_of (their row in force then says so), each once, by the day of its win
+    in_force = (
+        StageChange.objects.filter(status=Opportunity.Status.WON, changed_at__lt=end)
+        .filter(id=Subquery(last))
+        .annotate(won_at=won_at)
+        .filter(won_at__gte=start)
+    )
+    planned = Subquery(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"), kind__in=ENTERING, changed_at__lt=OuterRef("won_at")
+        )
+        .order_by("-changed_at", "-id")
+        .annotate(day=DayNumber("expected_close_date"))
+        .values("day")[:1]
+    )
+    rows = (
+        in_force.annotate(slip=EpochDays("won_at") - planned)
+        .values("slip")
+        .annotate(n=Count("id"))
+        .order_by("slip")
+    )
+    pairs = [(int(row["slip"]), row["n"]) for row in rows if row["slip"] is not None]
+    return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
+
+
 def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     """Company-wide close-date slip of the won deals closed in the history window: one grouped query
     (about a second over a million deals), kept in the cache until the stage history grows (a new
     history row — a win, a loss, a move — changes its largest id, hence the key)."""
     last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
-    key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}"
+    past = is_past(as_of)
+    key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}:{past}"
     return cached(
         key,
-        lambda: _slip_rows(as_of, policy),
+        lambda: _slip_rows_then(as_of, policy) if past else _slip_rows(as_of, policy),
         SLIP_CACHE_SECONDS,
         valid=lambda found: isinstance(found, SlipHistory),
     )
 
 
-def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
-    """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
-    (amount in cents, template id, level id, expected close date as a day number), as integers."""
-    if as_of > period.end:
-        return np.zeros((0, 4), dtype=np.int64)
+COLUMNS = 7  # deal id, amount (cents), process, level, expected close (day), stage, stage entered (day)
+
+
+def _slip_filter(
+    qs: QuerySet[M], period: Period, as_of: date, slips: SlipHistory, prefix: str = ""
+) -> QuerySet[M]:
     earliest_slip, latest_slip = (slips.days[0], slips.days[-1]) if slips.days else (0, 0)
     # p_in > 0 needs expected + min slip ≤ end (and, for a future period, expected + max slip ≥ start)
-    qs = scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN))
-    qs = qs.filter(expected_close_date__lte=add_days(period.end, -earliest_slip))
+    qs = qs.filter(**{f"{prefix}expected_close_date__lte": add_days(period.end, -earliest_slip)})
     if as_of < period.start:
-        qs = qs.filter(expected_close_date__gte=add_days(period.start, -latest_slip))
+        qs = qs.filter(**{f"{prefix}expected_close_date__gte": add_days(period.start, -latest_slip)})
+    return qs
+
+
+def _fetch(query: QuerySet[Any, Any]) -> np.ndarray:
     # amounts as whole cents and dates as day numbers, computed by the database: exact, and a quarter of
     # a million of them (a company's open deals) load as one integer array, not as Python objects
-    query = (
-        qs.order_by("pk")
-        .annotate(
-            cents=Cast(Round(F("amount") * 100), BigIntegerField()), day=DayNumber("expected_close_date")
-        )
-        .values_list("cents", "template_id", "level_id", "day")
-    )
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return np.array(rows, dtype=np.int64).reshape(len(rows), 4)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), COLUMNS)
+
+
+def is_past(as_of: date) -> bool:
+    """A day before today: reports then read the pipeline as it stood (issue 11 §2)."""
+    return as_of < timezone.localdate()
+
+
+def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
+    """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
+    (id, amount in cents, template id, level id, expected close date as a day number, stage id, the day
+    it entered its stage), as integers. At a past as_of: the pipeline as it stood at its end."""
+    if as_of > period.end:
+        return np.zeros((0, COLUMNS), dtype=np.int64)
+    if is_past(as_of):
+        entered = Subquery(
+            StageChange.objects.filter(
+                opportunity_id=OuterRef("opportunity_id"), kind__in=ENTERING, changed_at__lt=end_of(as_of)
+            )
+            .order_by("-changed_at", "-id")
+            .annotate(day=EpochDays("changed_at"))
+            .values("day")[:1]
+        )
+        rows = pipeline_as_it_stood(scope, as_of, period.start).filter(status=Opportunity.Status.OPEN)
+        query = (
+            _slip_filter(rows, period, as_of, slips)
+            .order_by("opportunity_id")
+            .annotate(
+                cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+                day=DayNumber("expected_close_date"),
+                entered=entered,
+            )
+            .values_list(
+                "opportunity_id",
+                "cents",
+                "to_stage__template_id",
+                "to_level_id",
+                "day",
+                "to_stage_id",
+                "entered",
+            )
+        )
+        return _fetch(query)
+    qs = _slip_filter(
+        scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN)), period, as_of, slips
+    )
+    query = (
+        qs.order_by("pk")
+        .annotate(
+            cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+            day=DayNumber("expected_close_date"),
+            entered=EpochDays("stage_entered_at"),
+        )
+        .values_list("pk", "cents", "template_id", "level_id", "day", "stage_id", "entered")
+    )
+    return _fetch(query)
+
+
+def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
+    """The scope's wins in the period up to as_of; at a past as_of, those recorded by its end."""
+    last = min(period.end, as_of)
+    if is_past(as_of):
+        rows = pipeline_as_it_stood(scope, as_of, period.start).filter(
+            status=Opportunity.Status.WON,
+            closed_on__gte=period.start,
+            closed_on__lte=last,  # type: ignore[misc]
+        )
+        return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return scope.filter(
+        Opportunity.objects.filter(
+            status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=last
+        ),
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
 def _run_key(
@@ -246,60 +437,30 @@ def probabilistic_forecast(
     seed = DEFAULT_SEED if seed is None else seed
     _check_run(trials, seed)
 
-    slips = slip_history(as_of, policy)
-    rows = _open_deals(scope, period, as_of, slips)
-    booked = scope.filter(
-        Opportunity.objects.filter(
-            status=Opportunity.Status.WON, closed_on__gte=period.start, closed_on__lte=min(period.end, as_of)
-        ),
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    inputs = forecast_inputs(scope, period, as_of, policy)
     target = target_for(scope, period.kind, period.start)
+    booked_cents, target_cents = inputs.booked_cents, None if target is None else int(target * 100)
 
-    probabilities: list[ProbabilityUsed] = []
-    if len(rows):
-        cents = np.ascontiguousarray(rows[:, 0])
-        keys = (rows[:, 1] << 32) | rows[:, 2]  # (process, level) as one integer: ids are below 2**31
-        pairs, inverse = np.unique(keys, return_inverse=True)
-        deals_per_pair = np.bincount(inverse.ravel(), minlength=len(pairs))
-        pair_ids = [(int(key) >> 32, int(key) & 0xFFFFFFFF) for key in pairs.tolist()]
-        effective = effective_probabilities_for({t for t, _level in pair_ids}, policy)
-        templates = {t.pk: t for t in ProcessTemplate.objects.filter(pk__in=sorted(effective))}
-        levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
-        table = np.empty(len(pairs), dtype=np.float64)
-        for index, (template_id, level_id) in enumerate(pair_ids):  # one per (process, level), not per deal
-            used = effective[template_id][level_id]
-            table[index] = float(used.probability) / 100
-            template = templates.get(template_id)
-            probabilities.append(
-                ProbabilityUsed(
-                    template=template.code if template else str(template_id),
-                    template_name=template.name if template else str(template_id),
-                    level=levels[level_id].badge,
-                    probability=used.probability,
-                    source=used.source,
-                    outcomes=used.outcomes,
-                    deals=int(deals_per_pair[index]),
-                )
-            )
-        p_win = table[inverse.ravel()]
-        p_in = mc.in_period_probability(
-            rows[:, 3],
-            period_start=mc.day_number(period.start),
-            period_end=mc.day_number(period.end),
-            as_of=mc.day_number(as_of),
-            slip_days=slips.days,
-            slip_counts=slips.counts,
+    def run(p_win: np.ndarray, p_in: np.ndarray) -> mc.RevenueForecast:
+        return cached(
+            _run_key(inputs.cents, p_win, p_in, trials, seed, booked_cents, target_cents),
+            lambda: mc.revenue_forecast(
+                inputs.cents,
+                p_win,
+                p_in,
+                trials=trials,
+                seed=seed,
+                booked_cents=booked_cents,
+                target_cents=target_cents,
+            ),
+            RUN_CACHE_SECONDS,
+            valid=lambda found: isinstance(found, mc.RevenueForecast),
         )
-    else:
-        cents, p_win, p_in = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-    booked_cents, target_cents = int(booked * 100), None if target is None else int(target * 100)
-    forecast = cached(
-        _run_key(cents, p_win, p_in, trials, seed, booked_cents, target_cents),
-        lambda: mc.revenue_forecast(
-            cents, p_win, p_in, trials=trials, seed=seed, booked_cents=booked_cents, target_cents=target_cents
-        ),
-        RUN_CACHE_SECONDS,
-        valid=lambda found: isinstance(found, mc.RevenueForecast),
+
+    ones = np.ones(inputs.cents.shape)
+    models = tuple(
+        ModelForecast(model, run(inputs.q[model], ones if model == TIME_AWARE else inputs.p_in))
+        for model in MODELS
     )
     return ProbabilisticReport(
         scope=scope,
@@ -307,10 +468,124 @@ def probabilistic_forecast(
         as_of=as_of,
         trials=trials,
         seed=seed,
-        open_deals=len(rows),
-        forecast=forecast,
+        open_deals=len(inputs.ids),
+        forecast=run(inputs.p_win, inputs.p_in),
         target=target,
+        slips=inputs.slips,
+        probabilities=inputs.probabilities,
+        note=probabilities_note(p.source for p in inputs.probabilities),
+        models=models,
+        episodes=inputs.episodes,
+    )
+
+
+@dataclass(frozen=True)
+class ForecastInputs:
+    """Per deal (arrays in the same order): id, amount in cents, p_in (close-date slip), the headline
+    win probability `p_win` (the process's own setting) and `q`, each model's probability of the deal
+    coming in inside the period (configured and calibrated: p_win of that kind, to multiply by p_in;
+    time-aware: already inside the period)."""
+
+    ids: np.ndarray
+    cents: np.ndarray
+    expected: np.ndarray
+    p_in: np.ndarray
+    p_win: np.ndarray
+    q: dict[str, np.ndarray]
+    booked_cents: int
+    slips: SlipHistory
+    probabilities: list[ProbabilityUsed]
+    episodes: int
+
+    def coming_in(self, model: str) -> np.ndarray:
+        """P(the deal is won inside the period) under `model`."""
+        return self.q[model] if model == TIME_AWARE else self.q[model] * self.p_in
+
+
+def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> ForecastInputs:
+    """What every model needs, as known at the end of as_of (see the module docstring)."""
+    slips = slip_history(as_of, policy)
+    rows = _open_deals(scope, period, as_of, slips)
+    booked = booked_in(scope, period, as_of)
+    known = episodes(as_of, policy)
+    probabilities: list[ProbabilityUsed] = []
+    q: dict[str, np.ndarray] = {}
+    if len(rows):
+        ids, cents, expected = rows[:, 0], np.ascontiguousarray(rows[:, 1]), rows[:, 4]
+        keys = (rows[:, 2] << 32) | rows[:, 3]  # (process, level) as one integer: ids are below 2**31
+        pairs, inverse = np.unique(keys, return_inverse=True)
+        inverse = inverse.ravel()
+        deals_per_pair = np.bincount(inverse, minlength=len(pairs))
+        pair_ids = [(int(key) >> 32, int(key) & 0xFFFFFFFF) for key in pairs.tolist()]
+        template_ids = {t for t, _level in pair_ids}
+        effective = effective_probabilities_for(template_ids, policy)
+        then = calibrated_at(template_ids, as_of, policy)
+        templates = {t.pk: t for t in ProcessTemplate.objects.filter(pk__in=sorted(template_ids))}
+        levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
+        headline, configured, calibrated = (np.empty(len(pairs), dtype=np.float64) for _i in range(3))
+        for index, (template_id, level_id) in enumerate(pair_ids):  # one per (process, level), not per deal
+            template, level = templates.get(template_id), levels[level_id]
+            used = effective[template_id][level_id]
+            if is_past(as_of):  # the process's setting with the rates counted then
+                at = then[template_id][level_id]
+                if template is not None and template.use_calibrated:
+                    used = used._replace(probability=at.probability, source=at.source, outcomes=at.outcomes)
+                else:
+                    used = used._replace(
+                        probability=level.probability, source=str(CONFIGURED), outcomes=at.outcomes
+                    )
+            headline[index] = float(used.probability) / 100
+            configured[index] = float(level.probability) / 100
+            calibrated[index] = float(then[template_id][level_id].probability) / 100
+            probabilities.append(
+                ProbabilityUsed(
+                    template=template.code if template else str(template_id),
+                    template_name=template.name if template else str(template_id),
+                    level=level.badge,
+                    probability=used.probability,
+                    source=used.source,
+                    outcomes=used.outcomes,
+                    deals=int(deals_per_pair[index]),
+                )
+            )
+        p_win = headline[inverse]
+        today, start, end = mc.day_number(as_of), mc.day_number(period.start), mc.day_number(period.end)
+        p_in = mc.in_period_probability(
+            rows[:, 4],
+            period_start=start,
+            period_end=end,
+            as_of=today,
+            slip_days=slips.days,
+            slip_counts=slips.counts,
+        )
+        q[CONFIGURED], q[CALIBRATED] = configured[inverse], calibrated[inverse]
+        q[TIME_AWARE] = sv.won_within(
+            known.curves(),
+            known.cells_of(rows[:, 5]),
+            today - rows[:, 6],
+            q[CONFIGURED],
+            p_in,
+            first=max(start, today + 1) - today,
+            last=end - today,
+        )
+    else:
+        expected = np.zeros(0, dtype=np.int64)
+        ids, cents, p_win, p_in = (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+            np.zeros(0),
+        )
+        q = {model: np.zeros(0) for model in MODELS}
+    return ForecastInputs(
+        ids=ids,
+        cents=cents,
+        expected=expected,
+        p_in=p_in,
+        p_win=p_win,
+        q=q,
+        booked_cents=int(booked * 100),
         slips=slips,
         probabilities=probabilities,
-        note=probabilities_note(p.source for p in probabilities),
+        episodes=known.entries,
     )

@@ -33,6 +33,7 @@ from kadence.core.validation import id_param, int_param, parse_date_param
 from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
 from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
+from kadence.insights.selectors.backtest import MAX_PERIODS, BacktestReport, backtest
 from kadence.insights.selectors.ideal import ideal_label
 from kadence.insights.selectors.probabilistic import (
     MAX_SEED,
@@ -312,10 +313,37 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
         for p in report.probabilities
     ]
     bins = [[b.low, b.high, b.count] for b in result.histogram]
+    models = [
+        [
+            m.label,
+            m.forecast.p10,
+            m.forecast.p50,
+            m.forecast.p90,
+            m.forecast.expected,
+            m.forecast.p_target,
+            m.forecast.deals,
+            m.note,
+        ]
+        for m in report.models
+    ]
     return xlsx_response(
         f"probabilistic-forecast-{report.period.start.isoformat()}",
         [
             (_("Summary"), [_("Figure"), _("Value")], summary),
+            (
+                _("Models"),
+                [
+                    _("Model"),
+                    _("P10"),
+                    _("P50"),
+                    _("P90"),
+                    _("Expected value"),
+                    _("Chance of reaching the target"),
+                    _("Deals with a chance"),
+                    _("What it assumes"),
+                ],
+                models,
+            ),
             (
                 _("Probabilities"),
                 [_("Process"), _("Level"), _("Probability %"), _("Source"), _("Outcomes"), _("Deals")],
@@ -382,7 +410,186 @@ def probabilistic(request: PageRequest) -> HttpResponse:
     return render(request, "insights/probabilistic.html", context, status=error.status if error else 200)
 
 
+# --- backtest ------------------------------------------------------------------------------------
+
+BACKTEST_COLOURS = {
+    "weighted": "#8c959f",
+    "configured": "#8ab4f8",
+    "calibrated": "#bf8700",
+    "time_aware": "#1f6feb",
+}
+
+
+def backtest_figure(report: BacktestReport) -> dict[str, Any]:
+    """The trend: the actual won amount per period, each model's P50, and the time-aware P10–P90 band."""
+    x = [p.start.isoformat() for p in report.periods]
+    data: list[dict[str, Any]] = []
+    aware = [next(r for r in p.rows if r.model == "time_aware") for p in report.periods]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": x,
+            "y": [float(r.p90) for r in aware],
+            "line": {"width": 0},
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+    )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": x,
+            "y": [float(r.p10) for r in aware],
+            "fill": "tonexty",
+            "fillcolor": "rgba(31,111,235,0.15)",
+            "line": {"width": 0},
+            "name": _("Time-aware P10–P90"),
+        }
+    )
+    for index, summary in enumerate(report.summaries):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": [float(p.rows[index].p50) for p in report.periods],
+                "name": f"{summary.label} P50",
+                "line": {"color": BACKTEST_COLOURS[summary.model], "dash": "dot"},
+            }
+        )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": [float(p.actual) for p in report.periods],
+            "name": _("Actual won"),
+            "line": {"color": "#1a7f37", "width": 3},
+        }
+    )
+    values = [p.actual for p in report.periods] + [r.p90 for p in report.periods for r in p.rows]
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": _("Forecast at the start of each period and what was won")},
+            "yaxis": {"title": {"text": _("Revenue")}, **money_axis(values or [Decimal(0)])},
+            "xaxis": {"type": "category"},
+            "legend": {"orientation": "h"},
+        },
+    }
+
+
+def backtest_export(report: BacktestReport) -> HttpResponse:
+    rows = [
+        [
+            p.start,
+            p.end,
+            p.as_of,
+            p.actual,
+            report.label(r.model),
+            r.p10,
+            r.p50,
+            r.p90,
+            _("yes") if r.covered else _("no"),
+            r.error,
+            r.brier,
+            r.deals,
+        ]
+        for p in report.periods
+        for r in p.rows
+    ]
+    summary = [[s.label, s.coverage, s.mape, s.bias, s.mean_abs_error, s.brier] for s in report.summaries]
+    return xlsx_response(
+        "forecast-backtest",
+        [
+            (
+                _("Summary"),
+                [
+                    _("Model"),
+                    _("Covered (share of periods)"),
+                    _("MAPE"),
+                    _("Bias"),
+                    _("Mean absolute error"),
+                    _("Brier score"),
+                ],
+                summary,
+            ),
+            (
+                _("Periods"),
+                [
+                    _("Period"),
+                    _("Period end"),
+                    _("As of"),
+                    _("Actual won"),
+                    _("Model"),
+                    _("P10"),
+                    _("P50"),
+                    _("P90"),
+                    _("Covered"),
+                    _("P50 error"),
+                    _("Brier score"),
+                    _("Deals with a chance"),
+                ],
+                rows,
+            ),
+        ],
+    )
+
+
+@login_required
+@require_GET
+def backtest_view(request: PageRequest) -> HttpResponse:
+    """The backtest (?unit_id= | owner_id=, period_kind=, periods=; ?format=xlsx exports)."""
+    today = timezone.localdate()
+    error: DomainError | None = None
+    unit_id, owner_id = _id(request, "unit_id"), _id(request, "owner_id")
+    try:
+        report = backtest(
+            request.user,
+            until=today,
+            unit_id=unit_id,
+            owner_id=owner_id,
+            period_kind=request.GET.get("period_kind") or None,
+            periods=int_param(_param(request, "periods"), "periods", high=MAX_PERIODS),
+        )
+    except ValidationFailed as exc:
+        error = exc
+        report = backtest(request.user, until=today, unit_id=unit_id, owner_id=owner_id)
+    if request.GET.get("format") == "xlsx" and error is None:
+        return backtest_export(report)
+    query: dict[str, Any] = {"period_kind": report.period_kind, "periods": len(report.periods)}
+    if report.scope.owner is not None:
+        query["owner_id"] = report.scope.owner.pk
+    elif report.scope.unit is not None:
+        query["unit_id"] = report.scope.unit.pk
+    context = {
+        "report": report,
+        "error": error,
+        "figure": backtest_figure(report),
+        "choices": scope_choices(request.user, roles=FORECAST_ROLES),
+        "period_kinds": [(k, PeriodKind(k).label) for k in PERIOD_KINDS],
+        "query": urlencode(query),
+        "max_periods": MAX_PERIODS,
+        "summaries": [
+            {
+                "label": s.label,
+                "coverage": s.coverage * 100,
+                "mape": None if s.mape is None else s.mape * 100,
+                "bias": None if s.bias is None else s.bias * 100,
+                "mean_abs_error": s.mean_abs_error,
+                "brier": s.brier,
+                "model": s.model,
+            }
+            for s in report.summaries
+        ],
+    }
+    return render(request, "insights/backtest.html", context, status=error.status if error else 200)
+
+
 urlpatterns = [
+    path("forecast/backtest/", backtest_view, name="forecast_backtest"),
     path("forecast/calibration/", calibration, name="calibration"),
     path("forecast/calibration/recompute/", calibration_recompute_view, name="calibration_recompute"),
     path("forecast/calibration/switch/", calibration_switch_view, name="calibration_switch"),

@@ -1,0 +1,261 @@
+"""The probabilistic forecast at a past date and its time-aware model (issue 11 §2 and §5), and the
+backtest (§6): the inputs at day D equal those computed on a copy of the data rolled back to D through
+the live code path; the backtest's command, API, page and export."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from kadence.core.visibility import resolve_scope
+from kadence.domain.periods import period_containing
+from kadence.insights.selectors import probabilistic
+from kadence.insights.selectors.backtest import MODELS, backtest, past_periods
+from kadence.insights.selectors.probabilistic import MODELS as MC_MODELS
+from kadence.insights.selectors.probabilistic import forecast_inputs, probabilistic_forecast
+from kadence.pipeline.models import Opportunity, StageChange
+from kadence.pipeline.month_ends import end_of
+from kadence.planning.models import ForecastPolicy
+from tests.planning.test_forecast_point_in_time import _rolled_back_to, history  # noqa: F401 - a fixture
+
+ENTERING = probabilistic.ENTERING
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The caches are keyed by the largest history id, which a rollback gives back."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _rolled_back_with_history(day) -> None:
+    """The copy as it stood at the end of `day`: every deal at its row then (with the day it entered its
+    stage), the history written later gone."""
+    _rolled_back_to(day)
+    end = end_of(day)
+    for opp in Opportunity.objects.all():
+        entered = (
+            StageChange.objects.filter(opportunity=opp, kind__in=ENTERING, changed_at__lt=end)
+            .order_by("-changed_at", "-id")
+            .first()
+        )
+        if entered is not None:
+            Opportunity.objects.filter(pk=opp.pk).update(stage_entered_at=entered.changed_at)
+        won = (
+            StageChange.objects.filter(opportunity=opp, kind="won", changed_at__lt=end)
+            .order_by("-id")
+            .first()
+        )
+        if won is not None and Opportunity.objects.filter(pk=opp.pk, status="won").exists():
+            # closed on the day its win was recorded (the fixture's rule), not on a later row's day
+            Opportunity.objects.filter(pk=opp.pk).update(closed_on=timezone.localtime(won.changed_at).date())
+    StageChange.objects.filter(changed_at__gte=end).delete()
+
+
+def _snapshot(inputs) -> tuple:
+    return (
+        inputs.ids.tolist(),
+        inputs.cents.tolist(),
+        inputs.booked_cents,
+        np.round(inputs.p_in, 12).tolist(),
+        {model: np.round(inputs.coming_in(model), 12).tolist() for model in MC_MODELS},
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days_back", [10, 25, 40])
+def test_the_monte_carlo_at_a_past_date_is_the_pipeline_as_it_stood(history, days_back, monkeypatch):  # noqa: F811
+    day = timezone.localdate() - timedelta(days=days_back)
+    policy = ForecastPolicy.current()
+    period = period_containing("quarter", day)
+    checked = 0
+    for user, kwargs in [(history.ada, {}), (history.dora, {}), (history.ada, {"unit_id": history.n1.pk})]:
+        scope = resolve_scope(user, **kwargs)
+        past = _snapshot(forecast_inputs(scope, period, day, policy))
+        with transaction.atomic():
+            _rolled_back_with_history(day)
+            cache.clear()
+            with monkeypatch.context() as patched:  # the live path: today's rows of the rolled-back copy
+                patched.setattr(probabilistic, "is_past", lambda _day: False)
+                live = _snapshot(forecast_inputs(scope, period, day, policy))
+            transaction.set_rollback(True)
+        cache.clear()
+        assert past == live, (user, kwargs)
+        checked += len(past[0])
+    assert checked  # some deals were open then
+
+
+@pytest.mark.django_db
+def test_a_past_monte_carlo_does_not_read_todays_deals(history):  # noqa: F811
+    """The defect: at a past as_of the Monte-Carlo simulated today's open deals."""
+    day = timezone.localdate() - timedelta(days=30)
+    report = probabilistic_forecast(history.ada, as_of=day, trials=200)
+    assert StageChange.objects.filter(changed_at__gte=end_of(day)).exists()
+    new = Opportunity.objects.create(
+        **{
+            f: getattr(Opportunity.objects.filter(status="open").first(), f)
+            for f in ("account", "owner", "team", "template", "stage", "level", "probability", "amount")
+        },
+        name="today",
+        expected_close_date=day,
+    )
+    again = probabilistic_forecast(history.ada, as_of=day, trials=200)
+    assert again.open_deals == report.open_deals and new.pk  # created today: not in the past pipeline
+    assert [m.model for m in report.models] == ["configured", "calibrated", "time_aware"]
+
+
+@pytest.mark.django_db
+def test_backtest_reads_each_period_as_it_stood(history):  # noqa: F811
+    today = timezone.localdate()
+    report = backtest(history.ada, until=today, period_kind="month", periods=2, trials=300)
+    assert [p.start for p in report.periods] == [p.start for p in past_periods("month", 2, today)]
+    policy = ForecastPolicy.current()
+    scope = resolve_scope(history.ada)
+    for period in report.periods:
+        assert period.as_of == period.start - timedelta(days=1)
+        won = Opportunity.objects.filter(status="won", closed_on__gte=period.start, closed_on__lte=period.end)
+        assert period.actual == sum((o.amount for o in won), Decimal(0))
+        assert [r.model for r in period.rows] == list(MODELS)
+        inputs = forecast_inputs(
+            scope,
+            probabilistic._period("month", period.start, period.as_of),
+            period.as_of,
+            policy,
+        )
+        assert period.open_deals == inputs.ids.size
+        for row in period.rows:
+            assert row.p10 <= row.p50 <= row.p90
+            assert row.covered == (row.p10 <= period.actual <= row.p90)
+            assert row.error == row.p50 - period.actual
+            assert row.brier is None or 0 <= row.brier <= 1
+    tested = [p for p in report.periods if p.open_deals or p.actual]
+    assert tested
+    for summary in report.summaries:
+        covered = sum(p.rows[MODELS.index(summary.model)].covered for p in tested)
+        assert summary.coverage == (Decimal(covered) / len(tested)).quantize(Decimal("0.0001"))
+
+
+@pytest.mark.django_db
+def test_backtest_api_page_export_and_command(history, client, token_for):  # noqa: F811
+    headers = token_for(history.ada)
+    response = client.get("/api/forecast/backtest?period_kind=month&periods=2&trials=200", **headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert len(body["periods"]) == 2 and [s["model"] for s in body["summaries"]] == list(MODELS)
+    assert set(body["periods"][0]["rows"][0]) == {
+        "model",
+        "p10",
+        "p50",
+        "p90",
+        "covered",
+        "error",
+        "brier",
+        "deals",
+    }
+    assert client.get("/api/forecast/backtest?periods=0", **headers).status_code == 422
+    assert client.get("/api/forecast/backtest?period_kind=week", **headers).status_code == 422
+    assert client.get("/api/forecast/backtest").status_code == 401
+    # a rep sees their own deals only
+    rita = client.get(
+        "/api/forecast/backtest?period_kind=month&periods=2&trials=200", **token_for(history.rita)
+    )
+    assert rita.json()["scope"]["kind"] == "owner"
+
+    client.force_login(history.ada)
+    page = client.get("/forecast/backtest/?period_kind=month&periods=2")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="backtest-chart"' in html and 'data-testid="summary-time_aware"' in html
+    export = client.get("/forecast/backtest/?period_kind=month&periods=2&format=xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    bad = client.get("/forecast/backtest/?periods=99")
+    assert bad.status_code == 422 and 'data-testid="backtest-summary"' in bad.content.decode()
+
+    out = io.StringIO()
+    call_command(
+        "backtest", "--period", "month", "--periods", "2", "--trials", "200", "--markdown", stdout=out
+    )
+    text = out.getvalue()
+    assert text.count("\n| 20") == 2 and "Brier" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days_back", [0, 20])
+def test_episodes_are_the_history_counted_by_hand(history, days_back):  # noqa: F811
+    """The grouped SQL (one window pass) against a count row by row: each stage entry in the window,
+    ended by the deal's first closing recorded after it by the end of as_of, else censored at as_of."""
+    from collections import Counter
+
+    from kadence.domain import survival as sv
+    from kadence.insights.selectors.timeaware import episodes
+    from kadence.planning.selectors.calibration import history_start
+
+    policy = ForecastPolicy.current()
+    day = timezone.localdate() - timedelta(days=days_back)
+    end = end_of(day)
+    start = timezone.make_aware(
+        timezone.datetime.combine(history_start(day, policy), timezone.datetime.min.time())
+    )
+    rows = list(
+        StageChange.objects.filter(changed_at__gte=start, changed_at__lt=end).order_by(
+            "opportunity_id", "changed_at", "id"
+        )
+    )
+    local = lambda moment: (timezone.localtime(moment).date() - day).days  # noqa: E731 - days relative to as_of
+    expected: Counter = Counter()
+    for index, row in enumerate(rows):
+        if row.kind not in ENTERING:
+            continue
+        fate = next(
+            (
+                later
+                for later in rows[index + 1 :]
+                if later.opportunity_id == row.opportunity_id and later.kind in ("won", "lost")
+            ),
+            None,
+        )
+        if fate is None:
+            expected[(row.to_stage_id, sv.CENSORED, -local(row.changed_at))] += 1
+        else:
+            outcome = sv.WON if fate.kind == "won" else sv.LOST
+            expected[(row.to_stage_id, outcome, local(fate.changed_at) - local(row.changed_at))] += 1
+    found = episodes(day, policy)
+    got = Counter()
+    for cell, outcome, duration, count in zip(
+        found.cell, found.outcome, found.duration, found.count, strict=True
+    ):
+        got[(found.stages[cell], outcome, duration)] += count
+    assert got == expected and sum(expected.values()) > 0
+    assert any(key[1] != sv.CENSORED for key in expected)
+
+
+@pytest.mark.django_db
+def test_calibrated_model_today_reads_the_stored_calibration_and_a_past_day_recounts(org):
+    """Today: the stored rows of `kadence calibrate` (a recount over a million deals takes seconds), used
+    whether or not the process is switched to them; a past day: counted from the history then."""
+    from kadence.insights.selectors.timeaware import calibrated_at
+    from kadence.pipeline.models import ProbabilityLevel, ProcessTemplate
+    from kadence.planning.models import Calibration
+
+    template = ProcessTemplate.objects.get(code="tianlong8")
+    level_i, level_c = ProbabilityLevel.objects.get(code="I"), ProbabilityLevel.objects.get(code="C")
+    policy = ForecastPolicy.current()
+    Calibration.objects.create(
+        template=template, dimension="level", key="I", outcomes=policy.calibration_min_outcomes, won=3
+    )
+    Calibration.objects.create(template=template, dimension="level", key="C", outcomes=1, won=1)  # too few
+    today = calibrated_at({template.pk}, timezone.localdate(), policy)[template.pk]
+    expected_i = (Decimal(300) / policy.calibration_min_outcomes).quantize(Decimal("0.01"))
+    assert (today[level_i.pk].source, today[level_i.pk].probability) == ("calibrated", expected_i)
+    assert (today[level_c.pk].source, today[level_c.pk].probability) == ("configured", level_c.probability)
+    past = calibrated_at({template.pk}, timezone.localdate() - timedelta(days=1), policy)[template.pk]
+    assert past[level_i.pk].source == "configured"  # no closed history in the fixture
