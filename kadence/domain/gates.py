@@ -203,7 +203,9 @@ class Standing:
     outruns: bool
 
 
-def earned(stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts, floor_order: int) -> Standing:
+def earned(
+    stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts, floor_order: int
+) -> Standing:
     """The level the evidence earns a deal at `current_stage_id` (the rule, §1d): walking `stages` in
     template order up to and including the current one, each stage whose exit criteria are all met
     is completed, until the first that is not; the level is the default level of the last completed

@@ -6,6 +6,8 @@ shipped numbers 2, 3 and 4, and judged deals against the wrong rungs without a w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ImproperlyConfigured
 
 from kadence.domain.gates import entry_levels
@@ -39,16 +41,17 @@ def lowest_open_level() -> ProbabilityLevel:
     return level
 
 
-def stage_entry_levels(template_id: int | None = None) -> dict[int, ProbabilityLevel]:
+def stage_entry_levels(
+    stages: Iterable[Stage], floor: ProbabilityLevel | None = None
+) -> dict[int, ProbabilityLevel]:
     """Stage id → the level a deal holds while it works in the stage before meeting its exit criteria:
     the default level of the stage before it in its template, the lowest open level for a first stage
-    (kadence.domain.gates.entry_levels, the rule of §1d). All templates, or one. Two queries."""
-    floor = lowest_open_level()
-    stages = Stage.objects.select_related("default_level").order_by("template_id", "order", "id")
-    if template_id is not None:
-        stages = stages.filter(template_id=template_id)
+    (kadence.domain.gates.entry_levels, the rule of §1d). `stages` are all the stages of their
+    templates, or a leading run of them (the open ones), with `default_level` loaded; `floor`, the
+    lowest open level, is read (one query) unless given."""
+    floor = floor or lowest_open_level()
     by_template: dict[int, list[Stage]] = {}
-    for stage in stages:
+    for stage in sorted(stages, key=lambda s: (s.template_id, s.order, s.pk)):
         by_template.setdefault(stage.template_id, []).append(stage)
     out: dict[int, ProbabilityLevel] = {}
     for rows in by_template.values():

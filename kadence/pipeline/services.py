@@ -192,7 +192,9 @@ def opportunity_create(
         amount=_money(amount),
         currency=_currency(currency),
         expected_close_date=expected_close_date,
-        forecast_category=_category(forecast_category) if forecast_category else level.default_forecast_category,
+        forecast_category=_category(forecast_category)
+        if forecast_category
+        else level.default_forecast_category,
         description=clean_text(description, "description", 10000, multiline=True),
         next_step=clean_text(next_step, "next_step", 300),
         stage_entered_at=now,
