@@ -229,6 +229,20 @@ def earned(
     )
 
 
+def to_next_level(
+    stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts
+) -> tuple[StageGate | None, list[CriterionResult]]:
+    """What the deal needs for the level its current stage grants: the current stage (its default
+    level is the next one) and the unmet exit criteria, in order, from the first stage not completed
+    up to and including the current one; (None, []) when the current stage's exit criteria are met
+    (the deal holds the stage's level: it is ready to advance). ValueError for an unknown stage."""
+    index = next((i for i, s in enumerate(stages) if s.stage_id == current_stage_id), None)
+    if index is None:
+        raise ValueError(f"stage {current_stage_id} is not part of the template")
+    needs = [r for stage in stages[: index + 1] for r in missing(stage.criteria, facts)]
+    return (stages[index], needs) if needs else (None, [])
+
+
 def verified_stage(stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts) -> StageGate:
     """The furthest stage, up to the current one, the evidence lets the deal work in: walking the
     template in order, stop at the first stage whose own exit criteria are not all met or at the

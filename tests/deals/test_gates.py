@@ -616,3 +616,38 @@ def test_moving_into_deal_review_keeps_q_and_its_own_exit_earns_d(org):
     assert (raised.kind, raised.from_level.code, raised.to_level.code) == ("updated", "Q", "D")
     assert raised.to_stage == stages[5] and raised.probability == Decimal("75.00")
     assert summary.drift() == []
+
+
+@pytest.mark.django_db
+def test_the_deal_page_and_api_show_what_the_next_level_needs(client, org, token_for):
+    stages = list(org.opp.template.stages.order_by("order"))
+    ExitCriterion.objects.filter(stage__in=stages[:2]).update(is_active=False)  # stages 1-2 proven
+    opp = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="方案阶段",
+        amount="200000",
+        stage_id=stages[2].pk,
+        expected_close_date=date.today() + timedelta(days=30),
+    )
+    assert (opp.level.code, opp.staging_flag) == ("I", "")
+    open_codes = ["project_approved", "c5_c6"]  # budget_known: the amount is filled
+    for language, text in (("en", "to reach C (25%):"), ("zh-hans", "要达到 C（25%），还需：")):
+        client.force_login(org.rita)
+        page = client.get(f"/opportunities/{opp.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert 'data-testid="level-outlook"' in page and text in page, language
+        for code in open_codes:
+            assert f'data-testid="need-{code}"' in page
+        gates_page = client.get(f"/opportunities/{opp.pk}/gates/", HTTP_ACCEPT_LANGUAGE=language)
+        assert text in gates_page.content.decode()
+    body = client.get(f"/api/opportunities/{opp.pk}/gates", **token_for(org.rita)).json()
+    assert body["level"]["short"] == "I" and body["next_level"]["short"] == "C"
+    assert [n["code"] for n in body["next_level_needs"]] == open_codes
+    assert all(n["message"] and n["stage_id"] == stages[2].pk for n in body["next_level_needs"])
+    # Its exit met, the deal holds C and is ready to advance; no next level is pending.
+    for criterion in stages[2].exit_criteria.filter(is_active=True):
+        prove(opp, criterion, org.rita, org.mona)
+    body = client.get(f"/api/opportunities/{opp.pk}/gates", **token_for(org.rita)).json()
+    assert body["level"]["short"] == "C" and body["next_level"] is None and body["next_level_needs"] == []
+    page = client.get(f"/opportunities/{opp.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "ready to advance" in page

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kadence.domain.gates import Criterion, DealFacts, StageGate, earned, entry_levels
+from kadence.domain.gates import Criterion, DealFacts, StageGate, earned, entry_levels, to_next_level
 
-I, C, Q, D, C90 = 1, 2, 3, 4, 5
+I, C, Q, D, C90 = 1, 2, 3, 4, 5  # noqa: E741 (the ladder's own names)
 
 
 def gate(stage_id: int, level: int, *criteria: int) -> StageGate:
@@ -82,3 +82,11 @@ def test_entry_levels_are_the_levels_of_the_stages_before():
     assert entry_levels([g.level_order for g in TIANLONG], I) == [I, I, I, C, C, Q, D]
     assert entry_levels(["I", "C"], "floor") == ["floor", "I"]
     assert entry_levels([], I) == []
+
+
+def test_what_the_next_level_needs():
+    target, needs = to_next_level(TIANLONG, 6, met(11, 21, 31, 41, 51, 62))
+    assert target == TIANLONG[5] and [r.criterion.id for r in needs] == [61]
+    target, needs = to_next_level(TIANLONG, 6, met(11, 31, 41, 51))  # stage 2 skipped, too
+    assert target == TIANLONG[5] and [r.criterion.id for r in needs] == [21, 61, 62]
+    assert to_next_level(TIANLONG, 6, met(11, 21, 31, 41, 51, 61, 62)) == (None, [])
