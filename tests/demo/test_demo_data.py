@@ -130,14 +130,15 @@ def assert_history_consistent(today: date = TODAY) -> None:
     assert not changes.filter(kind__in=["won", "lost"]).exclude(status=F("kind")).exists()
 
     # Status, stage, level, probability and forecast category agree with the ladder. The level is the
-    # one a deal holds while it works in its stage (the default level of the stage before it, §1d),
-    # unless the evidence verifies less (an over-staged deal: lower, never higher).
+    # one a deal holds while it works in its stage (the default level of the stage before it, §1d), the
+    # stage's own once its exit criteria are met (a deal moved back to a stage it completed), or lower
+    # when the evidence verifies less (an over-staged deal).
     open_ = opps.filter(status="open")
     entry = stage_entry_levels(Stage.objects.select_related("default_level"))
-    for stage_id, level_id, flag, order, category in open_.values_list(
-        "stage_id", "level_id", "staging_flag", "level__order", "forecast_category"
+    for stage_id, own, level_id, flag, order, category in open_.values_list(
+        "stage_id", "stage__default_level_id", "level_id", "staging_flag", "level__order", "forecast_category"
     ):
-        assert level_id == entry[stage_id].pk or (flag == "over" and order < entry[stage_id].order)
+        assert level_id in (entry[stage_id].pk, own) or (flag == "over" and order < entry[stage_id].order)
         assert category == entry[stage_id].default_forecast_category
     assert not open_.exclude(probability=F("level__probability")).exists()
     assert not open_.filter(Q(stage__is_won=True) | Q(closed_on__isnull=False)).exists()
