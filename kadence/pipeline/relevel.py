@@ -42,11 +42,10 @@ ORDER BY o.id
 """
 
 UPDATE = f"""
-UPDATE pipeline_opportunity
-SET level_id = (SELECT f.level_id FROM {FIX} f WHERE f.opportunity_id = pipeline_opportunity.id),
-    probability = (SELECT f.probability FROM {FIX} f WHERE f.opportunity_id = pipeline_opportunity.id),
-    staging_flag = (SELECT f.staging_flag FROM {FIX} f WHERE f.opportunity_id = pipeline_opportunity.id)
-WHERE id IN (SELECT opportunity_id FROM {FIX})
+UPDATE pipeline_opportunity AS o
+SET level_id = f.level_id, probability = f.probability, staging_flag = f.staging_flag
+FROM {FIX} f
+WHERE o.id = f.opportunity_id
 """
 
 
