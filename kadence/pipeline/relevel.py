@@ -5,9 +5,10 @@ The verdicts come from the stage gates (kadence.pipeline.gates.verdicts, deal co
 the evidence: the rule stays written once), read in batches of deals in a fixed number of queries
 each. The writes are set-based: the deals that change go to a temporary table, then one INSERT …
 SELECT writes an `updated` history row for each deal whose level changed (stamped `at`, with
-`reason`), one UPDATE sets the deals' level, probability and staging flag, and the summaries are
-rebuilt from scratch (kadence.pipeline.summary.rebuild). The past month-ends are left alone: the
-history rows written here are later than all of them. Works on SQLite and PostgreSQL.
+`reason`), one UPDATE sets the deals' level, probability and staging flag, and the open pipeline's
+summary is rebuilt from scratch (kadence.pipeline.summary.rebuild_pipeline_totals; an `updated` row is
+not a transition, so the stage flows and won totals do not move). The past month-ends are left alone:
+the history rows written here are later than all of them. Works on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def relevel_open(
 ) -> int:
     """Set every open deal's level, probability and staging flag to what its checkpoints verify now;
     returns how many deals changed (level, probability or flag). A changed level writes an `updated`
-    history row at `at` (default: now) with `reason`; the summaries are then rebuilt (`get_model`: a
-    migration's apps.get_model, see summary.rebuild)."""
+    history row at `at` (default: now) with `reason`; the open pipeline's summary is then rebuilt
+    (`get_model`: a migration's apps.get_model, see summary.rebuild)."""
     at = at or timezone.now()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -95,5 +96,5 @@ def relevel_open(
             cursor.execute(UPDATE)
         cursor.execute(f"DROP TABLE {quote(FIX)}")
     if changed:
-        summary.rebuild(get_model)
+        summary.rebuild_pipeline_totals(get_model)
     return changed

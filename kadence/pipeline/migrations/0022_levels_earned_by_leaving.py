@@ -2,7 +2,7 @@
 default level of the last stage whose exit criteria it met, no longer its current stage's as soon as
 it enters it. Every open deal's level, probability and staging flag is re-derived from its
 checkpoints (kadence.pipeline.relevel); each deal whose level changes gets an `updated` history row
-stamped now with the reason, and the summaries are rebuilt. Closed deals keep their history."""
+stamped now with the reason, and the open pipeline's summary is rebuilt. Closed deals keep their history."""
 
 from django.db import migrations
 
