@@ -5,12 +5,12 @@ DealsConfig.ready, so that the pipeline services reach deal control without impo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kadence.core.models import User
 from kadence.deals.selectors.gates import missing_for_move
-from kadence.deals.services.gates import Verdict, verdict
+from kadence.deals.services.gates import Verdict, verdict, verdicts
 from kadence.deals.services.tasks import stage_tasks_create
 from kadence.pipeline import gates
 from kadence.pipeline.models import Opportunity, Stage
@@ -24,6 +24,9 @@ class DealControlGates:
 
     def verified_level(self, opp: Opportunity, stage: Stage | None) -> Verdict:
         return verdict(opp, stage)
+
+    def verdicts(self, opps: Sequence[Opportunity]) -> Mapping[int, Verdict]:
+        return verdicts(opps)
 
     def after_stage_entry(self, opp: Opportunity, stage: Stage, actor: User | None) -> None:
         stage_tasks_create(opp, stage, actor)

@@ -9,7 +9,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -490,11 +490,17 @@ class DealControlGenerator:
                 override = rng.choice(candidates)
                 pool = self._omittable(self._criteria(stages[override].id))
                 omitted = list(pool) if rng.random() < 0.3 else [rng.choice(pool)]
+        # Back in a stage it completed before (moved back): its exit criteria are met, so the deal
+        # holds the stage's own level (METHODOLOGY §1d) from the row by which it came back.
+        completed_again = status == OPEN and override is None and current in last_pass
+        held = stages[current]
+        if completed_again and held.exit_level_id:
+            held = replace(held, level_id=held.exit_level_id, probability=held.exit_probability)
         under = (
             status == OPEN
             and override is None
             and current >= 1
-            and self._level(stages[current]) == cat.contacted_order
+            and self._level(held) == cat.contacted_order
             and rng.random() < UNDER_SHARE
         )
         red_flag = (
@@ -544,8 +550,13 @@ class DealControlGenerator:
                     continue
                 met[c.id] = rng.random() < p_met
                 free.append(c)
-            if status == OPEN and free and all(met[c.id] for c in free) and rng.random() < 0.75:
-                met[rng.choice(free).id] = False
+            # An open deal is still working on its stage: meeting the stage's exit criteria would
+            # earn the stage's own level (METHODOLOGY §1d), and the history has no row for that. So
+            # one criterion the generated proof alone decides (evidence, approval, task) stays open:
+            # an assessment may be met by answers given for other reasons.
+            owned = self._omittable(free) or free
+            if status == OPEN and owned and all(met[c.id] for c in owned):
+                met[rng.choice(owned).id] = False
 
         # A gate passed on "competitors" needs one.
         competitors = life.competitor_ids
@@ -641,6 +652,17 @@ class DealControlGenerator:
             draft.flag = "over"
         elif under:
             draft.flag = "under"
+        if completed_again and held.level_id != stages[current].level_id:
+            entry = len(history) - 1
+            while entry > 0 and history[entry][0] == "updated":
+                entry -= 1
+            for m in range(entry, len(history)):
+                row = list(history[m])
+                if m > entry:
+                    row[5] = held.level_id
+                row[6], row[7] = held.level_id, held.probability
+                history[m] = tuple(row)
+            opp[6], opp[7] = held.level_id, held.probability
         opp[22] = result
         opp[23] = draft.flag if status == OPEN else ""
         return life._replace(

@@ -29,6 +29,7 @@ from kadence.domain.periods import (
     week_start,
 )
 from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.ladder import stage_entry_levels
 from kadence.pipeline.models import (
     Opportunity,
     Stage,
@@ -109,7 +110,10 @@ class DealTimeline:
 
     @classmethod
     def load(cls) -> DealTimeline:
-        category = dict(Stage.objects.values_list("id", "default_level__default_forecast_category"))
+        category = {  # of the level a deal holds while working in the stage (METHODOLOGY §1d)
+            pk: level.default_forecast_category
+            for pk, level in stage_entry_levels(Stage.objects.select_related("default_level")).items()
+        }
         events: list[tuple[datetime, int, DealState]] = []
         for pk, moment, status, stage_id, close, amount, probability in StageChange.objects.order_by(
             "changed_at", "id"

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Prefetch
 
 from kadence.accounts.models import Industry
 from kadence.core.models import OrgUnit, User
@@ -27,6 +28,7 @@ from kadence.demo.catalogues import (
     REGIONS,
     TEMPLATE_WEIGHTS,
 )
+from kadence.pipeline.ladder import stage_entry_levels
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -36,6 +38,7 @@ from kadence.pipeline.models import (
     ProbabilityLevel,
     ProcessTemplate,
     ProductLine,
+    Stage,
 )
 
 CURRENCY = "CNY"
@@ -72,7 +75,10 @@ def login_lines() -> list[str]:
 
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage of a template as the simulation needs it. `drop` is the chance of losing the deal
+    """One stage of a template as the simulation needs it. `level_id`, `probability` and `category`
+    are those of the level a deal holds while it works in the stage (the default level of the stage
+    before it; the won stage's own); `exit_level_id` and `exit_probability` those of its own default
+    level, held once its exit criteria are met (0: the same). `drop` is the chance of losing the deal
     while in this stage (higher early in the process)."""
 
     id: int
@@ -84,6 +90,8 @@ class StageSpec:
     category: str
     days: int
     drop: float
+    exit_level_id: int = 0
+    exit_probability: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,8 @@ def _stage_spec(stage, level: ProbabilityLevel, drop: float) -> StageSpec:
         level.default_forecast_category,
         max(1, stage.standard_days),
         drop,
+        stage.default_level.id,
+        stage.default_level.probability,
     )
 
 
@@ -199,7 +209,9 @@ def load_catalog() -> Catalog:
         raise RuntimeError("The probability ladder needs a won and a lost level (run migrate).")
     templates = []
     default = ProcessTemplate.objects.filter(is_default=True, is_active=True).first()
-    for tpl in ProcessTemplate.objects.filter(is_active=True).prefetch_related("stages").order_by("id"):
+    stages_of = Prefetch("stages", queryset=Stage.objects.select_related("default_level"))
+    entry = stage_entry_levels(Stage.objects.select_related("default_level"))
+    for tpl in ProcessTemplate.objects.filter(is_active=True).prefetch_related(stages_of).order_by("id"):
         weight = TEMPLATE_WEIGHTS.get(tpl.code, 0)
         if default is not None and tpl.pk == default.pk:
             weight = max(weight, TEMPLATE_WEIGHTS["tianlong8"])
@@ -209,10 +221,10 @@ def load_catalog() -> Catalog:
         if weight <= 0 or not open_rows:
             continue
         n_open = len(open_rows)
-        specs = tuple(
-            _stage_spec(s, levels[s.default_level_id], drop_chance(i, n_open))
-            for i, s in enumerate(open_rows)
-        )
+        # A deal works in a stage at the level of the stage before it: a stage's own default level is
+        # earned by meeting its exit criteria (METHODOLOGY §1d); the recheck after loading raises the
+        # deals whose current stage's criteria the evidence meets.
+        specs = tuple(_stage_spec(s, entry[s.pk], drop_chance(i, n_open)) for i, s in enumerate(open_rows))
         won_spec = _stage_spec(won_row, levels[won_row.default_level_id], 0.0) if won_row else None
         templates.append(TemplateSpec(tpl.id, tpl.code, weight, specs, won_spec))
     if not templates:

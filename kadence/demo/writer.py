@@ -36,6 +36,7 @@ from kadence.demo.accounts import AccountDraft
 from kadence.demo.simulator import ActivityDraft, OppLife
 from kadence.demo.world import CURRENCY, AccountRef, Catalog
 from kadence.domain.forecast import BOOKED, OMITTED
+from kadence.pipeline.ladder import stage_entry_levels
 from kadence.pipeline.models import (
     Opportunity,
     OpportunityTeamMember,
@@ -348,10 +349,12 @@ class BulkWriter:
         self.next_id: dict[type[Model], int] = {}
         self.dropped_keys: list[tuple[str, str, str]] = []
         self.dropped_indexes: list[tuple[str, str]] = []
-        # stage id → the forecast category of its default level (a history row's category)
-        self.stage_categories: dict[int, str] = dict(
-            Stage.objects.values_list("pk", "default_level__default_forecast_category")
-        )
+        # stage id → the forecast category of the level a deal holds while working in it (a history
+        # row's category; the level is the default level of the stage before, METHODOLOGY §1d)
+        self.stage_categories: dict[int, str] = {
+            pk: level.default_forecast_category
+            for pk, level in stage_entry_levels(Stage.objects.select_related("default_level")).items()
+        }
         if self.postgres:
             tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in self.models)
             with connection.cursor() as cursor:

@@ -14,19 +14,27 @@ An exit criterion is met when the facts about the deal prove it:
 A criterion whose parameters are not understood is never met (its detail says "misconfigured"), so
 a typo in the configuration blocks a gate visibly instead of silently letting deals through.
 
-The verified level of a deal is the default level of the first stage, up to and including its
-current one, whose exit criteria of all earlier stages are not all met: evidence can only pull the
-level below what the stage claims, never push it above.
+The level a stage grants is earned by leaving it (§1a, §1d): a stage's default level is the level a
+deal holds once that stage's exit criteria are met. Walking the template in order up to and including
+the current stage, the stages whose exit criteria are all met (and those of every stage before them)
+are completed; the deal holds the default level of the last one completed, or the lowest open level
+(I) before any (`earned`). Entering a stage therefore claims the default level of the stage before it
+(`entry_levels`), and meeting the current stage's own exit criteria earns its default level. A deal is
+over-staged when its stage outruns the evidence of the stages before it (one of them is not completed:
+a move past unmet criteria by an override, evidence withdrawn later); the current stage's own unmet
+exit criteria are the work of that stage, never a reason to flag it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kadence.domain.c139 import C139Score, parse_score
 from kadence.domain.ladder import Ladder
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -175,10 +183,70 @@ class StageGate:
     criteria: tuple[Criterion, ...] = ()
 
 
+def entry_levels(default_levels: Sequence[T], floor: T) -> list[T]:
+    """The level each stage claims while a deal works in it, its exit criteria not yet met: the default
+    level of the stage before it, `floor` (the lowest open level, I) for the first. `default_levels`
+    are the stages' default levels in template order (orders, ids or rows: any value)."""
+    return [floor, *default_levels][: len(default_levels)]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the evidence earns a deal at its current stage: the last stage completed in template
+    order (None before any), the level order that gives, whether the current stage's own exit
+    criteria are all met, and whether the stage outruns the evidence (a stage before it is not
+    completed)."""
+
+    completed: StageGate | None
+    level_order: int
+    exit_met: bool
+    outruns: bool
+
+
+def earned(
+    stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts, floor_order: int
+) -> Standing:
+    """The level the evidence earns a deal at `current_stage_id` (the rule, §1d): walking `stages` in
+    template order up to and including the current one, each stage whose exit criteria are all met
+    is completed, until the first that is not; the level is the default level of the last completed
+    stage, `floor_order` (the lowest open level) before any. So moving into a stage keeps the level of
+    the stage left, and meeting the current stage's own exit criteria raises it to the current
+    stage's default level. A current stage not in `stages` raises ValueError."""
+    index = next((i for i, s in enumerate(stages) if s.stage_id == current_stage_id), None)
+    if index is None:
+        raise ValueError(f"stage {current_stage_id} is not part of the template")
+    done = 0  # how many stages, from the first, are completed
+    for stage in stages[: index + 1]:
+        if missing(stage.criteria, facts):
+            break
+        done += 1
+    completed = stages[done - 1] if done else None
+    return Standing(
+        completed,
+        completed.level_order if completed is not None else floor_order,
+        exit_met=done == index + 1,
+        outruns=done < index,
+    )
+
+
+def to_next_level(
+    stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts
+) -> tuple[StageGate | None, list[CriterionResult]]:
+    """What the deal needs for the level its current stage grants: the current stage (its default
+    level is the next one) and the unmet exit criteria, in order, from the first stage not completed
+    up to and including the current one; (None, []) when the current stage's exit criteria are met
+    (the deal holds the stage's level: it is ready to advance). ValueError for an unknown stage."""
+    index = next((i for i, s in enumerate(stages) if s.stage_id == current_stage_id), None)
+    if index is None:
+        raise ValueError(f"stage {current_stage_id} is not part of the template")
+    needs = [r for stage in stages[: index + 1] for r in missing(stage.criteria, facts)]
+    return (stages[index], needs) if needs else (None, [])
+
+
 def verified_stage(stages: Sequence[StageGate], current_stage_id: int, facts: DealFacts) -> StageGate:
-    """The furthest stage, up to the current one, that the evidence supports: walking the template in
-    order, stop at the first stage whose own exit criteria are not all met (the deal is verified only
-    as far as that stage) or at the current stage. A current stage not in `stages` raises ValueError."""
+    """The furthest stage, up to the current one, the evidence lets the deal work in: walking the
+    template in order, stop at the first stage whose own exit criteria are not all met or at the
+    current stage (a deal whose verified stage is not its current one outruns its evidence). A current stage not in `stages` raises ValueError."""
     if not any(s.stage_id == current_stage_id for s in stages):
         raise ValueError(f"stage {current_stage_id} is not part of the template")
     for stage in stages:
@@ -190,21 +258,22 @@ def verified_stage(stages: Sequence[StageGate], current_stage_id: int, facts: De
 
 
 def staging(
-    claimed_level_order: int,
-    verified_level_order: int,
+    outruns: bool,
+    level_order: int,
     c139: C139Score | None,
     rule: C139Score,
     ladder: Ladder,
 ) -> str:
-    """The staging flag (§1d, §3): "over" when the stage claims more than the evidence verifies, or the
-    level is at the ladder's D ("developed") or above without the C139 rule met; "under" when the C139
-    rule is met but the level is at its C ("contacted") or below; else "". Deals store it
+    """The staging flag (§1d, §3): "over" when the stage outruns the evidence of the stages before it
+    (`Standing.outruns`; the current stage's own unmet exit criteria never count), or the level is at
+    the ladder's D ("developed") or above without the C139 rule met; "under" when the C139 rule is met
+    but the level is at its C ("contacted") or below; else "". Deals store it
     (Opportunity.staging_flag), and lists filter on the stored flag."""
     met = c139 is not None and c139.at_least(rule)
-    if verified_level_order < claimed_level_order:
+    if outruns:
         return "over"
-    if verified_level_order >= ladder.developed and not met:
+    if level_order >= ladder.developed and not met:
         return "over"
-    if met and verified_level_order <= ladder.contacted:
+    if met and level_order <= ladder.contacted:
         return "under"
     return ""

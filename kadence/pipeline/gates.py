@@ -9,7 +9,7 @@ pipeline never imports deals, and deals imports pipeline like every app above it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +43,10 @@ class StageGates(Protocol):
         """The level, staging flag and C139 result the deal's checkpoints support at `stage` (None:
         its current stage)."""
 
+    def verdicts(self, opps: Sequence[Opportunity]) -> Mapping[int, Verdict]:
+        """Deal id → the verdict of each open deal of `opps` at its current stage, in a fixed number
+        of queries whatever their number."""
+
     def after_stage_entry(self, opp: Opportunity, stage: Stage, actor: User | None) -> None:
         """What entering `stage` starts (the stage's task list on the deal)."""
 
@@ -74,6 +78,11 @@ def verified_level(opp: Opportunity, stage: Stage | None = None) -> Verdict:
     """The level, staging flag and C139 result the deal's checkpoints support at `stage` (default:
     its current stage)."""
     return _gates().verified_level(opp, stage)
+
+
+def verdicts(opps: Sequence[Opportunity]) -> Mapping[int, Verdict]:
+    """Deal id → the verdict of each open deal of `opps` at its current stage (StageGates.verdicts)."""
+    return _gates().verdicts(opps)
 
 
 def after_stage_entry(opp: Opportunity, stage: Stage, actor: User | None) -> None:

@@ -6,10 +6,13 @@ shipped numbers 2, 3 and 4, and judged deals against the wrong rungs without a w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ImproperlyConfigured
 
+from kadence.domain.gates import entry_levels
 from kadence.domain.ladder import Ladder, LadderError, ladder_of
-from kadence.pipeline.models import ProbabilityLevel
+from kadence.pipeline.models import ProbabilityLevel, Stage
 
 
 class LadderMisconfigured(ImproperlyConfigured):
@@ -27,3 +30,31 @@ def level_ladder() -> Ladder:
             f"The probability ladder is misconfigured: {exc}. Set the mark of the C (contacted), "
             "Q (qualified) and D (developed) rungs in the admin (Probability ladder)."
         ) from exc
+
+
+def lowest_open_level() -> ProbabilityLevel:
+    """The lowest open rung (I by default): the level a deal holds before it has completed any stage
+    (METHODOLOGY §1d). LadderMisconfigured when the ladder has no open rung."""
+    level = ProbabilityLevel.objects.filter(is_won=False, is_lost=False).order_by("order", "id").first()
+    if level is None:
+        raise LadderMisconfigured("The probability ladder has no open rung; add one in the admin.")
+    return level
+
+
+def stage_entry_levels(
+    stages: Iterable[Stage], floor: ProbabilityLevel | None = None
+) -> dict[int, ProbabilityLevel]:
+    """Stage id → the level a deal holds while it works in the stage before meeting its exit criteria:
+    the default level of the stage before it in its template, the lowest open level for a first stage
+    (kadence.domain.gates.entry_levels, the rule of §1d). `stages` are all the stages of their
+    templates, or a leading run of them (the open ones), with `default_level` loaded; `floor`, the
+    lowest open level, is read (one query) unless given."""
+    floor = floor or lowest_open_level()
+    by_template: dict[int, list[Stage]] = {}
+    for stage in sorted(stages, key=lambda s: (s.template_id, s.order, s.pk)):
+        by_template.setdefault(stage.template_id, []).append(stage)
+    out: dict[int, ProbabilityLevel] = {}
+    for rows in by_template.values():
+        levels = entry_levels([s.default_level for s in rows], floor)
+        out.update({s.pk: level for s, level in zip(rows, levels, strict=True)})
+    return out

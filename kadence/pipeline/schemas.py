@@ -76,7 +76,10 @@ class StageOut(StageRef):
     buying_step: str
     buying_step_zh: str
     buying_step_en: str
-    default_level: str = Field(description="Code of the stage's default probability level.")
+    default_level: str = Field(
+        description="Code of the stage's default probability level: the level a deal holds once the "
+        "stage's exit criteria are met (while it works in the stage it holds the previous stage's)."
+    )
     standard_days: int
     is_won: bool
     description: str

@@ -35,6 +35,7 @@ from kadence.core.visibility import (
 )
 from kadence.pipeline import changes, month_ends, stall, summary
 from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
+from kadence.pipeline.ladder import lowest_open_level
 from kadence.pipeline.models import (
     Competitor,
     DealRole,
@@ -178,7 +179,7 @@ def opportunity_create(
         )
     clean_date(expected_close_date, "expected_close_date")
     now = timezone.now()
-    level = stage.default_level
+    level = lowest_open_level()  # a placeholder: the verified level is set once the deal exists
     opp = Opportunity(
         name=_name(name),
         account=account,
@@ -208,7 +209,11 @@ def opportunity_create(
     if competitors:
         opp.competitors.set(competitors)
     found = verified_level(opp)
-    Opportunity.objects.filter(pk=opp.pk).update(**_level_values(found.level), staging_flag=found.staging)
+    if not forecast_category:  # the category the earned level suggests
+        opp.forecast_category = found.level.default_forecast_category
+    Opportunity.objects.filter(pk=opp.pk).update(
+        **_level_values(found.level), staging_flag=found.staging, forecast_category=opp.forecast_category
+    )
     opp.level, opp.probability, opp.staging_flag = found.level, found.level.probability, found.staging
     changes.write(opp, StageChange.Kind.CREATED, from_stage=None, from_level=None, actor=user, at=now)
     after_stage_entry(opp, stage, user)

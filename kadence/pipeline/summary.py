@@ -299,6 +299,49 @@ def _models(get_model: Callable[[str, str], Any] | None) -> dict[str, Any]:
     }
 
 
+def _pipeline_totals(opportunity: Any, pipeline_total: Any) -> list[Model]:
+    totals = (
+        opportunity.objects.filter(status="open")
+        .annotate(close_month=TruncMonth("expected_close_date"))
+        .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
+        .annotate(
+            n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at"))
+        )
+        .order_by()
+    )
+    return [
+        pipeline_total(
+            owner_id=r["owner_id"],
+            team_id=r["team_id"],
+            stage_id=r["stage_id"],
+            level_id=r["level_id"],
+            forecast_category=r["forecast_category"],
+            close_month=_as_date(r["close_month"]),
+            count=r["n"],
+            amount=r["amount_sum"],
+            weighted=r["w"],
+            entered_days=r["days"],
+        )
+        for r in totals.iterator()
+    ]
+
+
+@transaction.atomic
+def rebuild_pipeline_totals(get_model: Callable[[str, str], Any] | None = None) -> int:
+    """Recompute PipelineTotal alone (the open deals' totals) with grouped SQL, after a bulk change of
+    open deals' levels, stages or amounts that wrote no transition (StageFlow counts transitions,
+    WonTotal won deals: neither moves). Returns its row count."""
+    models = _models(get_model)
+    models["PipelineTotal"].objects.all().delete()
+    models["PipelineTotal"].objects.bulk_create(
+        _pipeline_totals(models["Opportunity"], models["PipelineTotal"]), batch_size=5000
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE pipeline_pipelinetotal")
+    return models["PipelineTotal"].objects.count()
+
+
 def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[str, list[Model]]:
     """The summary rows (unsaved) that the deals and their history give now, per summary model name,
     computed with grouped SQL: what `rebuild` writes and what `drift` compares with."""
@@ -315,15 +358,6 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
         .annotate(closed_month=TruncMonth("closed_on"))
         .values("owner_id", "team_id", "closed_month")
         .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED))
-        .order_by()
-    )
-    totals = (
-        Opportunity.objects.filter(status="open")
-        .annotate(close_month=TruncMonth("expected_close_date"))
-        .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
-        .annotate(
-            n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum(EpochDays("stage_entered_at"))
-        )
         .order_by()
     )
     flows = (
@@ -358,21 +392,7 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
             )
             for r in won.iterator()
         ],
-        "PipelineTotal": [
-            PipelineTotal(
-                owner_id=r["owner_id"],
-                team_id=r["team_id"],
-                stage_id=r["stage_id"],
-                level_id=r["level_id"],
-                forecast_category=r["forecast_category"],
-                close_month=_as_date(r["close_month"]),
-                count=r["n"],
-                amount=r["amount_sum"],
-                weighted=r["w"],
-                entered_days=r["days"],
-            )
-            for r in totals.iterator()
-        ],
+        "PipelineTotal": _pipeline_totals(Opportunity, PipelineTotal),
         "StageFlow": [
             StageFlow(
                 owner_id=r["deal_owner"],

@@ -143,13 +143,16 @@ def test_every_gate_of_every_shipped_template_blocks_until_proven(org, template_
             opp.refresh_from_db()
             assert opp.stage_id == stage.pk, "a refused move changes nothing"
             prove(opp, remaining.pop(0), org.rita, org.mona)
+        opp.refresh_from_db()
+        # Leaving a stage earns its level: meeting its exit criteria does.
+        assert opp.level_id == stage.default_level_id, (stage.code, opp.level.code)
         moved = services.opportunity_move_stage(
             org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk)
         )
         if target.is_won:
             assert moved.status == Opportunity.Status.WON
-        else:
-            assert moved.level_id == target.default_level_id and moved.staging_flag in ("", "under", "over")
+        else:  # entering the next stage keeps it, never outrunning the evidence
+            assert moved.level_id == stage.default_level_id and moved.staging_flag in ("", "under", "over")
 
 
 @pytest.mark.django_db
@@ -170,8 +173,14 @@ def test_a_deal_opened_late_without_evidence_is_over_staged_and_evidence_lifts_i
         for criterion in stage.exit_criteria.filter(is_active=True):
             prove(opp, criterion, org.rita, org.mona)
     opp.refresh_from_db()
+    # Stages 1-4 completed: stage 4's level, C (under-staged: proving stage 3's C5/C6 saved a 9C3F1W
+    # C139); stage 5's own exit earns its Q.
+    assert opp.level.code == "C" and opp.probability == Decimal("25") and opp.staging_flag == "under"
+    for criterion in stages[4].exit_criteria.filter(is_active=True):
+        prove(opp, criterion, org.rita, org.mona)
+    opp.refresh_from_db()
     assert opp.level.code == "Q" and opp.probability == Decimal("50") and opp.staging_flag == ""
-    # Withdrawing one piece of proof of stage 1 pulls the level back down to stage 1's.
+    # Withdrawing one piece of proof of stage 1 pulls the level back down to the lowest, I.
     first = Evidence.objects.filter(opportunity=opp, criterion__stage=stages[0]).first()
     gates.evidence_remove(org.rita, first.pk, reason="wrong file")
     opp.refresh_from_db()
@@ -207,7 +216,8 @@ def test_c139_rule_flags_over_and_under_staging(org):
         ]
     )
     opp = gates.opportunity_recheck(opp.pk)
-    assert opp.level.code == "C" and opp.staging_flag == "under" and opp.c139_result == "8C1F0W"
+    # Stage 3 works on its exit (立项 not proven): the deal holds stage 2's I, below what C139 says.
+    assert opp.level.code == "I" and opp.staging_flag == "under" and opp.c139_result == "8C1F0W"
 
 
 @pytest.mark.django_db
@@ -560,3 +570,84 @@ def test_overrides_report_is_scoped_and_lists_reason_and_missing(client, org, to
     assert bad.status_code == 422
     client.force_login(org.sven)
     assert "口头确认" not in client.get("/reports/gate-overrides/").content.decode()
+
+
+def c139_answers(clear: int, first: int) -> dict[str, dict]:
+    answers = {f"C{i}": {"status": "confirmed" if i <= clear else "unknown"} for i in range(1, 10)}
+    answers.update({f"F{i}": {"status": "confirmed" if i <= first else "unknown"} for i in range(1, 4)})
+    answers["W1"] = {"status": "unknown"}
+    return answers
+
+
+@pytest.mark.django_db
+def test_moving_into_deal_review_keeps_q_and_its_own_exit_earns_d(org):
+    """Issue 11 §1b: moving from stage 5 into stage 6 (项目评估) raised the deal to D at once and
+    flagged it over-staged, its C139 not yet 8C1F0W, which is stage 6's own exit criterion. The level a
+    stage grants is earned by leaving it: the deal holds Q until stage 6's exit is met."""
+    from kadence.deals.services.assessments import c139_assess
+    from kadence.pipeline import summary
+    from kadence.pipeline.models import StageChange
+
+    opp = open_deal(org, "tianlong8")
+    stages = list(opp.template.stages.order_by("order"))
+    for stage, target in zip(stages[:5], stages[1:6], strict=True):
+        for criterion in stage.exit_criteria.filter(is_active=True).order_by("order", "id"):
+            prove(opp, criterion, org.rita, org.mona)
+        if stage == stages[4]:  # the short-list's C139: 7 Clears, no First yet
+            c139_assess(org.rita, opp.pk, answers=c139_answers(7, 0))
+        services.opportunity_move_stage(org.rita, opp.pk, stage_id=target.pk, version=opp_version(opp.pk))
+    opp.refresh_from_db()
+    assert opp.stage == stages[5] and opp.c139_result == "7C0F0W"
+    assert (opp.level.code, opp.probability, opp.staging_flag) == ("Q", Decimal("50.00"), "")
+    moved = StageChange.objects.filter(opportunity=opp).order_by("-id").first()
+    assert (moved.kind, moved.from_level.code, moved.to_level.code) == ("advanced", "Q", "Q")
+
+    summary.rebuild()  # prove() fills some fields behind the services' back
+    c139_assess(org.rita, opp.pk, answers=c139_answers(8, 1))  # 8C1F0W: one of stage 6's three criteria
+    opp.refresh_from_db()
+    assert (opp.level.code, opp.staging_flag) == ("Q", "")
+    review = stages[5].exit_criteria.filter(is_active=True)
+    prove(opp, review.get(code="bid_pursue"), org.rita, org.mona)
+    gates.gate_approve(org.mona, opp.pk, criterion_id=review.get(code="manager_review").pk)
+    opp.refresh_from_db()
+    assert (opp.level.code, opp.probability, opp.staging_flag) == ("D", Decimal("75.00"), "")
+    # The rise inside the stage is in the history, and the summaries follow it.
+    raised = StageChange.objects.filter(opportunity=opp).order_by("-id").first()
+    assert (raised.kind, raised.from_level.code, raised.to_level.code) == ("updated", "Q", "D")
+    assert raised.to_stage == stages[5] and raised.probability == Decimal("75.00")
+    assert summary.drift() == []
+
+
+@pytest.mark.django_db
+def test_the_deal_page_and_api_show_what_the_next_level_needs(client, org, token_for):
+    stages = list(org.opp.template.stages.order_by("order"))
+    ExitCriterion.objects.filter(stage__in=stages[:2]).update(is_active=False)  # stages 1-2 proven
+    opp = services.opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="方案阶段",
+        amount="200000",
+        stage_id=stages[2].pk,
+        expected_close_date=date.today() + timedelta(days=30),
+    )
+    assert (opp.level.code, opp.staging_flag) == ("I", "")
+    open_codes = ["project_approved", "c5_c6"]  # budget_known: the amount is filled
+    for language, text in (("en", "to reach C (25%):"), ("zh-hans", "要达到 C（25%），还需：")):
+        client.force_login(org.rita)
+        page = client.get(f"/opportunities/{opp.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert 'data-testid="level-outlook"' in page and text in page, language
+        for code in open_codes:
+            assert f'data-testid="need-{code}"' in page
+        gates_page = client.get(f"/opportunities/{opp.pk}/gates/", HTTP_ACCEPT_LANGUAGE=language)
+        assert text in gates_page.content.decode()
+    body = client.get(f"/api/opportunities/{opp.pk}/gates", **token_for(org.rita)).json()
+    assert body["level"]["short"] == "I" and body["next_level"]["short"] == "C"
+    assert [n["code"] for n in body["next_level_needs"]] == open_codes
+    assert all(n["message"] and n["stage_id"] == stages[2].pk for n in body["next_level_needs"])
+    # Its exit met, the deal holds C and is ready to advance; no next level is pending.
+    for criterion in stages[2].exit_criteria.filter(is_active=True):
+        prove(opp, criterion, org.rita, org.mona)
+    body = client.get(f"/api/opportunities/{opp.pk}/gates", **token_for(org.rita)).json()
+    assert body["level"]["short"] == "C" and body["next_level"] is None and body["next_level_needs"] == []
+    page = client.get(f"/opportunities/{opp.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "ready to advance" in page

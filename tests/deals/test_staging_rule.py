@@ -47,7 +47,12 @@ def test_the_stored_staging_flag_is_the_domain_staging(org, stage_index, gates, 
     opp = Opportunity.objects.select_related("stage__default_level", "level").get(pk=org.opp.pk)
     result = c139_domain.score({item: row["status"] for item, row in answers(clear, first, win).items()})
     rule = c139_domain.parse_score(ControlPolicy.current().c139_rule)
-    expected = staging(opp.stage.default_level.order, opp.level.order, result, rule, level_ladder())
+    # Gates on: no stage is proven (stage 1 needs a meeting's minutes), so the deal holds the lowest
+    # level and any stage past the first outruns its evidence. Gates off: every stage up to the
+    # current one is completed, and the deal holds its stage's default level.
+    level = rungs[0] if gates else opp.stage.default_level
+    assert opp.level == level
+    expected = staging(gates and stage_index > 0, level.order, result, rule, level_ladder())
     assert opp.staging_flag == expected
     assert Opportunity.objects.filter(pk=opp.pk, staging_flag=expected).exists()  # what the lists read
 

@@ -185,13 +185,14 @@ def test_task_criteria_gate_the_stage_and_completing_rechecks_the_level(org):
     services.task_complete(org.rita, opp.pk, form.pk, note="立项表经理已确认", version=1)
     pipeline.opportunity_move_stage(org.rita, opp.pk, stage_id=deep.pk, version=opp_version(opp.pk))
     opp.refresh_from_db()
-    assert opp.level.code == "C" and opp.staging_flag == ""
+    # Deep contact's own exit earns C; until then the deal holds initiation's level, I.
+    assert opp.level.code == "I" and opp.staging_flag == ""
     services.task_reopen(org.mona, opp.pk, form.pk, version=2, reason="表格缺预算")
     opp.refresh_from_db()
-    assert opp.level.code == "I" and opp.staging_flag == "over"  # the level follows the proof
+    assert opp.level.code == "I" and opp.staging_flag == "over"  # the flag follows the proof
     services.task_complete(org.rita, opp.pk, form.pk, note="补充预算后确认", version=3)
     opp.refresh_from_db()
-    assert opp.level.code == "C" and opp.staging_flag == ""
+    assert opp.level.code == "I" and opp.staging_flag == ""
 
 
 # --- reassign, reschedule, ad hoc ----------------------------------------------------------------------

@@ -47,7 +47,8 @@ from kadence.domain.periods import period_containing
 from kadence.insights.selectors.ideal import capacity_report, default_template, ideal_report
 from kadence.insights.selectors.probabilistic import probabilistic_forecast
 from kadence.pipeline.changes import STATE
-from kadence.pipeline.models import Opportunity, OpportunityTeamMember, StageChange
+from kadence.pipeline.ladder import stage_entry_levels
+from kadence.pipeline.models import Opportunity, OpportunityTeamMember, Stage, StageChange
 from kadence.pipeline.services import opportunity_create
 from kadence.pipeline.templates_data import methodology
 from kadence.planning.models import Calibration, ForecastSnapshot, ForecastSubmission, OrderForecast, Target
@@ -129,12 +130,17 @@ def assert_history_consistent(today: date = TODAY) -> None:
     assert not changes.filter(kind__in=["won", "lost"]).exclude(status=F("kind")).exists()
 
     # Status, stage, level, probability and forecast category agree with the ladder. The level is the
-    # stage's, unless the evidence verifies less (an over-staged deal: lower, never higher).
+    # one a deal holds while it works in its stage (the default level of the stage before it, §1d), the
+    # stage's own once its exit criteria are met (a deal moved back to a stage it completed), or lower
+    # when the evidence verifies less (an over-staged deal).
     open_ = opps.filter(status="open")
-    assert not open_.exclude(staging_flag="over").exclude(level=F("stage__default_level")).exists()
-    assert not open_.filter(level__order__gt=F("stage__default_level__order")).exists()
+    entry = stage_entry_levels(Stage.objects.select_related("default_level"))
+    for stage_id, own, level_id, flag, order, category in open_.values_list(
+        "stage_id", "stage__default_level_id", "level_id", "staging_flag", "level__order", "forecast_category"
+    ):
+        assert level_id in (entry[stage_id].pk, own) or (flag == "over" and order < entry[stage_id].order)
+        assert category == entry[stage_id].default_forecast_category
     assert not open_.exclude(probability=F("level__probability")).exists()
-    assert not open_.exclude(forecast_category=F("stage__default_level__default_forecast_category")).exists()
     assert not open_.filter(Q(stage__is_won=True) | Q(closed_on__isnull=False)).exists()
     won = opps.filter(status="won")
     assert not won.exclude(

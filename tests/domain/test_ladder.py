@@ -31,11 +31,12 @@ def test_a_ladder_without_its_marks_in_order_is_an_error(marks):
 
 def test_over_and_under_staged():
     rule_met, weak = C139Score(8, 1, 0), C139Score(5, 0, 0)
-    assert staging(4, 4, weak, RULE, SHIPPED) == "over"  # D without the rule
-    assert staging(4, 4, None, RULE, SHIPPED) == "over"  # D never assessed
-    assert staging(2, 2, rule_met, RULE, SHIPPED) == "under"  # the rule met at C
-    assert staging(4, 4, rule_met, RULE, SHIPPED) == ""
-    assert staging(2, 2, weak, RULE, SHIPPED) == ""
-    assert staging(4, 1, rule_met, RULE, SHIPPED) == "over"  # the stage claims more than the evidence
+    assert staging(False, 4, weak, RULE, SHIPPED) == "over"  # D without the rule
+    assert staging(False, 4, None, RULE, SHIPPED) == "over"  # D never assessed
+    assert staging(False, 2, rule_met, RULE, SHIPPED) == "under"  # the rule met at C
+    assert staging(False, 4, rule_met, RULE, SHIPPED) == ""
+    assert staging(False, 2, weak, RULE, SHIPPED) == ""
+    assert staging(True, 1, rule_met, RULE, SHIPPED) == "over"  # the stage outruns the stages before it
+    assert staging(True, 2, None, RULE, SHIPPED) == "over"
     # Another ladder moves the bounds with it: D is the 5th rung there.
-    assert staging(4, 4, weak, RULE, Ladder(contacted=3, qualified=4, developed=5)) == ""
+    assert staging(False, 4, weak, RULE, Ladder(contacted=3, qualified=4, developed=5)) == ""

@@ -206,7 +206,9 @@ def test_detail_query_count_does_not_grow_with_history(org, login, django_assert
         ).version
         activity_create(org.rita, opportunity_id=org.opp.pk, kind="call_out", subject=f"电话 {i}")
     services.opportunity_team_add(org.rita, org.opp.pk, user_id=org.nick.pk, role_id=role.pk)
-    with django_assert_max_num_queries(30):
+    # 40: the page also reads what the next level needs (the template's gates and the deal's facts,
+    # eleven queries whatever the history)
+    with django_assert_max_num_queries(40):
         after = count()
     assert after == before
 

@@ -182,7 +182,10 @@ def test_counts_per_level_stage_and_band_are_exact(history):
     }
     configured = {b.key: b.configured for b in counts["level"]}
     assert configured == {"I": D(10), "C": D(25), "Q": D(50), "D": D(75), "C90": D(90)}
-    assert {b.key: b.configured for b in counts["stage"]}["formal_proposal"] == D(50)
+    # A stage's prior is the level a deal holds in it: its own Q is earned by leaving it (§1d).
+    stage_priors = {b.key: b.configured for b in counts["stage"]}
+    assert stage_priors["formal_proposal"] == D(25) and stage_priors["deal_review"] == D(50)
+    assert stage_priors["plan_call"] == D(10) and stage_priors["negotiation"] == D(75)
     assert {b.key: b.configured for b in counts["c139"]}["rule_met"] == D(60)
 
 

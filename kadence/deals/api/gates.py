@@ -39,7 +39,7 @@ CriterionId = IdPath
 
 def _gates(user, opp_id: int) -> dict[str, Any]:
     checklist = gate_checklist(user, opp_id)
-    opp = checklist.opportunity
+    opp, outlook = checklist.opportunity, checklist.outlook
     return {
         "opportunity_id": opp.pk,
         "stage": opp.stage,
@@ -47,6 +47,19 @@ def _gates(user, opp_id: int) -> dict[str, Any]:
         "staging_flag": opp.staging_flag,
         "c139_result": opp.c139_result,
         "verified_stage_id": checklist.verified_stage_id,
+        "next_level": outlook.next_level if outlook else None,
+        "next_level_needs": [
+            {
+                "stage_id": r.criterion.stage_id,
+                "criterion_id": r.criterion.pk,
+                "code": r.criterion.code,
+                "kind": r.criterion.kind,
+                "name": r.criterion.name,
+                "detail": r.detail,
+                "message": r.message,
+            }
+            for r in (outlook.needs if outlook else [])
+        ],
         "next_stage": checklist.next_stage,
         "other_evidence": checklist.other_evidence,
         "stages": [

@@ -67,9 +67,23 @@ class StageGateOut(Schema):
     criteria: list[CriterionStatusOut]
 
 
+class LevelNeedOut(Schema):
+    stage_id: int
+    criterion_id: int
+    code: str
+    kind: str
+    name: str
+    detail: str = Field(description="Why it is not met (machine-readable).")
+    message: str = Field(description="Why it is not met, in the reader's language.")
+
+
 class GatesOut(Schema):
-    """Every stage of the deal's process with its exit criteria. `level` is the verified level; the
-    stage's own default level may be higher, then `staging_flag` is "over"."""
+    """Every stage of the deal's process with its exit criteria. `level` is the verified level: the
+    default level of the last stage whose exit criteria are met (the lowest rung before any), so a
+    stage's own default level is earned by leaving it; `staging_flag` is "over" when a stage before
+    the current one is not completed. `next_level` is the current stage's default level, earned once
+    `next_level_needs` are met (null, with no needs, when the current stage's exit criteria are met
+    or the deal is closed)."""
 
     opportunity_id: int
     stage: StageRef
@@ -77,6 +91,8 @@ class GatesOut(Schema):
     staging_flag: str
     c139_result: str
     verified_stage_id: int
+    next_level: LevelRef | None
+    next_level_needs: list[LevelNeedOut]
     next_stage: StageRef | None
     stages: list[StageGateOut]
     other_evidence: list[EvidenceOut]

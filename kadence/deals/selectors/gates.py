@@ -27,7 +27,7 @@ from kadence.deals.models import (
 )
 from kadence.domain import gates as domain
 from kadence.domain.c139 import C139Score
-from kadence.pipeline.models import ExitCriterion, Opportunity, Stage, StageChange
+from kadence.pipeline.models import ExitCriterion, Opportunity, ProbabilityLevel, Stage, StageChange
 
 SUPPORTIVE = ("support", "neutral")
 
@@ -239,6 +239,7 @@ class GateChecklist:
     facts: domain.DealFacts
     verified_stage_id: int
     other_evidence: list[Evidence] = field(default_factory=list)
+    outlook: LevelOutlook | None = None
 
     @property
     def current(self) -> StageChecklist | None:
@@ -251,6 +252,37 @@ class GateChecklist:
             return None
         later = [s.stage for s in self.stages if s.stage.order > current.stage.order]
         return later[0] if later else None
+
+
+@dataclass(frozen=True)
+class LevelOutlook:
+    """An open deal's level now and what the next one needs (METHODOLOGY §1d): `next_level` is the
+    default level of its current stage, earned once `needs` (the unmet exit criteria from the first
+    stage not completed up to the current one, as checklist rows) are met; None with no needs when
+    the current stage's exit criteria are met (ready to advance)."""
+
+    level: ProbabilityLevel
+    next_level: ProbabilityLevel | None
+    needs: list[CriterionRow]
+
+
+def level_outlook(
+    opp: Opportunity, structure: TemplateGates | None = None, facts: domain.DealFacts | None = None
+) -> LevelOutlook | None:
+    """The level outlook of an open deal (None for a closed one); `structure` and `facts` when the
+    caller has them, else read (template_gates and deal_facts: a fixed number of queries)."""
+    if opp.status != Opportunity.Status.OPEN:
+        return None
+    structure = structure or template_gates(opp.template_id)
+    facts = facts or deal_facts([opp.pk])[opp.pk]
+    target, needs = domain.to_next_level(structure.gates, opp.stage_id, facts)
+    stage = next((s for s in structure.stages if target is not None and s.pk == target.stage_id), None)
+    rows = {c.pk: c for criteria in structure.criteria.values() for c in criteria}
+    return LevelOutlook(
+        opp.level,
+        stage.default_level if stage is not None else None,
+        [CriterionRow(rows[r.criterion.id], False, r.detail) for r in needs],
+    )
 
 
 def gate_checklist(user: User, opp_id: int) -> GateChecklist:
@@ -301,7 +333,14 @@ def gate_checklist_of(opp: Opportunity) -> GateChecklist:
             state = "done" if stage.order < current_order else "todo"
         checklists.append(StageChecklist(stage, state, rows))
     verified = domain.verified_stage(structure.gates, opp.stage_id, facts)
-    return GateChecklist(opp, checklists, facts, verified.stage_id, list(evidence.get(None, [])))
+    return GateChecklist(
+        opp,
+        checklists,
+        facts,
+        verified.stage_id,
+        list(evidence.get(None, [])),
+        level_outlook(opp, structure, facts),
+    )
 
 
 def missing_for_move(opp: Opportunity, leaving: Sequence[Stage]) -> list[dict[str, Any]]:

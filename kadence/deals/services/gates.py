@@ -35,7 +35,7 @@ from kadence.deals.selectors.assessments import c139_rules
 from kadence.deals.selectors.gates import deal_facts, template_gates
 from kadence.domain import gates as domain
 from kadence.pipeline import changes
-from kadence.pipeline.ladder import level_ladder
+from kadence.pipeline.ladder import level_ladder, lowest_open_level
 from kadence.pipeline.models import ExitCriterion, Opportunity, ProbabilityLevel, Stage
 
 ENTITY = "pipeline.opportunity"
@@ -61,6 +61,7 @@ def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None =
     ladder = level_ladder()
     facts = deal_facts([o.pk for o in opps], policy)
     levels_by_order = {lv.order: lv for lv in ProbabilityLevel.objects.all()}
+    floor = lowest_open_level()
     structures = {}
     result = {}
     for opp in opps:
@@ -68,11 +69,10 @@ def verdicts(opps: Iterable[Opportunity], *, stage_of: dict[int, Stage] | None =
             structures[opp.template_id] = template_gates(opp.template_id)
         structure = structures[opp.template_id]
         stage = (stage_of or {}).get(opp.pk) or next(s for s in structure.stages if s.pk == opp.stage_id)
-        claimed = next(s for s in structure.stages if s.pk == stage.pk).default_level
-        verified_gate = domain.verified_stage(structure.gates, stage.pk, facts[opp.pk])
-        level = levels_by_order.get(verified_gate.level_order, claimed)
+        standing = domain.earned(structure.gates, stage.pk, facts[opp.pk], floor.order)
+        level = levels_by_order.get(standing.level_order, floor)
         c139 = facts[opp.pk].c139
-        flag = domain.staging(claimed.order, level.order, c139, rule, ladder)
+        flag = domain.staging(standing.outruns, level.order, c139, rule, ladder)
         result[opp.pk] = Verdict(level, flag, str(c139) if c139 else "")
     return result
 

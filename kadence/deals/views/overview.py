@@ -21,6 +21,7 @@ from kadence.activities.selectors import ActivityFilters, activity_list
 from kadence.core.prg import FailedPost, place_field_errors, pop_failed_post, rebind
 from kadence.core.requests import PageRequest
 from kadence.core.templatetags.kadence import money
+from kadence.deals.selectors.gates import level_outlook
 from kadence.deals.views.common import TABS
 from kadence.pipeline import selectors
 from kadence.pipeline.forms import (
@@ -121,6 +122,7 @@ def _detail_context(user, pk: int, failed: FailedPost | None = None, **overrides
         "activities": activity_list(user, ActivityFilters(opportunity_id=opp.pk), page_size=10),
         "days_in_stage": max(0, (now - opp.stage_entered_at).days),
         "is_open": opp.status == Opportunity.Status.OPEN,
+        "outlook": level_outlook(opp),
         "today": timezone.localdate(),
     }
     if perms["can_edit"]:

@@ -6,9 +6,12 @@ Inputs of the ideal funnel, each with its source shown:
 - target T: the scope's Target for the period (kadence.planning.selectors.targets.target_for), or a
   figure typed in to try numbers;
 - average deal size A: the average won amount of the scope's history window (FunnelReport), or typed;
-- probability p_s of each open stage: its default level's configured probability; when the template
-  uses calibrated probabilities and kadence.planning.selectors.calibration.effective_probabilities
-  exists, the calibrated value it gives for the stage (the stage's source says which);
+- probability p_s of each open stage: its default level's configured probability — the level a deal
+  holds once it has passed through the stage (its exit criteria met, METHODOLOGY §1d), which is what
+  the task method counts (N_s = N_win / p_s deals must pass through s; §8.3's worked example I 90,
+  C 36, Q 18, D 12, C90 10); when the template uses calibrated probabilities and
+  kadence.planning.selectors.calibration.effective_probabilities exists, the calibrated value it
+  gives for that level (the stage's source says which);
 - duration d_s of each open stage: "configured" = Stage.standard_days; "learned" = the average
   `days_in_from_stage` of the stage-history rows leaving that stage (advanced, moved back, won, lost)
   in the history window, where at least ForecastPolicy.calibration_min_outcomes rows exist, else

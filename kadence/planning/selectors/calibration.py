@@ -9,7 +9,9 @@ policy's history window (closed_on in (as_of − ForecastPolicy.history_days, as
   happened, which catches levels the checkpoints changed between moves). A deal counts once per
   level however often it held it. Configured = the level's probability.
 - **stage**: every stage of the template a deal was in (a `to_stage` of its history; the closing
-  "won" stage is not a bucket). Configured = the stage's default level's probability.
+  "won" stage is not a bucket). Configured = the probability of the level a deal holds on entering
+  the stage: the default level of the stage before it, the lowest rung for the first (a stage's own
+  default level is earned by leaving it, METHODOLOGY §1d; kadence.pipeline.ladder.stage_entry_levels).
 - **C139 band**: the band of the deal's latest C139 assessment (assessments can only be made while
   a deal is open, so this is the last one before it closed); deals never assessed are not counted.
   Configured = the band's lower bound.
@@ -36,6 +38,7 @@ from kadence.deals.models import C139Assessment
 from kadence.domain import c139 as c139_domain
 from kadence.domain import calibration as cal
 from kadence.domain.periods import history_window_start
+from kadence.pipeline.ladder import stage_entry_levels
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, Stage, StageChange
 from kadence.planning.models import Calibration, ForecastPolicy
 
@@ -123,6 +126,7 @@ def calibration_counts(
         .select_related("default_level")
         .order_by("order")
     )
+    entry = stage_entry_levels(stages, levels[0] if levels else None)
     by_stage: dict[int, list[int]] = {}
     _distinct_counts(
         StageChange.objects.filter(closed, to_stage__template_id=template_id, to_stage__is_won=False)
@@ -152,7 +156,7 @@ def calibration_counts(
     return {
         LEVEL: [_bucket(level.code, by_level.get(level.pk, [0, 0]), level.probability) for level in levels],
         STAGE: [
-            _bucket(stage.code, by_stage.get(stage.pk, [0, 0]), stage.default_level.probability)
+            _bucket(stage.code, by_stage.get(stage.pk, [0, 0]), entry[stage.pk].probability)
             for stage in stages
         ],
         C139: [
@@ -237,16 +241,21 @@ def probabilities_note(sources: Iterable[str]) -> str:
 
 
 def used_level_codes(template_id: int) -> list[str]:
-    """The open levels a process uses: the default levels of its open stages and the levels its open
-    deals hold now (the buckets a report of this process would read). Switching to calibrated
-    probabilities needs enough outcomes in each of them."""
+    """The open levels a process uses: the levels its open stages grant on leaving (their default
+    levels) and on entering (the lowest rung for the first stage), and the levels its open deals hold
+    now (the buckets a report of this process would read). Switching to calibrated probabilities needs
+    enough outcomes in each of them."""
+    open_rung = Q(is_won=False, is_lost=False)
     stage_levels = Stage.objects.filter(template_id=template_id, is_won=False).values("default_level_id")
+    # entering a stage claims the default level of the one before it (a subset of the above), or the
+    # lowest rung for the first stage
+    lowest = ProbabilityLevel.objects.filter(open_rung).order_by("order", "id").values("pk")[:1]
     held = Opportunity.objects.filter(template_id=template_id, status=Opportunity.Status.OPEN).values(
         "level_id"
     )
     return list(
-        ProbabilityLevel.objects.filter(is_won=False, is_lost=False)
-        .filter(Q(pk__in=stage_levels) | Q(pk__in=held))
+        ProbabilityLevel.objects.filter(open_rung)
+        .filter(Q(pk__in=stage_levels) | Q(pk__in=held) | Q(pk__in=lowest))
         .order_by("order")
         .values_list("code", flat=True)
     )
@@ -345,13 +354,14 @@ def calibration_report(user: User | None, template_id: int | None = None) -> Cal
         .select_related("default_level")
         .order_by("order")
     )
+    entry = stage_entry_levels(stages, levels[0] if levels else None)
 
     def bucket(dimension: str, key: str, configured: Decimal | None) -> cal.BucketOutcomes:
         row = stored.get((dimension, key))
         return cal.BucketOutcomes(key, row.outcomes if row else 0, row.won if row else 0, configured)
 
     level_buckets = [bucket(LEVEL, level.code, level.probability) for level in levels]
-    stage_buckets = [bucket(STAGE, stage.code, stage.default_level.probability) for stage in stages]
+    stage_buckets = [bucket(STAGE, stage.code, entry[stage.pk].probability) for stage in stages]
     known = {band.code for band in BANDS}
     band_buckets = [bucket(C139, band.code, band.low) for band in BANDS] + [
         bucket(C139, key, row.configured)
