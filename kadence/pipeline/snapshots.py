@@ -10,9 +10,10 @@ reconstructing a million deals from the whole history.
   week). `kadence pipeline-snapshot` (cron) writes the due days that have ended and are missing,
   back to the first history row; each is built from the previous snapshot plus the deals changed
   between them (set-based SQL), the first one from the whole history.
-- Reads (`at`): the pipeline at the end of day D = the latest complete snapshot S ≤ D, without the
-  deals that have a history row changed in (end of S, end of D], plus those deals' rows in force at
-  the end of D. With no snapshot at or before D: every deal's row in force then, from the history.
+- Reads (`at`): the pipeline at the end of day D = the complete snapshot S nearest to D (before or
+  after it), without the deals that have a history row changed between the end of S and the end of
+  D, plus those deals' rows in force at the end of D. With no snapshot: every deal's row in force
+  then, from the history.
 - Never disagreeing with the history: history rows are written with the current time, so a
   snapshot of a day that has ended stays right, except for a row written with an earlier moment
   (a backdated write, an import): `changes.write` calls `refresh(opp_id, at)`, which rewrites that
@@ -95,6 +96,16 @@ def nearest(day: date) -> PipelineSnapshot | None:
     return PipelineSnapshot.objects.filter(complete=True, taken_on__lte=day).order_by("-taken_on").first()
 
 
+def closest(day: date) -> PipelineSnapshot | None:
+    """The complete snapshot nearest to `day`, before or after it (before on a tie): the pipeline at
+    the end of `day` is it, corrected by the deals changed between the two days."""
+    before = nearest(day)
+    after = PipelineSnapshot.objects.filter(complete=True, taken_on__gt=day).order_by("taken_on").first()
+    if after is None or (before is not None and (day - before.taken_on) <= (after.taken_on - day)):
+        return before
+    return after
+
+
 # --- the rows in force ------------------------------------------------------------------------------
 
 
@@ -137,19 +148,21 @@ def at(day: date, *, closed_since: date | None = None, snapshot: PipelineSnapsho
     give (in `changed`) the deals closed then whose closing was recorded from the day before it on
     (a report counting wins from that day needs them; the snapshot holds open deals only)."""
     end = end_of(day)
-    snap = snapshot if snapshot is not None else nearest(day)
+    snap = snapshot if snapshot is not None else closest(day)
     if snap is None:
         return Stood(day, None, None, in_force(end), None)
-    after = end_of(snap.taken_on)
-    touched = Q(changed_at__gte=after, changed_at__lt=end)
+    # A deal with no history row between the two day-ends stood at the end of `day` as it stood in the
+    # snapshot (whichever comes first); the others are read from the history.
+    low, high = sorted((end_of(snap.taken_on), end))
+    touched = Q(changed_at__gte=low, changed_at__lt=high)
     if closed_since is not None:
         closed_from = timezone.make_aware(
             datetime.combine(closed_since - timedelta(days=1), datetime.min.time())
         )
-        if closed_from < after:
+        if closed_from < low:
             touched |= Q(
                 changed_at__gte=closed_from,
-                changed_at__lt=after,
+                changed_at__lt=low,
                 status__in=(Opportunity.Status.WON, Opportunity.Status.LOST),
             )
     recent = StageChange.objects.filter(touched).order_by().values("opportunity_id")
