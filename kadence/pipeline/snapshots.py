@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kadence.pipeline.expressions import EPOCH, EpochDays
@@ -141,33 +141,64 @@ class Stood:
     kept: QuerySet[SnapshotDeal] | None
     changed: QuerySet[StageChange]
     recent: QuerySet[Any] | None
+    closed: QuerySet[StageChange] | None = None
 
 
-def at(day: date, *, closed_since: date | None = None, snapshot: PipelineSnapshot | None = None) -> Stood:
+def at(
+    day: date,
+    *,
+    closed_since: date | None = None,
+    snapshot: PipelineSnapshot | None = None,
+    narrow: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+) -> Stood:
     """The pipeline as it stood at the end of `day` (see the module docstring). `closed_since`: also
     give (in `changed`) the deals closed then whose closing was recorded from the day before it on
-    (a report counting wins from that day needs them; the snapshot holds open deals only)."""
+    (a report counting wins from that day needs them; the snapshot holds open deals only).
+
+    `narrow` (a report scope's filter on the owner and team columns) lets a scoped read replay only
+    the changed deals that can be in the scope at the end of `day`: a deal's row in force then is one
+    of the rows changed since the snapshot, or the snapshot's own (a backdated row rewrote it), so a
+    deal with neither in the scope is not. It then reads the snapshot before the day. The caller
+    still filters both parts with the scope."""
     end = end_of(day)
-    snap = snapshot if snapshot is not None else closest(day)
+    if snapshot is not None:
+        snap: PipelineSnapshot | None = snapshot
+    else:
+        snap = (nearest(day) if narrow is not None else None) or closest(day)
     if snap is None:
         return Stood(day, None, None, in_force(end), None)
     # A deal with no history row between the two day-ends stood at the end of `day` as it stood in the
     # snapshot (whichever comes first); the others are read from the history.
     low, high = sorted((end_of(snap.taken_on), end))
     touched = Q(changed_at__gte=low, changed_at__lt=high)
+    closed = None
     if closed_since is not None:
+        # the closed deals' rows in force at the end of `day`: a closed row with no later one then
         closed_from = timezone.make_aware(
             datetime.combine(closed_since - timedelta(days=1), datetime.min.time())
         )
-        if closed_from < low:
-            touched |= Q(
-                changed_at__gte=closed_from,
-                changed_at__lt=low,
-                status__in=(Opportunity.Status.WON, Opportunity.Status.LOST),
-            )
+        later = StageChange.objects.filter(
+            opportunity_id=OuterRef("opportunity_id"), changed_at__lt=end, id__gt=OuterRef("id")
+        )
+        closed = StageChange.objects.filter(
+            changed_at__gte=closed_from,
+            changed_at__lt=end,
+            status__in=(Opportunity.Status.WON, Opportunity.Status.LOST),
+        ).filter(~Exists(later))
+        if narrow is not None:
+            closed = narrow(closed)
     recent = StageChange.objects.filter(touched).order_by().values("opportunity_id")
     kept = SnapshotDeal.objects.filter(snapshot=snap).exclude(opportunity_id__in=recent)
-    return Stood(day, snap, kept, in_force(end, recent), recent)
+    replay: Any = recent
+    if narrow is not None and snap.taken_on <= day:
+        held = narrow(SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=recent))
+        replay = (
+            narrow(StageChange.objects.filter(touched))
+            .order_by()
+            .values("opportunity_id")
+            .union(held.order_by().values("opportunity_id"))
+        )
+    return Stood(day, snap, kept, in_force(end, replay), recent, closed)
 
 
 def change_ids(
@@ -180,7 +211,10 @@ def change_ids(
     if stood.kept is None:
         return StageChange.objects.filter(pk__in=changed)
     kept = narrow(stood.kept).order_by().values("change_id")
-    return StageChange.objects.filter(pk__in=kept.union(changed, all=True))
+    if stood.closed is None:
+        return StageChange.objects.filter(pk__in=kept.union(changed, all=True))
+    closed = stood.closed.order_by().values("pk")
+    return StageChange.objects.filter(pk__in=kept.union(changed, closed))  # a deal closed since: twice
 
 
 # --- building ---------------------------------------------------------------------------------------

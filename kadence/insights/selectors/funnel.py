@@ -208,7 +208,7 @@ def _open_then(
     and team of that moment: the nearest pipeline snapshot plus the deals changed since, or the
     history alone before the first snapshot (kadence.pipeline.snapshots.at). Two grouped queries."""
     ladder = level_ladder()
-    stood = snapshots.at(as_of)
+    stood = snapshots.at(as_of, narrow=scope.filter if scope.q() else None)
     stage_ids = sorted(rows)
     sliced = None if cut.empty else _deals(Scope(), template, cut).values("pk")
     changed = scope.filter(stood.changed.filter(status=Opportunity.Status.OPEN, to_stage_id__in=stage_ids))

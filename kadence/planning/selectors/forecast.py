@@ -420,7 +420,7 @@ def pipeline_as_it_stood(scope: Scope, day: date, since: date) -> QuerySet[Stage
     won_on = Coalesce(
         "opportunity__closed_on", TruncDate("changed_at", tzinfo=timezone.get_default_timezone())
     )
-    stood = snapshots.at(day, closed_since=since)
+    stood = snapshots.at(day, closed_since=since, narrow=scope.filter if scope.q() else None)
     if stood.snapshot is not None:
         return snapshots.change_ids(stood, scope.filter).annotate(closed_on=won_on)
     end = end_of(day)
