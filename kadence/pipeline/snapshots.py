@@ -188,7 +188,9 @@ def at(
         if narrow is not None:
             closed = narrow(closed)
     recent = StageChange.objects.filter(touched).order_by().values("opportunity_id")
-    kept = SnapshotDeal.objects.filter(snapshot=snap).exclude(opportunity_id__in=recent)
+    # (an anti-join, not NOT IN: a small scope probes its deals, a large one hashes the changed rows)
+    changed_since = StageChange.objects.filter(touched, opportunity_id=OuterRef("opportunity_id"))
+    kept = SnapshotDeal.objects.filter(snapshot=snap).filter(~Exists(changed_since))
     replay: Any = recent
     if narrow is not None and snap.taken_on <= day:
         held = narrow(SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=recent))

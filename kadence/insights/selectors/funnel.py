@@ -257,10 +257,14 @@ class Flows:
 KINDS = ("advanced", "lost", "won")
 
 
-def _flows_live(deals: QuerySet[Opportunity], start: date, end: date, flows: Flows) -> None:
-    """Add the history rows of `deals` changed in [start, end] (dates, inclusive)."""
+def _flows_live(
+    deals: QuerySet[Opportunity] | None, start: date, end: date, flows: Flows, template: ProcessTemplate
+) -> None:
+    """Add the history rows of `deals` (every deal of the template when None) changed in [start, end]
+    (dates, inclusive)."""
+    whose = Q(opportunity__in=deals.values("pk")) if deals is not None else Q(to_stage__template=template)
     window = StageChange.objects.filter(
-        opportunity__in=deals.values("pk"),
+        whose,
         kind__in=KINDS,
         changed_at__gte=_end_of(start - timedelta(days=1)),
         changed_at__lt=_end_of(end),
@@ -321,8 +325,10 @@ def _flows(
     summaries: bool,
 ) -> Flows:
     flows = Flows()
+    # the whole company without a slice: the template's rows in the window (no join with the deals)
+    deals = None if cut.empty and not scope.q() else _deals(scope, template, cut)
     if not summaries:
-        _flows_live(_deals(scope, template, cut), start, as_of, flows)
+        _flows_live(deals, start, as_of, flows, template)
         return flows
     month = as_of.replace(day=1)
     if as_of >= today:  # nothing happened after today: the current month's rows are exact
@@ -331,7 +337,7 @@ def _flows(
         last_full = (month - timedelta(days=1)).replace(day=1)
         if last_full >= start:
             _flows_summary(scope, template, start, last_full, flows)
-        _flows_live(_deals(scope, template, cut), month, as_of, flows)
+        _flows_live(deals, month, as_of, flows, template)
     return flows
 
 
