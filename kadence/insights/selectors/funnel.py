@@ -258,11 +258,11 @@ KINDS = ("advanced", "lost", "won")
 
 
 def _flows_live(
-    deals: QuerySet[Opportunity] | None, start: date, end: date, flows: Flows, template: ProcessTemplate
+    deals: QuerySet[Opportunity] | None, start: date, end: date, flows: Flows, stage_ids: list[int]
 ) -> None:
-    """Add the history rows of `deals` (every deal of the template when None) changed in [start, end]
-    (dates, inclusive)."""
-    whose = Q(opportunity__in=deals.values("pk")) if deals is not None else Q(to_stage__template=template)
+    """Add the history rows of `deals` (every deal whose rows name the stages `stage_ids`, those of the
+    template, when None) changed in [start, end] (dates, inclusive)."""
+    whose = Q(opportunity__in=deals.values("pk")) if deals is not None else Q(to_stage_id__in=stage_ids)
     window = StageChange.objects.filter(
         whose,
         kind__in=KINDS,
@@ -323,12 +323,13 @@ def _flows(
     as_of: date,
     today: date,
     summaries: bool,
+    stage_ids: list[int],
 ) -> Flows:
     flows = Flows()
     # the whole company without a slice: the template's rows in the window (no join with the deals)
     deals = None if cut.empty and not scope.q() else _deals(scope, template, cut)
     if not summaries:
-        _flows_live(deals, start, as_of, flows, template)
+        _flows_live(deals, start, as_of, flows, stage_ids)
         return flows
     month = as_of.replace(day=1)
     if as_of >= today:  # nothing happened after today: the current month's rows are exact
@@ -337,7 +338,7 @@ def _flows(
         last_full = (month - timedelta(days=1)).replace(day=1)
         if last_full >= start:
             _flows_summary(scope, template, start, last_full, flows)
-        _flows_live(deals, month, as_of, flows, template)
+        _flows_live(deals, month, as_of, flows, stage_ids)
     return flows
 
 
@@ -366,7 +367,7 @@ def funnel_report(
         qualified, source = _open_now(scope, template, cut, as_of, rows, summaries)
     else:
         qualified, source = _open_then(scope, template, cut, as_of, rows), "history"
-    flows = _flows(scope, template, cut, start, as_of, today, summaries)
+    flows = _flows(scope, template, cut, start, as_of, today, summaries, [s.pk for s in stages])
     order = {s.pk: s.order for s in stages}
     won = lost = cycle = 0
     won_amount = ZERO
