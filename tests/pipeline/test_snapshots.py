@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from kadence.core.visibility import Scope
 from kadence.pipeline import changes, snapshots
 from kadence.pipeline.models import (
     Opportunity,
@@ -132,6 +133,18 @@ def test_a_backdated_write_updates_the_snapshots_after_it(history):  # noqa: F81
     for each in later:
         assert _held(each) == _by_hand(each.taken_on)
     assert SnapshotDeal.objects.filter(snapshot=snap, opportunity=opp, amount=Decimal("123456.78")).exists()
+    # the reads after it, whole and by team (a scoped read replays only what can be in its scope)
+    for back in (1, 2, 4, 6):
+        day = timezone.localdate() - timedelta(days=back)
+        expected = _by_hand(day)
+        assert _read(day) == {k: (v[0], v[8], v[9]) for k, v in expected.items()}, day
+        for team in {history.rita.org_unit_id, history.nick.org_unit_id}:
+            scope = Scope(unit_ids=frozenset([team]))
+            stood = snapshots.at(day, narrow=scope.filter)
+            rows = snapshots.change_ids(stood, scope.filter).filter(status=Opportunity.Status.OPEN)
+            assert {r.opportunity_id: r.pk for r in rows} == {
+                k: v[0] for k, v in expected.items() if v[9] == team
+            }, (day, team)
     # a write of today touches no snapshot (none is taken of a day that has not ended)
     assert not PipelineSnapshot.objects.filter(taken_on__gte=timezone.localdate()).exists()
 
