@@ -11,9 +11,11 @@ from kadence.pipeline.models import (
     LossReason,
     Opportunity,
     OpportunityTeamMember,
+    PipelineSnapshot,
     ProbabilityLevel,
     ProcessTemplate,
     ProductLine,
+    SnapshotPolicy,
     Stage,
     StageChange,
     StageTask,
@@ -177,6 +179,36 @@ class StageChangeAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "overridden")
     raw_id_fields = ("opportunity",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SnapshotPolicy)
+class SnapshotPolicyAdmin(admin.ModelAdmin):
+    """How often `kadence pipeline-snapshot` snapshots the pipeline: one row, never deleted."""
+
+    fields = ["every_days"]
+
+    def has_add_permission(self, request):
+        return not SnapshotPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PipelineSnapshot)
+class PipelineSnapshotAdmin(admin.ModelAdmin):
+    """The snapshots written (read only: `kadence pipeline-snapshot` writes, checks and repairs them)."""
+
+    list_display = ("taken_on", "deals", "complete", "built_at")
+    ordering = ("-taken_on",)
 
     def has_add_permission(self, request):
         return False

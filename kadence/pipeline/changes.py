@@ -10,6 +10,8 @@ past moment is its row with the highest id among those changed before then.
   deal no longer matches its last history row: a C139 save that raised the level, an edited amount or
   close date, an approval, a new forecast category. A service that wrote its own transition row has
   nothing left to record. Re-entrant like summary.tracking.
+- A row written with a moment before today (a backdated write) rewrites the deal in the pipeline
+  snapshots taken since then (kadence.pipeline.snapshots.refresh), so they never disagree with it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, TypeVar, cast
 from django.utils import timezone
 
 from kadence.core.models import User
-from kadence.pipeline import summary
+from kadence.pipeline import snapshots, summary
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, Stage, StageChange
 
 Service = TypeVar("Service", bound=Callable[..., Any])
@@ -88,6 +90,9 @@ def write(
     )
     if kind in StageChange.TRANSITIONS:
         summary.flow_add(change, opp.owner_id, opp.team_id, opp.created_at)
+    if timezone.localtime(change.changed_at).date() < timezone.localdate():
+        # a backdated row (an import): the snapshots of the days since then must follow it
+        snapshots.refresh(opp.pk, change.changed_at)
     return change
 
 

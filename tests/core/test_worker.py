@@ -87,3 +87,25 @@ def test_serve_stops_the_worker_and_the_server_together():
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
     assert clock.monotonic() - started < 30  # not the worker's 60 s: it was stopped
+
+
+def test_the_pipeline_snapshot_is_a_scheduled_job(org, monkeypatch):
+    import django_tasks_db.management.commands.db_worker as db_worker
+
+    import kadence.core.management.commands.worker as worker
+    from kadence.pipeline.models import PipelineSnapshot
+    from kadence.pipeline.snapshots import missing_days
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    from kadence.pipeline.models import StageChange
+
+    assert "pipeline-snapshot" in {job.name for job in jobs.jobs()}
+    StageChange.objects.filter(opportunity=org.opp).update(changed_at=timezone.now() - timedelta(days=20))
+    due = missing_days(backfill=True)
+    assert due  # two or three weeks of due days since the deal's history began
+    call_command("worker", batch=True, stdout=StringIO())
+    result = DBTaskResult.objects.get(task_path="kadence.pipeline.tasks.pipeline_snapshot")
+    assert result.status == "SUCCESSFUL", result.exception_class_path
+    assert set(PipelineSnapshot.objects.filter(complete=True).values_list("taken_on", flat=True)) >= set(due)
+    assert missing_days(backfill=True) == []

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kadence.core.visibility import resolve_scope
-from kadence.pipeline import services
-from kadence.pipeline.models import Opportunity, StageChange
+from kadence.pipeline import services, snapshots
+from kadence.pipeline.models import Opportunity, PipelineSnapshot, StageChange
 from kadence.pipeline.month_ends import end_of
 from kadence.planning.selectors.forecast import _bucket_rows, forecast_report, period_groups
 from tests.insights.test_pipeline_changes import MIX, _spread_history
@@ -78,8 +78,13 @@ def _figures(groups):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("snapshotted", [False, True], ids=["history", "snapshots"])
 @pytest.mark.parametrize("days_back", [3, 15, 31, 45])
-def test_the_forecast_at_a_past_date_is_the_pipeline_as_it_stood(history, days_back):
+def test_the_forecast_at_a_past_date_is_the_pipeline_as_it_stood(history, days_back, snapshotted):
+    """From the history alone, and from the nearest weekly snapshot plus the changes since."""
+    if snapshotted:
+        snapshots.build(snapshots.missing_days())
+        assert PipelineSnapshot.objects.filter(taken_on__lte=timezone.localdate() - timedelta(days=days_back))
     day = timezone.localdate() - timedelta(days=days_back)
     deals_now = Opportunity.objects.count()
     for user, kwargs in [(history.ada, {}), (history.dora, {}), (history.ada, {"unit_id": history.n1.pk})]:

@@ -6,10 +6,11 @@ history window (ForecastPolicy.history_days before `as_of`).
 
 - At `as_of` today the open deals are read as they are now: from the summary table PipelineTotal
   when no slice needs the deals themselves, else from the opportunities.
-- At a past `as_of` the funnel is reconstructed from the stage history: each deal's last history row
-  on or before `as_of` says its stage, level, probability, amount and status then (a row's
-  `changed_at` is when the deal entered the stage it names, so the age is as_of − that date).
-  Deals count under their current owner and team.
+- At a past `as_of` the open deals are the pipeline as it stood at the end of that day
+  (kadence.pipeline.snapshots: the nearest weekly snapshot plus the deals changed since): each deal's
+  history row in force then says its stage, level, probability, amount and status, its age in the
+  stage counts from its last transition row (when it entered that stage), and it counts under the
+  owner and team of that moment.
 - Flows (conversion, win rate, won amounts, cycle) come from the stage history in the window: from
   the summary table StageFlow without a slice, else from StageChange.
 
@@ -23,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kadence.core.models import User
 from kadence.core.visibility import Scope
 from kadence.domain import funnel as domain
 from kadence.domain.periods import history_window_start
+from kadence.pipeline import snapshots
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, qualified
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
@@ -183,31 +185,62 @@ def _open_now(
     return _fill(rows, grouped, "stage_id", as_of), "live"
 
 
+def _merge(parts: Iterable[Iterable[dict]], key: str) -> list[dict]:
+    """Add up grouped rows (n, amount_sum, w, days, qualified) of several queries by `key`."""
+    merged: dict[object, dict] = {}
+    for part in parts:
+        for row in part:
+            into = merged.setdefault(
+                row[key], {key: row[key], "n": 0, "amount_sum": ZERO, "w": ZERO, "days": 0, "qualified": 0}
+            )
+            into["n"] += row["n"] or 0
+            into["amount_sum"] += Decimal(row["amount_sum"] or 0)
+            into["w"] += Decimal(row["w"] or 0)
+            into["days"] += row["days"] or 0
+            into["qualified"] += row["qualified"] or 0
+    return list(merged.values())
+
+
 def _open_then(
     scope: Scope, template: ProcessTemplate, cut: Slice, as_of: date, rows: dict[int, StageRow]
 ) -> int:
-    """Fill the stage rows with the deals open at the end of `as_of`, reconstructed from history."""
+    """Fill the stage rows with the deals open at the end of `as_of` as they stood then, under the owner
+    and team of that moment: the nearest pipeline snapshot plus the deals changed since, or the
+    history alone before the first snapshot (kadence.pipeline.snapshots.at). Two grouped queries."""
     ladder = level_ladder()
-    deals = _deals(scope, template, cut)
-    last = (
-        StageChange.objects.filter(opportunity__in=deals.values("pk"), changed_at__lt=_end_of(as_of))
-        .values("opportunity_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
-    grouped = (
-        StageChange.objects.filter(pk__in=last, status=Opportunity.Status.OPEN)
-        .values("to_stage_id")
+    stood = snapshots.at(as_of, narrow=scope.filter if scope.q() else None)
+    stage_ids = sorted(rows)
+    sliced = None if cut.empty else _deals(Scope(), template, cut).values("pk")
+    changed = scope.filter(stood.changed.filter(status=Opportunity.Status.OPEN, to_stage_id__in=stage_ids))
+    if sliced is not None:
+        changed = changed.filter(opportunity_id__in=sliced)
+    parts = [
+        changed.values("to_stage_id")
         .annotate(
             n=Count("id"),
             amount_sum=Sum("amount"),
             w=Sum(WEIGHTED),
-            days=Sum(EpochDays("changed_at")),
+            days=Sum("entered_day"),
             qualified=Count("id", filter=qualified(ladder, "to_level__order")),
         )
         .order_by()
-    )
-    return _fill(rows, grouped, "to_stage_id", as_of)
+    ]
+    if stood.kept is not None:
+        kept = scope.filter(stood.kept.filter(stage_id__in=stage_ids))
+        if sliced is not None:
+            kept = kept.filter(opportunity_id__in=sliced)
+        parts.append(
+            kept.values(to_stage_id=F("stage_id"))
+            .annotate(
+                n=Count("id"),
+                amount_sum=Sum("amount"),
+                w=Sum(WEIGHTED),
+                days=Sum("entered_day"),
+                qualified=Count("id", filter=qualified(ladder)),
+            )
+            .order_by()
+        )
+    return _fill(rows, _merge(parts, "to_stage_id"), "to_stage_id", as_of)
 
 
 @dataclass
@@ -224,10 +257,14 @@ class Flows:
 KINDS = ("advanced", "lost", "won")
 
 
-def _flows_live(deals: QuerySet[Opportunity], start: date, end: date, flows: Flows) -> None:
-    """Add the history rows of `deals` changed in [start, end] (dates, inclusive)."""
+def _flows_live(
+    deals: QuerySet[Opportunity] | None, start: date, end: date, flows: Flows, stage_ids: list[int]
+) -> None:
+    """Add the history rows of `deals` (every deal whose rows name the stages `stage_ids`, those of the
+    template, when None) changed in [start, end] (dates, inclusive)."""
+    whose = Q(opportunity__in=deals.values("pk")) if deals is not None else Q(to_stage_id__in=stage_ids)
     window = StageChange.objects.filter(
-        opportunity__in=deals.values("pk"),
+        whose,
         kind__in=KINDS,
         changed_at__gte=_end_of(start - timedelta(days=1)),
         changed_at__lt=_end_of(end),
@@ -286,10 +323,13 @@ def _flows(
     as_of: date,
     today: date,
     summaries: bool,
+    stage_ids: list[int],
 ) -> Flows:
     flows = Flows()
+    # the whole company without a slice: the template's rows in the window (no join with the deals)
+    deals = None if cut.empty and not scope.q() else _deals(scope, template, cut)
     if not summaries:
-        _flows_live(_deals(scope, template, cut), start, as_of, flows)
+        _flows_live(deals, start, as_of, flows, stage_ids)
         return flows
     month = as_of.replace(day=1)
     if as_of >= today:  # nothing happened after today: the current month's rows are exact
@@ -298,7 +338,7 @@ def _flows(
         last_full = (month - timedelta(days=1)).replace(day=1)
         if last_full >= start:
             _flows_summary(scope, template, start, last_full, flows)
-        _flows_live(_deals(scope, template, cut), month, as_of, flows)
+        _flows_live(deals, month, as_of, flows, stage_ids)
     return flows
 
 
@@ -327,7 +367,7 @@ def funnel_report(
         qualified, source = _open_now(scope, template, cut, as_of, rows, summaries)
     else:
         qualified, source = _open_then(scope, template, cut, as_of, rows), "history"
-    flows = _flows(scope, template, cut, start, as_of, today, summaries)
+    flows = _flows(scope, template, cut, start, as_of, today, summaries, [s.pk for s in stages])
     order = {s.pk: s.order for s in stages}
     won = lost = cycle = 0
     won_amount = ZERO

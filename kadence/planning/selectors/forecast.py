@@ -59,6 +59,7 @@ from kadence.domain.periods import (
     week_start,
     year_bounds,
 )
+from kadence.pipeline import snapshots
 from kadence.pipeline.expressions import WEIGHTED, forecast_category, time_bucket
 from kadence.pipeline.models import Opportunity, PipelineTotal, StageChange, WonTotal
 from kadence.pipeline.month_ends import end_of
@@ -413,8 +414,15 @@ def pipeline_as_it_stood(scope: Scope, day: date, since: date) -> QuerySet[Stage
     probability, amount, close date, status, category, owner and team of that moment; `closed_on` the
     day its win was recorded on (or the close date given with it). What was not yet recorded that day
     (a win entered later with an earlier date) is not in it: the forecast as it could be made then.
-    A deal closed before `since` and unchanged since (its `updated_at` follows its last row) cannot
-    count in a figure from `since` on, so its rows are not read."""
+    The open deals come from the nearest pipeline snapshot plus the deals changed since
+    (kadence.pipeline.snapshots.at); the deals closed from the day before `since` on from the history
+    (a deal closed earlier cannot count in a figure from `since` on)."""
+    won_on = Coalesce(
+        "opportunity__closed_on", TruncDate("changed_at", tzinfo=timezone.get_default_timezone())
+    )
+    stood = snapshots.at(day, closed_since=since, narrow=scope.filter if scope.q() else None)
+    if stood.snapshot is not None:
+        return snapshots.change_ids(stood, scope.filter).annotate(closed_on=won_on)
     end = end_of(day)
     # (a day's margin: a closing's history row is written just after the deal's updated_at)
     closed_before = timezone.make_aware(datetime.combine(since - timedelta(days=1), datetime.min.time()))
@@ -430,9 +438,6 @@ def pipeline_as_it_stood(scope: Scope, day: date, since: date) -> QuerySet[Stage
         .values("opportunity_id")
         .annotate(last=Max("id"))
         .values("last")
-    )
-    won_on = Coalesce(
-        "opportunity__closed_on", TruncDate("changed_at", tzinfo=timezone.get_default_timezone())
     )
     return scope.filter(StageChange.objects.filter(pk__in=last)).annotate(closed_on=won_on)
 
