@@ -251,6 +251,7 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
     operations = _operations(org, random.Random(3))
     first_meeting = ExitCriterion.objects.get(stage__template__is_default=True, code="first_meeting")
     discovery = ExitCriterion.objects.get(stage__template__is_default=True, code="discovery_notes")
+    approval = ExitCriterion.objects.get(stage__template__is_default=True, code="project_approved")
     third, fourth = (Stage.objects.get(template__is_default=True, order=n) for n in (3, 4))
     operations["move"] = lambda opp_id: services.opportunity_move_stage(  # onward, where C still counts
         org.dora, opp_id, stage_id=fourth.pk, version=_version(opp_id), override=True, reason="race"
@@ -278,9 +279,10 @@ def test_a_write_decides_on_the_deal_as_it_stands_under_its_lock(org, monkeypatc
         services.opportunity_move_stage(
             org.dora, deal.pk, stage_id=third.pk, version=deal.version, override=True, reason="setup"
         )
-        # All the first two stages ask for but the first meeting's minutes: adding those in the race
-        # raises the verified level from I to C.
+        # All the first three stages ask for but the first meeting's minutes: adding those in the race
+        # completes stages 1–3, which raises the level earned from I to C (stage 3's exit grants C).
         evidence_add(org.dora, deal.pk, title="notes", note="taken", criterion_id=discovery.pk)
+        evidence_add(org.dora, deal.pk, title="立项", note="approved", criterion_id=approval.pk)
         c139_assess(org.dora, deal.pk, answers={item: {"status": "confirmed"} for item in ITEMS})
         level_before = Opportunity.objects.values_list("level_id", flat=True).get(pk=deal.pk)
         first_thread.clear()
