@@ -20,16 +20,27 @@ as_of (offsets) with probability
 
     q_cell = (F_won(age + last) − F_won(age + first − 1)) ÷ S(age).
 
-Shrinkage: the cell's estimate rests on the outcomes it saw after that age (k of them); it is pulled
-toward a prior with the weight of `strength` outcomes: q = (k q_cell + m q_prior) ÷ (k + m). The prior
-is the configured win probability of the deal's level times the pooled timing — the share of the
-wins of all cells pooled (after the same age) that happened inside the window:
-T = (F_pool(age + last) − F_pool(age + first − 1)) ÷ (F_pool(end) − F_pool(age)). Without any pooled
-win after that age (no history) the caller's fallback timing is used (the close-date slip model's
-p_in), so with no history at all the model is the configured one: q = p_configured × p_in.
+Shrinkage, hierarchical: a cell's estimate at an age rests on the outcomes it saw after that age (k of
+them). It is pulled toward the pool's estimate at the same age, with the weight of `strength` outcomes:
+
+    q = (k q_cell + m q_pool) ÷ (k + m)
+
+q_pool is the same estimate on the pool of every cell (the last row of the curves: all stages'
+episodes together) at that age — empirical, so what the history shows, not what the levels are
+configured to say. It rests on the pool's outcomes after that age (K) and is itself pulled toward the
+configured model with the same weight:
+
+    q_pool = (K q_pooled + m p_configured × T) ÷ (K + m)
+
+T, the configured model's timing, is the caller's fallback (the close-date slip model's p_in). With no
+history after that age (K = k = 0: no history at all, or a deal older than every episode) the model is
+the configured one, q = p_configured × p_in; as the history grows the configured probability weighs
+less and less, whatever the level rule makes of it. The stage's own estimate pooled over ages is not a
+level of the hierarchy: the chance of a deal that has sat in a stage for months is not that of a fresh
+entry, and the pool at the same age keeps the age while borrowing across stages.
 
 Durations are capped at `horizon` days (longer ones count as censored there); a deal older than the
-horizon has no history to speak for it and takes the prior.
+horizon has no history to speak for it and takes the configured model.
 """
 
 from __future__ import annotations
@@ -140,10 +151,10 @@ def won_within(
     last: int,
     strength: float = DEFAULT_STRENGTH,
 ) -> FloatArray:
-    """q per deal: the probability that a deal of `cell` (−1: no cell, prior only), open `age` days
+    """q per deal: the probability that a deal of `cell` (−1: no cell, the pool only), open `age` days
     after it entered it, is won between `first` and `last` days after as_of (inclusive; first ≥ 1),
-    shrunk toward prior × pooled timing (fallback_timing where the pool has no win after that age).
-    See the module docstring. `prior` and `fallback_timing` are fractions per deal."""
+    shrunk toward the pool of every cell at that age, itself shrunk toward prior × fallback_timing
+    (the configured model). See the module docstring. `prior` and `fallback_timing` are fractions per deal."""
     cells_a, ages = _as_int(cell, "cell"), _as_int(age, "age")
     prior_a = np.asarray(prior, dtype=np.float64)
     timing_a = np.asarray(fallback_timing, dtype=np.float64)
@@ -163,18 +174,20 @@ def won_within(
     hi = np.clip(ages + last, 0, h)
     old = ages > h
 
-    pool = np.full(cells_a.shape, curves.cells)
-    pool_won = curves.won[pool, hi] - curves.won[pool, lo]
-    pool_rest = curves.won[pool, h] - curves.won[pool, age_c]
-    has_pool = (pool_rest > 1e-12) & ~old
-    timing = np.where(has_pool, pool_won / np.where(has_pool, pool_rest, 1.0), timing_a)
-    q_prior = np.clip(prior_a * timing, 0.0, 1.0)
+    def conditional(row: IntArray) -> tuple[FloatArray, FloatArray]:
+        """The row's estimate at each deal's age and the outcomes it rests on (0 where none is left)."""
+        alive = curves.survival[row, age_c]
+        has = (alive > 1e-12) & ~old
+        own = (curves.won[row, hi] - curves.won[row, lo]) / np.where(has, alive, 1.0)
+        return own, np.where(has, curves.outcomes_after[row, age_c], 0.0)
+
+    pooled, pool_evidence = conditional(np.full(cells_a.shape, curves.cells))
+    configured = np.clip(prior_a * timing_a, 0.0, 1.0)
+    q_pool = (pool_evidence * pooled + strength * configured) / (pool_evidence + strength)
 
     known = cells_a >= 0
-    row = np.where(known, cells_a, curves.cells)
-    alive = curves.survival[row, age_c]
-    own = (curves.won[row, hi] - curves.won[row, lo]) / np.where(alive > 1e-12, alive, 1.0)
-    evidence = np.where(known & (alive > 1e-12) & ~old, curves.outcomes_after[row, age_c], 0.0)
-    q = (evidence * own + strength * q_prior) / (evidence + strength)
+    own, evidence = conditional(np.where(known, cells_a, curves.cells))
+    evidence = np.where(known, evidence, 0.0)
+    q = (evidence * own + strength * q_pool) / (evidence + strength)
     result: FloatArray = np.clip(q, 0.0, 1.0)
     return result

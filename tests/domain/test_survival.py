@@ -25,16 +25,34 @@ def test_aalen_johansen_by_hand() -> None:
     assert curves.won[1].tolist() == pytest.approx(curves.won[0].tolist())
 
 
-def test_won_within_shrinks_toward_the_prior() -> None:
+def test_won_within_shrinks_toward_the_pool_then_the_configured_model() -> None:
     curves = four_episodes()
     # age 2, days 1..3 after as_of = durations 3..5: own (F(5) − F(2)) ÷ S(2) = (1/3) ÷ (2/3) = 1/2,
-    # resting on 2 outcomes; prior 0.4 × pooled timing (F(5) − F(2)) ÷ (F(10) − F(2)) = 1 → 0.4;
-    # strength 2: (2 × 0.5 + 2 × 0.4) ÷ 4
-    q = sv.won_within(curves, [0], [2], [0.4], [0.0], first=1, last=3, strength=2)
-    assert q.tolist() == pytest.approx([0.45])
-    # a window that ends before the next win: no chance from the cell, nor from the pooled timing
-    q = sv.won_within(curves, [0], [2], [0.4], [0.0], first=1, last=2, strength=2)
-    assert q.tolist() == pytest.approx([0.0])
+    # resting on 2 outcomes; the pool (the same single cell) says 1/2 on 2 outcomes too, pulled toward
+    # the configured model 0.4 × 0.8 = 0.32; strength 2: pool (2 × 0.5 + 2 × 0.32) ÷ 4 = 0.41,
+    # then the cell (2 × 0.5 + 2 × 0.41) ÷ 4
+    q = sv.won_within(curves, [0], [2], [0.4], [0.8], first=1, last=3, strength=2)
+    assert q.tolist() == pytest.approx([0.455])
+    # a window that ends before the next win: nothing from the cell nor the pool, only the configured
+    # model's share: pool (0 + 2 × 0.32) ÷ 4 = 0.16, cell (0 + 2 × 0.16) ÷ 4
+    q = sv.won_within(curves, [0], [2], [0.4], [0.8], first=1, last=2, strength=2)
+    assert q.tolist() == pytest.approx([0.08])
+
+
+def test_a_thin_cell_borrows_the_pooled_estimate_not_the_configured_one() -> None:
+    # cell 0: one episode lost on day 2; cell 1: 6 won on day 4, 3 lost on day 8
+    curves = sv.estimate([0, 1, 1], [2, 4, 8], [L, W, L], [1, 6, 3], cells=2, horizon=10)
+    # pool: day 2, 10 at risk, 1 lost → S = 0.9; day 4, 9 at risk, 6 won → F_won = 0.9 × 6/9 = 0.6
+    assert curves.won[2, 4] == pytest.approx(0.6)
+    # age 1, days 1..5 after as_of = durations 2..6. Pool: 0.6 on 10 outcomes, toward the configured
+    # 0.2 × 0.5 = 0.1 with strength 10 → (10 × 0.6 + 10 × 0.1) ÷ 20 = 0.35.
+    # cell 0: own 0 on 1 outcome → (0 + 10 × 0.35) ÷ 11; cell 1: own 6/9 on 9 → (6 + 3.5) ÷ 19 = 0.5;
+    # no cell (a stage without episodes): the pool's 0.35
+    q = sv.won_within(curves, [0, 1, -1], [1, 1, 1], [0.2] * 3, [0.5] * 3, first=1, last=5, strength=10)
+    assert q.tolist() == pytest.approx([3.5 / 11, 0.5, 0.35])
+    # however low the configured probability (a deal holding a lower level), the history speaks
+    low = sv.won_within(curves, [0], [1], [0.0], [0.5], first=1, last=5, strength=10)
+    assert low.tolist() == pytest.approx([10 * 0.3 / 11])
 
 
 def test_no_history_is_the_configured_model() -> None:
@@ -50,9 +68,10 @@ def test_competing_loss_and_censoring() -> None:
     assert curves.won[1, 20] == 0
     # pooled: 24 episodes, 4 lost on day 3, 10 on day 5, then 10 won on day 10 → F_pool(20) = 10/24
     assert curves.won[2, 20] == pytest.approx(10 / 24)
-    # a deal of cell 0 aged 6 (the losses are behind it) wins on day 10 for sure: own = 1, 10 outcomes
+    # a deal of cell 0 aged 6 (the losses are behind it) wins on day 10 for sure: own = 1, 10 outcomes;
+    # the pool at age 6 is those same 10 wins (1 on 10 outcomes), pulled toward 0.3 × 0 → 0.5
     q = sv.won_within(curves, [0, 0], [6, 6], [0.3, 0.3], [0.0, 0.0], first=1, last=4, strength=10)
-    assert q.tolist() == pytest.approx([(10 * 1 + 10 * 0.3) / 20, (10 * 1 + 10 * 0.3) / 20])
+    assert q.tolist() == pytest.approx([(10 * 1 + 10 * 0.5) / 20, (10 * 1 + 10 * 0.5) / 20])
     # older than every episode: no evidence, no pooled win left → prior × fallback timing
     q = sv.won_within(curves, [0], [15], [0.3], [0.5], first=1, last=4)
     assert q.tolist() == pytest.approx([0.15])

@@ -139,7 +139,8 @@ MODEL_NOTES = {
     ),
     TIME_AWARE: gettext_lazy(
         "Each deal is won inside the period with the rate seen for deals in its stage at the same age,"
-        " shrunk toward the configured probability where the history is thin."
+        " shrunk toward the rate of all stages at that age where the stage has few outcomes, and toward the"
+        " configured probability where there is no history."
     ),
 }
 
