@@ -134,3 +134,22 @@ def test_the_list_pages_link_their_exports_with_the_filters_on_screen(client, or
     assert "/export/activities.csv?" in client.get("/activities/").content.decode()
     detail = client.get(f"/accounts/{org.account.pk}/").content.decode()
     assert f'/export/contacts.xlsx?account_id={org.account.pk}"' in detail
+
+
+@pytest.mark.parametrize("name", ["opportunities", "accounts", "contacts", "activities"])
+def test_strange_filters_on_an_export_page_mean_any_never_an_error(client, org, name):
+    client.force_login(org.rita)
+    odd = {
+        "account_id": "99999999999999999999999",
+        "owner": "-1",
+        "team": "１２",
+        "close_from": "2026-02-30",
+        "date_from": "0000-01-01",
+        "q": "国网\x00\x07",
+        "sort": "'; drop table x",
+        "status": "sideways",
+    }
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/export/{name}.{fmt}", odd)
+        assert response.status_code == 200, (name, fmt)
+        assert _body(response)
