@@ -169,9 +169,19 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    CACHES["progress"] = {**CACHES["default"], "KEY_PREFIX": "progress"}
 else:
     # Only derived, rebuildable data is cached; login throttling is kept in the database.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The progress of background work (kadence.transfer.progress), shared by the worker and the web
+        # processes: an import writes in one long transaction, so its progress cannot go through the
+        # database (SQLite admits one writer); without Redis, files in the data directory carry it.
+        "progress": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "progress"),
+        },
+    }
 
 # Background work (`kadence worker`, started by `kadence demo` and `kadence serve --worker`): Django's tasks
 # API (the django-tasks backport) with its database backend, so imports, snapshots and digests run off the

@@ -48,6 +48,11 @@ class Account(models.Model):
         related_name="accounts_in_region",
         limit_choices_to={"kind": OrgUnit.Kind.REGION},
     )
+    # 统一社会信用代码: the 18-character registration code of a Chinese organisation; an import
+    # recognises an account by it before its name.
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, default="", db_default=""
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.MEDIUM)
     status = models.CharField(
@@ -70,7 +75,10 @@ class Account(models.Model):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["team", "owner"])]
+        indexes = [
+            models.Index(fields=["team", "owner"]),
+            models.Index(fields=["credit_code"], name="account_credit_code", condition=~models.Q(credit_code="")),
+        ]
 
     def __str__(self) -> str:
         return self.name

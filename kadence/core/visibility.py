@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from kadence.deals.models import Evidence
     from kadence.pipeline.models import Opportunity
     from kadence.planning.models import Target
+    from kadence.transfer.models import ImportJob
 
 ALL = None  # scope marker: no restriction
 
@@ -515,6 +516,37 @@ def access_target(
     if for_write and not can_edit_target(user, target):
         raise PermissionDenied(_("You may view this target but not change it."))
     return target
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+
+def can_import(user: User) -> bool:
+    """Who imports data: an admin (everything), a manager or director (into their own units)."""
+    return user.is_authenticated and user.is_active and can_lead(user)
+
+
+def visible_import_jobs(user: User) -> QuerySet[ImportJob]:
+    """Imports an admin sees all of; a manager or director sees their own and those of the people of
+    their units; anyone else none."""
+    jobs = _model("transfer.ImportJob").objects
+    if not can_import(user):
+        return jobs.none()
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return jobs.all()
+    return jobs.filter(Q(created_by=user) | Q(created_by__org_unit_id__in=sorted(scope)))
+
+
+def access_import_job(user: User, job_id: int, *, for_write: bool = False) -> ImportJob:
+    """The import if `user` may see it (NotFound otherwise); `for_write` (run, undo, cancel) only its
+    author or an admin (PermissionDenied)."""
+    job = visible_import_jobs(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Import not found."))
+    if for_write and job.created_by_id != user.pk and not is_admin(user):
+        raise PermissionDenied(_("Only the person who started this import, or an admin, may act on it."))
+    return job
 
 
 def settable_units(user: User) -> QuerySet[OrgUnit]:

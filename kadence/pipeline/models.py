@@ -327,6 +327,8 @@ class Opportunity(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    # The deal's id in the system it was imported from: an import finds it again by this (issue 12).
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", db_default="")
     stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -398,6 +400,9 @@ class Opportunity(models.Model):
                     "stall_next_step_at",
                     "stall_close_pushes",
                 ],
+            ),
+            models.Index(
+                fields=["external_id"], name="opp_external_id", condition=~models.Q(external_id="")
             ),
         ]
 

@@ -1,0 +1,133 @@
+"""Undoing an import: what it created is removed, what it updated gets back the values it had before —
+unless any of those records changed since the import (its version moved, it was deleted, or work was
+recorded on a deal it created), in which case nothing is undone and the changed records are listed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db.models import Min, Model, ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kadence.accounts import services as account_services
+from kadence.accounts.models import Account, Contact
+from kadence.activities.models import Activity
+from kadence.core.errors import Conflict
+from kadence.core.models import User
+from kadence.pipeline import services as opportunity_services
+from kadence.pipeline.models import Opportunity
+from kadence.transfer.importer import refresh_summaries
+from kadence.transfer.models import ImportedRecord, ImportJob
+
+MODELS: dict[str, type[Model]] = {
+    "pipeline.opportunity": Opportunity,
+    "accounts.contact": Contact,
+    "accounts.account": Account,
+}
+BATCH = 2_000
+SHOWN = 20
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
+    """The records changed since the import, locked while we look (so they stay as seen)."""
+    changed: list[str] = []
+    for entity, rows in records.items():
+        model = MODELS[entity]
+        expected = {r.object_id: r.version for r in rows}
+        for ids in _batches(list(expected)):
+            current = dict(model.objects.select_for_update().filter(pk__in=ids).values_list("pk", "version"))
+            for pk in ids:
+                if current.get(pk) != expected[pk]:
+                    changed.append(f"{model._meta.verbose_name} #{pk}")
+    created_deals = [r.object_id for r in records.get("pipeline.opportunity", []) if r.action == "created"]
+    for ids in _batches(created_deals):
+        worked = (
+            Activity.objects.filter(opportunity_id__in=ids)
+            .values_list("opportunity_id", flat=True)
+            .distinct()
+        )
+        changed.extend(f"{Opportunity._meta.verbose_name} #{pk}" for pk in worked)
+    return changed
+
+
+def _restore(user: User, record: ImportedRecord) -> None:
+    before: dict[str, Any] = dict(record.before)
+    reason = _("Undo of import #%(id)s") % {"id": record.job_id}
+    if record.entity == "pipeline.opportunity":
+        if "expected_close_date" in before:
+            before["expected_close_date"] = date.fromisoformat(before["expected_close_date"])
+        opportunity_services.opportunity_update(
+            user, record.object_id, version=record.version, reason=reason, **before
+        )
+    elif record.entity == "accounts.account":
+        credit_code = before.pop("credit_code", None)
+        owner_id = before.pop("owner_id", None)
+        for key in ("industry", "region"):
+            if key in before:
+                before[f"{key}_id"] = before.pop(key)
+        account_services.account_update(
+            user, record.object_id, version=record.version, owner_id=owner_id, reason=reason, **before
+        )
+        if credit_code is not None:
+            Account.objects.filter(pk=record.object_id).update(credit_code=credit_code)
+    elif record.entity == "accounts.contact":
+        account_services.contact_update(user, record.object_id, version=record.version, **before)
+
+
+def undo_records(
+    job: ImportJob, user: User, report: Callable[[str, int, int], None] | None = None
+) -> dict[str, int]:
+    """Undo `job` inside the caller's transaction; Conflict (nothing changed) when records changed since."""
+    grouped: dict[str, list[ImportedRecord]] = defaultdict(list)
+    for record in ImportedRecord.objects.filter(job=job).order_by("pk"):
+        grouped[record.entity].append(record)
+    total = sum(len(rows) for rows in grouped.values())
+    changed = _changed(grouped)
+    if changed:
+        shown = ", ".join(changed[:SHOWN]) + (" …" if len(changed) > SHOWN else "")
+        raise Conflict(
+            _("%(count)s record(s) changed since the import, so nothing was undone: %(records)s")
+            % {"count": len(changed), "records": shown},
+            changed=changed[:1000],
+        )
+    done = 0
+    counts: dict[str, int] = defaultdict(int)
+    deals = grouped.get("pipeline.opportunity", [])
+    deal_ids = [r.object_id for r in deals]
+    since = None
+    if deal_ids:
+        first = Opportunity.objects.filter(pk__in=deal_ids).aggregate(m=Min("created_at"))["m"]
+        since = timezone.localtime(first).date() if first else None
+    for entity in ("pipeline.opportunity", "accounts.contact", "accounts.account"):
+        rows = grouped.get(entity, [])
+        for record in (r for r in rows if r.action == ImportedRecord.Action.UPDATED):
+            _restore(user, record)
+            counts["restored"] += 1
+            done += 1
+        created = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
+        for ids in _batches(created):
+            try:
+                MODELS[entity].objects.filter(pk__in=ids).delete()
+            except ProtectedError as exc:
+                blocked = sorted(
+                    {f"{type(o)._meta.verbose_name} #{o.pk}" for o in list(exc.protected_objects)[:SHOWN]}
+                )
+                raise Conflict(
+                    _("Records were added to what the import created, so nothing was undone: %(records)s")
+                    % {"records": ", ".join(blocked)}
+                ) from None
+            counts["removed"] += len(ids)
+            done += len(ids)
+            if report is not None:
+                report("undoing", done, total)
+    if deal_ids:
+        refresh_summaries(since)
+    return dict(counts)
