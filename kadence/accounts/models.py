@@ -77,7 +77,9 @@ class Account(models.Model):
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["team", "owner"]),
-            models.Index(fields=["credit_code"], name="account_credit_code", condition=~models.Q(credit_code="")),
+            models.Index(
+                fields=["credit_code"], name="account_credit_code", condition=~models.Q(credit_code="")
+            ),
         ]
 
     def __str__(self) -> str:

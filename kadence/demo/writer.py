@@ -57,6 +57,7 @@ ACCOUNT_FIELDS = [
     "version",
     "created_at",
     "updated_at",
+    "credit_code",  # left empty (a trailing default)
 ]
 CONTACT_FIELDS = [
     "id",
@@ -103,6 +104,7 @@ OPPORTUNITY_FIELDS = [
     "version",
     "c139_result",
     "staging_flag",
+    "external_id",
     # The stall summary (kadence.pipeline.stall): a generated deal has activities, but no stall
     # actions and no audited close-date pushes; write_opportunity fills them.
     "stall_last_activity_on",
@@ -177,7 +179,7 @@ TABLE_FIELDS: dict[type[Model], list[str]] = {
     ActivityContact: ["id", "activity_id", "contact_id"],
 }
 
-TRAILING_DEFAULTS.update({Opportunity: ("", "")})  # Opportunity: before the stall columns
+TRAILING_DEFAULTS.update({Opportunity: ("", "", ""), Account: ("",)})  # Opportunity: before the stall columns
 BASE_TABLES: list[type[Model]] = list(TABLE_FIELDS)
 
 # Deal control (evidence, approvals, assessments, buying centre, milestones, tasks, expenses): written

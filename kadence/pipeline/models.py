@@ -401,9 +401,7 @@ class Opportunity(models.Model):
                     "stall_close_pushes",
                 ],
             ),
-            models.Index(
-                fields=["external_id"], name="opp_external_id", condition=~models.Q(external_id="")
-            ),
+            models.Index(fields=["external_id"], name="opp_external_id", condition=~models.Q(external_id="")),
         ]
 
     def __str__(self) -> str:

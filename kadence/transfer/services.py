@@ -261,7 +261,9 @@ def import_mapping_delete(user: User, mapping_id: int) -> None:
         raise ValidationFailed(_("No such mapping."), {"mapping": [_("Unknown mapping.")]})
 
 
-def _start(user: User, job_id: int, *, allowed: tuple[str, ...], status: str, action: str) -> ImportJob:
+def _start(
+    user: User, job_id: int, *, allowed: tuple[str, ...], status: str, action: str, background: bool = True
+) -> ImportJob:
     with transaction.atomic():
         job = access_import_job(user, job_id, for_write=True)
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -280,7 +282,8 @@ def _start(user: User, job_id: int, *, allowed: tuple[str, ...], status: str, ac
         job.finished_at = None
         job.version += 1
         job.save()
-        transaction.on_commit(lambda: _enqueue(run_import_job, job.pk, action))
+        if background:  # else the caller runs it (kadence import, in the foreground)
+            transaction.on_commit(lambda: _enqueue(run_import_job, job.pk, action))
     return job
 
 
@@ -289,7 +292,7 @@ def _enqueue(task: Any, job_id: int, action: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id)[:64])
 
 
-def import_check(user: User, job_id: int) -> ImportJob:
+def import_check(user: User, job_id: int, *, background: bool = True) -> ImportJob:
     """Validate every row in the background without writing (the dry run)."""
     return _start(
         user,
@@ -300,15 +303,24 @@ def import_check(user: User, job_id: int) -> ImportJob:
     )
 
 
-def import_commit(user: User, job_id: int) -> ImportJob:
+def import_commit(user: User, job_id: int, *, background: bool = True) -> ImportJob:
     """Import a checked file in the background, all or nothing (or the valid rows, when chosen)."""
-    return _start(user, job_id, allowed=(Status.CHECKED,), status=Status.IMPORTING, action="commit")
+    return _start(
+        user,
+        job_id,
+        allowed=(Status.CHECKED,),
+        status=Status.IMPORTING,
+        action="commit",
+        background=background,
+    )
 
 
-def import_undo(user: User, job_id: int) -> ImportJob:
+def import_undo(user: User, job_id: int, *, background: bool = True) -> ImportJob:
     """Undo an import in the background: what it created is removed, what it updated restored, unless
     any of those records changed since (then nothing is undone and they are listed)."""
-    return _start(user, job_id, allowed=(Status.DONE,), status=Status.UNDOING, action="undo")
+    return _start(
+        user, job_id, allowed=(Status.DONE,), status=Status.UNDOING, action="undo", background=background
+    )
 
 
 def import_cancel(user: User, job_id: int) -> ImportJob:

@@ -37,7 +37,9 @@ def execute(job_id: int, action: str, report: Callable[[str, int, int], None] | 
         return _execute(job, user, action, report)
 
 
-def _execute(job: ImportJob, user: User, action: str, report: Callable[[str, int, int], None] | None) -> ImportJob:
+def _execute(
+    job: ImportJob, user: User, action: str, report: Callable[[str, int, int], None] | None
+) -> ImportJob:
 
     def reporting(phase: str, done: int, total: int) -> None:
         progress.report(job.pk, phase, done, total)

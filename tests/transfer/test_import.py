@@ -56,7 +56,17 @@ def _deals_file(org) -> SimpleUploadedFile:
     d = lambda days: (TODAY + timedelta(days=days)).strftime("%Y/%m/%d")  # noqa: E731
     return _csv(
         [
-            ["商机编号", "商机名称", "客户名称", "负责人", "阶段", "金额", "预计成交日期", "成交日期", "创建日期"],
+            [
+                "商机编号",
+                "商机名称",
+                "客户名称",
+                "负责人",
+                "阶段",
+                "金额",
+                "预计成交日期",
+                "成交日期",
+                "创建日期",
+            ],
             ["X-1", "智能电表一期", org.account.name, "rita", "送出初步方案", "¥120万", d(60), "", d(-90)],
             ["X-2", "配网自动化", org.account.name, "tom", "赢单", "350,000", "", d(-10), d(-200)],
             ["X-3", "调度系统", org.account.name, "rita", "丢单", "80000", "", d(-5), d(-40)],
@@ -103,7 +113,9 @@ def test_a_gb18030_csv_with_chinese_headers_is_matched_checked_and_imported_with
     assert won.status == "won" and won.closed_on == TODAY - timedelta(days=10) and won.stage.is_won
     assert lost.status == "lost" and lost.closed_on == TODAY - timedelta(days=5)
     # the history: created at stage 1, through the stages, into its stage; the won deal through every stage
-    kinds = list(StageChange.objects.filter(opportunity=open_deal).order_by("id").values_list("kind", flat=True))
+    kinds = list(
+        StageChange.objects.filter(opportunity=open_deal).order_by("id").values_list("kind", flat=True)
+    )
     assert kinds == ["created", "advanced", "advanced"]
     first = StageChange.objects.filter(opportunity=won).order_by("id").first()
     assert first.changed_at.date() == TODAY - timedelta(days=200)
@@ -229,3 +241,42 @@ def test_a_stale_configuration_is_refused(org):
     services.import_job_configure(org.mona, job.pk, version=job.version, skip_invalid=True)
     with pytest.raises(Conflict):
         services.import_job_configure(org.mona, job.pk, version=job.version, skip_invalid=False)
+
+
+def test_the_command_line_checks_then_imports_and_undoes(org, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "deals.csv"
+    path.write_bytes(_deals_file(org).read())
+    out = io.StringIO()
+    call_command("import", str(path), kind="opportunities", user="mona", dry_run=True, stdout=out)
+    assert "1 bad row(s)" in out.getvalue() and "row 5" in out.getvalue()
+    assert not Opportunity.objects.filter(external_id__startswith="X-").exists()
+    with pytest.raises(CommandError, match="--skip-invalid"):
+        call_command("import", str(path), kind="opportunities", user="mona", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command(
+        "import",
+        str(path),
+        kind="opportunities",
+        user="mona",
+        skip_invalid=True,
+        save_mapping="CRM 导出",
+        stdout=out,
+    )
+    assert Opportunity.objects.filter(external_id__startswith="X-").count() == 3
+    job = ImportJob.objects.get(status="done")
+    call_command("import", undo=job.pk, user="mona", stdout=io.StringIO())
+    assert not Opportunity.objects.filter(external_id__startswith="X-").exists()
+    # the saved mapping is reused by name
+    call_command(
+        "import",
+        str(path),
+        kind="opportunities",
+        user="mona",
+        mapping="CRM 导出",
+        dry_run=True,
+        stdout=io.StringIO(),
+    )
+    assert ImportJob.objects.order_by("-pk").first().mapping_name == "CRM 导出"
