@@ -55,7 +55,7 @@ from kadence.pipeline.models import (
 from kadence.transfer import progress
 from kadence.transfer.fields import AMOUNT, DATE, REF, REFS, TEXT, Field, fields_of
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
-from kadence.transfer.reader import Sheet, open_sheet
+from kadence.transfer.reader import CONTROL, Sheet, open_sheet
 
 CHUNK = 2_000
 AMBIGUOUS = object()
@@ -89,7 +89,8 @@ class Row:
 
     def problem(self, key: str, message: str, value: Any = None) -> None:
         shown = self.raw.get(key) if value is None else value
-        self.problems.append((key, "" if shown is None else str(shown)[:500], str(message)[:500]))
+        text = "" if shown is None else CONTROL.sub("", as_text(shown))
+        self.problems.append((key, text[:500], str(message)[:500]))
 
 
 # --- reference lists --------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ class Lookups:
     def one(self, spec: Field, value: Any) -> Any:
         """What `value` of field `spec` means; ValueError with a message when nothing, or more than one
         thing, is called that."""
-        text = _as_text(value)
+        text = as_text(value)
         key = header_key(text)
         mapped = self.maps.get(spec.key, {}).get(key)
         if mapped is not None:
@@ -240,7 +241,7 @@ CHOICES = _choices()
 # --- reading cells ------------------------------------------------------------------------------------
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -273,7 +274,7 @@ def read_cell(spec: Field, value: Any, lookups: Lookups) -> Any:
     try:
         if spec.read == TEXT:
             return clean_text(
-                _as_text(value), spec.key, spec.max_length, label=str(spec.label), multiline=True
+                as_text(value), spec.key, spec.max_length, label=str(spec.label), multiline=True
             )
         if spec.read == DATE:
             return parse_date(value)
@@ -282,7 +283,7 @@ def read_cell(spec: Field, value: Any, lookups: Lookups) -> Any:
         if spec.read == REF:
             return lookups.one(spec, value)
         if spec.read == REFS:
-            parts = [p.strip() for p in _as_text(value).translate(SEPARATORS).split(",")]
+            parts = [p.strip() for p in as_text(value).translate(SEPARATORS).split(",")]
             return [lookups.one(spec, p) for p in parts if p]
     except CellError as exc:
         raise ValueError(CELL_MESSAGES[exc.code]()) from None
@@ -291,7 +292,7 @@ def read_cell(spec: Field, value: Any, lookups: Lookups) -> Any:
     raise AssertionError(spec.read)
 
 
-def _empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -315,7 +316,7 @@ class Kind:
             if spec.ref == "account":
                 continue  # looked up per chunk (AccountRefs), not in a reference list
             value = row.raw.get(key)
-            if _empty(value):
+            if is_empty(value):
                 if spec.required:
                     row.problem(key, _("%(field)s is required.") % {"field": spec.label})
                 continue
@@ -479,7 +480,7 @@ class AccountRefs:
     @staticmethod
     def resolve(user: User, rows: list[Row]) -> None:
         codes = {r.values["credit_code"] for r in rows if r.values.get("credit_code")}
-        names = {_as_text(r.raw.get("account")) for r in rows if not _empty(r.raw.get("account"))}
+        names = {as_text(r.raw.get("account")) for r in rows if not is_empty(r.raw.get("account"))}
         by_code: dict[str, Any] = {}
         by_name: dict[str, Any] = {}
         found = visible_accounts(user).filter(Q(credit_code__in=codes) | Q(name__in=names))
@@ -489,7 +490,7 @@ class AccountRefs:
             by_name[account.name] = AMBIGUOUS if account.name in by_name else account
         for row in rows:
             code = row.values.get("credit_code") or ""
-            name = _as_text(row.raw.get("account"))
+            name = as_text(row.raw.get("account"))
             account = by_code.get(code) if code else None
             if account is None and name:
                 account = by_name.get(name)
@@ -1026,7 +1027,7 @@ def _run(
     lookups = Lookups(user, job.values or {})
     today = timezone.localdate()
     handler = KINDS[job.kind](job, user, lookups, today)
-    defaults = {k: v for k, v in (job.defaults or {}).items() if k in fields and not _empty(v)}
+    defaults = {k: v for k, v in (job.defaults or {}).items() if k in fields and not is_empty(v)}
     column_of = {key: (job.columns or {}).get(key, "") for key in fields}
     total = bad = problems = 0
     seen_counts: Counter[str] = Counter()
@@ -1040,7 +1041,7 @@ def _run(
         for number, values in chunk:
             raw = {key: values[i] if i < len(values) else None for key, i in index.items()}
             for key, value in defaults.items():
-                if _empty(raw.get(key)):
+                if is_empty(raw.get(key)):
                     raw[key] = value
             row = Row(number, raw)
             handler.read(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -60,10 +61,13 @@ class Sheet:
             yield number, list(values)
 
 
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _header(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return "" if value is None else str(value).strip()
+    return "" if value is None else CONTROL.sub("", str(value)).strip()[:200]
 
 
 def open_sheet(handle: IO[bytes], kind: str, *, encoding: str = "", sheet: str = "") -> Sheet:
@@ -83,6 +87,15 @@ def open_sheet(handle: IO[bytes], kind: str, *, encoding: str = "", sheet: str =
                 _("The file is not in %(encoding)s: choose its encoding.") % {"encoding": encoding},
                 {"encoding": [_("The file does not decode in this encoding.")]},
             ) from None
+        if "\x00" in sample:
+            raise ValidationFailed(
+                _(
+                    "The file does not read as text in %(encoding)s (it holds NUL characters): choose its "
+                    "encoding, e.g. UTF-16, or save it from Excel as CSV UTF-8."
+                )
+                % {"encoding": encoding},
+                {"encoding": [_("The file does not decode in this encoding.")]},
+            )
         try:
             dialect: Any = csv.Sniffer().sniff(sample.split("\n", 5)[0] if sample else ",", ",;\t|")
         except csv.Error:
