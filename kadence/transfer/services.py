@@ -193,8 +193,9 @@ def import_job_configure(
         with job.file.open("rb") as handle:
             headers = open_sheet(handle, "csv", encoding=encoding).headers
         changes.update(encoding=encoding, headers=headers)
-        if columns is None:
-            columns = guess_columns(job.kind, headers)
+        # the headers read differently now: keep what still names a column, match the rest again
+        kept = {k: h for k, h in (columns if columns is not None else job.columns).items() if h in headers}
+        columns = {**guess_columns(job.kind, headers), **kept}
     mapping = _clean_mapping(
         job.kind,
         changes.get("headers", job.headers),
