@@ -36,6 +36,12 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path_factory):
+    """Uploaded files (imports, evidence) go to a directory of the test run, not the project's var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests create and log in many users; the production hasher's million iterations only slow them."""
     settings.PASSWORD_HASHERS = FAST_HASHERS

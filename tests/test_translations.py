@@ -365,6 +365,15 @@ ALLOWED_WORDS = {
     "API",
     "CSV",
     "xlsx",
+    "xls",
+    "Excel",
+    "CRM",
+    "SHA",  # SHA-256, a file's checksum
+    "UTF",  # encodings by their names: UTF-8, UTF-8-SIG, UTF-16, GB18030, GBK, BIG5
+    "SIG",
+    "GB18030",
+    "GBK",
+    "BIG5",
     "KPI",
     "SWOT",
     "MAPE",
@@ -501,6 +510,10 @@ def data_words() -> set[str]:
     ]
     for row in Contact.objects.values_list("name", "title", "email"):
         texts.extend(row)
+    from kadence.transfer.models import ImportJob  # imported files: their names, checksums and headers
+
+    for name, digest, headers in ImportJob.objects.values_list("file_name", "sha256", "headers"):
+        texts.extend([name, digest[:12], *headers])
     words = {w for text in texts if text for w in DATA_WORD.findall(text)}
     return words | {w for word in words for w in ENGLISH.findall(word)}
 

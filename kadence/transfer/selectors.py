@@ -53,9 +53,14 @@ def job_progress(job: ImportJob) -> JobProgress | None:
     return JobProgress(seen.phase, seen.done, seen.total, seen.percent)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, ref: str = "") -> str:
     if value is None:
         return ""
+    if ref in importer.CHOICES:  # a choice: its label, not its code
+        labels = dict(importer.CHOICES[ref]())
+        if isinstance(value, list | tuple):
+            return "、".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
     if isinstance(value, Model):
         return str(value)
     if isinstance(value, list | tuple):
@@ -99,7 +104,7 @@ def preview(job: ImportJob, user: User, limit: int = PREVIEW_ROWS) -> list[Previ
         handle.close()
     out = []
     for row in rows:
-        shown = {key: _shown(row.values.get(key, row.raw.get(key))) for key in fields}
+        shown = {key: _shown(row.values.get(key, row.raw.get(key)), fields[key].ref) for key in fields}
         if "account" in fields and row.values.get("account_new"):
             shown["account"] = _("%(name)s (new)") % {"name": row.values["account_new"]}
         problems = [
