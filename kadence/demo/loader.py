@@ -23,11 +23,11 @@ from kadence.demo.deal_control import (
     recheck_open,
     write_control,
 )
+from kadence.demo.imports import load_demo_imports
 from kadence.demo.planning import load_planning
 from kadence.demo.sales_force import grow_sales_force, reps_for
 from kadence.demo.simulator import ActivityGenerator, OpportunitySimulator, generate_opportunities
 from kadence.demo.world import OPEN, AccountRef, create_catalog, create_org, load_catalog, load_org, stream
-from kadence.demo.imports import load_demo_imports
 from kadence.demo.writer import (
     BASE_TABLES,
     CONTROL_TABLES,
