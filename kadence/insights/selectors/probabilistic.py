@@ -50,7 +50,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -333,11 +333,13 @@ def is_past(as_of: date) -> bool:
 def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
     """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
     (id, amount in cents, template id, level id, expected close date as a day number, stage id, the day
-    its stay in its stage and level began: timeaware.stay_started), as integers. At a past as_of: the pipeline as it stood at its end."""
+    its stay in its stage and level began: timeaware.stay_started), as integers. At a past as_of: the
+    pipeline as it stood at its end."""
     if as_of > period.end:
         return np.zeros((0, COLUMNS), dtype=np.int64)
     if is_past(as_of):
-        entered = stay_started(end_of(as_of))
+        # a deal whose history has no row that begins a stay (a bulk load) counts from its row in force
+        entered = Coalesce(stay_started(end_of(as_of)), EpochDays("changed_at"))
         rows = pipeline_as_it_stood(scope, as_of, period.start).filter(status=Opportunity.Status.OPEN)
         query = (
             _slip_filter(rows, period, as_of, slips)
@@ -366,7 +368,7 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
         .annotate(
             cents=Cast(Round(F("amount") * 100), BigIntegerField()),
             day=DayNumber("expected_close_date"),
-            entered=stay_started(),
+            entered=Coalesce(stay_started(), EpochDays("stage_entered_at")),
         )
         .values_list("pk", "cents", "template_id", "level_id", "day", "stage_id", "entered")
     )
