@@ -3,8 +3,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kadence_bench .venv/bin/python bench/timeaware.py
 
-Times, company-wide (the first superuser's scope): (1) the aggregated stage-episode query (cold: the
-grouped SQL; warm: from the cache), (2) the estimator (kadence.domain.survival: curves + q for every
+Times, company-wide (the first superuser's scope): (1) the aggregated stays query (cold: the grouped
+SQL; warm: from the cache), (2) the estimator (kadence.domain.survival: the state model + q for every
 open deal), (3) the Monte-Carlo of 10,000 trials over 100,000 open deals with the time-aware q, and
 (4) the whole probabilistic forecast (three models) cold and warm. Prints the figures; nothing is
 written to the database (the cache is the local-memory one of this process).
@@ -48,20 +48,27 @@ def main() -> None:
     today = timezone.localdate()
     policy = ForecastPolicy.current()
     cache.clear()
-    known = timed("episodes, grouped SQL (cold)", lambda: timeaware.episodes(today, policy))
-    timed("episodes (warm, cache)", lambda: timeaware.episodes(today, policy))
-    print(f"  {known.entries:,} stage entries in {len(known.count):,} groups over {len(known.stages)} stages")
+    known = timed("stays, grouped SQL (cold)", lambda: timeaware.stays(today, policy))
+    timed("stays (warm, cache)", lambda: timeaware.stays(today, policy))
+    print(f"  {known.entries:,} stays in {len(known.count):,} groups over {len(known.states)} states")
     rng = np.random.default_rng(1)
     deals = 100_000
-    stages = np.asarray(known.stages or (0,), dtype=np.int64)
-    stage_ids = stages[rng.integers(0, stages.size, deals)]
+    pairs = np.asarray(known.states or ((0, 0),), dtype=np.int64)
+    chosen = pairs[rng.integers(0, len(pairs), deals)]
     ages = rng.integers(0, 400, deals)
-    prior = rng.choice([0.1, 0.25, 0.5, 0.75, 0.9], deals)
-    timing = rng.random(deals)
-    curves = timed("estimator curves", known.curves)
+    prior = rng.choice([0.1, 0.25, 0.5, 0.75, 0.9], deals) * rng.random(deals)
+    model = timed("state model", known.model)
     q = timed(
-        "q for 100,000 deals",
-        lambda: sv.won_within(curves, known.cells_of(stage_ids), ages, prior, timing, first=1, last=91),
+        "q for 100,000 deals, a quarter",
+        lambda: sv.won_within_states(
+            model,
+            known.states_of(chosen[:, 0], chosen[:, 1]),
+            known.groups_of(chosen[:, 1]),
+            ages,
+            prior,
+            first=1,
+            last=91,
+        ),
     )
     cents = np.rint(rng.lognormal(np.log(250_000), 1.0, deals) * 100).astype(np.int64)
     for run in range(3):

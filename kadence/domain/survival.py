@@ -1,46 +1,46 @@
 """A forecast that knows about time (issue 11 §5): for each open deal, the probability that it is won
-*inside* a period, estimated from the history as an empirical competing-risks model. Pure and
-vectorised (numpy): no clock, no ORM, no Python loop per deal.
+*inside* a period, estimated from the history as an empirical multi-state (semi-Markov) model. Pure
+and vectorised (numpy): no clock, no ORM, no Python loop per deal.
 
-The episodes: every time a deal entered a stage (a history row that moves it, kadence.pipeline's
-TRANSITIONS other than won / lost) starts an episode of that stage (a cell: the stage, or any other
-grouping the caller chooses). It ends, `duration` days later, in one of three ways: won, lost, or
-still open when the history stops (censored: as_of − entry). Moving on to another stage does not end
-the episode — what is estimated is "a deal that entered this stage, how long until it is won or lost".
-The caller loads them aggregated: (cell, duration, outcome) → count, one grouped query.
+The states: a deal's state is its stage and level (the caller's cells; a level earned inside the
+stage is a new state). A **stay** begins when the deal enters a state and ends, `duration` days later,
+in one of four ways: won, lost, moved to another state, or still there when the history stops
+(censored: as_of − entry). The caller loads the stays aggregated: (state, duration, outcome, target
+state) → count, one grouped query.
 
-From them, per cell, the Aalen–Johansen estimate (Kaplan–Meier with competing risks), day by day:
+From them, per state s and day t of the stay (Aalen–Johansen, competing risks):
 
-    n(t)        episodes still at risk at duration t (neither ended nor censored before t)
-    S(t)        = Π_{u ≤ t} (1 − (won(u) + lost(u)) / n(u))      still open after day t
-    F_won(t)    = Σ_{u ≤ t} S(u − 1) × won(u) / n(u)             won by day t
+    n(t)          stays still in s at day t (neither ended nor censored before t)
+    S(t)          = Π_{u ≤ t} (1 − (won(u) + lost(u) + moved(u)) / n(u))      still in s after day t
+    h_won(t)      = won(t) / n(t),  h_s→r(t) = moved to r(t) / n(t)
 
-A deal open at as_of, `age` days after it entered its stage, is won in the days `first`..`last` after
-as_of (offsets) with probability
+Then G[r, m], the probability that a deal that has just entered state r is won within m days, through
+whatever states it passes on the way:
 
-    q_cell = (F_won(age + last) − F_won(age + first − 1)) ÷ S(age).
+    G[r, m] = Σ_{k=0..m} S_r(k − 1) × (h_won,r(k) + Σ_r' h_r→r'(k) × G[r', m − k])
 
-Shrinkage, hierarchical: a cell's estimate at an age rests on the outcomes it saw after that age (k of
-them). It is pulled toward the pool's estimate at the same age, with the weight of `strength` outcomes:
+and for a deal open at as_of, `age` days into its stay in s, won within n days of as_of:
 
-    q = (k q_cell + m q_pool) ÷ (k + m)
+    W_s(age, n) = Σ_{k=1..n} S_s(age + k − 1) ÷ S_s(age) × (h_won,s(age + k) + Σ_r h_s→r(age + k) G[r, n − k])
 
-q_pool is the same estimate on the pool of every cell (the last row of the curves: all stages'
-episodes together) at that age — empirical, so what the history shows, not what the levels are
-configured to say. It rests on the pool's outcomes after that age (K) and is itself pulled toward the
-configured model with the same weight:
+and inside the window of days `first`..`last` after as_of: q_s = W_s(age, last) − W_s(age, first − 1).
+So a deal at an early stage and level is won inside a month only as often as deals like it went on
+through the later states and were won within that month, not as often as deals that entered its stage
+(many of which have since moved on) were won then.
 
-    q_pool = (K q_pooled + m p_configured × T) ÷ (K + m)
+Shrinkage, hierarchical: a state's estimate at an age rests on the stays it saw end after that age
+(E of them). It is pulled toward its **group**'s estimate at the same age (the same computation on the
+pool of the group's states: e.g. every state of one level, across stages and processes), with the
+weight of `strength` stays, and the group's toward the caller's fallback (the configured model:
+level probability × the slip model's p_in):
 
-T, the configured model's timing, is the caller's fallback (the close-date slip model's p_in). With no
-history after that age (K = k = 0: no history at all, or a deal older than every episode) the model is
-the configured one, q = p_configured × p_in; as the history grows the configured probability weighs
-less and less, whatever the level rule makes of it. The stage's own estimate pooled over ages is not a
-level of the hierarchy: the chance of a deal that has sat in a stage for months is not that of a fresh
-entry, and the pool at the same age keeps the age while borrowing across stages.
+    q_group = (E_g q_g + m fallback) ÷ (E_g + m),   q = (E_s q_s + m q_group) ÷ (E_s + m)
+
+With no history after that age (none at all, or a deal older than every stay) the model is the
+configured one.
 
 Durations are capped at `horizon` days (longer ones count as censored there); a deal older than the
-horizon has no history to speak for it and takes the configured model.
+horizon has no history to speak for it.
 """
 
 from __future__ import annotations
@@ -53,22 +53,28 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-CENSORED, WON, LOST = 0, 1, 2
+CENSORED, WON, LOST, MOVED = 0, 1, 2, 3
 DEFAULT_HORIZON = 1095  # days: three years of history speak for a deal's age
-DEFAULT_STRENGTH = 20.0  # outcomes: the prior weighs as much as this many observed outcomes
+DEFAULT_STRENGTH = 20.0  # stays: the prior weighs as much as this many observed ends
 
 
 @dataclass(frozen=True)
-class Curves:
-    """Per cell (rows) and duration 0..horizon (columns): `survival` S(t), `won` F_won(t), and
-    `outcomes_after` the number of won or lost episodes that ended after day t (the evidence behind an
-    estimate at that age). Row `cells` (the last) is the pool of every cell."""
+class StateModel:
+    """The model of the deals' states. Rows: the `states`, then the `groups` (each the pool of its
+    member states); columns: the day of the stay, 0..horizon. `survival` S(t) (still in the state after
+    day t), `hazard_won`, and the hazards of moving, one row per (row, target state) pair seen
+    (`move_row`, `move_target`, `hazard_move`); `exits_after`: the stays observed to end (won, lost or
+    moved) after day t."""
 
-    cells: int
+    states: int
+    groups: int
     horizon: int
     survival: FloatArray
-    won: FloatArray
-    outcomes_after: FloatArray
+    hazard_won: FloatArray
+    move_row: IntArray
+    move_target: IntArray
+    hazard_move: FloatArray
+    exits_after: FloatArray
 
 
 def _as_int(values: npt.ArrayLike, name: str) -> IntArray:
@@ -78,116 +84,189 @@ def _as_int(values: npt.ArrayLike, name: str) -> IntArray:
     return array
 
 
-def _estimate(
-    events_won: FloatArray, events_lost: FloatArray, censored: FloatArray
-) -> tuple[FloatArray, ...]:
-    """Aalen–Johansen on counts per (row, day): returns S, F_won, outcomes after t."""
-    ended = events_won + events_lost + censored
-    # at risk at t: everything that ended at t or later
-    at_risk = np.cumsum(ended[:, ::-1], axis=1)[:, ::-1]
-    safe = np.where(at_risk > 0, at_risk, 1.0)
-    hazard_all = (events_won + events_lost) / safe
-    hazard_won = events_won / safe
-    survival = np.cumprod(1.0 - hazard_all, axis=1)
-    before = np.concatenate((np.ones((survival.shape[0], 1)), survival[:, :-1]), axis=1)
-    won = np.cumsum(before * hazard_won, axis=1)
-    outcomes = events_won + events_lost
-    after = np.cumsum(outcomes[:, ::-1], axis=1)[:, ::-1]
-    outcomes_after = np.concatenate((after[:, 1:], np.zeros((after.shape[0], 1))), axis=1)
-    return survival.astype(np.float64), won, outcomes_after
-
-
-def estimate(
-    cell: npt.ArrayLike,
+def estimate_states(
+    state: npt.ArrayLike,
     duration: npt.ArrayLike,
     outcome: npt.ArrayLike,
+    target: npt.ArrayLike,
     count: npt.ArrayLike,
     *,
-    cells: int,
+    group_of: npt.ArrayLike,
+    groups: int,
     horizon: int = DEFAULT_HORIZON,
-) -> Curves:
-    """The curves of `cells` cells from aggregated episodes: episode group i is `count[i]` episodes of
-    cell `cell[i]` (0..cells−1) that ended `duration[i]` days after entry with `outcome[i]`
-    (CENSORED, WON or LOST). Negative durations count as 0; those beyond the horizon as censored at it."""
-    cell_a, days, kind, n = (
-        _as_int(cell, "cell"),
+) -> StateModel:
+    """The model from aggregated stays: group i is `count[i]` stays in `state[i]` that ended
+    `duration[i]` days after they began with `outcome[i]` — WON, LOST, CENSORED (still there when the
+    history stops) or MOVED, to state `target[i]` (ignored otherwise). `group_of[s]` is the group
+    (0..groups−1) of state s; its length is the number of states. Negative durations count as 0;
+    those beyond the horizon as censored at it."""
+    members = _as_int(group_of, "group_of")
+    states = members.size
+    if horizon < 1 or groups < 0:
+        raise ValueError("horizon must be positive and groups not negative")
+    if members.size and (members.min() < 0 or members.max() >= groups):
+        raise ValueError("group out of range")
+    s, days, kind, to, n = (
+        _as_int(state, "state"),
         _as_int(duration, "duration"),
         _as_int(outcome, "outcome"),
+        _as_int(target, "target"),
         _as_int(count, "count"),
     )
-    if not cell_a.shape == days.shape == kind.shape == n.shape:
-        raise ValueError("cell, duration, outcome and count must have the same length")
-    if horizon < 1 or cells < 0:
-        raise ValueError("horizon must be positive and cells not negative")
-    if cell_a.size and (cell_a.min() < 0 or cell_a.max() >= cells):
-        raise ValueError("cell out of range")
+    if not s.shape == days.shape == kind.shape == to.shape == n.shape:
+        raise ValueError("state, duration, outcome, target and count must have the same length")
+    if kind.size and not np.isin(kind, (CENSORED, WON, LOST, MOVED)).all():
+        raise ValueError("unknown outcome")
+    if s.size and (s.min() < 0 or s.max() >= states):
+        raise ValueError("state out of range")
+    if ((kind == MOVED) & ((to < 0) | (to >= states))).any():
+        raise ValueError("target out of range")
     if n.size and n.min() < 0:
         raise ValueError("counts must not be negative")
-    if kind.size and not np.isin(kind, (CENSORED, WON, LOST)).all():
-        raise ValueError("unknown outcome")
-    beyond = days > horizon
-    kind = np.where(beyond, CENSORED, kind)
+    kind = np.where(days > horizon, CENSORED, kind)
     days = np.clip(days, 0, horizon)
-    shape = (cells + 1, horizon + 1)
-    grids = []
-    for code in (WON, LOST, CENSORED):
-        grid = np.zeros(shape, dtype=np.float64)
-        chosen = kind == code
-        np.add.at(grid, (cell_a[chosen], days[chosen]), n[chosen].astype(np.float64))
-        grid[cells] = grid[:cells].sum(axis=0)
-        grids.append(grid)
-    survival, won, after = _estimate(*grids)
-    return Curves(cells=cells, horizon=horizon, survival=survival, won=won, outcomes_after=after)
+    moved, left = kind == MOVED, kind != CENSORED
+    weight = n.astype(np.float64)
+    rows = np.concatenate((s, states + members[s]))  # every stay counts for its state and its group
+    days2, kind2, to2 = np.tile(days, 2), np.tile(kind, 2), np.tile(to, 2)
+    weight2 = np.tile(weight, 2)
+    moved2, left2 = np.concatenate((moved, moved)), np.concatenate((left, left))
+    shape = (states + groups, horizon + 1)
+    ended, won, exits = (np.zeros(shape) for _i in range(3))
+    np.add.at(ended, (rows, days2), weight2)
+    np.add.at(won, (rows[kind2 == WON], days2[kind2 == WON]), weight2[kind2 == WON])
+    np.add.at(exits, (rows[left2], days2[left2]), weight2[left2])
+    # the moves, one row per (row, target) pair seen: a state leads to few others
+    pairs, inverse = np.unique(rows[moved2] * max(states, 1) + to2[moved2], return_inverse=True)
+    move = np.zeros((pairs.size, horizon + 1))
+    np.add.at(move, (inverse.ravel(), days2[moved2]), weight2[moved2])
+    move_row = (pairs // max(states, 1)).astype(np.int64)
+    at_risk = np.cumsum(ended[:, ::-1], axis=1)[:, ::-1]  # every stay starts on day 0
+    safe = np.where(at_risk > 0, at_risk, 1.0)
+    after = np.cumsum(exits[:, ::-1], axis=1)[:, ::-1]
+    return StateModel(
+        states=states,
+        groups=groups,
+        horizon=horizon,
+        survival=np.cumprod(1.0 - exits / safe, axis=1).astype(np.float64),
+        hazard_won=won / safe,
+        move_row=move_row,
+        move_target=(pairs % max(states, 1)).astype(np.int64),
+        hazard_move=move / safe[move_row],
+        exits_after=np.concatenate((after[:, 1:], np.zeros((states + groups, 1))), axis=1),
+    )
 
 
-def won_within(
-    curves: Curves,
-    cell: npt.ArrayLike,
+def _densities(model: StateModel) -> tuple[FloatArray, FloatArray]:
+    """S(t − 1) × h(t): per row and day the share of stays won that day, and per move pair moved."""
+    before = np.concatenate((np.ones((model.survival.shape[0], 1)), model.survival[:, :-1]), axis=1)
+    return before * model.hazard_won, before[model.move_row] * model.hazard_move
+
+
+def _won_after_entry(model: StateModel, days: int) -> FloatArray:
+    """G[r, m] for the states r and m = 0..days (see the module docstring). The moves on day 0 (k = 0)
+    lead to G[·, m] itself: each m is a small linear system."""
+    n, h = model.states, model.horizon
+    result = np.zeros((n, days + 1))
+    if n == 0:
+        return result
+    won, move = _densities(model)
+    span = min(days, h) + 1
+    won_by = np.zeros((n, days + 1))
+    won_by[:, :span] = np.cumsum(won[:n, :span], axis=1)
+    won_by[:, span:] = won_by[:, span - 1 : span]
+    chosen = model.move_row < n
+    row, target, weight = (
+        model.move_row[chosen],
+        model.move_target[chosen],
+        np.zeros((int(chosen.sum()), days + 1)),
+    )
+    weight[:, :span] = move[chosen, :span]
+    same_day = np.eye(n)
+    np.add.at(same_day, (row, target), -weight[:, 0])
+    solve = np.linalg.inv(same_day)
+    for m in range(days + 1):
+        # moved on day k (1..m) into a state with m − k days left
+        later = (
+            np.einsum("pk,pk->p", weight[:, 1 : m + 1], result[target, m - 1 :: -1][:, :m])
+            if m
+            else weight[:, 0] * 0
+        )
+        result[:, m] = solve @ (won_by[:, m] + np.bincount(row, later, minlength=n))
+    return result
+
+
+def _won_by(model: StateModel, g: FloatArray, days: int) -> FloatArray:
+    """Per row and age a (0..horizon): S(a) × W(a, days), the share of the stays still there at a
+    that are won within `days` more days, through any states (see the module docstring)."""
+    h = model.horizon
+    rows = model.survival.shape[0]
+    won, move = _densities(model)
+    result = np.zeros((rows, h + 1))
+    if days < 1:
+        return result
+    # won straight from the row: Σ_{k=1..days} won(a + k)
+    cumulative = np.cumsum(won, axis=1)
+    ages = np.arange(h + 1)
+    result += cumulative[:, np.minimum(ages + days, h)] - cumulative[:, ages]
+    if model.move_row.size == 0 or model.states == 0:
+        return result
+    order = np.argsort(model.move_row, kind="stable")
+    row, target, move = model.move_row[order], model.move_target[order], move[order]
+    owners, starts = np.unique(row, return_index=True)
+    for k in range(1, min(days, h) + 1):
+        # moved on day a + k into a state with days − k left
+        through = np.add.reduceat(move[:, k:] * g[target, days - k][:, None], starts, axis=0)
+        result[owners, : h + 1 - k] += through
+    return result
+
+
+def won_within_states(
+    model: StateModel,
+    state: npt.ArrayLike,
+    group: npt.ArrayLike,
     age: npt.ArrayLike,
-    prior: npt.ArrayLike,
-    fallback_timing: npt.ArrayLike,
+    fallback: npt.ArrayLike,
     *,
     first: int,
     last: int,
     strength: float = DEFAULT_STRENGTH,
 ) -> FloatArray:
-    """q per deal: the probability that a deal of `cell` (−1: no cell, the pool only), open `age` days
-    after it entered it, is won between `first` and `last` days after as_of (inclusive; first ≥ 1),
-    shrunk toward the pool of every cell at that age, itself shrunk toward prior × fallback_timing
-    (the configured model). See the module docstring. `prior` and `fallback_timing` are fractions per deal."""
-    cells_a, ages = _as_int(cell, "cell"), _as_int(age, "age")
-    prior_a = np.asarray(prior, dtype=np.float64)
-    timing_a = np.asarray(fallback_timing, dtype=np.float64)
-    if not cells_a.shape == ages.shape == prior_a.shape == timing_a.shape:
-        raise ValueError("cell, age, prior and fallback_timing must have the same length")
+    """q per deal: the probability that a deal in `state` of `group` (each −1: none with history),
+    open `age` days into its stay, is won between `first` and `last` days after as_of (inclusive;
+    first ≥ 1), shrunk toward its group at that age, itself shrunk toward `fallback` (the configured
+    model, a probability per deal). See the module docstring."""
+    s, grp, ages = _as_int(state, "state"), _as_int(group, "group"), _as_int(age, "age")
+    prior = np.asarray(fallback, dtype=np.float64)
+    if not s.shape == grp.shape == ages.shape == prior.shape:
+        raise ValueError("state, group, age and fallback must have the same length")
     if first < 1:
         raise ValueError("first must be at least 1 (a deal open at as_of wins after it)")
     if strength <= 0:
         raise ValueError("strength must be positive")
-    if cells_a.size and (cells_a.max() >= curves.cells or cells_a.min() < -1):
-        raise ValueError("cell out of range")
+    if s.size and (s.max() >= model.states or s.min() < -1 or grp.max() >= model.groups or grp.min() < -1):
+        raise ValueError("state or group out of range")
     if last < first:
-        return np.zeros(cells_a.shape, dtype=np.float64)
-    h = curves.horizon
+        return np.zeros(s.shape, dtype=np.float64)
+    h = model.horizon
+    g = _won_after_entry(model, last)
+    window = _won_by(model, g, last) - _won_by(model, g, first - 1)
     age_c = np.clip(ages, 0, h)
-    lo = np.clip(ages + first - 1, 0, h)
-    hi = np.clip(ages + last, 0, h)
-    old = ages > h
 
-    def conditional(row: IntArray) -> tuple[FloatArray, FloatArray]:
-        """The row's estimate at each deal's age and the outcomes it rests on (0 where none is left)."""
-        alive = curves.survival[row, age_c]
-        has = (alive > 1e-12) & ~old
-        own = (curves.won[row, hi] - curves.won[row, lo]) / np.where(has, alive, 1.0)
-        return own, np.where(has, curves.outcomes_after[row, age_c], 0.0)
+    def estimate_of(row: IntArray, known: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+        """The row's estimate for each deal and the stays it rests on (0 where none is left)."""
+        row = np.where(known, row, 0)
+        if window.shape[0] == 0:
+            return np.zeros(row.shape), np.zeros(row.shape)
+        alive = model.survival[row, age_c]
+        has = known & (alive > 1e-12) & (ages <= h)
+        own = window[row, age_c] / np.where(has, alive, 1.0)
+        return np.where(has, own, 0.0), np.where(has, model.exits_after[row, age_c], 0.0)
 
-    pooled, pool_evidence = conditional(np.full(cells_a.shape, curves.cells))
-    configured = np.clip(prior_a * timing_a, 0.0, 1.0)
-    q_pool = (pool_evidence * pooled + strength * configured) / (pool_evidence + strength)
-
-    known = cells_a >= 0
-    own, evidence = conditional(np.where(known, cells_a, curves.cells))
-    evidence = np.where(known, evidence, 0.0)
-    q = (evidence * own + strength * q_pool) / (evidence + strength)
+    configured = np.clip(prior, 0.0, 1.0)
+    pooled, pool_evidence = estimate_of(model.states + grp, grp >= 0)
+    q_group = (pool_evidence * pooled + strength * configured) / (pool_evidence + strength)
+    own, evidence = estimate_of(s, s >= 0)
+    q = (evidence * own + strength * q_group) / (evidence + strength)
     result: FloatArray = np.clip(q, 0.0, 1.0)
     return result

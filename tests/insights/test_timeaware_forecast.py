@@ -5,7 +5,7 @@ the live code path; the backtest's command, API, page and export."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -190,18 +190,30 @@ def test_backtest_api_page_export_and_command(history, client, token_for):  # no
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("days_back", [0, 20])
-def test_episodes_are_the_history_counted_by_hand(history, days_back):  # noqa: F811
-    """The grouped SQL (one window pass) against a count row by row: each stage entry in the window,
-    ended by the deal's first closing recorded after it by the end of as_of, else censored at as_of."""
+def test_stays_are_the_history_counted_by_hand(history, days_back):  # noqa: F811
+    """The grouped SQL (one window pass) against a count row by row: a stay begins at each stage entry
+    or change of level inside the stage in the window, and ends at the deal's next such row (moved to
+    its stage and level), its next closing (won or lost), or as_of (censored); the stay of each deal
+    open at as_of began on the day its selectors say."""
     from collections import Counter
 
     from kadence.domain import survival as sv
-    from kadence.insights.selectors.timeaware import episodes
+    from kadence.insights.selectors.timeaware import stay_started, stays
+    from kadence.pipeline.models import ProbabilityLevel
     from kadence.planning.selectors.calibration import history_start
 
     policy = ForecastPolicy.current()
     day = timezone.localdate() - timedelta(days=days_back)
     end = end_of(day)
+    # a level earned inside the stage a minute after a deal's row in force a week before as_of
+    week = end - timedelta(days=7)
+    row = (
+        StageChange.objects.filter(changed_at__lt=week, status="open").order_by("-changed_at", "-id").first()
+    )
+    other = ProbabilityLevel.objects.exclude(pk=row.to_level_id).first()
+    row.pk, row.kind, row.from_level_id, row.to_level = None, "updated", row.to_level_id, other
+    row.changed_at += timedelta(minutes=1)
+    row.save()
     start = timezone.make_aware(
         timezone.datetime.combine(history_start(day, policy), timezone.datetime.min.time())
     )
@@ -211,31 +223,49 @@ def test_episodes_are_the_history_counted_by_hand(history, days_back):  # noqa: 
         )
     )
     local = lambda moment: (timezone.localtime(moment).date() - day).days  # noqa: E731 - days relative to as_of
+
+    def begins(row) -> bool:
+        return row.kind in ENTERING or (row.kind == "updated" and row.from_level_id != row.to_level_id)
+
     expected: Counter = Counter()
+    level_changes = 0
     for index, row in enumerate(rows):
-        if row.kind not in ENTERING:
+        if not begins(row):
             continue
-        fate = next(
-            (
-                later
-                for later in rows[index + 1 :]
-                if later.opportunity_id == row.opportunity_id and later.kind in ("won", "lost")
-            ),
-            None,
+        level_changes += row.kind == "updated"
+        after = (
+            later
+            for later in rows[index + 1 :]
+            if later.opportunity_id == row.opportunity_id and (begins(later) or later.kind in ("won", "lost"))
         )
-        if fate is None:
-            expected[(row.to_stage_id, sv.CENSORED, -local(row.changed_at))] += 1
-        else:
-            outcome = sv.WON if fate.kind == "won" else sv.LOST
-            expected[(row.to_stage_id, outcome, local(fate.changed_at) - local(row.changed_at))] += 1
-    found = episodes(day, policy)
+        end_row = next(after, None)
+        state = (row.to_stage_id, row.to_level_id)
+        if end_row is None:
+            expected[(state, sv.CENSORED, -local(row.changed_at), None)] += 1
+            continue
+        outcome = {"won": sv.WON, "lost": sv.LOST}.get(end_row.kind, sv.MOVED)
+        target = (end_row.to_stage_id, end_row.to_level_id) if outcome == sv.MOVED else None
+        expected[(state, outcome, local(end_row.changed_at) - local(row.changed_at), target)] += 1
+    found = stays(day, policy)
     got = Counter()
-    for cell, outcome, duration, count in zip(
-        found.cell, found.outcome, found.duration, found.count, strict=True
+    for state, outcome, duration, target, count in zip(
+        found.state, found.outcome, found.duration, found.target, found.count, strict=True
     ):
-        got[(found.stages[cell], outcome, duration)] += count
+        got[(found.states[state], outcome, duration, found.states[target] if target >= 0 else None)] += count
     assert got == expected and sum(expected.values()) > 0
-    assert any(key[1] != sv.CENSORED for key in expected)
+    assert {key[1] for key in expected} >= {sv.MOVED, sv.CENSORED}
+    assert level_changes  # the one added above
+
+    started = dict(
+        StageChange.objects.filter(opportunity__in=Opportunity.objects.all(), pk__in=[r.pk for r in rows])
+        .values("opportunity_id")
+        .annotate(day=stay_started(end))
+        .values_list("opportunity_id", "day")
+    )
+    for opp_id in {r.opportunity_id for r in rows}:
+        last = [r for r in rows if r.opportunity_id == opp_id and begins(r)]
+        if last:
+            assert started[opp_id] == (timezone.localtime(last[-1].changed_at).date() - date(1970, 1, 1)).days
 
 
 @pytest.mark.django_db

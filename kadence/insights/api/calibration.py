@@ -169,7 +169,9 @@ class ProbabilisticOut(Schema):
         description="The same deals under each model side by side: configured, calibrated (rates counted at"
         " as_of) and time-aware (won inside the period given stage and age, issue 11 §5)."
     )
-    episodes: int = Field(description="Stage entries known at as_of the time-aware model rests on.")
+    episodes: int = Field(
+        description="Stays in a stage and level known at as_of that the time-aware model rests on."
+    )
 
 
 class ProbabilisticQuery(Clean):

@@ -17,14 +17,14 @@ Monte-Carlo of kadence.domain.montecarlo needs, loaded in a handful of queries.
 Three models side by side (issue 11 §5), each a Monte-Carlo over the same deals (`models`):
 **configured** (the levels' configured probabilities × p_in from the slip), **calibrated** (the
 observed win rates counted at as_of where a level has enough outcomes × p_in) and **time-aware**
-(kadence.domain.survival: q = P(won inside the period | stage, days in it, as_of), from the stage
-episodes known at as_of). The headline figures are the process's own setting (configured, or
+(kadence.domain.survival: q = P(won inside the period | stage and level, days in them, as_of), a
+multi-state model of the deals' stays known at as_of). The headline figures are the process's own setting (configured, or
 calibrated where the process is switched to calibration), as before.
 
 At a past `as_of` (issue 11 §2) every input is what was known that day: the deals are the pipeline as
 it stood (kadence.planning.selectors.forecast.pipeline_as_it_stood: stage, level, amount, close date,
 owner and team of that day), booked = the wins recorded by then, the slip, the calibration and the
-episodes from history rows written before the end of as_of.
+stays from history rows written before the end of as_of.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -63,7 +63,7 @@ from kadence.core.visibility import Scope, resolve_scope
 from kadence.domain import montecarlo as mc
 from kadence.domain import survival as sv
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
-from kadence.insights.selectors.timeaware import calibrated_at, episodes
+from kadence.insights.selectors.timeaware import calibrated_at, stay_started, stays
 from kadence.pipeline.expressions import DayNumber, EpochDays
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.pipeline.month_ends import end_of
@@ -138,9 +138,10 @@ MODEL_NOTES = {
         " outcomes) and closes as won deals slipped."
     ),
     TIME_AWARE: gettext_lazy(
-        "Each deal is won inside the period with the rate seen for deals in its stage at the same age,"
-        " shrunk toward the rate of all stages at that age where the stage has few outcomes, and toward the"
-        " configured probability where there is no history."
+        "Each deal is won inside the period as often as deals in its stage and level, as long in it, went"
+        " on through the later stages and were won within that time; shrunk toward all deals at its level"
+        " where the stage has few outcomes, and toward the configured probability where there is no"
+        " history."
     ),
 }
 
@@ -180,7 +181,7 @@ class ProbabilisticReport:
     probabilities: list[ProbabilityUsed]
     note: str
     models: tuple[ModelForecast, ...] = ()
-    episodes: int = 0
+    episodes: int = 0  # the stays (stage and level) the time-aware model rests on
 
 
 def _period(kind: str | None, start: date | None, as_of: date) -> Period:
@@ -300,7 +301,7 @@ def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     )
 
 
-COLUMNS = 7  # deal id, amount (cents), process, level, expected close (day), stage, stage entered (day)
+COLUMNS = 7  # deal id, amount (cents), process, level, expected close (day), stage, stay began (day)
 
 
 def _slip_filter(
@@ -332,18 +333,13 @@ def is_past(as_of: date) -> bool:
 def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
     """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
     (id, amount in cents, template id, level id, expected close date as a day number, stage id, the day
-    it entered its stage), as integers. At a past as_of: the pipeline as it stood at its end."""
+    its stay in its stage and level began: timeaware.stay_started), as integers. At a past as_of: the
+    pipeline as it stood at its end."""
     if as_of > period.end:
         return np.zeros((0, COLUMNS), dtype=np.int64)
     if is_past(as_of):
-        entered = Subquery(
-            StageChange.objects.filter(
-                opportunity_id=OuterRef("opportunity_id"), kind__in=ENTERING, changed_at__lt=end_of(as_of)
-            )
-            .order_by("-changed_at", "-id")
-            .annotate(day=EpochDays("changed_at"))
-            .values("day")[:1]
-        )
+        # a deal whose history has no row that begins a stay (a bulk load) counts from its row in force
+        entered = Coalesce(stay_started(end_of(as_of)), EpochDays("changed_at"))
         rows = pipeline_as_it_stood(scope, as_of, period.start).filter(status=Opportunity.Status.OPEN)
         query = (
             _slip_filter(rows, period, as_of, slips)
@@ -372,7 +368,7 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
         .annotate(
             cents=Cast(Round(F("amount") * 100), BigIntegerField()),
             day=DayNumber("expected_close_date"),
-            entered=EpochDays("stage_entered_at"),
+            entered=Coalesce(stay_started(), EpochDays("stage_entered_at")),
         )
         .values_list("pk", "cents", "template_id", "level_id", "day", "stage_id", "entered")
     )
@@ -496,7 +492,7 @@ class ForecastInputs:
     booked_cents: int
     slips: SlipHistory
     probabilities: list[ProbabilityUsed]
-    episodes: int
+    episodes: int  # the stays the time-aware model rests on
 
     def coming_in(self, model: str) -> np.ndarray:
         """P(the deal is won inside the period) under `model`."""
@@ -508,7 +504,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
     slips = slip_history(as_of, policy)
     rows = _open_deals(scope, period, as_of, slips)
     booked = booked_in(scope, period, as_of)
-    known = episodes(as_of, policy)
+    known = stays(as_of, policy)
     probabilities: list[ProbabilityUsed] = []
     q: dict[str, np.ndarray] = {}
     if len(rows):
@@ -560,12 +556,12 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
             slip_counts=slips.counts,
         )
         q[CONFIGURED], q[CALIBRATED] = configured[inverse], calibrated[inverse]
-        q[TIME_AWARE] = sv.won_within(
-            known.curves(),
-            known.cells_of(rows[:, 5]),
+        q[TIME_AWARE] = sv.won_within_states(
+            known.model(),
+            known.states_of(rows[:, 5], rows[:, 3]),
+            known.groups_of(rows[:, 3]),
             today - rows[:, 6],
-            q[CONFIGURED],
-            p_in,
+            np.clip(q[CONFIGURED] * p_in, 0.0, 1.0),
             first=max(start, today + 1) - today,
             last=end - today,
         )

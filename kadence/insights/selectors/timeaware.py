@@ -1,11 +1,14 @@
 """The inputs of the time-aware forecast (issue 11 §5, kadence.domain.survival) and of the calibrated
 one at any date, as they were known at `as_of`:
 
-- **episodes**: every stage entry recorded in the history window up to the end of `as_of` (a history
-  row of a moving kind other than won / lost), with how it ended — won or lost (the deal's first
-  closing row after it, recorded by then) or still open at as_of (censored) — and after how many
-  days. Loaded aggregated, one grouped query: (stage, outcome, days) → count; a few thousand rows
-  whatever the number of deals. Kept in the cache until the stage history grows.
+- **stays**: every stay of a deal in a state — its stage and level — recorded in the history window up
+  to the end of `as_of`. A stay begins with a history row that moves the deal (a stage entry:
+  kadence.pipeline's TRANSITIONS other than won / lost) or changes its level inside the stage (an
+  `updated` row whose level differs from the one before), and ends with the deal's next such row
+  (moved, to that row's state), its closing (won or lost) or as_of (censored), after so many days.
+  Loaded aggregated, one grouped query: (stage, level, outcome, days, next stage, next level) →
+  count; a few thousand rows whatever the number of deals. Kept in the cache until the history grows.
+  A deal open at as_of is in the state of its row in force then, `stay_started` days into its stay.
 - **calibrated probabilities**: the observed win rate of each level counted from the deals closed in
   the history window ending at as_of (kadence.planning.selectors.calibration.calibration_counts),
   where the level has the policy's minimum of outcomes; the configured probability otherwise. For
@@ -20,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import Case, IntegerField, Max, Value, When
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kadence.core.caching import cached
@@ -38,80 +41,115 @@ CLOSING = (StageChange.Kind.WON, StageChange.Kind.LOST)
 
 
 @dataclass(frozen=True)
-class Episodes:
-    """Aggregated stage episodes: `stages` (the cells' stage ids, ascending) and per group the cell
-    index, the duration in days, the outcome (survival.CENSORED / WON / LOST) and the count."""
+class Stays:
+    """Aggregated stays (see the module docstring): `states`, the (stage id, level id) pairs, ascending,
+    and per group the state index, the duration in days, the outcome (survival.CENSORED / WON / LOST /
+    MOVED), the target state index (−1 unless moved) and the count. A state's group (the pool it is
+    shrunk toward) is its level."""
 
-    stages: tuple[int, ...]
-    cell: tuple[int, ...]
+    states: tuple[tuple[int, int], ...]
+    state: tuple[int, ...]
     duration: tuple[int, ...]
     outcome: tuple[int, ...]
+    target: tuple[int, ...]
     count: tuple[int, ...]
 
     @property
     def entries(self) -> int:
         return sum(self.count)
 
-    def curves(self, horizon: int = sv.DEFAULT_HORIZON) -> sv.Curves:
-        return sv.estimate(
-            self.cell, self.duration, self.outcome, self.count, cells=len(self.stages), horizon=horizon
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """The groups' level ids, ascending."""
+        return tuple(sorted({level for _stage, level in self.states}))
+
+    def model(self, horizon: int = sv.DEFAULT_HORIZON) -> sv.StateModel:
+        index = {level: i for i, level in enumerate(self.levels)}
+        return sv.estimate_states(
+            self.state,
+            self.duration,
+            self.outcome,
+            self.target,
+            self.count,
+            group_of=[index[level] for _stage, level in self.states],
+            groups=len(index),
+            horizon=horizon,
         )
 
-    def cells_of(self, stage_ids: np.ndarray) -> np.ndarray:
-        """The cell index of each stage id (−1 for a stage with no episode)."""
-        known = np.asarray(self.stages, dtype=np.int64)
-        if known.size == 0:
-            return np.full(stage_ids.shape, -1, dtype=np.int64)
-        index = np.clip(np.searchsorted(known, stage_ids), 0, known.size - 1)
-        return np.where(known[index] == stage_ids, index, -1).astype(np.int64)
+    def states_of(self, stage_ids: np.ndarray, level_ids: np.ndarray) -> np.ndarray:
+        """The state index of each (stage id, level id) (−1 for a pair with no stay)."""
+        known = np.array([(stage << 32) | level for stage, level in self.states], dtype=np.int64)
+        return _index_of(known, (stage_ids.astype(np.int64) << 32) | level_ids.astype(np.int64))
+
+    def groups_of(self, level_ids: np.ndarray) -> np.ndarray:
+        """The group index of each level id (−1 for a level with no stay)."""
+        return _index_of(np.asarray(self.levels, dtype=np.int64), level_ids.astype(np.int64))
 
 
-def _episode_rows(as_of: date, since: date) -> Episodes:
+def _index_of(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    if known.size == 0:
+        return np.full(keys.shape, -1, dtype=np.int64)
+    index = np.clip(np.searchsorted(known, keys), 0, known.size - 1)
+    return np.where(known[index] == keys, index, -1).astype(np.int64)
+
+
+def starts_stay() -> Q:
+    """The history rows that begin a stay: a stage entry, or a change of level inside the stage."""
+    return Q(kind__in=ENTERING) | (Q(kind=StageChange.Kind.UPDATED) & ~Q(from_level=F("to_level")))
+
+
+def stay_started(end: datetime | None = None) -> Subquery:
+    """The local day number of the row that began the stay of the deal (OuterRef opportunity_id, or pk
+    when `end` is None: today's deal) in force at `end` (None: now)."""
+    rows = StageChange.objects.filter(starts_stay())
+    if end is None:
+        rows = rows.filter(opportunity_id=OuterRef("pk"))
+    else:
+        rows = rows.filter(opportunity_id=OuterRef("opportunity_id"), changed_at__lt=end)
+    return Subquery(
+        rows.order_by("-changed_at", "-id").annotate(day=EpochDays("changed_at")).values("day")[:1]
+    )
+
+
+def _stay_rows(as_of: date, since: date) -> Stays:
     end = end_of(as_of)
     start = timezone.make_aware(datetime.combine(since, time.min))
-    # every row of the window, a closing one carrying its day × 4 + (1 won | 2 lost)
-    closing_code = Case(
-        When(
-            kind__in=CLOSING,
-            then=EpochDays("changed_at") * Value(4)
-            + Case(
-                When(kind=StageChange.Kind.WON, then=Value(sv.WON)),
-                default=Value(sv.LOST),
-                output_field=IntegerField(),
-            ),
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
     inner = (
-        StageChange.objects.filter(changed_at__gte=start, changed_at__lt=end, kind__in=(*ENTERING, *CLOSING))
+        StageChange.objects.filter(changed_at__gte=start, changed_at__lt=end)
+        .filter(starts_stay() | Q(kind__in=CLOSING))
         .order_by()
-        .annotate(entry=EpochDays("changed_at"), code=closing_code)
-        .values_list("opportunity_id", "changed_at", "id", "kind", "to_stage_id", "entry", "code")
+        .annotate(day=EpochDays("changed_at"))
+        .values_list("opportunity_id", "changed_at", "id", "kind", "to_stage_id", "to_level_id", "day")
     )
     sql, params = inner.query.sql_with_params()
-    entering = ", ".join(["%s"] * len(ENTERING))
-    # one pass in (deal, moment) order: the first closing after each row is the smallest code among the
-    # rows that follow it (days only grow along a deal's history), no subquery per entry
+    order = "OVER (PARTITION BY e.opportunity_id ORDER BY e.changed_at, e.id)"
+    # the rows that begin or end stays, read in one pass in (deal, moment) order: each stay's end is
+    # the deal's next such row
     grouped = (
-        "SELECT w.to_stage_id, CASE WHEN w.fate IS NULL THEN 0 ELSE w.fate - (w.fate / 4) * 4 END, "
-        "CASE WHEN w.fate IS NULL THEN %s - w.entry ELSE w.fate / 4 - w.entry END, COUNT(*) FROM ("
-        "SELECT t.to_stage_id, t.kind, t.entry, MIN(t.code) OVER (PARTITION BY t.opportunity_id "
-        "ORDER BY t.changed_at, t.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS fate "
-        f"FROM ({sql}) t) w WHERE w.kind IN ({entering}) GROUP BY 1, 2, 3"
+        f"SELECT v.to_stage_id, v.to_level_id, CASE WHEN v.nkind IS NULL THEN {sv.CENSORED} "
+        f"WHEN v.nkind = %s THEN {sv.WON} WHEN v.nkind = %s THEN {sv.LOST} ELSE {sv.MOVED} END, "
+        "COALESCE(v.nday, %s) - v.day, "
+        "CASE WHEN v.nkind IS NULL OR v.nkind IN (%s, %s) THEN -1 ELSE v.nstage END, "
+        "CASE WHEN v.nkind IS NULL OR v.nkind IN (%s, %s) THEN -1 ELSE v.nlevel END, COUNT(*) FROM ("
+        f"SELECT e.kind, e.to_stage_id, e.to_level_id, e.day, LEAD(e.kind) {order} AS nkind, "
+        f"LEAD(e.to_stage_id) {order} AS nstage, LEAD(e.to_level_id) {order} AS nlevel, "
+        f"LEAD(e.day) {order} AS nday FROM ({sql}) e) v "
+        "WHERE v.kind NOT IN (%s, %s) GROUP BY 1, 2, 3, 4, 5, 6"
     )
-    today = day_number(as_of)
+    won, lost = str(StageChange.Kind.WON), str(StageChange.Kind.LOST)
     with connection.cursor() as cursor:
-        cursor.execute(grouped, (today, *params, *[str(k) for k in ENTERING]))
+        cursor.execute(grouped, (won, lost, day_number(as_of), won, lost, won, lost, *params, won, lost))
         rows = [tuple(int(v) for v in row) for row in cursor.fetchall()]
-    stages = tuple(sorted({row[0] for row in rows}))
-    index = {stage: i for i, stage in enumerate(stages)}
-    return Episodes(
-        stages=stages,
-        cell=tuple(index[r[0]] for r in rows),
-        outcome=tuple(r[1] for r in rows),
-        duration=tuple(r[2] for r in rows),
-        count=tuple(r[3] for r in rows),
+    moved = [r for r in rows if r[2] == sv.MOVED]
+    states = tuple(sorted({(r[0], r[1]) for r in rows} | {(r[4], r[5]) for r in moved}))
+    index = {pair: i for i, pair in enumerate(states)}
+    return Stays(
+        states=states,
+        state=tuple(index[(r[0], r[1])] for r in rows),
+        outcome=tuple(r[2] for r in rows),
+        duration=tuple(r[3] for r in rows),
+        target=tuple(index[(r[4], r[5])] if r[2] == sv.MOVED else -1 for r in rows),
+        count=tuple(r[6] for r in rows),
     )
 
 
@@ -129,15 +167,15 @@ def _mark_for(as_of: date) -> str:
     return str(_history_mark())
 
 
-def episodes(as_of: date, policy: ForecastPolicy) -> Episodes:
-    """The stage episodes known at the end of `as_of` (see the module docstring), cached (_mark_for)."""
+def stays(as_of: date, policy: ForecastPolicy) -> Stays:
+    """The stays known at the end of `as_of` (see the module docstring), cached (_mark_for)."""
     since = history_start(as_of, policy)
-    key = f"kadence:episodes:{as_of.isoformat()}:{since.isoformat()}:{_mark_for(as_of)}"
+    key = f"kadence:stays:{as_of.isoformat()}:{since.isoformat()}:{_mark_for(as_of)}"
     return cached(
         key,
-        lambda: _episode_rows(as_of, since),
+        lambda: _stay_rows(as_of, since),
         CACHE_SECONDS,
-        valid=lambda found: isinstance(found, Episodes),
+        valid=lambda found: isinstance(found, Stays),
     )
 
 
