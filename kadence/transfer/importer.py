@@ -307,7 +307,8 @@ class Kind:
     def __init__(self, job: ImportJob, user: User, lookups: Lookups, today: date):
         self.job, self.user, self.lookups, self.today = job, user, lookups, today
         self.fields = fields_of(job.kind)
-        self.records: list[ImportedRecord] = []
+        self.records: list[ImportedRecord] = []  # written after every chunk (flush_records)
+        self.seen: dict[int, int] = {}  # hash of a row's key → the first row with it, across the file
         self.counts: Counter[str] = Counter()
 
     def read(self, row: Row) -> None:
@@ -333,6 +334,12 @@ class Kind:
 
     def finish(self) -> None:
         """After the last row: what the whole import needs (summaries)."""
+
+    def flush_records(self) -> None:
+        """Write the records of what was written so far (after every chunk: memory stays flat)."""
+        if self.records:
+            ImportedRecord.objects.bulk_create(self.records, batch_size=5000)
+            self.records.clear()
 
     def record(self, obj: Model, action: str, before: dict[str, Any] | None = None) -> None:
         self.records.append(
@@ -393,15 +400,15 @@ class AccountImport(Kind):
             if account.credit_code:
                 by_code[account.credit_code] = account
             by_name[account.name] = AMBIGUOUS if account.name in by_name else account
-        seen: dict[str, int] = {}
+        seen = self.seen
         for row in rows:
             if row.problems:
                 continue
             key = row.values.get("credit_code") or row.values["name"]
-            if key in seen:
-                row.problem("name", _("The same account as row %(row)s.") % {"row": seen[key]}, key)
+            if hash(key) in seen:
+                row.problem("name", _("The same account as row %(row)s.") % {"row": seen[hash(key)]}, key)
                 continue
-            seen[key] = row.number
+            seen[hash(key)] = row.number
             existing = by_code.get(row.values.get("credit_code") or "") or by_name.get(row.values["name"])
             if existing is AMBIGUOUS:
                 row.problem("name", _("Several accounts have this name: give the credit code."))
@@ -536,14 +543,14 @@ class ContactImport(Kind):
                 by_phone[contact.phone] = contact
             if contact.email:
                 by_email[contact.email.lower()] = contact
-        seen: dict[str, int] = {}
+        seen = self.seen
         for row in rows:
             if row.problems:
                 continue
-            keys = [k for k in (row.values.get("phone"), (row.values.get("email") or "").lower()) if k]
+            keys = [hash(k) for k in (row.values.get("phone"), (row.values.get("email") or "").lower()) if k]
             again = next((seen[k] for k in keys if k in seen), None)
             if again is not None:
-                row.problem("phone", _("The same contact as row %(row)s.") % {"row": again}, keys[0])
+                row.problem("phone", _("The same contact as row %(row)s.") % {"row": again})
                 continue
             seen.update({k: row.number for k in keys})
             existing = by_phone.get(row.values.get("phone") or "") or by_email.get(
@@ -620,7 +627,7 @@ class OpportunityImport(Kind):
             )
         self.floor = lowest_open_level()
         self.writer: BulkWriter | None = None
-        self.created: list[int] = []
+        self.created = 0
         self.first_day: date | None = None
         self.accounts_made: dict[str, Account] = {}
 
@@ -692,16 +699,16 @@ class OpportunityImport(Kind):
             "id", "external_id", "team_id", "owner_id", "version", "status"
         ):
             existing[opp.external_id] = AMBIGUOUS if opp.external_id in existing else opp
-        seen: dict[str, int] = {}
+        seen = self.seen
         for row in rows:
             if row.problems:
                 continue
             key = row.values.get("external_id")
             if key:
-                if key in seen:
-                    row.problem("external_id", _("The same deal as row %(row)s.") % {"row": seen[key]})
+                if hash(key) in seen:
+                    row.problem("external_id", _("The same deal as row %(row)s.") % {"row": seen[hash(key)]})
                     continue
-                seen[key] = row.number
+                seen[hash(key)] = row.number
             found = existing.get(key) if key else None
             if found is AMBIGUOUS:
                 row.problem("external_id", _("Several deals have this external id."))
@@ -757,12 +764,13 @@ class OpportunityImport(Kind):
             self.opp_columns = _columns(Opportunity, OPP_GIVEN)
             self.change_columns = _columns(StageChange, CHANGE_GIVEN)
             self.writer = BulkWriter(
-                [Opportunity, StageChange, pl, comp],
+                [Opportunity, StageChange, pl, comp, ImportedRecord],
                 {
                     Opportunity: self.opp_columns,
                     StageChange: self.change_columns,
                     pl: ["id", "opportunity_id", "productline_id"],
                     comp: ["id", "opportunity_id", "competitor_id"],
+                    ImportedRecord: ["id", "job_id", "entity", "object_id", "action", "before", "version"],
                 },
                 batch_size=10_000,
             )
@@ -918,17 +926,38 @@ class OpportunityImport(Kind):
             writer.add(pl, (writer.ids(pl), opp_id, line))
         for competitor in dict.fromkeys(v.get("competitors") or []):
             writer.add(comp, (writer.ids(comp), opp_id, competitor))
-        self.created.append(opp_id)
+        self.created += 1
+        writer.add(
+            ImportedRecord, (writer.ids(ImportedRecord), self.job.pk, self.entity, opp_id, "created", {}, 1)
+        )
         day = passages[0].day
         self.first_day = day if self.first_day is None else min(self.first_day, day)
 
+    def flush_records(self) -> None:
+        """Through the bulk writer, which allocates the ids of the records it writes (an insert beside
+        it would take one of them)."""
+        if not self.records:
+            return
+        writer = self._writer()
+        for r in self.records:
+            writer.add(
+                ImportedRecord,
+                (
+                    writer.ids(ImportedRecord),
+                    self.job.pk,
+                    r.entity,
+                    r.object_id,
+                    r.action,
+                    r.before,
+                    r.version,
+                ),
+            )
+        self.records.clear()
+
     def finish(self) -> None:
+        self.flush_records()
         if self.writer is not None:
             self.writer.close()
-            self.records.extend(
-                ImportedRecord(job=self.job, entity=self.entity, object_id=pk, action="created", version=1)
-                for pk in self.created
-            )
         if self.created or self.counts["updated"]:
             refresh_summaries(self.first_day)
 
@@ -1058,6 +1087,7 @@ def _run(
                     }
                 )
             handler.write(good)
+            handler.flush_records()
             failed = [r for r in good if r.problems]  # refused by a service while writing
             if failed and not job.skip_invalid:
                 raise Rejected(
@@ -1089,7 +1119,7 @@ def _run(
         if report is not None:
             report("summaries", total, max(estimate, total))
         handler.finish()
-        ImportedRecord.objects.bulk_create(handler.records, batch_size=5000)
+        handler.flush_records()
         counts = dict(handler.counts)
         counts["bad"] = bad
         return Outcome(total, bad, problems, counts)

@@ -164,7 +164,7 @@ def test_an_undo_refuses_when_an_imported_record_changed_since(org):
     deal = Opportunity.objects.get(external_id="X-1")
     opportunity_update(org.rita, deal.pk, version=deal.version, amount="1")
     job = _go(org.mona, job, "undo")
-    assert job.status == "done" and "changed since the import" in job.error
+    assert job.status == "done" and f"#{deal.pk}" in job.error  # the changed deal is named
     assert Opportunity.objects.filter(external_id__startswith="X-").count() == 3
 
 
@@ -280,3 +280,38 @@ def test_the_command_line_checks_then_imports_and_undoes(org, tmp_path):
         stdout=io.StringIO(),
     )
     assert ImportJob.objects.order_by("-pk").first().mapping_name == "CRM 导出"
+
+
+def test_unknown_accounts_are_created_when_chosen_and_removed_by_the_undo(org, monkeypatch):
+    from kadence.transfer import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)  # duplicates are found across chunks too
+    close = (TODAY + timedelta(days=30)).isoformat()
+    upload = _csv(
+        [
+            ["外部编号", "客户", "负责人", "金额", "预计成交日期"],
+            ["N-1", "新客户甲", "rita", "1000", close],
+            ["N-2", "新客户甲", "tom", "2000", close],
+            ["N-3", org.account.name, "rita", "3000", close],
+            ["N-1", org.account.name, "rita", "4000", close],
+        ],
+        encoding="utf-8",
+    )
+    job = services.import_job_create(org.mona, kind="opportunities", upload=upload)
+    job = _go(org.mona, job, "check")
+    assert job.bad_rows == 2  # two rows name an unknown account
+    _configure(org.mona, job, create_accounts=True, skip_invalid=True)
+    job = _go(org.mona, job, "check")
+    assert job.bad_rows == 1 and job.checked_counts == {"create": 3}
+    problems = {(p.row, p.column) for p in ImportProblem.objects.filter(job=job)}
+    assert problems == {(5, "外部编号")}  # N-1 again, in another chunk
+    job = _go(org.mona, job, "commit")
+    assert job.status == "done", job.error
+    made = Account.objects.get(name="新客户甲")
+    assert made.owner == org.rita and made.region_id == org.north.pk
+    assert Opportunity.objects.filter(account=made).count() == 2
+    assert ImportedRecord.objects.filter(job=job).count() == 4
+    job = _go(org.mona, job, "undo")
+    assert job.status == "undone", job.error
+    assert not Account.objects.filter(name="新客户甲").exists()
+    assert summary.drift() == []
