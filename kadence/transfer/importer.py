@@ -630,6 +630,8 @@ class OpportunityImport(Kind):
         self.created = 0
         self.first_day: date | None = None
         self.accounts_made: dict[str, Account] = {}
+        self.moments: dict[date, datetime] = {}
+        self.reason = _("Import #%(id)s") % {"id": self.job.pk}
 
     def read(self, row: Row) -> None:
         super().read(row)
@@ -811,7 +813,11 @@ class OpportunityImport(Kind):
             self.record(opp, ImportedRecord.Action.UPDATED, before)
 
     def _moment(self, day: date, step: int) -> datetime:
-        return timezone.make_aware(datetime.combine(day, time(9, 0)) + timedelta(seconds=step))
+        """A history row's moment: 9:00 on its day (local time), a second apart within a deal."""
+        base = self.moments.get(day)
+        if base is None:
+            base = self.moments[day] = timezone.make_aware(datetime.combine(day, time(9, 0)))
+        return base + timedelta(seconds=step) if step else base
 
     def _create(self, writer: BulkWriter, opp_id: int, row: Row, now: datetime) -> None:
         v = row.values
@@ -912,7 +918,7 @@ class OpportunityImport(Kind):
                 days_in_from_stage=(passage.day - passages[i - 1].day).days if i else None,
                 changed_by_id=self.user.pk,
                 changed_at=moments[i],
-                reason=_("Import #%(id)s") % {"id": self.job.pk},
+                reason=self.reason,
                 overridden=False,
                 overridden_criteria=[],
                 owner_id=owner.pk,
