@@ -248,7 +248,7 @@ API_REPORTS = {
 API_NOT_REPORTS = {"/api/targets/{target_id}"}  # one record: test_target_access
 REPORT_API_PREFIXES = ("/api/reports", "/api/forecast", "/api/calibration", "/api/targets")
 
-# page URL name → (scoped or not, has an xlsx export)
+# page URL name → (scoped or not, has an export: xlsx and CSV)
 PAGE_REPORTS = {
     "reports": (UNSCOPED, False),
     "funnel": (SCOPED, True),
@@ -271,6 +271,8 @@ PAGE_WRITES = {"forecast_submit", "forecast_orders_save", "calibration_recompute
 REPORT_PAGE_PREFIXES = ("reports/", "forecast/", "targets/")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A report's CSV: one file, or a zip of one CSV per sheet (kadence.core.export.report_csv_file).
+EXPORT_TYPES = {"xlsx": {XLSX}, "csv": {"text/csv; charset=utf-8", "application/zip"}}
 
 # The scopes asked for, and who may ask for each (persona → scope → allowed).
 SCOPES = {
@@ -331,6 +333,8 @@ def test_every_report_is_in_the_matrix(client, org):
         response = client.get(reverse(name), {"format": "xlsx"})
         if response.get("Content-Type") == XLSX:
             exports.add(name)
+            csv = client.get(reverse(name), {"format": "csv"})  # every report exports to both
+            assert csv.get("Content-Type") in EXPORT_TYPES["csv"], name
     assert exports == {name for name, (_kind, xlsx) in PAGE_REPORTS.items() if xlsx}
 
 
@@ -359,20 +363,20 @@ def test_report_api(org, token_for, path):
     assert got == want
 
 
-PAGE_CELLS = [(page, False) for page in PAGE_REPORTS] + [
-    (page, True) for page, (_kind, xlsx) in PAGE_REPORTS.items() if xlsx
+PAGE_CELLS = [(page, "") for page in PAGE_REPORTS] + [
+    (page, fmt) for page, (_kind, xlsx) in PAGE_REPORTS.items() if xlsx for fmt in ("xlsx", "csv")
 ]
 
 
-@pytest.mark.parametrize(("page", "export"), PAGE_CELLS, ids=[f"{p}{'-xlsx' * e}" for p, e in PAGE_CELLS])
+@pytest.mark.parametrize(("page", "export"), PAGE_CELLS, ids=[f"{p}-{e}" if e else p for p, e in PAGE_CELLS])
 def test_report_page(client, org, page, export):
     kind, _xlsx = PAGE_REPORTS[page]
     got, want = {}, {}
     for name, scope in _cells(kind):
         client.force_login(getattr(org, name))
-        params = SCOPES[scope](org) | ({"format": "xlsx"} if export else {})
+        params = SCOPES[scope](org) | ({"format": export} if export else {})
         response = client.get(reverse(page), params)
-        ok = response.status_code == 200 and (not export or response["Content-Type"] == XLSX)
+        ok = response.status_code == 200 and (not export or response["Content-Type"] in EXPORT_TYPES[export])
         got[name, scope] = 200 if ok else response.status_code
         want[name, scope] = _expected(name, kind, scope)
     assert got == want

@@ -18,7 +18,8 @@ from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+from zipfile import ZipFile
 
 import pytest
 from django.conf import settings
@@ -351,7 +352,8 @@ def test_users_language_preference_wins_over_the_browser(org):
 #
 # A small demo company is loaded (Chinese names, every kind of record), then a rep, a manager and an
 # admin walk the site in zh-Hans: every URL pattern without arguments, then every same-site link and
-# htmx GET found on the pages (at most a few per URL pattern), and every xlsx export linked from them.
+# htmx GET found on the pages (at most a few per URL pattern and export format), and every xlsx and CSV
+# export linked from them (a report's CSV of several sheets: each CSV of its zip).
 # The visible text (tags, scripts and attributes nobody sees stripped) must hold no English word
 # outside the allow-list below and the words of the data itself (the demo's deal names hold "UPS",
 # "PLC", …). Every URL pattern must be reached by some user, answer 405 to a GET (a POST-only
@@ -374,6 +376,7 @@ ALLOWED_WORDS = {
     "GB18030",
     "GBK",
     "BIG5",
+    "zip",  # the report export's CSV of several tables
     "KPI",
     "SWOT",
     "MAPE",
@@ -518,6 +521,16 @@ def data_words() -> set[str]:
     return words | {w for word in words for w in ENGLISH.findall(word)}
 
 
+def csv_texts(content: bytes) -> list[str]:
+    """Every cell of a CSV export (UTF-8 with a byte-order mark), but those of a column headed "Code"."""
+    with translation.override("zh-hans"):
+        code = translation.gettext("Code")
+    assert content.startswith("\ufeff".encode()), "a CSV export opens with a byte-order mark"
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    codes = {i for i, header in enumerate(rows[0] if rows else ()) if header == code}
+    return [cell for row in rows for i, cell in enumerate(row) if i not in codes]
+
+
 def workbook_texts(content: bytes) -> list[str]:
     """The text cells of every sheet, but those of a column headed "Code" (identifiers kept for
     matching rows with other data, labelled as such)."""
@@ -598,9 +611,10 @@ def walk(
         except Resolver404:
             continue
         name = match.url_name
-        if name in SKIP_PATTERNS or per_pattern[name] >= MAX_PER_PATTERN:
+        quota = (name, parse_qs(parts.query).get("format", [""])[0])  # a report's exports: their own quota
+        if name in SKIP_PATTERNS or per_pattern[quota] >= MAX_PER_PATTERN:
             continue
-        per_pattern[name] += 1
+        per_pattern[quota] += 1
         for key, value in match.kwargs.items():
             segment = match.route.split("<")[0] if key == "pk" else key
             pool.setdefault((segment, key), value)
@@ -615,8 +629,13 @@ def walk(
         body = b"".join(response.streaming_content) if response.streaming else response.content
         if content_type.startswith(XLSX_TYPE):
             texts = workbook_texts(body)
-        elif content_type.startswith("text/csv"):  # a list's export: every cell, header first
-            texts = [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+        elif content_type.startswith("text/csv"):  # a list's or a report's export: every cell
+            texts = csv_texts(body)
+        elif content_type == "application/zip":  # a report's CSV, one file per sheet
+            archive = ZipFile(BytesIO(body))
+            texts = [
+                text for name in archive.namelist() for text in (name[:-4], *csv_texts(archive.read(name)))
+            ]
         else:
             assert content_type.startswith("text/html"), f"{url}: {content_type}"
             html = body.decode()

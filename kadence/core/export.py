@@ -1,76 +1,153 @@
-"""Streamed exports of lists (CSV and xlsx) of any length: rows are read in chunks and written as they
-come, so a million rows never sit in memory (issue 12 §9).
+"""Exports of lists and reports, CSV and xlsx (issue 12 §9): one notion of a column and its kind, one way
+a value becomes a cell.
+
+Lists (`export_response`) are streamed, rows read in chunks and written as they come, so a million
+rows never sit in memory. Reports (`report_response`) are a few small tables (sheets) built in memory.
 
 - **CSV**: UTF-8 with a byte-order mark (so Excel, the Chinese one included, opens it as UTF-8), one
-  line per row, streamed to the client as it is written.
-- **xlsx**: the sheet's XML written row by row into a zip that is itself streamed as it is written (see
-  `xlsx_chunks`), so it needs no temporary file and no more memory for a million rows than for ten;
-  at most a sheet's 1,048,575 rows (CSV has no limit). Amounts are numbers with a thousands format, rates percentages, dates
-  dates, each column a width fitted to what it holds.
+  line per row. A report of several sheets is a .zip of one CSV per sheet (numbered in the workbook's
+  order): each CSV is then one table with one header row, which Excel can sort, filter and pivot; one
+  CSV holding several tables one under the other would break all three.
+- **xlsx**: a list's sheet XML is written row by row into a zip that is itself streamed as it is
+  written (see `xlsx_chunks`), so it needs no temporary file and no more memory for a million rows
+  than for ten; at most a sheet's 1,048,575 rows (CSV has no limit). A report is a workbook of one
+  sheet per table, written with openpyxl.
 - Every text cell goes through kadence.core.xlsx.safe_cell: a value a spreadsheet would read as a formula
   is written as text (formula injection), characters no sheet can hold are dropped.
 
-A list's export says what its columns are (`Column`: a header, a key into each row, a kind); the rows are
-dicts, typically a `.values()` queryset read with `.iterator()`.
+Columns (`Column`: a header, a key into each row, a kind) say how values are written. The kinds:
+
+- "money": an amount, a number with a thousands format (#,##0.00); "int": a whole number;
+  "number": any other number (days, a ratio, a Brier score), as it is;
+- "percent" and "rate", both shown as a percentage (0.0%). The rule, once: **"percent" is for a number
+  stored as a percentage (25 means 25 %: deal and level probabilities, calibration's percentages),
+  "rate" for one stored as a fraction (0.25 means 25 %: the domain's win rates, conversions, shares)**.
+  Either is written as the fraction (0.25), which is what a percentage cell holds; CSV holds the same;
+- "date", "datetime": dates as dates (yyyy-mm-dd, yyyy-mm-dd hh:mm), in local time; CSV ISO text;
+- "text": anything else; a date or number met in it still keeps its type.
+
+A list's rows are dicts, typically a `.values()` queryset read with `.iterator()`. A report's rows are
+sequences, a cell at its column's position; a `Typed` cell gives its own kind (a Figure / Value sheet
+whose values are amounts, rates and dates in turn). Column widths come from the kind (lists, streamed)
+or from what the cells hold once formatted (reports), capped at 60 characters.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal, NamedTuple, cast
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from kadence.core.xlsx import CONTENT_TYPE, FILENAME_UNSAFE, safe_cell, sheet_title
 
-Kind = Literal["text", "int", "money", "percent", "date", "datetime"]
-WIDTHS: Mapping[str, int] = {"int": 10, "money": 16, "percent": 9, "date": 12, "datetime": 17, "text": 24}
+Kind = Literal["text", "number", "int", "money", "percent", "rate", "date", "datetime"]
+WIDTHS: Mapping[str, int] = {
+    "int": 10,
+    "number": 12,
+    "money": 16,
+    "percent": 9,
+    "rate": 9,
+    "date": 12,
+    "datetime": 17,
+    "text": 24,
+}
+# The number format of each kind in xlsx, for lists and reports alike (kinds not here: General).
+NUMBER_FORMATS: Mapping[str, str] = {
+    "money": "#,##0.00",
+    "percent": "0.0%",
+    "rate": "0.0%",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "int": "0",
+}
+NUMBERS = (int, float, Decimal)
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows, its header included
 FORMATS_OFFERED = ("csv", "xlsx")
 BATCH = 500  # rows per chunk sent
+MAX_WIDTH, MIN_WIDTH = 60, 8
+ZIP_NAME_UNSAFE = re.compile(r'[<>|"]')  # what a file name in a zip may not hold (Windows)
+
+
+def cell_value(kind: str, value: Any) -> Any:
+    """What a cell of `kind` holds for a stored value: a percentage as its fraction, an aware
+    datetime in local time (as the pages show it); anything else as it is."""
+    if value is None:
+        return None
+    if kind == "percent" and isinstance(value, NUMBERS) and not isinstance(value, bool):
+        return Decimal(value) / 100
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def csv_text(value: Any) -> str:
+    """A cell's value (see cell_value) as CSV text: numbers as they are, dates ISO, yes/no in the
+    user's language, text neutralised by safe_cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return str(safe_cell(value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, NUMBERS):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(safe_cell(value))
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: `header` (shown), `key` (into each row dict, or a function of the row), `kind`
-    (how it is written), `width` (characters; default by kind, at least the header's)."""
+    """One column: `header` (shown), `key` (into each row dict, or a function of the row; unused in a
+    report, whose rows are sequences), `kind` (how it is written, see the module), `width`
+    (characters; default by kind, at least the header's)."""
 
     header: str
-    key: str | Callable[[Mapping[str, Any]], Any]
+    key: str | Callable[[Mapping[str, Any]], Any] = ""
     kind: Kind = "text"
     width: int | None = None
 
     def value(self, row: Mapping[str, Any]) -> Any:
-        found = self.key(row) if callable(self.key) else row.get(self.key)
-        if found is None:
-            return None
-        if self.kind == "percent":  # stored as 0–100, a sheet's percentage is a fraction
-            return Decimal(found) / 100
-        if self.kind == "datetime" and isinstance(found, datetime) and found.tzinfo is not None:
-            return timezone.localtime(found).replace(tzinfo=None)
-        return found
+        return cell_value(self.kind, self.key(row) if callable(self.key) else row.get(self.key))
 
     @property
     def columns_wide(self) -> int:
         return max(self.width or WIDTHS[self.kind], len(str(self.header)) * 2 + 2)
 
 
+class Typed(NamedTuple):
+    """A report's cell that says its own kind, in a column whose rows differ (Figure / Value)."""
+
+    value: Any
+    kind: Kind
+
+
 def _csv_writer(column: Column) -> Callable[[Mapping[str, Any]], str]:
-    """The function that writes one column's cell of a row as CSV text (chosen once per column)."""
-    if column.kind == "date":
-        return lambda row: "" if (v := column.value(row)) is None else v.isoformat()
-    if column.kind == "datetime":
-        return lambda row: "" if (v := column.value(row)) is None else v.strftime("%Y-%m-%d %H:%M")
-    if column.kind in ("int", "money", "percent"):
-        return lambda row: "" if (v := column.value(row)) is None else str(v)
-    return lambda row: "" if (v := column.value(row)) is None else str(safe_cell(v))
+    """The function that writes one column's cell of a row as CSV text: csv_text, with the test of the
+    type the column's kind holds first (a list writes millions of cells)."""
+    value = column.value
+    if column.kind in ("int", "number", "money", "percent", "rate"):
+        return lambda row: str(v) if isinstance(v := value(row), NUMBERS) else csv_text(v)
+    if column.kind == "text":
+        return lambda row: str(safe_cell(v)) if isinstance(v := value(row), str) else csv_text(v)
+    return lambda row: csv_text(value(row))
 
 
 class _Line:
@@ -113,7 +190,8 @@ def csv_lines(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> I
 # batch: constant memory and about ten times openpyxl's speed. Text cells are inline strings; numbers
 # carry a style (xl/styles.xml below) that gives their format.
 
-STYLE = {"header": 1, "money": 2, "percent": 3, "date": 4, "datetime": 5, "int": 6}
+# Style 1 is the header (bold); then one style per kind with a number format, in NUMBER_FORMATS' order.
+STYLE = {"header": 1, **{kind: n for n, kind in enumerate(NUMBER_FORMATS, start=2)}}
 EXCEL_EPOCH = datetime(1899, 12, 30)
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -147,25 +225,29 @@ _WORKBOOK_RELS = (
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
     "</Relationships>"
 )
+_FORMAT_IDS = {kind: n for n, kind in enumerate(NUMBER_FORMATS, start=164)}  # 164 on: custom formats
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="4"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="0.0%"/>'
-    '<numFmt numFmtId="166" formatCode="yyyy-mm-dd"/><numFmt numFmtId="167" formatCode="yyyy-mm-dd hh:mm"/>'
-    "</numFmts>"
+    f'<numFmts count="{len(NUMBER_FORMATS)}">'
+    + "".join(
+        f'<numFmt numFmtId="{_FORMAT_IDS[kind]}" formatCode="{code}"/>'
+        for kind, code in NUMBER_FORMATS.items()
+    )
+    + "</numFmts>"
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    f'<cellXfs count="{len(NUMBER_FORMATS) + 2}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    + "".join(
+        f'<xf numFmtId="{_FORMAT_IDS[kind]}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        for kind in NUMBER_FORMATS
+    )
+    + "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -210,7 +292,7 @@ def _xlsx_cell(column: Column, letter: str) -> Callable[[Mapping[str, Any], int]
             serial = (v - EXCEL_EPOCH).total_seconds() / 86400
             return f'<c r="{letter}{n}" s="{style}"><v>{serial:.8f}</v></c>'
 
-    elif column.kind in ("int", "money", "percent"):
+    elif column.kind in ("int", "number", "money", "percent", "rate"):
 
         def cell(row: Mapping[str, Any], n: int) -> str:
             v = column.value(row)
@@ -315,4 +397,128 @@ def export_response(
     else:
         response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_name(filename, fmt)}"'
+    return response
+
+
+# --- reports: a few small sheets, in memory ------------------------------------------------------------
+
+Sheet = tuple[str, Sequence[Column | str], Iterable[Sequence[Any]]]  # title, columns (a str: text), rows
+ZIP_TYPE = "application/zip"
+
+
+def _columns(columns: Sequence[Column | str]) -> list[Column]:
+    return [c if isinstance(c, Column) else Column(str(c)) for c in columns]
+
+
+def _cells(columns: Sequence[Column], row: Sequence[Any]) -> Iterator[tuple[str, Any]]:
+    """Each cell of a report's row as (kind, value as the cell holds it). A date met in a column of
+    no date kind is still a date."""
+    for column, found in zip(columns, row, strict=False):
+        kind, value = (found.kind, found.value) if isinstance(found, Typed) else (column.kind, found)
+        value = cell_value(kind, value)
+        if kind not in ("date", "datetime") and isinstance(value, date):
+            kind = "datetime" if isinstance(value, datetime) else "date"
+        yield kind, value
+
+
+def display_width(text: str) -> int:
+    """The characters a text takes in a sheet: a Chinese (wide) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _shown_width(kind: str, value: Any) -> int:
+    """How wide a cell shows once formatted by its kind."""
+    if value is None:
+        return 0
+    if isinstance(value, NUMBERS) and not isinstance(value, bool):
+        if kind in ("percent", "rate"):
+            return len(f"{value * 100:.1f}%")
+        if kind == "money":
+            return len(f"{value:,.2f}")
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    return max((display_width(line) for line in str(value).splitlines()), default=0)
+
+
+def report_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An xlsx file with one sheet per (title, columns, rows): the header bold and frozen, each cell
+    with its kind's number format, each column as wide as what it shows (8 to 60 characters)."""
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        columns = _columns(headers)
+        sheet = book.create_sheet(title=sheet_title(title))
+        lines = [list(_cells(columns, row)) for row in rows]
+        widths = [display_width(str(safe_cell(c.header))) for c in columns]
+        for line in lines:
+            widths = [
+                max(w, _shown_width(kind, value)) for w, (kind, value) in zip(widths, line, strict=False)
+            ]
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=safe_cell(column.header))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for line in lines:
+            cells = []
+            for kind, value in line:
+                cell = WriteOnlyCell(sheet, value=safe_cell(value))
+                if kind in NUMBER_FORMATS and value is not None:
+                    cell.number_format = NUMBER_FORMATS[kind]
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def report_csv(columns: Sequence[Column | str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """One sheet of a report as a CSV file (with the byte-order mark), cells as in its xlsx."""
+    shown = _columns(columns)
+    sink = io.StringIO()
+    writer = csv.writer(sink)
+    writer.writerow([str(safe_cell(c.header)) for c in shown])
+    for row in rows:
+        writer.writerow([csv_text(value) for _kind, value in _cells(shown, row)])
+    return ("\ufeff" + sink.getvalue()).encode("utf-8")
+
+
+def report_csv_file(sheets: Sequence[Sheet]) -> tuple[bytes, str, str]:
+    """The report as CSV: (content, content type, extension). One sheet: one CSV file; several: a zip
+    of one CSV per sheet, named "<n>-<sheet title>.csv" in the workbook's order."""
+    if len(sheets) == 1:
+        _title, columns, rows = sheets[0]
+        return report_csv(columns, rows), "text/csv; charset=utf-8", "csv"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n, (title, columns, rows) in enumerate(sheets, start=1):
+            name = ZIP_NAME_UNSAFE.sub("", sheet_title(title))
+            archive.writestr(f"{n}-{name}.csv", report_csv(columns, rows))
+    return buffer.getvalue(), ZIP_TYPE, "zip"
+
+
+def report_format(request: HttpRequest) -> str | None:
+    """The export a report's page is asked for (?format=xlsx or csv), or None for the page."""
+    fmt = request.GET.get("format")
+    return fmt if fmt in FORMATS_OFFERED else None
+
+
+def report_response(fmt: str, filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
+    """A report as an attachment, `fmt` "xlsx" or "csv" (see report_csv_file); `filename` without
+    extension (anything but ASCII letters, digits, ".", "_" and "-" becomes "-", so no header can
+    break)."""
+    if fmt == "xlsx":
+        content, content_type, extension = report_workbook(sheets), CONTENT_TYPE, "xlsx"
+    else:
+        content, content_type, extension = report_csv_file(sheets)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{FILENAME_UNSAFE.sub("-", filename) or "export"}.{extension}"'
+    )
     return response

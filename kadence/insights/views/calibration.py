@@ -6,7 +6,7 @@
 - /forecast/probabilistic/ — Monte-Carlo P10 / P50 / P90 of a scope's period revenue, the chance
   of reaching its target, the histogram of the trials and the probabilities used.
 
-Both export to xlsx with ?format=xlsx.
+Both export to xlsx or CSV with ?format=xlsx or ?format=csv.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.errors import DomainError, NotFound, ValidationFailed
+from kadence.core.export import Column, Typed, report_format, report_response
 from kadence.core.prg import pop_failed_post, refuse
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, int_param, parse_date_param
 from kadence.core.visibility import FORECAST_ROLES, can_change_calibration, scope_choices
-from kadence.core.xlsx import xlsx_response
 from kadence.domain.periods import PERIOD_KINDS
 from kadence.insights.selectors.backtest import MAX_PERIODS, BacktestReport, backtest
 from kadence.insights.selectors.ideal import ideal_label
@@ -108,17 +108,17 @@ def _export_rows(rows: list[CalibrationRow]) -> list[list[Any]]:
     ]
 
 
-def calibration_export(report: CalibrationReport) -> HttpResponse:
-    headers = [
+def calibration_export(report: CalibrationReport, fmt: str) -> HttpResponse:
+    headers: list[Column | str] = [
         _("Bucket"),
         _("Code"),
-        _("Configured %"),
-        _("Observed %"),
-        _("Outcomes"),
-        _("Won"),
-        _("Brier"),
+        Column(_("Configured %"), kind="percent"),
+        Column(_("Observed %"), kind="percent"),
+        Column(_("Outcomes"), kind="int"),
+        Column(_("Won"), kind="int"),
+        Column(_("Brier"), kind="number"),
     ]
-    summary = [
+    summary: list[list[Any]] = [
         [_("Process"), report.template.name],
         [_("Computed at"), report.computed_at],
         [_("Uses calibrated probabilities"), _("yes") if report.use_calibrated else _("no")],
@@ -129,13 +129,15 @@ def calibration_export(report: CalibrationReport) -> HttpResponse:
         [_("Brier, C139 bands"), report.brier[C139]],
         [_("Probabilities reports use"), report.note],
     ]
-    return xlsx_response(
+    value = Column(_("Value"), kind="number")
+    return report_response(
+        fmt,
         f"calibration-{report.template.code}",
         [
             (_("Levels"), headers, _export_rows(report.levels)),
             (_("Stages"), headers, _export_rows(report.stages)),
             (_("C139 bands"), headers, _export_rows(report.bands)),
-            (_("Summary"), [_("Figure"), _("Value")], summary),
+            (_("Summary"), [_("Figure"), value], summary),
         ],
     )
 
@@ -170,10 +172,10 @@ def _calibration_page(request: PageRequest, template_id: int | None) -> HttpResp
 @login_required
 @require_GET
 def calibration(request: PageRequest) -> HttpResponse:
-    """Calibration of a process (?template_id=; default the default template; ?format=xlsx exports)."""
+    """Calibration of a process (?template_id=; default the default template; ?format=xlsx or csv exports)."""
     template_id = _id(request, "template_id")
-    if request.GET.get("format") == "xlsx":
-        return calibration_export(calibration_report(request.user, template_id))
+    if fmt := report_format(request):
+        return calibration_export(calibration_report(request.user, template_id), fmt)
     return _calibration_page(request, template_id)
 
 
@@ -288,9 +290,9 @@ def histogram_figure(report: ProbabilisticReport) -> dict[str, Any]:
     }
 
 
-def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
+def probabilistic_export(report: ProbabilisticReport, fmt: str) -> HttpResponse:
     result = report.forecast
-    summary = [
+    summary: list[list[Any]] = [
         [_("Scope"), report.scope.label],
         [_("Period"), report.period.start],
         [_("Period end"), report.period.end],
@@ -298,14 +300,14 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
         [_("Trials"), report.trials],
         [_("Seed"), report.seed],
         [_("Deals with a chance"), result.deals],
-        [_("Booked"), result.booked],
-        [_("P10"), result.p10],
-        [_("P50"), result.p50],
-        [_("P90"), result.p90],
-        [_("Mean"), result.mean],
-        [_("Expected value"), result.expected],
-        [_("Target"), result.target],
-        [_("Chance of reaching the target"), result.p_target],
+        [_("Booked"), Typed(result.booked, "money")],
+        [_("P10"), Typed(result.p10, "money")],
+        [_("P50"), Typed(result.p50, "money")],
+        [_("P90"), Typed(result.p90, "money")],
+        [_("Mean"), Typed(result.mean, "money")],
+        [_("Expected value"), Typed(result.expected, "money")],
+        [_("Target"), Typed(result.target, "money")],
+        [_("Chance of reaching the target"), Typed(result.p_target, "rate")],
         [_("Probabilities used"), report.note],
     ]
     used = [
@@ -326,32 +328,44 @@ def probabilistic_export(report: ProbabilisticReport) -> HttpResponse:
         ]
         for m in report.models
     ]
-    return xlsx_response(
+    return report_response(
+        fmt,
         f"probabilistic-forecast-{report.period.start.isoformat()}",
         [
-            (_("Summary"), [_("Figure"), _("Value")], summary),
+            (_("Summary"), [_("Figure"), Column(_("Value"), kind="number")], summary),
             (
                 _("Models"),
                 [
                     _("Model"),
-                    _("P10"),
-                    _("P50"),
-                    _("P90"),
-                    _("Expected value"),
-                    _("Chance of reaching the target"),
-                    _("Deals with a chance"),
+                    Column(_("P10"), kind="money"),
+                    Column(_("P50"), kind="money"),
+                    Column(_("P90"), kind="money"),
+                    Column(_("Expected value"), kind="money"),
+                    Column(_("Chance of reaching the target"), kind="rate"),
+                    Column(_("Deals with a chance"), kind="int"),
                     _("What it assumes"),
                 ],
                 models,
             ),
             (
                 _("Probabilities"),
-                [_("Process"), _("Level"), _("Probability %"), _("Source"), _("Outcomes"), _("Deals")],
+                [
+                    _("Process"),
+                    _("Level"),
+                    Column(_("Probability %"), kind="percent"),
+                    _("Source"),
+                    Column(_("Outcomes"), kind="int"),
+                    Column(_("Deals"), kind="int"),
+                ],
                 used,
             ),
             (
                 _("Histogram"),
-                [pgettext("histogram bin", "From"), pgettext("histogram bin", "To"), _("Trials")],
+                [
+                    Column(pgettext("histogram bin", "From"), kind="money"),
+                    Column(pgettext("histogram bin", "To"), kind="money"),
+                    Column(_("Trials"), kind="int"),
+                ],
                 bins,
             ),
         ],
@@ -373,7 +387,7 @@ def _probabilistic_params(request: PageRequest) -> dict[str, Any]:
 @require_GET
 def probabilistic(request: PageRequest) -> HttpResponse:
     """The probabilistic forecast (?unit_id= | owner_id=, period_kind=, period_start=, trials=, seed=;
-    ?format=xlsx exports). Invalid settings show the error with the defaults."""
+    ?format=xlsx or csv exports). Invalid settings show the error with the defaults."""
     today = timezone.localdate()
     error: DomainError | None = None
     try:
@@ -383,8 +397,8 @@ def probabilistic(request: PageRequest) -> HttpResponse:
         error = exc
         params = {"unit_id": _id(request, "unit_id"), "owner_id": _id(request, "owner_id")}
         report = probabilistic_forecast(request.user, as_of=today, **params)
-    if request.GET.get("format") == "xlsx" and error is None:
-        return probabilistic_export(report)
+    if (fmt := report_format(request)) and error is None:
+        return probabilistic_export(report, fmt)
     query = {
         "period_kind": report.period.kind,
         "period_start": report.period.start.isoformat(),
@@ -481,7 +495,7 @@ def backtest_figure(report: BacktestReport) -> dict[str, Any]:
     }
 
 
-def backtest_export(report: BacktestReport) -> HttpResponse:
+def backtest_export(report: BacktestReport, fmt: str) -> HttpResponse:
     rows = [
         [
             p.start,
@@ -501,36 +515,37 @@ def backtest_export(report: BacktestReport) -> HttpResponse:
         for r in p.rows
     ]
     summary = [[s.label, s.coverage, s.mape, s.bias, s.mean_abs_error, s.brier] for s in report.summaries]
-    return xlsx_response(
+    return report_response(
+        fmt,
         "forecast-backtest",
         [
             (
                 _("Summary"),
                 [
                     _("Model"),
-                    _("Covered (share of periods)"),
-                    _("MAPE"),
-                    _("Bias"),
-                    _("Mean absolute error"),
-                    _("Brier score"),
+                    Column(_("Covered (share of periods)"), kind="rate"),
+                    Column(_("MAPE"), kind="rate"),
+                    Column(_("Bias"), kind="rate"),
+                    Column(_("Mean absolute error"), kind="money"),
+                    Column(_("Brier score"), kind="number"),
                 ],
                 summary,
             ),
             (
                 _("Periods"),
                 [
-                    _("Period"),
-                    _("Period end"),
-                    _("As of"),
-                    _("Actual won"),
+                    Column(_("Period"), kind="date"),
+                    Column(_("Period end"), kind="date"),
+                    Column(_("As of"), kind="date"),
+                    Column(_("Actual won"), kind="money"),
                     _("Model"),
-                    _("P10"),
-                    _("P50"),
-                    _("P90"),
+                    Column(_("P10"), kind="money"),
+                    Column(_("P50"), kind="money"),
+                    Column(_("P90"), kind="money"),
                     _("Covered"),
-                    _("P50 error"),
-                    _("Brier score"),
-                    _("Deals with a chance"),
+                    Column(_("P50 error"), kind="money"),
+                    Column(_("Brier score"), kind="number"),
+                    Column(_("Deals with a chance"), kind="int"),
                 ],
                 rows,
             ),
@@ -541,7 +556,7 @@ def backtest_export(report: BacktestReport) -> HttpResponse:
 @login_required
 @require_GET
 def backtest_view(request: PageRequest) -> HttpResponse:
-    """The backtest (?unit_id= | owner_id=, period_kind=, periods=; ?format=xlsx exports)."""
+    """The backtest (?unit_id= | owner_id=, period_kind=, periods=; ?format=xlsx or csv exports)."""
     today = timezone.localdate()
     error: DomainError | None = None
     unit_id, owner_id = _id(request, "unit_id"), _id(request, "owner_id")
@@ -557,8 +572,8 @@ def backtest_view(request: PageRequest) -> HttpResponse:
     except ValidationFailed as exc:
         error = exc
         report = backtest(request.user, until=today, unit_id=unit_id, owner_id=owner_id)
-    if request.GET.get("format") == "xlsx" and error is None:
-        return backtest_export(report)
+    if (fmt := report_format(request)) and error is None:
+        return backtest_export(report, fmt)
     query: dict[str, Any] = {"period_kind": report.period_kind, "periods": len(report.periods)}
     if report.scope.owner is not None:
         query["owner_id"] = report.scope.owner.pk

@@ -1,6 +1,6 @@
 """The pipeline-changes page (漏斗变化, issue 11 §4): the waterfall from the opening to the closing pipeline
-of a window (default: the last week), the moves inside it, the deals behind a chosen bar, and the xlsx
-export (?format=xlsx: every bar, and every deal behind the chosen one)."""
+of a window (default: the last week), the moves inside it, the deals behind a chosen bar, and the xlsx and
+CSV export (?format=xlsx or csv: every bar, and every deal behind the chosen one)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET
 
 from kadence.core.amounts import money_axis
 from kadence.core.errors import ValidationFailed
+from kadence.core.export import Column, Kind, Sheet, report_format, report_response
 from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_date_param, parse_int
 from kadence.core.visibility import scope_choices
-from kadence.core.xlsx import xlsx_response
 from kadence.insights.selectors.changes import (
     CODES,
     LABELS,
@@ -78,13 +78,14 @@ def waterfall_figure(report: ChangesReport) -> dict[str, Any]:
     }
 
 
-def _export(report: ChangesReport) -> HttpResponse:
+def _export(report: ChangesReport, fmt: str) -> HttpResponse:
     summary = [(b.label, b.sign, b.count, b.amount) for b in report.bars]
+    statuses = dict(Opportunity.Status.choices)  # as the page shows them, in the user's language
 
     def state(s: Any) -> tuple[Any, ...]:
         if s is None:
-            return ("", "", "", "")
-        return (s.status, report.stages[s.stage_id].name, s.amount, s.close)
+            return (None, None, None, None)
+        return (statuses.get(s.status, s.status), report.stages[s.stage_id].name, s.amount, s.close)
 
     deals = [
         (
@@ -99,8 +100,23 @@ def _export(report: ChangesReport) -> HttpResponse:
         for d in report.page.items
     ]
     before, after = _("at the opening"), _("at the closing")
-    sheets = [
-        (_("Pipeline changes"), [_("Change"), _("Sign"), _("Deals"), _("Amount")], summary),
+    names = (_("Status"), _("Stage"), _("Amount"), _("Close date"))
+
+    def state_columns(when: str) -> list[Column]:
+        kinds: tuple[Kind, ...] = ("text", "text", "money", "date")
+        return [Column(f"{name} ({when})", kind=kind) for name, kind in zip(names, kinds, strict=True)]
+
+    sheets: list[Sheet] = [
+        (
+            _("Pipeline changes"),
+            [
+                _("Change"),
+                Column(_("Sign"), kind="int"),
+                Column(_("Deals"), kind="int"),
+                Column(_("Amount"), kind="money"),
+            ],
+            summary,
+        ),
         (
             str(LABELS[report.bar]) if report.bar else _("Deals"),
             [
@@ -109,15 +125,23 @@ def _export(report: ChangesReport) -> HttpResponse:
                 _("Owner"),
                 _("Team"),
                 _("Changes"),
-                *(f"{name} ({before})" for name in (_("Status"), _("Stage"), _("Amount"), _("Close date"))),
-                *(f"{name} ({after})" for name in (_("Status"), _("Stage"), _("Amount"), _("Close date"))),
+                *state_columns(before),
+                *state_columns(after),
             ],
             deals,
         ),
     ]
-    return xlsx_response(
-        f"pipeline-changes-{report.date_from.isoformat()}-{report.date_to.isoformat()}", sheets
+    return report_response(
+        fmt, f"pipeline-changes-{report.date_from.isoformat()}-{report.date_to.isoformat()}", sheets
     )
+
+
+def _export_query(kept: QueryDict, bar: str | None) -> str:
+    """The report's settings for its export links: the filters and the chosen bar."""
+    query = kept.copy()
+    if bar:
+        query["bar"] = bar
+    return query.urlencode()
 
 
 @login_required
@@ -132,7 +156,7 @@ def pipeline_changes_page(request: PageRequest) -> HttpResponse:
             request.user,
             **inputs,
             page=request.GET.get("page"),
-            everything=request.GET.get("format") == "xlsx",
+            everything=report_format(request) is not None,
         )
     except ValidationFailed as exc:
         error = exc
@@ -142,8 +166,8 @@ def pipeline_changes_page(request: PageRequest) -> HttpResponse:
             "owner_id": parse_int(request.GET.get("owner_id")),
         }
         report = pipeline_changes(request.user, unit_id=inputs["unit_id"], owner_id=inputs["owner_id"])
-    if request.GET.get("format") == "xlsx" and error is None:
-        return _export(report)
+    if (fmt := report_format(request)) and error is None:
+        return _export(report, fmt)
     kept = QueryDict(mutable=True)
     kept.update({key: request.GET[key] for key in FILTERS if request.GET.get(key) and key != "bar"})
     choices = scope_choices(request.user)
@@ -173,6 +197,7 @@ def pipeline_changes_page(request: PageRequest) -> HttpResponse:
         "sellers": choices.people,
         "chosen": inputs,
         "query": kept.urlencode(),
+        "export_query": _export_query(kept, report.bar),
         "max_days_back": MAX_DAYS_BACK,
         "zero": Decimal(0),
         "bar_codes": CODES,

@@ -1,6 +1,6 @@
 """Forecast pages (METHODOLOGY §9): the forecast of a scope and period (categories, time buckets,
 breakdown by seller, team and region, the submit and adjust forms, the submission history, the chart
-"forecast by category", xlsx export), the rolling 4-week order forecast, and forecast accuracy with the
+"forecast by category", xlsx and CSV export), the rolling 4-week order forecast, and forecast accuracy with the
 chart "accuracy over time"."""
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.amounts import money_axis
 from kadence.core.errors import ValidationFailed
+from kadence.core.export import Column, report_format, report_response
 from kadence.core.pagination import page_of
 from kadence.core.prg import action_post, pop_failed_post
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_date_param, parse_int
 from kadence.core.visibility import FORECAST_ROLES, scope_choices
-from kadence.core.xlsx import xlsx_response
 from kadence.domain import forecast as fc
 from kadence.domain.periods import PERIOD_KINDS, Period
 from kadence.pipeline.models import ForecastCategory
@@ -197,9 +197,14 @@ def accuracy_figure(report: selectors.AccuracyReport) -> dict[str, Any]:
 # --- export ----------------------------------------------------------------------------------------------
 
 
-def forecast_export(report: selectors.ForecastReport) -> HttpResponse:
+def forecast_export(report: selectors.ForecastReport, fmt: str) -> HttpResponse:
     labels = category_labels()
-    cats = [labels[c] for c in fc.CATEGORIES]
+    cats = [Column(labels[c], kind="money") for c in fc.CATEGORIES]
+    deals, amount, weighted = (
+        Column(_("Deals"), kind="int"),
+        Column(_("Amount"), kind="money"),
+        Column(_("Weighted"), kind="money"),
+    )
     summary = [
         (
             labels[c],
@@ -259,13 +264,19 @@ def forecast_export(report: selectors.ForecastReport) -> HttpResponse:
         )
         for r in report.regions + report.teams
     ]
-    return xlsx_response(
+    return report_response(
+        fmt,
         f"forecast-{report.period.label}",
         [
-            (_("Categories"), [_("Category"), _("Deals"), _("Amount"), _("Weighted")], summary),
+            (_("Categories"), [_("Category"), deals, amount, weighted], summary),
             (
                 _("Time buckets"),
-                [_("Bucket"), _("Deals"), _("Amount"), *[labels[c] for c in fc.OPEN_CATEGORIES]],
+                [
+                    _("Bucket"),
+                    deals,
+                    amount,
+                    *[Column(labels[c], kind="money") for c in fc.OPEN_CATEGORIES],
+                ],
                 buckets,
             ),
             (
@@ -274,17 +285,25 @@ def forecast_export(report: selectors.ForecastReport) -> HttpResponse:
                     _("Seller"),
                     _("Team"),
                     *cats,
-                    _("Weighted"),
-                    _("Submitted"),
-                    _("Adjusted"),
+                    weighted,
+                    Column(_("Submitted"), kind="money"),
+                    Column(_("Adjusted"), kind="money"),
                     _("Reason"),
-                    _("Forecast of record"),
+                    Column(_("Forecast of record"), kind="money"),
                 ],
                 sellers,
             ),
             (
                 _("Teams"),
-                [_("Unit"), _("Kind"), *cats, _("Weighted"), _("Forecast"), _("Sellers"), _("Submitted")],
+                [
+                    _("Unit"),
+                    _("Kind"),
+                    *cats,
+                    weighted,
+                    Column(_("Forecast"), kind="money"),
+                    Column(_("Sellers"), kind="int"),
+                    Column(_("Submitted"), kind="int"),
+                ],
                 teams,
             ),
         ],
@@ -332,8 +351,8 @@ def _forecast_page(request: PageRequest) -> HttpResponse:
     """The forecast page; after a refused submission or adjustment (post-redirect-get) with the error,
     once, the refused form filled in again (the adjustment's row open) and the refusal's status."""
     context = forecast_context(request)
-    if request.GET.get("format") == "xlsx":
-        return forecast_export(context["report"])
+    if fmt := report_format(request):
+        return forecast_export(context["report"], fmt)
     failed = pop_failed_post(request)
     posted = failed.data.dict() if failed else {}
     context.update(
@@ -350,7 +369,7 @@ def _forecast_page(request: PageRequest) -> HttpResponse:
 @require_GET
 def forecast(request: PageRequest) -> HttpResponse:
     """?period_kind=&period_start=&unit_id=&owner_id= (default: this quarter, your whole scope);
-    ?format=xlsx downloads the report."""
+    ?format=xlsx or csv downloads the report."""
     return _forecast_page(request)
 
 

@@ -1,7 +1,7 @@
 """Funnel pages (METHODOLOGY §8.1, §8.5): the reports index, the funnel of a scope at any date with
 its chart and the weighted pipeline over time (loaded after the page), and the manager's analysis
-(drill-down rep → team → region, anomalies, expense execution). Both reports export to xlsx with
-?format=xlsx."""
+(drill-down rep → team → region, anomalies, expense execution). Both reports export to xlsx or CSV
+with ?format=xlsx or ?format=csv."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from kadence.accounts.models import Account, Industry
 from kadence.core.amounts import COUNT_AXIS, format_amount, money_axis
 from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.export import Column, Typed, report_format, report_response
 from kadence.core.htmx import is_htmx
 from kadence.core.models import User
 from kadence.core.requests import PageRequest
@@ -30,7 +31,6 @@ from kadence.core.visibility import (
     resolve_scope,
     scope_choices,
 )
-from kadence.core.xlsx import xlsx_response
 from kadence.insights.forms import FunnelForm, ScopeForm
 from kadence.insights.selectors.analysis import (
     AnalysisReport,
@@ -193,25 +193,25 @@ def funnel_figure(report: FunnelReport, measure: str) -> dict[str, Any]:
     }
 
 
-def funnel_export(report: FunnelReport) -> HttpResponse:
+def funnel_export(report: FunnelReport, fmt: str) -> HttpResponse:
     """The table (stage rows and the totals) and the scope's rates; no deal appears in it."""
     totals = funnel_totals(report)
-    headers = [
+    headers: list[Column | str] = [
         _("Stage"),
-        _("Open deals"),
-        _("Amount"),
-        _("Weighted"),
-        _("Average age (days)"),
-        _("Advanced"),
-        _("Lost"),
-        _("Conversion"),
+        Column(_("Open deals"), kind="int"),
+        Column(_("Amount"), kind="money"),
+        Column(_("Weighted"), kind="money"),
+        Column(_("Average age (days)"), kind="number"),
+        Column(_("Advanced"), kind="int"),
+        Column(_("Lost"), kind="int"),
+        Column(_("Conversion"), kind="rate"),
     ]
     rows: list[list[Any]] = [
         [r.stage.name, r.count, r.amount, r.weighted, r.avg_age, r.advanced, r.lost, r.conversion]
         for r in report.stages
     ]
     rows.append([_("Total"), totals.count, totals.amount, totals.weighted, totals.avg_age, None, None, None])
-    summary = [
+    summary: list[list[Any]] = [
         [_("Scope"), report.scope.label],
         [_("Process"), report.template.name],
         [_("As of"), report.as_of],
@@ -219,15 +219,19 @@ def funnel_export(report: FunnelReport) -> HttpResponse:
         [_("Source"), source_label(report.source)],
         [_("Won"), report.won],
         [_("Lost"), report.lost],
-        [_("Win rate"), report.win_rate],
-        [_("Average won amount"), report.avg_won_amount],
+        [_("Win rate"), Typed(report.win_rate, "rate")],
+        [_("Average won amount"), Typed(report.avg_won_amount, "money")],
         [_("Cycle (days)"), report.cycle_days],
         [_("Open qualified deals"), report.open_qualified],
-        [_("Sales velocity (per day)"), report.velocity],
+        [_("Sales velocity (per day)"), Typed(report.velocity, "money")],
     ]
-    return xlsx_response(
+    return report_response(
+        fmt,
         f"funnel-{report.as_of.isoformat()}",
-        [(_("Funnel"), headers, rows), (_("Summary"), [_("Figure"), _("Value")], summary)],
+        [
+            (_("Funnel"), headers, rows),
+            (_("Summary"), [_("Figure"), Column(_("Value"), kind="number")], summary),
+        ],
     )
 
 
@@ -235,7 +239,7 @@ def funnel_export(report: FunnelReport) -> HttpResponse:
 @require_GET
 def funnel(request: PageRequest) -> HttpResponse:
     """The funnel of a scope at a date (?unit_id= | owner_id=, template_id=, as_of=, product_line_id=,
-    industry_id=, account_size=, measure=count|amount; ?format=xlsx exports the table)."""
+    industry_id=, account_size=, measure=count|amount; ?format=xlsx or csv exports the table)."""
     today = timezone.localdate()
     inputs, error = funnel_inputs(request, today)
     report = funnel_report(
@@ -246,8 +250,8 @@ def funnel(request: PageRequest) -> HttpResponse:
         today=today,
         cut=inputs.cut,
     )
-    if request.GET.get("format") == "xlsx" and error is None:
-        return funnel_export(report)
+    if (fmt := report_format(request)) and error is None:
+        return funnel_export(report, fmt)
     context = {
         "report": report,
         "inputs": inputs,
@@ -259,7 +263,7 @@ def funnel(request: PageRequest) -> HttpResponse:
         "figure": funnel_figure(report, inputs.measure),
         "today": today,
         "trend_query": _query(inputs),
-        "export_query": _query(inputs, format="xlsx"),
+        "export_query": _query(inputs),
         "count_query": _query(inputs, measure="count"),
         "amount_query": _query(inputs, measure="amount"),
         **_controls(request.user),
@@ -339,26 +343,26 @@ def _metrics_view(m: Metrics) -> dict[str, Any]:
     }
 
 
-def analysis_export(report: AnalysisReport) -> HttpResponse:
-    headers = [
+def analysis_export(report: AnalysisReport, fmt: str) -> HttpResponse:
+    headers: list[Column | str] = [
         _("Name"),
-        _("Open deals"),
-        _("Amount"),
-        _("Weighted"),
-        _("Closing this quarter"),
-        _("Quarter target"),
-        _("Coverage"),
-        _("Won"),
-        _("Lost"),
-        _("Win rate"),
-        _("Sales velocity (per day)"),
-        _("Sellers"),
-        _("Velocity per seller"),
-        _("Stalled"),
-        _("Stall rate"),
-        _("Expenses"),
-        _("Budget"),
-        _("Expense execution"),
+        Column(_("Open deals"), kind="int"),
+        Column(_("Amount"), kind="money"),
+        Column(_("Weighted"), kind="money"),
+        Column(_("Closing this quarter"), kind="money"),
+        Column(_("Quarter target"), kind="money"),
+        Column(_("Coverage"), kind="rate"),
+        Column(_("Won"), kind="int"),
+        Column(_("Lost"), kind="int"),
+        Column(_("Win rate"), kind="rate"),
+        Column(_("Sales velocity (per day)"), kind="money"),
+        Column(_("Sellers"), kind="int"),
+        Column(_("Velocity per seller"), kind="money"),
+        Column(_("Stalled"), kind="int"),
+        Column(_("Stall rate"), kind="rate"),
+        Column(_("Expenses"), kind="money"),
+        Column(_("Budget"), kind="money"),
+        Column(_("Expense execution"), kind="rate"),
         _("Anomalies"),
     ]
 
@@ -387,13 +391,15 @@ def analysis_export(report: AnalysisReport) -> HttpResponse:
 
     rows = [line(r.label, r.metrics, "; ".join(anomaly_text(a) for a in r.anomalies)) for r in report.rows]
     rows.append(line(_("Total: %(scope)s") % {"scope": report.parent_label}, report.parent, ""))
-    return xlsx_response(f"funnel-analysis-{report.today.isoformat()}", [(_("Analysis"), headers, rows)])
+    return report_response(
+        fmt, f"funnel-analysis-{report.today.isoformat()}", [(_("Analysis"), headers, rows)]
+    )
 
 
 @login_required
 @require_GET
 def analysis(request: PageRequest) -> HttpResponse:
-    """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx exports it)."""
+    """The manager's funnel analysis of a scope (?unit_id= | owner_id=; ?format=xlsx or csv exports it)."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
         raise ValidationFailed(
@@ -409,8 +415,8 @@ def analysis(request: PageRequest) -> HttpResponse:
         )
     scope = resolve_scope(request.user, unit_id=data.get("unit_id"), owner_id=data.get("owner_id"))
     report = funnel_analysis(request.user, scope, today=today)
-    if request.GET.get("format") == "xlsx":
-        return analysis_export(report)
+    if fmt := report_format(request):
+        return analysis_export(report, fmt)
     rows = [
         {
             "row": r,

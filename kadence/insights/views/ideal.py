@@ -1,6 +1,6 @@
 """The ideal funnel report (METHODOLOGY §8.3–§8.4: the ideal funnel by the task and cycle methods, its
 comparison with the real funnel with the chart "actual vs ideal", and the capacity and velocity check
-with the actions per seller and team), with its xlsx export (?format=xlsx), from
+with the actions per seller and team), with its xlsx and CSV export (?format=xlsx or csv), from
 kadence.insights.selectors.ideal. The targets it is built on are set on planning's pages
 (kadence.planning.views.targets)."""
 
@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kadence.core.errors import DomainError, ValidationFailed
+from kadence.core.export import Column, Sheet, Typed, report_format, report_response
 from kadence.core.pagination import page_of
 from kadence.core.requests import PageRequest
-from kadence.core.xlsx import xlsx_response
 from kadence.insights.forms import IdealForm
 from kadence.insights.selectors.ideal import (
     CapacityReport,
@@ -83,7 +83,7 @@ def _d(value: Decimal | None, places: str = "0.01") -> Decimal | None:
     return None if value is None else value.quantize(Decimal(places))
 
 
-def _xlsx(found: CapacityReport) -> HttpResponse:
+def _export(found: CapacityReport, fmt: str) -> HttpResponse:
     report = found.ideal
     ideal_rows = [
         (
@@ -110,18 +110,18 @@ def _xlsx(found: CapacityReport) -> HttpResponse:
     ]
     f = found.figures
     figures = [
-        (_("Target"), f.target),
-        (_("Won in the period"), f.won),
-        (_("Remaining target"), f.remaining),
-        (_("Open pipeline due in the period"), f.pipeline_due),
-        (_("Weighted pipeline due"), _d(f.weighted_due)),
+        (_("Target"), Typed(f.target, "money")),
+        (_("Won in the period"), Typed(f.won, "money")),
+        (_("Remaining target"), Typed(f.remaining, "money")),
+        (_("Open pipeline due in the period"), Typed(f.pipeline_due, "money")),
+        (_("Weighted pipeline due"), Typed(_d(f.weighted_due), "money")),
         (_("Coverage"), _d(f.coverage)),
         (_("Required coverage (1 ÷ win rate)"), _d(f.required_coverage)),
         (_("Weighted pipeline ÷ remaining target"), _d(f.weighted_ratio)),
-        (_("Velocity forecast (SV × days remaining)"), _d(f.velocity_forecast)),
-        (_("Gap to target"), _d(f.gap)),
+        (_("Velocity forecast (SV × days remaining)"), Typed(_d(f.velocity_forecast), "money")),
+        (_("Gap to target"), Typed(_d(f.gap), "money")),
         (_("Days remaining"), found.days_left),
-        (_("Average deal size"), _d(report.avg_deal)),
+        (_("Average deal size"), Typed(_d(report.avg_deal), "money")),
         (_("Wins needed"), report.wins_needed),
         (_("Lead time (days)"), _d(report.lead_days, "0.1")),
     ]
@@ -147,45 +147,45 @@ def _xlsx(found: CapacityReport) -> HttpResponse:
             for r in rows
         ]
 
-    row_headers = [
+    row_headers: list[Column | str] = [
         _("Name"),
         _("Team"),
-        _("Target"),
-        _("Won"),
-        _("Remaining"),
-        _("Pipeline due"),
-        _("Weighted due"),
-        _("Coverage"),
-        _("Required coverage"),
-        _("Gap"),
-        _("Stalled"),
+        Column(_("Target"), kind="money"),
+        Column(_("Won"), kind="money"),
+        Column(_("Remaining"), kind="money"),
+        Column(_("Pipeline due"), kind="money"),
+        Column(_("Weighted due"), kind="money"),
+        Column(_("Coverage"), kind="number"),
+        Column(_("Required coverage"), kind="number"),
+        Column(_("Gap"), kind="money"),
+        Column(_("Stalled"), kind="int"),
     ]
-    sheets: list[tuple[str, list[str], list[Any]]] = [
+    sheets: list[Sheet] = [
         (
             _("Ideal funnel"),
             [
-                _("Order"),
+                Column(_("Order"), kind="int"),
                 _("Stage"),
-                _("Probability %"),
+                Column(_("Probability %"), kind="percent"),
                 _("Probability source"),
-                _("Days"),
+                Column(_("Days"), kind="number"),
                 _("Duration source"),
-                _("Learned days"),
-                _("Learned from (rows)"),
-                _("Task N_s"),
-                _("Entry rate per month"),
-                _("Ideal WIP"),
-                _("Actual"),
-                _("Actual amount"),
-                _("Actual ÷ ideal"),
+                Column(_("Learned days"), kind="number"),
+                Column(_("Learned from (rows)"), kind="int"),
+                Column(_("Task N_s"), kind="number"),
+                Column(_("Entry rate per month"), kind="number"),
+                Column(_("Ideal WIP"), kind="number"),
+                Column(_("Actual"), kind="int"),
+                Column(_("Actual amount"), kind="money"),
+                Column(_("Actual ÷ ideal"), kind="number"),
                 _("Status"),
-                _("Average age (days)"),
-                _("Projected close"),
+                Column(_("Average age (days)"), kind="number"),
+                Column(_("Projected close"), kind="date"),
                 _("Late"),
             ],
             ideal_rows,
         ),
-        (_("Capacity"), [_("Figure"), _("Value")], figures),
+        (_("Capacity"), [_("Figure"), Column(_("Value"), kind="number")], figures),
         (_("Actions"), [_("For"), _("Action")], actions),
         (_("Sellers"), row_headers, table(found.sellers)),
         (_("Teams"), row_headers, table(found.teams)),
@@ -196,9 +196,9 @@ def _xlsx(found: CapacityReport) -> HttpResponse:
                 _("Account"),
                 _("Owner"),
                 _("Stage"),
-                _("Amount"),
-                _("Days in stage"),
-                _("Stalled from (days)"),
+                Column(_("Amount"), kind="money"),
+                Column(_("Days in stage"), kind="int"),
+                Column(_("Stalled from (days)"), kind="number"),
             ],
             [
                 (d.name, d.account, d.owner, d.stage, d.amount, d.days_in_stage, d.limit_days)
@@ -206,7 +206,7 @@ def _xlsx(found: CapacityReport) -> HttpResponse:
             ],
         ),
     ]
-    return xlsx_response(f"ideal-funnel-{report.period.label}", sheets)
+    return report_response(fmt, f"ideal-funnel-{report.period.label}", sheets)
 
 
 def _controls_as_shown(form: IdealForm, report: IdealReport) -> IdealForm:
@@ -245,8 +245,8 @@ def ideal_funnel(request: PageRequest) -> HttpResponse:
         values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     report = ideal_for(request.user, today=timezone.localdate(), **values)
     found = capacity_report(request.user, report)
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(found)
+    if fmt := report_format(request):
+        return _export(found, fmt)
     sellers_page = page_of(found.sellers, request.GET.get("page"), ROWS_PER_PAGE)
     context = {
         "form": _controls_as_shown(form, report),

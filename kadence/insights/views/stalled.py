@@ -1,7 +1,7 @@
 """The stalled-deals page (停滞不前, METHODOLOGY §8.2): the stalled open deals of a scope with their
-reasons, counts per reason, filters (scope, reason), sorting by days stalled, the xlsx export
-(?format=xlsx), and on each row the three required outcomes (dated next step, downgrade, close lost)
-posted to kadence.insights.services.stall."""
+reasons, counts per reason, filters (scope, reason), sorting by days stalled, the xlsx and CSV
+export (?format=xlsx or csv), and on each row the three required outcomes (dated next step, downgrade,
+close lost) posted to kadence.insights.services.stall."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kadence.activities.models import Activity
 from kadence.core.errors import DomainError
+from kadence.core.export import Column, report_format, report_response
 from kadence.core.prg import pop_failed_post, redirect_invalid_form, refuse
 from kadence.core.requests import PageRequest
 from kadence.core.validation import parse_int
@@ -27,7 +28,6 @@ from kadence.core.visibility import (
     can_write_opportunity,
     scope_choices,
 )
-from kadence.core.xlsx import xlsx_response
 from kadence.deals.models import StallAction
 from kadence.domain.stall import REASONS
 from kadence.insights.forms import StallActionForm
@@ -123,26 +123,26 @@ def _page(
     return render(request, "insights/stalled.html", context, status=status)
 
 
-def _export(request: PageRequest) -> HttpResponse:
+def _export(request: PageRequest, fmt: str) -> HttpResponse:
     report, rows = stalled_export(request.user, **_filters(request.GET))
-    headers = [
+    headers: list[Column | str] = [
         _("Opportunity"),
         _("Account"),
         _("Owner"),
         _("Team"),
         _("Stage"),
-        _("Days in stage"),
-        _("Standard days"),
-        _("Days allowed"),
-        _("Last customer activity"),
-        _("Expected close date"),
-        _("Close date pushes"),
-        _("Days stalled"),
-        _("Stalled since"),
+        Column(_("Days in stage"), kind="int"),
+        Column(_("Standard days"), kind="int"),
+        Column(_("Days allowed"), kind="number"),
+        Column(_("Last customer activity"), kind="date"),
+        Column(_("Expected close date"), kind="date"),
+        Column(_("Close date pushes"), kind="int"),
+        Column(_("Days stalled"), kind="int"),
+        Column(_("Stalled since"), kind="date"),
         _("Reasons"),
         _("Last action"),
-        _("Last action on"),
-        _("Amount"),
+        Column(_("Last action on"), kind="date"),
+        Column(_("Amount"), kind="money"),
         _("Currency"),
     ]
 
@@ -170,17 +170,17 @@ def _export(request: PageRequest) -> HttpResponse:
                 opp.currency,
             ]
 
-    return xlsx_response(
-        f"stalled-deals-{report.as_of.isoformat()}", [(_("Stalled deals"), headers, lines())]
+    return report_response(
+        fmt, f"stalled-deals-{report.as_of.isoformat()}", [(_("Stalled deals"), headers, lines())]
     )
 
 
 @login_required
 @require_GET
 def stalled_deals(request: PageRequest) -> HttpResponse:
-    """The page; ?format=xlsx exports every stalled deal of the chosen scope and reason."""
-    if request.GET.get("format") == "xlsx":
-        return _export(request)
+    """The page; ?format=xlsx or csv exports every stalled deal of the chosen scope and reason."""
+    if fmt := report_format(request):
+        return _export(request, fmt)
     failed = pop_failed_post(request)
     if failed is not None:  # an outcome refused (stalled_deal_act): shown once, next to its deal
         form = StallActionForm(failed.data)
