@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kadence.core.errors import PermissionDenied
 from kadence.core.models import OrgUnit, User
@@ -45,7 +45,7 @@ from kadence.transfer.models import ImportedRecord
 ORG_FIELDS = (
     Field(
         "name",
-        _lazy("Name"),
+        gettext_lazy("Name"),
         TEXT,
         (
             "姓名",
@@ -65,36 +65,40 @@ ORG_FIELDS = (
     ),
     Field(
         "username",
-        _lazy("Login"),
+        gettext_lazy("Login"),
         TEXT,
         ("登录名", "账号", "用户名", "工号", "login", "username", "user name", "user id"),
         max_length=150,
-        help=_lazy("Without a login column, one is derived from the name."),
+        help=gettext_lazy("Without a login column, one is derived from the name."),
     ),
-    Field("email", _lazy("E-mail"), TEXT, ("邮箱", "电子邮箱", "email", "e-mail"), max_length=254),
-    Field("team", _lazy("Team"), TEXT, ("团队", "小组", "销售团队", "team", "sales team"), max_length=200),
+    Field("email", gettext_lazy("E-mail"), TEXT, ("邮箱", "电子邮箱", "email", "e-mail"), max_length=254),
+    Field(
+        "team", gettext_lazy("Team"), TEXT, ("团队", "小组", "销售团队", "team", "sales team"), max_length=200
+    ),
     Field(
         "region",
-        _lazy("Region"),
+        gettext_lazy("Region"),
         TEXT,
         ("区域", "大区", "地区", "region", "regional office", "office"),
         max_length=200,
     ),
     Field(
         "role",
-        _lazy("Role"),
+        gettext_lazy("Role"),
         REF,
         ("角色", "岗位", "role", "position"),
         ref="role",
-        help=_lazy("Rep, inside sales, manager, director or admin (Chinese or English); a rep when empty."),
+        help=gettext_lazy(
+            "Rep, inside sales, manager, director or admin (Chinese or English); a rep when empty."
+        ),
     ),
     Field(
         "manager",
-        _lazy("Manager"),
+        gettext_lazy("Manager"),
         TEXT,
         ("经理", "上级", "主管", "直属上级", "销售经理", "manager", "team lead"),
         max_length=150,
-        help=_lazy("Becomes a manager of the person's team (created as a sales manager when new)."),
+        help=gettext_lazy("Becomes a manager of the person's team (created as a sales manager when new)."),
     ),
 )
 
