@@ -302,6 +302,7 @@ def import_check(user: User, job_id: int, *, background: bool = True) -> ImportJ
         allowed=(Status.UPLOADED, Status.CHECKED, Status.FAILED, Status.CANCELLED),
         status=Status.CHECKING,
         action="check",
+        background=background,
     )
 
 

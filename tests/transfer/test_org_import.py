@@ -115,3 +115,12 @@ def test_codes_and_logins_are_derived_unique():
     logins = {"anna.snelling"}
     assert derive_username("Anna Snelling", logins) == "anna.snelling2"
     assert derive_username("王 芳", logins) == "王.芳"
+
+
+def test_a_check_started_in_the_foreground_queues_no_background_task(org, django_capture_on_commit_callbacks):
+    """`kadence import` checks in the foreground: a queued task as well would check the file again
+    later — after the import, turning the done import back into a checked one."""
+    job = services.import_job_create(org.ada, kind="org", upload=_file(SHEET[:2]))
+    with django_capture_on_commit_callbacks() as queued:
+        services.import_check(org.ada, job.pk, background=False)
+    assert queued == []
