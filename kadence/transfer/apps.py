@@ -9,3 +9,6 @@ class TransferConfig(AppConfig):
     name = "kadence.transfer"
     label = "transfer"
     verbose_name = _("Data in and out")
+
+    def ready(self) -> None:
+        from kadence.transfer import org_kind  # noqa: F401  (registers the org import in FIELDS and KINDS)

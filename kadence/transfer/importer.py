@@ -86,6 +86,7 @@ class Row:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     action: str = "create"  # create / update / skip
     target: Any = None
+    defaulted: set[str] = field(default_factory=set)  # fields whose value is the job's default
 
     def problem(self, key: str, message: str, value: Any = None) -> None:
         shown = self.raw.get(key) if value is None else value
@@ -657,6 +658,8 @@ class OpportunityImport(Kind):
             elif closed > self.today:
                 row.problem("closed_on", _("A deal cannot have closed after today."), closed)
             v["closed_on"] = closed
+            if "expected_close_date" in row.defaulted:  # a default is for the open deals
+                v["expected_close_date"] = closed
             v.setdefault("expected_close_date", closed)
         elif "expected_close_date" not in v and not any(
             k == "expected_close_date" for k, _v, _m in row.problems
@@ -1075,10 +1078,10 @@ def _run(
         rows = []
         for number, values in chunk:
             raw = {key: values[i] if i < len(values) else None for key, i in index.items()}
-            for key, value in defaults.items():
-                if is_empty(raw.get(key)):
-                    raw[key] = value
-            row = Row(number, raw)
+            given = {key for key, value in defaults.items() if is_empty(raw.get(key))}
+            for key in given:
+                raw[key] = defaults[key]
+            row = Row(number, raw, defaulted=given)
             handler.read(row)
             rows.append(row)
         handler.match(rows)

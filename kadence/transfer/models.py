@@ -15,6 +15,7 @@ class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
     CONTACTS = "contacts", _("Contacts")
     OPPORTUNITIES = "opportunities", _("Opportunities")
+    ORG = "org", _("Organisation (regions, teams, people)")
 
 
 class ImportMapping(models.Model):

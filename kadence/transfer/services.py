@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.visibility import access_import_job, can_import
+from kadence.core.visibility import access_import_job, can_import, is_admin
 from kadence.transfer import importer, progress
 from kadence.transfer.fields import FIELDS, fields_of, guess_columns
 from kadence.transfer.models import ImportJob, ImportKind, ImportMapping
@@ -59,6 +59,8 @@ def import_job_create(
     header row and a first mapping — the saved `mapping` named, else matched from the headers."""
     _require_importer(user)
     kind = _kind(kind)
+    if kind == ImportKind.ORG and not is_admin(user):
+        raise PermissionDenied(_("Only admins import the organisation."))
     name = (upload.name or "upload").rsplit("/", 1)[-1][:255]
     ftype = file_type(name)
     if upload.size is not None and upload.size > MAX_BYTES:
@@ -301,6 +303,7 @@ def import_check(user: User, job_id: int, *, background: bool = True) -> ImportJ
         allowed=(Status.UPLOADED, Status.CHECKED, Status.FAILED, Status.CANCELLED),
         status=Status.CHECKING,
         action="check",
+        background=background,
     )
 
 

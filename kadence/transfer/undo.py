@@ -17,7 +17,7 @@ from kadence.accounts import services as account_services
 from kadence.accounts.models import Account, Contact
 from kadence.activities.models import Activity
 from kadence.core.errors import Conflict
-from kadence.core.models import User
+from kadence.core.models import OrgUnit, User
 from kadence.pipeline import services as opportunity_services
 from kadence.pipeline.models import Opportunity
 from kadence.transfer.importer import refresh_summaries
@@ -27,7 +27,12 @@ MODELS: dict[str, type[Model]] = {
     "pipeline.opportunity": Opportunity,
     "accounts.contact": Contact,
     "accounts.account": Account,
+    "core.user": User,  # the org import (kadence.transfer.org_kind)
+    "core.orgunit": OrgUnit,
 }
+# Removed in this order: what refers to a record goes before it (people before their units, teams
+# before their regions).
+ORDER = ("pipeline.opportunity", "accounts.contact", "accounts.account", "core.user", "core.orgunit")
 BATCH = 2_000
 SHOWN = 20
 
@@ -42,8 +47,17 @@ def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
     for entity, rows in records.items():
         model = MODELS[entity]
         expected = {r.object_id: r.version for r in rows}
+        # people and units have no version: they changed when deleted (or, people, logged in since)
+        versioned = any(f.name == "version" for f in model._meta.concrete_fields)
         for ids in _batches(list(expected)):
-            current = dict(model.objects.select_for_update().filter(pk__in=ids).values_list("pk", "version"))
+            qs = model.objects.select_for_update().filter(pk__in=ids)
+            if model is User:  # a person the import created who has logged in since is theirs now
+                made = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
+                qs = qs.exclude(pk__in=made, last_login__isnull=False)
+            if versioned:
+                current = dict(qs.values_list("pk", "version"))
+            else:
+                current = {pk: expected[pk] for pk in qs.values_list("pk", flat=True)}
             for pk in ids:
                 if current.get(pk) != expected[pk]:
                     changed.append(f"{model._meta.verbose_name} #{pk}")
@@ -80,6 +94,8 @@ def _restore(user: User, record: ImportedRecord) -> None:
             Account.objects.filter(pk=record.object_id).update(credit_code=credit_code)
     elif record.entity == "accounts.contact":
         account_services.contact_update(user, record.object_id, version=record.version, **before)
+    elif record.entity == "core.user":  # a manager the org import gave a team to
+        User.objects.get(pk=record.object_id).managed_units.set(before.get("managed_units", []))
 
 
 def undo_records(
@@ -106,14 +122,17 @@ def undo_records(
     if deal_ids:
         first = Opportunity.objects.filter(pk__in=deal_ids).aggregate(m=Min("created_at"))["m"]
         since = timezone.localtime(first).date() if first else None
-    for entity in ("pipeline.opportunity", "accounts.contact", "accounts.account"):
+    for entity in ORDER:
         rows = grouped.get(entity, [])
         for record in (r for r in rows if r.action == ImportedRecord.Action.UPDATED):
             _restore(user, record)
             counts["restored"] += 1
             done += 1
         created = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
-        for ids in _batches(created):
+        if entity == "core.orgunit":  # the deepest units first
+            depth = dict(OrgUnit.objects.filter(pk__in=created).values_list("pk", "path"))
+            created.sort(key=lambda pk: -depth.get(pk, "").count("/"))
+        for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
             try:
                 MODELS[entity].objects.filter(pk__in=ids).delete()
             except ProtectedError as exc:
