@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Max, Model
+from django.db.models import Field, Max, Model
 
 
 class BulkWriter:
@@ -58,7 +58,7 @@ class BulkWriter:
                 cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for model in self.models:
-            self.next_id[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+            self.next_id[model] = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
         if defer_constraints and self.postgres:
             self._drop_constraints()
 
@@ -88,7 +88,7 @@ class BulkWriter:
                 self._insert(m, rows)
             else:
                 fields = self.fields[m]
-                m.objects.bulk_create(
+                m._default_manager.bulk_create(
                     [m(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
                 )
             self.written[m] += len(rows)
@@ -97,8 +97,9 @@ class BulkWriter:
     def _copy(self, model: type[Model], rows: list[tuple]) -> None:
         fields = self.fields[model]
         meta = model._meta
-        columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
-        json_at = [i for i, f in enumerate(fields) if meta.get_field(f).get_internal_type() == "JSONField"]
+        concrete = [_concrete(meta.get_field(f)) for f in fields]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
+        json_at = [i for i, f in enumerate(concrete) if f.get_internal_type() == "JSONField"]
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(sql) as copy:
             write = copy.write_row
@@ -136,7 +137,7 @@ class BulkWriter:
         """INSERT through the driver's executemany, values adapted per column as Django's own insert
         adapts them (dates, datetimes, decimals, JSON); 10× faster than building model instances."""
         meta = model._meta
-        fields = [meta.get_field(f) for f in self.fields[model]]
+        fields = [_concrete(meta.get_field(f)) for f in self.fields[model]]
         adapters = [self._adapter(f) for f in fields]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = (
@@ -207,3 +208,10 @@ class BulkWriter:
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
         return {m._meta.db_table: self.written[m] for m in self.models}
+
+
+def _concrete(field: Any) -> Field:
+    """A model field that has a column (every field the writer is given is one)."""
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{field} has no column")
+    return field

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -33,7 +34,7 @@ def load_demo_imports(seed: int = 42, rows: int = 14) -> int:
         return 0
     rng = random.Random(seed)
     book = Workbook()
-    sheet = book.active
+    sheet: Any = book.active  # a new workbook's one worksheet
     sheet.append(["客户名称", "联系人", "职务", "手机", "采购角色", "态度", "影响力", "备注"])
     for i in range(rows):
         account = accounts[i % len(accounts)]

@@ -3,7 +3,7 @@ for a field whose values are looked up in a list, its value map)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,12 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        choices = [("", _("Match the columns by their headers"))]
+        choices: list[tuple[str, Any]] = [("", _("Match the columns by their headers"))]
         choices += [
             (m.name, f"{m.get_kind_display()} · {m.name}")
             for m in ImportMapping.objects.order_by("kind", "name")[:200]
         ]
-        self.fields["mapping"].choices = choices
+        cast(forms.ChoiceField, self.fields["mapping"]).choices = choices
 
 
 def parse_value_map(text: str) -> dict[str, str]:
@@ -63,7 +63,7 @@ class ImportMappingForm(forms.Form):
         headers = [("", _("— not imported —"))] + [(h, h) for h in job.headers if h]
         self.rows = []
         for spec in FIELDS[job.kind]:
-            col = forms.ChoiceField(label=spec.label, choices=headers, required=False)
+            col = forms.ChoiceField(label=str(spec.label), choices=headers, required=False)
             default = forms.CharField(label=_("Default"), max_length=500, required=False)
             self.fields[f"col_{spec.key}"] = col
             self.fields[f"def_{spec.key}"] = default

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -430,6 +431,7 @@ class AccountImport(Kind):
                     row.problem("owner", _("You can only give accounts to people in your own scope."))
             if (
                 row.action == "update"
+                and existing is not None
                 and not in_scope(self.user, existing.team_id)
                 and existing.owner_id != self.user.pk
             ):
@@ -449,8 +451,11 @@ class AccountImport(Kind):
             if row.action == "create":
                 account = self.run_service(
                     row,
-                    lambda v=values, o=owner: account_services.account_create(
-                        self.user, owner_id=o.pk if o else None, **v
+                    partial(
+                        account_services.account_create,
+                        self.user,
+                        owner_id=owner.pk if owner else None,
+                        **values,
                     ),
                 )
                 if account is not None:
@@ -464,13 +469,14 @@ class AccountImport(Kind):
                     before["owner_id"] = current.owner_id
                 account = self.run_service(
                     row,
-                    lambda v=values, o=owner, c=current: account_services.account_update(
+                    partial(
+                        account_services.account_update,
                         self.user,
-                        c.pk,
-                        version=c.version,
-                        owner_id=o.pk if o else None,
+                        current.pk,
+                        version=current.version,
+                        owner_id=owner.pk if owner else None,
                         reason=_("Import #%(id)s") % {"id": self.job.pk},
-                        **v,
+                        **values,
                     ),
                 )
                 if account is not None:
@@ -499,9 +505,10 @@ class AccountRefs:
         for row in rows:
             code = row.values.get("credit_code") or ""
             name = as_text(row.raw.get("account"))
-            account = by_code.get(code) if code else None
-            if account is None and name:
-                account = by_name.get(name)
+            match: Any = by_code.get(code) if code else None
+            if match is None and name:
+                match = by_name.get(name)
+            account = match
             if account is AMBIGUOUS:
                 row.problem("account", _("Several accounts have this name: give the credit code."))
             elif account is not None:
@@ -565,8 +572,11 @@ class ContactImport(Kind):
             if row.action == "create":
                 contact = self.run_service(
                     row,
-                    lambda v=values, a=row.values["account"]: account_services.contact_create(
-                        self.user, account_id=a.pk, **v
+                    partial(
+                        account_services.contact_create,
+                        self.user,
+                        account_id=row.values["account"].pk,
+                        **values,
                     ),
                 )
                 if contact is not None:
@@ -576,8 +586,12 @@ class ContactImport(Kind):
                 before = {k: _json_value(getattr(current, k)) for k in values}
                 contact = self.run_service(
                     row,
-                    lambda v=values, c=current: account_services.contact_update(
-                        self.user, c.pk, version=c.version, **v
+                    partial(
+                        account_services.contact_update,
+                        self.user,
+                        current.pk,
+                        version=current.version,
+                        **values,
                     ),
                 )
                 if contact is not None:
@@ -590,7 +604,7 @@ def _columns(model: type[Model], given: Iterable[str]) -> list[str]:
     """The columns a bulk insert of `model` writes: those given, and every other one without a
     database default (which then takes the field's Python default)."""
     given = set(given)
-    return [f.attname for f in model._meta.concrete_fields if f.attname in given or not f.has_db_default()]
+    return [f.attname for f in model._meta.concrete_fields if f.attname in given or not f.has_db_default()]  # type: ignore[attr-defined]  # Django 5's API, not in the stubs
 
 
 class OpportunityImport(Kind):
@@ -613,19 +627,17 @@ class OpportunityImport(Kind):
         self.template = template
         stages = list(template.stages.select_related("default_level").order_by("order"))
         self.open_stages = [s for s in stages if not s.is_won]
-        self.won_stage = next((s for s in stages if s.is_won), None)
+        won_stage = next((s for s in stages if s.is_won), None)
         self.entry = stage_entry_levels(stages)
-        self.won_level = ProbabilityLevel.objects.filter(is_won=True).first()
-        self.lost_level = ProbabilityLevel.objects.filter(is_lost=True).first()
-        if (
-            self.won_stage is None
-            or self.won_level is None
-            or self.lost_level is None
-            or not self.open_stages
-        ):
+        won_level = ProbabilityLevel.objects.filter(is_won=True).first()
+        lost_level = ProbabilityLevel.objects.filter(is_lost=True).first()
+        if won_stage is None or won_level is None or lost_level is None or not self.open_stages:
             raise ValidationFailed(
                 _("The process or the probability ladder is incomplete; an admin must fix it.")
             )
+        self.won_stage: Stage = won_stage
+        self.won_level: ProbabilityLevel = won_level
+        self.lost_level: ProbabilityLevel = lost_level
         self.floor = lowest_open_level()
         self.writer: BulkWriter | None = None
         self.created = 0
@@ -642,7 +654,7 @@ class OpportunityImport(Kind):
             row.problem("owner", _("%(field)s is required.") % {"field": self.fields["owner"].label})
         elif owner is not None and owner.org_unit_id is None:
             row.problem("owner", _("The owner belongs to no team; an admin must place them in one first."))
-        stage = v.get("stage")
+        stage: Any = v.get("stage")
         status = v.get("status") or (stage if isinstance(stage, str) else "open")
         if isinstance(stage, str) or stage is None:
             stage = self.won_stage if status == "won" else self.open_stages[0]
@@ -726,7 +738,7 @@ class OpportunityImport(Kind):
             self.decide(row, found)
             if row.action == "create" and not in_scope(self.user, row.values["owner"].org_unit_id):
                 row.problem("owner", _("You can only import deals for people in your own units."))
-            if row.action == "update" and found.status != Opportunity.Status.OPEN:
+            if row.action == "update" and found is not None and found.status != Opportunity.Status.OPEN:
                 row.problem("external_id", _("This deal is closed; an import does not change a closed deal."))
 
     # --- writing ---------------------------------------------------------------------------------
@@ -878,7 +890,7 @@ class OpportunityImport(Kind):
         )
         writer.add(Opportunity, tuple(opp[c] for c in self.opp_columns))
         first = writer.ids(StageChange, len(passages))
-        previous: tuple[Stage, ProbabilityLevel] | None = None
+        previous: tuple[Any, Any] | None = None
         for i, passage in enumerate(passages):
             if passage.status == "won":
                 to_stage, to_level, kind, row_category = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +53,7 @@ def _count_rows(job: ImportJob) -> int:
 
 @transaction.atomic
 def import_job_create(
-    user: User, *, kind: str, upload: UploadedFile, encoding: str = "", sheet: str = "", mapping: str = ""
+    user: User, *, kind: str, upload: File, encoding: str = "", sheet: str = "", mapping: str = ""
 ) -> ImportJob:
     """Store an uploaded file as a new import of `kind`: its type, SHA-256 and (for a CSV) encoding, its
     header row and a first mapping — the saved `mapping` named, else matched from the headers."""

@@ -50,7 +50,7 @@ def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
         # people and units have no version: they changed when deleted (or, people, logged in since)
         versioned = any(f.name == "version" for f in model._meta.concrete_fields)
         for ids in _batches(list(expected)):
-            qs = model.objects.select_for_update().filter(pk__in=ids)
+            qs = model._default_manager.select_for_update().filter(pk__in=ids)
             if model is User:  # a person the import created who has logged in since is theirs now
                 made = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
                 qs = qs.exclude(pk__in=made, last_login__isnull=False)
@@ -134,7 +134,7 @@ def undo_records(
             created.sort(key=lambda pk: -depth.get(pk, "").count("/"))
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
             try:
-                MODELS[entity].objects.filter(pk__in=ids).delete()
+                MODELS[entity]._default_manager.filter(pk__in=ids).delete()
             except ProtectedError as exc:
                 blocked = sorted(
                     {f"{type(o)._meta.verbose_name} #{o.pk}" for o in list(exc.protected_objects)[:SHOWN]}

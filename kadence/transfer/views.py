@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages as flash
@@ -145,7 +146,7 @@ def _saved(request: PageRequest, message: str, to: str) -> HttpResponse:
     return HttpResponseRedirect(to)
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[], str]]] = {
     "check": (services.import_check, lambda: _("Checking every row…")),
     "commit": (services.import_commit, lambda: _("Importing…")),
     "undo": (services.import_undo, lambda: _("Undoing the import…")),
