@@ -43,6 +43,7 @@ from kadence.pipeline.models import (
     Stage,
     StageChange,
 )
+from kadence.transfer.backup import DroppedConstraints, drop_constraints, restore_constraints
 
 # --- columns written for each table (ids included; through models are resolved at run time) ------------
 
@@ -347,8 +348,7 @@ class BulkWriter:
         self.buffers: dict[type[Model], list[tuple]] = {m: [] for m in self.models}
         self.written: dict[type[Model], int] = defaultdict(int)
         self.next_id: dict[type[Model], int] = {}
-        self.dropped_keys: list[tuple[str, str, str]] = []
-        self.dropped_indexes: list[tuple[str, str]] = []
+        self.dropped: DroppedConstraints | None = None
         # stage id → the forecast category of the level a deal holds while working in it (a history
         # row's category; the level is the default level of the stage before, METHODOLOGY §1d)
         self.stage_categories: dict[int, str] = {
@@ -470,43 +470,17 @@ class BulkWriter:
         return lambda v: field.get_db_prep_save(v, connection)
 
     def _drop_constraints(self) -> None:
-        tables = [m._meta.db_table for m in self.models]
         with connection.cursor() as cursor:
-            # Rows written earlier in this transaction (the org) have deferred checks queued; PostgreSQL
-            # refuses to alter a table with pending checks, so run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
-                [tables],
-            )
-            self.dropped_keys = list(cursor.fetchall())
-            for table, name, _definition in self.dropped_keys:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-            # Unique indexes stay: they back primary keys and unique constraints.
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-                "ORDER BY i.indrelid, i.indexrelid",
-                [tables],
-            )
-            self.dropped_indexes = list(cursor.fetchall())
-            for index, _definition in self.dropped_indexes:
-                cursor.execute(f"DROP INDEX {index}")
+            self.dropped = drop_constraints(cursor, [m._meta.db_table for m in self.models])
 
     def close(self) -> dict[str, int]:
         """Write what is buffered, rebuild the dropped indexes and foreign keys, reset the id sequences;
         returns the number of rows written per table."""
         self.flush()
         with connection.cursor() as cursor:
-            for _index, definition in self.dropped_indexes:
-                cursor.execute(definition)
-            for table, name, definition in self.dropped_keys:
-                cursor.execute(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-                )
-            self.dropped_indexes, self.dropped_keys = [], []
+            if self.dropped is not None:
+                restore_constraints(cursor, self.dropped)
+                self.dropped = None
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
         return {m._meta.db_table: self.written[m] for m in self.models}

@@ -644,6 +644,7 @@ def _load_tables(archive: zipfile.ZipFile, plans: list[_Plan], progress: Progres
     tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         dropped = drop_constraints(cursor, tables) if postgres else None
+        indexes = _drop_sqlite_indexes(cursor, tables) if connection.vendor == "sqlite" else []
         for table in tables:
             if table in SEEDED_BY_MIGRATE:
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
@@ -656,9 +657,25 @@ def _load_tables(archive: zipfile.ZipFile, plans: list[_Plan], progress: Progres
             for table in tables:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         else:
+            for sql in indexes:
+                cursor.execute(sql)
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
             connection.check_constraints(table_names=tables)
+
+
+def _drop_sqlite_indexes(cursor, tables: list[str]) -> list[str]:
+    """Drop the plain (non-unique) indexes of `tables` for the load and return their definitions: one
+    index built over a loaded table is several times faster than rows inserted into it one by one."""
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({', '.join(['%s'] * len(tables))}) ORDER BY tbl_name, name",
+        tables,
+    )
+    plain = [(name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
+    for name, _sql in plain:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in plain]
 
 
 def _rows(archive: zipfile.ZipFile, plan: _Plan) -> Iterator[list[Any]]:
@@ -715,13 +732,23 @@ def _load_table(cursor, archive: zipfile.ZipFile, plan: _Plan, progress: Progres
 
 
 def _adapter(field: Field, kind: str) -> Callable[[Any], Any] | None:
-    """How a decoded value is stored on a database without COPY: as it is, or as the field stores it
-    (JSON through the field's encoder, as Django writes it)."""
+    """How a decoded value is stored on a database without COPY: as it is, or as Django's own insert
+    stores it (SQLite: dates, times and decimals as text, aware datetimes made naive in the connection's
+    time zone, JSON through the field's encoder); the common kinds without the per-value call into the
+    field, which is most of the time of a restore."""
     if kind in ("integer", "text", "float", "boolean"):
         return None
     if kind == "json":
         encoder = getattr(field, "encoder", None)
         return lambda v: json.dumps(json.loads(v), cls=encoder)
+    if connection.vendor == "sqlite":
+        if kind in ("date", "time"):
+            return str
+        if kind == "decimal":
+            return lambda v: format(v, "f")
+        if kind == "datetime" and settings.USE_TZ:
+            tz = connection.timezone
+            return lambda v: str(v.astimezone(tz).replace(tzinfo=None) if v.tzinfo is not None else v)
     return lambda v: field.get_db_prep_save(v, connection)
 
 

@@ -25,6 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import JSONField, Value
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from kadence.accounts.models import Account, Industry
@@ -50,6 +51,13 @@ TODAY = date(2025, 6, 30)
 ROOT = Path(__file__).resolve().parents[2]
 ODD_TEXT = "华工 «quotes» \"double\" 'single' \\ back\nnew line\ttab \u2028 emoji 🚀 \x01 end"
 PDF = b"%PDF-1.4\n\x00\xff\xfe evidence \xe8\xaf\x81\xe6\x8d\xae\n" * 200
+
+
+@pytest.fixture(autouse=True)
+def _english(_default_language):
+    """The messages below are matched in English (they are translated: tests/test_translations.py)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -280,6 +288,8 @@ def test_restore_refuses_a_database_that_is_not_empty(company, tmp_path):
     assert {table: len(_raw(table)) for table in _tables()} == counts
     with pytest.raises(CommandError, match="not empty"):
         call_command("restore", str(path), stdout=StringIO())
+    with translation.override("zh-hans"), pytest.raises(BackupError, match="数据库不是空的"):
+        restore(path)
 
 
 def test_a_session_is_enough_to_refuse(company, tmp_path):
