@@ -48,7 +48,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Field, Model, TextField
 from django.db.models.functions import Cast
@@ -615,9 +615,18 @@ def restore(source: str | os.PathLike[str], *, progress: Progress | None = None)
                 _load_tables(archive, plans, progress)
                 for entry in todo:
                     written.append(_put_file(archive, entry, root))
-        except BaseException:
+        except BaseException as exc:
             for path in written:
                 path.unlink(missing_ok=True)
+            # Rows the checksums vouch for that still do not load (a foreign key to a missing row, a
+            # value the column refuses) come from a source that was inconsistent, or from a forged
+            # manifest: say so rather than fail with a traceback.
+            if isinstance(exc, DatabaseError | ValueError | ArithmeticError):
+                raise BackupError(
+                    _("The backup's rows do not load into this database (%(error)s). Nothing was restored.")
+                    % {"error": str(exc).strip()[:500]},
+                    code="rows_refused",
+                ) from exc
             raise
     return manifest
 

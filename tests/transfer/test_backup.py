@@ -9,6 +9,7 @@ prove PostgreSQL → SQLite and SQLite → PostgreSQL; without it, a fresh SQLit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -329,6 +330,38 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(company, media,
     assert not Account.objects.exists() and not User.objects.exists()
     assert {table: _raw(table) for table in SEEDED_BY_MIGRATE} == seeded
     assert _files(media) == {}
+
+
+def test_rows_that_break_a_foreign_key_are_refused_even_with_good_checksums(company, media, tmp_path):
+    """An archive whose checksums were recomputed after an account was given an owner that does not
+    exist: the foreign keys are checked (PostgreSQL re-adds them; SQLite's check before the commit)."""
+    path, forged = tmp_path / "kadence.zip", tmp_path / "forged.zip"
+    backup(path)
+    _empty_database()
+    for file in Path(media).rglob("*"):
+        if file.is_file():
+            file.unlink()
+    manifest = _manifest(path)
+    entry = next(t for t in manifest["tables"] if t["table"] == "accounts_account")
+    owner_at = [name for name, _kind in entry["columns"]].index("owner_id")
+    with zipfile.ZipFile(path) as archive:
+        lines = archive.read(entry["member"]).splitlines(keepends=True)
+    first = json.loads(lines[0])
+    first[owner_at] = 987654321
+    lines[0] = json.dumps(first, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    data = b"".join(lines)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    _rewrite(
+        path,
+        forged,
+        lambda name, old: (
+            json.dumps(manifest).encode() if name == MANIFEST else data if name == entry["member"] else old
+        ),
+    )
+    with pytest.raises(BackupError, match="do not load") as caught:
+        restore(forged)
+    assert caught.value.code == "rows_refused"
+    assert not Account.objects.exists() and not User.objects.exists() and _files(media) == {}
 
 
 def test_another_migration_state_is_refused(company, tmp_path):
