@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -50,8 +51,7 @@ class BulkWriter:
         self.buffers: dict[type[Model], list[tuple]] = {m: [] for m in self.models}
         self.written: dict[type[Model], int] = defaultdict(int)
         self.next_id: dict[type[Model], int] = {}
-        self.dropped_keys: list[tuple[str, str, str]] = []
-        self.dropped_indexes: list[tuple[str, str]] = []
+        self.dropped: DroppedConstraints | None = None
         if self.postgres:
             tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in self.models)
             with connection.cursor() as cursor:
@@ -60,7 +60,8 @@ class BulkWriter:
         for model in self.models:
             self.next_id[model] = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
         if defer_constraints and self.postgres:
-            self._drop_constraints()
+            with connection.cursor() as cursor:
+                self.dropped = drop_constraints(cursor, [m._meta.db_table for m in self.models])
 
     def ids(self, model: type[Model], count: int = 1) -> int:
         """Reserve `count` consecutive ids of `model`; returns the first."""
@@ -167,44 +168,14 @@ class BulkWriter:
             return lambda v: str(v.astimezone(tz).replace(tzinfo=None) if v.tzinfo is not None else v)
         return lambda v: field.get_db_prep_save(v, connection)
 
-    def _drop_constraints(self) -> None:
-        tables = [m._meta.db_table for m in self.models]
-        with connection.cursor() as cursor:
-            # Rows written earlier in this transaction (the org) have deferred checks queued; PostgreSQL
-            # refuses to alter a table with pending checks, so run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
-                [tables],
-            )
-            self.dropped_keys = list(cursor.fetchall())
-            for table, name, _definition in self.dropped_keys:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-            # Unique indexes stay: they back primary keys and unique constraints.
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-                "ORDER BY i.indrelid, i.indexrelid",
-                [tables],
-            )
-            self.dropped_indexes = list(cursor.fetchall())
-            for index, _definition in self.dropped_indexes:
-                cursor.execute(f"DROP INDEX {index}")
-
     def close(self) -> dict[str, int]:
         """Write what is buffered, rebuild the dropped indexes and foreign keys, reset the id sequences;
         returns the number of rows written per table."""
         self.flush()
         with connection.cursor() as cursor:
-            for _index, definition in self.dropped_indexes:
-                cursor.execute(definition)
-            for table, name, definition in self.dropped_keys:
-                cursor.execute(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-                )
-            self.dropped_indexes, self.dropped_keys = [], []
+            if self.dropped is not None:
+                restore_constraints(cursor, self.dropped)
+                self.dropped = None
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
         return {m._meta.db_table: self.written[m] for m in self.models}
@@ -215,3 +186,50 @@ def _concrete(field: Any) -> Field:
     if not isinstance(field, Field) or field.column is None:
         raise TypeError(f"{field} has no column")
     return field
+
+
+# --- PostgreSQL: load without per-row constraint checks, then rebuild (which re-validates) --------------
+
+
+@dataclass
+class DroppedConstraints:
+    keys: list[tuple[str, str, str]]  # (table, constraint, definition)
+    indexes: list[tuple[str, str]]  # (index, definition)
+
+
+def drop_constraints(cursor, tables: list[str]) -> DroppedConstraints:
+    """Drop the foreign keys and the plain (non-unique) indexes of `tables` for a bulk load: checking
+    each row against its parents and inserting it into every index as it arrives is what makes large
+    loads slow, while building an index or validating a foreign key over the whole table at the end is
+    one sort or one join. `restore_constraints` adds them back, which verifies every row. Unique indexes
+    stay: they back primary keys and unique constraints."""
+    # Rows written earlier in this transaction have deferred checks queued; PostgreSQL refuses to alter
+    # a table with pending checks, so run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
+        [tables],
+    )
+    keys = list(cursor.fetchall())
+    for table, name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY i.indrelid, i.indexrelid",
+        [tables],
+    )
+    indexes = list(cursor.fetchall())
+    for index, _definition in indexes:
+        cursor.execute(f"DROP INDEX {index}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return DroppedConstraints(keys, indexes)
+
+
+def restore_constraints(cursor, dropped: DroppedConstraints) -> None:
+    for _index, definition in dropped.indexes:
+        cursor.execute(definition)
+    for table, name, definition in dropped.keys:
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
