@@ -145,6 +145,9 @@ class OpportunityOut(Schema):
     )
     c139_result: str = Field(description="Latest C139 result (e.g. 8C1F0W); empty when never assessed.")
     closed_on: date | None
+    external_id: str = Field(
+        "", description="The deal's id in the system it was imported from (empty: none)."
+    )
     stage_entered_at: datetime
     created_at: datetime
     updated_at: datetime

@@ -121,7 +121,7 @@ def job_out(job: ImportJob) -> dict[str, Any]:
             if hasattr(job, f) and f not in ("created_by", "progress")
         },
         "status_label": str(job.get_status_display()),
-        "created_by": {"id": job.created_by_id, "name": job.created_by.label},
+        "created_by": job.created_by,
         "progress": now.__dict__ if now else None,
     }
 

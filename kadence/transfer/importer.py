@@ -59,6 +59,7 @@ from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.reader import CONTROL, Sheet, open_sheet
 
 CHUNK = 2_000
+MEMO = 100_000
 AMBIGUOUS = object()
 SEPARATORS = str.maketrans({c: "," for c in "，、;；|/\n"})
 # Deals created one by one (summaries kept per deal) up to this many; above it the summaries are rebuilt.
@@ -140,6 +141,9 @@ class Lookups:
             f: {header_key(k): v for k, v in (m or {}).items()} for f, m in (value_maps or {}).items()
         }
         self.tables: dict[str, dict[str, Any]] = {}
+        # what a value of a field was found to mean (or the message why not): a sheet repeats its
+        # owners, stages and statuses on every row; kept up to MEMO values per run
+        self.memo: dict[tuple[str, str], tuple[bool, Any]] = {}
         self.template = ProcessTemplate.objects.filter(is_default=True, is_active=True).first()
 
     def _table(self, ref: str) -> dict[str, Any]:
@@ -201,6 +205,19 @@ class Lookups:
         """What `value` of field `spec` means; ValueError with a message when nothing, or more than one
         thing, is called that."""
         text = as_text(value)
+        seen = self.memo.get((spec.key, text))
+        if seen is None:
+            try:
+                seen = (True, self._one(spec, text))
+            except ValueError as exc:
+                seen = (False, str(exc))
+            if len(self.memo) < MEMO:
+                self.memo[(spec.key, text)] = seen
+        if not seen[0]:
+            raise ValueError(seen[1])
+        return seen[1]
+
+    def _one(self, spec: Field, text: str) -> Any:
         key = header_key(text)
         mapped = self.maps.get(spec.key, {}).get(key)
         if mapped is not None:
@@ -271,12 +288,12 @@ def _first_message(exc: ValidationFailed) -> str:
     return str(exc.detail)
 
 
-def read_cell(spec: Field, value: Any, lookups: Lookups) -> Any:
+def read_cell(spec: Field, value: Any, lookups: Lookups, label: str = "") -> Any:
     """The value of field `spec` from a non-empty cell; ValueError with a message a user can act on."""
     try:
         if spec.read == TEXT:
             return clean_text(
-                as_text(value), spec.key, spec.max_length, label=str(spec.label), multiline=True
+                as_text(value), spec.key, spec.max_length, label=label or str(spec.label), multiline=True
             )
         if spec.read == DATE:
             return parse_date(value)
@@ -309,6 +326,7 @@ class Kind:
     def __init__(self, job: ImportJob, user: User, lookups: Lookups, today: date):
         self.job, self.user, self.lookups, self.today = job, user, lookups, today
         self.fields = fields_of(job.kind)
+        self.labels = {key: str(spec.label) for key, spec in self.fields.items()}  # translated once
         self.records: list[ImportedRecord] = []  # written after every chunk (flush_records)
         self.seen: dict[int, int] = {}  # hash of a row's key → the first row with it, across the file
         self.counts: Counter[str] = Counter()
@@ -324,7 +342,7 @@ class Kind:
                     row.problem(key, _("%(field)s is required.") % {"field": spec.label})
                 continue
             try:
-                row.values[key] = read_cell(spec, value, self.lookups)
+                row.values[key] = read_cell(spec, value, self.lookups, self.labels[key])
             except ValueError as exc:
                 row.problem(key, str(exc))
 

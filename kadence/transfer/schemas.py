@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from kadence.core.schemas import Clean, PageQuery, Version
+from kadence.core.schemas import Clean, PageQuery, UserRef, Version
 
 Kind = Literal["accounts", "contacts", "opportunities"]
 Key = Annotated[str, StringConstraints(max_length=60)]
@@ -29,11 +29,6 @@ class ProgressOut(Schema):
     done: int
     total: int
     percent: int
-
-
-class UserRef(Schema):
-    id: int
-    name: str
 
 
 class ImportJobOut(Schema):

@@ -315,3 +315,21 @@ def test_unknown_accounts_are_created_when_chosen_and_removed_by_the_undo(org, m
     assert job.status == "undone", job.error
     assert not Account.objects.filter(name="新客户甲").exists()
     assert summary.drift() == []
+
+
+def test_a_job_whose_worker_died_is_marked_failed_and_wrote_nothing(org, monkeypatch):
+    from kadence.transfer import progress
+
+    job = services.import_job_create(org.mona, kind="opportunities", upload=_deals_file(org))
+    services.import_check(org.mona, job.pk, background=False)
+    job.refresh_from_db()
+    assert services.import_job_refresh(job).status == "checking"  # started, no report yet: still running
+    progress.report(job.pk, "checking", 2, 4)
+    assert services.import_job_refresh(job).status == "checking"  # a fresh heartbeat
+    monkeypatch.setattr(progress, "STALE", -1)  # the last heartbeat is now too old: the worker is gone
+    job = services.import_job_refresh(job)
+    assert job.status == "failed" and job.error
+    assert not Opportunity.objects.filter(external_id__startswith="X-").exists()
+    # it can be run again
+    services.import_check(org.mona, job.pk, background=False)
+    assert execute(job.pk, "check").status == "checked"
