@@ -90,35 +90,38 @@ def _export(
     )
 
 
-STREAMED = (
-    " Above the background threshold (KADENCE_EXPORT_BACKGROUND_ROWS, 100,000 rows by default) the answer"
-    " is 202 with an export job instead: poll `url`, then download `download_url`."
-)
-STARTED = " in the background: 202 and the export job (the same job again while an identical one runs)."
 FileOrJob = {202: ExportJobOut, codes_4xx: ErrorOut}
 
 
-@router.get("/exports/opportunities", response=FileOrJob, openapi_extra=FILE, description=STREAMED)
+@router.get("/exports/opportunities", response=FileOrJob, openapi_extra=FILE)
 def export_opportunities(request: ApiRequest, query: Query[OpportunityExportQuery]) -> Any:
-    """The opportunities you may see, with the filters of `GET /api/opportunities`, as one file."""
+    """The opportunities you may see, with the filters of `GET /api/opportunities`, as one file; 202 and an export
+    job instead when they are more than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default): poll its
+    `url`, then download its `download_url`."""
     return _export(request, "opportunities", query.format, query.filters(), query.sort)
 
 
-@router.get("/exports/accounts", response=FileOrJob, openapi_extra=FILE, description=STREAMED)
+@router.get("/exports/accounts", response=FileOrJob, openapi_extra=FILE)
 def export_accounts(request: ApiRequest, query: Query[AccountExportQuery]) -> Any:
-    """The accounts you may see, with the filters of `GET /api/accounts`, as one file."""
+    """The accounts you may see, with the filters of `GET /api/accounts`, as one file; 202 and an export
+    job instead when they are more than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default): poll its
+    `url`, then download its `download_url`."""
     return _export(request, "accounts", query.format, query.filters(), query.sort)
 
 
-@router.get("/exports/contacts", response=FileOrJob, openapi_extra=FILE, description=STREAMED)
+@router.get("/exports/contacts", response=FileOrJob, openapi_extra=FILE)
 def export_contacts(request: ApiRequest, query: Query[ContactExportQuery]) -> Any:
-    """The contacts you may see, with the filters of `GET /api/contacts`, as one file."""
+    """The contacts you may see, with the filters of `GET /api/contacts`, as one file; 202 and an export
+    job instead when they are more than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default): poll its
+    `url`, then download its `download_url`."""
     return _export(request, "contacts", query.format, ContactFilters(query.account_id, query.q), "")
 
 
-@router.get("/exports/activities", response=FileOrJob, openapi_extra=FILE, description=STREAMED)
+@router.get("/exports/activities", response=FileOrJob, openapi_extra=FILE)
 def export_activities(request: ApiRequest, query: Query[ActivityExportQuery]) -> Any:
-    """The activities you may see, with the filters of `GET /api/activities`, as one file."""
+    """The activities you may see, with the filters of `GET /api/activities`, as one file; 202 and an export
+    job instead when they are more than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default): poll its
+    `url`, then download its `download_url`."""
     return _export(request, "activities", query.format, query.filters(), "")
 
 
@@ -156,28 +159,32 @@ def export_job_out(job: ExportJob) -> dict[str, Any]:
     }
 
 
-@router.post("/exports/opportunities", response=Started, description="Start the export" + STARTED)
+@router.post("/exports/opportunities", response=Started)
 def start_export_opportunities(request: ApiRequest, query: Query[OpportunityExportQuery]) -> Any:
-    """Export the opportunities you may see in the background, with the filters of `GET /api/opportunities`."""
+    """Export the opportunities you may see in the background, with the filters of `GET /api/opportunities`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
     return _export(request, "opportunities", query.format, query.filters(), query.sort, background=True)
 
 
-@router.post("/exports/accounts", response=Started, description="Start the export" + STARTED)
+@router.post("/exports/accounts", response=Started)
 def start_export_accounts(request: ApiRequest, query: Query[AccountExportQuery]) -> Any:
-    """Export the accounts you may see in the background, with the filters of `GET /api/accounts`."""
+    """Export the accounts you may see in the background, with the filters of `GET /api/accounts`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
     return _export(request, "accounts", query.format, query.filters(), query.sort, background=True)
 
 
-@router.post("/exports/contacts", response=Started, description="Start the export" + STARTED)
+@router.post("/exports/contacts", response=Started)
 def start_export_contacts(request: ApiRequest, query: Query[ContactExportQuery]) -> Any:
-    """Export the contacts you may see in the background, with the filters of `GET /api/contacts`."""
+    """Export the contacts you may see in the background, with the filters of `GET /api/contacts`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
     filters = ContactFilters(query.account_id, query.q)
     return _export(request, "contacts", query.format, filters, "", background=True)
 
 
-@router.post("/exports/activities", response=Started, description="Start the export" + STARTED)
+@router.post("/exports/activities", response=Started)
 def start_export_activities(request: ApiRequest, query: Query[ActivityExportQuery]) -> Any:
-    """Export the activities you may see in the background, with the filters of `GET /api/activities`."""
+    """Export the activities you may see in the background, with the filters of `GET /api/activities`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
     return _export(request, "activities", query.format, query.filters(), "", background=True)
 
 
