@@ -56,9 +56,7 @@ def _stamp_free(data: bytes, fmt: str) -> object:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_a_big_export_is_written_in_the_background_as_the_request_would_stream_it(
-    client, org, settings, fmt
-):
+def test_a_big_export_is_written_in_the_background_as_the_request_would_stream_it(client, org, settings, fmt):
     _deals(org)  # rita sees 3 deals; sara's she does not
     client.force_login(org.rita)
     streamed = _body(client.get(f"/export/opportunities.{fmt}", {"q": "", "sort": "name"}))
@@ -66,7 +64,12 @@ def test_a_big_export_is_written_in_the_background_as_the_request_would_stream_i
     response = client.get(f"/export/opportunities.{fmt}", {"q": "", "sort": "name"})
     assert response.status_code == 302 and response["Location"].startswith("/exports/#export-")
     job = ExportJob.objects.get()
-    assert (job.created_by, job.list_name, job.format, job.status) == (org.rita, "opportunities", fmt, "queued")
+    assert (job.created_by, job.list_name, job.format, job.status) == (
+        org.rita,
+        "opportunities",
+        fmt,
+        "queued",
+    )
     assert job.sort == "name"
     page = client.get("/exports/")
     assert page.status_code == 200 and 'data-status="queued"' in page.content.decode()
@@ -186,7 +189,9 @@ def test_progress_is_reported_while_the_file_is_written(org, small_threshold, mo
     assert EXPORT_PROGRESS_EVERY > 1  # in production, a report every few thousand rows
 
 
-def test_the_worker_writes_the_export(client, org, small_threshold, monkeypatch, django_capture_on_commit_callbacks):
+def test_the_worker_writes_the_export(
+    client, org, small_threshold, monkeypatch, django_capture_on_commit_callbacks
+):
     import django_tasks_db.management.commands.db_worker as db_worker
 
     import kadence.core.management.commands.worker as worker
