@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -205,10 +206,12 @@ def export_cleanup() -> str:
 
 def remove_old_exports(now: datetime | None = None) -> int:
     """Delete every export finished (ready or failed) before `now` less the days files are kept, its file
-    first; the number of exports removed."""
+    first, and every one started that long ago and never finished (no worker ran it, or it died: it would
+    count against its author's exports running); the number of exports removed."""
     before = (now or timezone.now()) - timedelta(days=settings.KADENCE_EXPORT_KEEP_DAYS)
+    old = Q(finished_at__lt=before) | Q(finished_at__isnull=True, created_at__lt=before)
     removed = 0
-    for job in ExportJob.objects.filter(finished_at__lt=before).iterator():
+    for job in ExportJob.objects.filter(old).iterator():
         if job.file:
             job.file.delete(save=False)
         job.delete()

@@ -219,7 +219,13 @@ def test_old_exports_are_removed_with_their_files(org, settings):
     storage, name = old.file.storage, old.file.name
     assert storage.exists(name)
     ExportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
-    assert remove_old_exports() == 1
+    never_run = ExportJob.objects.create(
+        created_by=org.rita, list_name="contacts", format="csv", created_at=timezone.now() - timedelta(days=8)
+    )
+    ExportJob.objects.create(created_by=org.rita, list_name="accounts", format="csv")  # queued today: kept
+    assert remove_old_exports() == 2
+    assert not ExportJob.objects.filter(pk=never_run.pk).exists()
+    assert ExportJob.objects.filter(status="queued").count() == 1
     assert not storage.exists(name) and not ExportJob.objects.filter(pk=old.pk).exists()
     assert ExportJob.objects.filter(pk=fresh.pk).exists() and storage.exists(fresh.file.name)
     assert "export-cleanup" in {job.name for job in jobs.jobs()}  # the worker runs it daily
