@@ -1,5 +1,6 @@
-"""Pages of data in and out: the export of each list, with the filters and order on screen; the imports
-(upload, mapping, preview, check, import, undo, with progress while the worker runs)."""
+"""Pages of data in and out: the export of each list, with the filters and order on screen (streamed, or
+written in the background when too big: /exports/); the imports (upload, mapping, preview, check, import,
+undo, with progress while the worker runs)."""
 
 from __future__ import annotations
 
