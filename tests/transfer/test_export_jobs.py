@@ -229,3 +229,29 @@ def test_old_exports_are_removed_with_their_files(org, settings):
     assert not storage.exists(name) and not ExportJob.objects.filter(pk=old.pk).exists()
     assert ExportJob.objects.filter(pk=fresh.pk).exists() and storage.exists(fresh.file.name)
     assert "export-cleanup" in {job.name for job in jobs.jobs()}  # the worker runs it daily
+
+
+def test_the_page_polls_the_progress_of_a_running_export(client, org):
+    job = ExportJob.objects.create(
+        created_by=org.rita, list_name="activities", format="csv", status="running", total_rows=3
+    )
+    progress.report(job.pk, "writing", 1, 3, kind="export")
+    progress.report(job.pk, "reading", 7, 9)  # an import of the same id: its own key
+    client.force_login(org.rita)
+    html = client.get("/exports/status").content.decode()
+    assert 'hx-get="/exports/status"' in html and "1 / 3" in html and "33%" in html
+    assert progress.read(job.pk).done == 7  # the import's progress untouched
+    progress.clear(job.pk, kind="export")
+    progress.clear(job.pk)
+
+
+def test_an_export_whose_worker_died_is_shown_failed(client, org, token_for):
+    job = ExportJob.objects.create(
+        created_by=org.rita,
+        list_name="accounts",
+        format="csv",
+        status="running",
+        started_at=timezone.now() - timedelta(seconds=progress.STALE + 60),
+    )
+    body = client.get(f"/api/export-jobs/{job.pk}", **token_for(org.rita)).json()
+    assert body["status"] == "failed" and body["error"]
