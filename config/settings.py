@@ -288,6 +288,18 @@ KADENCE_EXACT_COUNT_LIMIT = int(os.environ.get("KADENCE_EXACT_COUNT_LIMIT", "100
 if KADENCE_EXACT_COUNT_LIMIT < 1:
     raise ImproperlyConfigured("KADENCE_EXACT_COUNT_LIMIT must be at least 1.")
 
+# Exports of lists (docs/export.md): one of more rows than this is written by the background worker into a
+# file to download later (a million rows take longer than the web server lets one request run); files are
+# kept this many days; a person has at most this many exports queued or running at once.
+KADENCE_EXPORT_BACKGROUND_ROWS = int(os.environ.get("KADENCE_EXPORT_BACKGROUND_ROWS", "100000"))
+KADENCE_EXPORT_KEEP_DAYS = int(os.environ.get("KADENCE_EXPORT_KEEP_DAYS", "7"))
+KADENCE_EXPORT_MAX_RUNNING = int(os.environ.get("KADENCE_EXPORT_MAX_RUNNING", "3"))
+if KADENCE_EXPORT_BACKGROUND_ROWS < 0 or KADENCE_EXPORT_KEEP_DAYS < 1 or KADENCE_EXPORT_MAX_RUNNING < 1:
+    raise ImproperlyConfigured(
+        "KADENCE_EXPORT_BACKGROUND_ROWS must be at least 0, KADENCE_EXPORT_KEEP_DAYS and "
+        "KADENCE_EXPORT_MAX_RUNNING at least 1."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -555,6 +555,8 @@ def small_demo(db):
     from kadence.planning.models import Calibration, Target
     from kadence.planning.services.calibration import calibration_recompute
     from kadence.planning.services.targets import target_create
+    from kadence.transfer.models import ExportJob
+    from kadence.transfer.tasks import write_export
 
     today = timezone.localdate()
     load_demo_company(seed=7, today=today, accounts=12, opportunities=60)
@@ -566,6 +568,8 @@ def small_demo(db):
         target_create(admin, period_kind="quarter", period_start=today, amount="30000000", unit_id=company.pk)
         rep = User.objects.get(username="rep.north1a")
         target_create(admin, period_kind="quarter", period_start=today, amount="3000000", user_id=rep.pk)
+    if not ExportJob.objects.exists():  # an export written in the background: its row and its file
+        write_export(ExportJob.objects.create(created_by=admin, list_name="contacts", format="xlsx").pk)
     return SimpleNamespace(
         rep=User.objects.get(username="rep.north1a"),
         manager=User.objects.get(username="manager.north1"),

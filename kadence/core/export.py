@@ -383,7 +383,8 @@ def xlsx_chunks(title: str, columns: Sequence[Column], rows: Iterable[Mapping[st
     yield sink.take()
 
 
-def _name(filename: str, extension: str) -> str:
+def attachment_name(filename: str, extension: str) -> str:
+    """The name a downloaded export is saved under: the list's, the local time, the extension."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return f"{FILENAME_UNSAFE.sub('-', filename) or 'export'}-{stamp}.{extension}"
 
@@ -396,7 +397,7 @@ def export_response(
         response = StreamingHttpResponse(xlsx_chunks(title, columns, rows), content_type=CONTENT_TYPE)
     else:
         response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_name(filename, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{attachment_name(filename, fmt)}"'
     return response
 
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from kadence.deals.models import Evidence
     from kadence.pipeline.models import Opportunity
     from kadence.planning.models import Target
-    from kadence.transfer.models import ImportJob
+    from kadence.transfer.models import ExportJob, ImportJob
 
 ALL = None  # scope marker: no restriction
 
@@ -546,6 +546,23 @@ def access_import_job(user: User, job_id: int, *, for_write: bool = False) -> Im
         raise NotFound(_("Import not found."))
     if for_write and job.created_by_id != user.pk and not is_admin(user):
         raise PermissionDenied(_("Only the person who started this import, or an admin, may act on it."))
+    return job
+
+
+def visible_export_jobs(user: User) -> QuerySet[ExportJob]:
+    """Exports in the background: a person sees (and downloads) their own, an admin everyone's. Nobody
+    else, not even a manager: a file is the rows its author may see, which may be more than theirs."""
+    jobs = _model("transfer.ExportJob").objects
+    if not (user.is_authenticated and user.is_active):
+        return jobs.none()
+    return jobs.all() if is_admin(user) else jobs.filter(created_by=user)
+
+
+def access_export_job(user: User, job_id: int) -> ExportJob:
+    """The export if `user` may see it (NotFound otherwise, so that its existence is not told)."""
+    job = visible_export_jobs(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Export not found."))
     return job
 
 

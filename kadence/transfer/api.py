@@ -1,9 +1,12 @@
-"""The API of data in and out: each list exported whole (CSV or xlsx), with the list's own filters."""
+"""The API of data in and out: each list exported whole (CSV or xlsx), with the list's own filters,
+streamed or (when too big for one request) written in the background; the imports."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
@@ -12,17 +15,18 @@ from ninja.responses import Status, codes_4xx
 from kadence.accounts.schemas import AccountFiltersQuery, ContactFiltersQuery
 from kadence.activities.schemas import ActivityFiltersQuery
 from kadence.core.api import ApiRequest
-from kadence.core.errors import PermissionDenied
+from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.export import export_response
 from kadence.core.pagination import paginate
 from kadence.core.schemas import ErrorOut, IdPath, PageOut, PageQuery, page_out
-from kadence.core.visibility import access_import_job, can_import
+from kadence.core.visibility import access_export_job, access_import_job, can_import
 from kadence.pipeline.schemas import OpportunityFiltersQuery
-from kadence.transfer import selectors, services
+from kadence.transfer import export_jobs, selectors, services
 from kadence.transfer.exports import EXPORTS, ContactFilters
 from kadence.transfer.fields import FIELDS
-from kadence.transfer.models import ImportJob
+from kadence.transfer.models import ExportJob, ImportJob
 from kadence.transfer.schemas import (
+    ExportJobOut,
     FieldOut,
     ImportJobIn,
     ImportJobOut,
@@ -71,35 +75,153 @@ class ActivityExportQuery(ActivityFiltersQuery):
     format: Format = Field("csv", description=FORMAT_HELP)
 
 
-def _export(request: ApiRequest, name: str, fmt: str, filters: Any, sort: str) -> Any:
+def _export(
+    request: ApiRequest, name: str, fmt: str, filters: Any, sort: str, *, background: bool = False
+) -> Any:
+    """The file streamed (GET); with `background` (POST), an export started in the background: 202 and
+    the job to poll. A GET of more rows than one request should send changes nothing and answers 422
+    `too_many_rows`: POST the same query to export it in the background (see docs/export.md)."""
     export = EXPORTS[name]
+    if background:
+        return Status(
+            202, export_job_out(export_jobs.export_job_start(request.auth, name, fmt, filters, sort))
+        )
+    if export_jobs.too_big_for_a_request(export, request.auth, filters, sort):
+        raise ValidationFailed(
+            _(
+                "More than %(rows)s rows: too many for one request. POST the same query to this address to "
+                "export them in the background."
+            )
+            % {"rows": f"{export_jobs.background_threshold():,}"},
+            code="too_many_rows",
+        )
     return export_response(
         fmt, export.filename, export.title(), export.columns(), export.rows(request.auth, filters, sort)
     )
 
 
-@router.get("/exports/opportunities", response={codes_4xx: ErrorOut}, openapi_extra=FILE)
+FileOrJob = {codes_4xx: ErrorOut}
+
+
+@router.get("/exports/opportunities", response=FileOrJob, openapi_extra=FILE)
 def export_opportunities(request: ApiRequest, query: Query[OpportunityExportQuery]) -> Any:
-    """The opportunities you may see, with the filters of `GET /api/opportunities`, as one file."""
+    """The opportunities you may see, with the filters of `GET /api/opportunities`, as one file; more
+    than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default) answer 422 `too_many_rows`: POST the same query
+    to export them in the background."""
     return _export(request, "opportunities", query.format, query.filters(), query.sort)
 
 
-@router.get("/exports/accounts", response={codes_4xx: ErrorOut}, openapi_extra=FILE)
+@router.get("/exports/accounts", response=FileOrJob, openapi_extra=FILE)
 def export_accounts(request: ApiRequest, query: Query[AccountExportQuery]) -> Any:
-    """The accounts you may see, with the filters of `GET /api/accounts`, as one file."""
+    """The accounts you may see, with the filters of `GET /api/accounts`, as one file; more
+    than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default) answer 422 `too_many_rows`: POST the same query
+    to export them in the background."""
     return _export(request, "accounts", query.format, query.filters(), query.sort)
 
 
-@router.get("/exports/contacts", response={codes_4xx: ErrorOut}, openapi_extra=FILE)
+@router.get("/exports/contacts", response=FileOrJob, openapi_extra=FILE)
 def export_contacts(request: ApiRequest, query: Query[ContactExportQuery]) -> Any:
-    """The contacts you may see, with the filters of `GET /api/contacts`, as one file."""
+    """The contacts you may see, with the filters of `GET /api/contacts`, as one file; more
+    than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default) answer 422 `too_many_rows`: POST the same query
+    to export them in the background."""
     return _export(request, "contacts", query.format, ContactFilters(query.account_id, query.q), "")
 
 
-@router.get("/exports/activities", response={codes_4xx: ErrorOut}, openapi_extra=FILE)
+@router.get("/exports/activities", response=FileOrJob, openapi_extra=FILE)
 def export_activities(request: ApiRequest, query: Query[ActivityExportQuery]) -> Any:
-    """The activities you may see, with the filters of `GET /api/activities`, as one file."""
+    """The activities you may see, with the filters of `GET /api/activities`, as one file; more
+    than KADENCE_EXPORT_BACKGROUND_ROWS (100,000 by default) answer 422 `too_many_rows`: POST the same query
+    to export them in the background."""
     return _export(request, "activities", query.format, query.filters(), "")
+
+
+# --- exports in the background (issue 12 §9) ------------------------------------------------------
+
+ExportJobId = IdPath
+Started = {202: ExportJobOut, codes_4xx: ErrorOut}
+
+
+def export_job_out(job: ExportJob) -> dict[str, Any]:
+    """An export job as the API shows it (a dead worker's job is reported failed)."""
+    job = export_jobs.export_job_refresh(job)
+    now = export_jobs.export_job_progress(job)
+    done = job.status == ExportJob.Status.DONE
+    return {
+        "id": job.pk,
+        "list": job.list_name,
+        "format": job.format,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "filters": job.filters,
+        "sort": job.sort,
+        "total_rows": job.total_rows,
+        "rows_written": job.rows_written,
+        "progress": now.__dict__ if now else None,
+        "file_name": job.file_name,
+        "size": job.size,
+        "error": job.error,
+        "url": reverse("api:export_job", kwargs={"job_id": job.pk}),
+        "download_url": reverse("api:export_job_download", kwargs={"job_id": job.pk}) if done else None,
+        "created_by": job.created_by,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+@router.post("/exports/opportunities", response=Started)
+def start_export_opportunities(request: ApiRequest, query: Query[OpportunityExportQuery]) -> Any:
+    """Export the opportunities you may see in the background, with the filters of `GET /api/opportunities`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
+    return _export(request, "opportunities", query.format, query.filters(), query.sort, background=True)
+
+
+@router.post("/exports/accounts", response=Started)
+def start_export_accounts(request: ApiRequest, query: Query[AccountExportQuery]) -> Any:
+    """Export the accounts you may see in the background, with the filters of `GET /api/accounts`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
+    return _export(request, "accounts", query.format, query.filters(), query.sort, background=True)
+
+
+@router.post("/exports/contacts", response=Started)
+def start_export_contacts(request: ApiRequest, query: Query[ContactExportQuery]) -> Any:
+    """Export the contacts you may see in the background, with the filters of `GET /api/contacts`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
+    filters = ContactFilters(query.account_id, query.q)
+    return _export(request, "contacts", query.format, filters, "", background=True)
+
+
+@router.post("/exports/activities", response=Started)
+def start_export_activities(request: ApiRequest, query: Query[ActivityExportQuery]) -> Any:
+    """Export the activities you may see in the background, with the filters of `GET /api/activities`: 202 and
+    the export job (the same job again while an identical one is queued or running)."""
+    return _export(request, "activities", query.format, query.filters(), "", background=True)
+
+
+@router.get("/export-jobs", response={200: PageOut[ExportJobOut], codes_4xx: ErrorOut})
+def list_export_jobs(request: ApiRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    """Your exports in the background (an admin: everyone's), newest first."""
+    page = paginate(export_jobs.export_jobs(request.auth), query.page, query.page_size)
+    return {**page_out(page), "items": [export_job_out(j) for j in page.items]}
+
+
+@router.get("/export-jobs/{job_id}", response={200: ExportJobOut, codes_4xx: ErrorOut}, url_name="export_job")
+def get_export_job(request: ApiRequest, job_id: ExportJobId) -> dict[str, Any]:
+    """One export, with its progress while it runs (poll it); 404 if it is not yours."""
+    return export_job_out(access_export_job(request.auth, job_id))
+
+
+@router.get(
+    "/export-jobs/{job_id}/download",
+    response={codes_4xx: ErrorOut},
+    openapi_extra=FILE,
+    url_name="export_job_download",
+)
+def download_export_job(request: ApiRequest, job_id: ExportJobId) -> Any:
+    """The file of a finished export: to its author or an admin only (404 to anyone else; 409 while it
+    is not ready)."""
+    job = export_jobs.export_job_file(request.auth, job_id)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
 
 
 # --- imports -------------------------------------------------------------------------------------------

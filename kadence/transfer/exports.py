@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from dataclasses import fields as dataclass_fields
+from datetime import date
+from typing import Any, get_args, get_type_hints
 
 from django.db import connection
 from django.db.models import F, QuerySet, Value
@@ -72,15 +74,51 @@ def _labels(choices: Any) -> Callable[[str], Callable[[Mapping[str, Any]], Any]]
 
 @dataclass(frozen=True)
 class ListExport:
-    """One list's export: `filename` (ASCII), `title` (the sheet's), `columns()`, `rows(user, filters,
-    sort)` (the list's selector arguments) and `from_page(user, query)` (those arguments from the list
-    page's GET parameters, as the page reads them)."""
+    """One list's export: `filename` (ASCII), `title` (the sheet's), `columns()`, `select(user, filters,
+    sort)` (the list's selector: the rows the user may see, filtered, in order), `read(queryset)` (those
+    rows as dicts, streamed), `from_page(user, query)` (the selector's arguments from the list page's GET
+    parameters, as the page reads them) and `filters_type` (the filters' dataclass, to store them in a
+    background export and read them back: see filters_data)."""
 
     filename: str
     title: Callable[[], str]
     columns: Callable[[], list[Column]]
-    rows: Callable[[User, Any, str], Iterator[Mapping[str, Any]]]
+    select: Callable[[User, Any, str], QuerySet[Any]]
+    read: Callable[[QuerySet[Any]], Iterator[Mapping[str, Any]]]
     from_page: Callable[[User, QueryDict], tuple[Any, str]]
+    filters_type: type
+
+    def rows(self, user: User, filters: Any, sort: str) -> Iterator[Mapping[str, Any]]:
+        """Every row `user` may see that `filters` select, in the list's order, as dicts."""
+        return self.read(self.select(user, filters, sort))
+
+    def count(self, user: User, filters: Any, sort: str, *, limit: int | None = None) -> int:
+        """How many rows the export writes; with `limit`, counted no further than limit + 1 (a bounded
+        count: ``SELECT count(*) FROM (… LIMIT n)``, enough to tell "more than limit")."""
+        qs = self.select(user, filters, sort).order_by()
+        return (qs[: limit + 1] if limit is not None else qs).count()
+
+    def filters_data(self, filters: Any) -> dict[str, Any]:
+        """The filters as JSON data (dates as ISO text), for a background export to store."""
+        return {
+            f.name: v.isoformat() if isinstance(v, date) else v
+            for f in dataclass_fields(filters)
+            if (v := getattr(filters, f.name)) is not None and v != "" and v != {}
+        }
+
+    def filters_from(self, data: Mapping[str, Any]) -> Any:
+        """The filters stored by filters_data, as the selector takes them."""
+        hints = get_type_hints(self.filters_type)
+        known = {f.name for f in dataclass_fields(self.filters_type)}
+        values = {}
+        for name, value in data.items():
+            if name not in known:
+                continue
+            hint = hints[name]
+            if isinstance(value, str) and (hint is date or date in get_args(hint)):
+                value = date.fromisoformat(value)
+            values[name] = value
+        return self.filters_type(**values)
 
 
 def _read(qs: QuerySet[Any], fields: list[str], **expressions: Any) -> Iterator[Mapping[str, Any]]:
@@ -126,11 +164,13 @@ def opportunity_page_filters(user: User, query: QueryDict) -> tuple[OpportunityF
     return OpportunityFilterForm(user, query).filters(), sort if sort in SORTS else DEFAULT_SORT
 
 
-def opportunity_export_rows(
-    user: User, filters: OpportunityFilters, sort: str
-) -> Iterator[Mapping[str, Any]]:
+def opportunity_select(user: User, filters: OpportunityFilters, sort: str) -> QuerySet[Opportunity]:
+    return opportunity_rows(user, filters, sort=sort)
+
+
+def opportunity_read(qs: QuerySet[Opportunity]) -> Iterator[Mapping[str, Any]]:
     return _read(
-        opportunity_rows(user, filters, sort=sort),
+        qs,
         [
             "id",
             "name",
@@ -181,9 +221,13 @@ def account_page_filters(user: User, query: QueryDict) -> tuple[AccountFilters, 
     return form.filters(), form.ordering()
 
 
-def account_export_rows(user: User, filters: AccountFilters, sort: str) -> Iterator[Mapping[str, Any]]:
+def account_select(user: User, filters: AccountFilters, sort: str) -> QuerySet[Account]:
+    return account_rows(user, filters, sort=sort)
+
+
+def account_read(qs: QuerySet[Account]) -> Iterator[Mapping[str, Any]]:
     return _read(
-        account_rows(user, filters, sort=sort),
+        qs,
         ["id", "name", "size", "status", "buying_power", "currency", "address", "created_at", "updated_at"],
         industry_name=_name("industry"),
         region_name=_name("region"),
@@ -220,9 +264,13 @@ def contact_page_filters(user: User, query: QueryDict) -> tuple[ContactFilters, 
     return ContactFilters(parse_int(query.get("account_id")), (query.get("q") or "")[:100]), ""
 
 
-def contact_export_rows(user: User, filters: ContactFilters, sort: str) -> Iterator[Mapping[str, Any]]:
+def contact_select(user: User, filters: ContactFilters, sort: str) -> QuerySet[Contact]:
+    return contact_rows(user, account_id=filters.account_id, q=filters.q)
+
+
+def contact_read(qs: QuerySet[Contact]) -> Iterator[Mapping[str, Any]]:
     return _read(
-        contact_rows(user, account_id=filters.account_id, q=filters.q),
+        qs,
         ["id", "name", "title", "account_id", "phone", "email", "buying_roles", "attitude", "influence"],
         account_name=F("account__name"),
     )
@@ -253,9 +301,13 @@ def activity_page_filters(user: User, query: QueryDict) -> tuple[ActivityFilters
     return ActivityFilterForm(query, user=user).filters(), ""
 
 
-def activity_export_rows(user: User, filters: ActivityFilters, sort: str) -> Iterator[Mapping[str, Any]]:
+def activity_select(user: User, filters: ActivityFilters, sort: str) -> QuerySet[Activity]:
+    return activity_rows(user, filters)
+
+
+def activity_read(qs: QuerySet[Activity]) -> Iterator[Mapping[str, Any]]:
     return _read(
-        activity_rows(user, filters),
+        qs,
         ["id", "date", "kind", "subject", "done", "is_effective", "outcome", "next_step", "next_step_date"],
         account_name=F("account__name"),
         opportunity_name=F("opportunity__name"),
@@ -268,16 +320,36 @@ EXPORTS: dict[str, ListExport] = {
         "opportunities",
         lambda: _("Opportunities"),
         opportunity_columns,
-        opportunity_export_rows,
+        opportunity_select,
+        opportunity_read,
         opportunity_page_filters,
+        OpportunityFilters,
     ),
     "accounts": ListExport(
-        "accounts", lambda: _("Accounts"), account_columns, account_export_rows, account_page_filters
+        "accounts",
+        lambda: _("Accounts"),
+        account_columns,
+        account_select,
+        account_read,
+        account_page_filters,
+        AccountFilters,
     ),
     "contacts": ListExport(
-        "contacts", lambda: _("Contacts"), contact_columns, contact_export_rows, contact_page_filters
+        "contacts",
+        lambda: _("Contacts"),
+        contact_columns,
+        contact_select,
+        contact_read,
+        contact_page_filters,
+        ContactFilters,
     ),
     "activities": ListExport(
-        "activities", lambda: _("Activities"), activity_columns, activity_export_rows, activity_page_filters
+        "activities",
+        lambda: _("Activities"),
+        activity_columns,
+        activity_select,
+        activity_read,
+        activity_page_filters,
+        ActivityFilters,
     ),
 }

@@ -159,3 +159,59 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.object_id} ({self.action})"
+
+
+# --- exports in the background (issue 12 §9) ------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """One export of a list too big for one request, written by the background worker into a file to
+    download: who asked, which list (`list_name`, a key of kadence.transfer.exports.EXPORTS), the format,
+    the filters and order the list had (`filters`: its filters' dataclass as JSON, `sort`) and the
+    language of its headers and names. `total_rows` is the count when it started, `rows_written` what the
+    file holds (an xlsx sheet stops at 1,048,575 rows). Its file is deleted after
+    KADENCE_EXPORT_KEEP_DAYS days, the job with it (kadence.transfer.tasks.export_cleanup)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "xlsx"
+
+    list_name = models.CharField(_("list"), max_length=20)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    sort = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "created_at"], name="export_job_by_user"),
+            models.Index(fields=["finished_at"], name="export_job_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}.{self.format} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

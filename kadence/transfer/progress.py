@@ -1,5 +1,6 @@
-"""The progress of an import running in the background, and the request to cancel it, shared between the
-worker and the web processes through the "progress" cache (Redis, or files in the data directory).
+"""The progress of an import (or of an export: `kind="export"`) running in the background, and the request
+to cancel an import, shared between the worker and the web processes through the "progress" cache (Redis,
+or files in the data directory). Each kind of job has its own keys (`<kind>:<id>`).
 
 An import writes in one transaction, so nothing it does is visible in the database until it commits:
 its progress goes here instead. A worker that dies leaves its last heartbeat; a job whose heartbeat is
@@ -41,17 +42,17 @@ class Progress:
         return time.time() - self.at > STALE
 
 
-def report(job_id: int, phase: str, done: int, total: int) -> None:
-    _cache().set(f"import:{job_id}", (phase, done, total, time.time()), TTL)
+def report(job_id: int, phase: str, done: int, total: int, *, kind: str = "import") -> None:
+    _cache().set(f"{kind}:{job_id}", (phase, done, total, time.time()), TTL)
 
 
-def read(job_id: int) -> Progress | None:
-    found = _cache().get(f"import:{job_id}")
+def read(job_id: int, *, kind: str = "import") -> Progress | None:
+    found = _cache().get(f"{kind}:{job_id}")
     return Progress(*found) if found else None
 
 
-def clear(job_id: int) -> None:
-    _cache().delete_many([f"import:{job_id}", f"import-cancel:{job_id}"])
+def clear(job_id: int, *, kind: str = "import") -> None:
+    _cache().delete_many([f"{kind}:{job_id}", f"{kind}-cancel:{job_id}"])
 
 
 def request_cancel(job_id: int) -> None:

@@ -118,3 +118,32 @@ class SavedMappingOut(Schema):
     values: dict[str, dict[str, str]]
     defaults: dict[str, str]
     updated_at: datetime
+
+
+# --- exports in the background (issue 12 §9) ------------------------------------------------------
+
+
+class ExportJobOut(Schema):
+    id: int
+    list: str = Field(description="opportunities, accounts, contacts or activities")
+    format: str = Field(description="csv or xlsx")
+    status: Literal["queued", "running", "done", "failed"]
+    status_label: str
+    filters: dict[str, Any] = Field(
+        description="The list's filters the export applies (empty ones left out)."
+    )
+    sort: str
+    total_rows: int = Field(description="The rows the filters selected when the worker started (0 before).")
+    rows_written: int = Field(description="The rows the file holds (an xlsx sheet stops at 1,048,575).")
+    progress: ProgressOut | None = Field(description="While queued or running: rows written of total_rows.")
+    file_name: str
+    size: int = Field(description="The file's size in bytes, once done.")
+    error: str
+    url: str = Field(description="This job: poll it until status is done (or failed).")
+    download_url: str | None = Field(
+        description="The file, once done: only you (or an admin) may download it."
+    )
+    created_by: UserRef
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -10,4 +10,8 @@ urlpatterns = [
     path("imports/<int:job_id>/preview", views.import_preview, name="import_preview"),
     path("imports/<int:job_id>/bad-rows.<slug:fmt>", views.import_bad_rows, name="import_bad_rows"),
     path("imports/<int:job_id>/<slug:action>", views.import_action, name="import_action"),
+    # exports in the background
+    path("exports/", views.export_list, name="export_list"),
+    path("exports/status", views.export_status, name="export_status"),
+    path("exports/<int:job_id>/download", views.export_download, name="export_download"),
 ]

@@ -1,15 +1,17 @@
-"""Pages of data in and out: the export of each list, with the filters and order on screen; the imports
-(upload, mapping, preview, check, import, undo, with progress while the worker runs)."""
+"""Pages of data in and out: the export of each list, with the filters and order on screen (streamed, or
+written in the background when too big: /exports/); the imports (upload, mapping, preview, check, import,
+undo, with progress while the worker runs)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from kadence.core.export import FORMATS_OFFERED, export_response
 from kadence.core.prg import form_post, refill
 from kadence.core.requests import PageRequest
 from kadence.core.visibility import access_import_job, can_import
-from kadence.transfer import selectors, services
+from kadence.transfer import export_jobs, selectors, services
 from kadence.transfer.exports import EXPORTS
 from kadence.transfer.fields import FIELDS
 from kadence.transfer.forms import ImportMappingForm, ImportUploadForm
@@ -30,13 +32,24 @@ PROBLEMS_PER_PAGE = 100
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def list_export(request: PageRequest, name: str, fmt: str) -> HttpResponseBase:
-    """/export/<list>.<csv|xlsx>?<the list page's filters>: the whole list as the user sees it, streamed."""
+    """/export/<list>.<csv|xlsx>?<the list page's filters>: the whole list as the user sees it, streamed;
+    written in the background instead (then /exports/) when it has more rows than one request should
+    send, or when asked for with a POST ("in the background")."""
     export = EXPORTS.get(name)
     if export is None or fmt not in FORMATS_OFFERED:
         raise Http404
     filters, sort = export.from_page(request.user, request.GET)
+    if request.method == "POST":
+        return _export_in_background(request, name, fmt, filters, sort)
+    if export_jobs.too_big_for_a_request(export, request.user, filters, sort):
+        # a GET changes nothing: the page offers to write it in the background (a POST to this address)
+        return render(
+            request,
+            "transfer/export_too_big.html",
+            {"title": export.title(), "fmt": fmt, "threshold": export_jobs.background_threshold()},
+        )
     return export_response(
         fmt, export.filename, export.title(), export.columns(), export.rows(request.user, filters, sort)
     )
@@ -210,3 +223,65 @@ def import_bad_rows(request: PageRequest, job_id: int, fmt: str) -> HttpResponse
         raise Http404
     columns, rows = selectors.bad_rows_file(job)
     return export_response(fmt, f"import-{job.pk}-problems", str(job.file_name)[:31], columns, rows)
+
+
+# --- exports in the background (issue 12 §9) ------------------------------------------------------
+
+
+def _export_in_background(request: PageRequest, name: str, fmt: str, filters: Any, sort: str) -> HttpResponse:
+    to = reverse("export_list")
+    try:
+        job = export_jobs.export_job_start(request.user, name, fmt, filters, sort)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash.error(request, exc.detail)
+        return HttpResponseRedirect(to)
+    flash.info(
+        request,
+        _("The export is being prepared in the background; it can be downloaded here when it is ready."),
+    )
+    return HttpResponseRedirect(f"{to}#export-{job.pk}")
+
+
+def _export_jobs_context(request: PageRequest) -> dict[str, Any]:
+    page = Paginator(export_jobs.export_jobs(request.user), 25).get_page(request.GET.get("page"))
+    jobs = [export_jobs.export_job_refresh(job) for job in page.object_list]
+    return {
+        "page": page,
+        "jobs": [
+            (job, export_jobs.export_list_title(job), export_jobs.export_job_progress(job)) for job in jobs
+        ],
+        "running": any(job.is_running for job in jobs),
+        "keep_days": settings.KADENCE_EXPORT_KEEP_DAYS,
+        "threshold": export_jobs.background_threshold(),
+    }
+
+
+@login_required
+@require_GET
+def export_list(request: PageRequest) -> HttpResponse:
+    """/exports/: the user's exports written in the background (an admin's: everyone's), with their
+    progress while they run and a link to the file when it is ready."""
+    return render(request, "transfer/export_list.html", _export_jobs_context(request))
+
+
+@login_required
+@require_GET
+def export_status(request: PageRequest) -> HttpResponse:
+    """The table of /exports/, polled by htmx while an export is queued or running."""
+    return render(request, "transfer/_export_jobs.html", _export_jobs_context(request))
+
+
+@login_required
+@require_GET
+def export_download(request: PageRequest, job_id: int) -> HttpResponseBase:
+    """/exports/<id>/download: the file, to its author (or an admin) only; 404 to anyone else."""
+    try:
+        job = export_jobs.export_job_file(request.user, job_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404(exc.detail) from exc
+        flash.error(request, exc.detail)
+        return HttpResponseRedirect(reverse("export_list"))
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
