@@ -16,6 +16,8 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     OPPORTUNITIES = "opportunities", _("Opportunities")
     ORG = "org", _("Organisation (regions, teams, people)")
+    ACTIVITIES = "activities", _("Activities")
+    HISTORY = "history", _("Stage history of imported deals")
 
 
 class ImportMapping(models.Model):
