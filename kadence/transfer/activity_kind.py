@@ -24,6 +24,7 @@ last customer activity of their deals.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -166,12 +167,17 @@ FLAG_WORDS: dict[str, str] = {
 }
 
 
+# The words first, the labels last: a preview shows a value by the last name it has here.
 def _kind_choices() -> list[tuple[str, Any]]:
-    return [*Activity.Kind.choices, *((value, word) for word, value in KIND_WORDS.items())]
+    return [*((value, word) for word, value in KIND_WORDS.items()), *Activity.Kind.choices]
 
 
 def _flag_choices() -> list[tuple[str, Any]]:
-    return [(YES, "yes"), (NO, "no"), *((value, word) for word, value in FLAG_WORDS.items())]
+    return [
+        *((value, word) for word, value in FLAG_WORDS.items()),
+        (YES, gettext_lazy("Yes")),
+        (NO, gettext_lazy("No")),
+    ]
 
 
 class ActivityImport(Kind):
@@ -191,11 +197,8 @@ class ActivityImport(Kind):
     def read(self, row: Row) -> None:
         super().read(row)
         v = row.values
-        for key in ("done", "is_effective"):
-            if key in v:
-                v[key] = v[key] == YES
         if "done" not in v and "date" in v:
-            v["done"] = v["date"] <= self.today
+            v["done"] = YES if v["date"] <= self.today else NO
             row.defaulted.add("done")  # not from the file: an update leaves it alone
         if v.get("next_step_date") and v.get("date") and v["next_step_date"] < v["date"]:
             row.problem("next_step_date", _("The next step cannot be before the activity."))
@@ -260,19 +263,19 @@ class ActivityImport(Kind):
         for row in wanted:
             ids = []
             for name in row.values["contacts"]:
-                pk = table.get((row.values["account"].pk, name))
-                if pk is None:
+                found = table.get((row.values["account"].pk, name))
+                if found is None:
                     row.problem(
                         "contacts", _("The account has no contact called “%(name)s”.") % {"name": name}, name
                     )
-                elif pk is AMBIGUOUS:
+                elif found is AMBIGUOUS:
                     row.problem(
                         "contacts",
                         _("Several contacts of the account are called “%(name)s”.") % {"name": name},
                         name,
                     )
                 else:
-                    ids.append(pk)
+                    ids.append(found)
             row.values["contact_ids"] = ids
 
     def _subject(self, row: Row) -> str:
@@ -334,7 +337,7 @@ class ActivityImport(Kind):
                 opportunity_id=opp.pk if opp is not None else None,
                 contact_ids=v.get("contact_ids") or None,
                 owner=v["owner"],
-                **{k: v[k] for k in self.SERVICE_FIELDS if k in v},
+                **_service_values(v, self.SERVICE_FIELDS),
             ),
         )
         if activity is not None:
@@ -343,7 +346,8 @@ class ActivityImport(Kind):
     def _update(self, row: Row) -> None:
         v = row.values
         current = Activity.objects.select_for_update().get(pk=row.target.pk)
-        values = {k: v[k] for k in self.UPDATABLE if k in v and not (k == "done" and "done" in row.defaulted)}
+        keys = [k for k in self.UPDATABLE if not (k == "done" and "done" in row.defaulted)]
+        values = _service_values(v, keys)
         before: dict[str, Any] = {k: _json_value(getattr(current, k)) for k in values}
         contact_ids = v.get("contact_ids")
         if contact_ids is not None:
@@ -362,6 +366,15 @@ class ActivityImport(Kind):
         if activity is not None:
             activity.refresh_from_db(fields=["version"])
             self.record(activity, ImportedRecord.Action.UPDATED, before)
+
+
+def _service_values(values: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The row's values the service takes (the yes / no of a flag as a boolean)."""
+    out = {k: values[k] for k in keys if k in values}
+    for key in ("done", "is_effective"):
+        if key in out:
+            out[key] = out[key] == YES
+    return out
 
 
 def restore(user: Any, record: ImportedRecord) -> None:

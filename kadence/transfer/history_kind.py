@@ -160,12 +160,12 @@ class HistoryImport(Kind):
             found[opp.external_id] = AMBIGUOUS if opp.external_id in found else opp
         deals = [d for d in found.values() if d is not AMBIGUOUS]
         last: dict[int, ImportedRecord] = {}
-        for record in ImportedRecord.objects.filter(
+        for recorded in ImportedRecord.objects.filter(
             object_id__in=[d.pk for d in deals],
             entity__in=("pipeline.opportunity", ENTITY),
             job__status=ImportJob.Status.DONE,
         ).order_by("pk"):
-            last[record.object_id] = record
+            last[recorded.object_id] = recorded
         for key in new:
             deal = found.get(key)
             if deal is None:

@@ -16,6 +16,7 @@ from kadence.core.errors import PermissionDenied
 from kadence.pipeline.models import Opportunity
 from kadence.transfer import services
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
+from kadence.transfer.selectors import preview
 from kadence.transfer.tasks import execute
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,9 @@ def test_activities_import_through_the_service_with_the_deal_summary_and_undo(bo
         "next_step": "下一步",
         "next_step_date": "下一步日期",
     }
+    shown = preview(job, org.mona)[0].values  # as the mapping page shows the first rows
+    assert shown["kind"] in ("Visit", "拜访") and shown["done"] in ("Yes", "是")
+    assert shown["contacts"] == "王工、李总" and shown["owner"] == str(org.rita)
     job = _go(org.mona, job, "check")
     assert job.bad_rows == 1 and job.checked_counts == {"create": 3}
     problems = {(p.row, p.column, p.value) for p in ImportProblem.objects.filter(job=job)}

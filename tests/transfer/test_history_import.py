@@ -225,3 +225,25 @@ def test_a_manager_replaces_only_histories_in_their_units(org, deals):
     assert job.status == "done", job.error
     deal = Opportunity.objects.get(external_id="H-3")
     assert _history(deal.pk)[0][2] == TODAY - timedelta(days=40) and job.counts["updated"] == 1
+
+
+def test_the_api_and_the_command_line_take_both_new_kinds(client, token_for, org, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    headers = token_for(org.mona)
+    files = {
+        "activities": [["客户名称", "类型", "日期"], [org.account.name, "拜访", d(-1)]],
+        "history": [["商机编号", "阶段", "日期"], ["H-9", "赢单", d(-1)]],
+    }
+    for kind, rows in files.items():
+        response = client.post("/api/imports", {"kind": kind, "file": _csv(rows)}, **headers)
+        assert response.status_code == 201, response.json()
+        keys = {f["key"] for f in client.get("/api/imports/fields", {"kind": kind}, **headers).json()}
+        assert {"date"} <= keys
+    path = tmp_path / "history.csv"
+    path.write_bytes(_csv(files["history"]).read())
+    out = io.StringIO()
+    call_command("import", str(path), kind="history", user="mona", dry_run=True, stdout=out)
+    assert "1 bad row(s)" in out.getvalue()
