@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kadence.core.errors import ValidationFailed
+from kadence.core.errors import Conflict, ValidationFailed
 from kadence.core.visibility import in_scope
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.ladder import lowest_open_level, stage_entry_levels
@@ -340,6 +340,11 @@ class HistoryImport(Kind):
             new: list[StageChange] = []
             for pk in batch:
                 deal = deals[pk]
+                if deal.version != self.by_pk[pk].version:  # changed since it was read, before the lock
+                    raise Conflict(
+                        _("Deal %(id)s changed while the import ran; nothing was imported. Run it again.")
+                        % {"id": deal.external_id}
+                    )
                 changes = self._changes(deal, self.plans[pk])
                 new.extend(changes)
                 before = {
