@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Min, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +50,12 @@ from kadence.transfer.models import ImportedRecord, ImportJob
 
 ENTITY = "pipeline.history"  # an ImportedRecord of a deal whose history an import replaced
 BATCH = 500
+MOMENTS = [
+    "created_at",
+    "stage_entered_at",
+    "updated_at",
+    "version",
+]  # what a history import changes on a deal
 
 HISTORY_FIELDS = (
     Field(
@@ -136,6 +142,7 @@ class HistoryImport(Kind):
         self.won_stage, self.won_level, self.lost_level = won_stage, won_level, lost_level
         self.entry_levels = stage_entry_levels(stages)
         self.floor = lowest_open_level()
+        self.levels = {level.pk: level for level in ProbabilityLevel.objects.all()}
         self.reason = _("Import #%(id)s") % {"id": self.job.pk}
         self.deals: dict[str, Any] = {}  # external id → the deal, AMBIGUOUS, or a message why not
         self.entries: dict[int, list[Entry]] = defaultdict(list)  # deal id → its good rows
@@ -360,17 +367,13 @@ class HistoryImport(Kind):
                     if deal.status != Opportunity.Status.LOST
                     else [c for c in transitions if c.status == "open"][-1]
                 )
-                Opportunity.objects.filter(pk=pk).update(
-                    created_at=changes[0].changed_at,
-                    stage_entered_at=entered.changed_at,
-                    updated_at=now,
-                    version=deal.version + 1,
-                )
-                deal.version += 1
+                deal.created_at, deal.stage_entered_at = changes[0].changed_at, entered.changed_at
+                deal.updated_at, deal.version = now, deal.version + 1
                 self.record(deal, ImportedRecord.Action.UPDATED, before)
                 self.counts["replaced"] += len(old[pk])
                 days = [timezone.localtime(c.changed_at).date() for c in (*old[pk][:1], changes[0])]
                 since = min([*days, *([since] if since else [])])
+            Opportunity.objects.bulk_update(deals.values(), MOMENTS)
             StageChange.objects.bulk_create(new, batch_size=5000)
             self.counts["rows"] += len(new)
             self.flush_records()
@@ -392,7 +395,11 @@ class HistoryImport(Kind):
         previous: tuple[Stage, ProbabilityLevel] | None = None
         for i, step in enumerate(steps):
             if i == len(steps) - 1:  # the deal as it stands
-                level, probability, category = deal.level, deal.probability, deal.forecast_category
+                level, probability, category = (
+                    self.levels[deal.level_id],
+                    deal.probability,
+                    deal.forecast_category,
+                )
             elif step.status == "won":
                 level, probability, category = self.won_level, self.won_level.probability, BOOKED
             elif step.status == "lost":
@@ -451,23 +458,38 @@ def load(data: dict[str, Any]) -> StageChange:
     return StageChange(**{k: fields[k].to_python(v) for k, v in data.items() if k in fields})
 
 
-def restore(record: ImportedRecord) -> date:
-    """Undo of a history replacement: the deal's rows, moments and version as they were before; returns
-    the first day the summaries must be rebuilt from. The caller holds the deal's row lock."""
-    before = record.before
-    first = StageChange.objects.filter(opportunity_id=record.object_id).order_by("changed_at").first()
-    StageChange.objects.filter(opportunity_id=record.object_id).delete()
-    rows = [load(data) for data in before["changes"]]
-    StageChange.objects.bulk_create(rows)
+def restore(records: list[ImportedRecord]) -> date | None:
+    """Undo of history replacements: the deals' rows (with their ids), moments and versions as they
+    were before; returns the first day the summaries must be rebuilt from. The caller holds the deals'
+    row locks."""
+    since: date | None = None
     parse = datetime.fromisoformat
-    Opportunity.objects.filter(pk=record.object_id).update(
-        created_at=parse(before["created_at"]),
-        stage_entered_at=parse(before["stage_entered_at"]) if before["stage_entered_at"] else None,
-        updated_at=parse(before["updated_at"]),
-        version=before["version"],
-    )
-    days = [timezone.localtime(r.changed_at).date() for r in (*rows[:1], *([first] if first else []))]
-    return min(days) if days else timezone.localdate()
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        ids = [r.object_id for r in batch]
+        first = StageChange.objects.filter(opportunity_id__in=ids).aggregate(m=Min("changed_at"))["m"]
+        StageChange.objects.filter(opportunity_id__in=ids).delete()
+        rows = [load(data) for r in batch for data in r.before["changes"]]
+        StageChange.objects.bulk_create(rows, batch_size=5000)
+        deals = []
+        for r in batch:
+            before = r.before
+            entered = before["stage_entered_at"]
+            deals.append(
+                Opportunity(
+                    pk=r.object_id,
+                    created_at=parse(before["created_at"]),
+                    stage_entered_at=parse(entered) if entered else None,
+                    updated_at=parse(before["updated_at"]),
+                    version=before["version"],
+                )
+            )
+        Opportunity.objects.bulk_update(deals, MOMENTS)
+        moments = [m for m in (first, min((row.changed_at for row in rows), default=None)) if m is not None]
+        days = [timezone.localtime(m).date() for m in moments]
+        if days:
+            since = min([*days, *([since] if since else [])])
+    return since
 
 
 # Registered here rather than in the literal tables (see kadence.transfer.org_kind).

@@ -139,12 +139,14 @@ def undo_records(
         since = timezone.localtime(first).date() if first else None
     for entity in ORDER:
         rows = grouped.get(entity, [])
+        if entity == "pipeline.history":  # set-based, batch by batch
+            day = history_kind.restore(rows)
+            since = min((d for d in (since, day) if d is not None), default=None)
+            counts["restored"] += len(rows)
+            done += len(rows)
+            rows = []
         for record in (r for r in rows if r.action == ImportedRecord.Action.UPDATED):
-            if entity == "pipeline.history":
-                day = history_kind.restore(record)
-                since = day if since is None else min(since, day)
-            else:
-                _restore(user, record)
+            _restore(user, record)
             counts["restored"] += 1
             done += 1
         created = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
