@@ -357,7 +357,7 @@ class HistoryImport(Kind):
                 before = {
                     "changes": [dump(c) for c in old[pk]],
                     "created_at": deal.created_at.isoformat(),
-                    "stage_entered_at": deal.stage_entered_at.isoformat() if deal.stage_entered_at else None,
+                    "stage_entered_at": deal.stage_entered_at.isoformat(),
                     "updated_at": deal.updated_at.isoformat(),
                     "version": deal.version,
                 }
@@ -479,7 +479,7 @@ def restore(records: list[ImportedRecord]) -> date | None:
                 Opportunity(
                     pk=r.object_id,
                     created_at=parse(before["created_at"]),
-                    stage_entered_at=parse(entered) if entered else None,
+                    stage_entered_at=parse(entered),
                     updated_at=parse(before["updated_at"]),
                     version=before["version"],
                 )
