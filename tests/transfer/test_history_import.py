@@ -73,9 +73,9 @@ def _stages(template) -> list[str]:
     return [s.code for s in template.stages.filter(is_won=False).order_by("order")]
 
 
-def _funnel(user):
+def _funnel(user, as_of: date = TODAY):
     template = ProcessTemplate.objects.get(is_default=True)
-    return funnel_report(user, resolve_scope(user), template=template, as_of=TODAY, today=TODAY)
+    return funnel_report(user, resolve_scope(user), template=template, as_of=as_of, today=TODAY)
 
 
 def _history(deal_id: int) -> list[tuple[str, str, date]]:
@@ -91,6 +91,8 @@ def test_history_rows_replace_the_synthesised_history_and_the_funnel_follows(org
     template = ProcessTemplate.objects.get(is_default=True)
     s = _stages(template)
     before = _funnel(org.ada)
+    then = TODAY - timedelta(days=160)
+    assert _funnel(org.ada, then).count == 0  # no deal existed yet by the synthesised history
     assert before.won == 1 and before.lost == 1 and before.cycle_days == Decimal("90.0")
     won = Opportunity.objects.get(external_id="H-1")
     lost = Opportunity.objects.get(external_id="H-2")
@@ -145,6 +147,9 @@ def test_history_rows_replace_the_synthesised_history_and_the_funnel_follows(org
     assert [conversion[code] for code in s[:3]] == [(2, 2), (3, 0), (1, 0)]
     previous = {row.stage.code: (row.advanced, row.lost) for row in before.stages}
     assert [previous[code] for code in s[:3]] == [(2, 1), (2, 0), (1, 0)]
+    # the funnel at a past date: H-1 was open at the first stage 160 days ago
+    past = _funnel(org.ada, then)
+    assert past.source == "history" and {r.stage.code: r.count for r in past.stages if r.count} == {s[0]: 1}
 
     # undo: the synthesised history comes back, exactly
     job = _go(org.mona, job, "undo")
