@@ -19,10 +19,10 @@ from kadence.accounts.services import required_error
 from kadence.activities.models import Activity
 from kadence.activities.stall import counts, is_customer_side, refresh_last_activity
 from kadence.core.concurrency import require_version, versioned_update
-from kadence.core.errors import ValidationFailed
+from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_date, clean_ids, clean_text
-from kadence.core.visibility import access_account, access_activity, access_opportunity
+from kadence.core.visibility import access_account, access_activity, access_opportunity, in_scope
 from kadence.pipeline.stall import lock
 
 
@@ -101,10 +101,13 @@ def activity_create(
     account_id: int | None = None,
     opportunity_id: int | None = None,
     contact_ids: Iterable[int] | None = None,
+    owner: User | None = None,
     **values: Unpack[ActivityFields],
 ) -> Activity:
     """Log (or plan) an activity at an account the user sees, optionally on one of its opps.
-    Given only an opportunity, the activity takes the opportunity's account."""
+    Given only an opportunity, the activity takes the opportunity's account. `owner` logs it for a
+    colleague (an import of a team's activities): someone placed in the user's units; the activity
+    is booked to the owner's team."""
     opp = access_opportunity(user, opportunity_id) if opportunity_id else None
     if account_id is None:
         if opp is None:
@@ -122,9 +125,15 @@ def activity_create(
         if field not in clean:
             raise required_error(Activity, field)
     clean.setdefault("date", timezone.localdate())
-    if user.org_unit_id is None:
+    owner = owner or user
+    if owner.pk != user.pk and not in_scope(user, owner.org_unit_id):
+        raise PermissionDenied(_("You can only log activities for people in your own units."))
+    if owner.org_unit_id is None:
         raise ValidationFailed(
-            _("You belong to no team; an admin must place you in one first."), code="no_team"
+            _("You belong to no team; an admin must place you in one first.")
+            if owner.pk == user.pk
+            else _("The owner belongs to no team; an admin must place them in one first."),
+            code="no_team",
         )
     counted = opp is not None and is_customer_side(clean["kind"], clean.get("done", True))
     if counted:
@@ -133,8 +142,8 @@ def activity_create(
     activity = Activity.objects.create(
         account=account,
         opportunity=opp,
-        owner=user,
-        team_id=user.org_unit_id,
+        owner=owner,
+        team_id=owner.org_unit_id,
         created_at=now,
         updated_at=now,
         **clean,

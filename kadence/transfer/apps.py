@@ -11,4 +11,5 @@ class TransferConfig(AppConfig):
     verbose_name = _("Data in and out")
 
     def ready(self) -> None:
-        from kadence.transfer import org_kind  # noqa: F401  (registers the org import in FIELDS and KINDS)
+        # each registers its import in FIELDS and KINDS
+        from kadence.transfer import activity_kind, history_kind, org_kind  # noqa: F401

@@ -352,6 +352,12 @@ class Kind:
     def write(self, rows: list[Row]) -> None:
         raise NotImplementedError
 
+    def settle(self) -> list[Row]:
+        """After the last row has been read and matched, in the check and in the import alike: the rows
+        found bad only once the whole file is known (rows that belong together, such as one deal's
+        history), each with its problems. They were counted good with their chunk."""
+        return []
+
     def finish(self) -> None:
         """After the last row: what the whole import needs (summaries)."""
 
@@ -1059,6 +1065,22 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[t
         yield chunk
 
 
+def _record_problems(
+    job: ImportJob, rows: list[Row], fields: dict[str, Field], column_of: dict[str, str]
+) -> None:
+    ImportProblem.objects.bulk_create(
+        ImportProblem(
+            job=job,
+            row=r.number,
+            column=(column_of.get(key) or str(fields[key].label) if key in fields else key)[:200],
+            value=value,
+            message=message,
+        )
+        for r in rows
+        for key, value, message in r.problems
+    )
+
+
 def run(
     job: ImportJob, user: User, *, commit: bool, report: Callable[[str, int, int], None] | None = None
 ) -> Outcome:
@@ -1140,20 +1162,24 @@ def _run(
             if not row.problems:
                 seen_counts[row.action] += 1
         if not commit and bad_rows:
-            ImportProblem.objects.bulk_create(
-                ImportProblem(
-                    job=job,
-                    row=r.number,
-                    column=(column_of.get(key) or str(fields[key].label) if key in fields else key)[:200],
-                    value=value,
-                    message=message,
-                )
-                for r in bad_rows
-                for key, value, message in r.problems
-            )
+            _record_problems(job, bad_rows, fields, column_of)
         problems += sum(len(r.problems) for r in bad_rows)
         if report is not None:
             report("writing" if commit else "checking", total, max(estimate, total))
+    late = handler.settle()
+    if late:
+        bad += len(late)
+        problems += sum(len(r.problems) for r in late)
+        for row in late:
+            seen_counts[row.action] -= 1
+        seen_counts = +seen_counts
+        if commit and not job.skip_invalid:
+            raise Rejected(
+                _("Row %(row)s: %(problem)s Nothing was imported.")
+                % {"row": late[0].number, "problem": late[0].problems[0][2]}
+            )
+        if not commit:
+            _record_problems(job, late, fields, column_of)
     if commit:
         if report is not None:
             report("summaries", total, max(estimate, total))

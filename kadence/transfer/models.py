@@ -16,6 +16,8 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     OPPORTUNITIES = "opportunities", _("Opportunities")
     ORG = "org", _("Organisation (regions, teams, people)")
+    ACTIVITIES = "activities", _("Activities")
+    HISTORY = "history", _("Stage history of imported deals")
 
 
 class ImportMapping(models.Model):
@@ -155,7 +157,11 @@ class ImportedRecord(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["job", "entity", "action"], name="import_record_job")]
+        indexes = [
+            models.Index(fields=["job", "entity", "action"], name="import_record_job"),
+            # what the imports did to one record (a history import asks whether a deal is as an import left it)
+            models.Index(fields=["object_id", "entity"], name="import_record_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entity} {self.object_id} ({self.action})"

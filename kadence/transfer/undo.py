@@ -16,14 +16,19 @@ from django.utils.translation import gettext as _
 from kadence.accounts import services as account_services
 from kadence.accounts.models import Account, Contact
 from kadence.activities.models import Activity
+from kadence.activities.stall import refresh_last_activity
 from kadence.core.errors import Conflict
 from kadence.core.models import OrgUnit, User
 from kadence.pipeline import services as opportunity_services
 from kadence.pipeline.models import Opportunity
+from kadence.pipeline.stall import lock
+from kadence.transfer import activity_kind, history_kind
 from kadence.transfer.importer import refresh_summaries
 from kadence.transfer.models import ImportedRecord, ImportJob
 
 MODELS: dict[str, type[Model]] = {
+    "activities.activity": Activity,  # kadence.transfer.activity_kind
+    "pipeline.history": Opportunity,  # a deal whose history was replaced (kadence.transfer.history_kind)
     "pipeline.opportunity": Opportunity,
     "accounts.contact": Contact,
     "accounts.account": Account,
@@ -32,7 +37,15 @@ MODELS: dict[str, type[Model]] = {
 }
 # Removed in this order: what refers to a record goes before it (people before their units, teams
 # before their regions).
-ORDER = ("pipeline.opportunity", "accounts.contact", "accounts.account", "core.user", "core.orgunit")
+ORDER = (
+    "activities.activity",
+    "pipeline.history",
+    "pipeline.opportunity",
+    "accounts.contact",
+    "accounts.account",
+    "core.user",
+    "core.orgunit",
+)
 BATCH = 2_000
 SHOWN = 20
 
@@ -94,6 +107,8 @@ def _restore(user: User, record: ImportedRecord) -> None:
             Account.objects.filter(pk=record.object_id).update(credit_code=credit_code)
     elif record.entity == "accounts.contact":
         account_services.contact_update(user, record.object_id, version=record.version, **before)
+    elif record.entity == "activities.activity":
+        activity_kind.restore(user, record)
     elif record.entity == "core.user":  # a manager the org import gave a team to
         User.objects.get(pk=record.object_id).managed_units.set(before.get("managed_units", []))
 
@@ -124,6 +139,12 @@ def undo_records(
         since = timezone.localtime(first).date() if first else None
     for entity in ORDER:
         rows = grouped.get(entity, [])
+        if entity == "pipeline.history":  # set-based, batch by batch
+            day = history_kind.restore(rows)
+            since = min((d for d in (since, day) if d is not None), default=None)
+            counts["restored"] += len(rows)
+            done += len(rows)
+            rows = []
         for record in (r for r in rows if r.action == ImportedRecord.Action.UPDATED):
             _restore(user, record)
             counts["restored"] += 1
@@ -132,6 +153,10 @@ def undo_records(
         if entity == "core.orgunit":  # the deepest units first
             depth = dict(OrgUnit.objects.filter(pk__in=created).values_list("pk", "path"))
             created.sort(key=lambda pk: -depth.get(pk, "").count("/"))
+        if entity == "activities.activity":  # their deals' last customer activity follows
+            touched = lock(
+                Activity.objects.filter(pk__in=created).values_list("opportunity_id", flat=True).distinct()
+            )
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
             try:
                 MODELS[entity]._default_manager.filter(pk__in=ids).delete()
@@ -147,6 +172,8 @@ def undo_records(
             done += len(ids)
             if report is not None:
                 report("undoing", done, total)
-    if deal_ids:
+        if entity == "activities.activity" and created:
+            refresh_last_activity(touched)
+    if deal_ids or grouped.get("pipeline.history"):
         refresh_summaries(since)
     return dict(counts)
