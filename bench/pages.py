@@ -126,6 +126,10 @@ SKIP_NAMES = {
 SKIP_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
 SKIP_API = {"/api/evidence/{evidence_id}/download", "/api/openapi.json", "/api/docs"}
 
+# An import's or an export's own pages and their API: their cost follows the job (its file, its paged
+# problems), not the database, and the bench's personas have none.
+SKIP_ARGS = {"job_id", "mapping_id"}
+
 # What each path argument is filled with (the persona's representative records); `pk` by the first
 # segment of the path.
 ARG_RECORDS = {
@@ -211,6 +215,8 @@ def page_targets() -> tuple[list[Target], list[str]]:
             continue
         records = []
         template = route
+        if SKIP_ARGS & set(ARG.findall(route)):
+            continue
         for arg in ARG.findall(route):
             record = ARG_RECORDS.get(arg) or (PK_RECORDS.get(route.split("/")[0]) if arg == "pk" else None)
             if record is None:
@@ -241,6 +247,8 @@ def api_targets() -> tuple[list[Target], list[str]]:
         records = []
         template = path
         missing = None
+        if SKIP_ARGS & set(re.findall(r"{(\w+)}", path)):
+            continue
         for name in re.findall(r"{(\w+)}", path):
             record = ARG_RECORDS.get(name)
             if record is None:
