@@ -767,7 +767,7 @@ class SnapshotDeal(models.Model):
 
 
 class SnapshotTotal(models.Model):
-    """A PipelineSnapshot's open deals summed per team × owner × stage × level (of its SnapshotDeal rows):
+    """A PipelineSnapshot's open deals summed per team × stage × level (of its SnapshotDeal rows):
     count, amount, weighted amount (amount × probability ÷ 100, unrounded) and Σ entered_day. Written
     with the snapshot and rewritten, group by group, wherever its deals are (kadence.pipeline.snapshots),
     so it always equals the grouped SnapshotDeal rows. A report at a past date reads these few rows
@@ -777,14 +777,6 @@ class SnapshotTotal(models.Model):
     snapshot = models.ForeignKey(PipelineSnapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
     team = models.ForeignKey(
         OrgUnit, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
     )
     stage = models.ForeignKey(
         Stage, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
@@ -800,12 +792,10 @@ class SnapshotTotal(models.Model):
     class Meta:
         verbose_name = _("snapshot total")
         verbose_name_plural = _("snapshot totals")
-        indexes = [
-            models.Index(fields=["snapshot", "team", "owner", "stage", "level"], name="snapshottotal_key")
-        ]
+        indexes = [models.Index(fields=["snapshot", "team", "stage", "level"], name="snapshottotal_key")]
 
     def __str__(self) -> str:
-        return f"{self.snapshot_id}: {self.team_id}/{self.owner_id}/{self.stage_id}/{self.level_id}"
+        return f"{self.snapshot_id}: {self.team_id}/{self.stage_id}/{self.level_id}"
 
 
 class DailyFlow(models.Model):

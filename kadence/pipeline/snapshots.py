@@ -68,7 +68,7 @@ COLUMNS = (
     "team_id",
     "entered_day",
 )
-TOTAL_KEY = ("team_id", "owner_id", "stage_id", "level_id")  # a SnapshotTotal group
+TOTAL_KEY = ("team_id", "stage_id", "level_id")  # a SnapshotTotal group
 
 
 def end_of(day: date) -> datetime:

@@ -81,11 +81,11 @@ def _held(snap) -> dict[int, tuple]:
 
 
 def _totals_by_hand(deals: dict[int, tuple]) -> dict[tuple, tuple]:
-    """The deals of _by_hand summed per (team, owner, stage, level) in Python: count, amount, weighted
+    """The deals of _by_hand summed per (team, stage, level) in Python: count, amount, weighted
     (amount × probability ÷ 100, exact), Σ entered day."""
     sums: dict[tuple, list] = {}
     for v in deals.values():
-        into = sums.setdefault((v[9], v[8], v[1], v[2]), [0, Decimal(0), Decimal(0), 0])
+        into = sums.setdefault((v[9], v[1], v[2]), [0, Decimal(0), Decimal(0), 0])
         into[0] += 1
         into[1] += v[4]
         into[2] += v[4] * v[3] / 100
@@ -95,7 +95,7 @@ def _totals_by_hand(deals: dict[int, tuple]) -> dict[tuple, tuple]:
 
 def _totals_held(snap) -> dict[tuple, tuple]:
     return {
-        (t.team_id, t.owner_id, t.stage_id, t.level_id): (
+        (t.team_id, t.stage_id, t.level_id): (
             t.count,
             Decimal(t.amount).normalize(),
             Decimal(t.weighted).normalize(),

@@ -1,4 +1,4 @@
-"""SnapshotTotal: each pipeline snapshot's deals summed per team × owner × stage × level, filled for the
+"""SnapshotTotal: each pipeline snapshot's deals summed per team × stage × level, filled for the
 snapshots already written (one grouped INSERT … SELECT). DailyFlow: the company's transitions per day,
 written by the next `kadence pipeline-snapshot` (SnapshotPolicy.flows_through)."""
 
@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from kadence.pipeline.expressions import WeightedAmount
 
-KEY = ("snapshot_id", "team_id", "owner_id", "stage_id", "level_id")
+KEY = ("snapshot_id", "team_id", "stage_id", "level_id")
 
 
 def fill(apps, schema_editor):
@@ -70,7 +70,6 @@ class Migration(migrations.Migration):
                 ('weighted', models.DecimalField(decimal_places=6, max_digits=26)),
                 ('entered_days', models.BigIntegerField()),
                 ('level', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pipeline.probabilitylevel')),
-                ('owner', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('snapshot', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pipeline.pipelinesnapshot')),
                 ('stage', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pipeline.stage')),
                 ('team', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.orgunit')),
@@ -78,7 +77,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'snapshot total',
                 'verbose_name_plural': 'snapshot totals',
-                'indexes': [models.Index(fields=['snapshot', 'team', 'owner', 'stage', 'level'], name='snapshottotal_key')],
+                'indexes': [models.Index(fields=['snapshot', 'team', 'stage', 'level'], name='snapshottotal_key')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
