@@ -93,6 +93,7 @@ def write(
     if timezone.localtime(change.changed_at).date() < timezone.localdate():
         # a backdated row (an import): the snapshots of the days since then must follow it
         snapshots.refresh(opp.pk, change.changed_at)
+        snapshots.flow_backdated(change, opp.created_at)
     return change
 
 

@@ -502,8 +502,16 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage history")
         ordering = ["opportunity_id", "changed_at", "id"]
         indexes = [
-            models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_at"),
-            models.Index(fields=["changed_at"], name="stagechange_at"),
+            # a deal's rows in time order, covering what the reads at a past date and the start of a
+            # stay look for (the row in force, its stage entry, the row that began the stay): on
+            # PostgreSQL those per-deal lookups read the index alone
+            models.Index(
+                fields=["opportunity", "changed_at", "id"],
+                name="stagechange_opp_at",
+                include=["kind", "from_level", "to_level"],
+            ),
+            # the deals changed between two moments (the replay after a snapshot), from the index alone
+            models.Index(fields=["changed_at"], name="stagechange_at", include=["opportunity"]),
             # what changed in a team's or a seller's pipeline since a date (the pipeline-changes report)
             models.Index(fields=["team", "changed_at"], name="stagechange_team_at"),
             models.Index(fields=["owner", "changed_at"], name="stagechange_owner_at"),
@@ -669,6 +677,8 @@ class SnapshotPolicy(models.Model):
 
     every_days = models.PositiveSmallIntegerField(_("snapshot every (days)"), default=7)
     updated_at = models.DateTimeField(default=timezone.now)
+    # the last day whose DailyFlow rows are written (None: none yet); set by the snapshot builder
+    flows_through = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("snapshot policy")
@@ -754,3 +764,67 @@ class SnapshotDeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}: {self.opportunity_id}"
+
+
+class SnapshotTotal(models.Model):
+    """A PipelineSnapshot's open deals summed per team × stage × level (of its SnapshotDeal rows):
+    count, amount, weighted amount (amount × probability ÷ 100, unrounded) and Σ entered_day. Written
+    with the snapshot and rewritten, group by group, wherever its deals are (kadence.pipeline.snapshots),
+    so it always equals the grouped SnapshotDeal rows. A report at a past date reads these few rows
+    and corrects them by the deals changed since, instead of reading every deal of the snapshot."""
+
+    id = models.BigAutoField(primary_key=True)
+    snapshot = models.ForeignKey(PipelineSnapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    team = models.ForeignKey(
+        OrgUnit, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    level = models.ForeignKey(
+        ProbabilityLevel, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    count = models.IntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted = models.DecimalField(max_digits=26, decimal_places=6)
+    entered_days = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("snapshot total")
+        verbose_name_plural = _("snapshot totals")
+        indexes = [models.Index(fields=["snapshot", "team", "stage", "level"], name="snapshottotal_key")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}: {self.team_id}/{self.stage_id}/{self.level_id}"
+
+
+class DailyFlow(models.Model):
+    """The company's stage-history transitions counted per ended day (local calendar) × kind × from stage
+    × to stage: count, Σ amount, Σ cycle days (days from the deal's creation to the event, for wins),
+    as StageFlow counts them but per day and without owner or team (which a reassignment would move).
+    Written by the snapshot builder for every day that has ended, up to SnapshotPolicy.flows_through,
+    and kept exact like the snapshots: a backdated history row adds itself to its day, `kadence
+    pipeline-snapshot --check` compares them with the history and repairs them. The company funnel at
+    a past date reads its flows over the history window from these few rows (kadence.pipeline.snapshots)."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=12)
+    from_stage = models.ForeignKey(
+        Stage, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    to_stage = models.ForeignKey(
+        Stage, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    cycle_days = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily flow")
+        verbose_name_plural = _("daily flows")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "from_stage", "to_stage"], name="daily_flow_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.from_stage_id}->{self.to_stage_id}: {self.count}"

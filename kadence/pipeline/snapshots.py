@@ -30,18 +30,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from kadence.pipeline.expressions import EPOCH, EpochDays
+from kadence.pipeline.bumps import bump
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import (
+    DailyFlow,
     Opportunity,
     PipelineSnapshot,
     SnapshotDeal,
     SnapshotPolicy,
+    SnapshotTotal,
     StageChange,
 )
 
@@ -63,6 +68,7 @@ COLUMNS = (
     "team_id",
     "entered_day",
 )
+TOTAL_KEY = ("team_id", "stage_id", "level_id")  # a SnapshotTotal group
 
 
 def end_of(day: date) -> datetime:
@@ -134,7 +140,8 @@ def in_force(end: datetime, deals: QuerySet[Any] | list[int] | None = None) -> Q
 class Stood:
     """The pipeline at the end of `day`: `kept` the snapshot rows of the deals unchanged since the
     snapshot (None without a snapshot), `changed` the history rows in force at the end of `day` of the
-    other deals (every deal without a snapshot), open or not, with `entered_day`."""
+    other deals (every deal without a snapshot), open or not, with `entered_day`. A grouped figure of
+    `kept` is also that of `totals` minus that of `replaced` (the snapshot's rows of the changed deals)."""
 
     day: date
     snapshot: PipelineSnapshot | None
@@ -142,6 +149,10 @@ class Stood:
     changed: QuerySet[StageChange]
     recent: QuerySet[Any] | None
     closed: QuerySet[StageChange] | None = None
+    # the same `kept` as sums: the snapshot's SnapshotTotal rows less its rows of the changed deals
+    # (a grouped read of the few groups and of the changed deals, not of every deal of the snapshot)
+    totals: QuerySet[SnapshotTotal] | None = None
+    replaced: QuerySet[SnapshotDeal] | None = None
 
 
 def at(
@@ -200,7 +211,9 @@ def at(
             .values("opportunity_id")
             .union(held.order_by().values("opportunity_id"))
         )
-    return Stood(day, snap, kept, in_force(end, replay), recent, closed)
+    replaced = SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=recent)
+    totals = SnapshotTotal.objects.filter(snapshot=snap)
+    return Stood(day, snap, kept, in_force(end, replay), recent, closed, totals, replaced)
 
 
 def change_ids(
@@ -241,6 +254,66 @@ def _insert(select: QuerySet[Any], fields: tuple[str, ...]) -> int:
             params,
         )
         return cursor.rowcount
+
+
+def _grouped(rows: QuerySet[SnapshotDeal]) -> QuerySet[Any]:
+    """SnapshotDeal rows summed per SnapshotTotal group (and snapshot)."""
+    return (
+        rows.order_by()
+        .values("snapshot_id", *TOTAL_KEY)
+        .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED), days=Sum("entered_day"))
+    )
+
+
+def _group_filter(groups: Iterable[tuple[Any, ...]]) -> Q:
+    which = Q(pk__in=[])
+    for group in groups:
+        which |= Q(**dict(zip(TOTAL_KEY, group, strict=True)))  # None matches NULL (exact → isnull)
+    return which
+
+
+def write_totals(snap: PipelineSnapshot, groups: set[tuple[Any, ...]] | None = None) -> None:
+    """(Re)write the SnapshotTotal rows of `snap` from its SnapshotDeal rows: every group, or only the
+    `groups` (TOTAL_KEY values) whose deals changed."""
+    totals = SnapshotTotal.objects.filter(snapshot=snap)
+    rows = SnapshotDeal.objects.filter(snapshot=snap)
+    if groups is not None and len(groups) <= 200:  # a few groups: rewrite those, else all of them
+        if not groups:
+            return
+        totals = totals.filter(_group_filter(groups))
+        rows = rows.filter(_group_filter(groups))
+    totals.delete()
+    sql, params = _grouped(rows).query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(c) for c in ("snapshot_id", *TOTAL_KEY, "count", "amount", "weighted", "entered_days")
+    )
+    picked = ", ".join(f"t.{quote(c)}" for c in ("snapshot_id", *TOTAL_KEY, "n", "amount_sum", "w", "days"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SnapshotTotal._meta.db_table} ({columns}) SELECT {picked} FROM ({sql}) t",  # noqa: S608 - names are ours
+            params,
+        )
+
+
+def totals_drift(snap: PipelineSnapshot) -> int:
+    """The number of SnapshotTotal groups of `snap` that differ from its grouped SnapshotDeal rows."""
+
+    def table(rows: Iterable[dict[str, Any]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        return {
+            tuple(r[k] for k in TOTAL_KEY): (r["n"], _norm(r["amount_sum"]), _norm(r["w"]), r["days"])
+            for r in rows
+            if r["n"]
+        }
+
+    held = table(
+        SnapshotTotal.objects.filter(snapshot=snap)
+        .values(*TOTAL_KEY)
+        .annotate(n=Sum("count"), amount_sum=Sum("amount"), w=Sum("weighted"), days=Sum("entered_days"))
+        .order_by()
+    )
+    expected = table(_grouped(SnapshotDeal.objects.filter(snapshot=snap)))
+    return sum(1 for key in set(held) | set(expected) if held.get(key) != expected.get(key))
 
 
 def _from_history(snap: PipelineSnapshot, rows: QuerySet[StageChange]) -> int:
@@ -287,6 +360,7 @@ def _build(day: date, previous: PipelineSnapshot | None) -> PipelineSnapshot:
             ("snap", *COLUMNS[1:]),
         )
         written += _from_history(snap, stood.changed)
+    write_totals(snap)
     snap.deals = written
     snap.complete = True
     snap.built_at = timezone.now()
@@ -331,7 +405,139 @@ def build(
     if built and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SnapshotDeal._meta.db_table}")
+    build_flows()
     return built
+
+
+# --- daily flows -----------------------------------------------------------------------------------
+
+
+def flows_through() -> date | None:
+    """The last day whose DailyFlow rows are written (None: none yet)."""
+    return SnapshotPolicy.current().flows_through
+
+
+def _flow_rows(rows: QuerySet[StageChange]) -> QuerySet[Any]:
+    """Transition rows of the history grouped as DailyFlow counts them."""
+    return (
+        rows.filter(kind__in=ENTERS)
+        .annotate(
+            day=TruncDate("changed_at", tzinfo=timezone.get_default_timezone()),
+            start=Coalesce("from_stage_id", "to_stage_id"),
+        )
+        .order_by()
+        .values("day", "kind", "start", "to_stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            cycle=Coalesce(
+                Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")), 0
+            ),
+        )
+    )
+
+
+def _write_flows(rows: QuerySet[StageChange]) -> None:
+    sql, params = _flow_rows(rows).query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(c) for c in ("day", "kind", "from_stage_id", "to_stage_id", "count", "amount", "cycle_days")
+    )
+    picked = ", ".join(
+        f"t.{quote(c)}" for c in ("day", "kind", "start", "to_stage_id", "n", "amount_sum", "cycle")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DailyFlow._meta.db_table} ({columns}) SELECT {picked} FROM ({sql}) t",  # noqa: S608 - names are ours
+            params,
+        )
+
+
+def build_flows(last: date | None = None) -> date | None:
+    """Write the DailyFlow rows of the days that have ended since the last one written (the whole
+    history the first time), under the builder's lock; returns the last day written through."""
+    last = last or latest_ended_day()
+    with transaction.atomic():
+        _lock()
+        through = flows_through()
+        if through is not None and through >= last:
+            return through
+        rows = StageChange.objects.filter(changed_at__lt=end_of(last))
+        if through is not None:
+            rows = rows.filter(changed_at__gte=end_of(through))
+        _write_flows(rows)
+        SnapshotPolicy.objects.update_or_create(pk=1, defaults={"flows_through": last})
+    return last
+
+
+def forget_flows(since: date) -> bool:
+    """History was written in bulk from `since` on (an import): drop the DailyFlow rows of those days
+    so that the next build_flows writes them again; whether there were any to drop."""
+    with transaction.atomic():
+        _lock()
+        through = flows_through()
+        if through is None or through < since:
+            return False
+        DailyFlow.objects.filter(day__gte=since).delete()
+        SnapshotPolicy.objects.update_or_create(pk=1, defaults={"flows_through": since - timedelta(days=1)})
+    return True
+
+
+def flow_backdated(change: StageChange, created_at: datetime) -> None:
+    """A transition row written with a moment of a day whose DailyFlow rows are written: add it to
+    that day (in the writer's transaction, under the builder's lock so that a build running at the
+    same time either counts it or is waited for)."""
+    if change.kind not in ENTERS:
+        return
+    _lock()
+    through = flows_through()
+    day = timezone.localtime(change.changed_at, timezone.get_default_timezone()).date()
+    if through is None or day > through:
+        return
+    won = change.kind == StageChange.Kind.WON
+    cycle = (day - timezone.localtime(created_at, timezone.get_default_timezone()).date()).days if won else 0
+    bump(
+        DailyFlow,
+        {
+            "day": day,
+            "kind": change.kind,
+            "from_stage_id": change.from_stage_id or change.to_stage_id,
+            "to_stage_id": change.to_stage_id,
+        },
+        +1,
+        {"amount": change.amount, "cycle_days": cycle},
+    )
+
+
+def flows_drift(repair: bool = False) -> dict[date, int]:
+    """Compare the DailyFlow rows with the history: {day: groups that differ}; `repair` rewrites them
+    all (under the builder's lock)."""
+    through = flows_through()
+    if through is None:
+        return {}
+    with transaction.atomic():
+        if repair:
+            _lock()
+
+        def key(r: dict[str, Any]) -> tuple[Any, ...]:
+            return (r["day"], r["kind"], r["start"], r["to_stage_id"])
+
+        expected = {
+            key(r): (r["n"], _norm(r["amount_sum"]), r["cycle"])
+            for r in _flow_rows(StageChange.objects.filter(changed_at__lt=end_of(through)))
+        }
+        held = {
+            (r.day, r.kind, r.from_stage_id, r.to_stage_id): (r.count, _norm(r.amount), r.cycle_days)
+            for r in DailyFlow.objects.exclude(count=0)
+        }
+        found: dict[date, int] = {}
+        for k in set(expected) | set(held):
+            if expected.get(k) != held.get(k):
+                found[k[0]] = found.get(k[0], 0) + 1
+        if found and repair:
+            DailyFlow.objects.all().delete()
+            _write_flows(StageChange.objects.filter(changed_at__lt=end_of(through)))
+    return found
 
 
 # --- keeping snapshots exact ------------------------------------------------------------------------
@@ -365,13 +571,12 @@ def _held(snap: PipelineSnapshot, opp_ids: Iterable[int] | None = None) -> dict[
     return {r[0]: tuple(r[1:]) for r in rows.values_list("opportunity_id", *COLUMNS[2:])}
 
 
+def _norm(v: Any) -> Any:
+    return Decimal(str(v)).normalize() if isinstance(v, (float, Decimal)) else v
+
+
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    from decimal import Decimal
-
-    def norm(v: Any) -> Any:
-        return Decimal(str(v)).normalize() if isinstance(v, (float, Decimal)) else v
-
-    return tuple(map(norm, a)) == tuple(map(norm, b))
+    return tuple(map(_norm, a)) == tuple(map(_norm, b))
 
 
 def _repair(
@@ -384,6 +589,9 @@ def _repair(
     ]
     if not wrong:
         return 0
+    groups = {_group_of(held[pk]) for pk in wrong if pk in held} | {
+        _group_of(expected[pk]) for pk in wrong if pk in expected
+    }
     SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=wrong).delete()
     SnapshotDeal.objects.bulk_create(
         [
@@ -395,17 +603,25 @@ def _repair(
         ],
         batch_size=2000,
     )
+    write_totals(snap, groups)
     PipelineSnapshot.objects.filter(pk=snap.pk).update(
         deals=SnapshotDeal.objects.filter(snapshot=snap).count()
     )
     return len(wrong)
 
 
+def _group_of(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The SnapshotTotal group (TOTAL_KEY) of a deal's values in COLUMNS[2:] order."""
+    columns = COLUMNS[2:]
+    return tuple(values[columns.index(name)] for name in TOTAL_KEY)
+
+
 def drift(
     repair: bool = False, progress: Callable[[PipelineSnapshot, int], None] | None = None
 ) -> dict[date, int]:
-    """Compare every complete snapshot with the history: {day: deals that differ}, only days with a
-    difference; `repair` rewrites those deals (under the builder's lock)."""
+    """Compare every complete snapshot with the history: {day: deals that differ, plus SnapshotTotal
+    groups that differ from the snapshot's deals, plus DailyFlow groups of that day that differ from
+    the history}, only days with a difference; `repair` rewrites them (under the builder's lock)."""
     found = {}
     for snap in PipelineSnapshot.objects.filter(complete=True).order_by("taken_on"):
         with transaction.atomic():
@@ -421,10 +637,16 @@ def drift(
                     if pk not in held or pk not in expected or not _same(held[pk], expected[pk])
                 )
             )
+            groups = totals_drift(snap)
+            if groups and repair:
+                write_totals(snap)
+            wrong += groups
         if wrong:
             found[snap.taken_on] = wrong
         if progress is not None:
             progress(snap, wrong)
+    for day, groups in flows_drift(repair).items():
+        found[day] = found.get(day, 0) + groups
     return found
 
 

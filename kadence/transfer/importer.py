@@ -1009,11 +1009,16 @@ class OpportunityImport(Kind):
 
 def refresh_summaries(since: date | None) -> None:
     """After deals were written or removed in bulk: the report summaries rebuilt from the rows, and the
-    pipeline snapshots from `since` on (the history written starts then) rewritten."""
+    pipeline snapshots and daily flows from `since` on (the history written starts then) rewritten."""
     summary.rebuild()
-    if since is not None and PipelineSnapshot.objects.filter(taken_on__gte=since).exists():
+    if since is None:
+        return
+    flows = snapshots.forget_flows(since)  # the daily flows from `since` on: written again below
+    if PipelineSnapshot.objects.filter(taken_on__gte=since).exists():
         PipelineSnapshot.objects.filter(taken_on__gte=since).delete()
         snapshots.build(snapshots.missing_days(backfill=True))
+    elif flows:
+        snapshots.build_flows()
 
 
 OPP_GIVEN = (

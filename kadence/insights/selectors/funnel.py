@@ -12,7 +12,11 @@ history window (ForecastPolicy.history_days before `as_of`).
   stage counts from its last transition row (when it entered that stage), and it counts under the
   owner and team of that moment.
 - Flows (conversion, win rate, won amounts, cycle) come from the stage history in the window: from
-  the summary table StageFlow without a slice, else from StageChange.
+  the summary table StageFlow without a slice, else from StageChange; for the whole company at a
+  past date from DailyFlow (the company's transitions per ended day, written by the snapshot builder).
+- The whole company's open deals at a past date read the snapshot's SnapshotTotal rows less its rows
+  of the deals changed since, plus those deals as they stood: a cost that follows the changes, not the
+  size of the pipeline.
 
 Every figure is a grouped SQL aggregate; Python only combines a handful of grouped rows.
 """
@@ -35,6 +39,7 @@ from kadence.pipeline import snapshots
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, qualified
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
+    DailyFlow,
     Opportunity,
     PipelineTotal,
     ProcessTemplate,
@@ -185,19 +190,21 @@ def _open_now(
     return _fill(rows, grouped, "stage_id", as_of), "live"
 
 
-def _merge(parts: Iterable[Iterable[dict]], key: str) -> list[dict]:
-    """Add up grouped rows (n, amount_sum, w, days, qualified) of several queries by `key`."""
+def _merge(parts: Iterable[Iterable[dict]], key: str, signs: Iterable[int] | None = None) -> list[dict]:
+    """Add up grouped rows (n, amount_sum, w, days, qualified) of several queries by `key`, each query
+    with its sign (`signs`, default all +1: a part to take away is -1)."""
     merged: dict[object, dict] = {}
-    for part in parts:
+    parts = list(parts)
+    for part, sign in zip(parts, signs or [1] * len(parts), strict=True):
         for row in part:
             into = merged.setdefault(
                 row[key], {key: row[key], "n": 0, "amount_sum": ZERO, "w": ZERO, "days": 0, "qualified": 0}
             )
-            into["n"] += row["n"] or 0
-            into["amount_sum"] += Decimal(row["amount_sum"] or 0)
-            into["w"] += Decimal(row["w"] or 0)
-            into["days"] += row["days"] or 0
-            into["qualified"] += row["qualified"] or 0
+            into["n"] += sign * (row["n"] or 0)
+            into["amount_sum"] += sign * Decimal(row["amount_sum"] or 0)
+            into["w"] += sign * Decimal(row["w"] or 0)
+            into["days"] += sign * (row["days"] or 0)
+            into["qualified"] += sign * (row["qualified"] or 0)
     return list(merged.values())
 
 
@@ -225,7 +232,36 @@ def _open_then(
         )
         .order_by()
     ]
-    if stood.kept is not None:
+    signs = [1]
+    if stood.totals is not None and stood.replaced is not None and sliced is None and not scope.q():
+        # the whole company: the snapshot's totals less its rows of the deals changed since (a few
+        # thousand groups and the changed deals, not every open deal of the snapshot)
+        parts.append(
+            stood.totals.filter(stage_id__in=stage_ids)
+            .values(to_stage_id=F("stage_id"))
+            .annotate(
+                n=Sum("count"),
+                amount_sum=Sum("amount"),
+                w=Sum("weighted"),
+                days=Sum("entered_days"),
+                qualified=Sum("count", filter=qualified(ladder)),
+            )
+            .order_by()
+        )
+        parts.append(
+            stood.replaced.filter(stage_id__in=stage_ids)
+            .values(to_stage_id=F("stage_id"))
+            .annotate(
+                n=Count("id"),
+                amount_sum=Sum("amount"),
+                w=Sum(WEIGHTED),
+                days=Sum("entered_day"),
+                qualified=Count("id", filter=qualified(ladder)),
+            )
+            .order_by()
+        )
+        signs += [1, -1]
+    elif stood.kept is not None:
         kept = scope.filter(stood.kept.filter(stage_id__in=stage_ids))
         if sliced is not None:
             kept = kept.filter(opportunity_id__in=sliced)
@@ -240,7 +276,8 @@ def _open_then(
             )
             .order_by()
         )
-    return _fill(rows, _merge(parts, "to_stage_id"), "to_stage_id", as_of)
+        signs.append(1)
+    return _fill(rows, _merge(parts, "to_stage_id", signs), "to_stage_id", as_of)
 
 
 @dataclass
@@ -310,6 +347,29 @@ def _flows_summary(
             )
 
 
+def _flows_daily(template: ProcessTemplate, start: date, as_of: date, flows: Flows) -> bool:
+    """Add the company's DailyFlow rows of the days in [start, as_of], if they are written through
+    as_of (else nothing, and False)."""
+    through = snapshots.flows_through()
+    if through is None or through < as_of:
+        return False
+    rows = (
+        DailyFlow.objects.filter(to_stage__template=template, kind__in=KINDS, day__gte=start, day__lte=as_of)
+        .values("kind", "from_stage_id", "to_stage_id")
+        .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days"))
+        .order_by()
+    )
+    for r in rows:
+        if r["n"]:
+            flows.add(
+                (r["kind"], r["from_stage_id"], r["to_stage_id"]),
+                r["n"],
+                r["amount_sum"] or ZERO,
+                r["cycle"] or 0,
+            )
+    return True
+
+
 def window_start(as_of: date, history_days: int) -> date:
     """The history window (kadence.domain.periods.history_window_start: whole months)."""
     return history_window_start(as_of, history_days)
@@ -334,6 +394,8 @@ def _flows(
     month = as_of.replace(day=1)
     if as_of >= today:  # nothing happened after today: the current month's rows are exact
         _flows_summary(scope, template, start, month, flows)
+    elif deals is None and _flows_daily(template, start, as_of, flows):
+        pass  # the whole company at a past date: its daily flows (a few rows a day)
     else:
         last_full = (month - timedelta(days=1)).replace(day=1)
         if last_full >= start:
