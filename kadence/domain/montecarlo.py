@@ -36,6 +36,7 @@ Same inputs and seed → same result.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -54,7 +55,8 @@ DENSE_LEVELS = 256  # the dense part compares one random byte per cell
 PERCENTILES = (10, 50, 90)
 EXACT_FLOAT = 2.0**52  # float64 holds every whole number up to 2**53; a margin for the test's rounding
 CENT = Decimal("0.01")
-MODEL_VERSION = 1  # bump when the sampling changes: cached results of the old one are then not reused
+MODEL_VERSION = 2  # bump when the sampling changes: cached results of the old one are then not reused
+NEW_BUSINESS_STREAM = 0x6E6577  # the random stream of the new-business draws, apart from the deals' ("new")
 SHARE = Decimal("0.0001")
 
 
@@ -238,6 +240,17 @@ def histogram(totals: IntArray, bins: int = 30) -> tuple[HistogramBin, ...]:
     )
 
 
+def add_new_business(totals: IntArray, samples_cents: Sequence[int], *, seed: int) -> IntArray:
+    """Each trial plus one draw (uniform, with replacement) from `samples_cents`: what deals that did not
+    exist yet at the forecast's moment brought in by the period's end in comparable past periods. No
+    samples: the totals as they are. Reproducible for a given seed, independent of the deals' draws."""
+    if not len(samples_cents):
+        return totals
+    samples = np.asarray(samples_cents, dtype=np.int64)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, NEW_BUSINESS_STREAM])))
+    return totals + samples[rng.integers(0, samples.size, totals.size)]
+
+
 def revenue_forecast(
     amount_cents: npt.ArrayLike,
     p_win: npt.ArrayLike,
@@ -247,16 +260,20 @@ def revenue_forecast(
     seed: int,
     booked_cents: int = 0,
     target_cents: int | None = None,
+    new_business_cents: Sequence[int] = (),
     bins: int = 30,
 ) -> RevenueForecast:
     """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
-    each in with p_win × p_in (fractions). See simulate_totals."""
+    each in with p_win × p_in (fractions), + the new business (add_new_business). See simulate_totals."""
     cents = _as_int_array(amount_cents, "amount_cents")
     q = _as_probabilities(p_win, "p_win") * _as_probabilities(p_in, "p_in")
     totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    totals = add_new_business(totals, new_business_cents, seed=seed)
     low = int(totals.min())
     mean = Decimal(low) + Decimal(int((totals - low).sum())) / trials
     expected = Decimal(booked_cents) + Decimal(float(np.dot(cents.astype(np.float64), q)))
+    if len(new_business_cents):
+        expected += Decimal(sum(int(c) for c in new_business_cents)) / len(new_business_cents)
     p_target = None
     if target_cents is not None:
         share = Decimal(int((totals >= target_cents).sum())) / trials

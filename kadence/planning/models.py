@@ -51,6 +51,14 @@ class ForecastPolicy(models.Model):
         decimal_places=2,
         default=funnel.CONGESTION_ABOVE,
     )
+    new_business_periods = models.PositiveSmallIntegerField(
+        _("new business: past periods sampled"),
+        default=8,
+        help_text=_(
+            "The probabilistic forecast adds what deals created after the forecast's day were won for by the "
+            "period's end, drawn from this many past periods of the same kind (0: leave it out)."
+        ),
+    )
     history_days = models.PositiveSmallIntegerField(
         _("history window for rates and durations (days)"), default=365
     )

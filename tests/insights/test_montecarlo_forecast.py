@@ -244,8 +244,9 @@ def test_api_shape_and_query_count(book, client, token_for, django_assert_max_nu
     ForecastPolicy.current()  # the policy row exists in any real database
     # at a past as_of: the pipeline as it stood, the wins recorded by then, the stage episodes and the
     # level outcomes counted then (each a few grouped queries, none per deal); the pipeline as it stood
-    # looks for the nearest snapshot on either side of the day (six small reads, none here)
-    with django_assert_max_num_queries(29):
+    # looks for the nearest snapshot on either side of the day (six small reads, none here); the new
+    # business of the past periods is one grouped sum (and the history's first day)
+    with django_assert_max_num_queries(31):
         response = client.get(URL, **headers)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -273,6 +274,7 @@ def test_api_shape_and_query_count(book, client, token_for, django_assert_max_nu
         "slip",
         "models",
         "episodes",
+        "new_business",
     }
     assert [m["model"] for m in body["models"]] == ["configured", "calibrated", "time_aware"]
     assert body["models"][0]["expected"] == "570000.00"  # the process uses its configured probabilities
@@ -294,8 +296,9 @@ def test_api_shape_and_query_count(book, client, token_for, django_assert_max_nu
     assert {p["level"] for p in body["probabilities"]} == {"I", "Q"}
     assert client.get(URL, **headers).json() == body  # reproducible
     # the company: a new token, the root units for the company target; no query per deal or unit
-    # the slip, episodes and calibration now come from the cache; the snapshot look-ups are not cached
-    with django_assert_max_num_queries(20):
+    # the slip, episodes and calibration now come from the cache; the snapshot look-ups and the new
+    # business (one grouped sum) are not cached
+    with django_assert_max_num_queries(22):
         assert client.get(URL, **token_for(book.ada)).status_code == 200
 
 

@@ -172,6 +172,10 @@ class ProbabilisticOut(Schema):
     episodes: int = Field(
         description="Stays in a stage and level known at as_of that the time-aware model rests on."
     )
+    new_business: list[Money] = Field(
+        description="What deals created after as_of were won for by the period's end in each comparable past"
+        " period (newest first, as known at as_of): every model adds one of them per trial. Empty: none."
+    )
 
 
 class ProbabilisticQuery(Clean):
@@ -270,6 +274,7 @@ def probabilistic_out(report: ProbabilisticReport) -> dict[str, Any]:
         "note": report.note,
         "models": [model_out(m) for m in report.models],
         "episodes": report.episodes,
+        "new_business": list(report.new_business),
         "slip": {
             "deals": report.slips.deals,
             "p10": report.slips.percentile(10),

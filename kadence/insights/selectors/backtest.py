@@ -136,8 +136,11 @@ def _quantiles(totals: np.ndarray) -> tuple[int, int, int]:
     return tuple(int(ordered[max(0, (p * ordered.size + 99) // 100 - 1)]) for p in (10, 50, 90))  # type: ignore[return-value]
 
 
-def _simulate(cents: np.ndarray, q: np.ndarray, trials: int, seed: int, base: int) -> tuple[int, int, int]:
-    return _quantiles(mc.simulate_totals(cents, np.clip(q, 0, 1), trials=trials, seed=seed, base_cents=base))
+def _simulate(
+    cents: np.ndarray, q: np.ndarray, trials: int, seed: int, base: int, new_business: tuple[int, ...] = ()
+) -> tuple[int, int, int]:
+    totals = mc.simulate_totals(cents, np.clip(q, 0, 1), trials=trials, seed=seed, base_cents=base)
+    return _quantiles(mc.add_new_business(totals, new_business, seed=seed))
 
 
 def _period_rows(
@@ -169,7 +172,7 @@ def _period_rows(
             p10 = p50 = p90 = point
         else:
             q = inputs.coming_in(model)
-            p10, p50, p90 = _simulate(inputs.cents, q, trials, seed, inputs.booked_cents)
+            p10, p50, p90 = _simulate(inputs.cents, q, trials, seed, inputs.booked_cents, inputs.new_business)
         brier = _share(float(np.mean((q - outcome) ** 2))) if q.size else None
         rows.append(
             BacktestRow(

@@ -46,6 +46,7 @@ from django.db.models import (
     Max,
     Model,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -67,6 +68,7 @@ from kadence.insights.selectors.timeaware import calibrated_at, stay_started, st
 from kadence.pipeline.expressions import DayNumber, EpochDays
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.pipeline.month_ends import end_of
+from kadence.pipeline.snapshots import first_history_day
 from kadence.planning.models import ForecastPolicy
 from kadence.planning.selectors.calibration import (
     effective_probabilities_for,
@@ -182,6 +184,7 @@ class ProbabilisticReport:
     note: str
     models: tuple[ModelForecast, ...] = ()
     episodes: int = 0  # the stays (stage and level) the time-aware model rests on
+    new_business: tuple[Decimal, ...] = ()  # per comparable past period (new_business), newest first
 
 
 def _period(kind: str | None, start: date | None, as_of: date) -> Period:
@@ -392,6 +395,44 @@ def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
     ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+def new_business(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> tuple[int, ...]:
+    """What deals that did not exist yet brought in (cents), in each of the last
+    `policy.new_business_periods` periods of the period's kind that the history covers: the amounts won
+    by the period's end by deals created on or after the day that is as far into that period as the day
+    after as_of is into this one (at a period's start: created in it and won in it). Counted as known at
+    the end of as_of (the won rows recorded by then), under the owners and teams of the moment each was
+    won. Nothing when the period has ended by as_of, or with no past period in the history."""
+    count = policy.new_business_periods
+    if count <= 0 or as_of >= period.end:
+        return ()
+    first = first_history_day()
+    if first is None:
+        return ()
+    offset = max(0, (as_of - period.start).days + 1)  # the day after as_of, as days into the period
+    sums: dict[str, Any] = {}
+    for back in range(1, count + 1):
+        past = period.shift(-back)
+        if past.start < first:  # the history does not cover it: not a period with no new business
+            break
+        created_from = add_days(past.start, offset)
+        sums[f"p{back}"] = Sum(
+            "amount",
+            filter=Q(
+                opportunity__created_at__gte=timezone.make_aware(datetime.combine(created_from, time.min)),
+                opportunity__created_at__lt=end_of(past.end),
+                opportunity__closed_on__gte=created_from,
+                opportunity__closed_on__lte=past.end,
+            ),
+        )
+    if not sums:
+        return ()
+    won = scope.filter(
+        StageChange.objects.filter(kind=StageChange.Kind.WON, changed_at__lt=end_of(as_of)).order_by()
+    )
+    found = won.aggregate(**sums)
+    return tuple(int((found[key] or Decimal(0)) * 100) for key in sums)
+
+
 def _run_key(
     cents: np.ndarray,
     p_win: np.ndarray,
@@ -400,6 +441,7 @@ def _run_key(
     seed: int,
     booked_cents: int,
     target_cents: int | None,
+    new_business_cents: tuple[int, ...] = (),
 ) -> str:
     """The cache key of a simulation: a digest of its exact inputs. The simulation is a pure function
     of them (same inputs and seed, same result), so a cached result is the result, never a stale one:
@@ -411,6 +453,7 @@ def _run_key(
         digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(b"|")
     digest.update(f"{trials}:{seed}:{booked_cents}:{target_cents}:{mc.MODEL_VERSION}".encode())
+    digest.update(f"|{new_business_cents}".encode())
     return f"kadence:montecarlo:{digest.hexdigest()}"
 
 
@@ -440,7 +483,9 @@ def probabilistic_forecast(
 
     def run(p_win: np.ndarray, p_in: np.ndarray) -> mc.RevenueForecast:
         return cached(
-            _run_key(inputs.cents, p_win, p_in, trials, seed, booked_cents, target_cents),
+            _run_key(
+                inputs.cents, p_win, p_in, trials, seed, booked_cents, target_cents, inputs.new_business
+            ),
             lambda: mc.revenue_forecast(
                 inputs.cents,
                 p_win,
@@ -449,6 +494,7 @@ def probabilistic_forecast(
                 seed=seed,
                 booked_cents=booked_cents,
                 target_cents=target_cents,
+                new_business_cents=inputs.new_business,
             ),
             RUN_CACHE_SECONDS,
             valid=lambda found: isinstance(found, mc.RevenueForecast),
@@ -473,6 +519,7 @@ def probabilistic_forecast(
         note=probabilities_note(p.source for p in inputs.probabilities),
         models=models,
         episodes=inputs.episodes,
+        new_business=tuple(Decimal(c) / 100 for c in inputs.new_business),
     )
 
 
@@ -493,6 +540,7 @@ class ForecastInputs:
     slips: SlipHistory
     probabilities: list[ProbabilityUsed]
     episodes: int  # the stays the time-aware model rests on
+    new_business: tuple[int, ...] = ()  # cents per comparable past period (new_business)
 
     def coming_in(self, model: str) -> np.ndarray:
         """P(the deal is won inside the period) under `model`."""
@@ -585,4 +633,5 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
         slips=slips,
         probabilities=probabilities,
         episodes=known.entries,
+        new_business=new_business(scope, period, as_of, policy),
     )
