@@ -66,6 +66,7 @@ def _snapshot(inputs) -> tuple:
         inputs.ids.tolist(),
         inputs.cents.tolist(),
         inputs.booked_cents,
+        inputs.new_business,  # what deals created later brought in, as known that day
         np.round(inputs.p_in, 12).tolist(),
         {model: np.round(inputs.coming_in(model), 12).tolist() for model in MC_MODELS},
     )
