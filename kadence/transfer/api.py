@@ -15,7 +15,7 @@ from ninja.responses import Status, codes_4xx
 from kadence.accounts.schemas import AccountFiltersQuery, ContactFiltersQuery
 from kadence.activities.schemas import ActivityFiltersQuery
 from kadence.core.api import ApiRequest
-from kadence.core.errors import PermissionDenied, ValidationFailed
+from kadence.core.errors import ValidationFailed
 from kadence.core.export import export_response
 from kadence.core.pagination import paginate
 from kadence.core.schemas import ErrorOut, IdPath, PageOut, PageQuery, page_out
@@ -218,8 +218,8 @@ def get_export_job(request: ApiRequest, job_id: ExportJobId) -> dict[str, Any]:
     url_name="export_job_download",
 )
 def download_export_job(request: ApiRequest, job_id: ExportJobId) -> Any:
-    """The file of a finished export: to its author or an admin only (404 to anyone else; 409 while it
-    is not ready)."""
+    """The file of a finished export: to its author or an admin only (404 to anyone else; 422
+    `export_not_ready` while it is not ready)."""
     job = export_jobs.export_job_file(request.auth, job_id)
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
 
@@ -359,9 +359,9 @@ def import_bad_rows(request: ApiRequest, job_id: ImportId, format: Format = "xls
 
 @imports_router.get("/import-mappings", response={200: list[SavedMappingOut], codes_4xx: ErrorOut})
 def list_mappings(request: ApiRequest, kind: Kind | None = None) -> Any:
-    """The saved mappings (of `kind`)."""
+    """The saved mappings (of `kind`): to those who import (managers, directors, admins); none to others."""
     if not can_import(request.auth):
-        raise PermissionDenied(_("Only managers, directors and admins import data."))
+        return []
     return list(selectors.import_mappings(kind)[:500])
 
 

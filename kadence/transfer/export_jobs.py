@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kadence.core.errors import Conflict, NotFound
+from kadence.core.errors import Conflict, NotFound, ValidationFailed
 from kadence.core.export import FORMATS_OFFERED
 from kadence.core.models import User
 from kadence.core.visibility import access_export_job, visible_export_jobs
@@ -120,10 +120,13 @@ def export_job_progress(job: ExportJob) -> JobProgress | None:
 
 def export_job_file(user: User, job_id: int) -> ExportJob:
     """The export whose file `user` may download: their own, or any for an admin (NotFound otherwise, and
-    when its file is gone); a Conflict while it is not ready."""
+    when its file is gone); ValidationFailed (422 `export_not_ready`) while it is not ready: a GET
+    answers 401, 404 or 422 (config/api.py operation_errors)."""
     job = access_export_job(user, job_id)
     if job.status != Status.DONE:
-        raise Conflict(_("This export is not ready."), code="export_not_ready")
+        raise ValidationFailed(
+            _("This export is not ready: poll it until its status is done."), code="export_not_ready"
+        )
     if not job.file or not job.file.storage.exists(job.file.name):
         raise NotFound(_("This export's file is no longer kept."))
     return job

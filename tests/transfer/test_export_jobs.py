@@ -175,10 +175,11 @@ def test_the_api_refuses_a_big_get_and_a_post_gives_a_job_to_poll_then_the_file(
     assert load_workbook(io.BytesIO(_body(file))).active.max_row == 4  # header + 3
     listed = client.get("/api/export-jobs", **auth).json()
     assert [j["id"] for j in listed["items"]] == [body["id"]]
-    # an explicit start, whatever the size; while queued its file is not ready (409)
+    # an explicit start, whatever the size; while queued its file is not ready (422 export_not_ready)
     started = client.post("/api/exports/accounts", {}, **auth)
     assert started.status_code == 202 and started.json()["list"] == "accounts"
-    assert client.get(started.json()["url"] + "/download", **auth).status_code == 409
+    not_ready = client.get(started.json()["url"] + "/download", **auth)
+    assert not_ready.status_code == 422 and not_ready.json()["code"] == "export_not_ready"
 
 
 def test_progress_is_reported_while_the_file_is_written(org, small_threshold, monkeypatch):
