@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.forms import ServiceForm, UserChoiceField
+from kadence.activities import services
 from kadence.activities.models import Activity
 from kadence.activities.selectors import ActivityFilters
 from kadence.core.formfields import DateField, choice_field, model_choice_field
@@ -21,19 +22,7 @@ class ActivityForm(ServiceForm):
     """Log or plan an activity. The account is fixed by the page; the opportunity is chosen from the
     account's deals (on create only: the service keeps it on update), contacts from its contacts."""
 
-    service_fields = {
-        name: name
-        for name in (
-            "kind",
-            "subject",
-            "date",
-            "done",
-            "is_effective",
-            "outcome",
-            "next_step",
-            "next_step_date",
-        )
-    }
+    service_fields = {name: name for name in services.FIELDS}  # what the service takes, defined once there
 
     kind = forms.ChoiceField(label=_("kind"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("subject"), max_length=200)

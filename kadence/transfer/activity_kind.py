@@ -182,16 +182,7 @@ def _flag_choices() -> list[tuple[str, Any]]:
 
 class ActivityImport(Kind):
     entity = ENTITY
-    SERVICE_FIELDS = (
-        "kind",
-        "subject",
-        "date",
-        "done",
-        "is_effective",
-        "outcome",
-        "next_step",
-        "next_step_date",
-    )
+    SERVICE_FIELDS = activity_services.FIELDS  # what activity_create takes, defined once there
     UPDATABLE = ("done", "is_effective", "outcome", "next_step", "next_step_date")
 
     def read(self, row: Row) -> None:

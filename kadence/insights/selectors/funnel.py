@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -337,6 +338,11 @@ def _flows_summary(
         .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days"))
         .order_by()
     )
+    _add_flows(rows, flows)
+
+
+def _add_flows(rows: Any, flows: Flows) -> None:
+    """Add grouped flow rows (kind, from and to stage; n, amount_sum, cycle) to `flows`."""
     for r in rows:
         if r["n"]:
             flows.add(
@@ -359,14 +365,7 @@ def _flows_daily(template: ProcessTemplate, start: date, as_of: date, flows: Flo
         .annotate(n=Sum("count"), amount_sum=Sum("amount"), cycle=Sum("cycle_days"))
         .order_by()
     )
-    for r in rows:
-        if r["n"]:
-            flows.add(
-                (r["kind"], r["from_stage_id"], r["to_stage_id"]),
-                r["n"],
-                r["amount_sum"] or ZERO,
-                r["cycle"] or 0,
-            )
+    _add_flows(rows, flows)
     return True
 
 
