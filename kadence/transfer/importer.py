@@ -54,11 +54,12 @@ from kadence.pipeline.models import (
     StageChange,
 )
 from kadence.transfer import progress
-from kadence.transfer.fields import AMOUNT, DATE, REF, REFS, TEXT, Field, fields_of
+from kadence.transfer.fields import AMOUNT, DATE, FIELDS, REF, REFS, TEXT, Field, fields_of
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.reader import CONTROL, Sheet, open_sheet
 
 CHUNK = 2_000
+FIELD_KEYS = {kind: {f.key for f in fields} for kind, fields in FIELDS.items()}
 MEMO = 100_000
 AMBIGUOUS = object()
 SEPARATORS = str.maketrans({c: "," for c in "，、;；|/\n"})
@@ -414,7 +415,9 @@ def _json_value(value: Any) -> Any:
 
 class AccountImport(Kind):
     entity = "accounts.account"
-    SERVICE_FIELDS = ("name", "address", "size", "status", "buying_power", "currency", "notes")
+    # the account service's fields that the import reads under the same name (industry and region are
+    # looked up: their ids are given apart)
+    SERVICE_FIELDS = tuple(f for f in account_services.ACCOUNT_FIELDS if f in FIELD_KEYS["accounts"])
 
     def match(self, rows: list[Row]) -> None:
         codes = {r.values["credit_code"] for r in rows if r.values.get("credit_code")}
@@ -545,16 +548,8 @@ class AccountRefs:
 
 class ContactImport(Kind):
     entity = "accounts.contact"
-    SERVICE_FIELDS = (
-        "name",
-        "title",
-        "phone",
-        "email",
-        "buying_roles",
-        "attitude",
-        "influence",
-        "notes",
-    )
+    # the contact service's fields that the import reads under the same name
+    SERVICE_FIELDS = tuple(f for f in account_services.CONTACT_FIELDS if f in FIELD_KEYS["contacts"])
 
     def match(self, rows: list[Row]) -> None:
         AccountRefs.resolve(self.user, rows)
