@@ -67,7 +67,10 @@ FILE_CHUNK = 1 << 20
 # Tables left out of the archive, and why (written into the manifest as well).
 EXCLUDED = {
     "django_session": "sign-ins bound to the source's SECRET_KEY; a copy would be a copy of live credentials",
+    "transfer_exportjob": "list exports written in the background: copies of data the archive holds, kept 7 days",
 }
+# Folders of MEDIA_ROOT left out with them (the export files).
+EXCLUDED_MEDIA = ("exports/",)
 
 # The tables `migrate` itself fills (content types, permissions, and the configuration Kadence's data
 # migrations seed). A freshly migrated database has rows in these and in no other; `restore` replaces
@@ -329,8 +332,9 @@ def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
         dirs.sort()
         for name in sorted(files):
             path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                yield path.relative_to(root).as_posix(), path
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and not path.is_symlink() and not rel.startswith(EXCLUDED_MEDIA):
+                yield rel, path
 
 
 def backup(target: str | os.PathLike[str], *, progress: Progress | None = None) -> dict[str, Any]:

@@ -415,3 +415,20 @@ def test_the_commands_show_progress_and_keep_an_existing_file(company, tmp_path)
         call_command("backup", str(path), stdout=StringIO())
     call_command("backup", str(path), "--force", stdout=StringIO())
     assert django_settings.MEDIA_ROOT  # the fixture's folder, not the real one
+
+
+def test_exports_written_in_the_background_are_left_out(company, media, tmp_path):
+    """They are copies of data the archive holds, kept a week: neither their rows nor their files."""
+    from django.core.files.base import ContentFile
+
+    from kadence.transfer.models import ExportJob
+
+    job = ExportJob.objects.create(
+        created_by=company.owner, list_name="opportunities", format="csv", filters={}, status="done"
+    )
+    job.file.save("opportunities.csv", ContentFile(b"\xef\xbb\xbfname\n"), save=True)
+    assert job.file.name.startswith("exports/")
+    manifest = backup(tmp_path / "kadence.zip")
+    assert "transfer_exportjob" not in {t["table"] for t in manifest["tables"]}
+    assert not [f for f in manifest["files"] if f["path"].startswith("exports/")]
+    assert any(f["path"].startswith("evidence/") for f in manifest["files"])
