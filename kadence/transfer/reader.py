@@ -105,7 +105,7 @@ def open_sheet(handle: IO[bytes], kind: str, *, encoding: str = "", sheet: str =
             headers = [_header(h).lstrip("\ufeff") for h in next(reader, [])]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise ValidationFailed(_("The file cannot be read: %(error)s") % {"error": exc}) from None
-        return Sheet(headers, [], _decoding(reader, encoding))
+        return Sheet(headers, [], _decoding(reader, encoding, text))
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(handle)
         names = list(book.sheet_names)
@@ -122,7 +122,9 @@ def open_sheet(handle: IO[bytes], kind: str, *, encoding: str = "", sheet: str =
     return Sheet(headers, names, rows)
 
 
-def _decoding(reader: Any, encoding: str) -> Iterator[list[str]]:
+def _decoding(reader: Any, encoding: str, text: io.TextIOWrapper) -> Iterator[list[str]]:
+    """The CSV's rows; at the end (or when abandoned) the text layer lets go of the file without closing
+    it: the caller owns the file (an upload is still hashed and stored after it was read)."""
     try:
         yield from reader
     except UnicodeDecodeError:
@@ -132,3 +134,5 @@ def _decoding(reader: Any, encoding: str) -> Iterator[list[str]]:
         ) from None
     except csv.Error as exc:
         raise ValidationFailed(_("The file cannot be read: %(error)s") % {"error": exc}) from None
+    finally:
+        text.detach()

@@ -42,15 +42,6 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _count_rows(job: ImportJob) -> int:
-    """The number of data rows (for progress; empty lines are not rows)."""
-    sheet, handle = importer.open_job_sheet(job)
-    try:
-        return sum(1 for _ in sheet.rows())
-    finally:
-        handle.close()
-
-
 @transaction.atomic
 def import_job_create(
     user: User, *, kind: str, upload: File, encoding: str = "", sheet: str = "", mapping: str = ""
@@ -72,6 +63,9 @@ def import_job_create(
     headers = [h for h in parsed.headers]
     if not any(headers):
         raise ValidationFailed(_("The first row must hold the column headers."), {"file": [_("No headers.")]})
+    # the data rows (for progress; empty lines are not rows), read before the file is stored: a file
+    # that cannot be read to its end is refused and leaves nothing behind
+    total_rows = sum(1 for _ in parsed.rows())
     saved = ImportMapping.objects.filter(kind=kind, name=mapping).first() if mapping else None
     if mapping and saved is None:
         raise ValidationFailed(
@@ -92,13 +86,12 @@ def import_job_create(
         values=saved.values if saved else {},
         defaults=saved.defaults if saved else {},
         mapping_name=saved.name if saved else "",
+        total_rows=total_rows,
         created_by=user,
     )
     upload.seek(0)
     job.file.save(name, upload, save=False)
     job.save()
-    job.total_rows = _count_rows(job)
-    job.save(update_fields=["total_rows"])
     return job
 
 

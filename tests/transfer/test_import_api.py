@@ -171,3 +171,23 @@ def test_a_bad_file_is_refused_with_a_message(client, token_for, org, name, cont
     assert response.status_code == 422, response.content
     assert response.json()["detail"]
     assert not ImportJob.objects.exists()
+
+
+def test_a_file_that_breaks_off_midway_is_refused_and_nothing_is_stored(
+    client, token_for, org, settings, tmp_path
+):
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # this test's own: nothing stored in it
+
+    # valid UTF-8 as far as the encoding is sniffed (64 KB), then bytes that are not
+    body = "客户名称,金额\n".encode() + "甲方单位,1\n".encode() * 40000 + b"\xff\xfe\xfd,2\n"
+    response = client.post(
+        "/api/imports",
+        {"kind": "accounts", "file": SimpleUploadedFile("断尾.csv", body)},
+        **token_for(org.mona),
+    )
+    assert response.status_code == 422 and response.json()["detail"]
+    assert not ImportJob.objects.exists()
+    imports = Path(settings.MEDIA_ROOT) / "imports"
+    assert not (imports.exists() and any(p.is_file() for p in imports.rglob("*")))
