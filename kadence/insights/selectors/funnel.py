@@ -249,34 +249,13 @@ def _open_then(
             )
             .order_by()
         )
-        parts.append(
-            stood.replaced.filter(stage_id__in=stage_ids)
-            .values(to_stage_id=F("stage_id"))
-            .annotate(
-                n=Count("id"),
-                amount_sum=Sum("amount"),
-                w=Sum(WEIGHTED),
-                days=Sum("entered_day"),
-                qualified=Count("id", filter=qualified(ladder)),
-            )
-            .order_by()
-        )
+        parts.append(_deal_sums(stood.replaced.filter(stage_id__in=stage_ids), ladder))
         signs += [1, -1]
     elif stood.kept is not None:
         kept = scope.filter(stood.kept.filter(stage_id__in=stage_ids))
         if sliced is not None:
             kept = kept.filter(opportunity_id__in=sliced)
-        parts.append(
-            kept.values(to_stage_id=F("stage_id"))
-            .annotate(
-                n=Count("id"),
-                amount_sum=Sum("amount"),
-                w=Sum(WEIGHTED),
-                days=Sum("entered_day"),
-                qualified=Count("id", filter=qualified(ladder)),
-            )
-            .order_by()
-        )
+        parts.append(_deal_sums(kept, ladder))
         signs.append(1)
     return _fill(rows, _merge(parts, "to_stage_id", signs), "to_stage_id", as_of)
 
@@ -339,6 +318,21 @@ def _flows_summary(
         .order_by()
     )
     _add_flows(rows, flows)
+
+
+def _deal_sums(rows: Any, ladder: Any) -> Any:
+    """Snapshot deal rows summed per stage: count, amount, weighted, entry days, qualified."""
+    return (
+        rows.values(to_stage_id=F("stage_id"))
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            w=Sum(WEIGHTED),
+            days=Sum("entered_day"),
+            qualified=Count("id", filter=qualified(ladder)),
+        )
+        .order_by()
+    )
 
 
 def _add_flows(rows: Any, flows: Flows) -> None:
