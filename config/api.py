@@ -43,6 +43,7 @@ from kadence.insights.api import calibration, changes, forecast, funnel, ideal, 
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
 from kadence.planning.api import targets
+from kadence.rhythm.api import routers as rhythm
 from kadence.transfer.api import imports_router as imports
 from kadence.transfer.api import router as exports
 
@@ -229,6 +230,8 @@ for extra_router in [*deal_control, *reports]:
     api.add_router("", extra_router)
 api.add_router("", exports)
 api.add_router("", imports)
+for rhythm_router in rhythm:
+    api.add_router("", rhythm_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kadence.planning",
     "kadence.insights",
     "kadence.transfer",
+    "kadence.rhythm",
     "kadence.demo",
 ]
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("kadence.planning.urls")),
     path("", include("kadence.insights.urls")),
     path("", include("kadence.transfer.urls")),
+    path("", include("kadence.rhythm.urls")),
 ]

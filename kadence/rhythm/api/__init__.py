@@ -1,0 +1,5 @@
+"""The rhythm over the API: one router per part."""
+
+from ninja import Router
+
+routers: list[Router] = []

@@ -1,0 +1,1 @@
+"""The rhythm's models, one module per part, each imported here so that Django finds them."""
