@@ -55,6 +55,19 @@ class Activity(models.Model):
     deal_team = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
+
+    class Result(models.TextChoices):
+        """What a contact with the customer achieved, as the rep says (the effective-visit rule reads it)."""
+
+        NONE = "", _("Nothing of the three")
+        FOUND = "found", _("Found an opportunity")
+        ADVANCED = "advanced", _("Advanced an opportunity")
+        SOLVED = "solved", _("Solved a customer's problem")
+
+    # db_default: the bulk writers (demo, imports, restore) that COPY without the column get the empty result
+    result = models.CharField(
+        _("result"), max_length=10, choices=Result.choices, default="", db_default="", blank=True
+    )
     is_effective = models.BooleanField(_("effective"), default=False)
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
