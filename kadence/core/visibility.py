@@ -724,3 +724,58 @@ def can_read_calibration(user: User) -> bool:
     statistics with no deal data in it: everyone signed in reads the same figures, whatever their
     report scope. Changing it is can_change_calibration."""
     return user.is_authenticated and user.is_active
+
+
+# --- rhythm: pack ---
+# The weekly 1x1 pack of a seller (issue 13 §6): the seller reads their own; a manager or director the
+# packs of the sellers placed in their units; an admin every seller's. Only the seller's manager and
+# above write in it (notes, actions); the seller may mark done the actions they own. The approval inbox
+# (issue 13 §5) is for managers, directors and admins.
+
+
+def pack_readers_q(user: User) -> Q:
+    """The sellers whose packs `user` may read, as a filter on users."""
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return sellers_q()
+    if not scope:
+        return Q(pk=user.pk) & sellers_q()
+    return sellers_q() & (Q(pk=user.pk) | Q(org_unit_id__in=sorted(scope)))
+
+
+def pack_reps(user: User) -> QuerySet[User]:
+    """The active sellers whose packs `user` may open, by name."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    return (
+        User.objects.filter(pack_readers_q(user), is_active=True)
+        .select_related("org_unit")
+        .order_by("display_name", "username")
+    )
+
+
+def access_pack_rep(user: User, rep_id: int) -> User:
+    """The seller whose pack `user` asks for, or NotFound (not a seller, or not theirs to read)."""
+    rep = (
+        User.objects.filter(pack_readers_q(user), pk=rep_id).select_related("org_unit").first()
+        if user.is_authenticated
+        else None
+    )
+    if rep is None:
+        raise NotFound(_("Unknown seller."))
+    return rep
+
+
+def can_write_pack(user: User, rep: User) -> bool:
+    """The rep's manager and above (a lead whose units hold the rep, or an admin), never the rep."""
+    return can_lead(user) and user.pk != rep.pk and in_scope(user, rep.org_unit_id)
+
+
+def can_mark_pack_action(user: User, rep: User, owner_id: int) -> bool:
+    """Who may mark an action of `rep`'s pack done: whoever writes the pack, or the rep for their own."""
+    return can_write_pack(user, rep) or (user.pk == rep.pk and owner_id == user.pk)
+
+
+def uses_inbox(user: User) -> bool:
+    """The approval inbox is for managers, directors and admins."""
+    return user.is_authenticated and can_lead(user)

@@ -2,4 +2,7 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.rhythm.inbox.api import router as inbox_router
+from kadence.rhythm.pack.api import router as pack_router
+
+routers: list[Router] = [inbox_router, pack_router]

@@ -1,1 +1,4 @@
 """The rhythm's models, one module per part, each imported here so that Django finds them."""
+
+from kadence.rhythm.inbox.models import *  # noqa: F401,F403
+from kadence.rhythm.pack.models import *  # noqa: F401,F403

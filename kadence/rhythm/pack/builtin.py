@@ -1,0 +1,336 @@
+"""The pack's own sections (METHODOLOGY §10.5): funnel changes since last week, moved / stalled /
+slipped deals, forecast vs last submission, V值 and quota position, expense warnings. Each reuses the
+report that already answers it (kadence.insights, kadence.planning, kadence.deals) for the rep as the
+viewer may see them; none recomputes a report of its own. Each context is plain data (see sections)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kadence.core.models import User
+from kadence.core.visibility import Scope
+from kadence.deals.selectors.expenses import expense_alerts
+from kadence.domain import forecast as fc
+from kadence.domain.periods import Period, period_containing
+from kadence.domain.vvalue import quota_position
+from kadence.insights.selectors.changes import DealChange, pipeline_changes
+from kadence.insights.selectors.stalled import reason_text, stalled_report
+from kadence.planning.selectors.forecast import records_for, scope_period_groups
+from kadence.planning.selectors.targets import target_for
+from kadence.rhythm.pack.pdf import text
+from kadence.rhythm.pack.sections import Section, Table, register
+
+QUOTA_PERIOD = "quarter"  # the period of the quota, the forecast and V值: the quarter holding the week
+DEALS_SHOWN = 10  # deals listed per kind (moved, stalled, slipped); the counts cover all of them
+
+
+def week_end(week_start: date) -> date:
+    return week_start + timedelta(days=6)
+
+
+def as_of(week_start: date) -> date:
+    """The day a pack's figures are for: the week's Sunday, or today during the week."""
+    return min(week_end(week_start), timezone.localdate())
+
+
+def quota_period(week_start: date) -> Period:
+    return period_containing(QUOTA_PERIOD, as_of(week_start))
+
+
+def _window(week_start: date) -> tuple[date, date]:
+    """From the end of the Sunday before the week to the end of its as-of day."""
+    return week_start - timedelta(days=1), as_of(week_start)
+
+
+# --- funnel changes since last week -------------------------------------------------------------
+
+
+def changes_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    date_from, date_to = _window(week_start)
+    report = pipeline_changes(viewer, owner_id=rep.pk, date_from=date_from, date_to=date_to, page_size=1)
+    return {
+        "date_from": report.date_from,
+        "date_to": report.date_to,
+        "bars": [
+            {"code": b.code, "label": b.label, "sign": b.sign, "count": b.count, "amount": b.amount}
+            for b in report.bars
+        ],
+    }
+
+
+# --- moved / stalled / slipped deals --------------------------------------------------------------
+
+
+def _change_row(change: DealChange, stages: dict[int, Any]) -> dict[str, Any]:
+    before, after = change.before, change.after
+
+    def stage(state: Any) -> str:
+        found = stages.get(state.stage_id) if state is not None else None
+        return found.name if found is not None else ""
+
+    return {
+        "id": change.opp.pk,
+        "name": change.opp.name,
+        "account": change.opp.account.name,
+        "amount": (after or before).amount if (after or before) else Decimal(0),
+        "stage_before": stage(before),
+        "stage_after": stage(after),
+        "close_before": before.close if before else None,
+        "close_after": after.close if after else None,
+    }
+
+
+def _bar_deals(viewer: User, rep: User, week_start: date, bar: str) -> dict[str, Any]:
+    date_from, date_to = _window(week_start)
+    report = pipeline_changes(
+        viewer, owner_id=rep.pk, date_from=date_from, date_to=date_to, bar=bar, page_size=DEALS_SHOWN
+    )
+    return {"count": report.page.count, "deals": [_change_row(c, report.stages) for c in report.page.items]}
+
+
+def deals_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    stalled = stalled_report(viewer, owner_id=rep.pk, page_size=DEALS_SHOWN, as_of=as_of(week_start))
+    return {
+        "moved_forward": _bar_deals(viewer, rep, week_start, "moved_forward"),
+        "moved_back": _bar_deals(viewer, rep, week_start, "moved_back"),
+        "slipped": _bar_deals(viewer, rep, week_start, "pushed_out"),
+        "stalled": {
+            "count": stalled.counts["total"],
+            "deals": [
+                {
+                    "id": row.opp.pk,
+                    "name": row.opp.name,
+                    "account": row.opp.account.name,
+                    "amount": row.opp.amount,
+                    "stage": row.opp.stage.name,
+                    "days_stalled": row.days_stalled,
+                    "reasons": [reason_text(r) for r in row.reasons],
+                }
+                for row in stalled.page.items
+            ],
+        },
+    }
+
+
+# --- forecast vs last submission -------------------------------------------------------------------
+
+
+def _period_totals(rep: User, period: Period, day: date) -> fc.CategoryTotals:
+    return fc.totals_sum(g.totals for g in scope_period_groups(Scope(owner=rep), period, day))
+
+
+def forecast_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    period = quota_period(week_start)
+    day = as_of(week_start)
+    now = _period_totals(rep, period, day)
+    record = records_for(period, Q(user_id=rep.pk)).get(rep.pk)
+    figures = ("booked", "commit", "best_case", "pipeline")
+    current = {name: now.figure(name).amount for name in figures}
+    current["weighted"] = now.weighted
+    current["forecast"] = now.commit_call
+    submitted = None
+    if record is not None:
+        s = record.submission
+        submitted = {
+            "id": s.pk,
+            "submitted_at": s.submitted_at,
+            "booked": s.booked,
+            "commit": s.commit,
+            "best_case": s.best_case,
+            "pipeline": s.pipeline,
+            "weighted": s.weighted,
+            "forecast": s.forecast,
+            "adjusted": record.adjustment.forecast if record.adjustment else None,
+            "of_record": record.forecast,
+        }
+    rows = [
+        {
+            "code": name,
+            "label": str(LABELS[name]),
+            "now": current[name],
+            "submitted": submitted[name] if submitted else None,
+            "delta": current[name] - submitted[name] if submitted else None,
+        }
+        for name in (*figures, "weighted")
+    ]
+    return {
+        "period_label": period.label,
+        "period_start": period.start,
+        "rows": rows,
+        "submission": submitted,
+        "call_now": current["forecast"],
+    }
+
+
+LABELS = {
+    "booked": _("Booked"),
+    "commit": _("Commit"),
+    "best_case": _("Best case"),
+    "pipeline": _("Pipeline"),
+    "weighted": _("Weighted"),
+}
+
+
+# --- V值 and quota position ----------------------------------------------------------------------
+
+
+def quota_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    period = quota_period(week_start)
+    day = as_of(week_start)
+    totals = _period_totals(rep, period, day)
+    quota = target_for(Scope(owner=rep), period.kind, period.start)
+    position = quota_position(quota, totals.booked.amount, totals.open_amount)
+    return {
+        "period_label": period.label,
+        "days_left": max((period.end - day).days, 0),
+        "quota": position.quota,
+        "booked": position.booked,
+        "remaining_quota": position.remaining_quota,
+        "remaining_opportunity": position.remaining_opportunity,
+        "remaining_opportunity_weighted": totals.weighted,
+        "open_count": totals.open_count,
+        "v": position.v,
+        "met": position.met,
+        "below_one": position.below_one,
+        "attainment": position.attainment,
+    }
+
+
+# --- expense warnings ------------------------------------------------------------------------------
+
+
+def expenses_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    # the rep's own open deals (expense_alerts counts a seller's own deals); the viewer reads the pack
+    alerts = expense_alerts(rep, limit=DEALS_SHOWN)
+    return {
+        "alerts": [
+            {
+                "id": a.opp_id,
+                "name": a.name,
+                "account": a.account,
+                "state": a.state,
+                "budget": a.usage.budget,
+                "spent": a.usage.spent,
+                "used_pct": a.usage.used_pct,
+            }
+            for a in alerts
+        ]
+    }
+
+
+# --- the sections on paper (kadence.rhythm.pack.pdf) ------------------------------------------------
+
+
+def _t(value: Any) -> str:
+    return text(value)
+
+
+def changes_pdf(ctx: dict[str, Any]) -> list[Table]:
+    rows = [[str(_("Change")), str(_("Deals")), str(_("Amount"))]]
+    rows += [[b["label"], _t(b["count"]), _t(b["amount"])] for b in ctx["bars"]]
+    return [(f"{_t(ctx['date_from'])} → {_t(ctx['date_to'])}", rows)]
+
+
+def deals_pdf(ctx: dict[str, Any]) -> list[Table]:
+    tables: list[Table] = []
+    for key, caption in (
+        ("moved_forward", _("Moved forward")),
+        ("moved_back", _("Moved back")),
+        ("slipped", _("Slipped (close date pushed out)")),
+    ):
+        block = ctx[key]
+        rows = [[str(_("Opportunity")), str(_("Stage")), str(_("Close date")), str(_("Amount"))]]
+        rows += [
+            [
+                f"{d['name']} · {d['account']}",
+                f"{d['stage_before']} → {d['stage_after']}",
+                f"{_t(d['close_before'])} → {_t(d['close_after'])}",
+                _t(d["amount"]),
+            ]
+            for d in block["deals"]
+        ]
+        tables.append((f"{caption} ({block['count']})", rows))
+    stalled = ctx["stalled"]
+    rows = [[str(_("Opportunity")), str(_("Stage")), str(_("Days stalled")), str(_("Why"))]]
+    rows += [
+        [f"{d['name']} · {d['account']}", d["stage"], _t(d["days_stalled"]), "; ".join(d["reasons"])]
+        for d in stalled["deals"]
+    ]
+    tables.append((f"{_('Stalled')} ({stalled['count']})", rows))
+    return tables
+
+
+def forecast_pdf(ctx: dict[str, Any]) -> list[Table]:
+    rows = [[str(_("Figure")), str(_("Now")), str(_("Last submission")), str(_("Change"))]]
+    rows += [[r["label"], _t(r["now"]), _t(r["submitted"]), _t(r["delta"])] for r in ctx["rows"]]
+    sub = ctx["submission"]
+    if sub:
+        rows.append([str(_("Forecast of record")), _t(ctx["call_now"]), _t(sub["of_record"]), ""])
+    return [(ctx["period_label"], rows)]
+
+
+def quota_pdf(ctx: dict[str, Any]) -> list[Table]:
+    rows = [
+        [str(_("Quota")), _t(ctx["quota"])],
+        [str(_("Booked")), _t(ctx["booked"])],
+        [str(_("Remaining quota")), _t(ctx["remaining_quota"])],
+        [str(_("Remaining opportunity")), _t(ctx["remaining_opportunity"])],
+        [str(_("V值")), _t(ctx["v"]) + (" ⚠ < 1" if ctx["below_one"] else "")],
+        [str(_("Days left")), _t(ctx["days_left"])],
+    ]
+    return [(ctx["period_label"], [[str(_("Figure")), str(_("Value"))], *rows])]
+
+
+def expenses_pdf(ctx: dict[str, Any]) -> list[Table]:
+    rows = [[str(_("Opportunity")), str(_("Budget")), str(_("Spent")), str(_("Used"))]]
+    rows += [
+        [f"{a['name']} · {a['account']}", _t(a["budget"]), _t(a["spent"]), f"{_t(a['used_pct'])} %"]
+        for a in ctx["alerts"]
+    ]
+    return [("", rows)]
+
+
+register(
+    Section(
+        "changes",
+        _("Funnel changes since last week"),
+        "rhythm/pack/_changes.html",
+        changes_context,
+        10,
+        changes_pdf,
+    )
+)
+register(
+    Section(
+        "deals",
+        _("Moved, stalled and slipped deals"),
+        "rhythm/pack/_deals.html",
+        deals_context,
+        20,
+        deals_pdf,
+    )
+)
+register(
+    Section(
+        "forecast",
+        _("Forecast vs last submission"),
+        "rhythm/pack/_forecast.html",
+        forecast_context,
+        30,
+        forecast_pdf,
+    )
+)
+register(
+    Section("quota", _("V值 and quota position"), "rhythm/pack/_quota.html", quota_context, 50, quota_pdf)
+)
+register(
+    Section(
+        "expenses", _("Expense warnings"), "rhythm/pack/_expenses.html", expenses_context, 60, expenses_pdf
+    )
+)
