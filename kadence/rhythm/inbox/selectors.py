@@ -34,14 +34,14 @@ from kadence.core.visibility import ALL, Scope, scope_unit_ids, uses_inbox
 from kadence.deals.models import GateApproval
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.domain import expenses as expense_domain
-from kadence.domain.periods import period_containing
+from kadence.domain.periods import PeriodKind, period_containing
 from kadence.pipeline.models import ExitCriterion, Opportunity, StageChange
 from kadence.planning.selectors.forecast import records_for, submission_q
 from kadence.rhythm.inbox.models import InboxReview
 
 LIMIT = 50
 OVERRIDE_DAYS = 30
-FORECAST_PERIOD = "quarter"
+FORECAST_PERIOD: PeriodKind = "quarter"
 EXPENSE_SCAN = 200  # expense alerts read (the "over" ones come first); the count says "at least" past it
 
 

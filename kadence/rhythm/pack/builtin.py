@@ -6,7 +6,6 @@ viewer may see them; none recomputes a report of its own. Each context is plain 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -14,19 +13,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import User
-from kadence.core.visibility import Scope
+from kadence.core.visibility import Scope, resolve_scope
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.domain import forecast as fc
-from kadence.domain.periods import Period, period_containing
+from kadence.domain.periods import Period, PeriodKind, period_containing
 from kadence.domain.vvalue import quota_position
-from kadence.insights.selectors.changes import DealChange, pipeline_changes
+from kadence.insights.selectors import changes
+from kadence.insights.selectors.changes import State, pipeline_changes
 from kadence.insights.selectors.stalled import reason_text, stalled_report
+from kadence.pipeline.models import Opportunity, Stage
 from kadence.planning.selectors.forecast import records_for, scope_period_groups
 from kadence.planning.selectors.targets import target_for
 from kadence.rhythm.pack.pdf import text
-from kadence.rhythm.pack.sections import Section, Table, register
+from kadence.rhythm.pack.sections import Section, Table, memo, register
 
-QUOTA_PERIOD = "quarter"  # the period of the quota, the forecast and V值: the quarter holding the week
+QUOTA_PERIOD: PeriodKind = (
+    "quarter"  # the period of the quota, the forecast and V值: the quarter holding the week
+)
 DEALS_SHOWN = 10  # deals listed per kind (moved, stalled, slipped); the counts cover all of them
 
 
@@ -67,39 +70,62 @@ def changes_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]
 # --- moved / stalled / slipped deals --------------------------------------------------------------
 
 
-def _change_row(change: DealChange, stages: dict[int, Any]) -> dict[str, Any]:
-    before, after = change.before, change.after
+def _stage_name(stages: dict[int, Stage], state: State | None) -> str:
+    found = stages.get(state.stage_id) if state is not None else None
+    return found.name if found is not None else ""
 
-    def stage(state: Any) -> str:
-        found = stages.get(state.stage_id) if state is not None else None
-        return found.name if found is not None else ""
 
-    return {
-        "id": change.opp.pk,
-        "name": change.opp.name,
-        "account": change.opp.account.name,
-        "amount": (after or before).amount if (after or before) else Decimal(0),
-        "stage_before": stage(before),
-        "stage_after": stage(after),
-        "close_before": before.close if before else None,
-        "close_after": after.close if after else None,
+def _moves(viewer: User, rep: User, week_start: date) -> dict[str, dict[str, Any]]:
+    """The rep's deals that moved forward, moved back or slipped (close date pushed out) in the week,
+    classified by the "what changed" report's own rules (kadence.insights.selectors.changes: its window
+    check, the deals' states at both ends, its classification), in one pass over the history instead of
+    one report per bar; the largest deals first, DEALS_SHOWN of each."""
+    today = timezone.localdate()
+    date_from, date_to = changes.window(*_window(week_start), today)
+    scope = resolve_scope(viewer, owner_id=rep.pk)
+    rows = changes._states(scope, date_from, date_to, today)
+    stages = {s.pk: s for s in Stage.objects.all()}
+    order = {pk: s.order for pk, s in stages.items()}
+    found: dict[str, list[tuple[int, State | None, State | None]]] = {b: [] for b in MOVE_BARS.values()}
+    for opp_id, (before, after, _now) in rows.items():
+        for code in changes._classify(before, after, order):
+            if code in found:
+                found[code].append((opp_id, before, after))
+    shown = {
+        code: sorted(items, key=lambda i: (-changes._shown(i[1], i[2]), i[0]))[:DEALS_SHOWN]
+        for code, items in found.items()
     }
+    ids = sorted({opp_id for items in shown.values() for opp_id, _b, _a in items})
+    deals = Opportunity.objects.select_related("account").only("pk", "name", "account__name").in_bulk(ids)
+    result: dict[str, dict[str, Any]] = {}
+    for key, code in MOVE_BARS.items():
+        result[key] = {
+            "count": len(found[code]),
+            "deals": [
+                {
+                    "id": opp_id,
+                    "name": deals[opp_id].name,
+                    "account": deals[opp_id].account.name,
+                    "amount": changes._shown(before, after),
+                    "stage_before": _stage_name(stages, before),
+                    "stage_after": _stage_name(stages, after),
+                    "close_before": before.close if before else None,
+                    "close_after": after.close if after else None,
+                }
+                for opp_id, before, after in shown[code]
+                if opp_id in deals
+            ],
+        }
+    return result
 
 
-def _bar_deals(viewer: User, rep: User, week_start: date, bar: str) -> dict[str, Any]:
-    date_from, date_to = _window(week_start)
-    report = pipeline_changes(
-        viewer, owner_id=rep.pk, date_from=date_from, date_to=date_to, bar=bar, page_size=DEALS_SHOWN
-    )
-    return {"count": report.page.count, "deals": [_change_row(c, report.stages) for c in report.page.items]}
+MOVE_BARS = {"moved_forward": "moved_forward", "moved_back": "moved_back", "slipped": "pushed_out"}
 
 
 def deals_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
     stalled = stalled_report(viewer, owner_id=rep.pk, page_size=DEALS_SHOWN, as_of=as_of(week_start))
     return {
-        "moved_forward": _bar_deals(viewer, rep, week_start, "moved_forward"),
-        "moved_back": _bar_deals(viewer, rep, week_start, "moved_back"),
-        "slipped": _bar_deals(viewer, rep, week_start, "pushed_out"),
+        **_moves(viewer, rep, week_start),
         "stalled": {
             "count": stalled.counts["total"],
             "deals": [
@@ -122,7 +148,12 @@ def deals_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
 
 
 def _period_totals(rep: User, period: Period, day: date) -> fc.CategoryTotals:
-    return fc.totals_sum(g.totals for g in scope_period_groups(Scope(owner=rep), period, day))
+    """The rep's deals in the period by forecast category (the forecast report's own roll-up), read
+    once per pack (the forecast and the quota sections share it)."""
+    return memo(
+        ("period_totals", rep.pk, period, day),
+        lambda: fc.totals_sum(g.totals for g in scope_period_groups(Scope(owner=rep), period, day)),
+    )
 
 
 def forecast_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
@@ -134,7 +165,7 @@ def forecast_context(rep: User, week_start: date, viewer: User) -> dict[str, Any
     current = {name: now.figure(name).amount for name in figures}
     current["weighted"] = now.weighted
     current["forecast"] = now.commit_call
-    submitted = None
+    submitted: dict[str, Any] | None = None
     if record is not None:
         s = record.submission
         submitted = {

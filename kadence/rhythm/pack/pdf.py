@@ -81,13 +81,12 @@ def pack_pdf(pack: Pack) -> bytes:
     def table(rows: list[list[str]], header: bool = True) -> Table:
         cells = [[Paragraph(escape(c), body) for c in row] for row in rows]
         t = Table(cells, repeatRows=1 if header else 0, hAlign="LEFT")
-        style = [
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
+        style = TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
         if header:
-            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke))
-        t.setStyle(TableStyle(style))
+            style.add("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)
+        t.setStyle(style)
         return t
 
     for view in pack.sections:

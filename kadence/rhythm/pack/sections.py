@@ -21,11 +21,13 @@ of the section; the rest of the pack is unaffected.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -76,3 +78,30 @@ def sections() -> list[Section]:
             import_module(module)
         _loaded = True
     return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+
+
+# --- figures several sections share, read once per pack ----------------------------------------------
+
+T = TypeVar("T")
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("pack_memo", default=None)
+
+
+@contextmanager
+def pack_scope() -> Iterator[None]:
+    """While a pack is built: `memo` keeps what one section read for the next (outside, it does not)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memo(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` once per pack for `key` (every time outside a pack)."""
+    store = _memo.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    value: T = store[key]
+    return value

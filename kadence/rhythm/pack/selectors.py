@@ -18,7 +18,7 @@ from kadence.core.validation import clean_date
 from kadence.core.visibility import access_pack_rep, can_mark_pack_action, can_write_pack, pack_reps
 from kadence.domain.periods import week_start as monday_of
 from kadence.rhythm.pack.models import PackAction, PackNote
-from kadence.rhythm.pack.sections import Section, sections
+from kadence.rhythm.pack.sections import Section, pack_scope, sections
 
 
 def parse_week(value: Any, today: date | None = None) -> date:
@@ -112,13 +112,14 @@ def build_sections(
     rep: User, week_start: date, viewer: User, only: set[str] | None = None
 ) -> list[SectionView]:
     views = []
-    for section in sections():
-        if only is not None and section.key not in only:
-            continue
-        try:
-            views.append(SectionView(section, section.context(rep, week_start, viewer)))
-        except DomainError as exc:  # a window out of reach, say: the section says so, the pack stands
-            views.append(SectionView(section, {}, str(exc.detail)))
+    with pack_scope():
+        for section in sections():
+            if only is not None and section.key not in only:
+                continue
+            try:
+                views.append(SectionView(section, section.context(rep, week_start, viewer)))
+            except DomainError as exc:  # a window out of reach, say: the section says so, the pack stands
+                views.append(SectionView(section, {}, str(exc.detail)))
     return views
 
 
