@@ -32,22 +32,22 @@ class InboxOut(Schema):
     kinds: list[InboxKindOut]
 
 
-class NoteIn(In):
+class InboxNoteIn(In):
     note: str = Field("", max_length=500)
 
 
-class AdjustIn(In):
+class InboxAdjustIn(In):
     forecast: MoneyIn
     reason: Reason
 
 
-class ReviewIn(In):
+class InboxReviewIn(In):
     kind: Literal["override", "forecast"]
     ref_id: Id = Field(description="The override's stage-change id, or the forecast submission's id.")
     note: str = Field("", max_length=500)
 
 
-class DoneOut(Schema):
+class InboxDoneOut(Schema):
     detail: str
 
 
@@ -66,10 +66,10 @@ def get_inbox(request: ApiRequest) -> dict[str, Any]:
 
 
 @router.post(
-    "/rhythm/inbox/gates/{opp_id}/{criterion_id}/approve", response={200: DoneOut, codes_4xx: ErrorOut}
+    "/rhythm/inbox/gates/{opp_id}/{criterion_id}/approve", response={200: InboxDoneOut, codes_4xx: ErrorOut}
 )
 def approve_gate(
-    request: ApiRequest, opp_id: IdPath, criterion_id: IdPath, payload: NoteIn
+    request: ApiRequest, opp_id: IdPath, criterion_id: IdPath, payload: InboxNoteIn
 ) -> dict[str, Any]:
     """Approve an approval criterion of the deal (kadence.deals gate_approve: the deal is re-checked)."""
     gate_approve(request.auth, opp_id, criterion_id=criterion_id, note=payload.note)
@@ -77,23 +77,29 @@ def approve_gate(
 
 
 @router.post(
-    "/rhythm/inbox/gates/{opp_id}/{criterion_id}/reject", response={200: DoneOut, codes_4xx: ErrorOut}
+    "/rhythm/inbox/gates/{opp_id}/{criterion_id}/reject", response={200: InboxDoneOut, codes_4xx: ErrorOut}
 )
-def reject_gate(request: ApiRequest, opp_id: IdPath, criterion_id: IdPath, payload: NoteIn) -> dict[str, Any]:
+def reject_gate(
+    request: ApiRequest, opp_id: IdPath, criterion_id: IdPath, payload: InboxNoteIn
+) -> dict[str, Any]:
     """Refuse the approval, saying why (`note` required): kept in the deal's audit trail."""
     services.gate_reject(request.auth, opp_id, criterion_id=criterion_id, note=payload.note)
     return {"detail": "refused"}
 
 
-@router.post("/rhythm/inbox/forecasts/{submission_id}/adjust", response={201: DoneOut, codes_4xx: ErrorOut})
-def adjust_forecast(request: ApiRequest, submission_id: IdPath, payload: AdjustIn) -> Status[dict[str, Any]]:
+@router.post(
+    "/rhythm/inbox/forecasts/{submission_id}/adjust", response={201: InboxDoneOut, codes_4xx: ErrorOut}
+)
+def adjust_forecast(
+    request: ApiRequest, submission_id: IdPath, payload: InboxAdjustIn
+) -> Status[dict[str, Any]]:
     """Adjust a seller's forecast submission (kadence.planning forecast_adjust), with a reason."""
     forecast_adjust(request.auth, submission_id, forecast=payload.forecast, reason=payload.reason)
     return Status(201, {"detail": "adjusted"})
 
 
-@router.post("/rhythm/inbox/reviews", response={201: DoneOut, codes_4xx: ErrorOut})
-def post_review(request: ApiRequest, payload: ReviewIn) -> Status[dict[str, Any]]:
+@router.post("/rhythm/inbox/reviews", response={201: InboxDoneOut, codes_4xx: ErrorOut})
+def post_review(request: ApiRequest, payload: InboxReviewIn) -> Status[dict[str, Any]]:
     """Mark an override or a forecast submission reviewed: it leaves your inbox (409 when already)."""
     services.mark_reviewed(request.auth, payload.kind, payload.ref_id, note=payload.note)
     return Status(201, {"detail": "reviewed"})

@@ -44,21 +44,21 @@ class PackRowOut(Schema):
     open_actions: int
 
 
-class SectionOut(Schema):
+class PackSectionOut(Schema):
     key: str
     title: str
     error: str = Field(description="Why the section could not be computed (empty when it was).")
     data: dict[str, Any]
 
 
-class NoteOut(Schema):
+class PackNoteOut(Schema):
     text: str
     version: int
     written_by: str
     updated_at: datetime
 
 
-class ActionOut(Schema):
+class PackActionOut(Schema):
     id: int
     text: str
     owner: RefOut
@@ -77,23 +77,23 @@ class PackOut(Schema):
     week_end: date
     as_of: date
     can_write: bool
-    sections: list[SectionOut]
-    note: NoteOut | None
-    actions: list[ActionOut]
+    sections: list[PackSectionOut]
+    note: PackNoteOut | None
+    actions: list[PackActionOut]
 
 
-class NoteIn(In):
+class PackNoteIn(In):
     text: str = Field(max_length=20000)
     version: int | None = Field(None, ge=1, description="The version you read; leave out for the first note.")
 
 
-class ActionIn(In):
+class PackActionIn(In):
     text: str = Field(max_length=500)
     owner_id: Id | None = Field(None, description="The rep (default) or one of their managers.")
     due_on: Day | None = None
 
 
-class ActionPatch(PatchIn):
+class PackActionPatch(PatchIn):
     nullable = frozenset({"due_on"})
     version: Version
     text: str | None = Field(None, max_length=500)
@@ -162,8 +162,8 @@ def get_pack(request: ApiRequest, rep_id: IdPath, week: str) -> dict[str, Any]:
     return pack_out(pack(request.auth, rep_id, week))
 
 
-@router.put("/rhythm/packs/{rep_id}/{week}/note", response={200: NoteOut, codes_4xx: ErrorOut})
-def put_note(request: ApiRequest, rep_id: IdPath, week: str, payload: NoteIn) -> dict[str, Any]:
+@router.put("/rhythm/packs/{rep_id}/{week}/note", response={200: PackNoteOut, codes_4xx: ErrorOut})
+def put_note(request: ApiRequest, rep_id: IdPath, week: str, payload: PackNoteIn) -> dict[str, Any]:
     """Write the manager's note of the pack (the rep's manager and above)."""
     note = services.note_save(request.auth, rep_id, week, text=payload.text, version=payload.version)
     return {
@@ -184,15 +184,17 @@ def _row(user: Any, action: PackAction) -> dict[str, Any]:
     return action_out(row)
 
 
-@router.post("/rhythm/packs/{rep_id}/{week}/actions", response={201: ActionOut, codes_4xx: ErrorOut})
-def post_action(request: ApiRequest, rep_id: IdPath, week: str, payload: ActionIn) -> Status[dict[str, Any]]:
+@router.post("/rhythm/packs/{rep_id}/{week}/actions", response={201: PackActionOut, codes_4xx: ErrorOut})
+def post_action(
+    request: ApiRequest, rep_id: IdPath, week: str, payload: PackActionIn
+) -> Status[dict[str, Any]]:
     """Agree an action in the pack (the rep's manager and above); it carries over until done."""
     action = services.action_add(request.auth, rep_id, week, **payload.dict())
     return Status(201, _row(request.auth, action))
 
 
-@router.patch("/rhythm/pack-actions/{action_id}", response={200: ActionOut, codes_4xx: ErrorOut})
-def patch_action(request: ApiRequest, action_id: IdPath, payload: ActionPatch) -> dict[str, Any]:
+@router.patch("/rhythm/pack-actions/{action_id}", response={200: PackActionOut, codes_4xx: ErrorOut})
+def patch_action(request: ApiRequest, action_id: IdPath, payload: PackActionPatch) -> dict[str, Any]:
     """Change an action (text, owner, due date: the rep's manager and above) or mark it done / open
     again (`done`; the rep may for the actions they own). `version` is the one you read."""
     changes = payload.changes("version", "done")
