@@ -2,4 +2,6 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.rhythm.cadence.api import router as cadence
+
+routers: list[Router] = [cadence]

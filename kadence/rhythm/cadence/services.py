@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,10 +127,8 @@ def review_create(
         created_at=timezone.now(),
         **texts,
     )
-    earlier = CadenceItem.objects.filter(
-        status=CadenceItem.Status.OPEN,
-        **({"review__opportunity": opp} if opp else {"review__account": account}),
-    ).exclude(review=review)
+    same_subject = Q(review__opportunity=opp) if opp else Q(review__account=account)
+    earlier = CadenceItem.objects.filter(same_subject, status=CadenceItem.Status.OPEN).exclude(review=review)
     superseded = list(earlier.select_for_update(of=("self",)).values_list("pk", flat=True))
     if superseded:
         now = timezone.now()
@@ -137,7 +136,7 @@ def review_create(
             status=CadenceItem.Status.SUPERSEDED,
             superseded_by=review,
             done_at=now,
-            done_on=timezone.localdate(now),
+            done_on=today,
             done_by=user,
         )
         for pk in superseded:
@@ -184,7 +183,9 @@ def _item_for_write(user: User, item_id: int, version: Any) -> tuple[CadenceItem
     return item, opp
 
 
-def _close(item: CadenceItem, user: User, version: int, values: dict[str, Any], note: str) -> None:
+def _close(
+    item: CadenceItem, user: User, version: int, values: dict[str, Any], note: str, today: date | None
+) -> None:
     now = timezone.now()
     old = {"status": item.status, "outcome": item.outcome}
     versioned_update(
@@ -193,7 +194,7 @@ def _close(item: CadenceItem, user: User, version: int, values: dict[str, Any], 
         {
             "status": CadenceItem.Status.DONE,
             "done_at": now,
-            "done_on": timezone.localdate(now),
+            "done_on": today or timezone.localdate(now),
             "done_by": user,
             "note": note,
             **values,
@@ -209,7 +210,9 @@ def _close(item: CadenceItem, user: User, version: int, values: dict[str, Any], 
 
 
 @transaction.atomic
-def follow_up_record(user: User, item_id: int, *, version: Any, note: str) -> CadenceItem:
+def follow_up_record(
+    user: User, item_id: int, *, version: Any, note: str, today: date | None = None
+) -> CadenceItem:
     """Record the 15-day follow-up of a review: what the subject's progress is now (a note)."""
     item, _opp = _item_for_write(user, item_id, version)
     if item.kind != CadenceItem.Kind.FOLLOW_UP:
@@ -217,7 +220,7 @@ def follow_up_record(user: User, item_id: int, *, version: Any, note: str) -> Ca
     note = clean_text(note, "note", NOTE_MAX, multiline=True).strip()
     if not note:
         raise _required("note", _("Say how the customer's progress was followed up."))
-    _close(item, user, version, {"outcome": CadenceItem.Outcome.FOLLOWED_UP}, note)
+    _close(item, user, version, {"outcome": CadenceItem.Outcome.FOLLOWED_UP}, note, today)
     return item
 
 
@@ -290,7 +293,8 @@ def judgement_record(
             opportunity_update(
                 user, opp.pk, version=opp.version, reason=reason, next_step=f"{when.isoformat()}: {text}"
             )
-        if user.org_unit_id is not None and visible_accounts(user).filter(pk=account_id).exists():
+        visible = account_id is not None and visible_accounts(user).filter(pk=account_id).exists()
+        if user.org_unit_id is not None and visible:
             activity_create(
                 user,
                 account_id=account_id,
@@ -317,7 +321,7 @@ def judgement_record(
             user, opp.pk, loss_reason_id=loss_reason_id, version=opp.version, reason=reason
         )
         values["loss_reason_id"] = loss_reason_id
-    _close(item, user, version, values, note)
+    _close(item, user, version, values, note, today)
     return item
 
 
@@ -375,6 +379,8 @@ def debrief_create(user: User, *, rep_id: int, today: date | None = None, **data
             _("Write down at least one observation, finding or action."),
             {"findings": [_("This field is required.")]},
         )
+    if rep.org_unit_id is None:
+        raise ValidationFailed(_("The rep belongs to no team."), {"rep_id": [_("No team.")]}, code="no_team")
     now = timezone.now()
     debrief = Debrief.objects.create(
         rep=rep, team_id=rep.org_unit_id, manager=user, created_at=now, updated_at=now, **values
