@@ -132,7 +132,7 @@ class CadenceItem(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
 
     class Outcome(models.TextChoices):
-        NONE = "", _("—")
+        NONE = "", _("No outcome yet")
         FOLLOWED_UP = "followed_up", _("Followed up")
         CONTINUE = "continue", _("Continue")
         DOWNGRADE = "downgrade", _("Downgrade")

@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('superseded', 'Superseded')], default='open', max_length=10, verbose_name='status')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
                 ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
-                ('outcome', models.CharField(blank=True, choices=[('', '—'), ('followed_up', 'Followed up'), ('continue', 'Continue'), ('downgrade', 'Downgrade'), ('stop', 'Stop investing')], default='', max_length=12, verbose_name='outcome')),
+                ('outcome', models.CharField(blank=True, choices=[('', 'No outcome yet'), ('followed_up', 'Followed up'), ('continue', 'Continue'), ('downgrade', 'Downgrade'), ('stop', 'Stop investing')], default='', max_length=12, verbose_name='outcome')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
                 ('next_step', models.CharField(blank=True, max_length=300, verbose_name='next step')),
                 ('next_step_on', models.DateField(blank=True, null=True, verbose_name='next step date')),
