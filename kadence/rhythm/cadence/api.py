@@ -35,7 +35,7 @@ router = Router(tags=["rhythm"])
 TEXT = Field("", max_length=services.NOTE_MAX)
 
 
-class ReviewIn(In):
+class CadenceReviewIn(In):
     """Exactly one of `opportunity_id` (a deal) or `account_id` (a customer)."""
 
     opportunity_id: Id | None = None
@@ -70,7 +70,7 @@ class CadenceItemOut(Schema):
     version: int
 
 
-class ReviewOut(Schema):
+class CadenceReviewOut(Schema):
     id: int
     subject: str
     opportunity: RefOut | None
@@ -84,7 +84,7 @@ class ReviewOut(Schema):
     items: list[CadenceItemOut]
 
 
-class ItemsQuery(PageQuery):
+class CadenceItemsQuery(PageQuery):
     state: Literal["due", "overdue", "open", "done", "superseded"] | None = Field(
         None, description="due: open, due within the policy's due-soon days; overdue: open, past due."
     )
@@ -93,18 +93,18 @@ class ItemsQuery(PageQuery):
     review_id: Id | None = None
 
 
-class ReviewsQuery(PageQuery):
+class CadenceReviewsQuery(PageQuery):
     opportunity_id: Id | None = None
     account_id: Id | None = None
     rep_id: Id | None = None
 
 
-class FollowUpIn(In):
+class CadenceFollowUpIn(In):
     note: str = Field(..., max_length=services.NOTE_MAX, description="How the progress was followed up.")
     version: Version
 
 
-class JudgementIn(In):
+class CadenceJudgementIn(In):
     outcome: Literal["continue", "downgrade", "stop"]
     note: str = TEXT
     next_step: str = Field(
@@ -116,7 +116,7 @@ class JudgementIn(In):
     version: Version
 
 
-class RepCountsOut(Schema):
+class CadenceRepCountsOut(Schema):
     rep_id: int
     name: str
     overdue: int
@@ -125,20 +125,20 @@ class RepCountsOut(Schema):
     done_recently: int
 
 
-class SummaryOut(Schema):
+class CadenceSummaryOut(Schema):
     as_of: date
     overdue: int
     due: int
     open: int
     done_recently: int = Field(description="Recorded in the last 30 days.")
-    items: list[RepCountsOut]
+    items: list[CadenceRepCountsOut]
     count: int
     page: int
     page_size: int
     pages: int
 
 
-class SummaryQuery(PageQuery):
+class CadenceSummaryQuery(PageQuery):
     rep_id: Id | None = None
 
 
@@ -191,7 +191,7 @@ def review_out(review: Review) -> dict[str, Any]:
 
 
 @router.get("/rhythm/cadence/items", response={200: PageOut[CadenceItemOut], codes_4xx: ErrorOut})
-def cadence_items(request: ApiRequest, query: Query[ItemsQuery]) -> dict[str, Any]:
+def cadence_items(request: ApiRequest, query: Query[CadenceItemsQuery]) -> dict[str, Any]:
     """The 1-15-30 items you see (a rep: their own; a manager: their teams'; a director: their
     regions'), filtered by state, kind, rep or review; open ones by due date."""
     today = timezone.localdate()
@@ -209,8 +209,8 @@ def cadence_items(request: ApiRequest, query: Query[ItemsQuery]) -> dict[str, An
     return page_out(page)
 
 
-@router.get("/rhythm/cadence/summary", response={200: SummaryOut, codes_4xx: ErrorOut})
-def cadence_summary(request: ApiRequest, query: Query[SummaryQuery]) -> dict[str, Any]:
+@router.get("/rhythm/cadence/summary", response={200: CadenceSummaryOut, codes_4xx: ErrorOut})
+def cadence_summary(request: ApiRequest, query: Query[CadenceSummaryQuery]) -> dict[str, Any]:
     """Overdue, due-soon and open items per rep (most overdue first) and their totals."""
     today = timezone.localdate()
     counts = selectors.counts(
@@ -231,8 +231,8 @@ def cadence_summary(request: ApiRequest, query: Query[SummaryQuery]) -> dict[str
     }
 
 
-@router.get("/rhythm/cadence/reviews", response={200: PageOut[ReviewOut], codes_4xx: ErrorOut})
-def cadence_reviews(request: ApiRequest, query: Query[ReviewsQuery]) -> dict[str, Any]:
+@router.get("/rhythm/cadence/reviews", response={200: PageOut[CadenceReviewOut], codes_4xx: ErrorOut})
+def cadence_reviews(request: ApiRequest, query: Query[CadenceReviewsQuery]) -> dict[str, Any]:
     """The reviews you see, latest first, each with its follow-up and judgement."""
     page = selectors.reviews_list(
         request.auth,
@@ -246,8 +246,8 @@ def cadence_reviews(request: ApiRequest, query: Query[ReviewsQuery]) -> dict[str
     return page_out(page)
 
 
-@router.post("/rhythm/cadence/reviews", response={201: ReviewOut, codes_4xx: ErrorOut})
-def create_cadence_review(request: ApiRequest, payload: ReviewIn) -> Status[dict[str, Any]]:
+@router.post("/rhythm/cadence/reviews", response={201: CadenceReviewOut, codes_4xx: ErrorOut})
+def create_cadence_review(request: ApiRequest, payload: CadenceReviewIn) -> Status[dict[str, Any]]:
     """Review a deal or a customer: schedules its follow-up and intent judgement (the policy's 15 and
     30 days) and supersedes the open items of its earlier reviews. The subject's rep, their manager
     or above."""
@@ -265,7 +265,7 @@ def _item(item_id: int) -> dict[str, Any]:
 
 
 @router.post("/rhythm/cadence/items/{item_id}/follow-up", response={200: CadenceItemOut, codes_4xx: ErrorOut})
-def record_follow_up(request: ApiRequest, item_id: IdPath, payload: FollowUpIn) -> dict[str, Any]:
+def record_follow_up(request: ApiRequest, item_id: IdPath, payload: CadenceFollowUpIn) -> dict[str, Any]:
     """Record the follow-up (a note). A stale `version` answers 409, an item already recorded or
     superseded 409 `not_open`."""
     services.follow_up_record(request.auth, item_id, version=payload.version, note=payload.note)
@@ -273,7 +273,7 @@ def record_follow_up(request: ApiRequest, item_id: IdPath, payload: FollowUpIn) 
 
 
 @router.post("/rhythm/cadence/items/{item_id}/judgement", response={200: CadenceItemOut, codes_4xx: ErrorOut})
-def record_judgement(request: ApiRequest, item_id: IdPath, payload: JudgementIn) -> dict[str, Any]:
+def record_judgement(request: ApiRequest, item_id: IdPath, payload: CadenceJudgementIn) -> dict[str, Any]:
     """Record the intent judgement and do it: continue (the deal's next step and a planned activity),
     downgrade (the deal's forecast category one step lower) or stop (a deal closed lost with its loss
     reason; a customer: recorded only). Nothing is recorded when the deal refuses the change."""
