@@ -139,3 +139,20 @@ def test_the_hub_lists_the_part(client, org):
     client.force_login(org.rita)
     page = client.get(reverse("rhythm_hub"))
     assert b'data-testid="hub-cadence"' in page.content and b'data-testid="hub-debriefs"' in page.content
+
+
+def test_the_policy_is_edited_in_the_admin(client, org):
+    from kadence.rhythm.cadence.models import CadencePolicy
+
+    client.force_login(org.ada)
+    url = reverse("admin:rhythm_cadencepolicy_change", args=[1])
+    assert client.get(url).status_code == 200
+    answer = client.post(
+        url, {"follow_up_days": 10, "judgement_days": 20, "due_soon_days": 7, "next_step_max_days": 30}
+    )
+    assert answer.status_code == 302
+    assert CadencePolicy.objects.get(pk=1).follow_up_days == 10
+    refused = client.post(
+        url, {"follow_up_days": 20, "judgement_days": 10, "due_soon_days": 7, "next_step_max_days": 30}
+    )
+    assert refused.status_code == 200 and CadencePolicy.objects.get(pk=1).judgement_days == 20

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.accounts.models import Account
 from kadence.activities.models import Activity
@@ -106,6 +106,7 @@ def cadence_page(request: PageRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def review_page(request: PageRequest) -> HttpResponse:
     """GET: the review form for ?opportunity=<id> or ?account=<id>, with the subject's earlier
     reviews; POST: record it and go back to the subject's page."""
