@@ -779,3 +779,102 @@ def can_mark_pack_action(user: User, rep: User, owner_id: int) -> bool:
 def uses_inbox(user: User) -> bool:
     """The approval inbox is for managers, directors and admins."""
     return user.is_authenticated and can_lead(user)
+
+
+# --- rhythm: cadence ---
+# The 1-15-30 reviews and their items, and the debrief talks and ride-alongs (kadence.rhythm.cadence):
+# a rep sees those about themselves (`rep`), a manager those of their teams, a director their regions,
+# an admin all (`team`: the subject's team when reviewed, the rep's unit for a debrief). Who may record
+# a review or an item: the rep of the subject, a manager or director with its team in scope, an admin;
+# never another rep (a rep cannot judge someone else's deal). Debriefs are recorded by a manager,
+# director or admin about a seller in their scope; the rep reads them.
+
+
+def _rhythm_rule(user: User) -> Q | None:
+    """None: everything (admin); otherwise the Q on `rep` / `team` of the user's reach."""
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return None
+    rule = Q(rep_id=user.pk)
+    if scope:
+        rule |= Q(team_id__in=sorted(scope))
+    return rule
+
+
+def _rhythm_visible(label: str, user: User) -> QuerySet:
+    qs = _model(label).objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    rule = _rhythm_rule(user)
+    return qs if rule is None else qs.filter(rule)
+
+
+def visible_cadence_reviews(user: User) -> QuerySet:
+    return _rhythm_visible("rhythm.Review", user)
+
+
+def visible_cadence_items(user: User) -> QuerySet:
+    return _rhythm_visible("rhythm.CadenceItem", user)
+
+
+def can_act_on_cadence(user: User, rep_id: int, team_id: int | None) -> bool:
+    """May record a review, follow-up or judgement for the rep `rep_id` of team `team_id`: the rep
+    themselves, a manager or director with the team in scope, an admin."""
+    if rep_id == user.pk:
+        return True
+    return (is_lead(user) or is_admin(user)) and in_scope(user, team_id)
+
+
+def access_cadence_item(user: User, item_id: int, *, for_write: bool = False, lock: bool = False) -> Any:
+    """The 1-15-30 item if `user` sees it (NotFound), and may act on it with `for_write`
+    (PermissionDenied); `lock` reads it under its row lock (inside the caller's transaction)."""
+    qs = visible_cadence_items(user).select_related("review")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    item = qs.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("1-15-30 item not found."))
+    if for_write and not can_act_on_cadence(user, item.rep_id, item.team_id):
+        raise PermissionDenied(_("Only the rep, their manager or above may record this."))
+    return item
+
+
+def visible_debriefs(user: User) -> QuerySet:
+    """Debriefs and ride-alongs about the user, or of their units; those they recorded; all for an admin."""
+    qs = _model("rhythm.Debrief").objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    rule = _rhythm_rule(user)
+    return qs if rule is None else qs.filter(rule | Q(manager_id=user.pk))
+
+
+def can_record_debrief(user: User, rep: User) -> bool:
+    """A manager, director or admin about a seller in their scope (not about themselves)."""
+    return (
+        rep.pk != user.pk
+        and is_seller(rep)
+        and (is_lead(user) or is_admin(user))
+        and in_scope(user, rep.org_unit_id)
+    )
+
+
+def access_debrief(user: User, debrief_id: int, *, for_write: bool = False) -> Any:
+    """The debrief if `user` sees it (NotFound); `for_write` only who recorded it, or an admin."""
+    debrief = visible_debriefs(user).select_related("rep", "manager").filter(pk=debrief_id).first()
+    if debrief is None:
+        raise NotFound(_("Debrief not found."))
+    if for_write and debrief.manager_id != user.pk and not is_admin(user):
+        raise PermissionDenied(_("Only who recorded this debrief, or an admin, may change it."))
+    return debrief
+
+
+def debrief_reps(user: User) -> QuerySet[User]:
+    """The sellers `user` may record a debrief or ride-along about (for forms)."""
+    sellers = User.objects.filter(sellers_q(), is_active=True, org_unit__isnull=False).exclude(pk=user.pk)
+    if is_admin(user):
+        return sellers.order_by("display_name", "username")
+    if not is_lead(user):
+        return User.objects.none()
+    return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by(
+        "display_name", "username"
+    )

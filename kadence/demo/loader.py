@@ -25,6 +25,7 @@ from kadence.demo.deal_control import (
 )
 from kadence.demo.imports import load_demo_imports
 from kadence.demo.planning import load_planning
+from kadence.demo.rhythm_cadence import load_demo_cadence
 from kadence.demo.rhythm_pack import load_demo_rhythm_pack
 from kadence.demo.sales_force import grow_sales_force, reps_for
 from kadence.demo.simulator import ActivityGenerator, OpportunitySimulator, generate_opportunities
@@ -118,6 +119,7 @@ def load_demo_company(
     rebuild_summaries(stdout)
     counts["transfer_import_contacts"] = load_demo_imports(seed)
     counts["rhythm_packaction"] = load_demo_rhythm_pack()
+    counts["rhythm_cadence"] = load_demo_cadence(seed, today)
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts

@@ -1,11 +1,13 @@
 from django.urls import path
 
 from kadence.rhythm import views
-from kadence.rhythm.inbox.views import urlpatterns as inbox_urls
-from kadence.rhythm.pack.views import urlpatterns as pack_urls
+from kadence.rhythm.cadence.views import urlpatterns as cadence
+from kadence.rhythm.inbox.views import urlpatterns as inbox
+from kadence.rhythm.pack.views import urlpatterns as pack
 
 urlpatterns = [
     path("rhythm/", views.hub, name="rhythm_hub"),
-    *inbox_urls,
-    *pack_urls,
+    *cadence,
+    *inbox,
+    *pack,
 ]

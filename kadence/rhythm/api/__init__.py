@@ -2,7 +2,8 @@
 
 from ninja import Router
 
-from kadence.rhythm.inbox.api import router as inbox_router
-from kadence.rhythm.pack.api import router as pack_router
+from kadence.rhythm.cadence.api import router as cadence
+from kadence.rhythm.inbox.api import router as inbox
+from kadence.rhythm.pack.api import router as pack
 
-routers: list[Router] = [inbox_router, pack_router]
+routers: list[Router] = [cadence, inbox, pack]

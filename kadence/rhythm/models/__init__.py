@@ -1,4 +1,5 @@
 """The rhythm's models, one module per part, each imported here so that Django finds them."""
 
+from kadence.rhythm.cadence.models import *  # noqa: F403
 from kadence.rhythm.inbox.models import *  # noqa: F401,F403
 from kadence.rhythm.pack.models import *  # noqa: F401,F403
