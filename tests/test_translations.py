@@ -398,6 +398,7 @@ SKIP_PATTERNS = {
     "javascript-catalog": "JavaScript, not a page",
     "healthz": "JSON for the load balancer",
     "evidence_download": "the stored file itself",
+    "rhythm_calendar_feed": "an iCalendar feed behind a secret token, not a page",
 }
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 LETTERS = re.compile(r"[A-Za-z]{2,}")

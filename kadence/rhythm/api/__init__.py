@@ -2,4 +2,6 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.rhythm.notify.api import router as notify
+
+routers: list[Router] = [notify]

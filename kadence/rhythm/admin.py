@@ -1,0 +1,3 @@
+"""The rhythm's admin pages (found by Django's admin autodiscovery): one import per part."""
+
+from kadence.rhythm.notify import admin as notify  # noqa: F401
