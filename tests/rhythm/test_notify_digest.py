@@ -105,3 +105,16 @@ def test_the_digest_job_collects_then_sends(rita):
     text = notify_digest.call()
     assert "1 sent" in text
     assert len(mail.outbox) == 1
+
+
+def test_the_command_collects_and_sends(rita):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    due(rita)
+    out = StringIO()
+    call_command("notify", "digest", stdout=out)
+    assert "1 sent" in out.getvalue()
+    call_command("notify", "digest", stdout=out)
+    assert len(mail.outbox) == 1
