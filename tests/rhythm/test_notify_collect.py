@@ -131,3 +131,11 @@ def test_collect_writes_in_bulk(org, only, django_assert_max_num_queries):
     Activity.objects.filter(owner=org.rita).update(date=today + timedelta(days=1))
     with django_assert_max_num_queries(12):
         assert collect(today).updated == 60
+
+
+def test_the_jobs_are_scheduled(db):
+    from kadence.core import jobs
+
+    names = {job.name: job for job in jobs.jobs()}
+    assert {"notify-collect", "notify-digest"} <= set(names)
+    assert names["notify-collect"].cadence.every == "daily"
