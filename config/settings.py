@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "kadence.core.context_processors.navigation",
+                "kadence.rhythm.notify.context_processors.notifications",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -271,6 +272,14 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587" 
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kadence <kadence@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Absolute links in e-mails (the notification digest) and the calendar feed's address.
+KADENCE_BASE_URL = os.environ.get("KADENCE_BASE_URL", "http://localhost:8000")
+# Notifications (kadence.rhythm.notify): the days ahead an item shows (calendar), the days back an open next
+# step or planned activity is still reminded of, and the local times of the collection run and the digest.
+KADENCE_NOTIFY_AHEAD_DAYS = int(os.environ.get("KADENCE_NOTIFY_AHEAD_DAYS", "7"))
+KADENCE_NOTIFY_BEHIND_DAYS = int(os.environ.get("KADENCE_NOTIFY_BEHIND_DAYS", "60"))
+KADENCE_NOTIFY_COLLECT_AT = os.environ.get("KADENCE_NOTIFY_COLLECT_AT", "05:30")
+KADENCE_NOTIFY_DIGEST_AT = os.environ.get("KADENCE_NOTIFY_DIGEST_AT", "06:30")
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 
 # The years a typed date may have (API, pages, services): outside them a date is refused with 422.

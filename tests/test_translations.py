@@ -400,6 +400,7 @@ SKIP_PATTERNS = {
     "healthz": "JSON for the load balancer",
     "evidence_download": "the stored file itself",
     "rhythm_pack_pdf": "a PDF of the 1x1 pack page, whose page is walked (tests/rhythm checks the PDF)",
+    "rhythm_calendar_feed": "an iCalendar feed behind a secret token, not a page",
 }
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 LETTERS = re.compile(r"[A-Za-z]{2,}")

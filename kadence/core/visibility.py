@@ -878,3 +878,24 @@ def debrief_reps(user: User) -> QuerySet[User]:
     return sellers.filter(org_unit_id__in=sorted(scope_unit_ids(user) or ())).order_by(
         "display_name", "username"
     )
+
+
+# --- rhythm: notify ---
+
+
+def visible_notifications(user: User) -> QuerySet:
+    """A user's notifications are theirs alone, whatever their role (an admin included): the reminders
+    of others are reached through the records they point at, not through someone's inbox."""
+    model = _model("rhythm.Notification")
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    return model.objects.filter(user_id=user.pk)
+
+
+def access_notification(user: User, notification_id: int, *, lock: bool = False) -> Any:
+    """One of the user's own notifications (NotFound otherwise, the same for another user's)."""
+    rows = visible_notifications(user).filter(pk=notification_id)
+    row = (rows.select_for_update() if lock else rows).first()
+    if row is None:
+        raise NotFound(_("Notification not found."))
+    return row

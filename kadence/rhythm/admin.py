@@ -1,3 +1,4 @@
-"""The rhythm's admin pages: one import per part (Django's admin discovers this module only)."""
+"""The rhythm's admin pages (found by Django's admin autodiscovery): one import per part."""
 
-import kadence.rhythm.cadence.admin  # noqa: F401
+from kadence.rhythm.cadence import admin as cadence  # noqa: F401
+from kadence.rhythm.notify import admin as notify  # noqa: F401

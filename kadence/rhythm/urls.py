@@ -3,6 +3,7 @@ from django.urls import path
 from kadence.rhythm import views
 from kadence.rhythm.cadence.views import urlpatterns as cadence
 from kadence.rhythm.inbox.views import urlpatterns as inbox
+from kadence.rhythm.notify.urls import urlpatterns as notify
 from kadence.rhythm.pack.views import urlpatterns as pack
 
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     *cadence,
     *inbox,
     *pack,
+    *notify,
 ]

@@ -4,6 +4,7 @@ from ninja import Router
 
 from kadence.rhythm.cadence.api import router as cadence
 from kadence.rhythm.inbox.api import router as inbox
+from kadence.rhythm.notify.api import router as notify
 from kadence.rhythm.pack.api import router as pack
 
-routers: list[Router] = [cadence, inbox, pack]
+routers: list[Router] = [cadence, inbox, pack, notify]
