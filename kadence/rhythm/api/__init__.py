@@ -3,3 +3,7 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.rhythm.plans.api import router as plans  # noqa: E402
+
+routers.append(plans)
