@@ -398,6 +398,7 @@ SKIP_PATTERNS = {
     "javascript-catalog": "JavaScript, not a page",
     "healthz": "JSON for the load balancer",
     "evidence_download": "the stored file itself",
+    "rhythm_visit_attachment": "the stored file itself (a visit's photo or document)",
 }
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
