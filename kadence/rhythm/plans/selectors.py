@@ -122,11 +122,11 @@ def week_of(rep: User, week_start: date, plan: WeeklyPlan | None, *, today: date
             week.missed.append(ItemRow(item, None, item.day < today))
     week.unplanned = [by_id[i] for i in result.unplanned]
     for activity in activities:
-        activity.visit_files = []
+        activity.visit_files = []  # type: ignore[attr-defined]  # the page shows them with it
     if activities:
         for attachment in VisitAttachment.objects.filter(activity_id__in=list(by_id)):
             week.attachments.setdefault(attachment.activity_id, []).append(attachment)
-            by_id[attachment.activity_id].visit_files.append(attachment)
+            by_id[attachment.activity_id].visit_files.append(attachment)  # type: ignore[attr-defined]
     return week
 
 
@@ -235,8 +235,8 @@ def team_week(
             rule.Planned(row["id"], row["kind"], row["account_id"], row["day"], row["fulfilled_by_id"])
         )
     done: dict[int, list[rule.Done]] = defaultdict(list)
-    for row in _done(reps, first, last).values("id", "kind", "account_id", "date", "owner_id"):
-        done[row["owner_id"]].append(rule.Done(row["id"], row["kind"], row["account_id"], row["date"]))
+    for act in _done(reps, first, last).values("id", "kind", "account_id", "date", "owner_id"):
+        done[act["owner_id"]].append(rule.Done(act["id"], act["kind"], act["account_id"], act["date"]))
     comments: dict[int, list[PlanComment]] = defaultdict(list)
     for comment in PlanComment.objects.filter(plan_id__in=[p.pk for p in plans.values()]).select_related(
         "author"
@@ -289,9 +289,9 @@ def _matches(user_ids: Iterable[int], first: date, last: date) -> dict[int, rule
     done: dict[tuple[int, date], list[rule.Done]] = defaultdict(list)
     if items:
         span_first, span_last = rule.week_start(first), rule.week_start(last) + timedelta(days=6)
-        for row in _done(ids, span_first, span_last).values("id", "kind", "account_id", "date", "owner_id"):
-            done[(row["owner_id"], rule.week_start(row["date"]))].append(
-                rule.Done(row["id"], row["kind"], row["account_id"], row["date"])
+        for act in _done(ids, span_first, span_last).values("id", "kind", "account_id", "date", "owner_id"):
+            done[(act["owner_id"], rule.week_start(act["date"]))].append(
+                rule.Done(act["id"], act["kind"], act["account_id"], act["date"])
             )
     merged: dict[int, rule.PlanVsActual] = {}
     for key, planned in items.items():
