@@ -14,18 +14,23 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Account
 from kadence.activities.models import Activity
 from kadence.core.errors import NotFound
-from kadence.core.models import User
+from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, paginate
 from kadence.core.visibility import (
+    access_account,
+    access_activity,
     access_weekly_plan,
     can_comment_weekly_plan,
     can_edit_weekly_plan,
+    in_scope,
     plan_people,
     visible_accounts,
+    visible_opportunities,
     visible_weekly_plans,
 )
 from kadence.domain import plans as rule
@@ -219,8 +224,6 @@ def team_week(
     first, last = rule.week_days(start)
     people = plan_people(user).select_related("org_unit")
     if unit_id is not None:
-        from kadence.core.visibility import in_scope
-
         if not in_scope(user, unit_id):
             raise NotFound(_unknown_unit())
         people = people.filter(Q(org_unit_id=unit_id) | Q(org_unit__path__startswith=_unit_path(unit_id)))
@@ -261,14 +264,10 @@ def team_week(
 
 
 def _unknown_unit() -> str:
-    from django.utils.translation import gettext as _
-
     return _("Unknown unit.")
 
 
 def _unit_path(unit_id: int) -> str:
-    from kadence.core.models import OrgUnit
-
     return OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "\x00"
 
 
@@ -314,8 +313,6 @@ def planned_due(today: date) -> Iterator[tuple[int, str, date, str, str]]:
     week's Monday to a week after `today` that no done activity keeps yet, as (user id, key, due date,
     title, url). The key is stable for an item and its date (a moved item is a new reminder). Three
     queries."""
-    from django.utils.translation import gettext as _
-
     first, last = rule.week_start(today), today + timedelta(days=7)
     rows = list(
         PlanItem.objects.filter(day__range=(first, last)).values(
@@ -392,8 +389,6 @@ def log_accounts(user: User, q: str = "", *, limit: int = 30) -> list[Account]:
 def account_context(user: User, account_id: int) -> tuple[Account, list[Any], list[Any]]:
     """An account the user sees with its contacts and its open deals the user sees (for the visit
     form's second step). Three queries."""
-    from kadence.core.visibility import access_account, visible_opportunities
-
     account = access_account(user, account_id)
     contacts = list(account.contacts.order_by("name", "id")[:200])
     deals = list(
@@ -403,7 +398,5 @@ def account_context(user: User, account_id: int) -> tuple[Account, list[Any], li
 
 
 def activity_attachments(user: User, activity_id: int) -> list[VisitAttachment]:
-    from kadence.core.visibility import access_activity
-
     access_activity(user, activity_id)
     return list(VisitAttachment.objects.filter(activity_id=activity_id))

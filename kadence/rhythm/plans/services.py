@@ -25,7 +25,7 @@ from kadence.activities import services as activity_services
 from kadence.activities.models import Activity
 from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
-from kadence.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_date, clean_ids, clean_text
 from kadence.core.visibility import (
@@ -36,6 +36,7 @@ from kadence.core.visibility import (
 )
 from kadence.domain import plans as rule
 from kadence.rhythm.plans.models import PlanComment, PlanItem, VisitAttachment, WeeklyPlan
+from kadence.rhythm.plans.selectors import plan_vs_actual
 
 PLAN = "rhythm.weeklyplan"
 ITEM = "rhythm.planitem"
@@ -268,8 +269,6 @@ def _item_for_write(user: User, plan_id: int, item_id: int) -> tuple[WeeklyPlan,
     plan.owner = user
     item = PlanItem.objects.filter(pk=item_id, plan=plan).first()
     if item is None:
-        from kadence.core.errors import NotFound
-
         raise NotFound(_("Plan item not found."))
     return plan, item
 
@@ -326,8 +325,6 @@ def item_remove(user: User, plan_id: int, item_id: int, *, version: int | None) 
 def plan_copy_unfinished(user: User, plan_id: int, *, version: int | None) -> int:
     """Copy the items of the rep's previous week that were not done into this plan, each on the same
     weekday a week later (an item already copied is not copied twice). Returns how many were copied."""
-    from kadence.rhythm.plans.selectors import plan_vs_actual
-
     version = require_version(version)
     plan = _lock(access_weekly_plan(user, plan_id, for_write=True))
     previous = plan_vs_actual(user, plan.week_start - timedelta(weeks=1))

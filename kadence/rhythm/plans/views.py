@@ -23,7 +23,7 @@ from kadence.core.htmx import is_htmx
 from kadence.core.prg import ERROR_PAGES
 from kadence.core.requests import PageRequest
 from kadence.core.validation import clean_search, parse_date_param, parse_int
-from kadence.core.visibility import access_visit_attachment, can_lead, scope_choices
+from kadence.core.visibility import access_activity, access_visit_attachment, can_lead, scope_choices
 from kadence.domain import plans as rule
 from kadence.rhythm.plans import selectors, services
 from kadence.rhythm.plans.models import VisitAttachment
@@ -313,6 +313,8 @@ def log_visit(request: PageRequest) -> HttpResponse:
                 except DomainError:
                     parts = {}
             context.update(
+                visit_date=_date_or_none(post.get("date")) or context["today"],
+                next_date=_date_or_none(post.get("next_step_date")),
                 error=exc.detail,
                 field_errors=getattr(exc, "errors", {}),
                 posted=post,
@@ -330,15 +332,22 @@ def log_visit(request: PageRequest) -> HttpResponse:
         return redirect(f"{reverse('rhythm_log_visit')}?logged={logged.activity.pk}")
     logged_id = parse_int(request.GET.get("logged"))
     if logged_id:
-        from kadence.core.visibility import access_activity
-
         try:
             context["logged"] = access_activity(user, logged_id, related=["account"])
             context["logged_files"] = list(VisitAttachment.objects.filter(activity_id=logged_id))
         except DomainError:
             context["logged"] = None
     context["accounts"] = selectors.log_accounts(user)
+    context["visit_date"] = context["today"]
     return render(request, "rhythm/plans/log_visit.html", context)
+
+
+def _date_or_none(raw: str | None) -> Any:
+    """A posted date to show again on a refused form (None when it was not a date)."""
+    try:
+        return parse_date_param(raw, "date")
+    except DomainError:
+        return None
 
 
 @login_required
