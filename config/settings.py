@@ -322,3 +322,14 @@ NINJA_PAGINATION_PER_PAGE = 50
 # The covering index on won deals (pipeline.Opportunity "opp_won_closed") includes non-key columns for
 # PostgreSQL's index-only scans; SQLite keeps it as a plain partial index, which is all it needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Rhythm, weekly plans: the photo or file a rep attaches to a visit logged from a phone (kept under
+# MEDIA_ROOT): the largest accepted size, and the file types (extensions) allowed.
+KADENCE_VISIT_FILE_MAX_BYTES = int(os.environ.get("KADENCE_VISIT_FILE_MAX_BYTES", str(10 * 1024 * 1024)))
+KADENCE_VISIT_FILE_TYPES = tuple(
+    t.strip().lower().lstrip(".")
+    for t in os.environ.get(
+        "KADENCE_VISIT_FILE_TYPES", "jpg,jpeg,png,heic,heif,webp,gif,pdf,doc,docx,xls,xlsx,txt"
+    ).split(",")
+    if t.strip()
+)

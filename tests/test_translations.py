@@ -401,6 +401,7 @@ SKIP_PATTERNS = {
     "evidence_download": "the stored file itself",
     "rhythm_pack_pdf": "a PDF of the 1x1 pack page, whose page is walked (tests/rhythm checks the PDF)",
     "rhythm_calendar_feed": "an iCalendar feed behind a secret token, not a page",
+    "rhythm_visit_attachment": "the stored file itself (a visit's photo or document)",
 }
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 LETTERS = re.compile(r"[A-Za-z]{2,}")

@@ -899,3 +899,65 @@ def access_notification(user: User, notification_id: int, *, lock: bool = False)
     if row is None:
         raise NotFound(_("Notification not found."))
     return row
+
+
+# --- rhythm: plans ---
+# Weekly work plans (METHODOLOGY §10.3): a rep sees their own; a manager the plans of their teams, a
+# director of their regions (the plan's team, kept from when it was opened, in their units); an admin
+# every plan. Only the rep changes their plan; a manager or director with the plan in their units (or an
+# admin) comments on it. Visit attachments follow their activity.
+
+
+def visible_weekly_plans(user: User) -> QuerySet:
+    plans = _model("rhythm.WeeklyPlan").objects
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return plans.all()
+    if not user.is_authenticated:
+        return plans.none()
+    if not scope:
+        return plans.filter(owner=user)
+    return plans.filter(Q(owner=user) | Q(team_id__in=sorted(scope)))
+
+
+def can_edit_weekly_plan(user: User, plan: Any) -> bool:
+    """The plan's rep only: a plan is the rep's commitment, the manager comments on it."""
+    return plan.owner_id == user.pk
+
+
+def can_comment_weekly_plan(user: User, plan: Any) -> bool:
+    """A manager of the rep's team or above (director of its region, admin), not the rep themselves."""
+    return plan.owner_id != user.pk and can_lead(user) and in_scope(user, plan.team_id)
+
+
+def access_weekly_plan(
+    user: User, plan_id: int, *, for_write: bool = False, related: Iterable[str] = ()
+) -> Any:
+    plan = _related(visible_weekly_plans(user), related).filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound(_("Plan not found."))
+    if for_write and not can_edit_weekly_plan(user, plan):
+        raise PermissionDenied(_("Only the rep whose plan this is may change it."))
+    return plan
+
+
+def plan_people(user: User) -> QuerySet[User]:
+    """The sellers whose weekly plans `user` reviews: the active sellers placed in their units (all, for
+    an admin); just themselves for a seller."""
+    scope = scope_unit_ids(user)
+    people = User.objects.filter(sellers_q(), is_active=True, org_unit__isnull=False)
+    if scope is ALL:
+        return people
+    if not scope:
+        return people.filter(pk=user.pk)
+    return people.filter(org_unit_id__in=sorted(scope))
+
+
+def access_visit_attachment(user: User, attachment_id: int) -> Any:
+    """An attachment of an activity `user` sees (NotFound otherwise)."""
+    attachment = _model("rhythm.VisitAttachment").objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("File not found."))
+    if not visible_activities(user).filter(pk=attachment.activity_id).exists():
+        raise NotFound(_("File not found."))
+    return attachment

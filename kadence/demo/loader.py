@@ -27,6 +27,7 @@ from kadence.demo.imports import load_demo_imports
 from kadence.demo.planning import load_planning
 from kadence.demo.rhythm_cadence import load_demo_cadence
 from kadence.demo.rhythm_pack import load_demo_rhythm_pack
+from kadence.demo.rhythm_plans import load_demo_plans
 from kadence.demo.sales_force import grow_sales_force, reps_for
 from kadence.demo.simulator import ActivityGenerator, OpportunitySimulator, generate_opportunities
 from kadence.demo.world import OPEN, AccountRef, create_catalog, create_org, load_catalog, load_org, stream
@@ -120,6 +121,7 @@ def load_demo_company(
     counts["transfer_import_contacts"] = load_demo_imports(seed)
     counts["rhythm_packaction"] = load_demo_rhythm_pack()
     counts["rhythm_cadence"] = load_demo_cadence(seed, today)
+    counts["rhythm_weeklyplan"] = load_demo_plans(seed, today)
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts

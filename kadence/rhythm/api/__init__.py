@@ -6,5 +6,6 @@ from kadence.rhythm.cadence.api import router as cadence
 from kadence.rhythm.inbox.api import router as inbox
 from kadence.rhythm.notify.api import router as notify
 from kadence.rhythm.pack.api import router as pack
+from kadence.rhythm.plans.api import router as plans
 
-routers: list[Router] = [cadence, inbox, pack, notify]
+routers: list[Router] = [plans, cadence, inbox, pack, notify]
