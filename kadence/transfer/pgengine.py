@@ -237,7 +237,9 @@ class Engine:
             self.keys = [k for k in self.fields if k in index or k in defaults]
             self.mapped = [k for k in self.keys if k in index]
             self.defaults = defaults
-            self.sql("DROP TABLE IF EXISTS kd_stage, kd_raw, kd_vals, kd_ref, kd_cells, kd_rows, kd_problems")
+            self.sql(
+                "DROP TABLE IF EXISTS kd_stage, kd_raw, kd_vals, kd_ref, kd_cells, kd_rows, kd_problems, kd_acct, kd_action"
+            )
             columns = "".join(f", {k} text" for k in self.mapped)
             if self.copy_file(handle, len(sheet.headers), index):
                 return self.raw_values()
@@ -477,8 +479,7 @@ class Engine:
                                   THEN coalesce(v.closed_on, v.expected_close_date)
                                   ELSE v.expected_close_date END
                         ELSE v.expected_close_date END AS expected,
-                   NULL::bigint AS account_id, NULL::text AS account_name, ''::text AS action,
-                   NULL::bigint AS found_id, NULL::bigint AS opp_id
+                   ''::text AS action
             FROM kd_vals v,
                  LATERAL (SELECT coalesce(v.status_word, v.stage_word, 'open') AS status) s
             """
@@ -620,28 +621,22 @@ class Engine:
         self.sql(
             f"""
             CREATE TEMP TABLE kd_acct AS
-            SELECT x.n, x.code, x.name, c.id AS by_code, m.id AS by_name, m.found
-            FROM (SELECT r.n, {code} AS code, {name} AS name FROM kd_rows r) x
+            SELECT x.n, x.raw_account, coalesce(c.id, CASE WHEN m.found = 1 THEN m.id END) AS account_id,
+                   coalesce(x.name, x.code) AS account_name,
+                   CASE WHEN c.id IS NULL AND m.found > 1 THEN 'ambiguous' ELSE '' END AS action
+            FROM (SELECT r.n, r.raw_account, {code} AS code, {name} AS name FROM kd_rows r) x
             LEFT JOIN kd_by_code c ON c.credit_code = x.code
             LEFT JOIN kd_by_name m ON m.name = x.name AND c.id IS NULL
             """
         )
-        self.sql(
-            """
-            UPDATE kd_rows r SET
-                account_id = coalesce(x.by_code, CASE WHEN x.found = 1 THEN x.by_name END),
-                account_name = coalesce(x.name, x.code),
-                action = CASE WHEN x.by_code IS NULL AND x.found > 1 THEN 'ambiguous' ELSE '' END
-            FROM kd_acct x WHERE x.n = r.n
-            """
-        )
-        self.sql("DROP TABLE kd_acct")
+        self.sql("CREATE UNIQUE INDEX ON kd_acct (n)")
+        self.sql("ANALYZE kd_acct")
         for table in ("kd_accounts", "kd_by_code", "kd_by_name"):
             self.sql(f"DROP TABLE {table}")
         self.sql(
             "INSERT INTO kd_problems SELECT n, 200, 'account', "
             f"left(regexp_replace(btrim(coalesce(raw_account, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
-            "%s FROM kd_rows WHERE action = 'ambiguous'",
+            "%s FROM kd_acct WHERE action = 'ambiguous'",
             [_("Several accounts have this name: give the credit code.")],
         )
         missing = _(
@@ -650,24 +645,25 @@ class Engine:
         self.sql(
             "INSERT INTO kd_problems SELECT n, 201, 'account', "
             f"left(regexp_replace(btrim(coalesce(raw_account, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
-            "left(replace(%s, %s, account_name), 500) FROM kd_rows "
+            "left(replace(%s, %s, account_name), 500) FROM kd_acct "
             "WHERE action = '' AND account_id IS NULL AND account_name IS NOT NULL",
             [missing, S_MARK],
         )
         self.sql(
-            "INSERT INTO kd_problems SELECT n, 200, 'account', '', %s FROM kd_rows "
+            "INSERT INTO kd_problems SELECT n, 200, 'account', '', %s FROM kd_acct "
             "WHERE action = '' AND account_id IS NULL AND account_name IS NULL",
             [_("%(field)s is required.") % {"field": _("Account")}],
         )
-        self.sql("UPDATE kd_rows SET action = ''")
         self.sql("CREATE INDEX ON kd_problems (n)")
+        self.sql("ANALYZE kd_problems")
         # rows good so far: duplicates across the file, then the deal each names
         ext = "external_id" if "external_id" in self.keys else "NULL::text"
         self.sql(
             f"""
             CREATE TEMP TABLE kd_good AS
-            SELECT r.n, nullif(r.{ext}, '') AS key FROM kd_rows r
-            WHERE NOT EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = r.n)
+            SELECT n, key, CASE WHEN key IS NULL THEN n ELSE min(n) OVER (PARTITION BY key) END AS first
+            FROM (SELECT r.n, nullif(r.{ext}, '') AS key, r.owner_unit FROM kd_rows r
+                  WHERE NOT EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = r.n)) g
             """
         )
         same = _("The same deal as row %(row)s.") % {"row": S_MARK}
@@ -676,8 +672,7 @@ class Engine:
             INSERT INTO kd_problems
             SELECT n, 300, 'external_id', left(regexp_replace(key, {self.quote(CONTROL_CLASS)}, '', 'g'), 500),
                    left(replace(%s, %s, first::text), 500)
-            FROM (SELECT n, key, min(n) OVER (PARTITION BY key) AS first FROM kd_good WHERE key IS NOT NULL) d
-            WHERE n > first
+            FROM kd_good WHERE n > first
             """,
             [same, S_MARK],
         )
@@ -702,21 +697,16 @@ class Engine:
         params = {"units": units, "user": self.user.pk, "mode": mode}
         self.sql(
             f"""
-            UPDATE kd_rows r SET found_id = f.id,
-                action = CASE WHEN f.found > 1 THEN 'ambiguous'
-                              WHEN NOT (f.owner_id = %(user)s OR {in_scope("f.team_id")}) THEN 'foreign'
-                              WHEN %(mode)s = 'create' THEN 'create' ELSE %(mode)s END
-            FROM kd_found f, kd_good g
-            WHERE g.n = r.n AND f.key = g.key
-              AND NOT EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = r.n)
+            CREATE TEMP TABLE kd_action AS
+            SELECT g.n, f.id AS found_id, f.status AS found_status, r.owner_unit, r.raw_external_id, r.raw_owner,
+                   CASE WHEN f.id IS NULL THEN 'create'
+                        WHEN f.found > 1 THEN 'ambiguous'
+                        WHEN NOT (f.owner_id = %(user)s OR {in_scope("f.team_id")}) THEN 'foreign'
+                        ELSE %(mode)s END AS action
+            FROM kd_good g JOIN kd_rows r ON r.n = g.n LEFT JOIN kd_found f ON f.key = g.key
+            WHERE g.n = g.first
             """,
             params,
-        )
-        self.sql(
-            """
-            UPDATE kd_rows r SET action = 'create' FROM kd_good g
-            WHERE g.n = r.n AND r.action = '' AND NOT EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = r.n)
-            """
         )
         for action, seq, message in (
             ("ambiguous", 301, _("Several deals have this external id.")),
@@ -725,33 +715,32 @@ class Engine:
             self.sql(
                 f"INSERT INTO kd_problems SELECT n, {seq}, 'external_id', "
                 f"left(regexp_replace(btrim(coalesce(raw_external_id, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
-                f"%(message)s FROM kd_rows WHERE action = '{action}'",
+                f"%(message)s FROM kd_action WHERE action = '{action}'",
                 {"message": message},
             )
         self.sql(
             "INSERT INTO kd_problems SELECT n, 303, 'owner', "
             f"left(regexp_replace(btrim(coalesce(raw_owner, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
-            f"%(message)s FROM kd_rows WHERE action = 'create' AND NOT {in_scope('owner_unit')}",
+            f"%(message)s FROM kd_action WHERE action = 'create' AND NOT {in_scope('owner_unit')}",
             {"message": _("You can only import deals for people in your own units."), **params},
         )
         self.sql(
-            "INSERT INTO kd_problems SELECT r.n, 304, 'external_id', "
-            f"left(regexp_replace(btrim(coalesce(r.raw_external_id, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
-            "%(message)s FROM kd_rows r JOIN kd_found f ON f.id = r.found_id "
-            "WHERE r.action = 'update' AND f.status <> 'open'",
+            "INSERT INTO kd_problems SELECT n, 304, 'external_id', "
+            f"left(regexp_replace(btrim(coalesce(raw_external_id, ''), {ws}), {self.quote(CONTROL_CLASS)}, '', 'g'), 500), "
+            "%(message)s FROM kd_action WHERE action = 'update' AND found_status <> 'open'",
             {"message": _("This deal is closed; an import does not change a closed deal.")},
         )
         self.sql("DROP TABLE kd_good, kd_found")
-        self.sql(
-            "UPDATE kd_rows r SET action = 'bad' WHERE EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = r.n)"
-        )
+        self.sql("DELETE FROM kd_action a WHERE EXISTS (SELECT 1 FROM kd_problems p WHERE p.n = a.n)")
+        self.sql("CREATE UNIQUE INDEX ON kd_action (n)")
+        self.sql("ANALYZE kd_action")
 
     # --- 5. the outcome ---
 
     def outcome(self) -> tuple[int, int, dict[str, int]]:
         self.sql("SELECT count(*), count(DISTINCT n) FROM kd_problems")
         problems, bad = self.cursor.fetchone()
-        self.sql("SELECT action, count(*) FROM kd_rows WHERE action <> 'bad' GROUP BY action")
+        self.sql("SELECT action, count(*) FROM kd_action GROUP BY action")
         counts = {action: count for action, count in self.cursor.fetchall() if count}
         return bad, problems, counts
 
@@ -794,10 +783,6 @@ class Engine:
             f"LOCK TABLE {opp_table}, {change_table}, {pl._meta.db_table}, {comp._meta.db_table}, "
             f"{record_table} IN SHARE ROW EXCLUSIVE MODE"
         )
-        self.sql(
-            f"UPDATE kd_rows SET opp_id = nextval(pg_get_serial_sequence('{opp_table}', 'id')) "
-            "WHERE action = 'create'"
-        )
         # the process: open stage j (1-based) with its entry level
         stages = []
         for j, stage in enumerate(h.open_stages, start=1):
@@ -825,15 +810,17 @@ class Engine:
         self.sql(
             f"""
             CREATE TEMP TABLE kd_new AS
-            SELECT r.*, coalesce(st.j, {n_open}) AS step0,
+            SELECT r.*, x.account_id, nextval(pg_get_serial_sequence('{opp_table}', 'id')) AS opp_id,
+                   coalesce(st.j, {n_open}) AS step0,
                    CASE WHEN r.status = 'won' THEN {h.won_level.pk} WHEN r.status = 'lost' THEN {h.lost_level.pk}
                         ELSE st.level_id END AS level_id,
                    CASE WHEN r.status = 'won' THEN {h.won_level.probability}
                         WHEN r.status = 'lost' THEN {h.lost_level.probability} ELSE st.probability END AS probability,
                    CASE WHEN r.status = 'won' THEN '{BOOKED}' WHEN r.status = 'lost' THEN '{OMITTED}'
                         ELSE coalesce(r.forecast_category_word, st.category) END AS category
-            FROM kd_rows r LEFT JOIN kd_steps st ON st.stage_id = r.stage_id
-            WHERE r.action = 'create'
+            FROM kd_rows r JOIN kd_action a ON a.n = r.n AND a.action = 'create'
+            JOIN kd_acct x ON x.n = r.n
+            LEFT JOIN kd_steps st ON st.stage_id = r.stage_id
             """
         )
         self.sql(
@@ -872,20 +859,23 @@ class Engine:
         # the passages: open steps 1..m, then the closing one (won / lost) at index m
         moment = f"((day + time '09:00') AT TIME ZONE '{tz}') + i * interval '1 second'"
         self.sql(
-            """
+            f"""
             CREATE TEMP TABLE kd_pass AS
-            SELECT d.n, d.opp_id, g.j AS i, g.j + 1 AS j, d.start + (d.span * g.j) / d.parts AS day,
-                   'open'::text AS status,
-                   CASE WHEN g.j > 0 THEN d.start + (d.span * (g.j - 1)) / d.parts END AS prev_day
-            FROM kd_days d, generate_series(0, d.m - 1) AS g(j)
-            UNION ALL
-            SELECT d.n, d.opp_id, d.m, 0, d.close_day, d.status,
-                   d.start + (d.span * (d.m - 1)) / d.parts
-            FROM kd_days d WHERE d.status <> 'open'
+            SELECT u.*, {moment} AS at FROM (
+                SELECT d.n, d.opp_id, g.j AS i, g.j + 1 AS j, d.start + (d.span * g.j) / d.parts AS day,
+                       'open'::text AS status,
+                       CASE WHEN g.j > 0 THEN d.start + (d.span * (g.j - 1)) / d.parts END AS prev_day
+                FROM kd_days d, generate_series(0, d.m - 1) AS g(j)
+                UNION ALL
+                SELECT d.n, d.opp_id, d.m, 0, d.close_day, d.status,
+                       d.start + (d.span * (d.m - 1)) / d.parts
+                FROM kd_days d WHERE d.status <> 'open'
+            ) u
             """
         )
-        self.sql("ALTER TABLE kd_pass ADD COLUMN at timestamptz")
-        self.sql(f"UPDATE kd_pass SET at = {moment}")
+        for table, key in (("kd_new", "n"), ("kd_days", "n"), ("kd_pass", "n, i")):
+            self.sql(f"CREATE UNIQUE INDEX ON {table} ({key})")
+            self.sql(f"ANALYZE {table}")
         opp_columns = _columns(Opportunity, OPP_GIVEN)
         account_name = "a.name"
         ext = "coalesce(r.external_id, '')"
@@ -1047,7 +1037,7 @@ class Engine:
     def updates(self) -> tuple[int, int]:
         """The rows that update an existing deal go through the deal service, as in the Python engine."""
         h = self.handler
-        self.sql("SELECT count(*) FROM kd_rows WHERE action = 'skip'")
+        self.sql("SELECT count(*) FROM kd_action WHERE action = 'skip'")
         skipped = self.cursor.fetchone()[0]
         keys = [k for k in h.UPDATABLE if k in self.keys]
         selected = []
@@ -1062,7 +1052,10 @@ class Engine:
                 selected.append(key)
         if not keys:
             selected = ["NULL"]
-        self.sql(f"SELECT n, found_id, {', '.join(selected)} FROM kd_rows WHERE action = 'update' ORDER BY n")
+        self.sql(
+            f"SELECT r.n, a.found_id, {', '.join(selected)} FROM kd_rows r "
+            "JOIN kd_action a ON a.n = r.n AND a.action = 'update' ORDER BY r.n"
+        )
         rows = self.cursor.fetchall()
         updated = 0
         for number, found, *values in rows:
@@ -1102,14 +1095,14 @@ class Engine:
         if not self.commit:
             ImportProblem.objects.filter(job=self.job).delete()
             self.record_problems()
-            self.sql("DROP TABLE kd_rows, kd_problems, kd_ref, kd_cells")
+            self.sql("DROP TABLE kd_rows, kd_problems, kd_ref, kd_cells, kd_acct, kd_action")
             return Outcome(self.total, bad, problems, counts)
         self.reject_if_bad()
         self.cancel_point()
         self.progress("summaries", self.total, self.total)
         written = self.write()
         written["bad"] = bad
-        self.sql("DROP TABLE kd_rows, kd_problems, kd_ref, kd_cells")
+        self.sql("DROP TABLE kd_rows, kd_problems, kd_ref, kd_cells, kd_acct, kd_action")
         return Outcome(self.total, bad, problems, written)
 
 
