@@ -304,6 +304,11 @@ if KADENCE_EXACT_COUNT_LIMIT < 1:
 KADENCE_EXPORT_BACKGROUND_ROWS = int(os.environ.get("KADENCE_EXPORT_BACKGROUND_ROWS", "100000"))
 KADENCE_EXPORT_KEEP_DAYS = int(os.environ.get("KADENCE_EXPORT_KEEP_DAYS", "7"))
 KADENCE_EXPORT_MAX_RUNNING = int(os.environ.get("KADENCE_EXPORT_MAX_RUNNING", "3"))
+# The import engine: "auto" checks and imports opportunities set-based in SQL on PostgreSQL
+# (kadence.transfer.pgengine) and row by row in Python otherwise; "python" always uses the Python engine.
+KADENCE_IMPORT_ENGINE = os.environ.get("KADENCE_IMPORT_ENGINE", "auto")
+if KADENCE_IMPORT_ENGINE not in ("auto", "python"):
+    raise ImproperlyConfigured("KADENCE_IMPORT_ENGINE must be auto or python.")
 if KADENCE_EXPORT_BACKGROUND_ROWS < 0 or KADENCE_EXPORT_KEEP_DAYS < 1 or KADENCE_EXPORT_MAX_RUNNING < 1:
     raise ImproperlyConfigured(
         "KADENCE_EXPORT_BACKGROUND_ROWS must be at least 0, KADENCE_EXPORT_KEEP_DAYS and "

@@ -1095,10 +1095,9 @@ def run(
         handle.close()
 
 
-def _run(
-    job: ImportJob, user: User, sheet: Sheet, *, commit: bool, report: Callable[[str, int, int], None] | None
-) -> Outcome:
-    headers = sheet.headers
+def column_index(job: ImportJob, headers: list[str]) -> dict[str, int]:
+    """field → the position of the column the job maps to it; ValidationFailed for a column the file
+    does not have or a field the kind does not know."""
     index: dict[str, int] = {}
     for key, header in (job.columns or {}).items():
         if not header:
@@ -1110,10 +1109,17 @@ def _run(
                 {"columns": [_("Unknown column.")]},
             )
         index[key] = headers.index(header)
-    fields = fields_of(job.kind)
-    unknown = set(index) - set(fields)
+    unknown = set(index) - set(fields_of(job.kind))
     if unknown:
         raise ValidationFailed(_("Unknown field(s): %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    return index
+
+
+def _run(
+    job: ImportJob, user: User, sheet: Sheet, *, commit: bool, report: Callable[[str, int, int], None] | None
+) -> Outcome:
+    index = column_index(job, sheet.headers)
+    fields = fields_of(job.kind)
     lookups = Lookups(user, job.values or {})
     today = timezone.localdate()
     handler = KINDS[job.kind](job, user, lookups, today)

@@ -21,7 +21,7 @@ from kadence.core.errors import DomainError
 from kadence.core.export import EXCEL_MAX_ROWS, attachment_name, csv_lines, xlsx_chunks
 from kadence.core.jobs import Cadence, schedule
 from kadence.core.models import User
-from kadence.transfer import importer, progress
+from kadence.transfer import importer, pgengine, progress
 from kadence.transfer.exports import EXPORTS
 from kadence.transfer.models import ExportJob, ImportJob
 from kadence.transfer.undo import undo_records
@@ -46,6 +46,15 @@ def execute(job_id: int, action: str, report: Callable[[str, int, int], None] | 
         return _execute(job, user, action, report)
 
 
+def run_engine(
+    job: ImportJob, user: User, *, commit: bool, report: Callable[[str, int, int], None] | None
+) -> importer.Outcome:
+    """Check or import with the engine that fits: set-based SQL (kadence.transfer.pgengine) where it
+    applies, the Python engine (kadence.transfer.importer) otherwise. Both give the same results."""
+    engine = pgengine if pgengine.applies(job) else importer
+    return engine.run(job, user, commit=commit, report=report)
+
+
 def _execute(
     job: ImportJob, user: User, action: str, report: Callable[[str, int, int], None] | None
 ) -> ImportJob:
@@ -58,7 +67,7 @@ def _execute(
     reporting("starting", 0, job.total_rows)
     try:
         if action == "check":
-            outcome = importer.run(job, user, commit=False, report=reporting)
+            outcome = run_engine(job, user, commit=False, report=reporting)
             ImportJob.objects.filter(pk=job.pk).update(
                 status=Status.CHECKED,
                 total_rows=outcome.total,
@@ -71,7 +80,7 @@ def _execute(
             )
         elif action == "commit":
             with transaction.atomic():
-                outcome = importer.run(job, user, commit=True, report=reporting)
+                outcome = run_engine(job, user, commit=True, report=reporting)
                 ImportJob.objects.filter(pk=job.pk).update(
                     status=Status.DONE,
                     counts=outcome.counts,
