@@ -10,3 +10,7 @@ class RhythmConfig(AppConfig):
     name = "kadence.rhythm"
     label = "rhythm"
     verbose_name = _("Management rhythm")
+
+    def ready(self) -> None:
+        # the parts meet through their registries (reminders, pack sections, leaderboard columns)
+        from kadence.rhythm import wiring  # noqa: F401

@@ -106,11 +106,12 @@ def test_cadence_due_reminds_the_rep_then_the_manager(org):
     follow_up = _item(review, "follow_up")
     assert list(cadence_due(DAY0)) == []
     due = list(cadence_due(follow_up.due_on))
-    assert [(u, k) for u, k, *_ in due] == [(org.rita.pk, f"cadence:{follow_up.pk}:due")]
-    user_id, key, due_on, title, url = due[0]
-    assert due_on == follow_up.due_on and org.opp.name in title and url.startswith("/rhythm/cadence/")
+    assert [(d.user_id, d.key) for d in due] == [(org.rita.pk, f"cadence:{follow_up.pk}:due")]
+    item = due[0]
+    assert item.due_date == follow_up.due_on and item.url.startswith("/rhythm/cadence/")
+    assert item.kind == "cadence" and item.title.params["subject"] == org.opp.name
     overdue = list(cadence_due(follow_up.due_on + timedelta(days=1)))
-    assert {(u, k) for u, k, *_ in overdue} == {
+    assert {(d.user_id, d.key) for d in overdue} == {
         (org.rita.pk, f"cadence:{follow_up.pk}:overdue"),
         (org.mona.pk, f"cadence:{follow_up.pk}:overdue"),
     }

@@ -188,8 +188,8 @@ def test_plan_vs_actual_and_exports_for_other_parts(org):
     kept = selectors.plans_kept([org.rita.pk, org.tom.pk], this_monday(), this_monday() + timedelta(days=6))
     assert kept == {org.rita.pk: (2, 1)}
     due = list(selectors.planned_due(this_monday()))
-    assert [(u, d) for u, _key, d, _title, _url in due] == [(org.rita.pk, this_monday())]
-    assert due[0][1].startswith("plan-item:") and due[0][4].startswith("/")
+    assert [(d.user_id, d.due_date) for d in due] == [(org.rita.pk, this_monday())]
+    assert due[0].key.startswith("plan-item:") and due[0].url.startswith("/")
 
 
 def test_plan_vs_actual_reads_a_fixed_number_of_queries(org, django_assert_max_num_queries):

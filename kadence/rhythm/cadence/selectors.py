@@ -23,13 +23,14 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kadence.core.models import User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, page_of, paginate
 from kadence.core.visibility import visible_cadence_items, visible_cadence_reviews, visible_debriefs
 from kadence.pipeline.models import Opportunity
 from kadence.rhythm.cadence.models import CadenceItem, CadencePolicy, Debrief, Review
+from kadence.rhythm.notify.sources import DueItem, Message, both_languages
 
 STATES = ("due", "overdue", "open", "done", "superseded")
 OPEN = CadenceItem.Status.OPEN
@@ -254,12 +255,12 @@ def _managers_of(team_ids: set[int]) -> dict[int, list[int]]:
     return managers
 
 
-def cadence_due(today: date) -> Iterator[tuple[int, str, date, str, str]]:
-    """For the notification service: (user_id, key, due_date, title, url) for every open item of a
-    live subject due on or before `today`. Due today: the rep, key "cadence:<id>:due". Overdue: the
-    rep and their team's manager(s), key "cadence:<id>:overdue" (so an item reminds once when due and
-    once when overdue; the service sends each (user, key) once). Titles are in the active language.
-    Two queries, the items streamed."""
+def cadence_due(today: date) -> Iterator[DueItem]:
+    """The notification service's source of 1-15-30 items: every open item of a live subject due on
+    or before `today`. Due today: the rep, key "cadence:<id>:due". Overdue: the rep and their team's
+    manager(s), key "cadence:<id>:overdue" (so an item reminds once when due and once when overdue;
+    the service keeps each (user, key) once). Titles are rendered in each reader's language. Two
+    queries, the items streamed."""
     items = (
         CadenceItem.objects.filter(Q(status=OPEN, due_on__lte=today) & LIVE)
         .select_related("review__opportunity", "review__account")
@@ -279,24 +280,19 @@ def cadence_due(today: date) -> Iterator[tuple[int, str, date, str, str]]:
     rows = list(items)
     managers = _managers_of({i.team_id for i in rows if i.due_on < today})
     base = reverse("rhythm_cadence")
+    labels = {kind: both_languages(label) for kind, label in CadenceItem.Kind.choices}
     for item in rows:
-        name = subject_name(item)
-        label = item.get_kind_display()
+        params = {"kind": labels[item.kind], "subject": subject_name(item)}
         if item.due_on < today:
-            title = _("Overdue: %(kind)s — %(subject)s") % {"kind": label, "subject": name}
+            title = Message(gettext_noop("Overdue: %(kind)s — %(subject)s"), params)
             url = f"{base}?state=overdue#item-{item.pk}"
             key = f"cadence:{item.pk}:overdue"
             for user_id in [item.rep_id, *(m for m in managers.get(item.team_id, []) if m != item.rep_id)]:
-                yield (user_id, key, item.due_on, title, url)
+                yield DueItem(user_id, "cadence", key, item.due_on, title, url)
         else:
-            title = _("Due today: %(kind)s — %(subject)s") % {"kind": label, "subject": name}
-            yield (
-                item.rep_id,
-                f"cadence:{item.pk}:due",
-                item.due_on,
-                title,
-                f"{base}?state=due#item-{item.pk}",
-            )
+            title = Message(gettext_noop("Due today: %(kind)s — %(subject)s"), params)
+            url = f"{base}?state=due#item-{item.pk}"
+            yield DueItem(item.rep_id, "cadence", f"cadence:{item.pk}:due", item.due_on, title, url)
 
 
 # --- debriefs -------------------------------------------------------------------------------------

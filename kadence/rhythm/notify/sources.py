@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from kadence.activities.models import Activity
@@ -53,6 +53,15 @@ class Message:
 
     text: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def both_languages(label: Any) -> dict[str, str]:
+    """A (lazy) label in both languages: a Message param its reader sees in their own."""
+    with translation.override("zh-hans"):
+        zh = str(label)
+    with translation.override("en"):
+        en = str(label)
+    return {"zh": zh, "en": en}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kadence.accounts.models import Account
 from kadence.activities.models import Activity
@@ -34,6 +35,7 @@ from kadence.core.visibility import (
     visible_weekly_plans,
 )
 from kadence.domain import plans as rule
+from kadence.rhythm.notify.sources import DueItem, Message, both_languages
 from kadence.rhythm.plans.models import PlanComment, PlanItem, VisitAttachment, WeeklyPlan
 
 
@@ -308,7 +310,7 @@ def plans_kept(user_ids: Iterable[int], start: date, end: date) -> dict[int, tup
     return {uid: (m.planned, m.kept_count) for uid, m in _matches(user_ids, start, end).items()}
 
 
-def planned_due(today: date) -> Iterator[tuple[int, str, date, str, str]]:
+def planned_due(today: date) -> Iterator[DueItem]:
     """Planned items not yet done, for the notification service: every item of a plan dated from this
     week's Monday to a week after `today` that no done activity keeps yet, as (user id, key, due date,
     title, url). The key is stable for an item and its date (a moved item is a new reminder). Three
@@ -345,16 +347,17 @@ def planned_due(today: date) -> Iterator[tuple[int, str, date, str, str]]:
     for key, planned in items.items():
         kept.update(rule.match(planned, done.get(key, [])).kept)
     names = dict(Account.objects.filter(pk__in={r["account_id"] for r in rows}).values_list("pk", "name"))
-    kinds = dict(Activity.Kind.choices)
+    kinds = {kind: both_languages(label) for kind, label in Activity.Kind.choices}
     for r in rows:
         if r["id"] in kept:
             continue
-        title = _("Planned %(kind)s: %(account)s") % {
-            "kind": str(kinds.get(r["kind"], r["kind"])).lower(),
-            "account": names.get(r["account_id"], ""),
-        }
-        yield (
+        title = Message(
+            gettext_noop("Planned: %(kind)s — %(account)s"),
+            {"kind": kinds[r["kind"]], "account": names.get(r["account_id"], "")},
+        )
+        yield DueItem(
             r["plan__owner_id"],
+            "plan_item",
             f"plan-item:{r['id']}:{r['day'].isoformat()}",
             r["day"],
             title,

@@ -1,0 +1,107 @@
+"""Where the parts of the rhythm meet (imported once by RhythmConfig.ready, in the web server and the
+worker alike): each part's figures feed the others through their registries —
+
+- the notification service (kadence.rhythm.notify.sources) reminds of the 1-15-30 items and of the
+  weekly plans' items not yet done;
+- the 1x1 pack (kadence.rhythm.pack.sections) shows plan vs actual and the 1-15-30 items of the week;
+- the effort leaderboard (kadence.rhythm.quotas.effort) counts plans kept and 1-15-30 items on time.
+
+The parts never import each other for this; only this module knows them all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kadence.core.models import User
+from kadence.rhythm.cadence import selectors as cadence
+from kadence.rhythm.cadence.models import CadenceItem
+from kadence.rhythm.notify.sources import register as register_source
+from kadence.rhythm.pack.sections import Section
+from kadence.rhythm.pack.sections import register as register_section
+from kadence.rhythm.plans import selectors as plans
+
+ROWS_SHOWN = 15  # rows listed per block of a pack section; the counts cover all of them
+
+# --- reminders -----------------------------------------------------------------------------------------
+
+register_source("cadence", cadence.cadence_due)
+register_source("plan_item", plans.planned_due)
+
+
+# --- the 1x1 pack ----------------------------------------------------------------------------------------
+
+
+def plan_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    """Plan vs actual of the pack's week (the viewer may read the rep: the pack checked it)."""
+    week = plans.plan_vs_actual(rep, week_start)
+    return {
+        "plan_url": reverse("rhythm_plan_detail", args=[week.plan.pk]) if week.plan else "",
+        "planned": week.planned,
+        "kept": week.kept_count,
+        "kept_pct": None if week.kept_rate is None else round(week.kept_rate * 100),
+        "missed_count": len(week.missed),
+        "unplanned_count": len(week.unplanned),
+        "missed": [
+            {
+                "day": row.item.day,
+                "kind": row.item.get_kind_display(),
+                "account": row.item.account.name,
+                "goal": row.item.goal,
+                "due": row.due,
+            }
+            for row in week.missed[:ROWS_SHOWN]
+        ],
+        "unplanned": [
+            {"date": a.date, "kind": a.get_kind_display(), "account": a.account.name, "subject": a.subject}
+            for a in week.unplanned[:ROWS_SHOWN]
+        ],
+    }
+
+
+def _item_row(item: CadenceItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.get_kind_display(),
+        "subject": cadence.subject_name(item),
+        "due_on": item.due_on,
+        "status": item.get_status_display(),
+    }
+
+
+def cadence_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    """The rep's 1-15-30 items: overdue before the week, due in it, recorded in it."""
+    week = cadence.items_for_rep(rep, week_start)
+    return {
+        "url": reverse("rhythm_cadence"),
+        "overdue_count": len(week.overdue),
+        "due_count": len(week.due),
+        "done_count": len(week.done),
+        "overdue": [_item_row(i) for i in week.overdue[:ROWS_SHOWN]],
+        "due": [_item_row(i) for i in week.due[:ROWS_SHOWN]],
+        "done": [_item_row(i) for i in week.done[:ROWS_SHOWN]],
+    }
+
+
+register_section(Section("plans", _("Plan vs actual"), "rhythm/pack/_plans.html", plan_context, 40))
+register_section(Section("cadence", _("1-15-30 items"), "rhythm/pack/_cadence.html", cadence_context, 45))
+
+
+# --- the effort leaderboard --------------------------------------------------------------------------------
+
+
+def _rate(pairs: dict[int, tuple[int, int]]) -> dict[int, Any]:
+    """(of, done) per rep → the percentage done (reps with nothing due have no figure)."""
+    return {uid: round(done * 100 / of) for uid, (of, done) in pairs.items() if of}
+
+
+def plans_kept_pct(user_ids: Sequence[int], start: date, end: date) -> dict[int, Any]:
+    return _rate(plans.plans_kept(user_ids, start, end))
+
+
+def cadence_on_time_pct(user_ids: Sequence[int], start: date, end: date) -> dict[int, Any]:
+    return _rate(cadence.on_time(user_ids, start, end))
