@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from kadence.rhythm import views
 
 urlpatterns = [
     path("rhythm/", views.hub, name="rhythm_hub"),
+    path("", include("kadence.rhythm.quotas.urls")),
 ]

@@ -3,3 +3,7 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.rhythm.quotas.api import router as quotas  # noqa: E402
+
+routers.append(quotas)
