@@ -43,28 +43,28 @@ else:  # the model's choices, an enum in the OpenAPI schema
 RoleIn = Literal["rep", "inside", "manager", "director", "admin"]
 
 
-class PeriodQuery(Clean):
+class QuotaPeriodQuery(Clean):
     period: PeriodIn = Field("week", description="day, week (Monday–Sunday), month or quarter.")
     day: Day | None = Field(None, description="Any day of the period; default today.")
     unit_id: Id | None = Field(None, description="A unit in your reach (its subtree); default your scope.")
     owner_id: Id | None = Field(None, description="One seller in your reach.")
 
 
-class EffortQuery(PeriodQuery):
+class RhythmEffortQuery(QuotaPeriodQuery):
     sort: str = Field("", max_length=40, description="A column key to rank by; default the attainment.")
 
 
-class AttainmentQuery(PeriodQuery):
+class QuotaAttainmentQuery(QuotaPeriodQuery):
     weeks: int | None = Field(None, ge=1, le=26, description="Weeks in the trend; default the setting (8).")
 
 
-class MetricOut(Schema):
+class QuotaMetricOut(Schema):
     key: str
     label: str
     definition: str
 
 
-class CellOut(Schema):
+class QuotaCellOut(Schema):
     """A metric's actual, its quota over the period (null: no quota), the gap still to do, and % of quota."""
 
     metric: str
@@ -74,44 +74,44 @@ class CellOut(Schema):
     pct: Money | None
 
 
-class RepOut(Schema):
+class QuotaRepOut(Schema):
     id: int
     name: str
     role: str
     team_id: int | None
     team: str
-    cells: list[CellOut]
+    cells: list[QuotaCellOut]
 
 
-class GroupOut(Schema):
+class QuotaGroupOut(Schema):
     """A team's, a region's or the scope's figures: its reps with a quota of each metric, summed."""
 
     unit_id: int | None
     name: str
     reps: int
-    cells: list[CellOut]
+    cells: list[QuotaCellOut]
 
 
-class TrendOut(Schema):
+class QuotaTrendOut(Schema):
     week: date
     actual: dict[str, int]
     quota: dict[str, Money | None]
     pct: dict[str, Money | None]
 
 
-class AttainmentOut(Schema):
+class QuotaAttainmentOut(Schema):
     period: str
     label: str
     start: date
     end: date
     working_days: int
     scope: str
-    metrics: list[MetricOut]
-    reps: list[RepOut]
-    teams: list[GroupOut]
-    regions: list[GroupOut]
-    total: GroupOut
-    trend: list[TrendOut]
+    metrics: list[QuotaMetricOut]
+    reps: list[QuotaRepOut]
+    teams: list[QuotaGroupOut]
+    regions: list[QuotaGroupOut]
+    total: QuotaGroupOut
+    trend: list[QuotaTrendOut]
 
 
 class QuotaOut(Schema):
@@ -128,7 +128,7 @@ class QuotaOut(Schema):
 
 
 class QuotaListOut(Schema):
-    metrics: list[MetricOut]
+    metrics: list[QuotaMetricOut]
     items: list[QuotaOut]
 
 
@@ -146,7 +146,7 @@ class QuotaPatch(PatchIn):
     amount: int | None = Field(None, ge=0, le=services.MAX_AMOUNT)
 
 
-class DeleteQuery(Clean):
+class QuotaDeleteQuery(Clean):
     version: Version
 
 
@@ -249,8 +249,8 @@ def _quota(request: ApiRequest, quota_id: int) -> ActivityQuota:
 # --- endpoints -----------------------------------------------------------------------------------
 
 
-@router.get("/rhythm/quotas/attainment", response={200: AttainmentOut, codes_4xx: ErrorOut})
-def attainment(request: ApiRequest, query: Query[AttainmentQuery]) -> dict[str, Any]:
+@router.get("/rhythm/quotas/attainment", response={200: QuotaAttainmentOut, codes_4xx: ErrorOut})
+def attainment(request: ApiRequest, query: Query[QuotaAttainmentQuery]) -> dict[str, Any]:
     """Activity-quota attainment for the period holding `day`: a seller their own; a manager their teams'
     reps and team totals; a director also their regions; an admin the company (or the unit / seller
     chosen; one outside your reach is 404)."""
@@ -287,14 +287,14 @@ def update_quota(request: ApiRequest, quota_id: IdPath, payload: QuotaPatch) -> 
 
 
 @router.delete("/rhythm/quotas/config/{quota_id}", response={204: None, codes_4xx: ErrorOut})
-def delete_quota(request: ApiRequest, quota_id: IdPath, query: Query[DeleteQuery]) -> Status[None]:
+def delete_quota(request: ApiRequest, quota_id: IdPath, query: Query[QuotaDeleteQuery]) -> Status[None]:
     """An admin removes a quota row (`?version=` as read)."""
     services.quota_delete(request.auth, quota_id, version=query.version)
     return Status(204, None)
 
 
 @router.get("/rhythm/effort", response={200: EffortOut, codes_4xx: ErrorOut})
-def effort(request: ApiRequest, query: Query[EffortQuery]) -> dict[str, Any]:
+def effort(request: ApiRequest, query: Query[RhythmEffortQuery]) -> dict[str, Any]:
     """The leaderboard of effort for the period: per rep and team, every registered column with its
     definition, best first by `sort` (a column key; default the attainment)."""
     board = effort_board(
