@@ -88,7 +88,7 @@ def trend_figure(report: AttainmentReport) -> dict[str, Any]:
     return {
         "data": data,
         "layout": {
-            "yaxis": {"title": {"text": _("% of quota")}, "rangemode": "tozero"},
+            "yaxis": {"title": {"text": _("Percent of quota")}, "rangemode": "tozero"},
             "xaxis": {"title": {"text": _("Week starting")}, "type": "category"},
             "legend": {"orientation": "h"},
             "shapes": [
@@ -120,12 +120,13 @@ def _rate(pct: Any) -> Any:
 
 def attainment_export(report: AttainmentReport, fmt: str) -> HttpResponse:
     metric_columns: list[Column | str] = []
+    actual, quota, gap, pct = _("actual"), _("quota"), _("gap"), _("Percent of quota")
     for _key, label, _text in report.metrics:
         metric_columns += [
-            Column(f"{label}: {_('actual')}", kind="int"),
-            Column(f"{label}: {_('quota')}", kind="number"),
-            Column(f"{label}: {_('gap')}", kind="number"),
-            Column(f"{label}: %", kind="rate"),
+            Column(f"{label}: {actual}", kind="int"),
+            Column(f"{label}: {quota}", kind="number"),
+            Column(f"{label}: {gap}", kind="number"),
+            Column(f"{label}: {pct}", kind="rate"),
         ]
     rep_rows = [
         [
