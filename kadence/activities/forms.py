@@ -30,11 +30,13 @@ class ActivityForm(ServiceForm):
     done = forms.BooleanField(
         label=_("done"), required=False, initial=True, help_text=_("Untick to plan it for later.")
     )
-    is_effective = forms.BooleanField(
-        label=_("effective"),
+    result = forms.ChoiceField(
+        label=_("result"),
         required=False,
+        choices=Activity.Result.choices,
         help_text=_(
-            "Face to face with the end customer, and it found an opp, won an opp or solved a problem."
+            "A visit, meeting or demo that found an opportunity, advanced one or solved a problem "
+            "is an effective visit."
         ),
     )
     opportunity = forms.TypedChoiceField(label=_("opportunity"), coerce=int, required=False, empty_value=None)

@@ -108,3 +108,34 @@ class Activity(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "deal_team"}
         super().save(*args, **kwargs)
+
+
+def face_to_face_kinds() -> list[str]:
+    """The shipped face-to-face kinds of the effective-visit rule."""
+    return [str(Activity.Kind.VISIT), str(Activity.Kind.MEETING), str(Activity.Kind.DEMO)]
+
+
+def counted_results() -> list[str]:
+    """The shipped counted results of the effective-visit rule (all three)."""
+    return [str(Activity.Result.FOUND), str(Activity.Result.ADVANCED), str(Activity.Result.SOLVED)]
+
+
+class EffectiveVisitRule(models.Model):
+    """The effective-visit rule as data (有效拜访, METHODOLOGY §10.3; the rule itself is
+    kadence.domain.quotas.is_effective): a done activity of one of `kinds` (face to face with the end
+    customer) whose `result` is one of `results` is an effective visit; an outbound call with one of
+    `results` is an effective call. One row (the activities services read the first); seeded with
+    visit / meeting / demo and the three results. A change applies to activities logged or changed
+    afterwards: the flags already stored stay as they were judged."""
+
+    kinds = models.JSONField(_("face-to-face kinds"), default=face_to_face_kinds)
+    results = models.JSONField(_("counted results"), default=counted_results)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("effective-visit rule")
+        verbose_name_plural = _("effective-visit rule")
+
+    def __str__(self) -> str:
+        return str(_("Effective-visit rule"))

@@ -14,8 +14,10 @@ from kadence.core.schemas import Clean, CursorPageQuery, Day, Id, In, PatchIn, T
 
 if TYPE_CHECKING:  # mypy reads no Literal built at run time: to it, a choice is a str
     Kind = str
+    Result = str
 else:  # the model's choices, an enum in the OpenAPI schema
     Kind = Literal[tuple(Activity.Kind.values)]
+    Result = Literal[tuple(Activity.Result.values)]
 MAX_CONTACTS = 100
 
 
@@ -31,8 +33,9 @@ class ContactRef(Schema):
 
 
 class ActivityOut(Timestamps):
-    """A planned (`done` false) or done interaction with a customer. `is_effective` marks an
-    effective visit; `next_step_date` schedules the follow-up."""
+    """A planned (`done` false) or done interaction with a customer. `result` is what it achieved, as
+    the rep says (found / advanced / solved, or empty); `is_effective` marks an effective visit, computed
+    by the effective-visit rule from kind, done and result; `next_step_date` schedules the follow-up."""
 
     id: int
     kind: str
@@ -44,6 +47,7 @@ class ActivityOut(Timestamps):
     contacts: list[ContactRef]
     owner: UserRef
     team_id: int
+    result: str
     is_effective: bool
     outcome: str
     next_step: str
@@ -85,7 +89,10 @@ class ActivityIn(In):
     subject: str = Field(max_length=200)
     date: Day | None = Field(None, description="Default: today.")
     done: bool = True
-    is_effective: bool = False
+    result: Result = Field(
+        "",
+        description="What it achieved (found, advanced, solved; empty: none). Sets is_effective by the rule.",
+    )
     outcome: str = Field("", max_length=20000)
     next_step: str = Field("", max_length=300)
     next_step_date: Day | None = None
@@ -100,7 +107,7 @@ class ActivityPatch(PatchIn):
     subject: str | None = Field(None, max_length=200)
     date: Day | None = None
     done: bool | None = None
-    is_effective: bool | None = None
+    result: Result | None = None
     outcome: str | None = Field(None, max_length=20000)
     next_step: str | None = Field(None, max_length=300)
     next_step_date: Day | None = None

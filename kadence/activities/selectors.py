@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 from django.db.models import Case, F, Q, QuerySet, When
 
-from kadence.activities.models import Activity
+from kadence.activities.models import Activity, EffectiveVisitRule, counted_results, face_to_face_kinds
 from kadence.core.models import User
 from kadence.core.pagination import Page, paginate
 from kadence.core.visibility import access_activity, visible_activities
+from kadence.domain import quotas
 
 
 @dataclass
@@ -75,3 +76,12 @@ def activities_due(user: User, today: date, *, horizon_days: int = 7, limit: int
         .annotate(due_on=Case(When(done=False, then=F("date")), default=F("next_step_date")))
     )
     return list(qs.select_related("account", "opportunity").order_by("due_on", "id")[:limit])
+
+
+def effective_visit_rule() -> quotas.EffectiveVisitRule:
+    """The effective-visit rule in force (the first EffectiveVisitRule row; the shipped defaults when an
+    admin deleted it): one query."""
+    row = EffectiveVisitRule.objects.order_by("pk").values("kinds", "results").first()
+    if row is None:
+        return quotas.EffectiveVisitRule(frozenset(face_to_face_kinds()), frozenset(counted_results()))
+    return quotas.EffectiveVisitRule(frozenset(row["kinds"] or ()), frozenset(row["results"] or ()))

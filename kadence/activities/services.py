@@ -2,7 +2,11 @@
 
 A write that may change which done customer-side activity of a deal is the last (logging one, editing
 its kind, date or done flag, marking it done) takes the deal's row lock before it writes and then
-recomputes the deal's stall summary (kadence.activities.stall, kadence.pipeline.stall)."""
+recomputes the deal's stall summary (kadence.activities.stall, kadence.pipeline.stall).
+
+`is_effective` is not written by callers: it is the effective-visit rule (kadence.domain.quotas.is_effective
+over the configured EffectiveVisitRule) applied to the activity's kind, done flag and `result`, computed
+when an activity is logged and whenever one of those three changes."""
 
 from __future__ import annotations
 
@@ -17,12 +21,14 @@ from django.utils.translation import gettext as _
 from kadence.accounts.models import Contact
 from kadence.accounts.services import required_error
 from kadence.activities.models import Activity
+from kadence.activities.selectors import effective_visit_rule
 from kadence.activities.stall import counts, is_customer_side, refresh_last_activity
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_bool, clean_date, clean_ids, clean_text
 from kadence.core.visibility import access_account, access_activity, access_opportunity, in_scope
+from kadence.domain.quotas import is_effective
 from kadence.pipeline.stall import lock
 
 
@@ -33,7 +39,7 @@ class ActivityFields(TypedDict, total=False):
     subject: str
     date: date
     done: bool
-    is_effective: bool
+    result: str
     outcome: str
     next_step: str
     next_step_date: date | None
@@ -43,6 +49,8 @@ class ActivityFields(TypedDict, total=False):
 FIELDS = tuple(ActivityFields.__annotations__)
 # The fields that decide whether (and when) the activity counts for its deal's stall summary.
 STALL_FIELDS = frozenset({"kind", "date", "done"})
+# The fields the effective-visit rule reads: a change to one of them judges the activity again.
+RULE_FIELDS = frozenset({"kind", "done", "result"})
 
 
 def _clean(values: ActivityFields) -> dict[str, Any]:
@@ -57,9 +65,15 @@ def _clean(values: ActivityFields) -> dict[str, Any]:
         raise ValidationFailed(
             _("Unknown activity kind."), {"kind": [_("Choose visit, call, meeting, demo or e-mail.")]}
         )
-    for key in ("done", "is_effective"):
-        if key in clean:
-            clean[key] = clean_bool(clean[key], key)
+    if "done" in clean:
+        clean["done"] = clean_bool(clean["done"], "done")
+    if "result" in clean:
+        clean["result"] = clean["result"] or ""
+        if clean["result"] not in Activity.Result.values:
+            raise ValidationFailed(
+                _("Unknown result."),
+                {"result": [_("Choose found, advanced, solved, or nothing of the three.")]},
+            )
     if "outcome" in clean:
         clean["outcome"] = clean_text(clean["outcome"], "outcome", 20000, multiline=True)
     if "subject" in clean:
@@ -138,6 +152,12 @@ def activity_create(
     counted = opp is not None and is_customer_side(clean["kind"], clean.get("done", True))
     if counted:
         lock([opportunity_id])
+    clean["is_effective"] = is_effective(
+        effective_visit_rule(),
+        kind=clean["kind"],
+        done=clean.get("done", True),
+        result=clean.get("result", ""),
+    )
     now = timezone.now()
     activity = Activity.objects.create(
         account=account,
@@ -176,6 +196,13 @@ def activity_update(
         raise ValidationFailed(
             _("The next step cannot be before the activity."), {"next_step_date": [_("Too early.")]}
         )
+    if not RULE_FIELDS.isdisjoint(clean):
+        clean["is_effective"] = is_effective(
+            effective_visit_rule(),
+            kind=clean.get("kind", activity.kind),
+            done=clean.get("done", activity.done),
+            result=clean.get("result", activity.result),
+        )
     counted = counts(activity)
     summarised = activity.opportunity_id is not None and not STALL_FIELDS.isdisjoint(clean)
     if summarised:
@@ -198,7 +225,8 @@ def activity_mark_done(user: User, activity_id: int, *, version: int | None) -> 
         return activity
     if activity.opportunity_id is not None:
         lock([activity.opportunity_id])
-    versioned_update(activity, version, {"done": True})
+    effective = is_effective(effective_visit_rule(), kind=activity.kind, done=True, result=activity.result)
+    versioned_update(activity, version, {"done": True, "is_effective": effective})
     if counts(activity):
         refresh_last_activity([activity.opportunity_id])
     return activity

@@ -961,3 +961,41 @@ def access_visit_attachment(user: User, attachment_id: int) -> Any:
     if not visible_activities(user).filter(pk=attachment.activity_id).exists():
         raise NotFound(_("File not found."))
     return attachment
+
+
+# --- rhythm: quotas ---
+# Activity quotas (kadence.rhythm.quotas): attainment reads the sellers of a report scope (a seller
+# themselves; a manager their teams; a director their regions; an admin the company); the quota rows
+# are configured by admins and read by the people they apply to and by their leads.
+
+
+def quota_sellers(scope: Scope) -> QuerySet[User]:
+    """The active sellers (reps, inside sales) of a report scope, placed in a unit: those whose activity
+    attainment the scope's report shows."""
+    people = User.objects.filter(sellers_q(), is_active=True, org_unit__isnull=False)
+    if scope.owner is not None:
+        return people.filter(pk=scope.owner.pk)
+    if scope.unit is not None:
+        return people.filter(org_unit__path__startswith=scope.unit.path)
+    if scope.unit_ids is not None:
+        return people.filter(org_unit_id__in=sorted(scope.unit_ids))
+    return people
+
+
+def can_configure_quotas(user: User) -> bool:
+    """Activity quotas and the effective-visit rule are company configuration: an admin's."""
+    return is_admin(user)
+
+
+def visible_activity_quotas(user: User) -> QuerySet[Any]:
+    """Quota rows `user` may read: every row for an admin; the role rows and the rows of the people in
+    their units for a manager or director (and their own); their role's row and their own for a seller."""
+    quotas = _model("rhythm.ActivityQuota").objects
+    if not user.is_authenticated or not user.is_active:
+        return quotas.none()
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return quotas.all()
+    if is_lead(user):
+        return quotas.filter(Q(user__isnull=True) | Q(user=user) | Q(user__org_unit_id__in=sorted(scope)))
+    return quotas.filter(Q(user__isnull=True, role=user.role) | Q(user=user))

@@ -460,6 +460,15 @@ def generate_opportunities(simulator: OpportunitySimulator, count: int, seed: in
 # --- activities ---------------------------------------------------------------------------------------
 
 
+# What an effective visit or call achieved, by the deal's phase (early: found; later: advanced or solved),
+# so that the stored flags agree with the effective-visit rule (kadence.domain.quotas.is_effective).
+RESULTS: tuple[tuple[str, ...], ...] = (
+    ("found", "found", "advanced"),
+    ("advanced", "advanced", "solved"),
+    ("advanced", "solved", "solved"),
+)
+
+
 class ActivityDraft(NamedTuple):
     """An activity before it has an id: values of ACTIVITY_FIELDS[1:] and its contact ids."""
 
@@ -475,6 +484,8 @@ class ActivityGenerator:
     def __init__(self, simulator: OpportunitySimulator, seed: int):
         self.sim = simulator
         self.rng = stream(seed, "activities")
+        # the results (found / advanced / solved) from a stream of their own: the activities stay as before
+        self.results = stream(seed, "activity-results")
         self.team_of = {s.id: s.team_id for s in simulator.org.reps}
         for group in (*simulator.org.managers_by_team.values(), *simulator.org.inside_by_region.values()):
             for seller in group:
@@ -525,6 +536,11 @@ class ActivityGenerator:
         effective = done and (
             (kind == "visit" and rng.random() < 0.65) or (kind in ("meeting", "demo") and rng.random() < 0.4)
         )
+        result = ""
+        if effective:
+            result = self.results.choice(RESULTS[phase])
+        elif done and kind == "call_out" and self.results.random() < 0.45:
+            result = self.results.choice(RESULTS[phase])  # an effective call
         next_step = rng.choice(NEXT_STEPS[phase]) if done and rng.random() < 0.7 else ""
         next_date = when + timedelta(days=rng.randint(3, 15)) if next_step and rng.random() < 0.6 else None
         row = (
@@ -537,6 +553,7 @@ class ActivityGenerator:
             owner_id,
             self.team_of[owner_id],
             effective,
+            result,
             rng.choice(OUTCOMES[phase]) if done else "",
             next_step,
             next_date,

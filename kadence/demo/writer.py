@@ -154,6 +154,7 @@ ACTIVITY_FIELDS = [
     "owner_id",
     "team_id",
     "is_effective",
+    "result",
     "outcome",
     "next_step",
     "next_step_date",

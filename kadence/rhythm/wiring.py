@@ -3,7 +3,8 @@ worker alike): each part's figures feed the others through their registries —
 
 - the notification service (kadence.rhythm.notify.sources) reminds of the 1-15-30 items and of the
   weekly plans' items not yet done;
-- the 1x1 pack (kadence.rhythm.pack.sections) shows plan vs actual and the 1-15-30 items of the week;
+- the 1x1 pack (kadence.rhythm.pack.sections) shows activities vs quota, plan vs actual and the 1-15-30
+  items of the week;
 - the effort leaderboard (kadence.rhythm.quotas.effort) counts plans kept and 1-15-30 items on time.
 
 The parts never import each other for this; only this module knows them all."""
@@ -11,7 +12,7 @@ The parts never import each other for this; only this module knows them all."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -24,6 +25,8 @@ from kadence.rhythm.notify.sources import register as register_source
 from kadence.rhythm.pack.sections import Section
 from kadence.rhythm.pack.sections import register as register_section
 from kadence.rhythm.plans import selectors as plans
+from kadence.rhythm.quotas import selectors as quotas
+from kadence.rhythm.quotas.effort import EffortColumn, register_column
 
 ROWS_SHOWN = 15  # rows listed per block of a pack section; the counts cover all of them
 
@@ -87,6 +90,14 @@ def cadence_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]
     }
 
 
+def quota_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
+    """Activities vs quota over the pack's week (Monday to Sunday)."""
+    return {"rows": quotas.rep_attainment(rep, week_start, week_start + timedelta(days=6))}
+
+
+register_section(
+    Section("activities", _("Activities vs quota"), "rhythm/pack/_activities.html", quota_context, 35)
+)
 register_section(Section("plans", _("Plan vs actual"), "rhythm/pack/_plans.html", plan_context, 40))
 register_section(Section("cadence", _("1-15-30 items"), "rhythm/pack/_cadence.html", cadence_context, 45))
 
@@ -105,3 +116,25 @@ def plans_kept_pct(user_ids: Sequence[int], start: date, end: date) -> dict[int,
 
 def cadence_on_time_pct(user_ids: Sequence[int], start: date, end: date) -> dict[int, Any]:
     return _rate(cadence.on_time(user_ids, start, end))
+
+
+register_column(
+    EffortColumn(
+        "plans_kept",
+        _("Plans kept"),
+        _("Planned items of the period kept by a done activity of their week (plan vs actual rule), in %."),
+        plans_kept_pct,
+        kind="percent",
+        total="mean",
+    )
+)
+register_column(
+    EffortColumn(
+        "cadence_on_time",
+        _("1-15-30 on time"),
+        _("1-15-30 items due in the period recorded on or before their due date, in %."),
+        cadence_on_time_pct,
+        kind="percent",
+        total="mean",
+    )
+)

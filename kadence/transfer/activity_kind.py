@@ -11,11 +11,14 @@ account (found by name).
   column is empty. A manager imports only their units' activities.
 - The **kind** is read from Chinese or English words (拜访 / visit, 电话 / call, 来电 / inbound call,
   会议 / meeting, 演示 / demo, 邮件 / e-mail, and Kadence's own labels); a value map translates others.
-- **Done** and **effective** read yes / no words (是 / 否, 已完成 / 计划, yes / no, 1 / 0, √). Without a
-  done column an activity dated after today is planned, the others done.
+- **Done** reads yes / no words (是 / 否, 已完成 / 计划, yes / no, 1 / 0, √). Without a done column an
+  activity dated after today is planned, the others done.
+- The **result** reads 发现商机 / found, 推进商机 / advanced, 解决问题 / solved (and Kadence's own labels);
+  whether the activity is an effective visit follows from it by the effective-visit rule (the activity
+  service applies it), so a file has no "effective" column.
 - Without a subject an activity is called after its kind and account ("拜访 · 国网江苏电力").
 - An activity is the **same** as an existing one when it has the same account, owner, kind, date and
-  subject: it is updated (outcome, done, effective, next step, contacts), skipped, or created anyway,
+  subject: it is updated (outcome, done, result, next step, contacts), skipped, or created anyway,
   as the import chooses. The same activity twice in the file is a problem of the second row.
 
 An undo removes the activities the import created and restores the ones it updated, and recomputes the
@@ -103,11 +106,15 @@ ACTIVITY_FIELDS = (
         help=gettext_lazy("Yes or no; without it, an activity dated after today is planned."),
     ),
     Field(
-        "is_effective",
-        gettext_lazy("Effective visit"),
+        "result",
+        gettext_lazy("Result"),
         REF,
-        ("有效拜访", "是否有效", "effective", "effective visit"),
-        ref="flag",
+        ("拜访成果", "成果", "活动成果", "拜访结果", "result", "achieved"),
+        ref="activity_result",
+        help=gettext_lazy(
+            "Found an opportunity, advanced one, solved a problem (Chinese or English), or empty; "
+            "it decides whether the activity is an effective visit."
+        ),
     ),
     Field(
         "contacts",
@@ -158,6 +165,21 @@ KIND_WORDS: dict[str, str] = {
     "email": Activity.Kind.EMAIL,
     "mail": Activity.Kind.EMAIL,
 }
+RESULT_WORDS: dict[str, str] = {
+    "发现商机": Activity.Result.FOUND,
+    "发现机会": Activity.Result.FOUND,
+    "新商机": Activity.Result.FOUND,
+    "found": Activity.Result.FOUND,
+    "推进商机": Activity.Result.ADVANCED,
+    "推进": Activity.Result.ADVANCED,
+    "赢得商机": Activity.Result.ADVANCED,
+    "advanced": Activity.Result.ADVANCED,
+    "解决问题": Activity.Result.SOLVED,
+    "解决": Activity.Result.SOLVED,
+    "solved": Activity.Result.SOLVED,
+    "无": Activity.Result.NONE,
+    "none": Activity.Result.NONE,
+}
 YES, NO = "yes", "no"
 FLAG_WORDS: dict[str, str] = {
     **dict.fromkeys(("是", "已完成", "完成", "已", "有效", "y", "true", "1", "done", "√", "✓"), YES),
@@ -172,6 +194,10 @@ def _kind_choices() -> list[tuple[str, Any]]:
     return [*((value, word) for word, value in KIND_WORDS.items()), *Activity.Kind.choices]
 
 
+def _result_choices() -> list[tuple[str, Any]]:
+    return [*((value, word) for word, value in RESULT_WORDS.items()), *Activity.Result.choices]
+
+
 def _flag_choices() -> list[tuple[str, Any]]:
     return [
         *((value, word) for word, value in FLAG_WORDS.items()),
@@ -183,7 +209,7 @@ def _flag_choices() -> list[tuple[str, Any]]:
 class ActivityImport(Kind):
     entity = ENTITY
     SERVICE_FIELDS = activity_services.FIELDS  # what activity_create takes, defined once there
-    UPDATABLE = ("done", "is_effective", "outcome", "next_step", "next_step_date")
+    UPDATABLE = ("done", "result", "outcome", "next_step", "next_step_date")
 
     def read(self, row: Row) -> None:
         super().read(row)
@@ -362,15 +388,15 @@ class ActivityImport(Kind):
 def _service_values(values: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """The row's values the service takes (the yes / no of a flag as a boolean)."""
     out = {k: values[k] for k in keys if k in values}
-    for key in ("done", "is_effective"):
-        if key in out:
-            out[key] = out[key] == YES
+    if "done" in out:
+        out["done"] = out["done"] == YES
     return out
 
 
 def restore(user: Any, record: ImportedRecord) -> None:
     """Undo of an update: the activity's values before the import (kadence.transfer.undo)."""
     before: dict[str, Any] = dict(record.before)
+    before.pop("is_effective", None)  # the rule sets it now (imports before the result column kept it)
     for key in ("date", "next_step_date"):
         if before.get(key):
             before[key] = date.fromisoformat(before[key])
@@ -380,5 +406,6 @@ def restore(user: Any, record: ImportedRecord) -> None:
 # Registered here rather than in the literal tables (see kadence.transfer.org_kind).
 CHOICES["activity_kind"] = _kind_choices
 CHOICES["flag"] = _flag_choices
+CHOICES["activity_result"] = _result_choices
 FIELDS["activities"] = ACTIVITY_FIELDS
 KINDS["activities"] = ActivityImport

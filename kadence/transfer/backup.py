@@ -91,6 +91,9 @@ SEEDED_BY_MIGRATE = frozenset(
         "deals_controlpolicy",
         "deals_c139question",
         "deals_expensecategory",
+        "activities_effectivevisitrule",
+        "rhythm_activityquota",  # rhythm: quotas (issue 13)
+        "rhythm_quotasettings",
     }
 )
 

@@ -281,6 +281,7 @@ def contact_read(qs: QuerySet[Contact]) -> Iterator[Mapping[str, Any]]:
 
 def activity_columns() -> list[Column]:
     kind = _labels(Activity.Kind.choices)
+    result = _labels(Activity.Result.choices)
     return [
         Column(_("Date"), "date", "date"),
         Column(_("Kind"), kind("kind"), width=10),
@@ -289,6 +290,7 @@ def activity_columns() -> list[Column]:
         Column(_("Opportunity"), "opportunity_name", width=30),
         Column(_("Owner"), "owner_name", width=14),
         Column(_("Done"), lambda row: _("yes") if row["done"] else _("no"), width=6),
+        Column(_("Result"), lambda row: result("result")(row) if row["result"] else "", width=14),
         Column(_("Effective"), lambda row: _("yes") if row["is_effective"] else _("no"), width=6),
         Column(_("Outcome"), "outcome", width=40),
         Column(_("Next step"), "next_step", width=30),
@@ -308,7 +310,18 @@ def activity_select(user: User, filters: ActivityFilters, sort: str) -> QuerySet
 def activity_read(qs: QuerySet[Activity]) -> Iterator[Mapping[str, Any]]:
     return _read(
         qs,
-        ["id", "date", "kind", "subject", "done", "is_effective", "outcome", "next_step", "next_step_date"],
+        [
+            "id",
+            "date",
+            "kind",
+            "subject",
+            "done",
+            "result",
+            "is_effective",
+            "outcome",
+            "next_step",
+            "next_step_date",
+        ],
         account_name=F("account__name"),
         opportunity_name=F("opportunity__name"),
         owner_name=_person("owner"),

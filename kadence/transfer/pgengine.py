@@ -50,6 +50,7 @@ from kadence.core.visibility import scope_unit_ids, visible_accounts
 from kadence.domain.cells import SNIFF_BYTES
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.models import Opportunity, StageChange
+from kadence.pipeline.services import _currency
 from kadence.transfer import progress
 from kadence.transfer.fields import AMOUNT, DATE, REF, REFS, TEXT, fields_of
 from kadence.transfer.importer import (
@@ -358,8 +359,6 @@ class Engine:
         except ValueError as exc:
             return (key, raw, False, None, None, None, None, str(exc), self.order[key])
         if key == "currency":
-            from kadence.pipeline.services import _currency
-
             try:
                 return (key, raw, True, None, None, _currency(value), None, None, None)
             except ValidationFailed as exc:

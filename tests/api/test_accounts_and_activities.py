@@ -95,7 +95,7 @@ def test_activities(api, world):
             "subject": "技术交流",
             "date": "2030-05-10",
             "contact_ids": [contact["id"]],
-            "is_effective": True,
+            "result": "advanced",
             "next_step_date": "2030-05-20",
         },
         expect=201,
@@ -103,6 +103,7 @@ def test_activities(api, world):
     assert body["account"]["id"] == world.account.pk and body["opportunity"]["id"] == world.opp.pk
     assert [c["name"] for c in body["contacts"]] == ["李总"] and body["date"] == "2030-05-10"
     assert body["owner"]["username"] == "rita" and body["done"] is True and body["version"] == 1
+    assert body["result"] == "advanced" and body["is_effective"] is True  # by the effective-visit rule
     activity_id = body["id"]
     planned = api.post(
         "/api/activities",

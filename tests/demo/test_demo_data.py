@@ -19,6 +19,7 @@ from django.utils import timezone
 from kadence.accounts import defaults as account_defaults
 from kadence.accounts.models import Account, Industry
 from kadence.activities.models import Activity
+from kadence.activities.selectors import effective_visit_rule
 from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import resolve_scope
 from kadence.deals.models import (
@@ -44,6 +45,7 @@ from kadence.domain import c139 as c139_domain
 from kadence.domain import gates as domain_gates
 from kadence.domain.c139 import C139Score
 from kadence.domain.periods import period_containing
+from kadence.domain.quotas import is_effective
 from kadence.insights.selectors.ideal import capacity_report, default_template, ideal_report
 from kadence.insights.selectors.probabilistic import probabilistic_forecast
 from kadence.pipeline.changes import STATE
@@ -206,6 +208,13 @@ def test_load_demo_builds_the_company_once():
     assert Activity.objects.filter(done=False, date__gt=TODAY, date__lte=TODAY + timedelta(days=14)).exists()
     assert not Activity.objects.filter(done=True, date__gte=TODAY).exists()
     assert Activity.objects.filter(kind="visit", is_effective=True).exists()
+    # issue 13: the stored flags are what the effective-visit rule gives for kind, done and result
+    rule = effective_visit_rule()
+    for kind, done, result, effective in Activity.objects.values_list(
+        "kind", "done", "result", "is_effective"
+    ).distinct():
+        assert effective == is_effective(rule, kind=kind, done=done, result=result), (kind, done, result)
+    assert Activity.objects.filter(kind="call_out", done=True).exclude(result="").exists()  # effective calls
     assert StageChange.objects.filter(kind="moved_back").exists()
     assert Opportunity.objects.filter(status="open", expected_close_date__lt=TODAY).exists()
 
@@ -809,3 +818,18 @@ def test_demo_planning_is_consistent_with_the_deals(demo_today):
     )
     assert set(inside.values_list("product_lines__code", flat=True)) == {"services"}
     assert inside.filter(status="open").exists() and inside.filter(status="won").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_activity_quotas_something_to_show(demo_today):
+    """Issue 13: last month the demo's sellers logged effective visits and effective calls, so that the
+    activity-quota page shows attainment between nothing and everything."""
+    from kadence.rhythm.quotas.selectors import attainment_report
+
+    admin = User.objects.filter(role=User.Role.ADMIN).first()
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    report = attainment_report(admin, period="month", day=last_month)
+    totals = {c.metric: c for c in report.total.cells}
+    assert 0 < totals["effective_visits"].pct < 100
+    assert totals["effective_calls"].actual > 0 and totals["important_visits"].actual > 0
+    assert len(report.teams) > 1 and report.regions

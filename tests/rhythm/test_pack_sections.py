@@ -114,7 +114,9 @@ def test_pack_query_count_does_not_grow_with_deals(org, no_gates, django_assert_
     from tests.versions import opp_version
 
     data = rita_week(org)
-    with django_assert_max_num_queries(30):  # 28 on SQLite: a constant, whatever the rep holds
+    # 36 on SQLite: a constant, whatever the rep holds (28 for the pack's own sections, 5 for activities
+    # vs quota, 2 for plan vs actual, 1 for the 1-15-30 items)
+    with django_assert_max_num_queries(36):
         pack(org.mona, org.rita.pk, data.today)
     with CaptureQueriesContext(connection) as before:
         pack(org.mona, org.rita.pk, data.today)

@@ -195,3 +195,23 @@ def test_an_undo_refuses_when_an_imported_activity_changed_since(book):
     job = _go(org.mona, job, "undo")
     assert job.status == "done" and f"#{visit.pk}" in job.error
     assert Activity.objects.filter(pk=visit.pk).exists()
+
+
+def test_the_result_column_sets_the_result_and_the_rule_the_effective_flag(book):
+    """Issue 13: the result is imported (Chinese or English words); the effective-visit rule decides
+    is_effective (a visit that advanced a deal is effective, a call that found one is not)."""
+    org = book
+    name = org.account.name
+    rows = [
+        ["客户名称", "负责人", "类型", "日期", "主题", "拜访成果"],
+        [name, "rita", "拜访", d(-3), "方案交流", "推进商机"],
+        [name, "rita", "电话", d(-2), "电话回访", "found"],
+        [name, "rita", "拜访", d(-1), "礼节拜访", ""],
+    ]
+    job = services.import_job_create(org.mona, kind="activities", upload=_csv(rows))
+    assert job.columns["result"] == "拜访成果"
+    _go(org.mona, job, "check")
+    job = _go(org.mona, job, "commit")
+    assert job.status == "done", job.error
+    got = {a.subject: (a.result, a.is_effective) for a in Activity.objects.filter(account=org.account)}
+    assert got == {"方案交流": ("advanced", True), "电话回访": ("found", False), "礼节拜访": ("", False)}
