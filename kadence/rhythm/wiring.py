@@ -5,7 +5,8 @@ worker alike): each part's figures feed the others through their registries —
   weekly plans' items not yet done;
 - the 1x1 pack (kadence.rhythm.pack.sections) shows activities vs quota, plan vs actual and the 1-15-30
   items of the week;
-- the effort leaderboard (kadence.rhythm.quotas.effort) counts plans kept and 1-15-30 items on time.
+- the effort leaderboard (kadence.rhythm.quotas.effort) counts plans kept and 1-15-30 items on time;
+- the approval inbox (kadence.rhythm.inbox.selectors) lists the team's overdue 1-15-30 items.
 
 The parts never import each other for this; only this module knows them all."""
 
@@ -16,11 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import User
+from kadence.core.visibility import visible_cadence_items
 from kadence.rhythm.cadence import selectors as cadence
 from kadence.rhythm.cadence.models import CadenceItem
+from kadence.rhythm.inbox import selectors as inbox
 from kadence.rhythm.notify.sources import register as register_source
 from kadence.rhythm.pack.sections import Section
 from kadence.rhythm.pack.sections import register as register_section
@@ -138,3 +142,36 @@ register_column(
         total="mean",
     )
 )
+
+
+# --- the approval inbox ---------------------------------------------------------------------------------
+
+
+def overdue_cadence(user: User) -> inbox.InboxList:
+    """The 1-15-30 items of the lead's reps past their due date (not the lead's own): each needs the
+    rep's follow-up or judgement, and the lead's push. Two queries."""
+    rows = (
+        visible_cadence_items(user)
+        .filter(cadence.LIVE, status=cadence.OPEN, due_on__lt=timezone.localdate())
+        .exclude(rep_id=user.pk)
+    )
+    shown = rows.select_related("review__opportunity", "review__account", "rep").order_by("due_on", "id")
+    base = reverse("rhythm_cadence")
+    items = [
+        {
+            "id": item.pk,
+            "kind": item.get_kind_display(),
+            "subject": cadence.subject_name(item),
+            "rep": item.rep.display_name or item.rep.username,
+            "due_on": item.due_on,
+            "url": f"{base}?state=overdue&rep_id={item.rep_id}#item-{item.pk}",
+        }
+        for item in shown[: inbox.LIMIT]
+    ]
+    return inbox.InboxList("cadence", str(_("Overdue 1-15-30 items")), rows.count(), items)
+
+
+# in place, before the slot of targets (the lists show in this order)
+_targets = inbox.KINDS.pop("targets")
+inbox.KINDS["cadence"] = overdue_cadence
+inbox.KINDS["targets"] = _targets

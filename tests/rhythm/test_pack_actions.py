@@ -116,6 +116,10 @@ def test_weeks_are_checked(org):
     with pytest.raises(ValidationFailed):
         pack(org.mona, org.rita.pk, "2026-13-01", with_sections=False)
     with pytest.raises(ValidationFailed):
-        pack(org.mona, org.rita.pk, this_monday() + timedelta(days=7), with_sections=False)
+        pack(org.mona, org.rita.pk, this_monday() + timedelta(days=14), with_sections=False)
+    # next week's, to prepare the next 1x1 on the actions carried over
+    assert pack(org.mona, org.rita.pk, this_monday() + timedelta(days=7), with_sections=False).week_start == (
+        this_monday() + timedelta(days=7)
+    )
     found = pack(org.mona, org.rita.pk, this_monday() + timedelta(days=3), with_sections=False)
     assert found.week_start == this_monday()

@@ -174,6 +174,15 @@ def review_items(review: Review) -> list[CadenceItem]:
     return sorted(review.items.all(), key=lambda item: (item.due_on, item.pk))
 
 
+def cadence_running(*, opportunity_id: int | None, account_id: int | None) -> bool:
+    """Whether the deal (else the customer) has a 1-15-30 item still open (one query)."""
+    if opportunity_id:
+        subject = Q(review__opportunity_id=opportunity_id)
+    else:
+        subject = Q(review__opportunity__isnull=True, review__account_id=account_id)
+    return CadenceItem.objects.filter(subject, status=OPEN).exists()
+
+
 def subject_name(item_or_review: Any) -> str:
     review = item_or_review.review if isinstance(item_or_review, CadenceItem) else item_or_review
     subject = review.opportunity if review.opportunity_id else review.account

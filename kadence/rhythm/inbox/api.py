@@ -20,7 +20,9 @@ router = Router(tags=["rhythm: approval inbox"])
 
 
 class InboxKindOut(Schema):
-    kind: str = Field(description="gates, overrides, forecasts, expenses or targets.")
+    kind: str = Field(
+        description="gates, overrides, forecasts, expenses, cadence (overdue 1-15-30 items) or targets."
+    )
     title: str
     count: int
     capped: bool = Field(description="The count is a lower bound (more were not read).")

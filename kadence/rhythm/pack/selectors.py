@@ -21,9 +21,14 @@ from kadence.rhythm.pack.models import PackAction, PackNote
 from kadence.rhythm.pack.sections import Section, pack_scope, sections
 
 
+def last_pack_week(today: date) -> date:
+    """The latest week a pack can be opened for: next week's, to prepare the next 1x1."""
+    return monday_of(today) + timedelta(days=7)
+
+
 def parse_week(value: Any, today: date | None = None) -> date:
-    """The Monday of the week asked for (any day of it, as YYYY-MM-DD or a date); a week after the
-    current one is refused (422)."""
+    """The Monday of the week asked for (any day of it, as YYYY-MM-DD or a date), up to next week (the
+    pack the next 1x1 is prepared on: the actions carried over); later weeks are refused (422)."""
     today = today or timezone.localdate()
     if isinstance(value, date):
         day = value
@@ -36,10 +41,10 @@ def parse_week(value: Any, today: date | None = None) -> date:
             ) from None
     clean_date(day, "week")
     monday = monday_of(day)
-    if monday > monday_of(today):
+    if monday > last_pack_week(today):
         raise ValidationFailed(
-            _("A pack is for this week or an earlier one."),
-            {"week": [_("Choose this week or an earlier one.")]},
+            _("A pack is for next week or an earlier one."),
+            {"week": [_("Choose next week or an earlier one.")]},
         )
     return monday
 
@@ -105,7 +110,7 @@ class Pack:
     @property
     def next_week(self) -> date | None:
         following = self.week_start + timedelta(days=7)
-        return following if following <= monday_of(timezone.localdate()) else None
+        return following if following <= last_pack_week(timezone.localdate()) else None
 
 
 def build_sections(

@@ -272,6 +272,7 @@ class VisitIn(Clean):
     next_step_date: Day | None = None
     date: Day | None = None
     subject: Annotated[str, StringConstraints(max_length=200)] = ""
+    start_cadence: bool = False  # start the 1-15-30 of the deal (else the customer) if none runs
 
 
 class AttachmentOut(Schema):
@@ -292,6 +293,7 @@ class VisitOut(Schema):
     is_effective: bool
     plan_item_id: int | None
     attachments: list[AttachmentOut]
+    cadence_review_id: int | None = None
 
 
 @router.post("/rhythm/visits", response={201: VisitOut, codes_4xx: ErrorOut})
@@ -312,6 +314,7 @@ def log_visit(
             .first(),
             "plan_item_id": logged.item.pk if logged.item else None,
             "attachments": [logged.attachment] if logged.attachment else [],
+            "cadence_review_id": logged.review.pk if logged.review else None,
         },
     )
 

@@ -35,6 +35,9 @@ from kadence.core.visibility import (
     visible_opportunities,
 )
 from kadence.domain import plans as rule
+from kadence.rhythm.cadence.models import Review
+from kadence.rhythm.cadence.selectors import cadence_running
+from kadence.rhythm.cadence.services import review_create
 from kadence.rhythm.plans.models import PlanComment, PlanItem, VisitAttachment, WeeklyPlan
 from kadence.rhythm.plans.selectors import plan_vs_actual
 
@@ -393,6 +396,7 @@ class LoggedVisit:
     activity: Activity
     item: PlanItem | None
     attachment: VisitAttachment | None
+    review: Review | None = None  # the 1-15-30 the visit started, if it started one
 
 
 @transaction.atomic
@@ -410,11 +414,15 @@ def visit_log(
     day: date | None = None,
     subject: str = "",
     upload: UploadedFile | None = None,
+    start_cadence: bool = False,
     today: date | None = None,
 ) -> LoggedVisit:
     """Log a done visit (or call) with its result, outcome, next step and evidence, through the
     activities service; the plan item of that week it keeps (same account, compatible kind, nearest
-    day) is marked fulfilled."""
+    day) is marked fulfilled. With `start_cadence`, a deal or customer with no 1-15-30 running gets
+    one: the visit is recorded as its review (kadence.rhythm.cadence.services.review_create), so its
+    follow-up falls due 15 days later and its judgement at 30 (a running one is left alone: visiting
+    again does not put off the judgement)."""
     today = today or timezone.localdate()
     day = day or today
     if result not in Activity.Result.values:
@@ -441,17 +449,10 @@ def visit_log(
         "next_step": next_step,
         "next_step_date": next_step_date,
     }
-    by_service = "result" in activity_services.FIELDS  # the effective-visit rule, once it reads the result
-    if by_service:
-        values["result"] = result
-    else:
-        values["is_effective"] = bool(result) and kind in rule.FACE_TO_FACE
+    values["result"] = result  # the activities service applies the effective-visit rule to it
     activity = activity_services.activity_create(
         user, account_id=account_id, opportunity_id=opportunity_id, contact_ids=contact_ids, **values
     )
-    if not by_service and result:
-        Activity.objects.filter(pk=activity.pk).update(result=result)
-        activity.result = result
     attachment = None
     if upload is not None:
         attachment = VisitAttachment(
@@ -465,7 +466,19 @@ def visit_log(
         attachment.save()
         audit_changes("activities.activity", activity.pk, {"attachment": (None, attachment.name)}, user)
     item = _fulfil(user, activity)
-    return LoggedVisit(activity, item, attachment)
+    review = None
+    if start_cadence and not cadence_running(opportunity_id=opportunity_id, account_id=account_id):
+        review = review_create(
+            user,
+            opportunity_id=opportunity_id,
+            account_id=None if opportunity_id else account_id,
+            work_done=subject,
+            progress=outcome,
+            problems=next_step,
+            reviewed_on=day,
+            today=today,
+        )
+    return LoggedVisit(activity, item, attachment, review)
 
 
 def _fulfil(user: User, activity: Activity) -> PlanItem | None:

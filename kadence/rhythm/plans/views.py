@@ -300,6 +300,7 @@ def log_visit(request: PageRequest) -> HttpResponse:
                 next_step_date=parse_date_param(post.get("next_step_date"), "next_step_date"),
                 day=parse_date_param(post.get("date"), "date"),
                 upload=request.FILES.get("file"),
+                start_cadence=post.get("start_cadence") == "on",
             )
         except ERROR_PAGES:
             raise
