@@ -129,6 +129,11 @@ SKIP_API = {"/api/evidence/{evidence_id}/download", "/api/openapi.json", "/api/d
 # An import's or an export's own pages and their API: their cost follows the job (its file, its paged
 # problems), not the database, and the bench's personas have none.
 SKIP_ARGS = {"job_id", "mapping_id"}
+# The rhythm's records (issue 13): a week's plan, a debrief, a visit's file and the calendar feed's
+# token cost what one rep's week holds, whatever the database; the 1x1 pack (rep_id, week), the
+# heaviest, has its own bench at scale (bench/pack.py, docs/bench/rhythm.md).
+SKIP_ARGS |= {"plan_id", "debrief_id", "attachment_id", "token", "rep_id"}
+SKIP_ROUTES = ("rhythm/debriefs/<int:pk>/",)
 
 # What each path argument is filled with (the persona's representative records); `pk` by the first
 # segment of the path.
@@ -215,7 +220,7 @@ def page_targets() -> tuple[list[Target], list[str]]:
             continue
         records = []
         template = route
-        if SKIP_ARGS & set(ARG.findall(route)):
+        if SKIP_ARGS & set(ARG.findall(route)) or route in SKIP_ROUTES:
             continue
         for arg in ARG.findall(route):
             record = ARG_RECORDS.get(arg) or (PK_RECORDS.get(route.split("/")[0]) if arg == "pk" else None)

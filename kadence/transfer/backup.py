@@ -94,6 +94,7 @@ SEEDED_BY_MIGRATE = frozenset(
         "activities_effectivevisitrule",
         "rhythm_activityquota",  # rhythm: quotas (issue 13)
         "rhythm_quotasettings",
+        "rhythm_cadencepolicy",  # rhythm: the 1-15-30 intervals
     }
 )
 
