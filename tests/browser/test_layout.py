@@ -87,6 +87,13 @@ def test_field_pages_fit_a_phone(page, live_server, org, language):
         f"/activities/new/?opportunity={org.opp.pk}",
         f"/accounts/{org.account.pk}/",
         "/activities/",
+        # the rep's part of the weekly rhythm (the plans, the visit log, the 1-15-30 list and the pack
+        # have their own phone tests in tests/browser/test_rhythm_*.py)
+        "/rhythm/",
+        "/rhythm/quotas/",
+        "/rhythm/effort/",
+        "/rhythm/notifications/",
+        "/rhythm/notifications/channels/",
     ]
     wide = {}
     for path in paths:
