@@ -10,6 +10,7 @@ from ninja.responses import Status, codes_4xx
 
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import ErrorOut, Id, IdPath, In, MoneyIn, Reason
+from kadence.core.visibility import uses_inbox
 from kadence.deals.services.gates import gate_approve
 from kadence.planning.services.forecast import forecast_adjust
 from kadence.rhythm.inbox import services
@@ -55,9 +56,9 @@ class InboxDoneOut(Schema):
 
 @router.get("/rhythm/inbox", response={200: InboxOut, codes_4xx: ErrorOut})
 def get_inbox(request: ApiRequest) -> dict[str, Any]:
-    """Everything waiting for you (managers, directors, admins; 404 for a seller), per kind, with at
-    most 50 items each (the count covers them all)."""
-    lists = inbox(request.auth)
+    """Everything waiting for you (managers, directors and admins; a seller has nothing waiting: an
+    empty inbox), per kind, with at most 50 items each (the count covers them all)."""
+    lists = inbox(request.auth) if uses_inbox(request.auth) else []
     return {
         "total": sum(item.count for item in lists),
         "kinds": [
