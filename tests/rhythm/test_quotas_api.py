@@ -124,3 +124,12 @@ def test_effort_api(org, call):
     assert [
         r["name"] for r in call("get", "/api/rhythm/effort", org.rita, day=MONDAY.isoformat()).json()["reps"]
     ] == ["Rita"]
+
+
+def test_a_quota_amount_is_a_number_not_a_flag(client, org, token_for):
+    """Found by the API fuzzing: `"amount": false` was read as 0 and stored."""
+    body = {"metric": "new_customers", "per": "day", "amount": False, "user_id": org.rita.pk}
+    answer = client.post(
+        "/api/rhythm/quotas/config", body, content_type="application/json", **token_for(org.ada)
+    )
+    assert answer.status_code == 422

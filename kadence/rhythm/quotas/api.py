@@ -135,7 +135,7 @@ class QuotaListOut(Schema):
 class QuotaIn(In):
     metric: MetricIn
     per: PerIn
-    amount: int = Field(ge=0, le=services.MAX_AMOUNT)
+    amount: int = Field(ge=0, le=services.MAX_AMOUNT, strict=True)  # false is not 0
     role: RoleIn | None = Field(None, description="Every seller of this role; or user_id, not both.")
     user_id: Id | None = Field(None, description="One person; or role, not both.")
 
@@ -143,7 +143,7 @@ class QuotaIn(In):
 class QuotaPatch(PatchIn):
     version: Version
     per: PerIn | None = None
-    amount: int | None = Field(None, ge=0, le=services.MAX_AMOUNT)
+    amount: int | None = Field(None, ge=0, le=services.MAX_AMOUNT, strict=True)
 
 
 class QuotaDeleteQuery(Clean):
