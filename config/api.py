@@ -40,6 +40,7 @@ from kadence.core.errors import DomainError, as_too_slow
 from kadence.core.schemas import ErrorOut
 from kadence.deals.api import routers as deal_control
 from kadence.insights.api import calibration, changes, forecast, funnel, ideal, stalled
+from kadence.performance.api import routers as performance
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
 from kadence.planning.api import targets
@@ -232,6 +233,8 @@ api.add_router("", exports)
 api.add_router("", imports)
 for rhythm_router in rhythm:
     api.add_router("", rhythm_router)
+for performance_router in performance:
+    api.add_router("", performance_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kadence.insights",
     "kadence.transfer",
     "kadence.rhythm",
+    "kadence.performance",
     "kadence.demo",
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("kadence.insights.urls")),
     path("", include("kadence.transfer.urls")),
     path("", include("kadence.rhythm.urls")),
+    path("", include("kadence.performance.urls")),
 ]

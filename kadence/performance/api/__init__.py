@@ -1,0 +1,5 @@
+"""Targets and performance over the API: one router per part."""
+
+from ninja import Router
+
+routers: list[Router] = []

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from kadence.performance import views
+
+# each part adds its own urlpatterns here, e.g. `*grid` from kadence.performance.grid.urls
+urlpatterns = [
+    path("performance/", views.hub, name="performance_hub"),
+]
