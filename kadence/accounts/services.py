@@ -15,7 +15,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import MoneyInput, clean_money, clean_text
+from kadence.core.validation import MoneyInput, clean_currency, clean_money, clean_text
 from kadence.core.visibility import (
     access_account,
     access_contact,
@@ -111,13 +111,7 @@ def _clean_account(values: AccountFields) -> dict[str, Any]:
         value = clean["buying_power"]
         clean["buying_power"] = clean_money(0 if value in (None, "") else value, "buying_power")
     if "currency" in clean:
-        code = (clean["currency"] or "").strip().upper()
-        if len(code) != 3 or not code.isalpha():
-            raise ValidationFailed(
-                _("Currency must be a three-letter code such as CNY."),
-                {"currency": [_("Use a three-letter ISO code.")]},
-            )
-        clean["currency"] = code
+        clean["currency"] = clean_currency(clean["currency"])
     for key in ("address", "notes"):
         if key in clean:
             clean[key] = clean_text(

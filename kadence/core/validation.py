@@ -233,6 +233,18 @@ def money_error(amount: Decimal, *, positive: bool = False) -> str | None:
     return None
 
 
+def clean_currency(value: Any, field: str = "currency") -> str:
+    """A currency as its ISO 4217 code: three ASCII letters, stored in capitals (" cny " → "CNY"). The one
+    rule for every currency a user or a file gives: deals, accounts, targets, imports."""
+    code = value.strip().upper() if isinstance(value, str) else None
+    if code is None or len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValidationFailed(
+            _("Currency must be a three-letter code such as CNY."),
+            {field: [_("Use a three-letter ISO code.")]},
+        )
+    return code
+
+
 def clean_money(value: Any, field: str, *, positive: bool = False, exact: bool = False) -> Decimal:
     """An amount of money from any input (a Decimal, a number, a numeric string), rounded to cents;
     ValidationFailed when it is not a number or breaks money_error. `exact` refuses more than two

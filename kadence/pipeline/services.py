@@ -24,7 +24,15 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import GateNotMet, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import MoneyInput, clean_date, clean_ids, clean_money, clean_text, not_in_future
+from kadence.core.validation import (
+    MoneyInput,
+    clean_currency,
+    clean_date,
+    clean_ids,
+    clean_money,
+    clean_text,
+    not_in_future,
+)
 from kadence.core.visibility import (
     access_account,
     access_opportunity,
@@ -73,16 +81,6 @@ EDITABLE = tuple(OpportunityChanges.__annotations__)
 
 def _money(value: Any, field: str = "amount") -> Decimal:
     return clean_money(value, field)
-
-
-def _currency(value: str) -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ValidationFailed(
-            _("Currency must be a three-letter code such as CNY."),
-            {"currency": [_("Use a three-letter ISO code.")]},
-        )
-    return code
 
 
 def _category(value: str) -> str:
@@ -190,7 +188,7 @@ def opportunity_create(
         level=level,
         probability=level.probability,
         amount=_money(amount),
-        currency=_currency(currency),
+        currency=clean_currency(currency),
         expected_close_date=expected_close_date,
         forecast_category=_category(forecast_category)
         if forecast_category
@@ -248,7 +246,7 @@ def opportunity_update(
     if "amount" in fields:
         values["amount"] = _money(fields["amount"])
     if "currency" in fields:
-        values["currency"] = _currency(fields["currency"])
+        values["currency"] = clean_currency(fields["currency"])
     if "expected_close_date" in fields:
         if fields["expected_close_date"] is None:
             raise ValidationFailed(

@@ -33,7 +33,7 @@ from kadence.accounts.models import Account, Contact, Industry
 from kadence.core.bulk import BulkWriter
 from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_money, clean_text
+from kadence.core.validation import clean_currency, clean_money, clean_text
 from kadence.core.visibility import assignable_users, in_scope, visible_accounts, visible_contacts
 from kadence.domain.cells import CellError, header_key, parse_amount, parse_date
 from kadence.domain.forecast import BOOKED, OMITTED
@@ -709,7 +709,7 @@ class OpportunityImport(Kind):
             v.pop("forecast_category")  # a closed deal's category is booked / omitted
         if v.get("currency"):
             try:
-                v["currency"] = opportunity_services._currency(v["currency"])
+                v["currency"] = clean_currency(v["currency"])
             except ValidationFailed as exc:
                 row.problem("currency", _first_message(exc))
 

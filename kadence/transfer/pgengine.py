@@ -45,12 +45,11 @@ from django.utils.translation import gettext as _
 from kadence.accounts.models import Account
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_money, clean_text
+from kadence.core.validation import clean_currency, clean_money, clean_text
 from kadence.core.visibility import scope_unit_ids, visible_accounts
 from kadence.domain.cells import SNIFF_BYTES
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.models import Opportunity, StageChange
-from kadence.pipeline.services import _currency
 from kadence.transfer import progress
 from kadence.transfer.fields import AMOUNT, DATE, REF, REFS, TEXT, fields_of
 from kadence.transfer.importer import (
@@ -360,7 +359,7 @@ class Engine:
             return (key, raw, False, None, None, None, None, str(exc), self.order[key])
         if key == "currency":
             try:
-                return (key, raw, True, None, None, _currency(value), None, None, None)
+                return (key, raw, True, None, None, clean_currency(value), None, None, None)
             except ValidationFailed as exc:
                 return (key, raw, False, None, None, None, None, _first_message(exc), 108)
         if spec.read == REFS:

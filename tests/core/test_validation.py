@@ -16,6 +16,7 @@ from kadence.core.formfields import DateField, MoneyField
 from kadence.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_numbers
 from kadence.core.validation import (
     MAX_MONEY,
+    clean_currency,
     clean_date,
     clean_money,
     clean_search,
@@ -185,3 +186,17 @@ def test_int_param_reads_a_bounded_whole_number():
     with translation.override("en"), pytest.raises(ValidationFailed) as refused:
         int_param("10", "seed", low=0, high=9)
     assert refused.value.errors == {"seed": ["Enter a whole number from 0 to 9."]}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("CNY", "CNY"), (" cny ", "CNY"), ("usd", "USD"), ("Eur", "EUR")]
+)
+def test_clean_currency_takes_three_ascii_letters_in_any_case(value: str, expected: str) -> None:
+    assert clean_currency(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "RMB1", "CN", "CNYY", "人民币", "ÉUR", "C Y", None, 156, ["CNY"]])
+def test_clean_currency_refuses_anything_else_with_the_field_named(value: object) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        clean_currency(value, "quote_currency")
+    assert list(caught.value.errors) == ["quote_currency"]

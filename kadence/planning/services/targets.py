@@ -20,7 +20,7 @@ from kadence.core.audit import audit_changes, diff
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import MoneyInput, clean_money, clean_text
+from kadence.core.validation import MoneyInput, clean_currency, clean_money, clean_text
 from kadence.core.visibility import access_target, can_set_target, holds_personal_target
 from kadence.planning.models import Target
 from kadence.planning.selectors.targets import period_of
@@ -45,13 +45,6 @@ CHANGEABLE = frozenset(TargetChanges.__annotations__)
 
 def _amount(value: Any) -> Decimal:
     return clean_money(value, "amount")
-
-
-def _currency(value: Any) -> str:
-    text = clean_text(value, "currency", 3).strip().upper()
-    if len(text) != 3 or not text.isalpha() or not text.isascii():
-        raise ValidationFailed(_("Use a three-letter currency code."), {"currency": [_("For example CNY.")]})
-    return text
 
 
 def _day(value: Any) -> date:
@@ -124,7 +117,7 @@ def target_create(
         "period_kind": period.kind,
         "period_start": period.start,
         "amount": _amount(amount),
-        "currency": _currency(currency),
+        "currency": clean_currency(currency),
         "note": clean_text(note, "note", 500, multiline=True).strip(),
     }
     existing = _same_scope_period(unit_id, user_id, period.kind, period.start).first()
@@ -154,7 +147,7 @@ def target_update(user: User, target_id: int, *, version: int, **changes: Unpack
     if "amount" in changes:
         values["amount"] = _amount(changes["amount"])
     if "currency" in changes:
-        values["currency"] = _currency(changes["currency"])
+        values["currency"] = clean_currency(changes["currency"])
     if "note" in changes:
         values["note"] = clean_text(changes["note"], "note", 500, multiline=True).strip()
     if "period_kind" in changes or "period_start" in changes:
