@@ -20,7 +20,7 @@ from kadence.core.visibility import resolve_scope
 from kadence.insights.selectors.changes import (
     MAX_DAYS_BACK,
     State,
-    _classify,
+    classify,
     pipeline_changes,
     reconciles,
 )
@@ -99,7 +99,7 @@ def _brute(user, date_from, date_to, **kwargs):
             return State(h.status, h.amount, h.to_stage_id, h.expected_close_date) if h else None
 
         before, after = at(end_of(date_from)), at(end_of(date_to))
-        for code in _classify(before, after, order):
+        for code in classify(before, after, order):
             n, amount = bars.get(code, (0, Decimal(0)))
             if code in ("won", "lost"):
                 delta = before.amount

@@ -24,7 +24,7 @@ from kadence.core.models import AuditEntry
 from kadence.core.visibility import resolve_scope
 from kadence.deals.models import StallAction
 from kadence.domain.stall import REASONS, StallPolicy, is_close_date_push
-from kadence.insights.selectors.stalled import SORTS, _stalled_ids, stalled_report
+from kadence.insights.selectors.stalled import SORTS, stalled_ids, stalled_report
 from kadence.insights.services.stall import stall_act
 from kadence.insights.services.stall_summary import drift, rebuild
 from kadence.pipeline.models import LossReason, Opportunity, Stage
@@ -99,8 +99,8 @@ def same_report(user, as_of: date, policy: StallPolicy) -> None:
     for reason in (None, *REASONS):
         for sort in SORTS:
             kwargs = {"reason": reason, "sort": sort, "limit": None}
-            with_summary = _stalled_ids(scope, policy, as_of, summary=True, **kwargs)
-            probed = _stalled_ids(scope, policy, as_of, summary=False, **kwargs)
+            with_summary = stalled_ids(scope, policy, as_of, summary=True, **kwargs)
+            probed = stalled_ids(scope, policy, as_of, summary=False, **kwargs)
             assert with_summary == probed, (as_of, reason, sort)
 
 

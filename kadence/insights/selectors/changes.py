@@ -166,7 +166,7 @@ def _state_at(moment: Any) -> Subquery:
     )
 
 
-def _states(
+def deal_states(
     scope: Scope, start: date, end: date, today: date
 ) -> dict[int, tuple[State | None, State | None, State | None]]:
     """Per deal of the scope with a history row after the end of `start`: its state then, at the end
@@ -200,7 +200,7 @@ def _states(
     return found
 
 
-def _shown(before: State | None, after: State | None) -> Decimal:
+def shown_amount(before: State | None, after: State | None) -> Decimal:
     state = after or before
     return state.amount if state is not None else ZERO
 
@@ -210,7 +210,7 @@ def _now_totals(scope: Scope) -> tuple[int, Decimal]:
     return int(row["n"] or 0), Decimal(row["amount"] or 0)
 
 
-def _classify(before: State | None, after: State | None, order: dict[int, int]) -> tuple[str, ...]:
+def classify(before: State | None, after: State | None, order: dict[int, int]) -> tuple[str, ...]:
     """The bars a deal falls in, from its state at the opening and at the closing."""
     was, is_ = before is not None and before.open, after is not None and after.open
     if before is not None and after is not None and was and is_:
@@ -271,7 +271,7 @@ def pipeline_changes(
             },
         )
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
-    rows = _states(scope, date_from, date_to, today)
+    rows = deal_states(scope, date_from, date_to, today)
     stages = {s.pk: s for s in Stage.objects.all()}
     order = {pk: s.order for pk, s in stages.items()}
     bars = {code: Bar(code, sign) for code, sign in BARS}
@@ -291,7 +291,7 @@ def pipeline_changes(
             open_n, open_amount = open_n + 1, open_amount + before.amount
         if after and after.open:
             close_n, close_amount = close_n + 1, close_amount + after.amount
-        codes = _classify(before, after, order)
+        codes = classify(before, after, order)
         was = before.amount if before is not None else ZERO
         is_ = after.amount if after is not None else ZERO
         for code in codes:
@@ -301,7 +301,7 @@ def pipeline_changes(
             behind.append((opp_id, before, after, codes))
     bars["opening"].count, bars["opening"].amount = open_n, open_amount
     bars["closing"].count, bars["closing"].amount = close_n, close_amount
-    behind.sort(key=lambda item: (-_shown(item[1], item[2]), item[0]))  # the largest deals first
+    behind.sort(key=lambda item: (-shown_amount(item[1], item[2]), item[0]))  # the largest deals first
     number, size = page_numbers(page, page_size)
     if everything:
         number, size = 1, max(1, len(behind))

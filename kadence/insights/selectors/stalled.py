@@ -273,7 +273,7 @@ def _per_deal(
     return sql, stored_params + probed_params
 
 
-def _stalled_ids(
+def stalled_ids(
     scope: Scope,
     policy: StallPolicy,
     as_of: date,
@@ -431,14 +431,14 @@ def stalled_report(
     reason = reason if reason in REASONS else None
     sort = sort if sort in SORTS else DEFAULT_SORT
     number, size = page_numbers(page, page_size)
-    counts, ids = _stalled_ids(
+    counts, ids = stalled_ids(
         scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size
     )
     count = counts[reason] if reason else counts["total"]
     last = max(1, -(-count // size))
     if number > last:  # asked past the end: read the last page
         number = last
-        counts, ids = _stalled_ids(
+        counts, ids = stalled_ids(
             scope, policy, as_of, reason=reason, sort=sort, limit=size, offset=(number - 1) * size
         )
         count = counts[reason] if reason else counts["total"]
@@ -470,7 +470,7 @@ def stalled_export(
     policy = stall_policy()
     reason = reason if reason in REASONS else None
     sort = sort if sort in SORTS else DEFAULT_SORT
-    counts, ids = _stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=None)
+    counts, ids = stalled_ids(scope, policy, as_of, reason=reason, sort=sort, limit=None)
     report = StalledReport(
         scope=scope,
         as_of=as_of,

@@ -37,7 +37,7 @@ from kadence.core.visibility import LEAD_ROLES, SELLER_ROLES, Scope
 from kadence.deals.models import ControlPolicy, Expense, ExpenseBudget, GateApproval, OpportunityTask
 from kadence.deals.selectors.expenses import thresholds
 from kadence.domain.periods import period_containing
-from kadence.insights.selectors.stalled import _stalled_ids, stall_policy
+from kadence.insights.selectors.stalled import stall_policy, stalled_ids
 from kadence.pipeline.expressions import EPOCH
 from kadence.pipeline.models import ExitCriterion, Opportunity
 from kadence.planning.models import ForecastSubmission
@@ -282,7 +282,7 @@ def stalled_deals(today: date) -> Iterator[DueItem]:
     """A stalled open deal (the stalled deals report's rules, kadence.insights.selectors.stalled, over the
     whole company in one statement), for its owner, due on the first day it was stalled."""
     detail = _path("opportunity_detail")
-    _totals, found = _stalled_ids(
+    _totals, found = stalled_ids(
         Scope(), stall_policy(), today, reason=None, sort="-days_stalled", limit=None
     )
     since = dict(found)

@@ -83,16 +83,16 @@ def _moves(viewer: User, rep: User, week_start: date) -> dict[str, dict[str, Any
     today = timezone.localdate()
     date_from, date_to = changes.window(*_window(week_start), today)
     scope = resolve_scope(viewer, owner_id=rep.pk)
-    rows = changes._states(scope, date_from, date_to, today)
+    rows = changes.deal_states(scope, date_from, date_to, today)
     stages = {s.pk: s for s in Stage.objects.all()}
     order = {pk: s.order for pk, s in stages.items()}
     found: dict[str, list[tuple[int, State | None, State | None]]] = {b: [] for b in MOVE_BARS.values()}
     for opp_id, (before, after, _now) in rows.items():
-        for code in changes._classify(before, after, order):
+        for code in changes.classify(before, after, order):
             if code in found:
                 found[code].append((opp_id, before, after))
     shown = {
-        code: sorted(items, key=lambda i: (-changes._shown(i[1], i[2]), i[0]))[:DEALS_SHOWN]
+        code: sorted(items, key=lambda i: (-changes.shown_amount(i[1], i[2]), i[0]))[:DEALS_SHOWN]
         for code, items in found.items()
     }
     ids = sorted({opp_id for items in shown.values() for opp_id, _b, _a in items})
@@ -106,7 +106,7 @@ def _moves(viewer: User, rep: User, week_start: date) -> dict[str, dict[str, Any
                     "id": opp_id,
                     "name": deals[opp_id].name,
                     "account": deals[opp_id].account.name,
-                    "amount": changes._shown(before, after),
+                    "amount": changes.shown_amount(before, after),
                     "stage_before": _stage_name(stages, before),
                     "stage_after": _stage_name(stages, after),
                     "close_before": before.close if before else None,
