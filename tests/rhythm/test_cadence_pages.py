@@ -135,6 +135,35 @@ def test_the_debriefs_page(client, org, django_assert_max_num_queries):
     )
 
 
+def test_the_debrief_form_picks_the_account_and_deal_by_name(client, org):
+    """No ids to type: an account search, then the account's open deals (htmx), kept on a refusal."""
+    today = timezone.localdate()
+    client.force_login(org.mona)
+    page = client.get(reverse("rhythm_debriefs"))
+    assert b'data-testid="debrief-account-search"' in page.content
+    assert b"Deal id" not in page.content and b"Account id" not in page.content
+    parts = client.get(reverse("rhythm_plan_account_parts"), {"account_id": org.account.pk, "for": "debrief"})
+    assert b'name="opportunity_id"' in parts.content and org.opp.name.encode() in parts.content
+    assert b'name="contacts"' not in parts.content  # the visit form's part, not the debrief's
+    posted = {
+        "kind": "debrief",
+        "held_on": "not a day",
+        "rep_id": org.rita.pk,
+        "account_id": org.account.pk,
+        "opportunity_id": org.opp.pk,
+        "findings": "Knows the CIO",
+    }
+    refused = client.post(reverse("rhythm_debrief_create"), posted)
+    assert refused.status_code == 303 and not Debrief.objects.exists()
+    again = client.get(refused["Location"]).content.decode()
+    assert f'<option value="{org.account.pk}" selected>' in again
+    assert f'<option value="{org.opp.pk}" selected>' in again and "Knows the CIO" in again
+    created = client.post(reverse("rhythm_debrief_create"), {**posted, "held_on": today.isoformat()})
+    assert created.status_code == 302
+    debrief = Debrief.objects.get()
+    assert (debrief.account_id, debrief.opportunity_id) == (org.account.pk, org.opp.pk)
+
+
 def test_the_hub_lists_the_part(client, org):
     client.force_login(org.rita)
     page = client.get(reverse("rhythm_hub"))

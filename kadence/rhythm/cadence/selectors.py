@@ -27,7 +27,12 @@ from django.utils.translation import gettext_noop
 
 from kadence.core.models import User
 from kadence.core.pagination import DEFAULT_PAGE_SIZE, Page, page_of, paginate
-from kadence.core.visibility import visible_cadence_items, visible_cadence_reviews, visible_debriefs
+from kadence.core.visibility import (
+    visible_cadence_items,
+    visible_cadence_reviews,
+    visible_debriefs,
+    visible_opportunities,
+)
 from kadence.pipeline.models import Opportunity
 from kadence.rhythm.cadence.models import CadenceItem, CadencePolicy, Debrief, Review
 from kadence.rhythm.notify.sources import DueItem, Message, both_languages
@@ -360,3 +365,13 @@ def debrief_counts(user: User, *, year: int) -> list[DebriefCount]:
         for row in rows
     ]
     return sorted(result, key=lambda c: (c.month, c.manager, c.manager_id))
+
+
+def open_deals_of_account(user: User, account_id: int) -> list[Opportunity]:
+    """The open deals of an account that the user sees, by name: the deal pickers of the visit, plan item
+    and debrief forms. One query, at most 100."""
+    return list(
+        visible_opportunities(user)
+        .filter(account_id=account_id, status=Opportunity.Status.OPEN)
+        .order_by("name", "id")[:100]
+    )

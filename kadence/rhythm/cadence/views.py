@@ -33,6 +33,7 @@ from kadence.core.visibility import (
     debrief_reps,
     is_seller,
     list_owners,
+    visible_accounts,
 )
 from kadence.pipeline.models import LossReason, Opportunity
 from kadence.rhythm.cadence import selectors, services
@@ -228,10 +229,19 @@ def debriefs_page(request: PageRequest) -> HttpResponse:
         if failed is not None
         else DebriefForm(initial={"held_on": today, "kind": Debrief.Kind.DEBRIEF, "rep_id": rep_id})
     )
+    chosen_account, chosen_deals = None, []
     if failed is not None:
         form.is_valid()
+        # the account and deal pickers come back as they were posted (they are filled by htmx)
+        posted_account = parse_int(failed.data.get("account_id"))
+        chosen_account = visible_accounts(user).filter(pk=posted_account).first() if posted_account else None
+        if chosen_account is not None:
+            chosen_deals = selectors.open_deals_of_account(user, chosen_account.pk)
     context = {
         "section": "rhythm",
+        "chosen_account": chosen_account,
+        "chosen_deals": chosen_deals,
+        "chosen_deal": parse_int(failed.data.get("opportunity_id")) if failed is not None else None,
         "page": selectors.debriefs_list(user, rep_id=rep_id, kind=kind, page=request.GET.get("page")),
         "counts": selectors.debrief_counts(user, year=year),
         "year": year,

@@ -31,10 +31,10 @@ from kadence.core.visibility import (
     in_scope,
     plan_people,
     visible_accounts,
-    visible_opportunities,
     visible_weekly_plans,
 )
 from kadence.domain import plans as rule
+from kadence.rhythm.cadence.selectors import open_deals_of_account
 from kadence.rhythm.notify.sources import DueItem, Message, both_languages
 from kadence.rhythm.plans.models import PlanComment, PlanItem, VisitAttachment, WeeklyPlan
 
@@ -394,10 +394,7 @@ def account_context(user: User, account_id: int) -> tuple[Account, list[Any], li
     form's second step). Three queries."""
     account = access_account(user, account_id)
     contacts = list(account.contacts.order_by("name", "id")[:200])
-    deals = list(
-        visible_opportunities(user).filter(account_id=account.pk, status="open").order_by("name", "id")[:100]
-    )
-    return account, contacts, deals
+    return account, contacts, open_deals_of_account(user, account.pk)
 
 
 def activity_attachments(user: User, activity_id: int) -> list[VisitAttachment]:

@@ -250,14 +250,17 @@ def team_plans(request: PageRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_parts(request: PageRequest) -> HttpResponse:
-    """The contacts and open deals of an account (htmx: the second step of the item and visit forms)."""
-    account_id = parse_int(request.GET.get("account"))
+    """The contacts and open deals of an account (htmx: the second step of the item and visit forms; with
+    `for=debrief`, the deal select of the debrief form)."""
+    account_id = parse_int(request.GET.get("account") or request.GET.get("account_id"))
     if account_id is None:
         return render(request, "rhythm/plans/_account_parts.html", {"account": None})
     account, contacts, deals = selectors.account_context(request.user, account_id)
+    # the debrief form asks for the deal only (its field is opportunity_id); the visit forms for both
+    template = "rhythm/plans/_account_deals.html" if request.GET.get("for") == "debrief" else None
     return render(
         request,
-        "rhythm/plans/_account_parts.html",
+        template or "rhythm/plans/_account_parts.html",
         {"account": account, "contacts": contacts, "deals": deals},
     )
 
