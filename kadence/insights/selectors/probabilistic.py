@@ -18,8 +18,10 @@ Three models side by side (issue 11 §5), each a Monte-Carlo over the same deals
 **configured** (the levels' configured probabilities × p_in from the slip), **calibrated** (the
 observed win rates counted at as_of where a level has enough outcomes × p_in) and **time-aware**
 (kadence.domain.survival: q = P(won inside the period | stage and level, days in them, as_of), a
-multi-state model of the deals' stays known at as_of). The headline figures are the process's own setting (configured, or
-calibrated where the process is switched to calibration), as before.
+multi-state model of the deals' stays known at as_of; its trials also share a factor that carries the
+uncertainty of its estimated rates, kadence.domain.survival.rate_uncertainty). The headline figures
+are the process's own setting (configured, or calibrated where the process is switched to
+calibration), as before.
 
 At a past `as_of` (issue 11 §2) every input is what was known that day: the deals are the pipeline as
 it stood (kadence.planning.selectors.forecast.pipeline_as_it_stood: stage, level, amount, close date,
@@ -630,8 +632,9 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
             first=max(start, today + 1) - today,
             last=end - today,
         )
-        # a deal whose stage and level has no stay rests on its level's pool: one estimate per level
-        shared = np.where(states >= 0, states, len(known.states) + groups)
+        # a deal whose stage and level has no stay rests on its level's pool (one estimate per level;
+        # a level with no stay at all, group −1, on the configured prior: one more)
+        shared = np.where(states >= 0, states, len(known.states) + 1 + groups)
         spread = sv.rate_uncertainty(cents, q[TIME_AWARE], evidence, shared)
     else:
         expected = np.zeros(0, dtype=np.int64)
