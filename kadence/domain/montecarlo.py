@@ -267,10 +267,10 @@ def common_factor(totals: IntArray, relative_variance: float, *, seed: int, base
     reproducible for a given seed, independent of the deals' draws."""
     if relative_variance < 0 or not np.isfinite(relative_variance):
         raise ValueError("relative_variance must be a finite number ≥ 0")
-    if relative_variance == 0 or totals.size == 0:
+    shape = 1.0 / relative_variance if relative_variance else np.inf
+    if not np.isfinite(shape) or totals.size == 0:  # 0, or so small that 1 ÷ it overflows: no factor
         return totals
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SHOCK_STREAM])))
-    shape = 1.0 / relative_variance
     factor = rng.gamma(shape, 1.0 / shape, totals.size)
     open_part = (totals - base_cents).astype(np.float64)
     result: IntArray = base_cents + np.rint(open_part * factor).astype(np.int64)

@@ -190,6 +190,7 @@ def test_common_factor_adds_the_rates_variance_and_keeps_the_mean():
 def test_common_factor_zero_is_the_totals_and_bad_input_is_refused():
     totals = np.array([5, 7, 9], dtype=np.int64)
     assert mc.common_factor(totals, 0.0, seed=1) is totals
+    assert mc.common_factor(totals, 5e-324, seed=1) is totals  # 1 ÷ it overflows (found by the property)
     for bad in (-0.1, float("nan"), float("inf")):
         with pytest.raises(ValueError):
             mc.common_factor(totals, bad, seed=1)
