@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--relative-variance", type=float, default=0.0, help="the common factor's variance (time-aware model)"
+    )
     args = parser.parse_args()
     cents, p_win, p_in = synthetic(args.deals)
     booked = int(cents.sum() // 20)
@@ -48,7 +51,14 @@ def main() -> None:
     for run in range(args.runs):
         started, started_cpu = time.perf_counter(), time.process_time()
         result = revenue_forecast(
-            cents, p_win, p_in, trials=args.trials, seed=run + 1, booked_cents=booked, target_cents=target
+            cents,
+            p_win,
+            p_in,
+            trials=args.trials,
+            seed=run + 1,
+            booked_cents=booked,
+            target_cents=target,
+            relative_variance=args.relative_variance,
         )
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)

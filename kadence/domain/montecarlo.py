@@ -15,7 +15,11 @@ The model, kept simple on purpose:
 - winning and closing in the period are independent, so each deal contributes its amount to a
   trial with probability q = p_win × p_in;
 - revenue of a trial = what was already booked (won) in the period + Σ amounts of the deals that
-  came in. Amounts are integer cents, so sums are exact.
+  came in. Amounts are integer cents, so sums are exact;
+- where the probabilities are estimates whose uncertainty is known (the time-aware model:
+  kadence.domain.survival.rate_uncertainty), the deals' part of each trial is multiplied by one
+  factor of mean 1 drawn for the trial (common_factor): the error of an estimated rate is common to
+  the deals that share it, not independent like their outcomes.
 
 Sampling is exact: a cell (trial, deal) is in with probability q exactly. It is drawn in two parts
 that together cost 8 random bits per cell instead of 64: a dense byte compare `byte < ⌊256 q⌋`
@@ -55,8 +59,9 @@ DENSE_LEVELS = 256  # the dense part compares one random byte per cell
 PERCENTILES = (10, 50, 90)
 EXACT_FLOAT = 2.0**52  # float64 holds every whole number up to 2**53; a margin for the test's rounding
 CENT = Decimal("0.01")
-MODEL_VERSION = 2  # bump when the sampling changes: cached results of the old one are then not reused
+MODEL_VERSION = 3  # bump when the sampling changes: cached results of the old one are then not reused
 NEW_BUSINESS_STREAM = 0x6E6577  # the random stream of the new-business draws, apart from the deals' ("new")
+SHOCK_STREAM = 0x72617465  # the random stream of the common factor of the estimated rates ("rate")
 SHARE = Decimal("0.0001")
 
 
@@ -251,6 +256,27 @@ def add_new_business(totals: IntArray, samples_cents: Sequence[int], *, seed: in
     return totals + samples[rng.integers(0, samples.size, totals.size)]
 
 
+def common_factor(totals: IntArray, relative_variance: float, *, seed: int, base_cents: int = 0) -> IntArray:
+    """Each trial's revenue above `base_cents` multiplied by its own factor f, drawn from a gamma
+    distribution of mean 1 and variance `relative_variance` (the squared coefficient of variation):
+    one shock per trial, common to every deal of it. It carries what the deals' independent draws
+    cannot — that the win rates the probabilities come from were estimated, and an error in one
+    (say, a state's rate read too low) moves all its deals together: Var(f X) = Var X + v E[X]² (1 +
+    Var X ÷ E[X]²), so the added variance is the rates' own (v E[X]², kadence.domain.survival
+    .rate_uncertainty). The expectation is unchanged. 0: the totals as they are. Rounded to whole cents;
+    reproducible for a given seed, independent of the deals' draws."""
+    if relative_variance < 0 or not np.isfinite(relative_variance):
+        raise ValueError("relative_variance must be a finite number ≥ 0")
+    shape = 1.0 / relative_variance if relative_variance else np.inf
+    if not np.isfinite(shape) or totals.size == 0:  # 0, or so small that 1 ÷ it overflows: no factor
+        return totals
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SHOCK_STREAM])))
+    factor = rng.gamma(shape, 1.0 / shape, totals.size)
+    open_part = (totals - base_cents).astype(np.float64)
+    result: IntArray = base_cents + np.rint(open_part * factor).astype(np.int64)
+    return result
+
+
 def revenue_forecast(
     amount_cents: npt.ArrayLike,
     p_win: npt.ArrayLike,
@@ -261,13 +287,16 @@ def revenue_forecast(
     booked_cents: int = 0,
     target_cents: int | None = None,
     new_business_cents: Sequence[int] = (),
+    relative_variance: float = 0.0,
     bins: int = 30,
 ) -> RevenueForecast:
     """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
-    each in with p_win × p_in (fractions), + the new business (add_new_business). See simulate_totals."""
+    each in with p_win × p_in (fractions), times the trial's common factor (common_factor, of variance
+    `relative_variance`; 0: none), + the new business (add_new_business). See simulate_totals."""
     cents = _as_int_array(amount_cents, "amount_cents")
     q = _as_probabilities(p_win, "p_win") * _as_probabilities(p_in, "p_in")
     totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    totals = common_factor(totals, relative_variance, seed=seed, base_cents=booked_cents)
     totals = add_new_business(totals, new_business_cents, seed=seed)
     low = int(totals.min())
     mean = Decimal(low) + Decimal(int((totals - low).sum())) / trials

@@ -37,7 +37,24 @@ level probability × the slip model's p_in):
     q_group = (E_g q_g + m fallback) ÷ (E_g + m),   q = (E_s q_s + m q_group) ÷ (E_s + m)
 
 With no history after that age (none at all, or a deal older than every stay) the model is the
-configured one.
+configured one. E is capped at the wins the history holds (W): a chance of winning cannot rest on more
+outcomes than there are wins to learn it from. In a young history no deal has yet had time to get
+through the later states, so every path to a win is still censored and the raw estimate is 0; with
+W = 0 the model is the configured one, as with no history (issue 11 §5).
+
+The tail. Past a row's longest stay nobody is observed; when the longest stays were still running
+(censored), the stays like them do not stop there. Beyond that day the row's hazards are its constant
+ones — the maximum-likelihood rates over all its stays: the ends of each kind (won, lost, moved to r)
+÷ the days its stays were at risk — instead of 0, which counted such a deal as never won once its
+window reached past the longest stay seen (the longer the window, the more it mattered: a quarter more
+than a month).
+
+The uncertainty of the rates (rate_uncertainty). The estimates are themselves uncertain, and a
+state's error moves all its deals together, which the Monte-Carlo's independent draws cannot show.
+Each deal's q is taken as known like a Beta posterior on E + strength stays (variance
+q (1 − q) ÷ (E + strength + 1)); the deals of a state share the error, states are independent; the
+result is the relative variance of the expected revenue, which the Monte-Carlo applies as one factor
+per trial (kadence.domain.montecarlo.common_factor).
 
 Durations are capped at `horizon` days (longer ones count as censored there); a deal older than the
 horizon has no history to speak for it.
@@ -75,6 +92,7 @@ class StateModel:
     move_target: IntArray
     hazard_move: FloatArray
     exits_after: FloatArray
+    wins: float = 0.0  # the stays that ended won: every win the history holds
 
 
 def _as_int(values: npt.ArrayLike, name: str) -> IntArray:
@@ -144,16 +162,28 @@ def estimate_states(
     at_risk = np.cumsum(ended[:, ::-1], axis=1)[:, ::-1]  # every stay starts on day 0
     safe = np.where(at_risk > 0, at_risk, 1.0)
     after = np.cumsum(exits[:, ::-1], axis=1)[:, ::-1]
+    hazard_exit, hazard_won, hazard_move = exits / safe, won / safe, move / safe[move_row]
+    # The tail: past a row's longest stay nobody is observed, yet the stays still running then (the
+    # longest were censored) go on. There the hazards are the row's constant ones (maximum likelihood
+    # over all its stays: ends of each kind ÷ days at risk), not 0 — which would count every such
+    # stay as never ending, and a deal in it as never won.
+    exposure = at_risk.sum(axis=1)
+    rate = np.where(exposure > 0, 1.0 / np.where(exposure > 0, exposure, 1.0), 0.0)
+    beyond = at_risk == 0
+    hazard_exit = np.where(beyond, (exits.sum(axis=1) * rate)[:, None], hazard_exit)
+    hazard_won = np.where(beyond, (won.sum(axis=1) * rate)[:, None], hazard_won)
+    hazard_move = np.where(beyond[move_row], (move.sum(axis=1) * rate[move_row])[:, None], hazard_move)
     return StateModel(
         states=states,
         groups=groups,
         horizon=horizon,
-        survival=np.cumprod(1.0 - exits / safe, axis=1).astype(np.float64),
-        hazard_won=won / safe,
+        survival=np.cumprod(1.0 - hazard_exit, axis=1).astype(np.float64),
+        hazard_won=hazard_won,
         move_row=move_row,
         move_target=(pairs % max(states, 1)).astype(np.int64),
-        hazard_move=move / safe[move_row],
+        hazard_move=hazard_move,
         exits_after=np.concatenate((after[:, 1:], np.zeros((states + groups, 1))), axis=1),
+        wins=float(weight[kind == WON].sum()),
     )
 
 
@@ -236,6 +266,24 @@ def won_within_states(
     open `age` days into its stay, is won between `first` and `last` days after as_of (inclusive;
     first ≥ 1), shrunk toward its group at that age, itself shrunk toward `fallback` (the configured
     model, a probability per deal). See the module docstring."""
+    return won_within_states_evidence(
+        model, state, group, age, fallback, first=first, last=last, strength=strength
+    )[0]
+
+
+def won_within_states_evidence(
+    model: StateModel,
+    state: npt.ArrayLike,
+    group: npt.ArrayLike,
+    age: npt.ArrayLike,
+    fallback: npt.ArrayLike,
+    *,
+    first: int,
+    last: int,
+    strength: float = DEFAULT_STRENGTH,
+) -> tuple[FloatArray, FloatArray]:
+    """won_within_states's q per deal, and the stays its state's estimate rests on at the deal's age
+    (E in the module docstring: 0 where the state has no history left)."""
     s, grp, ages = _as_int(state, "state"), _as_int(group, "group"), _as_int(age, "age")
     prior = np.asarray(fallback, dtype=np.float64)
     if not s.shape == grp.shape == ages.shape == prior.shape:
@@ -247,7 +295,7 @@ def won_within_states(
     if s.size and (s.max() >= model.states or s.min() < -1 or grp.max() >= model.groups or grp.min() < -1):
         raise ValueError("state or group out of range")
     if last < first:
-        return np.zeros(s.shape, dtype=np.float64)
+        return np.zeros(s.shape, dtype=np.float64), np.zeros(s.shape, dtype=np.float64)
     h = model.horizon
     g = _won_after_entry(model, last)
     window = _won_by(model, g, last) - _won_by(model, g, first - 1)
@@ -261,7 +309,10 @@ def won_within_states(
         alive = model.survival[row, age_c]
         has = known & (alive > 1e-12) & (ages <= h)
         own = window[row, age_c] / np.where(has, alive, 1.0)
-        return np.where(has, own, 0.0), np.where(has, model.exits_after[row, age_c], 0.0)
+        # a chance of winning rests on no more outcomes than the wins the history holds: with none yet
+        # (a young history, whose deals have not had time to get through), the model is the prior
+        ends = np.minimum(model.exits_after[row, age_c], model.wins)
+        return np.where(has, own, 0.0), np.where(has, ends, 0.0)
 
     configured = np.clip(prior, 0.0, 1.0)
     pooled, pool_evidence = estimate_of(model.states + grp, grp >= 0)
@@ -269,4 +320,40 @@ def won_within_states(
     own, evidence = estimate_of(s, s >= 0)
     q = (evidence * own + strength * q_group) / (evidence + strength)
     result: FloatArray = np.clip(q, 0.0, 1.0)
-    return result
+    return result, evidence
+
+
+def rate_uncertainty(
+    amount: npt.ArrayLike,
+    q: npt.ArrayLike,
+    evidence: npt.ArrayLike,
+    key: npt.ArrayLike,
+    *,
+    strength: float = DEFAULT_STRENGTH,
+) -> float:
+    """The relative variance (squared coefficient of variation) of the open deals' expected revenue
+    Σ amount × q that comes from the rates being estimated, not known. Each deal's q is known as well
+    as a Beta posterior resting on its state's `evidence` (E stays) plus the prior's `strength`:
+    variance q (1 − q) ÷ (E + strength + 1). Deals with the same `key` (their state) share one
+    estimate, so their errors add up in full; different states' errors are independent:
+
+        V = Σ_state (Σ_deals in it amount × √(q (1 − q) ÷ (E + strength + 1)))²,   returned: V ÷ (Σ amount × q)²
+
+    0 when nothing is expected."""
+    a = np.asarray(amount, dtype=np.float64)
+    p = np.clip(np.asarray(q, dtype=np.float64), 0.0, 1.0)
+    e = np.asarray(evidence, dtype=np.float64)
+    k = _as_int(key, "key")
+    if not a.shape == p.shape == e.shape == k.shape:
+        raise ValueError("amount, q, evidence and key must have the same length")
+    if strength <= 0:
+        raise ValueError("strength must be positive")
+    if e.size and e.min() < 0:
+        raise ValueError("evidence must not be negative")
+    expected = float(np.dot(a, p))
+    if expected <= 0:
+        return 0.0
+    spread = a * np.sqrt(p * (1.0 - p) / (e + strength + 1.0))
+    _keys, inverse = np.unique(k, return_inverse=True)
+    per_state = np.bincount(inverse.ravel(), weights=spread)
+    return float(np.dot(per_state, per_state)) / expected**2

@@ -167,3 +167,55 @@ def test_the_result_does_not_depend_on_the_number_of_threads(monkeypatch):
     monkeypatch.setattr(montecarlo, "THREADS", 4)
     four = montecarlo.simulate_totals(cents, q, trials=500, seed=11)
     assert (one == four).all()
+
+
+def test_common_factor_adds_the_rates_variance_and_keeps_the_mean():
+    # 20,000 trials of a revenue of exactly 1,000,000 above 50,000 booked: the factor's mean 1 and its
+    # variance v = 0.04 show in the totals (relative sd 0.2); booked is never scaled
+    totals = np.full(20_000, 1_050_000, dtype=np.int64)
+    shocked = mc.common_factor(totals, 0.04, seed=7, base_cents=50_000)
+    open_part = (shocked - 50_000) / 1_000_000
+    assert open_part.mean() == pytest.approx(1, abs=0.01)
+    assert open_part.var() == pytest.approx(0.04, rel=0.05)
+    assert (shocked >= 50_000).all()
+    # on a Monte-Carlo's own spread the variances add: Var(f X) = Var X + v E[X]² (1 + Var X ÷ E[X]²)
+    cents, q = np.full(400, 10_000, dtype=np.int64), np.full(400, 0.5)
+    plain = mc.simulate_totals(cents, q, trials=20_000, seed=3)
+    mixed = mc.common_factor(plain, 0.01, seed=3)
+    mean, var = float(plain.mean()), float(plain.var())
+    assert float(mixed.var()) == pytest.approx(var + 0.01 * mean**2 * (1 + var / mean**2), rel=0.06)
+    assert float(mixed.mean()) == pytest.approx(mean, rel=0.005)
+
+
+def test_common_factor_zero_is_the_totals_and_bad_input_is_refused():
+    totals = np.array([5, 7, 9], dtype=np.int64)
+    assert mc.common_factor(totals, 0.0, seed=1) is totals
+    assert mc.common_factor(totals, 5e-324, seed=1) is totals  # 1 ÷ it overflows (found by the property)
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            mc.common_factor(totals, bad, seed=1)
+
+
+def test_revenue_forecast_widens_with_the_rates_variance_only():
+    cents, p = np.full(300, 100_000, dtype=np.int64), np.full(300, 0.4)
+    plain = mc.revenue_forecast(cents, p, np.ones(300), trials=4000, seed=5, booked_cents=1_000)
+    wide = mc.revenue_forecast(
+        cents, p, np.ones(300), trials=4000, seed=5, booked_cents=1_000, relative_variance=0.05
+    )
+    assert wide.expected == plain.expected
+    assert wide.p90 - wide.p10 > (plain.p90 - plain.p10) * D("1.5")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cents=amounts,
+    base=st.integers(0, 10**6),
+    variance=st.floats(0, 4, allow_nan=False),
+    seed=st.integers(0, 2**32),
+)
+def test_common_factor_is_reproducible_and_never_below_booked(cents, base, variance, seed):
+    totals = base + np.asarray(cents, dtype=np.int64)
+    once = mc.common_factor(totals, variance, seed=seed, base_cents=base)
+    assert np.array_equal(once, mc.common_factor(totals, variance, seed=seed, base_cents=base))
+    assert (once >= base).all()
+    assert (once[totals == base] == base).all()  # a trial with nothing coming in stays at booked

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kadence.domain import survival as sv
 
@@ -88,14 +90,15 @@ def test_shrinks_toward_the_group_then_the_configured_model() -> None:
         [0, 1, 1], [2, 4, 8], [L, W, L], [-1, -1, -1], [1, 6, 3], group_of=[0, 0], groups=1, horizon=10
     )
     # the group: day 2, 10 in it, 1 lost (S = 0.9); day 4, 9 in it, 6 won → won by day 4: 0.6
-    # age 1, days 1..5 after as_of = days 2..6 of the stay. Group: 0.6 on 10 ends, toward the configured
-    # 0.1 with strength 10 → (10 × 0.6 + 10 × 0.1) ÷ 20 = 0.35.
-    # state 0: own 0 on 1 end → (0 + 10 × 0.35) ÷ 11; state 1: own 6/9 on 9 → (6 + 3.5) ÷ 19 = 0.5;
-    # no state with history (a new stage at that level): the group's 0.35; nothing known: the configured
+    # age 1, days 1..5 after as_of = days 2..6 of the stay. Group: 0.6 on 10 ends, but the history holds
+    # only 6 wins, so on 6; toward the configured 0.1 with strength 10 → (6 × 0.6 + 10 × 0.1) ÷ 16 = 0.2875.
+    # state 0: own 0 on 1 end → (0 + 10 × 0.2875) ÷ 11; state 1: own 6/9 on 9 ends, capped at 6 →
+    # (6 × 6/9 + 2.875) ÷ 16; no state with history (a new stage at that level): the group's 0.2875;
+    # nothing known: the configured
     q = sv.won_within_states(
         model, [0, 1, -1, -1], [0, 0, 0, -1], [1, 1, 1, 1], [0.1] * 4, first=1, last=5, strength=10
     )
-    assert q.tolist() == pytest.approx([3.5 / 11, 0.5, 0.35, 0.1])
+    assert q.tolist() == pytest.approx([2.875 / 11, 6.875 / 16, 0.2875, 0.1])
     # older than every stay: no history speaks for it → the configured model
     q = sv.won_within_states(model, [1], [0], [9], [0.1], first=1, last=5)
     assert q.tolist() == pytest.approx([0.1])
@@ -155,3 +158,69 @@ def test_vectorised_matches_one_by_one_and_grows_with_the_window() -> None:
 def test_bad_input(kwargs: dict[str, list[int]]) -> None:
     with pytest.raises(ValueError):
         sv.estimate_states(**kwargs, group_of=[0], groups=1)
+
+
+def test_past_the_longest_stay_the_hazards_are_the_states_constant_ones() -> None:
+    # state 0: 2 won on day 10, 2 still there on day 10 (censored: the longest stays). A deal 5 days in
+    # used to be won within 30 days only by day 10 (2/4 of those at risk ÷ S(5) = 1/2), as if the censored
+    # half never ended. Past day 10 the hazard is now the state's own, constant: 2 wins over the 44 days
+    # at risk (4 stays × 11 days) → 1/22 a day.
+    model = sv.estimate_states(
+        [0, 0], [10, 10], [W, C], [-1, -1], [2, 2], group_of=[0], groups=1, horizon=100
+    )
+    assert model.hazard_won[0, 11:13].tolist() == pytest.approx([1 / 22, 1 / 22])
+    assert model.survival[0, 10] == pytest.approx(0.5)
+    assert model.survival[0, 12] == pytest.approx(0.5 * (21 / 22) ** 2)
+    q = sv.won_within_states(model, [0], [0], [5], [0.1], first=1, last=30, strength=1e-9)
+    # won on day 10 (1/2), else still there (1/2) and won on one of days 11..35 at 1/22 a day
+    assert q.tolist() == pytest.approx([0.5 + 0.5 * (1 - (21 / 22) ** 25)])
+    # a state whose every stay ended keeps no tail (nobody is left in it)
+    ended = sv.estimate_states([0], [3], [L], [-1], [5], group_of=[0], groups=1, horizon=20)
+    assert ended.survival[0, 3:].tolist() == pytest.approx([0] * 18)
+
+
+def test_with_no_win_in_the_history_the_model_is_the_prior() -> None:
+    # a young history: 50 stays moved from state 0 to state 1, where 30 are still open; nobody has been
+    # won yet. That is no evidence that deals are never won: the configured model stands.
+    model = sv.estimate_states(
+        [0, 1], [5, 20], [M, C], [1, -1], [50, 30], group_of=[0, 0], groups=1, horizon=60
+    )
+    assert model.wins == 0
+    q, evidence = sv.won_within_states_evidence(model, [0, 1], [0, 0], [1, 1], [0.3, 0.6], first=1, last=30)
+    assert q.tolist() == pytest.approx([0.3, 0.6])
+    assert evidence.tolist() == [0, 0]
+    # one win: each estimate rests on at most one outcome
+    one = sv.estimate_states(
+        [0, 1, 1], [5, 20, 3], [M, C, W], [1, -1, -1], [50, 30, 1], group_of=[0, 0], groups=1, horizon=60
+    )
+    _q, evidence = sv.won_within_states_evidence(one, [0, 1], [0, 0], [1, 1], [0.3, 0.6], first=1, last=30)
+    assert evidence.tolist() == [1, 1]
+
+
+def test_rate_uncertainty_by_hand() -> None:
+    # two deals in one state (q 0.5, 10 stays, strength 10: variance 0.25 ÷ 21), one in another (q 0.2,
+    # no stays: 0.16 ÷ 11); amounts 100, 300 and 200. V = (100 + 300)² × 0.25/21 + 200² × 0.16/11;
+    # expected 50 + 150 + 40 = 240
+    v = sv.rate_uncertainty([100, 300, 200], [0.5, 0.5, 0.2], [10, 10, 0], [4, 4, 9], strength=10)
+    assert v == pytest.approx((400**2 * 0.25 / 21 + 200**2 * 0.16 / 11) / 240**2)
+    assert sv.rate_uncertainty([100], [0.0], [3], [0]) == 0  # nothing expected
+    assert sv.rate_uncertainty([], [], [], []) == 0
+    with pytest.raises(ValueError):
+        sv.rate_uncertainty([1], [0.5], [-1], [0])
+    with pytest.raises(ValueError):
+        sv.rate_uncertainty([1, 2], [0.5], [1], [0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(1, 30))
+def test_rate_uncertainty_grows_when_deals_share_an_estimate(data, n) -> None:
+    # the same deals: one estimate for all (errors add up in full) is at least as uncertain as one each
+    # (independent errors), and more evidence never makes it more uncertain
+    amount = data.draw(st.lists(st.integers(1, 10**6), min_size=n, max_size=n))
+    q = data.draw(st.lists(st.floats(0.01, 0.99), min_size=n, max_size=n))
+    evidence = data.draw(st.lists(st.integers(0, 500), min_size=n, max_size=n))
+    alone = sv.rate_uncertainty(amount, q, evidence, list(range(n)))
+    shared = sv.rate_uncertainty(amount, q, evidence, [0] * n)
+    assert shared >= alone * (1 - 1e-9) > 0
+    more = sv.rate_uncertainty(amount, q, [e + 10 for e in evidence], [0] * n)
+    assert more <= shared

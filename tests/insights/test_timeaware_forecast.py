@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kadence.core.visibility import resolve_scope
+from kadence.domain import montecarlo as mc
 from kadence.domain.periods import period_containing
 from kadence.insights.selectors import probabilistic
 from kadence.insights.selectors.backtest import MODELS, backtest, past_periods
@@ -69,6 +70,7 @@ def _snapshot(inputs) -> tuple:
         inputs.new_business,  # what deals created later brought in, as known that day
         np.round(inputs.p_in, 12).tolist(),
         {model: np.round(inputs.coming_in(model), 12).tolist() for model in MC_MODELS},
+        {model: round(spread, 12) for model, spread in inputs.spread.items()},  # the rates' uncertainty
     )
 
 
@@ -112,6 +114,40 @@ def test_a_past_monte_carlo_does_not_read_todays_deals(history):  # noqa: F811
     again = probabilistic_forecast(history.ada, as_of=day, trials=200)
     assert again.open_deals == report.open_deals and new.pk  # created today: not in the past pipeline
     assert [m.model for m in report.models] == ["configured", "calibrated", "time_aware"]
+
+
+@pytest.mark.django_db
+def test_the_time_aware_band_carries_the_uncertainty_of_its_rates(history):  # noqa: F811
+    """The time-aware model's trials share a factor whose variance is its estimated rates' (survival
+    .rate_uncertainty of the deals it simulates); the other models' do not."""
+    day = timezone.localdate() - timedelta(days=20)
+    period = period_containing("quarter", day)
+    inputs = forecast_inputs(resolve_scope(history.ada), period, day, ForecastPolicy.current())
+    assert inputs.ids.size and inputs.spread[MC_MODELS[2]] > 0
+    report = probabilistic_forecast(history.ada, as_of=day, trials=500, seed=3)
+    time_aware = mc.revenue_forecast(
+        inputs.cents,
+        inputs.q["time_aware"],
+        np.ones(inputs.cents.shape),
+        trials=500,
+        seed=3,
+        booked_cents=inputs.booked_cents,
+        target_cents=None if report.target is None else int(report.target * 100),
+        new_business_cents=inputs.new_business,
+        relative_variance=inputs.spread["time_aware"],
+    )
+    assert report.models[2].model == "time_aware" and report.models[2].forecast == time_aware
+    configured = mc.revenue_forecast(
+        inputs.cents,
+        inputs.q["configured"],
+        inputs.p_in,
+        trials=500,
+        seed=3,
+        booked_cents=inputs.booked_cents,
+        target_cents=None if report.target is None else int(report.target * 100),
+        new_business_cents=inputs.new_business,
+    )
+    assert report.models[0].forecast == configured
 
 
 @pytest.mark.django_db

@@ -137,9 +137,16 @@ def _quantiles(totals: np.ndarray) -> tuple[int, int, int]:
 
 
 def _simulate(
-    cents: np.ndarray, q: np.ndarray, trials: int, seed: int, base: int, new_business: tuple[int, ...] = ()
+    cents: np.ndarray,
+    q: np.ndarray,
+    trials: int,
+    seed: int,
+    base: int,
+    new_business: tuple[int, ...] = (),
+    spread: float = 0.0,
 ) -> tuple[int, int, int]:
     totals = mc.simulate_totals(cents, np.clip(q, 0, 1), trials=trials, seed=seed, base_cents=base)
+    totals = mc.common_factor(totals, spread, seed=seed, base_cents=base)
     return _quantiles(mc.add_new_business(totals, new_business, seed=seed))
 
 
@@ -172,7 +179,15 @@ def _period_rows(
             p10 = p50 = p90 = point
         else:
             q = inputs.coming_in(model)
-            p10, p50, p90 = _simulate(inputs.cents, q, trials, seed, inputs.booked_cents, inputs.new_business)
+            p10, p50, p90 = _simulate(
+                inputs.cents,
+                q,
+                trials,
+                seed,
+                inputs.booked_cents,
+                inputs.new_business,
+                inputs.spread.get(model, 0.0),
+            )
         brier = _share(float(np.mean((q - outcome) ** 2))) if q.size else None
         rows.append(
             BacktestRow(
@@ -264,7 +279,7 @@ def backtest(
     for period in past_periods(kind, count, until):
         key = (
             f"kadence:backtest:{scope_key}:{period.kind}:{period.start.isoformat()}:{trials}:{seed}:"
-            f"{policy.history_days}:{policy.calibration_min_outcomes}:{mark}"
+            f"{policy.history_days}:{policy.calibration_min_outcomes}:{mark}:{mc.MODEL_VERSION}"
         )
         done.append(
             cached(

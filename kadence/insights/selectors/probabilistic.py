@@ -18,8 +18,10 @@ Three models side by side (issue 11 §5), each a Monte-Carlo over the same deals
 **configured** (the levels' configured probabilities × p_in from the slip), **calibrated** (the
 observed win rates counted at as_of where a level has enough outcomes × p_in) and **time-aware**
 (kadence.domain.survival: q = P(won inside the period | stage and level, days in them, as_of), a
-multi-state model of the deals' stays known at as_of). The headline figures are the process's own setting (configured, or
-calibrated where the process is switched to calibration), as before.
+multi-state model of the deals' stays known at as_of; its trials also share a factor that carries the
+uncertainty of its estimated rates, kadence.domain.survival.rate_uncertainty). The headline figures
+are the process's own setting (configured, or calibrated where the process is switched to
+calibration), as before.
 
 At a past `as_of` (issue 11 §2) every input is what was known that day: the deals are the pipeline as
 it stood (kadence.planning.selectors.forecast.pipeline_as_it_stood: stage, level, amount, close date,
@@ -30,7 +32,7 @@ stays from history rows written before the end of as_of.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -143,7 +145,7 @@ MODEL_NOTES = {
         "Each deal is won inside the period as often as deals in its stage and level, as long in it, went"
         " on through the later stages and were won within that time; shrunk toward all deals at its level"
         " where the stage has few outcomes, and toward the configured probability where there is no"
-        " history."
+        " history. Its band also carries the uncertainty of those estimated rates."
     ),
 }
 
@@ -442,6 +444,7 @@ def _run_key(
     booked_cents: int,
     target_cents: int | None,
     new_business_cents: tuple[int, ...] = (),
+    relative_variance: float = 0.0,
 ) -> str:
     """The cache key of a simulation: a digest of its exact inputs. The simulation is a pure function
     of them (same inputs and seed, same result), so a cached result is the result, never a stale one:
@@ -453,7 +456,7 @@ def _run_key(
         digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(b"|")
     digest.update(f"{trials}:{seed}:{booked_cents}:{target_cents}:{mc.MODEL_VERSION}".encode())
-    digest.update(f"|{new_business_cents}".encode())
+    digest.update(f"|{new_business_cents}|{relative_variance!r}".encode())
     return f"kadence:montecarlo:{digest.hexdigest()}"
 
 
@@ -481,10 +484,18 @@ def probabilistic_forecast(
     target = target_for(scope, period.kind, period.start)
     booked_cents, target_cents = inputs.booked_cents, None if target is None else int(target * 100)
 
-    def run(p_win: np.ndarray, p_in: np.ndarray) -> mc.RevenueForecast:
+    def run(p_win: np.ndarray, p_in: np.ndarray, spread: float = 0.0) -> mc.RevenueForecast:
         return cached(
             _run_key(
-                inputs.cents, p_win, p_in, trials, seed, booked_cents, target_cents, inputs.new_business
+                inputs.cents,
+                p_win,
+                p_in,
+                trials,
+                seed,
+                booked_cents,
+                target_cents,
+                inputs.new_business,
+                spread,
             ),
             lambda: mc.revenue_forecast(
                 inputs.cents,
@@ -495,6 +506,7 @@ def probabilistic_forecast(
                 booked_cents=booked_cents,
                 target_cents=target_cents,
                 new_business_cents=inputs.new_business,
+                relative_variance=spread,
             ),
             RUN_CACHE_SECONDS,
             valid=lambda found: isinstance(found, mc.RevenueForecast),
@@ -502,7 +514,10 @@ def probabilistic_forecast(
 
     ones = np.ones(inputs.cents.shape)
     models = tuple(
-        ModelForecast(model, run(inputs.q[model], ones if model == TIME_AWARE else inputs.p_in))
+        ModelForecast(
+            model,
+            run(inputs.q[model], ones if model == TIME_AWARE else inputs.p_in, inputs.spread.get(model, 0.0)),
+        )
         for model in MODELS
     )
     return ProbabilisticReport(
@@ -541,6 +556,9 @@ class ForecastInputs:
     probabilities: list[ProbabilityUsed]
     episodes: int  # the stays the time-aware model rests on
     new_business: tuple[int, ...] = ()  # cents per comparable past period (new_business)
+    # per model, the relative variance of its open deals' revenue from its estimated rates
+    # (kadence.domain.survival.rate_uncertainty: the time-aware model's); none: 0
+    spread: dict[str, float] = field(default_factory=dict)
 
     def coming_in(self, model: str) -> np.ndarray:
         """P(the deal is won inside the period) under `model`."""
@@ -604,15 +622,20 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
             slip_counts=slips.counts,
         )
         q[CONFIGURED], q[CALIBRATED] = configured[inverse], calibrated[inverse]
-        q[TIME_AWARE] = sv.won_within_states(
+        states, groups = known.states_of(rows[:, 5], rows[:, 3]), known.groups_of(rows[:, 3])
+        q[TIME_AWARE], evidence = sv.won_within_states_evidence(
             known.model(),
-            known.states_of(rows[:, 5], rows[:, 3]),
-            known.groups_of(rows[:, 3]),
+            states,
+            groups,
             today - rows[:, 6],
             np.clip(q[CONFIGURED] * p_in, 0.0, 1.0),
             first=max(start, today + 1) - today,
             last=end - today,
         )
+        # a deal whose stage and level has no stay rests on its level's pool (one estimate per level;
+        # a level with no stay at all, group −1, on the configured prior: one more)
+        shared = np.where(states >= 0, states, len(known.states) + 1 + groups)
+        spread = sv.rate_uncertainty(cents, q[TIME_AWARE], evidence, shared)
     else:
         expected = np.zeros(0, dtype=np.int64)
         ids, cents, p_win, p_in = (
@@ -622,6 +645,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
             np.zeros(0),
         )
         q = {model: np.zeros(0) for model in MODELS}
+        spread = 0.0
     return ForecastInputs(
         ids=ids,
         cents=cents,
@@ -634,4 +658,5 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
         probabilities=probabilities,
         episodes=known.entries,
         new_business=new_business(scope, period, as_of, policy),
+        spread={TIME_AWARE: spread},
     )
