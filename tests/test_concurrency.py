@@ -365,9 +365,9 @@ def test_parallel_first_order_forecasts_for_one_week_all_succeed(org, token_for)
 
 
 def test_reassignments_racing_a_month_end_build_keep_it_exact(org):
-    """A month-end built (its first read) while deals with history in that month are reassigned: the
-    build waits for the reassignments in flight and they for it, so the month-end summary equals the
-    history whoever commits first."""
+    """A month-end built (its first read) while deals with history in that month are reassigned: a
+    reassignment today writes a row after the month-end and moves nothing in it, so the month-end
+    summary equals the history whoever commits first."""
     rng = random.Random(3)
     operations = _operations(org, rng)
     deals = [

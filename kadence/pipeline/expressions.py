@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
@@ -209,3 +209,24 @@ def close_date_pushed(old: str = "old_value", new: str = "new_value") -> Greater
     """A condition on AuditEntry rows of a deal's expected close date: the change moved the date
     later (kadence.domain.stall.is_close_date_push), compared as dates, not as text."""
     return GreaterThan(_audited_date(new), _audited_date(old))
+
+
+# --- who a history row counts under ---------------------------------------------------------------
+
+
+def holder(field: str) -> Coalesce:
+    """For a StageChange query: the owner (`field` "owner") or team ("team") its row counts under in the
+    stage flows: the row's own, i.e. who held the deal at that moment; the deal's own where the row
+    names none (history written before owners were recorded and not recovered, or a person or unit
+    deleted since)."""
+    return Coalesce(f"{field}_id", f"opportunity__{field}_id")
+
+
+def held_in(scope: Any) -> Q:
+    """A filter of StageChange rows on the owner and team they count under (`holder`) for a report scope
+    (kadence.core.visibility.Scope): the row's own owner and team, or the deal's where the row has none.
+    Rows naming theirs are read through the history's owner and team indexes."""
+    if not scope.q():
+        return Q()
+    missing = Q(owner__isnull=True) if scope.owner is not None else Q(team__isnull=True)
+    return scope.q() | (missing & scope.q("opportunity__"))

@@ -573,11 +573,11 @@ class PipelineTotal(models.Model):
 class MonthEndPipeline(models.Model):
     """The open pipeline at the end of each completed month, per team × stage: for every deal,
     its stage-history row in force at the end of that day (the row with the highest id among those
-    changed before it, as the funnel reconstructs a past date), counted when that row is open.
+    changed before it, as the funnel reconstructs a past date), counted when that row is open, under
+    the team that row names (the team that held the deal then, kadence.pipeline.expressions.holder).
 
     History rows are written at the moment they happen, so a month that has ended can no longer
-    change, except by reassignment: a deal given to someone in another team moves its month-end rows
-    to the new team (kadence.pipeline.month_ends.move, like StageFlow). A month-end is built
+    change (a later reassignment moves nothing). A month-end is built
     once, for the whole company, by the first read after it (or by `kadence rebuild_summaries`, the
     migration that added it); MonthEndBuilt lists those built. `weighted` is exact (six decimals).
     A seller's own figures are read from the history directly (a book of deals is small), so there is
@@ -618,7 +618,9 @@ class StageFlow(models.Model):
     incrementally maintained summary of StageChange (each new history row adds itself; `kadence
     rebuild_summaries` recomputes it). Conversion, win rate, average won amount and cycle length over
     a window read it instead of the history. A creation row has `from_stage` = `to_stage`. Events
-    count under the deal's current owner and team: reassigning a deal moves its rows. `days` is
+    count under the owner and team the history row names, who held the deal at that moment
+    (kadence.pipeline.expressions.holder): a reassignment moves nothing, so a month that has ended never
+    changes and a team's funnel at any past date reads it as it is. `days` is
     Σ days spent in the stage left; `cycle_days` Σ days from creation to the event (used for wins)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

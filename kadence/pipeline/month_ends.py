@@ -1,23 +1,23 @@
 """The open pipeline at past month ends (MonthEndPipeline): reconstructing it from the stage history,
-building it once per month-end, keeping it exact when a deal is reassigned, and checking it.
+building it once per month-end, and checking it.
 
 A deal's state at the end of a day is its stage-history row with the highest id among those changed
-before the day ended (local calendar); the deal counts as open then when that row's status is open.
+before the day ended (local calendar); the deal counts as open then when that row's status is open,
+under the team that row names (kadence.pipeline.expressions.holder: the team that held the deal then).
 `reconstruct` answers any set of days in ONE grouped pass over the history: a row is the state for
 every day-end after its own change and not after the earliest change among the deal's later rows (a
 window minimum). The funnel's past dates (kadence.insights) and the builder here both use it.
 
 History rows are written when they happen (the services stamp them with the current time), so once a
-day has ended its state is final, except for who the deal belongs to: `move` carries a reassigned
-deal's month-end rows to its new team, in the reassignment's transaction (the summary is per team ×
-stage: a seller's own figures are reconstructed from their deals' history, which is small). `ensure` builds the month-ends a report asks for that have ended and are not built yet,
-for the whole company, in one pass (the first read after a month closes pays it, about as much as one
-company-wide reconstruction); `rebuild` recomputes every month-end since the first history row.
+day has ended its state is final, owner and team included: a reassignment later moves nothing. A
+backdated write (an import) rebuilds the summaries. `ensure` builds the month-ends a report asks for
+that have ended and are not built yet, for the whole company, in one pass (the first read after a
+month closes pays it, about as much as one company-wide reconstruction); `rebuild` recomputes every
+month-end since the first history row. The summary is per team × stage: a seller's own figures are
+reconstructed from the history rows that name them, which are few.
 
-Building and moving are serialised on PostgreSQL by a lock on MonthEndBuilt: a reassignment takes it
-in ROW SHARE mode (reassignments do not wait for each other), a build in EXCLUSIVE mode, before it
-reads the deals, so a build sees every committed reassignment and a reassignment sees every
-committed build. SQLite has one writer at a time, which gives the same order.
+Building is serialised on PostgreSQL by a lock on MonthEndBuilt in EXCLUSIVE mode; SQLite has one
+writer at a time.
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Min, Model, QuerySet, Window
+from django.db.models import Case, F, IntegerField, Min, Model, Q, QuerySet, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.utils import timezone
 
-from kadence.domain.funnel import weighted_amount
-from kadence.pipeline.bumps import Bump, bump, in_order
-from kadence.pipeline.expressions import WEIGHTED
+from kadence.pipeline.expressions import WEIGHTED, holder
 from kadence.pipeline.models import MonthEndBuilt, MonthEndPipeline, Opportunity, StageChange
 
 ZERO = Decimal(0)
@@ -81,11 +79,14 @@ def reconstruct(
     deals: QuerySet[Opportunity] | None = None,
     by: tuple[str, ...] = ("to_stage_id",),
     history: Callable[[str], Any] | None = None,
+    where: Q | None = None,
 ) -> dict[tuple[Any, ...], dict[date, Held]]:
     """The open deals at the end of each of `days`, grouped by `by` (columns of the history row, or
-    `deal_owner` / `deal_team`: the deal's current owner and team), for the deals of `deals` (every deal when
-    None): {group values: {day: Held}}, only groups and days with at least one open deal. `history`
-    (a migration's apps.get_model bound to StageChange) lets a data migration run it."""
+    `held_owner` / `held_team`: the owner and team the row counts under, kadence.pipeline.expressions.holder),
+    for the deals of `deals` (every deal when None): {group values: {day: Held}}, only groups and days
+    with at least one open deal. `where` (a filter of history rows, e.g. expressions.held_in(scope)) keeps
+    only the deals whose row in force at a day-end passes it. `history` (a migration's apps.get_model
+    bound to StageChange) lets a data migration run it."""
     days = sorted(set(days))
     if not days:
         return {}
@@ -93,7 +94,9 @@ def reconstruct(
     rows = model.objects.filter(changed_at__lt=end_of(days[-1]))
     if deals is not None:
         rows = rows.filter(opportunity__in=deals.values("pk"))
-    extra = {name: F(f"opportunity__{name[5:]}_id") for name in by if name in ("deal_owner", "deal_team")}
+    extra: dict[str, Any] = {name: holder(name[5:]) for name in by if name in ("held_owner", "held_team")}
+    if where is not None:
+        extra["inside"] = Case(When(where, then=Value(1)), default=Value(0), output_field=IntegerField())
     rows = (
         rows.annotate(**extra)
         .annotate(
@@ -105,7 +108,15 @@ def reconstruct(
             )
         )
         .annotate(weighted=WEIGHTED)
-        .values(*by, "status", "changed_at", "later", "amount", "weighted")
+        .values(
+            *by,
+            *(["inside"] if where is not None else []),
+            "status",
+            "changed_at",
+            "later",
+            "amount",
+            "weighted",
+        )
         .order_by()
     )
     inner, params = rows.query.sql_with_params()
@@ -122,7 +133,7 @@ def reconstruct(
     group = ", ".join(f"t.{connection.ops.quote_name(name)}" for name in by)
     sql = (
         f"SELECT {group}, {', '.join(columns)} FROM ({inner}) t "  # noqa: S608 - names are ours
-        f"WHERE t.status = %s GROUP BY {group}"
+        f"WHERE t.status = %s{' AND t.inside = 1' if where is not None else ''} GROUP BY {group}"
     )
     found: dict[tuple[Any, ...], dict[date, Held]] = {}
     with connection.cursor() as cursor:
@@ -158,7 +169,7 @@ def _expected(days: list[date], history: Callable[[str], Any] | None = None) -> 
             "weighted": held.weighted,
         }
         for (team, stage), per_day in reconstruct(
-            days, by=("deal_team", "to_stage_id"), history=history
+            days, by=("held_team", "to_stage_id"), history=history
         ).items()
         for day, held in per_day.items()
     ]
@@ -223,38 +234,3 @@ def expected_rows() -> list[Model]:
     """The rows the history gives for the built month-ends (unsaved): what `drift` compares with."""
     days = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
     return [MonthEndPipeline(**row) for row in _expected(days)] if days else []
-
-
-# --- reassignment -----------------------------------------------------------------------------------------
-
-
-def move(opp_id: int, old_team: int, new_team: int) -> None:
-    """A deal reassigned to another team: its month-end rows move from the old team to the new one.
-    Call it in the reassignment's transaction, under the deal's row lock."""
-    if old_team == new_team:
-        return
-    _lock("ROW SHARE")
-    built = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
-    if not built:
-        return
-    history = list(
-        StageChange.objects.filter(opportunity_id=opp_id)
-        .order_by("id")
-        .values_list("changed_at", "to_stage_id", "status", "amount", "probability")
-    )
-    bumps: list[Bump] = []
-    for day in built:
-        end = end_of(day)
-        held = None
-        for row in history:
-            if row[0] < end:
-                held = row
-        if held is None or held[2] != Opportunity.Status.OPEN:
-            continue
-        _at, stage, _status, amount, probability = held
-        values = {"amount": amount, "weighted": weighted_amount(amount, probability)}
-        for team, sign in ((old_team, -1), (new_team, +1)):
-            key = {"month_end": day, "team_id": team, "stage_id": stage}
-            bumps.append((MonthEndPipeline, key, sign, values))
-    for model, key, sign, values in in_order(bumps):
-        bump(model, key, sign, values)

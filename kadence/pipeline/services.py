@@ -41,7 +41,7 @@ from kadence.core.visibility import (
     in_scope,
     visible_users,
 )
-from kadence.pipeline import changes, month_ends, stall, summary
+from kadence.pipeline import changes, stall, summary
 from kadence.pipeline.gates import after_stage_entry, missing_exit_criteria, verified_level
 from kadence.pipeline.ladder import lowest_open_level
 from kadence.pipeline.models import (
@@ -604,8 +604,6 @@ def opportunity_reassign(
     old_owner = opp.owner
     old_key = (opp.owner_id, opp.team_id)
     versioned_update(opp, version, {"owner": owner, "team_id": owner.org_unit_id})
-    summary.flows_move(opp.pk, old_key, (owner.pk, owner.org_unit_id))
-    month_ends.move(opp.pk, old_key[1], owner.org_unit_id)
     if old_key[1] != owner.org_unit_id:
         opportunity_team_changed.send(Opportunity, opportunity_id=opp.pk, team_id=owner.org_unit_id)
     audit_changes(ENTITY, opp.pk, {"owner": (old_owner.username, owner.username)}, user, reason)

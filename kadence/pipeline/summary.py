@@ -2,7 +2,10 @@
 
 The pipeline and deal-control services that change a deal run under `tracking(opp_id)` (or the
 `keeps_totals` decorator; kadence.pipeline.changes wraps both with the history), in their transaction: the deal's contribution moves from its old key to its
-new one. `_history` calls `flow_add` for every new stage-history row. `rebuild()` recomputes both
+new one. `kadence.pipeline.changes.write` calls `flow_add` for every new transition row: a
+transition counts under the owner and team its history row names (kadence.pipeline.expressions.holder: who
+held the deal at that moment), so StageFlow rows never move (a reassignment changes who holds the deal's later
+transitions, not who made the earlier ones). `rebuild()` recomputes both
 tables from the opportunities and the history with grouped SQL (after a bulk load, or to check).
 
 Days are local day numbers (days since 1970-01-01 in settings.TIME_ZONE, the calendar the users and
@@ -37,7 +40,7 @@ from kadence.domain.funnel import weighted_amount
 from kadence.pipeline import month_ends
 from kadence.pipeline.bumps import bump as _bump
 from kadence.pipeline.bumps import in_order as _in_order
-from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, holder
 from kadence.pipeline.models import (
     MonthEndPipeline,
     Opportunity,
@@ -224,7 +227,8 @@ def added(opp_id: int) -> None:
 
 
 def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datetime) -> None:
-    """Count one new transition row (a kind of TRANSITIONS) under the deal's owner and team."""
+    """Count one new transition row (a kind of TRANSITIONS) under the owner and team it names (the
+    deal's at that moment: `owner_id`, `team_id`)."""
     cycle = (
         epoch_days(change.changed_at) - epoch_days(created_at) if change.kind == StageChange.Kind.WON else 0
     )
@@ -241,52 +245,6 @@ def flow_add(change: StageChange, owner_id: int, team_id: int, created_at: datet
         +1,
         {"amount": change.amount, "days": change.days_in_from_stage or 0, "cycle_days": cycle},
     )
-
-
-def _flow_groups(opp_id: int) -> list[dict]:
-    return list(
-        StageChange.objects.filter(opportunity_id=opp_id, kind__in=TRANSITIONS)
-        .annotate(m=TruncMonth("changed_at"), start=Coalesce("from_stage_id", "to_stage_id"))
-        .values("m", "kind", "start", "to_stage_id")
-        .annotate(
-            n=Count("id"),
-            amount_sum=Sum("amount"),
-            days_sum=Coalesce(Sum("days_in_from_stage"), 0),
-            cycle=Sum(
-                EpochDays("changed_at") - EpochDays("opportunity__created_at"),
-                filter=Q(kind=StageChange.Kind.WON),
-            ),
-        )
-        .order_by()
-    )
-
-
-def flows_move(opp_id: int, old: tuple[int, int], new: tuple[int, int]) -> None:
-    """A reassigned deal's history moves from its old (owner, team) to the new one."""
-    if old == new:
-        return
-    bumps: list[tuple[type[Model], dict, int, dict]] = []
-    counts: dict[int, int] = {}
-    for group in _flow_groups(opp_id):
-        month = group["m"].date() if isinstance(group["m"], datetime) else group["m"]
-        for (owner, team), sign in ((old, -1), (new, +1)):
-            key = {
-                "owner_id": owner,
-                "team_id": team,
-                "month": month,
-                "kind": group["kind"],
-                "from_stage_id": group["start"],
-                "to_stage_id": group["to_stage_id"],
-            }
-            values = {
-                "amount": group["amount_sum"] or ZERO,
-                "days": group["days_sum"] or 0,
-                "cycle_days": group["cycle"] or 0,
-            }
-            bumps.append((StageFlow, key, sign, values))
-            counts[id(key)] = group["n"]
-    for model, key, sign, values in _in_order(bumps):
-        _bump(model, key, sign, values, count=counts[id(key)])
 
 
 # --- rebuild ------------------------------------------------------------------------------------------
@@ -342,6 +300,54 @@ def rebuild_pipeline_totals(get_model: Callable[[str, str], Any] | None = None) 
     return models["PipelineTotal"].objects.count()
 
 
+def _stage_flows(stage_change: Any, stage_flow: Any) -> list[Model]:
+    """The StageFlow rows the history gives (unsaved): its transitions per month under the owner and
+    team each names (`holder`)."""
+    StageChange, StageFlow = stage_change, stage_flow  # noqa: N806
+    named = {f.name for f in StageChange._meta.get_fields()}
+    # (a migration before the history named owners (0016) runs this on rows without them: the deal's)
+    owner, team = (
+        (holder("owner"), holder("team"))
+        if "owner" in named
+        else (F("opportunity__owner_id"), F("opportunity__team_id"))
+    )
+    flows = (
+        StageChange.objects.filter(kind__in=TRANSITIONS)
+        .annotate(
+            m=TruncMonth("changed_at"),
+            start=Coalesce("from_stage_id", "to_stage_id"),
+            held_owner=owner,
+            held_team=team,
+        )
+        .values("held_owner", "held_team", "m", "kind", "start", "to_stage_id")
+        .annotate(
+            n=Count("id"),
+            amount_sum=Sum("amount"),
+            days_sum=Coalesce(Sum("days_in_from_stage"), 0),
+            cycle=Coalesce(
+                Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")),
+                Value(0),
+            ),
+        )
+        .order_by()
+    )
+    return [
+        StageFlow(
+            owner_id=r["held_owner"],
+            team_id=r["held_team"],
+            month=_as_date(r["m"]),
+            kind=r["kind"],
+            from_stage_id=r["start"],
+            to_stage_id=r["to_stage_id"],
+            count=r["n"],
+            amount=r["amount_sum"],
+            days=r["days_sum"],
+            cycle_days=r["cycle"],
+        )
+        for r in flows.iterator()
+    ]
+
+
 def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[str, list[Model]]:
     """The summary rows (unsaved) that the deals and their history give now, per summary model name,
     computed with grouped SQL: what `rebuild` writes and what `drift` compares with."""
@@ -360,26 +366,6 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
         .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED))
         .order_by()
     )
-    flows = (
-        StageChange.objects.filter(kind__in=TRANSITIONS)
-        .annotate(
-            m=TruncMonth("changed_at"),
-            start=Coalesce("from_stage_id", "to_stage_id"),
-            deal_owner=F("opportunity__owner_id"),
-            deal_team=F("opportunity__team_id"),
-        )
-        .values("deal_owner", "deal_team", "m", "kind", "start", "to_stage_id")
-        .annotate(
-            n=Count("id"),
-            amount_sum=Sum("amount"),
-            days_sum=Coalesce(Sum("days_in_from_stage"), 0),
-            cycle=Coalesce(
-                Sum(EpochDays("changed_at") - EpochDays("opportunity__created_at"), filter=Q(kind="won")),
-                Value(0),
-            ),
-        )
-        .order_by()
-    )
     return {
         "WonTotal": [
             WonTotal(
@@ -393,21 +379,7 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
             for r in won.iterator()
         ],
         "PipelineTotal": _pipeline_totals(Opportunity, PipelineTotal),
-        "StageFlow": [
-            StageFlow(
-                owner_id=r["deal_owner"],
-                team_id=r["deal_team"],
-                month=_as_date(r["m"]),
-                kind=r["kind"],
-                from_stage_id=r["start"],
-                to_stage_id=r["to_stage_id"],
-                count=r["n"],
-                amount=r["amount_sum"],
-                days=r["days_sum"],
-                cycle_days=r["cycle"],
-            )
-            for r in flows.iterator()
-        ],
+        "StageFlow": _stage_flows(StageChange, StageFlow),
     }
 
 
@@ -429,6 +401,21 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, in
             cursor.execute("ANALYZE pipeline_stageflow")
             cursor.execute("ANALYZE pipeline_wontotal")
     return models["PipelineTotal"].objects.count(), models["StageFlow"].objects.count()
+
+
+@transaction.atomic
+def rebuild_stage_flows(get_model: Callable[[str, str], Any] | None = None) -> int:
+    """Recompute StageFlow alone (after its key changed to the owner and team of each transition's
+    moment: migration 0028); returns its row count."""
+    models = _models(get_model)
+    models["StageFlow"].objects.all().delete()
+    models["StageFlow"].objects.bulk_create(
+        _stage_flows(models["StageChange"], models["StageFlow"]), batch_size=5000
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE pipeline_stageflow")
+    return models["StageFlow"].objects.count()
 
 
 # --- drift --------------------------------------------------------------------------------------------

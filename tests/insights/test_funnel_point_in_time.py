@@ -2,8 +2,9 @@
 generated history with owners and teams changing over time, the report at day D equals the same report
 computed through the live path on a copy of the data rolled back to D (every deal set to its history
 row in force then, with the owner, team and stage-entry moment of then; later deals and rows removed),
-from the history alone and from the weekly snapshots plus the changes since. The past funnel's query
-count does not grow with the number of deals."""
+from the history alone and from the weekly snapshots plus the changes since: the open deals and the
+flows (conversion, win rate, cycle, velocity) of the company, of a team and of a seller. The funnel
+trend's month-ends likewise. The past funnel's query count does not grow with the number of deals."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kadence.core.visibility import resolve_scope
-from kadence.insights.selectors.funnel import funnel_report
+from kadence.insights.selectors.analysis import month_end_pipeline, month_ends, open_pipeline_at
+from kadence.insights.selectors.funnel import Slice, funnel_report
 from kadence.pipeline import snapshots, summary
 from kadence.pipeline.models import Opportunity, PipelineSnapshot, ProcessTemplate, StageChange
 from tests.planning.test_forecast_point_in_time import (
@@ -67,14 +69,7 @@ def test_the_funnel_at_a_past_date_is_the_pipeline_as_it_stood(history, days_bac
     today = timezone.localdate()
     day = today - timedelta(days=days_back)
     template = ProcessTemplate.objects.get(is_default=True)
-    asks = [
-        (history.ada, {}),
-        (history.dora, {}),
-        (history.ada, {"unit_id": history.rita.org_unit_id}),
-        (history.ada, {"unit_id": history.nick.org_unit_id}),
-        (history.ada, {"owner_id": history.nick.pk}),
-        (history.rita, {}),
-    ]
+    asks = _asks(history)
     reports = []
     for user, kwargs in asks:
         scope = resolve_scope(user, **kwargs)
@@ -86,12 +81,55 @@ def test_the_funnel_at_a_past_date_is_the_pipeline_as_it_stood(history, days_bac
             then = funnel_report(user, scope, template=template, as_of=day, today=day, use_summaries=False)
             assert _stages(report) == _stages(then), (user, kwargs)
             assert report.open_qualified == then.open_qualified, (user, kwargs)
-            if not kwargs and user == history.ada:  # flows of the whole company (see docs: scoped flows)
-                assert _flows(report) == _flows(then)
-                assert report.velocity == then.velocity
+            # the flows of every scope: each transition under the owner and team that made it
+            assert _flows(report) == _flows(then), (user, kwargs)
+            assert report.velocity == then.velocity, (user, kwargs)
         transaction.set_rollback(True)
     assert any(report.count for report in reports)
+    assert any(report.won or report.lost for report in reports[2:])  # scoped flows in the window
     assert StageChange.objects.filter(kind="reassigned").exists()
+
+
+def _asks(world):
+    return [
+        (world.ada, {}),
+        (world.dora, {}),
+        (world.ada, {"unit_id": world.rita.org_unit_id}),
+        (world.ada, {"unit_id": world.nick.org_unit_id}),
+        (world.ada, {"owner_id": world.nick.pk}),
+        (world.ada, {"owner_id": world.rita.pk}),
+        (world.rita, {}),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_trend_month_ends_are_the_pipeline_as_it_stood(history):  # noqa: F811
+    """The funnel trend's month-ends (the MonthEndPipeline summary for teams, the history for a seller
+    and for the reference path) equal the open pipeline of a copy rolled back to each month-end."""
+    summary.rebuild()
+    today = timezone.localdate()
+    template = ProcessTemplate.objects.get(is_default=True)
+    ends = [day for day in month_ends(today)[:-1] if day >= today - timedelta(days=60)]
+    assert ends
+    points = []
+    for user, kwargs in _asks(history):
+        scope = resolve_scope(user, **kwargs)
+        fast = month_end_pipeline(scope, template, ends)
+        slow = open_pipeline_at(scope, template, Slice(), ends)
+        figures = {day: (fast[day].count, fast[day].amount, fast[day].weighted) for day in ends}
+        assert figures == {day: (slow[day].count, slow[day].amount, slow[day].weighted) for day in ends}
+        points.append(figures)
+    for day in ends:
+        with transaction.atomic():
+            _rolled_back_with_history_to(day)
+            for (user, kwargs), figures in zip(_asks(history), points, strict=True):
+                scope = resolve_scope(user, **kwargs)
+                then = funnel_report(
+                    user, scope, template=template, as_of=day, today=day, use_summaries=False
+                )
+                assert figures[day] == (then.count, then.amount, then.weighted), (user, kwargs, day)
+            transaction.set_rollback(True)
+    assert any(figures[day][0] for figures in points[2:] for day in ends)
 
 
 @pytest.mark.django_db

@@ -577,7 +577,7 @@ def test_api_rejects_bad_numbers(client, org, token_for):
 
 def test_capacity_outcomes_from_the_stage_flow_summary_equal_the_history(org, lenovo, quarter_book):
     """Up to today the won and lost counts per seller and team come from StageFlow; they must equal
-    the stage history's, for every scope (a reassigned deal counts under its new owner and team)."""
+    the stage history's, for every scope (a deal lost, then reassigned, counts under who lost it)."""
     from kadence.insights.selectors.funnel import window_start
     from kadence.insights.selectors.ideal import _outcomes
 
@@ -596,6 +596,9 @@ def test_capacity_outcomes_from_the_stage_flow_summary_equal_the_history(org, le
         from_summary = _outcomes(scope, lenovo, window, TODAY())
         assert key(from_summary) == key(_outcomes(scope, lenovo, window, TODAY(), summary=False)), user
     assert key(_outcomes(resolve_scope(org.ada), lenovo, window, TODAY())) != []
+    assert ("lost", 1) in [
+        (r["kind"], r["n"]) for r in _outcomes(resolve_scope(org.tom), lenovo, window, TODAY())
+    ]
 
 
 def test_capacity_due_pipeline_from_the_summary_equals_the_deals(org, lenovo, quarter_book):

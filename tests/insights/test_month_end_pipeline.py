@@ -1,6 +1,7 @@
 """The month-end pipeline summary behind the funnel trend (kadence.pipeline.month_ends): built on first
 read for the month-ends that have ended, equal to the one-pass reconstruction from the history for
-every scope, carried along when a deal is reassigned, checked by drift(), and read in a fixed number
+every scope, each deal under the team that held it at the month-end (a later reassignment moves
+nothing), checked by drift(), and read in a fixed number
 of queries whatever the scope."""
 
 from __future__ import annotations
@@ -72,8 +73,19 @@ def test_rebuilt_summary_equals_the_history_for_every_scope(world):
 
 
 @pytest.mark.django_db
-def test_reassigning_moves_the_deal_in_every_built_month(world):
-    _assert_equal_to_history(world)
+def test_a_reassignment_leaves_the_ended_months_as_they_were(world):
+    """A month-end counts each deal under the team that held it then: giving deals to other teams today
+    changes no ended month of any scope (the summary and the history agree before and after)."""
+    days = _assert_equal_to_history(world)
+    scopes = [
+        resolve_scope(world.ada, unit_id=world.n1.pk),
+        resolve_scope(world.ada, unit_id=world.n2.pk),
+        resolve_scope(world.ada, owner_id=world.rita.pk),
+        resolve_scope(world.ada, owner_id=world.nick.pk),
+        resolve_scope(world.ada, owner_id=world.tom.pk),
+    ]
+    before = [_figures(month_end_pipeline(scope, _template(), days), days) for scope in scopes]
+    rows = sorted(MonthEndPipeline.objects.values_list("month_end", "team_id", "stage_id", "count"))
     # rita (north-1) → nick (north-2), and tom's deal → rita: the team changes both times
     services.opportunity_reassign(
         world.dora, world.d1.pk, owner_id=world.nick.pk, version=opp_version(world.d1.pk)
@@ -85,8 +97,9 @@ def test_reassigning_moves_the_deal_in_every_built_month(world):
         world.dora, world.a.pk, owner_id=world.tom.pk, version=opp_version(world.a.pk)
     )
     _assert_equal_to_history(world)
-    north2 = resolve_scope(world.ada, unit_id=world.n2.pk)
-    assert any(p.count for p in month_end_pipeline(north2, _template(), month_ends(TODAY())[:-1]).values())
+    assert [_figures(month_end_pipeline(scope, _template(), days), days) for scope in scopes] == before
+    assert sorted(MonthEndPipeline.objects.values_list("month_end", "team_id", "stage_id", "count")) == rows
+    assert any(count for figures in before for count, _amount, _weighted in figures)
 
 
 @pytest.mark.django_db

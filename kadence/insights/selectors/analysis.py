@@ -37,7 +37,7 @@ from kadence.domain import funnel as domain
 from kadence.domain.stall import StallPolicy
 from kadence.insights.selectors.funnel import FunnelReport, Slice, funnel_report, window_start
 from kadence.pipeline import month_ends as month_end_summary
-from kadence.pipeline.expressions import qualified, stall_candidates, stalled_in_stage
+from kadence.pipeline.expressions import held_in, qualified, stall_candidates, stalled_in_stage
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     MonthEndPipeline,
@@ -46,6 +46,7 @@ from kadence.pipeline.models import (
     ProcessTemplate,
     ProductLine,
     Stage,
+    StageChange,
     StageFlow,
 )
 from kadence.planning.models import ForecastPolicy, PeriodKind, Target
@@ -165,13 +166,16 @@ def open_pipeline_at(
 ) -> dict[date, TrendPoint]:
     """The open deals (count, amount, weighted) of the scope at the end of each of `days`, reconstructed
     from the stage history in one pass (kadence.pipeline.month_ends.reconstruct), exactly as
-    funnel_report reconstructs one past date. The reference the month-end summary is tested against,
+    funnel_report reconstructs one past date: under the owner and team that held each deal then. The reference the month-end summary is tested against,
     and the path for a slice (the summary has no product line, industry or account size)."""
     if not days:
         return {}
-    deals = scope.filter(Opportunity.objects.filter(template=template))
+    deals = Opportunity.objects.filter(template=template)
     deals = deals.filter(cut.q()).distinct() if cut.product_line_id else deals.filter(cut.q())
-    per_stage = month_end_summary.reconstruct(days, deals=deals)
+    where = held_in(scope)
+    if scope.q():  # the deals that ever counted under the scope (its history rows' owner and team indexes)
+        deals = deals.filter(pk__in=StageChange.objects.filter(where).values("opportunity_id"))
+    per_stage = month_end_summary.reconstruct(days, deals=deals, where=where if scope.q() else None)
     return _points(days, {stage: per_day for (stage,), per_day in per_stage.items()}, template, "history")
 
 

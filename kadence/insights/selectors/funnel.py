@@ -11,9 +11,12 @@ history window (ForecastPolicy.history_days before `as_of`).
   history row in force then says its stage, level, probability, amount and status, its age in the
   stage counts from its last transition row (when it entered that stage), and it counts under the
   owner and team of that moment.
-- Flows (conversion, win rate, won amounts, cycle) come from the stage history in the window: from
-  the summary table StageFlow without a slice, else from StageChange; for the whole company at a
-  past date from DailyFlow (the company's transitions per ended day, written by the snapshot builder).
+- Flows (conversion, win rate, won amounts, cycle) come from the stage history in the window, each
+  transition counted under the owner and team its history row names (who held the deal at that
+  moment; a deal reassigned since keeps its earlier transitions with their makers): from the summary
+  table StageFlow (kept by those keys) without a slice, else from StageChange; for the whole company
+  at a past date from DailyFlow (the company's transitions per ended day, written by the snapshot
+  builder). So a scope's flows at a past date are the same whatever happened after it.
 - The whole company's open deals at a past date read the snapshot's SnapshotTotal rows less its rows
   of the deals changed since, plus those deals as they stood: a cost that follows the changes, not the
   size of the pipeline.
@@ -37,7 +40,7 @@ from kadence.core.visibility import Scope
 from kadence.domain import funnel as domain
 from kadence.domain.periods import history_window_start
 from kadence.pipeline import snapshots
-from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, qualified
+from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, held_in, qualified
 from kadence.pipeline.ladder import level_ladder
 from kadence.pipeline.models import (
     DailyFlow,
@@ -275,11 +278,19 @@ KINDS = ("advanced", "lost", "won")
 
 
 def _flows_live(
-    deals: QuerySet[Opportunity] | None, start: date, end: date, flows: Flows, stage_ids: list[int]
+    scope: Scope,
+    sliced: QuerySet[Opportunity] | None,
+    start: date,
+    end: date,
+    flows: Flows,
+    stage_ids: list[int],
 ) -> None:
-    """Add the history rows of `deals` (every deal whose rows name the stages `stage_ids`, those of the
-    template, when None) changed in [start, end] (dates, inclusive)."""
-    whose = Q(opportunity__in=deals.values("pk")) if deals is not None else Q(to_stage_id__in=stage_ids)
+    """Add the history rows changed in [start, end] (dates, inclusive) that name the stages `stage_ids`
+    (those of the template) and count under the scope (the owner and team each row names:
+    kadence.pipeline.expressions.held_in), of the deals of `sliced` when given."""
+    whose = held_in(scope) & Q(to_stage_id__in=stage_ids)
+    if sliced is not None:
+        whose &= Q(opportunity__in=sliced.values("pk"))
     window = StageChange.objects.filter(
         whose,
         kind__in=KINDS,
@@ -378,22 +389,23 @@ def _flows(
     summaries: bool,
     stage_ids: list[int],
 ) -> Flows:
+    """The transitions of the window that count under the scope: each under the owner and team its
+    history row names (who held the deal at that moment), so a past date's flows are those of then."""
     flows = Flows()
-    # the whole company without a slice: the template's rows in the window (no join with the deals)
-    deals = None if cut.empty and not scope.q() else _deals(scope, template, cut)
+    sliced = None if cut.empty else _deals(Scope(), template, cut)
     if not summaries:
-        _flows_live(deals, start, as_of, flows, stage_ids)
+        _flows_live(scope, sliced, start, as_of, flows, stage_ids)
         return flows
     month = as_of.replace(day=1)
     if as_of >= today:  # nothing happened after today: the current month's rows are exact
         _flows_summary(scope, template, start, month, flows)
-    elif deals is None and _flows_daily(template, start, as_of, flows):
+    elif not scope.q() and _flows_daily(template, start, as_of, flows):
         pass  # the whole company at a past date: its daily flows (a few rows a day)
     else:
         last_full = (month - timedelta(days=1)).replace(day=1)
         if last_full >= start:
             _flows_summary(scope, template, start, last_full, flows)
-        _flows_live(deals, month, as_of, flows, stage_ids)
+        _flows_live(scope, sliced, month, as_of, flows, stage_ids)
     return flows
 
 

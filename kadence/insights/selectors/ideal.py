@@ -41,7 +41,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -56,7 +56,7 @@ from kadence.domain import funnel as domain
 from kadence.domain.periods import MONTHS_IN, Period
 from kadence.domain.stall import StallPolicy, stage_allowance
 from kadence.insights.selectors.funnel import FunnelReport, funnel_report
-from kadence.pipeline.expressions import WEIGHTED, stall_candidates, stalled_in_stage
+from kadence.pipeline.expressions import WEIGHTED, held_in, holder, stall_candidates, stalled_in_stage
 from kadence.pipeline.models import Opportunity, PipelineTotal, ProcessTemplate, Stage, StageChange, StageFlow
 from kadence.planning.models import ForecastPolicy, Target
 from kadence.planning.selectors.calibration import effective_probabilities
@@ -475,8 +475,9 @@ def stalled_per_seller(
 def _outcomes(
     scope: Scope, template: ProcessTemplate, window: date, as_of: date, *, summary: bool = True
 ) -> list[dict[str, Any]]:
-    """Deals won and lost per seller × team from `window` (a month's first day) to `as_of`, counted
-    under the deal's current owner and team. Up to today the StageFlow summary answers it exactly (its
+    """Deals won and lost per seller × team from `window` (a month's first day) to `as_of`, each counted
+    under the owner and team that held the deal when it was won or lost (its history row's,
+    kadence.pipeline.expressions.holder). Up to today the StageFlow summary answers it exactly (its
     months are whole, and nothing happened after today); for an earlier as_of, the stage history
     (`summary` False: always, the reference the summary is tested against)."""
     kinds = (StageChange.Kind.WON, StageChange.Kind.LOST)
@@ -490,22 +491,19 @@ def _outcomes(
         )
         return [row for row in rows if row["n"]]
     rows = (
-        scope.filter(
-            StageChange.objects.filter(
-                opportunity__template=template,
-                kind__in=kinds,
-                changed_at__gte=_start_of(window),
-                changed_at__lt=_start_of(as_of + timedelta(days=1)),
-            ),
-            "opportunity__",
+        StageChange.objects.filter(
+            held_in(scope),
+            opportunity__template=template,
+            kind__in=kinds,
+            changed_at__gte=_start_of(window),
+            changed_at__lt=_start_of(as_of + timedelta(days=1)),
         )
-        .values("kind", deal_owner=F("opportunity__owner_id"), deal_team=F("opportunity__team_id"))
+        .values("kind", held_owner=holder("owner"), held_team=holder("team"))
         .annotate(n=Count("id"))
         .order_by()
     )
-    # under the deal's current owner and team (a history row's own owner is who held it then)
     return [
-        {"kind": r["kind"], "owner_id": r["deal_owner"], "team_id": r["deal_team"], "n": r["n"]} for r in rows
+        {"kind": r["kind"], "owner_id": r["held_owner"], "team_id": r["held_team"], "n": r["n"]} for r in rows
     ]
 
 
