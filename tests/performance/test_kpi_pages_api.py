@@ -41,7 +41,7 @@ def test_a_rep_sees_their_own_card_and_how_it_was_computed(client, scored, djang
         page = client.get(url, {"day": DAY})
     html = page.content.decode()
     assert page.status_code == 200 and 'data-testid="kpi-card"' in html
-    assert "won 90000.00 ÷ target 100000.00 × 100" in html
+    assert "成交 90000.00 ÷ 目标 100000.00 × 100" in html  # the pages follow the language (zh-Hans here)
     assert 'data-kpi="revenue"' in html and 'data-testid="kpi-history"' in html
     assert client.get(url, {"day": DAY, "owner_id": scored.tom.pk}).status_code == 404
     assert client.get(url, {"period": "week"}).status_code == 422
@@ -62,7 +62,7 @@ def test_a_manager_sees_the_team_and_scores_it(client, scored, django_assert_max
     assert f'data-rep="{scored.rita.pk}"' in html and f'data-rep="{scored.sara.pk}"' not in html
     assert 'data-testid="kpi-score"' in html and 'data-chart="kpi-grade-figure"' in html
     card = client.get(reverse("performance_kpi_card"), {"day": DAY, "owner_id": scored.rita.pk})
-    assert card.status_code == 200 and "Scorecard of Rita" in card.content.decode()
+    assert card.status_code == 200 and "Rita 的考核表" in card.content.decode()
     response = client.post(reverse("performance_kpi_score"), {"period": "month", "day": DAY})
     assert response.status_code == 302
     assert Scorecard.objects.get(user=scored.rita, period_kind="month").version == 2
@@ -124,7 +124,9 @@ def test_the_api(client, scored, token_for, django_assert_max_num_queries):
         card = client.get("/api/performance/kpi/scorecard", {"day": DAY}, **rita).json()["scorecard"]
     revenue = next(line for line in card["lines"] if line["code"] == "revenue")
     assert (
-        revenue["score"] == "90.00" and revenue["inputs"]["target"] == "100000.00" and "won" in revenue["how"]
+        revenue["score"] == "90.00"
+        and revenue["inputs"]["target"] == "100000.00"
+        and "90000.00 ÷" in revenue["how"]
     )
     assert (
         client.get("/api/performance/kpi/scorecard", {"owner_id": scored.tom.pk}, **rita).status_code == 404
