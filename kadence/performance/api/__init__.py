@@ -2,4 +2,6 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.performance.kpi.api import router as kpi
+
+routers: list[Router] = [kpi]

@@ -628,7 +628,7 @@ def _snapshot_forecast(row: Mapping[str, Any]) -> Decimal:
     return row["forecast"] if row["forecast"] is not None else row["booked"] + row["commit"]
 
 
-def _snapshots_of_record(
+def snapshots_of_record(
     kind: str, starts: Sequence[date], where: Q
 ) -> dict[tuple[int | None, int | None, date], Decimal]:
     """For each seller or unit matched by `where` and each period: the forecast of the snapshot
@@ -740,7 +740,7 @@ def forecast_accuracy(
         .only("id", "username", "display_name", "first_name", "last_name", "org_unit_id")
     )
     people_ids = [p.pk for p in people] + ([scope.owner.pk] if scope.owner is not None else [])
-    snapshots = _snapshots_of_record(
+    snapshots = snapshots_of_record(
         current.kind,
         starts,
         Q(user_id__in=people_ids, unit__isnull=True) | Q(unit_id__in=shown_units + roots, user__isnull=True),

@@ -31,14 +31,15 @@ Values = Callable[[Sequence[int], date, date], dict[int, Any]]
 
 @dataclass(frozen=True)
 class EffortColumn:
-    """One leaderboard column. `kind`: "int" (a count) or "percent" (a percentage, 75 = 75 %). `total`:
+    """One leaderboard column. `kind`: "int" (a count), "percent" (a percentage, 75 = 75 %) or "money"
+    (an amount, e.g. a sales velocity per day). `total`:
     how a team's figure is made from its reps' — "sum" or "mean" (of the reps that have a value)."""
 
     key: str
     label: str | Promise
     definition: str | Promise
     values: Values
-    kind: Literal["int", "percent"] = "int"
+    kind: Literal["int", "percent", "money"] = "int"
     total: Literal["sum", "mean"] = "sum"
 
 
@@ -166,13 +167,15 @@ def effort_board(
     unit_id: int | None = None,
     owner_id: int | None = None,
     sort: str = "",
+    columns: Sequence[EffortColumn] | None = None,
 ) -> EffortBoard:
     """The leaderboard of the scope's sellers (a seller: their own row; a manager their teams; a director
     their regions; an admin the company) for the period holding `day`, best first by `sort` (a column's
-    key; default the first percentage column, else the first)."""
+    key; default the first percentage column, else the first). `columns`: another board's columns
+    (the performance leaderboards reuse this one); default the effort columns registered here."""
     when = report_period(period, day)
     scope, people = scope_people(user, unit_id=unit_id, owner_id=owner_id)
-    columns = list(COLUMNS)
+    columns = list(COLUMNS if columns is None else columns)
     keys = [c.key for c in columns]
     if sort not in keys:
         sort = next((c.key for c in columns if c.kind == "percent"), keys[0] if keys else "")

@@ -1,0 +1,3 @@
+"""The performance admin pages (found by Django's admin autodiscovery): one import per part."""
+
+from kadence.performance.kpi import admin as kpi  # noqa: F401

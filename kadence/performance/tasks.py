@@ -1,0 +1,3 @@
+"""The performance app's background jobs (found by kadence.core.jobs.jobs()): one import per part."""
+
+from kadence.performance.kpi import tasks as kpi  # noqa: F401
