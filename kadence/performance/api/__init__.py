@@ -2,4 +2,7 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.performance.position.api import router as position
+from kadence.performance.sizing.api import router as sizing
+
+routers: list[Router] = [position, sizing]

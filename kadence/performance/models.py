@@ -1,0 +1,1 @@
+from kadence.performance.sizing.models import SizingAssumption  # noqa: F401
