@@ -16,13 +16,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
 from kadence.core.api import ApiRequest
-from kadence.core.schemas import Clean, Day, ErrorOut, Id, Money
+from kadence.core.schemas import Day, ErrorOut, Id, Money, PageQuery
 from kadence.performance.position.selectors import PositionRow, position_report
 
 router = Router(tags=["performance: quota position"])
 
 
-class PositionQuery(Clean):
+class PositionQuery(PageQuery):
     period_kind: Literal["month", "quarter", "year"] = Field("quarter", description="The period's kind.")
     day: Day | None = Field(None, description="Any day of the period; default today.")
     unit_id: Id | None = Field(None, description="A unit in your reach (its subtree); default your scope.")
@@ -30,8 +30,6 @@ class PositionQuery(Clean):
     sort: Literal["v", "-v", "name", "attainment", "remaining"] = Field(
         "v", description="Order of the sellers."
     )
-    page: int = Field(1, ge=1, le=100000)
-    page_size: int = Field(50, ge=1, le=500)
 
 
 class PositionRowOut(Schema):
