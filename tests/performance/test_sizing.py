@@ -27,9 +27,13 @@ D = Decimal
 
 def _data(org):
     data = rita_week(org)
-    Target.objects.create(unit=org.n1, period_kind="quarter", period_start=data.quarter.start, amount=D("2000000"))
+    Target.objects.create(
+        unit=org.n1, period_kind="quarter", period_start=data.quarter.start, amount=D("2000000")
+    )
     for i in range(10):
-        activity_create(org.rita, opportunity_id=data.won.pk, kind="visit", subject=f"拜访 {i}", date=data.today)
+        activity_create(
+            org.rita, opportunity_id=data.won.pk, kind="visit", subject=f"拜访 {i}", date=data.today
+        )
     return data
 
 
@@ -51,7 +55,9 @@ def test_team_sizing_worked_through(org, no_gates):
     assert s.deals_needed == int((s.gap / D("400000")).to_integral_value(ROUND_CEILING))
     assert s.hours_needed == s.deals_needed * 10 * 2
     months = (D(3) * report.position.days_left / data.quarter.days).quantize(D("0.0001"), ROUND_HALF_UP)
-    assert report.months_left == months and i.hours_per_rep == (100 * months).quantize(D("0.01"), ROUND_HALF_UP)
+    assert report.months_left == months and i.hours_per_rep == (100 * months).quantize(
+        D("0.01"), ROUND_HALF_UP
+    )
     assert s.reps_needed == (s.hours_needed / i.hours_per_rep).quantize(D("0.01"), ROUND_HALF_UP)
     assert i.headcount == 2  # rita and tom
     assert s.shortfall == int(s.reps_needed.to_integral_value(ROUND_CEILING)) - 2
@@ -59,27 +65,46 @@ def test_team_sizing_worked_through(org, no_gates):
 
 def test_inputs_inherit_and_override(org, no_gates):
     _data(org)
-    services.sizing_set(org.dora, org.north.pk, version=None, hours_per_activity="4", selling_hours_per_month="80")
+    services.sizing_set(
+        org.dora, org.north.pk, version=None, hours_per_activity="4", selling_hours_per_month="80"
+    )
     row = sizing_report(org.mona, unit_id=org.n1.pk).total
     assert row.assumption.unit_id == org.north.pk and not row.own
     assert row.sizing.inputs.hours_per_activity == D("4.00")
     own = services.sizing_set(
-        org.mona, org.n1.pk, version=None, hours_per_activity="3", selling_hours_per_month="90", activities_per_won_deal="20"
+        org.mona,
+        org.n1.pk,
+        version=None,
+        hours_per_activity="3",
+        selling_hours_per_month="90",
+        activities_per_won_deal="20",
     )
     row = sizing_report(org.mona, unit_id=org.n1.pk).total
-    assert row.own and row.sizing.inputs.activities_per_won_deal == D("20.00") and not row.activities_from_history
+    assert (
+        row.own
+        and row.sizing.inputs.activities_per_won_deal == D("20.00")
+        and not row.activities_from_history
+    )
     # stale and duplicate writes are 409s; a manager may not set the default nor another region's unit
     with pytest.raises(Conflict):
-        services.sizing_set(org.mona, org.n1.pk, version=None, hours_per_activity="3", selling_hours_per_month="90")
-    services.sizing_set(org.mona, org.n1.pk, version=own.version, hours_per_activity="5", selling_hours_per_month="90")
+        services.sizing_set(
+            org.mona, org.n1.pk, version=None, hours_per_activity="3", selling_hours_per_month="90"
+        )
+    services.sizing_set(
+        org.mona, org.n1.pk, version=own.version, hours_per_activity="5", selling_hours_per_month="90"
+    )
     with pytest.raises(Conflict):
-        services.sizing_set(org.mona, org.n1.pk, version=own.version, hours_per_activity="6", selling_hours_per_month="90")
+        services.sizing_set(
+            org.mona, org.n1.pk, version=own.version, hours_per_activity="6", selling_hours_per_month="90"
+        )
     with pytest.raises(PermissionDenied):
         services.sizing_set(org.mona, None, version=1, hours_per_activity="1", selling_hours_per_month="1")
     with pytest.raises(ValidationFailed):
         services.sizing_set(org.ada, None, version=1, hours_per_activity="0", selling_hours_per_month="1")
     with pytest.raises(PermissionDenied):
-        services.sizing_set(org.rita, org.n1.pk, version=None, hours_per_activity="1", selling_hours_per_month="1")
+        services.sizing_set(
+            org.rita, org.n1.pk, version=None, hours_per_activity="1", selling_hours_per_month="1"
+        )
     services.sizing_reset(org.mona, org.n1.pk, version=own.version + 1)
     assert sizing_report(org.mona, unit_id=org.n1.pk).total.assumption.unit_id == org.north.pk
     from kadence.core.models import AuditEntry
@@ -105,7 +130,10 @@ def test_api(client, org, no_gates, token_for):
     body = res.json()
     assert body["total"]["target"] == "2000000.00" and body["total"]["headcount"] == 2
     assert body["total"]["activities_per_won_deal"] == "10.00"
-    assert client.get("/api/performance/sizing", {"unit_id": org.s1.pk}, **token_for(org.mona)).status_code == 404
+    assert (
+        client.get("/api/performance/sizing", {"unit_id": org.s1.pk}, **token_for(org.mona)).status_code
+        == 404
+    )
     put = client.put(
         f"/api/performance/sizing/inputs/{org.n1.pk}",
         {"hours_per_activity": "3", "selling_hours_per_month": "90", "version": None},
@@ -146,7 +174,12 @@ def test_api(client, org, no_gates, token_for):
     assert ok.status_code == 200 and ok.json()["selling_hours_per_month"] == "110.00"
     gone = client.delete(f"/api/performance/sizing/inputs/{org.n1.pk}?version=1", **token_for(org.mona))
     assert gone.status_code == 204
-    assert client.delete(f"/api/performance/sizing/inputs/{org.n1.pk}?version=1", **token_for(org.mona)).status_code == 404
+    assert (
+        client.delete(
+            f"/api/performance/sizing/inputs/{org.n1.pk}?version=1", **token_for(org.mona)
+        ).status_code
+        == 404
+    )
 
 
 def test_page_edit_and_export(client, org, no_gates, django_assert_max_num_queries):
@@ -168,7 +201,13 @@ def test_page_edit_and_export(client, org, no_gates, django_assert_max_num_queri
     assert SizingAssumption.objects.get(unit=org.n1).hours_per_activity == D("3.00")
     refused = client.post(
         reverse("performance_sizing_inputs"),
-        {"unit_id": org.n1.pk, "hours_per_activity": "x", "selling_hours_per_month": "90", "version": "1", "next": url},
+        {
+            "unit_id": org.n1.pk,
+            "hours_per_activity": "x",
+            "selling_hours_per_month": "90",
+            "version": "1",
+            "next": url,
+        },
     )
     assert refused.status_code == 302 and SizingAssumption.objects.get(unit=org.n1).version == 1
     assert client.post(reverse("performance_sizing_inputs"), {"unit_id": org.s1.pk}).status_code == 403
