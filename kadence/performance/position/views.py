@@ -105,10 +105,11 @@ def position_export(report: PositionReport, fmt: str) -> HttpResponse:
 @login_required
 @require_GET
 def position_page(request: PageRequest) -> HttpResponse:
+    day = parse_date_param(request.GET.get("day"), "day")
     report = position_report(
         request.user,
         period_kind=request.GET.get("period_kind") or None,
-        day=parse_date_param(request.GET.get("day"), "day"),
+        day=day,
         unit_id=id_param(request.GET.get("unit_id")),
         owner_id=id_param(request.GET.get("owner_id")),
         sort=request.GET.get("sort") or None,
@@ -123,7 +124,7 @@ def position_page(request: PageRequest) -> HttpResponse:
         "choices": scope_choices(request.user),
         "period_kind": report.period.kind,
         "periods": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
-        "day": request.GET.get("day") or "",
+        "day": day,
         "rep_rows": [(r, status_label(r)) for r in report.reps.items],
         "unit_rows": [(r, status_label(r)) for r in report.units],
         "total_status": status_label(report.total),

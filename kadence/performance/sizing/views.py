@@ -105,7 +105,8 @@ def _query(request: PageRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def sizing_page(request: PageRequest) -> HttpResponse:
-    report = sizing_report(request.user, **_query(request))
+    query = _query(request)
+    report = sizing_report(request.user, **query)
     if fmt := report_format(request):
         return sizing_export(report, fmt)
     rows = [
@@ -120,7 +121,7 @@ def sizing_page(request: PageRequest) -> HttpResponse:
         "choices": scope_choices(request.user),
         "period_kind": report.position.period.kind,
         "periods": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
-        "day": request.GET.get("day") or "",
+        "day": query["day"],
         "rows": rows,
         "formula": FORMULA,
         "can_set_default": can_set_sizing(request.user, None),
