@@ -982,6 +982,14 @@ def quota_sellers(scope: Scope) -> QuerySet[User]:
     return people
 
 
+def can_set_sizing(user: User, unit: OrgUnit | None) -> bool:
+    """Sales-force sizing inputs (kadence.performance.sizing): a unit's are set by whoever may set its
+    target (an admin; a manager or director in whose reach it is); the company default by an admin."""
+    if unit is None:
+        return is_admin(user)
+    return can_set_target(user, unit=unit)
+
+
 def can_configure_quotas(user: User) -> bool:
     """Activity quotas and the effective-visit rule are company configuration: an admin's."""
     return is_admin(user)

@@ -12,3 +12,7 @@ class PerformanceConfig(AppConfig):
     name = "kadence.performance"
     label = "performance"
     verbose_name = _("Targets and performance")
+
+    def ready(self) -> None:
+        # the home page's slots (kadence.insights.home_slots) are filled from here
+        from kadence.performance import wiring  # noqa: F401

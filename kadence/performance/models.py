@@ -6,3 +6,4 @@ from kadence.performance.kpi.models import (  # noqa: F401
     Scorecard,
     ScorecardLine,
 )
+from kadence.performance.sizing.models import SizingAssumption  # noqa: F401

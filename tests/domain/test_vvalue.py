@@ -54,3 +54,35 @@ def test_flag_iff_remaining_opportunity_short_of_remaining_quota(quota, booked, 
             assert not p.below_one
         if p.below_one:
             assert remaining < gap
+
+
+def test_days_remaining_counts_the_days_after_as_of():
+    from datetime import date
+
+    from kadence.domain.vvalue import days_remaining
+
+    start, end = date(2026, 10, 1), date(2026, 12, 31)
+    assert days_remaining(start, end, date(2026, 12, 6)) == 25
+    assert days_remaining(start, end, date(2026, 12, 31)) == 0
+    assert days_remaining(start, end, date(2027, 1, 5)) == 0
+    assert days_remaining(start, end, date(2026, 9, 1)) == 92  # before it starts: the whole period
+
+
+def test_required_run_rate():
+    from kadence.domain.vvalue import required_run_rate
+
+    rate = required_run_rate(D("600000"), 25)
+    assert rate is not None and rate.per_day == D("24000.00") and rate.per_week == D("168000.00")
+    assert required_run_rate(D("100"), 3).per_day == D("33.33")  # type: ignore[union-attr]
+    assert required_run_rate(D("0"), 25) is None
+    assert required_run_rate(None, 25) is None
+    assert required_run_rate(D("100"), 0) is None
+
+
+@given(money, money, money)
+def test_flag_means_winning_everything_is_not_enough(quota, booked, opportunity):
+    p = quota_position(quota, booked, opportunity)
+    if p.below_one:
+        assert booked + opportunity < quota
+    elif not p.met:
+        assert booked + opportunity >= quota - D("0.005") * (quota - booked)

@@ -85,9 +85,15 @@ def test_home_query_count_does_not_grow_with_data(
     org, login, make_opps, persona, django_assert_max_num_queries
 ):
     client = login(getattr(org, persona))
+    make_opps(1, close=date.today())  # a deal in the quarter: the time-aware model reads its inputs
+    make_opps(1, owner=org.sara, account=org.sara_account, close=date.today())
+    _queries(client)  # the time-aware model's inputs are cached until the history grows: warm them
     before = _queries(client)
     make_opps(15)
     make_opps(10, owner=org.sara, account=org.sara_account)
-    with django_assert_max_num_queries(20):
+    _queries(client)
+    # 20 for the page itself, 20 for the quota-position slot (kadence.performance.wiring): the scope's
+    # sellers and targets, its deals by owner × team and the time-aware model's inputs
+    with django_assert_max_num_queries(40):
         after = _queries(client)
     assert after == before

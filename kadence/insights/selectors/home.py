@@ -13,6 +13,7 @@ from kadence.core.visibility import dashboard_opportunities, is_seller, visible_
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.deals.selectors.tasks import tasks_due
 from kadence.domain.periods import month_bounds
+from kadence.insights.home_slots import filled_slots
 from kadence.pipeline.models import Opportunity, StageChange
 from kadence.pipeline.selectors import open_totals
 
@@ -22,7 +23,8 @@ def home_dashboard(user: User, today: date) -> dict:
 
     Sellers (rep, inside sales): their own open deals, totals and due activities. Managers,
     directors and admins: the same for everything they can see, totals by team from one grouped
-    aggregate, this month's closing deals and the latest stage changes in scope. Everyone: the deals
+    aggregate, this month's closing deals and the latest stage changes in scope. Everyone: the slots the
+    apps above fill (kadence.insights.home_slots), the deals
     whose expenses reached the warning or the limit of their budget (their own for a seller, their
     scope for the others) and their own overdue deal tasks."""
     visible = visible_opportunities(user)
@@ -43,6 +45,7 @@ def home_dashboard(user: User, today: date) -> dict:
         "expense_alerts": expense_alerts(user, limit=10),
         "overdue_tasks": tasks_due(user, today, limit=10),
         "today": today,
+        "slots": filled_slots(user, today),
     }
     if seller:
         return context

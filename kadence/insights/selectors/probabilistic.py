@@ -660,3 +660,40 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
         new_business=new_business(scope, period, as_of, policy),
         spread={TIME_AWARE: spread},
     )
+
+
+def expected_by_seller(
+    scope: Scope, period: Period, as_of: date, policy: ForecastPolicy
+) -> dict[tuple[int, int], Decimal] | None:
+    """The time-aware expected amount of the scope's open deals in the period — Σ amount × q, q the
+    deal's probability of being won inside the period (TIME_AWARE) — per (owner, team) of the deal, in
+    whole cents. None when the time-aware model has no stay to rest on (no history yet) or `as_of` is
+    past (owners and teams are today's): callers then use the weighted pipeline."""
+    if is_past(as_of):
+        return None
+    inputs = forecast_inputs(scope, period, as_of, policy)
+    if inputs.episodes == 0:
+        return None
+    if not len(inputs.ids):
+        return {}
+    sellers = np.array(
+        _slip_filter(
+            scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN)),
+            period,
+            as_of,
+            inputs.slips,
+        )
+        .order_by("pk")
+        .values_list("pk", "owner_id", "team_id"),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    at = np.clip(np.searchsorted(sellers[:, 0], inputs.ids), 0, max(len(sellers) - 1, 0))
+    known = (sellers[at, 0] == inputs.ids) if len(sellers) else np.zeros(len(inputs.ids), dtype=bool)
+    cents = inputs.cents[known] * inputs.coming_in(TIME_AWARE)[known]
+    keys = (sellers[at[known], 1] << 32) | sellers[at[known], 2]
+    pairs, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=cents, minlength=len(pairs))
+    return {
+        (int(key) >> 32, int(key) & 0xFFFFFFFF): Decimal(int(round(total))) / 100
+        for key, total in zip(pairs.tolist(), sums.tolist(), strict=True)
+    }

@@ -3,5 +3,7 @@
 from ninja import Router
 
 from kadence.performance.kpi.api import router as kpi
+from kadence.performance.position.api import router as position
+from kadence.performance.sizing.api import router as sizing
 
-routers: list[Router] = [kpi]
+routers: list[Router] = [kpi, position, sizing]

@@ -4,10 +4,11 @@ visible_targets, access_target, can_set_target, settable_units, settable_sellers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from kadence.core.errors import ValidationFailed
@@ -96,9 +97,26 @@ def target_for(scope: Scope, period_kind: str, period_start: date) -> Decimal | 
 
 def seller_targets(user_ids: list[int], period_kind: str, period_start: date) -> dict[int, Decimal]:
     """The sellers' own targets of the period holding `period_start` ({user_id: amount}; a seller with
-    none is left out). One query: the target of one seller, as target_for's, for many at once."""
+    none is left out). One query (targets_of)."""
     period = period_of(period_kind, period_start, default_day=period_start)
-    rows = Target.objects.filter(
-        user_id__in=user_ids, period_kind=period.kind, period_start=period.start
-    ).values_list("user_id", "amount")
-    return dict(rows)
+    return targets_of(period, user_ids=user_ids)[0]
+
+
+def targets_of(
+    period: Period, *, user_ids: Sequence[int] = (), unit_ids: Sequence[int] = ()
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """The targets of record of several sellers and units for one period, in one query: (seller id →
+    target, unit id → target). A unit's own target only (as target_for: not made up from below)."""
+    if not user_ids and not unit_ids:
+        return {}, {}
+    rows = Target.objects.filter(period_kind=period.kind, period_start=period.start).filter(
+        Q(user_id__in=sorted(set(user_ids))) | Q(unit_id__in=sorted(set(unit_ids)), user__isnull=True)
+    )
+    sellers: dict[int, Decimal] = {}
+    units: dict[int, Decimal] = {}
+    for user_id, unit_id, amount in rows.values_list("user_id", "unit_id", "amount"):
+        if user_id is not None:
+            sellers[user_id] = amount
+        elif unit_id is not None:
+            units[unit_id] = amount
+    return sellers, units

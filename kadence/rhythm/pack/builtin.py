@@ -17,7 +17,7 @@ from kadence.core.visibility import Scope, resolve_scope
 from kadence.deals.selectors.expenses import expense_alerts
 from kadence.domain import forecast as fc
 from kadence.domain.periods import Period, PeriodKind, period_containing
-from kadence.domain.vvalue import quota_position
+from kadence.domain.vvalue import days_remaining, quota_position
 from kadence.insights.selectors import changes
 from kadence.insights.selectors.changes import State, pipeline_changes
 from kadence.insights.selectors.stalled import reason_text, stalled_report
@@ -219,7 +219,7 @@ def quota_context(rep: User, week_start: date, viewer: User) -> dict[str, Any]:
     position = quota_position(quota, totals.booked.amount, totals.open_amount)
     return {
         "period_label": period.label,
-        "days_left": max((period.end - day).days, 0),
+        "days_left": days_remaining(period.start, period.end, day),
         "quota": position.quota,
         "booked": position.booked,
         "remaining_quota": position.remaining_quota,

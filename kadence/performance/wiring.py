@@ -1,0 +1,32 @@
+"""Where the performance parts meet the pages below them (imported once by PerformanceConfig.ready): the
+home page's slot of the quota position (kadence.insights.home_slots) — a seller's own V值 card; a lead's
+scope total with the number of sellers below 1."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+
+from kadence.core.models import User
+from kadence.insights.home_slots import HomeSlot, register
+from kadence.performance.position.selectors import position_report
+
+
+def position_slot(user: User, today: date) -> dict[str, Any] | None:
+    """The quota position of the current quarter: a seller's own; a lead's scope with its flagged sellers.
+    Nothing for someone with no seller and no unit in reach (then nothing has a quota)."""
+    report = position_report(user, page_size=1)
+    if report.scope.owner is None and not report.rows and report.total.position.quota is None:
+        return None
+    return {
+        "row": report.total,
+        "period": report.period,
+        "source_text": report.source_text,
+        "flagged": None if report.scope.owner is not None else report.flagged,
+        "url": reverse("performance_position"),
+    }
+
+
+register(HomeSlot("quota_position", "performance/position/_home.html", position_slot, order=10))
