@@ -65,11 +65,11 @@ from kadence.transfer.importer import (
     Row,
     _columns,
     _first_message,
+    add_to_summaries,
     as_text,
     column_index,
     open_job_sheet,
     read_cell,
-    refresh_summaries,
 )
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.reader import sniff_encoding
@@ -1019,8 +1019,8 @@ class Engine:
             counts["updated"] = updated
         if skipped:
             counts["skipped"] = skipped
-        if created or updated:
-            refresh_summaries(first_day)
+        if created:
+            add_to_summaries(self.job, first_day)
         return counts
 
     def _default(self, model: Any, column: str, params: dict[str, Any]) -> str:
