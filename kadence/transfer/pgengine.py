@@ -32,6 +32,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -43,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Account
+from kadence.core.bulk import can_skip_key_triggers, references_checked_at_once
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_money, clean_text
@@ -204,6 +206,7 @@ class Engine:
     def __init__(self, job: ImportJob, user: User, cursor: Any, commit: bool, report: Any):
         self.job, self.user, self.cursor, self.commit, self.report = job, user, cursor, commit, report
         self.fields = fields_of(KIND)
+        self.ranges: dict[str, tuple[int, int]] | None = None  # ids written (see `insert`)
         self.lookups = Lookups(user, job.values or {})
         self.today = timezone.localdate()
         self.handler = OpportunityImport(job, user, self.lookups, self.today)
@@ -920,90 +923,100 @@ class Engine:
             else:
                 select.append(self._default(Opportunity, column, params))
         columns = ", ".join(connection.ops.quote_name(_column(Opportunity, c)) for c in opp_columns)
-        self.sql(
-            f"""
-            INSERT INTO {opp_table} ({columns})
-            SELECT {", ".join(select)}
-            FROM kd_new r
-            JOIN {Account._meta.db_table} a ON a.id = r.account_id
-            JOIN kd_days d ON d.n = r.n
-            JOIN kd_pass c ON c.n = r.n AND c.i = 0
-            JOIN kd_pass e ON e.n = r.n AND e.i = CASE WHEN r.status = 'won' THEN d.m ELSE d.m - 1 END
-            ORDER BY r.n
-            """,
-            params,
+        tables = [m._meta.db_table for m in (Opportunity, StageChange, pl, comp, ImportedRecord)]
+        # the rows go in without PostgreSQL's per-row foreign-key checks where it may, checked at once after
+        self.ranges = {} if can_skip_key_triggers(self.cursor, tables) else None
+        guard = (
+            references_checked_at_once(self.cursor, lambda: self.ranges or {})
+            if self.ranges is not None
+            else nullcontext()
         )
-        created = self.cursor.rowcount
-        change_columns = [c for c in _columns(StageChange, CHANGE_GIVEN) if c != "id"]
-        won_stage = h.won_stage
-        given = {
-            "opportunity_id": "p.opp_id",
-            "kind": f"""CASE WHEN p.status = 'won' THEN '{StageChange.Kind.WON}' WHEN p.status = 'lost'
-                             THEN '{StageChange.Kind.LOST}' WHEN p.i = 0 THEN '{StageChange.Kind.CREATED}'
-                             ELSE '{StageChange.Kind.ADVANCED}' END""",
-            "from_stage_id": "f.stage_id",
-            "to_stage_id": f"CASE WHEN p.status = 'won' THEN {won_stage.pk} WHEN p.status = 'lost' THEN r.stage_id ELSE t.stage_id END",
-            "from_stage_name": "coalesce(f.name_zh, '')",
-            "to_stage_name": "CASE WHEN p.status = 'won' THEN %(won_zh)s WHEN p.status = 'lost' THEN ls.name_zh ELSE t.name_zh END",
-            "from_stage_name_en": "coalesce(f.name_en, '')",
-            "to_stage_name_en": "CASE WHEN p.status = 'won' THEN %(won_en)s WHEN p.status = 'lost' THEN ls.name_en ELSE t.name_en END",
-            "from_level_id": "f.level_id",
-            "to_level_id": f"CASE WHEN p.status = 'won' THEN {h.won_level.pk} WHEN p.status = 'lost' THEN {h.lost_level.pk} ELSE t.level_id END",
-            "probability": f"CASE WHEN p.status = 'won' THEN {h.won_level.probability} WHEN p.status = 'lost' THEN {h.lost_level.probability} ELSE t.probability END",
-            "amount": "round(r.amount, 2)",
-            "currency": "coalesce(r.currency, 'CNY')",
-            "expected_close_date": "r.expected",
-            "status": "p.status",
-            "days_in_from_stage": "CASE WHEN p.i > 0 THEN p.day - p.prev_day END",
-            "changed_by_id": "%(user)s",
-            "changed_at": "p.at",
-            "reason": "%(reason)s",
-            "overridden": "false",
-            "overridden_criteria": "'[]'::jsonb",
-            "owner_id": "r.owner",
-            "team_id": "r.owner_unit",
-            "forecast_category": f"""CASE WHEN p.status = 'won' THEN '{BOOKED}' WHEN p.status = 'lost' THEN '{OMITTED}'
-                                          WHEN r.status = 'open' AND p.i = d.m - 1 THEN r.category
-                                          ELSE t.category END""",
-        }
-        params.update(won_zh=won_stage.name_zh, won_en=won_stage.name_en)
-        select = [given[c] if c in given else self._default(StageChange, c, params) for c in change_columns]
-        columns = ", ".join(connection.ops.quote_name(_column(StageChange, c)) for c in change_columns)
-        self.sql(
-            f"""
-            INSERT INTO {change_table} ({columns})
-            SELECT {", ".join(select)}
-            FROM kd_pass p
-            JOIN kd_new r ON r.n = p.n
-            JOIN kd_days d ON d.n = p.n
-            LEFT JOIN kd_steps t ON t.j = p.j
-            LEFT JOIN kd_steps f ON f.j = CASE WHEN p.j = 0 THEN d.m ELSE p.j - 1 END
-            LEFT JOIN kd_steps ls ON ls.stage_id = r.stage_id
-            ORDER BY p.n, p.i
-            """,
-            params,
-        )
-        for through, key, target in (
-            (pl, "product_lines", "productline_id"),
-            (comp, "competitors", "competitor_id"),
-        ):
-            if key not in self.keys:
-                continue
-            self.sql(
+        with guard:
+            created = self.insert(
                 f"""
-                INSERT INTO {through._meta.db_table} (opportunity_id, {target})
-                SELECT r.opp_id, x.id FROM kd_new r,
-                LATERAL (SELECT id, min(o) AS o FROM unnest(r.{key}) WITH ORDINALITY AS u(id, o) GROUP BY id) x
-                ORDER BY r.n, x.o
-                """
+                INSERT INTO {opp_table} ({columns})
+                SELECT {", ".join(select)}
+                FROM kd_new r
+                JOIN {Account._meta.db_table} a ON a.id = r.account_id
+                JOIN kd_days d ON d.n = r.n
+                JOIN kd_pass c ON c.n = r.n AND c.i = 0
+                JOIN kd_pass e ON e.n = r.n AND e.i = CASE WHEN r.status = 'won' THEN d.m ELSE d.m - 1 END
+                ORDER BY r.n
+                """,
+                params,
             )
-        self.sql(
-            f"""
-            INSERT INTO {record_table} (job_id, entity, object_id, action, before, version)
-            SELECT %(job)s, %(entity)s, opp_id, 'created', '{{}}'::jsonb, 1 FROM kd_new ORDER BY n
-            """,
-            {**params, "entity": h.entity},
-        )
+            change_columns = [c for c in _columns(StageChange, CHANGE_GIVEN) if c != "id"]
+            won_stage = h.won_stage
+            given = {
+                "opportunity_id": "p.opp_id",
+                "kind": f"""CASE WHEN p.status = 'won' THEN '{StageChange.Kind.WON}' WHEN p.status = 'lost'
+                                 THEN '{StageChange.Kind.LOST}' WHEN p.i = 0 THEN '{StageChange.Kind.CREATED}'
+                                 ELSE '{StageChange.Kind.ADVANCED}' END""",
+                "from_stage_id": "f.stage_id",
+                "to_stage_id": f"CASE WHEN p.status = 'won' THEN {won_stage.pk} WHEN p.status = 'lost' THEN r.stage_id ELSE t.stage_id END",
+                "from_stage_name": "coalesce(f.name_zh, '')",
+                "to_stage_name": "CASE WHEN p.status = 'won' THEN %(won_zh)s WHEN p.status = 'lost' THEN ls.name_zh ELSE t.name_zh END",
+                "from_stage_name_en": "coalesce(f.name_en, '')",
+                "to_stage_name_en": "CASE WHEN p.status = 'won' THEN %(won_en)s WHEN p.status = 'lost' THEN ls.name_en ELSE t.name_en END",
+                "from_level_id": "f.level_id",
+                "to_level_id": f"CASE WHEN p.status = 'won' THEN {h.won_level.pk} WHEN p.status = 'lost' THEN {h.lost_level.pk} ELSE t.level_id END",
+                "probability": f"CASE WHEN p.status = 'won' THEN {h.won_level.probability} WHEN p.status = 'lost' THEN {h.lost_level.probability} ELSE t.probability END",
+                "amount": "round(r.amount, 2)",
+                "currency": "coalesce(r.currency, 'CNY')",
+                "expected_close_date": "r.expected",
+                "status": "p.status",
+                "days_in_from_stage": "CASE WHEN p.i > 0 THEN p.day - p.prev_day END",
+                "changed_by_id": "%(user)s",
+                "changed_at": "p.at",
+                "reason": "%(reason)s",
+                "overridden": "false",
+                "overridden_criteria": "'[]'::jsonb",
+                "owner_id": "r.owner",
+                "team_id": "r.owner_unit",
+                "forecast_category": f"""CASE WHEN p.status = 'won' THEN '{BOOKED}' WHEN p.status = 'lost' THEN '{OMITTED}'
+                                              WHEN r.status = 'open' AND p.i = d.m - 1 THEN r.category
+                                              ELSE t.category END""",
+            }
+            params.update(won_zh=won_stage.name_zh, won_en=won_stage.name_en)
+            select = [
+                given[c] if c in given else self._default(StageChange, c, params) for c in change_columns
+            ]
+            columns = ", ".join(connection.ops.quote_name(_column(StageChange, c)) for c in change_columns)
+            self.insert(
+                f"""
+                INSERT INTO {change_table} ({columns})
+                SELECT {", ".join(select)}
+                FROM kd_pass p
+                JOIN kd_new r ON r.n = p.n
+                JOIN kd_days d ON d.n = p.n
+                LEFT JOIN kd_steps t ON t.j = p.j
+                LEFT JOIN kd_steps f ON f.j = CASE WHEN p.j = 0 THEN d.m ELSE p.j - 1 END
+                LEFT JOIN kd_steps ls ON ls.stage_id = r.stage_id
+                ORDER BY p.n, p.i
+                """,
+                params,
+            )
+            for through, key, target in (
+                (pl, "product_lines", "productline_id"),
+                (comp, "competitors", "competitor_id"),
+            ):
+                if key not in self.keys:
+                    continue
+                self.insert(
+                    f"""
+                    INSERT INTO {through._meta.db_table} (opportunity_id, {target})
+                    SELECT r.opp_id, x.id FROM kd_new r,
+                    LATERAL (SELECT id, min(o) AS o FROM unnest(r.{key}) WITH ORDINALITY AS u(id, o) GROUP BY id) x
+                    ORDER BY r.n, x.o
+                    """
+                )
+            self.insert(
+                f"""
+                INSERT INTO {record_table} (job_id, entity, object_id, action, before, version)
+                SELECT %(job)s, %(entity)s, opp_id, 'created', '{{}}'::jsonb, 1 FROM kd_new ORDER BY n
+                """,
+                {**params, "entity": h.entity},
+            )
         for model in (Opportunity, StageChange, pl, comp, ImportedRecord):
             table = model._meta.db_table
             self.sql(
@@ -1022,6 +1035,22 @@ class Engine:
         if created:
             add_to_summaries(self.job, first_day)
         return counts
+
+    def insert(self, statement: str, params: Any = None) -> int:
+        """Run an `INSERT … SELECT` and return its row count; within `references_checked_at_once`, also
+        note the range of ids it wrote (what the set-based check of its references reads)."""
+        if self.ranges is None:
+            self.sql(statement, params)
+            return self.cursor.rowcount
+        table = statement.split("INSERT INTO", 1)[1].split()[0]
+        self.sql(f"WITH ins AS ({statement} RETURNING id) SELECT min(id), max(id), count(*) FROM ins", params)
+        first, last, count = self.cursor.fetchone()
+        if count:
+            known = self.ranges.get(table)
+            self.ranges[table] = (
+                (first, last) if known is None else (min(known[0], first), max(known[1], last))
+            )
+        return count
 
     def _default(self, model: Any, column: str, params: dict[str, Any]) -> str:
         field = model._meta.get_field(column) if column != "id" else model._meta.pk
