@@ -500,15 +500,19 @@ class Engine:
         def shown(expr: str) -> str:
             return f"left(regexp_replace(btrim(coalesce({expr}, ''), {ws}), {control}, '', 'g'), 500)"
 
+        # every rule a branch of one lateral UNION ALL: one pass over the rows, a value and a message
+        # computed only where the rule finds a problem
+        branches: list[str] = []
+        params: list[Any] = []
+
         def add(
-            where: str, key: str, message: str, seq: int, value: str | None = None, msg_sql: str = ""
+            where: str, key: str, message: str, seq: int | str, value: str | None = None, msg_sql: str = ""
         ) -> None:
             text = msg_sql or "%s"
-            params = [] if msg_sql else [message[:500]]
-            self.sql(
-                f"INSERT INTO kd_problems SELECT n, {seq}, '{key}', {value or shown('raw_' + key)}, "
-                f"left({text}, 500) FROM kd_rows WHERE {where}",
-                params,
+            params.extend([] if msg_sql else [message[:500]])
+            branches.append(
+                f"SELECT {seq} AS seq, '{key}' AS key, {value or shown('r.raw_' + key)} AS value, "
+                f"left({text}, 500) AS message WHERE {where}"
             )
 
         required = _("%(field)s is required.")
@@ -530,10 +534,7 @@ class Engine:
                     ):
                         add(cond, key, _msg(partial(clean_money, bad, key)), seq)
             elif key == "currency":
-                self.sql(
-                    f"INSERT INTO kd_problems SELECT n, currency_seq, 'currency', {shown('raw_currency')}, "
-                    "left(currency_msg, 500) FROM kd_rows WHERE currency_msg IS NOT NULL"
-                )
+                add("r.currency_msg IS NOT NULL", key, "", "r.currency_seq", msg_sql="r.currency_msg")
             elif spec.read in (REF, REFS):
                 add(f"{key}_msg IS NOT NULL", key, "", seq, msg_sql=f"{key}_msg")
             elif spec.read == TEXT:
@@ -593,6 +594,11 @@ class Engine:
                 seq,
             )
         del h
+        self.sql(
+            "INSERT INTO kd_problems SELECT r.n, x.seq, x.key, x.value, x.message FROM kd_rows r "
+            f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) x",
+            params,
+        )
 
     # --- 4. matching ---
 
