@@ -35,6 +35,7 @@ from kadence.core.errors import DomainError, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import clean_money, clean_text
 from kadence.core.visibility import assignable_users, in_scope, visible_accounts, visible_contacts
+from kadence.deals.services.tasks import stage_tasks_create_many
 from kadence.domain.cells import CellError, header_key, parse_amount, parse_date
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.domain.imports import synthesise_history
@@ -999,7 +1000,7 @@ class OpportunityImport(Kind):
         if self.writer is not None:
             self.writer.close()
         if self.created:
-            add_to_summaries(self.job, self.first_day)
+            imported_deals_added(self.job, self.first_day)
 
 
 def refresh_summaries(since: date | None) -> None:
@@ -1016,11 +1017,12 @@ def refresh_summaries(since: date | None) -> None:
         snapshots.build_flows()
 
 
-def add_to_summaries(job: ImportJob, since: date | None) -> None:
+def imported_deals_added(job: ImportJob, since: date | None) -> None:
     """After an import wrote new deals and their history in bulk (the updates of existing deals went
-    through the deal service, which keeps the summaries): add the new deals alone to the report
-    summaries, the month-ends, the pipeline snapshots from `since` on and the daily flows, set-based,
-    what `refresh_summaries` (everything rebuilt) would give, at a cost that follows the import's size."""
+    through the deal service, which keeps the summaries and the tasks): the new deals alone added to the
+    report summaries, the month-ends, the pipeline snapshots from `since` on and the daily flows,
+    set-based, what `refresh_summaries` (everything rebuilt) would give, at a cost that follows the
+    import's size; and each gets the tasks of the stage it is in, as a deal created there does."""
     deals = ImportedRecord.objects.filter(
         job=job, entity=OpportunityImport.entity, action=ImportedRecord.Action.CREATED
     ).values("object_id")
@@ -1028,6 +1030,7 @@ def add_to_summaries(job: ImportJob, since: date | None) -> None:
     month_ends.add_deals(deals)
     if since is not None:
         snapshots.add_deals(deals, since)
+    stage_tasks_create_many(deals)
 
 
 OPP_GIVEN = (

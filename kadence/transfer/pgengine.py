@@ -67,9 +67,9 @@ from kadence.transfer.importer import (
     Row,
     _columns,
     _first_message,
-    add_to_summaries,
     as_text,
     column_index,
+    imported_deals_added,
     open_job_sheet,
     read_cell,
 )
@@ -1039,7 +1039,7 @@ class Engine:
         if skipped:
             counts["skipped"] = skipped
         if created:
-            add_to_summaries(self.job, first_day)
+            imported_deals_added(self.job, first_day)
         return counts
 
     def insert(self, statement: str, params: Any = None) -> int:

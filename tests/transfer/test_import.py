@@ -117,6 +117,18 @@ def test_a_gb18030_csv_with_chinese_headers_is_matched_checked_and_imported_with
         StageChange.objects.filter(opportunity=open_deal).order_by("id").values_list("kind", flat=True)
     )
     assert kinds == ["created", "advanced", "advanced"]
+    # the open deal has the tasks of its stage, as a deal created there has; the lost one none
+    from kadence.deals.models import OpportunityTask
+    from kadence.pipeline.models import StageTask
+
+    codes = set(
+        StageTask.objects.filter(stage=open_deal.stage, is_active=True).values_list("code", flat=True)
+    )
+    assert (
+        codes
+        and set(OpportunityTask.objects.filter(opportunity=open_deal).values_list("code", flat=True)) == codes
+    )
+    assert not OpportunityTask.objects.filter(opportunity=lost).exists()
     first = StageChange.objects.filter(opportunity=won).order_by("id").first()
     assert first.changed_at.date() == TODAY - timedelta(days=200)
     assert StageChange.objects.filter(opportunity=won).last().kind == "won"

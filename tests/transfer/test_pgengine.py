@@ -250,7 +250,15 @@ def _state(job: ImportJob) -> dict:
         (r.entity, r.action, r.before, r.version, Opportunity.objects.filter(pk=r.object_id).values_list("external_id", flat=True).first())
         for r in ImportedRecord.objects.filter(job=job)
     )  # fmt: skip
+    from kadence.deals.models import OpportunityTask
+
+    tasks = sorted(
+        OpportunityTask.objects.filter(opportunity__external_id__gt="").values_list(
+            "opportunity__external_id", "stage_id", "code", "assignee_id", "due_on"
+        )
+    )
     return {
+        "tasks": tasks,
         "status": job.status, "error": job.error, "checked": job.checked_counts, "counts": job.counts,
         "total": job.total_rows, "bad": job.bad_rows, "problems_n": job.problem_count, "deals": deals,
         "unnamed": unnamed, "history": history, "problems": problems, "records": records,
@@ -316,6 +324,8 @@ def test_both_engines_give_the_same_deals_history_problems_counts_and_undo(exist
     sql = _through("auto", existing, settings, **options)
     assert python[0]["problems"], "the file has bad rows"
     assert python[0]["checked"].get("create"), "and good ones"
+    if len(python) > 1 and python[1].get("counts", {}).get("created"):
+        assert python[1]["tasks"], "the imported deals have their stage tasks"
     for a, b in zip(python, sql, strict=True):
         for key in a:
             if key == "deals":
