@@ -1017,12 +1017,13 @@ def refresh_summaries(since: date | None) -> None:
         snapshots.build_flows()
 
 
-def imported_deals_added(job: ImportJob, since: date | None) -> None:
+def imported_deals_added(job: ImportJob, since: date | None, *, tasks: bool = True) -> None:
     """After an import wrote new deals and their history in bulk (the updates of existing deals went
     through the deal service, which keeps the summaries and the tasks): the new deals alone added to the
     report summaries, the month-ends, the pipeline snapshots from `since` on and the daily flows,
     set-based, what `refresh_summaries` (everything rebuilt) would give, at a cost that follows the
-    import's size; and each gets the tasks of the stage it is in, as a deal created there does."""
+    import's size; and (unless `tasks` is false: the caller wrote them) each gets the tasks of the
+    stage it is in, as a deal created there does."""
     deals = ImportedRecord.objects.filter(
         job=job, entity=OpportunityImport.entity, action=ImportedRecord.Action.CREATED
     ).values("object_id")
@@ -1030,7 +1031,8 @@ def imported_deals_added(job: ImportJob, since: date | None) -> None:
     month_ends.add_deals(deals)
     if since is not None:
         snapshots.add_deals(deals, since)
-    stage_tasks_create_many(deals)
+    if tasks:
+        stage_tasks_create_many(deals)
 
 
 OPP_GIVEN = (

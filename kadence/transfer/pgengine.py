@@ -49,6 +49,8 @@ from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_money, clean_text
 from kadence.core.visibility import scope_unit_ids, visible_accounts
+from kadence.deals.models import OpportunityTask
+from kadence.deals.services.tasks import stage_tasks_create_many
 from kadence.domain.cells import SNIFF_BYTES
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.models import Opportunity, StageChange
@@ -929,7 +931,9 @@ class Engine:
             else:
                 select.append(self._default(Opportunity, column, params))
         columns = ", ".join(connection.ops.quote_name(_column(Opportunity, c)) for c in opp_columns)
-        tables = [m._meta.db_table for m in (Opportunity, StageChange, pl, comp, ImportedRecord)]
+        tables = [
+            m._meta.db_table for m in (Opportunity, StageChange, pl, comp, ImportedRecord, OpportunityTask)
+        ]
         # the rows go in without PostgreSQL's per-row foreign-key checks where it may, checked at once after
         self.ranges = {} if can_skip_key_triggers(self.cursor, tables) else None
         guard = (
@@ -1023,6 +1027,13 @@ class Engine:
                 """,
                 {**params, "entity": h.entity},
             )
+            # the tasks of the stage each new deal is in (kadence.transfer.importer.imported_deals_added)
+            stage_tasks_create_many(
+                ImportedRecord.objects.filter(job=self.job, entity=h.entity, action="created").values(
+                    "object_id"
+                ),
+                written=self.ranges,
+            )
         for model in (Opportunity, StageChange, pl, comp, ImportedRecord):
             table = model._meta.db_table
             self.sql(
@@ -1039,7 +1050,7 @@ class Engine:
         if skipped:
             counts["skipped"] = skipped
         if created:
-            imported_deals_added(self.job, first_day)
+            imported_deals_added(self.job, first_day, tasks=False)
         return counts
 
     def insert(self, statement: str, params: Any = None) -> int:
