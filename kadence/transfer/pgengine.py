@@ -16,8 +16,10 @@ handful of SQL statements instead of row by row in Python.
    its order; an import writes the new deals, their synthesised history (the rule of
    kadence.domain.imports, as SQL over generate_series), their product lines and competitors and the
    records undo reads with INSERT … SELECT; updates of existing deals by external id go through the
-   deal service as in the Python engine (audit, version, history), and the report summaries are
-   refreshed the same way. Everything runs in the job's one transaction.
+   deal service as in the Python engine (audit, version, history); the new deals get their stage's
+   tasks and are added to the report summaries as in the Python engine (importer.imported_deals_added).
+   Where the role may, the INSERTs run without PostgreSQL's per-row foreign-key checks, checked at once
+   after (kadence.core.bulk.references_checked_at_once). Everything runs in the job's one transaction.
 
 The engine runs when the database is PostgreSQL, the kind is opportunities and the job's options are
 ones it covers (`applies`); KADENCE_IMPORT_ENGINE=python forces the Python engine. Results are the same
