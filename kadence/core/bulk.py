@@ -259,10 +259,12 @@ def can_skip_key_triggers(cursor, tables: list[str]) -> bool:
     )
     if cursor.fetchone()[0]:
         return False
-    cursor.execute(
-        "SELECT rolsuper OR has_parameter_privilege('session_replication_role', 'SET') FROM pg_roles "
-        "WHERE rolname = current_user"
+    granted = (  # GRANT SET ON PARAMETER exists from PostgreSQL 15 on
+        "has_parameter_privilege('session_replication_role', 'SET')"
+        if getattr(connection, "pg_version", 0) >= 150000
+        else "false"
     )
+    cursor.execute(f"SELECT rolsuper OR {granted} FROM pg_roles WHERE rolname = current_user")
     row = cursor.fetchone()
     return bool(row and row[0])
 
