@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Field, Max, Model
 
 
@@ -233,3 +234,103 @@ def restore_constraints(cursor, dropped: DroppedConstraints) -> None:
         cursor.execute(definition)
     for table, name, definition in dropped.keys:
         cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+
+
+# --- PostgreSQL: rows written without per-row foreign-key checks, their references checked at once ------
+
+
+def can_skip_key_triggers(cursor, tables: list[str]) -> bool:
+    """Whether rows may be written into `tables` without PostgreSQL's per-row foreign-key checks (see
+    `references_checked_at_once`): PostgreSQL, the role may set session_replication_role (a superuser,
+    or granted SET on it), the tables have no triggers of their own (replica mode would silence them
+    too) and only single-column foreign keys."""
+    if connection.vendor != "postgresql":
+        return False
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE NOT t.tgisinternal) FROM pg_trigger t WHERE t.tgrelid = ANY(%s::regclass[])",
+        [tables],
+    )
+    if cursor.fetchone()[0]:
+        return False
+    cursor.execute(
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+        "AND cardinality(conkey) <> 1",
+        [tables],
+    )
+    if cursor.fetchone()[0]:
+        return False
+    granted = (  # GRANT SET ON PARAMETER exists from PostgreSQL 15 on
+        "has_parameter_privilege('session_replication_role', 'SET')"
+        if getattr(connection, "pg_version", 0) >= 150000
+        else "false"
+    )
+    cursor.execute(f"SELECT rolsuper OR {granted} FROM pg_roles WHERE rolname = current_user")
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def references_checked_at_once(
+    cursor, written: Callable[[], Mapping[str, tuple[int, int]]]
+) -> Iterator[None]:
+    """Write rows in the block without PostgreSQL's per-row foreign-key checks, then check them at once.
+
+    Each row inserted into a table with foreign keys queues one check per key, run at commit (Django's
+    keys are deferred): a look-up and a FOR KEY SHARE lock of the parent row, per row and key, which is
+    most of the commit of a large import. Here the block runs with session_replication_role = replica
+    (no trigger fires, those checks included); after it, `written()` gives {table: (first id, last id)}
+    of the rows the block wrote, and for every foreign key of those tables, set-based: the distinct
+    values the rows hold must be in the parent table (else IntegrityError: the caller's transaction is
+    rolled back, all or nothing), and those parent rows are locked FOR KEY SHARE (first: a parent deleted meanwhile is then
+    missing) until the end of the transaction, as the per-row checks lock them (parent rows that the
+    block wrote itself excepted).
+    Use it only where `can_skip_key_triggers` says so; keep the block to the INSERTs."""
+    cursor.execute("SHOW session_replication_role")
+    before = cursor.fetchone()[0]
+    cursor.execute("SET LOCAL session_replication_role = replica")
+    yield  # an exception here leaves the transaction to its rollback, which resets the setting
+    cursor.execute(f"SET LOCAL session_replication_role = {before}")
+    check_references(cursor, written())
+
+
+def check_references(cursor, written: Mapping[str, tuple[int, int]]) -> None:
+    """The foreign keys of the rows of `written` ({table: (first id, last id)}) checked set-based and
+    their parent rows locked FOR KEY SHARE (see `references_checked_at_once`)."""
+    tables = [t for t, (first, last) in written.items() if first is not None and last is not None]
+    if not tables:
+        return
+    cursor.execute(
+        "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, af.attname, c.conname "
+        "FROM pg_constraint c "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] "
+        "WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+        [tables],
+    )
+    quote = connection.ops.quote_name
+    for table, column, parent, key, name in cursor.fetchall():
+        first, last = written[table]
+        values = (
+            f"SELECT DISTINCT t.{quote(column)} AS v FROM {table} t "  # noqa: S608 - names from the catalog
+            f"WHERE t.id BETWEEN %s AND %s AND t.{quote(column)} IS NOT NULL"
+        )
+        own = ""
+        params: list[Any] = [first, last]
+        if parent in written and key == "id":
+            own = " AND p.id NOT BETWEEN %s AND %s"
+            params += list(written[parent])
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{quote(key)} IN ({values}){own} "
+            "FOR KEY SHARE OF p) x",
+            params,
+        )
+        cursor.execute(
+            f"SELECT count(*) FROM ({values}) d WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {parent} p WHERE p.{quote(key)} = d.v)",
+            [first, last],
+        )
+        missing = cursor.fetchone()[0]
+        if missing:
+            raise IntegrityError(
+                f'{missing} value(s) of {table}.{column} not in {parent}.{key} (foreign key "{name}")'
+            )

@@ -3,8 +3,10 @@ order (the summaries of kadence.pipeline.summary and kadence.pipeline.month_ends
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from collections.abc import Sequence
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Field, Model
 
 Bump = tuple[type[Model], dict, int, dict]
 
@@ -32,3 +34,39 @@ def in_order(bumps: list[Bump]) -> list[Bump]:
     """Summary rows in one fixed order (table, then key): two transactions moving deals between the
     same keys in opposite directions then lock those rows in the same order and cannot deadlock."""
     return sorted(bumps, key=lambda b: (b[0].__name__, tuple(str(v) for v in b[1].values())))
+
+
+def add_rows(
+    model: type[Model], rows: Sequence[Model], keys: tuple[str, ...], measures: tuple[str, ...]
+) -> None:
+    """Add the `measures` of `rows` (unsaved instances of `model`, one per key) to the stored rows of
+    the same `keys`, creating the missing ones: the bulk form of `bump` (after a bulk load, e.g. an
+    import's new deals), a few statements whatever the number of rows, race-safe (INSERT … ON CONFLICT
+    DO UPDATE, PostgreSQL and SQLite alike; `keys` must be the columns of a unique constraint), in the
+    order of `in_order`."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields: list[Field] = [model._meta.get_field(name) for name in (*keys, *measures)]  # type: ignore[misc]
+    columns = ", ".join(quote(f.column) for f in fields)
+    conflict = ", ".join(quote(f.column) for f in fields[: len(keys)])
+    added = ", ".join(
+        f"{quote(f.column)} = {table}.{quote(f.column)} + excluded.{quote(f.column)}"
+        for f in fields[len(keys) :]
+    )
+    rows = sorted(rows, key=lambda r: tuple(str(getattr(r, k)) for k in keys))
+    holes = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            params = [
+                f.get_db_prep_value(getattr(row, f.attname), connection, prepared=False)
+                for row in batch
+                for f in fields
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([holes] * len(batch))} "  # noqa: S608 - names are ours
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {added}",
+                params,
+            )

@@ -33,6 +33,7 @@ from django.db.models import Case, F, IntegerField, Min, Model, Q, QuerySet, Val
 from django.db.models.expressions import RowRange
 from django.utils import timezone
 
+from kadence.pipeline.bumps import add_rows
 from kadence.pipeline.expressions import WEIGHTED, holder
 from kadence.pipeline.models import MonthEndBuilt, MonthEndPipeline, Opportunity, StageChange
 
@@ -158,7 +159,9 @@ def _lock(mode: str) -> None:
             cursor.execute(f"LOCK TABLE {MonthEndBuilt._meta.db_table} IN {mode} MODE")
 
 
-def _expected(days: list[date], history: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+def _expected(
+    days: list[date], history: Callable[[str], Any] | None = None, deals: QuerySet[Opportunity] | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "month_end": day,
@@ -169,7 +172,7 @@ def _expected(days: list[date], history: Callable[[str], Any] | None = None) -> 
             "weighted": held.weighted,
         }
         for (team, stage), per_day in reconstruct(
-            days, by=("held_team", "to_stage_id"), history=history
+            days, by=("held_team", "to_stage_id"), history=history, deals=deals
         ).items()
         for day, held in per_day.items()
     ]
@@ -228,6 +231,22 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {pipeline._meta.db_table}")
     return written
+
+
+def add_deals(deals: QuerySet[Any]) -> None:
+    """Deals written in bulk with their (past) history, not counted yet (an import's new deals; `deals`
+    is a query of their ids): add
+    them to the month-ends built, set-based, then build the month-ends their history now reaches that
+    are not built yet (`ensure`), so that the month-ends are what `rebuild` would give. Inside the
+    caller's transaction."""
+    _lock("EXCLUSIVE")
+    built = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
+    opps = Opportunity.objects.filter(pk__in=deals)
+    rows = [MonthEndPipeline(**row) for row in _expected(built, deals=opps)] if built else []
+    add_rows(MonthEndPipeline, rows, ("month_end", "team_id", "stage_id"), ("count", "amount", "weighted"))
+    first = StageChange.objects.order_by("changed_at").values_list("changed_at", flat=True).first()
+    if first is not None:
+        ensure(month_ends_since(timezone.localtime(first).date()))
 
 
 def expected_rows() -> list[Model]:

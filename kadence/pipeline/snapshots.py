@@ -38,7 +38,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from kadence.pipeline.bumps import bump
+from kadence.pipeline.bumps import add_rows, bump
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import (
     DailyFlow,
@@ -468,6 +468,47 @@ def build_flows(last: date | None = None) -> date | None:
         _write_flows(rows)
         SnapshotPolicy.objects.update_or_create(pk=1, defaults={"flows_through": last})
     return last
+
+
+def add_deals(deals: QuerySet[Any], since: date) -> None:
+    """Deals written in bulk with their history from `since` on (an import's new deals; `deals` is a
+    query of their ids), not in the snapshots yet: add them, set-based, to every complete snapshot from
+    `since` on (their rows in force then, the totals of the groups they fall in) and their transitions
+    to the DailyFlow days written; then build the due days and flows still missing. What deleting the
+    snapshots from `since` on and building them again gives, at a cost that follows the deals added."""
+    with transaction.atomic():
+        _lock()
+        for snap in PipelineSnapshot.objects.filter(complete=True, taken_on__gte=since).order_by("taken_on"):
+            written = _from_history(snap, in_force(end_of(snap.taken_on), deals))
+            if not written:
+                continue
+            added = SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=deals)
+            write_totals(snap, set(added.order_by().values_list(*TOTAL_KEY).distinct()))
+            PipelineSnapshot.objects.filter(pk=snap.pk).update(deals=F("deals") + written)
+        through = flows_through()
+        if through is not None and through >= since:
+            rows = StageChange.objects.filter(opportunity_id__in=deals, changed_at__lt=end_of(through))
+            add_rows(
+                DailyFlow,
+                [
+                    DailyFlow(
+                        day=r["day"],
+                        kind=r["kind"],
+                        from_stage_id=r["start"],
+                        to_stage_id=r["to_stage_id"],
+                        count=r["n"],
+                        amount=r["amount_sum"],
+                        cycle_days=r["cycle"],
+                    )
+                    for r in _flow_rows(rows)
+                ],
+                ("day", "kind", "from_stage_id", "to_stage_id"),
+                ("count", "amount", "cycle_days"),
+            )
+    if PipelineSnapshot.objects.filter(taken_on__gte=since).exists():
+        build(missing_days(backfill=True))
+    elif through is not None:
+        build_flows()
 
 
 def forget_flows(since: date) -> bool:

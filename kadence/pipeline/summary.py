@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from kadence.domain.funnel import weighted_amount
 from kadence.pipeline import month_ends
+from kadence.pipeline.bumps import add_rows
 from kadence.pipeline.bumps import bump as _bump
 from kadence.pipeline.bumps import in_order as _in_order
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, holder
@@ -257,9 +258,10 @@ def _models(get_model: Callable[[str, str], Any] | None) -> dict[str, Any]:
     }
 
 
-def _pipeline_totals(opportunity: Any, pipeline_total: Any) -> list[Model]:
+def _pipeline_totals(opportunity: Any, pipeline_total: Any, deals: Any = None) -> list[Model]:
+    opps = opportunity.objects.all() if deals is None else opportunity.objects.filter(pk__in=deals)
     totals = (
-        opportunity.objects.filter(status="open")
+        opps.filter(status="open")
         .annotate(close_month=TruncMonth("expected_close_date"))
         .values("owner_id", "team_id", "stage_id", "level_id", "forecast_category", "close_month")
         .annotate(
@@ -300,9 +302,9 @@ def rebuild_pipeline_totals(get_model: Callable[[str, str], Any] | None = None) 
     return models["PipelineTotal"].objects.count()
 
 
-def _stage_flows(stage_change: Any, stage_flow: Any) -> list[Model]:
+def _stage_flows(stage_change: Any, stage_flow: Any, changes: Any = None) -> list[Model]:
     """The StageFlow rows the history gives (unsaved): its transitions per month under the owner and
-    team each names (`holder`)."""
+    team each names (`holder`); of the rows `changes` when given (the deals an import adds)."""
     StageChange, StageFlow = stage_change, stage_flow  # noqa: N806
     named = {f.name for f in StageChange._meta.get_fields()}
     # (a migration before the history named owners (0016) runs this on rows without them: the deal's)
@@ -312,7 +314,8 @@ def _stage_flows(stage_change: Any, stage_flow: Any) -> list[Model]:
         else (F("opportunity__owner_id"), F("opportunity__team_id"))
     )
     flows = (
-        StageChange.objects.filter(kind__in=TRANSITIONS)
+        (StageChange.objects.all() if changes is None else changes)
+        .filter(kind__in=TRANSITIONS)
         .annotate(
             m=TruncMonth("changed_at"),
             start=Coalesce("from_stage_id", "to_stage_id"),
@@ -348,9 +351,12 @@ def _stage_flows(stage_change: Any, stage_flow: Any) -> list[Model]:
     ]
 
 
-def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[str, list[Model]]:
+def expected_rows(
+    get_model: Callable[[str, str], Any] | None = None, deals: Any = None
+) -> dict[str, list[Model]]:
     """The summary rows (unsaved) that the deals and their history give now, per summary model name,
-    computed with grouped SQL: what `rebuild` writes and what `drift` compares with."""
+    computed with grouped SQL: what `rebuild` writes and what `drift` compares with. With `deals` (a
+    query of deal ids), what those deals alone add (`add_deals`)."""
     models = _models(get_model)
     Opportunity, PipelineTotal, StageChange, StageFlow, WonTotal = (  # noqa: N806
         models["Opportunity"],
@@ -359,8 +365,12 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
         models["StageFlow"],
         models["WonTotal"],
     )
+    opps = Opportunity.objects.all() if deals is None else Opportunity.objects.filter(pk__in=deals)
+    changes = (
+        StageChange.objects.all() if deals is None else StageChange.objects.filter(opportunity_id__in=deals)
+    )
     won = (
-        Opportunity.objects.filter(status="won", closed_on__isnull=False)
+        opps.filter(status="won", closed_on__isnull=False)
         .annotate(closed_month=TruncMonth("closed_on"))
         .values("owner_id", "team_id", "closed_month")
         .annotate(n=Count("id"), amount_sum=Sum("amount"), w=Sum(WEIGHTED))
@@ -378,8 +388,8 @@ def expected_rows(get_model: Callable[[str, str], Any] | None = None) -> dict[st
             )
             for r in won.iterator()
         ],
-        "PipelineTotal": _pipeline_totals(Opportunity, PipelineTotal),
-        "StageFlow": _stage_flows(StageChange, StageFlow),
+        "PipelineTotal": _pipeline_totals(Opportunity, PipelineTotal, deals),
+        "StageFlow": _stage_flows(StageChange, StageFlow, changes),
     }
 
 
@@ -416,6 +426,16 @@ def rebuild_stage_flows(get_model: Callable[[str, str], Any] | None = None) -> i
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE pipeline_stageflow")
     return models["StageFlow"].objects.count()
+
+
+def add_deals(deals: Any) -> None:
+    """Deals written in bulk with their history (an import's new deals; `deals` is a query of their
+    ids) and not counted yet: add what they contribute to PipelineTotal, WonTotal and StageFlow, set-based
+    (the grouped rows of `expected_rows` for these deals alone, added to the stored ones), so that the
+    summaries are what `rebuild` would give, at a cost that follows the deals added, not the database."""
+    models = _models(None)
+    for name, rows in expected_rows(deals=deals).items():
+        add_rows(models[name], rows, KEYS[name], MEASURES[name])
 
 
 # --- drift --------------------------------------------------------------------------------------------

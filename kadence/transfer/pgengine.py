@@ -16,8 +16,10 @@ handful of SQL statements instead of row by row in Python.
    its order; an import writes the new deals, their synthesised history (the rule of
    kadence.domain.imports, as SQL over generate_series), their product lines and competitors and the
    records undo reads with INSERT … SELECT; updates of existing deals by external id go through the
-   deal service as in the Python engine (audit, version, history), and the report summaries are
-   refreshed the same way. Everything runs in the job's one transaction.
+   deal service as in the Python engine (audit, version, history); the new deals get their stage's
+   tasks and are added to the report summaries as in the Python engine (importer.imported_deals_added).
+   Where the role may, the INSERTs run without PostgreSQL's per-row foreign-key checks, checked at once
+   after (kadence.core.bulk.references_checked_at_once). Everything runs in the job's one transaction.
 
 The engine runs when the database is PostgreSQL, the kind is opportunities and the job's options are
 ones it covers (`applies`); KADENCE_IMPORT_ENGINE=python forces the Python engine. Results are the same
@@ -32,6 +34,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -43,10 +46,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kadence.accounts.models import Account
+from kadence.core.bulk import can_skip_key_triggers, references_checked_at_once
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
 from kadence.core.validation import clean_currency, clean_money, clean_text
 from kadence.core.visibility import scope_unit_ids, visible_accounts
+from kadence.deals.models import OpportunityTask
+from kadence.deals.services.tasks import stage_tasks_create_many
 from kadence.domain.cells import SNIFF_BYTES
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.pipeline.models import Opportunity, StageChange
@@ -66,9 +72,9 @@ from kadence.transfer.importer import (
     _first_message,
     as_text,
     column_index,
+    imported_deals_added,
     open_job_sheet,
     read_cell,
-    refresh_summaries,
 )
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.reader import sniff_encoding
@@ -203,6 +209,7 @@ class Engine:
     def __init__(self, job: ImportJob, user: User, cursor: Any, commit: bool, report: Any):
         self.job, self.user, self.cursor, self.commit, self.report = job, user, cursor, commit, report
         self.fields = fields_of(KIND)
+        self.ranges: dict[str, tuple[int, int]] | None = None  # ids written (see `insert`)
         self.lookups = Lookups(user, job.values or {})
         self.today = timezone.localdate()
         self.handler = OpportunityImport(job, user, self.lookups, self.today)
@@ -496,15 +503,19 @@ class Engine:
         def shown(expr: str) -> str:
             return f"left(regexp_replace(btrim(coalesce({expr}, ''), {ws}), {control}, '', 'g'), 500)"
 
+        # every rule a branch of one lateral UNION ALL: one pass over the rows, a value and a message
+        # computed only where the rule finds a problem
+        branches: list[str] = []
+        params: list[Any] = []
+
         def add(
-            where: str, key: str, message: str, seq: int, value: str | None = None, msg_sql: str = ""
+            where: str, key: str, message: str, seq: int | str, value: str | None = None, msg_sql: str = ""
         ) -> None:
             text = msg_sql or "%s"
-            params = [] if msg_sql else [message[:500]]
-            self.sql(
-                f"INSERT INTO kd_problems SELECT n, {seq}, '{key}', {value or shown('raw_' + key)}, "
-                f"left({text}, 500) FROM kd_rows WHERE {where}",
-                params,
+            params.extend([] if msg_sql else [message[:500]])
+            branches.append(
+                f"SELECT {seq} AS seq, '{key}' AS key, {value or shown('r.raw_' + key)} AS value, "
+                f"left({text}, 500) AS message WHERE {where}"
             )
 
         required = _("%(field)s is required.")
@@ -526,10 +537,7 @@ class Engine:
                     ):
                         add(cond, key, _msg(partial(clean_money, bad, key)), seq)
             elif key == "currency":
-                self.sql(
-                    f"INSERT INTO kd_problems SELECT n, currency_seq, 'currency', {shown('raw_currency')}, "
-                    "left(currency_msg, 500) FROM kd_rows WHERE currency_msg IS NOT NULL"
-                )
+                add("r.currency_msg IS NOT NULL", key, "", "r.currency_seq", msg_sql="r.currency_msg")
             elif spec.read in (REF, REFS):
                 add(f"{key}_msg IS NOT NULL", key, "", seq, msg_sql=f"{key}_msg")
             elif spec.read == TEXT:
@@ -589,6 +597,11 @@ class Engine:
                 seq,
             )
         del h
+        self.sql(
+            "INSERT INTO kd_problems SELECT r.n, x.seq, x.key, x.value, x.message FROM kd_rows r "
+            f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) x",
+            params,
+        )
 
     # --- 4. matching ---
 
@@ -919,90 +932,109 @@ class Engine:
             else:
                 select.append(self._default(Opportunity, column, params))
         columns = ", ".join(connection.ops.quote_name(_column(Opportunity, c)) for c in opp_columns)
-        self.sql(
-            f"""
-            INSERT INTO {opp_table} ({columns})
-            SELECT {", ".join(select)}
-            FROM kd_new r
-            JOIN {Account._meta.db_table} a ON a.id = r.account_id
-            JOIN kd_days d ON d.n = r.n
-            JOIN kd_pass c ON c.n = r.n AND c.i = 0
-            JOIN kd_pass e ON e.n = r.n AND e.i = CASE WHEN r.status = 'won' THEN d.m ELSE d.m - 1 END
-            ORDER BY r.n
-            """,
-            params,
+        tables = [
+            m._meta.db_table for m in (Opportunity, StageChange, pl, comp, ImportedRecord, OpportunityTask)
+        ]
+        # the rows go in without PostgreSQL's per-row foreign-key checks where it may, checked at once after
+        self.ranges = {} if can_skip_key_triggers(self.cursor, tables) else None
+        guard = (
+            references_checked_at_once(self.cursor, lambda: self.ranges or {})
+            if self.ranges is not None
+            else nullcontext()
         )
-        created = self.cursor.rowcount
-        change_columns = [c for c in _columns(StageChange, CHANGE_GIVEN) if c != "id"]
-        won_stage = h.won_stage
-        given = {
-            "opportunity_id": "p.opp_id",
-            "kind": f"""CASE WHEN p.status = 'won' THEN '{StageChange.Kind.WON}' WHEN p.status = 'lost'
-                             THEN '{StageChange.Kind.LOST}' WHEN p.i = 0 THEN '{StageChange.Kind.CREATED}'
-                             ELSE '{StageChange.Kind.ADVANCED}' END""",
-            "from_stage_id": "f.stage_id",
-            "to_stage_id": f"CASE WHEN p.status = 'won' THEN {won_stage.pk} WHEN p.status = 'lost' THEN r.stage_id ELSE t.stage_id END",
-            "from_stage_name": "coalesce(f.name_zh, '')",
-            "to_stage_name": "CASE WHEN p.status = 'won' THEN %(won_zh)s WHEN p.status = 'lost' THEN ls.name_zh ELSE t.name_zh END",
-            "from_stage_name_en": "coalesce(f.name_en, '')",
-            "to_stage_name_en": "CASE WHEN p.status = 'won' THEN %(won_en)s WHEN p.status = 'lost' THEN ls.name_en ELSE t.name_en END",
-            "from_level_id": "f.level_id",
-            "to_level_id": f"CASE WHEN p.status = 'won' THEN {h.won_level.pk} WHEN p.status = 'lost' THEN {h.lost_level.pk} ELSE t.level_id END",
-            "probability": f"CASE WHEN p.status = 'won' THEN {h.won_level.probability} WHEN p.status = 'lost' THEN {h.lost_level.probability} ELSE t.probability END",
-            "amount": "round(r.amount, 2)",
-            "currency": "coalesce(r.currency, 'CNY')",
-            "expected_close_date": "r.expected",
-            "status": "p.status",
-            "days_in_from_stage": "CASE WHEN p.i > 0 THEN p.day - p.prev_day END",
-            "changed_by_id": "%(user)s",
-            "changed_at": "p.at",
-            "reason": "%(reason)s",
-            "overridden": "false",
-            "overridden_criteria": "'[]'::jsonb",
-            "owner_id": "r.owner",
-            "team_id": "r.owner_unit",
-            "forecast_category": f"""CASE WHEN p.status = 'won' THEN '{BOOKED}' WHEN p.status = 'lost' THEN '{OMITTED}'
-                                          WHEN r.status = 'open' AND p.i = d.m - 1 THEN r.category
-                                          ELSE t.category END""",
-        }
-        params.update(won_zh=won_stage.name_zh, won_en=won_stage.name_en)
-        select = [given[c] if c in given else self._default(StageChange, c, params) for c in change_columns]
-        columns = ", ".join(connection.ops.quote_name(_column(StageChange, c)) for c in change_columns)
-        self.sql(
-            f"""
-            INSERT INTO {change_table} ({columns})
-            SELECT {", ".join(select)}
-            FROM kd_pass p
-            JOIN kd_new r ON r.n = p.n
-            JOIN kd_days d ON d.n = p.n
-            LEFT JOIN kd_steps t ON t.j = p.j
-            LEFT JOIN kd_steps f ON f.j = CASE WHEN p.j = 0 THEN d.m ELSE p.j - 1 END
-            LEFT JOIN kd_steps ls ON ls.stage_id = r.stage_id
-            ORDER BY p.n, p.i
-            """,
-            params,
-        )
-        for through, key, target in (
-            (pl, "product_lines", "productline_id"),
-            (comp, "competitors", "competitor_id"),
-        ):
-            if key not in self.keys:
-                continue
-            self.sql(
+        with guard:
+            created = self.insert(
                 f"""
-                INSERT INTO {through._meta.db_table} (opportunity_id, {target})
-                SELECT r.opp_id, x.id FROM kd_new r,
-                LATERAL (SELECT id, min(o) AS o FROM unnest(r.{key}) WITH ORDINALITY AS u(id, o) GROUP BY id) x
-                ORDER BY r.n, x.o
-                """
+                INSERT INTO {opp_table} ({columns})
+                SELECT {", ".join(select)}
+                FROM kd_new r
+                JOIN {Account._meta.db_table} a ON a.id = r.account_id
+                JOIN kd_days d ON d.n = r.n
+                JOIN kd_pass c ON c.n = r.n AND c.i = 0
+                JOIN kd_pass e ON e.n = r.n AND e.i = CASE WHEN r.status = 'won' THEN d.m ELSE d.m - 1 END
+                ORDER BY r.n
+                """,
+                params,
             )
-        self.sql(
-            f"""
-            INSERT INTO {record_table} (job_id, entity, object_id, action, before, version)
-            SELECT %(job)s, %(entity)s, opp_id, 'created', '{{}}'::jsonb, 1 FROM kd_new ORDER BY n
-            """,
-            {**params, "entity": h.entity},
-        )
+            change_columns = [c for c in _columns(StageChange, CHANGE_GIVEN) if c != "id"]
+            won_stage = h.won_stage
+            given = {
+                "opportunity_id": "p.opp_id",
+                "kind": f"""CASE WHEN p.status = 'won' THEN '{StageChange.Kind.WON}' WHEN p.status = 'lost'
+                                 THEN '{StageChange.Kind.LOST}' WHEN p.i = 0 THEN '{StageChange.Kind.CREATED}'
+                                 ELSE '{StageChange.Kind.ADVANCED}' END""",
+                "from_stage_id": "f.stage_id",
+                "to_stage_id": f"CASE WHEN p.status = 'won' THEN {won_stage.pk} WHEN p.status = 'lost' THEN r.stage_id ELSE t.stage_id END",
+                "from_stage_name": "coalesce(f.name_zh, '')",
+                "to_stage_name": "CASE WHEN p.status = 'won' THEN %(won_zh)s WHEN p.status = 'lost' THEN ls.name_zh ELSE t.name_zh END",
+                "from_stage_name_en": "coalesce(f.name_en, '')",
+                "to_stage_name_en": "CASE WHEN p.status = 'won' THEN %(won_en)s WHEN p.status = 'lost' THEN ls.name_en ELSE t.name_en END",
+                "from_level_id": "f.level_id",
+                "to_level_id": f"CASE WHEN p.status = 'won' THEN {h.won_level.pk} WHEN p.status = 'lost' THEN {h.lost_level.pk} ELSE t.level_id END",
+                "probability": f"CASE WHEN p.status = 'won' THEN {h.won_level.probability} WHEN p.status = 'lost' THEN {h.lost_level.probability} ELSE t.probability END",
+                "amount": "round(r.amount, 2)",
+                "currency": "coalesce(r.currency, 'CNY')",
+                "expected_close_date": "r.expected",
+                "status": "p.status",
+                "days_in_from_stage": "CASE WHEN p.i > 0 THEN p.day - p.prev_day END",
+                "changed_by_id": "%(user)s",
+                "changed_at": "p.at",
+                "reason": "%(reason)s",
+                "overridden": "false",
+                "overridden_criteria": "'[]'::jsonb",
+                "owner_id": "r.owner",
+                "team_id": "r.owner_unit",
+                "forecast_category": f"""CASE WHEN p.status = 'won' THEN '{BOOKED}' WHEN p.status = 'lost' THEN '{OMITTED}'
+                                              WHEN r.status = 'open' AND p.i = d.m - 1 THEN r.category
+                                              ELSE t.category END""",
+            }
+            params.update(won_zh=won_stage.name_zh, won_en=won_stage.name_en)
+            select = [
+                given[c] if c in given else self._default(StageChange, c, params) for c in change_columns
+            ]
+            columns = ", ".join(connection.ops.quote_name(_column(StageChange, c)) for c in change_columns)
+            self.insert(
+                f"""
+                INSERT INTO {change_table} ({columns})
+                SELECT {", ".join(select)}
+                FROM kd_pass p
+                JOIN kd_new r ON r.n = p.n
+                JOIN kd_days d ON d.n = p.n
+                LEFT JOIN kd_steps t ON t.j = p.j
+                LEFT JOIN kd_steps f ON f.j = CASE WHEN p.j = 0 THEN d.m ELSE p.j - 1 END
+                LEFT JOIN kd_steps ls ON ls.stage_id = r.stage_id
+                ORDER BY p.n, p.i
+                """,
+                params,
+            )
+            for through, key, target in (
+                (pl, "product_lines", "productline_id"),
+                (comp, "competitors", "competitor_id"),
+            ):
+                if key not in self.keys:
+                    continue
+                self.insert(
+                    f"""
+                    INSERT INTO {through._meta.db_table} (opportunity_id, {target})
+                    SELECT r.opp_id, x.id FROM kd_new r,
+                    LATERAL (SELECT id, min(o) AS o FROM unnest(r.{key}) WITH ORDINALITY AS u(id, o) GROUP BY id) x
+                    ORDER BY r.n, x.o
+                    """
+                )
+            self.insert(
+                f"""
+                INSERT INTO {record_table} (job_id, entity, object_id, action, before, version)
+                SELECT %(job)s, %(entity)s, opp_id, 'created', '{{}}'::jsonb, 1 FROM kd_new ORDER BY n
+                """,
+                {**params, "entity": h.entity},
+            )
+            # the tasks of the stage each new deal is in (kadence.transfer.importer.imported_deals_added)
+            stage_tasks_create_many(
+                ImportedRecord.objects.filter(job=self.job, entity=h.entity, action="created").values(
+                    "object_id"
+                ),
+                written=self.ranges,
+            )
         for model in (Opportunity, StageChange, pl, comp, ImportedRecord):
             table = model._meta.db_table
             self.sql(
@@ -1018,9 +1050,25 @@ class Engine:
             counts["updated"] = updated
         if skipped:
             counts["skipped"] = skipped
-        if created or updated:
-            refresh_summaries(first_day)
+        if created:
+            imported_deals_added(self.job, first_day, tasks=False)
         return counts
+
+    def insert(self, statement: str, params: Any = None) -> int:
+        """Run an `INSERT … SELECT` and return its row count; within `references_checked_at_once`, also
+        note the range of ids it wrote (what the set-based check of its references reads)."""
+        if self.ranges is None:
+            self.sql(statement, params)
+            return self.cursor.rowcount
+        table = statement.split("INSERT INTO", 1)[1].split()[0]
+        self.sql(f"WITH ins AS ({statement} RETURNING id) SELECT min(id), max(id), count(*) FROM ins", params)
+        first, last, count = self.cursor.fetchone()
+        if count:
+            known = self.ranges.get(table)
+            self.ranges[table] = (
+                (first, last) if known is None else (min(known[0], first), max(known[1], last))
+            )
+        return count
 
     def _default(self, model: Any, column: str, params: dict[str, Any]) -> str:
         field = model._meta.get_field(column) if column != "id" else model._meta.pk

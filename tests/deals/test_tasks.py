@@ -485,3 +485,34 @@ def test_home_shows_my_overdue_deal_tasks(browser, org):
     browser.force_login(org.mona)
     assert reverse("home") and browser.get(reverse("home")).context["overdue_tasks"] == []
     assert Opportunity.objects.get(pk=org.opp.pk).status == "open"
+
+
+# --- many deals at once (a bulk load) ----------------------------------------------------------------------
+
+
+def test_the_bulk_form_writes_the_rows_the_one_deal_form_writes(team, no_gates):
+    """stage_tasks_create_many (an import's new deals, set-based) gives each deal the rows
+    stage_tasks_create gives it at its stage: role holder else owner, due dates, none twice; a lost
+    deal none."""
+    org = team
+    demo = stages(org.opp)[3]
+    fields = ("stage_id", "stage_task_id", "code", "name_zh", "name_en", "standard_zh", "standard_en",
+              "role_id", "assignee_id", "due_on", "completion_note", "version")  # fmt: skip
+
+    def rows(opp):
+        return sorted(OpportunityTask.objects.filter(opportunity=opp).values_list(*fields))
+
+    Opportunity.objects.filter(pk=org.opp.pk).update(stage=demo)
+    OpportunityTask.objects.filter(opportunity=org.opp).delete()
+    services.stage_tasks_create(Opportunity.objects.get(pk=org.opp.pk), demo)
+    by_one = rows(org.opp)
+    assert {r[8] for r in by_one} == {org.tom.pk, org.rita.pk}, "a role holder and the owner"
+    OpportunityTask.objects.filter(opportunity=org.opp).delete()
+    lost = org.sara_opp
+    Opportunity.objects.filter(pk=lost.pk).update(status=Opportunity.Status.LOST, stage=demo)
+    lost_tasks = OpportunityTask.objects.filter(opportunity=lost).count()
+    ids = Opportunity.objects.filter(pk__in=[org.opp.pk, lost.pk]).values("pk")
+    assert services.stage_tasks_create_many(ids) == len(by_one)
+    assert rows(org.opp) == by_one
+    assert services.stage_tasks_create_many(ids) == 0, "none twice"
+    assert OpportunityTask.objects.filter(opportunity=lost).count() == lost_tasks, "a lost deal: none"

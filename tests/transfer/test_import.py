@@ -117,6 +117,18 @@ def test_a_gb18030_csv_with_chinese_headers_is_matched_checked_and_imported_with
         StageChange.objects.filter(opportunity=open_deal).order_by("id").values_list("kind", flat=True)
     )
     assert kinds == ["created", "advanced", "advanced"]
+    # the open deal has the tasks of its stage, as a deal created there has; the lost one none
+    from kadence.deals.models import OpportunityTask
+    from kadence.pipeline.models import StageTask
+
+    codes = set(
+        StageTask.objects.filter(stage=open_deal.stage, is_active=True).values_list("code", flat=True)
+    )
+    assert (
+        codes
+        and set(OpportunityTask.objects.filter(opportunity=open_deal).values_list("code", flat=True)) == codes
+    )
+    assert not OpportunityTask.objects.filter(opportunity=lost).exists()
     first = StageChange.objects.filter(opportunity=won).order_by("id").first()
     assert first.changed_at.date() == TODAY - timedelta(days=200)
     assert StageChange.objects.filter(opportunity=won).last().kind == "won"
@@ -333,3 +345,100 @@ def test_a_job_whose_worker_died_is_marked_failed_and_wrote_nothing(org, monkeyp
     # it can be run again
     services.import_check(org.mona, job.pk, background=False)
     assert execute(job.pk, "check").status == "checked"
+
+
+def _summaries() -> dict:
+    """Every maintained summary's rows (zero rows left out), as comparable values."""
+    from kadence.pipeline.models import (
+        DailyFlow,
+        MonthEndBuilt,
+        MonthEndPipeline,
+        PipelineSnapshot,
+        PipelineTotal,
+        SnapshotDeal,
+        SnapshotTotal,
+        StageFlow,
+        WonTotal,
+    )
+
+    def norm(v):
+        return Decimal(str(v)).normalize() if isinstance(v, float | Decimal) else v
+
+    def rows(model, *skip):
+        names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", *skip)]
+        found = [tuple(norm(v) for v in r) for r in model.objects.values_list(*names)]
+        if "count" in names:
+            found = [r for r in found if r[names.index("count")]]
+        return sorted(found, key=str)
+
+    snaps = dict(PipelineSnapshot.objects.values_list("pk", "taken_on"))
+
+    def per_snap(model):
+        return sorted((snaps[r[0]], *r[1:]) for r in rows(model) if r[0] in snaps)
+
+    return {
+        "PipelineTotal": rows(PipelineTotal),
+        "WonTotal": rows(WonTotal),
+        "StageFlow": rows(StageFlow),
+        "MonthEndPipeline": rows(MonthEndPipeline),
+        "MonthEndBuilt": rows(MonthEndBuilt, "built_at"),
+        "snapshots": sorted(PipelineSnapshot.objects.values_list("taken_on", "deals", "complete")),
+        "SnapshotDeal": per_snap(SnapshotDeal),
+        "SnapshotTotal": per_snap(SnapshotTotal),
+        "DailyFlow": rows(DailyFlow),
+    }
+
+
+@pytest.mark.parametrize("engine", ["python", "auto"])
+def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, settings, engine):
+    """The summaries, month-ends, snapshots and daily flows after an import (its new deals added alone,
+    set-based) are what rebuilding them all gives, and the snapshot check finds nothing."""
+    from django.core.management import call_command
+
+    from kadence.pipeline import month_ends, snapshots
+    from kadence.transfer.importer import refresh_summaries
+
+    settings.KADENCE_IMPORT_ENGINE = engine
+    first = services.import_job_create(org.mona, kind="opportunities", upload=_deals_file(org))
+    _configure(org.mona, first, skip_invalid=True)
+    assert _go(org.mona, _go(org.mona, first, "check"), "commit").status == "done"
+    # the snapshots, flows and month-ends of the history so far are built
+    snapshots.build(snapshots.missing_days(backfill=True))
+    month_ends.rebuild()
+    assert snapshots.PipelineSnapshot.objects.exists() and snapshots.flows_through() is not None
+
+    d = lambda days: (TODAY + timedelta(days=days)).strftime("%Y/%m/%d")  # noqa: E731
+    header = [
+        "商机编号",
+        "商机名称",
+        "客户名称",
+        "负责人",
+        "阶段",
+        "金额",
+        "预计成交日期",
+        "成交日期",
+        "创建日期",
+    ]
+    rows = [
+        ["Y-1", "老项目", org.account.name, "rita", "送出初步方案", "¥12万", d(20), "", d(-400)],
+        ["Y-2", "老赢单", org.account.name, "tom", "赢单", "90,000", "", d(-150), d(-500)],
+        ["Y-3", "新丢单", org.account.name, "rita", "丢单", "7000", "", d(-2), d(-60)],
+        ["Y-4", "同组", org.account.name, "rita", "送出初步方案", "¥3万", d(61), "", d(-91)],
+        ["Y-5", "今天", org.account.name, "tom", "商务谈判", "5000", d(5), "", ""],
+    ]
+    second = services.import_job_create(org.mona, kind="opportunities", upload=_csv([header, *rows]))
+    second = _go(org.mona, _go(org.mona, second, "check"), "commit")
+    assert second.status == "done" and second.counts["created"] == 5, second.error
+
+    added = _summaries()
+    assert summary.drift() == []
+    assert snapshots.drift() == {}
+    out = io.StringIO()
+    call_command("pipeline_snapshot", "--check", stdout=out)
+    assert "match the history" in out.getvalue()
+    # the same as rebuilding everything from the first imported day on
+    refresh_summaries(TODAY - timedelta(days=500))
+    rebuilt = _summaries()
+    for name in rebuilt:
+        assert added[name] == rebuilt[name], name
+    assert any(r for r in rebuilt["SnapshotDeal"]), "the snapshots hold deals"

@@ -250,7 +250,15 @@ def _state(job: ImportJob) -> dict:
         (r.entity, r.action, r.before, r.version, Opportunity.objects.filter(pk=r.object_id).values_list("external_id", flat=True).first())
         for r in ImportedRecord.objects.filter(job=job)
     )  # fmt: skip
+    from kadence.deals.models import OpportunityTask
+
+    tasks = sorted(
+        OpportunityTask.objects.filter(opportunity__external_id__gt="").values_list(
+            "opportunity__external_id", "stage_id", "code", "assignee_id", "due_on"
+        )
+    )
     return {
+        "tasks": tasks,
         "status": job.status, "error": job.error, "checked": job.checked_counts, "counts": job.counts,
         "total": job.total_rows, "bad": job.bad_rows, "problems_n": job.problem_count, "deals": deals,
         "unnamed": unnamed, "history": history, "problems": problems, "records": records,
@@ -316,9 +324,47 @@ def test_both_engines_give_the_same_deals_history_problems_counts_and_undo(exist
     sql = _through("auto", existing, settings, **options)
     assert python[0]["problems"], "the file has bad rows"
     assert python[0]["checked"].get("create"), "and good ones"
+    if len(python) > 1 and python[1].get("counts", {}).get("created"):
+        assert python[1]["tasks"], "the imported deals have their stage tasks"
     for a, b in zip(python, sql, strict=True):
         for key in a:
             if key == "deals":
                 for ext in a[key]:
                     assert a[key][ext] == b[key].get(ext), ext
             assert a[key] == b[key], key
+
+
+# --- rows written without per-row foreign-key checks -------------------------------------------------
+
+
+def test_references_checked_at_once_refuse_a_missing_parent(org):
+    """kadence.core.bulk.references_checked_at_once: rows written without PostgreSQL's per-row checks are
+    checked set-based after the block: a value not in its parent table is refused (IntegrityError, the
+    transaction rolled back); with the parent there, the row stays."""
+    from django.db import IntegrityError
+
+    from kadence.core.bulk import can_skip_key_triggers, references_checked_at_once
+    from kadence.transfer.models import ImportedRecord
+
+    table = ImportedRecord._meta.db_table
+    job = ImportJob.objects.create(kind="opportunities", created_by=org.ada, file_name="x.csv")
+
+    def write(job_id: int) -> None:
+        with connection.cursor() as cursor:
+            assert can_skip_key_triggers(cursor, [table])
+            ranges = {}
+            with references_checked_at_once(cursor, lambda: ranges):
+                cursor.execute(
+                    f"INSERT INTO {table} (job_id, entity, object_id, action, before, version) "
+                    "VALUES (%s, 'x', 1, 'created', '{}', 1) RETURNING id",
+                    [job_id],
+                )
+                pk = cursor.fetchone()[0]
+                ranges[table] = (pk, pk)
+
+    with transaction.atomic():
+        write(job.pk)
+        assert ImportedRecord.objects.filter(job=job).count() == 1
+    with pytest.raises(IntegrityError, match="not in"), transaction.atomic():
+        write(job.pk + 1000)
+    assert ImportedRecord.objects.filter(job_id=job.pk + 1000).count() == 0

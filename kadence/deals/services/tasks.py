@@ -18,7 +18,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,6 +83,55 @@ def stage_tasks_create(opp: Opportunity, stage: Stage, actor: User | None = None
         if t.code not in existing
     ]
     return OpportunityTask.objects.bulk_create(rows)
+
+
+def stage_tasks_create_many(deals: Any, written: dict[str, tuple[int, int]] | None = None) -> int:
+    """`stage_tasks_create` for many deals at once, each at the stage it is in now (a bulk load: an
+    import's new deals; `deals` is a query of their ids): the same rows (one per active StageTask of
+    the stage, none twice, to the deal-team member holding the task's role, else to the owner, due
+    `due_days` after today) written with one INSERT … SELECT. A lost deal gets none (its tasks are
+    closed). tests/deals/test_tasks.py holds the two to the same rows. Returns the number written; on
+    PostgreSQL, `written` (kadence.core.bulk.references_checked_at_once's ranges) gets the range of
+    ids written."""
+    due_days = sorted(set(StageTask.objects.filter(is_active=True).values_list("due_days", flat=True)))
+    if not due_days:
+        return 0
+    today = timezone.localdate()
+    quote = connection.ops.quote_name
+    task, opp, template = (
+        OpportunityTask._meta.db_table,
+        Opportunity._meta.db_table,
+        StageTask._meta.db_table,
+    )
+    member = OpportunityTeamMember._meta.db_table
+    due = "CASE t.due_days " + " ".join("WHEN %s THEN %s" for _d in due_days) + " END"
+    ids, id_params = Opportunity.objects.filter(pk__in=deals).values("pk").query.sql_with_params()
+    params: list[Any] = [v for d in due_days for v in (d, today + timedelta(days=d))]
+    params += [timezone.now(), Opportunity.Status.LOST, *id_params]
+    insert = f"""
+            INSERT INTO {task} (opportunity_id, stage_id, stage_task_id, code, name_zh, name_en, standard_zh,
+                                standard_en, role_id, assignee_id, due_on, completion_note, created_at, version)
+            SELECT o.id, t.stage_id, t.id, t.code, t.name_zh, t.name_en, t.standard_zh, t.standard_en, t.role_id,
+                   coalesce((SELECT m.user_id FROM {member} m WHERE m.opportunity_id = o.id AND m.role_id = t.role_id
+                             ORDER BY m.added_at, m.id LIMIT 1), o.owner_id),
+                   {due}, '', %s, 1
+            FROM {opp} o JOIN {template} t ON t.stage_id = o.stage_id AND t.is_active
+            WHERE o.status <> %s AND o.id IN ({ids})
+              AND NOT EXISTS (SELECT 1 FROM {task} x WHERE x.opportunity_id = o.id AND x.stage_id = t.stage_id
+                              AND x.code = t.code)
+            ORDER BY o.id, t.{quote("order")}, t.id
+            """  # noqa: S608 - names are ours
+    with connection.cursor() as cursor:
+        if written is None or connection.vendor != "postgresql":
+            cursor.execute(insert, params)
+            return cursor.rowcount
+        cursor.execute(
+            f"WITH ins AS ({insert} RETURNING id) SELECT min(id), max(id), count(*) FROM ins", params
+        )
+        first, last, count = cursor.fetchone()
+        if count:
+            written[task] = (first, last)
+        return count
 
 
 # --- helpers -----------------------------------------------------------------------------------------
