@@ -2,4 +2,6 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.performance.grid.api import router as grid
+
+routers: list[Router] = [grid]
