@@ -167,22 +167,49 @@ def grid_state(user: User, grid: TargetGrid) -> dict[str, Any]:
     return {"rows": rows, "unbalanced": rules.unbalanced(tree, months) if grid.additive else []}
 
 
+SHEET_KEYS = (
+    "id",
+    "version",
+    "kind",
+    "code",
+    "name",
+    "parent",
+    *(f"M{m}" for m in range(1, 13)),
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "Y",
+)
+"""The columns of the grid's sheet, by key; the import (services.grid_import) reads id, version, M1…M12."""
+
+
+def sheet_headers() -> dict[str, str]:
+    """The shown header of each sheet column, in the active language."""
+    labels = dict(period_labels())
+    return {
+        "id": _("Row id"),
+        "version": _("Version"),
+        "kind": _("Kind"),
+        "code": _("Code"),
+        "name": _("Name"),
+        "parent": _("Parent row"),
+        **{key: labels[key] for key in SHEET_KEYS[6:]},
+    }
+
+
 def grid_sheet(user: User, grid: TargetGrid) -> tuple[list[Column], list[list[Any]]]:
-    """The grid as a sheet (export; kadence.performance.grid.services.grid_import reads it back): id and
-    version (keep them), kind, code, name, parent id, M1…M12, then Q1…Q4 and the year (for reading)."""
+    """The grid as a sheet (export; kadence.performance.grid.services.grid_import reads it back): row id
+    and version (keep them), kind, code, name, parent row, M1…M12, then Q1…Q4 and the year (for reading)."""
     rows = grid_rows(user, grid)
     units, users = _names(rows)
+    headers = sheet_headers()
+    kinds: dict[str, Any] = {"id": "int", "version": "int", "parent": "int"}
     columns = [
-        Column("id", kind="int"),
-        Column("version", kind="int"),
-        Column("kind"),
-        Column("code"),
-        Column("name"),
-        Column("parent", kind="int"),
-        *(Column(f"M{m}", kind="money") for m in range(1, 13)),
-        *(Column(f"Q{q}", kind="money") for q in range(1, 5)),
-        Column("Y", kind="money"),
+        Column(headers[key], kind=kinds.get(key, "money" if key[0] in "MQY" and len(key) <= 3 else "text"))
+        for key in SHEET_KEYS
     ]
+    unit_label, seller_label = _("Unit"), _("Seller")
     lines = []
     for r in rows:
         months = [r[f] for f in MONTH_FIELDS]
@@ -191,7 +218,7 @@ def grid_sheet(user: User, grid: TargetGrid) -> tuple[list[Column], list[list[An
             [
                 r["pk"],
                 r["version"],
-                "unit" if r["unit_id"] else "seller",
+                unit_label if r["unit_id"] else seller_label,
                 code,
                 name,
                 r["parent_id"],

@@ -13,9 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes, audit_many
@@ -32,6 +33,7 @@ from kadence.core.visibility import (
 )
 from kadence.domain import grid as rules
 from kadence.performance.grid.models import MONTH_FIELDS, GridRow, TargetGrid
+from kadence.performance.grid.selectors import SHEET_KEYS, sheet_headers
 from kadence.planning.models import PeriodKind, Target
 from kadence.planning.services.targets import TargetItem, targets_set_many
 from kadence.transfer.reader import open_sheet
@@ -68,7 +70,9 @@ def _choice(value: Any, choices: Any, field: str) -> str:
 
 def _year(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        raise ValidationFailed(_("Enter a year between 2000 and 2100."), {"year": [_("2000–2100.")]})
+        raise ValidationFailed(
+            _("Enter a year between 2000 and 2100."), {"year": [_("Between 2000 and 2100.")]}
+        )
     return value
 
 
@@ -407,17 +411,28 @@ def grid_approve(user: User, grid_id: int, *, version: int) -> TargetGrid:
 # --- import ----------------------------------------------------------------------------------------
 
 
-IMPORT_HEADERS = ("id", "version", *(f"M{m}" for m in range(1, 13)))
+IMPORT_KEYS = ("id", "version", *(f"M{m}" for m in range(1, 13)))
+
+
+def _header_keys() -> dict[str, str]:
+    """Each header the export writes, in every language it is written in (and the bare keys), → its key."""
+    found = {key: key for key in SHEET_KEYS}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.update({label: key for key, label in sheet_headers().items()})
+    return found
 
 
 def grid_import(user: User, grid_id: int, handle: IO[bytes], kind: str) -> int:
-    """Apply a workbook (or CSV) exported from the grid (kadence.performance.grid.selectors.grid_sheet):
-    each line names a row (`id`) and the `version` it was exported at, with its months M1…M12; the
-    months that differ are written as edits (409 `stale` when a row moved since the export). The other
-    columns (names, quarters, year) are for reading and are ignored. Returns the rows changed."""
+    """Apply a workbook (or CSV) exported from the grid (kadence.performance.grid.selectors.grid_sheet,
+    headers in any language): each line names a row (row id) and the version it was exported at, with its
+    months M1…M12; the months that differ are written as edits (409 `stale` when a row moved since the
+    export). The other columns (names, quarters, year) are for reading and are ignored. Returns the rows
+    changed."""
     sheet = open_sheet(handle, kind)
-    index = {h: i for i, h in enumerate(sheet.headers)}
-    if missing := [h for h in IMPORT_HEADERS if h not in index]:
+    keys = _header_keys()
+    index = {keys[h]: i for i, h in enumerate(sheet.headers) if h in keys}
+    if missing := [h for h in IMPORT_KEYS if h not in index]:
         raise ValidationFailed(
             _("The file is not a target grid export: columns missing: %(cols)s")
             % {"cols": ", ".join(missing)},
