@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kadence.domain import grid
@@ -34,6 +34,7 @@ def test_spread_refuses_bad_input():
     assert grid.spread(D(5), []) == []
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(money, st.lists(weight, min_size=1, max_size=30))
 def test_spread_adds_up_exactly_and_follows_the_weights(total, weights):
     parts = grid.spread(total, weights)
@@ -79,7 +80,7 @@ def _apply(rows, node, period, amount):
         rows[node] = grid.set_period(rows[node], period, amount)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees(), edits)
 def test_any_edit_then_spread_down_balances_every_level(tree_rows, changes):
     parents, rows = tree_rows
@@ -92,7 +93,7 @@ def test_any_edit_then_spread_down_balances_every_level(tree_rows, changes):
     assert grid.period_value(rows[0], "Y") == year  # the top's figure stands
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees(), edits)
 def test_any_edit_then_roll_up_balances_every_level(tree_rows, changes):
     parents, rows = tree_rows
@@ -106,6 +107,7 @@ def test_any_edit_then_roll_up_balances_every_level(tree_rows, changes):
     assert grid.period_value(rows[0], "Y") == sum((grid.period_value(rows[n], "Y") for n in leaves), D(0))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_gaps_are_parent_minus_children(tree_rows):
     parents, rows = tree_rows

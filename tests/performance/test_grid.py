@@ -129,7 +129,7 @@ def test_setting_the_year_spreads_it_over_the_months_to_the_cent_and_spreading_d
     assert sum((rows[n].m1 for n in ("rita", "tom", "nick", "sara")), D(0)) == co.m1
     assert rows["north"].m1 == D("41666.67") and rows["south"].m1 == D("41666.67")
     assert AuditEntry.objects.filter(
-        entity="performance.gridrow", entity_id=rows["rita"].pk, field="m1"
+        entity="performance.gridrow", entity_id=rows["rita"].pk, field="months"
     ).exists()
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -229,15 +229,10 @@ def _save(
     for row in changed:
         row.version += 1
         row.updated_at = now
-    GridRow.objects.bulk_update(changed, [*MONTH_FIELDS, "version", "updated_at"], batch_size=1000)
-    audit_many(
+    _update_rows(changed, now)
+    audit_many(  # one entry per row: its twelve months before and after, as "m1 m2 … m12"
         ROW,
-        {
-            row.pk: {
-                f: (old, new) for f, old, new in zip(MONTH_FIELDS, before[row.pk], row.months, strict=True)
-            }
-            for row in changed
-        },
+        {row.pk: {"months": (_months_text(before[row.pk]), _months_text(row.months))} for row in changed},
         user,
         reason,
     )
@@ -249,6 +244,33 @@ def _save(
         grid.status = TargetGrid.Status.DRAFT
         grid.version += 1
     return len(changed)
+
+
+def _update_rows(rows: Sequence[GridRow], now: Any) -> None:
+    """Write the rows' months and versions: on PostgreSQL one UPDATE … FROM unnest(arrays) per 5,000 rows
+    (Django's bulk_update builds a CASE per field and row, seconds for a company grid); elsewhere
+    bulk_update."""
+    if connection.vendor != "postgresql":
+        GridRow.objects.bulk_update(rows, [*MONTH_FIELDS, "version", "updated_at"], batch_size=1000)
+        return
+    table = GridRow._meta.db_table
+    sets = ", ".join(f"{f} = v.{f}" for f in MONTH_FIELDS)
+    arrays = ", ".join("%s::numeric[]" for _f in MONTH_FIELDS)
+    names = ", ".join(MONTH_FIELDS)
+    sql = (
+        f"UPDATE {table} AS r SET {sets}, version = v.version, updated_at = %s "  # noqa: S608 - names are ours
+        f"FROM unnest(%s::bigint[], %s::integer[], {arrays}) AS v(id, version, {names}) WHERE r.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            params: list[Any] = [now, [r.pk for r in chunk], [r.version for r in chunk]]
+            params += [[getattr(r, f) for r in chunk] for f in MONTH_FIELDS]
+            cursor.execute(sql, params)
+
+
+def _months_text(months: Sequence[Decimal]) -> str:
+    return " ".join(format(m, "f") for m in months)
 
 
 def _stale(rows: Sequence[GridRow]) -> Conflict:

@@ -281,7 +281,7 @@ def targets_set_many(
     Target.objects.bulk_create(created, batch_size=2000)
     if created and created[0].pk is None:  # a database that does not return the keys (not ours)
         raise RuntimeError("bulk_create returned no keys")
-    for target in created:
-        audit[target.pk] = {f: (None, getattr(target, f)) for f in FIELDS}
+    for target in created:  # the amount: scope and period are the row's own and never change
+        audit[target.pk] = {"amount": (None, target.amount)}
     audit_many(ENTITY, audit, user, note or _("set from a target grid"))
     return len(created), len(changed)
