@@ -572,6 +572,12 @@ def small_demo(db):
         target_create(admin, period_kind="quarter", period_start=today, amount="30000000", unit_id=company.pk)
         rep = User.objects.get(username="rep.north1a")
         target_create(admin, period_kind="quarter", period_start=today, amount="3000000", user_id=rep.pk)
+    from kadence.performance.grid.models import TargetGrid
+    from kadence.performance.grid.services import grid_create
+
+    if not TargetGrid.objects.exists():  # the company's target grid (issue 14 §1)
+        company = OrgUnit.objects.get(kind=OrgUnit.Kind.COMPANY)
+        grid_create(admin, root_id=company.pk, year=today.year, measure="revenue")
     if not ExportJob.objects.exists():  # an export written in the background: its row and its file
         write_export(ExportJob.objects.create(created_by=admin, list_name="contacts", format="xlsx").pk)
     return SimpleNamespace(

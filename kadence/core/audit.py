@@ -43,6 +43,31 @@ def audit_changes(
     return AuditEntry.objects.bulk_create(rows)
 
 
+def audit_many(
+    entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str = ""
+) -> int:
+    """Record the changes of many records of one entity ({id: {field: (old, new)}}) in one insert —
+    for set-based writes (a target grid saves thousands of rows at once). Returns the entries written."""
+    now = timezone.now()
+    rows = [
+        AuditEntry(
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            actor=actor,
+            at=now,
+            reason=reason[:500],
+        )
+        for entity_id, fields in changes.items()
+        for field, (old, new) in fields.items()
+        if _text(old) != _text(new)
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def diff(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Pairs (current, proposed) for the fields of `values` that differ on `obj`."""
     return {f: (getattr(obj, f), v) for f, v in values.items() if _text(getattr(obj, f)) != _text(v)}

@@ -518,6 +518,48 @@ def access_target(
     return target
 
 
+# --- the target grid (issue 14 §1) ----------------------------------------------------------------
+# A grid's rows are read by whoever reads the targets of their scope: an admin all, a manager or director
+# the rows of their units and of the sellers under them (their own managed units included), a seller their
+# own row. Writes go one level lower: a lead edits the rows strictly below their managed units (the row
+# of their own unit is handed down from above), an admin every row. Approving a grid, and making one,
+# is for whoever may set the target of its root unit.
+
+
+def grid_rows_q(user: User) -> Q | None:
+    """A filter on `performance.GridRow` keeping the rows `user` may read (None: every row)."""
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return None
+    rule = Q(user_id=user.pk)
+    if scope:
+        ids = sorted(scope)
+        rule |= Q(unit_id__in=ids) | Q(user__isnull=False, under_id__in=ids)
+    return rule
+
+
+def visible_grids(user: User) -> QuerySet:
+    """The grids holding a row `user` may read."""
+    grids = _model("performance.TargetGrid").objects.all()
+    rule = grid_rows_q(user)
+    if rule is None:
+        return grids
+    rows = _model("performance.GridRow").objects.filter(rule).values("grid_id")
+    return grids.filter(pk__in=Subquery(rows))
+
+
+def can_edit_grid_row(user: User, under_id: int | None) -> bool:
+    """May `user` change a grid row that hangs under the unit `under_id` (None: the root row)?"""
+    if is_admin(user):
+        return True
+    return is_lead(user) and under_id is not None and in_scope(user, under_id)
+
+
+def can_manage_grid(user: User, root: OrgUnit) -> bool:
+    """May `user` make, spread from the top and approve a grid whose root is `root`?"""
+    return can_set_target(user, unit=root)
+
+
 # --- imports -------------------------------------------------------------------------------------
 
 

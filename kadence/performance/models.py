@@ -1,3 +1,6 @@
+"""The performance app's models, one module per part, each imported here so that Django finds them."""
+
+from kadence.performance.grid.models import GridRow, TargetGrid  # noqa: F401
 from kadence.performance.kpi.models import (  # noqa: F401
     GradeBand,
     KpiDefinition,

@@ -1,14 +1,16 @@
 from django.urls import path
 
 from kadence.performance import views
+from kadence.performance.grid.views import urlpatterns as grid
 from kadence.performance.kpi.urls import urlpatterns as kpi
 from kadence.performance.position import urls as position
 from kadence.performance.sizing import urls as sizing
 
-# each part adds its own urlpatterns here, e.g. `*grid` from kadence.performance.grid.urls
+# each part adds its own urlpatterns here
 urlpatterns = [
     path("performance/", views.hub, name="performance_hub"),
     *kpi,
     *position.urlpatterns,
     *sizing.urlpatterns,
+    *grid,
 ]

@@ -2,8 +2,9 @@
 
 from ninja import Router
 
+from kadence.performance.grid.api import router as grid
 from kadence.performance.kpi.api import router as kpi
 from kadence.performance.position.api import router as position
 from kadence.performance.sizing.api import router as sizing
 
-routers: list[Router] = [kpi, position, sizing]
+routers: list[Router] = [grid, position, kpi, sizing]

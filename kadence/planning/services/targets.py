@@ -9,14 +9,17 @@ target per scope and period (a second one is a 409 `duplicate` naming the existi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kadence.core.audit import audit_changes, diff
+from kadence.core.audit import audit_changes, audit_many, diff
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
@@ -191,3 +194,87 @@ def target_delete(user: User, target_id: int, *, version: int | None) -> None:
             raise NotFound(_("Target not found."))
         raise _stale(current, target.version)
     audit_changes(ENTITY, target.pk, {f: (getattr(target, f), None) for f in FIELDS}, user, _("deleted"))
+
+
+class TargetItem(NamedTuple):
+    """One target of a set written at once: a unit or a seller (exactly one), a period (its first day),
+    the amount."""
+
+    unit_id: int | None
+    user_id: int | None
+    period_kind: str
+    period_start: date
+    amount: Decimal
+
+
+@transaction.atomic
+def targets_set_many(
+    user: User, items: Sequence[TargetItem], *, currency: str = "CNY", note: str = ""
+) -> tuple[int, int]:
+    """Set many targets at once (an approved target grid, kadence.performance.grid): each item creates
+    its scope's target for the period or changes the amount of the one there (its version bumped),
+    set-based — a few queries whatever the number — and audited like target_create / target_update.
+    Every scope must be one `user` may set (PermissionDenied otherwise, nothing written). Returns
+    (created, changed)."""
+    currency = clean_currency(currency)
+    note = clean_text(note, "note", 500, multiline=True).strip()
+    unit_ids = sorted({i.unit_id for i in items if i.unit_id is not None})
+    user_ids = sorted({i.user_id for i in items if i.user_id is not None})
+    units = OrgUnit.objects.in_bulk(unit_ids)
+    sellers = User.objects.in_bulk(user_ids)
+    for item in items:
+        if (item.unit_id is None) == (item.user_id is None):
+            raise ValidationFailed(_("Choose either a unit or a seller."), {"unit_id": [_("Choose one.")]})
+        unit, seller = units.get(item.unit_id or 0), sellers.get(item.user_id or 0)
+        if (item.unit_id and unit is None) or (
+            item.user_id and (seller is None or not holds_personal_target(seller))
+        ):
+            raise ValidationFailed(_("Unknown unit or seller."), {"unit_id": [_("Unknown id.")]})
+        if not can_set_target(user, unit=unit, seller=seller):
+            raise PermissionDenied(_("You may not set this target."))
+        _amount(item.amount)
+    starts = sorted({i.period_start for i in items})
+    existing = {
+        (t.unit_id, t.user_id, t.period_kind, t.period_start): t
+        for t in Target.objects.select_for_update()
+        .filter(period_start__in=starts)
+        .filter(Q(unit_id__in=unit_ids) | Q(user_id__in=user_ids))
+    }
+    now = timezone.now()
+    created: list[Target] = []
+    changed: list[Target] = []
+    audit: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for item in items:
+        target = existing.get((item.unit_id, item.user_id, item.period_kind, item.period_start))
+        if target is None:
+            created.append(
+                Target(
+                    unit_id=item.unit_id,
+                    user_id=item.user_id,
+                    period_kind=item.period_kind,
+                    period_start=item.period_start,
+                    amount=item.amount,
+                    currency=currency,
+                    note=note,
+                    created_by=user,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif target.amount != item.amount or target.currency != currency:
+            audit[target.pk] = {
+                "amount": (target.amount, item.amount),
+                "currency": (target.currency, currency),
+            }
+            target.amount, target.currency = item.amount, currency
+            target.version += 1
+            target.updated_at = now
+            changed.append(target)
+    Target.objects.bulk_update(changed, ["amount", "currency", "version", "updated_at"], batch_size=1000)
+    Target.objects.bulk_create(created, batch_size=2000)
+    if created and created[0].pk is None:  # a database that does not return the keys (not ours)
+        raise RuntimeError("bulk_create returned no keys")
+    for target in created:  # the amount: scope and period are the row's own and never change
+        audit[target.pk] = {"amount": (None, target.amount)}
+    audit_many(ENTITY, audit, user, note or _("set from a target grid"))
+    return len(created), len(changed)
