@@ -95,6 +95,10 @@ SEEDED_BY_MIGRATE = frozenset(
         "rhythm_activityquota",  # rhythm: quotas (issue 13)
         "rhythm_quotasettings",
         "rhythm_cadencepolicy",  # rhythm: the 1-15-30 intervals
+        "performance_gradeband",  # performance: the five grades, the default KPIs and their first versions
+        "performance_kpidefinition",
+        "performance_kpidefinitionversion",
+        "performance_sizingassumption",  # the company's default sizing inputs
     }
 )
 
