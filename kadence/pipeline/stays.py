@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import Exists, F, Model, OuterRef, Q, Subquery
 
 from kadence.domain.survival import CENSORED, LOST, MOVED, WON
-from kadence.pipeline.bumps import bump, in_order
+from kadence.pipeline.bumps import Bump, bump, in_order
 from kadence.pipeline.expressions import EPOCH, EpochDays, epoch_days
 from kadence.pipeline.models import Opportunity, StageChange, StaySummary
 
@@ -88,13 +88,11 @@ class Tracked:
         after, began = deal_stays(self.opp_id)
         changed = after.copy()
         changed.subtract(self.before)
-        bumps = [
-            (StaySummary, dict(zip(FIELDS, key, strict=True)), 1 if n > 0 else -1, {})
-            for key, n in changed.items()
-            if n
+        bumps: list[Bump] = [
+            (StaySummary, dict(zip(FIELDS, key, strict=True)), n, {}) for key, n in changed.items() if n
         ]
-        for model, key, sign, values in in_order(bumps):
-            bump(model, key, sign, values, count=abs(changed[tuple(key.values())]))  # type: ignore[index]
+        for model, key, n, values in in_order(bumps):
+            bump(model, key, 1 if n > 0 else -1, values, count=abs(n))
         if began != self.began:
             Opportunity.objects.filter(pk=self.opp_id).update(stay_began_at=began)
         if opp is not None:
@@ -200,7 +198,7 @@ def drift() -> list[tuple[Key, int, int]]:
     stored: Counter[Key] = Counter()
     for row in StaySummary.objects.values_list(*FIELDS, "count").iterator():
         if row[7]:
-            stored[tuple(row[:7])] += row[7]  # type: ignore[index]
+            stored[tuple(row[:7])] += row[7]
     return [
         (key, stored[key], want[key]) for key in sorted(set(want) | set(stored)) if want[key] != stored[key]
     ]
