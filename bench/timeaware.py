@@ -3,11 +3,16 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kadence_bench .venv/bin/python bench/timeaware.py
 
-Times, company-wide (the first superuser's scope): (1) the aggregated stays query (cold: the grouped
-SQL; warm: from the cache), (2) the estimator (kadence.domain.survival: the state model + q for every
-open deal), (3) the Monte-Carlo of 10,000 trials over 100,000 open deals with the time-aware q, and
-(4) the whole probabilistic forecast (three models) cold and warm. Prints the figures; nothing is
-written to the database (the cache is the local-memory one of this process).
+    ... bench/timeaware.py --history   # also the stays from the history (the past dates' path)
+
+Times, company-wide (the first superuser's scope), in a fresh process: (1) the whole probabilistic
+forecast (three models) with every cache empty (cold: the inputs and four simulations) and again
+(warm); (2) its inputs alone (`forecast_inputs`: slip, open deals, stays, calibration) cold and
+warm; (3) today's stays, from the summary (kadence.pipeline.stays) and, with `--history`, from the
+grouped window pass over the history; (4) the estimator (kadence.domain.survival: the state model + q
+for 100,000 deals), (5) the Monte-Carlo of 10,000 trials over 100,000 deals with the time-aware q.
+Prints the figures; nothing is written to the database (the cache is the local-memory one of this
+process).
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from django.core.cache import cache  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from kadence.core.models import User  # noqa: E402
+from kadence.core.visibility import resolve_scope  # noqa: E402
 from kadence.domain import montecarlo as mc  # noqa: E402
 from kadence.domain import survival as sv  # noqa: E402
 from kadence.insights.selectors import timeaware  # noqa: E402
-from kadence.insights.selectors.probabilistic import probabilistic_forecast  # noqa: E402
+from kadence.insights.selectors.probabilistic import _period, forecast_inputs, probabilistic_forecast  # noqa: E402
 from kadence.planning.models import ForecastPolicy  # noqa: E402
+from kadence.planning.selectors.calibration import history_start  # noqa: E402
 
 
 def timed(label: str, func):  # type: ignore[no-untyped-def]
@@ -47,9 +54,37 @@ def timed(label: str, func):  # type: ignore[no-untyped-def]
 def main() -> None:
     today = timezone.localdate()
     policy = ForecastPolicy.current()
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     cache.clear()
-    known = timed("stays, grouped SQL (cold)", lambda: timeaware.stays(today, policy))
+    report = timed(
+        "probabilistic forecast company-wide, three models (cold: caches empty, fresh process)",
+        lambda: probabilistic_forecast(admin, as_of=today, trials=10_000),
+    )
+    timed(
+        "probabilistic forecast company-wide (warm)",
+        lambda: probabilistic_forecast(admin, as_of=today, trials=10_000),
+    )
+    print(
+        f"  {report.open_deals:,} open deals with a chance in the period; "
+        + "; ".join(
+            f"{m.model}: P10 {m.forecast.p10:,} P50 {m.forecast.p50:,} P90 {m.forecast.p90:,}"
+            for m in report.models
+        )
+    )
+    scope, period = resolve_scope(admin), _period(None, None, today)
+    cache.clear()
+    timed("forecast inputs (cold: caches empty)", lambda: forecast_inputs(scope, period, today, policy))
+    timed("forecast inputs (warm)", lambda: forecast_inputs(scope, period, today, policy))
+    cache.clear()
+    known = timed("stays from the summary (cold)", lambda: timeaware.stays(today, policy))
     timed("stays (warm, cache)", lambda: timeaware.stays(today, policy))
+    if "--history" in sys.argv:
+        since = history_start(today, policy)
+        from_history = timed(
+            "stays from the history, grouped window pass (the past dates' path)",
+            lambda: timeaware._stay_rows(today, since),
+        )
+        print(f"  same groups as the summary's: {from_history == known}")
     print(f"  {known.entries:,} stays in {len(known.count):,} groups over {len(known.states)} states")
     rng = np.random.default_rng(1)
     deals = 100_000
@@ -76,22 +111,6 @@ def main() -> None:
             f"Monte-Carlo 10,000 trials × 100,000 deals, time-aware q (run {run + 1})",
             lambda run=run: mc.revenue_forecast(cents, q, np.ones(deals), trials=10_000, seed=run + 1),
         )
-    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
-    report = timed(
-        "probabilistic forecast company-wide, three models (cold)",
-        lambda: probabilistic_forecast(admin, as_of=today, trials=10_000),
-    )
-    timed(
-        "probabilistic forecast company-wide (warm)",
-        lambda: probabilistic_forecast(admin, as_of=today, trials=10_000),
-    )
-    print(
-        f"  {report.open_deals:,} open deals; "
-        + "; ".join(
-            f"{m.model}: P10 {m.forecast.p10:,} P50 {m.forecast.p50:,} P90 {m.forecast.p90:,}"
-            for m in report.models
-        )
-    )
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

@@ -111,8 +111,11 @@ OPPORTUNITY_FIELDS = [
     "stall_next_step_on",
     "stall_next_step_at",
     "stall_close_pushes",
+    # when the deal's current stay began (kadence.pipeline.stays): written empty, the rebuild of the
+    # summaries after the load (loader.rebuild_summaries) sets every row's from the history
+    "stay_began_at",
 ]
-STALL_COLUMNS = 4  # the last four
+STALL_COLUMNS = 5  # the last five: the stall summary and the start of the stay
 STAGE_CHANGE_FIELDS = [
     "id",
     "opportunity_id",
@@ -421,7 +424,7 @@ def write_opportunity(
     missing = len(TABLE_FIELDS[Opportunity]) - STALL_COLUMNS - len(row)
     if missing > 0:
         row = row + TRAILING_DEFAULTS[Opportunity][-missing:]
-    writer.add(Opportunity, (*row, last_customer_activity(activities), None, None, 0))
+    writer.add(Opportunity, (*row, last_customer_activity(activities), None, None, 0, None))
     first = writer.ids(StageChange, len(life.history))
     owner_id, team_id = life.opportunity[2], life.opportunity[3]
     for offset, row in enumerate(life.history):

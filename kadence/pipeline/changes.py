@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from django.utils import timezone
 
 from kadence.core.models import User
-from kadence.pipeline import snapshots, summary
+from kadence.pipeline import snapshots, stays, summary
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, Stage, StageChange
 
 Service = TypeVar("Service", bound=Callable[..., Any])
@@ -61,7 +61,12 @@ def write(
     overridden_criteria: list[dict[str, Any]] | None = None,
 ) -> StageChange:
     """One history row: `kind` from (`from_stage`, `from_level`) to the deal as `opp` holds it now.
-    A transition also counts in the stage flows (kadence.pipeline.summary.flow_add)."""
+    A transition also counts in the stage flows (kadence.pipeline.summary.flow_add); a row that may
+    begin or end a stay moves the deal's stays (kadence.pipeline.stays) and its `stay_began_at`."""
+    same_level = kind != StageChange.Kind.UPDATED or (
+        from_level is not None and from_level.pk == opp.level_id
+    )
+    tracked = None if same_level and kind not in stays.ENTERING + stays.CLOSING else stays.Tracked(opp.pk)
     change = StageChange.objects.create(
         opportunity=opp,
         kind=kind,
@@ -88,6 +93,8 @@ def write(
         overridden=overridden,
         overridden_criteria=overridden_criteria or [],
     )
+    if tracked is not None:
+        tracked.commit(opp)
     if kind in StageChange.TRANSITIONS:
         summary.flow_add(change, opp.owner_id, opp.team_id, opp.created_at)
     if timezone.localtime(change.changed_at).date() < timezone.localdate():

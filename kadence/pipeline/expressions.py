@@ -134,10 +134,15 @@ class DayNumber(Func):
 
 class EpochDays(DayNumber):
     """The local day number (days since 1970-01-01 in settings.TIME_ZONE, the calendar the users and
-    `as_of` live in) of a datetime column: the same number as kadence.pipeline.summary.epoch_days."""
+    `as_of` live in) of a datetime column: the same number as epoch_days."""
 
     def __init__(self, expression: Any, **extra: Any) -> None:
         super().__init__(TruncDate(expression, tzinfo=timezone.get_default_timezone()), **extra)
+
+
+def epoch_days(moment: datetime) -> int:
+    """The local day number of `moment`, as EpochDays counts in SQL."""
+    return (timezone.localtime(moment, timezone.get_default_timezone()).date() - EPOCH).days
 
 
 def day_number(day: date) -> int:

@@ -337,6 +337,10 @@ class Opportunity(models.Model):
     stall_next_step_on = models.DateField(null=True, blank=True, editable=False)
     stall_next_step_at = models.DateTimeField(null=True, blank=True, editable=False)
     stall_close_pushes = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The moment of the deal's latest history row that began a stay in a (stage, level) — a stage entry
+    # or a level change inside the stage (kadence.pipeline.stays); None when its history has none (a
+    # bulk load). Kept by the history writer (kadence.pipeline.changes.write) and summary.rebuild.
+    stay_began_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")
@@ -597,6 +601,39 @@ class MonthEndPipeline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month_end}/{self.team_id}/{self.stage_id}: {self.count}"
+
+
+class StaySummary(models.Model):
+    """The stays of the deals in their (stage, level) states (kadence.pipeline.stays), counted: an
+    exact, incrementally maintained summary of the history's rows that begin a stay (a stage entry, a
+    level change inside the stage) or close a deal (won, lost), for the time-aware forecast
+    (kadence.insights.selectors.timeaware). A stay still open (`outcome` censored) counts under the
+    local day number it began (`began`, `days` 0); an ended one under the day number of the first day
+    of the month it began, with its length in days, its outcome (won, lost, moved) and, when moved,
+    the state it moved to (`to_stage_id`, `to_level_id`; 0 otherwise). The history writer keeps it
+    (kadence.pipeline.changes.write), `summary.rebuild` recomputes it."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey(ProbabilityLevel, on_delete=models.CASCADE, related_name="+")
+    outcome = models.PositiveSmallIntegerField()
+    began = models.IntegerField()
+    days = models.IntegerField()
+    to_stage_id = models.IntegerField(default=0)
+    to_level_id = models.IntegerField(default=0)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stay summary")
+        verbose_name_plural = _("stay summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["began", "stage", "level", "outcome", "days", "to_stage_id", "to_level_id"],
+                name="stay_summary_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.level_id} from {self.began}: {self.outcome} after {self.days}"
 
 
 class MonthEndBuilt(models.Model):

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kadence.pipeline import gates, summary
+from kadence.pipeline import gates, stays, summary
 from kadence.pipeline.models import Opportunity
 
 FIX = "kadence_relevel"
@@ -51,6 +51,16 @@ WHERE o.id = f.opportunity_id
 
 
 @transaction.atomic
+def _has_stays(get_model: Callable[[str, str], Any] | None) -> bool:
+    if get_model is None:
+        return True
+    try:
+        get_model("pipeline", "StaySummary")
+    except LookupError:
+        return False
+    return True
+
+
 def relevel_open(
     reason: str,
     *,
@@ -60,7 +70,7 @@ def relevel_open(
 ) -> int:
     """Set every open deal's level, probability and staging flag to what its checkpoints verify now;
     returns how many deals changed (level, probability or flag). A changed level writes an `updated`
-    history row at `at` (default: now) with `reason`; the open pipeline's summary is then rebuilt
+    history row at `at` (default: now) with `reason`; the open pipeline's summary and the stays are then rebuilt
     (`get_model`: a migration's apps.get_model, see summary.rebuild)."""
     at = at or timezone.now()
     quote = connection.ops.quote_name
@@ -97,4 +107,6 @@ def relevel_open(
         cursor.execute(f"DROP TABLE {quote(FIX)}")
     if changed:
         summary.rebuild_pipeline_totals(get_model)
+        if _has_stays(get_model):  # the stays the new rows begin (an older migration: 0028 fills them)
+            stays.rebuild(get_model)
     return changed

@@ -37,11 +37,11 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kadence.domain.funnel import weighted_amount
-from kadence.pipeline import month_ends
+from kadence.pipeline import month_ends, stays
 from kadence.pipeline.bumps import add_rows
 from kadence.pipeline.bumps import bump as _bump
 from kadence.pipeline.bumps import in_order as _in_order
-from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays, holder
+from kadence.pipeline.expressions import WEIGHTED, EpochDays, epoch_days, holder
 from kadence.pipeline.models import (
     MonthEndPipeline,
     Opportunity,
@@ -54,11 +54,6 @@ from kadence.pipeline.models import (
 Service = TypeVar("Service", bound=Callable[..., Any])
 TRANSITIONS = StageChange.TRANSITIONS  # the history rows StageFlow counts (not changes inside a stage)
 ZERO = Decimal(0)
-
-
-def epoch_days(moment: datetime) -> int:
-    """The local day number of `moment` (see kadence.pipeline.expressions.EpochDays)."""
-    return (timezone.localtime(moment, timezone.get_default_timezone()).date() - EPOCH).days
 
 
 def month_of(moment: datetime | date) -> date:
@@ -403,8 +398,10 @@ def rebuild(get_model: Callable[[str, str], Any] | None = None) -> tuple[int, in
         models[name].objects.all().delete()
     for name, rows in expected_rows(get_model).items():
         models[name].objects.bulk_create(rows, batch_size=5000)
-    if get_model is None:  # the live models: the month-end pipeline too (its migration fills it itself)
+    if get_model is None:  # the live models: the month-end pipeline and the stays too (their
+        # migrations fill them themselves)
         month_ends.rebuild()
+        stays.rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE pipeline_pipelinetotal")
@@ -492,6 +489,18 @@ def drift() -> list[Drift]:
         for key in sorted(set(expected) | set(stored), key=lambda k: tuple(str(v) for v in k)):
             if expected.get(key) != stored.get(key):
                 found.append(Drift(name, key, stored.get(key), expected.get(key)))
+    for key, stored_count, expected_count in stays.drift():
+        found.append(
+            Drift(
+                "StaySummary",
+                key,
+                {"count": stored_count} if stored_count else None,
+                {"count": expected_count} if expected_count else None,
+            )
+        )
+    wrong = stays.began_drift()
+    if wrong:
+        found.append(Drift("Opportunity.stay_began_at", (), {"deals differing": wrong}, None))
     return found
 
 

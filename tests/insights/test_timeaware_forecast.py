@@ -22,6 +22,7 @@ from kadence.insights.selectors import probabilistic
 from kadence.insights.selectors.backtest import MODELS, backtest, past_periods
 from kadence.insights.selectors.probabilistic import MODELS as MC_MODELS
 from kadence.insights.selectors.probabilistic import forecast_inputs, probabilistic_forecast
+from kadence.pipeline import stays as kept_stays
 from kadence.pipeline.models import Opportunity, StageChange
 from kadence.pipeline.month_ends import end_of
 from kadence.planning.models import ForecastPolicy
@@ -60,6 +61,7 @@ def _rolled_back_with_history(day) -> None:
             # closed on the day its win was recorded (the fixture's rule), not on a later row's day
             Opportunity.objects.filter(pk=opp.pk).update(closed_on=timezone.localtime(won.changed_at).date())
     StageChange.objects.filter(changed_at__gte=end).delete()
+    kept_stays.rebuild()  # what the history writer kept from the rows then: each deal's stay_began_at
 
 
 def _snapshot(inputs) -> tuple:
@@ -251,6 +253,7 @@ def test_stays_are_the_history_counted_by_hand(history, days_back):  # noqa: F81
     row.pk, row.kind, row.from_level_id, row.to_level = None, "updated", row.to_level_id, other
     row.changed_at += timedelta(minutes=1)
     row.save()
+    kept_stays.rebuild()  # written outside the history writer
     start = timezone.make_aware(
         timezone.datetime.combine(history_start(day, policy), timezone.datetime.min.time())
     )

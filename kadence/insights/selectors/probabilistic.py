@@ -338,7 +338,8 @@ def is_past(as_of: date) -> bool:
 def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
     """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
     (id, amount in cents, template id, level id, expected close date as a day number, stage id, the day
-    its stay in its stage and level began: timeaware.stay_started), as integers. At a past as_of: the
+    its stay in its stage and level began: timeaware.stay_started, today the deal's stay_began_at), as
+    integers. At a past as_of: the
     pipeline as it stood at its end."""
     if as_of > period.end:
         return np.zeros((0, COLUMNS), dtype=np.int64)
@@ -373,7 +374,8 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
         .annotate(
             cents=Cast(Round(F("amount") * 100), BigIntegerField()),
             day=DayNumber("expected_close_date"),
-            entered=Coalesce(stay_started(), EpochDays("stage_entered_at")),
+            # the day its stay began, kept on the deal (kadence.pipeline.stays): no history lookup
+            entered=Coalesce(EpochDays("stay_began_at"), EpochDays("stage_entered_at")),
         )
         .values_list("pk", "cents", "template_id", "level_id", "day", "stage_id", "entered")
     )

@@ -6,9 +6,14 @@ one at any date, as they were known at `as_of`:
   kadence.pipeline's TRANSITIONS other than won / lost) or changes its level inside the stage (an
   `updated` row whose level differs from the one before), and ends with the deal's next such row
   (moved, to that row's state), its closing (won or lost) or as_of (censored), after so many days.
-  Loaded aggregated, one grouped query: (stage, level, outcome, days, next stage, next level) →
-  count; a few thousand rows whatever the number of deals. Kept in the cache until the history grows.
-  A deal open at as_of is in the state of its row in force then, `stay_started` days into its stay.
+  Loaded aggregated: (stage, level, outcome, days, next stage, next level) → count; a few thousand
+  rows whatever the number of deals. For today (or a later as_of) they are read from the maintained
+  summary (kadence.pipeline.stays, StaySummary: the window starts on the first of a month, the
+  summary counts ended stays by the month they began and open ones by their day), a grouped read of
+  its rows from the window's start; for a past as_of, from the history up to its end (one grouped
+  query over the window's rows: the summary does not know which stays had ended by then). Kept in the
+  cache until the history grows. A deal open at as_of is in the state of its row in force then,
+  `stay_started` days into its stay (today: the deal's maintained `stay_began_at`).
 - **calibrated probabilities**: the observed win rate of each level counted from the deals closed in
   the history window ending at as_of (kadence.planning.selectors.calibration.calibration_counts),
   where the level has the policy's minimum of outcomes; the configured probability otherwise. For
@@ -23,21 +28,21 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kadence.core.caching import cached
 from kadence.domain import calibration as cal
 from kadence.domain import survival as sv
 from kadence.pipeline.expressions import EpochDays, day_number
-from kadence.pipeline.models import ProbabilityLevel, StageChange
+from kadence.pipeline.models import ProbabilityLevel, StageChange, StaySummary
 from kadence.pipeline.month_ends import end_of
+from kadence.pipeline.stays import CLOSING, ENTERING, starts_stay
 from kadence.planning.models import Calibration, ForecastPolicy
 from kadence.planning.selectors.calibration import LEVEL, calibration_counts, history_start
 
 CACHE_SECONDS = 24 * 3600
-ENTERING = tuple(k for k in StageChange.TRANSITIONS if k not in (StageChange.Kind.WON, StageChange.Kind.LOST))
-CLOSING = (StageChange.Kind.WON, StageChange.Kind.LOST)
+__all__ = ["CLOSING", "ENTERING", "Stays", "calibrated_at", "starts_stay", "stay_started", "stays"]
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,6 @@ def _index_of(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return np.where(known[index] == keys, index, -1).astype(np.int64)
 
 
-def starts_stay() -> Q:
-    """The history rows that begin a stay: a stage entry, or a change of level inside the stage."""
-    return Q(kind__in=ENTERING) | (Q(kind=StageChange.Kind.UPDATED) & ~Q(from_level=F("to_level")))
-
-
 def stay_started(end: datetime | None = None) -> Subquery:
     """The local day number of the row that began the stay of the deal (OuterRef opportunity_id, or pk
     when `end` is None: today's deal) in force at `end` (None: now)."""
@@ -134,12 +134,30 @@ def _stay_rows(as_of: date, since: date) -> Stays:
         f"SELECT e.kind, e.to_stage_id, e.to_level_id, e.day, LEAD(e.kind) {order} AS nkind, "
         f"LEAD(e.to_stage_id) {order} AS nstage, LEAD(e.to_level_id) {order} AS nlevel, "
         f"LEAD(e.day) {order} AS nday FROM ({sql}) e) v "
-        "WHERE v.kind NOT IN (%s, %s) GROUP BY 1, 2, 3, 4, 5, 6"
+        "WHERE v.kind NOT IN (%s, %s) GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
     )
     won, lost = str(StageChange.Kind.WON), str(StageChange.Kind.LOST)
     with connection.cursor() as cursor:
         cursor.execute(grouped, (won, lost, day_number(as_of), won, lost, won, lost, *params, won, lost))
-        rows = [tuple(int(v) for v in row) for row in cursor.fetchall()]
+        return _as_stays([tuple(int(v) for v in row) for row in cursor.fetchall()])
+
+
+def _summary_rows(as_of: date, since: date) -> Stays:
+    """The same groups as _stay_rows for today or a later as_of, from StaySummary: the stays that
+    began on or after `since` (the first of a month), an open one `as_of − began` days long."""
+    table = StaySummary._meta.db_table
+    grouped = (
+        f"SELECT stage_id, level_id, outcome, CASE WHEN outcome = {sv.CENSORED} THEN %s - began ELSE days END, "
+        f"CASE WHEN outcome = {sv.MOVED} THEN to_stage_id ELSE -1 END, "
+        f"CASE WHEN outcome = {sv.MOVED} THEN to_level_id ELSE -1 END, SUM(count) FROM {table} "
+        "WHERE began >= %s GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(count) <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, (day_number(as_of), day_number(since)))
+        return _as_stays([tuple(int(v) for v in row) for row in cursor.fetchall()])
+
+
+def _as_stays(rows: list[tuple[int, ...]]) -> Stays:
     moved = [r for r in rows if r[2] == sv.MOVED]
     states = tuple(sorted({(r[0], r[1]) for r in rows} | {(r[4], r[5]) for r in moved}))
     index = {pair: i for i, pair in enumerate(states)}
@@ -171,9 +189,10 @@ def stays(as_of: date, policy: ForecastPolicy) -> Stays:
     """The stays known at the end of `as_of` (see the module docstring), cached (_mark_for)."""
     since = history_start(as_of, policy)
     key = f"kadence:stays:{as_of.isoformat()}:{since.isoformat()}:{_mark_for(as_of)}"
+    summarised = as_of >= timezone.localdate() and since.day == 1
     return cached(
         key,
-        lambda: _stay_rows(as_of, since),
+        lambda: _summary_rows(as_of, since) if summarised else _stay_rows(as_of, since),
         CACHE_SECONDS,
         valid=lambda found: isinstance(found, Stays),
     )

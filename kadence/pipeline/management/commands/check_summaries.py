@@ -1,4 +1,5 @@
-"""kadence check_summaries: recompute the report summary tables (PipelineTotal, WonTotal, StageFlow)
+"""kadence check_summaries: recompute the report summary tables (PipelineTotal, WonTotal, StageFlow,
+StaySummary and each deal's stay_began_at)
 in memory from the opportunities and their stage history, and report every key whose stored row
 differs (nothing is written). Exit status 1 on drift, so cron or monitoring can alert; then run
 `kadence rebuild_summaries` and look for the write that bypassed the services."""

@@ -1,4 +1,4 @@
-"""kadence rebuild_summaries: recompute the report summary tables (PipelineTotal, StageFlow) from the
+"""kadence rebuild_summaries: recompute the report summary tables (PipelineTotal, StageFlow, the stays) from the
 opportunities and their stage history. The services keep them exact as they write; run this after
 loading data in bulk outside the services, or to check (it prints the row counts)."""
 
