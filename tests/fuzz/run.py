@@ -133,6 +133,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="Logs and reports (default: a temporary one)."
     )
+    parser.add_argument(
+        "--include-path-regex",
+        default=None,
+        help="Fuzz only the operations whose path matches (a quick look).",
+    )
     parser.add_argument("--force", action="store_true", help="Recreate a database whose name lacks 'fuzz'.")
     parser.add_argument("--keep-database", action="store_true", help="Leave the scratch database for a look.")
     return parser.parse_args()
@@ -380,6 +385,8 @@ def main() -> int:
                 "--report-dir",
                 str(work / persona),
             ]
+            if args.include_path_regex:
+                command += ["--include-path-regex", args.include_path_regex]
             shown = " ".join(c if "Bearer" not in c else "'Authorization: Bearer …'" for c in command[1:])
             print(f"== fuzz as {persona}: schemathesis {shown}")
             output = (work / f"{persona}.out").open("w")
