@@ -39,7 +39,7 @@ from kadence.deals.services.tasks import stage_tasks_create_many
 from kadence.domain.cells import CellError, header_key, parse_amount, parse_date
 from kadence.domain.forecast import BOOKED, OMITTED
 from kadence.domain.imports import synthesise_history
-from kadence.pipeline import month_ends, snapshots, summary
+from kadence.pipeline import month_ends, snapshots, stays, summary
 from kadence.pipeline import services as opportunity_services
 from kadence.pipeline.ladder import lowest_open_level, stage_entry_levels
 from kadence.pipeline.models import (
@@ -1028,6 +1028,7 @@ def imported_deals_added(job: ImportJob, since: date | None, *, tasks: bool = Tr
         job=job, entity=OpportunityImport.entity, action=ImportedRecord.Action.CREATED
     ).values("object_id")
     summary.add_deals(deals)
+    stays.add_deals(deals)
     month_ends.add_deals(deals)
     if since is not None:
         snapshots.add_deals(deals, since)

@@ -395,7 +395,7 @@ def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, setti
     set-based) are what rebuilding them all gives, and the snapshot check finds nothing."""
     from django.core.management import call_command
 
-    from kadence.pipeline import month_ends, snapshots
+    from kadence.pipeline import month_ends, snapshots, stays
     from kadence.transfer.importer import refresh_summaries
 
     settings.KADENCE_IMPORT_ENGINE = engine
@@ -431,7 +431,8 @@ def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, setti
     assert second.status == "done" and second.counts["created"] == 5, second.error
 
     added = _summaries()
-    assert summary.drift() == []
+    assert summary.drift() == []  # the stay summary included
+    assert stays.drift() == [] and stays.began_drift() == 0
     assert snapshots.drift() == {}
     out = io.StringIO()
     call_command("pipeline_snapshot", "--check", stdout=out)
