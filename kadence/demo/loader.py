@@ -24,6 +24,7 @@ from kadence.demo.deal_control import (
     write_control,
 )
 from kadence.demo.imports import load_demo_imports
+from kadence.demo.performance import load_demo_performance
 from kadence.demo.planning import load_planning
 from kadence.demo.rhythm_cadence import load_demo_cadence
 from kadence.demo.rhythm_pack import load_demo_rhythm_pack
@@ -122,6 +123,7 @@ def load_demo_company(
     counts["rhythm_packaction"] = load_demo_rhythm_pack()
     counts["rhythm_cadence"] = load_demo_cadence(seed, today)
     counts["rhythm_weeklyplan"] = load_demo_plans(seed, today)
+    counts.update(load_demo_performance(today))
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts

@@ -833,3 +833,18 @@ def test_the_demo_gives_activity_quotas_something_to_show(demo_today):
     assert 0 < totals["effective_visits"].pct < 100
     assert totals["effective_calls"].actual > 0 and totals["important_visits"].actual > 0
     assert len(report.teams) > 1 and report.regions
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_targets_and_performance_something_to_show(demo_today):
+    """Issue 14: the demo has this year's company target grid, balanced and started from the targets set,
+    and scored KPI cards for the past months and quarters with more than one grade among them."""
+    from kadence.performance.grid.models import GridRow, TargetGrid
+    from kadence.performance.kpi.models import Scorecard
+
+    grid = TargetGrid.objects.get()
+    assert grid.year == timezone.localdate().year and GridRow.objects.filter(grid=grid).count() > 10
+    cards = Scorecard.objects.filter(total__isnull=False)
+    assert cards.filter(period_kind="month").values("period_start").distinct().count() == 12
+    assert cards.filter(period_kind="quarter").values("period_start").distinct().count() == 4
+    assert cards.values("grade").distinct().count() > 1
