@@ -26,6 +26,7 @@ from kadence.core.schemas import Clean, Day, ErrorOut, Id, IdPath, In, Money, Pa
 from kadence.performance.kpi import selectors, services
 from kadence.performance.kpi.leaderboard import performance_board
 from kadence.performance.kpi.models import Curve, KpiDefinition, KpiMetric
+from kadence.rhythm.quotas.api import board_out
 
 router = Router(tags=["performance: KPI scorecards"])
 
@@ -438,26 +439,4 @@ def leaderboard(request: ApiRequest, query: Query[BoardQuery]) -> dict[str, Any]
         sort=query.sort,
     )
 
-    def row(r: Any) -> dict[str, Any]:
-        return {
-            "name": r.label,
-            "user_id": r.user.pk if r.user else None,
-            "unit_id": r.unit.pk if r.unit else None,
-            "reps": r.reps,
-            "values": r.values,
-        }
-
-    return {
-        "period": board.period.kind,
-        "label": board.period.label,
-        "start": board.period.start,
-        "end": board.period.end,
-        "scope": str(board.scope.label),
-        "sort": board.sort,
-        "columns": [
-            {"key": c.key, "label": str(c.label), "definition": str(c.definition), "kind": c.kind}
-            for c in board.columns
-        ],
-        "reps": [row(r) for r in board.reps],
-        "teams": [row(t) for t in board.teams],
-    }
+    return board_out(board)

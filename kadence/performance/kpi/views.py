@@ -35,6 +35,7 @@ from kadence.performance.kpi import selectors, services
 from kadence.performance.kpi.leaderboard import performance_board
 from kadence.performance.kpi.models import Scorecard, ScoringPeriod
 from kadence.rhythm.quotas.effort import EffortBoard
+from kadence.rhythm.quotas.views import effort_export
 
 HISTORY = 8
 
@@ -318,35 +319,7 @@ def inputs_page(request: PageRequest) -> HttpResponse:
 
 
 def board_export(board: EffortBoard, fmt: str) -> HttpResponse:
-    columns: list[Column | str] = [
-        Column(str(c.label), kind="rate" if c.kind == "percent" else "money" if c.kind == "money" else "int")
-        for c in board.columns
-    ]
-
-    def cells(row: Any) -> list[Any]:
-        return [_rate(row.values[c.key]) if c.kind == "percent" else row.values[c.key] for c in board.columns]
-
-    return report_response(
-        fmt,
-        f"leaderboard-{board.period.label}",
-        [
-            (
-                _("Sellers"),
-                [_("Seller"), _("Team"), *columns],
-                [[r.label, r.unit.name if r.unit else "", *cells(r)] for r in board.reps],
-            ),
-            (
-                _("Teams"),
-                [_("Team"), Column(_("Sellers"), kind="int"), *columns],
-                [[t.label, t.reps, *cells(t)] for t in board.teams],
-            ),
-            (
-                _("Definitions"),
-                [_("Column"), Column(_("Definition"), width=60)],
-                [[str(c.label), str(c.definition)] for c in board.columns],
-            ),
-        ],
-    )
+    return effort_export(board, fmt, name="leaderboard", people=_("Sellers"), person=_("Seller"))
 
 
 @login_required

@@ -306,6 +306,12 @@ def effort(request: ApiRequest, query: Query[RhythmEffortQuery]) -> dict[str, An
         sort=query.sort,
     )
 
+    return board_out(board)
+
+
+def board_out(board: Any) -> dict[str, Any]:
+    """A leaderboard as the API answers it (the effort leaderboard's and the performance leaderboard's)."""
+
     def row(r: Any) -> dict[str, Any]:
         return {
             "name": r.label,

@@ -181,26 +181,29 @@ def quotas_page(request: PageRequest) -> HttpResponse:
 # --- effort ----------------------------------------------------------------------------------------
 
 
-def effort_export(board: EffortBoard, fmt: str) -> HttpResponse:
-    columns: list[Column | str] = [
-        Column(str(c.label), kind="rate" if c.kind == "percent" else "int") for c in board.columns
-    ]
+def effort_export(
+    board: EffortBoard, fmt: str, *, name: str = "effort", people: Any = None, person: Any = None
+) -> HttpResponse:
+    """A leaderboard as xlsx / CSV: the people, the teams and the columns' definitions (the effort
+    leaderboard's, and the performance leaderboard's with its own name and words for the people)."""
+    kinds = {"percent": "rate", "money": "money"}
+    columns: list[Column | str] = [Column(str(c.label), kind=kinds.get(c.kind, "int")) for c in board.columns]
 
     def cells(row: Any) -> list[Any]:
         return [_rate(row.values[c.key]) if c.kind == "percent" else row.values[c.key] for c in board.columns]
 
     return report_response(
         fmt,
-        f"effort-{board.period.label}",
+        f"{name}-{board.period.label}",
         [
             (
-                _("Reps"),
-                [_("Rep"), _("Team"), *columns],
+                people or _("Reps"),
+                [person or _("Rep"), _("Team"), *columns],
                 [[r.label, r.unit.name if r.unit else "", *cells(r)] for r in board.reps],
             ),
             (
                 _("Teams"),
-                [_("Team"), Column(_("Reps"), kind="int"), *columns],
+                [_("Team"), Column(people or _("Reps"), kind="int"), *columns],
                 [[t.label, t.reps, *cells(t)] for t in board.teams],
             ),
             (
