@@ -25,31 +25,14 @@ def audit_changes(
     entity: str, entity_id: int, changes: dict[str, tuple[Any, Any]], actor: User | None, reason: str = ""
 ) -> list[AuditEntry]:
     """Record `changes` ({field: (old, new)}); unchanged pairs are skipped."""
-    now = timezone.now()
-    rows = [
-        AuditEntry(
-            entity=entity,
-            entity_id=entity_id,
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-            actor=actor,
-            at=now,
-            reason=reason[:500],
-        )
-        for field, (old, new) in changes.items()
-        if _text(old) != _text(new)
-    ]
-    return AuditEntry.objects.bulk_create(rows)
+    return AuditEntry.objects.bulk_create(_entries(entity, {entity_id: changes}, actor, reason))
 
 
-def audit_many(
-    entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str = ""
-) -> int:
-    """Record the changes of many records of one entity ({id: {field: (old, new)}}) in one insert —
-    for set-based writes (a target grid saves thousands of rows at once). Returns the entries written."""
+def _entries(
+    entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str
+) -> list[AuditEntry]:
     now = timezone.now()
-    rows = [
+    return [
         AuditEntry(
             entity=entity,
             entity_id=entity_id,
@@ -64,6 +47,14 @@ def audit_many(
         for field, (old, new) in fields.items()
         if _text(old) != _text(new)
     ]
+
+
+def audit_many(
+    entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str = ""
+) -> int:
+    """Record the changes of many records of one entity ({id: {field: (old, new)}}) in one insert —
+    for set-based writes (a target grid saves thousands of rows at once). Returns the entries written."""
+    rows = _entries(entity, changes, actor, reason)
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
