@@ -287,14 +287,17 @@ def rebuild_pipeline_totals(get_model: Callable[[str, str], Any] | None = None) 
     open deals' levels, stages or amounts that wrote no transition (StageFlow counts transitions,
     WonTotal won deals: neither moves). Returns its row count."""
     models = _models(get_model)
-    models["PipelineTotal"].objects.all().delete()
-    models["PipelineTotal"].objects.bulk_create(
-        _pipeline_totals(models["Opportunity"], models["PipelineTotal"]), batch_size=5000
-    )
+    return _replace(models["PipelineTotal"], _pipeline_totals(models["Opportunity"], models["PipelineTotal"]))
+
+
+def _replace(model: Any, rows: list[Model]) -> int:
+    """Replace every row of the summary `model` with `rows`; its new row count."""
+    model.objects.all().delete()
+    model.objects.bulk_create(rows, batch_size=5000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE pipeline_pipelinetotal")
-    return models["PipelineTotal"].objects.count()
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return int(model.objects.count())
 
 
 def _stage_flows(stage_change: Any, stage_flow: Any, changes: Any = None) -> list[Model]:
@@ -415,14 +418,7 @@ def rebuild_stage_flows(get_model: Callable[[str, str], Any] | None = None) -> i
     """Recompute StageFlow alone (after its key changed to the owner and team of each transition's
     moment: migration 0028); returns its row count."""
     models = _models(get_model)
-    models["StageFlow"].objects.all().delete()
-    models["StageFlow"].objects.bulk_create(
-        _stage_flows(models["StageChange"], models["StageFlow"]), batch_size=5000
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE pipeline_stageflow")
-    return models["StageFlow"].objects.count()
+    return _replace(models["StageFlow"], _stage_flows(models["StageChange"], models["StageFlow"]))
 
 
 def add_deals(deals: Any) -> None:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from kadence.core.errors import ValidationFailed
 from kadence.core.export import Column, report_format, report_response
+from kadence.core.export import Kind as ColumnKind
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_date_param
 from kadence.core.visibility import can_configure_quotas, scope_choices
@@ -186,7 +187,7 @@ def effort_export(
 ) -> HttpResponse:
     """A leaderboard as xlsx / CSV: the people, the teams and the columns' definitions (the effort
     leaderboard's, and the performance leaderboard's with its own name and words for the people)."""
-    kinds = {"percent": "rate", "money": "money"}
+    kinds: dict[str, ColumnKind] = {"percent": "rate", "money": "money"}
     columns: list[Column | str] = [Column(str(c.label), kind=kinds.get(c.kind, "int")) for c in board.columns]
 
     def cells(row: Any) -> list[Any]:
