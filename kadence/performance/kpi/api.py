@@ -154,7 +154,7 @@ class DefinitionOut(Schema):
     version: int
 
 
-class BandOut(Schema):
+class GradeBandOut(Schema):
     code: str
     name: str
     min_score: Decimal
@@ -168,7 +168,7 @@ class MetricOut(Schema):
 
 class DefinitionsOut(Schema):
     items: list[DefinitionOut]
-    grades: list[BandOut]
+    grades: list[GradeBandOut]
     metrics: list[MetricOut]
 
 
