@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kadence.deals.services.expenses import expense_log
 from kadence.domain.periods import period_containing
-from kadence.pipeline import services
+from kadence.pipeline import services, stays
 from kadence.pipeline.models import Opportunity, StageChange
 from kadence.planning.models import Target
 from kadence.planning.services.forecast import forecast_submit
@@ -26,6 +26,7 @@ def rita_week(org) -> SimpleNamespace:
     today = timezone.localdate()
     quarter = period_containing("quarter", today)
     StageChange.objects.filter(opportunity=org.opp).update(changed_at=timezone.now() - timedelta(days=10))
+    stays.rebuild()  # the history was rewritten behind the services: its stays are counted again
     stages = list(org.opp.template.stages.order_by("order"))
     services.opportunity_move_stage(
         org.rita, org.opp.pk, stage_id=stages[1].pk, version=opp_version(org.opp.pk)
