@@ -202,16 +202,17 @@ def _deals_file(org, xlsx: bool = False):
 
 def _state(job: ImportJob) -> dict:
     job.refresh_from_db()
-    deals = {}
+    deals: dict[str, list] = {}  # "create anyway" leaves two deals with one external id: both, in a set order
     for opp in Opportunity.objects.exclude(external_id="").order_by("external_id"):
-        deals[opp.external_id] = (
+        deals.setdefault(opp.external_id, []).append((
             opp.name, opp.account_id, opp.owner_id, opp.team_id, opp.stage_id, opp.level_id,
             opp.probability, opp.amount, opp.currency, opp.expected_close_date, opp.forecast_category,
             opp.status, opp.loss_reason_id, opp.winning_competitor_id, opp.closed_on, opp.description,
             opp.stage_entered_at, opp.created_at, opp.version,
             sorted(opp.product_lines.values_list("pk", flat=True)),
             sorted(opp.competitors.values_list("pk", flat=True)),
-        )  # fmt: skip
+        ))  # fmt: skip
+    deals = {ext: sorted(found, key=repr) for ext, found in deals.items()}
     unnamed = sorted(
         (o.name, o.amount, o.status, o.created_at) for o in Opportunity.objects.filter(external_id="")
     )
