@@ -16,8 +16,15 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from kadence.core.models import ApiToken, OrgUnit, User
+
+# Property tests check rules, not speed: no per-example deadline and no "too slow" health check, which
+# fail on a loaded machine (a test's own @settings still sets its number of examples).
+hypothesis_settings.register_profile("kadence", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("kadence")
 
 
 @pytest.fixture(autouse=True)
