@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from kadence.performance.kpi import services
-from kadence.performance.kpi.models import KpiDefinition, Scorecard
+from kadence.performance.kpi.models import KpiDefinition, KpiManualInput, Scorecard
 from tests.performance.kpi_world import IN_MONTH, build
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,25 @@ def test_the_ranking_definitions_and_inputs_pages(client, scored):
         },
     )
     assert posted.status_code == 302
+    # a figure already there is changed from its row, whose form carries the version read
+    existing = KpiManualInput.objects.get(user=scored.tom, definition=scored.satisfaction)
+    page = client.get(reverse("performance_kpi_inputs"), {"day": DAY}).content.decode()
+    assert 'data-testid="kpi-input-change"' in page and f'name="version" value="{existing.version}"' in page
+    change = {
+        "period": "month",
+        "day": DAY,
+        "seller_id": scored.tom.pk,
+        "definition_id": scored.satisfaction.pk,
+        "value": "85",
+        "version": existing.version,
+    }
+    assert client.post(reverse("performance_kpi_inputs"), change).status_code == 302
+    existing.refresh_from_db()
+    assert existing.value == Decimal("85") and existing.version == change["version"] + 1
+    stale = client.post(reverse("performance_kpi_inputs"), {**change, "value": "10"}, follow=True)
+    existing.refresh_from_db()
+    assert existing.value == Decimal("85")
+    assert [m.level_tag for m in stale.context["messages"]][-1] == "error"
     hub = client.get(reverse("performance_hub")).content.decode()
     assert 'data-part="kpi"' in hub
 

@@ -76,6 +76,7 @@ LOWER_IS_BETTER = frozenset({KpiMetric.EXPENSE_RATIO})
 class Curve(models.TextChoices):
     LINEAR = "linear", _("Linear (actual ÷ target, at most 100)")
     THRESHOLD = "threshold", _("Threshold (100 when met, else 0)")
+    # xgettext:no-python-format
     FLOOR = "floor", _("Linear above a floor (0 below the floor % of target)")
 
 
