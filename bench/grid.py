@@ -4,6 +4,7 @@ planning.Target — each as the admin, with its query count, inside one transact
 (the database is left as it was).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kadence_bench .venv/bin/python bench/grid.py
+    SPLIT=product_line ... bench/grid.py   # with a row per product line under every seller
 
 Each read figure is the median of REPEAT runs (ms); the writes run once each (they change the grid).
 """
@@ -32,6 +33,7 @@ from kadence.performance.grid.models import GridRow  # noqa: E402
 from kadence.performance.grid.selectors import grid_level, grid_state  # noqa: E402
 
 REPEAT = int(os.environ.get("REPEAT", "5"))
+SPLIT = os.environ.get("SPLIT", "")  # "product_line": a row per product line under every seller
 YEAR = int(os.environ.get("YEAR", "2031"))
 
 
@@ -60,13 +62,17 @@ def main() -> None:
         with transaction.atomic():
             grid = timed(
                 "make the company grid",
-                lambda: services.grid_create(admin, root_id=company.pk, year=YEAR, measure="revenue"),
+                lambda: services.grid_create(
+                    admin, root_id=company.pk, year=YEAR, measure="revenue", split=SPLIT
+                ),
             )
             print(f"rows {GridRow.objects.filter(grid=grid).count()}")
             timed("read the whole grid (grid_state)", lambda: grid_state(admin, grid), REPEAT)
             timed("read the company level (grid_level)", lambda: grid_level(admin, grid), REPEAT)
             seller_rows = list(
-                GridRow.objects.filter(grid=grid, user__isnull=False).values_list("pk", "version")
+                GridRow.objects.filter(grid=grid, user__isnull=False, product_line__isnull=True).values_list(
+                    "pk", "version"
+                )
             )
             edits = [services.CellEdit(pk, "Y", "1200000", version) for pk, version in seller_rows]
             timed(

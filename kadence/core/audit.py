@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from kadence.core.bulk import insert_rows
 from kadence.core.models import AuditEntry, User
 
 
@@ -21,41 +22,41 @@ def _text(value: Any) -> str:
     return str(getattr(value, "pk", value))
 
 
+# The columns of an entry, in the order _rows gives them.
+FIELDS = ("entity", "entity_id", "field", "old_value", "new_value", "actor_id", "at", "reason")
+
+
 def audit_changes(
     entity: str, entity_id: int, changes: dict[str, tuple[Any, Any]], actor: User | None, reason: str = ""
 ) -> list[AuditEntry]:
     """Record `changes` ({field: (old, new)}); unchanged pairs are skipped."""
-    return AuditEntry.objects.bulk_create(_entries(entity, {entity_id: changes}, actor, reason))
+    rows = _rows(entity, {entity_id: changes}, actor, reason)
+    return AuditEntry.objects.bulk_create([AuditEntry(**dict(zip(FIELDS, row, strict=True))) for row in rows])
 
 
-def _entries(
+def _rows(
     entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str
-) -> list[AuditEntry]:
+) -> list[tuple]:
+    """The entries of `changes` as column tuples (FIELDS), the unchanged pairs left out."""
     now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    reason = reason[:500]
     return [
-        AuditEntry(
-            entity=entity,
-            entity_id=entity_id,
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-            actor=actor,
-            at=now,
-            reason=reason[:500],
-        )
+        (entity, entity_id, field, old_text, new_text, actor_id, now, reason)
         for entity_id, fields in changes.items()
         for field, (old, new) in fields.items()
-        if _text(old) != _text(new)
+        if (old_text := _text(old)) != (new_text := _text(new))
     ]
 
 
 def audit_many(
     entity: str, changes: dict[int, dict[str, tuple[Any, Any]]], actor: User | None, reason: str = ""
 ) -> int:
-    """Record the changes of many records of one entity ({id: {field: (old, new)}}) in one insert —
-    for set-based writes (a target grid saves thousands of rows at once). Returns the entries written."""
-    rows = _entries(entity, changes, actor, reason)
-    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    """Record the changes of many records of one entity ({id: {field: (old, new)}}) in one write (COPY
+    on PostgreSQL) — for set-based writes (a target grid saves thousands of rows at once). Returns the
+    entries written."""
+    rows = _rows(entity, changes, actor, reason)
+    insert_rows(AuditEntry, FIELDS, rows)
     return len(rows)
 
 

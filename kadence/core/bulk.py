@@ -97,77 +97,10 @@ class BulkWriter:
             self.buffers[m] = []
 
     def _copy(self, model: type[Model], rows: list[tuple]) -> None:
-        fields = self.fields[model]
-        meta = model._meta
-        concrete = [_concrete(meta.get_field(f)) for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
-        json_at = [i for i, f in enumerate(concrete) if f.get_internal_type() == "JSONField"]
-        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            write = copy.write_row
-            if json_at:
-                for row in rows:
-                    values = list(row)
-                    for i in json_at:
-                        values[i] = json.dumps(values[i], ensure_ascii=False)
-                    write(values)
-            else:
-                for row in rows:
-                    write(row)
-
-    # Columns whose Python values the SQLite driver stores as Django would (ints, strings, bools, None).
-    PLAIN_TYPES = frozenset(
-        {
-            "AutoField",
-            "BigAutoField",
-            "BigIntegerField",
-            "BooleanField",
-            "CharField",
-            "FileField",
-            "ForeignKey",
-            "IntegerField",
-            "PositiveIntegerField",
-            "PositiveSmallIntegerField",
-            "SlugField",
-            "SmallIntegerField",
-            "TextField",
-            "URLField",
-        }
-    )
+        copy_rows(model, self.fields[model], rows)
 
     def _insert(self, model: type[Model], rows: list[tuple]) -> None:
-        """INSERT through the driver's executemany, values adapted per column as Django's own insert
-        adapts them (dates, datetimes, decimals, JSON); 10× faster than building model instances."""
-        meta = model._meta
-        fields = [_concrete(meta.get_field(f)) for f in self.fields[model]]
-        adapters = [self._adapter(f) for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        sql = (
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        if any(adapters):
-            rows = [
-                tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
-                for row in rows
-            ]
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), 5000):
-                cursor.executemany(sql, rows[start : start + 5000])
-
-    def _adapter(self, field) -> Callable[[Any], Any] | None:
-        """How a value of `field` is stored: as it is (None), or adapted. Dates and aware datetimes are
-        written as the SQLite backend writes them (ISO text, datetimes made naive in the connection's
-        time zone); the rest goes through the field's own get_db_prep_save."""
-        kind = field.get_internal_type()
-        if kind in self.PLAIN_TYPES:
-            return None
-        if kind == "DateField":
-            return date.isoformat
-        if kind == "DateTimeField" and settings.USE_TZ:
-            tz = connection.timezone
-            return lambda v: str(v.astimezone(tz).replace(tzinfo=None) if v.tzinfo is not None else v)
-        return lambda v: field.get_db_prep_save(v, connection)
+        execute_many(model, self.fields[model], rows)
 
     def close(self) -> dict[str, int]:
         """Write what is buffered, rebuild the dropped indexes and foreign keys, reset the id sequences;
@@ -180,6 +113,148 @@ class BulkWriter:
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
         return {m._meta.db_table: self.written[m] for m in self.models}
+
+
+def insert_rows(model: type[Model], fields: Sequence[str], rows: list[tuple]) -> None:
+    """Insert `rows` (tuples of `fields`' values, in that order) into `model`'s table within the
+    caller's transaction, without building model instances: COPY on PostgreSQL, the driver's
+    executemany on SQLite, bulk_create elsewhere. Leave the id out of `fields` to let the database
+    number the rows (no table lock then, unlike BulkWriter); Python-side field defaults are not applied,
+    so give every column that has no database default, each value of its column's Python type (COPY
+    is binary on PostgreSQL)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        copy_rows(model, fields, rows, binary=True)
+    elif connection.vendor == "sqlite":
+        execute_many(model, fields, rows)
+    else:
+        model._default_manager.bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
+        )
+
+
+def update_rows(model: type[Model], fields: Sequence[str], rows: list[tuple]) -> None:
+    """Set `fields` of many rows of `model`: each row is (id, *values in the order of `fields`), each
+    value of its column's Python type. On PostgreSQL the rows go by binary COPY into a temporary table
+    and one UPDATE … FROM it sets them all (Django's bulk_update builds a CASE per field and row, and
+    arrays of parameters are slow to send: seconds for thousands of rows); elsewhere the driver's
+    executemany of one UPDATE per row."""
+    if not rows:
+        return
+    meta = model._meta
+    concrete = [_concrete(meta.get_field(f)) for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = [connection.ops.quote_name(f.column) for f in concrete]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = [f.db_type(connection) for f in concrete]
+            staged = f"kadence_update_{meta.db_table}"
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {staged} (id bigint, "
+                + ", ".join(f"c{i} {t}" for i, t in enumerate(types))
+                + ") ON COMMIT DROP"
+            )
+            with cursor.copy(f"COPY {staged} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["bigint", *(t.split("(")[0].strip() for t in types)])
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = v.c{i}" for i, c in enumerate(columns))
+            cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {staged} AS v WHERE t.id = v.id")  # noqa: S608
+            cursor.execute(f"DROP TABLE {staged}")
+            return
+        adapters = [_adapter(f) for f in concrete]
+        sets = ", ".join(f"{c} = %s" for c in columns)
+        sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - names are ours
+        values = [
+            (*(v if a is None or v is None else a(v) for a, v in zip(adapters, r[1:], strict=True)), r[0])
+            for r in rows
+        ]
+        for start in range(0, len(values), 5000):
+            cursor.executemany(sql, values[start : start + 5000])
+
+
+def copy_rows(model: type[Model], fields: Sequence[str], rows: list[tuple], *, binary: bool = False) -> None:
+    """COPY `rows` into `model`'s table (PostgreSQL); JSON columns are serialised here. `binary` sends
+    PostgreSQL's binary format, typed from the columns (a tenth of the CPU of the text format, but every
+    value must already be of its column's Python type: an int for an integer, a date for a date); it
+    falls back to text when a column is JSON."""
+    meta = model._meta
+    concrete = [_concrete(meta.get_field(f)) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
+    json_at = [i for i, f in enumerate(concrete) if f.get_internal_type() == "JSONField"]
+    binary = binary and not json_at
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql + (" (FORMAT BINARY)" if binary else "")) as copy:
+        if binary:
+            copy.set_types([f.db_type(connection).split("(")[0].strip() for f in concrete])
+        write = copy.write_row
+        if json_at:
+            for row in rows:
+                values = list(row)
+                for i in json_at:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+                write(values)
+        else:
+            for row in rows:
+                write(row)
+
+
+# Columns whose Python values the SQLite driver stores as Django would (ints, strings, bools, None).
+PLAIN_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "FileField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+        "URLField",
+    }
+)
+
+
+def execute_many(model: type[Model], fields: Sequence[str], rows: list[tuple]) -> None:
+    """INSERT through the driver's executemany, values adapted per column as Django's own insert
+    adapts them (dates, datetimes, decimals, JSON); 10× faster than building model instances."""
+    meta = model._meta
+    concrete = [_concrete(meta.get_field(f)) for f in fields]
+    adapters = [_adapter(f) for f in concrete]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608 - names are ours
+        f"VALUES ({', '.join(['%s'] * len(concrete))})"
+    )
+    if any(adapters):
+        rows = [
+            tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
+            for row in rows
+        ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+
+
+def _adapter(field: Any) -> Callable[[Any], Any] | None:
+    """How a value of `field` is stored: as it is (None), or adapted. Dates and aware datetimes are
+    written as the SQLite backend writes them (ISO text, datetimes made naive in the connection's
+    time zone); the rest goes through the field's own get_db_prep_save."""
+    kind = field.get_internal_type()
+    if kind in PLAIN_TYPES:
+        return None
+    if kind == "DateField":
+        return date.isoformat
+    if kind == "DateTimeField" and settings.USE_TZ:
+        tz = connection.timezone
+        return lambda v: str(v.astimezone(tz).replace(tzinfo=None) if v.tzinfo is not None else v)
+    return lambda v: field.get_db_prep_save(v, connection)
 
 
 def _concrete(field: Any) -> Field:

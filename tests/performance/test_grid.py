@@ -458,3 +458,84 @@ def test_the_create_form_and_a_reps_page(org, client):
 
 def test_remainder_rule_is_the_domain_one():
     assert rules.spread(D("0.05"), [D(1), D(1)]) == [D("0.03"), D("0.02")]
+
+
+# --- split by product line --------------------------------------------------------------------------
+
+
+def test_a_grid_split_by_product_line_breaks_each_seller_down_and_keeps_every_level_exact(
+    org, client, token_for
+):
+    from kadence.pipeline.models import ProductLine
+
+    ProductLine.objects.all().delete()
+    meters = ProductLine.objects.create(code="meter", name_zh="电表", name_en="Meters")
+    scada = ProductLine.objects.create(code="scada", name_zh="监控系统", name_en="SCADA")
+    grid = make_grid(org, split="product_line")
+    lines = GridRow.objects.filter(grid=grid, product_line__isnull=False)
+    sellers = GridRow.objects.filter(grid=grid, user__isnull=False, product_line__isnull=True)
+    assert lines.count() == 2 * sellers.count() > 0
+    rita = sellers.get(user=org.rita)
+    rita_lines = {r.product_line_id: r for r in lines.filter(parent=rita)}
+    assert set(rita_lines) == {meters.pk, scada.pk}
+    assert all(r.under_id == rita.under_id and r.user_id == org.rita.pk for r in rita_lines.values())
+    # the company's year spread down reaches the product lines; every level adds up to the cent
+    co = rows_by_unit(grid, org.company)
+    edit(org.ada, grid, co, "Y", "1000000.01")
+    co.refresh_from_db()
+    services.row_spread(org.ada, grid.pk, co.pk, version=co.version)
+    assert balanced(grid)
+    rita.refresh_from_db()
+    parts = [GridRow.objects.get(pk=r.pk) for r in rita_lines.values()]
+    assert [sum(p.months[m] for p in parts) for m in range(12)] == rita.months and rita.months[0] > 0
+    # a manager reshapes rita's split from her row; the rep cannot, and a line row has nothing below it
+    meter_row = GridRow.objects.get(pk=rita_lines[meters.pk].pk)
+    edit(org.mona, grid, meter_row, "M1", "0")
+    assert not balanced(grid)
+    rita.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.row_spread(org.rita, grid.pk, rita.pk, version=rita.version)
+    with pytest.raises(PermissionDenied):
+        services.row_spread(org.mona, grid.pk, meter_row.pk, version=meter_row.version + 1)
+    services.row_spread(org.mona, grid.pk, rita.pk, version=rita.version)
+    assert balanced(grid)
+    scada_m1 = GridRow.objects.get(pk=rita_lines[scada.pk].pk).m1
+    assert scada_m1 == rita.m1  # the line that was left carries the month in full
+    # the level view and the sheet name the product lines; the approval writes only the org's targets
+    level = grid_level(org.mona, grid, rita.pk)
+    assert {c.kind for c in level.children} == {"line"} and level.balanced
+    with translation.override("en"):
+        _cols, sheet = grid_sheet(org.ada, grid)
+    assert any(line[2] == "Product line" and line[4].endswith("· Meters") for line in sheet)
+    grid.refresh_from_db()
+    services.grid_approve(org.ada, grid.pk, version=grid.version)
+    assert Target.objects.filter(period_start__year=YEAR).count() == sellers.count() * 17 + (
+        GridRow.objects.filter(grid=grid, unit__isnull=False).count() * 17
+    )
+    # the API makes a split grid too, says so, and names a seller's lines below the seller's row
+    auth = token_for(org.ada)
+    body = {"root_id": org.company.pk, "year": YEAR, "measure": "revenue", "tier": "stretch"}
+    r = client.post(
+        "/api/performance/grids",
+        json.dumps({**body, "split": "product_line"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 201 and r.json()["split"] == "product_line"
+    made = GridRow.objects.get(grid_id=r.json()["id"], user=org.rita, product_line__isnull=True)
+    level = client.get(f"/api/performance/grids/{r.json()['id']}", {"row_id": made.pk}, **auth).json()
+    assert sorted((c["kind"], c["ref_id"]) for c in level["children"]) == [
+        ("line", meters.pk),
+        ("line", scada.pk),
+    ]
+    r = client.post(
+        "/api/performance/grids",
+        json.dumps({**body, "split": "account"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 422
+
+
+def rows_by_unit(grid, unit):
+    return GridRow.objects.get(grid=grid, unit=unit)

@@ -52,6 +52,9 @@ class TargetGridOut(Schema):
     tier: str
     currency: str
     status: str
+    split: str = Field(
+        description='"" (none) or "product_line": each seller row has a row per product line below it.'
+    )
     note: str
     version: int
 
@@ -59,7 +62,9 @@ class TargetGridOut(Schema):
 class GridRowOut(Schema):
     id: int
     parent_id: int | None
-    kind: str
+    kind: str = Field(
+        description='"unit", "seller" or "line" (a seller\'s product line; ref_id is the line\'s id)'
+    )
     ref_id: int
     name: str
     code: str
@@ -86,6 +91,7 @@ class TargetGridIn(In):
     tier: Literal["base", "stretch", "challenge"] = "base"
     currency: str = Field("CNY", max_length=3)
     note: str = Field("", max_length=500)
+    split: Literal["", "product_line"] = ""
 
 
 class GridLevelQuery(Clean):
@@ -121,6 +127,7 @@ def grid_out(grid: TargetGrid) -> dict[str, Any]:
         "tier": grid.tier,
         "currency": grid.currency,
         "status": grid.status,
+        "split": grid.split,
         "note": grid.note,
         "version": grid.version,
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import OrgUnit
+from kadence.pipeline.models import ProductLine
 
 USER = settings.AUTH_USER_MODEL
 MONTH_FIELDS = tuple(f"m{m}" for m in range(1, 13))
@@ -43,6 +44,12 @@ class TargetGrid(models.Model):
         DRAFT = "draft", _("Draft")
         APPROVED = "approved", _("Approved")
 
+    class Split(models.TextChoices):
+        """The optional third axis: each seller's figure broken down further."""
+
+        NONE = "", _("No further split")
+        PRODUCT_LINE = "product_line", _("By product line")
+
     RATES = frozenset({Measure.GROWTH, Measure.DEAL_SIZE})
     """Measures that do not add up (a period shows the mean of its months; spreading copies down)."""
 
@@ -52,6 +59,7 @@ class TargetGrid(models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.BASE)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    split = models.CharField(_("split"), max_length=20, choices=Split.choices, default=Split.NONE, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -80,13 +88,18 @@ class GridRow(models.Model):
     """A row of a grid: one unit or one seller (exactly one of them), its twelve monthly figures
     (`m1`…`m12`), the row above it (`parent`, none for the root) and the unit that row stands for
     (`under`, kept with the row so that who may edit it is one indexed filter). The tree is the
-    organisation as it stood when the grid was made."""
+    organisation as it stood when the grid was made. In a grid split by product line each seller row
+    has one row per product line below it (`product_line` set, the seller's `user` and `under`): the
+    seller's figure is their sum, like any other parent's; they are not targets of record."""
 
     grid = models.ForeignKey(TargetGrid, on_delete=models.CASCADE, related_name="rows")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     under = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    product_line = models.ForeignKey(
+        ProductLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
     m1 = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     m2 = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
@@ -117,7 +130,14 @@ class GridRow(models.Model):
                 fields=["grid", "unit"], condition=Q(user__isnull=True), name="grid_row_unique_unit"
             ),
             models.UniqueConstraint(
-                fields=["grid", "user"], condition=Q(unit__isnull=True), name="grid_row_unique_user"
+                fields=["grid", "user"],
+                condition=Q(unit__isnull=True, product_line__isnull=True),
+                name="grid_row_unique_user",
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "user", "product_line"],
+                condition=Q(product_line__isnull=False),
+                name="grid_row_unique_line",
             ),
         ]
         indexes = [
@@ -126,7 +146,8 @@ class GridRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.grid_id}:{self.unit_id or self.user_id}"
+        line = f"/{self.product_line_id}" if self.product_line_id else ""
+        return f"{self.grid_id}:{self.unit_id or self.user_id}{line}"
 
     @property
     def months(self) -> list[Decimal]:

@@ -17,8 +17,19 @@ from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import can_edit_grid_row, can_manage_grid, grid_rows_q, visible_grids
 from kadence.domain import grid as rules
 from kadence.performance.grid.models import MONTH_FIELDS, GridRow, TargetGrid
+from kadence.pipeline.models import ProductLine
 
-FIELDS = ("pk", "parent_id", "under_id", "unit_id", "user_id", "position", "version", *MONTH_FIELDS)
+FIELDS = (
+    "pk",
+    "parent_id",
+    "under_id",
+    "unit_id",
+    "user_id",
+    "product_line_id",
+    "position",
+    "version",
+    *MONTH_FIELDS,
+)
 
 
 def grid_list(user: User) -> QuerySet[TargetGrid]:
@@ -38,7 +49,7 @@ def period_labels() -> list[tuple[str, str]]:
 class RowView:
     id: int
     parent_id: int | None
-    kind: str  # "unit" or "seller"
+    kind: str  # "unit", "seller" or "line" (a seller's product line)
     ref_id: int
     name: str
     code: str
@@ -73,24 +84,40 @@ def _cells(months: list[Decimal], additive: bool) -> list[tuple[str, Decimal]]:
     return [(p, rules.period_value(months, p, additive=additive)) for p in rules.PERIOD_ORDER]
 
 
-def _names(rows: list[dict[str, Any]]) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
+Names = dict[tuple[str, int], tuple[str, str]]
+
+
+def _names(rows: list[dict[str, Any]]) -> Names:
+    """(name, code) of the units, sellers and product lines of `rows`, by (kind, id): three queries."""
     unit_ids = sorted({r["unit_id"] for r in rows if r["unit_id"]})
     user_ids = sorted({r["user_id"] for r in rows if r["user_id"]})
-    units = {u.pk: (str(u), u.code) for u in OrgUnit.objects.filter(pk__in=unit_ids)}
-    users = {u.pk: (u.label, u.username) for u in User.objects.filter(pk__in=user_ids)}
-    return units, users
+    line_ids = sorted({r["product_line_id"] for r in rows if r["product_line_id"]})
+    names: Names = {("unit", u.pk): (str(u), u.code) for u in OrgUnit.objects.filter(pk__in=unit_ids)}
+    names.update({("seller", u.pk): (u.label, u.username) for u in User.objects.filter(pk__in=user_ids)})
+    if line_ids:
+        lines = ProductLine.objects.filter(pk__in=line_ids)
+        names.update({("line", p.pk): (str(p), p.code) for p in lines})
+    return names
 
 
-def _view(user: User, row: dict[str, Any], units: dict, users: dict, additive: bool) -> RowView:
+def row_kind(row: dict[str, Any]) -> tuple[str, int]:
+    """What a row stands for: ("unit", id), ("seller", id) or ("line", product line id)."""
+    if row["unit_id"]:
+        return "unit", row["unit_id"]
+    if row["product_line_id"]:
+        return "line", row["product_line_id"]
+    return "seller", row["user_id"]
+
+
+def _view(user: User, row: dict[str, Any], names: Names, additive: bool) -> RowView:
     months = [row[f] for f in MONTH_FIELDS]
-    name, code = (
-        units.get(row["unit_id"], ("", "")) if row["unit_id"] else users.get(row["user_id"], ("", ""))
-    )
+    kind, ref = row_kind(row)
+    name, code = names.get((kind, ref), ("", ""))
     return RowView(
         id=row["pk"],
         parent_id=row["parent_id"],
-        kind="unit" if row["unit_id"] else "seller",
-        ref_id=row["unit_id"] or row["user_id"],
+        kind=kind,
+        ref_id=ref,
         name=name,
         code=code,
         version=row["version"],
@@ -130,13 +157,13 @@ def grid_level(user: User, grid: TargetGrid, row_id: int | None = None) -> Level
     while cur is not None:
         path_rows.append(cur)
         cur = by_id.get(cur["parent_id"]) if cur["parent_id"] else None
-    units, users = _names([top, *kids, *path_rows])
+    names = _names([top, *kids, *path_rows])
     additive = grid.additive
-    node = _view(user, top, units, users, additive)
+    node = _view(user, top, names, additive)
     node.has_children = top["pk"] in has_kids
     children = []
     for kid in kids:
-        view = _view(user, kid, units, users, additive)
+        view = _view(user, kid, names, additive)
         view.has_children = kid["pk"] in has_kids
         children.append(view)
     total = [sum((c.months[m] for c in children), Decimal(0)) for m in range(12)]
@@ -153,7 +180,7 @@ def grid_level(user: User, grid: TargetGrid, row_id: int | None = None) -> Level
         children_sum=children_sum,
         gap=gap,
         balanced=all(g == 0 for _p, g in gap),
-        path=[_view(user, r, units, users, additive) for r in reversed(path_rows)],
+        path=[_view(user, r, names, additive) for r in reversed(path_rows)],
         can_manage=can_manage_grid(user, grid.root),
     )
 
@@ -202,23 +229,26 @@ def grid_sheet(user: User, grid: TargetGrid) -> tuple[list[Column], list[list[An
     """The grid as a sheet (export; kadence.performance.grid.services.grid_import reads it back): row id
     and version (keep them), kind, code, name, parent row, M1…M12, then Q1…Q4 and the year (for reading)."""
     rows = grid_rows(user, grid)
-    units, users = _names(rows)
+    names = _names(rows)
     headers = sheet_headers()
     kinds: dict[str, Any] = {"id": "int", "version": "int", "parent": "int"}
     columns = [
         Column(headers[key], kind=kinds.get(key, "money" if key[0] in "MQY" and len(key) <= 3 else "text"))
         for key in SHEET_KEYS
     ]
-    unit_label, seller_label = _("Unit"), _("Seller")
+    kind_labels = {"unit": _("Unit"), "seller": _("Seller"), "line": _("Product line")}
     lines = []
     for r in rows:
         months = [r[f] for f in MONTH_FIELDS]
-        name, code = units.get(r["unit_id"], ("", "")) if r["unit_id"] else users.get(r["user_id"], ("", ""))
+        kind, ref = row_kind(r)
+        name, code = names.get((kind, ref), ("", ""))
+        if kind == "line":  # the seller's product line: the seller's name first
+            name = f"{names.get(('seller', r['user_id']), ('', ''))[0]} · {name}"
         lines.append(
             [
                 r["pk"],
                 r["version"],
-                unit_label if r["unit_id"] else seller_label,
+                kind_labels[kind],
                 code,
                 name,
                 r["parent_id"],

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kadence.core.audit import audit_changes, audit_many
+from kadence.core.bulk import insert_rows, update_rows
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
@@ -34,6 +35,7 @@ from kadence.core.visibility import (
 from kadence.domain import grid as rules
 from kadence.performance.grid.models import MONTH_FIELDS, GridRow, TargetGrid
 from kadence.performance.grid.selectors import SHEET_KEYS, sheet_headers
+from kadence.pipeline.models import ProductLine
 from kadence.planning.models import PeriodKind, Target
 from kadence.planning.services.targets import TargetItem, targets_set_many
 from kadence.transfer.reader import open_sheet
@@ -86,14 +88,17 @@ def grid_create(
     tier: str = TargetGrid.Tier.BASE,
     currency: str = "CNY",
     note: str = "",
+    split: str = TargetGrid.Split.NONE,
 ) -> TargetGrid:
     """Make the grid of `root_id` (a unit) for `year`: a row for the unit, every unit below it and every
-    active seller placed in them, as the organisation stands today. A revenue grid of the base tier
-    starts from the monthly targets already set (planning.Target); others start at zero."""
+    active seller placed in them, as the organisation stands today, and — split by product line — a row
+    per product line under each seller. A revenue grid of the base tier starts from the monthly targets
+    already set (planning.Target); others, and the product lines, start at zero."""
     values = {
         "year": _year(year),
         "measure": _choice(measure, TargetGrid.Measure, "measure"),
         "tier": _choice(tier, TargetGrid.Tier, "tier"),
+        "split": _choice(split or "", TargetGrid.Split, "split"),
         "currency": clean_text(currency, "currency", 3).strip().upper() or "CNY",
         "note": clean_text(note, "note", 500, multiline=True).strip(),
     }
@@ -117,7 +122,8 @@ def grid_create(
 
 def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
     """The rows of a new grid, parents before children, in the order of the organisation (a unit, its
-    sellers, then the units below it): one insert per level of the tree and one for the sellers."""
+    sellers, then the units below it): one insert per level of the tree, one for the sellers and one
+    for their product lines."""
     units = list(OrgUnit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [u.pk for u in units]
     sellers = list(
@@ -131,12 +137,23 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
     kids: dict[int | None, list[OrgUnit]] = {}
     for unit in units:
         kids.setdefault(unit.parent_id if unit.pk != root.pk else None, []).append(unit)
+    lines = (
+        list(ProductLine.objects.order_by("code").values_list("pk", flat=True))
+        if grid.split == TargetGrid.Split.PRODUCT_LINE
+        else []
+    )
+
+    # positions: a unit, its sellers (each followed by its product lines), then the units below it
     order: dict[tuple[str, int], int] = {}
+    slot = 0
 
     def walk(unit: OrgUnit) -> None:
-        order[("u", unit.pk)] = len(order)
+        nonlocal slot
+        order[("u", unit.pk)] = slot
+        slot += 1
         for seller_id in by_unit.get(unit.pk, ()):
-            order[("p", seller_id)] = len(order)
+            order[("p", seller_id)] = slot
+            slot += 1 + len(lines)
         for child in kids.get(unit.pk, ()):
             walk(child)
 
@@ -178,6 +195,40 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
         ],
         batch_size=2000,
     )
+    if lines:  # a seller's product lines: one write of plain rows (a company has tens of thousands)
+        now = timezone.now()
+        seller_rows = GridRow.objects.filter(grid=grid, user__isnull=False).values_list(
+            "pk", "user_id", "under_id"
+        )
+        fields = (
+            "grid_id",
+            "user_id",
+            "product_line_id",
+            "parent_id",
+            "under_id",
+            "position",
+            "version",
+            "updated_at",
+        )
+        insert_rows(
+            GridRow,
+            (*fields, *MONTH_FIELDS),
+            [
+                (
+                    grid.pk,
+                    seller_id,
+                    line_id,
+                    row_id,
+                    unit_id,
+                    order[("p", seller_id)] + 1 + i,
+                    1,
+                    now,
+                    *rules.zeros(),
+                )
+                for row_id, seller_id, unit_id in seller_rows
+                for i, line_id in enumerate(lines)
+            ],
+        )
 
 
 def _prefill(
@@ -247,26 +298,11 @@ def _save(
 
 
 def _update_rows(rows: Sequence[GridRow], now: Any) -> None:
-    """Write the rows' months and versions: on PostgreSQL one UPDATE … FROM unnest(arrays) per 5,000 rows
-    (Django's bulk_update builds a CASE per field and row, seconds for a company grid); elsewhere
-    bulk_update."""
-    if connection.vendor != "postgresql":
-        GridRow.objects.bulk_update(rows, [*MONTH_FIELDS, "version", "updated_at"], batch_size=1000)
-        return
-    table = GridRow._meta.db_table
-    sets = ", ".join(f"{f} = v.{f}" for f in MONTH_FIELDS)
-    arrays = ", ".join("%s::numeric[]" for _f in MONTH_FIELDS)
-    names = ", ".join(MONTH_FIELDS)
-    sql = (
-        f"UPDATE {table} AS r SET {sets}, version = v.version, updated_at = %s "  # noqa: S608 - names are ours
-        f"FROM unnest(%s::bigint[], %s::integer[], {arrays}) AS v(id, version, {names}) WHERE r.id = v.id"
+    """Write the rows' months and versions, set-based (kadence.core.bulk.update_rows)."""
+    fields = [*MONTH_FIELDS, "version", "updated_at"]
+    update_rows(
+        GridRow, fields, [(r.pk, *(getattr(r, f) for f in MONTH_FIELDS), r.version, now) for r in rows]
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            params: list[Any] = [now, [r.pk for r in chunk], [r.version for r in chunk]]
-            params += [[getattr(r, f) for r in chunk] for f in MONTH_FIELDS]
-            cursor.execute(sql, params)
 
 
 def _months_text(months: Sequence[Decimal]) -> str:
@@ -332,9 +368,11 @@ def _subtree_write(user: User, grid_id: int, row_id: int, version: int, *, down:
         raise NotFound(_("Target grid row not found."))
     if node.version != version:
         raise _stale([node])
-    # spreading down changes the rows below (they hang under this row's unit); rolling up changes this row
-    allowed = can_edit_grid_row(user, node.unit_id) if down else can_edit_grid_row(user, node.under_id)
-    if node.user_id is not None or not allowed:
+    # spreading down changes the rows below (they hang under this row's unit; a seller's product lines
+    # under the seller's unit); rolling up changes this row
+    seller = node.user_id is not None
+    allowed = can_edit_grid_row(user, node.under_id if seller or not down else node.unit_id)
+    if (seller and (not grid.split or node.product_line_id is not None)) or not allowed:
         raise PermissionDenied(_("You may not change the rows below this one."))
     rows = _locked_rows(user, grid)
     tree, _parents = _tree(rows)
@@ -372,6 +410,8 @@ def target_items(grid: TargetGrid, rows: Iterable[GridRow]) -> list[TargetItem]:
     """The planning targets of a grid: each row's year, quarters and months."""
     items: list[TargetItem] = []
     for row in rows:
+        if row.product_line_id is not None:  # a seller's breakdown, not a target of record
+            continue
         months = row.months
         for period in rules.PERIOD_ORDER:
             idx = rules.PERIODS[period]

@@ -54,6 +54,7 @@ def grid_index(request: PageRequest) -> HttpResponse:
                 measure=request.POST.get("measure", ""),
                 tier=request.POST.get("tier", ""),
                 currency=request.POST.get("currency") or "CNY",
+                split=request.POST.get("split", ""),
             )
         except DomainError as exc:
             error, errors = exc.detail, getattr(exc, "errors", {})
@@ -72,6 +73,7 @@ def grid_index(request: PageRequest) -> HttpResponse:
             "units": settable_units(request.user)[:500] if can_lead(request.user) else [],
             "measures": TargetGrid.Measure.choices,
             "tiers": TargetGrid.Tier.choices,
+            "splits": TargetGrid.Split.choices,
             "error": error,
             "errors": errors,
             "posted": request.POST,
