@@ -37,7 +37,7 @@ under a second). The database returns the open deals grouped by everything their
 on — n deals in the group, the sum and the sum of squares of their amounts — so every deal of a group
 has the same q. Groups with the same q are merged (exactly); when more distinct q remain than
 MAX_CLASSES, groups are merged into classes of nearly equal q (a band of LOGIT_WIDTH on the logit
-scale, so q and 1 − q each vary by under 5 % inside one), the class's q being the count-weighted
+scale, so q and 1 − q each vary by under 11 % inside one), the class's q being the count-weighted
 mean. Per trial and class:
 
 - K ~ Binomial(N, q) deals won, drawn exactly by inverting the binomial's CDF (one uniform per cell;
@@ -85,8 +85,8 @@ MODEL_VERSION = 4  # bump when the sampling changes: cached results of the old o
 NEW_BUSINESS_STREAM = 0x6E6577  # the random stream of the new-business draws, apart from the deals' ("new")
 SHOCK_STREAM = 0x72617465  # the random stream of the common factor of the estimated rates ("rate")
 SHARE = Decimal("0.0001")
-MAX_CLASSES = 256  # distinct q simulated as they are; above, merged into bands of nearly equal q
-LOGIT_WIDTH = 0.05  # width of a band on the logit scale: q and 1 − q each vary by under 5 % inside one
+MAX_CLASSES = 128  # distinct q simulated as they are; above, merged into bands of nearly equal q
+LOGIT_WIDTH = 0.1  # width of a band on the logit scale: q and 1 − q each vary by under 11 % inside one
 BINOMIAL_SPAN = 10.0  # the CDF table covers the mean ± this many standard deviations (+ TABLE_MARGIN)
 TABLE_MARGIN = 10
 
@@ -277,37 +277,23 @@ def probability_classes(
     )
 
 
-def _binomial_tables(count: IntArray, q: FloatArray) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
-    """Each class's binomial CDF over the values of K that matter, laid end to end: class c's entries
-    are c + CDF(k) for k = low[c], low[c] + 1, …, its last exactly c + 1, from offset start[c] to
-    end[c] (exclusive). The pmf by its recurrence in logs (no factorials), normalised on the span."""
-    low, start, end, tables = [], [], [], []
-    offset = 0
-    for index, (n, p) in enumerate(zip(count.tolist(), q.tolist(), strict=True)):
+def _binomial_tables(count: IntArray, q: FloatArray) -> tuple[list[FloatArray], IntArray]:
+    """Each class's binomial CDF over the values of K that matter: CDF(k) for k = low[c], low[c] + 1, …,
+    the last exactly 1. The pmf by its recurrence in logs (no factorials), normalised on the span."""
+    tables, low = [], []
+    for n, p in zip(count.tolist(), q.tolist(), strict=True):
         mean, sd = n * p, (n * p * (1 - p)) ** 0.5
         lo = max(0, int(np.floor(mean - BINOMIAL_SPAN * sd - TABLE_MARGIN)))
         hi = min(n, int(np.ceil(mean + BINOMIAL_SPAN * sd + TABLE_MARGIN)))
         k = np.arange(lo, hi, dtype=np.float64)  # the step from k to k + 1
         steps = np.log(n - k) - np.log(k + 1) + (np.log(p) - np.log1p(-p))
         log_pmf = np.concatenate((np.zeros(1), np.cumsum(steps)))
-        pmf = np.exp(log_pmf - log_pmf.max())
-        cdf = np.cumsum(pmf)
+        cdf = np.cumsum(np.exp(log_pmf - log_pmf.max()))
         cdf /= cdf[-1]
         cdf[-1] = 1.0
-        tables.append(index + cdf)
+        tables.append(cdf)
         low.append(lo)
-        start.append(offset)
-        offset += cdf.size
-        end.append(offset)
-    if not tables:
-        empty = np.zeros(0, dtype=np.int64)
-        return np.zeros(0), empty, empty, empty
-    return (
-        np.concatenate(tables),
-        np.asarray(low, dtype=np.int64),
-        np.asarray(start, dtype=np.int64),
-        np.asarray(end, dtype=np.int64),
-    )
+    return tables, np.asarray(low, dtype=np.int64)
 
 
 def simulate_groups(
@@ -333,9 +319,8 @@ def simulate_groups(
     if not uncertain.any():
         return totals
     classes = probability_classes(n[uncertain], total[uncertain], square[uncertain], q[uncertain])
-    table, low, start, end = _binomial_tables(classes.count, classes.q)
+    tables, low = _binomial_tables(classes.count, classes.q)
     width = classes.count.size
-    index = np.arange(width, dtype=np.float64)
     spread = classes.variance > 0
     spread_columns = np.flatnonzero(spread)
     big = np.maximum(classes.count - 1, 1).astype(np.float64)
@@ -347,19 +332,22 @@ def simulate_groups(
         first = starts[number]
         rows = min(chunk, trials - first)
         rng = np.random.Generator(np.random.PCG64(streams[number]))
-        at = np.searchsorted(table, rng.random((rows, width)) + index, side="right")
-        won = np.minimum(at, end - 1) - start + low  # K per trial and class
-        amount = won * classes.mean
+        uniform = rng.random((width, rows))  # a class's trials side by side: its table stays in cache
+        won = np.empty((width, rows), dtype=np.int64)  # K per class and trial
+        for column, table in enumerate(tables):
+            won[column] = np.searchsorted(table, uniform[column], side="right")
+        won = np.minimum(won, np.asarray([t.size - 1 for t in tables])[:, None]) + low[:, None]
+        amount = won * classes.mean[:, None]
         if spread_columns.size:
-            k = won[:, spread_columns].astype(np.float64)
-            m = amount[:, spread_columns]
+            k = won[spread_columns].astype(np.float64)
+            m = amount[spread_columns]
             variance = (
-                k * (classes.count[spread_columns] - k) / big[spread_columns] * classes.variance[spread]
-            )
+                k * (classes.count[spread_columns, None] - k) / big[spread_columns, None]
+            ) * classes.variance[spread_columns, None]
             sigma2 = np.log1p(variance / np.where(m > 0, m * m, 1.0))
-            z = rng.standard_normal((rows, spread_columns.size))
-            amount[:, spread_columns] = m * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
-        totals[first : first + rows] += np.rint(amount.sum(axis=1)).astype(np.int64)
+            z = rng.standard_normal((spread_columns.size, rows))
+            amount[spread_columns] = m * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+        totals[first : first + rows] += np.rint(amount.sum(axis=0)).astype(np.int64)
 
     workers = min(len(starts), THREADS)
     if workers > 1:
