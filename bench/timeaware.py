@@ -8,9 +8,11 @@
 Times, company-wide (the first superuser's scope), in a fresh process: (1) the whole probabilistic
 forecast (three models) with every cache empty (cold: the inputs and four simulations) and again
 (warm); (2) its inputs alone (`forecast_inputs`: slip, open deals, stays, calibration) cold and
-warm; (3) today's stays, from the summary (kadence.pipeline.stays) and, with `--history`, from the
+warm, per deal and grouped (the forecast's read over PER_DEAL_DEALS deals: the deals grouped in
+the database, issue 11 §5); (3) today's stays, from the summary (kadence.pipeline.stays) and, with `--history`, from the
 grouped window pass over the history; (4) the estimator (kadence.domain.survival: the state model + q
-for 100,000 deals), (5) the Monte-Carlo of 10,000 trials over 100,000 deals with the time-aware q.
+for 100,000 deals), (5) the Monte-Carlo of 10,000 trials over 100,000 deals with the time-aware q, per deal
+(simulate_totals, once) and grouped by q (simulate_groups, as the forecast runs it).
 Prints the figures; nothing is written to the database (the cache is the local-memory one of this
 process).
 """
@@ -38,7 +40,13 @@ from kadence.core.visibility import resolve_scope  # noqa: E402
 from kadence.domain import montecarlo as mc  # noqa: E402
 from kadence.domain import survival as sv  # noqa: E402
 from kadence.insights.selectors import timeaware  # noqa: E402
-from kadence.insights.selectors.probabilistic import _period, forecast_inputs, probabilistic_forecast  # noqa: E402
+from kadence.insights.selectors.probabilistic import (  # noqa: E402
+    _open_groups,
+    _period,
+    forecast_inputs,
+    probabilistic_forecast,
+    slip_history,
+)
 from kadence.planning.models import ForecastPolicy  # noqa: E402
 from kadence.planning.selectors.calibration import history_start  # noqa: E402
 
@@ -76,6 +84,29 @@ def main() -> None:
     timed("forecast inputs (cold: caches empty)", lambda: forecast_inputs(scope, period, today, policy))
     timed("forecast inputs (warm)", lambda: forecast_inputs(scope, period, today, policy))
     cache.clear()
+    grouped = timed(
+        "forecast inputs, grouped (cold: caches empty)",
+        lambda: forecast_inputs(scope, period, today, policy, grouped=True),
+    )
+    timed(
+        "forecast inputs, grouped (warm)", lambda: forecast_inputs(scope, period, today, policy, grouped=True)
+    )
+    slips = slip_history(today, policy)
+    groups = timed(
+        "open deals grouped in the database alone", lambda: _open_groups(scope, period, today, slips)
+    )
+    if grouped.counts is not None:
+        classes = [
+            mc.probability_classes(
+                grouped.counts, grouped.cents, grouped.squares, np.clip(grouped.coming_in(m), 0, 1)
+            )
+            for m in grouped.q
+        ]
+        print(
+            f"  {int(groups.counts.sum()):,} open deals in {len(groups.counts):,} groups; "
+            f"classes simulated per model: {[c.count.size for c in classes]}"
+        )
+    cache.clear()
     known = timed("stays from the summary (cold)", lambda: timeaware.stays(today, policy))
     timed("stays (warm, cache)", lambda: timeaware.stays(today, policy))
     if "--history" in sys.argv:
@@ -106,10 +137,32 @@ def main() -> None:
         ),
     )
     cents = np.rint(rng.lognormal(np.log(250_000), 1.0, deals) * 100).astype(np.int64)
+    one_by_one = timed(
+        "Monte-Carlo 10,000 trials × 100,000 deals, time-aware q, per deal (simulate_totals)",
+        lambda: mc.revenue_forecast(cents, q, np.ones(deals), trials=10_000, seed=1),
+    )
+    values, inverse = np.unique(q, return_inverse=True)
+    inverse = inverse.ravel()
+    counts = np.bincount(inverse, minlength=values.size)
+    sums = np.bincount(inverse, weights=cents.astype(np.float64), minlength=values.size).astype(np.int64)
+    squares = np.bincount(inverse, weights=cents.astype(np.float64) ** 2, minlength=values.size)
     for run in range(3):
-        timed(
-            f"Monte-Carlo 10,000 trials × 100,000 deals, time-aware q (run {run + 1})",
-            lambda run=run: mc.revenue_forecast(cents, q, np.ones(deals), trials=10_000, seed=run + 1),
+        result = timed(
+            f"Monte-Carlo 10,000 trials × 100,000 deals, time-aware q, grouped ({values.size:,} distinct q;"
+            f" run {run + 1})",
+            lambda run=run: mc.revenue_forecast(
+                sums,
+                values,
+                np.ones(values.size),
+                counts=counts,
+                squares=squares,
+                trials=10_000,
+                seed=run + 1,
+            ),
+        )
+    for label, found in (("per deal", one_by_one), ("grouped", result)):
+        print(
+            f"  {label}: P10 {found.p10:,} P50 {found.p50:,} P90 {found.p90:,} mean {found.mean:,} expected {found.expected:,}"
         )
     print(f"load average {os.getloadavg()[0]:.2f}")
 
