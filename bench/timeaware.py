@@ -8,8 +8,7 @@
 Times, company-wide (the first superuser's scope), in a fresh process: (1) the whole probabilistic
 forecast (three models) with every cache empty (cold: the inputs and four simulations) and again
 (warm); (2) its inputs alone (`forecast_inputs`: slip, open deals, stays, calibration) cold and
-warm, per deal and grouped (the forecast's read over PER_DEAL_DEALS deals: the deals grouped in
-the database, issue 11 §5); (3) today's stays, from the summary (kadence.pipeline.stays) and, with `--history`, from the
+warm; (3) today's stays, from the summary (kadence.pipeline.stays) and, with `--history`, from the
 grouped window pass over the history; (4) the estimator (kadence.domain.survival: the state model + q
 for 100,000 deals), (5) the Monte-Carlo of 10,000 trials over 100,000 deals with the time-aware q, per deal
 (simulate_totals, once) and grouped by q (simulate_groups, as the forecast runs it).
@@ -40,13 +39,7 @@ from kadence.core.visibility import resolve_scope  # noqa: E402
 from kadence.domain import montecarlo as mc  # noqa: E402
 from kadence.domain import survival as sv  # noqa: E402
 from kadence.insights.selectors import timeaware  # noqa: E402
-from kadence.insights.selectors.probabilistic import (  # noqa: E402
-    _open_groups,
-    _period,
-    forecast_inputs,
-    probabilistic_forecast,
-    slip_history,
-)
+from kadence.insights.selectors.probabilistic import _period, forecast_inputs, probabilistic_forecast  # noqa: E402
 from kadence.planning.models import ForecastPolicy  # noqa: E402
 from kadence.planning.selectors.calibration import history_start  # noqa: E402
 
@@ -83,29 +76,6 @@ def main() -> None:
     cache.clear()
     timed("forecast inputs (cold: caches empty)", lambda: forecast_inputs(scope, period, today, policy))
     timed("forecast inputs (warm)", lambda: forecast_inputs(scope, period, today, policy))
-    cache.clear()
-    grouped = timed(
-        "forecast inputs, grouped (cold: caches empty)",
-        lambda: forecast_inputs(scope, period, today, policy, grouped=True),
-    )
-    timed(
-        "forecast inputs, grouped (warm)", lambda: forecast_inputs(scope, period, today, policy, grouped=True)
-    )
-    slips = slip_history(today, policy)
-    groups = timed(
-        "open deals grouped in the database alone", lambda: _open_groups(scope, period, today, slips)
-    )
-    if grouped.counts is not None:
-        classes = [
-            mc.probability_classes(
-                grouped.counts, grouped.cents, grouped.squares, np.clip(grouped.coming_in(m), 0, 1)
-            )
-            for m in grouped.q
-        ]
-        print(
-            f"  {int(groups.counts.sum()):,} open deals in {len(groups.counts):,} groups; "
-            f"classes simulated per model: {[c.count.size for c in classes]}"
-        )
     cache.clear()
     known = timed("stays from the summary (cold)", lambda: timeaware.stays(today, policy))
     timed("stays (warm, cache)", lambda: timeaware.stays(today, policy))

@@ -33,9 +33,9 @@ seed, and chunks run on up to four threads (numpy releases the GIL), with the sa
 the number of threads.
 
 **Grouped deals** (simulate_groups, issue 11 §5: a company's quarter of a million open deals in well
-under a second). The database returns the open deals grouped by everything their probability depends
-on — n deals in the group, the sum and the sum of squares of their amounts — so every deal of a group
-has the same q. Groups with the same q are merged (exactly); when more distinct q remain than
+under a second). Over EXACT_DEALS deals, revenue_forecast draws the deals by class rather than one by
+one. A row is a group of deals of one q — n deals, the sum and the sum of squares of their amounts (a
+single deal is a group of one). Groups with the same q are merged (exactly); when more distinct q remain than
 MAX_CLASSES, groups are merged into classes of nearly equal q (a band of LOGIT_WIDTH on the logit
 scale, so q and 1 − q each vary by under 11 % inside one), the class's q being the count-weighted
 mean. Per trial and class:
@@ -85,6 +85,7 @@ MODEL_VERSION = 4  # bump when the sampling changes: cached results of the old o
 NEW_BUSINESS_STREAM = 0x6E6577  # the random stream of the new-business draws, apart from the deals' ("new")
 SHOCK_STREAM = 0x72617465  # the random stream of the common factor of the estimated rates ("rate")
 SHARE = Decimal("0.0001")
+EXACT_DEALS = 5_000  # up to this many uncertain deals each is drawn (simulate_totals); above, by class
 MAX_CLASSES = 128  # distinct q simulated as they are; above, merged into bands of nearly equal q
 LOGIT_WIDTH = 0.1  # width of a band on the logit scale: q and 1 − q each vary by under 11 % inside one
 BINOMIAL_SPAN = 10.0  # the CDF table covers the mean ± this many standard deviations (+ TABLE_MARGIN)
@@ -464,14 +465,27 @@ def revenue_forecast(
 ) -> RevenueForecast:
     """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
     each in with p_win × p_in (fractions), times the trial's common factor (common_factor, of variance
-    `relative_variance`; 0: none), + the new business (add_new_business). One row per deal
-    (simulate_totals), or, with `counts` and `squares`, one row per group of deals: `counts` deals
-    whose amounts sum to amount_cents and their squares to `squares` (simulate_groups)."""
+    `relative_variance`; 0: none), + the new business (add_new_business). One row per deal: up to
+    EXACT_DEALS deals with 0 < q < 1 each is drawn (simulate_totals), above them the deals are drawn by
+    classes of equal or nearly equal q (simulate_groups, each deal a group of one). With `counts` and
+    `squares`, one row per group of deals: `counts` deals whose amounts sum to amount_cents and their
+    squares to `squares` (simulate_groups)."""
     cents = _as_int_array(amount_cents, "amount_cents")
     q = _as_probabilities(p_win, "p_win") * _as_probabilities(p_in, "p_in")
-    if counts is None:
+    if counts is None and int(((q > 0) & (q < 1)).sum()) <= EXACT_DEALS:
         deals = q > 0
         totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    elif counts is None:
+        deals = q > 0
+        totals = simulate_groups(
+            np.ones(cents.shape, dtype=np.int64),
+            cents,
+            cents.astype(np.float64) ** 2,
+            q,
+            trials=trials,
+            seed=seed,
+            base_cents=booked_cents,
+        )
     else:
         n = _as_int_array(counts, "counts")
         deals = np.repeat(q > 0, np.maximum(n, 0)) if n.shape == q.shape else q > 0

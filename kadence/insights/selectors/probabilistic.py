@@ -86,9 +86,6 @@ MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 1
 SLIP_CACHE_SECONDS = 24 * 3600
 RUN_CACHE_SECONDS = 24 * 3600
-# Up to this many open deals the forecast reads them one by one and simulates each (exact); above, it
-# reads them grouped and simulates the groups (kadence.domain.montecarlo.simulate_groups).
-PER_DEAL_DEALS = 5_000
 # The rows by which a deal entered a stage (or was reopened): a change inside the stage (an edited
 # close date) is not the estimate the deal entered its last stage with.
 ENTERING = tuple(k for k in StageChange.TRANSITIONS if k not in (StageChange.Kind.WON, StageChange.Kind.LOST))
@@ -338,99 +335,51 @@ def is_past(as_of: date) -> bool:
     return as_of < timezone.localdate()
 
 
-# the columns of one open deal, named apart from the models' fields (the grouped read selects them)
-KEYS = ("k_id", "k_cents", "k_template", "k_level", "k_day", "k_stage", "k_entered")
-
-
-def _open_query(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> QuerySet[Any, Any]:
-    """The open deals of the scope with a chance to close in the period (p_in > 0), one row per deal of
-    KEYS: (id, amount in cents, template id, level id, expected close date as a day number, stage id,
-    the day its stay in its stage and level began: timeaware.stay_started, today the deal's
-    stay_began_at), in id order. At a past as_of: the pipeline as it stood at its end."""
+def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> np.ndarray:
+    """Open deals of the scope with a chance to close in the period (p_in > 0): one row per deal of
+    (id, amount in cents, template id, level id, expected close date as a day number, stage id, the day
+    its stay in its stage and level began: timeaware.stay_started, today the deal's stay_began_at), as
+    integers. At a past as_of: the
+    pipeline as it stood at its end."""
+    if as_of > period.end:
+        return np.zeros((0, COLUMNS), dtype=np.int64)
     if is_past(as_of):
         # a deal whose history has no row that begins a stay (a bulk load) counts from its row in force
         entered = Coalesce(stay_started(end_of(as_of)), EpochDays("changed_at"))
         rows = pipeline_as_it_stood(scope, as_of, period.start).filter(status=Opportunity.Status.OPEN)
-        return (
+        query = (
             _slip_filter(rows, period, as_of, slips)
             .order_by("opportunity_id")
             .annotate(
-                k_id=F("opportunity_id"),
-                k_cents=Cast(Round(F("amount") * 100), BigIntegerField()),
-                k_template=F("to_stage__template_id"),
-                k_level=F("to_level_id"),
-                k_day=DayNumber("expected_close_date"),
-                k_stage=F("to_stage_id"),
-                k_entered=entered,
+                cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+                day=DayNumber("expected_close_date"),
+                entered=entered,
             )
-            .values_list(*KEYS)
+            .values_list(
+                "opportunity_id",
+                "cents",
+                "to_stage__template_id",
+                "to_level_id",
+                "day",
+                "to_stage_id",
+                "entered",
+            )
         )
+        return _fetch(query)
     qs = _slip_filter(
         scope.filter(Opportunity.objects.filter(status=Opportunity.Status.OPEN)), period, as_of, slips
     )
-    return (
+    query = (
         qs.order_by("pk")
         .annotate(
-            k_id=F("pk"),
-            k_cents=Cast(Round(F("amount") * 100), BigIntegerField()),
-            k_template=F("template_id"),
-            k_level=F("level_id"),
-            k_day=DayNumber("expected_close_date"),
-            k_stage=F("stage_id"),
+            cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+            day=DayNumber("expected_close_date"),
             # the day its stay began, kept on the deal (kadence.pipeline.stays): no history lookup
-            k_entered=Coalesce(EpochDays("stay_began_at"), EpochDays("stage_entered_at")),
+            entered=Coalesce(EpochDays("stay_began_at"), EpochDays("stage_entered_at")),
         )
-        .values_list(*KEYS)
+        .values_list("pk", "cents", "template_id", "level_id", "day", "stage_id", "entered")
     )
-
-
-def _open_deals(
-    scope: Scope, period: Period, as_of: date, slips: SlipHistory, limit: int | None = None
-) -> np.ndarray:
-    """_open_query's rows as one integer array (COLUMNS wide); with `limit`, at most that many."""
-    if as_of > period.end:
-        return np.zeros((0, COLUMNS), dtype=np.int64)
-    query = _open_query(scope, period, as_of, slips)
-    return _fetch(query if limit is None else query[:limit])
-
-
-@dataclass(frozen=True)
-class OpenGroups:
-    """The open deals grouped by everything their probabilities depend on (process, level, expected
-    close day, stage, the day their stay began): `rows` as _open_deals's (id 0), with per group the
-    number of deals, the sum of their amounts (cents, column 1) and of the squares (`squares`)."""
-
-    rows: np.ndarray
-    counts: np.ndarray
-    squares: np.ndarray
-
-
-def _open_groups(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -> OpenGroups:
-    """_open_query's deals grouped in the database (issue 11 §5): a company's quarter of a million open
-    deals come back as a few thousand rows. The same rows as grouping _open_deals in Python
-    (tests/insights/test_forecast_groups.py)."""
-    if as_of > period.end:
-        return OpenGroups(np.zeros((0, COLUMNS), dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-    sql, params = _open_query(scope, period, as_of, slips).order_by().query.sql_with_params()
-    square = "CAST(k_cents AS DOUBLE PRECISION) * CAST(k_cents AS DOUBLE PRECISION)"
-    grouped = (
-        "SELECT k_template, k_level, k_day, k_stage, k_entered, COUNT(*), SUM(k_cents), "
-        f"SUM({square}) FROM ({sql}) deals GROUP BY k_template, k_level, k_day, k_stage, k_entered"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(grouped, params)
-        found = cursor.fetchall()
-    keys = np.array([row[:6] for row in found], dtype=np.int64).reshape(len(found), 6)
-    rows = np.zeros((len(found), COLUMNS), dtype=np.int64)
-    rows[:, 1] = np.array([int(row[6]) for row in found], dtype=np.int64)
-    rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5], rows[:, 6] = (
-        keys[:, 0],
-        keys[:, 1],
-        keys[:, 2],
-        keys[:, 3],
-        keys[:, 4],
-    )
-    return OpenGroups(rows, keys[:, 5].copy(), np.array([float(row[7]) for row in found], dtype=np.float64))
+    return _fetch(query)
 
 
 def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
@@ -451,6 +400,27 @@ def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
 
 
 def new_business(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> tuple[int, ...]:
+    """_new_business, kept in the cache until the stage history grows (as the slip) where the scope is the
+    company or one seller: their sums rest on the history rows alone (a unit's also on the teams under
+    it today, which a move in the organisation changes without a history row). Company-wide it is an
+    aggregate over every win of the comparable periods: 1.7 s at 1M deals (docs/bench/timeaware-1m.md)."""
+    if scope.unit is not None or scope.unit_ids is not None:
+        return _new_business(scope, period, as_of, policy)
+    last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
+    who = scope.owner.pk if scope.owner is not None else "all"
+    key = (
+        f"kadence:new-business:{who}:{period.kind}:{period.start.isoformat()}:{as_of.isoformat()}:"
+        f"{policy.new_business_periods}:{last_row}"
+    )
+    return cached(
+        key,
+        lambda: _new_business(scope, period, as_of, policy),
+        SLIP_CACHE_SECONDS,
+        valid=lambda found: isinstance(found, tuple),
+    )
+
+
+def _new_business(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> tuple[int, ...]:
     """What deals that did not exist yet brought in (cents), in each of the last
     `policy.new_business_periods` periods of the period's kind that the history covers: the amounts won
     by the period's end by deals created on or after the day that is as far into that period as the day
@@ -498,8 +468,6 @@ def _run_key(
     target_cents: int | None,
     new_business_cents: tuple[int, ...] = (),
     relative_variance: float = 0.0,
-    counts: np.ndarray | None = None,
-    squares: np.ndarray | None = None,
 ) -> str:
     """The cache key of a simulation: a digest of its exact inputs. The simulation is a pure function
     of them (same inputs and seed, same result), so a cached result is the result, never a stale one:
@@ -507,7 +475,7 @@ def _run_key(
     key. A company-wide run simulates trials × a quarter of a million deals (seconds); opening the
     same forecast again costs the reads and the digest."""
     digest = hashlib.sha256()
-    for array in (cents, p_win, p_in) + (() if counts is None else (counts, squares)):
+    for array in (cents, p_win, p_in):
         digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(b"|")
     digest.update(f"{trials}:{seed}:{booked_cents}:{target_cents}:{mc.MODEL_VERSION}".encode())
@@ -535,7 +503,7 @@ def probabilistic_forecast(
     seed = DEFAULT_SEED if seed is None else seed
     _check_run(trials, seed)
 
-    inputs = forecast_inputs(scope, period, as_of, policy, grouped=True)
+    inputs = forecast_inputs(scope, period, as_of, policy)
     target = target_for(scope, period.kind, period.start)
     booked_cents, target_cents = inputs.booked_cents, None if target is None else int(target * 100)
 
@@ -551,8 +519,6 @@ def probabilistic_forecast(
                 target_cents,
                 inputs.new_business,
                 spread,
-                inputs.counts,
-                inputs.squares,
             ),
             lambda: mc.revenue_forecast(
                 inputs.cents,
@@ -564,8 +530,6 @@ def probabilistic_forecast(
                 target_cents=target_cents,
                 new_business_cents=inputs.new_business,
                 relative_variance=spread,
-                counts=inputs.counts,
-                squares=inputs.squares,
             ),
             RUN_CACHE_SECONDS,
             valid=lambda found: isinstance(found, mc.RevenueForecast),
@@ -585,7 +549,7 @@ def probabilistic_forecast(
         as_of=as_of,
         trials=trials,
         seed=seed,
-        open_deals=inputs.deals,
+        open_deals=len(inputs.ids),
         forecast=run(inputs.p_win, inputs.p_in),
         target=target,
         slips=inputs.slips,
@@ -602,11 +566,7 @@ class ForecastInputs:
     """Per deal (arrays in the same order): id, amount in cents, p_in (close-date slip), the headline
     win probability `p_win` (the process's own setting) and `q`, each model's probability of the deal
     coming in inside the period (configured and calibrated: p_win of that kind, to multiply by p_in;
-    time-aware: already inside the period).
-
-    Grouped (forecast_inputs(grouped=True) over more than PER_DEAL_DEALS deals): the arrays are per
-    group of deals that share every input of their probabilities; `cents` is the group's sum, `counts`
-    its deals and `squares` the sum of their amounts squared; `ids` is empty."""
+    time-aware: already inside the period)."""
 
     ids: np.ndarray
     cents: np.ndarray
@@ -622,49 +582,26 @@ class ForecastInputs:
     # per model, the relative variance of its open deals' revenue from its estimated rates
     # (kadence.domain.survival.rate_uncertainty: the time-aware model's); none: 0
     spread: dict[str, float] = field(default_factory=dict)
-    counts: np.ndarray | None = None  # grouped: deals per row
-    squares: np.ndarray | None = None  # grouped: Σ amount² (cents²) per row
-
-    @property
-    def deals(self) -> int:
-        """The open deals with a chance to close in the period."""
-        return len(self.cents) if self.counts is None else int(self.counts.sum())
 
     def coming_in(self, model: str) -> np.ndarray:
         """P(the deal is won inside the period) under `model`."""
         return self.q[model] if model == TIME_AWARE else self.q[model] * self.p_in
 
 
-def forecast_inputs(
-    scope: Scope, period: Period, as_of: date, policy: ForecastPolicy, *, grouped: bool = False
-) -> ForecastInputs:
-    """What every model needs, as known at the end of as_of (see the module docstring). `grouped`: over
-    PER_DEAL_DEALS open deals, per group of deals (ForecastInputs) — for the simulation only; a caller
-    that needs each deal (backtest outcomes, sellers) leaves it off."""
+def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> ForecastInputs:
+    """What every model needs, as known at the end of as_of (see the module docstring)."""
     slips = slip_history(as_of, policy)
-    counts: np.ndarray | None = None
-    squares: np.ndarray | None = None
-    if grouped:
-        rows = _open_deals(scope, period, as_of, slips, limit=PER_DEAL_DEALS + 1)
-        if len(rows) > PER_DEAL_DEALS:
-            groups = _open_groups(scope, period, as_of, slips)
-            rows, counts, squares = groups.rows, groups.counts, groups.squares
-    else:
-        rows = _open_deals(scope, period, as_of, slips)
+    rows = _open_deals(scope, period, as_of, slips)
     booked = booked_in(scope, period, as_of)
     known = stays(as_of, policy)
     probabilities: list[ProbabilityUsed] = []
     q: dict[str, np.ndarray] = {}
     if len(rows):
         ids, cents, expected = rows[:, 0], np.ascontiguousarray(rows[:, 1]), rows[:, 4]
-        if counts is not None:
-            ids = np.zeros(0, dtype=np.int64)
         keys = (rows[:, 2] << 32) | rows[:, 3]  # (process, level) as one integer: ids are below 2**31
         pairs, inverse = np.unique(keys, return_inverse=True)
         inverse = inverse.ravel()
-        deals_per_pair = np.bincount(
-            inverse, weights=None if counts is None else counts, minlength=len(pairs)
-        ).astype(np.int64)
+        deals_per_pair = np.bincount(inverse, minlength=len(pairs))
         pair_ids = [(int(key) >> 32, int(key) & 0xFFFFFFFF) for key in pairs.tolist()]
         template_ids = {t for t, _level in pair_ids}
         effective = effective_probabilities_for(template_ids, policy)
@@ -745,8 +682,6 @@ def forecast_inputs(
         episodes=known.entries,
         new_business=new_business(scope, period, as_of, policy),
         spread={TIME_AWARE: spread},
-        counts=counts,
-        squares=squares,
     )
 
 
