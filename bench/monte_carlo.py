@@ -3,11 +3,12 @@
 (amounts log-normal around ¥250k, win probabilities from the ladder I/C/Q/D/C90, about 70% of the
 deals likely to close in the period).
 
-    .venv/bin/python bench/monte_carlo.py [--deals 100000] [--trials 10000] [--runs 5] [--grouped]
+    .venv/bin/python bench/monte_carlo.py [--deals 100000] [--trials 10000] [--runs 5] [--grouped | --exact]
 
---grouped: the deals grouped by q first (as the database groups a company's open deals by what
-their q depends on) and simulated by group (kadence.domain.montecarlo.simulate_groups); the grouping
-is timed apart.
+revenue_forecast draws the deals one by one up to EXACT_DEALS and by class above (simulate_groups,
+classes of equal or nearly equal q). --exact: each deal drawn whatever the count (simulate_totals, the
+reference). --grouped: the deals grouped by q first and passed as groups (counts, sums, squares); the
+grouping is timed apart.
 
 Prints the wall and CPU time of each run and the medians, with the machine's load average (on a
 shared machine the CPU time is the fairer figure). Runs are single-threaded numpy.
@@ -26,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kadence.domain import montecarlo as mc  # noqa: E402
 from kadence.domain.montecarlo import revenue_forecast  # noqa: E402
 
 
@@ -47,7 +49,10 @@ def main() -> None:
         "--relative-variance", type=float, default=0.0, help="the common factor's variance (time-aware model)"
     )
     parser.add_argument("--grouped", action="store_true", help="simulate the deals grouped by q")
+    parser.add_argument("--exact", action="store_true", help="draw each deal (simulate_totals)")
     args = parser.parse_args()
+    if args.exact:
+        mc.EXACT_DEALS = args.deals
     cents, p_win, p_in = synthetic(args.deals)
     counts = squares = None
     if args.grouped:
