@@ -313,3 +313,14 @@ def test_revenue_forecast_over_groups_counts_the_deals():
     assert result.deals == 6
     assert result.expected == D("11.00")  # 0.5 × 1,000 + 600 cents
     assert result.p10 <= result.p50 <= result.p90
+
+
+def test_revenue_forecast_draws_by_class_above_exact_deals(monkeypatch):
+    cents, q = np.full(12, 500, dtype=np.int64), np.full(12, 0.5)
+    exact = mc.revenue_forecast(cents, q, np.ones(12), trials=3_000, seed=6)
+    monkeypatch.setattr(mc, "EXACT_DEALS", 11)
+    by_class = mc.revenue_forecast(cents, q, np.ones(12), trials=3_000, seed=6)
+    assert by_class.expected == exact.expected == D("30.00")
+    assert by_class.deals == exact.deals == 12
+    # equal amounts: K × 500 exactly, K ~ Binomial(12, 0.5) (P10 4, P50 6, P90 8 wins)
+    assert (by_class.p10, by_class.p50, by_class.p90) == (D("20.00"), D("30.00"), D("40.00"))
