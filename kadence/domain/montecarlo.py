@@ -32,6 +32,28 @@ cell of a chunk, ≈ 32 MB per running chunk); each chunk has its own random str
 seed, and chunks run on up to four threads (numpy releases the GIL), with the same result whatever
 the number of threads.
 
+**Grouped deals** (simulate_groups, issue 11 §5: a company's quarter of a million open deals in well
+under a second). Over EXACT_DEALS deals, revenue_forecast draws the deals by class rather than one by
+one. A row is a group of deals of one q — n deals, the sum and the sum of squares of their amounts (a
+single deal is a group of one). Groups with the same q are merged (exactly); when more distinct q remain than
+MAX_CLASSES, groups are merged into classes of nearly equal q (a band of LOGIT_WIDTH on the logit
+scale, so q and 1 − q each vary by under 11 % inside one), the class's q being the count-weighted
+mean. Per trial and class:
+
+- K ~ Binomial(N, q) deals won, drawn exactly by inverting the binomial's CDF (one uniform per cell;
+  the table spans the mean ± 10 standard deviations + 10, the mass outside is below 1e-20);
+- their amount, the sum of K of the class's N amounts drawn without replacement: mean K m and
+  variance K (N − K) ÷ (N − 1) × s² (m the q-weighted mean amount, so the expectation Σ q × amount
+  is kept exactly; s² the amounts' variance), drawn log-normal with that mean and variance (positive
+  and right-skewed like the amounts). Exact when the class's amounts are equal (a group of one deal,
+  or deals of one size): K × m.
+
+One definition of the model either way: a deal is in with probability q, independently; the grouped
+sampler differs from the per-deal one only in drawing the amounts of a group's winners from the
+group's first two moments rather than from the deals themselves, and in merging nearly equal q when
+there are very many (tests/domain/test_montecarlo.py bounds the difference). It costs trials ×
+classes cells (a few hundred classes at a million deals) instead of trials × deals.
+
 Quantiles are empirical (inverted CDF: the smallest simulated revenue whose share of trials at or
 below it reaches p), so P10 ≤ P50 ≤ P90 always and every figure is a revenue some trial produced.
 Same inputs and seed → same result.
@@ -59,10 +81,15 @@ DENSE_LEVELS = 256  # the dense part compares one random byte per cell
 PERCENTILES = (10, 50, 90)
 EXACT_FLOAT = 2.0**52  # float64 holds every whole number up to 2**53; a margin for the test's rounding
 CENT = Decimal("0.01")
-MODEL_VERSION = 3  # bump when the sampling changes: cached results of the old one are then not reused
+MODEL_VERSION = 4  # bump when the sampling changes: cached results of the old one are then not reused
 NEW_BUSINESS_STREAM = 0x6E6577  # the random stream of the new-business draws, apart from the deals' ("new")
 SHOCK_STREAM = 0x72617465  # the random stream of the common factor of the estimated rates ("rate")
 SHARE = Decimal("0.0001")
+EXACT_DEALS = 5_000  # up to this many uncertain deals each is drawn (simulate_totals); above, by class
+MAX_CLASSES = 128  # distinct q simulated as they are; above, merged into bands of nearly equal q
+LOGIT_WIDTH = 0.1  # width of a band on the logit scale: q and 1 − q each vary by under 11 % inside one
+BINOMIAL_SPAN = 10.0  # the CDF table covers the mean ± this many standard deviations (+ TABLE_MARGIN)
+TABLE_MARGIN = 10
 
 
 def day_number(day: date) -> int:
@@ -190,6 +217,150 @@ def simulate_totals(
 
 
 @dataclass(frozen=True)
+class Classes:
+    """Groups of deals merged by their probability: per class, N deals, q (count-weighted mean), the
+    q-weighted mean amount m (so N q m = Σ q × amount exactly) and the amounts' variance s²."""
+
+    count: IntArray
+    q: FloatArray
+    mean: FloatArray
+    variance: FloatArray
+
+
+def _as_groups(
+    counts: npt.ArrayLike, sums: npt.ArrayLike, squares: npt.ArrayLike, probability: npt.ArrayLike
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    n = _as_int_array(counts, "counts")
+    total = np.asarray(sums, dtype=np.float64)
+    square = np.asarray(squares, dtype=np.float64)
+    q = _as_probabilities(probability, "probability")
+    if not n.shape == total.shape == square.shape == q.shape:
+        raise ValueError("counts, sums, squares and probability must have the same length")
+    if total.ndim != 1 or square.ndim != 1:
+        raise ValueError("sums and squares must be one-dimensional")
+    if n.size and n.min() < 0:
+        raise ValueError("counts must not be negative")
+    return n, total, square, q
+
+
+def probability_classes(
+    counts: npt.ArrayLike, sums: npt.ArrayLike, squares: npt.ArrayLike, probability: npt.ArrayLike
+) -> Classes:
+    """Merge groups of deals (n, Σ amount, Σ amount², q; 0 < q < 1) into the classes simulate_groups
+    draws: by equal q, or, with more than MAX_CLASSES distinct values, by bands of LOGIT_WIDTH on the
+    logit scale (see the module docstring)."""
+    n, total, square, q = _as_groups(counts, sums, squares, probability)
+    keep = n > 0
+    n, total, square, q = n[keep], total[keep], square[keep], q[keep]
+    distinct, inverse = np.unique(q, return_inverse=True)
+    if distinct.size > MAX_CLASSES:
+        logit = np.log(q) - np.log1p(-q)
+        _bands, inverse = np.unique(np.floor(logit / LOGIT_WIDTH).astype(np.int64), return_inverse=True)
+    inverse = inverse.ravel()
+    classes = int(inverse.max()) + 1 if inverse.size else 0
+    weight = n.astype(np.float64)
+    count = np.bincount(inverse, weights=weight, minlength=classes)
+    expected_deals = np.bincount(inverse, weights=weight * q, minlength=classes)
+    expected_cents = np.bincount(inverse, weights=total * q, minlength=classes)
+    amount = np.bincount(inverse, weights=total, minlength=classes)
+    amount_sq = np.bincount(inverse, weights=square, minlength=classes)
+    safe = np.maximum(count, 1.0)
+    variance = np.where(
+        count > 1, np.maximum(amount_sq - amount * amount / safe, 0.0) / np.maximum(count - 1, 1.0), 0.0
+    )
+    return Classes(
+        count=np.rint(count).astype(np.int64),
+        q=expected_deals / safe,
+        mean=np.where(
+            expected_deals > 0, expected_cents / np.where(expected_deals > 0, expected_deals, 1), 0
+        ),
+        variance=variance,
+    )
+
+
+def _binomial_tables(count: IntArray, q: FloatArray) -> tuple[list[FloatArray], IntArray]:
+    """Each class's binomial CDF over the values of K that matter: CDF(k) for k = low[c], low[c] + 1, …,
+    the last exactly 1. The pmf by its recurrence in logs (no factorials), normalised on the span."""
+    tables, low = [], []
+    for n, p in zip(count.tolist(), q.tolist(), strict=True):
+        mean, sd = n * p, (n * p * (1 - p)) ** 0.5
+        lo = max(0, int(np.floor(mean - BINOMIAL_SPAN * sd - TABLE_MARGIN)))
+        hi = min(n, int(np.ceil(mean + BINOMIAL_SPAN * sd + TABLE_MARGIN)))
+        k = np.arange(lo, hi, dtype=np.float64)  # the step from k to k + 1
+        steps = np.log(n - k) - np.log(k + 1) + (np.log(p) - np.log1p(-p))
+        log_pmf = np.concatenate((np.zeros(1), np.cumsum(steps)))
+        cdf = np.cumsum(np.exp(log_pmf - log_pmf.max()))
+        cdf /= cdf[-1]
+        cdf[-1] = 1.0
+        tables.append(cdf)
+        low.append(lo)
+    return tables, np.asarray(low, dtype=np.int64)
+
+
+def simulate_groups(
+    counts: npt.ArrayLike,
+    sums: npt.ArrayLike,
+    squares: npt.ArrayLike,
+    probability: npt.ArrayLike,
+    *,
+    trials: int,
+    seed: int,
+    base_cents: int = 0,
+) -> IntArray:
+    """Revenue (cents) of each of `trials` trials: base_cents + what the groups of deals bring in, a
+    group being `counts` deals whose amounts sum to `sums` (cents) and their squares to `squares`,
+    each deal in with the group's probability, independently. See the module docstring ("Grouped
+    deals"); reproducible for a given seed. Rounded to whole cents once per trial."""
+    n, total, square, q = _as_groups(counts, sums, squares, probability)
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    certain = int(np.rint(total[(q >= 1) & (n > 0)].sum()))
+    uncertain = (q > 0) & (q < 1) & (n > 0)
+    totals = np.full(trials, base_cents + certain, dtype=np.int64)
+    if not uncertain.any():
+        return totals
+    classes = probability_classes(n[uncertain], total[uncertain], square[uncertain], q[uncertain])
+    tables, low = _binomial_tables(classes.count, classes.q)
+    width = classes.count.size
+    spread = classes.variance > 0
+    spread_columns = np.flatnonzero(spread)
+    big = np.maximum(classes.count - 1, 1).astype(np.float64)
+    chunk = max(1, min(trials, CHUNK_CELLS // (4 * width)))
+    starts = list(range(0, trials, chunk))
+    streams = np.random.SeedSequence([seed, width]).spawn(len(starts))
+
+    def run(number: int) -> None:
+        first = starts[number]
+        rows = min(chunk, trials - first)
+        rng = np.random.Generator(np.random.PCG64(streams[number]))
+        uniform = rng.random((width, rows))  # a class's trials side by side: its table stays in cache
+        won = np.empty((width, rows), dtype=np.int64)  # K per class and trial
+        for column, table in enumerate(tables):
+            won[column] = np.searchsorted(table, uniform[column], side="right")
+        won = np.minimum(won, np.asarray([t.size - 1 for t in tables])[:, None]) + low[:, None]
+        amount = won * classes.mean[:, None]
+        if spread_columns.size:
+            k = won[spread_columns].astype(np.float64)
+            m = amount[spread_columns]
+            variance = (
+                k * (classes.count[spread_columns, None] - k) / big[spread_columns, None]
+            ) * classes.variance[spread_columns, None]
+            sigma2 = np.log1p(variance / np.where(m > 0, m * m, 1.0))
+            z = rng.standard_normal((spread_columns.size, rows))
+            amount[spread_columns] = m * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+        totals[first : first + rows] += np.rint(amount.sum(axis=0)).astype(np.int64)
+
+    workers = min(len(starts), THREADS)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, range(len(starts))))
+    else:
+        for number in range(len(starts)):
+            run(number)
+    return totals
+
+
+@dataclass(frozen=True)
 class HistogramBin:
     """Trials whose revenue fell in [low, high) (the last bin includes `high`)."""
 
@@ -289,13 +460,44 @@ def revenue_forecast(
     new_business_cents: Sequence[int] = (),
     relative_variance: float = 0.0,
     bins: int = 30,
+    counts: npt.ArrayLike | None = None,
+    squares: npt.ArrayLike | None = None,
 ) -> RevenueForecast:
     """P10 / P50 / P90, mean and P(revenue ≥ target) of the period's revenue: booked + the open deals,
     each in with p_win × p_in (fractions), times the trial's common factor (common_factor, of variance
-    `relative_variance`; 0: none), + the new business (add_new_business). See simulate_totals."""
+    `relative_variance`; 0: none), + the new business (add_new_business). One row per deal: up to
+    EXACT_DEALS deals with 0 < q < 1 each is drawn (simulate_totals), above them the deals are drawn by
+    classes of equal or nearly equal q (simulate_groups, each deal a group of one). With `counts` and
+    `squares`, one row per group of deals: `counts` deals whose amounts sum to amount_cents and their
+    squares to `squares` (simulate_groups)."""
     cents = _as_int_array(amount_cents, "amount_cents")
     q = _as_probabilities(p_win, "p_win") * _as_probabilities(p_in, "p_in")
-    totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    if counts is None and int(((q > 0) & (q < 1)).sum()) <= EXACT_DEALS:
+        deals = q > 0
+        totals = simulate_totals(cents, q, trials=trials, seed=seed, base_cents=booked_cents)
+    elif counts is None:
+        deals = q > 0
+        totals = simulate_groups(
+            np.ones(cents.shape, dtype=np.int64),
+            cents,
+            cents.astype(np.float64) ** 2,
+            q,
+            trials=trials,
+            seed=seed,
+            base_cents=booked_cents,
+        )
+    else:
+        n = _as_int_array(counts, "counts")
+        deals = np.repeat(q > 0, np.maximum(n, 0)) if n.shape == q.shape else q > 0
+        totals = simulate_groups(
+            n,
+            cents,
+            cents.astype(np.float64) ** 2 if squares is None else squares,
+            q,
+            trials=trials,
+            seed=seed,
+            base_cents=booked_cents,
+        )
     totals = common_factor(totals, relative_variance, seed=seed, base_cents=booked_cents)
     totals = add_new_business(totals, new_business_cents, seed=seed)
     low = int(totals.min())
@@ -311,7 +513,7 @@ def revenue_forecast(
     return RevenueForecast(
         trials=trials,
         seed=seed,
-        deals=int((q > 0).sum()),
+        deals=int(deals.sum()),
         booked=_money(booked_cents),
         p10=_money(p10),
         p50=_money(p50),

@@ -405,6 +405,25 @@ class Opportunity(models.Model):
                     "stall_close_pushes",
                 ],
             ),
+            # Open deals with what the probabilistic forecast reads of each (issue 11 §5: amount, process,
+            # level, stage, close date, the start of the stay; owner and team for the scope), in id order:
+            # a company's quarter of a million open deals index-only, not from the whole table.
+            models.Index(
+                fields=["id"],
+                name="opp_open_forecast",
+                condition=models.Q(status="open"),
+                include=[
+                    "amount",
+                    "template",
+                    "level",
+                    "stage",
+                    "expected_close_date",
+                    "stay_began_at",
+                    "stage_entered_at",
+                    "owner",
+                    "team",
+                ],
+            ),
             models.Index(fields=["external_id"], name="opp_external_id", condition=~models.Q(external_id="")),
         ]
 

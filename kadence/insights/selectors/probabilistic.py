@@ -291,11 +291,17 @@ def _slip_rows_then(as_of: date, policy: ForecastPolicy) -> SlipHistory:
     return SlipHistory(tuple(d for d, _n in pairs), tuple(n for _d, n in pairs))
 
 
-def slip_history(as_of: date, policy: ForecastPolicy) -> SlipHistory:
+def history_mark() -> int:
+    """The largest stage-history id: the history is append-only, so a new row (a win, a loss, a move)
+    changes it, and what is computed from the history is cached under it."""
+    return StageChange.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def slip_history(as_of: date, policy: ForecastPolicy, *, mark: int | None = None) -> SlipHistory:
     """Company-wide close-date slip of the won deals closed in the history window: one grouped query
     (about a second over a million deals), kept in the cache until the stage history grows (a new
     history row — a win, a loss, a move — changes its largest id, hence the key)."""
-    last_row = StageChange.objects.aggregate(last=Max("id"))["last"] or 0
+    last_row = history_mark() if mark is None else mark
     past = is_past(as_of)
     key = f"kadence:slips:{as_of.isoformat()}:{policy.history_days}:{last_row}:{past}"
     return cached(
@@ -399,7 +405,37 @@ def booked_in(scope: Scope, period: Period, as_of: date) -> Decimal:
     ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
-def new_business(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> tuple[int, ...]:
+def new_business(
+    scope: Scope, period: Period, as_of: date, policy: ForecastPolicy, *, mark: int | None = None
+) -> tuple[int, ...]:
+    """_new_business, kept in the cache until the stage history grows (as the slip) where the scope is the
+    company or one seller: their sums rest on the history rows alone (a unit's also on the teams under
+    it today, which a move in the organisation changes without a history row). Company-wide it is an
+    aggregate over every win of the comparable periods: 1.7 s at 1M deals (docs/bench/timeaware-1m.md)."""
+    if policy.new_business_periods <= 0 or as_of >= period.end:
+        return ()
+    first = first_history_day()
+    if first is None:
+        return ()
+    if scope.unit is not None or scope.unit_ids is not None:
+        return _new_business(scope, period, as_of, policy, first)
+    last_row = history_mark() if mark is None else mark
+    who = scope.owner.pk if scope.owner is not None else "all"
+    key = (
+        f"kadence:new-business:{who}:{period.kind}:{period.start.isoformat()}:{as_of.isoformat()}:"
+        f"{policy.new_business_periods}:{last_row}:{first.isoformat()}"
+    )
+    return cached(
+        key,
+        lambda: _new_business(scope, period, as_of, policy, first),
+        SLIP_CACHE_SECONDS,
+        valid=lambda found: isinstance(found, tuple),
+    )
+
+
+def _new_business(
+    scope: Scope, period: Period, as_of: date, policy: ForecastPolicy, first: date
+) -> tuple[int, ...]:
     """What deals that did not exist yet brought in (cents), in each of the last
     `policy.new_business_periods` periods of the period's kind that the history covers: the amounts won
     by the period's end by deals created on or after the day that is as far into that period as the day
@@ -407,11 +443,6 @@ def new_business(scope: Scope, period: Period, as_of: date, policy: ForecastPoli
     the end of as_of (the won rows recorded by then), under the owners and teams of the moment each was
     won. Nothing when the period has ended by as_of, or with no past period in the history."""
     count = policy.new_business_periods
-    if count <= 0 or as_of >= period.end:
-        return ()
-    first = first_history_day()
-    if first is None:
-        return ()
     offset = max(0, (as_of - period.start).days + 1)  # the day after as_of, as days into the period
     sums: dict[str, Any] = {}
     for back in range(1, count + 1):
@@ -569,7 +600,8 @@ class ForecastInputs:
 
 def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastPolicy) -> ForecastInputs:
     """What every model needs, as known at the end of as_of (see the module docstring)."""
-    slips = slip_history(as_of, policy)
+    mark = history_mark()
+    slips = slip_history(as_of, policy, mark=mark)
     rows = _open_deals(scope, period, as_of, slips)
     booked = booked_in(scope, period, as_of)
     known = stays(as_of, policy)
@@ -659,7 +691,7 @@ def forecast_inputs(scope: Scope, period: Period, as_of: date, policy: ForecastP
         slips=slips,
         probabilities=probabilities,
         episodes=known.entries,
-        new_business=new_business(scope, period, as_of, policy),
+        new_business=new_business(scope, period, as_of, policy, mark=mark),
         spread={TIME_AWARE: spread},
     )
 
