@@ -306,10 +306,9 @@ class Engine:
         # a row of empty cells is no row (kadence.transfer.reader.Sheet.rows), but it is numbered
         chosen = "".join(f", c{index[k]} AS {k}" for k in self.mapped)
         something = " OR ".join(f"coalesce({c}, '') <> ''" for c in columns)
-        self.sql(f"CREATE TEMP TABLE kd_stage AS SELECT n + 1 AS n{chosen} FROM kd_file WHERE {something}")
-        self.sql("DROP TABLE kd_file")
-        self.sql("SELECT count(*) FROM kd_stage")
-        self.total = self.cursor.fetchone()[0]
+        # a view, not a table: kd_raw reads the file's rows once (raw_values), nothing written between
+        self.sql(f"CREATE TEMP VIEW kd_stage AS SELECT n + 1 AS n{chosen} FROM kd_file WHERE {something}")
+        self.staged_file = True
         return True
 
     def raw_values(self) -> None:
@@ -319,13 +318,21 @@ class Engine:
         parts = []
         for k in self.keys:
             default = self.quote(defaults[k]) if k in defaults else "NULL"
-            if k in self.mapped:
+            if k in self.mapped and k not in defaults:  # (one btrim: without a default no def_)
+                parts.append(f"CASE WHEN btrim({k}, {ws}) <> '' THEN {k} END AS {k}, false AS def_{k}")
+            elif k in self.mapped:
                 parts.append(f"CASE WHEN btrim({k}, {ws}) <> '' THEN {k} ELSE {default} END AS {k}")
                 parts.append(f"({k} IS NULL OR btrim({k}, {ws}) = '') AND {default} IS NOT NULL AS def_{k}")
             else:
                 parts.append(f"{default}::text AS {k}, true AS def_{k}")
         self.sql(f"CREATE TEMP TABLE kd_raw AS SELECT n, {', '.join(parts)} FROM kd_stage")
-        self.sql("DROP TABLE kd_stage")
+        if getattr(self, "staged_file", False):
+            self.sql("DROP VIEW kd_stage")
+            self.sql("DROP TABLE kd_file")
+            self.sql("SELECT count(*) FROM kd_raw")
+            self.total = self.cursor.fetchone()[0]
+        else:
+            self.sql("DROP TABLE kd_stage")
 
     @staticmethod
     def quote(text: str) -> str:
