@@ -394,8 +394,8 @@ class Engine:
         if dates:
             union = " UNION ".join(f"SELECT {k} FROM kd_raw WHERE {k} IS NOT NULL" for k in dates)
             self.sql(
-                f"INSERT INTO kd_cells SELECT 'd', v, (pg_temp.kd_date(v)).d, NULL, (pg_temp.kd_date(v)).err "
-                f"FROM (SELECT DISTINCT v FROM ({union}) AS x(v)) AS u(v)"
+                "INSERT INTO kd_cells SELECT 'd', v, x.d, NULL, x.err "  # (the function once a value)
+                f"FROM (SELECT DISTINCT v FROM ({union}) AS y(v)) AS u(v), LATERAL pg_temp.kd_date(v) AS x"
             )
         if amounts:
             union = " UNION ".join(f"SELECT {k} FROM kd_raw WHERE {k} IS NOT NULL" for k in amounts)
@@ -473,8 +473,8 @@ class Engine:
                     select += [f"f_{k}.id AS {k}", f"f_{k}.word AS {k}_word", f"f_{k}.msg AS {k}_msg"]
             elif spec.read == TEXT:
                 select.append(f"btrim(r.{k}, {ws}) AS {k}")
-        self.sql(f"CREATE TEMP TABLE kd_vals AS SELECT {', '.join(select)} FROM kd_raw r {' '.join(joins)}")
-        self.sql("DROP TABLE kd_raw")
+        # the values as read, not stored: kd_rows below reads them once
+        values = f"SELECT {', '.join(select)} FROM kd_raw r {' '.join(joins)}"
         # the derived values (OpportunityImport.read): status, stage, closed date, expected close date
         open_ids = [s.pk for s in h.open_stages]
         first_open = open_ids[0]
@@ -492,11 +492,11 @@ class Engine:
                                   ELSE v.expected_close_date END
                         ELSE v.expected_close_date END AS expected,
                    ''::text AS action
-            FROM kd_vals v,
+            FROM ({values}) v,
                  LATERAL (SELECT coalesce(v.status_word, v.stage_word, 'open') AS status) s
             """
         )
-        self.sql("DROP TABLE kd_vals")
+        self.sql("DROP TABLE kd_raw")
         self.sql("CREATE UNIQUE INDEX ON kd_rows (n)")
         self.problems()
 
