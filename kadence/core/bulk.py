@@ -370,42 +370,58 @@ def references_checked_at_once(
 
 def check_references(cursor, written: Mapping[str, tuple[int, int]]) -> None:
     """The foreign keys of the rows of `written` ({table: (first id, last id)}) checked set-based and
-    their parent rows locked FOR KEY SHARE (see `references_checked_at_once`)."""
+    their parent rows locked FOR KEY SHARE (see `references_checked_at_once`).
+
+    The rows written are read once per table, not twice per key: one pass collects the distinct values
+    of every key column (as text, with the column's position) into a temporary table; each key's lock
+    and its check of missing parents then read those few values (cast back to the parent key's type)."""
     tables = [t for t, (first, last) in written.items() if first is not None and last is not None]
     if not tables:
         return
     cursor.execute(
-        "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, af.attname, c.conname "
+        "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, af.attname, c.conname, "
+        "format_type(af.atttypid, af.atttypmod) "
         "FROM pg_constraint c "
         "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
         "JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] "
         "WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
         [tables],
     )
+    keys: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    for table, column, parent, key, name, kind in cursor.fetchall():
+        keys.setdefault(table, []).append((column, parent, key, name, kind))
     quote = connection.ops.quote_name
-    for table, column, parent, key, name in cursor.fetchall():
+    for table, fks in keys.items():
         first, last = written[table]
-        values = (
-            f"SELECT DISTINCT t.{quote(column)} AS v FROM {table} t "  # noqa: S608 - names from the catalog
-            f"WHERE t.id BETWEEN %s AND %s AND t.{quote(column)} IS NOT NULL"
-        )
-        own = ""
-        params: list[Any] = [first, last]
-        if parent in written and key == "id":
-            own = " AND p.id NOT BETWEEN %s AND %s"
-            params += list(written[parent])
+        columns = list(dict.fromkeys(column for column, *_ in fks))
+        pairs = ", ".join(f"({i}, t.{quote(c)}::text)" for i, c in enumerate(columns))
+        cursor.execute("DROP TABLE IF EXISTS kd_ref_values")
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{quote(key)} IN ({values}){own} "
-            "FOR KEY SHARE OF p) x",
-            params,
-        )
-        cursor.execute(
-            f"SELECT count(*) FROM ({values}) d WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {parent} p WHERE p.{quote(key)} = d.v)",
+            "CREATE TEMP TABLE kd_ref_values AS SELECT DISTINCT x.k, x.v "  # noqa: S608 - names from the catalog
+            f"FROM {table} t CROSS JOIN LATERAL (VALUES {pairs}) AS x(k, v) "
+            "WHERE t.id BETWEEN %s AND %s AND x.v IS NOT NULL",
             [first, last],
         )
-        missing = cursor.fetchone()[0]
-        if missing:
-            raise IntegrityError(
-                f'{missing} value(s) of {table}.{column} not in {parent}.{key} (foreign key "{name}")'
+        for column, parent, key, name, kind in fks:
+            values = f"SELECT v::{kind} FROM kd_ref_values WHERE k = {columns.index(column)}"
+            own = ""
+            params: list[Any] = []
+            if parent in written and key == "id":
+                own = " AND p.id NOT BETWEEN %s AND %s"
+                params += list(written[parent])
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{quote(key)} IN ({values}){own} "
+                "FOR KEY SHARE OF p) x",
+                params,
             )
+            cursor.execute(
+                f"SELECT count(*) FROM ({values}) d(v) WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {parent} p WHERE p.{quote(key)} = d.v)"
+            )
+            missing = cursor.fetchone()[0]
+            if missing:
+                cursor.execute("DROP TABLE kd_ref_values")
+                raise IntegrityError(
+                    f'{missing} value(s) of {table}.{column} not in {parent}.{key} (foreign key "{name}")'
+                )
+        cursor.execute("DROP TABLE kd_ref_values")

@@ -374,7 +374,11 @@ class OpportunityTask(BilingualName):
     Names and standards are copied from the stage task, so editing the methodology later does not
     rewrite the tasks deals already have."""
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="tasks")
+    # task_unique_per_stage leads with the deal, task_assignee_open with the assignee: no index of their
+    # own (migration 0007)
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     stage_task = models.ForeignKey(
         StageTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -392,6 +396,7 @@ class OpportunityTask(BilingualName):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="deal_tasks",
+        db_index=False,
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)

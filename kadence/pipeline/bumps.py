@@ -37,13 +37,18 @@ def in_order(bumps: list[Bump]) -> list[Bump]:
 
 
 def add_rows(
-    model: type[Model], rows: Sequence[Model], keys: tuple[str, ...], measures: tuple[str, ...]
+    model: type[Model],
+    rows: Sequence[Model],
+    keys: tuple[str, ...],
+    measures: tuple[str, ...],
+    sign: int = 1,
 ) -> None:
     """Add the `measures` of `rows` (unsaved instances of `model`, one per key) to the stored rows of
     the same `keys`, creating the missing ones: the bulk form of `bump` (after a bulk load, e.g. an
     import's new deals), a few statements whatever the number of rows, race-safe (INSERT … ON CONFLICT
     DO UPDATE, PostgreSQL and SQLite alike; `keys` must be the columns of a unique constraint), in the
-    order of `in_order`."""
+    order of `in_order`. With `sign` -1 the measures are subtracted (an undone import's deals; rows
+    left at zero are then removed by `drop_empty`)."""
     if not rows:
         return
     quote = connection.ops.quote_name
@@ -61,12 +66,26 @@ def add_rows(
         for start in range(0, len(rows), 1000):
             batch = rows[start : start + 1000]
             params = [
-                f.get_db_prep_value(getattr(row, f.attname), connection, prepared=False)
+                f.get_db_prep_value(
+                    _signed(getattr(row, f.attname), sign if i >= len(keys) else 1),
+                    connection,
+                    prepared=False,
+                )
                 for row in batch
-                for f in fields
+                for i, f in enumerate(fields)
             ]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([holes] * len(batch))} "  # noqa: S608 - names are ours
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {added}",
                 params,
             )
+
+
+def _signed(value: object, sign: int) -> object:
+    return value if sign == 1 or value is None else -value  # type: ignore[operator]
+
+
+def drop_empty(model: type[Model], measures: tuple[str, ...]) -> int:
+    """Remove the rows of a summary whose measures are all zero (what subtracting leaves where every
+    contribution was taken away): a row of zeros stands for no row, and a rebuild writes none."""
+    return model._default_manager.filter(**{name: 0 for name in measures}).delete()[0]

@@ -283,9 +283,14 @@ class Opportunity(models.Model):
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="opportunities",
+        db_index=False,  # opp_owner_status leads with it (migration 0030)
     )
     team = models.ForeignKey(
-        OrgUnit, verbose_name=_("team"), on_delete=models.PROTECT, related_name="opportunities"
+        OrgUnit,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        db_index=False,  # opp_team_close leads with it (migration 0030)
     )
     template = models.ForeignKey(ProcessTemplate, verbose_name=_("process"), on_delete=models.PROTECT)
     stage = models.ForeignKey(
@@ -489,7 +494,12 @@ class StageChange(models.Model):
         Kind.REOPENED,
     )
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    # opportunity, owner and team have no index of their own: each leads a composite index below
+    # (stagechange_opp_at, stagechange_owner_at, stagechange_team_at), which serves their look-ups and
+    # the foreign-key checks; a second copy was only upkeep on every history row written (migration 0030)
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
@@ -515,9 +525,16 @@ class StageChange(models.Model):
     overridden = models.BooleanField(_("advanced without evidence"), default=False)
     overridden_criteria = models.JSONField(_("criteria not met at the override"), default=list, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    team = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     forecast_category = models.CharField(max_length=20, blank=True, db_default="")
 
     class Meta:

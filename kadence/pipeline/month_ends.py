@@ -33,7 +33,7 @@ from django.db.models import Case, F, IntegerField, Min, Model, Q, QuerySet, Val
 from django.db.models.expressions import RowRange
 from django.utils import timezone
 
-from kadence.pipeline.bumps import add_rows
+from kadence.pipeline.bumps import add_rows, drop_empty
 from kadence.pipeline.expressions import WEIGHTED, holder
 from kadence.pipeline.models import MonthEndBuilt, MonthEndPipeline, Opportunity, StageChange
 
@@ -247,6 +247,35 @@ def add_deals(deals: QuerySet[Any]) -> None:
     first = StageChange.objects.order_by("changed_at").values_list("changed_at", flat=True).first()
     if first is not None:
         ensure(month_ends_since(timezone.localtime(first).date()))
+
+
+def subtract_deals(deals: QuerySet[Any]) -> None:
+    """The inverse of `add_deals`: deals about to be removed in bulk with their history (an undone
+    import's new deals, their rows still there) taken out of the month-ends built, set-based. Once they
+    are gone, `trim` drops the month-ends that no history reaches any more."""
+    _lock("EXCLUSIVE")
+    built = sorted(MonthEndBuilt.objects.values_list("month_end", flat=True))
+    if not built:
+        return
+    opps = Opportunity.objects.filter(pk__in=deals)
+    rows = [MonthEndPipeline(**row) for row in _expected(built, deals=opps)]
+    measures = ("count", "amount", "weighted")
+    add_rows(MonthEndPipeline, rows, ("month_end", "team_id", "stage_id"), measures, sign=-1)
+    drop_empty(MonthEndPipeline, measures)
+
+
+def trim() -> None:
+    """After history was removed in bulk: the month-ends before the first history row's month left
+    (what `rebuild` would not build) removed."""
+    _lock("EXCLUSIVE")
+    first = StageChange.objects.order_by("changed_at").values_list("changed_at", flat=True).first()
+    built = MonthEndBuilt.objects.all()
+    pipeline = MonthEndPipeline.objects.all()
+    if first is not None:
+        start = last_day_of_month(timezone.localtime(first).date())
+        built, pipeline = built.filter(month_end__lt=start), pipeline.filter(month_end__lt=start)
+    pipeline.delete()
+    built.delete()
 
 
 def expected_rows() -> list[Model]:

@@ -38,7 +38,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from kadence.pipeline.bumps import add_rows, bump
+from kadence.pipeline.bumps import add_rows, bump, drop_empty
 from kadence.pipeline.expressions import EPOCH, WEIGHTED, EpochDays
 from kadence.pipeline.models import (
     DailyFlow,
@@ -509,6 +509,61 @@ def add_deals(deals: QuerySet[Any], since: date) -> None:
         build(missing_days(backfill=True))
     elif through is not None:
         build_flows()
+
+
+def subtract_deals(deals: QuerySet[Any], since: date) -> None:
+    """The inverse of `add_deals`: deals about to be removed in bulk with their history from `since` on
+    (an undone import's new deals, their rows still there) taken out of every complete snapshot from
+    `since` on (their rows, the totals of the groups they were in) and out of the DailyFlow days
+    written, set-based. Once they are gone, `trim` drops the snapshots no history reaches any more."""
+    with transaction.atomic():
+        _lock()
+        for snap in PipelineSnapshot.objects.filter(complete=True, taken_on__gte=since).order_by("taken_on"):
+            held = SnapshotDeal.objects.filter(snapshot=snap, opportunity_id__in=deals)
+            groups = set(held.order_by().values_list(*TOTAL_KEY).distinct())
+            if not groups:
+                continue
+            removed = held.delete()[0]
+            write_totals(snap, groups)
+            PipelineSnapshot.objects.filter(pk=snap.pk).update(deals=F("deals") - removed)
+        through = flows_through()
+        if through is not None and through >= since:
+            rows = StageChange.objects.filter(opportunity_id__in=deals, changed_at__lt=end_of(through))
+            measures = ("count", "amount", "cycle_days")
+            add_rows(
+                DailyFlow,
+                [
+                    DailyFlow(
+                        day=r["day"],
+                        kind=r["kind"],
+                        from_stage_id=r["start"],
+                        to_stage_id=r["to_stage_id"],
+                        count=r["n"],
+                        amount=r["amount_sum"],
+                        cycle_days=r["cycle"],
+                    )
+                    for r in _flow_rows(rows)
+                ],
+                ("day", "kind", "from_stage_id", "to_stage_id"),
+                measures,
+                sign=-1,
+            )
+            drop_empty(DailyFlow, measures)
+
+
+def trim(since: date) -> None:
+    """After history from `since` on was removed in bulk: the snapshots from `since` on that are not
+    due any more (before the first history row left: what a rebuild would not write) removed."""
+    with transaction.atomic():
+        _lock()
+        first = first_history_day()
+        stale = PipelineSnapshot.objects.filter(taken_on__gte=since)
+        if first is not None:
+            stale = stale.filter(taken_on__lt=first)
+        for snap in stale:
+            SnapshotDeal.objects.filter(snapshot=snap).delete()
+            SnapshotTotal.objects.filter(snapshot=snap).delete()
+            snap.delete()
 
 
 def forget_flows(since: date) -> bool:

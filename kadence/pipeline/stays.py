@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import Exists, F, Model, OuterRef, Q, Subquery
 
 from kadence.domain.survival import CENSORED, LOST, MOVED, WON
-from kadence.pipeline.bumps import Bump, add_rows, bump, in_order
+from kadence.pipeline.bumps import Bump, add_rows, bump, drop_empty, in_order
 from kadence.pipeline.expressions import EPOCH, EpochDays, epoch_days
 from kadence.pipeline.models import Opportunity, StageChange, StaySummary
 
@@ -206,6 +206,18 @@ def add_deals(deals: Any) -> None:
     rows = [StaySummary(**dict(zip((*FIELDS, "count"), (int(v) for v in row), strict=True))) for row in found]
     add_rows(StaySummary, rows, FIELDS, ("count",))
     Opportunity.objects.filter(pk__in=deals).update(stay_began_at=stay_began())
+
+
+def subtract_deals(deals: Any) -> None:
+    """The inverse of `add_deals`: the stays of deals about to be removed in bulk with their history
+    (an undone import's new deals, their rows still there) taken out of StaySummary, set-based."""
+    sql, params = _grouped_sql(StageChange._meta.db_table, deals)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = [StaySummary(**dict(zip((*FIELDS, "count"), (int(v) for v in row), strict=True))) for row in found]
+    add_rows(StaySummary, rows, FIELDS, ("count",), sign=-1)
+    drop_empty(StaySummary, ("count",))
 
 
 def drift() -> list[tuple[Key, int, int]]:

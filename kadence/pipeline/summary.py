@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from kadence.domain.funnel import weighted_amount
 from kadence.pipeline import month_ends, stays
-from kadence.pipeline.bumps import add_rows
+from kadence.pipeline.bumps import add_rows, drop_empty
 from kadence.pipeline.bumps import bump as _bump
 from kadence.pipeline.bumps import in_order as _in_order
 from kadence.pipeline.expressions import WEIGHTED, EpochDays, epoch_days, holder
@@ -429,6 +429,17 @@ def add_deals(deals: Any) -> None:
     models = _models(None)
     for name, rows in expected_rows(deals=deals).items():
         add_rows(models[name], rows, KEYS[name], MEASURES[name])
+
+
+def subtract_deals(deals: Any) -> None:
+    """The inverse of `add_deals`: deals about to be removed in bulk with their history (an undone
+    import's new deals; `deals` is a query of their ids, their rows still there) taken out of
+    PipelineTotal, WonTotal and StageFlow, set-based; the rows left at zero removed, so that the
+    summaries are what `rebuild` gives once the deals are gone."""
+    models = _models(None)
+    for name, rows in expected_rows(deals=deals).items():
+        add_rows(models[name], rows, KEYS[name], MEASURES[name], sign=-1)
+        drop_empty(models[name], MEASURES[name])
 
 
 # --- drift --------------------------------------------------------------------------------------------

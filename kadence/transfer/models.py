@@ -149,7 +149,8 @@ class ImportedRecord(models.Model):
         CREATED = "created", _("Created")
         UPDATED = "updated", _("Updated")
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records")
+    # import_record_job leads with it: no index of its own (migration 0005)
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records", db_index=False)
     entity = models.CharField(max_length=40)  # accounts.account, accounts.contact, pipeline.opportunity
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=7, choices=Action.choices)

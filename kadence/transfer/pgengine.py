@@ -306,10 +306,9 @@ class Engine:
         # a row of empty cells is no row (kadence.transfer.reader.Sheet.rows), but it is numbered
         chosen = "".join(f", c{index[k]} AS {k}" for k in self.mapped)
         something = " OR ".join(f"coalesce({c}, '') <> ''" for c in columns)
-        self.sql(f"CREATE TEMP TABLE kd_stage AS SELECT n + 1 AS n{chosen} FROM kd_file WHERE {something}")
-        self.sql("DROP TABLE kd_file")
-        self.sql("SELECT count(*) FROM kd_stage")
-        self.total = self.cursor.fetchone()[0]
+        # a view, not a table: kd_raw reads the file's rows once (raw_values), nothing written between
+        self.sql(f"CREATE TEMP VIEW kd_stage AS SELECT n + 1 AS n{chosen} FROM kd_file WHERE {something}")
+        self.staged_file = True
         return True
 
     def raw_values(self) -> None:
@@ -319,13 +318,21 @@ class Engine:
         parts = []
         for k in self.keys:
             default = self.quote(defaults[k]) if k in defaults else "NULL"
-            if k in self.mapped:
+            if k in self.mapped and k not in defaults:  # (one btrim: without a default no def_)
+                parts.append(f"CASE WHEN btrim({k}, {ws}) <> '' THEN {k} END AS {k}, false AS def_{k}")
+            elif k in self.mapped:
                 parts.append(f"CASE WHEN btrim({k}, {ws}) <> '' THEN {k} ELSE {default} END AS {k}")
                 parts.append(f"({k} IS NULL OR btrim({k}, {ws}) = '') AND {default} IS NOT NULL AS def_{k}")
             else:
                 parts.append(f"{default}::text AS {k}, true AS def_{k}")
         self.sql(f"CREATE TEMP TABLE kd_raw AS SELECT n, {', '.join(parts)} FROM kd_stage")
-        self.sql("DROP TABLE kd_stage")
+        if getattr(self, "staged_file", False):
+            self.sql("DROP VIEW kd_stage")
+            self.sql("DROP TABLE kd_file")
+            self.sql("SELECT count(*) FROM kd_raw")
+            self.total = self.cursor.fetchone()[0]
+        else:
+            self.sql("DROP TABLE kd_stage")
 
     @staticmethod
     def quote(text: str) -> str:
@@ -387,8 +394,8 @@ class Engine:
         if dates:
             union = " UNION ".join(f"SELECT {k} FROM kd_raw WHERE {k} IS NOT NULL" for k in dates)
             self.sql(
-                f"INSERT INTO kd_cells SELECT 'd', v, (pg_temp.kd_date(v)).d, NULL, (pg_temp.kd_date(v)).err "
-                f"FROM (SELECT DISTINCT v FROM ({union}) AS x(v)) AS u(v)"
+                "INSERT INTO kd_cells SELECT 'd', v, x.d, NULL, x.err "  # (the function once a value)
+                f"FROM (SELECT DISTINCT v FROM ({union}) AS y(v)) AS u(v), LATERAL pg_temp.kd_date(v) AS x"
             )
         if amounts:
             union = " UNION ".join(f"SELECT {k} FROM kd_raw WHERE {k} IS NOT NULL" for k in amounts)
@@ -466,8 +473,8 @@ class Engine:
                     select += [f"f_{k}.id AS {k}", f"f_{k}.word AS {k}_word", f"f_{k}.msg AS {k}_msg"]
             elif spec.read == TEXT:
                 select.append(f"btrim(r.{k}, {ws}) AS {k}")
-        self.sql(f"CREATE TEMP TABLE kd_vals AS SELECT {', '.join(select)} FROM kd_raw r {' '.join(joins)}")
-        self.sql("DROP TABLE kd_raw")
+        # the values as read, not stored: kd_rows below reads them once
+        values = f"SELECT {', '.join(select)} FROM kd_raw r {' '.join(joins)}"
         # the derived values (OpportunityImport.read): status, stage, closed date, expected close date
         open_ids = [s.pk for s in h.open_stages]
         first_open = open_ids[0]
@@ -485,11 +492,11 @@ class Engine:
                                   ELSE v.expected_close_date END
                         ELSE v.expected_close_date END AS expected,
                    ''::text AS action
-            FROM kd_vals v,
+            FROM ({values}) v,
                  LATERAL (SELECT coalesce(v.status_word, v.stage_word, 'open') AS status) s
             """
         )
-        self.sql("DROP TABLE kd_vals")
+        self.sql("DROP TABLE kd_raw")
         self.sql("CREATE UNIQUE INDEX ON kd_rows (n)")
         self.problems()
 

@@ -19,6 +19,7 @@ from kadence.activities.models import Activity
 from kadence.activities.stall import refresh_last_activity
 from kadence.core.errors import Conflict
 from kadence.core.models import OrgUnit, User
+from kadence.pipeline import month_ends, snapshots, stays, summary
 from kadence.pipeline import services as opportunity_services
 from kadence.pipeline.models import Opportunity
 from kadence.pipeline.stall import lock
@@ -137,6 +138,14 @@ def undo_records(
     if deal_ids:
         first = Opportunity.objects.filter(pk__in=deal_ids).aggregate(m=Min("created_at"))["m"]
         since = timezone.localtime(first).date() if first else None
+    # The deals the import created leave the summaries before they go, set-based (the inverse of
+    # importer.imported_deals_added): the cost follows the import, not the database. The deals it
+    # updated are restored through the deal service, which keeps the summaries itself. Only an
+    # undone history import (its rows replaced deals' histories) still rebuilds them.
+    created_deals = any(r.action == ImportedRecord.Action.CREATED for r in deals)
+    subtracted = created_deals and not grouped.get("pipeline.history")
+    if subtracted:
+        imported_deals_removed(job, since)
     for entity in ORDER:
         rows = grouped.get(entity, [])
         if entity == "pipeline.history":  # set-based, batch by batch
@@ -174,6 +183,24 @@ def undo_records(
                 report("undoing", done, total)
         if entity == "activities.activity" and created:
             refresh_last_activity(touched)
-    if deal_ids or grouped.get("pipeline.history"):
+    if subtracted:
+        month_ends.trim()
+        if since is not None:
+            snapshots.trim(since)
+    if grouped.get("pipeline.history"):
         refresh_summaries(since)
     return dict(counts)
+
+
+def imported_deals_removed(job: ImportJob, since: date | None) -> None:
+    """Before the deals `job` created are deleted (their history still there): what they contribute
+    taken out of the report summaries, the stays, the month-ends built, the snapshots from `since` on
+    and the daily flows, set-based: what rebuilding them all once the deals are gone would give."""
+    deals = ImportedRecord.objects.filter(
+        job=job, entity="pipeline.opportunity", action=ImportedRecord.Action.CREATED
+    ).values("object_id")
+    summary.subtract_deals(deals)
+    stays.subtract_deals(deals)
+    month_ends.subtract_deals(deals)
+    if since is not None:
+        snapshots.subtract_deals(deals, since)

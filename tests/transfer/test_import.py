@@ -392,7 +392,8 @@ def _summaries() -> dict:
 @pytest.mark.parametrize("engine", ["python", "auto"])
 def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, settings, engine):
     """The summaries, month-ends, snapshots and daily flows after an import (its new deals added alone,
-    set-based) are what rebuilding them all gives, and the snapshot check finds nothing."""
+    set-based) and after its undo (its deals taken out alone) are what rebuilding them all gives, and
+    the snapshot check finds nothing."""
     from django.core.management import call_command
 
     from kadence.pipeline import month_ends, snapshots, stays
@@ -443,3 +444,18 @@ def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, setti
     for name in rebuilt:
         assert added[name] == rebuilt[name], name
     assert any(r for r in rebuilt["SnapshotDeal"]), "the snapshots hold deals"
+
+    # the undo takes the deals out again, set-based (imported_deals_removed): the same as rebuilding
+    # everything once they are gone; the earliest deal (Y-2, 500 days back) takes the snapshots and
+    # month-ends before the first import's history with it
+    assert _go(org.mona, second, "undo").status == "undone"
+    assert not Opportunity.objects.filter(external_id__startswith="Y-").exists()
+    subtracted = _summaries()
+    assert summary.drift() == []
+    assert stays.drift() == [] and stays.began_drift() == 0
+    assert snapshots.drift() == {}
+    refresh_summaries(TODAY - timedelta(days=500))
+    rebuilt = _summaries()
+    for name in rebuilt:
+        assert subtracted[name] == rebuilt[name], name
+    assert rebuilt["MonthEndBuilt"] != added["MonthEndBuilt"], "the undo dropped the earlier month-ends"
