@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('deals', '0006_expense_budget_version'),
-        ('pipeline', '0030_no_prefix_indexes'),
+        ('pipeline', '0031_no_prefix_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_scheduled_jobs'),
-        ('pipeline', '0029_stay_began'),
+        ('pipeline', '0030_open_forecast_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
