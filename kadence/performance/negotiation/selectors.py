@@ -253,62 +253,46 @@ def negotiation_sheet(view: NegotiationView) -> tuple[list[Column], list[list[An
 def waiting_for(user: User, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
     """Negotiations waiting for `user`: answers of the units they lead (managed units, the current round
     not answered yet) and the top's turn (adjust, or approve once settled) on those they opened or whose
-    root unit they manage. Two queries for the items and at most two for the counts."""
-    managed = list(user.managed_units.values_list("pk", flat=True)) if user.is_authenticated else []
-    answers = (
-        NegotiationFigure.objects.filter(
-            negotiation__status=Negotiation.Status.ANSWERING,
-            committed__isnull=True,
-            round=F("negotiation__round"),
-            party__unit_id__in=managed,
-        )
+    root unit they manage. One query (the current round's figures: a unit's own for an answer, the first
+    unit's for the top's turn), and a count only past `limit`."""
+    managed = user.managed_units.values("pk")
+    answers = Q(
+        negotiation__status=Negotiation.Status.ANSWERING, committed__isnull=True, party__unit_id__in=managed
+    )
+    turns = Q(
+        negotiation__status__in=[Negotiation.Status.ADJUSTING, Negotiation.Status.SETTLED], party__position=0
+    ) & (Q(negotiation__opened_by=user) | Q(negotiation__root_id__in=managed))
+    rows = (
+        NegotiationFigure.objects.filter(round=F("negotiation__round"))
+        .filter(answers | turns)
         .select_related("negotiation__grid", "negotiation__root", "party__unit")
         .order_by("negotiation__opened_at", "pk")
     )
-    turns = (
-        Negotiation.objects.filter(status__in=[Negotiation.Status.ADJUSTING, Negotiation.Status.SETTLED])
-        .filter(Q(opened_by=user) | Q(root_id__in=managed))
-        .select_related("grid", "root")
-        .order_by("opened_at", "pk")
-    )
-    items: list[dict[str, Any]] = []
-    for fig in answers[:limit]:
-        n = fig.negotiation
-        items.append(
-            {
-                "id": n.pk,
-                "action": "answer",
-                "action_label": _("Answer with a committed figure"),
-                "unit": str(fig.party.unit),
-                "root": str(n.root),
-                "year": n.grid.year,
-                "round": n.round,
-                "proposed": fig.proposed,
-                "url": reverse("performance_negotiation", args=[n.pk]) + f"#unit-{fig.party.unit_id}",
-            }
-        )
     labels = {
-        Negotiation.Status.ADJUSTING: _("Adjust your proposals"),
-        Negotiation.Status.SETTLED: _("Approve the settled figures"),
+        Negotiation.Status.ANSWERING: ("answer", _("Answer with a committed figure")),
+        Negotiation.Status.ADJUSTING: ("adjust", _("Adjust your proposals")),
+        Negotiation.Status.SETTLED: ("approve", _("Approve the settled figures")),
     }
-    for n in turns[: max(0, limit - len(items))]:
+    items: list[dict[str, Any]] = []
+    for fig in rows[:limit]:
+        n = fig.negotiation
+        action, label = labels[n.status]
+        url = reverse("performance_negotiation", args=[n.pk])
+        answering = action == "answer"
         items.append(
             {
                 "id": n.pk,
-                "action": "adjust" if n.status == Negotiation.Status.ADJUSTING else "approve",
-                "action_label": labels[n.status],
-                "unit": str(n.root),
+                "action": action,
+                "action_label": label,
+                "unit": str(fig.party.unit) if answering else str(n.root),
                 "root": str(n.root),
                 "year": n.grid.year,
                 "round": n.round,
-                "proposed": None,
-                "url": reverse("performance_negotiation", args=[n.pk]),
+                "proposed": fig.proposed if answering else None,
+                "url": f"{url}#unit-{fig.party.unit_id}" if answering else url,
             }
         )
-    count = len(items)
-    if count >= limit:
-        count = answers.count() + turns.count()
-    return count, items
+    return (len(items) if len(items) < limit else rows.count()), items
 
 
 def unit_totals(view: NegotiationView) -> dict[str, Decimal]:
