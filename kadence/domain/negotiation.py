@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 DEFAULT_MAX_ROUNDS = 3
 DEFAULT_GAP_THRESHOLD = Decimal("0.05")
@@ -33,6 +33,7 @@ ADJUST: Literal["adjust"] = "adjust"  # gaps remain and rounds are left: the top
 AGREED: Literal["agreed"] = "agreed"  # every gap within the threshold: the committed figures
 IMPOSED: Literal["imposed"] = "imposed"  # the last round ended with gaps: the top's figures stand
 Outcome = Literal["waiting", "adjust", "agreed", "imposed"]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def within(proposed: Decimal, committed: Decimal | None, threshold: Decimal) -> 
     return found is not None and found <= threshold
 
 
-def outcome(lines: Mapping[Hashable, Figures], round_no: int, policy: Policy) -> Outcome:
+def outcome(lines: Mapping[K, Figures], round_no: int, policy: Policy) -> Outcome:
     """Where a round stands (see the module docstring). A round with no unit is agreed."""
     if any(f.committed is None for f in lines.values()):
         return WAITING
@@ -92,7 +93,7 @@ def outcome(lines: Mapping[Hashable, Figures], round_no: int, policy: Policy) ->
     return ADJUST
 
 
-def final_figures(lines: Mapping[Hashable, Figures], result: Outcome) -> dict[Hashable, Decimal]:
+def final_figures(lines: Mapping[K, Figures], result: Outcome) -> dict[K, Decimal]:
     """Each unit's final figure: committed when agreed, proposed when imposed."""
     if result == AGREED:
         return {key: f.committed for key, f in lines.items() if f.committed is not None}

@@ -91,10 +91,12 @@ def bottom_up_figures(user: User, root: OrgUnit, year: int, unit_ids: list[int])
             reports.append((one, [one.total]))
     for report, rows in reports:
         for row in rows:
-            unit_id = row.id if row.kind == "unit" else report.scope.unit.pk
-            scope = report.scope if row.kind == "total" else resolve_scope(user, unit_id=unit_id)
+            key = row.id if row.kind == "unit" else (report.scope.unit.pk if report.scope.unit else None)
+            if key is None:
+                continue
+            scope = report.scope if row.kind == "total" else resolve_scope(user, unit_id=key)
             extra = rules.mean_cents(new_business(scope, report.period, today, policy))
-            found[unit_id] = _from_row(row, report.source, extra)
+            found[key] = _from_row(row, report.source, extra)
     return found
 
 
@@ -268,7 +270,7 @@ def waiting_for(user: User, limit: int = 50) -> tuple[int, list[dict[str, Any]]]
         .select_related("negotiation__grid", "negotiation__root", "party__unit")
         .order_by("negotiation__opened_at", "pk")
     )
-    labels = {
+    labels: dict[str, tuple[str, str]] = {
         Negotiation.Status.ANSWERING: ("answer", _("Answer with a committed figure")),
         Negotiation.Status.ADJUSTING: ("adjust", _("Adjust your proposals")),
         Negotiation.Status.SETTLED: ("approve", _("Approve the settled figures")),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -206,11 +206,13 @@ def negotiation_open(
         raise Conflict(_("This grid is already in negotiation."), code="duplicate") from None
     parties = NegotiationParty.objects.bulk_create(
         [
-            NegotiationParty(negotiation=negotiation, row=r, unit_id=r.unit_id, position=i)
+            NegotiationParty(negotiation=negotiation, row=r, unit_id=cast(int, r.unit_id), position=i)
             for i, r in enumerate(below)
         ]
     )
-    years = _proposals(parties, proposals, {r.unit_id: grid_rules.period_value(r.months, "Y") for r in below})
+    years = _proposals(
+        parties, proposals, {p.unit_id: grid_rules.period_value(p.row.months, "Y") for p in parties}
+    )
     row_of = {p.unit_id: p.row_id for p in parties}
     _set_years(
         user,

@@ -52,9 +52,10 @@ def _amount(raw: str | None) -> str:
 def _proposals(request: PageRequest) -> dict[int, str]:
     """The posted `p-<unit id>` amounts (blank ones left out: the unit keeps its figure)."""
     found: dict[int, str] = {}
-    for name, value in request.POST.items():
-        if name.startswith("p-") and name[2:].isdigit() and len(name) < 14 and _amount(value):
-            found[int(name[2:])] = _amount(value)
+    for name in request.POST:
+        value = _amount(request.POST.get(name))
+        if name.startswith("p-") and name[2:].isdigit() and len(name) < 14 and value:
+            found[int(name[2:])] = value
     return found
 
 
