@@ -137,6 +137,9 @@ SKIP_ROUTES = ("rhythm/debriefs/<int:pk>/",)
 # A target grid (issue 14) costs what the organisation holds (a row per unit and seller), not the deals;
 # it has its own bench at 2,000+ reps (bench/grid.py, docs/bench/grid.md).
 SKIP_ARGS |= {"grid_id"}
+# A negotiation (issue 14 §2) holds a few figures per unit right below a grid's root: its cost follows the
+# organisation's shape, not the deals (its bottom-up figures are read when a round is written, not shown).
+SKIP_ARGS |= {"negotiation_id"}
 
 # What each path argument is filled with (the persona's representative records); `pk` by the first
 # segment of the path.

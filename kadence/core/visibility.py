@@ -1049,3 +1049,37 @@ def visible_activity_quotas(user: User) -> QuerySet[Any]:
     if is_lead(user):
         return quotas.filter(Q(user__isnull=True) | Q(user=user) | Q(user__org_unit_id__in=sorted(scope)))
     return quotas.filter(Q(user__isnull=True, role=user.role) | Q(user=user))
+
+
+# --- target negotiations (三上三下, kadence.performance.negotiation) -----------------------------------
+
+
+def visible_negotiations(user: User) -> QuerySet[Any]:
+    """Negotiations `user` may read: those on a grid they read, for a manager, director or admin (a seller
+    sees the outcome in the grid and the targets of record, not the rounds)."""
+    negotiations = _model("performance.Negotiation").objects
+    if not user.is_authenticated or not user.is_active or not can_lead(user):
+        return negotiations.none()
+    if is_admin(user):
+        return negotiations.all()
+    return negotiations.filter(grid__in=Subquery(visible_grids(user).values("pk")))
+
+
+def negotiation_parties_q(user: User) -> Q | None:
+    """A filter on `performance.NegotiationParty` keeping the units whose figures `user` reads (None:
+    every unit): an admin all; a lead the units in their reach (the top reaches all of them)."""
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return None
+    return Q(unit_id__in=sorted(scope or ()))
+
+
+def can_answer_negotiation(user: User, unit_id: int) -> bool:
+    """May `user` answer for a negotiating unit (its committed figure)? Its lead — a manager or director
+    in whose reach it is — or an admin."""
+    return is_admin(user) or (is_lead(user) and in_scope(user, unit_id))
+
+
+def can_configure_negotiation(user: User) -> bool:
+    """The negotiation rules (rounds at most, the agreed gap) are company configuration: an admin's."""
+    return is_admin(user)

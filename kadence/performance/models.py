@@ -9,4 +9,10 @@ from kadence.performance.kpi.models import (  # noqa: F401
     Scorecard,
     ScorecardLine,
 )
+from kadence.performance.negotiation.models import (  # noqa: F401
+    Negotiation,
+    NegotiationFigure,
+    NegotiationParty,
+    NegotiationPolicy,
+)
 from kadence.performance.sizing.models import SizingAssumption  # noqa: F401

@@ -3,6 +3,7 @@ from django.urls import path
 from kadence.performance import views
 from kadence.performance.grid.views import urlpatterns as grid
 from kadence.performance.kpi.urls import urlpatterns as kpi
+from kadence.performance.negotiation.views import urlpatterns as negotiation
 from kadence.performance.position import urls as position
 from kadence.performance.sizing import urls as sizing
 
@@ -13,4 +14,5 @@ urlpatterns = [
     *position.urlpatterns,
     *sizing.urlpatterns,
     *grid,
+    *negotiation,
 ]

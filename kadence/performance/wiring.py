@@ -30,3 +30,19 @@ def position_slot(user: User, today: date) -> dict[str, Any] | None:
 
 
 register(HomeSlot("quota_position", "performance/position/_home.html", position_slot, order=10))
+
+
+# --- the approval inbox's "targets" list (kadence.rhythm.inbox.selectors.KINDS) ----------------------------
+
+from kadence.performance.negotiation.selectors import waiting_for  # noqa: E402
+from kadence.rhythm.inbox import selectors as inbox  # noqa: E402
+
+
+def targets_in_negotiation(user: User) -> inbox.InboxList:
+    """Target negotiations waiting for `user`: answers for the units they lead, and the top's turn
+    (adjust, or approve once settled) — kadence.performance.negotiation.selectors.waiting_for."""
+    count, items = waiting_for(user, limit=inbox.LIMIT)
+    return inbox.InboxList("targets", str(inbox.targets_in_negotiation(user).title), count, items)
+
+
+inbox.register_kind("targets", targets_in_negotiation)

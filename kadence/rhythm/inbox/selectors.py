@@ -252,6 +252,12 @@ KINDS: dict[str, Callable[[User], InboxList]] = {
 }
 
 
+def register_kind(kind: str, source: Callable[[User], InboxList]) -> None:
+    """Fill (or add) the list of `kind` from an app above the rhythm (kadence.performance's target
+    negotiations fill "targets" at start-up): a kind already listed keeps its place."""
+    KINDS[kind] = source
+
+
 def inbox(user: User) -> list[InboxList]:
     """Every kind's list for `user` (404 for a seller: the inbox is a lead's)."""
     if not uses_inbox(user):
