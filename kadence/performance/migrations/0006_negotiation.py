@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_scheduled_jobs'),
-        ('performance', '0004_grid'),
+        ('performance', '0005_grid_split'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
