@@ -193,9 +193,9 @@ def plan_terms_set(
     plan = CommissionPlan.objects.select_for_update().filter(pk=plan_id).first()
     if plan is None:
         raise NotFound(_("Unknown commission plan."))
+    versioned_update(plan, version, {})  # a stale edit is a 409 before anything else
     when = sel.commission_period(plan.period_kind, effective_from)
     clean = clean_terms(plan.kind, terms)
-    versioned_update(plan, version, {})
     row = CommissionPlanVersion.objects.filter(plan=plan, effective_from=when.start).first()
     if row is None:
         row = CommissionPlanVersion.objects.create(
