@@ -36,7 +36,9 @@ PREFIX = "/performance/commission"
 
 
 class TierIn(Clean):
-    from_pct: Decimal = Field(ge=0, le=100000, max_digits=8, decimal_places=2, description="Band start, % of quota.")
+    from_pct: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, description="Band start, % of quota."
+    )
     rate: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4, description="% paid inside the band.")
 
 
