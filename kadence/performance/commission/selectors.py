@@ -253,7 +253,7 @@ def groups_for(people: Sequence[User], period: Period) -> dict[int, dict[str, An
             continue
         out[person.pk] = {
             "unit_id": person.org_unit_id,
-            "revenue": str(dc.round2(revenue.get(person.org_unit_id, ZERO) or ZERO)),
+            "revenue": str(dc.round2(revenue.get(person.org_unit_id or 0) or ZERO)),
             "members": len(team),
             "index": team.index(person.pk),
         }

@@ -85,7 +85,7 @@ def clean_terms(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             }
         )
     tiers.sort(key=lambda t: t["from_pct"])
-    clean = {
+    clean: dict[str, Any] = {
         "salary": _number(values.get("salary") or 0, "salary", high=MAX_MONEY),
         "tiers": tiers,
         "cap": _optional(values.get("cap"), "cap"),
@@ -236,9 +236,8 @@ def assignment_set(
     elif role not in SELLER_ROLES:
         raise ValidationFailed(_("Choose a seller role."), {"role": [_("Choose a seller role.")]})
     start = sel.commission_period(plan.period_kind, effective_from).start
-    existing = CommissionAssignment.objects.select_for_update().filter(
-        effective_from=start, **({"user": seller} if seller else {"user__isnull": True, "role": role})
-    )
+    who: dict[str, Any] = {"user": seller} if seller else {"user__isnull": True, "role": role}
+    existing = CommissionAssignment.objects.select_for_update().filter(effective_from=start, **who)
     old = existing.first()
     if old is not None:
         changes = {"plan_id": (old.plan_id, plan.pk)}
