@@ -35,60 +35,60 @@ KindIn = Literal["salary", "commission", "salary_commission", "commission_expens
 PREFIX = "/performance/commission"
 
 
-class TierIn(Clean):
+class CommissionTierIn(Clean):
     from_pct: Decimal = Field(
         ge=0, le=100000, max_digits=8, decimal_places=2, description="Band start, % of quota."
     )
     rate: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4, description="% paid inside the band.")
 
 
-class TermsIn(Clean):
+class CommissionTermsIn(Clean):
     salary: Decimal = Field(Decimal(0), ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
-    tiers: list[TierIn] = Field(default_factory=list, max_length=20)
+    tiers: list[CommissionTierIn] = Field(default_factory=list, max_length=20)
     cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
     group_rate: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=7, decimal_places=4)
     expense_cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
 
 
-class PlanIn(In):
+class CommissionPlanIn(In):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[-a-z0-9_]+$")
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     kind: KindIn
     period_kind: PeriodIn = "month"
     effective_from: Day
-    terms: TermsIn
+    terms: CommissionTermsIn
 
 
-class PlanPatchIn(In):
+class CommissionPlanPatchIn(In):
     version: Version
     name_zh: str | None = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, min_length=1, max_length=200)
     is_active: bool | None = None
 
 
-class PlanTermsIn(In):
+class CommissionPlanTermsIn(In):
     version: Version
     effective_from: Day
-    terms: TermsIn
+    terms: CommissionTermsIn
 
 
-class TierOut(Schema):
+class CommissionTierOut(Schema):
     from_pct: Decimal
     rate: Decimal
 
 
-class PlanVersionOut(Schema):
+class CommissionPlanVersionOut(Schema):
     effective_from: date
     salary: Money
-    tiers: list[TierOut]
+    tiers: list[CommissionTierOut]
     cap: Money | None
     group_rate: Decimal
     expense_cap: Money | None
     basis: str
 
 
-class PlanOut(Schema):
+class CommissionPlanOut(Schema):
     id: int
     code: str
     name_zh: str
@@ -97,22 +97,22 @@ class PlanOut(Schema):
     period_kind: str
     is_active: bool
     version: int
-    versions: list[PlanVersionOut]
+    versions: list[CommissionPlanVersionOut]
 
 
-class PlansOut(Schema):
-    items: list[PlanOut]
+class CommissionPlansOut(Schema):
+    items: list[CommissionPlanOut]
     kinds: list[dict[str, str]]
 
 
-class AssignmentIn(In):
+class CommissionAssignmentIn(In):
     plan_id: Id
     seller_id: Id | None = None
     role: Literal["", "rep", "inside"] = ""
     effective_from: Day
 
 
-class AssignmentOut(Schema):
+class CommissionAssignmentOut(Schema):
     id: int
     plan_id: int
     seller_id: int | None
@@ -120,17 +120,17 @@ class AssignmentOut(Schema):
     effective_from: date
 
 
-class AssignmentsOut(Schema):
-    items: list[AssignmentOut]
+class CommissionAssignmentsOut(Schema):
+    items: list[CommissionAssignmentOut]
 
 
-class CreditRuleIn(In):
+class CommissionCreditRuleIn(In):
     role_id: Id
     share: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
     version: Version | None = Field(None, description="The version read, to change a rule.")
 
 
-class CreditRuleOut(Schema):
+class CommissionCreditRuleOut(Schema):
     id: int
     role_id: int
     role: str
@@ -138,18 +138,18 @@ class CreditRuleOut(Schema):
     version: int
 
 
-class CreditRulesOut(Schema):
-    items: list[CreditRuleOut]
+class CommissionCreditRulesOut(Schema):
+    items: list[CommissionCreditRuleOut]
 
 
-class RunIn(In):
+class CommissionRunIn(In):
     period: PeriodIn = "month"
     day: Day
     unit_id: Id | None = None
     background: bool = Field(False, description="Queue it for the worker (a company's worth of sellers).")
 
 
-class RunOut(Schema):
+class CommissionRunOut(Schema):
     id: int
     period: str
     start: date
@@ -157,13 +157,13 @@ class RunOut(Schema):
     statements: int
 
 
-class StatementQuery(Clean):
+class CommissionStatementQuery(Clean):
     period: PeriodIn = "month"
     day: Day | None = Field(None, description="Any day of the period; default today.")
     owner_id: Id | None = Field(None, description="A seller in your reach; default yourself.")
 
 
-class TeamQuery(Clean):
+class CommissionTeamQuery(Clean):
     period: PeriodIn = "month"
     day: Day | None = None
     unit_id: Id | None = Field(None, description="A unit in your reach; default your scope.")
@@ -185,7 +185,7 @@ class CommissionLineOut(Schema):
     how: str
 
 
-class StatementOut(Schema):
+class CommissionStatementOut(Schema):
     seller_id: int
     seller: str
     period: str
@@ -210,11 +210,11 @@ class StatementOut(Schema):
     lines: list[CommissionLineOut]
 
 
-class StatementEnvelope(Schema):
-    statement: StatementOut | None
+class CommissionStatementEnvelope(Schema):
+    statement: CommissionStatementOut | None
 
 
-class TeamRowOut(Schema):
+class CommissionTeamRowOut(Schema):
     seller_id: int
     seller: str
     unit_id: int | None
@@ -225,11 +225,11 @@ class TeamRowOut(Schema):
     payout: Money
 
 
-class TeamStatementsOut(Schema):
+class CommissionTeamStatementsOut(Schema):
     period: str
     label: str
     scope: str
-    rows: list[TeamRowOut]
+    rows: list[CommissionTeamRowOut]
     missing: list[int]
     total_payout: Money
 
@@ -259,7 +259,7 @@ def _plan_out(plan: CommissionPlan) -> dict[str, Any]:
     }
 
 
-def _terms(terms: TermsIn) -> dict[str, Any]:
+def _terms(terms: CommissionTermsIn) -> dict[str, Any]:
     values = terms.dict()
     values["tiers"] = [{"from_pct": t["from_pct"], "rate": t["rate"]} for t in values["tiers"]]
     return values
@@ -314,7 +314,7 @@ def statement_out(statement: CommissionStatement) -> dict[str, Any]:
     }
 
 
-@router.get(f"{PREFIX}/plans", response={200: PlansOut, codes_4xx: ErrorOut})
+@router.get(f"{PREFIX}/plans", response={200: CommissionPlansOut, codes_4xx: ErrorOut})
 def plans(request: ApiRequest) -> dict[str, Any]:
     """The plans and their versions, newest first (an admin: every plan; others: the plans assigned to
     them or their role)."""
@@ -324,8 +324,8 @@ def plans(request: ApiRequest) -> dict[str, Any]:
     }
 
 
-@router.post(f"{PREFIX}/plans", response={201: PlanOut, codes_4xx: ErrorOut})
-def create_plan(request: ApiRequest, payload: PlanIn) -> Status[dict[str, Any]]:
+@router.post(f"{PREFIX}/plans", response={201: CommissionPlanOut, codes_4xx: ErrorOut})
+def create_plan(request: ApiRequest, payload: CommissionPlanIn) -> Status[dict[str, Any]]:
     """An admin adds a plan with its first terms (403 otherwise; 409 `duplicate` for a code in use)."""
     plan = services.plan_create(
         request.auth,
@@ -340,15 +340,15 @@ def create_plan(request: ApiRequest, payload: PlanIn) -> Status[dict[str, Any]]:
     return Status(201, _plan_out(plan))
 
 
-@router.patch(f"{PREFIX}/plans/{{plan_id}}", response={200: PlanOut, codes_4xx: ErrorOut})
-def update_plan(request: ApiRequest, plan_id: IdPath, payload: PlanPatchIn) -> dict[str, Any]:
+@router.patch(f"{PREFIX}/plans/{{plan_id}}", response={200: CommissionPlanOut, codes_4xx: ErrorOut})
+def update_plan(request: ApiRequest, plan_id: IdPath, payload: CommissionPlanPatchIn) -> dict[str, Any]:
     """An admin renames or (de)activates a plan; `version` as read (409 when stale)."""
     plan = services.plan_update(request.auth, plan_id, **payload.dict())
     return _plan_out(plan)
 
 
-@router.put(f"{PREFIX}/plans/{{plan_id}}/terms", response={200: PlanOut, codes_4xx: ErrorOut})
-def set_terms(request: ApiRequest, plan_id: IdPath, payload: PlanTermsIn) -> dict[str, Any]:
+@router.put(f"{PREFIX}/plans/{{plan_id}}/terms", response={200: CommissionPlanOut, codes_4xx: ErrorOut})
+def set_terms(request: ApiRequest, plan_id: IdPath, payload: CommissionPlanTermsIn) -> dict[str, Any]:
     """An admin sets the plan's terms from the period holding `effective_from` (a new version, or that
     period's changed); `version` is the plan's as read (409 when stale)."""
     services.plan_terms_set(
@@ -362,7 +362,7 @@ def set_terms(request: ApiRequest, plan_id: IdPath, payload: PlanTermsIn) -> dic
     return _plan_out(plan)
 
 
-@router.get(f"{PREFIX}/assignments", response={200: AssignmentsOut, codes_4xx: ErrorOut})
+@router.get(f"{PREFIX}/assignments", response={200: CommissionAssignmentsOut, codes_4xx: ErrorOut})
 def assignments(request: ApiRequest) -> dict[str, Any]:
     """Which plan each seller or role is on, from when (an admin's list; others see none)."""
     rows = selectors.assignments() if can_configure_commission(request.auth) else []
@@ -379,8 +379,8 @@ def _assignment_out(a: Any) -> dict[str, Any]:
     }
 
 
-@router.post(f"{PREFIX}/assignments", response={200: AssignmentOut, codes_4xx: ErrorOut})
-def assign(request: ApiRequest, payload: AssignmentIn) -> dict[str, Any]:
+@router.post(f"{PREFIX}/assignments", response={200: CommissionAssignmentOut, codes_4xx: ErrorOut})
+def assign(request: ApiRequest, payload: CommissionAssignmentIn) -> dict[str, Any]:
     """An admin puts a seller or a role on a plan from a period (replacing one from the same period)."""
     row = services.assignment_set(
         request.auth,
@@ -398,7 +398,7 @@ def unassign(request: ApiRequest, assignment_id: IdPath) -> Status[None]:
     return Status(204, None)
 
 
-@router.get(f"{PREFIX}/credit-rules", response={200: CreditRulesOut, codes_4xx: ErrorOut})
+@router.get(f"{PREFIX}/credit-rules", response={200: CommissionCreditRulesOut, codes_4xx: ErrorOut})
 def credit_rules(request: ApiRequest) -> dict[str, Any]:
     """The credit share % of deal-team members per deal role (the owner keeps the rest)."""
     return {"items": [_rule_out(r) for r in selectors.credit_rules()]}
@@ -408,15 +408,15 @@ def _rule_out(r: Any) -> dict[str, Any]:
     return {"id": r.pk, "role_id": r.role_id, "role": r.role.name, "share": r.share, "version": r.version}
 
 
-@router.put(f"{PREFIX}/credit-rules", response={200: CreditRuleOut, codes_4xx: ErrorOut})
-def set_credit_rule(request: ApiRequest, payload: CreditRuleIn) -> dict[str, Any]:
+@router.put(f"{PREFIX}/credit-rules", response={200: CommissionCreditRuleOut, codes_4xx: ErrorOut})
+def set_credit_rule(request: ApiRequest, payload: CommissionCreditRuleIn) -> dict[str, Any]:
     """An admin sets a deal role's credit share (changing one needs its `version`; 409 when stale)."""
     row = services.credit_rule_set(request.auth, **payload.dict())
     return _rule_out(row)
 
 
-@router.post(f"{PREFIX}/runs", response={200: RunOut, 202: RunOut, codes_4xx: ErrorOut})
-def run(request: ApiRequest, payload: RunIn) -> Status[dict[str, Any]]:
+@router.post(f"{PREFIX}/runs", response={200: CommissionRunOut, 202: CommissionRunOut, codes_4xx: ErrorOut})
+def run(request: ApiRequest, payload: CommissionRunIn) -> Status[dict[str, Any]]:
     """Compute the period's statements for your reach (or the unit chosen): managers, directors, admins
     (403 otherwise). `background`: queued for the worker (202), else computed now (200)."""
     if payload.background:
@@ -441,8 +441,8 @@ def run(request: ApiRequest, payload: RunIn) -> Status[dict[str, Any]]:
     )
 
 
-@router.get(f"{PREFIX}/statement", response={200: StatementEnvelope, codes_4xx: ErrorOut})
-def statement(request: ApiRequest, query: Query[StatementQuery]) -> dict[str, Any]:
+@router.get(f"{PREFIX}/statement", response={200: CommissionStatementEnvelope, codes_4xx: ErrorOut})
+def statement(request: ApiRequest, query: Query[CommissionStatementQuery]) -> dict[str, Any]:
     """A seller's statement for the period holding `day` (null when not computed): every line with the
     deal, the credit share, the band and rate, the base and the amount, and how it was computed."""
     _owner, _when, found = selectors.statement_detail(
@@ -451,8 +451,8 @@ def statement(request: ApiRequest, query: Query[StatementQuery]) -> dict[str, An
     return {"statement": None if found is None else statement_out(found)}
 
 
-@router.get(f"{PREFIX}/statements", response={200: TeamStatementsOut, codes_4xx: ErrorOut})
-def statements(request: ApiRequest, query: Query[TeamQuery]) -> dict[str, Any]:
+@router.get(f"{PREFIX}/statements", response={200: CommissionTeamStatementsOut, codes_4xx: ErrorOut})
+def statements(request: ApiRequest, query: Query[CommissionTeamQuery]) -> dict[str, Any]:
     """The statements of your scope (or the unit chosen) for the period, biggest payout first, and the
     sellers without one."""
     team = selectors.team_statements(
