@@ -152,7 +152,8 @@ def test_the_api_by_persona(client, computed, token_for, django_assert_max_num_q
     assert len(client.get(f"{API}/statements", {"day": DAY}, **ada).json()["rows"]) == 4
     assert client.get(f"{API}/statements", {"unit_id": computed.s1.pk}, **mona).status_code == 404
     assert client.get(f"{API}/statement", {"period": "year"}, **rita).status_code == 422
-    assert len(client.get(f"{API}/plans", **ada).json()["items"]) == 3
+    with django_assert_max_num_queries(6):
+        assert len(client.get(f"{API}/plans", **ada).json()["items"]) == 3
     assert [p["code"] for p in client.get(f"{API}/plans", **rita).json()["items"]] == ["sc", "straight"]
     run = {"day": DAY}
     assert client.post(f"{API}/runs", run, content_type="application/json", **rita).status_code == 403
