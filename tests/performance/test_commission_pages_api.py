@@ -181,6 +181,15 @@ def test_plan_writes_over_the_api(client, computed, token_for):
     assert created.status_code == 201
     plan = created.json()
     assert client.post(f"{API}/plans", new, content_type="application/json", **ada).status_code == 409
+    biggest = {
+        **new,
+        "code": "big",
+        "kind": "salary",
+        "terms": {"salary": "999999999999.99", "cap": "999999999999.99"},
+    }
+    assert client.post(f"{API}/plans", biggest, content_type="application/json", **ada).status_code == 201
+    too_big = {**biggest, "code": "bigger", "terms": {"salary": "1000000000000"}}
+    assert client.post(f"{API}/plans", too_big, content_type="application/json", **ada).status_code == 422
     bad = {**new, "code": "bad", "terms": {"tiers": [{"from_pct": "10", "rate": "2"}]}}
     assert client.post(f"{API}/plans", bad, content_type="application/json", **ada).status_code == 422
     terms = {

@@ -43,11 +43,11 @@ class CommissionTierIn(Clean):
 
 
 class CommissionTermsIn(Clean):
-    salary: Decimal = Field(Decimal(0), ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
+    salary: Decimal = Field(Decimal(0), ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
     tiers: list[CommissionTierIn] = Field(default_factory=list, max_length=20)
-    cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
+    cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
     group_rate: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=7, decimal_places=4)
-    expense_cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)
+    expense_cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
 
 
 class CommissionPlanIn(In):

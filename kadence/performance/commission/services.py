@@ -42,7 +42,7 @@ from kadence.performance.commission.models import (
 )
 from kadence.pipeline.models import DealRole
 
-MAX_MONEY = Decimal("1e13")
+MAX_MONEY = Decimal("999999999999.99")  # the columns hold 12 digits before the point
 MAX_RATE = Decimal(100)
 TERM_FIELDS = ("salary", "tiers", "cap", "group_rate", "expense_cap")
 
