@@ -190,6 +190,13 @@ def test_plan_writes_over_the_api(client, computed, token_for):
     assert client.post(f"{API}/plans", biggest, content_type="application/json", **ada).status_code == 201
     too_big = {**biggest, "code": "bigger", "terms": {"salary": "1000000000000"}}
     assert client.post(f"{API}/plans", too_big, content_type="application/json", **ada).status_code == 422
+    for terms in ([None, None], {"tiers": [[1, 2]]}, {"salry": "1"}):  # only the objects the schema names
+        assert (
+            client.post(
+                f"{API}/plans", {**new, "code": "odd", "terms": terms}, content_type="application/json", **ada
+            ).status_code
+            == 422
+        )
     bad = {**new, "code": "bad", "terms": {"tiers": [{"from_pct": "10", "rate": "2"}]}}
     assert client.post(f"{API}/plans", bad, content_type="application/json", **ada).status_code == 422
     terms = {

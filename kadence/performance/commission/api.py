@@ -35,14 +35,14 @@ KindIn = Literal["salary", "commission", "salary_commission", "commission_expens
 PREFIX = "/performance/commission"
 
 
-class CommissionTierIn(Clean):
+class CommissionTierIn(In):
     from_pct: Decimal = Field(
         ge=0, le=100000, max_digits=8, decimal_places=2, description="Band start, % of quota."
     )
     rate: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4, description="% paid inside the band.")
 
 
-class CommissionTermsIn(Clean):
+class CommissionTermsIn(In):
     salary: Decimal = Field(Decimal(0), ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
     tiers: list[CommissionTierIn] = Field(default_factory=list, max_length=20)
     cap: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
