@@ -1083,3 +1083,33 @@ def can_answer_negotiation(user: User, unit_id: int) -> bool:
 def can_configure_negotiation(user: User) -> bool:
     """The negotiation rules (rounds at most, the agreed gap) are company configuration: an admin's."""
     return is_admin(user)
+
+
+# --- commissions (issue 14 §7) ----------------------------------------------------------------------
+# A seller reads their own statement only; a manager or director the statements of the sellers placed in
+# their units; an admin every one. Plans, assignments and credit rules are company configuration: an
+# admin's. Computing a period is for whoever leads units (each for the sellers of their reach).
+
+
+def can_configure_commission(user: User) -> bool:
+    """Commission plans, their assignments and the split-credit rules are configured by an admin."""
+    return user.is_authenticated and user.is_active and is_admin(user)
+
+
+def can_compute_commission(user: User) -> bool:
+    """A manager, director or admin computes a period's statements (for the sellers of their reach)."""
+    return user.is_authenticated and user.is_active and can_lead(user)
+
+
+def visible_commission_statements(user: User) -> QuerySet:
+    """The commission statements `user` may read: their own; the statements of sellers placed in their
+    units for a manager or director; all for an admin."""
+    statements = _model("performance.CommissionStatement").objects
+    if not user.is_authenticated or not user.is_active:
+        return statements.none()
+    scope = scope_unit_ids(user)
+    if scope is ALL:
+        return statements.all()
+    if scope:
+        return statements.filter(Q(user_id=user.pk) | Q(user__org_unit_id__in=sorted(scope)))
+    return statements.filter(user_id=user.pk)

@@ -16,6 +16,7 @@ from kadence.activities.deal_teams import sync_deal_teams
 from kadence.core.models import OrgUnit, User
 from kadence.demo.accounts import generate_accounts, region_codes, settle_accounts
 from kadence.demo.catalogues import COMPANY_CODE, DEMO_ACCOUNTS, DEMO_OPPORTUNITIES
+from kadence.demo.commission import load_demo_commission
 from kadence.demo.deal_control import (
     DealControlGenerator,
     contact_infos,
@@ -124,6 +125,7 @@ def load_demo_company(
     counts["rhythm_cadence"] = load_demo_cadence(seed, today)
     counts["rhythm_weeklyplan"] = load_demo_plans(seed, today)
     counts.update(load_demo_performance(today))
+    counts.update(load_demo_commission(today))
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts

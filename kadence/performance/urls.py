@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kadence.performance import views
+from kadence.performance.commission import urls as commission
 from kadence.performance.grid.views import urlpatterns as grid
 from kadence.performance.kpi.urls import urlpatterns as kpi
 from kadence.performance.negotiation.views import urlpatterns as negotiation
@@ -15,4 +16,5 @@ urlpatterns = [
     *sizing.urlpatterns,
     *grid,
     *negotiation,
+    *commission.urlpatterns,
 ]

@@ -848,3 +848,18 @@ def test_the_demo_gives_targets_and_performance_something_to_show(demo_today):
     assert cards.filter(period_kind="month").values("period_start").distinct().count() == 12
     assert cards.filter(period_kind="quarter").values("period_start").distinct().count() == 4
     assert cards.values("grade").distinct().count() > 1
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_commissions_something_to_show(demo_today):
+    """Issue 14 §7: the five plan types, last month's statements computed, each adding up to its payout,
+    with pre-sales credit on some deals."""
+    from kadence.performance.commission.models import CommissionLine, CommissionPlan, CommissionStatement
+
+    assert CommissionPlan.objects.values("kind").distinct().count() == 5
+    statements = CommissionStatement.objects.prefetch_related("lines")
+    assert statements.count() > 10 and statements.filter(commission__gt=0).exists()
+    assert statements.values("plan_kind").distinct().count() >= 3
+    for statement in statements:
+        assert sum(line.amount for line in statement.lines.all()) == statement.payout
+    assert CommissionLine.objects.exclude(role__in=("", "owner")).exists()
