@@ -10,3 +10,4 @@ from kadence.performance.kpi.models import (  # noqa: F401
     ScorecardLine,
 )
 from kadence.performance.sizing.models import SizingAssumption  # noqa: F401
+from kadence.performance.dashboard.models import DashboardPolicy  # noqa: F401
