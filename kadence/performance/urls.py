@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kadence.performance import views
+from kadence.performance.dashboard import urls as dashboard
 from kadence.performance.grid.views import urlpatterns as grid
 from kadence.performance.kpi.urls import urlpatterns as kpi
 from kadence.performance.position import urls as position
@@ -13,4 +14,5 @@ urlpatterns = [
     *position.urlpatterns,
     *sizing.urlpatterns,
     *grid,
+    *dashboard.urlpatterns,
 ]

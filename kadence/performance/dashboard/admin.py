@@ -9,7 +9,14 @@ from kadence.performance.dashboard.models import DashboardPolicy
 
 @admin.register(DashboardPolicy)
 class DashboardPolicyAdmin(admin.ModelAdmin):
-    list_display = ("z_threshold", "iqr_factor", "min_peers", "coverage_drop", "coverage_lookback_days", "v_bins")
+    list_display = (
+        "z_threshold",
+        "iqr_factor",
+        "min_peers",
+        "coverage_drop",
+        "coverage_lookback_days",
+        "v_bins",
+    )
     readonly_fields = ("version", "updated_at")
 
     def has_add_permission(self, request):

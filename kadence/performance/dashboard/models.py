@@ -42,20 +42,31 @@ class DashboardPolicy(models.Model):
     - `v_bins`: the edges of the V值 histogram (below the first, between each, at or above the last)."""
 
     z_threshold = models.DecimalField(
-        _("z-score threshold"), max_digits=4, decimal_places=2, default=Decimal("2.00"),
+        _("z-score threshold"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2.00"),
         validators=[MinValueValidator(Decimal(0))],
     )
     iqr_factor = models.DecimalField(
-        _("IQR factor"), max_digits=4, decimal_places=2, default=Decimal("1.50"),
+        _("IQR factor"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
         validators=[MinValueValidator(Decimal(0))],
     )
     min_peers = models.PositiveSmallIntegerField(_("minimum peers"), default=4)
     coverage_drop = models.DecimalField(
-        _("coverage drop"), max_digits=4, decimal_places=2, default=Decimal("0.25"),
+        _("coverage drop"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.25"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     coverage_lookback_days = models.PositiveSmallIntegerField(_("coverage look-back (days)"), default=28)
-    v_bins = models.CharField(_("V值 bins"), max_length=100, default=DEFAULT_V_BINS, validators=[validate_bins])
+    v_bins = models.CharField(
+        _("V值 bins"), max_length=100, default=DEFAULT_V_BINS, validators=[validate_bins]
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 

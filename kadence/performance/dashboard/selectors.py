@@ -51,15 +51,17 @@ from kadence.performance.position.selectors import PositionReport, position_repo
 from kadence.pipeline.expressions import forecast_category
 from kadence.pipeline.models import PipelineTotal
 from kadence.planning.models import ForecastSnapshot, Target
-from kadence.planning.selectors.forecast import won_per_period
-from kadence.planning.selectors.targets import period_of, scope_roots, target_for, targets_of
+from kadence.planning.selectors.forecast import cents, won_per_period
+from kadence.planning.selectors.targets import period_of, scope_roots
 
 PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 KINDS = ("month", "quarter", "year")
 WEIGHTED, COMMIT, BEST_CASE = "weighted", "commit", "best_case"
 BASES = {
-    WEIGHTED: gettext_lazy("Weighted pipeline: Σ amount × probability of the open deals closing in the month."),
+    WEIGHTED: gettext_lazy(
+        "Weighted pipeline: Σ amount × probability of the open deals closing in the month."
+    ),
     COMMIT: gettext_lazy("Commit: the amount of the open deals in the commit category closing in the month."),
     BEST_CASE: gettext_lazy("Best case: commit + best case, the open deals closing in the month."),
 }
@@ -181,17 +183,35 @@ def _month(value: date | datetime) -> date:
 # --- targets ---------------------------------------------------------------------------------------
 
 
-def month_targets(scope: Scope, year: Period) -> dict[date, Decimal]:
-    """The scope's monthly targets of record for the year ({month start: amount}), in one query (two for
-    a default scope): the same rule as target_for, month by month — a seller's own, a unit's own, a
-    default scope's top units summed only for a month where each has one."""
-    qs = Target.objects.filter(period_kind="month", period_start__range=(year.start, year.end))
+def _periods_q(periods: list[Period]) -> Q:
+    q = Q(pk__in=[])
+    for p in periods:
+        q |= Q(period_kind=p.kind, period_start=p.start)
+    return q
+
+
+def year_periods(year: Period) -> list[Period]:
+    """The year, its quarters and its months."""
+    return [year] + [
+        period_containing(k, date(year.start.year, m, 1))
+        for k, ms in (("quarter", (1, 4, 7, 10)), ("month", range(1, 13)))
+        for m in ms
+    ]  # type: ignore[arg-type]
+
+
+def scope_targets(scope: Scope, year: Period) -> dict[tuple[str, date], Decimal]:
+    """The scope's targets of record for the year, its quarters and its months ({(kind, start): amount}),
+    in one query (two for a default scope): target_for's rule, period by period — a seller's own, a
+    unit's own, a default scope's top units summed only for a period where each has one."""
+    qs = Target.objects.filter(_periods_q(year_periods(year)))
     if scope.owner is not None:
-        rows = qs.filter(user_id=scope.owner.pk).values_list("period_start", "amount")
-        return dict(rows)
+        rows = qs.filter(user_id=scope.owner.pk).values_list("period_kind", "period_start", "amount")
+        return {(k, s): a for k, s, a in rows}
     if scope.unit is not None:
-        rows = qs.filter(unit_id=scope.unit.pk, user__isnull=True).values_list("period_start", "amount")
-        return dict(rows)
+        rows = qs.filter(unit_id=scope.unit.pk, user__isnull=True).values_list(
+            "period_kind", "period_start", "amount"
+        )
+        return {(k, s): a for k, s, a in rows}
     if scope.unit_ids is None:
         roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
     else:
@@ -200,11 +220,39 @@ def month_targets(scope: Scope, year: Period) -> dict[date, Decimal]:
         return {}
     found = (
         qs.filter(unit_id__in=roots, user__isnull=True)
-        .values("period_start")
+        .values("period_kind", "period_start")
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
     )
-    return {row["period_start"]: row["total"] for row in found if row["n"] == len(roots)}
+    return {(r["period_kind"], r["period_start"]): r["total"] for r in found if r["n"] == len(roots)}
+
+
+def month_targets(targets: dict[tuple[str, date], Decimal]) -> dict[date, Decimal]:
+    return {start: amount for (kind, start), amount in targets.items() if kind == "month"}
+
+
+def targets_by_period(
+    periods: list[Period], *, user_ids: list[int], unit_ids: list[int]
+) -> dict[str, tuple[dict[int, Decimal], dict[int, Decimal]]]:
+    """targets_of for several periods of different kinds in one query: {kind: (seller → target, unit →
+    target)} (a unit's own target only)."""
+    result: dict[str, tuple[dict[int, Decimal], dict[int, Decimal]]] = {p.kind: ({}, {}) for p in periods}
+    if not user_ids and not unit_ids:
+        return result
+    rows = Target.objects.filter(_periods_q(periods)).filter(
+        Q(user_id__in=sorted(set(user_ids))) | Q(unit_id__in=sorted(set(unit_ids)), user__isnull=True)
+    )
+    starts = {p.kind: p.start for p in periods}
+    for kind, start, user_id, unit_id, amount in rows.values_list(
+        "period_kind", "period_start", "user_id", "unit_id", "amount"
+    ):
+        if starts.get(kind) != start:
+            continue
+        if user_id is not None:
+            result[kind][0][user_id] = amount
+        elif unit_id is not None:
+            result[kind][1][unit_id] = amount
+    return result
 
 
 # --- the grid --------------------------------------------------------------------------------------
@@ -212,8 +260,8 @@ def month_targets(scope: Scope, year: Period) -> dict[date, Decimal]:
 
 def _grid(
     scope: Scope, day: date, year: Period
-) -> tuple[str, GridRow, list[GridRow], dict[date, Decimal]]:
-    """(level, total, rows one level down, booked per month of the scope)."""
+) -> tuple[str, GridRow, list[GridRow], dict[date, Decimal], dict[tuple[str, date], Decimal]]:
+    """(level, total, rows one level down, booked per month of the scope, the scope's targets)."""
     periods = {kind: period_containing(kind, day) for kind in KINDS}  # type: ignore[arg-type]
     units = shown_units(scope)
     sellers: list[User] = []
@@ -230,7 +278,7 @@ def _grid(
     by_unit: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     by_owner: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in won:
-        month, amount = _month(row["period"]), row["total"] or ZERO
+        month, amount = _month(row["period"]), cents(row["total"])
         total_month[month] += amount
         by_owner[row["owner_id"]][month] += amount
         path = paths.get(row["team_id"], "")
@@ -241,12 +289,14 @@ def _grid(
     def booked(months: dict[date, Decimal], period: Period) -> Decimal:
         return sum((v for m, v in months.items() if period.start <= m <= period.end), ZERO)
 
-    targets = {
-        kind: targets_of(p, user_ids=[s.pk for s in sellers], unit_ids=[u.pk for u in units])
-        for kind, p in periods.items()
-    }
+    targets = targets_by_period(
+        list(periods.values()), user_ids=[s.pk for s in sellers], unit_ids=[u.pk for u in units]
+    )
+    own = scope_targets(scope, year)
 
-    def row(kind: str, pk: int | None, label: str, sub: str, months: dict[date, Decimal], target: Any) -> GridRow:
+    def row(
+        kind: str, pk: int | None, label: str, sub: str, months: dict[date, Decimal], target: Any
+    ) -> GridRow:
         return GridRow(
             kind,
             pk,
@@ -262,10 +312,17 @@ def _grid(
         str(scope.label),
         "",
         total_month,
-        lambda k: target_for(scope, k, periods[k].start),
+        lambda k: own.get((k, periods[k].start)),
     )
     rows = [
-        row("unit", u.pk, u.name, u.get_kind_display(), by_unit[u.pk], lambda k, pk=u.pk: targets[k][1].get(pk))
+        row(
+            "unit",
+            u.pk,
+            u.name,
+            u.get_kind_display(),
+            by_unit[u.pk],
+            lambda k, pk=u.pk: targets[k][1].get(pk),
+        )
         for u in units
     ] + [
         row(
@@ -278,7 +335,7 @@ def _grid(
         )
         for s in sellers
     ]
-    return level, total, rows, total_month
+    return level, total, rows, total_month, own
 
 
 # --- the trend -------------------------------------------------------------------------------------
@@ -309,7 +366,11 @@ def monthly_forecast(scope: Scope, year: Period, today: date, basis: str) -> dic
 
 
 def trend_points(
-    year: Period, today: date, targets: dict[date, Decimal], booked: dict[date, Decimal], forecast: dict[date, Decimal]
+    year: Period,
+    today: date,
+    targets: dict[date, Decimal],
+    booked: dict[date, Decimal],
+    forecast: dict[date, Decimal],
 ) -> list[TrendPoint]:
     """The twelve months with their cumulative figures (see TrendPoint)."""
     points = []
@@ -355,9 +416,15 @@ def v_bins(report: PositionReport, edges: list[Decimal]) -> list[Bin]:
         assert v is not None
         index = sum(1 for e in edges if v >= e)
         counts[f"b{index}"] += 1
-    labels = [f"< {edges[0]}"] + [f"{a}–{b}" for a, b in zip(edges, edges[1:], strict=False)] + [f"≥ {edges[-1]}"]
+    labels = (
+        [f"< {edges[0]}"] + [f"{a}–{b}" for a, b in zip(edges, edges[1:], strict=False)] + [f"≥ {edges[-1]}"]
+    )
     result = [Bin(f"b{i}", label, counts[f"b{i}"]) for i, label in enumerate(labels)]
-    return [*result, Bin("met", _("Quota made"), counts["met"]), Bin("no_quota", _("No quota"), counts["no_quota"])]
+    return [
+        *result,
+        Bin("met", _("Quota made"), counts["met"]),
+        Bin("no_quota", _("No quota"), counts["no_quota"]),
+    ]
 
 
 def grade_counts(scope: Scope, kind: str, period: Period) -> tuple[list[Bin], int]:
@@ -426,9 +493,12 @@ def coverage_then(
     peers = base.filter(
         Q(unit_id__in=ids, user__isnull=True) if by_unit else Q(user_id__in=ids, unit__isnull=True)
     )
-    latest = base.filter(**{key: OuterRef(key)}).filter(
-        Q(user__isnull=True) if by_unit else Q(unit__isnull=True)
-    ).order_by("-taken_on", "-id").values("id")[:1]
+    latest = (
+        base.filter(**{key: OuterRef(key)})
+        .filter(Q(user__isnull=True) if by_unit else Q(unit__isnull=True))
+        .order_by("-taken_on", "-id")
+        .values("id")[:1]
+    )
     found = {}
     for pk, taken_on, commit, best, nxt, pipe, booked in peers.filter(id=Subquery(latest)).values_list(
         key, "taken_on", "commit", "best_case", "next_quarter", "pipeline", "booked"
@@ -473,7 +543,8 @@ def find_anomalies(
                     "coverage_drop",
                     fall,
                     "low",
-                    _("V %(then)s on %(day)s → %(now)s now") % {"then": before, "day": taken_on, "now": pos.position.v},
+                    _("V %(then)s on %(day)s → %(now)s now")
+                    % {"then": before, "day": taken_on, "now": pos.position.v},
                 )
             )
     return found
@@ -500,9 +571,9 @@ def dashboard_report(
     year = period_containing("year", the_day)
     scope = resolve_scope(user, unit_id=unit_id, owner_id=owner_id)
     policy = DashboardPolicy.current()
-    level, total, rows, booked_months = _grid(scope, the_day, year)
+    level, total, rows, booked_months, own = _grid(scope, the_day, year)
     trend = trend_points(
-        year, today, month_targets(scope, year), booked_months, monthly_forecast(scope, year, today, basis)
+        year, today, month_targets(own), booked_months, monthly_forecast(scope, year, today, basis)
     )
     position = position_report(
         user, period_kind=period.kind, day=the_day, unit_id=unit_id, owner_id=owner_id, page_size=1
@@ -539,5 +610,5 @@ def attainment_strip(user: User, today: date) -> tuple[str, GridRow, list[GridRo
     scope = resolve_scope(user)
     if scope.owner is None and scope.unit_ids is not None and not scope.unit_ids:
         return None
-    level, total, rows, _months = _grid(scope, today, period_containing("year", today))
+    level, total, rows, _months, _own = _grid(scope, today, period_containing("year", today))
     return level, total, rows
