@@ -4,7 +4,7 @@ region's teams, a team's sellers). Two rules, thresholds as data (kadence.perfor
 
 - **z-score**: z = (x − mean) ÷ sd over the peers with a value, sd the population standard deviation;
   flagged when |z| ≥ `z_threshold`. No z when sd is 0 (every peer equal: nobody is far). With n peers
-  |z| can never exceed (n − 1) ÷ √n, so a threshold of 2 needs at least 6 peers to flag anyone.
+  |z| can never exceed √(n − 1) (Samuelson), so a threshold of 2 needs at least 5 peers to flag anyone.
 - **IQR** (Tukey's fences): Q1, Q3 the quartiles by linear interpolation between the sorted values
   (the "inclusive" method: the median of 1, 2, 3, 4 is 2.5, Q1 1.75, Q3 3.25); flagged below
   Q1 − k × IQR or above Q3 + k × IQR, k = `iqr_factor`.

@@ -1,5 +1,6 @@
 """The performance app's models, one module per part, each imported here so that Django finds them."""
 
+from kadence.performance.dashboard.models import DashboardPolicy  # noqa: F401
 from kadence.performance.grid.models import GridRow, TargetGrid  # noqa: F401
 from kadence.performance.kpi.models import (  # noqa: F401
     GradeBand,
@@ -10,4 +11,3 @@ from kadence.performance.kpi.models import (  # noqa: F401
     ScorecardLine,
 )
 from kadence.performance.sizing.models import SizingAssumption  # noqa: F401
-from kadence.performance.dashboard.models import DashboardPolicy  # noqa: F401

@@ -192,11 +192,9 @@ def _periods_q(periods: list[Period]) -> Q:
 
 def year_periods(year: Period) -> list[Period]:
     """The year, its quarters and its months."""
-    return [year] + [
-        period_containing(k, date(year.start.year, m, 1))
-        for k, ms in (("quarter", (1, 4, 7, 10)), ("month", range(1, 13)))
-        for m in ms
-    ]  # type: ignore[arg-type]
+    y = year.start.year
+    quarters = [period_containing("quarter", date(y, m, 1)) for m in (1, 4, 7, 10)]
+    return [year, *quarters, *(period_containing("month", date(y, m, 1)) for m in range(1, 13))]
 
 
 def scope_targets(scope: Scope, year: Period) -> dict[tuple[str, date], Decimal]:
@@ -242,7 +240,7 @@ def targets_by_period(
     rows = Target.objects.filter(_periods_q(periods)).filter(
         Q(user_id__in=sorted(set(user_ids))) | Q(unit_id__in=sorted(set(unit_ids)), user__isnull=True)
     )
-    starts = {p.kind: p.start for p in periods}
+    starts: dict[str, date] = {p.kind: p.start for p in periods}
     for kind, start, user_id, unit_id, amount in rows.values_list(
         "period_kind", "period_start", "user_id", "unit_id", "amount"
     ):
@@ -270,18 +268,18 @@ def _grid(
     level = "units" if units else "sellers" if scope.owner is None else "none"
 
     won = won_per_period(scope, "month", year.start, year.end)
-    team_ids = sorted({row["team_id"] for row in won})
+    team_ids = sorted({r["team_id"] for r in won})
     paths = (
         dict(OrgUnit.objects.filter(pk__in=team_ids).values_list("pk", "path")) if units and team_ids else {}
     )
     total_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     by_unit: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     by_owner: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for row in won:
-        month, amount = _month(row["period"]), cents(row["total"])
+    for won_row in won:
+        month, amount = _month(won_row["period"]), cents(won_row["total"])
         total_month[month] += amount
-        by_owner[row["owner_id"]][month] += amount
-        path = paths.get(row["team_id"], "")
+        by_owner[won_row["owner_id"]][month] += amount
+        path = paths.get(won_row["team_id"], "")
         for unit in units:
             if path.startswith(unit.path):
                 by_unit[unit.pk][month] += amount

@@ -40,6 +40,10 @@ def _pct(rate: Decimal | None) -> float | None:
     return None if rate is None else float(rate * HUNDRED)
 
 
+def _label(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{rate * HUNDRED:.0f}%"
+
+
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
@@ -54,9 +58,7 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "type": "bar",
                 "x": [r.label for r in shown],
                 "y": [_pct(r.of(kind).rate) for r in shown],
-                "text": [
-                    f"{r.of(kind).rate * HUNDRED:.0f}%" if r.of(kind).rate is not None else "—" for r in shown
-                ],
+                "text": [_label(r.of(kind).rate) for r in shown],
                 "textposition": "auto",
                 "name": _("Attainment"),
             }
