@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from kadence.core.models import User
 from kadence.insights.home_slots import HomeSlot, register
-from kadence.performance.dashboard.selectors import attainment_strip
+from kadence.performance.dashboard.selectors import KINDS, attainment_strip
 from kadence.performance.position.selectors import position_report
 
 
@@ -42,7 +42,8 @@ def attainment_slot(user: User, today: date) -> dict[str, Any] | None:
     if found is None:
         return None
     level, total, rows = found
-    if total.year.target is None and total.year.booked == 0 and not any(r.year.target for r in rows):
+    shown = [total, *rows]
+    if total.year.booked == 0 and not any(r.of(k).target is not None for r in shown for k in KINDS):
         return None  # no target and nothing booked this year: nothing to show
     return {"level": level, "total": total, "rows": rows, "url": reverse("performance_dashboard")}
 

@@ -395,3 +395,15 @@ def test_home_strip_cost_is_fixed(client, org, no_gates):
     for persona, n in counts.items():
         user = getattr(org, persona)
         assert _queries(lambda user=user: attainment_slot(user, today)) == n <= 10, persona
+
+
+def test_home_strip_hidden_without_targets_or_bookings(org, no_gates):
+    from kadence.performance.wiring import attainment_slot
+
+    today = timezone.localdate()
+    assert attainment_slot(org.rita, today) is None
+    Target.objects.create(
+        user=org.rita, period_kind="month", period_start=today.replace(day=1), amount=D("1000")
+    )
+    slot = attainment_slot(org.rita, today)
+    assert slot is not None and slot["level"] == "none" and slot["total"].month.target == D("1000")
