@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kadence.core.amounts import COUNT_AXIS, money_axis
 from kadence.core.export import Column, report_format, report_response
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_date_param
@@ -65,7 +66,12 @@ def figures(d: Dashboard) -> dict[str, Any]:
         ],
         "layout": {
             "height": 300,
-            "yaxis": {"title": {"text": _("Attainment %")}, "rangemode": "tozero"},
+            "yaxis": {
+                "title": {"text": _("Attainment %")},
+                "rangemode": "tozero",
+                "tickformat": ",.0f",
+                "ticksuffix": "%",
+            },
             "shapes": [
                 {
                     "type": "line",
@@ -108,7 +114,15 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "line": {"dash": "dash"},
             },
         ],
-        "layout": {"height": 340, "barmode": "stack", "xaxis": {"type": "date", "tickformat": "%m"}},
+        "layout": {
+            "height": 340,
+            "barmode": "stack",
+            "xaxis": {"type": "date", "tickformat": "%m"},
+            "yaxis": money_axis(
+                [p.booked + p.forecast for p in d.trend]
+                + [v for p in d.trend for v in (p.cum_target, p.cum_booked, p.cum_projection)]
+            ),
+        },
     }
     v_hist = {
         "data": [
@@ -119,7 +133,7 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "name": "V",
             }
         ],
-        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}}},
+        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}, **COUNT_AXIS}},
     }
     grades = {
         "data": [
@@ -130,7 +144,7 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "name": _("Grade"),
             }
         ],
-        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}}},
+        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}, **COUNT_AXIS}},
     }
     return {"attainment": attainment, "trend": trend, "v": v_hist, "grades": grades}
 
