@@ -133,7 +133,10 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "name": "V",
             }
         ],
-        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}, **COUNT_AXIS}},
+        "layout": {
+            "height": 260,
+            "yaxis": {"title": {"text": _("Sellers")}, "rangemode": "tozero", **COUNT_AXIS},
+        },
     }
     grades = {
         "data": [
@@ -144,7 +147,10 @@ def figures(d: Dashboard) -> dict[str, Any]:
                 "name": _("Grade"),
             }
         ],
-        "layout": {"height": 260, "yaxis": {"title": {"text": _("Sellers")}, **COUNT_AXIS}},
+        "layout": {
+            "height": 260,
+            "yaxis": {"title": {"text": _("Sellers")}, "rangemode": "tozero", **COUNT_AXIS},
+        },
     }
     return {"attainment": attainment, "trend": trend, "v": v_hist, "grades": grades}
 
