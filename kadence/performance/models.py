@@ -9,6 +9,7 @@ from kadence.performance.commission.models import (  # noqa: F401
     CommissionStatement,
     CreditRule,
 )
+from kadence.performance.dashboard.models import DashboardPolicy  # noqa: F401
 from kadence.performance.grid.models import GridRow, TargetGrid  # noqa: F401
 from kadence.performance.kpi.models import (  # noqa: F401
     GradeBand,

@@ -2,6 +2,7 @@ from django.urls import path
 
 from kadence.performance import views
 from kadence.performance.commission import urls as commission
+from kadence.performance.dashboard import urls as dashboard
 from kadence.performance.grid.views import urlpatterns as grid
 from kadence.performance.kpi.urls import urlpatterns as kpi
 from kadence.performance.negotiation.views import urlpatterns as negotiation
@@ -17,4 +18,5 @@ urlpatterns = [
     *grid,
     *negotiation,
     *commission.urlpatterns,
+    *dashboard.urlpatterns,
 ]

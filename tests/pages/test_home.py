@@ -93,7 +93,8 @@ def test_home_query_count_does_not_grow_with_data(
     make_opps(10, owner=org.sara, account=org.sara_account)
     _queries(client)
     # 20 for the page itself, 20 for the quota-position slot (kadence.performance.wiring): the scope's
-    # sellers and targets, its deals by owner × team and the time-aware model's inputs
-    with django_assert_max_num_queries(40):
+    # sellers and targets, its deals by owner × team and the time-aware model's inputs; up to 10 for the
+    # attainment strip (kadence.performance.dashboard: units, sellers, won per month, targets)
+    with django_assert_max_num_queries(50):
         after = _queries(client)
     assert after == before
