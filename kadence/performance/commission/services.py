@@ -103,6 +103,7 @@ def clean_terms(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     try:
         dc.check_terms(terms)
     except dc.PlanError as exc:
+        # xgettext:no-python-format
         message = _("Tiers start at 0 % of quota, each at a different attainment.")
         raise ValidationFailed(message, {"tiers": [message]}) from exc
     clean["tiers"] = [{"from_pct": str(t["from_pct"]), "rate": str(t["rate"])} for t in tiers]

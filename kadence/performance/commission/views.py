@@ -94,6 +94,7 @@ def statement_export(statement: CommissionStatement, when: Period, fmt: str) -> 
                     Column(_("Deal"), width=30),
                     Column(_("Deal amount"), kind="number"),
                     Column(_("Credit share %"), kind="number"),
+                    # xgettext:no-python-format
                     Column(_("Band from % of quota"), kind="number"),
                     Column(_("Rate %"), kind="number"),
                     Column(_("Base"), kind="number"),
