@@ -521,6 +521,9 @@ def data_words() -> set[str]:
 
     for name, digest, headers in ImportJob.objects.values_list("file_name", "sha256", "headers"):
         texts.extend([name, digest[:12], *headers])
+    from kadence.performance.commission.models import CommissionPlan  # codes an admin gave the plans
+
+    texts.extend(CommissionPlan.objects.values_list("code", flat=True))
     words = {w for text in texts if text for w in DATA_WORD.findall(text)}
     return words | {w for word in words for w in ENGLISH.findall(word)}
 

@@ -838,12 +838,20 @@ def test_the_demo_gives_activity_quotas_something_to_show(demo_today):
 @pytest.mark.django_db
 def test_the_demo_gives_targets_and_performance_something_to_show(demo_today):
     """Issue 14: the demo has this year's company target grid, balanced and started from the targets set,
-    and scored KPI cards for the past months and quarters with more than one grade among them."""
+    next year's in negotiation (round 1, one region answered, the others waiting), and scored KPI cards for
+    the past months and quarters with more than one grade among them."""
     from kadence.performance.grid.models import GridRow, TargetGrid
     from kadence.performance.kpi.models import Scorecard
+    from kadence.performance.negotiation.models import Negotiation, NegotiationFigure
 
-    grid = TargetGrid.objects.get()
-    assert grid.year == timezone.localdate().year and GridRow.objects.filter(grid=grid).count() > 10
+    year = timezone.localdate().year
+    grid = TargetGrid.objects.get(year=year)
+    assert GridRow.objects.filter(grid=grid).count() > 10
+    negotiation = Negotiation.objects.get(grid__year=year + 1)
+    assert negotiation.status == Negotiation.Status.ANSWERING and negotiation.round == 1
+    figures = NegotiationFigure.objects.filter(negotiation=negotiation)
+    assert figures.count() > 1 and figures.filter(committed__isnull=False).count() == 1
+    assert figures.filter(bottom_up__isnull=False).exists()
     cards = Scorecard.objects.filter(total__isnull=False)
     assert cards.filter(period_kind="month").values("period_start").distinct().count() == 12
     assert cards.filter(period_kind="quarter").values("period_start").distinct().count() == 4
