@@ -215,7 +215,11 @@ def team_page(request: PageRequest) -> HttpResponse:
                 }
                 for key, label in parts
             ],
-            "layout": {"barmode": "stack", "height": 300, "yaxis": {"title": {"text": _("Payout")}, "tickformat": ",.0f"}},
+            "layout": {
+                "barmode": "stack",
+                "height": 300,
+                "yaxis": {"title": {"text": _("Payout")}, "tickformat": ",.0f"},
+            },
         },
     }
     return render(request, "performance/commission/team.html", context)
