@@ -4,7 +4,7 @@ planning.Target — each as the admin, with its query count, inside one transact
 (the database is left as it was).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kadence_bench .venv/bin/python bench/grid.py
-    SPLIT=product_line ... bench/grid.py   # with a row per product line under every seller
+    SPLIT=product_line ... bench/grid.py   # with a row per product line under every seller (or SPLIT=account)
 
 Each read figure is the median of REPEAT runs (ms); the writes run once each (they change the grid).
 """
@@ -70,9 +70,9 @@ def main() -> None:
             timed("read the whole grid (grid_state)", lambda: grid_state(admin, grid), REPEAT)
             timed("read the company level (grid_level)", lambda: grid_level(admin, grid), REPEAT)
             seller_rows = list(
-                GridRow.objects.filter(grid=grid, user__isnull=False, product_line__isnull=True).values_list(
-                    "pk", "version"
-                )
+                GridRow.objects.filter(
+                    grid=grid, user__isnull=False, product_line=None, account=None
+                ).values_list("pk", "version")
             )
             edits = [services.CellEdit(pk, "Y", "1200000", version) for pk, version in seller_rows]
             timed(

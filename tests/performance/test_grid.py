@@ -530,7 +530,7 @@ def test_a_grid_split_by_product_line_breaks_each_seller_down_and_keeps_every_le
     ]
     r = client.post(
         "/api/performance/grids",
-        json.dumps({**body, "split": "account"}),
+        json.dumps({**body, "split": "customer"}),
         content_type="application/json",
         **auth,
     )
@@ -539,3 +539,33 @@ def test_a_grid_split_by_product_line_breaks_each_seller_down_and_keeps_every_le
 
 def rows_by_unit(grid, unit):
     return GridRow.objects.get(grid=grid, unit=unit)
+
+
+def test_a_grid_split_by_account_gives_each_seller_a_row_per_account_they_own(org, client, token_for):
+    from kadence.accounts.services import account_create
+
+    second = account_create(org.rita, name="华能集团", industry_id=org.industry.pk, region_id=org.north.pk)
+    grid = make_grid(org, split="account")
+    parts = GridRow.objects.filter(grid=grid, account__isnull=False)
+    assert sorted((r.user_id, r.account_id) for r in parts) == sorted(
+        [(org.rita.pk, org.account.pk), (org.rita.pk, second.pk), (org.sara.pk, org.sara_account.pk)]
+    )
+    rita = GridRow.objects.get(grid=grid, user=org.rita, account__isnull=True)
+    edit(org.mona, grid, rita, "Y", "1000.01")
+    rita.refresh_from_db()
+    assert not grid_level(org.mona, grid, rita.pk).balanced
+    services.row_spread(org.mona, grid.pk, rita.pk, version=rita.version)
+    rita.refresh_from_db()
+    level = grid_level(org.mona, grid, rita.pk)
+    assert level.balanced
+    assert {(c.kind, c.name) for c in level.children} == {
+        ("account", "国网江苏电力"),
+        ("account", "华能集团"),
+    }
+    assert sum(c.months[0] for c in level.children) == rita.months[0]
+    # the rep reads their own accounts' rows, not another seller's
+    assert {c.ref_id for c in grid_level(org.rita, grid, rita.pk).children} == {org.account.pk, second.pk}
+    with pytest.raises(NotFound):
+        grid_level(org.rita, grid, parts.get(account=org.sara_account).pk)
+    r = client.get(f"/api/performance/grids/{grid.pk}", {"row_id": rita.pk}, **token_for(org.ada))
+    assert {c["kind"] for c in r.json()["children"]} == {"account"}

@@ -53,7 +53,7 @@ class TargetGridOut(Schema):
     currency: str
     status: str
     split: str = Field(
-        description='"" (none) or "product_line": each seller row has a row per product line below it.'
+        description='"" (none), "product_line" or "account": each seller row has a row per product line (per account the seller owns) below it.'
     )
     note: str
     version: int
@@ -63,7 +63,7 @@ class GridRowOut(Schema):
     id: int
     parent_id: int | None
     kind: str = Field(
-        description='"unit", "seller" or "line" (a seller\'s product line; ref_id is the line\'s id)'
+        description='"unit", "seller", "line" (a seller\'s product line; ref_id is the line\'s id) or "account" (an account the seller owns)'
     )
     ref_id: int
     name: str
@@ -91,7 +91,7 @@ class TargetGridIn(In):
     tier: Literal["base", "stretch", "challenge"] = "base"
     currency: str = Field("CNY", max_length=3)
     note: str = Field("", max_length=500)
-    split: Literal["", "product_line"] = ""
+    split: Literal["", "product_line", "account"] = ""
 
 
 class GridLevelQuery(Clean):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kadence.accounts.models import Account
 from kadence.core.models import OrgUnit
 from kadence.pipeline.models import ProductLine
 
@@ -49,6 +50,7 @@ class TargetGrid(models.Model):
 
         NONE = "", _("No further split")
         PRODUCT_LINE = "product_line", _("By product line")
+        ACCOUNT = "account", _("By account")
 
     RATES = frozenset({Measure.GROWTH, Measure.DEAL_SIZE})
     """Measures that do not add up (a period shows the mean of its months; spreading copies down)."""
@@ -88,9 +90,10 @@ class GridRow(models.Model):
     """A row of a grid: one unit or one seller (exactly one of them), its twelve monthly figures
     (`m1`…`m12`), the row above it (`parent`, none for the root) and the unit that row stands for
     (`under`, kept with the row so that who may edit it is one indexed filter). The tree is the
-    organisation as it stood when the grid was made. In a grid split by product line each seller row
-    has one row per product line below it (`product_line` set, the seller's `user` and `under`): the
-    seller's figure is their sum, like any other parent's; they are not targets of record."""
+    organisation as it stood when the grid was made. In a grid split by product line (or by account) each
+    seller row has one row per product line (per account the seller owns) below it (`product_line` or
+    `account` set, the seller's `user` and `under`): the seller's figure is their sum, like any other
+    parent's; they are not targets of record."""
 
     grid = models.ForeignKey(TargetGrid, on_delete=models.CASCADE, related_name="rows")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -100,6 +103,7 @@ class GridRow(models.Model):
     product_line = models.ForeignKey(
         ProductLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField(default=0)
     m1 = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     m2 = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
@@ -131,13 +135,18 @@ class GridRow(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["grid", "user"],
-                condition=Q(unit__isnull=True, product_line__isnull=True),
+                condition=Q(unit__isnull=True, product_line__isnull=True, account__isnull=True),
                 name="grid_row_unique_user",
             ),
             models.UniqueConstraint(
                 fields=["grid", "user", "product_line"],
                 condition=Q(product_line__isnull=False),
                 name="grid_row_unique_line",
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "user", "account"],
+                condition=Q(account__isnull=False),
+                name="grid_row_unique_account",
             ),
         ]
         indexes = [
@@ -146,7 +155,13 @@ class GridRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        line = f"/{self.product_line_id}" if self.product_line_id else ""
+        line = (
+            f"/{self.product_line_id}"
+            if self.product_line_id
+            else f"/a{self.account_id}"
+            if self.account_id
+            else ""
+        )
         return f"{self.grid_id}:{self.unit_id or self.user_id}{line}"
 
     @property

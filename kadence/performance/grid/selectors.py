@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kadence.accounts.models import Account
 from kadence.core.errors import NotFound
 from kadence.core.export import Column
 from kadence.core.models import OrgUnit, User
@@ -26,6 +27,7 @@ FIELDS = (
     "unit_id",
     "user_id",
     "product_line_id",
+    "account_id",
     "position",
     "version",
     *MONTH_FIELDS,
@@ -49,7 +51,7 @@ def period_labels() -> list[tuple[str, str]]:
 class RowView:
     id: int
     parent_id: int | None
-    kind: str  # "unit", "seller" or "line" (a seller's product line)
+    kind: str  # "unit", "seller", "line" (a seller's product line) or "account" (an account the seller owns)
     ref_id: int
     name: str
     code: str
@@ -88,7 +90,8 @@ Names = dict[tuple[str, int], tuple[str, str]]
 
 
 def _names(rows: list[dict[str, Any]]) -> Names:
-    """(name, code) of the units, sellers and product lines of `rows`, by (kind, id): three queries."""
+    """(name, code) of the units, sellers, product lines and accounts of `rows`, by (kind, id): a query
+    per kind present."""
     unit_ids = sorted({r["unit_id"] for r in rows if r["unit_id"]})
     user_ids = sorted({r["user_id"] for r in rows if r["user_id"]})
     line_ids = sorted({r["product_line_id"] for r in rows if r["product_line_id"]})
@@ -97,15 +100,20 @@ def _names(rows: list[dict[str, Any]]) -> Names:
     if line_ids:
         lines = ProductLine.objects.filter(pk__in=line_ids)
         names.update({("line", p.pk): (str(p), p.code) for p in lines})
+    if account_ids := sorted({r["account_id"] for r in rows if r["account_id"]}):
+        accounts = Account.objects.filter(pk__in=account_ids).values_list("pk", "name", "credit_code")
+        names.update({("account", pk): (name, code) for pk, name, code in accounts})
     return names
 
 
 def row_kind(row: dict[str, Any]) -> tuple[str, int]:
-    """What a row stands for: ("unit", id), ("seller", id) or ("line", product line id)."""
+    """What a row stands for: ("unit", id), ("seller", id), ("line", product line id) or ("account", id)."""
     if row["unit_id"]:
         return "unit", row["unit_id"]
     if row["product_line_id"]:
         return "line", row["product_line_id"]
+    if row["account_id"]:
+        return "account", row["account_id"]
     return "seller", row["user_id"]
 
 
@@ -236,13 +244,18 @@ def grid_sheet(user: User, grid: TargetGrid) -> tuple[list[Column], list[list[An
         Column(headers[key], kind=kinds.get(key, "money" if key[0] in "MQY" and len(key) <= 3 else "text"))
         for key in SHEET_KEYS
     ]
-    kind_labels = {"unit": _("Unit"), "seller": _("Seller"), "line": _("Product line")}
+    kind_labels = {
+        "unit": _("Unit"),
+        "seller": _("Seller"),
+        "line": _("Product line"),
+        "account": _("Account"),
+    }
     lines = []
     for r in rows:
         months = [r[f] for f in MONTH_FIELDS]
         kind, ref = row_kind(r)
         name, code = names.get((kind, ref), ("", ""))
-        if kind == "line":  # the seller's product line: the seller's name first
+        if kind in ("line", "account"):  # the seller's product line or account: the seller's name first
             name = f"{names.get(('seller', r['user_id']), ('', ''))[0]} · {name}"
         lines.append(
             [

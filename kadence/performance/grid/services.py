@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kadence.accounts.models import Account
 from kadence.core.audit import audit_changes, audit_many
 from kadence.core.bulk import insert_rows, update_rows
 from kadence.core.concurrency import require_version, versioned_update
@@ -91,8 +92,8 @@ def grid_create(
     split: str = TargetGrid.Split.NONE,
 ) -> TargetGrid:
     """Make the grid of `root_id` (a unit) for `year`: a row for the unit, every unit below it and every
-    active seller placed in them, as the organisation stands today, and — split by product line — a row
-    per product line under each seller. A revenue grid of the base tier starts from the monthly targets
+    active seller placed in them, as the organisation stands today, and — split by product line or by
+    account — a row per product line, or per account the seller owns, under each seller. A revenue grid of the base tier starts from the monthly targets
     already set (planning.Target); others, and the product lines, start at zero."""
     values = {
         "year": _year(year),
@@ -137,11 +138,16 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
     kids: dict[int | None, list[OrgUnit]] = {}
     for unit in units:
         kids.setdefault(unit.parent_id if unit.pk != root.pk else None, []).append(unit)
-    lines = (
-        list(ProductLine.objects.order_by("code").values_list("pk", flat=True))
-        if grid.split == TargetGrid.Split.PRODUCT_LINE
-        else []
-    )
+    # the parts of each seller in a split grid: every product line, or the accounts the seller owns
+    lines: list[int] = []
+    parts_of: dict[int, list[int]] = {}
+    if grid.split == TargetGrid.Split.PRODUCT_LINE:
+        lines = list(ProductLine.objects.order_by("code").values_list("pk", flat=True))
+        parts_of = {seller_id: lines for seller_id, _unit in sellers}
+    elif grid.split == TargetGrid.Split.ACCOUNT:
+        owned = Account.objects.filter(owner_id__in=[s for s, _u in sellers]).order_by("name", "pk")
+        for account_id, owner_id in owned.values_list("pk", "owner_id"):
+            parts_of.setdefault(owner_id, []).append(account_id)
 
     # positions: a unit, its sellers (each followed by its product lines), then the units below it
     order: dict[tuple[str, int], int] = {}
@@ -153,7 +159,7 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
         slot += 1
         for seller_id in by_unit.get(unit.pk, ()):
             order[("p", seller_id)] = slot
-            slot += 1 + len(lines)
+            slot += 1 + len(parts_of.get(seller_id, ()))
         for child in kids.get(unit.pk, ()):
             walk(child)
 
@@ -195,21 +201,13 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
         ],
         batch_size=2000,
     )
-    if lines:  # a seller's product lines: one write of plain rows (a company has tens of thousands)
+    if parts_of:  # a seller's product lines or accounts: one write of plain rows (tens of thousands)
         now = timezone.now()
+        part = "product_line_id" if grid.split == TargetGrid.Split.PRODUCT_LINE else "account_id"
         seller_rows = GridRow.objects.filter(grid=grid, user__isnull=False).values_list(
             "pk", "user_id", "under_id"
         )
-        fields = (
-            "grid_id",
-            "user_id",
-            "product_line_id",
-            "parent_id",
-            "under_id",
-            "position",
-            "version",
-            "updated_at",
-        )
+        fields = ("grid_id", "user_id", part, "parent_id", "under_id", "position", "version", "updated_at")
         insert_rows(
             GridRow,
             (*fields, *MONTH_FIELDS),
@@ -217,7 +215,7 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
                 (
                     grid.pk,
                     seller_id,
-                    line_id,
+                    ref,
                     row_id,
                     unit_id,
                     order[("p", seller_id)] + 1 + i,
@@ -226,7 +224,7 @@ def _build_rows(grid: TargetGrid, root: OrgUnit) -> None:
                     *rules.zeros(),
                 )
                 for row_id, seller_id, unit_id in seller_rows
-                for i, line_id in enumerate(lines)
+                for i, ref in enumerate(parts_of.get(seller_id, ()))
             ],
         )
 
@@ -372,7 +370,7 @@ def _subtree_write(user: User, grid_id: int, row_id: int, version: int, *, down:
     # under the seller's unit); rolling up changes this row
     seller = node.user_id is not None
     allowed = can_edit_grid_row(user, node.under_id if seller or not down else node.unit_id)
-    if (seller and (not grid.split or node.product_line_id is not None)) or not allowed:
+    if (seller and (not grid.split or node.product_line_id or node.account_id)) or not allowed:
         raise PermissionDenied(_("You may not change the rows below this one."))
     rows = _locked_rows(user, grid)
     tree, _parents = _tree(rows)
@@ -410,7 +408,7 @@ def target_items(grid: TargetGrid, rows: Iterable[GridRow]) -> list[TargetItem]:
     """The planning targets of a grid: each row's year, quarters and months."""
     items: list[TargetItem] = []
     for row in rows:
-        if row.product_line_id is not None:  # a seller's breakdown, not a target of record
+        if row.product_line_id is not None or row.account_id is not None:  # a seller's breakdown
             continue
         months = row.months
         for period in rules.PERIOD_ORDER:
