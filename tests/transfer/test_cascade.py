@@ -197,3 +197,38 @@ def test_a_protected_reference_refuses_as_the_cascade_would(world, monkeypatch):
     with pytest.raises(models.ProtectedError):
         cascade.delete(Opportunity.objects.filter(pk=gone.pk))
     assert _state([], set_null) == before
+
+
+def test_an_undone_import_leaves_no_row_referring_to_its_deals(org):
+    """End to end: rows of every kind but activities (work recorded on an imported deal makes the undo
+    refuse) added to the deals an import created; its undo removes them all, and the summaries agree."""
+    from kadence.activities.models import Activity
+    from kadence.pipeline import summary
+    from kadence.transfer import services
+    from tests.transfer.test_import import _configure, _deals_file, _go
+
+    job = services.import_job_create(org.mona, kind="opportunities", upload=_deals_file(org))
+    _configure(org.mona, job, skip_invalid=True)
+    _go(org.mona, job, "check")
+    _go(org.mona, job, "commit")
+    deals = list(Opportunity.objects.filter(external_id__startswith="X-"))
+    assert len(deals) == 3
+    ordered, edges, _other = cascade._graph(Opportunity)
+    under_activity = {Activity} | {e.child for e in edges if e.parent is Activity}
+    kinds = [Opportunity] + [m for m in ordered[1:] if m not in under_activity]
+    with transaction.atomic():
+        _chain(deals[0], kinds, edges)
+    summary.rebuild()  # the generated history row counted, as the services would have
+    assert summary.drift() == []
+
+    job = _go(org.mona, job, "undo")
+    assert job.status == "undone", job.error
+    ids = [d.pk for d in deals]
+    assert not Opportunity.objects.filter(pk__in=ids).exists()
+    for edge in (e for e in edges if e.parent is Opportunity):
+        assert not edge.child._base_manager.filter(**{f"{edge.field.attname}__in": ids}).exists(), edge.field
+    for model in kinds[1:]:
+        for edge in (e for e in edges if e.child is model):
+            parents = edge.parent._base_manager.values(edge.field.target_field.attname)
+            assert not model._base_manager.exclude(**{f"{edge.field.attname}__in": parents}).exists()
+    assert summary.drift() == []
