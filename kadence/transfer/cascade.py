@@ -59,6 +59,8 @@ def _graph(root: type[models.Model]) -> tuple[list[type[models.Model]], list[Edg
         reached.append(model)
         if signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model):
             raise Unsupported(f"delete signals on {model._meta.label}")
+        if model._meta.parents:  # multi-table inheritance: the collector removes the parents' rows too
+            raise Unsupported(f"{model._meta.label} inherits a concrete model")
         if any(hasattr(f, "bulk_related_objects") for f in model._meta.private_fields):  # as the collector
             raise Unsupported(f"generic relation on {model._meta.label}")
         for rel in get_candidate_relations_to_delete(model._meta):
@@ -94,7 +96,7 @@ def _graph(root: type[models.Model]) -> tuple[list[type[models.Model]], list[Edg
     return ordered, cascade, other
 
 
-def _sets(root_qs: QuerySet, ordered: list[type[models.Model]], cascade: list[Edge]) -> dict:
+def _sets(root_qs: QuerySet, ordered: list[type[models.Model]], cascade: list[Edge], using: str) -> dict:
     """For each reached model, the queryset of its rows the cascade removes (nested subqueries: one
     SQL expression each, evaluated by the database, nothing loaded)."""
     sets: dict[type[models.Model], QuerySet] = {ordered[0]: root_qs}
@@ -103,7 +105,7 @@ def _sets(root_qs: QuerySet, ordered: list[type[models.Model]], cascade: list[Ed
         for edge in cascade:
             if edge.child is model:
                 condition |= _refers(edge, sets[edge.parent])
-        sets[model] = model._base_manager.filter(condition)
+        sets[model] = model._base_manager.using(using).filter(condition)
     return sets
 
 
@@ -127,7 +129,7 @@ def delete(queryset: QuerySet) -> dict[str, int]:
     except Unsupported:
         _, counts = queryset.delete()
         return {k: v for k, v in counts.items() if v}
-    sets = _sets(root, ordered, cascade)
+    sets = _sets(root, ordered, cascade, using)
     with transaction.atomic(using=using):
         protected, restricted = [], []
         for edge in other:
