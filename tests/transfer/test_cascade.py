@@ -7,7 +7,7 @@ anywhere still refers to a removed deal."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -47,7 +47,7 @@ def _value(field: models.Field, others: dict) -> object:
     if isinstance(field, models.BinaryField):
         return b""
     if isinstance(field, models.DurationField):
-        return timezone.timedelta(days=1)
+        return timedelta(days=1)
     if isinstance(field, models.UUIDField):
         import uuid
 
