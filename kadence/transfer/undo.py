@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db.models import Min, Model, ProtectedError
+from django.db.models import Min, Model, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from kadence.pipeline import month_ends, snapshots, stays, summary
 from kadence.pipeline import services as opportunity_services
 from kadence.pipeline.models import Opportunity
 from kadence.pipeline.stall import lock
-from kadence.transfer import activity_kind, history_kind
+from kadence.transfer import activity_kind, cascade, history_kind
 from kadence.transfer.importer import refresh_summaries
 from kadence.transfer.models import ImportedRecord, ImportJob
 
@@ -49,6 +49,26 @@ ORDER = (
 )
 BATCH = 2_000
 SHOWN = 20
+
+
+def _created_deals(job: ImportJob) -> QuerySet:
+    """The ids of the deals `job` created, as a subquery."""
+    return ImportedRecord.objects.filter(
+        job=job, entity="pipeline.opportunity", action=ImportedRecord.Action.CREATED
+    ).values("object_id")
+
+
+def _guarded(remove: Callable[[], Any]) -> None:
+    """Run `remove`; what a PROTECT or RESTRICT refuses becomes a Conflict naming the records."""
+    try:
+        remove()
+    except (ProtectedError, RestrictedError) as exc:
+        found = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        blocked = sorted({f"{type(o)._meta.verbose_name} #{o.pk}" for o in list(found)[:SHOWN]})
+        raise Conflict(
+            _("Records were added to what the import created, so nothing was undone: %(records)s")
+            % {"records": ", ".join(blocked)}
+        ) from None
 
 
 def _batches(ids: list[int]) -> list[list[int]]:
@@ -166,17 +186,17 @@ def undo_records(
             touched = lock(
                 Activity.objects.filter(pk__in=created).values_list("opportunity_id", flat=True).distinct()
             )
+        if entity == "pipeline.opportunity" and created:
+            # set-based: one DELETE per dependent table over the import's deals (kadence.transfer.cascade)
+            # instead of Django's collector loading every related row, batch by batch
+            _guarded(lambda: cascade.delete(Opportunity._base_manager.filter(pk__in=_created_deals(job))))
+            counts["removed"] += len(created)
+            done += len(created)
+            if report is not None:
+                report("undoing", done, total)
+            created = []
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
-            try:
-                MODELS[entity]._default_manager.filter(pk__in=ids).delete()
-            except ProtectedError as exc:
-                blocked = sorted(
-                    {f"{type(o)._meta.verbose_name} #{o.pk}" for o in list(exc.protected_objects)[:SHOWN]}
-                )
-                raise Conflict(
-                    _("Records were added to what the import created, so nothing was undone: %(records)s")
-                    % {"records": ", ".join(blocked)}
-                ) from None
+            _guarded(MODELS[entity]._default_manager.filter(pk__in=ids).delete)
             counts["removed"] += len(ids)
             done += len(ids)
             if report is not None:
@@ -196,9 +216,7 @@ def imported_deals_removed(job: ImportJob, since: date | None) -> None:
     """Before the deals `job` created are deleted (their history still there): what they contribute
     taken out of the report summaries, the stays, the month-ends built, the snapshots from `since` on
     and the daily flows, set-based: what rebuilding them all once the deals are gone would give."""
-    deals = ImportedRecord.objects.filter(
-        job=job, entity="pipeline.opportunity", action=ImportedRecord.Action.CREATED
-    ).values("object_id")
+    deals = _created_deals(job)
     summary.subtract_deals(deals)
     stays.subtract_deals(deals)
     month_ends.subtract_deals(deals)
