@@ -243,7 +243,7 @@ def test_anomalies(org, no_gates):
     # attainment 0.40 and 0.20: mean 0.30, sd 0.10, z = ±1
     assert found[(org.rita.label, "attainment")].side == "high"
     assert found[(org.tom.label, "attainment")].side == "low"
-    assert "z = 1.00" in found[(org.rita.label, "attainment")].reason
+    assert "= 1.00" in found[(org.rita.label, "attainment")].reason  # "z = 1.00" (z 分数 in Chinese)
     assert not any(m == "coverage_drop" for _l, m in found)
     # rita's snapshot a month ago: 600 000 open, nothing booked → V 0.60; now 0.50: fell by 0.17
     ForecastSnapshot.objects.create(
