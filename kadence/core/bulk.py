@@ -156,7 +156,7 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: list[tuple]) ->
                 + ") ON COMMIT DROP"
             )
             with cursor.copy(f"COPY {staged} FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["bigint", *(t.split("(")[0].strip() for t in types)])
+                copy.set_types(["bigint", *(str(t).split("(")[0].strip() for t in types)])
                 for row in rows:
                     copy.write_row(row)
             sets = ", ".join(f"{c} = v.c{i}" for i, c in enumerate(columns))
@@ -187,7 +187,7 @@ def copy_rows(model: type[Model], fields: Sequence[str], rows: list[tuple], *, b
     sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(sql + (" (FORMAT BINARY)" if binary else "")) as copy:
         if binary:
-            copy.set_types([f.db_type(connection).split("(")[0].strip() for f in concrete])
+            copy.set_types([str(f.db_type(connection)).split("(")[0].strip() for f in concrete])
         write = copy.write_row
         if json_at:
             for row in rows:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Q, QuerySet, signals
@@ -64,19 +65,19 @@ def _graph(root: type[models.Model]) -> tuple[list[type[models.Model]], list[Edg
         if any(hasattr(f, "bulk_related_objects") for f in model._meta.private_fields):  # as the collector
             raise Unsupported(f"generic relation on {model._meta.label}")
         for rel in get_candidate_relations_to_delete(model._meta):
-            on_delete = rel.on_delete
-            edge = Edge(model, rel.related_model, rel.field)
+            on_delete = rel.on_delete  # type: ignore[attr-defined]
+            edge = Edge(model, rel.related_model, rel.field)  # type: ignore[arg-type,attr-defined]
             if on_delete is CASCADE:
                 cascade.append(edge)
                 if rel.related_model not in seen:
-                    seen.add(rel.related_model)
-                    stack.append(rel.related_model)
+                    seen.add(rel.related_model)  # type: ignore[arg-type]
+                    stack.append(rel.related_model)  # type: ignore[arg-type]
             elif on_delete is DO_NOTHING:
                 continue
             elif on_delete in (SET_NULL, PROTECT, RESTRICT):
                 other.append(edge)
             else:  # SET_DEFAULT, SET(...), a callable of the project's own
-                raise Unsupported(f"on_delete of {rel.field}")
+                raise Unsupported(f"on_delete of {rel.field}")  # type: ignore[attr-defined]
     # parents before children (Kahn's order over the cascade edges); a cycle cannot be ordered
     incoming: dict[type[models.Model], int] = defaultdict(int)
     for edge in cascade:
@@ -131,7 +132,8 @@ def delete(queryset: QuerySet) -> dict[str, int]:
         return {k: v for k, v in counts.items() if v}
     sets = _sets(root, ordered, cascade, using)
     with transaction.atomic(using=using):
-        protected, restricted = [], []
+        protected: list[Any] = []
+        restricted: list[Any] = []
         for edge in other:
             parents = sets[edge.parent]
             refs = edge.child._base_manager.using(using).filter(_refers(edge, parents))
@@ -157,7 +159,7 @@ def delete(queryset: QuerySet) -> dict[str, int]:
             if edge.field.remote_field.on_delete is SET_NULL:
                 refs = edge.child._base_manager.using(using).filter(_refers(edge, sets[edge.parent]))
                 refs.update(**{edge.field.name: None})
-        counts: dict[str, int] = {}
+        counts = {}
         for child in reversed(ordered):  # children before parents
             removed = 0
             edges = [e for e in cascade if e.child is child]

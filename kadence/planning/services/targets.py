@@ -277,12 +277,17 @@ def targets_set_many(
     insert_rows(Target, CREATED_FIELDS, created)
     if created:
         made = {(i[0], i[1], i[2], i[3]) for i in created}
-        for pk, *key, amount in (
+        for pk, unit_id, user_id, kind, start, amount in (
             Target.objects.filter(period_start__in=starts, created_at=now)
             .filter(Q(unit_id__in=unit_ids) | Q(user_id__in=user_ids))
             .values_list("pk", "unit_id", "user_id", "period_kind", "period_start", "amount")
         ):
-            if tuple(key) in made:  # the amount: scope and period are the row's own and never change
+            if (
+                unit_id,
+                user_id,
+                kind,
+                start,
+            ) in made:  # the amount: scope and period are the row's own and never change
                 audit[pk] = {"amount": (None, amount)}
     audit_many(ENTITY, audit, user, note or _("set from a target grid"))
     return len(created), len(changed)
