@@ -487,28 +487,40 @@ def add_deals(deals: QuerySet[Any], since: date) -> None:
             PipelineSnapshot.objects.filter(pk=snap.pk).update(deals=F("deals") + written)
         through = flows_through()
         if through is not None and through >= since:
-            rows = StageChange.objects.filter(opportunity_id__in=deals, changed_at__lt=end_of(through))
-            add_rows(
-                DailyFlow,
-                [
-                    DailyFlow(
-                        day=r["day"],
-                        kind=r["kind"],
-                        from_stage_id=r["start"],
-                        to_stage_id=r["to_stage_id"],
-                        count=r["n"],
-                        amount=r["amount_sum"],
-                        cycle_days=r["cycle"],
-                    )
-                    for r in _flow_rows(rows)
-                ],
-                ("day", "kind", "from_stage_id", "to_stage_id"),
-                ("count", "amount", "cycle_days"),
-            )
+            _flows_of(deals, through, sign=1)
     if PipelineSnapshot.objects.filter(taken_on__gte=since).exists():
         build(missing_days(backfill=True))
     elif through is not None:
         build_flows()
+
+
+FLOW_MEASURES = ("count", "amount", "cycle_days")
+
+
+def _flows_of(deals: QuerySet[Any], through: date, *, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1, the emptied days dropped) the DailyFlow rows of `deals`' history
+    up to `through`, set-based."""
+    rows = StageChange.objects.filter(opportunity_id__in=deals, changed_at__lt=end_of(through))
+    add_rows(
+        DailyFlow,
+        [
+            DailyFlow(
+                day=r["day"],
+                kind=r["kind"],
+                from_stage_id=r["start"],
+                to_stage_id=r["to_stage_id"],
+                count=r["n"],
+                amount=r["amount_sum"],
+                cycle_days=r["cycle"],
+            )
+            for r in _flow_rows(rows)
+        ],
+        ("day", "kind", "from_stage_id", "to_stage_id"),
+        FLOW_MEASURES,
+        sign=sign,
+    )
+    if sign < 0:
+        drop_empty(DailyFlow, FLOW_MEASURES)
 
 
 def subtract_deals(deals: QuerySet[Any], since: date) -> None:
@@ -528,27 +540,7 @@ def subtract_deals(deals: QuerySet[Any], since: date) -> None:
             PipelineSnapshot.objects.filter(pk=snap.pk).update(deals=F("deals") - removed)
         through = flows_through()
         if through is not None and through >= since:
-            rows = StageChange.objects.filter(opportunity_id__in=deals, changed_at__lt=end_of(through))
-            measures = ("count", "amount", "cycle_days")
-            add_rows(
-                DailyFlow,
-                [
-                    DailyFlow(
-                        day=r["day"],
-                        kind=r["kind"],
-                        from_stage_id=r["start"],
-                        to_stage_id=r["to_stage_id"],
-                        count=r["n"],
-                        amount=r["amount_sum"],
-                        cycle_days=r["cycle"],
-                    )
-                    for r in _flow_rows(rows)
-                ],
-                ("day", "kind", "from_stage_id", "to_stage_id"),
-                measures,
-                sign=-1,
-            )
-            drop_empty(DailyFlow, measures)
+            _flows_of(deals, through, sign=-1)
 
 
 def trim(since: date) -> None:
