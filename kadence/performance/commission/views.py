@@ -39,6 +39,7 @@ from kadence.performance.commission import selectors, services
 from kadence.performance.commission.models import CommissionStatement, PlanPeriod
 from kadence.performance.commission.tasks import statements_compute_later
 from kadence.pipeline.models import DealRole
+from kadence.rhythm.quotas.views import period_nav
 
 HISTORY = 6
 
@@ -48,16 +49,6 @@ def _params(request: PageRequest) -> dict[str, Any]:
     day = parse_date_param(request.GET.get("day"), "day") or timezone.localdate()
     selectors.commission_period(period, day)  # 422 for another kind
     return {"period": period, "day": day}
-
-
-def _nav(request: PageRequest, when: Period) -> dict[str, str]:
-    query = request.GET.copy()
-    query.pop("format", None)
-    links = {}
-    for name, step in (("prev", -1), ("next", 1)):
-        query["day"] = when.shift(step).start.isoformat()
-        links[name] = query.urlencode()
-    return links
 
 
 def _periods() -> list[tuple[str, str]]:
@@ -133,7 +124,7 @@ def statement_page(request: PageRequest) -> HttpResponse:
         "history": [(Period(when.kind, h["period_start"]), h["credited"], h["payout"]) for h in history],
         "params": params,
         "periods": _periods(),
-        "nav": _nav(request, when),
+        "nav": period_nav(request, when),
     }
     return render(request, "performance/commission/statement.html", context)
 
@@ -203,7 +194,7 @@ def team_page(request: PageRequest) -> HttpResponse:
         "params": params,
         "periods": _periods(),
         "choices": scope_choices(request.user),
-        "nav": _nav(request, team.period),
+        "nav": period_nav(request, team.period),
         "can_compute": can_compute_commission(request.user),
         "figure": {
             "data": [

@@ -35,7 +35,7 @@ from kadence.performance.kpi import selectors, services
 from kadence.performance.kpi.leaderboard import performance_board
 from kadence.performance.kpi.models import Scorecard, ScoringPeriod
 from kadence.rhythm.quotas.effort import EffortBoard
-from kadence.rhythm.quotas.views import effort_export
+from kadence.rhythm.quotas.views import effort_export, period_nav
 
 HISTORY = 8
 
@@ -45,16 +45,6 @@ def _params(request: PageRequest) -> dict[str, Any]:
     day = parse_date_param(request.GET.get("day"), "day") or timezone.localdate()
     services.scoring_period(period, day)  # 422 for another kind
     return {"period": period, "day": day}
-
-
-def _nav(request: PageRequest, when: Period) -> dict[str, str]:
-    query = request.GET.copy()
-    query.pop("format", None)
-    links = {}
-    for name, step in (("prev", -1), ("next", 1)):
-        query["day"] = when.shift(step).start.isoformat()
-        links[name] = query.urlencode()
-    return links
 
 
 def _periods() -> list[tuple[str, str]]:
@@ -133,7 +123,7 @@ def card_page(request: PageRequest) -> HttpResponse:
         ],
         "params": params,
         "periods": _periods(),
-        "nav": _nav(request, when),
+        "nav": period_nav(request, when),
         "export_query": request.GET.urlencode(),
     }
     return render(request, "performance/kpi/card.html", context)
@@ -177,7 +167,7 @@ def team_page(request: PageRequest) -> HttpResponse:
         "params": params,
         "periods": _periods(),
         "choices": scope_choices(request.user),
-        "nav": _nav(request, team.period),
+        "nav": period_nav(request, team.period),
         "can_score": services.can_score(request.user),
         "figure": {
             "data": [
@@ -345,7 +335,7 @@ def leaderboard_page(request: PageRequest) -> HttpResponse:
         "periods": _periods(),
         "choices": scope_choices(request.user),
         "scope": board.scope,
-        "nav": _nav(request, Period(params["period"], board.period.start)),
+        "nav": period_nav(request, Period(params["period"], board.period.start)),
         "export_query": request.GET.urlencode(),
     }
     return render(request, "performance/kpi/leaderboard.html", context)

@@ -48,7 +48,7 @@ def _params(request: PageRequest) -> dict[str, Any]:
     }
 
 
-def _nav(request: PageRequest, period: Any) -> dict[str, str]:
+def period_nav(request: PageRequest, period: Any) -> dict[str, str]:
     """The query strings of the period before and after (the scope kept)."""
     query = request.GET.copy()
     query.pop("format", None)
@@ -170,7 +170,7 @@ def quotas_page(request: PageRequest) -> HttpResponse:
         "periods": _period_choices(),
         "choices": scope_choices(request.user),
         "scope": report.scope,
-        "nav": _nav(request, report.period),
+        "nav": period_nav(request, report.period),
         "figure": trend_figure(report),
         "own": report.scope.owner is not None and report.scope.owner.pk == request.user.pk,
         "can_configure": can_configure_quotas(request.user),
@@ -233,7 +233,7 @@ def effort_page(request: PageRequest) -> HttpResponse:
         "periods": _period_choices(),
         "choices": scope_choices(request.user),
         "scope": board.scope,
-        "nav": _nav(request, board.period),
+        "nav": period_nav(request, board.period),
         "export_query": request.GET.urlencode(),
     }
     return render(request, "rhythm/quotas/effort.html", context)
