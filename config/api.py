@@ -40,6 +40,7 @@ from kadence.core.errors import DomainError, as_too_slow
 from kadence.core.schemas import ErrorOut
 from kadence.deals.api import routers as deal_control
 from kadence.insights.api import calibration, changes, forecast, funnel, ideal, stalled
+from kadence.keyaccounts.api import routers as keyaccounts
 from kadence.performance.api import routers as performance
 from kadence.pipeline.api import catalog_router as pipeline_catalog
 from kadence.pipeline.api import router as pipeline
@@ -235,6 +236,8 @@ for rhythm_router in rhythm:
     api.add_router("", rhythm_router)
 for performance_router in performance:
     api.add_router("", performance_router)
+for keyaccounts_router in keyaccounts:
+    api.add_router("", keyaccounts_router)
 api.add_router("", accounts_catalog)
 api.add_router("", pipeline_catalog)
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kadence.transfer",
     "kadence.rhythm",
     "kadence.performance",
+    "kadence.keyaccounts",
     "kadence.demo",
 ]
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("kadence.transfer.urls")),
     path("", include("kadence.rhythm.urls")),
     path("", include("kadence.performance.urls")),
+    path("", include("kadence.keyaccounts.urls")),
 ]

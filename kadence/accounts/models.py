@@ -40,6 +40,15 @@ class Account(models.Model):
         CHURNED = "churned", _("Churned")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
+    # 集团 → 子公司 → 分支机构: the group an account belongs to, any depth (issue 15 §1); figures roll up it
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent account (group)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.PROTECT)
     region = models.ForeignKey(
         OrgUnit,

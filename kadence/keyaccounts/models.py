@@ -1,0 +1,1 @@
+"""The key-account app's models, one module per part, each imported here so that Django finds them."""

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from kadence.keyaccounts import views
+
+# each part adds its own urlpatterns here
+urlpatterns = [
+    path("key-accounts/", views.hub, name="keyaccounts_hub"),
+]
