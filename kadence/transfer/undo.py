@@ -196,7 +196,11 @@ def undo_records(
                 report("undoing", done, total)
             created = []
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
-            _guarded(MODELS[entity]._default_manager.filter(pk__in=ids).delete)
+            # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch;
+            # units one at a time, the deepest first (their tree paths)
+            _guarded(
+                lambda ids=ids, model=MODELS[entity]: cascade.delete(model._base_manager.filter(pk__in=ids))
+            )
             counts["removed"] += len(ids)
             done += len(ids)
             if report is not None:
