@@ -38,7 +38,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import numpy as np
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -58,6 +57,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kadence.core.arrays import int_matrix
 from kadence.core.caching import cached
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import User
@@ -328,12 +328,10 @@ def _slip_filter(
 
 def _fetch(query: QuerySet[Any, Any]) -> np.ndarray:
     # amounts as whole cents and dates as day numbers, computed by the database: exact, and a quarter of
-    # a million of them (a company's open deals) load as one integer array, not as Python objects
+    # a million of them (a company's open deals) load as one integer array, not as Python objects (by binary
+    # COPY on PostgreSQL: kadence.core.arrays)
     sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return np.array(rows, dtype=np.int64).reshape(len(rows), COLUMNS)
+    return int_matrix(sql, params, COLUMNS)
 
 
 def is_past(as_of: date) -> bool:
