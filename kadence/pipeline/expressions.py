@@ -132,6 +132,22 @@ class DayNumber(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
 
 
+class Cents(Func):
+    """An amount (a decimal of two places) as whole cents, an integer, on SQLite and PostgreSQL. PostgreSQL's
+    numeric is exact, so × 100 is already whole and the cast alone is exact (and cheaper than ROUND over a
+    quarter of a million rows); SQLite keeps decimals as floating point, so it rounds first."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(ROUND(%(expressions)s * 100) AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((%(expressions)s) * 100)::bigint", **extra)
+
+
 class EpochDays(DayNumber):
     """The local day number (days since 1970-01-01 in settings.TIME_ZONE, the calendar the users and
     `as_of` live in) of a datetime column: the same number as epoch_days."""

@@ -27,6 +27,7 @@ from kadence.domain.periods import LAST_DAY, bucket_for
 from kadence.domain.stall import StallPolicy, is_close_date_push, stage_time_since, stalled_in_stage
 from kadence.pipeline.expressions import (
     WEIGHTED,
+    Cents,
     close_date_pushed,
     day_number,
     forecast_category,
@@ -274,3 +275,20 @@ def test_the_time_bucket_in_sql_is_bucket_for(org, as_of, offsets):
         assert got[pk] == bucket_for(as_of, close), (as_of, close)
         # what lets the summary answer by close month (time_bucket(as_of, "close_month")):
         assert bucket_for(as_of, close) == bucket_for(as_of, close.replace(day=1))
+
+
+# --- cents ----------------------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.decimals(min_value=0, max_value=MAX_MONEY, places=2, allow_nan=False, allow_infinity=False))
+def test_cents_in_sql_are_the_exact_whole_cents(org, amount):
+    """Cents (the forecast's amounts as integers): exact on both databases, SQLite's floats rounded."""
+    Opportunity.objects.filter(pk=org.opp.pk).update(amount=amount)
+    got = (
+        Opportunity.objects.filter(pk=org.opp.pk)
+        .annotate(c=Cents("amount"))
+        .values_list("c", flat=True)
+        .get()
+    )
+    assert got == int(amount * 100)

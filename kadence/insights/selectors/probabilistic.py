@@ -39,7 +39,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 from django.db.models import (
-    BigIntegerField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -52,7 +51,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,7 +66,7 @@ from kadence.domain import montecarlo as mc
 from kadence.domain import survival as sv
 from kadence.domain.periods import PERIOD_KINDS, Period, PeriodKind, add_days, period_containing
 from kadence.insights.selectors.timeaware import calibrated_at, stay_started, stays
-from kadence.pipeline.expressions import DayNumber, EpochDays
+from kadence.pipeline.expressions import Cents, DayNumber, EpochDays
 from kadence.pipeline.models import Opportunity, ProbabilityLevel, ProcessTemplate, StageChange
 from kadence.pipeline.month_ends import end_of
 from kadence.pipeline.snapshots import first_history_day
@@ -355,7 +354,7 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
             _slip_filter(rows, period, as_of, slips)
             .order_by("opportunity_id")
             .annotate(
-                cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+                cents=Cents("amount"),
                 day=DayNumber("expected_close_date"),
                 entered=entered,
             )
@@ -376,7 +375,7 @@ def _open_deals(scope: Scope, period: Period, as_of: date, slips: SlipHistory) -
     query = (
         qs.order_by("pk")
         .annotate(
-            cents=Cast(Round(F("amount") * 100), BigIntegerField()),
+            cents=Cents("amount"),
             day=DayNumber("expected_close_date"),
             # the day its stay began, kept on the deal (kadence.pipeline.stays): no history lookup
             entered=Coalesce(EpochDays("stay_began_at"), EpochDays("stage_entered_at")),
