@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from kadence.core.arrays import int_matrix, parse_binary_ints
+from kadence.core.arrays import int_matrix, unpack
 
 
 @pytest.mark.django_db
@@ -33,11 +33,11 @@ def test_a_text_parameter_is_quoted():
     assert found.tolist() == [[len("it's; DROP TABLE x"), 1]]
 
 
-def test_a_null_is_refused_not_misread():
-    signature = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
-    row = (1).to_bytes(2, "big") + (-1).to_bytes(4, "big", signed=True)  # one field, NULL
+def test_unpacked_rows_follow_the_first_column():
+    packed = b"".join(v.to_bytes(8, "big", signed=True) for v in [3, -1, 1, 5, 2, 2**40])
+    assert unpack(packed, 2).tolist() == [[1, 5], [2, 2**40], [3, -1]]
     with pytest.raises(ValueError):
-        parse_binary_ints(signature + row + b"\xff\xff", 1)
+        unpack(packed[:-8], 2)
 
 
 @pytest.mark.django_db
@@ -45,3 +45,11 @@ def test_a_null_is_refused_not_misread():
 def test_a_null_from_the_database_raises():
     with pytest.raises(ValueError):
         int_matrix("SELECT NULL::int, 1", [], 2)
+    with pytest.raises(ValueError):
+        int_matrix("SELECT 1, NULL::int UNION ALL SELECT 2, 3 ORDER BY 1", [], 2)
+
+
+@pytest.mark.django_db
+def test_counted_as_one_query(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        int_matrix("SELECT 1, 2", [], 2)
