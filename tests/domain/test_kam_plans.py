@@ -50,9 +50,20 @@ def test_plan_vs_actual_per_quarter():
     ]
     review = rules.plan_vs_actual(quarters, expected, actual, actions, date(2026, 6, 10))
     q1, q2, q3, q4 = review.quarters
-    assert (q1.expected, q1.actual, q1.attainment, q1.gap) == (D("400000"), D("500000"), D("1.2500"), D("100000"))
+    assert (q1.expected, q1.actual, q1.attainment, q1.gap) == (
+        D("400000"),
+        D("500000"),
+        D("1.2500"),
+        D("100000"),
+    )
     assert (q1.actions_due, q1.actions_done, q1.actions_overdue, q1.past) == (2, 1, 1, True)
-    assert (q2.attainment, q2.gap, q2.actions_due, q2.actions_done, q2.past) == (D("0.2500"), D("-450000"), 1, 0, False)
+    assert (q2.attainment, q2.gap, q2.actions_due, q2.actions_done, q2.past) == (
+        D("0.2500"),
+        D("-450000"),
+        1,
+        0,
+        False,
+    )
     assert q3.attainment is None and q3.gap == D("80000")
     assert q4.expected == 0 and q4.actual == 0
     assert (review.expected, review.actual, review.attainment, review.gap) == (
@@ -69,5 +80,8 @@ def test_growth_sow_and_the_period_before():
     assert rules.growth(D("120"), D("0")) is None
     assert rules.share_of_wallet(D("1500000"), D("5000000")) == D("0.3000")
     assert rules.share_of_wallet(D("1"), None) is None
-    assert rules.previous_period(date(2026, 1, 1), date(2026, 12, 31)) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert rules.previous_period(date(2026, 1, 1), date(2026, 12, 31)) == (
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+    )
     assert rules.previous_period(date(2026, 4, 1), date(2026, 4, 30)) == (date(2026, 3, 2), date(2026, 3, 31))

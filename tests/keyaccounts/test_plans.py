@@ -60,7 +60,9 @@ def test_who_sees_and_writes_a_plan(org, plan):
 
 
 def test_a_stale_edit_is_refused_and_changes_are_audited(org, plan):
-    services.plan_update(org.rita, plan.pk, version=1, objectives="Double our share", target_revenue="2000000")
+    services.plan_update(
+        org.rita, plan.pk, version=1, objectives="Double our share", target_revenue="2000000"
+    )
     plan.refresh_from_db()
     assert plan.version == 2 and plan.target_revenue == D("2000000.00")
     with pytest.raises(Conflict):
@@ -124,7 +126,9 @@ def test_actions_owners_deals_activities_and_who_updates_them(org, plan):
     from kadence.pipeline.models import DealRole
 
     OpportunityTeamMember.objects.create(opportunity=org.opp, user=org.tom, role=DealRole.objects.first())
-    toms = services.action_create(org.mona, plan.pk, title="Technical workshop", owner_id=org.tom.pk, due_on=due)
+    toms = services.action_create(
+        org.mona, plan.pk, title="Technical workshop", owner_id=org.tom.pk, due_on=due
+    )
     services.action_update(org.tom, plan.pk, toms.pk, version=1, status="done")
     toms.refresh_from_db()
     assert toms.status == "done" and toms.done_on == timezone.localdate()
@@ -148,13 +152,22 @@ def test_the_home_slot_lists_overdue_and_due_soon_actions_in_two_queries(
     org, plan, django_assert_num_queries
 ):
     today = timezone.localdate()
-    services.action_create(org.mona, plan.pk, title="Overdue one", owner_id=org.rita.pk, due_on=today - timedelta(days=2))
-    services.action_create(org.mona, plan.pk, title="Soon", owner_id=org.rita.pk, due_on=today + timedelta(days=5))
-    services.action_create(org.mona, plan.pk, title="Later", owner_id=org.rita.pk, due_on=today + timedelta(days=60))
+    services.action_create(
+        org.mona, plan.pk, title="Overdue one", owner_id=org.rita.pk, due_on=today - timedelta(days=2)
+    )
+    services.action_create(
+        org.mona, plan.pk, title="Soon", owner_id=org.rita.pk, due_on=today + timedelta(days=5)
+    )
+    services.action_create(
+        org.mona, plan.pk, title="Later", owner_id=org.rita.pk, due_on=today + timedelta(days=60)
+    )
     services.action_create(org.mona, plan.pk, title="Mona's", owner_id=org.mona.pk, due_on=today)
     with django_assert_num_queries(2):
         slot = plan_actions_slot(org.rita, today)
-    assert [(r.action.title, r.state) for r in slot["rows"]] == [("Overdue one", "overdue"), ("Soon", "due_soon")]
+    assert [(r.action.title, r.state) for r in slot["rows"]] == [
+        ("Overdue one", "overdue"),
+        ("Soon", "due_soon"),
+    ]
     for n in range(12):
         services.action_create(org.mona, plan.pk, title=f"more {n}", owner_id=org.rita.pk, due_on=today)
     with django_assert_num_queries(2):
@@ -165,7 +178,9 @@ def test_the_home_slot_lists_overdue_and_due_soon_actions_in_two_queries(
 
 
 def test_the_pages_the_print_view_and_the_exports(client, org, plan, django_assert_max_num_queries):
-    services.action_create(org.mona, plan.pk, title="=HYPERLINK(1)", owner_id=org.rita.pk, due_on=timezone.localdate())
+    services.action_create(
+        org.mona, plan.pk, title="=HYPERLINK(1)", owner_id=org.rita.pk, due_on=timezone.localdate()
+    )
     client.force_login(org.mona)
     account_page = client.get(reverse("account_detail", args=[org.account.pk])).content.decode()
     assert 'data-testid="write-account-plan"' in account_page
@@ -183,7 +198,12 @@ def test_the_pages_the_print_view_and_the_exports(client, org, plan, django_asse
     export = client.get(url, {"format": "xlsx"})
     book = load_workbook(io.BytesIO(export.content))
     assert len(book.worksheets) == 4
-    cells = [c for row in book.worksheets[2].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    cells = [
+        c
+        for row in book.worksheets[2].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
     assert cells and not cells[0].value.startswith("=")
     listing = reverse("kam_plan_list")
     with django_assert_max_num_queries(12):
@@ -204,9 +224,19 @@ def test_the_page_forms_create_edit_and_add_actions_with_htmx(client, org):
     client.force_login(org.mona)
     new = reverse("kam_plan_new") + f"?account_id={org.account.pk}"
     assert client.get(new).status_code == 200
-    refused = client.post(new, {"account_id": org.account.pk, "period_start": "2026-12-31", "period_end": "2026-01-01"})
+    refused = client.post(
+        new, {"account_id": org.account.pk, "period_start": "2026-12-31", "period_end": "2026-01-01"}
+    )
     assert refused.status_code == 422 and AccountPlan.objects.count() == 0
-    made = client.post(new, {"account_id": org.account.pk, "period_start": "2026-01-01", "period_end": "2026-12-31", "owner_id": org.rita.pk})
+    made = client.post(
+        new,
+        {
+            "account_id": org.account.pk,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "owner_id": org.rita.pk,
+        },
+    )
     plan = AccountPlan.objects.get()
     assert made.status_code == 302 and made["Location"] == reverse("kam_plan_detail", args=[plan.pk])
     edit = client.post(reverse("kam_plan_edit", args=[plan.pk]), {"version": 1, "objectives": "Grow"})
@@ -214,16 +244,33 @@ def test_the_page_forms_create_edit_and_add_actions_with_htmx(client, org):
     stale = client.post(reverse("kam_plan_edit", args=[plan.pk]), {"version": 1, "objectives": "Again"})
     assert stale.status_code == 302 and AccountPlan.objects.get().objectives == "Grow"
     add = reverse("kam_plan_action_add", args=[plan.pk])
-    answer = client.post(add, {"title": "Visit", "owner_id": org.rita.pk, "due_on": "2026-05-01"}, HTTP_HX_REQUEST="true")
+    answer = client.post(
+        add, {"title": "Visit", "owner_id": org.rita.pk, "due_on": "2026-05-01"}, HTTP_HX_REQUEST="true"
+    )
     assert answer.status_code == 200 and 'data-testid="kam-action"' in answer.content.decode()
-    bad = client.post(add, {"title": "", "owner_id": org.rita.pk, "due_on": "2026-05-01"}, HTTP_HX_REQUEST="true")
+    bad = client.post(
+        add, {"title": "", "owner_id": org.rita.pk, "due_on": "2026-05-01"}, HTTP_HX_REQUEST="true"
+    )
     assert bad.status_code == 422 and 'data-testid="kam-action-error"' in bad.content.decode()
     action = PlanAction.objects.get()
-    done = client.post(reverse("kam_plan_action_edit", args=[plan.pk, action.pk]), {"version": 1, "status": "done"}, HTTP_HX_REQUEST="true")
+    done = client.post(
+        reverse("kam_plan_action_edit", args=[plan.pk, action.pk]),
+        {"version": 1, "status": "done"},
+        HTTP_HX_REQUEST="true",
+    )
     assert done.status_code == 200 and PlanAction.objects.get().status == "done"
-    stale = client.post(reverse("kam_plan_action_edit", args=[plan.pk, action.pk]), {"version": 1, "status": "open"}, HTTP_HX_REQUEST="true")
+    stale = client.post(
+        reverse("kam_plan_action_edit", args=[plan.pk, action.pk]),
+        {"version": 1, "status": "open"},
+        HTTP_HX_REQUEST="true",
+    )
     assert stale.status_code == 409
-    assert client.post(reverse("kam_plan_status", args=[plan.pk]), {"version": 2, "status": "active"}).status_code == 302
+    assert (
+        client.post(
+            reverse("kam_plan_status", args=[plan.pk]), {"version": 2, "status": "active"}
+        ).status_code
+        == 302
+    )
     assert AccountPlan.objects.get().status == "active"
 
 
@@ -232,21 +279,34 @@ def test_the_api(client, org, token_for):
     mona, sara = token_for(org.mona), token_for(org.sara)
     made = client.post(
         API,
-        json.dumps({"account_id": org.account.pk, "period_start": start.isoformat(), "period_end": end.isoformat()}),
+        json.dumps(
+            {"account_id": org.account.pk, "period_start": start.isoformat(), "period_end": end.isoformat()}
+        ),
         content_type="application/json",
         **mona,
     )
     assert made.status_code == 201, made.content
     body = made.json()
     pid = body["id"]
-    assert body["owner_id"] == org.rita.pk and len(body["quarters"]) == 4 and body["facts"]["buying_power"] == "5000000.00"
+    assert (
+        body["owner_id"] == org.rita.pk
+        and len(body["quarters"]) == 4
+        and body["facts"]["buying_power"] == "5000000.00"
+    )
     assert client.get(f"{API}/{pid}", **sara).status_code == 404
     assert client.get(API, **sara).json()["count"] == 0
     assert client.get(API, **mona).json()["items"][0]["id"] == pid
     assert client.get(API, {"status": "bad"}, **mona).status_code == 422
-    patch = client.patch(f"{API}/{pid}", json.dumps({"version": 1, "objectives": "Grow"}), content_type="application/json", **mona)
+    patch = client.patch(
+        f"{API}/{pid}",
+        json.dumps({"version": 1, "objectives": "Grow"}),
+        content_type="application/json",
+        **mona,
+    )
     assert patch.status_code == 200 and patch.json()["version"] == 2
-    stale = client.patch(f"{API}/{pid}", json.dumps({"version": 1, "objectives": "x"}), content_type="application/json", **mona)
+    stale = client.patch(
+        f"{API}/{pid}", json.dumps({"version": 1, "objectives": "x"}), content_type="application/json", **mona
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
     action = client.post(
         f"{API}/{pid}/actions",
@@ -254,19 +314,59 @@ def test_the_api(client, org, token_for):
         content_type="application/json",
         **mona,
     )
-    assert action.status_code == 201 and action.json()["action_items"][0]["state"] in ("overdue", "due_soon", "open")
+    assert action.status_code == 201 and action.json()["action_items"][0]["state"] in (
+        "overdue",
+        "due_soon",
+        "open",
+    )
     aid = action.json()["action_items"][0]["id"]
-    bad = client.post(f"{API}/{pid}/actions", json.dumps({"title": "x", "owner_id": org.sara.pk, "due_on": "2026-01-01"}), content_type="application/json", **mona)
+    bad = client.post(
+        f"{API}/{pid}/actions",
+        json.dumps({"title": "x", "owner_id": org.sara.pk, "due_on": "2026-01-01"}),
+        content_type="application/json",
+        **mona,
+    )
     assert bad.status_code == 422
-    done = client.patch(f"{API}/{pid}/actions/{aid}", json.dumps({"version": 1, "status": "done"}), content_type="application/json", **token_for(org.rita))
+    done = client.patch(
+        f"{API}/{pid}/actions/{aid}",
+        json.dumps({"version": 1, "status": "done"}),
+        content_type="application/json",
+        **token_for(org.rita),
+    )
     assert done.status_code == 200 and done.json()["action_items"][0]["status"] == "done"
     qid = body["quarters"][0]["id"]
-    q = client.patch(f"{API}/{pid}/quarters/{qid}", json.dumps({"version": 1, "expected_revenue": "500000"}), content_type="application/json", **mona)
+    q = client.patch(
+        f"{API}/{pid}/quarters/{qid}",
+        json.dumps({"version": 1, "expected_revenue": "500000"}),
+        content_type="application/json",
+        **mona,
+    )
     assert q.status_code == 200 and q.json()["quarters"][0]["expected_revenue"] == "500000.00"
-    act = client.post(f"{API}/{pid}/status", json.dumps({"version": 2, "status": "active"}), content_type="application/json", **mona)
+    act = client.post(
+        f"{API}/{pid}/status",
+        json.dumps({"version": 2, "status": "active"}),
+        content_type="application/json",
+        **mona,
+    )
     assert act.status_code == 200 and act.json()["facts_from_snapshot"] is True
-    assert client.post(f"{API}/{pid}/status", json.dumps({"version": 3, "status": "draft"}), content_type="application/json", **mona).status_code == 422
-    assert client.post(f"{API}/{pid}/status", json.dumps({"version": 3, "status": "closed"}), content_type="application/json", **sara).status_code == 404
+    assert (
+        client.post(
+            f"{API}/{pid}/status",
+            json.dumps({"version": 3, "status": "draft"}),
+            content_type="application/json",
+            **mona,
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"{API}/{pid}/status",
+            json.dumps({"version": 3, "status": "closed"}),
+            content_type="application/json",
+            **sara,
+        ).status_code
+        == 404
+    )
 
 
 def test_quarters_follow_a_draft_period_change(org, plan):

@@ -303,7 +303,9 @@ def plan_status(request: ApiRequest, plan_id: IdPath, payload: KamPlanStatusIn) 
     return plan_out(request.auth, plan_id)
 
 
-@router.patch(f"{PREFIX}/{{plan_id}}/quarters/{{quarter_id}}", response={200: KamPlanOut, codes_4xx: ErrorOut})
+@router.patch(
+    f"{PREFIX}/{{plan_id}}/quarters/{{quarter_id}}", response={200: KamPlanOut, codes_4xx: ErrorOut}
+)
 def quarter_update(
     request: ApiRequest, plan_id: IdPath, quarter_id: IdPath, payload: KamPlanQuarterIn
 ) -> dict[str, Any]:
@@ -331,7 +333,9 @@ def action_update(
     request: ApiRequest, plan_id: IdPath, action_id: IdPath, payload: KamPlanActionPatchIn
 ) -> dict[str, Any]:
     """Change an action (its owner: status and note only); `version` is the action's."""
-    services.action_update(request.auth, plan_id, action_id, version=payload.version, **payload.changes("version"))
+    services.action_update(
+        request.auth, plan_id, action_id, version=payload.version, **payload.changes("version")
+    )
     return plan_out(request.auth, plan_id)
 
 

@@ -71,7 +71,9 @@ class AccountPlan(models.Model):
     snapshot = models.JSONField(_("data at activation"), null=True, blank=True, editable=False)
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        USER, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -150,7 +152,9 @@ class PlanAction(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        USER, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -129,9 +129,13 @@ def account_facts(account: Account, start: date, end: date, today: date | None =
         }
         for m in members
     ]
-    covered = {r for m in members for r in (m.roles or [])} | {r for c in contacts for r in (c.buying_roles or [])}
+    covered = {r for m in members for r in (m.roles or [])} | {
+        r for c in contacts for r in (c.buying_roles or [])
+    }
     facts["roles_covered"] = [r for r in BUYING_ROLES if r in covered]
-    facts["roles_coverage"] = _rate(rules.ratio(Decimal(len(facts["roles_covered"])), Decimal(len(BUYING_ROLES))))
+    facts["roles_coverage"] = _rate(
+        rules.ratio(Decimal(len(facts["roles_covered"])), Decimal(len(BUYING_ROLES)))
+    )
     since = today - timedelta(days=policy.recent_activity_days)
     activities = list(
         Activity.objects.filter(account=account, date__gte=since, date__lte=today)
@@ -162,7 +166,9 @@ def plan_facts(plan: AccountPlan, today: date | None = None) -> tuple[dict[str, 
     return account_facts(plan.account, plan.period_start, plan.period_end, today), False
 
 
-def plan_list(user: User, *, status: str = "", account_id: int | None = None, mine: bool = False) -> QuerySet[AccountPlan]:
+def plan_list(
+    user: User, *, status: str = "", account_id: int | None = None, mine: bool = False
+) -> QuerySet[AccountPlan]:
     qs = visible_account_plans(user).select_related("account", "owner")
     if status:
         qs = qs.filter(status=status)
@@ -199,8 +205,18 @@ def review_figure(review: rules.PlanReview, labels: dict[str, str]) -> dict[str,
     x = [r.quarter.label for r in review.quarters]
     return {
         "data": [
-            {"type": "bar", "name": labels["expected"], "x": x, "y": [float(r.expected) for r in review.quarters]},
-            {"type": "bar", "name": labels["actual"], "x": x, "y": [float(r.actual) for r in review.quarters]},
+            {
+                "type": "bar",
+                "name": labels["expected"],
+                "x": x,
+                "y": [float(r.expected) for r in review.quarters],
+            },
+            {
+                "type": "bar",
+                "name": labels["actual"],
+                "x": x,
+                "y": [float(r.actual) for r in review.quarters],
+            },
         ],
         "layout": {"barmode": "group", "height": 300, "yaxis": {"tickformat": ",.0f"}},
     }
@@ -230,7 +246,9 @@ def home_actions(user: User, today: date) -> tuple[PlanPolicy, list[ActionRow]] 
     )
     if not found:
         return None
-    return policy, [ActionRow(a, rules.action_state(a.status, a.due_on, today, policy.due_soon_days)) for a in found]
+    return policy, [
+        ActionRow(a, rules.action_state(a.status, a.due_on, today, policy.due_soon_days)) for a in found
+    ]
 
 
 def attachable_activities(user: User, plan: AccountPlan) -> QuerySet[Any]:

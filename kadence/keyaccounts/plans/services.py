@@ -34,7 +34,16 @@ from kadence.keyaccounts.plans.selectors import account_facts
 PLAN = "keyaccounts.accountplan"
 ACTION = "keyaccounts.planaction"
 QUARTER = "keyaccounts.planquarter"
-LONG_TEXT = ("strengths", "weaknesses", "opportunities", "threats", "evaluation", "objectives", "strategies", "resources")
+LONG_TEXT = (
+    "strengths",
+    "weaknesses",
+    "opportunities",
+    "threats",
+    "evaluation",
+    "objectives",
+    "strategies",
+    "resources",
+)
 PLAN_FIELDS = frozenset({"title", "owner_id", "target_revenue", "period_start", "period_end", *LONG_TEXT})
 MAX_DAYS = 3 * 366  # a plan covers at most three years
 ACTION_FIELDS = frozenset({"title", "owner_id", "due_on", "status", "opportunity_id", "note"})
@@ -48,7 +57,9 @@ def _required_date(value: Any, field: str) -> date:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), {field: [_("Enter a valid date.")]}) from None
+            raise ValidationFailed(
+                _("Enter a date as YYYY-MM-DD."), {field: [_("Enter a valid date.")]}
+            ) from None
     if not isinstance(value, date):
         raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), {field: [_("Enter a valid date.")]})
     cleaned = clean_date(value, field)
@@ -64,7 +75,8 @@ def _period(start: Any, end: Any) -> tuple[date, date]:
         )
     if (last - first).days > MAX_DAYS:
         raise ValidationFailed(
-            _("A plan covers at most three years."), {"period_end": [_("At most three years after the start.")]}
+            _("A plan covers at most three years."),
+            {"period_end": [_("At most three years after the start.")]},
         )
     return first, last
 
@@ -252,8 +264,12 @@ def quarter_update(
         values["reviewed_by_id"] = user.pk
         values["reviewed_at"] = timezone.now()
     if not values:
-        raise ValidationFailed(_("Nothing to change."), {"expected_revenue": [_("Enter an amount or a note.")]})
-    changes = {f: (getattr(quarter, f), v) for f, v in values.items() if f in ("expected_revenue", "review_note")}
+        raise ValidationFailed(
+            _("Nothing to change."), {"expected_revenue": [_("Enter an amount or a note.")]}
+        )
+    changes = {
+        f: (getattr(quarter, f), v) for f, v in values.items() if f in ("expected_revenue", "review_note")
+    }
     versioned_update(quarter, version, values)
     audit_changes(QUARTER, quarter.pk, changes, user)
     return quarter
@@ -270,7 +286,8 @@ def _opportunity(user: User, plan: AccountPlan, opportunity_id: Any) -> int | No
     )
     if found is None:
         raise ValidationFailed(
-            _("Link a deal of this account that you can see."), {"opportunity_id": [_("Not a deal of this account.")]}
+            _("Link a deal of this account that you can see."),
+            {"opportunity_id": [_("Not a deal of this account.")]},
         )
     return found
 
@@ -311,7 +328,13 @@ def action_create(
     clean = _clean_action(
         user,
         plan,
-        {"title": title, "owner_id": owner_id, "due_on": due_on, "opportunity_id": opportunity_id, "note": note},
+        {
+            "title": title,
+            "owner_id": owner_id,
+            "due_on": due_on,
+            "opportunity_id": opportunity_id,
+            "note": note,
+        },
     )
     action = PlanAction.objects.create(plan=plan, created_by=user, **clean)
     audit_changes(

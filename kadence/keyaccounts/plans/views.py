@@ -176,9 +176,13 @@ def _plan_context(request: PageRequest, plan_id: int, **extra: Any) -> dict[str,
         "open": plan.status != AccountPlan.Status.CLOSED,
         "owners": _owner_choices(plan, request.user) if writable else [],
         "deals": list(selectors.account_deals(request.user, plan).only("pk", "name")[:100]),
-        "activities": list(selectors.attachable_activities(request.user, plan).only("pk", "date", "subject")[:50]),
+        "activities": list(
+            selectors.attachable_activities(request.user, plan).only("pk", "date", "subject")[:50]
+        ),
         "action_statuses": [(str(k), str(label)) for k, label in PlanAction.Status.choices],
-        "figure": selectors.review_figure(review, {"expected": _("Expected revenue"), "actual": _("Won revenue")}),
+        "figure": selectors.review_figure(
+            review, {"expected": _("Expected revenue"), "actual": _("Won revenue")}
+        ),
         "policy": policy,
         "today": today,
         **extra,
@@ -218,7 +222,10 @@ def plan_export(context: dict[str, Any], fmt: str) -> HttpResponse:
         ]
         for row in context["rows"]
     ]
-    deals = [[d["name"], d["stage"], d["level"], d["amount"], d["close"], d["owner"]] for d in facts.get("open_deals", [])]
+    deals = [
+        [d["name"], d["stage"], d["level"], d["amount"], d["close"], d["owner"]]
+        for d in facts.get("open_deals", [])
+    ]
     return report_response(
         fmt,
         f"account-plan-{plan.pk}",
@@ -239,12 +246,27 @@ def plan_export(context: dict[str, Any], fmt: str) -> HttpResponse:
             ),
             (
                 _("Actions"),
-                [_("Action"), _("Owner"), Column(_("Due"), kind="date"), _("Status"), _("State"), _("Deal"), Column(_("Activities"), kind="int")],
+                [
+                    _("Action"),
+                    _("Owner"),
+                    Column(_("Due"), kind="date"),
+                    _("Status"),
+                    _("State"),
+                    _("Deal"),
+                    Column(_("Activities"), kind="int"),
+                ],
                 actions,
             ),
             (
                 _("Open deals"),
-                [_("Deal"), _("Stage"), _("Level"), Column(_("Amount"), kind="money"), _("Expected close"), _("Owner")],
+                [
+                    _("Deal"),
+                    _("Stage"),
+                    _("Level"),
+                    Column(_("Amount"), kind="money"),
+                    _("Expected close"),
+                    _("Owner"),
+                ],
                 deals,
             ),
         ],
@@ -406,4 +428,3 @@ def action_attach(request: PageRequest, plan_id: int, action_id: int) -> HttpRes
         )
 
     return _run(request, plan_id, run, _("Activity attached."))
-
