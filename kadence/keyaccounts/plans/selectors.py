@@ -168,7 +168,7 @@ def plan_facts(plan: AccountPlan, today: date | None = None) -> tuple[dict[str, 
 
 def plan_list(
     user: User, *, status: str = "", account_id: int | None = None, mine: bool = False
-) -> QuerySet[AccountPlan]:
+) -> QuerySet[Any]:
     qs = visible_account_plans(user).select_related("account", "owner")
     if status:
         qs = qs.filter(status=status)

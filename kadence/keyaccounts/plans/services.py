@@ -124,9 +124,9 @@ def _sync_quarters(plan: AccountPlan) -> None:
     is still in the period, re-clipped, added where new, removed where outside."""
     wanted = {q.key: q for q in rules.plan_quarters(plan.period_start, plan.period_end)}
     existing = {q.key: q for q in plan.quarters.all()}
-    for key, row in existing.items():
+    for key, gone in existing.items():
         if key not in wanted:
-            row.delete()
+            gone.delete()
     for key, q in wanted.items():
         row = existing.get(key)
         if row is None:

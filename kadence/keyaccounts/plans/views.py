@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def _statuses() -> list[tuple[str, str]]:
 
 @login_required
 @require_GET
-def plan_list(request: PageRequest) -> HttpResponse:
+def plan_list(request: PageRequest) -> HttpResponseBase:
     status = request.GET.get("status") or ""
     if status not in ("", *AccountPlan.Status.values):
         raise ValidationFailed(_("Unknown status."), {"status": [_("Choose draft, active or closed.")]})
@@ -204,7 +205,7 @@ def plan_export(context: dict[str, Any], fmt: str) -> HttpResponse:
         [_("Share of wallet (SOW)"), facts.get("sow")],
         [_("RAD"), facts.get("rad") or ""],
         [_("Target revenue"), plan.target_revenue],
-        *[[str(AccountPlan._meta.get_field(f).verbose_name), getattr(plan, f)] for f in services.LONG_TEXT],
+        *[[str(getattr(AccountPlan._meta.get_field(f), "verbose_name", f)), getattr(plan, f)] for f in services.LONG_TEXT],
     ]
     quarters = [
         [r.quarter.label, r.expected, r.actual, r.attainment, r.actions_due, r.actions_done, q.review_note]
