@@ -186,7 +186,7 @@ def test_the_pages_the_print_view_and_the_exports(client, org, plan, django_asse
     assert 'data-testid="write-account-plan"' in account_page
     url = reverse("kam_plan_detail", args=[plan.pk])
     client.get(url)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(30):  # as many with 10 actions (measured: 29)
         page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200

@@ -12,11 +12,14 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kadence.accounts.models import Account
+from kadence.activities.models import Activity
 from kadence.core.models import User
 from kadence.core.visibility import visible_account_plans, visible_activities, visible_opportunities
+from kadence.deals.models import BuyingCentreMember
 from kadence.domain.kam import plans as rules
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy
 from kadence.keyaccounts.revenue import won_revenue
+from kadence.pipeline.models import Opportunity
 
 ZERO = Decimal(0)
 BUYING_ROLES = ("economic", "user_buyer", "technical", "coach")  # the four roles to penetrate (§11.7 mid)
@@ -63,10 +66,6 @@ def account_facts(account: Account, start: date, end: date, today: date | None =
     win/loss count of the period and the one before (the seed's 控单 — how much of what was decided we
     won), the contacts, the buying centre of the open deals and its coverage of the four roles, the recent
     activities. JSON-ready (amounts and rates as decimal strings): the same dict is the snapshot."""
-    from kadence.activities.models import Activity
-    from kadence.deals.models import BuyingCentreMember
-    from kadence.pipeline.models import Opportunity
-
     today = today or timezone.localdate()
     policy = PlanPolicy.current()
     facts = _account_facts(account, (start, end))

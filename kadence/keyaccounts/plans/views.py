@@ -205,7 +205,10 @@ def plan_export(context: dict[str, Any], fmt: str) -> HttpResponse:
         [_("Share of wallet (SOW)"), facts.get("sow")],
         [_("RAD"), facts.get("rad") or ""],
         [_("Target revenue"), plan.target_revenue],
-        *[[str(getattr(AccountPlan._meta.get_field(f), "verbose_name", f)), getattr(plan, f)] for f in services.LONG_TEXT],
+        *[
+            [str(getattr(AccountPlan._meta.get_field(f), "verbose_name", f)), getattr(plan, f)]
+            for f in services.LONG_TEXT
+        ],
     ]
     quarters = [
         [r.quarter.label, r.expected, r.actual, r.attainment, r.actions_due, r.actions_done, q.review_note]
