@@ -175,6 +175,9 @@ def test_the_home_slot_lists_overdue_and_due_soon_actions_in_two_queries(
         [r.action.plan.account.name for r in slot["rows"]]
     assert len(slot["rows"]) == PlanPolicy.current().home_limit
     assert plan_actions_slot(org.sara, today) is None
+    PlanPolicy.objects.create(pk=1, due_soon_days=90, home_limit=50)  # configuration as data
+    titles = [r.action.title for r in plan_actions_slot(org.rita, today)["rows"]]
+    assert "Later" in titles and len(titles) == 15
 
 
 def test_the_pages_the_print_view_and_the_exports(client, org, plan, django_assert_max_num_queries):
