@@ -1113,3 +1113,51 @@ def visible_commission_statements(user: User) -> QuerySet:
     if scope:
         return statements.filter(Q(user_id=user.pk) | Q(user__org_unit_id__in=sorted(scope)))
     return statements.filter(user_id=user.pk)
+
+
+# --- account plans (issue 15 §8, kadence.keyaccounts.plans) -------------------------------------
+# Who sees a plan: whoever sees its account (visible_accounts). Who writes it (its fields, status,
+# quarters, actions): the account's owner, a manager or director whose units hold the account, an
+# admin (can_write_account). An action's owner may also update that action (status, note, activities),
+# and must be a user who may see the account.
+
+
+def visible_account_plans(user: User) -> QuerySet[Any]:
+    """The account plans of the accounts `user` sees."""
+    plans = _model("keyaccounts.AccountPlan").objects.all()
+    if scope_unit_ids(user) is ALL:
+        return plans
+    if not user.is_authenticated:
+        return plans.none()
+    return plans.filter(account_id__in=Subquery(visible_accounts(user).order_by().values("pk")))
+
+
+def can_write_account_plan(user: User, plan: Any) -> bool:
+    """The account's owner, managers over it, an admin (`plan.account` is read)."""
+    return can_write_account(user, plan.account)
+
+
+def can_update_plan_action(user: User, plan: Any, action: Any) -> bool:
+    """The plan's writers, and the action's owner (their own action's progress)."""
+    return action.owner_id == user.pk or can_write_account_plan(user, plan)
+
+
+def may_own_plan_action(owner: User, account: Account) -> bool:
+    """An action's owner must be an active user who may see the plan's account."""
+    return owner.is_active and visible_accounts(owner).filter(pk=account.pk).exists()
+
+
+def access_account_plan(
+    user: User, plan_id: int, *, for_write: bool = False, lock: bool = False, related: Iterable[str] = ()
+) -> Any:
+    """The plan (with its account) if `user` sees it (and may write it, with `for_write`); with `lock`
+    its row is read FOR UPDATE (call it inside the transaction)."""
+    qs = _related(visible_account_plans(user), ("account", *related))
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    plan = qs.filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound(_("Account plan not found."))
+    if for_write and not can_write_account_plan(user, plan):
+        raise PermissionDenied(_("You may view this account plan but not change it."))
+    return plan

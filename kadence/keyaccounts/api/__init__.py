@@ -3,3 +3,7 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.keyaccounts.plans.api import router as plans_router  # noqa: E402
+
+routers.append(plans_router)
