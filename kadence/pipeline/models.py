@@ -548,7 +548,9 @@ class StageChange(models.Model):
             models.Index(
                 fields=["opportunity", "changed_at", "id"],
                 name="stagechange_opp_at",
-                include=["kind", "from_level", "to_level"],
+                # expected_close_date: the forecast's slip reads each won deal's last planned close date
+                # (144k look-ups at 1M deals) from the index alone — 6 s with heap fetches, 1.3 s without
+                include=["kind", "from_level", "to_level", "expected_close_date"],
             ),
             # the deals changed between two moments (the replay after a snapshot), from the index alone
             models.Index(fields=["changed_at"], name="stagechange_at", include=["opportunity"]),
