@@ -1113,3 +1113,20 @@ def visible_commission_statements(user: User) -> QuerySet:
     if scope:
         return statements.filter(Q(user_id=user.pk) | Q(user__org_unit_id__in=sorted(scope)))
     return statements.filter(user_id=user.pk)
+
+
+# --- key accounts: importance and KAM (issue 15 §5–7) ------------------------------------------------
+# The scores, types, stages and surveys of an account are read by whoever sees the account and written
+# (scores entered, type overridden, stage changed, checklist ticked, survey recorded) by whoever may
+# change it (can_write_account). The criteria, weights, bands and type rules are company configuration:
+# an admin's.
+
+
+def can_configure_importance(user: User) -> bool:
+    """The importance criteria, weights, bands and type rules are configured by an admin."""
+    return user.is_authenticated and user.is_active and is_admin(user)
+
+
+def scoped_accounts(user: User, scope: Scope) -> QuerySet[Account]:
+    """The accounts `user` sees that fall in a report's `scope` (owner or team of the account)."""
+    return scope.filter(visible_accounts(user))
