@@ -6,3 +6,8 @@ from kadence.keyaccounts import views
 urlpatterns = [
     path("key-accounts/", views.hub, name="keyaccounts_hub"),
 ]
+
+from kadence.keyaccounts.importance.urls import urlpatterns as importance_urls  # noqa: E402
+from kadence.keyaccounts.kam.urls import urlpatterns as kam_urls  # noqa: E402
+
+urlpatterns += importance_urls + kam_urls

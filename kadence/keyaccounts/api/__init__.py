@@ -3,3 +3,11 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.keyaccounts.importance.api import router as importance_router  # noqa: E402
+
+routers.append(importance_router)
+
+from kadence.keyaccounts.kam.api import router as kam_router  # noqa: E402
+
+routers.append(kam_router)
