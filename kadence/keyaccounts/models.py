@@ -1,4 +1,5 @@
 """The key-account app's models, one module per part, each imported here so that Django finds them."""
+
 from kadence.keyaccounts.importance.models import (  # noqa: F401
     AccountImportance,
     ImportanceConfig,

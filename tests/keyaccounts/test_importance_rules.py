@@ -102,7 +102,9 @@ def test_the_five_types_by_the_default_rules():
     assert di.customer_type(_facts({}, first_won=None)) == di.NEW
     assert di.customer_type(_facts({}, first_won=date(2025, 6, 1))) is None  # 12 months: no longer new
     # the order: a profitable customer of many years is a profit contributor first
-    assert di.customer_type(_facts({"profit": 5, "sales": 5}, years="9", continuity=9)) == di.PROFIT_CONTRIBUTOR
+    assert (
+        di.customer_type(_facts({"profit": 5, "sales": 5}, years="9", continuity=9)) == di.PROFIT_CONTRIBUTOR
+    )
 
 
 def test_the_rules_are_configurable():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
@@ -28,6 +28,12 @@ from kadence.core.schemas import Clean, ErrorOut, Id, IdPath, In, PageQuery, Rea
 from kadence.keyaccounts.importance import selectors, services
 from kadence.keyaccounts.importance.models import AccountImportance, CustomerType
 
+VersionOrNone = Annotated[
+    int,
+    Field(
+        ge=0, le=2147483647, description="The version you read (0: the account has none yet); stale → 409."
+    ),
+]
 router = Router(tags=["key accounts: importance"])
 PREFIX = "/keyaccounts/importance"
 
@@ -132,7 +138,7 @@ class ImpEntriesIn(In):
 
 
 class ImpTypeIn(In):
-    version: Version
+    version: VersionOrNone
     customer_type: TypeIn | Literal[""] = Field(description='A type, or "" to clear the override.')
     reason: Reason = Field(min_length=1)
 

@@ -76,6 +76,9 @@ class ImportanceConfig(models.Model):
     class Meta:
         verbose_name = _("importance configuration")
 
+    def __str__(self) -> str:
+        return f"importance configuration v{self.version}"
+
 
 class ImportanceEntry(models.Model):
     """A score the owner entered for a criterion Kadence cannot compute (the latest one counts)."""
@@ -89,6 +92,9 @@ class ImportanceEntry(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "criterion", "-entered_at"], name="ka_imp_entry_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.criterion}={self.score}"
 
 
 class ImportanceScore(models.Model):
@@ -109,6 +115,9 @@ class ImportanceScore(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "scored_on"], name="ka_imp_score_day")]
         ordering = ("-scored_on",)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.scored_on}: {self.score}"
 
 
 class AccountImportance(models.Model):
@@ -132,6 +141,9 @@ class AccountImportance(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["-score"], name="ka_imp_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.score} {self.customer_type}"
 
     @property
     def customer_type(self) -> str:

@@ -64,7 +64,10 @@ def treatment(code: str) -> str:
 
 
 def type_choices() -> list[dict[str, str]]:
-    return [{"code": str(c), "label": str(label), "treatment": treatment(str(c))} for c, label in CustomerType.choices]
+    return [
+        {"code": str(c), "label": str(label), "treatment": treatment(str(c))}
+        for c, label in CustomerType.choices
+    ]
 
 
 # --- the facts a computation reads ---------------------------------------------------------------------
@@ -108,7 +111,9 @@ def facts(account_ids: list[int], as_of: date) -> dict[int, Facts]:
     won = Opportunity.objects.filter(
         status=Opportunity.Status.WON, account_id__in=account_ids, closed_on__lte=as_of
     ).order_by()
-    for pk, first in won.values("account_id").annotate(first=Min("closed_on")).values_list("account_id", "first"):
+    for pk, first in (
+        won.values("account_id").annotate(first=Min("closed_on")).values_list("account_id", "first")
+    ):
         out[pk].first_won = first
     for pk, year in won.annotate(y=ExtractYear("closed_on")).values_list("account_id", "y").distinct():
         out[pk].won_years.add(year)
@@ -139,7 +144,7 @@ def score_facts(
     years = di.years_as_customer(f.first_won, as_of)
     continuity = di.consecutive_years(f.won_years, as_of)
     values: dict[str, Decimal | None] = {
-        di.SALES: f.revenue,
+        di.SALES: Decimal(f.revenue).quantize(di.CENT),
         di.GROWTH: di.growth_pct(f.revenue, f.revenue_before),
         di.SHARE: di.share_pct(f.revenue, f.buying_power),
         di.LOYALTY: years,
@@ -171,7 +176,7 @@ def score_facts(
             }
         scores[c.code] = score
     if f.revenue_before:
-        detail.setdefault(di.GROWTH, {})["before"] = str(f.revenue_before)
+        detail.setdefault(di.GROWTH, {})["before"] = str(Decimal(f.revenue_before).quantize(di.CENT))
     if di.SHARE in detail:
         detail[di.SHARE]["buying_power"] = None if f.buying_power is None else str(f.buying_power)
     total = di.importance_score(weights_of(rows), scores)
@@ -202,9 +207,7 @@ def card(user: User, account_id: int) -> Card:
     computation, the history of the score."""
     account = access_account(user, account_id, related=("owner",))
     current = AccountImportance.objects.filter(account=account).first()
-    history = list(
-        ImportanceScore.objects.filter(account=account).order_by("-scored_on")[:HISTORY]
-    )
+    history = list(ImportanceScore.objects.filter(account=account).order_by("-scored_on")[:HISTORY])
     latest = history[0] if history else None
     rows = criteria()
     detail = latest.detail if latest else {}
@@ -286,5 +289,3 @@ def type_counts(user: User, *, unit_id: int | None = None, owner_id: int | None 
     for row in rows:
         counts[row["kind"] or ""] += row["n"]
     return dict(counts)
-
-

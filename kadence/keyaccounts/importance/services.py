@@ -65,7 +65,11 @@ def _score_chunk(ids: list[int], as_of: date, actor: User | None) -> int:
         if row is None:
             new.append(
                 AccountImportance(
-                    account_id=s.account_id, score=s.score, scored_on=as_of, auto_type=s.customer_type, updated_at=now
+                    account_id=s.account_id,
+                    score=s.score,
+                    scored_on=as_of,
+                    auto_type=s.customer_type,
+                    updated_at=now,
                 )
             )
         elif row.scored_on is None or row.scored_on <= as_of:  # a back-dated run leaves today's figures
@@ -76,7 +80,9 @@ def _score_chunk(ids: list[int], as_of: date, actor: User | None) -> int:
     return len(scores)
 
 
-def compute(account_ids: Iterable[int] | None = None, *, as_of: date | None = None, actor: User | None = None) -> int:
+def compute(
+    account_ids: Iterable[int] | None = None, *, as_of: date | None = None, actor: User | None = None
+) -> int:
     """Score the accounts given (every account when None) as of a day (default today): one
     ImportanceScore per account for the day (replacing that day's) and the current score and type.
     Returns the accounts scored."""
@@ -117,7 +123,9 @@ def entries_set(user: User, account_id: int, scores: Mapping[str, Any], *, note:
     compute; each entry is kept (who, when, the note) and the account is scored again."""
     account = access_account(user, account_id, for_write=True)
     note = clean_text(note, "note", 500, multiline=True)
-    entered = {c.code: c for c in ImportanceCriterion.objects.filter(source=ImportanceCriterion.Source.ENTERED)}
+    entered = {
+        c.code: c for c in ImportanceCriterion.objects.filter(source=ImportanceCriterion.Source.ENTERED)
+    }
     if not scores:
         raise ValidationFailed(_("Enter at least one score."), {"scores": [_("Enter at least one score.")]})
     clean: dict[str, int] = {}
@@ -202,7 +210,7 @@ def _bands(value: Any, field: str) -> list[str]:
         di.check_bands(numbers)
     except di.RuleError as exc:
         raise ValidationFailed(message, {field: [message]}) from exc
-    return [str(n.normalize()) if n == n.to_integral() else str(n) for n in numbers]
+    return [format(n.normalize(), "f") for n in numbers]
 
 
 def _locked_config(version: int) -> ImportanceConfig:
@@ -236,16 +244,16 @@ def criteria_set(
         clean[code] = w
     unknown = set(weights) - set(rows)
     if unknown:
-        raise ValidationFailed(_("Unknown criterion."), {"weights": [", ".join(sorted(map(str, unknown)))[:200]]})
+        raise ValidationFailed(
+            _("Unknown criterion."), {"weights": [", ".join(sorted(map(str, unknown)))[:200]]}
+        )
     if sum(clean.values()) != 100:
         message = _("The weights add to %(total)d; they must add to 100.") % {"total": sum(clean.values())}
         raise ValidationFailed(message, {"weights": [message]})
     new_bands: dict[str, list[str]] = {}
     for code, value in (bands or {}).items():
         if code not in rows or rows[code].source != ImportanceCriterion.Source.COMPUTED:
-            raise ValidationFailed(
-                _("Only computed criteria have bands."), {"bands": [str(code)[:40]]}
-            )
+            raise ValidationFailed(_("Only computed criteria have bands."), {"bands": [str(code)[:40]]})
         new_bands[code] = _bands(value, f"bands.{code}")
     for code, c in rows.items():
         values: dict[str, Any] = {"weight": clean[code]}
@@ -295,7 +303,8 @@ def rules_set(user: User, *, version: int, **values: Any) -> ImportanceConfig:
             or isinstance(raw, bool)
         ):
             raise ValidationFailed(
-                _("Out of range."), {name: [_("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}]}
+                _("Out of range."),
+                {name: [_("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}]},
             )
         clean[name] = int(number) if whole else number
     row = _locked_config(version)
@@ -306,5 +315,3 @@ def rules_set(user: User, *, version: int, **values: Any) -> ImportanceConfig:
             setattr(row, k, v)
     audit_changes("keyaccounts.importanceconfig", row.pk, changes, user)
     return row
-
-

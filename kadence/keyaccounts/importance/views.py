@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from django.contrib import messages
@@ -37,7 +36,10 @@ PAGE_SIZE = 50
 
 
 def _scope_params(request: PageRequest) -> dict[str, int | None]:
-    return {"unit_id": id_param(request.GET.get("unit_id")), "owner_id": id_param(request.GET.get("owner_id"))}
+    return {
+        "unit_id": id_param(request.GET.get("unit_id")),
+        "owner_id": id_param(request.GET.get("owner_id")),
+    }
 
 
 def _type_param(request: PageRequest) -> str | None:
@@ -52,7 +54,13 @@ def _owner_label(row: dict[str, Any]) -> str:
 def _export(qs: Any, fmt: str, filename: str, title: str) -> HttpResponse:
     labels = dict(CustomerType.choices)
     rows = qs.values(
-        "pk", "name", "owner__display_name", "owner__username", "importance__score", "importance__scored_on", "kind"
+        "pk",
+        "name",
+        "owner__display_name",
+        "owner__username",
+        "importance__score",
+        "importance__scored_on",
+        "kind",
     ).iterator(chunk_size=2000)
     columns = [
         Column(_("Account"), "name", width=30),
@@ -105,7 +113,12 @@ def types_page(request: PageRequest) -> HttpResponse:
         return _export(qs, fmt, "importance-types", _("Types"))
     page = paginate(qs, request.GET.get("page"), PAGE_SIZE)
     types = [
-        {"code": t["code"], "label": t["label"], "treatment": t["treatment"], "count": counts.get(t["code"], 0)}
+        {
+            "code": t["code"],
+            "label": t["label"],
+            "treatment": t["treatment"],
+            "count": counts.get(t["code"], 0),
+        }
         for t in selectors.type_choices()
     ]
     figure = {
@@ -253,7 +266,12 @@ def settings_page(request: PageRequest) -> HttpResponse:
                 raise
             messages.error(request, exc.detail)
             if exc.status == 409:
-                return render(request, "keyaccounts/importance/settings.html", _settings_context(request) | {"conflict": exc.detail}, status=409)
+                return render(
+                    request,
+                    "keyaccounts/importance/settings.html",
+                    _settings_context(request) | {"conflict": exc.detail},
+                    status=409,
+                )
         return redirect("keyaccounts_importance_settings")
     return render(request, "keyaccounts/importance/settings.html", _settings_context(request))
 
@@ -264,7 +282,9 @@ def _settings_context(request: PageRequest) -> dict[str, Any]:
     return {
         "section": "keyaccounts",
         "config": config,
-        "criteria": [(c, list(c.bands) + [""] * (4 - len(c.bands)) if c.source == "computed" else []) for c in rows],
+        "criteria": [
+            (c, list(c.bands) + [""] * (4 - len(c.bands)) if c.source == "computed" else []) for c in rows
+        ],
         "total": sum(c.weight for c in rows),
         "admin": can_configure_importance(request.user),
         "rules": [
@@ -279,10 +299,14 @@ def _settings_context(request: PageRequest) -> dict[str, Any]:
 RULE_LABELS = {
     "profit_min_profit": gettext_lazy("Profit contributor: profit score at least"),
     "profit_min_sales": gettext_lazy("Profit contributor: sales score at least"),
-    "brand_min_influence": gettext_lazy("Problem customer kept for the brand: market position or industry influence at least"),
+    "brand_min_influence": gettext_lazy(
+        "Problem customer kept for the brand: market position or industry influence at least"
+    ),
     "brand_max_profit": gettext_lazy("Problem customer kept for the brand: profit score at most"),
     "loyal_min_years": gettext_lazy("Loyal long-time customer: years as customer at least"),
-    "loyal_min_continuity": gettext_lazy("Loyal long-time customer: consecutive years with a won deal at least"),
+    "loyal_min_continuity": gettext_lazy(
+        "Loyal long-time customer: consecutive years with a won deal at least"
+    ),
     "small_max_sales": gettext_lazy("Small customer with growth potential: sales score at most"),
     "small_min_growth": gettext_lazy("Small customer with growth potential: growth score at least"),
     "new_max_months": gettext_lazy("New customer: first won deal less than this many months ago"),

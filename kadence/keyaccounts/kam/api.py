@@ -14,16 +14,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
 
 from kadence.core.api import ApiRequest
 from kadence.core.pagination import paginate
-from kadence.core.schemas import Clean, Day, ErrorOut, Id, IdPath, In, PageQuery, Version
+from kadence.core.schemas import Clean, Day, ErrorOut, Id, IdPath, In, PageQuery
 from kadence.keyaccounts.kam import selectors, services
 
+VersionOrNone = Annotated[
+    int,
+    Field(
+        ge=0, le=2147483647, description="The version you read (0: the account has none yet); stale → 409."
+    ),
+]
 router = Router(tags=["key accounts: KAM stages and CSI"])
 PREFIX = "/keyaccounts/kam"
 
@@ -102,7 +108,7 @@ class KamCardOut(Schema):
 
 
 class KamStageIn(In):
-    version: Version
+    version: VersionOrNone
     stage: str = Field(min_length=1, max_length=20)
     note: str = Field("", max_length=500)
 
@@ -162,7 +168,10 @@ def _stages_out() -> list[dict[str, Any]]:
             "name_zh": s.name_zh,
             "name_en": s.name_en,
             "focus": s.focus,
-            "items": [{"id": i.pk, "text": i.text, "text_zh": i.text_zh, "text_en": i.text_en} for i in s.items.all()],
+            "items": [
+                {"id": i.pk, "text": i.text, "text_zh": i.text_zh, "text_en": i.text_en}
+                for i in s.items.all()
+            ],
         }
         for s in selectors.stages()
     ]
@@ -178,7 +187,9 @@ def card_out(user: Any, account_id: int) -> dict[str, Any]:
         "version": c.version,
         "last_csi": c.kam.last_csi if c.kam else None,
         "last_csi_on": c.kam.last_csi_on if c.kam else None,
-        "ticks": [{"item_id": t.item_id, "by": t.ticked_by.label, "at": t.ticked_at} for t in c.ticked.values()],
+        "ticks": [
+            {"item_id": t.item_id, "by": t.ticked_by.label, "at": t.ticked_at} for t in c.ticked.values()
+        ],
         "changes": [
             {
                 "from_stage": ch.from_stage.code if ch.from_stage else None,
@@ -196,7 +207,10 @@ def card_out(user: Any, account_id: int) -> dict[str, Any]:
                 "csi": s.csi,
                 "note": s.note,
                 "by": s.recorded_by.label,
-                "answers": [{"question_id": a.question_id, "score": a.score, "weight": a.weight} for a in s.answers.all()],
+                "answers": [
+                    {"question_id": a.question_id, "score": a.score, "weight": a.weight}
+                    for a in s.answers.all()
+                ],
             }
             for s in c.surveys
         ],
@@ -212,7 +226,11 @@ def get_stages(request: ApiRequest) -> dict[str, Any]:
 @router.get(f"{PREFIX}/questions", response={200: KamQuestionsOut, codes_4xx: ErrorOut})
 def get_questions(request: ApiRequest) -> dict[str, Any]:
     """The active CSI questions and their weights."""
-    return {"items": [{"id": q.pk, "code": q.code, "text": q.text, "weight": q.weight} for q in selectors.questions()]}
+    return {
+        "items": [
+            {"id": q.pk, "code": q.code, "text": q.text, "weight": q.weight} for q in selectors.questions()
+        ]
+    }
 
 
 @router.get(f"{PREFIX}/accounts/{{account_id}}", response={200: KamCardOut, codes_4xx: ErrorOut})
@@ -224,12 +242,15 @@ def get_card(request: ApiRequest, account_id: IdPath) -> dict[str, Any]:
 @router.put(f"{PREFIX}/accounts/{{account_id}}/stage", response={200: KamCardOut, codes_4xx: ErrorOut})
 def put_stage(request: ApiRequest, account_id: IdPath, payload: KamStageIn) -> dict[str, Any]:
     """Move the account to a stage; `version` as read (0 when it has none; 409 when stale)."""
-    services.stage_set(request.auth, account_id, stage=payload.stage, version=payload.version, note=payload.note)
+    services.stage_set(
+        request.auth, account_id, stage=payload.stage, version=payload.version, note=payload.note
+    )
     return card_out(request.auth, account_id)
 
 
 @router.put(
-    f"{PREFIX}/accounts/{{account_id}}/checklist/{{item_id}}", response={200: KamTickStateOut, codes_4xx: ErrorOut}
+    f"{PREFIX}/accounts/{{account_id}}/checklist/{{item_id}}",
+    response={200: KamTickStateOut, codes_4xx: ErrorOut},
 )
 def put_tick(request: ApiRequest, account_id: IdPath, item_id: IdPath, payload: KamTickIn) -> dict[str, Any]:
     """Tick or untick a checklist item (idempotent)."""
@@ -251,7 +272,9 @@ def post_survey(request: ApiRequest, account_id: IdPath, payload: KamSurveyIn) -
             "csi": s.csi,
             "note": s.note,
             "by": request.auth.label,
-            "answers": [{"question_id": a.question_id, "score": a.score, "weight": a.weight} for a in s.answers.all()],
+            "answers": [
+                {"question_id": a.question_id, "score": a.score, "weight": a.weight} for a in s.answers.all()
+            ],
         },
     )
 
@@ -265,7 +288,9 @@ def get_board(request: ApiRequest, query: Query[KamBoardQuery]) -> dict[str, Any
     page = paginate(qs, query.page, query.page_size)
     return {
         "scope": str(scope.label),
-        "counts": [{"code": s.code, "name": s.name, "count": counts.get(s.code, 0)} for s in selectors.stages()],
+        "counts": [
+            {"code": s.code, "name": s.name, "count": counts.get(s.code, 0)} for s in selectors.stages()
+        ],
         "items": [
             {
                 "account_id": a.pk,

@@ -34,7 +34,10 @@ STAGES: list[dict] = [
             ("提供产品的使用及分析", "Provide product use and analysis"),
             ("提供技术支持", "Provide technical support"),
             ("强化客户信任感", "Strengthen the customer's trust"),
-            ("销售建议书(支持、投入、服务与承诺内容)", "Sales proposal (support, investment, service, commitments)"),
+            (
+                "销售建议书(支持、投入、服务与承诺内容)",
+                "Sales proposal (support, investment, service, commitments)",
+            ),
         ],
     },
     {
@@ -64,7 +67,10 @@ STAGES: list[dict] = [
         "items": [
             ("密切有计划地与客户维持关系", "Keep the relationship close and planned"),
             ("随时对客户进行服务评估(CSI)", "Assess our service regularly (CSI)"),
-            ("以大客户的DNA为核心(重视其时间、效率)", "Work to the customer's DNA (their time, their efficiency)"),
+            (
+                "以大客户的DNA为核心(重视其时间、效率)",
+                "Work to the customer's DNA (their time, their efficiency)",
+            ),
             ("定期进行全方位的沟通", "Communicate fully and regularly"),
             ("全力提升质量与降低成本", "Raise quality and lower cost"),
             ("改善服务流程为大客户创造更多利益", "Improve service processes to create more value for them"),

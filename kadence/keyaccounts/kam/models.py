@@ -71,6 +71,9 @@ class AccountKam(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.stage_id}"
+
 
 class KamTick(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
@@ -80,6 +83,9 @@ class KamTick(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "item"], name="ka_kam_tick_once")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ✓ {self.item_id}"
 
 
 class KamStageChange(models.Model):
@@ -92,6 +98,9 @@ class KamStageChange(models.Model):
 
     class Meta:
         ordering = ("-changed_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_stage_id} → {self.to_stage_id}"
 
 
 class CsiQuestion(models.Model):
@@ -127,6 +136,9 @@ class CsiSurvey(models.Model):
         ordering = ("-surveyed_on", "-id")
         indexes = [models.Index(fields=["account", "surveyed_on"], name="ka_csi_account_day")]
 
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.surveyed_on}: {self.csi}"
+
 
 class CsiAnswer(models.Model):
     survey = models.ForeignKey(CsiSurvey, on_delete=models.CASCADE, related_name="answers")
@@ -136,3 +148,6 @@ class CsiAnswer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["survey", "question"], name="ka_csi_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.question_id}={self.score}"

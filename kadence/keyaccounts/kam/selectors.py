@@ -28,7 +28,9 @@ def stages() -> list[KamStage]:
     """The stages in order, each with its active checklist items."""
     return list(
         KamStage.objects.order_by("order").prefetch_related(
-            Prefetch("items", queryset=KamChecklistItem.objects.filter(is_active=True).order_by("order", "id"))
+            Prefetch(
+                "items", queryset=KamChecklistItem.objects.filter(is_active=True).order_by("order", "id")
+            )
         )
     )
 

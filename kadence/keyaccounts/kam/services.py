@@ -59,10 +59,14 @@ def stage_set(user: User, account_id: int, *, stage: str, version: int, note: st
         raise ValidationFailed(_("Unknown KAM stage."), {"stage": [_("Choose a stage.")]})
     row = _locked_kam(account.pk, version)
     if row.stage_id == target.pk:
-        raise ValidationFailed(_("The account is at this stage already."), {"stage": [_("Choose another stage.")]})
+        raise ValidationFailed(
+            _("The account is at this stage already."), {"stage": [_("Choose another stage.")]}
+        )
     before = row.stage
     versioned_update(row, version, {"stage": target})
-    KamStageChange.objects.create(account=account, from_stage=before, to_stage=target, changed_by=user, note=note)
+    KamStageChange.objects.create(
+        account=account, from_stage=before, to_stage=target, changed_by=user, note=note
+    )
     audit_changes(
         "keyaccounts.accountkam",
         account.pk,
@@ -108,27 +112,43 @@ def survey_create(
     if surveyed_on is None:
         raise ValidationFailed(_("Give the survey's date."), {"surveyed_on": [_("This field is required.")]})
     if surveyed_on > timezone.localdate():
-        raise ValidationFailed(_("A survey cannot be dated in the future."), {"surveyed_on": [_("Not in the future.")]})
+        raise ValidationFailed(
+            _("A survey cannot be dated in the future."), {"surveyed_on": [_("Not in the future.")]}
+        )
     note = clean_text(note, "note", 500, multiline=True)
     if not answers:
-        raise ValidationFailed(_("Answer at least one question."), {"answers": [_("Answer at least one question.")]})
+        raise ValidationFailed(
+            _("Answer at least one question."), {"answers": [_("Answer at least one question.")]}
+        )
     questions = CsiQuestion.objects.in_bulk([q for q in answers if isinstance(q, int)])
     pairs: list[tuple[CsiQuestion, int]] = []
     for qid, score in answers.items():
         question = questions.get(qid) if isinstance(qid, int) else None
         if question is None or not question.is_active:
-            raise ValidationFailed(_("Unknown question."), {"answers": [_("Unknown question: %(id)s") % {"id": str(qid)[:20]}]})
+            raise ValidationFailed(
+                _("Unknown question."), {"answers": [_("Unknown question: %(id)s") % {"id": str(qid)[:20]}]}
+            )
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-            raise ValidationFailed(_("Answers are whole numbers from 1 to 5."), {f"answers.{qid}": [_("Enter 1 to 5.")]})
+            raise ValidationFailed(
+                _("Answers are whole numbers from 1 to 5."), {f"answers.{qid}": [_("Enter 1 to 5.")]}
+            )
         pairs.append((question, score))
     try:
         value = di.csi([(q.weight, s) for q, s in pairs])
     except di.RuleError as exc:
-        raise ValidationFailed(_("The questions answered all weigh 0."), {"answers": [_("Answer a question that counts.")]}) from exc
+        raise ValidationFailed(
+            _("The questions answered all weigh 0."), {"answers": [_("Answer a question that counts.")]}
+        ) from exc
     row = _locked_kam(account.pk, None)
-    survey = CsiSurvey.objects.create(account=account, surveyed_on=surveyed_on, csi=value, note=note, recorded_by=user)
-    CsiAnswer.objects.bulk_create(CsiAnswer(survey=survey, question=q, score=s, weight=q.weight) for q, s in pairs)
+    survey = CsiSurvey.objects.create(
+        account=account, surveyed_on=surveyed_on, csi=value, note=note, recorded_by=user
+    )
+    CsiAnswer.objects.bulk_create(
+        CsiAnswer(survey=survey, question=q, score=s, weight=q.weight) for q, s in pairs
+    )
     if row.last_csi_on is None or surveyed_on >= row.last_csi_on:
         AccountKam.objects.filter(pk=row.pk).update(last_csi=value, last_csi_on=surveyed_on)
-    audit_changes("keyaccounts.csisurvey", survey.pk, {"csi": (None, value), "surveyed_on": (None, surveyed_on)}, user)
+    audit_changes(
+        "keyaccounts.csisurvey", survey.pk, {"csi": (None, value), "surveyed_on": (None, surveyed_on)}, user
+    )
     return survey

@@ -47,7 +47,12 @@ def board_page(request: PageRequest) -> HttpResponse:
     if fmt := report_format(request):
         names = {s.code: s.name for s in all_stages}
         rows = qs.values(
-            "name", "owner__display_name", "owner__username", "kam__stage__code", "kam__last_csi", "kam__last_csi_on"
+            "name",
+            "owner__display_name",
+            "owner__username",
+            "kam__stage__code",
+            "kam__last_csi",
+            "kam__last_csi_on",
         ).iterator(chunk_size=2000)
         columns = [
             Column(_("Account"), "name", width=30),
@@ -149,7 +154,10 @@ def account_page(request: PageRequest, account_id: int) -> HttpResponse:
             messages.error(request, exc.detail)
             if exc.status == 409:
                 return render(
-                    request, "keyaccounts/kam/account.html", _context(request, account_id) | {"conflict": exc.detail}, status=409
+                    request,
+                    "keyaccounts/kam/account.html",
+                    _context(request, account_id) | {"conflict": exc.detail},
+                    status=409,
                 )
         return redirect(reverse("keyaccounts_kam_account", args=[account_id]))
     return render(request, "keyaccounts/kam/account.html", _context(request, account_id))

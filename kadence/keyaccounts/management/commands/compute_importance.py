@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--day", help="The day scored (YYYY-MM-DD); default today.")
-        parser.add_argument("--account", type=int, action="append", help="Only this account (id); repeatable.")
+        parser.add_argument(
+            "--account", type=int, action="append", help="Only this account (id); repeatable."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
