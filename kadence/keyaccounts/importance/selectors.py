@@ -50,9 +50,7 @@ def bands_of(rows: Iterable[ImportanceCriterion]) -> dict[str, tuple[Decimal, ..
 
 
 def type_rules(row: ImportanceConfig) -> di.TypeRules:
-    return di.TypeRules(
-        **{f: getattr(row, f) for f in di.TypeRules.__dataclass_fields__}  # type: ignore[arg-type]
-    )
+    return di.TypeRules(**{f: getattr(row, f) for f in di.TypeRules.__dataclass_fields__})
 
 
 def treatment(code: str) -> str:

@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,11 +49,11 @@ def _type_param(request: PageRequest) -> str | None:
     return kind if kind in CustomerType.values else None
 
 
-def _owner_label(row: dict[str, Any]) -> str:
+def _owner_label(row: Mapping[str, Any]) -> str:
     return row.get("owner__display_name") or row.get("owner__username") or ""
 
 
-def _export(qs: Any, fmt: str, filename: str, title: str) -> HttpResponse:
+def _export(qs: Any, fmt: str, filename: str, title: str) -> HttpResponseBase:
     labels = dict(CustomerType.choices)
     rows = qs.values(
         "pk",
@@ -74,7 +76,7 @@ def _export(qs: Any, fmt: str, filename: str, title: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def ranking_page(request: PageRequest) -> HttpResponse:
+def ranking_page(request: PageRequest) -> HttpResponseBase:
     """The scored accounts of the scope, highest first."""
     scope_params = _scope_params(request)
     kind = _type_param(request)
@@ -101,14 +103,14 @@ def ranking_page(request: PageRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def types_page(request: PageRequest) -> HttpResponse:
+def types_page(request: PageRequest) -> HttpResponseBase:
     """The accounts of the scope by type: counts (a chart), treatments, the chosen type's accounts."""
     scope_params = _scope_params(request)
     kind = _type_param(request)
     counts = selectors.type_counts(request.user, **scope_params)
     scope, qs = selectors.ranking(request.user, customer_type=kind, **scope_params)
     if kind is None:
-        qs = qs.exclude(kind="")
+        qs = qs.exclude(**{"kind": ""})  # the annotation of selectors.ranking
     if fmt := report_format(request):
         return _export(qs, fmt, "importance-types", _("Types"))
     page = paginate(qs, request.GET.get("page"), PAGE_SIZE)

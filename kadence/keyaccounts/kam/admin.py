@@ -3,7 +3,10 @@ weights, active or not) in Django's admin. Surveys keep each answer's weight at 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from kadence.keyaccounts.kam.models import CsiQuestion, KamChecklistItem, KamStage
 
@@ -20,10 +23,10 @@ class KamStageAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "order")
     inlines = (KamChecklistItemInline,)
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -33,5 +36,5 @@ class CsiQuestionAdmin(admin.ModelAdmin):
     list_editable = ("weight", "is_active")
     list_display_links = ("code",)
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

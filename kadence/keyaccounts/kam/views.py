@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def board_page(request: PageRequest) -> HttpResponse:
+def board_page(request: PageRequest) -> HttpResponseBase:
     """The accounts of the scope by KAM stage."""
     stage = request.GET.get("stage") or None
     all_stages = selectors.stages()
