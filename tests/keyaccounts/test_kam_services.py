@@ -93,3 +93,8 @@ def test_bad_surveys_are_refused(org, answers):
         answers, day = {q.pk: 3}, timezone.localdate() + timedelta(days=2)
     with pytest.raises(ValidationFailed):
         services.survey_create(org.rita, org.account.pk, surveyed_on=day, answers=answers)
+
+
+def test_a_question_id_no_database_column_holds_is_refused(org):
+    with pytest.raises(ValidationFailed):
+        services.survey_create(org.rita, org.account.pk, surveyed_on=date(2026, 3, 1), answers={2**70: 3})

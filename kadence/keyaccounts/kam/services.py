@@ -17,7 +17,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import Conflict, NotFound, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_date, clean_text
+from kadence.core.validation import MAX_ID, clean_date, clean_text
 from kadence.core.visibility import access_account
 from kadence.domain.kam import importance as di
 from kadence.keyaccounts.kam.models import (
@@ -97,6 +97,10 @@ def tick_set(user: User, account_id: int, item_id: int, *, done: bool) -> bool:
     return done
 
 
+def _an_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 @transaction.atomic
 def survey_create(
     user: User,
@@ -120,10 +124,10 @@ def survey_create(
         raise ValidationFailed(
             _("Answer at least one question."), {"answers": [_("Answer at least one question.")]}
         )
-    questions = CsiQuestion.objects.in_bulk([q for q in answers if isinstance(q, int)])
+    questions = CsiQuestion.objects.in_bulk([q for q in answers if _an_id(q)])
     pairs: list[tuple[CsiQuestion, int]] = []
     for qid, score in answers.items():
-        question = questions.get(qid) if isinstance(qid, int) else None
+        question = questions.get(qid) if _an_id(qid) else None
         if question is None or not question.is_active:
             raise ValidationFailed(
                 _("Unknown question."), {"answers": [_("Unknown question: %(id)s") % {"id": str(qid)[:20]}]}
