@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
+from pydantic import StrictInt
 
 from kadence.core.api import ApiRequest
 from kadence.core.pagination import paginate
@@ -77,7 +78,9 @@ class ImpConfigOut(Schema):
 
 class ImpCriteriaIn(In):
     version: Version
-    weights: dict[str, int] = Field(description="Every criterion's weight, whole numbers adding to 100.")
+    weights: dict[str, StrictInt] = Field(
+        description="Every criterion's weight, whole numbers adding to 100."
+    )
     bands: dict[str, list[Decimal]] = Field(
         default_factory=dict, description="Computed criteria: four ascending thresholds for scores 2–5."
     )
@@ -85,15 +88,15 @@ class ImpCriteriaIn(In):
 
 class ImpRulesIn(In):
     version: Version
-    profit_min_profit: int | None = Field(None, ge=1, le=5)
-    profit_min_sales: int | None = Field(None, ge=1, le=5)
-    brand_min_influence: int | None = Field(None, ge=1, le=5)
-    brand_max_profit: int | None = Field(None, ge=1, le=5)
+    profit_min_profit: StrictInt | None = Field(None, ge=1, le=5)
+    profit_min_sales: StrictInt | None = Field(None, ge=1, le=5)
+    brand_min_influence: StrictInt | None = Field(None, ge=1, le=5)
+    brand_max_profit: StrictInt | None = Field(None, ge=1, le=5)
     loyal_min_years: Decimal | None = Field(None, ge=0, le=100, max_digits=4, decimal_places=1)
-    loyal_min_continuity: int | None = Field(None, ge=0, le=50)
-    small_max_sales: int | None = Field(None, ge=1, le=5)
-    small_min_growth: int | None = Field(None, ge=1, le=5)
-    new_max_months: int | None = Field(None, ge=1, le=120)
+    loyal_min_continuity: StrictInt | None = Field(None, ge=0, le=50)
+    small_max_sales: StrictInt | None = Field(None, ge=1, le=5)
+    small_min_growth: StrictInt | None = Field(None, ge=1, le=5)
+    new_max_months: StrictInt | None = Field(None, ge=1, le=120)
 
 
 class ImpLineOut(Schema):
@@ -133,7 +136,9 @@ class ImpCardOut(Schema):
 
 
 class ImpEntriesIn(In):
-    scores: dict[str, int] = Field(description="{criterion code: 1–5} for the criteria the owner enters.")
+    scores: dict[str, StrictInt] = Field(
+        description="{criterion code: 1–5} for the criteria the owner enters."
+    )
     note: str = Field("", max_length=500)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status, codes_4xx
+from pydantic import StrictInt
 
 from kadence.core.api import ApiRequest
 from kadence.core.pagination import paginate
@@ -124,7 +125,7 @@ class KamTickStateOut(Schema):
 
 class KamSurveyIn(In):
     surveyed_on: Day
-    answers: dict[int, int] = Field(description="{question id: 1–5}")
+    answers: dict[int, StrictInt] = Field(description="{question id: 1–5}")
     note: str = Field("", max_length=500)
 
 
