@@ -59,9 +59,11 @@ def test_the_ranking_by_persona_and_its_export(client, scored, django_assert_max
     )
 
 
-def test_the_types_page_counts_and_treatments(client, scored):
+def test_the_types_page_counts_and_treatments(client, scored, django_assert_max_num_queries):
     client.force_login(scored.ada)
-    page = client.get(reverse("keyaccounts_importance_types"))
+    client.get(reverse("keyaccounts_importance_types"))
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("keyaccounts_importance_types"))
     html = page.content.decode()
     assert page.status_code == 200 and 'data-type="profit"' in html and "types-figure" in html
     assert "Long-term attention is the right attitude" in html or "长期的关注是正确的态度" in html
@@ -69,10 +71,12 @@ def test_the_types_page_counts_and_treatments(client, scored):
     assert "国网江苏电力" in b"".join(csv.streaming_content).decode("utf-8-sig")
 
 
-def test_the_score_card_shows_each_criterion_and_takes_entries(client, scored):
+def test_the_score_card_shows_each_criterion_and_takes_entries(client, scored, django_assert_max_num_queries):
     url = reverse("keyaccounts_importance_account", args=[scored.account.pk])
     client.force_login(scored.rita)
-    html = client.get(url).content.decode()
+    client.get(url)
+    with django_assert_max_num_queries(14):
+        html = client.get(url).content.decode()
     assert 'data-criterion="share"' in html and 'data-testid="importance-score">71.00' in html
     assert client.post(url, {"action": "entries", "score_profit": "2"}).status_code == 302
     assert AccountImportance.objects.get(pk=scored.account.pk).score.to_eng_string() == "65.00"
