@@ -1161,3 +1161,20 @@ def access_account_plan(
     if for_write and not can_write_account_plan(user, plan):
         raise PermissionDenied(_("You may view this account plan but not change it."))
     return plan
+
+
+# --- key accounts: importance and KAM (issue 15 §5–7) ------------------------------------------------
+# The scores, types, stages and surveys of an account are read by whoever sees the account and written
+# (scores entered, type overridden, stage changed, checklist ticked, survey recorded) by whoever may
+# change it (can_write_account). The criteria, weights, bands and type rules are company configuration:
+# an admin's.
+
+
+def can_configure_importance(user: User) -> bool:
+    """The importance criteria, weights, bands and type rules are configured by an admin."""
+    return user.is_authenticated and user.is_active and is_admin(user)
+
+
+def scoped_accounts(user: User, scope: Scope) -> QuerySet[Account]:
+    """The accounts `user` sees that fall in a report's `scope` (owner or team of the account)."""
+    return scope.filter(visible_accounts(user))

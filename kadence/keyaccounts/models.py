@@ -1,3 +1,20 @@
 """The key-account app's models, one module per part, each imported here so that Django finds them."""
 
+from kadence.keyaccounts.importance.models import (  # noqa: F401
+    AccountImportance,
+    ImportanceConfig,
+    ImportanceCriterion,
+    ImportanceEntry,
+    ImportanceScore,
+)
+from kadence.keyaccounts.kam.models import (  # noqa: F401
+    AccountKam,
+    CsiAnswer,
+    CsiQuestion,
+    CsiSurvey,
+    KamChecklistItem,
+    KamStage,
+    KamStageChange,
+    KamTick,
+)
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy, PlanQuarter  # noqa: F401

@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_account_parent'),
+        ('keyaccounts', '0022_importance_kam_defaults'),
         ('activities', '0006_effective_visit_rule'),
         ('pipeline', '0031_no_prefix_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
