@@ -73,6 +73,25 @@ def main() -> None:
             for m in report.models
         )
     )
+    # the API call itself (issue 11 §5: under 1 s warm), five times after the two above
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(admin)
+    walls = []
+    for _run in range(5):
+        started = time.perf_counter()
+        assert client.get("/api/forecast/probabilistic").status_code == 200
+        walls.append(time.perf_counter() - started)
+    print(
+        "GET /api/forecast/probabilistic company-wide (warm), five calls: "
+        + ", ".join(f"{w * 1000:,.0f}" for w in walls)
+        + f" ms (median {sorted(walls)[2] * 1000:,.0f} ms; load {os.getloadavg()[0]:.1f})"
+    )
     scope, period = resolve_scope(admin), _period(None, None, today)
     cache.clear()
     timed("forecast inputs (cold: caches empty)", lambda: forecast_inputs(scope, period, today, policy))
