@@ -25,6 +25,7 @@ from kadence.demo.deal_control import (
     write_control,
 )
 from kadence.demo.imports import load_demo_imports
+from kadence.demo.keyaccounts import load_demo_keyaccounts
 from kadence.demo.performance import load_demo_performance
 from kadence.demo.planning import load_planning
 from kadence.demo.rhythm_cadence import load_demo_cadence
@@ -126,6 +127,7 @@ def load_demo_company(
     counts["rhythm_weeklyplan"] = load_demo_plans(seed, today)
     counts.update(load_demo_performance(today))
     counts.update(load_demo_commission(today))
+    counts.update(load_demo_keyaccounts(today, seed))
     counts["core_user"] = User.objects.count()
     counts["core_orgunit"] = OrgUnit.objects.count()
     return counts
