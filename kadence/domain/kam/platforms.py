@@ -91,7 +91,7 @@ def rank(platform: str) -> int:
 
 
 def movement(from_platform: str, to_platform: str) -> str:
-    """"up", "down", "same" or "new" for a transition."""
+    """ "up", "down", "same" or "new" for a transition."""
     if from_platform == NEW:
         return "new"
     diff = rank(to_platform) - rank(from_platform)

@@ -3,3 +3,11 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.keyaccounts.coverage.api import router as coverage  # noqa: E402
+
+routers.append(coverage)
+
+from kadence.keyaccounts.platforms.api import router as platforms  # noqa: E402
+
+routers.append(platforms)

@@ -73,3 +73,6 @@ class PlatformSnapshot(models.Model):
             models.UniqueConstraint(fields=["account", "period_start"], name="kam_platform_account_period")
         ]
         indexes = [models.Index(fields=["period_start", "team", "platform"], name="kam_platform_period_team")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period_start:%Y-%m} {self.platform}"

@@ -1,0 +1,4 @@
+"""The key-account jobs (found by kadence.core.jobs through Django's autodiscovery of `tasks` modules):
+each part's tasks module is imported here."""
+
+from kadence.keyaccounts.platforms import tasks as platforms  # noqa: F401
