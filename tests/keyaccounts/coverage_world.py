@@ -59,7 +59,9 @@ def activity(acc: Account, owner: User, day: date, *, done: bool = True) -> Acti
     )
 
 
-def opportunity(org, acc: Account, created: date, *, status: str = "open", closed_on: date | None = None, amount="1000"):
+def opportunity(
+    org, acc: Account, created: date, *, status: str = "open", closed_on: date | None = None, amount="1000"
+):
     base = org.opp
     return Opportunity.objects.create(
         name=f"{acc.name} deal",

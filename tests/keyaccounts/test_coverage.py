@@ -50,7 +50,9 @@ def test_the_territory_figures_of_the_worked_example(world):
 
 
 def test_the_lists(world):
-    names = lambda kind, user=world.ada: [a.name for a in selectors.account_rows(user, kind=kind, as_of=AS_OF)]  # noqa: E731
+    names = lambda kind, user=world.ada: [
+        a.name for a in selectors.account_rows(user, kind=kind, as_of=AS_OF)
+    ]  # noqa: E731
     assert names("unowned") == ["A3 pool", "A4 left"]
     assert names("neglected") == ["A2 stale", "A4 left", "A6 later", "广东移动"]
     assert names("covered") == ["A5 edge", "国网江苏电力"]
@@ -75,7 +77,10 @@ def test_loads_flag_the_sellers_over_their_limit(world):
 
 def test_bulk_assign_moves_the_accounts_through_the_account_service(world):
     result = services.bulk_assign(
-        world.mona, owner_id=world.tom.pk, account_ids=[world.a3.pk, world.a4.pk, world.a6.pk], reason="re-cut"
+        world.mona,
+        owner_id=world.tom.pk,
+        account_ids=[world.a3.pk, world.a4.pk, world.a6.pk],
+        reason="re-cut",
     )
     assert (result.assigned, result.unchanged, result.load.accounts) == (2, 1, 3)
     moved = Account.objects.filter(pk__in=[world.a3.pk, world.a4.pk])
@@ -115,7 +120,9 @@ def test_bulk_assign_refusals(world):
     with pytest.raises(ValidationFailed):  # not a seller
         services.bulk_assign(world.mona, owner_id=world.mona.pk, account_ids=[world.a3.pk])
     with pytest.raises(NotFound):  # sara's account is not mona's to see: all or nothing
-        services.bulk_assign(world.mona, owner_id=world.tom.pk, account_ids=[world.a3.pk, world.sara_account.pk])
+        services.bulk_assign(
+            world.mona, owner_id=world.tom.pk, account_ids=[world.a3.pk, world.sara_account.pk]
+        )
     assert Account.objects.get(pk=world.a3.pk).owner_id == world.mona.pk
     with pytest.raises(ValidationFailed):
         services.bulk_assign(world.mona, owner_id=world.tom.pk, account_ids=[])
@@ -232,20 +239,45 @@ def test_the_api(client, world, token_for):
     assert [a["name"] for a in listed["items"]] == ["A3 pool", "A4 left"] and listed["count"] == 2
     assert client.get(f"{API}/accounts", {"kind": "x"}, **mona).status_code == 422
     over = client.put(
-        f"{API}/policy", {"version": 1, "outside_limit": 2}, content_type="application/json", **token_for(world.ada)
+        f"{API}/policy",
+        {"version": 1, "outside_limit": 2},
+        content_type="application/json",
+        **token_for(world.ada),
     )
     assert over.status_code == 200 and over.json()["outside_limit"] == 2
     stale = client.put(
-        f"{API}/policy", {"version": 1, "outside_limit": 3}, content_type="application/json", **token_for(world.ada)
+        f"{API}/policy",
+        {"version": 1, "outside_limit": 3},
+        content_type="application/json",
+        **token_for(world.ada),
     )
     assert stale.status_code == 409
-    assert client.put(f"{API}/policy", {"version": 2, "inside_limit": 9}, content_type="application/json", **mona).status_code == 403
+    assert (
+        client.put(
+            f"{API}/policy", {"version": 2, "inside_limit": 9}, content_type="application/json", **mona
+        ).status_code
+        == 403
+    )
     payload = {"owner_id": world.tom.pk, "account_ids": [world.a3.pk, world.a4.pk]}
     refused = client.post(f"{API}/assign", payload, content_type="application/json", **mona)
     assert refused.status_code == 422 and refused.json()["code"] == "over_limit"
-    done = client.post(f"{API}/assign", {**payload, "confirm_over_limit": True}, content_type="application/json", **mona)
-    assert done.json() == {"owner_id": world.tom.pk, "assigned": 2, "unchanged": 0, "load": 3, "limit": 2, "over": True}
-    bad = client.post(f"{API}/assign", {"owner_id": world.tom.pk, "account_ids": ["x"]}, content_type="application/json", **mona)
+    done = client.post(
+        f"{API}/assign", {**payload, "confirm_over_limit": True}, content_type="application/json", **mona
+    )
+    assert done.json() == {
+        "owner_id": world.tom.pk,
+        "assigned": 2,
+        "unchanged": 0,
+        "load": 3,
+        "limit": 2,
+        "over": True,
+    }
+    bad = client.post(
+        f"{API}/assign",
+        {"owner_id": world.tom.pk, "account_ids": ["x"]},
+        content_type="application/json",
+        **mona,
+    )
     assert bad.status_code == 422
     rep = client.post(f"{API}/assign", payload, content_type="application/json", **token_for(world.rita))
     assert rep.status_code == 403

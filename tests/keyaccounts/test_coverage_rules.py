@@ -62,12 +62,23 @@ def test_activation_conversion_and_median():
     )
     assert result == c.Activation(accounts=3, converted=2, median_days=D("15.0"))
     assert result.rate == D("66.7")
-    odd = c.activation([(date(2026, 1, 1), date(2026, 1, 2)), (date(2026, 1, 1), date(2026, 1, 4)), (date(2026, 1, 1), date(2026, 1, 31))])
+    odd = c.activation(
+        [
+            (date(2026, 1, 1), date(2026, 1, 2)),
+            (date(2026, 1, 1), date(2026, 1, 4)),
+            (date(2026, 1, 1), date(2026, 1, 31)),
+        ]
+    )
     assert odd.median_days == D("3.0") and odd.rate == D("100.0")
     assert c.activation([]) == c.Activation(0, 0, None)
 
 
-WALL = p.WallCriteria(industries=frozenset({"power", "telecom"}), min_size="medium", min_buying_power=D(500000), regions=frozenset({7}))
+WALL = p.WallCriteria(
+    industries=frozenset({"power", "telecom"}),
+    min_size="medium",
+    min_buying_power=D(500000),
+    regions=frozenset({7}),
+)
 
 
 def facts(**kw):
@@ -83,7 +94,9 @@ def test_the_wall():
     assert not p.passes_wall(facts(buying_power=D("499999.99")), WALL)
     assert p.passes_wall(facts(buying_power=D(500000)), WALL)
     assert not p.passes_wall(facts(region_id=8), WALL)
-    assert p.passes_wall(facts(industry="bank", size="small", buying_power=D(0), region_id=8), p.WallCriteria())
+    assert p.passes_wall(
+        facts(industry="bank", size="small", buying_power=D(0), region_id=8), p.WallCriteria()
+    )
 
 
 def test_each_account_stands_on_the_highest_platform_it_meets():
@@ -106,7 +119,10 @@ def test_funnel_and_transitions():
         ("buying", "sales"): 1,
         ("new", "market"): 1,
     }
-    assert [p.movement(*m) for m in (("market", "sales"), ("buying", "sales"), ("sales", "sales"), ("new", "market"))] == [
+    assert [
+        p.movement(*m)
+        for m in (("market", "sales"), ("buying", "sales"), ("sales", "sales"), ("new", "market"))
+    ] == [
         "up",
         "down",
         "same",

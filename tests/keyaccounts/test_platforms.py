@@ -32,7 +32,9 @@ def world(org):
 
 
 def test_each_account_on_its_platform_and_the_movement(world):
-    october = dict(PlatformSnapshot.objects.filter(period_start=date(2026, 10, 1)).values_list("account_id", "platform"))
+    october = dict(
+        PlatformSnapshot.objects.filter(period_start=date(2026, 10, 1)).values_list("account_id", "platform")
+    )
     assert october == {
         world.account.pk: "sales",
         world.sara_account.pk: "sales",
@@ -68,8 +70,12 @@ def test_recomputing_replaces_the_month_and_follows_the_criteria(world):
     assert PlatformSnapshot.objects.get(account=world.p1, period_start=date(2026, 10, 1)).platform == "market"
     services.criteria_update(world.ada, version=criteria.version + 1, industries=["telecom"], revenue_days=30)
     services.platforms_compute(None, day=OCT)
-    assert PlatformSnapshot.objects.get(account=world.p1, period_start=date(2026, 10, 1)).platform == "potential"
-    assert PlatformSnapshot.objects.get(account=world.p4, period_start=date(2026, 10, 1)).platform == "potential"
+    assert (
+        PlatformSnapshot.objects.get(account=world.p1, period_start=date(2026, 10, 1)).platform == "potential"
+    )
+    assert (
+        PlatformSnapshot.objects.get(account=world.p4, period_start=date(2026, 10, 1)).platform == "potential"
+    )
 
 
 def test_criteria_and_compute_refusals(world):
@@ -122,7 +128,14 @@ def test_the_page_the_drill_down_and_exports(client, world, django_assert_max_nu
     assert "platforms-criteria" in client.get(url).content.decode()
     saved = client.post(
         reverse("keyaccounts_platforms_criteria"),
-        {"version": 1, "industries": ["power"], "min_size": "large", "min_buying_power": "100", "active_days": "60", "revenue_days": "365"},
+        {
+            "version": 1,
+            "industries": ["power"],
+            "min_size": "large",
+            "min_buying_power": "100",
+            "active_days": "60",
+            "revenue_days": "365",
+        },
     )
     assert saved.status_code == 302 and PlatformCriteria.current().industries == ["power"]
 
@@ -132,19 +145,30 @@ def test_the_api(client, world, token_for):
     body = client.get(API, {"day": OCT.isoformat()}, **mona).json()
     assert body["funnel"] == {"potential": 1, "market": 0, "sales": 3, "buying": 0}
     assert {"from_platform": "market", "to_platform": "sales", "accounts": 1} in body["moves"]
-    listed = client.get(f"{API}/accounts", {"day": OCT.isoformat(), "platform": "sales", "from": "market"}, **mona).json()
+    listed = client.get(
+        f"{API}/accounts", {"day": OCT.isoformat(), "platform": "sales", "from": "market"}, **mona
+    ).json()
     assert [a["name"] for a in listed["items"]] == ["P2"]
     assert client.get(f"{API}/accounts", {"platform": "moon"}, **mona).status_code == 422
     assert client.get(API, {"unit_id": world.s1.pk}, **mona).status_code == 404
     ran = client.post(f"{API}/runs", {"day": OCT.isoformat()}, content_type="application/json", **mona)
     assert ran.status_code == 200 and ran.json()["accounts"] == 6
-    assert client.post(f"{API}/runs", {}, content_type="application/json", **token_for(world.rita)).status_code == 403
+    assert (
+        client.post(f"{API}/runs", {}, content_type="application/json", **token_for(world.rita)).status_code
+        == 403
+    )
     ada = token_for(world.ada)
     got = client.get(f"{API}/criteria", **ada).json()
     assert got["min_size"] == "medium" and got["version"] == 1
-    put = client.put(f"{API}/criteria", {"version": 1, "industries": ["power"]}, content_type="application/json", **ada)
+    put = client.put(
+        f"{API}/criteria", {"version": 1, "industries": ["power"]}, content_type="application/json", **ada
+    )
     assert put.status_code == 200 and put.json()["industries"] == ["power"]
-    stale = client.put(f"{API}/criteria", {"version": 1, "industries": []}, content_type="application/json", **ada)
+    stale = client.put(
+        f"{API}/criteria", {"version": 1, "industries": []}, content_type="application/json", **ada
+    )
     assert stale.status_code == 409
-    bad = client.put(f"{API}/criteria", {"version": 2, "min_size": "giant"}, content_type="application/json", **ada)
+    bad = client.put(
+        f"{API}/criteria", {"version": 2, "min_size": "giant"}, content_type="application/json", **ada
+    )
     assert bad.status_code == 422

@@ -115,7 +115,8 @@ def coverage_report(
         for r in rows
     }
     units = {u.pk: u for u in OrgUnit.objects.all()}  # the org is small (tens of units)
-    teams, by_region = [], defaultdict(lambda: rules.ZERO)
+    teams: list[TerritoryRow] = []
+    by_region: defaultdict[int, rules.CoverageCounts] = defaultdict(lambda: rules.ZERO)
     for team_id, c in counts.items():
         unit = units.get(team_id)
         region = _region_of(unit, units) if unit else None

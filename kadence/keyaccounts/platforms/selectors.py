@@ -81,7 +81,7 @@ def platform_report(
         (row["previous"], row["platform"]): row["n"]
         for row in _with_previous(qs, previous)
         .order_by()
-        .values("previous", "platform")
+        .values("previous", "platform")  # type: ignore[misc]  # an annotation django-stubs cannot see
         .annotate(n=Count("pk"))
     }
     return PlatformReport(
@@ -117,5 +117,5 @@ def platform_accounts(
     if platform:
         qs = qs.filter(platform=platform)
     if from_platform:
-        qs = qs.filter(previous=from_platform)
+        qs = qs.filter(previous=from_platform)  # type: ignore[misc]  # the annotation of _with_previous
     return qs.select_related("account", "owner", "team").order_by("account__name", "account_id")
