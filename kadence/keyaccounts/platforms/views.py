@@ -75,7 +75,7 @@ def report_export(report: selectors.PlatformReport, fmt: str) -> HttpResponse:
             ),
             (
                 _("Movement"),
-                [_("From \\ to"), *[Column(names[p], kind="number") for p in PLATFORMS]],
+                [_("From → to"), *[Column(names[p], kind="number") for p in PLATFORMS]],
                 [[names[f], *[report.moves.get((f, t), 0) for t in PLATFORMS]] for f in froms],
             ),
         ],
