@@ -50,9 +50,9 @@ def test_the_territory_figures_of_the_worked_example(world):
 
 
 def test_the_lists(world):
-    names = lambda kind, user=world.ada: [
-        a.name for a in selectors.account_rows(user, kind=kind, as_of=AS_OF)
-    ]  # noqa: E731
+    def names(kind, user=world.ada):
+        return [a.name for a in selectors.account_rows(user, kind=kind, as_of=AS_OF)]
+
     assert names("unowned") == ["A3 pool", "A4 left"]
     assert names("neglected") == ["A2 stale", "A4 left", "A6 later", "广东移动"]
     assert names("covered") == ["A5 edge", "国网江苏电力"]
