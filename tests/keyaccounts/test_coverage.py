@@ -290,3 +290,17 @@ def test_the_activation_api(client, org, token_for):
     assert body["rows"][0]["accounts"] == 3 and body["rows"][0]["rate"] == "66.7"
     assert body["rows"][0]["median_days"] == "15.0" and len(body["accounts"]) == 3
     assert client.get(f"{API}/activation", {"period": "week"}, **token_for(org.mona)).status_code == 422
+
+
+def test_reading_never_writes_the_configuration(client, world, token_for):
+    from kadence.keyaccounts.platforms.models import PlatformCriteria
+
+    CoveragePolicy.objects.all().delete()
+    PlatformCriteria.objects.all().delete()
+    client.force_login(world.ada)
+    assert client.get(reverse("keyaccounts_coverage")).status_code == 200
+    assert client.get(reverse("keyaccounts_platforms")).status_code == 200
+    assert client.get(f"{API}/policy", **token_for(world.ada)).json()["neglect_days"] == 90
+    assert not CoveragePolicy.objects.exists() and not PlatformCriteria.objects.exists()
+    services.policy_update(world.ada, version=1, neglect_days=45)
+    assert CoveragePolicy.objects.get().neglect_days == 45

@@ -80,8 +80,7 @@ def policy_update(
     """An admin changes the limits or the neglect window (a field not given stays); 409 when stale."""
     if not can_configure_coverage(user):
         raise PermissionDenied(_("Only an admin changes the coverage policy."))
-    policy = CoveragePolicy.current()
-    policy = CoveragePolicy.objects.select_for_update().get(pk=policy.pk)
+    policy, _created = CoveragePolicy.objects.select_for_update().get_or_create(pk=1)
     values: dict[str, int] = {}
     for name, value, low, high in (
         ("outside_limit", outside_limit, 1, MAX_LIMIT),

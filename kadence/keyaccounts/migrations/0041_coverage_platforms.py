@@ -7,6 +7,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def create_defaults(apps, schema_editor):
+    """The one coverage policy and the one set of platform criteria, with their defaults, so that reading
+    them never writes."""
+    apps.get_model("keyaccounts", "CoveragePolicy").objects.get_or_create(pk=1)
+    apps.get_model("keyaccounts", "PlatformCriteria").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -65,4 +72,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('account', 'period_start'), name='kam_platform_account_period')],
             },
         ),
+        migrations.RunPython(create_defaults, migrations.RunPython.noop),
     ]

@@ -142,8 +142,7 @@ def criteria_update(
     Industries are codes of existing industries, regions ids of regions."""
     if not can_configure_coverage(user):
         raise PermissionDenied(_("Only an admin changes the platform criteria."))
-    criteria = PlatformCriteria.current()
-    criteria = PlatformCriteria.objects.select_for_update().get(pk=criteria.pk)
+    criteria, _created = PlatformCriteria.objects.select_for_update().get_or_create(pk=1)
     values: dict[str, Any] = {}
     if industries is not None:
         codes = sorted(set(_codes(industries, "industries")))
