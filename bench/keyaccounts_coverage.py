@@ -47,25 +47,47 @@ def median_ms(run) -> float:
 
 
 def seed() -> None:
+    if not OrgUnit.objects.filter(code="bench-co").exists():
+        seed_org()
+    if not Account.objects.filter(name__startswith="Bench account").exists():
+        seed_accounts()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM activities_activity")
+        if cursor.fetchone()[0] < ACTIVITIES // 2:
+            seed_activities()
+        cursor.execute("ANALYZE accounts_account; ANALYZE activities_activity;")
+
+
+def seed_org() -> None:
     company = OrgUnit.objects.create(kind="company", code="bench-co", name_zh="公司", name_en="Company")
     company.path = f"/{company.pk}/"
     company.save()
     User.objects.create_user("bench-admin", password="x", role="admin", org_unit=company)
     for r in range(4):
-        region = OrgUnit.objects.create(kind="region", code=f"bench-r{r}", name_zh=f"区{r}", name_en=f"R{r}", parent=company)
+        region = OrgUnit.objects.create(
+            kind="region", code=f"bench-r{r}", name_zh=f"区{r}", name_en=f"R{r}", parent=company
+        )
         region.path = f"{company.path}{region.pk}/"
         region.save()
         for t in range(5):
-            team = OrgUnit.objects.create(kind="team", code=f"bench-r{r}t{t}", name_zh=f"队{r}{t}", name_en=f"T{r}{t}", parent=region)
+            team = OrgUnit.objects.create(
+                kind="team", code=f"bench-r{r}t{t}", name_zh=f"队{r}{t}", name_en=f"T{r}{t}", parent=region
+            )
             team.path = f"{region.path}{team.pk}/"
             team.save()
             manager = User.objects.create_user(f"bench-m{r}{t}", password="x", role="manager", org_unit=team)
             manager.managed_units.set([team])
             for s in range(12):
                 User.objects.create_user(
-                    f"bench-s{r}{t}{s}", password="x", role="inside" if s >= 10 else "rep", org_unit=team,
+                    f"bench-s{r}{t}{s}",
+                    password="x",
+                    role="inside" if s >= 10 else "rep",
+                    org_unit=team,
                     is_active=not (s == 9),
                 )
+
+
+def seed_accounts() -> None:
     industry = Industry.objects.order_by("pk").first()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -79,30 +101,33 @@ def seed() -> None:
                    (ARRAY['small','medium','large','huge'])[1 + g %% 4], 'prospect', (g %% 200) * 10000, 'CNY',
                    p.id, p.org_unit_id, '', 1, now(), now()
             FROM generate_series(1, %s) g, total
-            JOIN LATERAL (SELECT * FROM people WHERE people.n = (g * 7919) %% total.c) p ON true
+            JOIN LATERAL (SELECT * FROM people WHERE people.n = (g::bigint * 7919) %% total.c) p ON true
             JOIN core_orgunit t ON t.id = p.org_unit_id
             """,
             [industry.pk, ACCOUNTS],
         )
+
+
+def seed_activities() -> None:
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO activities_activity (kind, subject, date, done, account_id, owner_id, team_id, result,
                  is_effective, outcome, next_step, version, created_at, updated_at)
-            SELECT 'call_out', 'call', current_date - ((g * 37) %% 730), (g %% 20) <> 0, a.id, a.owner_id, a.team_id,
+            SELECT 'call_out', 'call', current_date - ((g * 37) %% 730)::int, (g %% 20) <> 0, a.id, a.owner_id, a.team_id,
                    '', false, '', '', 1, now(), now()
-            FROM generate_series(1, %s) g
+            FROM generate_series(1::bigint, %s::bigint) g
             JOIN accounts_account a ON a.id = (SELECT min(id) FROM accounts_account) + (g * 104729) %% %s
             """,
             [ACTIVITIES, ACCOUNTS],
         )
-        cursor.execute("ANALYZE accounts_account; ANALYZE activities_activity;")
 
 
 def main() -> None:
     from kadence.keyaccounts.coverage import selectors as coverage
     from kadence.keyaccounts.platforms import services as platforms
 
-    if os.environ.get("SEED") == "1" or not Account.objects.filter(name__startswith="Bench account").exists():
+    if True:
         started = time.perf_counter()
         seed()
         print(f"seeded in {time.perf_counter() - started:.0f} s")
@@ -124,7 +149,9 @@ def main() -> None:
     print(f"activation, month, an inside rep: {ms:.0f} ms")
     started = time.perf_counter()
     run = platforms.platforms_compute(None, day=AS_OF)
-    print(f"platforms computed for {run.accounts:,} accounts in {(time.perf_counter() - started) * 1000:.0f} ms")
+    print(
+        f"platforms computed for {run.accounts:,} accounts in {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":
