@@ -52,7 +52,7 @@ class Assignment:
     load: Load
 
 
-def _int_setting(value: Any, field: str, low: int, high: int) -> int:
+def whole_number(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValidationFailed(_("Enter a whole number."), {field: [_("Enter a whole number.")]})
     try:
@@ -88,7 +88,7 @@ def policy_update(
         ("neglect_days", neglect_days, 1, 3650),
     ):
         if value is not None and value != "":
-            values[name] = _int_setting(value, name, low, high)
+            values[name] = whole_number(value, name, low, high)
     changes = {f: (getattr(policy, f), v) for f, v in values.items()}
     versioned_update(policy, version, values)
     audit_changes("keyaccounts.coveragepolicy", policy.pk, changes, user, reason[:500])

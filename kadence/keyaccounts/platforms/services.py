@@ -30,6 +30,7 @@ from kadence.core.validation import clean_money
 from kadence.core.visibility import can_configure_coverage, can_lead
 from kadence.domain.kam.platforms import SIZES, AccountFacts, platform_of
 from kadence.domain.periods import Period, period_containing
+from kadence.keyaccounts.coverage.services import whole_number
 from kadence.keyaccounts.platforms.models import PlatformCriteria, PlatformSnapshot
 from kadence.keyaccounts.revenue import won_revenue
 from kadence.pipeline.models import Opportunity
@@ -168,12 +169,10 @@ def criteria_update(
         values["min_size"] = min_size
     if min_buying_power not in (None, ""):
         values["min_buying_power"] = clean_money(min_buying_power, "min_buying_power")
-    from kadence.keyaccounts.coverage.services import _int_setting
-
     if active_days not in (None, ""):
-        values["active_days"] = _int_setting(active_days, "active_days", 1, 3650)
+        values["active_days"] = whole_number(active_days, "active_days", 1, 3650)
     if revenue_days not in (None, ""):
-        values["revenue_days"] = _int_setting(revenue_days, "revenue_days", 1, 3650)
+        values["revenue_days"] = whole_number(revenue_days, "revenue_days", 1, 3650)
     changes = {f: (getattr(criteria, f), v) for f, v in values.items()}
     versioned_update(criteria, version, values)
     audit_changes("keyaccounts.platformcriteria", criteria.pk, changes, user, reason[:500])
