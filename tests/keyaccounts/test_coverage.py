@@ -304,3 +304,40 @@ def test_reading_never_writes_the_configuration(client, world, token_for):
     assert not CoveragePolicy.objects.exists() and not PlatformCriteria.objects.exists()
     services.policy_update(world.ada, version=1, neglect_days=45)
     assert CoveragePolicy.objects.get().neglect_days == 45
+
+
+def test_the_pages_cost_the_same_with_more_accounts_and_sellers(client, world, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from kadence.core.models import User
+    from tests.keyaccounts.coverage_world import account, activity, person
+
+    sellers = [
+        person(world, f"extra{i}", User.Role.INSIDE if i % 2 else User.Role.REP, world.n2) for i in range(6)
+    ]
+    for i in range(40):
+        acc = account(world, f"Extra {i:02d}", sellers[i % 6])
+        activity(acc, sellers[i % 6], AS_OF - timedelta(days=i * 5))
+    client.force_login(world.dora)
+    for url, params in (
+        (reverse("keyaccounts_coverage"), {"day": DAY}),
+        (reverse("keyaccounts_coverage_accounts"), {"kind": "neglected", "day": DAY}),
+        (reverse("keyaccounts_coverage_activation"), {"day": DAY}),
+    ):
+        client.get(url, params)
+        with django_assert_max_num_queries(16):
+            assert client.get(url, params).status_code == 200
+
+
+def test_assigning_a_whole_list_from_the_page(client, world):
+    client.force_login(world.mona)
+    done = client.post(
+        reverse("keyaccounts_coverage_assign"),
+        {"owner_id": world.ivy.pk, "scope": "list", "kind": "unowned", "unit_id": world.n1.pk},
+    )
+    assert done.status_code == 302
+    assert set(Account.objects.filter(owner=world.ivy).values_list("name", flat=True)) == {
+        "A3 pool",
+        "A4 left",
+        "A5 edge",
+    }
