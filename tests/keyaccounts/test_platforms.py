@@ -56,7 +56,9 @@ def test_each_account_on_its_platform_and_the_movement(world):
     assert set(september.moves) == {("new", p) for p in ("potential", "market", "sales", "buying")}
     mona = selectors.platform_report(world.mona, day=OCT)
     assert mona.funnel == {"potential": 1, "market": 0, "sales": 3, "buying": 0}
-    assert [u.code for u, _counts in mona.teams] == ["north-1"]
+    assert [(u.code, moved) for u, _counts, moved in mona.teams] == [
+        ("north-1", {"up": 1, "down": 0, "same": 3, "new": 0})
+    ]
     drilled = selectors.platform_accounts(world.ada, day=OCT, platform="sales", from_platform="market")
     assert [s.account.name for s in drilled] == ["P2"]
     assert AuditEntry.objects.filter(entity="keyaccounts.platformsnapshot", entity_id=202610).exists()
@@ -145,6 +147,7 @@ def test_the_api(client, world, token_for):
     body = client.get(API, {"day": OCT.isoformat()}, **mona).json()
     assert body["funnel"] == {"potential": 1, "market": 0, "sales": 3, "buying": 0}
     assert {"from_platform": "market", "to_platform": "sales", "accounts": 1} in body["moves"]
+    assert body["teams"][0]["movement"] == {"up": 1, "down": 0, "same": 3, "new": 0}
     listed = client.get(
         f"{API}/accounts", {"day": OCT.isoformat(), "platform": "sales", "from": "market"}, **mona
     ).json()

@@ -25,6 +25,7 @@ SALES = "sales"
 BUYING = "buying"
 PLATFORMS: tuple[str, ...] = (POTENTIAL, MARKET, SALES, BUYING)
 NEW = "new"  # the "from" of an account with no platform in the previous period
+MOVEMENTS: tuple[str, ...] = ("up", "down", "same", NEW)  # what movement() answers
 
 SIZES: tuple[str, ...] = ("small", "medium", "large", "huge")  # Account.Size, smallest first
 

@@ -56,6 +56,7 @@ class KamPlatformTeamOut(Schema):
     unit_id: int | None
     unit: str
     counts: dict[str, int]
+    movement: dict[str, int] = Field(description="accounts that moved up, down, stayed, or are new")
 
 
 class KamPlatformMoveOut(Schema):
@@ -142,8 +143,8 @@ def report(request: ApiRequest, query: Query[KamPlatformQuery]) -> dict[str, Any
         "computed": r.computed,
         "funnel": r.funnel,
         "teams": [
-            {"unit_id": u.pk if u else None, "unit": u.name if u else "", "counts": counts}
-            for u, counts in r.teams
+            {"unit_id": u.pk if u else None, "unit": u.name if u else "", "counts": counts, "movement": moved}
+            for u, counts, moved in r.teams
         ],
         "moves": [
             {"from_platform": f, "to_platform": t, "accounts": n}

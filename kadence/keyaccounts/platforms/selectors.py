@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.visibility import Scope, resolve_scope
-from kadence.domain.kam.platforms import NEW, PLATFORMS
+from kadence.domain.kam.platforms import MOVEMENTS, NEW, PLATFORMS, movement
 from kadence.domain.periods import Period, period_containing
 from kadence.keyaccounts.platforms.models import PlatformSnapshot
 
@@ -32,7 +32,7 @@ class PlatformReport:
     period: Period
     previous: Period
     funnel: dict[str, int]
-    teams: list[tuple[OrgUnit | None, dict[str, int]]]
+    teams: list[tuple[OrgUnit | None, dict[str, int], dict[str, int]]]  # unit, per platform, per movement
     moves: dict[tuple[str, str], int]
     computed: bool
 
@@ -63,29 +63,30 @@ def platform_report(
     period = month_of(day)
     previous = period.shift(-1)
     qs = _snapshots(scope, period)
+    # one aggregate: accounts per (team, last month's platform, this month's), folded into the funnel, the
+    # per-team counts and movement, and the from → to table
     per_team: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLATFORMS, 0))
+    team_moves: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MOVEMENTS, 0))
     funnel = dict.fromkeys(PLATFORMS, 0)
-    for team_id, platform, n in (
-        qs.order_by()
-        .values("team_id", "platform")
+    moves: dict[tuple[str, str], int] = defaultdict(int)
+    rows = (
+        _with_previous(qs, previous)
+        .order_by()
+        .values_list("team_id", "previous", "platform")  # type: ignore[misc]  # an annotation django-stubs cannot see
         .annotate(n=Count("pk"))
-        .values_list("team_id", "platform", "n")
-    ):
-        per_team[team_id][platform] = n
-        funnel[platform] = funnel.get(platform, 0) + n
+    )
+    for team_id, before, platform, n in rows:
+        per_team[team_id][platform] += n
+        team_moves[team_id][movement(before, platform)] += n
+        funnel[platform] += n
+        moves[(before, platform)] += n
     units = OrgUnit.objects.in_bulk(list(per_team))
     teams = sorted(
-        ((units.get(t), counts) for t, counts in per_team.items()), key=lambda r: r[0].path if r[0] else ""
+        ((units.get(t), counts, team_moves[t]) for t, counts in per_team.items()),
+        key=lambda r: r[0].path if r[0] else "",
     )
-    moves = {
-        (row["previous"], row["platform"]): row["n"]
-        for row in _with_previous(qs, previous)
-        .order_by()
-        .values("previous", "platform")  # type: ignore[misc]  # an annotation django-stubs cannot see
-        .annotate(n=Count("pk"))
-    }
     return PlatformReport(
-        scope, period, previous, funnel, teams, moves, computed=bool(funnel and sum(funnel.values()))
+        scope, period, previous, funnel, teams, dict(moves), computed=sum(funnel.values()) > 0
     )
 
 

@@ -45,6 +45,10 @@ def labels() -> dict[str, str]:
     return names
 
 
+def movement_labels() -> list[tuple[str, str]]:
+    return [("up", _("Moved up")), ("down", _("Moved down")), ("same", _("Stayed")), (NEW, _("New"))]
+
+
 def _params(request: PageRequest) -> dict[str, Any]:
     return {
         "day": parse_date_param(request.GET.get("day"), "day") or timezone.localdate(),
@@ -67,10 +71,18 @@ def report_export(report: selectors.PlatformReport, fmt: str) -> HttpResponse:
             ),
             (
                 _("Teams"),
-                [_("Team"), *[Column(names[p], kind="number") for p in PLATFORMS]],
                 [
-                    [unit.name if unit else "", *[counts[p] for p in PLATFORMS]]
-                    for unit, counts in report.teams
+                    _("Team"),
+                    *[Column(names[p], kind="number") for p in PLATFORMS],
+                    *[Column(label, kind="number") for _key, label in movement_labels()],
+                ],
+                [
+                    [
+                        unit.name if unit else "",
+                        *[counts[p] for p in PLATFORMS],
+                        *[moved[k] for k, _l in movement_labels()],
+                    ]
+                    for unit, counts, moved in report.teams
                 ],
             ),
             (
@@ -101,7 +113,11 @@ def platforms_page(request: PageRequest) -> HttpResponse:
         "choices": scope_choices(request.user),
         "nav": period_nav(request, report.period),
         "platforms": [(p, names[p], report.funnel[p]) for p in PLATFORMS],
-        "team_rows": [(unit, [counts[p] for p in PLATFORMS]) for unit, counts in report.teams],
+        "team_rows": [
+            (unit, [counts[p] for p in PLATFORMS], [moved[k] for k, _l in movement_labels()])
+            for unit, counts, moved in report.teams
+        ],
+        "movement_labels": movement_labels(),
         "moves": [(f, names[f], [(t, report.moves.get((f, t), 0)) for t in PLATFORMS]) for f in froms],
         "can_compute": can_lead(request.user),
         "can_configure": admin,
