@@ -175,3 +175,22 @@ def test_the_api(client, world, token_for):
         f"{API}/criteria", {"version": 2, "min_size": "giant"}, content_type="application/json", **ada
     )
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_pages_render_in_both_languages(client, world, language):
+    from django.utils import translation
+
+    client.force_login(world.ada)
+    with translation.override(language):
+        for name in (
+            "keyaccounts_hub",
+            "keyaccounts_platforms",
+            "keyaccounts_platform_accounts",
+            "keyaccounts_coverage",
+            "keyaccounts_coverage_accounts",
+            "keyaccounts_coverage_activation",
+        ):
+            page = client.get(reverse(name), {"day": OCT.isoformat()}, HTTP_ACCEPT_LANGUAGE=language)
+            assert page.status_code == 200, name
+            assert f'lang="{language[:2]}' in page.content.decode()[:500], name
