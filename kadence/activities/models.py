@@ -88,6 +88,11 @@ class Activity(models.Model):
             # the list's default order, so that a company-wide first page reads 25 rows, not sorts them all
             # (carrying both teams, so that a manager's page tests "in my units" on the index entry)
             models.Index(fields=["-date", "-id"], name="activity_date_id", include=["team", "deal_team"]),
+            # the accounts worked in a window (key-account coverage: neglected accounts; the platforms'
+            # "actively sold to"): an index-only read of the window's done activities, whatever the table holds
+            models.Index(
+                fields=["date", "account"], name="activity_done_date_account", condition=models.Q(done=True)
+            ),
         ]
 
     def __str__(self) -> str:

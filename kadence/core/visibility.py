@@ -1178,3 +1178,39 @@ def can_configure_importance(user: User) -> bool:
 def scoped_accounts(user: User, scope: Scope) -> QuerySet[Account]:
     """The accounts `user` sees that fall in a report's `scope` (owner or team of the account)."""
     return scope.filter(visible_accounts(user))
+
+
+# --- key accounts: coverage of the pool and screening platforms (issue 15 §9–10) ------------------
+
+
+def is_inside_seller(user: User) -> bool:
+    """An inside-sales rep (their account limit is the inside one, ~200; a rep's is the outside one, 20)."""
+    return user.role == User.Role.INSIDE
+
+
+def inside_sellers_q(prefix: str = "") -> Q:
+    """A filter on users (or on `<prefix>role`) keeping the inside-sales reps."""
+    return Q(**{f"{prefix}role": User.Role.INSIDE})
+
+
+def unowned_accounts_q() -> Q:
+    """Accounts nobody sells to: the owner has left (inactive) or is not a seller (a manager, director or
+    admin holding them as a pool)."""
+    return Q(owner__is_active=False) | ~sellers_q("owner__")
+
+
+def can_configure_coverage(user: User) -> bool:
+    """The coverage policy (limits, neglect days) and the platforms' wall criteria are an admin's."""
+    return is_admin(user)
+
+
+def can_assign_accounts(user: User) -> bool:
+    """Bulk assignment of accounts is a manager's, director's or admin's (to sellers of their units)."""
+    return can_lead(user)
+
+
+def coverage_assignees(user: User) -> QuerySet[User]:
+    """The sellers `user` may give accounts to in bulk: active sellers placed in a unit of their scope."""
+    if not can_assign_accounts(user):
+        return User.objects.none()
+    return assignable_users(user).filter(sellers_q()).order_by("display_name", "username")

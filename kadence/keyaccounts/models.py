@@ -1,5 +1,6 @@
 """The key-account app's models, one module per part, each imported here so that Django finds them."""
 
+from kadence.keyaccounts.coverage.models import CoveragePolicy  # noqa: F401
 from kadence.keyaccounts.importance.models import (  # noqa: F401
     AccountImportance,
     ImportanceConfig,
@@ -18,3 +19,4 @@ from kadence.keyaccounts.kam.models import (  # noqa: F401
     KamTick,
 )
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy, PlanQuarter  # noqa: F401
+from kadence.keyaccounts.platforms.models import PlatformCriteria, PlatformSnapshot  # noqa: F401

@@ -1,3 +1,5 @@
-"""The key-account app's background jobs (found by kadence.core.jobs.jobs()): one import per part."""
+"""The key-account jobs (found by kadence.core.jobs through Django's autodiscovery of `tasks` modules):
+each part's tasks module is imported here."""
 
 from kadence.keyaccounts.importance import tasks as importance  # noqa: F401
+from kadence.keyaccounts.platforms import tasks as platforms  # noqa: F401

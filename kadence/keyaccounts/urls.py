@@ -1,15 +1,18 @@
 from django.urls import path
 
 from kadence.keyaccounts import views
-from kadence.keyaccounts.plans.urls import urlpatterns as plans_urls
+from kadence.keyaccounts.coverage.urls import urlpatterns as coverage
+from kadence.keyaccounts.importance.urls import urlpatterns as importance
+from kadence.keyaccounts.kam.urls import urlpatterns as kam
+from kadence.keyaccounts.plans.urls import urlpatterns as plans
+from kadence.keyaccounts.platforms.urls import urlpatterns as platforms
 
 # each part adds its own urlpatterns here
 urlpatterns = [
     path("key-accounts/", views.hub, name="keyaccounts_hub"),
+    *plans,
+    *importance,
+    *kam,
+    *coverage,
+    *platforms,
 ]
-urlpatterns += plans_urls
-
-from kadence.keyaccounts.importance.urls import urlpatterns as importance_urls  # noqa: E402
-from kadence.keyaccounts.kam.urls import urlpatterns as kam_urls  # noqa: E402
-
-urlpatterns += importance_urls + kam_urls

@@ -2,15 +2,10 @@
 
 from ninja import Router
 
-routers: list[Router] = []
+from kadence.keyaccounts.coverage.api import router as coverage
+from kadence.keyaccounts.importance.api import router as importance
+from kadence.keyaccounts.kam.api import router as kam
+from kadence.keyaccounts.plans.api import router as plans
+from kadence.keyaccounts.platforms.api import router as platforms
 
-from kadence.keyaccounts.plans.api import router as plans_router  # noqa: E402
-
-routers.append(plans_router)
-from kadence.keyaccounts.importance.api import router as importance_router  # noqa: E402
-
-routers.append(importance_router)
-
-from kadence.keyaccounts.kam.api import router as kam_router  # noqa: E402
-
-routers.append(kam_router)
+routers: list[Router] = [plans, importance, kam, coverage, platforms]
