@@ -394,6 +394,8 @@ ALLOWED_WORDS = {
     "RAD",
     "ABC",
     "AE",
+    "TOP",  # an AE's TOP 20 accounts (seed 004)
+    "DNA",  # "the key account's DNA" (seed 003)
     "CNY",
     "Brier",
     "https",

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kadence.core.errors import DomainError, ValidationFailed
@@ -57,11 +58,18 @@ def _counts_cells(c: Any) -> list[Any]:
     return [c.total, c.unowned, c.neglected, c.covered, c.rate]
 
 
-COUNT_HEADS = ("Accounts", "Unowned", "Neglected", "Covered", "Coverage rate %")
+COUNT_HEADS = (
+    gettext_lazy("Accounts"),
+    gettext_lazy("Unowned"),
+    gettext_lazy("Neglected"),
+    gettext_lazy("Covered"),
+    # xgettext:no-python-format
+    gettext_lazy("Coverage rate %"),
+)
 
 
 def coverage_export(report: selectors.CoverageReport, fmt: str) -> HttpResponse:
-    heads = [Column(_(h), kind="number") for h in COUNT_HEADS]
+    heads = [Column(str(h), kind="number") for h in COUNT_HEADS]
     territory = [
         [
             _("Team"),

@@ -107,8 +107,8 @@ def account_facts(account: Account, start: date, end: date, today: date | None =
             "name": c.name,
             "title": c.title,
             "roles": list(c.buying_roles or []),
-            "attitude": c.get_attitude_display(),
-            "influence": c.get_influence_display(),
+            "attitude": c.attitude,  # codes: the page shows their labels in the reader's language
+            "influence": c.influence,
         }
         for c in contacts
     ]
@@ -122,8 +122,8 @@ def account_facts(account: Account, start: date, end: date, today: date | None =
             "deal": m.opportunity.name,
             "contact": m.contact.name,
             "roles": list(m.roles or []),
-            "attitude": m.get_attitude_display(),
-            "influence": m.get_influence_display(),
+            "attitude": m.attitude,
+            "influence": m.influence,
             "key": m.is_key,
         }
         for m in members
