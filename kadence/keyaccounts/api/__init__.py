@@ -3,3 +3,7 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.keyaccounts.groups.api import router as groups_router  # noqa: E402
+
+routers.append(groups_router)
