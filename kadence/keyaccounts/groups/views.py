@@ -24,7 +24,7 @@ from kadence.accounts.duplicates import find_duplicates
 from kadence.accounts.models import AccountMember
 from kadence.core.errors import DomainError
 from kadence.core.export import Column, report_format, report_response
-from kadence.core.prg import action_post, refuse, saved
+from kadence.core.prg import action_post, pop_failed_post, refuse, saved
 from kadence.core.requests import PageRequest
 from kadence.core.validation import id_param, parse_int
 from kadence.core.visibility import (
@@ -198,7 +198,9 @@ def merge_page(request: PageRequest, account_id: int) -> HttpResponse:
             return refuse(request, f"{back}?merged={merged_id}", exc)
         return saved(request, _("Accounts merged."), reverse("account_detail", args=[survivor.pk]))
     merged_id = id_param(request.GET.get("merged"))
-    preview, error = None, None
+    preview, error, status = None, None, 200
+    if (failed := pop_failed_post(request)) is not None:
+        error, status = failed.error.detail, failed.error.status
     if merged_id:
         try:
             preview = services.merge_preview(request.user, survivor.pk, merged_id)
@@ -220,4 +222,5 @@ def merge_page(request: PageRequest, account_id: int) -> HttpResponse:
             "error": error,
             "merged_id": merged_id,
         },
+        status=status,
     )
