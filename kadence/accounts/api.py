@@ -8,8 +8,8 @@ from ninja import Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.accounts import selectors, services
-from kadence.accounts.models import Account, Contact, Industry
 from kadence.accounts.duplicates import find_duplicates
+from kadence.accounts.models import Account, Contact, Industry
 from kadence.accounts.schemas import (
     AccountDetailOut,
     AccountDuplicateOut,

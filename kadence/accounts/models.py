@@ -45,7 +45,9 @@ class Account(models.Model):
     # words, spaces and punctuation removed) and its first characters: candidates are read through the
     # (name_prefix, name_key) index, never by scanning every account. Kept in step by save().
     name_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
-    name_prefix = models.CharField(max_length=PREFIX_LENGTH, blank=True, default="", db_default="", editable=False)
+    name_prefix = models.CharField(
+        max_length=PREFIX_LENGTH, blank=True, default="", db_default="", editable=False
+    )
     # 集团 → 子公司 → 分支机构: the group an account belongs to, any depth (issue 15 §1); figures roll up it
     parent = models.ForeignKey(
         "self",

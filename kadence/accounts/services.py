@@ -20,10 +20,10 @@ from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MoneyInput, clean_currency, clean_money, clean_text
 from kadence.core.visibility import (
     access_account,
-    visible_accounts,
     access_contact,
     can_write_contacts_of,
     in_scope,
+    visible_accounts,
     visible_users,
 )
 
@@ -192,7 +192,9 @@ def duplicate_conflict(code: str) -> Conflict | None:
     if not matches:
         return None
     return Conflict(
-        _("An account with this unified social credit code already exists: %(names)s. Confirm to create it anyway.")
+        _(
+            "An account with this unified social credit code already exists: %(names)s. Confirm to create it anyway."
+        )
         % {"names": ", ".join(a.name for a in matches)},
         code="duplicate_account",
         duplicates=[{"id": a.pk, "name": a.name, "credit_code": a.credit_code} for a in matches],
@@ -216,7 +218,11 @@ def account_create(
             raise required_error(Account, field)
     if "parent_id" in clean:
         clean["parent_id"] = _check_parent(user, None, clean["parent_id"])
-    if clean.get("credit_code") and not confirm_duplicate and (conflict := duplicate_conflict(clean["credit_code"])):
+    if (
+        clean.get("credit_code")
+        and not confirm_duplicate
+        and (conflict := duplicate_conflict(clean["credit_code"]))
+    ):
         raise conflict
     owner, team_id = _owner_for(user, owner_id)
     now = timezone.now()

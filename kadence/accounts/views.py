@@ -138,7 +138,10 @@ def _duplicates_of(user: Any, form: AccountForm) -> dict[str, Any]:
         return {}
     found = find_duplicates(str(form["name"].value() or ""), str(form["credit_code"].value() or ""))
     ids = [d.id for d in found]
-    return {"duplicates": found, "visible_ids": set(visible_accounts(user).filter(pk__in=ids).values_list("pk", flat=True))}
+    return {
+        "duplicates": found,
+        "visible_ids": set(visible_accounts(user).filter(pk__in=ids).values_list("pk", flat=True)),
+    }
 
 
 @login_required
@@ -149,7 +152,9 @@ def account_duplicates(request: PageRequest) -> HttpResponse:
     name = (request.GET.get("name") or "")[:200]
     code = (request.GET.get("credit_code") or "")[:40]
     found = find_duplicates(name, code)
-    visible_ids = set(visible_accounts(request.user).filter(pk__in=[d.id for d in found]).values_list("pk", flat=True))
+    visible_ids = set(
+        visible_accounts(request.user).filter(pk__in=[d.id for d in found]).values_list("pk", flat=True)
+    )
     return render(request, "accounts/_duplicates.html", {"duplicates": found, "visible_ids": visible_ids})
 
 

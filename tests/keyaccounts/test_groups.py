@@ -46,7 +46,11 @@ def test_the_worked_example_rolls_up_exactly_for_an_admin(org, django_assert_max
         tree = group_tree(org.ada, w.b1.pk, year=YEAR)
     assert tree.top.id == w.g.pk and [pk for pk, _ in tree.ancestors] == [w.g.pk, w.s1.pk]
     assert [(n.id, n.depth) for n in tree.nodes] == [  # depth first, siblings by name (广 before 江)
-        (w.g.pk, 0), (w.s2.pk, 1), (w.b2.pk, 2), (w.s1.pk, 1), (w.b1.pk, 2)
+        (w.g.pk, 0),
+        (w.s2.pk, 1),
+        (w.b2.pk, 2),
+        (w.s1.pk, 1),
+        (w.b1.pk, 2),
     ]
     total = tree.top.total
     assert (total.accounts, total.open_count, total.open_amount) == (5, 4, Decimal(750))
@@ -67,7 +71,11 @@ def test_a_rep_sees_only_their_nodes_and_totals_say_so(org):
     assert next(n for n in tree.nodes if n.id == w.b2.pk).parent_id == w.g.pk
     total = tree.top.total
     assert (total.accounts, total.open_count, total.open_amount, total.won_amount, total.buying_power) == (
-        3, 3, Decimal(350), Decimal(1000), Decimal(1550)
+        3,
+        3,
+        Decimal(350),
+        Decimal(1000),
+        Decimal(1550),
     )
     assert tree.hidden == 2
     mona = group_tree(org.mona, w.g.pk, year=YEAR)
@@ -82,9 +90,15 @@ def test_tree_queries_are_recursive_and_any_depth(org):
     assert ancestor_ids(w.b2.pk) == [w.s2.pk, w.g.pk] and root_of(w.b2.pk) == w.g.pk
     chain = [w.b2]
     for i in range(8):
-        chain.append(account_services.account_create(
-            org.rita, name=f"深{i}", industry_id=org.industry.pk, region_id=org.north.pk, parent_id=chain[-1].pk
-        ))
+        chain.append(
+            account_services.account_create(
+                org.rita,
+                name=f"深{i}",
+                industry_id=org.industry.pk,
+                region_id=org.north.pk,
+                parent_id=chain[-1].pk,
+            )
+        )
     assert root_of(chain[-1].pk) == w.g.pk and len(descendants([w.g.pk])) == 13
 
 
@@ -112,15 +126,27 @@ def test_setting_a_parent_is_validated_audited_and_version_checked(org):
 def test_same_credit_code_blocks_unless_confirmed_and_similar_names_warn(org):
     code = "91320000134765872K"
     first = account_services.account_create(
-        org.rita, name="江苏华电有限公司", industry_id=org.industry.pk, region_id=org.north.pk, credit_code=code
+        org.rita,
+        name="江苏华电有限公司",
+        industry_id=org.industry.pk,
+        region_id=org.north.pk,
+        credit_code=code,
     )
     with pytest.raises(Conflict) as dup:
         account_services.account_create(
-            org.tom, name="华电江苏", industry_id=org.industry.pk, region_id=org.north.pk, credit_code=code.lower()
+            org.tom,
+            name="华电江苏",
+            industry_id=org.industry.pk,
+            region_id=org.north.pk,
+            credit_code=code.lower(),
         )
     assert dup.value.code == "duplicate_account" and dup.value.extra["duplicates"][0]["id"] == first.pk
     second = account_services.account_create(
-        org.tom, name="华电江苏", industry_id=org.industry.pk, region_id=org.north.pk, credit_code=code,
+        org.tom,
+        name="华电江苏",
+        industry_id=org.industry.pk,
+        region_id=org.north.pk,
+        credit_code=code,
         confirm_duplicate=True,
     )
     assert second.credit_code == code
@@ -139,7 +165,9 @@ def test_same_credit_code_blocks_unless_confirmed_and_similar_names_warn(org):
 
 
 def test_name_keys_follow_renames_and_bulk_writes(org):
-    a = account_services.account_create(org.rita, name="甲乙科技有限公司", industry_id=org.industry.pk, region_id=org.north.pk)
+    a = account_services.account_create(
+        org.rita, name="甲乙科技有限公司", industry_id=org.industry.pk, region_id=org.north.pk
+    )
     assert (a.name_key, a.name_prefix) == ("甲乙科技", "甲乙")
     a = account_services.account_update(org.rita, a.pk, version=a.version, name="丙丁 科技（中国）")
     assert Account.objects.get(pk=a.pk).name_key == "丙丁科技"
@@ -149,7 +177,9 @@ def test_name_keys_follow_renames_and_bulk_writes(org):
 
 def test_duplicate_lookup_reads_few_rows(org, django_assert_max_num_queries):
     for i in range(30):
-        account_services.account_create(org.rita, name=f"北方{i:02d}号公司", industry_id=org.industry.pk, region_id=org.north.pk)
+        account_services.account_create(
+            org.rita, name=f"北方{i:02d}号公司", industry_id=org.industry.pk, region_id=org.north.pk
+        )
     with django_assert_max_num_queries(2):
         found = find_duplicates("北方07号有限公司", "")
     assert found[0].name == "北方07号公司"

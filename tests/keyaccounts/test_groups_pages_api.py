@@ -38,25 +38,43 @@ def test_api_parent_and_create_duplicates(client, org, token_for):
     rita = token_for(org.rita)
     g = client.get(f"/api/accounts/{w.g.pk}", **rita).json()
     cycle = client.patch(
-        f"/api/accounts/{w.g.pk}", {"version": g["version"], "parent_id": w.s1.pk}, content_type="application/json", **rita
+        f"/api/accounts/{w.g.pk}",
+        {"version": g["version"], "parent_id": w.s1.pk},
+        content_type="application/json",
+        **rita,
     )
     assert cycle.status_code == 422 and cycle.json()["code"] == "parent_cycle"
     s1 = client.get(f"/api/accounts/{w.s1.pk}", **rita).json()
     assert s1["parent_id"] == w.g.pk
     cleared = client.patch(
-        f"/api/accounts/{w.s1.pk}", {"version": s1["version"], "parent_id": None}, content_type="application/json", **rita
+        f"/api/accounts/{w.s1.pk}",
+        {"version": s1["version"], "parent_id": None},
+        content_type="application/json",
+        **rita,
     )
     assert cleared.status_code == 200 and cleared.json()["parent_id"] is None
     stale = client.patch(
-        f"/api/accounts/{w.s1.pk}", {"version": s1["version"], "parent_id": w.g.pk}, content_type="application/json", **rita
+        f"/api/accounts/{w.s1.pk}",
+        {"version": s1["version"], "parent_id": w.g.pk},
+        content_type="application/json",
+        **rita,
     )
     assert stale.status_code == 409
-    new = {"name": "华能集团股份有限公司", "industry_id": org.industry.pk, "region_id": org.north.pk,
-           "credit_code": "91110000100001234X"}
+    new = {
+        "name": "华能集团股份有限公司",
+        "industry_id": org.industry.pk,
+        "region_id": org.north.pk,
+        "credit_code": "91110000100001234X",
+    }
     assert client.post("/api/accounts", new, content_type="application/json", **rita).status_code == 201
     dup = client.post("/api/accounts", {**new, "name": "另一个"}, content_type="application/json", **rita)
     assert dup.status_code == 409 and dup.json()["code"] == "duplicate_account" and dup.json()["duplicates"]
-    ok = client.post("/api/accounts", {**new, "name": "另一个", "confirm_duplicate": True}, content_type="application/json", **rita)
+    ok = client.post(
+        "/api/accounts",
+        {**new, "name": "另一个", "confirm_duplicate": True},
+        content_type="application/json",
+        **rita,
+    )
     assert ok.status_code == 201 and ok.json()["credit_code"] == "91110000100001234X"
     found = client.get("/api/accounts/duplicates", {"name": "华能集团（中国）"}, **rita).json()
     assert {d["id"] for d in found} >= {w.g.pk} and found[0]["reason"] == "name"
@@ -67,12 +85,21 @@ def test_api_members_and_merge(client, org, token_for):
     w = build(org)
     rita, nick, mona = token_for(org.rita), token_for(org.nick), token_for(org.mona)
     url = f"{API}/accounts/{w.g.pk}/members"
-    added = client.post(url, {"user_id": org.nick.pk, "access": "read"}, content_type="application/json", **rita)
+    added = client.post(
+        url, {"user_id": org.nick.pk, "access": "read"}, content_type="application/json", **rita
+    )
     assert added.status_code == 201 and added.json()["user_id"] == org.nick.pk
     assert client.get(f"/api/accounts/{w.g.pk}", **nick).status_code == 200
     assert [m["user_id"] for m in client.get(url, **nick).json()] == [org.nick.pk]
-    assert client.post(url, {"user_id": org.tom.pk}, content_type="application/json", **nick).status_code == 403
-    assert client.post(url, {"user_id": org.tom.pk, "access": "root"}, content_type="application/json", **rita).status_code == 422
+    assert (
+        client.post(url, {"user_id": org.tom.pk}, content_type="application/json", **nick).status_code == 403
+    )
+    assert (
+        client.post(
+            url, {"user_id": org.tom.pk, "access": "root"}, content_type="application/json", **rita
+        ).status_code
+        == 422
+    )
     member_id = added.json()["id"]
     assert client.delete(f"{url}/{member_id}", **rita).status_code == 204
     assert client.get(f"/api/accounts/{w.g.pk}", **nick).status_code == 404
@@ -82,7 +109,10 @@ def test_api_members_and_merge(client, org, token_for):
     )
     preview = client.get(f"{API}/merge/preview", {"survivor_id": w.g.pk, "merged_id": dup.pk}, **mona)
     assert preview.status_code == 200 and preview.json()["moves"] == []
-    assert client.get(f"{API}/merge/preview", {"survivor_id": w.g.pk, "merged_id": dup.pk}, **rita).status_code == 403
+    assert (
+        client.get(f"{API}/merge/preview", {"survivor_id": w.g.pk, "merged_id": dup.pk}, **rita).status_code
+        == 403
+    )
     body = {"survivor_id": w.g.pk, "merged_id": dup.pk, "survivor_version": 99, "merged_version": 1}
     assert client.post(f"{API}/merge", body, content_type="application/json", **mona).status_code == 409
     body["survivor_version"] = preview.json()["survivor_version"]
@@ -101,7 +131,9 @@ def test_pages_group_panel_export_and_members(client, org, django_assert_max_num
     with django_assert_max_num_queries(25):
         panel = client.get(url)
     html = panel.content.decode()
-    assert panel.status_code == 200 and 'data-testid="group-tree"' in html and 'data-testid="member-add"' in html
+    assert (
+        panel.status_code == 200 and 'data-testid="group-tree"' in html and 'data-testid="member-add"' in html
+    )
     assert "not visible to you" in html
     page = client.get(reverse("keyaccounts_group", args=[w.g.pk]), {"year": YEAR})
     assert page.status_code == 200 and "group-figure" in page.content.decode()
@@ -110,8 +142,13 @@ def test_pages_group_panel_export_and_members(client, org, django_assert_max_num
     assert len(rows) == 4 and rows[1][13] == 1550  # the top's subtree BP, as rita sees it
     assert client.get(reverse("keyaccounts_groups")).status_code == 200
     assert w.g.name in client.get(reverse("keyaccounts_groups")).content.decode()
-    add = client.post(reverse("keyaccounts_member_add", args=[w.g.pk]), {"user_id": org.nick.pk, "access": "write"})
-    assert add.status_code == 302 and AccountMember.objects.filter(account=w.g, user=org.nick, access="write").exists()
+    add = client.post(
+        reverse("keyaccounts_member_add", args=[w.g.pk]), {"user_id": org.nick.pk, "access": "write"}
+    )
+    assert (
+        add.status_code == 302
+        and AccountMember.objects.filter(account=w.g, user=org.nick, access="write").exists()
+    )
     member = AccountMember.objects.get(account=w.g, user=org.nick)
     gone = client.post(reverse("keyaccounts_member_remove", args=[w.g.pk, member.pk]))
     assert gone.status_code == 302 and not AccountMember.objects.filter(pk=member.pk).exists()
@@ -139,13 +176,15 @@ def test_create_page_warns_of_duplicates_and_merge_page(client, org):
     )
     assert post.status_code == 302 and not Account.objects.filter(pk=dup.pk).exists()
     itself = client.post(
-        reverse("keyaccounts_merge", args=[w.g.pk]), {"merged_id": w.g.pk, "survivor_version": 1, "merged_version": 1}
+        reverse("keyaccounts_merge", args=[w.g.pk]),
+        {"merged_id": w.g.pk, "survivor_version": 1, "merged_version": 1},
     )
     assert itself.status_code == 303
     shown = client.get(itself["Location"])
     assert shown.status_code == 422 and 'role="alert"' in shown.content.decode()
     client.force_login(org.rita)
     refused = client.post(
-        reverse("keyaccounts_merge", args=[w.g.pk]), {"merged_id": w.s1.pk, "survivor_version": 1, "merged_version": 1}
+        reverse("keyaccounts_merge", args=[w.g.pk]),
+        {"merged_id": w.s1.pk, "survivor_version": 1, "merged_version": 1},
     )
     assert refused.status_code == 403

@@ -129,7 +129,8 @@ def member_out(m: Any) -> dict[str, Any]:
 
 
 @router.get(
-    f"{PREFIX}/accounts/{{account_id}}/members", response={200: list[KamAccountMemberOut], codes_4xx: ErrorOut}
+    f"{PREFIX}/accounts/{{account_id}}/members",
+    response={200: list[KamAccountMemberOut], codes_4xx: ErrorOut},
 )
 def list_members(request: ApiRequest, account_id: IdPath) -> list[dict[str, Any]]:
     """The account's collaborators (whoever sees the account sees its team)."""
@@ -137,8 +138,12 @@ def list_members(request: ApiRequest, account_id: IdPath) -> list[dict[str, Any]
     return [member_out(m) for m in selectors.members_of(account)]
 
 
-@router.post(f"{PREFIX}/accounts/{{account_id}}/members", response={201: KamAccountMemberOut, codes_4xx: ErrorOut})
-def add_member(request: ApiRequest, account_id: IdPath, payload: KamAccountMemberIn) -> Status[dict[str, Any]]:
+@router.post(
+    f"{PREFIX}/accounts/{{account_id}}/members", response={201: KamAccountMemberOut, codes_4xx: ErrorOut}
+)
+def add_member(
+    request: ApiRequest, account_id: IdPath, payload: KamAccountMemberIn
+) -> Status[dict[str, Any]]:
     """Add a collaborator, or change one's access (read: sees the account and its contacts; write: may
     also change it). The owner or a manager over the account."""
     member = services.member_add(
@@ -230,4 +235,3 @@ def merge(request: ApiRequest, payload: KamMergeIn) -> Status[MergedAccount]:
         reason=payload.reason,
     )
     return Status(201, record)
-

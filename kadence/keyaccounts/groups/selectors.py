@@ -113,7 +113,10 @@ def figures_of(account_ids: list[int], year: int) -> dict[int, Figures]:
         out[pk].won_amount = amount or ZERO
     won_rows = (
         Opportunity.objects.filter(
-            account_id__in=account_ids, status=Opportunity.Status.WON, closed_on__gte=start, closed_on__lte=end
+            account_id__in=account_ids,
+            status=Opportunity.Status.WON,
+            closed_on__gte=start,
+            closed_on__lte=end,
         )
         .values("account_id")
         .order_by()
@@ -133,7 +136,9 @@ def group_tree(user: User, account_id: int, *, year: int | None = None) -> Group
     account = access_account(user, account_id)
     year = year or timezone.localdate().year
     up = ancestors(account.pk)  # parent first
-    visible_up = set(visible_accounts(user).filter(pk__in=[row[0] for row in up]).values_list("pk", flat=True))
+    visible_up = set(
+        visible_accounts(user).filter(pk__in=[row[0] for row in up]).values_list("pk", flat=True)
+    )
     top_id = next((row[0] for row in reversed(up) if row[0] in visible_up), account.pk)
     rows = descendants([top_id])
     parent_of = {pk: parent for pk, parent, _depth in rows}

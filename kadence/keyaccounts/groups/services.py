@@ -117,7 +117,11 @@ def _unique_sets(model: type[models.Model], field: str) -> list[list[str]]:
     """The unique keys of `model` that include `field` (the other fields of each)."""
     sets = [list(fields) for fields in model._meta.unique_together]
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition is None:
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and constraint.fields
+            and constraint.condition is None
+        ):
             sets.append(list(constraint.fields))
     if model._meta.get_field(field).unique:
         sets.append([field])
@@ -133,7 +137,7 @@ def merge_preview(user: User, survivor_id: int, merged_id: int) -> dict[str, Any
     nothing). Refuses what merge_accounts would refuse."""
     survivor, merged = _pair(user, survivor_id, merged_id)
     moves = []
-    for model, field, m2m in _relations():
+    for model, field, _m2m in _relations():
         count = model._default_manager.filter(**{field: merged}).count()
         label = _label(model, field)
         if count:
@@ -154,7 +158,9 @@ def _pair(user: User, survivor_id: int, merged_id: int) -> tuple[Account, Accoun
         raise PermissionDenied(_("Only an admin, or a manager over both accounts, may merge them."))
     if merged.pk in ancestor_ids(survivor.pk):
         raise ValidationFailed(
-            _("The account that stays is below the duplicate in its group: move it out first, or merge the other way round."),
+            _(
+                "The account that stays is below the duplicate in its group: move it out first, or merge the other way round."
+            ),
             {"merged_id": [_("This account is above the one that stays.")]},
             code="merge_cycle",
         )
@@ -182,12 +188,16 @@ def merge_accounts(
     merged_version = require_version(merged_version)
     reason = clean_text(reason or "", "reason", 500, label=_("reason")).strip()
     survivor, merged = _pair(user, survivor_id, merged_id)
-    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=sorted([survivor.pk, merged.pk]))}
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=sorted([survivor.pk, merged.pk]))
+    }
     survivor, merged = locked[survivor.pk], locked[merged.pk]
     for account, version in ((survivor, survivor_version), (merged, merged_version)):
         if account.version != version:
             raise Conflict(
-                _("%(name)s was changed by someone else (version %(current)s, you read %(read)s). Reload and try again.")
+                _(
+                    "%(name)s was changed by someone else (version %(current)s, you read %(read)s). Reload and try again."
+                )
                 % {"name": account.name, "current": account.version, "read": version},
                 current_version=account.version,
             )
@@ -272,12 +282,8 @@ def _move_fk(
 
 def _move_m2m(model: type[models.Model], field: str, merged: Account, survivor: Account) -> int:
     through = model._meta.get_field(field).remote_field.through  # type: ignore[union-attr]
-    account_col = next(
-        f.name for f in through._meta.fields if f.is_relation and f.related_model is Account
-    )
-    other_col = next(
-        f.name for f in through._meta.fields if f.is_relation and f.related_model is model
-    )
+    account_col = next(f.name for f in through._meta.fields if f.is_relation and f.related_model is Account)
+    other_col = next(f.name for f in through._meta.fields if f.is_relation and f.related_model is model)
     rows = through.objects.filter(**{account_col: merged})
     have = set(through.objects.filter(**{account_col: survivor}).values_list(f"{other_col}_id", flat=True))
     rows.filter(**{f"{other_col}_id__in": have}).delete()

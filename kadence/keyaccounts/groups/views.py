@@ -109,9 +109,24 @@ def group_page(request: PageRequest, account_id: int) -> HttpResponse:
     names = [c.name for c in children]
     figure = {
         "data": [
-            {"type": "bar", "name": _("Won revenue"), "x": names, "y": [float(c.total.won_amount) for c in children]},
-            {"type": "bar", "name": _("Open pipeline"), "x": names, "y": [float(c.total.open_amount) for c in children]},
-            {"type": "bar", "name": _("Buying power"), "x": names, "y": [float(c.total.buying_power) for c in children]},
+            {
+                "type": "bar",
+                "name": _("Won revenue"),
+                "x": names,
+                "y": [float(c.total.won_amount) for c in children],
+            },
+            {
+                "type": "bar",
+                "name": _("Open pipeline"),
+                "x": names,
+                "y": [float(c.total.open_amount) for c in children],
+            },
+            {
+                "type": "bar",
+                "name": _("Buying power"),
+                "x": names,
+                "y": [float(c.total.buying_power) for c in children],
+            },
         ],
         "layout": {"barmode": "group", "height": 320, "yaxis": {"tickformat": ",.0f"}},
     }
@@ -136,7 +151,9 @@ def group_panel(request: PageRequest, account_id: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_merge": can_merge_accounts(request.user, account, account),
         "access_choices": AccountMember.Access.choices,
-        "candidates": assignable_users(request.user).exclude(pk=account.owner_id).order_by("display_name", "username")[:200]
+        "candidates": assignable_users(request.user)
+        .exclude(pk=account.owner_id)
+        .order_by("display_name", "username")[:200]
         if can_manage
         else [],
     }
@@ -208,7 +225,8 @@ def merge_page(request: PageRequest, account_id: int) -> HttpResponse:
             error = exc.detail
     visible = visible_accounts(request.user)
     candidates = [
-        d for d in find_duplicates(survivor.name, survivor.credit_code, exclude_id=survivor.pk)
+        d
+        for d in find_duplicates(survivor.name, survivor.credit_code, exclude_id=survivor.pk)
         if visible.filter(pk=d.id).exists()
     ]
     return render(
