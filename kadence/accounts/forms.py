@@ -240,7 +240,6 @@ class ContactForm(ServiceForm):
             del self.fields["version"]
         else:
             self.fields["version"].required = True
-            del self.fields["confirm_duplicate"]
 
     def service_kwargs(self) -> dict[str, Any]:
         kwargs = super().service_kwargs()
