@@ -134,8 +134,12 @@ def _label(model: type[models.Model], field: str) -> str:
 
 def merge_preview(user: User, survivor_id: int, merged_id: int) -> dict[str, Any]:
     """What a merge would move: {survivor, merged, moves: [{label, name, rows}]} (a GET: changes
-    nothing). Refuses what merge_accounts would refuse."""
-    survivor, merged = _pair(user, survivor_id, merged_id)
+    nothing). Refuses what merge_accounts would refuse — a merge the user may not make answers "not found"
+    here, as every read does."""
+    try:
+        survivor, merged = _pair(user, survivor_id, merged_id)
+    except PermissionDenied as exc:
+        raise NotFound(exc.detail) from exc
     moves = []
     for model, field, _m2m in _relations():
         count = model._default_manager.filter(**{field: merged}).count()
