@@ -111,7 +111,7 @@ def test_api_members_and_merge(client, org, token_for):
     assert preview.status_code == 200 and preview.json()["moves"] == []
     assert (
         client.get(f"{API}/merge/preview", {"survivor_id": w.g.pk, "merged_id": dup.pk}, **rita).status_code
-        == 403
+        == 404
     )
     body = {"survivor_id": w.g.pk, "merged_id": dup.pk, "survivor_version": 99, "merged_version": 1}
     assert client.post(f"{API}/merge", body, content_type="application/json", **mona).status_code == 409
