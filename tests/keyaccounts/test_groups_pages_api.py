@@ -100,6 +100,10 @@ def test_api_members_and_merge(client, org, token_for):
         ).status_code
         == 422
     )
+    client.force_login(org.nick)  # the account page and its panel, as a read collaborator
+    assert client.get(reverse("account_detail", args=[w.g.pk])).status_code == 200
+    panel = client.get(reverse("keyaccounts_group_panel", args=[w.g.pk])).content.decode()
+    assert 'data-testid="account-members"' in panel and 'data-testid="member-add"' not in panel
     member_id = added.json()["id"]
     assert client.delete(f"{url}/{member_id}", **rita).status_code == 204
     assert client.get(f"/api/accounts/{w.g.pk}", **nick).status_code == 404
