@@ -181,7 +181,9 @@ def _check_parent(user: User, account_id: int | None, parent_id: Any) -> int | N
         # Lock the account and the new parent's chain (by id, so two moves wait for each other) and read
         # the chain again: two concurrent moves (A under B, B under A) cannot both pass the check.
         chain = {account_id, parent_id, *ancestor_ids(parent_id)}
-        list(Account.objects.select_for_update().filter(pk__in=sorted(chain)).order_by("pk").values_list("pk"))
+        list(
+            Account.objects.select_for_update().filter(pk__in=sorted(chain)).order_by("pk").values_list("pk")
+        )
     if account_id is not None and (parent_id == account_id or account_id in ancestor_ids(parent_id)):
         raise ValidationFailed(
             _("An account cannot belong to itself or to one of its own subsidiaries or branches."),

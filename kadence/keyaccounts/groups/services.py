@@ -123,7 +123,7 @@ def _unique_sets(model: type[models.Model], field: str) -> list[list[str]]:
             and constraint.condition is None
         ):
             sets.append(list(constraint.fields))
-    if model._meta.get_field(field).unique:
+    if getattr(model._meta.get_field(field), "unique", False):
         sets.append([field])
     return [[f for f in fields if f != field] for fields in sets if field in fields]
 
@@ -177,8 +177,8 @@ def merge_accounts(
     survivor_id: int,
     merged_id: int,
     *,
-    survivor_version: int,
-    merged_version: int,
+    survivor_version: int | None,
+    merged_version: int | None,
     reason: str = "",
 ) -> MergedAccount:
     """Merge the duplicate `merged_id` into `survivor_id`: every row pointing at it, in every app
@@ -265,7 +265,7 @@ def _move_fk(
         taken = manager.filter(**{field: survivor})
         if others:
             taken_keys = set(taken.values_list(*others))
-            attnames = [model._meta.get_field(f).attname for f in others]
+            attnames = [getattr(model._meta.get_field(f), "attname", f) for f in others]
             clashes = [row for row in rows if tuple(getattr(row, a) for a in attnames) in taken_keys]
         else:  # one row per account (a one-to-one): the survivor's stays
             clashes = list(rows) if taken.exists() else []

@@ -201,18 +201,18 @@ def merge_page(request: PageRequest, account_id: int) -> HttpResponse:
     survivor = access_account(request.user, account_id)
     back = reverse("keyaccounts_merge", args=[account_id])
     if request.method == "POST":
-        merged_id = id_param(request.POST.get("merged_id")) or 0
+        posted_id = id_param(request.POST.get("merged_id")) or 0
         try:
             services.merge_accounts(
                 request.user,
                 survivor.pk,
-                merged_id,
+                posted_id,
                 survivor_version=parse_int(request.POST.get("survivor_version"), low=1, high=2**31 - 1),
                 merged_version=parse_int(request.POST.get("merged_version"), low=1, high=2**31 - 1),
                 reason=request.POST.get("reason") or "",
             )
         except DomainError as exc:
-            return refuse(request, f"{back}?merged={merged_id}", exc)
+            return refuse(request, f"{back}?merged={posted_id}", exc)
         return saved(request, _("Accounts merged."), reverse("account_detail", args=[survivor.pk]))
     merged_id = id_param(request.GET.get("merged"))
     preview, error, status = None, None, 200
