@@ -8,9 +8,12 @@ from ninja import Query, Router
 from ninja.responses import Status, codes_4xx
 
 from kadence.accounts import selectors, services
+from kadence.accounts.duplicates import find_duplicates
 from kadence.accounts.models import Account, Contact, Industry
 from kadence.accounts.schemas import (
     AccountDetailOut,
+    AccountDuplicateOut,
+    AccountDuplicateQuery,
     AccountIn,
     AccountOut,
     AccountPatch,
@@ -45,6 +48,13 @@ def list_accounts(request: ApiRequest, query: Query[AccountQuery]) -> dict[str, 
     return page_out(page)
 
 
+@router.get("/accounts/duplicates", response={200: list[AccountDuplicateOut], codes_4xx: ErrorOut})
+def account_duplicates(request: ApiRequest, query: Query[AccountDuplicateQuery]) -> Any:
+    """Existing accounts a new one may duplicate: the same unified social credit code, or a similar name
+    (legal-form words, spaces and punctuation ignored), best first."""
+    return find_duplicates(query.name, query.credit_code)
+
+
 @router.get("/accounts/{account_id}", response={200: AccountDetailOut, codes_4xx: ErrorOut})
 def get_account(request: ApiRequest, account_id: AccountId) -> Account:
     """One account, with what you may do to it."""
@@ -53,9 +63,13 @@ def get_account(request: ApiRequest, account_id: AccountId) -> Account:
 
 @router.post("/accounts", response={201: AccountDetailOut, codes_4xx: ErrorOut})
 def create_account(request: ApiRequest, payload: AccountIn) -> Status[Account]:
-    """Create an account (owned by you unless `owner_id` names someone in your scope)."""
-    values = payload.dict(exclude={"owner_id"})
-    account = services.account_create(request.auth, owner_id=payload.owner_id, **values)
+    """Create an account (owned by you unless `owner_id` names someone in your scope). One with the
+    unified social credit code of an existing account answers 409 `duplicate_account` (listing them)
+    unless `confirm_duplicate` is true."""
+    values = payload.dict(exclude={"owner_id", "confirm_duplicate"})
+    account = services.account_create(
+        request.auth, owner_id=payload.owner_id, confirm_duplicate=payload.confirm_duplicate, **values
+    )
     return Status(201, selectors.account_detail(request.auth, account.pk))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kadence.accounts.models import Account, Contact, Industry
@@ -67,9 +68,46 @@ class AccountForm(ServiceForm):
         "buying_power": "buying_power",
         "currency": "currency",
         "notes": "notes",
+        "credit_code": "credit_code",
+        "parent_id": "parent",
     }
 
-    name = forms.CharField(label=_("name"), max_length=200)
+    name = forms.CharField(
+        label=_("name"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                # duplicate detection as the user types (kadence.accounts.duplicates)
+                "hx-get": reverse_lazy("account_duplicates"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#account-duplicates",
+                "hx-include": "[name=credit_code]",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    credit_code = forms.CharField(
+        label=_("unified social credit code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("account_duplicates"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#account-duplicates",
+                "hx-include": "[name=name]",
+            }
+        ),
+    )
+    parent = forms.IntegerField(
+        label=_("parent account (group)"),
+        required=False,
+        min_value=1,
+        help_text=_("The number (ID) of the group or company this account belongs to; empty: none."),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("Create it even though an account has this credit code"), required=False
+    )
     industry = forms.ModelChoiceField(label=_("industry"), queryset=Industry.objects.all())
     region = forms.ModelChoiceField(label=_("region"), queryset=OrgUnit.objects.none())
     address = forms.CharField(label=_("address"), max_length=300, required=False)
@@ -102,6 +140,7 @@ class AccountForm(ServiceForm):
             del self.fields["version"]
         else:
             self.fields["version"].required = True
+            del self.fields["confirm_duplicate"]
 
     def service_kwargs(self) -> dict[str, Any]:
         kwargs = super().service_kwargs()
@@ -112,6 +151,8 @@ class AccountForm(ServiceForm):
         owner = self.cleaned_data.get("owner")
         if owner is not None:
             kwargs["owner_id"] = owner.pk
+        if "confirm_duplicate" in self.fields:
+            kwargs["confirm_duplicate"] = bool(self.cleaned_data.get("confirm_duplicate"))
         if "version" in self.fields:
             kwargs["version"] = self.cleaned_data["version"]
         return kwargs
@@ -128,6 +169,8 @@ class AccountForm(ServiceForm):
             "buying_power": account.buying_power,
             "currency": account.currency,
             "notes": account.notes,
+            "credit_code": account.credit_code,
+            "parent": account.parent_id,
             "owner": account.owner_id,
             "version": account.version,
         }

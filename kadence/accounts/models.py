@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kadence.core.models import BilingualName, OrgUnit
+from kadence.domain.kam.groups import PREFIX_LENGTH, normalise_name
 
 
 class Industry(BilingualName):
@@ -40,6 +43,13 @@ class Account(models.Model):
         CHURNED = "churned", _("Churned")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
+    # The name as duplicate detection compares it (kadence.domain.kam.groups.normalise_name: legal-form
+    # words, spaces and punctuation removed) and its first characters: candidates are read through the
+    # (name_prefix, name_key) index, never by scanning every account. Kept in step by save().
+    name_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    name_prefix = models.CharField(
+        max_length=PREFIX_LENGTH, blank=True, default="", db_default="", editable=False
+    )
     # 集团 → 子公司 → 分支机构: the group an account belongs to, any depth (issue 15 §1); figures roll up it
     parent = models.ForeignKey(
         "self",
@@ -89,10 +99,55 @@ class Account(models.Model):
             models.Index(
                 fields=["credit_code"], name="account_credit_code", condition=~models.Q(credit_code="")
             ),
+            models.Index(fields=["name_prefix", "name_key"], name="account_name_key"),
+            models.Index(fields=["name_key"], name="account_name_key_exact"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.set_name_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key", "name_prefix"}
+        super().save(*args, **kwargs)
+
+    def set_name_key(self) -> None:
+        """Derive name_key / name_prefix from the name (save() calls it; bulk writers call it per row)."""
+        self.name_key = normalise_name(self.name)
+        self.name_prefix = self.name_key[:PREFIX_LENGTH]
+
+
+class AccountMember(models.Model):
+    """A collaborator on an account (客户协作人, issue 15 §9), like a deal's team: `read` sees the account,
+    its contacts and its activities; `write` may also change it. Visibility reads it
+    (kadence.core.visibility.visible_accounts, through the (user, account) index)."""
+
+    class Access(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships"
+    )
+    role = models.CharField(_("role"), max_length=100, blank=True, default="")
+    access = models.CharField(_("access"), max_length=5, choices=Access.choices, default=Access.READ)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("account collaborator")
+        verbose_name_plural = _("account collaborators")
+        ordering = ["account_id", "added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="account_member_unique")]
+        indexes = [models.Index(fields=["user", "account"], name="account_member_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account_id}"
 
 
 class Contact(models.Model):

@@ -69,6 +69,8 @@ class AccountOut(Timestamps):
     team_id: int
     notes: str
     version: int
+    credit_code: str = ""
+    parent_id: int | None = None
 
 
 class AccountPermissions(Schema):
@@ -125,10 +127,15 @@ class AccountIn(In):
     currency: str = Field("CNY", max_length=3, description="ISO 4217 code, e.g. CNY.")
     notes: str = Field("", max_length=LongText)
     owner_id: Id | None = Field(None, description="Default: you. A manager may give it to someone in scope.")
+    credit_code: str = Field("", max_length=40, description="统一社会信用代码 (18 characters).")
+    parent_id: Id | None = Field(None, description="The group (parent account) it belongs to.")
+    confirm_duplicate: bool = Field(
+        False, description="Create it even if an account has the same credit code (409 otherwise)."
+    )
 
 
 class AccountPatch(PatchIn):
-    nullable: ClassVar[frozenset[str]] = frozenset({"owner_id"})
+    nullable: ClassVar[frozenset[str]] = frozenset({"owner_id", "parent_id"})
 
     version: Version
     reason: Reason = ""
@@ -142,6 +149,8 @@ class AccountPatch(PatchIn):
     currency: str | None = Field(None, max_length=3)
     notes: str | None = Field(None, max_length=LongText)
     owner_id: Id | None = Field(None, description="Reassign (managers and above).")
+    credit_code: str | None = Field(None, max_length=40)
+    parent_id: Id | None = Field(None, description="The group it belongs to; null: none.")
 
 
 class ContactOut(Timestamps):
@@ -206,3 +215,20 @@ class ContactPatch(PatchIn):
     attitude: Attitude | None = None
     influence: Influence | None = None
     notes: str | None = Field(None, max_length=LongText)
+
+
+class AccountDuplicateOut(Schema):
+    """An existing account the one being created may duplicate: `reason` "credit_code" (the same
+    unified social credit code: creating needs `confirm_duplicate`) or "name" (a similar name)."""
+
+    id: int
+    name: str
+    credit_code: str
+    owner: str
+    reason: str
+    score: float
+
+
+class AccountDuplicateQuery(Clean):
+    name: str = Field("", max_length=200)
+    credit_code: str = Field("", max_length=40)

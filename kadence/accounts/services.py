@@ -10,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kadence.accounts.duplicates import clean_credit_code, credit_code_matches
 from kadence.accounts.models import Account, Contact, Industry
+from kadence.accounts.tree import ancestor_ids
 from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
-from kadence.core.errors import PermissionDenied, ValidationFailed
+from kadence.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.validation import MoneyInput, clean_currency, clean_money, clean_text
 from kadence.core.visibility import (
@@ -21,6 +23,7 @@ from kadence.core.visibility import (
     access_contact,
     can_write_contacts_of,
     in_scope,
+    visible_accounts,
     visible_users,
 )
 
@@ -37,6 +40,8 @@ class AccountFields(TypedDict, total=False):
     buying_power: MoneyInput | None  # None or "" is 0
     currency: str
     notes: str
+    credit_code: str  # 统一社会信用代码; an existing one is a duplicate (account_create)
+    parent_id: int | None  # the group this account belongs to (None: a top account)
 
 
 class ContactFields(TypedDict, total=False):
@@ -58,7 +63,16 @@ class ContactFields(TypedDict, total=False):
 
 # Callers may also pass a dict (`**form.service_kwargs()`): a key outside these is refused.
 ACCOUNT_FIELDS = tuple(AccountFields.__annotations__)
-ACCOUNT_AUDITED = ("name", "industry_id", "region_id", "status", "buying_power", "owner_id")
+ACCOUNT_AUDITED = (
+    "name",
+    "industry_id",
+    "region_id",
+    "status",
+    "buying_power",
+    "owner_id",
+    "parent_id",
+    "credit_code",
+)
 CONTACT_FIELDS = tuple(ContactFields.__annotations__)
 
 
@@ -112,6 +126,14 @@ def _clean_account(values: AccountFields) -> dict[str, Any]:
         clean["buying_power"] = clean_money(0 if value in (None, "") else value, "buying_power")
     if "currency" in clean:
         clean["currency"] = clean_currency(clean["currency"])
+    if "credit_code" in clean:
+        code = clean_credit_code(clean_text(clean["credit_code"], "credit_code", 40))
+        if code and (len(code) != 18 or not code.isalnum()):
+            raise ValidationFailed(
+                _("A unified social credit code has 18 letters and digits."),
+                {"credit_code": [_("Enter the 18-character code, or leave it empty.")]},
+            )
+        clean["credit_code"] = code
     for key in ("address", "notes"):
         if key in clean:
             clean[key] = clean_text(
@@ -143,15 +165,77 @@ def _owner_for(user: User, owner_id: int | None) -> tuple[User, int]:
     return owner, owner.org_unit_id
 
 
+def _check_parent(user: User, account_id: int | None, parent_id: Any) -> int | None:
+    """The parent to give an account: one the user sees, and never the account itself or one below it
+    (an account cannot be its own ancestor). ValidationFailed (422) otherwise."""
+    if parent_id in (None, "", 0):
+        return None
+    if isinstance(parent_id, bool) or not str(parent_id).isdigit():
+        raise ValidationFailed(_("Unknown parent account."), {"parent_id": [_("Choose an account.")]})
+    parent_id = int(parent_id)
+    if not visible_accounts(user).filter(pk=parent_id).exists():
+        raise ValidationFailed(
+            _("Unknown parent account."), {"parent_id": [_("Choose an account you can see.")]}
+        )
+    if account_id is not None and parent_id != account_id:
+        # Lock the account and the new parent's chain (by id, so two moves wait for each other) and read
+        # the chain again: two concurrent moves (A under B, B under A) cannot both pass the check.
+        chain = {account_id, parent_id, *ancestor_ids(parent_id)}
+        list(
+            Account.objects.select_for_update().filter(pk__in=sorted(chain)).order_by("pk").values_list("pk")
+        )
+    if account_id is not None and (parent_id == account_id or account_id in ancestor_ids(parent_id)):
+        raise ValidationFailed(
+            _("An account cannot belong to itself or to one of its own subsidiaries or branches."),
+            {"parent_id": [_("This would make the account its own ancestor.")]},
+            code="parent_cycle",
+        )
+    return parent_id
+
+
+def duplicate_conflict(code: str) -> Conflict | None:
+    """The 409 refusing a new account whose unified social credit code another account has."""
+    matches = credit_code_matches(code)
+    if not matches:
+        return None
+    return Conflict(
+        _(
+            "An account with this unified social credit code already exists: %(names)s. Confirm to create it anyway."
+        )
+        % {"names": ", ".join(a.name for a in matches)},
+        code="duplicate_account",
+        duplicates=[{"id": a.pk, "name": a.name, "credit_code": a.credit_code} for a in matches],
+    )
+
+
 @transaction.atomic
-def account_create(user: User, *, owner_id: int | None = None, **values: Unpack[AccountFields]) -> Account:
+def account_create(
+    user: User,
+    *,
+    owner_id: int | None = None,
+    confirm_duplicate: bool = False,
+    **values: Unpack[AccountFields],
+) -> Account:
+    """A new account. One with the unified social credit code of an existing account is refused
+    (Conflict, code "duplicate_account", 409) unless `confirm_duplicate`; similar names are only a
+    warning (kadence.accounts.duplicates.find_duplicates, shown by the pages and the API)."""
     clean = _clean_account(values)
     for field in ("name", "industry_id", "region_id"):
         if field not in clean:
             raise required_error(Account, field)
+    if "parent_id" in clean:
+        clean["parent_id"] = _check_parent(user, None, clean["parent_id"])
+    if (
+        clean.get("credit_code")
+        and not confirm_duplicate
+        and (conflict := duplicate_conflict(clean["credit_code"]))
+    ):
+        raise conflict
     owner, team_id = _owner_for(user, owner_id)
     now = timezone.now()
     account = Account.objects.create(owner=owner, team_id=team_id, created_at=now, updated_at=now, **clean)
+    if account.parent_id:
+        audit_changes("accounts.account", account.pk, {"parent_id": (None, account.parent_id)}, user)
     return account
 
 
@@ -167,6 +251,12 @@ def account_update(
 ) -> Account:
     account = access_account(user, account_id, for_write=True)
     clean = _clean_account(values)
+    if "parent_id" in clean:
+        clean["parent_id"] = _check_parent(user, account.pk, clean["parent_id"])
+    if "name" in clean:
+        probe = Account(name=clean["name"])
+        probe.set_name_key()
+        clean["name_key"], clean["name_prefix"] = probe.name_key, probe.name_prefix
     if owner_id is not None and int(owner_id) != account.owner_id:
         if not in_scope(user, account.team_id):
             raise PermissionDenied(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kadence.accounts import selectors, services
+from kadence.accounts.duplicates import find_duplicates
 from kadence.accounts.forms import AccountFilterForm, AccountForm, ContactForm, may_choose_owner
 from kadence.core.errors import NotFound, PermissionDenied
 from kadence.core.htmx import render_page_or_fragment
@@ -32,6 +33,7 @@ from kadence.core.visibility import (
     can_write_activity,
     can_write_contacts_of,
     in_scope,
+    visible_accounts,
 )
 
 # --- account list and 360 -------------------------------------------------------------------------
@@ -94,7 +96,10 @@ def account_create(request: PageRequest) -> HttpResponse:
             reverse("account_detail", args=[account.pk]),
         ),
         page=lambda form, status: render(
-            request, "accounts/account_form.html", {"form": form, "account": None}, status=status
+            request,
+            "accounts/account_form.html",
+            {"form": form, "account": None, **_duplicates_of(user, form)},
+            status=status,
         ),
         error_pages=(NotFound,),
     )  # a region or owner out of reach is the form's refusal (403), shown on it
@@ -125,6 +130,32 @@ def account_edit(request: PageRequest, account_id: int) -> HttpResponse:
             status=status,
         ),
     )
+
+
+def _duplicates_of(user: Any, form: AccountForm) -> dict[str, Any]:
+    """A refilled create form's possible duplicates (shown above the confirmation box)."""
+    if not form.is_bound:
+        return {}
+    found = find_duplicates(str(form["name"].value() or ""), str(form["credit_code"].value() or ""))
+    ids = [d.id for d in found]
+    return {
+        "duplicates": found,
+        "visible_ids": set(visible_accounts(user).filter(pk__in=ids).values_list("pk", flat=True)),
+    }
+
+
+@login_required
+@require_GET
+def account_duplicates(request: PageRequest) -> HttpResponse:
+    """The possible duplicates of the account being typed into the create form (htmx, as the user
+    types its name or credit code): the same unified social credit code, or a similar name."""
+    name = (request.GET.get("name") or "")[:200]
+    code = (request.GET.get("credit_code") or "")[:40]
+    found = find_duplicates(name, code)
+    visible_ids = set(
+        visible_accounts(request.user).filter(pk__in=[d.id for d in found]).values_list("pk", flat=True)
+    )
+    return render(request, "accounts/_duplicates.html", {"duplicates": found, "visible_ids": visible_ids})
 
 
 # --- contact forms ----------------------------------------------------------------------------

@@ -324,10 +324,20 @@ def _related(qs: QuerySet, related: Iterable[str]) -> QuerySet:
 # --- accounts and contacts ------------------------------------------------------------------
 
 
+def _account_member_ids(user: User, *, write: bool = False) -> QuerySet:
+    """The ids of the accounts `user` collaborates on (accounts.AccountMember, like a deal team: read
+    through the (user, account) index); with `write`, only those with write access."""
+    members = _model("accounts.AccountMember").objects.filter(user=user)
+    if write:
+        members = members.filter(access="write")
+    return members.order_by().values("account_id")
+
+
 def visible_accounts(user: User) -> QuerySet[Account]:
-    """Accounts `user` owns, of their units, or with a deal they own or are on the deal team of.
-    Like visible_opportunities, each branch is an index scan (the accounts of the user's deals are
-    one id set fetched by primary key) instead of two correlated EXISTS per account."""
+    """Accounts `user` owns, of their units, with a deal they own or are on the deal team of, or that
+    they collaborate on (an account's team, AccountMember). Like visible_opportunities, each branch is
+    an index scan (the accounts of the user's deals and memberships are one id set fetched by primary
+    key) instead of correlated EXISTS per account."""
     opportunities = _model("pipeline.Opportunity").objects
     members = _model("pipeline.OpportunityTeamMember").objects
     qs = _model("accounts.Account").objects.all()
@@ -340,7 +350,10 @@ def visible_accounts(user: User) -> QuerySet[Account]:
         opportunities.filter(owner=user)
         .order_by()
         .values("account_id")
-        .union(members.filter(user=user).order_by().values("opportunity__account_id"))
+        .union(
+            members.filter(user=user).order_by().values("opportunity__account_id"),
+            _account_member_ids(user),
+        )
     )
     rule = Q(owner=user) | Q(_IdIn(F("pk"), Subquery(of_deals)))
     if scope:
@@ -349,7 +362,22 @@ def visible_accounts(user: User) -> QuerySet[Account]:
 
 
 def can_write_account(user: User, account: Account) -> bool:
+    """The owner, a manager / director / admin with the account in scope, or a collaborator with write
+    access (AccountMember.access "write")."""
+    if account.owner_id == user.pk or in_scope(user, account.team_id):
+        return True
+    return _account_member_ids(user, write=True).filter(account_id=account.pk).exists()
+
+
+def can_manage_account_members(user: User, account: Account) -> bool:
+    """Who adds and removes an account's collaborators: its owner, or a manager / director / admin with
+    the account in scope (a write collaborator changes the account but not its team)."""
     return account.owner_id == user.pk or in_scope(user, account.team_id)
+
+
+def can_merge_accounts(user: User, survivor: Account, merged: Account) -> bool:
+    """Merging two accounts (issue 15 §1): an admin, or a manager / director with both in scope."""
+    return _managing_role(user) and in_scope(user, survivor.team_id) and in_scope(user, merged.team_id)
 
 
 def access_account(

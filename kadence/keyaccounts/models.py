@@ -1,6 +1,7 @@
 """The key-account app's models, one module per part, each imported here so that Django finds them."""
 
 from kadence.keyaccounts.coverage.models import CoveragePolicy  # noqa: F401
+from kadence.keyaccounts.groups.models import MergedAccount  # noqa: F401
 from kadence.keyaccounts.importance.models import (  # noqa: F401
     AccountImportance,
     ImportanceConfig,
