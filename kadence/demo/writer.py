@@ -31,6 +31,7 @@ from kadence.demo.accounts import AccountDraft
 from kadence.demo.simulator import ActivityDraft, OppLife
 from kadence.demo.world import CURRENCY, AccountRef, Catalog
 from kadence.domain.forecast import BOOKED, OMITTED
+from kadence.domain.kam.groups import PREFIX_LENGTH, normalise_name
 from kadence.pipeline.ladder import stage_entry_levels
 from kadence.pipeline.models import (
     Opportunity,
@@ -57,7 +58,10 @@ ACCOUNT_FIELDS = [
     "version",
     "created_at",
     "updated_at",
-    "credit_code",  # left empty (a trailing default)
+    "credit_code",  # left empty
+    "name_key",  # the name as duplicate detection compares it (Account.set_name_key, which save() calls)
+    "name_prefix",
+    "parent_id",  # no group in the generated company (the demo's key accounts set a few)
 ]
 CONTACT_FIELDS = [
     "id",
@@ -183,7 +187,7 @@ TABLE_FIELDS: dict[type[Model], list[str]] = {
     ActivityContact: ["id", "activity_id", "contact_id"],
 }
 
-TRAILING_DEFAULTS.update({Opportunity: ("", "", ""), Account: ("",)})  # Opportunity: before the stall columns
+TRAILING_DEFAULTS.update({Opportunity: ("", "", "")})  # Opportunity: before the stall columns
 BASE_TABLES: list[type[Model]] = list(TABLE_FIELDS)
 
 # Deal control (evidence, approvals, assessments, buying centre, milestones, tasks, expenses): written
@@ -372,6 +376,10 @@ def write_accounts(
                 1,
                 created,
                 created,
+                "",
+                key := normalise_name(draft.name),
+                key[:PREFIX_LENGTH],
+                None,
             ),
         )
         contacts = []
