@@ -1,0 +1,1 @@
+"""Key-account management rules (issue 15, METHODOLOGY §11): pure functions, no Django."""
