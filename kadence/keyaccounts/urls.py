@@ -6,3 +6,7 @@ from kadence.keyaccounts import views
 urlpatterns = [
     path("key-accounts/", views.hub, name="keyaccounts_hub"),
 ]
+
+from kadence.keyaccounts.value.views import urlpatterns as value_urls  # noqa: E402
+
+urlpatterns += value_urls

@@ -3,3 +3,7 @@
 from ninja import Router
 
 routers: list[Router] = []
+
+from kadence.keyaccounts.value.api import router as value  # noqa: E402
+
+routers.append(value)

@@ -63,6 +63,16 @@ def abc_thresholds(p: KamValuePolicy) -> dv.AbcThresholds:
     return dv.AbcThresholds(p.abc_a_pct / 100, p.abc_b_pct / 100)
 
 
+def check_days(days: Any) -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 3650:
+        raise ValidationFailed(_("Enter a number of days between 1 and 3650."), {"days": [_("Enter a number of days between 1 and 3650.")]})
+    return value
+
+
 def check_basis(basis: Any) -> str:
     if basis not in AbcClass.Basis.values:
         raise ValidationFailed(_("Choose revenue, profit or volume."), {"basis": [_("Choose revenue, profit or volume.")]})
@@ -264,14 +274,6 @@ class FocusRow:
     r_count: int
     d_count: int
     flags: tuple[str, ...]
-
-
-FLAG_LABELS = {
-    "few_r": "Fewer R accounts than the focus rule asks",
-    "many_r": "More R accounts than one AE can focus on",
-    "few_d": "Fewer D accounts than the focus rule asks",
-    "many_d": "More D accounts than one AE can focus on",
-}
 
 
 def focus(scope: Scope, year: int, p: KamValuePolicy | None = None) -> list[FocusRow]:
