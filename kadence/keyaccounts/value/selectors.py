@@ -353,7 +353,7 @@ def abc(scope: Scope, year: int, basis: str, p: KamValuePolicy | None = None) ->
         SELECT 'class', klass, COUNT(*), SUM(value), 0 FROM w GROUP BY klass
         UNION ALL
         SELECT 'point', '', rk, cum, tot FROM w
-        WHERE rk = n OR rk % (CASE WHEN n / {PARETO_POINTS} < 1 THEN 1 ELSE n / {PARETO_POINTS} END) = 0
+        WHERE rk = n OR rk %% (CASE WHEN n / {PARETO_POINTS} < 1 THEN 1 ELSE n / {PARETO_POINTS} END) = 0
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -448,7 +448,8 @@ def coverage(scope: Scope, *, by: str = "team", days: int | None = None, today: 
         .order_by()
         .annotate(n=Count("id"), covered=Count("id", filter=Q(recent=True, owner__is_active=True)))
     )
-    names = dict(OrgUnit.objects.values_list("id", "name"))
+    rows = list(rows)
+    names = {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=[r[f"{by}_id"] for r in rows])}
     out = [
         Territory(r[f"{by}_id"], names.get(r[f"{by}_id"], _("(none)")), r["n"], r["covered"], dv.coverage_rate(r["n"], r["covered"]))
         for r in rows
