@@ -93,9 +93,10 @@ class BuyingPowerHistory(models.Model):
 
 class RadCell(models.Model):
     """An account's RAD cell in a year (computed; recomputed by kadence.keyaccounts.value.services.rad_compute).
-    owner and team are the account's when computed: the scope of a read is one table."""
+    owner and team are the account's when computed: the scope of a read is one table. No database foreign keys
+    (a recompute writes 50,000 rows at once and deletes follow the account through Django's cascade)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     year = models.PositiveSmallIntegerField()
     cell = models.CharField(max_length=2)
     sow = models.DecimalField(max_digits=16, decimal_places=6)
@@ -124,7 +125,7 @@ class AbcClass(models.Model):
         PROFIT = "profit", _("Profit")
         VOLUME = "volume", _("Volume (won deals)")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     year = models.PositiveSmallIntegerField()
     basis = models.CharField(max_length=8, choices=Basis.choices)
     value = models.DecimalField(max_digits=18, decimal_places=2)

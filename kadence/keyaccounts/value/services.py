@@ -282,8 +282,25 @@ def _revenue_sql(year: int) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
+REVENUE_TABLE = "kam_value_revenue"
+
+
+def _revenue_table(year: int) -> None:
+    """Our revenue per account for the year (kadence.keyaccounts.revenue, the one definition) into a temporary
+    table, aggregated once for the four inserts of a compute."""
     revenue, params = _revenue_sql(year)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {REVENUE_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {REVENUE_TABLE} AS {revenue}", params)
+
+
+def _drop_revenue_table() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {REVENUE_TABLE}")
+
+
+def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
+    revenue, params = REVENUE_TABLE, []
     high, low = _lit(p.sow_high_pct / 100), _lit(p.sow_low_pct / 100)
     sql = f"""
         INSERT INTO {RadCell._meta.db_table}
@@ -298,7 +315,7 @@ def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
                    COALESCE(r.total, 0) AS rev
             FROM {Account._meta.db_table} a
             LEFT JOIN {BuyingPower._meta.db_table} b ON b.account_id = a.id AND b.year = {int(year)}
-            LEFT JOIN ({revenue}) r ON r.account_id = a.id
+            LEFT JOIN {revenue} r ON r.account_id = a.id
         ) x
         WHERE x.bp > 0
     """
@@ -309,7 +326,7 @@ def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
 
 
 def _abc_insert(year: int, basis: str, p: KamValuePolicy, now: Any) -> int:
-    revenue, params = _revenue_sql(year)
+    revenue, params = REVENUE_TABLE, []
     value = {
         "revenue": "COALESCE(r.total, 0)",
         "volume": "COALESCE(r.deals, 0)",
@@ -333,7 +350,7 @@ def _abc_insert(year: int, basis: str, p: KamValuePolicy, now: Any) -> int:
             FROM (
                 SELECT a.id, a.owner_id, a.team_id, ROUND({value}, 2) AS value
                 FROM {Account._meta.db_table} a
-                LEFT JOIN ({revenue}) r ON r.account_id = a.id
+                LEFT JOIN {revenue} r ON r.account_id = a.id
                 LEFT JOIN {KamMarginRate._meta.db_table} m ON m.industry_id = a.industry_id
             ) v
         ) w
@@ -355,6 +372,10 @@ def value_compute(actor: User | None, *, year: int, rad: bool = True, abc: bool 
     policy()
     p = KamValuePolicy.objects.select_for_update().get(pk=1)
     now = timezone.now()
-    cells = _rad_insert(year, p, now) if rad else 0
-    rows = sum(_abc_insert(year, basis, p, now) for basis in AbcClass.Basis.values) if abc else 0
+    _revenue_table(year)
+    try:
+        cells = _rad_insert(year, p, now) if rad else 0
+        rows = sum(_abc_insert(year, basis, p, now) for basis in AbcClass.Basis.values) if abc else 0
+    finally:
+        _drop_revenue_table()
     return ComputeResult(year, cells, rows)
