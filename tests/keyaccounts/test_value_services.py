@@ -170,3 +170,16 @@ def test_coverage_per_territory(org):
     assert rows[org.n1.pk].rate == D(1) / D(3)
     by_region = {t.unit_id: t for t in selectors.coverage(kam_value_scope(org.ada), by="region")}
     assert by_region[org.north.pk].accounts == 3
+
+
+def test_recomputing_last_year_keeps_this_years_movements_right(org):
+    w = build(org)
+    services.buying_power_set(org.ada, w.g.pk, year=2025, amount="150000")  # 2025: SOW 67 %, BP < 500K → R3
+    services.value_compute(org.ada, year=2025)
+    assert RadCell.objects.get(year=YEAR, account=w.g).previous_cell == "R3"
+    company = selectors.abc(kam_value_scope(org.ada), YEAR, "revenue")
+    narrowed = selectors.abc(kam_value_scope(org.ada, unit_id=org.company.pk), YEAR, "revenue")
+    assert [(c.klass, c.accounts, c.value) for c in company.classes] == [
+        (c.klass, c.accounts, c.value) for c in narrowed.classes
+    ]
+    assert company.pareto == narrowed.pareto

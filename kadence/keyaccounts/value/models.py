@@ -99,6 +99,7 @@ class RadCell(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     year = models.PositiveSmallIntegerField()
     cell = models.CharField(max_length=2)
+    previous_cell = models.CharField(max_length=2, blank=True, default="")  # the year before's ("" none)
     sow = models.DecimalField(max_digits=16, decimal_places=6)
     bp = models.DecimalField(max_digits=16, decimal_places=2)
     revenue = models.DecimalField(max_digits=18, decimal_places=2)

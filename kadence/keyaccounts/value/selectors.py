@@ -252,18 +252,10 @@ class Move:
 
 
 def transitions(scope: Scope, year: int) -> list[Move]:
-    """How the scope's accounts moved between cells from year − 1 to `year` (stayed ones included)."""
-    previous = RadCell.objects.filter(year=year - 1, account_id=OuterRef("account_id")).values("cell")[:1]
-    from django.db.models import Subquery
-
-    rows = (
-        _rad(scope, year)
-        .annotate(before=Subquery(previous))
-        .values("before", "cell")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    moves = [Move(r["before"] or "", r["cell"], r["n"]) for r in rows]
+    """How the scope's accounts moved between cells from year − 1 to `year` (stayed ones included): one
+    GROUP BY on the stored (previous cell, cell)."""
+    rows = _rad(scope, year).values("previous_cell", "cell").order_by().annotate(n=Count("id"))
+    moves = [Move(r["previous_cell"] or "", r["cell"], r["n"]) for r in rows]
     order = {c: i for i, c in enumerate(("", *dv.RAD_CELLS))}
     return sorted(moves, key=lambda m: (order.get(m.before, 99), order.get(m.after, 99)))
 
@@ -282,15 +274,16 @@ def focus(scope: Scope, year: int, p: KamValuePolicy | None = None) -> list[Focu
     p = p or policy()
     rows = (
         _rad(scope, year)
-        .filter(owner__role=User.Role.REP)
         .values("owner_id")
         .order_by()
         .annotate(r=Count("id", filter=Q(cell__startswith="R")), d=Count("id", filter=Q(cell__startswith="D")))
     )
     counts = {r["owner_id"]: (r["r"], r["d"]) for r in rows}
-    owners = {u.pk: u for u in User.objects.filter(pk__in=list(counts))}
+    owners = {u.pk: u for u in User.objects.filter(pk__in=list(counts), role=User.Role.REP)}
     out = []
     for owner_id, (r, d) in counts.items():
+        if owner_id not in owners:
+            continue
         check = dv.focus_check(r, d, p.focus_low, p.focus_high)
         out.append(FocusRow(owners[owner_id], r, d, check.flags))
     return sorted(out, key=lambda row: (not row.flags, row.owner.label))
@@ -343,9 +336,43 @@ class Abc:
     accounts: int
 
 
+def whole_company(scope: Scope) -> bool:
+    """The admin's default scope: the stored company-wide classes answer as they are."""
+    return scope.owner is None and scope.unit is None and scope.unit_ids is None
+
+
+def _abc_company(year: int, basis: str) -> Abc:
+    """The company's classes and Pareto curve straight from the stored rows (rank and cumulative share)."""
+    from django.db.models.functions import Mod
+
+    stored = AbcClass.objects.filter(year=year, basis=basis)
+    rows = {r["klass"]: r for r in stored.values("klass").order_by().annotate(n=Count("id"), v=Sum("value"))}
+    n = sum(r["n"] for r in rows.values())
+    step = max(1, n // PARETO_POINTS)
+    points = (
+        stored.annotate(m=Mod("rank", step)).filter(Q(m=0) | Q(rank=n)).order_by("rank").values_list("rank", "cum_share")
+        if n
+        else []
+    )
+    total = sum((r["v"] or Decimal(0) for r in rows.values()), Decimal(0))
+    figures = [
+        AbcFigures(
+            k,
+            rows[k]["n"] if k in rows else 0,
+            (rows[k]["v"] or Decimal(0)) if k in rows else Decimal(0),
+            ((rows[k]["v"] or Decimal(0)) / total if k in rows else Decimal(0)) if total else None,
+        )
+        for k in dv.ABC_CLASSES
+    ]
+    pareto = [(int(rank), float(share) * 100) for rank, share in points] if total else []
+    return Abc(year, basis, figures, pareto, total, n)
+
+
 def abc(scope: Scope, year: int, basis: str, p: KamValuePolicy | None = None) -> Abc:
-    """The scope's ABC classes (reclassified within the scope from the stored values) and the Pareto curve,
-    in one statement."""
+    """The scope's ABC classes and the Pareto curve, in one statement: the company's as stored; a narrower
+    scope's reclassified within the scope from the stored values (a team's A accounts are the team's top 80 %)."""
+    if whole_company(scope):
+        return _abc_company(year, check_basis(basis))
     p = p or policy()
     window, params = _abc_window(scope, year, check_basis(basis), p)
     sql = f"""
@@ -389,6 +416,17 @@ def abc_accounts(
     p: KamValuePolicy | None = None,
 ) -> Page:
     """The scope's accounts with their class within the scope, by rank (one class, or all), paginated."""
+    basis = check_basis(basis)
+    if whole_company(scope):
+        stored = AbcClass.objects.filter(year=year, basis=basis).order_by("rank")
+        if klass:
+            stored = stored.filter(klass=check_class(klass))
+        found = paginate(stored.select_related("account", "owner"), page, page_size)
+        found.items = [
+            AbcAccountRow(r.account_id, r.account.name, r.owner.label, r.value, r.rank, r.cum_share, r.klass)
+            for r in found.items
+        ]
+        return found
     p = p or policy()
     number, size = page_numbers(page, page_size)
     window, params = _abc_window(scope, year, check_basis(basis), p)

@@ -304,25 +304,36 @@ def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
     high, low = _lit(p.sow_high_pct / 100), _lit(p.sow_low_pct / 100)
     sql = f"""
         INSERT INTO {RadCell._meta.db_table}
-            (account_id, year, cell, sow, bp, revenue, remaining, owner_id, team_id, computed_at)
+            (account_id, year, cell, previous_cell, sow, bp, revenue, remaining, owner_id, team_id, computed_at)
         SELECT x.id, {int(year)},
             (CASE WHEN x.rev > {high} * x.bp THEN 'R' WHEN x.rev >= {low} * x.bp THEN 'D' ELSE 'A' END) ||
             (CASE WHEN x.bp > {_lit(p.bp_high)} THEN '1' WHEN x.bp >= {_lit(p.bp_low)} THEN '2' ELSE '3' END),
+            COALESCE(x.previous, ''),
             ROUND(CASE WHEN x.rev * 1.0 / x.bp > 9999999999 THEN 9999999999 ELSE x.rev * 1.0 / x.bp END, 6),
             x.bp, x.rev, CASE WHEN x.bp > x.rev THEN x.bp - x.rev ELSE 0 END, x.owner_id, x.team_id, %s
         FROM (
             SELECT a.id, a.owner_id, a.team_id, COALESCE(b.amount, a.buying_power) AS bp,
-                   COALESCE(r.total, 0) AS rev
+                   COALESCE(r.total, 0) AS rev, prev.cell AS previous
             FROM {Account._meta.db_table} a
             LEFT JOIN {BuyingPower._meta.db_table} b ON b.account_id = a.id AND b.year = {int(year)}
+            LEFT JOIN {RadCell._meta.db_table} prev ON prev.account_id = a.id AND prev.year = {int(year) - 1}
             LEFT JOIN {revenue} r ON r.account_id = a.id
         ) x
         WHERE x.bp > 0
     """
+    table = RadCell._meta.db_table
+    # the year after keeps its movements right: its previous cell is this year's new one
+    follow = f"""
+        UPDATE {table} SET previous_cell = COALESCE(
+            (SELECT c.cell FROM {table} c WHERE c.year = {int(year)} AND c.account_id = {table}.account_id), '')
+        WHERE year = {int(year) + 1}
+    """
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {RadCell._meta.db_table} WHERE year = %s", [year])
+        cursor.execute(f"DELETE FROM {table} WHERE year = %s", [year])
         cursor.execute(sql, [now, *params])
-        return cursor.rowcount
+        count = cursor.rowcount
+        cursor.execute(follow)
+        return count
 
 
 def _abc_insert(year: int, basis: str, p: KamValuePolicy, now: Any) -> int:
