@@ -84,7 +84,10 @@ def main() -> None:
     manager = lead_with_most_accounts(User.Role.MANAGER)
     director = lead_with_most_accounts(User.Role.DIRECTOR)
     stored = dict(
-        selectors.RadCell.objects.filter(year=YEAR).values("year").annotate(n=Count("id")).values_list("year", "n")
+        selectors.RadCell.objects.filter(year=YEAR)
+        .values("year")
+        .annotate(n=Count("id"))
+        .values_list("year", "n")
     )
     print(
         f"accounts {Account.objects.count()}, RAD cells {stored.get(YEAR, 0)} for {YEAR}, "
@@ -93,16 +96,34 @@ def main() -> None:
     if COMPUTE:
         try:
             with transaction.atomic():
-                timed(f"compute {YEAR}: RAD cells + ABC ×3 (set-based)", lambda: services.value_compute(None, year=YEAR), 1)
-                timed(f"compute {YEAR}: RAD cells only", lambda: services.value_compute(None, year=YEAR, abc=False), 1)
+                timed(
+                    f"compute {YEAR}: RAD cells + ABC ×3 (set-based)",
+                    lambda: services.value_compute(None, year=YEAR),
+                    1,
+                )
+                timed(
+                    f"compute {YEAR}: RAD cells only",
+                    lambda: services.value_compute(None, year=YEAR, abc=False),
+                    1,
+                )
                 raise Rollback
         except Rollback:
             pass
     client = Client()
     for user in (admin, director, manager):
+        persona(client, user)
+    print(f"\nload after {os.getloadavg()[0]:.2f}")
+
+
+def persona(client: Client, user: User) -> None:
+    if True:
         units = scope_unit_ids(user)
         scope = kam_value_scope(user)
-        n = Account.objects.filter(team_id__in=sorted(units)).count() if units is not None else Account.objects.count()
+        n = (
+            Account.objects.filter(team_id__in=sorted(units)).count()
+            if units is not None
+            else Account.objects.count()
+        )
         print(f"\n== {user.role} {user.username}: {n} accounts in scope")
         team_filter = "" if units is None else "AND team_id = ANY(%s)"
         team_params = [] if units is None else [sorted(units)]
@@ -113,7 +134,9 @@ def main() -> None:
             f"WHERE year = %s {team_filter} GROUP BY cell",
             [YEAR, *team_params],
         )
-        timed("selector: drill into R1 (page 1 of 25)", lambda: selectors.cell_accounts(scope, YEAR, "R1").items)
+        timed(
+            "selector: drill into R1 (page 1 of 25)", lambda: selectors.cell_accounts(scope, YEAR, "R1").items
+        )
         timed("selector: movements since last year", lambda: selectors.transitions(scope, YEAR))
         sql_floor(
             "self-join on (year, account)",
@@ -130,7 +153,10 @@ def main() -> None:
             f"{team_filter} GROUP BY klass",
             [YEAR, *team_params],
         )
-        timed("selector: ABC accounts (page 1 of 25)", lambda: selectors.abc_accounts(scope, YEAR, "revenue").items)
+        timed(
+            "selector: ABC accounts (page 1 of 25)",
+            lambda: selectors.abc_accounts(scope, YEAR, "revenue").items,
+        )
         _row, token = ApiToken.issue(user, "bench-keyaccounts")
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         try:
@@ -143,15 +169,18 @@ def main() -> None:
                 f"/api/keyaccounts/value/abc?year={YEAR}&basis=profit",
                 f"/api/keyaccounts/value/abc/accounts?year={YEAR}&basis=revenue&klass=A",
             ):
-                def get(path=path):
+
+                def get(path=path, headers=headers):
                     response = client.get(path, **headers)
                     assert response.status_code == 200, (path, response.status_code, response.content[:300])
                     return response
 
-                timed(f"API {path.split('?')[0].removeprefix('/api/keyaccounts/value')} ?{path.split('?')[1][:30]}", get)
+                timed(
+                    f"API {path.split('?')[0].removeprefix('/api/keyaccounts/value')} ?{path.split('?')[1][:30]}",
+                    get,
+                )
         finally:
             ApiToken.objects.filter(user=user, name="bench-keyaccounts").delete()
-    print(f"\nload after {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,11 @@ def test_the_abc_and_territory_pages(client, world, django_assert_max_num_querie
     assert f'data-account="{world.c.pk}"' not in html  # tom's
     assert client.get(url, {"basis": "margin"}).status_code == 422
     assert client.get(url, {"klass": "D"}).status_code == 422
-    rows = list(load_workbook(io.BytesIO(client.get(url, {"year": YEAR, "format": "xlsx"}).content)).worksheets[1].iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(client.get(url, {"year": YEAR, "format": "xlsx"}).content))
+        .worksheets[1]
+        .iter_rows(values_only=True)
+    )
     assert rows[1][1] == world.g.name and rows[1][5] == "A"
     client.force_login(world.ada)
     t = client.get(reverse("keyaccounts_territories"), {"by": "region"})
@@ -137,31 +141,92 @@ def test_the_api_writes(client, world, token_for):
     assert client.put(url, json.dumps(body), content_type="application/json", **rita).status_code == 422
     stale = client.put(url, json.dumps({**body, "version": 5}), content_type="application/json", **rita)
     assert stale.status_code == 409
-    ok = client.put(url, json.dumps({**body, "amount": "950000", "version": 1}), content_type="application/json", **rita)
+    ok = client.put(
+        url, json.dumps({**body, "amount": "950000", "version": 1}), content_type="application/json", **rita
+    )
     assert ok.status_code == 200 and ok.json()["version"] == 2
     listed = client.get(f"{API}/accounts/{world.b.pk}/buying-power", **rita).json()
-    assert [h["new_amount"] for h in listed["history"]][:2] in (["950000.00", "900000.00"], ["950000", "900000"])
+    assert [h["new_amount"] for h in listed["history"]][:2] in (
+        ["950000.00", "900000.00"],
+        ["950000", "900000"],
+    )
     bad = client.put(url, json.dumps({"amount": "-1"}), content_type="application/json", **rita)
     assert bad.status_code == 422
-    assert client.put(f"{API}/accounts/{world.b.pk}/buying-power/1700", json.dumps(body), content_type="application/json", **rita).status_code == 422
+    assert (
+        client.put(
+            f"{API}/accounts/{world.b.pk}/buying-power/1700",
+            json.dumps(body),
+            content_type="application/json",
+            **rita,
+        ).status_code
+        == 422
+    )
     bulk = {"rows": [{"account_id": world.c.pk, "year": YEAR, "amount": "350000"}]}
-    assert client.post(f"{API}/buying-power/bulk", json.dumps(bulk), content_type="application/json", **mona).json() == {
-        "created": 1, "updated": 0, "unchanged": 0,
+    assert client.post(
+        f"{API}/buying-power/bulk", json.dumps(bulk), content_type="application/json", **mona
+    ).json() == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
     }
-    assert client.post(f"{API}/buying-power/bulk", json.dumps({"rows": []}), content_type="application/json", **mona).status_code == 422
-    assert client.post(f"{API}/buying-power/bulk", json.dumps(bulk), content_type="application/json", **token_for(world.sara)).status_code == 422
+    assert (
+        client.post(
+            f"{API}/buying-power/bulk", json.dumps({"rows": []}), content_type="application/json", **mona
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"{API}/buying-power/bulk",
+            json.dumps(bulk),
+            content_type="application/json",
+            **token_for(world.sara),
+        ).status_code
+        == 422
+    )
     policy = client.get(f"{API}/policy", **rita).json()
     patch = {"version": policy["version"], "sow_high_pct": "40"}
-    assert client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **rita).status_code == 403
-    assert client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **ada).status_code == 200
-    assert client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **ada).status_code == 409
+    assert (
+        client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **rita).status_code
+        == 403
+    )
+    assert (
+        client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **ada).status_code
+        == 200
+    )
+    assert (
+        client.patch(f"{API}/policy", json.dumps(patch), content_type="application/json", **ada).status_code
+        == 409
+    )
     wrong = {"version": policy["version"] + 1, "sow_low_pct": "90"}
-    assert client.patch(f"{API}/policy", json.dumps(wrong), content_type="application/json", **ada).status_code == 422
-    margin = client.put(f"{API}/margins/{world.industry.pk}", json.dumps({"margin_pct": "45"}), content_type="application/json", **ada)
-    assert margin.json() == {"industry_id": world.industry.pk, "margin_pct": "45.00"} or margin.json()["margin_pct"] in ("45", "45.00")
-    assert client.put(f"{API}/margins/999999", json.dumps({"margin_pct": "45"}), content_type="application/json", **ada).status_code == 404
-    assert client.post(f"{API}/compute", json.dumps({"year": YEAR}), content_type="application/json", **mona).status_code == 403
-    done = client.post(f"{API}/compute", json.dumps({"year": YEAR}), content_type="application/json", **ada).json()
+    assert (
+        client.patch(f"{API}/policy", json.dumps(wrong), content_type="application/json", **ada).status_code
+        == 422
+    )
+    margin = client.put(
+        f"{API}/margins/{world.industry.pk}",
+        json.dumps({"margin_pct": "45"}),
+        content_type="application/json",
+        **ada,
+    )
+    assert margin.json() == {"industry_id": world.industry.pk, "margin_pct": "45.00"} or margin.json()[
+        "margin_pct"
+    ] in ("45", "45.00")
+    assert (
+        client.put(
+            f"{API}/margins/999999", json.dumps({"margin_pct": "45"}), content_type="application/json", **ada
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"{API}/compute", json.dumps({"year": YEAR}), content_type="application/json", **mona
+        ).status_code
+        == 403
+    )
+    done = client.post(
+        f"{API}/compute", json.dumps({"year": YEAR}), content_type="application/json", **ada
+    ).json()
     assert done == {"year": YEAR, "rad_cells": 3, "abc_rows": 12}
 
 

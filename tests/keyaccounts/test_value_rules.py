@@ -46,8 +46,24 @@ def test_thresholds_are_configuration():
 def test_abc_classes_for_a_revenue_list():
     values = {1: D(500), 2: D(300), 3: D(100), 4: D(50), 5: D(30), 6: D(20), 7: D(0)}
     rows = dv.abc_classes(values)
-    assert [(r.key, r.klass) for r in rows] == [(1, "A"), (2, "A"), (3, "B"), (4, "B"), (5, "C"), (6, "C"), (7, "C")]
-    assert [r.cumulative_share for r in rows] == [D("0.5"), D("0.8"), D("0.9"), D("0.95"), D("0.98"), D(1), D(1)]
+    assert [(r.key, r.klass) for r in rows] == [
+        (1, "A"),
+        (2, "A"),
+        (3, "B"),
+        (4, "B"),
+        (5, "C"),
+        (6, "C"),
+        (7, "C"),
+    ]
+    assert [r.cumulative_share for r in rows] == [
+        D("0.5"),
+        D("0.8"),
+        D("0.9"),
+        D("0.95"),
+        D("0.98"),
+        D(1),
+        D(1),
+    ]
     assert [r.rank for r in rows] == [1, 2, 3, 4, 5, 6, 7]
 
 

@@ -26,7 +26,9 @@ def test_the_compute_places_each_account_as_the_rules_do(org):
     cells = dict(RadCell.objects.filter(year=YEAR).values_list("account_id", "cell"))
     assert cells == {w.g.pk: "R1", w.b.pk: "D2", w.c.pk: "A3"}
     assert dict(RadCell.objects.filter(year=2025).values_list("account_id", "cell")) == {
-        w.g.pk: "A1", w.b.pk: "A2", w.c.pk: "A3",
+        w.g.pk: "A1",
+        w.b.pk: "A2",
+        w.c.pk: "A3",
     }
     g = RadCell.objects.get(year=YEAR, account=w.g)
     assert (g.bp, g.revenue, g.remaining, g.sow) == (D(2000000), D(1200000), D(800000), D("0.6"))
@@ -56,8 +58,10 @@ def test_abc_stored_classes_match_the_pure_rule(org):
 
 def test_scopes_follow_the_report_rule(org):
     build(org)
+
     def total(user, **kw):
         return selectors.matrix(kam_value_scope(user, **kw), YEAR).total
+
     assert total(org.ada) == 3 and total(org.mona) == 3 and total(org.dora) == 3
     assert total(org.rita) == 2 and total(org.tom) == 1 and total(org.sam) == 0
     assert total(org.ada, owner_id=org.tom.pk) == 1
@@ -96,7 +100,12 @@ def test_account_value_and_group(org):
     w = build(org)
     v = selectors.account_value(org.rita, w.g.pk, YEAR)
     assert (v.bp, v.bp_source, v.revenue, v.sow, v.remaining, v.cell) == (
-        D(2000000), "entry", D(1200000), D("0.6"), D(800000), "R1",
+        D(2000000),
+        "entry",
+        D(1200000),
+        D("0.6"),
+        D(800000),
+        "R1",
     )
     assert (v.group.units, v.group.covered) == (3, 2)
     assert v.group.soa == D(2) / D(3)
@@ -115,7 +124,11 @@ def test_bp_history_versions_and_permissions(org):
     services.buying_power_set(org.rita, w.g.pk, year=YEAR, amount="3000000", version=row.version)
     with pytest.raises(Conflict):
         services.buying_power_set(org.rita, w.g.pk, year=YEAR, amount="4000000", version=row.version)
-    history = list(BuyingPowerHistory.objects.filter(account=w.g).order_by("at", "id").values_list("old_amount", "new_amount"))
+    history = list(
+        BuyingPowerHistory.objects.filter(account=w.g)
+        .order_by("at", "id")
+        .values_list("old_amount", "new_amount")
+    )
     assert history == [(None, D(2000000)), (D(2000000), D(3000000))]
     assert AuditEntry.objects.filter(entity="keyaccounts.buyingpower", field="amount").count() == 2
     with pytest.raises(NotFound):
@@ -136,7 +149,9 @@ def test_bulk_bp_is_all_or_nothing(org):
         {"account_id": w.b.pk, "year": YEAR, "amount": "800000"},
     ]
     with pytest.raises(ValidationFailed) as refused:
-        services.buying_power_bulk(org.rita, [*rows, {"account_id": org.sara_account.pk, "year": YEAR, "amount": "1"}])
+        services.buying_power_bulk(
+            org.rita, [*rows, {"account_id": org.sara_account.pk, "year": YEAR, "amount": "1"}]
+        )
     assert "rows.3" in refused.value.errors
     assert BuyingPower.objects.count() == 1
     result = services.buying_power_bulk(org.mona, rows)
@@ -164,7 +179,9 @@ def test_coverage_per_territory(org):
     from kadence.activities.models import Activity
 
     w = build(org, compute=False)
-    Activity.objects.create(account=w.g, owner=org.rita, team=org.n1, subject="visit", kind=Activity.Kind.choices[0][0])
+    Activity.objects.create(
+        account=w.g, owner=org.rita, team=org.n1, subject="visit", kind=Activity.Kind.choices[0][0]
+    )
     rows = {t.unit_id: t for t in selectors.coverage(kam_value_scope(org.ada))}
     assert (rows[org.n1.pk].accounts, rows[org.n1.pk].covered) == (3, 1) and rows[org.s1.pk].accounts == 1
     assert rows[org.n1.pk].rate == D(1) / D(3)

@@ -41,8 +41,21 @@ def won(org, account, owner, amount, closed_on):
 
 def build(org, *, compute: bool = True):
     org.g = org.account
-    org.b = account_create(org.rita, name="江苏电力南京分公司", industry_id=org.industry.pk, region_id=org.north.pk, buying_power="800000")
-    org.c = account_create(org.mona, name="南京供电所", industry_id=org.industry.pk, region_id=org.north.pk, buying_power="300000", owner_id=org.tom.pk)
+    org.b = account_create(
+        org.rita,
+        name="江苏电力南京分公司",
+        industry_id=org.industry.pk,
+        region_id=org.north.pk,
+        buying_power="800000",
+    )
+    org.c = account_create(
+        org.mona,
+        name="南京供电所",
+        industry_id=org.industry.pk,
+        region_id=org.north.pk,
+        buying_power="300000",
+        owner_id=org.tom.pk,
+    )
     Account.objects.filter(pk=org.b.pk).update(parent=org.g)
     Account.objects.filter(pk=org.c.pk).update(parent=org.b)
     services.buying_power_set(org.rita, org.g.pk, year=YEAR, amount="2000000", note="annual report")

@@ -110,7 +110,9 @@ class AbcRow:
     klass: str
 
 
-def abc_classes(values: Mapping[int, Decimal] | Iterable[tuple[int, Decimal]], t: AbcThresholds = AbcThresholds()) -> list[AbcRow]:
+def abc_classes(
+    values: Mapping[int, Decimal] | Iterable[tuple[int, Decimal]], t: AbcThresholds = AbcThresholds()
+) -> list[AbcRow]:
     """ABC classes of `values` ({key: value}), largest first (ties by key). A row is A while the cumulative
     share before it is below `t.a`, B while below `t.b`, else C; a value of 0 (or less) is always C."""
     items = list(values.items()) if isinstance(values, Mapping) else list(values)

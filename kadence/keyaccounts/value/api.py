@@ -332,7 +332,9 @@ def account_value(request: ApiRequest, account_id: IdPath, query: Query[KamYearQ
     }
 
 
-@router.get(f"{PREFIX}/accounts/{{account_id}}/buying-power", response={200: KamBuyingPowersOut, codes_4xx: ErrorOut})
+@router.get(
+    f"{PREFIX}/accounts/{{account_id}}/buying-power", response={200: KamBuyingPowersOut, codes_4xx: ErrorOut}
+)
 def buying_power_list(request: ApiRequest, account_id: IdPath) -> dict[str, Any]:
     """The account's BP per year (newest first), the history of changes and the fallback (Account.buying_power)."""
     rows = selectors.buying_powers(request.auth, account_id)
@@ -349,11 +351,18 @@ def buying_power_list(request: ApiRequest, account_id: IdPath) -> dict[str, Any]
     f"{PREFIX}/accounts/{{account_id}}/buying-power/{{year}}",
     response={200: KamBuyingPowerOut, codes_4xx: ErrorOut},
 )
-def buying_power_put(request: ApiRequest, account_id: IdPath, year: int, payload: KamBuyingPowerIn) -> BuyingPower:
+def buying_power_put(
+    request: ApiRequest, account_id: IdPath, year: int, payload: KamBuyingPowerIn
+) -> BuyingPower:
     """Enter or change the account's BP for `year` (`version` as read when the year has one; 409 when stale)."""
     return services.buying_power_set(
-        request.auth, account_id, year=year, amount=payload.amount, source=payload.source,
-        note=payload.note, version=payload.version,
+        request.auth,
+        account_id,
+        year=year,
+        amount=payload.amount,
+        source=payload.source,
+        note=payload.note,
+        version=payload.version,
     )
 
 
@@ -368,18 +377,31 @@ def buying_power_bulk(request: ApiRequest, payload: KamBulkIn) -> dict[str, Any]
 def rad(request: ApiRequest, query: Query[KamScopeQuery]) -> dict[str, Any]:
     """The RAD matrix of the scope for the year: accounts, BP, revenue and remaining per cell."""
     m = selectors.matrix(_scope(request, query), _year(query.year))
-    return {"year": m.year, "total": m.total, "computed_at": m.computed_at, "cells": [c.__dict__ for c in m.cells.values()]}
+    return {
+        "year": m.year,
+        "total": m.total,
+        "computed_at": m.computed_at,
+        "cells": [c.__dict__ for c in m.cells.values()],
+    }
 
 
 @router.get(f"{PREFIX}/rad/accounts", response={200: KamRadAccountsOut, codes_4xx: ErrorOut})
 def rad_accounts(request: ApiRequest, query: Query[KamCellQuery]) -> dict[str, Any]:
     """The scope's accounts in a cell, largest BP first."""
-    page = selectors.cell_accounts(_scope(request, query), _year(query.year), query.cell, query.page, query.page_size)
+    page = selectors.cell_accounts(
+        _scope(request, query), _year(query.year), query.cell, query.page, query.page_size
+    )
     out = page_out(page)
     out["items"] = [
         {
-            "account_id": r.account_id, "name": r.account.name, "owner_id": r.owner_id, "cell": r.cell,
-            "bp": r.bp, "revenue": r.revenue, "sow": r.sow, "remaining": r.remaining,
+            "account_id": r.account_id,
+            "name": r.account.name,
+            "owner_id": r.owner_id,
+            "cell": r.cell,
+            "bp": r.bp,
+            "revenue": r.revenue,
+            "sow": r.sow,
+            "remaining": r.remaining,
         }
         for r in page.items
     ]
@@ -400,9 +422,17 @@ def rad_focus(request: ApiRequest, query: Query[KamScopeQuery]) -> dict[str, Any
     p = selectors.policy()
     rows = selectors.focus(_scope(request, query), year, p)
     return {
-        "year": year, "low": p.focus_low, "high": p.focus_high,
+        "year": year,
+        "low": p.focus_low,
+        "high": p.focus_high,
         "items": [
-            {"owner_id": r.owner.pk, "owner": r.owner.label, "r_count": r.r_count, "d_count": r.d_count, "flags": list(r.flags)}
+            {
+                "owner_id": r.owner.pk,
+                "owner": r.owner.label,
+                "r_count": r.r_count,
+                "d_count": r.d_count,
+                "flags": list(r.flags),
+            }
             for r in rows
         ],
     }
@@ -413,8 +443,12 @@ def abc(request: ApiRequest, query: Query[KamAbcQuery]) -> dict[str, Any]:
     """ABC classes of the scope (classified within the scope) by revenue, profit or volume, and the Pareto curve."""
     a = selectors.abc(_scope(request, query), _year(query.year), query.basis)
     return {
-        "year": a.year, "basis": a.basis, "accounts": a.accounts, "total": a.total,
-        "classes": [c.__dict__ for c in a.classes], "pareto": a.pareto,
+        "year": a.year,
+        "basis": a.basis,
+        "accounts": a.accounts,
+        "total": a.total,
+        "classes": [c.__dict__ for c in a.classes],
+        "pareto": a.pareto,
     }
 
 

@@ -21,23 +21,58 @@ PCT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 class KamValuePolicy(models.Model):
     """The thresholds and settings of the value part, one row (pk 1) an admin edits; defaults are the seeds'."""
 
-    sow_high_pct = models.DecimalField(_("SOW above which an account is R (%)"), max_digits=6, decimal_places=2, default=Decimal(50), validators=PCT)
-    sow_low_pct = models.DecimalField(_("SOW below which an account is A (%)"), max_digits=6, decimal_places=2, default=Decimal(10), validators=PCT)
-    bp_high = models.DecimalField(_("BP above which an account is 1"), max_digits=16, decimal_places=2, default=Decimal(1_000_000))
-    bp_low = models.DecimalField(_("BP below which an account is 3"), max_digits=16, decimal_places=2, default=Decimal(500_000))
-    abc_a_pct = models.DecimalField(_("cumulative share closing class A (%)"), max_digits=6, decimal_places=2, default=Decimal(80), validators=PCT)
-    abc_b_pct = models.DecimalField(_("cumulative share closing class B (%)"), max_digits=6, decimal_places=2, default=Decimal(95), validators=PCT)
-    default_margin_pct = models.DecimalField(_("default gross margin (%)"), max_digits=6, decimal_places=2, default=Decimal(30), validators=PCT)
+    sow_high_pct = models.DecimalField(
+        _("SOW above which an account is R (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=PCT,
+    )
+    sow_low_pct = models.DecimalField(
+        _("SOW below which an account is A (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(10),
+        validators=PCT,
+    )
+    bp_high = models.DecimalField(
+        _("BP above which an account is 1"), max_digits=16, decimal_places=2, default=Decimal(1_000_000)
+    )
+    bp_low = models.DecimalField(
+        _("BP below which an account is 3"), max_digits=16, decimal_places=2, default=Decimal(500_000)
+    )
+    abc_a_pct = models.DecimalField(
+        _("cumulative share closing class A (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(80),
+        validators=PCT,
+    )
+    abc_b_pct = models.DecimalField(
+        _("cumulative share closing class B (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(95),
+        validators=PCT,
+    )
+    default_margin_pct = models.DecimalField(
+        _("default gross margin (%)"), max_digits=6, decimal_places=2, default=Decimal(30), validators=PCT
+    )
     activity_days = models.PositiveIntegerField(_("recent activity window (days)"), default=90)
     focus_low = models.PositiveIntegerField(_("focus accounts per AE, at least"), default=10)
     focus_high = models.PositiveIntegerField(_("focus accounts per AE, at most"), default=15)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("key-account value policy")
         verbose_name_plural = _("key-account value policies")
+
+    def __str__(self) -> str:
+        return f"RAD {self.sow_high_pct}/{self.sow_low_pct} % · ABC {self.abc_a_pct}/{self.abc_b_pct} %"
 
 
 class KamMarginRate(models.Model):
@@ -49,6 +84,9 @@ class KamMarginRate(models.Model):
     class Meta:
         verbose_name = _("gross margin of an industry")
         verbose_name_plural = _("gross margins of industries")
+
+    def __str__(self) -> str:
+        return f"{self.industry_id}: {self.margin_pct} %"
 
 
 class BuyingPower(models.Model):
@@ -64,7 +102,9 @@ class BuyingPower(models.Model):
     amount = models.DecimalField(_("buying power"), max_digits=16, decimal_places=2)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -73,6 +113,9 @@ class BuyingPower(models.Model):
         verbose_name_plural = _("buying powers")
         constraints = [models.UniqueConstraint(fields=["account", "year"], name="kam_bp_account_year")]
         indexes = [models.Index(fields=["year", "account"], name="kam_bp_year_account", include=["amount"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year}: {self.amount}"
 
 
 class BuyingPowerHistory(models.Model):
@@ -84,11 +127,16 @@ class BuyingPowerHistory(models.Model):
     new_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     source = models.CharField(max_length=10, default="entered")
     note = models.CharField(max_length=500, blank=True, default="")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["account", "year", "-at"], name="kam_bph_account_year")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year}: {self.old_amount} → {self.new_amount}"
 
 
 class RadCell(models.Model):
@@ -104,7 +152,9 @@ class RadCell(models.Model):
     bp = models.DecimalField(max_digits=16, decimal_places=2)
     revenue = models.DecimalField(max_digits=18, decimal_places=2)
     remaining = models.DecimalField(max_digits=18, decimal_places=2)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     computed_at = models.DateTimeField(default=timezone.now)
 
@@ -112,9 +162,16 @@ class RadCell(models.Model):
         constraints = [models.UniqueConstraint(fields=["year", "account"], name="kam_rad_year_account")]
         indexes = [
             models.Index(fields=["year", "cell", "bp"], name="kam_rad_year_cell"),
-            models.Index(fields=["year", "team"], name="kam_rad_year_team", include=["cell", "owner", "bp", "revenue", "remaining"]),
+            models.Index(
+                fields=["year", "team"],
+                name="kam_rad_year_team",
+                include=["cell", "owner", "bp", "revenue", "remaining"],
+            ),
             models.Index(fields=["year", "owner"], name="kam_rad_year_owner", include=["cell"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year}: {self.cell}"
 
 
 class AbcClass(models.Model):
@@ -133,13 +190,22 @@ class AbcClass(models.Model):
     rank = models.PositiveIntegerField()
     cum_share = models.DecimalField(max_digits=9, decimal_places=6)
     klass = models.CharField(max_length=1)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["year", "basis", "account"], name="kam_abc_year_basis_account")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "basis", "account"], name="kam_abc_year_basis_account")
+        ]
         indexes = [
             models.Index(fields=["year", "basis", "rank"], name="kam_abc_rank", include=["value", "klass"]),
-            models.Index(fields=["year", "basis", "team"], name="kam_abc_team", include=["value", "owner", "klass"]),
+            models.Index(
+                fields=["year", "basis", "team"], name="kam_abc_team", include=["value", "owner", "klass"]
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year} {self.basis}: {self.klass}"

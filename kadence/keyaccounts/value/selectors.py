@@ -23,7 +23,13 @@ from kadence.core.pagination import Page, page_numbers, paginate
 from kadence.core.visibility import Scope, access_account, can_enter_buying_power
 from kadence.domain.kam import value as dv
 from kadence.keyaccounts.revenue import won_revenue
-from kadence.keyaccounts.value.models import AbcClass, BuyingPower, BuyingPowerHistory, KamValuePolicy, RadCell
+from kadence.keyaccounts.value.models import (
+    AbcClass,
+    BuyingPower,
+    BuyingPowerHistory,
+    KamValuePolicy,
+    RadCell,
+)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 PARETO_POINTS = 200
@@ -69,13 +75,18 @@ def check_days(days: Any) -> int:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= 3650:
-        raise ValidationFailed(_("Enter a number of days between 1 and 3650."), {"days": [_("Enter a number of days between 1 and 3650.")]})
+        raise ValidationFailed(
+            _("Enter a number of days between 1 and 3650."),
+            {"days": [_("Enter a number of days between 1 and 3650.")]},
+        )
     return value
 
 
 def check_basis(basis: Any) -> str:
     if basis not in AbcClass.Basis.values:
-        raise ValidationFailed(_("Choose revenue, profit or volume."), {"basis": [_("Choose revenue, profit or volume.")]})
+        raise ValidationFailed(
+            _("Choose revenue, profit or volume."), {"basis": [_("Choose revenue, profit or volume.")]}
+        )
     return str(basis)
 
 
@@ -96,7 +107,9 @@ def check_class(klass: Any) -> str:
 
 def bp_of(account: Account, year: int) -> tuple[Decimal | None, str]:
     """The account's BP for `year` and where it comes from ("entry" or "account"; the one fallback rule)."""
-    entry = BuyingPower.objects.filter(account_id=account.pk, year=year).values_list("amount", flat=True).first()
+    entry = (
+        BuyingPower.objects.filter(account_id=account.pk, year=year).values_list("amount", flat=True).first()
+    )
     bp = dv.bp_for_year(entry, account.buying_power or None)
     return bp, "entry" if entry is not None else ("account" if bp is not None else "")
 
@@ -107,7 +120,11 @@ def _tree_below(root_id: int) -> list[int]:
     level = [root_id]
     seen = {root_id}
     while level:
-        level = [i for i in Account.objects.filter(parent_id__in=level).values_list("id", flat=True) if i not in seen]
+        level = [
+            i
+            for i in Account.objects.filter(parent_id__in=level).values_list("id", flat=True)
+            if i not in seen
+        ]
         seen.update(level)
         nodes.extend(level)
     return nodes
@@ -140,7 +157,9 @@ def group_value(unit_ids: list[int], year: int) -> dv.GroupValue:
         .values_list("account_id", flat=True)
         .distinct()
     )
-    entries = dict(BuyingPower.objects.filter(account_id__in=unit_ids, year=year).values_list("account_id", "amount"))
+    entries = dict(
+        BuyingPower.objects.filter(account_id__in=unit_ids, year=year).values_list("account_id", "amount")
+    )
     fallback = dict(Account.objects.filter(pk__in=unit_ids).values_list("id", "buying_power"))
     bp = {u: dv.bp_for_year(entries.get(u), fallback.get(u) or None) for u in unit_ids}
     return dv.group_value(unit_ids, revenue, open_units, bp)
@@ -170,7 +189,9 @@ def account_value(user: User, account_id: int, year: int) -> AccountValue:
         stored_cell=stored,
         group=group_value(units, year) if len(units) > 1 else None,
         history=list(
-            BuyingPowerHistory.objects.filter(account_id=account.pk).select_related("changed_by").order_by("-at", "-id")[:10]
+            BuyingPowerHistory.objects.filter(account_id=account.pk)
+            .select_related("changed_by")
+            .order_by("-at", "-id")[:10]
         ),
         can_edit=can_enter_buying_power(user, account),
     )
@@ -216,7 +237,13 @@ def matrix(scope: Scope, year: int) -> Matrix:
         for r in _rad(scope, year)
         .values("cell")
         .order_by()
-        .annotate(n=Count("id"), bp=Sum("bp"), revenue=Sum("revenue"), remaining=Sum("remaining"), at=Max("computed_at"))
+        .annotate(
+            n=Count("id"),
+            bp=Sum("bp"),
+            revenue=Sum("revenue"),
+            remaining=Sum("remaining"),
+            at=Max("computed_at"),
+        )
     }
     zero = Decimal(0)
     cells = {
@@ -276,10 +303,17 @@ def focus(scope: Scope, year: int, p: KamValuePolicy | None = None) -> list[Focu
         _rad(scope, year)
         .values("owner_id")
         .order_by()
-        .annotate(r=Count("id", filter=Q(cell__startswith="R")), d=Count("id", filter=Q(cell__startswith="D")))
+        .annotate(
+            r=Count("id", filter=Q(cell__startswith="R")), d=Count("id", filter=Q(cell__startswith="D"))
+        )
     )
     counts = {r["owner_id"]: (r["r"], r["d"]) for r in rows}
-    owners = {u.pk: u for u in User.objects.filter(pk__in=list(counts), role=User.Role.REP)}
+    owners = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=list(counts), role=User.Role.REP).only(
+            "id", "username", "display_name", "first_name", "last_name", "role"
+        )
+    }
     out = []
     for owner_id, (r, d) in counts.items():
         if owner_id not in owners:
@@ -350,7 +384,10 @@ def _abc_company(year: int, basis: str) -> Abc:
     n = sum(r["n"] for r in rows.values())
     step = max(1, n // PARETO_POINTS)
     points = (
-        stored.annotate(m=Mod("rank", step)).filter(Q(m=0) | Q(rank=n)).order_by("rank").values_list("rank", "cum_share")
+        stored.annotate(m=Mod("rank", step))
+        .filter(Q(m=0) | Q(rank=n))
+        .order_by("rank")
+        .values_list("rank", "cum_share")
         if n
         else []
     )
@@ -393,8 +430,12 @@ def abc(scope: Scope, year: int, basis: str, p: KamValuePolicy | None = None) ->
         if kind == "point"
     )
     figures = [
-        AbcFigures(k, classes.get(k, (0, Decimal(0)))[0], classes.get(k, (0, Decimal(0)))[1],
-                   classes.get(k, (0, Decimal(0)))[1] / total if total else None)
+        AbcFigures(
+            k,
+            classes.get(k, (0, Decimal(0)))[0],
+            classes.get(k, (0, Decimal(0)))[1],
+            classes.get(k, (0, Decimal(0)))[1] / total if total else None,
+        )
         for k in dv.ABC_CLASSES
     ]
     return Abc(year, basis, figures, points, total, sum(f.accounts for f in figures))
@@ -412,7 +453,12 @@ class AbcAccountRow:
 
 
 def abc_accounts(
-    scope: Scope, year: int, basis: str, klass: str | None = None, page: Any = 1, page_size: Any = 25,
+    scope: Scope,
+    year: int,
+    basis: str,
+    klass: str | None = None,
+    page: Any = 1,
+    page_size: Any = 25,
     p: KamValuePolicy | None = None,
 ) -> Page:
     """The scope's accounts with their class within the scope, by rank (one class, or all), paginated."""
@@ -449,8 +495,13 @@ def abc_accounts(
     owners = {u.pk: u.label for u in User.objects.filter(pk__in={r[2] for r in rows})}
     items = [
         AbcAccountRow(
-            r[0], names.get(r[0], ""), owners.get(r[2], ""), Decimal(str(r[1])), int(r[3]),
-            (Decimal(str(r[4])) / Decimal(str(r[5]))) if r[5] else Decimal(0), r[7],
+            r[0],
+            names.get(r[0], ""),
+            owners.get(r[2], ""),
+            Decimal(str(r[1])),
+            int(r[3]),
+            (Decimal(str(r[4])) / Decimal(str(r[5]))) if r[5] else Decimal(0),
+            r[7],
         )
         for r in rows
     ]
@@ -469,7 +520,9 @@ class Territory:
     rate: Decimal | None
 
 
-def coverage(scope: Scope, *, by: str = "team", days: int | None = None, today: date | None = None) -> list[Territory]:
+def coverage(
+    scope: Scope, *, by: str = "team", days: int | None = None, today: date | None = None
+) -> list[Territory]:
     """Per territory (the account's team, or its region): accounts with an active owner and an activity in
     the last `days` days (the policy's window by default) ÷ all the scope's accounts there."""
     from kadence.activities.models import Activity
@@ -489,7 +542,13 @@ def coverage(scope: Scope, *, by: str = "team", days: int | None = None, today: 
     rows = list(rows)
     names = {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=[r[f"{by}_id"] for r in rows])}
     out = [
-        Territory(r[f"{by}_id"], names.get(r[f"{by}_id"], _("(none)")), r["n"], r["covered"], dv.coverage_rate(r["n"], r["covered"]))
+        Territory(
+            r[f"{by}_id"],
+            names.get(r[f"{by}_id"], _("(none)")),
+            r["n"],
+            r["covered"],
+            dv.coverage_rate(r["n"], r["covered"]),
+        )
         for r in rows
     ]
     return sorted(out, key=lambda t: (t.rate is None, t.rate or 0, t.name))

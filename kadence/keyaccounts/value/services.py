@@ -50,7 +50,9 @@ def _amount(value: Any, field: str = "amount") -> Decimal:
     except Exception as exc:
         raise ValidationFailed(_("Enter an amount."), {field: [_("Enter an amount.")]}) from exc
     if not amount.is_finite() or amount < 0 or amount >= MAX_BP:
-        raise ValidationFailed(_("Enter an amount of 0 or more."), {field: [_("Enter an amount of 0 or more.")]})
+        raise ValidationFailed(
+            _("Enter an amount of 0 or more."), {field: [_("Enter an amount of 0 or more.")]}
+        )
     return amount.quantize(Decimal("0.01"))
 
 
@@ -86,7 +88,10 @@ def buying_power_set(
     row = BuyingPower.objects.select_for_update().filter(account_id=account.pk, year=year).first()
     if row is None:
         if version is not None:
-            raise Conflict(_("This buying power was removed or never entered. Reload and try again."), current_version=None)
+            raise Conflict(
+                _("This buying power was removed or never entered. Reload and try again."),
+                current_version=None,
+            )
         row = BuyingPower.objects.create(
             account=account, year=year, amount=amount, source=source, note=note, entered_by=actor
         )
@@ -101,7 +106,13 @@ def buying_power_set(
     if old is None:
         audit_changes("keyaccounts.buyingpower", row.pk, {"amount": (None, amount)}, actor)
     BuyingPowerHistory.objects.create(
-        account_id=account.pk, year=year, old_amount=old, new_amount=amount, source=source, note=note, changed_by=actor
+        account_id=account.pk,
+        year=year,
+        old_amount=old,
+        new_amount=amount,
+        source=source,
+        note=note,
+        changed_by=actor,
     )
     return row
 
@@ -114,7 +125,9 @@ class BulkResult:
 
 
 @transaction.atomic
-def buying_power_bulk(actor: User, rows: Sequence[dict[str, Any]], *, source: str = BuyingPower.Source.IMPORTED) -> BulkResult:
+def buying_power_bulk(
+    actor: User, rows: Sequence[dict[str, Any]], *, source: str = BuyingPower.Source.IMPORTED
+) -> BulkResult:
     """Set many BPs at once ({account_id, year, amount, note?}): an import's write, last value wins (no
     versions). Every account must be one the actor may change, else nothing is written (422 listing the
     rows). History and audit rows are written in bulk."""
@@ -150,7 +163,9 @@ def buying_power_bulk(actor: User, rows: Sequence[dict[str, Any]], *, source: st
         raise ValidationFailed(_("Some rows cannot be written; nothing was saved."), errors)
     existing = {
         (b.account_id, b.year): b
-        for b in BuyingPower.objects.select_for_update().filter(account_id__in=ids, year__in={y for _a, y in clean})
+        for b in BuyingPower.objects.select_for_update().filter(
+            account_id__in=ids, year__in={y for _a, y in clean}
+        )
     }
     now = timezone.now()
     created = updated = unchanged = 0
@@ -160,7 +175,17 @@ def buying_power_bulk(actor: User, rows: Sequence[dict[str, Any]], *, source: st
     for (aid, year), (amount, note) in clean.items():
         row = existing.get((aid, year))
         if row is None:
-            new_rows.append(BuyingPower(account_id=aid, year=year, amount=amount, source=source, note=note, entered_by=actor, updated_at=now))
+            new_rows.append(
+                BuyingPower(
+                    account_id=aid,
+                    year=year,
+                    amount=amount,
+                    source=source,
+                    note=note,
+                    entered_by=actor,
+                    updated_at=now,
+                )
+            )
             history.append((aid, year, None, amount, source, note, actor.pk, now))
             created += 1
         elif row.amount == amount and row.note == note:
@@ -169,7 +194,12 @@ def buying_power_bulk(actor: User, rows: Sequence[dict[str, Any]], *, source: st
             changes[row.pk] = {"amount": (row.amount, amount), "note": (row.note, note)}
             history.append((aid, year, row.amount, amount, source, note, actor.pk, now))
             BuyingPower.objects.filter(pk=row.pk).update(
-                amount=amount, note=note, source=source, entered_by=actor, updated_at=now, version=row.version + 1
+                amount=amount,
+                note=note,
+                source=source,
+                entered_by=actor,
+                updated_at=now,
+                version=row.version + 1,
             )
             updated += 1
     made = BuyingPower.objects.bulk_create(new_rows)
@@ -252,7 +282,10 @@ def margin_set(actor: User, *, industry_id: int, margin_pct: Any) -> KamMarginRa
         return None
     pct = _amount(margin_pct, "margin_pct")
     if pct > 100:
-        raise ValidationFailed(_("Enter a percentage between 0 and 100."), {"margin_pct": [_("Enter a percentage between 0 and 100.")]})
+        raise ValidationFailed(
+            _("Enter a percentage between 0 and 100."),
+            {"margin_pct": [_("Enter a percentage between 0 and 100.")]},
+        )
     if row is None:
         row = KamMarginRate.objects.create(industry_id=industry_id, margin_pct=pct)
     else:

@@ -29,6 +29,7 @@ from kadence.core.visibility import can_compute_kam_value, kam_value_scope, scop
 from kadence.domain.kam import value as dv
 from kadence.keyaccounts.value import selectors, services
 
+
 def _flag_labels(flags: tuple[str, ...]) -> list[str]:
     labels = {
         "few_r": _("Fewer R accounts than the focus rule asks"),
@@ -54,12 +55,19 @@ def _pct(value: Any) -> float | None:
 # --- RAD ------------------------------------------------------------------------------------------
 
 
-def _rad_export(fmt: str, year: int, matrix: selectors.Matrix, cell: str | None, page: Any, moves: list, focus: list) -> HttpResponse:
+def _rad_export(
+    fmt: str, year: int, matrix: selectors.Matrix, cell: str | None, page: Any, moves: list, focus: list
+) -> HttpResponse:
     sheets: list[Any] = [
         (
             _("RAD matrix"),
-            [_("Cell"), Column(_("Accounts"), kind="number"), Column(_("BP"), kind="number"),
-             Column(_("Our revenue"), kind="number"), Column(_("Remaining opportunity"), kind="number")],
+            [
+                _("Cell"),
+                Column(_("Accounts"), kind="number"),
+                Column(_("BP"), kind="number"),
+                Column(_("Our revenue"), kind="number"),
+                Column(_("Remaining opportunity"), kind="number"),
+            ],
             [[c.cell, c.accounts, c.bp, c.revenue, c.remaining] for c in matrix.cells.values()],
         ),
         (
@@ -69,7 +77,12 @@ def _rad_export(fmt: str, year: int, matrix: selectors.Matrix, cell: str | None,
         ),
         (
             _("Focus per AE"),
-            [Column(_("AE"), width=24), Column(_("R accounts"), kind="number"), Column(_("D accounts"), kind="number"), Column(_("Flags"), width=50)],
+            [
+                Column(_("AE"), width=24),
+                Column(_("R accounts"), kind="number"),
+                Column(_("D accounts"), kind="number"),
+                Column(_("Flags"), width=50),
+            ],
             [[f.owner.label, f.r_count, f.d_count, "; ".join(_flag_labels(f.flags))] for f in focus],
         ),
     ]
@@ -77,9 +90,18 @@ def _rad_export(fmt: str, year: int, matrix: selectors.Matrix, cell: str | None,
         sheets.append(
             (
                 _("Accounts in %(cell)s") % {"cell": cell},
-                [Column(_("Account"), width=30), _("Owner"), Column(_("BP"), kind="number"), Column(_("Our revenue"), kind="number"),
-                 Column(_("SOW %"), kind="number"), Column(_("Remaining opportunity"), kind="number")],
-                [[r.account.name, r.owner.label, r.bp, r.revenue, _pct(r.sow), r.remaining] for r in page.items],
+                [
+                    Column(_("Account"), width=30),
+                    _("Owner"),
+                    Column(_("BP"), kind="number"),
+                    Column(_("Our revenue"), kind="number"),
+                    Column(_("SOW %"), kind="number"),
+                    Column(_("Remaining opportunity"), kind="number"),
+                ],
+                [
+                    [r.account.name, r.owner.label, r.bp, r.revenue, _pct(r.sow), r.remaining]
+                    for r in page.items
+                ],
             )
         )
     return report_response(fmt, f"rad-{year}", sheets)
@@ -115,10 +137,21 @@ def rad_page(request: PageRequest) -> HttpResponse:
         "policy": p,
         "can_compute": can_compute_kam_value(request.user),
         "figure": {
-            "data": [{"type": "heatmap", "z": z, "x": ["1", "2", "3"], "y": list(dv.SOW_LETTERS), "colorscale": "Blues",
-                      "hovertemplate": "%{y}%{x}: %{z}<extra></extra>"}],
-            "layout": {"height": 300, "yaxis": {"autorange": "reversed", "title": {"text": _("SOW")}},
-                       "xaxis": {"title": {"text": _("BP")}, "side": "top"}},
+            "data": [
+                {
+                    "type": "heatmap",
+                    "z": z,
+                    "x": ["1", "2", "3"],
+                    "y": list(dv.SOW_LETTERS),
+                    "colorscale": "Blues",
+                    "hovertemplate": "%{y}%{x}: %{z}<extra></extra>",
+                }
+            ],
+            "layout": {
+                "height": 300,
+                "yaxis": {"autorange": "reversed", "title": {"text": _("SOW")}},
+                "xaxis": {"title": {"text": _("BP")}, "side": "top"},
+            },
         },
     }
     return render(request, "keyaccounts/value/rad.html", context)
@@ -158,11 +191,31 @@ def abc_page(request: PageRequest) -> HttpResponse:
             fmt,
             f"abc-{basis}-{year}",
             [
-                (_("ABC classes"), [_("Class"), Column(_("Accounts"), kind="number"), Column(_("Value"), kind="number"), Column(_("Share %"), kind="number")],
-                 [[c.klass, c.accounts, c.value, _pct(c.share)] for c in result.classes]),
-                (_("Accounts"), [Column(_("Rank"), kind="number"), Column(_("Account"), width=30), _("Owner"), Column(_("Value"), kind="number"),
-                                 Column(_("Cumulative share %"), kind="number"), _("Class")],
-                 [[r.rank, r.name, r.owner, r.value, _pct(r.cum_share), r.klass] for r in everything.items]),
+                (
+                    _("ABC classes"),
+                    [
+                        _("Class"),
+                        Column(_("Accounts"), kind="number"),
+                        Column(_("Value"), kind="number"),
+                        Column(_("Share %"), kind="number"),
+                    ],
+                    [[c.klass, c.accounts, c.value, _pct(c.share)] for c in result.classes],
+                ),
+                (
+                    _("Accounts"),
+                    [
+                        Column(_("Rank"), kind="number"),
+                        Column(_("Account"), width=30),
+                        _("Owner"),
+                        Column(_("Value"), kind="number"),
+                        Column(_("Cumulative share %"), kind="number"),
+                        _("Class"),
+                    ],
+                    [
+                        [r.rank, r.name, r.owner, r.value, _pct(r.cum_share), r.klass]
+                        for r in everything.items
+                    ],
+                ),
             ],
         )
     context = {
@@ -177,12 +230,32 @@ def abc_page(request: PageRequest) -> HttpResponse:
         "page": page,
         "policy": p,
         "figure": {
-            "data": [{"type": "scatter", "mode": "lines", "name": _("Cumulative share %"),
-                      "x": [pt[0] for pt in result.pareto], "y": [round(pt[1], 2) for pt in result.pareto]}],
-            "layout": {"height": 300, "xaxis": {"title": {"text": _("Accounts by rank")}},
-                       "yaxis": {"title": {"text": _("Cumulative share %")}, "range": [0, 101]},
-                       "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": float(v), "y1": float(v),
-                                   "line": {"dash": "dot", "width": 1}} for v in (p.abc_a_pct, p.abc_b_pct)]},
+            "data": [
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": _("Cumulative share %"),
+                    "x": [pt[0] for pt in result.pareto],
+                    "y": [round(pt[1], 2) for pt in result.pareto],
+                }
+            ],
+            "layout": {
+                "height": 300,
+                "xaxis": {"title": {"text": _("Accounts by rank")}},
+                "yaxis": {"title": {"text": _("Cumulative share %")}, "range": [0, 101]},
+                "shapes": [
+                    {
+                        "type": "line",
+                        "xref": "paper",
+                        "x0": 0,
+                        "x1": 1,
+                        "y0": float(v),
+                        "y1": float(v),
+                        "line": {"dash": "dot", "width": 1},
+                    }
+                    for v in (p.abc_a_pct, p.abc_b_pct)
+                ],
+            },
         },
     }
     return render(request, "keyaccounts/value/abc.html", context)
@@ -205,8 +278,18 @@ def territories_page(request: PageRequest) -> HttpResponse:
         return report_response(
             fmt,
             "territory-coverage",
-            [(_("Coverage"), [Column(_("Territory"), width=30), Column(_("Accounts"), kind="number"), Column(_("Covered"), kind="number"), Column(_("Coverage %"), kind="number")],
-              [[t.name, t.accounts, t.covered, _pct(t.rate)] for t in rows])],
+            [
+                (
+                    _("Coverage"),
+                    [
+                        Column(_("Territory"), width=30),
+                        Column(_("Accounts"), kind="number"),
+                        Column(_("Covered"), kind="number"),
+                        Column(_("Coverage %"), kind="number"),
+                    ],
+                    [[t.name, t.accounts, t.covered, _pct(t.rate)] for t in rows],
+                )
+            ],
         )
     context = {
         "section": "keyaccounts",
@@ -248,5 +331,9 @@ urlpatterns = [
     path("key-accounts/value/compute/", compute_page, name="keyaccounts_value_compute"),
     path("key-accounts/value/abc/", abc_page, name="keyaccounts_abc"),
     path("key-accounts/value/territories/", territories_page, name="keyaccounts_territories"),
-    path("key-accounts/value/accounts/<int:account_id>/buying-power/", buying_power_post, name="keyaccounts_bp_post"),
+    path(
+        "key-accounts/value/accounts/<int:account_id>/buying-power/",
+        buying_power_post,
+        name="keyaccounts_bp_post",
+    ),
 ]

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--year", type=int, help="The year (default: the nightly job's years).")
-        parser.add_argument("--only", choices=("rad", "abc"), help="Only the RAD cells or only the ABC classes.")
+        parser.add_argument(
+            "--only", choices=("rad", "abc"), help="Only the RAD cells or only the ABC classes."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         years = [options["year"]] if options["year"] else years_due(timezone.localdate())
@@ -31,4 +33,6 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.detail) from exc
             took = time.perf_counter() - started
-            self.stdout.write(f"{year}: {result.rad_cells} RAD cells, {result.abc_rows} ABC rows in {took:.2f}s")
+            self.stdout.write(
+                f"{year}: {result.rad_cells} RAD cells, {result.abc_rows} ABC rows in {took:.2f}s"
+            )
