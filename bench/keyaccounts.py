@@ -116,71 +116,68 @@ def main() -> None:
 
 
 def persona(client: Client, user: User) -> None:
-    if True:
-        units = scope_unit_ids(user)
-        scope = kam_value_scope(user)
-        n = (
-            Account.objects.filter(team_id__in=sorted(units)).count()
-            if units is not None
-            else Account.objects.count()
-        )
-        print(f"\n== {user.role} {user.username}: {n} accounts in scope")
-        team_filter = "" if units is None else "AND team_id = ANY(%s)"
-        team_params = [] if units is None else [sorted(units)]
-        timed("selector: RAD matrix (9 cells)", lambda: selectors.matrix(scope, YEAR))
-        sql_floor(
-            "GROUP BY cell on keyaccounts_radcell",
-            f"SELECT cell, count(*), sum(bp), sum(revenue), sum(remaining) FROM keyaccounts_radcell "
-            f"WHERE year = %s {team_filter} GROUP BY cell",
-            [YEAR, *team_params],
-        )
-        timed(
-            "selector: drill into R1 (page 1 of 25)", lambda: selectors.cell_accounts(scope, YEAR, "R1").items
-        )
-        timed("selector: movements since last year", lambda: selectors.transitions(scope, YEAR))
-        sql_floor(
-            "self-join on (year, account)",
-            f"SELECT p.cell, c.cell, count(*) FROM keyaccounts_radcell c LEFT JOIN keyaccounts_radcell p "
-            f"ON p.account_id = c.account_id AND p.year = %s WHERE c.year = %s "
-            f"{team_filter.replace('team_id', 'c.team_id')} GROUP BY 1, 2",
-            [YEAR - 1, YEAR, *team_params],
-        )
-        timed("selector: focus rule per AE", lambda: selectors.focus(scope, YEAR))
-        timed("selector: ABC by revenue (classes + Pareto)", lambda: selectors.abc(scope, YEAR, "revenue"))
-        sql_floor(
-            "stored classes GROUP BY klass",
-            f"SELECT klass, count(*), sum(value) FROM keyaccounts_abcclass WHERE year = %s AND basis = 'revenue' "
-            f"{team_filter} GROUP BY klass",
-            [YEAR, *team_params],
-        )
-        timed(
-            "selector: ABC accounts (page 1 of 25)",
-            lambda: selectors.abc_accounts(scope, YEAR, "revenue").items,
-        )
-        _row, token = ApiToken.issue(user, "bench-keyaccounts")
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        try:
-            for path in (
-                f"/api/keyaccounts/value/rad?year={YEAR}",
-                f"/api/keyaccounts/value/rad/accounts?year={YEAR}&cell=R1",
-                f"/api/keyaccounts/value/rad/transitions?year={YEAR}",
-                f"/api/keyaccounts/value/rad/focus?year={YEAR}",
-                f"/api/keyaccounts/value/abc?year={YEAR}&basis=revenue",
-                f"/api/keyaccounts/value/abc?year={YEAR}&basis=profit",
-                f"/api/keyaccounts/value/abc/accounts?year={YEAR}&basis=revenue&klass=A",
-            ):
+    units = scope_unit_ids(user)
+    scope = kam_value_scope(user)
+    n = (
+        Account.objects.filter(team_id__in=sorted(units)).count()
+        if units is not None
+        else Account.objects.count()
+    )
+    print(f"\n== {user.role} {user.username}: {n} accounts in scope")
+    team_filter = "" if units is None else "AND team_id = ANY(%s)"
+    team_params = [] if units is None else [sorted(units)]
+    timed("selector: RAD matrix (9 cells)", lambda: selectors.matrix(scope, YEAR))
+    sql_floor(
+        "GROUP BY cell on keyaccounts_radcell",
+        f"SELECT cell, count(*), sum(bp), sum(revenue), sum(remaining) FROM keyaccounts_radcell "
+        f"WHERE year = %s {team_filter} GROUP BY cell",
+        [YEAR, *team_params],
+    )
+    timed("selector: drill into R1 (page 1 of 25)", lambda: selectors.cell_accounts(scope, YEAR, "R1").items)
+    timed("selector: movements since last year", lambda: selectors.transitions(scope, YEAR))
+    sql_floor(
+        "self-join on (year, account)",
+        f"SELECT p.cell, c.cell, count(*) FROM keyaccounts_radcell c LEFT JOIN keyaccounts_radcell p "
+        f"ON p.account_id = c.account_id AND p.year = %s WHERE c.year = %s "
+        f"{team_filter.replace('team_id', 'c.team_id')} GROUP BY 1, 2",
+        [YEAR - 1, YEAR, *team_params],
+    )
+    timed("selector: focus rule per AE", lambda: selectors.focus(scope, YEAR))
+    timed("selector: ABC by revenue (classes + Pareto)", lambda: selectors.abc(scope, YEAR, "revenue"))
+    sql_floor(
+        "stored classes GROUP BY klass",
+        f"SELECT klass, count(*), sum(value) FROM keyaccounts_abcclass WHERE year = %s AND basis = 'revenue' "
+        f"{team_filter} GROUP BY klass",
+        [YEAR, *team_params],
+    )
+    timed(
+        "selector: ABC accounts (page 1 of 25)",
+        lambda: selectors.abc_accounts(scope, YEAR, "revenue").items,
+    )
+    _row, token = ApiToken.issue(user, "bench-keyaccounts")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    try:
+        for path in (
+            f"/api/keyaccounts/value/rad?year={YEAR}",
+            f"/api/keyaccounts/value/rad/accounts?year={YEAR}&cell=R1",
+            f"/api/keyaccounts/value/rad/transitions?year={YEAR}",
+            f"/api/keyaccounts/value/rad/focus?year={YEAR}",
+            f"/api/keyaccounts/value/abc?year={YEAR}&basis=revenue",
+            f"/api/keyaccounts/value/abc?year={YEAR}&basis=profit",
+            f"/api/keyaccounts/value/abc/accounts?year={YEAR}&basis=revenue&klass=A",
+        ):
 
-                def get(path=path, headers=headers):
-                    response = client.get(path, **headers)
-                    assert response.status_code == 200, (path, response.status_code, response.content[:300])
-                    return response
+            def get(path=path, headers=headers):
+                response = client.get(path, **headers)
+                assert response.status_code == 200, (path, response.status_code, response.content[:300])
+                return response
 
-                timed(
-                    f"API {path.split('?')[0].removeprefix('/api/keyaccounts/value')} ?{path.split('?')[1][:30]}",
-                    get,
-                )
-        finally:
-            ApiToken.objects.filter(user=user, name="bench-keyaccounts").delete()
+            timed(
+                f"API {path.split('?')[0].removeprefix('/api/keyaccounts/value')} ?{path.split('?')[1][:30]}",
+                get,
+            )
+    finally:
+        ApiToken.objects.filter(user=user, name="bench-keyaccounts").delete()
 
 
 if __name__ == "__main__":
