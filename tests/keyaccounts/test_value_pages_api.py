@@ -90,7 +90,8 @@ def test_the_abc_and_territory_pages(client, world, django_assert_max_num_querie
 def test_the_account_page_shows_the_value_card_and_saves_bp(client, world):
     client.force_login(world.rita)
     url = reverse("account_detail", args=[world.g.pk])
-    html = client.get(url).content.decode()
+    assert 'data-testid="kam-account-value-slot"' in client.get(url).content.decode()
+    html = client.get(reverse("keyaccounts_account_value_card", args=[world.g.pk])).content.decode()
     assert 'data-testid="kam-account-value"' in html and 'data-testid="kam-soa"' in html
     assert 'data-testid="kam-bp-form"' in html
     row = BuyingPower.objects.get(account=world.g, year=YEAR)
@@ -103,6 +104,7 @@ def test_the_account_page_shows_the_value_card_and_saves_bp(client, world):
     assert row.amount == 2500000
     client.force_login(world.sara)
     assert client.post(post, {"year": YEAR, "amount": "1"}).status_code == 404
+    assert client.get(reverse("keyaccounts_account_value_card", args=[world.g.pk])).status_code == 404
 
 
 def test_the_api_reads_per_persona(client, world, token_for):

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
+from pydantic import StrictInt
 
 from kadence.core.api import ApiRequest
 from kadence.core.schemas import Clean, ErrorOut, Id, IdPath, In, Money, MoneyIn, page_out
@@ -127,12 +128,14 @@ class KamBuyingPowerIn(In):
     amount: MoneyIn
     source: SourceIn = "entered"
     note: str = Field("", max_length=500)
-    version: int | None = Field(None, ge=1, description="The version read; required when the year has a BP.")
+    version: StrictInt | None = Field(
+        None, ge=1, description="The version read; required when the year has a BP."
+    )
 
 
 class KamBulkRowIn(In):
     account_id: Id
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
     amount: MoneyIn
     note: str = Field("", max_length=500)
 
@@ -272,7 +275,7 @@ Pct = Field(None, ge=0, le=100, max_digits=6, decimal_places=2)
 
 
 class KamPolicyIn(In):
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     sow_high_pct: Decimal | None = Pct
     sow_low_pct: Decimal | None = Pct
     bp_high: MoneyIn | None = None
@@ -280,9 +283,9 @@ class KamPolicyIn(In):
     abc_a_pct: Decimal | None = Pct
     abc_b_pct: Decimal | None = Pct
     default_margin_pct: Decimal | None = Pct
-    activity_days: int | None = Field(None, ge=1, le=3650)
-    focus_low: int | None = Field(None, ge=0, le=10000)
-    focus_high: int | None = Field(None, ge=0, le=10000)
+    activity_days: StrictInt | None = Field(None, ge=1, le=3650)
+    focus_low: StrictInt | None = Field(None, ge=0, le=10000)
+    focus_high: StrictInt | None = Field(None, ge=0, le=10000)
 
 
 class KamMarginIn(In):
@@ -295,7 +298,7 @@ class KamMarginOut(Schema):
 
 
 class KamComputeIn(In):
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
 
 
 class KamComputeOut(Schema):

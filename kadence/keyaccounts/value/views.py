@@ -306,6 +306,15 @@ def territories_page(request: PageRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def account_value_card(request: PageRequest, account_id: int) -> HttpResponse:
+    """The account page's value card (an htmx fragment; 404 for an account you cannot see)."""
+    year = selectors.check_year(request.GET.get("year") or selectors.this_year())
+    value = selectors.account_value(request.user, account_id, year)
+    return render(request, "keyaccounts/value/_account_value_card.html", {"v": value})
+
+
+@login_required
 @require_POST
 def buying_power_post(request: PageRequest, account_id: int) -> HttpResponse:
     version = request.POST.get("version")
@@ -335,5 +344,10 @@ urlpatterns = [
         "key-accounts/value/accounts/<int:account_id>/buying-power/",
         buying_power_post,
         name="keyaccounts_bp_post",
+    ),
+    path(
+        "key-accounts/value/accounts/<int:account_id>/card/",
+        account_value_card,
+        name="keyaccounts_account_value_card",
     ),
 ]
