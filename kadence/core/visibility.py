@@ -1242,3 +1242,32 @@ def coverage_assignees(user: User) -> QuerySet[User]:
     if not can_assign_accounts(user):
         return User.objects.none()
     return assignable_users(user).filter(sellers_q()).order_by("display_name", "username")
+
+
+# --- key-account value: BP, SOW / SOA, RAD, ABC (issue 15) ------------------------------------------
+# The figures of a scope follow the report rule (resolve_scope): a seller their own accounts, a manager or
+# director the accounts of their units, an admin every account. The stored RAD cells and ABC classes carry the
+# account's owner and team, so Scope.filter applies to them directly. BP is entered by whoever may change
+# the account; the thresholds and margins are an admin's; recomputing every account's cells is an admin's
+# (and the nightly job's).
+
+
+def can_enter_buying_power(user: User, account: Account) -> bool:
+    """Who may enter or change an account's buying power: whoever may change the account."""
+    return user.is_authenticated and user.is_active and can_write_account(user, account)
+
+
+def can_configure_kam_value(user: User) -> bool:
+    """The RAD / ABC thresholds, margins, the coverage window and the focus rule: an admin's."""
+    return user.is_authenticated and user.is_active and is_admin(user)
+
+
+def can_compute_kam_value(user: User) -> bool:
+    """Recomputing the RAD cells and ABC classes of every account (company-wide figures): an admin's."""
+    return user.is_authenticated and user.is_active and is_admin(user)
+
+
+def kam_value_scope(user: User, *, unit_id: int | None = None, owner_id: int | None = None) -> Scope:
+    """The scope of a RAD / ABC / coverage read: the report rule (a seller: themselves; a lead: their units,
+    or a unit / seller of their reach; an admin: the company or what they choose)."""
+    return resolve_scope(user, unit_id=unit_id, owner_id=owner_id)

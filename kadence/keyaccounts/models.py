@@ -21,3 +21,11 @@ from kadence.keyaccounts.kam.models import (  # noqa: F401
 )
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy, PlanQuarter  # noqa: F401
 from kadence.keyaccounts.platforms.models import PlatformCriteria, PlatformSnapshot  # noqa: F401
+from kadence.keyaccounts.value.models import (  # noqa: F401
+    AbcClass,
+    BuyingPower,
+    BuyingPowerHistory,
+    KamMarginRate,
+    KamValuePolicy,
+    RadCell,
+)

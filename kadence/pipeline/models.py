@@ -376,13 +376,14 @@ class Opportunity(models.Model):
                 condition=models.Q(status="open"),
                 include=["team"],
             ),
-            # Won deals by close date, covering what the forecast sums and what the capacity check
-            # sums per template (index-only on PostgreSQL).
+            # Won deals by close date, covering what the forecast sums, what the capacity check
+            # sums per template and our revenue per account (kadence.keyaccounts.revenue: a year's
+            # revenue of 50,000 accounts) — index-only on PostgreSQL.
             models.Index(
                 fields=["closed_on"],
                 name="opp_won_closed_template",
                 condition=models.Q(status="won"),
-                include=["id", "owner", "team", "amount", "probability", "template"],
+                include=["id", "owner", "team", "amount", "probability", "template", "account"],
             ),
             # Open deals by stage and entry time: the capacity check reads only the deals long in
             # their stage (kadence.insights.selectors.ideal.stalled_deals), not a company's open deals.

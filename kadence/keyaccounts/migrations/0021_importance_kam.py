@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_account_parent'),
-        ('keyaccounts', '0001_groups_merged_account'),
+        ('keyaccounts', '0011_value'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
