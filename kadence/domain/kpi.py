@@ -137,12 +137,18 @@ def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return round2(numerator * HUNDRED / denominator)
 
 
-def growth_pct(current: Decimal, previous: Decimal) -> Decimal | None:
-    """(current − previous) ÷ previous × 100, rounded to 0.01; None when the previous period had
-    nothing (growth from nothing is not a rate)."""
+def growth(current: Decimal, previous: Decimal) -> Decimal | None:
+    """(current − previous) ÷ previous, unrounded: the one growth rule (the KPI's, the importance score's,
+    the account plan's); None when the previous period had nothing (growth from nothing is not a rate)."""
     if previous <= 0:
         return None
-    return round2((current - previous) * HUNDRED / previous)
+    return (current - previous) / previous
+
+
+def growth_pct(current: Decimal, previous: Decimal) -> Decimal | None:
+    """growth × 100, rounded to 0.01."""
+    rate = growth(current, previous)
+    return None if rate is None else round2(rate * HUNDRED)
 
 
 def forecast_accuracy_pct(forecast: Decimal | None, actual: Decimal) -> Decimal | None:

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from kadence.domain import kpi
+from kadence.domain.kam import value
+
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 HUNDRED = Decimal(100)
@@ -137,17 +140,17 @@ def importance_score(weights: Mapping[str, int], scores: Mapping[str, int | None
 
 
 def growth_pct(this_year: Decimal, last_year: Decimal) -> Decimal | None:
-    """(this − last) ÷ last × 100, to 0.1; None when nothing was won in the year before (no base)."""
-    if last_year <= 0:
-        return None
-    return _round((this_year - last_year) * HUNDRED / last_year, TENTH)
+    """(this − last) ÷ last × 100 (kadence.domain.kpi.growth, the one growth rule), to 0.1; None when
+    nothing was won in the year before (no base)."""
+    rate = kpi.growth(this_year, last_year)
+    return None if rate is None else _round(rate * HUNDRED, TENTH)
 
 
 def share_pct(revenue: Decimal, buying_power: Decimal | None) -> Decimal | None:
-    """Share of wallet: revenue ÷ BP × 100, to 0.1; None without a buying power."""
-    if buying_power is None or buying_power <= 0:
-        return None
-    return _round(revenue * HUNDRED / buying_power, TENTH)
+    """Share of wallet (kadence.domain.kam.value.sow, the one SOW rule) × 100, to 0.1; None without a
+    buying power."""
+    share = value.sow(revenue, buying_power)
+    return None if share is None else _round(share * HUNDRED, TENTH)
 
 
 def years_as_customer(first_won: date | None, as_of: date) -> Decimal:

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from kadence.domain import kpi
+from kadence.domain.kam import value
+
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 OVERDUE, DUE_SOON = "overdue", "due_soon"
 ZERO = Decimal(0)
@@ -156,17 +159,17 @@ def plan_vs_actual(
 
 
 def growth(this: Decimal, last: Decimal) -> Decimal | None:
-    """(this − last) ÷ last, None when last is not positive."""
-    if last <= 0:
-        return None
-    return ((this - last) / last).quantize(Decimal("0.0001"))
+    """(this − last) ÷ last as a fraction to 4 places (kadence.domain.kpi.growth, the one growth rule);
+    None when last is not positive."""
+    rate = kpi.growth(this, last)
+    return None if rate is None else rate.quantize(Decimal("0.0001"))
 
 
 def share_of_wallet(revenue: Decimal, buying_power: Decimal | None) -> Decimal | None:
-    """Our revenue ÷ BP (METHODOLOGY §11.2), None without a positive BP."""
-    if buying_power is None:
-        return None
-    return ratio(revenue, buying_power)
+    """Our revenue ÷ BP (METHODOLOGY §11.2; kadence.domain.kam.value.sow, the one SOW rule) to 4 places,
+    None without a positive BP."""
+    share = value.sow(revenue, buying_power)
+    return None if share is None else share.quantize(Decimal("0.0001"))
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

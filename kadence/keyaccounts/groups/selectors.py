@@ -22,17 +22,16 @@ from kadence.accounts.tree import ancestors, descendants
 from kadence.core.models import User
 from kadence.core.visibility import access_account, visible_accounts
 from kadence.keyaccounts.revenue import won_revenue
+from kadence.keyaccounts.value import selectors as value_selectors
 from kadence.pipeline.models import Opportunity
 
 ZERO = Decimal(0)
 
 
 def buying_power_of(account_ids: Iterable[int], year: int) -> dict[int, Decimal]:
-    """{account id: buying power} for `year`. The seam for BP per year (issue 15 §2, another part): for
-    now the account's own `Account.buying_power`, whatever the year. Replace the body with the per-year
-    figure (falling back to Account.buying_power) when that part lands; nothing else here changes."""
-    del year
-    return dict(Account.objects.filter(pk__in=list(account_ids)).values_list("pk", "buying_power"))
+    """{account id: buying power} for `year`: the value part's (the year's entry, else the account's single
+    figure; an unknown BP counts 0 in a total)."""
+    return {pk: bp or ZERO for pk, bp in value_selectors.buying_powers_for(account_ids, year).items()}
 
 
 @dataclass

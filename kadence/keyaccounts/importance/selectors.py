@@ -27,6 +27,7 @@ from kadence.keyaccounts.importance.models import (
     ImportanceScore,
 )
 from kadence.keyaccounts.revenue import won_revenue
+from kadence.keyaccounts.value import selectors as value_selectors
 from kadence.pipeline.models import Opportunity
 
 HISTORY = 24
@@ -79,11 +80,10 @@ def year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _buying_power(account_ids: list[int], year: int) -> dict[int, Decimal]:
-    """Each account's buying power (BP) for `year`. For now the account's one figure
-    (`Account.buying_power`); the value part (kadence/keyaccounts/value/) keeps BP per account and year —
-    the merge swaps this for its selector."""
-    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "buying_power"))
+def _buying_power(account_ids: list[int], year: int) -> dict[int, Decimal | None]:
+    """Each account's buying power (BP) for `year`: the value part's (the year's entry, else the account's
+    single figure)."""
+    return value_selectors.buying_powers_for(account_ids, year)
 
 
 @dataclass

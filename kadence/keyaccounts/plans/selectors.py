@@ -17,8 +17,10 @@ from kadence.core.models import User
 from kadence.core.visibility import visible_account_plans, visible_activities, visible_opportunities
 from kadence.deals.models import BuyingCentreMember
 from kadence.domain.kam import plans as rules
+from kadence.domain.kam import value as value_rules
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy
 from kadence.keyaccounts.revenue import won_revenue
+from kadence.keyaccounts.value import selectors as value_selectors
 from kadence.pipeline.models import Opportunity
 
 ZERO = Decimal(0)
@@ -35,17 +37,15 @@ def _rate(value: Decimal | None) -> str | None:
 
 
 def _account_facts(account: Account, period: tuple[date, date]) -> dict[str, Any]:
-    """The account's key-account figures for [start, end]: BP, our revenue this period and the one
-    before, growth, SOW and the remaining opportunity (BP − revenue).
-
-    MERGER: this is the one place the value part (kadence/keyaccounts/value/) plugs in — BP per year
-    instead of Account.buying_power, its SOW and the RAD cell ("rad": "R1" … "A3") — keep the keys below
-    and add "rad" (the page shows it when present)."""
+    """The account's key-account figures for [start, end]: BP (the value part's for the period's last year:
+    the year's entry, else the account's figure), our revenue this period and the one before, growth, SOW,
+    the remaining opportunity (BP − revenue, not below 0) and the RAD cell of those figures under the
+    configured thresholds (kadence.domain.kam.value: the rules the RAD matrix applies)."""
     start, end = period
     last_start, last_end = rules.previous_period(start, end)
     this = won_revenue([account.pk], start, end).get(account.pk, ZERO)
     last = won_revenue([account.pk], last_start, last_end).get(account.pk, ZERO)
-    bp = account.buying_power
+    bp = value_selectors.buying_powers_for([account.pk], end.year).get(account.pk)
     return {
         "buying_power": _money(bp),
         "currency": account.currency,
@@ -55,8 +55,8 @@ def _account_facts(account: Account, period: tuple[date, date]) -> dict[str, Any
         "last_end": last_end.isoformat(),
         "growth": _rate(rules.growth(this, last)),
         "sow": _rate(rules.share_of_wallet(this, bp)),
-        "remaining": _money(bp - this) if bp is not None else None,
-        "rad": None,
+        "remaining": _money(value_rules.remaining(this, bp)),
+        "rad": value_rules.rad_cell(this, bp, value_selectors.rad_thresholds(value_selectors.policy())),
     }
 
 

@@ -6,22 +6,25 @@ so a read is one table, one statement."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kadence.accounts import tree
 from kadence.accounts.models import Account
 from kadence.core.errors import ValidationFailed
 from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers, paginate
-from kadence.core.visibility import Scope, access_account, can_enter_buying_power
+from kadence.core.visibility import Scope, access_account, can_enter_buying_power, unowned_accounts_q
 from kadence.domain.kam import value as dv
+from kadence.keyaccounts.coverage.selectors import recent_activity
 from kadence.keyaccounts.revenue import won_revenue
 from kadence.keyaccounts.value.models import (
     AbcClass,
@@ -114,20 +117,16 @@ def bp_of(account: Account, year: int) -> tuple[Decimal | None, str]:
     return bp, "entry" if entry is not None else ("account" if bp is not None else "")
 
 
-def _tree_below(root_id: int) -> list[int]:
-    """The account and every account below it (Account.parent, any depth): one query per level."""
-    nodes = [root_id]
-    level = [root_id]
-    seen = {root_id}
-    while level:
-        level = [
-            i
-            for i in Account.objects.filter(parent_id__in=level).values_list("id", flat=True)
-            if i not in seen
-        ]
-        seen.update(level)
-        nodes.extend(level)
-    return nodes
+def buying_powers_for(account_ids: Iterable[int], year: int) -> dict[int, Decimal | None]:
+    """{account id: BP for `year`} of many accounts in two queries (the year's entries, then the accounts'
+    single figure as the fallback: kadence.domain.kam.value.bp_for_year); None where neither is known. What
+    the group roll-ups, the importance score and the account plans read."""
+    ids = sorted({int(i) for i in account_ids})
+    entries = dict(
+        BuyingPower.objects.filter(account_id__in=ids, year=year).values_list("account_id", "amount")
+    )
+    fallback = dict(Account.objects.filter(pk__in=ids).values_list("id", "buying_power"))
+    return {i: dv.bp_for_year(entries.get(i), fallback.get(i) or None) for i in ids if i in fallback}
 
 
 @dataclass
@@ -157,12 +156,7 @@ def group_value(unit_ids: list[int], year: int) -> dv.GroupValue:
         .values_list("account_id", flat=True)
         .distinct()
     )
-    entries = dict(
-        BuyingPower.objects.filter(account_id__in=unit_ids, year=year).values_list("account_id", "amount")
-    )
-    fallback = dict(Account.objects.filter(pk__in=unit_ids).values_list("id", "buying_power"))
-    bp = {u: dv.bp_for_year(entries.get(u), fallback.get(u) or None) for u in unit_ids}
-    return dv.group_value(unit_ids, revenue, open_units, bp)
+    return dv.group_value(unit_ids, revenue, open_units, buying_powers_for(unit_ids, year))
 
 
 def account_value(user: User, account_id: int, year: int) -> AccountValue:
@@ -174,7 +168,7 @@ def account_value(user: User, account_id: int, year: int) -> AccountValue:
     entry = BuyingPower.objects.filter(account_id=account.pk, year=year).first()
     bp = dv.bp_for_year(entry.amount if entry else None, account.buying_power or None)
     revenue = won_revenue([account.pk], date(year, 1, 1), date(year, 12, 31)).get(account.pk, Decimal(0))
-    units = _tree_below(account.pk)
+    units = [node for node, _parent, _depth in tree.descendants([account.pk])]
     stored = RadCell.objects.filter(account_id=account.pk, year=year).values_list("cell", flat=True).first()
     return AccountValue(
         account=account,
@@ -523,21 +517,22 @@ class Territory:
 def coverage(
     scope: Scope, *, by: str = "team", days: int | None = None, today: date | None = None
 ) -> list[Territory]:
-    """Per territory (the account's team, or its region): accounts with an active owner and an activity in
-    the last `days` days (the policy's window by default) ÷ all the scope's accounts there."""
-    from kadence.activities.models import Activity
-
+    """Per territory (the account's team, or its region): the accounts covered — owned by an active seller
+    and with a done activity in the last `days` days (the policy's window by default), the coverage part's
+    own predicates (kadence.keyaccounts.coverage.selectors.recent_activity, unowned_accounts_q) — ÷ all the
+    scope's accounts there."""
     if by not in ("team", "region"):
         raise ValidationFailed(_("Choose team or region."), {"by": [_("Choose team or region.")]})
     days = days or policy().activity_days
-    since = (today or timezone.localdate()) - timedelta(days=days)
-    recent = Activity.objects.filter(account_id=OuterRef("pk"), date__gte=since)
     rows = (
         scope.filter(Account.objects.all())
-        .annotate(recent=Exists(recent))
+        .annotate(
+            recent=recent_activity(today or timezone.localdate(), days),
+            unowned=ExpressionWrapper(unowned_accounts_q(), output_field=BooleanField()),
+        )
         .values(f"{by}_id")
         .order_by()
-        .annotate(n=Count("id"), covered=Count("id", filter=Q(recent=True, owner__is_active=True)))
+        .annotate(n=Count("id"), covered=Count("id", filter=Q(recent=True, unowned=False)))
     )
     rows = list(rows)
     names = {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=[r[f"{by}_id"] for r in rows])}
