@@ -1,4 +1,6 @@
-"""The demo's key accounts (issue 15): the importance score and type of every account, the largest
+"""The demo's key accounts (issue 15): three groups of accounts under the largest ones, the largest
+accounts' buying power for last year and this one, the RAD cells and ABC classes of both years, the
+screening platforms of the last three months, the importance score and type of every account, the largest
 accounts' KAM stages with checklist ticks and three CSI surveys over the year, and account plans for the
 three largest with their quarters' expected revenue and actions (one overdue, one due soon, one done), so
 that every key-account page has figures on first look. Written through the key-account services, as the
@@ -13,7 +15,9 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from kadence.accounts.models import Account
+from kadence.accounts.services import account_update
 from kadence.core.models import User
+from kadence.domain.periods import add_months
 from kadence.keyaccounts.importance.services import compute as importance_compute
 from kadence.keyaccounts.kam.models import AccountKam, CsiQuestion, KamChecklistItem, KamStage
 from kadence.keyaccounts.kam.services import stage_set, survey_create, tick_set
@@ -25,9 +29,13 @@ from kadence.keyaccounts.plans.services import (
     plan_set_status,
     quarter_update,
 )
+from kadence.keyaccounts.platforms.services import platforms_compute
+from kadence.keyaccounts.value.models import BuyingPower
+from kadence.keyaccounts.value.services import buying_power_bulk, value_compute
 from kadence.pipeline.models import Opportunity
 
-LARGEST = 12  # accounts given a KAM stage and surveys
+LARGEST = 12  # accounts given a BP, a KAM stage and surveys
+GROUPS = 3  # of them, the ones heading a group of accounts
 PLANNED = 3  # of them, the ones with an account plan
 
 
@@ -51,11 +59,56 @@ def load_demo_keyaccounts(today: date, seed: int = 42) -> dict[str, int]:
     if admin is None or AccountPlan.objects.exists():
         return {}
     rng = random.Random(f"{seed}:keyaccounts")
-    counts = {"keyaccounts_importancescore": importance_compute(None, as_of=today, actor=admin)}
     largest = largest_accounts(today, LARGEST)
+    counts = {"accounts_account_grouped": _groups(admin, largest[:GROUPS])}
+    counts["keyaccounts_buyingpower"] = _buying_power(admin, largest, today, rng)
+    for year in (today.year - 1, today.year):
+        value_compute(admin, year=year)
+    for back in (2, 1, 0):  # the platforms of this month and the two before, for their movement
+        platforms_compute(admin, day=add_months(today, -back))
+    counts["keyaccounts_importancescore"] = importance_compute(None, as_of=today, actor=admin)
     counts["keyaccounts_accountkam"] = _kam(admin, largest, today, rng)
     counts["keyaccounts_accountplan"] = _plans(admin, largest[:PLANNED], today)
     return counts
+
+
+def _groups(admin: User, heads: list[Account]) -> int:
+    """Each of the largest accounts heads a group: two accounts of the same region become its subsidiaries,
+    and one more a branch under the first of them (集团 → 子公司 → 分支机构)."""
+    grouped = 0
+    taken = {a.pk for a in heads}
+    for head in heads:
+        below = list(
+            Account.objects.filter(region_id=head.region_id, parent__isnull=True, children__isnull=True)
+            .exclude(pk__in=taken)
+            .order_by("pk")[:3]
+        )
+        for index, account in enumerate(below):
+            parent = head if index < 2 else below[0]
+            account.refresh_from_db()
+            account_update(admin, account.pk, version=account.version, parent_id=parent.pk)
+            taken.add(account.pk)
+            grouped += 1
+    return grouped
+
+
+def _buying_power(admin: User, accounts: list[Account], today: date, rng: random.Random) -> int:
+    """The largest accounts' buying power for last year and this one, as a key-account manager enters it:
+    a few times what we sold them, so that their share of wallet spreads over the RAD matrix."""
+    rows = []
+    for account in accounts:
+        for year in (today.year - 1, today.year):
+            won = Opportunity.objects.filter(
+                account=account, status=Opportunity.Status.WON, closed_on__year=year
+            ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+            factor = Decimal(rng.choice((15, 25, 40, 60, 120, 300))) / 10  # SOW from 67 % down to 3 %
+            amount = max(won * factor, Decimal(300_000)).quantize(Decimal(1000))
+            rows.append(
+                {"account_id": account.pk, "year": year, "amount": amount, "note": "年度采购预算估算"}
+            )
+    if rows:
+        buying_power_bulk(admin, rows, source=BuyingPower.Source.ENTERED)
+    return len(rows)
 
 
 def _kam(admin: User, accounts: list[Account], today: date, rng: random.Random) -> int:
