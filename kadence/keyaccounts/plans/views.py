@@ -22,6 +22,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kadence.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -37,10 +38,18 @@ from kadence.core.visibility import (
     can_update_plan_action,
     can_write_account_plan,
 )
+from kadence.domain.kam import plans as rules
 from kadence.keyaccounts.plans import selectors, services
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy
 
 ERROR_PAGES = (NotFound, PermissionDenied)
+
+
+# an action's state in the export, in the reader's language (an open action not due soon: its status)
+STATE_LABELS = {
+    rules.OVERDUE: gettext_lazy("Overdue"),
+    rules.DUE_SOON: gettext_lazy("Due soon"),
+}
 
 
 def _statuses() -> list[tuple[str, str]]:
@@ -65,8 +74,8 @@ def plan_list(request: PageRequest) -> HttpResponseBase:
             Column(_("Plan"), "title"),
             Column(_("Account"), "account__name"),
             Column(_("Owner"), "owner__display_name"),
-            Column(_("From"), "period_start", "date"),
-            Column(_("To"), "period_end", "date"),
+            Column(pgettext("date range", "From"), "period_start", "date"),
+            Column(pgettext("date range", "To"), "period_end", "date"),
             Column(_("Status"), lambda r: str(AccountPlan.Status(r["status"]).label)),
             Column(_("Target revenue"), "target_revenue", "money"),
             Column(_("Actions"), "n_actions", "int"),
@@ -220,7 +229,7 @@ def plan_export(context: dict[str, Any], fmt: str) -> HttpResponse:
             row.action.owner.label,
             row.action.due_on,
             row.action.get_status_display(),
-            row.state,
+            str(STATE_LABELS.get(row.state, row.action.get_status_display())),
             row.action.opportunity.name if row.action.opportunity else "",
             len(row.action.activities.all()),
         ]
