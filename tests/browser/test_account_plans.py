@@ -1,6 +1,6 @@
-"""Issue 15's "done when", the account-plan half, in Chromium: a manager opens an account, writes an
-account plan with two actions (one for the rep who owns the account), and the rep sees it on their home
-page. (The merger puts the RAD drill-down and the group steps in front of it.)"""
+"""Issue 15's "done when" in Chromium: a manager opens the RAD matrix, drills into R1, opens a group account
+from it (its tree and the group's totals on the account page), writes an account plan with two actions (one
+for the rep who owns the account), and the rep sees hers on their home page."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kadence.accounts.services import account_create
 from kadence.keyaccounts.plans.models import AccountPlan, PlanAction
+from kadence.keyaccounts.value.services import value_compute
+from kadence.pipeline.services import opportunity_close_won, opportunity_create
 from tests.browser.test_layout import sign_in
+from tests.versions import opp_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -20,10 +24,41 @@ def _submit(page, selector):
         page.click(selector)
 
 
-def test_a_manager_writes_an_account_plan_and_the_rep_sees_the_action_at_home(page, live_server, org):
+def test_a_manager_drills_into_r1_opens_a_group_writes_a_plan_and_the_rep_sees_it_at_home(
+    page, live_server, org
+):
     today = timezone.localdate()
+    # 国网江苏电力 (BP ¥5M) heads a group with a subsidiary, and we won ¥3M from it this year: SOW 60 %, R1
+    subsidiary = account_create(
+        org.rita,
+        name="国网江苏电力南京供电公司",
+        industry_id=org.industry.pk,
+        region_id=org.account.region_id,
+        parent_id=org.account.pk,
+    )
+    won = opportunity_create(
+        org.rita,
+        account_id=org.account.pk,
+        name="配网自动化一期",
+        amount="3000000",
+        expected_close_date=today,
+    )
+    opportunity_close_won(
+        org.ada, won.pk, closed_on=today, version=opp_version(won.pk), override=True, reason="签约"
+    )
+    value_compute(None, year=today.year)
+
     sign_in(page, live_server, "mona")
-    page.goto(f"{live_server.url}/accounts/{org.account.pk}/")
+    page.goto(f"{live_server.url}/key-accounts/value/rad/")
+    assert "1" in page.inner_text("[data-testid=rad-cell-R1]")
+    _submit(page, "[data-testid=rad-cell-R1]")
+    drill = page.locator("[data-testid=rad-drill]")
+    assert org.account.name in drill.inner_text()
+    _submit(page, f"[data-testid=rad-accounts] tr[data-account='{org.account.pk}'] a")
+    # the account page: the group's tree (the subsidiary under it) and its totals
+    page.wait_for_selector("[data-testid=group-tree]")
+    assert subsidiary.name in page.inner_text("[data-testid=group-tree]")
+    assert "3,000,000" in page.inner_text("[data-testid=group-totals]")
     _submit(page, "[data-testid=write-account-plan]")
     page.fill("[data-testid=kam-plan-title]", "国网江苏 2026 客户计划书")
     _submit(page, "[data-testid=kam-plan-create]")
