@@ -32,7 +32,7 @@ def int_matrix(sql: str, params: Any, columns: int) -> np.ndarray:
     # in the binary protocol (Django's cursors are client-side ones, which only read text)
     statement = (
         f"SELECT string_agg({packed}, ''::bytea), count(*) "  # noqa: S608 - the query is ours
-        f"FROM ({connection.ops.compose_sql(sql, params)}) AS q ({names})"
+        f"FROM ({connection.ops.compose_sql(sql, params)}) AS q ({names})"  # type: ignore[attr-defined]
     )
     started = time.monotonic()
     with psycopg.Cursor(connection.connection) as cursor:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db.models import Min, Model, ProtectedError, QuerySet, RestrictedError
@@ -69,6 +70,10 @@ def _guarded(remove: Callable[[], Any]) -> None:
             _("Records were added to what the import created, so nothing was undone: %(records)s")
             % {"records": ", ".join(blocked)}
         ) from None
+
+
+def _remove(model: Any, ids: list[int]) -> None:
+    cascade.delete(model._base_manager.filter(pk__in=ids))
 
 
 def _batches(ids: list[int]) -> list[list[int]]:
@@ -198,9 +203,7 @@ def undo_records(
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
             # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch;
             # units one at a time, the deepest first (their tree paths)
-            _guarded(
-                lambda ids=ids, model=MODELS[entity]: cascade.delete(model._base_manager.filter(pk__in=ids))
-            )
+            _guarded(partial(_remove, MODELS[entity], ids))
             counts["removed"] += len(ids)
             done += len(ids)
             if report is not None:

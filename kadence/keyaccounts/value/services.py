@@ -333,7 +333,7 @@ def _drop_revenue_table() -> None:
 
 
 def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
-    revenue, params = REVENUE_TABLE, []
+    revenue, params = REVENUE_TABLE, list[Any]()
     high, low = _lit(p.sow_high_pct / 100), _lit(p.sow_low_pct / 100)
     sql = f"""
         INSERT INTO {RadCell._meta.db_table}
@@ -370,7 +370,7 @@ def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
 
 
 def _abc_insert(year: int, basis: str, p: KamValuePolicy, now: Any) -> int:
-    revenue, params = REVENUE_TABLE, []
+    revenue, params = REVENUE_TABLE, list[Any]()
     value = {
         "revenue": "COALESCE(r.total, 0)",
         "volume": "COALESCE(r.deals, 0)",
