@@ -99,6 +99,13 @@ SEEDED_BY_MIGRATE = frozenset(
         "performance_kpidefinition",
         "performance_kpidefinitionversion",
         "performance_sizingassumption",  # the company's default sizing inputs
+        "keyaccounts_importancecriterion",  # key accounts: the nine criteria and their weights, the type
+        "keyaccounts_importanceconfig",  # rules, the KAM stages and checklists, the CSI questions, the
+        "keyaccounts_kamstage",  # coverage limits and the screening platforms' wall criteria
+        "keyaccounts_kamchecklistitem",
+        "keyaccounts_csiquestion",
+        "keyaccounts_coveragepolicy",
+        "keyaccounts_platformcriteria",
     }
 )
 

@@ -363,7 +363,7 @@ def _rad_insert(year: int, p: KamValuePolicy, now: Any) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE year = %s", [year])
-        cursor.execute(sql, [now, *params])
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
         count = cursor.rowcount
         cursor.execute(follow)
         return count
@@ -401,7 +401,7 @@ def _abc_insert(year: int, basis: str, p: KamValuePolicy, now: Any) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AbcClass._meta.db_table} WHERE year = %s AND basis = %s", [year, basis])
-        cursor.execute(sql, [now, *params])
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
         return cursor.rowcount
 
 
