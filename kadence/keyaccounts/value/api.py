@@ -27,6 +27,7 @@ from ninja.responses import codes_4xx
 from pydantic import StrictInt
 
 from kadence.core.api import ApiRequest
+from kadence.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from kadence.core.schemas import Clean, ErrorOut, Id, IdPath, In, Money, MoneyIn, page_out
 from kadence.core.visibility import kam_value_scope
 from kadence.keyaccounts.value import selectors, services
@@ -52,9 +53,9 @@ class KamYearQuery(Clean):
 
 
 class KamCellQuery(KamScopeQuery):
-    cell: CellIn
-    page: int = Field(1, ge=1, le=100000)
-    page_size: int = Field(25, ge=1, le=200)
+    cell: CellIn | None = None  # none: the accounts of every cell
+    page: int = Field(1, ge=1, le=MAX_PAGE_NUMBER)
+    page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
 
 
 class KamAbcQuery(KamScopeQuery):
@@ -63,8 +64,8 @@ class KamAbcQuery(KamScopeQuery):
 
 class KamAbcAccountsQuery(KamAbcQuery):
     klass: Literal["A", "B", "C"] | None = None
-    page: int = Field(1, ge=1, le=100000)
-    page_size: int = Field(25, ge=1, le=200)
+    page: int = Field(1, ge=1, le=MAX_PAGE_NUMBER)
+    page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
 
 
 class KamCoverageQuery(Clean):
@@ -390,7 +391,7 @@ def rad(request: ApiRequest, query: Query[KamScopeQuery]) -> dict[str, Any]:
 
 @router.get(f"{PREFIX}/rad/accounts", response={200: KamRadAccountsOut, codes_4xx: ErrorOut})
 def rad_accounts(request: ApiRequest, query: Query[KamCellQuery]) -> dict[str, Any]:
-    """The scope's accounts in a cell, largest BP first."""
+    """The scope's accounts in a cell (every cell without `cell`), largest BP first."""
     page = selectors.cell_accounts(
         _scope(request, query), _year(query.year), query.cell, query.page, query.page_size
     )

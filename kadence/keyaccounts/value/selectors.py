@@ -254,14 +254,12 @@ def matrix(scope: Scope, year: int) -> Matrix:
     return Matrix(year, cells, max(ats) if ats else None, sum(c.accounts for c in cells.values()))
 
 
-def cell_accounts(scope: Scope, year: int, cell: str, page: Any = 1, page_size: Any = 25) -> Page:
-    """The scope's accounts in one cell, largest BP first (paginated)."""
-    qs = (
-        _rad(scope, year)
-        .filter(cell=check_cell(cell))
-        .select_related("account", "owner")
-        .order_by("-bp", "account_id")
-    )
+def cell_accounts(scope: Scope, year: int, cell: str | None, page: Any = 1, page_size: Any = 25) -> Page:
+    """The scope's accounts in one cell (in every cell when `cell` is None), largest BP first (paginated)."""
+    qs = _rad(scope, year)
+    if cell is not None:
+        qs = qs.filter(cell=check_cell(cell))
+    qs = qs.select_related("account", "owner").order_by("-bp", "account_id")
     return paginate(qs, page, page_size)
 
 
