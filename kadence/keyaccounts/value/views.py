@@ -144,13 +144,14 @@ def rad_page(request: PageRequest) -> HttpResponse:
                     "x": ["1", "2", "3"],
                     "y": list(dv.SOW_LETTERS),
                     "colorscale": "Blues",
+                    "reversescale": True,  # more accounts, darker
                     "hovertemplate": "%{y}%{x}: %{z}<extra></extra>",
                 }
             ],
             "layout": {
                 "height": 300,
-                "yaxis": {"autorange": "reversed", "title": {"text": _("SOW")}},
-                "xaxis": {"title": {"text": _("BP")}, "side": "top"},
+                "yaxis": {"autorange": "reversed", "title": {"text": _("SOW")}, "type": "category"},
+                "xaxis": {"title": {"text": _("BP")}, "side": "top", "type": "category"},
             },
         },
     }
