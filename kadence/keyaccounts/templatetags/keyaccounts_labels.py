@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 from kadence.accounts.models import Contact
 
@@ -19,7 +20,8 @@ INFLUENCES = dict(Contact.Influence.choices)
 @register.filter
 def role_labels(codes: Any) -> str:
     """Buying-role codes → their labels, joined (an unknown code shown as it is)."""
-    return "、".join(str(ROLES.get(code, code)) for code in codes or [])
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    return separator.join(str(ROLES.get(code, code)) for code in codes or [])
 
 
 @register.filter
