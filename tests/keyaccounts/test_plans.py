@@ -189,7 +189,9 @@ def test_the_pages_the_print_view_and_the_exports(client, org, plan, django_asse
     assert 'data-testid="write-account-plan"' in account_page
     url = reverse("kam_plan_detail", args=[plan.pk])
     client.get(url)
-    with django_assert_max_num_queries(33):  # as many with 10 actions (measured: 32, with the BP of the year and the RAD policy)
+    with django_assert_max_num_queries(
+        33
+    ):  # as many with 10 actions (measured: 32, with the BP of the year and the RAD policy)
         page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200

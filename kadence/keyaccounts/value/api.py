@@ -26,12 +26,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 from pydantic import StrictInt
 
+from kadence.accounts.models import Account
 from kadence.core.api import ApiRequest
 from kadence.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from kadence.core.schemas import Clean, ErrorOut, Id, IdPath, In, Money, MoneyIn, page_out
 from kadence.core.visibility import kam_value_scope
 from kadence.keyaccounts.value import selectors, services
-from kadence.keyaccounts.value.models import BuyingPower
+from kadence.keyaccounts.value.models import BuyingPower, BuyingPowerHistory
 
 router = Router(tags=["key accounts: value"])
 PREFIX = "/keyaccounts/value"
@@ -252,7 +253,7 @@ class KamTerritoryOut(Schema):
     rate: Decimal | None
 
 
-class KamCoverageOut(Schema):
+class KamTerritoryCoverageOut(Schema):
     by: str
     days: int
     items: list[KamTerritoryOut]
@@ -341,12 +342,8 @@ def account_value(request: ApiRequest, account_id: IdPath, query: Query[KamYearQ
 )
 def buying_power_list(request: ApiRequest, account_id: IdPath) -> dict[str, Any]:
     """The account's BP per year (newest first), the history of changes and the fallback (Account.buying_power)."""
-    rows = selectors.buying_powers(request.auth, account_id)
-    from kadence.keyaccounts.value.models import BuyingPowerHistory
-
+    rows = selectors.buying_powers(request.auth, account_id)  # checks the account may be seen
     history = BuyingPowerHistory.objects.filter(account_id=account_id).order_by("-at", "-id")[:200]
-    from kadence.accounts.models import Account
-
     fallback = Account.objects.filter(pk=account_id).values_list("buying_power", flat=True).first()
     return {"items": rows, "history": list(history), "fallback": fallback or Decimal(0)}
 
@@ -467,7 +464,7 @@ def abc_accounts(request: ApiRequest, query: Query[KamAbcAccountsQuery]) -> dict
     return out
 
 
-@router.get(f"{PREFIX}/coverage", response={200: KamCoverageOut, codes_4xx: ErrorOut})
+@router.get(f"{PREFIX}/coverage", response={200: KamTerritoryCoverageOut, codes_4xx: ErrorOut})
 def coverage(request: ApiRequest, query: Query[KamCoverageQuery]) -> dict[str, Any]:
     """Per territory: accounts with an active owner and recent activity ÷ all accounts (SOA of a territory)."""
     scope = kam_value_scope(request.auth, unit_id=query.unit_id, owner_id=query.owner_id)

@@ -33,6 +33,7 @@ from kadence.keyaccounts.value.models import (
     KamValuePolicy,
     RadCell,
 )
+from kadence.pipeline.models import Opportunity
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 PARETO_POINTS = 200
@@ -148,8 +149,6 @@ class AccountValue:
 
 def group_value(unit_ids: list[int], year: int) -> dv.GroupValue:
     """SOW / SOA / remaining over the buying units `unit_ids` for `year` (see kadence.domain.kam.value)."""
-    from kadence.pipeline.models import Opportunity
-
     revenue = won_revenue(unit_ids, date(year, 1, 1), date(year, 12, 31))
     open_units = set(
         Opportunity.objects.filter(account_id__in=unit_ids, status=Opportunity.Status.OPEN)
