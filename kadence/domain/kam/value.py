@@ -144,25 +144,6 @@ def profit(revenue: Decimal, margin_pct: Decimal) -> Decimal:
 # --- the account tree ----------------------------------------------------------------------------
 
 
-def subtree(parents: Mapping[int, int | None], root: int) -> list[int]:
-    """`root` and every node below it in the tree given as {node: parent} (any depth; cycles cut)."""
-    children: dict[int, list[int]] = {}
-    for node, parent in parents.items():
-        if parent is not None:
-            children.setdefault(parent, []).append(node)
-    seen: list[int] = []
-    stack = [root]
-    done: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if node in done:
-            continue
-        done.add(node)
-        seen.append(node)
-        stack.extend(sorted(children.get(node, ()), reverse=True))
-    return seen
-
-
 @dataclass(frozen=True)
 class GroupValue:
     units: int
