@@ -16,3 +16,6 @@ class KeyAccountsConfig(AppConfig):
     def ready(self) -> None:
         # the home page's slots (kadence.insights.home_slots) are filled from here
         from kadence.keyaccounts import wiring  # noqa: F401
+
+        # the BP file import, registered in kadence.transfer's kinds
+        from kadence.keyaccounts.value import importing  # noqa: F401

@@ -18,6 +18,8 @@ class ImportKind(models.TextChoices):
     ORG = "org", _("Organisation (regions, teams, people)")
     ACTIVITIES = "activities", _("Activities")
     HISTORY = "history", _("Stage history of imported deals")
+    # read and written by kadence.keyaccounts.value.importing (registered from that app)
+    BUYING_POWER = "buying_power", _("Buying power (per account and year)")
 
 
 class ImportMapping(models.Model):

@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 
 from kadence.core.schemas import Clean, PageQuery, UserRef, Version
 
-Kind = Literal["accounts", "contacts", "opportunities", "activities", "history", "org"]
+Kind = Literal["accounts", "contacts", "opportunities", "activities", "history", "org", "buying_power"]
 Key = Annotated[str, StringConstraints(max_length=60)]
 Text = Annotated[str, StringConstraints(max_length=500)]
 

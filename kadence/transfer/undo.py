@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
@@ -39,7 +40,7 @@ MODELS: dict[str, type[Model]] = {
 }
 # Removed in this order: what refers to a record goes before it (people before their units, teams
 # before their regions).
-ORDER = (
+ORDER = [
     "activities.activity",
     "pipeline.history",
     "pipeline.opportunity",
@@ -47,7 +48,31 @@ ORDER = (
     "accounts.account",
     "core.user",
     "core.orgunit",
-)
+]
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """What an import kind of an app above this one writes, and how its undo goes through that app's
+    services: `restore` puts back an updated record's `before` (409 when it changed since), `remove` takes
+    out the records the import created (a list of ids, all or nothing)."""
+
+    model: type[Model]
+    restore: Callable[[User, ImportedRecord], Any]
+    remove: Callable[[User, list[int]], Any]
+
+
+REGISTERED: dict[str, Undoable] = {}
+
+
+def register(entity: str, undoable: Undoable, *, before: str) -> None:
+    """Make `entity`'s records undoable, removed before those of `before` (what they refer to)."""
+    MODELS[entity] = undoable.model
+    REGISTERED[entity] = undoable
+    if entity not in ORDER:
+        ORDER.insert(ORDER.index(before), entity)
+
+
 BATCH = 2_000
 SHOWN = 20
 
@@ -114,7 +139,9 @@ def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
 def _restore(user: User, record: ImportedRecord) -> None:
     before: dict[str, Any] = dict(record.before)
     reason = _("Undo of import #%(id)s") % {"id": record.job_id}
-    if record.entity == "pipeline.opportunity":
+    if record.entity in REGISTERED:
+        REGISTERED[record.entity].restore(user, record)
+    elif record.entity == "pipeline.opportunity":
         if "expected_close_date" in before:
             before["expected_close_date"] = date.fromisoformat(before["expected_close_date"])
         opportunity_services.opportunity_update(
@@ -203,7 +230,11 @@ def undo_records(
         for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
             # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch;
             # units one at a time, the deepest first (their tree paths)
-            _guarded(partial(_remove, MODELS[entity], ids))
+            registered = REGISTERED.get(entity)
+            if registered is not None:
+                _guarded(partial(registered.remove, user, ids))
+            else:
+                _guarded(partial(_remove, MODELS[entity], ids))
             counts["removed"] += len(ids)
             done += len(ids)
             if report is not None:

@@ -120,6 +120,7 @@ def _counts(job: ImportJob) -> list[tuple[str, Any]]:
         "created": _("created"),
         "updated": _("updated"),
         "skipped": _("skipped"),
+        "unchanged": _("unchanged"),
         "bad": _("bad rows skipped"),
         "accounts_created": _("accounts created"),
     }

@@ -44,7 +44,9 @@ MAX_BP = Decimal("1e14")
 BULK_LIMIT = 5000
 
 
-def _amount(value: Any, field: str = "amount") -> Decimal:
+def clean_amount(value: Any, field: str = "amount") -> Decimal:
+    """A BP (or margin) as stored: an exact amount of 0 or more, to the cent; else ValidationFailed (the BP
+    file import reads its cells through this too)."""
     try:
         amount = Decimal(str(value))
     except Exception as exc:
@@ -82,7 +84,7 @@ def buying_power_set(
     if not can_enter_buying_power(actor, account):
         raise PermissionDenied(_("You may view this account but not change it."))
     year = check_year(year)
-    amount = _amount(amount)
+    amount = clean_amount(amount)
     source = _source(source)
     note = (note or "")[:500]
     row = BuyingPower.objects.select_for_update().filter(account_id=account.pk, year=year).first()
@@ -122,6 +124,10 @@ class BulkResult:
     created: int
     updated: int
     unchanged: int
+    # what was written, for an import's undo records: the rows created, and each row updated (at its new
+    # version) with its values before
+    made: tuple[BuyingPower, ...] = ()
+    changed: tuple[tuple[BuyingPower, dict[str, Any]], ...] = ()
 
 
 @transaction.atomic
@@ -143,7 +149,7 @@ def buying_power_bulk(
     for i, r in enumerate(rows):
         try:
             key = (int(r["account_id"]), check_year(int(r["year"])))
-            clean[key] = (_amount(r["amount"]), str(r.get("note") or "")[:500])
+            clean[key] = (clean_amount(r["amount"]), str(r.get("note") or "")[:500])
         except (KeyError, TypeError, ValueError, ValidationFailed) as exc:
             errors[f"rows.{i}"] = [getattr(exc, "detail", None) or _("Give account_id, year and amount.")]
     ids = sorted({a for a, _y in clean})
@@ -172,6 +178,7 @@ def buying_power_bulk(
     new_rows: list[BuyingPower] = []
     history: list[tuple] = []
     changes: dict[int, dict[str, tuple[Any, Any]]] = {}
+    changed: list[tuple[BuyingPower, dict[str, Any]]] = []
     for (aid, year), (amount, note) in clean.items():
         row = existing.get((aid, year))
         if row is None:
@@ -192,6 +199,7 @@ def buying_power_bulk(
             unchanged += 1
         else:
             changes[row.pk] = {"amount": (row.amount, amount), "note": (row.note, note)}
+            before = {"amount": str(row.amount), "note": row.note, "source": row.source}
             history.append((aid, year, row.amount, amount, source, note, actor.pk, now))
             BuyingPower.objects.filter(pk=row.pk).update(
                 amount=amount,
@@ -201,6 +209,8 @@ def buying_power_bulk(
                 updated_at=now,
                 version=row.version + 1,
             )
+            row.version += 1
+            changed.append((row, before))
             updated += 1
     made = BuyingPower.objects.bulk_create(new_rows)
     for b in made:
@@ -212,7 +222,46 @@ def buying_power_bulk(
         history,
     )
     audit_many("keyaccounts.buyingpower", changes, actor, reason=_("Bulk buying power"))
-    return BulkResult(created, updated, unchanged)
+    return BulkResult(created, updated, unchanged, tuple(made), tuple(changed))
+
+
+@transaction.atomic
+def buying_power_restore(actor: User, pk: int, *, version: int, before: dict[str, Any]) -> BuyingPower:
+    """Put back the values a BP had (an import's undo): through buying_power_set, so the history, the
+    audit trail and the version check (409 when it changed since) are the one write's."""
+    row = BuyingPower.objects.filter(pk=pk).only("account_id", "year").first()
+    if row is None:
+        raise Conflict(_("This buying power was removed since. Reload and try again."), current_version=None)
+    return buying_power_set(
+        actor,
+        row.account_id,
+        year=row.year,
+        amount=before["amount"],
+        source=before.get("source") or BuyingPower.Source.ENTERED,
+        note=before.get("note") or "",
+        version=version,
+    )
+
+
+@transaction.atomic
+def buying_power_remove_many(actor: User, ids: Sequence[int], *, reason: str = "") -> int:
+    """Remove BP rows (an import's undo of what it created), locked; each removal is kept in the history
+    (old → none) and the audit trail. Every row must be one the actor may change, else nothing is removed."""
+    rows = list(BuyingPower.objects.select_for_update().filter(pk__in=list(ids)).select_related("account"))
+    refused = [r for r in rows if not can_enter_buying_power(actor, r.account)]
+    if refused:
+        raise PermissionDenied(_("You may view this account but not change it."))
+    now = timezone.now()
+    insert_rows(
+        BuyingPowerHistory,
+        ("account_id", "year", "old_amount", "new_amount", "source", "note", "changed_by_id", "at"),
+        [(r.account_id, r.year, r.amount, None, r.source, reason[:500], actor.pk, now) for r in rows],
+    )
+    audit_many(
+        "keyaccounts.buyingpower", {r.pk: {"amount": (r.amount, None)} for r in rows}, actor, reason=reason
+    )
+    BuyingPower.objects.filter(pk__in=[r.pk for r in rows]).delete()
+    return len(rows)
 
 
 # --- configuration ----------------------------------------------------------------------------------
@@ -280,7 +329,7 @@ def margin_set(actor: User, *, industry_id: int, margin_pct: Any) -> KamMarginRa
             row.delete()
         audit_changes("keyaccounts.kammarginrate", industry_id, {"margin_pct": (old, None)}, actor)
         return None
-    pct = _amount(margin_pct, "margin_pct")
+    pct = clean_amount(margin_pct, "margin_pct")
     if pct > 100:
         raise ValidationFailed(
             _("Enter a percentage between 0 and 100."),
