@@ -267,7 +267,6 @@ class KamPolicyOut(Schema):
     abc_a_pct: Decimal
     abc_b_pct: Decimal
     default_margin_pct: Decimal
-    activity_days: int
     focus_low: int
     focus_high: int
     version: int
@@ -285,7 +284,6 @@ class KamPolicyIn(In):
     abc_a_pct: Decimal | None = Pct
     abc_b_pct: Decimal | None = Pct
     default_margin_pct: Decimal | None = Pct
-    activity_days: StrictInt | None = Field(None, ge=1, le=3650)
     focus_low: StrictInt | None = Field(None, ge=0, le=10000)
     focus_high: StrictInt | None = Field(None, ge=0, le=10000)
 
@@ -468,7 +466,7 @@ def abc_accounts(request: ApiRequest, query: Query[KamAbcAccountsQuery]) -> dict
 def coverage(request: ApiRequest, query: Query[KamCoverageQuery]) -> dict[str, Any]:
     """Per territory: accounts with an active owner and recent activity ÷ all accounts (SOA of a territory)."""
     scope = kam_value_scope(request.auth, unit_id=query.unit_id, owner_id=query.owner_id)
-    days = query.days or selectors.policy().activity_days
+    days = query.days or selectors.coverage_days()
     rows = selectors.coverage(scope, by=query.by, days=days)
     return {"by": query.by, "days": days, "items": [t.__dict__ for t in rows]}
 

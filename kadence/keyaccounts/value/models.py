@@ -58,7 +58,6 @@ class KamValuePolicy(models.Model):
     default_margin_pct = models.DecimalField(
         _("default gross margin (%)"), max_digits=6, decimal_places=2, default=Decimal(30), validators=PCT
     )
-    activity_days = models.PositiveIntegerField(_("recent activity window (days)"), default=90)
     focus_low = models.PositiveIntegerField(_("focus accounts per AE, at least"), default=10)
     focus_high = models.PositiveIntegerField(_("focus accounts per AE, at most"), default=15)
     version = models.PositiveIntegerField(default=1, editable=False)

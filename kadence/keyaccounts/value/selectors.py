@@ -24,6 +24,7 @@ from kadence.core.models import OrgUnit, User
 from kadence.core.pagination import Page, page_numbers, paginate
 from kadence.core.visibility import Scope, access_account, can_enter_buying_power, unowned_accounts_q
 from kadence.domain.kam import value as dv
+from kadence.keyaccounts.coverage.models import CoveragePolicy
 from kadence.keyaccounts.coverage.selectors import recent_activity
 from kadence.keyaccounts.revenue import won_revenue
 from kadence.keyaccounts.value.models import (
@@ -502,6 +503,12 @@ def abc_accounts(
 # --- coverage per territory -------------------------------------------------------------------------
 
 
+def coverage_days() -> int:
+    """The window of "recent activity" in a territory's coverage: the coverage policy's `neglect_days` (an
+    account is covered when owned and not neglected), one setting for the coverage and value pages."""
+    return CoveragePolicy.current().neglect_days
+
+
 @dataclass(frozen=True)
 class Territory:
     unit_id: int | None
@@ -515,12 +522,13 @@ def coverage(
     scope: Scope, *, by: str = "team", days: int | None = None, today: date | None = None
 ) -> list[Territory]:
     """Per territory (the account's team, or its region): the accounts covered — owned by an active seller
-    and with a done activity in the last `days` days (the policy's window by default), the coverage part's
+    and with a done activity in the last `days` days (by default the coverage policy's), the coverage part's
     own predicates (kadence.keyaccounts.coverage.selectors.recent_activity, unowned_accounts_q) — ÷ all the
-    scope's accounts there."""
+    scope's accounts there. The window is the coverage policy's `neglect_days`: covered is owned and not
+    neglected, one setting for both pages."""
     if by not in ("team", "region"):
         raise ValidationFailed(_("Choose team or region."), {"by": [_("Choose team or region.")]})
-    days = days or policy().activity_days
+    days = days or coverage_days()
     rows = (
         scope.filter(Account.objects.all())
         .annotate(

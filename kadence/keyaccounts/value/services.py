@@ -274,7 +274,6 @@ POLICY_FIELDS = (
     "abc_a_pct",
     "abc_b_pct",
     "default_margin_pct",
-    "activity_days",
     "focus_low",
     "focus_high",
 )
@@ -303,8 +302,6 @@ def policy_update(actor: User, *, version: Any, **values: Any) -> KamValuePolicy
         errors["bp_low"] = [_("The lower threshold must not exceed the higher one.")]
     if not (0 < Decimal(str(merged["abc_a_pct"])) <= Decimal(str(merged["abc_b_pct"]))):
         errors["abc_a_pct"] = [_("Class A's share must be above 0 and not exceed class B's.")]
-    if not (1 <= int(merged["activity_days"]) <= 3650):
-        errors["activity_days"] = [_("Enter a number of days between 1 and 3650.")]
     if not (0 <= int(merged["focus_low"]) <= int(merged["focus_high"]) <= 10000):
         errors["focus_low"] = [_("The lower threshold must not exceed the higher one.")]
     if errors:

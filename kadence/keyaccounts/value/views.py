@@ -271,9 +271,8 @@ def territories_page(request: PageRequest) -> HttpResponse:
     """Coverage per territory: accounts with an owner and recent activity ÷ all accounts."""
     params = _params(request)
     by = request.GET.get("by") or "team"
-    p = selectors.policy()
     days_text = request.GET.get("days")
-    days = selectors.check_days(days_text) if days_text else p.activity_days
+    days = selectors.check_days(days_text) if days_text else selectors.coverage_days()
     rows = selectors.coverage(params["scope"], by=by, days=days)
     if fmt := report_format(request):
         return report_response(
