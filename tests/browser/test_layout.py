@@ -119,3 +119,19 @@ def test_forecast_time_buckets_show_every_column_at_desktop_width(page, live_ser
       return {last: cells[cells.length - 1].getBoundingClientRect().right, box: box.right};
     }""")
     assert edges["last"] <= edges["box"] + 0.5, edges
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_main_menu_stays_on_one_line_at_desktop_width(page, live_server, org, language):
+    """Every menu item an admin has (eleven) on one line at 1280 px, in English and in Chinese."""
+    from kadence.core.models import User
+
+    User.objects.filter(pk=org.ada.pk).update(is_staff=True)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server, "ada")
+    links = page.locator(".mainnav a")
+    assert links.count() == 11, " ".join(links.all_inner_texts())
+    tops = {round(box["y"]) for box in (links.nth(i).bounding_box() for i in range(links.count()))}
+    assert len(tops) == 1, tops
+    assert not overflowing(page)
