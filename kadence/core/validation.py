@@ -160,6 +160,23 @@ def int_param(raw: str | None, field: str, *, low: int = 1, high: int = MAX_ID) 
 # --- dates -----------------------------------------------------------------------------------------
 
 
+def whole_number(value: Any, field: str, low: int, high: int) -> int:
+    """A setting's whole number from a form or JSON (an int or its text, not a bool) within [low, high];
+    else ValidationFailed naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationFailed(_("Enter a whole number."), {field: [_("Enter a whole number.")]})
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a whole number."), {field: [_("Enter a whole number.")]}) from None
+    if not low <= number <= high:
+        raise ValidationFailed(
+            _("%(field)s must be between %(low)d and %(high)d.") % {"field": field, "low": low, "high": high},
+            {field: [_("Out of range.")]},
+        )
+    return number
+
+
 def year_range() -> tuple[int, int]:
     """The years a date may have (settings KADENCE_MIN_YEAR, KADENCE_MAX_YEAR): far enough from
     date.min and date.max that period ends, history windows and "as_of + N days" never overflow."""

@@ -1227,6 +1227,11 @@ def unowned_accounts_q() -> Q:
     return Q(owner__is_active=False) | ~sellers_q("owner__")
 
 
+def can_configure_account_plans(user: User) -> bool:
+    """The account plans' settings (due-soon window, activity window, home page list): an admin's."""
+    return is_admin(user)
+
+
 def can_configure_coverage(user: User) -> bool:
     """The coverage policy (limits, neglect days) and the platforms' wall criteria are an admin's."""
     return is_admin(user)

@@ -382,3 +382,43 @@ def test_quarters_follow_a_draft_period_change(org, plan):
     rows = list(plan.quarters.all())
     assert [q.key for q in rows] == [q.key for q in plan_quarters(date(y, 2, 1), date(y, 8, 31))]
     assert rows[0].start == date(y, 2, 1) and rows[0].expected_revenue == D("100.00")
+
+
+def test_an_admin_changes_the_settings_on_the_page_and_through_the_api(client, org, token_for):
+    # the page: the card is an admin's; a manager's post is refused and changes nothing
+    client.force_login(org.mona)
+    assert 'data-testid="kam-plan-settings"' not in client.get("/key-accounts/plans/").content.decode()
+    assert client.post("/key-accounts/plans/settings/", {"version": 1, "due_soon_days": 3}).status_code == 403
+    assert PlanPolicy.current().due_soon_days == 14
+    client.force_login(org.ada)
+    assert 'data-testid="kam-plan-settings"' in client.get("/key-accounts/plans/").content.decode()
+    response = client.post(
+        "/key-accounts/plans/settings/",
+        {"version": 1, "due_soon_days": "7", "recent_activity_days": "60", "home_limit": "5"},
+    )
+    assert response.status_code == 302
+    policy = PlanPolicy.objects.get(pk=1)
+    assert (policy.due_soon_days, policy.recent_activity_days, policy.home_limit) == (7, 60, 5)
+    assert AuditEntry.objects.filter(entity="keyaccounts.planpolicy", field="due_soon_days").exists()
+    client.post("/key-accounts/plans/settings/", {"version": policy.version, "home_limit": "0"})
+    assert PlanPolicy.objects.get(pk=1).home_limit == 5  # out of range: a message, nothing changed
+
+    # the API: everyone reads; an admin writes with the version read; stale → 409; bad → 422
+    client.logout()
+    rep, admin = token_for(org.rita), token_for(org.ada)
+    read = client.get("/api/key-accounts/plan-settings", **rep).json()
+    assert read == {
+        "due_soon_days": 7,
+        "recent_activity_days": 60,
+        "home_limit": 5,
+        "version": policy.version,
+    }
+    body = json.dumps({"version": policy.version, "home_limit": 9})
+    assert client.put("/api/key-accounts/plan-settings", body, "application/json", **rep).status_code == 403
+    done = client.put("/api/key-accounts/plan-settings", body, "application/json", **admin)
+    assert done.status_code == 200 and done.json()["home_limit"] == 9
+    assert client.put("/api/key-accounts/plan-settings", body, "application/json", **admin).status_code == 409
+    bad = json.dumps({"version": policy.version + 1, "due_soon_days": 0})
+    assert client.put("/api/key-accounts/plan-settings", bad, "application/json", **admin).status_code == 422
+    with pytest.raises(ValidationFailed):
+        services.policy_update(org.ada, version=policy.version + 1, nonsense=3)

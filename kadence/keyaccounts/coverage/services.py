@@ -28,7 +28,7 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_text
+from kadence.core.validation import clean_text, whole_number
 from kadence.core.visibility import (
     can_assign_accounts,
     can_configure_coverage,
@@ -50,21 +50,6 @@ class Assignment:
     assigned: int
     unchanged: int
     load: Load
-
-
-def whole_number(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(_("Enter a whole number."), {field: [_("Enter a whole number.")]})
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Enter a whole number."), {field: [_("Enter a whole number.")]}) from None
-    if not low <= number <= high:
-        raise ValidationFailed(
-            _("%(field)s must be between %(low)d and %(high)d.") % {"field": field, "low": low, "high": high},
-            {field: [_("Out of range.")]},
-        )
-    return number
 
 
 @transaction.atomic

@@ -355,3 +355,34 @@ def action_attach(
         detach=payload.detach,
     )
     return plan_out(request.auth, plan_id)
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+
+class KamPlanSettingsOut(Schema):
+    due_soon_days: int
+    recent_activity_days: int
+    home_limit: int
+    version: int
+
+
+class KamPlanSettingsIn(In):
+    version: Version
+    due_soon_days: int | None = Field(None, ge=1, le=365)
+    recent_activity_days: int | None = Field(None, ge=1, le=3650)
+    home_limit: int | None = Field(None, ge=1, le=50)
+    reason: str = Field("", max_length=500)
+
+
+@router.get("/key-accounts/plan-settings", response={200: KamPlanSettingsOut, codes_4xx: ErrorOut})
+def plan_settings(request: ApiRequest) -> PlanPolicy:
+    """The account plans' settings (everyone reads them): the due-soon window of an action, the window of
+    the recent activities a plan consolidates, the number of actions on the home page."""
+    return PlanPolicy.current()
+
+
+@router.put("/key-accounts/plan-settings", response={200: KamPlanSettingsOut, codes_4xx: ErrorOut})
+def set_plan_settings(request: ApiRequest, payload: KamPlanSettingsIn) -> PlanPolicy:
+    """An admin changes them (`version` as read; 409 when stale; a field left out stays)."""
+    return services.policy_update(request.auth, **payload.dict())

@@ -17,18 +17,19 @@ from kadence.core.audit import audit_changes
 from kadence.core.concurrency import require_version, versioned_update
 from kadence.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kadence.core.models import User
-from kadence.core.validation import clean_date, clean_money, clean_text
+from kadence.core.validation import clean_date, clean_money, clean_text, whole_number
 from kadence.core.visibility import (
     access_account,
     access_account_plan,
     access_activity,
+    can_configure_account_plans,
     can_update_plan_action,
     can_write_account_plan,
     may_own_plan_action,
     visible_opportunities,
 )
 from kadence.domain.kam import plans as rules
-from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanQuarter
+from kadence.keyaccounts.plans.models import AccountPlan, PlanAction, PlanPolicy, PlanQuarter
 from kadence.keyaccounts.plans.selectors import account_facts
 
 PLAN = "keyaccounts.accountplan"
@@ -407,3 +408,30 @@ def action_attach_activity(
 
 def expected_total(plan: AccountPlan) -> Decimal:
     return sum((q.expected_revenue for q in plan.quarters.all()), Decimal(0))
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+POLICY_LIMITS = {"due_soon_days": (1, 365), "recent_activity_days": (1, 3650), "home_limit": (1, 50)}
+
+
+@transaction.atomic
+def policy_update(user: User, *, version: Any, reason: str = "", **values: Any) -> PlanPolicy:
+    """An admin changes the account plans' settings (a field not given stays): how many days ahead an open
+    action is due soon, how far back the consolidated data reads activities, how many actions the home page
+    lists. Audited; 409 when `version` is stale."""
+    if not can_configure_account_plans(user):
+        raise PermissionDenied(_("Only an admin changes the account plan settings."))
+    unknown = set(values) - set(POLICY_LIMITS)
+    if unknown:
+        raise ValidationFailed(_("Unknown setting."), {k: [_("Unknown setting.")] for k in sorted(unknown)})
+    policy, _created = PlanPolicy.objects.select_for_update().get_or_create(pk=1)
+    clean = {
+        name: whole_number(value, name, *POLICY_LIMITS[name])
+        for name, value in values.items()
+        if value is not None and value != ""
+    }
+    changes = {f: (getattr(policy, f), v) for f, v in clean.items()}
+    versioned_update(policy, version, clean)
+    audit_changes("keyaccounts.planpolicy", policy.pk, changes, user, reason[:500])
+    return policy

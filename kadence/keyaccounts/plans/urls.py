@@ -4,6 +4,7 @@ from kadence.keyaccounts.plans import views
 
 urlpatterns = [
     path("key-accounts/plans/", views.plan_list, name="kam_plan_list"),
+    path("key-accounts/plans/settings/", views.plan_settings, name="kam_plan_settings"),
     path("key-accounts/plans/new/", views.plan_new, name="kam_plan_new"),
     path("key-accounts/plans/<int:plan_id>/", views.plan_detail, name="kam_plan_detail"),
     path("key-accounts/plans/<int:plan_id>/print/", views.plan_print, name="kam_plan_print"),

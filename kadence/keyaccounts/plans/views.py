@@ -35,6 +35,7 @@ from kadence.core.validation import id_param, parse_date_param
 from kadence.core.visibility import (
     access_account,
     access_account_plan,
+    can_configure_account_plans,
     can_update_plan_action,
     can_write_account_plan,
 )
@@ -101,8 +102,29 @@ def plan_list(request: PageRequest) -> HttpResponseBase:
         "status": status,
         "mine": mine,
         "statuses": _statuses(),
+        "settings": PlanPolicy.current() if can_configure_account_plans(request.user) else None,
     }
     return render(request, "keyaccounts/plans/list.html", context)
+
+
+@login_required
+@require_POST
+def plan_settings(request: PageRequest) -> HttpResponse:
+    """An admin changes the account plans' settings (the card under the plan list)."""
+    post = request.POST
+    try:
+        services.policy_update(
+            request.user,
+            version=_version(request),
+            **{k: post.get(k) for k in services.POLICY_LIMITS if k in post},
+        )
+    except ERROR_PAGES:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Account plan settings saved."))
+    return redirect("kam_plan_list")
 
 
 # --- a new plan -------------------------------------------------------------------------------------

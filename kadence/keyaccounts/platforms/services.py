@@ -26,11 +26,10 @@ from kadence.core.bulk import insert_rows
 from kadence.core.concurrency import versioned_update
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.core.models import OrgUnit, User
-from kadence.core.validation import clean_money
+from kadence.core.validation import clean_money, whole_number
 from kadence.core.visibility import can_configure_coverage, can_lead
 from kadence.domain.kam.platforms import SIZES, AccountFacts, platform_of
 from kadence.domain.periods import Period, period_containing
-from kadence.keyaccounts.coverage.services import whole_number
 from kadence.keyaccounts.platforms.models import PlatformCriteria, PlatformSnapshot
 from kadence.keyaccounts.revenue import won_revenue
 from kadence.pipeline.models import Opportunity
