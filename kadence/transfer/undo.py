@@ -4,14 +4,13 @@ recorded on a deal it created), in which case nothing is undone and the changed 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
 
-from django.db.models import Min, Model, ProtectedError, QuerySet, RestrictedError
+from django.db.models import Count, Max, Min, Model, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,6 +74,7 @@ def register(entity: str, undoable: Undoable, *, before: str) -> None:
 
 BATCH = 2_000
 SHOWN = 20
+SHOWN_CHANGED = 1_000  # the changed records a refused undo lists (it counts them all)
 
 
 def _created_deals(job: ImportJob) -> QuerySet:
@@ -101,19 +101,40 @@ def _remove(model: Any, ids: list[int]) -> None:
     cascade.delete(model._base_manager.filter(pk__in=ids))
 
 
-def _batches(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+def _record_batches(job: ImportJob, entity: str, action: str | None = None) -> Iterator[list[ImportedRecord]]:
+    """The job's records of `entity` (of `action`), BATCH ids at a time in id order: an undo holds one batch
+    of records, not the import's million (each batch is a range of the primary key)."""
+    qs = ImportedRecord.objects.filter(job=job, entity=entity)
+    if action is not None:
+        qs = qs.filter(action=action)
+    bounds = qs.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return
+    for start in range(bounds["lo"], bounds["hi"] + 1, BATCH):
+        batch = list(qs.filter(pk__gte=start, pk__lt=start + BATCH).order_by("pk"))
+        if batch:
+            yield batch
 
 
-def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
-    """The records changed since the import, locked while we look (so they stay as seen)."""
-    changed: list[str] = []
-    for entity, rows in records.items():
+def _changed(job: ImportJob, entities: Iterable[str]) -> tuple[int, list[str]]:
+    """The records changed since the import (their number, and the first SHOWN_CHANGED of them), locked
+    while we look (so they stay as seen)."""
+    count, changed = 0, []
+
+    def found(labels: Iterable[str]) -> None:
+        nonlocal count
+        for label in labels:
+            count += 1
+            if len(changed) < SHOWN_CHANGED:
+                changed.append(label)
+
+    for entity in entities:
         model = MODELS[entity]
-        expected = {r.object_id: r.version for r in rows}
         # people and units have no version: they changed when deleted (or, people, logged in since)
         versioned = any(f.name == "version" for f in model._meta.concrete_fields)
-        for ids in _batches(list(expected)):
+        for rows in _record_batches(job, entity):
+            expected = {r.object_id: r.version for r in rows}
+            ids = list(expected)
             qs = model._default_manager.select_for_update().filter(pk__in=ids)
             if model is User:  # a person the import created who has logged in since is theirs now
                 made = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
@@ -122,18 +143,16 @@ def _changed(records: dict[str, list[ImportedRecord]]) -> list[str]:
                 current = dict(qs.values_list("pk", "version"))
             else:
                 current = {pk: expected[pk] for pk in qs.values_list("pk", flat=True)}
-            for pk in ids:
-                if current.get(pk) != expected[pk]:
-                    changed.append(f"{model._meta.verbose_name} #{pk}")
-    created_deals = [r.object_id for r in records.get("pipeline.opportunity", []) if r.action == "created"]
-    for ids in _batches(created_deals):
+            found(f"{model._meta.verbose_name} #{pk}" for pk in ids if current.get(pk) != expected[pk])
+    if "pipeline.opportunity" in entities:
         worked = (
-            Activity.objects.filter(opportunity_id__in=ids)
+            Activity.objects.filter(opportunity_id__in=_created_deals(job))
             .values_list("opportunity_id", flat=True)
             .distinct()
+            .order_by("opportunity_id")
         )
-        changed.extend(f"{Opportunity._meta.verbose_name} #{pk}" for pk in worked)
-    return changed
+        found(f"{Opportunity._meta.verbose_name} #{pk}" for pk in worked.iterator())
+    return count, changed
 
 
 def _restore(user: User, record: ImportedRecord) -> None:
@@ -169,83 +188,97 @@ def _restore(user: User, record: ImportedRecord) -> None:
 def undo_records(
     job: ImportJob, user: User, report: Callable[[str, int, int], None] | None = None
 ) -> dict[str, int]:
-    """Undo `job` inside the caller's transaction; Conflict (nothing changed) when records changed since."""
-    grouped: dict[str, list[ImportedRecord]] = defaultdict(list)
-    for record in ImportedRecord.objects.filter(job=job).order_by("pk"):
-        grouped[record.entity].append(record)
-    total = sum(len(rows) for rows in grouped.values())
-    changed = _changed(grouped)
-    if changed:
-        shown = ", ".join(changed[:SHOWN]) + (" …" if len(changed) > SHOWN else "")
+    """Undo `job` inside the caller's transaction; Conflict (nothing changed) when records changed since.
+    The records are read a batch at a time (memory follows a batch, not the import)."""
+    tally: dict[tuple[str, str], int] = {
+        (entity, action): n
+        for entity, action, n in ImportedRecord.objects.filter(job=job)
+        .order_by()
+        .values_list("entity", "action")
+        .annotate(n=Count("pk"))
+    }
+    entities = [e for e in ORDER if any(k[0] == e for k in tally)]
+    total = sum(tally.values())
+    count, changed = _changed(job, entities)
+    if count:
+        shown = ", ".join(changed[:SHOWN]) + (" …" if count > SHOWN else "")
         raise Conflict(
             _("%(count)s record(s) changed since the import, so nothing was undone: %(records)s")
-            % {"count": len(changed), "records": shown},
-            changed=changed[:1000],
+            % {"count": count, "records": shown},
+            changed=changed,
         )
     done = 0
-    counts: dict[str, int] = defaultdict(int)
-    deals = grouped.get("pipeline.opportunity", [])
-    deal_ids = [r.object_id for r in deals]
+    counts: dict[str, int] = {"removed": 0, "restored": 0}
+
+    def progressed(n: int, key: str) -> None:
+        nonlocal done
+        counts[key] += n
+        done += n
+        if report is not None:
+            report("undoing", done, total)
+
     since = None
-    if deal_ids:
-        first = Opportunity.objects.filter(pk__in=deal_ids).aggregate(m=Min("created_at"))["m"]
+    if "pipeline.opportunity" in entities:
+        deals = ImportedRecord.objects.filter(job=job, entity="pipeline.opportunity").values("object_id")
+        first = Opportunity.objects.filter(pk__in=deals).aggregate(m=Min("created_at"))["m"]
         since = timezone.localtime(first).date() if first else None
     # The deals the import created leave the summaries before they go, set-based (the inverse of
     # importer.imported_deals_added): the cost follows the import, not the database. The deals it
     # updated are restored through the deal service, which keeps the summaries itself. Only an
     # undone history import (its rows replaced deals' histories) still rebuilds them.
-    created_deals = any(r.action == ImportedRecord.Action.CREATED for r in deals)
-    subtracted = created_deals and not grouped.get("pipeline.history")
+    created_deals = tally.get(("pipeline.opportunity", ImportedRecord.Action.CREATED), 0)
+    subtracted = bool(created_deals) and "pipeline.history" not in entities
     if subtracted:
         imported_deals_removed(job, since)
-    for entity in ORDER:
-        rows = grouped.get(entity, [])
+    for entity in entities:
         if entity == "pipeline.history":  # set-based, batch by batch
-            day = history_kind.restore(rows)
-            since = min((d for d in (since, day) if d is not None), default=None)
-            counts["restored"] += len(rows)
-            done += len(rows)
-            rows = []
-        for record in (r for r in rows if r.action == ImportedRecord.Action.UPDATED):
-            _restore(user, record)
-            counts["restored"] += 1
-            done += 1
-        created = [r.object_id for r in rows if r.action == ImportedRecord.Action.CREATED]
-        if entity == "core.orgunit":  # the deepest units first
-            depth = dict(OrgUnit.objects.filter(pk__in=created).values_list("pk", "path"))
-            created.sort(key=lambda pk: -depth.get(pk, "").count("/"))
-        if entity == "activities.activity":  # their deals' last customer activity follows
-            touched = lock(
-                Activity.objects.filter(pk__in=created).values_list("opportunity_id", flat=True).distinct()
-            )
-        if entity == "pipeline.opportunity" and created:
+            for rows in _record_batches(job, entity):
+                day = history_kind.restore(rows)
+                since = min((d for d in (since, day) if d is not None), default=None)
+                progressed(len(rows), "restored")
+            continue
+        for rows in _record_batches(job, entity, ImportedRecord.Action.UPDATED):
+            for record in rows:
+                _restore(user, record)
+            progressed(len(rows), "restored")
+        created = tally.get((entity, ImportedRecord.Action.CREATED), 0)
+        if not created:
+            continue
+        made = ImportedRecord.objects.filter(
+            job=job, entity=entity, action=ImportedRecord.Action.CREATED
+        ).values("object_id")
+        if entity == "pipeline.opportunity":
             # set-based: one DELETE per dependent table over the import's deals (kadence.transfer.cascade)
             # instead of Django's collector loading every related row, batch by batch
             _guarded(lambda: cascade.delete(Opportunity._base_manager.filter(pk__in=_created_deals(job))))
-            counts["removed"] += len(created)
-            done += len(created)
-            if report is not None:
-                report("undoing", done, total)
-            created = []
-        for ids in _batches(created) if entity != "core.orgunit" else [[pk] for pk in created]:
-            # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch;
-            # units one at a time, the deepest first (their tree paths)
-            registered = REGISTERED.get(entity)
+            progressed(created, "removed")
+            continue
+        if entity == "core.orgunit":  # one at a time, the deepest first (their tree paths)
+            depth = dict(OrgUnit.objects.filter(pk__in=made).values_list("pk", "path"))
+            for pk in sorted(depth, key=lambda pk: -depth[pk].count("/")):
+                _guarded(partial(_remove, OrgUnit, [pk]))
+            progressed(created, "removed")
+            continue
+        if entity == "activities.activity":  # their deals' last customer activity follows
+            touched = lock(
+                Activity.objects.filter(pk__in=made).values_list("opportunity_id", flat=True).distinct()
+            )
+        registered = REGISTERED.get(entity)
+        for rows in _record_batches(job, entity, ImportedRecord.Action.CREATED):
+            # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch
+            ids = [r.object_id for r in rows]
             if registered is not None:
                 _guarded(partial(registered.remove, user, ids))
             else:
                 _guarded(partial(_remove, MODELS[entity], ids))
-            counts["removed"] += len(ids)
-            done += len(ids)
-            if report is not None:
-                report("undoing", done, total)
-        if entity == "activities.activity" and created:
+            progressed(len(ids), "removed")
+        if entity == "activities.activity":
             refresh_last_activity(touched)
     if subtracted:
         month_ends.trim()
         if since is not None:
             snapshots.trim(since)
-    if grouped.get("pipeline.history"):
+    if "pipeline.history" in entities:
         refresh_summaries(since)
     return dict(counts)
 

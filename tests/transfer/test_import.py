@@ -459,3 +459,43 @@ def test_an_import_adds_its_deals_to_the_summaries_as_a_rebuild_would(org, setti
     for name in rebuilt:
         assert subtracted[name] == rebuilt[name], name
     assert rebuilt["MonthEndBuilt"] != added["MonthEndBuilt"], "the undo dropped the earlier month-ends"
+
+
+def test_an_undo_reads_its_records_a_batch_at_a_time(org, monkeypatch):
+    """The undo holds one batch of records (kadence.transfer.undo._record_batches), never the import's
+    million: with batches of 2, three updates are restored, a refusal counts every changed deal, and three
+    created deals are removed."""
+    from kadence.transfer import undo
+
+    monkeypatch.setattr(undo, "BATCH", 2)
+    headers = ["外部编号", "商机名称", "客户名称", "负责人", "阶段", "金额", "预计成交日期"]
+    close = (TODAY + timedelta(days=45)).isoformat()
+
+    def sheet(amount: str, prefix: str = "B") -> SimpleUploadedFile:
+        rows = [
+            [f"{prefix}-{i}", f"批次{i}", org.account.name, "rita", "送出初步方案", amount, close]
+            for i in (1, 2, 3)
+        ]
+        return _csv([headers, *rows], encoding="utf-8-sig")
+
+    job = services.import_job_create(org.mona, kind="opportunities", upload=sheet("100万"))
+    _go(org.mona, job, "check")
+    job = _go(org.mona, job, "commit")
+    assert job.counts["created"] == 3
+    second = services.import_job_create(org.mona, kind="opportunities", upload=sheet("150万"))
+    second = _go(org.mona, second, "check")
+    assert second.checked_counts == {"update": 3}
+    second = _go(org.mona, second, "commit")
+    refused = _go(org.mona, job, "undo")  # the second import changed all three since
+    assert refused.status == "done" and refused.error.count("#") == 3
+    second = _go(org.mona, second, "undo")
+    assert second.status == "undone", second.error
+    amounts = Opportunity.objects.filter(external_id__startswith="B-").values_list("amount", flat=True)
+    assert list(amounts) == [Decimal("1000000.00")] * 3
+    third = services.import_job_create(org.mona, kind="opportunities", upload=sheet("80万", "C"))
+    _go(org.mona, third, "check")
+    third = _go(org.mona, third, "commit")
+    third = _go(org.mona, third, "undo")
+    assert third.status == "undone" and third.counts["undo"] == {"removed": 3, "restored": 0}, third.error
+    assert not Opportunity.objects.filter(external_id__startswith="C-").exists()
+    assert summary.drift() == []
