@@ -34,6 +34,7 @@ from kadence.core.schemas import (
     PageOut,
     PageQuery,
     PatchIn,
+    Reason,
     Version,
     page_out,
 )
@@ -372,7 +373,7 @@ class KamPlanSettingsIn(In):
     due_soon_days: int | None = Field(None, ge=1, le=365)
     recent_activity_days: int | None = Field(None, ge=1, le=3650)
     home_limit: int | None = Field(None, ge=1, le=50)
-    reason: str = Field("", max_length=500)
+    reason: Reason = ""
 
 
 @router.get("/key-accounts/plan-settings", response={200: KamPlanSettingsOut, codes_4xx: ErrorOut})
