@@ -19,6 +19,7 @@ from kadence.transfer import services
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.selectors import preview
 from kadence.transfer.tasks import execute
+from tests.transfer.test_import import _configure, _go
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +31,6 @@ def _csv(rows: list[list[str]], encoding: str = "gb18030") -> SimpleUploadedFile
     csv.writer(out).writerows(rows)
     text = out.getvalue()
     return SimpleUploadedFile("采购潜力.csv", text.encode(encoding), content_type="text/csv")
-
-
-def _go(user, job: ImportJob, action: str) -> ImportJob:
-    start = {"check": services.import_check, "commit": services.import_commit, "undo": services.import_undo}
-    start[action](user, job.pk)
-    return execute(job.pk, action)
-
-
-def _configure(user, job: ImportJob, **changes) -> ImportJob:
-    job.refresh_from_db()
-    return services.import_job_configure(user, job.pk, version=job.version, **changes)
 
 
 @pytest.fixture
