@@ -54,11 +54,14 @@ ORDER = [
 class Undoable:
     """What an import kind of an app above this one writes, and how its undo goes through that app's
     services: `restore` puts back an updated record's `before` (409 when it changed since), `remove` takes
-    out the records the import created (a list of ids, all or nothing)."""
+    out the records the import created (a list of ids, all or nothing); each returns what it touched (keys
+    of the app's choosing), and `settle` gets them all once the entity is undone (to refresh what follows
+    from them)."""
 
     model: type[Model]
-    restore: Callable[[User, ImportedRecord], Any]
-    remove: Callable[[User, list[int]], Any]
+    restore: Callable[[User, ImportedRecord], Iterable[Any]]
+    remove: Callable[[User, list[int]], Iterable[Any]]
+    settle: Callable[[User, set[Any]], Any] | None = None
 
 
 REGISTERED: dict[str, Undoable] = {}
@@ -97,6 +100,13 @@ def _guarded(remove: Callable[[], Any]) -> None:
         ) from None
 
 
+def _guarded_result(call: Callable[[], Iterable[Any] | None]) -> Iterable[Any]:
+    """_guarded for a registered undo, keeping what it returns."""
+    out: list[Any] = []
+    _guarded(lambda: out.extend(call() or ()))
+    return out
+
+
 def _remove(model: Any, ids: list[int]) -> None:
     cascade.delete(model._base_manager.filter(pk__in=ids))
 
@@ -119,7 +129,7 @@ def _record_batches(job: ImportJob, entity: str, action: str | None = None) -> I
 def _changed(job: ImportJob, entities: Iterable[str]) -> tuple[int, list[str]]:
     """The records changed since the import (their number, and the first SHOWN_CHANGED of them), locked
     while we look (so they stay as seen)."""
-    count, changed = 0, []
+    count, changed = 0, list[str]()
 
     def found(labels: Iterable[str]) -> None:
         nonlocal count
@@ -158,9 +168,7 @@ def _changed(job: ImportJob, entities: Iterable[str]) -> tuple[int, list[str]]:
 def _restore(user: User, record: ImportedRecord) -> None:
     before: dict[str, Any] = dict(record.before)
     reason = _("Undo of import #%(id)s") % {"id": record.job_id}
-    if record.entity in REGISTERED:
-        REGISTERED[record.entity].restore(user, record)
-    elif record.entity == "pipeline.opportunity":
+    if record.entity == "pipeline.opportunity":
         if "expected_close_date" in before:
             before["expected_close_date"] = date.fromisoformat(before["expected_close_date"])
         opportunity_services.opportunity_update(
@@ -237,12 +245,19 @@ def undo_records(
                 since = min((d for d in (since, day) if d is not None), default=None)
                 progressed(len(rows), "restored")
             continue
+        registered = REGISTERED.get(entity)
+        touched_keys: set[Any] = set()
         for rows in _record_batches(job, entity, ImportedRecord.Action.UPDATED):
             for record in rows:
-                _restore(user, record)
+                if registered is not None:
+                    touched_keys.update(_guarded_result(partial(registered.restore, user, record)))
+                else:
+                    _restore(user, record)
             progressed(len(rows), "restored")
         created = tally.get((entity, ImportedRecord.Action.CREATED), 0)
         if not created:
+            if registered is not None and registered.settle is not None:
+                registered.settle(user, touched_keys)
             continue
         made = ImportedRecord.objects.filter(
             job=job, entity=entity, action=ImportedRecord.Action.CREATED
@@ -263,15 +278,16 @@ def undo_records(
             touched = lock(
                 Activity.objects.filter(pk__in=made).values_list("opportunity_id", flat=True).distinct()
             )
-        registered = REGISTERED.get(entity)
         for rows in _record_batches(job, entity, ImportedRecord.Action.CREATED):
             # accounts, contacts, activities: set-based too (kadence.transfer.cascade), batch by batch
             ids = [r.object_id for r in rows]
             if registered is not None:
-                _guarded(partial(registered.remove, user, ids))
+                touched_keys.update(_guarded_result(partial(registered.remove, user, ids)))
             else:
                 _guarded(partial(_remove, MODELS[entity], ids))
             progressed(len(ids), "removed")
+        if registered is not None and registered.settle is not None:
+            registered.settle(user, touched_keys)
         if entity == "activities.activity":
             refresh_last_activity(touched)
     if subtracted:

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kadence.core.audit import AuditEntry
 from kadence.core.errors import PermissionDenied, ValidationFailed
 from kadence.keyaccounts.value import services as value_services
-from kadence.keyaccounts.value.models import BuyingPower, BuyingPowerHistory
+from kadence.keyaccounts.value.models import BuyingPower, BuyingPowerHistory, RadCell
 from kadence.transfer import services
 from kadence.transfer.models import ImportedRecord, ImportJob, ImportProblem
 from kadence.transfer.selectors import preview
@@ -92,6 +92,10 @@ def test_a_bp_sheet_is_checked_imported_with_history_and_undone(book):
         (None, D("3000000")),
         (D("3000000"), D("3500000")),
     ]
+    # the RAD cells of the years written follow the new BP at once (8M, nothing won: A1)
+    rad = {(c.account_id, c.year): c for c in RadCell.objects.all()}
+    assert rad[(org.account.pk, 2026)].bp == D("8000000.00") and rad[(org.account.pk, 2026)].cell == "A1"
+    assert rad[(org.account.pk, 2025)].bp == D("3500000.00") and rad[(org.other.pk, 2026)].cell == "A1"
     records = ImportedRecord.objects.filter(job=job)
     assert {(r.action, r.entity) for r in records} == {
         ("created", "keyaccounts.buyingpower"),
@@ -106,6 +110,9 @@ def test_a_bp_sheet_is_checked_imported_with_history_and_undone(book):
     removed = BuyingPowerHistory.objects.filter(account=org.other, year=2026).order_by("at", "pk")
     assert [(h.old_amount, h.new_amount) for h in removed] == [(None, D("120000000")), (D("120000000"), None)]
     assert AuditEntry.objects.filter(entity="keyaccounts.buyingpower").count() >= 6
+    # and the RAD cells follow the undo: 2025 back to 3M; 2026 from the account's fallback BP (5M)
+    rad = {(c.account_id, c.year): c.bp for c in RadCell.objects.all()}
+    assert rad[(org.account.pk, 2025)] == D("3000000.00") and rad[(org.account.pk, 2026)] == D("5000000.00")
 
 
 def test_without_a_year_column_the_mapping_default_or_this_year(book):

@@ -111,13 +111,9 @@ def plan_list(request: PageRequest) -> HttpResponseBase:
 @require_POST
 def plan_settings(request: PageRequest) -> HttpResponse:
     """An admin changes the account plans' settings (the card under the plan list)."""
-    post = request.POST
+    values: dict[str, Any] = {k: request.POST.get(k) for k in services.POLICY_LIMITS if k in request.POST}
     try:
-        services.policy_update(
-            request.user,
-            version=_version(request),
-            **{k: post.get(k) for k in services.POLICY_LIMITS if k in post},
-        )
+        services.policy_update(request.user, version=_version(request), **values)
     except ERROR_PAGES:
         raise
     except DomainError as exc:

@@ -21,6 +21,7 @@ per row and column, and undo.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -86,6 +87,10 @@ YEAR = re.compile(r"(?:fy)?\s*(\d{4})\s*(?:年度?|财年)?", re.IGNORECASE)
 
 class BuyingPowerImport(Kind):
     entity = ENTITY
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.years: set[int] = set()  # written: their RAD cells are recomputed at the end
 
     def read(self, row: Row) -> None:
         super().read(row)
@@ -169,6 +174,7 @@ class BuyingPowerImport(Kind):
         except DomainError as exc:
             wanted[0].problem("", str(exc.detail))
             return
+        self.years.update(r.values["year"] for r in wanted)
         for made in result.made:
             self.record(made, ImportedRecord.Action.CREATED)
         for row, before in result.changed:
@@ -176,15 +182,34 @@ class BuyingPowerImport(Kind):
         if result.unchanged:
             self.counts["unchanged"] += result.unchanged
 
+    def finish(self) -> None:
+        """The RAD cells of the years written follow the new BP now, in the import's transaction (the ABC
+        classes do not read BP)."""
+        recompute_rad(self.years)
 
-def _restore(user: User, record: ImportedRecord) -> None:
-    services.buying_power_restore(user, record.object_id, version=record.version, before=record.before)
+
+def recompute_rad(years: set[int]) -> None:
+    for year in sorted(years):
+        services.value_compute(None, year=year, abc=False)
 
 
-def _remove(user: User, ids: list[int]) -> None:
-    services.buying_power_remove_many(user, ids, reason=_("Undo of an import"))
+def _restore(user: User, record: ImportedRecord) -> list[int]:
+    row = services.buying_power_restore(user, record.object_id, version=record.version, before=record.before)
+    return [row.year]
+
+
+def _remove(user: User, ids: list[int]) -> list[int]:
+    return services.buying_power_remove_many(user, ids, reason=_("Undo of an import"))
+
+
+def _settle(user: User, years: set[int]) -> None:
+    recompute_rad(years)
 
 
 FIELDS[KIND] = BP_FIELDS
 KINDS[KIND] = BuyingPowerImport
-undo.register(ENTITY, undo.Undoable(BuyingPower, restore=_restore, remove=_remove), before="accounts.account")
+undo.register(
+    ENTITY,
+    undo.Undoable(BuyingPower, restore=_restore, remove=_remove, settle=_settle),
+    before="accounts.account",
+)

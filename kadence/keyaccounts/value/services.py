@@ -244,9 +244,10 @@ def buying_power_restore(actor: User, pk: int, *, version: int, before: dict[str
 
 
 @transaction.atomic
-def buying_power_remove_many(actor: User, ids: Sequence[int], *, reason: str = "") -> int:
+def buying_power_remove_many(actor: User, ids: Sequence[int], *, reason: str = "") -> list[int]:
     """Remove BP rows (an import's undo of what it created), locked; each removal is kept in the history
-    (old → none) and the audit trail. Every row must be one the actor may change, else nothing is removed."""
+    (old → none) and the audit trail. Every row must be one the actor may change, else nothing is removed.
+    Returns the years of the rows removed."""
     rows = list(BuyingPower.objects.select_for_update().filter(pk__in=list(ids)).select_related("account"))
     refused = [r for r in rows if not can_enter_buying_power(actor, r.account)]
     if refused:
@@ -261,7 +262,7 @@ def buying_power_remove_many(actor: User, ids: Sequence[int], *, reason: str = "
         "keyaccounts.buyingpower", {r.pk: {"amount": (r.amount, None)} for r in rows}, actor, reason=reason
     )
     BuyingPower.objects.filter(pk__in=[r.pk for r in rows]).delete()
-    return len(rows)
+    return sorted({r.year for r in rows})
 
 
 # --- configuration ----------------------------------------------------------------------------------
