@@ -422,3 +422,15 @@ def test_an_admin_changes_the_settings_on_the_page_and_through_the_api(client, o
     assert client.put("/api/key-accounts/plan-settings", bad, "application/json", **admin).status_code == 422
     with pytest.raises(ValidationFailed):
         services.policy_update(org.ada, version=policy.version + 1, nonsense=3)
+
+
+def test_the_settings_card_and_schema_take_their_ranges_from_the_service(client, org):
+    from kadence.keyaccounts.plans.api import KamPlanSettingsIn
+
+    client.force_login(org.ada)
+    page = client.get("/key-accounts/plans/").content.decode()
+    for name, (low, high) in services.POLICY_LIMITS.items():
+        assert f'name="{name}" min="{low}" max="{high}"' in page
+        field = KamPlanSettingsIn.model_fields[name]
+        bounds = {type(m).__name__: m for m in field.metadata}
+        assert bounds["Ge"].ge == low and bounds["Le"].le == high

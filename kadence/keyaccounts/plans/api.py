@@ -368,11 +368,16 @@ class KamPlanSettingsOut(Schema):
     version: int
 
 
+def _setting(name: str) -> Any:
+    low, high = services.POLICY_LIMITS[name]  # the service's ranges, written once
+    return Field(None, ge=low, le=high)
+
+
 class KamPlanSettingsIn(In):
     version: Version
-    due_soon_days: int | None = Field(None, ge=1, le=365)
-    recent_activity_days: int | None = Field(None, ge=1, le=3650)
-    home_limit: int | None = Field(None, ge=1, le=50)
+    due_soon_days: int | None = _setting("due_soon_days")
+    recent_activity_days: int | None = _setting("recent_activity_days")
+    home_limit: int | None = _setting("home_limit")
     reason: Reason = ""
 
 

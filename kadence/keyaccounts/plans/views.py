@@ -103,6 +103,7 @@ def plan_list(request: PageRequest) -> HttpResponseBase:
         "mine": mine,
         "statuses": _statuses(),
         "settings": PlanPolicy.current() if can_configure_account_plans(request.user) else None,
+        "limits": services.POLICY_LIMITS,
     }
     return render(request, "keyaccounts/plans/list.html", context)
 
