@@ -81,8 +81,10 @@ def test_pages_charts_admin_and_api_docs_run_under_the_policy(watched, live_serv
 
     # The API docs (ninja's Swagger UI) render.
     page.goto(f"{live_server.url}/api/docs")
-    page.locator(".swagger-ui .info").first.wait_for()
-    page.locator(".opblock").first.wait_for()
+    # Swagger UI renders the whole document (hundreds of operations) in the browser: under CI's load (two
+    # suites and the fuzzing side by side) that took over the default 15 s once
+    page.locator(".swagger-ui .info").first.wait_for(timeout=60_000)
+    page.locator(".opblock").first.wait_for(timeout=60_000)
     assert_clean(page, "api docs")
 
 
